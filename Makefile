@@ -1,0 +1,117 @@
+# Tollgate build.
+#
+#   make             optimised binary with debug symbols: ./tollgate
+#   make run         build and start the quickstart
+#   make test        unit + integration tests (release build)
+#   make test-asan   unit tests under AddressSanitizer + UndefinedBehaviorSanitizer
+#   make test-tsan   unit tests under ThreadSanitizer
+#   make bench       micro-benchmarks, results printed and saved in bench/results/
+#   make DEBUG=1     debug build (lock statistics, expensive BUG_ON checks)
+#   make clean
+#
+# Every object of a variant goes to build/<variant>/, so the variants coexist.
+
+CC       ?= gcc
+PYTHON   ?= /usr/bin/python3
+VARIANT  ?= release
+
+CPPFLAGS_BASE := -Iinclude -D_GNU_SOURCE
+CFLAGS_BASE   := -std=gnu11 -g -pthread -Wall -Wextra -Werror -Wshadow -Wpointer-arith \
+                 -Wstrict-prototypes -Wmissing-prototypes -Wno-unused-parameter \
+                 -fno-strict-aliasing
+LDLIBS_BASE   := -pthread -lm
+
+ifeq ($(VARIANT),release)
+  OPT := -O2
+else ifeq ($(VARIANT),asan)
+  OPT := -O1 -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all -DTG_SANITIZER
+  LDSAN := -fsanitize=address,undefined
+else ifeq ($(VARIANT),tsan)
+  OPT := -O1 -fno-omit-frame-pointer -fsanitize=thread -DTG_SANITIZER -DTG_TSAN
+  LDSAN := -fsanitize=thread
+else ifeq ($(VARIANT),debug)
+  OPT := -O0 -DTG_DEBUG
+else
+  $(error unknown VARIANT '$(VARIANT)': use release, asan, tsan or debug)
+endif
+
+ifeq ($(DEBUG),1)
+  OPT += -DTG_DEBUG
+endif
+
+BUILD   := build/$(VARIANT)
+CFLAGS  := $(CFLAGS_BASE) $(OPT) $(CFLAGS_EXTRA)
+LDFLAGS := $(LDSAN) $(LDFLAGS_EXTRA)
+
+# The library: every module but main.c. Modules are found by directory, so a
+# new file needs no Makefile edit.
+LIB_SRC  := $(sort $(wildcard src/core/*.c src/table/*.c src/net/*.c src/rules/*.c \
+              src/http/*.c src/proxy/*.c src/peers/*.c src/admin/*.c src/cfg/*.c))
+LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
+LIB      := $(BUILD)/libtollgate.a
+
+MAIN_OBJ := $(BUILD)/src/main.o
+BIN      := $(BUILD)/tollgate
+
+UNIT_SRC  := $(sort $(wildcard tests/unit/test_*.c))
+UNIT_BIN  := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+UNIT_HELP := $(wildcard tests/unit/helpers/*.c)
+
+BENCH_SRC := $(sort $(wildcard bench/bench_*.c))
+BENCH_BIN := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
+
+.PHONY: all run test test-unit test-integration test-asan test-tsan bench clean format
+
+all: tollgate
+
+# The release binary is copied to the root so that ./tollgate always exists.
+tollgate: $(BIN)
+	cp $(BIN) $@
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS_BASE) $(CFLAGS) -MMD -MP -c $< -o $@
+
+$(LIB): $(LIB_OBJ)
+	@mkdir -p $(dir $@)
+	rm -f $@
+	ar rcs $@ $^
+
+$(BIN): $(MAIN_OBJ) $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS_BASE)
+
+$(BUILD)/tests/%: tests/unit/%.c $(UNIT_HELP) $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS_BASE) -Itests/unit $(CFLAGS) -o $@ $< $(UNIT_HELP) $(LIB) $(LDFLAGS) -lcmocka $(LDLIBS_BASE)
+
+$(BUILD)/bench/%: bench/%.c $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS_BASE) $(CFLAGS) -o $@ $< $(LIB) $(LDFLAGS) $(LDLIBS_BASE)
+
+run: tollgate
+	./tollgate --demo
+
+test: test-unit test-integration
+
+test-unit: $(UNIT_BIN)
+	@tests/run-unit $(UNIT_BIN)
+
+test-integration: tollgate
+	$(PYTHON) -m pytest -q tests/integration
+
+test-asan:
+	$(MAKE) VARIANT=asan test-unit
+
+test-tsan:
+	$(MAKE) VARIANT=tsan test-unit
+
+bench: $(BENCH_BIN)
+	@bench/run $(BENCH_BIN)
+
+format:
+	clang-format -i $$(git ls-files '*.c' '*.h')
+
+clean:
+	rm -rf build tollgate
+
+-include $(LIB_OBJ:.o=.d) $(MAIN_OBJ:.o=.d)
