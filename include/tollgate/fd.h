@@ -1,0 +1,77 @@
+/*
+ * The fd table: which worker owns each file descriptor, and its handler.
+ *
+ * Every fd Tollgate polls is registered here with its owner thread; it is
+ * added to that thread's epoll instance and only that thread registers,
+ * changes, deletes it or receives its events. No lock: the owner is the only
+ * writer of its entries (the table itself is allocated once at start-up).
+ *
+ * Each entry carries a generation, bumped when the fd is deleted, and the
+ * epoll event carries the generation it was registered with: an event that
+ * arrives for a closed fd whose number was reused is recognised and dropped.
+ */
+#ifndef TOLLGATE_FD_H
+#define TOLLGATE_FD_H
+
+#include <stdatomic.h>
+#include <stdint.h>
+#include <sys/epoll.h>
+
+#define FD_EV_IN   EPOLLIN      /* readable */
+#define FD_EV_OUT  EPOLLOUT     /* writable */
+#define FD_EV_ERR  EPOLLERR     /* error (always reported) */
+#define FD_EV_HUP  EPOLLHUP     /* hang-up (always reported) */
+#define FD_EV_RDHUP EPOLLRDHUP  /* peer shut down writing */
+
+/* Handler called on the owner thread with the ready events (FD_EV_*). */
+typedef void (*fd_iocb)(int fd, unsigned int events, void *owner);
+
+struct fdtab_entry {
+	fd_iocb iocb;                 /* handler, NULL when unused */
+	void *owner;                  /* handler's argument */
+	_Atomic uint32_t gen;         /* bumped on delete (read by stats) */
+	int16_t thr;                  /* owner thread, -1 when unused */
+	uint32_t events;              /* events polled for */
+};
+
+extern struct fdtab_entry *fdtab;   /* indexed by fd */
+extern int fd_max;                  /* size of fdtab */
+
+/* Allocates the table for fds up to the process limit (RLIMIT_NOFILE).
+ * Returns 0 or -ENOMEM.
+ */
+int fd_init(void);
+void fd_deinit(void);
+
+/* Registers <fd> on worker <thr> (-1: the calling worker) with handler
+ * <iocb>(<fd>, events, <owner>), polling for <events>. The fd should be
+ * non-blocking. Called on <thr>, or before the workers start. Returns 0,
+ * -EBADF if <fd> is out of range or already registered, or -errno from
+ * epoll_ctl().
+ */
+int fd_insert(int fd, int thr, fd_iocb iocb, void *owner, uint32_t events);
+
+/* Changes the events polled for <fd>. Owner thread. Returns 0 or -errno. */
+int fd_set_events(int fd, uint32_t events);
+
+/* Unregisters <fd> (stale events are dropped) without closing it. Owner
+ * thread.
+ */
+void fd_remove(int fd);
+
+/* Unregisters and closes <fd>. Owner thread. */
+void fd_delete(int fd);
+
+/* Dispatches the events of one epoll result. Called by the poll loop. */
+void fd_dispatch(const struct epoll_event *ev);
+
+/* Builds the epoll data word for <fd> at its current generation. */
+static inline uint64_t fd_epoll_data(int fd, uint32_t gen)
+{
+	return ((uint64_t)gen << 32) | (uint32_t)fd;
+}
+
+/* Number of events dropped because their fd had been closed (all threads). */
+extern _Atomic uint64_t fd_stale_events;
+
+#endif /* TOLLGATE_FD_H */

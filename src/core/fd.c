@@ -1,0 +1,139 @@
+/*
+ * The fd table. See fd.h.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <tollgate/compiler.h>
+#include <tollgate/fd.h>
+#include <tollgate/thread.h>
+
+/* Upper bound on the table size whatever RLIMIT_NOFILE says. */
+#define FD_MAX_LIMIT (1 << 21)
+
+struct fdtab_entry *fdtab;
+int fd_max;
+_Atomic uint64_t fd_stale_events;
+
+int fd_init(void)
+{
+	struct rlimit rl;
+	rlim_t n = 1024;
+
+	if (fdtab)
+		return 0;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY)
+		n = rl.rlim_cur;
+	else if (getrlimit(RLIMIT_NOFILE, &rl) == 0)
+		n = FD_MAX_LIMIT;
+	if (n > FD_MAX_LIMIT)
+		n = FD_MAX_LIMIT;
+	fdtab = calloc((size_t)n, sizeof(*fdtab));
+	if (!fdtab)
+		return -ENOMEM;
+	for (rlim_t i = 0; i < n; i++)
+		fdtab[i].thr = -1;
+	fd_max = (int)n;
+	return 0;
+}
+
+void fd_deinit(void)
+{
+	free(fdtab);
+	fdtab = NULL;
+	fd_max = 0;
+}
+
+static void fd_add_count(int thr, int delta)
+{
+	struct thread_stats *st = thread_stats(thr);
+
+	atomic_store_explicit(&st->fds, atomic_load_explicit(&st->fds, memory_order_relaxed) + delta,
+	                      memory_order_relaxed);
+}
+
+int fd_insert(int fd, int thr, fd_iocb iocb, void *owner, uint32_t events)
+{
+	struct fdtab_entry *e;
+	struct epoll_event ev;
+
+	if (thr < 0)
+		thr = tid;
+	BUG_ON(thr < 0 || thr >= thread_count);
+	BUG_ON(thread_running() && thr != tid);
+	if (fd < 0 || fd >= fd_max || fdtab[fd].iocb)
+		return -EBADF;
+	e = &fdtab[fd];
+	e->iocb = iocb;
+	e->owner = owner;
+	e->thr = (int16_t)thr;
+	e->events = events;
+	ev.events = events;
+	ev.data.u64 = fd_epoll_data(fd, atomic_load_explicit(&e->gen, memory_order_relaxed));
+	if (epoll_ctl(thread_epfd(thr), EPOLL_CTL_ADD, fd, &ev) < 0) {
+		int err = errno;
+
+		e->iocb = NULL;
+		e->owner = NULL;
+		e->thr = -1;
+		return -err;
+	}
+	fd_add_count(thr, 1);
+	return 0;
+}
+
+int fd_set_events(int fd, uint32_t events)
+{
+	struct fdtab_entry *e = &fdtab[fd];
+	struct epoll_event ev;
+
+	BUG_ON(!e->iocb || (thread_running() && e->thr != tid));
+	if (e->events == events)
+		return 0;
+	ev.events = events;
+	ev.data.u64 = fd_epoll_data(fd, atomic_load_explicit(&e->gen, memory_order_relaxed));
+	if (epoll_ctl(thread_epfd(e->thr), EPOLL_CTL_MOD, fd, &ev) < 0)
+		return -errno;
+	e->events = events;
+	return 0;
+}
+
+void fd_remove(int fd)
+{
+	struct fdtab_entry *e = &fdtab[fd];
+
+	BUG_ON(!e->iocb || (thread_running() && e->thr != tid));
+	epoll_ctl(thread_epfd(e->thr), EPOLL_CTL_DEL, fd, NULL);
+	atomic_fetch_add_explicit(&e->gen, 1, memory_order_relaxed);
+	fd_add_count(e->thr, -1);
+	e->iocb = NULL;
+	e->owner = NULL;
+	e->events = 0;
+	e->thr = -1;
+}
+
+void fd_delete(int fd)
+{
+	fd_remove(fd);
+	close(fd);
+}
+
+void fd_dispatch(const struct epoll_event *ev)
+{
+	int fd = (int)(uint32_t)ev->data.u64;
+	uint32_t gen = (uint32_t)(ev->data.u64 >> 32);
+	struct fdtab_entry *e;
+
+	if (unlikely(fd < 0 || fd >= fd_max))
+		goto stale;
+	e = &fdtab[fd];
+	if (unlikely(!e->iocb || e->thr != tid ||
+	             atomic_load_explicit(&e->gen, memory_order_relaxed) != gen))
+		goto stale;
+	e->iocb(fd, ev->events, e->owner);
+	return;
+stale:
+	atomic_fetch_add_explicit(&fd_stale_events, 1, memory_order_relaxed);
+}

@@ -1,0 +1,276 @@
+/*
+ * Worker threads and the poll loop. See thread.h.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include <tollgate/clock.h>
+#include <tollgate/compiler.h>
+#include <tollgate/fd.h>
+#include <tollgate/isolate.h>
+#include <tollgate/pool.h>
+#include <tollgate/task.h>
+#include <tollgate/thread.h>
+#include <tollgate/ticks.h>
+
+/* epoll data of a worker's own eventfd: no fd entry can produce it. */
+#define WAKE_DATA UINT64_MAX
+
+/* Events handled per epoll_wait() call. */
+#define POLL_EVENTS 256
+
+struct thread_ctx {
+	pthread_t pth;                  /* the pthread */
+	int epfd;                       /* its epoll instance */
+	int evfd;                       /* eventfd used to wake it */
+	atomic_int sleeping CACHE_ALIGNED; /* 1 while in (or entering) epoll_wait */
+	struct thread_stats stats CACHE_ALIGNED; /* written by the owner only */
+} CACHE_ALIGNED;
+
+__thread int tid = -1;
+__thread unsigned long tid_bit;
+int thread_count;
+unsigned long all_threads_mask;
+
+static struct thread_ctx *threads;      /* [thread_count] */
+static atomic_int stopping;             /* set by thread_stop() */
+static atomic_int running;              /* workers between start and join */
+
+int thread_cpus_online(void)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+	if (n < 1)
+		return 1;
+	return n > MAX_THREADS ? MAX_THREADS : (int)n;
+}
+
+static void stat_add(_Atomic uint64_t *c, uint64_t v)
+{
+	atomic_store_explicit(c, atomic_load_explicit(c, memory_order_relaxed) + v,
+	                      memory_order_relaxed);
+}
+
+int thread_wake(int t)
+{
+	struct thread_ctx *ctx = &threads[t];
+	uint64_t one = 1;
+
+	if (!atomic_load_explicit(&ctx->sleeping, memory_order_seq_cst))
+		return 0;
+	if (!atomic_exchange_explicit(&ctx->sleeping, 0, memory_order_seq_cst))
+		return 0;
+	/* An eventfd write cannot block below 2^64-1 pending wakeups. */
+	if (write(ctx->evfd, &one, sizeof(one)) < 0) {
+		/* nothing to recover: EAGAIN means a wakeup is pending */
+	}
+	return 1;
+}
+
+void thread_wake_all(void)
+{
+	for (int t = 0; t < thread_count; t++)
+		thread_wake(t);
+}
+
+int thread_epfd(int t)
+{
+	return threads[t].epfd;
+}
+
+struct thread_stats *thread_stats(int t)
+{
+	return &threads[t].stats;
+}
+
+int thread_running(void)
+{
+	return atomic_load_explicit(&running, memory_order_acquire);
+}
+
+/* Computes how long the worker may sleep, in ms for epoll_wait(): 0 if it
+ * has work, -1 for no timer, else the time to its next timer. Raises the
+ * sleeping flag when it returns non-zero, after which any new work wakes
+ * the worker.
+ */
+static int poll_timeout(struct thread_ctx *ctx)
+{
+	uint32_t next, remain;
+
+	if (sched_has_work())
+		return 0;
+	atomic_store_explicit(&ctx->sleeping, 1, memory_order_seq_cst);
+	if (sched_has_work() || atomic_load_explicit(&stopping, memory_order_seq_cst)) {
+		atomic_store_explicit(&ctx->sleeping, 0, memory_order_relaxed);
+		return 0;
+	}
+	next = sched_next_expiry();
+	if (!tick_isset(next))
+		return -1;
+	remain = tick_remain(now_ms, next);
+	if (!remain) {
+		atomic_store_explicit(&ctx->sleeping, 0, memory_order_relaxed);
+		return 0;
+	}
+	return remain > INT32_MAX ? INT32_MAX : (int)remain;
+}
+
+static void drain_eventfd(struct thread_ctx *ctx)
+{
+	uint64_t v;
+
+	if (read(ctx->evfd, &v, sizeof(v)) > 0)
+		stat_add(&ctx->stats.wakeups, 1);
+}
+
+static void *worker_main(void *arg)
+{
+	struct thread_ctx *ctx = arg;
+	struct epoll_event evs[POLL_EVENTS];
+	uint64_t t0;
+	int n, timeout;
+
+	tid = (int)(ctx - threads);
+	tid_bit = 1UL << tid;
+	clock_update();
+	thread_harmless_end();
+
+	while (!atomic_load_explicit(&stopping, memory_order_acquire)) {
+		clock_update();
+		stat_add(&ctx->stats.loops, 1);
+		pool_thread_pass();
+		stat_add(&ctx->stats.tasks_run, sched_run_pass());
+		thread_safe_point();
+
+		timeout = poll_timeout(ctx);
+		thread_harmless_begin();
+		t0 = clock_mono_ns();
+		n = epoll_wait(ctx->epfd, evs, POLL_EVENTS, timeout);
+		stat_add(&ctx->stats.poll_ns, clock_mono_ns() - t0);
+		thread_harmless_end();
+		atomic_store_explicit(&ctx->sleeping, 0, memory_order_relaxed);
+
+		clock_update();
+		for (int i = 0; i < n; i++) {
+			if (evs[i].data.u64 == WAKE_DATA) {
+				drain_eventfd(ctx);
+				continue;
+			}
+			fd_dispatch(&evs[i]);
+		}
+		if (n > 0)
+			stat_add(&ctx->stats.fd_events, (uint64_t)n);
+	}
+	thread_harmless_begin();
+	return NULL;
+}
+
+static void close_ctx(struct thread_ctx *ctx)
+{
+	if (ctx->evfd >= 0)
+		close(ctx->evfd);
+	if (ctx->epfd >= 0)
+		close(ctx->epfd);
+}
+
+int thread_setup(int n)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.u64 = WAKE_DATA };
+	int i, ret;
+
+	if (n == 0)
+		n = thread_cpus_online();
+	if (n < 1 || n > MAX_THREADS)
+		return -EINVAL;
+	ret = fd_init();
+	if (ret < 0)
+		return ret;
+	threads = calloc((size_t)n, sizeof(*threads));
+	if (!threads)
+		return -ENOMEM;
+	for (i = 0; i < n; i++)
+		threads[i].epfd = threads[i].evfd = -1;
+	for (i = 0; i < n; i++) {
+		threads[i].epfd = epoll_create1(EPOLL_CLOEXEC);
+		threads[i].evfd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+		if (threads[i].epfd < 0 || threads[i].evfd < 0 ||
+		    epoll_ctl(threads[i].epfd, EPOLL_CTL_ADD, threads[i].evfd, &ev) < 0) {
+			ret = -errno;
+			goto out_close;
+		}
+	}
+	thread_count = n;
+	all_threads_mask = n == 64 ? ~0UL : (1UL << n) - 1;
+	ret = sched_init(n);
+	if (ret < 0)
+		goto out_close;
+	isolate_init();
+	atomic_store(&stopping, 0);
+	return 0;
+
+out_close:
+	for (i = 0; i < n; i++)
+		close_ctx(&threads[i]);
+	free(threads);
+	threads = NULL;
+	thread_count = 0;
+	all_threads_mask = 0;
+	return ret;
+}
+
+int thread_start(void)
+{
+	sigset_t all, old;
+	int i, ret = 0;
+
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	atomic_store_explicit(&running, 1, memory_order_release);
+	for (i = 0; i < thread_count; i++) {
+		ret = pthread_create(&threads[i].pth, NULL, worker_main, &threads[i]);
+		if (ret)
+			break;
+	}
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (ret) {
+		/* stop and reap the ones that started */
+		thread_stop();
+		while (i-- > 0)
+			pthread_join(threads[i].pth, NULL);
+		atomic_store(&running, 0);
+		return -ret;
+	}
+	return 0;
+}
+
+void thread_stop(void)
+{
+	atomic_store_explicit(&stopping, 1, memory_order_seq_cst);
+	thread_wake_all();
+}
+
+void thread_join(void)
+{
+	for (int i = 0; i < thread_count; i++)
+		pthread_join(threads[i].pth, NULL);
+	atomic_store_explicit(&running, 0, memory_order_release);
+}
+
+void thread_teardown(void)
+{
+	sched_deinit();
+	for (int i = 0; i < thread_count; i++)
+		close_ctx(&threads[i]);
+	free(threads);
+	threads = NULL;
+	thread_count = 0;
+	all_threads_mask = 0;
+	fd_deinit();
+}
