@@ -1,0 +1,363 @@
+/*
+ * Stick tables: per-key counters and rates shared by every thread.
+ *
+ * A table maps keys (ip, ipv6, integer, string, binary) to entries holding
+ * the data types chosen at definition (HAProxy's names and meanings, see
+ * doc/table.md). Design in doc/internals/stktable.md; the principle:
+ *
+ *  - Keys hash (per-table random seed) into shards. A shard has its own
+ *    spinlock, hash index, and list of entries in touch order. Finding,
+ *    creating, touching and removing an entry lock only its shard: there is
+ *    no table-wide lock on any hot path (STKTABLE_F_SINGLE_LOCK makes one
+ *    shard, the benchmark baseline).
+ *  - Entry data is read and written with atomics (32/64-bit counters,
+ *    freq_ctr's own lock-free protocol), from any thread, with or without
+ *    the shard lock. A reader never sees a torn value.
+ *  - References: every function that returns an entry takes a reference;
+ *    the caller drops it (stktable_release(), or touch with <decref>). An
+ *    entry with references is never freed, even expired, evicted or killed:
+ *    it leaves the index at once and is freed by its last release.
+ *  - Expiry: an entry dies `expire` ms after its last touch. Touches move it
+ *    to its shard's list tail (O(1)), so the list is in expiry order; the
+ *    purge (stktable_purge(), or the purge task) frees due entries from the
+ *    heads in bounded batches. A per-entry override lives in a small
+ *    unsorted list per shard.
+ *  - Capacity: each shard owns a share of `size` and borrows more in
+ *    batches from a table-wide spare when keys hash unevenly, so the table
+ *    holds exactly up to `size`. A full shard that cannot borrow evicts its
+ *    least recently touched unreferenced entries in a batch; with `nopurge`
+ *    the creation is refused and counted.
+ *  - Update log: a local change stamps the entry with the table's current
+ *    epoch; stktable_updates_collect() closes the epoch and reports changed
+ *    entries. Writers only read the epoch: no shared write per update.
+ *
+ * Time: operations use the calling thread's `now_ms` (clock.h).
+ * Return conventions: 0 or a positive count on success, -errno on failure;
+ * parsers return <0 and write a one-line message to their error buffer.
+ */
+#ifndef TOLLGATE_STKTABLE_H
+#define TOLLGATE_STKTABLE_H
+
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include <tollgate/freq_ctr.h>
+#include <tollgate/stktable-t.h>
+
+/* HAProxy's data types, indexed by enum stktable_dt. */
+extern const struct stktable_data_type stktable_data_types[STKTABLE_DATA_TYPES];
+
+/* ---- Definitions (stktable_def.c) ---- */
+
+/* Fills <def> with the defaults: type ip, size 0 (must be set), no expire,
+ * nothing stored.
+ */
+void stktable_def_init(struct stktable_def *def);
+
+/* Parses the arguments of a stick-table line, <argc> words in <argv> (e.g.
+ * "type" "ip" "size" "1m" "expire" "30s" "store" "conn_cur,conn_rate(10s)"),
+ * into <def> (which it initialises first). Returns 0, or <0 with a message
+ * naming the offending word and what was expected in <err> (<errlen> bytes).
+ */
+int stktable_parse_args(struct stktable_def *def, int argc, char **argv,
+                        char *err, size_t errlen);
+
+/* Same as stktable_parse_args() on one line of blank-separated words. */
+int stktable_parse_line(struct stktable_def *def, const char *line, char *err, size_t errlen);
+
+/* Parses a `store` list ("conn_cur,gpc(3),gpc_rate(3,1m)") into <def>.
+ * Returns 0 or <0 with a message in <err>.
+ */
+int stktable_parse_store(struct stktable_def *def, const char *list, char *err, size_t errlen);
+
+/* Parses a time with an optional unit (us, ms, s, m, h, d; default ms) into
+ * <*ms>. Returns 0, or -EINVAL (bad syntax), -ERANGE (over 2^31-1 ms).
+ */
+int stktable_parse_time(const char *str, uint32_t *ms);
+
+/* Parses a count with an optional k/m/g suffix (x1024, x1024^2, x1024^3)
+ * into <*val>. Returns 0, -EINVAL or -ERANGE (over 2^32-1).
+ */
+int stktable_parse_size(const char *str, uint32_t *val);
+
+/* Returns the data type named <name> (<len> bytes), or -1. */
+int stktable_data_type_by_name(const char *name, size_t len);
+
+/* Returns the name of key type <type> ("ip", "ipv6", ...). */
+const char *stktable_key_type_name(enum stktable_key_type type);
+
+/* Returns the bytes one element of data type <type> takes in an entry. */
+static inline size_t stktable_data_type_size(int type)
+{
+	switch (stktable_data_types[type].std_type) {
+	case STKTABLE_STD_ULL:
+		return sizeof(uint64_t);
+	case STKTABLE_STD_FRQP:
+		return sizeof(struct freq_ctr);
+	case STKTABLE_STD_DICT:
+		return sizeof(void *);
+	default:
+		return sizeof(uint32_t);
+	}
+}
+
+/* Writes <def> as a stick-table line ("type ip size 1024 ... store a,b")
+ * into <buf> (<len> bytes). Returns the length it needed (snprintf style).
+ */
+int stktable_def_format(const struct stktable_def *def, char *buf, size_t len);
+
+/* Returns a process-lifetime copy of <str> shared by equal strings (the
+ * server_key "dictionary"). Thread-safe; NULL on allocation failure.
+ */
+const char *stktable_dict_intern(const char *str, size_t len);
+
+/* ---- Table lifecycle (stktable.c) ---- */
+
+/* Initialises <t> named <id> from <def> (size > 0). Computes the entry
+ * layout, the shards, and the pool. Returns 0, -EINVAL or -ENOMEM.
+ */
+int stktable_init(struct stktable *t, const char *id, const struct stktable_def *def);
+
+/* Frees every entry and what stktable_init() created. No entry may be
+ * referenced any more, the purge task (if any) must be stopped and the
+ * worker threads that could use <t> stopped.
+ */
+void stktable_deinit(struct stktable *t);
+
+/* ---- Operations (stktable.c); any thread ---- */
+
+/* Returns the entry of <key> with a reference taken and its expiry
+ * refreshed (no update recorded), or NULL if absent.
+ */
+struct stksess *stktable_lookup(struct stktable *t, const struct stktable_key *key);
+
+/* Same as stktable_lookup() but leaves the expiry alone. */
+struct stksess *stktable_lookup_noexp(struct stktable *t, const struct stktable_key *key);
+
+/* Returns the entry of <key>, creating it (data zeroed, expiry set) if
+ * absent, with a reference taken. Returns NULL on failure with <*err> (if
+ * not NULL) set to -ENOSPC (table full: nopurge, or nothing evictable) or
+ * -ENOMEM; on success <*err> is 0 if found, 1 if created.
+ */
+struct stksess *stktable_get_or_create(struct stktable *t, const struct stktable_key *key, int *err);
+
+/* Refreshes the expiry of <ts> and records a local update (it will be
+ * reported to update log consumers). Drops the caller's reference if
+ * <decref>. Has no effect but the decref on an unlinked entry.
+ */
+void stktable_touch_local(struct stktable *t, struct stksess *ts, int decref);
+
+/* Same as stktable_touch_local() for data just applied from a peer:
+ * refreshes the expiry but records no local update, so it is not echoed.
+ */
+void stktable_touch_remote(struct stktable *t, struct stksess *ts, int decref);
+
+/* Drops a reference on <ts>. If it was the last one and <ts> was killed or
+ * has expired, it is freed. <ts> must not be used after.
+ */
+void stktable_release(struct stktable *t, struct stksess *ts);
+
+/* Removes <ts> from the table now: frees it if unreferenced, otherwise it
+ * leaves the index and is freed by its last release. Drops the caller's
+ * reference first if <decref>. Returns 1 if freed now, 0 otherwise.
+ */
+int stktable_kill(struct stktable *t, struct stksess *ts, int decref);
+
+/* Overrides the expiry of <ts>: it expires <ms> ms from now (ms < 2^31). A
+ * later touch keeps the override unless the normal date (now + expire) is
+ * later. Records a local update. Returns 0, or -ENOENT if <ts> was unlinked.
+ */
+int stktable_set_entry_expire(struct stktable *t, struct stksess *ts, uint32_t ms);
+
+/* Returns the number of references held on <ts> (racy snapshot). An
+ * acquire load: a 0 seen under the shard lock orders the holders' last
+ * accesses before the caller's free.
+ */
+static inline uint32_t stksess_refs(const struct stksess *ts)
+{
+	return atomic_load_explicit(&((struct stksess *)ts)->ref_cnt, memory_order_acquire) &
+	       STKSESS_REF_MASK;
+}
+
+/* Returns the expiry date of <ts> (racy snapshot), TICK_ETERNITY if none. */
+static inline uint32_t stksess_expire(const struct stksess *ts)
+{
+	return atomic_load_explicit(&((struct stksess *)ts)->expire, memory_order_relaxed);
+}
+
+/* Writes into <out> (t->key_size bytes) the normalised form of <key>: a
+ * fixed-size key is truncated or zero-padded, a string is cut at its first
+ * NUL and at `len` bytes then NUL-padded, binary is cut at `len` bytes and
+ * zero-padded.
+ */
+void stktable_key_normalize(const struct stktable *t, const struct stktable_key *key, void *out);
+
+/* Returns the stored key of <ts> (t->key_size bytes, normalised). */
+static inline const void *stksess_key(const struct stksess *ts)
+{
+	return ts->key;
+}
+
+/* ---- Data (stktable.c); any thread holding a reference ---- */
+
+/* Returns the address of element <idx> of data type <type> in <ts>, or NULL
+ * if the table does not store it or <idx> is out of range. Access it with
+ * atomics (the helpers below) only.
+ */
+static inline void *stktable_data_ptr(const struct stktable *t, struct stksess *ts, int type,
+                                      unsigned int idx)
+{
+	if (!t->data_ofs[type] || idx >= t->def.nbelem[type])
+		return NULL;
+	return (char *)ts + t->data_ofs[type] + idx * stktable_data_type_size(type);
+}
+
+/* Reads element <idx> of <type> in <ts> into <*val>: integers as they are,
+ * a rate as its current estimate (freq_ctr_read() at now_ms), server_key as
+ * the pointer value. Returns 0 or -ENOENT (not stored).
+ */
+int stktable_data_get(const struct stktable *t, struct stksess *ts, int type,
+                      unsigned int idx, uint64_t *val);
+
+/* Adds <delta> (may be negative for integers; a rate counts <delta> events)
+ * to element <idx> of <type>. Integers wrap like HAProxy's unsigned ones,
+ * except that conn_cur never goes below 0. Returns 0, -ENOENT or -EINVAL.
+ */
+int stktable_data_add(const struct stktable *t, struct stksess *ts, int type,
+                      unsigned int idx, int64_t delta);
+
+/* Sets element <idx> of <type> to <val> (a rate: sets its current period
+ * count and clears the previous one). Returns 0, -ENOENT or -EINVAL.
+ */
+int stktable_data_set(const struct stktable *t, struct stksess *ts, int type,
+                      unsigned int idx, uint64_t val);
+
+/* Fast paths for the tracking code: <p> from stktable_data_ptr(). */
+static inline void stktable_u32_add(void *p, uint32_t v)
+{
+	atomic_fetch_add_explicit((_Atomic uint32_t *)p, v, memory_order_relaxed);
+}
+
+static inline void stktable_rate_add(const struct stktable *t, void *p, int type, uint32_t v,
+                                     uint32_t now)
+{
+	freq_ctr_add((struct freq_ctr *)p, t->def.period[type], v, now);
+}
+
+/* ---- Statistics and walking (stktable.c) ---- */
+
+/* Fills <st> with <t>'s statistics (each shard read under its lock). */
+void stktable_get_stats(struct stktable *t, struct stktable_stats *st);
+
+/* Calls <fn> on every linked entry, shard by shard, with the shard lock
+ * held (<fn> must be short and call no table function on <t>). Stops when
+ * <fn> returns non-zero and returns that value; returns 0 otherwise.
+ */
+int stktable_walk(struct stktable *t, int (*fn)(struct stktable *t, struct stksess *ts, void *ctx),
+                  void *ctx);
+
+/* Checks the invariants of every shard (counts, links, list orders, the
+ * capacity adding up to `size`). Returns the number of linked entries, or
+ * -1 on a broken invariant. O(n), for tests, on a quiescent table.
+ */
+long stktable_check(struct stktable *t);
+
+/* ---- Expiry and eviction (stktable_expire.c) ---- */
+
+/* Frees the entries of <t> whose expiry is reached at <now>, examining at
+ * most <budget> entries, starting at a rotating shard. Referenced expired
+ * entries are skipped (freed at their last release). Stores in <*next> (if
+ * not NULL) the next date there is work: the earliest expiry seen, <now> if
+ * the budget ran out, TICK_ETERNITY if none. Returns the number freed.
+ */
+unsigned int stktable_purge(struct stktable *t, uint32_t now, unsigned int budget, uint32_t *next);
+
+/* Starts a shared purge task for <t> on the worker threads of <mask> (0:
+ * all). It wakes at the next expiry and requeues itself under t->exp_lock.
+ * Returns 0 or -ENOMEM. Call before or while workers run.
+ */
+int stktable_purge_task_start(struct stktable *t, unsigned long mask);
+
+/* Destroys the purge task. Workers must be stopped. */
+void stktable_purge_task_stop(struct stktable *t);
+
+/* ---- Update log (stktable_updates.c) ---- */
+
+/* Called for a changed entry, shard lock held: read key and data, no table
+ * call on <t>. Non-zero stops the walk.
+ */
+typedef int (*stktable_upd_fn)(struct stktable *t, struct stksess *ts, uint32_t upd, void *ctx);
+
+/* Closes the current update epoch E and calls <fn> for every linked entry
+ * whose last local change has an epoch in (<since>, E]. Returns E, the
+ * newest id: pass it as <since> next time. Changes made after the call
+ * started carry ids > E. Cost: O(changed entries + shards + overrides).
+ */
+uint32_t stktable_updates_collect(struct stktable *t, uint32_t since, stktable_upd_fn fn, void *ctx);
+
+/* Returns the current (open) update epoch. */
+static inline uint32_t stktable_updates_epoch(struct stktable *t)
+{
+	return atomic_load_explicit(&t->epoch, memory_order_relaxed);
+}
+
+/* ---- Snapshots (stktable_snapshot.c) ---- */
+
+/* Writes every linked entry of <t> (key, data, remaining lifetime) to
+ * <path> (written to <path>.tmp then renamed). Returns the number of
+ * entries written, or <0 with a message in <err>.
+ */
+long stktable_snapshot_save(struct stktable *t, const char *path, char *err, size_t errlen);
+
+/* Loads <path> into <t>: the file is fully read and verified (magic,
+ * version, key type, stored data types, checksum, length) before any entry
+ * is touched, so a bad file leaves <t> unchanged. Existing keys are
+ * overwritten. Returns the number of entries loaded, or <0 with a message
+ * in <err>.
+ */
+long stktable_snapshot_load(struct stktable *t, const char *path, char *err, size_t errlen);
+
+/* ---- Module internals (src/table/), documented for its files only ---- */
+
+/* Returns the 64-bit hash of the normalised key <nkey> of <t>. */
+uint64_t __stktable_hash(const struct stktable *t, const void *nkey);
+
+/* Returns the shard of <t> that a key of hash <h> belongs to. */
+static inline struct stktable_shard *__stktable_shard(const struct stktable *t, uint64_t h)
+{
+	return &t->shards[t->shard_bits ? (uint32_t)(h >> 32) >> (32 - t->shard_bits) : 0];
+}
+
+/* Returns the shard <ts> belongs to (recomputes the key's hash). */
+static inline struct stktable_shard *__stksess_shard(const struct stktable *t, const struct stksess *ts)
+{
+	return __stktable_shard(t, __stktable_hash(t, ts->key));
+}
+
+/* Removes <ts> from the index and list of <sh>. Shard lock held. */
+void __stksess_unlink(struct stktable *t, struct stktable_shard *sh, struct stksess *ts);
+
+/* Unlinks <ts>, which has no reference, and frees it. Shard lock held. */
+void __stksess_destroy(struct stktable *t, struct stktable_shard *sh, struct stksess *ts);
+
+/* Evicts up to <n> unreferenced entries from the head of <sh>'s touch list
+ * (least recently touched first), examining a bounded number. Returns the
+ * number evicted. Shard lock held.
+ */
+unsigned int __stktable_evict(struct stktable *t, struct stktable_shard *sh, unsigned int n);
+
+/* Makes sure the purge task (if any) wakes no later than <date>, the
+ * expiry of an entry just created or overridden. Any thread, no shard lock
+ * held.
+ */
+void __stktable_arm(struct stktable *t, uint32_t date);
+
+/* Sets the remaining lifetime of <ts> to <ms> as loaded from a snapshot,
+ * recording no update: at most `expire`, it goes to its touch list tail;
+ * longer (or in a table without expire), it becomes an expiry override. No
+ * effect on an unlinked entry. Any thread, no shard lock held.
+ */
+void __stksess_set_remaining(struct stktable *t, struct stksess *ts, uint32_t ms);
+
+#endif /* TOLLGATE_STKTABLE_H */
