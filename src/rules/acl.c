@@ -1,0 +1,1433 @@
+/*
+ * ACLs: parsing, pattern indexes, matching; conditions.
+ * See include/tollgate/acl.h for the principle and the contracts.
+ */
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <regex.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <tollgate/acl.h>
+#include <tollgate/sample.h>
+
+/* Matching methods. */
+enum acl_match {
+	ACL_MATCH_FOUND = 0,   /* the sample exists */
+	ACL_MATCH_BOOL,        /* the sample is non-zero */
+	ACL_MATCH_INT,         /* integer in a range */
+	ACL_MATCH_IP,          /* address in a network */
+	ACL_MATCH_BIN,         /* bytes equal a hex block */
+	ACL_MATCH_LEN,         /* length in a range */
+	ACL_MATCH_STR,         /* exact string */
+	ACL_MATCH_BEG,         /* prefix */
+	ACL_MATCH_END,         /* suffix */
+	ACL_MATCH_SUB,         /* substring */
+	ACL_MATCH_DIR,         /* slash-delimited part */
+	ACL_MATCH_DOM,         /* dot-delimited part */
+	ACL_MATCH_REG,         /* POSIX extended regex */
+	ACL_MATCH_NUM          /* number of methods */
+};
+
+static const char *const acl_match_names[ACL_MATCH_NUM] = {
+	"found", "bool", "int", "ip", "bin", "len", "str", "beg", "end", "sub",
+	"dir", "dom", "reg",
+};
+
+/* Sample type each method casts the sample to before matching. */
+static const int acl_match_types[ACL_MATCH_NUM] = {
+	[ACL_MATCH_FOUND] = SMP_T_ANY,  [ACL_MATCH_BOOL] = SMP_T_SINT,
+	[ACL_MATCH_INT]   = SMP_T_SINT, [ACL_MATCH_IP]   = SMP_T_ADDR,
+	[ACL_MATCH_BIN]   = SMP_T_BIN,  [ACL_MATCH_LEN]  = SMP_T_STR,
+	[ACL_MATCH_STR]   = SMP_T_STR,  [ACL_MATCH_BEG]  = SMP_T_STR,
+	[ACL_MATCH_END]   = SMP_T_STR,  [ACL_MATCH_SUB]  = SMP_T_STR,
+	[ACL_MATCH_DIR]   = SMP_T_STR,  [ACL_MATCH_DOM]  = SMP_T_STR,
+	[ACL_MATCH_REG]   = SMP_T_STR,
+};
+
+#define ACL_PAT_F_ICASE  0x1U   /* compare ignoring case (pattern stored lowercased) */
+
+/* One pattern, pre-parsed. */
+struct acl_pattern {
+	unsigned int flags;                    /* ACL_PAT_F_* */
+	union {
+		struct {
+			int64_t min;           /* lowest accepted value (INT64_MIN if open) */
+			int64_t max;           /* highest accepted value (INT64_MAX if open) */
+		} range;                       /* INT, LEN */
+		struct {
+			int family;            /* AF_INET or AF_INET6 */
+			struct in_addr a4;     /* v4 network, masked */
+			struct in_addr m4;     /* v4 mask */
+			struct in6_addr a6;    /* v6 network, masked */
+			unsigned int bits;     /* prefix length; v4: 33 if not a prefix */
+		} ip;                          /* IP */
+		struct {
+			char *ptr;             /* bytes, lowercased with -i, NUL-terminated */
+			size_t len;            /* number of bytes */
+		} str;                         /* BIN and string methods */
+		regex_t *re;                   /* REG: compiled regex */
+	} val;                                 /* value, by method */
+};
+
+/* Open-addressing hash of exact strings (ACL_MATCH_STR). */
+struct acl_str_slot {
+	uint64_t hash;                         /* hash of the (lowered) bytes */
+	const char *ptr;                       /* pattern bytes, NULL for an empty slot */
+	size_t len;                            /* pattern length */
+};
+
+struct acl_str_index {
+	struct acl_str_slot *slots;            /* table, power-of-two size, or NULL */
+	size_t mask;                           /* size - 1 */
+};
+
+/* Networks of one prefix length, sorted for binary search. */
+struct acl_ip4_seg {
+	unsigned int bits;                     /* prefix length */
+	uint32_t mask;                         /* host order mask */
+	uint32_t *nets;                        /* host order networks, sorted */
+	size_t n;                              /* number of networks */
+};
+
+struct acl_ip6_seg {
+	unsigned int bits;                     /* prefix length */
+	struct in6_addr mask;                  /* mask */
+	struct in6_addr *nets;                 /* networks, sorted with memcmp() */
+	size_t n;                              /* number of networks */
+};
+
+/* IP index (ACL_MATCH_IP). */
+struct acl_ip_index {
+	struct acl_ip4_seg *v4;                /* v4 segments, longest prefix first */
+	size_t nb_v4;                          /* number of v4 segments */
+	struct acl_ip6_seg *v6;                /* v6 segments, longest prefix first */
+	size_t nb_v6;                          /* number of v6 segments */
+	const struct acl_pattern **odd4;       /* v4 patterns with non-prefix masks */
+	size_t nb_odd4;                        /* their number */
+};
+
+/* One test: a sample expression, a method and its patterns. */
+struct acl_expr {
+	struct list list;                      /* in acl->exprs */
+	struct sample_expr *smp;               /* what to fetch */
+	int match;                             /* enum acl_match */
+	struct acl_pattern *pats;              /* patterns in declaration order */
+	size_t nb_pats;                        /* number of patterns */
+	size_t alloc_pats;                     /* allocated entries of <pats> */
+	struct acl_str_index str_cs;           /* STR: case-sensitive patterns */
+	struct acl_str_index str_ci;           /* STR: -i patterns, lowercased */
+	struct acl_ip_index ip;                /* IP: index */
+};
+
+struct acl {
+	struct list list;                      /* in the acl_list, or the cond's anonymous list */
+	char *name;                            /* name, "anonymous" for { } */
+	struct list exprs;                     /* struct acl_expr, ORed */
+};
+
+struct acl_term {
+	struct acl *acl;                       /* tested ACL */
+	int neg;                               /* 1 if negated with '!' */
+};
+
+struct acl_suite {
+	struct acl_term *terms;                /* ANDed terms */
+	unsigned int nb;                       /* number of terms */
+};
+
+struct acl_cond {
+	int unless;                            /* 1 for "unless": result inverted */
+	struct acl_suite *suites;              /* ORed suites */
+	unsigned int nb_suites;                /* number of suites */
+	struct list anon;                      /* anonymous ACLs owned by the condition */
+};
+
+/* ---- helpers ---- */
+
+/* Sets *<err> (if <err> is not NULL) to a new formatted message. Returns
+ * -EINVAL.
+ */
+static int PRINTF_FMT(2, 3) acl_err(char **err, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!err)
+		return -EINVAL;
+	free(*err);
+	*err = NULL;
+	va_start(ap, fmt);
+	if (vasprintf(err, fmt, ap) < 0)
+		*err = NULL;
+	va_end(ap);
+	return -EINVAL;
+}
+
+/* Prefixes the message in *<err> with the formatted text. */
+static void PRINTF_FMT(2, 3) acl_err_prefix(char **err, const char *fmt, ...)
+{
+	char *pfx = NULL, *msg;
+	va_list ap;
+
+	if (!err || !*err)
+		return;
+	va_start(ap, fmt);
+	if (vasprintf(&pfx, fmt, ap) < 0)
+		pfx = NULL;
+	va_end(ap);
+	if (pfx && asprintf(&msg, "%s%s", pfx, *err) >= 0) {
+		free(*err);
+		*err = msg;
+	}
+	free(pfx);
+}
+
+static uint64_t acl_hash(const char *p, size_t len, int lower)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = p[i];
+
+		h ^= lower ? (unsigned char)tolower(c) : c;
+		h *= 0x100000001b3ULL;
+	}
+	return h;
+}
+
+/* Compares <len> bytes of sample <s> with lowered pattern <p>, ignoring
+ * the case of the sample. Returns 1 if equal.
+ */
+static int acl_eq_ci(const char *s, const char *p, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		if (tolower((unsigned char)s[i]) != (unsigned char)p[i])
+			return 0;
+	return 1;
+}
+
+/* Compares the sample bytes <s> and the pattern <p> of <len> bytes. */
+static inline int acl_eq(const char *s, const struct acl_pattern *p, size_t len)
+{
+	if (p->flags & ACL_PAT_F_ICASE)
+		return acl_eq_ci(s, p->val.str.ptr, len);
+	return memcmp(s, p->val.str.ptr, len) == 0;
+}
+
+/* ---- pattern parsing ---- */
+
+/* Integer operators. */
+enum acl_op { ACL_OP_EQ = 0, ACL_OP_GE, ACL_OP_GT, ACL_OP_LE, ACL_OP_LT };
+
+static int acl_get_op(const char *w)
+{
+	static const char *const ops[] = { "eq", "ge", "gt", "le", "lt" };
+
+	for (size_t i = 0; i < ARRAY_SIZE(ops); i++)
+		if (strcmp(w, ops[i]) == 0)
+			return i;
+	return -1;
+}
+
+/* Parses a strict decimal integer from the <len> bytes at <s>. */
+static int acl_parse_int(const char *s, size_t len, int64_t *out)
+{
+	char buf[32], *end;
+	long long v;
+
+	if (!len || len >= sizeof(buf))
+		return -EINVAL;
+	memcpy(buf, s, len);
+	buf[len] = 0;
+	if (!isdigit((unsigned char)buf[0]) && !((buf[0] == '-' || buf[0] == '+') && isdigit((unsigned char)buf[1])))
+		return -EINVAL;
+	errno = 0;
+	v = strtoll(buf, &end, 10);
+	if (*end || errno)
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
+/* Parses an integer pattern: a value (with operator <op>) or a range
+ * "a:b", ":b", "a:", "a-b". A leading '-' or '+' is a sign.
+ */
+static int acl_parse_range(const char *text, int op, struct acl_pattern *pat, char **err)
+{
+	const char *sep;
+	int64_t v;
+
+	/* the separator is a ':', or a '-' that does not start the text */
+	sep = strchr(text, ':');
+	if (!sep && *text)
+		sep = strchr(text + 1, '-');
+	pat->val.range.min = INT64_MIN;
+	pat->val.range.max = INT64_MAX;
+	if (!sep) {
+		if (acl_parse_int(text, strlen(text), &v) < 0)
+			return acl_err(err, "'%s' is neither a number nor a supported operator (eq, ge, gt, le, lt)", text);
+		switch (op) {
+		case ACL_OP_EQ: pat->val.range.min = pat->val.range.max = v; break;
+		case ACL_OP_GE: pat->val.range.min = v; break;
+		case ACL_OP_GT:
+			if (v == INT64_MAX)
+				return acl_err(err, "'gt %s' can never match", text);
+			pat->val.range.min = v + 1;
+			break;
+		case ACL_OP_LE: pat->val.range.max = v; break;
+		case ACL_OP_LT:
+			if (v == INT64_MIN)
+				return acl_err(err, "'lt %s' can never match", text);
+			pat->val.range.max = v - 1;
+			break;
+		}
+		return 0;
+	}
+	if (sep == text && !sep[1])
+		return acl_err(err, "'%s' is not a valid number range", text);
+	if (sep > text && acl_parse_int(text, sep - text, &pat->val.range.min) < 0)
+		return acl_err(err, "'%s' is not a valid number range", text);
+	if (sep[1] && acl_parse_int(sep + 1, strlen(sep + 1), &pat->val.range.max) < 0)
+		return acl_err(err, "'%s' is not a valid number range", text);
+	if (pat->val.range.min > pat->val.range.max)
+		return acl_err(err, "'%s' is not a valid number range (lower bound above upper bound)", text);
+	return 0;
+}
+
+/* Returns 1 if the host-order mask <m> is a prefix mask, and its length. */
+static int acl_mask4_bits(uint32_t m, unsigned int *bits)
+{
+	uint32_t inv = ~m;
+
+	if (inv & (inv + 1))
+		return 0;
+	*bits = __builtin_popcount(m);
+	return 1;
+}
+
+/* Parses an IP pattern: v4 (possibly abbreviated) with "/bits" or a dotted
+ * mask, or v6 with "/bits". Host names are refused: Tollgate never
+ * resolves names while parsing.
+ */
+static int acl_parse_ip(const char *text, struct acl_pattern *pat, char **err)
+{
+	char addr[INET6_ADDRSTRLEN + 1];
+	const char *slash = strchr(text, '/');
+	size_t alen = slash ? (size_t)(slash - text) : strlen(text);
+	int dots = 0;
+
+	if (!alen || alen >= sizeof(addr))
+		goto bad;
+	memcpy(addr, text, alen);
+	addr[alen] = 0;
+	if (strchr(addr, ':')) {
+		struct in6_addr m6;
+
+		pat->val.ip.family = AF_INET6;
+		if (inet_pton(AF_INET6, addr, &pat->val.ip.a6) != 1)
+			goto bad;
+		if (sample_parse_mask6(slash ? slash + 1 : "128", &m6) < 0 ||
+		    (slash && strchr(slash + 1, ':')))
+			return acl_err(err, "'%s': an IPv6 mask must be a bit count (0 to 128)", text);
+		pat->val.ip.bits = slash ? (unsigned int)atoi(slash + 1) : 128;
+		for (int i = 0; i < 16; i++)
+			pat->val.ip.a6.s6_addr[i] &= m6.s6_addr[i];
+		return 0;
+	}
+	pat->val.ip.family = AF_INET;
+	if (strspn(addr, "0123456789.") != alen)
+		goto bad;
+	for (const char *c = addr; *c; c++)
+		dots += *c == '.';
+	if (dots == 3) {
+		/* four parts: decimal, leading zeros allowed, as samples are cast */
+		struct sample tmp;
+
+		sample_set_str(&tmp, addr, alen);
+		if (!sample_cast(&tmp, SMP_T_IPV4))
+			goto bad;
+		pat->val.ip.a4 = tmp.data.u.ipv4;
+	} else if (inet_aton(addr, &pat->val.ip.a4) == 0) {
+		/* abbreviated forms HAProxy documents: "10.12" is 10.0.0.12 */
+		goto bad;
+	}
+	if (sample_parse_mask4(slash ? slash + 1 : "32", &pat->val.ip.m4) < 0)
+		return acl_err(err, "'%s': invalid IPv4 mask (expected a bit count or a dotted mask)", text);
+	pat->val.ip.a4.s_addr &= pat->val.ip.m4.s_addr;
+	if (!acl_mask4_bits(ntohl(pat->val.ip.m4.s_addr), &pat->val.ip.bits))
+		pat->val.ip.bits = 33;
+	return 0;
+ bad:
+	return acl_err(err, "'%s' is not a valid IPv4 or IPv6 address (host names are not resolved)", text);
+}
+
+static int acl_hex(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	c = tolower((unsigned char)c);
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+/* Parses one pattern <text> for method <match> into <pat>. */
+static int acl_parse_pattern(int match, const char *text, int icase, int op,
+			     struct acl_pattern *pat, char **err)
+{
+	size_t len = strlen(text);
+
+	memset(pat, 0, sizeof(*pat));
+	switch (match) {
+	case ACL_MATCH_INT:
+	case ACL_MATCH_LEN:
+		return acl_parse_range(text, op, pat, err);
+	case ACL_MATCH_IP:
+		return acl_parse_ip(text, pat, err);
+	case ACL_MATCH_BIN:
+		if (len % 2)
+			return acl_err(err, "'%s' is not a hex block (odd number of digits)", text);
+		pat->val.str.ptr = malloc(len / 2 + 1);
+		if (!pat->val.str.ptr)
+			return -ENOMEM;
+		for (size_t i = 0; i < len; i += 2) {
+			int hi = acl_hex(text[i]), lo = acl_hex(text[i + 1]);
+
+			if (hi < 0 || lo < 0) {
+				free(pat->val.str.ptr);
+				pat->val.str.ptr = NULL;
+				return acl_err(err, "'%s' is not a hex block (bad digit)", text);
+			}
+			pat->val.str.ptr[i / 2] = (char)(hi << 4 | lo);
+		}
+		pat->val.str.len = len / 2;
+		return 0;
+	case ACL_MATCH_REG: {
+		int rc;
+
+		pat->val.re = malloc(sizeof(*pat->val.re));
+		if (!pat->val.re)
+			return -ENOMEM;
+		rc = regcomp(pat->val.re, text, REG_EXTENDED | REG_NOSUB | (icase ? REG_ICASE : 0));
+		if (rc) {
+			char why[128];
+
+			regerror(rc, pat->val.re, why, sizeof(why));
+			free(pat->val.re);
+			pat->val.re = NULL;
+			return acl_err(err, "invalid regex '%s': %s", text, why);
+		}
+		return 0;
+	}
+	default:   /* string methods */
+		pat->val.str.ptr = strdup(text);
+		if (!pat->val.str.ptr)
+			return -ENOMEM;
+		pat->val.str.len = len;
+		if (icase) {
+			pat->flags |= ACL_PAT_F_ICASE;
+			for (size_t i = 0; i < len; i++)
+				pat->val.str.ptr[i] = tolower((unsigned char)pat->val.str.ptr[i]);
+		}
+		return 0;
+	}
+}
+
+/* Frees what pattern <pat> of method <match> holds. */
+static void acl_free_pattern(int match, struct acl_pattern *pat)
+{
+	if (match == ACL_MATCH_REG) {
+		if (pat->val.re) {
+			regfree(pat->val.re);
+			free(pat->val.re);
+		}
+	} else if (match != ACL_MATCH_INT && match != ACL_MATCH_LEN && match != ACL_MATCH_IP) {
+		free(pat->val.str.ptr);
+	}
+}
+
+/* Parses <text> and appends it to <expr>'s patterns. */
+static int acl_add_pattern(struct acl_expr *expr, const char *text, int icase, int op,
+			   char **err)
+{
+	struct acl_pattern pat;
+	int ret;
+
+	if (expr->match == ACL_MATCH_FOUND || expr->match == ACL_MATCH_BOOL)
+		return 0;   /* takes no pattern: ignored, as HAProxy does */
+	ret = acl_parse_pattern(expr->match, text, icase, op, &pat, err);
+	if (ret == -ENOMEM)
+		acl_err(err, "out of memory parsing pattern '%s'", text);
+	if (ret < 0)
+		return ret;
+	if (expr->nb_pats == expr->alloc_pats) {
+		size_t n = expr->alloc_pats ? 2 * expr->alloc_pats : 8;
+		struct acl_pattern *p = realloc(expr->pats, n * sizeof(*p));
+
+		if (!p) {
+			acl_free_pattern(expr->match, &pat);
+			return acl_err(err, "out of memory parsing pattern '%s'", text), -ENOMEM;
+		}
+		expr->pats = p;
+		expr->alloc_pats = n;
+	}
+	expr->pats[expr->nb_pats++] = pat;
+	return 0;
+}
+
+/* Loads the patterns of <path> into <expr>; with <map>, only the first
+ * word of each line. Errors name <path>:<line>.
+ */
+static int acl_load_file(struct acl_expr *expr, const char *path, int icase, int map,
+			 char **err)
+{
+	FILE *f = fopen(path, "r");
+	char *line = NULL;
+	size_t cap = 0;
+	int lineno = 0, ret = 0;
+
+	if (!f)
+		return acl_err(err, "cannot open pattern file '%s': %s", path, strerror(errno));
+	while (getline(&line, &cap, f) >= 0) {
+		char *c = line, *w;
+
+		lineno++;
+		if (*c == '#')
+			continue;
+		while (*c == ' ' || *c == '\t')
+			c++;
+		w = c;
+		while (*c && *c != '\n' && *c != '\r' && (!map || (*c != ' ' && *c != '\t')))
+			c++;
+		*c = 0;
+		if (!*w)
+			continue;
+		ret = acl_add_pattern(expr, w, icase, ACL_OP_EQ, err);
+		if (ret < 0) {
+			acl_err_prefix(err, "%s:%d: ", path, lineno);
+			break;
+		}
+	}
+	if (!ret && ferror(f))
+		ret = acl_err(err, "error reading pattern file '%s': %s", path, strerror(errno));
+	free(line);
+	fclose(f);
+	return ret;
+}
+
+/* ---- indexes ---- */
+
+static int acl_str_insert(struct acl_str_index *idx, const struct acl_pattern *pat, int lower)
+{
+	uint64_t h = acl_hash(pat->val.str.ptr, pat->val.str.len, lower);
+	size_t i = h & idx->mask;
+
+	for (;; i = (i + 1) & idx->mask) {
+		struct acl_str_slot *s = &idx->slots[i];
+
+		if (!s->ptr) {
+			s->hash = h;
+			s->ptr = pat->val.str.ptr;
+			s->len = pat->val.str.len;
+			return 0;
+		}
+		if (s->hash == h && s->len == pat->val.str.len &&
+		    memcmp(s->ptr, pat->val.str.ptr, s->len) == 0)
+			return 0;   /* duplicate */
+	}
+}
+
+/* Builds one string table from the patterns whose icase flag is <ci>. */
+static int acl_str_build(struct acl_expr *expr, struct acl_str_index *idx, int ci)
+{
+	size_t n = 0, size = 8;
+
+	for (size_t i = 0; i < expr->nb_pats; i++)
+		n += !!(expr->pats[i].flags & ACL_PAT_F_ICASE) == ci;
+	if (!n)
+		return 0;
+	while (size < 2 * n)
+		size *= 2;
+	idx->slots = calloc(size, sizeof(*idx->slots));
+	if (!idx->slots)
+		return -ENOMEM;
+	idx->mask = size - 1;
+	for (size_t i = 0; i < expr->nb_pats; i++)
+		if (!!(expr->pats[i].flags & ACL_PAT_F_ICASE) == ci)
+			acl_str_insert(idx, &expr->pats[i], ci);
+	return 0;
+}
+
+static int acl_str_lookup(const struct acl_str_index *idx, const char *p, size_t len, int ci)
+{
+	uint64_t h;
+	size_t i;
+
+	if (!idx->slots)
+		return 0;
+	h = acl_hash(p, len, ci);
+	for (i = h & idx->mask; idx->slots[i].ptr; i = (i + 1) & idx->mask) {
+		const struct acl_str_slot *s = &idx->slots[i];
+
+		if (s->hash == h && s->len == len &&
+		    (ci ? acl_eq_ci(p, s->ptr, len) : memcmp(p, s->ptr, len) == 0))
+			return 1;
+	}
+	return 0;
+}
+
+static int acl_cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static int acl_cmp_in6(const void *a, const void *b)
+{
+	return memcmp(a, b, sizeof(struct in6_addr));
+}
+
+/* Builds the IP index of <expr>: segments per prefix length, longest first. */
+static int acl_ip_build(struct acl_expr *expr)
+{
+	struct acl_ip_index *ix = &expr->ip;
+	size_t cnt4[34] = { 0 }, cnt6[129] = { 0 };
+
+	for (size_t i = 0; i < expr->nb_pats; i++) {
+		const struct acl_pattern *p = &expr->pats[i];
+
+		if (p->val.ip.family == AF_INET)
+			cnt4[p->val.ip.bits]++;
+		else
+			cnt6[p->val.ip.bits]++;
+	}
+	for (int b = 0; b <= 32; b++)
+		ix->nb_v4 += !!cnt4[b];
+	for (int b = 0; b <= 128; b++)
+		ix->nb_v6 += !!cnt6[b];
+	ix->v4 = calloc(ix->nb_v4 + 1, sizeof(*ix->v4));
+	ix->v6 = calloc(ix->nb_v6 + 1, sizeof(*ix->v6));
+	ix->odd4 = calloc(cnt4[33] + 1, sizeof(*ix->odd4));
+	if (!ix->v4 || !ix->v6 || !ix->odd4)
+		return -ENOMEM;
+
+	for (int b = 32, s = 0; b >= 0; b--) {
+		struct acl_ip4_seg *seg;
+
+		if (!cnt4[b])
+			continue;
+		seg = &ix->v4[s++];
+		seg->bits = b;
+		seg->mask = b ? ~0U << (32 - b) : 0;
+		seg->nets = malloc(cnt4[b] * sizeof(*seg->nets));
+		if (!seg->nets)
+			return -ENOMEM;
+		for (size_t i = 0; i < expr->nb_pats; i++) {
+			const struct acl_pattern *p = &expr->pats[i];
+
+			if (p->val.ip.family == AF_INET && p->val.ip.bits == (unsigned int)b)
+				seg->nets[seg->n++] = ntohl(p->val.ip.a4.s_addr);
+		}
+		qsort(seg->nets, seg->n, sizeof(*seg->nets), acl_cmp_u32);
+	}
+	for (int b = 128, s = 0; b >= 0; b--) {
+		struct acl_ip6_seg *seg;
+
+		if (!cnt6[b])
+			continue;
+		seg = &ix->v6[s++];
+		seg->bits = b;
+		for (int i = 0, left = b; i < 16; i++, left -= 8)
+			seg->mask.s6_addr[i] = left >= 8 ? 0xff : left > 0 ? (uint8_t)(0xff << (8 - left)) : 0;
+		seg->nets = malloc(cnt6[b] * sizeof(*seg->nets));
+		if (!seg->nets)
+			return -ENOMEM;
+		for (size_t i = 0; i < expr->nb_pats; i++) {
+			const struct acl_pattern *p = &expr->pats[i];
+
+			if (p->val.ip.family == AF_INET6 && p->val.ip.bits == (unsigned int)b)
+				seg->nets[seg->n++] = p->val.ip.a6;
+		}
+		qsort(seg->nets, seg->n, sizeof(*seg->nets), acl_cmp_in6);
+	}
+	for (size_t i = 0; i < expr->nb_pats; i++)
+		if (expr->pats[i].val.ip.family == AF_INET && expr->pats[i].val.ip.bits == 33)
+			ix->odd4[ix->nb_odd4++] = &expr->pats[i];
+	return 0;
+}
+
+static int acl_ip4_lookup(const struct acl_ip_index *ix, struct in_addr a)
+{
+	uint32_t x = ntohl(a.s_addr);
+
+	for (size_t s = 0; s < ix->nb_v4; s++) {
+		uint32_t key = x & ix->v4[s].mask;
+
+		if (bsearch(&key, ix->v4[s].nets, ix->v4[s].n, sizeof(key), acl_cmp_u32))
+			return 1;
+	}
+	for (size_t i = 0; i < ix->nb_odd4; i++) {
+		const struct acl_pattern *p = ix->odd4[i];
+
+		if (((a.s_addr ^ p->val.ip.a4.s_addr) & p->val.ip.m4.s_addr) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+static int acl_ip6_lookup(const struct acl_ip_index *ix, const struct in6_addr *a)
+{
+	for (size_t s = 0; s < ix->nb_v6; s++) {
+		struct in6_addr key;
+
+		for (int i = 0; i < 16; i++)
+			key.s6_addr[i] = a->s6_addr[i] & ix->v6[s].mask.s6_addr[i];
+		if (bsearch(&key, ix->v6[s].nets, ix->v6[s].n, sizeof(key), acl_cmp_in6))
+			return 1;
+	}
+	return 0;
+}
+
+static void acl_free_expr(struct acl_expr *expr)
+{
+	if (!expr)
+		return;
+	sample_free_expr(expr->smp);
+	for (size_t i = 0; i < expr->nb_pats; i++)
+		acl_free_pattern(expr->match, &expr->pats[i]);
+	free(expr->pats);
+	free(expr->str_cs.slots);
+	free(expr->str_ci.slots);
+	for (size_t s = 0; expr->ip.v4 && s < expr->ip.nb_v4; s++)
+		free(expr->ip.v4[s].nets);
+	for (size_t s = 0; expr->ip.v6 && s < expr->ip.nb_v6; s++)
+		free(expr->ip.v6[s].nets);
+	free(expr->ip.v4);
+	free(expr->ip.v6);
+	free(expr->ip.odd4);
+	free(expr);
+}
+
+/* ---- matching ---- */
+
+/* Returns 1 if byte <c> is one of the <delims> (never for NUL). */
+static inline int acl_is_delim(const char *delims, char c)
+{
+	return c && strchr(delims, c);
+}
+
+/* Returns 1 if the pattern <pl> bytes at <ps> appear in <s> (<len> bytes)
+ * delimited by <delims> or the ends; delimiters at both ends of the
+ * pattern are ignored (HAProxy's dir and dom methods).
+ */
+static int acl_match_word(const char *s, size_t len, const struct acl_pattern *pat,
+			  const char *delims)
+{
+	const char *ps = pat->val.str.ptr;
+	size_t pl = pat->val.str.len;
+
+	while (pl && acl_is_delim(delims, *ps)) {
+		ps++;
+		pl--;
+	}
+	while (pl && acl_is_delim(delims, ps[pl - 1]))
+		pl--;
+	if (pl > len)
+		return 0;
+	for (size_t i = 0; i + pl <= len; i++) {
+		if (i > 0 && !acl_is_delim(delims, s[i - 1]))
+			continue;
+		if (i + pl < len && !acl_is_delim(delims, s[i + pl]))
+			continue;
+		if ((pat->flags & ACL_PAT_F_ICASE) ? acl_eq_ci(s + i, ps, pl) : memcmp(s + i, ps, pl) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+/* Returns 1 if <smp> (cast to the method's type) matches a pattern. */
+static int acl_match_sample(const struct acl_expr *expr, struct sample *smp)
+{
+	const char *s;
+	size_t len;
+
+	if (expr->match == ACL_MATCH_FOUND)
+		return 1;
+	if (!sample_cast(smp, acl_match_types[expr->match]))
+		return 0;
+	s = smp->data.u.str.ptr;
+	len = smp->data.u.str.len;
+
+	switch (expr->match) {
+	case ACL_MATCH_BOOL:
+		return smp->data.u.sint != 0;
+	case ACL_MATCH_INT:
+	case ACL_MATCH_LEN: {
+		int64_t v = expr->match == ACL_MATCH_INT ? smp->data.u.sint : (int64_t)len;
+
+		for (size_t i = 0; i < expr->nb_pats; i++)
+			if (expr->pats[i].val.range.min <= v && v <= expr->pats[i].val.range.max)
+				return 1;
+		return 0;
+	}
+	case ACL_MATCH_IP:
+		if (smp->data.type == SMP_T_IPV4) {
+			struct in6_addr v6;
+
+			if (acl_ip4_lookup(&expr->ip, smp->data.u.ipv4))
+				return 1;
+			if (!expr->ip.nb_v6)
+				return 0;
+			sample_v4tov6(&v6, &smp->data.u.ipv4);
+			return acl_ip6_lookup(&expr->ip, &v6);
+		} else {
+			struct in_addr v4;
+
+			if (acl_ip6_lookup(&expr->ip, &smp->data.u.ipv6))
+				return 1;
+			return sample_v6tov4(&v4, &smp->data.u.ipv6) && acl_ip4_lookup(&expr->ip, v4);
+		}
+	case ACL_MATCH_STR:
+		return acl_str_lookup(&expr->str_cs, s, len, 0) ||
+		       acl_str_lookup(&expr->str_ci, s, len, 1);
+	case ACL_MATCH_BIN:
+		for (size_t i = 0; i < expr->nb_pats; i++)
+			if (expr->pats[i].val.str.len == len &&
+			    memcmp(expr->pats[i].val.str.ptr, s, len) == 0)
+				return 1;
+		return 0;
+	case ACL_MATCH_BEG:
+		for (size_t i = 0; i < expr->nb_pats; i++) {
+			const struct acl_pattern *p = &expr->pats[i];
+
+			if (p->val.str.len <= len && acl_eq(s, p, p->val.str.len))
+				return 1;
+		}
+		return 0;
+	case ACL_MATCH_END:
+		for (size_t i = 0; i < expr->nb_pats; i++) {
+			const struct acl_pattern *p = &expr->pats[i];
+
+			if (p->val.str.len <= len && acl_eq(s + len - p->val.str.len, p, p->val.str.len))
+				return 1;
+		}
+		return 0;
+	case ACL_MATCH_SUB:
+		for (size_t i = 0; i < expr->nb_pats; i++) {
+			const struct acl_pattern *p = &expr->pats[i];
+			size_t pl = p->val.str.len;
+
+			for (size_t j = 0; pl <= len && j <= len - pl; j++)
+				if (acl_eq(s + j, p, pl))
+					return 1;
+		}
+		return 0;
+	case ACL_MATCH_DIR:
+		for (size_t i = 0; i < expr->nb_pats; i++)
+			if (acl_match_word(s, len, &expr->pats[i], "/?"))
+				return 1;
+		return 0;
+	case ACL_MATCH_DOM:
+		for (size_t i = 0; i < expr->nb_pats; i++)
+			if (acl_match_word(s, len, &expr->pats[i], "/?.:"))
+				return 1;
+		return 0;
+	case ACL_MATCH_REG:
+		for (size_t i = 0; i < expr->nb_pats; i++) {
+			regmatch_t pm[1] = { { .rm_so = 0, .rm_eo = (regoff_t)len } };
+
+			if (regexec(expr->pats[i].val.re, len ? s : "", 1, pm, REG_STARTEND) == 0)
+				return 1;
+		}
+		return 0;
+	}
+	return 0;
+}
+
+/* Evaluates one test, trying every value of a multi-valued fetch. */
+static int acl_expr_exec(const struct acl_expr *expr, const struct sample_ctx *ctx)
+{
+	struct sample smp;
+	int got = sample_eval(expr->smp, ctx, &smp);
+
+	for (;;) {
+		if (got && acl_match_sample(expr, &smp))
+			return 1;
+		if (!(smp.flags & SMP_F_NOT_LAST))
+			return 0;
+		got = sample_eval_next(expr->smp, ctx, &smp);
+	}
+}
+
+int acl_exec(const struct acl *acl, const struct sample_ctx *ctx)
+{
+	const struct acl_expr *expr;
+
+	list_for_each(expr, &acl->exprs, list)
+		if (acl_expr_exec(expr, ctx))
+			return 1;
+	return 0;
+}
+
+/* ---- ACL parsing ---- */
+
+static int acl_find_match(const char *name)
+{
+	for (int i = 0; i < ACL_MATCH_NUM; i++)
+		if (strcmp(name, acl_match_names[i]) == 0)
+			return i;
+	return -1;
+}
+
+/* Default method for an expression of declared type <type>, or -1. */
+static int acl_default_match(int type)
+{
+	switch (type) {
+	case SMP_T_BOOL: return ACL_MATCH_BOOL;
+	case SMP_T_SINT: return ACL_MATCH_INT;
+	case SMP_T_ADDR:
+	case SMP_T_IPV4:
+	case SMP_T_IPV6: return ACL_MATCH_IP;
+	case SMP_T_STR:  return ACL_MATCH_STR;
+	default:         return -1;
+	}
+}
+
+/* Parses the criterion <crit> into <expr>->smp; sets *<implied> to the
+ * method implied by a derived keyword ("path_beg"), or -1.
+ */
+static int acl_parse_criterion(const char *crit, struct acl_expr *expr, int *implied, char **err)
+{
+	static const char *const suffixes[] = { "beg", "end", "sub", "dir", "dom", "reg", "len" };
+	size_t nlen = strcspn(crit, "(,");
+	const char *us;
+	char *text;
+	int ret;
+
+	*implied = -1;
+	if (sample_find_fetch(crit, nlen))
+		return sample_parse_expr(crit, 0, &expr->smp, err);
+
+	/* HAProxy's derived ACL keywords: <fetch>_<method> */
+	us = memrchr(crit, '_', nlen);
+	if (us && sample_find_fetch(crit, us - crit)) {
+		for (size_t i = 0; i < ARRAY_SIZE(suffixes); i++) {
+			if ((size_t)(crit + nlen - us - 1) != strlen(suffixes[i]) ||
+			    strncmp(us + 1, suffixes[i], strlen(suffixes[i])) != 0)
+				continue;
+			if (asprintf(&text, "%.*s%s", (int)(us - crit), crit, crit + nlen) < 0)
+				return acl_err(err, "out of memory parsing '%s'", crit), -ENOMEM;
+			ret = sample_parse_expr(text, 0, &expr->smp, err);
+			free(text);
+			/* with converters, the output type decides, not the keyword */
+			if (!ret && !expr->smp->nb_convs)
+				*implied = acl_find_match(suffixes[i]);
+			return ret;
+		}
+	}
+	/* let the sample parser report it, with its suggestion */
+	return sample_parse_expr(crit, 0, &expr->smp, err);
+}
+
+/* Parses "<criterion> [flags] [operator] [values...]" (<argc> words) into a
+ * new test *<out>.
+ */
+static int acl_parse_expr(int argc, char **args, struct acl_expr **out, char **err)
+{
+	struct acl_expr *expr;
+	int implied, forced = 0, loaded = 0, icase = 0, map = 0, op = ACL_OP_EQ, ret, i;
+
+	if (argc < 1 || !*args[0])
+		return acl_err(err, "missing criterion (a sample fetch)");
+	expr = calloc(1, sizeof(*expr));
+	if (!expr)
+		return acl_err(err, "out of memory"), -ENOMEM;
+	list_init(&expr->list);
+	ret = acl_parse_criterion(args[0], expr, &implied, err);
+	if (ret < 0)
+		goto out_free;
+	expr->match = implied >= 0 ? implied : acl_default_match(expr->smp->out_type);
+
+	for (i = 1; i < argc && args[i][0] == '-'; i++) {
+		const char *f = args[i];
+
+		if (strcmp(f, "--") == 0) {
+			i++;
+			break;
+		} else if (strcmp(f, "-i") == 0) {
+			icase = 1;
+		} else if (strcmp(f, "-n") == 0) {
+			/* never resolving names, there is nothing to forbid */
+		} else if (strcmp(f, "-M") == 0) {
+			map = 1;
+		} else if (strcmp(f, "-u") == 0) {
+			int64_t id;
+
+			if (i + 1 >= argc || acl_parse_int(args[i + 1], strlen(args[i + 1]), &id) < 0) {
+				ret = acl_err(err, "'-u' expects an integer id");
+				goto out_free;
+			}
+			i++;
+		} else if (strcmp(f, "-m") == 0) {
+			int m;
+
+			if (i + 1 >= argc) {
+				ret = acl_err(err, "'-m' expects a matching method (found, bool, int, ip, bin, len, str, beg, end, sub, dir, dom, reg)");
+				goto out_free;
+			}
+			if (loaded) {
+				ret = acl_err(err, "'-m' must be given before '-f'");
+				goto out_free;
+			}
+			if (forced) {
+				ret = acl_err(err, "only one '-m' matching method may be given");
+				goto out_free;
+			}
+			m = acl_find_match(args[i + 1]);
+			if (m < 0) {
+				ret = acl_err(err, "unknown matching method '%s' (expected found, bool, int, ip, bin, len, str, beg, end, sub, dir, dom or reg)",
+					      args[i + 1]);
+				goto out_free;
+			}
+			if (m != ACL_MATCH_FOUND && !sample_can_cast(expr->smp->out_type, acl_match_types[m])) {
+				ret = acl_err(err, "matching method '%s' cannot be used with '%s', which returns %s",
+					      args[i + 1], args[0], sample_type_name(expr->smp->out_type));
+				goto out_free;
+			}
+			expr->match = m;
+			forced = 1;
+			i++;
+		} else if (strcmp(f, "-f") == 0) {
+			if (i + 1 >= argc) {
+				ret = acl_err(err, "'-f' expects a file name");
+				goto out_free;
+			}
+			if (expr->match < 0) {
+				ret = acl_err(err, "'%s' returns %s: a matching method must be given with '-m' before '-f'",
+					      args[0], sample_type_name(expr->smp->out_type));
+				goto out_free;
+			}
+			ret = acl_load_file(expr, args[i + 1], icase, map, err);
+			if (ret < 0)
+				goto out_free;
+			loaded = 1;
+			i++;
+		} else {
+			ret = acl_err(err, "'%s' is not a valid ACL flag (use '--' before a pattern beginning with '-')", f);
+			goto out_free;
+		}
+	}
+	if (expr->match < 0) {
+		ret = acl_err(err, "'%s' returns %s: a matching method must be given with '-m'",
+			      args[0], sample_type_name(expr->smp->out_type));
+		goto out_free;
+	}
+	for (; i < argc; i++) {
+		if (expr->match == ACL_MATCH_INT || expr->match == ACL_MATCH_LEN) {
+			int o = acl_get_op(args[i]);
+
+			if (o >= 0) {
+				op = o;
+				continue;
+			}
+		}
+		ret = acl_add_pattern(expr, args[i], icase, op, err);
+		if (ret < 0)
+			goto out_free;
+	}
+
+	if (expr->match == ACL_MATCH_STR) {
+		if (acl_str_build(expr, &expr->str_cs, 0) < 0 || acl_str_build(expr, &expr->str_ci, 1) < 0)
+			goto out_nomem;
+	} else if (expr->match == ACL_MATCH_IP) {
+		if (acl_ip_build(expr) < 0)
+			goto out_nomem;
+	}
+	*out = expr;
+	return 0;
+
+ out_nomem:
+	ret = acl_err(err, "out of memory indexing the patterns of '%s'", args[0]);
+	ret = -ENOMEM;
+ out_free:
+	acl_free_expr(expr);
+	return ret;
+}
+
+static struct acl *acl_new(const char *name)
+{
+	struct acl *acl = calloc(1, sizeof(*acl));
+
+	if (!acl)
+		return NULL;
+	acl->name = strdup(name);
+	if (!acl->name) {
+		free(acl);
+		return NULL;
+	}
+	list_init(&acl->list);
+	list_init(&acl->exprs);
+	return acl;
+}
+
+static void acl_free(struct acl *acl)
+{
+	struct acl_expr *expr, *back;
+
+	list_for_each_safe(expr, back, &acl->exprs, list) {
+		list_del_init(&expr->list);
+		acl_free_expr(expr);
+	}
+	free(acl->name);
+	free(acl);
+}
+
+void acl_list_init(struct acl_list *list)
+{
+	list_init(&list->head);
+}
+
+void acl_list_deinit(struct acl_list *list)
+{
+	struct acl *acl, *back;
+
+	list_for_each_safe(acl, back, &list->head, list) {
+		list_del_init(&acl->list);
+		acl_free(acl);
+	}
+}
+
+struct acl *acl_find(const struct acl_list *list, const char *name)
+{
+	struct acl *acl;
+
+	list_for_each(acl, &list->head, list)
+		if (strcmp(acl->name, name) == 0)
+			return acl;
+	return NULL;
+}
+
+/* Returns 1 if <name> is a valid ACL name: letters, digits, - _ . : */
+static int acl_valid_name(const char *name)
+{
+	if (!*name)
+		return 0;
+	for (; *name; name++)
+		if (!isalnum((unsigned char)*name) && !strchr("-_.:", *name))
+			return 0;
+	return 1;
+}
+
+int acl_parse_line(struct acl_list *list, int argc, char **args, char **err)
+{
+	struct acl_expr *expr;
+	struct acl *acl;
+	int ret;
+
+	if (argc < 2 || !*args[1])
+		return acl_err(err, "missing ACL name");
+	if (!acl_valid_name(args[1]))
+		return acl_err(err, "invalid ACL name '%s': only letters, digits, '-', '_', '.' and ':' are allowed",
+			       args[1]);
+	if (argc < 3)
+		return acl_err(err, "ACL '%s': missing criterion (a sample fetch)", args[1]);
+	ret = acl_parse_expr(argc - 2, args + 2, &expr, err);
+	if (ret < 0) {
+		acl_err_prefix(err, "ACL '%s': ", args[1]);
+		return ret;
+	}
+	acl = acl_find(list, args[1]);
+	if (!acl) {
+		acl = acl_new(args[1]);
+		if (!acl) {
+			acl_free_expr(expr);
+			return acl_err(err, "out of memory creating ACL '%s'", args[1]), -ENOMEM;
+		}
+		list_append(&list->head, &acl->list);
+	}
+	list_append(&acl->exprs, &expr->list);
+	return 0;
+}
+
+/* ---- built-in ACLs ---- */
+
+static const struct {
+	const char *name;              /* ACL name */
+	const char *words[4];          /* criterion and patterns, NULL-ended */
+} acl_builtins[] = {
+	{ "TRUE",           { "always_true" } },
+	{ "FALSE",          { "always_false" } },
+	{ "LOCALHOST",      { "src", "127.0.0.1/8", "::1" } },
+	{ "HTTP",           { "req.proto_http" } },
+	{ "HTTP_1.0",       { "req.ver", "1.0" } },
+	{ "HTTP_1.1",       { "req.ver", "1.1" } },
+	{ "HTTP_2.0",       { "req.ver", "2.0" } },
+	{ "HTTP_3.0",       { "req.ver", "3.0" } },
+	{ "METH_CONNECT",   { "method", "CONNECT" } },
+	{ "METH_DELETE",    { "method", "DELETE" } },
+	{ "METH_GET",       { "method", "GET", "HEAD" } },
+	{ "METH_HEAD",      { "method", "HEAD" } },
+	{ "METH_OPTIONS",   { "method", "OPTIONS" } },
+	{ "METH_POST",      { "method", "POST" } },
+	{ "METH_PUT",       { "method", "PUT" } },
+	{ "METH_TRACE",     { "method", "TRACE" } },
+	{ "HTTP_URL_ABS",   { "url_reg", "^[^/:]*://" } },
+	{ "HTTP_URL_SLASH", { "url_beg", "/" } },
+	{ "HTTP_URL_STAR",  { "url", "*" } },
+	{ "HTTP_CONTENT",   { "req.hdr_val(content-length)", "gt", "0" } },
+	{ "RDP_COOKIE",     { "req.rdp_cookie_cnt", "gt", "0" } },
+	{ "REQ_CONTENT",    { "req.len", "gt", "0" } },
+	{ "WAIT_END",       { "wait_end" } },
+};
+
+/* Instantiates the built-in ACL <name> into <named>. Returns it, or NULL
+ * with *<err> set to "no such ACL" (<err> untouched if <name> is not a
+ * built-in, so the caller can suggest a name) or the parse error.
+ */
+static struct acl *acl_builtin(struct acl_list *named, const char *name, int *known, char **err)
+{
+	struct acl_expr *expr;
+	struct acl *acl;
+	int argc = 0;
+
+	*known = 0;
+	for (size_t i = 0; i < ARRAY_SIZE(acl_builtins); i++) {
+		if (strcmp(acl_builtins[i].name, name) != 0)
+			continue;
+		*known = 1;
+		while (argc < 4 && acl_builtins[i].words[argc])
+			argc++;
+		if (acl_parse_expr(argc, (char **)acl_builtins[i].words, &expr, err) < 0) {
+			acl_err_prefix(err, "built-in ACL '%s' is not available here: ", name);
+			return NULL;
+		}
+		acl = acl_new(name);
+		if (!acl) {
+			acl_free_expr(expr);
+			acl_err(err, "out of memory creating ACL '%s'", name);
+			return NULL;
+		}
+		list_append(&acl->exprs, &expr->list);
+		list_append(&named->head, &acl->list);
+		return acl;
+	}
+	return NULL;
+}
+
+/* ---- conditions ---- */
+
+void cond_free(struct acl_cond *cond)
+{
+	struct acl *acl, *back;
+
+	if (!cond)
+		return;
+	for (unsigned int i = 0; i < cond->nb_suites; i++)
+		free(cond->suites[i].terms);
+	free(cond->suites);
+	list_for_each_safe(acl, back, &cond->anon, list) {
+		list_del_init(&acl->list);
+		acl_free(acl);
+	}
+	free(cond);
+}
+
+/* Appends the term (<acl>, <neg>) to the last suite of <cond>, opening a
+ * suite if <new_suite>.
+ */
+static int cond_add_term(struct acl_cond *cond, int new_suite, struct acl *acl, int neg)
+{
+	struct acl_suite *suite;
+	struct acl_term *terms;
+
+	if (new_suite) {
+		suite = realloc(cond->suites, (cond->nb_suites + 1) * sizeof(*suite));
+		if (!suite)
+			return -ENOMEM;
+		cond->suites = suite;
+		cond->suites[cond->nb_suites].terms = NULL;
+		cond->suites[cond->nb_suites].nb = 0;
+		cond->nb_suites++;
+	}
+	suite = &cond->suites[cond->nb_suites - 1];
+	terms = realloc(suite->terms, (suite->nb + 1) * sizeof(*terms));
+	if (!terms)
+		return -ENOMEM;
+	suite->terms = terms;
+	terms[suite->nb].acl = acl;
+	terms[suite->nb].neg = neg;
+	suite->nb++;
+	return 0;
+}
+
+/* Sets *<err> for the unknown ACL <word>, suggesting a known name. */
+static void cond_unknown(const struct acl_list *named, const char *word, char **err)
+{
+	const char *best = NULL;
+	unsigned int bestd = UINT_MAX, d;
+	struct acl *acl;
+
+	if (word[0] == '{' || word[strlen(word) - 1] == '}') {
+		acl_err(err, "unknown ACL '%s' (braces of an anonymous ACL must be separate words: '{ fetch values }')",
+			word);
+		return;
+	}
+	list_for_each(acl, &named->head, list)
+		if ((d = sample_name_distance(word, acl->name)) < bestd) {
+			bestd = d;
+			best = acl->name;
+		}
+	for (size_t i = 0; i < ARRAY_SIZE(acl_builtins); i++)
+		if ((d = sample_name_distance(word, acl_builtins[i].name)) < bestd) {
+			bestd = d;
+			best = acl_builtins[i].name;
+		}
+	if (best && (bestd <= 2 || bestd * 3 <= strlen(word)))
+		acl_err(err, "unknown ACL '%s' (did you mean '%s'?)", word, best);
+	else
+		acl_err(err, "unknown ACL '%s'", word);
+}
+
+struct acl_cond *cond_parse(struct acl_list *named, int argc, char **args,
+			    int *consumed, char **err)
+{
+	struct acl_cond *cond;
+	int neg = 0, new_suite = 1, i;
+
+	if (argc < 1 || (strcmp(args[0], "if") != 0 && strcmp(args[0], "unless") != 0)) {
+		acl_err(err, "conditions must start with either 'if' or 'unless'");
+		return NULL;
+	}
+	cond = calloc(1, sizeof(*cond));
+	if (!cond) {
+		acl_err(err, "out of memory parsing a condition");
+		return NULL;
+	}
+	list_init(&cond->anon);
+	cond->unless = args[0][0] == 'u';
+
+	for (i = 1; i < argc; i++) {
+		const char *word = args[i];
+		struct acl *acl;
+
+		while (*word == '!') {
+			neg = !neg;
+			word++;
+		}
+		if (!*word)
+			continue;   /* a lone '!' applies to the next word */
+
+		if (strcmp(word, "||") == 0 || strcasecmp(word, "or") == 0) {
+			if (new_suite || neg) {
+				acl_err(err, "'%s' must be between two terms", word);
+				goto out_free;
+			}
+			new_suite = 1;
+			continue;
+		}
+		if (strcmp(word, "}") == 0) {
+			acl_err(err, "unexpected '}' without a matching '{'");
+			goto out_free;
+		}
+		if (strcmp(word, "{") == 0) {
+			struct acl_expr *expr;
+			int end = i + 1;
+
+			while (end < argc && strcmp(args[end], "}") != 0)
+				end++;
+			if (end == argc) {
+				acl_err(err, "missing closing '}' in condition");
+				goto out_free;
+			}
+			if (end == i + 1) {
+				acl_err(err, "empty anonymous ACL '{ }'");
+				goto out_free;
+			}
+			if (acl_parse_expr(end - i - 1, args + i + 1, &expr, err) < 0) {
+				acl_err_prefix(err, "in anonymous ACL: ");
+				goto out_free;
+			}
+			acl = acl_new("anonymous");
+			if (!acl) {
+				acl_free_expr(expr);
+				acl_err(err, "out of memory parsing a condition");
+				goto out_free;
+			}
+			list_append(&acl->exprs, &expr->list);
+			list_append(&cond->anon, &acl->list);
+			i = end;
+		} else {
+			acl = acl_find(named, word);
+			if (!acl) {
+				int known;
+
+				acl = acl_builtin(named, word, &known, err);
+				if (!acl) {
+					if (!known)
+						cond_unknown(named, word, err);
+					goto out_free;
+				}
+			}
+		}
+		if (cond_add_term(cond, new_suite, acl, neg) < 0) {
+			acl_err(err, "out of memory parsing a condition");
+			goto out_free;
+		}
+		new_suite = 0;
+		neg = 0;
+	}
+	if (!cond->nb_suites) {
+		acl_err(err, "missing condition after '%s'", args[0]);
+		goto out_free;
+	}
+	if (new_suite || neg) {
+		acl_err(err, "condition ends with '%s' without a term after it", args[argc - 1]);
+		goto out_free;
+	}
+	if (consumed)
+		*consumed = argc;
+	return cond;
+
+ out_free:
+	cond_free(cond);
+	return NULL;
+}
+
+int cond_exec(const struct acl_cond *cond, const struct sample_ctx *ctx)
+{
+	int res = 0;
+
+	for (unsigned int s = 0; s < cond->nb_suites && !res; s++) {
+		const struct acl_suite *suite = &cond->suites[s];
+
+		res = 1;
+		for (unsigned int t = 0; t < suite->nb; t++) {
+			if (acl_exec(suite->terms[t].acl, ctx) == suite->terms[t].neg) {
+				res = 0;
+				break;
+			}
+		}
+	}
+	return cond->unless ? !res : res;
+}
+
+int cond_check_use(const struct acl_cond *cond, unsigned int where, char **err)
+{
+	for (unsigned int s = 0; s < cond->nb_suites; s++) {
+		for (unsigned int t = 0; t < cond->suites[s].nb; t++) {
+			const struct acl *acl = cond->suites[s].terms[t].acl;
+			const struct acl_expr *expr;
+
+			list_for_each(expr, &acl->exprs, list)
+				if (where & ~expr->smp->use)
+					return acl_err(err, "ACL '%s' uses '%s', which is not available at this point",
+						       acl->name, expr->smp->text);
+		}
+	}
+	return 0;
+}
