@@ -40,6 +40,9 @@ ifeq ($(DEBUG),1)
 endif
 
 BUILD   := build/$(VARIANT)
+# Modules register their keywords and algorithms from constructors, so every
+# object of the library is linked even if nothing calls into it.
+WHOLE    = -Wl,--whole-archive $(LIB) -Wl,--no-whole-archive
 CFLAGS  := $(CFLAGS_BASE) $(OPT) $(CFLAGS_EXTRA)
 LDFLAGS := $(LDSAN) $(LDFLAGS_EXTRA)
 
@@ -78,18 +81,18 @@ $(LIB): $(LIB_OBJ)
 	ar rcs $@ $^
 
 $(BIN): $(MAIN_OBJ) $(LIB)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS_BASE)
+	$(CC) $(LDFLAGS) -o $@ $(MAIN_OBJ) $(WHOLE) $(LDLIBS_BASE)
 
 $(BUILD)/tests/%: tests/unit/%.c $(UNIT_HELP) $(LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS_BASE) -Itests/unit $(CFLAGS) -o $@ $< $(UNIT_HELP) $(LIB) $(LDFLAGS) -lcmocka $(LDLIBS_BASE)
+	$(CC) $(CPPFLAGS_BASE) -Itests/unit $(CFLAGS) -o $@ $< $(UNIT_HELP) $(WHOLE) $(LDFLAGS) -lcmocka $(LDLIBS_BASE)
 
 $(BUILD)/bench/%: bench/%.c $(LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS_BASE) $(CFLAGS) -o $@ $< $(LIB) $(LDFLAGS) $(LDLIBS_BASE)
+	$(CC) $(CPPFLAGS_BASE) $(CFLAGS) -o $@ $< $(WHOLE) $(LDFLAGS) $(LDLIBS_BASE)
 
 run: tollgate
-	./tollgate --demo
+	examples/quickstart.sh
 
 test: test-unit test-integration
 

@@ -1,199 +1,408 @@
 /*
- * Tollgate's entry point.
+ * Tollgate's entry point: command line, start-up, signals, stop.
  *
- * At this stage the binary runs a demonstration of the threaded runtime
- * (`--demo`): one token passed from thread to thread through tasklet
- * wakeups, and a periodic timer task on every thread, with a report every
- * second. The proxy's command line (-f, -c, -D...) comes with the
- * configuration language.
+ * The command line is HAProxy's: -f (files or directories, repeatable), -c,
+ * -d / -db, -D, -p, -v / -vv, -q, -L, -sf / -st, -n, -N.
+ *
+ * Start-up order: parse the configuration, check it, bind every listener
+ * (so that a port in use fails the start), ask an old process to finish
+ * (-sf/-st) once our sockets are bound, daemonize, write the pid file,
+ * chroot and drop privileges, start the workers.
  *
  * Signals are handled synchronously by the main thread, which never runs
- * tasks: workers block every signal (thread_start()).
+ * tasks (workers block every signal):
+ *   SIGUSR1  soft stop: close listeners, let connections finish, exit;
+ *            bounded by hard-stop-after;
+ *   SIGTERM, SIGINT  fast stop;
+ *   SIGTTOU  pause listeners; SIGTTIN  resume them;
+ *   SIGQUIT  dump pool usage to stderr.
  */
 #include <errno.h>
-#include <getopt.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
+#include <tollgate/buffer.h>
+#include <tollgate/cfg.h>
 #include <tollgate/clock.h>
+#include <tollgate/global.h>
+#include <tollgate/listener.h>
+#include <tollgate/log.h>
 #include <tollgate/pool.h>
+#include <tollgate/proxy.h>
+#include <tollgate/check.h>
+#include <tollgate/stream.h>
 #include <tollgate/task.h>
 #include <tollgate/thread.h>
-#include <tollgate/ticks.h>
 #include <tollgate/version.h>
 
-#define DEMO_TIMER_MS 100
+#define MAX_CFG_FILES 64
+#define MAX_OLD_PIDS  64
 
-/* One per worker; owned by that worker except the counters, which the main
- * thread reads.
- */
-struct demo_thread {
-	struct tasklet *token;          /* receives the token */
-	struct task *timer;             /* periodic timer task */
-	_Atomic uint64_t hops;          /* token receptions */
-	_Atomic uint64_t ticks;         /* timer runs */
+struct cmdline {
+	const char *cfg[MAX_CFG_FILES];  /* -f arguments */
+	int ncfg;                        /* their number */
+	int check_only;                  /* -c */
+	int daemon;                      /* -D */
+	const char *pidfile;             /* -p */
+	int old_pids[MAX_OLD_PIDS];      /* -sf/-st arguments */
+	int nold;                        /* their number */
+	int old_sig;                     /* SIGUSR1 (-sf) or SIGTERM (-st) */
+	long maxconn;                    /* -n, 0: unset */
+	long defmaxconn;                 /* -N, 0: unset */
 };
 
-static struct demo_thread demo[MAX_THREADS];
-
-static void demo_token(struct tasklet *tl, void *ctx, unsigned int state)
-{
-	struct demo_thread *d = ctx;
-	int next = (tid + 1) % thread_count;
-
-	atomic_fetch_add_explicit(&d->hops, 1, memory_order_relaxed);
-	tasklet_wakeup(demo[next].token);
-}
-
-static struct task *demo_timer(struct task *t, void *ctx, unsigned int state)
-{
-	struct demo_thread *d = ctx;
-
-	if (state & TASK_WOKEN_TIMER)
-		atomic_fetch_add_explicit(&d->ticks, 1, memory_order_relaxed);
-	task_set_expire(t, tick_add(now_ms, DEMO_TIMER_MS));
-	return t;
-}
-
-static void usage(FILE *out)
+static void usage(FILE *out, const char *prog)
 {
 	fprintf(out,
-	        "Usage: tollgate --demo [-t THREADS] [-d SECONDS]\n"
-	        "       tollgate -v\n"
-	        "  --demo        run the threaded runtime demonstration\n"
-	        "  -t THREADS    worker threads (default: online CPUs)\n"
-	        "  -d SECONDS    stop after SECONDS (default: until SIGINT/SIGTERM)\n"
-	        "  -v            print the version\n");
+	        "Tollgate version %s\n"
+	        "Usage : %s [-f <cfgfile|cfgdir>]* [ -vdVD ] [ -n <maxconn> ] [ -N <maxpconn> ]\n"
+	        "        [ -p <pidfile> ] [ -L <localpeer> ] [ -sf|-st <pid>* ]\n"
+	        "        -v displays version ; -vv shows known build options.\n"
+	        "        -d enters debug mode ; -db only disables background mode.\n"
+	        "        -D goes daemon ; -c checks the configuration and exits.\n"
+	        "        -p writes pids of all children to this file\n"
+	        "        -q quiet mode : don't display messages\n"
+	        "        -n sets the maximum total # of connections (uses ulimit -n)\n"
+	        "        -N sets the default, per-proxy maximum # of connections\n"
+	        "        -L set local peer name\n"
+	        "        -sf/-st [pid ]* finishes/terminates old pids.\n",
+	        TOLLGATE_VERSION, prog);
 }
 
-static int demo_run(int nthreads, int seconds)
+static void print_version(int verbose)
 {
-	sigset_t sigs;
-	struct timespec one_sec = { 1, 0 };
-	uint64_t last_hops = 0;
-	int elapsed = 0, sig, ret;
+	printf("Tollgate version %s\n", TOLLGATE_VERSION);
+	if (!verbose)
+		return;
+	printf("Configuration language: HAProxy %s compatible subset (see doc/configuration.md)\n",
+	       TOLLGATE_HAPROXY_COMPAT);
+	printf("Build options: threads (max %d), epoll, splice\n", MAX_THREADS);
+	printf("Available load-balancing algorithms: roundrobin static-rr leastconn first source random hash\n");
+}
 
-	ret = thread_setup(nthreads);
-	if (ret < 0) {
-		fprintf(stderr, "[ALERT] cannot set up %d threads: %s\n", nthreads, strerror(-ret));
-		return 1;
-	}
-	clock_update();
-	for (int i = 0; i < thread_count; i++) {
-		demo[i].token = tasklet_new(i, demo_token, &demo[i], "demo_token");
-		demo[i].timer = task_new(1UL << i, demo_timer, &demo[i], "demo_timer");
-		if (!demo[i].token || !demo[i].timer) {
-			fprintf(stderr, "[ALERT] out of memory\n");
+/* Parses argv into <cl>. Returns 0, 1 to exit successfully (-v), -1 on a
+ * usage error (already reported).
+ */
+static int parse_cmdline(int argc, char **argv, struct cmdline *cl)
+{
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		char *end;
+
+		if (!strcmp(a, "-v") || !strcmp(a, "-vv")) {
+			print_version(a[2] == 'v');
 			return 1;
+		} else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+			usage(stdout, argv[0]);
+			return 1;
+		} else if (!strcmp(a, "-c")) {
+			cl->check_only = 1;
+		} else if (!strcmp(a, "-d")) {
+			global.debug = 1;
+			global.foreground = 1;
+			log_verbose = 1;
+		} else if (!strcmp(a, "-db")) {
+			global.foreground = 1;
+		} else if (!strcmp(a, "-D")) {
+			cl->daemon = 1;
+		} else if (!strcmp(a, "-q")) {
+			global.quiet = 1;
+			log_verbose = -1;
+		} else if (!strcmp(a, "-sf") || !strcmp(a, "-st")) {
+			cl->old_sig = a[2] == 'f' ? SIGUSR1 : SIGTERM;
+			while (i + 1 < argc && argv[i + 1][0] != '-') {
+				long pid = strtol(argv[i + 1], &end, 10);
+
+				if (*end || pid <= 0) {
+					fprintf(stderr, "[ALERT]    (%d) : %s: invalid pid '%s'.\n", (int)getpid(), a, argv[i + 1]);
+					return -1;
+				}
+				if (cl->nold < MAX_OLD_PIDS)
+					cl->old_pids[cl->nold++] = (int)pid;
+				i++;
+			}
+		} else if (i + 1 >= argc && (!strcmp(a, "-f") || !strcmp(a, "-p") || !strcmp(a, "-n") ||
+		                             !strcmp(a, "-N") || !strcmp(a, "-L"))) {
+			fprintf(stderr, "[ALERT]    (%d) : option '%s' expects an argument.\n", (int)getpid(), a);
+			usage(stderr, argv[0]);
+			return -1;
+		} else if (!strcmp(a, "-f")) {
+			if (cl->ncfg >= MAX_CFG_FILES) {
+				fprintf(stderr, "[ALERT]    (%d) : too many -f options (at most %d).\n", (int)getpid(), MAX_CFG_FILES);
+				return -1;
+			}
+			cl->cfg[cl->ncfg++] = argv[++i];
+		} else if (!strcmp(a, "-p")) {
+			cl->pidfile = argv[++i];
+		} else if (!strcmp(a, "-L")) {
+			global.localpeer = strdup(argv[++i]);
+		} else if (!strcmp(a, "-n") || !strcmp(a, "-N")) {
+			long v = strtol(argv[i + 1], &end, 10);
+
+			if (*end || v <= 0) {
+				fprintf(stderr, "[ALERT]    (%d) : option '%s' expects a positive number, got '%s'.\n",
+				        (int)getpid(), a, argv[i + 1]);
+				return -1;
+			}
+			if (a[1] == 'n')
+				cl->maxconn = v;
+			else
+				cl->defmaxconn = v;
+			i++;
+		} else {
+			fprintf(stderr, "[ALERT]    (%d) : unknown option '%s'.\n", (int)getpid(), a);
+			usage(stderr, argv[0]);
+			return -1;
 		}
-		task_set_expire(demo[i].timer, tick_add(now_ms, DEMO_TIMER_MS));
 	}
-	tasklet_wakeup(demo[0].token);
+	if (!cl->ncfg) {
+		fprintf(stderr, "[ALERT]    (%d) : No configuration file specified (use -f).\n", (int)getpid());
+		usage(stderr, argv[0]);
+		return -1;
+	}
+	return 0;
+}
+
+/* Prints a finalisation problem with the place it comes from. */
+static void report_problem(void *arg, int is_err, const char *file, int line, const char *msg)
+{
+	int *errors = arg;
+
+	if (is_err) {
+		log_alert("config : %s [%s:%d]", msg, file, line);
+		(*errors)++;
+	} else {
+		log_warning("config : %s [%s:%d]", msg, file, line);
+	}
+}
+
+static int write_pidfile(const char *path)
+{
+	char buf[32];
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	int n;
+
+	if (fd < 0)
+		return -errno;
+	n = snprintf(buf, sizeof(buf), "%d\n", (int)getpid());
+	if (write(fd, buf, (size_t)n) != n) {
+		close(fd);
+		return -EIO;
+	}
+	close(fd);
+	return 0;
+}
+
+static int daemonize(void)
+{
+	pid_t pid = fork();
+	int fd;
+
+	if (pid < 0)
+		return -errno;
+	if (pid > 0)
+		_exit(0);
+	setsid();
+	fd = open("/dev/null", O_RDWR);
+	if (fd >= 0) {
+		dup2(fd, STDIN_FILENO);
+		dup2(fd, STDOUT_FILENO);
+		if (fd > STDERR_FILENO)
+			close(fd);
+	}
+	return 0;
+}
+
+static int drop_privileges(void)
+{
+	if (global.chroot && (chroot(global.chroot) < 0 || chdir("/") < 0)) {
+		log_alert("[%s] cannot chroot(%s): %s.", "main", global.chroot, strerror(errno));
+		return -1;
+	}
+	if (global.gid >= 0 && setgid((gid_t)global.gid) < 0) {
+		log_alert("[%s] cannot set gid %d: %s.", "main", global.gid, strerror(errno));
+		return -1;
+	}
+	if (global.uid >= 0 && setuid((uid_t)global.uid) < 0) {
+		log_alert("[%s] cannot set uid %d: %s.", "main", global.uid, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* Waits for signals and applies them until the process must exit. */
+static void signal_loop(void)
+{
+	struct timespec tick = { 0, 100 * 1000000L };
+	uint64_t hard_deadline = 0;
+	int soft_stopping = 0;
+	sigset_t sigs;
 
 	sigemptyset(&sigs);
 	sigaddset(&sigs, SIGINT);
 	sigaddset(&sigs, SIGTERM);
-	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
-	ret = thread_start();
-	if (ret < 0) {
-		fprintf(stderr, "[ALERT] cannot start threads: %s\n", strerror(-ret));
-		return 1;
-	}
-	printf("tollgate %s demo running: %d threads, pid %d (Ctrl-C to stop)\n",
-	       TOLLGATE_VERSION, thread_count, (int)getpid());
-	fflush(stdout);
+	sigaddset(&sigs, SIGUSR1);
+	sigaddset(&sigs, SIGTTOU);
+	sigaddset(&sigs, SIGTTIN);
+	sigaddset(&sigs, SIGQUIT);
+	sigaddset(&sigs, SIGHUP);
 
 	for (;;) {
-		uint64_t hops = 0, ticks = 0;
+		int sig = sigtimedwait(&sigs, NULL, soft_stopping ? &tick : NULL);
 
-		sig = sigtimedwait(&sigs, NULL, &one_sec);
-		for (int i = 0; i < thread_count; i++) {
-			hops += atomic_load_explicit(&demo[i].hops, memory_order_relaxed);
-			ticks += atomic_load_explicit(&demo[i].ticks, memory_order_relaxed);
+		if (soft_stopping) {
+			if (stream_count() == 0) {
+				log_notice("Proxy stopped: all connections finished.");
+				return;
+			}
+			if (hard_deadline && clock_mono_ns() >= hard_deadline) {
+				log_warning("hard-stop-after reached: closing %u remaining connections.", stream_count());
+				return;
+			}
 		}
-		if (sig < 0 && errno == EAGAIN) {
-			elapsed++;
-			printf("[demo] %ds: token hops/s=%llu timer runs=%llu\n", elapsed,
-			       (unsigned long long)(hops - last_hops), (unsigned long long)ticks);
-			fflush(stdout);
-			last_hops = hops;
-			if (seconds > 0 && elapsed >= seconds)
+		switch (sig) {
+		case SIGINT:
+		case SIGTERM:
+			log_notice("Stopping (signal %d): fast stop.", sig);
+			return;
+		case SIGUSR1:
+			if (soft_stopping)
 				break;
-			continue;
-		}
-		if (sig > 0) {
-			printf("[demo] signal %d received, stopping\n", sig);
+			log_notice("Stopping frontends (SIGUSR1): soft stop, %u connections to finish.", stream_count());
+			listeners_set_state(LI_STOPPED);
+			soft_stopping = 1;
+			if (global.hard_stop_after)
+				hard_deadline = clock_mono_ns() + (uint64_t)global.hard_stop_after * 1000000ULL;
+			break;
+		case SIGTTOU:
+			log_notice("Pausing frontends (SIGTTOU).");
+			listeners_set_state(LI_PAUSED);
+			break;
+		case SIGTTIN:
+			log_notice("Resuming frontends (SIGTTIN).");
+			listeners_set_state(LI_RUNNING);
+			break;
+		case SIGQUIT:
+			pool_dump(stderr);
+			break;
+		case SIGHUP:
+			log_notice("SIGHUP received: nothing to reload in place; use -sf to reload.");
+			break;
+		default:
 			break;
 		}
 	}
-	thread_stop();
-	thread_join();
-	{
-		uint64_t hops = 0;
+}
 
-		for (int i = 0; i < thread_count; i++)
-			hops += atomic_load(&demo[i].hops);
-		printf("[demo] stopped: hops=%llu\n", (unsigned long long)hops);
-	}
-	for (int i = 0; i < thread_count; i++) {
-		task_destroy(demo[i].timer);
-		tasklet_free(demo[i].token);
-	}
-	thread_teardown();
-	return 0;
+static void block_signals(void)
+{
+	sigset_t sigs;
+
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGINT);
+	sigaddset(&sigs, SIGTERM);
+	sigaddset(&sigs, SIGUSR1);
+	sigaddset(&sigs, SIGTTOU);
+	sigaddset(&sigs, SIGTTIN);
+	sigaddset(&sigs, SIGQUIT);
+	sigaddset(&sigs, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+	signal(SIGPIPE, SIG_IGN);
 }
 
 int main(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "demo", no_argument, NULL, 'D' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	const char *pool_dbg = getenv("TOLLGATE_POOL_DEBUG");
-	int demo_mode = 0, nthreads = 0, seconds = 0, c;
-	char *end;
+	struct cmdline cl = { .old_sig = 0 };
+	char err[512];
+	int ret, errors = 0;
 
-	while ((c = getopt_long(argc, argv, "t:d:vh", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'D':
-			demo_mode = 1;
-			break;
-		case 't':
-			nthreads = (int)strtol(optarg, &end, 10);
-			if (*end || nthreads < 1 || nthreads > MAX_THREADS) {
-				fprintf(stderr, "[ALERT] -t: expected a thread count from 1 to %d, got '%s'\n",
-				        MAX_THREADS, optarg);
-				return 1;
-			}
-			break;
-		case 'd':
-			seconds = (int)strtol(optarg, &end, 10);
-			if (*end || seconds < 0) {
-				fprintf(stderr, "[ALERT] -d: expected a number of seconds, got '%s'\n", optarg);
-				return 1;
-			}
-			break;
-		case 'v':
-			printf("Tollgate version %s\n", TOLLGATE_VERSION);
-			return 0;
-		case 'h':
-			usage(stdout);
-			return 0;
-		default:
-			usage(stderr);
-			return 1;
-		}
-	}
+	global_init_defaults();
+	ret = parse_cmdline(argc, argv, &cl);
+	if (ret)
+		return ret > 0 ? 0 : 1;
 	if (pool_dbg && pool_debug_parse(pool_dbg) < 0)
 		return 1;
-	if (!demo_mode) {
-		usage(stderr);
+
+	if (cfg_parse_files(cl.cfg, cl.ncfg) < 0) {
+		log_alert("Fatal errors found in configuration.");
 		return 1;
 	}
-	return demo_run(nthreads, seconds);
+	if (cl.maxconn)
+		global.maxconn = (unsigned int)cl.maxconn;
+	if (cl.defmaxconn)
+		for (struct proxy *px = proxies_list; px; px = px->next)
+			if ((px->cap & PR_CAP_FE) && !px->maxconn)
+				px->maxconn = (unsigned int)cl.defmaxconn;
+	if (proxy_finalize_all(report_problem, &errors) > 0 || errors) {
+		log_alert("Fatal errors found in configuration.");
+		return 1;
+	}
+	if (cl.check_only) {
+		if (!global.quiet)
+			printf("Configuration file is valid\n");
+		return 0;
+	}
+	if (!proxies_list)
+		log_warning("config : no frontend and no backend: nothing to do but wait for signals.");
+
+	block_signals();
+	clock_update();
+	ret = thread_setup(global.nbthread);
+	if (ret < 0) {
+		log_alert("cannot set up %d threads: %s.", global.nbthread, strerror(-ret));
+		return 1;
+	}
+	if (buf_pool_init(global.tune_bufsize) < 0 ||
+	    pipe_pool_init(global.tune_maxpipes ? global.tune_maxpipes : global.maxconn / 4, 0) < 0 ||
+	    stream_init() < 0) {
+		log_alert("out of memory at start-up.");
+		return 1;
+	}
+	ret = listeners_bind_all(err, sizeof(err));
+	if (ret < 0) {
+		log_alert("%s", err);
+		return 1;
+	}
+	if (listeners_start() < 0 || checks_start() < 0) {
+		log_alert("cannot register listeners or health checks: out of resources.");
+		return 1;
+	}
+	/* our sockets are bound: the old process may stop accepting */
+	for (int i = 0; i < cl.nold; i++)
+		if (kill(cl.old_pids[i], cl.old_sig) < 0 && errno != ESRCH)
+			log_warning("cannot signal old process %d: %s.", cl.old_pids[i], strerror(errno));
+
+	if ((cl.daemon || global.daemon) && !global.foreground && daemonize() < 0) {
+		log_alert("cannot go to the background: %s.", strerror(errno));
+		return 1;
+	}
+	if (cl.pidfile || global.pidfile) {
+		const char *pf = cl.pidfile ? cl.pidfile : global.pidfile;
+
+		if (write_pidfile(pf) < 0)
+			log_warning("cannot write pid file %s: %s.", pf, strerror(errno));
+	}
+	if (drop_privileges() < 0)
+		return 1;
+
+	ret = thread_start();
+	if (ret < 0) {
+		log_alert("cannot start threads: %s.", strerror(-ret));
+		return 1;
+	}
+	log_notice("Tollgate %s started: %d threads, pid %d.", TOLLGATE_VERSION, thread_count, (int)getpid());
+	signal_loop();
+
+	thread_stop();
+	thread_join();
+	checks_stop();
+	listeners_close_all();
+	return 0;
 }

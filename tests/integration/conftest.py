@@ -1,6 +1,15 @@
-"""Shared fixtures for the integration tests: they start the real binary."""
+"""Shared fixtures for the integration tests: the real binary, real backends.
+
+Backends are small threaded TCP servers inside the test process, on
+ephemeral ports of 127.0.0.1. Tollgate is started with a configuration
+written to a temporary file, in the foreground (-db), and a test waits for
+its listening port to answer before using it.
+"""
 import os
+import socket
 import subprocess
+import threading
+import time
 
 import pytest
 
@@ -8,58 +17,193 @@ ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 BINARY = os.environ.get("TOLLGATE_BIN", os.path.join(ROOT, "tollgate"))
 
 
-class Process:
-    """A running tollgate whose stdout is read line by line."""
+def free_port():
+    """Returns a TCP port of 127.0.0.1 that was free a moment ago."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
-    def __init__(self, args):
+
+def wait_port(port, timeout=10.0, host="127.0.0.1"):
+    """Waits until <port> accepts a connection; fails the test otherwise."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection((host, port), timeout=0.5):
+                return
+        except OSError:
+            time.sleep(0.02)
+    raise AssertionError("port %d never answered" % port)
+
+
+def wait_until(pred, timeout=10.0, what="condition"):
+    """Polls <pred> until it returns true; fails the test on timeout."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if pred():
+            return
+        time.sleep(0.02)
+    raise AssertionError("timed out waiting for " + what)
+
+
+class Backend:
+    """A threaded TCP server. Each connection first receives <tag> + b":",
+    then is handled by <mode>: "echo" sends back what it reads until EOF,
+    then closes; "sink" reads until EOF and answers the byte count and its
+    checksum; a callable gets the socket."""
+
+    def __init__(self, tag="A", mode="echo"):
+        self.tag = tag.encode()
+        self.mode = mode
+        self.sock = socket.socket()
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(512)
+        self.port = self.sock.getsockname()[1]
+        self.accepted = 0
+        self.lock = threading.Lock()
+        self.closed = False
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    def _run(self):
+        while not self.closed:
+            try:
+                c, _ = self.sock.accept()
+            except OSError:
+                return
+            with self.lock:
+                self.accepted += 1
+            threading.Thread(target=self._handle, args=(c,), daemon=True).start()
+
+    def _handle(self, c):
+        try:
+            if callable(self.mode):
+                self.mode(c)
+                return
+            c.sendall(self.tag + b":")
+            while True:
+                d = c.recv(262144)
+                if not d:
+                    break
+                if self.mode == "echo":
+                    c.sendall(d)
+            c.shutdown(socket.SHUT_WR)
+        except OSError:
+            pass
+        finally:
+            c.close()
+
+    def stop(self):
+        """Closes the listening socket: new connections are refused."""
+        self.closed = True
+        try:
+            self.sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+        self.sock.close()
+
+
+class Tollgate:
+    """A running tollgate process."""
+
+    def __init__(self, cfg_path, args=(), env=None):
+        self.cfg_path = cfg_path
         self.proc = subprocess.Popen(
-            [BINARY] + args,
+            [BINARY, "-db", "-f", cfg_path] + list(args),
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,
+            env=env,
         )
         self.lines = []
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
 
-    def wait_line(self, needle, timeout=10):
-        """Reads output until a line contains <needle>; returns that line.
+    def _read(self):
+        for line in self.proc.stdout:
+            self.lines.append(line)
 
-        The read is bounded by <timeout> seconds through a watchdog that kills
-        the process, so a hang fails the test instead of blocking it.
-        """
-        import threading
+    def output(self):
+        return "".join(self.lines)
 
-        timer = threading.Timer(timeout, self.proc.kill)
-        timer.start()
+    def wait_log(self, needle, timeout=10.0):
+        wait_until(lambda: needle in self.output(), timeout, "log line %r; got:\n%s" % (needle, self.output()))
+
+    def signal(self, sig):
+        self.proc.send_signal(sig)
+
+    def wait_exit(self, timeout=15.0):
         try:
-            for line in self.proc.stdout:
-                self.lines.append(line)
-                if needle in line:
-                    return line
+            return self.proc.wait(timeout=timeout)
         finally:
-            timer.cancel()
-        raise AssertionError(
-            "no line with %r; output was:\n%s" % (needle, "".join(self.lines))
-        )
+            self._reader.join(timeout=2)
 
-    def finish(self, timeout=10):
-        """Waits for exit; returns (returncode, remaining output)."""
-        out, _ = self.proc.communicate(timeout=timeout)
-        self.lines.append(out)
-        return self.proc.returncode, out
+    def kill(self):
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+
+
+def run_check(cfg_text, tmp_path, name="t.cfg", env=None):
+    """Runs `tollgate -c` on <cfg_text>; returns (returncode, output)."""
+    path = tmp_path / name
+    path.write_text(cfg_text)
+    p = subprocess.run([BINARY, "-c", "-f", str(path)], capture_output=True, text=True,
+                       env=env, timeout=20)
+    return p.returncode, p.stdout + p.stderr, str(path)
 
 
 @pytest.fixture
-def tollgate():
-    """Starts tollgate with the given arguments; kills it at teardown."""
+def backend():
+    """Starts backends: backend(tag, mode) -> Backend; stopped at teardown."""
     started = []
 
-    def start(*args):
-        p = Process(list(args))
-        started.append(p)
-        return p
+    def start(tag="A", mode="echo"):
+        b = Backend(tag, mode)
+        started.append(b)
+        return b
 
     yield start
-    for p in started:
-        if p.proc.poll() is None:
-            p.proc.kill()
-            p.proc.wait()
+    for b in started:
+        b.stop()
+
+
+@pytest.fixture
+def tollgate(tmp_path):
+    """Starts tollgate on a configuration text: tollgate(cfg, port=...) waits
+    for <port> to answer (if given) and returns the Tollgate; killed at
+    teardown."""
+    started = []
+
+    def start(cfg_text, port=None, args=(), env=None, name="tollgate.cfg"):
+        path = tmp_path / name
+        path.write_text(cfg_text)
+        t = Tollgate(str(path), args, env)
+        started.append(t)
+        if port is not None:
+            try:
+                wait_port(port)
+            except AssertionError:
+                t.kill()
+                raise AssertionError("tollgate did not listen on %d:\n%s" % (port, t.output()))
+        return t
+
+    yield start
+    for t in started:
+        t.kill()
+
+
+def exchange(port, payload=b"hello", timeout=5.0):
+    """Connects to <port>, sends <payload>, half-closes, returns all bytes
+    received until the proxy closes."""
+    with socket.create_connection(("127.0.0.1", port), timeout=timeout) as s:
+        s.sendall(payload)
+        s.shutdown(socket.SHUT_WR)
+        chunks = []
+        while True:
+            d = s.recv(262144)
+            if not d:
+                break
+            chunks.append(d)
+        return b"".join(chunks)

@@ -1,0 +1,53 @@
+/*
+ * Process-wide settings from the `global` section and the command line.
+ *
+ * Written while parsing the configuration (main thread, before workers
+ * run), read-only afterwards: no lock.
+ */
+#ifndef TOLLGATE_GLOBAL_H
+#define TOLLGATE_GLOBAL_H
+
+#include <stdint.h>
+
+#define GLOBAL_DEFAULT_MAXCONN     4096
+#define GLOBAL_DEFAULT_BUFSIZE     16384
+#define GLOBAL_DEFAULT_STICKCTR    3
+#define GLOBAL_MAX_STICKCTR        16
+
+/* A `stats socket` line, kept for the admin socket. */
+struct global_stats_socket {
+	char *addr;                      /* address as written */
+	char *level;                     /* user, operator or admin */
+	unsigned int mode;               /* unix socket mode, 0: unset */
+	int uid, gid;                    /* owner, -1: unset */
+	const char *conf_file;           /* where declared */
+	int conf_line;                   /* ditto */
+	struct global_stats_socket *next; /* next socket */
+};
+
+struct global {
+	int nbthread;                    /* worker threads, 0: one per CPU */
+	unsigned int maxconn;            /* process-wide connection limit */
+	int daemon;                      /* fork into the background */
+	char *pidfile;                   /* write the pid there */
+	unsigned int tune_bufsize;       /* channel buffer size */
+	unsigned int tune_maxpipes;      /* pipes for splicing, 0: maxconn/4 */
+	unsigned int stick_counters;     /* tune.stick-counters */
+	unsigned int hard_stop_after;    /* ms, 0: none */
+	char *chroot;                    /* chroot directory */
+	int uid, gid;                    /* drop privileges to, -1: keep */
+	unsigned long cpu_map[64];       /* cpu-map: CPU set of each thread, 0: unset */
+	struct global_stats_socket *stats_sockets; /* stats socket lines */
+	unsigned int stats_timeout;      /* stats timeout, ms */
+	char *localpeer;                 /* -L / localpeer */
+	int quiet;                       /* -q */
+	int debug;                       /* -d: debug output */
+	int foreground;                  /* -db or -d: stay in the foreground */
+};
+
+extern struct global global;
+
+/* Resets <global> to its defaults. */
+void global_init_defaults(void);
+
+#endif /* TOLLGATE_GLOBAL_H */

@@ -1,0 +1,105 @@
+/*
+ * Load balancing: choosing a server of a backend.
+ *
+ * Each algorithm lives in its own file (lb_*.c) and registers a `struct
+ * lb_ops` from a constructor; `balance <name>` selects it by name.
+ *
+ * Shared state and locking: a backend's LB state (`struct lb_state`) is
+ * shared by every thread. Picks take its rwlock for reading; algorithms
+ * that mutate on pick (roundrobin's current weights, static-rr's cursor)
+ * do so under their own spinlock or with atomics. A server going up or
+ * down rebuilds the algorithm's view under the rwlock held for writing
+ * (lb_update()). Picks are O(1) or O(log n) for the table-based
+ * algorithms (static-rr, hash map-based/consistent, source), O(n) in the
+ * number of usable servers for roundrobin, leastconn, first and random.
+ *
+ * Usable servers: the active servers that are up and not in maintenance
+ * or drain; if there are none, the backup servers that are up (the first
+ * one only, unless `option allbackups`).
+ */
+#ifndef TOLLGATE_LB_H
+#define TOLLGATE_LB_H
+
+#include <stdint.h>
+
+#include <tollgate/list.h>
+#include <tollgate/lock.h>
+
+struct server;
+struct lb_state;
+
+/* How a hash-based algorithm maps keys to servers. */
+enum lb_hash_type {
+	LB_HASH_MAP = 0,         /* map-based: key modulo the total weight */
+	LB_HASH_CONSISTENT,      /* consistent: a ring of points per server */
+};
+
+struct lb_ops {
+	const char *name;        /* the `balance` keyword: "roundrobin"... */
+	int needs_key;           /* 1 if pick() uses a key (source, hash) */
+	/* Rebuilds the algorithm's data from the usable servers in
+	 * <st>->usable[0..nusable). Called under the LB lock held for
+	 * writing. Returns 0 or -ENOMEM (the previous view stays).
+	 */
+	int (*build)(struct lb_state *st);
+	/* Returns a usable server, or NULL. <key> is the hash of the
+	 * request's key when needs_key. <avoid> is a server to skip if
+	 * another is usable (retries with redispatch). Called under the LB
+	 * lock held for reading.
+	 */
+	struct server *(*pick)(struct lb_state *st, uint32_t key, const struct server *avoid);
+	/* Frees the algorithm's data. */
+	void (*release)(struct lb_state *st);
+	struct list list;        /* registry link */
+};
+
+struct lb_state {
+	const struct lb_ops *ops;        /* the algorithm */
+	enum lb_hash_type hash_type;     /* for source/hash */
+	int allbackups;                  /* option allbackups */
+	unsigned int random_draws;       /* random(N): draws, default 2 */
+	struct rwlock lock;              /* see the principle above */
+	struct server *servers;          /* all servers, config order */
+	struct server **usable;          /* the usable ones, built by lb_update() */
+	unsigned int nusable;            /* their number */
+	unsigned int usable_weight;      /* sum of their weights */
+	void *data;                      /* algorithm's data */
+	struct spinlock pick_lock;       /* for algorithms mutating on pick */
+	_Atomic uint32_t cursor;         /* for algorithms rotating on pick */
+};
+
+/* Registers an algorithm (from its file's constructor). */
+void lb_register(struct lb_ops *ops);
+
+/* Returns the algorithm named <name>, or NULL. */
+const struct lb_ops *lb_find(const char *name);
+
+/* Writes the registered names separated by ", " into <buf> (for errors). */
+void lb_names(char *buf, size_t len);
+
+/* Initialises <st> for <ops> over the server list <servers>, and builds
+ * its view. Returns 0 or -errno.
+ */
+int lb_init(struct lb_state *st, const struct lb_ops *ops, struct server *servers);
+
+/* Releases what lb_init() and lb_update() allocated. */
+void lb_deinit(struct lb_state *st);
+
+/* Recomputes the usable servers and the algorithm's view after a server
+ * changed state or weight. Any thread. Returns 0 or -ENOMEM.
+ */
+int lb_update(struct lb_state *st);
+
+/* Picks a server for a request whose key hashes to <key> (ignored by
+ * algorithms without a key), avoiding <avoid> when possible. Returns NULL
+ * when no server is usable. Any thread.
+ */
+struct server *lb_pick(struct lb_state *st, uint32_t key, const struct server *avoid);
+
+/* Returns 1 if <srv> is usable now (up, not in maintenance nor drain). */
+int lb_srv_usable(const struct server *srv);
+
+/* Hashes <len> bytes of <data> for the hash-based algorithms. */
+uint32_t lb_hash(const void *data, size_t len);
+
+#endif /* TOLLGATE_LB_H */

@@ -1,0 +1,61 @@
+/*
+ * Listeners: the sockets of `bind` lines and the accept path.
+ *
+ * An INET listener gets one SO_REUSEPORT socket per worker thread of its
+ * mask, so the kernel spreads connections and each thread accepts on its
+ * own socket with no lock; a unix or fd@ listener has one socket, owned by
+ * the first thread of its mask. Sockets are bound by the main thread
+ * before the workers start (so that a failure to bind is reported at
+ * start-up); each socket is registered on its owner thread's poller.
+ *
+ * Connection limits: global `maxconn`, frontend `maxconn` and `bind ...
+ * maxconn`. At a limit, a thread stops polling its listener sockets
+ * (connections wait in the kernel's backlog) until a connection ends.
+ *
+ * States, applied by each thread to its own sockets when the main thread
+ * asks (signals): running, paused (SIGTTOU: not accepting), stopped
+ * (SIGUSR1 soft stop: sockets closed).
+ */
+#ifndef TOLLGATE_LISTENER_H
+#define TOLLGATE_LISTENER_H
+
+#include <tollgate/proxy-t.h>
+
+enum listeners_state {
+	LI_RUNNING = 0,          /* accepting */
+	LI_PAUSED,               /* not accepting, sockets kept */
+	LI_STOPPED,              /* sockets closed */
+};
+
+/* Binds every listener of every enabled frontend. On failure writes a
+ * message naming the frontend, the address and file:line into <err>,
+ * closes what was opened and returns -errno.
+ */
+int listeners_bind_all(char *err, size_t errlen);
+
+/* Registers the bound sockets on their threads' pollers and creates the
+ * per-thread control tasklets. After thread_setup(), before
+ * thread_start(). Returns 0 or -errno.
+ */
+int listeners_start(void);
+
+/* Asks every worker to apply <state> to its listener sockets. Any thread. */
+void listeners_set_state(enum listeners_state state);
+
+/* Closes the sockets of every listener (main thread, workers stopped or
+ * not started) and frees the control tasklets.
+ */
+void listeners_close_all(void);
+
+/* Gives back the connection slot of a connection accepted on <li>, and
+ * resumes listeners that stopped at a limit. Any thread.
+ */
+void listener_release_slot(struct listener *li);
+
+/* Connections currently accepted by the process. */
+unsigned int listeners_actconn(void);
+
+/* Connections accepted since start (all threads). */
+uint64_t listeners_cumconn(void);
+
+#endif /* TOLLGATE_LISTENER_H */

@@ -1,0 +1,60 @@
+/*
+ * Proxies: frontends (listeners, rules, a default backend), backends
+ * (servers, load balancing, queue), and `listen` sections (both).
+ *
+ * Proxies are created while parsing the configuration and are read-only
+ * once the workers run, except their atomic counters, their queue (under
+ * queue_lock) and their servers' state (see server.h). Runtime changes to
+ * their structure go through thread isolation.
+ */
+#ifndef TOLLGATE_PROXY_H
+#define TOLLGATE_PROXY_H
+
+#include <tollgate/proxy-t.h>
+
+extern struct proxy *proxies_list;     /* all proxies, declaration order */
+
+/* Creates a proxy named <name> with capabilities <cap> (PR_CAP_*),
+ * declared at <file>:<line> (kept, not copied), with HAProxy's defaults,
+ * and links it at the end of proxies_list unless it is a defaults section.
+ * Returns NULL on allocation failure.
+ */
+struct proxy *proxy_new(const char *name, unsigned int cap, const char *file, int line);
+
+/* Copies the settings of the defaults section <def> into <px> (mode,
+ * options, timeouts, retries, maxconn, balance, default-server). Returns 0
+ * or -ENOMEM.
+ */
+int proxy_inherit(struct proxy *px, const struct proxy *def);
+
+/* Returns the proxy named <name> having all the capabilities of <cap>, or
+ * NULL. Defaults sections are looked up in <defaults> lists by the caller.
+ */
+struct proxy *proxy_find(const char *name, unsigned int cap);
+
+/* Returns the name of <px>'s kind: "frontend", "backend" or "listen". */
+const char *proxy_kind(const struct proxy *px);
+
+/* Checks and completes the configuration once every section is parsed:
+ * resolves backend names, initialises load balancing, applies defaults.
+ * Reports each problem through cfg_alert()-style messages written with
+ * <report>(<arg>, file, line, message) and returns the number of errors.
+ */
+int proxy_finalize_all(void (*report)(void *arg, int is_err, const char *file, int line,
+                                      const char *msg),
+                       void *arg);
+
+/* Returns the stick table named <name> (tables are named after the
+ * section declaring them), or NULL. After proxy_finalize_all().
+ */
+struct stktable *proxy_table_find(const char *name);
+
+/* Starts the purge task of every table on the workers. After
+ * thread_setup(). Returns 0 or -ENOMEM.
+ */
+int proxy_tables_start(void);
+
+/* Frees every proxy (at exit, workers stopped). */
+void proxy_free_all(void);
+
+#endif /* TOLLGATE_PROXY_H */

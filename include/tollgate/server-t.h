@@ -1,0 +1,75 @@
+/*
+ * Server types. See server.h.
+ */
+#ifndef TOLLGATE_SERVER_T_H
+#define TOLLGATE_SERVER_T_H
+
+#include <stdatomic.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include <tollgate/addr.h>
+#include <tollgate/compiler.h>
+#include <tollgate/list.h>
+#include <tollgate/thread.h>
+
+struct proxy;
+struct check;
+
+/* Operational state, changed by health checks and the admin socket. */
+enum srv_state {
+	SRV_ST_STOPPED = 0,   /* down: not used */
+	SRV_ST_RUNNING,       /* up */
+};
+
+/* Configuration flags (server.flags), fixed once workers run except
+ * SRV_F_MAINT, which the admin socket changes under thread isolation.
+ */
+#define SRV_F_BACKUP      0x0001U   /* only used when no active server is up */
+#define SRV_F_MAINT       0x0002U   /* administratively disabled ("disabled") */
+#define SRV_F_CHECK       0x0004U   /* health-checked */
+#define SRV_F_SEND_PROXY  0x0008U   /* sends a PROXY protocol v1 header */
+#define SRV_F_SEND_PROXY2 0x0010U   /* sends a PROXY protocol v2 header */
+#define SRV_F_DRAIN       0x0020U   /* admin drain: no new traffic but persistence */
+
+/* Counters, one set per thread, written by that thread only (relaxed
+ * stores) and summed on read.
+ */
+struct srv_counters {
+	_Atomic uint64_t cum_conn;        /* connections handed to this server */
+	_Atomic uint64_t bytes_in;        /* bytes from clients to this server */
+	_Atomic uint64_t bytes_out;       /* bytes from this server to clients */
+	_Atomic uint64_t failed_conns;    /* connection attempts that failed */
+	_Atomic uint64_t failed_resp;     /* server-side errors after connecting */
+	_Atomic uint64_t retries;         /* retried connection attempts */
+	_Atomic uint64_t redispatches;    /* sessions moved away from it */
+} CACHE_ALIGNED;
+
+struct server {
+	char *id;                         /* name */
+	struct proxy *proxy;              /* its backend */
+	struct server *next;              /* next server of the backend, config order */
+	int puid;                         /* numeric id ("id N" or auto) */
+	struct addr addr;                 /* where to connect */
+	unsigned int flags;               /* SRV_F_* */
+	unsigned int uweight;             /* configured weight, 0..256 */
+	unsigned int maxconn;             /* 0: unlimited */
+	_Atomic int cur_state;            /* enum srv_state */
+	_Atomic unsigned int cur_conns;   /* connections being served now */
+	_Atomic unsigned int queued;      /* streams waiting for it */
+	/* health check settings */
+	unsigned int inter;               /* ms between checks while up */
+	unsigned int fastinter;           /* ms between checks while changing */
+	unsigned int downinter;           /* ms between checks while down */
+	unsigned int rise;                /* successes to go up */
+	unsigned int fall;                /* failures to go down */
+	struct check *check;              /* its health check, or NULL */
+	/* load-balancing per-algorithm state, under the backend's LB lock */
+	int lb_cw;                        /* smooth roundrobin current weight */
+	unsigned int lb_idx;              /* index in LB arrays */
+	const char *conf_file;            /* where it was declared */
+	int conf_line;                    /* ditto */
+	struct srv_counters ctr[MAX_THREADS]; /* per-thread counters */
+};
+
+#endif /* TOLLGATE_SERVER_T_H */

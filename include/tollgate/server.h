@@ -1,0 +1,39 @@
+/*
+ * Servers of a backend.
+ *
+ * A server's configuration is read-only once workers run. Its state
+ * (cur_state) is changed by its health check (on the check's thread) and
+ * by the admin socket; each change recomputes the backend's
+ * load-balancing view (lb_update(), under the LB lock) and is logged.
+ * Its connection count and per-thread counters are atomics.
+ */
+#ifndef TOLLGATE_SERVER_H
+#define TOLLGATE_SERVER_H
+
+#include <tollgate/proxy-t.h>
+#include <tollgate/server-t.h>
+
+/* Creates a server named <name> in backend <be>, inheriting be->defsrv's
+ * settings, appended to its list. Returns NULL on allocation failure.
+ */
+struct server *server_new(struct proxy *be, const char *name, const char *file, int line);
+
+/* Returns the server named <name> in <be>, or NULL. */
+struct server *server_find(const struct proxy *be, const char *name);
+
+/* Returns the server of <be> whose numeric id is <puid>, or NULL. */
+struct server *server_find_by_id(const struct proxy *be, int puid);
+
+/* Sets <srv>'s state to <state> (enum srv_state); if it changed, updates
+ * load balancing and logs "Server B/S is UP|DOWN, reason: <reason>, ..."
+ * with the remaining active and backup servers. Any thread.
+ */
+void server_set_state(struct server *srv, int state, const char *reason);
+
+/* Counts the usable active and backup servers of <be>. */
+void server_count_usable(const struct proxy *be, int *active, int *backup);
+
+/* Releases a server (at exit). */
+void server_free(struct server *srv);
+
+#endif /* TOLLGATE_SERVER_H */

@@ -1,0 +1,70 @@
+/*
+ * Stick counters: a stream's tracked stick-table entries (`track-sc0..N`)
+ * and the counters updated on them as events happen, with HAProxy's
+ * semantics:
+ *
+ *   tracking starts      conn_cnt +1, conn_cur +1, conn_rate +1
+ *   session accepted     sess_cnt +1, sess_rate +1 (after tcp-request
+ *                        connection rules; at once when tracked later)
+ *   bytes forwarded      bytes_in_* (client to server), bytes_out_*
+ *   stream ends          conn_cur -1, whatever the path; references dropped
+ *
+ * Every update touches the entry (its expiry restarts) as a local update,
+ * so it replicates. A stream's counters belong to its thread; the entries
+ * are shared and updated with atomics (stktable.h).
+ */
+#ifndef TOLLGATE_STKCTR_H
+#define TOLLGATE_STKCTR_H
+
+#include <stdint.h>
+
+#include <tollgate/global.h>
+#include <tollgate/sample-t.h>
+#include <tollgate/stktable.h>
+
+/* One tracked entry. */
+struct stkctr {
+	struct stktable *table;         /* its table, NULL if not tracking */
+	struct stksess *entry;          /* the entry, a reference held */
+};
+
+/* The counters of a stream. */
+struct stkctrs {
+	struct stkctr c[GLOBAL_MAX_STICKCTR]; /* sc0, sc1... */
+	unsigned int tracked;           /* bitmask of tracked counters */
+	int sess_counted;               /* session counters already bumped */
+};
+
+/* Converts sample <smp> into a key of table <t> in <buf> (at least
+ * STKTABLE_MAX_KEY_LEN + 16 bytes). Returns 1 with <key> set, or 0 if the
+ * sample cannot be a key of that type (e.g. a string for an ip table).
+ */
+int stkctr_smp_to_key(const struct stktable *t, struct sample *smp, void *buf,
+                      struct stktable_key *key);
+
+/* Starts tracking <key> of <t> in counter <idx> of <sc>, unless already
+ * tracked; bumps the connection counters, and the session ones if
+ * <sc>->sess_counted. Returns 0, -EEXIST if already tracked (nothing
+ * done), or -ENOMEM / -ENOSPC if the entry could not be created.
+ */
+int stkctr_track(struct stkctrs *sc, unsigned int idx, struct stktable *t,
+                 const struct stktable_key *key);
+
+/* Bumps the session counters of every tracked entry (once per stream). */
+void stkctr_session_start(struct stkctrs *sc);
+
+/* Adds <in> bytes received from the client and <out> bytes sent to it. */
+void stkctr_add_bytes(struct stkctrs *sc, uint64_t in, uint64_t out);
+
+/* Adds <n> to element <idx> of gpc (or to gpc0/gpc1 for <type>) of
+ * counter <ctr>; also counts the matching rate. Returns 0 or -ENOENT.
+ */
+int stkctr_inc_gpc(struct stkctr *c, int type, unsigned int idx, uint32_t n);
+
+/* Sets element <idx> of gpt (or gpt0) of <c> to <v>. 0 or -ENOENT. */
+int stkctr_set_gpt(struct stkctr *c, int type, unsigned int idx, uint32_t v);
+
+/* Ends the tracking: conn_cur -1 on every entry, references dropped. */
+void stkctr_release_all(struct stkctrs *sc);
+
+#endif /* TOLLGATE_STKCTR_H */

@@ -1,0 +1,72 @@
+/*
+ * Stream types. See stream.h. Exposed for the sample fetches and actions
+ * of the proxy layer; only the stream's own thread reads or writes them.
+ */
+#ifndef TOLLGATE_STREAM_T_H
+#define TOLLGATE_STREAM_T_H
+
+#include <stdint.h>
+
+#include <tollgate/addr.h>
+#include <tollgate/buffer.h>
+#include <tollgate/list.h>
+#include <tollgate/proxy-t.h>
+#include <tollgate/server-t.h>
+#include <tollgate/stkctr.h>
+
+struct task;
+
+/* Side flags. */
+#define SIDE_SHUTR     0x01U   /* end of stream read from this side */
+#define SIDE_SHUTW     0x02U   /* we shut writing towards this side */
+#define SIDE_ERROR     0x04U   /* I/O error on this side */
+
+enum stream_state {
+	ST_INI = 0,            /* accepted, no backend decision yet */
+	ST_QUEUED,             /* waiting for a server slot */
+	ST_CONNECTING,         /* connect() in progress */
+	ST_EST,                /* connected to the server */
+	ST_CLOSED,             /* to be freed */
+};
+
+struct side {
+	int fd;                /* socket, -1 if none */
+	unsigned int flags;    /* SIDE_* */
+	unsigned int ev;       /* events reported since the last pass */
+	uint32_t exp;          /* inactivity deadline */
+};
+
+/* One direction: bytes read from <from> side, written to the other. */
+struct channel {
+	struct buffer buf;     /* bytes read, not yet written */
+	struct pipe *pipe;     /* when splicing, else NULL */
+	uint64_t total;        /* bytes forwarded */
+};
+
+struct stream {
+	struct task *task;             /* runs everything, local to the thread */
+	struct listener *li;           /* where the client came in */
+	struct proxy *fe;              /* frontend */
+	struct proxy *be;              /* backend, NULL before it is chosen */
+	struct server *srv;            /* server holding a slot, or NULL */
+	struct server *prev_srv;       /* server of the previous attempt */
+	struct addr cli_addr;          /* client address */
+	struct side cli;               /* client side */
+	struct side srvside;           /* server side */
+	struct channel req;            /* client -> server */
+	struct channel res;            /* server -> client */
+	enum stream_state state;       /* see above */
+	unsigned int retries_left;     /* connection attempts left */
+	uint32_t conn_exp;             /* connect or queue deadline */
+	char preamble[256];            /* PROXY protocol header to send first */
+	unsigned int preamble_len;     /* its length, 0 once sent */
+	int queued;                    /* 1 while in be->queue (under its lock) */
+	int ever_queued;               /* set once queued: take the lock to leave */
+	struct list queue_link;        /* link in be->queue */
+	int splice;                    /* splicing allowed for this stream */
+	struct stkctrs sc;             /* tracked stick-table entries */
+	uint64_t acct_in;              /* req.total already counted in sc */
+	uint64_t acct_out;             /* res.total already counted in sc */
+};
+
+#endif /* TOLLGATE_STREAM_T_H */

@@ -1,0 +1,90 @@
+/*
+ * `tcp-request connection|content` rules and `stick` rules of a proxy.
+ *
+ * Rules are parsed into lists of the proxy (read-only once workers run)
+ * and executed by the stream on its thread:
+ *   - tcp-request connection: when the connection is accepted, before
+ *     anything else; `reject` closes it (counted in denied_conn);
+ *   - tcp-request content: right after (Tollgate has no payload fetches
+ *     yet, so it does not wait for `inspect-delay`); `reject` counts in
+ *     denied_sess;
+ *   - stick match / on: when the backend is chosen, before load
+ *     balancing: a server found in the table for the key is used while it
+ *     is usable;
+ *   - stick store-request / on: once a server is chosen, its id is stored
+ *     in the table for the key (`server_id`).
+ */
+#ifndef TOLLGATE_TCP_RULES_H
+#define TOLLGATE_TCP_RULES_H
+
+#include <tollgate/list.h>
+#include <tollgate/proxy-t.h>
+#include <tollgate/sample-t.h>
+
+struct stream;
+struct stktable;
+
+enum tcp_act {
+	TCP_ACT_ACCEPT = 0,       /* stop evaluating, accept */
+	TCP_ACT_REJECT,           /* close the connection */
+	TCP_ACT_TRACK_SC,         /* track-sc<N> <expr> [table T] */
+	TCP_ACT_INC_GPC,          /* sc-inc-gpc(idx,N) / sc-inc-gpc0/1(N) */
+	TCP_ACT_SET_GPT,          /* sc-set-gpt(idx,N) <expr> / sc-set-gpt0(N) <expr> */
+};
+
+struct tcp_rule {
+	int stage;                   /* 0: connection, 1: content */
+	enum tcp_act act;            /* the action */
+	unsigned int sc;             /* stick counter number */
+	int dt;                      /* data type for gpc/gpt actions */
+	unsigned int idx;            /* array index for gpc/gpt actions */
+	long long value;             /* constant for sc-set-gpt */
+	struct sample_expr *expr;    /* key (track-sc) or value (sc-set-gpt), or NULL */
+	char *table_name;            /* `table T`, NULL: the proxy's own */
+	struct stktable *table;      /* resolved table */
+	struct acl_cond *cond;       /* if/unless, or NULL */
+	const char *conf_file;       /* where declared */
+	int conf_line;               /* ditto */
+	struct list list;            /* in proxy->tcp_req_conn / tcp_req_cont */
+};
+
+enum stick_kind {
+	STICK_MATCH = 1,          /* stick match */
+	STICK_STORE = 2,          /* stick store-request */
+	STICK_ON = 3,             /* both */
+};
+
+struct stick_rule {
+	enum stick_kind kind;        /* what it does */
+	struct sample_expr *expr;    /* the key */
+	char *table_name;            /* `table T`, NULL: the backend's own */
+	struct stktable *table;      /* resolved table */
+	struct acl_cond *cond;       /* if/unless, or NULL */
+	const char *conf_file;       /* where declared */
+	int conf_line;               /* ditto */
+	struct list list;            /* in proxy->sticking_rules */
+};
+
+/* Runs the tcp-request rules of <stage> of <s>'s frontend. Returns 0 to go
+ * on, -1 if the connection must be rejected.
+ */
+int tcp_rules_exec(struct stream *s, int stage);
+
+/* Returns the server the stick match rules of <s>'s backend find for it,
+ * usable, or NULL.
+ */
+struct server *stick_match(struct stream *s);
+
+/* Stores <s>'s server in the tables of the backend's store rules. */
+void stick_store(struct stream *s);
+
+/* Resolves the table names of every rule after parsing; reports unknown
+ * tables through <report>. Returns the number of errors.
+ */
+int tcp_rules_resolve(void (*report)(void *arg, int is_err, const char *file, int line, const char *msg),
+                      void *arg);
+
+/* Frees the rules of <px>. */
+void tcp_rules_free(struct proxy *px);
+
+#endif /* TOLLGATE_TCP_RULES_H */

@@ -1,0 +1,381 @@
+/*
+ * The `global` section: process-wide settings (global.h).
+ *
+ * Each keyword's meaning and syntax follow HAProxy's configuration manual;
+ * doc/configuration.md lists them. Keywords HAProxy has and Tollgate does
+ * not implement yet are refused with a message saying so, except a few
+ * that only tune HAProxy internals, accepted with a notice.
+ */
+#include <errno.h>
+#include <grp.h>
+#include <pwd.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <tollgate/cfg.h>
+#include <tollgate/global.h>
+#include <tollgate/thread.h>
+
+/* Parses args[1] as an integer in [min, max] into *out, or fails naming
+ * the keyword.
+ */
+static int int_arg(int argc, char **args, long long min, long long max, long long *out, char **err)
+{
+	char *why = NULL;
+
+	if (argc < 2)
+		return cfg_set_err(err, "'%s' expects an integer argument.", args[0]);
+	if (cfg_parse_int(args[1], min, max, out, &why) < 0) {
+		cfg_set_err(err, "'%s' : %s", args[0], why ? why : "invalid integer");
+		free(why);
+		return CFG_ERR;
+	}
+	return CFG_OK;
+}
+
+static int kw_nbthread(struct cfg_ctx *ctx, int argc, char **args, char **err)
+{
+	long long v;
+
+	if (int_arg(argc, args, 1, MAX_THREADS, &v, err) < 0)
+		return CFG_ERR;
+	global.nbthread = (int)v;
+	return CFG_OK;
+}
+
+static int kw_maxconn(struct cfg_ctx *ctx, int argc, char **args, char **err)
+{
+	long long v;
+
+	if (int_arg(argc, args, 1, 10000000, &v, err) < 0)
+		return CFG_ERR;
+	global.maxconn = (unsigned int)v;
+	return CFG_OK;
+}
+
+static int kw_daemon(struct cfg_ctx *ctx, int argc, char **args, char **err)
+{
+	global.daemon = ctx->kw_mod != CFG_KWM_NO;
+	return CFG_OK;
+}
+
+static int kw_pidfile(struct cfg_ctx *ctx, int argc, char **args, char **err)
+{
+	if (argc < 2)
+		return cfg_set_err(err, "'%s' expects a file name as an argument.", args[0]);
+	free(global.pidfile);
+	global.pidfile = strdup(args[1]);
+	return global.pidfile ? CFG_OK : cfg_set_err(err, "out of memory");
+}
+
+static int kw_chroot(struct cfg_ctx *ctx, int argc, char **args, char **err)
+{
+	if (argc < 2)
+		return cfg_set_err(err, "'%s' expects a directory as an argument.", args[0]);
+	free(global.chroot);
+	global.chroot = strdup(args[1]);
+	return global.chroot ? CFG_OK : cfg_set_err(err, "out of memory");
+}
+
+static int kw_user(struct cfg_ctx *ctx, int argc, char **args, char **err)
+{
+	struct passwd *pw;
+	long long v;
+
+	if (!strcmp(args[0], "uid")) {
+		if (int_arg(argc, args, 0, 0x7fffffff, &v, err) < 0)
+			return CFG_ERR;
+		global.uid = (int)v;
+		return CFG_OK;
+	}
+	if (argc < 2)
+		return cfg_set_err(err, "'%s' expects a user name as an argument.", args[0]);
+	pw = getpwnam(args[1]);
+	if (!pw)
+		return cfg_set_err(err, "'%s' : unknown user '%s'.", args[0], args[1]);
+	global.uid = (int)pw->pw_uid;
+	return CFG_OK;
+}
+
+static int kw_group(struct cfg_ctx *ctx, int argc, char **args, char **err)
+{
+	struct group *gr;
+	long long v;
+
+	if (!strcmp(args[0], "gid")) {
+		if (int_arg(argc, args, 0, 0x7fffffff, &v, err) < 0)
+			return CFG_ERR;
+		global.gid = (int)v;
+		return CFG_OK;
+	}
+	if (argc < 2)
+		return cfg_set_err(err, "'%s' expects a group name as an argument.", args[0]);
+	gr = getgrnam(args[1]);
+	if (!gr)
+		return cfg_set_err(err, "'%s' : unknown group '%s'.", args[0], args[1]);
+	global.gid = (int)gr->gr_gid;
+	return CFG_OK;
+}
+
+static int kw_hard_stop_after(struct cfg_ctx *ctx, int argc, char **args, char **err)
+{
+	char *why = NULL;
+
+	if (argc < 2)
+		return cfg_set_err(err, "'%s' expects a time as an argument.", args[0]);
+	if (cfg_parse_time(args[1], &global.hard_stop_after, &why) < 0) {
+		cfg_set_err(err, "'%s' : %s", args[0], why ? why : "invalid time");
+		free(why);
+		return CFG_ERR;
+	}
+	return CFG_OK;
+}
+
+/* tune.* keywords Tollgate implements. */
+static int kw_tune(struct cfg_ctx *ctx, int argc, char **args, char **err)
+{
+	long long v;
+
+	if (!strcmp(args[0], "tune.bufsize")) {
+		if (int_arg(argc, args, 1024, 16 * 1024 * 1024, &v, err) < 0)
+			return CFG_ERR;
+		global.tune_bufsize = (unsigned int)v;
+	} else if (!strcmp(args[0], "tune.maxpipes")) {
+		if (int_arg(argc, args, 0, 1000000, &v, err) < 0)
+			return CFG_ERR;
+		global.tune_maxpipes = (unsigned int)v;
+	} else if (!strcmp(args[0], "tune.stick-counters")) {
+		if (int_arg(argc, args, 1, GLOBAL_MAX_STICKCTR, &v, err) < 0)
+			return CFG_ERR;
+		global.stick_counters = (unsigned int)v;
+	}
+	return CFG_OK;
+}
+
+/* cpu-map [auto:]<thread-set> <cpu-set>: thread numbers start at 1, as in
+ * HAProxy; sets are "N", "N-M" or "all", comma-separated.
+ */
+static int parse_set(const char *s, int max, unsigned long *out)
+{
+	unsigned long set = 0;
+	char *end;
+
+	if (!strcmp(s, "all")) {
+		*out = max >= 64 ? ~0UL : (1UL << max) - 1;
+		return 0;
+	}
+	while (*s) {
+		long a = strtol(s, &end, 10), b;
+
+		if (end == s || a < 0)
+			return -EINVAL;
+		b = a;
+		if (*end == '-') {
+			s = end + 1;
+			b = strtol(s, &end, 10);
+			if (end == s || b < a)
+				return -EINVAL;
+		}
+		if (b >= max)
+			return -ERANGE;
+		for (long i = a; i <= b; i++)
+			set |= 1UL << i;
+		if (*end == ',')
+			end++;
+		else if (*end)
+			return -EINVAL;
+		s = end;
+	}
+	*out = set;
+	return 0;
+}
+
+static int kw_cpu_map(struct cfg_ctx *ctx, int argc, char **args, char **err)
+{
+	const char *thr = args[1];
+	unsigned long threads, cpus;
+
+	if (argc < 3)
+		return cfg_set_err(err, "'%s' expects a thread set and a CPU set (e.g. 'cpu-map 1-4 0-3').", args[0]);
+	if (!strncmp(thr, "auto:", 5))
+		thr += 5;
+	if (!strncmp(thr, "1/", 2))   /* thread group 1, the only one */
+		thr += 2;
+	if (parse_set(thr, 65, &threads) < 0 || (threads & 1))
+		return cfg_set_err(err, "'%s' : invalid thread set '%s' (threads are numbered from 1 to %d).",
+		                   args[0], args[1], MAX_THREADS);
+	if (parse_set(args[2], 64, &cpus) < 0 || !cpus)
+		return cfg_set_err(err, "'%s' : invalid CPU set '%s' (CPUs are numbered from 0 to 63).",
+		                   args[0], args[2]);
+	threads >>= 1;
+	if (!strncmp(args[1], "auto:", 5)) {
+		/* one CPU of the set per thread, in order */
+		unsigned long c = cpus;
+
+		for (int t = 0; t < 64 && c; t++) {
+			if (!(threads & (1UL << t)))
+				continue;
+			global.cpu_map[t] = c & -c;
+			c &= c - 1;
+		}
+		return CFG_OK;
+	}
+	for (int t = 0; t < 64; t++)
+		if (threads & (1UL << t))
+			global.cpu_map[t] = cpus;
+	return CFG_OK;
+}
+
+/* stats socket <addr> [mode M] [level L] [user U] [uid N] [group G] [gid N]
+ * stats timeout <time>
+ * The socket itself is served by the admin module; here it is recorded.
+ */
+static int kw_stats(struct cfg_ctx *ctx, int argc, char **args, char **err)
+{
+	struct global_stats_socket *s, **tail;
+	char *why = NULL;
+
+	if (argc >= 3 && !strcmp(args[1], "timeout")) {
+		if (cfg_parse_time(args[2], &global.stats_timeout, &why) < 0) {
+			cfg_set_err(err, "'stats timeout' : %s", why ? why : "invalid time");
+			free(why);
+			return CFG_ERR;
+		}
+		return CFG_OK;
+	}
+	if (argc >= 2 && !strcmp(args[1], "maxconn"))
+		return CFG_OK;
+	if (argc < 3 || strcmp(args[1], "socket"))
+		return cfg_set_err(err, "'stats' expects 'socket', 'timeout' or 'maxconn'.");
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return cfg_set_err(err, "out of memory");
+	s->addr = strdup(args[2]);
+	s->uid = s->gid = -1;
+	s->conf_file = ctx->file;
+	s->conf_line = ctx->line;
+	for (int i = 3; i < argc; i += 2) {
+		const char *opt = args[i], *val = i + 1 < argc ? args[i + 1] : NULL;
+		char *end;
+
+		if (!val) {
+			free(s->addr);
+			free(s->level);
+			free(s);
+			return cfg_set_err(err, "'stats socket' : option '%s' expects a value.", opt);
+		}
+		if (!strcmp(opt, "mode")) {
+			s->mode = (unsigned int)strtoul(val, &end, 8);
+			if (*end)
+				goto bad_value;
+		} else if (!strcmp(opt, "level")) {
+			if (strcmp(val, "user") && strcmp(val, "operator") && strcmp(val, "admin"))
+				goto bad_value;
+			free(s->level);
+			s->level = strdup(val);
+		} else if (!strcmp(opt, "uid") || !strcmp(opt, "gid")) {
+			long v = strtol(val, &end, 10);
+
+			if (*end || v < 0)
+				goto bad_value;
+			*(opt[0] == 'u' ? &s->uid : &s->gid) = (int)v;
+		} else if (!strcmp(opt, "user")) {
+			struct passwd *pw = getpwnam(val);
+
+			if (!pw)
+				goto bad_value;
+			s->uid = (int)pw->pw_uid;
+		} else if (!strcmp(opt, "group")) {
+			struct group *gr = getgrnam(val);
+
+			if (!gr)
+				goto bad_value;
+			s->gid = (int)gr->gr_gid;
+		} else if (!strcmp(opt, "expose-fd") || !strcmp(opt, "process") || !strcmp(opt, "thread")) {
+			/* accepted: meaningful for HAProxy's master/worker only */
+		} else {
+			cfg_set_err(err, "'stats socket' : unknown option '%s' (supported: mode, level, user, uid, group, gid).", opt);
+			goto out_free;
+		}
+		continue;
+bad_value:
+		cfg_set_err(err, "'stats socket' : invalid value '%s' for option '%s'.", val, opt);
+		goto out_free;
+	}
+	for (tail = &global.stats_sockets; *tail; tail = &(*tail)->next)
+		;
+	*tail = s;
+	return CFG_OK;
+
+out_free:
+	free(s->addr);
+	free(s->level);
+	free(s);
+	return CFG_ERR;
+}
+
+static int kw_localpeer(struct cfg_ctx *ctx, int argc, char **args, char **err)
+{
+	if (argc < 2)
+		return cfg_set_err(err, "'%s' expects a peer name as an argument.", args[0]);
+	free(global.localpeer);
+	global.localpeer = strdup(args[1]);
+	return CFG_OK;
+}
+
+static int kw_quiet(struct cfg_ctx *ctx, int argc, char **args, char **err)
+{
+	global.quiet = 1;
+	return CFG_OK;
+}
+
+/* Accepted for compatibility: logs and their targets come with the log
+ * module; these have no effect yet.
+ */
+static int kw_accept(struct cfg_ctx *ctx, int argc, char **args, char **err)
+{
+	return CFG_OK;
+}
+
+static int kw_nbproc(struct cfg_ctx *ctx, int argc, char **args, char **err)
+{
+	return cfg_set_err(err, "'%s' is not supported: Tollgate runs one process with 'nbthread' threads.", args[0]);
+}
+
+static struct cfg_kw global_kws[] = {
+	{ "nbthread", kw_nbthread, 0 },
+	{ "maxconn", kw_maxconn, 0 },
+	{ "daemon", kw_daemon, CFG_KW_NO },
+	{ "pidfile", kw_pidfile, 0 },
+	{ "chroot", kw_chroot, 0 },
+	{ "user", kw_user, 0 },
+	{ "uid", kw_user, 0 },
+	{ "group", kw_group, 0 },
+	{ "gid", kw_group, 0 },
+	{ "hard-stop-after", kw_hard_stop_after, 0 },
+	{ "tune.bufsize", kw_tune, 0 },
+	{ "tune.maxpipes", kw_tune, 0 },
+	{ "tune.stick-counters", kw_tune, 0 },
+	{ "cpu-map", kw_cpu_map, 0 },
+	{ "stats", kw_stats, 0 },
+	{ "localpeer", kw_localpeer, 0 },
+	{ "quiet", kw_quiet, 0 },
+	{ "log", kw_accept, CFG_KW_NO },
+	{ "log-send-hostname", kw_accept, 0 },
+	{ "log-tag", kw_accept, 0 },
+	{ "nbproc", kw_nbproc, 0 },
+	{ NULL, NULL, 0 },
+};
+
+static struct cfg_kw_list global_kw_list = { .scope = "global", .kws = global_kws };
+
+static struct cfg_section global_section = {
+	.name = "global",
+	.kw_scope = "global",
+};
+
+__attribute__((constructor)) static void cfg_global_register(void)
+{
+	cfg_register_section(&global_section);
+	cfg_register_keywords(&global_kw_list);
+}

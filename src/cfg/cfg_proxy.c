@@ -1,0 +1,836 @@
+/*
+ * Proxy sections: `defaults`, `frontend`, `backend`, `listen`, and the
+ * keywords common to them (scope "proxy"): mode, bind, server,
+ * default-server, balance, hash-type, timeout, maxconn, retries, option,
+ * default_backend, use_backend...
+ *
+ * Semantics follow HAProxy's configuration manual. A keyword that does not
+ * apply to the current section (e.g. `bind` in a backend) is refused with a
+ * message saying where it belongs. `defaults` sections are kept in a list;
+ * a proxy inherits from the last unnamed one, or from the one named by
+ * `from`.
+ */
+#include <errno.h>
+#include <grp.h>
+#include <pwd.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <tollgate/addr.h>
+#include <tollgate/cfg.h>
+#include <tollgate/cfg-proxy.h>
+#include <tollgate/lb.h>
+#include <tollgate/proxy.h>
+#include <tollgate/server.h>
+#include <tollgate/sock.h>
+
+/* Defaults sections seen so far, newest first; `last_defaults` is the one
+ * that applies to proxies declared without `from`.
+ */
+struct defaults_entry {
+	struct proxy *px;                /* the defaults section */
+	struct defaults_entry *next;     /* older one */
+};
+
+static struct defaults_entry *defaults_list;
+static struct proxy *last_defaults;
+
+static struct proxy *defaults_find(const char *name)
+{
+	for (struct defaults_entry *d = defaults_list; d; d = d->next)
+		if (!strcmp(d->px->id, name))
+			return d->px;
+	return NULL;
+}
+
+void cfg_proxy_reset(void)
+{
+	struct defaults_entry *d, *next;
+
+	for (d = defaults_list; d; d = next) {
+		next = d->next;
+		free(d->px->lb_name);
+		free(d->px->defbe_name);
+		free(d->px->id);
+		free(d->px);
+		free(d);
+	}
+	defaults_list = NULL;
+	last_defaults = NULL;
+}
+
+const char *cfg_keep_file(const char *file)
+{
+	static struct kept_name {
+		char *name;
+		struct kept_name *next;
+	} *kept;
+
+	for (struct kept_name *k = kept; k; k = k->next)
+		if (!strcmp(k->name, file))
+			return k->name;
+	struct kept_name *k = malloc(sizeof(*k));
+
+	if (!k)
+		return "?";
+	k->name = strdup(file);
+	if (!k->name) {
+		free(k);
+		return "?";
+	}
+	k->next = kept;
+	kept = k;
+	return k->name;
+}
+
+/* ---- sections ---- */
+
+static int proxy_begin(struct cfg_ctx *ctx, int argc, char **args, char **err)
+{
+	unsigned int cap;
+	const char *name = argc > 1 ? args[1] : NULL;
+	struct proxy *px, *from = last_defaults, *other;
+	int i = 2;
+
+	if (!strcmp(args[0], "frontend"))
+		cap = PR_CAP_FE;
+	else if (!strcmp(args[0], "backend"))
+		cap = PR_CAP_BE;
+	else if (!strcmp(args[0], "listen"))
+		cap = PR_CAP_FE | PR_CAP_BE;
+	else
+		cap = PR_CAP_DEF;
+
+	if (cap == PR_CAP_DEF && name && !strcmp(name, "from")) {
+		name = NULL;
+		i = 1;
+	}
+	if (!name && cap != PR_CAP_DEF)
+		return cfg_set_err(err, "'%s' expects an <id> argument", args[0]);
+	if (name && !*name)
+		return cfg_set_err(err, "'%s' : an empty name is not allowed", args[0]);
+	if (argc > i) {
+		if (strcmp(args[i], "from") || argc != i + 2)
+			return cfg_set_err(err, "'%s %s' : unexpected '%s'; the only option is 'from <defaults name>'.",
+			                   args[0], name ? name : "", args[i]);
+		from = defaults_find(args[i + 1]);
+		if (!from)
+			return cfg_set_err(err, "'%s %s' : 'from' references unknown defaults section '%s'.",
+			                   args[0], name ? name : "", args[i + 1]);
+	}
+	if (cap != PR_CAP_DEF) {
+		for (other = proxies_list; other; other = other->next) {
+			if (strcmp(other->id, name) || !(other->cap & cap & (PR_CAP_FE | PR_CAP_BE)))
+				continue;
+			return cfg_set_err(err, "%s '%s' has the same name as %s '%s' declared at %s:%d.",
+			                   args[0], name, proxy_kind(other), other->id,
+			                   other->conf_file, other->conf_line);
+		}
+	}
+	px = proxy_new(name ? name : "", cap, cfg_keep_file(ctx->file), ctx->line);
+	if (!px)
+		return cfg_set_err(err, "out of memory");
+	if (from && proxy_inherit(px, from) < 0)
+		return cfg_set_err(err, "out of memory");
+	if (cap == PR_CAP_DEF) {
+		struct defaults_entry *d = malloc(sizeof(*d));
+
+		if (!d) {
+			free(px->id);
+			free(px);
+			return cfg_set_err(err, "out of memory");
+		}
+		d->px = px;
+		d->next = defaults_list;
+		defaults_list = d;
+		last_defaults = px;
+	}
+	ctx->section_data = px;
+	return CFG_OK;
+}
+
+/* Refuses a keyword in a section lacking <cap>. */
+static int need_cap(struct cfg_ctx *ctx, char **args, unsigned int cap, char **err)
+{
+	struct proxy *px = ctx->section_data;
+
+	if (px->cap & PR_CAP_DEF)
+		return CFG_OK;
+	if ((px->cap & cap) == cap)
+		return CFG_OK;
+	return cfg_set_err(err, "'%s' is not allowed in '%s' sections (only in %s).", args[0], ctx->section,
+	                   cap == PR_CAP_FE ? "frontend and listen" : "backend and listen");
+}
+
+static int refuse_in_defaults(struct cfg_ctx *ctx, char **args, char **err)
+{
+	struct proxy *px = ctx->section_data;
+
+	if (px->cap & PR_CAP_DEF)
+		return cfg_set_err(err, "'%s' is not allowed in 'defaults' sections.", args[0]);
+	return CFG_OK;
+}
+
+/* ---- simple keywords ---- */
+
+static int kw_mode(struct cfg_ctx *ctx, int argc, char **args, char **err)
+{
+	struct proxy *px = ctx->section_data;
+
+	if (argc < 2)
+		return cfg_set_err(err, "'mode' expects 'tcp' or 'http'.");
+	if (!strcmp(args[1], "tcp"))
+		px->mode = PR_MODE_TCP;
+	else if (!strcmp(args[1], "http"))
+		px->mode = PR_MODE_HTTP;
+	else
+		return cfg_set_err(err, "'mode' : unknown mode '%s' (expected 'tcp' or 'http').", args[1]);
+	return CFG_OK;
+}
+
+static int parse_uint_arg(char **args, int argc, int idx, long long min, long long max,
+                          long long *out, char **err)
+{
+	char *why = NULL;
+
+	if (argc <= idx)
+		return cfg_set_err(err, "'%s' expects an integer argument.", args[0]);
+	if (cfg_parse_int(args[idx], min, max, out, &why) < 0) {
+		cfg_set_err(err, "'%s' : %s", args[0], why ? why : "invalid integer");
+		free(why);
+		return CFG_ERR;
+	}
+	return CFG_OK;
+}
+
+static int kw_maxconn(struct cfg_ctx *ctx, int argc, char **args, char **err)
+{
+	struct proxy *px = ctx->section_data;
+	long long v;
+
+	if (need_cap(ctx, args, PR_CAP_FE, err) < 0)
+		return CFG_ERR;
+	if (parse_uint_arg(args, argc, 1, 0, 10000000, &v, err) < 0)
+		return CFG_ERR;
+	px->maxconn = (unsigned int)v;
+	return CFG_OK;
+}
+
+static int kw_fullconn(struct cfg_ctx *ctx, int argc, char **args, char **err)
+{
+	struct proxy *px = ctx->section_data;
+	long long v;
+
+	if (need_cap(ctx, args, PR_CAP_BE, err) < 0)
+		return CFG_ERR;
+	if (parse_uint_arg(args, argc, 1, 0, 10000000, &v, err) < 0)
+		return CFG_ERR;
+	px->fullconn = (unsigned int)v;
+	return CFG_OK;
+}
+
+static int kw_retries(struct cfg_ctx *ctx, int argc, char **args, char **err)
+{
+	struct proxy *px = ctx->section_data;
+	long long v;
+
+	if (need_cap(ctx, args, PR_CAP_BE, err) < 0)
+		return CFG_ERR;
+	if (parse_uint_arg(args, argc, 1, 0, 1000, &v, err) < 0)
+		return CFG_ERR;
+	px->retries = (unsigned int)v;
+	return CFG_OK;
+}
+
+static int kw_id(struct cfg_ctx *ctx, int argc, char **args, char **err)
+{
+	struct proxy *px = ctx->section_data;
+	long long v;
+
+	if (refuse_in_defaults(ctx, args, err) < 0)
+		return CFG_ERR;
+	if (parse_uint_arg(args, argc, 1, 1, 0x7fffffff, &v, err) < 0)
+		return CFG_ERR;
+	px->uuid = (int)v;
+	return CFG_OK;
+}
+
+static int kw_disabled(struct cfg_ctx *ctx, int argc, char **args, char **err)
+{
+	struct proxy *px = ctx->section_data;
+
+	px->disabled = !strcmp(args[0], "disabled");
+	return CFG_OK;
+}
+
+static int kw_default_backend(struct cfg_ctx *ctx, int argc, char **args, char **err)
+{
+	struct proxy *px = ctx->section_data;
+
+	if (need_cap(ctx, args, PR_CAP_FE, err) < 0)
+		return CFG_ERR;
+	if (argc != 2)
+		return cfg_set_err(err, "'default_backend' expects a backend name.");
+	free(px->defbe_name);
+	px->defbe_name = strdup(args[1]);
+	return px->defbe_name ? CFG_OK : cfg_set_err(err, "out of memory");
+}
+
+/* timeout <name> <time> */
+static int kw_timeout(struct cfg_ctx *ctx, int argc, char **args, char **err)
+{
+	static const struct {
+		const char *name;
+		size_t off;
+		unsigned int cap;
+	} tmo[] = {
+		{ "client", offsetof(struct pr_timeouts, client), PR_CAP_FE },
+		{ "server", offsetof(struct pr_timeouts, server), PR_CAP_BE },
+		{ "connect", offsetof(struct pr_timeouts, connect), PR_CAP_BE },
+		{ "queue", offsetof(struct pr_timeouts, queue), PR_CAP_BE },
+		{ "tunnel", offsetof(struct pr_timeouts, tunnel), PR_CAP_BE },
+		{ "client-fin", offsetof(struct pr_timeouts, client_fin), PR_CAP_FE },
+		{ "server-fin", offsetof(struct pr_timeouts, server_fin), PR_CAP_BE },
+		{ "check", offsetof(struct pr_timeouts, check), PR_CAP_BE },
+		{ "http-request", offsetof(struct pr_timeouts, http_request), PR_CAP_FE },
+		{ "http-keep-alive", offsetof(struct pr_timeouts, http_keep_alive), PR_CAP_FE },
+		{ "tarpit", offsetof(struct pr_timeouts, tarpit), PR_CAP_FE },
+	};
+	struct proxy *px = ctx->section_data;
+	char *why = NULL;
+
+	if (argc < 2)
+		return cfg_set_err(err, "'timeout' expects 'client', 'server', 'connect', 'check', 'queue', 'http-keep-alive', 'http-request', 'tunnel', 'tarpit', 'client-fin' or 'server-fin'.");
+	for (size_t i = 0; i < sizeof(tmo) / sizeof(tmo[0]); i++) {
+		unsigned int *field = (unsigned int *)((char *)&px->timeout + tmo[i].off);
+
+		if (strcmp(args[1], tmo[i].name))
+			continue;
+		if (!(px->cap & PR_CAP_DEF) && !(px->cap & tmo[i].cap))
+			return cfg_set_warn(err, "'timeout %s' is ignored in '%s' sections (only in %s).", args[1],
+			                    ctx->section, tmo[i].cap == PR_CAP_FE ? "frontend, listen and defaults" : "backend, listen and defaults");
+		if (argc != 3)
+			return cfg_set_err(err, "'timeout %s' expects exactly one time value.", args[1]);
+		if (cfg_parse_time(args[2], field, &why) < 0) {
+			cfg_set_err(err, "'timeout %s' : %s", args[1], why ? why : "invalid time");
+			free(why);
+			return CFG_ERR;
+		}
+		return CFG_OK;
+	}
+	return cfg_set_err(err, "'timeout' : unknown timeout '%s' (expected 'client', 'server', 'connect', 'check', 'queue', 'http-keep-alive', 'http-request', 'tunnel', 'tarpit', 'client-fin' or 'server-fin').", args[1]);
+}
+
+/* option <name> / no option <name> */
+static int kw_option(struct cfg_ctx *ctx, int argc, char **args, char **err)
+{
+	static const struct {
+		const char *name;
+		unsigned int flag;
+		unsigned int cap;
+	} opts[] = {
+		{ "redispatch", PR_O_REDISP, PR_CAP_BE },
+		{ "allbackups", PR_O_ALLBACKUPS, PR_CAP_BE },
+		{ "splice-auto", PR_O_SPLICE_AUTO, PR_CAP_FE | PR_CAP_BE },
+		{ "splice-request", PR_O_SPLICE_REQ, PR_CAP_FE | PR_CAP_BE },
+		{ "splice-response", PR_O_SPLICE_RES, PR_CAP_FE | PR_CAP_BE },
+		{ "tcplog", PR_O_TCPLOG, PR_CAP_FE },
+		{ "httplog", PR_O_HTTPLOG, PR_CAP_FE },
+		{ "dontlognull", PR_O_DONTLOGNULL, PR_CAP_FE },
+		{ "tcp-check", PR_O_TCP_CHECK, PR_CAP_BE },
+	};
+	/* HTTP options: parsed, meaningful once mode http is supported. */
+	static const char *const http_opts[] = {
+		"forwardfor", "http-server-close", "http-keep-alive", "httpclose", "httpchk",
+		"http-buffer-request", "abortonclose", "log-health-checks", "tcpka",
+		"clitcpka", "srvtcpka", "logasap", "log-separate-errors", "nolinger",
+		"socket-stats", "prefer-last-server", "persist", "independent-streams",
+	};
+	struct proxy *px = ctx->section_data;
+	int no = ctx->kw_mod == CFG_KWM_NO;
+
+	if (argc < 2)
+		return cfg_set_err(err, "'%soption' expects an option name.", no ? "no " : "");
+	for (size_t i = 0; i < sizeof(opts) / sizeof(opts[0]); i++) {
+		if (strcmp(args[1], opts[i].name))
+			continue;
+		if (no)
+			px->options &= ~opts[i].flag;
+		else
+			px->options |= opts[i].flag;
+		return CFG_OK;
+	}
+	for (size_t i = 0; i < sizeof(http_opts) / sizeof(http_opts[0]); i++)
+		if (!strcmp(args[1], http_opts[i]))
+			return CFG_OK;
+	return cfg_set_err(err, "'option' : unknown option '%s'.", args[1]);
+}
+
+/* balance <algo> [args] */
+static int kw_balance(struct cfg_ctx *ctx, int argc, char **args, char **err)
+{
+	struct proxy *px = ctx->section_data;
+	const char *algo;
+	char names[256];
+
+	if (need_cap(ctx, args, PR_CAP_BE, err) < 0)
+		return CFG_ERR;
+	if (argc < 2)
+		return cfg_set_err(err, "'balance' expects an algorithm.");
+	algo = args[1];
+	if (!strncmp(algo, "random", 6) && (algo[6] == '(' || !algo[6])) {
+		if (algo[6] == '(') {
+			char *end;
+			long n = strtol(algo + 7, &end, 10);
+
+			if (n < 1 || n > 100 || strcmp(end, ")"))
+				return cfg_set_err(err, "'balance random(<draws>)' expects a number of draws from 1 to 100, got '%s'.", algo);
+			px->lb.random_draws = (unsigned int)n;
+		}
+		algo = "random";
+	}
+	if (!strcmp(algo, "hash")) {
+		if (argc < 3)
+			return cfg_set_err(err, "'balance hash' expects a sample expression (e.g. 'balance hash src').");
+		free(px->hash_expr);
+		px->hash_expr = strdup(args[2]);
+	} else if (!strcmp(algo, "uri") || !strcmp(algo, "url_param") || !strncmp(algo, "hdr(", 4) ||
+	           !strncmp(algo, "rdp-cookie", 10)) {
+		return cfg_set_err(err, "'balance %s' is not supported yet (it needs mode http); use 'balance hash <sample>' when available.", algo);
+	} else if (!lb_find(algo)) {
+		lb_names(names, sizeof(names));
+		return cfg_set_err(err, "'balance' : unknown algorithm '%s' (supported: %s).", algo, names);
+	}
+	free(px->lb_name);
+	px->lb_name = strdup(algo);
+	return px->lb_name ? CFG_OK : cfg_set_err(err, "out of memory");
+}
+
+/* hash-type map-based|consistent [function] [modifier] */
+static int kw_hash_type(struct cfg_ctx *ctx, int argc, char **args, char **err)
+{
+	struct proxy *px = ctx->section_data;
+
+	if (need_cap(ctx, args, PR_CAP_BE, err) < 0)
+		return CFG_ERR;
+	if (argc < 2)
+		return cfg_set_err(err, "'hash-type' expects 'map-based' or 'consistent'.");
+	if (!strcmp(args[1], "map-based"))
+		px->lb.hash_type = LB_HASH_MAP;
+	else if (!strcmp(args[1], "consistent"))
+		px->lb.hash_type = LB_HASH_CONSISTENT;
+	else
+		return cfg_set_err(err, "'hash-type' : unknown method '%s' (expected 'map-based' or 'consistent').", args[1]);
+	/* hash function and modifier: Tollgate uses one well-spread function */
+	return CFG_OK;
+}
+
+/* ---- bind ---- */
+
+static int parse_owner(const char *val, int is_user, int *out)
+{
+	char *end;
+	long v = strtol(val, &end, 10);
+
+	if (!*end && v >= 0) {
+		*out = (int)v;
+		return 0;
+	}
+	if (is_user) {
+		struct passwd *pw = getpwnam(val);
+
+		if (pw) {
+			*out = (int)pw->pw_uid;
+			return 0;
+		}
+	} else {
+		struct group *gr = getgrnam(val);
+
+		if (gr) {
+			*out = (int)gr->gr_gid;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+/* Parses the options of a bind line from args[<first>] into <l>. */
+static int bind_options(struct cfg_ctx *ctx, struct listener *l, int argc, char **args, int first,
+                        char **err)
+{
+	for (int i = first; i < argc; i++) {
+		const char *opt = args[i];
+		const char *val = i + 1 < argc ? args[i + 1] : NULL;
+		char *end;
+		long v;
+		int id;
+
+		if (!strcmp(opt, "v4v6")) {
+			l->sopts.flags |= SOCK_O_V4V6;
+			continue;
+		}
+		if (!strcmp(opt, "v6only")) {
+			l->sopts.flags |= SOCK_O_V6ONLY;
+			continue;
+		}
+		if (!strcmp(opt, "transparent") || !strcmp(opt, "defer-accept") || !strcmp(opt, "tfo")) {
+			return cfg_set_err(err, "'bind %s' : option '%s' is not supported yet.", args[1], opt);
+		}
+		if (!strcmp(opt, "ssl") || !strcmp(opt, "crt") || !strcmp(opt, "alpn") || !strcmp(opt, "accept-proxy"))
+			return cfg_set_err(err, "'bind %s' : option '%s' is not supported yet (no TLS, no PROXY protocol on accept).", args[1], opt);
+		if (!val)
+			return cfg_set_err(err, "'bind %s' : unknown option '%s' or missing value (supported: name, backlog, maxconn, v4v6, v6only, mode, user, uid, group, gid, shards, thread).", args[1], opt);
+		i++;
+		if (!strcmp(opt, "name")) {
+			free(l->name);
+			l->name = strdup(val);
+		} else if (!strcmp(opt, "backlog")) {
+			v = strtol(val, &end, 10);
+			if (*end || v < 1 || v > 1000000)
+				goto bad_value;
+			l->sopts.backlog = (int)v;
+		} else if (!strcmp(opt, "maxconn")) {
+			v = strtol(val, &end, 10);
+			if (*end || v < 0 || v > 10000000)
+				goto bad_value;
+			l->maxconn = (unsigned int)v;
+		} else if (!strcmp(opt, "mode")) {
+			v = strtol(val, &end, 8);
+			if (*end || v < 0 || v > 07777)
+				goto bad_value;
+			l->sopts.mode = (mode_t)v;
+			l->sopts.flags |= SOCK_O_MODE;
+		} else if (!strcmp(opt, "user") || !strcmp(opt, "uid")) {
+			if (parse_owner(val, 1, &id) < 0)
+				goto bad_value;
+			l->sopts.uid = (uid_t)id;
+		} else if (!strcmp(opt, "group") || !strcmp(opt, "gid")) {
+			if (parse_owner(val, 0, &id) < 0)
+				goto bad_value;
+			l->sopts.gid = (gid_t)id;
+		} else if (!strcmp(opt, "shards")) {
+			if (!strcmp(val, "by-thread")) {
+				l->shards = 0;
+			} else {
+				v = strtol(val, &end, 10);
+				if (*end || v < 1 || v > MAX_THREADS)
+					goto bad_value;
+				l->shards = (int)v;
+			}
+		} else if (!strcmp(opt, "thread")) {
+			unsigned long mask = 0;
+			const char *s = val;
+
+			if (!strncmp(s, "1/", 2))
+				s += 2;
+			if (!strcmp(s, "all")) {
+				mask = 0;
+			} else {
+				while (*s) {
+					long a = strtol(s, &end, 10), b = a;
+
+					if (end == s || a < 1 || a > MAX_THREADS)
+						goto bad_value;
+					if (*end == '-') {
+						s = end + 1;
+						b = strtol(s, &end, 10);
+						if (end == s || b < a || b > MAX_THREADS)
+							goto bad_value;
+					}
+					for (long t = a; t <= b; t++)
+						mask |= 1UL << (t - 1);
+					if (*end == ',')
+						end++;
+					else if (*end)
+						goto bad_value;
+					s = end;
+				}
+			}
+			l->thread_mask = mask;
+		} else {
+			return cfg_set_err(err, "'bind %s' : unknown option '%s' (supported: name, backlog, maxconn, v4v6, v6only, mode, user, uid, group, gid, shards, thread).", args[1], opt);
+		}
+		continue;
+bad_value:
+		return cfg_set_err(err, "'bind %s' : invalid value '%s' for option '%s'.", args[1], val, opt);
+	}
+	return CFG_OK;
+}
+
+static int kw_bind(struct cfg_ctx *ctx, int argc, char **args, char **err)
+{
+	struct proxy *px = ctx->section_data;
+	struct listener *first = NULL, *l;
+	char addrerr[ADDR_ERRLEN];
+	char *list, *tok, *save = NULL;
+	int ret = CFG_OK;
+
+	if (refuse_in_defaults(ctx, args, err) < 0 || need_cap(ctx, args, PR_CAP_FE, err) < 0)
+		return CFG_ERR;
+	if (argc < 2 || !*args[1])
+		return cfg_set_err(err, "'bind' expects [addr1]:port1[-end1]{,[addr]:port[-end]}... as arguments.");
+	list = strdup(args[1]);
+	if (!list)
+		return cfg_set_err(err, "out of memory");
+	/* several addresses separated by commas share the options */
+	for (tok = strtok_r(list, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		l = calloc(1, sizeof(*l));
+		if (!l) {
+			ret = cfg_set_err(err, "out of memory");
+			break;
+		}
+		l->fe = px;
+		l->sopts.uid = (uid_t)-1;
+		l->sopts.gid = (gid_t)-1;
+		l->conf_file = cfg_keep_file(ctx->file);
+		l->conf_line = ctx->line;
+		for (int t = 0; t < MAX_THREADS; t++)
+			l->fds[t] = -1;
+		if (addr_parse(tok, 0, &l->addr, addrerr, sizeof(addrerr)) < 0) {
+			free(l);
+			ret = cfg_set_err(err, "'bind' : %s", addrerr);
+			break;
+		}
+		if (first) {
+			l->sopts = first->sopts;
+			l->maxconn = first->maxconn;
+			l->shards = first->shards;
+			l->thread_mask = first->thread_mask;
+			l->name = first->name ? strdup(first->name) : NULL;
+		} else {
+			ret = bind_options(ctx, l, argc, args, 2, err);
+			if (ret < 0) {
+				free(l->name);
+				free(l);
+				break;
+			}
+			first = l;
+		}
+		list_append(&px->listeners, &l->list);
+	}
+	free(list);
+	return ret;
+}
+
+/* ---- server / default-server ---- */
+
+static int parse_time_opt(const char *opt, const char *val, unsigned int *out, char **err)
+{
+	char *why = NULL;
+
+	if (cfg_parse_time(val, out, &why) < 0) {
+		cfg_set_err(err, "'%s' : %s", opt, why ? why : "invalid time");
+		free(why);
+		return CFG_ERR;
+	}
+	return CFG_OK;
+}
+
+/* Parses server options from args[<first>] into <srv>. */
+static int server_options(struct server *srv, int argc, char **args, int first, char **err)
+{
+	for (int i = first; i < argc; i++) {
+		const char *opt = args[i];
+		const char *val = i + 1 < argc ? args[i + 1] : NULL;
+		char *end;
+		long v;
+
+		if (!strcmp(opt, "check")) {
+			srv->flags |= SRV_F_CHECK;
+			continue;
+		}
+		if (!strcmp(opt, "no-check")) {
+			srv->flags &= ~SRV_F_CHECK;
+			continue;
+		}
+		if (!strcmp(opt, "backup")) {
+			srv->flags |= SRV_F_BACKUP;
+			continue;
+		}
+		if (!strcmp(opt, "no-backup")) {
+			srv->flags &= ~SRV_F_BACKUP;
+			continue;
+		}
+		if (!strcmp(opt, "disabled")) {
+			srv->flags |= SRV_F_MAINT;
+			continue;
+		}
+		if (!strcmp(opt, "enabled")) {
+			srv->flags &= ~SRV_F_MAINT;
+			continue;
+		}
+		if (!strcmp(opt, "send-proxy")) {
+			srv->flags |= SRV_F_SEND_PROXY;
+			continue;
+		}
+		if (!strcmp(opt, "send-proxy-v2")) {
+			srv->flags |= SRV_F_SEND_PROXY2;
+			continue;
+		}
+		if (!strcmp(opt, "ssl") || !strcmp(opt, "verify") || !strcmp(opt, "sni"))
+			return cfg_set_err(err, "'%s %s' : option '%s' is not supported yet (no TLS).", args[0], args[1], opt);
+		if (!val)
+			return cfg_set_err(err, "'%s %s' : unknown option '%s' or missing value (supported: check, inter, fastinter, downinter, rise, fall, weight, maxconn, backup, disabled, id, send-proxy, send-proxy-v2).",
+			                   args[0], args[1], opt);
+		i++;
+		if (!strcmp(opt, "inter")) {
+			if (parse_time_opt(opt, val, &srv->inter, err) < 0)
+				return CFG_ERR;
+		} else if (!strcmp(opt, "fastinter")) {
+			if (parse_time_opt(opt, val, &srv->fastinter, err) < 0)
+				return CFG_ERR;
+		} else if (!strcmp(opt, "downinter")) {
+			if (parse_time_opt(opt, val, &srv->downinter, err) < 0)
+				return CFG_ERR;
+		} else if (!strcmp(opt, "rise") || !strcmp(opt, "fall")) {
+			v = strtol(val, &end, 10);
+			if (*end || v < 1 || v > 1000)
+				return cfg_set_err(err, "'%s' expects a number from 1 to 1000, got '%s'.", opt, val);
+			*(opt[0] == 'r' ? &srv->rise : &srv->fall) = (unsigned int)v;
+		} else if (!strcmp(opt, "weight")) {
+			v = strtol(val, &end, 10);
+			if (*end || v < 0 || v > 256)
+				return cfg_set_err(err, "'weight' expects a number from 0 to 256, got '%s'.", val);
+			srv->uweight = (unsigned int)v;
+		} else if (!strcmp(opt, "maxconn")) {
+			v = strtol(val, &end, 10);
+			if (*end || v < 0 || v > 10000000)
+				return cfg_set_err(err, "'maxconn' expects a positive number, got '%s'.", val);
+			srv->maxconn = (unsigned int)v;
+		} else if (!strcmp(opt, "id")) {
+			v = strtol(val, &end, 10);
+			if (*end || v < 1 || v > 0x7fffffff)
+				return cfg_set_err(err, "'id' expects a positive number, got '%s'.", val);
+			srv->puid = (int)v;
+		} else if (!strcmp(opt, "cookie") || !strcmp(opt, "observe") || !strcmp(opt, "error-limit") ||
+		           !strcmp(opt, "on-error") || !strcmp(opt, "slowstart") || !strcmp(opt, "port") ||
+		           !strcmp(opt, "addr") || !strcmp(opt, "agent-check")) {
+			/* accepted for compatibility; no effect yet (doc/configuration.md) */
+		} else {
+			return cfg_set_err(err, "'%s %s' : unknown option '%s' (supported: check, inter, fastinter, downinter, rise, fall, weight, maxconn, backup, disabled, id, send-proxy, send-proxy-v2).",
+			                   args[0], args[1], opt);
+		}
+	}
+	return CFG_OK;
+}
+
+static int kw_server(struct cfg_ctx *ctx, int argc, char **args, char **err)
+{
+	struct proxy *px = ctx->section_data;
+	char addrerr[ADDR_ERRLEN];
+	struct server *srv;
+	struct addr a;
+
+	if (refuse_in_defaults(ctx, args, err) < 0 || need_cap(ctx, args, PR_CAP_BE, err) < 0)
+		return CFG_ERR;
+	if (argc < 3)
+		return cfg_set_err(err, "'server' expects <name> and <addr>[:<port>] as arguments.");
+	if (server_find(px, args[1]))
+		return cfg_set_err(err, "'server' : %s '%s' already has a server named '%s'.", proxy_kind(px), px->id, args[1]);
+	if (addr_parse(args[2], ADDR_P_NO_FD, &a, addrerr, sizeof(addrerr)) < 0)
+		return cfg_set_err(err, "'server %s' : %s", args[1], addrerr);
+	if (a.kind == ADDR_INET && (a.flags & ADDR_F_ANY))
+		return cfg_set_err(err, "'server %s' : a server needs a real address, not '%s'.", args[1], args[2]);
+	srv = server_new(px, args[1], cfg_keep_file(ctx->file), ctx->line);
+	if (!srv)
+		return cfg_set_err(err, "out of memory");
+	srv->addr = a;
+	if (server_options(srv, argc, args, 3, err) < 0)
+		return CFG_ERR;
+	if (srv->puid) {
+		for (struct server *o = px->srv; o; o = o->next)
+			if (o != srv && o->puid == srv->puid)
+				return cfg_set_err(err, "'server %s' : id %d is already used by server '%s'.", args[1], srv->puid, o->id);
+	}
+	return CFG_OK;
+}
+
+static int kw_default_server(struct cfg_ctx *ctx, int argc, char **args, char **err)
+{
+	struct proxy *px = ctx->section_data;
+	char *fake[CFG_MAX_WORDS + 2];
+	int n = 0;
+
+	if (need_cap(ctx, args, PR_CAP_BE, err) < 0)
+		return CFG_ERR;
+	/* reuse the server option parser with a name placeholder */
+	fake[n++] = args[0];
+	fake[n++] = "(defaults)";
+	for (int i = 1; i < argc && n < CFG_MAX_WORDS + 1; i++)
+		fake[n++] = args[i];
+	return server_options(&px->defsrv, n, fake, 2, err);
+}
+
+/* ---- use_backend ---- */
+
+static int kw_use_backend(struct cfg_ctx *ctx, int argc, char **args, char **err)
+{
+	struct proxy *px = ctx->section_data;
+	struct switching_rule *rule;
+	int ret;
+
+	if (refuse_in_defaults(ctx, args, err) < 0 || need_cap(ctx, args, PR_CAP_FE, err) < 0)
+		return CFG_ERR;
+	if (argc < 2)
+		return cfg_set_err(err, "'use_backend' expects a backend name.");
+	rule = calloc(1, sizeof(*rule));
+	if (!rule)
+		return cfg_set_err(err, "out of memory");
+	rule->be_name = strdup(args[1]);
+	rule->conf_file = cfg_keep_file(ctx->file);
+	rule->conf_line = ctx->line;
+	if (argc > 2) {
+		ret = cfg_proxy_parse_cond(ctx, px, argc - 2, args + 2, &rule->cond, err);
+		if (ret < 0) {
+			free(rule->be_name);
+			free(rule);
+			return CFG_ERR;
+		}
+	}
+	list_append(&px->switching_rules, &rule->list);
+	return CFG_OK;
+}
+
+/* Keywords accepted for compatibility, with no effect yet. */
+static int kw_accept(struct cfg_ctx *ctx, int argc, char **args, char **err)
+{
+	return CFG_OK;
+}
+
+static struct cfg_kw proxy_kws[] = {
+	{ "mode", kw_mode, 0 },
+	{ "bind", kw_bind, 0 },
+	{ "server", kw_server, 0 },
+	{ "default-server", kw_default_server, 0 },
+	{ "balance", kw_balance, 0 },
+	{ "hash-type", kw_hash_type, 0 },
+	{ "timeout", kw_timeout, 0 },
+	{ "maxconn", kw_maxconn, 0 },
+	{ "fullconn", kw_fullconn, 0 },
+	{ "retries", kw_retries, 0 },
+	{ "option", kw_option, CFG_KW_NO },
+	{ "default_backend", kw_default_backend, 0 },
+	{ "use_backend", kw_use_backend, 0 },
+	{ "id", kw_id, 0 },
+	{ "disabled", kw_disabled, 0 },
+	{ "enabled", kw_disabled, 0 },
+	{ "log", kw_accept, CFG_KW_NO },
+	{ "description", kw_accept, 0 },
+	{ NULL, NULL, 0 },
+};
+
+static struct cfg_kw_list proxy_kw_list = { .scope = "proxy", .kws = proxy_kws };
+
+static struct cfg_section sec_defaults = { .name = "defaults", .begin = proxy_begin, .kw_scope = "proxy" };
+static struct cfg_section sec_frontend = { .name = "frontend", .begin = proxy_begin, .kw_scope = "proxy" };
+static struct cfg_section sec_backend = { .name = "backend", .begin = proxy_begin, .kw_scope = "proxy" };
+static struct cfg_section sec_listen = { .name = "listen", .begin = proxy_begin, .kw_scope = "proxy" };
+
+__attribute__((constructor)) static void cfg_proxy_register(void)
+{
+	cfg_register_section(&sec_defaults);
+	cfg_register_section(&sec_frontend);
+	cfg_register_section(&sec_backend);
+	cfg_register_section(&sec_listen);
+	cfg_register_keywords(&proxy_kw_list);
+}

@@ -1,0 +1,193 @@
+/*
+ * Sample fetches of the proxy layer (HAProxy's names and meanings):
+ *   src, src_port, dst, dst_port         client connection addresses
+ *   fe_conn([frontend])                  current connections of a frontend
+ *   be_conn([backend])                   current connections of a backend
+ *   nbsrv([backend])                     usable servers of a backend
+ *   srv_conn([backend/]server)           current connections of a server
+ *   connslots([backend])                 free connection + queue slots
+ * Without an argument they apply to the stream's own frontend/backend.
+ * Named proxies are looked up at each evaluation (O(proxies)); fine for
+ * rules, and configuration is read-only while workers run.
+ */
+#include <string.h>
+
+#include <tollgate/lb.h>
+#include <tollgate/proxy.h>
+#include <tollgate/sample.h>
+#include <tollgate/server.h>
+#include <tollgate/sock.h>
+#include <tollgate/stream-t.h>
+
+static struct stream *ctx_stream(const struct sample_ctx *ctx)
+{
+	return ctx ? ctx->strm : NULL;
+}
+
+static int set_addr(struct sample *smp, const struct addr *a, int port)
+{
+	const struct sockaddr *sa = addr_sa(a);
+
+	if (port) {
+		if (sa->sa_family != AF_INET && sa->sa_family != AF_INET6)
+			return 0;
+		sample_set_sint(smp, addr_port(a));
+		return 1;
+	}
+	if (sa->sa_family == AF_INET) {
+		smp->data.type = SMP_T_IPV4;
+		smp->data.u.ipv4 = ((const struct sockaddr_in *)sa)->sin_addr;
+		return 1;
+	}
+	if (sa->sa_family == AF_INET6) {
+		smp->data.type = SMP_T_IPV6;
+		smp->data.u.ipv6 = ((const struct sockaddr_in6 *)sa)->sin6_addr;
+		return 1;
+	}
+	return 0;
+}
+
+static int smp_src(const struct sample_arg *args, struct sample *smp, const struct sample_ctx *ctx)
+{
+	struct stream *s = ctx_stream(ctx);
+
+	return s ? set_addr(smp, &s->cli_addr, 0) : 0;
+}
+
+static int smp_src_port(const struct sample_arg *args, struct sample *smp, const struct sample_ctx *ctx)
+{
+	struct stream *s = ctx_stream(ctx);
+
+	return s ? set_addr(smp, &s->cli_addr, 1) : 0;
+}
+
+static int local_addr(const struct sample_ctx *ctx, struct addr *a)
+{
+	struct stream *s = ctx_stream(ctx);
+
+	return s && s->cli.fd >= 0 && sock_get_name(s->cli.fd, a) == 0;
+}
+
+static int smp_dst(const struct sample_arg *args, struct sample *smp, const struct sample_ctx *ctx)
+{
+	struct addr a;
+
+	return local_addr(ctx, &a) ? set_addr(smp, &a, 0) : 0;
+}
+
+static int smp_dst_port(const struct sample_arg *args, struct sample *smp, const struct sample_ctx *ctx)
+{
+	struct addr a;
+
+	return local_addr(ctx, &a) ? set_addr(smp, &a, 1) : 0;
+}
+
+/* The proxy named by args[0] with <cap>, or the stream's own. */
+static struct proxy *arg_proxy(const struct sample_arg *args, const struct sample_ctx *ctx, unsigned int cap)
+{
+	struct stream *s = ctx_stream(ctx);
+
+	if (args && args[0].type == SMP_ARGT_STR)
+		return proxy_find(args[0].data.str.ptr, cap);
+	if (!s)
+		return NULL;
+	if (cap == PR_CAP_FE)
+		return s->fe;
+	return s->be ? s->be : ((s->fe->cap & PR_CAP_BE) ? s->fe : s->fe->defbe);
+}
+
+static int smp_fe_conn(const struct sample_arg *args, struct sample *smp, const struct sample_ctx *ctx)
+{
+	struct proxy *px = arg_proxy(args, ctx, PR_CAP_FE);
+
+	if (!px)
+		return 0;
+	sample_set_sint(smp, atomic_load_explicit(&px->feconn, memory_order_relaxed));
+	return 1;
+}
+
+static int smp_be_conn(const struct sample_arg *args, struct sample *smp, const struct sample_ctx *ctx)
+{
+	struct proxy *px = arg_proxy(args, ctx, PR_CAP_BE);
+
+	if (!px)
+		return 0;
+	sample_set_sint(smp, atomic_load_explicit(&px->beconn, memory_order_relaxed));
+	return 1;
+}
+
+static int smp_nbsrv(const struct sample_arg *args, struct sample *smp, const struct sample_ctx *ctx)
+{
+	struct proxy *px = arg_proxy(args, ctx, PR_CAP_BE);
+	int act, bck;
+
+	if (!px)
+		return 0;
+	server_count_usable(px, &act, &bck);
+	sample_set_sint(smp, act ? act : bck);
+	return 1;
+}
+
+static int smp_connslots(const struct sample_arg *args, struct sample *smp, const struct sample_ctx *ctx)
+{
+	struct proxy *px = arg_proxy(args, ctx, PR_CAP_BE);
+	int64_t slots = 0;
+
+	if (!px)
+		return 0;
+	for (struct server *srv = px->srv; srv; srv = srv->next) {
+		if (!lb_srv_usable(srv))
+			continue;
+		if (!srv->maxconn) {
+			sample_set_sint(smp, -1);   /* unlimited, as HAProxy */
+			return 1;
+		}
+		slots += (int64_t)srv->maxconn - atomic_load(&srv->cur_conns);
+	}
+	sample_set_sint(smp, slots);
+	return 1;
+}
+
+static int smp_srv_conn(const struct sample_arg *args, struct sample *smp, const struct sample_ctx *ctx)
+{
+	const char *name = args[0].data.str.ptr, *slash = strchr(name, '/');
+	struct proxy *be;
+	struct server *srv;
+
+	if (slash) {
+		char bname[256];
+		size_t n = (size_t)(slash - name);
+
+		if (n >= sizeof(bname))
+			return 0;
+		memcpy(bname, name, n);
+		bname[n] = '\0';
+		be = proxy_find(bname, PR_CAP_BE);
+		name = slash + 1;
+	} else {
+		be = arg_proxy(NULL, ctx, PR_CAP_BE);
+	}
+	srv = be ? server_find(be, name) : NULL;
+	if (!srv)
+		return 0;
+	sample_set_sint(smp, atomic_load(&srv->cur_conns));
+	return 1;
+}
+
+static struct sample_fetch_kw_list proxy_fetch_list = { .kw = {
+	{ "src", smp_src, SMP_ARG0, NULL, SMP_T_ADDR, SMP_USE_ANY },
+	{ "src_port", smp_src_port, SMP_ARG0, NULL, SMP_T_SINT, SMP_USE_ANY },
+	{ "dst", smp_dst, SMP_ARG0, NULL, SMP_T_ADDR, SMP_USE_ANY },
+	{ "dst_port", smp_dst_port, SMP_ARG0, NULL, SMP_T_SINT, SMP_USE_ANY },
+	{ "fe_conn", smp_fe_conn, SMP_ARG1(0, STR), NULL, SMP_T_SINT, SMP_USE_ANY },
+	{ "be_conn", smp_be_conn, SMP_ARG1(0, STR), NULL, SMP_T_SINT, SMP_USE_ANY },
+	{ "nbsrv", smp_nbsrv, SMP_ARG1(0, STR), NULL, SMP_T_SINT, SMP_USE_ANY },
+	{ "connslots", smp_connslots, SMP_ARG1(0, STR), NULL, SMP_T_SINT, SMP_USE_ANY },
+	{ "srv_conn", smp_srv_conn, SMP_ARG1(1, STR), NULL, SMP_T_SINT, SMP_USE_ANY },
+	{ NULL, NULL, 0, NULL, 0, 0 },
+} };
+
+__attribute__((constructor)) static void fetch_proxy_register(void)
+{
+	sample_register_fetches(&proxy_fetch_list);
+}

@@ -1,0 +1,18 @@
+/*
+ * Process-wide settings. See global.h.
+ */
+#include <string.h>
+
+#include <tollgate/global.h>
+
+struct global global;
+
+void global_init_defaults(void)
+{
+	memset(&global, 0, sizeof(global));
+	global.maxconn = GLOBAL_DEFAULT_MAXCONN;
+	global.tune_bufsize = GLOBAL_DEFAULT_BUFSIZE;
+	global.stick_counters = GLOBAL_DEFAULT_STICKCTR;
+	global.uid = global.gid = -1;
+	global.stats_timeout = 10000;
+}

@@ -1,0 +1,286 @@
+/*
+ * Listeners. See listener.h.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <tollgate/clock.h>
+#include <tollgate/counters.h>
+#include <tollgate/fd.h>
+#include <tollgate/global.h>
+#include <tollgate/listener.h>
+#include <tollgate/log.h>
+#include <tollgate/proxy.h>
+#include <tollgate/sock.h>
+#include <tollgate/stream.h>
+#include <tollgate/task.h>
+#include <tollgate/thread.h>
+
+/* Connections accepted per wakeup of a listener, so that one busy listener
+ * does not starve the rest of the loop.
+ */
+#define ACCEPT_BURST 64
+
+/* Per-thread control of the thread's listener sockets. */
+struct li_thread {
+	struct tasklet *ctl;             /* applies the wanted state */
+	int limited;                     /* sockets paused by a connection limit */
+	int applied;                     /* state applied to the sockets */
+} CACHE_ALIGNED;
+
+static struct li_thread li_threads[MAX_THREADS];
+static _Atomic int wanted_state;             /* enum listeners_state */
+static _Atomic unsigned long limited_mask;   /* threads paused at a limit */
+static _Atomic unsigned int actconn;         /* process-wide connections */
+static _Atomic uint64_t cumconn[MAX_THREADS]; /* per thread, relaxed stores */
+
+unsigned int listeners_actconn(void)
+{
+	return atomic_load_explicit(&actconn, memory_order_relaxed);
+}
+
+uint64_t listeners_cumconn(void)
+{
+	uint64_t sum = 0;
+
+	for (int i = 0; i < MAX_THREADS; i++)
+		sum += atomic_load_explicit(&cumconn[i], memory_order_relaxed);
+	return sum;
+}
+
+static unsigned long li_mask(const struct listener *l)
+{
+	unsigned long m = l->thread_mask ? l->thread_mask & all_threads_mask : all_threads_mask;
+
+	return m ? m : 1;
+}
+
+int listeners_bind_all(char *err, size_t errlen)
+{
+	char why[SOCK_ERRLEN], addr[ADDR_STRLEN];
+
+	for (struct proxy *px = proxies_list; px; px = px->next) {
+		struct listener *l;
+
+		if (!(px->cap & PR_CAP_FE) || px->disabled)
+			continue;
+		list_for_each(l, &px->listeners, list) {
+			unsigned long mask = li_mask(l);
+			int per_thread = l->addr.kind == ADDR_INET;
+			int shards = l->shards ? l->shards : thread_count;
+			int n = 0;
+
+			for (int t = 0; t < thread_count; t++) {
+				struct sock_opts o = l->sopts;
+				int fd;
+
+				if (!(mask & (1UL << t)))
+					continue;
+				if (n && (!per_thread || n >= shards)) {
+					/* threads beyond the shards share the sockets */
+					continue;
+				}
+				if (per_thread)
+					o.flags |= SOCK_O_REUSEPORT;
+				fd = sock_listen(&l->addr, &o, why, sizeof(why));
+				if (fd < 0) {
+					addr_format(&l->addr, addr, sizeof(addr));
+					snprintf(err, errlen, "Starting %s %s: cannot bind socket (%s) [%s] declared at %s:%d",
+					         proxy_kind(px), px->id, why, addr, l->conf_file, l->conf_line);
+					listeners_close_all();
+					return fd;
+				}
+				l->fds[t] = fd;
+				l->nfds++;
+				n++;
+			}
+		}
+	}
+	return 0;
+}
+
+/* Returns 1 if accepting one more connection on <l> would exceed a limit. */
+static int over_limit(struct listener *l)
+{
+	struct proxy *fe = l->fe;
+
+	return (global.maxconn && atomic_load(&actconn) >= global.maxconn) ||
+	       (fe->maxconn && atomic_load(&fe->feconn) >= fe->maxconn) ||
+	       (l->maxconn && atomic_load(&l->nbconn) >= l->maxconn);
+}
+
+/* Accepts on one socket of <l>, owned by this thread. */
+static void accept_iocb(int fd, unsigned int events, void *owner)
+{
+	struct listener *l = owner;
+	struct proxy *fe = l->fe;
+
+	for (int i = 0; i < ACCEPT_BURST; i++) {
+		struct sockaddr_storage ss;
+		socklen_t len = sizeof(ss);
+		struct addr peer;
+		int cfd;
+
+		if (over_limit(l)) {
+			/* At a limit: stop polling until a connection ends.
+			 * The bit is published before the re-check and
+			 * listener_release_slot() decrements before reading
+			 * the mask (seq_cst), so a slot freed meanwhile is
+			 * never missed.
+			 */
+			fd_set_events(fd, 0);
+			li_threads[tid].limited = 1;
+			atomic_fetch_or(&limited_mask, tid_bit);
+			if (!over_limit(l))
+				tasklet_wakeup(li_threads[tid].ctl);
+			return;
+		}
+		cfd = sock_accept(fd, &ss, &len);
+		if (cfd < 0) {
+			switch (sock_accept_classify(cfd)) {
+			case SOCK_ACC_DONE:
+				return;
+			case SOCK_ACC_RETRY:
+				continue;
+			case SOCK_ACC_FATAL:
+				log_alert("Proxy %s: listener socket error, accept() said: %s; no longer accepting on it.",
+				          fe->id, strerror(-cfd));
+				fd_set_events(fd, 0);
+				return;
+			default:
+				/* fd or memory shortage: back off until a connection ends */
+				log_warning("Proxy %s: accept() failed: %s; pausing the listener.", fe->id, strerror(-cfd));
+				fd_set_events(fd, 0);
+				li_threads[tid].limited = 1;
+				atomic_fetch_or(&limited_mask, tid_bit);
+				return;
+			}
+		}
+		atomic_fetch_add_explicit(&actconn, 1, memory_order_relaxed);
+		atomic_fetch_add_explicit(&l->nbconn, 1, memory_order_relaxed);
+		counter_add(&cumconn[tid], 1);
+		counter_add(&fe->ctr[tid].cum_conn, 1);
+		if (addr_from_sa(&peer, (struct sockaddr *)&ss, len) < 0)
+			memset(&peer, 0, sizeof(peer));
+		stream_accept(l, cfd, &peer);
+	}
+}
+
+void listener_release_slot(struct listener *li)
+{
+	unsigned long mask;
+
+	atomic_fetch_sub(&li->nbconn, 1);
+	atomic_fetch_sub(&actconn, 1);
+	mask = atomic_load(&limited_mask);
+	while (mask) {
+		int t = __builtin_ctzl(mask);
+
+		mask &= mask - 1;
+		if (li_threads[t].ctl)
+			tasklet_wakeup(li_threads[t].ctl);
+	}
+}
+
+/* Applies the wanted state to this thread's listener sockets, and lifts a
+ * connection-limit pause.
+ */
+static void li_ctl(struct tasklet *tl, void *ctx, unsigned int state)
+{
+	struct li_thread *lt = &li_threads[tid];
+	int want = atomic_load(&wanted_state);
+
+	atomic_fetch_and(&limited_mask, ~tid_bit);
+	lt->limited = 0;
+	if (lt->applied == LI_STOPPED)
+		return;
+	for (struct proxy *px = proxies_list; px; px = px->next) {
+		struct listener *l;
+
+		if (!(px->cap & PR_CAP_FE))
+			continue;
+		list_for_each(l, &px->listeners, list) {
+			int fd = l->fds[tid];
+
+			if (fd < 0 || !fdtab[fd].iocb)
+				continue;
+			if (want == LI_STOPPED) {
+				fd_delete(fd);
+				l->fds[tid] = -1;
+			} else {
+				fd_set_events(fd, want == LI_RUNNING ? FD_EV_IN : 0);
+			}
+		}
+	}
+	lt->applied = want;
+}
+
+int listeners_start(void)
+{
+	for (int t = 0; t < thread_count; t++) {
+		li_threads[t].ctl = tasklet_new(t, li_ctl, NULL, "listener_ctl");
+		if (!li_threads[t].ctl)
+			return -ENOMEM;
+		li_threads[t].applied = LI_RUNNING;
+		li_threads[t].limited = 0;
+	}
+	atomic_store(&wanted_state, LI_RUNNING);
+	for (struct proxy *px = proxies_list; px; px = px->next) {
+		struct listener *l;
+
+		if (!(px->cap & PR_CAP_FE))
+			continue;
+		list_for_each(l, &px->listeners, list) {
+			for (int t = 0; t < thread_count; t++) {
+				int ret;
+
+				if (l->fds[t] < 0)
+					continue;
+				ret = fd_insert(l->fds[t], t, accept_iocb, l, FD_EV_IN);
+				if (ret < 0)
+					return ret;
+			}
+		}
+	}
+	return 0;
+}
+
+void listeners_set_state(enum listeners_state state)
+{
+	atomic_store(&wanted_state, (int)state);
+	for (int t = 0; t < thread_count; t++)
+		if (li_threads[t].ctl)
+			tasklet_wakeup(li_threads[t].ctl);
+}
+
+void listeners_close_all(void)
+{
+	for (struct proxy *px = proxies_list; px; px = px->next) {
+		struct listener *l;
+
+		if (!(px->cap & PR_CAP_FE))
+			continue;
+		list_for_each(l, &px->listeners, list) {
+			for (int t = 0; t < MAX_THREADS; t++) {
+				int fd = l->fds[t];
+
+				if (fd < 0)
+					continue;
+				if (fdtab && fd < fd_max && fdtab[fd].iocb)
+					fd_remove(fd);
+				if (l->addr.kind != ADDR_FD)
+					close(fd);
+				l->fds[t] = -1;
+			}
+			l->nfds = 0;
+		}
+	}
+	for (int t = 0; t < MAX_THREADS; t++) {
+		if (li_threads[t].ctl)
+			tasklet_free(li_threads[t].ctl);
+		li_threads[t].ctl = NULL;
+	}
+}

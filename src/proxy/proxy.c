@@ -1,0 +1,304 @@
+/*
+ * Proxies. See proxy.h.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <tollgate/lb.h>
+#include <tollgate/proxy.h>
+#include <tollgate/server.h>
+#include <tollgate/stktable.h>
+#include <tollgate/tcp_rules.h>
+
+struct proxy *proxies_list;
+static struct proxy *proxies_tail;
+static int next_uuid = 1;
+
+/* HAProxy's default-server settings. */
+static void defsrv_init(struct server *s)
+{
+	s->uweight = 1;
+	s->inter = 2000;
+	s->rise = 2;
+	s->fall = 3;
+}
+
+struct proxy *proxy_new(const char *name, unsigned int cap, const char *file, int line)
+{
+	struct proxy *px = calloc(1, sizeof(*px));
+
+	if (!px)
+		return NULL;
+	px->id = strdup(name ? name : "");
+	if (!px->id) {
+		free(px);
+		return NULL;
+	}
+	px->cap = cap;
+	px->conf_file = file;
+	px->conf_line = line;
+	px->retries = 3;
+	list_init(&px->listeners);
+	list_init(&px->switching_rules);
+	list_init(&px->tcp_req_conn);
+	list_init(&px->tcp_req_cont);
+	list_init(&px->queue);
+	list_init(&px->tcpcheck_rules);
+	list_init(&px->sticking_rules);
+	acl_list_init(&px->acls);
+	spin_init(&px->queue_lock, LOCK_OTHER);
+	defsrv_init(&px->defsrv);
+	if (cap & PR_CAP_DEF)
+		return px;
+	px->uuid = next_uuid++;
+	if (proxies_tail)
+		proxies_tail->next = px;
+	else
+		proxies_list = px;
+	proxies_tail = px;
+	return px;
+}
+
+int proxy_inherit(struct proxy *px, const struct proxy *def)
+{
+	px->mode = def->mode;
+	px->options = def->options;
+	px->timeout = def->timeout;
+	px->retries = def->retries;
+	if (px->cap & PR_CAP_FE)
+		px->maxconn = def->maxconn;
+	px->defsrv.uweight = def->defsrv.uweight;
+	px->defsrv.maxconn = def->defsrv.maxconn;
+	px->defsrv.inter = def->defsrv.inter;
+	px->defsrv.fastinter = def->defsrv.fastinter;
+	px->defsrv.downinter = def->defsrv.downinter;
+	px->defsrv.rise = def->defsrv.rise;
+	px->defsrv.fall = def->defsrv.fall;
+	px->defsrv.flags = def->defsrv.flags;
+	px->lb.hash_type = def->lb.hash_type;
+	if (def->lb_name && (px->cap & PR_CAP_BE)) {
+		px->lb_name = strdup(def->lb_name);
+		if (!px->lb_name)
+			return -ENOMEM;
+	}
+	if (def->defbe_name && (px->cap & PR_CAP_FE)) {
+		px->defbe_name = strdup(def->defbe_name);
+		if (!px->defbe_name)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+struct proxy *proxy_find(const char *name, unsigned int cap)
+{
+	for (struct proxy *px = proxies_list; px; px = px->next)
+		if ((px->cap & cap) == cap && !strcmp(px->id, name))
+			return px;
+	return NULL;
+}
+
+const char *proxy_kind(const struct proxy *px)
+{
+	if ((px->cap & (PR_CAP_FE | PR_CAP_BE)) == (PR_CAP_FE | PR_CAP_BE))
+		return "listen";
+	return (px->cap & PR_CAP_FE) ? "frontend" : "backend";
+}
+
+typedef void (*report_fn)(void *arg, int is_err, const char *file, int line, const char *msg);
+
+static int report(report_fn fn, void *arg, int is_err, const char *file, int line,
+                  const char *fmt, ...) PRINTF_FMT(6, 7);
+
+static int report(report_fn fn, void *arg, int is_err, const char *file, int line,
+                  const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	fn(arg, is_err, file, line, msg);
+	return is_err;
+}
+
+static int finalize_frontend(struct proxy *px, report_fn fn, void *arg)
+{
+	struct switching_rule *rule;
+	int errs = 0;
+
+	if (list_empty(&px->listeners))
+		errs += report(fn, arg, 1, px->conf_file, px->conf_line,
+		               "%s '%s' has no 'bind' directive. Please declare it as a backend if this was intended.",
+		               proxy_kind(px), px->id);
+	if (px->defbe_name) {
+		px->defbe = proxy_find(px->defbe_name, PR_CAP_BE);
+		if (!px->defbe)
+			errs += report(fn, arg, 1, px->conf_file, px->conf_line,
+			               "%s '%s': unable to find required default_backend: '%s'.",
+			               proxy_kind(px), px->id, px->defbe_name);
+	} else if (px->cap & PR_CAP_BE) {
+		px->defbe = px;
+	}
+	list_for_each(rule, &px->switching_rules, list) {
+		rule->be = proxy_find(rule->be_name, PR_CAP_BE);
+		if (!rule->be)
+			errs += report(fn, arg, 1, rule->conf_file, rule->conf_line,
+			               "%s '%s': unable to find required use_backend: '%s'.",
+			               proxy_kind(px), px->id, rule->be_name);
+	}
+	if (!px->defbe && list_empty(&px->switching_rules))
+		report(fn, arg, 0, px->conf_file, px->conf_line,
+		       "%s '%s' has no backend: connections will be refused.",
+		       proxy_kind(px), px->id);
+	return errs;
+}
+
+static int finalize_backend(struct proxy *px, report_fn fn, void *arg)
+{
+	const struct lb_ops *ops = lb_find(px->lb_name ? px->lb_name : "roundrobin");
+	int puid = 1, ret;
+
+	if (!ops)
+		return report(fn, arg, 1, px->conf_file, px->conf_line,
+		              "%s '%s': unknown load-balancing algorithm '%s'.",
+		              proxy_kind(px), px->id, px->lb_name);
+	/* automatic ids fill the gaps left by explicit ones */
+	for (struct server *srv = px->srv; srv; srv = srv->next) {
+		if (srv->puid)
+			continue;
+		while (server_find_by_id(px, puid))
+			puid++;
+		srv->puid = puid++;
+	}
+	px->lb.allbackups = !!(px->options & PR_O_ALLBACKUPS);
+	ret = lb_init(&px->lb, ops, px->srv);
+	if (ret < 0)
+		return report(fn, arg, 1, px->conf_file, px->conf_line,
+		              "%s '%s': cannot initialise load balancing (out of memory).",
+		              proxy_kind(px), px->id);
+	return 0;
+}
+
+struct stktable *proxy_table_find(const char *name)
+{
+	for (struct proxy *px = proxies_list; px; px = px->next)
+		if (px->table && !strcmp(px->id, name))
+			return px->table;
+	return NULL;
+}
+
+static struct proxy *table_owner(const char *name)
+{
+	for (struct proxy *px = proxies_list; px; px = px->next)
+		if (px->table_def && !strcmp(px->id, name))
+			return px;
+	return NULL;
+}
+
+/* Creates the tables. Tables used by stick rules store server_id, added
+ * here when missing, as HAProxy does.
+ */
+static int init_tables(report_fn fn, void *arg)
+{
+	int errs = 0;
+
+	for (struct proxy *px = proxies_list; px; px = px->next) {
+		struct stick_rule *r;
+
+		list_for_each(r, &px->sticking_rules, list) {
+			struct proxy *owner = r->table_name ? table_owner(r->table_name) : px;
+
+			if (owner && owner->table_def && !owner->table_def->stored[STKTABLE_DT_SERVER_ID]) {
+				owner->table_def->stored[STKTABLE_DT_SERVER_ID] = 1;
+				owner->table_def->nbelem[STKTABLE_DT_SERVER_ID] = 1;
+			}
+		}
+	}
+	for (struct proxy *px = proxies_list; px; px = px->next) {
+		if (!px->table_def)
+			continue;
+		px->table = calloc(1, sizeof(*px->table));
+		if (!px->table || stktable_init(px->table, px->id, px->table_def) < 0) {
+			free(px->table);
+			px->table = NULL;
+			errs += report(fn, arg, 1, px->table_file, px->table_line,
+			               "%s '%s': cannot create the stick-table (out of memory or invalid size).",
+			               proxy_kind(px), px->id);
+		}
+	}
+	return errs;
+}
+
+int proxy_tables_start(void)
+{
+	for (struct proxy *px = proxies_list; px; px = px->next)
+		if (px->table && px->table->def.expire && stktable_purge_task_start(px->table, 0) < 0)
+			return -ENOMEM;
+	return 0;
+}
+
+int proxy_finalize_all(report_fn fn, void *arg)
+{
+	int errs = init_tables(fn, arg);
+
+	for (struct proxy *px = proxies_list; px; px = px->next) {
+		if (px->mode == PR_MODE_HTTP)
+			errs += report(fn, arg, 1, px->conf_file, px->conf_line,
+			               "%s '%s': 'mode http' is not supported yet (only 'mode tcp').",
+			               proxy_kind(px), px->id);
+		if (px->cap & PR_CAP_BE)
+			errs += finalize_backend(px, fn, arg);
+	}
+	for (struct proxy *px = proxies_list; px; px = px->next)
+		if (px->cap & PR_CAP_FE)
+			errs += finalize_frontend(px, fn, arg);
+	errs += tcp_rules_resolve(fn, arg);
+	return errs;
+}
+
+void proxy_free_all(void)
+{
+	struct proxy *px, *next;
+
+	for (px = proxies_list; px; px = next) {
+		struct switching_rule *rule, *rback;
+		struct listener *l, *lback;
+		struct server *srv, *snext;
+
+		next = px->next;
+		list_for_each_safe(rule, rback, &px->switching_rules, list) {
+			cond_free(rule->cond);
+			free(rule->be_name);
+			free(rule);
+		}
+		acl_list_deinit(&px->acls);
+		list_for_each_safe(l, lback, &px->listeners, list) {
+			free(l->name);
+			free(l);
+		}
+		if (px->lb.ops)
+			lb_deinit(&px->lb);
+		tcp_rules_free(px);
+		if (px->table) {
+			stktable_purge_task_stop(px->table);
+			stktable_deinit(px->table);
+			free(px->table);
+		}
+		free(px->table_def);
+		for (srv = px->srv; srv; srv = snext) {
+			snext = srv->next;
+			server_free(srv);
+		}
+		free(px->lb_name);
+		free(px->hash_expr);
+		free(px->defbe_name);
+		free(px->id);
+		free(px);
+	}
+	proxies_list = proxies_tail = NULL;
+	next_uuid = 1;
+}

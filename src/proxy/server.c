@@ -1,0 +1,100 @@
+/*
+ * Servers. See server.h.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <tollgate/lb.h>
+#include <tollgate/log.h>
+#include <tollgate/proxy.h>
+#include <tollgate/server.h>
+
+struct server *server_new(struct proxy *be, const char *name, const char *file, int line)
+{
+	struct server *srv = calloc(1, sizeof(*srv));
+
+	if (!srv)
+		return NULL;
+	srv->id = strdup(name);
+	if (!srv->id) {
+		free(srv);
+		return NULL;
+	}
+	srv->proxy = be;
+	srv->conf_file = file;
+	srv->conf_line = line;
+	srv->flags = be->defsrv.flags;
+	srv->uweight = be->defsrv.uweight;
+	srv->maxconn = be->defsrv.maxconn;
+	srv->inter = be->defsrv.inter;
+	srv->fastinter = be->defsrv.fastinter;
+	srv->downinter = be->defsrv.downinter;
+	srv->rise = be->defsrv.rise;
+	srv->fall = be->defsrv.fall;
+	/* a server is up until a check says otherwise */
+	atomic_store(&srv->cur_state, SRV_ST_RUNNING);
+	if (be->srv_last)
+		be->srv_last->next = srv;
+	else
+		be->srv = srv;
+	be->srv_last = srv;
+	be->srv_count++;
+	return srv;
+}
+
+struct server *server_find(const struct proxy *be, const char *name)
+{
+	for (struct server *srv = be->srv; srv; srv = srv->next)
+		if (!strcmp(srv->id, name))
+			return srv;
+	return NULL;
+}
+
+struct server *server_find_by_id(const struct proxy *be, int puid)
+{
+	for (struct server *srv = be->srv; srv; srv = srv->next)
+		if (srv->puid == puid)
+			return srv;
+	return NULL;
+}
+
+void server_count_usable(const struct proxy *be, int *active, int *backup)
+{
+	*active = *backup = 0;
+	for (struct server *srv = be->srv; srv; srv = srv->next) {
+		if (!lb_srv_usable(srv))
+			continue;
+		if (srv->flags & SRV_F_BACKUP)
+			(*backup)++;
+		else
+			(*active)++;
+	}
+}
+
+void server_set_state(struct server *srv, int state, const char *reason)
+{
+	struct proxy *be = srv->proxy;
+	int old = atomic_exchange(&srv->cur_state, state);
+	int act, bck;
+
+	if (old == state)
+		return;
+	if (be->lb.ops)
+		lb_update(&be->lb);
+	server_count_usable(be, &act, &bck);
+	log_msg(state == SRV_ST_RUNNING ? LOG_LVL_NOTICE : LOG_LVL_WARNING,
+	        "%sServer %s/%s is %s, reason: %s. %d active and %d backup servers %s. %u sessions active, %u remaining in queue.",
+	        (srv->flags & SRV_F_BACKUP) ? "Backup " : "", be->id, srv->id,
+	        state == SRV_ST_RUNNING ? "UP" : "DOWN", reason ? reason : "unknown", act, bck,
+	        state == SRV_ST_RUNNING ? "online" : "left",
+	        atomic_load(&srv->cur_conns), atomic_load(&srv->queued));
+	if (!act && !bck && state != SRV_ST_RUNNING)
+		log_msg(LOG_LVL_ALERT, "%s '%s' has no server available!",
+		        (be->cap & PR_CAP_FE) ? "proxy" : "backend", be->id);
+}
+
+void server_free(struct server *srv)
+{
+	free(srv->id);
+	free(srv);
+}

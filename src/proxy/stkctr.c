@@ -1,0 +1,171 @@
+/*
+ * Stick counters. See stkctr.h.
+ */
+#include <errno.h>
+#include <string.h>
+#include <arpa/inet.h>
+
+#include <tollgate/clock.h>
+#include <tollgate/sample.h>
+#include <tollgate/stkctr.h>
+
+int stkctr_smp_to_key(const struct stktable *t, struct sample *smp, void *buf,
+                      struct stktable_key *key)
+{
+	switch (t->def.type) {
+	case STKTABLE_KEY_IP:
+		if (smp->data.type == SMP_T_IPV6 &&
+		    !sample_v6tov4((struct in_addr *)buf, &smp->data.u.ipv6))
+			return 0;
+		if (smp->data.type != SMP_T_IPV6) {
+			if (!sample_cast(smp, SMP_T_IPV4))
+				return 0;
+			memcpy(buf, &smp->data.u.ipv4, 4);
+		}
+		key->ptr = buf;
+		key->len = 4;
+		return 1;
+	case STKTABLE_KEY_IPV6:
+		if (smp->data.type == SMP_T_IPV4) {
+			sample_v4tov6((struct in6_addr *)buf, &smp->data.u.ipv4);
+		} else {
+			if (!sample_cast(smp, SMP_T_IPV6))
+				return 0;
+			memcpy(buf, &smp->data.u.ipv6, 16);
+		}
+		key->ptr = buf;
+		key->len = 16;
+		return 1;
+	case STKTABLE_KEY_INTEGER: {
+		uint32_t v;
+
+		if (!sample_cast(smp, SMP_T_SINT))
+			return 0;
+		v = (uint32_t)smp->data.u.sint;
+		memcpy(buf, &v, 4);
+		key->ptr = buf;
+		key->len = 4;
+		return 1;
+	}
+	case STKTABLE_KEY_STRING:
+		if (!sample_cast(smp, SMP_T_STR))
+			return 0;
+		key->ptr = smp->data.u.str.ptr;
+		key->len = smp->data.u.str.len;
+		return 1;
+	case STKTABLE_KEY_BINARY:
+		if (!sample_cast(smp, SMP_T_BIN))
+			return 0;
+		key->ptr = smp->data.u.str.ptr;
+		key->len = smp->data.u.str.len;
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+/* Adds <v> to the integer data <type> (any width) and to rate <rate_type>
+ * of entry <ts>, when stored.
+ */
+static void bump(struct stktable *t, struct stksess *ts, int type, int rate_type, uint32_t v)
+{
+	void *p;
+
+	if (type >= 0 && (p = stktable_data_ptr(t, ts, type, 0))) {
+		if (stktable_data_types[type].std_type == STKTABLE_STD_ULL)
+			atomic_fetch_add_explicit((_Atomic uint64_t *)p, v, memory_order_relaxed);
+		else
+			stktable_u32_add(p, v);
+	}
+	if (rate_type >= 0 && (p = stktable_data_ptr(t, ts, rate_type, 0)))
+		stktable_rate_add(t, p, rate_type, v, now_ms);
+}
+
+int stkctr_track(struct stkctrs *sc, unsigned int idx, struct stktable *t,
+                 const struct stktable_key *key)
+{
+	struct stksess *ts;
+	int err = 0;
+
+	if (idx >= GLOBAL_MAX_STICKCTR || (sc->tracked & (1U << idx)))
+		return -EEXIST;
+	ts = stktable_get_or_create(t, key, &err);
+	if (!ts)
+		return err ? err : -ENOMEM;
+	sc->c[idx].table = t;
+	sc->c[idx].entry = ts;
+	sc->tracked |= 1U << idx;
+	bump(t, ts, STKTABLE_DT_CONN_CNT, STKTABLE_DT_CONN_RATE, 1);
+	bump(t, ts, STKTABLE_DT_CONN_CUR, -1, 1);
+	if (sc->sess_counted)
+		bump(t, ts, STKTABLE_DT_SESS_CNT, STKTABLE_DT_SESS_RATE, 1);
+	stktable_touch_local(t, ts, 0);
+	return 0;
+}
+
+void stkctr_session_start(struct stkctrs *sc)
+{
+	if (sc->sess_counted)
+		return;
+	sc->sess_counted = 1;
+	for (unsigned int m = sc->tracked; m; m &= m - 1) {
+		struct stkctr *c = &sc->c[__builtin_ctz(m)];
+
+		bump(c->table, c->entry, STKTABLE_DT_SESS_CNT, STKTABLE_DT_SESS_RATE, 1);
+		stktable_touch_local(c->table, c->entry, 0);
+	}
+}
+
+void stkctr_add_bytes(struct stkctrs *sc, uint64_t in, uint64_t out)
+{
+	for (unsigned int m = sc->tracked; m; m &= m - 1) {
+		struct stkctr *c = &sc->c[__builtin_ctz(m)];
+
+		if (in)
+			bump(c->table, c->entry, STKTABLE_DT_BYTES_IN_CNT, STKTABLE_DT_BYTES_IN_RATE, (uint32_t)in);
+		if (out)
+			bump(c->table, c->entry, STKTABLE_DT_BYTES_OUT_CNT, STKTABLE_DT_BYTES_OUT_RATE, (uint32_t)out);
+		stktable_touch_local(c->table, c->entry, 0);
+	}
+}
+
+int stkctr_inc_gpc(struct stkctr *c, int type, unsigned int idx, uint32_t n)
+{
+	int rate = type == STKTABLE_DT_GPC0 ? STKTABLE_DT_GPC0_RATE :
+	           type == STKTABLE_DT_GPC1 ? STKTABLE_DT_GPC1_RATE : STKTABLE_DT_GPC_RATE;
+	void *p, *r;
+
+	if (!c->table)
+		return -ENOENT;
+	p = stktable_data_ptr(c->table, c->entry, type, idx);
+	r = stktable_data_ptr(c->table, c->entry, rate, type == STKTABLE_DT_GPC ? idx : 0);
+	if (!p && !r)
+		return -ENOENT;
+	if (p)
+		stktable_u32_add(p, n);
+	if (r)
+		stktable_rate_add(c->table, r, rate, n, now_ms);
+	stktable_touch_local(c->table, c->entry, 0);
+	return 0;
+}
+
+int stkctr_set_gpt(struct stkctr *c, int type, unsigned int idx, uint32_t v)
+{
+	if (!c->table || stktable_data_set(c->table, c->entry, type, idx, v) < 0)
+		return -ENOENT;
+	stktable_touch_local(c->table, c->entry, 0);
+	return 0;
+}
+
+void stkctr_release_all(struct stkctrs *sc)
+{
+	for (unsigned int m = sc->tracked; m; m &= m - 1) {
+		struct stkctr *c = &sc->c[__builtin_ctz(m)];
+
+		stktable_data_add(c->table, c->entry, STKTABLE_DT_CONN_CUR, 0, -1);
+		stktable_touch_local(c->table, c->entry, 1);
+		c->table = NULL;
+		c->entry = NULL;
+	}
+	sc->tracked = 0;
+}

@@ -1,0 +1,655 @@
+/*
+ * TCP streams. See stream.h for ownership and life cycle.
+ *
+ * All the work of a stream happens in its task's handler, on its thread:
+ * fd handlers only record the ready events and wake the task. One pass of
+ * the handler completes a pending connect, moves bytes in both directions
+ * until nothing more can move, propagates half-closes, recomputes the
+ * events to poll and the next timeout, and frees the stream when it is
+ * done. Timeouts follow HAProxy: `timeout client` / `server` on each side's
+ * inactivity, `client-fin` / `server-fin` once that side has shut, `tunnel`
+ * for both sides once established, `connect` while connecting, `queue`
+ * while waiting for a server slot.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <tollgate/buffer.h>
+#include <tollgate/clock.h>
+#include <tollgate/counters.h>
+#include <tollgate/fd.h>
+#include <tollgate/global.h>
+#include <tollgate/lb-algo.h>
+#include <tollgate/lb.h>
+#include <tollgate/listener.h>
+#include <tollgate/log.h>
+#include <tollgate/pool.h>
+#include <tollgate/proxy.h>
+#include <tollgate/sock.h>
+#include <tollgate/acl.h>
+#include <tollgate/stream-t.h>
+#include <tollgate/stream.h>
+#include <tollgate/task.h>
+#include <tollgate/tcp_rules.h>
+#include <tollgate/ticks.h>
+
+static struct pool_head *pool_stream;
+static _Atomic unsigned int streams_alive;
+
+int stream_init(void)
+{
+	pool_stream = pool_create("stream", sizeof(struct stream), 0);
+	return pool_stream ? 0 : -ENOMEM;
+}
+
+unsigned int stream_count(void)
+{
+	return atomic_load_explicit(&streams_alive, memory_order_relaxed);
+}
+
+/* ---- fd handlers ---- */
+
+static void cli_iocb(int fd, unsigned int events, void *owner)
+{
+	struct stream *s = owner;
+
+	s->cli.ev |= events;
+	task_wakeup(s->task, TASK_WOKEN_IO);
+}
+
+static void srv_iocb(int fd, unsigned int events, void *owner)
+{
+	struct stream *s = owner;
+
+	s->srvside.ev |= events;
+	task_wakeup(s->task, TASK_WOKEN_IO);
+}
+
+/* ---- server slots and queue ---- */
+
+static void release_server(struct stream *s)
+{
+	struct server *srv = s->srv;
+
+	if (!srv)
+		return;
+	s->srv = NULL;
+	atomic_fetch_sub_explicit(&srv->cur_conns, 1, memory_order_relaxed);
+	atomic_fetch_sub_explicit(&s->be->beconn, 1, memory_order_relaxed);
+	if (atomic_load_explicit(&s->be->nbpend, memory_order_relaxed))
+		stream_dequeue(s->be);
+}
+
+static void leave_queue(struct stream *s)
+{
+	if (!s->ever_queued)
+		return;
+	spin_lock(&s->be->queue_lock);
+	if (s->queued) {
+		list_del_init(&s->queue_link);
+		s->queued = 0;
+		atomic_fetch_sub_explicit(&s->be->nbpend, 1, memory_order_relaxed);
+	}
+	spin_unlock(&s->be->queue_lock);
+}
+
+static void enter_queue(struct stream *s)
+{
+	spin_lock(&s->be->queue_lock);
+	list_append(&s->be->queue, &s->queue_link);
+	s->queued = 1;
+	s->ever_queued = 1;
+	atomic_fetch_add_explicit(&s->be->nbpend, 1, memory_order_relaxed);
+	spin_unlock(&s->be->queue_lock);
+	s->state = ST_QUEUED;
+	s->conn_exp = tick_add_ifset(now_ms, s->be->timeout.queue ? s->be->timeout.queue
+	                                                          : s->be->timeout.connect);
+}
+
+void stream_dequeue(struct proxy *be)
+{
+	struct stream *s;
+
+	spin_lock(&be->queue_lock);
+	if (!list_empty(&be->queue)) {
+		s = list_elem(be->queue.next, struct stream, queue_link);
+		list_del_init(&s->queue_link);
+		s->queued = 0;
+		atomic_fetch_sub_explicit(&be->nbpend, 1, memory_order_relaxed);
+		/* woken under the lock: the stream takes it before dying */
+		task_wakeup(s->task, TASK_WOKEN_RES);
+	}
+	spin_unlock(&be->queue_lock);
+}
+
+/* ---- life and death ---- */
+
+static void close_side(struct side *sd)
+{
+	if (sd->fd >= 0) {
+		fd_delete(sd->fd);
+		sd->fd = -1;
+	}
+}
+
+static void stream_free(struct stream *s)
+{
+	struct proxy *fe = s->fe;
+
+	leave_queue(s);
+	release_server(s);
+	if (s->sc.tracked) {
+		stkctr_add_bytes(&s->sc, s->req.total - s->acct_in, s->res.total - s->acct_out);
+		stkctr_release_all(&s->sc);
+	}
+	close_side(&s->cli);
+	close_side(&s->srvside);
+	buf_free(&s->req.buf);
+	buf_free(&s->res.buf);
+	pipe_put(s->req.pipe);
+	pipe_put(s->res.pipe);
+	counter_add(&fe->ctr[tid].bytes_in, s->req.total);
+	counter_add(&fe->ctr[tid].bytes_out, s->res.total);
+	if (s->be && s->be != fe) {
+		counter_add(&s->be->ctr[tid].bytes_in, s->req.total);
+		counter_add(&s->be->ctr[tid].bytes_out, s->res.total);
+	}
+	atomic_fetch_sub_explicit(&fe->feconn, 1, memory_order_relaxed);
+	listener_release_slot(s->li);
+	task_destroy(s->task);
+	pool_free(pool_stream, s);
+	atomic_fetch_sub_explicit(&streams_alive, 1, memory_order_relaxed);
+}
+
+/* ---- choosing a backend and a server ---- */
+
+static struct proxy *choose_backend(struct stream *s)
+{
+	struct switching_rule *rule;
+
+	struct sample_ctx ctx = { .strm = s };
+
+	list_for_each(rule, &s->fe->switching_rules, list) {
+		if (!rule->cond || cond_exec(rule->cond, &ctx))
+			return rule->be;
+	}
+	return s->fe->defbe;
+}
+
+static uint32_t lb_key(struct stream *s)
+{
+	const struct sockaddr *sa = addr_sa(&s->cli_addr);
+
+	if (sa->sa_family == AF_INET)
+		return lb_hash(&((const struct sockaddr_in *)sa)->sin_addr, 4);
+	if (sa->sa_family == AF_INET6)
+		return lb_hash(&((const struct sockaddr_in6 *)sa)->sin6_addr, 16);
+	return 0;
+}
+
+static void build_proxy_header(struct stream *s)
+{
+	char src[ADDR_STRLEN], dst[ADDR_STRLEN];
+	const struct sockaddr *sa = addr_sa(&s->cli_addr);
+	struct addr local;
+	int n;
+
+	if (!(s->srv->flags & (SRV_F_SEND_PROXY | SRV_F_SEND_PROXY2)))
+		return;
+	if (sock_get_name(s->cli.fd, &local) < 0 || sa->sa_family != addr_sa(&local)->sa_family ||
+	    (sa->sa_family != AF_INET && sa->sa_family != AF_INET6)) {
+		memcpy(s->preamble, "PROXY UNKNOWN\r\n", 15);
+		s->preamble_len = 15;
+		return;
+	}
+	if (s->srv->flags & SRV_F_SEND_PROXY2) {
+		static const char sig[12] = "\r\n\r\n\0\r\nQUIT\n";
+		unsigned char *p = (unsigned char *)s->preamble;
+		int v4 = sa->sa_family == AF_INET;
+		unsigned int alen = v4 ? 12 : 36;
+
+		memcpy(p, sig, 12);
+		p[12] = 0x21;                     /* version 2, PROXY */
+		p[13] = v4 ? 0x11 : 0x21;         /* TCP over IPv4 / IPv6 */
+		p[14] = (unsigned char)(alen >> 8);
+		p[15] = (unsigned char)alen;
+		if (v4) {
+			const struct sockaddr_in *c = (const void *)sa, *l = (const void *)addr_sa(&local);
+
+			memcpy(p + 16, &c->sin_addr, 4);
+			memcpy(p + 20, &l->sin_addr, 4);
+			memcpy(p + 24, &c->sin_port, 2);
+			memcpy(p + 26, &l->sin_port, 2);
+		} else {
+			const struct sockaddr_in6 *c = (const void *)sa, *l = (const void *)addr_sa(&local);
+
+			memcpy(p + 16, &c->sin6_addr, 16);
+			memcpy(p + 32, &l->sin6_addr, 16);
+			memcpy(p + 48, &c->sin6_port, 2);
+			memcpy(p + 50, &l->sin6_port, 2);
+		}
+		s->preamble_len = 16 + alen;
+		return;
+	}
+	/* v1: "PROXY TCP4 src dst sport dport\r\n", addresses without port */
+	{
+		struct addr c = s->cli_addr, l = local;
+
+		c.flags |= ADDR_F_NO_PORT;
+		l.flags |= ADDR_F_NO_PORT;
+		addr_format(&c, src, sizeof(src));
+		addr_format(&l, dst, sizeof(dst));
+		if (src[0] == '[') {  /* strip the IPv6 brackets */
+			memmove(src, src + 1, strlen(src));
+			src[strlen(src) - 1] = '\0';
+			memmove(dst, dst + 1, strlen(dst));
+			dst[strlen(dst) - 1] = '\0';
+		}
+		n = snprintf(s->preamble, sizeof(s->preamble), "PROXY %s %s %s %u %u\r\n",
+		             sa->sa_family == AF_INET ? "TCP4" : "TCP6", src, dst,
+		             addr_port(&s->cli_addr), addr_port(&local));
+		s->preamble_len = n > 0 && n < (int)sizeof(s->preamble) ? (unsigned int)n : 0;
+	}
+}
+
+/* Starts a connection to s->srv. Returns 0 when connecting, <0 on an
+ * immediate failure (counted by the caller).
+ */
+static int connect_server(struct stream *s)
+{
+	int fd = -1, ret;
+
+	ret = sock_connect(&s->srv->addr, NULL, &fd);
+	if (ret < 0 && ret != -EINPROGRESS)
+		return ret;
+	ret = fd_insert(fd, tid, srv_iocb, s, FD_EV_OUT);
+	if (ret < 0) {
+		close(fd);
+		return ret;
+	}
+	sock_set_nodelay(fd, 1);
+	s->srvside.fd = fd;
+	s->srvside.flags = 0;
+	s->srvside.ev = 0;
+	s->state = ST_CONNECTING;
+	s->conn_exp = tick_add_ifset(now_ms, s->be->timeout.connect);
+	build_proxy_header(s);
+	return 0;
+}
+
+/* Picks a server and connects, queues, or gives up (closing the stream).
+ * <avoid> is the server that just failed, when redispatching.
+ */
+static void assign_and_connect(struct stream *s, const struct server *avoid)
+{
+	struct proxy *be = s->be;
+
+	for (;;) {
+		struct server *srv = NULL;
+
+		if (!avoid && !list_empty(&be->sticking_rules))
+			srv = stick_match(s);
+		if (srv && lb_srv_full(srv))
+			srv = NULL;
+		if (!srv)
+			srv = lb_pick(&be->lb, be->lb.ops && be->lb.ops->needs_key ? lb_key(s) : 0, avoid);
+
+		if (!srv) {
+			if (be->lb.nusable && (be->timeout.queue || be->timeout.connect)) {
+				enter_queue(s);
+				return;
+			}
+			/* no server at all: nothing to do but close */
+			counter_add(&be->ctr[tid].failed_conns, 1);
+			s->state = ST_CLOSED;
+			return;
+		}
+		atomic_fetch_add_explicit(&srv->cur_conns, 1, memory_order_relaxed);
+		atomic_fetch_add_explicit(&be->beconn, 1, memory_order_relaxed);
+		s->srv = srv;
+		counter_add(&srv->ctr[tid].cum_conn, 1);
+		counter_add(&be->ctr[tid].cum_lbconn, 1);
+		if (connect_server(s) == 0) {
+			if (!list_empty(&be->sticking_rules))
+				stick_store(s);
+			return;
+		}
+		/* immediate failure (e.g. no source port): count, try again */
+		counter_add(&srv->ctr[tid].failed_conns, 1);
+		counter_add(&be->ctr[tid].failed_conns, 1);
+		avoid = srv;
+		release_server(s);
+		if (!s->retries_left--) {
+			s->state = ST_CLOSED;
+			return;
+		}
+		counter_add(&be->ctr[tid].retries, 1);
+	}
+}
+
+/* The connection to the server failed: retry the same server, or another
+ * one on the last attempt with `option redispatch`, or give up.
+ */
+static void connect_failed(struct stream *s)
+{
+	struct server *srv = s->srv;
+
+	counter_add(&srv->ctr[tid].failed_conns, 1);
+	counter_add(&s->be->ctr[tid].failed_conns, 1);
+	close_side(&s->srvside);
+	s->preamble_len = 0;
+	if (!s->retries_left) {
+		release_server(s);
+		s->state = ST_CLOSED;
+		return;
+	}
+	s->retries_left--;
+	counter_add(&s->be->ctr[tid].retries, 1);
+	counter_add(&srv->ctr[tid].retries, 1);
+	if ((s->be->options & PR_O_REDISP) && !s->retries_left) {
+		counter_add(&s->be->ctr[tid].redispatches, 1);
+		counter_add(&srv->ctr[tid].redispatches, 1);
+		release_server(s);
+		assign_and_connect(s, srv);
+		return;
+	}
+	if (connect_server(s) < 0)
+		connect_failed(s);
+}
+
+/* ---- forwarding ---- */
+
+static unsigned int inactivity(const struct stream *s, int client)
+{
+	const struct pr_timeouts *fe = &s->fe->timeout;
+	const struct pr_timeouts *be = s->be ? &s->be->timeout : fe;
+	const struct side *sd = client ? &s->cli : &s->srvside;
+
+	if (sd->flags & SIDE_SHUTR) {
+		unsigned int fin = client ? fe->client_fin : be->server_fin;
+
+		if (fin)
+			return fin;
+	}
+	if (s->state == ST_EST && be->tunnel)
+		return be->tunnel;
+	return client ? fe->client : be->server;
+}
+
+/* Moves bytes of channel <c> from <from> to <to>. Returns 1 if anything
+ * moved. Sets SIDE_SHUTR / SIDE_ERROR on <from> and SIDE_ERROR on <to> as
+ * seen.
+ */
+static int forward(struct stream *s, struct channel *c, struct side *from, struct side *to,
+                   int can_write)
+{
+	int progress = 0;
+	ssize_t n;
+
+	for (int round = 0; round < 16; round++) {
+		int moved = 0;
+
+		if (s->splice && !c->pipe && !buf_data(&c->buf) && !(from->flags & SIDE_SHUTR))
+			c->pipe = pipe_get();
+		if (c->pipe) {
+			if (!(from->flags & (SIDE_SHUTR | SIDE_ERROR))) {
+				n = pipe_splice_in(from->fd, c->pipe, 0);
+				if (n > 0)
+					moved = 1;
+				else if (n == 0)
+					from->flags |= SIDE_SHUTR;
+				else if (n != -EAGAIN)
+					from->flags |= SIDE_ERROR;
+			}
+			if (can_write && c->pipe->data) {
+				n = pipe_splice_out(c->pipe, to->fd, 0);
+				if (n > 0) {
+					c->total += (uint64_t)n;
+					moved = 1;
+				} else if (n != -EAGAIN && n != 0) {
+					to->flags |= SIDE_ERROR;
+				}
+			}
+			if (!c->pipe->data && (from->flags & SIDE_SHUTR)) {
+				pipe_put(c->pipe);
+				c->pipe = NULL;
+			}
+		} else {
+			if (!buf_allocated(&c->buf) && buf_alloc(&c->buf) < 0)
+				return progress;  /* retried on the next wakeup */
+			if (!(from->flags & (SIDE_SHUTR | SIDE_ERROR)) && buf_room(&c->buf)) {
+				n = buf_recv(&c->buf, from->fd, 0);
+				if (n > 0)
+					moved = 1;
+				else if (n == 0)
+					from->flags |= SIDE_SHUTR;
+				else if (n != -EAGAIN && n != -ENOSPC)
+					from->flags |= SIDE_ERROR;
+			}
+			if (can_write && buf_data(&c->buf)) {
+				size_t before = buf_data(&c->buf);
+
+				n = buf_send(&c->buf, to->fd, 0, 0);
+				if (n > 0) {
+					c->total += before - buf_data(&c->buf);
+					moved = 1;
+				} else if (n != -EAGAIN && n != 0) {
+					to->flags |= SIDE_ERROR;
+				}
+			}
+		}
+		if (!moved)
+			break;
+		progress = 1;
+	}
+	/* propagate a half-close once everything read has been written */
+	if (can_write && (from->flags & SIDE_SHUTR) && !(to->flags & SIDE_SHUTW) &&
+	    !buf_data(&c->buf) && !(c->pipe && c->pipe->data)) {
+		shutdown(to->fd, SHUT_WR);
+		to->flags |= SIDE_SHUTW;
+	}
+	return progress;
+}
+
+static int send_preamble(struct stream *s)
+{
+	ssize_t n;
+
+	if (!s->preamble_len)
+		return 1;
+	n = send(s->srvside.fd, s->preamble, s->preamble_len, MSG_NOSIGNAL);
+	if (n == (ssize_t)s->preamble_len) {
+		s->preamble_len = 0;
+		return 1;
+	}
+	if (n > 0) {
+		memmove(s->preamble, s->preamble + n, s->preamble_len - (size_t)n);
+		s->preamble_len -= (unsigned int)n;
+	} else if (errno != EAGAIN) {
+		s->srvside.flags |= SIDE_ERROR;
+	}
+	return 0;
+}
+
+static uint32_t side_events(const struct side *sd, const struct channel *in, const struct channel *out)
+{
+	uint32_t ev = 0;
+
+	/* read while there is room and the peer has not shut */
+	if (!(sd->flags & (SIDE_SHUTR | SIDE_ERROR)) &&
+	    (in->pipe ? in->pipe->data < pipe_size_get() : !buf_allocated(&in->buf) || buf_room(&in->buf)))
+		ev |= FD_EV_IN;
+	/* write while something is pending */
+	if (buf_data(&out->buf) || (out->pipe && out->pipe->data))
+		ev |= FD_EV_OUT;
+	return ev;
+}
+
+/* Returns 1 when both directions are over. */
+static int stream_done(const struct stream *s)
+{
+	if ((s->cli.flags | s->srvside.flags) & SIDE_ERROR)
+		return 1;
+	return (s->cli.flags & SIDE_SHUTW) && (s->srvside.flags & SIDE_SHUTW);
+}
+
+static struct task *stream_process(struct task *t, void *ctx, unsigned int state)
+{
+	struct stream *s = ctx;
+	unsigned int cev = s->cli.ev, sev = s->srvside.ev;
+	int cprog, sprog;
+
+	s->cli.ev = s->srvside.ev = 0;
+
+	if (s->state == ST_INI && !s->be) {
+		if (tcp_rules_exec(s, 0) < 0) {
+			counter_add(&s->fe->ctr[tid].denied_conn, 1);
+			goto out_free;
+		}
+		stkctr_session_start(&s->sc);
+		if (tcp_rules_exec(s, 1) < 0) {
+			counter_add(&s->fe->ctr[tid].denied_sess, 1);
+			goto out_free;
+		}
+	}
+	if (s->state == ST_INI) {
+		s->be = choose_backend(s);
+		if (!s->be) {
+			s->state = ST_CLOSED;
+		} else {
+			s->retries_left = s->be->retries;
+			s->splice = !!(s->fe->options & (PR_O_SPLICE_AUTO | PR_O_SPLICE_REQ | PR_O_SPLICE_RES)) ||
+			            !!(s->be->options & (PR_O_SPLICE_AUTO | PR_O_SPLICE_REQ | PR_O_SPLICE_RES));
+			assign_and_connect(s, NULL);
+		}
+	} else if (s->state == ST_QUEUED && (state & TASK_WOKEN_RES)) {
+		s->state = ST_INI;
+		assign_and_connect(s, NULL);
+	} else if (s->state == ST_QUEUED && tick_is_expired(s->conn_exp, now_ms)) {
+		leave_queue(s);
+		s->state = ST_CLOSED;
+	}
+
+	if (s->state == ST_CONNECTING) {
+		if (sev & (FD_EV_OUT | FD_EV_ERR | FD_EV_HUP)) {
+			if (sock_get_error(s->srvside.fd) == 0) {
+				s->state = ST_EST;
+				s->srvside.exp = tick_add_ifset(now_ms, inactivity(s, 0));
+			} else {
+				connect_failed(s);
+			}
+		} else if (tick_is_expired(s->conn_exp, now_ms)) {
+			connect_failed(s);
+		}
+	}
+
+	if (s->state == ST_CLOSED)
+		goto out_free;
+
+	/* client side: read even before the server is there */
+	if (cev & (FD_EV_ERR))
+		s->cli.flags |= SIDE_ERROR;
+	cprog = 0;
+	sprog = 0;
+	if (s->state == ST_EST) {
+		if (send_preamble(s)) {
+			cprog = forward(s, &s->req, &s->cli, &s->srvside, 1);
+			sprog = forward(s, &s->res, &s->srvside, &s->cli, 1);
+		}
+	} else if (!(s->cli.flags & SIDE_SHUTR)) {
+		cprog = forward(s, &s->req, &s->cli, &s->srvside, 0);
+	}
+	if ((cprog || sprog) && s->sc.tracked) {
+		stkctr_add_bytes(&s->sc, s->req.total - s->acct_in, s->res.total - s->acct_out);
+		s->acct_in = s->req.total;
+		s->acct_out = s->res.total;
+	}
+	if (cprog || sprog) {
+		/* activity refreshes both sides, as HAProxy's channel timeouts do */
+		s->cli.exp = tick_add_ifset(now_ms, inactivity(s, 1));
+		if (s->state == ST_EST)
+			s->srvside.exp = tick_add_ifset(now_ms, inactivity(s, 0));
+	}
+	if (stream_done(s))
+		goto out_free;
+	if (s->state == ST_EST && (s->cli.flags & SIDE_SHUTR) && (s->srvside.flags & SIDE_SHUTR) &&
+	    !buf_data(&s->req.buf) && !buf_data(&s->res.buf))
+		goto out_free;
+
+	/* timeouts */
+	if (tick_is_expired(s->cli.exp, now_ms) ||
+	    (s->state == ST_EST && tick_is_expired(s->srvside.exp, now_ms))) {
+		if (tick_is_expired(s->cli.exp, now_ms))
+			counter_add(&s->fe->ctr[tid].cli_aborts, 1);
+		else
+			counter_add(&s->be->ctr[tid].srv_aborts, 1);
+		goto out_free;
+	}
+
+	/* what to poll */
+	fd_set_events(s->cli.fd, side_events(&s->cli, &s->req, &s->res) &
+	                         (s->state == ST_EST ? ~0U : ~(uint32_t)FD_EV_OUT));
+	if (s->srvside.fd >= 0) {
+		if (s->state == ST_CONNECTING)
+			fd_set_events(s->srvside.fd, FD_EV_OUT);
+		else
+			fd_set_events(s->srvside.fd, side_events(&s->srvside, &s->res, &s->req) |
+			                             (s->preamble_len ? FD_EV_OUT : 0));
+	}
+	{
+		uint32_t exp = s->cli.exp;
+
+		if (s->state == ST_EST)
+			exp = tick_first(exp, s->srvside.exp);
+		else if (s->state == ST_CONNECTING || s->state == ST_QUEUED)
+			exp = tick_first(exp, s->conn_exp);
+		task_set_expire(t, exp);
+	}
+	return t;
+
+out_free:
+	stream_free(s);
+	return NULL;
+}
+
+int stream_accept(struct listener *li, int fd, const struct addr *peer)
+{
+	struct proxy *fe = li->fe;
+	struct stream *s = pool_zalloc(pool_stream);
+
+	if (!s)
+		goto out_close;
+	s->task = task_new(0, stream_process, s, "stream");
+	if (!s->task)
+		goto out_free;
+	s->li = li;
+	s->fe = fe;
+	s->cli_addr = *peer;
+	s->cli.fd = fd;
+	s->srvside.fd = -1;
+	s->req.buf = BUF_NULL;
+	s->res.buf = BUF_NULL;
+	list_init(&s->queue_link);
+	if (fd_insert(fd, tid, cli_iocb, s, FD_EV_IN) < 0)
+		goto out_task;
+	sock_set_nodelay(fd, 1);
+	atomic_fetch_add_explicit(&fe->feconn, 1, memory_order_relaxed);
+	atomic_fetch_add_explicit(&streams_alive, 1, memory_order_relaxed);
+	counter_add(&fe->ctr[tid].cum_sess, 1);
+	s->cli.exp = tick_add_ifset(now_ms, fe->timeout.client);
+	task_wakeup(s->task, TASK_WOKEN_INIT);
+	return 0;
+
+out_task:
+	task_destroy(s->task);
+out_free:
+	pool_free(pool_stream, s);
+out_close:
+	close(fd);
+	listener_release_slot(li);
+	return -ENOMEM;
+}

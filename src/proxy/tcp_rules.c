@@ -1,0 +1,213 @@
+/*
+ * tcp-request and stick rules: execution and table resolution. See
+ * tcp_rules.h; parsing is in src/cfg/cfg_tcp_rules.c.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <tollgate/acl.h>
+#include <tollgate/clock.h>
+#include <tollgate/counters.h>
+#include <tollgate/lb.h>
+#include <tollgate/proxy.h>
+#include <tollgate/sample.h>
+#include <tollgate/server.h>
+#include <tollgate/stkctr.h>
+#include <tollgate/stream-t.h>
+#include <tollgate/tcp_rules.h>
+
+static int rule_applies(struct acl_cond *cond, struct stream *s)
+{
+	struct sample_ctx ctx = { .strm = s, .opt = SMP_OPT_FINAL };
+
+	return !cond || cond_exec(cond, &ctx);
+}
+
+/* Evaluates <expr> for <s> into a key of <t>. Returns 1 with <key> set. */
+static int expr_key(struct sample_expr *expr, struct stream *s, struct stktable *t, void *buf,
+                    struct stktable_key *key)
+{
+	struct sample_ctx ctx = { .strm = s, .opt = SMP_OPT_FINAL };
+	struct sample smp;
+
+	memset(&smp, 0, sizeof(smp));
+	if (!sample_eval(expr, &ctx, &smp))
+		return 0;
+	return stkctr_smp_to_key(t, &smp, buf, key);
+}
+
+int tcp_rules_exec(struct stream *s, int stage)
+{
+	struct list *rules = stage ? &s->fe->tcp_req_cont : &s->fe->tcp_req_conn;
+	unsigned char keybuf[STKTABLE_MAX_KEY_LEN + 16];
+	struct tcp_rule *r;
+
+	list_for_each(r, rules, list) {
+		struct stktable_key key;
+
+		if (!rule_applies(r->cond, s))
+			continue;
+		switch (r->act) {
+		case TCP_ACT_ACCEPT:
+			return 0;
+		case TCP_ACT_REJECT:
+			return -1;
+		case TCP_ACT_TRACK_SC:
+			if (s->sc.tracked & (1U << r->sc))
+				break;
+			if (expr_key(r->expr, s, r->table, keybuf, &key))
+				stkctr_track(&s->sc, r->sc, r->table, &key);
+			break;
+		case TCP_ACT_INC_GPC:
+			stkctr_inc_gpc(&s->sc.c[r->sc], r->dt, r->idx, 1);
+			break;
+		case TCP_ACT_SET_GPT: {
+			long long v = r->value;
+
+			if (r->expr) {
+				struct sample_ctx ctx = { .strm = s, .opt = SMP_OPT_FINAL };
+				struct sample smp;
+
+				memset(&smp, 0, sizeof(smp));
+				if (!sample_eval(r->expr, &ctx, &smp) || !sample_cast(&smp, SMP_T_SINT))
+					break;
+				v = smp.data.u.sint;
+			}
+			stkctr_set_gpt(&s->sc.c[r->sc], r->dt, r->idx, (uint32_t)v);
+			break;
+		}
+		}
+	}
+	return 0;
+}
+
+struct server *stick_match(struct stream *s)
+{
+	unsigned char keybuf[STKTABLE_MAX_KEY_LEN + 16];
+	struct stick_rule *r;
+
+	list_for_each(r, &s->be->sticking_rules, list) {
+		struct stktable_key key;
+		struct stksess *ts;
+		uint64_t id = 0;
+		struct server *srv;
+
+		if (!(r->kind & STICK_MATCH) || !rule_applies(r->cond, s))
+			continue;
+		if (!expr_key(r->expr, s, r->table, keybuf, &key))
+			continue;
+		ts = stktable_lookup(r->table, &key);
+		if (!ts)
+			continue;
+		stktable_data_get(r->table, ts, STKTABLE_DT_SERVER_ID, 0, &id);
+		stktable_release(r->table, ts);
+		srv = server_find_by_id(s->be, (int)(int32_t)id);
+		if (srv && lb_srv_usable(srv) && !(srv->flags & SRV_F_DRAIN))
+			return srv;
+	}
+	return NULL;
+}
+
+void stick_store(struct stream *s)
+{
+	unsigned char keybuf[STKTABLE_MAX_KEY_LEN + 16];
+	struct stick_rule *r;
+
+	if (!s->srv)
+		return;
+	list_for_each(r, &s->be->sticking_rules, list) {
+		struct stktable_key key;
+		struct stksess *ts;
+		int err = 0;
+
+		if (!(r->kind & STICK_STORE) || !rule_applies(r->cond, s))
+			continue;
+		if (!expr_key(r->expr, s, r->table, keybuf, &key))
+			continue;
+		ts = stktable_get_or_create(r->table, &key, &err);
+		if (!ts)
+			continue;
+		stktable_data_set(r->table, ts, STKTABLE_DT_SERVER_ID, 0, (uint64_t)(uint32_t)s->srv->puid);
+		stktable_touch_local(r->table, ts, 1);
+	}
+}
+
+typedef void (*report_fn)(void *arg, int is_err, const char *file, int line, const char *msg);
+
+/* Resolves <name> (NULL: <px>'s own table) for a rule; reports failures. */
+static struct stktable *resolve(struct proxy *px, const char *name, const char *what,
+                                const char *file, int line, report_fn fn, void *arg, int *errs)
+{
+	struct stktable *t = name ? proxy_table_find(name) : px->table;
+	char msg[512];
+
+	if (!t) {
+		if (name)
+			snprintf(msg, sizeof(msg), "%s '%s': '%s' refers to unknown table '%s'.",
+			         proxy_kind(px), px->id, what, name);
+		else
+			snprintf(msg, sizeof(msg), "%s '%s': '%s' needs a table: add a 'stick-table' to this section or 'table <name>'.",
+			         proxy_kind(px), px->id, what);
+		fn(arg, 1, file, line, msg);
+		(*errs)++;
+	}
+	return t;
+}
+
+int tcp_rules_resolve(report_fn fn, void *arg)
+{
+	int errs = 0;
+
+	for (struct proxy *px = proxies_list; px; px = px->next) {
+		struct list *lists[2] = { &px->tcp_req_conn, &px->tcp_req_cont };
+		struct stick_rule *sr;
+
+		for (int i = 0; i < 2; i++) {
+			struct tcp_rule *r;
+
+			list_for_each(r, lists[i], list)
+				if (r->act == TCP_ACT_TRACK_SC)
+					r->table = resolve(px, r->table_name, "track-sc", r->conf_file, r->conf_line,
+					                   fn, arg, &errs);
+		}
+		list_for_each(sr, &px->sticking_rules, list) {
+			sr->table = resolve(px, sr->table_name, "stick", sr->conf_file, sr->conf_line, fn, arg, &errs);
+			if (sr->table && !sr->table->def.stored[STKTABLE_DT_SERVER_ID]) {
+				/* stick rules need server_id: HAProxy adds it implicitly */
+				char msg[512];
+
+				snprintf(msg, sizeof(msg), "%s '%s': table '%s' used by 'stick' does not store server_id.",
+				         proxy_kind(px), px->id, sr->table->id);
+				fn(arg, 1, sr->conf_file, sr->conf_line, msg);
+				errs++;
+			}
+		}
+	}
+	return errs;
+}
+
+void tcp_rules_free(struct proxy *px)
+{
+	struct list *lists[2] = { &px->tcp_req_conn, &px->tcp_req_cont };
+	struct stick_rule *sr, *sback;
+
+	for (int i = 0; i < 2; i++) {
+		struct tcp_rule *r, *back;
+
+		list_for_each_safe(r, back, lists[i], list) {
+			sample_free_expr(r->expr);
+			cond_free(r->cond);
+			free(r->table_name);
+			free(r);
+		}
+		list_init(lists[i]);
+	}
+	list_for_each_safe(sr, sback, &px->sticking_rules, list) {
+		sample_free_expr(sr->expr);
+		cond_free(sr->cond);
+		free(sr->table_name);
+		free(sr);
+	}
+	list_init(&px->sticking_rules);
+}

@@ -1,0 +1,155 @@
+"""The configuration language: -c, error messages naming file:line,
+conditional blocks, environment variables, multiple files."""
+import os
+import subprocess
+
+import pytest
+
+from conftest import BINARY, exchange, free_port, run_check
+
+GOOD = """
+global
+    nbthread 2
+    maxconn 500
+defaults
+    mode tcp
+    timeout connect 1s
+    timeout client 5s
+    timeout server 5s
+frontend fe
+    bind 127.0.0.1:18080
+    default_backend be
+backend be
+    server s1 127.0.0.1:18081
+"""
+
+
+def test_valid_config(tmp_path):
+    rc, out, _ = run_check(GOOD, tmp_path)
+    assert rc == 0, out
+    assert "Configuration file is valid" in out
+
+
+# (configuration, line of the error, expected text)
+BROKEN = [
+    ("global\n    mxconn 100\n", 2, "unknown keyword 'mxconn' in 'global' section; did you mean 'maxconn' maybe ?"),
+    ("frontnd fe\n", 1, "unknown keyword 'frontnd' out of section"),
+    ("defaults\n    timeout clinet 5s\n", 2, "unknown timeout 'clinet'"),
+    ("defaults\n    timeout client 5x\n", 2, "'timeout client'"),
+    ("frontend fe\n    bind 127.0.0.1:99999\n", 2, "invalid port '99999'"),
+    ("frontend fe\n    bind\n", 2, "'bind' expects"),
+    ("backend be\n    balance roundrobn\n", 2, "unknown algorithm 'roundrobn'"),
+    ("backend be\n    server s1 127.0.0.1\n", 2, "missing port"),
+    ("backend be\n    server s1 127.0.0.1:80 weight 900\n", 2, "'weight' expects a number from 0 to 256"),
+    ("backend be\n    server s1 127.0.0.1:80 bogus 1\n", 2, "unknown option 'bogus'"),
+    ("backend be\n    bind :80\n", 2, "'bind' is not allowed in 'backend' sections"),
+    ("frontend fe\n    server s 127.0.0.1:80\n", 2, "'server' is not allowed in 'frontend' sections"),
+    ("global\n    nbthread 0\n", 2, "nbthread"),
+    ("global\n    nbproc 4\n", 2, "'nbproc' is not supported"),
+    ("frontend fe\n    bind :8080\n    default_backend nowhere\n", 1, "unable to find required default_backend: 'nowhere'"),
+    ("frontend fe\n    bind :8080\n    use_backend nowhere\n", 3, "unable to find required use_backend: 'nowhere'"),
+    ("frontend fe\n    mode http\n    bind :8080\n", 1, "'mode http' is not supported yet"),
+    ("backend be\n    server a 127.0.0.1:80\n    server a 127.0.0.1:81\n", 3, "already has a server named 'a'"),
+    ("frontend x\n    bind :1\nbackend y\nfrontend x\n    bind :2\n", 4, "has the same name as frontend 'x'"),
+    (".if defined(NOPE\n.endif\n", 1, ""),
+    (".if 1\nglobal\n", 2, "non-terminated '.if' block opened at line 1"),
+    (".alert \"stop here\"\n", 1, "stop here"),
+    ("defaults from nowhere\n", 1, "unknown defaults section 'nowhere'"),
+    ("frontend fe\n    acl bad src_prt 80\n", 2, "src_prt"),
+]
+
+
+@pytest.mark.parametrize("cfg,line,text", BROKEN)
+def test_broken_config_names_file_and_line(tmp_path, cfg, line, text):
+    rc, out, path = run_check(cfg, tmp_path, name="broken.cfg")
+    assert rc != 0, out
+    assert "[ALERT]" in out
+    assert "broken.cfg:%d" % line in out, out
+    assert text in out, out
+    assert "Configuration file is valid" not in out
+
+
+def test_conditional_blocks_and_env(tmp_path, backend, tollgate):
+    a, b = backend("A"), backend("B")
+    port = free_port()
+    cfg = """
+.if defined(TG_TEST_USE_B)
+  .notice "using B"
+.else
+  .warning "using A"
+.endif
+global
+    nbthread 1
+.if feature(THREAD) && version_atleast(2.4)
+    maxconn 100
+.endif
+.if streq("${TG_TEST_MODE-tcp}",tcp)
+defaults
+    mode tcp
+    timeout connect 1s
+    timeout client 5s
+    timeout server 5s
+.endif
+listen lb
+    bind "127.0.0.1:${TG_TEST_PORT}"
+.if defined(TG_TEST_USE_B)
+    server b "127.0.0.1:${TG_TEST_B}"
+.else
+    server a "127.0.0.1:${TG_TEST_A-1}"
+.endif
+"""
+    env = dict(os.environ, TG_TEST_PORT=str(port), TG_TEST_A=str(a.port), TG_TEST_B=str(b.port))
+    t = tollgate(cfg, port=port, env=env)
+    assert exchange(port) == b"A:hello"
+    assert "using A" in t.output()
+    t.kill()
+    env["TG_TEST_USE_B"] = "1"
+    port2 = free_port()
+    env["TG_TEST_PORT"] = str(port2)
+    t2 = tollgate(cfg, port=port2, env=env, name="b.cfg")
+    assert exchange(port2) == b"B:hello"
+    assert "using B" in t2.output()
+
+
+def test_several_files_and_a_directory(tmp_path, backend):
+    a = backend("A")
+    port = free_port()
+    d = tmp_path / "conf.d"
+    d.mkdir()
+    (tmp_path / "00-global.cfg").write_text("global\n    nbthread 1\n")
+    (d / "10-defaults.cfg").write_text("defaults\n    mode tcp\n    timeout client 5s\n    timeout server 5s\n    timeout connect 1s\n")
+    (d / "20-listen.cfg").write_text("listen lb\n    bind 127.0.0.1:%d\n    server a 127.0.0.1:%d\n" % (port, a.port))
+    (d / "ignored.txt").write_text("this is not a configuration\n")
+    p = subprocess.run([BINARY, "-c", "-f", str(tmp_path / "00-global.cfg"), "-f", str(d)],
+                       capture_output=True, text=True, timeout=20)
+    assert p.returncode == 0, p.stderr
+    assert "Configuration file is valid" in p.stdout
+
+
+def test_command_line_errors():
+    p = subprocess.run([BINARY], capture_output=True, text=True, timeout=10)
+    assert p.returncode != 0
+    assert "No configuration file specified" in p.stderr
+    p = subprocess.run([BINARY, "-f"], capture_output=True, text=True, timeout=10)
+    assert p.returncode != 0
+    assert "option '-f' expects an argument" in p.stderr
+    p = subprocess.run([BINARY, "-f", "/nonexistent/x.cfg"], capture_output=True, text=True, timeout=10)
+    assert p.returncode != 0
+    assert "/nonexistent/x.cfg" in p.stderr
+    p = subprocess.run([BINARY, "-vv"], capture_output=True, text=True, timeout=10)
+    assert p.returncode == 0
+    assert p.stdout.startswith("Tollgate version ")
+
+
+def test_bind_conflict_is_reported(tmp_path, backend):
+    import socket
+    busy = socket.socket()
+    busy.bind(("127.0.0.1", 0))
+    busy.listen(1)
+    port = busy.getsockname()[1]
+    cfg = tmp_path / "c.cfg"
+    cfg.write_text("listen lb\n    bind 127.0.0.1:%d\n    server a 127.0.0.1:1\n" % port)
+    p = subprocess.run([BINARY, "-db", "-f", str(cfg)], capture_output=True, text=True, timeout=10)
+    busy.close()
+    assert p.returncode != 0
+    assert "cannot bind socket" in p.stderr and "c.cfg:2" in p.stderr, p.stderr

@@ -1,0 +1,170 @@
+"""TCP proxying: forwarding, balancing, half-close, big transfers."""
+import hashlib
+import os
+import socket
+import threading
+
+import pytest
+
+from conftest import exchange, free_port, wait_until
+
+BASE = """
+global
+    nbthread 2
+defaults
+    mode tcp
+    timeout connect 2s
+    timeout client 10s
+    timeout server 10s
+"""
+
+
+def test_forwards_both_ways(backend, tollgate):
+    b = backend("A")
+    port = free_port()
+    tollgate(BASE + """
+frontend fe
+    bind 127.0.0.1:%d
+    default_backend be
+backend be
+    server s1 127.0.0.1:%d
+""" % (port, b.port), port=port)
+    for _ in range(20):
+        assert exchange(port, b"hello") == b"A:hello"
+
+
+def test_roundrobin_weights(backend, tollgate):
+    a, b = backend("A"), backend("B")
+    port = free_port()
+    tollgate(BASE + """
+listen lb
+    bind 127.0.0.1:%d
+    balance roundrobin
+    server a 127.0.0.1:%d weight 1
+    server b 127.0.0.1:%d weight 3
+""" % (port, a.port, b.port), port=port)
+    seen = [exchange(port, b"x")[:1] for _ in range(40)]
+    # the readiness probe took one pick; over 40 more, weights 1:3 hold
+    # to within one cycle
+    assert abs(seen.count(b"A") - 10) <= 1, seen
+    assert abs(seen.count(b"B") - 30) <= 1, seen
+
+
+@pytest.mark.parametrize("algo", ["static-rr", "leastconn", "first", "source", "random"])
+def test_other_algorithms_forward(backend, tollgate, algo):
+    a, b = backend("A"), backend("B")
+    port = free_port()
+    tollgate(BASE + """
+backend be
+    balance %s
+    server a 127.0.0.1:%d
+    server b 127.0.0.1:%d
+frontend fe
+    bind 127.0.0.1:%d
+    default_backend be
+""" % (algo, a.port, b.port, port), port=port)
+    seen = {exchange(port, b"x") for _ in range(20)}
+    assert seen <= {b"A:x", b"B:x"} and seen
+    if algo in ("source", "first"):
+        # one client address, sequential connections: always one server
+        assert len(seen) == 1
+    if algo == "static-rr":
+        assert len(seen) == 2
+
+
+def big_transfer(port, size):
+    """Sends <size> random bytes and reads them back through an echo
+    backend, both directions at once; returns (sent digest, received
+    digest, received length)."""
+    data = os.urandom(1 << 20)
+    sent = hashlib.sha256()
+    got = hashlib.sha256()
+    received = [0]
+    s = socket.create_connection(("127.0.0.1", port), timeout=20)
+
+    def reader():
+        first = True
+        while True:
+            d = s.recv(1 << 20)
+            if not d:
+                return
+            if first:
+                assert d[:2] == b"A:"
+                d = d[2:]
+                first = False
+            got.update(d)
+            received[0] += len(d)
+
+    t = threading.Thread(target=reader)
+    t.start()
+    left = size
+    while left:
+        chunk = data[: min(left, len(data))]
+        s.sendall(chunk)
+        sent.update(chunk)
+        left -= len(chunk)
+    s.shutdown(socket.SHUT_WR)
+    t.join(60)
+    s.close()
+    return sent.hexdigest(), got.hexdigest(), received[0]
+
+
+@pytest.mark.parametrize("splice", ["", "option splice-auto"])
+def test_100mb_transfer_integrity(backend, tollgate, splice):
+    b = backend("A")
+    port = free_port()
+    tollgate(BASE + """
+listen big
+    bind 127.0.0.1:%d
+    %s
+    server a 127.0.0.1:%d
+""" % (port, splice, b.port), port=port)
+    size = 100 * 1024 * 1024
+    sent, got, n = big_transfer(port, size)
+    assert n == size
+    assert sent == got
+
+
+def test_half_close_keeps_other_direction(backend, tollgate):
+    """The client shuts its side; the server answers later; the answer must
+    still reach the client."""
+    def late_answer(c):
+        data = b""
+        while True:
+            d = c.recv(4096)
+            if not d:
+                break
+            data += d
+        # client is half-closed now; answer after its FIN
+        c.sendall(b"got:" + data)
+        c.close()
+
+    b = backend("A", late_answer)
+    port = free_port()
+    tollgate(BASE + """
+listen hc
+    bind 127.0.0.1:%d
+    server a 127.0.0.1:%d
+""" % (port, b.port), port=port)
+    assert exchange(port, b"question") == b"got:question"
+
+
+def test_dead_server_refused_then_next_server(backend, tollgate):
+    """A server that refuses connections: retries then redispatch to the
+    other one; the client never notices."""
+    good = backend("G")
+    dead_port = free_port()
+    port = free_port()
+    tollgate(BASE + """
+backend be
+    balance roundrobin
+    retries 1
+    option redispatch
+    server dead 127.0.0.1:%d
+    server good 127.0.0.1:%d
+frontend fe
+    bind 127.0.0.1:%d
+    default_backend be
+""" % (dead_port, good.port, port), port=port)
+    for _ in range(6):
+        assert exchange(port, b"x") == b"G:x"
