@@ -359,6 +359,8 @@ int main(int argc, char **argv)
 		log_alert("cannot set up %d threads: %s.", global.nbthread, strerror(-ret));
 		return 1;
 	}
+	for (int t = 0; t < thread_count; t++)
+		thread_set_affinity(t, global.cpu_map[t]);
 	if (buf_pool_init(global.tune_bufsize) < 0 ||
 	    pipe_pool_init(global.tune_maxpipes ? global.tune_maxpipes : global.maxconn / 4, 0) < 0 ||
 	    stream_init() < 0) {

@@ -60,6 +60,11 @@ int thread_cpus_online(void);
  */
 int thread_setup(int n);
 
+/* Pins worker <t> to the CPUs of <cpus> (bit N: CPU N) when it starts; 0
+ * leaves it free. Between thread_setup() and thread_start().
+ */
+void thread_set_affinity(int t, unsigned long cpus);
+
 /* Starts the workers prepared by thread_setup(). Signals are blocked in
  * workers: the main thread handles them. Returns 0, or -errno.
  */

@@ -3,6 +3,7 @@
  */
 #include <errno.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -30,6 +31,7 @@ struct thread_ctx {
 	pthread_t pth;                  /* the pthread */
 	int epfd;                       /* its epoll instance */
 	int evfd;                       /* eventfd used to wake it */
+	unsigned long cpus;             /* CPU affinity, 0: none */
 	atomic_int sleeping CACHE_ALIGNED; /* 1 while in (or entering) epoll_wait */
 	struct thread_stats stats CACHE_ALIGNED; /* written by the owner only */
 } CACHE_ALIGNED;
@@ -139,6 +141,16 @@ static void *worker_main(void *arg)
 
 	tid = (int)(ctx - threads);
 	tid_bit = 1UL << tid;
+	if (ctx->cpus) {
+		cpu_set_t set;
+
+		CPU_ZERO(&set);
+		for (int c = 0; c < 64; c++)
+			if (ctx->cpus & (1UL << c))
+				CPU_SET(c, &set);
+		/* best effort: a CPU outside our cgroup just leaves the thread free */
+		pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
+	}
 	clock_update();
 	thread_harmless_end();
 
@@ -223,6 +235,11 @@ out_close:
 	thread_count = 0;
 	all_threads_mask = 0;
 	return ret;
+}
+
+void thread_set_affinity(int t, unsigned long cpus)
+{
+	threads[t].cpus = cpus;
 }
 
 int thread_start(void)

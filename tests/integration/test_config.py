@@ -153,3 +153,12 @@ def test_bind_conflict_is_reported(tmp_path, backend):
     busy.close()
     assert p.returncode != 0
     assert "cannot bind socket" in p.stderr and "c.cfg:2" in p.stderr, p.stderr
+
+
+@pytest.mark.parametrize("name", ["quickstart.cfg", "tcp-roundrobin.cfg", "rate-limit.cfg", "persistence.cfg"])
+def test_examples_are_valid(name):
+    from conftest import ROOT
+    p = subprocess.run([BINARY, "-c", "-f", os.path.join(ROOT, "examples", name)],
+                       capture_output=True, text=True, timeout=20)
+    assert p.returncode == 0, p.stderr
+    assert "Configuration file is valid" in p.stdout
