@@ -15,10 +15,14 @@
 #ifndef TOLLGATE_LOCK_H
 #define TOLLGATE_LOCK_H
 
+#include <sched.h>
 #include <stdio.h>
 
 #include <tollgate/compiler.h>
 #include <tollgate/lock-t.h>
+
+/* Spins of a waiting spin_lock() before it starts yielding the CPU. */
+#define SPIN_YIELD_AFTER 256
 
 #ifdef TG_DEBUG
 extern struct lock_stat lock_stats[LOCK_LABELS];
@@ -62,8 +66,17 @@ static inline void spin_lock(struct spinlock *l)
 	start = lock_now_ns();
 #endif
 	while (!spin_trylock(l)) {
-		while (atomic_load_explicit(&l->locked, memory_order_relaxed))
-			cpu_relax();
+		unsigned int spins = 0;
+
+		/* Spin briefly, then yield: with more threads than CPUs the
+		 * holder may be descheduled, and spinning would only delay it.
+		 */
+		while (atomic_load_explicit(&l->locked, memory_order_relaxed)) {
+			if (++spins < SPIN_YIELD_AFTER)
+				cpu_relax();
+			else
+				sched_yield();
+		}
 	}
 #ifdef TG_DEBUG
 	atomic_fetch_add_explicit(&lock_stats[l->label].acquired, 1, memory_order_relaxed);

@@ -27,6 +27,10 @@
 
 /* Pool creation flags (pool_create()). */
 #define POOL_F_EXCLUSIVE   0x0001U   /* never merge this pool with another */
+#define POOL_F_SLAB        0x0002U   /* carve objects from large chunks, kept
+                                      * until the pool is destroyed (see pool.h) */
+#define POOL_SLAB_ALIGN    8         /* object sizes of slab pools round to this */
+#define POOL_SLAB_BYTES    (256U * 1024U) /* size of a slab chunk */
 
 /* Debug options (pool_debug_set(), TOLLGATE_POOL_DEBUG). */
 #define POOL_DBG_POISON    0x0001U   /* poison freed objects, check on reuse */
@@ -75,6 +79,9 @@ struct pool_head {
 	/* shared part: written by every thread, on its own cache line */
 	struct spinlock lock CACHE_ALIGNED; /* LOCK_POOL: protects free_list */
 	struct pool_item *free_list;   /* shared list: batches linked by `down` */
+	void *slab_chunks;             /* slab pools: chunks, linked by their first word */
+	char *slab_cur;                /* slab pools: next object to carve */
+	unsigned int slab_left;        /* slab pools: objects left in the chunk */
 	_Atomic uint64_t shared_count; /* objects in the shared list */
 	_Atomic uint64_t allocated;    /* objects from malloc not yet freed to
 	                                * the system */

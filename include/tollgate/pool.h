@@ -32,6 +32,13 @@
  * 4 KiB pool head (MAX_THREADS cache lines). Statistics are O(MAX_THREADS)
  * per pool. pool_gc() is O(objects it frees).
  *
+ * Slab pools (POOL_F_SLAB) serve large populations of small objects (stick
+ * table entries): objects are carved from 256 KiB chunks under the pool
+ * lock, so they cost no malloc header and round to 8 bytes instead of 16;
+ * freed objects are recycled through the caches as usual, but memory goes
+ * back to the system only when the pool is destroyed (pool_gc() and
+ * pool_flush() leave slab pools alone).
+ *
  * Debug options (pool_debug_set(), or the TOLLGATE_POOL_DEBUG spec parsed by
  * pool_debug_parse()): POOL_DBG_POISON and POOL_DBG_TAG are latched by each
  * pool when it is created (TAG changes the object layout; POISON because an

@@ -316,6 +316,8 @@ static uint64_t pool_free_shared(struct pool_head *pool)
 	struct pool_item *batch, *down, *it, *next;
 	uint64_t n = 0;
 
+	if (pool->flags & POOL_F_SLAB)
+		return 0;   /* slab objects go back with their chunk only */
 	spin_lock(&pool->lock);
 	batch = pool->free_list;
 	pool->free_list = NULL;
@@ -344,6 +346,8 @@ static uint64_t pool_free_cache(struct pool_head *pool, struct pool_cache *pc)
 	struct pool_item *it = pc->head, *next;
 	uint64_t n = 0;
 
+	if (pool->flags & POOL_F_SLAB)
+		return 0;   /* slab objects go back with their chunk only */
 	pc->head = pc->tail = NULL;
 	pool_cache_set_count(pc, 0);
 	for (; it; it = next) {
@@ -362,16 +366,72 @@ static uint64_t pool_free_cache(struct pool_head *pool, struct pool_cache *pc)
  * collector and retries once. Returns NULL (counted as a failure) if both
  * attempts fail. Called with no lock held.
  */
+/* Carves one object from <pool>'s current slab chunk. Requires the pool
+ * lock. Returns NULL when the chunk is used up.
+ */
+static void *__pool_slab_carve(struct pool_head *pool)
+{
+	void *p;
+
+	if (!pool->slab_left)
+		return NULL;
+	p = pool->slab_cur;
+	pool->slab_cur += pool->alloc_size;
+	pool->slab_left--;
+	return p;
+}
+
+/* Slab pools: an object from the current chunk, or from a new chunk
+ * allocated with no lock held (then installed under the lock, or dropped
+ * if another thread installed one meanwhile). Returns NULL on failure.
+ */
+static void *pool_slab_alloc(struct pool_head *pool)
+{
+	unsigned int n = (POOL_SLAB_BYTES - 16) / pool->alloc_size;
+	void *p, *chunk;
+
+	spin_lock(&pool->lock);
+	p = __pool_slab_carve(pool);
+	spin_unlock(&pool->lock);
+	if (p)
+		return p;
+	if (!n)
+		n = 1;
+	chunk = pool_sys_alloc(16 + (size_t)n * pool->alloc_size, 16);
+	if (!chunk) {
+		pool_gc(pool);
+		chunk = pool_sys_alloc(16 + (size_t)n * pool->alloc_size, 16);
+		if (!chunk)
+			return NULL;
+	}
+	spin_lock(&pool->lock);
+	if (pool->slab_left) {
+		p = __pool_slab_carve(pool);
+		spin_unlock(&pool->lock);
+		free(chunk);
+		return p;
+	}
+	*(void **)chunk = pool->slab_chunks;
+	pool->slab_chunks = chunk;
+	pool->slab_cur = (char *)chunk + 16;
+	pool->slab_left = n;
+	p = __pool_slab_carve(pool);
+	spin_unlock(&pool->lock);
+	return p;
+}
+
 static void *pool_alloc_sys(struct pool_head *pool)
 {
-	void *ptr = pool_sys_alloc(pool->alloc_size, 0);
+	void *ptr = (pool->flags & POOL_F_SLAB) ? pool_slab_alloc(pool)
+	                                         : pool_sys_alloc(pool->alloc_size, 0);
 
 	if (unlikely(!ptr)) {
 		/* No pool lock is held here, this pool's included (none ever
 		 * is around malloc()), so the collector may lock them all.
 		 */
 		pool_gc(pool);
-		ptr = pool_sys_alloc(pool->alloc_size, 0);
+		ptr = (pool->flags & POOL_F_SLAB) ? pool_slab_alloc(pool)
+		                                  : pool_sys_alloc(pool->alloc_size, 0);
 		if (!ptr) {
 			pool_add(&pool->failures, 1);
 			return NULL;
@@ -561,7 +621,10 @@ struct pool_head *pool_create(const char *name, unsigned int size, unsigned int 
 		return NULL;
 	if (size < sizeof(struct pool_item))
 		size = sizeof(struct pool_item);
-	size = (size + POOL_ALIGN - 1) & ~(POOL_ALIGN - 1U);
+	if (flags & POOL_F_SLAB)
+		size = (size + POOL_SLAB_ALIGN - 1) & ~(POOL_SLAB_ALIGN - 1U);
+	else
+		size = (size + POOL_ALIGN - 1) & ~(POOL_ALIGN - 1U);
 
 	/* Allocated before locking, and freed if we merge: no lock is ever
 	 * held across an allocation.
@@ -587,7 +650,8 @@ struct pool_head *pool_create(const char *name, unsigned int size, unsigned int 
 	if (!(flags & POOL_F_EXCLUSIVE)) {
 		for (entry = pool_next(NULL); entry; entry = pool_next(entry)) {
 			if (entry->size != size || entry->debug != debug ||
-			    (entry->flags & POOL_F_EXCLUSIVE))
+			    (entry->flags & POOL_F_EXCLUSIVE) ||
+			    ((entry->flags ^ flags) & POOL_F_SLAB))
 				continue;
 			entry->users++;
 			rw_unlock(&pool_list_lock);
@@ -631,6 +695,16 @@ void *pool_destroy(struct pool_head *pool)
 	pool_free_shared(pool);
 	for (t = 0; t < MAX_THREADS; t++)
 		pool_free_cache(pool, &pool->cache[t]);
+	if (pool->flags & POOL_F_SLAB) {
+		/* every object is free: the chunks go back whole */
+		while (pool->slab_chunks) {
+			void *next = *(void **)pool->slab_chunks;
+
+			free(pool->slab_chunks);
+			pool->slab_chunks = next;
+		}
+		atomic_store(&pool->allocated, 0);
+	}
 	BUG_ON(pool_ld(&pool->allocated) != 0);
 	free(pool);
 	return NULL;
