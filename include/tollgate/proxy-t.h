@@ -19,6 +19,7 @@
 
 struct stream;
 struct stktable;
+struct sample_expr;
 struct stktable_def;
 
 /* Capabilities (proxy.cap). */
@@ -136,7 +137,7 @@ struct proxy {
 	struct lb_state lb;              /* load balancing */
 	char *lb_name;                   /* balance algorithm name */
 	char *hash_expr;                 /* `balance hash <expr>` text */
-	void *hash_sample;               /* its parsed expression */
+	struct sample_expr *hash_sample; /* its parsed expression */
 	unsigned int retries;            /* connection retries (default 3) */
 	unsigned int fullconn;           /* backend fullconn (kept, unused) */
 	_Atomic unsigned int beconn;     /* current backend connections */

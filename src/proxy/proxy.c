@@ -10,6 +10,7 @@
 #include <tollgate/lb.h>
 #include <tollgate/proxy.h>
 #include <tollgate/server.h>
+#include <tollgate/sample.h>
 #include <tollgate/stktable.h>
 #include <tollgate/tcp_rules.h>
 
@@ -174,6 +175,18 @@ static int finalize_backend(struct proxy *px, report_fn fn, void *arg)
 			puid++;
 		srv->puid = puid++;
 	}
+	if (px->hash_expr && !strcmp(ops->name, "hash")) {
+		struct sample_expr *expr = NULL;
+		char *why = NULL;
+
+		if (sample_parse_expr(px->hash_expr, SMP_USE_L4CLI, &expr, &why) < 0) {
+			report(fn, arg, 1, px->conf_file, px->conf_line, "%s '%s': 'balance hash %s': %s",
+			       proxy_kind(px), px->id, px->hash_expr, why ? why : "invalid sample expression");
+			free(why);
+			return 1;
+		}
+		px->hash_sample = expr;
+	}
 	px->lb.allbackups = !!(px->options & PR_O_ALLBACKUPS);
 	ret = lb_init(&px->lb, ops, px->srv);
 	if (ret < 0)
@@ -295,6 +308,7 @@ void proxy_free_all(void)
 		}
 		free(px->lb_name);
 		free(px->hash_expr);
+		sample_free_expr(px->hash_sample);
 		free(px->defbe_name);
 		free(px->id);
 		free(px);

@@ -31,6 +31,7 @@
 #include <tollgate/proxy.h>
 #include <tollgate/sock.h>
 #include <tollgate/acl.h>
+#include <tollgate/sample.h>
 #include <tollgate/stream-t.h>
 #include <tollgate/stream.h>
 #include <tollgate/task.h>
@@ -180,9 +181,22 @@ static struct proxy *choose_backend(struct stream *s)
 	return s->fe->defbe;
 }
 
+/* The key hash-based algorithms balance on: the `balance hash` sample's
+ * bytes, or the client address (`balance source`, or a hash sample that
+ * yields nothing).
+ */
 static uint32_t lb_key(struct stream *s)
 {
 	const struct sockaddr *sa = addr_sa(&s->cli_addr);
+
+	if (s->be->hash_sample) {
+		struct sample_ctx ctx = { .strm = s, .opt = SMP_OPT_FINAL };
+		struct sample smp;
+
+		memset(&smp, 0, sizeof(smp));
+		if (sample_eval(s->be->hash_sample, &ctx, &smp) && sample_cast(&smp, SMP_T_BIN))
+			return lb_hash(smp.data.u.str.ptr, smp.data.u.str.len);
+	}
 
 	if (sa->sa_family == AF_INET)
 		return lb_hash(&((const struct sockaddr_in *)sa)->sin_addr, 4);

@@ -198,3 +198,59 @@ listen lb
     second.settimeout(5)
     assert second.recv(2) == b"A:"
     second.close()
+
+
+def test_use_backend_with_conditions(backend, tollgate):
+    a, b = backend("A"), backend("B")
+    p1, p2 = free_port(), free_port()
+    tollgate(BASE + """
+frontend fe
+    bind 127.0.0.1:%d
+    bind 127.0.0.1:%d
+    acl to_b dst_port %d
+    use_backend be_b if to_b
+    use_backend be_a if !to_b
+    default_backend be_b
+backend be_a
+    server a 127.0.0.1:%d
+backend be_b
+    server b 127.0.0.1:%d
+""" % (p1, p2, p2, a.port, b.port), port=p1)
+    assert exchange(p1, b"x") == b"A:x"
+    assert exchange(p2, b"x") == b"B:x"
+
+
+def test_reload_with_sf(backend, tmp_path):
+    """-sf: the new process binds next to the old one, then tells it to
+    finish; the old one's in-flight connection completes, then it exits,
+    and new connections are served by the new process."""
+    b = backend("A")
+    port = free_port()
+    cfg = tmp_path / "r.cfg"
+    cfg.write_text(BASE + """
+listen lb
+    bind 127.0.0.1:%d
+    server a 127.0.0.1:%d
+""" % (port, b.port))
+    old = subprocess.Popen([BINARY, "-db", "-f", str(cfg)], stdout=subprocess.PIPE,
+                           stderr=subprocess.STDOUT, text=True)
+    new = None
+    try:
+        wait_port(port)
+        inflight = socket.create_connection(("127.0.0.1", port), timeout=5)
+        assert inflight.recv(2) == b"A:"
+        new = subprocess.Popen([BINARY, "-db", "-f", str(cfg), "-sf", str(old.pid)],
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        # the old process stops listening but finishes its connection
+        inflight.sendall(b"ping")
+        assert inflight.recv(4) == b"ping"
+        inflight.close()
+        assert old.wait(timeout=10) == 0
+        out = old.stdout.read()
+        assert "soft stop" in out and "all connections finished" in out, out
+        assert exchange(port, b"after") == b"A:after"
+    finally:
+        for p in (old, new):
+            if p and p.poll() is None:
+                p.kill()
+                p.wait()

@@ -3,6 +3,7 @@ import hashlib
 import os
 import socket
 import threading
+import time
 
 import pytest
 
@@ -168,3 +169,91 @@ frontend fe
 """ % (dead_port, good.port, port), port=port)
     for _ in range(6):
         assert exchange(port, b"x") == b"G:x"
+
+
+def test_balance_hash_on_a_sample(backend, tollgate):
+    """balance hash src_port: the server depends on the client port only,
+    so one source port always reaches the same server."""
+    a, b = backend("A"), backend("B")
+    port = free_port()
+    tollgate(BASE + """
+listen lb
+    bind 127.0.0.1:%d
+    balance hash src_port
+    hash-type consistent
+    server a 127.0.0.1:%d
+    server b 127.0.0.1:%d
+""" % (port, a.port, b.port), port=port)
+    import struct
+    linger = struct.pack("ii", 1, 0)   # reset on close: no TIME_WAIT, ports reusable
+
+    def server_for(cport):
+        s = socket.socket()
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, linger)
+        s.bind(("127.0.0.1", cport))
+        s.connect(("127.0.0.1", port))
+        tag = s.recv(2)
+        s.close()
+        return tag
+
+    base = free_port()
+    ports = [p for p in range(base - 200, base - 160) if p > 1024]
+    seen = {p: server_for(p) for p in ports}
+    assert set(seen.values()) == {b"A:", b"B:"}   # spread over both
+    # and stable: the same ports land on the same servers again
+    for p in ports[:10]:
+        assert server_for(p) == seen[p]
+
+
+@pytest.mark.parametrize("version", ["send-proxy", "send-proxy-v2"])
+def test_send_proxy_header(backend, tollgate, version):
+    got = {}
+
+    def read_header(c):
+        c.settimeout(5)
+        data = b""
+        while len(data) < 16 or (version == "send-proxy" and b"\r\n" not in data):
+            d = c.recv(4096)
+            if not d:
+                break
+            data += d
+        got["hdr"] = data
+        c.sendall(b"ok")
+        c.close()
+
+    b = backend("A", read_header)
+    port = free_port()
+    tollgate(BASE + """
+listen lb
+    bind 127.0.0.1:%d
+    server a 127.0.0.1:%d %s
+""" % (port, b.port, version), port=port)
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as s:
+        cport = s.getsockname()[1]
+        assert s.recv(2) == b"ok"
+    wait_until(lambda: "hdr" in got, 5, "PROXY header")
+    hdr = got["hdr"]
+    if version == "send-proxy":
+        assert hdr.startswith(b"PROXY TCP4 127.0.0.1 127.0.0.1 %d %d\r\n" % (cport, port)), hdr
+    else:
+        assert hdr[:12] == b"\r\n\r\n\x00\r\nQUIT\n"
+        assert hdr[12] == 0x21 and hdr[13] == 0x11
+        assert int.from_bytes(hdr[24:26], "big") == cport
+        assert int.from_bytes(hdr[26:28], "big") == port
+
+
+def test_client_timeout_closes_idle_connection(backend, tollgate):
+    b = backend("A")
+    port = free_port()
+    tollgate(BASE.replace("timeout client 10s", "timeout client 300ms") + """
+listen lb
+    bind 127.0.0.1:%d
+    server a 127.0.0.1:%d
+""" % (port, b.port), port=port)
+    s = socket.create_connection(("127.0.0.1", port), timeout=5)
+    assert s.recv(2) == b"A:"
+    t0 = time.monotonic()
+    assert s.recv(10) == b""          # closed by the proxy
+    assert 0.2 < time.monotonic() - t0 < 3
+    s.close()
