@@ -208,6 +208,12 @@ static void li_ctl(struct tasklet *tl, void *ctx, unsigned int state)
 			if (fd < 0 || !fdtab[fd].iocb)
 				continue;
 			if (want == LI_STOPPED) {
+				/* Take what the kernel already queued for us
+				 * before closing: on a reload the new process
+				 * listens beside us, and connections left in our
+				 * backlog would be reset by the close.
+				 */
+				accept_iocb(fd, FD_EV_IN, l);
 				fd_delete(fd);
 				l->fds[tid] = -1;
 			} else {

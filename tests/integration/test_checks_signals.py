@@ -254,3 +254,51 @@ listen lb
             if p and p.poll() is None:
                 p.kill()
                 p.wait()
+
+
+def test_reloads_under_load_refuse_nothing(backend, tmp_path):
+    """A client loop keeps connecting while the proxy is reloaded five
+    times with -sf: every connection is served."""
+    b = backend("A")
+    port = free_port()
+    cfg = tmp_path / "l.cfg"
+    cfg.write_text(BASE + """
+listen lb
+    bind 127.0.0.1:%d
+    server a 127.0.0.1:%d
+""" % (port, b.port))
+    procs = [subprocess.Popen([BINARY, "-db", "-q", "-f", str(cfg)])]
+    stop = threading.Event()
+    counts = {"ok": 0, "failed": 0}
+
+    def loop():
+        while not stop.is_set():
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=3) as s:
+                    if s.recv(2) == b"A:":
+                        counts["ok"] += 1
+                    else:
+                        counts["failed"] += 1
+            except OSError:
+                counts["failed"] += 1
+
+    try:
+        wait_port(port)
+        th = threading.Thread(target=loop)
+        th.start()
+        for _ in range(5):
+            before = counts["ok"]
+            procs.append(subprocess.Popen([BINARY, "-db", "-q", "-f", str(cfg), "-sf", str(procs[-1].pid)]))
+            # the previous process exits once it has finished its work
+            assert procs[-2].wait(timeout=10) == 0
+            wait_until(lambda: counts["ok"] > before + 20, 10, "traffic after a reload")
+        stop.set()
+        th.join(10)
+        assert counts["failed"] == 0, counts
+        assert counts["ok"] > 100, counts
+    finally:
+        stop.set()
+        for p in procs:
+            if p.poll() is None:
+                p.kill()
+                p.wait()
