@@ -236,6 +236,16 @@ static int drop_privileges(void)
 	return 0;
 }
 
+/* Fills <sigs> with the signals the main thread handles. */
+static void handled_signals(sigset_t *sigs)
+{
+	static const int handled[] = { SIGINT, SIGTERM, SIGUSR1, SIGTTOU, SIGTTIN, SIGQUIT, SIGHUP };
+
+	sigemptyset(sigs);
+	for (size_t i = 0; i < sizeof(handled) / sizeof(handled[0]); i++)
+		sigaddset(sigs, handled[i]);
+}
+
 /* Waits for signals and applies them until the process must exit. */
 static void signal_loop(void)
 {
@@ -244,14 +254,7 @@ static void signal_loop(void)
 	int soft_stopping = 0;
 	sigset_t sigs;
 
-	sigemptyset(&sigs);
-	sigaddset(&sigs, SIGINT);
-	sigaddset(&sigs, SIGTERM);
-	sigaddset(&sigs, SIGUSR1);
-	sigaddset(&sigs, SIGTTOU);
-	sigaddset(&sigs, SIGTTIN);
-	sigaddset(&sigs, SIGQUIT);
-	sigaddset(&sigs, SIGHUP);
+	handled_signals(&sigs);
 
 	for (;;) {
 		int sig = sigtimedwait(&sigs, NULL, soft_stopping ? &tick : NULL);
@@ -304,14 +307,7 @@ static void block_signals(void)
 {
 	sigset_t sigs;
 
-	sigemptyset(&sigs);
-	sigaddset(&sigs, SIGINT);
-	sigaddset(&sigs, SIGTERM);
-	sigaddset(&sigs, SIGUSR1);
-	sigaddset(&sigs, SIGTTOU);
-	sigaddset(&sigs, SIGTTIN);
-	sigaddset(&sigs, SIGQUIT);
-	sigaddset(&sigs, SIGHUP);
+	handled_signals(&sigs);
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 	signal(SIGPIPE, SIG_IGN);
 }

@@ -19,6 +19,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <tollgate/errmsg.h>
 #include <tollgate/cfg.h>
 
 #define CFG_MAX_FILE      (64u << 20)          /* largest configuration file read */
@@ -268,11 +269,7 @@ void cfg_notice(struct cfg_ctx *ctx, const char *fmt, ...)
 
 static int cfg_vset(char **err, int ret, const char *fmt, va_list ap)
 {
-	if (!err)
-		return ret;
-	free(*err);
-	if (vasprintf(err, fmt, ap) < 0)
-		*err = NULL;
+	err_vset(err, fmt, ap);
 	return ret;
 }
 

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <tollgate/errmsg.h>
 #include <tollgate/addr.h>
 #include <tollgate/compiler.h>
 
@@ -47,18 +48,6 @@ static const char *const addr_dgram_prefixes[] = {
 	"udp@", "udp4@", "udp6@", "uxdg@", "quic4@", "quic6@", "abnsz@",
 };
 
-/* Writes a formatted one-line message into <err> if it is not NULL. */
-PRINTF_FMT(3, 4)
-static void addr_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!err || !errlen)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 /* Parses the decimal number in [<s>, <s> + <len>) into <v>, refusing signs,
  * empty strings and values above <max>. Returns 0 or -EINVAL.
@@ -90,19 +79,19 @@ static int addr_parse_port(const char *str, const char *port, unsigned int *out,
 	unsigned long v;
 
 	if (!*port) {
-		addr_err(err, errlen, "missing port after ':' in '%s', expected a number from 1 to 65535", str);
+		err_fmt(err, errlen, "missing port after ':' in '%s', expected a number from 1 to 65535", str);
 		return -EINVAL;
 	}
 	if (*port == '+' || *port == '-') {
-		addr_err(err, errlen, "port offset '%s' in '%s' is not supported, expected a number from 1 to 65535", port, str);
+		err_fmt(err, errlen, "port offset '%s' in '%s' is not supported, expected a number from 1 to 65535", port, str);
 		return -EINVAL;
 	}
 	if (strchr(port, '-') && isdigit((unsigned char)*port)) {
-		addr_err(err, errlen, "port range '%s' in '%s' is not supported, expected a single port from 1 to 65535", port, str);
+		err_fmt(err, errlen, "port range '%s' in '%s' is not supported, expected a single port from 1 to 65535", port, str);
 		return -EINVAL;
 	}
 	if (addr_parse_uint(port, strlen(port), 65535, &v) < 0 || v == 0) {
-		addr_err(err, errlen, "invalid port '%s' in '%s', expected a number from 1 to 65535", port, str);
+		err_fmt(err, errlen, "invalid port '%s' in '%s', expected a number from 1 to 65535", port, str);
 		return -EINVAL;
 	}
 	*out = (unsigned int)v;
@@ -171,26 +160,26 @@ static int addr_resolve_host(const char *str, const char *host, int family, int 
 
 	/* not a literal of the wanted family */
 	if (family == AF_INET && strchr(host, ':')) {
-		addr_err(err, errlen, "'%s' in '%s' is not an IPv4 address, expected an IPv4 address after ipv4@", host, str);
+		err_fmt(err, errlen, "'%s' in '%s' is not an IPv4 address, expected an IPv4 address after ipv4@", host, str);
 		return -EINVAL;
 	}
 	if (brackets || strchr(host, ':')) {
-		addr_err(err, errlen, "invalid IPv6 address '%s' in '%s', expected an IPv6 address like [2001:db8::1]", host, str);
+		err_fmt(err, errlen, "invalid IPv6 address '%s' in '%s', expected an IPv6 address like [2001:db8::1]", host, str);
 		return -EINVAL;
 	}
 	if (addr_looks_ipv4(host)) {
 		if (family == AF_INET6)
-			addr_err(err, errlen, "'%s' in '%s' is not an IPv6 address, expected an IPv6 address after ipv6@", host, str);
+			err_fmt(err, errlen, "'%s' in '%s' is not an IPv6 address, expected an IPv6 address after ipv6@", host, str);
 		else
-			addr_err(err, errlen, "invalid IPv4 address '%s' in '%s', expected four numbers from 0 to 255 like 192.0.2.1", host, str);
+			err_fmt(err, errlen, "invalid IPv4 address '%s' in '%s', expected four numbers from 0 to 255 like 192.0.2.1", host, str);
 		return -EINVAL;
 	}
 	if (flags & ADDR_P_NO_RESOLVE) {
-		addr_err(err, errlen, "'%s' in '%s' is not a numeric address, expected an IPv4 or IPv6 address (host names are not allowed here)", host, str);
+		err_fmt(err, errlen, "'%s' in '%s' is not a numeric address, expected an IPv4 or IPv6 address (host names are not allowed here)", host, str);
 		return -EINVAL;
 	}
 	if (!addr_valid_hostname(host)) {
-		addr_err(err, errlen, "invalid host name '%s' in '%s', expected an IP address or a host name", host, str);
+		err_fmt(err, errlen, "invalid host name '%s' in '%s', expected an IP address or a host name", host, str);
 		return -EINVAL;
 	}
 
@@ -200,7 +189,7 @@ static int addr_resolve_host(const char *str, const char *host, int family, int 
 	hints.ai_socktype = SOCK_STREAM;
 	rc = getaddrinfo(host, NULL, &hints, &res);
 	if (rc != 0) {
-		addr_err(err, errlen, "could not resolve host name '%s' in '%s': %s", host, str, gai_strerror(rc));
+		err_fmt(err, errlen, "could not resolve host name '%s' in '%s': %s", host, str, gai_strerror(rc));
 		return -ENOENT;
 	}
 	for (ai = res; ai; ai = ai->ai_next) {
@@ -212,7 +201,7 @@ static int addr_resolve_host(const char *str, const char *host, int family, int 
 	pick = pick4 ? pick4 : pick6;
 	if (!pick) {
 		freeaddrinfo(res);
-		addr_err(err, errlen, "host name '%s' in '%s' has no IPv4 or IPv6 address", host, str);
+		err_fmt(err, errlen, "host name '%s' in '%s' has no IPv4 or IPv6 address", host, str);
 		return -ENOENT;
 	}
 	memcpy(&a->ss, pick->ai_addr, pick->ai_addrlen);
@@ -243,23 +232,23 @@ static int addr_parse_inet(const char *str, const char *s, int family, unsigned 
 		const char *end = strchr(s, ']');
 
 		if (!end) {
-			addr_err(err, errlen, "missing ']' after IPv6 address in '%s', expected [<ipv6>]:<port>", str);
+			err_fmt(err, errlen, "missing ']' after IPv6 address in '%s', expected [<ipv6>]:<port>", str);
 			return -EINVAL;
 		}
 		if (family == AF_INET) {
-			addr_err(err, errlen, "bracketed IPv6 address in '%s' after ipv4@, expected an IPv4 address", str);
+			err_fmt(err, errlen, "bracketed IPv6 address in '%s' after ipv4@, expected an IPv4 address", str);
 			return -EINVAL;
 		}
 		brackets = 1;
 		hlen = (size_t)(end - s - 1);
 		if (hlen == 0) {
-			addr_err(err, errlen, "empty IPv6 address '[]' in '%s', expected [<ipv6>]:<port>", str);
+			err_fmt(err, errlen, "empty IPv6 address '[]' in '%s', expected [<ipv6>]:<port>", str);
 			return -EINVAL;
 		}
 		if (end[1] == ':')
 			port = end + 2;
 		else if (end[1] != '\0') {
-			addr_err(err, errlen, "unexpected '%s' after ']' in '%s', expected ':<port>'", end + 1, str);
+			err_fmt(err, errlen, "unexpected '%s' after ']' in '%s', expected ':<port>'", end + 1, str);
 			return -EINVAL;
 		}
 		s++;
@@ -292,7 +281,7 @@ static int addr_parse_inet(const char *str, const char *s, int family, unsigned 
 	}
 
 	if (hlen >= sizeof(host)) {
-		addr_err(err, errlen, "host name too long in '%s', expected at most %zu characters", str, sizeof(host) - 1);
+		err_fmt(err, errlen, "host name too long in '%s', expected at most %zu characters", str, sizeof(host) - 1);
 		return -EINVAL;
 	}
 	memcpy(host, s, hlen);
@@ -303,7 +292,7 @@ static int addr_parse_inet(const char *str, const char *s, int family, unsigned 
 		if (rc < 0)
 			return rc;
 	} else if (!(flags & ADDR_P_PORT_OPTIONAL)) {
-		addr_err(err, errlen, "missing port in '%s', expected <address>:<port>", str);
+		err_fmt(err, errlen, "missing port in '%s', expected <address>:<port>", str);
 		return -EINVAL;
 	}
 
@@ -325,13 +314,13 @@ static int addr_parse_unix(const char *str, const char *s, int abstract,
 	size_t len = strlen(s);
 
 	if (!len) {
-		addr_err(err, errlen, "empty socket %s in '%s', expected %s", abstract ? "name" : "path",
+		err_fmt(err, errlen, "empty socket %s in '%s', expected %s", abstract ? "name" : "path",
 		         str, abstract ? "abns@<name>" : "unix@<path>");
 		return -EINVAL;
 	}
 	/* a path keeps a final NUL, an abstract name a leading one */
 	if (len > SUN_PATH_MAX - 1) {
-		addr_err(err, errlen, "unix socket %s too long in '%s' (%zu bytes), expected at most %zu bytes",
+		err_fmt(err, errlen, "unix socket %s too long in '%s' (%zu bytes), expected at most %zu bytes",
 		         abstract ? "name" : "path", str, len, SUN_PATH_MAX - 1);
 		return -EINVAL;
 	}
@@ -358,7 +347,7 @@ static int addr_parse_fd(const char *str, const char *s, enum addr_kind kind,
 	unsigned long v;
 
 	if (addr_parse_uint(s, strlen(s), INT_MAX, &v) < 0) {
-		addr_err(err, errlen, "invalid file descriptor '%s' in '%s', expected %s<number> with a number >= 0",
+		err_fmt(err, errlen, "invalid file descriptor '%s' in '%s', expected %s<number> with a number >= 0",
 		         s, str, kind == ADDR_FD ? "fd@" : "sockpair@");
 		return -EINVAL;
 	}
@@ -380,7 +369,7 @@ int addr_parse(const char *str, unsigned int flags, struct addr *a, char *err, s
 	if (err && errlen)
 		*err = '\0';
 	if (!str) {
-		addr_err(err, errlen, "missing address, expected <address>:<port>");
+		err_fmt(err, errlen, "missing address, expected <address>:<port>");
 		return -EINVAL;
 	}
 
@@ -401,12 +390,12 @@ int addr_parse(const char *str, unsigned int flags, struct addr *a, char *err, s
 			for (i = 0; i < ARRAY_SIZE(addr_dgram_prefixes); i++) {
 				if (strlen(addr_dgram_prefixes[i]) == plen &&
 				    strncmp(str, addr_dgram_prefixes[i], plen) == 0) {
-					addr_err(err, errlen, "address family '%.*s' in '%s' is not supported, expected a stream socket (ipv4@, ipv6@, unix@, abns@, fd@, sockpair@)",
+					err_fmt(err, errlen, "address family '%.*s' in '%s' is not supported, expected a stream socket (ipv4@, ipv6@, unix@, abns@, fd@, sockpair@)",
 					         (int)plen, str, str);
 					return -EINVAL;
 				}
 			}
-			addr_err(err, errlen, "unknown address prefix '%.*s' in '%s', expected one of ipv4@, ipv6@, unix@, abns@, fd@, sockpair@",
+			err_fmt(err, errlen, "unknown address prefix '%.*s' in '%s', expected one of ipv4@, ipv6@, unix@, abns@, fd@, sockpair@",
 			         (int)plen, str, str);
 			return -EINVAL;
 		}
@@ -417,11 +406,11 @@ int addr_parse(const char *str, unsigned int flags, struct addr *a, char *err, s
 		pfx = &addr_path_prefix;
 
 	if (pfx && (pfx->kind == ADDR_UNIX) && (flags & ADDR_P_NO_UNIX)) {
-		addr_err(err, errlen, "unix socket address '%s' not allowed here, expected <address>:<port>", str);
+		err_fmt(err, errlen, "unix socket address '%s' not allowed here, expected <address>:<port>", str);
 		return -EINVAL;
 	}
 	if (pfx && (pfx->kind == ADDR_FD || pfx->kind == ADDR_SOCKPAIR) && (flags & ADDR_P_NO_FD)) {
-		addr_err(err, errlen, "file descriptor address '%s' not allowed here, expected <address>:<port>", str);
+		err_fmt(err, errlen, "file descriptor address '%s' not allowed here, expected <address>:<port>", str);
 		return -EINVAL;
 	}
 

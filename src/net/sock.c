@@ -14,22 +14,11 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <tollgate/errmsg.h>
 #include <tollgate/addr.h>
 #include <tollgate/compiler.h>
 #include <tollgate/sock.h>
 
-/* Writes "<what> <addr>: <reason>" style one-line messages into <err>. */
-PRINTF_FMT(3, 4)
-static void sock_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!err || !errlen)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 /* Returns the text of positive errno <e> (thread-safe). */
 static const char *sock_strerror(int e, char *buf, size_t size)
@@ -86,37 +75,37 @@ static int sock_listen_inet(const struct addr *a, const struct sock_opts *o,
 	fd = socket(a->ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0) {
 		rc = -errno;
-		sock_err(err, errlen, "cannot create a socket for %s: %s", name, sock_strerror(-rc, ebuf, sizeof(ebuf)));
+		err_fmt(err, errlen, "cannot create a socket for %s: %s", name, sock_strerror(-rc, ebuf, sizeof(ebuf)));
 		return rc;
 	}
 	rc = sock_setint(fd, SOL_SOCKET, SO_REUSEADDR, 1);
 	if (rc < 0) {
-		sock_err(err, errlen, "cannot set SO_REUSEADDR on %s: %s", name, sock_strerror(-rc, ebuf, sizeof(ebuf)));
+		err_fmt(err, errlen, "cannot set SO_REUSEADDR on %s: %s", name, sock_strerror(-rc, ebuf, sizeof(ebuf)));
 		goto out_close;
 	}
 	if (o->flags & SOCK_O_REUSEPORT) {
 		rc = sock_setint(fd, SOL_SOCKET, SO_REUSEPORT, 1);
 		if (rc < 0) {
-			sock_err(err, errlen, "cannot set SO_REUSEPORT on %s: %s", name, sock_strerror(-rc, ebuf, sizeof(ebuf)));
+			err_fmt(err, errlen, "cannot set SO_REUSEPORT on %s: %s", name, sock_strerror(-rc, ebuf, sizeof(ebuf)));
 			goto out_close;
 		}
 	}
 	if (a->ss.ss_family == AF_INET6 && (o->flags & (SOCK_O_V6ONLY | SOCK_O_V4V6))) {
 		rc = sock_setint(fd, IPPROTO_IPV6, IPV6_V6ONLY, !!(o->flags & SOCK_O_V6ONLY));
 		if (rc < 0) {
-			sock_err(err, errlen, "cannot set %s on %s: %s", (o->flags & SOCK_O_V6ONLY) ? "v6only" : "v4v6",
+			err_fmt(err, errlen, "cannot set %s on %s: %s", (o->flags & SOCK_O_V6ONLY) ? "v6only" : "v4v6",
 			         name, sock_strerror(-rc, ebuf, sizeof(ebuf)));
 			goto out_close;
 		}
 	}
 	if (bind(fd, addr_sa(a), a->len) < 0) {
 		rc = -errno;
-		sock_err(err, errlen, "cannot bind %s: %s", name, sock_strerror(-rc, ebuf, sizeof(ebuf)));
+		err_fmt(err, errlen, "cannot bind %s: %s", name, sock_strerror(-rc, ebuf, sizeof(ebuf)));
 		goto out_close;
 	}
 	if (listen(fd, o->backlog > 0 ? o->backlog : SOCK_DEFAULT_BACKLOG) < 0) {
 		rc = -errno;
-		sock_err(err, errlen, "cannot listen on %s: %s", name, sock_strerror(-rc, ebuf, sizeof(ebuf)));
+		err_fmt(err, errlen, "cannot listen on %s: %s", name, sock_strerror(-rc, ebuf, sizeof(ebuf)));
 		goto out_close;
 	}
 	return fd;
@@ -171,16 +160,16 @@ static int sock_listen_unix(const struct addr *a, const struct sock_opts *o,
 
 	if (lstat(path, &st) == 0) {
 		if (!S_ISSOCK(st.st_mode)) {
-			sock_err(err, errlen, "cannot bind %s: a file that is not a socket exists at this path", name);
+			err_fmt(err, errlen, "cannot bind %s: a file that is not a socket exists at this path", name);
 			return -EEXIST;
 		}
 		if (!(o->flags & SOCK_O_REPLACE) && sock_unix_is_live(sun, a->len)) {
-			sock_err(err, errlen, "cannot bind %s: another process is listening on this socket", name);
+			err_fmt(err, errlen, "cannot bind %s: another process is listening on this socket", name);
 			return -EADDRINUSE;
 		}
 	} else if (errno != ENOENT) {
 		rc = -errno;
-		sock_err(err, errlen, "cannot bind %s: %s", name, sock_strerror(-rc, ebuf, sizeof(ebuf)));
+		err_fmt(err, errlen, "cannot bind %s: %s", name, sock_strerror(-rc, ebuf, sizeof(ebuf)));
 		return rc;
 	}
 
@@ -188,14 +177,14 @@ do_socket:
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0) {
 		rc = -errno;
-		sock_err(err, errlen, "cannot create a socket for %s: %s", name, sock_strerror(-rc, ebuf, sizeof(ebuf)));
+		err_fmt(err, errlen, "cannot create a socket for %s: %s", name, sock_strerror(-rc, ebuf, sizeof(ebuf)));
 		return rc;
 	}
 
 	if (a->flags & ADDR_F_ABSTRACT) {
 		if (bind(fd, addr_sa(a), a->len) < 0) {
 			rc = -errno;
-			sock_err(err, errlen, "cannot bind %s: %s", name, sock_strerror(-rc, ebuf, sizeof(ebuf)));
+			err_fmt(err, errlen, "cannot bind %s: %s", name, sock_strerror(-rc, ebuf, sizeof(ebuf)));
 			goto out_close;
 		}
 		goto do_listen;
@@ -213,7 +202,7 @@ do_socket:
 		unlink(tmp.sun_path);
 		if (bind(fd, (struct sockaddr *)&tmp, sizeof(tmp)) < 0) {
 			rc = -errno;
-			sock_err(err, errlen, "cannot bind %s (as %s): %s", name, tmp.sun_path,
+			err_fmt(err, errlen, "cannot bind %s (as %s): %s", name, tmp.sun_path,
 			         sock_strerror(-rc, ebuf, sizeof(ebuf)));
 			goto out_close;
 		}
@@ -221,12 +210,12 @@ do_socket:
 	} else {
 		if (unlink(path) < 0 && errno != ENOENT) {
 			rc = -errno;
-			sock_err(err, errlen, "cannot remove the old socket %s: %s", name, sock_strerror(-rc, ebuf, sizeof(ebuf)));
+			err_fmt(err, errlen, "cannot remove the old socket %s: %s", name, sock_strerror(-rc, ebuf, sizeof(ebuf)));
 			goto out_close;
 		}
 		if (bind(fd, addr_sa(a), a->len) < 0) {
 			rc = -errno;
-			sock_err(err, errlen, "cannot bind %s: %s", name, sock_strerror(-rc, ebuf, sizeof(ebuf)));
+			err_fmt(err, errlen, "cannot bind %s: %s", name, sock_strerror(-rc, ebuf, sizeof(ebuf)));
 			goto out_close;
 		}
 		bound = path;
@@ -234,19 +223,19 @@ do_socket:
 
 	rc = sock_unix_perms(bound, o);
 	if (rc < 0) {
-		sock_err(err, errlen, "cannot set mode/owner of %s: %s", name, sock_strerror(-rc, ebuf, sizeof(ebuf)));
+		err_fmt(err, errlen, "cannot set mode/owner of %s: %s", name, sock_strerror(-rc, ebuf, sizeof(ebuf)));
 		goto out_unlink;
 	}
 
 do_listen:
 	if (listen(fd, o->backlog > 0 ? o->backlog : SOCK_DEFAULT_BACKLOG) < 0) {
 		rc = -errno;
-		sock_err(err, errlen, "cannot listen on %s: %s", name, sock_strerror(-rc, ebuf, sizeof(ebuf)));
+		err_fmt(err, errlen, "cannot listen on %s: %s", name, sock_strerror(-rc, ebuf, sizeof(ebuf)));
 		goto out_unlink;
 	}
 	if (bound && bound != path && rename(bound, path) < 0) {
 		rc = -errno;
-		sock_err(err, errlen, "cannot rename %s to %s: %s", bound, name, sock_strerror(-rc, ebuf, sizeof(ebuf)));
+		err_fmt(err, errlen, "cannot rename %s to %s: %s", bound, name, sock_strerror(-rc, ebuf, sizeof(ebuf)));
 		goto out_unlink;
 	}
 	return fd;
@@ -268,32 +257,32 @@ static int sock_listen_fd(const struct addr *a, const char *name, char *err, siz
 
 	if (fcntl(fd, F_GETFD) < 0) {
 		rc = -errno;
-		sock_err(err, errlen, "cannot use %s: not an open file descriptor (%s)", name, sock_strerror(-rc, ebuf, sizeof(ebuf)));
+		err_fmt(err, errlen, "cannot use %s: not an open file descriptor (%s)", name, sock_strerror(-rc, ebuf, sizeof(ebuf)));
 		return rc;
 	}
 	rc = sock_getint(fd, SOL_SOCKET, SO_TYPE, &type);
 	if (rc < 0) {
-		sock_err(err, errlen, "cannot use %s: not a socket (%s)", name, sock_strerror(-rc, ebuf, sizeof(ebuf)));
+		err_fmt(err, errlen, "cannot use %s: not a socket (%s)", name, sock_strerror(-rc, ebuf, sizeof(ebuf)));
 		return rc;
 	}
 	if (type != SOCK_STREAM) {
-		sock_err(err, errlen, "cannot use %s: not a stream socket, expected a listening TCP or unix stream socket", name);
+		err_fmt(err, errlen, "cannot use %s: not a stream socket, expected a listening TCP or unix stream socket", name);
 		return -EPROTOTYPE;
 	}
 	rc = sock_getint(fd, SOL_SOCKET, SO_ACCEPTCONN, &acc);
 	if (rc < 0) {
-		sock_err(err, errlen, "cannot use %s: cannot tell whether it listens (%s)", name, sock_strerror(-rc, ebuf, sizeof(ebuf)));
+		err_fmt(err, errlen, "cannot use %s: cannot tell whether it listens (%s)", name, sock_strerror(-rc, ebuf, sizeof(ebuf)));
 		return rc;
 	}
 	if (!acc) {
-		sock_err(err, errlen, "cannot use %s: the socket is not listening, expected a socket on which listen() was called", name);
+		err_fmt(err, errlen, "cannot use %s: the socket is not listening, expected a socket on which listen() was called", name);
 		return -EINVAL;
 	}
 	rc = sock_set_nonblock(fd);
 	if (rc == 0)
 		rc = sock_set_cloexec(fd);
 	if (rc < 0) {
-		sock_err(err, errlen, "cannot use %s: cannot make it non-blocking (%s)", name, sock_strerror(-rc, ebuf, sizeof(ebuf)));
+		err_fmt(err, errlen, "cannot use %s: cannot make it non-blocking (%s)", name, sock_strerror(-rc, ebuf, sizeof(ebuf)));
 		return rc;
 	}
 	return fd;
@@ -318,12 +307,12 @@ int sock_listen(const struct addr *a, const struct sock_opts *o, char *err, size
 	case ADDR_FD:
 		return sock_listen_fd(a, name, err, errlen);
 	case ADDR_SOCKPAIR:
-		sock_err(err, errlen, "cannot listen on %s: receiving sockets over a socketpair is not supported", name);
+		err_fmt(err, errlen, "cannot listen on %s: receiving sockets over a socketpair is not supported", name);
 		return -EOPNOTSUPP;
 	case ADDR_NONE:
 		break;
 	}
-	sock_err(err, errlen, "cannot listen on an unset address");
+	err_fmt(err, errlen, "cannot listen on an unset address");
 	return -EINVAL;
 }
 

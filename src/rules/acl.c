@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <tollgate/errmsg.h>
 #include <tollgate/acl.h>
 #include <tollgate/sample.h>
 
@@ -149,23 +150,6 @@ struct acl_cond {
 
 /* ---- helpers ---- */
 
-/* Sets *<err> (if <err> is not NULL) to a new formatted message. Returns
- * -EINVAL.
- */
-static int PRINTF_FMT(2, 3) acl_err(char **err, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!err)
-		return -EINVAL;
-	free(*err);
-	*err = NULL;
-	va_start(ap, fmt);
-	if (vasprintf(err, fmt, ap) < 0)
-		*err = NULL;
-	va_end(ap);
-	return -EINVAL;
-}
 
 /* Prefixes the message in *<err> with the formatted text. */
 static void PRINTF_FMT(2, 3) acl_err_prefix(char **err, const char *fmt, ...)
@@ -269,32 +253,32 @@ static int acl_parse_range(const char *text, int op, struct acl_pattern *pat, ch
 	pat->val.range.max = INT64_MAX;
 	if (!sep) {
 		if (acl_parse_int(text, strlen(text), &v) < 0)
-			return acl_err(err, "'%s' is neither a number nor a supported operator (eq, ge, gt, le, lt)", text);
+			return err_set(err, "'%s' is neither a number nor a supported operator (eq, ge, gt, le, lt)", text);
 		switch (op) {
 		case ACL_OP_EQ: pat->val.range.min = pat->val.range.max = v; break;
 		case ACL_OP_GE: pat->val.range.min = v; break;
 		case ACL_OP_GT:
 			if (v == INT64_MAX)
-				return acl_err(err, "'gt %s' can never match", text);
+				return err_set(err, "'gt %s' can never match", text);
 			pat->val.range.min = v + 1;
 			break;
 		case ACL_OP_LE: pat->val.range.max = v; break;
 		case ACL_OP_LT:
 			if (v == INT64_MIN)
-				return acl_err(err, "'lt %s' can never match", text);
+				return err_set(err, "'lt %s' can never match", text);
 			pat->val.range.max = v - 1;
 			break;
 		}
 		return 0;
 	}
 	if (sep == text && !sep[1])
-		return acl_err(err, "'%s' is not a valid number range", text);
+		return err_set(err, "'%s' is not a valid number range", text);
 	if (sep > text && acl_parse_int(text, sep - text, &pat->val.range.min) < 0)
-		return acl_err(err, "'%s' is not a valid number range", text);
+		return err_set(err, "'%s' is not a valid number range", text);
 	if (sep[1] && acl_parse_int(sep + 1, strlen(sep + 1), &pat->val.range.max) < 0)
-		return acl_err(err, "'%s' is not a valid number range", text);
+		return err_set(err, "'%s' is not a valid number range", text);
 	if (pat->val.range.min > pat->val.range.max)
-		return acl_err(err, "'%s' is not a valid number range (lower bound above upper bound)", text);
+		return err_set(err, "'%s' is not a valid number range (lower bound above upper bound)", text);
 	return 0;
 }
 
@@ -332,7 +316,7 @@ static int acl_parse_ip(const char *text, struct acl_pattern *pat, char **err)
 			goto bad;
 		if (sample_parse_mask6(slash ? slash + 1 : "128", &m6) < 0 ||
 		    (slash && strchr(slash + 1, ':')))
-			return acl_err(err, "'%s': an IPv6 mask must be a bit count (0 to 128)", text);
+			return err_set(err, "'%s': an IPv6 mask must be a bit count (0 to 128)", text);
 		pat->val.ip.bits = slash ? (unsigned int)atoi(slash + 1) : 128;
 		for (int i = 0; i < 16; i++)
 			pat->val.ip.a6.s6_addr[i] &= m6.s6_addr[i];
@@ -356,13 +340,13 @@ static int acl_parse_ip(const char *text, struct acl_pattern *pat, char **err)
 		goto bad;
 	}
 	if (sample_parse_mask4(slash ? slash + 1 : "32", &pat->val.ip.m4) < 0)
-		return acl_err(err, "'%s': invalid IPv4 mask (expected a bit count or a dotted mask)", text);
+		return err_set(err, "'%s': invalid IPv4 mask (expected a bit count or a dotted mask)", text);
 	pat->val.ip.a4.s_addr &= pat->val.ip.m4.s_addr;
 	if (!acl_mask4_bits(ntohl(pat->val.ip.m4.s_addr), &pat->val.ip.bits))
 		pat->val.ip.bits = 33;
 	return 0;
  bad:
-	return acl_err(err, "'%s' is not a valid IPv4 or IPv6 address (host names are not resolved)", text);
+	return err_set(err, "'%s' is not a valid IPv4 or IPv6 address (host names are not resolved)", text);
 }
 
 static int acl_hex(char c)
@@ -390,7 +374,7 @@ static int acl_parse_pattern(int match, const char *text, int icase, int op,
 		return acl_parse_ip(text, pat, err);
 	case ACL_MATCH_BIN:
 		if (len % 2)
-			return acl_err(err, "'%s' is not a hex block (odd number of digits)", text);
+			return err_set(err, "'%s' is not a hex block (odd number of digits)", text);
 		pat->val.str.ptr = malloc(len / 2 + 1);
 		if (!pat->val.str.ptr)
 			return -ENOMEM;
@@ -400,7 +384,7 @@ static int acl_parse_pattern(int match, const char *text, int icase, int op,
 			if (hi < 0 || lo < 0) {
 				free(pat->val.str.ptr);
 				pat->val.str.ptr = NULL;
-				return acl_err(err, "'%s' is not a hex block (bad digit)", text);
+				return err_set(err, "'%s' is not a hex block (bad digit)", text);
 			}
 			pat->val.str.ptr[i / 2] = (char)(hi << 4 | lo);
 		}
@@ -419,7 +403,7 @@ static int acl_parse_pattern(int match, const char *text, int icase, int op,
 			regerror(rc, pat->val.re, why, sizeof(why));
 			free(pat->val.re);
 			pat->val.re = NULL;
-			return acl_err(err, "invalid regex '%s': %s", text, why);
+			return err_set(err, "invalid regex '%s': %s", text, why);
 		}
 		return 0;
 	}
@@ -461,7 +445,7 @@ static int acl_add_pattern(struct acl_expr *expr, const char *text, int icase, i
 		return 0;   /* takes no pattern: ignored, as HAProxy does */
 	ret = acl_parse_pattern(expr->match, text, icase, op, &pat, err);
 	if (ret == -ENOMEM)
-		acl_err(err, "out of memory parsing pattern '%s'", text);
+		err_set(err, "out of memory parsing pattern '%s'", text);
 	if (ret < 0)
 		return ret;
 	if (expr->nb_pats == expr->alloc_pats) {
@@ -470,7 +454,7 @@ static int acl_add_pattern(struct acl_expr *expr, const char *text, int icase, i
 
 		if (!p) {
 			acl_free_pattern(expr->match, &pat);
-			return acl_err(err, "out of memory parsing pattern '%s'", text), -ENOMEM;
+			return err_set(err, "out of memory parsing pattern '%s'", text), -ENOMEM;
 		}
 		expr->pats = p;
 		expr->alloc_pats = n;
@@ -491,7 +475,7 @@ static int acl_load_file(struct acl_expr *expr, const char *path, int icase, int
 	int lineno = 0, ret = 0;
 
 	if (!f)
-		return acl_err(err, "cannot open pattern file '%s': %s", path, strerror(errno));
+		return err_set(err, "cannot open pattern file '%s': %s", path, strerror(errno));
 	while (getline(&line, &cap, f) >= 0) {
 		char *c = line, *w;
 
@@ -513,7 +497,7 @@ static int acl_load_file(struct acl_expr *expr, const char *path, int icase, int
 		}
 	}
 	if (!ret && ferror(f))
-		ret = acl_err(err, "error reading pattern file '%s': %s", path, strerror(errno));
+		ret = err_set(err, "error reading pattern file '%s': %s", path, strerror(errno));
 	free(line);
 	fclose(f);
 	return ret;
@@ -921,7 +905,7 @@ static int acl_parse_criterion(const char *crit, struct acl_expr *expr, int *imp
 			    strncmp(us + 1, suffixes[i], strlen(suffixes[i])) != 0)
 				continue;
 			if (asprintf(&text, "%.*s%s", (int)(us - crit), crit, crit + nlen) < 0)
-				return acl_err(err, "out of memory parsing '%s'", crit), -ENOMEM;
+				return err_set(err, "out of memory parsing '%s'", crit), -ENOMEM;
 			ret = sample_parse_expr(text, 0, &expr->smp, err);
 			free(text);
 			/* with converters, the output type decides, not the keyword */
@@ -943,10 +927,10 @@ static int acl_parse_expr(int argc, char **args, struct acl_expr **out, char **e
 	int implied, forced = 0, loaded = 0, icase = 0, map = 0, op = ACL_OP_EQ, ret, i;
 
 	if (argc < 1 || !*args[0])
-		return acl_err(err, "missing criterion (a sample fetch)");
+		return err_set(err, "missing criterion (a sample fetch)");
 	expr = calloc(1, sizeof(*expr));
 	if (!expr)
-		return acl_err(err, "out of memory"), -ENOMEM;
+		return err_set(err, "out of memory"), -ENOMEM;
 	list_init(&expr->list);
 	ret = acl_parse_criterion(args[0], expr, &implied, err);
 	if (ret < 0)
@@ -969,7 +953,7 @@ static int acl_parse_expr(int argc, char **args, struct acl_expr **out, char **e
 			int64_t id;
 
 			if (i + 1 >= argc || acl_parse_int(args[i + 1], strlen(args[i + 1]), &id) < 0) {
-				ret = acl_err(err, "'-u' expects an integer id");
+				ret = err_set(err, "'-u' expects an integer id");
 				goto out_free;
 			}
 			i++;
@@ -977,25 +961,25 @@ static int acl_parse_expr(int argc, char **args, struct acl_expr **out, char **e
 			int m;
 
 			if (i + 1 >= argc) {
-				ret = acl_err(err, "'-m' expects a matching method (found, bool, int, ip, bin, len, str, beg, end, sub, dir, dom, reg)");
+				ret = err_set(err, "'-m' expects a matching method (found, bool, int, ip, bin, len, str, beg, end, sub, dir, dom, reg)");
 				goto out_free;
 			}
 			if (loaded) {
-				ret = acl_err(err, "'-m' must be given before '-f'");
+				ret = err_set(err, "'-m' must be given before '-f'");
 				goto out_free;
 			}
 			if (forced) {
-				ret = acl_err(err, "only one '-m' matching method may be given");
+				ret = err_set(err, "only one '-m' matching method may be given");
 				goto out_free;
 			}
 			m = acl_find_match(args[i + 1]);
 			if (m < 0) {
-				ret = acl_err(err, "unknown matching method '%s' (expected found, bool, int, ip, bin, len, str, beg, end, sub, dir, dom or reg)",
+				ret = err_set(err, "unknown matching method '%s' (expected found, bool, int, ip, bin, len, str, beg, end, sub, dir, dom or reg)",
 					      args[i + 1]);
 				goto out_free;
 			}
 			if (m != ACL_MATCH_FOUND && !sample_can_cast(expr->smp->out_type, acl_match_types[m])) {
-				ret = acl_err(err, "matching method '%s' cannot be used with '%s', which returns %s",
+				ret = err_set(err, "matching method '%s' cannot be used with '%s', which returns %s",
 					      args[i + 1], args[0], sample_type_name(expr->smp->out_type));
 				goto out_free;
 			}
@@ -1004,11 +988,11 @@ static int acl_parse_expr(int argc, char **args, struct acl_expr **out, char **e
 			i++;
 		} else if (strcmp(f, "-f") == 0) {
 			if (i + 1 >= argc) {
-				ret = acl_err(err, "'-f' expects a file name");
+				ret = err_set(err, "'-f' expects a file name");
 				goto out_free;
 			}
 			if (expr->match < 0) {
-				ret = acl_err(err, "'%s' returns %s: a matching method must be given with '-m' before '-f'",
+				ret = err_set(err, "'%s' returns %s: a matching method must be given with '-m' before '-f'",
 					      args[0], sample_type_name(expr->smp->out_type));
 				goto out_free;
 			}
@@ -1018,12 +1002,12 @@ static int acl_parse_expr(int argc, char **args, struct acl_expr **out, char **e
 			loaded = 1;
 			i++;
 		} else {
-			ret = acl_err(err, "'%s' is not a valid ACL flag (use '--' before a pattern beginning with '-')", f);
+			ret = err_set(err, "'%s' is not a valid ACL flag (use '--' before a pattern beginning with '-')", f);
 			goto out_free;
 		}
 	}
 	if (expr->match < 0) {
-		ret = acl_err(err, "'%s' returns %s: a matching method must be given with '-m'",
+		ret = err_set(err, "'%s' returns %s: a matching method must be given with '-m'",
 			      args[0], sample_type_name(expr->smp->out_type));
 		goto out_free;
 	}
@@ -1052,7 +1036,7 @@ static int acl_parse_expr(int argc, char **args, struct acl_expr **out, char **e
 	return 0;
 
  out_nomem:
-	ret = acl_err(err, "out of memory indexing the patterns of '%s'", args[0]);
+	ret = err_set(err, "out of memory indexing the patterns of '%s'", args[0]);
 	ret = -ENOMEM;
  out_free:
 	acl_free_expr(expr);
@@ -1130,12 +1114,12 @@ int acl_parse_line(struct acl_list *list, int argc, char **args, char **err)
 	int ret;
 
 	if (argc < 2 || !*args[1])
-		return acl_err(err, "missing ACL name");
+		return err_set(err, "missing ACL name");
 	if (!acl_valid_name(args[1]))
-		return acl_err(err, "invalid ACL name '%s': only letters, digits, '-', '_', '.' and ':' are allowed",
+		return err_set(err, "invalid ACL name '%s': only letters, digits, '-', '_', '.' and ':' are allowed",
 			       args[1]);
 	if (argc < 3)
-		return acl_err(err, "ACL '%s': missing criterion (a sample fetch)", args[1]);
+		return err_set(err, "ACL '%s': missing criterion (a sample fetch)", args[1]);
 	ret = acl_parse_expr(argc - 2, args + 2, &expr, err);
 	if (ret < 0) {
 		acl_err_prefix(err, "ACL '%s': ", args[1]);
@@ -1146,7 +1130,7 @@ int acl_parse_line(struct acl_list *list, int argc, char **args, char **err)
 		acl = acl_new(args[1]);
 		if (!acl) {
 			acl_free_expr(expr);
-			return acl_err(err, "out of memory creating ACL '%s'", args[1]), -ENOMEM;
+			return err_set(err, "out of memory creating ACL '%s'", args[1]), -ENOMEM;
 		}
 		list_append(&list->head, &acl->list);
 	}
@@ -1209,7 +1193,7 @@ static struct acl *acl_builtin(struct acl_list *named, const char *name, int *kn
 		acl = acl_new(name);
 		if (!acl) {
 			acl_free_expr(expr);
-			acl_err(err, "out of memory creating ACL '%s'", name);
+			err_set(err, "out of memory creating ACL '%s'", name);
 			return NULL;
 		}
 		list_append(&acl->exprs, &expr->list);
@@ -1273,7 +1257,7 @@ static void cond_unknown(const struct acl_list *named, const char *word, char **
 	struct acl *acl;
 
 	if (word[0] == '{' || word[strlen(word) - 1] == '}') {
-		acl_err(err, "unknown ACL '%s' (braces of an anonymous ACL must be separate words: '{ fetch values }')",
+		err_set(err, "unknown ACL '%s' (braces of an anonymous ACL must be separate words: '{ fetch values }')",
 			word);
 		return;
 	}
@@ -1288,9 +1272,9 @@ static void cond_unknown(const struct acl_list *named, const char *word, char **
 			best = acl_builtins[i].name;
 		}
 	if (best && (bestd <= 2 || bestd * 3 <= strlen(word)))
-		acl_err(err, "unknown ACL '%s' (did you mean '%s'?)", word, best);
+		err_set(err, "unknown ACL '%s' (did you mean '%s'?)", word, best);
 	else
-		acl_err(err, "unknown ACL '%s'", word);
+		err_set(err, "unknown ACL '%s'", word);
 }
 
 struct acl_cond *cond_parse(struct acl_list *named, int argc, char **args,
@@ -1300,12 +1284,12 @@ struct acl_cond *cond_parse(struct acl_list *named, int argc, char **args,
 	int neg = 0, new_suite = 1, i;
 
 	if (argc < 1 || (strcmp(args[0], "if") != 0 && strcmp(args[0], "unless") != 0)) {
-		acl_err(err, "conditions must start with either 'if' or 'unless'");
+		err_set(err, "conditions must start with either 'if' or 'unless'");
 		return NULL;
 	}
 	cond = calloc(1, sizeof(*cond));
 	if (!cond) {
-		acl_err(err, "out of memory parsing a condition");
+		err_set(err, "out of memory parsing a condition");
 		return NULL;
 	}
 	list_init(&cond->anon);
@@ -1324,14 +1308,14 @@ struct acl_cond *cond_parse(struct acl_list *named, int argc, char **args,
 
 		if (strcmp(word, "||") == 0 || strcasecmp(word, "or") == 0) {
 			if (new_suite || neg) {
-				acl_err(err, "'%s' must be between two terms", word);
+				err_set(err, "'%s' must be between two terms", word);
 				goto out_free;
 			}
 			new_suite = 1;
 			continue;
 		}
 		if (strcmp(word, "}") == 0) {
-			acl_err(err, "unexpected '}' without a matching '{'");
+			err_set(err, "unexpected '}' without a matching '{'");
 			goto out_free;
 		}
 		if (strcmp(word, "{") == 0) {
@@ -1341,11 +1325,11 @@ struct acl_cond *cond_parse(struct acl_list *named, int argc, char **args,
 			while (end < argc && strcmp(args[end], "}") != 0)
 				end++;
 			if (end == argc) {
-				acl_err(err, "missing closing '}' in condition");
+				err_set(err, "missing closing '}' in condition");
 				goto out_free;
 			}
 			if (end == i + 1) {
-				acl_err(err, "empty anonymous ACL '{ }'");
+				err_set(err, "empty anonymous ACL '{ }'");
 				goto out_free;
 			}
 			if (acl_parse_expr(end - i - 1, args + i + 1, &expr, err) < 0) {
@@ -1355,7 +1339,7 @@ struct acl_cond *cond_parse(struct acl_list *named, int argc, char **args,
 			acl = acl_new("anonymous");
 			if (!acl) {
 				acl_free_expr(expr);
-				acl_err(err, "out of memory parsing a condition");
+				err_set(err, "out of memory parsing a condition");
 				goto out_free;
 			}
 			list_append(&acl->exprs, &expr->list);
@@ -1375,18 +1359,18 @@ struct acl_cond *cond_parse(struct acl_list *named, int argc, char **args,
 			}
 		}
 		if (cond_add_term(cond, new_suite, acl, neg) < 0) {
-			acl_err(err, "out of memory parsing a condition");
+			err_set(err, "out of memory parsing a condition");
 			goto out_free;
 		}
 		new_suite = 0;
 		neg = 0;
 	}
 	if (!cond->nb_suites) {
-		acl_err(err, "missing condition after '%s'", args[0]);
+		err_set(err, "missing condition after '%s'", args[0]);
 		goto out_free;
 	}
 	if (new_suite || neg) {
-		acl_err(err, "condition ends with '%s' without a term after it", args[argc - 1]);
+		err_set(err, "condition ends with '%s' without a term after it", args[argc - 1]);
 		goto out_free;
 	}
 	if (consumed)
@@ -1425,7 +1409,7 @@ int cond_check_use(const struct acl_cond *cond, unsigned int where, char **err)
 
 			list_for_each(expr, &acl->exprs, list)
 				if (where & ~expr->smp->use)
-					return acl_err(err, "ACL '%s' uses '%s', which is not available at this point",
+					return err_set(err, "ACL '%s' uses '%s', which is not available at this point",
 						       acl->name, expr->smp->text);
 		}
 	}

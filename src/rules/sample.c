@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <tollgate/errmsg.h>
 #include <tollgate/sample.h>
 
 /* ---- registries ---- */
@@ -70,23 +71,6 @@ int sample_register_convs(struct sample_conv_kw_list *kwl)
 
 /* ---- error messages ---- */
 
-/* Sets *<err> (if <err> is not NULL) to a new formatted message, freeing
- * any previous one. Returns -EINVAL so that callers can return it.
- */
-static int PRINTF_FMT(2, 3) smp_err(char **err, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!err)
-		return -EINVAL;
-	free(*err);
-	*err = NULL;
-	va_start(ap, fmt);
-	if (vasprintf(err, fmt, ap) < 0)
-		*err = NULL;
-	va_end(ap);
-	return -EINVAL;
-}
 
 unsigned int sample_name_distance(const char *a, const char *b)
 {
@@ -611,7 +595,7 @@ static int smp_parse_args(const char *kind, const char *name, uint64_t mask,
 	if (!args || !word) {
 		free(args);
 		free(word);
-		smp_err(err, "out of memory parsing the arguments to %s '%s'", kind, name);
+		err_set(err, "out of memory parsing the arguments to %s '%s'", kind, name);
 		return -ENOMEM;
 	}
 
@@ -646,9 +630,9 @@ static int smp_parse_args(const char *kind, const char *name, uint64_t mask,
 
 		if (n >= ndecl) {
 			if (ndecl == 0)
-				ret = smp_err(err, "%s '%s' takes no argument", kind, name);
+				ret = err_set(err, "%s '%s' takes no argument", kind, name);
 			else
-				ret = smp_err(err, "too many arguments to %s '%s' (at most %d)",
+				ret = err_set(err, "too many arguments to %s '%s' (at most %d)",
 					      kind, name, ndecl);
 			goto out_free;
 		}
@@ -684,7 +668,7 @@ static int smp_parse_args(const char *kind, const char *name, uint64_t mask,
 			args[n].data.str.len = wl;
 			if (!args[n].data.str.ptr) {
 				args[n].type = SMP_ARGT_STOP;
-				ret = smp_err(err, "out of memory parsing the arguments to %s '%s'",
+				ret = err_set(err, "out of memory parsing the arguments to %s '%s'",
 					      kind, name);
 				ret = -ENOMEM;
 				goto out_free;
@@ -701,7 +685,7 @@ static int smp_parse_args(const char *kind, const char *name, uint64_t mask,
 	if (n < nmin) {
 		int type = (mask >> (4 + 5 * n)) & 0x1f;
 
-		ret = smp_err(err, "missing argument %d to %s '%s' (expected %s)",
+		ret = err_set(err, "missing argument %d to %s '%s' (expected %s)",
 			      n + 1, kind, name, smp_arg_type_name(type));
 		goto out_free;
 	}
@@ -710,7 +694,7 @@ static int smp_parse_args(const char *kind, const char *name, uint64_t mask,
 
 		if (err)
 			*err = NULL;
-		ret = smp_err(err, "invalid arguments to %s '%s': %s", kind, name,
+		ret = err_set(err, "invalid arguments to %s '%s': %s", kind, name,
 			      why ? why : "rejected");
 		free(why);
 		goto out_free;
@@ -720,7 +704,7 @@ static int smp_parse_args(const char *kind, const char *name, uint64_t mask,
 	return 0;
 
  bad_arg:
-	ret = smp_err(err, "argument %d to %s '%s' must be %s, not '%s'",
+	ret = err_set(err, "argument %d to %s '%s' must be %s, not '%s'",
 		      n + 1, kind, name, smp_arg_type_name(args[n].type), word);
 	args[n].type = SMP_ARGT_STOP;
  out_free:
@@ -794,20 +778,20 @@ static int smp_split_kw(const char **pp, const char *kind, const char **name,
 	*alen = 0;
 	*has_parens = 0;
 	if (!*nlen)
-		return smp_err(err, "missing %s name in '%s'", kind, *pp);
+		return err_set(err, "missing %s name in '%s'", kind, *pp);
 	if (*p == ')')
-		return smp_err(err, "unexpected ')' after %s '%.*s'", kind, (int)*nlen, *name);
+		return err_set(err, "unexpected ')' after %s '%.*s'", kind, (int)*nlen, *name);
 	if (*p == '(') {
 		close = smp_find_close(p + 1);
 		if (!close)
-			return smp_err(err, "missing closing ')' after the arguments to %s '%.*s'",
+			return err_set(err, "missing closing ')' after the arguments to %s '%.*s'",
 				       kind, (int)*nlen, *name);
 		*atext = p + 1;
 		*alen = close - (p + 1);
 		*has_parens = 1;
 		p = close + 1;
 		if (*p && *p != ',')
-			return smp_err(err, "unexpected '%s' after ')' of %s '%.*s' (expected ',' and a converter)",
+			return err_set(err, "unexpected '%s' after ')' of %s '%.*s' (expected ',' and a converter)",
 				       p, kind, (int)*nlen, *name);
 	}
 	*pp = p;
@@ -826,7 +810,7 @@ int sample_parse_expr(const char *text, unsigned int where,
 	expr = calloc(1, sizeof(*expr));
 	if (!expr || !(expr->text = strdup(text))) {
 		free(expr);
-		smp_err(err, "out of memory parsing sample expression '%s'", text);
+		err_set(err, "out of memory parsing sample expression '%s'", text);
 		return -ENOMEM;
 	}
 
@@ -839,10 +823,10 @@ int sample_parse_expr(const char *text, unsigned int where,
 		const char *sug = smp_suggest(kwname, 0);
 
 		if (sug)
-			ret = smp_err(err, "unknown fetch method '%s' in '%s' (did you mean '%s'?)",
+			ret = err_set(err, "unknown fetch method '%s' in '%s' (did you mean '%s'?)",
 				      kwname, text, sug);
 		else
-			ret = smp_err(err, "unknown fetch method '%s' in '%s'", kwname, text);
+			ret = err_set(err, "unknown fetch method '%s' in '%s'", kwname, text);
 		goto out_free;
 	}
 	ret = smp_parse_args("fetch", expr->fetch->name, expr->fetch->arg_mask,
@@ -853,7 +837,7 @@ int sample_parse_expr(const char *text, unsigned int where,
 	if (where & ~expr->fetch->use) {
 		unsigned int bad = where & ~expr->fetch->use;
 
-		ret = smp_err(err, "fetch '%s' cannot be used in %s rules",
+		ret = err_set(err, "fetch '%s' cannot be used in %s rules",
 			      expr->fetch->name, smp_place_name(bad & -bad));
 		goto out_free;
 	}
@@ -874,21 +858,21 @@ int sample_parse_expr(const char *text, unsigned int where,
 			const char *sug = smp_suggest(kwname, 1);
 
 			if (sug)
-				ret = smp_err(err, "unknown converter '%s' in '%s' (did you mean '%s'?)",
+				ret = err_set(err, "unknown converter '%s' in '%s' (did you mean '%s'?)",
 					      kwname, text, sug);
 			else
-				ret = smp_err(err, "unknown converter '%s' in '%s'", kwname, text);
+				ret = err_set(err, "unknown converter '%s' in '%s'", kwname, text);
 			goto out_free;
 		}
 		if (!sample_can_cast(cur_type, kw->in_type)) {
-			ret = smp_err(err, "converter '%s' cannot be applied to a sample of type %s in '%s' (it takes %s)",
+			ret = err_set(err, "converter '%s' cannot be applied to a sample of type %s in '%s' (it takes %s)",
 				      kw->name, sample_type_name(cur_type), text,
 				      sample_type_name(kw->in_type));
 			goto out_free;
 		}
 		convs = realloc(expr->convs, (expr->nb_convs + 1) * sizeof(*convs));
 		if (!convs) {
-			smp_err(err, "out of memory parsing sample expression '%s'", text);
+			err_set(err, "out of memory parsing sample expression '%s'", text);
 			ret = -ENOMEM;
 			goto out_free;
 		}
