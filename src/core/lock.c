@@ -20,6 +20,9 @@ static const char *const lock_label_names[LOCK_LABELS] = {
 	[LOCK_TABLE_ENTRY]   = "TABLE_ENTRY",
 	[LOCK_TABLE_UPDATES] = "TABLE_UPDATES",
 	[LOCK_TABLE]         = "TABLE",
+	[LOCK_PIPE]          = "PIPE",
+	[LOCK_QUEUE]         = "QUEUE",
+	[LOCK_LB]            = "LB",
 };
 
 void bug_fatal(const char *cond, const char *file, int line)

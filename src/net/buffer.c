@@ -229,7 +229,7 @@ ssize_t buf_send(struct buffer *b, int fd, size_t max, unsigned int flags)
 /* ---- the pipe pool ---- */
 
 /* Free pipes, under pipe_lock (a spinlock: a few instructions, never a
- * system call). LOCK_OTHER until lock-t.h gets a LOCK_PIPE label.
+ * system call), labelled LOCK_PIPE.
  */
 static struct spinlock pipe_lock;
 static struct pipe *pipe_free_list;       /* open, empty pipes (pipe_lock) */
@@ -281,7 +281,7 @@ int pipe_pool_init(unsigned int maxpipes, size_t pipesize)
 	struct pipe *p;
 	int sz;
 
-	spin_init(&pipe_lock, LOCK_OTHER);
+	spin_init(&pipe_lock, LOCK_PIPE);
 	pipe_free_list = NULL;
 	atomic_store(&pipe_free_cnt, 0);
 	atomic_store(&pipes_used, 0);

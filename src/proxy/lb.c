@@ -110,9 +110,9 @@ int lb_init(struct lb_state *st, const struct lb_ops *ops, struct server *server
 	if (!st->random_draws)
 		st->random_draws = 2;
 	st->data = NULL;
-	spin_init(&st->pick_lock, LOCK_OTHER);
+	spin_init(&st->pick_lock, LOCK_LB);
 	atomic_store(&st->cursor, 0);
-	ret = rw_init(&st->lock, LOCK_OTHER);
+	ret = rw_init(&st->lock, LOCK_LB);
 	if (ret)
 		return -ret;
 	return lb_update(st);

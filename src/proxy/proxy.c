@@ -50,7 +50,7 @@ struct proxy *proxy_new(const char *name, unsigned int cap, const char *file, in
 	list_init(&px->tcpcheck_rules);
 	list_init(&px->sticking_rules);
 	acl_list_init(&px->acls);
-	spin_init(&px->queue_lock, LOCK_OTHER);
+	spin_init(&px->queue_lock, LOCK_QUEUE);
 	defsrv_init(&px->defsrv);
 	if (cap & PR_CAP_DEF)
 		return px;
