@@ -395,12 +395,16 @@ static void *pool_slab_alloc(struct pool_head *pool)
 	spin_unlock(&pool->lock);
 	if (p)
 		return p;
+	size_t bytes;
+
 	if (!n)
 		n = 1;
-	chunk = pool_sys_alloc(16 + (size_t)n * pool->alloc_size, 16);
+	/* aligned_alloc() wants a size that is a multiple of the alignment */
+	bytes = (16 + (size_t)n * pool->alloc_size + 15) & ~(size_t)15;
+	chunk = pool_sys_alloc(bytes, 16);
 	if (!chunk) {
 		pool_gc(pool);
-		chunk = pool_sys_alloc(16 + (size_t)n * pool->alloc_size, 16);
+		chunk = pool_sys_alloc(bytes, 16);
 		if (!chunk)
 			return NULL;
 	}
