@@ -39,6 +39,7 @@
 #include <tollgate/stream.h>
 #include <tollgate/task.h>
 #include <tollgate/thread.h>
+#include <tollgate/trafficlog.h>
 #include <tollgate/version.h>
 
 #define MAX_CFG_FILES 64
@@ -368,6 +369,8 @@ int main(int argc, char **argv)
 		log_alert("%s", err);
 		return 1;
 	}
+	if (log_targets_open(err, sizeof(err)) < 0)
+		log_warning("%s; traffic logs to it are dropped.", err);
 	if (listeners_start() < 0 || checks_start() < 0) {
 		log_alert("cannot register listeners or health checks: out of resources.");
 		return 1;

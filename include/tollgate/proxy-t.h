@@ -19,6 +19,7 @@
 
 struct stream;
 struct stktable;
+struct log_target;
 struct sample_expr;
 struct stktable_def;
 
@@ -149,6 +150,9 @@ struct proxy {
 
 	struct stktable_def *table_def;  /* stick-table line parsed here, or NULL */
 	struct stktable *table;          /* the table, created at finalisation */
+	struct log_target *log_targets;  /* where traffic logs go, NULL: nowhere */
+	int log_global;                  /* `log global`: add the global targets */
+	int log_inherited;               /* log_targets is the defaults' list */
 	const char *table_file;          /* where the stick-table line is */
 	int table_line;                  /* ditto */
 	struct pr_timeouts timeout;      /* timeouts */

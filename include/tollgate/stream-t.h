@@ -6,6 +6,7 @@
 #define TOLLGATE_STREAM_T_H
 
 #include <stdint.h>
+#include <time.h>
 
 #include <tollgate/addr.h>
 #include <tollgate/buffer.h>
@@ -67,6 +68,14 @@ struct stream {
 	struct stkctrs sc;             /* tracked stick-table entries */
 	uint64_t acct_in;              /* req.total already counted in sc */
 	uint64_t acct_out;             /* res.total already counted in sc */
+	uint32_t t_accept;             /* now_ms at accept */
+	uint32_t t_be;                 /* now_ms when the backend was chosen */
+	uint32_t t_conn;               /* now_ms when the last connect started */
+	int32_t tw;                    /* ms waiting for a server (%Tw), -1: never */
+	int32_t tc;                    /* ms connecting (%Tc), -1: never connected */
+	int64_t accept_sec;            /* wall clock at accept, when logging */
+	uint32_t accept_ms;            /* ditto, milliseconds */
+	char term[2];                  /* termination codes (%ts), '-': none */
 };
 
 #endif /* TOLLGATE_STREAM_T_H */

@@ -360,7 +360,6 @@ static struct cfg_kw global_kws[] = {
 	{ "stats", kw_stats, 0 },
 	{ "localpeer", kw_localpeer, 0 },
 	{ "quiet", kw_quiet, 0 },
-	{ "log", kw_accept, CFG_KW_NO },
 	{ "log-send-hostname", kw_accept, 0 },
 	{ "log-tag", kw_accept, 0 },
 	{ "nbproc", kw_nbproc, 0 },

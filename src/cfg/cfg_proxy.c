@@ -814,7 +814,6 @@ static struct cfg_kw proxy_kws[] = {
 	{ "id", kw_id, 0 },
 	{ "disabled", kw_disabled, 0 },
 	{ "enabled", kw_disabled, 0 },
-	{ "log", kw_accept, CFG_KW_NO },
 	{ "description", kw_accept, 0 },
 	{ NULL, NULL, 0 },
 };

@@ -378,15 +378,34 @@ void pipe_put(struct pipe *p)
 
 ssize_t pipe_splice_in(int fd, struct pipe *p, size_t max)
 {
+	size_t room, cap = pipe_bytes ? pipe_bytes : 65536;
 	ssize_t ret;
+	char c;
 
-	if (!max)
-		max = pipe_bytes ? pipe_bytes : 65536;
+	/* Ask for no more than the pipe can take: a full pipe is "try again
+	 * later", never "end of stream".
+	 */
+	room = p->data < cap ? cap - p->data : 0;
+	if (!room)
+		return -EAGAIN;
+	if (!max || max > room)
+		max = room;
 	do {
 		ret = splice(fd, NULL, p->prod, NULL, max, SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
 	} while (ret < 0 && errno == EINTR);
 	if (ret < 0)
 		return -errno;
+	if (ret == 0) {
+		/* Some kernels (gVisor among them) return 0 when the pipe
+		 * cannot take more: only a peek seeing the end of the stream
+		 * makes it one.
+		 */
+		ssize_t r = recv(fd, &c, 1, MSG_PEEK | MSG_DONTWAIT);
+
+		if (r > 0 || (r < 0 && errno == EAGAIN))
+			return -EAGAIN;
+		return r < 0 ? -errno : 0;
+	}
 	p->data += (size_t)ret;
 	return ret;
 }

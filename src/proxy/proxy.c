@@ -13,6 +13,7 @@
 #include <tollgate/sample.h>
 #include <tollgate/stktable.h>
 #include <tollgate/tcp_rules.h>
+#include <tollgate/trafficlog.h>
 
 struct proxy *proxies_list;
 static struct proxy *proxies_tail;
@@ -80,6 +81,9 @@ int proxy_inherit(struct proxy *px, const struct proxy *def)
 	px->defsrv.fall = def->defsrv.fall;
 	px->defsrv.flags = def->defsrv.flags;
 	px->lb.hash_type = def->lb.hash_type;
+	px->log_global = def->log_global;
+	px->log_targets = def->log_targets;   /* shared: targets are never freed */
+	px->log_inherited = !!def->log_targets;
 	if (def->lb_name && (px->cap & PR_CAP_BE)) {
 		px->lb_name = strdup(def->lb_name);
 		if (!px->lb_name)
@@ -254,9 +258,37 @@ int proxy_tables_start(void)
 	return 0;
 }
 
+/* `log global` adds the global targets after the proxy's own ones. Target
+ * lists live as long as the process (a few bytes each).
+ */
+static int finalize_logs(struct proxy *px)
+{
+	struct log_target **tail, *global;
+
+	if (!px->log_global || !log_global_targets)
+		return 0;
+	if (px->log_inherited) {
+		/* inherited lists are shared with the defaults: copy first */
+		if (log_targets_dup(px->log_targets, &px->log_targets) < 0)
+			return -ENOMEM;
+		px->log_inherited = 0;
+	}
+	tail = &px->log_targets;
+	while (*tail)
+		tail = &(*tail)->next;
+	if (log_targets_dup(log_global_targets, &global) < 0)
+		return -ENOMEM;
+	*tail = global;
+	return 0;
+}
+
 int proxy_finalize_all(report_fn fn, void *arg)
 {
 	int errs = init_tables(fn, arg);
+
+	for (struct proxy *px = proxies_list; px; px = px->next)
+		if (finalize_logs(px) < 0)
+			errs += report(fn, arg, 1, px->conf_file, px->conf_line, "out of memory");
 
 	for (struct proxy *px = proxies_list; px; px = px->next) {
 		if (px->mode == PR_MODE_HTTP)

@@ -1,6 +1,7 @@
 /*
  * Servers. See server.h.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -8,6 +9,7 @@
 #include <tollgate/log.h>
 #include <tollgate/proxy.h>
 #include <tollgate/server.h>
+#include <tollgate/trafficlog.h>
 
 struct server *server_new(struct proxy *be, const char *name, const char *file, int line)
 {
@@ -75,22 +77,31 @@ void server_set_state(struct server *srv, int state, const char *reason)
 {
 	struct proxy *be = srv->proxy;
 	int old = atomic_exchange(&srv->cur_state, state);
-	int act, bck;
+	char msg[512];
+	int act, bck, n;
 
 	if (old == state)
 		return;
 	if (be->lb.ops)
 		lb_update(&be->lb);
 	server_count_usable(be, &act, &bck);
-	log_msg(state == SRV_ST_RUNNING ? LOG_LVL_NOTICE : LOG_LVL_WARNING,
-	        "%sServer %s/%s is %s, reason: %s. %d active and %d backup servers %s. %u sessions active, %u remaining in queue.",
-	        (srv->flags & SRV_F_BACKUP) ? "Backup " : "", be->id, srv->id,
-	        state == SRV_ST_RUNNING ? "UP" : "DOWN", reason ? reason : "unknown", act, bck,
-	        state == SRV_ST_RUNNING ? "online" : "left",
-	        atomic_load(&srv->cur_conns), atomic_load(&srv->queued));
-	if (!act && !bck && state != SRV_ST_RUNNING)
-		log_msg(LOG_LVL_ALERT, "%s '%s' has no server available!",
-		        (be->cap & PR_CAP_FE) ? "proxy" : "backend", be->id);
+	n = snprintf(msg, sizeof(msg),
+	             "%sServer %s/%s is %s, reason: %s. %d active and %d backup servers %s. %u sessions active, %u remaining in queue.",
+	             (srv->flags & SRV_F_BACKUP) ? "Backup " : "", be->id, srv->id,
+	             state == SRV_ST_RUNNING ? "UP" : "DOWN", reason ? reason : "unknown", act, bck,
+	             state == SRV_ST_RUNNING ? "online" : "left",
+	             atomic_load(&srv->cur_conns), atomic_load(&srv->queued));
+	log_msg(state == SRV_ST_RUNNING ? LOG_LVL_NOTICE : LOG_LVL_WARNING, "%s", msg);
+	if (be->log_targets && n > 0)
+		log_send(be->log_targets, state == SRV_ST_RUNNING ? LOG_SEV_NOTICE : LOG_SEV_ERR,
+		         msg, (size_t)n < sizeof(msg) ? (size_t)n : sizeof(msg) - 1);
+	if (!act && !bck && state != SRV_ST_RUNNING) {
+		n = snprintf(msg, sizeof(msg), "%s '%s' has no server available!",
+		             (be->cap & PR_CAP_FE) ? "proxy" : "backend", be->id);
+		log_msg(LOG_LVL_ALERT, "%s", msg);
+		if (be->log_targets && n > 0)
+			log_send(be->log_targets, 0, msg, (size_t)n);
+	}
 }
 
 void server_free(struct server *srv)

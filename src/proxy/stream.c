@@ -37,6 +37,7 @@
 #include <tollgate/task.h>
 #include <tollgate/tcp_rules.h>
 #include <tollgate/ticks.h>
+#include <tollgate/trafficlog.h>
 
 static struct pool_head *pool_stream;
 static _Atomic unsigned int streams_alive;
@@ -50,6 +51,19 @@ int stream_init(void)
 unsigned int stream_count(void)
 {
 	return atomic_load_explicit(&streams_alive, memory_order_relaxed);
+}
+
+/* Records why the stream ends, HAProxy's %ts codes (first call wins):
+ * <who> is C (client), S (server), P (proxy), R (resource), c or s (client
+ * or server timeout); <when> is R (before a server was involved), Q
+ * (queued), C (connecting), D (data).
+ */
+static void set_term(struct stream *s, char who, char when)
+{
+	if (s->term[0] != '-')
+		return;
+	s->term[0] = who;
+	s->term[1] = when;
 }
 
 /* ---- fd handlers ---- */
@@ -78,6 +92,7 @@ static void release_server(struct stream *s)
 
 	if (!srv)
 		return;
+	s->prev_srv = srv;
 	s->srv = NULL;
 	atomic_fetch_sub_explicit(&srv->cur_conns, 1, memory_order_relaxed);
 	atomic_fetch_sub_explicit(&s->be->beconn, 1, memory_order_relaxed);
@@ -137,10 +152,44 @@ static void close_side(struct side *sd)
 	}
 }
 
+/* Sends the `option tcplog` line of <s>, HAProxy's format:
+ * %ci:%cp [%t] %ft %b/%s %Tw/%Tc/%Tt %B %ts %ac/%fc/%bc/%sc/%rc %sq/%bq
+ */
+static void log_tcp(struct stream *s)
+{
+	static const char *const mon[] = { "Jan", "Feb", "Mar", "Apr", "May", "Jun",
+	                                   "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
+	char line[1024], cli[ADDR_STRLEN];
+	time_t sec = (time_t)s->accept_sec;
+	struct addr c = s->cli_addr;
+	struct tm tm;
+	int n;
+
+	c.flags |= ADDR_F_NO_PORT;
+	addr_format(&c, cli, sizeof(cli));
+	localtime_r(&sec, &tm);
+	n = snprintf(line, sizeof(line),
+	             "%s:%u [%02d/%s/%04d:%02d:%02d:%02d.%03u] %s %s/%s %d/%d/%u %llu %c%c %u/%u/%u/%u/%u %u/%u",
+	             cli, addr_port(&s->cli_addr), tm.tm_mday, mon[tm.tm_mon], tm.tm_year + 1900,
+	             tm.tm_hour, tm.tm_min, tm.tm_sec, s->accept_ms, s->fe->id,
+	             s->be ? s->be->id : s->fe->id, s->srv ? s->srv->id : (s->prev_srv ? s->prev_srv->id : "<NOSRV>"),
+	             s->tw, s->tc, (unsigned int)(now_ms - s->t_accept), (unsigned long long)s->res.total,
+	             s->term[0], s->term[1], listeners_actconn(), atomic_load(&s->fe->feconn),
+	             s->be ? atomic_load(&s->be->beconn) : 0, s->srv ? atomic_load(&s->srv->cur_conns) : 0,
+	             s->be ? s->be->retries - s->retries_left : 0,
+	             s->srv ? atomic_load(&s->srv->queued) : 0, s->be ? atomic_load(&s->be->nbpend) : 0);
+	if (n > 0)
+		log_send(s->fe->log_targets, s->term[0] == '-' ? LOG_SEV_INFO : LOG_SEV_ERR, line,
+		         (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1);
+}
+
 static void stream_free(struct stream *s)
 {
 	struct proxy *fe = s->fe;
 
+	if (s->fe->log_targets && (s->fe->options & PR_O_TCPLOG) &&
+	    !((s->fe->options & PR_O_DONTLOGNULL) && !s->req.total && !s->res.total))
+		log_tcp(s);
 	leave_queue(s);
 	release_server(s);
 	if (s->sc.tracked) {
@@ -290,6 +339,7 @@ static int connect_server(struct stream *s)
 	s->srvside.flags = 0;
 	s->srvside.ev = 0;
 	s->state = ST_CONNECTING;
+	s->t_conn = now_ms;
 	s->conn_exp = tick_add_ifset(now_ms, s->be->timeout.connect);
 	build_proxy_header(s);
 	return 0;
@@ -318,6 +368,7 @@ static void assign_and_connect(struct stream *s, const struct server *avoid)
 				return;
 			}
 			/* no server at all: nothing to do but close */
+			set_term(s, 'S', 'C');
 			counter_add(&be->ctr[tid].failed_conns, 1);
 			s->state = ST_CLOSED;
 			return;
@@ -325,6 +376,8 @@ static void assign_and_connect(struct stream *s, const struct server *avoid)
 		atomic_fetch_add_explicit(&srv->cur_conns, 1, memory_order_relaxed);
 		atomic_fetch_add_explicit(&be->beconn, 1, memory_order_relaxed);
 		s->srv = srv;
+		if (s->tw < 0)
+			s->tw = (int32_t)(now_ms - s->t_be);
 		counter_add(&srv->ctr[tid].cum_conn, 1);
 		counter_add(&be->ctr[tid].cum_lbconn, 1);
 		if (connect_server(s) == 0) {
@@ -338,6 +391,7 @@ static void assign_and_connect(struct stream *s, const struct server *avoid)
 		avoid = srv;
 		release_server(s);
 		if (!s->retries_left--) {
+			set_term(s, 'S', 'C');
 			s->state = ST_CLOSED;
 			return;
 		}
@@ -357,6 +411,7 @@ static void connect_failed(struct stream *s)
 	close_side(&s->srvside);
 	s->preamble_len = 0;
 	if (!s->retries_left) {
+		set_term(s, tick_is_expired(s->conn_exp, now_ms) ? 's' : 'S', 'C');
 		release_server(s);
 		s->state = ST_CLOSED;
 		return;
@@ -521,18 +576,22 @@ static struct task *stream_process(struct task *t, void *ctx, unsigned int state
 
 	if (s->state == ST_INI && !s->be) {
 		if (tcp_rules_exec(s, 0) < 0) {
+			set_term(s, 'P', 'R');
 			counter_add(&s->fe->ctr[tid].denied_conn, 1);
 			goto out_free;
 		}
 		stkctr_session_start(&s->sc);
 		if (tcp_rules_exec(s, 1) < 0) {
+			set_term(s, 'P', 'R');
 			counter_add(&s->fe->ctr[tid].denied_sess, 1);
 			goto out_free;
 		}
 	}
 	if (s->state == ST_INI) {
 		s->be = choose_backend(s);
+		s->t_be = now_ms;
 		if (!s->be) {
+			set_term(s, 'P', 'R');
 			s->state = ST_CLOSED;
 		} else {
 			s->retries_left = s->be->retries;
@@ -544,6 +603,7 @@ static struct task *stream_process(struct task *t, void *ctx, unsigned int state
 		s->state = ST_INI;
 		assign_and_connect(s, NULL);
 	} else if (s->state == ST_QUEUED && tick_is_expired(s->conn_exp, now_ms)) {
+		set_term(s, 's', 'Q');
 		leave_queue(s);
 		s->state = ST_CLOSED;
 	}
@@ -552,6 +612,7 @@ static struct task *stream_process(struct task *t, void *ctx, unsigned int state
 		if (sev & (FD_EV_OUT | FD_EV_ERR | FD_EV_HUP)) {
 			if (sock_get_error(s->srvside.fd) == 0) {
 				s->state = ST_EST;
+				s->tc = (int32_t)(now_ms - s->t_conn);
 				s->srvside.exp = tick_add_ifset(now_ms, inactivity(s, 0));
 			} else {
 				connect_failed(s);
@@ -588,8 +649,13 @@ static struct task *stream_process(struct task *t, void *ctx, unsigned int state
 		if (s->state == ST_EST)
 			s->srvside.exp = tick_add_ifset(now_ms, inactivity(s, 0));
 	}
-	if (stream_done(s))
+	if (stream_done(s)) {
+		if (s->cli.flags & SIDE_ERROR)
+			set_term(s, 'C', 'D');
+		else if (s->srvside.flags & SIDE_ERROR)
+			set_term(s, 'S', 'D');
 		goto out_free;
+	}
 	if (s->state == ST_EST && (s->cli.flags & SIDE_SHUTR) && (s->srvside.flags & SIDE_SHUTR) &&
 	    !buf_data(&s->req.buf) && !buf_data(&s->res.buf))
 		goto out_free;
@@ -597,10 +663,13 @@ static struct task *stream_process(struct task *t, void *ctx, unsigned int state
 	/* timeouts */
 	if (tick_is_expired(s->cli.exp, now_ms) ||
 	    (s->state == ST_EST && tick_is_expired(s->srvside.exp, now_ms))) {
-		if (tick_is_expired(s->cli.exp, now_ms))
+		if (tick_is_expired(s->cli.exp, now_ms)) {
+			set_term(s, 'c', s->state == ST_EST ? 'D' : s->state == ST_QUEUED ? 'Q' : 'C');
 			counter_add(&s->fe->ctr[tid].cli_aborts, 1);
-		else
+		} else {
+			set_term(s, 's', 'D');
 			counter_add(&s->be->ctr[tid].srv_aborts, 1);
+		}
 		goto out_free;
 	}
 
@@ -630,6 +699,23 @@ out_free:
 	return NULL;
 }
 
+/* Without `option tcplog`, HAProxy logs one line per accepted connection. */
+static void log_connect(struct stream *s)
+{
+	char cli[ADDR_STRLEN], loc[ADDR_STRLEN], line[512];
+	struct addr local;
+	int n;
+
+	addr_format(&s->cli_addr, cli, sizeof(cli));
+	if (sock_get_name(s->cli.fd, &local) < 0)
+		snprintf(loc, sizeof(loc), "-");
+	else
+		addr_format(&local, loc, sizeof(loc));
+	n = snprintf(line, sizeof(line), "Connect from %s to %s (%s/TCP)", cli, loc, s->fe->id);
+	if (n > 0)
+		log_send(s->fe->log_targets, LOG_SEV_INFO, line, (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1);
+}
+
 int stream_accept(struct listener *li, int fd, const struct addr *peer)
 {
 	struct proxy *fe = li->fe;
@@ -655,6 +741,18 @@ int stream_accept(struct listener *li, int fd, const struct addr *peer)
 	atomic_fetch_add_explicit(&streams_alive, 1, memory_order_relaxed);
 	counter_add(&fe->ctr[tid].cum_sess, 1);
 	s->cli.exp = tick_add_ifset(now_ms, fe->timeout.client);
+	s->t_accept = now_ms;
+	s->tw = s->tc = -1;
+	s->term[0] = s->term[1] = '-';
+	if (fe->log_targets) {
+		struct timespec ts;
+
+		clock_gettime(CLOCK_REALTIME, &ts);
+		s->accept_sec = ts.tv_sec;
+		s->accept_ms = (uint32_t)(ts.tv_nsec / 1000000);
+		if (!(fe->options & PR_O_TCPLOG))
+			log_connect(s);
+	}
 	task_wakeup(s->task, TASK_WOKEN_INIT);
 	return 0;
 

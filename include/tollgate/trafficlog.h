@@ -1,0 +1,75 @@
+/*
+ * Traffic logs: one line per connection, sent to `log` targets.
+ *
+ * Targets come from `log` lines in `global` (shared by proxies saying `log
+ * global`) or in a proxy: `stdout`, `stderr`, a UDP syslog address
+ * (`127.0.0.1:514`, `udp@host:port`), or a unix datagram socket (`/dev/log`,
+ * `unix@/path`), with `format raw|rfc3164|rfc5424` (default rfc3164), a
+ * facility and an optional maximum level, as HAProxy.
+ *
+ * Lines are built on the stream's thread into a stack buffer and sent with
+ * one non-blocking call per target (a datagram, or one write() of a whole
+ * line): a full pipe or socket drops the line (counted), never blocks the
+ * worker. Targets are read-only once workers run.
+ */
+#ifndef TOLLGATE_TRAFFICLOG_H
+#define TOLLGATE_TRAFFICLOG_H
+
+#include <stdint.h>
+
+#include <tollgate/addr.h>
+
+enum log_format {
+	LOG_FMT_RFC3164 = 0,     /* <PRI>Mmm dd hh:mm:ss host tag[pid]: msg */
+	LOG_FMT_RFC5424,         /* <PRI>1 ISO-time host tag pid - - msg */
+	LOG_FMT_RAW,             /* the message alone */
+};
+
+struct log_target {
+	int kind;                /* LOG_TGT_* */
+	struct addr addr;        /* UDP or unix destination */
+	int fd;                  /* socket or stdout/stderr, -1 before start */
+	enum log_format format;  /* header format */
+	int facility;            /* syslog facility number */
+	int level;               /* highest level sent (syslog severity) */
+	struct log_target *next; /* next target of the same list */
+};
+
+#define LOG_TGT_STDOUT 1
+#define LOG_TGT_STDERR 2
+#define LOG_TGT_DGRAM  3
+
+/* Syslog severities used by traffic logs. */
+#define LOG_SEV_INFO   6
+#define LOG_SEV_NOTICE 5
+#define LOG_SEV_ERR    3
+
+/* The targets of the `global` section. */
+extern struct log_target *log_global_targets;
+
+/* Parses the arguments of a `log` line (args[0] is "log") into a new
+ * target appended to *<list>. Returns 0, or -1 with a malloc'd message in
+ * *<err>.
+ */
+int log_target_parse(struct log_target **list, int argc, char **args, char **err);
+
+/* Stores in *<out> a copy of the list <list> (same settings, no socket
+ * opened yet shared: fds are copied as they are, -1 before start-up).
+ * Returns 0 or -ENOMEM (then *<out> is untouched).
+ */
+int log_targets_dup(const struct log_target *list, struct log_target **out);
+
+/* Opens the sockets of every target (global and proxies). Start-up, before
+ * workers run. Returns 0 or -errno with a message in <err>.
+ */
+int log_targets_open(char *err, size_t errlen);
+
+/* Sends <msg> (<len> bytes, no trailing LF) at syslog severity <sev> to
+ * every target of <list>, tagged with <tag> (the process name). Any thread.
+ */
+void log_send(const struct log_target *list, int sev, const char *msg, size_t len);
+
+/* Lines dropped because a target could not take them (all threads). */
+uint64_t log_dropped(void);
+
+#endif /* TOLLGATE_TRAFFICLOG_H */

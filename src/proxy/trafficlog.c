@@ -1,0 +1,234 @@
+/*
+ * Traffic log targets. See trafficlog.h.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <tollgate/errmsg.h>
+#include <tollgate/proxy.h>
+#include <tollgate/trafficlog.h>
+
+struct log_target *log_global_targets;
+static _Atomic uint64_t dropped;
+
+static const char *const facilities[] = {
+	"kern", "user", "mail", "daemon", "auth", "syslog", "lpr", "news",
+	"uucp", "cron", "auth2", "ftp", "ntp", "audit", "alert", "cron2",
+	"local0", "local1", "local2", "local3", "local4", "local5", "local6", "local7",
+};
+
+static const char *const levels[] = {
+	"emerg", "alert", "crit", "err", "warning", "notice", "info", "debug",
+};
+
+static int find_word(const char *const *words, int n, const char *w)
+{
+	for (int i = 0; i < n; i++)
+		if (!strcmp(words[i], w))
+			return i;
+	return -1;
+}
+
+int log_target_parse(struct log_target **list, int argc, char **args, char **err)
+{
+	struct log_target *t, **tail;
+	char why[ADDR_ERRLEN];
+	int i = 2;
+
+	if (argc < 3)
+		return err_set(err, "'log' expects <target> [format <fmt>] <facility> [<level>] (e.g. 'log stdout format raw local0', 'log 127.0.0.1:514 local0').");
+	t = calloc(1, sizeof(*t));
+	if (!t)
+		return err_set(err, "out of memory");
+	t->fd = -1;
+	t->level = 7;
+	if (!strcmp(args[1], "stdout")) {
+		t->kind = LOG_TGT_STDOUT;
+	} else if (!strcmp(args[1], "stderr")) {
+		t->kind = LOG_TGT_STDERR;
+	} else {
+		const char *a = args[1];
+		char buf[300];
+
+		/* syslog's default port when none is given */
+		if (!strncmp(a, "udp@", 4) || !strncmp(a, "udp4@", 5) || !strncmp(a, "udp6@", 5))
+			a = strchr(a, '@') + 1;
+		if (a[0] != '/' && strncmp(a, "unix@", 5) && !strchr(strrchr(a, ']') ? strrchr(a, ']') : a, ':')) {
+			snprintf(buf, sizeof(buf), "%s:514", a);
+			a = buf;
+		}
+		if (addr_parse(a, ADDR_P_NO_FD, &t->addr, why, sizeof(why)) < 0) {
+			free(t);
+			return err_set(err, "'log' : %s", why);
+		}
+		t->kind = LOG_TGT_DGRAM;
+	}
+	for (; i < argc; i++) {
+		if (!strcmp(args[i], "format") && i + 1 < argc) {
+			const char *f = args[++i];
+
+			if (!strcmp(f, "raw"))
+				t->format = LOG_FMT_RAW;
+			else if (!strcmp(f, "rfc3164"))
+				t->format = LOG_FMT_RFC3164;
+			else if (!strcmp(f, "rfc5424"))
+				t->format = LOG_FMT_RFC5424;
+			else {
+				free(t);
+				return err_set(err, "'log' : unknown format '%s' (supported: raw, rfc3164, rfc5424).", f);
+			}
+		} else if (!strcmp(args[i], "len") && i + 1 < argc) {
+			i++;   /* line length: lines are limited to 1024 bytes anyway */
+		} else {
+			break;
+		}
+	}
+	if (i >= argc) {
+		free(t);
+		return err_set(err, "'log %s' : missing facility (e.g. local0).", args[1]);
+	}
+	t->facility = find_word(facilities, (int)(sizeof(facilities) / sizeof(facilities[0])), args[i]);
+	if (t->facility < 0) {
+		free(t);
+		return err_set(err, "'log %s' : unknown facility '%s'.", args[1], args[i]);
+	}
+	if (++i < argc) {
+		t->level = find_word(levels, 8, args[i]);
+		if (t->level < 0) {
+			free(t);
+			return err_set(err, "'log %s' : unknown level '%s' (expected emerg, alert, crit, err, warning, notice, info or debug).",
+			               args[1], args[i]);
+		}
+		i++;
+	}
+	if (i < argc && find_word(levels, 8, args[i]) >= 0)
+		i++;   /* minimum level: accepted */
+	if (i < argc) {
+		free(t);
+		return err_set(err, "'log %s' : unexpected '%s'.", args[1], args[i]);
+	}
+	for (tail = list; *tail; tail = &(*tail)->next)
+		;
+	*tail = t;
+	return 0;
+}
+
+int log_targets_dup(const struct log_target *list, struct log_target **out)
+{
+	struct log_target *copy = NULL, **tail = &copy;
+
+	for (const struct log_target *t = list; t; t = t->next) {
+		*tail = malloc(sizeof(**tail));
+		if (!*tail) {
+			while (copy) {
+				struct log_target *next = copy->next;
+
+				free(copy);
+				copy = next;
+			}
+			return -ENOMEM;
+		}
+		**tail = *t;
+		(*tail)->next = NULL;
+		tail = &(*tail)->next;
+	}
+	*out = copy;
+	return 0;
+}
+
+static int open_list(struct log_target *list, char *err, size_t errlen)
+{
+	for (struct log_target *t = list; t; t = t->next) {
+		const struct sockaddr *sa;
+
+		if (t->fd >= 0)
+			continue;
+		if (t->kind != LOG_TGT_DGRAM) {
+			/* a full stdout pipe must drop lines, not stall a worker */
+			t->fd = t->kind == LOG_TGT_STDOUT ? STDOUT_FILENO : STDERR_FILENO;
+			fcntl(t->fd, F_SETFL, fcntl(t->fd, F_GETFL) | O_NONBLOCK);
+			continue;
+		}
+		sa = addr_sa(&t->addr);
+		t->fd = socket(sa->sa_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+		if (t->fd < 0 || connect(t->fd, sa, t->addr.len) < 0) {
+			char a[ADDR_STRLEN];
+			int e = errno;
+
+			addr_format(&t->addr, a, sizeof(a));
+			err_fmt(err, errlen, "cannot open log target %s: %s", a, strerror(e));
+			if (t->fd >= 0)
+				close(t->fd);
+			t->fd = -1;
+			return -e;
+		}
+	}
+	return 0;
+}
+
+int log_targets_open(char *err, size_t errlen)
+{
+	int ret = open_list(log_global_targets, err, errlen);
+
+	for (struct proxy *px = proxies_list; px && !ret; px = px->next)
+		if (px->log_targets != log_global_targets)
+			ret = open_list(px->log_targets, err, errlen);
+	return ret;
+}
+
+void log_send(const struct log_target *list, int sev, const char *msg, size_t len)
+{
+	char line[1200];
+
+	for (const struct log_target *t = list; t; t = t->next) {
+		size_t n = 0;
+		ssize_t w;
+
+		if (t->fd < 0 || sev > t->level)
+			continue;
+		if (t->format != LOG_FMT_RAW) {
+			struct timespec ts;
+			struct tm tm;
+
+			clock_gettime(CLOCK_REALTIME, &ts);
+			localtime_r(&ts.tv_sec, &tm);
+			if (t->format == LOG_FMT_RFC3164)
+				n = strftime(line + 16, sizeof(line) - 16, "%b %e %H:%M:%S", &tm);
+			else
+				n = strftime(line + 16, sizeof(line) - 16, "%Y-%m-%dT%H:%M:%S%z", &tm);
+			{
+				char hdr[64];
+				int h = snprintf(hdr, sizeof(hdr), "<%d>%s", t->facility * 8 + sev,
+				                 t->format == LOG_FMT_RFC5424 ? "1 " : "");
+
+				memmove(line + h, line + 16, n);
+				memcpy(line, hdr, (size_t)h);
+				n += (size_t)h;
+			}
+			n += (size_t)snprintf(line + n, sizeof(line) - n,
+			                      t->format == LOG_FMT_RFC5424 ? " - tollgate %d - - " : " tollgate[%d]: ",
+			                      (int)getpid());
+		}
+		if (n + len + 1 > sizeof(line))
+			len = sizeof(line) - n - 1;
+		memcpy(line + n, msg, len);
+		n += len;
+		if (t->kind != LOG_TGT_DGRAM)
+			line[n++] = '\n';
+		w = t->kind == LOG_TGT_DGRAM ? send(t->fd, line, n, MSG_DONTWAIT | MSG_NOSIGNAL)
+		                             : write(t->fd, line, n);
+		if (w != (ssize_t)n)
+			atomic_fetch_add_explicit(&dropped, 1, memory_order_relaxed);
+	}
+}
+
+uint64_t log_dropped(void)
+{
+	return atomic_load_explicit(&dropped, memory_order_relaxed);
+}

@@ -1,0 +1,147 @@
+"""Traffic logs: log targets (stdout, UDP syslog), formats, option tcplog
+in HAProxy's format, dontlognull, server state changes."""
+import re
+import socket
+
+import pytest
+
+from conftest import exchange, free_port, wait_until
+
+TCPLOG = re.compile(
+    r"127\.0\.0\.1:(\d+) \[\d\d/\w{3}/\d{4}:\d\d:\d\d:\d\d\.\d{3}\] fe be/a "
+    r"(-?\d+)/(-?\d+)/(\d+) (\d+) (..) (\d+)/(\d+)/(\d+)/(\d+)/(\d+) (\d+)/(\d+)")
+
+
+def cfg(port, bport, logline, extra=""):
+    return """
+global
+    nbthread 1
+    %s
+defaults
+    mode tcp
+    log global
+    timeout connect 1s
+    timeout client 5s
+    timeout server 5s
+frontend fe
+    bind 127.0.0.1:%d
+    %s
+    default_backend be
+backend be
+    server a 127.0.0.1:%d
+""" % (logline, port, extra, bport)
+
+
+def test_tcplog_to_stdout(backend, tollgate):
+    b = backend("A")
+    port = free_port()
+    t = tollgate(cfg(port, b.port, "log stdout format raw local0", "option tcplog"), port=port)
+    with socket.create_connection(("127.0.0.1", port)) as s:
+        cport = s.getsockname()[1]
+        s.sendall(b"12345")
+        s.shutdown(socket.SHUT_WR)
+        data = b""
+        while True:
+            d = s.recv(100)
+            if not d:
+                break
+            data += d
+    assert data == b"A:12345"
+    wait_until(lambda: "127.0.0.1:%d [" % cport in t.output(), 5, "the log line")
+    line = [l for l in t.output().splitlines() if "127.0.0.1:%d [" % cport in l][0]
+    m = TCPLOG.search(line)
+    assert m, line
+    assert int(m.group(1)) == cport
+    assert int(m.group(5)) == len(b"A:12345")     # bytes to the client
+    assert m.group(6) == "--"                    # normal termination
+
+
+def test_connect_line_without_tcplog(backend, tollgate):
+    b = backend("A")
+    port = free_port()
+    t = tollgate(cfg(port, b.port, "log stdout format raw daemon"))
+    t.wait_log("started")
+    exchange(port)
+    t.wait_log("Connect from 127.0.0.1:")
+    assert "to 127.0.0.1:%d (fe/TCP)" % port in t.output()
+
+
+@pytest.mark.parametrize("fmt,prefix", [("rfc3164", "<134>"), ("rfc5424", "<134>1 ")])
+def test_udp_syslog_target(backend, tollgate, fmt, prefix):
+    b = backend("A")
+    port = free_port()
+    sink = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    sink.bind(("127.0.0.1", 0))
+    sink.settimeout(5)
+    t = tollgate(cfg(port, b.port, "log 127.0.0.1:%d format %s local0 info" % (sink.getsockname()[1], fmt),
+                     "option tcplog"), port=port)
+    # the readiness probe itself is logged: read until our line
+    exchange(port, b"xyz")
+    lines = []
+    while not any("fe be/a" in l and " 5 --" in l for l in lines):
+        lines.append(sink.recv(2048).decode())
+    line = [l for l in lines if " 5 --" in l][0]
+    assert line.startswith(prefix), line
+    assert "tollgate" in line and TCPLOG.search(line), line
+    sink.close()
+
+
+def quiet_echo(c):
+    """Says nothing unless spoken to: answers what it read, after EOF."""
+    data = b""
+    while True:
+        d = c.recv(4096)
+        if not d:
+            break
+        data += d
+    if data:
+        c.sendall(data)
+    c.close()
+
+
+def test_dontlognull(backend, tollgate):
+    b = backend("A", quiet_echo)
+    port = free_port()
+    t = tollgate(cfg(port, b.port, "log stdout format raw local0", "option tcplog\n    option dontlognull"))
+    t.wait_log("started")
+    # a connection that moves no byte is not logged...
+    socket.create_connection(("127.0.0.1", port)).close()
+    # ...one that does is
+    exchange(port, b"data")
+    wait_until(lambda: TCPLOG.search(t.output()), 5, "a log line")
+    assert len([l for l in t.output().splitlines() if TCPLOG.search(l)]) == 1, t.output()
+    assert " 4 --" in t.output()       # the logged one moved 4 bytes back
+
+
+def test_server_state_change_reaches_log_target(backend, tollgate):
+    b = backend("A")
+    port = free_port()
+    t = tollgate("""
+global
+    log stdout format raw local0
+defaults
+    mode tcp
+    log global
+    timeout connect 1s
+    timeout client 5s
+    timeout server 5s
+listen lb
+    bind 127.0.0.1:%d
+    server a 127.0.0.1:%d check inter 100 fall 1
+""" % (port, b.port), port=port)
+    b.stop()
+    wait_until(lambda: t.output().count("Server lb/a is DOWN") >= 2, 10,
+               "the DOWN message on stderr and on the log target")
+
+
+def test_bad_log_lines(tmp_path):
+    from conftest import run_check
+    for line, text in [
+        ("log 127.0.0.1:514", "expects <target>"),
+        ("log stdout format raw", "missing facility"),
+        ("log 127.0.0.1:514 local9", "unknown facility 'local9'"),
+        ("log stdout format json local0", "unknown format 'json'"),
+        ("log 127.0.0.1:514 local0 loud", "unknown level 'loud'"),
+    ]:
+        rc, out, _ = run_check("global\n    %s\n" % line, tmp_path, name="log.cfg")
+        assert rc != 0 and "log.cfg:2" in out and text in out, (line, out)
