@@ -302,3 +302,34 @@ listen lb
             if p.poll() is None:
                 p.kill()
                 p.wait()
+
+
+def test_global_maxconn_pauses_accepting(backend, tollgate):
+    """At the process maxconn, new connections wait in the kernel backlog
+    (they are not refused) and are accepted when a connection ends."""
+    b = backend("A")
+    port = free_port()
+    t = tollgate(BASE.replace("nbthread 2", "nbthread 2\n    maxconn 2") + """
+listen lb
+    bind 127.0.0.1:%d
+    server a 127.0.0.1:%d
+""" % (port, b.port))
+    t.wait_log("started")
+    held = []
+    for _ in range(2):
+        s = socket.create_connection(("127.0.0.1", port), timeout=5)
+        assert s.recv(2) == b"A:"
+        held.append(s)
+    waiting = socket.create_connection(("127.0.0.1", port), timeout=5)
+    waiting.settimeout(0.3)
+    try:
+        early = waiting.recv(2)
+    except socket.timeout:
+        early = None
+    assert early is None
+    held.pop().close()
+    waiting.settimeout(5)
+    assert waiting.recv(2) == b"A:"
+    waiting.close()
+    for s in held:
+        s.close()
