@@ -29,6 +29,7 @@
 
 #include <tollgate/buffer.h>
 #include <tollgate/cfg.h>
+#include <tollgate/cli.h>
 #include <tollgate/clock.h>
 #include <tollgate/global.h>
 #include <tollgate/listener.h>
@@ -369,9 +370,14 @@ int main(int argc, char **argv)
 		log_alert("%s", err);
 		return 1;
 	}
+	ret = cli_bind_all(err, sizeof(err));
+	if (ret < 0) {
+		log_alert("%s", err);
+		return 1;
+	}
 	if (log_targets_open(err, sizeof(err)) < 0)
 		log_warning("%s; traffic logs to it are dropped.", err);
-	if (listeners_start() < 0 || checks_start() < 0) {
+	if (listeners_start() < 0 || cli_start() < 0 || checks_start() < 0) {
 		log_alert("cannot register listeners or health checks: out of resources.");
 		return 1;
 	}
@@ -404,6 +410,7 @@ int main(int argc, char **argv)
 	thread_stop();
 	thread_join();
 	checks_stop();
+	cli_stop();
 	listeners_close_all();
 	return 0;
 }

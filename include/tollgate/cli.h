@@ -1,0 +1,170 @@
+/*
+ * The admin socket (CLI): `stats socket` lines, HAProxy's command language.
+ *
+ * Principle (design and formats in doc/admin-socket.md):
+ *  - Every `stats socket` is bound by the main thread at start-up
+ *    (cli_bind_all()) and accepted on worker thread 0 (cli_start()). Each
+ *    connection is a session owned by thread 0 for its whole life: one task
+ *    (I/O and the `stats timeout` timer), an input line buffer and a bounded
+ *    output buffer. Nothing in a session is seen by another thread.
+ *  - Commands are registered by the module that implements them, from a
+ *    constructor (cli_register()), as lists of struct cli_kw.
+ *  - A command answers in two steps: parse() runs once with the words of
+ *    the command and may write a short answer; if it returns CLI_DUMP, its
+ *    dump() is called again each time the output buffer has room, until it
+ *    returns 1. A slow reader thus stops the dump (back-pressure) instead of
+ *    making the session buffer a whole table; the worker never blocks.
+ *  - Levels user < operator < admin: a command above the session's level is
+ *    answered "Permission denied". Every answer ends with an empty line.
+ *
+ * Costs: a session holds CLI_INBUF_SIZE + CLI_OUTBUF_SIZE bytes; a dump
+ * step writes at most the free part of the output buffer.
+ */
+#ifndef TOLLGATE_CLI_H
+#define TOLLGATE_CLI_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <tollgate/compiler.h>
+
+/* Access levels (struct cli_kw.level, cli_level()). */
+#define CLI_LVL_USER      0     /* read-only, no sensitive data */
+#define CLI_LVL_OPER      1     /* may read everything, change little */
+#define CLI_LVL_ADMIN     2     /* may change everything */
+
+#define CLI_INBUF_SIZE    16384 /* longest command line accepted */
+#define CLI_OUTBUF_SIZE   65536 /* output buffer of a session */
+#define CLI_MAX_ARGS      64    /* words of one command */
+#define CLI_CTX_SIZE      512   /* bytes of per-command context (cli_ctx()) */
+
+/* Return values of cli_kw.parse(). */
+#define CLI_DONE          0     /* the answer is complete */
+#define CLI_DUMP          1     /* call dump() until it returns 1 */
+
+struct cli_session;
+
+/* A command: the words that name it, its help line, the level it needs
+ * and its handlers. <parse> gets every word of the command line, the
+ * command words included (args[0] is "show" for "show table"), and
+ * args[argc] is NULL.
+ */
+struct cli_kw {
+	const char *words[4];                 /* command words, NULL-terminated */
+	const char *usage;                    /* help line, NULL: hidden */
+	int level;                            /* CLI_LVL_* needed */
+	int (*parse)(struct cli_session *s, int argc, char **args); /* CLI_DONE or CLI_DUMP */
+	int (*dump)(struct cli_session *s);   /* 1: finished, 0: call again when there is room */
+	void (*release)(struct cli_session *s); /* cleanup when the dump ends or is aborted, or NULL */
+	void *priv;                           /* for the command (cli_priv()) */
+};
+
+/* A registered list of commands, terminated by an entry without words. */
+struct cli_kw_list {
+	struct cli_kw *kw;                    /* the commands */
+	struct cli_kw_list *next;             /* next registered list */
+};
+
+/* Registers the commands of <l> (from a constructor, before main()). */
+void cli_register(struct cli_kw_list *l);
+
+/* ---- Start-up, called by main() ---- */
+
+/* Binds every `stats socket` of the configuration. On failure writes a
+ * message naming the address and file:line into <err>, closes what was
+ * opened and returns -errno.
+ */
+int cli_bind_all(char *err, size_t errlen);
+
+/* Registers the bound sockets on worker 0. After thread_setup(), before
+ * thread_start(). Returns 0 or -errno.
+ */
+int cli_start(void);
+
+/* Closes the sockets and frees the sessions left (workers stopped). */
+void cli_stop(void);
+
+/* ---- For command handlers (thread 0, inside parse/dump) ---- */
+
+/* Appends formatted text to the answer. Returns 0, or -1 (nothing written)
+ * if it does not fit in the free part of the output buffer.
+ */
+int cli_printf(struct cli_session *s, const char *fmt, ...) PRINTF_FMT(2, 3);
+
+/* Appends <len> bytes. Returns 0, or -1 (nothing written) if no room. */
+int cli_write(struct cli_session *s, const char *data, size_t len);
+
+/* Free bytes in the output buffer. */
+size_t cli_room(const struct cli_session *s);
+
+/* Returns the free part of the output buffer, to be filled directly and
+ * committed with cli_commit(). <room> receives its size.
+ */
+char *cli_tail(struct cli_session *s, size_t *room);
+void cli_commit(struct cli_session *s, size_t len);
+
+/* Writes <msg> as the whole answer and returns CLI_DONE (for errors). */
+int cli_msg(struct cli_session *s, const char *msg);
+
+/* The per-command context: CLI_CTX_SIZE bytes, zeroed before parse(). */
+void *cli_ctx(struct cli_session *s);
+
+/* The session's access level (CLI_LVL_*). */
+int cli_level(const struct cli_session *s);
+
+/* The running command's priv pointer. */
+void *cli_priv(const struct cli_session *s);
+
+/* ---- Pure helpers (unit-tested) ---- */
+
+/* Splits the command <cmd> (modified in place) into words: blanks separate
+ * words, a backslash escapes the next character, single or double quotes
+ * group. Stores at most <max> - 1 word pointers in <args>, then NULL.
+ * Returns the number of words, or -1 if there were more.
+ */
+int cli_split_words(char *cmd, char **args, int max);
+
+/* Returns the length of the first command of <line> (<len> bytes): up to
+ * the first ';' that is not escaped or quoted, or <len>.
+ */
+size_t cli_next_command(const char *line, size_t len);
+
+/* Parses an access level name ("user", "operator", "admin"); NULL gives
+ * the default, operator. Returns CLI_LVL_* or -1.
+ */
+int cli_level_parse(const char *name);
+
+/* ---- Stick-table filters of show/clear table (cli_table.c) ---- */
+
+#define CLI_TABLE_FILTERS 4     /* data filters on one command (HAProxy's limit) */
+
+/* Comparison operators of a filter. */
+enum cli_table_op { CLI_OP_EQ = 0, CLI_OP_NE, CLI_OP_LE, CLI_OP_LT, CLI_OP_GE, CLI_OP_GT };
+
+/* One `data.TYPE OP VALUE` filter. */
+struct cli_table_filter {
+	int type;                       /* data type (enum stktable_dt) */
+	unsigned int idx;               /* element of an array type (data.gpc[1]) */
+	enum cli_table_op op;           /* operator */
+	long long value;                /* value compared with */
+};
+
+struct stktable;
+
+/* Parses the data type name <name> ("conn_rate", "gpc0", "gpc[2]") into
+ * <*type> and <*idx>. Returns 0 or -1 (unknown type or bad index).
+ */
+int cli_table_parse_type(const char *name, int *type, unsigned int *idx);
+
+/* Parses the <argc> words of <args> as up to CLI_TABLE_FILTERS filters
+ * `data.TYPE OP VALUE` of table <t> into <f>. Returns the number of
+ * filters, or -1 with HAProxy's message (one line, ending in "\n") in
+ * <err>.
+ */
+int cli_table_parse_filters(const struct stktable *t, int argc, char **args,
+                            struct cli_table_filter *f, char *err, size_t errlen);
+
+/* Returns 1 if value <v> passes filter <f>, 0 otherwise. */
+int cli_table_filter_match(const struct cli_table_filter *f, long long v);
+
+#endif /* TOLLGATE_CLI_H */

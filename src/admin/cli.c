@@ -1,0 +1,763 @@
+/*
+ * The admin socket: `stats socket` listeners, sessions, the command
+ * registry, and output streaming with back-pressure.
+ *
+ * Threading: the sockets are bound by the main thread (cli_bind_all()) and
+ * registered on worker 0 (cli_start()), which accepts and owns every
+ * session: its fd, its task, its buffers. Commands therefore run on worker
+ * 0; a command changing what other workers read takes thread isolation
+ * itself (thread_isolate() is allowed from a task, see isolate.h).
+ *
+ * A session is driven by one task, woken by its fd's events and by its
+ * `stats timeout` timer. Each run loops: send pending output; if a dump is
+ * in progress and the output buffer has room, call the command's dump();
+ * else run the next command of the current line; else take the next line
+ * from the input; else read. It stops when the socket would block, and
+ * after CLI_RUN_BUDGET steps (then it wakes itself again, so that a fast
+ * reader of a huge dump does not starve the worker's other tasks).
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <tollgate/addr.h>
+#include <tollgate/cli.h>
+#include <tollgate/clock.h>
+#include <tollgate/fd.h>
+#include <tollgate/global.h>
+#include <tollgate/log.h>
+#include <tollgate/pool.h>
+#include <tollgate/sock.h>
+#include <tollgate/task.h>
+#include <tollgate/thread.h>
+#include <tollgate/ticks.h>
+
+#define CLI_THREAD          0          /* worker owning every CLI socket and session */
+#define CLI_RESERVE         4          /* output bytes kept for the framing ("\n> ") */
+#define CLI_DUMP_ROOM       (CLI_OUTBUF_SIZE / 2) /* free room wanted before a dump step */
+#define CLI_RUN_BUDGET      64         /* loop steps per task run */
+#define CLI_DEFAULT_TIMEOUT 10000      /* ms, HAProxy's default `stats timeout` */
+#define CLI_MAX_SESSIONS    256        /* concurrent sessions; more are closed at once */
+#define CLI_MAX_SOCKETS     16         /* `stats socket` lines served */
+
+/* A bound `stats socket`. */
+struct cli_listener {
+	int fd;                          /* listening socket, -1 when closed */
+	int level;                       /* CLI_LVL_* of its sessions */
+	int paused;                      /* not polled after an accept() shortage */
+	struct global_stats_socket *conf; /* its configuration line */
+};
+
+struct cli_session {
+	int fd;                          /* the connection */
+	int level;                       /* CLI_LVL_* */
+	struct task *task;               /* I/O and timeout */
+	unsigned int interactive:1;      /* `prompt` mode */
+	unsigned int closing:1;          /* close once the output is sent */
+	unsigned int eof:1;              /* the client shut its side */
+	unsigned int line_seen:1;        /* a line was processed (one-shot mode ends) */
+	unsigned int shut:1;             /* our side is shut: reading and dropping until EOF */
+	unsigned int events;             /* events polled for */
+	const struct cli_kw *kw;         /* command whose dump is in progress, or NULL */
+	struct cli_session *prev, *next; /* all sessions (thread 0) */
+	size_t in_len;                   /* bytes in <in> */
+	size_t line_len, line_pos;       /* current line, next command in it */
+	int has_line;                    /* <line> holds commands to run */
+	size_t out_pos, out_len;         /* sent and produced bytes of <out> */
+	uint64_t ctx[CLI_CTX_SIZE / 8];  /* per-command context */
+	char in[CLI_INBUF_SIZE];         /* bytes read, not yet a line */
+	char line[CLI_INBUF_SIZE + 1];   /* the line being executed */
+	char cmd[CLI_INBUF_SIZE + 1];    /* the command being parsed (words) */
+	char out[CLI_OUTBUF_SIZE];       /* answer bytes */
+};
+
+static struct cli_kw_list *cli_lists;            /* registered commands */
+static struct cli_listener cli_listeners[CLI_MAX_SOCKETS];
+static int cli_nlisteners;
+static struct pool_head *cli_pool;                /* sessions */
+static struct cli_session *cli_sessions;          /* live sessions (thread 0) */
+static unsigned int cli_nsessions;                /* their number (thread 0) */
+
+void cli_register(struct cli_kw_list *l)
+{
+	struct cli_kw_list **tail = &cli_lists;
+
+	while (*tail)
+		tail = &(*tail)->next;
+	l->next = NULL;
+	*tail = l;
+}
+
+/* ---- Pure helpers ---- */
+
+int cli_level_parse(const char *name)
+{
+	if (!name || !strcmp(name, "operator"))
+		return CLI_LVL_OPER;
+	if (!strcmp(name, "user"))
+		return CLI_LVL_USER;
+	if (!strcmp(name, "admin"))
+		return CLI_LVL_ADMIN;
+	return -1;
+}
+
+size_t cli_next_command(const char *line, size_t len)
+{
+	char quote = 0;
+
+	for (size_t i = 0; i < len; i++) {
+		char c = line[i];
+
+		if (c == '\\') {
+			i++;
+			continue;
+		}
+		if (quote) {
+			if (c == quote)
+				quote = 0;
+			continue;
+		}
+		if (c == '\'' || c == '"')
+			quote = c;
+		else if (c == ';')
+			return i;
+	}
+	return len;
+}
+
+int cli_split_words(char *cmd, char **args, int max)
+{
+	char *r = cmd, *w = cmd;
+	int n = 0;
+
+	for (;;) {
+		char quote = 0;
+
+		while (*r == ' ' || *r == '\t' || *r == '\r' || *r == '\n')
+			r++;
+		if (!*r)
+			break;
+		if (n >= max - 1)
+			return -1;
+		args[n++] = w;
+		while (*r) {
+			if (*r == '\\' && r[1]) {
+				*w++ = r[1];
+				r += 2;
+			} else if (quote) {
+				if (*r == quote)
+					quote = 0;
+				else
+					*w++ = *r;
+				r++;
+			} else if (*r == '\'' || *r == '"') {
+				quote = *r++;
+			} else if (*r == ' ' || *r == '\t' || *r == '\r' || *r == '\n') {
+				r++;
+				break;
+			} else {
+				*w++ = *r++;
+			}
+		}
+		*w++ = '\0';
+		/* <w> never passes <r>: a word's bytes and its NUL fit where it was */
+	}
+	args[n] = NULL;
+	return n;
+}
+
+/* ---- Output for command handlers ---- */
+
+size_t cli_room(const struct cli_session *s)
+{
+	size_t used = s->out_len + CLI_RESERVE;
+
+	return used < sizeof(s->out) ? sizeof(s->out) - used : 0;
+}
+
+char *cli_tail(struct cli_session *s, size_t *room)
+{
+	*room = cli_room(s);
+	return s->out + s->out_len;
+}
+
+void cli_commit(struct cli_session *s, size_t len)
+{
+	BUG_ON(len > cli_room(s));
+	s->out_len += len;
+}
+
+int cli_write(struct cli_session *s, const char *data, size_t len)
+{
+	if (len > cli_room(s))
+		return -1;
+	memcpy(s->out + s->out_len, data, len);
+	s->out_len += len;
+	return 0;
+}
+
+int cli_printf(struct cli_session *s, const char *fmt, ...)
+{
+	size_t room = cli_room(s);
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(s->out + s->out_len, room, fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= room)
+		return -1;
+	s->out_len += (size_t)n;
+	return 0;
+}
+
+int cli_msg(struct cli_session *s, const char *msg)
+{
+	cli_write(s, msg, strlen(msg));
+	return CLI_DONE;
+}
+
+void *cli_ctx(struct cli_session *s)
+{
+	return s->ctx;
+}
+
+int cli_level(const struct cli_session *s)
+{
+	return s->level;
+}
+
+void *cli_priv(const struct cli_session *s)
+{
+	return s->kw ? s->kw->priv : NULL;
+}
+
+/* ---- Help ---- */
+
+static int cli_kw_visible(const struct cli_session *s, const struct cli_kw *kw)
+{
+	return kw->usage && kw->level <= s->level;
+}
+
+static int cli_usage_cmp(const void *a, const void *b)
+{
+	return strcmp((*(const struct cli_kw *const *)a)->usage,
+	              (*(const struct cli_kw *const *)b)->usage);
+}
+
+/* Writes HAProxy's help text: the commands allowed at the session's level
+ * whose first words match the words of <args> that match some command
+ * (all of them if none does). <ishelp>: "help" was asked, otherwise <args>
+ * is an unknown command.
+ */
+static void cli_usage(struct cli_session *s, char **args, int argc, int ishelp)
+{
+	const struct cli_kw *entries[256];
+	struct cli_kw_list *l;
+	int length = 0, n = 0;
+
+	for (l = cli_lists; l; l = l->next)
+		for (struct cli_kw *kw = l->kw; kw->words[0]; kw++) {
+			int i;
+
+			if (!cli_kw_visible(s, kw))
+				continue;
+			for (i = 0; i < 4 && kw->words[i] && i < argc && !strcmp(kw->words[i], args[i]); i++)
+				;
+			if (i > length)
+				length = i;
+		}
+	if (ishelp) {
+		cli_printf(s, "The following commands are valid at this level:\n");
+	} else {
+		cli_printf(s, "Unknown command: '%s'", argc ? args[0] : "");
+		cli_printf(s, "%s", length ? ", but maybe one of the following ones is a better match:\n"
+		                           : ". Please enter one of the following commands only:\n");
+	}
+	for (l = cli_lists; l; l = l->next)
+		for (struct cli_kw *kw = l->kw; kw->words[0]; kw++) {
+			int i;
+
+			if (!cli_kw_visible(s, kw))
+				continue;
+			for (i = 0; i < length && kw->words[i] && !strcmp(kw->words[i], args[i]); i++)
+				;
+			if (i == length && n < (int)ARRAY_SIZE(entries))
+				entries[n++] = kw;
+		}
+	qsort(entries, (size_t)n, sizeof(entries[0]), cli_usage_cmp);
+	for (int i = 0; i < n; i++)
+		cli_printf(s, "  %s\n", entries[i]->usage);
+	cli_printf(s, "  help [<command>]                        : list matching or all commands\n"
+	              "  prompt                                  : toggle interactive mode with prompt\n"
+	              "  quit                                    : disconnect\n");
+}
+
+/* ---- Command execution ---- */
+
+static const struct cli_kw *cli_find_kw(char **args, int argc)
+{
+	const struct cli_kw *best = NULL;
+	int best_len = 0;
+
+	for (struct cli_kw_list *l = cli_lists; l; l = l->next)
+		for (struct cli_kw *kw = l->kw; kw->words[0]; kw++) {
+			int i;
+
+			for (i = 0; i < 4 && kw->words[i]; i++)
+				if (i >= argc || strcmp(kw->words[i], args[i]))
+					break;
+			if ((i == 4 || !kw->words[i]) && i > best_len) {
+				best = kw;
+				best_len = i;
+			}
+		}
+	return best;
+}
+
+/* Ends the current command: its release, then the framing. */
+static void cli_end_command(struct cli_session *s)
+{
+	if (s->kw && s->kw->release)
+		s->kw->release(s);
+	s->kw = NULL;
+	/* CLI_RESERVE guarantees the room */
+	s->out[s->out_len++] = '\n';
+	if (s->interactive && !s->closing) {
+		s->out[s->out_len++] = '>';
+		s->out[s->out_len++] = ' ';
+	}
+}
+
+/* Runs the next command of the current line. */
+static void cli_run_next(struct cli_session *s)
+{
+	size_t rest = s->line_len - s->line_pos;
+	size_t n = cli_next_command(s->line + s->line_pos, rest);
+	char *args[CLI_MAX_ARGS];
+	const struct cli_kw *kw;
+	int argc;
+
+	memcpy(s->cmd, s->line + s->line_pos, n);
+	s->cmd[n] = '\0';
+	s->line_pos += n < rest ? n + 1 : n;
+	if (s->line_pos >= s->line_len)
+		s->has_line = 0;
+
+	argc = cli_split_words(s->cmd, args, CLI_MAX_ARGS);
+	if (argc == 0) {
+		/* an empty command: only the prompt answers it */
+		if (s->interactive)
+			cli_write(s, "> ", 2);
+		return;
+	}
+	if (argc < 0) {
+		cli_msg(s, "Too many words on the command line.\n");
+		cli_end_command(s);
+		return;
+	}
+	if (!strcmp(args[0], "quit")) {
+		s->closing = 1;
+		s->has_line = 0;
+		return;
+	}
+	if (!strcmp(args[0], "prompt")) {
+		s->interactive = !s->interactive;
+		cli_end_command(s);
+		return;
+	}
+	if (!strcmp(args[0], "help")) {
+		cli_usage(s, args + 1, argc - 1, 1);
+		cli_end_command(s);
+		return;
+	}
+	kw = cli_find_kw(args, argc);
+	if (!kw) {
+		cli_usage(s, args, argc, 0);
+		cli_end_command(s);
+		return;
+	}
+	if (kw->level > s->level) {
+		cli_msg(s, "Permission denied\n");
+		cli_end_command(s);
+		return;
+	}
+	memset(s->ctx, 0, sizeof(s->ctx));
+	s->kw = kw;
+	if (kw->parse(s, argc, args) == CLI_DUMP && kw->dump)
+		return; /* the dump goes on in cli_process() */
+	cli_end_command(s);
+}
+
+/* Moves the next complete line from <in> to <line>. Returns 1 if one was
+ * taken, 0 if more input is needed.
+ */
+static int cli_take_line(struct cli_session *s)
+{
+	char *nl = memchr(s->in, '\n', s->in_len);
+	size_t n;
+
+	if (!nl) {
+		if (!s->eof || !s->in_len)
+			return 0;
+		n = s->in_len;  /* the last line, without its newline */
+	} else {
+		n = (size_t)(nl - s->in);
+	}
+	memcpy(s->line, s->in, n);
+	s->line[n] = '\0';
+	/* a NUL byte would end the words early: make it a blank */
+	for (size_t i = 0; i < n; i++)
+		if (!s->line[i])
+			s->line[i] = ' ';
+	s->line_len = n;
+	s->line_pos = 0;
+	s->has_line = 1;
+	s->line_seen = 1;
+	n = nl ? n + 1 : n;
+	memmove(s->in, s->in + n, s->in_len - n);
+	s->in_len -= n;
+	return 1;
+}
+
+static void cli_session_free(struct cli_session *s)
+{
+	if (s->kw && s->kw->release)
+		s->kw->release(s);
+	s->kw = NULL;
+	if (s->fd >= 0)
+		fd_delete(s->fd);
+	if (s->prev)
+		s->prev->next = s->next;
+	else
+		cli_sessions = s->next;
+	if (s->next)
+		s->next->prev = s->prev;
+	cli_nsessions--;
+	pool_free(cli_pool, s);
+	/* an fd was given back: resume sockets paused by a shortage */
+	for (int i = 0; i < cli_nlisteners; i++) {
+		if (cli_listeners[i].paused && thread_running()) {
+			cli_listeners[i].paused = 0;
+			fd_set_events(cli_listeners[i].fd, FD_EV_IN);
+		}
+	}
+}
+
+static uint32_t cli_timeout(void)
+{
+	return global.stats_timeout ? global.stats_timeout : CLI_DEFAULT_TIMEOUT;
+}
+
+/* Runs the session as far as it can without blocking. Returns 0 if it
+ * must be closed now, 1 otherwise.
+ */
+static int cli_process(struct cli_session *s)
+{
+	unsigned int want;
+	int budget = CLI_RUN_BUDGET;
+	int progress = 0;
+
+	while (budget-- > 0) {
+		/* 1. send what is pending */
+		if (s->out_pos < s->out_len) {
+			ssize_t n = send(s->fd, s->out + s->out_pos, s->out_len - s->out_pos,
+			                 MSG_NOSIGNAL | MSG_DONTWAIT);
+
+			if (n > 0) {
+				s->out_pos += (size_t)n;
+				progress = 1;
+			} else if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+				/* wait for room, unless a dump can still fill ours */
+			} else if (n < 0 && errno == EINTR) {
+				continue;
+			} else {
+				return 0;
+			}
+			if (s->out_pos == s->out_len) {
+				s->out_pos = s->out_len = 0;
+			} else if (s->out_pos > sizeof(s->out) / 2) {
+				memmove(s->out, s->out + s->out_pos, s->out_len - s->out_pos);
+				s->out_len -= s->out_pos;
+				s->out_pos = 0;
+			}
+		}
+
+		/* 2. go on with a dump while the buffer has room */
+		if (s->kw) {
+			if (cli_room(s) < CLI_DUMP_ROOM && s->out_pos < s->out_len) {
+				if (s->out_pos > 0) {
+					memmove(s->out, s->out + s->out_pos, s->out_len - s->out_pos);
+					s->out_len -= s->out_pos;
+					s->out_pos = 0;
+					continue;
+				}
+				break; /* full: the reader must make room */
+			}
+			/* a step may write nothing (clear table works without
+			 * output): the run budget bounds such steps
+			 */
+			if (s->kw->dump(s))
+				cli_end_command(s);
+			continue;
+		}
+
+		/* 3. commands are run on an empty output buffer */
+		if (s->out_pos < s->out_len)
+			break;
+		if (s->closing) {
+			/* Shut our side and drop what the client still sends
+			 * until it closes: closing with unread input would
+			 * reset the connection and could lose the answer.
+			 */
+			char junk[4096];
+			ssize_t n;
+
+			if (s->eof)
+				return 0;
+			if (!s->shut) {
+				shutdown(s->fd, SHUT_WR);
+				s->shut = 1;
+			}
+			n = recv(s->fd, junk, sizeof(junk), MSG_DONTWAIT);
+			if (n > 0)
+				continue;
+			if (n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR))
+				return 0;
+			break;
+		}
+		if (s->has_line) {
+			cli_run_next(s);
+			continue;
+		}
+		if (s->line_seen && !s->interactive) {
+			s->closing = 1;
+			continue;
+		}
+
+		/* 4. the next line */
+		if (cli_take_line(s))
+			continue;
+		if (s->eof) {
+			s->closing = 1;
+			continue;
+		}
+		if (s->in_len == sizeof(s->in)) {
+			cli_msg(s, "Command line too long (the limit is 16384 bytes).\n");
+			s->closing = 1;
+			cli_end_command(s);
+			continue;
+		}
+
+		/* 5. read */
+		{
+			ssize_t n = recv(s->fd, s->in + s->in_len, sizeof(s->in) - s->in_len, MSG_DONTWAIT);
+
+			if (n > 0) {
+				s->in_len += (size_t)n;
+				progress = 1;
+				continue;
+			}
+			if (n == 0) {
+				s->eof = 1;
+				continue;
+			}
+			if (errno == EINTR)
+				continue;
+			if (errno != EAGAIN && errno != EWOULDBLOCK)
+				return 0;
+			break;
+		}
+	}
+
+	if (budget < 0) {
+		/* out of budget with work left: yield to the other tasks */
+		task_wakeup(s->task, TASK_WOKEN_OTHER);
+	}
+	want = 0;
+	if (s->out_pos < s->out_len)
+		want |= FD_EV_OUT;
+	else if (s->shut || (!s->kw && !s->has_line && !s->closing && !s->eof && s->in_len < sizeof(s->in)))
+		want |= FD_EV_IN;
+	if (want != s->events) {
+		fd_set_events(s->fd, want);
+		s->events = want;
+	}
+	if (progress)
+		task_set_expire(s->task, tick_add(now_ms, cli_timeout()));
+	return 1;
+}
+
+static struct task *cli_session_task(struct task *t, void *ctx, unsigned int state)
+{
+	struct cli_session *s = ctx;
+
+	if ((state & TASK_WOKEN_TIMER) && tick_is_expired(task_expire(t), now_ms)) {
+		/* stats timeout: idle for too long */
+		cli_session_free(s);
+		task_destroy(t);
+		return NULL;
+	}
+	if (!cli_process(s)) {
+		cli_session_free(s);
+		task_destroy(t);
+		return NULL;
+	}
+	return t;
+}
+
+static void cli_session_iocb(int fd, unsigned int events, void *owner)
+{
+	struct cli_session *s = owner;
+
+	task_wakeup(s->task, TASK_WOKEN_IO);
+}
+
+/* ---- Listeners ---- */
+
+static void cli_accept_iocb(int fd, unsigned int events, void *owner)
+{
+	struct cli_listener *l = owner;
+
+	for (int i = 0; i < 16; i++) {
+		struct cli_session *s;
+		int cfd = sock_accept(fd, NULL, NULL);
+
+		if (cfd < 0) {
+			enum sock_accept_action a = sock_accept_classify(cfd);
+
+			if (a == SOCK_ACC_RETRY)
+				continue;
+			if (a == SOCK_ACC_DONE)
+				return;
+			/* fd or memory shortage: stop polling until a session
+			 * ends (cli_session_free()), else the level-triggered
+			 * event would spin; a fatal error disables the socket.
+			 */
+			log_warning("stats socket %s: accept() failed: %s; %s.", l->conf->addr, strerror(-cfd),
+			            a == SOCK_ACC_FATAL ? "no longer accepting on it" : "pausing it");
+			fd_set_events(fd, 0);
+			l->paused = a != SOCK_ACC_FATAL;
+			return;
+		}
+		if (cli_nsessions >= CLI_MAX_SESSIONS || !(s = pool_alloc(cli_pool))) {
+			close(cfd);
+			continue;
+		}
+		memset(s, 0, offsetof(struct cli_session, in));
+		s->fd = cfd;
+		s->level = l->level;
+		s->task = task_new(tid_bit, cli_session_task, s, "cli_session");
+		if (!s->task) {
+			close(cfd);
+			pool_free(cli_pool, s);
+			continue;
+		}
+		if (fd_insert(cfd, tid, cli_session_iocb, s, FD_EV_IN) < 0) {
+			close(cfd);
+			task_destroy(s->task);
+			pool_free(cli_pool, s);
+			continue;
+		}
+		s->events = FD_EV_IN;
+		s->next = cli_sessions;
+		if (cli_sessions)
+			cli_sessions->prev = s;
+		cli_sessions = s;
+		cli_nsessions++;
+		task_set_expire(s->task, tick_add(now_ms, cli_timeout()));
+		task_wakeup(s->task, TASK_WOKEN_INIT);
+	}
+}
+
+int cli_bind_all(char *err, size_t errlen)
+{
+	for (struct global_stats_socket *gs = global.stats_sockets; gs; gs = gs->next) {
+		struct sock_opts o = SOCK_OPTS_INIT;
+		char why[SOCK_ERRLEN > ADDR_ERRLEN ? SOCK_ERRLEN : ADDR_ERRLEN];
+		struct cli_listener *l;
+		struct addr a;
+		int fd;
+
+		if (cli_nlisteners >= CLI_MAX_SOCKETS) {
+			snprintf(err, errlen, "Starting stats socket %s: too many stats sockets (at most %d) [%s:%d]",
+			         gs->addr, CLI_MAX_SOCKETS, gs->conf_file, gs->conf_line);
+			cli_stop();
+			return -ENOSPC;
+		}
+		if (addr_parse(gs->addr, 0, &a, why, sizeof(why)) < 0) {
+			snprintf(err, errlen, "Starting stats socket %s: %s [%s:%d]", gs->addr, why,
+			         gs->conf_file, gs->conf_line);
+			cli_stop();
+			return -EINVAL;
+		}
+		if (a.kind == ADDR_UNIX) {
+			/* a reload replaces the old process's socket */
+			o.flags |= SOCK_O_REPLACE;
+			if (gs->mode) {
+				o.flags |= SOCK_O_MODE;
+				o.mode = (mode_t)gs->mode;
+			}
+			o.uid = gs->uid >= 0 ? (uid_t)gs->uid : (uid_t)-1;
+			o.gid = gs->gid >= 0 ? (gid_t)gs->gid : (gid_t)-1;
+		}
+		fd = sock_listen(&a, &o, why, sizeof(why));
+		if (fd < 0) {
+			snprintf(err, errlen, "Starting stats socket %s: cannot bind socket (%s) [%s:%d]",
+			         gs->addr, why, gs->conf_file, gs->conf_line);
+			cli_stop();
+			return fd;
+		}
+		l = &cli_listeners[cli_nlisteners++];
+		l->fd = fd;
+		l->conf = gs;
+		l->level = cli_level_parse(gs->level);
+		if (l->level < 0)
+			l->level = CLI_LVL_OPER;
+	}
+	return 0;
+}
+
+int cli_start(void)
+{
+	if (!cli_nlisteners)
+		return 0;
+	cli_pool = pool_create("cli_session", sizeof(struct cli_session), 0);
+	if (!cli_pool)
+		return -ENOMEM;
+	for (int i = 0; i < cli_nlisteners; i++) {
+		int ret = fd_insert(cli_listeners[i].fd, CLI_THREAD, cli_accept_iocb, &cli_listeners[i], FD_EV_IN);
+
+		if (ret < 0)
+			return ret;
+	}
+	return 0;
+}
+
+void cli_stop(void)
+{
+	while (cli_sessions) {
+		struct task *t = cli_sessions->task;
+
+		cli_session_free(cli_sessions);
+		task_destroy(t);
+	}
+	for (int i = 0; i < cli_nlisteners; i++) {
+		struct cli_listener *l = &cli_listeners[i];
+
+		if (l->fd < 0)
+			continue;
+		if (fd_max > l->fd && fdtab && fdtab[l->fd].iocb)
+			fd_delete(l->fd);
+		else
+			close(l->fd);
+		l->fd = -1;
+	}
+	cli_nlisteners = 0;
+	if (cli_pool)
+		cli_pool = pool_destroy(cli_pool);
+}

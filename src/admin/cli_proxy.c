@@ -1,0 +1,587 @@
+/*
+ * Admin socket commands on the proxy: show info, show stat, show servers
+ * state, show backend, and the server changes (enable/disable server, set
+ * server state/weight, set maxconn server).
+ *
+ * Output formats are HAProxy 3.x's: `show info` prints "Key: value" lines
+ * in HAProxy's key order, only for the keys Tollgate has; `show stat` prints
+ * HAProxy's CSV header and column order with empty fields where Tollgate
+ * has no value. Counters are per thread and summed on read (counters.h).
+ *
+ * Server changes alter flags and weights that other workers read without a
+ * lock (lb_srv_usable()): they are made under thread isolation, then the
+ * backend's load-balancing view is rebuilt (lb_update(), its own lock).
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <tollgate/addr.h>
+#include <tollgate/cli.h>
+#include <tollgate/clock.h>
+#include <tollgate/counters.h>
+#include <tollgate/global.h>
+#include <tollgate/isolate.h>
+#include <tollgate/lb.h>
+#include <tollgate/listener.h>
+#include <tollgate/log.h>
+#include <tollgate/proxy.h>
+#include <tollgate/server.h>
+#include <tollgate/task.h>
+#include <tollgate/thread.h>
+#include <tollgate/version.h>
+
+/* When the admin module saw the process start (cli_proxy_mark_start()). */
+static int64_t start_wall;
+static uint64_t start_mono_ns;
+
+__attribute__((constructor)) static void cli_proxy_mark_start(void)
+{
+	start_wall = clock_wall_sec();
+	start_mono_ns = clock_mono_ns();
+}
+
+/* ---- show info ---- */
+
+static int parse_show_info(struct cli_session *s, int argc, char **args)
+{
+	uint64_t up = (clock_mono_ns() - start_mono_ns) / 1000000000ULL;
+	unsigned int rq = 0, wq = 0, tasks = 0, runq = 0;
+	uint64_t poll_ns = 0, total_ns = (clock_mono_ns() - start_mono_ns) * (uint64_t)(thread_count ? thread_count : 1);
+	unsigned int idle;
+
+	sched_shared_lengths(&rq, &wq);
+	runq = rq;
+	tasks = wq;
+	for (int t = 0; t < thread_count; t++) {
+		struct sched_stats st;
+
+		sched_get_stats(t, &st);
+		tasks += st.tasks;
+		runq += st.rq_len;
+		poll_ns += atomic_load_explicit(&thread_stats(t)->poll_ns, memory_order_relaxed);
+	}
+	idle = total_ns ? (unsigned int)(poll_ns * 100 / total_ns) : 100;
+	if (idle > 100)
+		idle = 100;
+	cli_printf(s, "Name: Tollgate\n");
+	cli_printf(s, "Version: %s\n", TOLLGATE_VERSION);
+	cli_printf(s, "Nbthread: %d\n", thread_count);
+	cli_printf(s, "Nbproc: 1\n");
+	cli_printf(s, "Process_num: 1\n");
+	cli_printf(s, "Pid: %d\n", (int)getpid());
+	cli_printf(s, "Uptime: %llud %lluh%02llum%02llus\n", (unsigned long long)(up / 86400),
+	           (unsigned long long)(up % 86400 / 3600), (unsigned long long)(up % 3600 / 60),
+	           (unsigned long long)(up % 60));
+	cli_printf(s, "Uptime_sec: %llu\n", (unsigned long long)up);
+	cli_printf(s, "Start_time_sec: %lld\n", (long long)start_wall);
+	cli_printf(s, "Maxconn: %u\n", global.maxconn);
+	cli_printf(s, "Hard_maxconn: %u\n", global.maxconn);
+	cli_printf(s, "CurrConns: %u\n", listeners_actconn());
+	cli_printf(s, "CumConns: %llu\n", (unsigned long long)listeners_cumconn());
+	cli_printf(s, "Tasks: %u\n", tasks);
+	cli_printf(s, "Run_queue: %u\n", runq);
+	cli_printf(s, "Idle_pct: %u\n", idle);
+	return CLI_DONE;
+}
+
+/* ---- show stat ---- */
+
+static const char *const stat_cols[] = {
+	"pxname", "svname", "qcur", "qmax", "scur", "smax", "slim", "stot", "bin", "bout",
+	"dreq", "dresp", "ereq", "econ", "eresp", "wretr", "wredis", "status", "weight", "act",
+	"bck", "chkfail", "chkdown", "lastchg", "downtime", "qlimit", "pid", "iid", "sid", "throttle",
+	"lbtot", "tracked", "type", "rate", "rate_lim", "rate_max", "check_status", "check_code",
+	"check_duration", "hrsp_1xx", "hrsp_2xx", "hrsp_3xx", "hrsp_4xx", "hrsp_5xx", "hrsp_other",
+	"hanafail", "req_rate", "req_rate_max", "req_tot", "cli_abrt", "srv_abrt", "comp_in",
+	"comp_out", "comp_byp", "comp_rsp", "lastsess", "last_chk", "last_agt", "qtime", "ctime",
+	"rtime", "ttime", "agent_status", "agent_code", "agent_duration", "check_desc", "agent_desc",
+	"check_rise", "check_fall", "check_health", "agent_rise", "agent_fall", "agent_health",
+	"addr", "cookie", "mode", "algo", "conn_rate", "conn_rate_max", "conn_tot", "intercepted",
+	"dcon", "dses", "wrew", "connect", "reuse", "cache_lookups", "cache_hits", "srv_icur",
+	"src_ilim", "qtime_max", "ctime_max", "rtime_max", "ttime_max", "eint", "idle_conn_cur",
+	"safe_conn_cur", "used_conn_cur", "need_conn_est", "uweight", "agg_server_check_status",
+	"agg_server_status", "agg_check_status", "srid", "sess_other", "h1sess", "h2sess", "h3sess",
+	"req_other", "h1req", "h2req", "h3req", "proto", "priv_idle_cur", "reqbin", "reqbout",
+	"resbin", "resbout", "cache_hint_hits",
+};
+
+#define NCOLS ((int)ARRAY_SIZE(stat_cols))
+#define VALSZ 64
+
+/* A row being built: one short text per column, "" when empty. */
+struct stat_row {
+	char v[NCOLS][VALSZ];
+};
+
+static int col(const char *name)
+{
+	for (int i = 0; i < NCOLS; i++)
+		if (!strcmp(stat_cols[i], name))
+			return i;
+	BUG_ON(1);
+	return 0;
+}
+
+static void setv(struct stat_row *r, const char *name, const char *fmt, ...) PRINTF_FMT(3, 4);
+static void setv(struct stat_row *r, const char *name, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(r->v[col(name)], VALSZ, fmt, ap);
+	va_end(ap);
+}
+
+static void setu(struct stat_row *r, const char *name, unsigned long long v)
+{
+	setv(r, name, "%llu", v);
+}
+
+/* Writes <r> as one CSV line; returns -1 if it does not fit. */
+static int put_row(struct cli_session *s, const struct stat_row *r)
+{
+	size_t room, n = 0;
+	char *out = cli_tail(s, &room);
+
+	for (int i = 0; i < NCOLS; i++) {
+		size_t l = strlen(r->v[i]);
+
+		if (n + l + 2 >= room)
+			return -1;
+		memcpy(out + n, r->v[i], l);
+		n += l;
+		out[n++] = ',';
+	}
+	out[n++] = '\n';
+	cli_commit(s, n);
+	return 0;
+}
+
+static void row_common(struct stat_row *r, const struct proxy *px, const char *svname, int type)
+{
+	memset(r, 0, sizeof(*r));
+	setv(r, "pxname", "%s", px->id);
+	setv(r, "svname", "%s", svname);
+	setv(r, "pid", "1");
+	setv(r, "iid", "%d", px->uuid);
+	setv(r, "type", "%d", type);
+	setv(r, "mode", "%s", px->mode == PR_MODE_HTTP ? "http" : "tcp");
+}
+
+static void row_frontend(struct stat_row *r, const struct proxy *px)
+{
+	row_common(r, px, "FRONTEND", 0);
+	setu(r, "scur", atomic_load(&px->feconn));
+	setu(r, "slim", px->maxconn ? px->maxconn : global.maxconn);
+	setu(r, "stot", COUNTER_SUM(px->ctr, cum_sess));
+	setu(r, "bin", COUNTER_SUM(px->ctr, bytes_in));
+	setu(r, "bout", COUNTER_SUM(px->ctr, bytes_out));
+	setu(r, "dreq", COUNTER_SUM(px->ctr, denied_sess));
+	setu(r, "dresp", 0);
+	setu(r, "ereq", COUNTER_SUM(px->ctr, failed_req));
+	setv(r, "status", "%s", px->disabled ? "STOP" : "OPEN");
+	setv(r, "sid", "0");
+	setu(r, "conn_tot", COUNTER_SUM(px->ctr, cum_conn));
+	setu(r, "dcon", COUNTER_SUM(px->ctr, denied_conn));
+	setu(r, "dses", COUNTER_SUM(px->ctr, denied_sess));
+}
+
+static const char *srv_status(const struct server *sv)
+{
+	int up = atomic_load(&sv->cur_state) == SRV_ST_RUNNING;
+
+	if (sv->flags & SRV_F_MAINT)
+		return "MAINT";
+	if ((sv->flags & SRV_F_DRAIN) && up)
+		return "DRAIN";
+	if (!sv->check)
+		return up ? "no check" : "DOWN";
+	return up ? "UP" : "DOWN";
+}
+
+static void row_server(struct stat_row *r, const struct proxy *px, const struct server *sv)
+{
+	char addr[ADDR_STRLEN];
+
+	row_common(r, px, sv->id, 2);
+	setu(r, "qcur", atomic_load(&sv->queued));
+	setu(r, "scur", atomic_load(&sv->cur_conns));
+	if (sv->maxconn)
+		setu(r, "slim", sv->maxconn);
+	setu(r, "stot", COUNTER_SUM(sv->ctr, cum_conn));
+	setu(r, "bin", COUNTER_SUM(sv->ctr, bytes_in));
+	setu(r, "bout", COUNTER_SUM(sv->ctr, bytes_out));
+	setu(r, "dresp", 0);
+	setu(r, "econ", COUNTER_SUM(sv->ctr, failed_conns));
+	setu(r, "eresp", COUNTER_SUM(sv->ctr, failed_resp));
+	setu(r, "wretr", COUNTER_SUM(sv->ctr, retries));
+	setu(r, "wredis", COUNTER_SUM(sv->ctr, redispatches));
+	setv(r, "status", "%s", srv_status(sv));
+	setu(r, "weight", sv->uweight);
+	setu(r, "uweight", sv->uweight);
+	setu(r, "act", (sv->flags & SRV_F_BACKUP) ? 0 : 1);
+	setu(r, "bck", (sv->flags & SRV_F_BACKUP) ? 1 : 0);
+	setv(r, "sid", "%d", sv->puid);
+	setu(r, "lbtot", COUNTER_SUM(sv->ctr, cum_conn));
+	if (sv->check) {
+		setu(r, "check_rise", sv->rise);
+		setu(r, "check_fall", sv->fall);
+	}
+	addr_format(&sv->addr, addr, sizeof(addr));
+	setv(r, "addr", "%s", addr);
+}
+
+static void row_backend(struct stat_row *r, const struct proxy *px)
+{
+	unsigned int weight = 0;
+	int act = 0, bck = 0;
+
+	row_common(r, px, "BACKEND", 1);
+	server_count_usable(px, &act, &bck);
+	for (const struct server *sv = px->srv; sv; sv = sv->next)
+		if (lb_srv_usable(sv) && !(sv->flags & SRV_F_BACKUP))
+			weight += sv->uweight;
+	setu(r, "qcur", atomic_load(&px->nbpend));
+	setu(r, "scur", atomic_load(&px->beconn));
+	setu(r, "stot", COUNTER_SUM(px->ctr, cum_lbconn));
+	setu(r, "bin", COUNTER_SUM(px->ctr, bytes_in));
+	setu(r, "bout", COUNTER_SUM(px->ctr, bytes_out));
+	setu(r, "dreq", 0);
+	setu(r, "dresp", 0);
+	setu(r, "econ", COUNTER_SUM(px->ctr, failed_conns));
+	setu(r, "eresp", COUNTER_SUM(px->ctr, failed_resp));
+	setu(r, "wretr", COUNTER_SUM(px->ctr, retries));
+	setu(r, "wredis", COUNTER_SUM(px->ctr, redispatches));
+	setv(r, "status", "%s", (act || bck) ? "UP" : "DOWN");
+	setu(r, "weight", weight);
+	setu(r, "uweight", weight);
+	setu(r, "act", (unsigned long long)act);
+	setu(r, "bck", (unsigned long long)bck);
+	setv(r, "sid", "0");
+	setu(r, "lbtot", COUNTER_SUM(px->ctr, cum_lbconn));
+	setu(r, "cli_abrt", COUNTER_SUM(px->ctr, cli_aborts));
+	setu(r, "srv_abrt", COUNTER_SUM(px->ctr, srv_aborts));
+	if (px->lb_name)
+		setv(r, "algo", "%s", px->lb_name);
+}
+
+/* Dump position: proxy, then a step inside it. */
+struct stat_ctx {
+	struct proxy *px;            /* proxy being dumped */
+	int step;                    /* 0: header, 1: frontend, 2: servers, 3: backend */
+	struct server *sv;           /* next server */
+	int started;                 /* header written */
+	struct stat_row *row;        /* scratch row (malloc'ed) */
+};
+
+static int parse_show_stat(struct cli_session *s, int argc, char **args)
+{
+	struct stat_ctx *c = cli_ctx(s);
+
+	c->row = malloc(sizeof(*c->row));
+	if (!c->row)
+		return cli_msg(s, "Out of memory.\n");
+	c->px = proxies_list;
+	return CLI_DUMP;
+}
+
+static int dump_show_stat(struct cli_session *s)
+{
+	struct stat_ctx *c = cli_ctx(s);
+
+	if (!c->started) {
+		size_t room, n = 0;
+		char *out = cli_tail(s, &room);
+
+		n += (size_t)snprintf(out, room, "# ");
+		for (int i = 0; i < NCOLS; i++)
+			n += (size_t)snprintf(out + n, room - n, "%s,", stat_cols[i]);
+		n += (size_t)snprintf(out + n, room - n, "\n");
+		cli_commit(s, n);
+		c->started = 1;
+		c->step = 1;
+	}
+	while (c->px) {
+		struct proxy *px = c->px;
+
+		if (c->step == 1) {
+			if (px->cap & PR_CAP_FE) {
+				row_frontend(c->row, px);
+				if (put_row(s, c->row) < 0)
+					return 0;
+			}
+			c->step = 2;
+			c->sv = px->srv;
+		}
+		if (c->step == 2) {
+			for (; (px->cap & PR_CAP_BE) && c->sv; c->sv = c->sv->next) {
+				row_server(c->row, px, c->sv);
+				if (put_row(s, c->row) < 0)
+					return 0;
+			}
+			c->step = 3;
+		}
+		if (c->step == 3) {
+			if (px->cap & PR_CAP_BE) {
+				row_backend(c->row, px);
+				if (put_row(s, c->row) < 0)
+					return 0;
+			}
+		}
+		c->px = px->next;
+		c->step = 1;
+	}
+	return 1;
+}
+
+static void release_show_stat(struct cli_session *s)
+{
+	struct stat_ctx *c = cli_ctx(s);
+
+	free(c->row);
+	c->row = NULL;
+}
+
+/* ---- show servers state / show backend ---- */
+
+struct srvstate_ctx {
+	struct proxy *px;            /* proxy being dumped */
+	struct proxy *only;          /* the one asked for, or NULL */
+	struct server *sv;           /* next server */
+	int started;                 /* header written */
+};
+
+static int parse_servers_state(struct cli_session *s, int argc, char **args)
+{
+	struct srvstate_ctx *c = cli_ctx(s);
+
+	if (argc > 3) {
+		c->only = proxy_find(args[3], PR_CAP_BE);
+		if (!c->only)
+			return cli_msg(s, "Can't find backend.\n");
+		c->px = c->only;
+	} else {
+		c->px = proxies_list;
+	}
+	c->sv = c->px ? c->px->srv : NULL;
+	return CLI_DUMP;
+}
+
+static int dump_servers_state(struct cli_session *s)
+{
+	struct srvstate_ctx *c = cli_ctx(s);
+
+	if (!c->started) {
+		if (cli_printf(s, "1\n# be_id be_name srv_id srv_name srv_addr srv_op_state srv_admin_state srv_uweight srv_iweight srv_time_since_last_change srv_check_status srv_check_result srv_check_health srv_check_state srv_agent_state bk_f_forced_id srv_f_forced_id srv_fqdn srv_port srvrecord srv_use_ssl srv_check_port srv_check_addr srv_agent_addr srv_agent_port\n") < 0)
+			return 0;
+		c->started = 1;
+	}
+	while (c->px) {
+		if (c->px->cap & PR_CAP_BE) {
+			for (; c->sv; c->sv = c->sv->next) {
+				struct server *sv = c->sv;
+				char addr[ADDR_STRLEN];
+				int up = atomic_load(&sv->cur_state) == SRV_ST_RUNNING;
+				unsigned int admin = ((sv->flags & SRV_F_MAINT) ? 0x01 : 0) |
+				                     ((sv->flags & SRV_F_DRAIN) ? 0x08 : 0);
+
+				addr_format(&sv->addr, addr, sizeof(addr));
+				if (sv->addr.kind == ADDR_INET) {
+					char *colon = strrchr(addr, ':');
+
+					if (colon)
+						*colon = '\0';
+				}
+				if (cli_printf(s, "%d %s %d %s %s %d %u %u %u %d %d %d %d %d %d %d %d %s %u %s %d %d %s %s %d\n",
+				               c->px->uuid, c->px->id, sv->puid, sv->id,
+				               addr[0] == '[' ? addr + 1 : addr,
+				               up ? 2 : 0, admin, sv->uweight, sv->uweight, 0,
+				               sv->check ? 1 : 0, up ? 3 : 1, up ? (int)(sv->rise + sv->fall - 1) : 0,
+				               sv->check ? 6 : 0, 0, 0, 0, "-", addr_port(&sv->addr), "-", 0, 0,
+				               "-", "-", 0) < 0)
+					return 0;
+			}
+		}
+		if (c->only)
+			break;
+		c->px = c->px->next;
+		c->sv = c->px ? c->px->srv : NULL;
+	}
+	return 1;
+}
+
+static int parse_show_backend(struct cli_session *s, int argc, char **args)
+{
+	struct srvstate_ctx *c = cli_ctx(s);
+
+	c->px = proxies_list;
+	return CLI_DUMP;
+}
+
+static int dump_show_backend(struct cli_session *s)
+{
+	struct srvstate_ctx *c = cli_ctx(s);
+
+	if (!c->started) {
+		if (cli_printf(s, "# name\n") < 0)
+			return 0;
+		c->started = 1;
+	}
+	for (; c->px; c->px = c->px->next) {
+		if (!(c->px->cap & PR_CAP_BE))
+			continue;
+		if (cli_printf(s, "%s\n", c->px->id) < 0)
+			return 0;
+	}
+	return 1;
+}
+
+/* ---- Server changes ---- */
+
+/* Finds the server of "<backend>/<server>" in <arg>; writes HAProxy's
+ * error and returns NULL if absent.
+ */
+static struct server *find_server(struct cli_session *s, const char *arg)
+{
+	char be_name[256];
+	const char *slash = arg ? strchr(arg, '/') : NULL;
+	struct proxy *be;
+	struct server *sv;
+
+	if (!arg || !slash || (size_t)(slash - arg) >= sizeof(be_name)) {
+		cli_msg(s, "Require 'backend/server'.\n");
+		return NULL;
+	}
+	memcpy(be_name, arg, (size_t)(slash - arg));
+	be_name[slash - arg] = '\0';
+	be = proxy_find(be_name, PR_CAP_BE);
+	if (!be) {
+		cli_msg(s, "No such backend.\n");
+		return NULL;
+	}
+	sv = server_find(be, slash + 1);
+	if (!sv) {
+		cli_msg(s, "No such server.\n");
+		return NULL;
+	}
+	return sv;
+}
+
+/* Changes the admin flags of <sv>: clears <clr> then sets <set>, under
+ * isolation, then rebuilds the backend's LB view and logs the change.
+ */
+static void server_set_admin(struct server *sv, unsigned int clr, unsigned int set, const char *what)
+{
+	unsigned int old = sv->flags;
+
+	thread_isolate();
+	sv->flags = (sv->flags & ~clr) | set;
+	thread_release();
+	if (sv->flags == old)
+		return;
+	if (sv->proxy->lb.ops)
+		lb_update(&sv->proxy->lb);
+	log_notice("Server %s/%s %s by the admin socket.", sv->proxy->id, sv->id, what);
+}
+
+static int parse_server_admin(struct cli_session *s, int argc, char **args)
+{
+	int enable = !strcmp(args[0], "enable");
+	struct server *sv = find_server(s, argc > 2 ? args[2] : NULL);
+
+	if (!sv)
+		return CLI_DONE;
+	if (enable)
+		server_set_admin(sv, SRV_F_MAINT, 0, "is leaving forced maintenance");
+	else
+		server_set_admin(sv, 0, SRV_F_MAINT, "was put into forced maintenance");
+	return CLI_DONE;
+}
+
+static int parse_set_server(struct cli_session *s, int argc, char **args)
+{
+	struct server *sv = find_server(s, argc > 2 ? args[2] : NULL);
+
+	if (!sv)
+		return CLI_DONE;
+	if (argc < 5)
+		return cli_msg(s, "usage: set server <backend>/<server> state|weight <value>\n");
+	if (!strcmp(args[3], "state")) {
+		if (!strcmp(args[4], "ready"))
+			server_set_admin(sv, SRV_F_MAINT | SRV_F_DRAIN, 0, "is ready");
+		else if (!strcmp(args[4], "drain"))
+			server_set_admin(sv, SRV_F_MAINT, SRV_F_DRAIN, "is draining");
+		else if (!strcmp(args[4], "maint"))
+			server_set_admin(sv, SRV_F_DRAIN, SRV_F_MAINT, "was put into forced maintenance");
+		else
+			return cli_msg(s, "'set server <srv> state' expects 'ready', 'drain' and 'maint'.\n");
+		return CLI_DONE;
+	}
+	if (!strcmp(args[3], "weight")) {
+		char *end;
+		long w = strtol(args[4], &end, 10);
+		int pct = *end == '%';
+
+		if (end == args[4] || (*end && !(pct && !end[1])) || w < 0 || (pct ? w > 100 : w > 256))
+			return cli_msg(s, "Require <weight> or <weight%>.\n");
+		if (pct)
+			w = (long)sv->uweight * w / 100;
+		thread_isolate();
+		sv->uweight = (unsigned int)w;
+		thread_release();
+		if (sv->proxy->lb.ops)
+			lb_update(&sv->proxy->lb);
+		return CLI_DONE;
+	}
+	return cli_msg(s, "usage: set server <backend>/<server> state|weight <value>\n");
+}
+
+static int parse_set_maxconn_server(struct cli_session *s, int argc, char **args)
+{
+	struct server *sv = find_server(s, argc > 3 ? args[3] : NULL);
+	char *end;
+	long v;
+
+	if (!sv)
+		return CLI_DONE;
+	if (argc < 5)
+		return cli_msg(s, "Integer value expected.\n");
+	v = strtol(args[4], &end, 10);
+	if (*end || end == args[4] || v < 0)
+		return cli_msg(s, "Integer value expected.\n");
+	thread_isolate();
+	sv->maxconn = (unsigned int)v;
+	thread_release();
+	return CLI_DONE;
+}
+
+static struct cli_kw proxy_kws[] = {
+	{ { "show", "info", NULL }, "show info                               : report information about the running process",
+	  CLI_LVL_USER, parse_show_info, NULL, NULL, NULL },
+	{ { "show", "stat", NULL }, "show stat                               : report counters for each proxy and server",
+	  CLI_LVL_USER, parse_show_stat, dump_show_stat, release_show_stat, NULL },
+	{ { "show", "servers", "state", NULL }, "show servers state [<backend>]          : dump volatile server information (all or for a single backend)",
+	  CLI_LVL_USER, parse_servers_state, dump_servers_state, NULL, NULL },
+	{ { "show", "backend", NULL }, "show backend                            : list backends in the current running config",
+	  CLI_LVL_USER, parse_show_backend, dump_show_backend, NULL, NULL },
+	{ { "disable", "server", NULL }, "disable server (DEPRECATED)             : disable a server for maintenance (use 'set server' instead)",
+	  CLI_LVL_ADMIN, parse_server_admin, NULL, NULL, NULL },
+	{ { "enable", "server", NULL }, "enable server  (DEPRECATED)             : enable a disabled server (use 'set server' instead)",
+	  CLI_LVL_ADMIN, parse_server_admin, NULL, NULL, NULL },
+	{ { "set", "server", NULL }, "set server <bk>/<srv> [opts]            : change a server's state or weight",
+	  CLI_LVL_ADMIN, parse_set_server, NULL, NULL, NULL },
+	{ { "set", "maxconn", "server", NULL }, "set maxconn server <bk>/<srv>           : change a server's maxconn setting",
+	  CLI_LVL_ADMIN, parse_set_maxconn_server, NULL, NULL, NULL },
+	{ { NULL }, NULL, 0, NULL, NULL, NULL, NULL },
+};
+
+static struct cli_kw_list proxy_kw_list = { proxy_kws, NULL };
+
+__attribute__((constructor)) static void cli_proxy_register(void)
+{
+	cli_register(&proxy_kw_list);
+}
