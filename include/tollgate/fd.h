@@ -5,6 +5,10 @@
  * added to that thread's epoll instance and only that thread registers,
  * changes, deletes it or receives its events. No lock: the owner is the only
  * writer of its entries (the table itself is allocated once at start-up).
+ * An fd number closed by one thread may be reused by another: fd_remove()
+ * bumps the generation with release semantics as its last write, and
+ * fd_insert() reads it with acquire semantics first, which orders the two
+ * owners' writes.
  *
  * Each entry carries a generation, bumped when the fd is deleted, and the
  * epoll event carries the generation it was registered with: an event that

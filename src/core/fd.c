@@ -63,9 +63,16 @@ int fd_insert(int fd, int thr, fd_iocb iocb, void *owner, uint32_t events)
 		thr = tid;
 	BUG_ON(thr < 0 || thr >= thread_count);
 	BUG_ON(thread_running() && thr != tid);
-	if (fd < 0 || fd >= fd_max || fdtab[fd].iocb)
+	if (fd < 0 || fd >= fd_max)
 		return -EBADF;
 	e = &fdtab[fd];
+	/* The fd number may have been closed by another thread a moment ago
+	 * (fd_remove() then close()): its release on the generation orders
+	 * its writes to the entry before ours.
+	 */
+	(void)atomic_load_explicit(&e->gen, memory_order_acquire);
+	if (e->iocb)
+		return -EBADF;
 	e->iocb = iocb;
 	e->owner = owner;
 	e->thr = (int16_t)thr;
@@ -106,12 +113,15 @@ void fd_remove(int fd)
 
 	BUG_ON(!e->iocb || (thread_running() && e->thr != tid));
 	epoll_ctl(thread_epfd(e->thr), EPOLL_CTL_DEL, fd, NULL);
-	atomic_fetch_add_explicit(&e->gen, 1, memory_order_relaxed);
 	fd_add_count(e->thr, -1);
 	e->iocb = NULL;
 	e->owner = NULL;
 	e->events = 0;
 	e->thr = -1;
+	/* last write before the caller closes the fd: publishes the cleared
+	 * entry to whichever thread gets this fd number next (fd_insert())
+	 */
+	atomic_fetch_add_explicit(&e->gen, 1, memory_order_release);
 }
 
 void fd_delete(int fd)
