@@ -3,8 +3,8 @@
 #   make             optimised binary with debug symbols: ./tollgate
 #   make run         build and start the quickstart
 #   make test        unit + integration tests (release build)
-#   make test-asan   unit tests under AddressSanitizer + UndefinedBehaviorSanitizer
-#   make test-tsan   unit tests under ThreadSanitizer
+#   make test-asan   unit and integration tests under AddressSanitizer + UBSan
+#   make test-tsan   unit and integration tests under ThreadSanitizer
 #   make bench       micro-benchmarks, results printed and saved in bench/results/
 #   make DEBUG=1     debug build (lock statistics, expensive BUG_ON checks)
 #   make clean
@@ -102,11 +102,19 @@ test-unit: $(UNIT_BIN)
 test-integration: tollgate
 	$(PYTHON) -m pytest -q tests/integration
 
+# The sanitizer targets run the unit tests, then the integration tests
+# against a sanitized binary: a race or a memory error in real traffic
+# kills the process (halt_on_error), which fails the test that drove it.
+# Leak checking is off for the binary: a fast stop exits without freeing.
 test-asan:
-	$(MAKE) VARIANT=asan test-unit
+	$(MAKE) VARIANT=asan test-unit build/asan/tollgate
+	ASAN_OPTIONS=detect_leaks=0:halt_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+		TOLLGATE_BIN=$(CURDIR)/build/asan/tollgate $(PYTHON) -m pytest -q tests/integration
 
 test-tsan:
-	$(MAKE) VARIANT=tsan test-unit
+	$(MAKE) VARIANT=tsan test-unit build/tsan/tollgate
+	TSAN_OPTIONS=halt_on_error=1:exitcode=66 \
+		TOLLGATE_BIN=$(CURDIR)/build/tsan/tollgate $(PYTHON) -m pytest -q tests/integration
 
 bench: $(BENCH_BIN)
 	@bench/run $(BENCH_BIN)
