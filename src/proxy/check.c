@@ -1,19 +1,33 @@
 /*
- * TCP health checks. See check.h.
+ * Health checks: plain TCP connects, or `option tcp-check` rulesets. See
+ * check.h and tcpcheck.h.
+ *
+ * A check is a task local to one worker; its probe socket is registered
+ * with fd_insert() on that worker and its events wake the task, which runs
+ * the steps as far as they go without blocking and sleeps until the next
+ * event or the probe's deadline. Rules are read-only configuration, shared
+ * by the checks of a backend's servers across workers without a lock.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <tollgate/check.h>
 #include <tollgate/clock.h>
+#include <tollgate/compiler.h>
 #include <tollgate/fd.h>
+#include <tollgate/log.h>
 #include <tollgate/proxy.h>
 #include <tollgate/server.h>
 #include <tollgate/sock.h>
 #include <tollgate/task.h>
+#include <tollgate/tcpcheck.h>
 #include <tollgate/ticks.h>
+
+#define CHECK_REASON_LEN   512      /* room for a reason with its info */
 
 struct check {
 	struct server *srv;       /* checked server */
@@ -21,7 +35,22 @@ struct check {
 	int fd;                   /* probe socket, -1 between probes */
 	unsigned int ev;          /* events seen on <fd> */
 	unsigned int health;      /* 0..rise+fall-1; up when >= rise */
-	uint32_t probe_exp;       /* end of the current probe */
+	uint32_t probe_exp;       /* end of the current probe (or of its current phase) */
+	uint32_t probe_start;     /* date the probe started, for its duration */
+	int last_ok;              /* previous probe's result: 1, 0, or -1 before any */
+	char last_status[40];     /* previous probe's status ("Layer7 timeout"...) */
+	/* tcp-check state, unused by plain checks */
+	const struct list *rules; /* the backend's rules, NULL: plain connect check */
+	const struct list *cur;   /* current rule's link; == rules once all passed */
+	int implicit;             /* the implicit first connect is in progress */
+	int connecting;           /* a connect is pending on <fd> */
+	int connected;            /* <fd> is connected */
+	int l7;                   /* the ruleset has an expect: success is Layer7 */
+	size_t sent;              /* bytes of the current send step sent */
+	char *rbuf;               /* TCPCHK_BUFSIZE + 1 bytes of response */
+	size_t rlen;              /* bytes in <rbuf> */
+	int eof;                  /* no more data can come on <fd> */
+	int rerr;                 /* -errno of the read error that set <eof>, or 0 */
 	struct check *next;       /* all checks */
 };
 
@@ -43,32 +72,58 @@ static void probe_end(struct check *c)
 	}
 	c->ev = 0;
 	c->probe_exp = TICK_ETERNITY;
+	c->connecting = c->connected = 0;
 }
 
 /* Records a probe result and changes the server's state at the edges.
  * HAProxy's model: health counts up to rise + fall - 1; the server is up
- * at or above rise.
+ * at or above rise. <why> is the reason of a failure or of a success (NULL:
+ * "Layer4 check passed"). A change of result or of failure status from
+ * the previous probe is logged ("Health check for server ... failed,
+ * reason: ..."), so that failures before `fall` is reached can be seen.
  */
 static void probe_result(struct check *c, int ok, const char *why)
 {
 	struct server *srv = c->srv;
 	unsigned int top = srv->rise + srv->fall - 1;
+	unsigned int dur = tick_is_lt(c->probe_start, now_ms) ? now_ms - c->probe_start : 0;
+	char reason[CHECK_REASON_LEN];
+	int was_up = atomic_load(&srv->cur_state) == SRV_ST_RUNNING;
+	size_t status_len;
 
+	if (!why)
+		why = ok ? "Layer4 check passed" : "Layer4 connection problem";
+	snprintf(reason, sizeof(reason), "%s, check duration: %ums", why, dur);
 	if (ok) {
 		if (c->health < top)
 			c->health++;
 		if (c->health == srv->rise)
 			c->health = top;   /* fully up at once, as HAProxy */
-		if (c->health >= srv->rise && atomic_load(&srv->cur_state) != SRV_ST_RUNNING)
-			server_set_state(srv, SRV_ST_RUNNING, "Layer4 check passed");
 	} else {
 		if (c->health > 0)
 			c->health--;
-		if (c->health < srv->rise && atomic_load(&srv->cur_state) == SRV_ST_RUNNING) {
+		if (c->health < srv->rise && was_up)
 			c->health = 0;     /* fully down at once, as HAProxy */
-			server_set_state(srv, SRV_ST_STOPPED, why);
-		}
 	}
+	status_len = strcspn(why, ",");
+	if (status_len >= sizeof(c->last_status))
+		status_len = sizeof(c->last_status) - 1;
+	if ((c->last_ok != ok && (c->last_ok >= 0 || !ok)) ||
+	    (!ok && (strncmp(c->last_status, why, status_len) || c->last_status[status_len])))
+		log_msg(ok ? LOG_LVL_NOTICE : LOG_LVL_WARNING,
+		        "Health check for %sserver %s/%s %s, reason: %s, status: %u/%u %s.",
+		        (srv->flags & SRV_F_BACKUP) ? "backup " : "", srv->proxy->id, srv->id,
+		        ok ? "succeeded" : "failed", reason,
+		        c->health >= srv->rise ? c->health - srv->rise + 1 : c->health,
+		        c->health >= srv->rise ? srv->fall : srv->rise,
+		        c->health >= srv->rise ? "UP" : "DOWN");
+	c->last_ok = ok;
+	memcpy(c->last_status, why, status_len);
+	c->last_status[status_len] = '\0';
+	if (ok && c->health >= srv->rise && !was_up)
+		server_set_state(srv, SRV_ST_RUNNING, reason);
+	else if (!ok && c->health < srv->rise && was_up)
+		server_set_state(srv, SRV_ST_STOPPED, reason);
 	probe_end(c);
 }
 
@@ -84,6 +139,8 @@ static unsigned int next_interval(const struct check *c)
 		return srv->fastinter;
 	return srv->inter;
 }
+
+/* ---- plain connect check ---- */
 
 static void probe_start(struct check *c)
 {
@@ -109,39 +166,391 @@ static void probe_start(struct check *c)
 	c->probe_exp = tick_add(now_ms, limit);
 }
 
+/* Runs the plain check on a wakeup during a probe. */
+static void plain_progress(struct check *c)
+{
+	if (c->ev & (FD_EV_OUT | FD_EV_ERR | FD_EV_HUP)) {
+		int err = sock_get_error(c->fd);
+
+		if (!err)
+			probe_result(c, 1, NULL);
+		else
+			probe_result(c, 0, err == -ECONNREFUSED ?
+			             "Layer4 connection problem, info: \"Connection refused\"" :
+			             "Layer4 connection problem");
+	} else if (tick_is_expired(c->probe_exp, now_ms)) {
+		probe_result(c, 0, "Layer4 timeout");
+	}
+}
+
+/* ---- tcp-check ---- */
+
+/* Returns the current rule, or NULL past the last step (a trailing
+ * comment is no step).
+ */
+static const struct tcpcheck_rule *cur_rule(const struct check *c)
+{
+	const struct tcpcheck_rule *r;
+
+	if (c->cur == c->rules)
+		return NULL;
+	r = list_elem(c->cur, const struct tcpcheck_rule, list);
+	return r->action == TCPCHK_ACT_COMMENT ? NULL : r;
+}
+
+/* Writes <len> bytes of <s> into <out> of <size> bytes with non-printable
+ * bytes, quotes and backslashes escaped, cut after 64 input bytes ("...").
+ * Patterns and comments are kept short in reasons: server_set_state()
+ * formats its whole line in 512 bytes.
+ */
+static void escape_bytes(char *out, size_t size, const char *s, size_t len)
+{
+	size_t o = 0, i, max = len > 64 ? 64 : len;
+
+	/* each byte takes at most 4 characters; keep 4 for "..." and the NUL */
+	for (i = 0; i < max && o + 4 + 4 < size; i++) {
+		unsigned char ch = (unsigned char)s[i];
+
+		if (ch == '\r')
+			o += (size_t)snprintf(out + o, size - o, "\\r");
+		else if (ch == '\n')
+			o += (size_t)snprintf(out + o, size - o, "\\n");
+		else if (ch == '\t')
+			o += (size_t)snprintf(out + o, size - o, "\\t");
+		else if (ch == '\\' || ch == '\'' || ch == '"')
+			o += (size_t)snprintf(out + o, size - o, "\\%c", ch);
+		else if (ch < 0x20 || ch >= 0x7f)
+			o += (size_t)snprintf(out + o, size - o, "\\x%02x", ch);
+		else
+			out[o++] = (char)ch;
+	}
+	if (i < len)
+		o += (size_t)snprintf(out + o, size - o, "...");
+	out[o] = '\0';
+}
+
+/* The pattern of expect rule <r> as shown in messages. */
+static void pattern_text(char *out, size_t size, const struct tcpcheck_rule *r)
+{
+	if (r->match == TCPCHK_MATCH_STRING)
+		escape_bytes(out, size, r->data, r->len);
+	else
+		escape_bytes(out, size, r->text, strlen(r->text));
+}
+
+/* Describes where the probe is: "at step 2 of tcp-check (expect string
+ * '+PONG')" or "at initial connection step of tcp-check".
+ */
+static void step_text(const struct check *c, char *out, size_t size)
+{
+	const struct tcpcheck_rule *r = cur_rule(c);
+	static const char *const match_names[] = { "string", "rstring", "binary" };
+	char pat[160];
+
+	if (c->implicit || !r) {
+		snprintf(out, size, "at initial connection step of tcp-check");
+		return;
+	}
+	switch (r->action) {
+	case TCPCHK_ACT_CONNECT:
+		if (r->port)
+			snprintf(out, size, "at step %d of tcp-check (connect port %u)", r->step, r->port);
+		else
+			snprintf(out, size, "at step %d of tcp-check (connect)", r->step);
+		break;
+	case TCPCHK_ACT_SEND:
+		snprintf(out, size, "at step %d of tcp-check (send)", r->step);
+		break;
+	case TCPCHK_ACT_EXPECT:
+		pattern_text(pat, sizeof(pat), r);
+		snprintf(out, size, "at step %d of tcp-check (expect %s%s '%s')", r->step,
+		         r->inverse ? "! " : "", match_names[r->match], pat);
+		break;
+	case TCPCHK_ACT_COMMENT:
+		BUG_ON(1);        /* cur_rule() never returns one */
+		break;
+	}
+}
+
+/* Fails the probe: "<status>, info: \"<what> <step text>[, comment: ...]\"". */
+static void tcpchk_fail(struct check *c, const char *status, const char *what)
+{
+	const struct tcpcheck_rule *r = cur_rule(c);
+	char where[400], reason[CHECK_REASON_LEN];
+
+	step_text(c, where, sizeof(where));
+	snprintf(reason, sizeof(reason), "%s, info: \"%s%s%s%s%.96s\"", status, what ? what : "", what ? " " : "",
+	         where, r && !c->implicit && r->comment ? ", comment: " : "",
+	         r && !c->implicit && r->comment ? r->comment : "");
+	probe_result(c, 0, reason);
+}
+
+/* Fails the probe on a response that does not satisfy an expect step. */
+static void probe_result_l7(struct check *c, const char *what)
+{
+	char reason[CHECK_REASON_LEN];
+
+	snprintf(reason, sizeof(reason), "Layer7 invalid response, info: \"%s\"", what);
+	probe_result(c, 0, reason);
+}
+
+/* Opens the connection of a connect step to the server's address, on
+ * <port> if not 0. Returns 0 (connecting) or -1 (probe failed, reported).
+ */
+static int tcpchk_connect(struct check *c, unsigned int port)
+{
+	const struct pr_timeouts *to = &c->srv->proxy->timeout;
+	struct addr dst = c->srv->addr;
+	int fd = -1, ret;
+
+	if (c->fd >= 0) {
+		fd_delete(c->fd);
+		c->fd = -1;
+	}
+	c->ev = 0;
+	c->rlen = 0;
+	c->eof = 0;
+	c->rerr = 0;
+	c->connected = 0;
+	if (port && dst.kind == ADDR_INET) {
+		if (dst.ss.ss_family == AF_INET)
+			((struct sockaddr_in *)&dst.ss)->sin_port = htons((uint16_t)port);
+		else
+			((struct sockaddr_in6 *)&dst.ss)->sin6_port = htons((uint16_t)port);
+	}
+	if (dst.kind == ADDR_INET && !addr_port(&dst)) {
+		tcpchk_fail(c, "Layer4 connection problem", "No port to connect to (use 'tcp-check connect port <N>')");
+		return -1;
+	}
+	ret = sock_connect(&dst, NULL, &fd);
+	if (ret < 0 && ret != -EINPROGRESS) {
+		tcpchk_fail(c, "Layer4 connection problem", ret == -ECONNREFUSED ? "Connection refused" : strerror(-ret));
+		return -1;
+	}
+	if (fd_insert(fd, tid, check_iocb, c, FD_EV_OUT) < 0) {
+		close(fd);
+		tcpchk_fail(c, "Layer4 connection problem", "out of resources");
+		return -1;
+	}
+	c->fd = fd;
+	c->connecting = 1;
+	/* HAProxy: with `timeout check`, the connect is bounded by `timeout
+	 * connect` and what follows by `timeout check`; without, `inter`
+	 * bounds the whole probe.
+	 */
+	if (to->check && to->connect)
+		c->probe_exp = tick_add(now_ms, to->connect < c->srv->inter ? to->connect : c->srv->inter);
+	return 0;
+}
+
+/* Reads what is available into the response buffer, up to its size. */
+static void tcpchk_read(struct check *c)
+{
+	while (!c->eof && c->rlen < TCPCHK_BUFSIZE) {
+		ssize_t n = recv(c->fd, c->rbuf + c->rlen, TCPCHK_BUFSIZE - c->rlen, MSG_DONTWAIT);
+
+		if (n > 0) {
+			c->rlen += (size_t)n;
+		} else if (n == 0) {
+			c->eof = 1;
+		} else if (errno == EINTR) {
+			continue;
+		} else if (errno == EAGAIN || errno == EWOULDBLOCK) {
+			break;
+		} else {
+			c->rerr = -errno;
+			c->eof = 1;
+		}
+	}
+	c->rbuf[c->rlen] = '\0';
+}
+
+static void tcpchk_next(struct check *c)
+{
+	if (c->implicit)
+		c->implicit = 0;     /* the first rule is now current */
+	else
+		c->cur = c->cur->next;
+	c->sent = 0;
+}
+
+/* Runs the steps as far as possible. Returns when the probe ended (result
+ * recorded) or waits for an event; then sets the fd's events.
+ */
+static void tcpchk_run(struct check *c)
+{
+	const struct pr_timeouts *to = &c->srv->proxy->timeout;
+
+	for (;;) {
+		const struct tcpcheck_rule *r;
+
+		if (c->connecting) {
+			int err;
+
+			if (!(c->ev & (FD_EV_OUT | FD_EV_ERR | FD_EV_HUP)))
+				goto wait;
+			err = sock_get_error(c->fd);
+			if (err) {
+				tcpchk_fail(c, "Layer4 connection problem",
+				            err == -ECONNREFUSED ? "Connection refused" : strerror(-err));
+				return;
+			}
+			c->connecting = 0;
+			c->connected = 1;
+			if (to->check)
+				c->probe_exp = tick_add(now_ms, to->check);
+			tcpchk_next(c);
+			continue;
+		}
+		r = cur_rule(c);
+		if (!r) {
+			probe_result(c, 1, c->l7 ? "Layer7 check passed, code: 0, info: \"(tcp-check)\""
+			                         : "Layer4 check passed");
+			return;
+		}
+		switch (r->action) {
+		case TCPCHK_ACT_CONNECT:
+			if (tcpchk_connect(c, r->port) < 0)
+				return;
+			continue;
+		case TCPCHK_ACT_SEND:
+			while (c->sent < r->len) {
+				ssize_t n = send(c->fd, r->data + c->sent, r->len - c->sent, MSG_NOSIGNAL | MSG_DONTWAIT);
+
+				if (n > 0) {
+					c->sent += (size_t)n;
+				} else if (n < 0 && errno == EINTR) {
+					continue;
+				} else if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+					fd_set_events(c->fd, FD_EV_OUT);
+					goto wait;
+				} else {
+					tcpchk_fail(c, "Layer4 connection problem", n < 0 ? strerror(errno) : "send failed");
+					return;
+				}
+			}
+			c->rlen = 0;      /* a new question: a new answer */
+			c->rbuf[0] = '\0';
+			tcpchk_next(c);
+			continue;
+		case TCPCHK_ACT_COMMENT:
+			BUG_ON(1);        /* cur_rule() never returns one */
+			return;
+		case TCPCHK_ACT_EXPECT: {
+			int m;
+
+			tcpchk_read(c);
+			m = tcpcheck_match(r, c->rbuf, c->rlen, c->eof || c->rlen >= TCPCHK_BUFSIZE);
+			if (m == TCPCHK_MATCH_OK) {
+				tcpchk_next(c);
+				continue;
+			}
+			if (m == TCPCHK_MATCH_FAIL) {
+				char pat[160], what[400];
+				static const char *const kinds[] = { "", " (regex)", " (binary)" };
+
+				if (c->rerr && !c->rlen) {
+					tcpchk_fail(c, "Layer4 connection problem", strerror(-c->rerr));
+					return;
+				}
+				pattern_text(pat, sizeof(pat), r);
+				snprintf(what, sizeof(what), "TCPCHK %s content%s '%s' at step %d%s%.96s",
+				         r->inverse ? "matched unwanted" : "did not match", kinds[r->match], pat, r->step,
+				         r->comment ? ", comment: " : "", r->comment ? r->comment : "");
+				probe_result_l7(c, what);
+				return;
+			}
+			fd_set_events(c->fd, FD_EV_IN | FD_EV_RDHUP);
+			goto wait;
+		}
+		}
+	}
+wait:
+	if (tick_is_expired(c->probe_exp, now_ms))
+		tcpchk_fail(c, c->connected ? "Layer7 timeout" : "Layer4 timeout", NULL);
+	c->ev = 0;
+}
+
+static void tcpchk_start(struct check *c)
+{
+	const struct tcpcheck_rule *first;
+
+	c->cur = c->rules->next;
+	first = cur_rule(c);
+	c->implicit = !first || first->action != TCPCHK_ACT_CONNECT;
+	c->sent = 0;
+	c->probe_exp = tick_add(now_ms, c->srv->inter);
+	if (c->implicit && tcpchk_connect(c, 0) < 0)
+		return;
+	tcpchk_run(c);
+}
+
+int tcpcheck_match(const struct tcpcheck_rule *r, char *buf, size_t len, int last)
+{
+	int found;
+
+	if (r->min_recv >= 0 && len < (size_t)r->min_recv)
+		return last ? TCPCHK_MATCH_FAIL : TCPCHK_MATCH_MORE;
+	switch (r->match) {
+	case TCPCHK_MATCH_REGEX: {
+		regmatch_t pm[1];
+		int flags = 0;
+
+		buf[len] = '\0';
+#ifdef REG_STARTEND
+		pm[0].rm_so = 0;
+		pm[0].rm_eo = (regoff_t)len;
+		flags = REG_STARTEND;
+#endif
+		found = regexec(r->re, buf, 1, pm, flags) == 0;
+		break;
+	}
+	default:
+		found = r->len && len >= r->len && memmem(buf, len, r->data, r->len) != NULL;
+		break;
+	}
+	if (!found && !last && r->min_recv < 0)
+		return TCPCHK_MATCH_MORE;
+	return found != r->inverse ? TCPCHK_MATCH_OK : TCPCHK_MATCH_FAIL;
+}
+
+/* ---- the task ---- */
+
 static struct task *check_process(struct task *t, void *ctx, unsigned int state)
 {
 	struct check *c = ctx;
 
 	if (c->fd >= 0) {
-		if (c->ev & (FD_EV_OUT | FD_EV_ERR | FD_EV_HUP)) {
-			int err = sock_get_error(c->fd);
-
-			if (!err)
-				probe_result(c, 1, NULL);
-			else
-				probe_result(c, 0, err == -ECONNREFUSED ?
-				             "Layer4 connection problem, info: \"Connection refused\"" :
-				             "Layer4 connection problem");
-		} else if (tick_is_expired(c->probe_exp, now_ms)) {
-			probe_result(c, 0, "Layer4 timeout");
-		} else {
+		if (c->rules)
+			tcpchk_run(c);
+		else
+			plain_progress(c);
+		if (c->fd >= 0)
 			task_set_expire(t, c->probe_exp);
-			return t;
-		}
-		task_set_expire(t, tick_add(now_ms, next_interval(c)));
+		else
+			task_set_expire(t, tick_add(now_ms, next_interval(c)));
 		return t;
 	}
 	if (!(state & TASK_WOKEN_TIMER) && !(state & TASK_WOKEN_INIT)) {
 		task_set_expire(t, task_expire(t));
 		return t;
 	}
-	probe_start(c);
+	c->probe_start = now_ms;
+	if (c->rules)
+		tcpchk_start(c);
+	else
+		probe_start(c);
 	if (c->fd >= 0)
 		task_set_expire(t, c->probe_exp);
 	else
 		task_set_expire(t, tick_add(now_ms, next_interval(c)));
 	return t;
+}
+
+static void check_free(struct check *c)
+{
+	free(c->rbuf);
+	free(c);
 }
 
 int checks_start(void)
@@ -150,6 +559,18 @@ int checks_start(void)
 
 	clock_update();
 	for (struct proxy *px = proxies_list; px; px = px->next) {
+		const struct tcpcheck_rule *r;
+		int steps = 0, l7 = 0, tcpchk;
+
+		list_for_each(r, &px->tcpcheck_rules, list) {
+			steps += r->action != TCPCHK_ACT_COMMENT;
+			l7 |= r->action == TCPCHK_ACT_EXPECT;
+		}
+		tcpchk = (px->options & PR_O_TCP_CHECK) && steps;
+		if (!(px->options & PR_O_TCP_CHECK) && steps) {
+			log_warning("%s '%s' has 'tcp-check' rules but no 'option tcp-check': its checks are plain TCP connects.",
+			            proxy_kind(px), px->id);
+		}
 		for (struct server *srv = px->srv; srv; srv = srv->next) {
 			struct check *c;
 			int thr;
@@ -159,13 +580,25 @@ int checks_start(void)
 			c = calloc(1, sizeof(*c));
 			if (!c)
 				return -ENOMEM;
+			if (tcpchk) {
+				c->rules = &px->tcpcheck_rules;
+				c->cur = c->rules;
+				c->l7 = l7;
+				c->rbuf = malloc(TCPCHK_BUFSIZE + 1);
+				if (!c->rbuf) {
+					free(c);
+					return -ENOMEM;
+				}
+			}
 			thr = n++ % thread_count;
 			c->srv = srv;
 			c->fd = -1;
+			c->last_ok = -1;
+			c->probe_exp = TICK_ETERNITY;
 			c->health = srv->rise + srv->fall - 1;  /* starts up */
 			c->task = task_new(1UL << thr, check_process, c, "check");
 			if (!c->task) {
-				free(c);
+				check_free(c);
 				return -ENOMEM;
 			}
 			srv->check = c;
@@ -190,7 +623,7 @@ void checks_stop(void)
 		}
 		task_destroy(c->task);
 		c->srv->check = NULL;
-		free(c);
+		check_free(c);
 	}
 	checks = NULL;
 }

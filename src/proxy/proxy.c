@@ -13,6 +13,7 @@
 #include <tollgate/sample.h>
 #include <tollgate/stktable.h>
 #include <tollgate/tcp_rules.h>
+#include <tollgate/tcpcheck.h>
 #include <tollgate/trafficlog.h>
 
 struct proxy *proxies_list;
@@ -328,6 +329,7 @@ void proxy_free_all(void)
 		if (px->lb.ops)
 			lb_deinit(&px->lb);
 		tcp_rules_free(px);
+		tcpcheck_rules_free(&px->tcpcheck_rules);
 		if (px->table) {
 			stktable_purge_task_stop(px->table);
 			stktable_deinit(px->table);

@@ -1,0 +1,393 @@
+/*
+ * `tcp-check` rules of backend and listen sections (see tcpcheck.h):
+ *   tcp-check comment <text>
+ *   tcp-check connect [port <N>] [linger] [comment <text>]
+ *   tcp-check send <string> [comment <text>]
+ *   tcp-check send-binary <hex> [comment <text>]
+ *   tcp-check expect [min-recv <N>] [comment <text>] [!] string|rstring|binary <pattern>
+ * The rules only run with `option tcp-check` (parsed by cfg_proxy.c).
+ * HAProxy's other forms (send-lf, rbinary, ok-status, set-var, ssl...) are
+ * refused with a message saying they are not supported yet.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <tollgate/cfg-proxy.h>
+#include <tollgate/cfg.h>
+#include <tollgate/proxy.h>
+#include <tollgate/tcpcheck.h>
+
+static const char *const unsupported[] = {
+	"send-lf", "send-binary-lf", "set-var", "set-var-fmt", "unset-var",
+};
+
+static const char *const unsupported_opts[] = {
+	"addr", "send-proxy", "via-socks4", "ssl", "sni", "alpn", "proto", "default",
+	"ok-status", "error-status", "tout-status", "on-success", "on-error", "status-code",
+};
+
+static int is_unsupported_opt(const char *w)
+{
+	for (size_t i = 0; i < sizeof(unsupported_opts) / sizeof(unsupported_opts[0]); i++)
+		if (!strcmp(w, unsupported_opts[i]))
+			return 1;
+	return 0;
+}
+
+static void rule_free(struct tcpcheck_rule *r)
+{
+	if (!r)
+		return;
+	if (r->re) {
+		regfree(r->re);
+		free(r->re);
+	}
+	free(r->comment);
+	free(r->data);
+	free(r->text);
+	free(r);
+}
+
+void tcpcheck_rules_free(struct list *rules)
+{
+	struct tcpcheck_rule *r, *back;
+
+	list_for_each_safe(r, back, rules, list) {
+		list_del_init(&r->list);
+		rule_free(r);
+	}
+}
+
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+int tcpcheck_parse_hex(const char *hex, unsigned char *out, size_t outsz, const char **bad)
+{
+	size_t n = 0;
+	const char *p;
+
+	for (p = hex; *p; p += 2) {
+		int hi = hexval(p[0]), lo;
+
+		if (hi < 0) {
+			if (bad)
+				*bad = p;
+			return -EINVAL;
+		}
+		if (!p[1]) {
+			if (bad)
+				*bad = p;   /* a lone last digit: odd length */
+			return -EINVAL;
+		}
+		lo = hexval(p[1]);
+		if (lo < 0) {
+			if (bad)
+				*bad = p + 1;
+			return -EINVAL;
+		}
+		if (n >= outsz)
+			return -ENOSPC;
+		out[n++] = (unsigned char)(hi << 4 | lo);
+	}
+	return (int)n;
+}
+
+/* Decodes <hex> for the keyword <kw> into r->data / r->len. */
+static int rule_set_hex(struct tcpcheck_rule *r, const char *kw, const char *hex, char **err)
+{
+	size_t hlen = strlen(hex);
+	const char *bad = NULL;
+	int n;
+
+	if (!hlen)
+		return cfg_set_err(err, "'tcp-check %s' expects a non-empty hexadecimal string.", kw);
+	if (hlen % 2)
+		return cfg_set_err(err, "'tcp-check %s' : '%s' has an odd number of hexadecimal digits (expected pairs of digits, one per byte).", kw, hex);
+	r->data = malloc(hlen / 2 + 1);
+	if (!r->data)
+		return cfg_set_err(err, "out of memory");
+	n = tcpcheck_parse_hex(hex, (unsigned char *)r->data, hlen / 2, &bad);
+	if (n < 0)
+		return cfg_set_err(err, "'tcp-check %s' : invalid hexadecimal digit '%c' in '%s' (expected 0-9, a-f or A-F).",
+		                   kw, bad ? *bad : '?', hex);
+	r->data[n] = '\0';
+	r->len = (size_t)n;
+	return CFG_OK;
+}
+
+static int set_comment(struct tcpcheck_rule *r, const char *kw, int argc, char **args, int *i, char **err)
+{
+	if (*i + 1 >= argc)
+		return cfg_set_err(err, "'tcp-check %s' : 'comment' expects a text.", kw);
+	free(r->comment);
+	r->comment = strdup(args[++*i]);
+	return r->comment ? CFG_OK : cfg_set_err(err, "out of memory");
+}
+
+static int parse_connect(struct tcpcheck_rule *r, int argc, char **args, char **err)
+{
+	for (int i = 2; i < argc; i++) {
+		char *why = NULL;
+		long long v;
+
+		if (!strcmp(args[i], "port")) {
+			if (i + 1 >= argc)
+				return cfg_set_err(err, "'tcp-check connect' : 'port' expects a port number from 1 to 65535.");
+			if (cfg_parse_int(args[i + 1], 1, 65535, &v, &why) < 0) {
+				cfg_set_err(err, "'tcp-check connect' : 'port' expects a port number from 1 to 65535, got '%s'.", args[i + 1]);
+				free(why);
+				return CFG_ERR;
+			}
+			r->port = (unsigned int)v;
+			i++;
+		} else if (!strcmp(args[i], "comment")) {
+			if (set_comment(r, "connect", argc, args, &i, err) < 0)
+				return CFG_ERR;
+		} else if (!strcmp(args[i], "linger")) {
+			/* checks already close with a FIN, never a reset */
+		} else if (is_unsupported_opt(args[i])) {
+			return cfg_set_err(err, "'tcp-check connect' : option '%s' is not supported yet (supported: port, linger, comment).", args[i]);
+		} else {
+			return cfg_set_err(err, "'tcp-check connect' : unknown option '%s' (expected 'port <N>', 'linger' or 'comment <text>').", args[i]);
+		}
+	}
+	return CFG_OK;
+}
+
+static int parse_send(struct tcpcheck_rule *r, int argc, char **args, int binary, char **err)
+{
+	const char *kw = binary ? "send-binary" : "send";
+
+	if (argc < 3 || (!binary && !*args[2]))
+		return cfg_set_err(err, "'tcp-check %s' expects %s as argument.", kw,
+		                   binary ? "a hexadecimal string (e.g. '50494e470d0a')" : "the data to send (e.g. 'PING\\r\\n')");
+	for (int i = 3; i < argc; i++) {
+		if (!strcmp(args[i], "comment")) {
+			if (set_comment(r, kw, argc, args, &i, err) < 0)
+				return CFG_ERR;
+		} else {
+			return cfg_set_err(err, "'tcp-check %s' : unexpected word '%s' after the data (expected 'comment <text>'; escape spaces in the data with '\\ ' or quote it).", kw, args[i]);
+		}
+	}
+	if (binary)
+		return rule_set_hex(r, kw, args[2], err);
+	r->data = strdup(args[2]);
+	if (!r->data)
+		return cfg_set_err(err, "out of memory");
+	r->len = strlen(r->data);
+	return CFG_OK;
+}
+
+static int parse_expect(struct tcpcheck_rule *r, int argc, char **args, char **err)
+{
+	const char *kind = NULL, *pattern = NULL;
+	char *why = NULL;
+	long long v;
+
+	r->min_recv = -1;
+	for (int i = 2; i < argc; i++) {
+		const char *w = args[i];
+
+		if (!strcmp(w, "min-recv")) {
+			if (i + 1 >= argc || cfg_parse_int(args[i + 1], 0, TCPCHK_BUFSIZE, &v, &why) < 0) {
+				free(why);
+				return cfg_set_err(err, "'tcp-check expect' : 'min-recv' expects a number of bytes from 0 to %d%s%s%s.",
+				                   TCPCHK_BUFSIZE, i + 1 < argc ? ", got '" : "", i + 1 < argc ? args[i + 1] : "",
+				                   i + 1 < argc ? "'" : "");
+			}
+			r->min_recv = (int)v;
+			i++;
+			continue;
+		}
+		if (!strcmp(w, "comment")) {
+			if (set_comment(r, "expect", argc, args, &i, err) < 0)
+				return CFG_ERR;
+			continue;
+		}
+		if (is_unsupported_opt(w))
+			return cfg_set_err(err, "'tcp-check expect' : option '%s' is not supported yet (supported: min-recv, comment, !, string, rstring, binary).", w);
+		if (kind)
+			return cfg_set_err(err, "'tcp-check expect' : unexpected word '%s' after the pattern '%s' (escape spaces in the pattern with '\\ ' or quote it).", w, pattern);
+		if (*w == '!') {
+			r->inverse = !r->inverse;
+			w++;
+			if (!*w)
+				continue;
+		}
+		if (!strcmp(w, "string") || !strcmp(w, "rstring") || !strcmp(w, "binary")) {
+			if (i + 1 >= argc || !*args[i + 1])
+				return cfg_set_err(err, "'tcp-check expect %s' expects a pattern.", w);
+			kind = w;
+			pattern = args[++i];
+			continue;
+		}
+		if (!strcmp(w, "rbinary") || !strcmp(w, "string-lf") || !strcmp(w, "binary-lf"))
+			return cfg_set_err(err, "'tcp-check expect' : match '%s' is not supported yet (supported: string, rstring, binary).", w);
+		return cfg_set_err(err, "'tcp-check expect' : unknown word '%s' (expected [min-recv <N>] [comment <text>] [!] string|rstring|binary <pattern>).", w);
+	}
+	if (!kind)
+		return cfg_set_err(err, "'tcp-check expect' expects a match: [!] string|rstring|binary <pattern>.");
+	r->text = strdup(pattern);
+	if (!r->text)
+		return cfg_set_err(err, "out of memory");
+	if (!strcmp(kind, "binary")) {
+		r->match = TCPCHK_MATCH_BINARY;
+		return rule_set_hex(r, "expect binary", pattern, err);
+	}
+	if (!strcmp(kind, "rstring")) {
+		char msg[128];
+		int ret;
+
+		r->match = TCPCHK_MATCH_REGEX;
+		r->re = calloc(1, sizeof(*r->re));
+		if (!r->re)
+			return cfg_set_err(err, "out of memory");
+		ret = regcomp(r->re, pattern, REG_EXTENDED | REG_NOSUB);
+		if (ret) {
+			regerror(ret, r->re, msg, sizeof(msg));
+			free(r->re);
+			r->re = NULL;
+			return cfg_set_err(err, "'tcp-check expect rstring' : invalid regular expression '%s' : %s.", pattern, msg);
+		}
+		return CFG_OK;
+	}
+	r->match = TCPCHK_MATCH_STRING;
+	r->data = strdup(pattern);
+	if (!r->data)
+		return cfg_set_err(err, "out of memory");
+	r->len = strlen(r->data);
+	return CFG_OK;
+}
+
+/* Returns the first rule of <rules> that is a step (not a pending
+ * comment), or NULL.
+ */
+static struct tcpcheck_rule *first_step(const struct list *rules)
+{
+	struct tcpcheck_rule *r;
+
+	list_for_each(r, rules, list)
+		if (r->action != TCPCHK_ACT_COMMENT)
+			return r;
+	return NULL;
+}
+
+/* Returns 1 if <rules> already holds a connect rule. */
+static int has_connect(const struct list *rules)
+{
+	const struct tcpcheck_rule *r;
+
+	list_for_each(r, rules, list)
+		if (r->action == TCPCHK_ACT_CONNECT)
+			return 1;
+	return 0;
+}
+
+/* tcp-check <action> ... */
+static int kw_tcp_check(struct cfg_ctx *ctx, int argc, char **args, char **err)
+{
+	struct proxy *px = ctx->section_data;
+	struct tcpcheck_rule *r, *tail, *cmt, *first;
+	int ret;
+
+	if (px->cap & PR_CAP_DEF)
+		return cfg_set_err(err, "'tcp-check' is not supported in 'defaults' sections yet; declare the rules in each backend or listen section.");
+	if (!(px->cap & PR_CAP_BE))
+		return cfg_set_err(err, "'tcp-check' is not allowed in '%s' sections (only in backend and listen).", ctx->section);
+	if (argc < 2)
+		return cfg_set_err(err, "'tcp-check' expects 'comment', 'connect', 'send', 'send-binary' or 'expect'.");
+	tail = list_empty(&px->tcpcheck_rules) ? NULL :
+	       list_elem(px->tcpcheck_rules.prev, struct tcpcheck_rule, list);
+	cmt = tail && tail->action == TCPCHK_ACT_COMMENT ? tail : NULL;
+	if (!strcmp(args[1], "comment")) {
+		char *text;
+
+		if (argc != 3)
+			return cfg_set_err(err, "'tcp-check comment' expects exactly one text argument (quote it if it has spaces).");
+		text = strdup(args[2]);
+		if (!text)
+			return cfg_set_err(err, "out of memory");
+		if (!cmt) {
+			cmt = calloc(1, sizeof(*cmt));
+			if (!cmt) {
+				free(text);
+				return cfg_set_err(err, "out of memory");
+			}
+			cmt->action = TCPCHK_ACT_COMMENT;
+			cmt->conf_file = cfg_keep_file(ctx->file);
+			cmt->conf_line = ctx->line;
+			list_append(&px->tcpcheck_rules, &cmt->list);
+		}
+		free(cmt->comment);   /* two comments in a row: the last one wins */
+		cmt->comment = text;
+		return CFG_OK;
+	}
+	for (size_t i = 0; i < sizeof(unsupported) / sizeof(unsupported[0]); i++)
+		if (!strcmp(args[1], unsupported[i]))
+			return cfg_set_err(err, "'tcp-check %s' is not supported yet (supported: comment, connect, send, send-binary, expect).", args[1]);
+
+	r = calloc(1, sizeof(*r));
+	if (!r)
+		return cfg_set_err(err, "out of memory");
+	list_init(&r->list);
+	r->conf_file = cfg_keep_file(ctx->file);
+	r->conf_line = ctx->line;
+	if (!strcmp(args[1], "connect")) {
+		r->action = TCPCHK_ACT_CONNECT;
+		ret = parse_connect(r, argc, args, err);
+		first = first_step(&px->tcpcheck_rules);
+		if (ret == CFG_OK && first && !has_connect(&px->tcpcheck_rules))
+			ret = cfg_set_err(err, "'tcp-check connect' : the first step must be a 'connect' when the ruleset has one, but step 1 is '%s' (line %d).",
+			                  first->action == TCPCHK_ACT_SEND ? "send" : "expect", first->conf_line);
+	} else if (!strcmp(args[1], "send")) {
+		r->action = TCPCHK_ACT_SEND;
+		ret = parse_send(r, argc, args, 0, err);
+	} else if (!strcmp(args[1], "send-binary")) {
+		r->action = TCPCHK_ACT_SEND;
+		ret = parse_send(r, argc, args, 1, err);
+	} else if (!strcmp(args[1], "expect")) {
+		r->action = TCPCHK_ACT_EXPECT;
+		ret = parse_expect(r, argc, args, err);
+	} else {
+		ret = cfg_set_err(err, "'tcp-check' : unknown action '%s' (expected 'comment', 'connect', 'send', 'send-binary' or 'expect').", args[1]);
+	}
+	if (ret < 0) {
+		rule_free(r);
+		return CFG_ERR;
+	}
+	if (cmt) {
+		/* the pending comment belongs to this rule, unless it has its own */
+		if (!r->comment) {
+			r->comment = cmt->comment;
+			cmt->comment = NULL;
+		}
+		list_del_init(&cmt->list);
+		rule_free(cmt);
+	}
+	tail = list_empty(&px->tcpcheck_rules) ? NULL :
+	       list_elem(px->tcpcheck_rules.prev, struct tcpcheck_rule, list);
+	r->step = tail ? tail->step + 1 : 1;
+	list_append(&px->tcpcheck_rules, &r->list);
+	return CFG_OK;
+}
+
+static struct cfg_kw check_kws[] = {
+	{ "tcp-check", kw_tcp_check, 0 },
+	{ NULL, NULL, 0 },
+};
+
+static struct cfg_kw_list check_kw_list = { .scope = "proxy", .kws = check_kws };
+
+__attribute__((constructor)) static void cfg_check_register(void)
+{
+	cfg_register_keywords(&check_kw_list);
+}
