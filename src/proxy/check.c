@@ -26,6 +26,7 @@
 #include <tollgate/task.h>
 #include <tollgate/tcpcheck.h>
 #include <tollgate/ticks.h>
+#include <tollgate/trafficlog.h>
 
 #define CHECK_REASON_LEN   512      /* room for a reason with its info */
 
@@ -109,14 +110,20 @@ static void probe_result(struct check *c, int ok, const char *why)
 	if (status_len >= sizeof(c->last_status))
 		status_len = sizeof(c->last_status) - 1;
 	if ((c->last_ok != ok && (c->last_ok >= 0 || !ok)) ||
-	    (!ok && (strncmp(c->last_status, why, status_len) || c->last_status[status_len])))
-		log_msg(ok ? LOG_LVL_NOTICE : LOG_LVL_WARNING,
-		        "Health check for %sserver %s/%s %s, reason: %s, status: %u/%u %s.",
-		        (srv->flags & SRV_F_BACKUP) ? "backup " : "", srv->proxy->id, srv->id,
-		        ok ? "succeeded" : "failed", reason,
-		        c->health >= srv->rise ? c->health - srv->rise + 1 : c->health,
-		        c->health >= srv->rise ? srv->fall : srv->rise,
-		        c->health >= srv->rise ? "UP" : "DOWN");
+	    (!ok && (strncmp(c->last_status, why, status_len) || c->last_status[status_len]))) {
+		char line[600];
+		int n = snprintf(line, sizeof(line), "Health check for %sserver %s/%s %s, reason: %s, status: %u/%u %s.",
+		                 (srv->flags & SRV_F_BACKUP) ? "backup " : "", srv->proxy->id, srv->id,
+		                 ok ? "succeeded" : "failed", reason,
+		                 c->health >= srv->rise ? c->health - srv->rise + 1 : c->health,
+		                 c->health >= srv->rise ? srv->fall : srv->rise,
+		                 c->health >= srv->rise ? "UP" : "DOWN");
+
+		log_msg(ok ? LOG_LVL_NOTICE : LOG_LVL_WARNING, "%s", line);
+		if (srv->proxy->log_targets && n > 0)
+			log_send(srv->proxy->log_targets, ok ? LOG_SEV_NOTICE : LOG_SEV_ERR, line,
+			         (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1);
+	}
 	c->last_ok = ok;
 	memcpy(c->last_status, why, status_len);
 	c->last_status[status_len] = '\0';
