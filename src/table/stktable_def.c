@@ -331,6 +331,8 @@ int stktable_parse_args(struct stktable_def *def, int argc, char **argv,
 				return set_err(err, errlen, "'peers' expects the name of a peers section");
 			if (strlen(arg) >= sizeof(def->peers))
 				return set_err(err, errlen, "'peers %s': name too long (max %zu characters)", arg, sizeof(def->peers) - 1);
+			/* zero-padded, so that equal definitions compare equal */
+			memset(def->peers, 0, sizeof(def->peers));
 			strcpy(def->peers, arg);
 			i++;
 		} else if (strcmp(kw, "srvkey") == 0) {
@@ -404,6 +406,8 @@ int stktable_def_format(const struct stktable_def *def, char *buf, size_t len)
 		OUT(" nopurge");
 	if (def->peers[0])
 		OUT(" peers %s", def->peers);
+	if (def->srvkey == STKTABLE_SRVKEY_ADDR)
+		OUT(" srvkey addr");
 	for (i = 0; i < STKTABLE_DATA_TYPES; i++) {
 		const struct stktable_data_type *dt = &stktable_data_types[i];
 

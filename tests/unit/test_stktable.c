@@ -777,6 +777,134 @@ static void test_shards(void **state)
 	}
 }
 
+/* ---- resumable walk ---- */
+
+#define WALK_N 20000U
+
+/* Counts visits per key; drops the visits of a bucket it stops in. */
+struct walk_ctx {
+	uint8_t seen[2 * WALK_N];       /* visits of key i (committed) */
+	uint32_t pend[64];              /* keys of the current bucket */
+	unsigned int npend;             /* in <pend> */
+	unsigned int calls;             /* callback calls on entries */
+	unsigned int stop_every;        /* stop on every Nth entry (0: never) */
+};
+
+static int walk_fn(struct stktable *t, struct stksess *ts, void *ctx)
+{
+	struct walk_ctx *w = ctx;
+	uint32_t k;
+
+	(void)t;
+	if (!ts) {
+		for (unsigned int i = 0; i < w->npend; i++)
+			w->seen[w->pend[i]]++;
+		w->npend = 0;
+		return STKTABLE_WALK_NEXT;
+	}
+	if (w->stop_every && ++w->calls % w->stop_every == 0) {
+		w->npend = 0;  /* this bucket is visited again */
+		return STKTABLE_WALK_STOP;
+	}
+	memcpy(&k, stksess_key(ts), 4);
+	k = ntohl(k);
+	assert_true(k < 2 * WALK_N);
+	assert_true(w->npend < 64);
+	w->pend[w->npend++] = k;
+	return STKTABLE_WALK_NEXT;
+}
+
+static void test_walk_resume(void **state)
+{
+	struct stktable t;
+	struct stktable_cursor cur;
+	struct walk_ctx *w = calloc(1, sizeof(*w));
+	unsigned int steps = 0;
+	uint32_t i;
+
+	(void)state;
+	assert_non_null(w);
+	now_ms = T0;
+
+	/* a plain walk visits every entry once */
+	mk(&t, "type ip size 64k store conn_cur");
+	for (i = 0; i < WALK_N; i++)
+		stktable_release(&t, get_ip(&t, i));
+	memset(&cur, 0, sizeof(cur));
+	while (!stktable_walk_resume(&t, &cur, 100, walk_fn, w))
+		steps++;
+	assert_true(steps > WALK_N / 1100); /* bounded batches */
+	for (i = 0; i < WALK_N; i++)
+		assert_int_equal(w->seen[i], 1);
+	stktable_deinit(&t);
+
+	/* stops and index growth between steps: every entry present during
+	 * the whole walk is still visited exactly once
+	 */
+	memset(w, 0, sizeof(*w));
+	w->stop_every = 7;
+	{
+		struct stktable_def d;
+
+		assert_int_equal(stktable_parse_line(&d, "type ip size 64k store conn_cur", err, sizeof(err)), 0);
+		d.flags |= STKTABLE_F_SINGLE_LOCK;
+		assert_int_equal(stktable_init(&t, "walk", &d), 0);
+	}
+	for (i = 0; i < 100; i++)
+		stktable_release(&t, get_ip(&t, i));
+	memset(&cur, 0, sizeof(cur));
+	steps = 0;
+	i = 100;
+	while (!stktable_walk_resume(&t, &cur, 5, walk_fn, w)) {
+		/* grow the index (16 new keys per step) */
+		for (unsigned int j = 0; j < 16 && i < 2 * WALK_N; j++, i++)
+			stktable_release(&t, get_ip(&t, i));
+		steps++;
+		assert_true(steps < 1000000);
+	}
+	assert_true(t.shards[0].nb_mask + 1 > 128); /* it did grow */
+	for (i = 0; i < 100; i++)
+		assert_int_equal(w->seen[i], 1);
+	for (; i < 2 * WALK_N; i++)
+		assert_true(w->seen[i] <= 1);
+	assert_true(stktable_check(&t) > 0);
+	stktable_deinit(&t);
+
+	/* an empty table finishes at once */
+	memset(w, 0, sizeof(*w));
+	mk(&t, "type ip size 1k store conn_cur");
+	memset(&cur, 0, sizeof(cur));
+	for (steps = 0; !stktable_walk_resume(&t, &cur, 100, walk_fn, w); steps++)
+		assert_true(steps < 10000);
+	stktable_deinit(&t);
+	free(w);
+}
+
+
+/* Found by fuzzing: the formatted definition lost `srvkey addr`, and a
+ * repeated `peers` left the first name's tail in the struct.
+ */
+static void test_def_format_round_trip(void **state)
+{
+	static const char *const lines[] = {
+		"type binary len 20 size 10 peers p srvkey addr store server_id,server_key",
+		"type ip size 10 peers a_rather_long_peers_section_name peers b",
+		"type string len 64 size 100k expire 30s nopurge store gpc(3),gpc_rate(3,1m),gpt(2)",
+	};
+	struct stktable_def a, b;
+	char err[256], line[1024];
+
+	for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++) {
+		assert_int_equal(stktable_parse_line(&a, lines[i], err, sizeof(err)), 0);
+		assert_true((size_t)stktable_def_format(&a, line, sizeof(line)) < sizeof(line));
+		assert_int_equal(stktable_parse_line(&b, line, err, sizeof(err)), 0);
+		assert_memory_equal(&a, &b, sizeof(a));
+	}
+	assert_int_equal(stktable_parse_line(&a, lines[0], err, sizeof(err)), 0);
+	stktable_def_format(&a, line, sizeof(line));
+	assert_non_null(strstr(line, " srvkey addr"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -793,6 +921,8 @@ int main(void)
 		cmocka_unit_test(test_eviction),
 		cmocka_unit_test(test_updates),
 		cmocka_unit_test(test_shards),
+		cmocka_unit_test(test_walk_resume),
+		cmocka_unit_test(test_def_format_round_trip),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
