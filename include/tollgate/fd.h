@@ -66,6 +66,13 @@ void fd_remove(int fd);
 /* Unregisters and closes <fd>. Owner thread. */
 void fd_delete(int fd);
 
+/* Same as fd_delete() for an fd this process created and never duplicated
+ * (accepted or connected sockets): close() alone removes it from epoll,
+ * which saves a system call per fd. Never for listeners or inherited fds,
+ * whose file may stay open elsewhere and keep firing events.
+ */
+void fd_close_unshared(int fd);
+
 /* Dispatches the events of one epoll result. Called by the poll loop. */
 void fd_dispatch(const struct epoll_event *ev);
 

@@ -107,12 +107,14 @@ int fd_set_events(int fd, uint32_t events)
 	return 0;
 }
 
-void fd_remove(int fd)
+/* Clears <fd>'s entry; <unreg>: remove it from epoll first. */
+static void fd_clear(int fd, int unreg)
 {
 	struct fdtab_entry *e = &fdtab[fd];
 
 	BUG_ON(!e->iocb || (thread_running() && e->thr != tid));
-	epoll_ctl(thread_epfd(e->thr), EPOLL_CTL_DEL, fd, NULL);
+	if (unreg)
+		epoll_ctl(thread_epfd(e->thr), EPOLL_CTL_DEL, fd, NULL);
 	fd_add_count(e->thr, -1);
 	e->iocb = NULL;
 	e->owner = NULL;
@@ -124,9 +126,20 @@ void fd_remove(int fd)
 	atomic_fetch_add_explicit(&e->gen, 1, memory_order_release);
 }
 
+void fd_remove(int fd)
+{
+	fd_clear(fd, 1);
+}
+
 void fd_delete(int fd)
 {
-	fd_remove(fd);
+	fd_clear(fd, 1);
+	close(fd);
+}
+
+void fd_close_unshared(int fd)
+{
+	fd_clear(fd, 0);
 	close(fd);
 }
 

@@ -68,7 +68,7 @@ static void check_iocb(int fd, unsigned int events, void *owner)
 static void probe_end(struct check *c)
 {
 	if (c->fd >= 0) {
-		fd_delete(c->fd);
+		fd_close_unshared(c->fd);
 		c->fd = -1;
 	}
 	c->ev = 0;
@@ -311,7 +311,7 @@ static int tcpchk_connect(struct check *c, unsigned int port)
 	int fd = -1, ret;
 
 	if (c->fd >= 0) {
-		fd_delete(c->fd);
+		fd_close_unshared(c->fd);
 		c->fd = -1;
 	}
 	c->ev = 0;
