@@ -2,7 +2,7 @@
  * Tollgate's entry point: command line, start-up, signals, stop.
  *
  * The command line is HAProxy's: -f (files or directories, repeatable), -c,
- * -d / -db, -D, -p, -v / -vv, -q, -L, -sf / -st, -n, -N.
+ * -d / -db, -D, -p, -v / -vv, -q, -L, -sf / -st, -n, -N, -x.
  *
  * Start-up order: parse the configuration, check it, bind every listener
  * (so that a port in use fails the start), ask an old process to finish
@@ -57,6 +57,7 @@ struct cmdline {
 	int old_sig;                     /* SIGUSR1 (-sf) or SIGTERM (-st) */
 	long maxconn;                    /* -n, 0: unset */
 	long defmaxconn;                 /* -N, 0: unset */
+	const char *xfer_sock;           /* -x: old process's stats socket, NULL: none */
 };
 
 static void usage(FILE *out, const char *prog)
@@ -64,7 +65,7 @@ static void usage(FILE *out, const char *prog)
 	fprintf(out,
 	        "Tollgate version %s\n"
 	        "Usage : %s [-f <cfgfile|cfgdir>]* [ -vdVD ] [ -n <maxconn> ] [ -N <maxpconn> ]\n"
-	        "        [ -p <pidfile> ] [ -L <localpeer> ] [ -sf|-st <pid>* ]\n"
+	        "        [ -p <pidfile> ] [ -L <localpeer> ] [ -x <unix_socket> ] [ -sf|-st <pid>* ]\n"
 	        "        -v displays version ; -vv shows known build options.\n"
 	        "        -d enters debug mode ; -db only disables background mode.\n"
 	        "        -D goes daemon ; -c checks the configuration and exits.\n"
@@ -73,7 +74,8 @@ static void usage(FILE *out, const char *prog)
 	        "        -n sets the maximum total # of connections (uses ulimit -n)\n"
 	        "        -N sets the default, per-proxy maximum # of connections\n"
 	        "        -L set local peer name\n"
-	        "        -sf/-st [pid ]* finishes/terminates old pids.\n",
+	        "        -sf/-st [pid ]* finishes/terminates old pids.\n"
+	        "        -x <unix_socket> get listening sockets from a unix socket\n",
 	        TOLLGATE_VERSION, prog);
 }
 
@@ -130,7 +132,7 @@ static int parse_cmdline(int argc, char **argv, struct cmdline *cl)
 				i++;
 			}
 		} else if (i + 1 >= argc && (!strcmp(a, "-f") || !strcmp(a, "-p") || !strcmp(a, "-n") ||
-		                             !strcmp(a, "-N") || !strcmp(a, "-L"))) {
+		                             !strcmp(a, "-N") || !strcmp(a, "-L") || !strcmp(a, "-x"))) {
 			fprintf(stderr, "[ALERT]    (%d) : option '%s' expects an argument.\n", (int)getpid(), a);
 			usage(stderr, argv[0]);
 			return -1;
@@ -144,6 +146,8 @@ static int parse_cmdline(int argc, char **argv, struct cmdline *cl)
 			cl->pidfile = argv[++i];
 		} else if (!strcmp(a, "-L")) {
 			global.localpeer = strdup(argv[++i]);
+		} else if (!strcmp(a, "-x")) {
+			cl->xfer_sock = argv[++i];
 		} else if (!strcmp(a, "-n") || !strcmp(a, "-N")) {
 			long v = strtol(argv[i + 1], &end, 10);
 
@@ -364,6 +368,18 @@ int main(int argc, char **argv)
 	    stream_init() < 0) {
 		log_alert("out of memory at start-up.");
 		return 1;
+	}
+	if (cl.xfer_sock) {
+		/* reload: take the old process's listening sockets over, so
+		 * that none is ever closed (no refused connection)
+		 */
+		int fds[CLI_XFER_MAX];
+		int n = cli_getsocks(cl.xfer_sock, fds, CLI_XFER_MAX, err, sizeof(err));
+
+		if (n < 0)
+			log_warning("Failed to get the sockets from the old process: %s; binding new ones.", err);
+		else if (listeners_inherit(fds, n) < 0)
+			log_warning("Failed to keep the sockets of the old process: out of memory; binding new ones.");
 	}
 	ret = listeners_bind_all(err, sizeof(err));
 	if (ret < 0) {

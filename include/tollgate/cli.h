@@ -115,6 +115,31 @@ int cli_level(const struct cli_session *s);
 /* The running command's priv pointer. */
 void *cli_priv(const struct cli_session *s);
 
+/* Returns 1 if output is waiting to be sent, 0 if the buffer is empty. */
+int cli_output_pending(const struct cli_session *s);
+
+/* The session's socket, for `_getsocks` only (it sends file descriptors
+ * with SCM_RIGHTS, beside the output buffer: call it only while the output
+ * buffer is empty, as it is when a command starts and in its dump steps
+ * that wrote nothing).
+ */
+int cli_session_fd(const struct cli_session *s);
+
+/* Returns 1 if <s> came in on a socket declared `expose-fd listeners`. */
+int cli_session_exposes_fds(const struct cli_session *s);
+
+/* ---- Listening sockets hand-over on reload (cli_xfer.c) ---- */
+
+#define CLI_XFER_MAX      1024  /* sockets one `_getsocks` transfers at most */
+
+/* The `-x <path>` side: connects to the old process's stats socket <path>
+ * (a unix socket of level admin), sends `_getsocks` and receives its
+ * listening sockets into <fds> (room for <max>). Blocking, with a 5 s
+ * timeout: main thread, start-up only. Returns the number of sockets, or
+ * -errno with a one-line message in <err>. Protocol in doc/admin-socket.md.
+ */
+int cli_getsocks(const char *path, int *fds, int max, char *err, size_t errlen);
+
 /* ---- Pure helpers (unit-tested) ---- */
 
 /* Splits the command <cmd> (modified in place) into words: blanks separate

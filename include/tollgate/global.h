@@ -20,6 +20,7 @@ struct global_stats_socket {
 	char *level;                     /* user, operator or admin */
 	unsigned int mode;               /* unix socket mode, 0: unset */
 	int uid, gid;                    /* owner, -1: unset */
+	int expose_fd;                   /* `expose-fd listeners`: _getsocks allowed */
 	const char *conf_file;           /* where declared */
 	int conf_line;                   /* ditto */
 	struct global_stats_socket *next; /* next socket */

@@ -12,6 +12,13 @@
  * maxconn`. At a limit, a thread stops polling its listener sockets
  * (connections wait in the kernel's backlog) until a connection ends.
  *
+ * Reload without closing a listening socket (`-x`): the new process
+ * receives the old one's listening sockets (admin socket `_getsocks`) and
+ * hands them to listeners_inherit() before listeners_bind_all(), which then
+ * reuses a received socket whose bound address equals the listener's
+ * instead of binding a new one. The kernel socket thus lives on from the
+ * old process into the new one and no connection is ever refused.
+ *
  * States, applied by each thread to its own sockets when the main thread
  * asks (signals): running, paused (SIGTTOU: not accepting), stopped
  * (SIGUSR1 soft stop: sockets closed).
@@ -26,6 +33,15 @@ enum listeners_state {
 	LI_PAUSED,               /* not accepting, sockets kept */
 	LI_STOPPED,              /* sockets closed */
 };
+
+/* Offers the <n> listening sockets of <fds>, received from an old process,
+ * to the next listeners_bind_all(), which takes ownership of them: it
+ * reuses each one at most once, for a listener socket whose address is the
+ * one the received socket is bound to (getsockname(), same family, address
+ * and port, or same unix path), and closes those left unused. Main thread,
+ * start-up. Returns 0 or -ENOMEM (then the fds are closed).
+ */
+int listeners_inherit(const int *fds, int n);
 
 /* Binds every listener of every enabled frontend. On failure writes a
  * message naming the frontend, the address and file:line into <err>,
@@ -57,5 +73,10 @@ unsigned int listeners_actconn(void);
 
 /* Connections accepted since start (all threads). */
 uint64_t listeners_cumconn(void);
+
+/* Listener sockets taken over from an old process by the last
+ * listeners_bind_all() (for `show activity` and the tests).
+ */
+unsigned int listeners_reused(void);
 
 #endif /* TOLLGATE_LISTENER_H */

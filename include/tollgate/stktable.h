@@ -262,6 +262,47 @@ void stktable_get_stats(struct stktable *t, struct stktable_stats *st);
 int stktable_walk(struct stktable *t, int (*fn)(struct stktable *t, struct stksess *ts, void *ctx),
                   void *ctx);
 
+/* Position of a resumable walk (stktable_walk_resume()). Zero it to start. */
+struct stktable_cursor {
+	uint32_t shard;               /* shard being visited */
+	uint32_t bucket;              /* reverse-binary bucket cursor in that shard */
+};
+
+/* Return values of a stktable_walk_resume() callback. */
+#define STKTABLE_WALK_NEXT   0  /* go on */
+#define STKTABLE_WALK_STOP   1  /* stop before this bucket (on an entry) or after it (at its end) */
+#define STKTABLE_WALK_SKIP   2  /* stop after this bucket, its remaining entries unvisited */
+
+/* Resumable walk over the linked entries of <t>, for dumps that must stop
+ * when their output is full and go on later (the admin socket).
+ *
+ * The walk goes shard by shard and, inside a shard, bucket by bucket of its
+ * hash index in reverse-binary order of the bucket number (the cursor of
+ * Redis' SCAN): since an index only grows by doubling, the cursor stays
+ * valid across a resize, and an entry linked during the whole walk is
+ * visited exactly once (one linked or unlinked meanwhile may or may not
+ * be), however many calls the walk takes.
+ *
+ * <fn> is called with the shard lock held (short; no table call on <t>):
+ * for each entry <ts> of a bucket, then once with <ts> NULL at the end of
+ * each non-empty bucket (a commit point). It returns STKTABLE_WALK_NEXT to
+ * go on, or STKTABLE_WALK_STOP to stop: on an entry, the cursor stays at
+ * its bucket, which the next call visits again from its first entry (so
+ * the caller drops what it did for that bucket since the last NULL call);
+ * at the end of a bucket, the next call starts at the following bucket.
+ * STKTABLE_WALK_SKIP stops after the current bucket, dropping its remaining
+ * entries (a bucket too large for the caller's buffer).
+ *
+ * A call visits at most <max_entries> entries plus the rest of the bucket
+ * where that count is reached, and at most 1024 buckets, so a shard lock is
+ * held for a bounded batch; it may go on into the next shards within those
+ * bounds (one lock at a time). <cur> must be zeroed before the first call.
+ * Returns 1 when the walk is finished, 0 when it should be called again.
+ * Cost: O(entries + buckets visited).
+ */
+int stktable_walk_resume(struct stktable *t, struct stktable_cursor *cur, unsigned int max_entries,
+                         int (*fn)(struct stktable *t, struct stksess *ts, void *ctx), void *ctx);
+
 /* Checks the invariants of every shard (counts, links, list orders, the
  * capacity adding up to `size`). Returns the number of linked entries, or
  * -1 on a broken invariant. O(n), for tests, on a quiescent table.

@@ -21,6 +21,8 @@ struct task;
 #define SIDE_SHUTR     0x01U   /* end of stream read from this side */
 #define SIDE_SHUTW     0x02U   /* we shut writing towards this side */
 #define SIDE_ERROR     0x04U   /* I/O error on this side */
+#define SIDE_RDMAY     0x08U   /* a read may find data: set by a read event,
+                                * cleared when a read drains the socket */
 
 enum stream_state {
 	ST_INI = 0,            /* accepted, no backend decision yet */
@@ -76,6 +78,22 @@ struct stream {
 	int64_t accept_sec;            /* wall clock at accept, when logging */
 	uint32_t accept_ms;            /* ditto, milliseconds */
 	char term[2];                  /* termination codes (%ts), '-': none */
+	int tid;                       /* owner thread */
+	struct list by_thread;         /* link in its thread's stream list (owner only) */
+	_Atomic int kill_req;          /* `shutdown session` asked: close on the next run */
+};
+
+/* A snapshot of a live stream for the admin socket (stream_snapshot()). */
+struct stream_info {
+	const void *ptr;               /* the stream's identity (never dereferenced by readers) */
+	struct addr cli_addr;          /* client address */
+	const char *fe;                /* frontend name (configuration lifetime) */
+	const char *be;                /* backend name, or NULL */
+	const char *srv;               /* server name, or NULL */
+	uint32_t age_ms;               /* since accept */
+	uint64_t calls;                /* stream task handler calls */
+	int tid;                       /* owner thread */
+	int state;                     /* enum stream_state */
 };
 
 #endif /* TOLLGATE_STREAM_T_H */

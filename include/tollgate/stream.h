@@ -12,7 +12,14 @@
  * Life: accepted -> backend chosen -> server picked (or queued) ->
  * connecting (retries, redispatch) -> established (forwarding both ways,
  * half-closes propagated) -> closed when both directions are shut, on an
- * error, or on a timeout.
+ * error, on a timeout, or when the admin socket asks (`shutdown session`).
+ *
+ * Registry: each thread keeps the list of its live streams (owner only, no
+ * lock). The admin socket reads all lists under thread isolation
+ * (stream_snapshot(): every other worker is parked outside stream code, so
+ * the lists are stable), and asks a stream to close by setting its
+ * kill_req flag and waking its task, still under isolation so the stream
+ * cannot be freed meanwhile; the owner thread closes it on its next run.
  */
 #ifndef TOLLGATE_STREAM_H
 #define TOLLGATE_STREAM_H
@@ -33,6 +40,23 @@ int stream_init(void);
 
 /* Streams alive on all threads (racy snapshot). */
 unsigned int stream_count(void);
+
+struct stream_info;
+
+/* Fills <out> (room for <max>) with a snapshot of every live stream of
+ * every thread, under thread isolation taken here (call it from a worker
+ * or the main thread, holding no lock). Returns the number of live
+ * streams, which may exceed <max> (only <max> are written: retry larger).
+ * Cost: one isolation, O(streams).
+ */
+int stream_snapshot(struct stream_info *out, int max);
+
+/* Asks the live stream identified by <ptr> (from stream_snapshot()) to
+ * close on its own thread, under isolation taken here. Its termination
+ * state reads 'K' (killed). Returns 0, or -ENOENT if no live stream has
+ * that identity (it may have ended meanwhile).
+ */
+int stream_shutdown(const void *ptr);
 
 /* Called by a backend when one of its servers frees a slot: wakes the
  * oldest queued stream, if any. Any thread.

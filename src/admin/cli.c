@@ -55,6 +55,7 @@ struct cli_listener {
 struct cli_session {
 	int fd;                          /* the connection */
 	int level;                       /* CLI_LVL_* */
+	int expose_fd;                   /* its socket has `expose-fd listeners` */
 	struct task *task;               /* I/O and timeout */
 	unsigned int interactive:1;      /* `prompt` mode */
 	unsigned int closing:1;          /* close once the output is sent */
@@ -229,6 +230,21 @@ void *cli_ctx(struct cli_session *s)
 int cli_level(const struct cli_session *s)
 {
 	return s->level;
+}
+
+int cli_output_pending(const struct cli_session *s)
+{
+	return s->out_pos < s->out_len;
+}
+
+int cli_session_exposes_fds(const struct cli_session *s)
+{
+	return s->expose_fd;
+}
+
+int cli_session_fd(const struct cli_session *s)
+{
+	return s->fd;
 }
 
 void *cli_priv(const struct cli_session *s)
@@ -651,6 +667,7 @@ static void cli_accept_iocb(int fd, unsigned int events, void *owner)
 		memset(s, 0, offsetof(struct cli_session, in));
 		s->fd = cfd;
 		s->level = l->level;
+		s->expose_fd = l->conf->expose_fd;
 		s->task = task_new(tid_bit, cli_session_task, s, "cli_session");
 		if (!s->task) {
 			close(cfd);

@@ -46,12 +46,162 @@ __attribute__((constructor)) static void cli_proxy_mark_start(void)
 
 /* ---- show info ---- */
 
+/* Output formats of show info / show stat. */
+enum stat_fmt { FMT_PLAIN = 0, FMT_TYPED, FMT_JSON };
+
+/* The typed-output tags (HAProxy's management.txt, 9.2): origin, nature,
+ * scope, persistence, one letter each; and their JSON names.
+ */
+static const char *tag_origin(char c)
+{
+	switch (c) {
+	case 'M': return "Metric";
+	case 'S': return "Status";
+	case 'K': return "Key";
+	case 'C': return "Config";
+	case 'P': return "Product";
+	default:  return "Unknown";
+	}
+}
+
+static const char *tag_nature(char c)
+{
+	switch (c) {
+	case 'G': return "Gauge";
+	case 'L': return "Limit";
+	case 'm': return "Min";
+	case 'M': return "Max";
+	case 'R': return "Rate";
+	case 'C': return "Counter";
+	case 'D': return "Duration";
+	case 'A': return "Age";
+	case 'T': return "Time";
+	case 'N': return "Name";
+	case 'O': return "Output";
+	case 'a': return "Avg";
+	default:  return "Unknown";
+	}
+}
+
+static const char *tag_scope(char c)
+{
+	switch (c) {
+	case 'P': return "Process";
+	case 'S': return "Service";
+	case 's': return "System";
+	case 'C': return "Cluster";
+	default:  return "Unknown";
+	}
+}
+
+/* Appends <v> to <out> (at <*n>, <room> bytes) as a JSON string body
+ * (quotes and backslashes escaped, control bytes as \u00XX). Returns 0 or
+ * -1 if it does not fit.
+ */
+static int json_str(char *out, size_t room, size_t *n, const char *v)
+{
+	for (; *v; v++) {
+		unsigned char c = (unsigned char)*v;
+		int len;
+
+		if (c == '"' || c == '\\')
+			len = snprintf(out + *n, room - *n, "\\%c", c);
+		else if (c < 0x20)
+			len = snprintf(out + *n, room - *n, "\\u%04x", c);
+		else
+			len = snprintf(out + *n, room - *n, "%c", c);
+		if (len < 0 || (size_t)len >= room - *n)
+			return -1;
+		*n += (size_t)len;
+	}
+	return 0;
+}
+
+/* Appends the `"tags":{...},"value":{...}` part of a JSON field. */
+static int json_tags_value(char *out, size_t room, size_t *n, const char *tags, const char *type,
+                           const char *v)
+{
+	int str = !strcmp(type, "str");
+	int len = snprintf(out + *n, room - *n,
+	                   "\"tags\":{\"origin\":\"%s\",\"nature\":\"%s\",\"scope\":\"%s\"},"
+	                   "\"value\":{\"type\":\"%s\",\"value\":%s",
+	                   tag_origin(tags[0]), tag_nature(tags[1]), tag_scope(tags[2]), type,
+	                   str ? "\"" : "");
+
+	if (len < 0 || (size_t)len >= room - *n)
+		return -1;
+	*n += (size_t)len;
+	if (str) {
+		if (json_str(out, room, n, v) < 0)
+			return -1;
+	} else {
+		if (strlen(v) >= room - *n)
+			return -1;
+		memcpy(out + *n, v, strlen(v));
+		*n += strlen(v);
+	}
+	len = snprintf(out + *n, room - *n, "%s}}", str ? "\"" : "");
+	if (len < 0 || (size_t)len >= room - *n)
+		return -1;
+	*n += (size_t)len;
+	return 0;
+}
+
+/* Parses the format words (typed, json; desc and float are accepted and
+ * ignored) from <args>[<first>..]. Returns the format.
+ */
+static enum stat_fmt parse_fmt(int argc, char **args, int first)
+{
+	enum stat_fmt f = FMT_PLAIN;
+
+	for (int i = first; i < argc; i++) {
+		if (!strcmp(args[i], "typed"))
+			f = FMT_TYPED;
+		else if (!strcmp(args[i], "json"))
+			f = FMT_JSON;
+	}
+	return f;
+}
+
+/* ---- show info ---- */
+
+/* One `show info` field: HAProxy's position and name, typed tags, type. */
+struct info_field {
+	int pos;                     /* HAProxy's field position */
+	const char *name;            /* key */
+	const char *tags;            /* origin, nature, scope, persistence */
+	const char *type;            /* u32, u64, str */
+	char v[64];                  /* value */
+};
+
 static int parse_show_info(struct cli_session *s, int argc, char **args)
 {
 	uint64_t up = (clock_mono_ns() - start_mono_ns) / 1000000000ULL;
 	unsigned int rq = 0, wq = 0, tasks = 0, runq = 0;
 	uint64_t poll_ns = 0, total_ns = (clock_mono_ns() - start_mono_ns) * (uint64_t)(thread_count ? thread_count : 1);
 	unsigned int idle;
+	enum stat_fmt fmt = parse_fmt(argc, args, 2);
+	struct info_field f[] = {
+		{ 0, "Name", "POSV", "str", "" },
+		{ 1, "Version", "POSV", "str", "" },
+		{ 3, "Nbthread", "CGSV", "u32", "" },
+		{ 4, "Nbproc", "CGSV", "u32", "" },
+		{ 5, "Process_num", "KGPV", "u32", "" },
+		{ 6, "Pid", "SGPV", "u32", "" },
+		{ 7, "Uptime", "MDPV", "str", "" },
+		{ 8, "Uptime_sec", "MDPV", "u32", "" },
+		{ 70, "Start_time_sec", "MDPV", "u32", "" },
+		{ 15, "Maxconn", "CLPV", "u32", "" },
+		{ 16, "Hard_maxconn", "CLPV", "u32", "" },
+		{ 17, "CurrConns", "MGPV", "u32", "" },
+		{ 18, "CumConns", "MCPV", "u32", "" },
+		{ 47, "Tasks", "MGPV", "u32", "" },
+		{ 48, "Run_queue", "MGPV", "u32", "" },
+		{ 49, "Idle_pct", "MaPV", "u32", "" },
+	};
+	int i = 0;
+	size_t room, n = 0;
+	char *out;
 
 	sched_shared_lengths(&rq, &wq);
 	runq = rq;
@@ -67,24 +217,56 @@ static int parse_show_info(struct cli_session *s, int argc, char **args)
 	idle = total_ns ? (unsigned int)(poll_ns * 100 / total_ns) : 100;
 	if (idle > 100)
 		idle = 100;
-	cli_printf(s, "Name: Tollgate\n");
-	cli_printf(s, "Version: %s\n", TOLLGATE_VERSION);
-	cli_printf(s, "Nbthread: %d\n", thread_count);
-	cli_printf(s, "Nbproc: 1\n");
-	cli_printf(s, "Process_num: 1\n");
-	cli_printf(s, "Pid: %d\n", (int)getpid());
-	cli_printf(s, "Uptime: %llud %lluh%02llum%02llus\n", (unsigned long long)(up / 86400),
-	           (unsigned long long)(up % 86400 / 3600), (unsigned long long)(up % 3600 / 60),
-	           (unsigned long long)(up % 60));
-	cli_printf(s, "Uptime_sec: %llu\n", (unsigned long long)up);
-	cli_printf(s, "Start_time_sec: %lld\n", (long long)start_wall);
-	cli_printf(s, "Maxconn: %u\n", global.maxconn);
-	cli_printf(s, "Hard_maxconn: %u\n", global.maxconn);
-	cli_printf(s, "CurrConns: %u\n", listeners_actconn());
-	cli_printf(s, "CumConns: %llu\n", (unsigned long long)listeners_cumconn());
-	cli_printf(s, "Tasks: %u\n", tasks);
-	cli_printf(s, "Run_queue: %u\n", runq);
-	cli_printf(s, "Idle_pct: %u\n", idle);
+	snprintf(f[i++].v, sizeof(f[0].v), "Tollgate");
+	snprintf(f[i++].v, sizeof(f[0].v), "%s", TOLLGATE_VERSION);
+	snprintf(f[i++].v, sizeof(f[0].v), "%d", thread_count);
+	snprintf(f[i++].v, sizeof(f[0].v), "1");
+	snprintf(f[i++].v, sizeof(f[0].v), "1");
+	snprintf(f[i++].v, sizeof(f[0].v), "%d", (int)getpid());
+	snprintf(f[i++].v, sizeof(f[0].v), "%llud %lluh%02llum%02llus", (unsigned long long)(up / 86400),
+	         (unsigned long long)(up % 86400 / 3600), (unsigned long long)(up % 3600 / 60),
+	         (unsigned long long)(up % 60));
+	snprintf(f[i++].v, sizeof(f[0].v), "%llu", (unsigned long long)up);
+	snprintf(f[i++].v, sizeof(f[0].v), "%lld", (long long)start_wall);
+	snprintf(f[i++].v, sizeof(f[0].v), "%u", global.maxconn);
+	snprintf(f[i++].v, sizeof(f[0].v), "%u", global.maxconn);
+	snprintf(f[i++].v, sizeof(f[0].v), "%u", listeners_actconn());
+	snprintf(f[i++].v, sizeof(f[0].v), "%llu", (unsigned long long)listeners_cumconn());
+	snprintf(f[i++].v, sizeof(f[0].v), "%u", tasks);
+	snprintf(f[i++].v, sizeof(f[0].v), "%u", runq);
+	snprintf(f[i++].v, sizeof(f[0].v), "%u", idle);
+
+	/* a few hundred bytes (a few KiB in JSON): fits the empty buffer */
+	out = cli_tail(s, &room);
+	if (fmt == FMT_JSON && room)
+		out[n++] = '[';
+	for (i = 0; i < (int)ARRAY_SIZE(f); i++) {
+		int len;
+
+		if (fmt == FMT_PLAIN) {
+			len = snprintf(out + n, room - n, "%s: %s\n", f[i].name, f[i].v);
+		} else if (fmt == FMT_TYPED) {
+			len = snprintf(out + n, room - n, "%d.%s.1:%s:%s:%s\n", f[i].pos, f[i].name,
+			               f[i].tags, f[i].type, f[i].v);
+		} else {
+			len = snprintf(out + n, room - n, "%s{\"field\":{\"pos\":%d,\"name\":\"%s\"},\"processNum\":1,",
+			               i ? "," : "", f[i].pos, f[i].name);
+			if (len >= 0 && (size_t)len < room - n) {
+				n += (size_t)len;
+				len = json_tags_value(out, room, &n, f[i].tags, f[i].type, f[i].v) < 0 ? -1 : 0;
+			}
+		}
+		if (len < 0 || (size_t)len >= room - n)
+			return cli_msg(s, "Output buffer too short.\n");
+		n += (size_t)len;
+	}
+	if (fmt == FMT_JSON) {
+		if (room - n < 3)
+			return cli_msg(s, "Output buffer too short.\n");
+		out[n++] = ']';
+		out[n++] = '\n';
+	}
+	cli_commit(s, n);
 	return CLI_DONE;
 }
 
@@ -141,22 +323,100 @@ static void setu(struct stat_row *r, const char *name, unsigned long long v)
 	setv(r, name, "%llu", v);
 }
 
-/* Writes <r> as one CSV line; returns -1 if it does not fit. */
-static int put_row(struct cli_session *s, const struct stat_row *r)
+/* Typed tags and type of the columns Tollgate fills (HAProxy's). */
+static const struct {
+	const char *name;            /* column */
+	const char *tags;            /* origin, nature, scope, persistence */
+	const char *type;            /* u32, u64, str */
+} stat_meta[] = {
+	{ "pxname", "KNSV", "str" }, { "svname", "KNSV", "str" }, { "qcur", "MGPV", "u32" },
+	{ "scur", "MGPV", "u32" }, { "slim", "CLPV", "u32" }, { "stot", "MCPP", "u64" },
+	{ "bin", "MCPP", "u64" }, { "bout", "MCPP", "u64" }, { "dreq", "MCPP", "u64" },
+	{ "dresp", "MCPP", "u64" }, { "ereq", "MCPP", "u64" }, { "econ", "MCPP", "u64" },
+	{ "eresp", "MCPP", "u64" }, { "wretr", "MCPP", "u64" }, { "wredis", "MCPP", "u64" },
+	{ "status", "SGPV", "str" }, { "weight", "MaSV", "u32" }, { "act", "MGSV", "u32" },
+	{ "bck", "MGSV", "u32" }, { "pid", "KGPV", "u32" }, { "iid", "KGSV", "u32" },
+	{ "sid", "KGSV", "u32" }, { "lbtot", "MCPP", "u64" }, { "type", "CGSV", "u32" },
+	{ "cli_abrt", "MCPP", "u64" }, { "srv_abrt", "MCPP", "u64" }, { "check_rise", "MaSV", "u32" },
+	{ "check_fall", "MaSV", "u32" }, { "addr", "CNSV", "str" }, { "mode", "CNSV", "str" },
+	{ "algo", "CNSV", "str" }, { "conn_tot", "MCPP", "u64" }, { "dcon", "MCPP", "u64" },
+	{ "dses", "MCPP", "u64" }, { "uweight", "MaSV", "u32" },
+};
+
+static void col_meta(int i, const char **tags, const char **type)
+{
+	for (int k = 0; k < (int)ARRAY_SIZE(stat_meta); k++)
+		if (!strcmp(stat_meta[k].name, stat_cols[i])) {
+			*tags = stat_meta[k].tags;
+			*type = stat_meta[k].type;
+			return;
+		}
+	*tags = "MCPP";
+	*type = "u64";
+}
+
+/* Writes <r> in format <fmt>: one CSV line, or one typed line per filled
+ * column, or one JSON array of fields (preceded by a comma unless
+ * <first>). Returns -1 (nothing written) if it does not fit.
+ */
+static int put_row(struct cli_session *s, const struct stat_row *r, enum stat_fmt fmt, int first)
 {
 	size_t room, n = 0;
 	char *out = cli_tail(s, &room);
+	int type = atoi(r->v[col("type")]);
+	int iid = atoi(r->v[col("iid")]);
+	int sid = atoi(r->v[col("sid")]);
+	int nf = 0;
 
+	if (fmt == FMT_JSON) {
+		if (room < 3)
+			return -1;
+		if (!first)
+			out[n++] = ',';
+		out[n++] = '[';
+	}
 	for (int i = 0; i < NCOLS; i++) {
 		size_t l = strlen(r->v[i]);
+		const char *tags, *ty;
+		int len;
 
-		if (n + l + 2 >= room)
+		if (fmt == FMT_PLAIN) {
+			if (n + l + 2 >= room)
+				return -1;
+			memcpy(out + n, r->v[i], l);
+			n += l;
+			out[n++] = ',';
+			continue;
+		}
+		if (!l)
+			continue; /* typed formats list filled fields only */
+		col_meta(i, &tags, &ty);
+		if (fmt == FMT_TYPED) {
+			len = snprintf(out + n, room - n, "%c.%d.%d.%d.%s.1:%s:%s:%s\n",
+			               type == 0 ? 'F' : type == 1 ? 'B' : type == 2 ? 'S' : 'L',
+			               iid, sid, i, stat_cols[i], tags, ty, r->v[i]);
+			if (len < 0 || (size_t)len >= room - n)
+				return -1;
+			n += (size_t)len;
+			continue;
+		}
+		len = snprintf(out + n, room - n,
+		               "%s{\"objType\":\"%s\",\"proxyId\":%d,\"id\":%d,\"field\":{\"pos\":%d,\"name\":\"%s\"},\"processNum\":1,",
+		               nf ? "," : "", type == 0 ? "Frontend" : type == 1 ? "Backend" : type == 2 ? "Server" : "Listener",
+		               iid, sid, i, stat_cols[i]);
+		if (len < 0 || (size_t)len >= room - n)
 			return -1;
-		memcpy(out + n, r->v[i], l);
-		n += l;
-		out[n++] = ',';
+		n += (size_t)len;
+		if (json_tags_value(out, room, &n, tags, ty, r->v[i]) < 0)
+			return -1;
+		nf++;
 	}
-	out[n++] = '\n';
+	if (room - n < 2)
+		return -1;
+	if (fmt == FMT_JSON)
+		out[n++] = ']';
+	else if (fmt == FMT_PLAIN)
+		out[n++] = '\n';
 	cli_commit(s, n);
 	return 0;
 }
@@ -275,6 +535,8 @@ struct stat_ctx {
 	int step;                    /* 0: header, 1: frontend, 2: servers, 3: backend */
 	struct server *sv;           /* next server */
 	int started;                 /* header written */
+	int rows;                    /* rows written */
+	enum stat_fmt fmt;           /* output format */
 	struct stat_row *row;        /* scratch row (malloc'ed) */
 };
 
@@ -286,13 +548,29 @@ static int parse_show_stat(struct cli_session *s, int argc, char **args)
 	if (!c->row)
 		return cli_msg(s, "Out of memory.\n");
 	c->px = proxies_list;
+	c->fmt = parse_fmt(argc, args, 2);
 	return CLI_DUMP;
+}
+
+/* Writes row <c->row>; returns -1 if there is no room. */
+static int stat_put(struct cli_session *s, struct stat_ctx *c)
+{
+	if (put_row(s, c->row, c->fmt, !c->rows) < 0)
+		return -1;
+	c->rows++;
+	return 0;
 }
 
 static int dump_show_stat(struct cli_session *s)
 {
 	struct stat_ctx *c = cli_ctx(s);
 
+	if (!c->started && c->fmt != FMT_PLAIN) {
+		if (c->fmt == FMT_JSON && cli_write(s, "[", 1) < 0)
+			return 0;
+		c->started = 1;
+		c->step = 1;
+	}
 	if (!c->started) {
 		size_t room, n = 0;
 		char *out = cli_tail(s, &room);
@@ -311,7 +589,7 @@ static int dump_show_stat(struct cli_session *s)
 		if (c->step == 1) {
 			if (px->cap & PR_CAP_FE) {
 				row_frontend(c->row, px);
-				if (put_row(s, c->row) < 0)
+				if (stat_put(s, c) < 0)
 					return 0;
 			}
 			c->step = 2;
@@ -320,7 +598,7 @@ static int dump_show_stat(struct cli_session *s)
 		if (c->step == 2) {
 			for (; (px->cap & PR_CAP_BE) && c->sv; c->sv = c->sv->next) {
 				row_server(c->row, px, c->sv);
-				if (put_row(s, c->row) < 0)
+				if (stat_put(s, c) < 0)
 					return 0;
 			}
 			c->step = 3;
@@ -328,13 +606,15 @@ static int dump_show_stat(struct cli_session *s)
 		if (c->step == 3) {
 			if (px->cap & PR_CAP_BE) {
 				row_backend(c->row, px);
-				if (put_row(s, c->row) < 0)
+				if (stat_put(s, c) < 0)
 					return 0;
 			}
 		}
 		c->px = px->next;
 		c->step = 1;
 	}
+	if (c->fmt == FMT_JSON && cli_write(s, "]\n", 2) < 0)
+		return 0;
 	return 1;
 }
 
@@ -560,9 +840,9 @@ static int parse_set_maxconn_server(struct cli_session *s, int argc, char **args
 }
 
 static struct cli_kw proxy_kws[] = {
-	{ { "show", "info", NULL }, "show info                               : report information about the running process",
+	{ { "show", "info", NULL }, "show info [json|typed]                  : report information about the running process",
 	  CLI_LVL_USER, parse_show_info, NULL, NULL, NULL },
-	{ { "show", "stat", NULL }, "show stat                               : report counters for each proxy and server",
+	{ { "show", "stat", NULL }, "show stat [json|typed]                  : report counters for each proxy and server",
 	  CLI_LVL_USER, parse_show_stat, dump_show_stat, release_show_stat, NULL },
 	{ { "show", "servers", "state", NULL }, "show servers state [<backend>]          : dump volatile server information (all or for a single backend)",
 	  CLI_LVL_USER, parse_servers_state, dump_servers_state, NULL, NULL },

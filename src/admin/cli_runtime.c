@@ -12,6 +12,7 @@
 
 #include <tollgate/cli.h>
 #include <tollgate/fd.h>
+#include <tollgate/listener.h>
 #include <tollgate/lock.h>
 #include <tollgate/pool.h>
 #include <tollgate/task.h>
@@ -130,6 +131,8 @@ static int parse_show_activity(struct cli_session *s, int argc, char **args)
 	activity_line(s, "fds", offsetof(struct thread_stats, fds), 1);
 	cli_printf(s, "stale_fd_events: %llu\n",
 	           (unsigned long long)atomic_load_explicit(&fd_stale_events, memory_order_relaxed));
+	/* written by the main thread before the workers started */
+	cli_printf(s, "reused_listeners: %u\n", listeners_reused());
 	return CLI_DONE;
 }
 

@@ -9,23 +9,16 @@
  * as name(PERIOD_MS)=value and arrays expanded (gpc0=.. gpc1=..,
  * gpc0_rate(P)=..).
  *
- * Streaming a table: the dump visits the table shard by shard and, inside
- * a shard, bucket by bucket of its hash index, in reverse-binary order of
- * the bucket number (the cursor of Redis' SCAN). Each step holds one shard
- * lock while it formats at most DUMP_BUCKETS buckets straight into the
- * session's output buffer, and stops before a bucket whose lines would not
- * fit; the next step resumes at that cursor once the client has read. As
- * a shard's index only grows by doubling, the reverse-binary cursor stays
- * valid across a resize: an entry present during the whole dump is printed
- * exactly once; one created or removed meanwhile may or may not be. An
- * entry's values are read with atomic loads under its shard lock, so a
- * line never shows a torn value or a freed entry.
+ * Streaming a table: a step is one call of stktable_walk_resume() (the
+ * table module's resumable walk: bucket by bucket, a bounded batch per
+ * shard lock hold, every entry present during the whole dump visited
+ * exactly once even if a shard's index grows). Its callback formats lines
+ * straight into the session's output buffer and stops before a bucket
+ * whose lines would not fit; the next step resumes there once the client
+ * has read. An entry's values are read with atomic loads under its shard
+ * lock, so a line never shows a torn value or a freed entry.
  *
- * This reads the shard internals declared in stktable-t.h (buckets,
- * nb_mask, hnext) under the shard spinlock: the table module has no
- * resumable walk yet (stktable_walk() holds each lock for a whole shard).
- *
- * clear table: the same cursor, but a step copies the keys of matching
+ * clear table: the same walk, but a step copies the keys of matching
  * entries into a batch under the lock, then looks each one up again without
  * the lock and kills it if only the lookup references it (HAProxy does not
  * remove entries in use).
@@ -44,7 +37,7 @@
 #include <tollgate/stktable.h>
 #include <tollgate/ticks.h>
 
-#define DUMP_BUCKETS     1024   /* buckets visited per lock hold */
+#define DUMP_ENTRIES     4096   /* entries visited per lock hold by show */
 #define CLEAR_BATCH      256    /* keys copied per lock hold by clear */
 
 enum table_action { ACT_SHOW = 0, ACT_CLEAR, ACT_SET };
@@ -52,8 +45,7 @@ enum table_action { ACT_SHOW = 0, ACT_CLEAR, ACT_SET };
 struct table_ctx {
 	struct stktable *t;             /* target table, NULL: list every table */
 	struct proxy *px;               /* listing: next proxy to look at */
-	uint32_t shard;                 /* shard being visited */
-	uint32_t cursor;                /* reverse-binary bucket cursor in it */
+	struct stktable_cursor cur;     /* position of the walk (show/clear) */
 	int done;                       /* nothing left */
 	int nfilt;                      /* filters in <f> */
 	struct cli_table_filter f[CLI_TABLE_FILTERS]; /* data filters */
@@ -377,29 +369,6 @@ static int entry_matches(const struct table_ctx *c, struct stksess *ts)
 	return 1;
 }
 
-/* ---- The bucket cursor ---- */
-
-static uint32_t rev32(uint32_t v)
-{
-	v = ((v >> 1) & 0x55555555U) | ((v & 0x55555555U) << 1);
-	v = ((v >> 2) & 0x33333333U) | ((v & 0x33333333U) << 2);
-	v = ((v >> 4) & 0x0F0F0F0FU) | ((v & 0x0F0F0F0FU) << 4);
-	v = ((v >> 8) & 0x00FF00FFU) | ((v & 0x00FF00FFU) << 8);
-	return (v >> 16) | (v << 16);
-}
-
-/* Returns the cursor after <v> for a table of <mask> + 1 buckets, 0 at the
- * end: increments the reversed bits above the mask, so that buckets split
- * by a growth of the index are never visited twice nor skipped.
- */
-static uint32_t cursor_next(uint32_t v, uint32_t mask)
-{
-	v |= ~mask;
-	v = rev32(v);
-	v++;
-	return rev32(v);
-}
-
 /* ---- show table ---- */
 
 static int table_header(struct cli_session *s, struct stktable *t)
@@ -426,56 +395,54 @@ static int dump_table_list(struct cli_session *s)
 	return 1;
 }
 
+/* State of one show step's walk (stktable_walk_resume() callback). */
+struct show_walk {
+	struct table_ctx *c;            /* the command */
+	char *out;                      /* the free part of the output buffer */
+	size_t room;                    /* its size */
+	size_t done;                    /* bytes of complete buckets */
+	size_t pend;                    /* bytes of the current bucket after <done> */
+};
+
+static int show_walk_fn(struct stktable *t, struct stksess *ts, void *ctx)
+{
+	struct show_walk *w = ctx;
+	int len;
+
+	if (!ts) {
+		/* end of a bucket: its lines are kept */
+		w->done += w->pend;
+		w->pend = 0;
+		return STKTABLE_WALK_NEXT;
+	}
+	if (w->c->nfilt && !entry_matches(w->c, ts))
+		return STKTABLE_WALK_NEXT;
+	len = format_entry(t, ts, w->out + w->done + w->pend, w->room - w->done - w->pend, 0);
+	if (len >= 0) {
+		w->pend += (size_t)len;
+		return STKTABLE_WALK_NEXT;
+	}
+	if (w->room - w->done >= CLI_OUTBUF_SIZE / 2) {
+		/* a bucket larger than half the buffer: cut it */
+		w->done += w->pend;
+		w->pend = 0;
+		return STKTABLE_WALK_SKIP;
+	}
+	w->pend = 0;
+	return STKTABLE_WALK_STOP; /* resume at this bucket with more room */
+}
+
 /* One step of the dump of a table: see the principle at the top. */
 static int dump_table(struct cli_session *s)
 {
 	struct table_ctx *c = cli_ctx(s);
-	struct stktable *t = c->t;
-	int buckets = 0;
+	struct show_walk w = { .c = c };
+	int finished;
 
-	while (c->shard < t->nb_shards) {
-		struct stktable_shard *sh = &t->shards[c->shard];
-		int full = 0;
-
-		spin_lock(&sh->lock);
-		do {
-			size_t room, n = 0;
-			char *out = cli_tail(s, &room);
-
-			for (struct stksess *ts = sh->buckets[c->cursor & sh->nb_mask]; ts; ts = ts->hnext) {
-				int len;
-
-				if (c->nfilt && !entry_matches(c, ts))
-					continue;
-				len = format_entry(t, ts, out + n, room - n, 0);
-				if (len < 0) {
-					full = 1;
-					break;
-				}
-				n += (size_t)len;
-			}
-			if (full) {
-				if (room >= CLI_OUTBUF_SIZE / 2) {
-					/* a bucket larger than half the buffer: cut it */
-					cli_commit(s, n);
-					full = 0;
-				} else {
-					break; /* resume at this bucket with more room */
-				}
-			} else {
-				cli_commit(s, n);
-			}
-			c->cursor = cursor_next(c->cursor, sh->nb_mask);
-		} while (c->cursor && ++buckets < DUMP_BUCKETS);
-		spin_unlock(&sh->lock);
-		if (full)
-			return 0;
-		if (!c->cursor)
-			c->shard++;
-		if (buckets >= DUMP_BUCKETS)
-			return 0; /* yield: called again at once if there is room */
-	}
-	return 1;
+	w.out = cli_tail(s, &w.room);
+	finished = stktable_walk_resume(c->t, &c->cur, DUMP_ENTRIES, show_walk_fn, &w);
+	cli_commit(s, w.done);
+	return finished;
 }
 
 static int dump_show_table(struct cli_session *s)
@@ -487,40 +454,43 @@ static int dump_show_table(struct cli_session *s)
 
 /* ---- clear table ---- */
 
+/* State of one clear step's walk. */
+struct clear_walk {
+	struct table_ctx *c;            /* the command */
+	int nkeys;                      /* keys copied into c->batch */
+	int mark;                       /* keys of complete buckets */
+};
+
+static int clear_walk_fn(struct stktable *t, struct stksess *ts, void *ctx)
+{
+	struct clear_walk *w = ctx;
+
+	if (!ts) {
+		w->mark = w->nkeys;
+		return STKTABLE_WALK_NEXT;
+	}
+	if (stksess_refs(ts) || (w->c->nfilt && !entry_matches(w->c, ts)))
+		return STKTABLE_WALK_NEXT;
+	if (w->nkeys >= CLEAR_BATCH) {
+		if (!w->mark)
+			return STKTABLE_WALK_SKIP; /* a bucket larger than the batch: cut it */
+		w->nkeys = w->mark;
+		return STKTABLE_WALK_STOP;
+	}
+	memcpy(w->c->batch + (size_t)w->nkeys * t->key_size, stksess_key(ts), t->key_size);
+	w->nkeys++;
+	return STKTABLE_WALK_NEXT;
+}
+
 static int dump_clear_table(struct cli_session *s)
 {
 	struct table_ctx *c = cli_ctx(s);
 	struct stktable *t = c->t;
-	int nkeys = 0;
+	struct clear_walk w = { .c = c };
+	int finished;
 
-	if (c->shard >= t->nb_shards)
-		return 1;
-	{
-		struct stktable_shard *sh = &t->shards[c->shard];
-
-		spin_lock(&sh->lock);
-		do {
-			int nb = 0;
-
-			for (struct stksess *ts = sh->buckets[c->cursor & sh->nb_mask]; ts; ts = ts->hnext)
-				nb++;
-			if (nkeys + nb > CLEAR_BATCH && nkeys)
-				break;
-			for (struct stksess *ts = sh->buckets[c->cursor & sh->nb_mask]; ts; ts = ts->hnext) {
-				if (nkeys >= CLEAR_BATCH)
-					break;
-				if (stksess_refs(ts) || (c->nfilt && !entry_matches(c, ts)))
-					continue;
-				memcpy(c->batch + (size_t)nkeys * t->key_size, stksess_key(ts), t->key_size);
-				nkeys++;
-			}
-			c->cursor = cursor_next(c->cursor, sh->nb_mask);
-		} while (c->cursor && nkeys < CLEAR_BATCH);
-		spin_unlock(&sh->lock);
-		if (!c->cursor)
-			c->shard++;
-	}
-	for (int i = 0; i < nkeys; i++) {
+	finished = stktable_walk_resume(t, &c->cur, CLEAR_BATCH, clear_walk_fn, &w);
+	for (int i = 0; i < w.nkeys; i++) {
 		struct stktable_key key = { c->batch + (size_t)i * t->key_size, t->key_size };
 		struct stksess *ts = stktable_lookup_noexp(t, &key);
 
@@ -532,7 +502,7 @@ static int dump_clear_table(struct cli_session *s)
 		else
 			stktable_release(t, ts);
 	}
-	return c->shard >= t->nb_shards;
+	return finished;
 }
 
 static void release_table(struct cli_session *s)

@@ -291,7 +291,11 @@ static int kw_stats(struct cfg_ctx *ctx, int argc, char **args, char **err)
 			if (!gr)
 				goto bad_value;
 			s->gid = (int)gr->gr_gid;
-		} else if (!strcmp(opt, "expose-fd") || !strcmp(opt, "process") || !strcmp(opt, "thread")) {
+		} else if (!strcmp(opt, "expose-fd")) {
+			if (strcmp(val, "listeners"))
+				goto bad_value;
+			s->expose_fd = 1;
+		} else if (!strcmp(opt, "process") || !strcmp(opt, "thread")) {
 			/* accepted: meaningful for HAProxy's master/worker only */
 		} else {
 			cfg_set_err(err, "'stats socket' : unknown option '%s' (supported: mode, level, user, uid, group, gid).", opt);

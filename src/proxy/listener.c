@@ -5,6 +5,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <stddef.h>
 #include <unistd.h>
 
 #include <tollgate/clock.h>
@@ -36,6 +39,99 @@ static _Atomic int wanted_state;             /* enum listeners_state */
 static _Atomic unsigned long limited_mask;   /* threads paused at a limit */
 static _Atomic unsigned int actconn;         /* process-wide connections */
 static _Atomic uint64_t cumconn[MAX_THREADS]; /* per thread, relaxed stores */
+
+/* Listening sockets received from an old process (listeners_inherit()),
+ * main thread only, until listeners_bind_all() has used or closed them.
+ */
+static int *inherited_fds;                   /* -1 once used or closed */
+static int inherited_n;                      /* entries in <inherited_fds> */
+static unsigned int reused_count;            /* sockets taken over */
+
+unsigned int listeners_reused(void)
+{
+	return reused_count;
+}
+
+int listeners_inherit(const int *fds, int n)
+{
+	int *a = n > 0 ? malloc(sizeof(*a) * (size_t)n) : NULL;
+
+	if (n > 0 && !a) {
+		for (int i = 0; i < n; i++)
+			close(fds[i]);
+		return -ENOMEM;
+	}
+	for (int i = 0; i < n; i++)
+		a[i] = fds[i];
+	free(inherited_fds);
+	inherited_fds = a;
+	inherited_n = n;
+	return 0;
+}
+
+/* Returns 1 if socket <fd> is bound to the address of <l>, 0 otherwise. */
+static int inherited_matches(int fd, const struct listener *l)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+	const struct sockaddr_storage *want = &l->addr.ss;
+
+	if (getsockname(fd, (struct sockaddr *)&ss, &len) < 0 || ss.ss_family != want->ss_family)
+		return 0;
+	switch (ss.ss_family) {
+	case AF_INET: {
+		const struct sockaddr_in *a = (const struct sockaddr_in *)&ss;
+		const struct sockaddr_in *b = (const struct sockaddr_in *)want;
+
+		return a->sin_port == b->sin_port && a->sin_addr.s_addr == b->sin_addr.s_addr;
+	}
+	case AF_INET6: {
+		const struct sockaddr_in6 *a = (const struct sockaddr_in6 *)&ss;
+		const struct sockaddr_in6 *b = (const struct sockaddr_in6 *)want;
+
+		return a->sin6_port == b->sin6_port && !memcmp(&a->sin6_addr, &b->sin6_addr, sizeof(a->sin6_addr));
+	}
+	case AF_UNIX: {
+		const struct sockaddr_un *a = (const struct sockaddr_un *)&ss;
+		const struct sockaddr_un *b = (const struct sockaddr_un *)want;
+		size_t max = sizeof(a->sun_path);
+
+		if (a->sun_path[0] || b->sun_path[0]) /* paths */
+			return !strncmp(a->sun_path, b->sun_path, max);
+		/* abstract names: the lengths count the name */
+		return len == l->addr.len && !memcmp(a->sun_path, b->sun_path, len - offsetof(struct sockaddr_un, sun_path));
+	}
+	default:
+		return 0;
+	}
+}
+
+/* Takes an inherited socket bound to <l>'s address, or returns -1. */
+static int take_inherited(const struct listener *l)
+{
+	if (l->addr.kind != ADDR_INET && l->addr.kind != ADDR_UNIX)
+		return -1;
+	for (int i = 0; i < inherited_n; i++) {
+		int fd = inherited_fds[i];
+
+		if (fd >= 0 && inherited_matches(fd, l)) {
+			inherited_fds[i] = -1;
+			return fd;
+		}
+	}
+	return -1;
+}
+
+/* Closes the inherited sockets no listener took. */
+static void close_inherited(void)
+{
+	for (int i = 0; i < inherited_n; i++)
+		if (inherited_fds[i] >= 0)
+			close(inherited_fds[i]);
+	free(inherited_fds);
+	inherited_fds = NULL;
+	inherited_n = 0;
+}
 
 unsigned int listeners_actconn(void)
 {
@@ -85,11 +181,21 @@ int listeners_bind_all(char *err, size_t errlen)
 				}
 				if (per_thread)
 					o.flags |= SOCK_O_REUSEPORT;
-				fd = sock_listen(&l->addr, &o, why, sizeof(why));
+				fd = take_inherited(l);
+				if (fd >= 0) {
+					/* the old process's socket: it never closes */
+					addr_format(&l->addr, addr, sizeof(addr));
+					log_notice("Proxy %s: reusing listening socket %s (fd %d) from the old process.",
+					           px->id, addr, fd);
+					reused_count++;
+				} else {
+					fd = sock_listen(&l->addr, &o, why, sizeof(why));
+				}
 				if (fd < 0) {
 					addr_format(&l->addr, addr, sizeof(addr));
 					snprintf(err, errlen, "Starting %s %s: cannot bind socket (%s) [%s] declared at %s:%d",
 					         proxy_kind(px), px->id, why, addr, l->conf_file, l->conf_line);
+					close_inherited();
 					listeners_close_all();
 					return fd;
 				}
@@ -99,6 +205,7 @@ int listeners_bind_all(char *err, size_t errlen)
 			}
 		}
 	}
+	close_inherited();
 	return 0;
 }
 

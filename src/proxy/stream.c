@@ -23,6 +23,7 @@
 #include <tollgate/counters.h>
 #include <tollgate/fd.h>
 #include <tollgate/global.h>
+#include <tollgate/isolate.h>
 #include <tollgate/lb-algo.h>
 #include <tollgate/lb.h>
 #include <tollgate/listener.h>
@@ -42,8 +43,13 @@
 static struct pool_head *pool_stream;
 static _Atomic unsigned int streams_alive;
 
+/* Live streams of each thread, owner only (read by others under isolation). */
+static struct list streams_by_thread[MAX_THREADS];
+
 int stream_init(void)
 {
+	for (int i = 0; i < MAX_THREADS; i++)
+		list_init(&streams_by_thread[i]);
 	pool_stream = pool_create("stream", sizeof(struct stream), 0);
 	return pool_stream ? 0 : -ENOMEM;
 }
@@ -147,7 +153,7 @@ void stream_dequeue(struct proxy *be)
 static void close_side(struct side *sd)
 {
 	if (sd->fd >= 0) {
-		fd_delete(sd->fd);
+		fd_close_unshared(sd->fd);
 		sd->fd = -1;
 	}
 }
@@ -210,6 +216,7 @@ static void stream_free(struct stream *s)
 	}
 	atomic_fetch_sub_explicit(&fe->feconn, 1, memory_order_relaxed);
 	listener_release_slot(s->li);
+	list_del_init(&s->by_thread);
 	task_destroy(s->task);
 	pool_free(pool_stream, s);
 	atomic_fetch_sub_explicit(&streams_alive, 1, memory_order_relaxed);
@@ -465,8 +472,10 @@ static int forward(struct stream *s, struct channel *c, struct side *from, struc
 		if (s->splice && !c->pipe && !buf_data(&c->buf) && !(from->flags & SIDE_SHUTR))
 			c->pipe = pipe_get();
 		if (c->pipe) {
-			if (!(from->flags & (SIDE_SHUTR | SIDE_ERROR))) {
+			if ((from->flags & (SIDE_SHUTR | SIDE_ERROR | SIDE_RDMAY)) == SIDE_RDMAY) {
 				n = pipe_splice_in(from->fd, c->pipe, 0);
+				if (n == -EAGAIN)
+					from->flags &= ~SIDE_RDMAY;
 				if (n > 0)
 					moved = 1;
 				else if (n == 0)
@@ -490,8 +499,17 @@ static int forward(struct stream *s, struct channel *c, struct side *from, struc
 		} else {
 			if (!buf_allocated(&c->buf) && buf_alloc(&c->buf) < 0)
 				return progress;  /* retried on the next wakeup */
-			if (!(from->flags & (SIDE_SHUTR | SIDE_ERROR)) && buf_room(&c->buf)) {
+			if ((from->flags & (SIDE_SHUTR | SIDE_ERROR | SIDE_RDMAY)) == SIDE_RDMAY &&
+			    buf_room(&c->buf)) {
+				size_t room = buf_room(&c->buf);
+
 				n = buf_recv(&c->buf, from->fd, 0);
+				/* A short read drained the socket: do not try again
+				 * before the poller says there is more (level-triggered
+				 * polling reports it if we were wrong).
+				 */
+				if (n == -EAGAIN || (n > 0 && (size_t)n < room))
+					from->flags &= ~SIDE_RDMAY;
 				if (n > 0)
 					moved = 1;
 				else if (n == 0)
@@ -518,7 +536,9 @@ static int forward(struct stream *s, struct channel *c, struct side *from, struc
 	/* propagate a half-close once everything read has been written */
 	if (can_write && (from->flags & SIDE_SHUTR) && !(to->flags & SIDE_SHUTW) &&
 	    !buf_data(&c->buf) && !(c->pipe && c->pipe->data)) {
-		shutdown(to->fd, SHUT_WR);
+		/* if the other end already shut, our close() sends the FIN */
+		if (!(to->flags & SIDE_SHUTR))
+			shutdown(to->fd, SHUT_WR);
 		to->flags |= SIDE_SHUTW;
 	}
 	return progress;
@@ -573,7 +593,17 @@ static struct task *stream_process(struct task *t, void *ctx, unsigned int state
 	int cprog, sprog;
 
 	s->cli.ev = s->srvside.ev = 0;
+	if (cev & (FD_EV_IN | FD_EV_HUP | FD_EV_ERR | FD_EV_RDHUP))
+		s->cli.flags |= SIDE_RDMAY;
+	if (sev & (FD_EV_IN | FD_EV_HUP | FD_EV_ERR | FD_EV_RDHUP))
+		s->srvside.flags |= SIDE_RDMAY;
 
+	if (atomic_load_explicit(&s->kill_req, memory_order_relaxed)) {
+		/* `shutdown session` from the admin socket */
+		set_term(s, 'K', s->state == ST_EST ? 'D' : s->state == ST_QUEUED ? 'Q' :
+		                 s->state == ST_CONNECTING ? 'C' : 'R');
+		goto out_free;
+	}
 	if (s->state == ST_INI && !s->be) {
 		if (tcp_rules_exec(s, 0) < 0) {
 			set_term(s, 'P', 'R');
@@ -610,7 +640,11 @@ static struct task *stream_process(struct task *t, void *ctx, unsigned int state
 
 	if (s->state == ST_CONNECTING) {
 		if (sev & (FD_EV_OUT | FD_EV_ERR | FD_EV_HUP)) {
-			if (sock_get_error(s->srvside.fd) == 0) {
+			/* writable without error or hang-up: connected, no need
+			 * to ask the socket
+			 */
+			if (!(sev & (FD_EV_ERR | FD_EV_HUP)) || sock_get_error(s->srvside.fd) == 0) {
+				s->srvside.flags |= SIDE_RDMAY;
 				s->state = ST_EST;
 				s->tc = (int32_t)(now_ms - s->t_conn);
 				s->srvside.exp = tick_add_ifset(now_ms, inactivity(s, 0));
@@ -730,12 +764,16 @@ int stream_accept(struct listener *li, int fd, const struct addr *peer)
 	s->fe = fe;
 	s->cli_addr = *peer;
 	s->cli.fd = fd;
+	s->cli.flags = SIDE_RDMAY;   /* the first bytes are often there already */
 	s->srvside.fd = -1;
 	s->req.buf = BUF_NULL;
 	s->res.buf = BUF_NULL;
 	list_init(&s->queue_link);
+	list_init(&s->by_thread);
+	s->tid = tid;
 	if (fd_insert(fd, tid, cli_iocb, s, FD_EV_IN) < 0)
 		goto out_task;
+	list_append(&streams_by_thread[tid], &s->by_thread);
 	sock_set_nodelay(fd, 1);
 	atomic_fetch_add_explicit(&fe->feconn, 1, memory_order_relaxed);
 	atomic_fetch_add_explicit(&streams_alive, 1, memory_order_relaxed);
@@ -764,4 +802,58 @@ out_close:
 	close(fd);
 	listener_release_slot(li);
 	return -ENOMEM;
+}
+
+/* ---- Registry, for the admin socket ---- */
+
+int stream_snapshot(struct stream_info *out, int max)
+{
+	int n = 0;
+
+	thread_isolate();
+	for (int t = 0; t < MAX_THREADS; t++) {
+		struct stream *s;
+
+		list_for_each(s, &streams_by_thread[t], by_thread) {
+			if (n < max) {
+				struct stream_info *si = &out[n];
+
+				si->ptr = s;
+				si->cli_addr = s->cli_addr;
+				si->fe = s->fe->id;
+				si->be = s->be ? s->be->id : NULL;
+				si->srv = s->srv ? s->srv->id : NULL;
+				/* thread clocks differ slightly: never negative */
+				si->age_ms = (int32_t)(now_ms - s->t_accept) > 0 ? now_ms - s->t_accept : 0;
+				si->calls = atomic_load_explicit(&s->task->tl.calls, memory_order_relaxed);
+				si->tid = s->tid;
+				si->state = s->state;
+			}
+			n++;
+		}
+	}
+	thread_release();
+	return n;
+}
+
+int stream_shutdown(const void *ptr)
+{
+	int ret = -ENOENT;
+
+	thread_isolate();
+	for (int t = 0; t < MAX_THREADS && ret; t++) {
+		struct stream *s;
+
+		list_for_each(s, &streams_by_thread[t], by_thread) {
+			if ((const void *)s != ptr)
+				continue;
+			/* alive: its owner is parked by the isolation */
+			atomic_store_explicit(&s->kill_req, 1, memory_order_relaxed);
+			task_wakeup(s->task, TASK_WOKEN_OTHER);
+			ret = 0;
+			break;
+		}
+	}
+	thread_release();
+	return ret;
 }

@@ -791,6 +791,71 @@ int stktable_walk(struct stktable *t, int (*fn)(struct stktable *t, struct stkse
 	return ret;
 }
 
+/* ---- Resumable walk ---- */
+
+#define STKTABLE_WALK_BUCKETS  1024U   /* buckets visited per call at most */
+
+static uint32_t rev32(uint32_t v)
+{
+	v = ((v >> 1) & 0x55555555U) | ((v & 0x55555555U) << 1);
+	v = ((v >> 2) & 0x33333333U) | ((v & 0x33333333U) << 2);
+	v = ((v >> 4) & 0x0F0F0F0FU) | ((v & 0x0F0F0F0FU) << 4);
+	v = ((v >> 8) & 0x00FF00FFU) | ((v & 0x00FF00FFU) << 8);
+	return (v >> 16) | (v << 16);
+}
+
+/* Returns the cursor after <v> for an index of <mask> + 1 buckets, 0 at the
+ * end: increments the reversed bits above the mask, so that buckets split
+ * by a growth of the index are never visited twice nor skipped.
+ */
+static uint32_t walk_cursor_next(uint32_t v, uint32_t mask)
+{
+	v |= ~mask;
+	v = rev32(v);
+	v++;
+	return rev32(v);
+}
+
+int stktable_walk_resume(struct stktable *t, struct stktable_cursor *cur, unsigned int max_entries,
+                         int (*fn)(struct stktable *t, struct stksess *ts, void *ctx), void *ctx)
+{
+	unsigned int entries = 0, buckets = 0;
+
+	while (cur->shard < t->nb_shards) {
+		struct stktable_shard *sh = &t->shards[cur->shard];
+		int stop = 0, end = 0;
+
+		spin_lock(&sh->lock);
+		do {
+			struct stksess *ts = sh->buckets[cur->bucket & sh->nb_mask];
+			int ret = STKTABLE_WALK_NEXT;
+
+			for (; ts; ts = ts->hnext) {
+				entries++;
+				ret = fn(t, ts, ctx);
+				if (ret != STKTABLE_WALK_NEXT)
+					break;
+			}
+			if (ret == STKTABLE_WALK_STOP) {
+				stop = 1;  /* this bucket again next time */
+				break;
+			}
+			if (ret == STKTABLE_WALK_NEXT && sh->buckets[cur->bucket & sh->nb_mask])
+				ret = fn(t, NULL, ctx);
+			cur->bucket = walk_cursor_next(cur->bucket, sh->nb_mask);
+			end = !cur->bucket;
+			if (ret != STKTABLE_WALK_NEXT)
+				stop = 1;
+		} while (!stop && !end && ++buckets < STKTABLE_WALK_BUCKETS && entries < max_entries);
+		spin_unlock(&sh->lock);
+		if (end)
+			cur->shard++;
+		if (stop || buckets >= STKTABLE_WALK_BUCKETS || entries >= max_entries)
+			break;
+	}
+	return cur->shard >= t->nb_shards;
+}
+
 long stktable_check(struct stktable *t)
 {
 	struct stksess *ts, *prev;

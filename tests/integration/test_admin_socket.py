@@ -422,3 +422,106 @@ def test_inet_socket_and_concurrent_clients_under_load(backend, tollgate, tmp_pa
     assert not errors, errors[:3]
     # 400 keys set by the clients, 10.1.1.1 and the tracked 127.0.0.1
     assert "used:402" in cli(admin, "show table")
+
+
+def test_show_info_and_stat_typed_and_json(backend, tollgate, tmp_path):
+    import json
+    b = backend("A")
+    port = free_port()
+    _, admin, user = start(tollgate, tmp_path, tracked_fe(port, b.port))
+    assert accepted(port)
+    # show info typed: <pos>.<name>.<proc>:<tags>:<type>:<value>, HAProxy's positions
+    out = cli(user, "show info typed")
+    assert out.endswith("\n\n")
+    lines = out.splitlines()[:-1]
+    typed = re.compile(r"^\d+\.[A-Za-z_]+\.1:[A-Z][A-Za-z][A-Za-z][VP]:(u32|u64|s32|s64|str):.*$")
+    assert all(typed.match(l) for l in lines), lines
+    assert "0.Name.1:POSV:str:Tollgate" in lines
+    assert "3.Nbthread.1:CGSV:u32:2" in lines
+    assert any(l.startswith("8.Uptime_sec.1:MDPV:u32:") for l in lines)
+    assert "6.Pid.1:SGPV:u32:%d" % int(re.search(r"Pid: (\d+)", cli(user, "show info")).group(1)) in lines
+    # show info json: a list of fields
+    info = json.loads(cli(user, "show info json"))
+    byname = {f["field"]["name"]: f for f in info}
+    assert byname["Name"]["value"] == {"type": "str", "value": "Tollgate"}
+    assert byname["Name"]["tags"] == {"origin": "Product", "nature": "Output", "scope": "Service"}
+    assert byname["Nbthread"]["field"]["pos"] == 3 and byname["Nbthread"]["value"]["value"] == 2
+    assert byname["CumConns"]["value"]["type"] == "u32" and byname["CumConns"]["value"]["value"] >= 1
+    assert all(f["processNum"] == 1 for f in info)
+    # show stat typed: <obj>.<iid>.<sid>.<pos>.<name>.<proc>:<tags>:<type>:<value>
+    out = cli(user, "show stat typed")
+    lines = out.splitlines()[:-1]
+    st = re.compile(r"^[FBSL]\.\d+\.\d+\.\d+\.[a-z_0-9]+\.1:[A-Z][A-Za-z][A-Za-z][VP]:(u32|u64|str):.*$")
+    assert lines and all(st.match(l) for l in lines), [l for l in lines if not st.match(l)]
+    assert any(re.match(r"^F\.\d+\.0\.0\.pxname\.1:KNSV:str:fe$", l) for l in lines), lines
+    assert any(re.match(r"^F\.\d+\.0\.1\.svname\.1:KNSV:str:FRONTEND$", l) for l in lines)
+    assert any(re.match(r"^S\.\d+\.\d+\.1\.svname\.1:KNSV:str:a$", l) for l in lines)
+    assert any(re.match(r"^B\.\d+\.0\.17\.status\.1:SGPV:str:UP$", l) for l in lines)
+    stot = [l for l in lines if re.match(r"^F\.\d+\.0\.7\.stot\.1:MCPP:u64:", l)]
+    assert stot and int(stot[0].rsplit(":", 1)[1]) >= 1
+    # positions match the CSV columns
+    header = cli(user, "show stat").splitlines()[0][2:].split(",")
+    for l in lines:
+        pos, name = l.split(":")[0].split(".")[3:5]
+        assert header[int(pos)] == name
+    # show stat json: one array of fields per object
+    objs = json.loads(cli(user, "show stat json"))
+    kinds = [o[0]["objType"] for o in objs]
+    assert kinds == ["Frontend", "Server", "Backend"], kinds
+    fe = {f["field"]["name"]: f for f in objs[0]}
+    assert fe["pxname"]["value"] == {"type": "str", "value": "fe"}
+    assert fe["svname"]["tags"] == {"origin": "Key", "nature": "Name", "scope": "Service"}
+    assert fe["stot"]["value"]["type"] == "u64" and fe["stot"]["value"]["value"] >= 1
+    assert objs[1][0]["id"] >= 1 and objs[0][0]["id"] == 0
+
+
+def test_show_sess_shutdown_session_and_show_errors(backend, tollgate, tmp_path):
+    b = backend("A")
+    port = free_port()
+    _, admin, user = start(tollgate, tmp_path, tracked_fe(port, b.port))
+    conns = []
+    for _ in range(3):
+        c = socket.create_connection(("127.0.0.1", port), timeout=5)
+        c.sendall(b"ping")
+        got = b""
+        while len(got) < 6:
+            d = c.recv(16)
+            assert d
+            got += d
+        assert got == b"A:ping"
+        conns.append(c)
+    line = re.compile(r"^(0x[0-9a-f]+): proto=tcpv4 src=127\.0\.0\.1:(\d+) fe=fe be=be srv=a "
+                      r"ts=00 age=\d+[smhd]\S* calls=\d+ tid=[01]$")
+    out = cli(admin, "show sess")
+    assert out.endswith("\n\n")
+    sess = [l for l in out.splitlines() if l]
+    assert len(sess) == 3 and all(line.match(l) for l in sess), sess
+    ports = {int(line.match(l).group(2)): line.match(l).group(1) for l in sess}
+    assert set(ports) == {c.getsockname()[1] for c in conns}
+    # levels: show sess needs operator, shutdown session admin
+    assert cli(user, "show sess") == "Permission denied\n\n"
+    assert cli(user, "shutdown session %s" % sess[0].split(":")[0]) == "Permission denied\n\n"
+    # errors
+    assert cli(admin, "shutdown session") == "Session pointer expected (use 'show sess').\n\n"
+    assert cli(admin, "shutdown session zz") == "Session pointer expected (use 'show sess').\n\n"
+    assert cli(admin, "shutdown session 0x1234") == "No such session (use 'show sess').\n\n"
+    # kill the stream of the first connection: closed by its own thread
+    victim = conns[0]
+    assert cli(admin, "shutdown session %s" % ports[victim.getsockname()[1]]) == "\n"
+    victim.settimeout(5)
+    try:
+        assert victim.recv(16) == b""
+    except ConnectionResetError:
+        pass
+    wait_until(lambda: len([l for l in cli(admin, "show sess").splitlines() if l]) == 2, 5,
+               "the killed stream to go")
+    # the others still work
+    conns[1].sendall(b"x")
+    assert conns[1].recv(16) == b"x"
+    for c in conns:
+        c.close()
+    wait_until(lambda: cli(admin, "show sess") == "\n", 5, "streams to end")
+    # show errors: HAProxy's header, nothing captured (TCP only)
+    out = cli(admin, "show errors")
+    assert re.match(r"^Total events captured on \[\d\d/[A-Z][a-z]{2}/\d{4}:\d\d:\d\d:\d\d\.\d{3}\] : 0\n\n$", out), out
+    assert cli(user, "show errors") == "Permission denied\n\n"

@@ -892,15 +892,15 @@ static void test_def_format_round_trip(void **state)
 		"type string len 64 size 100k expire 30s nopurge store gpc(3),gpc_rate(3,1m),gpt(2)",
 	};
 	struct stktable_def a, b;
-	char err[256], line[1024];
+	char msg[256], line[1024];
 
 	for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++) {
-		assert_int_equal(stktable_parse_line(&a, lines[i], err, sizeof(err)), 0);
+		assert_int_equal(stktable_parse_line(&a, lines[i], msg, sizeof(msg)), 0);
 		assert_true((size_t)stktable_def_format(&a, line, sizeof(line)) < sizeof(line));
-		assert_int_equal(stktable_parse_line(&b, line, err, sizeof(err)), 0);
+		assert_int_equal(stktable_parse_line(&b, line, msg, sizeof(msg)), 0);
 		assert_memory_equal(&a, &b, sizeof(a));
 	}
-	assert_int_equal(stktable_parse_line(&a, lines[0], err, sizeof(err)), 0);
+	assert_int_equal(stktable_parse_line(&a, lines[0], msg, sizeof(msg)), 0);
 	stktable_def_format(&a, line, sizeof(line));
 	assert_non_null(strstr(line, " srvkey addr"));
 }
