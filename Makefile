@@ -126,3 +126,6 @@ clean:
 	rm -rf build tollgate
 
 -include $(LIB_OBJ:.o=.d) $(MAIN_OBJ:.o=.d)
+
+# Fuzzing targets (clang, libFuzzer): make fuzz, make fuzz-run.
+include mk/fuzz.mk
