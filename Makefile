@@ -68,8 +68,9 @@ BENCH_BIN := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 all: tollgate
 
 # The release binary is copied to the root so that ./tollgate always exists.
+# Copied then renamed: a running ./tollgate ("text file busy") is replaced.
 tollgate: $(BIN)
-	cp $(BIN) $@
+	cp $(BIN) $@.tmp && mv -f $@.tmp $@
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)

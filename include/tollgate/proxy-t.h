@@ -43,6 +43,7 @@ enum pr_mode {
 #define PR_O_HTTPLOG       0x0040U   /* option httplog */
 #define PR_O_TCP_CHECK     0x0080U   /* option tcp-check */
 #define PR_O_DONTLOGNULL   0x0100U   /* option dontlognull */
+#define PR_O_LOG_HEALTH    0x0200U   /* option log-health-checks */
 
 /* Timeouts in ms, 0 when not set. */
 struct pr_timeouts {

@@ -338,11 +338,12 @@ static int kw_option(struct cfg_ctx *ctx, int argc, char **args, char **err)
 		{ "httplog", PR_O_HTTPLOG, PR_CAP_FE },
 		{ "dontlognull", PR_O_DONTLOGNULL, PR_CAP_FE },
 		{ "tcp-check", PR_O_TCP_CHECK, PR_CAP_BE },
+		{ "log-health-checks", PR_O_LOG_HEALTH, PR_CAP_BE },
 	};
 	/* HTTP options: parsed, meaningful once mode http is supported. */
 	static const char *const http_opts[] = {
 		"forwardfor", "http-server-close", "http-keep-alive", "httpclose", "httpchk",
-		"http-buffer-request", "abortonclose", "log-health-checks", "tcpka",
+		"http-buffer-request", "abortonclose", "tcpka",
 		"clitcpka", "srvtcpka", "logasap", "log-separate-errors", "nolinger",
 		"socket-stats", "prefer-last-server", "persist", "independent-streams",
 	};

@@ -109,8 +109,12 @@ static void probe_result(struct check *c, int ok, const char *why)
 	status_len = strcspn(why, ",");
 	if (status_len >= sizeof(c->last_status))
 		status_len = sizeof(c->last_status) - 1;
-	if ((c->last_ok != ok && (c->last_ok >= 0 || !ok)) ||
-	    (!ok && (strncmp(c->last_status, why, status_len) || c->last_status[status_len]))) {
+	/* each change of result is logged with `option log-health-checks`;
+	 * server state changes are always logged (server_set_state())
+	 */
+	if ((srv->proxy->options & PR_O_LOG_HEALTH) &&
+	    ((c->last_ok != ok && (c->last_ok >= 0 || !ok)) ||
+	     (!ok && (strncmp(c->last_status, why, status_len) || c->last_status[status_len])))) {
 		char line[600];
 		int n = snprintf(line, sizeof(line), "Health check for %sserver %s/%s %s, reason: %s, status: %u/%u %s.",
 		                 (srv->flags & SRV_F_BACKUP) ? "backup " : "", srv->proxy->id, srv->id,

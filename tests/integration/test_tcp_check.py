@@ -56,7 +56,8 @@ class Responder:
 
 
 def backend_cfg(port, servers, rules, extra=""):
-    lines = ["listen lb", "    bind 127.0.0.1:%d" % port, "    option tcp-check"]
+    lines = ["listen lb", "    bind 127.0.0.1:%d" % port, "    option tcp-check",
+             "    option log-health-checks"]
     lines += ["    " + extra] if extra else []
     lines += ["    " + r for r in rules]
     lines += ["    server %s 127.0.0.1:%d check inter 50 fall 1 rise 1%s" % s for s in servers]
@@ -276,3 +277,17 @@ def test_config_valid(tmp_path):
     rc, out, _ = run_check(cfg, tmp_path)
     assert rc == 0, out
     assert "Configuration file is valid" in out
+
+
+def test_check_results_logged_only_with_log_health_checks(tollgate):
+    """Without option log-health-checks only state changes are logged."""
+    import socket as s_
+    port = free_port()
+    dead = free_port()
+    t = tollgate(BASE + """
+listen lb
+    bind 127.0.0.1:%d
+    server a 127.0.0.1:%d check inter 100 fall 1
+""" % (port, dead), port=port)
+    t.wait_log("Server lb/a is DOWN")
+    assert "Health check for server" not in t.output()
