@@ -3,8 +3,9 @@
  *
  * An INET listener gets one SO_REUSEPORT socket per worker thread of its
  * mask, so the kernel spreads connections and each thread accepts on its
- * own socket with no lock; a unix or fd@ listener has one socket, owned by
- * the first thread of its mask. Sockets are bound by the main thread
+ * own socket with no lock; a unix or fd@ listener has one socket, which
+ * every thread of the mask polls through its own dup() (as do threads
+ * beyond `shards`). Sockets are bound by the main thread
  * before the workers start (so that a failure to bind is reported at
  * start-up); each socket is registered on its owner thread's poller.
  *

@@ -2,6 +2,7 @@
  * Listeners. See listener.h.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -167,7 +168,8 @@ int listeners_bind_all(char *err, size_t errlen)
 			unsigned long mask = li_mask(l);
 			int per_thread = l->addr.kind == ADDR_INET;
 			int shards = l->shards ? l->shards : thread_count;
-			int n = 0;
+			int created[MAX_THREADS];    /* sockets opened, in order */
+			int ncreated = 0, n = 0;
 
 			for (int t = 0; t < thread_count; t++) {
 				struct sock_opts o = l->sopts;
@@ -176,7 +178,23 @@ int listeners_bind_all(char *err, size_t errlen)
 				if (!(mask & (1UL << t)))
 					continue;
 				if (n && (!per_thread || n >= shards)) {
-					/* threads beyond the shards share the sockets */
+					/* Threads beyond the shards (and every thread
+					 * of a unix or fd@ bind) share a socket: each
+					 * polls its own duplicate, and the kernel hands
+					 * a connection to one of the accepters.
+					 */
+					fd = fcntl(created[n % ncreated], F_DUPFD_CLOEXEC, 0);
+					if (fd < 0) {
+						addr_format(&l->addr, addr, sizeof(addr));
+						snprintf(err, errlen, "Starting %s %s: cannot duplicate socket [%s] for thread %d (%s) declared at %s:%d",
+						         proxy_kind(px), px->id, addr, t + 1, strerror(errno), l->conf_file, l->conf_line);
+						close_inherited();
+						listeners_close_all();
+						return -errno;
+					}
+					l->fds[t] = fd;
+					l->nfds++;
+					n++;
 					continue;
 				}
 				if (per_thread)
@@ -201,6 +219,7 @@ int listeners_bind_all(char *err, size_t errlen)
 				}
 				l->fds[t] = fd;
 				l->nfds++;
+				created[ncreated++] = fd;
 				n++;
 			}
 		}
