@@ -52,7 +52,8 @@ struct server {
 	int puid;                         /* numeric id ("id N" or auto) */
 	struct addr addr;                 /* where to connect */
 	unsigned int flags;               /* SRV_F_* */
-	unsigned int uweight;             /* configured weight, 0..256 */
+	unsigned int uweight;             /* current weight, 0..256 (admin socket may change it) */
+	unsigned int iweight;             /* weight from the configuration, 0..256 */
 	unsigned int maxconn;             /* 0: unlimited */
 	_Atomic int cur_state;            /* enum srv_state */
 	_Atomic unsigned int cur_conns;   /* connections being served now */

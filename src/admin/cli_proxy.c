@@ -679,7 +679,7 @@ static int dump_servers_state(struct cli_session *s)
 				if (cli_printf(s, "%d %s %d %s %s %d %u %u %u %d %d %d %d %d %d %d %d %s %u %s %d %d %s %s %d\n",
 				               c->px->uuid, c->px->id, sv->puid, sv->id,
 				               addr[0] == '[' ? addr + 1 : addr,
-				               up ? 2 : 0, admin, sv->uweight, sv->uweight, 0,
+				               up ? 2 : 0, admin, sv->uweight, sv->iweight, 0,
 				               sv->check ? 1 : 0, up ? 3 : 1, up ? (int)(sv->rise + sv->fall - 1) : 0,
 				               sv->check ? 6 : 0, 0, 0, 0, "-", addr_port(&sv->addr), "-", 0, 0,
 				               "-", "-", 0) < 0)
@@ -806,10 +806,13 @@ static int parse_set_server(struct cli_session *s, int argc, char **args)
 		long w = strtol(args[4], &end, 10);
 		int pct = *end == '%';
 
-		if (end == args[4] || (*end && !(pct && !end[1])) || w < 0 || (pct ? w > 100 : w > 256))
+		if (end == args[4] || (*end && !(pct && !end[1])) || w < 0 || (!pct && w > 256))
 			return cli_msg(s, "Require <weight> or <weight%>.\n");
+		/* as HAProxy: a percentage of the configured weight, capped at 256 */
 		if (pct)
-			w = (long)sv->uweight * w / 100;
+			w = (long)sv->iweight * w / 100;
+		if (w > 256)
+			w = 256;
 		thread_isolate();
 		sv->uweight = (unsigned int)w;
 		thread_release();

@@ -298,7 +298,7 @@ static int kw_stats(struct cfg_ctx *ctx, int argc, char **args, char **err)
 		} else if (!strcmp(opt, "process") || !strcmp(opt, "thread")) {
 			/* accepted: meaningful for HAProxy's master/worker only */
 		} else {
-			cfg_set_err(err, "'stats socket' : unknown option '%s' (supported: mode, level, user, uid, group, gid).", opt);
+			cfg_set_err(err, "'stats socket' : unknown option '%s' (supported: mode, level, user, uid, group, gid, expose-fd, process, thread).", opt);
 			goto out_free;
 		}
 		continue;

@@ -692,7 +692,7 @@ static int server_options(struct server *srv, int argc, char **args, int first, 
 			v = strtol(val, &end, 10);
 			if (*end || v < 0 || v > 256)
 				return cfg_set_err(err, "'weight' expects a number from 0 to 256, got '%s'.", val);
-			srv->uweight = (unsigned int)v;
+			srv->uweight = srv->iweight = (unsigned int)v;
 		} else if (!strcmp(opt, "maxconn")) {
 			v = strtol(val, &end, 10);
 			if (*end || v < 0 || v > 10000000)

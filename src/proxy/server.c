@@ -27,6 +27,7 @@ struct server *server_new(struct proxy *be, const char *name, const char *file, 
 	srv->conf_line = line;
 	srv->flags = be->defsrv.flags;
 	srv->uweight = be->defsrv.uweight;
+	srv->iweight = srv->uweight;
 	srv->maxconn = be->defsrv.maxconn;
 	srv->inter = be->defsrv.inter;
 	srv->fastinter = be->defsrv.fastinter;

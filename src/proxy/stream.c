@@ -214,6 +214,10 @@ static void stream_free(struct stream *s)
 		counter_add(&s->be->ctr[tid].bytes_in, s->req.total);
 		counter_add(&s->be->ctr[tid].bytes_out, s->res.total);
 	}
+	if (s->prev_srv) {   /* the server that served us (released above) */
+		counter_add(&s->prev_srv->ctr[tid].bytes_in, s->req.total);
+		counter_add(&s->prev_srv->ctr[tid].bytes_out, s->res.total);
+	}
 	atomic_fetch_sub_explicit(&fe->feconn, 1, memory_order_relaxed);
 	listener_release_slot(s->li);
 	list_del_init(&s->by_thread);

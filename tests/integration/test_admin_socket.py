@@ -525,3 +525,33 @@ def test_show_sess_shutdown_session_and_show_errors(backend, tollgate, tmp_path)
     out = cli(admin, "show errors")
     assert re.match(r"^Total events captured on \[\d\d/[A-Z][a-z]{2}/\d{4}:\d\d:\d\d:\d\d\.\d{3}\] : 0\n\n$", out), out
     assert cli(user, "show errors") == "Permission denied\n\n"
+
+
+def test_server_bytes_and_weight_percentages(backend, tollgate, tmp_path):
+    """Server rows of show stat count bytes; 'weight N%' is a percentage of
+    the configured weight (more than 100% allowed, capped at 256), as
+    HAProxy."""
+    a = backend("A")
+    port = free_port()
+    _, admin, _ = start(tollgate, tmp_path, """
+listen lb
+    bind 127.0.0.1:%d
+    server a 127.0.0.1:%d weight 10
+""" % (port, a.port))
+    assert exchange(port, b"12345") == b"A:12345"
+    lines = cli(admin, "show stat").splitlines()
+    hdr = lines[0].lstrip("# ").split(",")
+    wait_until(lambda: int(dict(zip(hdr, [l for l in cli(admin, "show stat").splitlines()
+                                          if l.startswith("lb,a,")][0].split(",")))["bout"]) >= 7,
+               5, "server bout")
+    row = dict(zip(hdr, [l for l in cli(admin, "show stat").splitlines() if l.startswith("lb,a,")][0].split(",")))
+    assert int(row["bin"]) >= 5 and int(row["bout"]) >= 7, row
+    assert cli(admin, "set server lb/a weight 50%") == "\n"
+    state = [l for l in cli(admin, "show servers state").splitlines() if " lb " in l and " a " in l][0].split()
+    assert state[7:9] == ["5", "10"], state           # srv_uweight, srv_iweight
+    assert cli(admin, "set server lb/a weight 300%") == "\n"
+    state = [l for l in cli(admin, "show servers state").splitlines() if " lb " in l and " a " in l][0].split()
+    assert state[7] == "30", state
+    assert cli(admin, "set server lb/a weight 5000%") == "\n"
+    state = [l for l in cli(admin, "show servers state").splitlines() if " lb " in l and " a " in l][0].split()
+    assert state[7] == "256", state
