@@ -75,6 +75,11 @@ unsigned int listeners_actconn(void);
 /* Connections accepted since start (all threads). */
 uint64_t listeners_cumconn(void);
 
+/* Connections accepted (<sessions> 0) or sessions started (1) over the
+ * last second, all threads.
+ */
+unsigned int listeners_rate(int sessions);
+
 /* Listener sockets taken over from an old process by the last
  * listeners_bind_all() (for `show activity` and the tests).
  */

@@ -19,6 +19,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <tollgate/buffer.h>
 #include <tollgate/addr.h>
 #include <tollgate/cli.h>
 #include <tollgate/clock.h>
@@ -195,6 +196,12 @@ static int parse_show_info(struct cli_session *s, int argc, char **args)
 		{ 16, "Hard_maxconn", "CLPV", "u32", "" },
 		{ 17, "CurrConns", "MGPV", "u32", "" },
 		{ 18, "CumConns", "MCPV", "u32", "" },
+		{ 19, "CumReq", "MCPV", "u32", "" },
+		{ 23, "Maxpipes", "CLPV", "u32", "" },
+		{ 24, "PipesUsed", "MGPV", "u32", "" },
+		{ 25, "PipesFree", "MGPV", "u32", "" },
+		{ 26, "ConnRate", "MRPV", "u32", "" },
+		{ 29, "SessRate", "MRPV", "u32", "" },
 		{ 47, "Tasks", "MGPV", "u32", "" },
 		{ 48, "Run_queue", "MGPV", "u32", "" },
 		{ 49, "Idle_pct", "MaPV", "u32", "" },
@@ -232,6 +239,17 @@ static int parse_show_info(struct cli_session *s, int argc, char **args)
 	snprintf(f[i++].v, sizeof(f[0].v), "%u", global.maxconn);
 	snprintf(f[i++].v, sizeof(f[0].v), "%u", listeners_actconn());
 	snprintf(f[i++].v, sizeof(f[0].v), "%llu", (unsigned long long)listeners_cumconn());
+	snprintf(f[i++].v, sizeof(f[0].v), "0");   /* HTTP requests: none in TCP mode */
+	{
+		struct pipe_stats ps;
+
+		pipe_get_stats(&ps);
+		snprintf(f[i++].v, sizeof(f[0].v), "%u", ps.max);
+		snprintf(f[i++].v, sizeof(f[0].v), "%u", ps.used);
+		snprintf(f[i++].v, sizeof(f[0].v), "%u", ps.free);
+	}
+	snprintf(f[i++].v, sizeof(f[0].v), "%u", listeners_rate(0));
+	snprintf(f[i++].v, sizeof(f[0].v), "%u", listeners_rate(1));
 	snprintf(f[i++].v, sizeof(f[0].v), "%u", tasks);
 	snprintf(f[i++].v, sizeof(f[0].v), "%u", runq);
 	snprintf(f[i++].v, sizeof(f[0].v), "%u", idle);

@@ -14,6 +14,7 @@
 #include <tollgate/clock.h>
 #include <tollgate/counters.h>
 #include <tollgate/fd.h>
+#include <tollgate/freq_ctr.h>
 #include <tollgate/global.h>
 #include <tollgate/listener.h>
 #include <tollgate/log.h>
@@ -40,6 +41,26 @@ static _Atomic int wanted_state;             /* enum listeners_state */
 static _Atomic unsigned long limited_mask;   /* threads paused at a limit */
 static _Atomic unsigned int actconn;         /* process-wide connections */
 static _Atomic uint64_t cumconn[MAX_THREADS]; /* per thread, relaxed stores */
+
+/* Per-thread connection and session rates over one second, written by
+ * their thread only (no shared write on accept), summed by readers.
+ */
+struct li_rates {
+	struct freq_ctr conn;        /* connections accepted */
+	struct freq_ctr sess;        /* streams started */
+} CACHE_ALIGNED;
+
+static struct li_rates li_rates[MAX_THREADS];
+
+unsigned int listeners_rate(int sessions)
+{
+	uint32_t now = clock_ticks();
+	unsigned int sum = 0;
+
+	for (int t = 0; t < MAX_THREADS; t++)
+		sum += freq_ctr_read(sessions ? &li_rates[t].sess : &li_rates[t].conn, 1000, now);
+	return sum;
+}
 
 /* Listening sockets received from an old process (listeners_inherit()),
  * main thread only, until listeners_bind_all() has used or closed them.
@@ -289,9 +310,11 @@ static void accept_iocb(int fd, unsigned int events, void *owner)
 		atomic_fetch_add_explicit(&l->nbconn, 1, memory_order_relaxed);
 		counter_add(&cumconn[tid], 1);
 		counter_add(&fe->ctr[tid].cum_conn, 1);
+		freq_ctr_add(&li_rates[tid].conn, 1000, 1, now_ms);
 		if (addr_from_sa(&peer, (struct sockaddr *)&ss, len) < 0)
 			memset(&peer, 0, sizeof(peer));
-		stream_accept(l, cfd, &peer);
+		if (stream_accept(l, cfd, &peer) == 0)
+			freq_ctr_add(&li_rates[tid].sess, 1000, 1, now_ms);
 	}
 }
 

@@ -240,7 +240,11 @@ def test_show_info_stat_and_runtime(backend, tollgate, tmp_path):
     cum0 = int(i["CumConns"])
     for _ in range(3):
         assert accepted(port)
-    assert int(info()["CumConns"]) >= cum0 + 3
+    i = info()
+    assert int(i["CumConns"]) >= cum0 + 3
+    # rates over the last second: these connections count (HAProxy's keys)
+    assert int(i["ConnRate"]) >= 3 and int(i["SessRate"]) >= 3, i
+    assert keys.index("CumConns") < list(i).index("ConnRate") < list(i).index("SessRate") < keys.index("Tasks")
 
     out = cli(admin, "show stat")
     lines = out.splitlines()
