@@ -396,9 +396,9 @@ ssize_t pipe_splice_in(int fd, struct pipe *p, size_t max)
 	if (ret < 0)
 		return -errno;
 	if (ret == 0) {
-		/* Some kernels (gVisor among them) return 0 when the pipe
-		 * cannot take more: only a peek seeing the end of the stream
-		 * makes it one.
+		/* splice() was seen returning 0 when the pipe could not take
+		 * more (on this project's Linux VMs, under load): only a peek
+		 * seeing the end of the stream makes it one.
 		 */
 		ssize_t r = recv(fd, &c, 1, MSG_PEEK | MSG_DONTWAIT);
 
