@@ -345,7 +345,7 @@ backend big
         served = 0
         t0 = time.monotonic()
         while True:
-            d = s.recv(8192)
+            d = s.recv(1024)   # small reads: the reader is slow by itself
             if not d:
                 break
             data += d
@@ -354,7 +354,6 @@ backend big
                 assert accepted(port)
                 assert "Name: Tollgate" in cli(admin, "show info")
                 served += 1
-            time.sleep(0.001)
         assert served >= 3, (served, time.monotonic() - t0)
     text = data.decode()
     assert text.endswith("\n\n")
