@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <tollgate/trafficlog.h>
 #include <tollgate/cli.h>
 #include <tollgate/fd.h>
 #include <tollgate/listener.h>
@@ -129,6 +130,7 @@ static int parse_show_activity(struct cli_session *s, int argc, char **args)
 	activity_line(s, "fd_events", offsetof(struct thread_stats, fd_events), 0);
 	activity_line(s, "isolations", offsetof(struct thread_stats, isolations), 0);
 	activity_line(s, "fds", offsetof(struct thread_stats, fds), 1);
+	cli_printf(s, "dropped_logs: %llu\n", (unsigned long long)log_dropped());
 	cli_printf(s, "stale_fd_events: %llu\n",
 	           (unsigned long long)atomic_load_explicit(&fd_stale_events, memory_order_relaxed));
 	/* written by the main thread before the workers started */

@@ -21,10 +21,10 @@
 #include <tollgate/isolate.h>
 #include <tollgate/thread.h>
 
-static _Atomic unsigned long harmless_mask;
-static atomic_int rdv_requests;
-static atomic_int isolated;
-static __thread int self_isolated;
+static _Atomic unsigned long harmless_mask; /* workers parked, asleep or not running */
+static atomic_int rdv_requests;              /* requesters pending or isolated */
+static atomic_int isolated;                  /* 1 while a requester runs alone */
+static __thread int self_isolated;           /* the calling thread holds isolation */
 
 void isolate_init(void)
 {

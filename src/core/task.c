@@ -57,24 +57,24 @@ struct sched_thread {
 } CACHE_ALIGNED;
 
 static struct sched_thread *sched_th;     /* [sched_nthreads] */
-static int sched_nthreads;
-static struct pool_head *pool_task;
-static struct pool_head *pool_tasklet;
+static int sched_nthreads;                /* set by sched_init(), read-only after */
+static struct pool_head *pool_task;       /* ditto */
+static struct pool_head *pool_tasklet;    /* ditto */
 
 atomic_int task_profiling;
 
 /* The shared run queue (LOCK_TASK_RQ). */
-static struct spinlock srq_lock;
+static struct spinlock srq_lock;          /* protects srq_head/tail/len */
 static struct tasklet *srq_head;          /* FIFO of shared tasks */
-static struct tasklet *srq_tail;
+static struct tasklet *srq_tail;          /* its last element */
 static unsigned int srq_len;              /* under the lock */
 static _Atomic unsigned long srq_mask;    /* union of the queued tasks' masks */
 
 /* The shared wait queue (LOCK_TASK_WQ). Its earliest date and the thread
  * charged with waking up for it are published for lock-free reads.
  */
-static struct spinlock swq_lock;
-static struct timerq swq;
+static struct spinlock swq_lock;          /* protects swq and the shared tasks' expire */
+static struct timerq swq;                 /* shared timers */
 static _Atomic uint32_t swq_next;         /* earliest key, or TICK_ETERNITY */
 static _Atomic int swq_next_tid;          /* the worker that sleeps for it */
 

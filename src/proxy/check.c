@@ -55,6 +55,9 @@ struct check {
 	struct check *next;       /* all checks */
 };
 
+/* All checks: built by the main thread before the workers start, walked
+ * again only after they stopped (checks_stop()).
+ */
 static struct check *checks;
 
 static void check_iocb(int fd, unsigned int events, void *owner)

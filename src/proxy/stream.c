@@ -40,8 +40,8 @@
 #include <tollgate/ticks.h>
 #include <tollgate/trafficlog.h>
 
-static struct pool_head *pool_stream;
-static _Atomic unsigned int streams_alive;
+static struct pool_head *pool_stream;     /* streams; set at start-up */
+static _Atomic unsigned int streams_alive; /* all threads; read by the soft stop */
 
 /* Live streams of each thread, owner only (read by others under isolation). */
 static struct list streams_by_thread[MAX_THREADS];

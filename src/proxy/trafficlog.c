@@ -14,8 +14,8 @@
 #include <tollgate/proxy.h>
 #include <tollgate/trafficlog.h>
 
-struct log_target *log_global_targets;
-static _Atomic uint64_t dropped;
+struct log_target *log_global_targets;   /* configuration: read-only at run time */
+static _Atomic uint64_t dropped;          /* lines dropped, any thread (show activity) */
 
 static const char *const facilities[] = {
 	"kern", "user", "mail", "daemon", "auth", "syslog", "lpr", "news",
