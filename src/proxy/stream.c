@@ -694,8 +694,10 @@ static struct task *stream_process(struct task *t, void *ctx, unsigned int state
 			set_term(s, 'S', 'D');
 		goto out_free;
 	}
+	/* both sides shut and nothing left to deliver, in buffers or pipes */
 	if (s->state == ST_EST && (s->cli.flags & SIDE_SHUTR) && (s->srvside.flags & SIDE_SHUTR) &&
-	    !buf_data(&s->req.buf) && !buf_data(&s->res.buf))
+	    !buf_data(&s->req.buf) && !buf_data(&s->res.buf) &&
+	    !(s->req.pipe && s->req.pipe->data) && !(s->res.pipe && s->res.pipe->data))
 		goto out_free;
 
 	/* timeouts */
