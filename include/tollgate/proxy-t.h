@@ -6,6 +6,7 @@
 
 #include <stdatomic.h>
 #include <stdint.h>
+#include <netinet/in.h>
 
 #include <tollgate/acl.h>
 #include <tollgate/addr.h>
@@ -22,6 +23,47 @@ struct stktable;
 struct log_target;
 struct sample_expr;
 struct stktable_def;
+struct http_reply;
+struct logformat;
+
+/* `cookie NAME insert|rewrite|prefix [indirect] [nocache] [httponly]
+ * [secure] [domain D] [maxidle/maxlife ignored]` of a backend.
+ */
+#define CK_INSERT    0x01U
+#define CK_REWRITE   0x02U
+#define CK_PREFIX    0x04U
+#define CK_INDIRECT  0x08U
+#define CK_NOCACHE   0x10U
+#define CK_HTTPONLY  0x20U
+#define CK_SECURE    0x40U
+#define CK_POSTONLY  0x80U
+struct pr_cookie {
+	char *name;                      /* cookie name, NULL: no cookie persistence */
+	unsigned int flags;              /* CK_* */
+	char *domain;                    /* domain attribute, or NULL */
+};
+
+/* `option forwardfor [except NET] [header NAME] [if-none]`. */
+struct pr_forwardfor {
+	char *hdr;                       /* header name, NULL: X-Forwarded-For */
+	int if_none;                     /* only if the request has none */
+	int has_except;                  /* `except` given */
+	int except_v6;                   /* except network is IPv6 */
+	struct in6_addr except_addr;     /* network (v4 in the first 4 bytes) */
+	struct in6_addr except_mask;     /* mask, same layout */
+};
+
+/* `option httpchk [METHOD URI [VERSION]]` and `http-check` settings. */
+struct pr_httpchk {
+	char *meth;                      /* NULL: OPTIONS */
+	char *uri;                       /* NULL: / */
+	char *ver;                       /* NULL: HTTP/1.0 */
+	char *host;                      /* http-check send hdr host, or NULL */
+	int expect_kind;                 /* 0: 2xx/3xx; 1: status; 2: rstatus; 3: string; 4: rstring */
+	char *expect;                    /* expect argument */
+	int expect_neg;                  /* `!` before the kind */
+	void *expect_re;                 /* compiled regex for rstatus/rstring, or NULL */
+};
 
 /* Capabilities (proxy.cap). */
 #define PR_CAP_FE    0x01U       /* has listeners: frontend or listen */
@@ -44,6 +86,12 @@ enum pr_mode {
 #define PR_O_TCP_CHECK     0x0080U   /* option tcp-check */
 #define PR_O_DONTLOGNULL   0x0100U   /* option dontlognull */
 #define PR_O_LOG_HEALTH    0x0200U   /* option log-health-checks */
+#define PR_O_FORWARDFOR    0x0400U   /* option forwardfor */
+#define PR_O_SRV_CLOSE     0x0800U   /* option http-server-close */
+#define PR_O_HTTPCLOSE     0x1000U   /* option httpclose: close both sides after each response */
+#define PR_O_HTTPCHK       0x2000U   /* option httpchk */
+#define PR_O_KEEPALIVE     0x4000U   /* option http-keep-alive (explicit; the default) */
+#define PR_O_CLF           0x8000U   /* option httplog clf */
 
 /* Timeouts in ms, 0 when not set. */
 struct pr_timeouts {
@@ -76,6 +124,12 @@ struct pr_counters {
 	_Atomic uint64_t redispatches;   /* backend: redispatches */
 	_Atomic uint64_t cli_aborts;     /* aborted by the client */
 	_Atomic uint64_t srv_aborts;     /* aborted by the server */
+	/* mode http */
+	_Atomic uint64_t cum_req;        /* HTTP requests received (frontend) / sent (backend) */
+	_Atomic uint64_t rsp[6];         /* responses by class: 1xx..5xx, then other */
+	_Atomic uint64_t denied_req;     /* requests denied by http-request rules */
+	_Atomic uint64_t denied_resp;    /* responses denied by http-response rules */
+	_Atomic uint64_t intercepted;    /* requests answered by the proxy (return, redirect) */
 } CACHE_ALIGNED;
 
 /* A bound address of a frontend: one socket per thread with SO_REUSEPORT,
@@ -148,6 +202,16 @@ struct proxy {
 	_Atomic unsigned int nbpend;     /* length of queue */
 	struct list tcpcheck_rules;      /* option tcp-check steps */
 	struct list sticking_rules;      /* stick on / match / store-request */
+
+	/* mode http */
+	struct list http_req_rules;      /* http-request rules (and `redirect`) */
+	struct list http_res_rules;      /* http-response rules */
+	const struct http_reply *errorfiles[16]; /* errorfile per code (http_reply.c index), NULL: built-in */
+	struct pr_cookie cookie;         /* cookie persistence (backend) */
+	struct pr_forwardfor fwdfor;     /* option forwardfor */
+	struct pr_httpchk httpchk;       /* option httpchk */
+	char *log_format;                /* log-format string as written, or NULL */
+	struct logformat *logfmt;        /* compiled log format used by this frontend, or NULL */
 
 	struct stktable_def *table_def;  /* stick-table line parsed here, or NULL */
 	struct stktable *table;          /* the table, created at finalisation */

@@ -65,6 +65,7 @@ struct server {
 	unsigned int rise;                /* successes to go up */
 	unsigned int fall;                /* failures to go down */
 	struct check *check;              /* its health check, or NULL */
+	char *cookie;                     /* `cookie VALUE` for cookie persistence, or NULL */
 	/* load-balancing per-algorithm state, under the backend's LB lock */
 	int lb_cw;                        /* smooth roundrobin current weight */
 	unsigned int lb_idx;              /* index in LB arrays */

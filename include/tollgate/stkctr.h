@@ -7,6 +7,11 @@
  *   session accepted     sess_cnt +1, sess_rate +1 (after tcp-request
  *                        connection rules; at once when tracked later)
  *   bytes forwarded      bytes_in_* (client to server), bytes_out_*
+ *   HTTP request         http_req_cnt +1, http_req_rate +1 on every tracked
+ *                        entry (an entry tracked by an http-request rule
+ *                        counts the request being processed at once)
+ *   HTTP 4xx to client   http_err_cnt +1, http_err_rate +1
+ *   HTTP 5xx / no answer http_fail_cnt +1, http_fail_rate +1
  *   stream ends          conn_cur -1, whatever the path; references dropped
  *
  * Every update touches the entry (its expiry restarts) as a local update,
@@ -55,6 +60,17 @@ void stkctr_session_start(struct stkctrs *sc);
 
 /* Adds <in> bytes received from the client and <out> bytes sent to it. */
 void stkctr_add_bytes(struct stkctrs *sc, uint64_t in, uint64_t out);
+
+/* Counts one HTTP request on the tracked entries of <mask> (bits of
+ * <sc>->tracked; ~0U: all).
+ */
+void stkctr_http_req(struct stkctrs *sc, unsigned int mask);
+
+/* Counts one HTTP client error (4xx) / server failure (5xx) on every
+ * tracked entry.
+ */
+void stkctr_http_err(struct stkctrs *sc);
+void stkctr_http_fail(struct stkctrs *sc);
 
 /* Adds <n> to element <idx> of gpc (or to gpc0/gpc1 for <type>) of
  * counter <ctr>; also counts the matching rate. Returns 0 or -ENOENT.

@@ -51,6 +51,8 @@ struct proxy *proxy_new(const char *name, unsigned int cap, const char *file, in
 	list_init(&px->queue);
 	list_init(&px->tcpcheck_rules);
 	list_init(&px->sticking_rules);
+	list_init(&px->http_req_rules);
+	list_init(&px->http_res_rules);
 	acl_list_init(&px->acls);
 	spin_init(&px->queue_lock, LOCK_QUEUE);
 	defsrv_init(&px->defsrv);
@@ -90,6 +92,19 @@ int proxy_inherit(struct proxy *px, const struct proxy *def)
 		if (!px->lb_name)
 			return -ENOMEM;
 	}
+	/* mode http settings; strings are copied: each proxy frees its own */
+	memcpy(px->errorfiles, def->errorfiles, sizeof(px->errorfiles));
+	px->fwdfor = def->fwdfor;
+	px->httpchk = def->httpchk;
+	if ((def->fwdfor.hdr && !(px->fwdfor.hdr = strdup(def->fwdfor.hdr))) ||
+	    (def->httpchk.meth && !(px->httpchk.meth = strdup(def->httpchk.meth))) ||
+	    (def->httpchk.uri && !(px->httpchk.uri = strdup(def->httpchk.uri))) ||
+	    (def->httpchk.ver && !(px->httpchk.ver = strdup(def->httpchk.ver))) ||
+	    (def->httpchk.host && !(px->httpchk.host = strdup(def->httpchk.host))) ||
+	    (def->httpchk.expect && !(px->httpchk.expect = strdup(def->httpchk.expect))) ||
+	    (def->log_format && !(px->log_format = strdup(def->log_format))))
+		return -ENOMEM;
+	px->httpchk.expect_re = NULL;   /* compiled again at finalisation */
 	if (def->defbe_name && (px->cap & PR_CAP_FE)) {
 		px->defbe_name = strdup(def->defbe_name);
 		if (!px->defbe_name)

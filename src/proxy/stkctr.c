@@ -129,6 +129,32 @@ void stkctr_add_bytes(struct stkctrs *sc, uint64_t in, uint64_t out)
 	}
 }
 
+/* Bumps <type>/<rate> on the tracked entries of <mask>. */
+static void bump_all(struct stkctrs *sc, unsigned int mask, int type, int rate)
+{
+	for (unsigned int m = sc->tracked & mask; m; m &= m - 1) {
+		struct stkctr *c = &sc->c[__builtin_ctz(m)];
+
+		bump(c->table, c->entry, type, rate, 1);
+		stktable_touch_local(c->table, c->entry, 0);
+	}
+}
+
+void stkctr_http_req(struct stkctrs *sc, unsigned int mask)
+{
+	bump_all(sc, mask, STKTABLE_DT_HTTP_REQ_CNT, STKTABLE_DT_HTTP_REQ_RATE);
+}
+
+void stkctr_http_err(struct stkctrs *sc)
+{
+	bump_all(sc, ~0U, STKTABLE_DT_HTTP_ERR_CNT, STKTABLE_DT_HTTP_ERR_RATE);
+}
+
+void stkctr_http_fail(struct stkctrs *sc)
+{
+	bump_all(sc, ~0U, STKTABLE_DT_HTTP_FAIL_CNT, STKTABLE_DT_HTTP_FAIL_RATE);
+}
+
 int stkctr_inc_gpc(struct stkctr *c, int type, unsigned int idx, uint32_t n)
 {
 	int rate = type == STKTABLE_DT_GPC0 ? STKTABLE_DT_GPC0_RATE :

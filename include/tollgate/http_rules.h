@@ -1,0 +1,79 @@
+/*
+ * `http-request` and `http-response` rules of a proxy, and `redirect`.
+ *
+ * Rules are parsed into lists of the proxy (src/cfg/cfg_http_rules.c),
+ * read-only once workers run, and executed by the HTTP stream engine on
+ * the stream's thread, in HAProxy's order:
+ *   - request: the frontend's http-request rules once the request head is
+ *     parsed, then, once the backend is chosen and if it is another proxy,
+ *     the backend's;
+ *   - response: the backend's http-response rules, then the frontend's
+ *     (if another proxy).
+ * Each rule's condition is evaluated with the stream and its transaction
+ * (sample_ctx.strm, .txn). Header and start-line actions edit txn->req or
+ * txn->res in place (http_msg.h); final actions stop the evaluation and
+ * tell the engine what to answer.
+ *
+ * Request actions: allow, deny [deny_status N] [return options], tarpit
+ * [deny_status N], return [status N] [content-type T] [string S | file F
+ * | errorfile F | lf-string is NOT supported], redirect location|prefix|scheme
+ * <x> [code N] [drop-query] [append-slash], set-header, add-header,
+ * del-header, replace-header, replace-value, set-path, set-query,
+ * set-method, set-uri, track-sc0|1|2 <sample> [table T], sc-inc-gpc(idx,N),
+ * sc-inc-gpc0/1(N), sc-set-gpt(idx,N) <int|expr>, sc-set-gpt0(N),
+ * set-var(txn.<name>) <expr>, unset-var(txn.<name>).
+ * Response actions: allow, deny [deny_status N], set-header, add-header,
+ * del-header, replace-header, replace-value, set-status N [reason R],
+ * set-var, sc-inc-gpc..., sc-set-gpt....
+ * Header values of set-header/add-header are log-format strings in HAProxy;
+ * Tollgate accepts literal text and `%[sample]` expressions in them.
+ */
+#ifndef TOLLGATE_HTTP_RULES_H
+#define TOLLGATE_HTTP_RULES_H
+
+#include <stddef.h>
+
+struct proxy;
+struct stream;
+struct http_rule;
+
+/* What the rules decided. */
+enum http_verdict {
+	HTTP_VERDICT_CONT = 0,   /* no final action: go on (forward) */
+	HTTP_VERDICT_ALLOW,      /* `allow`: stop evaluating, forward */
+	HTTP_VERDICT_DENY,       /* answer <status> with the rule's reply, close */
+	HTTP_VERDICT_TARPIT,     /* wait timeout tarpit, then answer <status>, close */
+	HTTP_VERDICT_REPLY,      /* `return` / `redirect`: answer, keep alive if possible */
+	HTTP_VERDICT_ERROR,      /* a rewrite failed: answer 500 */
+};
+
+/* The outcome of a rule list. */
+struct http_outcome {
+	int status;              /* status to answer (deny/tarpit/return/redirect) */
+	const char *data;        /* complete response to send, or NULL: the
+	                          * error page of <status> (http_reply.h) */
+	size_t len;              /* its length */
+};
+
+/* Runs the http-request rules of <px> for stream <s> (its txn holds the
+ * parsed request). For a redirect, the response is written into <out> of
+ * <room> bytes (o->data points there). Returns the verdict, with <o> set
+ * for DENY, TARPIT, REPLY and ERROR.
+ */
+enum http_verdict http_req_rules_exec(struct proxy *px, struct stream *s, struct http_outcome *o,
+                                      char *out, size_t room);
+
+/* Same for the http-response rules of <px> (the txn holds the response). */
+enum http_verdict http_res_rules_exec(struct proxy *px, struct stream *s, struct http_outcome *o,
+                                      char *out, size_t room);
+
+/* Resolves table names of track-sc actions after parsing; reports through
+ * <report>. Returns the number of errors.
+ */
+int http_rules_resolve(void (*report)(void *arg, int is_err, const char *file, int line, const char *msg),
+                       void *arg);
+
+/* Frees the rules of <px>. */
+void http_rules_free(struct proxy *px);
+
+#endif /* TOLLGATE_HTTP_RULES_H */

@@ -1,0 +1,430 @@
+/*
+ * Editable HTTP heads. See http_msg.h.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <tollgate/h1.h>
+#include <tollgate/http_msg.h>
+
+void http_head_init(struct http_head *hh, struct http_field *fields, uint32_t maxf,
+                    char *arena, uint32_t arena_size)
+{
+	memset(hh, 0, sizeof(*hh));
+	hh->f = fields;
+	hh->maxf = maxf;
+	hh->arena = arena;
+	hh->arena_size = arena_size;
+}
+
+int http_head_load(struct http_head *hh, const struct h1_msg *msg, const char *base)
+{
+	if (msg->nb_hdrs > hh->maxf)
+		return -ENOSPC;
+	hh->meth = base + msg->method.off;
+	hh->meth_len = msg->method.len;
+	hh->m = msg->meth;
+	hh->uri = base + msg->target.off;
+	hh->uri_len = msg->target.len;
+	hh->status = msg->status;
+	hh->reason = base + msg->reason.off;
+	hh->reason_len = msg->reason.len;
+	hh->vmajor = msg->vmajor;
+	hh->vminor = msg->vminor;
+	for (uint32_t i = 0; i < msg->nb_hdrs; i++) {
+		hh->f[i].n = base + msg->hdrs[i].n.off;
+		hh->f[i].nlen = msg->hdrs[i].n.len;
+		hh->f[i].v = base + msg->hdrs[i].v.off;
+		hh->f[i].vlen = msg->hdrs[i].v.len;
+	}
+	hh->nf = msg->nb_hdrs;
+	hh->arena_len = 0;
+	return 0;
+}
+
+const char *http_head_dup(struct http_head *hh, const char *src, size_t len)
+{
+	char *p;
+
+	if (len > hh->arena_size - hh->arena_len)
+		return NULL;
+	p = hh->arena + hh->arena_len;
+	if (len)
+		memcpy(p, src, len);
+	hh->arena_len += (uint32_t)len;
+	return p;
+}
+
+int http_hdr_next(const struct http_head *hh, const char *name, size_t nlen, int *pos)
+{
+	for (int i = *pos + 1; i < (int)hh->nf; i++) {
+		const struct http_field *f = &hh->f[i];
+
+		if (f->n && f->nlen == nlen && !strncasecmp(f->n, name, nlen)) {
+			*pos = i;
+			return i;
+		}
+	}
+	*pos = (int)hh->nf;
+	return -1;
+}
+
+unsigned int http_hdr_count(const struct http_head *hh, const char *name, size_t nlen)
+{
+	unsigned int n = 0;
+	int pos = -1;
+
+	while (http_hdr_next(hh, name, nlen, &pos) >= 0)
+		n++;
+	return n;
+}
+
+/* A field value may hold any visible byte, obs-text, SP and HTAB. */
+static int value_ok(const char *v, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		if (!(h1_ctab[(unsigned char)v[i]] & H1_C_FVAL))
+			return 0;
+	return 1;
+}
+
+static int token_ok(const char *t, size_t len)
+{
+	if (!len)
+		return 0;
+	for (size_t i = 0; i < len; i++)
+		if (!(h1_ctab[(unsigned char)t[i]] & H1_C_TCHAR))
+			return 0;
+	return 1;
+}
+
+int http_hdr_add(struct http_head *hh, const char *name, size_t nlen, const char *value, size_t vlen)
+{
+	struct http_field *f;
+	uint32_t mark = hh->arena_len;
+
+	if (!token_ok(name, nlen) || !value_ok(value, vlen))
+		return -EINVAL;
+	if (hh->nf >= hh->maxf)
+		return -ENOSPC;
+	f = &hh->f[hh->nf];
+	f->n = http_head_dup(hh, name, nlen);
+	f->v = http_head_dup(hh, value, vlen);
+	if (!f->n || !f->v) {
+		hh->arena_len = mark;
+		return -ENOSPC;
+	}
+	f->nlen = (uint32_t)nlen;
+	f->vlen = (uint32_t)vlen;
+	hh->nf++;
+	return 0;
+}
+
+unsigned int http_hdr_del(struct http_head *hh, const char *name, size_t nlen)
+{
+	unsigned int n = 0;
+	int pos = -1;
+
+	while (http_hdr_next(hh, name, nlen, &pos) >= 0) {
+		hh->f[pos].n = NULL;
+		n++;
+	}
+	/* trailing deleted entries can be reused */
+	while (hh->nf && !hh->f[hh->nf - 1].n)
+		hh->nf--;
+	return n;
+}
+
+int http_hdr_set(struct http_head *hh, const char *name, size_t nlen, const char *value, size_t vlen)
+{
+	/* copy first: <value> may point into a field being deleted */
+	const char *v;
+	uint32_t mark = hh->arena_len;
+	int ret;
+
+	if (!value_ok(value, vlen) || !token_ok(name, nlen))
+		return -EINVAL;
+	v = http_head_dup(hh, value, vlen);
+	if (!v)
+		return -ENOSPC;
+	http_hdr_del(hh, name, nlen);
+	ret = http_hdr_add(hh, name, nlen, v, vlen);
+	if (ret < 0)
+		hh->arena_len = mark;
+	return ret;
+}
+
+int http_hdr_set_value(struct http_head *hh, int idx, const char *value, size_t vlen)
+{
+	const char *v;
+
+	if (idx < 0 || idx >= (int)hh->nf || !hh->f[idx].n)
+		return -EINVAL;
+	if (!value_ok(value, vlen))
+		return -EINVAL;
+	v = http_head_dup(hh, value, vlen);
+	if (!v)
+		return -ENOSPC;
+	hh->f[idx].v = v;
+	hh->f[idx].vlen = (uint32_t)vlen;
+	return 0;
+}
+
+int http_set_method(struct http_head *hh, const char *m, size_t len)
+{
+	static const struct { const char *s; enum h1_meth m; } known[] = {
+		{ "GET", H1_METH_GET }, { "HEAD", H1_METH_HEAD }, { "POST", H1_METH_POST },
+		{ "PUT", H1_METH_PUT }, { "DELETE", H1_METH_DELETE }, { "CONNECT", H1_METH_CONNECT },
+		{ "OPTIONS", H1_METH_OPTIONS }, { "TRACE", H1_METH_TRACE }, { "PATCH", H1_METH_PATCH },
+	};
+	const char *p;
+
+	if (!token_ok(m, len))
+		return -EINVAL;
+	p = http_head_dup(hh, m, len);
+	if (!p)
+		return -ENOSPC;
+	hh->meth = p;
+	hh->meth_len = (uint32_t)len;
+	hh->m = H1_METH_OTHER;
+	for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++)
+		if (strlen(known[i].s) == len && !memcmp(known[i].s, m, len))
+			hh->m = known[i].m;
+	return 0;
+}
+
+static int target_ok(const char *t, size_t len)
+{
+	if (!len)
+		return 0;
+	for (size_t i = 0; i < len; i++)
+		if (!(h1_ctab[(unsigned char)t[i]] & H1_C_TARGET))
+			return 0;
+	return 1;
+}
+
+int http_set_uri(struct http_head *hh, const char *uri, size_t len)
+{
+	const char *p;
+
+	if (!target_ok(uri, len))
+		return -EINVAL;
+	p = http_head_dup(hh, uri, len);
+	if (!p)
+		return -ENOSPC;
+	hh->uri = p;
+	hh->uri_len = (uint32_t)len;
+	return 0;
+}
+
+/* Offset where the path starts in the target: after "scheme://authority"
+ * for an absolute-form target, else 0.
+ */
+static size_t path_start(const char *u, size_t len)
+{
+	const char *sep;
+
+	if (!len || u[0] == '/' || u[0] == '*')
+		return 0;
+	sep = memchr(u, ':', len);
+	if (!sep || (size_t)(sep - u) + 3 > len || sep[1] != '/' || sep[2] != '/')
+		return 0;  /* authority-form (CONNECT): no path */
+	for (size_t i = (size_t)(sep - u) + 3; i < len; i++)
+		if (u[i] == '/' || u[i] == '?')
+			return i;
+	return len;
+}
+
+const char *http_uri_path(const struct http_head *hh, size_t *len)
+{
+	size_t start = path_start(hh->uri, hh->uri_len), end = start;
+
+	while (end < hh->uri_len && hh->uri[end] != '?')
+		end++;
+	*len = end - start;
+	return hh->uri + start;
+}
+
+const char *http_uri_query(const struct http_head *hh, size_t *len)
+{
+	const char *q = memchr(hh->uri, '?', hh->uri_len);
+
+	if (!q)
+		return NULL;
+	*len = hh->uri_len - (size_t)(q + 1 - hh->uri);
+	return q + 1;
+}
+
+/* Rebuilds the target from <prefix> (scheme and authority), <path> and
+ * <query> (NULL: none).
+ */
+static int rebuild_uri(struct http_head *hh, const char *pre, size_t prelen, const char *path,
+                       size_t plen, const char *q, size_t qlen)
+{
+	char tmp[8192];
+	size_t n = prelen + plen + (q ? qlen + 1 : 0);
+
+	if (n > sizeof(tmp))
+		return -ENOSPC;
+	memcpy(tmp, pre, prelen);
+	memcpy(tmp + prelen, path, plen);
+	if (q) {
+		tmp[prelen + plen] = '?';
+		memcpy(tmp + prelen + plen + 1, q, qlen);
+	}
+	return http_set_uri(hh, tmp, n);
+}
+
+int http_set_path(struct http_head *hh, const char *path, size_t len)
+{
+	size_t start = path_start(hh->uri, hh->uri_len), qlen = 0;
+	const char *q = http_uri_query(hh, &qlen);
+
+	return rebuild_uri(hh, hh->uri, start, path, len, q, qlen);
+}
+
+int http_set_query(struct http_head *hh, const char *q, size_t len)
+{
+	size_t plen, start = path_start(hh->uri, hh->uri_len);
+	const char *p = http_uri_path(hh, &plen);
+
+	return rebuild_uri(hh, hh->uri, start, p, plen, len ? q : NULL, len);
+}
+
+const char *http_reason(int status)
+{
+	switch (status) {
+	case 100: return "Continue";
+	case 101: return "Switching Protocols";
+	case 200: return "OK";
+	case 201: return "Created";
+	case 202: return "Accepted";
+	case 204: return "No Content";
+	case 206: return "Partial Content";
+	case 301: return "Moved Permanently";
+	case 302: return "Found";
+	case 303: return "See Other";
+	case 304: return "Not Modified";
+	case 307: return "Temporary Redirect";
+	case 308: return "Permanent Redirect";
+	case 400: return "Bad Request";
+	case 401: return "Unauthorized";
+	case 403: return "Forbidden";
+	case 404: return "Not Found";
+	case 405: return "Method Not Allowed";
+	case 407: return "Proxy Authentication Required";
+	case 408: return "Request Timeout";
+	case 409: return "Conflict";
+	case 410: return "Gone";
+	case 411: return "Length Required";
+	case 413: return "Payload Too Large";
+	case 414: return "URI Too Long";
+	case 415: return "Unsupported Media Type";
+	case 417: return "Expectation Failed";
+	case 421: return "Misdirected Request";
+	case 422: return "Unprocessable Content";
+	case 425: return "Too Early";
+	case 429: return "Too Many Requests";
+	case 431: return "Request Header Fields Too Large";
+	case 500: return "Internal Server Error";
+	case 501: return "Not Implemented";
+	case 502: return "Bad Gateway";
+	case 503: return "Service Unavailable";
+	case 504: return "Gateway Timeout";
+	case 505: return "HTTP Version Not Supported";
+	default: return "Unknown";
+	}
+}
+
+int http_set_status(struct http_head *hh, int status, const char *reason, size_t len)
+{
+	const char *r;
+
+	if (status < 100 || status > 999)
+		return -EINVAL;
+	if (!reason) {
+		reason = http_reason(status);
+		len = strlen(reason);
+	} else if (!value_ok(reason, len)) {
+		return -EINVAL;
+	}
+	r = http_head_dup(hh, reason, len);
+	if (!r)
+		return -ENOSPC;
+	hh->status = (uint16_t)status;
+	hh->reason = r;
+	hh->reason_len = (uint32_t)len;
+	return 0;
+}
+
+/* Appends <len> bytes of <src> at *<pos> in <out> of <room>. */
+static inline int put(char *out, size_t room, size_t *pos, const char *src, size_t len)
+{
+	if (len > room - *pos)
+		return -1;
+	memcpy(out + *pos, src, len);
+	*pos += len;
+	return 0;
+}
+
+size_t http_head_write(const struct http_head *hh, int is_req, char *out, size_t room)
+{
+	char ver[16];
+	size_t pos = 0;
+	int vl = snprintf(ver, sizeof(ver), "HTTP/%u.%u", hh->vmajor ? hh->vmajor : 1, hh->vminor);
+
+	if (is_req) {
+		if (put(out, room, &pos, hh->meth, hh->meth_len) || put(out, room, &pos, " ", 1) ||
+		    put(out, room, &pos, hh->uri, hh->uri_len) || put(out, room, &pos, " ", 1) ||
+		    put(out, room, &pos, ver, (size_t)vl) || put(out, room, &pos, "\r\n", 2))
+			return 0;
+	} else {
+		char st[8];
+		int sl = snprintf(st, sizeof(st), " %03u ", hh->status);
+
+		if (put(out, room, &pos, ver, (size_t)vl) || put(out, room, &pos, st, (size_t)sl) ||
+		    put(out, room, &pos, hh->reason, hh->reason_len) || put(out, room, &pos, "\r\n", 2))
+			return 0;
+	}
+	for (uint32_t i = 0; i < hh->nf; i++) {
+		const struct http_field *f = &hh->f[i];
+
+		if (!f->n)
+			continue;
+		if (put(out, room, &pos, f->n, f->nlen) || put(out, room, &pos, ": ", 2) ||
+		    put(out, room, &pos, f->v, f->vlen) || put(out, room, &pos, "\r\n", 2))
+			return 0;
+	}
+	if (put(out, room, &pos, "\r\n", 2))
+		return 0;
+	return pos;
+}
+
+int http_value_next(const char *v, size_t vlen, size_t *pos, const char **e, size_t *elen)
+{
+	size_t i = *pos, start, end;
+	int quoted = 0;
+
+	if (i > vlen || (i == vlen && i))
+		return 0;
+	start = i;
+	while (i < vlen) {
+		if (v[i] == '"')
+			quoted = !quoted;
+		else if (v[i] == '\\' && quoted && i + 1 < vlen)
+			i++;
+		else if (v[i] == ',' && !quoted)
+			break;
+		i++;
+	}
+	end = i;
+	while (start < end && (v[start] == ' ' || v[start] == '\t'))
+		start++;
+	while (end > start && (v[end - 1] == ' ' || v[end - 1] == '\t'))
+		end--;
+	*e = v + start;
+	*elen = end - start;
+	*pos = i < vlen ? i + 1 : vlen + 1;
+	return 1;
+}
