@@ -220,6 +220,13 @@ size_t buf_peek(const struct buffer *b, size_t ofs, void *dst, size_t len);
  */
 void buf_realign(struct buffer *b);
 
+/* Replaces the <old> data bytes found <ofs> bytes after the head of <b>
+ * with the <len> bytes at <src> (HTTP head rewriting). May realign <b>.
+ * Returns 0, -EINVAL if the range is not within the data, or -ENOSPC if
+ * the result does not fit (nothing changed then). O(data).
+ */
+int buf_replace(struct buffer *b, size_t ofs, size_t old, const char *src, size_t len);
+
 /* ---- I/O (owner thread, non-blocking fds) ---- */
 
 /* Reads at most <max> bytes (0: as many as fit) from <fd> into the room of

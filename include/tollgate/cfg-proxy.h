@@ -23,4 +23,10 @@ const char *cfg_keep_file(const char *file);
 int cfg_proxy_parse_cond(struct cfg_ctx *ctx, struct proxy *px, int argc, char **args,
                          struct acl_cond **cond, char **err);
 
+/* Parses `[no] option httpchk [<method> <uri> [<version>]]` (args[0] is
+ * "option") for proxy <px>. Returns CFG_OK or CFG_ERR with *<err> set.
+ * In src/cfg/cfg_check.c.
+ */
+int cfg_option_httpchk(struct cfg_ctx *ctx, struct proxy *px, int no, int argc, char **args, char **err);
+
 #endif /* TOLLGATE_CFG_PROXY_H */

@@ -21,16 +21,100 @@
  * timeout", "Layer4 connection problem"...), logged with the server's state
  * change and, at each change of result or failure status, in a "Health
  * check for server X/Y failed" line.
+ *
+ * With `option httpchk` (and no `option tcp-check` set after it), a probe
+ * connects, sends one HTTP/1.x request built from the proxy's pr_httpchk
+ * (default "OPTIONS / HTTP/1.0"), reads the response into TCPCHK_BUFSIZE
+ * bytes, parses its head with h1_parse_response() and applies the
+ * `http-check expect` rule (default: a 2xx or 3xx status passes). The
+ * reasons are HAProxy's: "Layer7 check passed, code: 200, info: \"OK\"",
+ * "Layer7 wrong status, code: 500, info: \"Internal Server Error\"",
+ * "Layer7 invalid response, info: \"...\"", "Layer7 timeout". Regexes
+ * (`rstatus`, `rstring`) are POSIX extended, validated at parse time and
+ * compiled once per proxy by checks_start() into pr_httpchk.expect_re,
+ * which checks_stop() frees; workers only read them (regexec() is
+ * thread-safe on a shared compiled regex).
+ *
+ * Each server's last check status is readable from any thread as HAProxy's
+ * short code (check_status_name(): "L4OK", "L7STS"...) and the HTTP code of
+ * its last HTTP check (check_status_code()).
  */
 #ifndef TOLLGATE_CHECK_H
 #define TOLLGATE_CHECK_H
 
+#include <stddef.h>
+
+struct server;
+struct pr_httpchk;
+
+/* Kinds of `http-check expect` (pr_httpchk.expect_kind). */
+#define HTTPCHK_EXP_DEFAULT  0   /* none: 2xx and 3xx pass */
+#define HTTPCHK_EXP_STATUS   1   /* `status <list>`: codes and ranges "200,300-399" */
+#define HTTPCHK_EXP_RSTATUS  2   /* `rstatus <regex>` on the 3-digit code */
+#define HTTPCHK_EXP_STRING   3   /* `string <text>` found in the body */
+#define HTTPCHK_EXP_RSTRING  4   /* `rstring <regex>` found in the body */
+
+/* Longest HTTP check request (request line and fields), in bytes. */
+#define HTTPCHK_REQ_MAX      2048
+
 /* Creates and schedules the checks of every checked server. After
- * thread_setup(), before thread_start(). Returns 0 or -ENOMEM.
+ * thread_setup(), before thread_start(). Returns 0, -ENOMEM, or -EINVAL
+ * (an HTTP check request that is longer than HTTPCHK_REQ_MAX, logged).
  */
 int checks_start(void);
 
-/* Frees the checks (workers stopped). */
+/* Frees the checks (workers stopped), and the regexes checks_start()
+ * compiled.
+ */
 void checks_stop(void);
+
+/* Returns HAProxy's short name of the status of <srv>'s last check
+ * ("L4OK", "L4TOUT", "L4CON", "L7OK", "L7STS", "L7RSP", "L7TOUT"), "INI"
+ * before the first result, or "" when the server is not checked. Any
+ * thread; the name is a constant.
+ */
+const char *check_status_name(const struct server *srv);
+
+/* Returns the HTTP status code of <srv>'s last check if it got one (HTTP
+ * checks), else 0. Any thread.
+ */
+int check_status_code(const struct server *srv);
+
+/* Returns 1 if the HTTP status <code> is in <list>, a comma-separated list
+ * of codes and ranges ("200", "200,204", "200-299,302"), 0 if not, or
+ * -EINVAL if <list> is malformed (empty element, not 3 digits between 100
+ * and 999, a range whose bounds are reversed). Pure; call it with code 0 to
+ * validate a list.
+ */
+int httpchk_status_in(const char *list, int code);
+
+/* Builds the check request of <hc> into <out> of <size> bytes: the request
+ * line (defaults OPTIONS, /, HTTP/1.0), the Host field if set, and
+ * "Connection: close". Returns its length, or -ENOSPC.
+ */
+int httpchk_build_request(const struct pr_httpchk *hc, char *out, size_t size);
+
+/* Result of httpchk_eval(). */
+#define HTTPCHK_MORE     0     /* undecided: the response is incomplete */
+#define HTTPCHK_OK       1     /* the check passes */
+#define HTTPCHK_FAIL    (-1)   /* the check fails */
+
+/* Evaluates the response held in <buf>[0..<len>) (with one writable byte
+ * after <len>, set to NUL for the regex) against the expect rule of <hc>,
+ * <re> being its compiled regex (a regex_t *, NULL unless rstatus/rstring).
+ * <last> is 1 when no more bytes can come (end of stream or buffer full).
+ * Returns HTTPCHK_MORE until the response head (and, for string kinds, the
+ * body: its Content-Length, its last chunk, or the end of the stream) is
+ * there, then HTTPCHK_OK or HTTPCHK_FAIL with *<code> set to the status (0
+ * if none could be read) and <why> (of <why_size> bytes) set to the reason
+ * in HAProxy's words, without the check duration.
+ */
+int httpchk_eval(const struct pr_httpchk *hc, const void *re, char *buf, size_t len, int last,
+                 int *code, char *why, size_t why_size);
+
+/* Frees the strings and compiled regex of <hc> and zeroes it.
+ * Configuration teardown only (no check running).
+ */
+void httpchk_free(struct pr_httpchk *hc);
 
 #endif /* TOLLGATE_CHECK_H */

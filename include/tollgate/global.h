@@ -34,6 +34,8 @@ struct global {
 	unsigned int tune_bufsize;       /* channel buffer size */
 	unsigned int tune_maxpipes;      /* pipes for splicing, 0: maxconn/4 */
 	unsigned int stick_counters;     /* tune.stick-counters */
+	unsigned int tune_maxhdr;        /* tune.http.maxhdr: header fields per message */
+	unsigned int tune_maxrewrite;    /* tune.maxrewrite: buffer room kept for head rewrites */
 	unsigned int hard_stop_after;    /* ms, 0: none */
 	char *chroot;                    /* chroot directory */
 	int uid, gid;                    /* drop privileges to, -1: keep */

@@ -40,6 +40,11 @@ struct http_reply {
  */
 const struct http_reply *http_error_reply(const struct proxy *px, int status);
 
+/* Returns the slot of <status> in a proxy's errorfiles[] array, or -1 if
+ * the status cannot have an errorfile.
+ */
+int http_errorfile_index(int status);
+
 /* Builds at configuration time a reply with <status>, an optional
  * Content-Type <ctype> (NULL: none) and body <body> of <blen> bytes, plus
  * the optional header lines <hdrs> ("Name: value\r\n"..., NULL: none), with

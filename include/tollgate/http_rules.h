@@ -67,6 +67,23 @@ enum http_verdict http_req_rules_exec(struct proxy *px, struct stream *s, struct
 enum http_verdict http_res_rules_exec(struct proxy *px, struct stream *s, struct http_outcome *o,
                                       char *out, size_t room);
 
+/* Parses the action of an http-request (<is_req>) or http-response rule
+ * starting at args[*<pos>] (the configuration parser's words), advancing
+ * *<pos> past it. <file>:<line> is where the rule is. Returns the rule, or
+ * NULL with *<err> (malloc'ed) saying what is wrong.
+ */
+struct http_rule *http_rule_parse(int is_req, int argc, char **args, int *pos, const char *file, int line,
+                                  char **err);
+
+/* Appends rule <r> with its condition <cond> (may be NULL; owned by the
+ * rule from now on) to <px>'s request or response list.
+ */
+struct acl_cond;
+void http_rule_add(struct proxy *px, struct http_rule *r, struct acl_cond *cond);
+
+/* Frees a rule not added to a proxy. */
+void http_rule_destroy(struct http_rule *r);
+
 /* Resolves table names of track-sc actions after parsing; reports through
  * <report>. Returns the number of errors.
  */

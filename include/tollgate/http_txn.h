@@ -102,6 +102,18 @@ struct http_txn {
 
 	char req_arena[HTTP_ARENA_SIZE];
 	char res_arena[HTTP_ARENA_SIZE];
+	/* engine state (stream_http.c) */
+	uint64_t req_fwd;              /* request bytes at the buffer head released for sending */
+	uint64_t res_fwd;              /* response bytes likewise */
+	uint64_t req_total0;           /* s->req.total when the transaction started */
+	uint64_t res_total0;           /* s->res.total likewise */
+	enum h1_body req_body;         /* request framing */
+	enum h1_body res_body;         /* response framing */
+	uint32_t hold_exp;             /* tarpit deadline */
+	uint32_t req_head_len;         /* length of the received request head */
+	int reused;                    /* sent over a kept server connection */
+	int nb_req;                    /* requests seen on this connection */
+
 	/* followed by the arrays sized from tune.http.maxhdr (http_txn_size()) */
 	struct h1_hdr *req_hdrs;       /* parser output, maxhdr entries */
 	struct h1_hdr *res_hdrs;

@@ -21,7 +21,18 @@
 #include <stddef.h>
 
 struct stream;
+struct proxy;
 struct logformat;
+
+/* Option bit OR'ed into the <where> of logformat_parse() for a log line
+ * (log-format, the default formats): blanks in the text are separators,
+ * merged and dropped around items that rendered nothing (HAProxy's rule
+ * for log lines); a missing value renders "-"; control and 8-bit bytes of
+ * strings render as "#XX". Without it (header templates) blanks are kept
+ * as written, a missing sample renders nothing, and control bytes render
+ * as "%XX" so that a header value never holds CR, LF or NUL.
+ */
+#define LOGFMT_F_LOG 0x80000000U
 
 /* HAProxy's default formats. */
 extern const char LOGFMT_TCPLOG[];   /* option tcplog */
@@ -43,6 +54,13 @@ void logformat_free(struct logformat *lf);
  * NUL); a line that does not fit is cut. Stream's thread only.
  */
 size_t logformat_render(const struct logformat *lf, struct stream *s, char *out, size_t room);
+
+/* Start-up (proxy_finalize_all(), before workers run): compiles the
+ * log-format of <px> inherited from a defaults section (px->log_format set,
+ * px->logfmt not yet compiled), and the three default formats. Returns 0,
+ * or -EINVAL/-ENOMEM with *<err> (malloc'ed) saying what is wrong.
+ */
+int logformat_finalize(struct proxy *px, char **err);
 
 /* Sends the traffic log line of <s> (end of a TCP stream, or of an HTTP
  * transaction) to its frontend's targets, if it has any and a format

@@ -16,6 +16,7 @@
 #include <tollgate/stkctr.h>
 
 struct task;
+struct http_txn;
 
 /* Side flags. */
 #define SIDE_SHUTR     0x01U   /* end of stream read from this side */
@@ -67,6 +68,10 @@ struct stream {
 	int ever_queued;               /* set once queued: take the lock to leave */
 	struct list queue_link;        /* link in be->queue */
 	int splice;                    /* splicing allowed for this stream */
+	struct http_txn *txn;          /* HTTP transaction (mode http), or NULL */
+	int tunnel;                    /* HTTP stream switched to a tunnel (Upgrade, CONNECT) */
+	struct server *pref_srv;       /* server named by a persistence cookie, or NULL */
+	struct server *idle_srv;       /* HTTP: server of the kept (idle) server connection */
 	struct stkctrs sc;             /* tracked stick-table entries */
 	uint64_t acct_in;              /* req.total already counted in sc */
 	uint64_t acct_out;             /* res.total already counted in sc */

@@ -8,6 +8,13 @@
  * The rules only run with `option tcp-check` (parsed by cfg_proxy.c).
  * HAProxy's other forms (send-lf, rbinary, ok-status, set-var, ssl...) are
  * refused with a message saying they are not supported yet.
+ *
+ * HTTP checks (check.h), in defaults, backend and listen sections:
+ *   option httpchk [[<method>] <uri> [<version>]]
+ *   http-check send [meth <method>] [uri <uri>] [ver <version>] [hdr Host <value>]
+ *   http-check expect [!] status|rstatus|string|rstring <pattern>
+ * They fill proxy.httpchk; a later line overrides an earlier one's values.
+ * Regexes are validated here and compiled per proxy by checks_start().
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -15,6 +22,8 @@
 
 #include <tollgate/cfg-proxy.h>
 #include <tollgate/cfg.h>
+#include <tollgate/check.h>
+#include <tollgate/h1.h>
 #include <tollgate/proxy.h>
 #include <tollgate/tcpcheck.h>
 
@@ -380,8 +389,229 @@ static int kw_tcp_check(struct cfg_ctx *ctx, int argc, char **args, char **err)
 	return CFG_OK;
 }
 
+/* ---- HTTP checks ---- */
+
+/* Checks that <s> is an HTTP token (a method). Returns 1 or 0. */
+static int is_token(const char *s)
+{
+	if (!*s)
+		return 0;
+	for (; *s; s++)
+		if (!(h1_ctab[(unsigned char)*s] & H1_C_TCHAR))
+			return 0;
+	return 1;
+}
+
+/* Checks that <s> is a request target: visible characters, no '#'. */
+static int is_target(const char *s)
+{
+	if (!*s)
+		return 0;
+	for (; *s; s++)
+		if (!(h1_ctab[(unsigned char)*s] & H1_C_TARGET))
+			return 0;
+	return 1;
+}
+
+/* Checks a version ("HTTP/1.0", "HTTP/1.1"), possibly followed by header
+ * lines in HAProxy's legacy form "HTTP/1.1\r\nHost:\ www": everything after
+ * the first CRLF is sent as written. Returns 1 or 0.
+ */
+static int is_version(const char *s)
+{
+	if (strncmp(s, "HTTP/1.", 7) || s[7] < '0' || s[7] > '9')
+		return 0;
+	if (!s[8])
+		return 1;
+	if (s[8] != '\r' || s[9] != '\n')
+		return 0;
+	for (s += 10; *s; s++)
+		if (((unsigned char)*s < 0x20 && *s != '\t' && *s != '\r' && *s != '\n') || *s == 0x7f)
+			return 0;
+	return 1;
+}
+
+/* Replaces the string *<dst> by a copy of <src>. Returns CFG_OK or CFG_ERR. */
+static int set_str(char **dst, const char *src, char **err)
+{
+	char *s = strdup(src);
+
+	if (!s)
+		return cfg_set_err(err, "out of memory");
+	free(*dst);
+	*dst = s;
+	return CFG_OK;
+}
+
+static int set_meth(struct proxy *px, const char *kw, const char *v, char **err)
+{
+	if (!is_token(v))
+		return cfg_set_err(err, "'%s' : invalid method '%s' (expected an HTTP token such as GET, HEAD or OPTIONS).", kw, v);
+	return set_str(&px->httpchk.meth, v, err);
+}
+
+static int set_uri(struct proxy *px, const char *kw, const char *v, char **err)
+{
+	if (!is_target(v))
+		return cfg_set_err(err, "'%s' : invalid URI '%s' (expected visible characters, no spaces, e.g. '/health').", kw, v);
+	return set_str(&px->httpchk.uri, v, err);
+}
+
+static int set_ver(struct proxy *px, const char *kw, const char *v, char **err)
+{
+	if (!is_version(v))
+		return cfg_set_err(err, "'%s' : invalid version '%s' (expected 'HTTP/1.0' or 'HTTP/1.1').", kw, v);
+	return set_str(&px->httpchk.ver, v, err);
+}
+
+int cfg_option_httpchk(struct cfg_ctx *ctx, struct proxy *px, int no, int argc, char **args, char **err)
+{
+	const char *kw = "option httpchk";
+
+	if (!(px->cap & (PR_CAP_BE | PR_CAP_DEF)))
+		return cfg_set_warn(err, "'option httpchk' ignored because %s '%s' has no backend capability.",
+		                    proxy_kind(px), px->id);
+	if (no) {
+		if (argc > 2)
+			return cfg_set_err(err, "'no option httpchk' takes no argument.");
+		px->options &= ~PR_O_HTTPCHK;
+		return CFG_OK;
+	}
+	if (argc > 5)
+		return cfg_set_err(err, "'option httpchk' : unexpected word '%s' (expected 'option httpchk [[<method>] <uri> [<version>]]').", args[5]);
+	/* one argument is the URI; two, the method and the URI; three, the
+	 * version too. None keeps what defaults or `http-check send` set.
+	 */
+	if (argc == 3 && set_uri(px, kw, args[2], err) < 0)
+		return CFG_ERR;
+	if (argc >= 4 && (set_meth(px, kw, args[2], err) < 0 || set_uri(px, kw, args[3], err) < 0))
+		return CFG_ERR;
+	if (argc == 5 && set_ver(px, kw, args[4], err) < 0)
+		return CFG_ERR;
+	/* a proxy runs one kind of check: the last option given */
+	px->options &= ~PR_O_TCP_CHECK;
+	px->options |= PR_O_HTTPCHK;
+	return CFG_OK;
+}
+
+/* http-check send [meth <m>] [uri <u>] [ver <v>] [hdr Host <value>] */
+static int httpchk_send(struct proxy *px, int argc, char **args, char **err)
+{
+	const char *kw = "http-check send";
+
+	for (int i = 2; i < argc; i++) {
+		const char *w = args[i];
+
+		if (!strcmp(w, "meth") || !strcmp(w, "uri") || !strcmp(w, "ver")) {
+			int ret;
+
+			if (i + 1 >= argc)
+				return cfg_set_err(err, "'http-check send' : '%s' expects a value.", w);
+			i++;
+			ret = w[0] == 'm' ? set_meth(px, kw, args[i], err) :
+			      w[0] == 'u' ? set_uri(px, kw, args[i], err) : set_ver(px, kw, args[i], err);
+			if (ret < 0)
+				return CFG_ERR;
+		} else if (!strcmp(w, "hdr")) {
+			if (i + 2 >= argc)
+				return cfg_set_err(err, "'http-check send' : 'hdr' expects a name and a value.");
+			if (strcasecmp(args[i + 1], "host"))
+				return cfg_set_err(err, "'http-check send' : 'hdr %s' is not supported yet (only 'hdr Host <value>').", args[i + 1]);
+			if (!*args[i + 2] || strpbrk(args[i + 2], "\r\n"))
+				return cfg_set_err(err, "'http-check send' : invalid Host value '%s'.", args[i + 2]);
+			if (set_str(&px->httpchk.host, args[i + 2], err) < 0)
+				return CFG_ERR;
+			i += 2;
+		} else if (!strcmp(w, "uri-lf") || !strcmp(w, "body") || !strcmp(w, "body-lf") || !strcmp(w, "comment")) {
+			return cfg_set_err(err, "'http-check send' : '%s' is not supported yet (supported: meth, uri, ver, hdr Host).", w);
+		} else {
+			return cfg_set_err(err, "'http-check send' : unknown word '%s' (expected meth <method>, uri <uri>, ver <version> or hdr Host <value>).", w);
+		}
+	}
+	return CFG_OK;
+}
+
+/* http-check expect [!] status|rstatus|string|rstring <pattern> */
+static int httpchk_expect(struct proxy *px, int argc, char **args, char **err)
+{
+	struct pr_httpchk *hc = &px->httpchk;
+	const char *kind = NULL, *pattern = NULL;
+	int neg = 0, k;
+
+	for (int i = 2; i < argc; i++) {
+		const char *w = args[i];
+
+		if (kind)
+			return cfg_set_err(err, "'http-check expect' : unexpected word '%s' after the pattern '%s' (escape spaces in the pattern with '\\ ' or quote it).", w, pattern);
+		if (!strcmp(w, "min-recv") || !strcmp(w, "comment") || !strcmp(w, "ok-status") ||
+		    !strcmp(w, "error-status") || !strcmp(w, "tout-status") || !strcmp(w, "on-success") ||
+		    !strcmp(w, "on-error") || !strcmp(w, "status-code"))
+			return cfg_set_err(err, "'http-check expect' : option '%s' is not supported yet (supported: [!] status|rstatus|string|rstring <pattern>).", w);
+		if (*w == '!') {
+			neg = !neg;
+			w++;
+			if (!*w)
+				continue;
+		}
+		if (!strcmp(w, "status") || !strcmp(w, "rstatus") || !strcmp(w, "string") || !strcmp(w, "rstring")) {
+			if (i + 1 >= argc || !*args[i + 1])
+				return cfg_set_err(err, "'http-check expect %s' expects a pattern.", w);
+			kind = w;
+			pattern = args[++i];
+			continue;
+		}
+		if (!strcmp(w, "hdr") || !strcmp(w, "fhdr") || !strcmp(w, "string-lf") || !strcmp(w, "status-lf"))
+			return cfg_set_err(err, "'http-check expect' : match '%s' is not supported yet (supported: status, rstatus, string, rstring).", w);
+		return cfg_set_err(err, "'http-check expect' : unknown match '%s' (expected [!] status|rstatus|string|rstring <pattern>).", w);
+	}
+	if (!kind)
+		return cfg_set_err(err, "'http-check expect' expects a match: [!] status|rstatus|string|rstring <pattern>.");
+	k = !strcmp(kind, "status") ? HTTPCHK_EXP_STATUS : !strcmp(kind, "rstatus") ? HTTPCHK_EXP_RSTATUS :
+	    !strcmp(kind, "string") ? HTTPCHK_EXP_STRING : HTTPCHK_EXP_RSTRING;
+	if (k == HTTPCHK_EXP_STATUS && httpchk_status_in(pattern, 0) < 0)
+		return cfg_set_err(err, "'http-check expect status' : invalid status list '%s' (expected 3-digit codes and ranges separated by commas, e.g. '200' or '200-299,302').", pattern);
+	if (k == HTTPCHK_EXP_RSTATUS || k == HTTPCHK_EXP_RSTRING) {
+		regex_t re;
+		char msg[128];
+		int ret = regcomp(&re, pattern, REG_EXTENDED | REG_NOSUB);
+
+		if (ret) {
+			regerror(ret, &re, msg, sizeof(msg));
+			return cfg_set_err(err, "'http-check expect %s' : invalid regular expression '%s' : %s.", kind, pattern, msg);
+		}
+		regfree(&re);   /* compiled again per proxy by checks_start() */
+	}
+	if (set_str(&hc->expect, pattern, err) < 0)
+		return CFG_ERR;
+	hc->expect_kind = k;
+	hc->expect_neg = neg;
+	return CFG_OK;
+}
+
+/* http-check <action> ... */
+static int kw_http_check(struct cfg_ctx *ctx, int argc, char **args, char **err)
+{
+	struct proxy *px = ctx->section_data;
+
+	if (!(px->cap & (PR_CAP_BE | PR_CAP_DEF)))
+		return cfg_set_err(err, "'http-check' is not allowed in '%s' sections (only in defaults, backend and listen).", ctx->section);
+	if (argc < 2)
+		return cfg_set_err(err, "'http-check' expects 'send' or 'expect'.");
+	if (!strcmp(args[1], "send"))
+		return httpchk_send(px, argc, args, err);
+	if (!strcmp(args[1], "expect"))
+		return httpchk_expect(px, argc, args, err);
+	if (!strcmp(args[1], "disable-on-404"))
+		return cfg_set_warn(err, "'http-check disable-on-404' is not supported yet and is ignored: a 404 answer counts as any other status.");
+	if (!strcmp(args[1], "send-state") || !strcmp(args[1], "connect") || !strcmp(args[1], "comment") ||
+	    !strcmp(args[1], "set-var") || !strcmp(args[1], "set-var-fmt") || !strcmp(args[1], "unset-var"))
+		return cfg_set_err(err, "'http-check %s' is not supported yet (supported: send, expect).", args[1]);
+	return cfg_set_err(err, "'http-check' : unknown action '%s' (expected 'send', 'expect' or 'disable-on-404').", args[1]);
+}
+
 static struct cfg_kw check_kws[] = {
 	{ "tcp-check", kw_tcp_check, 0 },
+	{ "http-check", kw_http_check, 0 },
 	{ NULL, NULL, 0 },
 };
 

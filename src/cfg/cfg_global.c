@@ -148,6 +148,14 @@ static int kw_tune(struct cfg_ctx *ctx, int argc, char **args, char **err)
 		if (int_arg(argc, args, 1, GLOBAL_MAX_STICKCTR, &v, err) < 0)
 			return CFG_ERR;
 		global.stick_counters = (unsigned int)v;
+	} else if (!strcmp(args[0], "tune.http.maxhdr")) {
+		if (int_arg(argc, args, 1, 32767, &v, err) < 0)
+			return CFG_ERR;
+		global.tune_maxhdr = (unsigned int)v;
+	} else if (!strcmp(args[0], "tune.maxrewrite")) {
+		if (int_arg(argc, args, 0, 1 << 20, &v, err) < 0)
+			return CFG_ERR;
+		global.tune_maxrewrite = (unsigned int)v;
 	}
 	return CFG_OK;
 }
@@ -358,6 +366,8 @@ static struct cfg_kw global_kws[] = {
 	{ "gid", kw_group, 0 },
 	{ "hard-stop-after", kw_hard_stop_after, 0 },
 	{ "tune.bufsize", kw_tune, 0 },
+	{ "tune.http.maxhdr", kw_tune, 0 },
+	{ "tune.maxrewrite", kw_tune, 0 },
 	{ "tune.maxpipes", kw_tune, 0 },
 	{ "tune.stick-counters", kw_tune, 0 },
 	{ "cpu-map", kw_cpu_map, 0 },

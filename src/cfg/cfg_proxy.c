@@ -10,6 +10,7 @@
  * a proxy inherits from the last unnamed one, or from the one named by
  * `from`.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <grp.h>
 #include <pwd.h>
@@ -18,8 +19,10 @@
 
 #include <tollgate/addr.h>
 #include <tollgate/cfg.h>
+#include <tollgate/check.h>
 #include <tollgate/cfg-proxy.h>
 #include <tollgate/lb.h>
+#include <tollgate/logformat.h>
 #include <tollgate/proxy.h>
 #include <tollgate/server.h>
 #include <tollgate/sock.h>
@@ -51,6 +54,12 @@ void cfg_proxy_reset(void)
 		next = d->next;
 		free(d->px->lb_name);
 		free(d->px->defbe_name);
+		httpchk_free(&d->px->httpchk);
+		free(d->px->fwdfor.hdr);
+		free(d->px->log_format);
+		free(d->px->cookie.name);
+		free(d->px->cookie.domain);
+		logformat_free(d->px->logfmt);
 		free(d->px->id);
 		free(d->px);
 		free(d);
@@ -322,6 +331,63 @@ static int kw_timeout(struct cfg_ctx *ctx, int argc, char **args, char **err)
 }
 
 /* option <name> / no option <name> */
+/* option forwardfor [except <network>] [header <name>] [if-none] */
+static int option_forwardfor(struct proxy *px, int no, int argc, char **args, char **err)
+{
+	struct pr_forwardfor *ff = &px->fwdfor;
+
+	if (no) {
+		px->options &= ~PR_O_FORWARDFOR;
+		return CFG_OK;
+	}
+	free(ff->hdr);
+	memset(ff, 0, sizeof(*ff));
+	for (int i = 2; i < argc; i++) {
+		if (!strcmp(args[i], "if-none")) {
+			ff->if_none = 1;
+		} else if (!strcmp(args[i], "header") && i + 1 < argc) {
+			free(ff->hdr);
+			ff->hdr = strdup(args[++i]);
+			if (!ff->hdr)
+				return cfg_set_err(err, "out of memory");
+		} else if (!strcmp(args[i], "except") && i + 1 < argc) {
+			char net[128], *slash;
+			long bits = -1;
+
+			snprintf(net, sizeof(net), "%s", args[++i]);
+			slash = strchr(net, '/');
+			if (slash) {
+				char *end;
+
+				*slash = '\0';
+				bits = strtol(slash + 1, &end, 10);
+				if (*end || end == slash + 1)
+					bits = -2;
+			}
+			if (inet_pton(AF_INET, net, &ff->except_addr) == 1 && bits >= -1 && bits <= 32) {
+				unsigned int b = bits < 0 ? 32 : (unsigned int)bits;
+				uint32_t m = b ? htonl(0xffffffffU << (32 - b)) : 0;
+
+				memcpy(&ff->except_mask, &m, 4);
+			} else if (inet_pton(AF_INET6, net, &ff->except_addr) == 1 && bits >= -1 && bits <= 128) {
+				unsigned int b = bits < 0 ? 128 : (unsigned int)bits;
+				unsigned char *mk = (unsigned char *)&ff->except_mask;
+
+				ff->except_v6 = 1;
+				for (unsigned int k = 0; k < 16; k++, b = b > 8 ? b - 8 : 0)
+					mk[k] = b >= 8 ? 0xff : (unsigned char)(0xff << (8 - b));
+			} else {
+				return cfg_set_err(err, "'option forwardfor' : 'except' expects a network (e.g. 10.0.0.0/8 or ::1), got '%s'.", args[i]);
+			}
+			ff->has_except = 1;
+		} else {
+			return cfg_set_err(err, "'option forwardfor' : unknown or incomplete argument '%s' (expected 'except <network>', 'header <name>' or 'if-none').", args[i]);
+		}
+	}
+	px->options |= PR_O_FORWARDFOR;
+	return CFG_OK;
+}
+
 static int kw_option(struct cfg_ctx *ctx, int argc, char **args, char **err)
 {
 	static const struct {
@@ -340,9 +406,8 @@ static int kw_option(struct cfg_ctx *ctx, int argc, char **args, char **err)
 		{ "tcp-check", PR_O_TCP_CHECK, PR_CAP_BE },
 		{ "log-health-checks", PR_O_LOG_HEALTH, PR_CAP_BE },
 	};
-	/* HTTP options: parsed, meaningful once mode http is supported. */
+	/* Options accepted for compatibility, without effect (doc/configuration.md). */
 	static const char *const http_opts[] = {
-		"forwardfor", "http-server-close", "http-keep-alive", "httpclose", "httpchk",
 		"http-buffer-request", "abortonclose", "tcpka",
 		"clitcpka", "srvtcpka", "logasap", "log-separate-errors", "nolinger",
 		"socket-stats", "prefer-last-server", "persist", "independent-streams",
@@ -352,6 +417,25 @@ static int kw_option(struct cfg_ctx *ctx, int argc, char **args, char **err)
 
 	if (argc < 2)
 		return cfg_set_err(err, "'%soption' expects an option name.", no ? "no " : "");
+	if (!strcmp(args[1], "httpchk"))
+		return cfg_option_httpchk(ctx, px, no, argc, args, err);
+	if (!strcmp(args[1], "forwardfor"))
+		return option_forwardfor(px, no, argc, args, err);
+	if (!strcmp(args[1], "httplog") && argc > 2) {
+		if (argc > 3 || strcmp(args[2], "clf"))
+			return cfg_set_err(err, "'option httplog' accepts only 'clf' after it, got '%s'.", args[2]);
+		px->options = no ? px->options & ~(PR_O_HTTPLOG | PR_O_CLF) : px->options | PR_O_HTTPLOG | PR_O_CLF;
+		return CFG_OK;
+	}
+	if (!strcmp(args[1], "http-server-close") || !strcmp(args[1], "httpclose") ||
+	    !strcmp(args[1], "http-keep-alive")) {
+		/* the last one given wins, as in HAProxy */
+		px->options &= ~(PR_O_SRV_CLOSE | PR_O_HTTPCLOSE | PR_O_KEEPALIVE);
+		if (!no)
+			px->options |= !strcmp(args[1], "http-server-close") ? PR_O_SRV_CLOSE :
+			               !strcmp(args[1], "httpclose") ? PR_O_HTTPCLOSE : PR_O_KEEPALIVE;
+		return CFG_OK;
+	}
 	for (size_t i = 0; i < sizeof(opts) / sizeof(opts[0]); i++) {
 		if (strcmp(args[1], opts[i].name))
 			continue;
@@ -359,6 +443,8 @@ static int kw_option(struct cfg_ctx *ctx, int argc, char **args, char **err)
 			px->options &= ~opts[i].flag;
 		else
 			px->options |= opts[i].flag;
+		if (!no && opts[i].flag == PR_O_TCP_CHECK)
+			px->options &= ~PR_O_HTTPCHK;   /* the last check option wins */
 		return CFG_OK;
 	}
 	for (size_t i = 0; i < sizeof(http_opts) / sizeof(http_opts[0]); i++)
@@ -671,7 +757,7 @@ static int server_options(struct server *srv, int argc, char **args, int first, 
 		if (!strcmp(opt, "ssl") || !strcmp(opt, "verify") || !strcmp(opt, "sni"))
 			return cfg_set_err(err, "'%s %s' : option '%s' is not supported yet (no TLS).", args[0], args[1], opt);
 		if (!val)
-			return cfg_set_err(err, "'%s %s' : unknown option '%s' or missing value (supported: check, inter, fastinter, downinter, rise, fall, weight, maxconn, backup, disabled, id, send-proxy, send-proxy-v2).",
+			return cfg_set_err(err, "'%s %s' : unknown option '%s' or missing value (supported: check, inter, fastinter, downinter, rise, fall, weight, maxconn, backup, disabled, id, cookie, send-proxy, send-proxy-v2).",
 			                   args[0], args[1], opt);
 		i++;
 		if (!strcmp(opt, "inter")) {
@@ -703,12 +789,17 @@ static int server_options(struct server *srv, int argc, char **args, int first, 
 			if (*end || v < 1 || v > 0x7fffffff)
 				return cfg_set_err(err, "'id' expects a positive number, got '%s'.", val);
 			srv->puid = (int)v;
-		} else if (!strcmp(opt, "cookie") || !strcmp(opt, "observe") || !strcmp(opt, "error-limit") ||
+		} else if (!strcmp(opt, "cookie")) {
+			free(srv->cookie);
+			srv->cookie = strdup(val);
+			if (!srv->cookie)
+				return cfg_set_err(err, "out of memory");
+		} else if (!strcmp(opt, "observe") || !strcmp(opt, "error-limit") ||
 		           !strcmp(opt, "on-error") || !strcmp(opt, "slowstart") || !strcmp(opt, "port") ||
 		           !strcmp(opt, "addr") || !strcmp(opt, "agent-check")) {
 			/* accepted for compatibility; no effect yet (doc/configuration.md) */
 		} else {
-			return cfg_set_err(err, "'%s %s' : unknown option '%s' (supported: check, inter, fastinter, downinter, rise, fall, weight, maxconn, backup, disabled, id, send-proxy, send-proxy-v2).",
+			return cfg_set_err(err, "'%s %s' : unknown option '%s' (supported: check, inter, fastinter, downinter, rise, fall, weight, maxconn, backup, disabled, id, cookie, send-proxy, send-proxy-v2).",
 			                   args[0], args[1], opt);
 		}
 	}
@@ -798,7 +889,81 @@ static int kw_accept(struct cfg_ctx *ctx, int argc, char **args, char **err)
 	return CFG_OK;
 }
 
+/* cookie <name> [rewrite|insert|prefix] [indirect] [nocache] [postonly]
+ * [preserve] [httponly] [secure] [domain <d>] [maxidle <t>] [maxlife <t>]
+ * [dynamic] [attr <v>]
+ */
+static int kw_cookie(struct cfg_ctx *ctx, int argc, char **args, char **err)
+{
+	struct proxy *px = ctx->section_data;
+	struct pr_cookie *ck = &px->cookie;
+	unsigned int modes;
+
+	if (need_cap(ctx, args, PR_CAP_BE, err) < 0)
+		return CFG_ERR;
+	if (argc < 2)
+		return cfg_set_err(err, "'cookie' expects a cookie name.");
+	free(ck->name);
+	free(ck->domain);
+	memset(ck, 0, sizeof(*ck));
+	ck->name = strdup(args[1]);
+	if (!ck->name)
+		return cfg_set_err(err, "out of memory");
+	for (int i = 2; i < argc; i++) {
+		const char *a = args[i];
+
+		if (!strcmp(a, "insert"))
+			ck->flags |= CK_INSERT;
+		else if (!strcmp(a, "rewrite"))
+			ck->flags |= CK_REWRITE;
+		else if (!strcmp(a, "prefix"))
+			ck->flags |= CK_PREFIX;
+		else if (!strcmp(a, "indirect"))
+			ck->flags |= CK_INDIRECT;
+		else if (!strcmp(a, "nocache"))
+			ck->flags |= CK_NOCACHE;
+		else if (!strcmp(a, "httponly"))
+			ck->flags |= CK_HTTPONLY;
+		else if (!strcmp(a, "secure"))
+			ck->flags |= CK_SECURE;
+		else if (!strcmp(a, "postonly"))
+			ck->flags |= CK_POSTONLY;
+		else if (!strcmp(a, "preserve") || !strcmp(a, "dynamic"))
+			;   /* accepted, no effect (doc/configuration.md) */
+		else if (!strcmp(a, "domain") && i + 1 < argc) {
+			free(ck->domain);
+			ck->domain = strdup(args[++i]);
+			if (!ck->domain)
+				return cfg_set_err(err, "out of memory");
+		} else if ((!strcmp(a, "maxidle") || !strcmp(a, "maxlife") || !strcmp(a, "attr")) && i + 1 < argc)
+			i++;   /* accepted, no effect */
+		else
+			return cfg_set_err(err, "'cookie %s' : unknown or incomplete option '%s' (expected insert, rewrite, prefix, indirect, nocache, postonly, preserve, httponly, secure, domain <d>, maxidle <t>, maxlife <t>).", args[1], a);
+	}
+	modes = ck->flags & (CK_INSERT | CK_REWRITE | CK_PREFIX);
+	if (modes & (modes - 1))
+		return cfg_set_err(err, "'cookie %s' : 'insert', 'rewrite' and 'prefix' are mutually exclusive.", args[1]);
+	if (!modes)
+		ck->flags |= CK_REWRITE;   /* HAProxy's default */
+	return CFG_OK;
+}
+
+/* http-reuse never|safe|aggressive|always: Tollgate reuses a stream's own
+ * server connection in every mode (doc/configuration.md).
+ */
+static int kw_http_reuse(struct cfg_ctx *ctx, int argc, char **args, char **err)
+{
+	if (need_cap(ctx, args, PR_CAP_BE, err) < 0)
+		return CFG_ERR;
+	if (argc != 2 || (strcmp(args[1], "never") && strcmp(args[1], "safe") && strcmp(args[1], "aggressive") &&
+	                  strcmp(args[1], "always")))
+		return cfg_set_err(err, "'http-reuse' expects 'never', 'safe', 'aggressive' or 'always'.");
+	return CFG_OK;
+}
+
 static struct cfg_kw proxy_kws[] = {
+	{ "cookie", kw_cookie, 0 },
+	{ "http-reuse", kw_http_reuse, 0 },
 	{ "mode", kw_mode, 0 },
 	{ "bind", kw_bind, 0 },
 	{ "server", kw_server, 0 },

@@ -183,6 +183,25 @@ void buf_realign(struct buffer *b)
 	b->head = 0;
 }
 
+int buf_replace(struct buffer *b, size_t ofs, size_t old, const char *src, size_t len)
+{
+	size_t after;
+
+	if (ofs + old > b->data)
+		return -EINVAL;
+	if (b->data - old + len > b->size)
+		return -ENOSPC;
+	after = b->data - ofs - old;
+	if (b->head + (b->data > b->data - old + len ? b->data : b->data - old + len) > b->size)
+		buf_realign(b);
+	memmove(b->area + b->head + ofs + len, b->area + b->head + ofs + old, after);
+	memcpy(b->area + b->head + ofs, src, len);
+	b->data = b->data - old + len;
+	if (!b->data)
+		b->head = 0;
+	return 0;
+}
+
 ssize_t buf_recv(struct buffer *b, int fd, size_t max)
 {
 	struct iovec iov[2];

@@ -1,6 +1,6 @@
 /*
- * Health checks: plain TCP connects, or `option tcp-check` rulesets. See
- * check.h and tcpcheck.h.
+ * Health checks: plain TCP connects, `option tcp-check` rulesets, or
+ * `option httpchk` HTTP requests. See check.h and tcpcheck.h.
  *
  * A check is a task local to one worker; its probe socket is registered
  * with fd_insert() on that worker and its events wake the task, which runs
@@ -9,6 +9,7 @@
  * by the checks of a backend's servers across workers without a lock.
  */
 #include <errno.h>
+#include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +20,7 @@
 #include <tollgate/clock.h>
 #include <tollgate/compiler.h>
 #include <tollgate/fd.h>
+#include <tollgate/h1.h>
 #include <tollgate/log.h>
 #include <tollgate/proxy.h>
 #include <tollgate/server.h>
@@ -29,6 +31,23 @@
 #include <tollgate/trafficlog.h>
 
 #define CHECK_REASON_LEN   512      /* room for a reason with its info */
+
+/* HAProxy's short check status names (check_status_name()), indexed by
+ * check.status; matched on the start of a probe's reason.
+ */
+static const struct {
+	const char *name;       /* short name */
+	const char *prefix;     /* reasons starting with it */
+} check_statuses[] = {
+	{ "INI", NULL },                        /* 0: no result yet */
+	{ "L4OK", "Layer4 check passed" },
+	{ "L4TOUT", "Layer4 timeout" },
+	{ "L4CON", "Layer4 connection problem" },
+	{ "L7OK", "Layer7 check passed" },
+	{ "L7STS", "Layer7 wrong status" },
+	{ "L7RSP", "Layer7 invalid response" },
+	{ "L7TOUT", "Layer7 timeout" },
+};
 
 struct check {
 	struct server *srv;       /* checked server */
@@ -52,6 +71,13 @@ struct check {
 	size_t rlen;              /* bytes in <rbuf> */
 	int eof;                  /* no more data can come on <fd> */
 	int rerr;                 /* -errno of the read error that set <eof>, or 0 */
+	/* option httpchk state */
+	const struct pr_httpchk *http; /* the backend's HTTP check, NULL: none */
+	char *req;                /* the request (built once), or NULL */
+	size_t req_len;           /* its length */
+	/* results, read by the admin socket from any thread */
+	_Atomic int status;       /* index in check_statuses[] of the last result */
+	_Atomic int code;         /* HTTP status of the last HTTP check, else 0 */
 	struct check *next;       /* all checks */
 };
 
@@ -130,6 +156,12 @@ static void probe_result(struct check *c, int ok, const char *why)
 		if (srv->proxy->log_targets && n > 0)
 			log_send(srv->proxy->log_targets, ok ? LOG_SEV_NOTICE : LOG_SEV_ERR, line,
 			         (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1);
+	}
+	for (size_t i = 1; i < sizeof(check_statuses) / sizeof(check_statuses[0]); i++) {
+		if (!strncmp(why, check_statuses[i].prefix, strlen(check_statuses[i].prefix))) {
+			atomic_store(&c->status, (int)i);
+			break;
+		}
 	}
 	c->last_ok = ok;
 	memcpy(c->last_status, why, status_len);
@@ -528,6 +560,347 @@ int tcpcheck_match(const struct tcpcheck_rule *r, char *buf, size_t len, int las
 	return found != r->inverse ? TCPCHK_MATCH_OK : TCPCHK_MATCH_FAIL;
 }
 
+/* ---- option httpchk ---- */
+
+/* Parses exactly 3 digits at *<pp> (100..999) into *<v>, advancing *<pp>.
+ * Returns 0 or -EINVAL.
+ */
+static int parse_code3(const char **pp, int *v)
+{
+	const char *p = *pp;
+
+	if (p[0] < '1' || p[0] > '9' || p[1] < '0' || p[1] > '9' || p[2] < '0' || p[2] > '9')
+		return -EINVAL;
+	*v = (p[0] - '0') * 100 + (p[1] - '0') * 10 + (p[2] - '0');
+	*pp = p + 3;
+	return 0;
+}
+
+int httpchk_status_in(const char *list, int code)
+{
+	const char *p = list;
+	int found = 0;
+
+	for (;;) {
+		int lo, hi;
+
+		if (parse_code3(&p, &lo) < 0)
+			return -EINVAL;
+		hi = lo;
+		if (*p == '-') {
+			p++;
+			if (parse_code3(&p, &hi) < 0 || hi < lo)
+				return -EINVAL;
+		}
+		if (code >= lo && code <= hi)
+			found = 1;
+		if (!*p)
+			return found;
+		if (*p != ',')
+			return -EINVAL;
+		p++;
+	}
+}
+
+int httpchk_build_request(const struct pr_httpchk *hc, char *out, size_t size)
+{
+	int n = snprintf(out, size, "%s %s %s\r\n%s%s%sConnection: close\r\n\r\n",
+	                 hc->meth ? hc->meth : "OPTIONS", hc->uri ? hc->uri : "/",
+	                 hc->ver ? hc->ver : "HTTP/1.0",
+	                 hc->host ? "Host: " : "", hc->host ? hc->host : "", hc->host ? "\r\n" : "");
+
+	if (n < 0 || (size_t)n >= size)
+		return -ENOSPC;
+	return n;
+}
+
+/* Finds where the body of a chunked response at <body>[0..<len>) ends.
+ * With <compact>, moves the chunk data to the start of <body> (in place:
+ * the data only moves towards the start, behind what is still parsed).
+ * Returns the bytes of data (compacted or not), or a negative H1_ERR_*;
+ * *<done> is set to 1 once the last chunk was seen.
+ */
+static long chunked_body(char *body, size_t len, int compact, int *done)
+{
+	struct h1_chunk ck;
+	size_t in = 0, out = 0;
+
+	h1_chunk_init(&ck, NULL);
+	while (in < len && !h1_chunk_done(&ck)) {
+		struct h1_span d;
+		int n = h1_chunk_parse(&ck, body + in, len - in, &d);
+
+		if (n < 0)
+			return n;
+		if (n == 0)
+			break;
+		if (compact && d.len)
+			memmove(body + out, body + in + d.off, d.len);
+		out += d.len;
+		in += (size_t)n;
+	}
+	*done = h1_chunk_done(&ck);
+	return (long)out;
+}
+
+int httpchk_eval(const struct pr_httpchk *hc, const void *re, char *buf, size_t len, int last,
+                 int *code, char *why, size_t why_size)
+{
+	struct h1_hdr hdrs[H1_DEF_MAX_HDRS];
+	struct h1_msg msg;
+	size_t off = 0;          /* start of the final response, after any 1xx */
+	char phrase[96];
+	int head, st, found;
+	int is_head = hc->meth && !strcmp(hc->meth, "HEAD");
+
+	*code = 0;
+	for (;;) {
+		h1_msg_init(&msg, hdrs, H1_DEF_MAX_HDRS);
+		head = h1_parse_response(&msg, buf + off, len - off, NULL);
+		if (head < 0) {
+			*code = msg.status;
+			snprintf(why, why_size, "Layer7 invalid response, info: \"invalid HTTP response: %s\"", h1_err_str(head));
+			return HTTPCHK_FAIL;
+		}
+		if (head == 0) {
+			if (!last)
+				return HTTPCHK_MORE;
+			snprintf(why, why_size, "Layer7 invalid response, info: \"%s\"",
+			         len ? (len >= TCPCHK_BUFSIZE ? "response head larger than the check buffer"
+			                                     : "connection closed before the end of the response head")
+			             : "empty response");
+			return HTTPCHK_FAIL;
+		}
+		if (msg.status >= 200 || msg.status == 101)
+			break;
+		off += (size_t)head;  /* an interim response: the final one follows */
+	}
+	st = *code = msg.status;
+	escape_bytes(phrase, sizeof(phrase), buf + off + msg.reason.off, msg.reason.len);
+
+	switch (hc->expect_kind) {
+	case HTTPCHK_EXP_STATUS:
+	case HTTPCHK_EXP_RSTATUS:
+	case HTTPCHK_EXP_DEFAULT: {
+		int ok;
+
+		if (hc->expect_kind == HTTPCHK_EXP_DEFAULT) {
+			ok = st >= 200 && st < 400;
+		} else {
+			if (hc->expect_kind == HTTPCHK_EXP_STATUS) {
+				found = httpchk_status_in(hc->expect, st) == 1;
+			} else {
+				char digits[8];
+
+				snprintf(digits, sizeof(digits), "%d", st);
+				found = regexec(re, digits, 0, NULL, 0) == 0;
+			}
+			ok = found != !!hc->expect_neg;
+		}
+		snprintf(why, why_size, "Layer7 %s, code: %d, info: \"%s\"",
+		         ok ? "check passed" : "wrong status", st, phrase);
+		return ok ? HTTPCHK_OK : HTTPCHK_FAIL;
+	}
+	default: {
+		char *body = buf + off + head;
+		size_t blen = len - off - (size_t)head;
+		char pat[96];
+		int done = 0;
+		long n;
+
+		switch (h1_res_body(&msg, is_head ? H1_METH_HEAD : H1_METH_GET)) {
+		case H1_BODY_NONE:
+			blen = 0;
+			break;
+		case H1_BODY_CL:
+			if (blen < msg.content_length && !last)
+				return HTTPCHK_MORE;
+			if (blen > msg.content_length)
+				blen = (size_t)msg.content_length;
+			break;
+		case H1_BODY_CHUNKED:
+			n = chunked_body(body, blen, 0, &done);
+			if (n >= 0 && !done && !last)
+				return HTTPCHK_MORE;
+			n = n >= 0 ? chunked_body(body, blen, 1, &done) : n;
+			if (n < 0) {
+				snprintf(why, why_size, "Layer7 invalid response, code: %d, info: \"invalid chunked body: %s\"",
+				         st, h1_err_str((int)n));
+				return HTTPCHK_FAIL;
+			}
+			blen = (size_t)n;
+			break;
+		default:             /* until the close */
+			if (!last)
+				return HTTPCHK_MORE;
+			break;
+		}
+		body[blen] = '\0';
+		if (hc->expect_kind == HTTPCHK_EXP_STRING) {
+			size_t plen = strlen(hc->expect);
+
+			found = plen && blen >= plen && memmem(body, blen, hc->expect, plen) != NULL;
+		} else {
+			regmatch_t pm[1];
+			int flags = 0;
+
+#ifdef REG_STARTEND
+			pm[0].rm_so = 0;
+			pm[0].rm_eo = (regoff_t)blen;
+			flags = REG_STARTEND;
+#endif
+			found = regexec(re, body, 1, pm, flags) == 0;
+		}
+		if (found != !!hc->expect_neg) {
+			snprintf(why, why_size, "Layer7 check passed, code: %d, info: \"%s\"", st, phrase);
+			return HTTPCHK_OK;
+		}
+		escape_bytes(pat, sizeof(pat), hc->expect, strlen(hc->expect));
+		snprintf(why, why_size, "Layer7 invalid response, code: %d, info: \"HTTP content check %s%s '%s'\"", st,
+		         hc->expect_neg ? "found unwanted content" : "did not match content",
+		         hc->expect_kind == HTTPCHK_EXP_RSTRING ? " (regex)" : "", pat);
+		return HTTPCHK_FAIL;
+	}
+	}
+}
+
+void httpchk_free(struct pr_httpchk *hc)
+{
+	free(hc->meth);
+	free(hc->uri);
+	free(hc->ver);
+	free(hc->host);
+	free(hc->expect);
+	if (hc->expect_re) {
+		regfree(hc->expect_re);
+		free(hc->expect_re);
+	}
+	memset(hc, 0, sizeof(*hc));
+}
+
+/* Opens the probe's connection to the server. Returns 0 (connecting) or
+ * -1 (probe failed, reported).
+ */
+static int httpchk_connect(struct check *c)
+{
+	const struct pr_timeouts *to = &c->srv->proxy->timeout;
+	int fd = -1, ret;
+	char why[CHECK_REASON_LEN];
+
+	c->ev = 0;
+	c->rlen = 0;
+	c->eof = 0;
+	c->rerr = 0;
+	c->sent = 0;
+	c->connected = 0;
+	ret = sock_connect(&c->srv->addr, NULL, &fd);
+	if (ret < 0 && ret != -EINPROGRESS) {
+		snprintf(why, sizeof(why), "Layer4 connection problem, info: \"%s\"",
+		         ret == -ECONNREFUSED ? "Connection refused" : strerror(-ret));
+		probe_result(c, 0, why);
+		return -1;
+	}
+	if (fd_insert(fd, tid, check_iocb, c, FD_EV_OUT) < 0) {
+		close(fd);
+		probe_result(c, 0, "Layer4 connection problem (out of resources)");
+		return -1;
+	}
+	c->fd = fd;
+	c->connecting = 1;
+	/* as tcp-check: `timeout connect` (capped by inter) for the connect
+	 * when `timeout check` is set, else `inter` for the whole probe
+	 */
+	if (to->check && to->connect)
+		c->probe_exp = tick_add(now_ms, to->connect < c->srv->inter ? to->connect : c->srv->inter);
+	return 0;
+}
+
+/* Runs the HTTP check as far as possible: connect, send the request, read
+ * and judge the response. Returns when the probe ended (result recorded)
+ * or waits for an event (fd events set).
+ */
+static void httpchk_run(struct check *c)
+{
+	const struct pr_timeouts *to = &c->srv->proxy->timeout;
+	char why[CHECK_REASON_LEN];
+	int m, code;
+
+	if (c->connecting) {
+		int err;
+
+		if (!(c->ev & (FD_EV_OUT | FD_EV_ERR | FD_EV_HUP)))
+			goto wait;
+		err = sock_get_error(c->fd);
+		if (err) {
+			snprintf(why, sizeof(why), "Layer4 connection problem, info: \"%s\"",
+			         err == -ECONNREFUSED ? "Connection refused" : strerror(-err));
+			probe_result(c, 0, why);
+			return;
+		}
+		c->connecting = 0;
+		c->connected = 1;
+		if (to->check)
+			c->probe_exp = tick_add(now_ms, to->check);
+	}
+	while (c->sent < c->req_len) {
+		ssize_t n = send(c->fd, c->req + c->sent, c->req_len - c->sent, MSG_NOSIGNAL | MSG_DONTWAIT);
+
+		if (n > 0) {
+			c->sent += (size_t)n;
+		} else if (n < 0 && errno == EINTR) {
+			continue;
+		} else if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+			fd_set_events(c->fd, FD_EV_OUT);
+			goto wait;
+		} else {
+			snprintf(why, sizeof(why), "Layer4 connection problem, info: \"%s\"",
+			         n < 0 ? strerror(errno) : "send failed");
+			probe_result(c, 0, why);
+			return;
+		}
+	}
+	tcpchk_read(c);
+	if (c->rerr && !c->rlen) {
+		snprintf(why, sizeof(why), "Layer4 connection problem, info: \"%s\"", strerror(-c->rerr));
+		probe_result(c, 0, why);
+		return;
+	}
+	m = httpchk_eval(c->http, c->http->expect_re, c->rbuf, c->rlen, c->eof || c->rlen >= TCPCHK_BUFSIZE,
+	                 &code, why, sizeof(why));
+	if (m != HTTPCHK_MORE) {
+		atomic_store(&c->code, code);
+		probe_result(c, m == HTTPCHK_OK, why);
+		return;
+	}
+	fd_set_events(c->fd, FD_EV_IN | FD_EV_RDHUP);
+wait:
+	if (tick_is_expired(c->probe_exp, now_ms))
+		probe_result(c, 0, c->connected ? "Layer7 timeout" : "Layer4 timeout");
+	c->ev = 0;
+}
+
+static void httpchk_start(struct check *c)
+{
+	c->probe_exp = tick_add(now_ms, c->srv->inter);
+	if (httpchk_connect(c) < 0)
+		return;
+	httpchk_run(c);
+}
+
+const char *check_status_name(const struct server *srv)
+{
+	const struct check *c = srv->check;
+
+	return c ? check_statuses[atomic_load(&c->status)].name : "";
+}
+
+int check_status_code(const struct server *srv)
+{
+	const struct check *c = srv->check;
+
+	return c ? atomic_load(&c->code) : 0;
+}
+
 /* ---- the task ---- */
 
 static struct task *check_process(struct task *t, void *ctx, unsigned int state)
@@ -537,6 +910,8 @@ static struct task *check_process(struct task *t, void *ctx, unsigned int state)
 	if (c->fd >= 0) {
 		if (c->rules)
 			tcpchk_run(c);
+		else if (c->http)
+			httpchk_run(c);
 		else
 			plain_progress(c);
 		if (c->fd >= 0)
@@ -552,6 +927,8 @@ static struct task *check_process(struct task *t, void *ctx, unsigned int state)
 	c->probe_start = now_ms;
 	if (c->rules)
 		tcpchk_start(c);
+	else if (c->http)
+		httpchk_start(c);
 	else
 		probe_start(c);
 	if (c->fd >= 0)
@@ -563,8 +940,36 @@ static struct task *check_process(struct task *t, void *ctx, unsigned int state)
 
 static void check_free(struct check *c)
 {
+	free(c->req);
 	free(c->rbuf);
 	free(c);
+}
+
+/* Compiles the regex of <px>'s HTTP check into px->httpchk.expect_re if
+ * it has one and it is not compiled yet. Returns 0 or -ENOMEM / -EINVAL
+ * (logged; the parser already refused bad regexes).
+ */
+static int httpchk_compile(struct proxy *px)
+{
+	struct pr_httpchk *hc = &px->httpchk;
+	regex_t *re;
+	int ret;
+
+	if ((hc->expect_kind != HTTPCHK_EXP_RSTATUS && hc->expect_kind != HTTPCHK_EXP_RSTRING) ||
+	    hc->expect_re || !hc->expect)
+		return 0;
+	re = calloc(1, sizeof(*re));
+	if (!re)
+		return -ENOMEM;
+	ret = regcomp(re, hc->expect, REG_EXTENDED | REG_NOSUB);
+	if (ret) {
+		free(re);
+		log_alert("%s '%s': invalid regular expression '%s' in 'http-check expect'.",
+		          proxy_kind(px), px->id, hc->expect);
+		return -EINVAL;
+	}
+	hc->expect_re = re;
+	return 0;
 }
 
 int checks_start(void)
@@ -574,7 +979,9 @@ int checks_start(void)
 	clock_update();
 	for (struct proxy *px = proxies_list; px; px = px->next) {
 		const struct tcpcheck_rule *r;
-		int steps = 0, l7 = 0, tcpchk;
+		int steps = 0, l7 = 0, tcpchk, http;
+		char req[HTTPCHK_REQ_MAX];
+		int req_len = 0;
 
 		list_for_each(r, &px->tcpcheck_rules, list) {
 			steps += r->action != TCPCHK_ACT_COMMENT;
@@ -585,6 +992,28 @@ int checks_start(void)
 			log_warning("%s '%s' has 'tcp-check' rules but no 'option tcp-check': its checks are plain TCP connects.",
 			            proxy_kind(px), px->id);
 		}
+		/* `option httpchk` clears `option tcp-check` when parsed after
+		 * it: both set means tcp-check came last, and wins, as HAProxy
+		 */
+		http = (px->options & PR_O_HTTPCHK) && !(px->options & PR_O_TCP_CHECK);
+		if (http) {
+			int any = 0;
+
+			for (struct server *srv = px->srv; srv; srv = srv->next)
+				any |= (srv->flags & SRV_F_CHECK) && !(srv->flags & SRV_F_MAINT);
+			if (any) {
+				int ret = httpchk_compile(px);
+
+				if (ret < 0)
+					return ret;
+				req_len = httpchk_build_request(&px->httpchk, req, sizeof(req));
+				if (req_len < 0) {
+					log_alert("%s '%s': the 'option httpchk' request is longer than %d bytes.",
+					          proxy_kind(px), px->id, HTTPCHK_REQ_MAX);
+					return -EINVAL;
+				}
+			}
+		}
 		for (struct server *srv = px->srv; srv; srv = srv->next) {
 			struct check *c;
 			int thr;
@@ -594,15 +1023,26 @@ int checks_start(void)
 			c = calloc(1, sizeof(*c));
 			if (!c)
 				return -ENOMEM;
-			if (tcpchk) {
-				c->rules = &px->tcpcheck_rules;
-				c->cur = c->rules;
-				c->l7 = l7;
+			if (tcpchk || http) {
 				c->rbuf = malloc(TCPCHK_BUFSIZE + 1);
 				if (!c->rbuf) {
 					free(c);
 					return -ENOMEM;
 				}
+			}
+			if (tcpchk) {
+				c->rules = &px->tcpcheck_rules;
+				c->cur = c->rules;
+				c->l7 = l7;
+			} else if (http) {
+				c->http = &px->httpchk;
+				c->req = malloc((size_t)req_len + 1);
+				if (!c->req) {
+					check_free(c);
+					return -ENOMEM;
+				}
+				memcpy(c->req, req, (size_t)req_len + 1);
+				c->req_len = (size_t)req_len;
 			}
 			thr = n++ % thread_count;
 			c->srv = srv;
@@ -640,4 +1080,12 @@ void checks_stop(void)
 		check_free(c);
 	}
 	checks = NULL;
+	/* the regexes checks_start() compiled; the strings stay (configuration) */
+	for (struct proxy *px = proxies_list; px; px = px->next) {
+		if (px->httpchk.expect_re) {
+			regfree(px->httpchk.expect_re);
+			free(px->httpchk.expect_re);
+			px->httpchk.expect_re = NULL;
+		}
+	}
 }

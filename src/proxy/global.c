@@ -13,6 +13,8 @@ void global_init_defaults(void)
 	global.maxconn = GLOBAL_DEFAULT_MAXCONN;
 	global.tune_bufsize = GLOBAL_DEFAULT_BUFSIZE;
 	global.stick_counters = GLOBAL_DEFAULT_STICKCTR;
+	global.tune_maxhdr = 101;
+	global.tune_maxrewrite = 1024;
 	global.uid = global.gid = -1;
 	global.stats_timeout = 10000;
 }

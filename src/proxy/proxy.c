@@ -8,6 +8,9 @@
 #include <string.h>
 
 #include <tollgate/lb.h>
+#include <tollgate/logformat.h>
+#include <tollgate/check.h>
+#include <tollgate/http_rules.h>
 #include <tollgate/proxy.h>
 #include <tollgate/server.h>
 #include <tollgate/sample.h>
@@ -307,10 +310,6 @@ int proxy_finalize_all(report_fn fn, void *arg)
 			errs += report(fn, arg, 1, px->conf_file, px->conf_line, "out of memory");
 
 	for (struct proxy *px = proxies_list; px; px = px->next) {
-		if (px->mode == PR_MODE_HTTP)
-			errs += report(fn, arg, 1, px->conf_file, px->conf_line,
-			               "%s '%s': 'mode http' is not supported yet (only 'mode tcp').",
-			               proxy_kind(px), px->id);
 		if (px->cap & PR_CAP_BE)
 			errs += finalize_backend(px, fn, arg);
 	}
@@ -318,6 +317,16 @@ int proxy_finalize_all(report_fn fn, void *arg)
 		if (px->cap & PR_CAP_FE)
 			errs += finalize_frontend(px, fn, arg);
 	errs += tcp_rules_resolve(fn, arg);
+	errs += http_rules_resolve(fn, arg);
+	for (struct proxy *px = proxies_list; px; px = px->next) {
+		char *why = NULL;
+
+		if ((px->cap & PR_CAP_FE) && logformat_finalize(px, &why) < 0) {
+			errs += report(fn, arg, 1, px->conf_file, px->conf_line, "%s '%s': %s", proxy_kind(px), px->id,
+			               why ? why : "invalid log-format");
+			free(why);
+		}
+	}
 	return errs;
 }
 
@@ -344,6 +353,13 @@ void proxy_free_all(void)
 		if (px->lb.ops)
 			lb_deinit(&px->lb);
 		tcp_rules_free(px);
+		httpchk_free(&px->httpchk);
+		http_rules_free(px);
+		free(px->cookie.name);
+		free(px->cookie.domain);
+		free(px->fwdfor.hdr);
+		free(px->log_format);
+		logformat_free(px->logfmt);
 		tcpcheck_rules_free(&px->tcpcheck_rules);
 		if (px->table) {
 			stktable_purge_task_stop(px->table);

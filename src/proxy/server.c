@@ -108,5 +108,6 @@ void server_set_state(struct server *srv, int state, const char *reason)
 void server_free(struct server *srv)
 {
 	free(srv->id);
+	free(srv->cookie);
 	free(srv);
 }

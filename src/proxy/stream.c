@@ -7,7 +7,7 @@
  * until nothing more can move, propagates half-closes, recomputes the
  * events to poll and the next timeout, and frees the stream when it is
  * done. Timeouts follow HAProxy: `timeout client` / `server` on each side's
- * inactivity, `client-fin` / `server-fin` once that side has shut, `tunnel`
+ * strm_inactivity, `client-fin` / `server-fin` once that side has shut, `tunnel`
  * for both sides once established, `connect` while connecting, `queue`
  * while waiting for a server slot.
  */
@@ -28,6 +28,7 @@
 #include <tollgate/lb.h>
 #include <tollgate/listener.h>
 #include <tollgate/log.h>
+#include <tollgate/logformat.h>
 #include <tollgate/pool.h>
 #include <tollgate/proxy.h>
 #include <tollgate/sock.h>
@@ -40,6 +41,8 @@
 #include <tollgate/ticks.h>
 #include <tollgate/trafficlog.h>
 
+#include "stream_int.h"
+
 static struct pool_head *pool_stream;     /* streams; set at start-up */
 static _Atomic unsigned int streams_alive; /* all threads; read by the soft stop */
 
@@ -51,7 +54,9 @@ int stream_init(void)
 	for (int i = 0; i < MAX_THREADS; i++)
 		list_init(&streams_by_thread[i]);
 	pool_stream = pool_create("stream", sizeof(struct stream), 0);
-	return pool_stream ? 0 : -ENOMEM;
+	if (!pool_stream)
+		return -ENOMEM;
+	return http_stream_pool_init();
 }
 
 unsigned int stream_count(void)
@@ -64,7 +69,7 @@ unsigned int stream_count(void)
  * or server timeout); <when> is R (before a server was involved), Q
  * (queued), C (connecting), D (data).
  */
-static void set_term(struct stream *s, char who, char when)
+void strm_set_term(struct stream *s, char who, char when)
 {
 	if (s->term[0] != '-')
 		return;
@@ -92,7 +97,7 @@ static void srv_iocb(int fd, unsigned int events, void *owner)
 
 /* ---- server slots and queue ---- */
 
-static void release_server(struct stream *s)
+void strm_release_server(struct stream *s)
 {
 	struct server *srv = s->srv;
 
@@ -106,7 +111,7 @@ static void release_server(struct stream *s)
 		stream_dequeue(s->be);
 }
 
-static void leave_queue(struct stream *s)
+void strm_leave_queue(struct stream *s)
 {
 	if (!s->ever_queued)
 		return;
@@ -150,7 +155,7 @@ void stream_dequeue(struct proxy *be)
 
 /* ---- life and death ---- */
 
-static void close_side(struct side *sd)
+void strm_close_side(struct side *sd)
 {
 	if (sd->fd >= 0) {
 		fd_close_unshared(sd->fd);
@@ -158,52 +163,22 @@ static void close_side(struct side *sd)
 	}
 }
 
-/* Sends the `option tcplog` line of <s>, HAProxy's format:
- * %ci:%cp [%t] %ft %b/%s %Tw/%Tc/%Tt %B %ts %ac/%fc/%bc/%sc/%rc %sq/%bq
- */
-static void log_tcp(struct stream *s)
-{
-	static const char *const mon[] = { "Jan", "Feb", "Mar", "Apr", "May", "Jun",
-	                                   "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
-	char line[1024], cli[ADDR_STRLEN];
-	time_t sec = (time_t)s->accept_sec;
-	struct addr c = s->cli_addr;
-	struct tm tm;
-	int n;
-
-	c.flags |= ADDR_F_NO_PORT;
-	addr_format(&c, cli, sizeof(cli));
-	localtime_r(&sec, &tm);
-	n = snprintf(line, sizeof(line),
-	             "%s:%u [%02d/%s/%04d:%02d:%02d:%02d.%03u] %s %s/%s %d/%d/%u %llu %c%c %u/%u/%u/%u/%u %u/%u",
-	             cli, addr_port(&s->cli_addr), tm.tm_mday, mon[tm.tm_mon], tm.tm_year + 1900,
-	             tm.tm_hour, tm.tm_min, tm.tm_sec, s->accept_ms, s->fe->id,
-	             s->be ? s->be->id : s->fe->id, s->srv ? s->srv->id : (s->prev_srv ? s->prev_srv->id : "<NOSRV>"),
-	             s->tw, s->tc, (unsigned int)(now_ms - s->t_accept), (unsigned long long)s->res.total,
-	             s->term[0], s->term[1], listeners_actconn(), atomic_load(&s->fe->feconn),
-	             s->be ? atomic_load(&s->be->beconn) : 0, s->srv ? atomic_load(&s->srv->cur_conns) : 0,
-	             s->be ? s->be->retries - s->retries_left : 0,
-	             s->srv ? atomic_load(&s->srv->queued) : 0, s->be ? atomic_load(&s->be->nbpend) : 0);
-	if (n > 0)
-		log_send(s->fe->log_targets, s->term[0] == '-' ? LOG_SEV_INFO : LOG_SEV_ERR, line,
-		         (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1);
-}
-
-static void stream_free(struct stream *s)
+void strm_free(struct stream *s)
 {
 	struct proxy *fe = s->fe;
 
-	if (s->fe->log_targets && (s->fe->options & PR_O_TCPLOG) &&
-	    !((s->fe->options & PR_O_DONTLOGNULL) && !s->req.total && !s->res.total))
-		log_tcp(s);
-	leave_queue(s);
-	release_server(s);
+	if (s->txn)
+		http_stream_release(s);
+	else if (s->fe->log_targets)
+		stream_send_log(s);
+	strm_leave_queue(s);
+	strm_release_server(s);
 	if (s->sc.tracked) {
 		stkctr_add_bytes(&s->sc, s->req.total - s->acct_in, s->res.total - s->acct_out);
 		stkctr_release_all(&s->sc);
 	}
-	close_side(&s->cli);
-	close_side(&s->srvside);
+	strm_close_side(&s->cli);
+	strm_close_side(&s->srvside);
 	buf_free(&s->req.buf);
 	buf_free(&s->res.buf);
 	pipe_put(s->req.pipe);
@@ -228,11 +203,11 @@ static void stream_free(struct stream *s)
 
 /* ---- choosing a backend and a server ---- */
 
-static struct proxy *choose_backend(struct stream *s)
+struct proxy *strm_choose_backend(struct stream *s)
 {
 	struct switching_rule *rule;
 
-	struct sample_ctx ctx = { .strm = s };
+	struct sample_ctx ctx = { .strm = s, .txn = s->txn, .opt = SMP_OPT_FINAL };
 
 	list_for_each(rule, &s->fe->switching_rules, list) {
 		if (!rule->cond || cond_exec(rule->cond, &ctx))
@@ -250,7 +225,7 @@ static uint32_t lb_key(struct stream *s)
 	const struct sockaddr *sa = addr_sa(&s->cli_addr);
 
 	if (s->be->hash_sample) {
-		struct sample_ctx ctx = { .strm = s, .opt = SMP_OPT_FINAL };
+		struct sample_ctx ctx = { .strm = s, .txn = s->txn, .opt = SMP_OPT_FINAL };
 		struct sample smp;
 
 		memset(&smp, 0, sizeof(smp));
@@ -359,14 +334,16 @@ static int connect_server(struct stream *s)
 /* Picks a server and connects, queues, or gives up (closing the stream).
  * <avoid> is the server that just failed, when redispatching.
  */
-static void assign_and_connect(struct stream *s, const struct server *avoid)
+void strm_assign_and_connect(struct stream *s, const struct server *avoid)
 {
 	struct proxy *be = s->be;
 
 	for (;;) {
 		struct server *srv = NULL;
 
-		if (!avoid && !list_empty(&be->sticking_rules))
+		if (!avoid && s->pref_srv && s->pref_srv->proxy == be && lb_srv_usable(s->pref_srv))
+			srv = s->pref_srv;   /* persistence cookie */
+		if (!srv && !avoid && !list_empty(&be->sticking_rules))
 			srv = stick_match(s);
 		if (srv && lb_srv_full(srv))
 			srv = NULL;
@@ -379,7 +356,7 @@ static void assign_and_connect(struct stream *s, const struct server *avoid)
 				return;
 			}
 			/* no server at all: nothing to do but close */
-			set_term(s, 'S', 'C');
+			strm_set_term(s, 'S', 'C');
 			counter_add(&be->ctr[tid].failed_conns, 1);
 			s->state = ST_CLOSED;
 			return;
@@ -400,9 +377,9 @@ static void assign_and_connect(struct stream *s, const struct server *avoid)
 		counter_add(&srv->ctr[tid].failed_conns, 1);
 		counter_add(&be->ctr[tid].failed_conns, 1);
 		avoid = srv;
-		release_server(s);
+		strm_release_server(s);
 		if (!s->retries_left--) {
-			set_term(s, 'S', 'C');
+			strm_set_term(s, 'S', 'C');
 			s->state = ST_CLOSED;
 			return;
 		}
@@ -413,17 +390,17 @@ static void assign_and_connect(struct stream *s, const struct server *avoid)
 /* The connection to the server failed: retry the same server, or another
  * one on the last attempt with `option redispatch`, or give up.
  */
-static void connect_failed(struct stream *s)
+void strm_connect_failed(struct stream *s)
 {
 	struct server *srv = s->srv;
 
 	counter_add(&srv->ctr[tid].failed_conns, 1);
 	counter_add(&s->be->ctr[tid].failed_conns, 1);
-	close_side(&s->srvside);
+	strm_close_side(&s->srvside);
 	s->preamble_len = 0;
 	if (!s->retries_left) {
-		set_term(s, tick_is_expired(s->conn_exp, now_ms) ? 's' : 'S', 'C');
-		release_server(s);
+		strm_set_term(s, tick_is_expired(s->conn_exp, now_ms) ? 's' : 'S', 'C');
+		strm_release_server(s);
 		s->state = ST_CLOSED;
 		return;
 	}
@@ -433,17 +410,17 @@ static void connect_failed(struct stream *s)
 	if ((s->be->options & PR_O_REDISP) && !s->retries_left) {
 		counter_add(&s->be->ctr[tid].redispatches, 1);
 		counter_add(&srv->ctr[tid].redispatches, 1);
-		release_server(s);
-		assign_and_connect(s, srv);
+		strm_release_server(s);
+		strm_assign_and_connect(s, srv);
 		return;
 	}
 	if (connect_server(s) < 0)
-		connect_failed(s);
+		strm_connect_failed(s);
 }
 
 /* ---- forwarding ---- */
 
-static unsigned int inactivity(const struct stream *s, int client)
+unsigned int strm_inactivity(const struct stream *s, int client)
 {
 	const struct pr_timeouts *fe = &s->fe->timeout;
 	const struct pr_timeouts *be = s->be ? &s->be->timeout : fe;
@@ -548,7 +525,7 @@ static int forward(struct stream *s, struct channel *c, struct side *from, struc
 	return progress;
 }
 
-static int send_preamble(struct stream *s)
+int strm_send_preamble(struct stream *s)
 {
 	ssize_t n;
 
@@ -568,7 +545,7 @@ static int send_preamble(struct stream *s)
 	return 0;
 }
 
-static uint32_t side_events(const struct side *sd, const struct channel *in, const struct channel *out)
+uint32_t strm_side_events(const struct side *sd, const struct channel *in, const struct channel *out)
 {
 	uint32_t ev = 0;
 
@@ -590,6 +567,43 @@ static int stream_done(const struct stream *s)
 	return (s->cli.flags & SIDE_SHUTW) && (s->srvside.flags & SIDE_SHUTW);
 }
 
+int strm_session_rules(struct stream *s)
+{
+	if (tcp_rules_exec(s, 0) < 0) {
+		strm_set_term(s, 'P', 'R');
+		counter_add(&s->fe->ctr[tid].denied_conn, 1);
+		return -1;
+	}
+	stkctr_session_start(&s->sc);
+	if (tcp_rules_exec(s, 1) < 0) {
+		strm_set_term(s, 'P', 'R');
+		counter_add(&s->fe->ctr[tid].denied_sess, 1);
+		return -1;
+	}
+	return 0;
+}
+
+void strm_check_connect(struct stream *s, unsigned int sev)
+{
+	if (s->state != ST_CONNECTING)
+		return;
+	if (sev & (FD_EV_OUT | FD_EV_ERR | FD_EV_HUP)) {
+		/* writable without error or hang-up: connected, no need
+		 * to ask the socket
+		 */
+		if (!(sev & (FD_EV_ERR | FD_EV_HUP)) || sock_get_error(s->srvside.fd) == 0) {
+			s->srvside.flags |= SIDE_RDMAY;
+			s->state = ST_EST;
+			s->tc = (int32_t)(now_ms - s->t_conn);
+			s->srvside.exp = tick_add_ifset(now_ms, strm_inactivity(s, 0));
+		} else {
+			strm_connect_failed(s);
+		}
+	} else if (tick_is_expired(s->conn_exp, now_ms)) {
+		strm_connect_failed(s);
+	}
+}
+
 static struct task *stream_process(struct task *t, void *ctx, unsigned int state)
 {
 	struct stream *s = ctx;
@@ -601,75 +615,51 @@ static struct task *stream_process(struct task *t, void *ctx, unsigned int state
 		s->cli.flags |= SIDE_RDMAY;
 	if (sev & (FD_EV_IN | FD_EV_HUP | FD_EV_ERR | FD_EV_RDHUP))
 		s->srvside.flags |= SIDE_RDMAY;
+	if (cev & FD_EV_ERR)
+		s->cli.flags |= SIDE_ERROR;
 
 	if (atomic_load_explicit(&s->kill_req, memory_order_relaxed)) {
 		/* `shutdown session` from the admin socket */
-		set_term(s, 'K', s->state == ST_EST ? 'D' : s->state == ST_QUEUED ? 'Q' :
+		strm_set_term(s, 'K', s->state == ST_EST ? 'D' : s->state == ST_QUEUED ? 'Q' :
 		                 s->state == ST_CONNECTING ? 'C' : 'R');
 		goto out_free;
 	}
-	if (s->state == ST_INI && !s->be) {
-		if (tcp_rules_exec(s, 0) < 0) {
-			set_term(s, 'P', 'R');
-			counter_add(&s->fe->ctr[tid].denied_conn, 1);
-			goto out_free;
-		}
-		stkctr_session_start(&s->sc);
-		if (tcp_rules_exec(s, 1) < 0) {
-			set_term(s, 'P', 'R');
-			counter_add(&s->fe->ctr[tid].denied_sess, 1);
-			goto out_free;
-		}
-	}
+	if (s->txn && !s->tunnel)
+		return http_stream_process(t, s, state, sev);
+
+	if (s->state == ST_INI && !s->be && strm_session_rules(s) < 0)
+		goto out_free;
 	if (s->state == ST_INI) {
-		s->be = choose_backend(s);
+		s->be = strm_choose_backend(s);
 		s->t_be = now_ms;
 		if (!s->be) {
-			set_term(s, 'P', 'R');
+			strm_set_term(s, 'P', 'R');
 			s->state = ST_CLOSED;
 		} else {
 			s->retries_left = s->be->retries;
 			s->splice = !!(s->fe->options & (PR_O_SPLICE_AUTO | PR_O_SPLICE_REQ | PR_O_SPLICE_RES)) ||
 			            !!(s->be->options & (PR_O_SPLICE_AUTO | PR_O_SPLICE_REQ | PR_O_SPLICE_RES));
-			assign_and_connect(s, NULL);
+			strm_assign_and_connect(s, NULL);
 		}
 	} else if (s->state == ST_QUEUED && (state & TASK_WOKEN_RES)) {
 		s->state = ST_INI;
-		assign_and_connect(s, NULL);
+		strm_assign_and_connect(s, NULL);
 	} else if (s->state == ST_QUEUED && tick_is_expired(s->conn_exp, now_ms)) {
-		set_term(s, 's', 'Q');
-		leave_queue(s);
+		strm_set_term(s, 's', 'Q');
+		strm_leave_queue(s);
 		s->state = ST_CLOSED;
 	}
 
-	if (s->state == ST_CONNECTING) {
-		if (sev & (FD_EV_OUT | FD_EV_ERR | FD_EV_HUP)) {
-			/* writable without error or hang-up: connected, no need
-			 * to ask the socket
-			 */
-			if (!(sev & (FD_EV_ERR | FD_EV_HUP)) || sock_get_error(s->srvside.fd) == 0) {
-				s->srvside.flags |= SIDE_RDMAY;
-				s->state = ST_EST;
-				s->tc = (int32_t)(now_ms - s->t_conn);
-				s->srvside.exp = tick_add_ifset(now_ms, inactivity(s, 0));
-			} else {
-				connect_failed(s);
-			}
-		} else if (tick_is_expired(s->conn_exp, now_ms)) {
-			connect_failed(s);
-		}
-	}
+	strm_check_connect(s, sev);
 
 	if (s->state == ST_CLOSED)
 		goto out_free;
 
 	/* client side: read even before the server is there */
-	if (cev & (FD_EV_ERR))
-		s->cli.flags |= SIDE_ERROR;
 	cprog = 0;
 	sprog = 0;
 	if (s->state == ST_EST) {
-		if (send_preamble(s)) {
+		if (strm_send_preamble(s)) {
 			cprog = forward(s, &s->req, &s->cli, &s->srvside, 1);
 			sprog = forward(s, &s->res, &s->srvside, &s->cli, 1);
 		}
@@ -683,15 +673,15 @@ static struct task *stream_process(struct task *t, void *ctx, unsigned int state
 	}
 	if (cprog || sprog) {
 		/* activity refreshes both sides, as HAProxy's channel timeouts do */
-		s->cli.exp = tick_add_ifset(now_ms, inactivity(s, 1));
+		s->cli.exp = tick_add_ifset(now_ms, strm_inactivity(s, 1));
 		if (s->state == ST_EST)
-			s->srvside.exp = tick_add_ifset(now_ms, inactivity(s, 0));
+			s->srvside.exp = tick_add_ifset(now_ms, strm_inactivity(s, 0));
 	}
 	if (stream_done(s)) {
 		if (s->cli.flags & SIDE_ERROR)
-			set_term(s, 'C', 'D');
+			strm_set_term(s, 'C', 'D');
 		else if (s->srvside.flags & SIDE_ERROR)
-			set_term(s, 'S', 'D');
+			strm_set_term(s, 'S', 'D');
 		goto out_free;
 	}
 	/* both sides shut and nothing left to deliver, in buffers or pipes */
@@ -704,23 +694,23 @@ static struct task *stream_process(struct task *t, void *ctx, unsigned int state
 	if (tick_is_expired(s->cli.exp, now_ms) ||
 	    (s->state == ST_EST && tick_is_expired(s->srvside.exp, now_ms))) {
 		if (tick_is_expired(s->cli.exp, now_ms)) {
-			set_term(s, 'c', s->state == ST_EST ? 'D' : s->state == ST_QUEUED ? 'Q' : 'C');
+			strm_set_term(s, 'c', s->state == ST_EST ? 'D' : s->state == ST_QUEUED ? 'Q' : 'C');
 			counter_add(&s->fe->ctr[tid].cli_aborts, 1);
 		} else {
-			set_term(s, 's', 'D');
+			strm_set_term(s, 's', 'D');
 			counter_add(&s->be->ctr[tid].srv_aborts, 1);
 		}
 		goto out_free;
 	}
 
 	/* what to poll */
-	fd_set_events(s->cli.fd, side_events(&s->cli, &s->req, &s->res) &
+	fd_set_events(s->cli.fd, strm_side_events(&s->cli, &s->req, &s->res) &
 	                         (s->state == ST_EST ? ~0U : ~(uint32_t)FD_EV_OUT));
 	if (s->srvside.fd >= 0) {
 		if (s->state == ST_CONNECTING)
 			fd_set_events(s->srvside.fd, FD_EV_OUT);
 		else
-			fd_set_events(s->srvside.fd, side_events(&s->srvside, &s->res, &s->req) |
+			fd_set_events(s->srvside.fd, strm_side_events(&s->srvside, &s->res, &s->req) |
 			                             (s->preamble_len ? FD_EV_OUT : 0));
 	}
 	{
@@ -735,7 +725,7 @@ static struct task *stream_process(struct task *t, void *ctx, unsigned int state
 	return t;
 
 out_free:
-	stream_free(s);
+	strm_free(s);
 	return NULL;
 }
 
@@ -788,6 +778,13 @@ int stream_accept(struct listener *li, int fd, const struct addr *peer)
 	s->t_accept = now_ms;
 	s->tw = s->tc = -1;
 	s->term[0] = s->term[1] = '-';
+	if (fe->mode == PR_MODE_HTTP && http_stream_init(s) < 0) {
+		/* counted as a session refused for want of memory */
+		s->cli.exp = TICK_ETERNITY;
+		strm_set_term(s, 'R', 'R');
+		strm_free(s);
+		return -ENOMEM;
+	}
 	if (fe->log_targets) {
 		struct timespec ts;
 

@@ -19,7 +19,7 @@
 
 static int rule_applies(struct acl_cond *cond, struct stream *s)
 {
-	struct sample_ctx ctx = { .strm = s, .opt = SMP_OPT_FINAL };
+	struct sample_ctx ctx = { .strm = s, .txn = s->txn, .opt = SMP_OPT_FINAL };
 
 	return !cond || cond_exec(cond, &ctx);
 }
@@ -28,7 +28,7 @@ static int rule_applies(struct acl_cond *cond, struct stream *s)
 static int expr_key(struct sample_expr *expr, struct stream *s, struct stktable *t, void *buf,
                     struct stktable_key *key)
 {
-	struct sample_ctx ctx = { .strm = s, .opt = SMP_OPT_FINAL };
+	struct sample_ctx ctx = { .strm = s, .txn = s->txn, .opt = SMP_OPT_FINAL };
 	struct sample smp;
 
 	memset(&smp, 0, sizeof(smp));
@@ -66,7 +66,7 @@ int tcp_rules_exec(struct stream *s, int stage)
 			long long v = r->value;
 
 			if (r->expr) {
-				struct sample_ctx ctx = { .strm = s, .opt = SMP_OPT_FINAL };
+				struct sample_ctx ctx = { .strm = s, .txn = s->txn, .opt = SMP_OPT_FINAL };
 				struct sample smp;
 
 				memset(&smp, 0, sizeof(smp));

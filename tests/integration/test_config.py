@@ -48,7 +48,7 @@ BROKEN = [
     ("global\n    nbproc 4\n", 2, "'nbproc' is not supported"),
     ("frontend fe\n    bind :8080\n    default_backend nowhere\n", 1, "unable to find required default_backend: 'nowhere'"),
     ("frontend fe\n    bind :8080\n    use_backend nowhere\n", 3, "unable to find required use_backend: 'nowhere'"),
-    ("frontend fe\n    mode http\n    bind :8080\n", 1, "'mode http' is not supported yet"),
+    ("frontend fe\n    mode http\n    bind :8080\n    http-request frobnicate\n", 4, "unknown"),
     ("backend be\n    server a 127.0.0.1:80\n    server a 127.0.0.1:81\n", 3, "already has a server named 'a'"),
     ("frontend x\n    bind :1\nbackend y\nfrontend x\n    bind :2\n", 4, "has the same name as frontend 'x'"),
     (".if defined(NOPE\n.endif\n", 1, ""),

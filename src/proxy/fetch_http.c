@@ -1,0 +1,793 @@
+/*
+ * Sample fetches of HTTP transactions, with HAProxy's names and meanings
+ * (configuration.txt 7.3.6); doc/fragments/http-fetches.md lists them.
+ *
+ *   method, path, url, query, base, url_param/urlp, urlp_val,
+ *   req.ver, status, res.ver                     start lines
+ *   hdr, req.hdr, req.fhdr, res.hdr/shdr, res.fhdr,
+ *   *hdr_cnt, *fhdr_cnt, *hdr_ip, *hdr_val       header fields
+ *   req.cook/cook, res.cook/scook, *cook_cnt, *cook_val   cookies
+ *   var(txn.<name>[,<default>])                  transaction variables
+ *
+ * Every fetch reads the transaction handed in sample_ctx.txn: a request
+ * fetch finds nothing unless TX_HAS_REQ is set, a response fetch unless
+ * TX_HAS_RES is. Strings point into the head (received bytes or the head's
+ * arena) or into the thread's scratch area; nothing is allocated.
+ *
+ * Multiple values. Where HAProxy returns one value from a list (the last
+ * header value, the last cookie of that name) but lets ACLs try every
+ * value, the fetch returns that value first and sets SMP_F_NOT_LAST while
+ * others remain; sample_eval_next() then walks the list backwards, so a
+ * plain evaluation gets HAProxy's value and an ACL sees them all. The
+ * iteration state is the number of values already returned (smp->fctx.u);
+ * each step re-walks the fields: O(fields + bytes) per value, so O(n^2)
+ * for an ACL trying all n values of a head (n <= tune.http.maxhdr + extra).
+ *
+ * hdr() reads the response once one was parsed (http-response rules),
+ * else the request: the sample context carries no direction, and the
+ * response exists only when response rules run.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include <tollgate/errmsg.h>
+#include <tollgate/http_msg.h>
+#include <tollgate/http_txn.h>
+#include <tollgate/sample.h>
+
+/* ---- where a fetch reads ---- */
+
+#define HF_REQ   0x1U   /* the request */
+#define HF_RES   0x2U   /* the response; with HF_REQ: the response if there, else the request */
+
+/* The per-keyword data of the header and cookie fetches. */
+struct hfetch {
+	unsigned int dir;   /* HF_* */
+	int full;           /* whole field values (fhdr): no split at commas */
+};
+
+static const struct hfetch hf_req = { HF_REQ, 0 };
+static const struct hfetch hf_req_full = { HF_REQ, 1 };
+static const struct hfetch hf_res = { HF_RES, 0 };
+static const struct hfetch hf_res_full = { HF_RES, 1 };
+static const struct hfetch hf_any = { HF_REQ | HF_RES, 0 };
+
+static struct http_txn *ctx_txn(const struct sample_ctx *ctx)
+{
+	return ctx ? ctx->txn : NULL;
+}
+
+/* The request head of the transaction, or NULL if none was parsed. */
+static const struct http_head *req_head(const struct sample_ctx *ctx)
+{
+	const struct http_txn *txn = ctx_txn(ctx);
+
+	return txn && (txn->flags & TX_HAS_REQ) ? &txn->req : NULL;
+}
+
+/* The response head of the transaction, or NULL if none was parsed. */
+static const struct http_head *res_head(const struct sample_ctx *ctx)
+{
+	const struct http_txn *txn = ctx_txn(ctx);
+
+	return txn && (txn->flags & TX_HAS_RES) ? &txn->res : NULL;
+}
+
+/* The head a keyword of direction <dir> (HF_*) reads, or NULL. */
+static const struct http_head *dir_head(unsigned int dir, const struct sample_ctx *ctx)
+{
+	if (dir == HF_REQ)
+		return req_head(ctx);
+	if (dir == HF_RES)
+		return res_head(ctx);
+	return res_head(ctx) ? res_head(ctx) : req_head(ctx);
+}
+
+/* The optional name argument <a>: sets *<len> (0 when absent or empty). */
+static const char *arg_name(const struct sample_arg *a, size_t *len)
+{
+	if (a->type != SMP_ARGT_STR || !a->data.str.len) {
+		*len = 0;
+		return NULL;
+	}
+	*len = a->data.str.len;
+	return a->data.str.ptr;
+}
+
+/* Chooses which of <cnt> values to return. An explicit occurrence <occ>
+ * (1 = first, -1 = last) gives one value. Without one (0), iterates from
+ * the last value backwards when <backwards>, else from the first, keeping
+ * the count returned so far in smp->fctx.u and setting SMP_F_NOT_LAST while
+ * values remain. Returns the 0-based index, or -1 if there is none.
+ */
+static long pick_value(struct sample *smp, int64_t occ, size_t cnt, int backwards)
+{
+	uint64_t k;
+
+	if (occ > 0)
+		return (uint64_t)occ <= cnt ? (long)(occ - 1) : -1;
+	if (occ < 0)
+		return occ >= -(int64_t)cnt ? (long)((int64_t)cnt + occ) : -1;
+	k = smp->fctx.u;
+	if (k >= cnt)
+		return -1;
+	smp->fctx.u = k + 1;
+	if (k + 1 < cnt)
+		smp->flags |= SMP_F_NOT_LAST;
+	return backwards ? (long)(cnt - 1 - k) : (long)k;
+}
+
+/* ---- header fields ---- */
+
+/* Walks the values of the fields of <hh> named <name> (<nlen> bytes, any
+ * case; every field when <nlen> is 0), split at commas outside quotes
+ * unless <full>. Stores value number <want> (0-based) in *<v> and *<vlen> if
+ * it exists. Returns the number of values. O(fields + value bytes).
+ */
+static size_t hdr_walk(const struct http_head *hh, const char *name, size_t nlen, int full,
+		       size_t want, const char **v, size_t *vlen)
+{
+	size_t n = 0;
+
+	for (uint32_t i = 0; i < hh->nf; i++) {
+		const struct http_field *f = &hh->f[i];
+		const char *e;
+		size_t el, pos = 0;
+
+		if (!f->n || (nlen && (f->nlen != nlen || strncasecmp(f->n, name, nlen) != 0)))
+			continue;
+		if (full) {
+			if (n++ == want) {
+				*v = f->v;
+				*vlen = f->vlen;
+			}
+			continue;
+		}
+		while (http_value_next(f->v, f->vlen, &pos, &e, &el)) {
+			if (n++ == want) {
+				*v = e;
+				*vlen = el;
+			}
+		}
+	}
+	return n;
+}
+
+/* Finds the header value the fetch must return (see pick_value()): sets
+ * *<v> and *<vlen> and returns 1, or returns 0.
+ */
+static int hdr_pick(const struct sample_arg *args, struct sample *smp, const struct sample_ctx *ctx,
+		    const char **v, size_t *vlen)
+{
+	const struct hfetch *hf = smp->kw_private;
+	const struct http_head *hh = dir_head(hf->dir, ctx);
+	int64_t occ = args[1].type == SMP_ARGT_SINT ? args[1].data.sint : 0;
+	const char *name;
+	size_t nlen, cnt;
+	long idx;
+
+	if (!hh)
+		return 0;
+	name = arg_name(&args[0], &nlen);
+	cnt = hdr_walk(hh, name, nlen, hf->full, SIZE_MAX, v, vlen);
+	idx = pick_value(smp, occ, cnt, 1);
+	if (idx < 0)
+		return 0;
+	hdr_walk(hh, name, nlen, hf->full, (size_t)idx, v, vlen);
+	return 1;
+}
+
+static int smp_hdr(const struct sample_arg *args, struct sample *smp, const struct sample_ctx *ctx)
+{
+	const char *v;
+	size_t vlen;
+
+	if (!hdr_pick(args, smp, ctx, &v, &vlen))
+		return 0;
+	sample_set_str(smp, v, vlen);
+	return 1;
+}
+
+static int smp_hdr_cnt(const struct sample_arg *args, struct sample *smp, const struct sample_ctx *ctx)
+{
+	const struct hfetch *hf = smp->kw_private;
+	const struct http_head *hh = dir_head(hf->dir, ctx);
+	const char *name, *v;
+	size_t nlen, vlen;
+
+	if (!hh)
+		return 0;
+	name = arg_name(&args[0], &nlen);
+	sample_set_sint(smp, (int64_t)hdr_walk(hh, name, nlen, hf->full, SIZE_MAX, &v, &vlen));
+	return 1;
+}
+
+/* Parses <s> (<len> bytes) as HAProxy's hdr_ip() does: an IPv4 address,
+ * optionally followed by ':' and a port (0-65535, dropped), or an IPv6
+ * address, bare or in brackets. Fills <smp> and returns 1, or returns 0.
+ */
+static int parse_hdr_ip(const char *s, size_t len, struct sample *smp)
+{
+	char buf[INET6_ADDRSTRLEN + 2];
+	const char *colon;
+
+	if (!len || len >= sizeof(buf))
+		return 0;
+	memcpy(buf, s, len);
+	buf[len] = '\0';
+
+	colon = strchr(buf, ':');
+	if (colon && !strchr(colon + 1, ':') && buf[0] != '[') {
+		/* IPv4 with a port */
+		size_t plen = len - (size_t)(colon - buf) - 1;
+		long port = 0;
+
+		if (!plen || plen > 5)
+			return 0;
+		for (size_t i = 0; i < plen; i++) {
+			if (colon[1 + i] < '0' || colon[1 + i] > '9')
+				return 0;
+			port = port * 10 + (colon[1 + i] - '0');
+		}
+		if (port > 65535)
+			return 0;
+		buf[colon - buf] = '\0';
+	}
+	if (inet_pton(AF_INET, buf, &smp->data.u.ipv4) == 1) {
+		smp->data.type = SMP_T_IPV4;
+		return 1;
+	}
+	if (buf[0] == '[') {
+		if (len < 3 || buf[len - 1] != ']')
+			return 0;
+		buf[len - 1] = '\0';
+		if (inet_pton(AF_INET6, buf + 1, &smp->data.u.ipv6) != 1)
+			return 0;
+		smp->data.type = SMP_T_IPV6;
+		return 1;
+	}
+	if (inet_pton(AF_INET6, buf, &smp->data.u.ipv6) == 1) {
+		smp->data.type = SMP_T_IPV6;
+		return 1;
+	}
+	return 0;
+}
+
+/* A value that is no address gives no sample; an ACL goes on with the
+ * next value (SMP_F_NOT_LAST stays set), as HAProxy's iteration does.
+ */
+static int smp_hdr_ip(const struct sample_arg *args, struct sample *smp, const struct sample_ctx *ctx)
+{
+	const char *v;
+	size_t vlen;
+
+	if (!hdr_pick(args, smp, ctx, &v, &vlen))
+		return 0;
+	return parse_hdr_ip(v, vlen, smp);
+}
+
+static int smp_hdr_val(const struct sample_arg *args, struct sample *smp, const struct sample_ctx *ctx)
+{
+	const char *v;
+	size_t vlen;
+
+	if (!hdr_pick(args, smp, ctx, &v, &vlen))
+		return 0;
+	sample_set_str(smp, v, vlen);
+	return sample_cast(smp, SMP_T_SINT);
+}
+
+/* ---- cookies ---- */
+
+static int is_sp(char c)
+{
+	return c == ' ' || c == '\t';
+}
+
+/* Parses the next cookie of a Cookie value (<list>: cookies separated by
+ * ';' or ',') or the cookie of a Set-Cookie value (!<list>: only its first
+ * name=value pair) in <v> of <vlen> bytes from *<pos>. Spaces around names
+ * and values are dropped; values keep their quotes; a quoted value may hold
+ * delimiters. Pairs without '=' and names starting with '$' are skipped, as
+ * HAProxy does. Returns 1 with the name and value set, or 0 at the end.
+ */
+static int cookie_next(const char *v, size_t vlen, size_t *pos, int list,
+		       const char **n, size_t *nl, const char **val, size_t *vall)
+{
+	while (*pos < vlen) {
+		size_t i = *pos, nb, ne, vb, ve;
+		int quoted = 0, has_eq = 0;
+
+		while (i < vlen && is_sp(v[i]))
+			i++;
+		nb = ne = i;
+		while (i < vlen && v[i] != '=' && v[i] != ';' && !(list && v[i] == ',')) {
+			if (!is_sp(v[i]))
+				ne = i + 1;
+			i++;
+		}
+		vb = ve = i;
+		if (i < vlen && v[i] == '=') {
+			has_eq = 1;
+			i++;
+			while (i < vlen && is_sp(v[i]))
+				i++;
+			vb = i;
+			for (; i < vlen; i++) {
+				if (quoted) {
+					if (v[i] == '\\' && i + 1 < vlen)
+						i++;
+					else if (v[i] == '"')
+						quoted = 0;
+				} else if (v[i] == '"') {
+					quoted = 1;
+				} else if (v[i] == ';' || v[i] == ',') {
+					break;
+				}
+			}
+			ve = i;
+			while (ve > vb && is_sp(v[ve - 1]))
+				ve--;
+		}
+		*pos = list ? i + 1 : vlen;
+		if (!has_eq || ne == nb || v[nb] == '$')
+			continue;
+		*n = v + nb;
+		*nl = ne - nb;
+		*val = v + vb;
+		*vall = ve - vb;
+		return 1;
+	}
+	return 0;
+}
+
+/* Walks the cookies named <name> (<nlen> bytes, case-sensitive; any when
+ * 0) of the Cookie fields of a request or the Set-Cookie fields of a
+ * response (<res>). Stores the value of cookie number <want> in
+ * *<v> and *<vlen> if it exists. Returns the number of such cookies.
+ */
+static size_t cookie_walk(const struct http_head *hh, int res, const char *name, size_t nlen,
+			  size_t want, const char **v, size_t *vlen)
+{
+	const char *field = res ? "set-cookie" : "cookie";
+	size_t n = 0, flen = strlen(field);
+	int fpos = -1;
+
+	while (http_hdr_next(hh, field, flen, &fpos) >= 0) {
+		const struct http_field *f = &hh->f[fpos];
+		const char *cn, *cv;
+		size_t cnl, cvl, pos = 0;
+
+		while (cookie_next(f->v, f->vlen, &pos, !res, &cn, &cnl, &cv, &cvl)) {
+			if (nlen && (cnl != nlen || memcmp(cn, name, nlen) != 0))
+				continue;
+			if (n++ == want) {
+				*v = cv;
+				*vlen = cvl;
+			}
+		}
+	}
+	return n;
+}
+
+/* The last cookie of that name first (the first cookie when no name is
+ * given), then the others for ACLs, as HAProxy.
+ */
+static int cookie_pick(const struct sample_arg *args, struct sample *smp, const struct sample_ctx *ctx,
+		       const char **v, size_t *vlen)
+{
+	const struct hfetch *hf = smp->kw_private;
+	const struct http_head *hh = dir_head(hf->dir, ctx);
+	int res = hf->dir == HF_RES;
+	const char *name;
+	size_t nlen, cnt;
+	long idx;
+
+	if (!hh)
+		return 0;
+	name = arg_name(&args[0], &nlen);
+	cnt = cookie_walk(hh, res, name, nlen, SIZE_MAX, v, vlen);
+	idx = pick_value(smp, 0, cnt, nlen != 0);
+	if (idx < 0)
+		return 0;
+	cookie_walk(hh, res, name, nlen, (size_t)idx, v, vlen);
+	return 1;
+}
+
+static int smp_cook(const struct sample_arg *args, struct sample *smp, const struct sample_ctx *ctx)
+{
+	const char *v;
+	size_t vlen;
+
+	if (!cookie_pick(args, smp, ctx, &v, &vlen))
+		return 0;
+	sample_set_str(smp, v, vlen);
+	return 1;
+}
+
+static int smp_cook_val(const struct sample_arg *args, struct sample *smp, const struct sample_ctx *ctx)
+{
+	const char *v;
+	size_t vlen;
+
+	if (!cookie_pick(args, smp, ctx, &v, &vlen))
+		return 0;
+	sample_set_str(smp, v, vlen);
+	return sample_cast(smp, SMP_T_SINT);
+}
+
+static int smp_cook_cnt(const struct sample_arg *args, struct sample *smp, const struct sample_ctx *ctx)
+{
+	const struct hfetch *hf = smp->kw_private;
+	const struct http_head *hh = dir_head(hf->dir, ctx);
+	const char *name, *v;
+	size_t nlen, vlen;
+
+	if (!hh)
+		return 0;
+	name = arg_name(&args[0], &nlen);
+	sample_set_sint(smp, (int64_t)cookie_walk(hh, hf->dir == HF_RES, name, nlen, SIZE_MAX, &v, &vlen));
+	return 1;
+}
+
+/* ---- start lines ---- */
+
+static int smp_method(const struct sample_arg *args, struct sample *smp, const struct sample_ctx *ctx)
+{
+	const struct http_head *hh = req_head(ctx);
+
+	if (!hh || !hh->meth_len)
+		return 0;
+	sample_set_str(smp, hh->meth, hh->meth_len);
+	return 1;
+}
+
+static int smp_url(const struct sample_arg *args, struct sample *smp, const struct sample_ctx *ctx)
+{
+	const struct http_head *hh = req_head(ctx);
+
+	if (!hh || !hh->uri_len)
+		return 0;
+	sample_set_str(smp, hh->uri, hh->uri_len);
+	return 1;
+}
+
+/* The path of the request's target: origin-form or absolute-form only
+ * (none for "*" and CONNECT's authority-form, as HAProxy). An absolute-form
+ * target without a path gives an empty path.
+ */
+static const char *req_path(const struct http_head *hh, size_t *len)
+{
+	const char *u = hh->uri, *slash, *sep;
+	size_t ulen = hh->uri_len;
+
+	if (!ulen)
+		return NULL;
+	if (u[0] != '/') {
+		sep = memchr(u, ':', ulen);
+		slash = memchr(u, '/', ulen);
+		if (!sep || !slash || slash != sep + 1 || (size_t)(sep - u) + 2 >= ulen || sep[2] != '/')
+			return NULL;
+	}
+	return http_uri_path(hh, len);
+}
+
+static int smp_path(const struct sample_arg *args, struct sample *smp, const struct sample_ctx *ctx)
+{
+	const struct http_head *hh = req_head(ctx);
+	const char *p;
+	size_t len;
+
+	if (!hh || !(p = req_path(hh, &len)))
+		return 0;
+	sample_set_str(smp, p, len);
+	return 1;
+}
+
+static int smp_query(const struct sample_arg *args, struct sample *smp, const struct sample_ctx *ctx)
+{
+	const struct http_head *hh = req_head(ctx);
+	const char *q;
+	size_t len;
+
+	if (!hh || !(q = http_uri_query(hh, &len)))
+		return 0;
+	sample_set_str(smp, q, len);
+	return 1;
+}
+
+/* The first Host value followed by the path; the path alone without Host,
+ * the Host alone without a path (as HAProxy).
+ */
+static int smp_base(const struct sample_arg *args, struct sample *smp, const struct sample_ctx *ctx)
+{
+	const struct http_head *hh = req_head(ctx);
+	const char *path = NULL;
+	char *out;
+	size_t plen = 0;
+	int pos = -1;
+
+	if (!hh)
+		return 0;
+	path = req_path(hh, &plen);
+	if (http_hdr_next(hh, "host", 4, &pos) < 0) {
+		if (!path)
+			return 0;
+		sample_set_str(smp, path, plen);
+		return 1;
+	}
+	if (hh->f[pos].vlen + plen > SAMPLE_SCRATCH_SIZE)
+		return 0;
+	out = sample_scratch();
+	memcpy(out, hh->f[pos].v, hh->f[pos].vlen);
+	if (plen)
+		memcpy(out + hh->f[pos].vlen, path, plen);
+	sample_set_str(smp, out, hh->f[pos].vlen + plen);
+	return 1;
+}
+
+static int urlp_is_delim(char c, char delim)
+{
+	return c == '&' || c == ';' || c == delim;
+}
+
+/* Finds in the target <u> of <ulen> bytes, from offset <i>, the next
+ * parameter named <name> (<nlen> bytes; any when 0; any case if <icase>)
+ * that has a value ("name=value", delimited by '&', ';' or <delim>). Sets
+ * *<v> and *<vlen>, and *<next> to the offset after it, and returns 1, or
+ * returns 0.
+ */
+static int urlp_find(const char *u, size_t ulen, size_t i, const char *name, size_t nlen,
+		     int icase, char delim, const char **v, size_t *vlen, size_t *next)
+{
+	while (i < ulen) {
+		size_t b = i, e = i;
+		const char *eq;
+
+		while (e < ulen && !urlp_is_delim(u[e], delim))
+			e++;
+		i = e + 1;
+		eq = memchr(u + b, '=', e - b);
+		if (!eq)
+			continue;
+		if (nlen && ((size_t)(eq - (u + b)) != nlen ||
+			     (icase ? strncasecmp(u + b, name, nlen) : memcmp(u + b, name, nlen)) != 0))
+			continue;
+		*v = eq + 1;
+		*vlen = (size_t)(u + e - (eq + 1));
+		*next = i;
+		return 1;
+	}
+	return 0;
+}
+
+/* Finds the next parameter of the query named by args[0] (any when absent)
+ * from the position kept in smp->fctx.u (0: find the start of the list,
+ * after the first '?' or args[1][0]); sets SMP_F_NOT_LAST if another one
+ * follows. Sets *<v> and *<vlen> and returns 1, or returns 0.
+ */
+static int urlp_pick(const struct sample_arg *args, struct sample *smp, const struct sample_ctx *ctx,
+		     const char **v, size_t *vlen)
+{
+	const struct http_head *hh = req_head(ctx);
+	char delim = args[1].type == SMP_ARGT_STR && args[1].data.str.len ? args[1].data.str.ptr[0] : '?';
+	int icase = args[2].type == SMP_ARGT_STR && args[2].data.str.len;
+	const char *u, *name, *nv;
+	size_t i, ulen, nlen, next, nvlen, after;
+
+	if (!hh)
+		return 0;
+	u = hh->uri;
+	ulen = hh->uri_len;
+	name = arg_name(&args[0], &nlen);
+	if (!smp->fctx.u) {
+		for (i = 0; i < ulen && u[i] != '?' && u[i] != delim; i++)
+			;
+		if (i >= ulen)
+			return 0;
+		i++;
+	} else {
+		i = (size_t)smp->fctx.u - 1;
+	}
+	if (!urlp_find(u, ulen, i, name, nlen, icase, delim, v, vlen, &next))
+		return 0;
+	smp->fctx.u = next + 1;
+	if (urlp_find(u, ulen, next, name, nlen, icase, delim, &nv, &nvlen, &after))
+		smp->flags |= SMP_F_NOT_LAST;
+	return 1;
+}
+
+static int smp_url_param(const struct sample_arg *args, struct sample *smp, const struct sample_ctx *ctx)
+{
+	const char *v;
+	size_t vlen;
+
+	if (!urlp_pick(args, smp, ctx, &v, &vlen))
+		return 0;
+	sample_set_str(smp, v, vlen);
+	return 1;
+}
+
+static int smp_urlp_val(const struct sample_arg *args, struct sample *smp, const struct sample_ctx *ctx)
+{
+	const char *v;
+	size_t vlen;
+
+	if (!urlp_pick(args, smp, ctx, &v, &vlen))
+		return 0;
+	sample_set_str(smp, v, vlen);
+	return sample_cast(smp, SMP_T_SINT);
+}
+
+static int urlp_check(struct sample_arg *args, char **err)
+{
+	if (args[1].type == SMP_ARGT_STR && args[1].data.str.len > 1)
+		return err_set(err, "the delimiter '%s' must be a single character", args[1].data.str.ptr);
+	if (args[2].type == SMP_ARGT_STR && strcmp(args[2].data.str.ptr, "i") != 0)
+		return err_set(err, "the third argument must be 'i' (case-insensitive names), not '%s'",
+			       args[2].data.str.ptr);
+	return 0;
+}
+
+/* Writes "<major>.<minor>" of <hh> into the scratch area. */
+static int set_version(struct sample *smp, const struct http_head *hh)
+{
+	char *out;
+	int n;
+
+	if (!hh || !hh->vmajor)
+		return 0;
+	out = sample_scratch();
+	n = snprintf(out, SAMPLE_SCRATCH_SIZE, "%u.%u", hh->vmajor, hh->vminor);
+	sample_set_str(smp, out, (size_t)n);
+	return 1;
+}
+
+static int smp_req_ver(const struct sample_arg *args, struct sample *smp, const struct sample_ctx *ctx)
+{
+	return set_version(smp, req_head(ctx));
+}
+
+static int smp_res_ver(const struct sample_arg *args, struct sample *smp, const struct sample_ctx *ctx)
+{
+	return set_version(smp, res_head(ctx));
+}
+
+static int smp_status(const struct sample_arg *args, struct sample *smp, const struct sample_ctx *ctx)
+{
+	const struct http_head *hh = res_head(ctx);
+
+	if (!hh)
+		return 0;
+	sample_set_sint(smp, hh->status);
+	return 1;
+}
+
+/* ---- variables ---- */
+
+static int smp_var(const struct sample_arg *args, struct sample *smp, const struct sample_ctx *ctx)
+{
+	const struct http_txn *txn = ctx_txn(ctx);
+	const struct http_var *v = txn ? http_txn_get_var(txn, args[0].data.str.ptr, args[0].data.str.len) : NULL;
+
+	if (v) {
+		smp->data = v->data;
+		return 1;
+	}
+	if (args[1].type == SMP_ARGT_STR) {
+		sample_set_str(smp, args[1].data.str.ptr, args[1].data.str.len);
+		return 1;
+	}
+	return 0;
+}
+
+/* Accepts "txn.<name>" only and leaves <name> alone in args[0], the form
+ * http_txn_get_var() takes.
+ */
+static int var_check(struct sample_arg *args, char **err)
+{
+	static const char *const scopes[] = { "proc", "sess", "req", "res", "check" };
+	char *n = args[0].data.str.ptr;
+	size_t len = args[0].data.str.len, nlen;
+
+	if (len < 4 || strncmp(n, "txn.", 4) != 0) {
+		const char *dot = strchr(n, '.');
+
+		for (size_t i = 0; dot && i < sizeof(scopes) / sizeof(scopes[0]); i++)
+			if ((size_t)(dot - n) == strlen(scopes[i]) && !strncmp(n, scopes[i], (size_t)(dot - n)))
+				return err_set(err, "variable '%s': scope '%s' is not supported, only 'txn' is (write 'txn.%s')",
+					       n, scopes[i], dot + 1);
+		return err_set(err, "variable '%s' must be named 'txn.<name>' (only the txn scope is supported)", n);
+	}
+	nlen = len - 4;
+	if (!nlen)
+		return err_set(err, "variable '%s' has an empty name after 'txn.'", n);
+	if (nlen >= sizeof(((struct http_var *)0)->name))
+		return err_set(err, "variable '%s': name longer than %zu characters", n,
+			       sizeof(((struct http_var *)0)->name) - 1);
+	for (size_t i = 4; i < len; i++) {
+		char c = n[i];
+
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		      c == '_' || c == '.'))
+			return err_set(err, "variable '%s': invalid character '%c' (expected letters, digits, '_' and '.')",
+				       n, c);
+	}
+	memmove(n, n + 4, nlen + 1);
+	args[0].data.str.len = nlen;
+	return 0;
+}
+
+/* ---- registration ---- */
+
+#define REQ SMP_USE_HTTP_REQ
+#define RES SMP_USE_HTTP_RES
+
+static struct sample_fetch_kw_list http_fetch_list = { .kw = {
+	/* name          fn             args                          check       out          use        private */
+	{ "method",      smp_method,    SMP_ARG0,                     NULL,       SMP_T_STR,  REQ | RES, NULL },
+	{ "path",        smp_path,      SMP_ARG0,                     NULL,       SMP_T_STR,  REQ,       NULL },
+	{ "url",         smp_url,       SMP_ARG0,                     NULL,       SMP_T_STR,  REQ,       NULL },
+	{ "query",       smp_query,     SMP_ARG0,                     NULL,       SMP_T_STR,  REQ,       NULL },
+	{ "base",        smp_base,      SMP_ARG0,                     NULL,       SMP_T_STR,  REQ,       NULL },
+	{ "url_param",   smp_url_param, SMP_ARG3(0, STR, STR, STR),   urlp_check, SMP_T_STR,  REQ,       NULL },
+	{ "urlp",        smp_url_param, SMP_ARG3(0, STR, STR, STR),   urlp_check, SMP_T_STR,  REQ,       NULL },
+	{ "urlp_val",    smp_urlp_val,  SMP_ARG3(0, STR, STR, STR),   urlp_check, SMP_T_SINT, REQ,       NULL },
+	{ "req.ver",     smp_req_ver,   SMP_ARG0,                     NULL,       SMP_T_STR,  REQ | RES, NULL },
+	{ "req_ver",     smp_req_ver,   SMP_ARG0,                     NULL,       SMP_T_STR,  REQ | RES, NULL },
+	{ "res.ver",     smp_res_ver,   SMP_ARG0,                     NULL,       SMP_T_STR,  RES,       NULL },
+	{ "resp_ver",    smp_res_ver,   SMP_ARG0,                     NULL,       SMP_T_STR,  RES,       NULL },
+	{ "status",      smp_status,    SMP_ARG0,                     NULL,       SMP_T_SINT, RES,       NULL },
+
+	{ "hdr",         smp_hdr,       SMP_ARG2(0, STR, SINT),       NULL,       SMP_T_STR,  REQ | RES, &hf_any },
+	{ "req.hdr",     smp_hdr,       SMP_ARG2(0, STR, SINT),       NULL,       SMP_T_STR,  REQ,       &hf_req },
+	{ "req.fhdr",    smp_hdr,       SMP_ARG2(1, STR, SINT),       NULL,       SMP_T_STR,  REQ,       &hf_req_full },
+	{ "res.hdr",     smp_hdr,       SMP_ARG2(0, STR, SINT),       NULL,       SMP_T_STR,  RES,       &hf_res },
+	{ "shdr",        smp_hdr,       SMP_ARG2(0, STR, SINT),       NULL,       SMP_T_STR,  RES,       &hf_res },
+	{ "res.fhdr",    smp_hdr,       SMP_ARG2(0, STR, SINT),       NULL,       SMP_T_STR,  RES,       &hf_res_full },
+	{ "hdr_cnt",     smp_hdr_cnt,   SMP_ARG1(0, STR),             NULL,       SMP_T_SINT, REQ,       &hf_req },
+	{ "req.hdr_cnt", smp_hdr_cnt,   SMP_ARG1(0, STR),             NULL,       SMP_T_SINT, REQ,       &hf_req },
+	{ "req.fhdr_cnt", smp_hdr_cnt,  SMP_ARG1(0, STR),             NULL,       SMP_T_SINT, REQ,       &hf_req_full },
+	{ "res.hdr_cnt", smp_hdr_cnt,   SMP_ARG1(0, STR),             NULL,       SMP_T_SINT, RES,       &hf_res },
+	{ "shdr_cnt",    smp_hdr_cnt,   SMP_ARG1(0, STR),             NULL,       SMP_T_SINT, RES,       &hf_res },
+	{ "res.fhdr_cnt", smp_hdr_cnt,  SMP_ARG1(0, STR),             NULL,       SMP_T_SINT, RES,       &hf_res_full },
+	{ "hdr_ip",      smp_hdr_ip,    SMP_ARG2(0, STR, SINT),       NULL,       SMP_T_ADDR, REQ,       &hf_req },
+	{ "req.hdr_ip",  smp_hdr_ip,    SMP_ARG2(0, STR, SINT),       NULL,       SMP_T_ADDR, REQ,       &hf_req },
+	{ "res.hdr_ip",  smp_hdr_ip,    SMP_ARG2(0, STR, SINT),       NULL,       SMP_T_ADDR, RES,       &hf_res },
+	{ "shdr_ip",     smp_hdr_ip,    SMP_ARG2(0, STR, SINT),       NULL,       SMP_T_ADDR, RES,       &hf_res },
+	{ "hdr_val",     smp_hdr_val,   SMP_ARG2(0, STR, SINT),       NULL,       SMP_T_SINT, REQ,       &hf_req },
+	{ "req.hdr_val", smp_hdr_val,   SMP_ARG2(0, STR, SINT),       NULL,       SMP_T_SINT, REQ,       &hf_req },
+	{ "res.hdr_val", smp_hdr_val,   SMP_ARG2(0, STR, SINT),       NULL,       SMP_T_SINT, RES,       &hf_res },
+	{ "shdr_val",    smp_hdr_val,   SMP_ARG2(0, STR, SINT),       NULL,       SMP_T_SINT, RES,       &hf_res },
+
+	{ "cook",        smp_cook,      SMP_ARG1(0, STR),             NULL,       SMP_T_STR,  REQ,       &hf_req },
+	{ "req.cook",    smp_cook,      SMP_ARG1(0, STR),             NULL,       SMP_T_STR,  REQ,       &hf_req },
+	{ "res.cook",    smp_cook,      SMP_ARG1(0, STR),             NULL,       SMP_T_STR,  RES,       &hf_res },
+	{ "scook",       smp_cook,      SMP_ARG1(0, STR),             NULL,       SMP_T_STR,  RES,       &hf_res },
+	{ "cook_cnt",    smp_cook_cnt,  SMP_ARG1(0, STR),             NULL,       SMP_T_SINT, REQ,       &hf_req },
+	{ "req.cook_cnt", smp_cook_cnt, SMP_ARG1(0, STR),             NULL,       SMP_T_SINT, REQ,       &hf_req },
+	{ "res.cook_cnt", smp_cook_cnt, SMP_ARG1(0, STR),             NULL,       SMP_T_SINT, RES,       &hf_res },
+	{ "scook_cnt",   smp_cook_cnt,  SMP_ARG1(0, STR),             NULL,       SMP_T_SINT, RES,       &hf_res },
+	{ "cook_val",    smp_cook_val,  SMP_ARG1(0, STR),             NULL,       SMP_T_SINT, REQ,       &hf_req },
+	{ "req.cook_val", smp_cook_val, SMP_ARG1(0, STR),             NULL,       SMP_T_SINT, REQ,       &hf_req },
+	{ "res.cook_val", smp_cook_val, SMP_ARG1(0, STR),             NULL,       SMP_T_SINT, RES,       &hf_res },
+	{ "scook_val",   smp_cook_val,  SMP_ARG1(0, STR),             NULL,       SMP_T_SINT, RES,       &hf_res },
+
+	/* declared string so that converters and ACL methods type-check at
+	 * parse time; the sample keeps the variable's own type and is cast
+	 * at run time
+	 */
+	{ "var",         smp_var,       SMP_ARG2(1, STR, STR),        var_check,  SMP_T_STR,  SMP_USE_ANY, NULL },
+	{ NULL, NULL, 0, NULL, 0, 0, NULL },
+} };
+
+#undef REQ
+#undef RES
+
+__attribute__((constructor)) static void fetch_http_register(void)
+{
+	sample_register_fetches(&http_fetch_list);
+}

@@ -1,0 +1,1014 @@
+/*
+ * http-request / http-response rules: their representation, the parsing
+ * of one action, execution, table resolution. See http_rules.h; the
+ * keywords (`http-request`, `http-response`, `redirect`, `errorfile`) are
+ * in src/cfg/cfg_http_rules.c, which builds rules through
+ * http_rule_parse() / http_rule_add() below.
+ *
+ * Regular expressions of replace-header / replace-value are POSIX
+ * extended ones (regcomp(REG_EXTENDED)), not PCRE as in HAProxy: no \d,
+ * no lazy quantifiers, no look-around. The replacement is literal text
+ * with \0..\9 back-references (HAProxy: a log-format string).
+ *
+ * Execution runs on the stream's thread and allocates nothing: values are
+ * rendered into stack buffers and copied into the head's arena
+ * (http_msg.h), whose size bounds them anyway.
+ */
+#include <errno.h>
+#include <regex.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <tollgate/acl.h>
+#include <tollgate/compiler.h>
+#include <tollgate/global.h>
+#include <tollgate/h1.h>
+#include <tollgate/http_msg.h>
+#include <tollgate/http_reply.h>
+#include <tollgate/http_rules.h>
+#include <tollgate/http_txn.h>
+#include <tollgate/list.h>
+#include <tollgate/logformat.h>
+#include <tollgate/proxy.h>
+#include <tollgate/sample.h>
+#include <tollgate/stkctr.h>
+#include <tollgate/stktable.h>
+#include <tollgate/stream-t.h>
+
+enum http_act {
+	HA_ALLOW = 0,             /* stop, forward */
+	HA_DENY,                  /* answer status (error page or payload), close */
+	HA_TARPIT,                /* same after timeout tarpit */
+	HA_RETURN,                /* answer, keep alive */
+	HA_REDIRECT,              /* answer a 3xx built from the request */
+	HA_SET_HDR,               /* set-header <name> <fmt> */
+	HA_ADD_HDR,               /* add-header <name> <fmt> */
+	HA_DEL_HDR,               /* del-header <name> */
+	HA_REPLACE_HDR,           /* replace-header <name> <regex> <repl> */
+	HA_REPLACE_VAL,           /* replace-value <name> <regex> <repl> */
+	HA_SET_PATH,              /* set-path <fmt> */
+	HA_SET_QUERY,             /* set-query <fmt> */
+	HA_SET_METHOD,            /* set-method <fmt> */
+	HA_SET_URI,               /* set-uri <fmt> */
+	HA_SET_STATUS,            /* set-status <code> [reason <str>] */
+	HA_TRACK_SC,              /* track-sc<N> <expr> [table <T>] */
+	HA_INC_GPC,               /* sc-inc-gpc(idx,N), sc-inc-gpc0/1(N) */
+	HA_SET_GPT,               /* sc-set-gpt(idx,N), sc-set-gpt0(N) <int|expr> */
+	HA_SET_VAR,               /* set-var(txn.x) <expr> */
+	HA_UNSET_VAR,             /* unset-var(txn.x) */
+};
+
+enum redirect_type {
+	RDR_LOCATION = 0,         /* Location is the rendered string */
+	RDR_PREFIX,               /* prefix + the request's path (and query) */
+	RDR_SCHEME,               /* scheme://host + path (and query) */
+};
+
+#define RDR_F_DROP_QUERY   0x01U  /* drop-query */
+#define RDR_F_APPEND_SLASH 0x02U  /* append-slash */
+
+struct http_rule {
+	int is_req;                  /* in http_req_rules (1) or http_res_rules (0) */
+	enum http_act act;           /* the action */
+	int status;                  /* deny/tarpit/return/set-status status, redirect code */
+	const struct http_reply *reply; /* return/deny payload, NULL: error page of <status> */
+	char *name;                  /* header name, variable name */
+	size_t nlen;                 /* its length */
+	struct logformat *lf;        /* header value, set-path..., redirect string */
+	regex_t re;                  /* replace-header/value pattern */
+	int has_re;                  /* <re> is compiled */
+	char *repl;                  /* replacement with \N back-references */
+	char *reason;                /* set-status reason, or NULL */
+	enum redirect_type rdr;      /* redirect kind */
+	unsigned int rdr_flags;      /* RDR_F_* */
+	char *cookie;                /* redirect set-cookie/clear-cookie header line, or NULL */
+	unsigned int sc;             /* stick counter number */
+	int dt;                      /* data type of gpc/gpt actions */
+	unsigned int idx;            /* array index of gpc/gpt actions */
+	long long value;             /* constant of sc-set-gpt */
+	struct sample_expr *expr;    /* track key, gpt value, set-var value */
+	char *table_name;            /* `table T`, NULL: the proxy's own */
+	struct stktable *table;      /* resolved table */
+	struct acl_cond *cond;       /* if/unless, or NULL */
+	const char *conf_file;       /* where declared (lives until exit) */
+	int conf_line;               /* ditto */
+	struct list list;            /* in proxy->http_req_rules / http_res_rules */
+};
+
+
+/* ---------------------------------------------------------------------- */
+/* Parsing                                                                */
+/* ---------------------------------------------------------------------- */
+
+static int set_err(char **err, const char *fmt, ...) PRINTF_FMT(2, 3);
+
+static int set_err(char **err, const char *fmt, ...)
+{
+	va_list ap;
+
+	free(*err);
+	va_start(ap, fmt);
+	if (vasprintf(err, fmt, ap) < 0)
+		*err = NULL;
+	va_end(ap);
+	return -1;
+}
+
+static int is_cond_word(const char *w)
+{
+	return !strcmp(w, "if") || !strcmp(w, "unless");
+}
+
+/* Returns the word at *<pos> and advances, or NULL (with *<err>) if the
+ * line ends there or a condition starts.
+ */
+static const char *next_arg(int argc, char **args, int *pos, const char *act, const char *what, char **err)
+{
+	if (*pos >= argc || is_cond_word(args[*pos])) {
+		set_err(err, "'%s' expects %s.", act, what);
+		return NULL;
+	}
+	return args[(*pos)++];
+}
+
+static int parse_lf(const char *text, int is_req, struct logformat **lf, const char *act, char **err)
+{
+	char *why = NULL;
+
+	*lf = logformat_parse(text, is_req ? SMP_USE_HTTP_REQ : SMP_USE_HTTP_RES, &why);
+	if (!*lf) {
+		set_err(err, "'%s' : invalid format '%s': %s.", act, text, why ? why : "parse error");
+		free(why);
+		return -1;
+	}
+	return 0;
+}
+
+static int parse_expr(const char *text, int is_req, struct sample_expr **expr, const char *act, char **err)
+{
+	char *why = NULL;
+
+	if (sample_parse_expr(text, is_req ? SMP_USE_HTTP_REQ : SMP_USE_HTTP_RES, expr, &why) < 0) {
+		set_err(err, "'%s' : %s", act, why ? why : "invalid sample expression");
+		free(why);
+		return -1;
+	}
+	return 0;
+}
+
+/* Parses the decimal status <s> into *<st>, checking <min>..<max>. */
+static int parse_status(const char *s, int min, int max, int *st)
+{
+	char *end;
+	long v = strtol(s, &end, 10);
+
+	if (end == s || *end || v < min || v > max)
+		return -1;
+	*st = (int)v;
+	return 0;
+}
+
+/* Returns 1 if <status> has a built-in page (the only ones `errorfile`,
+ * deny_status and default-errorfiles can use).
+ */
+static int has_error_page(int status)
+{
+	return http_error_reply(NULL, status)->status == status;
+}
+
+/* Reads <path> whole into a malloc'ed block. Returns it (and *<len>) or
+ * NULL with *<err>.
+ */
+static char *read_file(const char *path, size_t *len, const char *act, char **err)
+{
+	size_t max = global.tune_bufsize ? global.tune_bufsize : 16384;
+	struct stat st;
+	char *buf;
+	FILE *f = fopen(path, "rb");
+
+	if (!f) {
+		set_err(err, "'%s' : cannot read file '%s' (%s).", act, path, strerror(errno));
+		return NULL;
+	}
+	if (fstat(fileno(f), &st) < 0 || !S_ISREG(st.st_mode) || (size_t)st.st_size > max) {
+		fclose(f);
+		set_err(err, "'%s' : file '%s' is not a regular file of at most tune.bufsize (%zu) bytes.",
+		        act, path, max);
+		return NULL;
+	}
+	buf = malloc((size_t)st.st_size + 1);
+	if (!buf) {
+		fclose(f);
+		set_err(err, "out of memory");
+		return NULL;
+	}
+	*len = fread(buf, 1, (size_t)st.st_size, f);
+	fclose(f);
+	if (*len != (size_t)st.st_size) {
+		free(buf);
+		set_err(err, "'%s' : cannot read file '%s' (short read).", act, path);
+		return NULL;
+	}
+	return buf;
+}
+
+/* Parses the reply options of return / deny / tarpit from args[*pos]:
+ * [status|deny_status N] [content-type T] [default-errorfiles | errorfile F
+ * | file F | string S] [hdr N V]*. <defstatus> is the action's default.
+ */
+static int parse_reply(struct http_rule *r, int argc, char **args, int *pos, const char *act, int defstatus,
+                       char **err)
+{
+	const char *ctype = NULL, *payload = NULL, *errfile = NULL;
+	int payload_kind = 0;        /* 0: none, 1: default-errorfiles, 2: errorfile, 3: file, 4: string */
+	int explicit_status = 0;
+	char *hdrs = NULL;
+	size_t hlen = 0;
+	int ret = -1;
+
+	r->status = defstatus;
+	while (*pos < argc && !is_cond_word(args[*pos])) {
+		const char *w = args[(*pos)++];
+
+		if (!strcmp(w, "status") || !strcmp(w, "deny_status")) {
+			if (*pos >= argc || parse_status(args[*pos], 200, 599, &r->status) < 0) {
+				set_err(err, "'%s' : '%s' expects a status code from 200 to 599.", act, w);
+				goto out;
+			}
+			(*pos)++;
+			explicit_status = 1;
+		} else if (!strcmp(w, "content-type")) {
+			if (!(ctype = next_arg(argc, args, pos, act, "a value after 'content-type'", err)))
+				goto out;
+		} else if (!strcmp(w, "default-errorfiles") || !strcmp(w, "errorfile") || !strcmp(w, "file") ||
+		           !strcmp(w, "string")) {
+			if (payload_kind) {
+				set_err(err, "'%s' : '%s' conflicts with a previous payload argument (only one of default-errorfiles, errorfile, file, string).", act, w);
+				goto out;
+			}
+			payload_kind = !strcmp(w, "default-errorfiles") ? 1 : !strcmp(w, "errorfile") ? 2 :
+			               !strcmp(w, "file") ? 3 : 4;
+			if (payload_kind > 1 && !(payload = next_arg(argc, args, pos, act, "an argument after the payload keyword", err)))
+				goto out;
+			if (payload_kind == 2)
+				errfile = payload;
+		} else if (!strcmp(w, "hdr")) {
+			const char *n, *v;
+			char *nh;
+
+			if (*pos + 1 >= argc || is_cond_word(args[*pos]) || is_cond_word(args[*pos + 1])) {
+				set_err(err, "'%s' : 'hdr' expects a name and a value.", act);
+				goto out;
+			}
+			n = args[(*pos)++];
+			v = args[(*pos)++];
+			if (strchr(v, '%')) {
+				set_err(err, "'%s' : 'hdr %s' : log-format values are not supported in reply headers, only literal text.", act, n);
+				goto out;
+			}
+			nh = realloc(hdrs, hlen + strlen(n) + strlen(v) + 5);
+			if (!nh) {
+				set_err(err, "out of memory");
+				goto out;
+			}
+			hdrs = nh;
+			hlen += (size_t)sprintf(hdrs + hlen, "%s: %s\r\n", n, v);
+		} else if (!strcmp(w, "lf-string") || !strcmp(w, "lf-file") || !strcmp(w, "errorfiles")) {
+			set_err(err, "'%s' : '%s' is not supported by Tollgate (use 'string', 'file' or 'errorfile').", act, w);
+			goto out;
+		} else {
+			set_err(err, "'%s' : unexpected '%s' (expected status, content-type, default-errorfiles, errorfile, file, string, hdr, if or unless).", act, w);
+			goto out;
+		}
+	}
+
+	if (r->act != HA_RETURN && !payload_kind && !ctype && !hdrs)
+		payload_kind = 1;    /* deny [deny_status N]: default-errorfiles implied */
+	switch (payload_kind) {
+	case 0:                      /* return without payload: empty body */
+		r->reply = http_reply_make(r->status, NULL, "", 0, hdrs);
+		break;
+	case 1:
+		if (!has_error_page(r->status)) {
+			set_err(err, "'%s' : status %d has no error message (with default-errorfiles it must be one of 200, 400, 401, 403, 404, 405, 407, 408, 410, 413, 414, 421, 425, 429, 431, 500, 501, 502, 503, 504, 505).", act, r->status);
+			goto out;
+		}
+		r->reply = NULL;
+		ret = 0;
+		goto out;
+	case 2: {
+		char *why = NULL;
+		struct http_reply *rep = http_reply_load_errorfile(errfile, &why);
+
+		if (!rep) {
+			set_err(err, "'%s' : %s", act, why ? why : "cannot load errorfile");
+			free(why);
+			goto out;
+		}
+		if (!explicit_status)
+			r->status = rep->status;
+		r->reply = rep;
+		break;
+	}
+	case 3: case 4: {
+		size_t blen = 0;
+		char *body = NULL;
+
+		if (payload_kind == 3) {
+			body = read_file(payload, &blen, act, err);
+			if (!body)
+				goto out;
+		} else {
+			blen = strlen(payload);
+		}
+		if (blen && !ctype) {
+			free(body);
+			set_err(err, "'%s' : a non-empty '%s' payload needs a 'content-type'.", act,
+			        payload_kind == 3 ? "file" : "string");
+			goto out;
+		}
+		r->reply = http_reply_make(r->status, blen ? ctype : NULL, body ? body : payload, blen, hdrs);
+		free(body);
+		break;
+	}
+	}
+	if (!r->reply) {
+		set_err(err, "out of memory");
+		goto out;
+	}
+	ret = 0;
+out:
+	free(hdrs);
+	return ret;
+}
+
+static int parse_redirect(struct http_rule *r, int argc, char **args, int *pos, char **err)
+{
+	const char *kind = next_arg(argc, args, pos, "redirect", "'location', 'prefix' or 'scheme' followed by a value", err);
+	const char *val;
+
+	if (!kind)
+		return -1;
+	if (!strcmp(kind, "location"))
+		r->rdr = RDR_LOCATION;
+	else if (!strcmp(kind, "prefix"))
+		r->rdr = RDR_PREFIX;
+	else if (!strcmp(kind, "scheme"))
+		r->rdr = RDR_SCHEME;
+	else
+		return set_err(err, "'redirect' : unknown type '%s' (expected 'location', 'prefix' or 'scheme').", kind);
+	if (!(val = next_arg(argc, args, pos, "redirect", "a value after the redirect type", err)))
+		return -1;
+	if (parse_lf(val, 1, &r->lf, "redirect", err) < 0)
+		return -1;
+	r->status = 302;
+	while (*pos < argc && !is_cond_word(args[*pos])) {
+		const char *w = args[(*pos)++];
+
+		if (!strcmp(w, "code")) {
+			if (*pos >= argc || parse_status(args[*pos], 301, 308, &r->status) < 0 ||
+			    r->status == 304 || r->status == 305 || r->status == 306)
+				return set_err(err, "'redirect' : 'code' expects 301, 302, 303, 307 or 308.");
+			(*pos)++;
+		} else if (!strcmp(w, "drop-query")) {
+			r->rdr_flags |= RDR_F_DROP_QUERY;
+		} else if (!strcmp(w, "append-slash")) {
+			r->rdr_flags |= RDR_F_APPEND_SLASH;
+		} else if (!strcmp(w, "set-cookie") || !strcmp(w, "clear-cookie")) {
+			const char *c = next_arg(argc, args, pos, "redirect", "a cookie after 'set-cookie' / 'clear-cookie'", err);
+			int n;
+
+			if (!c)
+				return -1;
+			free(r->cookie);
+			if (w[0] == 's')
+				n = asprintf(&r->cookie, "set-cookie: %s; path=/\r\n", c);
+			else
+				n = asprintf(&r->cookie, "set-cookie: %.*s=; Max-Age=0; path=/\r\n",
+				             (int)strcspn(c, "="), c);
+			if (n < 0) {
+				r->cookie = NULL;
+				return set_err(err, "out of memory");
+			}
+		} else {
+			return set_err(err, "'redirect' : unexpected '%s' (expected code, drop-query, append-slash, set-cookie, clear-cookie, if or unless).", w);
+		}
+	}
+	return 0;
+}
+
+/* Parses "(<a>)" or "(<a>,<b>)" into <a>, <b>. */
+static int paren_ints(const char *s, int want, long *a, long *b)
+{
+	char *end;
+
+	if (*s != '(')
+		return -1;
+	*a = strtol(s + 1, &end, 10);
+	if (end == s + 1)
+		return -1;
+	if (want == 2) {
+		if (*end != ',')
+			return -1;
+		s = end + 1;
+		*b = strtol(s, &end, 10);
+		if (end == s)
+			return -1;
+	}
+	return strcmp(end, ")") ? -1 : 0;
+}
+
+/* Parses "(txn.<name>)" of set-var / unset-var into r->name. */
+static int parse_var_name(struct http_rule *r, const char *a, const char *paren, char **err)
+{
+	size_t len = strlen(paren);
+
+	if (len < 3 || paren[0] != '(' || paren[len - 1] != ')')
+		return set_err(err, "'%s' : expected %.*s(txn.<name>).", a, (int)(paren - a), a);
+	if (strncmp(paren + 1, "txn.", 4))
+		return set_err(err, "'%s' : only the 'txn' scope is supported (e.g. 'txn.%s').", a,
+		               strchr(paren, '.') ? strchr(paren, '.') + 1 : "name");
+	r->nlen = len - 6;
+	if (!r->nlen || r->nlen >= sizeof(((struct http_var *)0)->name))
+		return set_err(err, "'%s' : the variable name must have 1 to %zu characters.", a,
+		               sizeof(((struct http_var *)0)->name) - 1);
+	for (size_t i = 0; i < r->nlen; i++) {
+		char c = paren[5 + i];
+
+		if (!(c == '_' || c == '.' || (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')))
+			return set_err(err, "'%s' : invalid character '%c' in the variable name (letters, digits, '_' and '.' only).", a, c);
+	}
+	r->name = strndup(paren + 5, r->nlen);
+	return r->name ? 0 : set_err(err, "out of memory");
+}
+
+/* Parses one action and its arguments starting at args[*pos] (the action
+ * word). Returns 0 or -1 with *<err>.
+ */
+static int parse_action(struct http_rule *r, int argc, char **args, int *pos, char **err)
+{
+	const char *a = args[(*pos)++];
+	int req = r->is_req;
+	long x = 0, y = 0;
+
+	if (!strcmp(a, "allow")) {
+		r->act = HA_ALLOW;
+	} else if (!strcmp(a, "deny")) {
+		r->act = HA_DENY;
+		return parse_reply(r, argc, args, pos, "deny", req ? 403 : 502, err);
+	} else if (!strcmp(a, "tarpit") && req) {
+		r->act = HA_TARPIT;
+		return parse_reply(r, argc, args, pos, "tarpit", 500, err);
+	} else if (!strcmp(a, "return")) {
+		r->act = HA_RETURN;
+		return parse_reply(r, argc, args, pos, "return", 200, err);
+	} else if (!strcmp(a, "redirect") && req) {
+		r->act = HA_REDIRECT;
+		return parse_redirect(r, argc, args, pos, err);
+	} else if (!strcmp(a, "set-header") || !strcmp(a, "add-header")) {
+		const char *n, *v;
+
+		r->act = a[0] == 's' ? HA_SET_HDR : HA_ADD_HDR;
+		if (!(n = next_arg(argc, args, pos, a, "a header name and a value", err)) ||
+		    !(v = next_arg(argc, args, pos, a, "a header name and a value", err)))
+			return -1;
+		if (!(r->name = strdup(n)))
+			return set_err(err, "out of memory");
+		r->nlen = strlen(n);
+		return parse_lf(v, req, &r->lf, a, err);
+	} else if (!strcmp(a, "del-header")) {
+		const char *n = next_arg(argc, args, pos, a, "a header name", err);
+
+		r->act = HA_DEL_HDR;
+		if (!n)
+			return -1;
+		if (*pos < argc && !strcmp(args[*pos], "-m"))
+			return set_err(err, "'del-header' : '-m' matching methods are not supported (exact names only).");
+		if (!(r->name = strdup(n)))
+			return set_err(err, "out of memory");
+		r->nlen = strlen(n);
+	} else if (!strcmp(a, "replace-header") || !strcmp(a, "replace-value")) {
+		const char *n, *re, *rep;
+		char why[256];
+		int rc;
+
+		r->act = a[8] == 'h' ? HA_REPLACE_HDR : HA_REPLACE_VAL;
+		if (!(n = next_arg(argc, args, pos, a, "a header name, a regex and a replacement", err)) ||
+		    !(re = next_arg(argc, args, pos, a, "a header name, a regex and a replacement", err)) ||
+		    !(rep = next_arg(argc, args, pos, a, "a header name, a regex and a replacement", err)))
+			return -1;
+		rc = regcomp(&r->re, re, REG_EXTENDED);
+		if (rc) {
+			regerror(rc, &r->re, why, sizeof(why));
+			return set_err(err, "'%s' : invalid regex '%s': %s (POSIX extended syntax).", a, re, why);
+		}
+		r->has_re = 1;
+		for (const char *p = rep; *p; p++)
+			if (*p == '\\' && p[1] >= '0' && p[1] <= '9' && (size_t)(p[1] - '0') > r->re.re_nsub)
+				return set_err(err, "'%s' : '\\%c' refers to a group the regex does not have (%zu groups).",
+				               a, p[1], r->re.re_nsub);
+		if (!(r->name = strdup(n)) || !(r->repl = strdup(rep)))
+			return set_err(err, "out of memory");
+		r->nlen = strlen(n);
+	} else if (req && (!strcmp(a, "set-path") || !strcmp(a, "set-query") || !strcmp(a, "set-method") ||
+	                   !strcmp(a, "set-uri"))) {
+		const char *v = next_arg(argc, args, pos, a, "a value", err);
+
+		r->act = a[4] == 'p' ? HA_SET_PATH : a[4] == 'q' ? HA_SET_QUERY : a[4] == 'm' ? HA_SET_METHOD : HA_SET_URI;
+		if (!v)
+			return -1;
+		return parse_lf(v, req, &r->lf, a, err);
+	} else if (!req && !strcmp(a, "set-status")) {
+		r->act = HA_SET_STATUS;
+		if (*pos >= argc || parse_status(args[*pos], 100, 999, &r->status) < 0)
+			return set_err(err, "'set-status' expects a status code from 100 to 999.");
+		(*pos)++;
+		if (*pos < argc && !strcmp(args[*pos], "reason")) {
+			const char *rs;
+
+			(*pos)++;
+			if (!(rs = next_arg(argc, args, pos, "set-status", "a text after 'reason'", err)))
+				return -1;
+			if (!(r->reason = strdup(rs)))
+				return set_err(err, "out of memory");
+		}
+	} else if (req && !strncmp(a, "track-sc", 8)) {
+		char *end;
+		long n = strtol(a + 8, &end, 10);
+
+		if (end == a + 8 || *end || n < 0 || n >= (long)global.stick_counters)
+			return set_err(err, "'%s' : stick counter number must be from 0 to %u (tune.stick-counters).",
+			               a, global.stick_counters - 1);
+		r->act = HA_TRACK_SC;
+		r->sc = (unsigned int)n;
+		if (*pos >= argc || is_cond_word(args[*pos]))
+			return set_err(err, "'%s' expects a sample expression (e.g. 'src').", a);
+		if (parse_expr(args[(*pos)++], req, &r->expr, a, err) < 0)
+			return -1;
+		if (*pos < argc && !strcmp(args[*pos], "table")) {
+			if (*pos + 1 >= argc)
+				return set_err(err, "'%s' : 'table' expects a table name.", a);
+			if (!(r->table_name = strdup(args[*pos + 1])))
+				return set_err(err, "out of memory");
+			*pos += 2;
+		}
+	} else if (!strncmp(a, "sc-inc-gpc0", 11) || !strncmp(a, "sc-inc-gpc1", 11)) {
+		if (paren_ints(a + 11, 1, &x, &y) < 0 || x < 0 || x >= (long)global.stick_counters)
+			return set_err(err, "'%s' : expected %.11s(<sc-id>) with a stick counter from 0 to %u.",
+			               a, a, global.stick_counters - 1);
+		r->act = HA_INC_GPC;
+		r->sc = (unsigned int)x;
+		r->dt = a[10] == '0' ? STKTABLE_DT_GPC0 : STKTABLE_DT_GPC1;
+	} else if (!strncmp(a, "sc-inc-gpc(", 11)) {
+		if (paren_ints(a + 10, 2, &x, &y) < 0 || x < 0 || x >= STKTABLE_MAX_DT_ARRAY ||
+		    y < 0 || y >= (long)global.stick_counters)
+			return set_err(err, "'%s' : expected sc-inc-gpc(<idx>,<sc-id>).", a);
+		r->act = HA_INC_GPC;
+		r->dt = STKTABLE_DT_GPC;
+		r->idx = (unsigned int)x;
+		r->sc = (unsigned int)y;
+	} else if (!strncmp(a, "sc-set-gpt0(", 12) || !strncmp(a, "sc-set-gpt(", 11)) {
+		int arr = a[10] == '(';
+		char *end;
+		long long v;
+
+		if (paren_ints(a + (arr ? 10 : 11), arr ? 2 : 1, &x, &y) < 0)
+			return set_err(err, "'%s' : expected %s.", a, arr ? "sc-set-gpt(<idx>,<sc-id>)" : "sc-set-gpt0(<sc-id>)");
+		r->act = HA_SET_GPT;
+		r->dt = arr ? STKTABLE_DT_GPT : STKTABLE_DT_GPT0;
+		r->idx = arr ? (unsigned int)x : 0;
+		r->sc = (unsigned int)(arr ? y : x);
+		if (x < 0 || y < 0 || r->sc >= global.stick_counters || r->idx >= STKTABLE_MAX_DT_ARRAY)
+			return set_err(err, "'%s' : index or stick counter out of range.", a);
+		if (*pos >= argc || is_cond_word(args[*pos]))
+			return set_err(err, "'%s' expects an integer or a sample expression.", a);
+		v = strtoll(args[*pos], &end, 10);
+		if (!*end && end != args[*pos])
+			r->value = v;
+		else if (parse_expr(args[*pos], req, &r->expr, a, err) < 0)
+			return -1;
+		(*pos)++;
+	} else if (!strncmp(a, "set-var(", 8)) {
+		r->act = HA_SET_VAR;
+		if (parse_var_name(r, a, a + 7, err) < 0)
+			return -1;
+		if (*pos >= argc || is_cond_word(args[*pos]))
+			return set_err(err, "'%s' expects a sample expression.", a);
+		return parse_expr(args[(*pos)++], req, &r->expr, a, err);
+	} else if (!strncmp(a, "unset-var(", 10)) {
+		r->act = HA_UNSET_VAR;
+		return parse_var_name(r, a, a + 9, err);
+	} else if (req) {
+		return set_err(err, "unknown action '%s' (supported: allow, deny, tarpit, return, redirect, set-header, add-header, del-header, replace-header, replace-value, set-path, set-query, set-method, set-uri, track-sc<N>, sc-inc-gpc(<idx>,<N>), sc-inc-gpc0(<N>), sc-inc-gpc1(<N>), sc-set-gpt(<idx>,<N>), sc-set-gpt0(<N>), set-var(txn.<name>), unset-var(txn.<name>)).", a);
+	} else {
+		return set_err(err, "unknown action '%s' (supported: allow, deny, return, set-header, add-header, del-header, replace-header, replace-value, set-status, sc-inc-gpc(<idx>,<N>), sc-inc-gpc0(<N>), sc-inc-gpc1(<N>), sc-set-gpt(<idx>,<N>), sc-set-gpt0(<N>), set-var(txn.<name>), unset-var(txn.<name>)).", a);
+	}
+	return 0;
+}
+
+struct http_rule *http_rule_parse(int is_req, int argc, char **args, int *pos, const char *file, int line,
+                                  char **err)
+{
+	struct http_rule *r = calloc(1, sizeof(*r));
+
+	if (!r) {
+		set_err(err, "out of memory");
+		return NULL;
+	}
+	r->is_req = is_req;
+	r->conf_file = file;
+	r->conf_line = line;
+	if (parse_action(r, argc, args, pos, err) < 0) {
+		http_rule_destroy(r);
+		return NULL;
+	}
+	return r;
+}
+
+void http_rule_add(struct proxy *px, struct http_rule *r, struct acl_cond *cond)
+{
+	r->cond = cond;
+	list_append(r->is_req ? &px->http_req_rules : &px->http_res_rules, &r->list);
+}
+
+void http_rule_destroy(struct http_rule *r)
+{
+	if (!r)
+		return;
+	free(r->name);
+	logformat_free(r->lf);
+	if (r->has_re)
+		regfree(&r->re);
+	free(r->repl);
+	free(r->reason);
+	free(r->cookie);
+	sample_free_expr(r->expr);
+	free(r->table_name);
+	cond_free(r->cond);
+	/* r->reply is a constant reply: kept until exit (http_reply.h) */
+	free(r);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Execution                                                              */
+/* ---------------------------------------------------------------------- */
+
+#define VALUE_MAX HTTP_ARENA_SIZE  /* a new value never exceeds the head's arena */
+
+/* Applies <r>'s regex to <v> (<vlen> bytes). On a match, writes the
+ * replacement with its back-references into <out> (<room> bytes) and
+ * returns its length; returns -1 when the regex does not match and -2
+ * when the result does not fit.
+ */
+static long regex_replace(const struct http_rule *r, const char *v, size_t vlen, char *out, size_t room)
+{
+	char subject[VALUE_MAX];
+	regmatch_t m[10];
+	size_t o = 0;
+
+	if (vlen >= sizeof(subject))
+		return -2;
+	memcpy(subject, v, vlen);
+	subject[vlen] = '\0';
+	if (regexec(&r->re, subject, 10, m, 0))
+		return -1;
+	for (const char *p = r->repl; *p; p++) {
+		if (*p == '\\' && p[1] >= '0' && p[1] <= '9') {
+			int g = *++p - '0';
+
+			if (m[g].rm_so >= 0) {
+				size_t l = (size_t)(m[g].rm_eo - m[g].rm_so);
+
+				if (o + l > room)
+					return -2;
+				memcpy(out + o, subject + m[g].rm_so, l);
+				o += l;
+			}
+			continue;
+		}
+		if (*p == '\\' && p[1] == '\\')
+			p++;
+		if (o + 1 > room)
+			return -2;
+		out[o++] = *p;
+	}
+	return (long)o;
+}
+
+/* replace-header / replace-value on every field named as <r> says.
+ * Returns 0 or a negative errno.
+ */
+static int do_replace(const struct http_rule *r, struct http_head *hh)
+{
+	char out[VALUE_MAX];
+	int pos = -1;
+
+	while (http_hdr_next(hh, r->name, r->nlen, &pos) >= 0) {
+		const char *v = hh->f[pos].v;
+		size_t vlen = hh->f[pos].vlen;
+		long n;
+
+		if (r->act == HA_REPLACE_HDR) {
+			n = regex_replace(r, v, vlen, out, sizeof(out));
+			if (n == -1)
+				continue;
+		} else {
+			const char *e;
+			size_t elen, vp = 0, o = 0;
+			int changed = 0;
+
+			while (http_value_next(v, vlen, &vp, &e, &elen)) {
+				long k;
+
+				if (o && o + 2 <= sizeof(out)) {
+					memcpy(out + o, ", ", 2);
+					o += 2;
+				}
+				k = regex_replace(r, e, elen, out + o, sizeof(out) - o);
+				if (k == -2)
+					return -ENOSPC;
+				if (k == -1) {
+					if (o + elen > sizeof(out))
+						return -ENOSPC;
+					memcpy(out + o, e, elen);
+					k = (long)elen;
+				} else {
+					changed = 1;
+				}
+				o += (size_t)k;
+			}
+			if (!changed)
+				continue;
+			n = (long)o;
+		}
+		if (n < 0)
+			return -ENOSPC;
+		if (http_hdr_set_value(hh, pos, out, (size_t)n) < 0)
+			return -ENOSPC;
+	}
+	return 0;
+}
+
+/* Appends <len> bytes of <src> to <buf> at *<o> (capacity <room>). */
+static int put(char *buf, size_t room, size_t *o, const char *src, size_t len)
+{
+	if (*o + len > room)
+		return -1;
+	memcpy(buf + *o, src, len);
+	*o += len;
+	return 0;
+}
+
+/* Builds the redirect of <r> for <s> into <out>. Returns its length, 0 if
+ * it does not fit.
+ */
+static size_t do_redirect(const struct http_rule *r, struct stream *s, char *out, size_t room)
+{
+	struct http_txn *txn = s->txn;
+	struct http_head *hh = &txn->req;
+	char loc[VALUE_MAX * 2], str[VALUE_MAX];
+	size_t o = 0, slen, plen, len;
+	int close;
+
+	slen = logformat_render(r->lf, s, str, sizeof(str));
+	if (r->rdr == RDR_LOCATION) {
+		if (put(loc, sizeof(loc), &o, str, slen) < 0)
+			return 0;
+	} else {
+		const char *path = http_uri_path(hh, &plen);
+		const char *uend = hh->uri + hh->uri_len;
+		int pos = -1;
+
+		if (r->rdr == RDR_SCHEME) {
+			if (put(loc, sizeof(loc), &o, str, slen) < 0 || put(loc, sizeof(loc), &o, "://", 3) < 0)
+				return 0;
+			if (http_hdr_next(hh, "host", 4, &pos) >= 0 &&
+			    put(loc, sizeof(loc), &o, hh->f[pos].v, hh->f[pos].vlen) < 0)
+				return 0;
+		} else if (!(slen == 1 && str[0] == '/')) {
+			/* prefix "/" means: the original URI alone (HAProxy) */
+			if (put(loc, sizeof(loc), &o, str, slen) < 0)
+				return 0;
+		}
+		if (!(r->rdr_flags & RDR_F_DROP_QUERY) && path && path >= hh->uri && path <= uend)
+			plen = (size_t)(uend - path);    /* path and query */
+		if (!path || !plen) {
+			path = "/";
+			plen = 1;
+		}
+		if (put(loc, sizeof(loc), &o, path, plen) < 0)
+			return 0;
+		if ((r->rdr_flags & RDR_F_APPEND_SLASH) && loc[o - 1] != '/' &&
+		    put(loc, sizeof(loc), &o, "/", 1) < 0)
+			return 0;
+	}
+	close = (txn->flags & TX_CLI_CLOSE) || !h1_keep_alive(&txn->req_h1);
+	len = http_reply_redirect(out, room, r->status, loc, o, close);
+	if (len && r->cookie) {
+		size_t clen = strlen(r->cookie);
+
+		/* insert the cookie line before the final CRLF */
+		if (len + clen > room)
+			return 0;
+		memmove(out + len - 2 + clen, out + len - 2, 2);
+		memcpy(out + len - 2, r->cookie, clen);
+		len += clen;
+	}
+	return len;
+}
+
+/* Evaluates <expr> for <s> into a key of <t>. Returns 1 with <key> set. */
+static int expr_key(struct sample_expr *expr, const struct sample_ctx *ctx, struct stktable *t, void *buf,
+                    struct stktable_key *key)
+{
+	struct sample smp;
+
+	memset(&smp, 0, sizeof(smp));
+	if (!sample_eval(expr, ctx, &smp))
+		return 0;
+	return stkctr_smp_to_key(t, &smp, buf, key);
+}
+
+/* Removes variable <name> from <txn>, if set. */
+static void unset_var(struct http_txn *txn, const char *name, size_t len)
+{
+	for (unsigned int i = 0; i < txn->nb_vars; i++) {
+		if (strlen(txn->vars[i].name) == len && !memcmp(txn->vars[i].name, name, len)) {
+			memmove(&txn->vars[i], &txn->vars[i + 1], (txn->nb_vars - i - 1) * sizeof(txn->vars[0]));
+			txn->nb_vars--;
+			return;
+		}
+	}
+}
+
+/* Sets the outcome of a final action. */
+static enum http_verdict outcome(struct http_outcome *o, enum http_verdict v, int status, const char *data, size_t len)
+{
+	o->status = status;
+	o->data = data;
+	o->len = len;
+	return v;
+}
+
+static enum http_verdict rules_exec(struct list *rules, int is_req, struct stream *s, struct http_outcome *o,
+                                    char *out, size_t room)
+{
+	struct http_txn *txn = s->txn;
+	struct http_head *hh = is_req ? &txn->req : &txn->res;
+	struct sample_ctx ctx = { .strm = s, .txn = txn, .opt = SMP_OPT_FINAL };
+	unsigned char keybuf[STKTABLE_MAX_KEY_LEN + 16];
+	struct http_rule *r;
+	char val[VALUE_MAX];
+
+	list_for_each(r, rules, list) {
+		size_t len;
+		int ret = 0;
+
+		if (r->cond && !cond_exec(r->cond, &ctx))
+			continue;
+		switch (r->act) {
+		case HA_ALLOW:
+			return HTTP_VERDICT_ALLOW;
+		case HA_DENY:
+		case HA_TARPIT:
+			txn->deny_status = r->status;
+			return outcome(o, r->act == HA_DENY ? HTTP_VERDICT_DENY : HTTP_VERDICT_TARPIT, r->status,
+			             r->reply ? r->reply->data : NULL, r->reply ? r->reply->len : 0);
+		case HA_RETURN:
+			return outcome(o, HTTP_VERDICT_REPLY, r->status, r->reply ? r->reply->data : NULL,
+			             r->reply ? r->reply->len : 0);
+		case HA_REDIRECT:
+			len = do_redirect(r, s, out, room);
+			if (!len)
+				return outcome(o, HTTP_VERDICT_ERROR, 500, NULL, 0);
+			return outcome(o, HTTP_VERDICT_REPLY, r->status, out, len);
+		case HA_SET_HDR:
+		case HA_ADD_HDR:
+			len = logformat_render(r->lf, s, val, sizeof(val));
+			ret = r->act == HA_SET_HDR ? http_hdr_set(hh, r->name, r->nlen, val, len)
+			                           : http_hdr_add(hh, r->name, r->nlen, val, len);
+			break;
+		case HA_DEL_HDR:
+			http_hdr_del(hh, r->name, r->nlen);
+			break;
+		case HA_REPLACE_HDR:
+		case HA_REPLACE_VAL:
+			ret = do_replace(r, hh);
+			break;
+		case HA_SET_PATH:
+		case HA_SET_QUERY:
+		case HA_SET_METHOD:
+		case HA_SET_URI:
+			len = logformat_render(r->lf, s, val, sizeof(val));
+			ret = r->act == HA_SET_PATH ? http_set_path(hh, val, len) :
+			      r->act == HA_SET_QUERY ? http_set_query(hh, val, len) :
+			      r->act == HA_SET_METHOD ? http_set_method(hh, val, len) : http_set_uri(hh, val, len);
+			break;
+		case HA_SET_STATUS:
+			ret = http_set_status(hh, r->status, r->reason, r->reason ? strlen(r->reason) : 0);
+			break;
+		case HA_TRACK_SC: {
+			struct stktable_key key;
+
+			if (!r->table || (s->sc.tracked & (1U << r->sc)))
+				break;
+			if (expr_key(r->expr, &ctx, r->table, keybuf, &key) &&
+			    stkctr_track(&s->sc, r->sc, r->table, &key) == 0)
+				stkctr_http_req(&s->sc, 1U << r->sc);   /* counts this request at once */
+			break;
+		}
+		case HA_INC_GPC:
+			stkctr_inc_gpc(&s->sc.c[r->sc], r->dt, r->idx, 1);
+			break;
+		case HA_SET_GPT: {
+			long long v = r->value;
+
+			if (r->expr) {
+				struct sample smp;
+
+				memset(&smp, 0, sizeof(smp));
+				if (!sample_eval(r->expr, &ctx, &smp) || !sample_cast(&smp, SMP_T_SINT))
+					break;
+				v = smp.data.u.sint;
+			}
+			stkctr_set_gpt(&s->sc.c[r->sc], r->dt, r->idx, (uint32_t)v);
+			break;
+		}
+		case HA_SET_VAR: {
+			struct sample smp;
+
+			memset(&smp, 0, sizeof(smp));
+			if (sample_eval(r->expr, &ctx, &smp))
+				http_txn_set_var(txn, r->name, r->nlen, &smp.data);   /* full: dropped, as HAProxy */
+			break;
+		}
+		case HA_UNSET_VAR:
+			unset_var(txn, r->name, r->nlen);
+			break;
+		}
+		if (ret < 0)
+			return outcome(o, HTTP_VERDICT_ERROR, 500, NULL, 0);   /* failed rewrite */
+	}
+	return HTTP_VERDICT_CONT;
+}
+
+enum http_verdict http_req_rules_exec(struct proxy *px, struct stream *s, struct http_outcome *o,
+                                      char *out, size_t room)
+{
+	return rules_exec(&px->http_req_rules, 1, s, o, out, room);
+}
+
+enum http_verdict http_res_rules_exec(struct proxy *px, struct stream *s, struct http_outcome *o,
+                                      char *out, size_t room)
+{
+	return rules_exec(&px->http_res_rules, 0, s, o, out, room);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Resolution, release                                                    */
+/* ---------------------------------------------------------------------- */
+
+int http_rules_resolve(void (*report)(void *arg, int is_err, const char *file, int line, const char *msg),
+                       void *arg)
+{
+	int errs = 0;
+
+	for (struct proxy *px = proxies_list; px; px = px->next) {
+		struct http_rule *r;
+
+		list_for_each(r, &px->http_req_rules, list) {
+			char msg[512];
+
+			if (r->act != HA_TRACK_SC)
+				continue;
+			r->table = r->table_name ? proxy_table_find(r->table_name) : px->table;
+			if (r->table)
+				continue;
+			if (r->table_name)
+				snprintf(msg, sizeof(msg), "%s '%s': 'http-request track-sc%u' refers to unknown table '%s'.",
+				         proxy_kind(px), px->id, r->sc, r->table_name);
+			else
+				snprintf(msg, sizeof(msg), "%s '%s': 'http-request track-sc%u' needs a table: add a 'stick-table' to this section or 'table <name>'.",
+				         proxy_kind(px), px->id, r->sc);
+			report(arg, 1, r->conf_file, r->conf_line, msg);
+			errs++;
+		}
+	}
+	return errs;
+}
+
+void http_rules_free(struct proxy *px)
+{
+	struct list *lists[2] = { &px->http_req_rules, &px->http_res_rules };
+
+	for (int i = 0; i < 2; i++) {
+		struct http_rule *r, *back;
+
+		list_for_each_safe(r, back, lists[i], list)
+			http_rule_destroy(r);
+		list_init(lists[i]);
+	}
+}

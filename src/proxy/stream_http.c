@@ -1,0 +1,1368 @@
+/*
+ * The HTTP/1.1 engine of a stream (mode http).
+ *
+ * Principle. The channel buffers hold the bytes as received. A message head
+ * is parsed in place (h1.h), shown to the rules through the transaction's
+ * editable view (http_msg.h), then written out edited in place of the
+ * received head (buf_replace()). Each direction keeps a count of bytes
+ * released for sending at the head of its buffer (<req_fwd>, <res_fwd>):
+ * the head once analysed, then body bytes as the framing (Content-Length
+ * or the chunked parser) accounts for them, so that nothing past the end of
+ * a message is ever forwarded before it is parsed: a pipelined request
+ * waits in the buffer until the previous response is complete, and no
+ * bytes that the parser did not accept reach a server (no smuggling).
+ *
+ * One transaction at a time: the request is analysed, rules run, a server
+ * connection is made or reused, the request flows, the response head is
+ * analysed, the response flows; when it is complete and sent, the
+ * transaction ends (logged, counted) and the next request is analysed.
+ * Upgrades (101) and CONNECT turn the stream into a tunnel handled by the
+ * TCP code (stream.c).
+ *
+ * Server connections: a stream keeps its server connection between
+ * requests when both ends allow it and reuses it for the next request of
+ * the same backend while that server stays usable (HAProxy's `http-reuse`
+ * with `option prefer-last-server`); the slot of the server is only held
+ * while a request is in flight, so leastconn and maxconn see requests, not
+ * idle connections. A kept connection that reports any event while idle
+ * (close, stray bytes) is closed.
+ *
+ * Room for rewrites: reads leave tune.maxrewrite bytes free in a buffer
+ * so that an edited head that grew still fits; a head larger than the rest
+ * is refused with 431 (request) or 502 (response).
+ *
+ * Ownership: everything here runs on the stream's thread (stream.h).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+
+#include <tollgate/buffer.h>
+#include <tollgate/clock.h>
+#include <tollgate/counters.h>
+#include <tollgate/fd.h>
+#include <tollgate/global.h>
+#include <tollgate/h1.h>
+#include <tollgate/http_msg.h>
+#include <tollgate/http_reply.h>
+#include <tollgate/http_rules.h>
+#include <tollgate/http_txn.h>
+#include <tollgate/lb-algo.h>
+#include <tollgate/lb.h>
+#include <tollgate/logformat.h>
+#include <tollgate/pool.h>
+#include <tollgate/proxy.h>
+#include <tollgate/server.h>
+#include <tollgate/stkctr.h>
+#include <tollgate/stream-t.h>
+#include <tollgate/task.h>
+#include <tollgate/thread.h>
+#include <tollgate/ticks.h>
+
+#include "stream_int.h"
+
+static struct pool_head *pool_txn;    /* transactions; set at start-up */
+static size_t txn_size;               /* struct and its arrays */
+static char *scratch[MAX_THREADS];    /* per thread, buf_size bytes: edited heads, replies */
+
+int http_stream_pool_init(void)
+{
+	size_t maxhdr = global.tune_maxhdr ? global.tune_maxhdr : H1_DEF_MAX_HDRS;
+
+	txn_size = sizeof(struct http_txn) + 2 * maxhdr * sizeof(struct h1_hdr) +
+	           2 * (maxhdr + HTTP_EXTRA_FIELDS) * sizeof(struct http_field);
+	if (!pool_txn)
+		pool_txn = pool_create("http_txn", (unsigned int)txn_size, 0);
+	return pool_txn ? 0 : -ENOMEM;
+}
+
+static char *thread_scratch(void)
+{
+	if (!scratch[tid])
+		scratch[tid] = malloc(buf_size);
+	return scratch[tid];
+}
+
+/* ---- transactions ---- */
+
+static void txn_layout(struct http_txn *txn)
+{
+	size_t maxhdr = global.tune_maxhdr ? global.tune_maxhdr : H1_DEF_MAX_HDRS;
+	char *p = (char *)(txn + 1);
+
+	txn->req_hdrs = (struct h1_hdr *)p;
+	p += maxhdr * sizeof(struct h1_hdr);
+	txn->res_hdrs = (struct h1_hdr *)p;
+	p += maxhdr * sizeof(struct h1_hdr);
+	txn->req_fields = (struct http_field *)p;
+	p += (maxhdr + HTTP_EXTRA_FIELDS) * sizeof(struct http_field);
+	txn->res_fields = (struct http_field *)p;
+}
+
+/* Prepares <s>'s transaction for the next request. */
+static void txn_reset(struct stream *s)
+{
+	struct http_txn *txn = s->txn;
+	uint32_t maxhdr = global.tune_maxhdr ? global.tune_maxhdr : H1_DEF_MAX_HDRS;
+
+	txn->req_state = txn->res_state = HTTP_MSG_HDR;
+	h1_msg_init(&txn->req_h1, txn->req_hdrs, maxhdr);
+	h1_msg_init(&txn->res_h1, txn->res_hdrs, maxhdr);
+	http_head_init(&txn->req, txn->req_fields, maxhdr + HTTP_EXTRA_FIELDS, txn->req_arena, HTTP_ARENA_SIZE);
+	http_head_init(&txn->res, txn->res_fields, maxhdr + HTTP_EXTRA_FIELDS, txn->res_arena, HTTP_ARENA_SIZE);
+	txn->req_left = txn->res_left = 0;
+	txn->meth = H1_METH_OTHER;
+	txn->flags = 0;
+	txn->status = txn->srv_status = -1;
+	txn->deny_status = 0;
+	txn->t_req_start = txn->t_req_end = txn->t_res_start = 0;
+	txn->ti = txn->tr = txn->tw = txn->tc = txn->trs = -1;
+	txn->req_sec = 0;
+	txn->req_ms = 0;
+	txn->bytes_in = txn->bytes_out = 0;
+	txn->uri_line[0] = '\0';
+	txn->term[0] = txn->term[1] = '-';
+	txn->nb_vars = 0;
+	txn->var_arena_len = 0;
+	txn->req_fwd = txn->res_fwd = 0;
+	txn->req_total0 = s->req.total;
+	txn->res_total0 = s->res.total;
+	txn->req_body = txn->res_body = H1_BODY_NONE;
+	txn->hold_exp = 0;
+	txn->reused = 0;
+	s->term[0] = s->term[1] = '-';
+	s->tw = s->tc = -1;
+	s->pref_srv = NULL;
+}
+
+int http_stream_init(struct stream *s)
+{
+	struct http_txn *txn = pool_alloc(pool_txn);
+
+	if (!txn)
+		return -ENOMEM;
+	memset(txn, 0, sizeof(*txn));
+	txn_layout(txn);
+	s->txn = txn;
+	txn_reset(s);
+	txn->t_idle_start = now_ms;
+	txn->nb_req = 0;
+	return 0;
+}
+
+/* Wall clock of the request start, for the logs. */
+static void txn_stamp(struct http_txn *txn)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	txn->req_sec = ts.tv_sec;
+	txn->req_ms = (uint32_t)(ts.tv_nsec / 1000000);
+}
+
+/* Sends the log line of the current transaction once. */
+static void txn_log(struct stream *s)
+{
+	struct http_txn *txn = s->txn;
+
+	if (txn->flags & TX_LOGGED)
+		return;
+	txn->flags |= TX_LOGGED;
+	txn->bytes_in = s->req.total - txn->req_total0;
+	txn->bytes_out = s->res.total - txn->res_total0;
+	txn->term[0] = s->term[0];
+	txn->term[1] = s->term[1];
+	if (txn->tw < 0)
+		txn->tw = s->tw;
+	if (txn->tc < 0)
+		txn->tc = s->tc;
+	if (!txn->req_sec)
+		txn_stamp(txn);
+	if (s->fe->log_targets)
+		stream_send_log(s);
+}
+
+void http_stream_release(struct stream *s)
+{
+	struct http_txn *txn = s->txn;
+
+	/* a transaction that started (bytes or a parsed head) is logged */
+	if (txn->t_req_start || (txn->flags & TX_HAS_REQ))
+		txn_log(s);
+	pool_free(pool_txn, txn);
+	s->txn = NULL;
+}
+
+/* Records the final status answered to the client and counts it. */
+static void txn_set_status(struct stream *s, int status)
+{
+	struct http_txn *txn = s->txn;
+	int cls = status / 100;
+
+	txn->status = status;
+	counter_add(&s->fe->ctr[tid].rsp[cls >= 1 && cls <= 5 ? cls - 1 : 5], 1);
+	if (s->be && s->be != s->fe)
+		counter_add(&s->be->ctr[tid].rsp[cls >= 1 && cls <= 5 ? cls - 1 : 5], 1);
+	if (s->sc.tracked) {
+		if (cls == 4)
+			stkctr_http_err(&s->sc);
+		else if (cls == 5 && status != 501 && status != 505)
+			stkctr_http_fail(&s->sc);
+	}
+}
+
+/* ---- I/O ---- */
+
+/* Room reads keep free for rewrites. */
+static size_t reserve(void)
+{
+	size_t r = global.tune_maxrewrite;
+
+	return r < buf_size / 2 ? r : buf_size / 2;
+}
+
+/* Reads from side <sd> into <b>, leaving <keep> bytes of room. Returns 1 if
+ * bytes came.
+ */
+static int h_recv(struct side *sd, struct buffer *b, size_t keep)
+{
+	size_t room;
+	ssize_t n;
+
+	if ((sd->flags & (SIDE_SHUTR | SIDE_ERROR | SIDE_RDMAY)) != SIDE_RDMAY)
+		return 0;
+	if (!buf_allocated(b) && buf_alloc(b) < 0)
+		return 0;   /* retried on the next wakeup */
+	room = buf_room(b);
+	if (room <= keep)
+		return 0;
+	n = buf_recv(b, sd->fd, room - keep);
+	if (n == -EAGAIN || (n > 0 && (size_t)n < room - keep))
+		sd->flags &= ~SIDE_RDMAY;
+	if (n > 0)
+		return 1;
+	if (n == 0)
+		sd->flags |= SIDE_SHUTR;
+	else if (n != -EAGAIN && n != -ENOSPC)
+		sd->flags |= SIDE_ERROR;
+	return 0;
+}
+
+/* Sends up to *<fwd> bytes of channel <c> to side <to>. Returns 1 if any
+ * went.
+ */
+static int h_send(struct channel *c, uint64_t *fwd, struct side *to)
+{
+	size_t want = buf_data(&c->buf);
+	ssize_t n;
+
+	if (*fwd < want)
+		want = (size_t)*fwd;
+	if (!want || (to->flags & (SIDE_SHUTW | SIDE_ERROR)))
+		return 0;
+	n = buf_send(&c->buf, to->fd, want, 0);
+	if (n > 0) {
+		c->total += (uint64_t)n;
+		*fwd -= (uint64_t)n;
+		return 1;
+	}
+	if (n != -EAGAIN && n != 0)
+		to->flags |= SIDE_ERROR;
+	return 0;
+}
+
+/* Drops the unsent bytes of a channel (a message given up). */
+static void chan_drop(struct channel *c)
+{
+	if (buf_allocated(&c->buf))
+		buf_reset(&c->buf);
+}
+
+/* ---- replies of the proxy ---- */
+
+/* Puts the response <data> of <len> bytes in front of the client, as the
+ * answer to the current request, with <status>. The request is not
+ * forwarded; the connection closes afterwards when <close> or when the
+ * request's body was not read.
+ */
+static void local_reply(struct stream *s, int status, const char *data, size_t len, int close)
+{
+	struct http_txn *txn = s->txn;
+
+	if (!buf_allocated(&s->res.buf) && buf_alloc(&s->res.buf) < 0) {
+		strm_set_term(s, 'R', 'R');
+		s->cli.flags |= SIDE_ERROR;   /* cannot answer: give up the connection */
+		return;
+	}
+	chan_drop(&s->res);
+	txn->res_fwd = buf_put(&s->res.buf, data, len);
+	txn->res_state = HTTP_MSG_DONE;
+	txn->flags |= TX_LOCAL;
+	txn_set_status(s, status);
+	/* the request goes no further: only a complete head without a body
+	 * can be dropped alone (what follows may be the next request)
+	 */
+	if (txn->req_state == HTTP_MSG_HDR && (txn->flags & TX_HAS_REQ) && txn->req_body == H1_BODY_NONE &&
+	    txn->req_head_len <= buf_data(&s->req.buf)) {
+		buf_del(&s->req.buf, txn->req_head_len);
+	} else if (txn->req_state != HTTP_MSG_DONE || txn->req_fwd) {
+		close = 1;
+		chan_drop(&s->req);
+	}
+	txn->req_fwd = 0;
+	txn->req_state = HTTP_MSG_DONE;
+	if (close || (txn->res_fwd < len))
+		txn->flags |= TX_CLI_CLOSE;
+}
+
+/* Answers with the error page of <status> (the backend's, else the
+ * frontend's errorfile, else the built-in one) and closes.
+ */
+static void error_reply(struct stream *s, int status)
+{
+	const struct http_reply *r = http_error_reply(s->be ? s->be : s->fe, status);
+
+	local_reply(s, status, r->data, r->len, 1);
+}
+
+/* ---- request analysis ---- */
+
+static void limits_init(struct h1_limits *lim)
+{
+	h1_limits_init(lim);
+	lim->max_head = (uint32_t)(buf_size - reserve());
+	if (lim->max_line > lim->max_head)
+		lim->max_line = lim->max_head;
+}
+
+/* Keeps the request line for the logs (%r). */
+static void keep_uri_line(struct http_txn *txn)
+{
+	snprintf(txn->uri_line, sizeof(txn->uri_line), "%.*s %.*s HTTP/%u.%u", (int)txn->req.meth_len,
+	         txn->req.meth, (int)txn->req.uri_len, txn->req.uri, txn->req.vmajor, txn->req.vminor);
+}
+
+/* Does <addr> fall in the `except` network of <ff>? */
+static int fwdfor_excepted(const struct pr_forwardfor *ff, const struct addr *a)
+{
+	const struct sockaddr *sa = addr_sa(a);
+	const unsigned char *ip, *net = (const unsigned char *)&ff->except_addr,
+	                         *msk = (const unsigned char *)&ff->except_mask;
+	size_t len;
+
+	if (!ff->has_except)
+		return 0;
+	if (sa->sa_family == AF_INET && !ff->except_v6) {
+		ip = (const unsigned char *)&((const struct sockaddr_in *)sa)->sin_addr;
+		len = 4;
+	} else if (sa->sa_family == AF_INET6 && ff->except_v6) {
+		ip = (const unsigned char *)&((const struct sockaddr_in6 *)sa)->sin6_addr;
+		len = 16;
+	} else {
+		return 0;
+	}
+	for (size_t i = 0; i < len; i++)
+		if ((ip[i] & msk[i]) != (net[i] & msk[i]))
+			return 0;
+	return 1;
+}
+
+/* `option forwardfor` of the frontend or the backend. */
+static int add_forwardfor(struct stream *s, const struct proxy *px)
+{
+	const struct pr_forwardfor *ff = &px->fwdfor;
+	const char *name = ff->hdr ? ff->hdr : "X-Forwarded-For";
+	char ip[ADDR_STRLEN];
+	struct addr a = s->cli_addr;
+	size_t len;
+
+	if (!(px->options & PR_O_FORWARDFOR) || fwdfor_excepted(ff, &s->cli_addr))
+		return 0;
+	if (ff->if_none && http_hdr_count(&s->txn->req, name, strlen(name)))
+		return 0;
+	if (addr_sa(&a)->sa_family != AF_INET && addr_sa(&a)->sa_family != AF_INET6)
+		return 0;
+	a.flags |= ADDR_F_NO_PORT;
+	addr_format(&a, ip, sizeof(ip));
+	len = strlen(ip);
+	if (ip[0] == '[') {   /* IPv6 without brackets, as HAProxy writes it */
+		memmove(ip, ip + 1, len);
+		len -= 2;
+	}
+	return http_hdr_add(&s->txn->req, name, strlen(name), ip, len);
+}
+
+/* Looks for the backend's persistence cookie in the request: sets
+ * s->pref_srv to the server it names (if usable), and removes it (indirect)
+ * or strips the server prefix (prefix mode) before the request goes on.
+ * Returns 0 or -ENOSPC.
+ */
+static int cookie_request(struct stream *s)
+{
+	const struct pr_cookie *ck = &s->be->cookie;
+	struct http_head *hh = &s->txn->req;
+	size_t nlen = strlen(ck->name);
+	int pos = -1;
+
+	while (http_hdr_next(hh, "cookie", 6, &pos) >= 0) {
+		const char *v = hh->f[pos].v;
+		size_t vlen = hh->f[pos].vlen, i = 0;
+
+		while (i < vlen) {
+			size_t start = i, end, eq;
+
+			while (i < vlen && v[i] != ';')
+				i++;
+			end = i++;
+			while (start < end && (v[start] == ' ' || v[start] == '\t'))
+				start++;
+			eq = start;
+			while (eq < end && v[eq] != '=')
+				eq++;
+			if (eq == end || eq - start != nlen || memcmp(v + start, ck->name, nlen))
+				continue;
+			/* NAME=value found */
+			{
+				const char *val = v + eq + 1;
+				size_t vl = end - eq - 1, sl = vl;
+				char buf[1024];
+				size_t n = 0;
+
+				if (ck->flags & CK_PREFIX) {
+					const char *t = memchr(val, '~', vl);
+
+					if (!t)
+						continue;
+					sl = (size_t)(t - val);
+				}
+				for (struct server *srv = s->be->srv; srv; srv = srv->next) {
+					if (srv->cookie && strlen(srv->cookie) == sl && !memcmp(srv->cookie, val, sl)) {
+						s->txn->flags |= TX_COOKIE_SEEN;
+						if (lb_srv_usable(srv) || (srv->flags & SRV_F_DRAIN))
+							s->pref_srv = srv;
+						break;
+					}
+				}
+				/* rewrite the header without our cookie (indirect), or
+				 * with the prefix stripped
+				 */
+				if (!((ck->flags & CK_PREFIX) || (ck->flags & CK_INDIRECT)))
+					return 0;
+				if (start + (vlen - end) + vl + 2 > sizeof(buf))
+					return 0;
+				memcpy(buf, v, start);
+				n = start;
+				if (ck->flags & CK_PREFIX) {
+					memcpy(buf + n, v + start, nlen + 1);
+					n += nlen + 1;
+					memcpy(buf + n, val + sl + 1, vl - sl - 1);
+					n += vl - sl - 1;
+					memcpy(buf + n, v + end, vlen - end);
+					n += vlen - end;
+				} else {
+					/* drop "NAME=value" and its separator */
+					size_t rest = end < vlen ? end + 1 : vlen;
+
+					while (rest < vlen && (v[rest] == ' ' || v[rest] == '\t'))
+						rest++;
+					memcpy(buf + n, v + rest, vlen - rest);
+					n += vlen - rest;
+					while (n && (buf[n - 1] == ' ' || buf[n - 1] == ';'))
+						n--;
+				}
+				if (!n) {
+					hh->f[pos].n = NULL;   /* nothing left of the header */
+					return 0;
+				}
+				return http_hdr_set_value(hh, pos, buf, n);
+			}
+		}
+	}
+	return 0;
+}
+
+/* Normalises the Connection fields of the request for the server: kept for
+ * an upgrade, else removed and replaced by what the server connection
+ * needs.
+ */
+static int conn_hdr_request(struct stream *s)
+{
+	struct http_txn *txn = s->txn;
+	int srv_close = !!((s->be->options | s->fe->options) & (PR_O_SRV_CLOSE | PR_O_HTTPCLOSE));
+
+	if ((txn->req_h1.flags & (H1_MF_CONN_UPGRADE | H1_MF_UPGRADE)) == (H1_MF_CONN_UPGRADE | H1_MF_UPGRADE))
+		return 0;
+	http_hdr_del(&txn->req, "connection", 10);
+	if (srv_close) {
+		txn->flags |= TX_SRV_CLOSE;
+		return http_hdr_add(&txn->req, "Connection", 10, "close", 5);
+	}
+	if (txn->req.vminor == 0)
+		return http_hdr_add(&txn->req, "Connection", 10, "keep-alive", 10);
+	return 0;
+}
+
+/* Once the request head is written out, its bytes leave with the first
+ * send: the method and target stay readable, as received, from the copy
+ * kept for the logs (fetches in http-response rules, log lines); the
+ * header fields are forgotten (a req.hdr() there yields nothing).
+ */
+static void forget_req_head(struct http_txn *txn)
+{
+	/* uri_line holds "METHOD TARGET HTTP/x.y" as received (cut at its size) */
+	size_t have = strlen(txn->uri_line);
+	const char *sp = memchr(txn->uri_line, ' ', have);
+	const char *sp2 = sp ? memchr(sp + 1, ' ', have - (size_t)(sp + 1 - txn->uri_line)) : NULL;
+
+	txn->req.meth = txn->uri_line;
+	txn->req.meth_len = (uint32_t)(sp ? (size_t)(sp - txn->uri_line) : have);
+	txn->req.uri = sp ? sp + 1 : txn->uri_line + have;
+	txn->req.uri_len = (uint32_t)(sp ? (sp2 ? (size_t)(sp2 - sp - 1) : have - (size_t)(sp + 1 - txn->uri_line)) : 0);
+	txn->req.nf = 0;
+}
+
+/* Writes the edited head of <hh> in place of the <old> bytes at <ofs> in
+ * <c>. Returns the new length, or 0 if it does not fit.
+ */
+static size_t put_head(struct channel *c, size_t ofs, size_t old, const struct http_head *hh, int is_req)
+{
+	char *out = thread_scratch();
+	size_t n;
+
+	if (!out)
+		return 0;
+	n = http_head_write(hh, is_req, out, buf_size);
+	if (!n || buf_replace(&c->buf, ofs, old, out, n) < 0)
+		return 0;
+	return n;
+}
+
+/* Chooses where the request goes: reuses the kept server connection when it
+ * leads to a usable server of the backend, else picks a server.
+ */
+static void assign_server(struct stream *s)
+{
+	struct server *idle = s->idle_srv;
+
+	if (s->srvside.fd >= 0 && idle && idle->proxy == s->be && lb_srv_usable(idle) &&
+	    !lb_srv_full(idle) && (!s->pref_srv || s->pref_srv == idle) &&
+	    !(s->srvside.flags & (SIDE_SHUTR | SIDE_ERROR))) {
+		atomic_fetch_add_explicit(&idle->cur_conns, 1, memory_order_relaxed);
+		atomic_fetch_add_explicit(&s->be->beconn, 1, memory_order_relaxed);
+		s->srv = idle;
+		s->idle_srv = NULL;
+		s->state = ST_EST;
+		s->tw = 0;
+		s->tc = 0;
+		s->txn->reused = 1;
+		s->srvside.exp = tick_add_ifset(now_ms, strm_inactivity(s, 0));
+		return;
+	}
+	if (s->srvside.fd >= 0)
+		strm_close_side(&s->srvside);
+	s->idle_srv = NULL;
+	s->retries_left = s->be->retries;
+	s->t_be = now_ms;
+	strm_assign_and_connect(s, NULL);
+}
+
+/* Applies the rules' verdict <v> with outcome <o>. Returns 1 if the proxy
+ * answered (the request goes no further), 0 to forward.
+ */
+static int apply_verdict(struct stream *s, enum http_verdict v, const struct http_outcome *o)
+{
+	struct proxy *px = s->be ? s->be : s->fe;
+
+	switch (v) {
+	case HTTP_VERDICT_CONT:
+	case HTTP_VERDICT_ALLOW:
+		return 0;
+	case HTTP_VERDICT_DENY:
+		counter_add(&s->fe->ctr[tid].denied_req, 1);
+		strm_set_term(s, 'P', 'R');
+		if (o->data)
+			local_reply(s, o->status, o->data, o->len, 1);
+		else
+			error_reply(s, o->status);
+		return 1;
+	case HTTP_VERDICT_TARPIT:
+		counter_add(&s->fe->ctr[tid].denied_req, 1);
+		s->txn->flags |= TX_TARPIT;
+		s->txn->deny_status = o->status ? o->status : 500;
+		s->txn->hold_exp = tick_add(now_ms, px->timeout.tarpit ? px->timeout.tarpit :
+		                                    px->timeout.connect ? px->timeout.connect : 1);
+		return 1;
+	case HTTP_VERDICT_REPLY:
+		counter_add(&s->fe->ctr[tid].intercepted, 1);
+		if (o->data)
+			local_reply(s, o->status, o->data, o->len, 0);
+		else
+			error_reply(s, o->status);
+		return 1;
+	case HTTP_VERDICT_ERROR:
+	default:
+		strm_set_term(s, 'P', 'R');
+		error_reply(s, 500);
+		return 1;
+	}
+}
+
+/* Analyses a complete request head of <len> bytes: rules, backend, server,
+ * rewrite. Returns 1 (something changed).
+ */
+static int request_head(struct stream *s, size_t len)
+{
+	struct http_txn *txn = s->txn;
+	char *out = thread_scratch();
+	struct http_outcome o = { 0 };
+	enum http_verdict v;
+	size_t n;
+
+	txn->t_req_end = now_ms;
+	txn->req_head_len = (uint32_t)len;
+	txn->tr = (int32_t)(now_ms - txn->t_req_start);
+	http_head_load(&txn->req, &txn->req_h1, buf_head(&s->req.buf));
+	txn->flags |= TX_HAS_REQ;
+	txn->meth = txn->req.m;
+	txn->req_body = txn->req_h1.body;
+	txn->req_left = txn->req_h1.content_length;
+	keep_uri_line(txn);
+	txn->nb_req++;
+	counter_add(&s->fe->ctr[tid].cum_req, 1);
+	if (s->sc.tracked)
+		stkctr_http_req(&s->sc, ~0U);
+	if (!h1_keep_alive(&txn->req_h1) || (s->fe->options & PR_O_HTTPCLOSE))
+		txn->flags |= TX_CLI_CLOSE;
+	if (txn->req_h1.flags & H1_MF_EXPECT_100)
+		txn->flags |= TX_EXPECT_100;
+	if (!out) {
+		error_reply(s, 500);
+		return 1;
+	}
+
+	v = http_req_rules_exec(s->fe, s, &o, out, buf_size);
+	if (v == HTTP_VERDICT_CONT || v == HTTP_VERDICT_ALLOW) {
+		struct proxy *be = strm_choose_backend(s);
+
+		if (!be) {
+			strm_set_term(s, 'P', 'R');
+			error_reply(s, 503);
+			return 1;
+		}
+		if (be != s->be) {
+			/* another backend than the previous request's: its own connection */
+			if (s->srvside.fd >= 0 && s->state == ST_INI)
+				strm_close_side(&s->srvside);
+			s->idle_srv = NULL;
+		}
+		s->be = be;
+		s->t_be = now_ms;
+		if (be != s->fe)
+			v = http_req_rules_exec(be, s, &o, out, buf_size);
+	}
+	if (apply_verdict(s, v, &o))
+		return 1;
+
+	if ((s->be->cookie.name && cookie_request(s) < 0) || conn_hdr_request(s) < 0 ||
+	    add_forwardfor(s, s->fe) < 0 || (s->be != s->fe && add_forwardfor(s, s->be) < 0)) {
+		error_reply(s, 500);
+		return 1;
+	}
+	n = put_head(&s->req, 0, len, &txn->req, 1);
+	if (!n) {
+		strm_set_term(s, 'P', 'R');
+		error_reply(s, 500);
+		return 1;
+	}
+	txn->req_fwd = n;
+	forget_req_head(txn);
+	if (txn->req_body == H1_BODY_CHUNKED) {
+		struct h1_limits lim;
+
+		limits_init(&lim);
+		h1_chunk_init(&txn->req_ck, &lim);
+	}
+	txn->req_state = txn->req_body == H1_BODY_NONE ||
+	                 (txn->req_body == H1_BODY_CL && !txn->req_left) ? HTTP_MSG_DONE : HTTP_MSG_BODY;
+	counter_add(&s->be->ctr[tid].cum_req, 1);
+	assign_server(s);
+	if (s->state == ST_CLOSED) {
+		s->state = ST_INI;
+		error_reply(s, 503);
+	}
+	return 1;
+}
+
+/* Releases body bytes of a message for sending: <*fwd> grows over what the
+ * framing accounts for. Returns 1 when the body is complete.
+ */
+static int body_account(struct channel *c, uint64_t *fwd, enum h1_body body, uint64_t *left,
+                        struct h1_chunk *ck, int *err)
+{
+	size_t data = buf_data(&c->buf);
+
+	if (*fwd >= data)
+		return body == H1_BODY_CL ? !*left : body == H1_BODY_CHUNKED ? h1_chunk_done(ck) : 0;
+	switch (body) {
+	case H1_BODY_CL: {
+		uint64_t avail = data - *fwd;
+		uint64_t take = avail < *left ? avail : *left;
+
+		*fwd += take;
+		*left -= take;
+		return !*left;
+	}
+	case H1_BODY_CHUNKED: {
+		struct iovec iov[2];
+		int nspans = buf_data_spans(&c->buf, iov);
+		size_t skip = (size_t)*fwd;
+
+		for (int i = 0; i < nspans && !h1_chunk_done(ck); i++) {
+			const char *p = iov[i].iov_base;
+			size_t l = iov[i].iov_len;
+
+			if (skip >= l) {
+				skip -= l;
+				continue;
+			}
+			p += skip;
+			l -= skip;
+			skip = 0;
+			while (l && !h1_chunk_done(ck)) {
+				struct h1_span sp;
+				int r = h1_chunk_parse(ck, p, l, &sp);
+
+				if (r < 0) {
+					*err = r;
+					return 0;
+				}
+				if (!r)
+					break;
+				*fwd += (uint64_t)r;
+				p += r;
+				l -= (size_t)r;
+			}
+		}
+		return h1_chunk_done(ck);
+	}
+	default:
+		*fwd = data;   /* until close, or a tunnel */
+		return 0;
+	}
+}
+
+/* Request side analysis. Returns 1 if anything changed. */
+static int analyze_request(struct stream *s)
+{
+	struct http_txn *txn = s->txn;
+	struct buffer *b = &s->req.buf;
+
+	if (txn->flags & TX_TARPIT)
+		return 0;
+	if (txn->req_state == HTTP_MSG_HDR) {
+		struct h1_limits lim;
+		int r;
+
+		/* a new request waits for the previous response to be sent */
+		if (!buf_data(b) || txn->res_state != HTTP_MSG_HDR || txn->res_fwd)
+			return 0;
+		if (!txn->t_req_start) {
+			txn->t_req_start = now_ms ? now_ms : 1;
+			txn->ti = (int32_t)(now_ms - txn->t_idle_start);
+			if (s->fe->log_targets)
+				txn_stamp(txn);
+		}
+		if (buf_contig_data(b) < buf_data(b))
+			buf_realign(b);
+		limits_init(&lim);
+		r = h1_parse_request(&txn->req_h1, buf_head(b), buf_data(b), &lim);
+		if (!r)
+			return 0;
+		if (r < 0) {
+			int st = h1_err_status(r);
+
+			snprintf(txn->uri_line, sizeof(txn->uri_line), "<BADREQ>");
+			counter_add(&s->fe->ctr[tid].failed_req, 1);
+			strm_set_term(s, 'P', 'R');
+			if (st == 400 && r == H1_ERR_HEAD_TOO_LARGE)
+				st = 431;
+			error_reply(s, st);
+			return 1;
+		}
+		return request_head(s, (size_t)r);
+	}
+	if (txn->req_state == HTTP_MSG_BODY) {
+		int err = 0;
+
+		if (body_account(&s->req, &txn->req_fwd, txn->req_body, &txn->req_left, &txn->req_ck, &err)) {
+			txn->req_state = HTTP_MSG_DONE;
+			return 1;
+		}
+		if (err) {
+			/* bad chunk framing: the server got part of a body; stop both */
+			counter_add(&s->fe->ctr[tid].failed_req, 1);
+			strm_set_term(s, 'P', 'D');
+			txn->flags |= TX_CLI_CLOSE | TX_SRV_CLOSE;
+			if (!(txn->flags & TX_HAS_RES) && txn->res_state == HTTP_MSG_HDR) {
+				if (s->srv)
+					strm_release_server(s);
+				strm_close_side(&s->srvside);
+				s->state = ST_INI;
+				error_reply(s, 400);
+			} else {
+				s->cli.flags |= SIDE_ERROR;
+			}
+			return 1;
+		}
+	}
+	return 0;
+}
+
+/* ---- response analysis ---- */
+
+/* Adds the persistence cookie to the response when needed (insert mode),
+ * or rewrites the server's own (rewrite, prefix modes).
+ */
+static int cookie_response(struct stream *s)
+{
+	const struct pr_cookie *ck = &s->be->cookie;
+	struct http_txn *txn = s->txn;
+	struct server *srv = s->srv ? s->srv : s->prev_srv;
+	char line[1024];
+	int n;
+
+	if (!srv || !srv->cookie)
+		return 0;
+	if (ck->flags & CK_INSERT) {
+		if ((txn->flags & TX_COOKIE_SEEN) && s->pref_srv == srv)
+			return 0;   /* the client already goes to this server */
+		n = snprintf(line, sizeof(line), "%s=%s; path=/%s%s%s%s", ck->name, srv->cookie,
+		             ck->domain ? "; domain=" : "", ck->domain ? ck->domain : "",
+		             (ck->flags & CK_HTTPONLY) ? "; HttpOnly" : "", (ck->flags & CK_SECURE) ? "; Secure" : "");
+		if (n <= 0 || (size_t)n >= sizeof(line))
+			return -ENOSPC;
+		txn->flags |= TX_COOKIE_SET;
+		if (http_hdr_add(&txn->res, "Set-Cookie", 10, line, (size_t)n) < 0)
+			return -ENOSPC;
+		if ((ck->flags & CK_NOCACHE) && http_hdr_add(&txn->res, "Cache-Control", 13, "private", 7) < 0)
+			return -ENOSPC;
+		return 0;
+	}
+	/* rewrite / prefix: the server's Set-Cookie NAME=... */
+	{
+		size_t nlen = strlen(ck->name);
+		int pos = -1;
+
+		while (http_hdr_next(&txn->res, "set-cookie", 10, &pos) >= 0) {
+			const char *v = txn->res.f[pos].v;
+			size_t vlen = txn->res.f[pos].vlen, eq = 0, semi;
+
+			while (eq < vlen && v[eq] != '=')
+				eq++;
+			if (eq != nlen || memcmp(v, ck->name, nlen))
+				continue;
+			semi = eq;
+			while (semi < vlen && v[semi] != ';')
+				semi++;
+			if (ck->flags & CK_PREFIX)
+				n = snprintf(line, sizeof(line), "%s=%s~%.*s", ck->name, srv->cookie, (int)(vlen - eq - 1),
+				             v + eq + 1);
+			else
+				n = snprintf(line, sizeof(line), "%s=%s%.*s", ck->name, srv->cookie, (int)(vlen - semi),
+				             v + semi);
+			if (n <= 0 || (size_t)n >= sizeof(line))
+				return -ENOSPC;
+			txn->flags |= TX_COOKIE_SET;
+			return http_hdr_set_value(&txn->res, pos, line, (size_t)n);
+		}
+	}
+	return 0;
+}
+
+/* Normalises the Connection fields of the response for the client. */
+static int conn_hdr_response(struct stream *s)
+{
+	struct http_txn *txn = s->txn;
+
+	http_hdr_del(&txn->res, "connection", 10);
+	if (txn->flags & TX_CLI_CLOSE)
+		return http_hdr_add(&txn->res, "Connection", 10, "close", 5);
+	if (txn->req.vminor == 0)
+		return http_hdr_add(&txn->res, "Connection", 10, "keep-alive", 10);
+	return 0;
+}
+
+/* Analyses a complete response head of <len> bytes at offset <ofs>. */
+static int response_head(struct stream *s, size_t ofs, size_t len)
+{
+	struct http_txn *txn = s->txn;
+	struct server *srv = s->srv;
+	struct http_outcome o = { 0 };
+	enum http_verdict v;
+	char *out = thread_scratch();
+	size_t n;
+	int st = txn->res_h1.status;
+
+	if (st >= 100 && st < 200 && st != 101) {
+		/* interim response: forwarded as it is, then the next one */
+		uint32_t maxhdr = global.tune_maxhdr ? global.tune_maxhdr : H1_DEF_MAX_HDRS;
+
+		txn->res_fwd += len;
+		h1_msg_init(&txn->res_h1, txn->res_hdrs, maxhdr);
+		return 1;
+	}
+	txn->t_res_start = now_ms;
+	/* %Tr: from the connection established (or the request, when reused) */
+	txn->trs = (int32_t)(now_ms - (txn->reused || s->tc < 0 ? txn->t_req_end : s->t_conn + (uint32_t)s->tc));
+	http_head_load(&txn->res, &txn->res_h1, buf_head(&s->res.buf) + ofs);
+	txn->flags |= TX_HAS_RES;
+	txn->srv_status = st;
+	txn->res_body = h1_res_body(&txn->res_h1, txn->meth);
+	txn->res_left = txn->res_h1.content_length;
+	if (txn->res_body == H1_BODY_TUNNEL) {
+		/* 101 or a CONNECT accepted: bytes both ways from now on */
+		txn->res_fwd += len;
+		txn_set_status(s, st);
+		s->tunnel = 1;
+		return 1;
+	}
+	if (!h1_keep_alive(&txn->res_h1) || txn->res_body == H1_BODY_CLOSE)
+		txn->flags |= TX_SRV_CLOSE;
+	if (txn->res_body == H1_BODY_CLOSE)
+		txn->flags |= TX_CLI_CLOSE;   /* the client can only see the end by a close */
+	if (!out)
+		goto fail500;
+
+	v = http_res_rules_exec(s->be, s, &o, out, buf_size);
+	if ((v == HTTP_VERDICT_CONT || v == HTTP_VERDICT_ALLOW) && s->be != s->fe)
+		v = http_res_rules_exec(s->fe, s, &o, out, buf_size);
+	if (v == HTTP_VERDICT_DENY) {
+		counter_add(&s->be->ctr[tid].denied_resp, 1);
+		if (srv)
+			counter_add(&srv->ctr[tid].failed_resp, 1);
+		strm_set_term(s, 'P', 'H');
+		txn->flags |= TX_SRV_CLOSE;
+		txn->res_state = HTTP_MSG_HDR;
+		if (o.data)
+			local_reply(s, o.status, o.data, o.len, 1);
+		else
+			error_reply(s, o.status ? o.status : 502);
+		return 1;
+	}
+	if (v == HTTP_VERDICT_ERROR)
+		goto fail500;
+	if ((s->be->cookie.name && cookie_response(s) < 0) || conn_hdr_response(s) < 0)
+		goto fail500;
+	n = put_head(&s->res, ofs, len, &txn->res, 0);
+	if (!n)
+		goto fail500;
+	txn->res_fwd += n;
+	txn_set_status(s, txn->res.status);
+	if (txn->res_body == H1_BODY_CHUNKED) {
+		struct h1_limits lim;
+
+		limits_init(&lim);
+		h1_chunk_init(&txn->res_ck, &lim);
+	}
+	txn->res_state = txn->res_body == H1_BODY_NONE || (txn->res_body == H1_BODY_CL && !txn->res_left) ?
+	                 HTTP_MSG_DONE : txn->res_body == H1_BODY_CLOSE ? HTTP_MSG_CLOSE : HTTP_MSG_BODY;
+	return 1;
+
+fail500:
+	strm_set_term(s, 'P', 'H');
+	txn->flags |= TX_SRV_CLOSE;
+	error_reply(s, 500);
+	return 1;
+}
+
+/* The server failed before a complete response: answers <status> (502,
+ * 504) if nothing was sent to the client yet, else cuts the client.
+ */
+static void server_failed(struct stream *s, int status, char who, char when)
+{
+	struct http_txn *txn = s->txn;
+
+	strm_set_term(s, who, when);
+	counter_add(&s->be->ctr[tid].failed_resp, 1);
+	if (s->srv)
+		counter_add(&s->srv->ctr[tid].failed_resp, 1);
+	if (status == 504 || who == 's')
+		counter_add(&s->be->ctr[tid].srv_aborts, 1);
+	txn->flags |= TX_SRV_CLOSE;
+	if (s->srv)
+		strm_release_server(s);
+	strm_close_side(&s->srvside);
+	s->state = ST_INI;
+	if (!(txn->flags & TX_HAS_RES) && !(txn->flags & TX_LOCAL)) {
+		chan_drop(&s->res);
+		txn->res_fwd = 0;
+		txn->res_state = HTTP_MSG_HDR;
+		error_reply(s, status);
+	} else {
+		s->cli.flags |= SIDE_ERROR;   /* truncated response: the client must see an abort */
+	}
+}
+
+/* Response side analysis. Returns 1 if anything changed. */
+static int analyze_response(struct stream *s)
+{
+	struct http_txn *txn = s->txn;
+	struct buffer *b = &s->res.buf;
+
+	if (txn->flags & TX_LOCAL)
+		return 0;
+	if (txn->res_state == HTTP_MSG_HDR) {
+		struct h1_limits lim;
+		size_t ofs = (size_t)txn->res_fwd;
+		int r;
+
+		if (s->state != ST_EST || txn->req_state == HTTP_MSG_HDR || buf_data(b) <= ofs)
+			return 0;
+		if (buf_contig_data(b) < buf_data(b))
+			buf_realign(b);
+		limits_init(&lim);
+		r = h1_parse_response(&txn->res_h1, buf_head(b) + ofs, buf_data(b) - ofs, &lim);
+		if (!r)
+			return 0;
+		if (r < 0) {
+			server_failed(s, 502, 'P', 'H');
+			return 1;
+		}
+		return response_head(s, ofs, (size_t)r);
+	}
+	if (txn->res_state == HTTP_MSG_BODY || txn->res_state == HTTP_MSG_CLOSE) {
+		int err = 0;
+
+		if (body_account(&s->res, &txn->res_fwd, txn->res_body, &txn->res_left, &txn->res_ck, &err)) {
+			txn->res_state = HTTP_MSG_DONE;
+			return 1;
+		}
+		if (err) {
+			/* bad chunked framing from the server, head already sent */
+			strm_set_term(s, 'S', 'D');
+			counter_add(&s->be->ctr[tid].failed_resp, 1);
+			s->cli.flags |= SIDE_ERROR;
+			s->srvside.flags |= SIDE_ERROR;
+			return 1;
+		}
+	}
+	return 0;
+}
+
+/* ---- end of a transaction ---- */
+
+/* Starts closing the client connection: a FIN after the last response
+ * byte, then bytes still arriving are read and dropped until the client
+ * closes or its timeout (so that a close with unread input does not reset
+ * the connection before the client read the response).
+ */
+static void begin_close(struct stream *s)
+{
+	if (!(s->cli.flags & SIDE_SHUTW)) {
+		shutdown(s->cli.fd, SHUT_WR);
+		s->cli.flags |= SIDE_SHUTW;
+	}
+	s->cli.exp = tick_add(now_ms, s->fe->timeout.client_fin ? s->fe->timeout.client_fin :
+	                              s->fe->timeout.client ? s->fe->timeout.client : 1000);
+}
+
+/* Ends the current transaction once its response was sent. Returns 1 if
+ * the stream goes on with a new transaction, 0 if the client side closes.
+ */
+static int end_txn(struct stream *s)
+{
+	struct http_txn *txn = s->txn;
+	int srv_keep = s->srvside.fd >= 0 && s->state == ST_EST && !(txn->flags & TX_SRV_CLOSE) &&
+	               !(txn->flags & TX_LOCAL) && txn->req_state == HTTP_MSG_DONE && !txn->req_fwd &&
+	               !buf_data(&s->res.buf) && !((s->srvside.flags) & (SIDE_SHUTR | SIDE_ERROR));
+
+	if (s->sc.tracked) {
+		stkctr_add_bytes(&s->sc, s->req.total - s->acct_in, s->res.total - s->acct_out);
+		s->acct_in = s->req.total;
+		s->acct_out = s->res.total;
+	}
+	txn_log(s);
+	if (txn->req_state != HTTP_MSG_DONE || txn->req_fwd)
+		txn->flags |= TX_CLI_CLOSE;   /* the rest of the request was not read */
+	if (s->srv || s->state != ST_INI) {
+		struct server *srv = s->srv;
+
+		strm_leave_queue(s);
+		strm_release_server(s);
+		if (srv_keep) {
+			s->idle_srv = srv;
+		} else {
+			strm_close_side(&s->srvside);
+			s->idle_srv = NULL;
+		}
+		s->state = ST_INI;
+	}
+	chan_drop(&s->res);
+	if ((txn->flags & TX_CLI_CLOSE) || (s->cli.flags & SIDE_SHUTR)) {
+		begin_close(s);
+		return 0;
+	}
+	txn_reset(s);
+	txn->t_idle_start = now_ms;
+	return 1;
+}
+
+/* ---- timeouts and polling ---- */
+
+static unsigned int first_set(unsigned int a, unsigned int b, unsigned int c)
+{
+	return a ? a : b ? b : c;
+}
+
+/* The client deadline while waiting for a request head. */
+static uint32_t head_deadline(const struct stream *s)
+{
+	const struct http_txn *txn = s->txn;
+	const struct pr_timeouts *to = &s->fe->timeout;
+
+	if (!txn->t_req_start) {
+		unsigned int idle = txn->nb_req ? first_set(to->http_keep_alive, to->http_request, to->client)
+		                                : first_set(to->http_request, to->client, 0);
+
+		return tick_add_ifset(txn->t_idle_start, idle);
+	}
+	return tick_add_ifset(txn->t_req_start, first_set(to->http_request, to->client, 0));
+}
+
+struct task *http_stream_process(struct task *t, struct stream *s, unsigned int state, unsigned int sev)
+{
+	struct http_txn *txn = s->txn;
+	int closing = (s->cli.flags & SIDE_SHUTW) != 0;
+	int loops = 0, prog;
+
+	/* tcp-request rules once, before the first request */
+	if (!s->sc.sess_counted && strm_session_rules(s) < 0)
+		goto out_free;
+
+	if (closing) {
+		/* drain what the client still sends, then free */
+		char sink[4096];
+
+		while ((s->cli.flags & (SIDE_SHUTR | SIDE_ERROR | SIDE_RDMAY)) == SIDE_RDMAY) {
+			ssize_t n = recv(s->cli.fd, sink, sizeof(sink), 0);
+
+			if (n > 0)
+				continue;
+			if (n == 0)
+				s->cli.flags |= SIDE_SHUTR;
+			else if (errno == EAGAIN)
+				s->cli.flags &= ~SIDE_RDMAY;
+			else
+				s->cli.flags |= SIDE_ERROR;
+		}
+		if ((s->cli.flags & (SIDE_SHUTR | SIDE_ERROR)) || tick_is_expired(s->cli.exp, now_ms))
+			goto out_free;
+		fd_set_events(s->cli.fd, FD_EV_IN);
+		if (s->srvside.fd >= 0)
+			strm_close_side(&s->srvside);
+		task_set_expire(t, s->cli.exp);
+		return t;
+	}
+
+	/* a kept server connection that wakes up while idle is closed */
+	if (s->state == ST_INI && s->srvside.fd >= 0 && ((s->srvside.flags & SIDE_RDMAY) || (sev & (FD_EV_HUP | FD_EV_ERR)))) {
+		strm_close_side(&s->srvside);
+		s->srvside.flags = 0;
+		s->idle_srv = NULL;
+	}
+
+	if (s->state == ST_QUEUED) {
+		if (state & TASK_WOKEN_RES) {
+			s->state = ST_INI;
+			strm_assign_and_connect(s, NULL);
+		} else if (tick_is_expired(s->conn_exp, now_ms)) {
+			strm_set_term(s, 's', 'Q');
+			strm_leave_queue(s);
+			s->state = ST_CLOSED;
+		}
+	}
+	strm_check_connect(s, sev);
+	if (s->state == ST_CLOSED) {
+		s->state = ST_INI;
+		strm_close_side(&s->srvside);
+		error_reply(s, 503);
+	}
+
+	do {
+		int cin, sin = 0;
+
+		prog = 0;
+		/* client -> request buffer */
+		cin = h_recv(&s->cli, &s->req.buf, txn->req_state == HTTP_MSG_TUNNEL ? 0 : reserve());
+		if (cin)
+			s->cli.exp = tick_add_ifset(now_ms, s->fe->timeout.client);
+		prog |= cin;
+		prog |= analyze_request(s);
+		if (s->state == ST_CLOSED) {
+			s->state = ST_INI;
+			error_reply(s, 503);
+			prog = 1;
+		}
+		if (s->state == ST_EST && strm_send_preamble(s)) {
+			int sent = h_send(&s->req, &txn->req_fwd, &s->srvside);
+
+			if (sent)
+				s->srvside.exp = tick_add_ifset(now_ms, strm_inactivity(s, 0));
+			prog |= sent;
+			/* body bytes released by the sending above */
+			prog |= analyze_request(s);
+		}
+		/* server -> response buffer */
+		if (s->state == ST_EST && txn->req_state != HTTP_MSG_HDR && !(txn->flags & TX_LOCAL)) {
+			sin = h_recv(&s->srvside, &s->res.buf, txn->res_state == HTTP_MSG_CLOSE ? 0 : reserve());
+			if (sin)
+				s->srvside.exp = tick_add_ifset(now_ms, strm_inactivity(s, 0));
+			prog |= sin;
+			prog |= analyze_response(s);
+			if (s->tunnel)
+				break;
+		}
+		if (h_send(&s->res, &txn->res_fwd, &s->cli)) {
+			s->cli.exp = tick_add_ifset(now_ms, s->fe->timeout.client);
+			prog = 1;
+			prog |= analyze_response(s);
+		}
+		/* close-delimited body: the server's close ends it */
+		if (txn->res_state == HTTP_MSG_CLOSE && (s->srvside.flags & SIDE_SHUTR) &&
+		    txn->res_fwd >= buf_data(&s->res.buf)) {
+			txn->res_state = HTTP_MSG_DONE;
+			prog = 1;
+		}
+		/* the transaction is over once its response left */
+		if (txn->res_state == HTTP_MSG_DONE && !txn->res_fwd &&
+		    (txn->req_state == HTTP_MSG_DONE || (txn->flags & TX_LOCAL))) {
+			if (!end_txn(s))
+				return http_stream_process(t, s, state, 0);   /* closing */
+			prog = 1;
+		}
+	} while (prog && ++loops < 8);
+
+	if (s->tunnel) {
+		/* the TCP code forwards from now on: everything buffered is tunnel data */
+		txn->req_state = txn->res_state = HTTP_MSG_TUNNEL;
+		s->cli.exp = tick_add_ifset(now_ms, strm_inactivity(s, 1));
+		s->srvside.exp = tick_add_ifset(now_ms, strm_inactivity(s, 0));
+		task_wakeup(t, TASK_WOKEN_OTHER);
+		fd_set_events(s->cli.fd, FD_EV_IN | FD_EV_OUT);
+		return t;
+	}
+
+	/* errors and closes */
+	if (s->cli.flags & SIDE_ERROR) {
+		strm_set_term(s, 'C', txn->req_state == HTTP_MSG_HDR ? 'R' : 'D');
+		counter_add(&s->fe->ctr[tid].cli_aborts, 1);
+		goto out_free;
+	}
+	if (s->cli.flags & SIDE_SHUTR) {
+		if (txn->req_state == HTTP_MSG_HDR && !buf_data(&s->req.buf) && !txn->res_fwd &&
+		    txn->res_state == HTTP_MSG_HDR) {
+			/* client left between requests: nothing to log */
+			if (!txn->t_req_start)
+				txn->flags |= TX_LOGGED;
+			goto out_free;
+		}
+		if (txn->req_state == HTTP_MSG_HDR || txn->req_state == HTTP_MSG_BODY) {
+			strm_set_term(s, 'C', txn->req_state == HTTP_MSG_HDR ? 'R' : 'D');
+			counter_add(&s->fe->ctr[tid].cli_aborts, 1);
+			goto out_free;
+		}
+		/* request complete: the response is still delivered, then close */
+		txn->flags |= TX_CLI_CLOSE;
+	}
+	if (s->state == ST_EST && (s->srvside.flags & (SIDE_ERROR | SIDE_SHUTR)) && !(txn->flags & TX_LOCAL) &&
+	    txn->res_state != HTTP_MSG_DONE && txn->res_state != HTTP_MSG_CLOSE && txn->req_state != HTTP_MSG_HDR) {
+		server_failed(s, 502, 'S', (txn->flags & TX_HAS_RES) ? 'D' : 'H');
+		return http_stream_process(t, s, state, 0);
+	}
+	if (s->state == ST_EST && (s->srvside.flags & SIDE_ERROR) && txn->res_state == HTTP_MSG_CLOSE) {
+		strm_set_term(s, 'S', 'D');
+		goto out_free;
+	}
+
+	/* timeouts */
+	if (txn->flags & TX_TARPIT) {
+		if (tick_is_expired(txn->hold_exp, now_ms)) {
+			txn->flags &= ~TX_TARPIT;
+			strm_set_term(s, 'P', 'T');
+			error_reply(s, txn->deny_status);
+			return http_stream_process(t, s, state, 0);
+		}
+	} else if (txn->req_state == HTTP_MSG_HDR && txn->res_state == HTTP_MSG_HDR && !txn->res_fwd) {
+		uint32_t exp = head_deadline(s);
+
+		if (tick_is_expired(exp, now_ms)) {
+			if (!txn->t_req_start && txn->nb_req) {
+				txn->flags |= TX_LOGGED;   /* keep-alive idle timeout: silent */
+				goto out_free;
+			}
+			if (!txn->t_req_start)
+				txn->t_req_start = now_ms ? now_ms : 1;
+			strm_set_term(s, 'c', 'R');
+			counter_add(&s->fe->ctr[tid].failed_req, 1);
+			error_reply(s, 408);
+			return http_stream_process(t, s, state, 0);
+		}
+		s->cli.exp = exp;
+	} else if (tick_is_expired(s->cli.exp, now_ms)) {
+		strm_set_term(s, 'c', txn->req_state == HTTP_MSG_DONE ? 'D' : 'R');
+		counter_add(&s->fe->ctr[tid].cli_aborts, 1);
+		goto out_free;
+	}
+	if (s->state == ST_EST && txn->req_state != HTTP_MSG_HDR && !(txn->flags & TX_LOCAL) &&
+	    tick_is_expired(s->srvside.exp, now_ms)) {
+		if (txn->flags & TX_HAS_RES) {
+			strm_set_term(s, 's', 'D');
+			counter_add(&s->be->ctr[tid].srv_aborts, 1);
+			goto out_free;
+		}
+		server_failed(s, 504, 's', 'H');
+		return http_stream_process(t, s, state, 0);
+	}
+
+	/* what to poll */
+	{
+		uint32_t cev = 0, exp;
+
+		if (!(s->cli.flags & (SIDE_SHUTR | SIDE_ERROR)) && !(txn->flags & TX_TARPIT) &&
+		    (!buf_allocated(&s->req.buf) || buf_room(&s->req.buf) > reserve()))
+			cev |= FD_EV_IN;
+		if (txn->res_fwd && buf_data(&s->res.buf))
+			cev |= FD_EV_OUT;
+		fd_set_events(s->cli.fd, cev);
+		if (s->srvside.fd >= 0) {
+			uint32_t sev2 = 0;
+
+			if (s->state == ST_CONNECTING)
+				sev2 = FD_EV_OUT;
+			else if (s->state == ST_INI)
+				sev2 = FD_EV_IN;   /* idle: only to see it close */
+			else {
+				if (!(s->srvside.flags & (SIDE_SHUTR | SIDE_ERROR)) &&
+				    (!buf_allocated(&s->res.buf) || buf_room(&s->res.buf) > reserve()))
+					sev2 |= FD_EV_IN;
+				if ((txn->req_fwd && buf_data(&s->req.buf)) || s->preamble_len)
+					sev2 |= FD_EV_OUT;
+			}
+			fd_set_events(s->srvside.fd, sev2);
+		}
+		exp = (txn->flags & TX_TARPIT) ? txn->hold_exp : s->cli.exp;
+		if (s->state == ST_EST && txn->req_state != HTTP_MSG_HDR && !(txn->flags & TX_LOCAL))
+			exp = tick_first(exp, s->srvside.exp);
+		else if (s->state == ST_CONNECTING || s->state == ST_QUEUED)
+			exp = tick_first(exp, s->conn_exp);
+		task_set_expire(t, exp);
+	}
+	return t;
+
+out_free:
+	strm_free(s);
+	return NULL;
+}

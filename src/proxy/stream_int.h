@@ -1,0 +1,77 @@
+/*
+ * Stream internals shared by the TCP stream code (stream.c) and the HTTP
+ * engine (stream_http.c). Not a public interface: only these two files
+ * include it. Every function runs on the stream's own thread.
+ */
+#ifndef TOLLGATE_STREAM_INT_H
+#define TOLLGATE_STREAM_INT_H
+
+#include <tollgate/stream-t.h>
+#include <tollgate/task.h>
+
+/* Records why the stream ends (HAProxy's %ts codes); the first call wins. */
+void strm_set_term(struct stream *s, char who, char when);
+
+/* Gives back the server slot held by <s>, if any (remembered in prev_srv). */
+void strm_release_server(struct stream *s);
+
+/* Leaves the backend's queue if queued. */
+void strm_leave_queue(struct stream *s);
+
+/* Closes a side's socket, if open. */
+void strm_close_side(struct side *sd);
+
+/* Frees <s> and everything it owns; logs first when a log is due. */
+void strm_free(struct stream *s);
+
+/* Returns the backend the switching rules pick for <s>, or NULL. */
+struct proxy *strm_choose_backend(struct stream *s);
+
+/* Picks a server of s->be (persistence first) and connects, queues, or
+ * marks the stream ST_CLOSED. <avoid>: a server that just failed.
+ */
+void strm_assign_and_connect(struct stream *s, const struct server *avoid);
+
+/* The connection attempt failed: retry, redispatch or give up (ST_CLOSED). */
+void strm_connect_failed(struct stream *s);
+
+/* Inactivity timeout of the client (<client> = 1) or server side. */
+unsigned int strm_inactivity(const struct stream *s, int client);
+
+/* Sends the PROXY protocol header if one is pending; 1 once none is. */
+int strm_send_preamble(struct stream *s);
+
+/* Events to poll on side <sd> reading into <in> and writing <out>. */
+uint32_t strm_side_events(const struct side *sd, const struct channel *in, const struct channel *out);
+
+/* Runs the tcp-request connection and content rules once, at the start of
+ * the stream. Returns 0, or -1 if the stream was rejected (counted, term
+ * set).
+ */
+int strm_session_rules(struct stream *s);
+
+/* Completes a pending connect on the events <sev> of the server side, or
+ * fails it on its timeout. Moves the stream to ST_EST or retries.
+ */
+void strm_check_connect(struct stream *s, unsigned int sev);
+
+/* One pass of the HTTP engine over stream <s> (mode http, not tunnelled),
+ * after the events were folded into the sides' flags. Returns <t>, or NULL
+ * once the stream was freed. In stream_http.c.
+ */
+struct task *http_stream_process(struct task *t, struct stream *s, unsigned int state, unsigned int sev);
+
+/* Creates the HTTP transaction of a new stream of a mode http frontend.
+ * Returns 0 or -ENOMEM. In stream_http.c.
+ */
+int http_stream_init(struct stream *s);
+
+/* Logs a transaction still in progress (aborted) and frees the txn of
+ * <s>. In stream_http.c.
+ */
+void http_stream_release(struct stream *s);
+
+/* Creates the pool of transactions. Start-up. In stream_http.c. */
+int http_stream_pool_init(void);
+
+#endif /* TOLLGATE_STREAM_INT_H */

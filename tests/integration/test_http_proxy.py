@@ -1,0 +1,265 @@
+"""mode http: forwarding, keep-alive, pipelining, bodies, rewrites."""
+import socket
+import subprocess
+
+import pytest
+
+from conftest import free_port, wait_until
+from httpbackend import HttpBackend, connect, read_response, request, read_until_close, sha
+
+
+@pytest.fixture
+def http_backend():
+    started = []
+
+    def start(tag="A", handler=None):
+        b = HttpBackend(tag, handler)
+        started.append(b)
+        return b
+
+    yield start
+    for b in started:
+        b.stop()
+
+
+def cfg(port, servers, extra_fe="", extra_be="", glob=""):
+    lines = ["global", "    nbthread 2", "    log stdout format raw local0", glob, "defaults", "    mode http", "    log global", "    option httplog",
+             "    timeout client 5s", "    timeout server 5s", "    timeout connect 2s",
+             "frontend fe", "    bind 127.0.0.1:%d" % port, extra_fe, "    default_backend be",
+             "backend be", extra_be]
+    for i, b in enumerate(servers):
+        lines.append("    server s%d 127.0.0.1:%d" % (i + 1, b.port))
+    return "\n".join(lines) + "\n"
+
+
+def test_get_and_keepalive_reuse(http_backend, tollgate):
+    b = http_backend("A")
+    port = free_port()
+    tollgate(cfg(port, [b]), port=port)
+    with connect(port) as s:
+        for i in range(5):
+            s.sendall(b"GET /k%d HTTP/1.1\r\nHost: x\r\n\r\n" % i)
+            st, h, _, body = read_response(s)
+            assert st == 200 and body == b"A GET /k%d\n" % i
+            assert h.get("connection", "").lower() != "close"
+    # one client connection, one server connection for all five requests
+    assert len({r.conn_id for r in b.requests}) == 1
+    assert [r.path for r in b.requests] == ["/k%d" % i for i in range(5)]
+
+
+def test_curl_and_http10(http_backend, tollgate):
+    b = http_backend("A")
+    port = free_port()
+    tollgate(cfg(port, [b]), port=port)
+    out = subprocess.run(["curl", "-s", "-m", "5", "http://127.0.0.1:%d/c" % port],
+                         capture_output=True, timeout=10)
+    assert out.stdout == b"A GET /c\n"
+    st, h, _, body = request(port, b"GET /old HTTP/1.0\r\n\r\n")
+    assert st == 200 and body == b"A GET /old\n"
+    # HTTP/1.0 keep-alive is honoured
+    with connect(port) as s:
+        for _ in range(2):
+            s.sendall(b"GET /ka HTTP/1.0\r\nConnection: keep-alive\r\n\r\n")
+            st, h, _, body = read_response(s)
+            assert st == 200 and h["connection"].lower() == "keep-alive"
+
+
+def test_pipelining_in_order(http_backend, tollgate):
+    b = http_backend("A")
+    port = free_port()
+    tollgate(cfg(port, [b]), port=port)
+    with connect(port) as s:
+        s.sendall(b"".join(b"GET /p%d HTTP/1.1\r\nHost: x\r\n\r\n" % i for i in range(10)))
+        for i in range(10):
+            st, _, _, body = read_response(s)
+            assert st == 200 and body == b"A GET /p%d\n" % i
+
+
+def test_post_bodies_content_length_and_chunked(http_backend, tollgate):
+    def echo_sha(req):
+        return 200, [], (sha(req.body) + " %d" % len(req.body)).encode()
+
+    b = http_backend("A", echo_sha)
+    port = free_port()
+    tollgate(cfg(port, [b]), port=port)
+    data = bytes(range(256)) * 4096 * 4     # 4 MiB
+    with connect(port, timeout=20) as s:
+        s.sendall(b"POST /cl HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n" % len(data) + data)
+        st, _, _, body = read_response(s)
+        assert st == 200 and body == (sha(data) + " %d" % len(data)).encode()
+        # chunked request body, several chunks, then a trailer-less end
+        chunks = [data[i:i + 100000] for i in range(0, 1000000, 100000)]
+        raw = b"".join(b"%x\r\n" % len(c) + c + b"\r\n" for c in chunks) + b"0\r\n\r\n"
+        s.sendall(b"POST /ch HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n" + raw)
+        st, _, _, body = read_response(s)
+        whole = b"".join(chunks)
+        assert st == 200 and body == (sha(whole) + " %d" % len(whole)).encode()
+
+
+def test_large_responses_cl_chunked_close(http_backend, tollgate):
+    big = bytes(range(251)) * 40000    # ~10 MB
+
+    def handler(req):
+        if req.path == "/cl":
+            return 200, [], big
+        if req.path == "/chunked":
+            parts = [big[i:i + 65536] for i in range(0, len(big), 65536)]
+            raw = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+            raw += b"".join(b"%x\r\n" % len(p) + p + b"\r\n" for p in parts) + b"0\r\n\r\n"
+            return raw
+        return b"HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n" + big
+
+    b = http_backend("A", handler)
+    port = free_port()
+    tollgate(cfg(port, [b]), port=port)
+    with connect(port, timeout=20) as s:
+        s.sendall(b"GET /cl HTTP/1.1\r\nHost: x\r\n\r\n")
+        st, _, _, body = read_response(s)
+        assert st == 200 and sha(body) == sha(big)
+        s.sendall(b"GET /chunked HTTP/1.1\r\nHost: x\r\n\r\n")
+        st, h, _, body = read_response(s)
+        assert st == 200 and h["transfer-encoding"] == "chunked" and sha(body) == sha(big)
+        s.sendall(b"GET /close HTTP/1.1\r\nHost: x\r\n\r\n")
+        st, h, _, body = read_response(s)
+        # a body delimited by the server's close reaches the client whole,
+        # and the client connection closes after it
+        assert st == 200 and sha(body) == sha(big)
+        assert h.get("connection", "").lower() == "close"
+
+
+def test_head_204_304_have_no_body(http_backend, tollgate):
+    def handler(req):
+        if req.path == "/204":
+            return 204, [], b""
+        if req.path == "/304":
+            return 304, [], b""
+        return 200, [("Content-Length", "5")], b"hello"
+
+    b = http_backend("A", handler)
+    port = free_port()
+    tollgate(cfg(port, [b]), port=port)
+    with connect(port) as s:
+        s.sendall(b"HEAD /h HTTP/1.1\r\nHost: x\r\n\r\n")
+        st, h, _, body = read_response(s, head_only_for_head=True)
+        assert st == 200 and h["content-length"] == "5"
+        for p in (b"/204", b"/304", b"/ok"):
+            s.sendall(b"GET " + p + b" HTTP/1.1\r\nHost: x\r\n\r\n")
+            st, _, _, body = read_response(s)
+            assert st == int(p[1:]) if p != b"/ok" else st == 200
+        assert body == b"hello"
+
+
+def test_expect_100_continue(http_backend, tollgate):
+    b = http_backend("A", lambda req: (200, [], b"got %d" % len(req.body)))
+    port = free_port()
+    tollgate(cfg(port, [b]), port=port)
+    out = subprocess.run(["curl", "-s", "-m", "5", "-H", "Expect: 100-continue", "--data-binary",
+                          "@-", "http://127.0.0.1:%d/up" % port], input=b"x" * 5000,
+                         capture_output=True, timeout=10)
+    assert out.stdout == b"got 5000"
+
+
+def test_forwardfor_and_connection_close(http_backend, tollgate):
+    b = http_backend("A")
+    port = free_port()
+    tollgate(cfg(port, [b], extra_fe="    option forwardfor"), port=port)
+    with connect(port) as s:
+        s.sendall(b"GET /f HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        st, h, _, _ = read_response(s)
+        assert st == 200 and h["connection"] == "close"
+        assert read_until_close(s) == b""
+    assert b.requests[-1].header("X-Forwarded-For") == "127.0.0.1"
+
+
+def test_http_server_close_and_roundrobin(http_backend, tollgate):
+    a, c = http_backend("A"), http_backend("B")
+    port = free_port()
+    tollgate(cfg(port, [a, c], extra_be="    balance roundrobin\n    option http-server-close"), port=port)
+    with connect(port) as s:
+        for i in range(4):
+            s.sendall(b"GET /r HTTP/1.1\r\nHost: x\r\n\r\n")
+            read_response(s)
+    assert a.count() == 2 and c.count() == 2
+    assert all(r.header("Connection") == "close" for r in a.requests + c.requests)
+
+
+def test_websocket_upgrade_tunnel(tollgate):
+    # a raw backend answering 101 then echoing bytes
+    srv = socket.socket()
+    srv.bind(("127.0.0.1", 0))
+    srv.listen(4)
+    bport = srv.getsockname()[1]
+    port = free_port()
+
+    class Fake:
+        port = bport
+
+    tollgate(cfg(port, [Fake()]) + "    timeout tunnel 10s\n", port=port)
+    with connect(port) as s:
+        s.sendall(b"GET /ws HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n")
+        c, _ = srv.accept()
+        c.settimeout(5)
+        head = b""
+        while b"\r\n\r\n" not in head:
+            head += c.recv(4096)
+        assert b"upgrade: websocket" in head.lower() and b"connection: upgrade" in head.lower()
+        c.sendall(b"HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n")
+        st, _, _, _ = read_response(s)
+        assert st == 101
+        for msg in (b"frame-1", b"\x00\x01binary\xff", b"x" * 100000):
+            s.sendall(msg)
+            got = b""
+            while len(got) < len(msg):
+                got += c.recv(65536)
+            c.sendall(got[::-1])
+            back = b""
+            while len(back) < len(msg):
+                back += s.recv(65536)
+            assert back == msg[::-1]
+        c.close()
+    srv.close()
+
+
+def test_server_down_gives_503_and_bad_response_502(http_backend, tollgate):
+    port = free_port()
+    dead = free_port()
+
+    class Dead:
+        port = dead
+
+    tollgate(cfg(port, [Dead()]), port=port)
+    st, _, _, body = request(port, b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+    assert st == 503 and b"503 Service Unavailable" in body
+
+    port2 = free_port()
+    garbage = http_backend("G", lambda req: b"NOT HTTP AT ALL\r\n\r\n")
+    tollgate(cfg(port2, [garbage]), port=port2, name="t2.cfg")
+    st, _, _, _ = request(port2, b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+    assert st == 502
+
+
+def test_server_timeout_gives_504(tollgate):
+    srv = socket.socket()
+    srv.bind(("127.0.0.1", 0))
+    srv.listen(4)
+
+    class Silent:
+        port = srv.getsockname()[1]
+
+    port = free_port()
+    text = cfg(port, [Silent()]).replace("timeout server 5s", "timeout server 300ms")
+    tollgate(text, port=port)
+    st, _, _, _ = request(port, b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+    assert st == 504
+    srv.close()
+
+
+def test_request_timeout_gives_408(http_backend, tollgate):
+    b = http_backend("A")
+    port = free_port()
+    tollgate(cfg(port, [b], extra_fe="    timeout http-request 300ms"), port=port)
+    with connect(port) as s:
+        s.sendall(b"GET / HTTP/1.1\r\nHost")
+        st, h, _, _ = read_response(s)
+        assert st == 408
+    assert b.count() == 0
