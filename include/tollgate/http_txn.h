@@ -3,7 +3,7 @@
  * `mode http` frontend, as rules, fetches and logs see them.
  *
  * Ownership: a stream in HTTP mode owns one struct http_txn for its whole
- * life (allocated with the stream's first request, from the "http_txn"
+ * life (allocated when the stream is accepted, from the "http_txn"
  * pool), reset between requests of a keep-alive connection. Only the
  * stream's thread touches it. Fetches reach it through sample_ctx.txn.
  *

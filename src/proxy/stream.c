@@ -791,7 +791,8 @@ int stream_accept(struct listener *li, int fd, const struct addr *peer)
 		clock_gettime(CLOCK_REALTIME, &ts);
 		s->accept_sec = ts.tv_sec;
 		s->accept_ms = (uint32_t)(ts.tv_nsec / 1000000);
-		if (!(fe->options & PR_O_TCPLOG))
+		/* without a traffic log format, HAProxy logs each connection */
+		if (!(fe->options & (PR_O_TCPLOG | PR_O_HTTPLOG)) && !fe->logfmt)
 			log_connect(s);
 	}
 	task_wakeup(s->task, TASK_WOKEN_INIT);
