@@ -5,7 +5,8 @@
 #                              its seed corpus tests/fuzz/corpus/<name>/
 #                              (fuzz_h1 -> corpus/h1); new inputs go to
 #                              build/fuzz/corpus-<name>/, crashes to
-#                              build/fuzz/crash-<name>-*; fails on a crash
+#                              build/fuzz/crash-<name>-*; fails on a crash;
+#                              FUZZ_SECONDS_<target>=N gives one target N s
 #
 # Sources. Each target links only the sources it names in FUZZ_SRCS_<target>
 # below, compiled with clang and the fuzzing instrumentation: parsers of
@@ -31,6 +32,7 @@ FUZZ_SRCS_fuzz_h1           := src/http/h1.c src/http/h1_chunk.c
 FUZZ_SRCS_fuzz_addr         := src/net/addr.c src/core/errmsg.c
 FUZZ_SRCS_fuzz_cfg_lexer    := src/cfg/lexer.c
 FUZZ_SRCS_fuzz_stktable_def := src/table/stktable_def.c
+FUZZ_SRCS_fuzz_http_msg     := src/http/h1.c src/http/h1_chunk.c src/http/http_msg.c
 
 FUZZ_TARGETS := $(sort $(patsubst tests/fuzz/%.c,%,$(wildcard tests/fuzz/fuzz_*.c)))
 FUZZ_BINS    := $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/%)
@@ -57,8 +59,9 @@ fuzz-run: fuzz
 	@set -e; for t in $(FUZZ_TARGETS); do \
 		name=$${t#fuzz_}; \
 		mkdir -p $(FUZZ_BUILD)/corpus-$$name tests/fuzz/corpus/$$name; \
-		echo "=== $$t: $(FUZZ_SECONDS) s from tests/fuzz/corpus/$$name"; \
-		$(FUZZ_BUILD)/$$t -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+		secs=$$(eval echo \$${FUZZ_SECONDS_$$t:-$(FUZZ_SECONDS)}); \
+		echo "=== $$t: $$secs s from tests/fuzz/corpus/$$name"; \
+		$(FUZZ_BUILD)/$$t -max_total_time=$$secs -print_final_stats=1 \
 			-artifact_prefix=$(FUZZ_BUILD)/crash-$$name- \
 			$(FUZZ_BUILD)/corpus-$$name tests/fuzz/corpus/$$name; \
 	done

@@ -275,6 +275,14 @@ static inline int h1_chunk_done(const struct h1_chunk *ck)
  */
 int h1_err_status(int err);
 
+/* Returns 1 if the <len> bytes at <t> form a request-target the parser
+ * accepts for method <m> (its characters, and its form: origin, asterisk
+ * for OPTIONS, authority for CONNECT only, absolute without userinfo),
+ * else 0. For rewrites, so that no edited request is one a server could
+ * read differently.
+ */
+int h1_target_valid(enum h1_meth m, const char *t, size_t len);
+
 /* Returns a short constant description of <err> ("unknown" if none). */
 const char *h1_err_str(int err);
 

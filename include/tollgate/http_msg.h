@@ -101,11 +101,14 @@ int http_hdr_set(struct http_head *hh, const char *name, size_t nlen, const char
 /* Sets field <idx>'s value to <value> (copied). 0 or -ENOSPC. */
 int http_hdr_set_value(struct http_head *hh, int idx, const char *value, size_t vlen);
 
-/* Sets the method (copied, must be a token). 0, -EINVAL or -ENOSPC. */
+/* Sets the method (copied, must be a token, and the target must suit it:
+ * CONNECT takes an authority, `*` needs OPTIONS). 0, -EINVAL or -ENOSPC.
+ */
 int http_set_method(struct http_head *hh, const char *m, size_t len);
 
-/* Replaces the request-target (copied; checked: visible ASCII only). 0,
- * -EINVAL or -ENOSPC.
+/* Replaces the request-target (copied; checked as the parser would for
+ * the current method: h1_target_valid()). 0, -EINVAL or -ENOSPC. The path
+ * and query setters below go through it.
  */
 int http_set_uri(struct http_head *hh, const char *uri, size_t len);
 

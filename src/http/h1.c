@@ -362,6 +362,21 @@ static int h1_check_target(struct h1_msg *msg, const uint8_t *b)
 	return 0;
 }
 
+int h1_target_valid(enum h1_meth m, const char *t, size_t len)
+{
+	struct h1_msg msg;
+
+	if (!len || len > UINT32_MAX)
+		return 0;
+	for (size_t i = 0; i < len; i++)
+		if (!(h1_ctab[(uint8_t)t[i]] & H1_C_TARGET))
+			return 0;
+	memset(&msg, 0, sizeof(msg));
+	msg.meth = m;
+	msg.target.len = (uint32_t)len;
+	return h1_check_target(&msg, (const uint8_t *)t) == 0;
+}
+
 /* Parses the request line at <s>, reading below <end>. Returns the line's
  * length, H1_MORE or an error, and fills the start line of <msg>.
  */

@@ -173,6 +173,7 @@ int http_hdr_set_value(struct http_head *hh, int idx, const char *value, size_t 
 
 int http_set_method(struct http_head *hh, const char *m, size_t len)
 {
+	enum h1_meth nm = H1_METH_OTHER;
 	static const struct { const char *s; enum h1_meth m; } known[] = {
 		{ "GET", H1_METH_GET }, { "HEAD", H1_METH_HEAD }, { "POST", H1_METH_POST },
 		{ "PUT", H1_METH_PUT }, { "DELETE", H1_METH_DELETE }, { "CONNECT", H1_METH_CONNECT },
@@ -182,33 +183,26 @@ int http_set_method(struct http_head *hh, const char *m, size_t len)
 
 	if (!token_ok(m, len))
 		return -EINVAL;
+	for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++)
+		if (strlen(known[i].s) == len && !memcmp(known[i].s, m, len))
+			nm = known[i].m;
+	/* the target must still suit the method (CONNECT, OPTIONS *) */
+	if (hh->uri_len && !h1_target_valid(nm, hh->uri, hh->uri_len))
+		return -EINVAL;
 	p = http_head_dup(hh, m, len);
 	if (!p)
 		return -ENOSPC;
 	hh->meth = p;
 	hh->meth_len = (uint32_t)len;
-	hh->m = H1_METH_OTHER;
-	for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++)
-		if (strlen(known[i].s) == len && !memcmp(known[i].s, m, len))
-			hh->m = known[i].m;
+	hh->m = nm;
 	return 0;
-}
-
-static int target_ok(const char *t, size_t len)
-{
-	if (!len)
-		return 0;
-	for (size_t i = 0; i < len; i++)
-		if (!(h1_ctab[(unsigned char)t[i]] & H1_C_TARGET))
-			return 0;
-	return 1;
 }
 
 int http_set_uri(struct http_head *hh, const char *uri, size_t len)
 {
 	const char *p;
 
-	if (!target_ok(uri, len))
+	if (!h1_target_valid(hh->m, uri, len))
 		return -EINVAL;
 	p = http_head_dup(hh, uri, len);
 	if (!p)
