@@ -125,7 +125,8 @@ struct pr_counters {
 	_Atomic uint64_t cli_aborts;     /* aborted by the client */
 	_Atomic uint64_t srv_aborts;     /* aborted by the server */
 	/* mode http */
-	_Atomic uint64_t cum_req;        /* HTTP requests received (frontend) / sent (backend) */
+	_Atomic uint64_t cum_req;        /* frontend: HTTP requests received */
+	_Atomic uint64_t be_req;         /* backend: HTTP requests passed to a server */
 	_Atomic uint64_t rsp[6];         /* responses by class: 1xx..5xx, then other */
 	_Atomic uint64_t denied_req;     /* requests denied by http-request rules */
 	_Atomic uint64_t denied_resp;    /* responses denied by http-response rules */

@@ -7,6 +7,10 @@
  * in HAProxy's key order, only for the keys Tollgate has; `show stat` prints
  * HAProxy's CSV header and column order with empty fields where Tollgate
  * has no value. Counters are per thread and summed on read (counters.h).
+ * HTTP columns (req_tot, hrsp_*, intercepted) are filled for mode http
+ * proxies only, as HAProxy; a server's check columns come from
+ * check_status_name()/check_status_code() (check.h), readable from any
+ * thread.
  *
  * Server changes alter flags and weights that other workers read without a
  * lock (lb_srv_usable()): they are made under thread isolation, then the
@@ -21,6 +25,7 @@
 
 #include <tollgate/buffer.h>
 #include <tollgate/addr.h>
+#include <tollgate/check.h>
 #include <tollgate/cli.h>
 #include <tollgate/clock.h>
 #include <tollgate/counters.h>
@@ -166,6 +171,19 @@ static enum stat_fmt parse_fmt(int argc, char **args, int first)
 
 /* ---- show info ---- */
 
+/* Returns the HTTP requests received by all frontends (CumReq): the sum
+ * of their cum_req counters, 0 when no frontend is in mode http.
+ */
+static uint64_t cum_http_req(void)
+{
+	uint64_t n = 0;
+
+	for (const struct proxy *px = proxies_list; px; px = px->next)
+		if (px->cap & PR_CAP_FE)
+			n += COUNTER_SUM(px->ctr, cum_req);
+	return n;
+}
+
 /* One `show info` field: HAProxy's position and name, typed tags, type. */
 struct info_field {
 	int pos;                     /* HAProxy's field position */
@@ -239,7 +257,7 @@ static int parse_show_info(struct cli_session *s, int argc, char **args)
 	snprintf(f[i++].v, sizeof(f[0].v), "%u", global.maxconn);
 	snprintf(f[i++].v, sizeof(f[0].v), "%u", listeners_actconn());
 	snprintf(f[i++].v, sizeof(f[0].v), "%llu", (unsigned long long)listeners_cumconn());
-	snprintf(f[i++].v, sizeof(f[0].v), "0");   /* HTTP requests: none in TCP mode */
+	snprintf(f[i++].v, sizeof(f[0].v), "%llu", (unsigned long long)cum_http_req());
 	{
 		struct pipe_stats ps;
 
@@ -358,7 +376,11 @@ static const struct {
 	{ "cli_abrt", "MCPP", "u64" }, { "srv_abrt", "MCPP", "u64" }, { "check_rise", "MaSV", "u32" },
 	{ "check_fall", "MaSV", "u32" }, { "addr", "CNSV", "str" }, { "mode", "CNSV", "str" },
 	{ "algo", "CNSV", "str" }, { "conn_tot", "MCPP", "u64" }, { "dcon", "MCPP", "u64" },
-	{ "dses", "MCPP", "u64" }, { "uweight", "MaSV", "u32" },
+	{ "dses", "MCPP", "u64" }, { "uweight", "MaSV", "u32" }, { "req_tot", "MCPP", "u64" },
+	{ "hrsp_1xx", "MCPP", "u64" }, { "hrsp_2xx", "MCPP", "u64" }, { "hrsp_3xx", "MCPP", "u64" },
+	{ "hrsp_4xx", "MCPP", "u64" }, { "hrsp_5xx", "MCPP", "u64" }, { "hrsp_other", "MCPP", "u64" },
+	{ "intercepted", "MCPP", "u64" }, { "check_status", "MOPV", "str" },
+	{ "check_code", "MOPV", "u32" }, { "check_desc", "MOPV", "str" },
 };
 
 static void col_meta(int i, const char **tags, const char **type)
@@ -450,6 +472,23 @@ static void row_common(struct stat_row *r, const struct proxy *px, const char *s
 	setv(r, "mode", "%s", px->mode == PR_MODE_HTTP ? "http" : "tcp");
 }
 
+/* Fills the HTTP counters that frontends and backends share: requests
+ * and responses by class. Only for a mode http proxy <px> (HAProxy leaves
+ * them empty in mode tcp). A `listen` proxy has one set of counters for
+ * both of its rows, but its requests count once per row: received
+ * (frontend) and passed to a server (backend, <backend> set).
+ */
+static void row_http(struct stat_row *r, const struct proxy *px, int backend)
+{
+	static const char *const hrsp[6] = {
+		"hrsp_1xx", "hrsp_2xx", "hrsp_3xx", "hrsp_4xx", "hrsp_5xx", "hrsp_other",
+	};
+
+	setu(r, "req_tot", backend ? COUNTER_SUM(px->ctr, be_req) : COUNTER_SUM(px->ctr, cum_req));
+	for (int i = 0; i < 6; i++)
+		setu(r, hrsp[i], COUNTER_SUM(px->ctr, rsp[i]));
+}
+
 static void row_frontend(struct stat_row *r, const struct proxy *px)
 {
 	row_common(r, px, "FRONTEND", 0);
@@ -458,14 +497,19 @@ static void row_frontend(struct stat_row *r, const struct proxy *px)
 	setu(r, "stot", COUNTER_SUM(px->ctr, cum_sess));
 	setu(r, "bin", COUNTER_SUM(px->ctr, bytes_in));
 	setu(r, "bout", COUNTER_SUM(px->ctr, bytes_out));
-	setu(r, "dreq", COUNTER_SUM(px->ctr, denied_sess));
-	setu(r, "dresp", 0);
+	/* HAProxy's dreq: tcp-request content rejects and http-request denies */
+	setu(r, "dreq", COUNTER_SUM(px->ctr, denied_sess) + COUNTER_SUM(px->ctr, denied_req));
+	setu(r, "dresp", COUNTER_SUM(px->ctr, denied_resp));
 	setu(r, "ereq", COUNTER_SUM(px->ctr, failed_req));
 	setv(r, "status", "%s", px->disabled ? "STOP" : "OPEN");
 	setv(r, "sid", "0");
 	setu(r, "conn_tot", COUNTER_SUM(px->ctr, cum_conn));
 	setu(r, "dcon", COUNTER_SUM(px->ctr, denied_conn));
 	setu(r, "dses", COUNTER_SUM(px->ctr, denied_sess));
+	if (px->mode == PR_MODE_HTTP) {
+		row_http(r, px, 0);
+		setu(r, "intercepted", COUNTER_SUM(px->ctr, intercepted));
+	}
 }
 
 static const char *srv_status(const struct server *sv)
@@ -479,6 +523,44 @@ static const char *srv_status(const struct server *sv)
 	if (!sv->check)
 		return up ? "no check" : "DOWN";
 	return up ? "UP" : "DOWN";
+}
+
+/* HAProxy's check statuses that Tollgate reports (check_status_name()),
+ * with what HAProxy prints for them: the number (enum healthcheck_status)
+ * and the result (enum chk_result: 0 unknown, 2 failed, 3 passed) of `show
+ * servers state`, the check_desc text of `show stat`, and whether the
+ * status carries a layer 5-7 code (check_code).
+ */
+struct chk_st {
+	const char *name;            /* short name, as check_status_name() */
+	int num;                     /* srv_check_status */
+	int result;                  /* srv_check_result */
+	int l57data;                 /* check_code is shown */
+	const char *desc;            /* check_desc */
+};
+
+static const struct chk_st chk_sts[] = {
+	{ "INI",    1,  0, 0, "Initializing" },
+	{ "L4OK",   6,  3, 0, "Layer4 check passed" },
+	{ "L4TOUT", 7,  2, 0, "Layer4 timeout" },
+	{ "L4CON",  8,  2, 0, "Layer4 connection problem" },
+	{ "L7TOUT", 12, 2, 0, "Layer7 timeout" },
+	{ "L7RSP",  13, 2, 0, "Layer7 invalid response" },
+	{ "L7OK",   15, 3, 1, "Layer7 check passed" },
+	{ "L7STS",  17, 2, 1, "Layer7 wrong status" },
+};
+
+/* Returns the entry of <sv>'s last check status; INI's for a server
+ * without a check (HAProxy's initial status) or a name not in the table.
+ */
+static const struct chk_st *chk_st_of(const struct server *sv)
+{
+	const char *name = check_status_name(sv);
+
+	for (int i = 0; i < (int)ARRAY_SIZE(chk_sts); i++)
+		if (!strcmp(chk_sts[i].name, name))
+			return &chk_sts[i];
+	return &chk_sts[0];
 }
 
 static void row_server(struct stat_row *r, const struct proxy *px, const struct server *sv)
@@ -506,6 +588,13 @@ static void row_server(struct stat_row *r, const struct proxy *px, const struct 
 	setv(r, "sid", "%d", sv->puid);
 	setu(r, "lbtot", COUNTER_SUM(sv->ctr, cum_conn));
 	if (sv->check) {
+		const struct chk_st *st = chk_st_of(sv);
+
+		setv(r, "check_status", "%s", st->name);
+		/* as HAProxy: a code only for the statuses that carry layer 5-7 data */
+		if (st->l57data)
+			setu(r, "check_code", (unsigned long long)check_status_code(sv));
+		setv(r, "check_desc", "%s", st->desc);
 		setu(r, "check_rise", sv->rise);
 		setu(r, "check_fall", sv->fall);
 	}
@@ -528,12 +617,14 @@ static void row_backend(struct stat_row *r, const struct proxy *px)
 	setu(r, "stot", COUNTER_SUM(px->ctr, cum_lbconn));
 	setu(r, "bin", COUNTER_SUM(px->ctr, bytes_in));
 	setu(r, "bout", COUNTER_SUM(px->ctr, bytes_out));
-	setu(r, "dreq", 0);
-	setu(r, "dresp", 0);
+	setu(r, "dreq", COUNTER_SUM(px->ctr, denied_req));
+	setu(r, "dresp", COUNTER_SUM(px->ctr, denied_resp));
 	setu(r, "econ", COUNTER_SUM(px->ctr, failed_conns));
 	setu(r, "eresp", COUNTER_SUM(px->ctr, failed_resp));
 	setu(r, "wretr", COUNTER_SUM(px->ctr, retries));
 	setu(r, "wredis", COUNTER_SUM(px->ctr, redispatches));
+	if (px->mode == PR_MODE_HTTP)
+		row_http(r, px, 1);
 	setv(r, "status", "%s", (act || bck) ? "UP" : "DOWN");
 	setu(r, "weight", weight);
 	setu(r, "uweight", weight);
@@ -684,6 +775,7 @@ static int dump_servers_state(struct cli_session *s)
 				struct server *sv = c->sv;
 				char addr[ADDR_STRLEN];
 				int up = atomic_load(&sv->cur_state) == SRV_ST_RUNNING;
+				const struct chk_st *st = chk_st_of(sv);
 				unsigned int admin = ((sv->flags & SRV_F_MAINT) ? 0x01 : 0) |
 				                     ((sv->flags & SRV_F_DRAIN) ? 0x08 : 0);
 
@@ -698,7 +790,7 @@ static int dump_servers_state(struct cli_session *s)
 				               c->px->uuid, c->px->id, sv->puid, sv->id,
 				               addr[0] == '[' ? addr + 1 : addr,
 				               up ? 2 : 0, admin, sv->uweight, sv->iweight, 0,
-				               sv->check ? 1 : 0, up ? 3 : 1, up ? (int)(sv->rise + sv->fall - 1) : 0,
+				               st->num, st->result, up ? (int)(sv->rise + sv->fall - 1) : 0,
 				               sv->check ? 6 : 0, 0, 0, 0, "-", addr_port(&sv->addr), "-", 0, 0,
 				               "-", "-", 0) < 0)
 					return 0;

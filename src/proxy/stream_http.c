@@ -179,10 +179,11 @@ static void txn_log(struct stream *s)
 		txn->tw = s->tw;
 	if (txn->tc < 0)
 		txn->tc = s->tc;
-	if (!txn->req_sec)
-		txn_stamp(txn);
-	if (s->fe->log_targets)
+	if (s->fe->log_targets) {
+		if (!txn->req_sec)
+			txn_stamp(txn);
 		stream_send_log(s);
+	}
 }
 
 void http_stream_release(struct stream *s)
@@ -687,7 +688,7 @@ static int request_head(struct stream *s, size_t len)
 	}
 	txn->req_state = txn->req_body == H1_BODY_NONE ||
 	                 (txn->req_body == H1_BODY_CL && !txn->req_left) ? HTTP_MSG_DONE : HTTP_MSG_BODY;
-	counter_add(&s->be->ctr[tid].cum_req, 1);
+	counter_add(&s->be->ctr[tid].be_req, 1);
 	assign_server(s);
 	if (s->state == ST_CLOSED) {
 		s->state = ST_INI;
@@ -758,6 +759,7 @@ static int body_account(struct channel *c, uint64_t *fwd, enum h1_body body, uin
 static int analyze_request(struct stream *s)
 {
 	struct http_txn *txn = s->txn;
+	int changed = 0;
 	struct buffer *b = &s->req.buf;
 
 	if (txn->flags & TX_TARPIT)
@@ -792,7 +794,11 @@ static int analyze_request(struct stream *s)
 			error_reply(s, st);
 			return 1;
 		}
-		return request_head(s, (size_t)r);
+		request_head(s, (size_t)r);
+		changed = 1;
+		if (txn->req_state != HTTP_MSG_BODY)
+			return 1;
+		/* body bytes that came with the head go with it, in one send */
 	}
 	if (txn->req_state == HTTP_MSG_BODY) {
 		int err = 0;
@@ -818,7 +824,7 @@ static int analyze_request(struct stream *s)
 			return 1;
 		}
 	}
-	return 0;
+	return changed;
 }
 
 /* ---- response analysis ---- */
@@ -1010,6 +1016,7 @@ static void server_failed(struct stream *s, int status, char who, char when)
 static int analyze_response(struct stream *s)
 {
 	struct http_txn *txn = s->txn;
+	int changed = 0;
 	struct buffer *b = &s->res.buf;
 
 	if (txn->flags & TX_LOCAL)
@@ -1031,7 +1038,11 @@ static int analyze_response(struct stream *s)
 			server_failed(s, 502, 'P', 'H');
 			return 1;
 		}
-		return response_head(s, ofs, (size_t)r);
+		response_head(s, ofs, (size_t)r);
+		changed = 1;
+		if (txn->res_state != HTTP_MSG_BODY && txn->res_state != HTTP_MSG_CLOSE)
+			return 1;
+		/* body bytes that came with the head go with it, in one send */
 	}
 	if (txn->res_state == HTTP_MSG_BODY || txn->res_state == HTTP_MSG_CLOSE) {
 		int err = 0;
@@ -1049,7 +1060,7 @@ static int analyze_response(struct stream *s)
 			return 1;
 		}
 	}
-	return 0;
+	return changed;
 }
 
 /* ---- end of a transaction ---- */
