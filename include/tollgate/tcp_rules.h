@@ -20,6 +20,7 @@
 #include <tollgate/list.h>
 #include <tollgate/proxy-t.h>
 #include <tollgate/sample-t.h>
+#include <tollgate/sc_action.h>
 
 struct stream;
 struct stktable;
@@ -27,21 +28,13 @@ struct stktable;
 enum tcp_act {
 	TCP_ACT_ACCEPT = 0,       /* stop evaluating, accept */
 	TCP_ACT_REJECT,           /* close the connection */
-	TCP_ACT_TRACK_SC,         /* track-sc<N> <expr> [table T] */
-	TCP_ACT_INC_GPC,          /* sc-inc-gpc(idx,N) / sc-inc-gpc0/1(N) */
-	TCP_ACT_SET_GPT,          /* sc-set-gpt(idx,N) <expr> / sc-set-gpt0(N) <expr> */
+	TCP_ACT_SC,               /* a stick-counter action: track-sc, sc-inc-gpc, sc-set-gpt */
 };
 
 struct tcp_rule {
 	int stage;                   /* 0: connection, 1: content */
 	enum tcp_act act;            /* the action */
-	unsigned int sc;             /* stick counter number */
-	int dt;                      /* data type for gpc/gpt actions */
-	unsigned int idx;            /* array index for gpc/gpt actions */
-	long long value;             /* constant for sc-set-gpt */
-	struct sample_expr *expr;    /* key (track-sc) or value (sc-set-gpt), or NULL */
-	char *table_name;            /* `table T`, NULL: the proxy's own */
-	struct stktable *table;      /* resolved table */
+	struct sc_action sc;         /* TCP_ACT_SC: the stick-counter action (sc_action.h) */
 	struct acl_cond *cond;       /* if/unless, or NULL */
 	const char *conf_file;       /* where declared */
 	int conf_line;               /* ditto */

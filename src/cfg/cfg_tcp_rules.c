@@ -7,7 +7,8 @@
  * Actions: accept, reject, silent-drop (closes like reject), track-sc<N>
  * <expr> [table <name>], sc-inc-gpc(<idx>,<N>), sc-inc-gpc0(<N>),
  * sc-inc-gpc1(<N>), sc-set-gpt(<idx>,<N>) <int|expr>, sc-set-gpt0(<N>)
- * <int|expr>.
+ * <int|expr>; the stick-counter ones are parsed by sc_action_parse()
+ * (src/proxy/sc_action.c), shared with http-request rules.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -16,9 +17,9 @@
 #include <tollgate/acl.h>
 #include <tollgate/cfg-proxy.h>
 #include <tollgate/cfg.h>
-#include <tollgate/global.h>
 #include <tollgate/proxy.h>
 #include <tollgate/sample.h>
+#include <tollgate/sc_action.h>
 #include <tollgate/stktable.h>
 #include <tollgate/tcp_rules.h>
 
@@ -58,27 +59,6 @@ static int cond_start(int argc, char **args, int from)
 	return argc;
 }
 
-/* Parses "(<a>)" or "(<a>,<b>)" after a keyword prefix into <a>, <b>. */
-static int paren_ints(const char *s, int want, long *a, long *b)
-{
-	char *end;
-
-	if (*s != '(')
-		return -1;
-	*a = strtol(s + 1, &end, 10);
-	if (end == s + 1)
-		return -1;
-	if (want == 2) {
-		if (*end != ',')
-			return -1;
-		s = end + 1;
-		*b = strtol(s, &end, 10);
-		if (end == s)
-			return -1;
-	}
-	return strcmp(end, ")") ? -1 : 0;
-}
-
 static int parse_expr(struct cfg_ctx *ctx, const char *text, struct sample_expr **expr, char **err)
 {
 	char *why = NULL;
@@ -91,84 +71,29 @@ static int parse_expr(struct cfg_ctx *ctx, const char *text, struct sample_expr 
 	return CFG_OK;
 }
 
-static int parse_tcp_action(struct cfg_ctx *ctx, struct tcp_rule *r, int argc, char **args, int *pos, char **err)
+/* Parses the action at args[*<pos>] into <r>, advancing *<pos> past it. */
+static int parse_tcp_action(struct tcp_rule *r, int argc, char **args, int *pos, char **err)
 {
 	const char *a = args[*pos];
-	long x = 0, y = 0;
 
-	(*pos)++;
 	if (!strcmp(a, "accept")) {
 		r->act = TCP_ACT_ACCEPT;
 	} else if (!strcmp(a, "reject") || !strcmp(a, "silent-drop")) {
 		r->act = TCP_ACT_REJECT;
-	} else if (!strncmp(a, "track-sc", 8)) {
-		char *end;
-		long n = strtol(a + 8, &end, 10);
-
-		if (end == a + 8 || *end || n < 0 || n >= (long)global.stick_counters)
-			return cfg_set_err(err, "'%s' : stick counter number must be from 0 to %u (tune.stick-counters).",
-			                   a, global.stick_counters - 1);
-		r->act = TCP_ACT_TRACK_SC;
-		r->sc = (unsigned int)n;
-		if (*pos >= argc || !strcmp(args[*pos], "if") || !strcmp(args[*pos], "unless"))
-			return cfg_set_err(err, "'%s' expects a sample expression (e.g. 'src').", a);
-		if (parse_expr(ctx, args[(*pos)++], &r->expr, err) < 0)
-			return CFG_ERR;
-		if (*pos < argc && !strcmp(args[*pos], "table")) {
-			if (*pos + 1 >= argc)
-				return cfg_set_err(err, "'%s' : 'table' expects a table name.", a);
-			r->table_name = strdup(args[*pos + 1]);
-			*pos += 2;
-		}
-	} else if (!strncmp(a, "sc-inc-gpc0", 11) || !strncmp(a, "sc-inc-gpc1", 11)) {
-		if (paren_ints(a + 11, 1, &x, &y) < 0 || x < 0 || x >= (long)global.stick_counters)
-			return cfg_set_err(err, "'%s' : expected %.11s(<sc-id>) with a stick counter from 0 to %u.",
-			                   a, a, global.stick_counters - 1);
-		r->act = TCP_ACT_INC_GPC;
-		r->sc = (unsigned int)x;
-		r->dt = a[10] == '0' ? STKTABLE_DT_GPC0 : STKTABLE_DT_GPC1;
-	} else if (!strncmp(a, "sc-inc-gpc(", 11)) {
-		if (paren_ints(a + 10, 2, &x, &y) < 0 || x < 0 || x >= STKTABLE_MAX_DT_ARRAY ||
-		    y < 0 || y >= (long)global.stick_counters)
-			return cfg_set_err(err, "'%s' : expected sc-inc-gpc(<idx>,<sc-id>).", a);
-		r->act = TCP_ACT_INC_GPC;
-		r->dt = STKTABLE_DT_GPC;
-		r->idx = (unsigned int)x;
-		r->sc = (unsigned int)y;
-	} else if (!strncmp(a, "sc-set-gpt0(", 12) || !strncmp(a, "sc-set-gpt(", 11)) {
-		int arr = a[10] == '(';
-
-		if (paren_ints(a + (arr ? 10 : 11), arr ? 2 : 1, &x, &y) < 0)
-			return cfg_set_err(err, "'%s' : expected %s.", a, arr ? "sc-set-gpt(<idx>,<sc-id>)" : "sc-set-gpt0(<sc-id>)");
-		r->act = TCP_ACT_SET_GPT;
-		r->dt = arr ? STKTABLE_DT_GPT : STKTABLE_DT_GPT0;
-		r->idx = arr ? (unsigned int)x : 0;
-		r->sc = (unsigned int)(arr ? y : x);
-		if (r->sc >= global.stick_counters || r->idx >= STKTABLE_MAX_DT_ARRAY)
-			return cfg_set_err(err, "'%s' : index or stick counter out of range.", a);
-		if (*pos >= argc)
-			return cfg_set_err(err, "'%s' expects an integer or a sample expression.", a);
-		{
-			char *end;
-			long long v = strtoll(args[*pos], &end, 10);
-
-			if (!*end && end != args[*pos])
-				r->value = v;
-			else if (parse_expr(ctx, args[*pos], &r->expr, err) < 0)
-				return CFG_ERR;
-			(*pos)++;
-		}
+	} else if (sc_action_type(a) != SC_ACT_NONE) {
+		r->act = TCP_ACT_SC;
+		return sc_action_parse(&r->sc, SMP_USE_L4CLI, argc, args, pos, err) < 0 ? CFG_ERR : CFG_OK;
 	} else {
 		return cfg_set_err(err, "unknown action '%s' (supported: accept, reject, silent-drop, track-sc<N>, sc-inc-gpc(<idx>,<N>), sc-inc-gpc0(<N>), sc-inc-gpc1(<N>), sc-set-gpt(<idx>,<N>), sc-set-gpt0(<N>)).", a);
 	}
+	(*pos)++;
 	return CFG_OK;
 }
 
 static void free_tcp_rule(struct tcp_rule *r)
 {
-	sample_free_expr(r->expr);
+	sc_action_free(&r->sc);
 	cond_free(r->cond);
-	free(r->table_name);
 	free(r);
 }
 
@@ -208,7 +133,7 @@ static int kw_tcp_request(struct cfg_ctx *ctx, int argc, char **args, char **err
 	r->stage = stage;
 	r->conf_file = cfg_keep_file(ctx->file);
 	r->conf_line = ctx->line;
-	if (parse_tcp_action(ctx, r, argc, args, &pos, err) < 0) {
+	if (parse_tcp_action(r, argc, args, &pos, err) < 0) {
 		char *inner = *err;
 
 		*err = NULL;

@@ -120,14 +120,87 @@ static long pick_value(struct sample *smp, int64_t occ, size_t cnt, int backward
 	return backwards ? (long)(cnt - 1 - k) : (long)k;
 }
 
+/* ---- fetches of one value from a list ---- */
+
+/* Walks the values a header or cookie keyword (data <hf>) reads in <hh>,
+ * those named <name> (<nlen> bytes; all when 0). Stores value number
+ * <want> (0-based) in *<v> and *<vlen> if it exists. Returns the number of
+ * values.
+ */
+typedef size_t (*value_walk_fn)(const struct http_head *hh, const struct hfetch *hf, const char *name,
+				size_t nlen, size_t want, const char **v, size_t *vlen);
+
+/* Finds the value of the head of keyword data smp->kw_private named by
+ * args[0] that the fetch must return, walking with <walk>; <occ> and
+ * <backwards> as pick_value() takes them. Sets *<v> and *<vlen> and
+ * returns 1, or returns 0.
+ */
+static int value_pick(value_walk_fn walk, int64_t occ, int backwards, const struct sample_arg *args,
+		      struct sample *smp, const struct sample_ctx *ctx, const char **v, size_t *vlen)
+{
+	const struct hfetch *hf = smp->kw_private;
+	const struct http_head *hh = dir_head(hf->dir, ctx);
+	const char *name;
+	size_t nlen, cnt;
+	long idx;
+
+	if (!hh)
+		return 0;
+	name = arg_name(&args[0], &nlen);
+	cnt = walk(hh, hf, name, nlen, SIZE_MAX, v, vlen);
+	idx = pick_value(smp, occ, cnt, backwards);
+	if (idx < 0)
+		return 0;
+	walk(hh, hf, name, nlen, (size_t)idx, v, vlen);
+	return 1;
+}
+
+/* Sets <smp> to the number of values <walk> finds (see value_pick()).
+ * Returns 1, or 0 without the head.
+ */
+static int value_count(value_walk_fn walk, const struct sample_arg *args, struct sample *smp,
+		       const struct sample_ctx *ctx)
+{
+	const struct hfetch *hf = smp->kw_private;
+	const struct http_head *hh = dir_head(hf->dir, ctx);
+	const char *name, *v;
+	size_t nlen, vlen;
+
+	if (!hh)
+		return 0;
+	name = arg_name(&args[0], &nlen);
+	sample_set_sint(smp, (int64_t)walk(hh, hf, name, nlen, SIZE_MAX, &v, &vlen));
+	return 1;
+}
+
+/* Finds the value a fetch returns: sets *<v> and *<vlen> and returns 1,
+ * or returns 0 (hdr_pick(), cookie_pick(), urlp_pick()).
+ */
+typedef int (*pick_fn)(const struct sample_arg *args, struct sample *smp, const struct sample_ctx *ctx,
+		       const char **v, size_t *vlen);
+
+/* Sets <smp> to the value <pick> finds: the string, or when <as_int> the
+ * string cast to an integer (no sample if it is none). Returns 1 or 0.
+ */
+static int set_picked(pick_fn pick, int as_int, const struct sample_arg *args, struct sample *smp,
+		      const struct sample_ctx *ctx)
+{
+	const char *v;
+	size_t vlen;
+
+	if (!pick(args, smp, ctx, &v, &vlen))
+		return 0;
+	sample_set_str(smp, v, vlen);
+	return as_int ? sample_cast(smp, SMP_T_SINT) : 1;
+}
+
 /* ---- header fields ---- */
 
-/* Walks the values of the fields of <hh> named <name> (<nlen> bytes, any
- * case; every field when <nlen> is 0), split at commas outside quotes
- * unless <full>. Stores value number <want> (0-based) in *<v> and *<vlen> if
- * it exists. Returns the number of values. O(fields + value bytes).
+/* A value_walk_fn: the values of the fields of <hh> named <name> (<nlen>
+ * bytes, any case; every field when <nlen> is 0), split at commas outside
+ * quotes unless hf->full. O(fields + value bytes).
  */
-static size_t hdr_walk(const struct http_head *hh, const char *name, size_t nlen, int full,
+static size_t hdr_walk(const struct http_head *hh, const struct hfetch *hf, const char *name, size_t nlen,
 		       size_t want, const char **v, size_t *vlen)
 {
 	size_t n = 0;
@@ -139,7 +212,7 @@ static size_t hdr_walk(const struct http_head *hh, const char *name, size_t nlen
 
 		if (!f->n || (nlen && (f->nlen != nlen || strncasecmp(f->n, name, nlen) != 0)))
 			continue;
-		if (full) {
+		if (hf->full) {
 			if (n++ == want) {
 				*v = f->v;
 				*vlen = f->vlen;
@@ -156,53 +229,25 @@ static size_t hdr_walk(const struct http_head *hh, const char *name, size_t nlen
 	return n;
 }
 
-/* Finds the header value the fetch must return (see pick_value()): sets
- * *<v> and *<vlen> and returns 1, or returns 0.
+/* A pick_fn: the last header value first, then the others for ACLs; the
+ * occurrence args[1] picks one (1: first, -1: last).
  */
 static int hdr_pick(const struct sample_arg *args, struct sample *smp, const struct sample_ctx *ctx,
 		    const char **v, size_t *vlen)
 {
-	const struct hfetch *hf = smp->kw_private;
-	const struct http_head *hh = dir_head(hf->dir, ctx);
 	int64_t occ = args[1].type == SMP_ARGT_SINT ? args[1].data.sint : 0;
-	const char *name;
-	size_t nlen, cnt;
-	long idx;
 
-	if (!hh)
-		return 0;
-	name = arg_name(&args[0], &nlen);
-	cnt = hdr_walk(hh, name, nlen, hf->full, SIZE_MAX, v, vlen);
-	idx = pick_value(smp, occ, cnt, 1);
-	if (idx < 0)
-		return 0;
-	hdr_walk(hh, name, nlen, hf->full, (size_t)idx, v, vlen);
-	return 1;
+	return value_pick(hdr_walk, occ, 1, args, smp, ctx, v, vlen);
 }
 
 static int smp_hdr(const struct sample_arg *args, struct sample *smp, const struct sample_ctx *ctx)
 {
-	const char *v;
-	size_t vlen;
-
-	if (!hdr_pick(args, smp, ctx, &v, &vlen))
-		return 0;
-	sample_set_str(smp, v, vlen);
-	return 1;
+	return set_picked(hdr_pick, 0, args, smp, ctx);
 }
 
 static int smp_hdr_cnt(const struct sample_arg *args, struct sample *smp, const struct sample_ctx *ctx)
 {
-	const struct hfetch *hf = smp->kw_private;
-	const struct http_head *hh = dir_head(hf->dir, ctx);
-	const char *name, *v;
-	size_t nlen, vlen;
-
-	if (!hh)
-		return 0;
-	name = arg_name(&args[0], &nlen);
-	sample_set_sint(smp, (int64_t)hdr_walk(hh, name, nlen, hf->full, SIZE_MAX, &v, &vlen));
-	return 1;
+	return value_count(hdr_walk, args, smp, ctx);
 }
 
 /* Parses <s> (<len> bytes) as HAProxy's hdr_ip() does: an IPv4 address,
@@ -271,13 +316,7 @@ static int smp_hdr_ip(const struct sample_arg *args, struct sample *smp, const s
 
 static int smp_hdr_val(const struct sample_arg *args, struct sample *smp, const struct sample_ctx *ctx)
 {
-	const char *v;
-	size_t vlen;
-
-	if (!hdr_pick(args, smp, ctx, &v, &vlen))
-		return 0;
-	sample_set_str(smp, v, vlen);
-	return sample_cast(smp, SMP_T_SINT);
+	return set_picked(hdr_pick, 1, args, smp, ctx);
 }
 
 /* ---- cookies ---- */
@@ -344,14 +383,14 @@ static int cookie_next(const char *v, size_t vlen, size_t *pos, int list,
 	return 0;
 }
 
-/* Walks the cookies named <name> (<nlen> bytes, case-sensitive; any when
- * 0) of the Cookie fields of a request or the Set-Cookie fields of a
- * response (<res>). Stores the value of cookie number <want> in
- * *<v> and *<vlen> if it exists. Returns the number of such cookies.
+/* A value_walk_fn: the cookies named <name> (<nlen> bytes, case-sensitive;
+ * any when 0) of the Cookie fields of a request or the Set-Cookie fields
+ * of a response (hf->dir HF_RES).
  */
-static size_t cookie_walk(const struct http_head *hh, int res, const char *name, size_t nlen,
+static size_t cookie_walk(const struct http_head *hh, const struct hfetch *hf, const char *name, size_t nlen,
 			  size_t want, const char **v, size_t *vlen)
 {
+	int res = hf->dir == HF_RES;
 	const char *field = res ? "set-cookie" : "cookie";
 	size_t n = 0, flen = strlen(field);
 	int fpos = -1;
@@ -373,86 +412,65 @@ static size_t cookie_walk(const struct http_head *hh, int res, const char *name,
 	return n;
 }
 
-/* The last cookie of that name first (the first cookie when no name is
- * given), then the others for ACLs, as HAProxy.
+/* A pick_fn: the last cookie of that name first (the first cookie when no
+ * name is given), then the others for ACLs, as HAProxy.
  */
 static int cookie_pick(const struct sample_arg *args, struct sample *smp, const struct sample_ctx *ctx,
 		       const char **v, size_t *vlen)
 {
-	const struct hfetch *hf = smp->kw_private;
-	const struct http_head *hh = dir_head(hf->dir, ctx);
-	int res = hf->dir == HF_RES;
-	const char *name;
-	size_t nlen, cnt;
-	long idx;
+	size_t nlen;
 
-	if (!hh)
-		return 0;
-	name = arg_name(&args[0], &nlen);
-	cnt = cookie_walk(hh, res, name, nlen, SIZE_MAX, v, vlen);
-	idx = pick_value(smp, 0, cnt, nlen != 0);
-	if (idx < 0)
-		return 0;
-	cookie_walk(hh, res, name, nlen, (size_t)idx, v, vlen);
-	return 1;
+	arg_name(&args[0], &nlen);
+	return value_pick(cookie_walk, 0, nlen != 0, args, smp, ctx, v, vlen);
 }
 
 static int smp_cook(const struct sample_arg *args, struct sample *smp, const struct sample_ctx *ctx)
 {
-	const char *v;
-	size_t vlen;
-
-	if (!cookie_pick(args, smp, ctx, &v, &vlen))
-		return 0;
-	sample_set_str(smp, v, vlen);
-	return 1;
+	return set_picked(cookie_pick, 0, args, smp, ctx);
 }
 
 static int smp_cook_val(const struct sample_arg *args, struct sample *smp, const struct sample_ctx *ctx)
 {
-	const char *v;
-	size_t vlen;
-
-	if (!cookie_pick(args, smp, ctx, &v, &vlen))
-		return 0;
-	sample_set_str(smp, v, vlen);
-	return sample_cast(smp, SMP_T_SINT);
+	return set_picked(cookie_pick, 1, args, smp, ctx);
 }
 
 static int smp_cook_cnt(const struct sample_arg *args, struct sample *smp, const struct sample_ctx *ctx)
 {
-	const struct hfetch *hf = smp->kw_private;
-	const struct http_head *hh = dir_head(hf->dir, ctx);
-	const char *name, *v;
-	size_t nlen, vlen;
-
-	if (!hh)
-		return 0;
-	name = arg_name(&args[0], &nlen);
-	sample_set_sint(smp, (int64_t)cookie_walk(hh, hf->dir == HF_RES, name, nlen, SIZE_MAX, &v, &vlen));
-	return 1;
+	return value_count(cookie_walk, args, smp, ctx);
 }
 
 /* ---- start lines ---- */
 
-static int smp_method(const struct sample_arg *args, struct sample *smp, const struct sample_ctx *ctx)
+/* Returns a part of a request head and sets *<len>, or returns NULL when
+ * the head has none: req_method(), req_uri(), req_path(), http_uri_query().
+ */
+typedef const char *(*req_part_fn)(const struct http_head *hh, size_t *len);
+
+/* Sets <smp> to the string <part> finds in the request. Returns 1 or 0. */
+static int set_req_part(req_part_fn part, struct sample *smp, const struct sample_ctx *ctx)
 {
 	const struct http_head *hh = req_head(ctx);
+	const char *p;
+	size_t len;
 
-	if (!hh || !hh->meth_len)
+	if (!hh || !(p = part(hh, &len)))
 		return 0;
-	sample_set_str(smp, hh->meth, hh->meth_len);
+	sample_set_str(smp, p, len);
 	return 1;
 }
 
-static int smp_url(const struct sample_arg *args, struct sample *smp, const struct sample_ctx *ctx)
+/* The method; none when empty. */
+static const char *req_method(const struct http_head *hh, size_t *len)
 {
-	const struct http_head *hh = req_head(ctx);
+	*len = hh->meth_len;
+	return hh->meth_len ? hh->meth : NULL;
+}
 
-	if (!hh || !hh->uri_len)
-		return 0;
-	sample_set_str(smp, hh->uri, hh->uri_len);
-	return 1;
+/* The target as received; none when empty. */
+static const char *req_uri(const struct http_head *hh, size_t *len)
+{
+	*len = hh->uri_len;
+	return hh->uri_len ? hh->uri : NULL;
 }
 
 /* The path of the request's target: origin-form or absolute-form only
@@ -475,28 +493,24 @@ static const char *req_path(const struct http_head *hh, size_t *len)
 	return http_uri_path(hh, len);
 }
 
+static int smp_method(const struct sample_arg *args, struct sample *smp, const struct sample_ctx *ctx)
+{
+	return set_req_part(req_method, smp, ctx);
+}
+
+static int smp_url(const struct sample_arg *args, struct sample *smp, const struct sample_ctx *ctx)
+{
+	return set_req_part(req_uri, smp, ctx);
+}
+
 static int smp_path(const struct sample_arg *args, struct sample *smp, const struct sample_ctx *ctx)
 {
-	const struct http_head *hh = req_head(ctx);
-	const char *p;
-	size_t len;
-
-	if (!hh || !(p = req_path(hh, &len)))
-		return 0;
-	sample_set_str(smp, p, len);
-	return 1;
+	return set_req_part(req_path, smp, ctx);
 }
 
 static int smp_query(const struct sample_arg *args, struct sample *smp, const struct sample_ctx *ctx)
 {
-	const struct http_head *hh = req_head(ctx);
-	const char *q;
-	size_t len;
-
-	if (!hh || !(q = http_uri_query(hh, &len)))
-		return 0;
-	sample_set_str(smp, q, len);
-	return 1;
+	return set_req_part(http_uri_query, smp, ctx);
 }
 
 /* The first Host value followed by the path; the path alone without Host,
@@ -564,7 +578,7 @@ static int urlp_find(const char *u, size_t ulen, size_t i, const char *name, siz
 	return 0;
 }
 
-/* Finds the next parameter of the query named by args[0] (any when absent)
+/* A pick_fn: the next parameter of the query named by args[0] (any when absent)
  * from the position kept in smp->fctx.u (0: find the start of the list,
  * after the first '?' or args[1][0]); sets SMP_F_NOT_LAST if another one
  * follows. Sets *<v> and *<vlen> and returns 1, or returns 0.
@@ -602,24 +616,12 @@ static int urlp_pick(const struct sample_arg *args, struct sample *smp, const st
 
 static int smp_url_param(const struct sample_arg *args, struct sample *smp, const struct sample_ctx *ctx)
 {
-	const char *v;
-	size_t vlen;
-
-	if (!urlp_pick(args, smp, ctx, &v, &vlen))
-		return 0;
-	sample_set_str(smp, v, vlen);
-	return 1;
+	return set_picked(urlp_pick, 0, args, smp, ctx);
 }
 
 static int smp_urlp_val(const struct sample_arg *args, struct sample *smp, const struct sample_ctx *ctx)
 {
-	const char *v;
-	size_t vlen;
-
-	if (!urlp_pick(args, smp, ctx, &v, &vlen))
-		return 0;
-	sample_set_str(smp, v, vlen);
-	return sample_cast(smp, SMP_T_SINT);
+	return set_picked(urlp_pick, 1, args, smp, ctx);
 }
 
 static int urlp_check(struct sample_arg *args, char **err)

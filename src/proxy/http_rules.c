@@ -3,7 +3,9 @@
  * of one action, execution, table resolution. See http_rules.h; the
  * keywords (`http-request`, `http-response`, `redirect`, `errorfile`) are
  * in src/cfg/cfg_http_rules.c, which builds rules through
- * http_rule_parse() / http_rule_add() below.
+ * http_rule_parse() / http_rule_add() below. The stick-counter actions
+ * (track-sc, sc-inc-gpc, sc-set-gpt) are parsed and run by sc_action.c,
+ * shared with tcp-request rules.
  *
  * Regular expressions of replace-header / replace-value are POSIX
  * extended ones (regcomp(REG_EXTENDED)), not PCRE as in HAProxy: no \d,
@@ -34,8 +36,8 @@
 #include <tollgate/logformat.h>
 #include <tollgate/proxy.h>
 #include <tollgate/sample.h>
+#include <tollgate/sc_action.h>
 #include <tollgate/stkctr.h>
-#include <tollgate/stktable.h>
 #include <tollgate/stream-t.h>
 
 enum http_act {
@@ -54,9 +56,7 @@ enum http_act {
 	HA_SET_METHOD,            /* set-method <fmt> */
 	HA_SET_URI,               /* set-uri <fmt> */
 	HA_SET_STATUS,            /* set-status <code> [reason <str>] */
-	HA_TRACK_SC,              /* track-sc<N> <expr> [table <T>] */
-	HA_INC_GPC,               /* sc-inc-gpc(idx,N), sc-inc-gpc0/1(N) */
-	HA_SET_GPT,               /* sc-set-gpt(idx,N), sc-set-gpt0(N) <int|expr> */
+	HA_SC,                    /* track-sc<N>, sc-inc-gpc..., sc-set-gpt... (sc_action.h) */
 	HA_SET_VAR,               /* set-var(txn.x) <expr> */
 	HA_UNSET_VAR,             /* unset-var(txn.x) */
 };
@@ -85,13 +85,8 @@ struct http_rule {
 	enum redirect_type rdr;      /* redirect kind */
 	unsigned int rdr_flags;      /* RDR_F_* */
 	char *cookie;                /* redirect set-cookie/clear-cookie header line, or NULL */
-	unsigned int sc;             /* stick counter number */
-	int dt;                      /* data type of gpc/gpt actions */
-	unsigned int idx;            /* array index of gpc/gpt actions */
-	long long value;             /* constant of sc-set-gpt */
-	struct sample_expr *expr;    /* track key, gpt value, set-var value */
-	char *table_name;            /* `table T`, NULL: the proxy's own */
-	struct stktable *table;      /* resolved table */
+	struct sc_action sc;         /* HA_SC: the stick-counter action */
+	struct sample_expr *expr;    /* set-var value */
 	struct acl_cond *cond;       /* if/unless, or NULL */
 	const char *conf_file;       /* where declared (lives until exit) */
 	int conf_line;               /* ditto */
@@ -400,27 +395,6 @@ static int parse_redirect(struct http_rule *r, int argc, char **args, int *pos, 
 	return 0;
 }
 
-/* Parses "(<a>)" or "(<a>,<b>)" into <a>, <b>. */
-static int paren_ints(const char *s, int want, long *a, long *b)
-{
-	char *end;
-
-	if (*s != '(')
-		return -1;
-	*a = strtol(s + 1, &end, 10);
-	if (end == s + 1)
-		return -1;
-	if (want == 2) {
-		if (*end != ',')
-			return -1;
-		s = end + 1;
-		*b = strtol(s, &end, 10);
-		if (end == s)
-			return -1;
-	}
-	return strcmp(end, ")") ? -1 : 0;
-}
-
 /* Parses "(txn.<name>)" of set-var / unset-var into r->name. */
 static int parse_var_name(struct http_rule *r, const char *a, const char *paren, char **err)
 {
@@ -452,7 +426,7 @@ static int parse_action(struct http_rule *r, int argc, char **args, int *pos, ch
 {
 	const char *a = args[(*pos)++];
 	int req = r->is_req;
-	long x = 0, y = 0;
+	enum sc_act_type sct;
 
 	if (!strcmp(a, "allow")) {
 		r->act = HA_ALLOW;
@@ -535,62 +509,10 @@ static int parse_action(struct http_rule *r, int argc, char **args, int *pos, ch
 			if (!(r->reason = strdup(rs)))
 				return set_err(err, "out of memory");
 		}
-	} else if (req && !strncmp(a, "track-sc", 8)) {
-		char *end;
-		long n = strtol(a + 8, &end, 10);
-
-		if (end == a + 8 || *end || n < 0 || n >= (long)global.stick_counters)
-			return set_err(err, "'%s' : stick counter number must be from 0 to %u (tune.stick-counters).",
-			               a, global.stick_counters - 1);
-		r->act = HA_TRACK_SC;
-		r->sc = (unsigned int)n;
-		if (*pos >= argc || is_cond_word(args[*pos]))
-			return set_err(err, "'%s' expects a sample expression (e.g. 'src').", a);
-		if (parse_expr(args[(*pos)++], req, &r->expr, a, err) < 0)
-			return -1;
-		if (*pos < argc && !strcmp(args[*pos], "table")) {
-			if (*pos + 1 >= argc)
-				return set_err(err, "'%s' : 'table' expects a table name.", a);
-			if (!(r->table_name = strdup(args[*pos + 1])))
-				return set_err(err, "out of memory");
-			*pos += 2;
-		}
-	} else if (!strncmp(a, "sc-inc-gpc0", 11) || !strncmp(a, "sc-inc-gpc1", 11)) {
-		if (paren_ints(a + 11, 1, &x, &y) < 0 || x < 0 || x >= (long)global.stick_counters)
-			return set_err(err, "'%s' : expected %.11s(<sc-id>) with a stick counter from 0 to %u.",
-			               a, a, global.stick_counters - 1);
-		r->act = HA_INC_GPC;
-		r->sc = (unsigned int)x;
-		r->dt = a[10] == '0' ? STKTABLE_DT_GPC0 : STKTABLE_DT_GPC1;
-	} else if (!strncmp(a, "sc-inc-gpc(", 11)) {
-		if (paren_ints(a + 10, 2, &x, &y) < 0 || x < 0 || x >= STKTABLE_MAX_DT_ARRAY ||
-		    y < 0 || y >= (long)global.stick_counters)
-			return set_err(err, "'%s' : expected sc-inc-gpc(<idx>,<sc-id>).", a);
-		r->act = HA_INC_GPC;
-		r->dt = STKTABLE_DT_GPC;
-		r->idx = (unsigned int)x;
-		r->sc = (unsigned int)y;
-	} else if (!strncmp(a, "sc-set-gpt0(", 12) || !strncmp(a, "sc-set-gpt(", 11)) {
-		int arr = a[10] == '(';
-		char *end;
-		long long v;
-
-		if (paren_ints(a + (arr ? 10 : 11), arr ? 2 : 1, &x, &y) < 0)
-			return set_err(err, "'%s' : expected %s.", a, arr ? "sc-set-gpt(<idx>,<sc-id>)" : "sc-set-gpt0(<sc-id>)");
-		r->act = HA_SET_GPT;
-		r->dt = arr ? STKTABLE_DT_GPT : STKTABLE_DT_GPT0;
-		r->idx = arr ? (unsigned int)x : 0;
-		r->sc = (unsigned int)(arr ? y : x);
-		if (x < 0 || y < 0 || r->sc >= global.stick_counters || r->idx >= STKTABLE_MAX_DT_ARRAY)
-			return set_err(err, "'%s' : index or stick counter out of range.", a);
-		if (*pos >= argc || is_cond_word(args[*pos]))
-			return set_err(err, "'%s' expects an integer or a sample expression.", a);
-		v = strtoll(args[*pos], &end, 10);
-		if (!*end && end != args[*pos])
-			r->value = v;
-		else if (parse_expr(args[*pos], req, &r->expr, a, err) < 0)
-			return -1;
-		(*pos)++;
+	} else if ((sct = sc_action_type(a)) != SC_ACT_NONE && (req || sct != SC_ACT_TRACK)) {
+		r->act = HA_SC;
+		(*pos)--;    /* sc_action_parse() starts at the action word */
+		return sc_action_parse(&r->sc, req ? SMP_USE_HTTP_REQ : SMP_USE_HTTP_RES, argc, args, pos, err);
 	} else if (!strncmp(a, "set-var(", 8)) {
 		r->act = HA_SET_VAR;
 		if (parse_var_name(r, a, a + 7, err) < 0)
@@ -646,7 +568,7 @@ void http_rule_destroy(struct http_rule *r)
 	free(r->reason);
 	free(r->cookie);
 	sample_free_expr(r->expr);
-	free(r->table_name);
+	sc_action_free(&r->sc);
 	cond_free(r->cond);
 	/* r->reply is a constant reply: kept until exit (http_reply.h) */
 	free(r);
@@ -820,18 +742,6 @@ static size_t do_redirect(const struct http_rule *r, struct stream *s, char *out
 	return len;
 }
 
-/* Evaluates <expr> for <s> into a key of <t>. Returns 1 with <key> set. */
-static int expr_key(struct sample_expr *expr, const struct sample_ctx *ctx, struct stktable *t, void *buf,
-                    struct stktable_key *key)
-{
-	struct sample smp;
-
-	memset(&smp, 0, sizeof(smp));
-	if (!sample_eval(expr, ctx, &smp))
-		return 0;
-	return stkctr_smp_to_key(t, &smp, buf, key);
-}
-
 /* Removes variable <name> from <txn>, if set. */
 static void unset_var(struct http_txn *txn, const char *name, size_t len)
 {
@@ -859,7 +769,6 @@ static enum http_verdict rules_exec(struct list *rules, int is_req, struct strea
 	struct http_txn *txn = s->txn;
 	struct http_head *hh = is_req ? &txn->req : &txn->res;
 	struct sample_ctx ctx = { .strm = s, .txn = txn, .opt = SMP_OPT_FINAL };
-	unsigned char keybuf[STKTABLE_MAX_KEY_LEN + 16];
 	struct http_rule *r;
 	char val[VALUE_MAX];
 
@@ -910,33 +819,10 @@ static enum http_verdict rules_exec(struct list *rules, int is_req, struct strea
 		case HA_SET_STATUS:
 			ret = http_set_status(hh, r->status, r->reason, r->reason ? strlen(r->reason) : 0);
 			break;
-		case HA_TRACK_SC: {
-			struct stktable_key key;
-
-			if (!r->table || (s->sc.tracked & (1U << r->sc)))
-				break;
-			if (expr_key(r->expr, &ctx, r->table, keybuf, &key) &&
-			    stkctr_track(&s->sc, r->sc, r->table, &key) == 0)
-				stkctr_http_req(&s->sc, 1U << r->sc);   /* counts this request at once */
+		case HA_SC:
+			if (sc_action_exec(&r->sc, s, &ctx))
+				stkctr_http_req(&s->sc, 1U << r->sc.sc);   /* a newly tracked entry counts this request at once */
 			break;
-		}
-		case HA_INC_GPC:
-			stkctr_inc_gpc(&s->sc.c[r->sc], r->dt, r->idx, 1);
-			break;
-		case HA_SET_GPT: {
-			long long v = r->value;
-
-			if (r->expr) {
-				struct sample smp;
-
-				memset(&smp, 0, sizeof(smp));
-				if (!sample_eval(r->expr, &ctx, &smp) || !sample_cast(&smp, SMP_T_SINT))
-					break;
-				v = smp.data.u.sint;
-			}
-			stkctr_set_gpt(&s->sc.c[r->sc], r->dt, r->idx, (uint32_t)v);
-			break;
-		}
 		case HA_SET_VAR: {
 			struct sample smp;
 
@@ -980,21 +866,15 @@ int http_rules_resolve(void (*report)(void *arg, int is_err, const char *file, i
 		struct http_rule *r;
 
 		list_for_each(r, &px->http_req_rules, list) {
-			char msg[512];
+			char what[32], msg[512];
 
-			if (r->act != HA_TRACK_SC)
+			if (r->act != HA_SC)
 				continue;
-			r->table = r->table_name ? proxy_table_find(r->table_name) : px->table;
-			if (r->table)
-				continue;
-			if (r->table_name)
-				snprintf(msg, sizeof(msg), "%s '%s': 'http-request track-sc%u' refers to unknown table '%s'.",
-				         proxy_kind(px), px->id, r->sc, r->table_name);
-			else
-				snprintf(msg, sizeof(msg), "%s '%s': 'http-request track-sc%u' needs a table: add a 'stick-table' to this section or 'table <name>'.",
-				         proxy_kind(px), px->id, r->sc);
-			report(arg, 1, r->conf_file, r->conf_line, msg);
-			errs++;
+			snprintf(what, sizeof(what), "http-request track-sc%u", r->sc.sc);
+			if (sc_action_resolve(&r->sc, px, what, msg, sizeof(msg)) < 0) {
+				report(arg, 1, r->conf_file, r->conf_line, msg);
+				errs++;
+			}
 		}
 	}
 	return errs;

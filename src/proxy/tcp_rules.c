@@ -1,6 +1,7 @@
 /*
  * tcp-request and stick rules: execution and table resolution. See
- * tcp_rules.h; parsing is in src/cfg/cfg_tcp_rules.c.
+ * tcp_rules.h; parsing is in src/cfg/cfg_tcp_rules.c, the stick-counter
+ * actions in src/proxy/sc_action.c.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +13,7 @@
 #include <tollgate/lb.h>
 #include <tollgate/proxy.h>
 #include <tollgate/sample.h>
+#include <tollgate/sc_action.h>
 #include <tollgate/server.h>
 #include <tollgate/stkctr.h>
 #include <tollgate/stream-t.h>
@@ -29,23 +31,17 @@ static int expr_key(struct sample_expr *expr, struct stream *s, struct stktable 
                     struct stktable_key *key)
 {
 	struct sample_ctx ctx = { .strm = s, .txn = s->txn, .opt = SMP_OPT_FINAL };
-	struct sample smp;
 
-	memset(&smp, 0, sizeof(smp));
-	if (!sample_eval(expr, &ctx, &smp))
-		return 0;
-	return stkctr_smp_to_key(t, &smp, buf, key);
+	return sc_expr_key(expr, &ctx, t, buf, key);
 }
 
 int tcp_rules_exec(struct stream *s, int stage)
 {
 	struct list *rules = stage ? &s->fe->tcp_req_cont : &s->fe->tcp_req_conn;
-	unsigned char keybuf[STKTABLE_MAX_KEY_LEN + 16];
+	struct sample_ctx ctx = { .strm = s, .txn = s->txn, .opt = SMP_OPT_FINAL };
 	struct tcp_rule *r;
 
 	list_for_each(r, rules, list) {
-		struct stktable_key key;
-
 		if (!rule_applies(r->cond, s))
 			continue;
 		switch (r->act) {
@@ -53,30 +49,9 @@ int tcp_rules_exec(struct stream *s, int stage)
 			return 0;
 		case TCP_ACT_REJECT:
 			return -1;
-		case TCP_ACT_TRACK_SC:
-			if (s->sc.tracked & (1U << r->sc))
-				break;
-			if (expr_key(r->expr, s, r->table, keybuf, &key))
-				stkctr_track(&s->sc, r->sc, r->table, &key);
+		case TCP_ACT_SC:
+			sc_action_exec(&r->sc, s, &ctx);
 			break;
-		case TCP_ACT_INC_GPC:
-			stkctr_inc_gpc(&s->sc.c[r->sc], r->dt, r->idx, 1);
-			break;
-		case TCP_ACT_SET_GPT: {
-			long long v = r->value;
-
-			if (r->expr) {
-				struct sample_ctx ctx = { .strm = s, .txn = s->txn, .opt = SMP_OPT_FINAL };
-				struct sample smp;
-
-				memset(&smp, 0, sizeof(smp));
-				if (!sample_eval(r->expr, &ctx, &smp) || !sample_cast(&smp, SMP_T_SINT))
-					break;
-				v = smp.data.u.sint;
-			}
-			stkctr_set_gpt(&s->sc.c[r->sc], r->dt, r->idx, (uint32_t)v);
-			break;
-		}
 		}
 	}
 	return 0;
@@ -139,16 +114,10 @@ typedef void (*report_fn)(void *arg, int is_err, const char *file, int line, con
 static struct stktable *resolve(struct proxy *px, const char *name, const char *what,
                                 const char *file, int line, report_fn fn, void *arg, int *errs)
 {
-	struct stktable *t = name ? proxy_table_find(name) : px->table;
 	char msg[512];
+	struct stktable *t = sc_table_resolve(px, name, what, msg, sizeof(msg));
 
 	if (!t) {
-		if (name)
-			snprintf(msg, sizeof(msg), "%s '%s': '%s' refers to unknown table '%s'.",
-			         proxy_kind(px), px->id, what, name);
-		else
-			snprintf(msg, sizeof(msg), "%s '%s': '%s' needs a table: add a 'stick-table' to this section or 'table <name>'.",
-			         proxy_kind(px), px->id, what);
 		fn(arg, 1, file, line, msg);
 		(*errs)++;
 	}
@@ -167,9 +136,9 @@ int tcp_rules_resolve(report_fn fn, void *arg)
 			struct tcp_rule *r;
 
 			list_for_each(r, lists[i], list)
-				if (r->act == TCP_ACT_TRACK_SC)
-					r->table = resolve(px, r->table_name, "track-sc", r->conf_file, r->conf_line,
-					                   fn, arg, &errs);
+				if (r->act == TCP_ACT_SC && r->sc.type == SC_ACT_TRACK)
+					r->sc.table = resolve(px, r->sc.table_name, "track-sc", r->conf_file, r->conf_line,
+					                      fn, arg, &errs);
 		}
 		list_for_each(sr, &px->sticking_rules, list) {
 			sr->table = resolve(px, sr->table_name, "stick", sr->conf_file, sr->conf_line, fn, arg, &errs);
@@ -196,9 +165,8 @@ void tcp_rules_free(struct proxy *px)
 		struct tcp_rule *r, *back;
 
 		list_for_each_safe(r, back, lists[i], list) {
-			sample_free_expr(r->expr);
+			sc_action_free(&r->sc);
 			cond_free(r->cond);
-			free(r->table_name);
 			free(r);
 		}
 		list_init(lists[i]);
