@@ -18,6 +18,7 @@
 
 #include <stdint.h>
 
+#include <tollgate/buffer.h>
 #include <tollgate/h1.h>
 #include <tollgate/http_msg.h>
 #include <tollgate/sample-t.h>
@@ -113,6 +114,8 @@ struct http_txn {
 	uint32_t req_head_len;         /* length of the received request head */
 	int reused;                    /* sent over a kept server connection */
 	int nb_req;                    /* requests seen on this connection */
+	struct buffer req_copy;        /* the request head as sent, kept for a log
+	                                * format reading it (fe->log_keep_req) */
 
 	/* followed by the arrays sized from tune.http.maxhdr (http_txn_size()) */
 	struct h1_hdr *req_hdrs;       /* parser output, maxhdr entries */

@@ -213,6 +213,7 @@ struct proxy {
 	struct pr_httpchk httpchk;       /* option httpchk */
 	char *log_format;                /* log-format string as written, or NULL */
 	struct logformat *logfmt;        /* compiled log format used by this frontend, or NULL */
+	int log_keep_req;                /* its log format reads the request (%[...]): keep the head */
 
 	struct stktable_def *table_def;  /* stick-table line parsed here, or NULL */
 	struct stktable *table;          /* the table, created at finalisation */

@@ -82,7 +82,7 @@ static int kw_proxy_log_format(struct cfg_ctx *ctx, int argc, char **args, char 
 			strcat(fmt, " ");
 		strcat(fmt, args[i]);
 	}
-	lf = logformat_parse(fmt, SMP_USE_ANY | LOGFMT_F_LOG, &e);
+	lf = logformat_parse(fmt, LOGFMT_F_LOG, &e);
 	if (!lf) {
 		cfg_set_err(err, "'%s': %s.", args[0], e ? e : "out of memory");
 		free(e);

@@ -875,7 +875,7 @@ static void lf_init(void)
 	if (gethostname(lf_hostname, sizeof(lf_hostname) - 1) < 0)
 		lf_hostname[0] = '\0';
 	for (int i = 0; i < 3; i++)
-		lf_default[i] = logformat_parse(fmts[i], SMP_USE_ANY | LOGFMT_F_LOG, NULL);
+		lf_default[i] = logformat_parse(fmts[i], LOGFMT_F_LOG, NULL);
 }
 
 int logformat_finalize(struct proxy *px, char **err)
@@ -887,7 +887,7 @@ int logformat_finalize(struct proxy *px, char **err)
 		return lf_err(err, "out of memory"), -ENOMEM;
 	if (!px || !px->log_format || px->logfmt)
 		return 0;
-	px->logfmt = logformat_parse(px->log_format, SMP_USE_ANY | LOGFMT_F_LOG, &e);
+	px->logfmt = logformat_parse(px->log_format, LOGFMT_F_LOG, &e);
 	if (!px->logfmt) {
 		lf_err(err, "log-format '%s': %s", px->log_format, e ? e : "out of memory");
 		free(e);

@@ -321,6 +321,8 @@ int proxy_finalize_all(report_fn fn, void *arg)
 	for (struct proxy *px = proxies_list; px; px = px->next) {
 		char *why = NULL;
 
+		if ((px->cap & PR_CAP_FE) && px->log_format && strstr(px->log_format, "%["))
+			px->log_keep_req = 1;
 		if ((px->cap & PR_CAP_FE) && logformat_finalize(px, &why) < 0) {
 			errs += report(fn, arg, 1, px->conf_file, px->conf_line, "%s '%s': %s", proxy_kind(px), px->id,
 			               why ? why : "invalid log-format");

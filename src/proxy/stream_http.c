@@ -193,6 +193,7 @@ void http_stream_release(struct stream *s)
 	/* a transaction that started (bytes or a parsed head) is logged */
 	if (txn->t_req_start || (txn->flags & TX_HAS_REQ))
 		txn_log(s);
+	buf_free(&txn->req_copy);
 	pool_free(pool_txn, txn);
 	s->txn = NULL;
 }
@@ -525,6 +526,26 @@ static void forget_req_head(struct http_txn *txn)
 	txn->req.nf = 0;
 }
 
+/* Keeps a copy of the request head just written (<len> bytes in this
+ * thread's scratch area) and points txn->req into it, so that a log format
+ * can read the request's fields once it is gone. Returns 0, or -ENOMEM /
+ * -EINVAL (the caller forgets the fields instead).
+ */
+static int keep_req_head(struct http_txn *txn, size_t len)
+{
+	uint32_t maxhdr = global.tune_maxhdr ? global.tune_maxhdr : H1_DEF_MAX_HDRS;
+
+	if (!buf_allocated(&txn->req_copy) && buf_alloc(&txn->req_copy) < 0)
+		return -ENOMEM;
+	buf_reset(&txn->req_copy);
+	if (buf_put(&txn->req_copy, scratch[tid], len) != len)
+		return -EINVAL;
+	h1_msg_init(&txn->req_h1, txn->req_hdrs, maxhdr);
+	if (h1_parse_request(&txn->req_h1, buf_head(&txn->req_copy), len, NULL) != (int)len)
+		return -EINVAL;
+	return http_head_load(&txn->req, &txn->req_h1, buf_head(&txn->req_copy));
+}
+
 /* Writes the edited head of <hh> in place of the <old> bytes at <ofs> in
  * <c>. Returns the new length, or 0 if it does not fit.
  */
@@ -679,7 +700,8 @@ static int request_head(struct stream *s, size_t len)
 		return 1;
 	}
 	txn->req_fwd = n;
-	forget_req_head(txn);
+	if (!s->fe->log_keep_req || keep_req_head(txn, n) < 0)
+		forget_req_head(txn);
 	if (txn->req_body == H1_BODY_CHUNKED) {
 		struct h1_limits lim;
 
