@@ -207,3 +207,44 @@ def exchange(port, payload=b"hello", timeout=5.0):
                 break
             chunks.append(d)
         return b"".join(chunks)
+
+
+def admin_cli(path, cmd, timeout=5.0):
+    """One-shot admin socket command: sends <cmd> and a newline to the unix
+    socket <path>, returns the whole answer as text."""
+    with socket.socket(socket.AF_UNIX) as s:
+        s.settimeout(timeout)
+        s.connect(path)
+        s.sendall(cmd.encode() + b"\n")
+        chunks = []
+        while True:
+            d = s.recv(65536)
+            if not d:
+                break
+            chunks.append(d)
+    return b"".join(chunks).decode()
+
+
+def admin_ready(path):
+    """True once the admin socket <path> answers `show info`."""
+    try:
+        return "Name:" in admin_cli(path, "show info", timeout=2)
+    except OSError:
+        return False
+
+
+@pytest.fixture
+def http_backend():
+    """Starts HTTP backends: http_backend(tag, handler) -> HttpBackend
+    (httpbackend.py); stopped at teardown."""
+    from httpbackend import HttpBackend
+    started = []
+
+    def start(tag="A", handler=None):
+        b = HttpBackend(tag, handler)
+        started.append(b)
+        return b
+
+    yield start
+    for b in started:
+        b.stop()

@@ -205,3 +205,43 @@ def read_until_close(sock):
 def sha(data):
     return hashlib.sha256(data).hexdigest()
 
+
+
+# ---- helpers for the rules, malformed-request and log tests ----
+
+from conftest import admin_cli, admin_ready  # noqa: E402,F401  (re-exported)
+
+
+def get(port, path="/", headers=(), host="x", method="GET", body=None, timeout=5.0):
+    """Sends one request on a new connection; returns (status, headers
+    dict, headers list, body)."""
+    return request(port, build(path, headers, host, method, body), timeout)
+
+
+def build(path="/", headers=(), host="x", method="GET", body=None, version="HTTP/1.1"):
+    """Builds a raw request. <headers> is a list of (name, value); <host>
+    None leaves the Host field out; <body> adds a Content-Length."""
+    lines = ["%s %s %s" % (method, path, version)]
+    if host is not None:
+        lines.append("Host: %s" % host)
+    lines += ["%s: %s" % (n, v) for n, v in headers]
+    raw = ("\r\n".join(lines) + "\r\n").encode("latin-1")
+    if body is not None:
+        raw += b"Content-Length: %d\r\n" % len(body)
+    return raw + b"\r\n" + (body or b"")
+
+
+def table_entries(answer):
+    """The entry lines of a `show table` answer, as dicts of their
+    key=value words (key, use, exp, and the stored data)."""
+    out = []
+    for line in answer.splitlines():
+        if not line.startswith("0x"):
+            continue
+        d = {}
+        for w in line.split()[1:]:
+            if "=" in w:
+                k, v = w.split("=", 1)
+                d[k] = v
+        out.append(d)
+    return out

@@ -7,24 +7,10 @@ values in the typed and json formats."""
 import json
 import threading
 
-import pytest
-
-from conftest import Backend, free_port, wait_until
-from httpbackend import HttpBackend, admin_cli, admin_ready, get
+from conftest import admin_cli, admin_ready, free_port, wait_until
+from httpbackend import get
 
 
-@pytest.fixture
-def http_backend():
-    started = []
-
-    def start(tag="A", handler=None):
-        b = HttpBackend(tag, handler)
-        started.append(b)
-        return b
-
-    yield start
-    for b in started:
-        b.stop()
 
 
 def start_proxy(tollgate, tmp_path, body):

@@ -8,29 +8,14 @@ import socket
 import threading
 import time
 
-from conftest import exchange, free_port, wait_until
+from conftest import admin_cli, admin_ready, exchange, free_port, wait_until
 
 
 def cli(path, cmd, timeout=10.0):
-    """One-shot: sends <cmd> and a newline, returns the whole answer."""
-    with socket.socket(socket.AF_UNIX) as s:
-        s.settimeout(timeout)
-        s.connect(path)
-        s.sendall(cmd.encode() + b"\n")
-        chunks = []
-        while True:
-            d = s.recv(65536)
-            if not d:
-                break
-            chunks.append(d)
-    return b"".join(chunks).decode()
+    return admin_cli(path, cmd, timeout)
 
 
-def socket_ready(path):
-    try:
-        return "Name: Tollgate" in cli(path, "show info", timeout=2)
-    except OSError:
-        return False
+socket_ready = admin_ready
 
 
 def accepted(port):

@@ -7,10 +7,9 @@ and the state in `show servers state`, and configuration errors of
 
 Backends are mode tcp: health checks do not depend on the proxy's mode.
 """
-import socket
 import threading
 
-from conftest import free_port, run_check, wait_until
+from conftest import admin_cli, free_port, run_check, wait_until
 
 BASE = """
 global
@@ -79,17 +78,7 @@ def cfg(sock, port, servers, lines, fall=1, rise=1):
 
 
 def admin(sock, command):
-    with socket.socket(socket.AF_UNIX) as s:
-        s.settimeout(5)
-        s.connect(sock)
-        s.sendall(command.encode() + b"\n")
-        chunks = []
-        while True:
-            d = s.recv(65536)
-            if not d:
-                break
-            chunks.append(d)
-    return b"".join(chunks).decode()
+    return admin_cli(sock, command)
 
 
 def op_state(sock, srv):

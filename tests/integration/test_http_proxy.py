@@ -2,24 +2,10 @@
 import socket
 import subprocess
 
-import pytest
-
-from conftest import free_port, wait_until
-from httpbackend import HttpBackend, connect, read_response, request, read_until_close, sha
+from conftest import free_port
+from httpbackend import connect, read_response, request, read_until_close, sha
 
 
-@pytest.fixture
-def http_backend():
-    started = []
-
-    def start(tag="A", handler=None):
-        b = HttpBackend(tag, handler)
-        started.append(b)
-        return b
-
-    yield start
-    for b in started:
-        b.stop()
 
 
 def cfg(port, servers, extra_fe="", extra_be="", glob=""):
