@@ -13,8 +13,9 @@
  *    number of data bytes; they may wrap around the end of the area. The
  *    free part (`room`) is size - data. When the buffer becomes empty, head
  *    goes back to 0 so that the next data is contiguous.
- *  - I/O: buf_recv()/buf_send() use readv()/sendmsg() over the (at most two)
- *    contiguous spans of room or data, one system call each.
+ *  - I/O: buf_recv()/buf_send() use one system call each: recv()/send()
+ *    when the room or data is one span, readv()/sendmsg() over the two
+ *    spans when it wraps.
  *  - buf_size is set once, at configuration time, before any buffer exists
  *    (buf_pool_init()); it never changes while workers run.
  *
@@ -230,7 +231,8 @@ int buf_replace(struct buffer *b, size_t ofs, size_t old, const char *src, size_
 /* ---- I/O (owner thread, non-blocking fds) ---- */
 
 /* Reads at most <max> bytes (0: as many as fit) from <fd> into the room of
- * <b>, with one readv(). Returns the number of bytes read (> 0), 0 at end
+ * <b>, with one recv() (readv() when the room wraps, or for a fd that is
+ * not a socket). Returns the number of bytes read (> 0), 0 at end
  * of stream, -EAGAIN when nothing is available, -ENOSPC without reading if
  * <b> is full or unallocated, or another -errno (-ECONNRESET...). EINTR is
  * retried.
@@ -238,7 +240,7 @@ int buf_replace(struct buffer *b, size_t ofs, size_t old, const char *src, size_
 ssize_t buf_recv(struct buffer *b, int fd, size_t max);
 
 /* Sends at most <max> bytes (0: all) of the data of <b> to <fd> with one
- * sendmsg(MSG_NOSIGNAL) (writev() if <fd> is not a socket) and drops what
+ * send()/sendmsg() (MSG_NOSIGNAL; writev() if <fd> is not a socket) and drops what
  * was sent; a partial send leaves the rest in <b>. <flags>: BUF_SEND_*.
  * Returns the number of bytes sent (> 0), 0 if <b> is empty, -EAGAIN when
  * the fd cannot take data, or another -errno (-EPIPE, -ECONNRESET...), never

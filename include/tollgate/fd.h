@@ -55,6 +55,13 @@ void fd_deinit(void);
  */
 int fd_insert(int fd, int thr, fd_iocb iocb, void *owner, uint32_t events);
 
+/* Hands the registered <fd> to another handler <iocb>(<fd>, events,
+ * <owner>) on the same thread (an idle server connection passing between
+ * streams). Events already fetched by the poll loop go to the new handler.
+ * Owner thread.
+ */
+void fd_set_owner(int fd, fd_iocb iocb, void *owner);
+
 /* Changes the events polled for <fd>. Owner thread. Returns 0 or -errno. */
 int fd_set_events(int fd, uint32_t events);
 

@@ -43,6 +43,12 @@ struct pr_cookie {
 	char *domain;                    /* domain attribute, or NULL */
 };
 
+/* `http-reuse` modes (proxy.http_reuse); safe is the default (0). */
+#define PR_REUSE_SAFE        0   /* a client's first request never takes another's idle connection */
+#define PR_REUSE_NEVER       1   /* idle connections are never shared */
+#define PR_REUSE_AGGRESSIVE  2   /* any request may take one (ours have all served a request) */
+#define PR_REUSE_ALWAYS      3   /* same as aggressive for Tollgate */
+
 /* `option forwardfor [except NET] [header NAME] [if-none]`. */
 struct pr_forwardfor {
 	char *hdr;                       /* header name, NULL: X-Forwarded-For */
@@ -211,6 +217,7 @@ struct proxy {
 	struct pr_cookie cookie;         /* cookie persistence (backend) */
 	struct pr_forwardfor fwdfor;     /* option forwardfor */
 	struct pr_httpchk httpchk;       /* option httpchk */
+	int http_reuse;                  /* PR_REUSE_*: sharing idle server connections */
 	char *log_format;                /* log-format string as written, or NULL */
 	struct logformat *logfmt;        /* compiled log format used by this frontend, or NULL */
 	int log_keep_req;                /* its log format reads the request (%[...]): keep the head */

@@ -66,6 +66,11 @@ struct server {
 	unsigned int fall;                /* failures to go down */
 	struct check *check;              /* its health check, or NULL */
 	char *cookie;                     /* `cookie VALUE` for cookie persistence, or NULL */
+	/* idle HTTP connections to this server, per thread (srv_idle.h):
+	 * each thread's list and count are touched by that thread only
+	 */
+	struct list idle_conns[MAX_THREADS];
+	unsigned int idle_count[MAX_THREADS];
 	/* load-balancing per-algorithm state, under the backend's LB lock */
 	int lb_cw;                        /* smooth roundrobin current weight */
 	unsigned int lb_idx;              /* index in LB arrays */

@@ -948,17 +948,21 @@ static int kw_cookie(struct cfg_ctx *ctx, int argc, char **args, char **err)
 	return CFG_OK;
 }
 
-/* http-reuse never|safe|aggressive|always: Tollgate reuses a stream's own
- * server connection in every mode (doc/configuration.md).
- */
+/* http-reuse never|safe|aggressive|always (srv_idle.h) */
 static int kw_http_reuse(struct cfg_ctx *ctx, int argc, char **args, char **err)
 {
+	static const char *const modes[] = { "safe", "never", "aggressive", "always" };
+	struct proxy *px = ctx->section_data;
+
 	if (need_cap(ctx, args, PR_CAP_BE, err) < 0)
 		return CFG_ERR;
-	if (argc != 2 || (strcmp(args[1], "never") && strcmp(args[1], "safe") && strcmp(args[1], "aggressive") &&
-	                  strcmp(args[1], "always")))
-		return cfg_set_err(err, "'http-reuse' expects 'never', 'safe', 'aggressive' or 'always'.");
-	return CFG_OK;
+	for (int i = 0; argc == 2 && i < 4; i++) {
+		if (!strcmp(args[1], modes[i])) {
+			px->http_reuse = i;
+			return CFG_OK;
+		}
+	}
+	return cfg_set_err(err, "'http-reuse' expects 'never', 'safe', 'aggressive' or 'always'.");
 }
 
 static struct cfg_kw proxy_kws[] = {

@@ -107,6 +107,15 @@ int fd_set_events(int fd, uint32_t events)
 	return 0;
 }
 
+void fd_set_owner(int fd, fd_iocb iocb, void *owner)
+{
+	struct fdtab_entry *e = &fdtab[fd];
+
+	BUG_ON(!e->iocb || (thread_running() && e->thr != tid));
+	e->iocb = iocb;
+	e->owner = owner;
+}
+
 /* Clears <fd>'s entry; <unreg>: remove it from epoll first. */
 static void fd_clear(int fd, int unreg)
 {

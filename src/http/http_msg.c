@@ -364,9 +364,11 @@ static inline int put(char *out, size_t room, size_t *pos, const char *src, size
 
 size_t http_head_write(const struct http_head *hh, int is_req, char *out, size_t room)
 {
-	char ver[16];
+	/* "HTTP/x.y" by hand: this runs for every message (no printf) */
+	char ver[8] = { 'H', 'T', 'T', 'P', '/', (char)('0' + (hh->vmajor ? hh->vmajor % 10 : 1)), '.',
+	                (char)('0' + hh->vminor % 10) };
 	size_t pos = 0;
-	int vl = snprintf(ver, sizeof(ver), "HTTP/%u.%u", hh->vmajor ? hh->vmajor : 1, hh->vminor);
+	int vl = 8;
 
 	if (is_req) {
 		if (put(out, room, &pos, hh->meth, hh->meth_len) || put(out, room, &pos, " ", 1) ||
@@ -374,8 +376,9 @@ size_t http_head_write(const struct http_head *hh, int is_req, char *out, size_t
 		    put(out, room, &pos, ver, (size_t)vl) || put(out, room, &pos, "\r\n", 2))
 			return 0;
 	} else {
-		char st[8];
-		int sl = snprintf(st, sizeof(st), " %03u ", hh->status);
+		char st[5] = { ' ', (char)('0' + hh->status / 100 % 10), (char)('0' + hh->status / 10 % 10),
+		               (char)('0' + hh->status % 10), ' ' };
+		int sl = 5;
 
 		if (put(out, room, &pos, ver, (size_t)vl) || put(out, room, &pos, st, (size_t)sl) ||
 		    put(out, room, &pos, hh->reason, hh->reason_len) || put(out, room, &pos, "\r\n", 2))

@@ -211,8 +211,13 @@ ssize_t buf_recv(struct buffer *b, int fd, size_t max)
 	if (!b->area || buf_full(b))
 		return -ENOSPC;
 	n = buf_trim_spans(iov, buf_room_spans(b, iov), max);
+	/* one span: recv() takes the socket's short path (readv() goes
+	 * through the generic file layer); not a socket: readv()
+	 */
 	do {
-		ret = readv(fd, iov, n);
+		ret = n == 1 ? recv(fd, iov[0].iov_base, iov[0].iov_len, 0) : readv(fd, iov, n);
+		if (ret < 0 && errno == ENOTSOCK)
+			ret = readv(fd, iov, n);
 	} while (ret < 0 && errno == EINTR);
 	if (ret < 0)
 		return -errno;
@@ -234,8 +239,10 @@ ssize_t buf_send(struct buffer *b, int fd, size_t max, unsigned int flags)
 	msg.msg_iov = iov;
 	msg.msg_iovlen = (size_t)n;
 	do {
-		ret = sendmsg(fd, &msg, MSG_NOSIGNAL | MSG_DONTWAIT |
-		              ((flags & BUF_SEND_MORE) ? MSG_MORE : 0));
+		int f = MSG_NOSIGNAL | MSG_DONTWAIT | ((flags & BUF_SEND_MORE) ? MSG_MORE : 0);
+
+		/* one span: send(), no message header to copy in */
+		ret = n == 1 ? send(fd, iov[0].iov_base, iov[0].iov_len, f) : sendmsg(fd, &msg, f);
 		if (ret < 0 && errno == ENOTSOCK)
 			ret = writev(fd, iov, n);
 	} while (ret < 0 && errno == EINTR);

@@ -98,6 +98,7 @@ int proxy_inherit(struct proxy *px, const struct proxy *def)
 	/* mode http settings; strings are copied: each proxy frees its own */
 	memcpy(px->errorfiles, def->errorfiles, sizeof(px->errorfiles));
 	px->fwdfor = def->fwdfor;
+	px->http_reuse = def->http_reuse;
 	px->httpchk = def->httpchk;
 	if ((def->fwdfor.hdr && !(px->fwdfor.hdr = strdup(def->fwdfor.hdr))) ||
 	    (def->httpchk.meth && !(px->httpchk.meth = strdup(def->httpchk.meth))) ||

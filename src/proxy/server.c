@@ -23,6 +23,8 @@ struct server *server_new(struct proxy *be, const char *name, const char *file, 
 		return NULL;
 	}
 	srv->proxy = be;
+	for (int i = 0; i < MAX_THREADS; i++)
+		list_init(&srv->idle_conns[i]);
 	srv->conf_file = file;
 	srv->conf_line = line;
 	srv->flags = be->defsrv.flags;

@@ -32,6 +32,7 @@
 #include <tollgate/pool.h>
 #include <tollgate/proxy.h>
 #include <tollgate/sock.h>
+#include <tollgate/srv_idle.h>
 #include <tollgate/acl.h>
 #include <tollgate/sample.h>
 #include <tollgate/stream-t.h>
@@ -311,6 +312,20 @@ static void build_proxy_header(struct stream *s)
 static int connect_server(struct stream *s)
 {
 	int fd = -1, ret;
+
+	/* an HTTP request may take an idle connection to that server */
+	if (s->txn && !s->tunnel && http_stream_may_reuse(s) && (fd = srv_idle_take(s->srv)) >= 0) {
+		fd_set_owner(fd, srv_iocb, s);
+		s->srvside.fd = fd;
+		s->srvside.flags = 0;
+		s->srvside.ev = 0;
+		s->state = ST_EST;
+		s->t_conn = now_ms;
+		s->tc = 0;
+		s->srvside.exp = tick_add_ifset(now_ms, strm_inactivity(s, 0));
+		http_stream_reused(s);
+		return 0;
+	}
 
 	ret = sock_connect(&s->srv->addr, NULL, &fd);
 	if (ret < 0 && ret != -EINPROGRESS)

@@ -56,6 +56,7 @@
 #include <tollgate/pool.h>
 #include <tollgate/proxy.h>
 #include <tollgate/server.h>
+#include <tollgate/srv_idle.h>
 #include <tollgate/stkctr.h>
 #include <tollgate/stream-t.h>
 #include <tollgate/task.h>
@@ -76,7 +77,9 @@ int http_stream_pool_init(void)
 	           2 * (maxhdr + HTTP_EXTRA_FIELDS) * sizeof(struct http_field);
 	if (!pool_txn)
 		pool_txn = pool_create("http_txn", (unsigned int)txn_size, 0);
-	return pool_txn ? 0 : -ENOMEM;
+	if (!pool_txn)
+		return -ENOMEM;
+	return srv_idle_init();
 }
 
 static char *thread_scratch(void)
@@ -163,6 +166,47 @@ static void txn_stamp(struct http_txn *txn)
 	txn->req_ms = (uint32_t)(ts.tv_nsec / 1000000);
 }
 
+int http_stream_may_reuse(const struct stream *s)
+{
+	if (s->srv->flags & (SRV_F_SEND_PROXY | SRV_F_SEND_PROXY2))
+		return 0;   /* the header names this client: private */
+	switch (s->be->http_reuse) {
+	case PR_REUSE_NEVER:
+		return 0;
+	case PR_REUSE_SAFE:
+		/* not the first request: if the server closes the connection
+		 * under it, the client can retry (as HAProxy's safe mode)
+		 */
+		return s->txn->nb_req > 1;
+	default:
+		return 1;
+	}
+}
+
+void http_stream_reused(struct stream *s)
+{
+	s->txn->reused = 1;
+}
+
+/* Gives the server connection kept by <s> between requests (idle, no
+ * request in flight) to the thread's idle pool, or closes it when it
+ * cannot be shared (PROXY protocol header: private to its client).
+ */
+static void drop_idle_conn(struct stream *s)
+{
+	if (s->srvside.fd < 0)
+		return;
+	if (s->idle_srv && s->state == ST_INI && s->idle_srv->proxy->http_reuse != PR_REUSE_NEVER &&
+	    !(s->idle_srv->flags & (SRV_F_SEND_PROXY | SRV_F_SEND_PROXY2)) &&
+	    !(s->srvside.flags & (SIDE_SHUTR | SIDE_SHUTW | SIDE_ERROR))) {
+		srv_idle_park(s->idle_srv, s->srvside.fd);
+		s->srvside.fd = -1;
+	} else {
+		strm_close_side(&s->srvside);
+	}
+	s->idle_srv = NULL;
+}
+
 /* Sends the log line of the current transaction once. */
 static void txn_log(struct stream *s)
 {
@@ -193,6 +237,7 @@ void http_stream_release(struct stream *s)
 	/* a transaction that started (bytes or a parsed head) is logged */
 	if (txn->t_req_start || (txn->flags & TX_HAS_REQ))
 		txn_log(s);
+	drop_idle_conn(s);
 	buf_free(&txn->req_copy);
 	pool_free(pool_txn, txn);
 	s->txn = NULL;
@@ -343,8 +388,26 @@ static void limits_init(struct h1_limits *lim)
 /* Keeps the request line for the logs (%r). */
 static void keep_uri_line(struct http_txn *txn)
 {
-	snprintf(txn->uri_line, sizeof(txn->uri_line), "%.*s %.*s HTTP/%u.%u", (int)txn->req.meth_len,
-	         txn->req.meth, (int)txn->req.uri_len, txn->req.uri, txn->req.vmajor, txn->req.vminor);
+	char *p = txn->uri_line, *end = txn->uri_line + sizeof(txn->uri_line) - 1;
+	size_t n;
+
+	/* "METHOD TARGET HTTP/x.y", cut to the room; by hand (every request) */
+	n = txn->req.meth_len < (size_t)(end - p) ? txn->req.meth_len : (size_t)(end - p);
+	memcpy(p, txn->req.meth, n);
+	p += n;
+	if (p < end)
+		*p++ = ' ';
+	n = txn->req.uri_len < (size_t)(end - p) ? txn->req.uri_len : (size_t)(end - p);
+	memcpy(p, txn->req.uri, n);
+	p += n;
+	if (end - p >= 9) {
+		memcpy(p, " HTTP/", 6);
+		p[6] = (char)('0' + txn->req.vmajor % 10);
+		p[7] = '.';
+		p[8] = (char)('0' + txn->req.vminor % 10);
+		p += 9;
+	}
+	*p = '\0';
 }
 
 /* Does <addr> fall in the `except` network of <ff>? */
@@ -583,9 +646,7 @@ static void assign_server(struct stream *s)
 		s->srvside.exp = tick_add_ifset(now_ms, strm_inactivity(s, 0));
 		return;
 	}
-	if (s->srvside.fd >= 0)
-		strm_close_side(&s->srvside);
-	s->idle_srv = NULL;
+	drop_idle_conn(s);
 	s->retries_left = s->be->retries;
 	s->t_be = now_ms;
 	strm_assign_and_connect(s, NULL);
@@ -674,12 +735,8 @@ static int request_head(struct stream *s, size_t len)
 			error_reply(s, 503);
 			return 1;
 		}
-		if (be != s->be) {
-			/* another backend than the previous request's: its own connection */
-			if (s->srvside.fd >= 0 && s->state == ST_INI)
-				strm_close_side(&s->srvside);
-			s->idle_srv = NULL;
-		}
+		if (be != s->be && s->state == ST_INI)
+			drop_idle_conn(s);   /* another backend than the previous request's */
 		s->be = be;
 		s->t_be = now_ms;
 		if (be != s->fe)
@@ -1194,8 +1251,7 @@ struct task *http_stream_process(struct task *t, struct stream *s, unsigned int 
 		if ((s->cli.flags & (SIDE_SHUTR | SIDE_ERROR)) || tick_is_expired(s->cli.exp, now_ms))
 			goto out_free;
 		fd_set_events(s->cli.fd, FD_EV_IN);
-		if (s->srvside.fd >= 0)
-			strm_close_side(&s->srvside);
+		drop_idle_conn(s);
 		task_set_expire(t, s->cli.exp);
 		return t;
 	}

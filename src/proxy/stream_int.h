@@ -71,6 +71,17 @@ int http_stream_init(struct stream *s);
  */
 void http_stream_release(struct stream *s);
 
+/* Returns 1 if the current request of <s> may take an idle connection of
+ * another client (the backend's http-reuse mode, the request's rank, no
+ * PROXY protocol header). In stream_http.c.
+ */
+int http_stream_may_reuse(const struct stream *s);
+
+/* Notes that the request of <s> goes over a connection taken from the idle
+ * pool (timers, and a retry policy). In stream_http.c.
+ */
+void http_stream_reused(struct stream *s);
+
 /* Creates the pool of transactions. Start-up. In stream_http.c. */
 int http_stream_pool_init(void);
 

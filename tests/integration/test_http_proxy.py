@@ -2,6 +2,8 @@
 import socket
 import subprocess
 
+import pytest
+
 from conftest import free_port
 from httpbackend import connect, read_response, request, read_until_close, sha
 
@@ -249,3 +251,29 @@ def test_request_timeout_gives_408(http_backend, tollgate):
         st, h, _, _ = read_response(s)
         assert st == 408
     assert b.count() == 0
+
+
+@pytest.mark.parametrize("mode", ["always", "safe", "never"])
+def test_idle_server_connections_shared_by_reuse_mode(http_backend, tollgate, mode):
+    b = http_backend("A")
+    port = free_port()
+    tollgate(cfg(port, [b], extra_be="    http-reuse %s" % mode).replace("nbthread 2", "nbthread 1"), port=port)
+    # five clients one after the other, one request each, then a client
+    # with two requests on its connection
+    for i in range(5):
+        st, _, _, _ = request(port, b"GET /c%d HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n" % i)
+        assert st == 200
+    with connect(port) as s:
+        for p in (b"/k1", b"/k2"):
+            s.sendall(b"GET " + p + b" HTTP/1.1\r\nHost: x\r\n\r\n")
+            assert read_response(s)[0] == 200
+    conns = [r.conn_id for r in b.requests]
+    if mode == "always":
+        # every request took the one idle connection the first one left
+        assert len(set(conns)) == 1
+    elif mode == "safe":
+        # a client's first request gets its own connection; its second may
+        # take an idle one (here its own, kept by the stream)
+        assert len(set(conns[:5])) == 5 and conns[6] == conns[5]
+    else:
+        assert len(set(conns[:5])) == 5 and conns[6] == conns[5]

@@ -1,0 +1,44 @@
+/*
+ * Idle HTTP connections to servers, kept per thread for reuse by any
+ * stream of that thread (HAProxy's `http-reuse safe`: a connection that
+ * served a request, whose server allowed keep-alive, goes back to a pool
+ * when its stream no longer needs it, and the next request for that server
+ * on the same thread takes it instead of connecting).
+ *
+ * Ownership: each thread has its own list per server (server-t.h); only
+ * that thread parks, takes or closes its entries, so there is no lock. A
+ * parked fd stays registered on the thread's poller with a handler of this
+ * module that closes it on any event (the server closed it, or sent bytes
+ * nobody asked for).
+ *
+ * Limits: at most SRV_IDLE_MAX connections per server and thread (parking
+ * one more closes the oldest); a connection idle for more than
+ * SRV_IDLE_MAX_AGE ms is closed rather than reused, so that a server's own
+ * keep-alive timeout is unlikely to close it under a new request.
+ * Connections carrying a PROXY protocol header (send-proxy) are private to
+ * their client and never parked.
+ */
+#ifndef TOLLGATE_SRV_IDLE_H
+#define TOLLGATE_SRV_IDLE_H
+
+struct server;
+
+#define SRV_IDLE_MAX      64      /* per server and thread */
+#define SRV_IDLE_MAX_AGE  5000    /* ms, as HAProxy's pool-purge-delay */
+
+/* Creates the pool of idle entries. Start-up. Returns 0 or -ENOMEM. */
+int srv_idle_init(void);
+
+/* Parks <fd>, a connected socket to <srv> registered on the calling thread,
+ * with nothing pending in either direction. Takes ownership of <fd>: it is
+ * kept, or closed if it cannot be. Calling thread only.
+ */
+void srv_idle_park(struct server *srv, int fd);
+
+/* Takes the most recently parked connection to <srv> of the calling
+ * thread, still registered on its poller (the caller sets its handler with
+ * fd_set_owner() and its events). Returns the fd, or -1 if none is usable.
+ */
+int srv_idle_take(struct server *srv);
+
+#endif /* TOLLGATE_SRV_IDLE_H */

@@ -1,0 +1,88 @@
+/*
+ * Idle server connections. See srv_idle.h.
+ */
+#include <errno.h>
+
+#include <tollgate/clock.h>
+#include <tollgate/fd.h>
+#include <tollgate/list.h>
+#include <tollgate/pool.h>
+#include <tollgate/server-t.h>
+#include <tollgate/srv_idle.h>
+#include <tollgate/thread.h>
+
+struct idle_conn {
+	int fd;                       /* the connection */
+	struct server *srv;           /* its server */
+	uint32_t since;               /* now_ms when parked */
+	struct list link;             /* in srv->idle_conns[tid], newest first */
+};
+
+static struct pool_head *pool_idle;  /* set at start-up */
+
+int srv_idle_init(void)
+{
+	if (!pool_idle)
+		pool_idle = pool_create("idle_conn", sizeof(struct idle_conn), 0);
+	return pool_idle ? 0 : -ENOMEM;
+}
+
+/* Forgets <ic> and closes its connection. Owner thread. */
+static void idle_close(struct idle_conn *ic)
+{
+	list_del_init(&ic->link);
+	ic->srv->idle_count[tid]--;
+	fd_close_unshared(ic->fd);
+	pool_free(pool_idle, ic);
+}
+
+/* Any event on an idle connection ends it: a close, an error, or bytes
+ * that no request asked for.
+ */
+static void idle_iocb(int fd, unsigned int events, void *owner)
+{
+	idle_close(owner);
+}
+
+void srv_idle_park(struct server *srv, int fd)
+{
+	struct idle_conn *ic;
+
+	if (srv->idle_count[tid] >= SRV_IDLE_MAX) {
+		/* the oldest is last */
+		ic = list_elem(srv->idle_conns[tid].prev, struct idle_conn, link);
+		idle_close(ic);
+	}
+	ic = pool_alloc(pool_idle);
+	if (!ic) {
+		fd_close_unshared(fd);
+		return;
+	}
+	ic->fd = fd;
+	ic->srv = srv;
+	ic->since = now_ms;
+	list_insert(&srv->idle_conns[tid], &ic->link);
+	srv->idle_count[tid]++;
+	fd_set_owner(fd, idle_iocb, ic);
+	fd_set_events(fd, FD_EV_IN);
+}
+
+int srv_idle_take(struct server *srv)
+{
+	while (!list_empty(&srv->idle_conns[tid])) {
+		struct idle_conn *ic = list_elem(srv->idle_conns[tid].next, struct idle_conn, link);
+		int fd = ic->fd;
+
+		if ((uint32_t)(now_ms - ic->since) > SRV_IDLE_MAX_AGE) {
+			/* the newest is too old: so are the others */
+			while (!list_empty(&srv->idle_conns[tid]))
+				idle_close(list_elem(srv->idle_conns[tid].next, struct idle_conn, link));
+			return -1;
+		}
+		list_del_init(&ic->link);
+		srv->idle_count[tid]--;
+		pool_free(pool_idle, ic);
+		return fd;
+	}
+	return -1;
+}
