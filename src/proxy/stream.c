@@ -330,7 +330,12 @@ static int connect_server(struct stream *s)
 	ret = sock_connect(&s->srv->addr, NULL, &fd);
 	if (ret < 0 && ret != -EINPROGRESS)
 		return ret;
-	ret = fd_insert(fd, tid, srv_iocb, s, FD_EV_OUT);
+	/* polled for input: a connection that strm_early_send() finds
+	 * established (the usual case on loopback and LANs) then needs no
+	 * change of events; one still in progress is polled for output at
+	 * the end of the pass
+	 */
+	ret = fd_insert(fd, tid, srv_iocb, s, FD_EV_IN);
 	if (ret < 0) {
 		close(fd);
 		return ret;
@@ -619,6 +624,26 @@ void strm_check_connect(struct stream *s, unsigned int sev)
 	}
 }
 
+ssize_t strm_early_send(struct stream *s, struct channel *c, uint64_t max)
+{
+	ssize_t n;
+
+	if (s->state != ST_CONNECTING || s->preamble_len || c->pipe || !buf_data(&c->buf))
+		return 0;
+	n = buf_send(&c->buf, s->srvside.fd, max, 0);
+	if (n > 0) {
+		c->total += (uint64_t)n;
+		s->state = ST_EST;
+		s->tc = (int32_t)(now_ms - s->t_conn);
+		s->srvside.exp = tick_add_ifset(now_ms, strm_inactivity(s, 0));
+		return n;
+	}
+	if (n == -EAGAIN || n == -ENOTCONN || n == 0)
+		return 0;   /* still connecting: its writability will tell */
+	strm_connect_failed(s);   /* refused, reset... */
+	return 0;
+}
+
 static struct task *stream_process(struct task *t, void *ctx, unsigned int state)
 {
 	struct stream *s = ctx;
@@ -680,6 +705,12 @@ static struct task *stream_process(struct task *t, void *ctx, unsigned int state
 		}
 	} else if (!(s->cli.flags & SIDE_SHUTR)) {
 		cprog = forward(s, &s->req, &s->cli, &s->srvside, 0);
+		if (strm_early_send(s, &s->req, 0) > 0) {
+			cprog = 1;
+			sprog = forward(s, &s->req, &s->cli, &s->srvside, 1);
+		}
+		if (s->state == ST_CLOSED)
+			goto out_free;   /* refused, no retry left */
 	}
 	if ((cprog || sprog) && s->sc.tracked) {
 		stkctr_add_bytes(&s->sc, s->req.total - s->acct_in, s->res.total - s->acct_out);

@@ -1295,6 +1295,18 @@ struct task *http_stream_process(struct task *t, struct stream *s, unsigned int 
 			error_reply(s, 503);
 			prog = 1;
 		}
+		if (s->state == ST_CONNECTING && txn->req_fwd) {
+			ssize_t n = strm_early_send(s, &s->req, txn->req_fwd);
+
+			if (n > 0) {
+				txn->req_fwd -= (uint64_t)n;
+				prog = 1;
+			} else if (s->state == ST_CLOSED) {
+				s->state = ST_INI;
+				error_reply(s, 503);
+				prog = 1;
+			}
+		}
 		if (s->state == ST_EST && strm_send_preamble(s)) {
 			int sent = h_send(&s->req, &txn->req_fwd, &s->srvside);
 

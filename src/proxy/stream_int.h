@@ -6,6 +6,8 @@
 #ifndef TOLLGATE_STREAM_INT_H
 #define TOLLGATE_STREAM_INT_H
 
+#include <sys/types.h>
+
 #include <tollgate/stream-t.h>
 #include <tollgate/task.h>
 
@@ -34,6 +36,14 @@ void strm_assign_and_connect(struct stream *s, const struct server *avoid);
 
 /* The connection attempt failed: retry, redispatch or give up (ST_CLOSED). */
 void strm_connect_failed(struct stream *s);
+
+/* While s->state is ST_CONNECTING, tries to send up to <max> bytes (0: all)
+ * of channel <c> to the server at once: if the connection is already
+ * established (loopback, LAN), the bytes go and the stream moves to ST_EST
+ * without waiting for writability; if it is refused, the attempt fails as
+ * a connection failure (strm_connect_failed()). Returns the bytes sent.
+ */
+ssize_t strm_early_send(struct stream *s, struct channel *c, uint64_t max);
 
 /* Inactivity timeout of the client (<client> = 1) or server side. */
 unsigned int strm_inactivity(const struct stream *s, int client);
