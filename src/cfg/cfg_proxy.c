@@ -481,9 +481,41 @@ static int kw_balance(struct cfg_ctx *ctx, int argc, char **args, char **err)
 			return cfg_set_err(err, "'balance hash' expects a sample expression (e.g. 'balance hash src').");
 		free(px->hash_expr);
 		px->hash_expr = strdup(args[2]);
-	} else if (!strcmp(algo, "uri") || !strcmp(algo, "url_param") || !strncmp(algo, "hdr(", 4) ||
-	           !strncmp(algo, "rdp-cookie", 10)) {
-		return cfg_set_err(err, "'balance %s' is not supported yet (it needs mode http); use 'balance hash <sample>' when available.", algo);
+	} else if (!strcmp(algo, "uri") || !strcmp(algo, "url_param") || !strncmp(algo, "hdr(", 4)) {
+		/* HTTP algorithms: a hash of a request sample (mode http) */
+		char expr[300];
+
+		if (!strcmp(algo, "uri")) {
+			const char *what = "path";
+
+			for (int i = 2; i < argc; i++) {
+				if (!strcmp(args[i], "whole"))
+					what = "url";
+				else if (!strcmp(args[i], "path-only"))
+					what = "path";
+				else
+					return cfg_set_err(err, "'balance uri' : option '%s' is not supported yet (supported: whole, path-only).", args[i]);
+			}
+			snprintf(expr, sizeof(expr), "%s", what);
+		} else if (!strcmp(algo, "url_param")) {
+			if (argc < 3)
+				return cfg_set_err(err, "'balance url_param' expects a parameter name.");
+			if (argc > 3)
+				return cfg_set_err(err, "'balance url_param' : option '%s' is not supported yet.", args[3]);
+			snprintf(expr, sizeof(expr), "url_param(%.200s)", args[2]);
+		} else {
+			size_t n = strlen(algo);
+
+			if (n < 6 || algo[n - 1] != ')' || argc > 2)
+				return cfg_set_err(err, "'balance hdr(<name>)' expects a header name in parentheses%s.",
+				                   argc > 2 ? " and no option ('use_domain_only' is not supported yet)" : "");
+			snprintf(expr, sizeof(expr), "req.hdr(%.*s)", (int)(n - 5), algo + 4);
+		}
+		free(px->hash_expr);
+		px->hash_expr = strdup(expr);
+		algo = "hash";
+	} else if (!strncmp(algo, "rdp-cookie", 10)) {
+		return cfg_set_err(err, "'balance %s' is not supported yet (no payload inspection).", algo);
 	} else if (!lb_find(algo)) {
 		lb_names(names, sizeof(names));
 		return cfg_set_err(err, "'balance' : unknown algorithm '%s' (supported: %s).", algo, names);

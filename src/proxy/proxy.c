@@ -203,7 +203,7 @@ static int finalize_backend(struct proxy *px, report_fn fn, void *arg)
 		struct sample_expr *expr = NULL;
 		char *why = NULL;
 
-		if (sample_parse_expr(px->hash_expr, SMP_USE_L4CLI, &expr, &why) < 0) {
+		if (sample_parse_expr(px->hash_expr, px->mode == PR_MODE_HTTP ? SMP_USE_HTTP_REQ : SMP_USE_L4CLI, &expr, &why) < 0) {
 			report(fn, arg, 1, px->conf_file, px->conf_line, "%s '%s': 'balance hash %s': %s",
 			       proxy_kind(px), px->id, px->hash_expr, why ? why : "invalid sample expression");
 			free(why);

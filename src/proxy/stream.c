@@ -241,6 +241,15 @@ static uint32_t lb_key(struct stream *s)
 	return 0;
 }
 
+struct server *strm_lb_key_choice(struct stream *s)
+{
+	struct proxy *be = s->be;
+
+	if (!be->lb.ops || !be->lb.ops->needs_key)
+		return NULL;
+	return lb_pick(&be->lb, lb_key(s), NULL);
+}
+
 static void build_proxy_header(struct stream *s)
 {
 	char src[ADDR_STRLEN], dst[ADDR_STRLEN];

@@ -634,7 +634,8 @@ static void assign_server(struct stream *s)
 
 	if (s->srvside.fd >= 0 && idle && idle->proxy == s->be && lb_srv_usable(idle) &&
 	    !lb_srv_full(idle) && (!s->pref_srv || s->pref_srv == idle) &&
-	    !(s->srvside.flags & (SIDE_SHUTR | SIDE_ERROR))) {
+	    !(s->srvside.flags & (SIDE_SHUTR | SIDE_ERROR)) &&
+	    (!s->be->lb.ops || !s->be->lb.ops->needs_key || strm_lb_key_choice(s) == idle)) {
 		atomic_fetch_add_explicit(&idle->cur_conns, 1, memory_order_relaxed);
 		atomic_fetch_add_explicit(&s->be->beconn, 1, memory_order_relaxed);
 		s->srv = idle;
@@ -750,6 +751,16 @@ static int request_head(struct stream *s, size_t len)
 		error_reply(s, 500);
 		return 1;
 	}
+	/* the server is chosen while the request's fields are readable
+	 * (balance hdr/uri/url_param, stick rules read them)
+	 */
+	counter_add(&s->be->ctr[tid].be_req, 1);
+	assign_server(s);
+	if (s->state == ST_CLOSED) {
+		s->state = ST_INI;
+		error_reply(s, 503);
+		return 1;
+	}
 	n = put_head(&s->req, 0, len, &txn->req, 1);
 	if (!n) {
 		strm_set_term(s, 'P', 'R');
@@ -767,12 +778,6 @@ static int request_head(struct stream *s, size_t len)
 	}
 	txn->req_state = txn->req_body == H1_BODY_NONE ||
 	                 (txn->req_body == H1_BODY_CL && !txn->req_left) ? HTTP_MSG_DONE : HTTP_MSG_BODY;
-	counter_add(&s->be->ctr[tid].be_req, 1);
-	assign_server(s);
-	if (s->state == ST_CLOSED) {
-		s->state = ST_INI;
-		error_reply(s, 503);
-	}
 	return 1;
 }
 

@@ -29,6 +29,11 @@ void strm_free(struct stream *s);
 /* Returns the backend the switching rules pick for <s>, or NULL. */
 struct proxy *strm_choose_backend(struct stream *s);
 
+/* For a backend whose algorithm balances on a key (source, hash, uri,
+ * url_param, hdr), returns the server the key designates now, else NULL.
+ */
+struct server *strm_lb_key_choice(struct stream *s);
+
 /* Picks a server of s->be (persistence first) and connects, queues, or
  * marks the stream ST_CLOSED. <avoid>: a server that just failed.
  */

@@ -277,3 +277,28 @@ def test_idle_server_connections_shared_by_reuse_mode(http_backend, tollgate, mo
         assert len(set(conns[:5])) == 5 and conns[6] == conns[5]
     else:
         assert len(set(conns[:5])) == 5 and conns[6] == conns[5]
+
+
+@pytest.mark.parametrize("algo,vary", [
+    ("uri", lambda i: (b"/item/%d" % (i % 8), b"")),
+    ("uri whole", lambda i: (b"/item?id=%d" % (i % 8), b"")),
+    ("url_param id", lambda i: (b"/q?x=1&id=%d" % (i % 8), b"")),
+    ("hdr(x-user)", lambda i: (b"/", b"X-User: u%d\r\n" % (i % 8))),
+])
+def test_http_hash_balancing_is_per_request(http_backend, tollgate, algo, vary):
+    servers = [http_backend(t) for t in "ABCD"]
+    port = free_port()
+    tollgate(cfg(port, servers, extra_be="    balance %s" % algo), port=port)
+    seen = {}
+    # one keep-alive connection: every request is balanced on its own key,
+    # even though the previous request's server connection is kept
+    with connect(port) as s:
+        for i in range(24):
+            path, hdr = vary(i)
+            s.sendall(b"GET " + path + b" HTTP/1.1\r\nHost: x\r\n" + hdr + b"\r\n")
+            st, _, _, body = read_response(s)
+            assert st == 200
+            seen.setdefault(i % 8, set()).add(body[:1])
+    # each key always went to one server, and the keys spread over several
+    assert all(len(v) == 1 for v in seen.values()), seen
+    assert len(set().union(*seen.values())) > 1, seen
