@@ -21,6 +21,7 @@
 #include <tollgate/buffer.h>
 #include <tollgate/h1.h>
 #include <tollgate/http_msg.h>
+#include <tollgate/proxy-t.h>
 #include <tollgate/sample-t.h>
 
 /* Progress of one direction's message. */
@@ -94,6 +95,13 @@ struct http_txn {
 	uint64_t bytes_out;            /* response bytes to the client (%B) */
 
 	char uri_line[HTTP_URI_LOG_SIZE]; /* request line for logs (%r), NUL-terminated */
+	/* captures of the frontend (%hr %hs %CC %CS): [0] request, [1] response;
+	 * a capture absent from the message has length -1
+	 */
+	char cap[2][PR_MAX_CAPTURES][PR_CAPTURE_MAX];
+	int16_t cap_len[2][PR_MAX_CAPTURES];
+	char cap_cookie[2][PR_CAPTURE_MAX];
+	int16_t cap_cookie_len[2];
 	char term[2];                  /* termination state of this request */
 
 	struct http_var vars[HTTP_TXN_MAX_VARS];

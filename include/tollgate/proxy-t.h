@@ -49,6 +49,16 @@ struct pr_cookie {
 #define PR_REUSE_AGGRESSIVE  2   /* any request may take one (ours have all served a request) */
 #define PR_REUSE_ALWAYS      3   /* same as aggressive for Tollgate */
 
+/* `capture request|response header <name> len <n>` and `capture cookie
+ * <name> len <n>` of a frontend (logged by %hr, %hs, %CC, %CS).
+ */
+#define PR_MAX_CAPTURES   8       /* header captures per direction */
+#define PR_CAPTURE_MAX    64      /* bytes kept per capture */
+struct pr_capture {
+	char *name;                      /* header or cookie name */
+	unsigned int len;                /* bytes kept, <= PR_CAPTURE_MAX */
+};
+
 /* `option forwardfor [except NET] [header NAME] [if-none]`. */
 struct pr_forwardfor {
 	char *hdr;                       /* header name, NULL: X-Forwarded-For */
@@ -218,6 +228,11 @@ struct proxy {
 	struct pr_forwardfor fwdfor;     /* option forwardfor */
 	struct pr_httpchk httpchk;       /* option httpchk */
 	int http_reuse;                  /* PR_REUSE_*: sharing idle server connections */
+	struct pr_capture cap_req[PR_MAX_CAPTURES]; /* capture request header */
+	struct pr_capture cap_res[PR_MAX_CAPTURES]; /* capture response header */
+	unsigned int nb_cap_req, nb_cap_res;
+	struct pr_capture cap_cookie;    /* capture cookie, name NULL if none */
+	char *monitor_uri;               /* monitor-uri, or NULL */
 	char *log_format;                /* log-format string as written, or NULL */
 	struct logformat *logfmt;        /* compiled log format used by this frontend, or NULL */
 	int log_keep_req;                /* its log format reads the request (%[...]): keep the head */

@@ -997,7 +997,73 @@ static int kw_http_reuse(struct cfg_ctx *ctx, int argc, char **args, char **err)
 	return cfg_set_err(err, "'http-reuse' expects 'never', 'safe', 'aggressive' or 'always'.");
 }
 
+/* capture request|response header <name> len <n>
+ * capture cookie <name> len <n>
+ */
+static int kw_capture(struct cfg_ctx *ctx, int argc, char **args, char **err)
+{
+	struct proxy *px = ctx->section_data;
+	struct pr_capture *cap;
+	const char *name;
+	char *end;
+	long len;
+	int lenpos;
+
+	if (px->cap & PR_CAP_DEF)
+		return cfg_set_err(err, "'capture' is not allowed in 'defaults' sections.");
+	if (!(px->cap & PR_CAP_FE))
+		return cfg_set_warn(err, "'capture' is ignored in 'backend' sections (captures belong to frontends).");
+	if (argc == 5 && !strcmp(args[1], "cookie")) {
+		name = args[2];
+		lenpos = 3;
+		cap = &px->cap_cookie;
+		if (cap->name)
+			return cfg_set_err(err, "'capture cookie' : only one cookie capture per frontend ('%s' already).", cap->name);
+	} else if (argc == 6 && (!strcmp(args[1], "request") || !strcmp(args[1], "response")) &&
+	           !strcmp(args[2], "header")) {
+		int res = args[1][2] == 's';
+		unsigned int *nb = res ? &px->nb_cap_res : &px->nb_cap_req;
+
+		if (*nb >= PR_MAX_CAPTURES)
+			return cfg_set_err(err, "'capture %s header' : at most %d captures per direction.", args[1], PR_MAX_CAPTURES);
+		name = args[3];
+		lenpos = 4;
+		cap = res ? &px->cap_res[*nb] : &px->cap_req[*nb];
+		(*nb)++;
+	} else {
+		return cfg_set_err(err, "'capture' expects 'request header <name> len <n>', 'response header <name> len <n>' or 'cookie <name> len <n>'.");
+	}
+	if (strcmp(args[lenpos], "len"))
+		return cfg_set_err(err, "'capture %s' : expected 'len <n>' after the name, got '%s'.", args[1], args[lenpos]);
+	len = strtol(args[lenpos + 1], &end, 10);
+	if (*end || len < 1)
+		return cfg_set_err(err, "'capture %s' : 'len' expects a positive number, got '%s'.", args[1], args[lenpos + 1]);
+	if (len > PR_CAPTURE_MAX)
+		len = PR_CAPTURE_MAX;   /* documented: longer captures are cut */
+	cap->name = strdup(name);
+	if (!cap->name)
+		return cfg_set_err(err, "out of memory");
+	cap->len = (unsigned int)len;
+	return CFG_OK;
+}
+
+/* monitor-uri <uri>: answered 200 by the proxy itself */
+static int kw_monitor_uri(struct cfg_ctx *ctx, int argc, char **args, char **err)
+{
+	struct proxy *px = ctx->section_data;
+
+	if (need_cap(ctx, args, PR_CAP_FE, err) < 0)
+		return CFG_ERR;
+	if (argc != 2 || args[1][0] != '/')
+		return cfg_set_err(err, "'monitor-uri' expects a path starting with '/'.");
+	free(px->monitor_uri);
+	px->monitor_uri = strdup(args[1]);
+	return px->monitor_uri ? CFG_OK : cfg_set_err(err, "out of memory");
+}
+
 static struct cfg_kw proxy_kws[] = {
+	{ "capture", kw_capture, 0 },
+	{ "monitor-uri", kw_monitor_uri, 0 },
 	{ "cookie", kw_cookie, 0 },
 	{ "http-reuse", kw_http_reuse, 0 },
 	{ "mode", kw_mode, 0 },

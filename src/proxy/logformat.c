@@ -753,9 +753,15 @@ static void lf_render_var(struct lf_out *o, const struct logformat *lf, const st
 		out_fmt(o, "%llu", (unsigned long long)(txn ? txn->bytes_in : s->req.total));
 		break;
 	case V_CC:
-	case V_CS:
-		out_str(o, lf, opts, NULL, 0, 0);   /* no cookie capture yet */
+	case V_CS: {
+		int d = n->var == V_CS;
+
+		if (txn && txn->cap_cookie_len[d] >= 0)
+			out_str(o, lf, opts, txn->cap_cookie[d], (size_t)txn->cap_cookie_len[d], 0);
+		else
+			out_str(o, lf, opts, NULL, 0, 0);
 		break;
+	}
 	case V_TSTATE:
 	case V_TSC: {
 		const char *term = txn ? txn->term : s->term;
@@ -791,8 +797,33 @@ static void lf_render_var(struct lf_out *o, const struct logformat *lf, const st
 	case V_BQ:
 		out_fmt(o, "%u", s->be ? atomic_load(&s->be->nbpend) : 0);
 		break;
-	case V_HR: case V_HS: case V_HRL: case V_HSL:
-		break;   /* no `capture` yet: nothing, as HAProxy without captures */
+	case V_HR: case V_HS: case V_HRL: case V_HSL: {
+		/* captured headers: "{v1|v2}" (hr, hs), or each value quoted,
+		 * separated by spaces (hrl, hsl); nothing without captures
+		 */
+		int d = n->var == V_HS || n->var == V_HSL, braces = n->var == V_HR || n->var == V_HS;
+		unsigned int nb = d ? s->fe->nb_cap_res : s->fe->nb_cap_req;
+
+		if (!nb)
+			break;
+		if (braces)
+			out_chr(o, '{');
+		for (unsigned int i = 0; i < nb; i++) {
+			int len = txn ? txn->cap_len[d][i] : -1;
+
+			if (i)
+				out_chr(o, braces ? '|' : ' ');
+			if (braces) {
+				if (len > 0)
+					out_str(o, lf, 0, txn->cap[d][i], (size_t)len, 0);
+			} else {
+				out_str(o, lf, LF_O_QUOTE, len >= 0 ? txn->cap[d][i] : NULL, len >= 0 ? (size_t)len : 0, 0);
+			}
+		}
+		if (braces)
+			out_chr(o, '}');
+		break;
+	}
 	case V_R:
 		if (txn && (txn->flags & TX_HAS_REQ) && txn->uri_line[0])
 			out_str(o, lf, opts, txn->uri_line, strlen(txn->uri_line), 1);

@@ -363,6 +363,12 @@ void proxy_free_all(void)
 		free(px->fwdfor.hdr);
 		free(px->log_format);
 		logformat_free(px->logfmt);
+		for (unsigned int i = 0; i < px->nb_cap_req; i++)
+			free(px->cap_req[i].name);
+		for (unsigned int i = 0; i < px->nb_cap_res; i++)
+			free(px->cap_res[i].name);
+		free(px->cap_cookie.name);
+		free(px->monitor_uri);
 		tcpcheck_rules_free(&px->tcpcheck_rules);
 		if (px->table) {
 			stktable_purge_task_stop(px->table);

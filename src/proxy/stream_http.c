@@ -127,6 +127,8 @@ static void txn_reset(struct stream *s)
 	txn->req_ms = 0;
 	txn->bytes_in = txn->bytes_out = 0;
 	txn->uri_line[0] = '\0';
+	memset(txn->cap_len, 0xff, sizeof(txn->cap_len));   /* -1: not captured */
+	txn->cap_cookie_len[0] = txn->cap_cookie_len[1] = -1;
 	txn->term[0] = txn->term[1] = '-';
 	txn->nb_vars = 0;
 	txn->var_arena_len = 0;
@@ -383,6 +385,78 @@ static void limits_init(struct h1_limits *lim)
 	lim->max_head = (uint32_t)(buf_size - reserve());
 	if (lim->max_line > lim->max_head)
 		lim->max_line = lim->max_head;
+}
+
+/* Captures, for the logs, the fields of <hh> named by the frontend's
+ * `capture <dir> header` lines and its `capture cookie` (<dir>: 0 request,
+ * 1 response), as HAProxy: the last occurrence of a header, cut to the
+ * configured length; "name=value" of the first matching cookie.
+ */
+static void capture_fields(struct stream *s, const struct http_head *hh, int dir)
+{
+	const struct proxy *fe = s->fe;
+	const struct pr_capture *caps = dir ? fe->cap_res : fe->cap_req;
+	unsigned int nb = dir ? fe->nb_cap_res : fe->nb_cap_req;
+	struct http_txn *txn = s->txn;
+
+	for (unsigned int i = 0; i < nb; i++) {
+		int pos = -1, last = -1;
+
+		while (http_hdr_next(hh, caps[i].name, strlen(caps[i].name), &pos) >= 0)
+			last = pos;
+		if (last >= 0) {
+			size_t n = hh->f[last].vlen < caps[i].len ? hh->f[last].vlen : caps[i].len;
+
+			memcpy(txn->cap[dir][i], hh->f[last].v, n);
+			txn->cap_len[dir][i] = (int16_t)n;
+		}
+	}
+	if (fe->cap_cookie.name) {
+		const char *hname = dir ? "set-cookie" : "cookie";
+		size_t nlen = strlen(fe->cap_cookie.name);
+		int pos = -1;
+
+		while (txn->cap_cookie_len[dir] < 0 && http_hdr_next(hh, hname, dir ? 10 : 6, &pos) >= 0) {
+			const char *v = hh->f[pos].v, *end = v + hh->f[pos].vlen;
+
+			while (v < end) {
+				const char *e = memchr(v, ';', (size_t)(end - v));
+				size_t l;
+
+				if (!e)
+					e = end;
+				while (v < e && (*v == ' ' || *v == '\t'))
+					v++;
+				l = (size_t)(e - v);
+				if (l > nlen && v[nlen] == '=' && !memcmp(v, fe->cap_cookie.name, nlen)) {
+					if (l > fe->cap_cookie.len)
+						l = fe->cap_cookie.len;
+					memcpy(txn->cap_cookie[dir], v, l);
+					txn->cap_cookie_len[dir] = (int16_t)l;
+					break;
+				}
+				if (dir)
+					break;   /* a Set-Cookie names its cookie first */
+				v = e + 1;
+			}
+		}
+	}
+}
+
+/* Answers the frontend's monitor-uri with HAProxy's "200 OK" page. Returns 1
+ * if it did.
+ */
+static int monitor_request(struct stream *s)
+{
+	const char *uri = s->fe->monitor_uri;
+	size_t plen;
+	const char *path = http_uri_path(&s->txn->req, &plen);
+
+	if (!uri || strlen(uri) != plen || memcmp(uri, path, plen))
+		return 0;
+	counter_add(&s->fe->ctr[tid].intercepted, 1);
+	local_reply(s, 200, http_error_reply(s->fe, 200)->data, http_error_reply(s->fe, 200)->len, 0);
+	return 1;
 }
 
 /* Keeps the request line for the logs (%r). */
@@ -722,6 +796,10 @@ static int request_head(struct stream *s, size_t len)
 		txn->flags |= TX_CLI_CLOSE;
 	if (txn->req_h1.flags & H1_MF_EXPECT_100)
 		txn->flags |= TX_EXPECT_100;
+	if (s->fe->nb_cap_req || s->fe->cap_cookie.name)
+		capture_fields(s, &txn->req, 0);
+	if (monitor_request(s))
+		return 1;
 	if (!out) {
 		error_reply(s, 500);
 		return 1;
@@ -1019,6 +1097,8 @@ static int response_head(struct stream *s, size_t ofs, size_t len)
 		s->tunnel = 1;
 		return 1;
 	}
+	if (s->fe->nb_cap_res || s->fe->cap_cookie.name)
+		capture_fields(s, &txn->res, 1);
 	if (!h1_keep_alive(&txn->res_h1) || txn->res_body == H1_BODY_CLOSE)
 		txn->flags |= TX_SRV_CLOSE;
 	if (txn->res_body == H1_BODY_CLOSE)

@@ -7,7 +7,7 @@ import socket
 import time
 
 from conftest import free_port, wait_until
-from httpbackend import build, connect, read_response
+from httpbackend import build, connect, read_response, request
 
 # HAProxy's default httplog line:
 # %ci:%cp [%tr] %ft %b/%s %TR/%Tw/%Tc/%Tr/%Ta %ST %B %CC %CS %tsc %ac/%fc/%bc/%sc/%rc %sq/%bq %hr %hs %{+Q}r
@@ -287,3 +287,32 @@ backend be
     assert g["r"] == "GET /clf?z=1 HTTP/1.1" and g["ST"] == "200" and int(g["B"]) == len(out)
     assert (g["ft"], g["b"], g["s"], g["tsc"]) == ("fe", "be", "a", "----")
     assert int(g["cp"]) == cport and g["rc"] == "0"
+
+
+def test_captures_in_httplog_and_monitor_uri(http_backend, tollgate):
+    b = http_backend("A", lambda req: (200, [("Content-Type", "text/plain; charset=utf-8"),
+                                             ("Set-Cookie", "SID=xyz789; path=/")], b"hi"))
+    port = free_port()
+    t = tollgate(cfg(port, """
+    option httplog
+    capture request header Host len 20
+    capture request header X-Missing len 10
+    capture response header Content-Type len 10
+    capture cookie SID len 32
+    monitor-uri /mon
+    default_backend be
+backend be
+    server a 127.0.0.1:%d
+""" % b.port), port=port)
+    cport, out = raw_bytes(port, b"GET /c HTTP/1.1\r\nHost: www.example.com\r\nCookie: a=1; SID=abc123\r\n"
+                                 b"Connection: close\r\n\r\n")
+    assert out.startswith(b"HTTP/1.1 200 ")
+    line = line_of(t, cport)
+    # %CC %CS: the cookie as the client sent it and as the server set it;
+    # %hr %hs: the captured headers, cut to their length, in braces
+    assert " SID=abc123 SID=xyz789 ---- " in line, line
+    assert line.endswith('{www.example.com|} {text/plain} "GET /c HTTP/1.1"'), line
+    # monitor-uri: answered 200 by the proxy, the server never sees it
+    st, _, _, body = request(port, b"GET /mon HTTP/1.1\r\nHost: x\r\n\r\n")
+    assert st == 200 and b"200 OK" in body
+    assert [r.path for r in b.requests] == ["/c"]
