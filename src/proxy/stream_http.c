@@ -1275,7 +1275,13 @@ static int end_txn(struct stream *s)
 		}
 		s->state = ST_INI;
 	}
-	chan_drop(&s->res);
+	/* an idle keep-alive connection holds no buffer (they go back to the
+	 * thread's pool cache, cheap to take again): 2 x tune.bufsize less
+	 * per idle client
+	 */
+	buf_free(&s->res.buf);
+	if (!buf_data(&s->req.buf))
+		buf_free(&s->req.buf);
 	if ((txn->flags & TX_CLI_CLOSE) || (s->cli.flags & SIDE_SHUTR)) {
 		begin_close(s);
 		return 0;
