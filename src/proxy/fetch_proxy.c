@@ -174,6 +174,22 @@ static int smp_srv_conn(const struct sample_arg *args, struct sample *smp, const
 	return 1;
 }
 
+/* ssl_fc, ssl_c_used, ssl_fc_has_sni: Tollgate has no TLS yet, so a client
+ * connection is never TLS: false. Lets the common `redirect scheme https
+ * if !{ ssl_fc }` work on a plain-HTTP frontend.
+ */
+static int smp_false(const struct sample_arg *args, struct sample *smp, const struct sample_ctx *ctx)
+{
+	sample_set_bool(smp, 0);
+	return 1;
+}
+
+/* ssl_fc_sni and the like: no TLS, no value. */
+static int smp_none(const struct sample_arg *args, struct sample *smp, const struct sample_ctx *ctx)
+{
+	return 0;
+}
+
 static struct sample_fetch_kw_list proxy_fetch_list = { .kw = {
 	{ "src", smp_src, SMP_ARG0, NULL, SMP_T_ADDR, SMP_USE_ANY },
 	{ "src_port", smp_src_port, SMP_ARG0, NULL, SMP_T_SINT, SMP_USE_ANY },
@@ -184,6 +200,11 @@ static struct sample_fetch_kw_list proxy_fetch_list = { .kw = {
 	{ "nbsrv", smp_nbsrv, SMP_ARG1(0, STR), NULL, SMP_T_SINT, SMP_USE_ANY },
 	{ "connslots", smp_connslots, SMP_ARG1(0, STR), NULL, SMP_T_SINT, SMP_USE_ANY },
 	{ "srv_conn", smp_srv_conn, SMP_ARG1(1, STR), NULL, SMP_T_SINT, SMP_USE_ANY },
+	{ "ssl_fc", smp_false, SMP_ARG0, NULL, SMP_T_BOOL, SMP_USE_ANY },
+	{ "ssl_c_used", smp_false, SMP_ARG0, NULL, SMP_T_BOOL, SMP_USE_ANY },
+	{ "ssl_fc_has_sni", smp_false, SMP_ARG0, NULL, SMP_T_BOOL, SMP_USE_ANY },
+	{ "ssl_fc_sni", smp_none, SMP_ARG0, NULL, SMP_T_STR, SMP_USE_ANY },
+	{ "ssl_fc_protocol", smp_none, SMP_ARG0, NULL, SMP_T_STR, SMP_USE_ANY },
 	{ NULL, NULL, 0, NULL, 0, 0 },
 } };
 

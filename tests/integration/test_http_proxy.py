@@ -302,3 +302,13 @@ def test_http_hash_balancing_is_per_request(http_backend, tollgate, algo, vary):
     # each key always went to one server, and the keys spread over several
     assert all(len(v) == 1 for v in seen.values()), seen
     assert len(set().union(*seen.values())) > 1, seen
+
+
+def test_https_redirect_on_plain_frontend(http_backend, tollgate):
+    # the most common HAProxy idiom: ssl_fc is false on a plain-HTTP bind
+    b = http_backend("A")
+    port = free_port()
+    tollgate(cfg(port, [b], extra_fe="    http-request redirect scheme https code 301 if !{ ssl_fc }"), port=port)
+    st, h, _, _ = request(port, b"GET /a?b=1 HTTP/1.1\r\nHost: www.example.com\r\n\r\n")
+    assert st == 301 and h["location"] == "https://www.example.com/a?b=1"
+    assert b.count() == 0
