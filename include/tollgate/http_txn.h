@@ -96,7 +96,7 @@ struct http_txn {
 
 	char uri_line[HTTP_URI_LOG_SIZE]; /* request line for logs (%r), NUL-terminated */
 	/* captures of the frontend (%hr %hs %CC %CS): [0] request, [1] response;
-	 * a capture absent from the message has length -1
+	 * length 0: absent (or empty) in the message
 	 */
 	char cap[2][PR_MAX_CAPTURES][PR_CAPTURE_MAX];
 	int16_t cap_len[2][PR_MAX_CAPTURES];

@@ -756,7 +756,7 @@ static void lf_render_var(struct lf_out *o, const struct logformat *lf, const st
 	case V_CS: {
 		int d = n->var == V_CS;
 
-		if (txn && txn->cap_cookie_len[d] >= 0)
+		if (txn && txn->cap_cookie_len[d] > 0)
 			out_str(o, lf, opts, txn->cap_cookie[d], (size_t)txn->cap_cookie_len[d], 0);
 		else
 			out_str(o, lf, opts, NULL, 0, 0);
@@ -809,7 +809,7 @@ static void lf_render_var(struct lf_out *o, const struct logformat *lf, const st
 		if (braces)
 			out_chr(o, '{');
 		for (unsigned int i = 0; i < nb; i++) {
-			int len = txn ? txn->cap_len[d][i] : -1;
+			int len = txn ? txn->cap_len[d][i] : 0;
 
 			if (i)
 				out_chr(o, braces ? '|' : ' ');
@@ -817,7 +817,7 @@ static void lf_render_var(struct lf_out *o, const struct logformat *lf, const st
 				if (len > 0)
 					out_str(o, lf, 0, txn->cap[d][i], (size_t)len, 0);
 			} else {
-				out_str(o, lf, LF_O_QUOTE, len >= 0 ? txn->cap[d][i] : NULL, len >= 0 ? (size_t)len : 0, 0);
+				out_str(o, lf, LF_O_QUOTE, len > 0 ? txn->cap[d][i] : NULL, len > 0 ? (size_t)len : 0, 0);
 			}
 		}
 		if (braces)

@@ -127,8 +127,8 @@ static void txn_reset(struct stream *s)
 	txn->req_ms = 0;
 	txn->bytes_in = txn->bytes_out = 0;
 	txn->uri_line[0] = '\0';
-	memset(txn->cap_len, 0xff, sizeof(txn->cap_len));   /* -1: not captured */
-	txn->cap_cookie_len[0] = txn->cap_cookie_len[1] = -1;
+	memset(txn->cap_len, 0, sizeof(txn->cap_len));   /* 0: nothing captured */
+	txn->cap_cookie_len[0] = txn->cap_cookie_len[1] = 0;
 	txn->term[0] = txn->term[1] = '-';
 	txn->nb_vars = 0;
 	txn->var_arena_len = 0;
@@ -416,7 +416,7 @@ static void capture_fields(struct stream *s, const struct http_head *hh, int dir
 		size_t nlen = strlen(fe->cap_cookie.name);
 		int pos = -1;
 
-		while (txn->cap_cookie_len[dir] < 0 && http_hdr_next(hh, hname, dir ? 10 : 6, &pos) >= 0) {
+		while (!txn->cap_cookie_len[dir] && http_hdr_next(hh, hname, dir ? 10 : 6, &pos) >= 0) {
 			const char *v = hh->f[pos].v, *end = v + hh->f[pos].vlen;
 
 			while (v < end) {
