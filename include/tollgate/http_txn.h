@@ -2,10 +2,12 @@
  * HTTP transactions: one request and its response on a stream of a
  * `mode http` frontend, as rules, fetches and logs see them.
  *
- * Ownership: a stream in HTTP mode owns one struct http_txn for its whole
- * life (allocated when the stream is accepted, from the "http_txn"
- * pool), reset between requests of a keep-alive connection. Only the
- * stream's thread touches it. Fetches reach it through sample_ctx.txn.
+ * Ownership: a stream in HTTP mode owns one struct http_txn per request:
+ * allocated from the "http_txn" pool when the stream is accepted and when
+ * the first bytes of a later request arrive, released when the response
+ * has left (an idle keep-alive connection holds none; s->txn is NULL
+ * then). Only the stream's thread touches it. Fetches reach it through
+ * sample_ctx.txn.
  *
  * Validity: <req> is valid once the request head is parsed (fetches with
  * SMP_USE_HTTP_REQ), <res> once the response head is parsed
@@ -80,7 +82,6 @@ struct http_txn {
 	int deny_status;               /* status of a deny/tarpit being answered */
 
 	/* timers (now_ms values and durations, HAProxy's %T* fields) */
-	uint32_t t_idle_start;         /* end of the previous transaction (or accept) */
 	uint32_t t_req_start;          /* first byte of this request */
 	uint32_t t_req_end;            /* request head complete */
 	uint32_t t_res_start;          /* response head received */
@@ -121,7 +122,6 @@ struct http_txn {
 	uint32_t hold_exp;             /* tarpit deadline */
 	uint32_t req_head_len;         /* length of the received request head */
 	int reused;                    /* sent over a kept server connection */
-	int nb_req;                    /* requests seen on this connection */
 	struct buffer req_copy;        /* the request head as sent, kept for a log
 	                                * format reading it (fe->log_keep_req) */
 

@@ -72,6 +72,8 @@ struct stream {
 	int tunnel;                    /* HTTP stream switched to a tunnel (Upgrade, CONNECT) */
 	struct server *pref_srv;       /* server named by a persistence cookie, or NULL */
 	struct server *idle_srv;       /* HTTP: server of the kept (idle) server connection */
+	uint32_t http_idle_start;      /* HTTP: end of the previous transaction (or accept) */
+	unsigned int http_nb_req;      /* HTTP: requests seen on this connection */
 	struct stkctrs sc;             /* tracked stick-table entries */
 	uint64_t acct_in;              /* req.total already counted in sc */
 	uint64_t acct_out;             /* res.total already counted in sc */

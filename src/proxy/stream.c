@@ -168,7 +168,7 @@ void strm_free(struct stream *s)
 {
 	struct proxy *fe = s->fe;
 
-	if (s->txn)
+	if (s->fe->mode == PR_MODE_HTTP)
 		http_stream_release(s);
 	else if (s->fe->log_targets)
 		stream_send_log(s);
@@ -673,7 +673,7 @@ static struct task *stream_process(struct task *t, void *ctx, unsigned int state
 		                 s->state == ST_CONNECTING ? 'C' : 'R');
 		goto out_free;
 	}
-	if (s->txn && !s->tunnel)
+	if (s->fe->mode == PR_MODE_HTTP && !s->tunnel)
 		return http_stream_process(t, s, state, sev);
 
 	if (s->state == ST_INI && !s->be && strm_session_rules(s) < 0)

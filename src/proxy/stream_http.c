@@ -143,7 +143,8 @@ static void txn_reset(struct stream *s)
 	s->pref_srv = NULL;
 }
 
-int http_stream_init(struct stream *s)
+/* Gives <s> a new transaction for its next request. 0 or -ENOMEM. */
+static int txn_new(struct stream *s)
 {
 	struct http_txn *txn = pool_alloc(pool_txn);
 
@@ -153,9 +154,24 @@ int http_stream_init(struct stream *s)
 	txn_layout(txn);
 	s->txn = txn;
 	txn_reset(s);
-	txn->t_idle_start = now_ms;
-	txn->nb_req = 0;
 	return 0;
+}
+
+/* Releases the transaction of <s> (its response has left, or the stream
+ * ends).
+ */
+static void txn_drop(struct stream *s)
+{
+	buf_free(&s->txn->req_copy);
+	pool_free(pool_txn, s->txn);
+	s->txn = NULL;
+}
+
+int http_stream_init(struct stream *s)
+{
+	s->http_idle_start = now_ms;
+	s->http_nb_req = 0;
+	return txn_new(s);
 }
 
 /* Wall clock of the request start, for the logs. */
@@ -179,7 +195,7 @@ int http_stream_may_reuse(const struct stream *s)
 		/* not the first request: if the server closes the connection
 		 * under it, the client can retry (as HAProxy's safe mode)
 		 */
-		return s->txn->nb_req > 1;
+		return s->http_nb_req > 1;
 	default:
 		return 1;
 	}
@@ -236,13 +252,13 @@ void http_stream_release(struct stream *s)
 {
 	struct http_txn *txn = s->txn;
 
-	/* a transaction that started (bytes or a parsed head) is logged */
-	if (txn->t_req_start || (txn->flags & TX_HAS_REQ))
-		txn_log(s);
+	if (txn) {
+		/* a transaction that started (bytes or a parsed head) is logged */
+		if (txn->t_req_start || (txn->flags & TX_HAS_REQ))
+			txn_log(s);
+		txn_drop(s);
+	}
 	drop_idle_conn(s);
-	buf_free(&txn->req_copy);
-	pool_free(pool_txn, txn);
-	s->txn = NULL;
 }
 
 /* Records the final status answered to the client and counts it. */
@@ -788,7 +804,7 @@ static int request_head(struct stream *s, size_t len)
 	txn->req_body = txn->req_h1.body;
 	txn->req_left = txn->req_h1.content_length;
 	keep_uri_line(txn);
-	txn->nb_req++;
+	s->http_nb_req++;
 	counter_add(&s->fe->ctr[tid].cum_req, 1);
 	if (s->sc.tracked)
 		stkctr_http_req(&s->sc, ~0U);
@@ -935,7 +951,7 @@ static int analyze_request(struct stream *s)
 			return 0;
 		if (!txn->t_req_start) {
 			txn->t_req_start = now_ms ? now_ms : 1;
-			txn->ti = (int32_t)(now_ms - txn->t_idle_start);
+			txn->ti = (int32_t)(now_ms - s->http_idle_start);
 			if (s->fe->log_targets)
 				txn_stamp(txn);
 		}
@@ -1286,8 +1302,8 @@ static int end_txn(struct stream *s)
 		begin_close(s);
 		return 0;
 	}
-	txn_reset(s);
-	txn->t_idle_start = now_ms;
+	txn_drop(s);   /* the next request gets a new one when it comes */
+	s->http_idle_start = now_ms;
 	return 1;
 }
 
@@ -1304,11 +1320,11 @@ static uint32_t head_deadline(const struct stream *s)
 	const struct http_txn *txn = s->txn;
 	const struct pr_timeouts *to = &s->fe->timeout;
 
-	if (!txn->t_req_start) {
-		unsigned int idle = txn->nb_req ? first_set(to->http_keep_alive, to->http_request, to->client)
-		                                : first_set(to->http_request, to->client, 0);
+	if (!txn || !txn->t_req_start) {
+		unsigned int idle = s->http_nb_req ? first_set(to->http_keep_alive, to->http_request, to->client)
+		                                   : first_set(to->http_request, to->client, 0);
 
-		return tick_add_ifset(txn->t_idle_start, idle);
+		return tick_add_ifset(s->http_idle_start, idle);
 	}
 	return tick_add_ifset(txn->t_req_start, first_set(to->http_request, to->client, 0));
 }
@@ -1364,12 +1380,39 @@ struct task *http_stream_process(struct task *t, struct stream *s, unsigned int 
 			s->state = ST_CLOSED;
 		}
 	}
-	strm_check_connect(s, sev);
-	if (s->state == ST_CLOSED) {
-		s->state = ST_INI;
-		strm_close_side(&s->srvside);
-		error_reply(s, 503);
+	if (txn) {
+		strm_check_connect(s, sev);
+		if (s->state == ST_CLOSED) {
+			s->state = ST_INI;
+			strm_close_side(&s->srvside);
+			error_reply(s, 503);
+		}
 	}
+
+restart:
+	if (!s->txn) {
+		/* between requests: no transaction until the next bytes come */
+		uint32_t exp;
+
+		if (!buf_data(&s->req.buf))
+			h_recv(&s->cli, &s->req.buf, reserve());
+		if (!buf_data(&s->req.buf)) {
+			exp = head_deadline(s);
+			if ((s->cli.flags & (SIDE_SHUTR | SIDE_ERROR)) || tick_is_expired(exp, now_ms))
+				goto out_free;   /* gone, or keep-alive timeout: nothing to log */
+			buf_free(&s->req.buf);
+			fd_set_events(s->cli.fd, FD_EV_IN);
+			if (s->srvside.fd >= 0)
+				fd_set_events(s->srvside.fd, FD_EV_IN);   /* idle: only to see it close */
+			task_set_expire(t, exp);
+			return t;
+		}
+		if (txn_new(s) < 0) {
+			strm_set_term(s, 'R', 'R');
+			goto out_free;
+		}
+	}
+	txn = s->txn;
 
 	do {
 		int cin, sin = 0;
@@ -1433,9 +1476,19 @@ struct task *http_stream_process(struct task *t, struct stream *s, unsigned int 
 		    (txn->req_state == HTTP_MSG_DONE || (txn->flags & TX_LOCAL))) {
 			if (!end_txn(s))
 				return http_stream_process(t, s, state, 0);   /* closing */
-			prog = 1;
+			if (++loops >= 8) {
+				/* pipelined requests left: go on at the next pass,
+				 * after the other tasks (fairness)
+				 */
+				task_wakeup(t, TASK_WOKEN_OTHER);
+				fd_set_events(s->cli.fd, FD_EV_IN);
+				return t;
+			}
+			goto restart;
 		}
 	} while (prog && ++loops < 8);
+	if (prog)
+		task_wakeup(t, TASK_WOKEN_OTHER);   /* more to do: at the next pass */
 
 	if (s->tunnel) {
 		/* the TCP code forwards from now on: everything buffered is tunnel data */
@@ -1491,7 +1544,7 @@ struct task *http_stream_process(struct task *t, struct stream *s, unsigned int 
 		uint32_t exp = head_deadline(s);
 
 		if (tick_is_expired(exp, now_ms)) {
-			if (!txn->t_req_start && txn->nb_req) {
+			if (!txn->t_req_start && s->http_nb_req) {
 				txn->flags |= TX_LOGGED;   /* keep-alive idle timeout: silent */
 				goto out_free;
 			}

@@ -312,3 +312,18 @@ def test_https_redirect_on_plain_frontend(http_backend, tollgate):
     st, h, _, _ = request(port, b"GET /a?b=1 HTTP/1.1\r\nHost: www.example.com\r\n\r\n")
     assert st == 301 and h["location"] == "https://www.example.com/a?b=1"
     assert b.count() == 0
+
+
+def test_many_pipelined_requests_answered_by_the_proxy(http_backend, tollgate):
+    # 40 requests in one write, all answered by a rule (no server I/O to
+    # wake the stream between them): every one is answered, in order
+    b = http_backend("A")
+    port = free_port()
+    tollgate(cfg(port, [b], extra_fe='    http-request return status 200 content-type text/plain '
+                                      'string "%[path]" if { path_beg /r/ }'), port=port)
+    with connect(port) as s:
+        s.sendall(b"".join(b"GET /r/%d HTTP/1.1\r\nHost: x\r\n\r\n" % i for i in range(40)))
+        for i in range(40):
+            st, _, _, body = read_response(s)
+            assert st == 200, i
+    assert b.count() == 0
