@@ -340,12 +340,33 @@ static void probe_result_l7(struct check *c, const char *what)
 	probe_result(c, 0, reason);
 }
 
+
+/* Registers the connecting socket <fd> of probe <c> for writability and
+ * arms the connect deadline, as HAProxy: with `timeout check`, the
+ * connect is bounded by `timeout connect` (capped by `inter`) and what
+ * follows by `timeout check`; without, `inter` bounds the whole probe.
+ * Returns 0, or -1 with <fd> closed (out of resources).
+ */
+static int check_watch_connect(struct check *c, int fd)
+{
+	const struct pr_timeouts *to = &c->srv->proxy->timeout;
+
+	if (fd_insert(fd, tid, check_iocb, c, FD_EV_OUT) < 0) {
+		close(fd);
+		return -1;
+	}
+	c->fd = fd;
+	c->connecting = 1;
+	if (to->check && to->connect)
+		c->probe_exp = tick_add(now_ms, to->connect < c->srv->inter ? to->connect : c->srv->inter);
+	return 0;
+}
+
 /* Opens the connection of a connect step to the server's address, on
  * <port> if not 0. Returns 0 (connecting) or -1 (probe failed, reported).
  */
 static int tcpchk_connect(struct check *c, unsigned int port)
 {
-	const struct pr_timeouts *to = &c->srv->proxy->timeout;
 	struct addr dst = c->srv->addr;
 	int fd = -1, ret;
 
@@ -373,19 +394,10 @@ static int tcpchk_connect(struct check *c, unsigned int port)
 		tcpchk_fail(c, "Layer4 connection problem", ret == -ECONNREFUSED ? "Connection refused" : strerror(-ret));
 		return -1;
 	}
-	if (fd_insert(fd, tid, check_iocb, c, FD_EV_OUT) < 0) {
-		close(fd);
+	if (check_watch_connect(c, fd) < 0) {
 		tcpchk_fail(c, "Layer4 connection problem", "out of resources");
 		return -1;
 	}
-	c->fd = fd;
-	c->connecting = 1;
-	/* HAProxy: with `timeout check`, the connect is bounded by `timeout
-	 * connect` and what follows by `timeout check`; without, `inter`
-	 * bounds the whole probe.
-	 */
-	if (to->check && to->connect)
-		c->probe_exp = tick_add(now_ms, to->connect < c->srv->inter ? to->connect : c->srv->inter);
 	return 0;
 }
 
@@ -783,7 +795,6 @@ void httpchk_free(struct pr_httpchk *hc)
  */
 static int httpchk_connect(struct check *c)
 {
-	const struct pr_timeouts *to = &c->srv->proxy->timeout;
 	int fd = -1, ret;
 	char why[CHECK_REASON_LEN];
 
@@ -800,18 +811,10 @@ static int httpchk_connect(struct check *c)
 		probe_result(c, 0, why);
 		return -1;
 	}
-	if (fd_insert(fd, tid, check_iocb, c, FD_EV_OUT) < 0) {
-		close(fd);
+	if (check_watch_connect(c, fd) < 0) {
 		probe_result(c, 0, "Layer4 connection problem (out of resources)");
 		return -1;
 	}
-	c->fd = fd;
-	c->connecting = 1;
-	/* as tcp-check: `timeout connect` (capped by inter) for the connect
-	 * when `timeout check` is set, else `inter` for the whole probe
-	 */
-	if (to->check && to->connect)
-		c->probe_exp = tick_add(now_ms, to->connect < c->srv->inter ? to->connect : c->srv->inter);
 	return 0;
 }
 
