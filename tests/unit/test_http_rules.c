@@ -29,17 +29,9 @@
 #include <tollgate/proxy.h>
 #include <tollgate/stream-t.h>
 
+#include "helpers/cfgtest.h"
+
 /* ---- configuration ---- */
-
-static char msgs[16][1024];
-static int nmsgs;
-
-static void capture(enum cfg_level lvl, const char *msg, void *arg)
-{
-	if (nmsgs < 16)
-		snprintf(msgs[nmsgs], sizeof(msgs[0]), "%s", msg);
-	nmsgs++;
-}
 
 static void cleanup(void)
 {
@@ -53,10 +45,8 @@ static void cleanup(void)
 static int parse(const char *text)
 {
 	cleanup();
-	nmsgs = 0;
-	msgs[0][0] = '\0';
-	cfg_set_sink(capture, NULL);
-	return cfg_parse_text("t.cfg", text);
+	cfgtest_msgs[0][0] = '\0';
+	return cfgtest_parse(text);
 }
 
 static unsigned int count(const struct list *head)
@@ -121,7 +111,7 @@ static void test_parse_lists(void **state)
 	               "  http-response replace-value Cache-Control ^x$ y\n");
 
 	if (rc)
-		fail_msg("parse failed: %s", msgs[0]);
+		fail_msg("parse failed: %s", cfgtest_msgs[0]);
 	assert_int_equal(count(&fe()->http_req_rules), 20);
 	assert_int_equal(count(&fe()->http_res_rules), 4);
 	cleanup();
@@ -173,16 +163,16 @@ static void test_parse_errors(void **state)
 		snprintf(text, sizeof(text), "frontend fe\n  mode http\n  %s\n", bad_lines[i].line);
 		if (parse(text) != -1)
 			fail_msg("'%s' was accepted", bad_lines[i].line);
-		if (!strstr(msgs[0], "parsing [t.cfg:3] : "))
-			fail_msg("'%s': no place in '%s'", bad_lines[i].line, msgs[0]);
-		if (bad_lines[i].msg && !strstr(msgs[0], bad_lines[i].msg))
-			fail_msg("'%s': message '%s' lacks '%s'", bad_lines[i].line, msgs[0], bad_lines[i].msg);
+		if (!strstr(cfgtest_msgs[0], "parsing [t.cfg:3] : "))
+			fail_msg("'%s': no place in '%s'", bad_lines[i].line, cfgtest_msgs[0]);
+		if (bad_lines[i].msg && !strstr(cfgtest_msgs[0], bad_lines[i].msg))
+			fail_msg("'%s': message '%s' lacks '%s'", bad_lines[i].line, cfgtest_msgs[0], bad_lines[i].msg);
 		assert_int_equal(count(&fe()->http_req_rules), 0);
 	}
 	assert_int_equal(parse("defaults\n  http-request deny\n"), -1);
-	assert_non_null(strstr(msgs[0], "'http-request' is not allowed in 'defaults' sections."));
+	assert_non_null(strstr(cfgtest_msgs[0], "'http-request' is not allowed in 'defaults' sections."));
 	assert_int_equal(parse("defaults\n  redirect location /\n"), -1);
-	assert_non_null(strstr(msgs[0], "'redirect' is not allowed in 'defaults' sections."));
+	assert_non_null(strstr(cfgtest_msgs[0], "'redirect' is not allowed in 'defaults' sections."));
 	cleanup();
 }
 
@@ -205,29 +195,29 @@ static void test_errorfile_keyword(void **state)
 	bad = write_file("bad.http", "this is not http\r\n\r\n");
 	snprintf(text, sizeof(text), "frontend fe\n  errorfile 500 %s\n", bad);
 	assert_int_equal(parse(text), -1);
-	assert_non_null(strstr(msgs[0], "parsing [t.cfg:2] : 'errorfile 500' : errorfile '"));
-	assert_non_null(strstr(msgs[0], "bad.http' is not a valid HTTP response"));
+	assert_non_null(strstr(cfgtest_msgs[0], "parsing [t.cfg:2] : 'errorfile 500' : errorfile '"));
+	assert_non_null(strstr(cfgtest_msgs[0], "bad.http' is not a valid HTTP response"));
 	/* a code HAProxy cannot customise: a warning, as HAProxy */
 	assert_int_equal(parse("frontend fe\n  errorfile 418 /dev/null\n"), 0);
-	assert_int_equal(nmsgs, 1);
-	assert_non_null(strstr(msgs[0], "'errorfile' : status code 418 not handled"));
+	assert_int_equal(cfgtest_nmsgs, 1);
+	assert_non_null(strstr(cfgtest_msgs[0], "'errorfile' : status code 418 not handled"));
 	cleanup();
 }
 
 static void report(void *arg, int is_err, const char *file, int line, const char *msg)
 {
-	snprintf(msgs[nmsgs < 16 ? nmsgs : 15], sizeof(msgs[0]), "%s:%d: %s", file, line, msg);
-	nmsgs++;
+	snprintf(cfgtest_msgs[cfgtest_nmsgs < 16 ? cfgtest_nmsgs : 15], sizeof(cfgtest_msgs[0]), "%s:%d: %s", file, line, msg);
+	cfgtest_nmsgs++;
 }
 
 static void test_resolve(void **state)
 {
 	assert_int_equal(parse("frontend fe\n  mode http\n  http-request track-sc0 src table nope\n"
 	                       "  http-request track-sc1 src\n  http-request sc-inc-gpc0(0)\n"), 0);
-	nmsgs = 0;
+	cfgtest_nmsgs = 0;
 	assert_int_equal(http_rules_resolve(report, NULL), 2);
-	assert_string_equal(msgs[0], "t.cfg:3: frontend 'fe': 'http-request track-sc0' refers to unknown table 'nope'.");
-	assert_string_equal(msgs[1], "t.cfg:4: frontend 'fe': 'http-request track-sc1' needs a table: add a 'stick-table' to this section or 'table <name>'.");
+	assert_string_equal(cfgtest_msgs[0], "t.cfg:3: frontend 'fe': 'http-request track-sc0' refers to unknown table 'nope'.");
+	assert_string_equal(cfgtest_msgs[1], "t.cfg:4: frontend 'fe': 'http-request track-sc1' needs a table: add a 'stick-table' to this section or 'table <name>'.");
 	cleanup();
 }
 
@@ -303,7 +293,7 @@ static void setup_cfg(const char *rules)
 
 	snprintf(text, sizeof(text), "frontend fe\n  mode http\n%s", rules);
 	if (parse(text))
-		fail_msg("parse failed: %s", msgs[0]);
+		fail_msg("parse failed: %s", cfgtest_msgs[0]);
 }
 
 #define REQ "GET /a/b?x=1 HTTP/1.1\r\nHost: example.com\r\nAccept: text/html, text/plain, image/png\r\nX-Del: 1\r\nX-Keep: 2\r\n\r\n"

@@ -24,6 +24,8 @@
 #include <tollgate/proxy.h>
 #include <tollgate/tcpcheck.h>
 
+#include "helpers/cfgtest.h"
+
 /* ---- status lists ---- */
 
 static void test_status_in(void **state)
@@ -187,23 +189,6 @@ static void test_eval_body(void **state)
 
 /* ---- keywords ---- */
 
-static char msgs[16][512];
-static int nmsgs;
-
-static void capture(enum cfg_level lvl, const char *msg, void *arg)
-{
-	if (nmsgs < 16)
-		snprintf(msgs[nmsgs], sizeof(msgs[0]), "%s", msg);
-	nmsgs++;
-}
-
-static int parse(const char *text)
-{
-	nmsgs = 0;
-	cfg_set_sink(capture, NULL);
-	return cfg_parse_text("t.cfg", text);
-}
-
 static void cleanup(void)
 {
 	for (struct proxy *px = proxies_list; px; px = px->next) {
@@ -219,7 +204,7 @@ static void test_parse_option(void **state)
 {
 	struct proxy *px;
 
-	assert_int_equal(parse("backend a\n  option httpchk\n"
+	assert_int_equal(cfgtest_parse("backend a\n  option httpchk\n"
 	                       "backend b\n  option httpchk /ping\n"
 	                       "backend c\n  option httpchk HEAD /ping HTTP/1.1\n"
 	                       "backend d\n  option tcp-check\n  option httpchk GET /\n"
@@ -248,7 +233,7 @@ static void test_parse_send_expect(void **state)
 {
 	struct proxy *px;
 
-	assert_int_equal(parse("backend a\n"
+	assert_int_equal(cfgtest_parse("backend a\n"
 	                       "  option httpchk\n"
 	                       "  http-check send meth GET uri /health ver HTTP/1.1 hdr Host example\n"
 	                       "  http-check expect ! rstatus ^5\n"
@@ -304,19 +289,19 @@ static void test_parse_errors(void **state)
 		char cfg[256];
 
 		snprintf(cfg, sizeof(cfg), "backend be\n  %s\n", cases[i].line);
-		assert_int_equal(parse(cfg), -1);
-		assert_int_equal(nmsgs, 1);
-		if (!strstr(msgs[0], "parsing [t.cfg:2] : ") || !strstr(msgs[0], cases[i].msg))
-			fail_msg("line '%s': got '%s', wanted '%s'", cases[i].line, msgs[0], cases[i].msg);
+		assert_int_equal(cfgtest_parse(cfg), -1);
+		assert_int_equal(cfgtest_nmsgs, 1);
+		if (!strstr(cfgtest_msgs[0], "parsing [t.cfg:2] : ") || !strstr(cfgtest_msgs[0], cases[i].msg))
+			fail_msg("line '%s': got '%s', wanted '%s'", cases[i].line, cfgtest_msgs[0], cases[i].msg);
 		cleanup();
 	}
-	assert_int_equal(parse("frontend fe\n  http-check expect status 200\n"), -1);
-	assert_non_null(strstr(msgs[0], "'http-check' is not allowed in 'frontend' sections"));
+	assert_int_equal(cfgtest_parse("frontend fe\n  http-check expect status 200\n"), -1);
+	assert_non_null(strstr(cfgtest_msgs[0], "'http-check' is not allowed in 'frontend' sections"));
 	cleanup();
 	/* disable-on-404: a warning, not an error */
-	assert_int_equal(parse("backend be\n  http-check disable-on-404\n"), 0);
-	assert_int_equal(nmsgs, 1);
-	assert_non_null(strstr(msgs[0], "'http-check disable-on-404' is not supported yet"));
+	assert_int_equal(cfgtest_parse("backend be\n  http-check disable-on-404\n"), 0);
+	assert_int_equal(cfgtest_nmsgs, 1);
+	assert_non_null(strstr(cfgtest_msgs[0], "'http-check disable-on-404' is not supported yet"));
 	cleanup();
 }
 

@@ -22,6 +22,8 @@
 #include <tollgate/proxy.h>
 #include <tollgate/tcpcheck.h>
 
+#include "helpers/cfgtest.h"
+
 /* ---- hex ---- */
 
 static void test_hex_ok(void **state)
@@ -159,23 +161,6 @@ static void test_match_guard_page(void **state)
 
 /* ---- rule building through the parser ---- */
 
-static char msgs[16][512];
-static int nmsgs;
-
-static void capture(enum cfg_level lvl, const char *msg, void *arg)
-{
-	if (nmsgs < 16)
-		snprintf(msgs[nmsgs], sizeof(msgs[0]), "%s", msg);
-	nmsgs++;
-}
-
-static int parse(const char *text)
-{
-	nmsgs = 0;
-	cfg_set_sink(capture, NULL);
-	return cfg_parse_text("t.cfg", text);
-}
-
 static void cleanup(void)
 {
 	for (struct proxy *px = proxies_list; px; px = px->next)
@@ -201,7 +186,7 @@ static void test_parse_rules(void **state)
 	struct tcpcheck_rule *r;
 	struct proxy *px;
 
-	assert_int_equal(parse("backend be\n"
+	assert_int_equal(cfgtest_parse("backend be\n"
 	                       "  option tcp-check\n"
 	                       "  tcp-check comment \"first\"\n"
 	                       "  tcp-check connect port 6379 linger\n"
@@ -288,26 +273,26 @@ static void test_parse_errors(void **state)
 		char cfg[256];
 
 		snprintf(cfg, sizeof(cfg), "backend be\n  %s\n", cases[i].line);
-		assert_int_equal(parse(cfg), -1);
-		assert_int_equal(nmsgs, 1);
-		if (!strstr(msgs[0], "parsing [t.cfg:2] : ") || !strstr(msgs[0], cases[i].msg))
-			fail_msg("line '%s': got '%s', wanted '%s'", cases[i].line, msgs[0], cases[i].msg);
+		assert_int_equal(cfgtest_parse(cfg), -1);
+		assert_int_equal(cfgtest_nmsgs, 1);
+		if (!strstr(cfgtest_msgs[0], "parsing [t.cfg:2] : ") || !strstr(cfgtest_msgs[0], cases[i].msg))
+			fail_msg("line '%s': got '%s', wanted '%s'", cases[i].line, cfgtest_msgs[0], cases[i].msg);
 		cleanup();
 	}
 	/* sections */
-	assert_int_equal(parse("frontend fe\n  tcp-check send x\n"), -1);
-	assert_non_null(strstr(msgs[0], "'tcp-check' is not allowed in 'frontend' sections (only in backend and listen)."));
+	assert_int_equal(cfgtest_parse("frontend fe\n  tcp-check send x\n"), -1);
+	assert_non_null(strstr(cfgtest_msgs[0], "'tcp-check' is not allowed in 'frontend' sections (only in backend and listen)."));
 	cleanup();
-	assert_int_equal(parse("defaults\n  tcp-check send x\n"), -1);
-	assert_non_null(strstr(msgs[0], "'tcp-check' is not supported in 'defaults' sections yet"));
+	assert_int_equal(cfgtest_parse("defaults\n  tcp-check send x\n"), -1);
+	assert_non_null(strstr(cfgtest_msgs[0], "'tcp-check' is not supported in 'defaults' sections yet"));
 	cleanup();
 	/* a connect anywhere requires one first */
-	assert_int_equal(parse("backend be\n  tcp-check comment c\n  tcp-check expect string a\n  tcp-check connect\n"), -1);
-	assert_non_null(strstr(msgs[0], "[t.cfg:4]"));
-	assert_non_null(strstr(msgs[0], "but step 1 is 'expect' (line 3)"));
+	assert_int_equal(cfgtest_parse("backend be\n  tcp-check comment c\n  tcp-check expect string a\n  tcp-check connect\n"), -1);
+	assert_non_null(strstr(cfgtest_msgs[0], "[t.cfg:4]"));
+	assert_non_null(strstr(cfgtest_msgs[0], "but step 1 is 'expect' (line 3)"));
 	cleanup();
 	/* a comment does not leak into the next section */
-	assert_int_equal(parse("backend a\n  tcp-check comment c\nbackend b\n  tcp-check send x\n"), 0);
+	assert_int_equal(cfgtest_parse("backend a\n  tcp-check comment c\nbackend b\n  tcp-check send x\n"), 0);
 	assert_null(nth_rule(proxy_find("b", PR_CAP_BE), 0)->comment);
 	cleanup();
 }
