@@ -473,7 +473,7 @@ unsigned int strm_inactivity(const struct stream *s, int client)
 static int forward(struct stream *s, struct channel *c, struct side *from, struct side *to,
                    int can_write)
 {
-	int progress = 0;
+	int progress = 0, corked = 0;
 	ssize_t n;
 
 	for (int round = 0; round < 16; round++) {
@@ -508,7 +508,7 @@ static int forward(struct stream *s, struct channel *c, struct side *from, struc
 			}
 		} else {
 			if (!buf_allocated(&c->buf) && buf_alloc(&c->buf) < 0)
-				return progress;  /* retried on the next wakeup */
+				break;  /* retried on the next wakeup */
 			if ((from->flags & (SIDE_SHUTR | SIDE_ERROR | SIDE_RDMAY)) == SIDE_RDMAY &&
 			    buf_room(&c->buf)) {
 				size_t room = buf_room(&c->buf);
@@ -530,8 +530,17 @@ static int forward(struct stream *s, struct channel *c, struct side *from, struc
 			if (can_write && buf_data(&c->buf)) {
 				size_t before = buf_data(&c->buf);
 
-				n = buf_send(&c->buf, to->fd, 0, 0);
+				/* more is already waiting on the other side (the last
+				 * read filled the room): let the kernel hold a partial
+				 * segment for the next send of this same pass, which a
+				 * send without the flag (the last one) flushes
+				 */
+				unsigned int more = (from->flags & (SIDE_RDMAY | SIDE_SHUTR)) == SIDE_RDMAY && round < 15 ?
+				                    BUF_SEND_MORE : 0;
+
+				n = buf_send(&c->buf, to->fd, 0, more);
 				if (n > 0) {
+					corked = !!more;
 					c->total += before - buf_data(&c->buf);
 					moved = 1;
 				} else if (n != -EAGAIN && n != 0) {
@@ -543,6 +552,12 @@ static int forward(struct stream *s, struct channel *c, struct side *from, struc
 			break;
 		progress = 1;
 	}
+	/* the read that was to follow a send with MSG_MORE found nothing:
+	 * setting TCP_NODELAY again pushes the held partial segment now
+	 * rather than after the kernel's 200 ms cork ceiling
+	 */
+	if (corked)
+		sock_set_nodelay(to->fd, 1);
 	/* propagate a half-close once everything read has been written */
 	if (can_write && (from->flags & SIDE_SHUTR) && !(to->flags & SIDE_SHUTW) &&
 	    !buf_data(&c->buf) && !(c->pipe && c->pipe->data)) {
