@@ -564,10 +564,20 @@ int stktable_kill(struct stktable *t, struct stksess *ts, int decref)
 			freed = 1;
 			goto out_unlock;
 		}
+		/* Our reference is gone: <ts> must not be read again if it was
+		 * already unlinked, since another holder's release may free it
+		 * right now without the lock. Decide on what our own decrement
+		 * returned. Not unlinked: only a kill (under this lock, held)
+		 * could unlink it, so it stays alive for what follows.
+		 */
+		if (old & STKSESS_F_UNLINKED)
+			goto out_unlock;        /* already killed, its last release frees it */
+	} else {
+		/* we hold a reference: <ts> is alive */
+		old = atomic_load_explicit(&ts->ref_cnt, memory_order_relaxed);
+		if (old & STKSESS_F_UNLINKED)
+			goto out_unlock;        /* already killed, its last release frees it */
 	}
-	old = atomic_load_explicit(&ts->ref_cnt, memory_order_relaxed);
-	if (old & STKSESS_F_UNLINKED)
-		goto out_unlock;        /* already killed, its last release frees it */
 	__stksess_unlink(t, sh, ts);
 	sh->killed++;
 	/* From here no new reference can be taken. Whoever brings the count
