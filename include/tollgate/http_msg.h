@@ -152,4 +152,16 @@ size_t http_head_write(const struct http_head *hh, int is_req, char *out, size_t
  */
 int http_value_next(const char *v, size_t vlen, size_t *pos, const char **e, size_t *elen);
 
+/* Parses the next cookie of a Cookie value (<list>: cookies separated by
+ * ';' or ',') or the cookie of a Set-Cookie value (!<list>: only its first
+ * name=value pair) in <v> of <vlen> bytes from *<pos> (0 at first). Spaces
+ * around names and values are dropped; values keep their quotes; a quoted
+ * value may hold delimiters. Pairs without '=' and names starting with '$'
+ * are skipped, as HAProxy does. Returns 1 with the name and value set
+ * (pointers into <v>; *<pos> then points past the pair's delimiter), or 0
+ * at the end.
+ */
+int http_cookie_next(const char *v, size_t vlen, size_t *pos, int list,
+                     const char **n, size_t *nl, const char **val, size_t *vall);
+
 #endif /* TOLLGATE_HTTP_MSG_H */

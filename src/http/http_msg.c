@@ -425,3 +425,58 @@ int http_value_next(const char *v, size_t vlen, size_t *pos, const char **e, siz
 	*pos = i < vlen ? i + 1 : vlen + 1;
 	return 1;
 }
+
+static int is_sp(char c)
+{
+	return c == ' ' || c == '\t';
+}
+
+int http_cookie_next(const char *v, size_t vlen, size_t *pos, int list,
+		       const char **n, size_t *nl, const char **val, size_t *vall)
+{
+	while (*pos < vlen) {
+		size_t i = *pos, nb, ne, vb, ve;
+		int quoted = 0, has_eq = 0;
+
+		while (i < vlen && is_sp(v[i]))
+			i++;
+		nb = ne = i;
+		while (i < vlen && v[i] != '=' && v[i] != ';' && !(list && v[i] == ',')) {
+			if (!is_sp(v[i]))
+				ne = i + 1;
+			i++;
+		}
+		vb = ve = i;
+		if (i < vlen && v[i] == '=') {
+			has_eq = 1;
+			i++;
+			while (i < vlen && is_sp(v[i]))
+				i++;
+			vb = i;
+			for (; i < vlen; i++) {
+				if (quoted) {
+					if (v[i] == '\\' && i + 1 < vlen)
+						i++;
+					else if (v[i] == '"')
+						quoted = 0;
+				} else if (v[i] == '"') {
+					quoted = 1;
+				} else if (v[i] == ';' || v[i] == ',') {
+					break;
+				}
+			}
+			ve = i;
+			while (ve > vb && is_sp(v[ve - 1]))
+				ve--;
+		}
+		*pos = list ? i + 1 : vlen;
+		if (!has_eq || ne == nb || v[nb] == '$')
+			continue;
+		*n = v + nb;
+		*nl = ne - nb;
+		*val = v + vb;
+		*vall = ve - vb;
+		return 1;
+	}
+	return 0;
+}

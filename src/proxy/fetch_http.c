@@ -321,68 +321,6 @@ static int smp_hdr_val(const struct sample_arg *args, struct sample *smp, const 
 
 /* ---- cookies ---- */
 
-static int is_sp(char c)
-{
-	return c == ' ' || c == '\t';
-}
-
-/* Parses the next cookie of a Cookie value (<list>: cookies separated by
- * ';' or ',') or the cookie of a Set-Cookie value (!<list>: only its first
- * name=value pair) in <v> of <vlen> bytes from *<pos>. Spaces around names
- * and values are dropped; values keep their quotes; a quoted value may hold
- * delimiters. Pairs without '=' and names starting with '$' are skipped, as
- * HAProxy does. Returns 1 with the name and value set, or 0 at the end.
- */
-static int cookie_next(const char *v, size_t vlen, size_t *pos, int list,
-		       const char **n, size_t *nl, const char **val, size_t *vall)
-{
-	while (*pos < vlen) {
-		size_t i = *pos, nb, ne, vb, ve;
-		int quoted = 0, has_eq = 0;
-
-		while (i < vlen && is_sp(v[i]))
-			i++;
-		nb = ne = i;
-		while (i < vlen && v[i] != '=' && v[i] != ';' && !(list && v[i] == ',')) {
-			if (!is_sp(v[i]))
-				ne = i + 1;
-			i++;
-		}
-		vb = ve = i;
-		if (i < vlen && v[i] == '=') {
-			has_eq = 1;
-			i++;
-			while (i < vlen && is_sp(v[i]))
-				i++;
-			vb = i;
-			for (; i < vlen; i++) {
-				if (quoted) {
-					if (v[i] == '\\' && i + 1 < vlen)
-						i++;
-					else if (v[i] == '"')
-						quoted = 0;
-				} else if (v[i] == '"') {
-					quoted = 1;
-				} else if (v[i] == ';' || v[i] == ',') {
-					break;
-				}
-			}
-			ve = i;
-			while (ve > vb && is_sp(v[ve - 1]))
-				ve--;
-		}
-		*pos = list ? i + 1 : vlen;
-		if (!has_eq || ne == nb || v[nb] == '$')
-			continue;
-		*n = v + nb;
-		*nl = ne - nb;
-		*val = v + vb;
-		*vall = ve - vb;
-		return 1;
-	}
-	return 0;
-}
-
 /* A value_walk_fn: the cookies named <name> (<nlen> bytes, case-sensitive;
  * any when 0) of the Cookie fields of a request or the Set-Cookie fields
  * of a response (hf->dir HF_RES).
@@ -400,7 +338,7 @@ static size_t cookie_walk(const struct http_head *hh, const struct hfetch *hf, c
 		const char *cn, *cv;
 		size_t cnl, cvl, pos = 0;
 
-		while (cookie_next(f->v, f->vlen, &pos, !res, &cn, &cnl, &cv, &cvl)) {
+		while (http_cookie_next(f->v, f->vlen, &pos, !res, &cn, &cnl, &cv, &cvl)) {
 			if (nlen && (cnl != nlen || memcmp(cn, name, nlen) != 0))
 				continue;
 			if (n++ == want) {

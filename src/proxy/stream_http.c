@@ -63,6 +63,7 @@
 #include <tollgate/thread.h>
 #include <tollgate/ticks.h>
 
+#include "http_headers.h"
 #include "stream_int.h"
 
 static struct pool_head *pool_txn;    /* transactions; set at start-up */
@@ -403,61 +404,6 @@ static void limits_init(struct h1_limits *lim)
 		lim->max_line = lim->max_head;
 }
 
-/* Captures, for the logs, the fields of <hh> named by the frontend's
- * `capture <dir> header` lines and its `capture cookie` (<dir>: 0 request,
- * 1 response), as HAProxy: the last occurrence of a header, cut to the
- * configured length; "name=value" of the first matching cookie.
- */
-static void capture_fields(struct stream *s, const struct http_head *hh, int dir)
-{
-	const struct proxy *fe = s->fe;
-	const struct pr_capture *caps = dir ? fe->cap_res : fe->cap_req;
-	unsigned int nb = dir ? fe->nb_cap_res : fe->nb_cap_req;
-	struct http_txn *txn = s->txn;
-
-	for (unsigned int i = 0; i < nb; i++) {
-		int pos = -1, last = -1;
-
-		while (http_hdr_next(hh, caps[i].name, strlen(caps[i].name), &pos) >= 0)
-			last = pos;
-		if (last >= 0) {
-			size_t n = hh->f[last].vlen < caps[i].len ? hh->f[last].vlen : caps[i].len;
-
-			memcpy(txn->cap[dir][i], hh->f[last].v, n);
-			txn->cap_len[dir][i] = (int16_t)n;
-		}
-	}
-	if (fe->cap_cookie.name) {
-		const char *hname = dir ? "set-cookie" : "cookie";
-		size_t nlen = strlen(fe->cap_cookie.name);
-		int pos = -1;
-
-		while (!txn->cap_cookie_len[dir] && http_hdr_next(hh, hname, dir ? 10 : 6, &pos) >= 0) {
-			const char *v = hh->f[pos].v, *end = v + hh->f[pos].vlen;
-
-			while (v < end) {
-				const char *e = memchr(v, ';', (size_t)(end - v));
-				size_t l;
-
-				if (!e)
-					e = end;
-				while (v < e && (*v == ' ' || *v == '\t'))
-					v++;
-				l = (size_t)(e - v);
-				if (l > nlen && v[nlen] == '=' && !memcmp(v, fe->cap_cookie.name, nlen)) {
-					if (l > fe->cap_cookie.len)
-						l = fe->cap_cookie.len;
-					memcpy(txn->cap_cookie[dir], v, l);
-					txn->cap_cookie_len[dir] = (int16_t)l;
-					break;
-				}
-				if (dir)
-					break;   /* a Set-Cookie names its cookie first */
-				v = e + 1;
-			}
-		}
-	}
-}
 
 /* Answers the frontend's monitor-uri with HAProxy's "200 OK" page. Returns 1
  * if it did.
@@ -500,165 +446,9 @@ static void keep_uri_line(struct http_txn *txn)
 	*p = '\0';
 }
 
-/* Does <addr> fall in the `except` network of <ff>? */
-static int fwdfor_excepted(const struct pr_forwardfor *ff, const struct addr *a)
-{
-	const struct sockaddr *sa = addr_sa(a);
-	const unsigned char *ip, *net = (const unsigned char *)&ff->except_addr,
-	                         *msk = (const unsigned char *)&ff->except_mask;
-	size_t len;
 
-	if (!ff->has_except)
-		return 0;
-	if (sa->sa_family == AF_INET && !ff->except_v6) {
-		ip = (const unsigned char *)&((const struct sockaddr_in *)sa)->sin_addr;
-		len = 4;
-	} else if (sa->sa_family == AF_INET6 && ff->except_v6) {
-		ip = (const unsigned char *)&((const struct sockaddr_in6 *)sa)->sin6_addr;
-		len = 16;
-	} else {
-		return 0;
-	}
-	for (size_t i = 0; i < len; i++)
-		if ((ip[i] & msk[i]) != (net[i] & msk[i]))
-			return 0;
-	return 1;
-}
 
-/* `option forwardfor` of the frontend or the backend. */
-static int add_forwardfor(struct stream *s, const struct proxy *px)
-{
-	const struct pr_forwardfor *ff = &px->fwdfor;
-	const char *name = ff->hdr ? ff->hdr : "X-Forwarded-For";
-	char ip[ADDR_STRLEN];
-	struct addr a = s->cli_addr;
-	size_t len;
 
-	if (!(px->options & PR_O_FORWARDFOR) || fwdfor_excepted(ff, &s->cli_addr))
-		return 0;
-	if (ff->if_none && http_hdr_count(&s->txn->req, name, strlen(name)))
-		return 0;
-	if (addr_sa(&a)->sa_family != AF_INET && addr_sa(&a)->sa_family != AF_INET6)
-		return 0;
-	a.flags |= ADDR_F_NO_PORT;
-	addr_format(&a, ip, sizeof(ip));
-	len = strlen(ip);
-	if (ip[0] == '[') {   /* IPv6 without brackets, as HAProxy writes it */
-		memmove(ip, ip + 1, len);
-		len -= 2;
-	}
-	return http_hdr_add(&s->txn->req, name, strlen(name), ip, len);
-}
-
-/* Looks for the backend's persistence cookie in the request: sets
- * s->pref_srv to the server it names (if usable), and removes it (indirect)
- * or strips the server prefix (prefix mode) before the request goes on.
- * Returns 0 or -ENOSPC.
- */
-static int cookie_request(struct stream *s)
-{
-	const struct pr_cookie *ck = &s->be->cookie;
-	struct http_head *hh = &s->txn->req;
-	size_t nlen = strlen(ck->name);
-	int pos = -1;
-
-	while (http_hdr_next(hh, "cookie", 6, &pos) >= 0) {
-		const char *v = hh->f[pos].v;
-		size_t vlen = hh->f[pos].vlen, i = 0;
-
-		while (i < vlen) {
-			size_t start = i, end, eq;
-
-			while (i < vlen && v[i] != ';')
-				i++;
-			end = i++;
-			while (start < end && (v[start] == ' ' || v[start] == '\t'))
-				start++;
-			eq = start;
-			while (eq < end && v[eq] != '=')
-				eq++;
-			if (eq == end || eq - start != nlen || memcmp(v + start, ck->name, nlen))
-				continue;
-			/* NAME=value found */
-			{
-				const char *val = v + eq + 1;
-				size_t vl = end - eq - 1, sl = vl;
-				char buf[1024];
-				size_t n = 0;
-
-				if (ck->flags & CK_PREFIX) {
-					const char *t = memchr(val, '~', vl);
-
-					if (!t)
-						continue;
-					sl = (size_t)(t - val);
-				}
-				for (struct server *srv = s->be->srv; srv; srv = srv->next) {
-					if (srv->cookie && strlen(srv->cookie) == sl && !memcmp(srv->cookie, val, sl)) {
-						s->txn->flags |= TX_COOKIE_SEEN;
-						if (lb_srv_usable(srv) || (srv->flags & SRV_F_DRAIN))
-							s->pref_srv = srv;
-						break;
-					}
-				}
-				/* rewrite the header without our cookie (indirect), or
-				 * with the prefix stripped
-				 */
-				if (!((ck->flags & CK_PREFIX) || (ck->flags & CK_INDIRECT)))
-					return 0;
-				if (start + (vlen - end) + vl + 2 > sizeof(buf))
-					return 0;
-				memcpy(buf, v, start);
-				n = start;
-				if (ck->flags & CK_PREFIX) {
-					memcpy(buf + n, v + start, nlen + 1);
-					n += nlen + 1;
-					memcpy(buf + n, val + sl + 1, vl - sl - 1);
-					n += vl - sl - 1;
-					memcpy(buf + n, v + end, vlen - end);
-					n += vlen - end;
-				} else {
-					/* drop "NAME=value" and its separator */
-					size_t rest = end < vlen ? end + 1 : vlen;
-
-					while (rest < vlen && (v[rest] == ' ' || v[rest] == '\t'))
-						rest++;
-					memcpy(buf + n, v + rest, vlen - rest);
-					n += vlen - rest;
-					while (n && (buf[n - 1] == ' ' || buf[n - 1] == ';'))
-						n--;
-				}
-				if (!n) {
-					hh->f[pos].n = NULL;   /* nothing left of the header */
-					return 0;
-				}
-				return http_hdr_set_value(hh, pos, buf, n);
-			}
-		}
-	}
-	return 0;
-}
-
-/* Normalises the Connection fields of the request for the server: kept for
- * an upgrade, else removed and replaced by what the server connection
- * needs.
- */
-static int conn_hdr_request(struct stream *s)
-{
-	struct http_txn *txn = s->txn;
-	int srv_close = !!((s->be->options | s->fe->options) & (PR_O_SRV_CLOSE | PR_O_HTTPCLOSE));
-
-	if ((txn->req_h1.flags & (H1_MF_CONN_UPGRADE | H1_MF_UPGRADE)) == (H1_MF_CONN_UPGRADE | H1_MF_UPGRADE))
-		return 0;
-	http_hdr_del(&txn->req, "connection", 10);
-	if (srv_close) {
-		txn->flags |= TX_SRV_CLOSE;
-		return http_hdr_add(&txn->req, "Connection", 10, "close", 5);
-	}
-	if (txn->req.vminor == 0)
-		return http_hdr_add(&txn->req, "Connection", 10, "keep-alive", 10);
-	return 0;
-}
 
 /* Once the request head is written out, its bytes leave with the first
  * send: the method and target stay readable, as received, from the copy
@@ -813,7 +603,7 @@ static int request_head(struct stream *s, size_t len)
 	if (txn->req_h1.flags & H1_MF_EXPECT_100)
 		txn->flags |= TX_EXPECT_100;
 	if (s->fe->nb_cap_req || s->fe->cap_cookie.name)
-		capture_fields(s, &txn->req, 0);
+		http_capture(s, &txn->req, 0);
 	if (monitor_request(s))
 		return 1;
 	if (!out) {
@@ -840,8 +630,8 @@ static int request_head(struct stream *s, size_t len)
 	if (apply_verdict(s, v, &o))
 		return 1;
 
-	if ((s->be->cookie.name && cookie_request(s) < 0) || conn_hdr_request(s) < 0 ||
-	    add_forwardfor(s, s->fe) < 0 || (s->be != s->fe && add_forwardfor(s, s->be) < 0)) {
+	if ((s->be->cookie.name && http_cookie_request(s) < 0) || http_conn_request(s) < 0 ||
+	    http_add_forwardfor(s, s->fe) < 0 || (s->be != s->fe && http_add_forwardfor(s, s->be) < 0)) {
 		error_reply(s, 500);
 		return 1;
 	}
@@ -1007,77 +797,7 @@ static int analyze_request(struct stream *s)
 
 /* ---- response analysis ---- */
 
-/* Adds the persistence cookie to the response when needed (insert mode),
- * or rewrites the server's own (rewrite, prefix modes).
- */
-static int cookie_response(struct stream *s)
-{
-	const struct pr_cookie *ck = &s->be->cookie;
-	struct http_txn *txn = s->txn;
-	struct server *srv = s->srv ? s->srv : s->prev_srv;
-	char line[1024];
-	int n;
 
-	if (!srv || !srv->cookie)
-		return 0;
-	if (ck->flags & CK_INSERT) {
-		if ((txn->flags & TX_COOKIE_SEEN) && s->pref_srv == srv)
-			return 0;   /* the client already goes to this server */
-		n = snprintf(line, sizeof(line), "%s=%s; path=/%s%s%s%s", ck->name, srv->cookie,
-		             ck->domain ? "; domain=" : "", ck->domain ? ck->domain : "",
-		             (ck->flags & CK_HTTPONLY) ? "; HttpOnly" : "", (ck->flags & CK_SECURE) ? "; Secure" : "");
-		if (n <= 0 || (size_t)n >= sizeof(line))
-			return -ENOSPC;
-		txn->flags |= TX_COOKIE_SET;
-		if (http_hdr_add(&txn->res, "Set-Cookie", 10, line, (size_t)n) < 0)
-			return -ENOSPC;
-		if ((ck->flags & CK_NOCACHE) && http_hdr_add(&txn->res, "Cache-Control", 13, "private", 7) < 0)
-			return -ENOSPC;
-		return 0;
-	}
-	/* rewrite / prefix: the server's Set-Cookie NAME=... */
-	{
-		size_t nlen = strlen(ck->name);
-		int pos = -1;
-
-		while (http_hdr_next(&txn->res, "set-cookie", 10, &pos) >= 0) {
-			const char *v = txn->res.f[pos].v;
-			size_t vlen = txn->res.f[pos].vlen, eq = 0, semi;
-
-			while (eq < vlen && v[eq] != '=')
-				eq++;
-			if (eq != nlen || memcmp(v, ck->name, nlen))
-				continue;
-			semi = eq;
-			while (semi < vlen && v[semi] != ';')
-				semi++;
-			if (ck->flags & CK_PREFIX)
-				n = snprintf(line, sizeof(line), "%s=%s~%.*s", ck->name, srv->cookie, (int)(vlen - eq - 1),
-				             v + eq + 1);
-			else
-				n = snprintf(line, sizeof(line), "%s=%s%.*s", ck->name, srv->cookie, (int)(vlen - semi),
-				             v + semi);
-			if (n <= 0 || (size_t)n >= sizeof(line))
-				return -ENOSPC;
-			txn->flags |= TX_COOKIE_SET;
-			return http_hdr_set_value(&txn->res, pos, line, (size_t)n);
-		}
-	}
-	return 0;
-}
-
-/* Normalises the Connection fields of the response for the client. */
-static int conn_hdr_response(struct stream *s)
-{
-	struct http_txn *txn = s->txn;
-
-	http_hdr_del(&txn->res, "connection", 10);
-	if (txn->flags & TX_CLI_CLOSE)
-		return http_hdr_add(&txn->res, "Connection", 10, "close", 5);
-	if (txn->req.vminor == 0)
-		return http_hdr_add(&txn->res, "Connection", 10, "keep-alive", 10);
-	return 0;
-}
 
 /* Analyses a complete response head of <len> bytes at offset <ofs>. */
 static int response_head(struct stream *s, size_t ofs, size_t len)
@@ -1114,7 +834,7 @@ static int response_head(struct stream *s, size_t ofs, size_t len)
 		return 1;
 	}
 	if (s->fe->nb_cap_res || s->fe->cap_cookie.name)
-		capture_fields(s, &txn->res, 1);
+		http_capture(s, &txn->res, 1);
 	if (!h1_keep_alive(&txn->res_h1) || txn->res_body == H1_BODY_CLOSE)
 		txn->flags |= TX_SRV_CLOSE;
 	if (txn->res_body == H1_BODY_CLOSE)
@@ -1140,7 +860,7 @@ static int response_head(struct stream *s, size_t ofs, size_t len)
 	}
 	if (v == HTTP_VERDICT_ERROR)
 		goto fail500;
-	if ((s->be->cookie.name && cookie_response(s) < 0) || conn_hdr_response(s) < 0)
+	if ((s->be->cookie.name && http_cookie_response(s) < 0) || http_conn_response(s) < 0)
 		goto fail500;
 	n = put_head(&s->res, ofs, len, &txn->res, 0);
 	if (!n)
