@@ -24,6 +24,7 @@
 #include <tollgate/lb.h>
 #include <tollgate/logformat.h>
 #include <tollgate/proxy.h>
+#include <tollgate/sample.h>
 #include <tollgate/server.h>
 #include <tollgate/sock.h>
 
@@ -351,31 +352,19 @@ static int option_forwardfor(struct proxy *px, int no, int argc, char **args, ch
 			if (!ff->hdr)
 				return cfg_set_err(err, "out of memory");
 		} else if (!strcmp(args[i], "except") && i + 1 < argc) {
+			/* <addr>[/<bits or mask>], IPv4 or IPv6 (sample.h's mask parsers) */
 			char net[128], *slash;
-			long bits = -1;
 
 			snprintf(net, sizeof(net), "%s", args[++i]);
 			slash = strchr(net, '/');
-			if (slash) {
-				char *end;
-
-				*slash = '\0';
-				bits = strtol(slash + 1, &end, 10);
-				if (*end || end == slash + 1)
-					bits = -2;
-			}
-			if (inet_pton(AF_INET, net, &ff->except_addr) == 1 && bits >= -1 && bits <= 32) {
-				unsigned int b = bits < 0 ? 32 : (unsigned int)bits;
-				uint32_t m = b ? htonl(0xffffffffU << (32 - b)) : 0;
-
-				memcpy(&ff->except_mask, &m, 4);
-			} else if (inet_pton(AF_INET6, net, &ff->except_addr) == 1 && bits >= -1 && bits <= 128) {
-				unsigned int b = bits < 0 ? 128 : (unsigned int)bits;
-				unsigned char *mk = (unsigned char *)&ff->except_mask;
-
+			if (slash)
+				*slash++ = '\0';
+			if (inet_pton(AF_INET, net, &ff->except_addr) == 1 &&
+			    sample_parse_mask4(slash ? slash : "32", (struct in_addr *)&ff->except_mask) == 0) {
+				ff->except_v6 = 0;
+			} else if (inet_pton(AF_INET6, net, &ff->except_addr) == 1 &&
+			           sample_parse_mask6(slash ? slash : "128", &ff->except_mask) == 0) {
 				ff->except_v6 = 1;
-				for (unsigned int k = 0; k < 16; k++, b = b > 8 ? b - 8 : 0)
-					mk[k] = b >= 8 ? 0xff : (unsigned char)(0xff << (8 - b));
 			} else {
 				return cfg_set_err(err, "'option forwardfor' : 'except' expects a network (e.g. 10.0.0.0/8 or ::1), got '%s'.", args[i]);
 			}
