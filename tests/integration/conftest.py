@@ -26,18 +26,18 @@ def free_port():
 
 def wait_port(port, timeout=10.0, host="127.0.0.1"):
     """Waits until <port> accepts a connection; fails the test otherwise."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+    def answers():
         try:
             with socket.create_connection((host, port), timeout=0.5):
-                return
+                return True
         except OSError:
-            time.sleep(0.02)
-    raise AssertionError("port %d never answered" % port)
+            return False
+    wait_until(answers, timeout, "port %d to answer" % port)
 
 
 def wait_until(pred, timeout=10.0, what="condition"):
-    """Polls <pred> until it returns true; fails the test on timeout."""
+    """Polls <pred> every 20 ms until it returns true; fails the test on
+    timeout. The one place tests wait: for a port, a log line, a state."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if pred():
