@@ -67,7 +67,7 @@
 #include "stream_int.h"
 
 static struct pool_head *pool_txn;    /* transactions; set at start-up */
-static size_t txn_size;               /* struct and its arrays */
+static size_t txn_size;               /* struct and its arrays; set at start-up, then read-only */
 static char *scratch[MAX_THREADS];    /* per thread, buf_size bytes: edited heads, replies */
 
 int http_stream_pool_init(void)
@@ -600,8 +600,6 @@ static int request_head(struct stream *s, size_t len)
 		stkctr_http_req(&s->sc, ~0U);
 	if (!h1_keep_alive(&txn->req_h1) || (s->fe->options & PR_O_HTTPCLOSE))
 		txn->flags |= TX_CLI_CLOSE;
-	if (txn->req_h1.flags & H1_MF_EXPECT_100)
-		txn->flags |= TX_EXPECT_100;
 	if (s->fe->nb_cap_req || s->fe->cap_cookie.name)
 		http_capture(s, &txn->req, 0);
 	if (monitor_request(s))
