@@ -289,9 +289,11 @@ void pipe_put(struct pipe *p);
 
 /* Moves at most <max> bytes (0: the pipe's capacity) from socket <fd> into
  * <p> with splice() (SPLICE_F_MOVE | SPLICE_F_NONBLOCK; <fd> must be
- * non-blocking). Returns the bytes moved (> 0; added to p->data), 0 at end of stream, -EAGAIN when
- * the socket has nothing or the pipe is full (drain it with
- * pipe_splice_out() before retrying), or another -errno.
+ * non-blocking). Returns the bytes moved (> 0; added to p->data), 0 at end
+ * of stream, -ENOBUFS when the pipe cannot take more while the socket has
+ * data (drain it with pipe_splice_out() before retrying), -EAGAIN when the
+ * socket has nothing, or the pipe, not empty, refused (the kernel does not
+ * tell which), or another -errno.
  */
 ssize_t pipe_splice_in(int fd, struct pipe *p, size_t max);
 

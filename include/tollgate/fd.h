@@ -26,6 +26,7 @@
 #define FD_EV_ERR  EPOLLERR     /* error (always reported) */
 #define FD_EV_HUP  EPOLLHUP     /* hang-up (always reported) */
 #define FD_EV_RDHUP EPOLLRDHUP  /* peer shut down writing */
+#define FD_EV_ET   EPOLLET      /* edge-triggered registration (fd_insert) */
 
 /* Handler called on the owner thread with the ready events (FD_EV_*). */
 typedef void (*fd_iocb)(int fd, unsigned int events, void *owner);
@@ -52,6 +53,14 @@ void fd_deinit(void);
  * non-blocking. Called on <thr>, or before the workers start. Returns 0,
  * -EBADF if <fd> is out of range or already registered, or -errno from
  * epoll_ctl().
+ *
+ * With FD_EV_ET in <events> the fd is polled edge-triggered: the handler
+ * hears of each new arrival (data, end of stream, room to write after a
+ * send found none) once, and its owner keeps track of readiness itself: it
+ * reads until a short read or EAGAIN, or comes back by itself when it
+ * stops earlier. Its events never shrink (see fd_set_events()), which
+ * saves the system calls that level-triggered polling spends turning
+ * events off and on.
  */
 int fd_insert(int fd, int thr, fd_iocb iocb, void *owner, uint32_t events);
 
@@ -62,7 +71,10 @@ int fd_insert(int fd, int thr, fd_iocb iocb, void *owner, uint32_t events);
  */
 void fd_set_owner(int fd, fd_iocb iocb, void *owner);
 
-/* Changes the events polled for <fd>. Owner thread. Returns 0 or -errno. */
+/* Changes the events polled for <fd>. An edge-triggered fd only gains the
+ * events it lacks: those it no longer wants keep arriving, and the owner
+ * ignores them. Owner thread. Returns 0 or -errno.
+ */
 int fd_set_events(int fd, uint32_t events);
 
 /* Unregisters <fd> (stale events are dropped) without closing it. Owner

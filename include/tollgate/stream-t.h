@@ -24,6 +24,9 @@ struct http_txn;
 #define SIDE_ERROR     0x04U   /* I/O error on this side */
 #define SIDE_RDMAY     0x08U   /* a read may find data: set by a read event,
                                 * cleared when a read drains the socket */
+#define SIDE_RDHUP     0x10U   /* the peer's end of stream has arrived
+                                * (EPOLLRDHUP): a read that drains the
+                                * socket has reached it */
 
 enum stream_state {
 	ST_INI = 0,            /* accepted, no backend decision yet */
@@ -68,6 +71,7 @@ struct stream {
 	int ever_queued;               /* set once queued: take the lock to leave */
 	struct list queue_link;        /* link in be->queue */
 	int splice;                    /* splicing allowed for this stream */
+	int io_again;                  /* a forwarding pass stopped with more to read */
 	struct http_txn *txn;          /* HTTP transaction (mode http), or NULL */
 	int tunnel;                    /* HTTP stream switched to a tunnel (Upgrade, CONNECT) */
 	struct server *pref_srv;       /* server named by a persistence cookie, or NULL */

@@ -97,6 +97,8 @@ int fd_set_events(int fd, uint32_t events)
 	struct epoll_event ev;
 
 	BUG_ON(!e->iocb || (thread_running() && e->thr != tid));
+	if (e->events & FD_EV_ET)
+		events |= e->events;
 	if (e->events == events)
 		return 0;
 	ev.events = events;

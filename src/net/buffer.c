@@ -413,7 +413,7 @@ ssize_t pipe_splice_in(int fd, struct pipe *p, size_t max)
 	 */
 	room = p->data < cap ? cap - p->data : 0;
 	if (!room)
-		return -EAGAIN;
+		return -ENOBUFS;
 	if (!max || max > room)
 		max = room;
 	do {
@@ -428,7 +428,9 @@ ssize_t pipe_splice_in(int fd, struct pipe *p, size_t max)
 		 */
 		ssize_t r = recv(fd, &c, 1, MSG_PEEK | MSG_DONTWAIT);
 
-		if (r > 0 || (r < 0 && errno == EAGAIN))
+		if (r > 0)
+			return -ENOBUFS;
+		if (r < 0 && errno == EAGAIN)
 			return -EAGAIN;
 		return r < 0 ? -errno : 0;
 	}

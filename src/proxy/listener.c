@@ -238,6 +238,11 @@ int listeners_bind_all(char *err, size_t errlen)
 					listeners_close_all();
 					return fd;
 				}
+				/* accepted sockets inherit TCP_NODELAY from the
+				 * listening one, which saves a system call per
+				 * connection; fails harmlessly on a unix socket
+				 */
+				sock_set_nodelay(fd, 1);
 				l->fds[t] = fd;
 				l->nfds++;
 				created[ncreated++] = fd;

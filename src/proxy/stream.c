@@ -80,6 +80,19 @@ void strm_set_term(struct stream *s, char who, char when)
 
 /* ---- fd handlers ---- */
 
+/* How a stream's sockets are polled. In TCP mode, edge-triggered with the
+ * peer's end of stream reported: forward() tracks readiness itself
+ * (SIDE_RDMAY, io_again) and never turns events off, and a short read after
+ * EPOLLRDHUP is the end of stream without one more read() to learn it: a
+ * short connection then costs no epoll_ctl() beyond the two additions.
+ * The HTTP engine turns reading off and on as its transactions go, which
+ * level-triggered polling serves with no bookkeeping: it keeps that.
+ */
+static uint32_t strm_poll_mode(const struct stream *s)
+{
+	return s->fe->mode == PR_MODE_TCP ? FD_EV_RDHUP | FD_EV_ET : 0;
+}
+
 static void cli_iocb(int fd, unsigned int events, void *owner)
 {
 	struct stream *s = owner;
@@ -344,7 +357,7 @@ static int connect_server(struct stream *s)
 	 * change of events; one still in progress is polled for output at
 	 * the end of the pass
 	 */
-	ret = fd_insert(fd, tid, srv_iocb, s, FD_EV_IN);
+	ret = fd_insert(fd, tid, srv_iocb, s, FD_EV_IN | strm_poll_mode(s));
 	if (ret < 0) {
 		close(fd);
 		return ret;
@@ -473,10 +486,10 @@ unsigned int strm_inactivity(const struct stream *s, int client)
 static int forward(struct stream *s, struct channel *c, struct side *from, struct side *to,
                    int can_write)
 {
-	int progress = 0, corked = 0;
+	int progress = 0, corked = 0, round;
 	ssize_t n;
 
-	for (int round = 0; round < 16; round++) {
+	for (round = 0; round < 16; round++) {
 		int moved = 0;
 
 		if (s->splice && !c->pipe && !buf_data(&c->buf) && !(from->flags & SIDE_SHUTR))
@@ -484,14 +497,27 @@ static int forward(struct stream *s, struct channel *c, struct side *from, struc
 		if (c->pipe) {
 			if ((from->flags & (SIDE_SHUTR | SIDE_ERROR | SIDE_RDMAY)) == SIDE_RDMAY) {
 				n = pipe_splice_in(from->fd, c->pipe, 0);
-				if (n == -EAGAIN)
-					from->flags &= ~SIDE_RDMAY;
-				if (n > 0)
+				if (n > 0) {
 					moved = 1;
-				else if (n == 0)
+				} else if (n == 0) {
 					from->flags |= SIDE_SHUTR;
-				else if (n != -EAGAIN)
+				} else if (n == -EAGAIN) {
+					/* only an empty pipe proves the socket
+					 * drained; else writing it out comes
+					 * first, and its output event brings us
+					 * back
+					 */
+					if (!c->pipe->data)
+						from->flags &= ~SIDE_RDMAY;
+				} else if (n == -ENOBUFS) {
+					/* the pipe is full: the same; an empty
+					 * one that refuses is retried next pass
+					 */
+					if (!c->pipe->data)
+						s->io_again = 1;
+				} else {
 					from->flags |= SIDE_ERROR;
+				}
 			}
 			if (can_write && c->pipe->data) {
 				n = pipe_splice_out(c->pipe, to->fd, 0);
@@ -507,8 +533,10 @@ static int forward(struct stream *s, struct channel *c, struct side *from, struc
 				c->pipe = NULL;
 			}
 		} else {
-			if (!buf_allocated(&c->buf) && buf_alloc(&c->buf) < 0)
-				break;  /* retried on the next wakeup */
+			if (!buf_allocated(&c->buf) && buf_alloc(&c->buf) < 0) {
+				s->io_again = 1;  /* retried on the next pass */
+				break;
+			}
 			if ((from->flags & (SIDE_SHUTR | SIDE_ERROR | SIDE_RDMAY)) == SIDE_RDMAY &&
 			    buf_room(&c->buf)) {
 				size_t room = buf_room(&c->buf);
@@ -520,6 +548,9 @@ static int forward(struct stream *s, struct channel *c, struct side *from, struc
 				 */
 				if (n == -EAGAIN || (n > 0 && (size_t)n < room))
 					from->flags &= ~SIDE_RDMAY;
+				/* drained after the FIN arrived: that was all */
+				if (n > 0 && (size_t)n < room && (from->flags & SIDE_RDHUP))
+					from->flags |= SIDE_SHUTR;
 				if (n > 0)
 					moved = 1;
 				else if (n == 0)
@@ -552,6 +583,11 @@ static int forward(struct stream *s, struct channel *c, struct side *from, struc
 			break;
 		progress = 1;
 	}
+	/* the budget ran out with more perhaps waiting: no new event will say
+	 * so to an edge-triggered poller, the stream comes back by itself
+	 */
+	if (round == 16)
+		s->io_again = 1;
 	/* the read that was to follow a send with MSG_MORE found nothing:
 	 * setting TCP_NODELAY again pushes the held partial segment now
 	 * rather than after the kernel's 200 ms cork ceiling
@@ -679,6 +715,11 @@ static struct task *stream_process(struct task *t, void *ctx, unsigned int state
 		s->cli.flags |= SIDE_RDMAY;
 	if (sev & (FD_EV_IN | FD_EV_HUP | FD_EV_ERR | FD_EV_RDHUP))
 		s->srvside.flags |= SIDE_RDMAY;
+	/* a reset also says RDHUP, with ERR: its reads must report it */
+	if ((cev & (FD_EV_RDHUP | FD_EV_ERR)) == FD_EV_RDHUP)
+		s->cli.flags |= SIDE_RDHUP;
+	if ((sev & (FD_EV_RDHUP | FD_EV_ERR)) == FD_EV_RDHUP)
+		s->srvside.flags |= SIDE_RDHUP;
 	if (cev & FD_EV_ERR)
 		s->cli.flags |= SIDE_ERROR;
 
@@ -792,6 +833,10 @@ static struct task *stream_process(struct task *t, void *ctx, unsigned int state
 			exp = tick_first(exp, s->conn_exp);
 		task_set_expire(t, exp);
 	}
+	if (s->io_again) {
+		s->io_again = 0;
+		task_wakeup(t, TASK_WOKEN_IO);
+	}
 	return t;
 
 out_free:
@@ -837,10 +882,10 @@ int stream_accept(struct listener *li, int fd, const struct addr *peer)
 	list_init(&s->queue_link);
 	list_init(&s->by_thread);
 	s->tid = tid;
-	if (fd_insert(fd, tid, cli_iocb, s, FD_EV_IN) < 0)
+	if (fd_insert(fd, tid, cli_iocb, s, FD_EV_IN | strm_poll_mode(s)) < 0)
 		goto out_task;
 	list_append(&streams_by_thread[tid], &s->by_thread);
-	sock_set_nodelay(fd, 1);
+	/* TCP_NODELAY: inherited from the listening socket (listener.c) */
 	atomic_fetch_add_explicit(&fe->feconn, 1, memory_order_relaxed);
 	atomic_fetch_add_explicit(&streams_alive, 1, memory_order_relaxed);
 	counter_add(&fe->ctr[tid].cum_sess, 1);

@@ -20,6 +20,20 @@ defaults
 """
 
 
+def listen_one(tollgate, server_port, options=""):
+    """Starts a proxy with one `listen` section forwarding to one server on
+    <server_port>, with <options> (e.g. "option splice-auto"); returns its
+    port once it answers."""
+    port = free_port()
+    tollgate(BASE + """
+listen one
+    bind 127.0.0.1:%d
+    %s
+    server a 127.0.0.1:%d
+""" % (port, options, server_port), port=port)
+    return port
+
+
 def test_forwards_both_ways(backend, tollgate):
     b = backend("A")
     port = free_port()
@@ -112,14 +126,7 @@ def big_transfer(port, size):
 
 @pytest.mark.parametrize("splice", ["", "option splice-auto"])
 def test_100mb_transfer_integrity(backend, tollgate, splice):
-    b = backend("A")
-    port = free_port()
-    tollgate(BASE + """
-listen big
-    bind 127.0.0.1:%d
-    %s
-    server a 127.0.0.1:%d
-""" % (port, splice, b.port), port=port)
+    port = listen_one(tollgate, backend("A").port, splice)
     size = 100 * 1024 * 1024
     sent, got, n = big_transfer(port, size)
     assert n == size
@@ -140,14 +147,44 @@ def test_half_close_keeps_other_direction(backend, tollgate):
         c.sendall(b"got:" + data)
         c.close()
 
-    b = backend("A", late_answer)
-    port = free_port()
-    tollgate(BASE + """
-listen hc
-    bind 127.0.0.1:%d
-    server a 127.0.0.1:%d
-""" % (port, b.port), port=port)
+    port = listen_one(tollgate, backend("A", late_answer).port)
     assert exchange(port, b"question") == b"got:question"
+
+
+@pytest.mark.parametrize("splice", ["", "option splice-auto"])
+def test_burst_waiting_in_the_proxy_drains(backend, tollgate, splice):
+    """A burst the client does not read at first piles up in the proxy's
+    sockets, then nothing more arrives: once the client reads, all of it
+    must come through although no new data wakes the proxy (its sockets
+    are polled edge-triggered: it must resume by itself)."""
+    size = 8 * 1024 * 1024
+    written = threading.Event()
+    blob = os.urandom(size)
+
+    def burst(c):
+        if c.recv(2) != b"go":   # not the fixture's readiness probe
+            return c.close()
+        c.sendall(blob)          # returns once all is in kernel buffers
+        written.set()
+        c.recv(1)                # keep the connection open until the end
+        c.close()
+
+    port = listen_one(tollgate, backend("A", burst).port, splice)
+    s = socket.socket()
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 65536)
+    s.settimeout(10)
+    s.connect(("127.0.0.1", port))
+    s.sendall(b"go")
+    # small buffers on the client: the backend's sendall() can only finish
+    # once the proxy holds most of the burst, unread by the client
+    assert written.wait(20), "the backend could not write its burst"
+    got = bytearray()
+    while len(got) < size:
+        d = s.recv(1 << 20)
+        assert d, "connection closed after %d bytes" % len(got)
+        got += d
+    s.close()
+    assert hashlib.sha256(got).digest() == hashlib.sha256(blob).digest()
 
 
 def test_dead_server_refused_then_next_server(backend, tollgate):

@@ -539,7 +539,8 @@ static void test_splice_integrity(void **state)
 			} else if (n == -EINVAL || n == -ENOSYS) {
 				skip();   /* no splice() from sockets here */
 			} else {
-				assert_int_equal(n, -EAGAIN);
+				/* the socket is empty, or the pipe is full */
+				assert_true(n == -EAGAIN || n == -ENOBUFS);
 			}
 		}
 		if (p->data) {
