@@ -21,6 +21,10 @@
 # Below that the load generator or the machine limits the figure, and
 # "per_cpu_s" (the figure divided by "cpu": work per second of proxy CPU)
 # compares the proxies' efficiency; "ratio_per_proxy_cpu" is its ratio.
+# "ratio" divides the two proxies' medians; "ratio_paired" is the median,
+# over rounds, of the ratio within each round (the two runs of a round are
+# seconds apart), which a machine whose load drifts between rounds skews
+# less. The target line judges "ratio".
 # Load generator and backend: bench/tcp_load.c, one epoll loop each.
 #
 # Pinning (PIN=1; PIN=auto pins when taskset exists and there are 2+ CPUs):
@@ -221,6 +225,11 @@ run() {
 	echo "ratio conn_rate=$r1 throughput=$r2 throughput_splice=$r3"
 	e1=$(ratio conn_rate.eff) e2=$(ratio throughput.eff) e3=$(ratio throughput_splice.eff)
 	echo "ratio_per_proxy_cpu conn_rate=$e1 throughput=$e2 throughput_splice=$e3"
+	# the two proxies of a round ran seconds apart: their ratio is free of
+	# the load drifting between rounds, which the medians above are not
+	pratio() { paste "$tmp/$1.tollgate" "$tmp/$1.haproxy" |
+		awk '$2 > 0 { printf "%.4f\n", $1 / $2 }' | median | awk '{ printf "%.2f", $1 }'; }
+	echo "ratio_paired conn_rate=$(pratio conn_rate) throughput=$(pratio throughput) throughput_splice=$(pratio throughput_splice)"
 	awk -v a="$r1" -v b="$r2" 'BEGIN {
 		printf "target conn_rate>=1.10: %s, throughput>=1.00: %s\n",
 			(a >= 1.10 ? "met" : "NOT met"), (b >= 1.00 ? "met" : "NOT met") }'
@@ -229,7 +238,7 @@ run() {
 
 if [ "$RECORD" = 1 ]; then
 	mkdir -p bench/results
-	out="bench/results/$(date -u +%Y-%m-%d)-tcp-vs-haproxy.txt"
+	out="bench/results/$(date -u +%Y-%m-%d-%H%M)-tcp-vs-haproxy.txt"
 	run | tee "$out"
 	echo "recorded in $out"
 else
