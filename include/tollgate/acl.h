@@ -79,7 +79,22 @@ int acl_parse_line(struct acl_list *list, int argc, char **args, char **err);
 /* Returns the ACL named <name> in <list>, or NULL. */
 struct acl *acl_find(const struct acl_list *list, const char *name);
 
-/* Evaluates <acl>: 1 if any of its tests matches, else 0. Thread-safe. */
+/* Outcome of a test that may wait for data: without SMP_OPT_FINAL in the
+ * context, a test whose fetch says more data may change its answer
+ * (SMP_F_MAY_CHANGE) and that has not matched yet is undecided.
+ */
+enum acl_res {
+	ACL_FAIL = 0,             /* does not match */
+	ACL_PASS = 1,             /* matches */
+	ACL_MISS = 2,             /* undecided: evaluate again when more data is there */
+};
+
+/* Evaluates <acl>: ACL_PASS if any of its tests matches, else ACL_MISS if
+ * one is undecided, else ACL_FAIL. Thread-safe.
+ */
+enum acl_res acl_eval(const struct acl *acl, const struct sample_ctx *ctx);
+
+/* acl_eval() for a final context: 1 if any test matches, else 0. */
 int acl_exec(const struct acl *acl, const struct sample_ctx *ctx);
 
 /* Parses a condition "if|unless <terms...>" from <args>[0] up to <argc>
@@ -93,8 +108,16 @@ int acl_exec(const struct acl *acl, const struct sample_ctx *ctx);
 struct acl_cond *cond_parse(struct acl_list *named, int argc, char **args,
 			    int *consumed, char **err);
 
+/* Evaluates <cond> with three-valued logic: a term fails a suite, else an
+ * undecided term leaves it undecided; a passing suite makes the condition
+ * pass, else an undecided one leaves it undecided; "unless" swaps PASS and
+ * FAIL. ACL_MISS only without SMP_OPT_FINAL. Thread-safe, allocation-free.
+ */
+enum acl_res cond_eval(const struct acl_cond *cond, const struct sample_ctx *ctx);
+
 /* Returns 1 if <cond> holds ("if") or does not hold ("unless") for <ctx>,
- * else 0. Thread-safe, allocation-free.
+ * else 0 (undecided counts as not holding: for final contexts).
+ * Thread-safe, allocation-free.
  */
 int cond_exec(const struct acl_cond *cond, const struct sample_ctx *ctx);
 

@@ -49,6 +49,8 @@ enum sample_type {
 
 /* Sample flags (struct sample.flags). */
 #define SMP_F_NOT_LAST    0x0001U  /* the fetch may return more values: call sample_eval_next() */
+#define SMP_F_MAY_CHANGE  0x0002U  /* more data may give another answer (no value yet, or a
+                                    * partial one): set only without SMP_OPT_FINAL */
 
 /* Evaluation options (struct sample_ctx.opt). */
 #define SMP_OPT_FINAL     0x0001U  /* no more data will come: fetches must not wait */

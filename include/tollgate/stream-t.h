@@ -17,6 +17,7 @@
 
 struct task;
 struct http_txn;
+struct tcp_rule;
 
 /* Side flags. */
 #define SIDE_SHUTR     0x01U   /* end of stream read from this side */
@@ -72,6 +73,8 @@ struct stream {
 	struct list queue_link;        /* link in be->queue */
 	int splice;                    /* splicing allowed for this stream */
 	int io_again;                  /* a forwarding pass stopped with more to read */
+	const struct tcp_rule *cont_rule; /* tcp-request content rule waiting for data, or NULL */
+	uint32_t inspect_exp;          /* end of tcp-request inspect-delay (tick), once started */
 	struct http_txn *txn;          /* HTTP transaction (mode http), or NULL */
 	int tunnel;                    /* HTTP stream switched to a tunnel (Upgrade, CONNECT) */
 	struct server *pref_srv;       /* server named by a persistence cookie, or NULL */

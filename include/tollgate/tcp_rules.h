@@ -5,9 +5,12 @@
  * and executed by the stream on its thread:
  *   - tcp-request connection: when the connection is accepted, before
  *     anything else; `reject` closes it (counted in denied_conn);
- *   - tcp-request content: right after (Tollgate has no payload fetches
- *     yet, so it does not wait for `inspect-delay`); `reject` counts in
- *     denied_sess;
+ *   - tcp-request content: right after; with `tcp-request inspect-delay`
+ *     a rule whose condition is undecided (a payload fetch waiting for
+ *     more bytes, ACL_MISS) stops the evaluation, which resumes at that
+ *     rule when more data comes, and is final once the delay is over, the
+ *     buffer full or the client shut (HAProxy's semantics); `reject`
+ *     counts in denied_sess;
  *   - stick match / on: when the backend is chosen, before load
  *     balancing: a server found in the table for the key is used while it
  *     is usable;
@@ -58,10 +61,18 @@ struct stick_rule {
 	struct list list;            /* in proxy->sticking_rules */
 };
 
-/* Runs the tcp-request rules of <stage> of <s>'s frontend. Returns 0 to go
+/* Runs the tcp-request connection rules of <s>'s frontend. Returns 0 to go
  * on, -1 if the connection must be rejected.
  */
-int tcp_rules_exec(struct stream *s, int stage);
+int tcp_rules_connection(struct stream *s);
+
+/* Runs the tcp-request content rules of <s>'s frontend from the rule an
+ * earlier call stopped at (s->cont_rule). <final>: no more data will come
+ * (undecided conditions then fail). Actions evaluate their samples as
+ * final. Returns 0 to go on, -1 if the connection must be rejected, 1 to
+ * wait for more data (s->cont_rule set).
+ */
+int tcp_rules_content(struct stream *s, int final);
 
 /* Returns the server the stick match rules of <s>'s backend find for it,
  * usable, or NULL.

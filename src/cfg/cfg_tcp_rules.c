@@ -59,11 +59,14 @@ static int cond_start(int argc, char **args, int from)
 	return argc;
 }
 
+/* Stick rules run once the content rules are done: the request's first
+ * bytes (req.payload...) are there.
+ */
 static int parse_expr(struct cfg_ctx *ctx, const char *text, struct sample_expr **expr, char **err)
 {
 	char *why = NULL;
 
-	if (sample_parse_expr(text, SMP_USE_L4CLI, expr, &why) < 0) {
+	if (sample_parse_expr(text, SMP_USE_L5CLI, expr, &why) < 0) {
 		cfg_set_err(err, "%s", why ? why : "invalid sample expression");
 		free(why);
 		return CFG_ERR;
@@ -82,7 +85,8 @@ static int parse_tcp_action(struct tcp_rule *r, int argc, char **args, int *pos,
 		r->act = TCP_ACT_REJECT;
 	} else if (sc_action_type(a) != SC_ACT_NONE) {
 		r->act = TCP_ACT_SC;
-		return sc_action_parse(&r->sc, SMP_USE_L4CLI, argc, args, pos, err) < 0 ? CFG_ERR : CFG_OK;
+		return sc_action_parse(&r->sc, r->stage ? SMP_USE_L5CLI : SMP_USE_L4CLI, argc, args, pos, err) < 0 ?
+		       CFG_ERR : CFG_OK;
 	} else {
 		return cfg_set_err(err, "unknown action '%s' (supported: accept, reject, silent-drop, track-sc<N>, sc-inc-gpc(<idx>,<N>), sc-inc-gpc0(<N>), sc-inc-gpc1(<N>), sc-set-gpt(<idx>,<N>), sc-set-gpt0(<N>)).", a);
 	}

@@ -649,18 +649,47 @@ static int stream_done(const struct stream *s)
 
 int strm_session_rules(struct stream *s)
 {
-	if (tcp_rules_exec(s, 0) < 0) {
-		strm_set_term(s, 'P', 'R');
-		counter_add(&s->fe->ctr[tid].denied_conn, 1);
-		return -1;
+	int final = 1, ret;
+
+	if (!s->sc.sess_counted) {
+		if (tcp_rules_connection(s) < 0) {
+			strm_set_term(s, 'P', 'R');
+			counter_add(&s->fe->ctr[tid].denied_conn, 1);
+			return -1;
+		}
+		stkctr_session_start(&s->sc);
+		s->inspect_exp = tick_add_ifset(now_ms, s->fe->inspect_delay);
 	}
-	stkctr_session_start(&s->sc);
-	if (tcp_rules_exec(s, 1) < 0) {
+	if (s->fe->mode == PR_MODE_TCP && s->fe->inspect_delay && !list_empty(&s->fe->tcp_req_cont)) {
+		/* the rules look at what the client has sent so far; they are
+		 * final once nothing more can change their verdict
+		 */
+		forward(s, &s->req, &s->cli, &s->srvside, 0);
+		final = tick_is_expired(s->inspect_exp, now_ms) || tick_is_expired(s->cli.exp, now_ms) ||
+		        (s->cli.flags & (SIDE_SHUTR | SIDE_ERROR)) ||
+		        (buf_allocated(&s->req.buf) && !buf_room(&s->req.buf));
+	}
+	ret = tcp_rules_content(s, final);
+	if (ret < 0) {
 		strm_set_term(s, 'P', 'R');
 		counter_add(&s->fe->ctr[tid].denied_sess, 1);
-		return -1;
 	}
-	return 0;
+	return ret;
+}
+
+/* Waits for more client data for the tcp-request content rules: input is
+ * polled (edge-triggered: always), the task wakes at the end of the
+ * inspect delay at the latest.
+ */
+static struct task *strm_inspect_wait(struct task *t, struct stream *s)
+{
+	fd_set_events(s->cli.fd, FD_EV_IN);
+	task_set_expire(t, tick_first(s->cli.exp, s->inspect_exp));
+	if (s->io_again) {
+		s->io_again = 0;
+		task_wakeup(t, TASK_WOKEN_IO);
+	}
+	return t;
 }
 
 void strm_check_connect(struct stream *s, unsigned int sev)
@@ -732,8 +761,14 @@ static struct task *stream_process(struct task *t, void *ctx, unsigned int state
 	if (s->fe->mode == PR_MODE_HTTP && !s->tunnel)
 		return http_stream_process(t, s, state, sev);
 
-	if (s->state == ST_INI && !s->be && strm_session_rules(s) < 0)
-		goto out_free;
+	if (s->state == ST_INI && !s->be) {
+		int ret = strm_session_rules(s);
+
+		if (ret < 0)
+			goto out_free;
+		if (ret > 0)
+			return strm_inspect_wait(t, s);
+	}
 	if (s->state == ST_INI) {
 		s->be = strm_choose_backend(s);
 		s->t_be = now_ms;

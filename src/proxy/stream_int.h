@@ -59,9 +59,11 @@ int strm_send_preamble(struct stream *s);
 /* Events to poll on side <sd> reading into <in> and writing <out>. */
 uint32_t strm_side_events(const struct side *sd, const struct channel *in, const struct channel *out);
 
-/* Runs the tcp-request connection and content rules once, at the start of
- * the stream. Returns 0, or -1 if the stream was rejected (counted, term
- * set).
+/* Runs the tcp-request connection rules (once) and the content rules at
+ * the start of the stream. In TCP mode with `tcp-request inspect-delay`,
+ * reads the client first and may wait: returns 1 to be called again when
+ * more data or the end of the delay comes. Returns 0 when done, -1 if the
+ * stream was rejected (counted, term set).
  */
 int strm_session_rules(struct stream *s);
 

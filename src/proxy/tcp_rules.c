@@ -35,9 +35,48 @@ static int expr_key(struct sample_expr *expr, struct stream *s, struct stktable 
 	return sc_expr_key(expr, &ctx, t, buf, key);
 }
 
-int tcp_rules_exec(struct stream *s, int stage)
+int tcp_rules_content(struct stream *s, int final)
 {
-	struct list *rules = stage ? &s->fe->tcp_req_cont : &s->fe->tcp_req_conn;
+	struct sample_ctx ctx = { .strm = s, .txn = s->txn, .opt = final ? SMP_OPT_FINAL : 0 };
+	struct sample_ctx act_ctx = { .strm = s, .txn = s->txn, .opt = SMP_OPT_FINAL };
+	const struct tcp_rule *from = s->cont_rule;
+	struct tcp_rule *r;
+
+	list_for_each(r, &s->fe->tcp_req_cont, list) {
+		if (from) {
+			if (r != from)
+				continue;
+			from = NULL;
+		}
+		if (r->cond) {
+			enum acl_res res = cond_eval(r->cond, &ctx);
+
+			if (res == ACL_MISS) {
+				s->cont_rule = r;
+				return 1;
+			}
+			if (res == ACL_FAIL)
+				continue;
+		}
+		switch (r->act) {
+		case TCP_ACT_ACCEPT:
+			s->cont_rule = NULL;
+			return 0;
+		case TCP_ACT_REJECT:
+			s->cont_rule = NULL;
+			return -1;
+		case TCP_ACT_SC:
+			sc_action_exec(&r->sc, s, &act_ctx);
+			break;
+		}
+	}
+	s->cont_rule = NULL;
+	return 0;
+}
+
+int tcp_rules_connection(struct stream *s)
+{
+	struct list *rules = &s->fe->tcp_req_conn;
 	struct sample_ctx ctx = { .strm = s, .txn = s->txn, .opt = SMP_OPT_FINAL };
 	struct tcp_rule *r;
 

@@ -834,28 +834,42 @@ static int acl_match_sample(const struct acl_expr *expr, struct sample *smp)
 }
 
 /* Evaluates one test, trying every value of a multi-valued fetch. */
-static int acl_expr_exec(const struct acl_expr *expr, const struct sample_ctx *ctx)
+static enum acl_res acl_expr_eval(const struct acl_expr *expr, const struct sample_ctx *ctx)
 {
 	struct sample smp;
 	int got = sample_eval(expr->smp, ctx, &smp);
+	unsigned int may_change = 0;
 
 	for (;;) {
 		if (got && acl_match_sample(expr, &smp))
-			return 1;
+			return ACL_PASS;
+		may_change |= smp.flags & SMP_F_MAY_CHANGE;
 		if (!(smp.flags & SMP_F_NOT_LAST))
-			return 0;
+			break;
 		got = sample_eval_next(expr->smp, ctx, &smp);
 	}
+	return may_change && !(ctx->opt & SMP_OPT_FINAL) ? ACL_MISS : ACL_FAIL;
+}
+
+enum acl_res acl_eval(const struct acl *acl, const struct sample_ctx *ctx)
+{
+	const struct acl_expr *expr;
+	enum acl_res res = ACL_FAIL;
+
+	list_for_each(expr, &acl->exprs, list) {
+		enum acl_res r = acl_expr_eval(expr, ctx);
+
+		if (r == ACL_PASS)
+			return ACL_PASS;
+		if (r == ACL_MISS)
+			res = ACL_MISS;
+	}
+	return res;
 }
 
 int acl_exec(const struct acl *acl, const struct sample_ctx *ctx)
 {
-	const struct acl_expr *expr;
-
-	list_for_each(expr, &acl->exprs, list)
-		if (acl_expr_exec(expr, ctx))
-			return 1;
-	return 0;
+	return acl_eval(acl, ctx) == ACL_PASS;
 }
 
 /* ---- ACL parsing ---- */
@@ -878,6 +892,7 @@ static int acl_default_match(int type)
 	case SMP_T_IPV4:
 	case SMP_T_IPV6: return ACL_MATCH_IP;
 	case SMP_T_STR:  return ACL_MATCH_STR;
+	case SMP_T_BIN:  return ACL_MATCH_BIN;    /* req.payload: hex blocks */
 	default:         return -1;
 	}
 }
@@ -1382,22 +1397,37 @@ struct acl_cond *cond_parse(struct acl_list *named, int argc, char **args,
 	return NULL;
 }
 
-int cond_exec(const struct acl_cond *cond, const struct sample_ctx *ctx)
+enum acl_res cond_eval(const struct acl_cond *cond, const struct sample_ctx *ctx)
 {
-	int res = 0;
+	enum acl_res res = ACL_FAIL;
 
-	for (unsigned int s = 0; s < cond->nb_suites && !res; s++) {
+	for (unsigned int s = 0; s < cond->nb_suites && res != ACL_PASS; s++) {
 		const struct acl_suite *suite = &cond->suites[s];
+		enum acl_res sres = ACL_PASS;
 
-		res = 1;
 		for (unsigned int t = 0; t < suite->nb; t++) {
-			if (acl_exec(suite->terms[t].acl, ctx) == suite->terms[t].neg) {
-				res = 0;
+			enum acl_res r = acl_eval(suite->terms[t].acl, ctx);
+
+			if (r != ACL_MISS && suite->terms[t].neg)
+				r = r == ACL_PASS ? ACL_FAIL : ACL_PASS;
+			if (r == ACL_FAIL) {
+				sres = ACL_FAIL;
 				break;
 			}
+			if (r == ACL_MISS)
+				sres = ACL_MISS;
 		}
+		if (sres == ACL_PASS || (sres == ACL_MISS && res == ACL_FAIL))
+			res = sres;
 	}
-	return cond->unless ? !res : res;
+	if (cond->unless && res != ACL_MISS)
+		res = res == ACL_PASS ? ACL_FAIL : ACL_PASS;
+	return res;
+}
+
+int cond_exec(const struct acl_cond *cond, const struct sample_ctx *ctx)
+{
+	return cond_eval(cond, ctx) == ACL_PASS;
 }
 
 int cond_check_use(const struct acl_cond *cond, unsigned int where, char **err)

@@ -156,7 +156,8 @@ def test_bind_conflict_is_reported(tmp_path, backend):
 
 
 @pytest.mark.parametrize("name", ["quickstart.cfg", "tcp-roundrobin.cfg", "rate-limit.cfg", "persistence.cfg",
-                                  "http-rate-limit.cfg", "cookie-persistence.cfg", "header-routing.cfg"])
+                                  "http-rate-limit.cfg", "cookie-persistence.cfg", "header-routing.cfg",
+                                  "tls-sni-routing.cfg"])
 def test_examples_are_valid(name):
     from conftest import ROOT
     p = subprocess.run([BINARY, "-c", "-f", os.path.join(ROOT, "examples", name)],

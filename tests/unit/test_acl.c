@@ -124,6 +124,19 @@ static int f_ctx_hdr(const struct sample_arg *args, struct sample *smp, const st
 	return 1;
 }
 
+/* maybe_fetch(<n>): <n>, but only once final; before, no value yet and
+ * more data may bring one (a payload fetch waiting for bytes).
+ */
+static int f_maybe(const struct sample_arg *args, struct sample *smp, const struct sample_ctx *ctx)
+{
+	if (!(ctx->opt & SMP_OPT_FINAL)) {
+		smp->flags |= SMP_F_MAY_CHANGE;
+		return 0;
+	}
+	sample_set_sint(smp, args[0].data.sint);
+	return 1;
+}
+
 /* multi_fetch(<a|b|c>): one value per call. */
 static int f_multi(const struct sample_arg *args, struct sample *smp, const struct sample_ctx *ctx)
 {
@@ -151,6 +164,7 @@ static struct sample_fetch_kw_list test_fetches = {
 		{ "bin_fetch",  f_bin,     SMP_ARG1(1, STR),  NULL, SMP_T_BIN,  SMP_USE_ANY },
 		{ "none_fetch", f_none,    SMP_ARG0,          NULL, SMP_T_STR,  SMP_USE_ANY },
 		{ "multi_fetch", f_multi,  SMP_ARG1(1, STR),  NULL, SMP_T_STR,  SMP_USE_ANY },
+		{ "maybe_fetch", f_maybe,  SMP_ARG1(1, SINT), NULL, SMP_T_SINT, SMP_USE_ANY },
 		{ "ctx_str",    f_ctx_str, SMP_ARG0,          NULL, SMP_T_STR,  SMP_USE_HTTP_REQ },
 		{ "ctx_int",    f_ctx_int, SMP_ARG0,          NULL, SMP_T_SINT, SMP_USE_ANY },
 		{ "ctx_ip",     f_ctx_ip,  SMP_ARG0,          NULL, SMP_T_ADDR, SMP_USE_L4CLI | SMP_USE_HTTP_REQ },
@@ -265,7 +279,7 @@ static void cond_fails(struct acl_list *list, const char *text, const char *need
 }
 
 /* Evaluates condition <text> over <list> with <txn>. */
-static int cond_eval(struct acl_list *list, const char *text, struct test_txn *txn)
+static int cond_text_exec(struct acl_list *list, const char *text, struct test_txn *txn)
 {
 	struct sample_ctx ctx = { .txn = txn };
 	struct acl_cond *cond = cond_ok(list, text);
@@ -470,9 +484,9 @@ static void test_match_found_bool_default(void **state)
 	MATCH("str_fetch(1) -m bool");
 	/* a missing sample never matches */
 	NOMATCH("none_fetch -m sub a");
-	/* binary output needs -m */
-	acl_fails("a bin_fetch(00) 00", "a matching method must be given with '-m'");
-	acl_fails("a bin_fetch(00) -f /nonexistent", "before '-f'");
+	/* binary output matches hex blocks by default (HAProxy's req.payload) */
+	MATCH("bin_fetch(00ff) 00FF");
+	NOMATCH("bin_fetch(00ff) 00");
 	acl_fails("a bin_fetch(00) -m int 1", "matching method 'int' cannot be used");
 	acl_fails("a ip_fetch(1.2.3.4) -m int 1", "matching method 'int' cannot be used");
 	MATCH("ip_fetch(1.2.3.4) -m beg 1.2.");   /* an address can be a string */
@@ -676,43 +690,43 @@ static void test_conditions(void **state)
 	acl_ok(&list, "get_or_post ctx_str GET");
 	acl_ok(&list, "get_or_post ctx_str POST");
 
-	assert_true(cond_eval(&list, "if is_get", &txn));
-	assert_false(cond_eval(&list, "unless is_get", &txn));
-	assert_true(cond_eval(&list, "if is_get local", &txn));        /* AND */
-	assert_false(cond_eval(&list, "if is_get small", &txn));
-	assert_true(cond_eval(&list, "if is_get !small", &txn));       /* NOT */
-	assert_true(cond_eval(&list, "if ! small", &txn));             /* lone '!' */
-	assert_true(cond_eval(&list, "if !!is_get", &txn));
-	assert_true(cond_eval(&list, "if small || is_get", &txn));     /* OR */
-	assert_true(cond_eval(&list, "if small or is_get", &txn));
-	assert_true(cond_eval(&list, "if small OR is_get", &txn));
-	assert_false(cond_eval(&list, "if small || is_post", &txn));
+	assert_true(cond_text_exec(&list, "if is_get", &txn));
+	assert_false(cond_text_exec(&list, "unless is_get", &txn));
+	assert_true(cond_text_exec(&list, "if is_get local", &txn));        /* AND */
+	assert_false(cond_text_exec(&list, "if is_get small", &txn));
+	assert_true(cond_text_exec(&list, "if is_get !small", &txn));       /* NOT */
+	assert_true(cond_text_exec(&list, "if ! small", &txn));             /* lone '!' */
+	assert_true(cond_text_exec(&list, "if !!is_get", &txn));
+	assert_true(cond_text_exec(&list, "if small || is_get", &txn));     /* OR */
+	assert_true(cond_text_exec(&list, "if small or is_get", &txn));
+	assert_true(cond_text_exec(&list, "if small OR is_get", &txn));
+	assert_false(cond_text_exec(&list, "if small || is_post", &txn));
 	/* AND binds tighter than OR: (small AND local) OR (is_get AND !local) */
-	assert_false(cond_eval(&list, "if small local || is_get !local", &txn));
-	assert_true(cond_eval(&list, "if small local || is_get local", &txn));
+	assert_false(cond_text_exec(&list, "if small local || is_get !local", &txn));
+	assert_true(cond_text_exec(&list, "if small local || is_get local", &txn));
 	/* a missing sample does not match; its negation does */
-	assert_false(cond_eval(&list, "if missing", &txn));
-	assert_true(cond_eval(&list, "if !missing", &txn));
-	assert_true(cond_eval(&list, "if get_or_post", &txn));
+	assert_false(cond_text_exec(&list, "if missing", &txn));
+	assert_true(cond_text_exec(&list, "if !missing", &txn));
+	assert_true(cond_text_exec(&list, "if get_or_post", &txn));
 	txn.str = "POST";
-	assert_true(cond_eval(&list, "if get_or_post", &txn));
+	assert_true(cond_text_exec(&list, "if get_or_post", &txn));
 	txn.str = "PUT";
-	assert_false(cond_eval(&list, "if get_or_post", &txn));
+	assert_false(cond_text_exec(&list, "if get_or_post", &txn));
 
 	/* anonymous ACLs */
 	txn.str = "GET";
-	assert_true(cond_eval(&list, "if { ctx_str GET }", &txn));
-	assert_true(cond_eval(&list, "if is_get { ctx_int ge 10 }", &txn));
-	assert_false(cond_eval(&list, "if is_get !{ ctx_int ge 10 }", &txn));
-	assert_true(cond_eval(&list, "if { ctx_int lt 2 } || { ctx_ip 127.0.0.1 }", &txn));
-	assert_true(cond_eval(&list, "if { ctx_str,lower -m beg g }", &txn));
-	assert_true(cond_eval(&list, "if ! { ctx_str -i post }", &txn));
+	assert_true(cond_text_exec(&list, "if { ctx_str GET }", &txn));
+	assert_true(cond_text_exec(&list, "if is_get { ctx_int ge 10 }", &txn));
+	assert_false(cond_text_exec(&list, "if is_get !{ ctx_int ge 10 }", &txn));
+	assert_true(cond_text_exec(&list, "if { ctx_int lt 2 } || { ctx_ip 127.0.0.1 }", &txn));
+	assert_true(cond_text_exec(&list, "if { ctx_str,lower -m beg g }", &txn));
+	assert_true(cond_text_exec(&list, "if ! { ctx_str -i post }", &txn));
 
 	/* built-in ACLs */
-	assert_true(cond_eval(&list, "if TRUE", &txn));
-	assert_false(cond_eval(&list, "if FALSE", &txn));
-	assert_true(cond_eval(&list, "unless FALSE", &txn));
-	assert_true(cond_eval(&list, "if TRUE !FALSE", &txn));
+	assert_true(cond_text_exec(&list, "if TRUE", &txn));
+	assert_false(cond_text_exec(&list, "if FALSE", &txn));
+	assert_true(cond_text_exec(&list, "unless FALSE", &txn));
+	assert_true(cond_text_exec(&list, "if TRUE !FALSE", &txn));
 
 	/* errors */
 	cond_fails(&list, "if is_gte", "unknown ACL 'is_gte' (did you mean 'is_get'?)");
@@ -828,6 +842,60 @@ static void test_threads(void **state)
 	acl_list_deinit(&list);
 }
 
+/* Three-valued conditions: a test waiting for data is undecided (MISS)
+ * unless the rest of the condition decides without it; final contexts
+ * never answer MISS.
+ */
+static void test_undecided_conditions(void **state)
+{
+	struct sample_ctx open = { .opt = 0 }, final = { .opt = SMP_OPT_FINAL };
+	const char *const lines[] = {
+		"acl maybe maybe_fetch(1) eq 1",
+		"acl yes always_true",
+		"acl no always_false",
+	};
+	static const struct {
+		const char *cond;
+		enum acl_res open, final;
+	} cases[] = {
+		{ "if maybe",          ACL_MISS, ACL_PASS },
+		{ "unless maybe",      ACL_MISS, ACL_FAIL },
+		{ "if !maybe",         ACL_MISS, ACL_FAIL },
+		{ "if maybe no",       ACL_FAIL, ACL_FAIL },   /* a failing term decides the suite */
+		{ "if no maybe",       ACL_FAIL, ACL_FAIL },
+		{ "if maybe yes",      ACL_MISS, ACL_PASS },
+		{ "if maybe || yes",   ACL_PASS, ACL_PASS },   /* a passing suite decides the condition */
+		{ "if yes || maybe",   ACL_PASS, ACL_PASS },
+		{ "if maybe || no",    ACL_MISS, ACL_PASS },
+		{ "unless maybe || yes", ACL_FAIL, ACL_FAIL },
+	};
+	struct acl_list list;
+	char *err = NULL;
+
+	acl_list_init(&list);
+	for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++) {
+		char buf[128], *args[16];
+		int argc;
+
+		snprintf(buf, sizeof(buf), "%s", lines[i]);
+		argc = split(buf, args);
+		assert_int_equal(acl_parse_line(&list, argc, args, &err), 0);
+	}
+	assert_int_equal(acl_eval(acl_find(&list, "maybe"), &open), ACL_MISS);
+	assert_int_equal(acl_eval(acl_find(&list, "maybe"), &final), ACL_PASS);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct acl_cond *cond = cond_ok(&list, cases[i].cond);
+
+		if (cond_eval(cond, &open) != cases[i].open)
+			fail_msg("'%s' undecided data: got %d", cases[i].cond, cond_eval(cond, &open));
+		if (cond_eval(cond, &final) != cases[i].final)
+			fail_msg("'%s' final: got %d", cases[i].cond, cond_eval(cond, &final));
+		assert_int_equal(cond_exec(cond, &open), cases[i].open == ACL_PASS);
+		cond_free(cond);
+	}
+	acl_list_deinit(&list);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -843,6 +911,7 @@ int main(void)
 		cmocka_unit_test(test_large_lists),
 		cmocka_unit_test(test_multi_values),
 		cmocka_unit_test(test_conditions),
+		cmocka_unit_test(test_undecided_conditions),
 		cmocka_unit_test(test_cond_check_use),
 		cmocka_unit_test(test_threads),
 	};
