@@ -20,6 +20,7 @@
 #ifndef TOLLGATE_LB_H
 #define TOLLGATE_LB_H
 
+#include <stdatomic.h>
 #include <stdint.h>
 
 #include <tollgate/list.h>
@@ -67,6 +68,18 @@ struct lb_state {
 	struct spinlock pick_lock;       /* for algorithms mutating on pick */
 	_Atomic uint32_t cursor;         /* for algorithms rotating on pick */
 };
+
+/* A key for a request that has none (`balance hash`, `uri`, `url_param`,
+ * `hdr()` without their sample, `source` without an IP address): HAProxy
+ * then applies round robin. Successive keys step through a map-based
+ * table in weighted round robin (the multiplier is an odd prime, so
+ * <len> successive keys hit every slot once) and spread evenly over a
+ * consistent ring. Any thread.
+ */
+static inline uint32_t lb_nokey(struct lb_state *st)
+{
+	return atomic_fetch_add_explicit(&st->cursor, 1, memory_order_relaxed) * 2654435761U;
+}
 
 /* Registers an algorithm (from its file's constructor). */
 void lb_register(struct lb_ops *ops);

@@ -74,6 +74,8 @@ struct stream {
 	int splice;                    /* splicing allowed for this stream */
 	int io_again;                  /* a forwarding pass stopped with more to read */
 	const struct tcp_rule *cont_rule; /* tcp-request content rule waiting for data, or NULL */
+	uint32_t lb_key;               /* load-balancing key of the request, once computed */
+	int lb_key_set;                /* lb_key is computed (reset per HTTP request) */
 	uint32_t inspect_exp;          /* end of tcp-request inspect-delay (tick), once started */
 	struct http_txn *txn;          /* HTTP transaction (mode http), or NULL */
 	int tunnel;                    /* HTTP stream switched to a tunnel (Upgrade, CONNECT) */

@@ -234,7 +234,10 @@ struct proxy *strm_choose_backend(struct stream *s)
  * bytes, or the client address (`balance source`, or a hash sample that
  * yields nothing).
  */
-static uint32_t lb_key(struct stream *s)
+/* Hashes the backend's sample (balance hash, uri, url_param, hdr), else
+ * the client's IP address (balance source).
+ */
+static uint32_t lb_key_compute(struct stream *s)
 {
 	const struct sockaddr *sa = addr_sa(&s->cli_addr);
 
@@ -245,13 +248,26 @@ static uint32_t lb_key(struct stream *s)
 		memset(&smp, 0, sizeof(smp));
 		if (sample_eval(s->be->hash_sample, &ctx, &smp) && sample_cast(&smp, SMP_T_BIN))
 			return lb_hash(smp.data.u.str.ptr, smp.data.u.str.len);
-	}
-
-	if (sa->sa_family == AF_INET)
+	} else if (sa->sa_family == AF_INET) {
 		return lb_hash(&((const struct sockaddr_in *)sa)->sin_addr, 4);
-	if (sa->sa_family == AF_INET6)
+	} else if (sa->sa_family == AF_INET6) {
 		return lb_hash(&((const struct sockaddr_in6 *)sa)->sin6_addr, 16);
-	return 0;
+	}
+	return lb_nokey(&s->be->lb);   /* no key: round robin */
+}
+
+/* The request's load-balancing key, computed once: a request without one
+ * takes the next round-robin key, which a second evaluation (the HTTP
+ * engine asking whether its kept connection fits, then choosing) must not
+ * advance again.
+ */
+static uint32_t lb_key(struct stream *s)
+{
+	if (!s->lb_key_set) {
+		s->lb_key = lb_key_compute(s);
+		s->lb_key_set = 1;
+	}
+	return s->lb_key;
 }
 
 struct server *strm_lb_key_choice(struct stream *s)

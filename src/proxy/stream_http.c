@@ -512,6 +512,8 @@ static void assign_server(struct stream *s)
 {
 	struct server *idle = s->idle_srv;
 
+	s->lb_key_set = 0;   /* each request is balanced on its own key */
+
 	if (s->srvside.fd >= 0 && idle && idle->proxy == s->be && lb_srv_usable(idle) &&
 	    !lb_srv_full(idle) && (!s->pref_srv || s->pref_srv == idle) &&
 	    !(s->srvside.flags & (SIDE_SHUTR | SIDE_ERROR)) &&

@@ -304,6 +304,23 @@ def test_http_hash_balancing_is_per_request(http_backend, tollgate, algo, vary):
     assert len(set().union(*seen.values())) > 1, seen
 
 
+@pytest.mark.parametrize("algo", ["url_param id", "hdr(x-user)", "hash req.hdr(x-user)"])
+def test_http_hash_without_key_is_round_robin(http_backend, tollgate, algo):
+    # HAProxy's rule: a request without the parameter or header is balanced
+    # in round robin (not pinned to one server by the client address)
+    servers = [http_backend(t) for t in "ABCD"]
+    port = free_port()
+    tollgate(cfg(port, servers, extra_be="    balance %s" % algo), port=port)
+    got = []
+    with connect(port) as s:
+        for _ in range(8):
+            s.sendall(b"GET /q?x=1 HTTP/1.1\r\nHost: x\r\n\r\n")
+            st, _, _, body = read_response(s)
+            assert st == 200
+            got.append(body[:1])
+    assert sorted(got) == [bytes([c]) for c in b"AABBCCDD"], got
+
+
 def test_https_redirect_on_plain_frontend(http_backend, tollgate):
     # the most common HAProxy idiom: ssl_fc is false on a plain-HTTP bind
     b = http_backend("A")
