@@ -149,7 +149,12 @@ struct sample_fetch_kw {
 	int out_type;                      /* enum sample_type it produces (may be ADDR) */
 	unsigned int use;                  /* SMP_USE_* places where it is valid */
 	const void *private;               /* keyword's data, seen by <fn> as smp->kw_private */
+	unsigned int kw_flags;             /* SMP_KW_* */
 };
+
+/* Keyword flags (struct sample_fetch_kw.kw_flags). */
+#define SMP_KW_DOTTED_VER 0x0001U  /* ACL patterns are versions "M[.m]", M * 65536 + m
+                                    * (HAProxy's "decimal match" of req.ssl_ver) */
 
 /* A converter keyword. <fn> transforms <smp>, already cast to <in_type>,
  * and returns 1, or 0 when it cannot (the whole evaluation then yields no

@@ -290,10 +290,10 @@ static struct sample_fetch_kw_list payload_fetch_list = { .kw = {
 	{ "req.ssl_sni", smp_ssl_sni, SMP_ARG0, NULL, SMP_T_STR, L5, NULL },
 	{ "req_ssl_sni", smp_ssl_sni, SMP_ARG0, NULL, SMP_T_STR, L5, NULL },
 	{ "req.ssl_alpn", smp_ssl_alpn, SMP_ARG0, NULL, SMP_T_STR, L5, NULL },
-	{ "req.ssl_ver", smp_ssl_ver, SMP_ARG0, NULL, SMP_T_SINT, L5, NULL },
-	{ "req_ssl_ver", smp_ssl_ver, SMP_ARG0, NULL, SMP_T_SINT, L5, NULL },
+	{ "req.ssl_ver", smp_ssl_ver, SMP_ARG0, NULL, SMP_T_SINT, L5, NULL, SMP_KW_DOTTED_VER },
+	{ "req_ssl_ver", smp_ssl_ver, SMP_ARG0, NULL, SMP_T_SINT, L5, NULL, SMP_KW_DOTTED_VER },
 	{ "wait_end", smp_wait_end, SMP_ARG0, NULL, SMP_T_BOOL, SMP_USE_ANY, NULL },
-	{ NULL, NULL, 0, NULL, 0, 0, NULL },
+	{ NULL, NULL, 0, NULL, 0, 0, NULL, 0 },
 } };
 
 __attribute__((constructor)) static void fetch_payload_register(void)

@@ -117,6 +117,7 @@ struct acl_expr {
 	struct list list;                      /* in acl->exprs */
 	struct sample_expr *smp;               /* what to fetch */
 	int match;                             /* enum acl_match */
+	int dotted;                            /* INT patterns are versions "M[.m]" */
 	struct acl_pattern *pats;              /* patterns in declaration order */
 	size_t nb_pats;                        /* number of patterns */
 	size_t alloc_pats;                     /* allocated entries of <pats> */
@@ -237,10 +238,29 @@ static int acl_parse_int(const char *s, size_t len, int64_t *out)
 	return 0;
 }
 
-/* Parses an integer pattern: a value (with operator <op>) or a range
- * "a:b", ":b", "a:", "a-b". A leading '-' or '+' is a sign.
+/* Parses an integer, or with <dotted> a version "M[.m]" as M * 65536 + m
+ * (each part 0 to 65535).
  */
-static int acl_parse_range(const char *text, int op, struct acl_pattern *pat, char **err)
+static int acl_parse_num(const char *s, size_t len, int dotted, int64_t *out)
+{
+	const char *dot = dotted ? memchr(s, '.', len) : NULL;
+	int64_t maj, min = 0;
+
+	if (!dotted)
+		return acl_parse_int(s, len, out);
+	if (acl_parse_int(s, dot ? (size_t)(dot - s) : len, &maj) < 0 || maj < 0 || maj > 65535)
+		return -EINVAL;
+	if (dot && (acl_parse_int(dot + 1, len - (size_t)(dot + 1 - s), &min) < 0 || min < 0 || min > 65535))
+		return -EINVAL;
+	*out = maj << 16 | min;
+	return 0;
+}
+
+/* Parses an integer pattern: a value (with operator <op>) or a range
+ * "a:b", ":b", "a:", "a-b". A leading '-' or '+' is a sign. <dotted>: the
+ * numbers are versions (acl_parse_num()).
+ */
+static int acl_parse_range(const char *text, int op, int dotted, struct acl_pattern *pat, char **err)
 {
 	const char *sep;
 	int64_t v;
@@ -252,8 +272,9 @@ static int acl_parse_range(const char *text, int op, struct acl_pattern *pat, ch
 	pat->val.range.min = INT64_MIN;
 	pat->val.range.max = INT64_MAX;
 	if (!sep) {
-		if (acl_parse_int(text, strlen(text), &v) < 0)
-			return err_set(err, "'%s' is neither a number nor a supported operator (eq, ge, gt, le, lt)", text);
+		if (acl_parse_num(text, strlen(text), dotted, &v) < 0)
+			return err_set(err, "'%s' is neither a %s nor a supported operator (eq, ge, gt, le, lt)", text,
+				       dotted ? "version (MAJOR[.MINOR])" : "number");
 		switch (op) {
 		case ACL_OP_EQ: pat->val.range.min = pat->val.range.max = v; break;
 		case ACL_OP_GE: pat->val.range.min = v; break;
@@ -273,9 +294,9 @@ static int acl_parse_range(const char *text, int op, struct acl_pattern *pat, ch
 	}
 	if (sep == text && !sep[1])
 		return err_set(err, "'%s' is not a valid number range", text);
-	if (sep > text && acl_parse_int(text, sep - text, &pat->val.range.min) < 0)
+	if (sep > text && acl_parse_num(text, sep - text, dotted, &pat->val.range.min) < 0)
 		return err_set(err, "'%s' is not a valid number range", text);
-	if (sep[1] && acl_parse_int(sep + 1, strlen(sep + 1), &pat->val.range.max) < 0)
+	if (sep[1] && acl_parse_num(sep + 1, strlen(sep + 1), dotted, &pat->val.range.max) < 0)
 		return err_set(err, "'%s' is not a valid number range", text);
 	if (pat->val.range.min > pat->val.range.max)
 		return err_set(err, "'%s' is not a valid number range (lower bound above upper bound)", text);
@@ -360,7 +381,7 @@ static int acl_hex(char c)
 }
 
 /* Parses one pattern <text> for method <match> into <pat>. */
-static int acl_parse_pattern(int match, const char *text, int icase, int op,
+static int acl_parse_pattern(int match, int dotted, const char *text, int icase, int op,
 			     struct acl_pattern *pat, char **err)
 {
 	size_t len = strlen(text);
@@ -368,8 +389,9 @@ static int acl_parse_pattern(int match, const char *text, int icase, int op,
 	memset(pat, 0, sizeof(*pat));
 	switch (match) {
 	case ACL_MATCH_INT:
+		return acl_parse_range(text, op, dotted, pat, err);
 	case ACL_MATCH_LEN:
-		return acl_parse_range(text, op, pat, err);
+		return acl_parse_range(text, op, 0, pat, err);
 	case ACL_MATCH_IP:
 		return acl_parse_ip(text, pat, err);
 	case ACL_MATCH_BIN:
@@ -443,7 +465,7 @@ static int acl_add_pattern(struct acl_expr *expr, const char *text, int icase, i
 
 	if (expr->match == ACL_MATCH_FOUND || expr->match == ACL_MATCH_BOOL)
 		return 0;   /* takes no pattern: ignored, as HAProxy does */
-	ret = acl_parse_pattern(expr->match, text, icase, op, &pat, err);
+	ret = acl_parse_pattern(expr->match, expr->dotted, text, icase, op, &pat, err);
 	if (ret == -ENOMEM)
 		err_set(err, "out of memory parsing pattern '%s'", text);
 	if (ret < 0)
@@ -951,6 +973,8 @@ static int acl_parse_expr(int argc, char **args, struct acl_expr **out, char **e
 	if (ret < 0)
 		goto out_free;
 	expr->match = implied >= 0 ? implied : acl_default_match(expr->smp->out_type);
+	/* the keyword's own patterns (req.ssl_ver 3.1), not a converter's output */
+	expr->dotted = implied < 0 && !expr->smp->nb_convs && (expr->smp->fetch->kw_flags & SMP_KW_DOTTED_VER);
 
 	for (i = 1; i < argc && args[i][0] == '-'; i++) {
 		const char *f = args[i];
@@ -999,6 +1023,7 @@ static int acl_parse_expr(int argc, char **args, struct acl_expr **out, char **e
 				goto out_free;
 			}
 			expr->match = m;
+			expr->dotted = 0;   /* -m int: plain integers */
 			forced = 1;
 			i++;
 		} else if (strcmp(f, "-f") == 0) {

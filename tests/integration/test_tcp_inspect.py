@@ -58,6 +58,7 @@ defaults
 frontend tls
     bind 127.0.0.1:%(port)d
     tcp-request inspect-delay 5s
+    tcp-request content reject if { req.ssl_ver lt 3.1 }
     tcp-request content accept if { req.ssl_hello_type 1 }
     acl is_a req.ssl_sni -i a.example.com
     use_backend a if is_a

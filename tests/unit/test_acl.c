@@ -165,6 +165,7 @@ static struct sample_fetch_kw_list test_fetches = {
 		{ "none_fetch", f_none,    SMP_ARG0,          NULL, SMP_T_STR,  SMP_USE_ANY },
 		{ "multi_fetch", f_multi,  SMP_ARG1(1, STR),  NULL, SMP_T_STR,  SMP_USE_ANY },
 		{ "maybe_fetch", f_maybe,  SMP_ARG1(1, SINT), NULL, SMP_T_SINT, SMP_USE_ANY },
+		{ "ver_fetch",  f_int,     SMP_ARG1(1, SINT), NULL, SMP_T_SINT, SMP_USE_ANY, NULL, SMP_KW_DOTTED_VER },
 		{ "ctx_str",    f_ctx_str, SMP_ARG0,          NULL, SMP_T_STR,  SMP_USE_HTTP_REQ },
 		{ "ctx_int",    f_ctx_int, SMP_ARG0,          NULL, SMP_T_SINT, SMP_USE_ANY },
 		{ "ctx_ip",     f_ctx_ip,  SMP_ARG0,          NULL, SMP_T_ADDR, SMP_USE_L4CLI | SMP_USE_HTTP_REQ },
@@ -484,6 +485,17 @@ static void test_match_found_bool_default(void **state)
 	MATCH("str_fetch(1) -m bool");
 	/* a missing sample never matches */
 	NOMATCH("none_fetch -m sub a");
+	/* a version fetch (req.ssl_ver) takes "MAJOR[.MINOR]" patterns */
+	MATCH("ver_fetch(196608) 3");
+	MATCH("ver_fetch(196609) 3.1");
+	NOMATCH("ver_fetch(196608) 3.1");
+	MATCH("ver_fetch(196611) 3.1:3.3");
+	MATCH("ver_fetch(196608) lt 3.1");
+	NOMATCH("ver_fetch(196611) lt 3.1");
+	MATCH("ver_fetch(3) -m int 3");          /* -m int: plain integers */
+	MATCH("ver_fetch(196608),add(0) 196608"); /* a converter's output: integers */
+	acl_fails("a ver_fetch(1) 3.x", "version (MAJOR[.MINOR])");
+	acl_fails("a ver_fetch(1) 70000.1", "version (MAJOR[.MINOR])");
 	/* binary output matches hex blocks by default (HAProxy's req.payload) */
 	MATCH("bin_fetch(00ff) 00FF");
 	NOMATCH("bin_fetch(00ff) 00");
