@@ -21,7 +21,8 @@
  * del-header, replace-header, replace-value, set-path, set-query,
  * set-method, set-uri, track-sc0|1|2 <sample> [table T], sc-inc-gpc(idx,N),
  * sc-inc-gpc0/1(N), sc-set-gpt(idx,N) <int|expr>, sc-set-gpt0(N),
- * set-var(txn.<name>) <expr>, unset-var(txn.<name>).
+ * set-var(txn.<name>) <expr>, unset-var(txn.<name>), use-service <name>
+ * (http_service.h: the Prometheus exporter).
  * Response actions: allow, deny [deny_status N], set-header, add-header,
  * del-header, replace-header, replace-value, set-status N [reason R],
  * set-var, sc-inc-gpc..., sc-set-gpt....
@@ -36,6 +37,7 @@
 struct proxy;
 struct stream;
 struct http_rule;
+struct http_service;
 
 /* What the rules decided. */
 enum http_verdict {
@@ -45,6 +47,7 @@ enum http_verdict {
 	HTTP_VERDICT_TARPIT,     /* wait timeout tarpit, then answer <status>, close */
 	HTTP_VERDICT_REPLY,      /* `return` / `redirect`: answer, keep alive if possible */
 	HTTP_VERDICT_ERROR,      /* a rewrite failed: answer 500 */
+	HTTP_VERDICT_SERVICE,    /* `use-service`: the service <svc> answers */
 };
 
 /* The outcome of a rule list. */
@@ -53,6 +56,7 @@ struct http_outcome {
 	const char *data;        /* complete response to send, or NULL: the
 	                          * error page of <status> (http_reply.h) */
 	size_t len;              /* its length */
+	const struct http_service *svc; /* SERVICE: who answers */
 };
 
 /* Runs the http-request rules of <px> for stream <s> (its txn holds the

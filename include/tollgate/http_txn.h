@@ -121,6 +121,10 @@ struct http_txn {
 	uint32_t hold_exp;             /* tarpit deadline */
 	uint32_t req_head_len;         /* length of the received request head */
 	int reused;                    /* sent over a kept server connection */
+	char *svc_body;                /* body of a service's answer not yet in the
+	                                * response buffer (malloc'ed), or NULL */
+	size_t svc_len;                /* its length */
+	size_t svc_off;                /* bytes of it already in the buffer */
 	struct buffer req_copy;        /* the request head as sent, kept for a log
 	                                * format reading it (fe->log_keep_req) */
 

@@ -15,6 +15,9 @@
  * Server changes alter flags and weights that other workers read without a
  * lock (lb_srv_usable()): they are made under thread isolation, then the
  * backend's load-balancing view is rebuilt (lb_update(), its own lock).
+ *
+ * The `show info` values and the `show stat` rows are also exported, for
+ * the Prometheus exporter (promex.c), through stat_rows.h.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -39,6 +42,8 @@
 #include <tollgate/task.h>
 #include <tollgate/thread.h>
 #include <tollgate/version.h>
+
+#include "stat_rows.h"
 
 /* When the admin module saw the process start (cli_proxy_mark_start()). */
 static int64_t start_wall;
@@ -190,43 +195,44 @@ struct info_field {
 	const char *name;            /* key */
 	const char *tags;            /* origin, nature, scope, persistence */
 	const char *type;            /* u32, u64, str */
-	char v[64];                  /* value */
 };
 
-static int parse_show_info(struct cli_session *s, int argc, char **args)
+/* The keys of `show info`, in HAProxy's order; stat_info.v[] follows it. */
+static const struct info_field info_fields[] = {
+	{ 0, "Name", "POSV", "str" },
+	{ 1, "Version", "POSV", "str" },
+	{ 3, "Nbthread", "CGSV", "u32" },
+	{ 4, "Nbproc", "CGSV", "u32" },
+	{ 5, "Process_num", "KGPV", "u32" },
+	{ 6, "Pid", "SGPV", "u32" },
+	{ 7, "Uptime", "MDPV", "str" },
+	{ 8, "Uptime_sec", "MDPV", "u32" },
+	{ 70, "Start_time_sec", "MDPV", "u32" },
+	{ 15, "Maxconn", "CLPV", "u32" },
+	{ 16, "Hard_maxconn", "CLPV", "u32" },
+	{ 17, "CurrConns", "MGPV", "u32" },
+	{ 18, "CumConns", "MCPV", "u32" },
+	{ 19, "CumReq", "MCPV", "u32" },
+	{ 23, "Maxpipes", "CLPV", "u32" },
+	{ 24, "PipesUsed", "MGPV", "u32" },
+	{ 25, "PipesFree", "MGPV", "u32" },
+	{ 26, "ConnRate", "MRPV", "u32" },
+	{ 29, "SessRate", "MRPV", "u32" },
+	{ 47, "Tasks", "MGPV", "u32" },
+	{ 48, "Run_queue", "MGPV", "u32" },
+	{ 49, "Idle_pct", "MaPV", "u32" },
+};
+
+_Static_assert(ARRAY_SIZE(info_fields) == STAT_INFO_FIELDS, "stat_info.v[] has one value per key");
+
+void stat_info_fill(struct stat_info *inf)
 {
 	uint64_t up = (clock_mono_ns() - start_mono_ns) / 1000000000ULL;
 	unsigned int rq = 0, wq = 0, tasks = 0, runq = 0;
 	uint64_t poll_ns = 0, total_ns = (clock_mono_ns() - start_mono_ns) * (uint64_t)(thread_count ? thread_count : 1);
 	unsigned int idle;
-	enum stat_fmt fmt = parse_fmt(argc, args, 2);
-	struct info_field f[] = {
-		{ 0, "Name", "POSV", "str", "" },
-		{ 1, "Version", "POSV", "str", "" },
-		{ 3, "Nbthread", "CGSV", "u32", "" },
-		{ 4, "Nbproc", "CGSV", "u32", "" },
-		{ 5, "Process_num", "KGPV", "u32", "" },
-		{ 6, "Pid", "SGPV", "u32", "" },
-		{ 7, "Uptime", "MDPV", "str", "" },
-		{ 8, "Uptime_sec", "MDPV", "u32", "" },
-		{ 70, "Start_time_sec", "MDPV", "u32", "" },
-		{ 15, "Maxconn", "CLPV", "u32", "" },
-		{ 16, "Hard_maxconn", "CLPV", "u32", "" },
-		{ 17, "CurrConns", "MGPV", "u32", "" },
-		{ 18, "CumConns", "MCPV", "u32", "" },
-		{ 19, "CumReq", "MCPV", "u32", "" },
-		{ 23, "Maxpipes", "CLPV", "u32", "" },
-		{ 24, "PipesUsed", "MGPV", "u32", "" },
-		{ 25, "PipesFree", "MGPV", "u32", "" },
-		{ 26, "ConnRate", "MRPV", "u32", "" },
-		{ 29, "SessRate", "MRPV", "u32", "" },
-		{ 47, "Tasks", "MGPV", "u32", "" },
-		{ 48, "Run_queue", "MGPV", "u32", "" },
-		{ 49, "Idle_pct", "MaPV", "u32", "" },
-	};
+	struct pipe_stats ps;
 	int i = 0;
-	size_t room, n = 0;
-	char *out;
 
 	sched_shared_lengths(&rq, &wq);
 	runq = rq;
@@ -242,54 +248,71 @@ static int parse_show_info(struct cli_session *s, int argc, char **args)
 	idle = total_ns ? (unsigned int)(poll_ns * 100 / total_ns) : 100;
 	if (idle > 100)
 		idle = 100;
-	snprintf(f[i++].v, sizeof(f[0].v), "Tollgate");
-	snprintf(f[i++].v, sizeof(f[0].v), "%s", TOLLGATE_VERSION);
-	snprintf(f[i++].v, sizeof(f[0].v), "%d", thread_count);
-	snprintf(f[i++].v, sizeof(f[0].v), "1");
-	snprintf(f[i++].v, sizeof(f[0].v), "1");
-	snprintf(f[i++].v, sizeof(f[0].v), "%d", (int)getpid());
-	snprintf(f[i++].v, sizeof(f[0].v), "%llud %lluh%02llum%02llus", (unsigned long long)(up / 86400),
+	pipe_get_stats(&ps);
+	snprintf(inf->v[i++], STAT_INFO_VALSZ, "Tollgate");
+	snprintf(inf->v[i++], STAT_INFO_VALSZ, "%s", TOLLGATE_VERSION);
+	snprintf(inf->v[i++], STAT_INFO_VALSZ, "%d", thread_count);
+	snprintf(inf->v[i++], STAT_INFO_VALSZ, "1");
+	snprintf(inf->v[i++], STAT_INFO_VALSZ, "1");
+	snprintf(inf->v[i++], STAT_INFO_VALSZ, "%d", (int)getpid());
+	snprintf(inf->v[i++], STAT_INFO_VALSZ, "%llud %lluh%02llum%02llus", (unsigned long long)(up / 86400),
 	         (unsigned long long)(up % 86400 / 3600), (unsigned long long)(up % 3600 / 60),
 	         (unsigned long long)(up % 60));
-	snprintf(f[i++].v, sizeof(f[0].v), "%llu", (unsigned long long)up);
-	snprintf(f[i++].v, sizeof(f[0].v), "%lld", (long long)start_wall);
-	snprintf(f[i++].v, sizeof(f[0].v), "%u", global.maxconn);
-	snprintf(f[i++].v, sizeof(f[0].v), "%u", global.maxconn);
-	snprintf(f[i++].v, sizeof(f[0].v), "%u", listeners_actconn());
-	snprintf(f[i++].v, sizeof(f[0].v), "%llu", (unsigned long long)listeners_cumconn());
-	snprintf(f[i++].v, sizeof(f[0].v), "%llu", (unsigned long long)cum_http_req());
-	{
-		struct pipe_stats ps;
+	snprintf(inf->v[i++], STAT_INFO_VALSZ, "%llu", (unsigned long long)up);
+	snprintf(inf->v[i++], STAT_INFO_VALSZ, "%lld", (long long)start_wall);
+	snprintf(inf->v[i++], STAT_INFO_VALSZ, "%u", global.maxconn);
+	snprintf(inf->v[i++], STAT_INFO_VALSZ, "%u", global.maxconn);
+	snprintf(inf->v[i++], STAT_INFO_VALSZ, "%u", listeners_actconn());
+	snprintf(inf->v[i++], STAT_INFO_VALSZ, "%llu", (unsigned long long)listeners_cumconn());
+	snprintf(inf->v[i++], STAT_INFO_VALSZ, "%llu", (unsigned long long)cum_http_req());
+	snprintf(inf->v[i++], STAT_INFO_VALSZ, "%u", ps.max);
+	snprintf(inf->v[i++], STAT_INFO_VALSZ, "%u", ps.used);
+	snprintf(inf->v[i++], STAT_INFO_VALSZ, "%u", ps.free);
+	snprintf(inf->v[i++], STAT_INFO_VALSZ, "%u", listeners_rate(0));
+	snprintf(inf->v[i++], STAT_INFO_VALSZ, "%u", listeners_rate(1));
+	snprintf(inf->v[i++], STAT_INFO_VALSZ, "%u", tasks);
+	snprintf(inf->v[i++], STAT_INFO_VALSZ, "%u", runq);
+	snprintf(inf->v[i++], STAT_INFO_VALSZ, "%u", idle);
+	BUG_ON(i != STAT_INFO_FIELDS);
+}
 
-		pipe_get_stats(&ps);
-		snprintf(f[i++].v, sizeof(f[0].v), "%u", ps.max);
-		snprintf(f[i++].v, sizeof(f[0].v), "%u", ps.used);
-		snprintf(f[i++].v, sizeof(f[0].v), "%u", ps.free);
-	}
-	snprintf(f[i++].v, sizeof(f[0].v), "%u", listeners_rate(0));
-	snprintf(f[i++].v, sizeof(f[0].v), "%u", listeners_rate(1));
-	snprintf(f[i++].v, sizeof(f[0].v), "%u", tasks);
-	snprintf(f[i++].v, sizeof(f[0].v), "%u", runq);
-	snprintf(f[i++].v, sizeof(f[0].v), "%u", idle);
+const char *stat_info_get(const struct stat_info *inf, const char *key)
+{
+	for (int i = 0; i < STAT_INFO_FIELDS; i++)
+		if (!strcmp(info_fields[i].name, key))
+			return inf->v[i];
+	BUG_ON(1);
+	return "";
+}
 
+static int parse_show_info(struct cli_session *s, int argc, char **args)
+{
+	enum stat_fmt fmt = parse_fmt(argc, args, 2);
+	const struct info_field *f = info_fields;
+	struct stat_info inf;
+	int i;
+	size_t room, n = 0;
+	char *out;
+
+	stat_info_fill(&inf);
 	/* a few hundred bytes (a few KiB in JSON): fits the empty buffer */
 	out = cli_tail(s, &room);
 	if (fmt == FMT_JSON && room)
 		out[n++] = '[';
-	for (i = 0; i < (int)ARRAY_SIZE(f); i++) {
+	for (i = 0; i < STAT_INFO_FIELDS; i++) {
 		int len;
 
 		if (fmt == FMT_PLAIN) {
-			len = snprintf(out + n, room - n, "%s: %s\n", f[i].name, f[i].v);
+			len = snprintf(out + n, room - n, "%s: %s\n", f[i].name, inf.v[i]);
 		} else if (fmt == FMT_TYPED) {
 			len = snprintf(out + n, room - n, "%d.%s.1:%s:%s:%s\n", f[i].pos, f[i].name,
-			               f[i].tags, f[i].type, f[i].v);
+			               f[i].tags, f[i].type, inf.v[i]);
 		} else {
 			len = snprintf(out + n, room - n, "%s{\"field\":{\"pos\":%d,\"name\":\"%s\"},\"processNum\":1,",
 			               i ? "," : "", f[i].pos, f[i].name);
 			if (len >= 0 && (size_t)len < room - n) {
 				n += (size_t)len;
-				len = json_tags_value(out, room, &n, f[i].tags, f[i].type, f[i].v) < 0 ? -1 : 0;
+				len = json_tags_value(out, room, &n, f[i].tags, f[i].type, inf.v[i]) < 0 ? -1 : 0;
 			}
 		}
 		if (len < 0 || (size_t)len >= room - n)
@@ -333,6 +356,8 @@ static const char *const stat_cols[] = {
 /* A row being built: one short text per column, "" when empty. */
 struct stat_row {
 	char v[NCOLS][VALSZ];
+	const struct proxy *px;      /* proxy described */
+	const struct server *sv;     /* server described, NULL if none */
 };
 
 static int col(const char *name)
@@ -464,6 +489,7 @@ static int put_row(struct cli_session *s, const struct stat_row *r, enum stat_fm
 static void row_common(struct stat_row *r, const struct proxy *px, const char *svname, int type)
 {
 	memset(r, 0, sizeof(*r));
+	r->px = px;
 	setv(r, "pxname", "%s", px->id);
 	setv(r, "svname", "%s", svname);
 	setv(r, "pid", "1");
@@ -568,6 +594,7 @@ static void row_server(struct stat_row *r, const struct proxy *px, const struct 
 	char addr[ADDR_STRLEN];
 
 	row_common(r, px, sv->id, 2);
+	r->sv = sv;
 	setu(r, "qcur", atomic_load(&sv->queued));
 	setu(r, "scur", atomic_load(&sv->cur_conns));
 	if (sv->maxconn)
@@ -638,11 +665,79 @@ static void row_backend(struct stat_row *r, const struct proxy *px)
 		setv(r, "algo", "%s", px->lb_name);
 }
 
-/* Dump position: proxy, then a step inside it. */
-struct stat_ctx {
-	struct proxy *px;            /* proxy being dumped */
-	int step;                    /* 0: header, 1: frontend, 2: servers, 3: backend */
+/* Position in the rows of show stat: a proxy, then a step inside it. */
+struct stat_cursor {
+	struct proxy *px;            /* proxy being walked */
+	int step;                    /* 0: frontend, 1: servers, 2: backend */
 	struct server *sv;           /* next server */
+};
+
+/* Fills <r> with the row at <c> and moves <c> past it. Returns 1, or 0
+ * (<r> untouched) after the last row.
+ */
+static int stat_cursor_next(struct stat_cursor *c, struct stat_row *r)
+{
+	while (c->px) {
+		struct proxy *px = c->px;
+
+		if (c->step == 0) {
+			c->step = 1;
+			c->sv = px->srv;
+			if (px->cap & PR_CAP_FE) {
+				row_frontend(r, px);
+				return 1;
+			}
+		}
+		if (c->step == 1) {
+			if ((px->cap & PR_CAP_BE) && c->sv) {
+				row_server(r, px, c->sv);
+				c->sv = c->sv->next;
+				return 1;
+			}
+			c->step = 2;
+			if (px->cap & PR_CAP_BE) {
+				row_backend(r, px);
+				return 1;
+			}
+		}
+		c->px = px->next;
+		c->step = 0;
+	}
+	return 0;
+}
+
+int stat_rows_foreach(int (*cb)(const struct stat_row *r, void *arg), void *arg)
+{
+	struct stat_cursor c = { .px = proxies_list };
+	struct stat_row *r = malloc(sizeof(*r));
+	int ret = 0;
+
+	if (!r)
+		return -ENOMEM;
+	while (!ret && stat_cursor_next(&c, r))
+		ret = cb(r, arg);
+	free(r);
+	return ret;
+}
+
+const char *stat_row_get(const struct stat_row *r, const char *name)
+{
+	return r->v[col(name)];
+}
+
+const struct proxy *stat_row_proxy(const struct stat_row *r)
+{
+	return r->px;
+}
+
+const struct server *stat_row_server(const struct stat_row *r)
+{
+	return r->sv;
+}
+
+/* Dump position. */
+struct stat_ctx {
+	struct stat_cursor cur;      /* next row */
 	int started;                 /* header written */
 	int rows;                    /* rows written */
 	enum stat_fmt fmt;           /* output format */
@@ -656,7 +751,7 @@ static int parse_show_stat(struct cli_session *s, int argc, char **args)
 	c->row = malloc(sizeof(*c->row));
 	if (!c->row)
 		return cli_msg(s, "Out of memory.\n");
-	c->px = proxies_list;
+	c->cur.px = proxies_list;
 	c->fmt = parse_fmt(argc, args, 2);
 	return CLI_DUMP;
 }
@@ -673,12 +768,12 @@ static int stat_put(struct cli_session *s, struct stat_ctx *c)
 static int dump_show_stat(struct cli_session *s)
 {
 	struct stat_ctx *c = cli_ctx(s);
+	struct stat_cursor at;
 
 	if (!c->started && c->fmt != FMT_PLAIN) {
 		if (c->fmt == FMT_JSON && cli_write(s, "[", 1) < 0)
 			return 0;
 		c->started = 1;
-		c->step = 1;
 	}
 	if (!c->started) {
 		size_t room, n = 0;
@@ -690,37 +785,12 @@ static int dump_show_stat(struct cli_session *s)
 		n += (size_t)snprintf(out + n, room - n, "\n");
 		cli_commit(s, n);
 		c->started = 1;
-		c->step = 1;
 	}
-	while (c->px) {
-		struct proxy *px = c->px;
-
-		if (c->step == 1) {
-			if (px->cap & PR_CAP_FE) {
-				row_frontend(c->row, px);
-				if (stat_put(s, c) < 0)
-					return 0;
-			}
-			c->step = 2;
-			c->sv = px->srv;
+	for (at = c->cur; stat_cursor_next(&c->cur, c->row); at = c->cur) {
+		if (stat_put(s, c) < 0) {
+			c->cur = at; /* the row is built again when there is room */
+			return 0;
 		}
-		if (c->step == 2) {
-			for (; (px->cap & PR_CAP_BE) && c->sv; c->sv = c->sv->next) {
-				row_server(c->row, px, c->sv);
-				if (stat_put(s, c) < 0)
-					return 0;
-			}
-			c->step = 3;
-		}
-		if (c->step == 3) {
-			if (px->cap & PR_CAP_BE) {
-				row_backend(c->row, px);
-				if (stat_put(s, c) < 0)
-					return 0;
-			}
-		}
-		c->px = px->next;
-		c->step = 1;
 	}
 	if (c->fmt == FMT_JSON && cli_write(s, "]\n", 2) < 0)
 		return 0;

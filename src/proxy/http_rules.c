@@ -31,6 +31,7 @@
 #include <tollgate/http_msg.h>
 #include <tollgate/http_reply.h>
 #include <tollgate/http_rules.h>
+#include <tollgate/http_service.h>
 #include <tollgate/http_txn.h>
 #include <tollgate/list.h>
 #include <tollgate/logformat.h>
@@ -59,6 +60,7 @@ enum http_act {
 	HA_SC,                    /* track-sc<N>, sc-inc-gpc..., sc-set-gpt... (sc_action.h) */
 	HA_SET_VAR,               /* set-var(txn.x) <expr> */
 	HA_UNSET_VAR,             /* unset-var(txn.x) */
+	HA_SERVICE,               /* use-service <name>: the service answers */
 };
 
 enum redirect_type {
@@ -87,6 +89,7 @@ struct http_rule {
 	char *cookie;                /* redirect set-cookie/clear-cookie header line, or NULL */
 	struct sc_action sc;         /* HA_SC: the stick-counter action */
 	struct sample_expr *expr;    /* set-var value */
+	const struct http_service *svc; /* use-service */
 	struct acl_cond *cond;       /* if/unless, or NULL */
 	const char *conf_file;       /* where declared (lives until exit) */
 	int conf_line;               /* ditto */
@@ -523,8 +526,20 @@ static int parse_action(struct http_rule *r, int argc, char **args, int *pos, ch
 	} else if (!strncmp(a, "unset-var(", 10)) {
 		r->act = HA_UNSET_VAR;
 		return parse_var_name(r, a, a + 9, err);
+	} else if (!strcmp(a, "use-service") && req) {
+		const char *n = next_arg(argc, args, pos, a, "a service name", err);
+		char names[256];
+
+		r->act = HA_SERVICE;
+		if (!n)
+			return -1;
+		r->svc = http_service_find(n);
+		if (!r->svc) {
+			http_service_names(names, sizeof(names));
+			return set_err(err, "'use-service' : unknown service '%s' (supported: %s).", n, names);
+		}
 	} else if (req) {
-		return set_err(err, "unknown action '%s' (supported: allow, deny, tarpit, return, redirect, set-header, add-header, del-header, replace-header, replace-value, set-path, set-query, set-method, set-uri, track-sc<N>, sc-inc-gpc(<idx>,<N>), sc-inc-gpc0(<N>), sc-inc-gpc1(<N>), sc-set-gpt(<idx>,<N>), sc-set-gpt0(<N>), set-var(txn.<name>), unset-var(txn.<name>)).", a);
+		return set_err(err, "unknown action '%s' (supported: allow, deny, tarpit, return, redirect, set-header, add-header, del-header, replace-header, replace-value, set-path, set-query, set-method, set-uri, track-sc<N>, sc-inc-gpc(<idx>,<N>), sc-inc-gpc0(<N>), sc-inc-gpc1(<N>), sc-set-gpt(<idx>,<N>), sc-set-gpt0(<N>), set-var(txn.<name>), unset-var(txn.<name>), use-service <name>).", a);
 	} else {
 		return set_err(err, "unknown action '%s' (supported: allow, deny, return, set-header, add-header, del-header, replace-header, replace-value, set-status, sc-inc-gpc(<idx>,<N>), sc-inc-gpc0(<N>), sc-inc-gpc1(<N>), sc-set-gpt(<idx>,<N>), sc-set-gpt0(<N>), set-var(txn.<name>), unset-var(txn.<name>)).", a);
 	}
@@ -789,6 +804,9 @@ static enum http_verdict rules_exec(struct list *rules, int is_req, struct strea
 		case HA_RETURN:
 			return outcome(o, HTTP_VERDICT_REPLY, r->status, r->reply ? r->reply->data : NULL,
 			             r->reply ? r->reply->len : 0);
+		case HA_SERVICE:
+			o->svc = r->svc;
+			return outcome(o, HTTP_VERDICT_SERVICE, 200, NULL, 0);
 		case HA_REDIRECT:
 			len = do_redirect(r, s, out, room);
 			if (!len)

@@ -49,6 +49,7 @@
 #include <tollgate/http_msg.h>
 #include <tollgate/http_reply.h>
 #include <tollgate/http_rules.h>
+#include <tollgate/http_service.h>
 #include <tollgate/http_txn.h>
 #include <tollgate/lb-algo.h>
 #include <tollgate/lb.h>
@@ -164,6 +165,7 @@ static int txn_new(struct stream *s)
 static void txn_drop(struct stream *s)
 {
 	buf_free(&s->txn->req_copy);
+	free(s->txn->svc_body);
 	pool_free(pool_txn, s->txn);
 	s->txn = NULL;
 }
@@ -394,6 +396,59 @@ static void error_reply(struct stream *s, int status)
 	local_reply(s, status, r->data, r->len, 1);
 }
 
+/* Moves what fits of the service's body into the response buffer, released
+ * for sending; frees the body once all of it is there. Returns 1 if bytes
+ * moved.
+ */
+static int svc_refill(struct http_txn *txn, struct buffer *b)
+{
+	size_t n = buf_put(b, txn->svc_body + txn->svc_off, txn->svc_len - txn->svc_off);
+
+	txn->svc_off += n;
+	txn->res_fwd += n;
+	if (txn->svc_off == txn->svc_len) {
+		free(txn->svc_body);
+		txn->svc_body = NULL;
+	}
+	return n > 0;
+}
+
+/* Has <svc> answer the request: its body may be larger than the buffer, so
+ * it is kept aside and streamed (svc_refill()). A service that cannot
+ * render gets a 500.
+ */
+static void service_reply(struct stream *s, const struct http_service *svc)
+{
+	struct http_txn *txn = s->txn;
+	const char *ctype, *q = NULL;
+	char head[256], *body = NULL;
+	size_t qlen = 0, blen = 0, plen;
+	const char *path = http_uri_path(&txn->req, &plen);
+	int n;
+
+	if (path && path + plen < txn->req.uri + txn->req.uri_len && path[plen] == '?') {
+		q = path + plen + 1;
+		qlen = (size_t)(txn->req.uri + txn->req.uri_len - q);
+	}
+	if (svc->render(q ? q : "", qlen, &body, &blen, &ctype) < 0) {
+		strm_set_term(s, 'R', 'R');
+		error_reply(s, 500);
+		return;
+	}
+	n = snprintf(head, sizeof(head), "HTTP/1.1 200 OK\r\ncontent-type: %s\r\ncontent-length: %zu\r\n"
+	             "cache-control: no-cache\r\n\r\n", ctype, blen);
+	local_reply(s, 200, head, (size_t)n, 0);
+	/* HEAD: the length, not the body; not even the head fitted: nothing */
+	if (txn->meth == H1_METH_HEAD || txn->res_fwd < (uint64_t)n) {
+		free(body);
+		return;
+	}
+	txn->svc_body = body;
+	txn->svc_len = blen;
+	txn->svc_off = 0;
+	svc_refill(txn, &s->res.buf);
+}
+
 /* ---- request analysis ---- */
 
 static void limits_init(struct h1_limits *lim)
@@ -567,6 +622,10 @@ static int apply_verdict(struct stream *s, enum http_verdict v, const struct htt
 			local_reply(s, o->status, o->data, o->len, 0);
 		else
 			error_reply(s, o->status);
+		return 1;
+	case HTTP_VERDICT_SERVICE:
+		counter_add(&s->fe->ctr[tid].intercepted, 1);
+		service_reply(s, o->svc);
 		return 1;
 	case HTTP_VERDICT_ERROR:
 	default:
@@ -1180,6 +1239,8 @@ restart:
 			if (s->tunnel)
 				break;
 		}
+		if (txn->svc_body)
+			prog |= svc_refill(txn, &s->res.buf);
 		if (h_send(&s->res, &txn->res_fwd, &s->cli)) {
 			s->cli.exp = tick_add_ifset(now_ms, s->fe->timeout.client);
 			prog = 1;
@@ -1192,7 +1253,7 @@ restart:
 			prog = 1;
 		}
 		/* the transaction is over once its response left */
-		if (txn->res_state == HTTP_MSG_DONE && !txn->res_fwd &&
+		if (txn->res_state == HTTP_MSG_DONE && !txn->res_fwd && !txn->svc_body &&
 		    (txn->req_state == HTTP_MSG_DONE || (txn->flags & TX_LOCAL))) {
 			if (!end_txn(s))
 				return http_stream_process(t, s, state, 0);   /* closing */

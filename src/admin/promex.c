@@ -1,0 +1,724 @@
+/*
+ * The Prometheus exporter (`http-request use-service prometheus-exporter`):
+ * HAProxy's promex metrics, rendered from the values `show info` and `show
+ * stat` print (stat_rows.h), so that both always agree.
+ *
+ * Output: the text exposition format 0.0.4, with HAProxy's metric names,
+ * types and labels: haproxy_process_* (no label), haproxy_frontend_* and
+ * haproxy_backend_* {proxy}, haproxy_server_* {proxy,server},
+ * haproxy_sticktable_* {name,type}; states as one 0/1 gauge per state label
+ * (haproxy_server_status{...,state="UP"} 1). A series whose `show stat`
+ * field is empty is left out, and a family without series has no HELP or
+ * TYPE line. The query string selects scopes, metrics and servers as
+ * promex's does (promex_parse_query()).
+ *
+ * Families come metric-major, as promex writes them: all the series of a
+ * family together, under its one HELP and TYPE line. Building a row sums
+ * per-thread counters, so the rows are walked once, each series appended
+ * to its family's own buffer, and the buffers are joined in family order
+ * at the end: O(rows x threads) and about twice the output in memory.
+ *
+ * Threading: render() runs on the stream's thread and reads what `show
+ * stat` reads, without a lock (stat_rows.h), plus each stick table's
+ * counts (its shard locks, one at a time, briefly).
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <tollgate/compiler.h>
+#include <tollgate/http_service.h>
+#include <tollgate/proxy.h>
+#include <tollgate/server.h>
+#include <tollgate/stktable.h>
+
+#include "stat_rows.h"
+
+#define PROMEX_CTYPE "text/plain; version=0.0.4; charset=utf-8"
+#define PROMEX_BUFSZ 512          /* first allocation of a family's buffer */
+
+/* Scopes, in output order, as the query string names them; frontend,
+ * backend and server follow `show stat`'s row types (0, 1, 2).
+ */
+enum promex_scope {
+	PS_GLOBAL = 0,
+	PS_FRONT,
+	PS_BACK,
+	PS_SERVER,
+	PS_STICK,
+	PS_COUNT
+};
+
+#define PS_BIT(s)  (1U << (s))
+#define PS_ALL     (PS_BIT(PS_COUNT) - 1)
+
+static const char *const scope_names[PS_COUNT] = {
+	"global", "frontend", "backend", "server", "sticktable",
+};
+
+static const char *const scope_prefix[PS_COUNT] = {
+	"haproxy_process_", "haproxy_frontend_", "haproxy_backend_", "haproxy_server_",
+	"haproxy_sticktable_",
+};
+
+/* ---- families ---- */
+
+/* A process family: a `show info` value. */
+struct info_metric {
+	const char *key;             /* `show info` key */
+	const char *name;            /* after "haproxy_process_" */
+	int counter;                 /* counter, else gauge */
+	const char *label;           /* the value goes to this label, the sample is 1 */
+	const char *help;            /* HELP text */
+};
+
+/* HAProxy's process metrics that `show info` has, in promex's order. */
+static const struct info_metric info_metrics[] = {
+	{ "Nbthread", "nbthread", 0, NULL, "Number of started threads (global.nbthread)" },
+	{ "Nbproc", "nbproc", 0, NULL, "Number of started worker processes (historical, always 1)" },
+	{ "Process_num", "relative_process_id", 0, NULL, "Relative worker process number (1)" },
+	{ "Uptime_sec", "uptime_seconds", 0, NULL, "How long ago this worker process was started (seconds)" },
+	{ "Start_time_sec", "start_time_seconds", 0, NULL, "Start time in seconds" },
+	{ "Maxconn", "max_connections", 0, NULL, "Hard limit on the number of per-process connections (configured or imposed by Ulimit-n)" },
+	{ "Hard_maxconn", "hard_max_connections", 0, NULL, "Hard limit on the number of per-process connections (imposed by Memmax_MB or Ulimit-n)" },
+	{ "CurrConns", "current_connections", 0, NULL, "Current number of connections on this worker process" },
+	{ "CumConns", "connections_total", 1, NULL, "Total number of connections on this worker process since started" },
+	{ "CumReq", "requests_total", 1, NULL, "Total number of requests on this worker process since started" },
+	{ "Maxpipes", "max_pipes", 0, NULL, "Hard limit on the number of pipes for splicing, 0=unlimited" },
+	{ "PipesUsed", "pipes_used_total", 1, NULL, "Current number of pipes in use in this worker process" },
+	{ "PipesFree", "pipes_free_total", 1, NULL, "Current number of allocated and available pipes in this worker process" },
+	{ "ConnRate", "current_connection_rate", 0, NULL, "Number of front connections created on this worker process over the last second" },
+	{ "SessRate", "current_session_rate", 0, NULL, "Number of sessions created on this worker process over the last second" },
+	{ "Tasks", "current_tasks", 0, NULL, "Total number of tasks in the current worker process (active + sleeping)" },
+	{ "Run_queue", "current_run_queue", 0, NULL, "Total number of active tasks+tasklets in the current worker process" },
+	{ "Idle_pct", "idle_time_percent", 0, NULL, "Percentage of last second spent waiting in the current worker thread" },
+	{ "Version", "build_info", 0, "version", "Build info" },
+};
+
+/* How a proxy family is made from a row. */
+enum px_kind {
+	PK_VALUE = 0,                /* the column's value */
+	PK_STATUS,                   /* the status column, one gauge per state */
+	PK_HRSP,                     /* hrsp_1xx..hrsp_other, one series per code */
+	PK_CHECK_STATUS,             /* check_status, one gauge per check status */
+	PK_CHECK_CODE,               /* check_code, 0 without a layer 5-7 code */
+	PK_AGG_STATUS,               /* a backend's servers counted by state */
+};
+
+/* A frontend, backend or server family: a `show stat` column. */
+struct px_metric {
+	const char *col;             /* column */
+	const char *name;            /* after "haproxy_<scope>_" */
+	const char *srv_name;        /* name for servers, if another */
+	unsigned int scopes;         /* PS_BIT()s of the rows that have it */
+	enum px_kind kind;           /* how it is made */
+	int counter;                 /* counter, else gauge */
+	const char *help;            /* HELP text */
+};
+
+#define F_ PS_BIT(PS_FRONT)
+#define B_ PS_BIT(PS_BACK)
+#define S_ PS_BIT(PS_SERVER)
+
+/* HAProxy's metrics of the `show stat` columns, in its column order. */
+static const struct px_metric px_metrics[] = {
+	{ "qcur", "current_queue", NULL, B_ | S_, PK_VALUE, 0, "Number of current queued connections" },
+	{ "qmax", "max_queue", NULL, B_ | S_, PK_VALUE, 0, "Highest value of queued connections encountered since process started" },
+	{ "scur", "current_sessions", NULL, F_ | B_ | S_, PK_VALUE, 0, "Number of current sessions on the frontend, backend or server" },
+	{ "smax", "max_sessions", NULL, F_ | B_ | S_, PK_VALUE, 0, "Highest value of current sessions encountered since process started" },
+	{ "slim", "limit_sessions", NULL, F_ | B_ | S_, PK_VALUE, 0, "Frontend/listener/server's maxconn, backend's fullconn" },
+	{ "stot", "sessions_total", NULL, F_ | B_ | S_, PK_VALUE, 1, "Total number of sessions since process started" },
+	{ "bin", "bytes_in_total", NULL, F_ | B_ | S_, PK_VALUE, 1, "Total number of request bytes since process started" },
+	{ "bout", "bytes_out_total", NULL, F_ | B_ | S_, PK_VALUE, 1, "Total number of response bytes since process started" },
+	{ "dreq", "requests_denied_total", NULL, F_ | B_, PK_VALUE, 1, "Total number of denied requests since process started" },
+	{ "dresp", "responses_denied_total", NULL, F_ | B_ | S_, PK_VALUE, 1, "Total number of denied responses since process started" },
+	{ "ereq", "request_errors_total", NULL, F_, PK_VALUE, 1, "Total number of invalid requests since process started" },
+	{ "econ", "connection_errors_total", NULL, B_ | S_, PK_VALUE, 1, "Total number of failed connections to server since the worker process started" },
+	{ "eresp", "response_errors_total", NULL, B_ | S_, PK_VALUE, 1, "Total number of invalid responses since the worker process started" },
+	{ "wretr", "retry_warnings_total", NULL, B_ | S_, PK_VALUE, 1, "Total number of server connection retries since the worker process started" },
+	{ "wredis", "redispatch_warnings_total", NULL, B_ | S_, PK_VALUE, 1, "Total number of server redispatches due to connection failures since the worker process started" },
+	{ "status", "status", NULL, F_ | B_ | S_, PK_STATUS, 0, "Current status of the service, per state label value." },
+	{ "weight", "weight", NULL, B_ | S_, PK_VALUE, 0, "Server's effective weight, or sum of active servers' effective weights for a backend" },
+	{ "act", "active_servers", "active", B_ | S_, PK_VALUE, 0, "Total number of active UP servers with a non-zero weight" },
+	{ "bck", "backup_servers", "backup", B_ | S_, PK_VALUE, 0, "Total number of backup UP servers with a non-zero weight" },
+	{ "chkfail", "check_failures_total", NULL, S_, PK_VALUE, 1, "Total number of failed individual health checks per server/backend, since the worker process started" },
+	{ "chkdown", "check_up_down_total", NULL, B_ | S_, PK_VALUE, 1, "Total number of failed checks causing UP to DOWN server transitions, per server/backend, since the worker process started" },
+	{ "lbtot", "loadbalanced_total", NULL, B_ | S_, PK_VALUE, 1, "Total number of requests routed by load balancing since the worker process started (ignores queue pop and stickiness)" },
+	{ "rate", "current_session_rate", NULL, F_ | B_ | S_, PK_VALUE, 0, "Total number of sessions processed by this object over the last second (sessions for listeners/frontends, requests for backends/servers)" },
+	{ "rate_lim", "limit_session_rate", NULL, F_, PK_VALUE, 0, "Limit on the number of sessions accepted in a second (frontend only, 'rate-limit sessions' setting)" },
+	{ "rate_max", "max_session_rate", NULL, F_ | B_ | S_, PK_VALUE, 0, "Highest value of sessions per second observed since the worker process started" },
+	{ "check_status", "check_status", NULL, S_, PK_CHECK_STATUS, 0, "Status of last health check, per state label value." },
+	{ "check_code", "check_code", NULL, S_, PK_CHECK_CODE, 0, "layer5-7 code, if available of the last health check." },
+	{ "hrsp_1xx", "http_responses_total", NULL, F_ | B_ | S_, PK_HRSP, 1, "Total number of HTTP responses with status 100-199 returned by this object since the worker process started" },
+	{ "req_rate_max", "http_requests_rate_max", NULL, F_, PK_VALUE, 0, "Highest value of http requests observed since the worker process started" },
+	{ "req_tot", "http_requests_total", NULL, F_ | B_ | S_, PK_VALUE, 1, "Total number of HTTP requests processed by this object since the worker process started" },
+	{ "cli_abrt", "client_aborts_total", NULL, B_ | S_, PK_VALUE, 1, "Total number of requests or connections aborted by the client since the worker process started" },
+	{ "srv_abrt", "server_aborts_total", NULL, B_ | S_, PK_VALUE, 1, "Total number of requests or connections aborted by the server since the worker process started" },
+	{ "conn_rate_max", "connections_rate_max", NULL, F_, PK_VALUE, 0, "Highest value of connections per second observed since the worker process started" },
+	{ "conn_tot", "connections_total", NULL, F_, PK_VALUE, 1, "Total number of new connections accepted on this frontend since the worker process started" },
+	{ "intercepted", "intercepted_requests_total", NULL, F_, PK_VALUE, 1, "Total number of HTTP requests intercepted on the frontend (redirects/stats/services) since the worker process started" },
+	{ "dcon", "denied_connections_total", NULL, F_, PK_VALUE, 1, "Total number of incoming connections blocked on a listener/frontend by a tcp-request connection rule since the worker process started" },
+	{ "dses", "denied_sessions_total", NULL, F_, PK_VALUE, 1, "Total number of incoming sessions blocked on a listener/frontend by a tcp-request connection rule since the worker process started" },
+	{ "wrew", "failed_header_rewriting_total", NULL, F_ | B_ | S_, PK_VALUE, 1, "Total number of failed HTTP header rewrites since the worker process started" },
+	{ "connect", "connection_attempts_total", NULL, B_ | S_, PK_VALUE, 1, "Total number of outgoing connection attempts on this backend/server since the worker process started" },
+	{ "reuse", "connection_reuses_total", NULL, B_ | S_, PK_VALUE, 1, "Total number of reused connection on this backend/server since the worker process started" },
+	{ "eint", "internal_errors_total", NULL, F_ | B_ | S_, PK_VALUE, 1, "Total number of internal errors since process started" },
+	{ "uweight", "uweight", NULL, B_ | S_, PK_VALUE, 0, "Server's user weight, or sum of active servers' user weights for a backend" },
+	{ "agg_server_status", "agg_server_status", NULL, B_, PK_AGG_STATUS, 0, "Backend's aggregated gauge of servers' status" },
+};
+
+#undef F_
+#undef B_
+#undef S_
+
+/* A stick table family. */
+struct stk_metric {
+	const char *name;            /* after "haproxy_sticktable_" */
+	const char *help;            /* HELP text */
+};
+
+static const struct stk_metric stk_metrics[] = {
+	{ "size", "Stick table size." },
+	{ "used", "Number of entries used in this stick table." },
+};
+
+#define N_INFO ((int)ARRAY_SIZE(info_metrics))
+#define N_PX   ((int)ARRAY_SIZE(px_metrics))
+#define N_STK  ((int)ARRAY_SIZE(stk_metrics))
+
+/* Family ids, in output order: process, frontend, backend, server, table. */
+#define FAM_PX(scope, i) (N_INFO + ((scope) - PS_FRONT) * N_PX + (i))
+#define FAM_STK(i)       (N_INFO + 3 * N_PX + (i))
+#define N_FAM            FAM_STK(N_STK)
+
+/* HAProxy promex's states of a frontend or backend, and of a server. */
+static const char *const px_states[] = { "DOWN", "UP" };
+
+enum promex_srv_state { PSRV_DOWN = 0, PSRV_UP, PSRV_MAINT, PSRV_DRAIN, PSRV_NOLB, PSRV_STATES };
+
+static const char *const srv_states[PSRV_STATES] = { "DOWN", "UP", "MAINT", "DRAIN", "NOLB" };
+
+/* HAProxy's check statuses of a finished check (result failed, passed or
+ * conditionally passed), those haproxy_server_check_status reports.
+ */
+static const char *const chk_states[] = {
+	"HANA", "SOCKERR", "L4OK", "L4TOUT", "L4CON", "L6OK", "L6TOUT", "L6RSP",
+	"L7TOUT", "L7RSP", "L7OK", "L7OKC", "L7STS", "PROCERR", "PROCTOUT", "PROCOK",
+};
+
+/* The hrsp_* columns and their code label. */
+static const char *const hrsp_cols[][2] = {
+	{ "hrsp_1xx", "1xx" }, { "hrsp_2xx", "2xx" }, { "hrsp_3xx", "3xx" },
+	{ "hrsp_4xx", "4xx" }, { "hrsp_5xx", "5xx" }, { "hrsp_other", "other" },
+};
+
+/* What the HELP and TYPE lines and the series of a family need. */
+struct fam_desc {
+	const char *prefix;          /* "haproxy_<scope>_" */
+	const char *name;            /* the rest of the name */
+	const char *help;            /* HELP text */
+	int counter;                 /* counter, else gauge */
+};
+
+/* Fills <d> for family <id>. Returns 0, or -1 if <id> is a column that
+ * rows of its scope do not have.
+ */
+static int fam_get(int id, struct fam_desc *d)
+{
+	if (id < N_INFO) {
+		*d = (struct fam_desc){ scope_prefix[PS_GLOBAL], info_metrics[id].name, info_metrics[id].help,
+		                        info_metrics[id].counter };
+	} else if (id < FAM_STK(0)) {
+		int scope = PS_FRONT + (id - N_INFO) / N_PX;
+		const struct px_metric *m = &px_metrics[(id - N_INFO) % N_PX];
+
+		if (!(m->scopes & PS_BIT(scope)))
+			return -1;
+		*d = (struct fam_desc){ scope_prefix[scope],
+		                        scope == PS_SERVER && m->srv_name ? m->srv_name : m->name, m->help,
+		                        m->counter };
+	} else {
+		*d = (struct fam_desc){ scope_prefix[PS_STICK], stk_metrics[id - FAM_STK(0)].name,
+		                        stk_metrics[id - FAM_STK(0)].help, 0 };
+	}
+	return 0;
+}
+
+/* ---- output ---- */
+
+/* A growing output buffer. */
+struct pbuf {
+	char *p;                     /* text (malloc'ed), NULL before the first write */
+	size_t len;                  /* bytes written */
+	size_t size;                 /* bytes allocated */
+	int err;                     /* an allocation failed: writes do nothing */
+};
+
+/* Makes room in <b> for <n> more bytes and a NUL, doubling its size as
+ * needed. Returns 0, or -1 (and <b> is failed) if memory is short.
+ */
+static int pb_room(struct pbuf *b, size_t n)
+{
+	size_t size = b->size ? b->size : PROMEX_BUFSZ;
+	char *p;
+
+	if (b->err)
+		return -1;
+	if (b->p && b->len + n < b->size)
+		return 0;
+	while (size <= b->len + n)
+		size *= 2;
+	p = realloc(b->p, size);
+	if (!p) {
+		b->err = 1;
+		return -1;
+	}
+	b->p = p;
+	b->size = size;
+	return 0;
+}
+
+static void pb_put(struct pbuf *b, const char *s, size_t n)
+{
+	if (pb_room(b, n) < 0)
+		return;
+	memcpy(b->p + b->len, s, n);
+	b->len += n;
+}
+
+static void pb_printf(struct pbuf *b, const char *fmt, ...) PRINTF_FMT(2, 3);
+static void pb_printf(struct pbuf *b, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (pb_room(b, 0) < 0)
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(b->p + b->len, b->size - b->len, fmt, ap);
+	va_end(ap);
+	if (n >= 0 && (size_t)n >= b->size - b->len && pb_room(b, (size_t)n) == 0) {
+		va_start(ap, fmt);
+		n = vsnprintf(b->p + b->len, b->size - b->len, fmt, ap);
+		va_end(ap);
+	}
+	if (n < 0)
+		b->err = 1;
+	else if (!b->err)
+		b->len += (size_t)n;
+}
+
+/* Appends <v> as the body of a label value: backslash, double quote and
+ * line feed escaped, as the exposition format wants.
+ */
+static void pb_label_value(struct pbuf *b, const char *v)
+{
+	for (size_t n; *v; v += n) {
+		n = strcspn(v, "\\\"\n");
+		pb_put(b, v, n);
+		if (!v[n])
+			break;
+		pb_put(b, v[n] == '\n' ? "\\n" : v[n] == '"' ? "\\\"" : "\\\\", 2);
+		n++;
+	}
+}
+
+/* A label of a series; a NULL name ends a list. */
+struct promex_label {
+	const char *name;            /* label name */
+	const char *value;           /* its value, unescaped */
+};
+
+#define PROMEX_LABELS 4              /* labels of a series, the end mark included */
+
+/* Appends to <b> a series of family <d>: labels <l>, value <val>. The
+ * family's HELP and TYPE lines come first if <b> is empty.
+ */
+static void put_series(struct pbuf *b, const struct fam_desc *d, const struct promex_label *l, const char *val)
+{
+	if (!b->len)
+		pb_printf(b, "# HELP %s%s %s\n# TYPE %s%s %s\n", d->prefix, d->name, d->help, d->prefix, d->name,
+		          d->counter ? "counter" : "gauge");
+	pb_printf(b, "%s%s", d->prefix, d->name);
+	for (int i = 0; l[i].name; i++) {
+		pb_printf(b, "%c%s=\"", i ? ',' : '{', l[i].name);
+		pb_label_value(b, l[i].value);
+		pb_put(b, "\"", 1);
+	}
+	pb_printf(b, "%s %s\n", l[0].name ? "}" : "", val);
+}
+
+/* Appends a series per state of <states> (<n>) to <b>: with labels <l> (<nl>
+ * of them) and state="<state>", of value 1 for state <cur>, else 0.
+ */
+static void put_states(struct pbuf *b, const struct fam_desc *d, const struct promex_label *l, int nl,
+                       const char *const *states, int n, int cur)
+{
+	struct promex_label lx[PROMEX_LABELS] = { { NULL } };
+
+	memcpy(lx, l, (size_t)nl * sizeof(*l));
+	for (int i = 0; i < n; i++) {
+		lx[nl] = (struct promex_label){ "state", states[i] };
+		put_series(b, d, lx, i == cur ? "1" : "0");
+	}
+}
+
+/* ---- the query string ---- */
+
+/* What the query string asks for. */
+struct promex_req {
+	unsigned int scopes;         /* PS_BIT()s of the scopes to write */
+	int scoped;                  /* a scope parameter was seen */
+	int no_maint;                /* leave servers in maintenance out */
+	int inc_only;                /* a metric was named: only those named are written */
+	signed char flt[N_FAM];      /* by family: 1 named, -1 excluded ("-name"), 0 neither */
+};
+
+/* Returns 1 if <q> wants family <id> (its scope aside). */
+static int fam_wanted(const struct promex_req *q, int id)
+{
+	return q->flt[id] > 0 || (!q->flt[id] && !q->inc_only);
+}
+
+/* Decodes the query-string component <s> in place: '+' is a space, %XX a
+ * byte. Returns 0, or -1 on a malformed escape.
+ */
+static int query_decode(char *s)
+{
+	char *o = s;
+
+	for (; *s; s++) {
+		char hex[3] = { 0 };
+
+		if (*s != '%') {
+			*o++ = *s == '+' ? ' ' : *s;
+			continue;
+		}
+		hex[0] = s[1];
+		hex[1] = s[1] ? s[2] : '\0';
+		if (!isxdigit((unsigned char)hex[0]) || !isxdigit((unsigned char)hex[1]))
+			return -1;
+		*o++ = (char)strtol(hex, NULL, 16);
+		s += 2;
+	}
+	*o = '\0';
+	return 0;
+}
+
+/* Applies the "metrics" item <item>: a full metric name to write, or one
+ * to leave out after a '-'.
+ */
+static void query_metric(struct promex_req *q, const char *item)
+{
+	int exclude = *item == '-';
+
+	item += exclude;
+	if (!*item)
+		return;
+	if (!exclude)
+		q->inc_only = 1;
+	for (int id = 0; id < N_FAM; id++) {
+		struct fam_desc d;
+		size_t lp;
+
+		if (fam_get(id, &d) < 0)
+			continue;
+		lp = strlen(d.prefix);
+		if (!strncmp(item, d.prefix, lp) && !strcmp(item + lp, d.name))
+			q->flt[id] = exclude ? -1 : 1;
+	}
+}
+
+/* Applies parameter <key> (decoded), of value <val> (decoded, NULL if it
+ * has no '='). Unknown parameters are ignored.
+ */
+static void query_param(struct promex_req *q, const char *key, char *val)
+{
+	if (!strcmp(key, "scope") && val) {
+		/* the first scope replaces the default (all); an empty one clears */
+		if (!q->scoped)
+			q->scopes = 0;
+		q->scoped = 1;
+		if (!*val)
+			q->scopes = 0;
+		else if (!strcmp(val, "*"))
+			q->scopes = PS_ALL;
+		for (int s = 0; s < PS_COUNT; s++)
+			if (!strcmp(val, scope_names[s]))
+				q->scopes |= PS_BIT(s);
+	} else if (!strcmp(key, "metrics") && val) {
+		char *save = NULL;
+
+		for (char *item = strtok_r(val, ",", &save); item; item = strtok_r(NULL, ",", &save))
+			query_metric(q, item);
+	} else if (!strcmp(key, "no-maint")) {
+		q->no_maint = 1;
+	}
+}
+
+/* Parses the query string <query> (<qlen> bytes, without the '?') into
+ * <q>, as promex does: "scope=<global|frontend|backend|server|sticktable|*>"
+ * (repeated, in order; "scope=" selects nothing; default all), "metrics=
+ * <name>,-<name>..." (names to write or to leave out), "no-maint". What
+ * promex refuses with a 400 (a malformed escape, an unknown scope) is
+ * skipped, an unknown scope selecting nothing. Returns 0 or -ENOMEM.
+ */
+static int promex_parse_query(const char *query, size_t qlen, struct promex_req *q)
+{
+	char *buf = malloc(qlen + 1), *p;
+
+	memset(q, 0, sizeof(*q));
+	q->scopes = PS_ALL;
+	if (!buf)
+		return -ENOMEM;
+	if (qlen)
+		memcpy(buf, query, qlen);
+	buf[qlen] = '\0';
+	buf[strcspn(buf, "#")] = '\0';
+	for (p = buf; *p;) {
+		char *key = p, *val;
+
+		p += strcspn(p, "&");
+		if (*p)
+			*p++ = '\0';
+		val = strchr(key, '=');
+		if (val)
+			*val++ = '\0';
+		if (query_decode(key) == 0 && (!val || query_decode(val) == 0))
+			query_param(q, key, val);
+	}
+	free(buf);
+	return 0;
+}
+
+/* ---- process ---- */
+
+static void dump_process(const struct promex_req *q, struct pbuf *fam)
+{
+	struct stat_info inf;
+
+	stat_info_fill(&inf);
+	for (int i = 0; i < N_INFO; i++) {
+		const struct info_metric *m = &info_metrics[i];
+		const char *v = stat_info_get(&inf, m->key);
+		struct promex_label l[2] = { { m->label, v }, { NULL } };
+		struct fam_desc d;
+
+		if (!fam_wanted(q, i))
+			continue;
+		fam_get(i, &d);
+		put_series(&fam[i], &d, l, m->label ? "1" : v);
+	}
+}
+
+/* ---- frontends, backends, servers ---- */
+
+/* The walk of the rows (promex_row()). */
+struct promex_walk {
+	const struct promex_req *q;         /* what is asked */
+	struct pbuf *fam;                   /* a buffer per family */
+	const struct proxy *agg_px;         /* the backend whose servers agg[] counts */
+	unsigned int agg[PSRV_STATES];       /* its servers so far, by state */
+};
+
+/* Returns the promex state of a server of `show stat` status <status>. */
+static enum promex_srv_state promex_srv_state(const char *status)
+{
+	if (!strcmp(status, "MAINT"))
+		return PSRV_MAINT;
+	if (!strcmp(status, "DRAIN"))
+		return PSRV_DRAIN;
+	if (!strcmp(status, "UP") || !strcmp(status, "no check"))
+		return PSRV_UP;
+	return PSRV_DOWN;
+}
+
+/* Appends the series of metric <m> for row <r> of scope <scope> to
+ * <b>, labels <l> (<nl> of them) plus those <m> adds.
+ */
+static void put_px_metric(struct promex_walk *w, const struct px_metric *m, int scope, const struct stat_row *r,
+                          const struct promex_label *l, int nl, struct pbuf *b)
+{
+	struct promex_label lx[PROMEX_LABELS] = { { NULL } };
+	const char *v = stat_row_get(r, m->col);
+	struct fam_desc d;
+	char num[16];
+	int cur;
+
+	fam_get(FAM_PX(scope, m - px_metrics), &d);
+	memcpy(lx, l, (size_t)nl * sizeof(*l));
+	switch (m->kind) {
+	case PK_VALUE:
+		if (*v)
+			put_series(b, &d, lx, v);
+		break;
+	case PK_STATUS:
+		if (scope == PS_SERVER) {
+			put_states(b, &d, l, nl, srv_states, PSRV_STATES, promex_srv_state(v));
+			break;
+		}
+		/* as `show stat`: a frontend is up unless STOP, a backend if UP */
+		cur = scope == PS_FRONT ? !!strcmp(v, "STOP") : !strncmp(v, "UP", 2);
+		put_states(b, &d, l, nl, px_states, (int)ARRAY_SIZE(px_states), cur);
+		break;
+	case PK_HRSP:
+		for (size_t i = 0; i < ARRAY_SIZE(hrsp_cols); i++) {
+			v = stat_row_get(r, hrsp_cols[i][0]);
+			lx[nl] = (struct promex_label){ "code", hrsp_cols[i][1] };
+			if (*v)
+				put_series(b, &d, lx, v);
+		}
+		break;
+	case PK_CHECK_STATUS:
+		if (!*v)
+			break; /* no check */
+		cur = -1;
+		for (size_t i = 0; i < ARRAY_SIZE(chk_states); i++)
+			if (!strcmp(v, chk_states[i]))
+				cur = (int)i;
+		put_states(b, &d, l, nl, chk_states, (int)ARRAY_SIZE(chk_states), cur);
+		break;
+	case PK_CHECK_CODE:
+		if (*stat_row_get(r, "check_status"))
+			put_series(b, &d, lx, *v ? v : "0");
+		break;
+	case PK_AGG_STATUS:
+		if (w->agg_px != stat_row_proxy(r))
+			break; /* no server */
+		for (int i = 0; i < PSRV_STATES; i++) {
+			lx[nl] = (struct promex_label){ "state", srv_states[i] };
+			snprintf(num, sizeof(num), "%u", w->agg[i]);
+			put_series(b, &d, lx, num);
+		}
+		break;
+	}
+}
+
+/* stat_rows_foreach() callback: appends the series of row <r>. */
+static int promex_row(const struct stat_row *r, void *arg)
+{
+	struct promex_walk *w = arg;
+	const struct proxy *px = stat_row_proxy(r);
+	const struct server *sv = stat_row_server(r);
+	int type = atoi(stat_row_get(r, "type"));
+	struct promex_label l[2] = { { "proxy", px->id } };
+	int nl = 1, scope;
+
+	/* show stat's types: 0 frontend, 1 backend, 2 server (3, listener, not exported) */
+	if (type < 0 || type > 2)
+		return 0;
+	scope = PS_FRONT + type;
+	/* as HAProxy's promex: a disabled proxy is not exported */
+	if (px->disabled)
+		return 0;
+	if (sv) {
+		enum promex_srv_state st = promex_srv_state(stat_row_get(r, "status"));
+
+		/* the backend row comes after its servers: count them for it */
+		if (w->agg_px != px) {
+			memset(w->agg, 0, sizeof(w->agg));
+			w->agg_px = px;
+		}
+		w->agg[st]++;
+		if (w->q->no_maint && st == PSRV_MAINT)
+			return 0;
+		l[nl++] = (struct promex_label){ "server", sv->id };
+	}
+	if (!(w->q->scopes & PS_BIT(scope)))
+		return 0;
+	for (int i = 0; i < N_PX; i++) {
+		int id = FAM_PX(scope, i);
+
+		if ((px_metrics[i].scopes & PS_BIT(scope)) && fam_wanted(w->q, id))
+			put_px_metric(w, &px_metrics[i], scope, r, l, nl, &w->fam[id]);
+	}
+	return 0;
+}
+
+/* ---- stick tables ---- */
+
+static void dump_tables(const struct promex_req *q, struct pbuf *fam)
+{
+	for (const struct proxy *px = proxies_list; px; px = px->next) {
+		struct stktable_stats st;
+		struct promex_label l[3] = { { "name", px->id }, { "type", NULL }, { NULL } };
+
+		if (!px->table || !px->table->def.size)
+			continue;
+		l[1].value = stktable_key_type_name(px->table->def.type);
+		stktable_get_stats(px->table, &st);
+		for (int i = 0; i < N_STK; i++) {
+			struct fam_desc d;
+			char v[24];
+
+			if (!fam_wanted(q, FAM_STK(i)))
+				continue;
+			fam_get(FAM_STK(i), &d);
+			snprintf(v, sizeof(v), "%llu", (unsigned long long)(i ? st.used : st.size));
+			put_series(&fam[FAM_STK(i)], &d, l, v);
+		}
+	}
+}
+
+/* ---- the service ---- */
+
+/* Renders the metrics the query string <query> (<qlen> bytes) asks for
+ * into a malloc'ed <*body> of <*len> bytes, type <*ctype>. Returns 0 or
+ * -ENOMEM (nothing allocated is left). Any thread.
+ */
+static int promex_render(const char *query, size_t qlen, char **body, size_t *len, const char **ctype)
+{
+	struct pbuf *fam = calloc(N_FAM, sizeof(*fam));
+	struct pbuf out = { NULL };
+	struct promex_req q;
+	size_t total = 0;
+	int ret = -ENOMEM;
+
+	if (!fam)
+		return -ENOMEM;
+	if (promex_parse_query(query, qlen, &q) < 0)
+		goto out_free_fam;
+	if (q.scopes & PS_BIT(PS_GLOBAL))
+		dump_process(&q, fam);
+	if (q.scopes & (PS_BIT(PS_FRONT) | PS_BIT(PS_BACK) | PS_BIT(PS_SERVER))) {
+		struct promex_walk w = { .q = &q, .fam = fam };
+
+		if (stat_rows_foreach(promex_row, &w) < 0)
+			goto out_free_fam;
+	}
+	if (q.scopes & PS_BIT(PS_STICK))
+		dump_tables(&q, fam);
+
+	for (int i = 0; i < N_FAM; i++) {
+		if (fam[i].err)
+			goto out_free_fam;
+		total += fam[i].len;
+	}
+	if (pb_room(&out, total) < 0)
+		goto out_free_fam;
+	for (int i = 0; i < N_FAM; i++)
+		if (fam[i].len)
+			pb_put(&out, fam[i].p, fam[i].len);
+	*body = out.p;
+	*len = out.len;
+	*ctype = PROMEX_CTYPE;
+	ret = 0;
+out_free_fam:
+	for (int i = 0; i < N_FAM; i++)
+		free(fam[i].p);
+	free(fam);
+	return ret;
+}
+
+static struct http_service promex_service = {
+	.name = "prometheus-exporter",
+	.render = promex_render,
+};
+
+__attribute__((constructor)) static void promex_register(void)
+{
+	http_service_register(&promex_service);
+}

@@ -1,0 +1,59 @@
+/*
+ * The values of `show info` and the rows of `show stat` (cli_proxy.c), for
+ * the admin modules that export them in another format (promex.c). Private
+ * to src/admin/.
+ *
+ * Values are text, as `show info` and `show stat` print them: a row holds
+ * one text per CSV column, "" where Tollgate has no value (HAProxy's empty
+ * field). Reading them takes no lock: counters are per-thread and summed
+ * with relaxed loads (counters.h), states are atomics, and the fields the
+ * admin socket changes (server flags, weights, maxconn) change under thread
+ * isolation, so any worker may build them, as `show stat` does on worker 0.
+ */
+#ifndef TOLLGATE_ADMIN_STAT_ROWS_H
+#define TOLLGATE_ADMIN_STAT_ROWS_H
+
+struct proxy;
+struct server;
+struct stat_row;
+
+/* ---- show info ---- */
+
+#define STAT_INFO_FIELDS 22   /* keys `show info` prints */
+#define STAT_INFO_VALSZ  64   /* bytes of one value, NUL included */
+
+/* The `show info` values, taken at one instant (stat_info_fill()). */
+struct stat_info {
+	char v[STAT_INFO_FIELDS][STAT_INFO_VALSZ]; /* by key, in `show info` order */
+};
+
+/* Fills <inf> with the process's current values. */
+void stat_info_fill(struct stat_info *inf);
+
+/* Returns the value of `show info` key <key> ("Nbthread", "CurrConns",
+ * ...) in <inf>. <key> must be one `show info` prints (a bug otherwise).
+ */
+const char *stat_info_get(const struct stat_info *inf, const char *key);
+
+/* ---- show stat ---- */
+
+/* Returns the value of column <name> ("scur", "hrsp_2xx", ...) in <r>, ""
+ * when empty. <name> must be one of `show stat`'s columns (a bug otherwise).
+ */
+const char *stat_row_get(const struct stat_row *r, const char *name);
+
+/* Returns the proxy <r> describes (its frontend, backend or server's). */
+const struct proxy *stat_row_proxy(const struct stat_row *r);
+
+/* Returns the server <r> describes, NULL for a frontend or backend row. */
+const struct server *stat_row_server(const struct stat_row *r);
+
+/* Calls <cb>(row, <arg>) on every row of `show stat`, in its order: for
+ * each proxy, its frontend row, its servers' rows, its backend row. Stops
+ * at the first non-zero return of <cb> and returns it; returns 0 after the
+ * last row, -ENOMEM if the scratch row cannot be allocated. A row is only
+ * valid during its call. Cost: O(rows x threads), counters summed.
+ */
+int stat_rows_foreach(int (*cb)(const struct stat_row *r, void *arg), void *arg);
+
+#endif /* TOLLGATE_ADMIN_STAT_ROWS_H */
