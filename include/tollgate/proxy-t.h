@@ -49,6 +49,18 @@ struct pr_cookie {
 #define PR_REUSE_AGGRESSIVE  2   /* any request may take one (ours have all served a request) */
 #define PR_REUSE_ALWAYS      3   /* same as aggressive for Tollgate */
 
+/* The stats page (`stats enable`, `stats uri`...): answered by the proxy
+ * for requests whose URI starts with <uri>.
+ */
+struct pr_stats {
+	char *uri;                       /* URI prefix, NULL: no stats page */
+	char *realm;                     /* stats realm, NULL: HAProxy's default */
+	char **auth;                     /* "user:password" entries (stats auth) */
+	unsigned int nb_auth;            /* their number */
+	unsigned int refresh;            /* stats refresh, seconds (0: none) */
+	int hide_version;                /* stats hide-version */
+};
+
 /* `capture request|response header <name> len <n>` and `capture cookie
  * <name> len <n>` of a frontend (logged by %hr, %hs, %CC, %CS).
  */
@@ -233,6 +245,7 @@ struct proxy {
 	unsigned int nb_cap_req, nb_cap_res;
 	struct pr_capture cap_cookie;    /* capture cookie, name NULL if none */
 	char *monitor_uri;               /* monitor-uri, or NULL */
+	struct pr_stats stats;           /* stats page (stats uri...) */
 	char *log_format;                /* log-format string as written, or NULL */
 	struct logformat *logfmt;        /* compiled log format used by this frontend, or NULL */
 	int log_keep_req;                /* its log format reads the request (%[...]): keep the head */

@@ -21,6 +21,9 @@ extern struct proxy *proxies_list;     /* all proxies, declaration order */
  */
 struct proxy *proxy_new(const char *name, unsigned int cap, const char *file, int line);
 
+/* Frees the stats page settings of a proxy (leaves them zeroed). */
+void proxy_stats_free(struct pr_stats *st);
+
 /* Copies the settings of the defaults section <def> into <px> (mode,
  * options, timeouts, retries, maxconn, balance, default-server). Returns 0
  * or -ENOMEM.

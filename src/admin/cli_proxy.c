@@ -16,8 +16,9 @@
  * lock (lb_srv_usable()): they are made under thread isolation, then the
  * backend's load-balancing view is rebuilt (lb_update(), its own lock).
  *
- * The `show info` values and the `show stat` rows are also exported, for
- * the Prometheus exporter (promex.c), through stat_rows.h.
+ * The `show info` values and the `show stat` rows (and their CSV lines) are
+ * also exported, for the Prometheus exporter (promex.c) and the stats page
+ * (stats_page.c), through stat_rows.h.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -420,6 +421,32 @@ static void col_meta(int i, const char **tags, const char **type)
 	*type = "u64";
 }
 
+int stat_csv_line(const struct stat_row *r, char *out, size_t room)
+{
+	size_t n = 0;
+
+	if (!r) {
+		if (room < 2)
+			return -1;
+		out[n++] = '#';
+		out[n++] = ' ';
+	}
+	for (int i = 0; i < NCOLS; i++) {
+		const char *v = r ? r->v[i] : stat_cols[i];
+		size_t l = strlen(v);
+
+		if (n + l + 1 > room)
+			return -1;
+		memcpy(out + n, v, l);
+		n += l;
+		out[n++] = ',';
+	}
+	if (n + 1 > room)
+		return -1;
+	out[n++] = '\n';
+	return (int)n;
+}
+
 /* Writes <r> in format <fmt>: one CSV line, or one typed line per filled
  * column, or one JSON array of fields (preceded by a comma unless
  * <first>). Returns -1 (nothing written) if it does not fit.
@@ -433,6 +460,14 @@ static int put_row(struct cli_session *s, const struct stat_row *r, enum stat_fm
 	int sid = atoi(r->v[col("sid")]);
 	int nf = 0;
 
+	if (fmt == FMT_PLAIN) {
+		int len = stat_csv_line(r, out, room);
+
+		if (len < 0)
+			return -1;
+		cli_commit(s, (size_t)len);
+		return 0;
+	}
 	if (fmt == FMT_JSON) {
 		if (room < 3)
 			return -1;
@@ -445,14 +480,6 @@ static int put_row(struct cli_session *s, const struct stat_row *r, enum stat_fm
 		const char *tags, *ty;
 		int len;
 
-		if (fmt == FMT_PLAIN) {
-			if (n + l + 2 >= room)
-				return -1;
-			memcpy(out + n, r->v[i], l);
-			n += l;
-			out[n++] = ',';
-			continue;
-		}
 		if (!l)
 			continue; /* typed formats list filled fields only */
 		col_meta(i, &tags, &ty);
@@ -480,8 +507,6 @@ static int put_row(struct cli_session *s, const struct stat_row *r, enum stat_fm
 		return -1;
 	if (fmt == FMT_JSON)
 		out[n++] = ']';
-	else if (fmt == FMT_PLAIN)
-		out[n++] = '\n';
 	cli_commit(s, n);
 	return 0;
 }
@@ -776,14 +801,13 @@ static int dump_show_stat(struct cli_session *s)
 		c->started = 1;
 	}
 	if (!c->started) {
-		size_t room, n = 0;
+		size_t room;
 		char *out = cli_tail(s, &room);
+		int len = stat_csv_line(NULL, out, room);
 
-		n += (size_t)snprintf(out, room, "# ");
-		for (int i = 0; i < NCOLS; i++)
-			n += (size_t)snprintf(out + n, room - n, "%s,", stat_cols[i]);
-		n += (size_t)snprintf(out + n, room - n, "\n");
-		cli_commit(s, n);
+		if (len < 0)
+			return 0;
+		cli_commit(s, (size_t)len);
 		c->started = 1;
 	}
 	for (at = c->cur; stat_cursor_next(&c->cur, c->row); at = c->cur) {

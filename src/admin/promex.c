@@ -24,7 +24,6 @@
  */
 #include <ctype.h>
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,10 +34,10 @@
 #include <tollgate/server.h>
 #include <tollgate/stktable.h>
 
+#include "outbuf.h"
 #include "stat_rows.h"
 
 #define PROMEX_CTYPE "text/plain; version=0.0.4; charset=utf-8"
-#define PROMEX_BUFSZ 512          /* first allocation of a family's buffer */
 
 /* Scopes, in output order, as the query string names them; frontend,
  * backend and server follow `show stat`'s row types (0, 1, 2).
@@ -249,79 +248,17 @@ static int fam_get(int id, struct fam_desc *d)
 
 /* ---- output ---- */
 
-/* A growing output buffer. */
-struct pbuf {
-	char *p;                     /* text (malloc'ed), NULL before the first write */
-	size_t len;                  /* bytes written */
-	size_t size;                 /* bytes allocated */
-	int err;                     /* an allocation failed: writes do nothing */
-};
-
-/* Makes room in <b> for <n> more bytes and a NUL, doubling its size as
- * needed. Returns 0, or -1 (and <b> is failed) if memory is short.
- */
-static int pb_room(struct pbuf *b, size_t n)
-{
-	size_t size = b->size ? b->size : PROMEX_BUFSZ;
-	char *p;
-
-	if (b->err)
-		return -1;
-	if (b->p && b->len + n < b->size)
-		return 0;
-	while (size <= b->len + n)
-		size *= 2;
-	p = realloc(b->p, size);
-	if (!p) {
-		b->err = 1;
-		return -1;
-	}
-	b->p = p;
-	b->size = size;
-	return 0;
-}
-
-static void pb_put(struct pbuf *b, const char *s, size_t n)
-{
-	if (pb_room(b, n) < 0)
-		return;
-	memcpy(b->p + b->len, s, n);
-	b->len += n;
-}
-
-static void pb_printf(struct pbuf *b, const char *fmt, ...) PRINTF_FMT(2, 3);
-static void pb_printf(struct pbuf *b, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	if (pb_room(b, 0) < 0)
-		return;
-	va_start(ap, fmt);
-	n = vsnprintf(b->p + b->len, b->size - b->len, fmt, ap);
-	va_end(ap);
-	if (n >= 0 && (size_t)n >= b->size - b->len && pb_room(b, (size_t)n) == 0) {
-		va_start(ap, fmt);
-		n = vsnprintf(b->p + b->len, b->size - b->len, fmt, ap);
-		va_end(ap);
-	}
-	if (n < 0)
-		b->err = 1;
-	else if (!b->err)
-		b->len += (size_t)n;
-}
-
 /* Appends <v> as the body of a label value: backslash, double quote and
  * line feed escaped, as the exposition format wants.
  */
-static void pb_label_value(struct pbuf *b, const char *v)
+static void put_label_value(struct outbuf *b, const char *v)
 {
 	for (size_t n; *v; v += n) {
 		n = strcspn(v, "\\\"\n");
-		pb_put(b, v, n);
+		outbuf_put(b, v, n);
 		if (!v[n])
 			break;
-		pb_put(b, v[n] == '\n' ? "\\n" : v[n] == '"' ? "\\\"" : "\\\\", 2);
+		outbuf_put(b, v[n] == '\n' ? "\\n" : v[n] == '"' ? "\\\"" : "\\\\", 2);
 		n++;
 	}
 }
@@ -337,24 +274,24 @@ struct promex_label {
 /* Appends to <b> a series of family <d>: labels <l>, value <val>. The
  * family's HELP and TYPE lines come first if <b> is empty.
  */
-static void put_series(struct pbuf *b, const struct fam_desc *d, const struct promex_label *l, const char *val)
+static void put_series(struct outbuf *b, const struct fam_desc *d, const struct promex_label *l, const char *val)
 {
 	if (!b->len)
-		pb_printf(b, "# HELP %s%s %s\n# TYPE %s%s %s\n", d->prefix, d->name, d->help, d->prefix, d->name,
-		          d->counter ? "counter" : "gauge");
-	pb_printf(b, "%s%s", d->prefix, d->name);
+		outbuf_printf(b, "# HELP %s%s %s\n# TYPE %s%s %s\n", d->prefix, d->name, d->help, d->prefix,
+		              d->name, d->counter ? "counter" : "gauge");
+	outbuf_printf(b, "%s%s", d->prefix, d->name);
 	for (int i = 0; l[i].name; i++) {
-		pb_printf(b, "%c%s=\"", i ? ',' : '{', l[i].name);
-		pb_label_value(b, l[i].value);
-		pb_put(b, "\"", 1);
+		outbuf_printf(b, "%c%s=\"", i ? ',' : '{', l[i].name);
+		put_label_value(b, l[i].value);
+		outbuf_put(b, "\"", 1);
 	}
-	pb_printf(b, "%s %s\n", l[0].name ? "}" : "", val);
+	outbuf_printf(b, "%s %s\n", l[0].name ? "}" : "", val);
 }
 
 /* Appends a series per state of <states> (<n>) to <b>: with labels <l> (<nl>
  * of them) and state="<state>", of value 1 for state <cur>, else 0.
  */
-static void put_states(struct pbuf *b, const struct fam_desc *d, const struct promex_label *l, int nl,
+static void put_states(struct outbuf *b, const struct fam_desc *d, const struct promex_label *l, int nl,
                        const char *const *states, int n, int cur)
 {
 	struct promex_label lx[PROMEX_LABELS] = { { NULL } };
@@ -496,7 +433,7 @@ static int promex_parse_query(const char *query, size_t qlen, struct promex_req 
 
 /* ---- process ---- */
 
-static void dump_process(const struct promex_req *q, struct pbuf *fam)
+static void dump_process(const struct promex_req *q, struct outbuf *fam)
 {
 	struct stat_info inf;
 
@@ -519,7 +456,7 @@ static void dump_process(const struct promex_req *q, struct pbuf *fam)
 /* The walk of the rows (promex_row()). */
 struct promex_walk {
 	const struct promex_req *q;         /* what is asked */
-	struct pbuf *fam;                   /* a buffer per family */
+	struct outbuf *fam;                 /* a buffer per family */
 	const struct proxy *agg_px;         /* the backend whose servers agg[] counts */
 	unsigned int agg[PSRV_STATES];       /* its servers so far, by state */
 };
@@ -540,7 +477,7 @@ static enum promex_srv_state promex_srv_state(const char *status)
  * <b>, labels <l> (<nl> of them) plus those <m> adds.
  */
 static void put_px_metric(struct promex_walk *w, const struct px_metric *m, int scope, const struct stat_row *r,
-                          const struct promex_label *l, int nl, struct pbuf *b)
+                          const struct promex_label *l, int nl, struct outbuf *b)
 {
 	struct promex_label lx[PROMEX_LABELS] = { { NULL } };
 	const char *v = stat_row_get(r, m->col);
@@ -640,7 +577,7 @@ static int promex_row(const struct stat_row *r, void *arg)
 
 /* ---- stick tables ---- */
 
-static void dump_tables(const struct promex_req *q, struct pbuf *fam)
+static void dump_tables(const struct promex_req *q, struct outbuf *fam)
 {
 	for (const struct proxy *px = proxies_list; px; px = px->next) {
 		struct stktable_stats st;
@@ -665,21 +602,21 @@ static void dump_tables(const struct promex_req *q, struct pbuf *fam)
 
 /* ---- the service ---- */
 
-/* Renders the metrics the query string <query> (<qlen> bytes) asks for
+/* Renders the metrics the query string a->query (a->qlen bytes) asks for
  * into a malloc'ed <*body> of <*len> bytes, type <*ctype>. Returns 0 or
  * -ENOMEM (nothing allocated is left). Any thread.
  */
-static int promex_render(const char *query, size_t qlen, char **body, size_t *len, const char **ctype)
+static int promex_render(const struct http_service_args *a, char **body, size_t *len, const char **ctype)
 {
-	struct pbuf *fam = calloc(N_FAM, sizeof(*fam));
-	struct pbuf out = { NULL };
+	struct outbuf *fam = calloc(N_FAM, sizeof(*fam));
+	struct outbuf out = { NULL };
 	struct promex_req q;
 	size_t total = 0;
 	int ret = -ENOMEM;
 
 	if (!fam)
 		return -ENOMEM;
-	if (promex_parse_query(query, qlen, &q) < 0)
+	if (promex_parse_query(a->query, a->qlen, &q) < 0)
 		goto out_free_fam;
 	if (q.scopes & PS_BIT(PS_GLOBAL))
 		dump_process(&q, fam);
@@ -697,11 +634,11 @@ static int promex_render(const char *query, size_t qlen, char **body, size_t *le
 			goto out_free_fam;
 		total += fam[i].len;
 	}
-	if (pb_room(&out, total) < 0)
+	if (outbuf_room(&out, total) < 0)
 		goto out_free_fam;
 	for (int i = 0; i < N_FAM; i++)
 		if (fam[i].len)
-			pb_put(&out, fam[i].p, fam[i].len);
+			outbuf_put(&out, fam[i].p, fam[i].len);
 	*body = out.p;
 	*len = out.len;
 	*ctype = PROMEX_CTYPE;

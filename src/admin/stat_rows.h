@@ -1,7 +1,7 @@
 /*
  * The values of `show info` and the rows of `show stat` (cli_proxy.c), for
- * the admin modules that export them in another format (promex.c). Private
- * to src/admin/.
+ * the admin modules that export them in another format (promex.c) or over
+ * HTTP (stats_page.c). Private to src/admin/.
  *
  * Values are text, as `show info` and `show stat` print them: a row holds
  * one text per CSV column, "" where Tollgate has no value (HAProxy's empty
@@ -12,6 +12,8 @@
  */
 #ifndef TOLLGATE_ADMIN_STAT_ROWS_H
 #define TOLLGATE_ADMIN_STAT_ROWS_H
+
+#include <stddef.h>
 
 struct proxy;
 struct server;
@@ -47,6 +49,15 @@ const struct proxy *stat_row_proxy(const struct stat_row *r);
 
 /* Returns the server <r> describes, NULL for a frontend or backend row. */
 const struct server *stat_row_server(const struct stat_row *r);
+
+/* Writes `show stat`'s CSV line for <r>, or its header line ("# pxname,
+ * svname,...,") if <r> is NULL, into <out> (<room> bytes): every field
+ * followed by a comma, then a line feed; no NUL. The CLI and the stats
+ * page's CSV export both write with it, so they print the same bytes.
+ * Returns the line's length, or -1 if it does not fit in <room> (<out> then
+ * holds a part of it).
+ */
+int stat_csv_line(const struct stat_row *r, char *out, size_t room);
 
 /* Calls <cb>(row, <arg>) on every row of `show stat`, in its order: for
  * each proxy, its frontend row, its servers' rows, its backend row. Stops

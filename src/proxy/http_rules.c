@@ -534,7 +534,7 @@ static int parse_action(struct http_rule *r, int argc, char **args, int *pos, ch
 		if (!n)
 			return -1;
 		r->svc = http_service_find(n);
-		if (!r->svc) {
+		if (!r->svc || r->svc->internal) {
 			http_service_names(names, sizeof(names));
 			return set_err(err, "'use-service' : unknown service '%s' (supported: %s).", n, names);
 		}

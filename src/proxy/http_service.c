@@ -32,7 +32,11 @@ void http_service_names(char *buf, size_t len)
 	if (len)
 		buf[0] = '\0';
 	list_for_each(svc, &services, list) {
-		int w = snprintf(buf + n, len - n, "%s%s", n ? ", " : "", svc->name);
+		int w;
+
+		if (svc->internal)
+			continue;
+		w = snprintf(buf + n, len - n, "%s%s", n ? ", " : "", svc->name);
 
 		if (w < 0 || (size_t)w >= len - n)
 			break;

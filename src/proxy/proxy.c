@@ -70,6 +70,36 @@ struct proxy *proxy_new(const char *name, unsigned int cap, const char *file, in
 	return px;
 }
 
+void proxy_stats_free(struct pr_stats *st)
+{
+	for (unsigned int i = 0; i < st->nb_auth; i++)
+		free(st->auth[i]);
+	free(st->auth);
+	free(st->uri);
+	free(st->realm);
+	memset(st, 0, sizeof(*st));
+}
+
+/* Deep copy of a defaults section's stats settings. 0 or -ENOMEM. */
+static int proxy_stats_copy(struct pr_stats *dst, const struct pr_stats *src)
+{
+	*dst = *src;
+	dst->uri = dst->realm = NULL;
+	dst->auth = NULL;
+	dst->nb_auth = 0;
+	if ((src->uri && !(dst->uri = strdup(src->uri))) || (src->realm && !(dst->realm = strdup(src->realm))))
+		return -ENOMEM;
+	if (src->nb_auth) {
+		dst->auth = calloc(src->nb_auth, sizeof(*dst->auth));
+		if (!dst->auth)
+			return -ENOMEM;
+		for (; dst->nb_auth < src->nb_auth; dst->nb_auth++)
+			if (!(dst->auth[dst->nb_auth] = strdup(src->auth[dst->nb_auth])))
+				return -ENOMEM;
+	}
+	return 0;
+}
+
 int proxy_inherit(struct proxy *px, const struct proxy *def)
 {
 	px->mode = def->mode;
@@ -109,6 +139,8 @@ int proxy_inherit(struct proxy *px, const struct proxy *def)
 	    (def->log_format && !(px->log_format = strdup(def->log_format))))
 		return -ENOMEM;
 	px->httpchk.expect_re = NULL;   /* compiled again at finalisation */
+	if (proxy_stats_copy(&px->stats, &def->stats) < 0)
+		return -ENOMEM;
 	if (def->defbe_name && (px->cap & PR_CAP_FE)) {
 		px->defbe_name = strdup(def->defbe_name);
 		if (!px->defbe_name)
@@ -369,6 +401,7 @@ void proxy_free_all(void)
 			free(px->cap_res[i].name);
 		free(px->cap_cookie.name);
 		free(px->monitor_uri);
+		proxy_stats_free(&px->stats);
 		tcpcheck_rules_free(&px->tcpcheck_rules);
 		if (px->table) {
 			stktable_purge_task_stop(px->table);

@@ -37,9 +37,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <time.h>
 
+#include <tollgate/base64.h>
 #include <tollgate/buffer.h>
 #include <tollgate/clock.h>
 #include <tollgate/counters.h>
@@ -417,20 +419,15 @@ static int svc_refill(struct http_txn *txn, struct buffer *b)
  * it is kept aside and streamed (svc_refill()). A service that cannot
  * render gets a 500.
  */
-static void service_reply(struct stream *s, const struct http_service *svc)
+static void service_reply(struct stream *s, const struct http_service *svc, struct http_service_args *a)
 {
 	struct http_txn *txn = s->txn;
-	const char *ctype, *q = NULL;
+	const char *ctype;
 	char head[256], *body = NULL;
-	size_t qlen = 0, blen = 0, plen;
-	const char *path = http_uri_path(&txn->req, &plen);
+	size_t blen = 0;
 	int n;
 
-	if (path && path + plen < txn->req.uri + txn->req.uri_len && path[plen] == '?') {
-		q = path + plen + 1;
-		qlen = (size_t)(txn->req.uri + txn->req.uri_len - q);
-	}
-	if (svc->render(q ? q : "", qlen, &body, &blen, &ctype) < 0) {
+	if (svc->render(a, &body, &blen, &ctype) < 0) {
 		strm_set_term(s, 'R', 'R');
 		error_reply(s, 500);
 		return;
@@ -447,6 +444,94 @@ static void service_reply(struct stream *s, const struct http_service *svc)
 	txn->svc_len = blen;
 	txn->svc_off = 0;
 	svc_refill(txn, &s->res.buf);
+}
+
+/* ---- the stats page (`stats uri`) ---- */
+
+/* Returns 1 if the request carries Basic credentials listed in <st>. */
+static int stats_auth_ok(const struct http_txn *txn, const struct pr_stats *st)
+{
+	char cred[256];
+	int pos = -1, idx;
+
+	while ((idx = http_hdr_next(&txn->req, "authorization", 13, &pos)) >= 0) {
+		const struct http_field *f = &txn->req.f[idx];
+		const char *v = f->v;
+		size_t vlen = f->vlen;
+		ssize_t n;
+
+		if (vlen < 6 || strncasecmp(v, "Basic ", 6))
+			continue;
+		v += 6;
+		vlen -= 6;
+		while (vlen && *v == ' ') {
+			v++;
+			vlen--;
+		}
+		n = base64_decode(v, vlen, cred, sizeof(cred));
+		if (n <= 0)
+			continue;
+		for (unsigned int i = 0; i < st->nb_auth; i++)
+			if (strlen(st->auth[i]) == (size_t)n && !memcmp(st->auth[i], cred, (size_t)n))
+				return 1;
+	}
+	return 0;
+}
+
+/* Answers 401 with the realm of <st> (HAProxy's page), keeping the
+ * connection: the browser asks again on it.
+ */
+static void stats_unauthorized(struct stream *s, const struct pr_stats *st)
+{
+	static const char body[] = "<html><body><h1>401 Unauthorized</h1>\n"
+	                           "You need a valid user and password to access this content.\n</body></html>\n";
+	char *out = thread_scratch();
+	int n;
+
+	n = snprintf(out, buf_size, "HTTP/1.1 401 Unauthorized\r\ncontent-length: %zu\r\ncache-control: no-cache\r\n"
+	             "content-type: text/html\r\nwww-authenticate: Basic realm=\"%s\"\r\n\r\n%s",
+	             sizeof(body) - 1, st->realm ? st->realm : "HAProxy Statistics", body);
+	if (n < 0 || (size_t)n >= buf_size) {
+		error_reply(s, 500);
+		return;
+	}
+	local_reply(s, 401, out, (size_t)n, 0);
+}
+
+/* Answers the stats page of <px> when the request's URI starts with its
+ * `stats uri`; 401 first when `stats auth` lists users and the request
+ * has none of them. Returns 1 if it answered.
+ */
+static int stats_request(struct stream *s, const struct proxy *px)
+{
+	const struct pr_stats *st = &px->stats;
+	struct http_txn *txn = s->txn;
+	struct http_service_args a = { 0 };
+	const struct http_service *svc;
+	size_t plen;
+
+	if (!st->uri)
+		return 0;
+	plen = strlen(st->uri);
+	if (txn->req.uri_len < plen || memcmp(txn->req.uri, st->uri, plen))
+		return 0;
+	counter_add(&s->fe->ctr[tid].intercepted, 1);
+	if (st->nb_auth && !stats_auth_ok(txn, st)) {
+		stats_unauthorized(s, st);
+		return 1;
+	}
+	svc = http_service_find("stats");
+	if (!svc) {
+		error_reply(s, 503);
+		return 1;
+	}
+	a.query = txn->req.uri + plen;
+	a.qlen = txn->req.uri_len - plen;
+	a.uri_prefix = st->uri;
+	a.refresh = st->refresh;
+	a.hide_version = st->hide_version;
+	service_reply(s, svc, &a);
+	return 1;
 }
 
 /* ---- request analysis ---- */
@@ -623,10 +708,20 @@ static int apply_verdict(struct stream *s, enum http_verdict v, const struct htt
 		else
 			error_reply(s, o->status);
 		return 1;
-	case HTTP_VERDICT_SERVICE:
+	case HTTP_VERDICT_SERVICE: {
+		struct http_service_args a = { .query = "" };
+		size_t plen;
+		const char *path = http_uri_path(&s->txn->req, &plen);
+		const char *end = s->txn->req.uri + s->txn->req.uri_len;
+
+		if (path && path + plen < end && path[plen] == '?') {
+			a.query = path + plen + 1;
+			a.qlen = (size_t)(end - a.query);
+		}
 		counter_add(&s->fe->ctr[tid].intercepted, 1);
-		service_reply(s, o->svc);
+		service_reply(s, o->svc, &a);
 		return 1;
+	}
 	case HTTP_VERDICT_ERROR:
 	default:
 		strm_set_term(s, 'P', 'R');
@@ -671,6 +766,9 @@ static int request_head(struct stream *s, size_t len)
 	}
 
 	v = http_req_rules_exec(s->fe, s, &o, out, buf_size);
+	/* the frontend's stats page needs no backend */
+	if ((v == HTTP_VERDICT_CONT || v == HTTP_VERDICT_ALLOW) && stats_request(s, s->fe))
+		return 1;
 	if (v == HTTP_VERDICT_CONT || v == HTTP_VERDICT_ALLOW) {
 		struct proxy *be = strm_choose_backend(s);
 
@@ -687,6 +785,8 @@ static int request_head(struct stream *s, size_t len)
 			v = http_req_rules_exec(be, s, &o, out, buf_size);
 	}
 	if (apply_verdict(s, v, &o))
+		return 1;
+	if (s->be != s->fe && stats_request(s, s->be))
 		return 1;
 
 	if ((s->be->cookie.name && http_cookie_request(s) < 0) || http_conn_request(s) < 0 ||

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <tollgate/base64.h>
 #include <tollgate/sample.h>
 
 /* Referenced by sample.c so that this object is linked from the static
@@ -179,34 +180,24 @@ static int conv_wt6(const struct sample_arg *args, struct sample *smp, void *pri
 
 static int conv_base64(const struct sample_arg *args, struct sample *smp, void *private)
 {
-	static const char tbl[] =
-		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-	const uint8_t *in = (const uint8_t *)smp->data.u.str.ptr;
-	size_t len = smp->data.u.str.len, o = 0, i;
 	char *out;
 
-	if (len > (SAMPLE_SCRATCH_SIZE / 4) * 3)
+	if (smp->data.u.str.len > (SAMPLE_SCRATCH_SIZE / 4) * 3)
 		return 0;
 	out = sample_scratch();
-	for (i = 0; i + 2 < len; i += 3) {
-		uint32_t v = (in[i] << 16) | (in[i + 1] << 8) | in[i + 2];
+	sample_set_str(smp, out, base64_encode(smp->data.u.str.ptr, smp->data.u.str.len, out));
+	return 1;
+}
 
-		out[o++] = tbl[v >> 18];
-		out[o++] = tbl[(v >> 12) & 63];
-		out[o++] = tbl[(v >> 6) & 63];
-		out[o++] = tbl[v & 63];
-	}
-	if (i < len) {
-		uint32_t v = in[i] << 16;
+/* b64dec: no output for invalid base64 (as HAProxy). */
+static int conv_b64dec(const struct sample_arg *args, struct sample *smp, void *private)
+{
+	char *out = sample_scratch();
+	ssize_t n = base64_decode(smp->data.u.str.ptr, smp->data.u.str.len, out, SAMPLE_SCRATCH_SIZE);
 
-		if (i + 1 < len)
-			v |= in[i + 1] << 8;
-		out[o++] = tbl[v >> 18];
-		out[o++] = tbl[(v >> 12) & 63];
-		out[o++] = i + 1 < len ? tbl[(v >> 6) & 63] : '=';
-		out[o++] = '=';
-	}
-	sample_set_str(smp, out, o);
+	if (n < 0)
+		return 0;
+	sample_set_bin(smp, out, (size_t)n);
 	return 1;
 }
 
@@ -619,6 +610,7 @@ static struct sample_conv_kw_list conv_builtin_kws = {
 		{ "sdbm",    conv_sdbm,   SMP_ARG1(0, SINT),                   NULL,             SMP_T_BIN,  SMP_T_SINT, NULL },
 		{ "wt6",     conv_wt6,    SMP_ARG1(0, SINT),                   NULL,             SMP_T_BIN,  SMP_T_SINT, NULL },
 		{ "base64",  conv_base64, SMP_ARG0,                            NULL,             SMP_T_BIN,  SMP_T_STR,  NULL },
+		{ "b64dec",  conv_b64dec, SMP_ARG0,                            NULL,             SMP_T_STR,  SMP_T_BIN,  NULL },
 		{ "hex",     conv_hex,    SMP_ARG0,                            NULL,             SMP_T_BIN,  SMP_T_STR,  NULL },
 		{ "json",    conv_json,   SMP_ARG1(0, STR),                    conv_json_check,  SMP_T_STR,  SMP_T_STR,  NULL },
 		{ "field",   conv_field,  SMP_ARG3(2, SINT, STR, SINT),        conv_field_check, SMP_T_STR,  SMP_T_STR,  NULL },

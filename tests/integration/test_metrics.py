@@ -90,7 +90,7 @@ def test_unknown_service_names_the_line(tmp_path):
 defaults
     mode http
 frontend fe
-    bind 127.0.0.1:0
+    bind 127.0.0.1:18404
     http-request use-service nope
 """, tmp_path)
     assert rc != 0

@@ -169,7 +169,7 @@ def test_payload_fetch_errors_name_the_line(tmp_path):
 defaults
     mode tcp
 frontend fe
-    bind 127.0.0.1:0
+    bind 127.0.0.1:18404
     tcp-request inspect-delay 1s
     tcp-request content track-sc0 req.payload_lv(0,8)
     default_backend be
@@ -182,7 +182,7 @@ backend be
 defaults
     mode tcp
 frontend fe
-    bind 127.0.0.1:0
+    bind 127.0.0.1:18404
     tcp-request connection track-sc0 req.len
     default_backend be
 backend be

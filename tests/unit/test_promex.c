@@ -56,13 +56,6 @@ static const struct http_service *svc;
 
 /* ---- helpers ---- */
 
-static void report(void *arg, int is_err, const char *file, int line, const char *msg)
-{
-	if (is_err)
-		print_error("%s:%d: %s\n", file, line, msg);
-	*(int *)arg += is_err;
-}
-
 /* Renders <query>; returns the body as a string (free() it). */
 static char *render(const char *query)
 {
@@ -70,7 +63,9 @@ static char *render(const char *query)
 	char *body = NULL, *text;
 	size_t len = 0;
 
-	assert_int_equal(svc->render(query, strlen(query), &body, &len, &ctype), 0);
+	struct http_service_args a = { .query = query, .qlen = strlen(query) };
+
+	assert_int_equal(svc->render(&a, &body, &len, &ctype), 0);
 	assert_non_null(body);
 	assert_string_equal(ctype, "text/plain; version=0.0.4; charset=utf-8");
 	text = malloc(len + 2);
@@ -504,7 +499,7 @@ static int setup(void **state)
 	size_t len = sizeof(cfg_text) + BIG_SERVERS * 64 + 32;
 	char *text = malloc(len);
 	size_t n;
-	int errs = 0;
+	int errs;
 
 	if (!text)
 		return -1;
@@ -512,13 +507,9 @@ static int setup(void **state)
 	n = (size_t)snprintf(text, len, "%sbackend big\n", cfg_text);
 	for (int i = 0; i < BIG_SERVERS; i++)
 		n += (size_t)snprintf(text + n, len - n, "  server b%d 127.0.0.1:%d\n", i, 20000 + i);
-	if (cfgtest_parse(text) != 0) {
-		print_error("config: %s\n", cfgtest_msgs[0]);
-		free(text);
-		return -1;
-	}
+	errs = cfgtest_load(text);
 	free(text);
-	if (proxy_finalize_all(report, &errs) > 0 || errs)
+	if (errs < 0)
 		return -1;
 	svc = http_service_find("prometheus-exporter");
 	return 0;
@@ -526,9 +517,7 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-	proxy_free_all();
-	cfg_proxy_reset();
-	cfg_set_sink(NULL, NULL);
+	cfgtest_unload();
 	return 0;
 }
 

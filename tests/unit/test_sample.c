@@ -338,6 +338,22 @@ static void test_conv_encodings(void **state)
 	expect_str("bin_fetch(00ff10),base64", "AP8Q");
 	expect_str("int_fetch(1),base64", "AAAAAAAAAAE=");
 	expect_str("bin_fetch(00ff10),hex", "00FF10");
+	/* b64dec undoes base64; invalid input gives no sample */
+	expect_str("str_fetch(Zm9vYmFy),b64dec", "foobar");
+	expect_str("str_fetch(Zm8=),b64dec", "fo");
+	expect_str("str_fetch(Zg==),b64dec", "f");
+	expect_str("str_fetch(''),b64dec", "");
+	expect_str("str_fetch(foobar),base64,b64dec", "foobar");
+	expect_str("bin_fetch(00ff10),base64,b64dec,hex", "00FF10");
+	{
+		static const char *const bad[] = { "str_fetch(Zg=),b64dec", "str_fetch(Z===),b64dec",
+						   "str_fetch(Zm9*),b64dec", "str_fetch(Zg==Zg==),b64dec" };
+		struct sample smp;
+
+		for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+			if (eval(bad[i], &smp))
+				fail_msg("'%s' should give no sample", bad[i]);
+	}
 	expect_int("str_fetch(hello),length", 5);
 	expect_int("str_fetch(''),length", 0);
 }

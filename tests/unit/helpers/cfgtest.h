@@ -19,4 +19,12 @@ extern int cfgtest_nmsgs;
  */
 int cfgtest_parse(const char *text);
 
+/* Parses <text> and finalises its proxies, printing any message on
+ * stderr. Returns 0, or -1 if anything failed. Undo with cfgtest_unload().
+ */
+int cfgtest_load(const char *text);
+
+/* Frees what cfgtest_load() built and removes the message sink. */
+void cfgtest_unload(void);
+
 #endif /* TOLLGATE_TEST_CFGTEST_H */
