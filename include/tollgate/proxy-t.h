@@ -181,10 +181,14 @@ struct listener {
 	struct list list;                /* link in fe->listeners */
 };
 
-/* A `use_backend <name> [if|unless <cond>]` rule. */
+/* A `use_backend <name> [if|unless <cond>]` rule. A name holding '%' is
+ * a log-format string (`use_backend be_%[req.hdr(host),lower]`) rendered
+ * and looked up for each request.
+ */
 struct switching_rule {
 	char *be_name;                   /* name as written, resolved after parsing */
-	struct proxy *be;                /* the backend */
+	struct proxy *be;                /* the backend, NULL when dynamic */
+	struct logformat *lf;            /* dynamic name, compiled at finalisation, or NULL */
 	struct acl_cond *cond;           /* condition, NULL: always */
 	const char *conf_file;           /* where declared */
 	int conf_line;                   /* ditto */

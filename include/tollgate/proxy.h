@@ -24,6 +24,11 @@ struct proxy *proxy_new(const char *name, unsigned int cap, const char *file, in
 /* Frees the stats page settings of a proxy (leaves them zeroed). */
 void proxy_stats_free(struct pr_stats *st);
 
+/* Returns the backend (or listen) named <name>, or NULL: O(log n) over
+ * an index built by proxy_finalize_all(). Any thread once workers run.
+ */
+struct proxy *proxy_be_lookup(const char *name);
+
 /* Copies the settings of the defaults section <def> into <px> (mode,
  * options, timeouts, retries, maxconn, balance, default-server). Returns 0
  * or -ENOMEM.

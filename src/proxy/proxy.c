@@ -201,6 +201,19 @@ static int finalize_frontend(struct proxy *px, report_fn fn, void *arg)
 		px->defbe = px;
 	}
 	list_for_each(rule, &px->switching_rules, list) {
+		if (strchr(rule->be_name, '%')) {
+			char *why = NULL;
+
+			/* the mode is final now: it says which fetches apply */
+			rule->lf = logformat_parse(rule->be_name, px->mode == PR_MODE_HTTP ? SMP_USE_HTTP_REQ :
+			                           SMP_USE_L5CLI, &why);
+			if (!rule->lf)
+				errs += report(fn, arg, 1, rule->conf_file, rule->conf_line,
+				               "%s '%s': invalid use_backend log-format '%s': %s.",
+				               proxy_kind(px), px->id, rule->be_name, why ? why : "out of memory");
+			free(why);
+			continue;
+		}
 		rule->be = proxy_find(rule->be_name, PR_CAP_BE);
 		if (!rule->be)
 			errs += report(fn, arg, 1, rule->conf_file, rule->conf_line,
@@ -334,9 +347,60 @@ static int finalize_logs(struct proxy *px)
 	return 0;
 }
 
+/* Backends sorted by name, for names computed at run time (dynamic
+ * use_backend): built at finalisation, read-only afterwards.
+ */
+static struct proxy **be_index;
+static size_t be_count;
+
+static int be_cmp(const void *a, const void *b)
+{
+	return strcmp((*(struct proxy *const *)a)->id, (*(struct proxy *const *)b)->id);
+}
+
+static void be_index_build(void)
+{
+	size_t n = 0;
+
+	free(be_index);
+	be_index = NULL;
+	be_count = 0;
+	for (struct proxy *px = proxies_list; px; px = px->next)
+		n += (px->cap & PR_CAP_BE) && !(px->cap & PR_CAP_DEF);
+	if (!n || !(be_index = malloc(n * sizeof(*be_index))))
+		return;
+	for (struct proxy *px = proxies_list; px; px = px->next)
+		if ((px->cap & PR_CAP_BE) && !(px->cap & PR_CAP_DEF))
+			be_index[be_count++] = px;
+	qsort(be_index, be_count, sizeof(*be_index), be_cmp);
+}
+
+struct proxy *proxy_be_lookup(const char *name)
+{
+	size_t lo = 0, hi = be_count;
+
+	if (!be_index)
+		return proxy_find(name, PR_CAP_BE);
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = strcmp(name, be_index[mid]->id);
+
+		if (!c)
+			return be_index[mid];
+		if (c < 0)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return NULL;
+}
+
 int proxy_finalize_all(report_fn fn, void *arg)
 {
 	int errs = init_tables(fn, arg);
+
+	be_index_build();   /* without it (no memory), lookups walk the list */
 
 	for (struct proxy *px = proxies_list; px; px = px->next)
 		if (finalize_logs(px) < 0)
@@ -369,6 +433,10 @@ void proxy_free_all(void)
 {
 	struct proxy *px, *next;
 
+	free(be_index);
+	be_index = NULL;
+	be_count = 0;
+
 	for (px = proxies_list; px; px = next) {
 		struct switching_rule *rule, *rback;
 		struct listener *l, *lback;
@@ -377,6 +445,7 @@ void proxy_free_all(void)
 		next = px->next;
 		list_for_each_safe(rule, rback, &px->switching_rules, list) {
 			cond_free(rule->cond);
+			logformat_free(rule->lf);
 			free(rule->be_name);
 			free(rule);
 		}

@@ -224,8 +224,19 @@ struct proxy *strm_choose_backend(struct stream *s)
 	struct sample_ctx ctx = { .strm = s, .txn = s->txn, .opt = SMP_OPT_FINAL };
 
 	list_for_each(rule, &s->fe->switching_rules, list) {
-		if (!rule->cond || cond_exec(rule->cond, &ctx))
+		char name[256];
+		struct proxy *be;
+
+		if (rule->cond && !cond_exec(rule->cond, &ctx))
+			continue;
+		if (!rule->lf)
 			return rule->be;
+		/* a computed name: a backend of the frontend's mode, else (as
+		 * HAProxy) no other rule, the default backend
+		 */
+		logformat_render(rule->lf, s, name, sizeof(name));
+		be = proxy_be_lookup(name);
+		return be && be->mode == s->fe->mode && !be->disabled ? be : s->fe->defbe;
 	}
 	return s->fe->defbe;
 }

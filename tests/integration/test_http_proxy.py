@@ -344,3 +344,33 @@ def test_many_pipelined_requests_answered_by_the_proxy(http_backend, tollgate):
             st, _, _, body = read_response(s)
             assert st == 200, i
     assert b.count() == 0
+
+
+def test_dynamic_use_backend(http_backend, tollgate):
+    # a log-format backend name, looked up per request; unknown names go
+    # to the default backend (HAProxy's rule)
+    a, b, d = http_backend("A"), http_backend("B"), http_backend("D")
+    port = free_port()
+    tollgate("""
+defaults
+    mode http
+    timeout client 5s
+    timeout server 5s
+    timeout connect 2s
+frontend fe
+    bind 127.0.0.1:%d
+    use_backend be_%%[req.hdr(x-site),lower] if { req.hdr(x-site) -m found }
+    default_backend be_d
+backend be_a
+    server a 127.0.0.1:%d
+backend be_b
+    server b 127.0.0.1:%d
+backend be_d
+    server d 127.0.0.1:%d
+""" % (port, a.port, b.port, d.port), port=port)
+    with connect(port) as s:
+        for site, want in (("A", b"A"), ("b", b"B"), ("nope", b"D"), (None, b"D"), ("a", b"A")):
+            hdr = b"X-Site: %s\r\n" % site.encode() if site else b""
+            s.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n" + hdr + b"\r\n")
+            st, _, _, body = read_response(s)
+            assert st == 200 and body[:1] == want, (site, body)

@@ -190,3 +190,39 @@ backend be
 """, tmp_path)
     assert rc != 0
     assert "%s:6" % path in out and "tcp-request connection" in out, out
+
+
+def test_dynamic_backend_from_sni(tollgate, backend):
+    a, b, o = backend("A"), backend("B"), backend("O")
+    port = free_port()
+    tollgate(DEFAULTS + """
+frontend tls
+    bind 127.0.0.1:%d
+    tcp-request inspect-delay 5s
+    tcp-request content accept if { req.ssl_hello_type 1 }
+    use_backend sni_%%[req.ssl_sni,lower,word(1,.)]
+    default_backend other
+backend sni_a
+    server a 127.0.0.1:%d
+backend sni_b
+    server b 127.0.0.1:%d
+backend other
+    server o 127.0.0.1:%d
+""" % (port, a.port, b.port, o.port), port=port)
+    assert routed_to(port, client_hello("a.example.com")) == b"A"
+    assert routed_to(port, client_hello("B.example.com")) == b"B"
+    assert routed_to(port, client_hello("c.example.com")) == b"O"
+    assert routed_to(port, client_hello(None)) == b"O"
+
+
+def test_dynamic_backend_errors_name_the_line(tmp_path):
+    rc, out, path = run_check(DEFAULTS + """
+frontend fe
+    bind 127.0.0.1:18404
+    use_backend be_%[req.nosuchfetch]
+    default_backend be
+backend be
+    server s 127.0.0.1:1
+""", tmp_path)
+    assert rc != 0
+    assert "%s:10" % path in out and "use_backend" in out and "nosuchfetch" in out, out
