@@ -36,6 +36,9 @@
  * read-only once parsed: any number of threads may evaluate the same
  * conditions at once; evaluation takes no lock and allocates nothing.
  *
+ * The patterns of a test are a pattern set (patset.h), the structure the
+ * map converters (maps.h) use too.
+ *
  * Cost. Exact strings (-m str) are kept in a hash table: O(1) per sample
  * whatever the number of patterns. IP networks are kept sorted per prefix
  * length: O(P log N) for N networks spread over P distinct prefix lengths

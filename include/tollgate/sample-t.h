@@ -65,6 +65,8 @@ enum sample_arg_type {
 	SMP_ARGT_MSK4,      /* IPv4 mask, dotted or bit count, data.ipv4 */
 	SMP_ARGT_MSK6,      /* IPv6 mask, quadruplets or bit count, data.ipv6 */
 	SMP_ARGT_TIME,      /* delay with unit (default ms), in ms, data.sint */
+	SMP_ARGT_OBJ,       /* never declared: an object a check callback built from the
+	                     * written argument (a loaded map), data.obj */
 	SMP_ARGT_TYPES      /* number of types; must stay below 32 */
 };
 
@@ -85,7 +87,10 @@ enum sample_arg_type {
 
 /* One parsed argument. Arrays of arguments given to keyword functions hold
  * one entry per declared argument plus a final SMP_ARGT_STOP one; absent
- * optional arguments are SMP_ARGT_STOP with zeroed data.
+ * optional arguments are SMP_ARGT_STOP with zeroed data. A check callback
+ * may replace an argument by an SMP_ARGT_OBJ it built from it (freeing
+ * the string it replaces); the expression owns the object and calls
+ * data.obj.free when it is freed.
  */
 struct sample_arg {
 	int type;                          /* enum sample_arg_type */
@@ -97,6 +102,10 @@ struct sample_arg {
 		} str;                     /* STR */
 		struct in_addr ipv4;       /* IPV4, MSK4 (network order) */
 		struct in6_addr ipv6;      /* IPV6, MSK6 */
+		struct {
+			void *ptr;         /* the object, read-only once parsed */
+			void (*free)(void *ptr); /* called when the expression is freed, or NULL */
+		} obj;                     /* OBJ */
 	} data;                            /* value, by type */
 };
 
@@ -170,6 +179,9 @@ struct sample_conv_kw {
 	int in_type;                       /* enum sample_type it takes (ANY, ADDR allowed) */
 	int out_type;                      /* enum sample_type it produces (ADDR allowed) */
 	void *private;                     /* passed to <fn> */
+	int (*check_kw)(const struct sample_conv_kw *kw, struct sample_arg *args,
+			char **err);       /* <check> that also sees the keyword (its name, out_type,
+	                                    * private), called after <check>; or NULL */
 };
 
 /* Registration lists: a module declares one static list with a table

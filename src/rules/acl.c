@@ -1,6 +1,7 @@
 /*
- * ACLs: parsing, pattern indexes, matching; conditions.
- * See include/tollgate/acl.h for the principle and the contracts.
+ * Pattern sets (include/tollgate/patset.h): parsing, indexes, matching;
+ * then ACLs and conditions (include/tollgate/acl.h), which test samples
+ * against pattern sets. See the headers for the principles and contracts.
  */
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -14,47 +15,28 @@
 
 #include <tollgate/errmsg.h>
 #include <tollgate/acl.h>
+#include <tollgate/patset.h>
 #include <tollgate/sample.h>
 
-/* Matching methods. */
-enum acl_match {
-	ACL_MATCH_FOUND = 0,   /* the sample exists */
-	ACL_MATCH_BOOL,        /* the sample is non-zero */
-	ACL_MATCH_INT,         /* integer in a range */
-	ACL_MATCH_IP,          /* address in a network */
-	ACL_MATCH_BIN,         /* bytes equal a hex block */
-	ACL_MATCH_LEN,         /* length in a range */
-	ACL_MATCH_STR,         /* exact string */
-	ACL_MATCH_BEG,         /* prefix */
-	ACL_MATCH_END,         /* suffix */
-	ACL_MATCH_SUB,         /* substring */
-	ACL_MATCH_DIR,         /* slash-delimited part */
-	ACL_MATCH_DOM,         /* dot-delimited part */
-	ACL_MATCH_REG,         /* POSIX extended regex */
-	ACL_MATCH_NUM          /* number of methods */
-};
-
-static const char *const acl_match_names[ACL_MATCH_NUM] = {
+static const char *const pat_match_names[PAT_MATCH_NUM] = {
 	"found", "bool", "int", "ip", "bin", "len", "str", "beg", "end", "sub",
 	"dir", "dom", "reg",
 };
 
 /* Sample type each method casts the sample to before matching. */
-static const int acl_match_types[ACL_MATCH_NUM] = {
-	[ACL_MATCH_FOUND] = SMP_T_ANY,  [ACL_MATCH_BOOL] = SMP_T_SINT,
-	[ACL_MATCH_INT]   = SMP_T_SINT, [ACL_MATCH_IP]   = SMP_T_ADDR,
-	[ACL_MATCH_BIN]   = SMP_T_BIN,  [ACL_MATCH_LEN]  = SMP_T_STR,
-	[ACL_MATCH_STR]   = SMP_T_STR,  [ACL_MATCH_BEG]  = SMP_T_STR,
-	[ACL_MATCH_END]   = SMP_T_STR,  [ACL_MATCH_SUB]  = SMP_T_STR,
-	[ACL_MATCH_DIR]   = SMP_T_STR,  [ACL_MATCH_DOM]  = SMP_T_STR,
-	[ACL_MATCH_REG]   = SMP_T_STR,
+static const int pat_match_types[PAT_MATCH_NUM] = {
+	[PAT_MATCH_FOUND] = SMP_T_ANY,  [PAT_MATCH_BOOL] = SMP_T_SINT,
+	[PAT_MATCH_INT]   = SMP_T_SINT, [PAT_MATCH_IP]   = SMP_T_ADDR,
+	[PAT_MATCH_BIN]   = SMP_T_BIN,  [PAT_MATCH_LEN]  = SMP_T_STR,
+	[PAT_MATCH_STR]   = SMP_T_STR,  [PAT_MATCH_BEG]  = SMP_T_STR,
+	[PAT_MATCH_END]   = SMP_T_STR,  [PAT_MATCH_SUB]  = SMP_T_STR,
+	[PAT_MATCH_DIR]   = SMP_T_STR,  [PAT_MATCH_DOM]  = SMP_T_STR,
+	[PAT_MATCH_REG]   = SMP_T_STR,
 };
 
-#define ACL_PAT_F_ICASE  0x1U   /* compare ignoring case (pattern stored lowercased) */
-
 /* One pattern, pre-parsed. */
-struct acl_pattern {
-	unsigned int flags;                    /* ACL_PAT_F_* */
+struct pattern {
+	unsigned int flags;                    /* PAT_F_* (ICASE: stored lowercased) */
 	union {
 		struct {
 			int64_t min;           /* lowest accepted value (INT64_MIN if open) */
@@ -75,55 +57,74 @@ struct acl_pattern {
 	} val;                                 /* value, by method */
 };
 
-/* Open-addressing hash of exact strings (ACL_MATCH_STR). */
-struct acl_str_slot {
+/* Open-addressing hash of exact strings (PAT_MATCH_STR). */
+struct pat_str_slot {
 	uint64_t hash;                         /* hash of the (lowered) bytes */
 	const char *ptr;                       /* pattern bytes, NULL for an empty slot */
-	size_t len;                            /* pattern length */
+	uint32_t len;                          /* pattern length */
+	uint32_t pos;                          /* pattern position */
 };
 
-struct acl_str_index {
-	struct acl_str_slot *slots;            /* table, power-of-two size, or NULL */
+struct pat_str_index {
+	struct pat_str_slot *slots;            /* table, power-of-two size, or NULL */
 	size_t mask;                           /* size - 1 */
 };
 
-/* Networks of one prefix length, sorted for binary search. */
-struct acl_ip4_seg {
+/* Networks of one prefix length, sorted for binary search. A network
+ * appears once, with the position of its first pattern.
+ */
+struct pat_ip4_net {
+	uint32_t net;                          /* host order network (first: bsearch key) */
+	uint32_t pos;                          /* pattern position */
+};
+
+struct pat_ip6_net {
+	struct in6_addr net;                   /* network (first: bsearch key) */
+	uint32_t pos;                          /* pattern position */
+};
+
+struct pat_ip4_seg {
 	unsigned int bits;                     /* prefix length */
 	uint32_t mask;                         /* host order mask */
-	uint32_t *nets;                        /* host order networks, sorted */
+	struct pat_ip4_net *nets;              /* sorted by network */
 	size_t n;                              /* number of networks */
 };
 
-struct acl_ip6_seg {
+struct pat_ip6_seg {
 	unsigned int bits;                     /* prefix length */
 	struct in6_addr mask;                  /* mask */
-	struct in6_addr *nets;                 /* networks, sorted with memcmp() */
+	struct pat_ip6_net *nets;              /* sorted by network (memcmp()) */
 	size_t n;                              /* number of networks */
 };
 
-/* IP index (ACL_MATCH_IP). */
-struct acl_ip_index {
-	struct acl_ip4_seg *v4;                /* v4 segments, longest prefix first */
+/* IP index (PAT_MATCH_IP). */
+struct pat_ip_index {
+	struct pat_ip4_seg *v4;                /* v4 segments, longest prefix first */
 	size_t nb_v4;                          /* number of v4 segments */
-	struct acl_ip6_seg *v6;                /* v6 segments, longest prefix first */
+	struct pat_ip6_seg *v6;                /* v6 segments, longest prefix first */
 	size_t nb_v6;                          /* number of v6 segments */
-	const struct acl_pattern **odd4;       /* v4 patterns with non-prefix masks */
+	const struct pattern **odd4;           /* v4 patterns with non-prefix masks, in order */
 	size_t nb_odd4;                        /* their number */
+};
+
+struct patset {
+	int match;                             /* enum pat_match */
+	unsigned int flags;                    /* PATSET_F_* */
+	struct pattern *pats;                  /* patterns in position order */
+	size_t nb_pats;                        /* number of patterns */
+	size_t alloc_pats;                     /* allocated entries of <pats> */
+	struct pat_str_index str_cs;           /* STR: case-sensitive patterns */
+	struct pat_str_index str_ci;           /* STR: -i patterns, lowercased */
+	struct pat_ip_index ip;                /* IP: index */
 };
 
 /* One test: a sample expression, a method and its patterns. */
 struct acl_expr {
 	struct list list;                      /* in acl->exprs */
 	struct sample_expr *smp;               /* what to fetch */
-	int match;                             /* enum acl_match */
+	int match;                             /* enum pat_match, final once <pats> exists */
 	int dotted;                            /* INT patterns are versions "M[.m]" */
-	struct acl_pattern *pats;              /* patterns in declaration order */
-	size_t nb_pats;                        /* number of patterns */
-	size_t alloc_pats;                     /* allocated entries of <pats> */
-	struct acl_str_index str_cs;           /* STR: case-sensitive patterns */
-	struct acl_str_index str_ci;           /* STR: -i patterns, lowercased */
-	struct acl_ip_index ip;                /* IP: index */
+	struct patset *pats;                   /* patterns, created with the first one */
 };
 
 struct acl {
@@ -171,7 +172,7 @@ static void PRINTF_FMT(2, 3) acl_err_prefix(char **err, const char *fmt, ...)
 	free(pfx);
 }
 
-static uint64_t acl_hash(const char *p, size_t len, int lower)
+static uint64_t pat_hash(const char *p, size_t len, int lower)
 {
 	uint64_t h = 0xcbf29ce484222325ULL;
 
@@ -187,7 +188,7 @@ static uint64_t acl_hash(const char *p, size_t len, int lower)
 /* Compares <len> bytes of sample <s> with lowered pattern <p>, ignoring
  * the case of the sample. Returns 1 if equal.
  */
-static int acl_eq_ci(const char *s, const char *p, size_t len)
+static int pat_eq_ci(const char *s, const char *p, size_t len)
 {
 	for (size_t i = 0; i < len; i++)
 		if (tolower((unsigned char)s[i]) != (unsigned char)p[i])
@@ -196,30 +197,34 @@ static int acl_eq_ci(const char *s, const char *p, size_t len)
 }
 
 /* Compares the sample bytes <s> and the pattern <p> of <len> bytes. */
-static inline int acl_eq(const char *s, const struct acl_pattern *p, size_t len)
+static inline int pat_eq(const char *s, const struct pattern *p, size_t len)
 {
-	if (p->flags & ACL_PAT_F_ICASE)
-		return acl_eq_ci(s, p->val.str.ptr, len);
+	if (p->flags & PAT_F_ICASE)
+		return pat_eq_ci(s, p->val.str.ptr, len);
 	return memcmp(s, p->val.str.ptr, len) == 0;
 }
 
 /* ---- pattern parsing ---- */
 
-/* Integer operators. */
-enum acl_op { ACL_OP_EQ = 0, ACL_OP_GE, ACL_OP_GT, ACL_OP_LE, ACL_OP_LT };
-
-static int acl_get_op(const char *w)
+int pat_match_find(const char *name)
 {
-	static const char *const ops[] = { "eq", "ge", "gt", "le", "lt" };
-
-	for (size_t i = 0; i < ARRAY_SIZE(ops); i++)
-		if (strcmp(w, ops[i]) == 0)
+	for (int i = 0; i < PAT_MATCH_NUM; i++)
+		if (strcmp(name, pat_match_names[i]) == 0)
 			return i;
 	return -1;
 }
 
-/* Parses a strict decimal integer from the <len> bytes at <s>. */
-static int acl_parse_int(const char *s, size_t len, int64_t *out)
+const char *pat_match_name(int match)
+{
+	return match >= 0 && match < PAT_MATCH_NUM ? pat_match_names[match] : "?";
+}
+
+int pat_match_type(int match)
+{
+	return pat_match_types[match];
+}
+
+int pat_parse_int(const char *s, size_t len, int64_t *out)
 {
 	char buf[32], *end;
 	long long v;
@@ -241,16 +246,16 @@ static int acl_parse_int(const char *s, size_t len, int64_t *out)
 /* Parses an integer, or with <dotted> a version "M[.m]" as M * 65536 + m
  * (each part 0 to 65535).
  */
-static int acl_parse_num(const char *s, size_t len, int dotted, int64_t *out)
+static int pat_parse_num(const char *s, size_t len, int dotted, int64_t *out)
 {
 	const char *dot = dotted ? memchr(s, '.', len) : NULL;
 	int64_t maj, min = 0;
 
 	if (!dotted)
-		return acl_parse_int(s, len, out);
-	if (acl_parse_int(s, dot ? (size_t)(dot - s) : len, &maj) < 0 || maj < 0 || maj > 65535)
+		return pat_parse_int(s, len, out);
+	if (pat_parse_int(s, dot ? (size_t)(dot - s) : len, &maj) < 0 || maj < 0 || maj > 65535)
 		return -EINVAL;
-	if (dot && (acl_parse_int(dot + 1, len - (size_t)(dot + 1 - s), &min) < 0 || min < 0 || min > 65535))
+	if (dot && (pat_parse_int(dot + 1, len - (size_t)(dot + 1 - s), &min) < 0 || min < 0 || min > 65535))
 		return -EINVAL;
 	*out = maj << 16 | min;
 	return 0;
@@ -258,9 +263,9 @@ static int acl_parse_num(const char *s, size_t len, int dotted, int64_t *out)
 
 /* Parses an integer pattern: a value (with operator <op>) or a range
  * "a:b", ":b", "a:", "a-b". A leading '-' or '+' is a sign. <dotted>: the
- * numbers are versions (acl_parse_num()).
+ * numbers are versions (pat_parse_num()).
  */
-static int acl_parse_range(const char *text, int op, int dotted, struct acl_pattern *pat, char **err)
+static int pat_parse_range(const char *text, int op, int dotted, struct pattern *pat, char **err)
 {
 	const char *sep;
 	int64_t v;
@@ -272,19 +277,19 @@ static int acl_parse_range(const char *text, int op, int dotted, struct acl_patt
 	pat->val.range.min = INT64_MIN;
 	pat->val.range.max = INT64_MAX;
 	if (!sep) {
-		if (acl_parse_num(text, strlen(text), dotted, &v) < 0)
+		if (pat_parse_num(text, strlen(text), dotted, &v) < 0)
 			return err_set(err, "'%s' is neither a %s nor a supported operator (eq, ge, gt, le, lt)", text,
 				       dotted ? "version (MAJOR[.MINOR])" : "number");
 		switch (op) {
-		case ACL_OP_EQ: pat->val.range.min = pat->val.range.max = v; break;
-		case ACL_OP_GE: pat->val.range.min = v; break;
-		case ACL_OP_GT:
+		case PAT_OP_EQ: pat->val.range.min = pat->val.range.max = v; break;
+		case PAT_OP_GE: pat->val.range.min = v; break;
+		case PAT_OP_GT:
 			if (v == INT64_MAX)
 				return err_set(err, "'gt %s' can never match", text);
 			pat->val.range.min = v + 1;
 			break;
-		case ACL_OP_LE: pat->val.range.max = v; break;
-		case ACL_OP_LT:
+		case PAT_OP_LE: pat->val.range.max = v; break;
+		case PAT_OP_LT:
 			if (v == INT64_MIN)
 				return err_set(err, "'lt %s' can never match", text);
 			pat->val.range.max = v - 1;
@@ -294,9 +299,9 @@ static int acl_parse_range(const char *text, int op, int dotted, struct acl_patt
 	}
 	if (sep == text && !sep[1])
 		return err_set(err, "'%s' is not a valid number range", text);
-	if (sep > text && acl_parse_num(text, sep - text, dotted, &pat->val.range.min) < 0)
+	if (sep > text && pat_parse_num(text, sep - text, dotted, &pat->val.range.min) < 0)
 		return err_set(err, "'%s' is not a valid number range", text);
-	if (sep[1] && acl_parse_num(sep + 1, strlen(sep + 1), dotted, &pat->val.range.max) < 0)
+	if (sep[1] && pat_parse_num(sep + 1, strlen(sep + 1), dotted, &pat->val.range.max) < 0)
 		return err_set(err, "'%s' is not a valid number range", text);
 	if (pat->val.range.min > pat->val.range.max)
 		return err_set(err, "'%s' is not a valid number range (lower bound above upper bound)", text);
@@ -304,7 +309,7 @@ static int acl_parse_range(const char *text, int op, int dotted, struct acl_patt
 }
 
 /* Returns 1 if the host-order mask <m> is a prefix mask, and its length. */
-static int acl_mask4_bits(uint32_t m, unsigned int *bits)
+static int pat_mask4_bits(uint32_t m, unsigned int *bits)
 {
 	uint32_t inv = ~m;
 
@@ -318,7 +323,7 @@ static int acl_mask4_bits(uint32_t m, unsigned int *bits)
  * mask, or v6 with "/bits". Host names are refused: Tollgate never
  * resolves names while parsing.
  */
-static int acl_parse_ip(const char *text, struct acl_pattern *pat, char **err)
+static int pat_parse_ip(const char *text, struct pattern *pat, char **err)
 {
 	char addr[INET6_ADDRSTRLEN + 1];
 	const char *slash = strchr(text, '/');
@@ -363,14 +368,14 @@ static int acl_parse_ip(const char *text, struct acl_pattern *pat, char **err)
 	if (sample_parse_mask4(slash ? slash + 1 : "32", &pat->val.ip.m4) < 0)
 		return err_set(err, "'%s': invalid IPv4 mask (expected a bit count or a dotted mask)", text);
 	pat->val.ip.a4.s_addr &= pat->val.ip.m4.s_addr;
-	if (!acl_mask4_bits(ntohl(pat->val.ip.m4.s_addr), &pat->val.ip.bits))
+	if (!pat_mask4_bits(ntohl(pat->val.ip.m4.s_addr), &pat->val.ip.bits))
 		pat->val.ip.bits = 33;
 	return 0;
  bad:
 	return err_set(err, "'%s' is not a valid IPv4 or IPv6 address (host names are not resolved)", text);
 }
 
-static int acl_hex(char c)
+static int pat_hex(char c)
 {
 	if (c >= '0' && c <= '9')
 		return c - '0';
@@ -381,27 +386,27 @@ static int acl_hex(char c)
 }
 
 /* Parses one pattern <text> for method <match> into <pat>. */
-static int acl_parse_pattern(int match, int dotted, const char *text, int icase, int op,
-			     struct acl_pattern *pat, char **err)
+static int pat_parse(int match, int dotted, const char *text, int icase, int op,
+		     struct pattern *pat, char **err)
 {
 	size_t len = strlen(text);
 
 	memset(pat, 0, sizeof(*pat));
 	switch (match) {
-	case ACL_MATCH_INT:
-		return acl_parse_range(text, op, dotted, pat, err);
-	case ACL_MATCH_LEN:
-		return acl_parse_range(text, op, 0, pat, err);
-	case ACL_MATCH_IP:
-		return acl_parse_ip(text, pat, err);
-	case ACL_MATCH_BIN:
+	case PAT_MATCH_INT:
+		return pat_parse_range(text, op, dotted, pat, err);
+	case PAT_MATCH_LEN:
+		return pat_parse_range(text, op, 0, pat, err);
+	case PAT_MATCH_IP:
+		return pat_parse_ip(text, pat, err);
+	case PAT_MATCH_BIN:
 		if (len % 2)
 			return err_set(err, "'%s' is not a hex block (odd number of digits)", text);
 		pat->val.str.ptr = malloc(len / 2 + 1);
 		if (!pat->val.str.ptr)
 			return -ENOMEM;
 		for (size_t i = 0; i < len; i += 2) {
-			int hi = acl_hex(text[i]), lo = acl_hex(text[i + 1]);
+			int hi = pat_hex(text[i]), lo = pat_hex(text[i + 1]);
 
 			if (hi < 0 || lo < 0) {
 				free(pat->val.str.ptr);
@@ -412,7 +417,7 @@ static int acl_parse_pattern(int match, int dotted, const char *text, int icase,
 		}
 		pat->val.str.len = len / 2;
 		return 0;
-	case ACL_MATCH_REG: {
+	case PAT_MATCH_REG: {
 		int rc;
 
 		pat->val.re = malloc(sizeof(*pat->val.re));
@@ -435,7 +440,7 @@ static int acl_parse_pattern(int match, int dotted, const char *text, int icase,
 			return -ENOMEM;
 		pat->val.str.len = len;
 		if (icase) {
-			pat->flags |= ACL_PAT_F_ICASE;
+			pat->flags |= PAT_F_ICASE;
 			for (size_t i = 0; i < len; i++)
 				pat->val.str.ptr[i] = tolower((unsigned char)pat->val.str.ptr[i]);
 		}
@@ -444,82 +449,118 @@ static int acl_parse_pattern(int match, int dotted, const char *text, int icase,
 }
 
 /* Frees what pattern <pat> of method <match> holds. */
-static void acl_free_pattern(int match, struct acl_pattern *pat)
+static void pat_free(int match, struct pattern *pat)
 {
-	if (match == ACL_MATCH_REG) {
+	if (match == PAT_MATCH_REG) {
 		if (pat->val.re) {
 			regfree(pat->val.re);
 			free(pat->val.re);
 		}
-	} else if (match != ACL_MATCH_INT && match != ACL_MATCH_LEN && match != ACL_MATCH_IP) {
+	} else if (match != PAT_MATCH_INT && match != PAT_MATCH_LEN && match != PAT_MATCH_IP) {
 		free(pat->val.str.ptr);
 	}
 }
 
-/* Parses <text> and appends it to <expr>'s patterns. */
-static int acl_add_pattern(struct acl_expr *expr, const char *text, int icase, int op,
-			   char **err)
+struct patset *patset_new(int match, unsigned int flags)
 {
-	struct acl_pattern pat;
+	struct patset *set = calloc(1, sizeof(*set));
+
+	if (!set)
+		return NULL;
+	set->match = match;
+	set->flags = flags;
+	return set;
+}
+
+int patset_method(const struct patset *set)
+{
+	return set->match;
+}
+
+size_t patset_count(const struct patset *set)
+{
+	return set->nb_pats;
+}
+
+int patset_add(struct patset *set, const char *text, unsigned int pflags, int op, char **err)
+{
+	struct pattern pat;
 	int ret;
 
-	if (expr->match == ACL_MATCH_FOUND || expr->match == ACL_MATCH_BOOL)
+	if (set->match == PAT_MATCH_FOUND || set->match == PAT_MATCH_BOOL)
 		return 0;   /* takes no pattern: ignored, as HAProxy does */
-	ret = acl_parse_pattern(expr->match, expr->dotted, text, icase, op, &pat, err);
+	/* positions and string lengths are 32-bit in the indexes */
+	if (set->nb_pats >= UINT32_MAX)
+		return err_set(err, "too many patterns (at most %u)", UINT32_MAX);
+	if (strlen(text) > UINT32_MAX)
+		return err_set(err, "pattern longer than %u bytes", UINT32_MAX);
+	ret = pat_parse(set->match, !!(set->flags & PATSET_F_DOTTED), text,
+			!!(pflags & PAT_F_ICASE), op, &pat, err);
 	if (ret == -ENOMEM)
 		err_set(err, "out of memory parsing pattern '%s'", text);
 	if (ret < 0)
 		return ret;
-	if (expr->nb_pats == expr->alloc_pats) {
-		size_t n = expr->alloc_pats ? 2 * expr->alloc_pats : 8;
-		struct acl_pattern *p = realloc(expr->pats, n * sizeof(*p));
+	if (set->nb_pats == set->alloc_pats) {
+		size_t n = set->alloc_pats ? 2 * set->alloc_pats : 8;
+		struct pattern *p = realloc(set->pats, n * sizeof(*p));
 
 		if (!p) {
-			acl_free_pattern(expr->match, &pat);
+			pat_free(set->match, &pat);
 			return err_set(err, "out of memory parsing pattern '%s'", text), -ENOMEM;
 		}
-		expr->pats = p;
-		expr->alloc_pats = n;
+		set->pats = p;
+		set->alloc_pats = n;
 	}
-	expr->pats[expr->nb_pats++] = pat;
+	set->pats[set->nb_pats++] = pat;
 	return 0;
 }
 
-/* Loads the patterns of <path> into <expr>; with <map>, only the first
- * word of each line. Errors name <path>:<line>.
- */
-static int acl_load_file(struct acl_expr *expr, const char *path, int icase, int map,
-			 char **err)
+int pat_read_file(const char *path, const char *kind, int map, pat_line_fn fn,
+		  void *arg, char **err)
 {
 	FILE *f = fopen(path, "r");
 	char *line = NULL;
 	size_t cap = 0;
 	int lineno = 0, ret = 0;
 
-	if (!f)
-		return err_set(err, "cannot open pattern file '%s': %s", path, strerror(errno));
+	if (!f) {
+		ret = -errno;
+		err_set(err, "cannot open %s file '%s': %s", kind, path, strerror(-ret));
+		return ret;
+	}
 	while (getline(&line, &cap, f) >= 0) {
-		char *c = line, *w;
+		char *c = line, *key, *value;
 
 		lineno++;
 		if (*c == '#')
 			continue;
 		while (*c == ' ' || *c == '\t')
 			c++;
-		w = c;
+		key = c;
 		while (*c && *c != '\n' && *c != '\r' && (!map || (*c != ' ' && *c != '\t')))
 			c++;
-		*c = 0;
-		if (!*w)
+		if (c == key)
 			continue;
-		ret = acl_add_pattern(expr, w, icase, ACL_OP_EQ, err);
-		if (ret < 0) {
-			acl_err_prefix(err, "%s:%d: ", path, lineno);
-			break;
+		value = c;   /* "" unless a map value follows */
+		if (*c == ' ' || *c == '\t') {
+			*c++ = 0;
+			while (*c == ' ' || *c == '\t')
+				c++;
+			value = c;
+			while (*c && *c != '\n' && *c != '\r')
+				c++;
+			while (c > value && (c[-1] == ' ' || c[-1] == '\t'))
+				c--;
 		}
+		*c = 0;
+		ret = fn(arg, key, value, lineno, err);
+		if (ret < 0)
+			break;
 	}
-	if (!ret && ferror(f))
-		ret = err_set(err, "error reading pattern file '%s': %s", path, strerror(errno));
+	if (!ret && ferror(f)) {
+		ret = -EIO;
+		err_set(err, "error reading %s file '%s': %s", kind, path, strerror(errno));
+	}
 	free(line);
 	fclose(f);
 	return ret;
@@ -527,33 +568,35 @@ static int acl_load_file(struct acl_expr *expr, const char *path, int icase, int
 
 /* ---- indexes ---- */
 
-static int acl_str_insert(struct acl_str_index *idx, const struct acl_pattern *pat, int lower)
+static void pat_str_insert(struct pat_str_index *idx, const struct pattern *pat, uint32_t pos,
+			   int lower)
 {
-	uint64_t h = acl_hash(pat->val.str.ptr, pat->val.str.len, lower);
+	uint64_t h = pat_hash(pat->val.str.ptr, pat->val.str.len, lower);
 	size_t i = h & idx->mask;
 
 	for (;; i = (i + 1) & idx->mask) {
-		struct acl_str_slot *s = &idx->slots[i];
+		struct pat_str_slot *s = &idx->slots[i];
 
 		if (!s->ptr) {
 			s->hash = h;
 			s->ptr = pat->val.str.ptr;
 			s->len = pat->val.str.len;
-			return 0;
+			s->pos = pos;
+			return;
 		}
 		if (s->hash == h && s->len == pat->val.str.len &&
 		    memcmp(s->ptr, pat->val.str.ptr, s->len) == 0)
-			return 0;   /* duplicate */
+			return;   /* duplicate: the first one stays */
 	}
 }
 
 /* Builds one string table from the patterns whose icase flag is <ci>. */
-static int acl_str_build(struct acl_expr *expr, struct acl_str_index *idx, int ci)
+static int pat_str_build(struct patset *set, struct pat_str_index *idx, int ci)
 {
 	size_t n = 0, size = 8;
 
-	for (size_t i = 0; i < expr->nb_pats; i++)
-		n += !!(expr->pats[i].flags & ACL_PAT_F_ICASE) == ci;
+	for (size_t i = 0; i < set->nb_pats; i++)
+		n += !!(set->pats[i].flags & PAT_F_ICASE) == ci;
 	if (!n)
 		return 0;
 	while (size < 2 * n)
@@ -562,50 +605,99 @@ static int acl_str_build(struct acl_expr *expr, struct acl_str_index *idx, int c
 	if (!idx->slots)
 		return -ENOMEM;
 	idx->mask = size - 1;
-	for (size_t i = 0; i < expr->nb_pats; i++)
-		if (!!(expr->pats[i].flags & ACL_PAT_F_ICASE) == ci)
-			acl_str_insert(idx, &expr->pats[i], ci);
+	for (size_t i = 0; i < set->nb_pats; i++)
+		if (!!(set->pats[i].flags & PAT_F_ICASE) == ci)
+			pat_str_insert(idx, &set->pats[i], (uint32_t)i, ci);
 	return 0;
 }
 
-static int acl_str_lookup(const struct acl_str_index *idx, const char *p, size_t len, int ci)
+static long pat_str_lookup(const struct pat_str_index *idx, const char *p, size_t len, int ci)
 {
 	uint64_t h;
 	size_t i;
 
 	if (!idx->slots)
-		return 0;
-	h = acl_hash(p, len, ci);
+		return -1;
+	h = pat_hash(p, len, ci);
 	for (i = h & idx->mask; idx->slots[i].ptr; i = (i + 1) & idx->mask) {
-		const struct acl_str_slot *s = &idx->slots[i];
+		const struct pat_str_slot *s = &idx->slots[i];
 
 		if (s->hash == h && s->len == len &&
-		    (ci ? acl_eq_ci(p, s->ptr, len) : memcmp(p, s->ptr, len) == 0))
-			return 1;
+		    (ci ? pat_eq_ci(p, s->ptr, len) : memcmp(p, s->ptr, len) == 0))
+			return s->pos;
 	}
-	return 0;
+	return -1;
 }
 
-static int acl_cmp_u32(const void *a, const void *b)
+/* Orders v4 networks by address, then position. */
+static int pat_cmp_ip4(const void *a, const void *b)
 {
-	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+	const struct pat_ip4_net *x = a, *y = b;
+
+	if (x->net != y->net)
+		return x->net < y->net ? -1 : 1;
+	return x->pos < y->pos ? -1 : x->pos > y->pos;
+}
+
+/* bsearch(): <key> is a host order address, <elt> a struct pat_ip4_net. */
+static int pat_cmp_ip4_key(const void *key, const void *elt)
+{
+	uint32_t x = *(const uint32_t *)key, y = ((const struct pat_ip4_net *)elt)->net;
 
 	return x < y ? -1 : x > y;
 }
 
-static int acl_cmp_in6(const void *a, const void *b)
+/* Orders v6 networks by address, then position. */
+static int pat_cmp_ip6(const void *a, const void *b)
 {
-	return memcmp(a, b, sizeof(struct in6_addr));
+	const struct pat_ip6_net *x = a, *y = b;
+	int c = memcmp(&x->net, &y->net, sizeof(x->net));
+
+	if (c)
+		return c;
+	return x->pos < y->pos ? -1 : x->pos > y->pos;
 }
 
-/* Builds the IP index of <expr>: segments per prefix length, longest first. */
-static int acl_ip_build(struct acl_expr *expr)
+/* bsearch(): <key> is a struct in6_addr, <elt> a struct pat_ip6_net. */
+static int pat_cmp_ip6_key(const void *key, const void *elt)
 {
-	struct acl_ip_index *ix = &expr->ip;
+	return memcmp(key, &((const struct pat_ip6_net *)elt)->net, sizeof(struct in6_addr));
+}
+
+/* Sorts the <n> v4 networks at <nets> and keeps the first position of each
+ * network. Returns the number left.
+ */
+static size_t pat_ip4_sort(struct pat_ip4_net *nets, size_t n)
+{
+	size_t k = 0;
+
+	qsort(nets, n, sizeof(*nets), pat_cmp_ip4);
+	for (size_t i = 0; i < n; i++)
+		if (!k || nets[i].net != nets[k - 1].net)
+			nets[k++] = nets[i];
+	return k;
+}
+
+/* Same as pat_ip4_sort() for v6 networks. */
+static size_t pat_ip6_sort(struct pat_ip6_net *nets, size_t n)
+{
+	size_t k = 0;
+
+	qsort(nets, n, sizeof(*nets), pat_cmp_ip6);
+	for (size_t i = 0; i < n; i++)
+		if (!k || memcmp(&nets[i].net, &nets[k - 1].net, sizeof(nets[i].net)) != 0)
+			nets[k++] = nets[i];
+	return k;
+}
+
+/* Builds the IP index of <set>: segments per prefix length, longest first. */
+static int pat_ip_build(struct patset *set)
+{
+	struct pat_ip_index *ix = &set->ip;
 	size_t cnt4[34] = { 0 }, cnt6[129] = { 0 };
 
-	for (size_t i = 0; i < expr->nb_pats; i++) {
-		const struct acl_pattern *p = &expr->pats[i];
+	for (size_t i = 0; i < set->nb_pats; i++) {
+		const struct pattern *p = &set->pats[i];
 
 		if (p->val.ip.family == AF_INET)
 			cnt4[p->val.ip.bits]++;
@@ -623,7 +715,7 @@ static int acl_ip_build(struct acl_expr *expr)
 		return -ENOMEM;
 
 	for (int b = 32, s = 0; b >= 0; b--) {
-		struct acl_ip4_seg *seg;
+		struct pat_ip4_seg *seg;
 
 		if (!cnt4[b])
 			continue;
@@ -633,16 +725,16 @@ static int acl_ip_build(struct acl_expr *expr)
 		seg->nets = malloc(cnt4[b] * sizeof(*seg->nets));
 		if (!seg->nets)
 			return -ENOMEM;
-		for (size_t i = 0; i < expr->nb_pats; i++) {
-			const struct acl_pattern *p = &expr->pats[i];
+		for (size_t i = 0; i < set->nb_pats; i++) {
+			const struct pattern *p = &set->pats[i];
 
 			if (p->val.ip.family == AF_INET && p->val.ip.bits == (unsigned int)b)
-				seg->nets[seg->n++] = ntohl(p->val.ip.a4.s_addr);
+				seg->nets[seg->n++] = (struct pat_ip4_net){ ntohl(p->val.ip.a4.s_addr), (uint32_t)i };
 		}
-		qsort(seg->nets, seg->n, sizeof(*seg->nets), acl_cmp_u32);
+		seg->n = pat_ip4_sort(seg->nets, seg->n);
 	}
 	for (int b = 128, s = 0; b >= 0; b--) {
-		struct acl_ip6_seg *seg;
+		struct pat_ip6_seg *seg;
 
 		if (!cnt6[b])
 			continue;
@@ -653,76 +745,92 @@ static int acl_ip_build(struct acl_expr *expr)
 		seg->nets = malloc(cnt6[b] * sizeof(*seg->nets));
 		if (!seg->nets)
 			return -ENOMEM;
-		for (size_t i = 0; i < expr->nb_pats; i++) {
-			const struct acl_pattern *p = &expr->pats[i];
+		for (size_t i = 0; i < set->nb_pats; i++) {
+			const struct pattern *p = &set->pats[i];
 
 			if (p->val.ip.family == AF_INET6 && p->val.ip.bits == (unsigned int)b)
-				seg->nets[seg->n++] = p->val.ip.a6;
+				seg->nets[seg->n++] = (struct pat_ip6_net){ p->val.ip.a6, (uint32_t)i };
 		}
-		qsort(seg->nets, seg->n, sizeof(*seg->nets), acl_cmp_in6);
+		seg->n = pat_ip6_sort(seg->nets, seg->n);
 	}
-	for (size_t i = 0; i < expr->nb_pats; i++)
-		if (expr->pats[i].val.ip.family == AF_INET && expr->pats[i].val.ip.bits == 33)
-			ix->odd4[ix->nb_odd4++] = &expr->pats[i];
+	for (size_t i = 0; i < set->nb_pats; i++)
+		if (set->pats[i].val.ip.family == AF_INET && set->pats[i].val.ip.bits == 33)
+			ix->odd4[ix->nb_odd4++] = &set->pats[i];
 	return 0;
 }
 
-static int acl_ip4_lookup(const struct acl_ip_index *ix, struct in_addr a)
+int patset_build(struct patset *set)
 {
+	if (set->match == PAT_MATCH_STR)
+		return pat_str_build(set, &set->str_cs, 0) < 0 || pat_str_build(set, &set->str_ci, 1) < 0 ?
+		       -ENOMEM : 0;
+	if (set->match == PAT_MATCH_IP)
+		return pat_ip_build(set);
+	return 0;
+}
+
+static long pat_ip4_lookup(const struct patset *set, struct in_addr a)
+{
+	const struct pat_ip_index *ix = &set->ip;
 	uint32_t x = ntohl(a.s_addr);
 
 	for (size_t s = 0; s < ix->nb_v4; s++) {
 		uint32_t key = x & ix->v4[s].mask;
+		const struct pat_ip4_net *n;
 
-		if (bsearch(&key, ix->v4[s].nets, ix->v4[s].n, sizeof(key), acl_cmp_u32))
-			return 1;
+		n = bsearch(&key, ix->v4[s].nets, ix->v4[s].n, sizeof(*n), pat_cmp_ip4_key);
+		if (n)
+			return n->pos;
 	}
 	for (size_t i = 0; i < ix->nb_odd4; i++) {
-		const struct acl_pattern *p = ix->odd4[i];
+		const struct pattern *p = ix->odd4[i];
 
 		if (((a.s_addr ^ p->val.ip.a4.s_addr) & p->val.ip.m4.s_addr) == 0)
-			return 1;
+			return p - set->pats;
 	}
-	return 0;
+	return -1;
 }
 
-static int acl_ip6_lookup(const struct acl_ip_index *ix, const struct in6_addr *a)
+static long pat_ip6_lookup(const struct patset *set, const struct in6_addr *a)
 {
+	const struct pat_ip_index *ix = &set->ip;
+
 	for (size_t s = 0; s < ix->nb_v6; s++) {
+		const struct pat_ip6_net *n;
 		struct in6_addr key;
 
 		for (int i = 0; i < 16; i++)
 			key.s6_addr[i] = a->s6_addr[i] & ix->v6[s].mask.s6_addr[i];
-		if (bsearch(&key, ix->v6[s].nets, ix->v6[s].n, sizeof(key), acl_cmp_in6))
-			return 1;
+		n = bsearch(&key, ix->v6[s].nets, ix->v6[s].n, sizeof(*n), pat_cmp_ip6_key);
+		if (n)
+			return n->pos;
 	}
-	return 0;
+	return -1;
 }
 
-static void acl_free_expr(struct acl_expr *expr)
+void patset_free(struct patset *set)
 {
-	if (!expr)
+	if (!set)
 		return;
-	sample_free_expr(expr->smp);
-	for (size_t i = 0; i < expr->nb_pats; i++)
-		acl_free_pattern(expr->match, &expr->pats[i]);
-	free(expr->pats);
-	free(expr->str_cs.slots);
-	free(expr->str_ci.slots);
-	for (size_t s = 0; expr->ip.v4 && s < expr->ip.nb_v4; s++)
-		free(expr->ip.v4[s].nets);
-	for (size_t s = 0; expr->ip.v6 && s < expr->ip.nb_v6; s++)
-		free(expr->ip.v6[s].nets);
-	free(expr->ip.v4);
-	free(expr->ip.v6);
-	free(expr->ip.odd4);
-	free(expr);
+	for (size_t i = 0; i < set->nb_pats; i++)
+		pat_free(set->match, &set->pats[i]);
+	free(set->pats);
+	free(set->str_cs.slots);
+	free(set->str_ci.slots);
+	for (size_t s = 0; set->ip.v4 && s < set->ip.nb_v4; s++)
+		free(set->ip.v4[s].nets);
+	for (size_t s = 0; set->ip.v6 && s < set->ip.nb_v6; s++)
+		free(set->ip.v6[s].nets);
+	free(set->ip.v4);
+	free(set->ip.v6);
+	free(set->ip.odd4);
+	free(set);
 }
 
 /* ---- matching ---- */
 
 /* Returns 1 if byte <c> is one of the <delims> (never for NUL). */
-static inline int acl_is_delim(const char *delims, char c)
+static inline int pat_is_delim(const char *delims, char c)
 {
 	return c && strchr(delims, c);
 }
@@ -731,129 +839,132 @@ static inline int acl_is_delim(const char *delims, char c)
  * delimited by <delims> or the ends; delimiters at both ends of the
  * pattern are ignored (HAProxy's dir and dom methods).
  */
-static int acl_match_word(const char *s, size_t len, const struct acl_pattern *pat,
+static int pat_match_word(const char *s, size_t len, const struct pattern *pat,
 			  const char *delims)
 {
 	const char *ps = pat->val.str.ptr;
 	size_t pl = pat->val.str.len;
 
-	while (pl && acl_is_delim(delims, *ps)) {
+	while (pl && pat_is_delim(delims, *ps)) {
 		ps++;
 		pl--;
 	}
-	while (pl && acl_is_delim(delims, ps[pl - 1]))
+	while (pl && pat_is_delim(delims, ps[pl - 1]))
 		pl--;
 	if (pl > len)
 		return 0;
 	for (size_t i = 0; i + pl <= len; i++) {
-		if (i > 0 && !acl_is_delim(delims, s[i - 1]))
+		if (i > 0 && !pat_is_delim(delims, s[i - 1]))
 			continue;
-		if (i + pl < len && !acl_is_delim(delims, s[i + pl]))
+		if (i + pl < len && !pat_is_delim(delims, s[i + pl]))
 			continue;
-		if ((pat->flags & ACL_PAT_F_ICASE) ? acl_eq_ci(s + i, ps, pl) : memcmp(s + i, ps, pl) == 0)
+		if ((pat->flags & PAT_F_ICASE) ? pat_eq_ci(s + i, ps, pl) : memcmp(s + i, ps, pl) == 0)
 			return 1;
 	}
 	return 0;
 }
 
-/* Returns 1 if <smp> (cast to the method's type) matches a pattern. */
-static int acl_match_sample(const struct acl_expr *expr, struct sample *smp)
+long patset_lookup(const struct patset *set, struct sample *smp)
 {
 	const char *s;
 	size_t len;
 
-	if (expr->match == ACL_MATCH_FOUND)
-		return 1;
-	if (!sample_cast(smp, acl_match_types[expr->match]))
+	if (set->match == PAT_MATCH_FOUND)
 		return 0;
+	if (!sample_cast(smp, pat_match_types[set->match]))
+		return -1;
 	s = smp->data.u.str.ptr;
 	len = smp->data.u.str.len;
 
-	switch (expr->match) {
-	case ACL_MATCH_BOOL:
-		return smp->data.u.sint != 0;
-	case ACL_MATCH_INT:
-	case ACL_MATCH_LEN: {
-		int64_t v = expr->match == ACL_MATCH_INT ? smp->data.u.sint : (int64_t)len;
+	switch (set->match) {
+	case PAT_MATCH_BOOL:
+		return smp->data.u.sint != 0 ? 0 : -1;
+	case PAT_MATCH_INT:
+	case PAT_MATCH_LEN: {
+		int64_t v = set->match == PAT_MATCH_INT ? smp->data.u.sint : (int64_t)len;
 
-		for (size_t i = 0; i < expr->nb_pats; i++)
-			if (expr->pats[i].val.range.min <= v && v <= expr->pats[i].val.range.max)
-				return 1;
-		return 0;
+		for (size_t i = 0; i < set->nb_pats; i++)
+			if (set->pats[i].val.range.min <= v && v <= set->pats[i].val.range.max)
+				return i;
+		return -1;
 	}
-	case ACL_MATCH_IP:
+	case PAT_MATCH_IP:
 		if (smp->data.type == SMP_T_IPV4) {
 			struct in6_addr v6;
+			long pos = pat_ip4_lookup(set, smp->data.u.ipv4);
 
-			if (acl_ip4_lookup(&expr->ip, smp->data.u.ipv4))
-				return 1;
-			if (!expr->ip.nb_v6)
-				return 0;
+			if (pos >= 0 || !set->ip.nb_v6)
+				return pos;
 			sample_v4tov6(&v6, &smp->data.u.ipv4);
-			return acl_ip6_lookup(&expr->ip, &v6);
+			return pat_ip6_lookup(set, &v6);
 		} else {
 			struct in_addr v4;
+			long pos = pat_ip6_lookup(set, &smp->data.u.ipv6);
 
-			if (acl_ip6_lookup(&expr->ip, &smp->data.u.ipv6))
-				return 1;
-			return sample_v6tov4(&v4, &smp->data.u.ipv6) && acl_ip4_lookup(&expr->ip, v4);
+			if (pos >= 0 || !sample_v6tov4(&v4, &smp->data.u.ipv6))
+				return pos;
+			return pat_ip4_lookup(set, v4);
 		}
-	case ACL_MATCH_STR:
-		return acl_str_lookup(&expr->str_cs, s, len, 0) ||
-		       acl_str_lookup(&expr->str_ci, s, len, 1);
-	case ACL_MATCH_BIN:
-		for (size_t i = 0; i < expr->nb_pats; i++)
-			if (expr->pats[i].val.str.len == len &&
-			    memcmp(expr->pats[i].val.str.ptr, s, len) == 0)
-				return 1;
-		return 0;
-	case ACL_MATCH_BEG:
-		for (size_t i = 0; i < expr->nb_pats; i++) {
-			const struct acl_pattern *p = &expr->pats[i];
+	case PAT_MATCH_STR: {
+		long pos = pat_str_lookup(&set->str_cs, s, len, 0);
 
-			if (p->val.str.len <= len && acl_eq(s, p, p->val.str.len))
-				return 1;
-		}
-		return 0;
-	case ACL_MATCH_END:
-		for (size_t i = 0; i < expr->nb_pats; i++) {
-			const struct acl_pattern *p = &expr->pats[i];
+		return pos >= 0 ? pos : pat_str_lookup(&set->str_ci, s, len, 1);
+	}
+	case PAT_MATCH_BIN:
+		for (size_t i = 0; i < set->nb_pats; i++)
+			if (set->pats[i].val.str.len == len &&
+			    memcmp(set->pats[i].val.str.ptr, s, len) == 0)
+				return i;
+		return -1;
+	case PAT_MATCH_BEG:
+		for (size_t i = 0; i < set->nb_pats; i++) {
+			const struct pattern *p = &set->pats[i];
 
-			if (p->val.str.len <= len && acl_eq(s + len - p->val.str.len, p, p->val.str.len))
-				return 1;
+			if (p->val.str.len <= len && pat_eq(s, p, p->val.str.len))
+				return i;
 		}
-		return 0;
-	case ACL_MATCH_SUB:
-		for (size_t i = 0; i < expr->nb_pats; i++) {
-			const struct acl_pattern *p = &expr->pats[i];
+		return -1;
+	case PAT_MATCH_END:
+		for (size_t i = 0; i < set->nb_pats; i++) {
+			const struct pattern *p = &set->pats[i];
+
+			if (p->val.str.len <= len && pat_eq(s + len - p->val.str.len, p, p->val.str.len))
+				return i;
+		}
+		return -1;
+	case PAT_MATCH_SUB:
+		for (size_t i = 0; i < set->nb_pats; i++) {
+			const struct pattern *p = &set->pats[i];
 			size_t pl = p->val.str.len;
 
 			for (size_t j = 0; pl <= len && j <= len - pl; j++)
-				if (acl_eq(s + j, p, pl))
-					return 1;
+				if (pat_eq(s + j, p, pl))
+					return i;
 		}
-		return 0;
-	case ACL_MATCH_DIR:
-		for (size_t i = 0; i < expr->nb_pats; i++)
-			if (acl_match_word(s, len, &expr->pats[i], "/?"))
-				return 1;
-		return 0;
-	case ACL_MATCH_DOM:
-		for (size_t i = 0; i < expr->nb_pats; i++)
-			if (acl_match_word(s, len, &expr->pats[i], "/?.:"))
-				return 1;
-		return 0;
-	case ACL_MATCH_REG:
-		for (size_t i = 0; i < expr->nb_pats; i++) {
+		return -1;
+	case PAT_MATCH_DIR:
+		for (size_t i = 0; i < set->nb_pats; i++)
+			if (pat_match_word(s, len, &set->pats[i], "/?"))
+				return i;
+		return -1;
+	case PAT_MATCH_DOM:
+		for (size_t i = 0; i < set->nb_pats; i++)
+			if (pat_match_word(s, len, &set->pats[i], "/?.:"))
+				return i;
+		return -1;
+	case PAT_MATCH_REG:
+		for (size_t i = 0; i < set->nb_pats; i++) {
 			regmatch_t pm[1] = { { .rm_so = 0, .rm_eo = (regoff_t)len } };
 
-			if (regexec(expr->pats[i].val.re, len ? s : "", 1, pm, REG_STARTEND) == 0)
-				return 1;
+			if (regexec(set->pats[i].val.re, len ? s : "", 1, pm, REG_STARTEND) == 0)
+				return i;
 		}
-		return 0;
+		return -1;
 	}
-	return 0;
+	return -1;
 }
+
+/* ---- ACL evaluation ---- */
 
 /* Evaluates one test, trying every value of a multi-valued fetch. */
 static enum acl_res acl_expr_eval(const struct acl_expr *expr, const struct sample_ctx *ctx)
@@ -863,7 +974,7 @@ static enum acl_res acl_expr_eval(const struct acl_expr *expr, const struct samp
 	unsigned int may_change = 0;
 
 	for (;;) {
-		if (got && acl_match_sample(expr, &smp))
+		if (got && patset_match(expr->pats, &smp))
 			return ACL_PASS;
 		may_change |= smp.flags & SMP_F_MAY_CHANGE;
 		if (!(smp.flags & SMP_F_NOT_LAST))
@@ -896,25 +1007,83 @@ int acl_exec(const struct acl *acl, const struct sample_ctx *ctx)
 
 /* ---- ACL parsing ---- */
 
-static int acl_find_match(const char *name)
+static void acl_free_expr(struct acl_expr *expr)
 {
-	for (int i = 0; i < ACL_MATCH_NUM; i++)
-		if (strcmp(name, acl_match_names[i]) == 0)
+	if (!expr)
+		return;
+	sample_free_expr(expr->smp);
+	patset_free(expr->pats);
+	free(expr);
+}
+
+/* Returns the integer operator named <w> (PAT_OP_*), or -1. */
+static int acl_get_op(const char *w)
+{
+	static const char *const ops[] = { "eq", "ge", "gt", "le", "lt" };
+
+	for (size_t i = 0; i < ARRAY_SIZE(ops); i++)
+		if (strcmp(w, ops[i]) == 0)
 			return i;
 	return -1;
+}
+
+/* Returns the pattern set of <expr>, created on first use with the method
+ * then in force (final: '-m' is refused after '-f' and values), or NULL
+ * with *<err> set when out of memory.
+ */
+static struct patset *acl_patterns(struct acl_expr *expr, char **err)
+{
+	if (!expr->pats) {
+		expr->pats = patset_new(expr->match, expr->dotted ? PATSET_F_DOTTED : 0);
+		if (!expr->pats)
+			err_set(err, "out of memory");
+	}
+	return expr->pats;
+}
+
+/* What acl_file_line() adds lines to. */
+struct acl_file_ctx {
+	struct patset *set;                    /* the test's patterns */
+	unsigned int pflags;                   /* PAT_F_ICASE or 0 */
+	const char *path;                      /* the file, for messages */
+};
+
+/* pat_read_file() callback of acl_load_file(): one pattern per line. */
+static int acl_file_line(void *arg, char *key, char *value, int line, char **err)
+{
+	struct acl_file_ctx *fc = arg;
+	int ret = patset_add(fc->set, key, fc->pflags, PAT_OP_EQ, err);
+
+	if (ret < 0)
+		acl_err_prefix(err, "%s:%d: ", fc->path, line);
+	return ret;
+}
+
+/* Loads the patterns of <path> into <expr>; with <map>, only the first
+ * word of each line. Errors name <path>:<line>.
+ */
+static int acl_load_file(struct acl_expr *expr, const char *path, int icase, int map,
+			 char **err)
+{
+	struct acl_file_ctx fc = { .pflags = icase ? PAT_F_ICASE : 0, .path = path };
+
+	fc.set = acl_patterns(expr, err);
+	if (!fc.set)
+		return -ENOMEM;
+	return pat_read_file(path, "pattern", map, acl_file_line, &fc, err);
 }
 
 /* Default method for an expression of declared type <type>, or -1. */
 static int acl_default_match(int type)
 {
 	switch (type) {
-	case SMP_T_BOOL: return ACL_MATCH_BOOL;
-	case SMP_T_SINT: return ACL_MATCH_INT;
+	case SMP_T_BOOL: return PAT_MATCH_BOOL;
+	case SMP_T_SINT: return PAT_MATCH_INT;
 	case SMP_T_ADDR:
 	case SMP_T_IPV4:
-	case SMP_T_IPV6: return ACL_MATCH_IP;
-	case SMP_T_STR:  return ACL_MATCH_STR;
-	case SMP_T_BIN:  return ACL_MATCH_BIN;    /* req.payload: hex blocks */
+	case SMP_T_IPV6: return PAT_MATCH_IP;
+	case SMP_T_STR:  return PAT_MATCH_STR;
+	case SMP_T_BIN:  return PAT_MATCH_BIN;    /* req.payload: hex blocks */
 	default:         return -1;
 	}
 }
@@ -947,7 +1116,7 @@ static int acl_parse_criterion(const char *crit, struct acl_expr *expr, int *imp
 			free(text);
 			/* with converters, the output type decides, not the keyword */
 			if (!ret && !expr->smp->nb_convs)
-				*implied = acl_find_match(suffixes[i]);
+				*implied = pat_match_find(suffixes[i]);
 			return ret;
 		}
 	}
@@ -961,7 +1130,7 @@ static int acl_parse_criterion(const char *crit, struct acl_expr *expr, int *imp
 static int acl_parse_expr(int argc, char **args, struct acl_expr **out, char **err)
 {
 	struct acl_expr *expr;
-	int implied, forced = 0, loaded = 0, icase = 0, map = 0, op = ACL_OP_EQ, ret, i;
+	int implied, forced = 0, loaded = 0, icase = 0, map = 0, op = PAT_OP_EQ, ret, i;
 
 	if (argc < 1 || !*args[0])
 		return err_set(err, "missing criterion (a sample fetch)");
@@ -991,7 +1160,7 @@ static int acl_parse_expr(int argc, char **args, struct acl_expr **out, char **e
 		} else if (strcmp(f, "-u") == 0) {
 			int64_t id;
 
-			if (i + 1 >= argc || acl_parse_int(args[i + 1], strlen(args[i + 1]), &id) < 0) {
+			if (i + 1 >= argc || pat_parse_int(args[i + 1], strlen(args[i + 1]), &id) < 0) {
 				ret = err_set(err, "'-u' expects an integer id");
 				goto out_free;
 			}
@@ -1011,13 +1180,13 @@ static int acl_parse_expr(int argc, char **args, struct acl_expr **out, char **e
 				ret = err_set(err, "only one '-m' matching method may be given");
 				goto out_free;
 			}
-			m = acl_find_match(args[i + 1]);
+			m = pat_match_find(args[i + 1]);
 			if (m < 0) {
 				ret = err_set(err, "unknown matching method '%s' (expected found, bool, int, ip, bin, len, str, beg, end, sub, dir, dom or reg)",
 					      args[i + 1]);
 				goto out_free;
 			}
-			if (m != ACL_MATCH_FOUND && !sample_can_cast(expr->smp->out_type, acl_match_types[m])) {
+			if (m != PAT_MATCH_FOUND && !sample_can_cast(expr->smp->out_type, pat_match_type(m))) {
 				ret = err_set(err, "matching method '%s' cannot be used with '%s', which returns %s",
 					      args[i + 1], args[0], sample_type_name(expr->smp->out_type));
 				goto out_free;
@@ -1052,7 +1221,7 @@ static int acl_parse_expr(int argc, char **args, struct acl_expr **out, char **e
 		goto out_free;
 	}
 	for (; i < argc; i++) {
-		if (expr->match == ACL_MATCH_INT || expr->match == ACL_MATCH_LEN) {
+		if (expr->match == PAT_MATCH_INT || expr->match == PAT_MATCH_LEN) {
 			int o = acl_get_op(args[i]);
 
 			if (o >= 0) {
@@ -1060,24 +1229,26 @@ static int acl_parse_expr(int argc, char **args, struct acl_expr **out, char **e
 				continue;
 			}
 		}
-		ret = acl_add_pattern(expr, args[i], icase, op, err);
+		if (!acl_patterns(expr, err)) {
+			ret = -ENOMEM;
+			goto out_free;
+		}
+		ret = patset_add(expr->pats, args[i], icase ? PAT_F_ICASE : 0, op, err);
 		if (ret < 0)
 			goto out_free;
 	}
-
-	if (expr->match == ACL_MATCH_STR) {
-		if (acl_str_build(expr, &expr->str_cs, 0) < 0 || acl_str_build(expr, &expr->str_ci, 1) < 0)
-			goto out_nomem;
-	} else if (expr->match == ACL_MATCH_IP) {
-		if (acl_ip_build(expr) < 0)
-			goto out_nomem;
+	if (!acl_patterns(expr, err)) {
+		ret = -ENOMEM;
+		goto out_free;
+	}
+	if (patset_build(expr->pats) < 0) {
+		err_set(err, "out of memory indexing the patterns of '%s'", args[0]);
+		ret = -ENOMEM;
+		goto out_free;
 	}
 	*out = expr;
 	return 0;
 
- out_nomem:
-	ret = err_set(err, "out of memory indexing the patterns of '%s'", args[0]);
-	ret = -ENOMEM;
  out_free:
 	acl_free_expr(expr);
 	return ret;

@@ -568,20 +568,25 @@ static void smp_free_args_n(struct sample_arg *args, int n)
 {
 	if (!args)
 		return;
-	for (int i = 0; i < n; i++)
+	for (int i = 0; i < n; i++) {
 		if (args[i].type == SMP_ARGT_STR)
 			free(args[i].data.str.ptr);
+		else if (args[i].type == SMP_ARGT_OBJ && args[i].data.obj.free)
+			args[i].data.obj.free(args[i].data.obj.ptr);
+	}
 	free(args);
 }
 
 /* Parses the <len> bytes at <text>, the inside of the parentheses of
  * keyword <name> (a <kind>, "fetch" or "converter"), against <mask>, into
- * a new array *<out> of declared+1 entries. Arguments are separated by
- * commas; a backslash escapes the next byte, quotes group bytes. Returns 0,
- * or -EINVAL/-ENOMEM with *<err> set.
+ * a new array *<out> of declared+1 entries, then runs <check> and, for the
+ * converter <conv> (NULL for a fetch), its check_kw. Arguments are
+ * separated by commas; a backslash escapes the next byte, quotes group
+ * bytes. Returns 0, or -EINVAL/-ENOMEM with *<err> set.
  */
 static int smp_parse_args(const char *kind, const char *name, uint64_t mask,
 			  int (*check)(struct sample_arg *args, char **err),
+			  const struct sample_conv_kw *conv,
 			  const char *text, size_t len, int has_parens,
 			  struct sample_arg **out, char **err)
 {
@@ -689,7 +694,8 @@ static int smp_parse_args(const char *kind, const char *name, uint64_t mask,
 			      n + 1, kind, name, smp_arg_type_name(type));
 		goto out_free;
 	}
-	if (check && check(args, err) < 0) {
+	if ((check && check(args, err) < 0) ||
+	    (conv && conv->check_kw && conv->check_kw(conv, args, err) < 0)) {
 		char *why = err ? *err : NULL;
 
 		if (err)
@@ -830,7 +836,7 @@ int sample_parse_expr(const char *text, unsigned int where,
 		goto out_free;
 	}
 	ret = smp_parse_args("fetch", expr->fetch->name, expr->fetch->arg_mask,
-			     expr->fetch->check, atext, alen, has_parens,
+			     expr->fetch->check, NULL, atext, alen, has_parens,
 			     &expr->fetch_args, err);
 	if (ret < 0)
 		goto out_free;
@@ -879,7 +885,7 @@ int sample_parse_expr(const char *text, unsigned int where,
 		expr->convs = convs;
 		convs[expr->nb_convs].kw = kw;
 		convs[expr->nb_convs].args = NULL;
-		ret = smp_parse_args("converter", kw->name, kw->arg_mask, kw->check,
+		ret = smp_parse_args("converter", kw->name, kw->arg_mask, kw->check, kw,
 				     atext, alen, has_parens, &convs[expr->nb_convs].args, err);
 		if (ret < 0)
 			goto out_free;

@@ -21,6 +21,7 @@
 #include <cmocka.h>
 
 #include <tollgate/acl.h>
+#include <tollgate/patset.h>
 #include <tollgate/sample.h>
 
 #include "helpers/runtime.h"
@@ -606,6 +607,157 @@ static void test_pattern_files(void **state)
 	free(fbad);
 }
 
+/* ---- pattern sets (the API maps use) ---- */
+
+/* Builds a set of method <match> from the NULL-terminated <texts>. */
+static struct patset *set_of(int match, const char *const *texts)
+{
+	struct patset *set = patset_new(match, 0);
+	char *err = NULL;
+
+	assert_non_null(set);
+	for (; *texts; texts++)
+		if (patset_add(set, *texts, 0, PAT_OP_EQ, &err) < 0)
+			fail_msg("pattern '%s': %s", *texts, err);
+	assert_int_equal(patset_build(set), 0);
+	return set;
+}
+
+/* Returns the position <set> answers for the string <s>. */
+static long pos_of_str(const struct patset *set, const char *s)
+{
+	struct sample smp;
+
+	sample_set_str(&smp, s, strlen(s));
+	return patset_lookup(set, &smp);
+}
+
+static long pos_of_ip(const struct patset *set, const char *ip)
+{
+	struct sample smp;
+
+	assert_true(parse_ip(ip, &smp));
+	return patset_lookup(set, &smp);
+}
+
+static void test_patset_positions(void **state)
+{
+	static const char *const begs[] = { "/api", "/api/v2", "/static", "/api", NULL };
+	static const char *const strs[] = { "a", "b", "a", "c", NULL };
+	static const char *const nets[] = { "10.0.0.0/8", "10.1.0.0/16", "10.1.2.3", "10.1.0.0/16",
+					    "192.168.0.0/255.255.0.255", "2001:db8::/32", "0.0.0.0/0", NULL };
+	static const char *const ints[] = { "10:20", "15", "30:", NULL };
+	struct patset *set;
+	struct sample smp;
+	char *err = NULL;
+
+	(void)state;
+	assert_int_equal(pat_match_find("dom"), PAT_MATCH_DOM);
+	assert_int_equal(pat_match_find("nope"), -1);
+	assert_string_equal(pat_match_name(PAT_MATCH_REG), "reg");
+	assert_int_equal(pat_match_type(PAT_MATCH_IP), SMP_T_ADDR);
+
+	/* scanned methods: the first pattern in order */
+	set = set_of(PAT_MATCH_BEG, begs);
+	assert_int_equal(patset_method(set), PAT_MATCH_BEG);
+	assert_int_equal(patset_count(set), 4);
+	assert_int_equal(pos_of_str(set, "/api/v2/x"), 0);
+	assert_int_equal(pos_of_str(set, "/static/x"), 2);
+	assert_int_equal(pos_of_str(set, "/other"), -1);
+	sample_set_str(&smp, "/api", 4);
+	assert_true(patset_match(set, &smp));
+	sample_set_str(&smp, "/ap", 3);
+	assert_false(patset_match(set, &smp));
+	patset_free(set);
+
+	/* str: duplicates keep the first position */
+	set = set_of(PAT_MATCH_STR, strs);
+	assert_int_equal(pos_of_str(set, "a"), 0);
+	assert_int_equal(pos_of_str(set, "c"), 3);
+	assert_int_equal(pos_of_str(set, "d"), -1);
+	patset_free(set);
+
+	/* ip: the most specific network, then the first of equal ones */
+	set = set_of(PAT_MATCH_IP, nets);
+	assert_int_equal(pos_of_ip(set, "10.1.2.3"), 2);
+	assert_int_equal(pos_of_ip(set, "10.1.2.4"), 1);
+	assert_int_equal(pos_of_ip(set, "10.9.9.9"), 0);
+	assert_int_equal(pos_of_ip(set, "11.0.0.1"), 6);
+	assert_int_equal(pos_of_ip(set, "2001:db8::1"), 5);
+	assert_int_equal(pos_of_ip(set, "::ffff:10.1.9.9"), 1);
+	assert_int_equal(pos_of_ip(set, "2003::1"), -1);   /* 2002::/16 would be 6to4 */
+	patset_free(set);
+
+	/* int: the first range in order */
+	set = set_of(PAT_MATCH_INT, ints);
+	sample_set_sint(&smp, 15);
+	assert_int_equal(patset_lookup(set, &smp), 0);
+	sample_set_sint(&smp, 31);
+	assert_int_equal(patset_lookup(set, &smp), 2);
+	sample_set_sint(&smp, 21);
+	assert_int_equal(patset_lookup(set, &smp), -1);
+	patset_free(set);
+
+	/* methods without patterns answer 0 when the sample passes */
+	set = patset_new(PAT_MATCH_BOOL, 0);
+	assert_int_equal(patset_add(set, "ignored", 0, PAT_OP_EQ, &err), 0);
+	assert_int_equal(patset_build(set), 0);
+	assert_int_equal(patset_count(set), 0);
+	sample_set_bool(&smp, 1);
+	assert_int_equal(patset_lookup(set, &smp), 0);
+	sample_set_bool(&smp, 0);
+	assert_int_equal(patset_lookup(set, &smp), -1);
+	patset_free(set);
+
+	/* errors name the pattern */
+	set = patset_new(PAT_MATCH_IP, 0);
+	assert_int_equal(patset_add(set, "foo", 0, PAT_OP_EQ, &err), -EINVAL);
+	assert_non_null(strstr(err, "'foo' is not a valid IPv4 or IPv6 address"));
+	free(err);
+	patset_free(set);
+}
+
+/* What read_line() saw. */
+struct read_seen {
+	char lines[8][64];                     /* "line:key=value" */
+	int n;                                 /* number of entries */
+};
+
+static int read_line(void *arg, char *key, char *value, int line, char **err)
+{
+	struct read_seen *r = arg;
+
+	if (r->n == 8)
+		return -EINVAL;
+	snprintf(r->lines[r->n++], sizeof(r->lines[0]), "%d:%s=%s", line, key, value);
+	return 0;
+}
+
+static void test_pattern_file_reader(void **state)
+{
+	char *f = temp_file("# comment\n\n  \t\nkey value\n  k2\t  a  b \t\r\n #k3 v3\nlast  no-newline");
+	struct read_seen r = { .n = 0 };
+	char *err = NULL;
+
+	(void)state;
+	assert_int_equal(pat_read_file(f, "map", 1, read_line, &r, &err), 0);
+	assert_int_equal(r.n, 4);
+	assert_string_equal(r.lines[0], "4:key=value");
+	assert_string_equal(r.lines[1], "5:k2=a  b");
+	assert_string_equal(r.lines[2], "6:#k3=v3");
+	assert_string_equal(r.lines[3], "7:last=no-newline");
+	/* without <map>: the whole line is the key */
+	r.n = 0;
+	assert_int_equal(pat_read_file(f, "pattern", 0, read_line, &r, &err), 0);
+	assert_int_equal(r.n, 4);
+	assert_string_equal(r.lines[1], "5:k2\t  a  b \t=");
+	assert_int_equal(pat_read_file("/nonexistent/x", "map", 1, read_line, &r, &err), -ENOENT);
+	assert_non_null(strstr(err, "cannot open map file '/nonexistent/x'"));
+	free(err);
+	unlink(f);
+	free(f);
+}
+
 /* Big lists go through the indexes (hash, sorted prefixes). */
 static void test_large_lists(void **state)
 {
@@ -926,6 +1078,8 @@ int main(void)
 		cmocka_unit_test(test_undecided_conditions),
 		cmocka_unit_test(test_cond_check_use),
 		cmocka_unit_test(test_threads),
+		cmocka_unit_test(test_patset_positions),
+		cmocka_unit_test(test_pattern_file_reader),
 	};
 
 	if (sample_register_fetches(&test_fetches) < 0) {
