@@ -25,6 +25,7 @@
 #include <tollgate/sample.h>
 
 #include "helpers/runtime.h"
+#include "helpers/tempfile.h"
 
 /* What the ctx_* fetches return. */
 struct test_txn {
@@ -291,17 +292,14 @@ static int cond_text_exec(struct acl_list *list, const char *text, struct test_t
 	return ret;
 }
 
-/* Writes <content> to a new temporary file; returns its malloc'ed path. */
+/* <content> in a temporary file (helpers/tempfile.h): the test fails if
+ * it cannot be written.
+ */
 static char *temp_file(const char *content)
 {
-	char *path = strdup("/tmp/tollgate-acl-XXXXXX");
-	int fd;
+	char *path = test_temp_file(content);
 
 	assert_non_null(path);
-	fd = mkstemp(path);
-	assert_true(fd >= 0);
-	assert_int_equal(write(fd, content, strlen(content)), (ssize_t)strlen(content));
-	close(fd);
 	return path;
 }
 

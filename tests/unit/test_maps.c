@@ -24,6 +24,7 @@
 #include <tollgate/sample.h>
 
 #include "helpers/cfgtest.h"
+#include "helpers/tempfile.h"
 
 /* ---- fake fetches ---- */
 
@@ -55,24 +56,15 @@ static struct sample_fetch_kw_list test_fetches = {
 
 /* ---- helpers ---- */
 
-/* Writes <content> to a new temporary file; returns its malloc'ed path. */
+/* <content> in a temporary file (helpers/tempfile.h): the test fails if
+ * it cannot be written.
+ */
 static char *temp_file(const char *content)
 {
-	char *path = strdup("/tmp/tollgate-map-XXXXXX");
-	int fd;
+	char *path = test_temp_file(content);
 
 	assert_non_null(path);
-	fd = mkstemp(path);
-	assert_true(fd >= 0);
-	assert_int_equal(write(fd, content, strlen(content)), (ssize_t)strlen(content));
-	close(fd);
 	return path;
-}
-
-static void temp_free(char *path)
-{
-	unlink(path);
-	free(path);
 }
 
 /* Writes into <buf> the expression <fmt> where "FILE" stands for <path>. */
@@ -162,7 +154,7 @@ static void check_map(const char *content, const struct str_case *cases, size_t 
 
 	for (size_t i = 0; i < n; i++)
 		expect_str(cases[i].fmt, path, cases[i].want);
-	temp_free(path);
+	test_temp_free(path);
 }
 
 /* Evaluates <fmt> expecting the integer <want>. */
@@ -384,9 +376,9 @@ static void test_outputs(void **state)
 	expect_ip("str_fetch(v4-and-more),map_beg_ip(FILE)", fa, "192.168.0.1");
 	expect_ip("str_fetch(v4),map_str_ip(FILE),ipmask(24)", fa, "192.168.0.0");
 	expect_str("str_fetch(v4),map_str_key(FILE)", fa, "v4");
-	temp_free(fi);
-	temp_free(fa);
-	temp_free(fn);
+	test_temp_free(fi);
+	test_temp_free(fa);
+	test_temp_free(fn);
 }
 
 /* ---- errors ---- */
@@ -423,12 +415,12 @@ static void test_errors(void **state)
 	parse_fails("str_fetch(a),map(file@)", "", "missing map file name", NULL);
 	/* nothing stays loaded after errors */
 	assert_int_equal(nb_maps(), 0);
-	temp_free(fip);
-	temp_free(fint);
-	temp_free(fempty);
-	temp_free(fre);
-	temp_free(fnum);
-	temp_free(faddr);
+	test_temp_free(fip);
+	test_temp_free(fint);
+	test_temp_free(fempty);
+	test_temp_free(fre);
+	test_temp_free(fnum);
+	test_temp_free(faddr);
 }
 
 /* ---- registry ---- */
@@ -487,7 +479,7 @@ static void test_registry(void **state)
 	/* loaded again from the file */
 	expect_str("str_fetch(k2),map(FILE)", f, "v2 with space");
 	assert_int_equal(nb_maps(), 0);
-	temp_free(f);
+	test_temp_free(f);
 	free(opt);
 }
 
@@ -530,9 +522,9 @@ static void test_config(void **state)
 		fail_msg("message: %s", cfgtest_msgs[0]);
 	cfgtest_unload();
 	assert_int_equal(nb_maps(), 0);
-	temp_free(fip);
-	temp_free(fhost);
-	temp_free(bad);
+	test_temp_free(fip);
+	test_temp_free(fhost);
+	test_temp_free(bad);
 }
 
 /* ---- size ---- */
@@ -568,8 +560,8 @@ static void test_large_maps(void **state)
 	/* 10.19.136.0/24 would be entry 5000: the /16 answers */
 	expect_int("str_fetch(10.19.136.1),map_ip_int(FILE)", fi, 100019);
 	expect_int("str_fetch(10.200.1.1),map_ip_int(FILE)", fi, 100200);
-	temp_free(fs);
-	temp_free(fi);
+	test_temp_free(fs);
+	test_temp_free(fi);
 	free(buf);
 }
 
@@ -624,7 +616,7 @@ static void test_threads(void **state)
 		assert_int_equal(ta[i].errors, 0);
 	}
 	sample_free_expr(expr);
-	temp_free(f);
+	test_temp_free(f);
 	free(buf);
 }
 
