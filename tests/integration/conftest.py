@@ -17,6 +17,16 @@ ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 BINARY = os.environ.get("TOLLGATE_BIN", os.path.join(ROOT, "tollgate"))
 
 
+# A mode http defaults section with short timeouts, for test configurations.
+HTTP_DEFAULTS = """
+defaults
+    mode http
+    timeout client 5s
+    timeout server 5s
+    timeout connect 2s
+"""
+
+
 def free_port():
     """Returns a TCP port of 127.0.0.1 that was free a moment ago."""
     with socket.socket() as s:

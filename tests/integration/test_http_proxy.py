@@ -4,7 +4,7 @@ import subprocess
 
 import pytest
 
-from conftest import free_port
+from conftest import free_port, HTTP_DEFAULTS
 from httpbackend import connect, read_response, request, read_until_close, sha
 
 
@@ -351,12 +351,7 @@ def test_dynamic_use_backend(http_backend, tollgate):
     # to the default backend (HAProxy's rule)
     a, b, d = http_backend("A"), http_backend("B"), http_backend("D")
     port = free_port()
-    tollgate("""
-defaults
-    mode http
-    timeout client 5s
-    timeout server 5s
-    timeout connect 2s
+    tollgate(HTTP_DEFAULTS + """
 frontend fe
     bind 127.0.0.1:%d
     use_backend be_%%[req.hdr(x-site),lower] if { req.hdr(x-site) -m found }

@@ -3,7 +3,7 @@ HAProxy's metric names, a body larger than the buffer streamed whole, the
 connection kept alive after it."""
 import re
 
-from conftest import free_port, run_check
+from conftest import free_port, run_check, HTTP_DEFAULTS
 from httpbackend import connect, get, read_response
 
 SAMPLE = re.compile(r'^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{[^}]*\})? (-?[0-9.eE+-]+|NaN|[+-]Inf)$')
@@ -35,12 +35,7 @@ def cfg(port, backend_port, nservers=2):
     return """
 global
     nbthread 2
-defaults
-    mode http
-    timeout client 5s
-    timeout server 5s
-    timeout connect 2s
-frontend fe
+""" + HTTP_DEFAULTS + """frontend fe
     bind 127.0.0.1:%d
     http-request use-service prometheus-exporter if { path /metrics }
     default_backend be

@@ -4,7 +4,7 @@ authentication, a `listen stats` section as HAProxy users write it."""
 import base64
 import subprocess
 
-from conftest import admin_cli, admin_ready, free_port, run_check, wait_until
+from conftest import admin_cli, admin_ready, free_port, run_check, wait_until, HTTP_DEFAULTS
 from httpbackend import connect, get, read_response
 
 STATS = """
@@ -106,12 +106,7 @@ def test_large_page_is_streamed(tollgate, http_backend, tmp_path):
 
 def test_frontend_stats_without_backend(tollgate):
     port = free_port()
-    tollgate("""
-defaults
-    mode http
-    timeout client 5s
-    timeout server 5s
-    timeout connect 2s
+    tollgate(HTTP_DEFAULTS + """
 frontend monitoring
     bind 127.0.0.1:%d
     stats enable
