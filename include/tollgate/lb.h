@@ -66,7 +66,7 @@ struct lb_state {
 	unsigned int usable_weight;      /* sum of their weights */
 	void *data;                      /* algorithm's data */
 	struct spinlock pick_lock;       /* for algorithms mutating on pick */
-	_Atomic uint32_t cursor;         /* for algorithms rotating on pick */
+	_Atomic uint32_t cursor;         /* for algorithms rotating on pick, and lb_nokey(); any thread */
 };
 
 /* A key for a request that has none (`balance hash`, `uri`, `url_param`,

@@ -241,12 +241,9 @@ struct proxy *strm_choose_backend(struct stream *s)
 	return s->fe->defbe;
 }
 
-/* The key hash-based algorithms balance on: the `balance hash` sample's
- * bytes, or the client address (`balance source`, or a hash sample that
- * yields nothing).
- */
-/* Hashes the backend's sample (balance hash, uri, url_param, hdr), else
- * the client's IP address (balance source).
+/* The key hash-based algorithms balance on: the backend's sample (balance
+ * hash, uri, url_param, hdr), else the client's IP address (balance
+ * source); lb_nokey() when there is none (round robin).
  */
 static uint32_t lb_key_compute(struct stream *s)
 {
