@@ -393,8 +393,8 @@ int main(int argc, char **argv)
 	}
 	if (log_targets_open(err, sizeof(err)) < 0)
 		log_warning("%s; traffic logs to it are dropped.", err);
-	if (listeners_start() < 0 || cli_start() < 0 || checks_start() < 0) {
-		log_alert("cannot register listeners or health checks: out of resources.");
+	if (listeners_start() < 0 || cli_start() < 0 || checks_start() < 0 || proxy_tables_start() < 0) {
+		log_alert("cannot register listeners, health checks or table expiry tasks: out of resources.");
 		return 1;
 	}
 	/* our sockets are bound: the old process may stop accepting */

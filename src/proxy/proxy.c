@@ -317,8 +317,11 @@ static int init_tables(report_fn fn, void *arg)
 
 int proxy_tables_start(void)
 {
+	/* every table gets its task, even without `expire`: an entry given its
+	 * own expiry at run time (an override) needs it too
+	 */
 	for (struct proxy *px = proxies_list; px; px = px->next)
-		if (px->table && px->table->def.expire && stktable_purge_task_start(px->table, 0) < 0)
+		if (px->table && stktable_purge_task_start(px->table, 0) < 0)
 			return -ENOMEM;
 	return 0;
 }

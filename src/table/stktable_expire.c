@@ -4,9 +4,11 @@
  * Each shard keeps its entries in touch order: a touch sets the expiry to
  * now + expire and moves the entry to the list tail, so the list is also in
  * expiry order and the purge only looks at heads. A referenced expired entry
- * is moved to the tail (it is freed by its last release, see
- * stktable_release()). Entries with an overridden expiry sit in a small
- * unsorted list per shard, scanned when its earliest date is reached.
+ * cannot be freed: it is renewed as if touched and moved to the tail (its
+ * last release frees it if it expires again, see stktable_release()), so
+ * every linked entry always has a date that the task's timer covers.
+ * Entries with an overridden expiry sit in a small unsorted list per
+ * shard, scanned when its earliest date is reached.
  *
  * The purge task: one shared task per table. Its timer changes only under
  * t->exp_lock, both in the task (which recomputes the next date from the
@@ -23,6 +25,9 @@
  * unarmed (the arm takes the lock) or covered by a date armed by someone
  * else during the scan, in which case the task also caps its next date at
  * now + expire (no later than that entry's expiry, to a loop pass).
+ * Touches only push a date later, so they need no arm. The task is
+ * disarmed (timer "never") only when it saw no linked entry: a later
+ * creation then finds exp_armed cleared and arms it.
  */
 #include <errno.h>
 
@@ -52,14 +57,29 @@ unsigned int __stktable_evict(struct stktable *t, struct stktable_shard *sh, uns
 	return done;
 }
 
+/* Returns the date a referenced expired entry is given at <now>: it cannot
+ * be freed while in use, so it is kept as if touched (a table without
+ * `expire` retries a second later). Its holder's release either touches it
+ * again or leaves it to this date.
+ */
+static inline uint32_t renew_date(const struct stktable *t, uint32_t now)
+{
+	return tick_add(now, t->def.expire ? t->def.expire : 1000);
+}
+
 /* Purges shard <sh> at <now>, consuming <*budget>, and lowers <*next> to
  * the shard's next expiry. Returns the number of entries freed. Shard lock
  * held.
+ *
+ * A referenced expired entry is renewed (renew_date()) and moved to the
+ * tail, so the touch list stays in expiry order and every linked entry
+ * keeps a date that <*next> covers: the task never stops while an entry
+ * remains (see "The purge task" in doc/internals/stktable.md).
  */
 static unsigned int __shard_purge(struct stktable *t, struct stktable_shard *sh, uint32_t now,
                                   unsigned int *budget, uint32_t *next)
 {
-	struct stksess *ts, *back, *first_moved = NULL;
+	struct stksess *ts, *back;
 	unsigned int freed = 0;
 	uint32_t exp, epoch = atomic_load_explicit(&t->epoch, memory_order_relaxed);
 	uint32_t onext;
@@ -67,8 +87,6 @@ static unsigned int __shard_purge(struct stktable *t, struct stktable_shard *sh,
 	while (!list_empty(&sh->touch)) {
 		ts = list_elem(sh->touch.next, struct stksess, list);
 		exp = atomic_load_explicit(&ts->expire, memory_order_relaxed);
-		if (ts == first_moved)
-			break;          /* only referenced expired entries are left */
 		if (!tick_is_expired(exp, now)) {
 			*next = tick_first(*next, exp);
 			break;
@@ -79,11 +97,10 @@ static unsigned int __shard_purge(struct stktable *t, struct stktable_shard *sh,
 		}
 		(*budget)--;
 		if (stksess_refs(ts)) {
+			atomic_store_explicit(&ts->expire, renew_date(t, now), memory_order_relaxed);
 			list_del_init(&ts->list);
 			list_append(&sh->touch, &ts->list);
 			ts->pos = epoch;
-			if (!first_moved)
-				first_moved = ts;
 			continue;
 		}
 		sh->expired++;
@@ -108,8 +125,13 @@ static unsigned int __shard_purge(struct stktable *t, struct stktable_shard *sh,
 			onext = tick_first(onext, exp);
 			continue;
 		}
-		if (stksess_refs(ts))
-			continue;       /* freed by its last release */
+		if (stksess_refs(ts)) {
+			/* in use: renewed, like the touch list's */
+			exp = renew_date(t, now);
+			atomic_store_explicit(&ts->expire, exp, memory_order_relaxed);
+			onext = tick_first(onext, exp);
+			continue;
+		}
 		sh->expired++;
 		__stksess_destroy(t, sh, ts);
 		freed++;

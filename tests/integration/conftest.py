@@ -15,6 +15,9 @@ import pytest
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 BINARY = os.environ.get("TOLLGATE_BIN", os.path.join(ROOT, "tollgate"))
+# Debian's haproxy package, run on the same configurations where both
+# should agree (.ci/run installs it).
+HAPROXY = os.environ.get("HAPROXY_BIN", "/usr/sbin/haproxy")
 
 
 # A mode http defaults section with short timeouts, for test configurations.
@@ -115,12 +118,13 @@ class Backend:
 
 
 class Tollgate:
-    """A running tollgate process."""
+    """A running tollgate process (or, with <binary>, an haproxy one: both
+    take -db -f and log to stdout)."""
 
-    def __init__(self, cfg_path, args=(), env=None):
+    def __init__(self, cfg_path, args=(), env=None, binary=None):
         self.cfg_path = cfg_path
         self.proc = subprocess.Popen(
-            [BINARY, "-db", "-f", cfg_path] + list(args),
+            [binary or BINARY, "-db", "-f", cfg_path] + list(args),
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,
@@ -186,10 +190,10 @@ def tollgate(tmp_path):
     teardown."""
     started = []
 
-    def start(cfg_text, port=None, args=(), env=None, name="tollgate.cfg"):
+    def start(cfg_text, port=None, args=(), env=None, name="tollgate.cfg", binary=None):
         path = tmp_path / name
         path.write_text(cfg_text)
-        t = Tollgate(str(path), args, env)
+        t = Tollgate(str(path), args, env, binary)
         started.append(t)
         if port is not None:
             try:
@@ -202,6 +206,16 @@ def tollgate(tmp_path):
     yield start
     for t in started:
         t.kill()
+
+
+@pytest.fixture
+def haproxy(tollgate):
+    """Starts Debian's haproxy on a configuration text, like tollgate():
+    haproxy(cfg, port=...) -> the process; killed at teardown. For tests
+    that assert both proxies agree on the same traffic."""
+    def start(cfg_text, port=None, args=()):
+        return tollgate(cfg_text, port, args, name="haproxy.cfg", binary=HAPROXY)
+    return start
 
 
 def exchange(port, payload=b"hello", timeout=5.0):
