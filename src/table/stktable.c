@@ -238,31 +238,48 @@ void stktable_deinit(struct stktable *t)
 
 /* ---- Index (shard lock held) ---- */
 
-/* Doubles the buckets of <sh> if it holds more entries than buckets and
- * may grow. On allocation failure the index simply stays denser.
+/* Returns the bucket count <sh> should grow to (double) if it holds more
+ * entries than buckets and may grow, else 0. Shard lock held.
  */
-static void __shard_grow(struct stktable *t, struct stktable_shard *sh)
+static inline uint32_t __shard_grow_wanted(const struct stktable_shard *sh)
 {
-	uint32_t nb = (sh->nb_mask + 1) * 2, i;
-	struct stksess **nbk, *ts, *next;
+	uint32_t nb = (sh->nb_mask + 1) * 2;
 
-	if (sh->count <= sh->nb_mask + 1 || nb > sh->nb_max)
-		return;
-	nbk = calloc(nb, sizeof(*nbk));
+	return sh->count > sh->nb_mask + 1 && nb <= sh->nb_max ? nb : 0;
+}
+
+/* Doubles the buckets of <sh> to <nb>, as __shard_grow_wanted() asked
+ * while the lock was held. The array is allocated and the old one freed
+ * with the lock released (no allocator call, hence no system call, under
+ * a shard lock); if another thread grew the shard meanwhile, nothing is
+ * done. On allocation failure the index simply stays denser.
+ */
+static void shard_grow(struct stktable *t, struct stktable_shard *sh, uint32_t nb)
+{
+	struct stksess **nbk = calloc(nb, sizeof(*nbk)), **old = NULL, *ts, *next;
+	uint32_t i;
+
 	if (!nbk)
 		return;
-	for (i = 0; i <= sh->nb_mask; i++) {
-		for (ts = sh->buckets[i]; ts; ts = next) {
-			uint32_t b = (uint32_t)__stktable_hash(t, ts->key) & (nb - 1);
+	spin_lock(&sh->lock);
+	if (sh->nb_mask + 1 == nb / 2) {
+		for (i = 0; i <= sh->nb_mask; i++) {
+			for (ts = sh->buckets[i]; ts; ts = next) {
+				uint32_t b = (uint32_t)__stktable_hash(t, ts->key) & (nb - 1);
 
-			next = ts->hnext;
-			ts->hnext = nbk[b];
-			nbk[b] = ts;
+				next = ts->hnext;
+				ts->hnext = nbk[b];
+				nbk[b] = ts;
+			}
 		}
+		old = sh->buckets;
+		sh->buckets = nbk;
+		sh->nb_mask = nb - 1;
+		nbk = NULL;
 	}
-	free(sh->buckets);
-	sh->buckets = nbk;
-	sh->nb_mask = nb - 1;
+	spin_unlock(&sh->lock);
+	free(old);
+	free(nbk);
 }
 
 /* Returns 1 if normalised keys <a> and <b> of <t> are equal. */
@@ -427,8 +444,8 @@ struct stksess *stktable_get_or_create(struct stktable *t, const struct stktable
 {
 	unsigned char nkey[STKTABLE_MAX_KEY_LEN + 1];
 	struct stktable_shard *sh;
-	struct stksess *ts;
-	uint32_t exp;
+	struct stksess *ts, *fresh;
+	uint32_t exp, grow;
 	uint64_t h;
 	int ret = 0;
 
@@ -439,43 +456,61 @@ struct stksess *stktable_get_or_create(struct stktable *t, const struct stktable
 	ts = __shard_find(t, sh, nkey, h);
 	if (ts) {
 		atomic_fetch_add_explicit(&ts->ref_cnt, 1, memory_order_relaxed);
-		goto out_unlock;
+		spin_unlock(&sh->lock);
+		goto out;
+	}
+	spin_unlock(&sh->lock);
+
+	/* A new key. Its memory is taken with no shard lock held: the pool
+	 * may take its own lock, carve a new 256 KiB chunk or collect
+	 * garbage, and every thread meeting this shard would spin meanwhile.
+	 * Another thread may create the same key in between: looked up again.
+	 */
+	fresh = pool_alloc(t->pool);
+	if (!fresh) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	memset(fresh, 0, t->entry_size);
+	memcpy(fresh->key, nkey, t->key_size);
+	atomic_init(&fresh->ref_cnt, 1);
+
+	spin_lock(&sh->lock);
+	ts = __shard_find(t, sh, nkey, h);
+	if (ts) {
+		atomic_fetch_add_explicit(&ts->ref_cnt, 1, memory_order_relaxed);
+		spin_unlock(&sh->lock);
+		pool_free(t->pool, fresh);
+		goto out;
 	}
 	if (sh->count >= sh->quota + sh->borrowed && !__shard_borrow(t, sh)) {
 		if (!(t->def.flags & STKTABLE_F_NOPURGE))
 			__stktable_evict(t, sh, t->evict_batch);
 		if (sh->count >= sh->quota + sh->borrowed) {
 			sh->refused++;
+			spin_unlock(&sh->lock);
+			pool_free(t->pool, fresh);
 			ret = -ENOSPC;
-			goto out_unlock;
+			goto out;
 		}
 	}
-	ts = pool_alloc(t->pool);
-	if (!ts) {
-		ret = -ENOMEM;
-		goto out_unlock;
-	}
-	memset(ts, 0, t->entry_size);
-	memcpy(ts->key, nkey, t->key_size);
+	ts = fresh;
 	exp = touch_date(t);
 	atomic_init(&ts->expire, exp);
-	atomic_init(&ts->ref_cnt, 1);
 	ts->pos = atomic_load_explicit(&t->epoch, memory_order_relaxed);
 	ts->hnext = sh->buckets[bucket_of(sh, h)];
 	sh->buckets[bucket_of(sh, h)] = ts;
 	list_append(&sh->touch, &ts->list);
 	sh->count++;
 	sh->created++;
-	__shard_grow(t, sh);
+	grow = __shard_grow_wanted(sh);
 	spin_unlock(&sh->lock);
+	if (grow)
+		shard_grow(t, sh, grow);
 	if (tick_isset(exp))
 		__stktable_arm(t, exp);
-	if (err)
-		*err = 1;
-	return ts;
-
-out_unlock:
-	spin_unlock(&sh->lock);
+	ret = 1;
+out:
 	if (err)
 		*err = ret;
 	return ts;

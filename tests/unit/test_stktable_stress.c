@@ -6,6 +6,8 @@
  * stays within its size.
  *
  *  - overlapping and disjoint keys: get_or_create / update / touch / release;
+ *  - every thread creating the same new keys at once (a new entry's memory
+ *    is taken outside the shard lock, then the key is looked up again);
  *  - kills racing lookups and updates;
  *  - expiry at 1 ms racing touches, purges running concurrently;
  *  - a full table under a flood of new keys (evicting, and nopurge);
@@ -162,6 +164,70 @@ static void test_mixed(void **state)
 		assert_int_equal(v, 3 * sum);
 		stktable_data_get(&t, ts, STKTABLE_DT_CONN_CUR, 0, &v);
 		assert_int_equal(v, 0);
+		stktable_release(&t, ts);
+	}
+	for (i = 0; i < NTHR; i++)
+		assert_int_equal(w[i].failures, 0);
+	check_no_leak(&t);
+	stktable_deinit(&t);
+}
+
+/* ---- the same new keys created by every thread at once ---- */
+
+#define RACE_KEYS (200000 / STRESS_DIV)
+
+static void *create_race_worker(void *p)
+{
+	struct worker *w = p;
+	struct stktable *t = w->t;
+	uint32_t key;
+
+	worker_enter(w);
+	for (key = 0; key < RACE_KEYS; key++) {
+		struct stktable_key k = { &key, 4 };
+		struct stksess *ts = stktable_get_or_create(t, &k, NULL);
+
+		if (!ts) {
+			w->failures++;
+			continue;
+		}
+		stktable_u32_add(stktable_data_ptr(t, ts, STKTABLE_DT_HTTP_REQ_CNT, 0), 1);
+		stktable_release(t, ts);
+	}
+	return NULL;
+}
+
+/* Each key is new to all threads at once, so creations race between the
+ * first lookup and the insertion. Exactly one entry per key must exist,
+ * holding every thread's count (a second entry of a key would hide in the
+ * index and split the counts). Seen failing without the second lookup.
+ */
+static void test_create_races(void **state)
+{
+	static struct worker w[NTHR];
+	struct stktable_stats st;
+	struct stktable t;
+	uint32_t key;
+	int i;
+
+	(void)state;
+	mk(&t, "type integer size 400k store http_req_cnt");
+	memset(w, 0, sizeof(w));
+	for (i = 0; i < NTHR; i++) {
+		w[i].id = i;
+		w[i].t = &t;
+	}
+	run_workers(w, NTHR, create_race_worker);
+	stktable_get_stats(&t, &st);
+	assert_int_equal(st.used, RACE_KEYS);
+	for (key = 0; key < RACE_KEYS; key++) {
+		struct stktable_key k = { &key, 4 };
+		struct stksess *ts = stktable_lookup_noexp(&t, &k);
+		uint64_t v;
+
+		assert_non_null(ts);
+		stktable_data_get(&t, ts, STKTABLE_DT_HTTP_REQ_CNT, 0, &v);
+		assert_int_equal(v, NTHR);
 		stktable_release(&t, ts);
 	}
 	for (i = 0; i < NTHR; i++)
@@ -570,6 +636,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_mixed),
+		cmocka_unit_test(test_create_races),
 		cmocka_unit_test(test_kills),
 		cmocka_unit_test(test_expire_races),
 		cmocka_unit_test(test_flood),
