@@ -226,7 +226,13 @@ static void enqueue(struct tasklet *tl)
 		inbound_push(tl->tid, tl);
 }
 
-static void wakeup(struct tasklet *tl, unsigned int reason)
+/* Records <reason> on <tl> and marks it QUEUED unless it is queued or
+ * running already. Returns 1 if the caller must enqueue() it. Once
+ * marked, the task is not freed before it is dequeued (task_destroy()
+ * leaves a queued task to the scheduler), so the enqueue may come later,
+ * after the caller dropped a lock.
+ */
+static int wakeup_mark(struct tasklet *tl, unsigned int reason)
 {
 	unsigned int s = atomic_load_explicit(&tl->state, memory_order_relaxed);
 	unsigned int n;
@@ -235,14 +241,19 @@ static void wakeup(struct tasklet *tl, unsigned int reason)
 		reason = TASK_WOKEN_OTHER;
 	do {
 		if (unlikely(s & TASK_KILLED))
-			return;
+			return 0;
 		n = s | reason;
 		if (!(s & (TASK_QUEUED | TASK_RUNNING)))
 			n |= TASK_QUEUED;
 	} while (!atomic_compare_exchange_weak_explicit(&tl->state, &s, n,
 	                                                memory_order_acq_rel,
 	                                                memory_order_relaxed));
-	if (!(s & (TASK_QUEUED | TASK_RUNNING)))
+	return !(s & (TASK_QUEUED | TASK_RUNNING));
+}
+
+static void wakeup(struct tasklet *tl, unsigned int reason)
+{
+	if (wakeup_mark(tl, reason))
 		enqueue(tl);
 }
 
@@ -263,10 +274,11 @@ void tasklet_wakeup_reason(struct tasklet *tl, unsigned int reason)
 
 /* ---- wait queues ---- */
 
-/* Publishes the shared wait queue's earliest date and wakes the worker
- * charged with it if it changed. Called under swq_lock.
+/* Publishes the shared wait queue's earliest date. Called under swq_lock.
+ * Returns the worker charged with it if the date changed, to be woken
+ * (swq_wake()) once the lock is dropped: no system call under a spinlock.
  */
-static void swq_publish(void)
+static int swq_publish(void)
 {
 	struct timerq_node *n = timerq_first(&swq);
 	uint32_t old = atomic_load_explicit(&swq_next, memory_order_relaxed);
@@ -281,7 +293,13 @@ static void swq_publish(void)
 	}
 	atomic_store_explicit(&swq_next_tid, thr, memory_order_relaxed);
 	atomic_store_explicit(&swq_next, next, memory_order_seq_cst);
-	if (thr >= 0 && thr != tid && next != old && thread_running())
+	return thr >= 0 && thr != tid && next != old ? thr : -1;
+}
+
+/* Wakes worker <thr> as swq_publish() asked, after swq_lock is dropped. */
+static inline void swq_wake(int thr)
+{
+	if (thr >= 0 && thread_running())
 		thread_wake(thr);
 }
 
@@ -309,11 +327,14 @@ static void change_expire(struct task *t, uint32_t when, int earlier_only)
 	uint32_t cur;
 
 	if (t->tl.flags & TASK_F_SHARED) {
+		int thr;
+
 		spin_lock(&swq_lock);
 		cur = atomic_load_explicit(&t->expire, memory_order_relaxed);
 		__set_expire(&swq, t, earlier_only ? tick_first(cur, when) : when);
-		swq_publish();
+		thr = swq_publish();
 		spin_unlock(&swq_lock);
+		swq_wake(thr);
 		return;
 	}
 	BUG_ON(thread_running() && t->tl.tid != tid);
@@ -332,13 +353,15 @@ void task_schedule(struct task *t, uint32_t when)
 }
 
 /* Pops due timers from <q> (owned by the caller), up to <budget>: re-places
- * those whose wanted expiry moved later, wakes the others. Returns the
- * number of nodes examined.
+ * those whose wanted expiry moved later, wakes the others. With <defer>
+ * (room for <budget> tasks), the woken tasks are only marked and stored
+ * there, to be enqueued by the caller after it drops the queue's lock.
+ * Returns the number of tasks stored in <defer>, or woken.
  */
-static unsigned int wq_expire(struct timerq *q, unsigned int budget)
+static unsigned int wq_expire(struct timerq *q, unsigned int budget, struct tasklet **defer)
 {
 	struct timerq_node *n;
-	unsigned int done = 0;
+	unsigned int done = 0, woken = 0;
 
 	while (done < budget && (n = timerq_first(q)) && tick_is_expired(n->key, now_ms)) {
 		struct task *t = container_of(n, struct task, wq);
@@ -352,9 +375,12 @@ static unsigned int wq_expire(struct timerq *q, unsigned int budget)
 			timerq_insert(q, n, exp);
 			continue;
 		}
-		wakeup(&t->tl, TASK_WOKEN_TIMER);
+		if (!defer)
+			wakeup(&t->tl, TASK_WOKEN_TIMER);
+		else if (wakeup_mark(&t->tl, TASK_WOKEN_TIMER))
+			defer[woken++] = &t->tl;
 	}
-	return done;
+	return defer ? woken : done;
 }
 
 static int swq_due(void)
@@ -364,14 +390,25 @@ static int swq_due(void)
 	return tick_is_expired(next, now_ms);
 }
 
-static void swq_expire(unsigned int budget)
+/* Expires the shared wait queue's due timers, up to TASK_BATCH. Enqueuing
+ * a shared task may wake a sleeping worker (an eventfd write): done after
+ * swq_lock is dropped, like swq_publish()'s wake-up.
+ */
+static void swq_expire(void)
 {
+	struct tasklet *due[TASK_BATCH];
+	unsigned int n, i;
+	int thr;
+
 	if (!swq_due())
 		return;
 	spin_lock(&swq_lock);
-	wq_expire(&swq, budget);
-	swq_publish();
+	n = wq_expire(&swq, TASK_BATCH, due);
+	thr = swq_publish();
 	spin_unlock(&swq_lock);
+	for (i = 0; i < n; i++)
+		enqueue(due[i]);
+	swq_wake(thr);
 }
 
 /* ---- creation and destruction ---- */
@@ -422,11 +459,14 @@ void task_destroy(struct task *t)
 	if (!t)
 		return;
 	if (t->tl.flags & TASK_F_SHARED) {
+		int thr;
+
 		spin_lock(&swq_lock);
 		if (timerq_node_queued(&t->wq))
 			timerq_remove(&swq, &t->wq);
-		swq_publish();
+		thr = swq_publish();
 		spin_unlock(&swq_lock);
+		swq_wake(thr);
 	} else {
 		BUG_ON(thread_running() && t->tl.tid != tid);
 		if (timerq_node_queued(&t->wq))
@@ -554,8 +594,8 @@ unsigned int sched_run_pass(void)
 	struct tasklet *tl;
 
 	inbound_drain(st);
-	wq_expire(&st->wq, TASK_BATCH);
-	swq_expire(TASK_BATCH);
+	wq_expire(&st->wq, TASK_BATCH, NULL);
+	swq_expire();
 
 	/* shared tasks get up to a quarter of the batch, local ones the rest */
 	n = shared_rq_take(picked, ARRAY_SIZE(picked));
