@@ -65,10 +65,12 @@ int stkctr_smp_to_key(const struct stktable *t, struct sample *smp, void *buf,
 }
 
 /* Adds <v> to the integer data <type> (any width) and to rate <rate_type>
- * of entry <ts>, when stored.
+ * of entry <ts>, when stored. Returns 1 if the entry stores either (its
+ * data changed: the caller touches it), else 0.
  */
-static void bump(struct stktable *t, struct stksess *ts, int type, int rate_type, uint32_t v)
+static int bump(struct stktable *t, struct stksess *ts, int type, int rate_type, uint32_t v)
 {
+	int changed = 0;
 	void *p;
 
 	if (type >= 0 && (p = stktable_data_ptr(t, ts, type, 0))) {
@@ -76,9 +78,13 @@ static void bump(struct stktable *t, struct stksess *ts, int type, int rate_type
 			atomic_fetch_add_explicit((_Atomic uint64_t *)p, v, memory_order_relaxed);
 		else
 			stktable_u32_add(p, v);
+		changed = 1;
 	}
-	if (rate_type >= 0 && (p = stktable_data_ptr(t, ts, rate_type, 0)))
+	if (rate_type >= 0 && (p = stktable_data_ptr(t, ts, rate_type, 0))) {
 		stktable_rate_add(t, p, rate_type, v, now_ms);
+		changed = 1;
+	}
+	return changed;
 }
 
 int stkctr_track(struct stkctrs *sc, unsigned int idx, struct stktable *t,
@@ -111,21 +117,29 @@ void stkctr_session_start(struct stkctrs *sc)
 	for (unsigned int m = sc->tracked; m; m &= m - 1) {
 		struct stkctr *c = &sc->c[__builtin_ctz(m)];
 
-		bump(c->table, c->entry, STKTABLE_DT_SESS_CNT, STKTABLE_DT_SESS_RATE, 1);
-		stktable_touch_local(c->table, c->entry, 0);
+		if (bump(c->table, c->entry, STKTABLE_DT_SESS_CNT, STKTABLE_DT_SESS_RATE, 1))
+			stktable_touch_local(c->table, c->entry, 0);
 	}
 }
 
+/* Counters are touched (shard lock, move in the touch list, an update for
+ * the peers) only when a stored datum changed, as HAProxy does: a table
+ * storing no byte counter pays nothing per transfer.
+ */
 void stkctr_add_bytes(struct stkctrs *sc, uint64_t in, uint64_t out)
 {
 	for (unsigned int m = sc->tracked; m; m &= m - 1) {
 		struct stkctr *c = &sc->c[__builtin_ctz(m)];
+		int changed = 0;
 
 		if (in)
-			bump(c->table, c->entry, STKTABLE_DT_BYTES_IN_CNT, STKTABLE_DT_BYTES_IN_RATE, (uint32_t)in);
+			changed |= bump(c->table, c->entry, STKTABLE_DT_BYTES_IN_CNT,
+			                STKTABLE_DT_BYTES_IN_RATE, (uint32_t)in);
 		if (out)
-			bump(c->table, c->entry, STKTABLE_DT_BYTES_OUT_CNT, STKTABLE_DT_BYTES_OUT_RATE, (uint32_t)out);
-		stktable_touch_local(c->table, c->entry, 0);
+			changed |= bump(c->table, c->entry, STKTABLE_DT_BYTES_OUT_CNT,
+			                STKTABLE_DT_BYTES_OUT_RATE, (uint32_t)out);
+		if (changed)
+			stktable_touch_local(c->table, c->entry, 0);
 	}
 }
 
@@ -135,8 +149,8 @@ static void bump_all(struct stkctrs *sc, unsigned int mask, int type, int rate)
 	for (unsigned int m = sc->tracked & mask; m; m &= m - 1) {
 		struct stkctr *c = &sc->c[__builtin_ctz(m)];
 
-		bump(c->table, c->entry, type, rate, 1);
-		stktable_touch_local(c->table, c->entry, 0);
+		if (bump(c->table, c->entry, type, rate, 1))
+			stktable_touch_local(c->table, c->entry, 0);
 	}
 }
 

@@ -109,3 +109,50 @@ def test_entry_in_use_outlives_expiry_then_expires(proxy, backend, tollgate, hap
                or not entries(sock, "lb"), 5, "the connection's release")
     wait_until(lambda: entries(sock, "lb") == [], 5, "the released entry to expire")
 
+
+TCP_TRAFFIC = ADMIN + """
+defaults
+    mode tcp
+    timeout client 10s
+    timeout connect 2s
+    timeout server 10s
+listen lb
+    bind 127.0.0.1:%(port)d
+    stick-table type ip size 100 expire 10s store %(store)s
+    tcp-request connection track-sc0 src
+    server a 127.0.0.1:%(bport)d
+"""
+
+
+@pytest.mark.parametrize("proxy,store,refreshed", [
+    ("tollgate", "gpc0", False), ("haproxy", "gpc0", False), ("tollgate", "gpc0,bytes_in_cnt", True)])
+def test_traffic_touches_an_entry_only_if_it_counts_bytes(proxy, store, refreshed, backend, tollgate,
+                                                          haproxy, tmp_path):
+    """Bytes flowing through a tracked connection refresh the entry's
+    expiry only when the table stores a byte counter: otherwise nothing
+    stored changed, and the touch (a shard lock, an update for the peers)
+    is not paid, as in HAProxy. (HAProxy 2.6 counts a TCP connection's
+    bytes only when its stream is processed, at the end here: bytes_in_cnt
+    reads 0 mid-connection, so the stored case is Tollgate's alone.)"""
+    b = backend("A")
+    port, sock = free_port(), str(tmp_path / "admin.sock")
+    start = tollgate if proxy == "tollgate" else haproxy
+    admin_start(start, sock, TCP_TRAFFIC % {"sock": sock, "port": port, "bport": b.port, "store": store})
+
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as c:
+        assert c.recv(2) == b"A:"
+        until = time.monotonic() + 1.5
+
+        def echoed():
+            c.sendall(b"ping")
+            got = b""
+            while len(got) < 4:
+                got += c.recv(4 - len(got))
+            return time.monotonic() > until
+
+        wait_until(echoed, 10, "1.5 s of traffic")
+        (e,) = entries(sock, "lb")
+        if refreshed:
+            assert int(e["exp"]) > 9500 and int(e["bytes_in_cnt"]) > 0, e
+        else:
+            assert int(e["exp"]) < 9000, e
