@@ -44,6 +44,7 @@ struct sc_action {
 	struct sample_expr *expr;    /* track-sc key, sc-set-gpt value, or NULL */
 	char *table_name;            /* track-sc `table T`, NULL: the proxy's own */
 	struct stktable *table;      /* track-sc table once resolved, else NULL */
+	int txn_scope;               /* an HTTP rule's: what it tracks is the transaction's */
 };
 
 /* Returns the type of the action named by the word <w> (by its prefix:
@@ -85,8 +86,10 @@ int sc_expr_key(const struct sample_expr *expr, const struct sample_ctx *ctx, st
                 struct stktable_key *key);
 
 /* Runs <a> for stream <s>, its samples evaluated in <ctx>; on the stream's
- * thread. track-sc does nothing if counter <a>->sc is already tracked or
- * the table is unresolved, or the key cannot be built; sc-inc-gpc and
+ * thread. track-sc does nothing if counter <a>->sc is already tracked
+ * (by the session or the transaction) or the table is unresolved, or the
+ * key cannot be built; an HTTP rule's tracking belongs to the transaction
+ * (released at its end), a tcp-request rule's to the session; sc-inc-gpc and
  * sc-set-gpt do nothing on an untracked counter or a table that does not
  * store the element. Returns 1 if a track-sc began tracking an entry (an
  * HTTP rule counts the current request on it then), else 0.

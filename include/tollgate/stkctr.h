@@ -12,7 +12,23 @@
  *                        counts the request being processed at once)
  *   HTTP 4xx to client   http_err_cnt +1, http_err_rate +1
  *   HTTP 5xx / no answer http_fail_cnt +1, http_fail_rate +1
- *   stream ends          conn_cur -1, whatever the path; references dropped
+ *   tracking ends        conn_cur -1, whatever the path; reference dropped
+ *
+ * Who owns a tracked counter (HAProxy's session and stream levels):
+ *
+ *   STKCTR_OWN_SESS      tracked by tcp-request connection/content rules:
+ *                        the connection's, kept until the stream ends;
+ *                        every transaction of the connection sees it
+ *   STKCTR_OWN_TXN       tracked by http-request rules: the transaction's,
+ *                        released when it ends (stkctr_release_txn()), so
+ *                        the next request of a keep-alive connection tracks
+ *                        its own key; no session is counted on it
+ *
+ * A counter number holds one entry at a time: one tracked by the session
+ * stays in place for every transaction, and a track-sc of that number by
+ * an http-request rule does nothing (HAProxy's streams inherit their
+ * session's counters the same way). Events (requests, errors, bytes) are
+ * counted on every tracked entry, whoever owns it.
  *
  * Every update touches the entry (its expiry restarts) as a local update,
  * so it replicates. A stream's counters belong to its thread; the entries
@@ -33,10 +49,17 @@ struct stkctr {
 	struct stksess *entry;          /* the entry, a reference held */
 };
 
+/* Owner of a tracked counter (see above). */
+enum stkctr_owner {
+	STKCTR_OWN_SESS = 0,            /* the connection: released at the stream's end */
+	STKCTR_OWN_TXN,                 /* the HTTP transaction: released at its end */
+};
+
 /* The counters of a stream. */
 struct stkctrs {
 	struct stkctr c[GLOBAL_MAX_STICKCTR]; /* sc0, sc1... */
 	unsigned int tracked;           /* bitmask of tracked counters */
+	unsigned int txn_owned;         /* bits of <tracked> owned by the transaction */
 	int sess_counted;               /* session counters already bumped */
 };
 
@@ -47,13 +70,14 @@ struct stkctrs {
 int stkctr_smp_to_key(const struct stktable *t, struct sample *smp, void *buf,
                       struct stktable_key *key);
 
-/* Starts tracking <key> of <t> in counter <idx> of <sc>, unless already
- * tracked; bumps the connection counters, and the session ones if
- * <sc>->sess_counted. Returns 0, -EEXIST if already tracked (nothing
- * done), or -ENOMEM / -ENOSPC if the entry could not be created.
+/* Starts tracking <key> of <t> in counter <idx> of <sc> for <owner>,
+ * unless already tracked; bumps the connection counters, and the session
+ * ones if <sc>->sess_counted and <owner> is the session. Returns 0,
+ * -EEXIST if already tracked (nothing done), or -ENOMEM / -ENOSPC if the
+ * entry could not be created.
  */
 int stkctr_track(struct stkctrs *sc, unsigned int idx, struct stktable *t,
-                 const struct stktable_key *key);
+                 const struct stktable_key *key, enum stkctr_owner owner);
 
 /* Bumps the session counters of every tracked entry (once per stream). */
 void stkctr_session_start(struct stkctrs *sc);
@@ -79,6 +103,12 @@ int stkctr_inc_gpc(struct stkctr *c, int type, unsigned int idx, uint32_t n);
 
 /* Sets element <idx> of gpt (or gpt0) of <c> to <v>. 0 or -ENOENT. */
 int stkctr_set_gpt(struct stkctr *c, int type, unsigned int idx, uint32_t v);
+
+/* Ends the tracking of the counters the HTTP transaction owns (conn_cur
+ * -1, references dropped); the session's stay. Called at the end of each
+ * transaction, after its bytes were added and its log line written.
+ */
+void stkctr_release_txn(struct stkctrs *sc);
 
 /* Ends the tracking: conn_cur -1 on every entry, references dropped. */
 void stkctr_release_all(struct stkctrs *sc);

@@ -149,6 +149,7 @@ int sc_action_parse(struct sc_action *a, unsigned int where, int argc, char **ar
 	const char *w = args[(*pos)++];
 
 	a->type = sc_action_type(w);
+	a->txn_scope = (where & (SMP_USE_HTTP_REQ | SMP_USE_HTTP_RES)) != 0;
 	switch (a->type) {
 	case SC_ACT_TRACK:
 		return parse_track(a, w, where, argc, args, pos, err);
@@ -209,7 +210,8 @@ int sc_action_exec(const struct sc_action *a, struct stream *s, const struct sam
 			return 0;
 		if (!sc_expr_key(a->expr, ctx, a->table, keybuf, &key))
 			return 0;
-		return stkctr_track(&s->sc, a->sc, a->table, &key) == 0;
+		return stkctr_track(&s->sc, a->sc, a->table, &key,
+		                    a->txn_scope ? STKCTR_OWN_TXN : STKCTR_OWN_SESS) == 0;
 	case SC_ACT_INC_GPC:
 		stkctr_inc_gpc(&s->sc.c[a->sc], a->dt, a->idx, 1);
 		return 0;

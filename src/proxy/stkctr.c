@@ -88,7 +88,7 @@ static int bump(struct stktable *t, struct stksess *ts, int type, int rate_type,
 }
 
 int stkctr_track(struct stkctrs *sc, unsigned int idx, struct stktable *t,
-                 const struct stktable_key *key)
+                 const struct stktable_key *key, enum stkctr_owner owner)
 {
 	struct stksess *ts;
 	int err = 0;
@@ -101,9 +101,11 @@ int stkctr_track(struct stkctrs *sc, unsigned int idx, struct stktable *t,
 	sc->c[idx].table = t;
 	sc->c[idx].entry = ts;
 	sc->tracked |= 1U << idx;
+	if (owner == STKCTR_OWN_TXN)
+		sc->txn_owned |= 1U << idx;
 	bump(t, ts, STKTABLE_DT_CONN_CNT, STKTABLE_DT_CONN_RATE, 1);
 	bump(t, ts, STKTABLE_DT_CONN_CUR, -1, 1);
-	if (sc->sess_counted)
+	if (sc->sess_counted && owner == STKCTR_OWN_SESS)
 		bump(t, ts, STKTABLE_DT_SESS_CNT, STKTABLE_DT_SESS_RATE, 1);
 	stktable_touch_local(t, ts, 0);
 	return 0;
@@ -197,9 +199,12 @@ int stkctr_set_gpt(struct stkctr *c, int type, unsigned int idx, uint32_t v)
 	return 0;
 }
 
-void stkctr_release_all(struct stkctrs *sc)
+/* Ends the tracking of the counters of <mask>: conn_cur -1, the entry's
+ * reference dropped (the entry may be freed then, if it expired).
+ */
+static void release_mask(struct stkctrs *sc, unsigned int mask)
 {
-	for (unsigned int m = sc->tracked; m; m &= m - 1) {
+	for (unsigned int m = sc->tracked & mask; m; m &= m - 1) {
 		struct stkctr *c = &sc->c[__builtin_ctz(m)];
 
 		stktable_data_add(c->table, c->entry, STKTABLE_DT_CONN_CUR, 0, -1);
@@ -207,5 +212,16 @@ void stkctr_release_all(struct stkctrs *sc)
 		c->table = NULL;
 		c->entry = NULL;
 	}
-	sc->tracked = 0;
+	sc->tracked &= ~mask;
+	sc->txn_owned &= ~mask;
+}
+
+void stkctr_release_txn(struct stkctrs *sc)
+{
+	release_mask(sc, sc->txn_owned);
+}
+
+void stkctr_release_all(struct stkctrs *sc)
+{
+	release_mask(sc, ~0U);
 }

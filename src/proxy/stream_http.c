@@ -1155,6 +1155,7 @@ static int end_txn(struct stream *s)
 		s->acct_out = s->res.total;
 	}
 	txn_log(s);
+	stkctr_release_txn(&s->sc);   /* the next request tracks its own keys */
 	if (txn->req_state != HTTP_MSG_DONE || txn->req_fwd)
 		txn->flags |= TX_CLI_CLOSE;   /* the rest of the request was not read */
 	if (s->srv || s->state != ST_INI) {

@@ -15,8 +15,8 @@ import pytest
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 BINARY = os.environ.get("TOLLGATE_BIN", os.path.join(ROOT, "tollgate"))
-# Debian's haproxy package, run on the same configurations where both
-# should agree (.ci/run installs it).
+# The reference: HAProxy, run side by side with tollgate on the same
+# configuration where a test compares their behaviour.
 HAPROXY = os.environ.get("HAPROXY_BIN", "/usr/sbin/haproxy")
 
 
@@ -118,13 +118,13 @@ class Backend:
 
 
 class Tollgate:
-    """A running tollgate process (or, with <binary>, an haproxy one: both
-    take -db -f and log to stdout)."""
+    """A running tollgate process (or another binary taking the same
+    `-db -f cfg` command line: HAProxy)."""
 
-    def __init__(self, cfg_path, args=(), env=None, binary=None):
+    def __init__(self, cfg_path, args=(), env=None, binary=BINARY):
         self.cfg_path = cfg_path
         self.proc = subprocess.Popen(
-            [binary or BINARY, "-db", "-f", cfg_path] + list(args),
+            [binary, "-db", "-f", cfg_path] + list(args),
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,
@@ -183,14 +183,12 @@ def backend():
         b.stop()
 
 
-@pytest.fixture
-def tollgate(tmp_path):
-    """Starts tollgate on a configuration text: tollgate(cfg, port=...) waits
-    for <port> to answer (if given) and returns the Tollgate; killed at
-    teardown."""
+def _starter(tmp_path, binary, what, default_name):
+    """A start(cfg, port=...) function for the tollgate/haproxy fixtures,
+    and the list of processes it started."""
     started = []
 
-    def start(cfg_text, port=None, args=(), env=None, name="tollgate.cfg", binary=None):
+    def start(cfg_text, port=None, args=(), env=None, name=default_name):
         path = tmp_path / name
         path.write_text(cfg_text)
         t = Tollgate(str(path), args, env, binary)
@@ -200,22 +198,34 @@ def tollgate(tmp_path):
                 wait_port(port)
             except AssertionError:
                 t.kill()
-                raise AssertionError("tollgate did not listen on %d:\n%s" % (port, t.output()))
+                raise AssertionError("%s did not listen on %d:\n%s" % (what, port, t.output()))
         return t
 
+    return start, started
+
+
+@pytest.fixture
+def tollgate(tmp_path):
+    """Starts tollgate on a configuration text: tollgate(cfg, port=...) waits
+    for <port> to answer (if given) and returns the Tollgate; killed at
+    teardown."""
+    start, started = _starter(tmp_path, BINARY, "tollgate", "tollgate.cfg")
     yield start
     for t in started:
         t.kill()
 
 
 @pytest.fixture
-def haproxy(tollgate):
-    """Starts Debian's haproxy on a configuration text, like tollgate():
-    haproxy(cfg, port=...) -> the process; killed at teardown. For tests
-    that assert both proxies agree on the same traffic."""
-    def start(cfg_text, port=None, args=()):
-        return tollgate(cfg_text, port, args, name="haproxy.cfg", binary=HAPROXY)
-    return start
+def haproxy(tmp_path):
+    """Starts the reference HAProxy (`haproxy -db -f cfg`) on a
+    configuration text, as the tollgate fixture does: haproxy(cfg,
+    port=...) waits for <port> and returns the process; killed at
+    teardown. For tests that run the same traffic through both and compare
+    what they answer and count."""
+    start, started = _starter(tmp_path, HAPROXY, "haproxy", "haproxy.cfg")
+    yield start
+    for t in started:
+        t.kill()
 
 
 def exchange(port, payload=b"hello", timeout=5.0):
