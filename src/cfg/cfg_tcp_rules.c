@@ -23,8 +23,25 @@
 #include <tollgate/stktable.h>
 #include <tollgate/tcp_rules.h>
 
+/* The table layer stores gpc(N) apart from gpc0/gpc1 (and so on), but the
+ * fetches, actions and admin commands of element 0 and 1 take either
+ * (HAProxy's rule): a table storing both would be read and written in two
+ * places. Returns HAProxy's message refusing such a <def>, or NULL.
+ */
+static const char *array_overrides(const struct stktable_def *def)
+{
+	if (def->stored[STKTABLE_DT_GPT] && def->stored[STKTABLE_DT_GPT0])
+		return "simultaneous usage of 'gpt' and 'gpt0' in a same table is not permitted as 'gpt' overrides 'gpt0'.";
+	if (def->stored[STKTABLE_DT_GPC] && (def->stored[STKTABLE_DT_GPC0] || def->stored[STKTABLE_DT_GPC1]))
+		return "simultaneous usage of 'gpc' and 'gpc[0/1]' in a same table is not permitted as 'gpc' overrides 'gpc[0/1]'.";
+	if (def->stored[STKTABLE_DT_GPC_RATE] && (def->stored[STKTABLE_DT_GPC0_RATE] || def->stored[STKTABLE_DT_GPC1_RATE]))
+		return "simultaneous usage of 'gpc_rate' and 'gpc[0/1]_rate' in a same table is not permitted as 'gpc_rate' overrides 'gpc[0/1]_rate'.";
+	return NULL;
+}
+
 static int kw_stick_table(struct cfg_ctx *ctx, int argc, char **args, char **err)
 {
+	const char *why_not;
 	struct proxy *px = ctx->section_data;
 	char why[256];
 
@@ -44,6 +61,11 @@ static int kw_stick_table(struct cfg_ctx *ctx, int argc, char **args, char **err
 		free(px->table_def);
 		px->table_def = NULL;
 		return cfg_set_err(err, "'stick-table' : missing 'size'.");
+	}
+	if ((why_not = array_overrides(px->table_def))) {
+		free(px->table_def);
+		px->table_def = NULL;
+		return cfg_set_err(err, "'stick-table' : %s", why_not);
 	}
 	px->table_file = cfg_keep_file(ctx->file);
 	px->table_line = ctx->line;

@@ -159,11 +159,12 @@ class Tollgate:
             self.proc.wait()
 
 
-def run_check(cfg_text, tmp_path, name="t.cfg", env=None):
-    """Runs `tollgate -c` on <cfg_text>; returns (returncode, output)."""
+def run_check(cfg_text, tmp_path, name="t.cfg", env=None, binary=BINARY):
+    """Runs `tollgate -c` (or `<binary> -c`: HAPROXY to compare) on
+    <cfg_text>; returns (returncode, output, path of the file)."""
     path = tmp_path / name
     path.write_text(cfg_text)
-    p = subprocess.run([BINARY, "-c", "-f", str(path)], capture_output=True, text=True,
+    p = subprocess.run([binary, "-c", "-f", str(path)], capture_output=True, text=True,
                        env=env, timeout=20)
     return p.returncode, p.stdout + p.stderr, str(path)
 

@@ -55,7 +55,7 @@ defaults
     return t, admin, user
 
 
-def tracked_fe(port, bport, store="conn_cnt,conn_cur,conn_rate(10s),gpc0,gpc(2),gpc_rate(2,5s)"):
+def tracked_fe(port, bport, store="conn_cnt,conn_cur,conn_rate(10s),gpc0,gpt(2),gpc_rate(2,5s)"):
     return """
 frontend fe
     bind 127.0.0.1:%d
@@ -92,7 +92,7 @@ def test_show_table_list_entries_and_formats(backend, tollgate, tmp_path):
     # HAProxy's data-type order, rates with their period, arrays expanded
     fields = ent[0].split()[5:]
     names = [f.split("=")[0] for f in fields]
-    assert names == ["gpc0", "conn_cnt", "conn_rate(10000)", "conn_cur", "gpc0", "gpc1",
+    assert names == ["gpc0", "conn_cnt", "conn_rate(10000)", "conn_cur", "gpt0", "gpt1",
                      "gpc0_rate(5000)", "gpc1_rate(5000)"], names
     assert "key=127.0.0.1" in ent[0] and " conn_cnt=3 " in ent[0]
     # key lookup and data filters
@@ -121,9 +121,9 @@ def test_set_and_clear_table_seen_by_rules(backend, tollgate, tmp_path):
     assert " gpc0=5 " in out
     assert not accepted(port)
     # a rate set to N reads N for a period; array elements by index
-    assert cli(admin, "set table fe key 10.0.0.1 data.conn_rate 42 data.gpc[1] 7") == "\n"
+    assert cli(admin, "set table fe key 10.0.0.1 data.conn_rate 42 data.gpt[1] 7") == "\n"
     out = cli(admin, "show table fe key 10.0.0.1")
-    assert " conn_rate(10000)=42 " in out and " gpc1=7 " in out
+    assert " conn_rate(10000)=42 " in out and " gpt1=7 " in out
     assert cli(admin, "set table fe key 10.0.0.1 data.nope 1") == "Unknown data type\n\n"
     assert cli(admin, "set table fe key 10.0.0.1 data.http_req_cnt 1") == \
         "Data type not stored in this table\n\n"

@@ -123,6 +123,43 @@ frontend fe
     assert rc != 0 and "stick counter number must be from 0 to 2" in out, out
 
 
+@pytest.mark.parametrize("store,words", [
+    ("gpc(2),gpc0", ("'gpc' and 'gpc[0/1]'",)),
+    ("gpc1 store gpc(1)", ("'gpc' and 'gpc[0/1]'",)),
+    ("gpc_rate(2,10s),gpc0_rate(10s)", ("'gpc_rate' and 'gpc[0/1]_rate'",)),
+    ("gpc1_rate(1s),gpc_rate(1,1s)", ("'gpc_rate' and 'gpc[0/1]_rate'",)),
+    ("gpt(2),gpt0", ("'gpt' and 'gpt0'",)),
+])
+def test_array_with_the_types_it_overrides_is_refused_as_haproxy(tmp_path, store, words):
+    """gpc(N) holds what gpc0/gpc1 would (HAProxy's fetches and actions of
+    index 0 and 1 use either): a table storing both is refused, with the
+    line, by tollgate -c as by haproxy -c."""
+    from conftest import HAPROXY, run_check
+    cfg = """
+defaults
+    mode http
+    timeout client 1s
+    timeout server 1s
+    timeout connect 1s
+frontend fe
+    bind 127.0.0.1:%d
+    stick-table type ip size 1k store %s
+    default_backend be
+backend be
+    server a 127.0.0.1:%d
+""" % (free_port(), store, free_port())
+    for binary in (HAPROXY, None):
+        rc, out, path = run_check(cfg, tmp_path, name="gpc.cfg", **({"binary": binary} if binary else {}))
+        assert rc != 0, (binary, out)
+        assert "[%s:9]" % path in out and "simultaneous usage of" in out, (binary, out)
+        for w in words:
+            assert w in out, (binary, out)
+    # mixing counts and rates of both kinds is allowed, as in HAProxy
+    ok = cfg.replace(store, "gpc(1),gpc0_rate(10s),gpt(1)")
+    assert run_check(ok, tmp_path, name="ok.cfg")[0] == 0
+    assert run_check(ok, tmp_path, name="ok.cfg", binary=HAPROXY)[0] == 0
+
+
 def test_stick_on_src_persists_then_fails_over(backend, tollgate):
     a, b = backend("A"), backend("B")
     port = free_port()
