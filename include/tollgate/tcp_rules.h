@@ -48,6 +48,7 @@ enum stick_kind {
 	STICK_MATCH = 1,          /* stick match */
 	STICK_STORE = 2,          /* stick store-request */
 	STICK_ON = 3,             /* both */
+	STICK_STORE_RES = 4,      /* stick store-response (mode http) */
 };
 
 struct stick_rule {
@@ -79,11 +80,21 @@ int tcp_rules_content(struct stream *s, int final);
  */
 struct server *stick_match(struct stream *s);
 
-/* Stores <s>'s server in the tables of the backend's store rules. */
+/* Stores <s>'s server in the tables of the backend's store rules (stick
+ * on, store-request); once the server is chosen.
+ */
 void stick_store(struct stream *s);
 
-/* Resolves the table names of every rule after parsing; reports unknown
- * tables through <report>. Returns the number of errors.
+/* Stores <s>'s server in the tables of the backend's store-response
+ * rules, their samples taken from the response head (mode http).
+ */
+void stick_store_response(struct stream *s);
+
+/* Resolves the table names of every rule after parsing, and checks that
+ * each stick rule's fetch has its data where the rule runs in its proxy's
+ * mode (mode http: the request head for on/match/store-request, the
+ * response head for store-response); reports errors through <report>.
+ * Returns the number of errors.
  */
 int tcp_rules_resolve(void (*report)(void *arg, int is_err, const char *file, int line, const char *msg),
                       void *arg);

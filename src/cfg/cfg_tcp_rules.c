@@ -3,7 +3,7 @@
  *   stick-table type ... size ... [expire ...] [nopurge] [store ...]
  *   tcp-request connection|session|content <action> [if|unless <cond>]
  *   tcp-request inspect-delay <time>
- *   stick on|match|store-request <expr> [table <name>] [if|unless <cond>]
+ *   stick on|match|store-request|store-response <expr> [table <name>] [if|unless <cond>]
  * Actions: accept, reject, silent-drop (closes like reject), track-sc<N>
  * <expr> [table <name>], sc-inc-gpc(<idx>,<N>), sc-inc-gpc0(<N>),
  * sc-inc-gpc1(<N>), sc-set-gpt(<idx>,<N>) <int|expr>, sc-set-gpt0(<N>)
@@ -81,14 +81,15 @@ static int cond_start(int argc, char **args, int from)
 	return argc;
 }
 
-/* Stick rules run once the content rules are done: the request's first
- * bytes (req.payload...) are there.
+/* Parses the sample expression <text> of a stick rule. Where its data
+ * comes from is checked once the proxy's mode is known, when the rules are
+ * resolved (tcp_rules_resolve()).
  */
 static int parse_expr(struct cfg_ctx *ctx, const char *text, struct sample_expr **expr, char **err)
 {
 	char *why = NULL;
 
-	if (sample_parse_expr(text, SMP_USE_L5CLI, expr, &why) < 0) {
+	if (sample_parse_expr(text, 0, expr, &why) < 0) {
 		cfg_set_err(err, "%s", why ? why : "invalid sample expression");
 		free(why);
 		return CFG_ERR;
@@ -190,7 +191,7 @@ static int kw_stick(struct cfg_ctx *ctx, int argc, char **args, char **err)
 	int pos = 3, c;
 
 	if (argc < 3)
-		return cfg_set_err(err, "'stick' expects 'on', 'match' or 'store-request' followed by a sample expression.");
+		return cfg_set_err(err, "'stick' expects 'on', 'match', 'store-request' or 'store-response' followed by a sample expression.");
 	if (px->cap & PR_CAP_DEF)
 		return cfg_set_err(err, "'stick' is not allowed in 'defaults' sections.");
 	if (!(px->cap & PR_CAP_BE))
@@ -204,9 +205,11 @@ static int kw_stick(struct cfg_ctx *ctx, int argc, char **args, char **err)
 		r->kind = STICK_MATCH;
 	else if (!strcmp(args[1], "store-request"))
 		r->kind = STICK_STORE;
+	else if (!strcmp(args[1], "store-response"))
+		r->kind = STICK_STORE_RES;
 	else {
 		free(r);
-		return cfg_set_err(err, "'stick' : unknown method '%s' (expected 'on', 'match' or 'store-request'; 'store-response' needs mode http).", args[1]);
+		return cfg_set_err(err, "'stick' : unknown method '%s' (expected 'on', 'match', 'store-request' or 'store-response').", args[1]);
 	}
 	r->conf_file = cfg_keep_file(ctx->file);
 	r->conf_line = ctx->line;

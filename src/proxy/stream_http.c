@@ -63,6 +63,7 @@
 #include <tollgate/stkctr.h>
 #include <tollgate/stream-t.h>
 #include <tollgate/task.h>
+#include <tollgate/tcp_rules.h>
 #include <tollgate/thread.h>
 #include <tollgate/ticks.h>
 
@@ -645,8 +646,24 @@ static size_t put_head(struct channel *c, size_t ofs, size_t old, const struct h
 	return n;
 }
 
+/* Whether the stick match rules of <s>'s backend let this request go to
+ * <idle>: no rule, no entry for its key, or an entry naming <idle>.
+ */
+static int stick_allows(struct stream *s, const struct server *idle)
+{
+	const struct server *srv;
+
+	if (list_empty(&s->be->sticking_rules))
+		return 1;
+	srv = stick_match(s);
+	return !srv || srv == idle;
+}
+
 /* Chooses where the request goes: reuses the kept server connection when it
- * leads to a usable server of the backend, else picks a server.
+ * leads to a usable server of the backend that neither a persistence
+ * cookie nor a stick rule contradicts, else picks a server. Each request
+ * runs the stick rules for its own key (they are stored for the server it
+ * goes to, reused or not).
  */
 static void assign_server(struct stream *s)
 {
@@ -657,10 +674,13 @@ static void assign_server(struct stream *s)
 	if (s->srvside.fd >= 0 && idle && idle->proxy == s->be && lb_srv_usable(idle) &&
 	    !lb_srv_full(idle) && (!s->pref_srv || s->pref_srv == idle) &&
 	    !(s->srvside.flags & (SIDE_SHUTR | SIDE_ERROR)) &&
-	    (!s->be->lb.ops || !s->be->lb.ops->needs_key || strm_lb_key_choice(s) == idle)) {
+	    (!s->be->lb.ops || !s->be->lb.ops->needs_key || strm_lb_key_choice(s) == idle) &&
+	    stick_allows(s, idle)) {
 		atomic_fetch_add_explicit(&idle->cur_conns, 1, memory_order_relaxed);
 		atomic_fetch_add_explicit(&s->be->beconn, 1, memory_order_relaxed);
 		s->srv = idle;
+		if (!list_empty(&s->be->sticking_rules))
+			stick_store(s);
 		s->idle_srv = NULL;
 		s->state = ST_EST;
 		s->tw = 0;
@@ -1004,6 +1024,8 @@ static int response_head(struct stream *s, size_t ofs, size_t len)
 	v = http_res_rules_exec(s->be, s, &o, out, buf_size);
 	if ((v == HTTP_VERDICT_CONT || v == HTTP_VERDICT_ALLOW) && s->be != s->fe)
 		v = http_res_rules_exec(s->fe, s, &o, out, buf_size);
+	if (v != HTTP_VERDICT_DENY && s->be && !list_empty(&s->be->sticking_rules))
+		stick_store_response(s);   /* after the rules, as HAProxy's store rules */
 	if (v == HTTP_VERDICT_DENY) {
 		counter_add(&s->be->ctr[tid].denied_resp, 1);
 		if (srv)

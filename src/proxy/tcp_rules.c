@@ -123,7 +123,10 @@ struct server *stick_match(struct stream *s)
 	return NULL;
 }
 
-void stick_store(struct stream *s)
+/* Stores <s>'s server under the key of every sticking rule of its backend
+ * whose kind has a bit of <kinds>.
+ */
+static void store_server(struct stream *s, unsigned int kinds)
 {
 	unsigned char keybuf[STKTABLE_MAX_KEY_LEN + 16];
 	struct stick_rule *r;
@@ -135,7 +138,7 @@ void stick_store(struct stream *s)
 		struct stksess *ts;
 		int err = 0;
 
-		if (!(r->kind & STICK_STORE) || !rule_applies(r->cond, s))
+		if (!(r->kind & kinds) || !rule_applies(r->cond, s))
 			continue;
 		if (!expr_key(r->expr, s, r->table, keybuf, &key))
 			continue;
@@ -145,6 +148,16 @@ void stick_store(struct stream *s)
 		stktable_data_set(r->table, ts, STKTABLE_DT_SERVER_ID, 0, (uint64_t)(uint32_t)s->srv->puid);
 		stktable_touch_local(r->table, ts, 1);
 	}
+}
+
+void stick_store(struct stream *s)
+{
+	store_server(s, STICK_STORE);
+}
+
+void stick_store_response(struct stream *s)
+{
+	store_server(s, STICK_STORE_RES);
 }
 
 typedef void (*report_fn)(void *arg, int is_err, const char *file, int line, const char *msg);
@@ -161,6 +174,39 @@ static struct stktable *resolve(struct proxy *px, const char *name, const char *
 		(*errs)++;
 	}
 	return t;
+}
+
+/* Where the data of a stick rule <sr> of <px> can come from: the
+ * connection, then the request's first bytes (mode tcp) or head (mode
+ * http) for on/match/store-request, which run once the request is there;
+ * the connection or the response head for store-response, once the
+ * response head is there (mode http only). Reports a fetch that has none
+ * of them (HAProxy's check). Returns 0 or -1.
+ */
+static int stick_check_place(struct proxy *px, const struct stick_rule *sr, report_fn fn, void *arg)
+{
+	int http = px->mode == PR_MODE_HTTP;
+	unsigned int avail = sr->kind == STICK_STORE_RES ? SMP_USE_L4CLI | SMP_USE_HTTP_RES
+	                                                 : SMP_USE_L4CLI | SMP_USE_L5CLI | SMP_USE_HTTP_REQ;
+	const char *method = sr->kind == STICK_STORE_RES ? "store-response" :
+	                     sr->kind == STICK_ON ? "on" : sr->kind == STICK_MATCH ? "match" : "store-request";
+	char msg[512];
+
+	if (!http)
+		avail &= ~(SMP_USE_HTTP_REQ | SMP_USE_HTTP_RES);
+	if (!http && sr->kind == STICK_STORE_RES)
+		snprintf(msg, sizeof(msg), "%s '%s': 'stick store-response' needs 'mode http'.", proxy_kind(px), px->id);
+	else if (!(sr->expr->use & avail) && !http && (sr->expr->use & SMP_USE_HTTP_REQ))
+		snprintf(msg, sizeof(msg), "%s '%s': 'stick %s': fetch '%s' needs 'mode http' (this %s is in mode tcp).",
+		         proxy_kind(px), px->id, method, sr->expr->fetch->name, proxy_kind(px));
+	else if (!(sr->expr->use & avail))
+		snprintf(msg, sizeof(msg), "%s '%s': 'stick %s': fetch '%s' extracts information which is not available %s.",
+		         proxy_kind(px), px->id, method, sr->expr->fetch->name,
+		         sr->kind == STICK_STORE_RES ? "for 'store-response'" : "during the request");
+	else
+		return 0;
+	fn(arg, 1, sr->conf_file, sr->conf_line, msg);
+	return -1;
 }
 
 int tcp_rules_resolve(report_fn fn, void *arg)
@@ -180,6 +226,8 @@ int tcp_rules_resolve(report_fn fn, void *arg)
 					                      fn, arg, &errs);
 		}
 		list_for_each(sr, &px->sticking_rules, list) {
+			if (stick_check_place(px, sr, fn, arg) < 0)
+				errs++;
 			sr->table = resolve(px, sr->table_name, "stick", sr->conf_file, sr->conf_line, fn, arg, &errs);
 			if (sr->table && !sr->table->def.stored[STKTABLE_DT_SERVER_ID]) {
 				/* stick rules need server_id: HAProxy adds it implicitly */

@@ -30,6 +30,15 @@ defaults
 """
 
 
+# A global section with an admin socket at %(sock)s, for configurations
+# filled with the % operator (tollgate's and HAProxy's alike).
+ADMIN_GLOBAL = """
+global
+    stats socket %(sock)s level admin
+    stats timeout 5s
+"""
+
+
 def free_port():
     """Returns a TCP port of 127.0.0.1 that was free a moment ago."""
     with socket.socket() as s:

@@ -5,18 +5,10 @@ connection tracks its own key; a tcp-request connection track-sc belongs to
 the connection and counts all its requests."""
 import socket
 
-from conftest import free_port, wait_until
+from conftest import ADMIN_GLOBAL, HTTP_DEFAULTS, free_port, wait_until
 from httpbackend import admin_cli, admin_ready, build, connect, read_response, table_entries
 
-CFG = """
-global
-    stats socket %(sock)s level admin
-    stats timeout 5s
-defaults
-    mode http
-    timeout client 5s
-    timeout server 5s
-    timeout connect 2s
+CFG = ADMIN_GLOBAL + HTTP_DEFAULTS + """
 frontend fe
     bind 127.0.0.1:%(port)d
     stick-table type string len 32 size 1k expire 60s store http_req_cnt,http_req_rate(10s),conn_cnt,conn_cur,sess_cnt
