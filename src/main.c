@@ -32,6 +32,7 @@
 #include <tollgate/cli.h>
 #include <tollgate/clock.h>
 #include <tollgate/global.h>
+#include <tollgate/limits.h>
 #include <tollgate/listener.h>
 #include <tollgate/log.h>
 #include <tollgate/pool.h>
@@ -354,6 +355,12 @@ int main(int argc, char **argv)
 	if (!proxies_list)
 		log_warning("config : no frontend and no backend: nothing to do but wait for signals.");
 
+	/* before the fd table (sized from RLIMIT_NOFILE) and any socket */
+	if (limits_compute(global.nbthread ? global.nbthread : thread_cpus_online(), err, sizeof(err)) < 0 ||
+	    limits_apply(err, sizeof(err)) < 0) {
+		log_alert("%s", err);
+		return 1;
+	}
 	block_signals();
 	clock_update();
 	ret = thread_setup(global.nbthread);
@@ -364,7 +371,7 @@ int main(int argc, char **argv)
 	for (int t = 0; t < thread_count; t++)
 		thread_set_affinity(t, global.cpu_map[t]);
 	if (buf_pool_init(global.tune_bufsize) < 0 ||
-	    pipe_pool_init(global.tune_maxpipes ? global.tune_maxpipes : global.maxconn / 4, 0) < 0 ||
+	    pipe_pool_init(global.maxpipes, 0) < 0 ||
 	    stream_init() < 0) {
 		log_alert("out of memory at start-up.");
 		return 1;

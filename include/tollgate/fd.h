@@ -39,6 +39,11 @@ struct fdtab_entry {
 	uint32_t events;              /* events polled for */
 };
 
+/* Upper bound on the table size whatever RLIMIT_NOFILE says; also the
+ * descriptor count assumed for an unlimited RLIMIT_NOFILE (limits.h).
+ */
+#define FD_MAX_LIMIT (1 << 21)
+
 extern struct fdtab_entry *fdtab;   /* indexed by fd */
 extern int fd_max;                  /* size of fdtab */
 

@@ -9,7 +9,6 @@
 
 #include <stdint.h>
 
-#define GLOBAL_DEFAULT_MAXCONN     4096
 #define GLOBAL_DEFAULT_BUFSIZE     16384
 #define GLOBAL_DEFAULT_STICKCTR    3
 #define GLOBAL_MAX_STICKCTR        16
@@ -28,11 +27,16 @@ struct global_stats_socket {
 
 struct global {
 	int nbthread;                    /* worker threads, 0: one per CPU */
-	unsigned int maxconn;            /* process-wide connection limit */
+	unsigned int maxconn;            /* process-wide connection limit, 0: from the fd limit (limits.h) */
+	unsigned int maxpipes;           /* splice pipes, set by limits_compute() */
+	unsigned int maxsock;            /* descriptors needed, set by limits_compute() */
+	unsigned int ulimit_n;           /* `ulimit-n`, 0: maxsock; the limit in force once applied */
+	unsigned int fd_hard_limit;      /* `fd-hard-limit`, 0: none */
+	int strict_limits;               /* `strict-limits`: refuse to start if RLIMIT_NOFILE cannot be set */
 	int daemon;                      /* fork into the background */
 	char *pidfile;                   /* write the pid there */
 	unsigned int tune_bufsize;       /* channel buffer size */
-	unsigned int tune_maxpipes;      /* pipes for splicing, 0: maxconn/4 */
+	unsigned int tune_maxpipes;      /* `tune.maxpipes`, 0: automatic (limits.h) */
 	unsigned int stick_counters;     /* tune.stick-counters */
 	unsigned int tune_maxhdr;        /* tune.http.maxhdr: header fields per message */
 	unsigned int tune_maxrewrite;    /* tune.maxrewrite: buffer room kept for head rewrites */

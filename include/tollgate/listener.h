@@ -11,7 +11,9 @@
  *
  * Connection limits: global `maxconn`, frontend `maxconn` and `bind ...
  * maxconn`. At a limit, a thread stops polling its listener sockets
- * (connections wait in the kernel's backlog) until a connection ends.
+ * (connections wait in the kernel's backlog) until a connection ends. At a
+ * descriptor or memory shortage (EMFILE, ENFILE, ENOBUFS) it stops until a
+ * connection ends or 100 ms pass, whichever comes first.
  *
  * Reload without closing a listening socket (`-x`): the new process
  * receives the old one's listening sockets (admin socket `_getsocks`) and

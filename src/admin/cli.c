@@ -37,6 +37,7 @@
 #include <tollgate/ticks.h>
 
 #define CLI_THREAD          0          /* worker owning every CLI socket and session */
+#define CLI_SHORTAGE_RETRY_MS 100      /* accept again this long after EMFILE/ENFILE/ENOMEM */
 #define CLI_RESERVE         4          /* output bytes kept for the framing ("\n> ") */
 #define CLI_DUMP_ROOM       (CLI_OUTBUF_SIZE / 2) /* free room wanted before a dump step */
 #define CLI_RUN_BUDGET      64         /* loop steps per task run */
@@ -81,6 +82,7 @@ static struct cli_listener cli_listeners[CLI_MAX_SOCKETS];
 static int cli_nlisteners;
 static struct pool_head *cli_pool;                /* sessions */
 static struct cli_session *cli_sessions;          /* live sessions (thread 0) */
+static struct task *cli_retry;                    /* lifts a shortage pause after a delay */
 static unsigned int cli_nsessions;                /* their number (thread 0) */
 
 void cli_register(struct cli_kw_list *l)
@@ -440,6 +442,27 @@ static int cli_take_line(struct cli_session *s)
 	return 1;
 }
 
+/* Resumes the sockets paused by a shortage. CLI thread. */
+static void cli_resume_paused(void)
+{
+	for (int i = 0; i < cli_nlisteners; i++) {
+		if (cli_listeners[i].paused && thread_running()) {
+			cli_listeners[i].paused = 0;
+			fd_set_events(cli_listeners[i].fd, FD_EV_IN);
+		}
+	}
+}
+
+/* The shortage retry delay passed: descriptors may have come back
+ * elsewhere than from an admin session (a proxy connection ended).
+ */
+static struct task *cli_retry_task(struct task *t, void *ctx, unsigned int state)
+{
+	task_set_expire(t, TICK_ETERNITY);
+	cli_resume_paused();
+	return t;
+}
+
 static void cli_session_free(struct cli_session *s)
 {
 	if (s->kw && s->kw->release)
@@ -455,13 +478,8 @@ static void cli_session_free(struct cli_session *s)
 		s->next->prev = s->prev;
 	cli_nsessions--;
 	pool_free(cli_pool, s);
-	/* an fd was given back: resume sockets paused by a shortage */
-	for (int i = 0; i < cli_nlisteners; i++) {
-		if (cli_listeners[i].paused && thread_running()) {
-			cli_listeners[i].paused = 0;
-			fd_set_events(cli_listeners[i].fd, FD_EV_IN);
-		}
-	}
+	/* an fd was given back */
+	cli_resume_paused();
 }
 
 static uint32_t cli_timeout(void)
@@ -651,13 +669,16 @@ static void cli_accept_iocb(int fd, unsigned int events, void *owner)
 			if (a == SOCK_ACC_DONE)
 				return;
 			/* fd or memory shortage: stop polling until a session
-			 * ends (cli_session_free()), else the level-triggered
-			 * event would spin; a fatal error disables the socket.
+			 * ends (cli_session_free()) or the retry delay passes,
+			 * else the level-triggered event would spin; a fatal
+			 * error disables the socket.
 			 */
 			log_warning("stats socket %s: accept() failed: %s; %s.", l->conf->addr, strerror(-cfd),
 			            a == SOCK_ACC_FATAL ? "no longer accepting on it" : "pausing it");
 			fd_set_events(fd, 0);
 			l->paused = a != SOCK_ACC_FATAL;
+			if (l->paused)
+				task_schedule(cli_retry, tick_add(now_ms, CLI_SHORTAGE_RETRY_MS));
 			return;
 		}
 		if (cli_nsessions >= CLI_MAX_SESSIONS || !(s = pool_alloc(cli_pool))) {
@@ -744,7 +765,8 @@ int cli_start(void)
 	if (!cli_nlisteners)
 		return 0;
 	cli_pool = pool_create("cli_session", sizeof(struct cli_session), 0);
-	if (!cli_pool)
+	cli_retry = task_new(1UL << CLI_THREAD, cli_retry_task, NULL, "cli_retry");
+	if (!cli_pool || !cli_retry)
 		return -ENOMEM;
 	for (int i = 0; i < cli_nlisteners; i++) {
 		int ret = fd_insert(cli_listeners[i].fd, CLI_THREAD, cli_accept_iocb, &cli_listeners[i], FD_EV_IN);
@@ -775,6 +797,9 @@ void cli_stop(void)
 		l->fd = -1;
 	}
 	cli_nlisteners = 0;
+	if (cli_retry)
+		task_destroy(cli_retry);
+	cli_retry = NULL;
 	if (cli_pool)
 		cli_pool = pool_destroy(cli_pool);
 }

@@ -209,6 +209,8 @@ static const struct info_field info_fields[] = {
 	{ 7, "Uptime", "MDPV", "str" },
 	{ 8, "Uptime_sec", "MDPV", "u32" },
 	{ 70, "Start_time_sec", "MDPV", "u32" },
+	{ 13, "Ulimit-n", "CLPV", "u32" },
+	{ 14, "Maxsock", "CLPV", "u32" },
 	{ 15, "Maxconn", "CLPV", "u32" },
 	{ 16, "Hard_maxconn", "CLPV", "u32" },
 	{ 17, "CurrConns", "MGPV", "u32" },
@@ -261,6 +263,8 @@ void stat_info_fill(struct stat_info *inf)
 	         (unsigned long long)(up % 60));
 	snprintf(inf->v[i++], STAT_INFO_VALSZ, "%llu", (unsigned long long)up);
 	snprintf(inf->v[i++], STAT_INFO_VALSZ, "%lld", (long long)start_wall);
+	snprintf(inf->v[i++], STAT_INFO_VALSZ, "%u", global.ulimit_n);
+	snprintf(inf->v[i++], STAT_INFO_VALSZ, "%u", global.maxsock);
 	snprintf(inf->v[i++], STAT_INFO_VALSZ, "%u", global.maxconn);
 	snprintf(inf->v[i++], STAT_INFO_VALSZ, "%u", global.maxconn);
 	snprintf(inf->v[i++], STAT_INFO_VALSZ, "%u", listeners_actconn());

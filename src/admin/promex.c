@@ -81,6 +81,8 @@ static const struct info_metric info_metrics[] = {
 	{ "Process_num", "relative_process_id", 0, NULL, "Relative worker process number (1)" },
 	{ "Uptime_sec", "uptime_seconds", 0, NULL, "How long ago this worker process was started (seconds)" },
 	{ "Start_time_sec", "start_time_seconds", 0, NULL, "Start time in seconds" },
+	{ "Ulimit-n", "max_fds", 0, NULL, "Maximum number of open file descriptors" },
+	{ "Maxsock", "max_sockets", 0, NULL, "Maximum number of open sockets" },
 	{ "Maxconn", "max_connections", 0, NULL, "Hard limit on the number of per-process connections (configured or imposed by Ulimit-n)" },
 	{ "Hard_maxconn", "hard_max_connections", 0, NULL, "Hard limit on the number of per-process connections (imposed by Memmax_MB or Ulimit-n)" },
 	{ "CurrConns", "current_connections", 0, NULL, "Current number of connections on this worker process" },

@@ -21,7 +21,7 @@ struct stat_row;
 
 /* ---- show info ---- */
 
-#define STAT_INFO_FIELDS 22   /* keys `show info` prints */
+#define STAT_INFO_FIELDS 24   /* keys `show info` prints */
 #define STAT_INFO_VALSZ  64   /* bytes of one value, NUL included */
 
 /* The `show info` values, taken at one instant (stat_info_fill()). */

@@ -53,6 +53,26 @@ static int kw_maxconn(struct cfg_ctx *ctx, int argc, char **args, char **err)
 	return CFG_OK;
 }
 
+/* `ulimit-n <n>` and `fd-hard-limit <n>`: see limits.h. */
+static int kw_fd_limit(struct cfg_ctx *ctx, int argc, char **args, char **err)
+{
+	long long v;
+
+	if (int_arg(argc, args, 1, 0x7fffffff, &v, err) < 0)
+		return CFG_ERR;
+	if (!strcmp(args[0], "ulimit-n"))
+		global.ulimit_n = (unsigned int)v;
+	else
+		global.fd_hard_limit = (unsigned int)v;
+	return CFG_OK;
+}
+
+static int kw_strict_limits(struct cfg_ctx *ctx, int argc, char **args, char **err)
+{
+	global.strict_limits = ctx->kw_mod != CFG_KWM_NO;
+	return CFG_OK;
+}
+
 static int kw_daemon(struct cfg_ctx *ctx, int argc, char **args, char **err)
 {
 	global.daemon = ctx->kw_mod != CFG_KWM_NO;
@@ -357,6 +377,9 @@ static int kw_nbproc(struct cfg_ctx *ctx, int argc, char **args, char **err)
 static struct cfg_kw global_kws[] = {
 	{ "nbthread", kw_nbthread, 0 },
 	{ "maxconn", kw_maxconn, 0 },
+	{ "ulimit-n", kw_fd_limit, 0 },
+	{ "fd-hard-limit", kw_fd_limit, 0 },
+	{ "strict-limits", kw_strict_limits, CFG_KW_NO },
 	{ "daemon", kw_daemon, CFG_KW_NO },
 	{ "pidfile", kw_pidfile, 0 },
 	{ "chroot", kw_chroot, 0 },

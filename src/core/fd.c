@@ -10,9 +10,6 @@
 #include <tollgate/fd.h>
 #include <tollgate/thread.h>
 
-/* Upper bound on the table size whatever RLIMIT_NOFILE says. */
-#define FD_MAX_LIMIT (1 << 21)
-
 struct fdtab_entry *fdtab;
 int fd_max;
 _Atomic uint64_t fd_stale_events;

@@ -10,7 +10,7 @@ struct global global;
 void global_init_defaults(void)
 {
 	memset(&global, 0, sizeof(global));
-	global.maxconn = GLOBAL_DEFAULT_MAXCONN;
+	global.strict_limits = 1;
 	global.tune_bufsize = GLOBAL_DEFAULT_BUFSIZE;
 	global.stick_counters = GLOBAL_DEFAULT_STICKCTR;
 	global.tune_maxhdr = 101;

@@ -29,10 +29,19 @@
  */
 #define ACCEPT_BURST 64
 
+/* Delay before accepting again after a descriptor or memory shortage
+ * (EMFILE, ENFILE, ENOBUFS): HAProxy's 100 ms. Descriptors may come back
+ * without a connection ending (a check, a pipe, an admin session), so the
+ * pause must not wait for one only.
+ */
+#define ACCEPT_SHORTAGE_RETRY_MS 100
+
 /* Per-thread control of the thread's listener sockets. */
 struct li_thread {
 	struct tasklet *ctl;             /* applies the wanted state */
+	struct task *retry;              /* lifts a shortage pause after a delay */
 	int limited;                     /* sockets paused by a connection limit */
+	uint32_t next_warn;              /* tick before which a shortage is not logged again */
 	int applied;                     /* state applied to the sockets */
 } CACHE_ALIGNED;
 
@@ -303,11 +312,19 @@ static void accept_iocb(int fd, unsigned int events, void *owner)
 				fd_set_events(fd, 0);
 				return;
 			default:
-				/* fd or memory shortage: back off until a connection ends */
-				log_warning("Proxy %s: accept() failed: %s; pausing the listener.", fe->id, strerror(-cfd));
+				/* fd or memory shortage: back off until a
+				 * connection ends or the retry delay passes;
+				 * the client waits in the backlog meanwhile.
+				 */
+				if (!tick_isset(li_threads[tid].next_warn) || tick_is_expired(li_threads[tid].next_warn, now_ms)) {
+					li_threads[tid].next_warn = tick_add(now_ms, 1000);
+					log_warning("Proxy %s: accept() failed: %s (maxsock %u, ulimit-n %u); pausing the listener, retrying every %d ms.",
+					            fe->id, strerror(-cfd), global.maxsock, global.ulimit_n, ACCEPT_SHORTAGE_RETRY_MS);
+				}
 				fd_set_events(fd, 0);
 				li_threads[tid].limited = 1;
 				atomic_fetch_or(&limited_mask, tid_bit);
+				task_schedule(li_threads[tid].retry, tick_add(now_ms, ACCEPT_SHORTAGE_RETRY_MS));
 				return;
 			}
 		}
@@ -378,11 +395,21 @@ static void li_ctl(struct tasklet *tl, void *ctx, unsigned int state)
 	lt->applied = want;
 }
 
+/* The shortage retry delay passed: accept again. */
+static struct task *li_retry(struct task *t, void *ctx, unsigned int state)
+{
+	task_set_expire(t, TICK_ETERNITY);
+	if (li_threads[tid].limited)
+		tasklet_wakeup(li_threads[tid].ctl);
+	return t;
+}
+
 int listeners_start(void)
 {
 	for (int t = 0; t < thread_count; t++) {
 		li_threads[t].ctl = tasklet_new(t, li_ctl, NULL, "listener_ctl");
-		if (!li_threads[t].ctl)
+		li_threads[t].retry = task_new(1UL << t, li_retry, NULL, "listener_retry");
+		if (!li_threads[t].ctl || !li_threads[t].retry)
 			return -ENOMEM;
 		li_threads[t].applied = LI_RUNNING;
 		li_threads[t].limited = 0;
@@ -441,6 +468,9 @@ void listeners_close_all(void)
 	for (int t = 0; t < MAX_THREADS; t++) {
 		if (li_threads[t].ctl)
 			tasklet_free(li_threads[t].ctl);
+		if (li_threads[t].retry)
+			task_destroy(li_threads[t].retry);
 		li_threads[t].ctl = NULL;
+		li_threads[t].retry = NULL;
 	}
 }

@@ -130,7 +130,7 @@ class Tollgate:
     """A running tollgate process (or another binary taking the same
     `-db -f cfg` command line: HAProxy)."""
 
-    def __init__(self, cfg_path, args=(), env=None, binary=BINARY):
+    def __init__(self, cfg_path, args=(), env=None, binary=BINARY, preexec_fn=None):
         self.cfg_path = cfg_path
         self.proc = subprocess.Popen(
             [binary, "-db", "-f", cfg_path] + list(args),
@@ -138,6 +138,7 @@ class Tollgate:
             stderr=subprocess.STDOUT,
             text=True,
             env=env,
+            preexec_fn=preexec_fn,
         )
         self.lines = []
         self._reader = threading.Thread(target=self._read, daemon=True)
@@ -198,10 +199,10 @@ def _starter(tmp_path, binary, what, default_name):
     and the list of processes it started."""
     started = []
 
-    def start(cfg_text, port=None, args=(), env=None, name=default_name):
+    def start(cfg_text, port=None, args=(), env=None, name=default_name, preexec_fn=None):
         path = tmp_path / name
         path.write_text(cfg_text)
-        t = Tollgate(str(path), args, env, binary)
+        t = Tollgate(str(path), args, env, binary, preexec_fn)
         started.append(t)
         if port is not None:
             try:
