@@ -55,6 +55,7 @@
 #define TOLLGATE_ACL_H
 
 #include <tollgate/list.h>
+#include <tollgate/nameidx.h>
 #include <tollgate/sample-t.h>
 
 struct acl;          /* a named or anonymous ACL (opaque) */
@@ -63,6 +64,7 @@ struct acl_cond;     /* a parsed condition (opaque) */
 /* The named ACLs of one proxy. Owned by the caller. */
 struct acl_list {
 	struct list head;            /* struct acl, in declaration order */
+	struct name_idx names;       /* the same ACLs by name (acl_find()) */
 };
 
 /* Prepares the empty list <list>. */

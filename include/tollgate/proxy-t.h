@@ -14,6 +14,7 @@
 #include <tollgate/lb.h>
 #include <tollgate/list.h>
 #include <tollgate/lock-t.h>
+#include <tollgate/nameidx.h>
 #include <tollgate/server-t.h>
 #include <tollgate/sock.h>
 #include <tollgate/thread.h>
@@ -222,6 +223,7 @@ struct proxy {
 	struct server *srv;              /* servers, declaration order */
 	struct server *srv_last;         /* last one, for appending */
 	int srv_count;                   /* number of servers */
+	struct name_idx srv_names;       /* servers by name (server_find()) */
 	struct server defsrv;            /* default-server settings */
 	struct lb_state lb;              /* load balancing */
 	char *lb_name;                   /* balance algorithm name */

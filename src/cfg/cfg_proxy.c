@@ -848,14 +848,8 @@ static int kw_server(struct cfg_ctx *ctx, int argc, char **args, char **err)
 	if (!srv)
 		return cfg_set_err(err, "out of memory");
 	srv->addr = a;
-	if (server_options(srv, argc, args, 3, err) < 0)
-		return CFG_ERR;
-	if (srv->puid) {
-		for (struct server *o = px->srv; o; o = o->next)
-			if (o != srv && o->puid == srv->puid)
-				return cfg_set_err(err, "'server %s' : id %d is already used by server '%s'.", args[1], srv->puid, o->id);
-	}
-	return CFG_OK;
+	/* an id used twice is refused by proxy_finalize_all() */
+	return server_options(srv, argc, args, 3, err) < 0 ? CFG_ERR : CFG_OK;
 }
 
 static int kw_default_server(struct cfg_ctx *ctx, int argc, char **args, char **err)

@@ -22,6 +22,11 @@ struct server *server_new(struct proxy *be, const char *name, const char *file, 
 		free(srv);
 		return NULL;
 	}
+	if (name_idx_add(&be->srv_names, srv->id, srv) < 0) {
+		free(srv->id);
+		free(srv);
+		return NULL;
+	}
 	srv->proxy = be;
 	for (int i = 0; i < MAX_THREADS; i++)
 		list_init(&srv->idle_conns[i]);
@@ -49,10 +54,7 @@ struct server *server_new(struct proxy *be, const char *name, const char *file, 
 
 struct server *server_find(const struct proxy *be, const char *name)
 {
-	for (struct server *srv = be->srv; srv; srv = srv->next)
-		if (!strcmp(srv->id, name))
-			return srv;
-	return NULL;
+	return name_idx_get(&be->srv_names, name);
 }
 
 struct server *server_find_by_id(const struct proxy *be, int puid)

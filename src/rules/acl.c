@@ -390,6 +390,7 @@ static void acl_free(struct acl *acl)
 void acl_list_init(struct acl_list *list)
 {
 	list_init(&list->head);
+	list->names = (struct name_idx)NAME_IDX_INIT;
 }
 
 void acl_list_deinit(struct acl_list *list)
@@ -400,16 +401,12 @@ void acl_list_deinit(struct acl_list *list)
 		list_del_init(&acl->list);
 		acl_free(acl);
 	}
+	name_idx_deinit(&list->names);
 }
 
 struct acl *acl_find(const struct acl_list *list, const char *name)
 {
-	struct acl *acl;
-
-	list_for_each(acl, &list->head, list)
-		if (strcmp(acl->name, name) == 0)
-			return acl;
-	return NULL;
+	return name_idx_get(&list->names, name);
 }
 
 /* Returns 1 if <name> is a valid ACL name: letters, digits, - _ . : */
@@ -444,7 +441,9 @@ int acl_parse_line(struct acl_list *list, int argc, char **args, char **err)
 	acl = acl_find(list, args[1]);
 	if (!acl) {
 		acl = acl_new(args[1]);
-		if (!acl) {
+		if (!acl || name_idx_add(&list->names, acl->name, acl) < 0) {
+			if (acl)
+				acl_free(acl);
 			acl_free_expr(expr);
 			return err_set(err, "out of memory creating ACL '%s'", args[1]), -ENOMEM;
 		}
