@@ -70,22 +70,21 @@ enum h1_err {
 	H1_ERR_HOST_INVALID      = -13, /* 400: Host value not uri-host[:port] */
 	H1_ERR_CL_INVALID        = -14, /* 400: Content-Length not 1*DIGIT, or >= 2^63 */
 	H1_ERR_CL_MISMATCH       = -15, /* 400: Content-Length values differ */
-	H1_ERR_CL_TE             = -16, /* 400: Content-Length with Transfer-Encoding */
-	H1_ERR_TE_INVALID        = -17, /* 400: TE syntax, empty element, chunked twice */
-	H1_ERR_TE_NOT_CHUNKED    = -18, /* 400: request TE whose last coding is not chunked */
-	H1_ERR_TE_UNSUPP         = -19, /* 501: request TE with an unknown coding */
-	H1_ERR_TE_HTTP10         = -20, /* 400: Transfer-Encoding in an HTTP/1.0 message */
-	H1_ERR_URI_TOO_LONG      = -21, /* 414: request line longer than max_line */
-	H1_ERR_LINE_TOO_LONG     = -22, /* 502: status line longer than max_line */
-	H1_ERR_HEAD_TOO_LARGE    = -23, /* 431: head longer than max_head */
-	H1_ERR_TOO_MANY_HDRS     = -24, /* 431: more than max_hdrs fields */
-	H1_ERR_BODY_TOO_LARGE    = -25, /* 413: body longer than max_body */
-	H1_ERR_CHUNK_SIZE        = -26, /* 400: chunk size not hex, or >= 2^63 */
-	H1_ERR_CHUNK_EXT         = -27, /* 400: bad chunk extension */
-	H1_ERR_CHUNK_CRLF        = -28, /* 400: chunk line or data not ended by CRLF */
-	H1_ERR_CHUNK_LINE_LONG   = -29, /* 400: chunk line over H1_CHUNK_LINE_MAX */
-	H1_ERR_TRAILER           = -30, /* 400: bad trailer field */
-	H1_ERR_TRAILER_TOO_LARGE = -31, /* 431: trailer section over max_head */
+	H1_ERR_TE_INVALID        = -16, /* 400: TE syntax, empty element, chunked twice */
+	H1_ERR_TE_NOT_CHUNKED    = -17, /* 400: request TE whose last coding is not chunked */
+	H1_ERR_TE_UNSUPP         = -18, /* 501: request TE with an unknown coding */
+	H1_ERR_TE_HTTP10         = -19, /* 400: Transfer-Encoding in an HTTP/1.0 message */
+	H1_ERR_URI_TOO_LONG      = -20, /* 414: request line longer than max_line */
+	H1_ERR_LINE_TOO_LONG     = -21, /* 502: status line longer than max_line */
+	H1_ERR_HEAD_TOO_LARGE    = -22, /* 431: head longer than max_head */
+	H1_ERR_TOO_MANY_HDRS     = -23, /* 431: more than max_hdrs fields */
+	H1_ERR_BODY_TOO_LARGE    = -24, /* 413: body longer than max_body */
+	H1_ERR_CHUNK_SIZE        = -25, /* 400: chunk size not hex, or >= 2^63 */
+	H1_ERR_CHUNK_EXT         = -26, /* 400: bad chunk extension */
+	H1_ERR_CHUNK_CRLF        = -27, /* 400: chunk line or data not ended by CRLF */
+	H1_ERR_CHUNK_LINE_LONG   = -28, /* 400: chunk line over H1_CHUNK_LINE_MAX */
+	H1_ERR_TRAILER           = -29, /* 400: bad trailer field */
+	H1_ERR_TRAILER_TOO_LARGE = -30, /* 431: trailer section over max_head */
 };
 #define H1_ERR_MIN  H1_ERR_TRAILER_TOO_LARGE   /* lowest code */
 
@@ -125,7 +124,7 @@ enum h1_body {
 
 /* Message flags (h1_msg.flags), set once the head is complete. */
 #define H1_MF_VER11        0x00000001U  /* HTTP/1.1 or later minor */
-#define H1_MF_CL           0x00000002U  /* Content-Length present */
+#define H1_MF_CL           0x00000002U  /* Content-Length present (with H1_MF_TE: drop it) */
 #define H1_MF_CL_MULTI     0x00000004U  /* several CL lines or a list: rewrite one */
 #define H1_MF_TE           0x00000008U  /* Transfer-Encoding present */
 #define H1_MF_CHUNKED      0x00000010U  /* last transfer coding is chunked */

@@ -663,8 +663,6 @@ static int h1_framing(struct h1_msg *msg, const struct h1_limits *lim, int is_re
 		if (!(msg->flags & H1_MF_VER11))
 			return H1_ERR_TE_HTTP10;
 		if (!is_resp) {
-			if (msg->flags & H1_MF_CL)
-				return H1_ERR_CL_TE;
 			if (msg->te_bad)
 				return H1_ERR_TE_UNSUPP;
 			if (!(msg->te_last & H1_TE_LAST_CHUNKED))
@@ -902,7 +900,6 @@ const char *h1_err_str(int err)
 		[-H1_ERR_HOST_INVALID]      = "invalid Host value",
 		[-H1_ERR_CL_INVALID]        = "invalid Content-Length",
 		[-H1_ERR_CL_MISMATCH]       = "differing Content-Length values",
-		[-H1_ERR_CL_TE]             = "Content-Length with Transfer-Encoding",
 		[-H1_ERR_TE_INVALID]        = "invalid Transfer-Encoding",
 		[-H1_ERR_TE_NOT_CHUNKED]    = "Transfer-Encoding not ending with chunked",
 		[-H1_ERR_TE_UNSUPP]         = "unsupported transfer coding",

@@ -69,6 +69,30 @@ void http_capture(struct stream *s, const struct http_head *hh, int dir)
 	}
 }
 
+/* Makes the framing fields of <hh> say one thing, as parsed into <m>
+ * (RFC 9112 6.3): Transfer-Encoding frames the message, so every
+ * Content-Length goes (a recipient trusting it would desynchronise);
+ * identical Content-Length duplicates become one field, where the first
+ * was (RFC 9110 8.6).
+ */
+int http_framing_fields(struct http_head *hh, const struct h1_msg *m)
+{
+	char v[24];
+	int pos = -1, first, n;
+
+	if (m->flags & H1_MF_TE) {
+		http_hdr_del(hh, "content-length", 14);
+		return 0;
+	}
+	if (!(m->flags & H1_MF_CL_MULTI) || http_hdr_next(hh, "content-length", 14, &pos) < 0)
+		return 0;
+	first = pos;
+	while (http_hdr_next(hh, "content-length", 14, &pos) >= 0)
+		hh->f[pos].n = NULL;
+	n = snprintf(v, sizeof(v), "%llu", (unsigned long long)m->content_length);
+	return http_hdr_set_value(hh, first, v, (size_t)n);
+}
+
 /* Does <addr> fall in the `except` network of <ff>? */
 static int fwdfor_excepted(const struct pr_forwardfor *ff, const struct addr *a)
 {

@@ -9,6 +9,7 @@
 #ifndef TOLLGATE_HTTP_HEADERS_H
 #define TOLLGATE_HTTP_HEADERS_H
 
+struct h1_msg;
 struct http_head;
 struct proxy;
 struct stream;
@@ -19,6 +20,12 @@ struct stream;
  * matching cookie ("name=value"), cut to the configured lengths.
  */
 void http_capture(struct stream *s, const struct http_head *hh, int dir);
+
+/* Makes the framing fields of the head <hh> parsed into <m> unambiguous
+ * before anyone sees them: no Content-Length beside a Transfer-Encoding,
+ * one Content-Length for identical duplicates.
+ */
+int http_framing_fields(struct http_head *hh, const struct h1_msg *m);
 
 /* Adds X-Forwarded-For (or the configured name) for `option forwardfor`
  * of proxy <px>, unless the client is in its `except` network or the

@@ -771,11 +771,17 @@ static int request_head(struct stream *s, size_t len)
 	txn->req_left = txn->req_h1.content_length;
 	keep_uri_line(txn);
 	s->http_nb_req++;
+	if ((txn->req_h1.flags & (H1_MF_CL | H1_MF_TE)) == (H1_MF_CL | H1_MF_TE))
+		txn->flags |= TX_CLI_CLOSE;   /* a smuggling attempt, maybe: no next request */
 	counter_add(&s->fe->ctr[tid].cum_req, 1);
 	if (s->sc.tracked)
 		stkctr_http_req(&s->sc, ~0U);
 	if (!h1_keep_alive(&txn->req_h1) || (s->fe->options & PR_O_HTTPCLOSE))
 		txn->flags |= TX_CLI_CLOSE;
+	if (http_framing_fields(&txn->req, &txn->req_h1) < 0) {
+		error_reply(s, 500);
+		return 1;
+	}
 	if (s->fe->nb_cap_req || s->fe->cap_cookie.name)
 		http_capture(s, &txn->req, 0);
 	if (monitor_request(s))
@@ -1005,6 +1011,8 @@ static int response_head(struct stream *s, size_t ofs, size_t len)
 	txn->srv_status = st;
 	txn->res_body = h1_res_body(&txn->res_h1, txn->meth);
 	txn->res_left = txn->res_h1.content_length;
+	if (http_framing_fields(&txn->res, &txn->res_h1) < 0)
+		goto fail500;
 	if (txn->res_body == H1_BODY_TUNNEL) {
 		/* 101 or a CONNECT accepted: bytes both ways from now on */
 		txn->res_fwd += len;

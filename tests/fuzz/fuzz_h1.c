@@ -15,8 +15,9 @@
  *    fed byte by byte) ends exactly like the whole, spans included;
  *  - an accepted head is valid by an independent, naive reading: no CR
  *    without LF, no LF without CR (unless accepted), token names, values
- *    without controls, never Content-Length with Transfer-Encoding in a
- *    request, at most one Host;
+ *    without controls, a request with Transfer-Encoding (with or without
+ *    Content-Length) framed by chunks and flagged with both, at most one
+ *    Host;
  *  - chunked: data runs lie within what was consumed, and split parses
  *    give the same data and the same end.
  */
@@ -195,13 +196,13 @@ static void check_accepted(int resp, const struct head *h, const uint8_t *in, ui
 		host += ieq(in + f->n.off, f->n.len, "host");
 	}
 	if (!resp) {
-		CHECK(!(cl && te));
 		CHECK(host <= 1);
 		if (h->msg.vminor >= 1)
 			CHECK(host == 1);
-		if (te)
+		if (te) {
 			CHECK(h->msg.body == H1_BODY_CHUNKED);
-		else if (cl)
+			CHECK(!cl || (h->msg.flags & (H1_MF_CL | H1_MF_TE)) == (H1_MF_CL | H1_MF_TE));
+		} else if (cl)
 			CHECK(h->msg.body == H1_BODY_CL);
 		else
 			CHECK(h->msg.body == H1_BODY_NONE);
