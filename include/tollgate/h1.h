@@ -58,7 +58,7 @@ enum h1_err {
 	H1_ERR_METHOD            = -1,  /* 400: method not a token */
 	H1_ERR_TARGET            = -2,  /* 400: bad request-target chars or form */
 	H1_ERR_VERSION           = -3,  /* 400: not "HTTP/" DIGIT "." DIGIT */
-	H1_ERR_VERSION_UNSUPP    = -4,  /* 505: major version other than 1 */
+	H1_ERR_VERSION_UNSUPP    = -4,  /* 505: major version 0 (above 1.1 reads as 1.1) */
 	H1_ERR_STATUS            = -5,  /* 502: bad status code or reason */
 	H1_ERR_BARE_LF           = -6,  /* 400: LF without CR (not accepted) */
 	H1_ERR_BARE_CR           = -7,  /* 400: CR not followed by LF */
@@ -85,8 +85,9 @@ enum h1_err {
 	H1_ERR_CHUNK_LINE_LONG   = -28, /* 400: chunk line over H1_CHUNK_LINE_MAX */
 	H1_ERR_TRAILER           = -29, /* 400: bad trailer field */
 	H1_ERR_TRAILER_TOO_LARGE = -30, /* 431: trailer section over max_head */
+	H1_ERR_HOST_AUTHORITY    = -31, /* 400: absolute-form/CONNECT authority differs from Host */
 };
-#define H1_ERR_MIN  H1_ERR_TRAILER_TOO_LARGE   /* lowest code */
+#define H1_ERR_MIN  H1_ERR_HOST_AUTHORITY   /* lowest code */
 
 /* Options (h1_limits.opts). */
 #define H1_OPT_ACCEPT_BARE_LF  0x0001U  /* accept LF alone as a head line end */
@@ -123,7 +124,7 @@ enum h1_body {
 };
 
 /* Message flags (h1_msg.flags), set once the head is complete. */
-#define H1_MF_VER11        0x00000001U  /* HTTP/1.1 or later minor */
+#define H1_MF_VER11        0x00000001U  /* HTTP/1.1 or later (1.2-9.9 read as 1.1) */
 #define H1_MF_CL           0x00000002U  /* Content-Length present (with H1_MF_TE: drop it) */
 #define H1_MF_CL_MULTI     0x00000004U  /* several CL lines or a list: rewrite one */
 #define H1_MF_TE           0x00000008U  /* Transfer-Encoding present */
@@ -137,7 +138,7 @@ enum h1_body {
 #define H1_MF_UPG_WS       0x00000800U  /* Upgrade lists websocket */
 #define H1_MF_EXPECT_100   0x00001000U  /* HTTP/1.1 request, Expect: 100-continue */
 #define H1_MF_EXPECT_OTHER 0x00002000U  /* other expectation (417 if wanted) */
-#define H1_MF_ABS_FORM     0x00004000U  /* absolute-form target (Host is ignored) */
+#define H1_MF_ABS_FORM     0x00004000U  /* absolute-form target (its authority matches Host) */
 
 /* A span of the caller's buffer, from the first byte of the message. */
 struct h1_span {
@@ -161,7 +162,7 @@ struct h1_msg {
 	uint16_t hosts;      /* parser: Host fields seen */
 	uint8_t  te_last;    /* parser: chunked seen (0x2), and last (0x1) */
 	uint8_t  te_bad;     /* parser: a request coding is unknown */
-	uint8_t  vmajor;     /* HTTP major version (1); 0 until the start line */
+	uint8_t  vmajor;     /* HTTP major version (1-9, as received); 0 until the start line */
 	uint8_t  vminor;     /* HTTP minor version */
 	uint16_t status;     /* response: status code */
 	enum h1_meth meth;   /* request: method */

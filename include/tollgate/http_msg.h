@@ -69,7 +69,8 @@ void http_head_init(struct http_head *hh, struct http_field *fields, uint32_t ma
                     char *arena, uint32_t arena_size);
 
 /* Fills <hh> (from http_head_init()) from the parsed head <msg> whose
- * message starts at <base>. Returns 0, or -ENOSPC if <msg> has more fields
+ * message starts at <base>; a version above HTTP/1.1 becomes 1.1, as it is
+ * forwarded. Returns 0, or -ENOSPC if <msg> has more fields
  * than <hh> can hold.
  */
 int http_head_load(struct http_head *hh, const struct h1_msg *msg, const char *base);

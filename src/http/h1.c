@@ -407,7 +407,7 @@ static int h1_request_line(struct h1_msg *msg, const uint8_t *b, uint32_t s,
 	eol = h1_eol(b, p, end, opts, H1_ERR_VERSION);
 	if (eol <= 0)
 		return eol;
-	if (msg->vmajor != 1)
+	if (!msg->vmajor)
 		return H1_ERR_VERSION_UNSUPP;
 	msg->method.off = s;
 	msg->method.len = t - 1 - s;
@@ -417,7 +417,7 @@ static int h1_request_line(struct h1_msg *msg, const uint8_t *b, uint32_t s,
 	ret = h1_check_target(msg, b);
 	if (ret)
 		return ret;
-	if (msg->vminor >= 1)
+	if (msg->vmajor > 1 || msg->vminor >= 1)
 		msg->flags |= H1_MF_VER11;
 	return (int)(p + (uint32_t)eol - s);
 }
@@ -462,14 +462,14 @@ static int h1_status_line(struct h1_msg *msg, const uint8_t *b, uint32_t s,
 	eol = h1_eol(b, p, end, opts, H1_ERR_STATUS);
 	if (eol <= 0)
 		return eol;
-	if (msg->vmajor != 1)
+	if (!msg->vmajor)
 		return H1_ERR_VERSION_UNSUPP;
 	if (status < 100)
 		return H1_ERR_STATUS;
 	msg->status = (uint16_t)status;
 	msg->reason.off = r;
 	msg->reason.len = p - r;
-	if (msg->vminor >= 1)
+	if (msg->vmajor > 1 || msg->vminor >= 1)
 		msg->flags |= H1_MF_VER11;
 	return (int)(p + (uint32_t)eol - s);
 }
@@ -688,6 +688,63 @@ static int h1_framing(struct h1_msg *msg, const struct h1_limits *lim, int is_re
 	return 0;
 }
 
+/* Returns the length of the authority <a> of <len> bytes without its port
+ * when the port is empty or is <defport> (NULL: none), for comparisons.
+ */
+static uint32_t h1_authority_trim(const uint8_t *a, uint32_t len, const char *defport)
+{
+	uint32_t i = len;
+
+	while (i && (h1_ctab[a[i - 1]] & H1_C_DIGIT))
+		i--;
+	if (!i || a[i - 1] != ':')
+		return len;   /* no port (or an IP-literal's last group) */
+	if (i == len || (defport && len - i == strlen(defport) && !memcmp(a + i, defport, len - i)))
+		return i - 1;
+	return len;
+}
+
+/* Checks that the authority of an absolute-form or CONNECT target of the
+ * request <msg> names the same host and port as its Host field (RFC 9112
+ * 3.2.2 lets a server ignore Host then, and rules or servers that read
+ * Host would disagree with those that read the target). Case is ignored,
+ * and an empty or default port (80 for http, 443 for https). Returns 0 or
+ * H1_ERR_HOST_AUTHORITY.
+ */
+static int h1_check_authority(const struct h1_msg *msg, const uint8_t *b)
+{
+	const uint8_t *t = b + msg->target.off, *a = t, *h = b + msg->host.off;
+	uint32_t alen = msg->target.len, hlen = msg->host.len, i;
+	const char *defport = NULL;
+
+	if (!(msg->flags & H1_MF_HOST) || (!(msg->flags & H1_MF_ABS_FORM) && msg->meth != H1_METH_CONNECT))
+		return 0;
+	if (msg->flags & H1_MF_ABS_FORM) {
+		for (i = 0; t[i] != ':'; i++)   /* the target has "scheme://" */
+			;
+		if (i == 4 && h1_name_eq((const char *)t, 4, "http", 4))
+			defport = "80";
+		else if (i == 5 && h1_name_eq((const char *)t, 5, "https", 5))
+			defport = "443";
+		a = t + i + 3;
+		for (alen = 0; a + alen < t + msg->target.len && a[alen] != '/' && a[alen] != '?'; alen++)
+			;
+	}
+	alen = h1_authority_trim(a, alen, defport);
+	hlen = h1_authority_trim(h, hlen, defport);
+	if (alen != hlen)
+		return H1_ERR_HOST_AUTHORITY;
+	for (i = 0; i < alen; i++) {
+		uint8_t x = a[i], y = h[i];
+
+		x = (uint8_t)(x >= 'A' && x <= 'Z' ? x + 32 : x);
+		y = (uint8_t)(y >= 'A' && y <= 'Z' ? y + 32 : y);
+		if (x != y)
+			return H1_ERR_HOST_AUTHORITY;
+	}
+	return 0;
+}
+
 /* Parses a head, a request if <is_resp> is 0. See h1_parse_request(). */
 static int h1_parse_head(struct h1_msg *msg, const char *buf, size_t len,
                          const struct h1_limits *lim, int is_resp)
@@ -803,6 +860,8 @@ static int h1_parse_head(struct h1_msg *msg, const char *buf, size_t len,
 
 	msg->pos = pos;
 	ret = h1_framing(msg, lim, is_resp);
+	if (!ret && !is_resp)
+		ret = h1_check_authority(msg, b);
 	if (ret < 0)
 		goto fail;
 	msg->res = (int32_t)pos;
@@ -915,6 +974,7 @@ const char *h1_err_str(int err)
 		[-H1_ERR_CHUNK_LINE_LONG]   = "chunk line too long",
 		[-H1_ERR_TRAILER]           = "invalid trailer field",
 		[-H1_ERR_TRAILER_TOO_LARGE] = "trailer section too large",
+		[-H1_ERR_HOST_AUTHORITY]    = "target authority differs from Host",
 	};
 
 	if (err >= 0 || err < H1_ERR_MIN || !str[-err])

@@ -30,8 +30,9 @@ int http_head_load(struct http_head *hh, const struct h1_msg *msg, const char *b
 	hh->status = msg->status;
 	hh->reason = base + msg->reason.off;
 	hh->reason_len = msg->reason.len;
-	hh->vmajor = msg->vmajor;
-	hh->vminor = msg->vminor;
+	/* a version above 1.1 is spoken as 1.1 (RFC 9110 2.5), and said so */
+	hh->vmajor = msg->vmajor > 1 ? 1 : msg->vmajor;
+	hh->vminor = msg->vmajor > 1 || msg->vminor > 1 ? 1 : msg->vminor;
 	for (uint32_t i = 0; i < msg->nb_hdrs; i++) {
 		hh->f[i].n = base + msg->hdrs[i].n.off;
 		hh->f[i].nlen = msg->hdrs[i].n.len;

@@ -579,9 +579,9 @@ static void keep_uri_line(struct http_txn *txn)
 	p += n;
 	if (end - p >= 9) {
 		memcpy(p, " HTTP/", 6);
-		p[6] = (char)('0' + txn->req.vmajor % 10);
+		p[6] = (char)('0' + txn->req_h1.vmajor % 10);   /* as received */
 		p[7] = '.';
-		p[8] = (char)('0' + txn->req.vminor % 10);
+		p[8] = (char)('0' + txn->req_h1.vminor % 10);
 		p += 9;
 	}
 	*p = '\0';

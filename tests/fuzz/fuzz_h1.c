@@ -148,7 +148,8 @@ static void check_accepted(int resp, const struct head *h, const uint8_t *in, ui
 		if (in[i] == 0)
 			CHECK(0);
 	}
-	CHECK(h->msg.vmajor == 1);
+	CHECK(h->msg.vmajor >= 1);
+	CHECK(!!(h->msg.flags & H1_MF_VER11) == (h->msg.vmajor > 1 || h->msg.vminor >= 1));
 	if (!resp) {
 		CHECK(h->msg.method.len > 0);
 		for (j = 0; j < h->msg.method.len; j++)
@@ -197,7 +198,7 @@ static void check_accepted(int resp, const struct head *h, const uint8_t *in, ui
 	}
 	if (!resp) {
 		CHECK(host <= 1);
-		if (h->msg.vminor >= 1)
+		if (h->msg.flags & H1_MF_VER11)
 			CHECK(host == 1);
 		if (te) {
 			CHECK(h->msg.body == H1_BODY_CHUNKED);
@@ -208,7 +209,7 @@ static void check_accepted(int resp, const struct head *h, const uint8_t *in, ui
 			CHECK(h->msg.body == H1_BODY_NONE);
 	}
 	if (te)
-		CHECK(h->msg.vminor >= 1);
+		CHECK(h->msg.flags & H1_MF_VER11);
 }
 
 static void check_spans(const struct head *h)

@@ -8,7 +8,15 @@ test checks what Tollgate does and that HAProxy does the same.
   Content-Length is removed; a request carrying both also ends its
   connection after the response, so nothing after its body is read as a
   request. Identical Content-Length duplicates leave as one field.
+- the target: an absolute-form (or CONNECT) authority that names another
+  host or port than Host is answered 400; case, an empty port and the
+  scheme's default port do not count.
+- the version: HTTP/1.2 to HTTP/9.9 are read as HTTP/1.1 and forwarded as
+  such, both ways; HTTP/0.x is refused (HAProxy forwards it: see
+  doc/configuration.md).
 """
+
+import pytest
 
 from conftest import HTTP_DEFAULTS, free_port
 from httpbackend import connect, read_response, read_until_close
@@ -123,3 +131,75 @@ def test_identical_content_lengths_leave_as_one(tollgate, haproxy, http_backend)
         assert req.body == b"abc", name
         seen[name] = (st, names(hl), body)
     assert seen["tollgate"] == seen["haproxy"]
+
+
+AUTHORITY_CASES = [
+    # (name, request line, Host, expected status)
+    ("other_host", "GET http://example.com/p HTTP/1.1", "other", 400),
+    ("other_host_http10", "GET http://example.com/p HTTP/1.0", "other", 400),
+    ("other_port", "GET http://example.com:81/p HTTP/1.1", "example.com", 400),
+    ("host_port", "GET http://example.com/p HTTP/1.1", "example.com:8080", 400),
+    ("connect_other_host", "CONNECT example.com:443 HTTP/1.1", "other:443", 400),
+    ("same_host", "GET http://example.com/p HTTP/1.1", "example.com", 200),
+    ("case", "GET http://Example.COM/p HTTP/1.1", "example.com", 200),
+    ("default_port", "GET http://example.com:80/p HTTP/1.1", "example.com", 200),
+    ("default_port_in_host", "GET http://example.com/p HTTP/1.1", "example.com:80", 200),
+    ("https_default_port", "GET https://example.com:443/p HTTP/1.1", "example.com", 200),
+    ("empty_port", "GET http://example.com/p HTTP/1.1", "example.com:", 200),
+    ("http10_no_host", "GET http://example.com/p HTTP/1.0", None, 200),
+]
+
+
+@pytest.mark.parametrize("name,line,host,status", AUTHORITY_CASES, ids=[c[0] for c in AUTHORITY_CASES])
+def test_absolute_form_authority_must_match_host(tollgate, haproxy, http_backend, name, line, host, status):
+    """The rules read Host, the server may read the target: when they name
+    different places the request is refused before either is used."""
+    raw = (line + "\r\n" + ("Host: %s\r\n" % host if host is not None else "") + "\r\n").encode()
+    seen = {}
+    for proxy, (port, b) in start_both(tollgate, haproxy, http_backend).items():
+        st, hl, _, _ = exchange(port, raw)
+        seen[proxy] = st
+        assert b.count() == (1 if st == 200 else 0), (proxy, name)
+    assert seen == {"tollgate": status, "haproxy": status}
+
+
+VERSION_CASES = ["HTTP/1.2", "HTTP/1.9", "HTTP/2.0", "HTTP/3.0", "HTTP/9.9"]
+
+
+@pytest.mark.parametrize("version", VERSION_CASES)
+def test_version_above_11_is_forwarded_as_11(tollgate, haproxy, http_backend, version):
+    """A request line or a status line with a version above 1.1 is read
+    as HTTP/1.1 (RFC 9110 2.5) and leaves as HTTP/1.1, with 1.1's
+    persistence: the client connection stays open."""
+    def handler(req):
+        if req.path == "/res":
+            return (("%s 200 OK\r\nConnection: close\r\nContent-Length: 2\r\n\r\nok" % version)
+                    .encode())
+        return 200, [], b"ok"
+
+    for proxy, (port, b) in start_both(tollgate, haproxy, http_backend, handler).items():
+        with connect(port) as s:
+            s.sendall(("GET /req %s\r\nHost: x\r\n\r\n" % version).encode())
+            st, hdrs, _, body = read_response(s)
+            assert (st, body) == (200, b"ok"), proxy
+            assert b.requests[-1].version == "HTTP/1.1", (proxy, b.requests[-1].version)
+            assert "close" not in hdrs.get("connection", ""), proxy
+            s.sendall(b"GET /res HTTP/1.1\r\nHost: x\r\n\r\n")
+            s.settimeout(5)
+            head = b""
+            while b"\r\n\r\n" not in head:
+                d = s.recv(4096)
+                assert d, (proxy, head)
+                head += d
+            assert head.startswith(b"HTTP/1.1 200 "), (proxy, head)
+
+
+def test_version_09_is_refused(tollgate, http_backend):
+    """HTTP/0.x on a request line: 505, the server sees nothing. (HAProxy
+    2.6 forwards it as HTTP/0.9 with HTTP/1.0 semantics; a deliberate
+    difference.)"""
+    b = http_backend("A")
+    port = free_port()
+    tollgate(config(port, b.port), port=port)
+    st, _, _, _ = exchange(port, b"GET /m HTTP/0.9\r\nHost: x\r\n\r\n")
+    assert st == 505 and b.count() == 0

@@ -232,8 +232,8 @@ static const struct hcase valid_cases[] = {
 	H("host ipv6 no port", REQ, "GET / HTTP/1.1\r\nHost: [fe80::1%25eth0]\r\n\r\n", OK),
 	H("host sub-delims", REQ, "GET / HTTP/1.1\r\nHost: a!$&'()*+;=b\r\n\r\n", OK),
 	H("host empty", REQ, "GET / HTTP/1.1\r\nHost:\r\n\r\n", OK),
-	H("absolute form", REQ, "GET http://a.example/b?c HTTP/1.1\r\nHost: x\r\n\r\n", OK),
-	H("absolute @ in path", REQ, "GET https://a.example:8443/b@c?d@e HTTP/1.1\r\nHost: x\r\n\r\n", OK),
+	H("absolute form", REQ, "GET http://a.example/b?c HTTP/1.1\r\nHost: a.example\r\n\r\n", OK),
+	H("absolute @ in path", REQ, "GET https://a.example:8443/b@c?d@e HTTP/1.1\r\nHost: a.example:8443\r\n\r\n", OK),
 	H("connect", REQ, "CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n", OK),
 	H("options *", REQ, "OPTIONS * HTTP/1.1\r\nHost: a\r\n\r\n", OK),
 	H("other method", REQ, "PROPFIND /d HTTP/1.1\r\nHost: a\r\n\r\n", OK),
@@ -255,6 +255,22 @@ static const struct hcase valid_cases[] = {
 	H("res 100", RES, "HTTP/1.1 100 Continue\r\n\r\n", OK),
 	H("res 999", RES, "HTTP/1.1 999 X\r\n\r\n", OK),
 	H("res host ignored", RES, "HTTP/1.1 200 OK\r\nHost: a b\r\nHost: c\r\n\r\n", OK),
+	/* versions above 1.1 read as 1.1 (RFC 9110 2.5), as HAProxy */
+	H("version 1.2", REQ, "GET / HTTP/1.2\r\nHost: a\r\n\r\n", OK),
+	H("version 2.0", REQ, "GET / HTTP/2.0\r\nHost: a\r\n\r\n", OK),
+	H("version 9.9", REQ, "GET / HTTP/9.9\r\nHost: a\r\n\r\n", OK),
+	H("status version 2.0", RES, "HTTP/2.0 200 OK\r\n\r\n", OK),
+	/* an absolute-form or CONNECT authority and Host name one place */
+	H("absolute-form, same Host", REQ, "GET http://a.b/p HTTP/1.1\r\nHost: a.b\r\n\r\n", OK),
+	H("absolute-form, Host in other case", REQ, "GET http://A.b/p HTTP/1.1\r\nHost: a.B\r\n\r\n", OK),
+	H("absolute-form, default port", REQ, "GET http://a:80/p HTTP/1.1\r\nHost: a\r\n\r\n", OK),
+	H("absolute-form, default port in Host", REQ, "GET HTTP://a/p HTTP/1.1\r\nHost: a:80\r\n\r\n", OK),
+	H("absolute-form https, 443", REQ, "GET https://a:443/p HTTP/1.1\r\nHost: a\r\n\r\n", OK),
+	H("absolute-form, empty port", REQ, "GET http://a/p HTTP/1.1\r\nHost: a:\r\n\r\n", OK),
+	H("absolute-form, IP-literal", REQ, "GET http://[::1]:80/p HTTP/1.1\r\nHost: [::1]\r\n\r\n", OK),
+	H("absolute-form, no path", REQ, "GET http://a:8080?q HTTP/1.1\r\nHost: a:8080\r\n\r\n", OK),
+	H("absolute-form 1.0, no Host", REQ, "GET http://a/p HTTP/1.0\r\n\r\n", OK),
+	H("CONNECT, same Host", REQ, "CONNECT a:443 HTTP/1.1\r\nHost: A:443\r\n\r\n", OK),
 };
 
 static void test_valid(void **state)
@@ -388,7 +404,6 @@ static const struct hcase reject_cases[] = {
 	H("version short", REQ, "GET / HTTP/1\r\nHost: a\r\n\r\n", H1_ERR_VERSION),
 	H("version long", REQ, "GET / HTTP/1.10\r\nHost: a\r\n\r\n", H1_ERR_VERSION),
 	H("version trailing sp", REQ, "GET / HTTP/1.1 \r\nHost: a\r\n\r\n", H1_ERR_VERSION),
-	H("version 2", REQ, "GET / HTTP/2.0\r\nHost: a\r\n\r\n", H1_ERR_VERSION_UNSUPP),
 	H("version 0.9", REQ, "GET / HTTP/0.9\r\n\r\n", H1_ERR_VERSION_UNSUPP),
 	H("trailing garbage", REQ, "GET / HTTP/1.1 x\r\nHost: a\r\n\r\n", H1_ERR_VERSION),
 	/* header names and values */
@@ -413,7 +428,15 @@ static const struct hcase reject_cases[] = {
 	H("status < 100", RES, "HTTP/1.1 099 OK\r\n\r\n", H1_ERR_STATUS),
 	H("status ctl reason", RES, "HTTP/1.1 200 O\x01K\r\n\r\n", H1_ERR_STATUS),
 	H("status no sp", RES, "HTTP/1.1200 OK\r\n\r\n", H1_ERR_VERSION),
-	H("status version 2", RES, "HTTP/2.0 200 OK\r\n\r\n", H1_ERR_VERSION_UNSUPP),
+	H("status version 0.9", RES, "HTTP/0.9 200 OK\r\n\r\n", H1_ERR_VERSION_UNSUPP),
+	H("absolute-form, other Host", REQ, "GET http://a/p HTTP/1.1\r\nHost: b\r\n\r\n", H1_ERR_HOST_AUTHORITY),
+	H("absolute-form, other port", REQ, "GET http://a:81/p HTTP/1.1\r\nHost: a\r\n\r\n", H1_ERR_HOST_AUTHORITY),
+	H("absolute-form, Host port", REQ, "GET http://a/p HTTP/1.1\r\nHost: a:8080\r\n\r\n", H1_ERR_HOST_AUTHORITY),
+	H("absolute-form https, port 80", REQ, "GET https://a:80/ HTTP/1.1\r\nHost: a\r\n\r\n",
+	  H1_ERR_HOST_AUTHORITY),
+	H("absolute-form 1.0, other Host", REQ, "GET http://a/ HTTP/1.0\r\nHost: b\r\n\r\n", H1_ERR_HOST_AUTHORITY),
+	H("absolute-form, longer Host", REQ, "GET http://a?q HTTP/1.1\r\nHost: ab\r\n\r\n", H1_ERR_HOST_AUTHORITY),
+	H("CONNECT, other Host", REQ, "CONNECT a:443 HTTP/1.1\r\nHost: b:443\r\n\r\n", H1_ERR_HOST_AUTHORITY),
 	H("status bad version", RES, "HTTX/1.1 200 OK\r\n\r\n", H1_ERR_VERSION),
 	H("status leading crlf", RES, "\r\nHTTP/1.1 200 OK\r\n\r\n", H1_ERR_VERSION),
 	/* incomplete */
@@ -573,6 +596,14 @@ static void test_fields(void **state)
 	                 H1_MF_UPGRADE | H1_MF_UPG_WS | H1_MF_EXPECT_100);
 	assert_true(h1_keep_alive(&p.msg));
 
+	/* a version above 1.1: reported as received, with 1.1 semantics */
+	in = "GET / HTTP/2.0\r\nHost: a\r\n\r\n";
+	assert_true(check_head(REQ, in, strlen(in), NULL, MAXH, &p) > 0);
+	assert_int_equal(p.msg.vmajor, 2);
+	assert_int_equal(p.msg.vminor, 0);
+	assert_true(p.msg.flags & H1_MF_VER11);
+	assert_true(h1_keep_alive(&p.msg));
+
 	in = "GET / HTTP/1.0\r\nConnection: keep-alive\r\nExpect: 100-continue\r\n\r\n";
 	assert_true(check_head(REQ, in, strlen(in), NULL, MAXH, &p) > 0);
 	assert_int_equal(p.msg.vminor, 0);
@@ -595,7 +626,7 @@ static void test_fields(void **state)
 	assert_true(check_head(REQ, in, strlen(in), NULL, MAXH, &p) > 0);
 	assert_int_equal(p.msg.body, H1_BODY_CHUNKED);
 
-	in = "GET http://x/y HTTP/1.1\r\nHost: other\r\n\r\n";
+	in = "GET http://x/y HTTP/1.1\r\nHost: x\r\n\r\n";
 	assert_true(check_head(REQ, in, strlen(in), NULL, MAXH, &p) > 0);
 	assert_true(p.msg.flags & H1_MF_ABS_FORM);
 
@@ -695,7 +726,7 @@ static void test_methods(void **state)
 		assert_int_equal(p.msg.meth, c[i].id);
 		assert_int_equal(p.msg.method.len, strlen(c[i].m));
 	}
-	strcpy(in, "CONNECT [::1]:443 HTTP/1.1\r\nHost: a\r\n\r\n");
+	strcpy(in, "CONNECT [::1]:443 HTTP/1.1\r\nHost: [::1]:443\r\n\r\n");
 	assert_int_equal(check_head(REQ, in, strlen(in), NULL, MAXH, &p), (int)strlen(in));
 	assert_int_equal(p.msg.meth, H1_METH_CONNECT);
 }
