@@ -39,7 +39,17 @@
 # Tunables (environment): DURATION=10 (s) CONNS=50 WRK_THREADS=1 ROUNDS=1
 # WARMUP=1 (s, once per proxy instance) NGINX_WORKERS=1 PIN PROXY_CPUS
 # WRK_CPUS NGINX_CPUS TOLLGATE=./tollgate HAPROXY=haproxy NGINX=nginx
-# WRK=wrk PORT_BASE (default: seven ports the kernel finds free) RECORD=1.
+# WRK=wrk PORT_BASE (default: seven ports the kernel finds free) RECORD=1
+# MODES="keepalive close" TRACKERS="0 1 3" (e.g. MODES=close TRACKERS=0 for
+# the close-mode comparison alone).
+#
+# Paired rounds: within a round the two proxies run seconds apart, so
+# their ratio is free of the load drifting between rounds (a shared
+# machine). For each (trackers, mode) the script prints the per-round
+# Tollgate/HAProxy ratios of req/s, of proxy CPU per request (cpu_us_per_req
+# = proxy CPU time over requests, in microseconds) and of p99, and their
+# medians ("paired" lines), as bench/tcp_vs_haproxy.sh does; the targets
+# are judged on those medians.
 set -eu
 
 DURATION=${DURATION:-10}
@@ -54,8 +64,8 @@ NGINX=${NGINX:-nginx}
 WRK=${WRK:-wrk}
 RECORD=${RECORD:-1}
 CC=${CC:-gcc}
-TRACKERS="0 1 3"
-MODES="keepalive close"
+TRACKERS=${TRACKERS:-0 1 3}
+MODES=${MODES:-keepalive close}
 
 cd "$(dirname "$0")/.."
 
@@ -128,7 +138,8 @@ for t in $TRACKERS; do
 	done
 done
 
-runs_per_round=$((2 + 2 * 3 * 2))
+nmodes=$(echo $MODES | wc -w) ntrackers=$(echo $TRACKERS | wc -w)
+runs_per_round=$((nmodes + 2 * ntrackers * nmodes))
 est=$((ROUNDS * runs_per_round * ${DURATION%.*} + 7 * ${WARMUP%.*} + 5))
 
 start_nginx() {
@@ -247,6 +258,8 @@ measure() {
 	echo "$2" >>"$tmp/$name.$mode.p50"
 	echo "$3" >>"$tmp/$name.$mode.p99"
 	echo "$cpu" >>"$tmp/$name.$mode.cpu"
+	# per round, for the paired ratios: round req/s p99 cpu
+	echo "$r $1 $3 $cpu" >>"$tmp/$name.$mode.round"
 	[ "$cpu" != - ] && awk -v v="$1" -v c="$cpu" 'BEGIN { printf "%.0f\n", (c > 0 ? v / c : 0) }' >>"$tmp/$name.$mode.eff"
 	return 0
 }
@@ -260,6 +273,41 @@ fig() {
 errs() { if [ -s "$tmp/$1.$2.err" ]; then awk '{ s += $1 } END { print s }' "$tmp/$1.$2.err"; else echo -; fi; }
 # div <a> <b> <format>: a / b, or "n/a"
 div() { awk -v a="$1" -v b="$2" -v f="$3" 'BEGIN { if (a != "-" && b != "-" && b > 0) printf f, a / b; else printf "n/a" }'; }
+
+# paired <trackers> <mode>: the rounds where both proxies gave figures,
+# Tollgate/HAProxy per round for req/s, CPU per request (us) and p99, then
+# the medians of those ratios
+paired() {
+	a="$tmp/tollgate-$1.$2.round" b="$tmp/haproxy-$1.$2.round"
+	if [ ! -s "$a" ] || [ ! -s "$b" ]; then
+		echo "paired tollgate/haproxy trackers=$1 mode=$2 unavailable"
+		return 0
+	fi
+	# join wants its inputs in the collating order of the round numbers
+	sort -k1,1 "$a" >"$a.sorted" && a="$a.sorted"
+	sort -k1,1 "$b" >"$b.sorted" && b="$b.sorted"
+	join "$a" "$b" | awk -v t="$1" -v m="$2" '
+	function cpr(rps, cpu) { return (cpu != "-" && rps > 0) ? cpu * 1e6 / rps : 0 }
+	{
+		tc = cpr($2, $4); hc = cpr($5, $7)
+		printf "round %d tollgate/haproxy trackers=%s mode=%s req_per_s=%s/%s=%.2f cpu_us_per_req=%.1f/%.1f=%.2f p99_ms=%s/%s=%.2f\n",
+			$1, t, m, $2, $5, ($5 > 0 ? $2 / $5 : 0), tc, hc, (hc > 0 ? tc / hc : 0), $3, $6, ($6 > 0 ? $3 / $6 : 0)
+	}'
+	med() { sort -n | awk '{ v[NR] = $1 } END { if (NR == 0) print "n/a"; else if (NR % 2) printf "%.2f", v[(NR + 1) / 2]; else printf "%.2f", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+	n=$(join "$a" "$b" | wc -l)
+	rr=$(join "$a" "$b" | awk '$5 > 0 { print $2 / $5 }' | med)
+	cr=$(join "$a" "$b" | awk '$4 != "-" && $7 != "-" && $7 > 0 && $2 > 0 { print ($4 / $2) / ($7 / $5) }' | med)
+	pr=$(join "$a" "$b" | awk '$6 > 0 { print $3 / $6 }' | med)
+	echo "paired tollgate/haproxy trackers=$1 mode=$2 rounds=$n median_ratio req_per_s=$rr cpu_per_req=$cr p99=$pr"
+	# targets (issue 11): close mode at least HAProxy's requests per
+	# CPU-second (CPU per request <= 1.00) with p99 no worse (<= 1.00)
+	if [ "$2" = close ]; then
+		awk -v c="$cr" -v p="$pr" -v t="$1" 'BEGIN {
+			printf "target_paired close trackers=%s cpu_per_req<=1.00: %s; p99<=1.00: %s\n", t,
+				(c == "n/a" ? "pending" : c <= 1.0 ? "met" : "NOT met"),
+				(p == "n/a" ? "pending" : p <= 1.0 ? "met" : "NOT met") }'
+	fi
+}
 
 run() {
 	echo "# date: $(date -u +%Y-%m-%dT%H:%M:%SZ)"
@@ -351,6 +399,12 @@ run() {
 				fi
 			done
 			echo "ratio tollgate/haproxy trackers=$t mode=$mode req_per_s=$(div "$(fig "tollgate-$t" "$mode" rps)" "$(fig "haproxy-$t" "$mode" rps)" %.2f) p50=$(div "$(fig "tollgate-$t" "$mode" p50)" "$(fig "haproxy-$t" "$mode" p50)" %.2f) p99=$(div "$(fig "tollgate-$t" "$mode" p99)" "$(fig "haproxy-$t" "$mode" p99)" %.2f) req_per_cpu_s=$(div "$(fig "tollgate-$t" "$mode" eff)" "$(fig "haproxy-$t" "$mode" eff)" %.2f)"
+		done
+	done
+	# paired rounds: per-round ratios and their median
+	for t in $TRACKERS; do
+		for mode in $MODES; do
+			paired "$t" "$mode"
 		done
 	done
 	# tracking tax: the fall in req/s from 0 trackers to 1 and to 3
