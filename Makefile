@@ -5,6 +5,8 @@
 #   make test        unit + integration tests (release build)
 #   make test-asan   unit and integration tests under AddressSanitizer + UBSan
 #   make test-tsan   unit and integration tests under ThreadSanitizer
+#   make conformance HAProxy's regression tests (../shared/conformance) against
+#                    ./tollgate, checked against the ratchet (tests/conformance)
 #   make bench       micro-benchmarks, results printed and saved in bench/results/
 #   make DEBUG=1     debug build (lock statistics, expensive BUG_ON checks)
 #   make clean
@@ -63,7 +65,7 @@ UNIT_HELP := $(wildcard tests/unit/helpers/*.c)
 BENCH_SRC := $(sort $(wildcard bench/bench_*.c))
 BENCH_BIN := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 
-.PHONY: all run test test-unit test-integration test-asan test-tsan bench clean format
+.PHONY: all run test test-unit test-integration test-asan test-tsan bench clean format conformance
 
 all: tollgate
 
@@ -122,6 +124,9 @@ bench: $(BENCH_BIN)
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')
+
+conformance: tollgate
+	tests/conformance/ratchet ./tollgate
 
 clean:
 	rm -rf build tollgate

@@ -51,6 +51,7 @@ struct cmdline {
 	const char *cfg[MAX_CFG_FILES];  /* -f arguments */
 	int ncfg;                        /* their number */
 	int check_only;                  /* -c */
+	const char *cond;                /* -cc: condition to evaluate, NULL: none */
 	int daemon;                      /* -D */
 	const char *pidfile;             /* -p */
 	int old_pids[MAX_OLD_PIDS];      /* -sf/-st arguments */
@@ -70,6 +71,7 @@ static void usage(FILE *out, const char *prog)
 	        "        -v displays version ; -vv shows known build options.\n"
 	        "        -d enters debug mode ; -db only disables background mode.\n"
 	        "        -D goes daemon ; -c checks the configuration and exits.\n"
+	        "        -cc <expr> evaluates a .if condition: exit 0 if true, 1 if false, 2 on error\n"
 	        "        -p writes pids of all children to this file\n"
 	        "        -q quiet mode : don't display messages\n"
 	        "        -n sets the maximum total # of connections (uses ulimit -n)\n"
@@ -108,6 +110,12 @@ static int parse_cmdline(int argc, char **argv, struct cmdline *cl)
 			return 1;
 		} else if (!strcmp(a, "-c")) {
 			cl->check_only = 1;
+		} else if (!strcmp(a, "-cc")) {
+			if (i + 1 >= argc) {
+				fprintf(stderr, "[ALERT]    (%d) : option '-cc' expects a condition.\n", (int)getpid());
+				return -1;
+			}
+			cl->cond = argv[++i];
 		} else if (!strcmp(a, "-d")) {
 			global.debug = 1;
 			global.foreground = 1;
@@ -168,12 +176,32 @@ static int parse_cmdline(int argc, char **argv, struct cmdline *cl)
 			return -1;
 		}
 	}
-	if (!cl->ncfg) {
+	if (!cl->ncfg && !cl->cond) {
 		fprintf(stderr, "[ALERT]    (%d) : No configuration file specified (use -f).\n", (int)getpid());
 		usage(stderr, argv[0]);
 		return -1;
 	}
 	return 0;
+}
+
+/* -cc <expr>: evaluates a `.if` condition as the configuration would (the
+ * same predicates, the same HAProxy version for version_atleast()), as
+ * HAProxy's -cc. Returns the exit status: 0 true, 1 false, 2 on error
+ * (reported with the column).
+ */
+static int eval_cond(const char *expr)
+{
+	char err[CFG_ERR_SIZE];
+	int col, ret = cfg_cond_eval(expr, err, sizeof(err), &col);
+
+	if (ret < 0) {
+		fprintf(stderr, "[ALERT]    (%d) : Failed to evaluate condition: %s", (int)getpid(), err);
+		if (col > 0)
+			fprintf(stderr, " at position %d", col);
+		fprintf(stderr, ".\n");
+		return 2;
+	}
+	return ret ? 0 : 1;
 }
 
 /* Prints a finalisation problem with the place it comes from. */
@@ -330,6 +358,8 @@ int main(int argc, char **argv)
 	ret = parse_cmdline(argc, argv, &cl);
 	if (ret)
 		return ret > 0 ? 0 : 1;
+	if (cl.cond)
+		return eval_cond(cl.cond);
 	if (pool_dbg && pool_debug_parse(pool_dbg) < 0)
 		return 1;
 

@@ -34,6 +34,7 @@ struct global {
 	unsigned int fd_hard_limit;      /* `fd-hard-limit`, 0: none */
 	int strict_limits;               /* `strict-limits`: refuse to start if RLIMIT_NOFILE cannot be set */
 	int daemon;                      /* fork into the background */
+	int noreuseport;                 /* noreuseport: one socket per bind, no SO_REUSEPORT */
 	char *pidfile;                   /* write the pid there */
 	unsigned int tune_bufsize;       /* channel buffer size */
 	unsigned int tune_maxpipes;      /* `tune.maxpipes`, 0: automatic (limits.h) */

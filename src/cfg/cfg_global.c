@@ -43,6 +43,47 @@ static int kw_nbthread(struct cfg_ctx *ctx, int argc, char **args, char **err)
 	return CFG_OK;
 }
 
+/* `thread-groups <n>`: HAProxy partitions its threads into groups, each
+ * with its own scheduler state. Tollgate's threads always form one group:
+ * 1 is what it does; more is accepted with a warning (the threads still
+ * all serve every listener).
+ */
+static int kw_thread_groups(struct cfg_ctx *ctx, int argc, char **args, char **err)
+{
+	long long v;
+
+	if (int_arg(argc, args, 1, MAX_THREADS, &v, err) < 0)
+		return CFG_ERR;
+	if (v > 1)
+		return cfg_set_warn(err, "'thread-groups %lld' has no effect: Tollgate runs its threads in one group.", v);
+	return CFG_OK;
+}
+
+/* Keywords about HAProxy features Tollgate's design has no switch for:
+ * accepted silently, as their meaning is already what Tollgate does.
+ *  - expose-experimental-directives: Tollgate has no experimental keywords;
+ *  - insecure-fork-wanted: nothing in Tollgate forks (no external checks
+ *    yet), so there is nothing to allow.
+ */
+static int kw_noop(struct cfg_ctx *ctx, int argc, char **args, char **err)
+{
+	if (argc > 1)
+		return cfg_set_err(err, "'%s' takes no argument.", args[0]);
+	return CFG_OK;
+}
+
+/* `noreuseport`: no SO_REUSEPORT. Tollgate then binds one socket per
+ * `bind` address, which every thread polls through its own duplicate (as
+ * for unix sockets), instead of one per thread.
+ */
+static int kw_noreuseport(struct cfg_ctx *ctx, int argc, char **args, char **err)
+{
+	if (argc > 1)
+		return cfg_set_err(err, "'%s' takes no argument.", args[0]);
+	global.noreuseport = 1;
+	return CFG_OK;
+}
+
 static int kw_maxconn(struct cfg_ctx *ctx, int argc, char **args, char **err)
 {
 	long long v;
@@ -376,6 +417,10 @@ static int kw_nbproc(struct cfg_ctx *ctx, int argc, char **args, char **err)
 
 static struct cfg_kw global_kws[] = {
 	{ "nbthread", kw_nbthread, 0 },
+	{ "thread-groups", kw_thread_groups, 0 },
+	{ "noreuseport", kw_noreuseport, 0 },
+	{ "expose-experimental-directives", kw_noop, 0 },
+	{ "insecure-fork-wanted", kw_noop, 0 },
 	{ "maxconn", kw_maxconn, 0 },
 	{ "ulimit-n", kw_fd_limit, 0 },
 	{ "fd-hard-limit", kw_fd_limit, 0 },

@@ -196,7 +196,10 @@ int listeners_bind_all(char *err, size_t errlen)
 			continue;
 		list_for_each(l, &px->listeners, list) {
 			unsigned long mask = li_mask(l);
-			int per_thread = l->addr.kind == ADDR_INET;
+			/* per-thread sockets need SO_REUSEPORT, which
+			 * `noreuseport` turns off
+			 */
+			int per_thread = l->addr.kind == ADDR_INET && !global.noreuseport;
 			int shards = l->shards ? l->shards : thread_count;
 			int created[MAX_THREADS];    /* sockets opened, in order */
 			int ncreated = 0, n = 0;

@@ -5,7 +5,7 @@ import subprocess
 
 import pytest
 
-from conftest import BINARY, exchange, free_port, run_check
+from conftest import BINARY, HAPROXY, exchange, free_port, run_check
 
 GOOD = """
 global
@@ -164,3 +164,64 @@ def test_examples_are_valid(name):
                        capture_output=True, text=True, timeout=20)
     assert p.returncode == 0, p.stderr
     assert "Configuration file is valid" in p.stdout
+
+
+@pytest.mark.parametrize("expr,status", [
+    ("version_atleast(2.5-dev0)", 0),
+    ("version_before(2.0)", 1),
+    ("feature(THREAD)", 0),
+    ("feature(OPENSSL) || !feature(OPENSSL)", 0),
+    ("defined(TG_NOT_SET_ANYWHERE) && feature(THREAD)", 1),
+    ("streq(a,a)", 0),
+    ("strneq(a,a)", 1),
+    ("foo(", 2),
+])
+@pytest.mark.parametrize("binary", [BINARY, HAPROXY])
+def test_cc_evaluates_a_condition_like_haproxy(binary, expr, status):
+    """-cc EXPR: exit 0 if the `.if` condition holds, 1 if not, 2 when it
+    cannot be evaluated (VTest probes versions and features so)."""
+    p = subprocess.run([binary, "-cc", expr], capture_output=True, text=True, timeout=10)
+    assert p.returncode == status, p.stdout + p.stderr
+    if status == 2 and binary == BINARY:
+        assert "Failed to evaluate condition" in p.stderr and "foo" in p.stderr
+
+
+THREAD_GROUPS = GOOD.replace("    nbthread 2\n", "    nbthread 2\n    .if feature(THREAD)\n        thread-groups %d\n    .endif\n    %s\n")
+
+
+@pytest.mark.parametrize("binary", [BINARY, HAPROXY])
+def test_thread_groups_and_global_switches_are_accepted(tmp_path, binary):
+    """HAProxy's regression tests all open with `thread-groups 1`; real
+    configurations carry noreuseport and the experimental/fork switches."""
+    for extra in ("noreuseport", "expose-experimental-directives", "insecure-fork-wanted"):
+        rc, out, _ = run_check(THREAD_GROUPS % (1, extra), tmp_path, binary=binary)
+        assert rc == 0, out
+    rc, out, _ = run_check(THREAD_GROUPS % (0, ""), tmp_path, binary=binary)
+    assert rc != 0 and "t.cfg:5" in out, out
+
+
+def test_thread_groups_above_one_warn(tmp_path):
+    rc, out, _ = run_check(THREAD_GROUPS % (2, ""), tmp_path)
+    assert rc == 0, out
+    assert "t.cfg:5" in out and "'thread-groups 2' has no effect" in out, out
+
+
+def listeners_of(port):
+    want = "0100007F:%04X" % port
+    with open("/proc/net/tcp") as f:
+        return sum(1 for line in f.readlines()[1:]
+                   if line.split()[1] == want and line.split()[3] == "0A")
+
+
+@pytest.mark.parametrize("noreuseport,sockets", [(False, 2), (True, 1)])
+def test_noreuseport_binds_one_socket(tollgate, backend, noreuseport, sockets):
+    """Two threads bind a socket each (SO_REUSEPORT); with noreuseport one
+    socket serves both, and connections still go through."""
+    b = backend("A")
+    port = free_port()
+    cfg = GOOD.replace("18080", str(port)).replace("18081", str(b.port))
+    if noreuseport:
+        cfg = cfg.replace("    nbthread 2\n", "    nbthread 2\n    noreuseport\n")
+    tollgate(cfg, port=port)
+    assert listeners_of(port) == sockets
+    assert exchange(port, b"x") == b"A:x"
