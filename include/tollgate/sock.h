@@ -134,6 +134,15 @@ int sock_get_error(int fd);
 /* Sets TCP_NODELAY on <fd> if <on>, clears it otherwise. 0 or -errno. */
 int sock_set_nodelay(int fd, int on);
 
+/* Makes the next close() of <fd> abortive (SO_LINGER with a zero delay):
+ * the kernel sends a reset and keeps no TIME_WAIT state. Only for a
+ * connection with nothing in flight that we close first, whose port would
+ * otherwise stay in TIME_WAIT for a minute: a proxy closing one server
+ * connection per request runs out of source ports (HAProxy does the same
+ * on its server side). 0 or -errno.
+ */
+int sock_set_nolinger(int fd);
+
 /* Enables (SO_KEEPALIVE) or disables TCP keepalive on <fd>. When enabling,
  * <idle_s> (TCP_KEEPIDLE), <intvl_s> (TCP_KEEPINTVL) and <cnt>
  * (TCP_KEEPCNT) are set when > 0, system defaults kept otherwise. 0 or

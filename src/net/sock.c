@@ -417,6 +417,13 @@ int sock_set_nodelay(int fd, int on)
 	return sock_setint(fd, IPPROTO_TCP, TCP_NODELAY, !!on);
 }
 
+int sock_set_nolinger(int fd)
+{
+	struct linger l = { .l_onoff = 1, .l_linger = 0 };
+
+	return setsockopt(fd, SOL_SOCKET, SO_LINGER, &l, sizeof(l)) < 0 ? -errno : 0;
+}
+
 int sock_set_keepalive(int fd, int on, int idle_s, int intvl_s, int cnt)
 {
 	int rc;

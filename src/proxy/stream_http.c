@@ -59,6 +59,7 @@
 #include <tollgate/pool.h>
 #include <tollgate/proxy.h>
 #include <tollgate/server.h>
+#include <tollgate/sock.h>
 #include <tollgate/srv_idle.h>
 #include <tollgate/stkctr.h>
 #include <tollgate/stream-t.h>
@@ -226,6 +227,8 @@ static void drop_idle_conn(struct stream *s)
 		srv_idle_park(s->idle_srv, s->srvside.fd);
 		s->srvside.fd = -1;
 	} else {
+		if (s->idle_srv && s->state == ST_INI && !(s->srvside.flags & (SIDE_SHUTR | SIDE_ERROR)))
+			sock_set_nolinger(s->srvside.fd);    /* clean and ours to close: see srv_idle.c */
 		strm_close_side(&s->srvside);
 	}
 	s->idle_srv = NULL;
