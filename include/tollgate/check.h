@@ -6,7 +6,12 @@
  * connection to the server and reports success once connected (and, with
  * `option tcp-check`, once its send/expect steps pass). `rise` consecutive
  * successes bring a DOWN server UP, `fall` consecutive failures bring an UP
- * server DOWN (server_set_state(), logged). The interval is `fastinter`
+ * server DOWN (server_set_state(), logged); a checked server starts UP
+ * but one failure from DOWN (health = rise), as HAProxy. With `option
+ * log-health-checks`, each result whose status differs from the previous
+ * one's, or that moves the health, is logged at notice level ("Health
+ * check for server be/srv succeeded, reason: ..., status: 1/1 UP."). The
+ * interval is `fastinter`
  * while a transition is in progress and `downinter` while down, both
  * defaulting to `inter`. A plain check's connect is bounded by `timeout
  * check` (or `timeout connect`), capped by `inter`.

@@ -57,8 +57,6 @@ struct check {
 	unsigned int health;      /* 0..rise+fall-1; up when >= rise */
 	uint32_t probe_exp;       /* end of the current probe (or of its current phase) */
 	uint32_t probe_start;     /* date the probe started, for its duration */
-	int last_ok;              /* previous probe's result: 1, 0, or -1 before any */
-	char last_status[40];     /* previous probe's status ("Layer7 timeout"...) */
 	/* tcp-check state, unused by plain checks */
 	const struct list *rules; /* the backend's rules, NULL: plain connect check */
 	const struct list *cur;   /* current rule's link; == rules once all passed */
@@ -105,12 +103,23 @@ static void probe_end(struct check *c)
 	c->connecting = c->connected = 0;
 }
 
+/* Returns the index in check_statuses[] of the reason <why>. */
+static int status_of(const char *why)
+{
+	for (size_t i = 1; i < sizeof(check_statuses) / sizeof(check_statuses[0]); i++)
+		if (!strncmp(why, check_statuses[i].prefix, strlen(check_statuses[i].prefix)))
+			return (int)i;
+	return 0;
+}
+
 /* Records a probe result and changes the server's state at the edges.
  * HAProxy's model: health counts up to rise + fall - 1; the server is up
- * at or above rise. <why> is the reason of a failure or of a success (NULL:
- * "Layer4 check passed"). A change of result or of failure status from
- * the previous probe is logged ("Health check for server ... failed,
- * reason: ..."), so that failures before `fall` is reached can be seen.
+ * at or above rise, and a checked server starts up at rise (one failure
+ * from down). <why> is the reason of a failure or of a success (NULL:
+ * "Layer4 check passed"). With `option log-health-checks`, a result is
+ * logged ("Health check for server ... failed, reason: ...") when its
+ * status (L4OK, L7STS...) differs from the previous probe's or when it
+ * moves the health, as HAProxy.
  */
 static void probe_result(struct check *c, int ok, const char *why)
 {
@@ -119,31 +128,28 @@ static void probe_result(struct check *c, int ok, const char *why)
 	unsigned int dur = tick_is_lt(c->probe_start, now_ms) ? now_ms - c->probe_start : 0;
 	char reason[CHECK_REASON_LEN];
 	int was_up = atomic_load(&srv->cur_state) == SRV_ST_RUNNING;
-	size_t status_len;
+	int status, report;
 
 	if (!why)
 		why = ok ? "Layer4 check passed" : "Layer4 connection problem";
 	snprintf(reason, sizeof(reason), "%s, check duration: %ums", why, dur);
+	status = status_of(why);
+	report = status != atomic_load(&c->status);
 	if (ok) {
-		if (c->health < top)
+		if (c->health < top) {
+			report = 1;
 			c->health++;
-		if (c->health == srv->rise)
-			c->health = top;   /* fully up at once, as HAProxy */
-	} else {
-		if (c->health > 0)
-			c->health--;
-		if (c->health < srv->rise && was_up)
+			if (c->health >= srv->rise)
+				c->health = top;   /* fully up at once, as HAProxy */
+		}
+	} else if (c->health > 0) {
+		report = 1;
+		c->health--;
+		if (c->health < srv->rise)
 			c->health = 0;     /* fully down at once, as HAProxy */
 	}
-	status_len = strcspn(why, ",");
-	if (status_len >= sizeof(c->last_status))
-		status_len = sizeof(c->last_status) - 1;
-	/* each change of result is logged with `option log-health-checks`;
-	 * server state changes are always logged (server_set_state())
-	 */
-	if ((srv->proxy->options & PR_O_LOG_HEALTH) &&
-	    ((c->last_ok != ok && (c->last_ok >= 0 || !ok)) ||
-	     (!ok && (strncmp(c->last_status, why, status_len) || c->last_status[status_len])))) {
+	/* server state changes are always logged (server_set_state()) */
+	if ((srv->proxy->options & PR_O_LOG_HEALTH) && report) {
 		char line[600];
 		int n = snprintf(line, sizeof(line), "Health check for %sserver %s/%s %s, reason: %s, status: %u/%u %s.",
 		                 (srv->flags & SRV_F_BACKUP) ? "backup " : "", srv->proxy->id, srv->id,
@@ -152,20 +158,12 @@ static void probe_result(struct check *c, int ok, const char *why)
 		                 c->health >= srv->rise ? srv->fall : srv->rise,
 		                 c->health >= srv->rise ? "UP" : "DOWN");
 
-		log_msg(ok ? LOG_LVL_NOTICE : LOG_LVL_WARNING, "%s", line);
+		log_msg(LOG_LVL_WARNING, "%s", line);
 		if (srv->proxy->log_targets && n > 0)
-			log_send(srv->proxy->log_targets, ok ? LOG_SEV_NOTICE : LOG_SEV_ERR, line,
+			log_send(srv->proxy->log_targets, LOG_SEV_NOTICE, line,
 			         (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1);
 	}
-	for (size_t i = 1; i < sizeof(check_statuses) / sizeof(check_statuses[0]); i++) {
-		if (!strncmp(why, check_statuses[i].prefix, strlen(check_statuses[i].prefix))) {
-			atomic_store(&c->status, (int)i);
-			break;
-		}
-	}
-	c->last_ok = ok;
-	memcpy(c->last_status, why, status_len);
-	c->last_status[status_len] = '\0';
+	atomic_store(&c->status, status);
 	if (ok && c->health >= srv->rise && !was_up)
 		server_set_state(srv, SRV_ST_RUNNING, reason);
 	else if (!ok && c->health < srv->rise && was_up)
@@ -1050,9 +1048,8 @@ int checks_start(void)
 			thr = n++ % thread_count;
 			c->srv = srv;
 			c->fd = -1;
-			c->last_ok = -1;
 			c->probe_exp = TICK_ETERNITY;
-			c->health = srv->rise + srv->fall - 1;  /* starts up */
+			c->health = srv->rise;  /* starts up, one failure from down */
 			c->task = task_new(1UL << thr, check_process, c, "check");
 			if (!c->task) {
 				check_free(c);

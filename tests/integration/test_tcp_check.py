@@ -100,18 +100,38 @@ def test_server_recovers_when_answer_changes(backend, tollgate):
 
 
 def test_failures_before_fall_are_logged(backend, tollgate):
-    """fall 3: the first failure is logged with the health status, the
-    server goes down at the third."""
-    err = Responder(b"-ERR\r\n", b"PING\r\n", close=True)
-    a = backend("A", err)
+    """fall 3: a server starts up one failure from down, as HAProxy's (its
+    first success is logged, and makes it fully up); then the first failure
+    is logged with the health status, and the server goes down at the
+    third."""
+    resp = Responder(b"+PONG\r\n", b"PING\r\n", close=True)
+    a = backend("A", resp)
     port = free_port()
     cfg = backend_cfg(port, [("a", a.port, "")], REDIS).replace("fall 1 rise 1", "fall 3 rise 1")
     t = tollgate(cfg, port=port)
+    t.wait_log('Health check for server lb/a succeeded, reason: Layer7 check passed, code: 0, '
+               'info: "(tcp-check)", check duration: ')
+    assert "status: 3/3 UP." in t.output()
+    resp.answer = b"-ERR\r\n"
     t.wait_log("Server lb/a is DOWN")
     out = t.output()
     first = out.index("Health check for server lb/a failed, reason: Layer7 invalid response")
     assert "status: 2/3 UP." in out[first:].splitlines()[0], out
-    assert out.count("Health check for server lb/a failed") == 1, out   # logged on changes only
+    # logged at each move of the health: 2/3, 1/3, then 0/1 DOWN
+    assert out.count("Health check for server lb/a failed") == 3, out
+
+
+def test_first_failure_brings_a_fresh_server_down(backend, tollgate):
+    """A checked server starts up but one failure from down, as HAProxy."""
+    err = Responder(b"-ERR\r\n", b"PING\r\n", close=True)
+    a = backend("A", err)
+    port = free_port()
+    cfg = backend_cfg(port, [("a", a.port, "")], REDIS).replace("fall 1 rise 1", "fall 3 rise 2")
+    t = tollgate(cfg, port=port)
+    t.wait_log("Server lb/a is DOWN")
+    out = t.output()
+    assert out.count("Health check for server lb/a failed") == 1, out
+    assert "status: 0/2 DOWN." in out, out
 
 
 def test_server_closing_mid_answer(backend, tollgate):
