@@ -34,6 +34,7 @@ FUZZ_SRCS_fuzz_cfg_lexer    := src/cfg/lexer.c
 FUZZ_SRCS_fuzz_stktable_def := src/table/stktable_def.c
 FUZZ_SRCS_fuzz_http_msg     := src/http/h1.c src/http/h1_chunk.c src/http/http_msg.c
 FUZZ_SRCS_fuzz_tls_hello    := src/net/tls_hello.c
+FUZZ_SRCS_fuzz_check_proto  := src/proxy/check_proto.c
 
 FUZZ_TARGETS := $(sort $(patsubst tests/fuzz/%.c,%,$(wildcard tests/fuzz/fuzz_*.c)))
 FUZZ_BINS    := $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/%)

@@ -29,4 +29,11 @@ int cfg_proxy_parse_cond(struct cfg_ctx *ctx, struct proxy *px, int argc, char *
  */
 int cfg_option_httpchk(struct cfg_ctx *ctx, struct proxy *px, int no, int argc, char **args, char **err);
 
+/* Parses `option smtpchk|pgsql-check|redis-check|mysql-check|ldap-check|
+ * spop-check ...` (args[0] is "option") for proxy <px>. Returns CFG_OK,
+ * CFG_ERR with *<err> set, or 1 when args[1] is none of them. In
+ * src/cfg/cfg_check.c.
+ */
+int cfg_option_chkproto(struct cfg_ctx *ctx, struct proxy *px, int no, int argc, char **args, char **err);
+
 #endif /* TOLLGATE_CFG_PROXY_H */

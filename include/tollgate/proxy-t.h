@@ -10,6 +10,7 @@
 
 #include <tollgate/acl.h>
 #include <tollgate/addr.h>
+#include <tollgate/check_proto.h>
 #include <tollgate/compiler.h>
 #include <tollgate/lb.h>
 #include <tollgate/list.h>
@@ -236,6 +237,8 @@ struct proxy {
 	struct list queue;               /* streams waiting for a server slot */
 	_Atomic unsigned int nbpend;     /* length of queue */
 	struct list tcpcheck_rules;      /* option tcp-check steps */
+	struct pr_chkproto chkproto;     /* option smtpchk, pgsql-check... (check_proto.h) */
+	struct list proto_rules;         /* its ruleset, built by checks_start() */
 	struct list sticking_rules;      /* stick on / match / store-request */
 
 	/* mode http */

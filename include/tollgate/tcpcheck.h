@@ -47,6 +47,7 @@ enum tcpcheck_match {
 	TCPCHK_MATCH_STRING = 0,     /* `string`: the bytes appear in the response */
 	TCPCHK_MATCH_REGEX,          /* `rstring`: POSIX extended regex search */
 	TCPCHK_MATCH_BINARY,         /* `binary`: hex-decoded bytes appear */
+	TCPCHK_MATCH_PROTO,          /* a protocol check's reply parser (check_proto.h) */
 };
 
 struct tcpcheck_rule {
@@ -62,6 +63,7 @@ struct tcpcheck_rule {
 	enum tcpcheck_match match;       /* how <data> / <re> is looked for */
 	int inverse;                     /* `!`: the step fails if it matches */
 	int min_recv;                    /* `min-recv N`: bytes needed before matching, -1: none */
+	int proto;                       /* TCPCHK_MATCH_PROTO: its enum chkp_parser */
 	char *text;                      /* the pattern as written (hex for binary), for messages */
 	regex_t *re;                     /* `rstring`: compiled regex, else NULL */
 	const char *conf_file;           /* where declared (kept) */

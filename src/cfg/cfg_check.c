@@ -489,8 +489,89 @@ int cfg_option_httpchk(struct cfg_ctx *ctx, struct proxy *px, int no, int argc, 
 	if (argc == 5 && set_ver(px, kw, args[4], err) < 0)
 		return CFG_ERR;
 	/* a proxy runs one kind of check: the last option given */
+	px->chkproto.kind = CHKP_NONE;
 	px->options &= ~PR_O_TCP_CHECK;
 	px->options |= PR_O_HTTPCHK;
+	return CFG_OK;
+}
+
+int cfg_option_chkproto(struct cfg_ctx *ctx, struct proxy *px, int no, int argc, char **args, char **err)
+{
+	static const struct {
+		const char *name;
+		enum chkp_kind kind;
+	} kinds[] = {
+		{ "smtpchk", CHKP_SMTP }, { "pgsql-check", CHKP_PGSQL }, { "redis-check", CHKP_REDIS },
+		{ "mysql-check", CHKP_MYSQL }, { "ldap-check", CHKP_LDAP }, { "spop-check", CHKP_SPOP },
+	};
+	struct pr_chkproto pc = { .kind = CHKP_NONE };
+	const char *kw = args[1];
+
+	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
+		if (!strcmp(kw, kinds[i].name))
+			pc.kind = kinds[i].kind;
+	if (pc.kind == CHKP_NONE)
+		return 1;
+	if (!(px->cap & (PR_CAP_BE | PR_CAP_DEF)))
+		return cfg_set_warn(err, "'option %s' ignored because %s '%s' has no backend capability.",
+		                    kw, proxy_kind(px), px->id);
+	if (no)
+		return cfg_set_err(err, "'no option %s' is not supported: choose another check with 'option ...'.", kw);
+	switch (pc.kind) {
+	case CHKP_SMTP:
+		/* EHLO|HELO <domain>; anything else keeps the default HELO */
+		if (argc >= 4 && (!strcmp(args[2], "EHLO") || !strcmp(args[2], "HELO"))) {
+			if (strpbrk(args[3], "\r\n"))
+				return cfg_set_err(err, "'option smtpchk' : invalid domain '%s'.", args[3]);
+			pc.arg = malloc(strlen(args[2]) + strlen(args[3]) + 2);
+			if (!pc.arg)
+				return cfg_set_err(err, "out of memory");
+			sprintf(pc.arg, "%s %s", args[2], args[3]);
+		}
+		break;
+	case CHKP_PGSQL:
+		if (argc != 4 || strcmp(args[2], "user") || !*args[3])
+			return cfg_set_err(err, "'option pgsql-check' expects 'user <username>'.");
+		if (strlen(args[3]) > 256)
+			return cfg_set_err(err, "'option pgsql-check' : the user name is longer than 256 characters.");
+		pc.arg = strdup(args[3]);
+		if (!pc.arg)
+			return cfg_set_err(err, "out of memory");
+		break;
+	case CHKP_MYSQL:
+		if (argc == 2)
+			break;
+		if (strcmp(args[2], "user"))
+			return cfg_set_err(err, "'option mysql-check' only supports optional values: 'user' (got '%s').", args[2]);
+		if (argc < 4 || !*args[3])
+			return cfg_set_err(err, "'option mysql-check user' expects <username> as argument.");
+		if (argc > 5)
+			return cfg_set_err(err, "'option mysql-check' : unexpected word '%s'.", args[5]);
+		if (argc == 5) {
+			if (!strcmp(args[4], "post-41"))
+				pc.variant = 0;
+			else if (!strcmp(args[4], "pre-41"))
+				pc.variant = 1;
+			else if (!strcmp(args[4], "post-80"))
+				pc.variant = 2;
+			else
+				return cfg_set_err(err, "'option mysql-check user %s' : unknown version '%s' (expected pre-41, post-41 or post-80).", args[3], args[4]);
+		}
+		if (strlen(args[3]) > 256)
+			return cfg_set_err(err, "'option mysql-check' : the user name is longer than 256 characters.");
+		pc.arg = strdup(args[3]);
+		if (!pc.arg)
+			return cfg_set_err(err, "out of memory");
+		break;
+	default:
+		if (argc > 2)
+			return cfg_set_err(err, "'option %s' takes no argument, got '%s'.", kw, args[2]);
+		break;
+	}
+	free(px->chkproto.arg);
+	px->chkproto = pc;
+	/* a proxy runs one kind of check: the last option given */
+	px->options &= ~(PR_O_TCP_CHECK | PR_O_HTTPCHK);
 	return CFG_OK;
 }
 

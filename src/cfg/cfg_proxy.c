@@ -403,11 +403,15 @@ static int kw_option(struct cfg_ctx *ctx, int argc, char **args, char **err)
 	};
 	struct proxy *px = ctx->section_data;
 	int no = ctx->kw_mod == CFG_KWM_NO;
+	int ret;
 
 	if (argc < 2)
 		return cfg_set_err(err, "'%soption' expects an option name.", no ? "no " : "");
 	if (!strcmp(args[1], "httpchk"))
 		return cfg_option_httpchk(ctx, px, no, argc, args, err);
+	ret = cfg_option_chkproto(ctx, px, no, argc, args, err);
+	if (ret != 1)
+		return ret;
 	if (!strcmp(args[1], "forwardfor"))
 		return option_forwardfor(px, no, argc, args, err);
 	if (!strcmp(args[1], "httplog") && argc > 2) {
@@ -432,8 +436,10 @@ static int kw_option(struct cfg_ctx *ctx, int argc, char **args, char **err)
 			px->options &= ~opts[i].flag;
 		else
 			px->options |= opts[i].flag;
-		if (!no && opts[i].flag == PR_O_TCP_CHECK)
+		if (!no && opts[i].flag == PR_O_TCP_CHECK) {
 			px->options &= ~PR_O_HTTPCHK;   /* the last check option wins */
+			px->chkproto.kind = CHKP_NONE;
+		}
 		return CFG_OK;
 	}
 	for (size_t i = 0; i < sizeof(http_opts) / sizeof(http_opts[0]); i++)

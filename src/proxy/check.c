@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include <tollgate/check.h>
+#include <tollgate/check_proto.h>
 #include <tollgate/clock.h>
 #include <tollgate/compiler.h>
 #include <tollgate/fd.h>
@@ -64,6 +65,7 @@ struct check {
 	int connecting;           /* a connect is pending on <fd> */
 	int connected;            /* <fd> is connected */
 	int l7;                   /* the ruleset has an expect: success is Layer7 */
+	char pass_why[CHECK_REASON_LEN]; /* success reason set by a protocol expect, or "" */
 	size_t sent;              /* bytes of the current send step sent */
 	char *rbuf;               /* TCPCHK_BUFSIZE + 1 bytes of response */
 	size_t rlen;              /* bytes in <rbuf> */
@@ -90,6 +92,39 @@ static void check_iocb(int fd, unsigned int events, void *owner)
 
 	c->ev |= events;
 	task_wakeup(c->task, TASK_WOKEN_IO);
+}
+
+static void probe_result(struct check *c, int ok, const char *why);
+
+/* Writes into <out> of <size> bytes HAProxy's description of the connect
+ * error -<err>: "General socket error (Network is unreachable)" when
+ * connect() itself failed (<sync>), "ECONNREFUSED returned by OS
+ * (Connection refused)" for a refusal, whenever it comes.
+ */
+static void l4_err_text(char *out, size_t size, int err, int sync)
+{
+	const char *code = "General socket error";
+
+	err = -err;
+	if (err == ECONNREFUSED)
+		code = "ECONNREFUSED returned by OS";
+	else if (!sync && err == ECONNRESET)
+		code = "ECONNRESET returned by OS";
+	else if (!sync && (err == ENETUNREACH || err == EHOSTUNREACH))
+		code = "ENETUNREACH returned by OS";
+	else if (!sync && err == ENOMEM)
+		code = "ENOMEM returned by OS";
+	snprintf(out, size, "%s (%s)", code, strerror(err));
+}
+
+/* Fails a probe whose connection failed with -<err> (see l4_err_text()). */
+static void probe_l4_fail(struct check *c, int err, int sync)
+{
+	char info[128], why[CHECK_REASON_LEN];
+
+	l4_err_text(info, sizeof(info), err, sync);
+	snprintf(why, sizeof(why), "Layer4 connection problem, info: \"%s\"", info);
+	probe_result(c, 0, why);
 }
 
 static void probe_end(struct check *c)
@@ -196,8 +231,7 @@ static void probe_start(struct check *c)
 		limit = c->srv->inter;
 	ret = sock_connect(&c->srv->addr, NULL, &fd);
 	if (ret < 0 && ret != -EINPROGRESS) {
-		probe_result(c, 0, ret == -ECONNREFUSED ? "Layer4 connection problem, info: \"Connection refused\""
-		                                      : "Layer4 connection problem");
+		probe_l4_fail(c, ret, 1);
 		return;
 	}
 	if (fd_insert(fd, tid, check_iocb, c, FD_EV_OUT) < 0) {
@@ -219,9 +253,7 @@ static void plain_progress(struct check *c)
 		if (!err)
 			probe_result(c, 1, NULL);
 		else
-			probe_result(c, 0, err == -ECONNREFUSED ?
-			             "Layer4 connection problem, info: \"Connection refused\"" :
-			             "Layer4 connection problem");
+			probe_l4_fail(c, err, 0);
 	} else if (tick_is_expired(c->probe_exp, now_ms)) {
 		probe_result(c, 0, "Layer4 timeout");
 	}
@@ -278,6 +310,8 @@ static void pattern_text(char *out, size_t size, const struct tcpcheck_rule *r)
 {
 	if (r->match == TCPCHK_MATCH_STRING)
 		escape_bytes(out, size, r->data, r->len);
+	else if (r->match == TCPCHK_MATCH_PROTO)
+		snprintf(out, size, "protocol reply");
 	else
 		escape_bytes(out, size, r->text, strlen(r->text));
 }
@@ -288,7 +322,7 @@ static void pattern_text(char *out, size_t size, const struct tcpcheck_rule *r)
 static void step_text(const struct check *c, char *out, size_t size)
 {
 	const struct tcpcheck_rule *r = cur_rule(c);
-	static const char *const match_names[] = { "string", "rstring", "binary" };
+	static const char *const match_names[] = { "string", "rstring", "binary", "custom" };
 	char pat[160];
 
 	if (c->implicit || !r) {
@@ -322,6 +356,15 @@ static void tcpchk_fail(struct check *c, const char *status, const char *what)
 	const struct tcpcheck_rule *r = cur_rule(c);
 	char where[400], reason[CHECK_REASON_LEN];
 
+	if (c->rules && c->rules == &c->srv->proxy->proto_rules) {
+		/* protocol checks tell no step, as HAProxy's */
+		if (what)
+			snprintf(reason, sizeof(reason), "%s, info: \"%s\"", status, what);
+		else
+			snprintf(reason, sizeof(reason), "%s", status);
+		probe_result(c, 0, reason);
+		return;
+	}
 	step_text(c, where, sizeof(where));
 	snprintf(reason, sizeof(reason), "%s, info: \"%s%s%s%s%.96s\"", status, what ? what : "", what ? " " : "",
 	         where, r && !c->implicit && r->comment ? ", comment: " : "",
@@ -389,7 +432,10 @@ static int tcpchk_connect(struct check *c, unsigned int port)
 	}
 	ret = sock_connect(&dst, NULL, &fd);
 	if (ret < 0 && ret != -EINPROGRESS) {
-		tcpchk_fail(c, "Layer4 connection problem", ret == -ECONNREFUSED ? "Connection refused" : strerror(-ret));
+		char info[128];
+
+		l4_err_text(info, sizeof(info), ret, 1);
+		tcpchk_fail(c, "Layer4 connection problem", info);
 		return -1;
 	}
 	if (check_watch_connect(c, fd) < 0) {
@@ -430,6 +476,46 @@ static void tcpchk_next(struct check *c)
 	c->sent = 0;
 }
 
+/* Runs the protocol expect <r> on what was received. Returns 0 (passed:
+ * the next rule is current), 1 (waiting for more: fd events set) or -1
+ * (probe failed, reported).
+ */
+static int tcpchk_proto(struct check *c, const struct tcpcheck_rule *r)
+{
+	struct chkp_verdict v;
+	char why[CHECK_REASON_LEN];
+	int m;
+
+	m = chkp_parse((enum chkp_parser)r->proto, (const unsigned char *)c->rbuf, c->rlen,
+	               c->eof || c->rlen >= TCPCHK_BUFSIZE, &v);
+	if (m == CHKP_MORE) {
+		fd_set_events(c->fd, FD_EV_IN | FD_EV_RDHUP);
+		return 1;
+	}
+	if (m == CHKP_FAIL && c->rerr && !c->rlen) {
+		tcpchk_fail(c, "Layer4 connection problem", strerror(-c->rerr));
+		return -1;
+	}
+	if (v.status == CHKP_ST_RSP)
+		snprintf(why, sizeof(why), "Layer7 invalid response%s%s%s", v.info[0] ? ", info: \"" : "", v.info,
+		         v.info[0] ? "\"" : "");
+	else
+		snprintf(why, sizeof(why), "Layer7 %s, code: %d%s%s%s",
+		         m == CHKP_PASS ? "check passed" : "wrong status", v.code,
+		         v.info[0] ? ", info: \"" : "", v.info, v.info[0] ? "\"" : "");
+	if (m == CHKP_FAIL) {
+		atomic_store(&c->code, v.code);
+		probe_result(c, 0, why);
+		return -1;
+	}
+	if (v.info[0]) {
+		snprintf(c->pass_why, sizeof(c->pass_why), "%s", why);
+		atomic_store(&c->code, v.code);
+	}
+	tcpchk_next(c);
+	return 0;
+}
+
 /* Runs the steps as far as possible. Returns when the probe ended (result
  * recorded) or waits for an event; then sets the fd's events.
  */
@@ -447,8 +533,10 @@ static void tcpchk_run(struct check *c)
 				goto wait;
 			err = sock_get_error(c->fd);
 			if (err) {
-				tcpchk_fail(c, "Layer4 connection problem",
-				            err == -ECONNREFUSED ? "Connection refused" : strerror(-err));
+				char info[128];
+
+				l4_err_text(info, sizeof(info), err, 0);
+				tcpchk_fail(c, "Layer4 connection problem", info);
 				return;
 			}
 			c->connecting = 0;
@@ -460,7 +548,8 @@ static void tcpchk_run(struct check *c)
 		}
 		r = cur_rule(c);
 		if (!r) {
-			probe_result(c, 1, c->l7 ? "Layer7 check passed, code: 0, info: \"(tcp-check)\""
+			probe_result(c, 1, c->pass_why[0] ? c->pass_why :
+			                   c->l7 ? "Layer7 check passed, code: 0, info: \"(tcp-check)\""
 			                         : "Layer4 check passed");
 			return;
 		}
@@ -496,6 +585,14 @@ static void tcpchk_run(struct check *c)
 			int m;
 
 			tcpchk_read(c);
+			if (r->match == TCPCHK_MATCH_PROTO) {
+				m = tcpchk_proto(c, r);
+				if (m < 0)
+					return;
+				if (m > 0)
+					goto wait;
+				continue;
+			}
 			m = tcpcheck_match(r, c->rbuf, c->rlen, c->eof || c->rlen >= TCPCHK_BUFSIZE);
 			if (m == TCPCHK_MATCH_OK) {
 				tcpchk_next(c);
@@ -532,6 +629,7 @@ static void tcpchk_start(struct check *c)
 	const struct tcpcheck_rule *first;
 
 	c->cur = c->rules->next;
+	c->pass_why[0] = '\0';
 	first = cur_rule(c);
 	c->implicit = !first || first->action != TCPCHK_ACT_CONNECT;
 	c->sent = 0;
@@ -794,7 +892,6 @@ void httpchk_free(struct pr_httpchk *hc)
 static int httpchk_connect(struct check *c)
 {
 	int fd = -1, ret;
-	char why[CHECK_REASON_LEN];
 
 	c->ev = 0;
 	c->rlen = 0;
@@ -804,9 +901,7 @@ static int httpchk_connect(struct check *c)
 	c->connected = 0;
 	ret = sock_connect(&c->srv->addr, NULL, &fd);
 	if (ret < 0 && ret != -EINPROGRESS) {
-		snprintf(why, sizeof(why), "Layer4 connection problem, info: \"%s\"",
-		         ret == -ECONNREFUSED ? "Connection refused" : strerror(-ret));
-		probe_result(c, 0, why);
+		probe_l4_fail(c, ret, 1);
 		return -1;
 	}
 	if (check_watch_connect(c, fd) < 0) {
@@ -833,9 +928,7 @@ static void httpchk_run(struct check *c)
 			goto wait;
 		err = sock_get_error(c->fd);
 		if (err) {
-			snprintf(why, sizeof(why), "Layer4 connection problem, info: \"%s\"",
-			         err == -ECONNREFUSED ? "Connection refused" : strerror(-err));
-			probe_result(c, 0, why);
+			probe_l4_fail(c, err, 0);
 			return;
 		}
 		c->connecting = 0;
@@ -989,6 +1082,12 @@ int checks_start(void)
 			l7 |= r->action == TCPCHK_ACT_EXPECT;
 		}
 		tcpchk = (px->options & PR_O_TCP_CHECK) && steps;
+		if (px->chkproto.kind != CHKP_NONE && list_empty(&px->proto_rules)) {
+			int ret = chkp_build_rules(&px->proto_rules, &px->chkproto);
+
+			if (ret < 0)
+				return ret;
+		}
 		if (!(px->options & PR_O_TCP_CHECK) && steps) {
 			log_warning("%s '%s' has 'tcp-check' rules but no 'option tcp-check': its checks are plain TCP connects.",
 			            proxy_kind(px), px->id);
@@ -1024,14 +1123,18 @@ int checks_start(void)
 			c = calloc(1, sizeof(*c));
 			if (!c)
 				return -ENOMEM;
-			if (tcpchk || http) {
+			if (tcpchk || http || px->chkproto.kind != CHKP_NONE) {
 				c->rbuf = malloc(TCPCHK_BUFSIZE + 1);
 				if (!c->rbuf) {
 					free(c);
 					return -ENOMEM;
 				}
 			}
-			if (tcpchk) {
+			if (px->chkproto.kind != CHKP_NONE) {
+				c->rules = &px->proto_rules;
+				c->cur = c->rules;
+				c->l7 = 1;
+			} else if (tcpchk) {
 				c->rules = &px->tcpcheck_rules;
 				c->cur = c->rules;
 				c->l7 = l7;
@@ -1082,6 +1185,7 @@ void checks_stop(void)
 	checks = NULL;
 	/* the regexes checks_start() compiled; the strings stay (configuration) */
 	for (struct proxy *px = proxies_list; px; px = px->next) {
+		tcpcheck_rules_free(&px->proto_rules);
 		if (px->httpchk.expect_re) {
 			regfree(px->httpchk.expect_re);
 			free(px->httpchk.expect_re);

@@ -53,6 +53,7 @@ struct proxy *proxy_new(const char *name, unsigned int cap, const char *file, in
 	list_init(&px->tcp_req_cont);
 	list_init(&px->queue);
 	list_init(&px->tcpcheck_rules);
+	list_init(&px->proto_rules);
 	list_init(&px->sticking_rules);
 	list_init(&px->http_req_rules);
 	list_init(&px->http_res_rules);
@@ -130,6 +131,9 @@ int proxy_inherit(struct proxy *px, const struct proxy *def)
 	px->fwdfor = def->fwdfor;
 	px->http_reuse = def->http_reuse;
 	px->httpchk = def->httpchk;
+	px->chkproto = def->chkproto;
+	if (def->chkproto.arg && !(px->chkproto.arg = strdup(def->chkproto.arg)))
+		return -ENOMEM;
 	if ((def->fwdfor.hdr && !(px->fwdfor.hdr = strdup(def->fwdfor.hdr))) ||
 	    (def->httpchk.meth && !(px->httpchk.meth = strdup(def->httpchk.meth))) ||
 	    (def->httpchk.uri && !(px->httpchk.uri = strdup(def->httpchk.uri))) ||
@@ -519,6 +523,8 @@ void proxy_free_all(void)
 		free(px->monitor_uri);
 		proxy_stats_free(&px->stats);
 		tcpcheck_rules_free(&px->tcpcheck_rules);
+		tcpcheck_rules_free(&px->proto_rules);
+		free(px->chkproto.arg);
 		if (px->table) {
 			stktable_purge_task_stop(px->table);
 			stktable_deinit(px->table);

@@ -254,7 +254,7 @@ def test_refused_is_layer4(tmp_path, tollgate):
     dead = free_port()
     port = free_port()
     t = tollgate(cfg(sock, port, [("a", dead)], ["option httpchk"]), port=port)
-    t.wait_log('Server lb/a is DOWN, reason: Layer4 connection problem, info: "Connection refused"')
+    t.wait_log('Server lb/a is DOWN, reason: Layer4 connection problem, info: "ECONNREFUSED returned by OS (Connection refused)"')
 
 
 def test_tcp_check_after_httpchk_wins(tmp_path, backend, tollgate):

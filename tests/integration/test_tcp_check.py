@@ -211,7 +211,7 @@ def test_connect_port_checks_another_port(backend, tollgate):
     stays_up(t, resp, "a")                      # so the checks went to the other port
     health.stop()
     t.wait_log("Server lb/a is DOWN, reason: Layer4 connection problem, info: "
-               "\"Connection refused at step 1 of tcp-check (connect port %d)\"" % health.port)
+               "\"ECONNREFUSED returned by OS (Connection refused) at step 1 of tcp-check (connect port %d)\"" % health.port)
 
 
 def test_two_connect_steps(backend, tollgate):
