@@ -94,8 +94,10 @@ int check_status_code(const struct server *srv);
 int httpchk_status_in(const char *list, int code);
 
 /* Builds the check request of <hc> into <out> of <size> bytes: the request
- * line (defaults OPTIONS, /, HTTP/1.0), the Host field if set, and
- * "Connection: close". Returns its length, or -ENOSPC.
+ * line (defaults OPTIONS, /, HTTP/1.0), the `hdr` fields, "Connection:
+ * close" for HTTP/1.1 unless they have a Connection field, a
+ * Content-Length with a body (or a method other than OPTIONS, GET, HEAD,
+ * DELETE), and the body, as HAProxy sends them. Returns its length, or -ENOSPC.
  */
 int httpchk_build_request(const struct pr_httpchk *hc, char *out, size_t size);
 

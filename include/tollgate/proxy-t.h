@@ -88,7 +88,10 @@ struct pr_httpchk {
 	char *meth;                      /* NULL: OPTIONS */
 	char *uri;                       /* NULL: / */
 	char *ver;                       /* NULL: HTTP/1.0 */
-	char *host;                      /* http-check send hdr host, or NULL */
+	char *hdrs;                      /* `http-check send hdr` fields, "Name: value\r\n" each, or NULL */
+	char *body;                      /* `http-check send body`, or NULL */
+	int has_conn;                    /* <hdrs> has a Connection field: no "Connection: close" */
+	int local;                       /* set by this section (else inherited from defaults) */
 	int expect_kind;                 /* 0: 2xx/3xx; 1: status; 2: rstatus; 3: string; 4: rstring */
 	char *expect;                    /* expect argument */
 	int expect_neg;                  /* `!` before the kind */

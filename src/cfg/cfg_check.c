@@ -464,6 +464,18 @@ static int set_ver(struct proxy *px, const char *kw, const char *v, char **err)
 	return set_str(&px->httpchk.ver, v, err);
 }
 
+/* Makes the HTTP check of <px> its own at its section's first `option
+ * httpchk` or `http-check` line: what it inherited from defaults is
+ * dropped, as HAProxy replaces the whole inherited ruleset.
+ */
+static void httpchk_own(struct proxy *px)
+{
+	if (px->httpchk.local)
+		return;
+	httpchk_free(&px->httpchk);
+	px->httpchk.local = 1;
+}
+
 int cfg_option_httpchk(struct cfg_ctx *ctx, struct proxy *px, int no, int argc, char **args, char **err)
 {
 	const char *kw = "option httpchk";
@@ -479,6 +491,7 @@ int cfg_option_httpchk(struct cfg_ctx *ctx, struct proxy *px, int no, int argc, 
 	}
 	if (argc > 5)
 		return cfg_set_err(err, "'option httpchk' : unexpected word '%s' (expected 'option httpchk [[<method>] <uri> [<version>]]').", args[5]);
+	httpchk_own(px);
 	/* one argument is the URI; two, the method and the URI; three, the
 	 * version too. None keeps what defaults or `http-check send` set.
 	 */
@@ -575,10 +588,27 @@ int cfg_option_chkproto(struct cfg_ctx *ctx, struct proxy *px, int no, int argc,
 	return CFG_OK;
 }
 
-/* http-check send [meth <m>] [uri <u>] [ver <v>] [hdr Host <value>] */
+/* Appends "<name>: <value>\r\n" to *<hdrs>. Returns CFG_OK or CFG_ERR. */
+static int add_hdr(char **hdrs, const char *name, const char *value, char **err)
+{
+	size_t old = *hdrs ? strlen(*hdrs) : 0;
+	char *s = realloc(*hdrs, old + strlen(name) + strlen(value) + 5);
+
+	if (!s)
+		return cfg_set_err(err, "out of memory");
+	sprintf(s + old, "%s: %s\r\n", name, value);
+	*hdrs = s;
+	return CFG_OK;
+}
+
+/* http-check send [meth <m>] [uri <u>] [ver <v>] [hdr <name> <value>]... [body <string>]
+ * A line with fields or a body replaces those of an earlier line.
+ */
 static int httpchk_send(struct proxy *px, int argc, char **args, char **err)
 {
 	const char *kw = "http-check send";
+	char *hdrs = NULL;
+	int has_conn = 0, any_hdr = 0;
 
 	for (int i = 2; i < argc; i++) {
 		const char *w = args[i];
@@ -594,20 +624,43 @@ static int httpchk_send(struct proxy *px, int argc, char **args, char **err)
 			if (ret < 0)
 				return CFG_ERR;
 		} else if (!strcmp(w, "hdr")) {
-			if (i + 2 >= argc)
+			if (i + 2 >= argc) {
+				free(hdrs);
 				return cfg_set_err(err, "'http-check send' : 'hdr' expects a name and a value.");
-			if (strcasecmp(args[i + 1], "host"))
-				return cfg_set_err(err, "'http-check send' : 'hdr %s' is not supported yet (only 'hdr Host <value>').", args[i + 1]);
-			if (!*args[i + 2] || strpbrk(args[i + 2], "\r\n"))
-				return cfg_set_err(err, "'http-check send' : invalid Host value '%s'.", args[i + 2]);
-			if (set_str(&px->httpchk.host, args[i + 2], err) < 0)
+			}
+			if (!is_token(args[i + 1]) || strpbrk(args[i + 2], "\r\n")) {
+				cfg_set_err(err, "'http-check send' : invalid header '%s: %s' (expected a token name and a value on one line).", args[i + 1], args[i + 2]);
+				free(hdrs);
 				return CFG_ERR;
+			}
+			if (add_hdr(&hdrs, args[i + 1], args[i + 2], err) < 0) {
+				free(hdrs);
+				return CFG_ERR;
+			}
+			has_conn |= !strcasecmp(args[i + 1], "connection");
+			any_hdr = 1;
 			i += 2;
-		} else if (!strcmp(w, "uri-lf") || !strcmp(w, "body") || !strcmp(w, "body-lf") || !strcmp(w, "comment")) {
-			return cfg_set_err(err, "'http-check send' : '%s' is not supported yet (supported: meth, uri, ver, hdr Host).", w);
+		} else if (!strcmp(w, "body")) {
+			if (i + 1 >= argc) {
+				free(hdrs);
+				return cfg_set_err(err, "'http-check send' : 'body' expects a string.");
+			}
+			if (set_str(&px->httpchk.body, args[++i], err) < 0) {
+				free(hdrs);
+				return CFG_ERR;
+			}
+		} else if (!strcmp(w, "uri-lf") || !strcmp(w, "body-lf") || !strcmp(w, "comment")) {
+			free(hdrs);
+			return cfg_set_err(err, "'http-check send' : '%s' is not supported yet (supported: meth, uri, ver, hdr, body).", w);
 		} else {
-			return cfg_set_err(err, "'http-check send' : unknown word '%s' (expected meth <method>, uri <uri>, ver <version> or hdr Host <value>).", w);
+			free(hdrs);
+			return cfg_set_err(err, "'http-check send' : unknown word '%s' (expected meth <method>, uri <uri>, ver <version>, hdr <name> <value> or body <string>).", w);
 		}
+	}
+	if (any_hdr) {
+		free(px->httpchk.hdrs);
+		px->httpchk.hdrs = hdrs;
+		px->httpchk.has_conn = has_conn;
 	}
 	return CFG_OK;
 }
@@ -678,6 +731,8 @@ static int kw_http_check(struct cfg_ctx *ctx, int argc, char **args, char **err)
 		return cfg_set_err(err, "'http-check' is not allowed in '%s' sections (only in defaults, backend and listen).", ctx->section);
 	if (argc < 2)
 		return cfg_set_err(err, "'http-check' expects 'send' or 'expect'.");
+	if (!strcmp(args[1], "send") || !strcmp(args[1], "expect"))
+		httpchk_own(px);
 	if (!strcmp(args[1], "send"))
 		return httpchk_send(px, argc, args, err);
 	if (!strcmp(args[1], "expect"))

@@ -712,10 +712,19 @@ int httpchk_status_in(const char *list, int code)
 
 int httpchk_build_request(const struct pr_httpchk *hc, char *out, size_t size)
 {
-	int n = snprintf(out, size, "%s %s %s\r\n%s%s%sConnection: close\r\n\r\n",
-	                 hc->meth ? hc->meth : "OPTIONS", hc->uri ? hc->uri : "/",
-	                 hc->ver ? hc->ver : "HTTP/1.0",
-	                 hc->host ? "Host: " : "", hc->host ? hc->host : "", hc->host ? "\r\n" : "");
+	const char *meth = hc->meth ? hc->meth : "OPTIONS";
+	const char *ver = hc->ver ? hc->ver : "HTTP/1.0";
+	int v11 = ver[7] >= '1';      /* "HTTP/1.x": close is 1.0's default, not said */
+	char clen[40] = "";
+	int n;
+
+	/* a body, or a method that may have one, gets its length */
+	if (hc->body || (strcmp(meth, "OPTIONS") && strcmp(meth, "GET") && strcmp(meth, "HEAD") &&
+	                 strcmp(meth, "DELETE")))
+		snprintf(clen, sizeof(clen), "Content-Length: %zu\r\n", hc->body ? strlen(hc->body) : 0);
+	n = snprintf(out, size, "%s %s %s\r\n%s%s%s\r\n%s",
+	             meth, hc->uri ? hc->uri : "/", ver, hc->hdrs ? hc->hdrs : "",
+	             hc->has_conn || !v11 ? "" : "Connection: close\r\n", clen, hc->body ? hc->body : "");
 
 	if (n < 0 || (size_t)n >= size)
 		return -ENOSPC;
@@ -877,7 +886,8 @@ void httpchk_free(struct pr_httpchk *hc)
 	free(hc->meth);
 	free(hc->uri);
 	free(hc->ver);
-	free(hc->host);
+	free(hc->hdrs);
+	free(hc->body);
 	free(hc->expect);
 	if (hc->expect_re) {
 		regfree(hc->expect_re);

@@ -138,11 +138,13 @@ int proxy_inherit(struct proxy *px, const struct proxy *def)
 	    (def->httpchk.meth && !(px->httpchk.meth = strdup(def->httpchk.meth))) ||
 	    (def->httpchk.uri && !(px->httpchk.uri = strdup(def->httpchk.uri))) ||
 	    (def->httpchk.ver && !(px->httpchk.ver = strdup(def->httpchk.ver))) ||
-	    (def->httpchk.host && !(px->httpchk.host = strdup(def->httpchk.host))) ||
+	    (def->httpchk.hdrs && !(px->httpchk.hdrs = strdup(def->httpchk.hdrs))) ||
+	    (def->httpchk.body && !(px->httpchk.body = strdup(def->httpchk.body))) ||
 	    (def->httpchk.expect && !(px->httpchk.expect = strdup(def->httpchk.expect))) ||
 	    (def->log_format && !(px->log_format = strdup(def->log_format))))
 		return -ENOMEM;
 	px->httpchk.expect_re = NULL;   /* compiled again at finalisation */
+	px->httpchk.local = 0;          /* a section's own http-check lines replace it all */
 	if (proxy_stats_copy(&px->stats, &def->stats) < 0)
 		return -ENOMEM;
 	if (def->defbe_name && (px->cap & PR_CAP_FE)) {

@@ -114,7 +114,8 @@ def test_default_request_and_down_up_cycle(tmp_path, backend, tollgate):
     web = HttpResponder(200, "OK")
     t, sock = start(tmp_path, backend, tollgate, [("a", web)], ["option httpchk"], fall=3, rise=2)
     stays_up(t, web, "a")
-    assert web.last_request() == b"OPTIONS / HTTP/1.0\r\nConnection: close\r\n\r\n"
+    # as HAProxy: close is HTTP/1.0's default, so not said
+    assert web.last_request() == b"OPTIONS / HTTP/1.0\r\n\r\n"
     assert op_state(sock, "a") == 2
 
     web.set(500, "Internal Server Error")
@@ -277,7 +278,7 @@ CONFIG_ERRORS = [
     ("http-check expect rstring (", "'http-check expect rstring' : invalid regular expression '('"),
     ("http-check expect rstatus [", "'http-check expect rstatus' : invalid regular expression '['"),
     ("http-check expect status 2xx", "'http-check expect status' : invalid status list '2xx'"),
-    ("http-check send hdr X-Foo bar", "'hdr X-Foo' is not supported yet"),
+    ("http-check send hdr X(Foo bar", "invalid header 'X(Foo: bar'"),
     ("option httpchk GET / HTTP/1.0 extra", "'option httpchk' : unexpected word 'extra'"),
 ]
 

@@ -57,13 +57,26 @@ static void test_build_request(void **state)
 
 	n = httpchk_build_request(&hc, out, sizeof(out));
 	assert_int_equal(n, (int)strlen(out));
-	assert_string_equal(out, "OPTIONS / HTTP/1.0\r\nConnection: close\r\n\r\n");
+	assert_string_equal(out, "OPTIONS / HTTP/1.0\r\n\r\n");
 	hc.meth = "GET";
 	hc.uri = "/health";
 	hc.ver = "HTTP/1.1";
-	hc.host = "example";
+	hc.hdrs = "Host: example\r\n";
 	httpchk_build_request(&hc, out, sizeof(out));
 	assert_string_equal(out, "GET /health HTTP/1.1\r\nHost: example\r\nConnection: close\r\n\r\n");
+	hc.hdrs = "Host: ws\r\nConnection: upgrade\r\n";
+	hc.has_conn = 1;
+	hc.body = "test";
+	httpchk_build_request(&hc, out, sizeof(out));
+	assert_string_equal(out, "GET /health HTTP/1.1\r\nHost: ws\r\nConnection: upgrade\r\nContent-Length: 4\r\n\r\ntest");
+	hc.has_conn = 0;
+	hc.body = NULL;
+	hc.meth = "POST";
+	hc.hdrs = NULL;
+	httpchk_build_request(&hc, out, sizeof(out));
+	assert_string_equal(out, "POST /health HTTP/1.1\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
+	hc.meth = "GET";
+	hc.hdrs = "Host: example\r\n";
 	assert_int_equal(httpchk_build_request(&hc, out, 20), -ENOSPC);
 }
 
@@ -245,7 +258,7 @@ static void test_parse_send_expect(void **state)
 	assert_string_equal(px->httpchk.meth, "GET");
 	assert_string_equal(px->httpchk.uri, "/health");
 	assert_string_equal(px->httpchk.ver, "HTTP/1.1");
-	assert_string_equal(px->httpchk.host, "example");
+	assert_string_equal(px->httpchk.hdrs, "Host: example\r\n");
 	assert_int_equal(px->httpchk.expect_kind, HTTPCHK_EXP_RSTATUS);
 	assert_string_equal(px->httpchk.expect, "^5");
 	assert_int_equal(px->httpchk.expect_neg, 1);
@@ -276,8 +289,9 @@ static void test_parse_errors(void **state)
 		{ "http-check expect min-recv 1 string a", "option 'min-recv' is not supported yet" },
 		{ "http-check send meth", "'meth' expects a value." },
 		{ "http-check send foo", "'http-check send' : unknown word 'foo'" },
-		{ "http-check send hdr X-A b", "'hdr X-A' is not supported yet" },
-		{ "http-check send body x", "'body' is not supported yet" },
+		{ "http-check send hdr X(A b", "invalid header 'X(A: b'" },
+		{ "http-check send body", "'body' expects a string." },
+		{ "http-check send body-lf x", "'body-lf' is not supported yet" },
 		{ "http-check send ver HTTP/2", "invalid version 'HTTP/2'" },
 		{ "http-check send meth G(T", "invalid method 'G(T'" },
 		{ "http-check send-state", "'http-check send-state' is not supported yet" },

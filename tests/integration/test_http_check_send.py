@@ -1,0 +1,123 @@
+"""`http-check send` with any header fields and a body, and what a backend
+inherits from `defaults`: its own `option httpchk` or `http-check` line
+replaces the whole inherited check, as in HAProxy. The requests each
+backend's server receives are compared with HAProxy 2.6's."""
+import socket
+import threading
+
+from conftest import free_port, wait_until
+
+
+class Recorder:
+    """An HTTP server recording each request (head and Content-Length
+    body), answering 200 (or 101 to an Upgrade) and closing."""
+
+    def __init__(self):
+        self.requests = []
+        self.sock = socket.socket()
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(64)
+        self.port = self.sock.getsockname()[1]
+        threading.Thread(target=self._loop, daemon=True).start()
+
+    def _loop(self):
+        while True:
+            try:
+                c, _ = self.sock.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._serve, args=(c,), daemon=True).start()
+
+    def _serve(self, c):
+        c.settimeout(5)
+        got = b""
+        try:
+            while b"\r\n\r\n" not in got:
+                d = c.recv(4096)
+                if not d:
+                    return
+                got += d
+            head, body = got.split(b"\r\n\r\n", 1)
+            lines = head.decode().split("\r\n")
+            fields = {}
+            for l in lines[1:]:
+                k, v = l.split(":", 1)
+                fields[k.strip().lower()] = v.strip()
+            while len(body) < int(fields.get("content-length", 0)):
+                body += c.recv(4096)
+            self.requests.append((lines[0], fields, body))
+            if "upgrade" in fields:
+                c.sendall(b"HTTP/1.1 101 Switching Protocols\r\nConnection: upgrade\r\nUpgrade: raw\r\n\r\n")
+            else:
+                c.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+        except OSError:
+            pass
+        finally:
+            c.close()
+
+    def stop(self):
+        self.sock.close()
+
+
+def config(ports):
+    return """
+defaults
+    mode http
+    timeout connect 1s
+    timeout client 5s
+    timeout server 5s
+    option httpchk GET /status HTTP/1.1
+    http-check send hdr Host "my-www-host" hdr X-test true body "test"
+frontend fe
+    bind 127.0.0.1:%d
+    default_backend inherit
+backend inherit
+    server s 127.0.0.1:%d check inter 200
+backend reset_by_option
+    option httpchk
+    server s 127.0.0.1:%d check inter 200
+backend own_send
+    http-check send hdr Host "other-host" hdr X-New true body "other test"
+    server s 127.0.0.1:%d check inter 200
+backend upgrade
+    http-check send meth GET uri / ver HTTP/1.1 hdr host ws-host hdr connection upgrade hdr upgrade raw
+    http-check expect status 101
+    server s 127.0.0.1:%d check inter 200
+""" % ((free_port(),) + tuple(ports))
+
+
+EXPECTED = [
+    ("GET /status HTTP/1.1", {"host": "my-www-host", "x-test": "true", "connection": "close",
+                              "content-length": "4"}, b"test"),
+    ("OPTIONS / HTTP/1.0", {}, b""),        # close is HTTP/1.0's default: not said
+    ("OPTIONS / HTTP/1.0", {"host": "other-host", "x-new": "true", "content-length": "10"}, b"other test"),
+    ("GET / HTTP/1.1", {"host": "ws-host", "connection": "upgrade", "upgrade": "raw"}, b""),
+]
+
+
+def run(start):
+    servers = [Recorder() for _ in EXPECTED]
+    try:
+        start(config([s.port for s in servers]))
+        for s in servers:
+            wait_until(lambda: s.requests, 10, "a check request")
+        return [s.requests[0] for s in servers]
+    finally:
+        for s in servers:
+            s.stop()
+
+
+def test_requests_match_haproxy(tollgate, haproxy):
+    ours = run(tollgate)
+    assert ours == EXPECTED
+    assert run(haproxy) == ours
+
+
+def test_upgrade_answer_passes(tollgate):
+    """`expect status 101` with a Connection: upgrade request passes."""
+    s = Recorder()
+    cfg = config([s.port, s.port, s.port, s.port])
+    t = tollgate(cfg.replace("backend upgrade\n", "backend upgrade\n    option log-health-checks\n"))
+    t.wait_log("Health check for server upgrade/s succeeded, reason: Layer7 check passed, code: 101")
+    s.stop()
