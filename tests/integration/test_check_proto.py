@@ -3,60 +3,35 @@ mysql-check, ldap-check, spop-check) against scripted Python servers: the
 bytes each check sends, and the verdict logged with log-health-checks,
 compared line for line with HAProxy 2.6 on the same configuration."""
 import re
-import socket
-import threading
 
 import pytest
 
 from conftest import free_port, run_check, wait_until
+from tcpserver import TcpServer
 
 
-class Script:
-    """A TCP server playing a conversation on each connection: a list of
+class Script(TcpServer):
+    """A server playing a conversation on each connection: a list of
     ("send", bytes) and ("recv", n) steps; what it received is kept."""
 
     def __init__(self, steps):
         self.steps = steps
         self.received = []
-        self.sock = socket.socket()
-        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(64)
-        self.port = self.sock.getsockname()[1]
-        self.stopped = False
-        threading.Thread(target=self._loop, daemon=True).start()
+        super().__init__(self._play)
 
-    def _loop(self):
-        while not self.stopped:
-            try:
-                c, _ = self.sock.accept()
-            except OSError:
-                return
-            threading.Thread(target=self._serve, args=(c,), daemon=True).start()
-
-    def _serve(self, c):
-        c.settimeout(5)
+    def _play(self, c):
         got = b""
-        try:
-            for what, arg in self.steps:
-                if what == "send":
-                    c.sendall(arg)
-                    continue
-                while len(got) < arg:
-                    d = c.recv(arg - len(got))
-                    if not d:
-                        break
-                    got += d
-                self.received.append(got)
-                got = b""
-        except OSError:
-            pass
-        finally:
-            c.close()
-
-    def stop(self):
-        self.stopped = True
-        self.sock.close()
+        for what, arg in self.steps:
+            if what == "send":
+                c.sendall(arg)
+                continue
+            while len(got) < arg:
+                d = c.recv(arg - len(got))
+                if not d:
+                    break
+                got += d
+            self.received.append(got)
+            got = b""
 
 
 @pytest.fixture

@@ -2,62 +2,38 @@
 inherits from `defaults`: its own `option httpchk` or `http-check` line
 replaces the whole inherited check, as in HAProxy. The requests each
 backend's server receives are compared with HAProxy 2.6's."""
-import socket
-import threading
-
 from conftest import free_port, wait_until
+from tcpserver import TcpServer
 
 
-class Recorder:
+class Recorder(TcpServer):
     """An HTTP server recording each request (head and Content-Length
     body), answering 200 (or 101 to an Upgrade) and closing."""
 
     def __init__(self):
         self.requests = []
-        self.sock = socket.socket()
-        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(64)
-        self.port = self.sock.getsockname()[1]
-        threading.Thread(target=self._loop, daemon=True).start()
+        super().__init__(self._record)
 
-    def _loop(self):
-        while True:
-            try:
-                c, _ = self.sock.accept()
-            except OSError:
-                return
-            threading.Thread(target=self._serve, args=(c,), daemon=True).start()
-
-    def _serve(self, c):
-        c.settimeout(5)
+    def _record(self, c):
         got = b""
-        try:
-            while b"\r\n\r\n" not in got:
-                d = c.recv(4096)
-                if not d:
-                    return
-                got += d
-            head, body = got.split(b"\r\n\r\n", 1)
-            lines = head.decode().split("\r\n")
-            fields = {}
-            for l in lines[1:]:
-                k, v = l.split(":", 1)
-                fields[k.strip().lower()] = v.strip()
-            while len(body) < int(fields.get("content-length", 0)):
-                body += c.recv(4096)
-            self.requests.append((lines[0], fields, body))
-            if "upgrade" in fields:
-                c.sendall(b"HTTP/1.1 101 Switching Protocols\r\nConnection: upgrade\r\nUpgrade: raw\r\n\r\n")
-            else:
-                c.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
-        except OSError:
-            pass
-        finally:
-            c.close()
-
-    def stop(self):
-        self.sock.close()
+        while b"\r\n\r\n" not in got:
+            d = c.recv(4096)
+            if not d:
+                return
+            got += d
+        head, body = got.split(b"\r\n\r\n", 1)
+        lines = head.decode().split("\r\n")
+        fields = {}
+        for l in lines[1:]:
+            k, v = l.split(":", 1)
+            fields[k.strip().lower()] = v.strip()
+        while len(body) < int(fields.get("content-length", 0)):
+            body += c.recv(4096)
+        self.requests.append((lines[0], fields, body))
+        if "upgrade" in fields:
+            c.sendall(b"HTTP/1.1 101 Switching Protocols\r\nConnection: upgrade\r\nUpgrade: raw\r\n\r\n")
+        else:
+            c.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
 
 
 def config(ports):
