@@ -3,10 +3,12 @@
  * `mode http` frontend, as rules, fetches and logs see them.
  *
  * Ownership: a stream in HTTP mode owns one struct http_txn per request:
- * allocated from the "http_txn" pool when the stream is accepted and when
- * the first bytes of a later request arrive, released when the response
- * has left (an idle keep-alive connection holds none; s->txn is NULL
- * then). Only the stream's thread touches it. Fetches reach it through
+ * allocated from the "http_txn" pool once the request head is complete
+ * (or invalid, or the client left or is late with it), released when the
+ * response has left. A connection waiting for a head or idle between
+ * requests holds none (s->txn is NULL; the parser's progress is kept in
+ * the stream): doc/internals/http.md, "Memory of a waiting connection".
+ * Only the stream's thread touches it. Fetches reach it through
  * sample_ctx.txn.
  *
  * Validity: <req> is valid once the request head is parsed (fetches with

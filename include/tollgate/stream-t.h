@@ -10,6 +10,7 @@
 
 #include <tollgate/addr.h>
 #include <tollgate/buffer.h>
+#include <tollgate/h1.h>
 #include <tollgate/list.h>
 #include <tollgate/proxy-t.h>
 #include <tollgate/server-t.h>
@@ -83,6 +84,13 @@ struct stream {
 	struct server *idle_srv;       /* HTTP: server of the kept (idle) server connection */
 	uint32_t http_idle_start;      /* HTTP: end of the previous transaction (or accept) */
 	unsigned int http_nb_req;      /* HTTP: requests seen on this connection */
+	/* HTTP, while a request head is awaited and no transaction is held
+	 * (stream_http.c: a transaction is taken once the head is complete)
+	 */
+	struct h1_msg http_head;       /* parser progress; its fields go to a per-thread scratch array */
+	uint32_t http_head_start;      /* now_ms at the head's first byte, 0 before */
+	uint32_t http_head_ms;         /* wall clock of that byte, ms part (logs) */
+	int64_t http_head_sec;         /* ditto, seconds; 0 when not logging */
 	struct stkctrs sc;             /* tracked stick-table entries */
 	uint64_t acct_in;              /* req.total already counted in sc */
 	uint64_t acct_out;             /* res.total already counted in sc */

@@ -952,13 +952,8 @@ int stream_accept(struct listener *li, int fd, const struct addr *peer)
 	s->t_accept = now_ms;
 	s->tw = s->tc = -1;
 	s->term[0] = s->term[1] = '-';
-	if (fe->mode == PR_MODE_HTTP && http_stream_init(s) < 0) {
-		/* counted as a session refused for want of memory */
-		s->cli.exp = TICK_ETERNITY;
-		strm_set_term(s, 'R', 'R');
-		strm_free(s);
-		return -ENOMEM;
-	}
+	if (fe->mode == PR_MODE_HTTP)
+		http_stream_init(s);
 	if (fe->log_targets) {
 		struct timespec ts;
 

@@ -31,6 +31,11 @@
  * so that an edited head that grew still fits; a head larger than the rest
  * is refused with 431 (request) or 502 (response).
  *
+ * Memory: a connection holds a transaction only from the end of a request
+ * head to the end of its response. While a head is incomplete the parser's
+ * progress lives in the stream (head_wait()), its fields in a per-thread
+ * scratch array; between requests nothing but the stream is held.
+ *
  * Ownership: everything here runs on the stream's thread (stream.h).
  */
 #include <errno.h>
@@ -74,6 +79,8 @@
 static struct pool_head *pool_txn;    /* transactions; set at start-up */
 static size_t txn_size;               /* struct and its arrays; set at start-up, then read-only */
 static char *scratch[MAX_THREADS];    /* per thread, buf_size bytes: edited heads, replies */
+static struct h1_hdr *scratch_hdrs[MAX_THREADS]; /* per thread, tune.http.maxhdr entries: the
+                                               * fields of heads parsed without a transaction */
 
 int http_stream_pool_init(void)
 {
@@ -93,6 +100,15 @@ static char *thread_scratch(void)
 	if (!scratch[tid])
 		scratch[tid] = malloc(buf_size);
 	return scratch[tid];
+}
+
+static struct h1_hdr *thread_scratch_hdrs(void)
+{
+	size_t maxhdr = global.tune_maxhdr ? global.tune_maxhdr : H1_DEF_MAX_HDRS;
+
+	if (!scratch_hdrs[tid])
+		scratch_hdrs[tid] = malloc(maxhdr * sizeof(struct h1_hdr));
+	return scratch_hdrs[tid];
 }
 
 /* ---- transactions ---- */
@@ -174,22 +190,71 @@ static void txn_drop(struct stream *s)
 	s->txn = NULL;
 }
 
-int http_stream_init(struct stream *s)
+/* Wall clock now, for the logs: seconds in *<sec>, milliseconds in *<ms>. */
+static void wall_clock(int64_t *sec, uint32_t *ms)
 {
-	s->http_idle_start = now_ms;
-	s->http_nb_req = 0;
-	return txn_new(s);
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	*sec = ts.tv_sec;
+	*ms = (uint32_t)(ts.tv_nsec / 1000000);
 }
 
 /* Wall clock of the request start, for the logs. */
 static void txn_stamp(struct http_txn *txn)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	txn->req_sec = ts.tv_sec;
-	txn->req_ms = (uint32_t)(ts.tv_nsec / 1000000);
+	wall_clock(&txn->req_sec, &txn->req_ms);
 }
+
+/* Forgets the head <s> was waiting for (it now has a transaction). */
+static void head_reset(struct stream *s)
+{
+	uint32_t maxhdr = global.tune_maxhdr ? global.tune_maxhdr : H1_DEF_MAX_HDRS;
+
+	h1_msg_init(&s->http_head, NULL, maxhdr);
+	s->http_head_start = 0;
+	s->http_head_sec = 0;
+	s->http_head_ms = 0;
+}
+
+void http_stream_init(struct stream *s)
+{
+	s->http_idle_start = now_ms;
+	s->http_nb_req = 0;
+	head_reset(s);
+}
+
+/* Gives <s> a transaction for the request whose head it was waiting for,
+ * with what was learnt while waiting: when the head started and, once the
+ * parse is over, its result. The fields of a head parsed in one pass
+ * (<whole>) are still in this thread's scratch array and are copied; a
+ * head that came in several pieces is parsed again, once, from the
+ * transaction (analyze_request()). 0 or -ENOMEM.
+ */
+static int txn_take(struct stream *s, int whole)
+{
+	const struct h1_msg *m = &s->http_head;
+	struct http_txn *txn;
+
+	if (txn_new(s) < 0)
+		return -ENOMEM;
+	txn = s->txn;
+	if (s->http_head_start) {
+		txn->t_req_start = s->http_head_start;
+		txn->ti = (int32_t)(s->http_head_start - s->http_idle_start);
+		txn->req_sec = s->http_head_sec;
+		txn->req_ms = s->http_head_ms;
+	}
+	if (m->res < 0 || (m->res > 0 && whole)) {
+		if (m->res > 0)
+			memcpy(txn->req_hdrs, m->hdrs, m->nb_hdrs * sizeof(*m->hdrs));
+		txn->req_h1 = *m;
+		txn->req_h1.hdrs = txn->req_hdrs;
+	}
+	head_reset(s);
+	return 0;
+}
+
 
 int http_stream_may_reuse(const struct stream *s)
 {
@@ -261,6 +326,8 @@ void http_stream_release(struct stream *s)
 {
 	struct http_txn *txn = s->txn;
 
+	if (!txn && s->http_head_start && txn_take(s, 0) == 0)
+		txn = s->txn;   /* a head had started: logged as a request */
 	if (txn) {
 		/* a transaction that started (bytes or a parsed head) is logged */
 		if (txn->t_req_start || (txn->flags & TX_HAS_REQ))
@@ -1230,16 +1297,62 @@ static unsigned int first_set(unsigned int a, unsigned int b, unsigned int c)
 /* The client deadline while waiting for a request head. */
 static uint32_t head_deadline(const struct stream *s)
 {
-	const struct http_txn *txn = s->txn;
+	uint32_t start = s->txn ? s->txn->t_req_start : s->http_head_start;
 	const struct pr_timeouts *to = &s->fe->timeout;
 
-	if (!txn || !txn->t_req_start) {
+	if (!start) {
 		unsigned int idle = s->http_nb_req ? first_set(to->http_keep_alive, to->http_request, to->client)
 		                                   : first_set(to->http_request, to->client, 0);
 
 		return tick_add_ifset(s->http_idle_start, idle);
 	}
-	return tick_add_ifset(txn->t_req_start, first_set(to->http_request, to->client, 0));
+	return tick_add_ifset(start, first_set(to->http_request, to->client, 0));
+}
+
+/* Waits for the head of the next request of <s> without a transaction:
+ * reads what the client sent and parses it, resuming where the last pass
+ * stopped (s->http_head). Returns 0 while more bytes are awaited (the
+ * stream holds nothing else, and no buffer before bytes came), 1 once <s>
+ * holds a transaction for what follows (the head complete or invalid, the
+ * client gone or late with a request started, or late with its first
+ * one: answered or logged as a request), -1 when the stream ends without
+ * a word (the client left, or went quiet between requests), -ENOMEM when
+ * no transaction could be had.
+ */
+static int head_wait(struct stream *s)
+{
+	struct buffer *b = &s->req.buf;
+	struct h1_msg *m = &s->http_head;
+	uint32_t nb0 = m->nb_hdrs;   /* fields parsed by earlier passes */
+	unsigned int gone;
+	struct h1_limits lim;
+	int r;
+
+	h_recv(&s->cli, b, reserve());
+	gone = s->cli.flags & (SIDE_SHUTR | SIDE_ERROR);
+	if (!buf_data(b)) {
+		if (!gone && !tick_is_expired(head_deadline(s), now_ms))
+			return 0;
+		if (s->http_nb_req || gone == SIDE_SHUTR)
+			return -1;
+		/* a first request that never came (408), a reset (counted) */
+		return txn_take(s, 0) < 0 ? -ENOMEM : 1;
+	}
+	if (!s->http_head_start) {
+		s->http_head_start = now_ms ? now_ms : 1;
+		if (s->fe->log_targets)
+			wall_clock(&s->http_head_sec, &s->http_head_ms);
+	}
+	m->hdrs = thread_scratch_hdrs();
+	if (!m->hdrs)
+		return txn_take(s, 0) < 0 ? -ENOMEM : 1;   /* the transaction parses it */
+	if (buf_contig_data(b) < buf_data(b))
+		buf_realign(b);
+	limits_init(&lim);
+	r = h1_parse_request(m, buf_head(b), buf_data(b), &lim);
+	if (!r && !gone && !tick_is_expired(head_deadline(s), now_ms))
+		return 0;
+	return txn_take(s, r > 0 && !nb0) < 0 ? -ENOMEM : 1;
 }
 
 struct task *http_stream_process(struct task *t, struct stream *s, unsigned int state, unsigned int sev)
@@ -1304,24 +1417,21 @@ struct task *http_stream_process(struct task *t, struct stream *s, unsigned int 
 
 restart:
 	if (!s->txn) {
-		/* between requests: no transaction until the next bytes come */
-		uint32_t exp;
+		/* no transaction until a request head is complete */
+		int w = head_wait(s);
 
-		if (!buf_data(&s->req.buf))
-			h_recv(&s->cli, &s->req.buf, reserve());
-		if (!buf_data(&s->req.buf)) {
-			exp = head_deadline(s);
-			if ((s->cli.flags & (SIDE_SHUTR | SIDE_ERROR)) || tick_is_expired(exp, now_ms))
-				goto out_free;   /* gone, or keep-alive timeout: nothing to log */
-			buf_free(&s->req.buf);
+		if (!w) {
+			if (!buf_data(&s->req.buf))
+				buf_free(&s->req.buf);
 			fd_set_events(s->cli.fd, FD_EV_IN);
 			if (s->srvside.fd >= 0)
 				fd_set_events(s->srvside.fd, FD_EV_IN);   /* idle: only to see it close */
-			task_set_expire(t, exp);
+			task_set_expire(t, head_deadline(s));
 			return t;
 		}
-		if (txn_new(s) < 0) {
-			strm_set_term(s, 'R', 'R');
+		if (w < 0) {
+			if (w == -ENOMEM)
+				strm_set_term(s, 'R', 'R');
 			goto out_free;
 		}
 	}

@@ -78,10 +78,11 @@ void strm_check_connect(struct stream *s, unsigned int sev);
  */
 struct task *http_stream_process(struct task *t, struct stream *s, unsigned int state, unsigned int sev);
 
-/* Creates the HTTP transaction of a new stream of a mode http frontend.
- * Returns 0 or -ENOMEM. In stream_http.c.
+/* Prepares a new stream of a mode http frontend to wait for its first
+ * request head: no transaction is taken before the head is complete. In
+ * stream_http.c.
  */
-int http_stream_init(struct stream *s);
+void http_stream_init(struct stream *s);
 
 /* Logs a transaction still in progress (aborted) and frees the txn of
  * <s>. In stream_http.c.
