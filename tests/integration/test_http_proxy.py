@@ -397,8 +397,10 @@ def test_close_mode_leaves_no_time_wait_on_the_proxy(proxy, http_backend, tollga
     port = free_port()
     start = tollgate if proxy == "tollgate" else haproxy
     start(cfg(port, [b]).replace("nbthread 2", "nbthread 1"), port=port)
+    # an earlier test's server on the same port number may have left some
+    before = proxy_side_time_waits(b.port)
     for i in range(100):
         st, _, _, _ = request(port, b"GET /c%d HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n" % i)
         assert st == 200
     assert len({r.conn_id for r in b.requests}) > 64   # connections were opened...
-    assert proxy_side_time_waits(b.port) == 0           # ...and none lingers on our side
+    assert proxy_side_time_waits(b.port) == before      # ...and none lingers on our side
