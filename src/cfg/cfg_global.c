@@ -221,6 +221,19 @@ static int kw_tune(struct cfg_ctx *ctx, int argc, char **args, char **err)
 	return CFG_OK;
 }
 
+/* `tune.idle-pool.shared on|off`: HAProxy lets a thread take another
+ * thread's idle server connections. Tollgate's idle pools are per thread
+ * (srv_idle.h): `off` is what it does, `on` is accepted with a warning.
+ */
+static int kw_idle_pool_shared(struct cfg_ctx *ctx, int argc, char **args, char **err)
+{
+	if (argc != 2 || (strcmp(args[1], "on") && strcmp(args[1], "off")))
+		return cfg_set_err(err, "'%s' expects 'on' or 'off'.", args[0]);
+	if (!strcmp(args[1], "on"))
+		return cfg_set_warn(err, "'%s on' has no effect: Tollgate keeps idle server connections per thread.", args[0]);
+	return CFG_OK;
+}
+
 /* cpu-map [auto:]<thread-set> <cpu-set>: thread numbers start at 1, as in
  * HAProxy; sets are "N", "N-M" or "all", comma-separated.
  */
@@ -438,6 +451,7 @@ static struct cfg_kw global_kws[] = {
 	{ "tune.maxrewrite", kw_tune, 0 },
 	{ "tune.maxpipes", kw_tune, 0 },
 	{ "tune.stick-counters", kw_tune, 0 },
+	{ "tune.idle-pool.shared", kw_idle_pool_shared, 0 },
 	{ "cpu-map", kw_cpu_map, 0 },
 	{ "stats", kw_stats, 0 },
 	{ "localpeer", kw_localpeer, 0 },

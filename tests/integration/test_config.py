@@ -193,7 +193,8 @@ THREAD_GROUPS = GOOD.replace("    nbthread 2\n", "    nbthread 2\n    .if featur
 def test_thread_groups_and_global_switches_are_accepted(tmp_path, binary):
     """HAProxy's regression tests all open with `thread-groups 1`; real
     configurations carry noreuseport and the experimental/fork switches."""
-    for extra in ("noreuseport", "expose-experimental-directives", "insecure-fork-wanted"):
+    for extra in ("noreuseport", "expose-experimental-directives", "insecure-fork-wanted",
+                  "tune.idle-pool.shared off", "tune.idle-pool.shared on"):
         rc, out, _ = run_check(THREAD_GROUPS % (1, extra), tmp_path, binary=binary)
         assert rc == 0, out
     rc, out, _ = run_check(THREAD_GROUPS % (0, ""), tmp_path, binary=binary)
@@ -204,6 +205,10 @@ def test_thread_groups_above_one_warn(tmp_path):
     rc, out, _ = run_check(THREAD_GROUPS % (2, ""), tmp_path)
     assert rc == 0, out
     assert "t.cfg:5" in out and "'thread-groups 2' has no effect" in out, out
+    rc, out, _ = run_check(THREAD_GROUPS % (1, "tune.idle-pool.shared on"), tmp_path)
+    assert rc == 0 and "t.cfg:7" in out and "has no effect" in out, out
+    rc, out, _ = run_check(THREAD_GROUPS % (1, "tune.idle-pool.shared maybe"), tmp_path)
+    assert rc != 0 and "t.cfg:7" in out and "expects 'on' or 'off'" in out, out
 
 
 def listeners_of(port):
