@@ -704,11 +704,30 @@ static uint32_t h1_authority_trim(const uint8_t *a, uint32_t len, const char *de
 	return len;
 }
 
+/* Returns the length of authority <a> of <len> bytes before its ":port",
+ * or <len> if it has none (an IP-literal's groups are not a port).
+ */
+static uint32_t h1_authority_port(const uint8_t *a, uint32_t len)
+{
+	uint32_t i = len;
+
+	const uint8_t *rb = memchr(a, ']', len);
+
+	while (i && (h1_ctab[a[i - 1]] & H1_C_DIGIT))
+		i--;
+	if (!i || a[i - 1] != ':')
+		return len;
+	if (rb ? a + i - 2 != rb : memchr(a, ':', i - 1) != NULL)
+		return len;     /* an IPv6 literal's last group, not a port */
+	return i - 1;
+}
+
 /* Checks that the authority of an absolute-form or CONNECT target of the
  * request <msg> names the same host and port as its Host field (RFC 9112
  * 3.2.2 lets a server ignore Host then, and rules or servers that read
  * Host would disagree with those that read the target). Case is ignored,
- * and an empty or default port (80 for http, 443 for https). Returns 0 or
+ * and an empty or default port (80 for http, 443 for https); a CONNECT
+ * target's port is ignored when Host names none, as HAProxy. Returns 0 or
  * H1_ERR_HOST_AUTHORITY.
  */
 static int h1_check_authority(const struct h1_msg *msg, const uint8_t *b)
@@ -732,6 +751,13 @@ static int h1_check_authority(const struct h1_msg *msg, const uint8_t *b)
 	}
 	alen = h1_authority_trim(a, alen, defport);
 	hlen = h1_authority_trim(h, hlen, defport);
+	if (msg->meth == H1_METH_CONNECT && !(msg->flags & H1_MF_ABS_FORM) &&
+	    h1_authority_port(h, hlen) == hlen) {
+		/* CONNECT host:port with a Host naming no port: the hosts
+		 * alone are compared (HAProxy accepts any port then)
+		 */
+		alen = h1_authority_port(a, alen);
+	}
 	if (alen != hlen)
 		return H1_ERR_HOST_AUTHORITY;
 	for (i = 0; i < alen; i++) {
