@@ -136,6 +136,18 @@ void sample_v4tov6(struct in6_addr *v6, const struct in_addr *v4);
  */
 unsigned int sample_name_distance(const char *a, const char *b);
 
+/* Returns the value of the hex digit <c>, or -1 if it is not one. */
+static inline int sample_hex_digit(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
 /* Sets <smp> to the integer <v>. */
 static inline void sample_set_sint(struct sample *smp, int64_t v)
 {

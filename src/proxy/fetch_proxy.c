@@ -6,6 +6,8 @@
  *   nbsrv([backend])                     usable servers of a backend
  *   srv_conn([backend/]server)           current connections of a server
  *   connslots([backend])                 free connection + queue slots
+ *   fe_name, fe_id, be_name, be_id       the stream's frontend and backend
+ *   srv_name, srv_id                     the server the stream was sent to
  * Without an argument they apply to the stream's own frontend/backend.
  * Named proxies are looked up at each evaluation (O(proxies)); fine for
  * rules, and configuration is read-only while workers run.
@@ -174,6 +176,74 @@ static int smp_srv_conn(const struct sample_arg *args, struct sample *smp, const
 	return 1;
 }
 
+static int smp_fe_name(const struct sample_arg *args, struct sample *smp, const struct sample_ctx *ctx)
+{
+	struct stream *s = ctx_stream(ctx);
+
+	if (!s || !s->fe)
+		return 0;
+	sample_set_str(smp, s->fe->id, strlen(s->fe->id));
+	return 1;
+}
+
+static int smp_fe_id(const struct sample_arg *args, struct sample *smp, const struct sample_ctx *ctx)
+{
+	struct stream *s = ctx_stream(ctx);
+
+	if (!s || !s->fe)
+		return 0;
+	sample_set_sint(smp, s->fe->uuid);
+	return 1;
+}
+
+static int smp_be_name(const struct sample_arg *args, struct sample *smp, const struct sample_ctx *ctx)
+{
+	struct stream *s = ctx_stream(ctx);
+
+	if (!s || !s->be)
+		return 0;
+	sample_set_str(smp, s->be->id, strlen(s->be->id));
+	return 1;
+}
+
+static int smp_be_id(const struct sample_arg *args, struct sample *smp, const struct sample_ctx *ctx)
+{
+	struct stream *s = ctx_stream(ctx);
+
+	if (!s || !s->be)
+		return 0;
+	sample_set_sint(smp, s->be->uuid);
+	return 1;
+}
+
+/* The server of the current connection attempt, or of the last one. */
+static const struct server *stream_target(const struct stream *s)
+{
+	if (!s)
+		return NULL;
+	return s->srv ? s->srv : s->prev_srv;
+}
+
+static int smp_srv_name(const struct sample_arg *args, struct sample *smp, const struct sample_ctx *ctx)
+{
+	const struct server *srv = stream_target(ctx_stream(ctx));
+
+	if (!srv)
+		return 0;
+	sample_set_str(smp, srv->id, strlen(srv->id));
+	return 1;
+}
+
+static int smp_srv_id(const struct sample_arg *args, struct sample *smp, const struct sample_ctx *ctx)
+{
+	const struct server *srv = stream_target(ctx_stream(ctx));
+
+	if (!srv)
+		return 0;
+	sample_set_sint(smp, srv->puid);
+	return 1;
+}
+
 /* ssl_fc, ssl_c_used, ssl_fc_has_sni: Tollgate has no TLS yet, so a client
  * connection is never TLS: false. Lets the common `redirect scheme https
  * if !{ ssl_fc }` work on a plain-HTTP frontend.
@@ -200,6 +270,12 @@ static struct sample_fetch_kw_list proxy_fetch_list = { .kw = {
 	{ "nbsrv", smp_nbsrv, SMP_ARG1(0, STR), NULL, SMP_T_SINT, SMP_USE_ANY },
 	{ "connslots", smp_connslots, SMP_ARG1(0, STR), NULL, SMP_T_SINT, SMP_USE_ANY },
 	{ "srv_conn", smp_srv_conn, SMP_ARG1(1, STR), NULL, SMP_T_SINT, SMP_USE_ANY },
+	{ "fe_name", smp_fe_name, SMP_ARG0, NULL, SMP_T_STR, SMP_USE_ANY },
+	{ "fe_id", smp_fe_id, SMP_ARG0, NULL, SMP_T_SINT, SMP_USE_ANY },
+	{ "be_name", smp_be_name, SMP_ARG0, NULL, SMP_T_STR, SMP_USE_ANY },
+	{ "be_id", smp_be_id, SMP_ARG0, NULL, SMP_T_SINT, SMP_USE_ANY },
+	{ "srv_name", smp_srv_name, SMP_ARG0, NULL, SMP_T_STR, SMP_USE_HTTP_RES },
+	{ "srv_id", smp_srv_id, SMP_ARG0, NULL, SMP_T_SINT, SMP_USE_HTTP_RES },
 	{ "ssl_fc", smp_false, SMP_ARG0, NULL, SMP_T_BOOL, SMP_USE_ANY },
 	{ "ssl_c_used", smp_false, SMP_ARG0, NULL, SMP_T_BOOL, SMP_USE_ANY },
 	{ "ssl_fc_has_sni", smp_false, SMP_ARG0, NULL, SMP_T_BOOL, SMP_USE_ANY },

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include <tollgate/base64.h>
+#include <tollgate/hash.h>
 #include <tollgate/sample.h>
 
 /* Referenced by sample.c so that this object is linked from the static
@@ -81,18 +82,6 @@ static int conv_ipmask(const struct sample_arg *args, struct sample *smp, void *
 
 /* ---- hashes (same results as HAProxy's hash-type functions) ---- */
 
-/* Bob Jenkins' full avalanche integer hash. */
-static uint32_t conv_full_hash(uint32_t a)
-{
-	a = (a + 0x7ed55d16) + (a << 12);
-	a = (a ^ 0xc761c23c) ^ (a >> 19);
-	a = (a + 0x165667b1) + (a << 5);
-	a = (a + 0xd3a2646c) ^ (a << 9);
-	a = (a + 0xfd7046c5) + (a << 3);
-	a = (a ^ 0xb55a4f09) ^ (a >> 16);
-	return a;
-}
-
 static uint32_t conv_hash_crc32(const uint8_t *p, size_t len)
 {
 	uint32_t h = ~0U;
@@ -147,7 +136,7 @@ static uint32_t conv_hash_wt6(const uint8_t *p, size_t len)
 static int conv_set_hash(const struct sample_arg *args, struct sample *smp, uint32_t h)
 {
 	if (args[0].type == SMP_ARGT_SINT && args[0].data.sint)
-		h = conv_full_hash(h);
+		h = hash_avalanche32(h);
 	sample_set_sint(smp, h);
 	return 1;
 }

@@ -592,10 +592,134 @@ static void test_eval_none_and_multi(void **state)
 	sample_free_expr(expr);
 }
 
+/* ---- text and binary converters (conv_text.c), constant fetches ---- */
+
+static void test_const_fetches(void **state)
+{
+	struct sample smp;
+
+	(void)state;
+	expect_str("str(foo 1/2)", "foo 1/2");
+	expect_int("int(-12)", -12);
+	expect_int("bool(true)", 1);
+	expect_int("bool(0)", 0);
+	expect_str("bin(14fb9c),hex", "14FB9C");
+	expect_str("ipv4(10.1.2.3)", "10.1.2.3");
+	assert_true(eval("uuid", &smp));
+	assert_int_equal(smp.data.type, SMP_T_STR);
+	assert_int_equal(smp.data.u.str.len, 36);
+	assert_int_equal(smp.data.u.str.ptr[14], '4');
+	expect_int("rand(1)", 0);
+	parse_fails("bool(maybe)", 0, "'maybe' is not a boolean", NULL);
+	parse_fails("bin(abc)", 0, "even number of hex digits", NULL);
+	parse_fails("bin(zz)", 0, "invalid hex digit", NULL);
+	parse_fails("uuid(7)", 0, "unsupported UUID version 7", NULL);
+}
+
+static void test_conv_2dec_2hex(void **state)
+{
+	(void)state;
+	expect_str("str(0123456789),be2dec(:,1)", "48:49:50:51:52:53:54:55:56:57");
+	expect_str("str(0123456789),be2dec(-,3)", "3158322-3355701-3553080-57");
+	expect_str("str(0123456789),be2dec(::,3,1)", "3158322::3355701::3553080");
+	expect_str("str(0123456789),le2dec(-,3)", "3289392-3486771-3684150-57");
+	expect_str("str(''),be2dec(:,1)", "");
+	expect_str("bin(0102030405),be2hex", "0102030405");
+	expect_str("bin(0102030405),be2hex(:,1)", "01:02:03:04:05");
+	expect_str("bin(0102030405),be2hex(--,3)", "010203--0405");
+	expect_str("bin(0102030405),be2hex(.,3,1)", "010203");
+	expect_int("str(1F),hex2i", 31);
+	expect_int("str(ffffffffffffffff),hex2i", -1);
+	expect_str("str(1G),hex2i", NULL);
+	parse_fails("str(a),be2dec(:,9)", 0, "chunk_size out of [1..8] range", NULL);
+	parse_fails("str(a),be2dec(:,1,2)", 0, "Unsupported truncate value", NULL);
+	parse_fails("str(a),be2hex(:)", 0, "chunk_size needs to be positive", NULL);
+}
+
+static void test_conv_has_ctl(void **state)
+{
+	(void)state;
+	expect_int("str(abc),has_ctl", 0);
+	expect_int("bin(610961),has_ctl", 0);          /* TAB is not counted by default */
+	expect_int("bin(610961),has_ctl(any)", 1);
+	expect_int("bin(617f),has_ctl", 1);
+	expect_int("bin(610a),has_ctl(http)", 1);
+	expect_int("bin(6101),has_ctl(http)", 0);
+	expect_int("bin(6101),has_ctl(0x2)", 1);
+	parse_fails("str(a),has_ctl(0x400000000)", 0, "unsupported excess bits", NULL);
+	parse_fails("str(a),has_ctl(foo)", 0, "cannot parse value 'foo'", NULL);
+}
+
+static void test_conv_url(void **state)
+{
+	(void)state;
+	expect_str("str(/bla+%20?foo%3Dbar%2B42+42%20),url_dec", "/bla+ ?foo=bar+42 42 ");
+	expect_str("str(/bla+%20?foo%3Dbar%2B42+42%20),url_dec(1)", "/bla  ?foo=bar+42 42 ");
+	expect_str("str(a%2),url_dec", NULL);
+	expect_str("str(a%zz),url_dec", NULL);
+	expect_str("str(foo=bar+42 42 ),url_enc", "foo%3Dbar%2B42%2042%20");
+	expect_str("str(a-b.c_d~e),url_enc(query)", "a-b.c_d~e");
+	parse_fails("str(a),url_enc(path)", 0, "unexpected encode type 'path'", NULL);
+	expect_str("bin(14fb9c03d97f12d97e),ub64enc", "FPucA9l_Etl-");
+	expect_str("str(f),ub64enc", "Zg");
+	expect_str("str(FPucA9l_Etl-),ub64dec,hex", "14FB9C03D97F12D97E");
+	expect_str("str(Zm9vYg),ub64dec", "foob");
+	expect_str("str(Zg==),ub64dec", NULL);
+	expect_str("str(Z),ub64dec", NULL);
+}
+
+static void test_conv_strings(void **state)
+{
+	(void)state;
+	expect_str("str(abc),reverse", "cba");
+	expect_str("str(''),reverse", "");
+	expect_str("str(WWW.Example.COM:8080),host_only", "www.example.com");
+	expect_str("str([::1]:80),host_only", "[::1]");
+	expect_str("str([::1]),host_only", "[::1]");
+	expect_int("str(example.com:8080),port_only", 8080);
+	expect_int("str([::1]),port_only", 0);
+	expect_str("str(a=1&b=2&c),param(b)", "2");
+	expect_str("str(a=1&b=2&c),param(c)", "");
+	expect_str("str(a=1&b=2&c),param(d)", NULL);
+	expect_str("str(a=1;bb=2),param(bb,;)", "2");
+	expect_str("str(a=1;bb=2),param(bb,0x3b)", "2");
+	parse_fails("str(a),param(a,ab)", 0, "must be exactly 1 character", NULL);
+	expect_str("bin(00010203),bytes(1,2),hex", "0102");
+	expect_str("bin(00010203),bytes(2),hex", "0203");
+	expect_str("bin(00010203),bytes(9),hex", "");
+	expect_str("bin(00010203),bytes(1,99),hex", "010203");
+	expect_str("str(mid),concat(<,,>)", "mid<>");
+	parse_fails("str(a),concat(<,txn.x,>)", 0, "variable 'txn.x'", NULL);
+	expect_str("bool(1),iif(yes,no)", "yes");
+	expect_str("int(0),iif(yes,no)", "no");
+}
+
+static void test_conv_digests(void **state)
+{
+	(void)state;
+	/* values from HAProxy's reg-test sample_fetches/hashes.vtc and
+	 * Python's hashlib
+	 */
+	expect_int("str(123456789),crc32c", 0xe3069283LL);
+	expect_int("str(''),xxh32", 0x02cc5d05LL);
+	expect_int("str(''),xxh64", (int64_t)0xef46db3751d8e999ULL);
+	expect_int("str(''),xxh3", 0x2d06800538d394c2LL);
+	expect_str("str(abc),sha1,hex", "A9993E364706816ABA3E25717850C26C9CD0D89D");
+	expect_str("str(abc),sha2,hex", "BA7816BF8F01CFEA414140DE5DAE2223B00361A396177A9CB410FF61F20015AD");
+	expect_str("str(abc),sha2(224),hex", "23097D223405D8228642A477BDA255B32AADBCE4BDA0B3F7E36C9DA7");
+	parse_fails("str(a),sha2(100)", 0, "unsupported number of bits", NULL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_casts),
+		cmocka_unit_test(test_const_fetches),
+		cmocka_unit_test(test_conv_2dec_2hex),
+		cmocka_unit_test(test_conv_has_ctl),
+		cmocka_unit_test(test_conv_url),
+		cmocka_unit_test(test_conv_strings),
+		cmocka_unit_test(test_conv_digests),
 		cmocka_unit_test(test_conv_case),
 		cmocka_unit_test(test_conv_ipmask),
 		cmocka_unit_test(test_conv_hashes),

@@ -1,0 +1,170 @@
+"""Converters and constant fetches seen from outside: a frontend copies the
+result of each converter applied to a request header into a response
+header (`http-response set-header X %[req.hdr(x-in),<conv>]` through a
+txn variable), and the same configuration runs through Tollgate and the
+reference HAProxy 2.6 on the same inputs: each header must agree.
+The avalanche option (crc32c(1)...) is not compared: Debian's 2.6 sets
+the top two bits of its results differently from HAProxy 3's reg-test
+(sample_fetches/hashes.vtc), which Tollgate matches. Converters that 2.6
+lacks (le2dec, has_ctl, reverse, param) are checked
+against the values of HAProxy's own reg-tests instead.
+"""
+
+import pytest
+
+from conftest import HTTP_DEFAULTS, free_port
+from httpbackend import get
+
+# converters HAProxy 2.6 also has: name of the response header -> expression
+# applied to the input (the x-in request header, kept in txn.in)
+COMMON = {
+    "be2dec": "be2dec(:,2)",
+    "be2dec-t": "be2dec(-,3,1)",
+    "be2hex": "be2hex",
+    "be2hex-c": "be2hex(:,2)",
+    "be2hex-t": "be2hex(.,3,1),lower",
+    "url-dec": "url_dec",
+    "url-dec-form": "url_dec(1)",
+    "url-enc": "url_enc",
+    "ub64enc": "ub64enc",
+    "ub64dec": "ub64dec",
+    "host-only": "host_only",
+    "port-only": "port_only",
+    "hex2i": "hex2i",
+    "bytes": "bytes(1,3)",
+    "concat": "concat(<,,>)",
+    "iif": "length,bool,iif(full,empty)",
+    "crc32c": "crc32c",
+    "xxh32": "xxh32",
+    "xxh32-s": "xxh32(7)",
+    "xxh64": "xxh64",
+    "xxh64-s": "xxh64(7)",
+    "xxh3": "xxh3",
+    "xxh3-s": "xxh3(12345)",
+    "sha1": "sha1,hex",
+    "sha2": "sha2,hex",
+    "sha2-224": "sha2(224),hex",
+    "sha2-384": "sha2(384),hex",
+    "sha2-512": "sha2(512),base64",
+    "json": "json(utf8s)",
+}
+
+# inputs of several lengths: xxh3 and the SHA family switch code paths
+# with the length (0, 1-3, 4-8, 9-16, 17-128, 129-240, longer)
+INPUTS = ["", "a", "abc", "Host.Example:8080", "1F", "/a+b%20?c%3Dd+e",
+          "0123456789abcdef", "x" * 40, "Zm9vYmE", "[::1]:443", "FPucA9l_Etl-"]
+# longer inputs for the hashes only (their answers are short)
+HASHES = [n for n in COMMON if n.startswith(("crc", "xxh", "sha"))]
+LONG_INPUTS = ["x" * 100, "y" * 200, "z" * 1500]
+
+
+def config(port, backend_port, exprs):
+    lines = ["    http-response set-header %s \"%%[var(txn.in),%s]\"%s" % (
+             h, e, "" if h in HASHES else " if !{ var(txn.path) -m beg /long }")
+             for h, e in exprs.items()]
+    return """
+global
+    tune.maxrewrite 8192
+""" + HTTP_DEFAULTS + """
+frontend fe
+    bind 127.0.0.1:%d
+    http-request set-var(txn.in) req.hdr(x-in)
+    http-request set-var(txn.path) path
+%s
+    http-response set-header str "%%[str(foo 1/2),json]"
+    http-response set-header bin "%%[bin(14fb9c03d97f12d97e),ub64enc]"
+    default_backend be
+backend be
+    server s1 127.0.0.1:%d
+""" % (port, "\n".join(lines), backend_port)
+
+
+def answers(port, value, names):
+    st, hd, hl, _ = get(port, headers=[("x-in", value)], path="/long" if len(value) > 50 else "/")
+    assert st == 200
+    got = dict((n.lower(), v) for n, v in hl)
+    return {n: got.get(n) for n in names}
+
+
+def test_converters_agree_with_haproxy(tollgate, haproxy, http_backend):
+    """Every converter gives HAProxy 2.6's answer on every input."""
+    ports = {}
+    for name, start in (("tollgate", tollgate), ("haproxy", haproxy)):
+        b = http_backend(name)
+        ports[name] = free_port()
+        start(config(ports[name], b.port, COMMON), port=ports[name])
+    names = list(COMMON) + ["str", "bin"]
+    for value in INPUTS + LONG_INPUTS:
+        t = answers(ports["tollgate"], value, names)
+        h = answers(ports["haproxy"], value, names)
+        for n in names:
+            if len(value) > 50 and n not in HASHES:
+                continue
+            assert t[n] == h[n], "%s on %r: tollgate %r, haproxy %r" % (n, value, t[n], h[n])
+    # and a few known answers, so that both cannot be wrong together
+    t = answers(ports["tollgate"], "abc", names)
+    assert t["sha1"] == "A9993E364706816ABA3E25717850C26C9CD0D89D"
+    assert t["str"] == "foo 1\\/2"
+    assert t["bin"] == "FPucA9l_Etl-"
+    assert answers(ports["tollgate"], "/a+b%20?c%3Dd+e", names)["url-dec"] == "/a+b ?c=d e"
+
+
+NEWER = {
+    "le2dec": "le2dec(-,3)",
+    "has-ctl": "has_ctl(0x200)",
+    "has-ctl-def": "has_ctl",
+    "reverse": "reverse",
+    "param": "param(b,;)",
+}
+
+
+@pytest.mark.parametrize("value,want", [
+    ("0123456789", {"le2dec": "3289392-3486771-3684150-57", "has-ctl": "0", "has-ctl-def": "0",
+                    "reverse": "9876543210", "param": None}),
+    ("a=1;b=2\tc", {"le2dec": "3226977-4022843-6490418", "has-ctl": "1", "has-ctl-def": "0",
+                     "reverse": "c\t2=b;1=a", "param": "2\tc"}),
+])
+def test_newer_converters(tollgate, http_backend, value, want):
+    """Converters HAProxy 2.6 lacks give the values of HAProxy's reg-tests
+    (converter/le2dec.vtc, has_ctl.vtc, reverse.vtc) and manual."""
+    b = http_backend()
+    port = free_port()
+    tollgate(config(port, b.port, NEWER), port=port)
+    got = answers(port, value, list(NEWER))
+    for n, w in want.items():
+        assert (got[n] or "") == (w or ""), n
+
+
+def test_converter_errors_name_the_place(tmp_path):
+    """A bad converter argument is refused with file:line and the reason."""
+    from conftest import run_check
+    cfg = HTTP_DEFAULTS + """
+frontend fe
+    bind 127.0.0.1:%d
+    http-request set-header x %%[req.hdr(a),be2dec(:,9)]
+""" % free_port()
+    rc, out, _ = run_check(cfg, tmp_path)
+    assert rc != 0
+    assert "t.cfg:10" in out and "chunk_size out of [1..8] range" in out
+
+
+def test_proxy_and_server_fetches_agree_with_haproxy(tollgate, haproxy, http_backend):
+    """fe_name, fe_id, be_name, be_id, srv_name and srv_id name the
+    frontend, the backend and the server that answered, as in HAProxy."""
+    seen = {}
+    for name, start in (("tollgate", tollgate), ("haproxy", haproxy)):
+        b1, b2 = http_backend(name + "1"), http_backend(name + "2")
+        port = free_port()
+        start(HTTP_DEFAULTS + """
+frontend fe
+    bind 127.0.0.1:%d
+    http-response set-header x-fetch "%%[fe_name]/%%[fe_id] %%[be_name]/%%[be_id] %%[srv_name]/%%[srv_id]"
+    default_backend be
+backend be
+    balance roundrobin
+    server srv1 127.0.0.1:%d
+    server srv2 127.0.0.1:%d id 7
+""" % (port, b1.port, b2.port), port=port)
+        seen[name] = [dict((n.lower(), v) for n, v in get(port)[2])["x-fetch"] for _ in range(2)]
+    assert sorted(seen["tollgate"]) == ["fe/1 be/2 srv1/1", "fe/1 be/2 srv2/7"]
+    assert seen["tollgate"] == seen["haproxy"]
