@@ -14,8 +14,9 @@
 #define HASH_SHA1_LEN    20   /* bytes of a SHA-1 digest */
 #define HASH_SHA2_MAXLEN 64   /* bytes of the largest SHA-2 digest (SHA-512) */
 
-/* Bob Jenkins' full avalanche integer hash (the <avalanche> option of
- * the 32-bit hash converters).
+/* Bob Jenkins' full avalanche integer hash times the prime 3221225473,
+ * HAProxy's full_hash() (the <avalanche> option of the 32-bit hash
+ * converters).
  */
 uint32_t hash_avalanche32(uint32_t a);
 

@@ -56,7 +56,7 @@ uint32_t hash_avalanche32(uint32_t a)
 	a = (a + 0xd3a2646c) ^ (a << 9);
 	a = (a + 0xfd7046c5) + (a << 3);
 	a = (a ^ 0xb55a4f09) ^ (a >> 16);
-	return a;
+	return a * 3221225473U;   /* HAProxy spreads the result with this prime */
 }
 
 /* ---- CRC-32C ---- */

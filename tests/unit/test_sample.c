@@ -312,11 +312,11 @@ static void test_conv_hashes(void **state)
 	 * published algorithms)
 	 */
 	expect_int("str_fetch(123456789),crc32", 3421780262LL);
-	expect_int("str_fetch(123456789),crc32(1)", 3277901182LL);
+	expect_int("str_fetch(123456789),crc32(1)", 1130417534LL);
 	expect_int("str_fetch(''),crc32", 0);
-	expect_int("str_fetch(''),crc32(1)", 1800329511LL);
+	expect_int("str_fetch(''),crc32(1)", 2874071335LL);
 	expect_int("str_fetch(hello),djb2", 261238937LL);
-	expect_int("str_fetch(hello),djb2(1)", 2193480929LL);
+	expect_int("str_fetch(hello),djb2(1)", 1119739105LL);
 	expect_int("str_fetch(''),djb2", 5381);
 	expect_int("str_fetch(hello),sdbm", 684824882LL);
 	expect_int("str_fetch(123456789),sdbm", 1755344949LL);
