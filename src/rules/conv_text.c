@@ -1,13 +1,14 @@
 /*
  * Text and binary converters: integer dumps of binary input (be2dec,
  * le2dec, be2hex), URL and base64url codings, control-character tests,
- * reversal, parameter and host extraction, byte ranges, concatenation and
- * the boolean switch iif. Behaviour follows HAProxy's configuration
+ * reversal, parameter and host extraction, byte ranges, concatenation,
+ * regex substitution (regsub) and the boolean switch iif. Behaviour follows HAProxy's configuration
  * manual (section 7.3.1) and matches HAProxy's output; same contract as
  * converters.c: input already cast, output in the thread's scratch area
  * or a part of the input, failure rather than truncation.
  */
 #include <errno.h>
+#include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -473,6 +474,136 @@ static int conv_iif(const struct sample_arg *args, struct sample *smp, void *pri
 	return 1;
 }
 
+/* ---- regsub ---- */
+
+struct conv_regsub {
+	regex_t re;                  /* compiled pattern */
+	int global;                  /* "g" flag: replace every match */
+};
+
+static void conv_regsub_free(void *ptr)
+{
+	struct conv_regsub *rs = ptr;
+
+	regfree(&rs->re);
+	free(rs);
+}
+
+/* regsub(<regex>,<subst>[,<flags>]): POSIX extended regex, flags "i"
+ * (ignore case) and "g" (every match). Replaces args[0] by the compiled
+ * pattern.
+ */
+static int conv_regsub_check(struct sample_arg *args, char **err)
+{
+	const char *flags = args[2].type == SMP_ARGT_STR ? args[2].data.str.ptr : "";
+	int cflags = REG_EXTENDED, rc;
+	struct conv_regsub *rs;
+	char why[128];
+
+	for (const char *f = flags; *f; f++) {
+		if (*f == 'i')
+			cflags |= REG_ICASE;
+		else if (*f != 'g')
+			return err_set(err, "invalid regex flag '%c' in '%s' (expected 'i' or 'g')", *f, flags);
+	}
+	rs = calloc(1, sizeof(*rs));
+	if (!rs)
+		return err_set(err, "out of memory");
+	rs->global = strchr(flags, 'g') != NULL;
+	rc = regcomp(&rs->re, args[0].data.str.ptr, cflags);
+	if (rc) {
+		regerror(rc, &rs->re, why, sizeof(why));
+		free(rs);
+		return err_set(err, "invalid regex '%s': %s", args[0].data.str.ptr, why);
+	}
+	for (const char *p = args[1].data.str.ptr; *p; p++) {
+		if (*p == '\\' && p[1] >= '0' && p[1] <= '9' && (size_t)(p[1] - '0') > rs->re.re_nsub) {
+			err_set(err, "'\\%c' refers to a group the regex does not have (%zu groups)",
+				p[1], rs->re.re_nsub);
+			conv_regsub_free(rs);
+			return -EINVAL;
+		}
+		if (*p == '\\' && p[1])
+			p++;
+	}
+	free(args[0].data.str.ptr);
+	args[0].type = SMP_ARGT_OBJ;
+	args[0].data.obj.ptr = rs;
+	args[0].data.obj.free = conv_regsub_free;
+	return 0;
+}
+
+/* Appends <len> bytes to out[*o], failing past the scratch size. */
+static int conv_put(char *out, size_t *o, const char *p, size_t len)
+{
+	if (*o + len > SAMPLE_SCRATCH_SIZE)
+		return 0;
+	memcpy(out + *o, p, len);
+	*o += len;
+	return 1;
+}
+
+/* Appends the substitution <sub>, its \N replaced by the groups of <pm>
+ * in <p>.
+ */
+static int conv_put_subst(char *out, size_t *o, const char *sub, const char *p, const regmatch_t *pm)
+{
+	for (; *sub; sub++) {
+		if (*sub == '\\' && sub[1] >= '0' && sub[1] <= '9') {
+			const regmatch_t *g = &pm[sub[1] - '0'];
+
+			sub++;
+			if (g->rm_so >= 0 && !conv_put(out, o, p + g->rm_so, (size_t)(g->rm_eo - g->rm_so)))
+				return 0;
+			continue;
+		}
+		if (*sub == '\\' && sub[1])
+			sub++;
+		if (!conv_put(out, o, sub, 1))
+			return 0;
+	}
+	return 1;
+}
+
+static int conv_regsub(const struct sample_arg *args, struct sample *smp, void *private)
+{
+	const struct conv_regsub *rs = args[0].data.obj.ptr;
+	const char *p = smp->data.u.str.ptr, *end = p + smp->data.u.str.len;
+	char *out = sample_scratch();
+	int notbol = 0;
+	size_t o = 0;
+
+	while (1) {
+		regmatch_t pm[10];
+		int found = 0;
+
+		if (rs->global || !notbol) {
+			pm[0].rm_so = 0;
+			pm[0].rm_eo = end - p;
+			found = regexec(&rs->re, p, 10, pm, REG_STARTEND | notbol) == 0;
+		}
+		if (!found)
+			pm[0].rm_so = end - p;
+		if (!conv_put(out, &o, p, (size_t)pm[0].rm_so))
+			return 0;
+		if (!found)
+			break;
+		if (!conv_put_subst(out, &o, args[1].data.str.ptr, p, pm))
+			return 0;
+		if (p >= end)
+			break;
+		if (pm[0].rm_eo == 0) {   /* an empty match: keep the character it stands before */
+			if (!conv_put(out, &o, p, 1))
+				return 0;
+			pm[0].rm_eo = 1;
+		}
+		p += pm[0].rm_eo;
+		notbol = REG_NOTBOL;
+	}
+	sample_set_str(smp, out, o);
+	return 1;
+}
+
 static struct sample_conv_kw_list conv_text_kws = {
 	.kw = {
 		/* name       fn              args                         check               in          out */
@@ -492,6 +623,7 @@ static struct sample_conv_kw_list conv_text_kws = {
 		{ "bytes",     conv_bytes,     SMP_ARG2(1, SINT, SINT),      conv_bytes_check,  SMP_T_BIN,  SMP_T_BIN,  NULL },
 		{ "concat",    conv_concat,    SMP_ARG3(0, STR, STR, STR),   conv_concat_check, SMP_T_STR,  SMP_T_STR,  NULL },
 		{ "iif",       conv_iif,       SMP_ARG2(2, STR, STR),        NULL,              SMP_T_BOOL, SMP_T_STR,  NULL },
+		{ "regsub",    conv_regsub,    SMP_ARG3(2, STR, STR, STR),   conv_regsub_check, SMP_T_STR,  SMP_T_STR,  NULL },
 		{ NULL, NULL, 0, NULL, 0, 0, NULL },
 	}
 };

@@ -581,8 +581,10 @@ static void smp_free_args_n(struct sample_arg *args, int n)
  * keyword <name> (a <kind>, "fetch" or "converter"), against <mask>, into
  * a new array *<out> of declared+1 entries, then runs <check> and, for the
  * converter <conv> (NULL for a fetch), its check_kw. Arguments are
- * separated by commas; a backslash escapes the next byte, quotes group
- * bytes. Returns 0, or -EINVAL/-ENOMEM with *<err> set.
+ * separated by commas; quotes group bytes (no escape inside single
+ * quotes), a backslash escapes '\\', ' ', '"' and '\'' and makes \r \n \t
+ * control characters, and is kept before anything else (HAProxy's rules).
+ * Returns 0, or -EINVAL/-ENOMEM with *<err> set.
  */
 static int smp_parse_args(const char *kind, const char *name, uint64_t mask,
 			  int (*check)(struct sample_arg *args, char **err),
@@ -613,18 +615,25 @@ static int smp_parse_args(const char *kind, const char *name, uint64_t mask,
 		for (; pos < len; pos++) {
 			char c = text[pos];
 
-			if (quote) {
-				if (c == quote)
-					quote = 0;
-				else if (c == '\\' && pos + 1 < len)
+			if (quote && c == quote) {
+				quote = 0;
+			} else if (!quote && (c == '"' || c == '\'')) {
+				quote = c;
+			} else if (c == '\\' && quote != '\'' && pos + 1 < len) {
+				/* HAProxy's escapes: \\ \<space> \" \' \r \n \t; a
+				 * backslash before anything else is kept, except
+				 * before a comma (Tollgate's older escape, which
+				 * no HAProxy configuration contains)
+				 */
+				char e = text[pos + 1];
+
+				if (e == '\\' || e == ' ' || e == '"' || e == '\'' || e == ',')
 					word[wl++] = text[++pos];
+				else if (e == 'r' || e == 'n' || e == 't')
+					word[wl++] = text[++pos] == 'r' ? '\r' : e == 'n' ? '\n' : '\t';
 				else
 					word[wl++] = c;
-			} else if (c == '"' || c == '\'') {
-				quote = c;
-			} else if (c == '\\' && pos + 1 < len) {
-				word[wl++] = text[++pos];
-			} else if (c == ',') {
+			} else if (c == ',' && !quote) {
 				break;
 			} else {
 				word[wl++] = c;

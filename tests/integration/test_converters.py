@@ -49,6 +49,11 @@ COMMON = {
     "sha2-384": "sha2(384),hex",
     "sha2-512": "sha2(512),base64",
     "json": "json(utf8s)",
+    "regsub": "regsub(b,X)",
+    "regsub-g": "regsub(a|b,-,g)",
+    "regsub-i": "regsub(^H,h,i)",
+    "regsub-empty": "regsub(x*,.,g)",
+    "regsub-grp": "regsub('([a-z]+)[.:]([a-z0-9]+)','<\\2>')",
 }
 
 # inputs of several lengths: xxh3 and the SHA family switch code paths

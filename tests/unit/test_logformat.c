@@ -271,7 +271,8 @@ static void test_samples(void **state)
 	check_fmt(f, "%[lf_str(abc),upper] %{+Q}[lf_str(x)]", "ABC \"x\"");
 	check_fmt(f, "a %[lf_none] b %{+Q}[lf_none]", "a - b \"\"");
 	check_fmt(f, "%[lf_str(\"a]b\")]", "a]b");
-	check_fmt(f, "%{+E}[lf_str('q\"\\\\]')]", "q\\\"\\\\\\]");
+	/* single quotes keep backslashes, as in HAProxy */
+	check_fmt(f, "%{+E}[lf_str('q\"\\\\]')]", "q\\\"\\\\\\\\\\]");
 
 	/* header templates: blanks kept, missing sample empty, CR/LF encoded */
 	lf = logformat_parse("v=%[lf_none]  w=%[lf_str(a\r\nb)]", SMP_USE_ANY, &err);

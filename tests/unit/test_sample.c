@@ -690,6 +690,15 @@ static void test_conv_strings(void **state)
 	expect_str("bin(00010203),bytes(1,99),hex", "010203");
 	expect_str("str(mid),concat(<,,>)", "mid<>");
 	parse_fails("str(a),concat(<,txn.x,>)", 0, "variable 'txn.x'", NULL);
+	expect_str("str(this is a test),regsub(is a,is also a)", "this is also a test");
+	expect_str("str(aXbXc),regsub(X,-,g)", "a-b-c");
+	expect_str("str(abc),regsub(x*,-,g)", "-a-b-c-");
+	expect_str("str(AbA),regsub(a,z,ig)", "zbz");
+	expect_str("str(aaa),regsub(^a,b,g)", "baa");
+	expect_str("str(foo.bar),regsub('([a-z]+)[.]([a-z]+)','\\2.\\1')", "bar.foo");
+	parse_fails("str(a),regsub(a,b,x)", 0, "invalid regex flag 'x'", NULL);
+	parse_fails("str(a),regsub('(a',b)", 0, "invalid regex '(a'", NULL);
+	parse_fails("str(a),regsub('(a)','\\2')", 0, "refers to a group the regex does not have", NULL);
 	expect_str("bool(1),iif(yes,no)", "yes");
 	expect_str("int(0),iif(yes,no)", "no");
 }
