@@ -21,7 +21,7 @@
  * del-header, replace-header, replace-value, set-path, set-query,
  * set-method, set-uri, track-sc0|1|2 <sample> [table T], sc-inc-gpc(idx,N),
  * sc-inc-gpc0/1(N), sc-set-gpt(idx,N) <int|expr>, sc-set-gpt0(N),
- * set-var(txn.<name>) <expr>, unset-var(txn.<name>), use-service <name>
+ * set-var(<var>) <expr>, set-var-fmt(<var>) <fmt>, unset-var(<var>), use-service <name>
  * (http_service.h: the Prometheus exporter).
  * Response actions: allow, deny [deny_status N], set-header, add-header,
  * del-header, replace-header, replace-value, set-status N [reason R],

@@ -27,6 +27,7 @@
 #include <tollgate/http_msg.h>
 #include <tollgate/proxy-t.h>
 #include <tollgate/sample-t.h>
+#include <tollgate/vars.h>
 
 /* Progress of one direction's message. */
 enum http_msg_state {
@@ -48,17 +49,8 @@ enum http_msg_state {
 #define TX_COOKIE_SEEN   0x0100U  /* the request carried a valid persistence cookie */
 #define TX_LOGGED        0x0200U  /* the log line was sent */
 
-/* Variables of scope txn (set-var(txn.x)). */
-#define HTTP_TXN_MAX_VARS 16
-
-struct http_var {
-	char name[32];                 /* without the "txn." prefix */
-	struct sample_data data;       /* value; strings point into the txn's var arena */
-};
-
 /* Sizes of the per-transaction areas. */
 #define HTTP_ARENA_SIZE     4096U  /* rewritten strings of one head */
-#define HTTP_VAR_ARENA_SIZE 2048U  /* variable strings */
 #define HTTP_EXTRA_FIELDS   32U    /* fields rules may add beyond tune.http.maxhdr */
 #define HTTP_URI_LOG_SIZE   1024U  /* request line kept for %r */
 
@@ -106,10 +98,7 @@ struct http_txn {
 	int16_t cap_cookie_len[2];
 	char term[2];                  /* termination state of this request */
 
-	struct http_var vars[HTTP_TXN_MAX_VARS];
-	unsigned int nb_vars;
-	uint32_t var_arena_len;
-	char var_arena[HTTP_VAR_ARENA_SIZE];
+	struct var_store vars;         /* variables of scopes txn, req and res (vars.h) */
 
 	char req_arena[HTTP_ARENA_SIZE];
 	char res_arena[HTTP_ARENA_SIZE];
@@ -136,13 +125,5 @@ struct http_txn {
 	struct http_field *req_fields; /* maxhdr + HTTP_EXTRA_FIELDS entries */
 	struct http_field *res_fields;
 };
-
-/* Returns the variable <name> (without scope) of <txn>, or NULL. */
-const struct http_var *http_txn_get_var(const struct http_txn *txn, const char *name, size_t len);
-
-/* Sets variable <name> of <txn> to <data> (strings copied). 0, or -ENOSPC
- * when the variables or their arena are full.
- */
-int http_txn_set_var(struct http_txn *txn, const char *name, size_t len, const struct sample_data *data);
 
 #endif /* TOLLGATE_HTTP_TXN_H */

@@ -26,6 +26,7 @@ enum lock_label {
 	LOCK_PIPE,            /* the pool of splice pipes */
 	LOCK_QUEUE,           /* a backend's queue of streams waiting for a server */
 	LOCK_LB,              /* a backend's load-balancing state */
+	LOCK_VARS,            /* the process-wide (proc.) variables */
 	LOCK_LABELS           /* count, must be last */
 };
 

@@ -67,6 +67,9 @@ enum sample_arg_type {
 	SMP_ARGT_TIME,      /* delay with unit (default ms), in ms, data.sint */
 	SMP_ARGT_OBJ,       /* never declared: an object a check callback built from the
 	                     * written argument (a loaded map), data.obj */
+	SMP_ARGT_VAR,       /* never declared: a variable name written where an integer
+	                     * was expected (converters with SMP_CONV_F_VAR_ARGS), parsed
+	                     * by the registered variable operations, data.obj */
 	SMP_ARGT_TYPES      /* number of types; must stay below 32 */
 };
 
@@ -132,6 +135,8 @@ struct sample {
 		uint64_t u;
 	} fctx;                            /* fetch's private iteration state (SMP_F_NOT_LAST) */
 	const void *kw_private;            /* the fetch keyword's <private>, set before the call */
+	const struct sample_ctx *ctx;      /* evaluation context, set by sample_eval() (for the
+	                                    * converters that read variables) */
 };
 
 /* Opaque evaluation context handed by the upper layers to their fetches.
@@ -182,7 +187,12 @@ struct sample_conv_kw {
 	int (*check_kw)(const struct sample_conv_kw *kw, struct sample_arg *args,
 			char **err);       /* <check> that also sees the keyword (its name, out_type,
 	                                    * private), called after <check>; or NULL */
+	unsigned int kw_flags;             /* SMP_CONV_F_* */
 };
+
+/* Converter flags (struct sample_conv_kw.kw_flags). */
+#define SMP_CONV_F_VAR_ARGS 0x0001U  /* an integer argument may name a variable ("txn.n"):
+                                      * read it with sample_arg_sint() */
 
 /* Registration lists: a module declares one static list with a table
  * ending in an entry whose name is NULL, and registers it from a

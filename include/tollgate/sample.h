@@ -136,6 +136,27 @@ void sample_v4tov6(struct in6_addr *v6, const struct in_addr *v4);
  */
 unsigned int sample_name_distance(const char *a, const char *b);
 
+/* Variables for converter arguments, supplied by the layer that owns
+ * them (proxy/vars.c) so that rules/ needs not know them. <parse> turns a
+ * written name into an object (returns 0, or <0 with *<err> set, or 1 if
+ * the word is not a variable name at all); <get> reads its value in an
+ * evaluation context (1, or 0 if unset); <free> releases the object.
+ */
+struct sample_var_ops {
+	int (*parse)(const char *text, size_t len, void **obj, char **err);
+	int (*get)(const void *obj, const struct sample_ctx *ctx, struct sample_data *out);
+	void (*free)(void *obj);
+};
+
+/* Registers <ops> (once, from a constructor). */
+void sample_set_var_ops(const struct sample_var_ops *ops);
+
+/* The integer value of the converter argument <arg> (an integer, or a
+ * variable read in <smp>'s context and cast). Returns 1 with *<out> set,
+ * or 0 if the variable is unset or not an integer.
+ */
+int sample_arg_sint(const struct sample_arg *arg, const struct sample *smp, int64_t *out);
+
 /* Returns the value of the hex digit <c>, or -1 if it is not one. */
 static inline int sample_hex_digit(char c)
 {

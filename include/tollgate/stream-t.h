@@ -18,6 +18,7 @@
 
 struct task;
 struct http_txn;
+struct var_store;
 struct tcp_rule;
 
 /* Side flags. */
@@ -105,6 +106,8 @@ struct stream {
 	int tid;                       /* owner thread */
 	struct list by_thread;         /* link in its thread's stream list (owner only) */
 	_Atomic int kill_req;          /* `shutdown session` asked: close on the next run */
+	struct var_store *sess_vars;   /* variables of scope sess (and txn/req/res without a
+	                                * transaction), allocated on first set, or NULL */
 };
 
 /* A snapshot of a live stream for the admin socket (stream_snapshot()). */

@@ -24,6 +24,7 @@
 #include <tollgate/proxy-t.h>
 #include <tollgate/sample-t.h>
 #include <tollgate/sc_action.h>
+#include <tollgate/var_action.h>
 
 struct stream;
 struct stktable;
@@ -32,12 +33,14 @@ enum tcp_act {
 	TCP_ACT_ACCEPT = 0,       /* stop evaluating, accept */
 	TCP_ACT_REJECT,           /* close the connection */
 	TCP_ACT_SC,               /* a stick-counter action: track-sc, sc-inc-gpc, sc-set-gpt */
+	TCP_ACT_VAR,              /* set-var, set-var-fmt, unset-var */
 };
 
 struct tcp_rule {
 	int stage;                   /* 0: connection, 1: content */
 	enum tcp_act act;            /* the action */
 	struct sc_action sc;         /* TCP_ACT_SC: the stick-counter action (sc_action.h) */
+	struct var_action va;        /* TCP_ACT_VAR: the variable action (var_action.h) */
 	struct acl_cond *cond;       /* if/unless, or NULL */
 	const char *conf_file;       /* where declared */
 	int conf_line;               /* ditto */

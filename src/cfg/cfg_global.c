@@ -15,6 +15,7 @@
 #include <tollgate/cfg.h>
 #include <tollgate/global.h>
 #include <tollgate/thread.h>
+#include <tollgate/var_action.h>
 
 /* Parses args[1] as an integer in [min, max] into *out, or fails naming
  * the keyword.
@@ -127,6 +128,24 @@ static int kw_pidfile(struct cfg_ctx *ctx, int argc, char **args, char **err)
 	free(global.pidfile);
 	global.pidfile = strdup(args[1]);
 	return global.pidfile ? CFG_OK : cfg_set_err(err, "out of memory");
+}
+
+/* set-var <var> <expr>, set-var-fmt <var> <fmt>: a proc variable set at
+ * start-up.
+ */
+static int kw_set_var(struct cfg_ctx *ctx, int argc, char **args, char **err)
+{
+	char *why = NULL;
+
+	if (argc != 3)
+		return cfg_set_err(err, "'%s' expects a variable name and %s.", args[0],
+				   strcmp(args[0], "set-var") ? "a log-format string" : "a sample expression");
+	if (var_set_global(args[1], args[2], strcmp(args[0], "set-var") != 0, &why) < 0) {
+		cfg_set_err(err, "'%s' : %s", args[0], why ? why : "failed");
+		free(why);
+		return CFG_ERR;
+	}
+	return CFG_OK;
 }
 
 static int kw_chroot(struct cfg_ctx *ctx, int argc, char **args, char **err)
@@ -440,6 +459,8 @@ static struct cfg_kw global_kws[] = {
 	{ "strict-limits", kw_strict_limits, CFG_KW_NO },
 	{ "daemon", kw_daemon, CFG_KW_NO },
 	{ "pidfile", kw_pidfile, 0 },
+	{ "set-var", kw_set_var, 0 },
+	{ "set-var-fmt", kw_set_var, 0 },
 	{ "chroot", kw_chroot, 0 },
 	{ "user", kw_user, 0 },
 	{ "uid", kw_user, 0 },

@@ -110,8 +110,12 @@ static int parse_tcp_action(struct tcp_rule *r, int argc, char **args, int *pos,
 		r->act = TCP_ACT_SC;
 		return sc_action_parse(&r->sc, r->stage ? SMP_USE_L5CLI : SMP_USE_L4CLI, argc, args, pos, err) < 0 ?
 		       CFG_ERR : CFG_OK;
+	} else if (var_action_type(a) != VAR_ACT_NONE) {
+		r->act = TCP_ACT_VAR;
+		return var_action_parse(&r->va, r->stage ? SMP_USE_L5CLI : SMP_USE_L4CLI, argc, args, pos, err) < 0 ?
+		       CFG_ERR : CFG_OK;
 	} else {
-		return cfg_set_err(err, "unknown action '%s' (supported: accept, reject, silent-drop, track-sc<N>, sc-inc-gpc(<idx>,<N>), sc-inc-gpc0(<N>), sc-inc-gpc1(<N>), sc-set-gpt(<idx>,<N>), sc-set-gpt0(<N>)).", a);
+		return cfg_set_err(err, "unknown action '%s' (supported: accept, reject, silent-drop, track-sc<N>, sc-inc-gpc(<idx>,<N>), sc-inc-gpc0(<N>), sc-inc-gpc1(<N>), sc-set-gpt(<idx>,<N>), sc-set-gpt0(<N>), set-var(<var>), set-var-fmt(<var>), unset-var(<var>)).", a);
 	}
 	(*pos)++;
 	return CFG_OK;
@@ -120,6 +124,7 @@ static int parse_tcp_action(struct tcp_rule *r, int argc, char **args, int *pos,
 static void free_tcp_rule(struct tcp_rule *r)
 {
 	sc_action_free(&r->sc);
+	var_action_free(&r->va);
 	cond_free(r->cond);
 	free(r);
 }

@@ -23,6 +23,7 @@ static const char *const lock_label_names[LOCK_LABELS] = {
 	[LOCK_PIPE]          = "PIPE",
 	[LOCK_QUEUE]         = "QUEUE",
 	[LOCK_LB]            = "LB",
+	[LOCK_VARS]          = "VARS",
 };
 
 void bug_fatal(const char *cond, const char *file, int line)

@@ -7,7 +7,6 @@
  *   hdr, req.hdr, req.fhdr, res.hdr/shdr, res.fhdr,
  *   *hdr_cnt, *fhdr_cnt, *hdr_ip, *hdr_val       header fields
  *   req.cook/cook, res.cook/scook, *cook_cnt, *cook_val   cookies
- *   var(txn.<name>[,<default>])                  transaction variables
  *
  * Every fetch reads the transaction handed in sample_ctx.txn: a request
  * fetch finds nothing unless TX_HAS_REQ is set, a response fetch unless
@@ -606,61 +605,6 @@ static int smp_status(const struct sample_arg *args, struct sample *smp, const s
 	return 1;
 }
 
-/* ---- variables ---- */
-
-static int smp_var(const struct sample_arg *args, struct sample *smp, const struct sample_ctx *ctx)
-{
-	const struct http_txn *txn = ctx_txn(ctx);
-	const struct http_var *v = txn ? http_txn_get_var(txn, args[0].data.str.ptr, args[0].data.str.len) : NULL;
-
-	if (v) {
-		smp->data = v->data;
-		return 1;
-	}
-	if (args[1].type == SMP_ARGT_STR) {
-		sample_set_str(smp, args[1].data.str.ptr, args[1].data.str.len);
-		return 1;
-	}
-	return 0;
-}
-
-/* Accepts "txn.<name>" only and leaves <name> alone in args[0], the form
- * http_txn_get_var() takes.
- */
-static int var_check(struct sample_arg *args, char **err)
-{
-	static const char *const scopes[] = { "proc", "sess", "req", "res", "check" };
-	char *n = args[0].data.str.ptr;
-	size_t len = args[0].data.str.len, nlen;
-
-	if (len < 4 || strncmp(n, "txn.", 4) != 0) {
-		const char *dot = strchr(n, '.');
-
-		for (size_t i = 0; dot && i < sizeof(scopes) / sizeof(scopes[0]); i++)
-			if ((size_t)(dot - n) == strlen(scopes[i]) && !strncmp(n, scopes[i], (size_t)(dot - n)))
-				return err_set(err, "variable '%s': scope '%s' is not supported, only 'txn' is (write 'txn.%s')",
-					       n, scopes[i], dot + 1);
-		return err_set(err, "variable '%s' must be named 'txn.<name>' (only the txn scope is supported)", n);
-	}
-	nlen = len - 4;
-	if (!nlen)
-		return err_set(err, "variable '%s' has an empty name after 'txn.'", n);
-	if (nlen >= sizeof(((struct http_var *)0)->name))
-		return err_set(err, "variable '%s': name longer than %zu characters", n,
-			       sizeof(((struct http_var *)0)->name) - 1);
-	for (size_t i = 4; i < len; i++) {
-		char c = n[i];
-
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-		      c == '_' || c == '.'))
-			return err_set(err, "variable '%s': invalid character '%c' (expected letters, digits, '_' and '.')",
-				       n, c);
-	}
-	memmove(n, n + 4, nlen + 1);
-	args[0].data.str.len = nlen;
-	return 0;
-}
-
 /* ---- registration ---- */
 
 #define REQ SMP_USE_HTTP_REQ
@@ -715,12 +659,6 @@ static struct sample_fetch_kw_list http_fetch_list = { .kw = {
 	{ "req.cook_val", smp_cook_val, SMP_ARG1(0, STR),             NULL,       SMP_T_SINT, REQ,       &hf_req },
 	{ "res.cook_val", smp_cook_val, SMP_ARG1(0, STR),             NULL,       SMP_T_SINT, RES,       &hf_res },
 	{ "scook_val",   smp_cook_val,  SMP_ARG1(0, STR),             NULL,       SMP_T_SINT, RES,       &hf_res },
-
-	/* declared string so that converters and ACL methods type-check at
-	 * parse time; the sample keeps the variable's own type and is cast
-	 * at run time
-	 */
-	{ "var",         smp_var,       SMP_ARG2(1, STR, STR),        var_check,  SMP_T_STR,  SMP_USE_ANY, NULL },
 	{ NULL, NULL, 0, NULL, 0, 0, NULL },
 } };
 

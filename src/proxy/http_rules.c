@@ -40,6 +40,7 @@
 #include <tollgate/sc_action.h>
 #include <tollgate/stkctr.h>
 #include <tollgate/stream-t.h>
+#include <tollgate/var_action.h>
 
 enum http_act {
 	HA_ALLOW = 0,             /* stop, forward */
@@ -58,8 +59,7 @@ enum http_act {
 	HA_SET_URI,               /* set-uri <fmt> */
 	HA_SET_STATUS,            /* set-status <code> [reason <str>] */
 	HA_SC,                    /* track-sc<N>, sc-inc-gpc..., sc-set-gpt... (sc_action.h) */
-	HA_SET_VAR,               /* set-var(txn.x) <expr> */
-	HA_UNSET_VAR,             /* unset-var(txn.x) */
+	HA_VAR,                   /* set-var, set-var-fmt, unset-var (var_action.h) */
 	HA_SERVICE,               /* use-service <name>: the service answers */
 };
 
@@ -88,7 +88,7 @@ struct http_rule {
 	unsigned int rdr_flags;      /* RDR_F_* */
 	char *cookie;                /* redirect set-cookie/clear-cookie header line, or NULL */
 	struct sc_action sc;         /* HA_SC: the stick-counter action */
-	struct sample_expr *expr;    /* set-var value */
+	struct var_action va;        /* HA_VAR: the variable action */
 	const struct http_service *svc; /* use-service */
 	struct acl_cond *cond;       /* if/unless, or NULL */
 	const char *conf_file;       /* where declared (lives until exit) */
@@ -139,18 +139,6 @@ static int parse_lf(const char *text, int is_req, struct logformat **lf, const c
 	*lf = logformat_parse(text, is_req ? SMP_USE_HTTP_REQ : SMP_USE_HTTP_RES, &why);
 	if (!*lf) {
 		set_err(err, "'%s' : invalid format '%s': %s.", act, text, why ? why : "parse error");
-		free(why);
-		return -1;
-	}
-	return 0;
-}
-
-static int parse_expr(const char *text, int is_req, struct sample_expr **expr, const char *act, char **err)
-{
-	char *why = NULL;
-
-	if (sample_parse_expr(text, is_req ? SMP_USE_HTTP_REQ : SMP_USE_HTTP_RES, expr, &why) < 0) {
-		set_err(err, "'%s' : %s", act, why ? why : "invalid sample expression");
 		free(why);
 		return -1;
 	}
@@ -398,30 +386,6 @@ static int parse_redirect(struct http_rule *r, int argc, char **args, int *pos, 
 	return 0;
 }
 
-/* Parses "(txn.<name>)" of set-var / unset-var into r->name. */
-static int parse_var_name(struct http_rule *r, const char *a, const char *paren, char **err)
-{
-	size_t len = strlen(paren);
-
-	if (len < 3 || paren[0] != '(' || paren[len - 1] != ')')
-		return set_err(err, "'%s' : expected %.*s(txn.<name>).", a, (int)(paren - a), a);
-	if (strncmp(paren + 1, "txn.", 4))
-		return set_err(err, "'%s' : only the 'txn' scope is supported (e.g. 'txn.%s').", a,
-		               strchr(paren, '.') ? strchr(paren, '.') + 1 : "name");
-	r->nlen = len - 6;
-	if (!r->nlen || r->nlen >= sizeof(((struct http_var *)0)->name))
-		return set_err(err, "'%s' : the variable name must have 1 to %zu characters.", a,
-		               sizeof(((struct http_var *)0)->name) - 1);
-	for (size_t i = 0; i < r->nlen; i++) {
-		char c = paren[5 + i];
-
-		if (!(c == '_' || c == '.' || (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')))
-			return set_err(err, "'%s' : invalid character '%c' in the variable name (letters, digits, '_' and '.' only).", a, c);
-	}
-	r->name = strndup(paren + 5, r->nlen);
-	return r->name ? 0 : set_err(err, "out of memory");
-}
-
 /* Parses one action and its arguments starting at args[*pos] (the action
  * word). Returns 0 or -1 with *<err>.
  */
@@ -516,16 +480,10 @@ static int parse_action(struct http_rule *r, int argc, char **args, int *pos, ch
 		r->act = HA_SC;
 		(*pos)--;    /* sc_action_parse() starts at the action word */
 		return sc_action_parse(&r->sc, req ? SMP_USE_HTTP_REQ : SMP_USE_HTTP_RES, argc, args, pos, err);
-	} else if (!strncmp(a, "set-var(", 8)) {
-		r->act = HA_SET_VAR;
-		if (parse_var_name(r, a, a + 7, err) < 0)
-			return -1;
-		if (*pos >= argc || is_cond_word(args[*pos]))
-			return set_err(err, "'%s' expects a sample expression.", a);
-		return parse_expr(args[(*pos)++], req, &r->expr, a, err);
-	} else if (!strncmp(a, "unset-var(", 10)) {
-		r->act = HA_UNSET_VAR;
-		return parse_var_name(r, a, a + 9, err);
+	} else if (var_action_type(a) != VAR_ACT_NONE) {
+		r->act = HA_VAR;
+		(*pos)--;    /* var_action_parse() starts at the action word */
+		return var_action_parse(&r->va, req ? SMP_USE_HTTP_REQ : SMP_USE_HTTP_RES, argc, args, pos, err);
 	} else if (!strcmp(a, "use-service") && req) {
 		const char *n = next_arg(argc, args, pos, a, "a service name", err);
 		char names[256];
@@ -539,9 +497,9 @@ static int parse_action(struct http_rule *r, int argc, char **args, int *pos, ch
 			return set_err(err, "'use-service' : unknown service '%s' (supported: %s).", n, names);
 		}
 	} else if (req) {
-		return set_err(err, "unknown action '%s' (supported: allow, deny, tarpit, return, redirect, set-header, add-header, del-header, replace-header, replace-value, set-path, set-query, set-method, set-uri, track-sc<N>, sc-inc-gpc(<idx>,<N>), sc-inc-gpc0(<N>), sc-inc-gpc1(<N>), sc-set-gpt(<idx>,<N>), sc-set-gpt0(<N>), set-var(txn.<name>), unset-var(txn.<name>), use-service <name>).", a);
+		return set_err(err, "unknown action '%s' (supported: allow, deny, tarpit, return, redirect, set-header, add-header, del-header, replace-header, replace-value, set-path, set-query, set-method, set-uri, track-sc<N>, sc-inc-gpc(<idx>,<N>), sc-inc-gpc0(<N>), sc-inc-gpc1(<N>), sc-set-gpt(<idx>,<N>), sc-set-gpt0(<N>), set-var(<scope>.<name>), set-var-fmt(<scope>.<name>), unset-var(<scope>.<name>), use-service <name>).", a);
 	} else {
-		return set_err(err, "unknown action '%s' (supported: allow, deny, return, set-header, add-header, del-header, replace-header, replace-value, set-status, sc-inc-gpc(<idx>,<N>), sc-inc-gpc0(<N>), sc-inc-gpc1(<N>), sc-set-gpt(<idx>,<N>), sc-set-gpt0(<N>), set-var(txn.<name>), unset-var(txn.<name>)).", a);
+		return set_err(err, "unknown action '%s' (supported: allow, deny, return, set-header, add-header, del-header, replace-header, replace-value, set-status, sc-inc-gpc(<idx>,<N>), sc-inc-gpc0(<N>), sc-inc-gpc1(<N>), sc-set-gpt(<idx>,<N>), sc-set-gpt0(<N>), set-var(<scope>.<name>), set-var-fmt(<scope>.<name>), unset-var(<scope>.<name>)).", a);
 	}
 	return 0;
 }
@@ -582,7 +540,7 @@ void http_rule_destroy(struct http_rule *r)
 	free(r->repl);
 	free(r->reason);
 	free(r->cookie);
-	sample_free_expr(r->expr);
+	var_action_free(&r->va);
 	sc_action_free(&r->sc);
 	cond_free(r->cond);
 	/* r->reply is a constant reply: kept until exit (http_reply.h) */
@@ -757,18 +715,6 @@ static size_t do_redirect(const struct http_rule *r, struct stream *s, char *out
 	return len;
 }
 
-/* Removes variable <name> from <txn>, if set. */
-static void unset_var(struct http_txn *txn, const char *name, size_t len)
-{
-	for (unsigned int i = 0; i < txn->nb_vars; i++) {
-		if (strlen(txn->vars[i].name) == len && !memcmp(txn->vars[i].name, name, len)) {
-			memmove(&txn->vars[i], &txn->vars[i + 1], (txn->nb_vars - i - 1) * sizeof(txn->vars[0]));
-			txn->nb_vars--;
-			return;
-		}
-	}
-}
-
 /* Sets the outcome of a final action. */
 static enum http_verdict outcome(struct http_outcome *o, enum http_verdict v, int status, const char *data, size_t len)
 {
@@ -841,16 +787,8 @@ static enum http_verdict rules_exec(struct list *rules, int is_req, struct strea
 			if (sc_action_exec(&r->sc, s, &ctx))
 				stkctr_http_req(&s->sc, 1U << r->sc.sc);   /* a newly tracked entry counts this request at once */
 			break;
-		case HA_SET_VAR: {
-			struct sample smp;
-
-			memset(&smp, 0, sizeof(smp));
-			if (sample_eval(r->expr, &ctx, &smp))
-				http_txn_set_var(txn, r->name, r->nlen, &smp.data);   /* full: dropped, as HAProxy */
-			break;
-		}
-		case HA_UNSET_VAR:
-			unset_var(txn, r->name, r->nlen);
+		case HA_VAR:
+			var_action_exec(&r->va, s, &ctx);
 			break;
 		}
 		if (ret < 0)

@@ -211,6 +211,7 @@ void strm_free(struct stream *s)
 	listener_release_slot(s->li);
 	list_del_init(&s->by_thread);
 	task_destroy(s->task);
+	free(s->sess_vars);
 	pool_free(pool_stream, s);
 	atomic_fetch_sub_explicit(&streams_alive, 1, memory_order_relaxed);
 }

@@ -152,8 +152,7 @@ static void txn_reset(struct stream *s)
 	memset(txn->cap_len, 0, sizeof(txn->cap_len));   /* 0: nothing captured */
 	txn->cap_cookie_len[0] = txn->cap_cookie_len[1] = 0;
 	txn->term[0] = txn->term[1] = '-';
-	txn->nb_vars = 0;
-	txn->var_arena_len = 0;
+	var_store_reset(&txn->vars);
 	txn->req_fwd = txn->res_fwd = 0;
 	txn->req_total0 = s->req.total;
 	txn->res_total0 = s->res.total;

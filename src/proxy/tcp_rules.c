@@ -68,6 +68,9 @@ int tcp_rules_content(struct stream *s, int final)
 		case TCP_ACT_SC:
 			sc_action_exec(&r->sc, s, &act_ctx);
 			break;
+		case TCP_ACT_VAR:
+			var_action_exec(&r->va, s, &act_ctx);
+			break;
 		}
 	}
 	s->cont_rule = NULL;
@@ -90,6 +93,9 @@ int tcp_rules_connection(struct stream *s)
 			return -1;
 		case TCP_ACT_SC:
 			sc_action_exec(&r->sc, s, &ctx);
+			break;
+		case TCP_ACT_VAR:
+			var_action_exec(&r->va, s, &ctx);
 			break;
 		}
 	}
@@ -253,6 +259,7 @@ void tcp_rules_free(struct proxy *px)
 
 		list_for_each_safe(r, back, lists[i], list) {
 			sc_action_free(&r->sc);
+			var_action_free(&r->va);
 			cond_free(r->cond);
 			free(r);
 		}

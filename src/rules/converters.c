@@ -508,8 +508,10 @@ static int conv_not(const struct sample_arg *args, struct sample *smp, void *pri
 /* Arithmetic saturates at INT64_MIN/INT64_MAX instead of wrapping. */
 static int conv_add(const struct sample_arg *args, struct sample *smp, void *private)
 {
-	int64_t a = smp->data.u.sint, b = args[0].data.sint, r;
+	int64_t a = smp->data.u.sint, b, r;
 
+	if (!sample_arg_sint(&args[0], smp, &b))
+		return 0;
 	if (__builtin_add_overflow(a, b, &r))
 		r = b > 0 ? INT64_MAX : INT64_MIN;
 	sample_set_sint(smp, r);
@@ -518,8 +520,10 @@ static int conv_add(const struct sample_arg *args, struct sample *smp, void *pri
 
 static int conv_sub(const struct sample_arg *args, struct sample *smp, void *private)
 {
-	int64_t a = smp->data.u.sint, b = args[0].data.sint, r;
+	int64_t a = smp->data.u.sint, b, r;
 
+	if (!sample_arg_sint(&args[0], smp, &b))
+		return 0;
 	if (__builtin_sub_overflow(a, b, &r))
 		r = b < 0 ? INT64_MAX : INT64_MIN;
 	sample_set_sint(smp, r);
@@ -528,8 +532,10 @@ static int conv_sub(const struct sample_arg *args, struct sample *smp, void *pri
 
 static int conv_mul(const struct sample_arg *args, struct sample *smp, void *private)
 {
-	int64_t a = smp->data.u.sint, b = args[0].data.sint, r;
+	int64_t a = smp->data.u.sint, b, r;
 
+	if (!sample_arg_sint(&args[0], smp, &b))
+		return 0;
 	if (__builtin_mul_overflow(a, b, &r))
 		r = (a < 0) != (b < 0) ? INT64_MIN : INT64_MAX;
 	sample_set_sint(smp, r);
@@ -539,8 +545,10 @@ static int conv_mul(const struct sample_arg *args, struct sample *smp, void *pri
 /* div by 0 gives INT64_MAX, as HAProxy does. */
 static int conv_div(const struct sample_arg *args, struct sample *smp, void *private)
 {
-	int64_t a = smp->data.u.sint, b = args[0].data.sint;
+	int64_t a = smp->data.u.sint, b;
 
+	if (!sample_arg_sint(&args[0], smp, &b))
+		return 0;
 	if (b == 0 || (a == INT64_MIN && b == -1))
 		sample_set_sint(smp, INT64_MAX);
 	else
@@ -551,8 +559,10 @@ static int conv_div(const struct sample_arg *args, struct sample *smp, void *pri
 /* mod by 0 gives 0, as HAProxy does. */
 static int conv_mod(const struct sample_arg *args, struct sample *smp, void *private)
 {
-	int64_t a = smp->data.u.sint, b = args[0].data.sint;
+	int64_t a = smp->data.u.sint, b;
 
+	if (!sample_arg_sint(&args[0], smp, &b))
+		return 0;
 	if (b == 0 || b == -1)
 		sample_set_sint(smp, 0);
 	else
@@ -562,19 +572,31 @@ static int conv_mod(const struct sample_arg *args, struct sample *smp, void *pri
 
 static int conv_and(const struct sample_arg *args, struct sample *smp, void *private)
 {
-	sample_set_sint(smp, smp->data.u.sint & args[0].data.sint);
+	int64_t b;
+
+	if (!sample_arg_sint(&args[0], smp, &b))
+		return 0;
+	sample_set_sint(smp, smp->data.u.sint & b);
 	return 1;
 }
 
 static int conv_or(const struct sample_arg *args, struct sample *smp, void *private)
 {
-	sample_set_sint(smp, smp->data.u.sint | args[0].data.sint);
+	int64_t b;
+
+	if (!sample_arg_sint(&args[0], smp, &b))
+		return 0;
+	sample_set_sint(smp, smp->data.u.sint | b);
 	return 1;
 }
 
 static int conv_xor(const struct sample_arg *args, struct sample *smp, void *private)
 {
-	sample_set_sint(smp, smp->data.u.sint ^ args[0].data.sint);
+	int64_t b;
+
+	if (!sample_arg_sint(&args[0], smp, &b))
+		return 0;
+	sample_set_sint(smp, smp->data.u.sint ^ b);
 	return 1;
 }
 
@@ -607,14 +629,14 @@ static struct sample_conv_kw_list conv_builtin_kws = {
 		{ "length",  conv_length, SMP_ARG0,                            NULL,             SMP_T_STR,  SMP_T_SINT, NULL },
 		{ "bool",    conv_bool,   SMP_ARG0,                            NULL,             SMP_T_SINT, SMP_T_BOOL, NULL },
 		{ "not",     conv_not,    SMP_ARG0,                            NULL,             SMP_T_SINT, SMP_T_BOOL, NULL },
-		{ "add",     conv_add,    SMP_ARG1(1, SINT),                   NULL,             SMP_T_SINT, SMP_T_SINT, NULL },
-		{ "sub",     conv_sub,    SMP_ARG1(1, SINT),                   NULL,             SMP_T_SINT, SMP_T_SINT, NULL },
-		{ "mul",     conv_mul,    SMP_ARG1(1, SINT),                   NULL,             SMP_T_SINT, SMP_T_SINT, NULL },
-		{ "div",     conv_div,    SMP_ARG1(1, SINT),                   NULL,             SMP_T_SINT, SMP_T_SINT, NULL },
-		{ "mod",     conv_mod,    SMP_ARG1(1, SINT),                   NULL,             SMP_T_SINT, SMP_T_SINT, NULL },
-		{ "and",     conv_and,    SMP_ARG1(1, SINT),                   NULL,             SMP_T_SINT, SMP_T_SINT, NULL },
-		{ "or",      conv_or,     SMP_ARG1(1, SINT),                   NULL,             SMP_T_SINT, SMP_T_SINT, NULL },
-		{ "xor",     conv_xor,    SMP_ARG1(1, SINT),                   NULL,             SMP_T_SINT, SMP_T_SINT, NULL },
+		{ "add",     conv_add,    SMP_ARG1(1, SINT),                   NULL,             SMP_T_SINT, SMP_T_SINT, NULL, NULL, SMP_CONV_F_VAR_ARGS },
+		{ "sub",     conv_sub,    SMP_ARG1(1, SINT),                   NULL,             SMP_T_SINT, SMP_T_SINT, NULL, NULL, SMP_CONV_F_VAR_ARGS },
+		{ "mul",     conv_mul,    SMP_ARG1(1, SINT),                   NULL,             SMP_T_SINT, SMP_T_SINT, NULL, NULL, SMP_CONV_F_VAR_ARGS },
+		{ "div",     conv_div,    SMP_ARG1(1, SINT),                   NULL,             SMP_T_SINT, SMP_T_SINT, NULL, NULL, SMP_CONV_F_VAR_ARGS },
+		{ "mod",     conv_mod,    SMP_ARG1(1, SINT),                   NULL,             SMP_T_SINT, SMP_T_SINT, NULL, NULL, SMP_CONV_F_VAR_ARGS },
+		{ "and",     conv_and,    SMP_ARG1(1, SINT),                   NULL,             SMP_T_SINT, SMP_T_SINT, NULL, NULL, SMP_CONV_F_VAR_ARGS },
+		{ "or",      conv_or,     SMP_ARG1(1, SINT),                   NULL,             SMP_T_SINT, SMP_T_SINT, NULL, NULL, SMP_CONV_F_VAR_ARGS },
+		{ "xor",     conv_xor,    SMP_ARG1(1, SINT),                   NULL,             SMP_T_SINT, SMP_T_SINT, NULL, NULL, SMP_CONV_F_VAR_ARGS },
 		{ "neg",     conv_neg,    SMP_ARG0,                            NULL,             SMP_T_SINT, SMP_T_SINT, NULL },
 		{ NULL, NULL, 0, NULL, 0, 0, NULL },
 	}

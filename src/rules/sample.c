@@ -563,6 +563,30 @@ static int smp_arg_count(uint64_t mask)
 	return n;
 }
 
+static const struct sample_var_ops *smp_var_ops;   /* set once from a constructor */
+
+void sample_set_var_ops(const struct sample_var_ops *ops)
+{
+	smp_var_ops = ops;
+}
+
+int sample_arg_sint(const struct sample_arg *arg, const struct sample *smp, int64_t *out)
+{
+	struct sample tmp;
+
+	if (arg->type == SMP_ARGT_SINT) {
+		*out = arg->data.sint;
+		return 1;
+	}
+	if (arg->type != SMP_ARGT_VAR || !smp_var_ops)
+		return 0;
+	memset(&tmp, 0, sizeof(tmp));
+	if (!smp_var_ops->get(arg->data.obj.ptr, smp->ctx, &tmp.data) || !sample_cast(&tmp, SMP_T_SINT))
+		return 0;
+	*out = tmp.data.u.sint;
+	return 1;
+}
+
 /* Frees an argument array of <n> declared entries (some may be absent). */
 static void smp_free_args_n(struct sample_arg *args, int n)
 {
@@ -571,7 +595,7 @@ static void smp_free_args_n(struct sample_arg *args, int n)
 	for (int i = 0; i < n; i++) {
 		if (args[i].type == SMP_ARGT_STR)
 			free(args[i].data.str.ptr);
-		else if (args[i].type == SMP_ARGT_OBJ && args[i].data.obj.free)
+		else if ((args[i].type == SMP_ARGT_OBJ || args[i].type == SMP_ARGT_VAR) && args[i].data.obj.free)
 			args[i].data.obj.free(args[i].data.obj.ptr);
 	}
 	free(args);
@@ -654,9 +678,24 @@ static int smp_parse_args(const char *kind, const char *name, uint64_t mask,
 		args[n].type = type;
 		switch (type) {
 		case SMP_ARGT_SINT:
-			if (smp_parse_int(word, &args[n].data.sint) < 0)
-				goto bad_arg;
-			break;
+			if (smp_parse_int(word, &args[n].data.sint) == 0)
+				break;
+			if (conv && (conv->kw_flags & SMP_CONV_F_VAR_ARGS) && smp_var_ops) {
+				void *obj = NULL;
+				int r = smp_var_ops->parse(word, wl, &obj, err);
+
+				if (r < 0) {
+					ret = -EINVAL;
+					goto out_free;
+				}
+				if (r == 0) {
+					args[n].type = SMP_ARGT_VAR;
+					args[n].data.obj.ptr = obj;
+					args[n].data.obj.free = smp_var_ops->free;
+					break;
+				}
+			}
+			goto bad_arg;
 		case SMP_ARGT_TIME:
 			if (smp_parse_time(word, &args[n].data.sint) < 0)
 				goto bad_arg;
@@ -931,6 +970,7 @@ int sample_eval(const struct sample_expr *expr, const struct sample_ctx *ctx,
 	smp->fctx.u = 0;
 	smp->data.type = SMP_T_ANY;
 	smp->kw_private = expr->fetch->private;
+	smp->ctx = ctx;
 	if (!expr->fetch->fn(expr->fetch_args, smp, ctx))
 		return 0;
 	return smp_apply_convs(expr, smp);
@@ -941,6 +981,7 @@ int sample_eval_next(const struct sample_expr *expr, const struct sample_ctx *ct
 {
 	smp->flags &= ~SMP_F_NOT_LAST;
 	smp->kw_private = expr->fetch->private;
+	smp->ctx = ctx;
 	if (!expr->fetch->fn(expr->fetch_args, smp, ctx))
 		return 0;
 	return smp_apply_convs(expr, smp);

@@ -1,6 +1,6 @@
 /*
- * Unit tests for the HTTP sample fetches (src/proxy/fetch_http.c) and the
- * txn variables (src/proxy/http_vars.c).
+ * Unit tests for the HTTP sample fetches (src/proxy/fetch_http.c); the
+ * variables are tested in test_vars.c.
  *
  * Each test builds a transaction by hand: the request (and response) text
  * is parsed with the h1 parser, loaded into the txn's editable heads, and
@@ -530,149 +530,6 @@ static void test_no_txn(void **state)
 		expect_str(req_exprs[i], NULL);
 }
 
-/* ---- variables ---- */
-
-static struct sample_data str_data(const char *s)
-{
-	struct sample_data d = { .type = SMP_T_STR };
-
-	d.u.str.ptr = s;
-	d.u.str.len = strlen(s);
-	return d;
-}
-
-static void test_vars_store(void **state)
-{
-	struct sample_data d = str_data("hello");
-	struct sample_data n = { .type = SMP_T_SINT, .u.sint = -7 };
-	const struct http_var *v;
-	char big[HTTP_VAR_ARENA_SIZE + 1];
-
-	assert_null(http_txn_get_var(txn, "a", 1));
-	assert_int_equal(http_txn_set_var(txn, "a", 1, &d), 0);
-	assert_int_equal(http_txn_set_var(txn, "num", 3, &n), 0);
-	d = str_data("world");
-	assert_int_equal(http_txn_set_var(txn, "b", 1, &d), 0);
-	v = http_txn_get_var(txn, "a", 1);
-	assert_non_null(v);
-	assert_int_equal(v->data.type, SMP_T_STR);
-	assert_memory_equal(v->data.u.str.ptr, "hello", 5);
-	assert_ptr_not_equal(v->data.u.str.ptr, d.u.str.ptr);   /* copied */
-	assert_int_equal(txn->var_arena_len, 10);
-	assert_null(http_txn_get_var(txn, "nu", 2));
-	assert_null(http_txn_get_var(txn, "numb", 4));
-
-	/* replacing a string frees its bytes; the others stay intact */
-	d = str_data("a much longer value");
-	assert_int_equal(http_txn_set_var(txn, "a", 1, &d), 0);
-	assert_int_equal(txn->nb_vars, 3);
-	assert_int_equal(txn->var_arena_len, 5 + 19);
-	v = http_txn_get_var(txn, "b", 1);
-	assert_memory_equal(v->data.u.str.ptr, "world", 5);
-	v = http_txn_get_var(txn, "a", 1);
-	assert_int_equal(v->data.u.str.len, 19);
-	assert_memory_equal(v->data.u.str.ptr, "a much longer value", 19);
-
-	/* a value read from the arena itself, even the variable's own */
-	d = v->data;
-	d.u.str.len = 6;
-	assert_int_equal(http_txn_set_var(txn, "a", 1, &d), 0);
-	v = http_txn_get_var(txn, "a", 1);
-	assert_int_equal(v->data.u.str.len, 6);
-	assert_memory_equal(v->data.u.str.ptr, "a much", 6);
-	d = http_txn_get_var(txn, "b", 1)->data;
-	assert_int_equal(http_txn_set_var(txn, "c", 1, &d), 0);
-	assert_memory_equal(http_txn_get_var(txn, "c", 1)->data.u.str.ptr, "world", 5);
-
-	/* a string replaced by an integer, and back */
-	assert_int_equal(http_txn_set_var(txn, "b", 1, &n), 0);
-	assert_int_equal(http_txn_get_var(txn, "b", 1)->data.u.sint, -7);
-	assert_int_equal(txn->var_arena_len, 6 + 5);
-	assert_memory_equal(http_txn_get_var(txn, "c", 1)->data.u.str.ptr, "world", 5);
-
-	/* full arena: refused, nothing changed */
-	memset(big, 'x', sizeof(big));
-	d.type = SMP_T_BIN;
-	d.u.str.ptr = big;
-	d.u.str.len = HTTP_VAR_ARENA_SIZE - txn->var_arena_len + 1;
-	assert_int_equal(http_txn_set_var(txn, "big", 3, &d), -ENOSPC);
-	assert_null(http_txn_get_var(txn, "big", 3));
-	d.u.str.len--;
-	assert_int_equal(http_txn_set_var(txn, "big", 3, &d), 0);
-	assert_int_equal(txn->var_arena_len, HTTP_VAR_ARENA_SIZE);
-	/* replacing "a" by something the size of its old bytes fits */
-	d = str_data("123456");
-	assert_int_equal(http_txn_set_var(txn, "a", 1, &d), 0);
-	d = str_data("1234567");
-	assert_int_equal(http_txn_set_var(txn, "a", 1, &d), -ENOSPC);
-	assert_memory_equal(http_txn_get_var(txn, "a", 1)->data.u.str.ptr, "123456", 6);
-
-	/* an entry removed by other code (unset-var) leaves a hole that is
-	 * packed away when room is needed
-	 */
-	{
-		size_t live;
-
-		assert_string_equal(txn->vars[txn->nb_vars - 1].name, "big");
-		txn->nb_vars--;
-		live = 6 + 5;                    /* "123456" and "world" */
-		d.type = SMP_T_BIN;
-		d.u.str.ptr = big;
-		d.u.str.len = HTTP_VAR_ARENA_SIZE - live;
-		assert_int_equal(http_txn_set_var(txn, "big2", 4, &d), 0);
-		assert_int_equal(txn->var_arena_len, HTTP_VAR_ARENA_SIZE);
-		assert_memory_equal(http_txn_get_var(txn, "a", 1)->data.u.str.ptr, "123456", 6);
-		assert_memory_equal(http_txn_get_var(txn, "c", 1)->data.u.str.ptr, "world", 5);
-		assert_memory_equal(http_txn_get_var(txn, "big2", 4)->data.u.str.ptr, big, d.u.str.len);
-	}
-
-	/* too many variables */
-	txn->nb_vars = 0;
-	txn->var_arena_len = 0;
-	for (int i = 0; i < HTTP_TXN_MAX_VARS; i++) {
-		char name[16];
-
-		snprintf(name, sizeof(name), "v%d", i);
-		assert_int_equal(http_txn_set_var(txn, name, strlen(name), &n), 0);
-	}
-	assert_int_equal(http_txn_set_var(txn, "one_more", 8, &n), -ENOSPC);
-	assert_int_equal(http_txn_set_var(txn, "v3", 2, &n), 0);   /* replacing still works */
-
-	/* bad names and types */
-	txn->nb_vars = 0;
-	assert_int_equal(http_txn_set_var(txn, "", 0, &n), -EINVAL);
-	assert_int_equal(http_txn_set_var(txn, "0123456789012345678901234567890123", 34, &n), -EINVAL);
-	d.type = SMP_T_ANY;
-	assert_int_equal(http_txn_set_var(txn, "x", 1, &d), -EINVAL);
-}
-
-static void test_var_fetch(void **state)
-{
-	struct sample_data d = str_data("Value");
-	struct sample_data n = { .type = SMP_T_SINT, .u.sint = 41 };
-
-	where = SMP_USE_ANY;
-	load_req(hdr_req);
-	assert_int_equal(http_txn_set_var(txn, "s", 1, &d), 0);
-	assert_int_equal(http_txn_set_var(txn, "n.x", 3, &n), 0);
-	expect_str("var(txn.s)", "Value");
-	expect_str("var(txn.s),lower", "value");
-	expect_int("var(txn.n.x)", 41);
-	expect_int("var(txn.n.x),add(1)", 42);
-	expect_str("var(txn.missing)", NULL);
-	expect_str("var(txn.missing,dflt)", "dflt");
-	expect_str("var(txn.s,dflt)", "Value");
-
-	expect_parse_error("var(sess.s)", "scope 'sess' is not supported");
-	expect_parse_error("var(req.s)", "scope 'req' is not supported");
-	expect_parse_error("var(proc.s)", "only 'txn'");
-	expect_parse_error("var(s)", "txn.<name>");
-	expect_parse_error("var(txn.)", "empty name");
-	expect_parse_error("var(txn.a-b)", "invalid character '-'");
-	expect_parse_error("var(txn.0123456789012345678901234567890123)", "longer than 31");
-	expect_parse_error("var", "missing argument 1");
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -685,8 +542,6 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_req_cookies, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_response, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_no_txn, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_vars_store, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_var_fetch, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -139,9 +139,9 @@ static const struct bad_line bad_lines[] = {
 	{ "redirect location", "'redirect' expects a value after the redirect type." },
 	{ "http-request replace-header Host ([a- x", "'replace-header' : invalid regex '([a-': Unmatched [" },
 	{ "http-request replace-value Host a(b) \\2", "'replace-value' : '\\2' refers to a group the regex does not have (1 groups)." },
-	{ "http-request set-var(sess.x) always_true", "only the 'txn' scope is supported" },
+	{ "http-request set-var(foo.x) always_true", "'set-var(foo.x)' : variable 'foo.x' must be named '<scope>.<name>'" },
 	{ "http-request set-var(txn.x)", "'set-var(txn.x)' expects a sample expression." },
-	{ "http-request set-var(txn.a-b) always_true", "invalid character '-' in the variable name" },
+	{ "http-request set-var(txn.a-b) always_true", "variable 'txn.a-b': invalid character '-'" },
 	{ "http-request track-sc9 src", "'track-sc9' : stick counter number must be from 0 to" },
 	{ "http-request sc-inc-gpc0(x)", "expected sc-inc-gpc0(<sc-id>)" },
 	{ "http-request set-header X-A %[nosuchfetch]", "'set-header' : invalid format '%[nosuchfetch]'" },
@@ -515,19 +515,19 @@ static void test_response_rules(void **state)
 
 static void test_vars(void **state)
 {
-	const struct http_var *v;
+	const struct var *v;
 
 	setup_cfg("  http-request set-var(txn.p) path\n"
 	          "  http-request set-var(txn.gone) path\n"
 	          "  http-request unset-var(txn.gone)\n");
 	load(REQ, NULL);
 	assert_int_equal(run_req(), HTTP_VERDICT_CONT);
-	v = http_txn_get_var(fx.txn, "p", 1);
+	v = var_store_get(&fx.txn->vars, "txn.p", 5);
 	assert_non_null(v);
 	assert_int_equal(v->data.type, SMP_T_STR);
 	assert_int_equal(v->data.u.str.len, 4);
 	assert_memory_equal(v->data.u.str.ptr, "/a/b", 4);
-	assert_null(http_txn_get_var(fx.txn, "gone", 4));
+	assert_null(var_store_get(&fx.txn->vars, "txn.gone", 8));
 	cleanup();
 }
 

@@ -456,7 +456,16 @@ static void test_conv_arith(void **state)
 	expect_int("time_fetch(10s)", 10000);
 	expect_int("time_fetch(1500us)", 1);
 	expect_int("time_fetch(2m)", 120000);
-	parse_fails("int_fetch(1),add(txn.var)", 0, "argument 1 to converter 'add' must be an integer", NULL);
+	/* a variable name is accepted (proxy/vars.c reads it); other words are not */
+	{
+		struct sample_expr *e = parse_ok("int_fetch(1),add(txn.var)");
+
+		expect_int("int_fetch(1),add(2)", 3);
+		sample_free_expr(e);
+	}
+	expect_str("int_fetch(1),add(txn.unset)", NULL);
+	parse_fails("int_fetch(1),add(foo.var)", 0, "variable 'foo.var' must be named", NULL);
+	parse_fails("int_fetch(1),add(abc)", 0, "argument 1 to converter 'add' must be an integer", NULL);
 	parse_fails("int_fetch(1),add", 0, "missing argument 1 to converter 'add'", NULL);
 	parse_fails("time_fetch(10x)", 0, "argument 1 to fetch 'time_fetch' must be a time", NULL);
 }

@@ -1,0 +1,108 @@
+/*
+ * Variables: set-var(<scope>.<name>), var(<scope>.<name>), unset-var.
+ *
+ * Scopes, as HAProxy's: "proc" (the process: shared by all streams and
+ * threads, set from the global section, rules or the admin socket),
+ * "sess" (the client connection: kept across the requests of a
+ * keep-alive connection), "txn" (one HTTP transaction), "req" and "res"
+ * (the request and the response of that transaction; Tollgate keeps them
+ * as long as the transaction). In TCP mode there is no transaction: txn,
+ * req and res variables live with the connection, as sess ones.
+ *
+ * Storage. A var_store holds up to VAR_STORE_MAX variables keyed by their
+ * full name ("txn.user"), so the scopes of a transaction share one store;
+ * the bytes of string and binary values live in the store's arena
+ * (VAR_ARENA_SIZE). A value that does not fit is dropped, as HAProxy
+ * drops a variable past its memory limits. The txn store is embedded in
+ * the transaction; a stream's sess store is allocated on its first set;
+ * the proc store is global.
+ *
+ * Threads. A transaction's and a stream's stores belong to the stream's
+ * thread: no lock. The proc store is protected by a spinlock; a read
+ * copies a string value into the thread's scratch area under the lock,
+ * so the sample stays valid while another thread rewrites the variable.
+ * Cost: O(variables) per lookup, O(variables + arena) per set.
+ */
+#ifndef TOLLGATE_VARS_H
+#define TOLLGATE_VARS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <tollgate/sample-t.h>
+
+#define VAR_STORE_MAX  32       /* variables per store */
+#define VAR_NAME_SIZE  48       /* full name "scope.name" with its NUL */
+#define VAR_ARENA_SIZE 2048U    /* bytes of string values per store */
+
+enum var_scope {
+	VAR_SCOPE_PROC = 0,     /* process-wide */
+	VAR_SCOPE_SESS,         /* client connection */
+	VAR_SCOPE_TXN,          /* HTTP transaction */
+	VAR_SCOPE_REQ,          /* request of the transaction */
+	VAR_SCOPE_RES,          /* response of the transaction */
+};
+
+struct var {
+	char name[VAR_NAME_SIZE];      /* full name, NUL-terminated */
+	struct sample_data data;       /* value; strings point into the store's arena */
+};
+
+struct var_store {
+	struct var vars[VAR_STORE_MAX];
+	unsigned int nb;               /* variables in use, packed at the start of vars[] */
+	uint32_t arena_len;            /* bytes of the arena in use (live values and holes) */
+	char arena[VAR_ARENA_SIZE];    /* string and binary values */
+};
+
+/* A parsed variable name, as rules keep it. */
+struct var_ref {
+	enum var_scope scope;          /* from the prefix */
+	size_t len;                    /* length of <name> */
+	char name[VAR_NAME_SIZE];      /* full name "scope.name" */
+};
+
+/* Parses the <len> bytes of <text> ("txn.user") into <ref>. Returns 0, or
+ * -EINVAL with *<err> (malloc'ed) naming the problem: unknown scope, empty
+ * or too long name, character other than letters, digits, '_' and '.'.
+ */
+int var_parse_name(const char *text, size_t len, struct var_ref *ref, char **err);
+
+/* ---- one store (no lock: the caller owns it) ---- */
+
+/* Empties <st>. */
+void var_store_reset(struct var_store *st);
+
+/* Returns the variable <name> (<len> bytes) of <st>, or NULL. */
+const struct var *var_store_get(const struct var_store *st, const char *name, size_t len);
+
+/* Sets <name> to <data> (strings copied). Returns 0, -EINVAL for a pseudo
+ * type, or -ENOSPC when the variables or the arena are full.
+ */
+int var_store_set(struct var_store *st, const char *name, size_t len, const struct sample_data *data);
+
+/* Removes <name> from <st> if present. */
+void var_store_unset(struct var_store *st, const char *name, size_t len);
+
+/* ---- by scope, from an evaluation context (sample_ctx: strm, txn) ---- */
+
+/* Copies the value of <ref> into <out> (strings valid as samples are, see
+ * sample.h). Returns 1, or 0 if the variable is not set or its scope has
+ * no store in <ctx>.
+ */
+int vars_get(const struct var_ref *ref, const struct sample_ctx *ctx, struct sample_data *out);
+
+/* Sets <ref> to <data>. Returns 0, or <0 when it could not be stored
+ * (no store for the scope in <ctx>, full store): the value is dropped.
+ */
+int vars_set(const struct var_ref *ref, const struct sample_ctx *ctx, const struct sample_data *data);
+
+/* Removes <ref>. */
+void vars_unset(const struct var_ref *ref, const struct sample_ctx *ctx);
+
+/* Calls <fn> for each proc variable, in order, under the proc lock (<fn>
+ * must not touch variables). For the admin socket.
+ */
+void vars_proc_walk(void (*fn)(const struct var *v, void *arg), void *arg);
+
+#endif /* TOLLGATE_VARS_H */

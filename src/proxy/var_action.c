@@ -1,0 +1,132 @@
+/*
+ * set-var, set-var-fmt and unset-var for every rule set. See var_action.h.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <tollgate/errmsg.h>
+#include <tollgate/logformat.h>
+#include <tollgate/sample.h>
+#include <tollgate/var_action.h>
+
+static const struct {
+	const char *prefix;          /* action word up to its '(' */
+	enum var_act_type type;
+} var_actions[] = {
+	{ "set-var(",     VAR_ACT_SET },
+	{ "set-var-fmt(", VAR_ACT_SET_FMT },
+	{ "unset-var(",   VAR_ACT_UNSET },
+};
+
+enum var_act_type var_action_type(const char *word)
+{
+	for (size_t i = 0; i < sizeof(var_actions) / sizeof(var_actions[0]); i++)
+		if (!strncmp(word, var_actions[i].prefix, strlen(var_actions[i].prefix)))
+			return var_actions[i].type;
+	return VAR_ACT_NONE;
+}
+
+int var_action_parse(struct var_action *va, unsigned int where, int argc, char **args, int *pos,
+		     char **err)
+{
+	const char *a = args[(*pos)++];
+	const char *paren = strchr(a, '(');
+	size_t len = paren ? strlen(paren) : 0;
+	char *why = NULL;
+
+	memset(va, 0, sizeof(*va));
+	va->type = var_action_type(a);
+	if (va->type == VAR_ACT_NONE || len < 3 || paren[len - 1] != ')') {
+		err_set(err, "'%s' : expected %.*s(<scope>.<name>).", a,
+			(int)(paren ? (size_t)(paren - a) : strlen(a)), a);
+		return -1;
+	}
+	if (var_parse_name(paren + 1, len - 2, &va->var, &why) < 0)
+		goto fail;
+	if (va->type == VAR_ACT_UNSET)
+		return 0;
+	if (*pos >= argc || !strcmp(args[*pos], "if") || !strcmp(args[*pos], "unless")) {
+		err_set(err, "'%s' expects %s.", a,
+			va->type == VAR_ACT_SET ? "a sample expression" : "a log-format string");
+		return -1;
+	}
+	if (va->type == VAR_ACT_SET) {
+		if (sample_parse_expr(args[*pos], where, &va->expr, &why) < 0)
+			goto fail;
+	} else {
+		va->lf = logformat_parse(args[*pos], where, &why);
+		if (!va->lf)
+			goto fail;
+	}
+	(*pos)++;
+	return 0;
+fail:
+	err_set(err, "'%s' : %s", a, why ? why : "out of memory");
+	free(why);
+	var_action_free(va);
+	return -1;
+}
+
+void var_action_exec(const struct var_action *va, struct stream *s, const struct sample_ctx *ctx)
+{
+	struct sample smp;
+
+	switch (va->type) {
+	case VAR_ACT_SET:
+		memset(&smp, 0, sizeof(smp));
+		if (sample_eval(va->expr, ctx, &smp))
+			vars_set(&va->var, ctx, &smp.data);
+		break;
+	case VAR_ACT_SET_FMT: {
+		char buf[VAR_ARENA_SIZE + 1];   /* not the scratch area: the format's samples use it */
+		size_t n = logformat_render(va->lf, s, buf, sizeof(buf));
+
+		sample_set_str(&smp, buf, n);
+		vars_set(&va->var, ctx, &smp.data);
+		break;
+	}
+	case VAR_ACT_UNSET:
+		vars_unset(&va->var, ctx);
+		break;
+	case VAR_ACT_NONE:
+		break;
+	}
+}
+
+int var_set_global(const char *name, const char *value, int fmt, char **err)
+{
+	struct var_action va = { .type = fmt ? VAR_ACT_SET_FMT : VAR_ACT_SET };
+	struct sample_ctx ctx = { .opt = SMP_OPT_FINAL };
+	char *why = NULL;
+
+	if (var_parse_name(name, strlen(name), &va.var, &why) < 0)
+		goto fail;
+	if (va.var.scope != VAR_SCOPE_PROC) {
+		err_set(err, "variable '%s': only the 'proc' scope is available in the global section", name);
+		return -1;
+	}
+	if (fmt)
+		va.lf = logformat_parse(value, 0, &why);
+	else if (sample_parse_expr(value, 0, &va.expr, &why) < 0)
+		va.expr = NULL;
+	if (!va.lf && !va.expr)
+		goto fail;
+	var_action_exec(&va, NULL, &ctx);
+	var_action_free(&va);
+	return 0;
+fail:
+	err_set(err, "%s", why ? why : "out of memory");
+	free(why);
+	return -1;
+}
+
+void var_action_free(struct var_action *va)
+{
+	if (va->expr)
+		sample_free_expr(va->expr);
+	if (va->lf)
+		logformat_free(va->lf);
+	va->expr = NULL;
+	va->lf = NULL;
+}

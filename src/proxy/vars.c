@@ -1,0 +1,348 @@
+/*
+ * Variables of every scope (proc, sess, txn, req, res). See vars.h.
+ *
+ * Storage of one store: replacing a string variable removes its old bytes
+ * and moves those after them down, so the arena never fills up from
+ * rewrites alone; an unset variable's bytes are removed the same way.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <tollgate/errmsg.h>
+#include <tollgate/http_txn.h>
+#include <tollgate/lock.h>
+#include <tollgate/sample.h>
+#include <tollgate/stream-t.h>
+#include <tollgate/vars.h>
+
+static const char *const var_scope_names[] = {
+	[VAR_SCOPE_PROC] = "proc",
+	[VAR_SCOPE_SESS] = "sess",
+	[VAR_SCOPE_TXN]  = "txn",
+	[VAR_SCOPE_REQ]  = "req",
+	[VAR_SCOPE_RES]  = "res",
+};
+
+int var_parse_name(const char *text, size_t len, struct var_ref *ref, char **err)
+{
+	const char *dot = memchr(text, '.', len);
+	size_t slen = dot ? (size_t)(dot - text) : len;
+	int scope = -1;
+
+	for (size_t i = 0; i < sizeof(var_scope_names) / sizeof(var_scope_names[0]); i++)
+		if (strlen(var_scope_names[i]) == slen && !memcmp(text, var_scope_names[i], slen))
+			scope = (int)i;
+	if (!dot || scope < 0)
+		return err_set(err, "variable '%.*s' must be named '<scope>.<name>' with a scope among proc, sess, txn, req and res",
+			       (int)len, text);
+	if (len == slen + 1)
+		return err_set(err, "variable '%.*s' has an empty name after '%.*s.'", (int)len, text, (int)slen, text);
+	if (len >= VAR_NAME_SIZE)
+		return err_set(err, "variable '%.*s': name longer than %d characters", (int)len, text, VAR_NAME_SIZE - 1);
+	for (size_t i = slen + 1; i < len; i++) {
+		char c = text[i];
+
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		      c == '_' || c == '.'))
+			return err_set(err, "variable '%.*s': invalid character '%c' (expected letters, digits, '_' and '.')",
+				       (int)len, text, c);
+	}
+	ref->scope = (enum var_scope)scope;
+	ref->len = len;
+	memcpy(ref->name, text, len);
+	ref->name[len] = '\0';
+	return 0;
+}
+
+/* ---- one store ---- */
+
+static int var_has_bytes(int t)
+{
+	return t == SMP_T_STR || t == SMP_T_BIN;
+}
+
+void var_store_reset(struct var_store *st)
+{
+	st->nb = 0;
+	st->arena_len = 0;
+}
+
+const struct var *var_store_get(const struct var_store *st, const char *name, size_t len)
+{
+	if (!st || len >= VAR_NAME_SIZE)
+		return NULL;
+	for (unsigned int i = 0; i < st->nb; i++) {
+		const struct var *v = &st->vars[i];
+
+		if (strncmp(v->name, name, len) == 0 && v->name[len] == '\0')
+			return v;
+	}
+	return NULL;
+}
+
+/* Removes the arena bytes of <v> (a string or binary variable), moving the
+ * bytes stored after them down and updating the variables that point there.
+ */
+static void var_release_bytes(struct var_store *st, struct var *v)
+{
+	char *start = (char *)v->data.u.str.ptr;
+	size_t len = v->data.u.str.len;
+	char *end = start + len, *arena_end = st->arena + st->arena_len;
+
+	if (!len)
+		return;
+	memmove(start, end, (size_t)(arena_end - end));
+	st->arena_len -= (uint32_t)len;
+	for (unsigned int i = 0; i < st->nb; i++) {
+		struct var *o = &st->vars[i];
+
+		if (o != v && var_has_bytes(o->data.type) && o->data.u.str.ptr >= end)
+			o->data.u.str.ptr -= len;
+	}
+	v->data.u.str.len = 0;
+}
+
+int var_store_set(struct var_store *st, const char *name, size_t len, const struct sample_data *data)
+{
+	char tmp[VAR_ARENA_SIZE];
+	struct var *v = (struct var *)var_store_get(st, name, len);
+	const char *src = NULL;
+	size_t need = 0, freed = 0;
+
+	if (!len || len >= VAR_NAME_SIZE)
+		return -EINVAL;
+	if (data->type <= SMP_T_ANY || data->type >= SMP_TYPES || data->type == SMP_T_ADDR)
+		return -EINVAL;
+	if (!v && st->nb >= VAR_STORE_MAX)
+		return -ENOSPC;
+	if (var_has_bytes(data->type)) {
+		src = data->u.str.ptr;
+		need = data->u.str.len;
+	}
+	if (v && var_has_bytes(v->data.type))
+		freed = v->data.u.str.len;
+	if (need > VAR_ARENA_SIZE - (st->arena_len - freed))
+		return -ENOSPC;
+
+	/* the new value may be read from the arena itself (var(txn.a) stored
+	 * into txn.b, or into txn.a): save it before the arena moves
+	 */
+	if (need && src >= st->arena && src < st->arena + VAR_ARENA_SIZE) {
+		memcpy(tmp, src, need);
+		src = tmp;
+	}
+	if (!v) {
+		v = &st->vars[st->nb++];
+		memcpy(v->name, name, len);
+		v->name[len] = '\0';
+	} else if (freed) {
+		var_release_bytes(st, v);
+	}
+	v->data = *data;
+	if (var_has_bytes(data->type)) {
+		char *dst = st->arena + st->arena_len;
+
+		if (need)
+			memcpy(dst, src, need);
+		v->data.u.str.ptr = dst;
+		v->data.u.str.len = need;
+		st->arena_len += (uint32_t)need;
+	}
+	return 0;
+}
+
+void var_store_unset(struct var_store *st, const char *name, size_t len)
+{
+	struct var *v = (struct var *)var_store_get(st, name, len);
+
+	if (!v)
+		return;
+	if (var_has_bytes(v->data.type))
+		var_release_bytes(st, v);
+	memmove(v, v + 1, (size_t)(&st->vars[st->nb] - (v + 1)) * sizeof(*v));
+	st->nb--;
+}
+
+/* ---- scopes ---- */
+
+static struct var_store proc_vars;
+static struct spinlock proc_lock;   /* protects proc_vars */
+
+__attribute__((constructor)) static void vars_init(void)
+{
+	spin_init(&proc_lock, LOCK_VARS);
+}
+
+/* The store of <scope> for <ctx>, allocating a stream's store if <create>;
+ * NULL if there is none. Not for the proc scope.
+ */
+static struct var_store *vars_store(enum var_scope scope, const struct sample_ctx *ctx, int create)
+{
+	struct stream *s = ctx ? ctx->strm : NULL;
+	struct http_txn *txn = ctx ? ctx->txn : NULL;
+
+	if (scope != VAR_SCOPE_SESS && txn)
+		return &txn->vars;
+	if (!s)
+		return NULL;
+	if (!s->sess_vars && create) {
+		s->sess_vars = malloc(sizeof(*s->sess_vars));
+		if (s->sess_vars)
+			var_store_reset(s->sess_vars);
+	}
+	return s->sess_vars;
+}
+
+int vars_get(const struct var_ref *ref, const struct sample_ctx *ctx, struct sample_data *out)
+{
+	const struct var *v;
+
+	if (ref->scope == VAR_SCOPE_PROC) {
+		int ret = 0;
+
+		spin_lock(&proc_lock);
+		v = var_store_get(&proc_vars, ref->name, ref->len);
+		if (v) {
+			*out = v->data;
+			if (var_has_bytes(v->data.type)) {
+				char *copy = sample_scratch();
+
+				memcpy(copy, v->data.u.str.ptr, v->data.u.str.len);   /* arena < scratch */
+				out->u.str.ptr = copy;
+			}
+			ret = 1;
+		}
+		spin_unlock(&proc_lock);
+		return ret;
+	}
+	v = var_store_get(vars_store(ref->scope, ctx, 0), ref->name, ref->len);
+	if (!v)
+		return 0;
+	*out = v->data;
+	return 1;
+}
+
+int vars_set(const struct var_ref *ref, const struct sample_ctx *ctx, const struct sample_data *data)
+{
+	struct var_store *st;
+	int ret;
+
+	if (ref->scope == VAR_SCOPE_PROC) {
+		spin_lock(&proc_lock);
+		ret = var_store_set(&proc_vars, ref->name, ref->len, data);
+		spin_unlock(&proc_lock);
+		return ret;
+	}
+	st = vars_store(ref->scope, ctx, 1);
+	return st ? var_store_set(st, ref->name, ref->len, data) : -ENOENT;
+}
+
+void vars_unset(const struct var_ref *ref, const struct sample_ctx *ctx)
+{
+	struct var_store *st;
+
+	if (ref->scope == VAR_SCOPE_PROC) {
+		spin_lock(&proc_lock);
+		var_store_unset(&proc_vars, ref->name, ref->len);
+		spin_unlock(&proc_lock);
+		return;
+	}
+	st = vars_store(ref->scope, ctx, 0);
+	if (st)
+		var_store_unset(st, ref->name, ref->len);
+}
+
+void vars_proc_walk(void (*fn)(const struct var *v, void *arg), void *arg)
+{
+	spin_lock(&proc_lock);
+	for (unsigned int i = 0; i < proc_vars.nb; i++)
+		fn(&proc_vars.vars[i], arg);
+	spin_unlock(&proc_lock);
+}
+
+/* ---- the var() fetch ---- */
+
+static int smp_var(const struct sample_arg *args, struct sample *smp, const struct sample_ctx *ctx)
+{
+	if (vars_get(args[0].data.obj.ptr, ctx, &smp->data))
+		return 1;
+	if (args[1].type == SMP_ARGT_STR) {
+		sample_set_str(smp, args[1].data.str.ptr, args[1].data.str.len);
+		return 1;
+	}
+	return 0;
+}
+
+/* Replaces the variable name of args[0] ("<scope>.<name>") by its parsed
+ * reference (struct var_ref), the form vars_get() takes.
+ */
+static int var_check(struct sample_arg *args, char **err)
+{
+	struct var_ref *ref = malloc(sizeof(*ref));
+
+	if (!ref)
+		return err_set(err, "out of memory");
+	if (var_parse_name(args[0].data.str.ptr, args[0].data.str.len, ref, err) < 0) {
+		free(ref);
+		return -EINVAL;
+	}
+	free(args[0].data.str.ptr);
+	args[0].type = SMP_ARGT_OBJ;
+	args[0].data.obj.ptr = ref;
+	args[0].data.obj.free = free;
+	return 0;
+}
+
+static struct sample_fetch_kw_list vars_fetch_list = { .kw = {
+	/* declared string so that converters and ACL methods type-check at
+	 * parse time; the sample keeps the variable's own type and is cast
+	 * at run time
+	 */
+	{ "var", smp_var, SMP_ARG2(1, STR, STR), var_check, SMP_T_STR, SMP_USE_ANY, NULL },
+	{ NULL, NULL, 0, NULL, 0, 0, NULL },
+} };
+
+__attribute__((constructor)) static void vars_register(void)
+{
+	sample_register_fetches(&vars_fetch_list);
+}
+
+/* ---- variables as converter arguments (add(txn.n)...) ---- */
+
+/* A word is a variable name when it starts with a scope and a dot;
+ * anything else is left to the caller (1).
+ */
+static int vars_arg_parse(const char *text, size_t len, void **obj, char **err)
+{
+	struct var_ref *ref;
+	const char *dot = memchr(text, '.', len);
+
+	if (!dot)
+		return 1;
+	ref = malloc(sizeof(*ref));
+	if (!ref)
+		return err_set(err, "out of memory");
+	if (var_parse_name(text, len, ref, err) < 0) {
+		free(ref);
+		return -EINVAL;
+	}
+	*obj = ref;
+	return 0;
+}
+
+static int vars_arg_get(const void *obj, const struct sample_ctx *ctx, struct sample_data *out)
+{
+	return vars_get(obj, ctx, out);
+}
+
+static const struct sample_var_ops vars_arg_ops = {
+	.parse = vars_arg_parse,
+	.get = vars_arg_get,
+	.free = free,
+};
+
+__attribute__((constructor)) static void vars_register_arg_ops(void)
+{
+	sample_set_var_ops(&vars_arg_ops);
+}

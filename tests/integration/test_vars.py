@@ -1,0 +1,106 @@
+"""Variables of every scope seen from outside, side by side with the
+reference HAProxy 2.6 on one configuration: proc variables are shared by
+all connections, sess ones live as long as the client connection
+(keep-alive requests see the previous request's value), txn, req and res
+ones start empty with each request.
+"""
+
+from conftest import HTTP_DEFAULTS, free_port
+from httpbackend import build, connect, read_response
+
+CONFIG = HTTP_DEFAULTS + """
+frontend fe
+    bind 127.0.0.1:%d
+    http-request set-var(sess.n) var(sess.n,0),add(1)
+    http-request set-var(proc.hits) var(proc.hits,0),add(1)
+    http-request set-var(txn.before) var(txn.t,none)
+    http-request set-var(txn.t) path
+    http-request set-var(req.len) path,length
+    http-request set-var(req.tmp) str(gone)
+    http-request unset-var(req.tmp)
+    http-request set-var(txn.tmp) str(unset) if !{ var(req.tmp) -m found }
+    http-response set-var(res.st) status
+    http-response set-header x-vars "sess=%%[var(sess.n)] proc=%%[var(proc.hits)] txn=%%[var(txn.t)] before=%%[var(txn.before)] res=%%[var(res.st)] tmp=%%[var(txn.tmp)]"
+    default_backend be
+backend be
+    server s1 127.0.0.1:%d
+"""
+
+
+def run(port):
+    """Two keep-alive requests on one connection, one on another."""
+    out = []
+    with connect(port) as s:
+        for path in ("/a", "/bb"):
+            s.sendall(build(path))
+            out.append(dict((n.lower(), v) for n, v in read_response(s)[2])["x-vars"])
+    with connect(port) as s:
+        s.sendall(build("/ccc"))
+        out.append(dict((n.lower(), v) for n, v in read_response(s)[2])["x-vars"])
+    return out
+
+
+def test_scopes_agree_with_haproxy(tollgate, haproxy, http_backend):
+    seen = {}
+    for name, start in (("tollgate", tollgate), ("haproxy", haproxy)):
+        b = http_backend(name)
+        port = free_port()
+        start(CONFIG % (port, b.port), port=port)
+        seen[name] = run(port)
+    assert seen["tollgate"] == [
+        "sess=1 proc=1 txn=/a before=none res=200 tmp=unset",
+        "sess=2 proc=2 txn=/bb before=none res=200 tmp=unset",
+        "sess=1 proc=3 txn=/ccc before=none res=200 tmp=unset",
+    ]
+    assert seen["tollgate"] == seen["haproxy"]
+
+
+CONFIG_SET = """
+global
+    set-var proc.twelve int(12)
+    set-var proc.five var(proc.nothing,60),div(proc.twelve)
+    set-var proc.str1 str("this is")
+    set-var-fmt proc.str "%%[var(proc.str1)] a string"
+""" + HTTP_DEFAULTS + """
+frontend fe
+    bind 127.0.0.1:%d
+    tcp-request session set-var-fmt(sess.s3) "%%[var(proc.str1)] also"
+    tcp-request session set-var(sess.five) var(proc.five)
+    tcp-request session set-var(sess.n) var(sess.n,0),add(sess.five)
+    tcp-request content set-var(txn.c) int(1)
+    http-request set-var-fmt(txn.t) "%%[var(sess.s3),regsub(is,IS,g)]-%%[path]"
+    http-request set-var(txn.k) int(7),mul(sess.five),sub(txn.nothing)
+    http-request set-var(txn.m) int(7),mul(sess.five),add(proc.twelve)
+    http-response set-header x-vars "%%[var(proc.str)] five=%%[var(sess.five)] n=%%[var(sess.n)] t=%%[var(txn.t)] k=%%[var(txn.k,none)] m=%%[var(txn.m)]"
+    default_backend be
+backend be
+    server s1 127.0.0.1:%d
+"""
+
+
+def test_global_tcp_and_fmt_agree_with_haproxy(tollgate, haproxy, http_backend):
+    """Global set-var and set-var-fmt, tcp-request session and content
+    set-var, http set-var-fmt, and variables as converter arguments (a
+    missing one fails the expression)."""
+    seen = {}
+    for name, start in (("tollgate", tollgate), ("haproxy", haproxy)):
+        b = http_backend(name)
+        port = free_port()
+        start(CONFIG_SET % (port, b.port), port=port)
+        seen[name] = run(port)
+    assert seen["tollgate"][0] == "this is a string five=5 n=5 t=thIS IS also-/a k=none m=47"
+    assert seen["tollgate"] == seen["haproxy"]
+
+
+def test_bad_variable_names_are_refused(tmp_path):
+    from conftest import run_check
+    for line, why in (
+        ("http-request set-var(foo.x) int(1)", "'set-var(foo.x)' : variable 'foo.x' must be named '<scope>.<name>'"),
+        ("tcp-request content set-var-fmt(txn.a-b) x", "variable 'txn.a-b': invalid character '-'"),
+        ("http-request set-header x %[int(1),add(nope.x)]", "variable 'nope.x' must be named"),
+    ):
+        cfg = HTTP_DEFAULTS + "frontend fe\n    bind 127.0.0.1:%d\n    %s\n" % (free_port(), line)
+        rc, out, _ = run_check(cfg, tmp_path)
+        assert rc != 0 and "t.cfg:9" in out and why in out, out
+    rc, out, _ = run_check("global\n    set-var txn.x int(1)\n", tmp_path)
+    assert rc != 0 and "t.cfg:2" in out and "only the 'proc' scope" in out, out
