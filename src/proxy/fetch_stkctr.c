@@ -6,6 +6,8 @@
  *   src_<m>([<table>])           the entry of the client address (looked
  *                                up, never created; 0 if absent)
  *   <key>,table_<m>(<table>)     converter: the entry of the input key
+ *   <key>,in_table([<table>])    converter: true if the key has an entry
+ *                                (default: the stream's frontend's table)
  *
  * where <m> is a metric: conn_cnt, conn_cur, conn_rate, sess_cnt,
  * sess_rate, http_req_cnt, http_req_rate, http_err_cnt, http_err_rate,
@@ -41,7 +43,7 @@ enum sc_op {
 };
 
 struct sc_metric {
-	const char *name;    /* suffix after sc_/src_ */
+	const char *name;    /* suffix after sc_/src_, NULL: no fetch */
 	const char *tname;   /* suffix after table_, NULL: no converter */
 	int dt;              /* data type, -1 for the ops without one */
 	enum sc_op op;       /* what to do */
@@ -83,6 +85,7 @@ static const struct sc_metric metrics[] = {
 	{ "clr_gpc", NULL, STKTABLE_DT_GPC, OP_CLR, 0, 1 },
 	{ "trackers", "trackers", -1, OP_TRACKERS, 0, 0 },
 	{ "tracked", NULL, -1, OP_TRACKED, 0, 0 },
+	{ NULL, "server_id", STKTABLE_DT_SERVER_ID, OP_READ, 0, 0 },   /* table_server_id only */
 };
 
 /* How a keyword designates its entry. */
@@ -244,6 +247,33 @@ static int smp_conv_table(const struct sample_arg *args, struct sample *smp, voi
 	return ret;
 }
 
+/* in_table([<table>]): whether the input key has an entry. */
+static int smp_conv_in_table(const struct sample_arg *args, struct sample *smp, void *private)
+{
+	unsigned char keybuf[STKTABLE_MAX_KEY_LEN + 16];
+	const struct stream *s = smp->ctx ? smp->ctx->strm : NULL;
+	struct stktable_key key;
+	struct stktable *t;
+	struct stksess *ts;
+
+	if (args[0].type == SMP_ARGT_STR)
+		t = proxy_table_find(args[0].data.str.ptr);
+	else
+		t = s && s->fe ? s->fe->table : NULL;
+	if (!t || !stkctr_smp_to_key(t, smp, keybuf, &key))
+		return 0;
+	ts = stktable_lookup_noexp(t, &key);
+	if (ts)
+		stktable_release(t, ts);
+	sample_set_bool(smp, ts != NULL);
+	return 1;
+}
+
+static struct sample_conv_kw_list in_table_kws = { .kw = {
+	{ "in_table", smp_conv_in_table, SMP_ARG1(0, STR), NULL, SMP_T_ANY, SMP_T_BOOL, NULL },
+	{ NULL, NULL, 0, NULL, 0, 0, NULL },
+} };
+
 /* ---- keyword generation ---- */
 
 #define NFORMS (2 + 3)   /* sc_, src_, sc0_..sc2_ */
@@ -272,7 +302,7 @@ __attribute__((constructor)) static void fetch_stkctr_register(void)
 	for (size_t i = 0; i < NMETRICS; i++) {
 		const struct sc_metric *m = &metrics[i];
 
-		for (int f = 0; f < NFORMS; f++) {
+		for (int f = 0; f < NFORMS && m->name; f++) {
 			enum sc_form form = f == 0 ? FORM_SC : f == 1 ? FORM_SRC : FORM_SCN;
 			struct sample_fetch_kw *kw = &fl->kw[nf];
 			struct sc_kw_ctx *c = &ctxs[nf];
@@ -312,4 +342,5 @@ __attribute__((constructor)) static void fetch_stkctr_register(void)
 	}
 	sample_register_fetches(fl);
 	sample_register_convs(cl);
+	sample_register_convs(&in_table_kws);
 }

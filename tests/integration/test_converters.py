@@ -175,3 +175,34 @@ backend be
         seen[name] = [dict((n.lower(), v) for n, v in get(port)[2])["x-fetch"] for _ in range(2)]
     assert sorted(seen["tollgate"]) == ["fe/1 be/2 srv1/1", "fe/1 be/2 srv2/7"]
     assert seen["tollgate"] == seen["haproxy"]
+
+
+def test_in_table_and_table_server_id_agree_with_haproxy(tollgate, haproxy, http_backend):
+    """in_table says whether a key has an entry (in the named table or the
+    frontend's own), table_server_id reads the server a key sticks to."""
+    seen = {}
+    for name, start in (("tollgate", tollgate), ("haproxy", haproxy)):
+        b1, b2 = http_backend(name + "1"), http_backend(name + "2")
+        port = free_port()
+        start(HTTP_DEFAULTS + """
+frontend fe
+    bind 127.0.0.1:%d
+    stick-table type string size 10 store http_req_cnt
+    http-request set-var(txn.k) req.hdr(x-k)
+    http-request set-var(txn.before) var(txn.k),in_table
+    http-request track-sc0 req.hdr(x-k) if { req.hdr(x-k) -m found }
+    http-response set-header x-in "%%[var(txn.k),in_table(fe)] %%[var(txn.k),in_table(be)] %%[var(txn.k),table_server_id(be)] before=%%[var(txn.before)]"
+    default_backend be
+backend be
+    stick-table type string size 10 store server_id
+    stick on req.hdr(x-k)
+    server s1 127.0.0.1:%d id 11
+    server s2 127.0.0.1:%d id 12
+""" % (port, b1.port, b2.port), port=port)
+        got = []
+        for k in ("a", "a", "b"):
+            hl = get(port, headers=[("x-k", k)])[2]
+            got.append(dict((n.lower(), v) for n, v in hl)["x-in"])
+        seen[name] = got
+    assert seen["tollgate"][:2] == ["1 1 11 before=0", "1 1 11 before=1"]
+    assert seen["tollgate"] == seen["haproxy"]
