@@ -3,6 +3,7 @@
  * See include/tollgate/maps.h for the principle and the contracts.
  */
 #include <errno.h>
+#include <regex.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +21,7 @@ enum map_out {
 	MAP_OUT_INT,                           /* the value, an integer */
 	MAP_OUT_IP,                            /* the value, an address */
 	MAP_OUT_KEY,                           /* the key as written in the file */
+	MAP_OUT_REGM,                          /* the value with \N replaced by the key's groups */
 };
 
 /* A converter's <private>: its matching method and its output. */
@@ -47,6 +49,7 @@ struct map_file {
 	struct patset *sets[PAT_MATCH_NUM];    /* keys per matching method, on first use */
 	struct sample_data *ints;              /* values as integers, on first _int use */
 	struct sample_data *addrs;             /* values as addresses, on first _ip use */
+	regex_t *regm;                         /* keys compiled with groups, on first map_regm use */
 };
 
 /* Loaded maps, in load order. Changed only at configuration time. */
@@ -64,6 +67,9 @@ static void map_free(struct map_file *m)
 		patset_free(m->sets[i]);
 	free(m->ints);
 	free(m->addrs);
+	for (size_t i = 0; m->regm && i < m->nb; i++)
+		regfree(&m->regm[i]);
+	free(m->regm);
 	free(m->path);
 	free(m);
 }
@@ -245,6 +251,65 @@ static int map_convert_values(struct map_file *m, int type, const struct sample_
 	return 0;
 }
 
+/* Compiles the keys of <m> with their groups for map_regm, if not yet
+ * done (the REG pattern set compiles them without).
+ */
+static int map_compile_regm(struct map_file *m, char **err)
+{
+	if (m->regm)
+		return 0;
+	m->regm = calloc(m->nb + 1, sizeof(*m->regm));
+	if (!m->regm)
+		return err_set(err, "out of memory loading map file '%s'", m->path), -ENOMEM;
+	for (size_t i = 0; i < m->nb; i++) {
+		if (regcomp(&m->regm[i], m->entries[i].key, REG_EXTENDED)) {
+			/* map_index() compiled the same text: cannot fail here */
+			for (size_t j = 0; j < i; j++)
+				regfree(&m->regm[j]);
+			free(m->regm);
+			m->regm = NULL;
+			return err_set(err, "map file '%s' line %u: invalid regex '%s'", m->path,
+				       m->entries[i].line, m->entries[i].key);
+		}
+	}
+	return 0;
+}
+
+/* map_regm's value: the value of entry <i> with its \0..\9 replaced by
+ * the groups of its key matched on <smp>. Returns 1, or 0 if it does not
+ * fit.
+ */
+static int map_regm_value(const struct map_file *m, long i, struct sample *smp)
+{
+	const struct map_entry *e = &m->entries[i];
+	const char *in = smp->data.u.str.ptr;
+	regmatch_t pm[10] = { { .rm_so = 0, .rm_eo = (regoff_t)smp->data.u.str.len } };
+	char *out = sample_scratch();
+	size_t o = 0;
+
+	if (regexec(&m->regm[i], smp->data.u.str.len ? in : "", 10, pm, REG_STARTEND) != 0)
+		return 0;   /* matched by the REG set: cannot happen */
+	for (const char *v = e->value; *v; v++) {
+		const char *src = v;
+		size_t n = 1;
+
+		if (*v == '\\' && v[1] >= '0' && v[1] <= '9') {
+			const regmatch_t *g = &pm[*++v - '0'];
+
+			src = in + (g->rm_so >= 0 ? g->rm_so : 0);
+			n = g->rm_so >= 0 ? (size_t)(g->rm_eo - g->rm_so) : 0;
+		} else if (*v == '\\' && v[1]) {
+			src = ++v;
+		}
+		if (o + n > SAMPLE_SCRATCH_SIZE)
+			return 0;
+		memcpy(out + o, src, n);
+		o += n;
+	}
+	sample_set_str(smp, out, o);
+	return 1;
+}
+
 /* ---- converters ---- */
 
 /* check_kw of every map converter: loads the map file args[0] (or shares
@@ -276,6 +341,8 @@ static int map_check(const struct sample_conv_kw *kw, struct sample_arg *args, c
 	ret = map_index(m, match, err);
 	if (!ret)
 		ret = map_convert_values(m, out, kw, err);
+	if (!ret && out == MAP_OUT_REGM)
+		ret = map_compile_regm(m, err);
 	if (ret < 0) {
 		map_release(m);
 		return ret;
@@ -337,6 +404,8 @@ static int map_conv(const struct sample_arg *args, struct sample *smp, void *pri
 	case MAP_OUT_KEY:
 		sample_set_str(smp, e->key, (size_t)(e->value - e->key - 1));
 		break;
+	case MAP_OUT_REGM:
+		return map_regm_value(m, i, smp);
 	}
 	return 1;
 }
@@ -356,6 +425,7 @@ static struct sample_conv_kw_list map_conv_kws = {
 		{ "map_dom",     map_conv, STR_ARGS, NULL, SMP_T_STR,  SMP_T_STR,  MAP_KIND(PAT_MATCH_DOM, MAP_OUT_STR), map_check },
 		{ "map_end",     map_conv, STR_ARGS, NULL, SMP_T_STR,  SMP_T_STR,  MAP_KIND(PAT_MATCH_END, MAP_OUT_STR), map_check },
 		{ "map_reg",     map_conv, STR_ARGS, NULL, SMP_T_STR,  SMP_T_STR,  MAP_KIND(PAT_MATCH_REG, MAP_OUT_STR), map_check },
+		{ "map_regm",    map_conv, STR_ARGS, NULL, SMP_T_STR,  SMP_T_STR,  MAP_KIND(PAT_MATCH_REG, MAP_OUT_REGM), map_check },
 		{ "map_int",     map_conv, STR_ARGS, NULL, SMP_T_SINT, SMP_T_STR,  MAP_KIND(PAT_MATCH_INT, MAP_OUT_STR), map_check },
 		{ "map_ip",      map_conv, STR_ARGS, NULL, SMP_T_ADDR, SMP_T_STR,  MAP_KIND(PAT_MATCH_IP,  MAP_OUT_STR), map_check },
 

@@ -206,3 +206,28 @@ backend be
         seen[name] = got
     assert seen["tollgate"][:2] == ["1 1 11 before=0", "1 1 11 before=1"]
     assert seen["tollgate"] == seen["haproxy"]
+
+
+def test_map_regm_agrees_with_haproxy(tollgate, haproxy, http_backend, tmp_path):
+    """map_regm returns the value of the first matching regex with its
+    \\N replaced by the groups the key captured (HAProxy's
+    http-rules/map_regm_with_backref.vtc, and more)."""
+    mp = tmp_path / "hosts.map"
+    mp.write_text("^(.*)\\.(.*)$ \\1_AND_\\2\n^([a-z]+)-([0-9]+)$ \\2 is \\1 <\\0>\n")
+    seen = {}
+    for name, start in (("tollgate", tollgate), ("haproxy", haproxy)):
+        b = http_backend(name)
+        port = free_port()
+        start(HTTP_DEFAULTS + """
+frontend fe
+    bind 127.0.0.1:%d
+    http-request set-var(txn.k) req.hdr(x-k)
+    http-response set-header x-m "%%[var(txn.k),map_regm(%s,unknown)]"
+    default_backend be
+backend be
+    server s1 127.0.0.1:%d
+""" % (port, mp, b.port), port=port)
+        seen[name] = [dict((n.lower(), v) for n, v in get(port, headers=[("x-k", k)])[2])["x-m"]
+                      for k in ("example.org", "a.b.c", "user-42", "nodot")]
+    assert seen["tollgate"] == ["example_AND_org", "a.b_AND_c", "42 is user <user-42>", "unknown"]
+    assert seen["tollgate"] == seen["haproxy"]

@@ -288,10 +288,18 @@ static void test_match_dir_dom_reg(void **state)
 		{ "str_fetch(index.html),map_reg(FILE)", NULL },
 		{ "str_fetch(/api/v2/x),map_reg_key(FILE)", "^/api/v[0-9]+/" },
 	};
+	static const struct str_case regms[] = {
+		/* map_regm: the value's \N are the groups of the key */
+		{ "str_fetch(example.org),map_regm(FILE)", "example_AND_org" },
+		{ "str_fetch(a.b.c),map_regm(FILE)", "a.b_AND_c" },
+		{ "str_fetch(user-42),map_regm(FILE)", "42 is user \\ <user-42>" },
+		{ "str_fetch(nodot),map_regm(FILE,unknown)", "unknown" },
+	};
 
 	(void)state;
 	check_map("img images\nexample.com com\napi api-dir\n", words, ARRAY_SIZE(words));
 	check_map("^/api/v[0-9]+/ versioned\n\\.php$ php\n^/ root\n", regs, ARRAY_SIZE(regs));
+	check_map("^(.*)\\.(.*)$ \\1_AND_\\2\n^([a-z]+)-([0-9]+)$ \\2 is \\1 \\\\ <\\0>\n", regms, ARRAY_SIZE(regms));
 }
 
 static void test_match_int(void **state)
