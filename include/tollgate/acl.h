@@ -81,6 +81,12 @@ void acl_list_deinit(struct acl_list *list);
  */
 int acl_parse_line(struct acl_list *list, int argc, char **args, char **err);
 
+/* Sets the named ACLs that the acl(<name>...) fetch resolves its names
+ * in while expressions are parsed (the current proxy section's; NULL
+ * outside). Configuration time only.
+ */
+void acl_set_parse_scope(struct acl_list *list);
+
 /* Returns the ACL named <name> in <list>, or NULL. */
 struct acl *acl_find(const struct acl_list *list, const char *name);
 

@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include <tollgate/addr.h>
+#include <tollgate/acl.h>
 #include <tollgate/cfg.h>
 #include <tollgate/check.h>
 #include <tollgate/cfg-proxy.h>
@@ -156,6 +157,7 @@ static int proxy_begin(struct cfg_ctx *ctx, int argc, char **args, char **err)
 		last_defaults = px;
 	}
 	ctx->section_data = px;
+	acl_set_parse_scope(&px->acls);   /* for the acl() fetch of this section's rules */
 	return CFG_OK;
 }
 

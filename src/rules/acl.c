@@ -745,3 +745,85 @@ int cond_check_use(const struct acl_cond *cond, unsigned int where, char **err)
 	}
 	return 0;
 }
+
+/* ---- the acl() fetch ---- */
+
+/* Named ACLs of the proxy section being parsed (configuration time only,
+ * one thread), for acl(); NULL outside proxy sections.
+ */
+static struct acl_list *acl_scope;
+
+void acl_set_parse_scope(struct acl_list *list)
+{
+	acl_scope = list;
+}
+
+#define ACL_FETCH_MAX 5   /* names in one acl() */
+
+struct acl_fetch_terms {
+	unsigned int nb;                       /* terms */
+	struct {
+		const struct acl *acl;         /* resolved ACL */
+		int neg;                       /* written "!name" */
+	} t[ACL_FETCH_MAX];
+};
+
+/* acl(<name>[,<name>...]): resolves each name (a leading '!' negates it)
+ * among the ACLs of the proxy being parsed and the built-in ones, and
+ * replaces args[0] by the resolved terms.
+ */
+static int smp_acl_check(struct sample_arg *args, char **err)
+{
+	struct acl_fetch_terms *terms;
+
+	if (!acl_scope)
+		return err_set(err, "acl() is only available in proxy sections");
+	terms = calloc(1, sizeof(*terms));
+	if (!terms)
+		return err_set(err, "out of memory");
+	for (int i = 0; i < ACL_FETCH_MAX && args[i].type == SMP_ARGT_STR; i++) {
+		const char *name = args[i].data.str.ptr;
+		struct acl *acl;
+		int neg = *name == '!', known;
+
+		name += neg;
+		acl = acl_find(acl_scope, name);
+		if (!acl)
+			acl = acl_builtin(acl_scope, name, &known, err);
+		if (!acl) {
+			if (err && !*err)
+				err_set(err, "no such ACL: '%s'", name);
+			free(terms);
+			return -EINVAL;
+		}
+		terms->t[terms->nb].acl = acl;
+		terms->t[terms->nb++].neg = neg;
+	}
+	free(args[0].data.str.ptr);
+	args[0].type = SMP_ARGT_OBJ;
+	args[0].data.obj.ptr = terms;
+	args[0].data.obj.free = free;
+	return 0;
+}
+
+/* True if every term holds (HAProxy's AND of the listed ACLs). */
+static int smp_acl(const struct sample_arg *args, struct sample *smp, const struct sample_ctx *ctx)
+{
+	const struct acl_fetch_terms *terms = args[0].data.obj.ptr;
+	int ok = 1;
+
+	for (unsigned int i = 0; i < terms->nb && ok; i++)
+		ok = acl_exec(terms->t[i].acl, ctx) != terms->t[i].neg;
+	sample_set_bool(smp, ok);
+	return 1;
+}
+
+static struct sample_fetch_kw_list acl_fetch_list = { .kw = {
+	{ "acl", smp_acl, SMP_ARG5(1, STR, STR, STR, STR, STR), smp_acl_check, SMP_T_BOOL, SMP_USE_ANY },
+	{ NULL, NULL, 0, NULL, 0, 0 },
+} };
+
+__attribute__((constructor)) static void acl_register_fetch(void)
+{
+	sample_register_fetches(&acl_fetch_list);
+}

@@ -231,3 +231,34 @@ backend be
                       for k in ("example.org", "a.b.c", "user-42", "nodot")]
     assert seen["tollgate"] == ["example_AND_org", "a.b_AND_c", "42 is user <user-42>", "unknown"]
     assert seen["tollgate"] == seen["haproxy"]
+
+
+def test_acl_fetch(tollgate, http_backend, tmp_path):
+    """acl(<name>[,!<name>...]) is the AND of named (or built-in) ACLs, as
+    in HAProxy's reg-test sample_fetches/acl.vtc (HAProxy 2.6 lacks it)."""
+    from conftest import run_check
+    b = http_backend()
+    port = free_port()
+    tollgate(HTTP_DEFAULTS + """
+frontend fe
+    bind 127.0.0.1:%d
+    acl ACL1 always_true
+    acl ACL2 acl(ACL1)
+    acl ACL3 acl(!ACL2)
+    acl ACL4 acl(ACL2,!ACL3)
+    acl is_x path /x
+    http-response set-header x-acl "ACL1=%%[acl(ACL1)] ACL2=%%[acl(ACL2)] ACL3=%%[acl(ACL3)] ACL4=%%[acl(ACL4)] TRUE=%%[acl(TRUE)] X=%%[acl(is_x,ACL4)]"
+    default_backend be
+backend be
+    server s1 127.0.0.1:%d
+""" % (port, b.port), port=port)
+    for path, x in (("/x", 1), ("/y", 0)):
+        hl = get(port, path=path)[2]
+        assert dict((n.lower(), v) for n, v in hl)["x-acl"] == \
+            "ACL1=1 ACL2=1 ACL3=0 ACL4=1 TRUE=1 X=%d" % x
+    rc, out, _ = run_check(HTTP_DEFAULTS + """
+frontend fe
+    bind 127.0.0.1:%d
+    http-request deny if { acl(NOPE) }
+""" % free_port(), tmp_path)
+    assert rc != 0 and "t.cfg:10" in out and "no such ACL: 'NOPE'" in out, out

@@ -912,6 +912,43 @@ static void test_conditions(void **state)
 	acl_list_deinit(&list);
 }
 
+/* acl(<names>): the AND of named ACLs of the section being parsed, '!'
+ * negating one; built-ins instantiated; unknown names refused.
+ */
+static void test_acl_fetch(void **state)
+{
+	struct test_txn txn = { .str = "GET", .num = 10, .ip = "127.0.0.1" };
+	struct acl_list list;
+
+	(void)state;
+	acl_fails("x acl(is_get)", "acl() is only available in proxy sections");
+	acl_list_init(&list);
+	acl_set_parse_scope(&list);
+	acl_ok(&list, "is_get ctx_str GET");
+	acl_ok(&list, "small ctx_int lt 5");
+	acl_ok(&list, "a1 acl(is_get)");
+	acl_ok(&list, "a2 acl(is_get,!small)");
+	acl_ok(&list, "a3 acl(is_get,small)");
+	acl_ok(&list, "a4 acl(!a1)");
+	acl_ok(&list, "a5 acl(TRUE,a2)");
+	assert_true(cond_text_exec(&list, "if a1", &txn));
+	assert_true(cond_text_exec(&list, "if a2", &txn));
+	assert_false(cond_text_exec(&list, "if a3", &txn));
+	assert_false(cond_text_exec(&list, "if a4", &txn));
+	assert_true(cond_text_exec(&list, "if a5", &txn));
+	assert_true(cond_text_exec(&list, "if { acl(a4) -m bool } || a1", &txn));
+	{
+		char buf[64] = "acl bad acl(nope)", *args[MAX_WORDS], *err = NULL;
+		int argc = split(buf, args);
+
+		assert_int_not_equal(acl_parse_line(&list, argc, args, &err), 0);
+		assert_non_null(strstr(err, "no such ACL: 'nope'"));
+		free(err);
+	}
+	acl_set_parse_scope(NULL);
+	acl_list_deinit(&list);
+}
+
 static void test_cond_check_use(void **state)
 {
 	struct acl_list list;
@@ -1062,6 +1099,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_match_str),
+		cmocka_unit_test(test_acl_fetch),
 		cmocka_unit_test(test_match_beg_end_sub),
 		cmocka_unit_test(test_match_dir_dom),
 		cmocka_unit_test(test_match_reg_len_bin),
