@@ -103,7 +103,7 @@ int var_set_global(const char *name, const char *value, int fmt, char **err)
 	if (var_parse_name(name, strlen(name), &va.var, &why) < 0)
 		goto fail;
 	if (va.var.scope != VAR_SCOPE_PROC) {
-		err_set(err, "variable '%s': only the 'proc' scope is available in the global section", name);
+		err_set(err, "variable '%s': only the 'proc' scope can be set here (global section, admin socket)", name);
 		return -1;
 	}
 	if (fmt)

@@ -6,7 +6,7 @@ ones start empty with each request.
 """
 
 from conftest import HTTP_DEFAULTS, free_port
-from httpbackend import build, connect, read_response
+from httpbackend import build, connect, get, read_response
 
 CONFIG = HTTP_DEFAULTS + """
 frontend fe
@@ -104,3 +104,41 @@ def test_bad_variable_names_are_refused(tmp_path):
         assert rc != 0 and "t.cfg:9" in out and why in out, out
     rc, out, _ = run_check("global\n    set-var txn.x int(1)\n", tmp_path)
     assert rc != 0 and "t.cfg:2" in out and "only the 'proc' scope" in out, out
+
+
+def test_admin_socket_get_and_set_var_agree_with_haproxy(tollgate, haproxy, http_backend, tmp_path):
+    """`get var` prints a proc variable as HAProxy does; `set var` (with
+    HAProxy's experimental-mode prefix) changes what the rules see."""
+    from conftest import ADMIN_GLOBAL, admin_cli, admin_ready, wait_until
+    seen = {}
+    for name, start in (("tollgate", tollgate), ("haproxy", haproxy)):
+        sock = str(tmp_path / (name + ".sock"))
+        b = http_backend(name)
+        port = free_port()
+        start(ADMIN_GLOBAL % {"sock": sock} + """
+    set-var proc.n int(5)
+    set-var proc.s str(hello)
+""" + HTTP_DEFAULTS + """
+frontend fe
+    bind 127.0.0.1:%d
+    http-response set-header x-p "%%[var(proc.s)]"
+    default_backend be
+backend be
+    server s1 127.0.0.1:%d
+""" % (port, b.port), port=port)
+        wait_until(lambda: admin_ready(sock), what="admin socket")
+        out = [admin_cli(sock, "get var proc.n"), admin_cli(sock, "get var proc.s"),
+               admin_cli(sock, "get var proc.none"), admin_cli(sock, "get var txn.x")]
+        out.append(admin_cli(sock, "experimental-mode on; set var proc.s str(updating); "
+                                   "set var proc.s fmt %[var(proc.s),regsub(ing,ed)]"))
+        out.append(admin_cli(sock, "get var proc.s"))
+        out.append(dict((n.lower(), v) for n, v in get(port)[2])["x-p"])
+        seen[name] = out
+    # HAProxy 2.6 ends a successful get var without the blank line that
+    # ends every other answer; Tollgate ends them all alike
+    for name in seen:
+        seen[name] = [o.rstrip("\n") for o in seen[name]]
+    assert seen["tollgate"][0] == "proc.n: type=sint value=<5>"
+    assert seen["tollgate"][5] == "proc.s: type=str value=<updated>"
+    assert seen["tollgate"][6] == "updated"
+    assert seen["tollgate"] == seen["haproxy"]
