@@ -2,11 +2,12 @@
  * Sample fetches of HTTP transactions, with HAProxy's names and meanings
  * (configuration.txt 7.3.6); doc/fragments/http-fetches.md lists them.
  *
- *   method, path, url, query, base, url_param/urlp, urlp_val,
+ *   method, path, pathq, url, query, base, url_param/urlp, urlp_val,
  *   req.ver, status, res.ver                     start lines
  *   hdr, req.hdr, req.fhdr, res.hdr/shdr, res.fhdr,
  *   *hdr_cnt, *fhdr_cnt, *hdr_ip, *hdr_val       header fields
- *   req.cook/cook, res.cook/scook, *cook_cnt, *cook_val   cookies
+ *   req.cook/cook, res.cook/scook, *cook_cnt, *cook_val,
+ *   req.cook_names, res.cook_names               cookies
  *
  * Every fetch reads the transaction handed in sample_ctx.txn: a request
  * fetch finds nothing unless TX_HAS_REQ is set, a response fetch unless
@@ -376,6 +377,41 @@ static int smp_cook_cnt(const struct sample_arg *args, struct sample *smp, const
 	return value_count(cookie_walk, args, smp, ctx);
 }
 
+/* req.cook_names([<delim>]), res.cook_names([<delim>]): the names of
+ * every cookie, in order, separated by <delim> (default ",").
+ */
+static int smp_cook_names(const struct sample_arg *args, struct sample *smp, const struct sample_ctx *ctx)
+{
+	const struct hfetch *hf = smp->kw_private;
+	const struct http_head *hh = hf->dir == HF_RES ? res_head(ctx) : req_head(ctx);
+	const char *field = hf->dir == HF_RES ? "set-cookie" : "cookie";
+	const char *delim = args[0].type == SMP_ARGT_STR ? args[0].data.str.ptr : ",";
+	size_t dl = strlen(delim), o = 0;
+	char *out = sample_scratch();
+	int fpos = -1;
+
+	if (!hh)
+		return 0;
+	while (http_hdr_next(hh, field, strlen(field), &fpos) >= 0) {
+		const struct http_field *f = &hh->f[fpos];
+		const char *cn, *cv;
+		size_t cnl, cvl, pos = 0;
+
+		while (http_cookie_next(f->v, f->vlen, &pos, hf->dir != HF_RES, &cn, &cnl, &cv, &cvl)) {
+			if (o + (o ? dl : 0) + cnl > SAMPLE_SCRATCH_SIZE)
+				return 0;
+			if (o) {
+				memcpy(out + o, delim, dl);
+				o += dl;
+			}
+			memcpy(out + o, cn, cnl);
+			o += cnl;
+		}
+	}
+	sample_set_str(smp, out, o);
+	return 1;
+}
+
 /* ---- start lines ---- */
 
 /* Returns a part of a request head and sets *<len>, or returns NULL when
@@ -428,6 +464,21 @@ static const char *req_path(const struct http_head *hh, size_t *len)
 			return NULL;
 	}
 	return http_uri_path(hh, len);
+}
+
+/* The path with its query string, without scheme and authority. */
+static const char *req_pathq(const struct http_head *hh, size_t *len)
+{
+	const char *p = req_path(hh, len);
+
+	if (p)
+		*len = (size_t)(hh->uri + hh->uri_len - p);
+	return p;
+}
+
+static int smp_pathq(const struct sample_arg *args, struct sample *smp, const struct sample_ctx *ctx)
+{
+	return set_req_part(req_pathq, smp, ctx);
 }
 
 static int smp_method(const struct sample_arg *args, struct sample *smp, const struct sample_ctx *ctx)
@@ -616,6 +667,7 @@ static struct sample_fetch_kw_list http_fetch_list = { .kw = {
 	{ "path",        smp_path,      SMP_ARG0,                     NULL,       SMP_T_STR,  REQ,       NULL },
 	{ "url",         smp_url,       SMP_ARG0,                     NULL,       SMP_T_STR,  REQ,       NULL },
 	{ "query",       smp_query,     SMP_ARG0,                     NULL,       SMP_T_STR,  REQ,       NULL },
+	{ "pathq",       smp_pathq,     SMP_ARG0,                     NULL,       SMP_T_STR,  REQ,       NULL },
 	{ "base",        smp_base,      SMP_ARG0,                     NULL,       SMP_T_STR,  REQ,       NULL },
 	{ "url_param",   smp_url_param, SMP_ARG3(0, STR, STR, STR),   urlp_check, SMP_T_STR,  REQ,       NULL },
 	{ "urlp",        smp_url_param, SMP_ARG3(0, STR, STR, STR),   urlp_check, SMP_T_STR,  REQ,       NULL },
@@ -655,6 +707,8 @@ static struct sample_fetch_kw_list http_fetch_list = { .kw = {
 	{ "req.cook_cnt", smp_cook_cnt, SMP_ARG1(0, STR),             NULL,       SMP_T_SINT, REQ,       &hf_req },
 	{ "res.cook_cnt", smp_cook_cnt, SMP_ARG1(0, STR),             NULL,       SMP_T_SINT, RES,       &hf_res },
 	{ "scook_cnt",   smp_cook_cnt,  SMP_ARG1(0, STR),             NULL,       SMP_T_SINT, RES,       &hf_res },
+	{ "req.cook_names", smp_cook_names, SMP_ARG1(0, STR),         NULL,       SMP_T_STR,  REQ,       &hf_req },
+	{ "res.cook_names", smp_cook_names, SMP_ARG1(0, STR),         NULL,       SMP_T_STR,  RES,       &hf_res },
 	{ "cook_val",    smp_cook_val,  SMP_ARG1(0, STR),             NULL,       SMP_T_SINT, REQ,       &hf_req },
 	{ "req.cook_val", smp_cook_val, SMP_ARG1(0, STR),             NULL,       SMP_T_SINT, REQ,       &hf_req },
 	{ "res.cook_val", smp_cook_val, SMP_ARG1(0, STR),             NULL,       SMP_T_SINT, RES,       &hf_res },

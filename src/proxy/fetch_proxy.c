@@ -8,11 +8,18 @@
  *   connslots([backend])                 free connection + queue slots
  *   fe_name, fe_id, be_name, be_id       the stream's frontend and backend
  *   srv_name, srv_id                     the server the stream was sent to
+ *   fc_rtt, fc_rttvar, bc_rtt, bc_rttvar kernel's RTT estimate of the client
+ *                                        and server connections (TCP_INFO)
  * Without an argument they apply to the stream's own frontend/backend.
  * Named proxies are looked up at each evaluation (O(proxies)); fine for
  * rules, and configuration is read-only while workers run.
  */
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include <tollgate/lb.h>
 #include <tollgate/proxy.h>
@@ -244,6 +251,39 @@ static int smp_srv_id(const struct sample_arg *args, struct sample *smp, const s
 	return 1;
 }
 
+/* fc_rtt([unit]), fc_rttvar, bc_rtt, bc_rttvar: the kernel's smoothed RTT
+ * or its variance for the client (fc) or server (bc) socket, in ms, or in
+ * us with the argument "us". No value without a TCP socket.
+ */
+static int smp_rtt(const struct sample_arg *args, struct sample *smp, const struct sample_ctx *ctx)
+{
+	const struct stream *s = ctx_stream(ctx);
+	uintptr_t what = (uintptr_t)smp->kw_private;   /* bit 0: server side, bit 1: variance */
+	struct tcp_info ti;
+	socklen_t len = sizeof(ti);
+	int fd;
+
+	if (!s)
+		return 0;
+	fd = (what & 1) ? s->srvside.fd : s->cli.fd;
+	if (fd < 0 || getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len) < 0)
+		return 0;
+	sample_set_sint(smp, (what & 2) ? ti.tcpi_rttvar : ti.tcpi_rtt);
+	if (args[0].type != SMP_ARGT_STR || strcmp(args[0].data.str.ptr, "us"))
+		smp->data.u.sint /= 1000;
+	return 1;
+}
+
+static int smp_rtt_check(struct sample_arg *args, char **err)
+{
+	if (args[0].type == SMP_ARGT_STR && strcmp(args[0].data.str.ptr, "ms") && strcmp(args[0].data.str.ptr, "us")) {
+		if (err)
+			*err = strdup("the unit must be 'ms' or 'us'");
+		return -EINVAL;
+	}
+	return 0;
+}
+
 /* ssl_fc, ssl_c_used, ssl_fc_has_sni: Tollgate has no TLS yet, so a client
  * connection is never TLS: false. Lets the common `redirect scheme https
  * if !{ ssl_fc }` work on a plain-HTTP frontend.
@@ -276,6 +316,10 @@ static struct sample_fetch_kw_list proxy_fetch_list = { .kw = {
 	{ "be_id", smp_be_id, SMP_ARG0, NULL, SMP_T_SINT, SMP_USE_ANY },
 	{ "srv_name", smp_srv_name, SMP_ARG0, NULL, SMP_T_STR, SMP_USE_HTTP_RES },
 	{ "srv_id", smp_srv_id, SMP_ARG0, NULL, SMP_T_SINT, SMP_USE_HTTP_RES },
+	{ "fc_rtt", smp_rtt, SMP_ARG1(0, STR), smp_rtt_check, SMP_T_SINT, SMP_USE_ANY, (void *)0 },
+	{ "fc_rttvar", smp_rtt, SMP_ARG1(0, STR), smp_rtt_check, SMP_T_SINT, SMP_USE_ANY, (void *)2 },
+	{ "bc_rtt", smp_rtt, SMP_ARG1(0, STR), smp_rtt_check, SMP_T_SINT, SMP_USE_ANY, (void *)1 },
+	{ "bc_rttvar", smp_rtt, SMP_ARG1(0, STR), smp_rtt_check, SMP_T_SINT, SMP_USE_ANY, (void *)3 },
 	{ "ssl_fc", smp_false, SMP_ARG0, NULL, SMP_T_BOOL, SMP_USE_ANY },
 	{ "ssl_c_used", smp_false, SMP_ARG0, NULL, SMP_T_BOOL, SMP_USE_ANY },
 	{ "ssl_fc_has_sni", smp_false, SMP_ARG0, NULL, SMP_T_BOOL, SMP_USE_ANY },

@@ -262,3 +262,42 @@ frontend fe
     http-request deny if { acl(NOPE) }
 """ % free_port(), tmp_path)
     assert rc != 0 and "t.cfg:10" in out and "no such ACL: 'NOPE'" in out, out
+
+
+def test_pathq_cook_names_and_rtt(tollgate, haproxy, http_backend):
+    """pathq (path and query, without scheme and authority) agrees with
+    HAProxy 2.6; req.cook_names (newer than 2.6) lists the cookie names;
+    fc_rtt/bc_rtt give the kernel's RTT estimates as integers."""
+    seen = {}
+    for name, start in (("tollgate", tollgate), ("haproxy", haproxy)):
+        b = http_backend(name)
+        port = free_port()
+        cfg = HTTP_DEFAULTS + """
+frontend fe
+    bind 127.0.0.1:%d
+    http-request set-var(txn.pq) pathq
+    http-response set-header x-pq "%%[var(txn.pq)]"
+    http-response set-header x-rtt "%%[fc_rtt] %%[fc_rttvar(us)]"
+""" % port
+        if name == "tollgate":
+            cfg += """    http-request set-var(txn.cn) req.cook_names
+    http-request set-var(txn.cn2) req.cook_names(;)
+    http-response set-header x-cn "%[var(txn.cn)]|%[var(txn.cn2)]"
+    http-response set-header x-brtt "%[bc_rtt(us)]"
+"""
+        start(cfg + """    default_backend be
+backend be
+    server s1 127.0.0.1:%d
+""" % b.port, port=port)
+        out = []
+        for path in ("/a/b?x=1&y", "http://x/abs?q", "/plain"):
+            hl = dict((n.lower(), v) for n, v in get(port, path=path, headers=[("Cookie", "a=1; bb=2"), ("Cookie", "c=3")])[2])
+            out.append(hl["x-pq"])
+            rtt, rttvar = (int(v) for v in hl["x-rtt"].split())
+            assert 0 <= rtt < 1000 and 0 < rttvar   # ms on loopback; us
+            if name == "tollgate":
+                assert hl["x-cn"] == "a,bb,c|a;bb;c"
+                assert int(hl["x-brtt"]) > 0
+        seen[name] = out
+    assert seen["tollgate"] == ["/a/b?x=1&y", "/abs?q", "/plain"]
+    assert seen["tollgate"] == seen["haproxy"]
