@@ -1,13 +1,16 @@
 /*
  * Hash and digest converters on top of core/hash.c: crc32c, xxh32,
- * xxh64, xxh3, sha1 and sha2. Same values as HAProxy (the published
- * algorithms); 32-bit hashes are unsigned integers, 64-bit ones are
+ * xxh64, xxh3, sha1, sha2, digest and hmac (SHA algorithms only). Same
+ * values as HAProxy (the published algorithms); 32-bit hashes are unsigned integers, 64-bit ones are
  * signed as HAProxy prints them. Digests are binary samples written into
  * the thread's scratch area.
  */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
+#include <tollgate/base64.h>
 #include <tollgate/errmsg.h>
 #include <tollgate/hash.h>
 #include <tollgate/sample.h>
@@ -78,6 +81,100 @@ static int conv_sha2(const struct sample_arg *args, struct sample *smp, void *pr
 	return 1;
 }
 
+/* ---- digest(<algo>) and hmac(<algo>,<key>) ---- */
+
+/* The SHA digests by their OpenSSL names (case-insensitive): output bits,
+ * 0 for SHA-1; <block> is the HMAC block size.
+ */
+static const struct conv_digest {
+	const char *name;
+	int bits;                    /* 0: SHA-1, else the SHA-2 size */
+	size_t block;                /* bytes per compression block */
+} conv_digests[] = {
+	{ "sha1", 0, 64 }, { "sha224", 224, 64 }, { "sha256", 256, 64 },
+	{ "sha384", 384, 128 }, { "sha512", 512, 128 },
+};
+
+/* Digest of <len> bytes at <in> into <out>; returns its length. */
+static size_t conv_digest_run(const struct conv_digest *d, const void *in, size_t len, uint8_t *out)
+{
+	if (!d->bits) {
+		hash_sha1(in, len, out);
+		return HASH_SHA1_LEN;
+	}
+	return hash_sha2(d->bits, in, len, out);
+}
+
+/* Replaces args[0] (an algorithm name) by its entry. */
+static int conv_digest_check(struct sample_arg *args, char **err)
+{
+	for (size_t i = 0; i < sizeof(conv_digests) / sizeof(conv_digests[0]); i++) {
+		if (!strcasecmp(args[0].data.str.ptr, conv_digests[i].name)) {
+			free(args[0].data.str.ptr);
+			args[0].type = SMP_ARGT_OBJ;
+			args[0].data.obj.ptr = (void *)&conv_digests[i];
+			args[0].data.obj.free = NULL;
+			return 0;
+		}
+	}
+	return err_set(err, "unsupported digest algorithm '%s' (Tollgate has no TLS library: sha1, sha224, sha256, sha384 and sha512 only)",
+		       args[0].data.str.ptr);
+}
+
+static int conv_digest(const struct sample_arg *args, struct sample *smp, void *private)
+{
+	char *out = sample_scratch();
+
+	sample_set_bin(smp, out, conv_digest_run(args[0].data.obj.ptr, smp->data.u.str.ptr,
+						  smp->data.u.str.len, (uint8_t *)out));
+	return 1;
+}
+
+/* hmac: the key is base64, decoded once here (HAProxy also takes a
+ * variable name, refused here).
+ */
+static int conv_hmac_check(struct sample_arg *args, char **err)
+{
+	char key[HASH_SHA2_MAXLEN * 4];
+	ssize_t n;
+
+	if (conv_digest_check(args, err) < 0)
+		return -EINVAL;
+	n = base64_decode(args[1].data.str.ptr, args[1].data.str.len, key, sizeof(key));
+	if (n < 0)
+		return err_set(err, "the key '%s' is not valid base64 (variables as keys are not supported)",
+			       args[1].data.str.ptr);
+	memcpy(args[1].data.str.ptr, key, (size_t)n);
+	args[1].data.str.len = (size_t)n;
+	return 0;
+}
+
+/* RFC 2104: H((K ^ opad) || H((K ^ ipad) || message)). */
+static int conv_hmac(const struct sample_arg *args, struct sample *smp, void *private)
+{
+	const struct conv_digest *d = args[0].data.obj.ptr;
+	uint8_t k0[128] = { 0 }, outer[128 + HASH_SHA2_MAXLEN];
+	size_t len = smp->data.u.str.len, klen = args[1].data.str.len, n;
+	char *buf, *out;
+
+	if (len > SAMPLE_SCRATCH_SIZE - d->block)
+		return 0;
+	if (klen > d->block)
+		conv_digest_run(d, args[1].data.str.ptr, klen, k0);
+	else
+		memcpy(k0, args[1].data.str.ptr, klen);
+	buf = sample_scratch();   /* the other buffer than the input's, if it is in one */
+	for (size_t i = 0; i < d->block; i++) {
+		buf[i] = (char)(k0[i] ^ 0x36);
+		outer[i] = k0[i] ^ 0x5c;
+	}
+	memcpy(buf + d->block, smp->data.u.str.ptr, len);
+	n = conv_digest_run(d, buf, d->block + len, outer + d->block);
+	out = sample_scratch();
+	sample_set_bin(smp, out, conv_digest_run(d, outer, d->block + n, (uint8_t *)out));
+	return 1;
+}
+
 static struct sample_conv_kw_list conv_hash_kws = {
 	.kw = {
 		/* name     fn           args               check            in         out */
@@ -87,6 +184,8 @@ static struct sample_conv_kw_list conv_hash_kws = {
 		{ "xxh3",   conv_xxh3,   SMP_ARG1(0, SINT), NULL,            SMP_T_BIN, SMP_T_SINT, NULL },
 		{ "sha1",   conv_sha1,   SMP_ARG0,          NULL,            SMP_T_BIN, SMP_T_BIN,  NULL },
 		{ "sha2",   conv_sha2,   SMP_ARG1(0, SINT), conv_sha2_check, SMP_T_BIN, SMP_T_BIN,  NULL },
+		{ "digest", conv_digest, SMP_ARG1(1, STR),  conv_digest_check, SMP_T_BIN, SMP_T_BIN, NULL },
+		{ "hmac",   conv_hmac,   SMP_ARG2(2, STR, STR), conv_hmac_check, SMP_T_BIN, SMP_T_BIN, NULL },
 		{ NULL, NULL, 0, NULL, 0, 0, NULL },
 	}
 };

@@ -726,6 +726,12 @@ static void test_conv_digests(void **state)
 	expect_str("str(abc),sha2,hex", "BA7816BF8F01CFEA414140DE5DAE2223B00361A396177A9CB410FF61F20015AD");
 	expect_str("str(abc),sha2(224),hex", "23097D223405D8228642A477BDA255B32AADBCE4BDA0B3F7E36C9DA7");
 	parse_fails("str(a),sha2(100)", 0, "unsupported number of bits", NULL);
+	/* digest and hmac: Python's hashlib and hmac modules */
+	expect_str("str(abc),digest(SHA512),hex,bytes(0,32)", "DDAF35A193617ABACC417349AE204131");
+	expect_str("str(The quick brown fox jumps over the lazy dog),hmac(sha1,a2V5),hex",
+		   "DE7C9B85B8B78AA6BC8A7A36F70A90701C9DB4D9");
+	parse_fails("str(a),digest(md5)", 0, "unsupported digest algorithm 'md5'", NULL);
+	parse_fails("str(a),hmac(sha256,txn.key)", 0, "is not valid base64", NULL);
 }
 
 int main(void)
