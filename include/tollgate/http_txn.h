@@ -27,6 +27,7 @@
 #include <tollgate/http_msg.h>
 #include <tollgate/proxy-t.h>
 #include <tollgate/sample-t.h>
+#include <tollgate/unique_id.h>
 #include <tollgate/vars.h>
 
 /* Progress of one direction's message. */
@@ -89,6 +90,8 @@ struct http_txn {
 	uint64_t bytes_out;            /* response bytes to the client (%B) */
 
 	char uri_line[HTTP_URI_LOG_SIZE]; /* request line for logs (%r), NUL-terminated */
+	char uid[UNIQUE_ID_LEN];       /* unique id (unique_id.h), uid_len bytes */
+	int uid_len;                   /* its length, -1: not generated yet */
 	/* captures of the frontend (%hr %hs %CC %CS): [0] request, [1] response;
 	 * length 0: absent (or empty) in the message
 	 */

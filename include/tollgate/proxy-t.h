@@ -260,6 +260,9 @@ struct proxy {
 	struct pr_stats stats;           /* stats page (stats uri...) */
 	char *log_format;                /* log-format string as written, or NULL */
 	struct logformat *logfmt;        /* compiled log format used by this frontend, or NULL */
+	char *uid_format;                /* unique-id-format as written, or NULL */
+	struct logformat *uid_fmt;       /* its compiled form (frontends), or NULL */
+	char *uid_header;                /* unique-id-header name, or NULL */
 	int log_keep_req;                /* its log format reads the request (%[...]): keep the head */
 
 	struct stktable_def *table_def;  /* stick-table line parsed here, or NULL */

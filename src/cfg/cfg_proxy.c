@@ -59,6 +59,8 @@ void cfg_proxy_reset(void)
 		httpchk_free(&d->px->httpchk);
 		free(d->px->fwdfor.hdr);
 		free(d->px->log_format);
+		free(d->px->uid_format);
+		free(d->px->uid_header);
 		free(d->px->cookie.name);
 		free(d->px->cookie.domain);
 		logformat_free(d->px->logfmt);

@@ -31,6 +31,7 @@
 #include <tollgate/server.h>
 #include <tollgate/sock.h>
 #include <tollgate/stream-t.h>
+#include <tollgate/unique_id.h>
 #include <tollgate/trafficlog.h>
 
 const char LOGFMT_TCPLOG[] =
@@ -62,7 +63,7 @@ enum lf_var {
 	V_AC, V_FC, V_BC, V_SC, V_RC, V_SQ, V_BQ,
 	V_HR, V_HS, V_HRL, V_HSL,
 	V_R, V_HM, V_HU, V_HP, V_HPO, V_HQ, V_HV,
-	V_PID, V_H, V_RT, V_LC,
+	V_PID, V_H, V_RT, V_LC, V_ID,
 	V_O,                   /* %o: flags for all following items (parse time only) */
 };
 
@@ -85,7 +86,7 @@ static const struct {
 	{ "hr", V_HR }, { "hs", V_HS }, { "hrl", V_HRL }, { "hsl", V_HSL },
 	{ "r", V_R }, { "HM", V_HM }, { "HU", V_HU }, { "HP", V_HP }, { "HPO", V_HPO },
 	{ "HQ", V_HQ }, { "HV", V_HV },
-	{ "pid", V_PID }, { "H", V_H }, { "rt", V_RT }, { "lc", V_LC },
+	{ "pid", V_PID }, { "H", V_H }, { "rt", V_RT }, { "lc", V_LC }, { "ID", V_ID },
 	{ "o", V_O },
 };
 
@@ -835,6 +836,13 @@ static void lf_render_var(struct lf_out *o, const struct logformat *lf, const st
 		            txn && (txn->flags & TX_HAS_REQ) && txn->uri_line[0] ? txn->uri_line : NULL,
 		            n->var);
 		break;
+	case V_ID: {
+		size_t len = 0;
+		const char *id = unique_id_get(s, &len);
+
+		out_str(o, lf, opts, id, len, 0);
+		break;
+	}
 	case V_PID:
 		out_fmt(o, (opts & LF_O_HEX) ? "%04X" : "%d", (int)getpid());
 		break;

@@ -16,6 +16,7 @@
 #include <tollgate/sample.h>
 #include <tollgate/stktable.h>
 #include <tollgate/tcp_rules.h>
+#include <tollgate/unique_id.h>
 #include <tollgate/tcpcheck.h>
 #include <tollgate/trafficlog.h>
 
@@ -141,7 +142,9 @@ int proxy_inherit(struct proxy *px, const struct proxy *def)
 	    (def->httpchk.hdrs && !(px->httpchk.hdrs = strdup(def->httpchk.hdrs))) ||
 	    (def->httpchk.body && !(px->httpchk.body = strdup(def->httpchk.body))) ||
 	    (def->httpchk.expect && !(px->httpchk.expect = strdup(def->httpchk.expect))) ||
-	    (def->log_format && !(px->log_format = strdup(def->log_format))))
+	    (def->log_format && !(px->log_format = strdup(def->log_format))) ||
+	    (def->uid_format && !(px->uid_format = strdup(def->uid_format))) ||
+	    (def->uid_header && !(px->uid_header = strdup(def->uid_header))))
 		return -ENOMEM;
 	px->httpchk.expect_re = NULL;   /* compiled again at finalisation */
 	px->httpchk.local = 0;          /* a section's own http-check lines replace it all */
@@ -476,6 +479,12 @@ int proxy_finalize_all(report_fn fn, void *arg)
 			errs += report(fn, arg, 1, px->conf_file, px->conf_line, "%s '%s': %s", proxy_kind(px), px->id,
 			               why ? why : "invalid log-format");
 			free(why);
+			why = NULL;
+		}
+		if ((px->cap & PR_CAP_FE) && unique_id_finalize(px, &why) < 0) {
+			errs += report(fn, arg, 1, px->conf_file, px->conf_line, "%s '%s': %s", proxy_kind(px), px->id,
+			               why ? why : "invalid unique-id-format");
+			free(why);
 		}
 	}
 	return errs;
@@ -517,6 +526,9 @@ void proxy_free_all(void)
 		free(px->fwdfor.hdr);
 		free(px->log_format);
 		logformat_free(px->logfmt);
+		free(px->uid_format);
+		logformat_free(px->uid_fmt);
+		free(px->uid_header);
 		for (unsigned int i = 0; i < px->nb_cap_req; i++)
 			free(px->cap_req[i].name);
 		for (unsigned int i = 0; i < px->nb_cap_res; i++)

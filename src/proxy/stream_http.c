@@ -153,6 +153,7 @@ static void txn_reset(struct stream *s)
 	txn->cap_cookie_len[0] = txn->cap_cookie_len[1] = 0;
 	txn->term[0] = txn->term[1] = '-';
 	var_store_reset(&txn->vars);
+	txn->uid_len = -1;
 	txn->req_fwd = txn->res_fwd = 0;
 	txn->req_total0 = s->req.total;
 	txn->res_total0 = s->res.total;
@@ -885,6 +886,7 @@ static int request_head(struct stream *s, size_t len)
 		return 1;
 
 	if ((s->be->cookie.name && http_cookie_request(s) < 0) || http_conn_request(s) < 0 ||
+	    unique_id_add_header(s) < 0 ||
 	    http_add_forwardfor(s, s->fe) < 0 || (s->be != s->fe && http_add_forwardfor(s, s->be) < 0)) {
 		error_reply(s, 500);
 		return 1;

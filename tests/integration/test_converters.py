@@ -106,6 +106,27 @@ def answers(port, value, names):
     return {n: got.get(n) for n in names}
 
 
+def start_pair(tollgate, haproxy, http_backend, frontend):
+    """Starts Tollgate and HAProxy on one configuration: HTTP_DEFAULTS, the
+    frontend section <frontend> (its bind line added, default_backend be)
+    and a backend be with one server of its own. Returns {name: (port,
+    backend)}."""
+    out = {}
+    for name, start in (("tollgate", tollgate), ("haproxy", haproxy)):
+        b = http_backend(name)
+        port = free_port()
+        start(HTTP_DEFAULTS + "frontend fe\n    bind 127.0.0.1:%d\n" % port + frontend +
+              "    default_backend be\nbackend be\n    server s1 127.0.0.1:%d\n" % b.port, port=port)
+        out[name] = (port, b)
+    return out
+
+
+def headers_of(port, **kw):
+    """One request (httpbackend.get arguments); its response headers, by
+    lower-case name."""
+    return dict((n.lower(), v) for n, v in get(port, **kw)[2])
+
+
 @pytest.mark.parametrize("exprs", [COMMON, DIGESTS], ids=["converters", "digests"])
 def test_converters_agree_with_haproxy(tollgate, haproxy, http_backend, exprs):
     """Every converter gives HAProxy 2.6's answer on every input."""
@@ -233,19 +254,11 @@ def test_map_regm_agrees_with_haproxy(tollgate, haproxy, http_backend, tmp_path)
     mp = tmp_path / "hosts.map"
     mp.write_text("^(.*)\\.(.*)$ \\1_AND_\\2\n^([a-z]+)-([0-9]+)$ \\2 is \\1 <\\0>\n")
     seen = {}
-    for name, start in (("tollgate", tollgate), ("haproxy", haproxy)):
-        b = http_backend(name)
-        port = free_port()
-        start(HTTP_DEFAULTS + """
-frontend fe
-    bind 127.0.0.1:%d
+    for name, (port, _) in start_pair(tollgate, haproxy, http_backend, """
     http-request set-var(txn.k) req.hdr(x-k)
     http-response set-header x-m "%%[var(txn.k),map_regm(%s,unknown)]"
-    default_backend be
-backend be
-    server s1 127.0.0.1:%d
-""" % (port, mp, b.port), port=port)
-        seen[name] = [dict((n.lower(), v) for n, v in get(port, headers=[("x-k", k)])[2])["x-m"]
+""" % mp).items():
+        seen[name] = [headers_of(port, headers=[("x-k", k)])["x-m"]
                       for k in ("example.org", "a.b.c", "user-42", "nodot")]
     assert seen["tollgate"] == ["example_AND_org", "a.b_AND_c", "42 is user <user-42>", "unknown"]
     assert seen["tollgate"] == seen["haproxy"]
@@ -318,4 +331,22 @@ backend be
                 assert int(hl["x-brtt"]) > 0
         seen[name] = out
     assert seen["tollgate"] == ["/a/b?x=1&y", "/abs?q", "/plain"]
+    assert seen["tollgate"] == seen["haproxy"]
+
+
+def test_unique_id_agrees_with_haproxy(tollgate, haproxy, http_backend):
+    """unique-id-format makes one id per request, unique-id-header sends it
+    to the server, the unique-id fetch reads it (same id), as HAProxy."""
+    seen = {}
+    for name, (port, b) in start_pair(tollgate, haproxy, http_backend, """
+    unique-id-format "%{+X}o %ci_%[req.hdr(x-n)]_%[path]"
+    unique-id-header X-Unique-ID
+    http-response set-header x-uid "%[unique-id]"
+""").items():
+        out = []
+        for n in ("a", "b"):
+            hl = headers_of(port, path="/p" + n, headers=[("x-n", n)])
+            out.append((b.requests[-1].header("x-unique-id"), hl["x-uid"]))
+        seen[name] = out
+    assert seen["tollgate"] == [("7F000001_a_/pa",) * 2, ("7F000001_b_/pb",) * 2]
     assert seen["tollgate"] == seen["haproxy"]
