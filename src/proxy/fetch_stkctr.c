@@ -8,6 +8,9 @@
  *   <key>,table_<m>(<table>)     converter: the entry of the input key
  *   <key>,in_table([<table>])    converter: true if the key has an entry
  *                                (default: the stream's frontend's table)
+ *   <key>,table_expire(<table>[,<default>]), table_idle(...)
+ *                                converters: ms left before the entry
+ *                                expires, ms since it was touched
  *
  * where <m> is a metric: conn_cnt, conn_cur, conn_rate, sess_cnt,
  * sess_rate, http_req_cnt, http_req_rate, http_err_cnt, http_err_rate,
@@ -33,6 +36,7 @@
 #include <tollgate/stkctr.h>
 #include <tollgate/stktable.h>
 #include <tollgate/stream-t.h>
+#include <tollgate/ticks.h>
 
 enum sc_op {
 	OP_READ = 0,         /* value of the data type */
@@ -269,8 +273,42 @@ static int smp_conv_in_table(const struct sample_arg *args, struct sample *smp, 
 	return 1;
 }
 
+/* table_expire(<table>[,<default>]) (private NULL), table_idle(...)
+ * (private non-NULL): the ms before the input key's entry expires, or
+ * since it was last touched; <default> when the key has no entry, else
+ * no sample.
+ */
+static int smp_conv_table_time(const struct sample_arg *args, struct sample *smp, void *private)
+{
+	unsigned char keybuf[STKTABLE_MAX_KEY_LEN + 16];
+	struct stktable_key key;
+	struct stktable *t = proxy_table_find(args[0].data.str.ptr);
+	struct stksess *ts;
+	uint32_t exp, left;
+
+	if (!t || !stkctr_smp_to_key(t, smp, keybuf, &key))
+		return 0;
+	ts = stktable_lookup_noexp(t, &key);
+	if (!ts) {
+		if (args[1].type != SMP_ARGT_SINT)
+			return 0;
+		sample_set_sint(smp, args[1].data.sint);
+		return 1;
+	}
+	exp = stksess_expire(ts);
+	stktable_release(t, ts);
+	left = tick_isset(exp) ? tick_remain(now_ms, exp) : 0;
+	if (private)
+		sample_set_sint(smp, tick_isset(exp) && left <= t->def.expire ? t->def.expire - left : 0);
+	else
+		sample_set_sint(smp, left);
+	return 1;
+}
+
 static struct sample_conv_kw_list in_table_kws = { .kw = {
 	{ "in_table", smp_conv_in_table, SMP_ARG1(0, STR), NULL, SMP_T_ANY, SMP_T_BOOL, NULL },
+	{ "table_expire", smp_conv_table_time, SMP_ARG2(1, STR, SINT), NULL, SMP_T_ANY, SMP_T_SINT, NULL },
+	{ "table_idle", smp_conv_table_time, SMP_ARG2(1, STR, SINT), NULL, SMP_T_ANY, SMP_T_SINT, (void *)1 },
 	{ NULL, NULL, 0, NULL, 0, 0, NULL },
 } };
 

@@ -350,3 +350,17 @@ def test_unique_id_agrees_with_haproxy(tollgate, haproxy, http_backend):
         seen[name] = out
     assert seen["tollgate"] == [("7F000001_a_/pa",) * 2, ("7F000001_b_/pb",) * 2]
     assert seen["tollgate"] == seen["haproxy"]
+
+
+def test_table_expire_and_idle(tollgate, haproxy, http_backend):
+    """table_expire gives the ms an entry has left, table_idle the ms since
+    it was touched, the default for an absent key, as HAProxy 2.6."""
+    for name, (port, _) in start_pair(tollgate, haproxy, http_backend, """
+    stick-table type string size 10 expire 30s store http_req_cnt
+    http-request set-var(txn.k) req.hdr(x-k)
+    http-request track-sc0 req.hdr(x-k) if { req.hdr(x-k) -m found }
+    http-response set-header x-t "%[var(txn.k),table_expire(fe)] %[var(txn.k),table_idle(fe)] %[str(none),table_expire(fe,-1)] %[str(none),table_idle(fe,-2)]"
+""").items():
+        exp, idle, d1, d2 = (int(v) for v in headers_of(port, headers=[("x-k", "a")])["x-t"].split())
+        assert 29000 < exp <= 30000 and 0 <= idle < 1000 and exp + idle <= 30000, name
+        assert (d1, d2) == (-1, -2), name
