@@ -25,10 +25,12 @@ def client_hello(sni=None, alpn=None):
 
 
 def routed_to(port, payload, timeout=5.0):
-    """Sends <payload>, returns the tag of the backend that answered
-    (b"A", b"B"...), or b"" if the proxy closed without one."""
+    """Sends <payload> (bytes, or a list of bytes sent one after the other),
+    returns the tag of the backend that answered (b"A", b"B"...), or b""
+    if the proxy closed without one."""
     with socket.create_connection(("127.0.0.1", port), timeout=timeout) as s:
-        s.sendall(payload)
+        for part in [payload] if isinstance(payload, bytes) else payload:
+            s.sendall(part)
         got = b""
         while b":" not in got:
             d = s.recv(4096)
