@@ -151,6 +151,18 @@ struct sample_var_ops {
 /* Registers <ops> (once, from a constructor). */
 void sample_set_var_ops(const struct sample_var_ops *ops);
 
+/* Turns the string argument <arg> into a variable reference (a check
+ * callback's helper, for arguments that name a variable). Returns 0, 1 if
+ * it is not a variable name (left as it is), or <0 with *<err> set.
+ */
+int sample_arg_to_var(struct sample_arg *arg, char **err);
+
+/* The value of the variable argument <arg> read in <smp>'s context, cast
+ * to <type>, into *<out> (strings in the scratch area or the variable's
+ * store). Returns 1, or 0 if unset or not castable.
+ */
+int sample_arg_var(const struct sample_arg *arg, const struct sample *smp, int type, struct sample *out);
+
 /* The integer value of the converter argument <arg> (an integer, or a
  * variable read in <smp>'s context and cast). Returns 1 with *<out> set,
  * or 0 if the variable is unset or not an integer.

@@ -434,34 +434,42 @@ static int conv_bytes(const struct sample_arg *args, struct sample *smp, void *p
 	return 1;
 }
 
-/* concat([first][,<variable>][,second]): the input followed by two strings.
- * HAProxy's middle argument is a variable name; variables as converter
- * arguments are not supported, so a non-empty one is refused at parse time.
+/* concat([<first>][,<variable>][,<second>]): the input followed by the
+ * strings and the variable's value (nothing if it is unset).
  */
 static int conv_concat_check(struct sample_arg *args, char **err)
 {
-	if (args[1].type == SMP_ARGT_STR && args[1].data.str.len)
-		return err_set(err, "variable '%s' as concat's second argument is not supported (only constant strings: concat(<prefix>,,<suffix>))",
-			       args[1].data.str.ptr);
-	return 0;
+	int r;
+
+	if (args[1].type != SMP_ARGT_STR || !args[1].data.str.len)
+		return 0;
+	r = sample_arg_to_var(&args[1], err);
+	if (r > 0)
+		return err_set(err, "'%s' is not a variable name (expected <scope>.<name>)", args[1].data.str.ptr);
+	return r < 0 ? -EINVAL : 0;
 }
 
 static int conv_concat(const struct sample_arg *args, struct sample *smp, void *private)
 {
 	size_t l0 = args[0].type == SMP_ARGT_STR ? args[0].data.str.len : 0;
 	size_t l2 = args[2].type == SMP_ARGT_STR ? args[2].data.str.len : 0;
-	size_t len = smp->data.u.str.len;
+	size_t len = smp->data.u.str.len, lv = 0;
+	struct sample var;
 	char *out;
 
-	if (len + l0 + l2 > SAMPLE_SCRATCH_SIZE)
+	if (sample_arg_var(&args[1], smp, SMP_T_STR, &var))
+		lv = var.data.u.str.len;
+	if (len + l0 + lv + l2 > SAMPLE_SCRATCH_SIZE)
 		return 0;
 	out = sample_scratch();
-	memcpy(out, smp->data.u.str.ptr, len);
+	memmove(out, smp->data.u.str.ptr, len);
 	if (l0)
 		memcpy(out + len, args[0].data.str.ptr, l0);
+	if (lv)
+		memmove(out + len + l0, var.data.u.str.ptr, lv);
 	if (l2)
-		memcpy(out + len + l0, args[2].data.str.ptr, l2);
-	sample_set_str(smp, out, len + l0 + l2);
+		memcpy(out + len + l0 + lv, args[2].data.str.ptr, l2);
+	sample_set_str(smp, out, len + l0 + lv + l2);
 	return 1;
 }
 

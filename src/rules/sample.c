@@ -570,6 +570,31 @@ void sample_set_var_ops(const struct sample_var_ops *ops)
 	smp_var_ops = ops;
 }
 
+int sample_arg_to_var(struct sample_arg *arg, char **err)
+{
+	void *obj = NULL;
+	int r;
+
+	if (arg->type != SMP_ARGT_STR || !smp_var_ops)
+		return 1;
+	r = smp_var_ops->parse(arg->data.str.ptr, arg->data.str.len, &obj, err);
+	if (r != 0)
+		return r;
+	free(arg->data.str.ptr);
+	arg->type = SMP_ARGT_VAR;
+	arg->data.obj.ptr = obj;
+	arg->data.obj.free = smp_var_ops->free;
+	return 0;
+}
+
+int sample_arg_var(const struct sample_arg *arg, const struct sample *smp, int type, struct sample *out)
+{
+	if (arg->type != SMP_ARGT_VAR || !smp_var_ops)
+		return 0;
+	memset(out, 0, sizeof(*out));
+	return smp_var_ops->get(arg->data.obj.ptr, smp->ctx, &out->data) && sample_cast(out, type);
+}
+
 int sample_arg_sint(const struct sample_arg *arg, const struct sample *smp, int64_t *out)
 {
 	struct sample tmp;
@@ -578,10 +603,7 @@ int sample_arg_sint(const struct sample_arg *arg, const struct sample *smp, int6
 		*out = arg->data.sint;
 		return 1;
 	}
-	if (arg->type != SMP_ARGT_VAR || !smp_var_ops)
-		return 0;
-	memset(&tmp, 0, sizeof(tmp));
-	if (!smp_var_ops->get(arg->data.obj.ptr, smp->ctx, &tmp.data) || !sample_cast(&tmp, SMP_T_SINT))
+	if (!sample_arg_var(arg, smp, SMP_T_SINT, &tmp))
 		return 0;
 	*out = tmp.data.u.sint;
 	return 1;

@@ -71,7 +71,8 @@ frontend fe
     http-request set-var-fmt(txn.t) "%%[var(sess.s3),regsub(is,IS,g)]-%%[path]"
     http-request set-var(txn.k) int(7),mul(sess.five),sub(txn.nothing)
     http-request set-var(txn.m) int(7),mul(sess.five),add(proc.twelve)
-    http-response set-header x-vars "%%[var(proc.str)] five=%%[var(sess.five)] n=%%[var(sess.n)] t=%%[var(txn.t)] k=%%[var(txn.k,none)] m=%%[var(txn.m)]"
+    http-request set-var(txn.cc) str(x),concat(<,sess.five,>),concat(,proc.str1,),concat(|,txn.none,|)
+    http-response set-header x-vars "%%[var(proc.str)] five=%%[var(sess.five)] n=%%[var(sess.n)] t=%%[var(txn.t)] k=%%[var(txn.k,none)] m=%%[var(txn.m)] cc=%%[var(txn.cc)]"
     default_backend be
 backend be
     server s1 127.0.0.1:%d
@@ -88,7 +89,7 @@ def test_global_tcp_and_fmt_agree_with_haproxy(tollgate, haproxy, http_backend):
         port = free_port()
         start(CONFIG_SET % (port, b.port), port=port)
         seen[name] = run(port)
-    assert seen["tollgate"][0] == "this is a string five=5 n=5 t=thIS IS also-/a k=none m=47"
+    assert seen["tollgate"][0] == "this is a string five=5 n=5 t=thIS IS also-/a k=none m=47 cc=x<5>this is||"
     assert seen["tollgate"] == seen["haproxy"]
 
 

@@ -698,7 +698,9 @@ static void test_conv_strings(void **state)
 	expect_str("bin(00010203),bytes(9),hex", "");
 	expect_str("bin(00010203),bytes(1,99),hex", "010203");
 	expect_str("str(mid),concat(<,,>)", "mid<>");
-	parse_fails("str(a),concat(<,txn.x,>)", 0, "variable 'txn.x'", NULL);
+	expect_str("str(mid),concat(<,txn.unset,>)", "mid<>");   /* no context: the variable is unset */
+	parse_fails("str(a),concat(<,nodot,>)", 0, "'nodot' is not a variable name", NULL);
+	parse_fails("str(a),concat(<,foo.x,>)", 0, "variable 'foo.x' must be named", NULL);
 	expect_str("str(this is a test),regsub(is a,is also a)", "this is also a test");
 	expect_str("str(aXbXc),regsub(X,-,g)", "a-b-c");
 	expect_str("str(abc),regsub(x*,-,g)", "-a-b-c-");
