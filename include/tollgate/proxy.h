@@ -57,6 +57,12 @@ int proxy_finalize_all(void (*report)(void *arg, int is_err, const char *file, i
  */
 struct stktable *proxy_table_find(const char *name);
 
+/* The proxy section being parsed (configuration time only, NULL outside),
+ * for keywords whose default is "the current proxy" (a table converter
+ * without a table name).
+ */
+extern struct proxy *proxy_parsing;
+
 /* Starts the purge task of every table on the workers. After
  * thread_setup(). Returns 0 or -ENOMEM.
  */

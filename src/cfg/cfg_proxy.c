@@ -160,6 +160,7 @@ static int proxy_begin(struct cfg_ctx *ctx, int argc, char **args, char **err)
 	}
 	ctx->section_data = px;
 	acl_set_parse_scope(&px->acls);   /* for the acl() fetch of this section's rules */
+	proxy_parsing = px;               /* for table converters without a table name */
 	return CFG_OK;
 }
 

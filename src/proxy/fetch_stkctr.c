@@ -7,7 +7,8 @@
  *                                up, never created; 0 if absent)
  *   <key>,table_<m>(<table>)     converter: the entry of the input key
  *   <key>,in_table([<table>])    converter: true if the key has an entry
- *                                (default: the stream's frontend's table)
+ *   (the table converters default to the table of the proxy they are
+ *   declared in)
  *   <key>,table_expire(<table>[,<default>]), table_idle(...)
  *                                converters: ms left before the entry
  *                                expires, ms since it was touched
@@ -31,6 +32,7 @@
 #include <string.h>
 
 #include <tollgate/clock.h>
+#include <tollgate/errmsg.h>
 #include <tollgate/proxy.h>
 #include <tollgate/sample.h>
 #include <tollgate/stkctr.h>
@@ -229,6 +231,40 @@ static int smp_fetch_sc(const struct sample_arg *args, struct sample *smp, const
 	return ret;
 }
 
+static int smp_conv_table(const struct sample_arg *args, struct sample *smp, void *private);
+
+/* The table a converter's argument names, or for an absent name the
+ * table of the proxy the expression was declared in (an SMP_ARGT_OBJ set
+ * by conv_table_check()).
+ */
+static struct stktable *conv_table(const struct sample_arg *arg)
+{
+	if (arg->type == SMP_ARGT_OBJ)
+		return ((const struct proxy *)arg->data.obj.ptr)->table;
+	return arg->type == SMP_ARGT_STR ? proxy_table_find(arg->data.str.ptr) : NULL;
+}
+
+/* check_kw of the table converters: an absent table name means the table
+ * of the proxy being parsed (HAProxy's default), kept as that proxy.
+ */
+static int conv_table_check(const struct sample_conv_kw *kw, struct sample_arg *args, char **err)
+{
+	/* table_<metric>: the table follows the element index of array metrics;
+	 * in_table, table_expire, table_idle: it comes first
+	 */
+	const struct sc_metric *m = kw->fn == smp_conv_table ? kw->private : NULL;
+	struct sample_arg *t = &args[m && m->array ? 1 : 0];
+
+	if (t->type != SMP_ARGT_STOP)
+		return 0;
+	if (!proxy_parsing)
+		return err_set(err, "'%s' needs a table name outside proxy sections", kw->name);
+	t->type = SMP_ARGT_OBJ;
+	t->data.obj.ptr = proxy_parsing;
+	t->data.obj.free = NULL;
+	return 0;
+}
+
 static int smp_conv_table(const struct sample_arg *args, struct sample *smp, void *private)
 {
 	const struct sc_metric *m = private;
@@ -241,7 +277,7 @@ static int smp_conv_table(const struct sample_arg *args, struct sample *smp, voi
 
 	if (m->array)
 		idx = (unsigned int)args[a++].data.sint;
-	t = proxy_table_find(args[a].data.str.ptr);
+	t = conv_table(&args[a]);
 	if (!t || !stkctr_smp_to_key(t, smp, keybuf, &key))
 		return 0;
 	ts = stktable_lookup_noexp(t, &key);
@@ -255,15 +291,11 @@ static int smp_conv_table(const struct sample_arg *args, struct sample *smp, voi
 static int smp_conv_in_table(const struct sample_arg *args, struct sample *smp, void *private)
 {
 	unsigned char keybuf[STKTABLE_MAX_KEY_LEN + 16];
-	const struct stream *s = smp->ctx ? smp->ctx->strm : NULL;
 	struct stktable_key key;
 	struct stktable *t;
 	struct stksess *ts;
 
-	if (args[0].type == SMP_ARGT_STR)
-		t = proxy_table_find(args[0].data.str.ptr);
-	else
-		t = s && s->fe ? s->fe->table : NULL;
+	t = conv_table(&args[0]);
 	if (!t || !stkctr_smp_to_key(t, smp, keybuf, &key))
 		return 0;
 	ts = stktable_lookup_noexp(t, &key);
@@ -282,7 +314,7 @@ static int smp_conv_table_time(const struct sample_arg *args, struct sample *smp
 {
 	unsigned char keybuf[STKTABLE_MAX_KEY_LEN + 16];
 	struct stktable_key key;
-	struct stktable *t = proxy_table_find(args[0].data.str.ptr);
+	struct stktable *t = conv_table(&args[0]);
 	struct stksess *ts;
 	uint32_t exp, left;
 
@@ -306,9 +338,9 @@ static int smp_conv_table_time(const struct sample_arg *args, struct sample *smp
 }
 
 static struct sample_conv_kw_list in_table_kws = { .kw = {
-	{ "in_table", smp_conv_in_table, SMP_ARG1(0, STR), NULL, SMP_T_ANY, SMP_T_BOOL, NULL },
-	{ "table_expire", smp_conv_table_time, SMP_ARG2(1, STR, SINT), NULL, SMP_T_ANY, SMP_T_SINT, NULL },
-	{ "table_idle", smp_conv_table_time, SMP_ARG2(1, STR, SINT), NULL, SMP_T_ANY, SMP_T_SINT, (void *)1 },
+	{ "in_table", smp_conv_in_table, SMP_ARG1(0, STR), NULL, SMP_T_ANY, SMP_T_BOOL, NULL, conv_table_check },
+	{ "table_expire", smp_conv_table_time, SMP_ARG2(0, STR, SINT), NULL, SMP_T_ANY, SMP_T_SINT, NULL, conv_table_check },
+	{ "table_idle", smp_conv_table_time, SMP_ARG2(0, STR, SINT), NULL, SMP_T_ANY, SMP_T_SINT, (void *)1, conv_table_check },
 	{ NULL, NULL, 0, NULL, 0, 0, NULL },
 } };
 
@@ -372,7 +404,8 @@ __attribute__((constructor)) static void fetch_stkctr_register(void)
 			snprintf(name, sizeof(name), "table_%s", m->tname);
 			kw->name = strdup(name);
 			kw->fn = smp_conv_table;
-			kw->arg_mask = m->array ? SMP_ARG2(2, SINT, STR) : SMP_ARG1(1, STR);
+			kw->arg_mask = m->array ? SMP_ARG2(1, SINT, STR) : SMP_ARG1(0, STR);
+			kw->check_kw = conv_table_check;
 			kw->in_type = SMP_T_ANY;
 			kw->out_type = SMP_T_SINT;
 			kw->private = (void *)m;

@@ -317,6 +317,8 @@ static int finalize_backend(struct proxy *px, report_fn fn, void *arg)
 	return 0;
 }
 
+struct proxy *proxy_parsing;
+
 struct stktable *proxy_table_find(const char *name)
 {
 	for (struct proxy *px = proxies_list; px; px = px->next)

@@ -354,13 +354,18 @@ def test_unique_id_agrees_with_haproxy(tollgate, haproxy, http_backend):
 
 def test_table_expire_and_idle(tollgate, haproxy, http_backend):
     """table_expire gives the ms an entry has left, table_idle the ms since
-    it was touched, the default for an absent key, as HAProxy 2.6."""
+    it was touched, the default for an absent key; without a table name
+    the table converters use their own proxy's table; as HAProxy 2.6."""
     for name, (port, _) in start_pair(tollgate, haproxy, http_backend, """
     stick-table type string size 10 expire 30s store http_req_cnt
     http-request set-var(txn.k) req.hdr(x-k)
     http-request track-sc0 req.hdr(x-k) if { req.hdr(x-k) -m found }
     http-response set-header x-t "%[var(txn.k),table_expire(fe)] %[var(txn.k),table_idle(fe)] %[str(none),table_expire(fe,-1)] %[str(none),table_idle(fe,-2)]"
+    http-response set-header x-n "%[var(txn.k),table_http_req_cnt] %[var(txn.k),table_expire,div(10000)] %[var(txn.k),in_table]"
 """).items():
-        exp, idle, d1, d2 = (int(v) for v in headers_of(port, headers=[("x-k", "a")])["x-t"].split())
+        hd = headers_of(port, headers=[("x-k", "a")])
+        exp, idle, d1, d2 = (int(v) for v in hd["x-t"].split())
         assert 29000 < exp <= 30000 and 0 <= idle < 1000 and exp + idle <= 30000, name
         assert (d1, d2) == (-1, -2), name
+        # without a table name: the table of the proxy declaring the rule
+        assert hd["x-n"] == "1 2 1", name
