@@ -437,16 +437,13 @@ static int conv_bytes(const struct sample_arg *args, struct sample *smp, void *p
 /* concat([<first>][,<variable>][,<second>]): the input followed by the
  * strings and the variable's value (nothing if it is unset).
  */
+static int conv_var_arg_check(struct sample_arg *args, char **err);
+
 static int conv_concat_check(struct sample_arg *args, char **err)
 {
-	int r;
-
 	if (args[1].type != SMP_ARGT_STR || !args[1].data.str.len)
 		return 0;
-	r = sample_arg_to_var(&args[1], err);
-	if (r > 0)
-		return err_set(err, "'%s' is not a variable name (expected <scope>.<name>)", args[1].data.str.ptr);
-	return r < 0 ? -EINVAL : 0;
+	return conv_var_arg_check(&args[1], err);
 }
 
 static int conv_concat(const struct sample_arg *args, struct sample *smp, void *private)
@@ -470,6 +467,56 @@ static int conv_concat(const struct sample_arg *args, struct sample *smp, void *
 	if (l2)
 		memcpy(out + len + l0 + lv, args[2].data.str.ptr, l2);
 	sample_set_str(smp, out, len + l0 + lv + l2);
+	return 1;
+}
+
+/* strcmp(<var>), secure_memcmp(<var>): the argument must name a variable. */
+static int conv_var_arg_check(struct sample_arg *args, char **err)
+{
+	int r = sample_arg_to_var(&args[0], err);
+
+	if (r > 0)
+		return err_set(err, "'%s' is not a variable name (expected <scope>.<name>)", args[0].data.str.ptr);
+	return r < 0 ? -EINVAL : 0;
+}
+
+/* strcmp(<var>): strcmp(3)'s sign of the input against the variable's
+ * value, a shorter equal prefix comparing lower; no value if it is unset.
+ */
+static int conv_strcmp(const struct sample_arg *args, struct sample *smp, void *private)
+{
+	size_t len = smp->data.u.str.len;
+	struct sample var;
+	int r;
+
+	if (!sample_arg_var(&args[0], smp, SMP_T_STR, &var))
+		return 0;
+	r = strncmp(smp->data.u.str.ptr, var.data.u.str.ptr, len < var.data.u.str.len ? len : var.data.u.str.len);
+	if (!r && len != var.data.u.str.len)
+		r = len < var.data.u.str.len ? -1 : 1;
+	sample_set_sint(smp, r);
+	return 1;
+}
+
+/* secure_memcmp(<var>): true if the input equals the variable's value,
+ * compared in a time that does not depend on where they differ.
+ */
+static int conv_secure_memcmp(const struct sample_arg *args, struct sample *smp, void *private)
+{
+	const unsigned char *a = (const unsigned char *)smp->data.u.str.ptr, *b;
+	struct sample var;
+	unsigned char diff = 0;
+
+	if (!sample_arg_var(&args[0], smp, SMP_T_BIN, &var))
+		return 0;
+	if (var.data.u.str.len != smp->data.u.str.len) {
+		sample_set_bool(smp, 0);
+		return 1;
+	}
+	b = (const unsigned char *)var.data.u.str.ptr;
+	for (size_t i = 0; i < smp->data.u.str.len; i++)
+		diff |= a[i] ^ b[i];
+	sample_set_bool(smp, diff == 0);
 	return 1;
 }
 
@@ -631,6 +678,8 @@ static struct sample_conv_kw_list conv_text_kws = {
 		{ "bytes",     conv_bytes,     SMP_ARG2(1, SINT, SINT),      conv_bytes_check,  SMP_T_BIN,  SMP_T_BIN,  NULL },
 		{ "concat",    conv_concat,    SMP_ARG3(0, STR, STR, STR),   conv_concat_check, SMP_T_STR,  SMP_T_STR,  NULL },
 		{ "iif",       conv_iif,       SMP_ARG2(2, STR, STR),        NULL,              SMP_T_BOOL, SMP_T_STR,  NULL },
+		{ "strcmp",    conv_strcmp,    SMP_ARG1(1, STR),             conv_var_arg_check, SMP_T_STR, SMP_T_SINT, NULL },
+		{ "secure_memcmp", conv_secure_memcmp, SMP_ARG1(1, STR),     conv_var_arg_check, SMP_T_BIN, SMP_T_BOOL, NULL },
 		{ "regsub",    conv_regsub,    SMP_ARG3(2, STR, STR, STR),   conv_regsub_check, SMP_T_STR,  SMP_T_STR,  NULL },
 		{ NULL, NULL, 0, NULL, 0, 0, NULL },
 	}

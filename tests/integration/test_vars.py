@@ -72,7 +72,11 @@ frontend fe
     http-request set-var(txn.k) int(7),mul(sess.five),sub(txn.nothing)
     http-request set-var(txn.m) int(7),mul(sess.five),add(proc.twelve)
     http-request set-var(txn.cc) str(x),concat(<,sess.five,>),concat(,proc.str1,),concat(|,txn.none,|)
-    http-response set-header x-vars "%%[var(proc.str)] five=%%[var(sess.five)] n=%%[var(sess.n)] t=%%[var(txn.t)] k=%%[var(txn.k,none)] m=%%[var(txn.m)] cc=%%[var(txn.cc)]"
+    http-request set-var(txn.sc) "str(this),strcmp(proc.str1)"
+    http-request set-var(txn.sc2) "str(thiz is),strcmp(proc.str1)"
+    http-request set-var(txn.sm) "str('this is'),secure_memcmp(proc.str1)"
+    http-request set-var(txn.sm2) "str('this iz'),secure_memcmp(proc.str1)"
+    http-response set-header x-vars "%%[var(proc.str)] five=%%[var(sess.five)] n=%%[var(sess.n)] t=%%[var(txn.t)] k=%%[var(txn.k,none)] m=%%[var(txn.m)] cc=%%[var(txn.cc)] sc=%%[var(txn.sc)],%%[var(txn.sc2)] sm=%%[var(txn.sm)],%%[var(txn.sm2)]"
     default_backend be
 backend be
     server s1 127.0.0.1:%d
@@ -89,7 +93,7 @@ def test_global_tcp_and_fmt_agree_with_haproxy(tollgate, haproxy, http_backend):
         port = free_port()
         start(CONFIG_SET % (port, b.port), port=port)
         seen[name] = run(port)
-    assert seen["tollgate"][0] == "this is a string five=5 n=5 t=thIS IS also-/a k=none m=47 cc=x<5>this is||"
+    assert seen["tollgate"][0] == "this is a string five=5 n=5 t=thIS IS also-/a k=none m=47 cc=x<5>this is|| sc=-1,7 sm=1,0"
     assert seen["tollgate"] == seen["haproxy"]
 
 

@@ -701,6 +701,10 @@ static void test_conv_strings(void **state)
 	expect_str("str(mid),concat(<,txn.unset,>)", "mid<>");   /* no context: the variable is unset */
 	parse_fails("str(a),concat(<,nodot,>)", 0, "'nodot' is not a variable name", NULL);
 	parse_fails("str(a),concat(<,foo.x,>)", 0, "variable 'foo.x' must be named", NULL);
+	expect_str("str(a),strcmp(txn.unset)", NULL);
+	expect_str("str(a),secure_memcmp(txn.unset)", NULL);
+	parse_fails("str(a),strcmp(abc)", 0, "'abc' is not a variable name", NULL);
+	parse_fails("str(a),secure_memcmp", 0, "missing argument 1", NULL);
 	expect_str("str(this is a test),regsub(is a,is also a)", "this is also a test");
 	expect_str("str(aXbXc),regsub(X,-,g)", "a-b-c");
 	expect_str("str(abc),regsub(x*,-,g)", "-a-b-c-");
