@@ -600,6 +600,24 @@ static int conv_xor(const struct sample_arg *args, struct sample *smp, void *pri
 	return 1;
 }
 
+static int conv_cpl(const struct sample_arg *args, struct sample *smp, void *private)
+{
+	sample_set_sint(smp, ~smp->data.u.sint);
+	return 1;
+}
+
+static int conv_odd(const struct sample_arg *args, struct sample *smp, void *private)
+{
+	sample_set_bool(smp, smp->data.u.sint & 1);
+	return 1;
+}
+
+static int conv_even(const struct sample_arg *args, struct sample *smp, void *private)
+{
+	sample_set_bool(smp, !(smp->data.u.sint & 1));
+	return 1;
+}
+
 static int conv_neg(const struct sample_arg *args, struct sample *smp, void *private)
 {
 	int64_t a = smp->data.u.sint;
@@ -637,6 +655,9 @@ static struct sample_conv_kw_list conv_builtin_kws = {
 		{ "and",     conv_and,    SMP_ARG1(1, SINT),                   NULL,             SMP_T_SINT, SMP_T_SINT, NULL, NULL, SMP_CONV_F_VAR_ARGS },
 		{ "or",      conv_or,     SMP_ARG1(1, SINT),                   NULL,             SMP_T_SINT, SMP_T_SINT, NULL, NULL, SMP_CONV_F_VAR_ARGS },
 		{ "xor",     conv_xor,    SMP_ARG1(1, SINT),                   NULL,             SMP_T_SINT, SMP_T_SINT, NULL, NULL, SMP_CONV_F_VAR_ARGS },
+		{ "cpl",     conv_cpl,    SMP_ARG0,                            NULL,             SMP_T_SINT, SMP_T_SINT, NULL },
+		{ "odd",     conv_odd,    SMP_ARG0,                            NULL,             SMP_T_SINT, SMP_T_BOOL, NULL },
+		{ "even",    conv_even,   SMP_ARG0,                            NULL,             SMP_T_SINT, SMP_T_BOOL, NULL },
 		{ "neg",     conv_neg,    SMP_ARG0,                            NULL,             SMP_T_SINT, SMP_T_SINT, NULL },
 		{ NULL, NULL, 0, NULL, 0, 0, NULL },
 	}

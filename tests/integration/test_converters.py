@@ -93,6 +93,7 @@ frontend fe
 %s
     http-response set-header str "%%[str(foo 1/2),json]"
     http-response set-header bin "%%[bin(14fb9c03d97f12d97e),ub64enc]"
+    http-response set-header time "%%[int(784111777),http_date] %%[int(784111777005),http_date(0,ms)] %%[int(784111777),http_date(-86400)] %%[int(784111777),utime(%%Y%%m%%d-%%H%%M%%S,3600)] %%[int(5),odd] %%[int(5),even] %%[int(5),cpl] %%[date,sub(0),bool]"
     default_backend be
 backend be
     server s1 127.0.0.1:%d
@@ -135,7 +136,7 @@ def test_converters_agree_with_haproxy(tollgate, haproxy, http_backend, exprs):
         b = http_backend(name)
         ports[name] = free_port()
         start(config(ports[name], b.port, exprs), port=ports[name])
-    names = list(exprs) + ["str", "bin"]
+    names = list(exprs) + ["str", "bin", "time"]
     for value in INPUTS + LONG_INPUTS:
         t = answers(ports["tollgate"], value, names)
         h = answers(ports["haproxy"], value, names)
@@ -152,6 +153,8 @@ def test_converters_agree_with_haproxy(tollgate, haproxy, http_backend, exprs):
     assert t["sha1"] == "A9993E364706816ABA3E25717850C26C9CD0D89D"
     assert t["str"] == "foo 1\\/2"
     assert t["bin"] == "FPucA9l_Etl-"
+    assert t["time"] == "Sun, 06 Nov 1994 08:49:37 GMT Sun, 06 Nov 1994 08:49:37.5 GMT " \
+        "Sat, 05 Nov 1994 08:49:37 GMT 19941106-094937 1 0 -6 1"
     assert answers(ports["tollgate"], "/a+b%20?c%3Dd+e", names)["url-dec"] == "/a+b ?c=d e"
 
 

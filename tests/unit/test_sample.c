@@ -625,6 +625,26 @@ static void test_const_fetches(void **state)
 	parse_fails("uuid(7)", 0, "unsupported UUID version 7", NULL);
 }
 
+static void test_time(void **state)
+{
+	struct sample smp;
+
+	(void)state;
+	expect_str("int(784111777),http_date", "Sun, 06 Nov 1994 08:49:37 GMT");
+	expect_str("int(784111777123),http_date(0,ms)", "Sun, 06 Nov 1994 08:49:37.123 GMT");
+	expect_str("int(784111777),http_date(3600)", "Sun, 06 Nov 1994 09:49:37 GMT");
+	expect_str("int(0),utime(%Y-%m-%d %H:%M:%S)", "1970-01-01 00:00:00");
+	expect_str("int(86400),utime(%d,-1)", "01");
+	parse_fails("date(0,h)", 0, "invalid unit 'h'", NULL);
+	assert_true(eval("date", &smp));
+	assert_true(smp.data.u.sint > 1700000000);
+	assert_true(eval("date(0,ms)", &smp));
+	assert_true(smp.data.u.sint > 1700000000000LL);
+	expect_int("int(6),even", 1);
+	expect_int("int(-3),odd", 1);
+	expect_int("int(0),cpl", -1);
+}
+
 static void test_conv_2dec_2hex(void **state)
 {
 	(void)state;
@@ -745,6 +765,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_casts),
 		cmocka_unit_test(test_const_fetches),
+		cmocka_unit_test(test_time),
 		cmocka_unit_test(test_conv_2dec_2hex),
 		cmocka_unit_test(test_conv_has_ctl),
 		cmocka_unit_test(test_conv_url),

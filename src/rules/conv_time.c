@@ -1,0 +1,147 @@
+/*
+ * Dates: the fetches date([<offset>[,<unit>]]) and date_us, and the
+ * converters http_date([<offset>[,<unit>]]), utime(<format>[,<offset>])
+ * and ltime(<format>[,<offset>]), with HAProxy's meanings (seconds since
+ * the epoch, an IMF-fixdate, strftime(3) in UTC or local time). The
+ * wall clock is read at each evaluation (CLOCK_REALTIME).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <tollgate/errmsg.h>
+#include <tollgate/sample.h>
+
+enum { UNIT_S = 0, UNIT_MS, UNIT_US };
+
+/* The <unit> argument ("s", "ms", "us") as UNIT_*: replaced by its value. */
+static int time_unit_check(struct sample_arg *unit, char **err)
+{
+	static const char *const names[] = { "s", "ms", "us" };
+
+	if (unit->type != SMP_ARGT_STR)
+		return 0;
+	for (int i = 0; i < 3; i++) {
+		if (!strcmp(unit->data.str.ptr, names[i])) {
+			free(unit->data.str.ptr);
+			unit->type = SMP_ARGT_SINT;
+			unit->data.sint = i;
+			return 0;
+		}
+	}
+	return err_set(err, "invalid unit '%s' (expected 's', 'ms' or 'us')", unit->data.str.ptr);
+}
+
+static int date_check(struct sample_arg *args, char **err)
+{
+	return time_unit_check(&args[1], err);
+}
+
+static int smp_date(const struct sample_arg *args, struct sample *smp, const struct sample_ctx *ctx)
+{
+	struct timespec ts;
+	int64_t v;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	v = ts.tv_sec;
+	if (args[1].type == SMP_ARGT_SINT && args[1].data.sint == UNIT_MS)
+		v = v * 1000 + ts.tv_nsec / 1000000;
+	else if (args[1].type == SMP_ARGT_SINT && args[1].data.sint == UNIT_US)
+		v = v * 1000000 + ts.tv_nsec / 1000;
+	if (args[0].type == SMP_ARGT_SINT)
+		v += args[0].data.sint;
+	sample_set_sint(smp, v);
+	return 1;
+}
+
+static int smp_date_us(const struct sample_arg *args, struct sample *smp, const struct sample_ctx *ctx)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	sample_set_sint(smp, ts.tv_nsec / 1000);
+	return 1;
+}
+
+/* A date in seconds kept positive for gmtime() (HAProxy's 55-bit mask). */
+static time_t time_clamp(int64_t v)
+{
+	return (time_t)(v & 0x007fffffffffffffLL);
+}
+
+/* http_date([<offset>[,<unit>]]): "Sun, 06 Nov 1994 08:49:37 GMT"; with a
+ * unit ms or us the input is in that unit and the fraction follows the
+ * seconds (".5", not zero-padded, as HAProxy).
+ */
+static int conv_http_date(const struct sample_arg *args, struct sample *smp, void *private)
+{
+	static const char day[7][4] = { "Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat" };
+	static const char mon[12][4] = { "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep",
+					 "Oct", "Nov", "Dec" };
+	int64_t v = smp->data.u.sint, frac = 0;
+	int unit = args[1].type == SMP_ARGT_SINT ? (int)args[1].data.sint : UNIT_S;
+	char *out = sample_scratch();
+	time_t t;
+	struct tm tm;
+	int n;
+
+	if (args[0].type == SMP_ARGT_SINT)
+		v += args[0].data.sint;
+	if (unit == UNIT_MS) {
+		frac = v % 1000;
+		v /= 1000;
+	} else if (unit == UNIT_US) {
+		frac = v % 1000000;
+		v /= 1000000;
+	}
+	t = time_clamp(v);
+	if (!gmtime_r(&t, &tm))
+		return 0;
+	if (unit != UNIT_S)
+		n = snprintf(out, SAMPLE_SCRATCH_SIZE, "%s, %02d %s %04d %02d:%02d:%02d.%d GMT", day[tm.tm_wday],
+			     tm.tm_mday, mon[tm.tm_mon], 1900 + tm.tm_year, tm.tm_hour, tm.tm_min, tm.tm_sec, (int)frac);
+	else
+		n = snprintf(out, SAMPLE_SCRATCH_SIZE, "%s, %02d %s %04d %02d:%02d:%02d GMT", day[tm.tm_wday],
+			     tm.tm_mday, mon[tm.tm_mon], 1900 + tm.tm_year, tm.tm_hour, tm.tm_min, tm.tm_sec);
+	sample_set_str(smp, out, (size_t)n);
+	return 1;
+}
+
+static int http_date_check(struct sample_arg *args, char **err)
+{
+	return time_unit_check(&args[1], err);
+}
+
+/* utime(<format>[,<offset>]) (private NULL) and ltime(...) (local time). */
+static int conv_strftime(const struct sample_arg *args, struct sample *smp, void *private)
+{
+	time_t t = time_clamp(smp->data.u.sint + (args[1].type == SMP_ARGT_SINT ? args[1].data.sint : 0));
+	char *out = sample_scratch();
+	struct tm tm;
+
+	if (!(private ? localtime_r(&t, &tm) : gmtime_r(&t, &tm)))
+		return 0;
+	sample_set_str(smp, out, strftime(out, SAMPLE_SCRATCH_SIZE, args[0].data.str.ptr, &tm));
+	return 1;
+}
+
+static struct sample_fetch_kw_list time_fetches = { .kw = {
+	{ "date",    smp_date,    SMP_ARG2(0, SINT, STR), date_check, SMP_T_SINT, SMP_USE_ANY },
+	{ "date_us", smp_date_us, SMP_ARG0,               NULL,       SMP_T_SINT, SMP_USE_ANY },
+	{ NULL, NULL, 0, NULL, 0, 0 },
+} };
+
+static struct sample_conv_kw_list time_convs = { .kw = {
+	{ "http_date", conv_http_date, SMP_ARG2(0, SINT, STR), http_date_check, SMP_T_SINT, SMP_T_STR, NULL },
+	{ "utime",     conv_strftime,  SMP_ARG2(1, STR, SINT), NULL,            SMP_T_SINT, SMP_T_STR, NULL },
+	{ "ltime",     conv_strftime,  SMP_ARG2(1, STR, SINT), NULL,            SMP_T_SINT, SMP_T_STR, (void *)1 },
+	{ NULL, NULL, 0, NULL, 0, 0, NULL },
+} };
+
+__attribute__((constructor)) static void conv_time_register(void)
+{
+	sample_register_fetches(&time_fetches);
+	sample_register_convs(&time_convs);
+}
