@@ -318,6 +318,27 @@ static int conv_reverse(const struct sample_arg *args, struct sample *smp, void 
 	return 1;
 }
 
+/* ltrim(<chars>) (private NULL), rtrim(<chars>): the input without the
+ * leading / trailing bytes that appear in <chars>; a part of the input.
+ */
+static int conv_trim(const struct sample_arg *args, struct sample *smp, void *private)
+{
+	const char *p = smp->data.u.str.ptr, *set = args[0].data.str.ptr;
+	size_t len = smp->data.u.str.len, sl = args[0].data.str.len;
+
+	if (!private) {
+		while (len && memchr(set, *p, sl)) {
+			p++;
+			len--;
+		}
+	} else {
+		while (len && memchr(set, p[len - 1], sl))
+			len--;
+	}
+	sample_set_str(smp, p, len);
+	return 1;
+}
+
 /* host_only: a Host value without its port ("[::1]:80" -> "[::1]"),
  * lowercased.
  */
@@ -408,11 +429,12 @@ static int conv_param(const struct sample_arg *args, struct sample *smp, void *p
 }
 
 /* bytes(offset[,length]): a part of the binary input. An offset past the
- * end gives an empty block; a length past the end keeps the rest.
+ * end gives an empty block; a length past the end keeps the rest. Either
+ * may be a variable (no value if it is unset or negative).
  */
 static int conv_bytes_check(struct sample_arg *args, char **err)
 {
-	if (args[0].data.sint < 0)
+	if (args[0].type == SMP_ARGT_SINT && args[0].data.sint < 0)
 		return err_set(err, "the offset must be positive or zero (%lld)", (long long)args[0].data.sint);
 	if (args[1].type == SMP_ARGT_SINT && args[1].data.sint < 0)
 		return err_set(err, "the length must be positive or zero (%lld)", (long long)args[1].data.sint);
@@ -421,15 +443,23 @@ static int conv_bytes_check(struct sample_arg *args, char **err)
 
 static int conv_bytes(const struct sample_arg *args, struct sample *smp, void *private)
 {
-	size_t len = smp->data.u.str.len, off = (size_t)args[0].data.sint, n;
+	size_t len = smp->data.u.str.len, off, n;
+	int64_t a, b;
 
+	if (!sample_arg_sint(&args[0], smp, &a) || a < 0)
+		return 0;
+	off = (size_t)a;
 	if (off >= len) {
 		sample_set_bin(smp, smp->data.u.str.ptr, 0);
 		return 1;
 	}
 	n = len - off;
-	if (args[1].type == SMP_ARGT_SINT && (size_t)args[1].data.sint < n)
-		n = (size_t)args[1].data.sint;
+	if (args[1].type != SMP_ARGT_STOP) {
+		if (!sample_arg_sint(&args[1], smp, &b) || b < 0)
+			return 0;
+		if ((size_t)b < n)
+			n = (size_t)b;
+	}
 	sample_set_bin(smp, smp->data.u.str.ptr + off, n);
 	return 1;
 }
@@ -672,10 +702,12 @@ static struct sample_conv_kw_list conv_text_kws = {
 		{ "ub64enc",   conv_ub64enc,   SMP_ARG0,                     NULL,              SMP_T_BIN,  SMP_T_STR,  NULL },
 		{ "ub64dec",   conv_ub64dec,   SMP_ARG0,                     NULL,              SMP_T_STR,  SMP_T_BIN,  NULL },
 		{ "reverse",   conv_reverse,   SMP_ARG0,                     NULL,              SMP_T_STR,  SMP_T_STR,  NULL },
+		{ "ltrim",     conv_trim,      SMP_ARG1(1, STR),             NULL,              SMP_T_STR,  SMP_T_STR,  NULL },
+		{ "rtrim",     conv_trim,      SMP_ARG1(1, STR),             NULL,              SMP_T_STR,  SMP_T_STR,  (void *)1 },
 		{ "host_only", conv_host_only, SMP_ARG0,                     NULL,              SMP_T_STR,  SMP_T_STR,  NULL },
 		{ "port_only", conv_port_only, SMP_ARG0,                     NULL,              SMP_T_STR,  SMP_T_SINT, NULL },
 		{ "param",     conv_param,     SMP_ARG2(1, STR, STR),        conv_param_check,  SMP_T_STR,  SMP_T_STR,  NULL },
-		{ "bytes",     conv_bytes,     SMP_ARG2(1, SINT, SINT),      conv_bytes_check,  SMP_T_BIN,  SMP_T_BIN,  NULL },
+		{ "bytes",     conv_bytes,     SMP_ARG2(1, SINT, SINT),      conv_bytes_check,  SMP_T_BIN,  SMP_T_BIN,  NULL, NULL, SMP_CONV_F_VAR_ARGS },
 		{ "concat",    conv_concat,    SMP_ARG3(0, STR, STR, STR),   conv_concat_check, SMP_T_STR,  SMP_T_STR,  NULL },
 		{ "iif",       conv_iif,       SMP_ARG2(2, STR, STR),        NULL,              SMP_T_BOOL, SMP_T_STR,  NULL },
 		{ "strcmp",    conv_strcmp,    SMP_ARG1(1, STR),             conv_var_arg_check, SMP_T_STR, SMP_T_SINT, NULL },

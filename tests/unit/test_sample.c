@@ -718,6 +718,10 @@ static void test_conv_strings(void **state)
 	expect_str("bin(00010203),bytes(9),hex", "");
 	expect_str("bin(00010203),bytes(1,99),hex", "010203");
 	expect_str("str(mid),concat(<,,>)", "mid<>");
+	expect_str("str(xxabcxy),ltrim(xy)", "abcxy");
+	expect_str("str(xxabcxy),rtrim(xy)", "xxabc");
+	expect_str("str(xyx),ltrim(xy)", "");
+	expect_str("bin(00010203),bytes(txn.unset),hex", NULL);
 	expect_str("str(mid),concat(<,txn.unset,>)", "mid<>");   /* no context: the variable is unset */
 	parse_fails("str(a),concat(<,nodot,>)", 0, "'nodot' is not a variable name", NULL);
 	parse_fails("str(a),concat(<,foo.x,>)", 0, "variable 'foo.x' must be named", NULL);
