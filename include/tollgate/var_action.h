@@ -22,9 +22,18 @@ enum var_act_type {
 	VAR_ACT_UNSET,               /* unset-var(<var>) */
 };
 
+/* set-var conditions (HAProxy 2.7+: set-var(<var>,<cond>...)). */
+#define VAR_C_IFEXISTS    0x01U  /* the variable exists (or is set) */
+#define VAR_C_IFNOTEXISTS 0x02U  /* it does not (or is not set) */
+#define VAR_C_IFEMPTY     0x04U  /* the new value is an empty string or binary */
+#define VAR_C_IFNOTEMPTY  0x08U  /* it is not */
+#define VAR_C_IFGT        0x10U  /* the variable is greater than the new integer */
+#define VAR_C_IFLT        0x20U  /* it is lower */
+
 struct var_action {
 	enum var_act_type type;      /* which action */
 	struct var_ref var;          /* the variable */
+	unsigned int conds;          /* VAR_C_*, all must hold */
 	struct sample_expr *expr;    /* VAR_ACT_SET: the value */
 	struct logformat *lf;        /* VAR_ACT_SET_FMT: the format */
 };

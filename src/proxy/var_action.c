@@ -42,8 +42,42 @@ int var_action_parse(struct var_action *va, unsigned int where, int argc, char *
 			(int)(paren ? (size_t)(paren - a) : strlen(a)), a);
 		return -1;
 	}
-	if (var_parse_name(paren + 1, len - 2, &va->var, &why) < 0)
-		goto fail;
+	{
+		/* "(<var>[,<cond>...])" */
+		const char *comma = memchr(paren + 1, ',', len - 2);
+		size_t nlen = comma ? (size_t)(comma - paren - 1) : len - 2;
+
+		if (var_parse_name(paren + 1, nlen, &va->var, &why) < 0)
+			goto fail;
+		while (comma && comma < paren + len - 1) {
+			static const struct {
+				const char *name;
+				unsigned int flag;
+			} conds[] = {
+				{ "ifexists", VAR_C_IFEXISTS }, { "ifnotexists", VAR_C_IFNOTEXISTS },
+				{ "ifset", VAR_C_IFEXISTS }, { "ifnotset", VAR_C_IFNOTEXISTS },
+				{ "ifempty", VAR_C_IFEMPTY }, { "ifnotempty", VAR_C_IFNOTEMPTY },
+				{ "ifgt", VAR_C_IFGT }, { "iflt", VAR_C_IFLT },
+			};
+			const char *c = comma + 1, *end = memchr(c, ',', (size_t)(paren + len - 1 - c));
+			size_t cl;
+			unsigned int flag = 0;
+
+			if (!end)
+				end = paren + len - 1;
+			cl = (size_t)(end - c);
+			for (size_t i = 0; i < sizeof(conds) / sizeof(conds[0]); i++)
+				if (strlen(conds[i].name) == cl && !memcmp(c, conds[i].name, cl))
+					flag = conds[i].flag;
+			if (!flag || va->type == VAR_ACT_UNSET) {
+				err_set(err, "'%s' : %s '%.*s'%s.", a, flag ? "no condition on unset-var, got" : "unknown condition",
+					(int)cl, c, flag ? "" : " (expected ifexists, ifnotexists, ifset, ifnotset, ifempty, ifnotempty, ifgt or iflt)");
+				return -1;
+			}
+			va->conds |= flag;
+			comma = end;
+		}
+	}
 	if (va->type == VAR_ACT_UNSET)
 		return 0;
 	if (*pos >= argc || !strcmp(args[*pos], "if") || !strcmp(args[*pos], "unless")) {
@@ -68,6 +102,27 @@ fail:
 	return -1;
 }
 
+/* Whether the conditions of <va> let <new> be stored. */
+static int var_conds_hold(const struct var_action *va, const struct sample_ctx *ctx, const struct sample_data *new)
+{
+	struct sample_data cur;
+	int exists, empty;
+
+	if (!va->conds)
+		return 1;
+	exists = vars_get(&va->var, ctx, &cur);
+	empty = (new->type == SMP_T_STR || new->type == SMP_T_BIN) && !new->u.str.len;
+	if (((va->conds & VAR_C_IFEXISTS) && !exists) || ((va->conds & VAR_C_IFNOTEXISTS) && exists) ||
+	    ((va->conds & VAR_C_IFEMPTY) && !empty) || ((va->conds & VAR_C_IFNOTEMPTY) && empty))
+		return 0;
+	/* ifgt/iflt compare integers only; anything else passes, as HAProxy */
+	if (exists && cur.type == SMP_T_SINT && new->type == SMP_T_SINT &&
+	    (((va->conds & VAR_C_IFGT) && !(cur.u.sint > new->u.sint)) ||
+	     ((va->conds & VAR_C_IFLT) && !(cur.u.sint < new->u.sint))))
+		return 0;
+	return 1;
+}
+
 void var_action_exec(const struct var_action *va, struct stream *s, const struct sample_ctx *ctx)
 {
 	struct sample smp;
@@ -75,7 +130,7 @@ void var_action_exec(const struct var_action *va, struct stream *s, const struct
 	switch (va->type) {
 	case VAR_ACT_SET:
 		memset(&smp, 0, sizeof(smp));
-		if (sample_eval(va->expr, ctx, &smp))
+		if (sample_eval(va->expr, ctx, &smp) && var_conds_hold(va, ctx, &smp.data))
 			vars_set(&va->var, ctx, &smp.data);
 		break;
 	case VAR_ACT_SET_FMT: {
@@ -83,7 +138,8 @@ void var_action_exec(const struct var_action *va, struct stream *s, const struct
 		size_t n = logformat_render(va->lf, s, buf, sizeof(buf));
 
 		sample_set_str(&smp, buf, n);
-		vars_set(&va->var, ctx, &smp.data);
+		if (var_conds_hold(va, ctx, &smp.data))
+			vars_set(&va->var, ctx, &smp.data);
 		break;
 	}
 	case VAR_ACT_UNSET:

@@ -168,3 +168,39 @@ backend be
     server s1 127.0.0.1:%d
 """ % (port, b.port), port=port)
     assert dict((n.lower(), v) for n, v in get(port)[2])["x-by"] == "56 unset"
+
+
+def test_set_var_conditions(tollgate, http_backend, tmp_path):
+    """set-var(<var>,<cond>...) stores only when every condition holds
+    (HAProxy 2.7+, so no side-by-side run with 2.6); an unknown condition
+    is refused with file:line."""
+    from conftest import run_check
+    b = http_backend()
+    port = free_port()
+    tollgate(HTTP_DEFAULTS + """
+frontend fe
+    bind 127.0.0.1:%d
+    http-request set-var(txn.a,ifnotexists) str(first)
+    http-request set-var(txn.a,ifnotexists) str(second)
+    http-request set-var(txn.b,ifexists) str(never)
+    http-request set-var(txn.a,ifexists,ifnotempty) str(third)
+    http-request set-var(txn.a,ifempty) str(fourth)
+    http-request set-var(txn.n) int(10)
+    http-request set-var(txn.n,ifgt) int(20)
+    http-request set-var(txn.n,ifgt) int(5)
+    http-request set-var(txn.m) int(10)
+    http-request set-var(txn.m,iflt) int(20)
+    http-request set-var-fmt(txn.f,ifnotexists) "fmt-%%[path]"
+    http-response set-header x-c "a=%%[var(txn.a)] b=%%[var(txn.b,unset)] n=%%[var(txn.n)] m=%%[var(txn.m)] f=%%[var(txn.f)]"
+    default_backend be
+backend be
+    server s1 127.0.0.1:%d
+""" % (port, b.port), port=port)
+    assert dict((n.lower(), v) for n, v in get(port, path="/p")[2])["x-c"] == \
+        "a=third b=unset n=5 m=20 f=fmt-/p"
+    rc, out, _ = run_check(HTTP_DEFAULTS + """
+frontend fe
+    bind 127.0.0.1:%d
+    http-request set-var(txn.a,ifsomething) int(1)
+""" % free_port(), tmp_path)
+    assert rc != 0 and "t.cfg:10" in out and "unknown condition 'ifsomething'" in out, out

@@ -17,6 +17,7 @@
 #include <tollgate/http_txn.h>
 #include <tollgate/sample.h>
 #include <tollgate/stream-t.h>
+#include <tollgate/var_action.h>
 #include <tollgate/vars.h>
 
 static struct sample_data str_data(const char *s)
@@ -263,6 +264,43 @@ static void test_var_fetch(void **state)
 	free(txn);
 }
 
+static void test_action_conditions(void **state)
+{
+	struct http_txn *txn = calloc(1, sizeof(*txn));
+	struct sample_ctx ctx = { .txn = txn, .opt = SMP_OPT_FINAL };
+	struct var_action va;
+	struct sample_data out;
+	char w1[] = "set-var(txn.x,ifnotexists,ifnotempty)", w2[] = "str(v1)", w3[] = "str(v2)";
+	char bad[] = "set-var(txn.x,ifwhatever)", un[] = "unset-var(txn.x,ifexists)";
+	char *args[] = { w1, w2 }, *args2[] = { w1, w3 }, *badargs[] = { bad, w2 }, *unargs[] = { un };
+	char *err = NULL;
+	int pos = 0;
+
+	(void)state;
+	var_store_reset(&txn->vars);
+	assert_int_equal(var_action_parse(&va, 0, 2, args, &pos, NULL), 0);
+	assert_int_equal(pos, 2);
+	assert_int_equal(va.conds, VAR_C_IFNOTEXISTS | VAR_C_IFNOTEMPTY);
+	var_action_exec(&va, NULL, &ctx);
+	var_action_free(&va);
+	pos = 0;
+	assert_int_equal(var_action_parse(&va, 0, 2, args2, &pos, NULL), 0);
+	var_action_exec(&va, NULL, &ctx);   /* exists now: not replaced */
+	var_action_free(&va);
+	assert_int_equal(vars_get(&va.var, &ctx, &out), 1);
+	assert_memory_equal(out.u.str.ptr, "v1", 2);
+	pos = 0;
+	assert_int_equal(var_action_parse(&va, 0, 2, badargs, &pos, &err), -1);
+	assert_non_null(strstr(err, "unknown condition 'ifwhatever'"));
+	free(err);
+	err = NULL;
+	pos = 0;
+	assert_int_equal(var_action_parse(&va, 0, 1, unargs, &pos, &err), -1);
+	assert_non_null(strstr(err, "no condition on unset-var"));
+	free(err);
+	free(txn);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -270,6 +308,7 @@ int main(void)
 		cmocka_unit_test(test_names),
 		cmocka_unit_test(test_scopes),
 		cmocka_unit_test(test_var_fetch),
+		cmocka_unit_test(test_action_conditions),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
