@@ -63,6 +63,11 @@ struct stktable *proxy_table_find(const char *name);
  */
 extern struct proxy *proxy_parsing;
 
+/* Sets proxy_parsing and the ACLs the acl() fetch resolves names in to
+ * those of <px> (NULL: none). Configuration time only.
+ */
+void proxy_set_parse_scope(struct proxy *px);
+
 /* Starts the purge task of every table on the workers. After
  * thread_setup(). Returns 0 or -ENOMEM.
  */

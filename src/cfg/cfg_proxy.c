@@ -159,8 +159,7 @@ static int proxy_begin(struct cfg_ctx *ctx, int argc, char **args, char **err)
 		last_defaults = px;
 	}
 	ctx->section_data = px;
-	acl_set_parse_scope(&px->acls);   /* for the acl() fetch of this section's rules */
-	proxy_parsing = px;               /* for table converters without a table name */
+	proxy_set_parse_scope(px);   /* acl() and table converters of this section's rules */
 	return CFG_OK;
 }
 

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <tollgate/acl.h>
 #include <tollgate/lb.h>
 #include <tollgate/logformat.h>
 #include <tollgate/check.h>
@@ -467,9 +468,12 @@ int proxy_finalize_all(report_fn fn, void *arg)
 		if (px->cap & PR_CAP_BE)
 			errs += finalize_backend(px, fn, arg);
 	}
-	for (struct proxy *px = proxies_list; px; px = px->next)
-		if (px->cap & PR_CAP_FE)
+	for (struct proxy *px = proxies_list; px; px = px->next) {
+		if (px->cap & PR_CAP_FE) {
+			proxy_set_parse_scope(px);   /* dynamic use_backend formats */
 			errs += finalize_frontend(px, fn, arg);
+		}
+	}
 	errs += tcp_rules_resolve(fn, arg);
 	errs += http_rules_resolve(fn, arg);
 	for (struct proxy *px = proxies_list; px; px = px->next) {
@@ -477,6 +481,7 @@ int proxy_finalize_all(report_fn fn, void *arg)
 
 		if ((px->cap & PR_CAP_FE) && px->log_format && strstr(px->log_format, "%["))
 			px->log_keep_req = 1;
+		proxy_set_parse_scope(px);   /* formats compiled now are this proxy's */
 		if ((px->cap & PR_CAP_FE) && logformat_finalize(px, &why) < 0) {
 			errs += report(fn, arg, 1, px->conf_file, px->conf_line, "%s '%s': %s", proxy_kind(px), px->id,
 			               why ? why : "invalid log-format");
@@ -489,7 +494,17 @@ int proxy_finalize_all(report_fn fn, void *arg)
 			free(why);
 		}
 	}
+	/* parsing is over: expressions parsed from now on (the admin socket's
+	 * set var) belong to no proxy section
+	 */
+	proxy_set_parse_scope(NULL);
 	return errs;
+}
+
+void proxy_set_parse_scope(struct proxy *px)
+{
+	proxy_parsing = px;
+	acl_set_parse_scope(px ? &px->acls : NULL);
 }
 
 void proxy_free_all(void)

@@ -372,3 +372,27 @@ def test_table_expire_and_idle(tollgate, haproxy, http_backend):
         assert (d1, d2) == (-1, -2), name
         # without a table name: the table of the proxy declaring the rule
         assert hd["x-n"] == "1 2 1", name
+
+
+def test_formats_compiled_late_use_their_own_proxy(tollgate, http_backend):
+    """unique-id-format (compiled once every section is read) resolves
+    acl() and a table converter without a table in its own frontend, not
+    in the last section parsed."""
+    b = http_backend()
+    port, port2 = free_port(), free_port()
+    tollgate(HTTP_DEFAULTS + """
+frontend fe
+    bind 127.0.0.1:%d
+    stick-table type ip size 10 store http_req_cnt
+    http-request track-sc0 src
+    acl A always_true
+    unique-id-format "%%[acl(A)]-%%[src,table_http_req_cnt]"
+    http-response set-header x-u "%%[unique-id]"
+    default_backend be
+frontend other
+    bind 127.0.0.1:%d
+    default_backend be
+backend be
+    server s1 127.0.0.1:%d
+""" % (port, port2, b.port), port=port)
+    assert headers_of(port)["x-u"] == "1-1"
