@@ -521,7 +521,19 @@ static int conv_strcmp(const struct sample_arg *args, struct sample *smp, void *
 
 	if (!sample_arg_var(&args[0], smp, SMP_T_STR, &var))
 		return 0;
-	r = strncmp(smp->data.u.str.ptr, var.data.u.str.ptr, len < var.data.u.str.len ? len : var.data.u.str.len);
+	/* strncmp(3) as glibc computes it (HAProxy's value): the difference of
+	 * the first differing bytes, stopping at a NUL; computed here so that
+	 * no libc (or sanitizer) gives another non-zero value
+	 */
+	r = 0;
+	for (size_t i = 0; i < len && i < var.data.u.str.len; i++) {
+		unsigned char a = (unsigned char)smp->data.u.str.ptr[i], b = (unsigned char)var.data.u.str.ptr[i];
+
+		if (a != b || !a) {
+			r = a - b;
+			break;
+		}
+	}
 	if (!r && len != var.data.u.str.len)
 		r = len < var.data.u.str.len ? -1 : 1;
 	sample_set_sint(smp, r);
