@@ -54,6 +54,16 @@ int http_errorfile_index(int status);
 struct http_reply *http_reply_make(int status, const char *ctype, const char *body, size_t blen,
                                    const char *hdrs);
 
+/* Writes into <out> (<room> bytes) a response with <status>, an optional
+ * Content-Type <ctype>, the header lines <hdrs> (<hlen> bytes, "Name:
+ * value\r\n"...), Content-Length and body <body> (<blen> bytes), as
+ * http_reply_make() lays them out. Returns the length, 0 if it does not
+ * fit. For replies whose headers or body are log-format strings, rendered
+ * for each request.
+ */
+size_t http_reply_write(char *out, size_t room, int status, const char *ctype, const char *hdrs, size_t hlen,
+                        const char *body, size_t blen);
+
 /* Reads <path> as a complete HTTP response (errorfile format) into a new
  * constant reply. Returns it, or NULL with *<err> (malloc'ed) saying why
  * (unreadable, no valid status line, larger than tune.bufsize).

@@ -16,7 +16,7 @@
  *
  * Request actions: allow, deny [deny_status N] [return options], tarpit
  * [deny_status N], return [status N] [content-type T] [string S | file F
- * | errorfile F | lf-string is NOT supported], redirect location|prefix|scheme
+ * | errorfile F | lf-string FMT | lf-file F] [hdr NAME FMT]..., redirect location|prefix|scheme
  * <x> [code N] [drop-query] [append-slash], set-header, add-header,
  * del-header, replace-header, replace-value, set-path, set-query,
  * set-method, set-uri, track-sc0|1|2 <sample> [table T], sc-inc-gpc(idx,N),
@@ -60,7 +60,8 @@ struct http_outcome {
 };
 
 /* Runs the http-request rules of <px> for stream <s> (its txn holds the
- * parsed request). For a redirect, the response is written into <out> of
+ * parsed request). For a redirect, and a `return` / `deny` whose reply has
+ * log-format parts, the response is written into <out> of
  * <room> bytes (o->data points there). Returns the verdict, with <o> set
  * for DENY, TARPIT, REPLY and ERROR.
  */

@@ -166,34 +166,53 @@ static struct http_reply *reply_new(size_t len)
 	return &b->r;
 }
 
+size_t http_reply_write(char *out, size_t room, int status, const char *ctype, const char *hdrs, size_t hlen,
+                        const char *body, size_t blen)
+{
+	const char *reason = http_reason(status);
+	int n;
+
+	n = snprintf(out, room, "HTTP/1.1 %d %s\r\n", status, reason);
+	if (n < 0 || (size_t)n >= room)
+		return 0;
+	if (ctype) {
+		int k = snprintf(out + n, room - (size_t)n, "content-type: %s\r\n", ctype);
+
+		if (k < 0 || (size_t)k >= room - (size_t)n)
+			return 0;
+		n += k;
+	}
+	if (hlen) {
+		if (hlen >= room - (size_t)n)
+			return 0;
+		memcpy(out + n, hdrs, hlen);
+		n += (int)hlen;
+	}
+	{
+		int k = snprintf(out + n, room - (size_t)n, "content-length: %zu\r\n\r\n", blen);
+
+		if (k < 0 || (size_t)k >= room - (size_t)n || blen > room - (size_t)n - (size_t)k)
+			return 0;
+		n += k;
+	}
+	if (blen)
+		memcpy(out + n, body, blen);
+	return (size_t)n + blen;
+}
+
 struct http_reply *http_reply_make(int status, const char *ctype, const char *body, size_t blen,
                                    const char *hdrs)
 {
 	size_t hlen = hdrs ? strlen(hdrs) : 0;
 	size_t clen = ctype ? strlen(ctype) : 0;
-	const char *reason = http_reason(status);
-	size_t room = 64 + strlen(reason) + clen + 20 + hlen + 48 + blen;
+	size_t room = 64 + strlen(http_reason(status)) + clen + 20 + hlen + 48 + blen;
 	struct http_reply *r = reply_new(room);
-	char *p;
-	int n;
 
 	if (!r)
 		return NULL;
-	p = (char *)r->data;
-	n = snprintf(p, room, "HTTP/1.1 %d %s\r\n", status, reason);
-	if (ctype)
-		n += snprintf(p + n, room - (size_t)n, "content-type: %s\r\n", ctype);
-	if (hlen) {
-		memcpy(p + n, hdrs, hlen);
-		n += (int)hlen;
-	}
-	n += snprintf(p + n, room - (size_t)n, "content-length: %zu\r\n\r\n", blen);
-	if (blen)
-		memcpy(p + n, body, blen);
+	r->len = http_reply_write((char *)r->data, room, status, ctype, hdrs, hlen, body, blen);
 	r->status = status;
-	r->data = p;
-	r->len = (size_t)n + blen;
-	return r;
+	return r->len ? r : NULL;
 }
 
 /* Sets *<err> to a malloc'ed copy of the formatted message. Returns NULL. */

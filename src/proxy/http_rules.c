@@ -42,6 +42,8 @@
 #include <tollgate/stream-t.h>
 #include <tollgate/var_action.h>
 
+#define VALUE_MAX HTTP_ARENA_SIZE  /* a new value never exceeds the head's arena */
+
 enum http_act {
 	HA_ALLOW = 0,             /* stop, forward */
 	HA_DENY,                  /* answer status (error page or payload), close */
@@ -72,11 +74,31 @@ enum redirect_type {
 #define RDR_F_DROP_QUERY   0x01U  /* drop-query */
 #define RDR_F_APPEND_SLASH 0x02U  /* append-slash */
 
+/* A header of a reply whose value is a log-format string. */
+struct reply_hdr {
+	char *name;                  /* header name */
+	struct logformat *lf;        /* its value */
+};
+
+/* The parts of a `return` / `deny` reply rendered for each request: set
+ * when a `hdr` value or the body (lf-string, lf-file) is a log-format
+ * string.
+ */
+struct reply_fmt {
+	char *ctype;                 /* content-type, or NULL */
+	struct reply_hdr *hdrs;      /* hdr <name> <fmt>, in order */
+	int nb_hdrs;                 /* their number */
+	struct logformat *body_lf;   /* lf-string / lf-file body, or NULL */
+	char *body;                  /* string / file body otherwise (may be NULL) */
+	size_t blen;                 /* its length */
+};
+
 struct http_rule {
 	int is_req;                  /* in http_req_rules (1) or http_res_rules (0) */
 	enum http_act act;           /* the action */
 	int status;                  /* deny/tarpit/return/set-status status, redirect code */
 	const struct http_reply *reply; /* return/deny payload, NULL: error page of <status> */
+	struct reply_fmt *rfmt;      /* or the reply rendered per request, or NULL */
 	char *name;                  /* header name, variable name */
 	size_t nlen;                 /* its length */
 	struct logformat *lf;        /* header value, set-path..., redirect string */
@@ -179,9 +201,10 @@ static char *read_file(const char *path, size_t *len, const char *act, char **er
 		set_err(err, "'%s' : cannot read file '%s' (%s).", act, path, strerror(errno));
 		return NULL;
 	}
-	if (fstat(fileno(f), &st) < 0 || !S_ISREG(st.st_mode) || (size_t)st.st_size > max) {
+	if (fstat(fileno(f), &st) < 0 || !(S_ISREG(st.st_mode) || S_ISCHR(st.st_mode)) ||
+	    (size_t)st.st_size > max) {
 		fclose(f);
-		set_err(err, "'%s' : file '%s' is not a regular file of at most tune.bufsize (%zu) bytes.",
+		set_err(err, "'%s' : file '%s' is not a regular file (or /dev/null) of at most tune.bufsize (%zu) bytes.",
 		        act, path, max);
 		return NULL;
 	}
@@ -201,24 +224,50 @@ static char *read_file(const char *path, size_t *len, const char *act, char **er
 	return buf;
 }
 
+/* Frees <f> and what it owns. */
+static void reply_fmt_free(struct reply_fmt *f)
+{
+	if (!f)
+		return;
+	for (int i = 0; i < f->nb_hdrs; i++) {
+		free(f->hdrs[i].name);
+		logformat_free(f->hdrs[i].lf);
+	}
+	free(f->hdrs);
+	free(f->ctype);
+	logformat_free(f->body_lf);
+	free(f->body);
+	free(f);
+}
+
 /* Parses the reply options of return / deny / tarpit from args[*pos]:
  * [status|deny_status N] [content-type T] [default-errorfiles | errorfile F
- * | file F | string S] [hdr N V]*. <defstatus> is the action's default.
+ * | file F | string S | lf-file F | lf-string S] [hdr N FMT]*.
+ * <defstatus> is the action's default. A reply whose headers and body are
+ * constant is built once (r->reply); one with a log-format part is kept as
+ * r->rfmt and rendered for each request.
  */
 static int parse_reply(struct http_rule *r, int argc, char **args, int *pos, const char *act, int defstatus,
                        char **err)
 {
-	const char *ctype = NULL, *payload = NULL, *errfile = NULL;
-	int payload_kind = 0;        /* 0: none, 1: default-errorfiles, 2: errorfile, 3: file, 4: string */
-	int explicit_status = 0;
-	char *hdrs = NULL;
-	size_t hlen = 0;
+	const char *ctype = NULL, *payload = NULL;
+	enum { PL_NONE, PL_DEFAULT, PL_ERRORFILE, PL_FILE, PL_STRING, PL_LF_FILE, PL_LF_STRING } kind = PL_NONE;
+	static const char *const kinds[] = { "default-errorfiles", "errorfile", "file", "string", "lf-file", "lf-string" };
+	struct reply_fmt *f = calloc(1, sizeof(*f));
+	int explicit_status = 0, dynamic = 0;
+	char *hdrs = NULL, *body = NULL;
+	size_t hlen = 0, blen = 0;
 	int ret = -1;
 
+	if (!f)
+		return set_err(err, "out of memory");
 	r->status = defstatus;
 	while (*pos < argc && !is_cond_word(args[*pos])) {
 		const char *w = args[(*pos)++];
+		size_t k;
 
+		for (k = 0; k < sizeof(kinds) / sizeof(kinds[0]) && strcmp(w, kinds[k]); k++)
+			;
 		if (!strcmp(w, "status") || !strcmp(w, "deny_status")) {
 			if (*pos >= argc || parse_status(args[*pos], 200, 599, &r->status) < 0) {
 				set_err(err, "'%s' : '%s' expects a status code from 200 to 599.", act, w);
@@ -229,21 +278,18 @@ static int parse_reply(struct http_rule *r, int argc, char **args, int *pos, con
 		} else if (!strcmp(w, "content-type")) {
 			if (!(ctype = next_arg(argc, args, pos, act, "a value after 'content-type'", err)))
 				goto out;
-		} else if (!strcmp(w, "default-errorfiles") || !strcmp(w, "errorfile") || !strcmp(w, "file") ||
-		           !strcmp(w, "string")) {
-			if (payload_kind) {
-				set_err(err, "'%s' : '%s' conflicts with a previous payload argument (only one of default-errorfiles, errorfile, file, string).", act, w);
+		} else if (k < sizeof(kinds) / sizeof(kinds[0])) {
+			if (kind != PL_NONE) {
+				set_err(err, "'%s' : '%s' conflicts with a previous payload argument (only one of default-errorfiles, errorfile, file, string, lf-file, lf-string).", act, w);
 				goto out;
 			}
-			payload_kind = !strcmp(w, "default-errorfiles") ? 1 : !strcmp(w, "errorfile") ? 2 :
-			               !strcmp(w, "file") ? 3 : 4;
-			if (payload_kind > 1 && !(payload = next_arg(argc, args, pos, act, "an argument after the payload keyword", err)))
+			kind = (int)k + PL_DEFAULT;
+			if (kind != PL_DEFAULT && !(payload = next_arg(argc, args, pos, act, "an argument after the payload keyword", err)))
 				goto out;
-			if (payload_kind == 2)
-				errfile = payload;
 		} else if (!strcmp(w, "hdr")) {
+			struct reply_hdr *nh;
 			const char *n, *v;
-			char *nh;
+			char *nb;
 
 			if (*pos + 1 >= argc || is_cond_word(args[*pos]) || is_cond_word(args[*pos + 1])) {
 				set_err(err, "'%s' : 'hdr' expects a name and a value.", act);
@@ -251,84 +297,157 @@ static int parse_reply(struct http_rule *r, int argc, char **args, int *pos, con
 			}
 			n = args[(*pos)++];
 			v = args[(*pos)++];
-			if (strchr(v, '%')) {
-				set_err(err, "'%s' : 'hdr %s' : log-format values are not supported in reply headers, only literal text.", act, n);
-				goto out;
-			}
-			nh = realloc(hdrs, hlen + strlen(n) + strlen(v) + 5);
+			nh = realloc(f->hdrs, (size_t)(f->nb_hdrs + 1) * sizeof(*nh));
 			if (!nh) {
 				set_err(err, "out of memory");
 				goto out;
 			}
-			hdrs = nh;
+			f->hdrs = nh;
+			nh[f->nb_hdrs].lf = NULL;
+			if (!(nh[f->nb_hdrs].name = strdup(n))) {
+				set_err(err, "out of memory");
+				goto out;
+			}
+			f->nb_hdrs++;
+			if (parse_lf(v, r->is_req, &nh[f->nb_hdrs - 1].lf, act, err) < 0)
+				goto out;
+			if (strchr(v, '%'))
+				dynamic = 1;
+			nb = realloc(hdrs, hlen + strlen(n) + strlen(v) + 5);
+			if (!nb) {
+				set_err(err, "out of memory");
+				goto out;
+			}
+			hdrs = nb;
 			hlen += (size_t)sprintf(hdrs + hlen, "%s: %s\r\n", n, v);
-		} else if (!strcmp(w, "lf-string") || !strcmp(w, "lf-file") || !strcmp(w, "errorfiles")) {
-			set_err(err, "'%s' : '%s' is not supported by Tollgate (use 'string', 'file' or 'errorfile').", act, w);
+		} else if (!strcmp(w, "errorfiles")) {
+			set_err(err, "'%s' : 'errorfiles' is not supported by Tollgate (use 'errorfile').", act);
 			goto out;
 		} else {
-			set_err(err, "'%s' : unexpected '%s' (expected status, content-type, default-errorfiles, errorfile, file, string, hdr, if or unless).", act, w);
+			set_err(err, "'%s' : unexpected '%s' (expected status, content-type, default-errorfiles, errorfile, file, string, lf-file, lf-string, hdr, if or unless).", act, w);
 			goto out;
 		}
 	}
 
-	if (r->act != HA_RETURN && !payload_kind && !ctype && !hdrs)
-		payload_kind = 1;    /* deny [deny_status N]: default-errorfiles implied */
-	switch (payload_kind) {
-	case 0:                      /* return without payload: empty body */
-		r->reply = http_reply_make(r->status, NULL, "", 0, hdrs);
+	if (r->act != HA_RETURN && kind == PL_NONE && !ctype && !hdrs)
+		kind = PL_DEFAULT;   /* deny [deny_status N]: default-errorfiles implied */
+	switch (kind) {
+	case PL_NONE:                /* return without payload: empty body */
+		if (ctype) {
+			set_err(err, "'%s' : 'content-type' needs a payload (file, string, lf-file or lf-string).", act);
+			goto out;
+		}
 		break;
-	case 1:
+	case PL_DEFAULT:
 		if (!has_error_page(r->status)) {
 			set_err(err, "'%s' : status %d has no error message (with default-errorfiles it must be one of 200, 400, 401, 403, 404, 405, 407, 408, 410, 413, 414, 421, 425, 429, 431, 500, 501, 502, 503, 504, 505).", act, r->status);
+			goto out;
+		}
+		if (hdrs) {
+			set_err(err, "'%s' : 'hdr' cannot be used with the default error messages.", act);
 			goto out;
 		}
 		r->reply = NULL;
 		ret = 0;
 		goto out;
-	case 2: {
+	case PL_ERRORFILE: {
 		char *why = NULL;
-		struct http_reply *rep = http_reply_load_errorfile(errfile, &why);
+		struct http_reply *rep = http_reply_load_errorfile(payload, &why);
 
 		if (!rep) {
 			set_err(err, "'%s' : %s", act, why ? why : "cannot load errorfile");
 			free(why);
 			goto out;
 		}
+		if (ctype || hdrs) {
+			set_err(err, "'%s' : 'content-type' and 'hdr' cannot be used with 'errorfile' (the file holds the whole response).", act);
+			goto out;
+		}
 		if (!explicit_status)
 			r->status = rep->status;
 		r->reply = rep;
-		break;
+		ret = 0;
+		goto out;
 	}
-	case 3: case 4: {
-		size_t blen = 0;
-		char *body = NULL;
-
-		if (payload_kind == 3) {
-			body = read_file(payload, &blen, act, err);
-			if (!body)
-				goto out;
-		} else {
-			blen = strlen(payload);
-		}
-		if (blen && !ctype) {
-			free(body);
-			set_err(err, "'%s' : a non-empty '%s' payload needs a 'content-type'.", act,
-			        payload_kind == 3 ? "file" : "string");
+	case PL_FILE:
+	case PL_LF_FILE:
+		if (!(body = read_file(payload, &blen, act, err)))
+			goto out;
+		body[blen] = '\0';
+		break;
+	case PL_STRING:
+	case PL_LF_STRING:
+		if (!(body = strdup(payload))) {
+			set_err(err, "out of memory");
 			goto out;
 		}
-		r->reply = http_reply_make(r->status, blen ? ctype : NULL, body ? body : payload, blen, hdrs);
-		free(body);
+		blen = strlen(body);
 		break;
 	}
+	if (blen && !ctype) {
+		set_err(err, "'%s' : a non-empty '%s' payload needs a 'content-type'.", act, kinds[kind - PL_DEFAULT]);
+		goto out;
 	}
+	if (!blen)
+		ctype = NULL;   /* no body: no Content-Type, as HAProxy */
+	if (kind == PL_LF_FILE || kind == PL_LF_STRING) {
+		if (parse_lf(body, r->is_req, &f->body_lf, act, err) < 0)
+			goto out;
+		dynamic = 1;
+	}
+	if (dynamic) {
+		if (ctype && !(f->ctype = strdup(ctype))) {
+			set_err(err, "out of memory");
+			goto out;
+		}
+		f->body = body;
+		f->blen = blen;
+		body = NULL;
+		r->rfmt = f;
+		f = NULL;
+		ret = 0;
+		goto out;
+	}
+	r->reply = http_reply_make(r->status, ctype, body ? body : "", blen, hdrs);
 	if (!r->reply) {
 		set_err(err, "out of memory");
 		goto out;
 	}
 	ret = 0;
 out:
+	reply_fmt_free(f);
+	free(body);
 	free(hdrs);
 	return ret;
+}
+
+/* Renders the reply <f> of rule <r> for <s> into <out> (<room> bytes).
+ * Returns its length, 0 if it does not fit.
+ */
+static size_t render_reply(const struct http_rule *r, const struct reply_fmt *f, struct stream *s, char *out,
+                           size_t room)
+{
+	char hdrs[VALUE_MAX], body[VALUE_MAX];
+	const char *b = f->body;
+	size_t hlen = 0, blen = f->blen;
+
+	for (int i = 0; i < f->nb_hdrs; i++) {
+		size_t nlen = strlen(f->hdrs[i].name);
+
+		if (hlen + nlen + 4 > sizeof(hdrs))
+			return 0;
+		memcpy(hdrs + hlen, f->hdrs[i].name, nlen);
+		memcpy(hdrs + hlen + nlen, ": ", 2);
+		hlen += nlen + 2;
+		hlen += logformat_render(f->hdrs[i].lf, s, hdrs + hlen, sizeof(hdrs) - hlen - 2);
+		memcpy(hdrs + hlen, "\r\n", 2);
+		hlen += 2;
+	}
+	if (f->body_lf) {
+		blen = logformat_render(f->body_lf, s, body, sizeof(body));
+		b = body;
+	}
+	return http_reply_write(out, room, r->status, blen ? f->ctype : NULL, hdrs, hlen, b, blen);
 }
 
 static int parse_redirect(struct http_rule *r, int argc, char **args, int *pos, char **err)
@@ -535,6 +654,7 @@ void http_rule_destroy(struct http_rule *r)
 		return;
 	free(r->name);
 	logformat_free(r->lf);
+	reply_fmt_free(r->rfmt);
 	if (r->has_re)
 		regfree(&r->re);
 	free(r->repl);
@@ -551,7 +671,6 @@ void http_rule_destroy(struct http_rule *r)
 /* Execution                                                              */
 /* ---------------------------------------------------------------------- */
 
-#define VALUE_MAX HTTP_ARENA_SIZE  /* a new value never exceeds the head's arena */
 
 /* Applies <r>'s regex to <v> (<vlen> bytes). On a match, writes the
  * replacement with its back-references into <out> (<room> bytes) and
@@ -745,9 +864,21 @@ static enum http_verdict rules_exec(struct list *rules, int is_req, struct strea
 		case HA_DENY:
 		case HA_TARPIT:
 			txn->deny_status = r->status;
+			if (r->rfmt && r->act == HA_DENY) {
+				len = render_reply(r, r->rfmt, s, out, room);
+				if (!len)
+					return outcome(o, HTTP_VERDICT_ERROR, 500, NULL, 0);
+				return outcome(o, HTTP_VERDICT_DENY, r->status, out, len);
+			}
 			return outcome(o, r->act == HA_DENY ? HTTP_VERDICT_DENY : HTTP_VERDICT_TARPIT, r->status,
 			             r->reply ? r->reply->data : NULL, r->reply ? r->reply->len : 0);
 		case HA_RETURN:
+			if (r->rfmt) {
+				len = render_reply(r, r->rfmt, s, out, room);
+				if (!len)
+					return outcome(o, HTTP_VERDICT_ERROR, 500, NULL, 0);
+				return outcome(o, HTTP_VERDICT_REPLY, r->status, out, len);
+			}
 			return outcome(o, HTTP_VERDICT_REPLY, r->status, r->reply ? r->reply->data : NULL,
 			             r->reply ? r->reply->len : 0);
 		case HA_SERVICE:

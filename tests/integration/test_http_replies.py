@@ -1,0 +1,67 @@
+"""Replies the proxy writes itself, through Tollgate and the reference
+HAProxy 2.6 on the same configuration: `http-request return` and `deny`
+with log-format header values (`hdr NAME FMT`), `lf-string` and `lf-file`
+bodies rendered for each request, `file /dev/null`. Each test checks the
+answer and that HAProxy gives the same."""
+
+from conftest import HTTP_DEFAULTS, free_port
+from httpbackend import get
+
+
+def start_both(tollgate, haproxy, body):
+    """Starts both proxies on HTTP_DEFAULTS + <body> (PORT: the bind port);
+    returns {name: port}."""
+    ports = {}
+    for name, start in (("tollgate", tollgate), ("haproxy", haproxy)):
+        port = free_port()
+        start(HTTP_DEFAULTS + body.replace("PORT", str(port)), port=port)
+        ports[name] = port
+    return ports
+
+
+def both(ports, path, **kw):
+    """The same request to both; returns (tollgate's, haproxy's) (status,
+    headers dict, body)."""
+    out = []
+    for name in ("tollgate", "haproxy"):
+        st, h, _, body = get(ports[name], path, **kw)
+        out.append((st, h, body))
+    return out
+
+
+RETURN_CFG = """
+frontend fe
+    bind 127.0.0.1:PORT
+    http-request return hdr x-url "%[url]" hdr x-lit "a b" if { path /hdr }
+    http-request return status 201 content-type text/plain lf-string "path is %[path], host %[req.hdr(host)]" hdr x-m "%[method]" if { path /lf1 }
+    http-request return content-type text/plain lf-file LFFILE if { path /lff }
+    http-request return file /dev/null hdr x-e "%[path]" if { path /empty }
+    http-request deny deny_status 403 content-type text/plain lf-string "no %[path]" hdr x-why denied if { path /deny }
+"""
+
+
+def test_return_with_log_format_headers_and_bodies(tollgate, haproxy, tmp_path):
+    lf = tmp_path / "lf.txt"
+    lf.write_text("file says %[path]\n")
+    ports = start_both(tollgate, haproxy, RETURN_CFG.replace("LFFILE", str(lf)))
+    t, h = both(ports, "/hdr?q=1")
+    assert t[0] == 200 and t[1]["x-url"] == "/hdr?q=1" and t[1]["x-lit"] == "a b", t
+    assert t[1]["content-length"] == "0" and "content-type" not in t[1] and t[2] == b""
+    assert (h[0], h[1]["x-url"], h[1]["x-lit"], h[2]) == (t[0], t[1]["x-url"], t[1]["x-lit"], t[2])
+
+    t, h = both(ports, "/lf1", host="example")
+    assert t[0] == 201 and t[2] == b"path is /lf1, host example" and t[1]["x-m"] == "GET", t
+    assert t[1]["content-type"] == "text/plain" and t[1]["content-length"] == str(len(t[2]))
+    assert (h[0], h[2], h[1]["x-m"], h[1]["content-type"]) == (t[0], t[2], t[1]["x-m"], t[1]["content-type"])
+
+    t, h = both(ports, "/lff")
+    assert t[0] == 200 and t[2] == b"file says /lff\n", t
+    assert (h[0], h[2]) == (t[0], t[2])
+
+    t, h = both(ports, "/empty")
+    assert t[0] == 200 and t[2] == b"" and t[1]["x-e"] == "/empty" and "content-type" not in t[1], t
+    assert (h[0], h[2], h[1]["x-e"]) == (t[0], t[2], t[1]["x-e"])
+
+    t, h = both(ports, "/deny")
+    assert t[0] == 403 and t[2] == b"no /deny" and t[1]["x-why"] == "denied", t
+    assert (h[0], h[2], h[1]["x-why"]) == (t[0], t[2], t[1]["x-why"])
