@@ -127,6 +127,16 @@ const char *http_uri_query(const struct http_head *hh, size_t *len);
  */
 int http_set_path(struct http_head *hh, const char *path, size_t len);
 
+/* Returns the path and the query string of the request-target (what
+ * follows the authority of an absolute-form target). Sets *<len>.
+ */
+const char *http_uri_pathq(const struct http_head *hh, size_t *len);
+
+/* Replaces the path and the query string of the request-target by <pathq>
+ * (<len> bytes), keeping the scheme and authority. 0, -EINVAL or -ENOSPC.
+ */
+int http_set_pathq(struct http_head *hh, const char *pathq, size_t len);
+
 /* Replaces the query string (without '?'; empty: removes the '?'). 0,
  * -EINVAL or -ENOSPC.
  */

@@ -279,6 +279,21 @@ int http_set_path(struct http_head *hh, const char *path, size_t len)
 	return rebuild_uri(hh, hh->uri, start, path, len, q, qlen);
 }
 
+const char *http_uri_pathq(const struct http_head *hh, size_t *len)
+{
+	size_t start = path_start(hh->uri, hh->uri_len);
+
+	*len = hh->uri_len - start;
+	return hh->uri + start;
+}
+
+int http_set_pathq(struct http_head *hh, const char *pathq, size_t len)
+{
+	size_t start = path_start(hh->uri, hh->uri_len);
+
+	return rebuild_uri(hh, hh->uri, start, pathq, len, NULL, 0);
+}
+
 int http_set_query(struct http_head *hh, const char *q, size_t len)
 {
 	size_t plen, start = path_start(hh->uri, hh->uri_len);

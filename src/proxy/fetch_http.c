@@ -466,19 +466,14 @@ static const char *req_path(const struct http_head *hh, size_t *len)
 	return http_uri_path(hh, len);
 }
 
-/* The path with its query string, without scheme and authority. */
+/* The path and query string, with the same rules as req_path(). */
 static const char *req_pathq(const struct http_head *hh, size_t *len)
 {
-	const char *p = req_path(hh, len);
+	size_t plen;
 
-	if (p)
-		*len = (size_t)(hh->uri + hh->uri_len - p);
-	return p;
-}
-
-static int smp_pathq(const struct sample_arg *args, struct sample *smp, const struct sample_ctx *ctx)
-{
-	return set_req_part(req_pathq, smp, ctx);
+	if (!req_path(hh, &plen))
+		return NULL;
+	return http_uri_pathq(hh, len);
 }
 
 static int smp_method(const struct sample_arg *args, struct sample *smp, const struct sample_ctx *ctx)
@@ -494,6 +489,11 @@ static int smp_url(const struct sample_arg *args, struct sample *smp, const stru
 static int smp_path(const struct sample_arg *args, struct sample *smp, const struct sample_ctx *ctx)
 {
 	return set_req_part(req_path, smp, ctx);
+}
+
+static int smp_pathq(const struct sample_arg *args, struct sample *smp, const struct sample_ctx *ctx)
+{
+	return set_req_part(req_pathq, smp, ctx);
 }
 
 static int smp_query(const struct sample_arg *args, struct sample *smp, const struct sample_ctx *ctx)
@@ -665,9 +665,9 @@ static struct sample_fetch_kw_list http_fetch_list = { .kw = {
 	/* name          fn             args                          check       out          use        private */
 	{ "method",      smp_method,    SMP_ARG0,                     NULL,       SMP_T_STR,  REQ | RES, NULL },
 	{ "path",        smp_path,      SMP_ARG0,                     NULL,       SMP_T_STR,  REQ,       NULL },
+	{ "pathq",       smp_pathq,     SMP_ARG0,                     NULL,       SMP_T_STR,  REQ,       NULL },
 	{ "url",         smp_url,       SMP_ARG0,                     NULL,       SMP_T_STR,  REQ,       NULL },
 	{ "query",       smp_query,     SMP_ARG0,                     NULL,       SMP_T_STR,  REQ,       NULL },
-	{ "pathq",       smp_pathq,     SMP_ARG0,                     NULL,       SMP_T_STR,  REQ,       NULL },
 	{ "base",        smp_base,      SMP_ARG0,                     NULL,       SMP_T_STR,  REQ,       NULL },
 	{ "url_param",   smp_url_param, SMP_ARG3(0, STR, STR, STR),   urlp_check, SMP_T_STR,  REQ,       NULL },
 	{ "urlp",        smp_url_param, SMP_ARG3(0, STR, STR, STR),   urlp_check, SMP_T_STR,  REQ,       NULL },

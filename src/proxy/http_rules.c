@@ -7,10 +7,12 @@
  * (track-sc, sc-inc-gpc, sc-set-gpt) are parsed and run by sc_action.c,
  * shared with tcp-request rules.
  *
- * Regular expressions of replace-header / replace-value are POSIX
- * extended ones (regcomp(REG_EXTENDED)), not PCRE as in HAProxy: no \d,
- * no lazy quantifiers, no look-around. The replacement is literal text
- * with \0..\9 back-references (HAProxy: a log-format string).
+ * Regular expressions of replace-header / replace-value / replace-path /
+ * replace-pathq / replace-uri are POSIX extended ones
+ * (regcomp(REG_EXTENDED)), not PCRE as in HAProxy: no \d, no lazy
+ * quantifiers, no look-around. The replacement is a log-format string
+ * (rendered first, when it has a '%') in which \0..\9 are then the
+ * matched groups, as in HAProxy.
  *
  * Execution runs on the stream's thread and allocates nothing: values are
  * rendered into stack buffers and copied into the head's arena
@@ -59,6 +61,10 @@ enum http_act {
 	HA_SET_QUERY,             /* set-query <fmt> */
 	HA_SET_METHOD,            /* set-method <fmt> */
 	HA_SET_URI,               /* set-uri <fmt> */
+	HA_SET_PATHQ,             /* set-pathq <fmt> */
+	HA_REPLACE_PATH,          /* replace-path <regex> <fmt> */
+	HA_REPLACE_PATHQ,         /* replace-pathq <regex> <fmt> */
+	HA_REPLACE_URI,           /* replace-uri <regex> <fmt> */
 	HA_SET_STATUS,            /* set-status <code> [reason <str>] */
 	HA_SC,                    /* track-sc<N>, sc-inc-gpc..., sc-set-gpt... (sc_action.h) */
 	HA_VAR,                   /* set-var, set-var-fmt, unset-var (var_action.h) */
@@ -550,15 +556,19 @@ static int parse_action(struct http_rule *r, int argc, char **args, int *pos, ch
 		if (!(r->name = strdup(n)))
 			return set_err(err, "out of memory");
 		r->nlen = strlen(n);
-	} else if (!strcmp(a, "replace-header") || !strcmp(a, "replace-value")) {
-		const char *n, *re, *rep;
+	} else if (!strcmp(a, "replace-header") || !strcmp(a, "replace-value") ||
+	           (req && (!strcmp(a, "replace-path") || !strcmp(a, "replace-pathq") || !strcmp(a, "replace-uri")))) {
+		int has_name = a[8] == 'h' || a[8] == 'v';
+		const char *what = has_name ? "a header name, a regex and a replacement" : "a regex and a replacement";
+		const char *n = NULL, *re, *rep;
 		char why[256];
 		int rc;
 
-		r->act = a[8] == 'h' ? HA_REPLACE_HDR : HA_REPLACE_VAL;
-		if (!(n = next_arg(argc, args, pos, a, "a header name, a regex and a replacement", err)) ||
-		    !(re = next_arg(argc, args, pos, a, "a header name, a regex and a replacement", err)) ||
-		    !(rep = next_arg(argc, args, pos, a, "a header name, a regex and a replacement", err)))
+		r->act = a[8] == 'h' ? HA_REPLACE_HDR : a[8] == 'v' ? HA_REPLACE_VAL :
+		         a[8] == 'u' ? HA_REPLACE_URI : a[12] == 'q' ? HA_REPLACE_PATHQ : HA_REPLACE_PATH;
+		if ((has_name && !(n = next_arg(argc, args, pos, a, what, err))) ||
+		    !(re = next_arg(argc, args, pos, a, what, err)) ||
+		    !(rep = next_arg(argc, args, pos, a, what, err)))
 			return -1;
 		rc = regcomp(&r->re, re, REG_EXTENDED);
 		if (rc) {
@@ -570,14 +580,17 @@ static int parse_action(struct http_rule *r, int argc, char **args, int *pos, ch
 			if (*p == '\\' && p[1] >= '0' && p[1] <= '9' && (size_t)(p[1] - '0') > r->re.re_nsub)
 				return set_err(err, "'%s' : '\\%c' refers to a group the regex does not have (%zu groups).",
 				               a, p[1], r->re.re_nsub);
-		if (!(r->name = strdup(n)) || !(r->repl = strdup(rep)))
+		if (!(r->repl = strdup(rep)) || (n && !(r->name = strdup(n))))
 			return set_err(err, "out of memory");
-		r->nlen = strlen(n);
+		if (strchr(rep, '%') && parse_lf(rep, req, &r->lf, a, err) < 0)
+			return -1;
+		r->nlen = n ? strlen(n) : 0;
 	} else if (req && (!strcmp(a, "set-path") || !strcmp(a, "set-query") || !strcmp(a, "set-method") ||
-	                   !strcmp(a, "set-uri"))) {
+	                   !strcmp(a, "set-uri") || !strcmp(a, "set-pathq"))) {
 		const char *v = next_arg(argc, args, pos, a, "a value", err);
 
-		r->act = a[4] == 'p' ? HA_SET_PATH : a[4] == 'q' ? HA_SET_QUERY : a[4] == 'm' ? HA_SET_METHOD : HA_SET_URI;
+		r->act = !strcmp(a, "set-pathq") ? HA_SET_PATHQ : a[4] == 'p' ? HA_SET_PATH : a[4] == 'q' ? HA_SET_QUERY :
+		         a[4] == 'm' ? HA_SET_METHOD : HA_SET_URI;
 		if (!v)
 			return -1;
 		return parse_lf(v, req, &r->lf, a, err);
@@ -673,11 +686,12 @@ void http_rule_destroy(struct http_rule *r)
 
 
 /* Applies <r>'s regex to <v> (<vlen> bytes). On a match, writes the
- * replacement with its back-references into <out> (<room> bytes) and
+ * replacement <repl> with its back-references into <out> (<room> bytes) and
  * returns its length; returns -1 when the regex does not match and -2
  * when the result does not fit.
  */
-static long regex_replace(const struct http_rule *r, const char *v, size_t vlen, char *out, size_t room)
+static long regex_replace(const struct http_rule *r, const char *repl, const char *v, size_t vlen, char *out,
+                          size_t room)
 {
 	char subject[VALUE_MAX];
 	regmatch_t m[10];
@@ -689,7 +703,7 @@ static long regex_replace(const struct http_rule *r, const char *v, size_t vlen,
 	subject[vlen] = '\0';
 	if (regexec(&r->re, subject, 10, m, 0))
 		return -1;
-	for (const char *p = r->repl; *p; p++) {
+	for (const char *p = repl; *p; p++) {
 		if (*p == '\\' && p[1] >= '0' && p[1] <= '9') {
 			int g = *++p - '0';
 
@@ -712,10 +726,10 @@ static long regex_replace(const struct http_rule *r, const char *v, size_t vlen,
 	return (long)o;
 }
 
-/* replace-header / replace-value on every field named as <r> says.
- * Returns 0 or a negative errno.
+/* replace-header / replace-value on every field named as <r> says, with
+ * the replacement <repl>. Returns 0 or a negative errno.
  */
-static int do_replace(const struct http_rule *r, struct http_head *hh)
+static int do_replace(const struct http_rule *r, const char *repl, struct http_head *hh)
 {
 	char out[VALUE_MAX];
 	int pos = -1;
@@ -726,7 +740,7 @@ static int do_replace(const struct http_rule *r, struct http_head *hh)
 		long n;
 
 		if (r->act == HA_REPLACE_HDR) {
-			n = regex_replace(r, v, vlen, out, sizeof(out));
+			n = regex_replace(r, repl, v, vlen, out, sizeof(out));
 			if (n == -1)
 				continue;
 		} else {
@@ -741,7 +755,7 @@ static int do_replace(const struct http_rule *r, struct http_head *hh)
 					memcpy(out + o, ", ", 2);
 					o += 2;
 				}
-				k = regex_replace(r, e, elen, out + o, sizeof(out) - o);
+				k = regex_replace(r, repl, e, elen, out + o, sizeof(out) - o);
 				if (k == -2)
 					return -ENOSPC;
 				if (k == -1) {
@@ -764,6 +778,33 @@ static int do_replace(const struct http_rule *r, struct http_head *hh)
 			return -ENOSPC;
 	}
 	return 0;
+}
+
+/* replace-path, replace-pathq, replace-uri: the part of the target <r>
+ * names, replaced when the regex matches it. Returns 0 or a negative errno.
+ */
+static int do_replace_target(const struct http_rule *r, const char *repl, struct http_head *hh)
+{
+	char out[VALUE_MAX];
+	const char *v;
+	size_t vlen;
+	long n;
+
+	if (r->act == HA_REPLACE_URI) {
+		v = hh->uri;
+		vlen = hh->uri_len;
+	} else if (r->act == HA_REPLACE_PATHQ) {
+		v = http_uri_pathq(hh, &vlen);
+	} else {
+		v = http_uri_path(hh, &vlen);
+	}
+	n = regex_replace(r, repl, v, vlen, out, sizeof(out));
+	if (n == -1)
+		return 0;
+	if (n < 0)
+		return -ENOSPC;
+	return r->act == HA_REPLACE_URI ? http_set_uri(hh, out, (size_t)n) :
+	       r->act == HA_REPLACE_PATHQ ? http_set_pathq(hh, out, (size_t)n) : http_set_path(hh, out, (size_t)n);
 }
 
 /* Appends <len> bytes of <src> to <buf> at *<o> (capacity <room>). */
@@ -900,14 +941,27 @@ static enum http_verdict rules_exec(struct list *rules, int is_req, struct strea
 			break;
 		case HA_REPLACE_HDR:
 		case HA_REPLACE_VAL:
-			ret = do_replace(r, hh);
+		case HA_REPLACE_PATH:
+		case HA_REPLACE_PATHQ:
+		case HA_REPLACE_URI: {
+			const char *repl = r->repl;
+
+			if (r->lf) {   /* a log-format replacement, rendered first */
+				val[logformat_render(r->lf, s, val, sizeof(val) - 1)] = '\0';
+				repl = val;
+			}
+			ret = r->act == HA_REPLACE_HDR || r->act == HA_REPLACE_VAL ? do_replace(r, repl, hh) :
+			      do_replace_target(r, repl, hh);
 			break;
+		}
 		case HA_SET_PATH:
 		case HA_SET_QUERY:
 		case HA_SET_METHOD:
 		case HA_SET_URI:
+		case HA_SET_PATHQ:
 			len = logformat_render(r->lf, s, val, sizeof(val));
 			ret = r->act == HA_SET_PATH ? http_set_path(hh, val, len) :
+			      r->act == HA_SET_PATHQ ? http_set_pathq(hh, val, len) :
 			      r->act == HA_SET_QUERY ? http_set_query(hh, val, len) :
 			      r->act == HA_SET_METHOD ? http_set_method(hh, val, len) : http_set_uri(hh, val, len);
 			break;
