@@ -8,7 +8,9 @@
  *     parsed, then, once the backend is chosen and if it is another proxy,
  *     the backend's;
  *   - response: the backend's http-response rules, then the frontend's
- *     (if another proxy).
+ *     (if another proxy);
+ *   - http-after-response: the backend's then the frontend's, on every
+ *     response about to leave, the proxy's own replies included.
  * Each rule's condition is evaluated with the stream and its transaction
  * (sample_ctx.strm, .txn). Header and start-line actions edit txn->req or
  * txn->res in place (http_msg.h); final actions stop the evaluation and
@@ -72,7 +74,21 @@ enum http_verdict http_req_rules_exec(struct proxy *px, struct stream *s, struct
 enum http_verdict http_res_rules_exec(struct proxy *px, struct stream *s, struct http_outcome *o,
                                       char *out, size_t room);
 
-/* Parses the action of an http-request (<is_req>) or http-response rule
+/* Runs the http-after-response rules of <s>'s backend (if another proxy)
+ * then of its frontend on txn->res, the response about to leave (from the
+ * server or the proxy itself). Returns 0, or -1 when a rewrite failed.
+ */
+int http_after_res_rules_exec(struct stream *s);
+
+/* Returns 1 if the frontend or the backend of <s> has http-after-response
+ * rules.
+ */
+int http_after_res_rules_present(const struct stream *s);
+
+#define HTTP_RULES_AFTER 2       /* <is_req> of http_rule_parse(): http-after-response */
+
+/* Parses the action of an http-request (<is_req> 1), http-response (0) or
+ * http-after-response (HTTP_RULES_AFTER) rule
  * starting at args[*<pos>] (the configuration parser's words), advancing
  * *<pos> past it. <file>:<line> is where the rule is. Returns the rule, or
  * NULL with *<err> (malloc'ed) saying what is wrong.

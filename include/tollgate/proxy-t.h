@@ -247,6 +247,7 @@ struct proxy {
 	/* mode http */
 	struct list http_req_rules;      /* http-request rules (and `redirect`) */
 	struct list http_res_rules;      /* http-response rules */
+	struct list http_after_res_rules; /* http-after-response rules */
 	const struct http_reply *errorfiles[24]; /* errorfile per code (http_reply.c index), NULL: built-in */
 	struct pr_cookie cookie;         /* cookie persistence (backend) */
 	struct pr_forwardfor fwdfor;     /* option forwardfor */

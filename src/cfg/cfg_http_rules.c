@@ -2,6 +2,7 @@
  * HTTP keywords of proxy sections:
  *   http-request <action> [args] [if|unless <cond>]
  *   http-response <action> [args] [if|unless <cond>]
+ *   http-after-response <action> [args] [if|unless <cond>]
  *   redirect location|prefix|scheme <x> [code N] [options] [if|unless <cond>]
  *   errorfile <code> <file>
  * The actions and their arguments are parsed by http_rule_parse()
@@ -57,15 +58,15 @@ static int add_rule(struct cfg_ctx *ctx, struct proxy *px, int is_req, const cha
 static int kw_http_rules(struct cfg_ctx *ctx, int argc, char **args, char **err)
 {
 	struct proxy *px = ctx->section_data;
-	int is_req = !strcmp(args[0], "http-request");
+	int is_req = !strcmp(args[0], "http-request") ? 1 : !strcmp(args[0], "http-response") ? 0 : HTTP_RULES_AFTER;
 
 	if (px->cap & PR_CAP_DEF)
 		return cfg_set_err(err, "'%s' is not allowed in 'defaults' sections.", args[0]);
 	if (argc < 2)
-		return cfg_set_err(err, "'%s' expects an action (e.g. '%s').", args[0],
-		                   is_req ? "http-request deny if <cond>" : "http-response set-header <name> <value>");
-	if (!strcmp(args[1], "redirect") && !is_req)
-		return cfg_set_err(err, "'http-response redirect' is not supported (use it in 'http-request').");
+		return cfg_set_err(err, "'%s' expects an action (e.g. '%s %s').", args[0], args[0],
+		                   is_req == 1 ? "deny if <cond>" : "set-header <name> <value>");
+	if (!strcmp(args[1], "redirect") && is_req != 1)
+		return cfg_set_err(err, "'%s redirect' is not supported (use it in 'http-request').", args[0]);
 	if (!strcmp(args[1], "redirect"))
 		return add_rule(ctx, px, 1, "http-request", argc, args, 1, err);
 	return add_rule(ctx, px, is_req, args[0], argc, args, 1, err);
@@ -109,6 +110,7 @@ static int kw_errorfile(struct cfg_ctx *ctx, int argc, char **args, char **err)
 static struct cfg_kw http_rules_kws[] = {
 	{ "http-request", kw_http_rules, 0 },
 	{ "http-response", kw_http_rules, 0 },
+	{ "http-after-response", kw_http_rules, 0 },
 	{ "redirect", kw_redirect, 0 },
 	{ "errorfile", kw_errorfile, 0 },
 	{ NULL, NULL, 0 },

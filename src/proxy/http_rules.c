@@ -101,6 +101,7 @@ struct reply_fmt {
 
 struct http_rule {
 	int is_req;                  /* in http_req_rules (1) or http_res_rules (0) */
+	int after;                   /* in http_after_res_rules (is_req is 0) */
 	enum http_act act;           /* the action */
 	int status;                  /* deny/tarpit/return/set-status status, redirect code */
 	const struct http_reply *reply; /* return/deny payload, NULL: error page of <status> */
@@ -520,6 +521,10 @@ static int parse_action(struct http_rule *r, int argc, char **args, int *pos, ch
 	int req = r->is_req;
 	enum sc_act_type sct;
 
+	if (r->after && (!strcmp(a, "deny") || !strcmp(a, "return") || !strcmp(a, "tarpit") ||
+	                 !strcmp(a, "redirect") || !strcmp(a, "use-service") || !strncmp(a, "track-sc", 8)))
+		return set_err(err, "unknown action '%s' (supported: allow, set-header, add-header, del-header, replace-header, replace-value, set-status, sc-inc-gpc(<idx>,<N>), sc-inc-gpc0(<N>), sc-inc-gpc1(<N>), sc-set-gpt(<idx>,<N>), sc-set-gpt0(<N>), set-var(txn.<name>), unset-var(txn.<name>)).", a);
+
 	if (!strcmp(a, "allow")) {
 		r->act = HA_ALLOW;
 	} else if (!strcmp(a, "deny")) {
@@ -645,7 +650,8 @@ struct http_rule *http_rule_parse(int is_req, int argc, char **args, int *pos, c
 		set_err(err, "out of memory");
 		return NULL;
 	}
-	r->is_req = is_req;
+	r->after = is_req == HTTP_RULES_AFTER;
+	r->is_req = is_req == 1;
 	r->conf_file = file;
 	r->conf_line = line;
 	if (parse_action(r, argc, args, pos, err) < 0) {
@@ -658,7 +664,8 @@ struct http_rule *http_rule_parse(int is_req, int argc, char **args, int *pos, c
 void http_rule_add(struct proxy *px, struct http_rule *r, struct acl_cond *cond)
 {
 	r->cond = cond;
-	list_append(r->is_req ? &px->http_req_rules : &px->http_res_rules, &r->list);
+	list_append(r->is_req ? &px->http_req_rules : r->after ? &px->http_after_res_rules : &px->http_res_rules,
+	            &r->list);
 }
 
 void http_rule_destroy(struct http_rule *r)
@@ -994,6 +1001,26 @@ enum http_verdict http_res_rules_exec(struct proxy *px, struct stream *s, struct
 	return rules_exec(&px->http_res_rules, 0, s, o, out, room);
 }
 
+int http_after_res_rules_exec(struct stream *s)
+{
+	struct http_outcome o = { 0 };
+	char none[1];
+
+	/* the final actions are refused in this list: <none> is never written */
+	if (s->be && s->be != s->fe &&
+	    rules_exec(&s->be->http_after_res_rules, 0, s, &o, none, 0) == HTTP_VERDICT_ERROR)
+		return -1;
+	if (rules_exec(&s->fe->http_after_res_rules, 0, s, &o, none, 0) == HTTP_VERDICT_ERROR)
+		return -1;
+	return 0;
+}
+
+int http_after_res_rules_present(const struct stream *s)
+{
+	return !list_empty(&s->fe->http_after_res_rules) ||
+	       (s->be && !list_empty(&s->be->http_after_res_rules));
+}
+
 /* ---------------------------------------------------------------------- */
 /* Resolution, release                                                    */
 /* ---------------------------------------------------------------------- */
@@ -1023,9 +1050,9 @@ int http_rules_resolve(void (*report)(void *arg, int is_err, const char *file, i
 
 void http_rules_free(struct proxy *px)
 {
-	struct list *lists[2] = { &px->http_req_rules, &px->http_res_rules };
+	struct list *lists[3] = { &px->http_req_rules, &px->http_res_rules, &px->http_after_res_rules };
 
-	for (int i = 0; i < 2; i++) {
+	for (int i = 0; i < 3; i++) {
 		struct http_rule *r, *back;
 
 		list_for_each_safe(r, back, lists[i], list)

@@ -429,6 +429,36 @@ static void chan_drop(struct channel *c)
  * forwarded; the connection closes afterwards when <close> or when the
  * request's body was not read.
  */
+static size_t put_head(struct channel *c, size_t ofs, size_t old, const struct http_head *hh, int is_req);
+
+/* Runs the http-after-response rules on the reply the proxy just put
+ * at the start of the response buffer (txn->res_fwd bytes), rewriting its
+ * head. A reply whose head does not parse or whose rewrite fails is sent
+ * as it was.
+ */
+static void after_local_reply(struct stream *s)
+{
+	struct http_txn *txn = s->txn;
+	uint32_t maxhdr = global.tune_maxhdr ? global.tune_maxhdr : H1_DEF_MAX_HDRS;
+	size_t n;
+	int hlen;
+
+	if (buf_contig_data(&s->res.buf) < txn->res_fwd)
+		return;
+	h1_msg_init(&txn->res_h1, txn->res_hdrs, maxhdr);
+	hlen = h1_parse_response(&txn->res_h1, buf_head(&s->res.buf), txn->res_fwd, NULL);
+	if (hlen <= 0 || http_head_load(&txn->res, &txn->res_h1, buf_head(&s->res.buf)) < 0)
+		return;
+	txn->flags |= TX_HAS_RES;
+	if (http_after_res_rules_exec(s) < 0)
+		return;
+	n = put_head(&s->res, 0, (size_t)hlen, &txn->res, 0);
+	if (n) {
+		txn->res_fwd = txn->res_fwd - (size_t)hlen + n;
+		txn_set_status(s, txn->res.status);
+	}
+}
+
 static void local_reply(struct stream *s, int status, const char *data, size_t len, int close)
 {
 	struct http_txn *txn = s->txn;
@@ -443,6 +473,8 @@ static void local_reply(struct stream *s, int status, const char *data, size_t l
 	txn->res_state = HTTP_MSG_DONE;
 	txn->flags |= TX_LOCAL;
 	txn_set_status(s, status);
+	if (txn->res_fwd == len && len && http_after_res_rules_present(s))
+		after_local_reply(s);
 	/* the request goes no further: only a complete head without a body
 	 * can be dropped alone (what follows may be the next request)
 	 */
@@ -1120,7 +1152,8 @@ static int response_head(struct stream *s, size_t ofs, size_t len)
 	}
 	if (v == HTTP_VERDICT_ERROR)
 		goto fail500;
-	if ((s->be->cookie.name && http_cookie_response(s) < 0) || http_conn_response(s) < 0)
+	if ((s->be->cookie.name && http_cookie_response(s) < 0) || http_conn_response(s) < 0 ||
+	    http_after_res_rules_exec(s) < 0)
 		goto fail500;
 	n = put_head(&s->res, ofs, len, &txn->res, 0);
 	if (!n)

@@ -62,3 +62,39 @@ def test_path_and_query_rewrites(tollgate, haproxy, http_backend):
         t, h = got["tollgate"], got["haproxy"]
         assert (t.path, t.header("x-pathq")) == (path, pathq), (raw, t.path, t.header("x-pathq"))
         assert (h.path, h.header("x-pathq")) == (t.path, t.header("x-pathq")), raw
+
+
+AFTER_CFG = r"""
+frontend fe
+    bind 127.0.0.1:PORT
+    http-request return status 202 content-type text/plain string ok if { path /ret }
+    http-request deny if { path /deny }
+    http-response set-header x-res yes
+    http-after-response add-header x-order fe
+    http-after-response set-header x-status "%[status]"
+    http-after-response del-header x-drop
+    use_backend none if { path /none }
+    default_backend be
+backend be
+    http-after-response add-header x-order be
+    http-after-response set-header x-drop gone
+    server s1 127.0.0.1:BACKEND
+backend none
+"""
+
+
+def test_http_after_response_on_server_and_local_replies(tollgate, haproxy, http_backend):
+    """The after-response rules of the backend then the frontend edit every
+    response: the server's, a `return`, a `deny` page, a 503."""
+    procs = start_both(tollgate, haproxy, http_backend, AFTER_CFG)
+    for path, status, order in (("/srv", 200, ["be", "fe"]), ("/ret", 202, ["fe"]),
+                                ("/deny", 403, ["fe"]), ("/none", 503, ["fe"])):
+        got = {}
+        for name, (port, _) in procs.items():
+            with connect(port) as s:
+                s.sendall(build(path))
+                st, h, hl, _ = read_response(s)
+            got[name] = (st, [v for n, v in hl if n.lower() == "x-order"], h.get("x-status"),
+                         h.get("x-drop"), h.get("x-res"))
+        assert got["tollgate"][:4] == (status, order, str(status), None), (path, got)
+        assert got["tollgate"] == got["haproxy"], (path, got)
