@@ -13,7 +13,8 @@
  * with `Content-Type: text/html`, `Content-Length`, `Cache-Control:
  * no-cache` and `Connection: close`. `errorfile <code> <file>` in
  * defaults, frontend, backend or listen replaces the page of one code for
- * that proxy (a defaults section's errorfiles are inherited): the file
+ * that proxy (a defaults section's errorfiles are inherited), as do
+ * `errorfiles <name>` (pages of an `http-errors` section) and `http-error`: the file
  * holds a complete HTTP response, sent as it is, as in HAProxy; it is read
  * and checked (its status line must parse) when the configuration loads.
  *
@@ -44,6 +45,32 @@ const struct http_reply *http_error_reply(const struct proxy *px, int status);
  * the status cannot have an errorfile.
  */
 int http_errorfile_index(int status);
+
+#define HTTP_ERRORFILE_SLOTS 24  /* size of errorfiles[] arrays */
+
+/* An `http-errors <name>` section: errorfiles by slot, that proxies copy
+ * with `errorfiles <name> [<code>...]` and rules use with `errorfiles
+ * <name>`. Built while the configuration is parsed, then read-only; lives
+ * until exit.
+ */
+struct http_errors {
+	char *name;                                       /* section name */
+	const struct http_reply *pages[HTTP_ERRORFILE_SLOTS]; /* by http_errorfile_index(), NULL: none */
+	const char *conf_file;                            /* where declared (lives until exit) */
+	int conf_line;                                    /* ditto */
+	struct http_errors *next;                         /* next section */
+};
+
+/* Returns the http-errors section <name>, or NULL. */
+struct http_errors *http_errors_find(const char *name);
+
+/* Declares a new, empty http-errors section <name> at <file>:<line>.
+ * Returns it, or NULL (out of memory).
+ */
+struct http_errors *http_errors_new(const char *name, const char *file, int line);
+
+/* Returns the page of <status> in the http-errors section <he>, or NULL. */
+const struct http_reply *http_errors_page(const struct http_errors *he, int status);
 
 /* Builds at configuration time a reply with <status>, an optional
  * Content-Type <ctype> (NULL: none) and body <body> of <blen> bytes, plus

@@ -85,6 +85,19 @@ int http_after_res_rules_exec(struct stream *s);
  */
 int http_after_res_rules_present(const struct stream *s);
 
+/* Parses `http-error status <code> [reply options]` (those of `return`)
+ * for proxy <px> (<args>: the whole line), at <file>:<line>: a constant
+ * reply replaces px->errorfiles[] of the code, one with log-format parts
+ * goes to px->error_fmts[]. Returns 0 or -1 with *<err>.
+ */
+int http_error_rule_parse(struct proxy *px, int argc, char **args, const char *file, int line, char **err);
+
+/* Renders into <out> (<room> bytes) the `http-error` reply of <px> for
+ * <status> that has log-format parts, for <s>. Returns its length, or 0 if
+ * there is none (or it does not fit): then http_error_reply() applies.
+ */
+size_t http_error_render(const struct proxy *px, int status, struct stream *s, char *out, size_t room);
+
 #define HTTP_RULES_AFTER 2       /* <is_req> of http_rule_parse(): http-after-response */
 
 /* Parses the action of an http-request (<is_req> 1), http-response (0) or

@@ -249,6 +249,7 @@ struct proxy {
 	struct list http_res_rules;      /* http-response rules */
 	struct list http_after_res_rules; /* http-after-response rules */
 	const struct http_reply *errorfiles[24]; /* errorfile per code (http_reply.c index), NULL: built-in */
+	const struct http_rule *error_fmts[24];  /* http-error replies rendered per request, by the same index, or NULL */
 	struct pr_cookie cookie;         /* cookie persistence (backend) */
 	struct pr_forwardfor fwdfor;     /* option forwardfor */
 	struct pr_httpchk httpchk;       /* option httpchk */

@@ -5,6 +5,10 @@
  *   http-after-response <action> [args] [if|unless <cond>]
  *   redirect location|prefix|scheme <x> [code N] [options] [if|unless <cond>]
  *   errorfile <code> <file>
+ *   errorfiles <name> [<code>...]
+ *   http-error status <code> [reply options of `return`]
+ * and the `http-errors <name>` section (its `errorfile <code> <file>`
+ * lines), whose pages `errorfiles` copies.
  * The actions and their arguments are parsed by http_rule_parse()
  * (src/proxy/http_rules.c, which owns struct http_rule); this file checks
  * where a keyword may appear, parses the condition and appends the rule.
@@ -81,30 +85,127 @@ static int kw_redirect(struct cfg_ctx *ctx, int argc, char **args, char **err)
 	return add_rule(ctx, px, 1, "redirect", argc, args, 0, err);
 }
 
-static int kw_errorfile(struct cfg_ctx *ctx, int argc, char **args, char **err)
+/* Parses `errorfile <code> <file>` (<args>) into the slot *<idx> and the
+ * reply *<rep>. Returns CFG_OK, CFG_ERR, or a warning (a code without a
+ * page, ignored as in HAProxy: *<rep> stays NULL).
+ */
+static int parse_errorfile(int argc, char **args, int *idx, struct http_reply **rep, char **err)
 {
-	struct proxy *px = ctx->section_data;
-	struct http_reply *rep;
 	char *end, *why = NULL;
 	long code;
-	int idx;
 
+	*rep = NULL;
 	if (argc != 3)
 		return cfg_set_err(err, "'errorfile' expects <code> and <file>.");
 	code = strtol(args[1], &end, 10);
 	if (end == args[1] || *end || code < 100 || code > 999)
 		return cfg_set_err(err, "'errorfile' : '%s' is not a status code.", args[1]);
-	idx = http_errorfile_index((int)code);
-	if (idx < 0)
+	*idx = http_errorfile_index((int)code);
+	if (*idx < 0)
 		return cfg_set_warn(err, "'errorfile' : status code %ld not handled (supported: 200, 400, 401, 403, 404, 405, 407, 408, 410, 413, 429, 500, 501, 502, 503, 504), error customization will be ignored.", code);
-	rep = http_reply_load_errorfile(args[2], &why);
-	if (!rep) {
+	*rep = http_reply_load_errorfile(args[2], &why);
+	if (!*rep) {
 		cfg_set_err(err, "'errorfile %ld' : %s", code, why ? why : "cannot load the file");
 		free(why);
 		return CFG_ERR;
 	}
-	px->errorfiles[idx] = rep;
 	return CFG_OK;
+}
+
+static int kw_errorfile(struct cfg_ctx *ctx, int argc, char **args, char **err)
+{
+	struct proxy *px = ctx->section_data;
+	struct http_reply *rep;
+	int idx, ret = parse_errorfile(argc, args, &idx, &rep, err);
+
+	if (rep) {
+		px->errorfiles[idx] = rep;
+		px->error_fmts[idx] = NULL;
+	}
+	return ret;
+}
+
+/* `errorfiles <name> [<code>...]`: the pages of http-errors section
+ * <name> (those of the codes given, or all) replace the proxy's, in the
+ * order of the lines as `errorfile` does.
+ */
+static int kw_errorfiles(struct cfg_ctx *ctx, int argc, char **args, char **err)
+{
+	struct proxy *px = ctx->section_data;
+	const struct http_errors *he;
+
+	if (argc < 2)
+		return cfg_set_err(err, "'errorfiles' expects the name of an http-errors section, then optional status codes.");
+	he = http_errors_find(args[1]);
+	if (!he)
+		return cfg_set_err(err, "'errorfiles' : unknown http-errors section '%s' (it must be declared before its use).", args[1]);
+	for (int i = 2; i < argc; i++) {
+		char *end;
+		long code = strtol(args[i], &end, 10);
+		int idx = http_errorfile_index((int)code);
+
+		if (end == args[i] || *end || idx < 0)
+			return cfg_set_err(err, "'errorfiles %s' : '%s' is not a status code that can have an error file.", args[1], args[i]);
+		if (he->pages[idx]) {
+			px->errorfiles[idx] = he->pages[idx];
+			px->error_fmts[idx] = NULL;
+		}
+	}
+	if (argc == 2) {
+		for (int idx = 0; idx < HTTP_ERRORFILE_SLOTS; idx++) {
+			if (he->pages[idx]) {
+				px->errorfiles[idx] = he->pages[idx];
+				px->error_fmts[idx] = NULL;
+			}
+		}
+	}
+	return CFG_OK;
+}
+
+static int kw_http_error(struct cfg_ctx *ctx, int argc, char **args, char **err)
+{
+	char *inner = NULL;
+
+	if (http_error_rule_parse(ctx->section_data, argc, args, cfg_keep_file(ctx->file), ctx->line, &inner) < 0) {
+		cfg_set_err(err, "%s", inner ? inner : "'http-error' : invalid arguments.");
+		free(inner);
+		return CFG_ERR;
+	}
+	return CFG_OK;
+}
+
+/* ---- http-errors <name> sections ---- */
+
+static int http_errors_begin(struct cfg_ctx *ctx, int argc, char **args, char **err)
+{
+	struct http_errors *he;
+
+	ctx->section_data = NULL;
+	if (argc != 2)
+		return cfg_set_err(err, "'http-errors' expects a name.");
+	he = http_errors_find(args[1]);
+	if (he)
+		return cfg_set_err(err, "http-errors section '%s' is already declared at %s:%d.", args[1], he->conf_file,
+		                   he->conf_line);
+	he = http_errors_new(args[1], cfg_keep_file(ctx->file), ctx->line);
+	if (!he)
+		return cfg_set_err(err, "out of memory");
+	ctx->section_data = he;
+	return CFG_OK;
+}
+
+static int kw_errors_errorfile(struct cfg_ctx *ctx, int argc, char **args, char **err)
+{
+	struct http_errors *he = ctx->section_data;
+	struct http_reply *rep;
+	int idx, ret;
+
+	if (!he)
+		return CFG_OK;   /* the section's header was refused */
+	ret = parse_errorfile(argc, args, &idx, &rep, err);
+	if (rep)
+		he->pages[idx] = rep;
+	return ret;
 }
 
 static struct cfg_kw http_rules_kws[] = {
@@ -113,12 +214,29 @@ static struct cfg_kw http_rules_kws[] = {
 	{ "http-after-response", kw_http_rules, 0 },
 	{ "redirect", kw_redirect, 0 },
 	{ "errorfile", kw_errorfile, 0 },
+	{ "errorfiles", kw_errorfiles, 0 },
+	{ "http-error", kw_http_error, 0 },
 	{ NULL, NULL, 0 },
 };
 
 static struct cfg_kw_list http_rules_kw_list = { .scope = "proxy", .kws = http_rules_kws };
 
+static struct cfg_kw http_errors_kws[] = {
+	{ "errorfile", kw_errors_errorfile, 0 },
+	{ NULL, NULL, 0 },
+};
+
+static struct cfg_kw_list http_errors_kw_list = { .scope = "http-errors", .kws = http_errors_kws };
+
+static struct cfg_section http_errors_section = {
+	.name = "http-errors",
+	.begin = http_errors_begin,
+	.kw_scope = "http-errors",
+};
+
 __attribute__((constructor)) static void cfg_http_rules_register(void)
 {
 	cfg_register_keywords(&http_rules_kw_list);
+	cfg_register_section(&http_errors_section);
+	cfg_register_keywords(&http_errors_kw_list);
 }

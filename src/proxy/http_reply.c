@@ -73,6 +73,7 @@ static const int errorfile_codes[] = {
 };
 
 #define ERRORFILE_SLOTS (sizeof(((struct proxy *)0)->errorfiles) / sizeof(((struct proxy *)0)->errorfiles[0]))
+_Static_assert(ERRORFILE_SLOTS == HTTP_ERRORFILE_SLOTS, "proxy errorfiles[] and http_errors pages[] differ");
 
 /* Returns the index of <status> in proxy->errorfiles[], or -1 when that
  * code cannot have an errorfile.
@@ -85,6 +86,38 @@ int http_errorfile_index(int status)
 		if (errorfile_codes[i] == status)
 			return (int)i;
 	return -1;
+}
+
+static struct http_errors *http_errors_list;  /* parse time only, then read-only */
+
+struct http_errors *http_errors_find(const char *name)
+{
+	for (struct http_errors *he = http_errors_list; he; he = he->next)
+		if (!strcmp(he->name, name))
+			return he;
+	return NULL;
+}
+
+struct http_errors *http_errors_new(const char *name, const char *file, int line)
+{
+	struct http_errors *he = calloc(1, sizeof(*he));
+
+	if (!he || !(he->name = strdup(name))) {
+		free(he);
+		return NULL;
+	}
+	he->conf_file = file;
+	he->conf_line = line;
+	he->next = http_errors_list;
+	http_errors_list = he;
+	return he;
+}
+
+const struct http_reply *http_errors_page(const struct http_errors *he, int status)
+{
+	int idx = http_errorfile_index(status);
+
+	return idx < 0 ? NULL : he->pages[idx];
 }
 
 __attribute__((constructor)) static void http_reply_build_builtins(void)

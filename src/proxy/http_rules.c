@@ -258,8 +258,9 @@ static int parse_reply(struct http_rule *r, int argc, char **args, int *pos, con
                        char **err)
 {
 	const char *ctype = NULL, *payload = NULL;
-	enum { PL_NONE, PL_DEFAULT, PL_ERRORFILE, PL_FILE, PL_STRING, PL_LF_FILE, PL_LF_STRING } kind = PL_NONE;
-	static const char *const kinds[] = { "default-errorfiles", "errorfile", "file", "string", "lf-file", "lf-string" };
+	enum { PL_NONE, PL_DEFAULT, PL_ERRORFILE, PL_FILE, PL_STRING, PL_LF_FILE, PL_LF_STRING, PL_ERRORFILES } kind = PL_NONE;
+	static const char *const kinds[] = { "default-errorfiles", "errorfile", "file", "string", "lf-file", "lf-string",
+	                                     "errorfiles" };
 	struct reply_fmt *f = calloc(1, sizeof(*f));
 	int explicit_status = 0, dynamic = 0;
 	char *hdrs = NULL, *body = NULL;
@@ -287,7 +288,7 @@ static int parse_reply(struct http_rule *r, int argc, char **args, int *pos, con
 				goto out;
 		} else if (k < sizeof(kinds) / sizeof(kinds[0])) {
 			if (kind != PL_NONE) {
-				set_err(err, "'%s' : '%s' conflicts with a previous payload argument (only one of default-errorfiles, errorfile, file, string, lf-file, lf-string).", act, w);
+				set_err(err, "'%s' : '%s' conflicts with a previous payload argument (only one of default-errorfiles, errorfile, errorfiles, file, string, lf-file, lf-string).", act, w);
 				goto out;
 			}
 			kind = (int)k + PL_DEFAULT;
@@ -327,11 +328,8 @@ static int parse_reply(struct http_rule *r, int argc, char **args, int *pos, con
 			}
 			hdrs = nb;
 			hlen += (size_t)sprintf(hdrs + hlen, "%s: %s\r\n", n, v);
-		} else if (!strcmp(w, "errorfiles")) {
-			set_err(err, "'%s' : 'errorfiles' is not supported by Tollgate (use 'errorfile').", act);
-			goto out;
 		} else {
-			set_err(err, "'%s' : unexpected '%s' (expected status, content-type, default-errorfiles, errorfile, file, string, lf-file, lf-string, hdr, if or unless).", act, w);
+			set_err(err, "'%s' : unexpected '%s' (expected status, content-type, default-errorfiles, errorfile, errorfiles, file, string, lf-file, lf-string, hdr, if or unless).", act, w);
 			goto out;
 		}
 	}
@@ -373,6 +371,25 @@ static int parse_reply(struct http_rule *r, int argc, char **args, int *pos, con
 		if (!explicit_status)
 			r->status = rep->status;
 		r->reply = rep;
+		ret = 0;
+		goto out;
+	}
+	case PL_ERRORFILES: {
+		const struct http_errors *he = http_errors_find(payload);
+
+		if (!he) {
+			set_err(err, "'%s' : unknown http-errors section '%s'.", act, payload);
+			goto out;
+		}
+		if (ctype || hdrs) {
+			set_err(err, "'%s' : 'content-type' and 'hdr' cannot be used with 'errorfiles'.", act);
+			goto out;
+		}
+		if (!has_error_page(r->status)) {
+			set_err(err, "'%s' : status %d cannot have an error file.", act, r->status);
+			goto out;
+		}
+		r->reply = http_errors_page(he, r->status);   /* NULL: the proxy's page, as HAProxy */
 		ret = 0;
 		goto out;
 	}
@@ -999,6 +1016,62 @@ enum http_verdict http_res_rules_exec(struct proxy *px, struct stream *s, struct
                                       char *out, size_t room)
 {
 	return rules_exec(&px->http_res_rules, 0, s, o, out, room);
+}
+
+/* `http-error` replies rendered per request: kept reachable until exit,
+ * as the constant replies (proxies and defaults share them). Parse time
+ * only.
+ */
+static struct list http_error_rules = LIST_HEAD_INIT(http_error_rules);
+
+int http_error_rule_parse(struct proxy *px, int argc, char **args, const char *file, int line, char **err)
+{
+	char **av = calloc((size_t)argc + 1, sizeof(*av));
+	struct http_rule *r;
+	int pos = 0, idx;
+
+	if (!av)
+		return set_err(err, "out of memory");
+	if (argc < 3 || strcmp(args[1], "status")) {
+		free(av);
+		return set_err(err, "'http-error' expects 'status <code>' first.");
+	}
+	if (parse_status(args[2], 200, 599, &idx) < 0 || http_errorfile_index(idx) < 0) {
+		free(av);
+		return set_err(err, "'http-error' : status %s cannot be customised (supported: 200, 400, 401, 403, 404, 405, 407, 408, 410, 413, 429, 500, 501, 502, 503, 504).", args[2]);
+	}
+	av[0] = "return";   /* the reply options of `return` */
+	for (int i = 1; i < argc; i++)
+		av[i] = args[i];
+	r = http_rule_parse(1, argc, av, &pos, file, line, err);
+	free(av);
+	if (!r)
+		return -1;
+	if (pos < argc) {
+		http_rule_destroy(r);
+		return set_err(err, "'http-error' : unexpected '%s' (conditions are not allowed).", args[pos]);
+	}
+	idx = http_errorfile_index(r->status);
+	if (r->rfmt) {
+		list_append(&http_error_rules, &r->list);
+		px->error_fmts[idx] = r;
+		return 0;
+	}
+	if (r->reply) {   /* a constant reply: an errorfile */
+		px->errorfiles[idx] = r->reply;
+		px->error_fmts[idx] = NULL;
+	}
+	/* default-errorfiles: the proxy's page stays */
+	http_rule_destroy(r);
+	return 0;
+}
+
+size_t http_error_render(const struct proxy *px, int status, struct stream *s, char *out, size_t room)
+{
+	int idx = http_errorfile_index(status);
+	const struct http_rule *r = idx < 0 ? NULL : px->error_fmts[idx];
+
+	return r ? render_reply(r, r->rfmt, s, out, room) : 0;
 }
 
 int http_after_res_rules_exec(struct stream *s)

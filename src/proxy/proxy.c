@@ -131,6 +131,7 @@ int proxy_inherit(struct proxy *px, const struct proxy *def)
 	}
 	/* mode http settings; strings are copied: each proxy frees its own */
 	memcpy(px->errorfiles, def->errorfiles, sizeof(px->errorfiles));
+	memcpy(px->error_fmts, def->error_fmts, sizeof(px->error_fmts));
 	px->fwdfor = def->fwdfor;
 	px->http_reuse = def->http_reuse;
 	px->httpchk = def->httpchk;

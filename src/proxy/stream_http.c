@@ -494,10 +494,29 @@ static void local_reply(struct stream *s, int status, const char *data, size_t l
 /* Answers with the error page of <status> (the backend's, else the
  * frontend's errorfile, else the built-in one) and closes.
  */
+/* Returns 1 if <px> has its own page (errorfile, http-error) in slot <idx>. */
+static int custom_page(const struct proxy *px, int idx)
+{
+	return idx >= 0 && (px->errorfiles[idx] || px->error_fmts[idx]);
+}
+
 static void error_reply(struct stream *s, int status)
 {
-	const struct http_reply *r = http_error_reply(s->be ? s->be : s->fe, status);
+	const struct proxy *px = s->fe;
+	const struct http_reply *r;
+	char *out = thread_scratch();
+	int idx = http_errorfile_index(status);
 
+	/* the backend's page, else the frontend's, as HAProxy */
+	if (s->be && (custom_page(s->be, idx) || !custom_page(s->fe, idx)))
+		px = s->be;
+	size_t len = out ? http_error_render(px, status, s, out, buf_size) : 0;
+
+	if (len) {   /* an `http-error` reply with log-format parts */
+		local_reply(s, status, out, len, 1);
+		return;
+	}
+	r = http_error_reply(px, status);
 	local_reply(s, status, r->data, r->len, 1);
 }
 

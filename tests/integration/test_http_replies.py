@@ -65,3 +65,62 @@ def test_return_with_log_format_headers_and_bodies(tollgate, haproxy, tmp_path):
     t, h = both(ports, "/deny")
     assert t[0] == 403 and t[2] == b"no /deny" and t[1]["x-why"] == "denied", t
     assert (h[0], h[2], h[1]["x-why"]) == (t[0], t[2], t[1]["x-why"])
+
+
+def errorfile(path, status, reason, tag):
+    body = "<html>%s</html>\n" % tag
+    path.write_text("HTTP/1.1 %d %s\r\ncontent-type: text/html\r\nx-tag: %s\r\ncontent-length: %d\r\n\r\n%s"
+                    % (status, reason, tag, len(body), body))
+    return str(path)
+
+
+ERRORS_CFG = """
+http-errors set1
+    errorfile 403 F403A
+    errorfile 404 F404A
+http-errors set2
+    errorfile 404 F404B
+    errorfile 503 F503B
+frontend fe
+    bind 127.0.0.1:PORT
+    errorfiles set1
+    errorfiles set2 503
+    http-error status 500 content-type text/plain hdr x-p "%[path]" lf-string "broken at %[path]"
+    http-error status 400
+    http-request deny deny_status 403 if { path /403 }
+    http-request deny deny_status 404 if { path /404 }
+    http-request deny deny_status 400 if { path /400 }
+    http-request deny deny_status 500 if { path /500 }
+    http-request return status 404 errorfiles set2 if { path /ret404 }
+    use_backend none if { path /503 }
+backend none
+"""
+
+
+def test_http_errors_sections_errorfiles_and_http_error(tollgate, haproxy, tmp_path):
+    """`errorfiles` copies an http-errors section's pages (all, or the codes
+    named), `http-error` sets a page from `return`'s options (log-format
+    ones rendered per request), `return ... errorfiles` picks a page."""
+    cfg = ERRORS_CFG
+    for name, st, reason in (("F403A", 403, "Forbidden"), ("F404A", 404, "Not Found"),
+                             ("F404B", 404, "Not Found"), ("F503B", 503, "Service Unavailable")):
+        cfg = cfg.replace(name, errorfile(tmp_path / name, st, reason, name))
+    ports = start_both(tollgate, haproxy, cfg)
+    for path, status, tag, body in (("/403", 403, "F403A", None), ("/404", 404, "F404A", None),
+                                    ("/503", 503, "F503B", None), ("/ret404", 404, "F404B", None),
+                                    ("/400", 400, None, b""), ("/500", 500, None, b"broken at /500")):
+        t, h = both(ports, path)
+        assert (t[0], t[1].get("x-tag")) == (status, tag), (path, t)
+        if body is not None:
+            assert t[2] == body, (path, t)
+        assert (h[0], h[1].get("x-tag"), h[2]) == (t[0], t[1].get("x-tag"), t[2]), (path, t, h)
+    t, h = both(ports, "/500")
+    assert t[1]["x-p"] == "/500" == h[1]["x-p"]
+
+
+def test_errorfiles_of_an_unknown_section_is_an_error(tmp_path):
+    from conftest import run_check
+    rc, out, _ = run_check(HTTP_DEFAULTS + "frontend fe\n    bind 127.0.0.1:1\n    errorfiles nope\n", tmp_path)
+    assert rc != 0 and "t.cfg:9" in out and "nope" in out, out
+    rc, out, _ = run_check(HTTP_DEFAULTS + "frontend fe\n    bind 127.0.0.1:1\n    http-error status 999\n", tmp_path)
+    assert rc != 0 and "t.cfg:9" in out and "http-error" in out, out
