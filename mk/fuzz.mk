@@ -36,6 +36,7 @@ FUZZ_SRCS_fuzz_http_msg     := src/http/h1.c src/http/h1_chunk.c src/http/http_m
 FUZZ_SRCS_fuzz_tls_hello    := src/net/tls_hello.c
 FUZZ_SRCS_fuzz_check_proto  := src/proxy/check_proto.c
 FUZZ_SRCS_fuzz_fix          := src/net/fix.c
+FUZZ_SRCS_fuzz_uri_norm     := src/http/uri_norm.c
 
 FUZZ_TARGETS := $(sort $(patsubst tests/fuzz/%.c,%,$(wildcard tests/fuzz/fuzz_*.c)))
 FUZZ_BINS    := $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/%)

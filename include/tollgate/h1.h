@@ -91,6 +91,7 @@ enum h1_err {
 
 /* Options (h1_limits.opts). */
 #define H1_OPT_ACCEPT_BARE_LF  0x0001U  /* accept LF alone as a head line end */
+#define H1_OPT_ACCEPT_FRAGMENT 0x0002U  /* accept '#' in a request target (a fragment) */
 
 /* Limits and options of one parse; set once per proxy, read-only. */
 struct h1_limits {

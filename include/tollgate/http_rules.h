@@ -48,7 +48,7 @@ enum http_verdict {
 	HTTP_VERDICT_DENY,       /* answer <status> with the rule's reply, close */
 	HTTP_VERDICT_TARPIT,     /* wait timeout tarpit, then answer <status>, close */
 	HTTP_VERDICT_REPLY,      /* `return` / `redirect`: answer, keep alive if possible */
-	HTTP_VERDICT_ERROR,      /* a rewrite failed: answer 500 */
+	HTTP_VERDICT_ERROR,      /* a rewrite failed: answer <status> (500, 400) */
 	HTTP_VERDICT_SERVICE,    /* `use-service`: the service <svc> answers */
 };
 

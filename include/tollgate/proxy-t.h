@@ -125,6 +125,7 @@ enum pr_mode {
 #define PR_O_HTTPCHK       0x2000U   /* option httpchk */
 #define PR_O_KEEPALIVE     0x4000U   /* option http-keep-alive (explicit; the default) */
 #define PR_O_CLF           0x8000U   /* option httplog clf */
+#define PR_O_ACCEPT_UNSAFE_REQ 0x10000U /* option accept-unsafe-violations-in-http-request */
 
 /* Timeouts in ms, 0 when not set. */
 struct pr_timeouts {

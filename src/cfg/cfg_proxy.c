@@ -398,6 +398,8 @@ static int kw_option(struct cfg_ctx *ctx, int argc, char **args, char **err)
 		{ "dontlognull", PR_O_DONTLOGNULL, PR_CAP_FE },
 		{ "tcp-check", PR_O_TCP_CHECK, PR_CAP_BE },
 		{ "log-health-checks", PR_O_LOG_HEALTH, PR_CAP_BE },
+		{ "accept-unsafe-violations-in-http-request", PR_O_ACCEPT_UNSAFE_REQ, PR_CAP_FE },
+		{ "accept-invalid-http-request", PR_O_ACCEPT_UNSAFE_REQ, PR_CAP_FE },
 	};
 	/* Options accepted for compatibility, without effect (doc/configuration.md). */
 	static const char *const http_opts[] = {

@@ -393,6 +393,8 @@ static int h1_request_line(struct h1_msg *msg, const uint8_t *b, uint32_t s,
 		return H1_ERR_METHOD;
 	t = ++p;
 	p = h1_scan_target(b, p, end);
+	while (p < end && b[p] == '#' && (opts & H1_OPT_ACCEPT_FRAGMENT))
+		p = h1_scan_target(b, p + 1, end);
 	if (p >= end)
 		return H1_MORE;
 	if (b[p] != ' ' || p == t)

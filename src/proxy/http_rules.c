@@ -42,6 +42,7 @@
 #include <tollgate/sc_action.h>
 #include <tollgate/stkctr.h>
 #include <tollgate/stream-t.h>
+#include <tollgate/uri_norm.h>
 #include <tollgate/var_action.h>
 
 #define VALUE_MAX HTTP_ARENA_SIZE  /* a new value never exceeds the head's arena */
@@ -65,6 +66,7 @@ enum http_act {
 	HA_REPLACE_PATH,          /* replace-path <regex> <fmt> */
 	HA_REPLACE_PATHQ,         /* replace-pathq <regex> <fmt> */
 	HA_REPLACE_URI,           /* replace-uri <regex> <fmt> */
+	HA_NORMALIZE_URI,         /* normalize-uri <normalizer> [full|strict] */
 	HA_SET_STATUS,            /* set-status <code> [reason <str>] */
 	HA_SC,                    /* track-sc<N>, sc-inc-gpc..., sc-set-gpt... (sc_action.h) */
 	HA_VAR,                   /* set-var, set-var-fmt, unset-var (var_action.h) */
@@ -118,6 +120,8 @@ struct http_rule {
 	char *cookie;                /* redirect set-cookie/clear-cookie header line, or NULL */
 	struct sc_action sc;         /* HA_SC: the stick-counter action */
 	struct var_action va;        /* HA_VAR: the variable action */
+	enum uri_norm_op norm;       /* normalize-uri: the normaliser */
+	unsigned int norm_flags;     /* and its URI_NORM_F_* options */
 	const struct http_service *svc; /* use-service */
 	struct acl_cond *cond;       /* if/unless, or NULL */
 	const char *conf_file;       /* where declared (lives until exit) */
@@ -616,6 +620,22 @@ static int parse_action(struct http_rule *r, int argc, char **args, int *pos, ch
 		if (!v)
 			return -1;
 		return parse_lf(v, req, &r->lf, a, err);
+	} else if (req && !strcmp(a, "normalize-uri")) {
+		const char *n = next_arg(argc, args, pos, a, "a normalizer (path-merge-slashes, path-strip-dot, path-strip-dotdot, query-sort-by-name, percent-to-uppercase, percent-decode-unreserved, fragment-strip, fragment-encode)", err);
+		unsigned int opts;
+
+		r->act = HA_NORMALIZE_URI;
+		if (!n)
+			return -1;
+		if (uri_norm_lookup(n, &r->norm, &opts) < 0)
+			return set_err(err, "'normalize-uri' : unknown normalizer '%s' (supported: path-merge-slashes, path-strip-dot, path-strip-dotdot, query-sort-by-name, percent-to-uppercase, percent-decode-unreserved, fragment-strip, fragment-encode).", n);
+		if (*pos < argc && (opts & URI_NORM_F_FULL) && !strcmp(args[*pos], "full")) {
+			r->norm_flags = URI_NORM_F_FULL;
+			(*pos)++;
+		} else if (*pos < argc && (opts & URI_NORM_F_STRICT) && !strcmp(args[*pos], "strict")) {
+			r->norm_flags = URI_NORM_F_STRICT;
+			(*pos)++;
+		}
 	} else if (!req && !strcmp(a, "set-status")) {
 		r->act = HA_SET_STATUS;
 		if (*pos >= argc || parse_status(args[*pos], 100, 999, &r->status) < 0)
@@ -989,6 +1009,16 @@ static enum http_verdict rules_exec(struct list *rules, int is_req, struct strea
 			      r->act == HA_SET_QUERY ? http_set_query(hh, val, len) :
 			      r->act == HA_SET_METHOD ? http_set_method(hh, val, len) : http_set_uri(hh, val, len);
 			break;
+		case HA_NORMALIZE_URI: {
+			const char *pq = http_uri_pathq(hh, &len);
+			long n = uri_normalize(r->norm, r->norm_flags, pq, len, val, sizeof(val));
+
+			if (n == -EINVAL)
+				return outcome(o, HTTP_VERDICT_ERROR, 400, NULL, 0);   /* strict: a bad request */
+			ret = n < 0 ? -ENOSPC : (size_t)n == len && !memcmp(val, pq, len) ? 0 :
+			      http_set_pathq(hh, val, (size_t)n);
+			break;
+		}
 		case HA_SET_STATUS:
 			ret = http_set_status(hh, r->status, r->reason, r->reason ? strlen(r->reason) : 0);
 			break;

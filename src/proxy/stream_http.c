@@ -866,7 +866,7 @@ static int apply_verdict(struct stream *s, enum http_verdict v, const struct htt
 	case HTTP_VERDICT_ERROR:
 	default:
 		strm_set_term(s, 'P', 'R');
-		error_reply(s, 500);
+		error_reply(s, o->status ? o->status : 500);
 		return 1;
 	}
 }
@@ -1055,6 +1055,8 @@ static int analyze_request(struct stream *s)
 		if (buf_contig_data(b) < buf_data(b))
 			buf_realign(b);
 		limits_init(&lim);
+		if (s->fe->options & PR_O_ACCEPT_UNSAFE_REQ)
+			lim.opts |= H1_OPT_ACCEPT_FRAGMENT;
 		r = h1_parse_request(&txn->req_h1, buf_head(b), buf_data(b), &lim);
 		if (!r)
 			return 0;

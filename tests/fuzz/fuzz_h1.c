@@ -4,7 +4,8 @@
  *
  * Input: byte 0 selects the mode (bits 0-1: request, response, chunked
  * body, request followed by its chunked body; bit 2: accept bare LF; bit 3:
- * small limits), bytes 1-2 a split position; the rest is the message.
+ * small limits; bit 4: accept a fragment '#' in the target), bytes 1-2 a
+ * split position; the rest is the message.
  *
  * Invariants checked (abort on violation):
  *  - no crash, no read past the length (each parse gets a heap copy of
@@ -155,8 +156,10 @@ static void check_accepted(int resp, const struct head *h, const uint8_t *in, ui
 		for (j = 0; j < h->msg.method.len; j++)
 			CHECK(is_tchar(in[h->msg.method.off + j]));
 		CHECK(h->msg.target.len > 0);
-		for (j = 0; j < h->msg.target.len; j++)
+		for (j = 0; j < h->msg.target.len; j++) {
 			CHECK(in[h->msg.target.off + j] > 0x20 && in[h->msg.target.off + j] < 0x7f);
+			CHECK(in[h->msg.target.off + j] != '#' || (opts & H1_OPT_ACCEPT_FRAGMENT));
+		}
 	} else {
 		CHECK(h->msg.status >= 100 && h->msg.status <= 999);
 	}
@@ -333,6 +336,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	mode = data[0] & 3;
 	if (data[0] & 4)
 		lim.opts |= H1_OPT_ACCEPT_BARE_LF;
+	if (data[0] & 16)
+		lim.opts |= H1_OPT_ACCEPT_FRAGMENT;
 	if (data[0] & 8) {
 		lim.max_line = 40;
 		lim.max_head = 200;

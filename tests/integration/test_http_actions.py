@@ -1,8 +1,10 @@
-"""http-request actions that rewrite the request, observed by the server
-behind Tollgate and behind the reference HAProxy 2.6 on the same
-configuration: set-pathq, replace-path, replace-pathq, replace-uri (with
-back-references and log-format replacements) and the pathq fetch. Each
-test checks what the server saw and that HAProxy sent the same."""
+"""http-request / http-after-response actions, observed from outside
+through Tollgate and the reference HAProxy 2.6 on the same configuration:
+set-pathq, replace-path, replace-pathq, replace-uri (with back-references
+and log-format replacements) and the pathq fetch as the server sees them;
+http-after-response on server and local replies; normalize-uri with each
+normaliser. Each test checks the outcome and that HAProxy gives the
+same."""
 
 from conftest import HTTP_DEFAULTS, free_port
 from httpbackend import build, connect, read_response
@@ -28,7 +30,7 @@ def seen(procs, raw):
         with connect(port) as s:
             s.sendall(raw)
             st = read_response(s)[0]
-            assert st == 200, (name, st)
+            assert st == 200, (name, st, raw)
         out[name] = b.requests[-1]
     return out
 
@@ -98,3 +100,57 @@ def test_http_after_response_on_server_and_local_replies(tollgate, haproxy, http
                          h.get("x-drop"), h.get("x-res"))
         assert got["tollgate"][:4] == (status, order, str(status), None), (path, got)
         assert got["tollgate"] == got["haproxy"], (path, got)
+
+
+NORMALIZERS = [("merge", "path-merge-slashes"), ("dotdot", "path-strip-dotdot"),
+               ("dotdot-full", "path-strip-dotdot full"), ("dot", "path-strip-dot"),
+               ("sort", "query-sort-by-name"), ("upper", "percent-to-uppercase"),
+               ("upper-strict", "percent-to-uppercase strict"), ("decode", "percent-decode-unreserved"),
+               ("decode-strict", "percent-decode-unreserved strict"), ("frag-strip", "fragment-strip"),
+               ("frag-encode", "fragment-encode")]
+
+# one backend per normaliser, chosen by the x-n header, that answers with
+# the target as its rules see it
+NORMALIZE_CFG = """
+global
+    expose-experimental-directives
+frontend fe
+    bind 127.0.0.1:PORT
+    option accept-invalid-http-request
+""" + "".join("    use_backend %s if { req.hdr(x-n) n-%s }\n" % (k, k) for k, _ in NORMALIZERS) + \
+    "".join("backend %s\n    http-request normalize-uri %s\n    http-request return hdr x-url %%[url]\n" % kn
+            for kn in NORMALIZERS)
+
+
+def test_normalize_uri(tollgate, haproxy, http_backend):
+    """Each normaliser, in its own backend, on the target the rules then
+    see; a strict normaliser answers 400 to a bad percent sequence."""
+    procs = start_both(tollgate, haproxy, http_backend, NORMALIZE_CFG)
+    cases = [
+        ("merge", "///foo//bar?x=//", "/foo/bar?x=//"),
+        ("dotdot", "/foo/../../bar/", "/../bar/"),
+        ("dotdot-full", "/foo/../../bar/", "/bar/"),
+        ("dotdot", "/foo/../bar/", "/bar/"),
+        ("dotdot", "/a/b/..", "/a/"),
+        ("dot", "/a/./b/.", "/a/b/"),
+        ("sort", "/p?b=2&a=1&b=1&a", "/p?a=1&a&b=2&b=1"),
+        ("upper", "/%aa?q=%bc", "/%AA?q=%BC"),
+        ("upper", "/%aa?q=%zz", "/%AA?q=%zz"),
+        ("decode", "/%61%2F%36", "/a%2F6"),
+        ("decode", "/%61%2F%%36%36", "/a%2F%66"),
+        ("frag-strip", "/x#frag", "/x"),
+        ("frag-encode", "/x#a#b", "/x%23a%23b"),
+        ("merge", "*", "*"),
+    ]
+    for norm, target, want in cases:
+        raw = build(target, headers=[("x-n", "n-" + norm)], method="OPTIONS" if target == "*" else "GET")
+        for name, (port, _) in procs.items():
+            with connect(port) as s:
+                s.sendall(raw)
+                st, h, _, _ = read_response(s)
+            assert (st, h.get("x-url")) == (200, want), (name, norm, target, st, h.get("x-url"))
+    for norm, target in (("upper-strict", "/%zz"), ("decode-strict", "/%%36")):
+        for name, (port, _) in procs.items():
+            with connect(port) as s:
+                s.sendall(build(target, headers=[("x-n", "n-" + norm)]))
+                assert read_response(s)[0] == 400, (name, norm)
