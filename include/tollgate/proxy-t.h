@@ -126,6 +126,7 @@ enum pr_mode {
 #define PR_O_KEEPALIVE     0x4000U   /* option http-keep-alive (explicit; the default) */
 #define PR_O_CLF           0x8000U   /* option httplog clf */
 #define PR_O_ACCEPT_UNSAFE_REQ 0x10000U /* option accept-unsafe-violations-in-http-request */
+#define PR_O_ORIGINALTO    0x20000U  /* option originalto */
 
 /* Timeouts in ms, 0 when not set. */
 struct pr_timeouts {
@@ -253,6 +254,7 @@ struct proxy {
 	const struct http_rule *error_fmts[24];  /* http-error replies rendered per request, by the same index, or NULL */
 	struct pr_cookie cookie;         /* cookie persistence (backend) */
 	struct pr_forwardfor fwdfor;     /* option forwardfor */
+	struct pr_forwardfor origto;     /* option originalto (if_none unused) */
 	struct pr_httpchk httpchk;       /* option httpchk */
 	int http_reuse;                  /* PR_REUSE_*: sharing idle server connections */
 	struct pr_capture cap_req[PR_MAX_CAPTURES]; /* capture request header */

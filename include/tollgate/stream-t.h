@@ -60,7 +60,9 @@ struct stream {
 	struct proxy *be;              /* backend, NULL before it is chosen */
 	struct server *srv;            /* server holding a slot, or NULL */
 	struct server *prev_srv;       /* server of the previous attempt */
-	struct addr cli_addr;          /* client address */
+	struct addr cli_addr;          /* client address (set-src, set-src-port change it) */
+	struct addr dst_addr;          /* destination set by set-dst / set-dst-port, if dst_set */
+	int dst_set;                   /* dst_addr replaces the listening socket's address */
 	struct side cli;               /* client side */
 	struct side srvside;           /* server side */
 	struct channel req;            /* client -> server */

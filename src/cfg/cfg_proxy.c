@@ -58,6 +58,7 @@ void cfg_proxy_reset(void)
 		free(d->px->defbe_name);
 		httpchk_free(&d->px->httpchk);
 		free(d->px->fwdfor.hdr);
+		free(d->px->origto.hdr);
 		free(d->px->log_format);
 		free(d->px->uid_format);
 		free(d->px->uid_header);
@@ -336,19 +337,23 @@ static int kw_timeout(struct cfg_ctx *ctx, int argc, char **args, char **err)
 }
 
 /* option <name> / no option <name> */
-/* option forwardfor [except <network>] [header <name>] [if-none] */
+/* option forwardfor [except <network>] [header <name>] [if-none],
+ * option originalto [except <network>] [header <name>]
+ */
 static int option_forwardfor(struct proxy *px, int no, int argc, char **args, char **err)
 {
-	struct pr_forwardfor *ff = &px->fwdfor;
+	int is_ff = !strcmp(args[1], "forwardfor");
+	struct pr_forwardfor *ff = is_ff ? &px->fwdfor : &px->origto;
+	unsigned int flag = is_ff ? PR_O_FORWARDFOR : PR_O_ORIGINALTO;
 
 	if (no) {
-		px->options &= ~PR_O_FORWARDFOR;
+		px->options &= ~flag;
 		return CFG_OK;
 	}
 	free(ff->hdr);
 	memset(ff, 0, sizeof(*ff));
 	for (int i = 2; i < argc; i++) {
-		if (!strcmp(args[i], "if-none")) {
+		if (is_ff && !strcmp(args[i], "if-none")) {
 			ff->if_none = 1;
 		} else if (!strcmp(args[i], "header") && i + 1 < argc) {
 			free(ff->hdr);
@@ -370,14 +375,14 @@ static int option_forwardfor(struct proxy *px, int no, int argc, char **args, ch
 			           sample_parse_mask6(slash ? slash : "128", &ff->except_mask) == 0) {
 				ff->except_v6 = 1;
 			} else {
-				return cfg_set_err(err, "'option forwardfor' : 'except' expects a network (e.g. 10.0.0.0/8 or ::1), got '%s'.", args[i]);
+				return cfg_set_err(err, "'option %s' : 'except' expects a network (e.g. 10.0.0.0/8 or ::1), got '%s'.", args[1], args[i]);
 			}
 			ff->has_except = 1;
 		} else {
-			return cfg_set_err(err, "'option forwardfor' : unknown or incomplete argument '%s' (expected 'except <network>', 'header <name>' or 'if-none').", args[i]);
+			return cfg_set_err(err, "'option %s' : unknown or incomplete argument '%s' (expected 'except <network>', 'header <name>'%s).", args[1], args[i], is_ff ? " or 'if-none'" : "");
 		}
 	}
-	px->options |= PR_O_FORWARDFOR;
+	px->options |= flag;
 	return CFG_OK;
 }
 
@@ -418,7 +423,7 @@ static int kw_option(struct cfg_ctx *ctx, int argc, char **args, char **err)
 	ret = cfg_option_chkproto(ctx, px, no, argc, args, err);
 	if (ret != 1)
 		return ret;
-	if (!strcmp(args[1], "forwardfor"))
+	if (!strcmp(args[1], "forwardfor") || !strcmp(args[1], "originalto"))
 		return option_forwardfor(px, no, argc, args, err);
 	if (!strcmp(args[1], "httplog") && argc > 2) {
 		if (argc > 3 || strcmp(args[2], "clf"))

@@ -74,6 +74,10 @@ static int local_addr(const struct sample_ctx *ctx, struct addr *a)
 {
 	struct stream *s = ctx_stream(ctx);
 
+	if (s && s->dst_set) {   /* set-dst, set-dst-port */
+		*a = s->dst_addr;
+		return 1;
+	}
 	return s && s->cli.fd >= 0 && sock_get_name(s->cli.fd, a) == 0;
 }
 

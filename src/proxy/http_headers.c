@@ -17,6 +17,7 @@
 #include <tollgate/lb.h>
 #include <tollgate/proxy-t.h>
 #include <tollgate/server-t.h>
+#include <tollgate/sock.h>
 #include <tollgate/stream-t.h>
 
 #include "http_headers.h"
@@ -119,28 +120,53 @@ static int fwdfor_excepted(const struct pr_forwardfor *ff, const struct addr *a)
 }
 
 /* `option forwardfor` of the frontend or the backend. */
-int http_add_forwardfor(struct stream *s, const struct proxy *px)
+/* Adds <name>: <a>'s IP (without brackets for IPv6, as HAProxy writes it)
+ * to the request. Returns 0 or -ENOSPC; nothing for a non-IP address.
+ */
+static int add_ip_header(struct stream *s, const char *name, struct addr a)
 {
-	const struct pr_forwardfor *ff = &px->fwdfor;
-	const char *name = ff->hdr ? ff->hdr : "X-Forwarded-For";
 	char ip[ADDR_STRLEN];
-	struct addr a = s->cli_addr;
 	size_t len;
 
-	if (!(px->options & PR_O_FORWARDFOR) || fwdfor_excepted(ff, &s->cli_addr))
-		return 0;
-	if (ff->if_none && http_hdr_count(&s->txn->req, name, strlen(name)))
-		return 0;
 	if (addr_sa(&a)->sa_family != AF_INET && addr_sa(&a)->sa_family != AF_INET6)
 		return 0;
 	a.flags |= ADDR_F_NO_PORT;
 	addr_format(&a, ip, sizeof(ip));
 	len = strlen(ip);
-	if (ip[0] == '[') {   /* IPv6 without brackets, as HAProxy writes it */
+	if (ip[0] == '[') {
 		memmove(ip, ip + 1, len);
 		len -= 2;
 	}
 	return http_hdr_add(&s->txn->req, name, strlen(name), ip, len);
+}
+
+int http_add_forwardfor(struct stream *s, const struct proxy *px)
+{
+	const struct pr_forwardfor *ff = &px->fwdfor;
+	const char *name = ff->hdr ? ff->hdr : "X-Forwarded-For";
+
+	if (!(px->options & PR_O_FORWARDFOR) || fwdfor_excepted(ff, &s->cli_addr))
+		return 0;
+	if (ff->if_none && http_hdr_count(&s->txn->req, name, strlen(name)))
+		return 0;
+	return add_ip_header(s, name, s->cli_addr);
+}
+
+int http_add_originalto(struct stream *s, const struct proxy *px)
+{
+	const struct pr_forwardfor *ot = &px->origto;
+	const char *name = ot->hdr ? ot->hdr : "X-Original-To";
+	struct addr dst;
+
+	if (!(px->options & PR_O_ORIGINALTO))
+		return 0;
+	if (s->dst_set)
+		dst = s->dst_addr;
+	else if (s->cli.fd < 0 || sock_get_name(s->cli.fd, &dst) < 0)
+		return 0;
+	if (fwdfor_excepted(ot, &dst))
+		return 0;
+	return add_ip_header(s, name, dst);
 }
 
 /* Looks for the backend's persistence cookie in the request: sets

@@ -33,6 +33,13 @@ int http_framing_fields(struct http_head *hh, const struct h1_msg *m);
  */
 int http_add_forwardfor(struct stream *s, const struct proxy *px);
 
+/* Adds `X-Original-To: <destination address>` (or the `header` of option
+ * originalto) when <px> has `option originalto` and the destination (the
+ * listening address, or what set-dst made it) is not in its `except`
+ * network. Returns 0 or -ENOSPC.
+ */
+int http_add_originalto(struct stream *s, const struct proxy *px);
+
 /* Looks for the backend's persistence cookie in the request: sets
  * s->pref_srv to the server it names (if usable or draining) and removes
  * it (indirect) or strips the server prefix (prefix mode).

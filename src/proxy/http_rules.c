@@ -40,6 +40,7 @@
 #include <tollgate/proxy.h>
 #include <tollgate/sample.h>
 #include <tollgate/sc_action.h>
+#include <tollgate/sock.h>
 #include <tollgate/stkctr.h>
 #include <tollgate/stream-t.h>
 #include <tollgate/uri_norm.h>
@@ -67,6 +68,10 @@ enum http_act {
 	HA_REPLACE_PATHQ,         /* replace-pathq <regex> <fmt> */
 	HA_REPLACE_URI,           /* replace-uri <regex> <fmt> */
 	HA_NORMALIZE_URI,         /* normalize-uri <normalizer> [full|strict] */
+	HA_SET_SRC,               /* set-src <expr> */
+	HA_SET_SRC_PORT,          /* set-src-port <expr> */
+	HA_SET_DST,               /* set-dst <expr> */
+	HA_SET_DST_PORT,          /* set-dst-port <expr> */
 	HA_SET_STATUS,            /* set-status <code> [reason <str>] */
 	HA_SC,                    /* track-sc<N>, sc-inc-gpc..., sc-set-gpt... (sc_action.h) */
 	HA_VAR,                   /* set-var, set-var-fmt, unset-var (var_action.h) */
@@ -120,6 +125,7 @@ struct http_rule {
 	char *cookie;                /* redirect set-cookie/clear-cookie header line, or NULL */
 	struct sc_action sc;         /* HA_SC: the stick-counter action */
 	struct var_action va;        /* HA_VAR: the variable action */
+	struct sample_expr *expr;    /* set-src/-dst[-port]: the new value */
 	enum uri_norm_op norm;       /* normalize-uri: the normaliser */
 	unsigned int norm_flags;     /* and its URI_NORM_F_* options */
 	const struct http_service *svc; /* use-service */
@@ -172,6 +178,21 @@ static int parse_lf(const char *text, int is_req, struct logformat **lf, const c
 	*lf = logformat_parse(text, is_req ? SMP_USE_HTTP_REQ : SMP_USE_HTTP_RES, &why);
 	if (!*lf) {
 		set_err(err, "'%s' : invalid format '%s': %s.", act, text, why ? why : "parse error");
+		free(why);
+		return -1;
+	}
+	return 0;
+}
+
+/* Parses the sample expression <text> of action <act> into *<expr>, for
+ * the request's rules if <is_req>. 0, or -1 with *<err> set.
+ */
+static int parse_expr(const char *text, int is_req, struct sample_expr **expr, const char *act, char **err)
+{
+	char *why = NULL;
+
+	if (sample_parse_expr(text, is_req ? SMP_USE_HTTP_REQ : SMP_USE_HTTP_RES, expr, &why) < 0) {
+		set_err(err, "'%s' : %s", act, why ? why : "invalid sample expression");
 		free(why);
 		return -1;
 	}
@@ -460,14 +481,16 @@ static size_t render_reply(const struct http_rule *r, const struct reply_fmt *f,
 	size_t hlen = 0, blen = f->blen;
 
 	for (int i = 0; i < f->nb_hdrs; i++) {
-		size_t nlen = strlen(f->hdrs[i].name);
+		size_t nlen = strlen(f->hdrs[i].name), vlen;
 
 		if (hlen + nlen + 4 > sizeof(hdrs))
 			return 0;
 		memcpy(hdrs + hlen, f->hdrs[i].name, nlen);
 		memcpy(hdrs + hlen + nlen, ": ", 2);
-		hlen += nlen + 2;
-		hlen += logformat_render(f->hdrs[i].lf, s, hdrs + hlen, sizeof(hdrs) - hlen - 2);
+		vlen = logformat_render(f->hdrs[i].lf, s, hdrs + hlen + nlen + 2, sizeof(hdrs) - hlen - nlen - 4);
+		if (!vlen)
+			continue;   /* an empty value: no header, as HAProxy */
+		hlen += nlen + 2 + vlen;
 		memcpy(hdrs + hlen, "\r\n", 2);
 		hlen += 2;
 	}
@@ -658,6 +681,13 @@ static int parse_action(struct http_rule *r, int argc, char **args, int *pos, ch
 		r->act = HA_VAR;
 		(*pos)--;    /* var_action_parse() starts at the action word */
 		return var_action_parse(&r->va, req ? SMP_USE_HTTP_REQ : SMP_USE_HTTP_RES, argc, args, pos, err);
+	} else if (req && (!strcmp(a, "set-src") || !strcmp(a, "set-src-port") || !strcmp(a, "set-dst") ||
+	                   !strcmp(a, "set-dst-port"))) {
+		r->act = !strcmp(a, "set-src") ? HA_SET_SRC : !strcmp(a, "set-src-port") ? HA_SET_SRC_PORT :
+		         !strcmp(a, "set-dst") ? HA_SET_DST : HA_SET_DST_PORT;
+		if (*pos >= argc || is_cond_word(args[*pos]))
+			return set_err(err, "'%s' expects a sample expression.", a);
+		return parse_expr(args[(*pos)++], req, &r->expr, a, err);
 	} else if (!strcmp(a, "use-service") && req) {
 		const char *n = next_arg(argc, args, pos, a, "a service name", err);
 		char names[256];
@@ -919,6 +949,54 @@ static size_t do_redirect(const struct http_rule *r, struct stream *s, char *out
 	return len;
 }
 
+/* set-src, set-src-port, set-dst, set-dst-port: changes the address of
+ * the stream's connection as the rules and the logs see it. An address
+ * keeps the port of the one it replaces; a sample that is no address (or
+ * port) changes nothing, as HAProxy.
+ */
+static void set_addr(const struct http_rule *r, struct stream *s, struct sample_ctx *ctx)
+{
+	int is_src = r->act == HA_SET_SRC || r->act == HA_SET_SRC_PORT;
+	int is_port = r->act == HA_SET_SRC_PORT || r->act == HA_SET_DST_PORT;
+	struct addr *a = is_src ? &s->cli_addr : &s->dst_addr;
+	struct sample smp;
+	unsigned int port;
+
+	memset(&smp, 0, sizeof(smp));
+	if (!sample_eval(r->expr, ctx, &smp) || !sample_cast(&smp, is_port ? SMP_T_SINT : SMP_T_ADDR))
+		return;
+	if (!is_src && !s->dst_set) {
+		if (s->cli.fd < 0 || sock_get_name(s->cli.fd, &s->dst_addr) < 0)
+			return;
+		s->dst_set = 1;
+	}
+	if (is_port) {
+		if (smp.data.u.sint < 0 || smp.data.u.sint > 65535 ||
+		    (addr_sa(a)->sa_family != AF_INET && addr_sa(a)->sa_family != AF_INET6))
+			return;
+		addr_set_port(a, (unsigned int)smp.data.u.sint);
+		return;
+	}
+	port = addr_sa(a)->sa_family == AF_INET || addr_sa(a)->sa_family == AF_INET6 ? addr_port(a) : 0;
+	memset(&a->ss, 0, sizeof(a->ss));
+	if (smp.data.type == SMP_T_IPV4) {
+		struct sockaddr_in *sin = (struct sockaddr_in *)&a->ss;
+
+		sin->sin_family = AF_INET;
+		sin->sin_addr = smp.data.u.ipv4;
+		a->len = sizeof(*sin);
+	} else {
+		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&a->ss;
+
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_addr = smp.data.u.ipv6;
+		a->len = sizeof(*sin6);
+	}
+	a->kind = ADDR_INET;
+	a->fd = -1;
+	addr_set_port(a, port);
+}
+
 /* Sets the outcome of a final action. */
 static enum http_verdict outcome(struct http_outcome *o, enum http_verdict v, int status, const char *data, size_t len)
 {
@@ -1028,6 +1106,12 @@ static enum http_verdict rules_exec(struct list *rules, int is_req, struct strea
 			break;
 		case HA_VAR:
 			var_action_exec(&r->va, s, &ctx);
+			break;
+		case HA_SET_SRC:
+		case HA_SET_SRC_PORT:
+		case HA_SET_DST:
+		case HA_SET_DST_PORT:
+			set_addr(r, s, &ctx);
 			break;
 		}
 		if (ret < 0)

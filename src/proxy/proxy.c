@@ -133,12 +133,14 @@ int proxy_inherit(struct proxy *px, const struct proxy *def)
 	memcpy(px->errorfiles, def->errorfiles, sizeof(px->errorfiles));
 	memcpy(px->error_fmts, def->error_fmts, sizeof(px->error_fmts));
 	px->fwdfor = def->fwdfor;
+	px->origto = def->origto;
 	px->http_reuse = def->http_reuse;
 	px->httpchk = def->httpchk;
 	px->chkproto = def->chkproto;
 	if (def->chkproto.arg && !(px->chkproto.arg = strdup(def->chkproto.arg)))
 		return -ENOMEM;
 	if ((def->fwdfor.hdr && !(px->fwdfor.hdr = strdup(def->fwdfor.hdr))) ||
+	    (def->origto.hdr && !(px->origto.hdr = strdup(def->origto.hdr))) ||
 	    (def->httpchk.meth && !(px->httpchk.meth = strdup(def->httpchk.meth))) ||
 	    (def->httpchk.uri && !(px->httpchk.uri = strdup(def->httpchk.uri))) ||
 	    (def->httpchk.ver && !(px->httpchk.ver = strdup(def->httpchk.ver))) ||
@@ -543,6 +545,7 @@ void proxy_free_all(void)
 		free(px->cookie.name);
 		free(px->cookie.domain);
 		free(px->fwdfor.hdr);
+		free(px->origto.hdr);
 		free(px->log_format);
 		logformat_free(px->logfmt);
 		free(px->uid_format);

@@ -938,7 +938,8 @@ static int request_head(struct stream *s, size_t len)
 
 	if ((s->be->cookie.name && http_cookie_request(s) < 0) || http_conn_request(s) < 0 ||
 	    unique_id_add_header(s) < 0 ||
-	    http_add_forwardfor(s, s->fe) < 0 || (s->be != s->fe && http_add_forwardfor(s, s->be) < 0)) {
+	    http_add_forwardfor(s, s->fe) < 0 || (s->be != s->fe && http_add_forwardfor(s, s->be) < 0) ||
+	    http_add_originalto(s, s->fe) < 0 || (s->be != s->fe && http_add_originalto(s, s->be) < 0)) {
 		error_reply(s, 500);
 		return 1;
 	}

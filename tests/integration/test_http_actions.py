@@ -154,3 +154,40 @@ def test_normalize_uri(tollgate, haproxy, http_backend):
             with connect(port) as s:
                 s.sendall(build(target, headers=[("x-n", "n-" + norm)]))
                 assert read_response(s)[0] == 400, (name, norm)
+
+
+ADDR_CFG = """
+frontend fe
+    bind 127.0.0.1:PORT
+    http-request set-src hdr(x-src) if { req.hdr(x-src) -m found }
+    http-request set-dst hdr(x-dst) if { req.hdr(x-dst) -m found }
+    http-request set-src-port hdr(x-sport) if { req.hdr(x-sport) -m found }
+    http-request set-dst-port hdr(x-dport) if { req.hdr(x-dport) -m found }
+    http-request set-header x-seen "%[src] %[src_port] %[dst] %[dst_port]"
+    default_backend be
+backend be
+    option forwardfor except 10.0.0.0/8
+    option originalto except 2001:db8::/32 header x-orig
+    server s1 127.0.0.1:BACKEND
+"""
+
+
+def test_set_src_dst_and_originalto(tollgate, haproxy, http_backend):
+    """set-src / set-dst (and their ports) change what the fetches, option
+    forwardfor and option originalto (with `except`) see."""
+    procs = start_both(tollgate, haproxy, http_backend, ADDR_CFG)
+    cases = [
+        ([("x-src", "192.0.2.7"), ("x-dst", "2001:db9::1")], "192.0.2.7", "2001:db9::1"),
+        ([("x-src", "10.1.2.3"), ("x-dst", "2001:db8::5")], None, None),
+        ([("x-src", "::1"), ("x-sport", "4242"), ("x-dport", "8080")], "::1", "127.0.0.1"),
+        ([("x-src", "not an address")], "127.0.0.1", "127.0.0.1"),
+    ]
+    for hdrs, xff, orig in cases:
+        got = seen(procs, build("/", headers=hdrs))
+        t, h = got["tollgate"], got["haproxy"]
+        assert (t.header("x-forwarded-for"), t.header("x-orig")) == (xff, orig), (hdrs, t.headers)
+        assert (h.header("x-forwarded-for"), h.header("x-orig")) == (xff, orig), (hdrs, h.headers)
+        tw, hw = t.header("x-seen").split(), h.header("x-seen").split()
+        assert tw[0] == hw[0] and tw[2] == hw[2], (tw, hw)
+        if ("x-sport", "4242") in hdrs:
+            assert (tw[1], tw[3]) == ("4242", "8080") == (hw[1], hw[3]), (tw, hw)
