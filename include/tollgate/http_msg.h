@@ -154,6 +154,9 @@ const char *http_reason(int status);
  * <out> of <room> bytes: start line, fields, final CRLF. Returns the
  * length, or 0 if it does not fit.
  */
+/* Returns the length http_head_write() gives <hh>, without writing it. */
+size_t http_head_size(const struct http_head *hh, int is_req);
+
 size_t http_head_write(const struct http_head *hh, int is_req, char *out, size_t room);
 
 /* Iterates over the comma-separated elements of a field value, as HAProxy's

@@ -49,6 +49,7 @@ enum http_msg_state {
 #define TX_COOKIE_SET    0x0080U  /* the persistence cookie must be inserted */
 #define TX_COOKIE_SEEN   0x0100U  /* the request carried a valid persistence cookie */
 #define TX_LOGGED        0x0200U  /* the log line was sent */
+#define TX_LAX_REWRITE   0x0400U  /* strict-mode off: a failed rewrite is ignored */
 
 /* Sizes of the per-transaction areas. */
 #define HTTP_ARENA_SIZE     4096U  /* rewritten strings of one head */

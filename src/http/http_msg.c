@@ -378,6 +378,16 @@ static inline int put(char *out, size_t room, size_t *pos, const char *src, size
 	return 0;
 }
 
+size_t http_head_size(const struct http_head *hh, int is_req)
+{
+	size_t n = is_req ? hh->meth_len + 1 + hh->uri_len + 1 + 8 + 2 : 8 + 5 + hh->reason_len + 2;
+
+	for (uint32_t i = 0; i < hh->nf; i++)
+		if (hh->f[i].n)
+			n += hh->f[i].nlen + 2 + hh->f[i].vlen + 2;
+	return n + 2;
+}
+
 size_t http_head_write(const struct http_head *hh, int is_req, char *out, size_t room)
 {
 	/* "HTTP/x.y" by hand: this runs for every message (no printf) */

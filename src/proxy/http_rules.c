@@ -72,6 +72,7 @@ enum http_act {
 	HA_SET_SRC_PORT,          /* set-src-port <expr> */
 	HA_SET_DST,               /* set-dst <expr> */
 	HA_SET_DST_PORT,          /* set-dst-port <expr> */
+	HA_STRICT_MODE,           /* strict-mode on|off (status: 1 for on) */
 	HA_SET_STATUS,            /* set-status <code> [reason <str>] */
 	HA_SC,                    /* track-sc<N>, sc-inc-gpc..., sc-set-gpt... (sc_action.h) */
 	HA_VAR,                   /* set-var, set-var-fmt, unset-var (var_action.h) */
@@ -567,7 +568,7 @@ static int parse_action(struct http_rule *r, int argc, char **args, int *pos, ch
 
 	if (r->after && (!strcmp(a, "deny") || !strcmp(a, "return") || !strcmp(a, "tarpit") ||
 	                 !strcmp(a, "redirect") || !strcmp(a, "use-service") || !strncmp(a, "track-sc", 8)))
-		return set_err(err, "unknown action '%s' (supported: allow, set-header, add-header, del-header, replace-header, replace-value, set-status, sc-inc-gpc(<idx>,<N>), sc-inc-gpc0(<N>), sc-inc-gpc1(<N>), sc-set-gpt(<idx>,<N>), sc-set-gpt0(<N>), set-var(txn.<name>), unset-var(txn.<name>)).", a);
+		return set_err(err, "unknown action '%s' (supported: allow, set-header, add-header, del-header, replace-header, replace-value, set-status, strict-mode, sc-inc-gpc(<idx>,<N>), sc-inc-gpc0(<N>), sc-inc-gpc1(<N>), sc-set-gpt(<idx>,<N>), sc-set-gpt0(<N>), set-var(txn.<name>), unset-var(txn.<name>)).", a);
 
 	if (!strcmp(a, "allow")) {
 		r->act = HA_ALLOW;
@@ -688,6 +689,15 @@ static int parse_action(struct http_rule *r, int argc, char **args, int *pos, ch
 		if (*pos >= argc || is_cond_word(args[*pos]))
 			return set_err(err, "'%s' expects a sample expression.", a);
 		return parse_expr(args[(*pos)++], req, &r->expr, a, err);
+	} else if (!strcmp(a, "strict-mode")) {
+		const char *v = next_arg(argc, args, pos, a, "'on' or 'off'", err);
+
+		r->act = HA_STRICT_MODE;
+		if (!v)
+			return -1;
+		if (strcmp(v, "on") && strcmp(v, "off"))
+			return set_err(err, "'strict-mode' expects 'on' or 'off', got '%s'.", v);
+		r->status = !strcmp(v, "on");
 	} else if (!strcmp(a, "use-service") && req) {
 		const char *n = next_arg(argc, args, pos, a, "a service name", err);
 		char names[256];
@@ -701,9 +711,9 @@ static int parse_action(struct http_rule *r, int argc, char **args, int *pos, ch
 			return set_err(err, "'use-service' : unknown service '%s' (supported: %s).", n, names);
 		}
 	} else if (req) {
-		return set_err(err, "unknown action '%s' (supported: allow, deny, tarpit, return, redirect, set-header, add-header, del-header, replace-header, replace-value, set-path, set-query, set-method, set-uri, track-sc<N>, sc-inc-gpc(<idx>,<N>), sc-inc-gpc0(<N>), sc-inc-gpc1(<N>), sc-set-gpt(<idx>,<N>), sc-set-gpt0(<N>), set-var(<scope>.<name>), set-var-fmt(<scope>.<name>), unset-var(<scope>.<name>), use-service <name>).", a);
+		return set_err(err, "unknown action '%s' (supported: allow, deny, tarpit, return, redirect, set-header, add-header, del-header, replace-header, replace-value, set-path, set-query, set-method, set-uri, set-pathq, replace-path, replace-pathq, replace-uri, normalize-uri, set-src, set-dst, set-src-port, set-dst-port, strict-mode, track-sc<N>, sc-inc-gpc(<idx>,<N>), sc-inc-gpc0(<N>), sc-inc-gpc1(<N>), sc-set-gpt(<idx>,<N>), sc-set-gpt0(<N>), set-var(<scope>.<name>), set-var-fmt(<scope>.<name>), unset-var(<scope>.<name>), use-service <name>).", a);
 	} else {
-		return set_err(err, "unknown action '%s' (supported: allow, deny, return, set-header, add-header, del-header, replace-header, replace-value, set-status, sc-inc-gpc(<idx>,<N>), sc-inc-gpc0(<N>), sc-inc-gpc1(<N>), sc-set-gpt(<idx>,<N>), sc-set-gpt0(<N>), set-var(<scope>.<name>), set-var-fmt(<scope>.<name>), unset-var(<scope>.<name>)).", a);
+		return set_err(err, "unknown action '%s' (supported: allow, deny, return, set-header, add-header, del-header, replace-header, replace-value, set-status, strict-mode, sc-inc-gpc(<idx>,<N>), sc-inc-gpc0(<N>), sc-inc-gpc1(<N>), sc-set-gpt(<idx>,<N>), sc-set-gpt0(<N>), set-var(<scope>.<name>), set-var-fmt(<scope>.<name>), unset-var(<scope>.<name>)).", a);
 	}
 	return 0;
 }
@@ -997,6 +1007,36 @@ static void set_addr(const struct http_rule *r, struct stream *s, struct sample_
 	addr_set_port(a, port);
 }
 
+/* Returns 1 if the head <hh> being rewritten, grown by <add> bytes and
+ * shrunk by <del>, still fits in its channel's buffer beside what the
+ * buffer holds after the received head (the body's first bytes), as
+ * HAProxy's rewrites must fit in its buffer; the room left for them is at
+ * least tune.maxrewrite.
+ */
+static int head_fits(const struct stream *s, int is_req, const struct http_head *hh, size_t add, size_t del)
+{
+	const struct buffer *b = is_req ? &s->req.buf : &s->res.buf;
+	const struct h1_msg *m = is_req ? &s->txn->req_h1 : &s->txn->res_h1;
+	size_t after = buf_data(b) > m->pos ? buf_data(b) - m->pos : 0;
+
+	return !b->size || http_head_size(hh, is_req) + add - del + after <= b->size;
+}
+
+/* Returns 1 if set-header / add-header <r> with a value of <vlen> bytes
+ * leaves a head that fits (head_fits()), checked before the change so
+ * that a refused one changes nothing.
+ */
+static int hdr_change_fits(const struct http_rule *r, const struct stream *s, int is_req,
+                           const struct http_head *hh, size_t vlen)
+{
+	size_t del = 0;
+	int pos = -1;
+
+	while (r->act == HA_SET_HDR && http_hdr_next(hh, r->name, r->nlen, &pos) >= 0)
+		del += hh->f[pos].nlen + hh->f[pos].vlen + 4;
+	return head_fits(s, is_req, hh, r->nlen + vlen + 4, del);
+}
+
 /* Sets the outcome of a final action. */
 static enum http_verdict outcome(struct http_outcome *o, enum http_verdict v, int status, const char *data, size_t len)
 {
@@ -1055,8 +1095,11 @@ static enum http_verdict rules_exec(struct list *rules, int is_req, struct strea
 		case HA_SET_HDR:
 		case HA_ADD_HDR:
 			len = logformat_render(r->lf, s, val, sizeof(val));
-			ret = r->act == HA_SET_HDR ? http_hdr_set(hh, r->name, r->nlen, val, len)
-			                           : http_hdr_add(hh, r->name, r->nlen, val, len);
+			if (!hdr_change_fits(r, s, is_req, hh, len))
+				ret = -ENOSPC;   /* refused before any change */
+			else
+				ret = r->act == HA_SET_HDR ? http_hdr_set(hh, r->name, r->nlen, val, len)
+				                           : http_hdr_add(hh, r->name, r->nlen, val, len);
 			break;
 		case HA_DEL_HDR:
 			http_hdr_del(hh, r->name, r->nlen);
@@ -1107,6 +1150,12 @@ static enum http_verdict rules_exec(struct list *rules, int is_req, struct strea
 		case HA_VAR:
 			var_action_exec(&r->va, s, &ctx);
 			break;
+		case HA_STRICT_MODE:
+			if (r->status)
+				txn->flags &= ~TX_LAX_REWRITE;
+			else
+				txn->flags |= TX_LAX_REWRITE;
+			break;
 		case HA_SET_SRC:
 		case HA_SET_SRC_PORT:
 		case HA_SET_DST:
@@ -1114,8 +1163,14 @@ static enum http_verdict rules_exec(struct list *rules, int is_req, struct strea
 			set_addr(r, s, &ctx);
 			break;
 		}
-		if (ret < 0)
-			return outcome(o, HTTP_VERDICT_ERROR, 500, NULL, 0);   /* failed rewrite */
+		/* the other rewrites are checked once made: in lax mode, one that
+		 * does not fit stays, and the head then fails to be sent (500)
+		 */
+		if (!ret && ((r->act > HA_ADD_HDR && r->act <= HA_NORMALIZE_URI) || r->act == HA_SET_STATUS) &&
+		    !head_fits(s, is_req, hh, 0, 0))
+			ret = -ENOSPC;
+		if (ret < 0 && !(txn->flags & TX_LAX_REWRITE))
+			return outcome(o, HTTP_VERDICT_ERROR, 500, NULL, 0);   /* failed rewrite, strict mode */
 	}
 	return HTTP_VERDICT_CONT;
 }

@@ -191,3 +191,33 @@ def test_set_src_dst_and_originalto(tollgate, haproxy, http_backend):
         assert tw[0] == hw[0] and tw[2] == hw[2], (tw, hw)
         if ("x-sport", "4242") in hdrs:
             assert (tw[1], tw[3]) == ("4242", "8080") == (hw[1], hw[3]), (tw, hw)
+
+
+STRICT_CFG = """
+global
+    tune.bufsize 1024
+    tune.maxrewrite 256
+frontend fe
+    bind 127.0.0.1:PORT
+    http-request strict-mode off if { path /lax }
+    http-request set-header x-big "%[req.hdr(x-long)]%[req.hdr(x-long)]%[req.hdr(x-long)]"
+    http-request set-header x-small yes
+    default_backend be
+backend be
+    server s1 127.0.0.1:BACKEND
+"""
+
+
+def test_strict_mode(tollgate, haproxy, http_backend):
+    """A rewrite that does not fit in the buffer answers 500 in strict mode
+    (the default); after `strict-mode off` it is skipped and the rules go
+    on."""
+    procs = start_both(tollgate, haproxy, http_backend, STRICT_CFG)
+    raw = lambda path: build(path, headers=[("x-long", "v" * 300)])
+    for name, (port, _) in procs.items():
+        with connect(port) as s:
+            s.sendall(raw("/strict"))
+            assert read_response(s)[0] == 500, name
+    got = seen(procs, raw("/lax"))
+    for name, req in got.items():
+        assert (req.header("x-big"), req.header("x-small")) == (None, "yes"), name
