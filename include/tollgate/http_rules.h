@@ -110,10 +110,13 @@ struct http_rule *http_rule_parse(int is_req, int argc, char **args, int *pos, c
                                   char **err);
 
 /* Appends rule <r> with its condition <cond> (may be NULL; owned by the
- * rule from now on) to <px>'s request or response list.
+ * rule from now on) to <px>'s request, response or after-response list;
+ * a `capture ... len` rule takes a new request capture slot of <px>.
+ * Returns 0, or -1 with *<err> (no slot left, not a frontend): then <r>
+ * and <cond> stay the caller's.
  */
 struct acl_cond;
-void http_rule_add(struct proxy *px, struct http_rule *r, struct acl_cond *cond);
+int http_rule_add(struct proxy *px, struct http_rule *r, struct acl_cond *cond, char **err);
 
 /* Frees a rule not added to a proxy. */
 void http_rule_destroy(struct http_rule *r);

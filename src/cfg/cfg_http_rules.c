@@ -7,6 +7,7 @@
  *   errorfile <code> <file>
  *   errorfiles <name> [<code>...]
  *   http-error status <code> [reply options of `return`]
+ *   declare capture request|response len <N>
  * and the `http-errors <name>` section (its `errorfile <code> <file>`
  * lines), whose pages `errorfiles` copies.
  * The actions and their arguments are parsed by http_rule_parse()
@@ -55,7 +56,13 @@ static int add_rule(struct cfg_ctx *ctx, struct proxy *px, int is_req, const cha
 		http_rule_destroy(r);
 		return CFG_ERR;
 	}
-	http_rule_add(px, r, cond);
+	if (http_rule_add(px, r, cond, &inner) < 0) {
+		cfg_set_err(err, "'%s %s' : %s", kw, act, inner ? inner : "cannot add the rule.");
+		free(inner);
+		cond_free(cond);
+		http_rule_destroy(r);
+		return CFG_ERR;
+	}
 	return CFG_OK;
 }
 
@@ -174,6 +181,37 @@ static int kw_http_error(struct cfg_ctx *ctx, int argc, char **args, char **err)
 	return CFG_OK;
 }
 
+/* `declare capture request|response len <N>`: a capture slot filled by
+ * `http-request|http-response capture ... id <slot>` rules.
+ */
+static int kw_declare(struct cfg_ctx *ctx, int argc, char **args, char **err)
+{
+	struct proxy *px = ctx->section_data;
+	unsigned int *nb;
+	struct pr_capture *cap;
+	char *end;
+	long len;
+	int res;
+
+	if (argc != 5 || strcmp(args[1], "capture") || (strcmp(args[2], "request") && strcmp(args[2], "response")) ||
+	    strcmp(args[3], "len"))
+		return cfg_set_err(err, "'declare' expects 'capture request|response len <N>'.");
+	if (!(px->cap & PR_CAP_FE) || (px->cap & PR_CAP_DEF))
+		return cfg_set_err(err, "'declare capture' is only allowed in 'frontend' and 'listen' sections.");
+	len = strtol(args[4], &end, 10);
+	if (*end || len < 1)
+		return cfg_set_err(err, "'declare capture' : 'len' expects a positive number, got '%s'.", args[4]);
+	res = args[2][2] == 's';
+	nb = res ? &px->nb_cap_res : &px->nb_cap_req;
+	if (*nb >= PR_MAX_CAPTURES)
+		return cfg_set_err(err, "'declare capture %s' : at most %d captures per direction.", args[2], PR_MAX_CAPTURES);
+	cap = res ? &px->cap_res[*nb] : &px->cap_req[*nb];
+	cap->name = NULL;   /* filled by rules */
+	cap->len = len > PR_CAPTURE_MAX ? PR_CAPTURE_MAX : (unsigned int)len;
+	(*nb)++;
+	return CFG_OK;
+}
+
 /* ---- http-errors <name> sections ---- */
 
 static int http_errors_begin(struct cfg_ctx *ctx, int argc, char **args, char **err)
@@ -216,6 +254,7 @@ static struct cfg_kw http_rules_kws[] = {
 	{ "errorfile", kw_errorfile, 0 },
 	{ "errorfiles", kw_errorfiles, 0 },
 	{ "http-error", kw_http_error, 0 },
+	{ "declare", kw_declare, 0 },
 	{ NULL, NULL, 0 },
 };
 

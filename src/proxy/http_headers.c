@@ -37,6 +37,8 @@ void http_capture(struct stream *s, const struct http_head *hh, int dir)
 	for (unsigned int i = 0; i < nb; i++) {
 		int pos = -1, last = -1;
 
+		if (!caps[i].name)
+			continue;   /* declare capture, http-request capture: filled by rules */
 		while (http_hdr_next(hh, caps[i].name, strlen(caps[i].name), &pos) >= 0)
 			last = pos;
 		if (last >= 0) {

@@ -73,6 +73,7 @@ enum http_act {
 	HA_SET_DST,               /* set-dst <expr> */
 	HA_SET_DST_PORT,          /* set-dst-port <expr> */
 	HA_STRICT_MODE,           /* strict-mode on|off (status: 1 for on) */
+	HA_CAPTURE,               /* capture <expr> len <N> | id <N> */
 	HA_SET_STATUS,            /* set-status <code> [reason <str>] */
 	HA_SC,                    /* track-sc<N>, sc-inc-gpc..., sc-set-gpt... (sc_action.h) */
 	HA_VAR,                   /* set-var, set-var-fmt, unset-var (var_action.h) */
@@ -126,7 +127,9 @@ struct http_rule {
 	char *cookie;                /* redirect set-cookie/clear-cookie header line, or NULL */
 	struct sc_action sc;         /* HA_SC: the stick-counter action */
 	struct var_action va;        /* HA_VAR: the variable action */
-	struct sample_expr *expr;    /* set-src/-dst[-port]: the new value */
+	struct sample_expr *expr;    /* set-src/-dst[-port], capture: the sample */
+	int cap_id;                  /* capture: slot, -1 until http_rule_add() gives one (len) */
+	unsigned int cap_len;        /* capture len <N> */
 	enum uri_norm_op norm;       /* normalize-uri: the normaliser */
 	unsigned int norm_flags;     /* and its URI_NORM_F_* options */
 	const struct http_service *svc; /* use-service */
@@ -689,6 +692,29 @@ static int parse_action(struct http_rule *r, int argc, char **args, int *pos, ch
 		if (*pos >= argc || is_cond_word(args[*pos]))
 			return set_err(err, "'%s' expects a sample expression.", a);
 		return parse_expr(args[(*pos)++], req, &r->expr, a, err);
+	} else if (!strcmp(a, "capture")) {
+		const char *e = next_arg(argc, args, pos, a, "a sample expression, then 'len <N>' or 'id <N>'", err);
+		const char *kw, *n;
+		char *end;
+		long v;
+
+		r->act = HA_CAPTURE;
+		if (!e || parse_expr(e, req, &r->expr, a, err) < 0)
+			return -1;
+		if (!(kw = next_arg(argc, args, pos, a, "'len <N>' or 'id <N>' after the sample", err)) ||
+		    !(n = next_arg(argc, args, pos, a, "a number after 'len' / 'id'", err)))
+			return -1;
+		v = strtol(n, &end, 10);
+		if (!strcmp(kw, "len") && req && !*end && v > 0) {
+			r->cap_id = -1;
+			r->cap_len = v > PR_CAPTURE_MAX ? PR_CAPTURE_MAX : (unsigned int)v;   /* longer ones are cut */
+		} else if (!strcmp(kw, "id") && !*end && v >= 0 && v < PR_MAX_CAPTURES) {
+			r->cap_id = (int)v;
+			r->cap_len = PR_CAPTURE_MAX;
+		} else {
+			return set_err(err, "'capture' : expected %s'id <N>' (0 to %d), got '%s %s'.",
+			               req ? "'len <N>' (N > 0) or " : "", PR_MAX_CAPTURES - 1, kw, n);
+		}
 	} else if (!strcmp(a, "strict-mode")) {
 		const char *v = next_arg(argc, args, pos, a, "'on' or 'off'", err);
 
@@ -738,11 +764,20 @@ struct http_rule *http_rule_parse(int is_req, int argc, char **args, int *pos, c
 	return r;
 }
 
-void http_rule_add(struct proxy *px, struct http_rule *r, struct acl_cond *cond)
+int http_rule_add(struct proxy *px, struct http_rule *r, struct acl_cond *cond, char **err)
 {
+	if (r->act == HA_CAPTURE && r->cap_id < 0) {   /* capture ... len <N>: a new slot */
+		if (!(px->cap & PR_CAP_FE))
+			return set_err(err, "'capture ... len' needs a frontend (use 'id' in a backend).");
+		if (px->nb_cap_req >= PR_MAX_CAPTURES)
+			return set_err(err, "'capture' : at most %d request captures per frontend.", PR_MAX_CAPTURES);
+		px->cap_req[px->nb_cap_req].len = r->cap_len;   /* no name: filled by rules */
+		r->cap_id = (int)px->nb_cap_req++;
+	}
 	r->cond = cond;
 	list_append(r->is_req ? &px->http_req_rules : r->after ? &px->http_after_res_rules : &px->http_res_rules,
 	            &r->list);
+	return 0;
 }
 
 void http_rule_destroy(struct http_rule *r)
@@ -1150,6 +1185,23 @@ static enum http_verdict rules_exec(struct list *rules, int is_req, struct strea
 		case HA_VAR:
 			var_action_exec(&r->va, s, &ctx);
 			break;
+		case HA_CAPTURE: {
+			struct sample smp;
+			const struct proxy *fe = s->fe;
+			unsigned int nb = is_req ? fe->nb_cap_req : fe->nb_cap_res;
+
+			memset(&smp, 0, sizeof(smp));
+			if ((unsigned int)r->cap_id < nb && sample_eval(r->expr, &ctx, &smp) && sample_cast(&smp, SMP_T_STR)) {
+				const struct pr_capture *c = is_req ? &fe->cap_req[r->cap_id] : &fe->cap_res[r->cap_id];
+				size_t n = smp.data.u.str.len;
+
+				if (n > c->len)
+					n = c->len;
+				memcpy(txn->cap[!is_req][r->cap_id], smp.data.u.str.ptr, n);
+				txn->cap_len[!is_req][r->cap_id] = (int16_t)n;
+			}
+			break;
+		}
 		case HA_STRICT_MODE:
 			if (r->status)
 				txn->flags &= ~TX_LAX_REWRITE;

@@ -6,7 +6,7 @@ http-after-response on server and local replies; normalize-uri with each
 normaliser. Each test checks the outcome and that HAProxy gives the
 same."""
 
-from conftest import HTTP_DEFAULTS, free_port
+from conftest import HTTP_DEFAULTS, free_port, wait_until
 from httpbackend import build, connect, read_response
 
 
@@ -221,3 +221,45 @@ def test_strict_mode(tollgate, haproxy, http_backend):
     got = seen(procs, raw("/lax"))
     for name, req in got.items():
         assert (req.header("x-big"), req.header("x-small")) == (None, "yes"), name
+
+
+CAPTURE_CFG = """
+global
+    log stdout format raw local0
+frontend fe
+    bind 127.0.0.1:PORT
+    log global
+    log-format "cap %cp %hr %hs"
+    declare capture request len 8
+    declare capture response len 12
+    http-request capture req.hdr(host) len 20
+    capture request header x-a len 4
+    http-request capture path id 0
+    http-response capture res.hdr(x-r) id 0
+    http-response set-header x-r from-server
+    default_backend be
+backend be
+    http-response set-header x-r from-be
+    server s1 127.0.0.1:BACKEND
+"""
+
+
+def test_capture_actions_in_logs(tollgate, haproxy, http_backend):
+    """http-request capture (len: a new slot; id: a declared one) and
+    http-response capture fill the slots %hr / %hs log, in declaration
+    order, cut to their length."""
+    lines = {}
+    for name, start in (("tollgate", tollgate), ("haproxy", haproxy)):
+        b = http_backend(name)
+        port = free_port()
+        p = start(HTTP_DEFAULTS + CAPTURE_CFG.replace("PORT", str(port)).replace("BACKEND", str(b.port)),
+                  port=port)
+        with connect(port) as s:
+            cport = s.getsockname()[1]
+            s.sendall(build("/a-long-path", host="www.example.com", headers=[("x-a", "abcdef")]))
+            assert read_response(s)[0] == 200
+        needle = "cap %d " % cport
+        wait_until(lambda: needle in p.output(), 5, "%s's log line" % name)
+        lines[name] = [l for l in p.output().splitlines() if l.startswith(needle)][0][len(needle):]
+    assert lines["tollgate"] == "{/a-long-|www.example.com|abcd} {from-be}", lines
+    assert lines["tollgate"] == lines["haproxy"], lines
