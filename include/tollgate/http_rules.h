@@ -50,6 +50,7 @@ enum http_verdict {
 	HTTP_VERDICT_REPLY,      /* `return` / `redirect`: answer, keep alive if possible */
 	HTTP_VERDICT_ERROR,      /* a rewrite failed: answer <status> (500, 400) */
 	HTTP_VERDICT_SERVICE,    /* `use-service`: the service <svc> answers */
+	HTTP_VERDICT_REJECT,     /* `reject`: close the client connection, no answer */
 };
 
 /* The outcome of a rule list. */

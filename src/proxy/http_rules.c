@@ -74,10 +74,19 @@ enum http_act {
 	HA_SET_DST_PORT,          /* set-dst-port <expr> */
 	HA_STRICT_MODE,           /* strict-mode on|off (status: 1 for on) */
 	HA_CAPTURE,               /* capture <expr> len <N> | id <N> */
+	HA_REJECT,                /* reject: close without answering */
 	HA_SET_STATUS,            /* set-status <code> [reason <str>] */
 	HA_SC,                    /* track-sc<N>, sc-inc-gpc..., sc-set-gpt... (sc_action.h) */
 	HA_VAR,                   /* set-var, set-var-fmt, unset-var (var_action.h) */
 	HA_SERVICE,               /* use-service <name>: the service answers */
+};
+
+enum del_meth {
+	DEL_M_STR = 0,            /* del-header: the exact name (default) */
+	DEL_M_BEG,                /* -m beg: names starting with it */
+	DEL_M_END,                /* -m end: names ending with it */
+	DEL_M_SUB,                /* -m sub: names containing it */
+	DEL_M_REG,                /* -m reg: names the regex matches */
 };
 
 enum redirect_type {
@@ -130,6 +139,7 @@ struct http_rule {
 	struct sample_expr *expr;    /* set-src/-dst[-port], capture: the sample */
 	int cap_id;                  /* capture: slot, -1 until http_rule_add() gives one (len) */
 	unsigned int cap_len;        /* capture len <N> */
+	int del_meth;                /* del-header -m: DEL_M_* */
 	enum uri_norm_op norm;       /* normalize-uri: the normaliser */
 	unsigned int norm_flags;     /* and its URI_NORM_F_* options */
 	const struct http_service *svc; /* use-service */
@@ -569,12 +579,14 @@ static int parse_action(struct http_rule *r, int argc, char **args, int *pos, ch
 	int req = r->is_req;
 	enum sc_act_type sct;
 
-	if (r->after && (!strcmp(a, "deny") || !strcmp(a, "return") || !strcmp(a, "tarpit") ||
+	if (r->after && (!strcmp(a, "deny") || !strcmp(a, "reject") || !strcmp(a, "return") || !strcmp(a, "tarpit") ||
 	                 !strcmp(a, "redirect") || !strcmp(a, "use-service") || !strncmp(a, "track-sc", 8)))
 		return set_err(err, "unknown action '%s' (supported: allow, set-header, add-header, del-header, replace-header, replace-value, set-status, strict-mode, sc-inc-gpc(<idx>,<N>), sc-inc-gpc0(<N>), sc-inc-gpc1(<N>), sc-set-gpt(<idx>,<N>), sc-set-gpt0(<N>), set-var(txn.<name>), unset-var(txn.<name>)).", a);
 
 	if (!strcmp(a, "allow")) {
 		r->act = HA_ALLOW;
+	} else if (!strcmp(a, "reject") && req) {
+		r->act = HA_REJECT;
 	} else if (!strcmp(a, "deny")) {
 		r->act = HA_DENY;
 		return parse_reply(r, argc, args, pos, "deny", req ? 403 : 502, err);
@@ -604,11 +616,31 @@ static int parse_action(struct http_rule *r, int argc, char **args, int *pos, ch
 		r->act = HA_DEL_HDR;
 		if (!n)
 			return -1;
-		if (*pos < argc && !strcmp(args[*pos], "-m"))
-			return set_err(err, "'del-header' : '-m' matching methods are not supported (exact names only).");
 		if (!(r->name = strdup(n)))
 			return set_err(err, "out of memory");
 		r->nlen = strlen(n);
+		if (*pos < argc && !strcmp(args[*pos], "-m")) {
+			static const char *const meths[] = { "str", "beg", "end", "sub", "reg" };
+			const char *m;
+
+			(*pos)++;
+			if (!(m = next_arg(argc, args, pos, a, "a matching method after '-m' (str, beg, end, sub, reg)", err)))
+				return -1;
+			for (r->del_meth = 0; r->del_meth < 5 && strcmp(m, meths[r->del_meth]); r->del_meth++)
+				;
+			if (r->del_meth == 5)
+				return set_err(err, "'del-header' : unknown matching method '%s' (expected str, beg, end, sub or reg).", m);
+			if (r->del_meth == DEL_M_REG) {
+				char why[256];
+				int rc = regcomp(&r->re, n, REG_EXTENDED | REG_NOSUB);
+
+				if (rc) {
+					regerror(rc, &r->re, why, sizeof(why));
+					return set_err(err, "'del-header' : invalid regex '%s': %s (POSIX extended syntax).", n, why);
+				}
+				r->has_re = 1;
+			}
+		}
 	} else if (!strcmp(a, "replace-header") || !strcmp(a, "replace-value") ||
 	           (req && (!strcmp(a, "replace-path") || !strcmp(a, "replace-pathq") || !strcmp(a, "replace-uri")))) {
 		int has_name = a[8] == 'h' || a[8] == 'v';
@@ -737,7 +769,7 @@ static int parse_action(struct http_rule *r, int argc, char **args, int *pos, ch
 			return set_err(err, "'use-service' : unknown service '%s' (supported: %s).", n, names);
 		}
 	} else if (req) {
-		return set_err(err, "unknown action '%s' (supported: allow, deny, tarpit, return, redirect, set-header, add-header, del-header, replace-header, replace-value, set-path, set-query, set-method, set-uri, set-pathq, replace-path, replace-pathq, replace-uri, normalize-uri, set-src, set-dst, set-src-port, set-dst-port, strict-mode, track-sc<N>, sc-inc-gpc(<idx>,<N>), sc-inc-gpc0(<N>), sc-inc-gpc1(<N>), sc-set-gpt(<idx>,<N>), sc-set-gpt0(<N>), set-var(<scope>.<name>), set-var-fmt(<scope>.<name>), unset-var(<scope>.<name>), use-service <name>).", a);
+		return set_err(err, "unknown action '%s' (supported: allow, deny, reject, tarpit, return, redirect, set-header, add-header, del-header, replace-header, replace-value, set-path, set-query, set-method, set-uri, set-pathq, replace-path, replace-pathq, replace-uri, normalize-uri, set-src, set-dst, set-src-port, set-dst-port, strict-mode, track-sc<N>, sc-inc-gpc(<idx>,<N>), sc-inc-gpc0(<N>), sc-inc-gpc1(<N>), sc-set-gpt(<idx>,<N>), sc-set-gpt0(<N>), set-var(<scope>.<name>), set-var-fmt(<scope>.<name>), unset-var(<scope>.<name>), use-service <name>).", a);
 	} else {
 		return set_err(err, "unknown action '%s' (supported: allow, deny, return, set-header, add-header, del-header, replace-header, replace-value, set-status, strict-mode, sc-inc-gpc(<idx>,<N>), sc-inc-gpc0(<N>), sc-inc-gpc1(<N>), sc-set-gpt(<idx>,<N>), sc-set-gpt0(<N>), set-var(<scope>.<name>), set-var-fmt(<scope>.<name>), unset-var(<scope>.<name>)).", a);
 	}
@@ -926,6 +958,54 @@ static int do_replace_target(const struct http_rule *r, const char *repl, struct
 	       r->act == HA_REPLACE_PATHQ ? http_set_pathq(hh, out, (size_t)n) : http_set_path(hh, out, (size_t)n);
 }
 
+/* Returns 1 if <h> (<hlen> bytes) contains <n> (<nlen>), any case. */
+static int name_contains(const char *h, size_t hlen, const char *n, size_t nlen)
+{
+	for (size_t i = 0; i + nlen <= hlen; i++)
+		if (!strncasecmp(h + i, n, nlen))
+			return 1;
+	return 0;
+}
+
+/* del-header <name> -m <meth>: removes every field whose name matches. */
+static void del_header_match(const struct http_rule *r, struct http_head *hh)
+{
+	char name[256];
+
+	for (uint32_t i = 0; i < hh->nf; i++) {
+		struct http_field *f = &hh->f[i];
+		int match;
+
+		if (!f->n)
+			continue;
+		switch (r->del_meth) {
+		case DEL_M_BEG:
+			match = f->nlen >= r->nlen && !strncasecmp(f->n, r->name, r->nlen);
+			break;
+		case DEL_M_END:
+			match = f->nlen >= r->nlen && !strncasecmp(f->n + f->nlen - r->nlen, r->name, r->nlen);
+			break;
+		case DEL_M_SUB:
+			match = name_contains(f->n, f->nlen, r->name, r->nlen);
+			break;
+		case DEL_M_REG:
+			if (f->nlen >= sizeof(name))
+				continue;
+			memcpy(name, f->n, f->nlen);
+			name[f->nlen] = '\0';
+			match = !regexec(&r->re, name, 0, NULL, 0);
+			break;
+		default:
+			match = f->nlen == r->nlen && !strncasecmp(f->n, r->name, r->nlen);
+			break;
+		}
+		if (match)
+			f->n = NULL;
+	}
+	while (hh->nf && !hh->f[hh->nf - 1].n)   /* trailing deleted entries can be reused */
+		hh->nf--;
+}
+
 /* Appends <len> bytes of <src> to <buf> at *<o> (capacity <room>). */
 static int put(char *buf, size_t room, size_t *o, const char *src, size_t len)
 {
@@ -1099,6 +1179,8 @@ static enum http_verdict rules_exec(struct list *rules, int is_req, struct strea
 		switch (r->act) {
 		case HA_ALLOW:
 			return HTTP_VERDICT_ALLOW;
+		case HA_REJECT:
+			return HTTP_VERDICT_REJECT;
 		case HA_DENY:
 		case HA_TARPIT:
 			txn->deny_status = r->status;
@@ -1137,7 +1219,10 @@ static enum http_verdict rules_exec(struct list *rules, int is_req, struct strea
 				                           : http_hdr_add(hh, r->name, r->nlen, val, len);
 			break;
 		case HA_DEL_HDR:
-			http_hdr_del(hh, r->name, r->nlen);
+			if (r->del_meth == DEL_M_STR)
+				http_hdr_del(hh, r->name, r->nlen);
+			else
+				del_header_match(r, hh);
 			break;
 		case HA_REPLACE_HDR:
 		case HA_REPLACE_VAL:

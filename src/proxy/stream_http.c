@@ -835,6 +835,11 @@ static int apply_verdict(struct stream *s, enum http_verdict v, const struct htt
 		else
 			error_reply(s, o->status);
 		return 1;
+	case HTTP_VERDICT_REJECT:
+		counter_add(&s->fe->ctr[tid].denied_req, 1);
+		strm_set_term(s, 'P', 'R');
+		s->cli.flags |= SIDE_ERROR;   /* closed at once, nothing sent */
+		return 1;
 	case HTTP_VERDICT_TARPIT:
 		counter_add(&s->fe->ctr[tid].denied_req, 1);
 		s->txn->flags |= TX_TARPIT;

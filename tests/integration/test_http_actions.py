@@ -263,3 +263,33 @@ def test_capture_actions_in_logs(tollgate, haproxy, http_backend):
         lines[name] = [l for l in p.output().splitlines() if l.startswith(needle)][0][len(needle):]
     assert lines["tollgate"] == "{/a-long-|www.example.com|abcd} {from-be}", lines
     assert lines["tollgate"] == lines["haproxy"], lines
+
+
+DELHDR_CFG = r"""
+frontend fe
+    bind 127.0.0.1:PORT
+    http-request reject if { path /reject }
+    http-request del-header x-beg- -m beg
+    http-request del-header -end -m end
+    http-request del-header mid -m sub
+    http-request del-header ^x-re[0-9]$ -m reg
+    http-request del-header X-Str -m str
+    default_backend be
+backend be
+    server s1 127.0.0.1:BACKEND
+"""
+
+
+def test_del_header_methods_and_reject(tollgate, haproxy, http_backend):
+    """del-header -m str|beg|end|sub|reg removes the fields whose name
+    matches; reject closes the connection without an answer."""
+    procs = start_both(tollgate, haproxy, http_backend, DELHDR_CFG)
+    names = ["X-Beg-A", "x-beg", "a-END", "end", "amidb", "x-re1", "x-re12", "x-str", "x-strx", "keep"]
+    got = seen(procs, build("/", headers=[(n, "v") for n in names]))
+    for name, req in got.items():
+        left = [n for n, _ in req.headers if n.lower() not in ("host", "content-length", "connection")]
+        assert left == ["x-beg", "end", "x-re12", "x-strx", "keep"], (name, left)
+    for name, (port, _) in procs.items():
+        with connect(port) as s:
+            s.sendall(build("/reject"))
+            assert s.recv(100) == b"", name
