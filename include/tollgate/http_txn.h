@@ -50,6 +50,12 @@ enum http_msg_state {
 #define TX_COOKIE_SEEN   0x0100U  /* the request carried a valid persistence cookie */
 #define TX_LOGGED        0x0200U  /* the log line was sent */
 #define TX_LAX_REWRITE   0x0400U  /* strict-mode off: a failed rewrite is ignored */
+/* set-log-level: bits 12-15 hold the severity + 1 (1..8), TX_LOG_SILENT
+ * for `silent`, 0 when no rule set it
+ */
+#define TX_LOGLVL_SHIFT  12
+#define TX_LOGLVL_MASK   (0xFU << TX_LOGLVL_SHIFT)
+#define TX_LOG_SILENT    9U
 
 /* Sizes of the per-transaction areas. */
 #define HTTP_ARENA_SIZE     4096U  /* rewritten strings of one head */

@@ -75,6 +75,7 @@ enum http_act {
 	HA_STRICT_MODE,           /* strict-mode on|off (status: 1 for on) */
 	HA_CAPTURE,               /* capture <expr> len <N> | id <N> */
 	HA_REJECT,                /* reject: close without answering */
+	HA_SET_LOG_LEVEL,         /* set-log-level <level> (status: TX_LOGLVL value) */
 	HA_SET_STATUS,            /* set-status <code> [reason <str>] */
 	HA_SC,                    /* track-sc<N>, sc-inc-gpc..., sc-set-gpt... (sc_action.h) */
 	HA_VAR,                   /* set-var, set-var-fmt, unset-var (var_action.h) */
@@ -581,7 +582,7 @@ static int parse_action(struct http_rule *r, int argc, char **args, int *pos, ch
 
 	if (r->after && (!strcmp(a, "deny") || !strcmp(a, "reject") || !strcmp(a, "return") || !strcmp(a, "tarpit") ||
 	                 !strcmp(a, "redirect") || !strcmp(a, "use-service") || !strncmp(a, "track-sc", 8)))
-		return set_err(err, "unknown action '%s' (supported: allow, set-header, add-header, del-header, replace-header, replace-value, set-status, strict-mode, sc-inc-gpc(<idx>,<N>), sc-inc-gpc0(<N>), sc-inc-gpc1(<N>), sc-set-gpt(<idx>,<N>), sc-set-gpt0(<N>), set-var(txn.<name>), unset-var(txn.<name>)).", a);
+		return set_err(err, "unknown action '%s' (supported: allow, set-header, add-header, del-header, replace-header, replace-value, set-status, strict-mode, set-log-level, capture, sc-inc-gpc(<idx>,<N>), sc-inc-gpc0(<N>), sc-inc-gpc1(<N>), sc-set-gpt(<idx>,<N>), sc-set-gpt0(<N>), set-var(txn.<name>), unset-var(txn.<name>)).", a);
 
 	if (!strcmp(a, "allow")) {
 		r->act = HA_ALLOW;
@@ -747,6 +748,19 @@ static int parse_action(struct http_rule *r, int argc, char **args, int *pos, ch
 			return set_err(err, "'capture' : expected %s'id <N>' (0 to %d), got '%s %s'.",
 			               req ? "'len <N>' (N > 0) or " : "", PR_MAX_CAPTURES - 1, kw, n);
 		}
+	} else if (!strcmp(a, "set-log-level")) {
+		static const char *const levels[] = { "emerg", "alert", "crit", "err", "warning", "notice", "info",
+		                                      "debug", "silent" };
+		const char *v = next_arg(argc, args, pos, a, "a level (emerg ... debug, or silent)", err);
+
+		r->act = HA_SET_LOG_LEVEL;
+		if (!v)
+			return -1;
+		for (r->status = 0; r->status < 9 && strcmp(v, levels[r->status]); r->status++)
+			;
+		if (r->status == 9)
+			return set_err(err, "'set-log-level' : unknown level '%s' (expected emerg, alert, crit, err, warning, notice, info, debug or silent).", v);
+		r->status++;   /* 1..8: severity + 1, 9: silent */
 	} else if (!strcmp(a, "strict-mode")) {
 		const char *v = next_arg(argc, args, pos, a, "'on' or 'off'", err);
 
@@ -769,9 +783,9 @@ static int parse_action(struct http_rule *r, int argc, char **args, int *pos, ch
 			return set_err(err, "'use-service' : unknown service '%s' (supported: %s).", n, names);
 		}
 	} else if (req) {
-		return set_err(err, "unknown action '%s' (supported: allow, deny, reject, tarpit, return, redirect, set-header, add-header, del-header, replace-header, replace-value, set-path, set-query, set-method, set-uri, set-pathq, replace-path, replace-pathq, replace-uri, normalize-uri, set-src, set-dst, set-src-port, set-dst-port, strict-mode, track-sc<N>, sc-inc-gpc(<idx>,<N>), sc-inc-gpc0(<N>), sc-inc-gpc1(<N>), sc-set-gpt(<idx>,<N>), sc-set-gpt0(<N>), set-var(<scope>.<name>), set-var-fmt(<scope>.<name>), unset-var(<scope>.<name>), use-service <name>).", a);
+		return set_err(err, "unknown action '%s' (supported: allow, deny, reject, tarpit, return, redirect, set-header, add-header, del-header, replace-header, replace-value, set-path, set-query, set-method, set-uri, set-pathq, replace-path, replace-pathq, replace-uri, normalize-uri, set-src, set-dst, set-src-port, set-dst-port, strict-mode, set-log-level, capture, track-sc<N>, sc-inc-gpc(<idx>,<N>), sc-inc-gpc0(<N>), sc-inc-gpc1(<N>), sc-set-gpt(<idx>,<N>), sc-set-gpt0(<N>), set-var(<scope>.<name>), set-var-fmt(<scope>.<name>), unset-var(<scope>.<name>), use-service <name>).", a);
 	} else {
-		return set_err(err, "unknown action '%s' (supported: allow, deny, return, set-header, add-header, del-header, replace-header, replace-value, set-status, strict-mode, sc-inc-gpc(<idx>,<N>), sc-inc-gpc0(<N>), sc-inc-gpc1(<N>), sc-set-gpt(<idx>,<N>), sc-set-gpt0(<N>), set-var(<scope>.<name>), set-var-fmt(<scope>.<name>), unset-var(<scope>.<name>)).", a);
+		return set_err(err, "unknown action '%s' (supported: allow, deny, return, set-header, add-header, del-header, replace-header, replace-value, set-status, strict-mode, set-log-level, capture, sc-inc-gpc(<idx>,<N>), sc-inc-gpc0(<N>), sc-inc-gpc1(<N>), sc-set-gpt(<idx>,<N>), sc-set-gpt0(<N>), set-var(<scope>.<name>), set-var-fmt(<scope>.<name>), unset-var(<scope>.<name>)).", a);
 	}
 	return 0;
 }
@@ -1287,6 +1301,9 @@ static enum http_verdict rules_exec(struct list *rules, int is_req, struct strea
 			}
 			break;
 		}
+		case HA_SET_LOG_LEVEL:
+			txn->flags = (txn->flags & ~TX_LOGLVL_MASK) | ((unsigned int)r->status << TX_LOGLVL_SHIFT);
+			break;
 		case HA_STRICT_MODE:
 			if (r->status)
 				txn->flags &= ~TX_LAX_REWRITE;

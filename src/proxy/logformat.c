@@ -954,6 +954,7 @@ void stream_send_log(struct stream *s)
 	const struct logformat *lf;
 	const char *term;
 	char line[1024];
+	unsigned int lvl;
 	size_t len;
 	int err;
 
@@ -964,8 +965,11 @@ void stream_send_log(struct stream *s)
 		           : !s->req.total && !s->res.total)
 			return;
 	}
+	lvl = s->txn ? (s->txn->flags & TX_LOGLVL_MASK) >> TX_LOGLVL_SHIFT : 0;
+	if (lvl == TX_LOG_SILENT)
+		return;   /* set-log-level silent */
 	len = logformat_render(lf, s, line, sizeof(line));
 	term = s->txn ? s->txn->term : s->term;
 	err = term[0] != '-' || (s->txn && s->txn->status >= 500);
-	log_send(fe->log_targets, err ? LOG_SEV_ERR : LOG_SEV_INFO, line, len);
+	log_send(fe->log_targets, lvl ? (int)lvl - 1 : err ? LOG_SEV_ERR : LOG_SEV_INFO, line, len);
 }

@@ -293,3 +293,37 @@ def test_del_header_methods_and_reject(tollgate, haproxy, http_backend):
         with connect(port) as s:
             s.sendall(build("/reject"))
             assert s.recv(100) == b"", name
+
+
+LOGLEVEL_CFG = """
+global
+    log stdout format raw local0 notice
+frontend fe
+    bind 127.0.0.1:PORT
+    log global
+    log-format "lvl %r"
+    http-request set-log-level err if { path /err }
+    http-request set-log-level silent if { path /silent }
+    http-request set-log-level notice if { path /notice }
+    default_backend be
+backend be
+    server s1 127.0.0.1:BACKEND
+"""
+
+
+def test_set_log_level(tollgate, haproxy, http_backend):
+    """set-log-level changes the severity of the request's log line, which
+    the log target (notice and above) filters on; silent logs nothing."""
+    for name, start in (("tollgate", tollgate), ("haproxy", haproxy)):
+        b = http_backend(name)
+        port = free_port()
+        p = start(HTTP_DEFAULTS + LOGLEVEL_CFG.replace("PORT", str(port)).replace("BACKEND", str(b.port)),
+                  port=port)
+        for path in ("/err", "/silent", "/info", "/notice", "/notice"):
+            with connect(port) as s:
+                s.sendall(build(path))
+                assert read_response(s)[0] == 200
+        # the last /notice is logged: the lines before it are written
+        wait_until(lambda: p.output().count("lvl GET /notice ") == 2, 5, "%s's log" % name)
+        lines = [l.split()[2] for l in p.output().splitlines() if l.startswith("lvl GET ")]
+        assert lines == ["/err", "/notice", "/notice"], (name, lines)
