@@ -63,6 +63,9 @@ struct stream {
 	struct addr cli_addr;          /* client address (set-src, set-src-port change it) */
 	struct addr dst_addr;          /* destination set by set-dst / set-dst-port, if dst_set */
 	int dst_set;                   /* dst_addr replaces the listening socket's address */
+	unsigned int tmo_client;       /* set-timeout client (ms) for this transaction, 0: the frontend's */
+	unsigned int tmo_server;       /* set-timeout server, 0: the backend's */
+	unsigned int tmo_tunnel;       /* set-timeout tunnel, 0: the backend's */
 	struct side cli;               /* client side */
 	struct side srvside;           /* server side */
 	struct channel req;            /* client -> server */

@@ -27,6 +27,7 @@
 #include <sys/stat.h>
 
 #include <tollgate/acl.h>
+#include <tollgate/cfg.h>
 #include <tollgate/compiler.h>
 #include <tollgate/global.h>
 #include <tollgate/h1.h>
@@ -76,6 +77,7 @@ enum http_act {
 	HA_CAPTURE,               /* capture <expr> len <N> | id <N> */
 	HA_REJECT,                /* reject: close without answering */
 	HA_SET_LOG_LEVEL,         /* set-log-level <level> (status: TX_LOGLVL value) */
+	HA_SET_TIMEOUT,           /* set-timeout client|server|tunnel <time>|<expr> (status: which) */
 	HA_SET_STATUS,            /* set-status <code> [reason <str>] */
 	HA_SC,                    /* track-sc<N>, sc-inc-gpc..., sc-set-gpt... (sc_action.h) */
 	HA_VAR,                   /* set-var, set-var-fmt, unset-var (var_action.h) */
@@ -141,6 +143,7 @@ struct http_rule {
 	int cap_id;                  /* capture: slot, -1 until http_rule_add() gives one (len) */
 	unsigned int cap_len;        /* capture len <N> */
 	int del_meth;                /* del-header -m: DEL_M_* */
+	unsigned int timeout_ms;     /* set-timeout: a constant (ms), 0: <expr> */
 	enum uri_norm_op norm;       /* normalize-uri: the normaliser */
 	unsigned int norm_flags;     /* and its URI_NORM_F_* options */
 	const struct http_service *svc; /* use-service */
@@ -748,6 +751,24 @@ static int parse_action(struct http_rule *r, int argc, char **args, int *pos, ch
 			return set_err(err, "'capture' : expected %s'id <N>' (0 to %d), got '%s %s'.",
 			               req ? "'len <N>' (N > 0) or " : "", PR_MAX_CAPTURES - 1, kw, n);
 		}
+	} else if (req && !strcmp(a, "set-timeout")) {
+		const char *w = next_arg(argc, args, pos, a, "'client', 'server' or 'tunnel' and a timeout", err), *v;
+		unsigned int ms;
+		char *why = NULL;
+
+		r->act = HA_SET_TIMEOUT;
+		if (!w || !(v = next_arg(argc, args, pos, a, "a timeout (e.g. 10s) or a sample expression", err)))
+			return -1;
+		if (strcmp(w, "client") && strcmp(w, "server") && strcmp(w, "tunnel"))
+			return set_err(err, "'set-timeout' : unsupported timeout '%s' (supported: client, server, tunnel).", w);
+		r->status = w[0] == 'c' ? 0 : w[0] == 's' ? 1 : 2;
+		if (cfg_parse_time(v, &ms, &why) == 0) {
+			r->timeout_ms = ms ? ms : 1;   /* a constant */
+		} else {
+			free(why);
+			if (parse_expr(v, req, &r->expr, a, err) < 0)
+				return -1;
+		}
 	} else if (!strcmp(a, "set-log-level")) {
 		static const char *const levels[] = { "emerg", "alert", "crit", "err", "warning", "notice", "info",
 		                                      "debug", "silent" };
@@ -812,6 +833,10 @@ struct http_rule *http_rule_parse(int is_req, int argc, char **args, int *pos, c
 
 int http_rule_add(struct proxy *px, struct http_rule *r, struct acl_cond *cond, char **err)
 {
+	if (r->act == HA_SET_TIMEOUT && !(px->cap & (r->status ? PR_CAP_BE : PR_CAP_FE)))
+		return set_err(err, "'set-timeout %s' : proxy '%s' has no %s capability.",
+		               r->status == 0 ? "client" : r->status == 1 ? "server" : "tunnel", px->id,
+		               r->status ? "backend" : "frontend");
 	if (r->act == HA_CAPTURE && r->cap_id < 0) {   /* capture ... len <N>: a new slot */
 		if (!(px->cap & PR_CAP_FE))
 			return set_err(err, "'capture ... len' needs a frontend (use 'id' in a backend).");
@@ -1299,6 +1324,20 @@ static enum http_verdict rules_exec(struct list *rules, int is_req, struct strea
 				memcpy(txn->cap[!is_req][r->cap_id], smp.data.u.str.ptr, n);
 				txn->cap_len[!is_req][r->cap_id] = (int16_t)n;
 			}
+			break;
+		}
+		case HA_SET_TIMEOUT: {
+			unsigned int ms = r->timeout_ms;
+			struct sample smp;
+
+			if (r->expr) {   /* an expression: milliseconds, ignored when not positive */
+				memset(&smp, 0, sizeof(smp));
+				if (!sample_eval(r->expr, &ctx, &smp) || !sample_cast(&smp, SMP_T_SINT) ||
+				    smp.data.u.sint <= 0 || smp.data.u.sint > INT32_MAX)
+					break;
+				ms = (unsigned int)smp.data.u.sint;
+			}
+			*(r->status == 0 ? &s->tmo_client : r->status == 1 ? &s->tmo_server : &s->tmo_tunnel) = ms;
 			break;
 		}
 		case HA_SET_LOG_LEVEL:

@@ -499,9 +499,11 @@ unsigned int strm_inactivity(const struct stream *s, int client)
 		if (fin)
 			return fin;
 	}
-	if (s->state == ST_EST && be->tunnel)
-		return be->tunnel;
-	return client ? fe->client : be->server;
+	if (s->state == ST_EST && (s->tmo_tunnel || be->tunnel))
+		return s->tmo_tunnel ? s->tmo_tunnel : be->tunnel;
+	if (client)
+		return s->tmo_client ? s->tmo_client : fe->client;
+	return s->tmo_server ? s->tmo_server : be->server;
 }
 
 /* Moves bytes of channel <c> from <from> to <to>. Returns 1 if anything

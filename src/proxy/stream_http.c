@@ -141,6 +141,7 @@ static void txn_reset(struct stream *s)
 	txn->req_left = txn->res_left = 0;
 	txn->meth = H1_METH_OTHER;
 	txn->flags = 0;
+	s->tmo_client = s->tmo_server = s->tmo_tunnel = 0;   /* set-timeout lasts one transaction */
 	txn->status = txn->srv_status = -1;
 	txn->deny_status = 0;
 	txn->t_req_start = txn->t_req_end = txn->t_res_start = 0;

@@ -327,3 +327,43 @@ def test_set_log_level(tollgate, haproxy, http_backend):
         wait_until(lambda: p.output().count("lvl GET /notice ") == 2, 5, "%s's log" % name)
         lines = [l.split()[2] for l in p.output().splitlines() if l.startswith("lvl GET ")]
         assert lines == ["/err", "/notice", "/notice"], (name, lines)
+
+
+TIMEOUT_CFG = """
+frontend fe
+    bind 127.0.0.1:PORT
+    default_backend be
+backend be
+    timeout server 5s
+    http-request set-timeout server 300ms if { path /short }
+    http-request set-timeout server req.hdr(x-t) if { path /expr }
+    server s1 127.0.0.1:BACKEND
+"""
+
+
+def test_set_timeout_server(tollgate, haproxy, http_backend):
+    """set-timeout server (a time or an expression in ms) bounds this
+    request's wait for the server: 504 from a server slower than that;
+    the next request on the connection has the backend's timeout again."""
+    import time as _time
+
+    def slow(req):
+        _time.sleep(1.0)
+        return 200, [("Content-Type", "text/plain")], b"late"
+
+    out = {}
+    for name, start in (("tollgate", tollgate), ("haproxy", haproxy)):
+        b = http_backend(name, slow)
+        port = free_port()
+        start(HTTP_DEFAULTS + TIMEOUT_CFG.replace("PORT", str(port)).replace("BACKEND", str(b.port)), port=port)
+        got = []
+        for path in ("/short", "/expr"):
+            with connect(port) as s:
+                s.sendall(build(path, headers=[("x-t", "400")]))
+                got.append(read_response(s)[0])
+        with connect(port, timeout=5) as s:
+            s.sendall(build("/long"))
+            got.append(read_response(s)[0])
+        out[name] = got
+    assert out["tollgate"] == [504, 504, 200], out
+    assert out["tollgate"] == out["haproxy"], out

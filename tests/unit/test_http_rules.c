@@ -154,6 +154,8 @@ static const struct bad_line bad_lines[] = {
 	{ "http-request normalize-uri nope", "'normalize-uri' : unknown normalizer 'nope'" },
 	{ "http-request normalize-uri path-merge-slashes full", "'http-request normalize-uri' : unexpected 'full'" },
 	{ "http-after-response deny", "'http-after-response' : unknown action 'deny'" },
+	{ "http-request set-timeout server 1s", "'set-timeout server' : proxy 'fe' has no backend capability." },
+	{ "http-request set-timeout connect 1s", "'set-timeout' : unsupported timeout 'connect'" },
 	{ "http-request capture path", "'capture' expects 'len <N>' or 'id <N>' after the sample." },
 	{ "http-request capture path size 3", "'capture' : expected 'len <N>' (N > 0) or 'id <N>'" },
 	{ "http-response capture status len 3", "'capture' : expected 'id <N>'" },
