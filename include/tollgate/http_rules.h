@@ -36,6 +36,7 @@
 
 #include <stddef.h>
 
+struct acl_cond;
 struct proxy;
 struct stream;
 struct http_rule;
@@ -98,6 +99,17 @@ int http_error_rule_parse(struct proxy *px, int argc, char **args, const char *f
  * there is none (or it does not fit): then http_error_reply() applies.
  */
 size_t http_error_render(const struct proxy *px, int status, struct stream *s, char *out, size_t room);
+
+/* Appends `use-server <name>` with its condition <cond> (may be NULL;
+ * owned from now on) to backend <px>, declared at <file>:<line>; the name
+ * is resolved by http_rules_resolve(). Returns 0 or -1 (out of memory).
+ */
+int http_srv_rule_add(struct proxy *px, const char *name, struct acl_cond *cond, const char *file, int line);
+
+/* Runs the use-server rules of <s>'s backend: the first matching one whose
+ * server is usable becomes s->pref_srv, as a persistence cookie would.
+ */
+void http_use_server(struct stream *s);
 
 #define HTTP_RULES_AFTER 2       /* <is_req> of http_rule_parse(): http-after-response */
 

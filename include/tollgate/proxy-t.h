@@ -250,6 +250,7 @@ struct proxy {
 	struct list http_req_rules;      /* http-request rules (and `redirect`) */
 	struct list http_res_rules;      /* http-response rules */
 	struct list http_after_res_rules; /* http-after-response rules */
+	struct list server_rules;        /* use-server rules (struct http_srv_rule, http_rules.c) */
 	const struct http_reply *errorfiles[24]; /* errorfile per code (http_reply.c index), NULL: built-in */
 	const struct http_rule *error_fmts[24];  /* http-error replies rendered per request, by the same index, or NULL */
 	struct pr_cookie cookie;         /* cookie persistence (backend) */

@@ -181,6 +181,27 @@ static int kw_http_error(struct cfg_ctx *ctx, int argc, char **args, char **err)
 	return CFG_OK;
 }
 
+/* `use-server <server> [if|unless <cond>]` in a backend. */
+static int kw_use_server(struct cfg_ctx *ctx, int argc, char **args, char **err)
+{
+	struct proxy *px = ctx->section_data;
+	struct acl_cond *cond = NULL;
+
+	if ((px->cap & PR_CAP_DEF) || !(px->cap & PR_CAP_BE))
+		return cfg_set_err(err, "'use-server' is only allowed in 'backend' and 'listen' sections.");
+	if (argc < 2 || !strcmp(args[1], "if") || !strcmp(args[1], "unless"))
+		return cfg_set_err(err, "'use-server' expects a server name, then an optional condition.");
+	if (argc > 2 && strcmp(args[2], "if") && strcmp(args[2], "unless"))
+		return cfg_set_err(err, "'use-server %s' : unexpected '%s' (expected 'if' or 'unless').", args[1], args[2]);
+	if (argc > 2 && cfg_proxy_parse_cond(ctx, px, argc - 2, args + 2, &cond, err) < 0)
+		return CFG_ERR;
+	if (http_srv_rule_add(px, args[1], cond, cfg_keep_file(ctx->file), ctx->line) < 0) {
+		cond_free(cond);
+		return cfg_set_err(err, "out of memory");
+	}
+	return CFG_OK;
+}
+
 /* `declare capture request|response len <N>`: a capture slot filled by
  * `http-request|http-response capture ... id <slot>` rules.
  */
@@ -255,6 +276,7 @@ static struct cfg_kw http_rules_kws[] = {
 	{ "errorfiles", kw_errorfiles, 0 },
 	{ "http-error", kw_http_error, 0 },
 	{ "declare", kw_declare, 0 },
+	{ "use-server", kw_use_server, 0 },
 	{ NULL, NULL, 0 },
 };
 

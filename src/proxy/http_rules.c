@@ -41,6 +41,7 @@
 #include <tollgate/proxy.h>
 #include <tollgate/sample.h>
 #include <tollgate/sc_action.h>
+#include <tollgate/server.h>
 #include <tollgate/sock.h>
 #include <tollgate/stkctr.h>
 #include <tollgate/stream-t.h>
@@ -1457,6 +1458,50 @@ int http_after_res_rules_present(const struct stream *s)
 }
 
 /* ---------------------------------------------------------------------- */
+/* use-server                                                             */
+/* ---------------------------------------------------------------------- */
+
+/* `use-server <name> [if|unless <cond>]` of a backend. */
+struct http_srv_rule {
+	char *name;                  /* server name, as written */
+	struct server *srv;          /* resolved by http_rules_resolve() */
+	struct acl_cond *cond;       /* or NULL: always */
+	const char *conf_file;       /* where declared (lives until exit) */
+	int conf_line;               /* ditto */
+	struct list list;            /* in proxy->server_rules */
+};
+
+int http_srv_rule_add(struct proxy *px, const char *name, struct acl_cond *cond, const char *file, int line)
+{
+	struct http_srv_rule *r = calloc(1, sizeof(*r));
+
+	if (!r || !(r->name = strdup(name))) {
+		free(r);
+		return -1;
+	}
+	r->cond = cond;
+	r->conf_file = file;
+	r->conf_line = line;
+	list_append(&px->server_rules, &r->list);
+	return 0;
+}
+
+void http_use_server(struct stream *s)
+{
+	struct sample_ctx ctx = { .strm = s, .txn = s->txn, .opt = SMP_OPT_FINAL };
+	struct http_srv_rule *r;
+
+	list_for_each(r, &s->be->server_rules, list) {
+		if (r->cond && !cond_exec(r->cond, &ctx))
+			continue;
+		if (r->srv && lb_srv_usable(r->srv)) {
+			s->pref_srv = r->srv;   /* assigned as a persistence cookie would be */
+			return;
+		}
+	}
+}
+
+/* ---------------------------------------------------------------------- */
 /* Resolution, release                                                    */
 /* ---------------------------------------------------------------------- */
 
@@ -1466,7 +1511,19 @@ int http_rules_resolve(void (*report)(void *arg, int is_err, const char *file, i
 	int errs = 0;
 
 	for (struct proxy *px = proxies_list; px; px = px->next) {
+		struct http_srv_rule *sr;
 		struct http_rule *r;
+
+		list_for_each(sr, &px->server_rules, list) {
+			char msg[512];
+
+			sr->srv = server_find(px, sr->name);
+			if (!sr->srv) {
+				snprintf(msg, sizeof(msg), "'use-server %s' : no such server in backend '%s'.", sr->name, px->id);
+				report(arg, 1, sr->conf_file, sr->conf_line, msg);
+				errs++;
+			}
+		}
 
 		list_for_each(r, &px->http_req_rules, list) {
 			char what[32], msg[512];
@@ -1493,5 +1550,15 @@ void http_rules_free(struct proxy *px)
 		list_for_each_safe(r, back, lists[i], list)
 			http_rule_destroy(r);
 		list_init(lists[i]);
+	}
+	{
+		struct http_srv_rule *r, *back;
+
+		list_for_each_safe(r, back, &px->server_rules, list) {
+			free(r->name);
+			cond_free(r->cond);
+			free(r);
+		}
+		list_init(&px->server_rules);
 	}
 }

@@ -60,6 +60,7 @@ struct proxy *proxy_new(const char *name, unsigned int cap, const char *file, in
 	list_init(&px->http_req_rules);
 	list_init(&px->http_res_rules);
 	list_init(&px->http_after_res_rules);
+	list_init(&px->server_rules);
 	acl_list_init(&px->acls);
 	spin_init(&px->queue_lock, LOCK_QUEUE);
 	defsrv_init(&px->defsrv);

@@ -953,6 +953,8 @@ static int request_head(struct stream *s, size_t len)
 	 * (balance hdr/uri/url_param, stick rules read them)
 	 */
 	counter_add(&s->be->ctr[tid].be_req, 1);
+	if (!list_empty(&s->be->server_rules))
+		http_use_server(s);
 	assign_server(s);
 	if (s->state == ST_CLOSED) {
 		s->state = ST_INI;

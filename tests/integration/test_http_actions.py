@@ -367,3 +367,40 @@ def test_set_timeout_server(tollgate, haproxy, http_backend):
         out[name] = got
     assert out["tollgate"] == [504, 504, 200], out
     assert out["tollgate"] == out["haproxy"], out
+
+
+USE_SERVER_CFG = """
+frontend fe
+    bind 127.0.0.1:PORT
+    default_backend be
+backend be
+    balance roundrobin
+    use-server down if { path /down }
+    use-server b if { path_beg /b }
+    use-server a if { req.hdr(x-s) a }
+    server a 127.0.0.1:PORTA
+    server b 127.0.0.1:PORTB
+    server down 127.0.0.1:1 disabled
+"""
+
+
+def test_use_server(tollgate, haproxy, http_backend):
+    """use-server picks the server of the first matching rule; a rule whose
+    server is not usable is passed over and the balancing decides."""
+    out = {}
+    for name, start in (("tollgate", tollgate), ("haproxy", haproxy)):
+        a, b = http_backend("A"), http_backend("B")
+        port = free_port()
+        start(HTTP_DEFAULTS + USE_SERVER_CFG.replace("PORTA", str(a.port)).replace("PORTB", str(b.port))
+              .replace("PORT", str(port)), port=port)
+        got = []
+        for path, hdrs in (("/b1", []), ("/b2", []), ("/b3", [("x-s", "a")]), ("/x", [("x-s", "a")]),
+                           ("/x", [("x-s", "a")]), ("/down", []), ("/down", [])):
+            with connect(port) as s:
+                s.sendall(build(path, headers=hdrs))
+                st, _, _, body = read_response(s)
+                got.append((st, body.split()[0].decode() if st == 200 else None))
+        out[name] = got
+    assert out["tollgate"][:5] == [(200, "B")] * 3 + [(200, "A")] * 2, out
+    assert sorted(out["tollgate"][5:]) == [(200, "A"), (200, "B")], out
+    assert out["tollgate"][:5] == out["haproxy"][:5] and sorted(out["haproxy"][5:]) == sorted(out["tollgate"][5:]), out
