@@ -50,6 +50,8 @@ enum http_msg_state {
 #define TX_COOKIE_SEEN   0x0100U  /* the request carried a valid persistence cookie */
 #define TX_LOGGED        0x0200U  /* the log line was sent */
 #define TX_LAX_REWRITE   0x0400U  /* strict-mode off: a failed rewrite is ignored */
+#define TX_COOKIE_INVALID 0x10000U /* the persistence cookie names no server (%tsc 'I') */
+#define TX_COOKIE_DOWN   0x20000U /* it names a server that is down (%tsc 'D') */
 /* set-log-level: bits 12-15 hold the severity + 1 (1..8), TX_LOG_SILENT
  * for `silent`, 0 when no rule set it
  */

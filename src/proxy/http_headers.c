@@ -201,13 +201,22 @@ int http_cookie_request(struct stream *s)
 					continue;
 				sl = (size_t)(t - val);
 			}
-			for (struct server *srv = s->be->srv; srv; srv = srv->next) {
-				if (srv->cookie && strlen(srv->cookie) == sl && !memcmp(srv->cookie, val, sl)) {
-					s->txn->flags |= TX_COOKIE_SEEN;
-					if (lb_srv_usable(srv) || (srv->flags & SRV_F_DRAIN))
-						s->pref_srv = srv;
-					break;
+			{
+				struct server *srv;
+
+				for (srv = s->be->srv; srv; srv = srv->next) {
+					if (srv->cookie && strlen(srv->cookie) == sl && !memcmp(srv->cookie, val, sl)) {
+						if (lb_srv_usable(srv) || (srv->flags & SRV_F_DRAIN)) {
+							s->txn->flags |= TX_COOKIE_SEEN;
+							s->pref_srv = srv;
+						} else {
+							s->txn->flags |= TX_COOKIE_DOWN;
+						}
+						break;
+					}
 				}
+				if (!srv)
+					s->txn->flags |= TX_COOKIE_INVALID;
 			}
 			/* the servers see the header without our cookie (indirect),
 			 * or with the server prefix stripped (prefix)

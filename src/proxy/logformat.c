@@ -772,7 +772,8 @@ static void lf_render_var(struct lf_out *o, const struct logformat *lf, const st
 		if (n->var == V_TSC) {
 			int ck = txn && s->be && s->be->cookie.name;
 
-			out_chr(o, !ck ? '-' : (txn->flags & TX_COOKIE_SEEN) ? 'V' : 'N');
+			out_chr(o, !ck ? '-' : (txn->flags & TX_COOKIE_SEEN) ? 'V' : (txn->flags & TX_COOKIE_DOWN) ? 'D' :
+			           (txn->flags & TX_COOKIE_INVALID) ? 'I' : 'N');
 			out_chr(o, !ck ? '-' : (txn->flags & TX_COOKIE_SET) ? 'I' : 'N');
 		}
 		break;

@@ -404,3 +404,38 @@ def test_use_server(tollgate, haproxy, http_backend):
     assert out["tollgate"][:5] == [(200, "B")] * 3 + [(200, "A")] * 2, out
     assert sorted(out["tollgate"][5:]) == [(200, "A"), (200, "B")], out
     assert out["tollgate"][:5] == out["haproxy"][:5] and sorted(out["haproxy"][5:]) == sorted(out["tollgate"][5:]), out
+
+
+COOKIE_LOG_CFG = """
+global
+    log stdout format raw local0
+frontend fe
+    bind 127.0.0.1:PORT
+    log global
+    log-format "ck %r %tsc"
+    default_backend be
+backend be
+    cookie SRV insert indirect
+    server a 127.0.0.1:BACKEND cookie sa
+    server d 127.0.0.1:1 cookie sd disabled
+"""
+
+
+def test_cookie_flags_in_logs(tollgate, haproxy, http_backend):
+    """%tsc's persistence cookie flags: N (none), V (valid), I (names no
+    server), D (names a server that is down); I for the inserted one."""
+    for name, start in (("tollgate", tollgate), ("haproxy", haproxy)):
+        b = http_backend(name)
+        port = free_port()
+        p = start(HTTP_DEFAULTS + COOKIE_LOG_CFG.replace("PORT", str(port)).replace("BACKEND", str(b.port)),
+                  port=port)
+        for n, ck in (("1", None), ("2", "SRV=sa"), ("3", "SRV=zz"), ("4", "SRV=sd")):
+            with connect(port) as s:
+                s.sendall(build("/" + n, headers=[("Cookie", ck)] if ck else []))
+                assert read_response(s)[0] == 200
+        want = ["ck GET /%d HTTP/1.1 %s" % (i + 1, f) for i, f in enumerate(["--NI", "--VN", "--II", "--DI"])]
+        # (HAProxy 2.6 also logs a "----" line per request here: only the
+        # lines with the flags are compared)
+        wait_until(lambda: all(w in p.output().splitlines() for w in want), 5, "%s's log: %s" % (name, want))
+        if name == "tollgate":
+            assert [l for l in p.output().splitlines() if l.startswith("ck GET ")] == want, p.output()
