@@ -1,7 +1,9 @@
 /*
- * http-request / http-response rules: their representation, the parsing
- * of one action, execution, table resolution. See http_rules.h; the
- * keywords (`http-request`, `http-response`, `redirect`, `errorfile`) are
+ * http-request / http-response / http-after-response rules: the parsing
+ * of one action, execution, use-server rules, table and server resolution.
+ * See http_rules.h; the rule's representation is in http_rules_int.h and
+ * the replies of return / deny / http-error in http_rules_reply.c. The
+ * keywords (`http-request`, `http-response`, `redirect`, `errorfile`...) are
  * in src/cfg/cfg_http_rules.c, which builds rules through
  * http_rule_parse() / http_rule_add() below. The stick-counter actions
  * (track-sc, sc-inc-gpc, sc-set-gpt) are parsed and run by sc_action.c,
@@ -24,12 +26,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include <tollgate/acl.h>
 #include <tollgate/cfg.h>
 #include <tollgate/compiler.h>
-#include <tollgate/global.h>
 #include <tollgate/h1.h>
 #include <tollgate/http_msg.h>
 #include <tollgate/http_reply.h>
@@ -48,120 +48,13 @@
 #include <tollgate/uri_norm.h>
 #include <tollgate/var_action.h>
 
-#define VALUE_MAX HTTP_ARENA_SIZE  /* a new value never exceeds the head's arena */
-
-enum http_act {
-	HA_ALLOW = 0,             /* stop, forward */
-	HA_DENY,                  /* answer status (error page or payload), close */
-	HA_TARPIT,                /* same after timeout tarpit */
-	HA_RETURN,                /* answer, keep alive */
-	HA_REDIRECT,              /* answer a 3xx built from the request */
-	HA_SET_HDR,               /* set-header <name> <fmt> */
-	HA_ADD_HDR,               /* add-header <name> <fmt> */
-	HA_DEL_HDR,               /* del-header <name> */
-	HA_REPLACE_HDR,           /* replace-header <name> <regex> <repl> */
-	HA_REPLACE_VAL,           /* replace-value <name> <regex> <repl> */
-	HA_SET_PATH,              /* set-path <fmt> */
-	HA_SET_QUERY,             /* set-query <fmt> */
-	HA_SET_METHOD,            /* set-method <fmt> */
-	HA_SET_URI,               /* set-uri <fmt> */
-	HA_SET_PATHQ,             /* set-pathq <fmt> */
-	HA_REPLACE_PATH,          /* replace-path <regex> <fmt> */
-	HA_REPLACE_PATHQ,         /* replace-pathq <regex> <fmt> */
-	HA_REPLACE_URI,           /* replace-uri <regex> <fmt> */
-	HA_NORMALIZE_URI,         /* normalize-uri <normalizer> [full|strict] */
-	HA_SET_SRC,               /* set-src <expr> */
-	HA_SET_SRC_PORT,          /* set-src-port <expr> */
-	HA_SET_DST,               /* set-dst <expr> */
-	HA_SET_DST_PORT,          /* set-dst-port <expr> */
-	HA_STRICT_MODE,           /* strict-mode on|off (status: 1 for on) */
-	HA_CAPTURE,               /* capture <expr> len <N> | id <N> */
-	HA_REJECT,                /* reject: close without answering */
-	HA_SET_LOG_LEVEL,         /* set-log-level <level> (status: TX_LOGLVL value) */
-	HA_SET_TIMEOUT,           /* set-timeout client|server|tunnel <time>|<expr> (status: which) */
-	HA_SET_STATUS,            /* set-status <code> [reason <str>] */
-	HA_SC,                    /* track-sc<N>, sc-inc-gpc..., sc-set-gpt... (sc_action.h) */
-	HA_VAR,                   /* set-var, set-var-fmt, unset-var (var_action.h) */
-	HA_SERVICE,               /* use-service <name>: the service answers */
-};
-
-enum del_meth {
-	DEL_M_STR = 0,            /* del-header: the exact name (default) */
-	DEL_M_BEG,                /* -m beg: names starting with it */
-	DEL_M_END,                /* -m end: names ending with it */
-	DEL_M_SUB,                /* -m sub: names containing it */
-	DEL_M_REG,                /* -m reg: names the regex matches */
-};
-
-enum redirect_type {
-	RDR_LOCATION = 0,         /* Location is the rendered string */
-	RDR_PREFIX,               /* prefix + the request's path (and query) */
-	RDR_SCHEME,               /* scheme://host + path (and query) */
-};
-
-#define RDR_F_DROP_QUERY   0x01U  /* drop-query */
-#define RDR_F_APPEND_SLASH 0x02U  /* append-slash */
-
-/* A header of a reply whose value is a log-format string. */
-struct reply_hdr {
-	char *name;                  /* header name */
-	struct logformat *lf;        /* its value */
-};
-
-/* The parts of a `return` / `deny` reply rendered for each request: set
- * when a `hdr` value or the body (lf-string, lf-file) is a log-format
- * string.
- */
-struct reply_fmt {
-	char *ctype;                 /* content-type, or NULL */
-	struct reply_hdr *hdrs;      /* hdr <name> <fmt>, in order */
-	int nb_hdrs;                 /* their number */
-	struct logformat *body_lf;   /* lf-string / lf-file body, or NULL */
-	char *body;                  /* string / file body otherwise (may be NULL) */
-	size_t blen;                 /* its length */
-};
-
-struct http_rule {
-	int is_req;                  /* in http_req_rules (1) or http_res_rules (0) */
-	int after;                   /* in http_after_res_rules (is_req is 0) */
-	enum http_act act;           /* the action */
-	int status;                  /* deny/tarpit/return/set-status status, redirect code */
-	const struct http_reply *reply; /* return/deny payload, NULL: error page of <status> */
-	struct reply_fmt *rfmt;      /* or the reply rendered per request, or NULL */
-	char *name;                  /* header name, variable name */
-	size_t nlen;                 /* its length */
-	struct logformat *lf;        /* header value, set-path..., redirect string */
-	regex_t re;                  /* replace-header/value pattern */
-	int has_re;                  /* <re> is compiled */
-	char *repl;                  /* replacement with \N back-references */
-	char *reason;                /* set-status reason, or NULL */
-	enum redirect_type rdr;      /* redirect kind */
-	unsigned int rdr_flags;      /* RDR_F_* */
-	char *cookie;                /* redirect set-cookie/clear-cookie header line, or NULL */
-	struct sc_action sc;         /* HA_SC: the stick-counter action */
-	struct var_action va;        /* HA_VAR: the variable action */
-	struct sample_expr *expr;    /* set-src/-dst[-port], capture: the sample */
-	int cap_id;                  /* capture: slot, -1 until http_rule_add() gives one (len) */
-	unsigned int cap_len;        /* capture len <N> */
-	int del_meth;                /* del-header -m: DEL_M_* */
-	unsigned int timeout_ms;     /* set-timeout: a constant (ms), 0: <expr> */
-	enum uri_norm_op norm;       /* normalize-uri: the normaliser */
-	unsigned int norm_flags;     /* and its URI_NORM_F_* options */
-	const struct http_service *svc; /* use-service */
-	struct acl_cond *cond;       /* if/unless, or NULL */
-	const char *conf_file;       /* where declared (lives until exit) */
-	int conf_line;               /* ditto */
-	struct list list;            /* in proxy->http_req_rules / http_res_rules */
-};
-
+#include "http_rules_int.h"
 
 /* ---------------------------------------------------------------------- */
 /* Parsing                                                                */
 /* ---------------------------------------------------------------------- */
 
-static int set_err(char **err, const char *fmt, ...) PRINTF_FMT(2, 3);
-
-static int set_err(char **err, const char *fmt, ...)
+int hr_set_err(char **err, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -173,7 +66,7 @@ static int set_err(char **err, const char *fmt, ...)
 	return -1;
 }
 
-static int is_cond_word(const char *w)
+int hr_is_cond_word(const char *w)
 {
 	return !strcmp(w, "if") || !strcmp(w, "unless");
 }
@@ -181,22 +74,22 @@ static int is_cond_word(const char *w)
 /* Returns the word at *<pos> and advances, or NULL (with *<err>) if the
  * line ends there or a condition starts.
  */
-static const char *next_arg(int argc, char **args, int *pos, const char *act, const char *what, char **err)
+const char *hr_next_arg(int argc, char **args, int *pos, const char *act, const char *what, char **err)
 {
-	if (*pos >= argc || is_cond_word(args[*pos])) {
-		set_err(err, "'%s' expects %s.", act, what);
+	if (*pos >= argc || hr_is_cond_word(args[*pos])) {
+		hr_set_err(err, "'%s' expects %s.", act, what);
 		return NULL;
 	}
 	return args[(*pos)++];
 }
 
-static int parse_lf(const char *text, int is_req, struct logformat **lf, const char *act, char **err)
+int hr_parse_lf(const char *text, int is_req, struct logformat **lf, const char *act, char **err)
 {
 	char *why = NULL;
 
 	*lf = logformat_parse(text, is_req ? SMP_USE_HTTP_REQ : SMP_USE_HTTP_RES, &why);
 	if (!*lf) {
-		set_err(err, "'%s' : invalid format '%s': %s.", act, text, why ? why : "parse error");
+		hr_set_err(err, "'%s' : invalid format '%s': %s.", act, text, why ? why : "parse error");
 		free(why);
 		return -1;
 	}
@@ -211,7 +104,7 @@ static int parse_expr(const char *text, int is_req, struct sample_expr **expr, c
 	char *why = NULL;
 
 	if (sample_parse_expr(text, is_req ? SMP_USE_HTTP_REQ : SMP_USE_HTTP_RES, expr, &why) < 0) {
-		set_err(err, "'%s' : %s", act, why ? why : "invalid sample expression");
+		hr_set_err(err, "'%s' : %s", act, why ? why : "invalid sample expression");
 		free(why);
 		return -1;
 	}
@@ -219,7 +112,7 @@ static int parse_expr(const char *text, int is_req, struct sample_expr **expr, c
 }
 
 /* Parses the decimal status <s> into *<st>, checking <min>..<max>. */
-static int parse_status(const char *s, int min, int max, int *st)
+int hr_parse_status(const char *s, int min, int max, int *st)
 {
 	char *end;
 	long v = strtol(s, &end, 10);
@@ -230,299 +123,9 @@ static int parse_status(const char *s, int min, int max, int *st)
 	return 0;
 }
 
-/* Returns 1 if <status> has a built-in page (the only ones `errorfile`,
- * deny_status and default-errorfiles can use).
- */
-static int has_error_page(int status)
-{
-	return http_error_reply(NULL, status)->status == status;
-}
-
-/* Reads <path> whole into a malloc'ed block. Returns it (and *<len>) or
- * NULL with *<err>.
- */
-static char *read_file(const char *path, size_t *len, const char *act, char **err)
-{
-	size_t max = global.tune_bufsize ? global.tune_bufsize : 16384;
-	struct stat st;
-	char *buf;
-	FILE *f = fopen(path, "rb");
-
-	if (!f) {
-		set_err(err, "'%s' : cannot read file '%s' (%s).", act, path, strerror(errno));
-		return NULL;
-	}
-	if (fstat(fileno(f), &st) < 0 || !(S_ISREG(st.st_mode) || S_ISCHR(st.st_mode)) ||
-	    (size_t)st.st_size > max) {
-		fclose(f);
-		set_err(err, "'%s' : file '%s' is not a regular file (or /dev/null) of at most tune.bufsize (%zu) bytes.",
-		        act, path, max);
-		return NULL;
-	}
-	buf = malloc((size_t)st.st_size + 1);
-	if (!buf) {
-		fclose(f);
-		set_err(err, "out of memory");
-		return NULL;
-	}
-	*len = fread(buf, 1, (size_t)st.st_size, f);
-	fclose(f);
-	if (*len != (size_t)st.st_size) {
-		free(buf);
-		set_err(err, "'%s' : cannot read file '%s' (short read).", act, path);
-		return NULL;
-	}
-	return buf;
-}
-
-/* Frees <f> and what it owns. */
-static void reply_fmt_free(struct reply_fmt *f)
-{
-	if (!f)
-		return;
-	for (int i = 0; i < f->nb_hdrs; i++) {
-		free(f->hdrs[i].name);
-		logformat_free(f->hdrs[i].lf);
-	}
-	free(f->hdrs);
-	free(f->ctype);
-	logformat_free(f->body_lf);
-	free(f->body);
-	free(f);
-}
-
-/* Parses the reply options of return / deny / tarpit from args[*pos]:
- * [status|deny_status N] [content-type T] [default-errorfiles | errorfile F
- * | file F | string S | lf-file F | lf-string S] [hdr N FMT]*.
- * <defstatus> is the action's default. A reply whose headers and body are
- * constant is built once (r->reply); one with a log-format part is kept as
- * r->rfmt and rendered for each request.
- */
-static int parse_reply(struct http_rule *r, int argc, char **args, int *pos, const char *act, int defstatus,
-                       char **err)
-{
-	const char *ctype = NULL, *payload = NULL;
-	enum { PL_NONE, PL_DEFAULT, PL_ERRORFILE, PL_FILE, PL_STRING, PL_LF_FILE, PL_LF_STRING, PL_ERRORFILES } kind = PL_NONE;
-	static const char *const kinds[] = { "default-errorfiles", "errorfile", "file", "string", "lf-file", "lf-string",
-	                                     "errorfiles" };
-	struct reply_fmt *f = calloc(1, sizeof(*f));
-	int explicit_status = 0, dynamic = 0;
-	char *hdrs = NULL, *body = NULL;
-	size_t hlen = 0, blen = 0;
-	int ret = -1;
-
-	if (!f)
-		return set_err(err, "out of memory");
-	r->status = defstatus;
-	while (*pos < argc && !is_cond_word(args[*pos])) {
-		const char *w = args[(*pos)++];
-		size_t k;
-
-		for (k = 0; k < sizeof(kinds) / sizeof(kinds[0]) && strcmp(w, kinds[k]); k++)
-			;
-		if (!strcmp(w, "status") || !strcmp(w, "deny_status")) {
-			if (*pos >= argc || parse_status(args[*pos], 200, 599, &r->status) < 0) {
-				set_err(err, "'%s' : '%s' expects a status code from 200 to 599.", act, w);
-				goto out;
-			}
-			(*pos)++;
-			explicit_status = 1;
-		} else if (!strcmp(w, "content-type")) {
-			if (!(ctype = next_arg(argc, args, pos, act, "a value after 'content-type'", err)))
-				goto out;
-		} else if (k < sizeof(kinds) / sizeof(kinds[0])) {
-			if (kind != PL_NONE) {
-				set_err(err, "'%s' : '%s' conflicts with a previous payload argument (only one of default-errorfiles, errorfile, errorfiles, file, string, lf-file, lf-string).", act, w);
-				goto out;
-			}
-			kind = (int)k + PL_DEFAULT;
-			if (kind != PL_DEFAULT && !(payload = next_arg(argc, args, pos, act, "an argument after the payload keyword", err)))
-				goto out;
-		} else if (!strcmp(w, "hdr")) {
-			struct reply_hdr *nh;
-			const char *n, *v;
-			char *nb;
-
-			if (*pos + 1 >= argc || is_cond_word(args[*pos]) || is_cond_word(args[*pos + 1])) {
-				set_err(err, "'%s' : 'hdr' expects a name and a value.", act);
-				goto out;
-			}
-			n = args[(*pos)++];
-			v = args[(*pos)++];
-			nh = realloc(f->hdrs, (size_t)(f->nb_hdrs + 1) * sizeof(*nh));
-			if (!nh) {
-				set_err(err, "out of memory");
-				goto out;
-			}
-			f->hdrs = nh;
-			nh[f->nb_hdrs].lf = NULL;
-			if (!(nh[f->nb_hdrs].name = strdup(n))) {
-				set_err(err, "out of memory");
-				goto out;
-			}
-			f->nb_hdrs++;
-			if (parse_lf(v, r->is_req, &nh[f->nb_hdrs - 1].lf, act, err) < 0)
-				goto out;
-			if (strchr(v, '%'))
-				dynamic = 1;
-			nb = realloc(hdrs, hlen + strlen(n) + strlen(v) + 5);
-			if (!nb) {
-				set_err(err, "out of memory");
-				goto out;
-			}
-			hdrs = nb;
-			hlen += (size_t)sprintf(hdrs + hlen, "%s: %s\r\n", n, v);
-		} else {
-			set_err(err, "'%s' : unexpected '%s' (expected status, content-type, default-errorfiles, errorfile, errorfiles, file, string, lf-file, lf-string, hdr, if or unless).", act, w);
-			goto out;
-		}
-	}
-
-	if (r->act != HA_RETURN && kind == PL_NONE && !ctype && !hdrs)
-		kind = PL_DEFAULT;   /* deny [deny_status N]: default-errorfiles implied */
-	switch (kind) {
-	case PL_NONE:                /* return without payload: empty body */
-		if (ctype) {
-			set_err(err, "'%s' : 'content-type' needs a payload (file, string, lf-file or lf-string).", act);
-			goto out;
-		}
-		break;
-	case PL_DEFAULT:
-		if (!has_error_page(r->status)) {
-			set_err(err, "'%s' : status %d has no error message (with default-errorfiles it must be one of 200, 400, 401, 403, 404, 405, 407, 408, 410, 413, 414, 421, 425, 429, 431, 500, 501, 502, 503, 504, 505).", act, r->status);
-			goto out;
-		}
-		if (hdrs) {
-			set_err(err, "'%s' : 'hdr' cannot be used with the default error messages.", act);
-			goto out;
-		}
-		r->reply = NULL;
-		ret = 0;
-		goto out;
-	case PL_ERRORFILE: {
-		char *why = NULL;
-		struct http_reply *rep = http_reply_load_errorfile(payload, &why);
-
-		if (!rep) {
-			set_err(err, "'%s' : %s", act, why ? why : "cannot load errorfile");
-			free(why);
-			goto out;
-		}
-		if (ctype || hdrs) {
-			set_err(err, "'%s' : 'content-type' and 'hdr' cannot be used with 'errorfile' (the file holds the whole response).", act);
-			goto out;
-		}
-		if (!explicit_status)
-			r->status = rep->status;
-		r->reply = rep;
-		ret = 0;
-		goto out;
-	}
-	case PL_ERRORFILES: {
-		const struct http_errors *he = http_errors_find(payload);
-
-		if (!he) {
-			set_err(err, "'%s' : unknown http-errors section '%s'.", act, payload);
-			goto out;
-		}
-		if (ctype || hdrs) {
-			set_err(err, "'%s' : 'content-type' and 'hdr' cannot be used with 'errorfiles'.", act);
-			goto out;
-		}
-		if (!has_error_page(r->status)) {
-			set_err(err, "'%s' : status %d cannot have an error file.", act, r->status);
-			goto out;
-		}
-		r->reply = http_errors_page(he, r->status);   /* NULL: the proxy's page, as HAProxy */
-		ret = 0;
-		goto out;
-	}
-	case PL_FILE:
-	case PL_LF_FILE:
-		if (!(body = read_file(payload, &blen, act, err)))
-			goto out;
-		body[blen] = '\0';
-		break;
-	case PL_STRING:
-	case PL_LF_STRING:
-		if (!(body = strdup(payload))) {
-			set_err(err, "out of memory");
-			goto out;
-		}
-		blen = strlen(body);
-		break;
-	}
-	if (blen && !ctype) {
-		set_err(err, "'%s' : a non-empty '%s' payload needs a 'content-type'.", act, kinds[kind - PL_DEFAULT]);
-		goto out;
-	}
-	if (!blen)
-		ctype = NULL;   /* no body: no Content-Type, as HAProxy */
-	if (kind == PL_LF_FILE || kind == PL_LF_STRING) {
-		if (parse_lf(body, r->is_req, &f->body_lf, act, err) < 0)
-			goto out;
-		dynamic = 1;
-	}
-	if (dynamic) {
-		if (ctype && !(f->ctype = strdup(ctype))) {
-			set_err(err, "out of memory");
-			goto out;
-		}
-		f->body = body;
-		f->blen = blen;
-		body = NULL;
-		r->rfmt = f;
-		f = NULL;
-		ret = 0;
-		goto out;
-	}
-	r->reply = http_reply_make(r->status, ctype, body ? body : "", blen, hdrs);
-	if (!r->reply) {
-		set_err(err, "out of memory");
-		goto out;
-	}
-	ret = 0;
-out:
-	reply_fmt_free(f);
-	free(body);
-	free(hdrs);
-	return ret;
-}
-
-/* Renders the reply <f> of rule <r> for <s> into <out> (<room> bytes).
- * Returns its length, 0 if it does not fit.
- */
-static size_t render_reply(const struct http_rule *r, const struct reply_fmt *f, struct stream *s, char *out,
-                           size_t room)
-{
-	char hdrs[VALUE_MAX], body[VALUE_MAX];
-	const char *b = f->body;
-	size_t hlen = 0, blen = f->blen;
-
-	for (int i = 0; i < f->nb_hdrs; i++) {
-		size_t nlen = strlen(f->hdrs[i].name), vlen;
-
-		if (hlen + nlen + 4 > sizeof(hdrs))
-			return 0;
-		memcpy(hdrs + hlen, f->hdrs[i].name, nlen);
-		memcpy(hdrs + hlen + nlen, ": ", 2);
-		vlen = logformat_render(f->hdrs[i].lf, s, hdrs + hlen + nlen + 2, sizeof(hdrs) - hlen - nlen - 4);
-		if (!vlen)
-			continue;   /* an empty value: no header, as HAProxy */
-		hlen += nlen + 2 + vlen;
-		memcpy(hdrs + hlen, "\r\n", 2);
-		hlen += 2;
-	}
-	if (f->body_lf) {
-		blen = logformat_render(f->body_lf, s, body, sizeof(body));
-		b = body;
-	}
-	return http_reply_write(out, room, r->status, blen ? f->ctype : NULL, hdrs, hlen, b, blen);
-}
-
 static int parse_redirect(struct http_rule *r, int argc, char **args, int *pos, char **err)
 {
-	const char *kind = next_arg(argc, args, pos, "redirect", "'location', 'prefix' or 'scheme' followed by a value", err);
+	const char *kind = hr_next_arg(argc, args, pos, "redirect", "'location', 'prefix' or 'scheme' followed by a value", err);
 	const char *val;
 
 	if (!kind)
@@ -534,26 +137,26 @@ static int parse_redirect(struct http_rule *r, int argc, char **args, int *pos, 
 	else if (!strcmp(kind, "scheme"))
 		r->rdr = RDR_SCHEME;
 	else
-		return set_err(err, "'redirect' : unknown type '%s' (expected 'location', 'prefix' or 'scheme').", kind);
-	if (!(val = next_arg(argc, args, pos, "redirect", "a value after the redirect type", err)))
+		return hr_set_err(err, "'redirect' : unknown type '%s' (expected 'location', 'prefix' or 'scheme').", kind);
+	if (!(val = hr_next_arg(argc, args, pos, "redirect", "a value after the redirect type", err)))
 		return -1;
-	if (parse_lf(val, 1, &r->lf, "redirect", err) < 0)
+	if (hr_parse_lf(val, 1, &r->lf, "redirect", err) < 0)
 		return -1;
 	r->status = 302;
-	while (*pos < argc && !is_cond_word(args[*pos])) {
+	while (*pos < argc && !hr_is_cond_word(args[*pos])) {
 		const char *w = args[(*pos)++];
 
 		if (!strcmp(w, "code")) {
-			if (*pos >= argc || parse_status(args[*pos], 301, 308, &r->status) < 0 ||
+			if (*pos >= argc || hr_parse_status(args[*pos], 301, 308, &r->status) < 0 ||
 			    r->status == 304 || r->status == 305 || r->status == 306)
-				return set_err(err, "'redirect' : 'code' expects 301, 302, 303, 307 or 308.");
+				return hr_set_err(err, "'redirect' : 'code' expects 301, 302, 303, 307 or 308.");
 			(*pos)++;
 		} else if (!strcmp(w, "drop-query")) {
 			r->rdr_flags |= RDR_F_DROP_QUERY;
 		} else if (!strcmp(w, "append-slash")) {
 			r->rdr_flags |= RDR_F_APPEND_SLASH;
 		} else if (!strcmp(w, "set-cookie") || !strcmp(w, "clear-cookie")) {
-			const char *c = next_arg(argc, args, pos, "redirect", "a cookie after 'set-cookie' / 'clear-cookie'", err);
+			const char *c = hr_next_arg(argc, args, pos, "redirect", "a cookie after 'set-cookie' / 'clear-cookie'", err);
 			int n;
 
 			if (!c)
@@ -566,13 +169,37 @@ static int parse_redirect(struct http_rule *r, int argc, char **args, int *pos, 
 				             (int)strcspn(c, "="), c);
 			if (n < 0) {
 				r->cookie = NULL;
-				return set_err(err, "out of memory");
+				return hr_set_err(err, "out of memory");
 			}
 		} else {
-			return set_err(err, "'redirect' : unexpected '%s' (expected code, drop-query, append-slash, set-cookie, clear-cookie, if or unless).", w);
+			return hr_set_err(err, "'redirect' : unexpected '%s' (expected code, drop-query, append-slash, set-cookie, clear-cookie, if or unless).", w);
 		}
 	}
 	return 0;
+}
+
+/* Parses "(txn.<name>)" of set-var / unset-var into r->name. */
+static int parse_var_name(struct http_rule *r, const char *a, const char *paren, char **err)
+{
+	size_t len = strlen(paren);
+
+	if (len < 3 || paren[0] != '(' || paren[len - 1] != ')')
+		return hr_set_err(err, "'%s' : expected %.*s(txn.<name>).", a, (int)(paren - a), a);
+	if (strncmp(paren + 1, "txn.", 4))
+		return hr_set_err(err, "'%s' : only the 'txn' scope is supported (e.g. 'txn.%s').", a,
+		               strchr(paren, '.') ? strchr(paren, '.') + 1 : "name");
+	r->nlen = len - 6;
+	if (!r->nlen || r->nlen >= sizeof(((struct http_var *)0)->name))
+		return hr_set_err(err, "'%s' : the variable name must have 1 to %zu characters.", a,
+		               sizeof(((struct http_var *)0)->name) - 1);
+	for (size_t i = 0; i < r->nlen; i++) {
+		char c = paren[5 + i];
+
+		if (!(c == '_' || c == '.' || (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')))
+			return hr_set_err(err, "'%s' : invalid character '%c' in the variable name (letters, digits, '_' and '.' only).", a, c);
+	}
+	r->name = strndup(paren + 5, r->nlen);
+	return r->name ? 0 : hr_set_err(err, "out of memory");
 }
 
 /* Parses one action and its arguments starting at args[*pos] (the action
@@ -586,7 +213,7 @@ static int parse_action(struct http_rule *r, int argc, char **args, int *pos, ch
 
 	if (r->after && (!strcmp(a, "deny") || !strcmp(a, "reject") || !strcmp(a, "return") || !strcmp(a, "tarpit") ||
 	                 !strcmp(a, "redirect") || !strcmp(a, "use-service") || !strncmp(a, "track-sc", 8)))
-		return set_err(err, "unknown action '%s' (supported: allow, set-header, add-header, del-header, replace-header, replace-value, set-status, strict-mode, set-log-level, capture, sc-inc-gpc(<idx>,<N>), sc-inc-gpc0(<N>), sc-inc-gpc1(<N>), sc-set-gpt(<idx>,<N>), sc-set-gpt0(<N>), set-var(txn.<name>), unset-var(txn.<name>)).", a);
+		return hr_set_err(err, "unknown action '%s' (supported: allow, set-header, add-header, del-header, replace-header, replace-value, set-status, strict-mode, set-log-level, capture, sc-inc-gpc(<idx>,<N>), sc-inc-gpc0(<N>), sc-inc-gpc1(<N>), sc-set-gpt(<idx>,<N>), sc-set-gpt0(<N>), set-var(txn.<name>), unset-var(txn.<name>)).", a);
 
 	if (!strcmp(a, "allow")) {
 		r->act = HA_ALLOW;
@@ -594,13 +221,13 @@ static int parse_action(struct http_rule *r, int argc, char **args, int *pos, ch
 		r->act = HA_REJECT;
 	} else if (!strcmp(a, "deny")) {
 		r->act = HA_DENY;
-		return parse_reply(r, argc, args, pos, "deny", req ? 403 : 502, err);
+		return hr_parse_reply(r, argc, args, pos, "deny", req ? 403 : 502, err);
 	} else if (!strcmp(a, "tarpit") && req) {
 		r->act = HA_TARPIT;
-		return parse_reply(r, argc, args, pos, "tarpit", 500, err);
+		return hr_parse_reply(r, argc, args, pos, "tarpit", 500, err);
 	} else if (!strcmp(a, "return")) {
 		r->act = HA_RETURN;
-		return parse_reply(r, argc, args, pos, "return", 200, err);
+		return hr_parse_reply(r, argc, args, pos, "return", 200, err);
 	} else if (!strcmp(a, "redirect") && req) {
 		r->act = HA_REDIRECT;
 		return parse_redirect(r, argc, args, pos, err);
@@ -608,40 +235,40 @@ static int parse_action(struct http_rule *r, int argc, char **args, int *pos, ch
 		const char *n, *v;
 
 		r->act = a[0] == 's' ? HA_SET_HDR : HA_ADD_HDR;
-		if (!(n = next_arg(argc, args, pos, a, "a header name and a value", err)) ||
-		    !(v = next_arg(argc, args, pos, a, "a header name and a value", err)))
+		if (!(n = hr_next_arg(argc, args, pos, a, "a header name and a value", err)) ||
+		    !(v = hr_next_arg(argc, args, pos, a, "a header name and a value", err)))
 			return -1;
 		if (!(r->name = strdup(n)))
-			return set_err(err, "out of memory");
+			return hr_set_err(err, "out of memory");
 		r->nlen = strlen(n);
-		return parse_lf(v, req, &r->lf, a, err);
+		return hr_parse_lf(v, req, &r->lf, a, err);
 	} else if (!strcmp(a, "del-header")) {
-		const char *n = next_arg(argc, args, pos, a, "a header name", err);
+		const char *n = hr_next_arg(argc, args, pos, a, "a header name", err);
 
 		r->act = HA_DEL_HDR;
 		if (!n)
 			return -1;
 		if (!(r->name = strdup(n)))
-			return set_err(err, "out of memory");
+			return hr_set_err(err, "out of memory");
 		r->nlen = strlen(n);
 		if (*pos < argc && !strcmp(args[*pos], "-m")) {
 			static const char *const meths[] = { "str", "beg", "end", "sub", "reg" };
 			const char *m;
 
 			(*pos)++;
-			if (!(m = next_arg(argc, args, pos, a, "a matching method after '-m' (str, beg, end, sub, reg)", err)))
+			if (!(m = hr_next_arg(argc, args, pos, a, "a matching method after '-m' (str, beg, end, sub, reg)", err)))
 				return -1;
 			for (r->del_meth = 0; r->del_meth < 5 && strcmp(m, meths[r->del_meth]); r->del_meth++)
 				;
 			if (r->del_meth == 5)
-				return set_err(err, "'del-header' : unknown matching method '%s' (expected str, beg, end, sub or reg).", m);
+				return hr_set_err(err, "'del-header' : unknown matching method '%s' (expected str, beg, end, sub or reg).", m);
 			if (r->del_meth == DEL_M_REG) {
 				char why[256];
 				int rc = regcomp(&r->re, n, REG_EXTENDED | REG_NOSUB);
 
 				if (rc) {
 					regerror(rc, &r->re, why, sizeof(why));
-					return set_err(err, "'del-header' : invalid regex '%s': %s (POSIX extended syntax).", n, why);
+					return hr_set_err(err, "'del-header' : invalid regex '%s': %s (POSIX extended syntax).", n, why);
 				}
 				r->has_re = 1;
 			}
@@ -656,43 +283,43 @@ static int parse_action(struct http_rule *r, int argc, char **args, int *pos, ch
 
 		r->act = a[8] == 'h' ? HA_REPLACE_HDR : a[8] == 'v' ? HA_REPLACE_VAL :
 		         a[8] == 'u' ? HA_REPLACE_URI : a[12] == 'q' ? HA_REPLACE_PATHQ : HA_REPLACE_PATH;
-		if ((has_name && !(n = next_arg(argc, args, pos, a, what, err))) ||
-		    !(re = next_arg(argc, args, pos, a, what, err)) ||
-		    !(rep = next_arg(argc, args, pos, a, what, err)))
+		if ((has_name && !(n = hr_next_arg(argc, args, pos, a, what, err))) ||
+		    !(re = hr_next_arg(argc, args, pos, a, what, err)) ||
+		    !(rep = hr_next_arg(argc, args, pos, a, what, err)))
 			return -1;
 		rc = regcomp(&r->re, re, REG_EXTENDED);
 		if (rc) {
 			regerror(rc, &r->re, why, sizeof(why));
-			return set_err(err, "'%s' : invalid regex '%s': %s (POSIX extended syntax).", a, re, why);
+			return hr_set_err(err, "'%s' : invalid regex '%s': %s (POSIX extended syntax).", a, re, why);
 		}
 		r->has_re = 1;
 		for (const char *p = rep; *p; p++)
 			if (*p == '\\' && p[1] >= '0' && p[1] <= '9' && (size_t)(p[1] - '0') > r->re.re_nsub)
-				return set_err(err, "'%s' : '\\%c' refers to a group the regex does not have (%zu groups).",
+				return hr_set_err(err, "'%s' : '\\%c' refers to a group the regex does not have (%zu groups).",
 				               a, p[1], r->re.re_nsub);
 		if (!(r->repl = strdup(rep)) || (n && !(r->name = strdup(n))))
-			return set_err(err, "out of memory");
-		if (strchr(rep, '%') && parse_lf(rep, req, &r->lf, a, err) < 0)
+			return hr_set_err(err, "out of memory");
+		if (strchr(rep, '%') && hr_parse_lf(rep, req, &r->lf, a, err) < 0)
 			return -1;
 		r->nlen = n ? strlen(n) : 0;
 	} else if (req && (!strcmp(a, "set-path") || !strcmp(a, "set-query") || !strcmp(a, "set-method") ||
 	                   !strcmp(a, "set-uri") || !strcmp(a, "set-pathq"))) {
-		const char *v = next_arg(argc, args, pos, a, "a value", err);
+		const char *v = hr_next_arg(argc, args, pos, a, "a value", err);
 
 		r->act = !strcmp(a, "set-pathq") ? HA_SET_PATHQ : a[4] == 'p' ? HA_SET_PATH : a[4] == 'q' ? HA_SET_QUERY :
 		         a[4] == 'm' ? HA_SET_METHOD : HA_SET_URI;
 		if (!v)
 			return -1;
-		return parse_lf(v, req, &r->lf, a, err);
+		return hr_parse_lf(v, req, &r->lf, a, err);
 	} else if (req && !strcmp(a, "normalize-uri")) {
-		const char *n = next_arg(argc, args, pos, a, "a normalizer (path-merge-slashes, path-strip-dot, path-strip-dotdot, query-sort-by-name, percent-to-uppercase, percent-decode-unreserved, fragment-strip, fragment-encode)", err);
+		const char *n = hr_next_arg(argc, args, pos, a, "a normalizer (path-merge-slashes, path-strip-dot, path-strip-dotdot, query-sort-by-name, percent-to-uppercase, percent-decode-unreserved, fragment-strip, fragment-encode)", err);
 		unsigned int opts;
 
 		r->act = HA_NORMALIZE_URI;
 		if (!n)
 			return -1;
 		if (uri_norm_lookup(n, &r->norm, &opts) < 0)
-			return set_err(err, "'normalize-uri' : unknown normalizer '%s' (supported: path-merge-slashes, path-strip-dot, path-strip-dotdot, query-sort-by-name, percent-to-uppercase, percent-decode-unreserved, fragment-strip, fragment-encode).", n);
+			return hr_set_err(err, "'normalize-uri' : unknown normalizer '%s' (supported: path-merge-slashes, path-strip-dot, path-strip-dotdot, query-sort-by-name, percent-to-uppercase, percent-decode-unreserved, fragment-strip, fragment-encode).", n);
 		if (*pos < argc && (opts & URI_NORM_F_FULL) && !strcmp(args[*pos], "full")) {
 			r->norm_flags = URI_NORM_F_FULL;
 			(*pos)++;
@@ -702,35 +329,31 @@ static int parse_action(struct http_rule *r, int argc, char **args, int *pos, ch
 		}
 	} else if (!req && !strcmp(a, "set-status")) {
 		r->act = HA_SET_STATUS;
-		if (*pos >= argc || parse_status(args[*pos], 100, 999, &r->status) < 0)
-			return set_err(err, "'set-status' expects a status code from 100 to 999.");
+		if (*pos >= argc || hr_parse_status(args[*pos], 100, 999, &r->status) < 0)
+			return hr_set_err(err, "'set-status' expects a status code from 100 to 999.");
 		(*pos)++;
 		if (*pos < argc && !strcmp(args[*pos], "reason")) {
 			const char *rs;
 
 			(*pos)++;
-			if (!(rs = next_arg(argc, args, pos, "set-status", "a text after 'reason'", err)))
+			if (!(rs = hr_next_arg(argc, args, pos, "set-status", "a text after 'reason'", err)))
 				return -1;
 			if (!(r->reason = strdup(rs)))
-				return set_err(err, "out of memory");
+				return hr_set_err(err, "out of memory");
 		}
 	} else if ((sct = sc_action_type(a)) != SC_ACT_NONE && (req || sct != SC_ACT_TRACK)) {
 		r->act = HA_SC;
 		(*pos)--;    /* sc_action_parse() starts at the action word */
 		return sc_action_parse(&r->sc, req ? SMP_USE_HTTP_REQ : SMP_USE_HTTP_RES, argc, args, pos, err);
-	} else if (var_action_type(a) != VAR_ACT_NONE) {
-		r->act = HA_VAR;
-		(*pos)--;    /* var_action_parse() starts at the action word */
-		return var_action_parse(&r->va, req ? SMP_USE_HTTP_REQ : SMP_USE_HTTP_RES, argc, args, pos, err);
 	} else if (req && (!strcmp(a, "set-src") || !strcmp(a, "set-src-port") || !strcmp(a, "set-dst") ||
 	                   !strcmp(a, "set-dst-port"))) {
 		r->act = !strcmp(a, "set-src") ? HA_SET_SRC : !strcmp(a, "set-src-port") ? HA_SET_SRC_PORT :
 		         !strcmp(a, "set-dst") ? HA_SET_DST : HA_SET_DST_PORT;
-		if (*pos >= argc || is_cond_word(args[*pos]))
-			return set_err(err, "'%s' expects a sample expression.", a);
+		if (*pos >= argc || hr_is_cond_word(args[*pos]))
+			return hr_set_err(err, "'%s' expects a sample expression.", a);
 		return parse_expr(args[(*pos)++], req, &r->expr, a, err);
 	} else if (!strcmp(a, "capture")) {
-		const char *e = next_arg(argc, args, pos, a, "a sample expression, then 'len <N>' or 'id <N>'", err);
+		const char *e = hr_next_arg(argc, args, pos, a, "a sample expression, then 'len <N>' or 'id <N>'", err);
 		const char *kw, *n;
 		char *end;
 		long v;
@@ -738,8 +361,8 @@ static int parse_action(struct http_rule *r, int argc, char **args, int *pos, ch
 		r->act = HA_CAPTURE;
 		if (!e || parse_expr(e, req, &r->expr, a, err) < 0)
 			return -1;
-		if (!(kw = next_arg(argc, args, pos, a, "'len <N>' or 'id <N>' after the sample", err)) ||
-		    !(n = next_arg(argc, args, pos, a, "a number after 'len' / 'id'", err)))
+		if (!(kw = hr_next_arg(argc, args, pos, a, "'len <N>' or 'id <N>' after the sample", err)) ||
+		    !(n = hr_next_arg(argc, args, pos, a, "a number after 'len' / 'id'", err)))
 			return -1;
 		v = strtol(n, &end, 10);
 		if (!strcmp(kw, "len") && req && !*end && v > 0) {
@@ -749,19 +372,19 @@ static int parse_action(struct http_rule *r, int argc, char **args, int *pos, ch
 			r->cap_id = (int)v;
 			r->cap_len = PR_CAPTURE_MAX;
 		} else {
-			return set_err(err, "'capture' : expected %s'id <N>' (0 to %d), got '%s %s'.",
+			return hr_set_err(err, "'capture' : expected %s'id <N>' (0 to %d), got '%s %s'.",
 			               req ? "'len <N>' (N > 0) or " : "", PR_MAX_CAPTURES - 1, kw, n);
 		}
 	} else if (req && !strcmp(a, "set-timeout")) {
-		const char *w = next_arg(argc, args, pos, a, "'client', 'server' or 'tunnel' and a timeout", err), *v;
+		const char *w = hr_next_arg(argc, args, pos, a, "'client', 'server' or 'tunnel' and a timeout", err), *v;
 		unsigned int ms;
 		char *why = NULL;
 
 		r->act = HA_SET_TIMEOUT;
-		if (!w || !(v = next_arg(argc, args, pos, a, "a timeout (e.g. 10s) or a sample expression", err)))
+		if (!w || !(v = hr_next_arg(argc, args, pos, a, "a timeout (e.g. 10s) or a sample expression", err)))
 			return -1;
 		if (strcmp(w, "client") && strcmp(w, "server") && strcmp(w, "tunnel"))
-			return set_err(err, "'set-timeout' : unsupported timeout '%s' (supported: client, server, tunnel).", w);
+			return hr_set_err(err, "'set-timeout' : unsupported timeout '%s' (supported: client, server, tunnel).", w);
 		r->status = w[0] == 'c' ? 0 : w[0] == 's' ? 1 : 2;
 		if (cfg_parse_time(v, &ms, &why) == 0) {
 			r->timeout_ms = ms ? ms : 1;   /* a constant */
@@ -773,7 +396,7 @@ static int parse_action(struct http_rule *r, int argc, char **args, int *pos, ch
 	} else if (!strcmp(a, "set-log-level")) {
 		static const char *const levels[] = { "emerg", "alert", "crit", "err", "warning", "notice", "info",
 		                                      "debug", "silent" };
-		const char *v = next_arg(argc, args, pos, a, "a level (emerg ... debug, or silent)", err);
+		const char *v = hr_next_arg(argc, args, pos, a, "a level (emerg ... debug, or silent)", err);
 
 		r->act = HA_SET_LOG_LEVEL;
 		if (!v)
@@ -781,19 +404,19 @@ static int parse_action(struct http_rule *r, int argc, char **args, int *pos, ch
 		for (r->status = 0; r->status < 9 && strcmp(v, levels[r->status]); r->status++)
 			;
 		if (r->status == 9)
-			return set_err(err, "'set-log-level' : unknown level '%s' (expected emerg, alert, crit, err, warning, notice, info, debug or silent).", v);
+			return hr_set_err(err, "'set-log-level' : unknown level '%s' (expected emerg, alert, crit, err, warning, notice, info, debug or silent).", v);
 		r->status++;   /* 1..8: severity + 1, 9: silent */
 	} else if (!strcmp(a, "strict-mode")) {
-		const char *v = next_arg(argc, args, pos, a, "'on' or 'off'", err);
+		const char *v = hr_next_arg(argc, args, pos, a, "'on' or 'off'", err);
 
 		r->act = HA_STRICT_MODE;
 		if (!v)
 			return -1;
 		if (strcmp(v, "on") && strcmp(v, "off"))
-			return set_err(err, "'strict-mode' expects 'on' or 'off', got '%s'.", v);
+			return hr_set_err(err, "'strict-mode' expects 'on' or 'off', got '%s'.", v);
 		r->status = !strcmp(v, "on");
 	} else if (!strcmp(a, "use-service") && req) {
-		const char *n = next_arg(argc, args, pos, a, "a service name", err);
+		const char *n = hr_next_arg(argc, args, pos, a, "a service name", err);
 		char names[256];
 
 		r->act = HA_SERVICE;
@@ -802,12 +425,12 @@ static int parse_action(struct http_rule *r, int argc, char **args, int *pos, ch
 		r->svc = http_service_find(n);
 		if (!r->svc || r->svc->internal) {
 			http_service_names(names, sizeof(names));
-			return set_err(err, "'use-service' : unknown service '%s' (supported: %s).", n, names);
+			return hr_set_err(err, "'use-service' : unknown service '%s' (supported: %s).", n, names);
 		}
 	} else if (req) {
-		return set_err(err, "unknown action '%s' (supported: allow, deny, reject, tarpit, return, redirect, set-header, add-header, del-header, replace-header, replace-value, set-path, set-query, set-method, set-uri, set-pathq, replace-path, replace-pathq, replace-uri, normalize-uri, set-src, set-dst, set-src-port, set-dst-port, strict-mode, set-log-level, capture, track-sc<N>, sc-inc-gpc(<idx>,<N>), sc-inc-gpc0(<N>), sc-inc-gpc1(<N>), sc-set-gpt(<idx>,<N>), sc-set-gpt0(<N>), set-var(<scope>.<name>), set-var-fmt(<scope>.<name>), unset-var(<scope>.<name>), use-service <name>).", a);
+		return hr_set_err(err, "unknown action '%s' (supported: allow, deny, reject, tarpit, return, redirect, set-header, add-header, del-header, replace-header, replace-value, set-path, set-query, set-method, set-uri, set-pathq, replace-path, replace-pathq, replace-uri, normalize-uri, set-src, set-dst, set-src-port, set-dst-port, strict-mode, set-log-level, capture, track-sc<N>, sc-inc-gpc(<idx>,<N>), sc-inc-gpc0(<N>), sc-inc-gpc1(<N>), sc-set-gpt(<idx>,<N>), sc-set-gpt0(<N>), set-var(<scope>.<name>), set-var-fmt(<scope>.<name>), unset-var(<scope>.<name>), use-service <name>).", a);
 	} else {
-		return set_err(err, "unknown action '%s' (supported: allow, deny, return, set-header, add-header, del-header, replace-header, replace-value, set-status, strict-mode, set-log-level, capture, sc-inc-gpc(<idx>,<N>), sc-inc-gpc0(<N>), sc-inc-gpc1(<N>), sc-set-gpt(<idx>,<N>), sc-set-gpt0(<N>), set-var(<scope>.<name>), set-var-fmt(<scope>.<name>), unset-var(<scope>.<name>)).", a);
+		return hr_set_err(err, "unknown action '%s' (supported: allow, deny, return, set-header, add-header, del-header, replace-header, replace-value, set-status, strict-mode, set-log-level, capture, sc-inc-gpc(<idx>,<N>), sc-inc-gpc0(<N>), sc-inc-gpc1(<N>), sc-set-gpt(<idx>,<N>), sc-set-gpt0(<N>), set-var(<scope>.<name>), set-var-fmt(<scope>.<name>), unset-var(<scope>.<name>)).", a);
 	}
 	return 0;
 }
@@ -818,7 +441,7 @@ struct http_rule *http_rule_parse(int is_req, int argc, char **args, int *pos, c
 	struct http_rule *r = calloc(1, sizeof(*r));
 
 	if (!r) {
-		set_err(err, "out of memory");
+		hr_set_err(err, "out of memory");
 		return NULL;
 	}
 	r->after = is_req == HTTP_RULES_AFTER;
@@ -835,14 +458,14 @@ struct http_rule *http_rule_parse(int is_req, int argc, char **args, int *pos, c
 int http_rule_add(struct proxy *px, struct http_rule *r, struct acl_cond *cond, char **err)
 {
 	if (r->act == HA_SET_TIMEOUT && !(px->cap & (r->status ? PR_CAP_BE : PR_CAP_FE)))
-		return set_err(err, "'set-timeout %s' : proxy '%s' has no %s capability.",
+		return hr_set_err(err, "'set-timeout %s' : proxy '%s' has no %s capability.",
 		               r->status == 0 ? "client" : r->status == 1 ? "server" : "tunnel", px->id,
 		               r->status ? "backend" : "frontend");
 	if (r->act == HA_CAPTURE && r->cap_id < 0) {   /* capture ... len <N>: a new slot */
 		if (!(px->cap & PR_CAP_FE))
-			return set_err(err, "'capture ... len' needs a frontend (use 'id' in a backend).");
+			return hr_set_err(err, "'capture ... len' needs a frontend (use 'id' in a backend).");
 		if (px->nb_cap_req >= PR_MAX_CAPTURES)
-			return set_err(err, "'capture' : at most %d request captures per frontend.", PR_MAX_CAPTURES);
+			return hr_set_err(err, "'capture' : at most %d request captures per frontend.", PR_MAX_CAPTURES);
 		px->cap_req[px->nb_cap_req].len = r->cap_len;   /* no name: filled by rules */
 		r->cap_id = (int)px->nb_cap_req++;
 	}
@@ -858,7 +481,7 @@ void http_rule_destroy(struct http_rule *r)
 		return;
 	free(r->name);
 	logformat_free(r->lf);
-	reply_fmt_free(r->rfmt);
+	hr_reply_fmt_free(r->rfmt);
 	if (r->has_re)
 		regfree(&r->re);
 	free(r->repl);
@@ -1225,7 +848,7 @@ static enum http_verdict rules_exec(struct list *rules, int is_req, struct strea
 		case HA_TARPIT:
 			txn->deny_status = r->status;
 			if (r->rfmt && r->act == HA_DENY) {
-				len = render_reply(r, r->rfmt, s, out, room);
+				len = hr_render_reply(r, r->rfmt, s, out, room);
 				if (!len)
 					return outcome(o, HTTP_VERDICT_ERROR, 500, NULL, 0);
 				return outcome(o, HTTP_VERDICT_DENY, r->status, out, len);
@@ -1234,7 +857,7 @@ static enum http_verdict rules_exec(struct list *rules, int is_req, struct strea
 			             r->reply ? r->reply->data : NULL, r->reply ? r->reply->len : 0);
 		case HA_RETURN:
 			if (r->rfmt) {
-				len = render_reply(r, r->rfmt, s, out, room);
+				len = hr_render_reply(r, r->rfmt, s, out, room);
 				if (!len)
 					return outcome(o, HTTP_VERDICT_ERROR, 500, NULL, 0);
 				return outcome(o, HTTP_VERDICT_REPLY, r->status, out, len);
@@ -1379,62 +1002,6 @@ enum http_verdict http_res_rules_exec(struct proxy *px, struct stream *s, struct
                                       char *out, size_t room)
 {
 	return rules_exec(&px->http_res_rules, 0, s, o, out, room);
-}
-
-/* `http-error` replies rendered per request: kept reachable until exit,
- * as the constant replies (proxies and defaults share them). Parse time
- * only.
- */
-static struct list http_error_rules = LIST_HEAD_INIT(http_error_rules);
-
-int http_error_rule_parse(struct proxy *px, int argc, char **args, const char *file, int line, char **err)
-{
-	char **av = calloc((size_t)argc + 1, sizeof(*av));
-	struct http_rule *r;
-	int pos = 0, idx;
-
-	if (!av)
-		return set_err(err, "out of memory");
-	if (argc < 3 || strcmp(args[1], "status")) {
-		free(av);
-		return set_err(err, "'http-error' expects 'status <code>' first.");
-	}
-	if (parse_status(args[2], 200, 599, &idx) < 0 || http_errorfile_index(idx) < 0) {
-		free(av);
-		return set_err(err, "'http-error' : status %s cannot be customised (supported: 200, 400, 401, 403, 404, 405, 407, 408, 410, 413, 429, 500, 501, 502, 503, 504).", args[2]);
-	}
-	av[0] = "return";   /* the reply options of `return` */
-	for (int i = 1; i < argc; i++)
-		av[i] = args[i];
-	r = http_rule_parse(1, argc, av, &pos, file, line, err);
-	free(av);
-	if (!r)
-		return -1;
-	if (pos < argc) {
-		http_rule_destroy(r);
-		return set_err(err, "'http-error' : unexpected '%s' (conditions are not allowed).", args[pos]);
-	}
-	idx = http_errorfile_index(r->status);
-	if (r->rfmt) {
-		list_append(&http_error_rules, &r->list);
-		px->error_fmts[idx] = r;
-		return 0;
-	}
-	if (r->reply) {   /* a constant reply: an errorfile */
-		px->errorfiles[idx] = r->reply;
-		px->error_fmts[idx] = NULL;
-	}
-	/* default-errorfiles: the proxy's page stays */
-	http_rule_destroy(r);
-	return 0;
-}
-
-size_t http_error_render(const struct proxy *px, int status, struct stream *s, char *out, size_t room)
-{
-	int idx = http_errorfile_index(status);
-	const struct http_rule *r = idx < 0 ? NULL : px->error_fmts[idx];
-
-	return r ? render_reply(r, r->rfmt, s, out, room) : 0;
 }
 
 int http_after_res_rules_exec(struct stream *s)
