@@ -66,6 +66,7 @@ struct stream {
 	unsigned int tmo_client;       /* set-timeout client (ms) for this transaction, 0: the frontend's */
 	unsigned int tmo_server;       /* set-timeout server, 0: the backend's */
 	unsigned int tmo_tunnel;       /* set-timeout tunnel, 0: the backend's */
+	unsigned int retries_set;      /* set-retries N: N + 1 for this transaction, 0: the backend's */
 	struct side cli;               /* client side */
 	struct side srvside;           /* server side */
 	struct channel req;            /* client -> server */

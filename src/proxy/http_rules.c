@@ -393,6 +393,22 @@ static int parse_action(struct http_rule *r, int argc, char **args, int *pos, ch
 			if (parse_expr(v, req, &r->expr, a, err) < 0)
 				return -1;
 		}
+	} else if (req && !strcmp(a, "set-retries")) {
+		const char *v = hr_next_arg(argc, args, pos, a, "a number of retries or a sample expression", err);
+		char *end;
+		long n;
+
+		r->act = HA_SET_RETRIES;
+		if (!v)
+			return -1;
+		n = strtol(v, &end, 10);
+		if (end != v && !*end) {
+			if (n < 0 || n > 100)
+				return hr_set_err(err, "'set-retries' expects a number from 0 to 100, got '%s'.", v);
+			r->status = (int)n + 1;   /* a constant */
+			return 0;
+		}
+		return parse_expr(v, req, &r->expr, a, err);
 	} else if (!strcmp(a, "set-log-level")) {
 		static const char *const levels[] = { "emerg", "alert", "crit", "err", "warning", "notice", "info",
 		                                      "debug", "silent" };
@@ -428,7 +444,7 @@ static int parse_action(struct http_rule *r, int argc, char **args, int *pos, ch
 			return hr_set_err(err, "'use-service' : unknown service '%s' (supported: %s).", n, names);
 		}
 	} else if (req) {
-		return hr_set_err(err, "unknown action '%s' (supported: allow, deny, reject, tarpit, return, redirect, set-header, add-header, del-header, replace-header, replace-value, set-path, set-query, set-method, set-uri, set-pathq, replace-path, replace-pathq, replace-uri, normalize-uri, set-src, set-dst, set-src-port, set-dst-port, strict-mode, set-log-level, capture, track-sc<N>, sc-inc-gpc(<idx>,<N>), sc-inc-gpc0(<N>), sc-inc-gpc1(<N>), sc-set-gpt(<idx>,<N>), sc-set-gpt0(<N>), set-var(<scope>.<name>), set-var-fmt(<scope>.<name>), unset-var(<scope>.<name>), use-service <name>).", a);
+		return hr_set_err(err, "unknown action '%s' (supported: allow, deny, reject, tarpit, return, redirect, set-header, add-header, del-header, replace-header, replace-value, set-path, set-query, set-method, set-uri, set-pathq, replace-path, replace-pathq, replace-uri, normalize-uri, set-src, set-dst, set-src-port, set-dst-port, set-timeout, set-retries, strict-mode, set-log-level, capture, track-sc<N>, sc-inc-gpc(<idx>,<N>), sc-inc-gpc0(<N>), sc-inc-gpc1(<N>), sc-set-gpt(<idx>,<N>), sc-set-gpt0(<N>), set-var(<scope>.<name>), set-var-fmt(<scope>.<name>), unset-var(<scope>.<name>), use-service <name>).", a);
 	} else {
 		return hr_set_err(err, "unknown action '%s' (supported: allow, deny, return, set-header, add-header, del-header, replace-header, replace-value, set-status, strict-mode, set-log-level, capture, sc-inc-gpc(<idx>,<N>), sc-inc-gpc0(<N>), sc-inc-gpc1(<N>), sc-set-gpt(<idx>,<N>), sc-set-gpt0(<N>), set-var(<scope>.<name>), set-var-fmt(<scope>.<name>), unset-var(<scope>.<name>)).", a);
 	}
@@ -962,6 +978,20 @@ static enum http_verdict rules_exec(struct list *rules, int is_req, struct strea
 				ms = (unsigned int)smp.data.u.sint;
 			}
 			*(r->status == 0 ? &s->tmo_client : r->status == 1 ? &s->tmo_server : &s->tmo_tunnel) = ms;
+			break;
+		}
+		case HA_SET_RETRIES: {
+			struct sample smp;
+			int64_t n = r->status - 1;
+
+			if (r->expr) {   /* an expression: ignored when not 0..100 */
+				memset(&smp, 0, sizeof(smp));
+				if (!sample_eval(r->expr, &ctx, &smp) || !sample_cast(&smp, SMP_T_SINT) ||
+				    smp.data.u.sint < 0 || smp.data.u.sint > 100)
+					break;
+				n = smp.data.u.sint;
+			}
+			s->retries_set = (unsigned int)n + 1;
 			break;
 		}
 		case HA_SET_LOG_LEVEL:

@@ -55,6 +55,7 @@ enum http_act {
 	HA_REJECT,                /* reject: close without answering */
 	HA_SET_LOG_LEVEL,         /* set-log-level <level> (status: TX_LOGLVL value) */
 	HA_SET_TIMEOUT,           /* set-timeout client|server|tunnel <time>|<expr> (status: which) */
+	HA_SET_RETRIES,           /* set-retries <int>|<expr> */
 	HA_SET_STATUS,            /* set-status <code> [reason <str>] */
 	HA_SC,                    /* track-sc<N>, sc-inc-gpc..., sc-set-gpt... (sc_action.h) */
 	HA_SET_VAR,               /* set-var(txn.x) <expr> */

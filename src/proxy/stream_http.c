@@ -142,6 +142,7 @@ static void txn_reset(struct stream *s)
 	txn->meth = H1_METH_OTHER;
 	txn->flags = 0;
 	s->tmo_client = s->tmo_server = s->tmo_tunnel = 0;   /* set-timeout lasts one transaction */
+	s->retries_set = 0;                                    /* so does set-retries */
 	txn->status = txn->srv_status = -1;
 	txn->deny_status = 0;
 	txn->t_req_start = txn->t_req_end = txn->t_res_start = 0;
@@ -812,7 +813,7 @@ static void assign_server(struct stream *s)
 		return;
 	}
 	drop_idle_conn(s);
-	s->retries_left = s->be->retries;
+	s->retries_left = s->retries_set ? s->retries_set - 1 : s->be->retries;
 	s->t_be = now_ms;
 	strm_assign_and_connect(s, NULL);
 }

@@ -439,3 +439,35 @@ def test_cookie_flags_in_logs(tollgate, haproxy, http_backend):
         wait_until(lambda: all(w in p.output().splitlines() for w in want), 5, "%s's log: %s" % (name, want))
         if name == "tollgate":
             assert [l for l in p.output().splitlines() if l.startswith("ck GET ")] == want, p.output()
+
+
+RETRIES_CFG = """
+global
+    log stdout format raw local0
+frontend fe
+    bind 127.0.0.1:PORT
+    log global
+    log-format "rt %r %rc %ST"
+    http-request set-retries 1 if { path /one }
+    http-request set-retries req.hdr(x-r) if { path /expr }
+    default_backend be
+backend be
+    retries 3
+    timeout connect 200ms
+    server dead 127.0.0.1:DEAD
+"""
+
+
+def test_set_retries(tollgate):
+    """set-retries replaces the backend's retries for this request (seen in
+    %rc). HAProxy 2.6 has no
+    set-retries (3.x's is followed)."""
+    port, dead = free_port(), free_port()
+    p = tollgate(HTTP_DEFAULTS + RETRIES_CFG.replace("PORT", str(port)).replace("DEAD", str(dead)), port=port)
+    for path in ("/one", "/expr", "/default"):
+        with connect(port) as s:
+            s.sendall(build(path, headers=[("x-r", "2")]))
+            assert read_response(s)[0] == 503
+    wait_until(lambda: "rt GET /default HTTP/1.1 " in p.output(), 5, "the log lines")
+    got = [l.split()[4] for l in p.output().splitlines() if l.startswith("rt GET ")]
+    assert got == ["1", "2", "3"], p.output()

@@ -156,6 +156,7 @@ static const struct bad_line bad_lines[] = {
 	{ "http-after-response deny", "'http-after-response' : unknown action 'deny'" },
 	{ "http-request set-timeout server 1s", "'set-timeout server' : proxy 'fe' has no backend capability." },
 	{ "http-request set-timeout connect 1s", "'set-timeout' : unsupported timeout 'connect'" },
+	{ "http-request set-retries 101", "'set-retries' expects a number from 0 to 100, got '101'." },
 	{ "http-request capture path", "'capture' expects 'len <N>' or 'id <N>' after the sample." },
 	{ "http-request capture path size 3", "'capture' : expected 'len <N>' (N > 0) or 'id <N>'" },
 	{ "http-response capture status len 3", "'capture' : expected 'id <N>'" },
