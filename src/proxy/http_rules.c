@@ -178,30 +178,6 @@ static int parse_redirect(struct http_rule *r, int argc, char **args, int *pos, 
 	return 0;
 }
 
-/* Parses "(txn.<name>)" of set-var / unset-var into r->name. */
-static int parse_var_name(struct http_rule *r, const char *a, const char *paren, char **err)
-{
-	size_t len = strlen(paren);
-
-	if (len < 3 || paren[0] != '(' || paren[len - 1] != ')')
-		return hr_set_err(err, "'%s' : expected %.*s(txn.<name>).", a, (int)(paren - a), a);
-	if (strncmp(paren + 1, "txn.", 4))
-		return hr_set_err(err, "'%s' : only the 'txn' scope is supported (e.g. 'txn.%s').", a,
-		               strchr(paren, '.') ? strchr(paren, '.') + 1 : "name");
-	r->nlen = len - 6;
-	if (!r->nlen || r->nlen >= sizeof(((struct http_var *)0)->name))
-		return hr_set_err(err, "'%s' : the variable name must have 1 to %zu characters.", a,
-		               sizeof(((struct http_var *)0)->name) - 1);
-	for (size_t i = 0; i < r->nlen; i++) {
-		char c = paren[5 + i];
-
-		if (!(c == '_' || c == '.' || (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')))
-			return hr_set_err(err, "'%s' : invalid character '%c' in the variable name (letters, digits, '_' and '.' only).", a, c);
-	}
-	r->name = strndup(paren + 5, r->nlen);
-	return r->name ? 0 : hr_set_err(err, "out of memory");
-}
-
 /* Parses one action and its arguments starting at args[*pos] (the action
  * word). Returns 0 or -1 with *<err>.
  */
@@ -213,7 +189,7 @@ static int parse_action(struct http_rule *r, int argc, char **args, int *pos, ch
 
 	if (r->after && (!strcmp(a, "deny") || !strcmp(a, "reject") || !strcmp(a, "return") || !strcmp(a, "tarpit") ||
 	                 !strcmp(a, "redirect") || !strcmp(a, "use-service") || !strncmp(a, "track-sc", 8)))
-		return hr_set_err(err, "unknown action '%s' (supported: allow, set-header, add-header, del-header, replace-header, replace-value, set-status, strict-mode, set-log-level, capture, sc-inc-gpc(<idx>,<N>), sc-inc-gpc0(<N>), sc-inc-gpc1(<N>), sc-set-gpt(<idx>,<N>), sc-set-gpt0(<N>), set-var(txn.<name>), unset-var(txn.<name>)).", a);
+		return hr_set_err(err, "unknown action '%s' (supported: allow, set-header, add-header, del-header, replace-header, replace-value, set-status, strict-mode, set-log-level, capture, sc-inc-gpc(<idx>,<N>), sc-inc-gpc0(<N>), sc-inc-gpc1(<N>), sc-set-gpt(<idx>,<N>), sc-set-gpt0(<N>), set-var(<scope>.<name>), set-var-fmt(<scope>.<name>), unset-var(<scope>.<name>)).", a);
 
 	if (!strcmp(a, "allow")) {
 		r->act = HA_ALLOW;
@@ -431,6 +407,10 @@ static int parse_action(struct http_rule *r, int argc, char **args, int *pos, ch
 		if (strcmp(v, "on") && strcmp(v, "off"))
 			return hr_set_err(err, "'strict-mode' expects 'on' or 'off', got '%s'.", v);
 		r->status = !strcmp(v, "on");
+	} else if (var_action_type(a) != VAR_ACT_NONE) {
+		r->act = HA_VAR;
+		(*pos)--;    /* var_action_parse() starts at the action word */
+		return var_action_parse(&r->va, req ? SMP_USE_HTTP_REQ : SMP_USE_HTTP_RES, argc, args, pos, err);
 	} else if (!strcmp(a, "use-service") && req) {
 		const char *n = hr_next_arg(argc, args, pos, a, "a service name", err);
 		char names[256];

@@ -15,6 +15,7 @@
 #include <tollgate/list.h>
 #include <tollgate/sc_action.h>
 #include <tollgate/uri_norm.h>
+#include <tollgate/var_action.h>
 
 struct acl_cond;
 struct http_reply;
@@ -58,8 +59,7 @@ enum http_act {
 	HA_SET_RETRIES,           /* set-retries <int>|<expr> */
 	HA_SET_STATUS,            /* set-status <code> [reason <str>] */
 	HA_SC,                    /* track-sc<N>, sc-inc-gpc..., sc-set-gpt... (sc_action.h) */
-	HA_SET_VAR,               /* set-var(txn.x) <expr> */
-	HA_UNSET_VAR,             /* unset-var(txn.x) */
+	HA_VAR,                   /* set-var, set-var-fmt, unset-var (var_action.h) */
 	HA_SERVICE,               /* use-service <name>: the service answers */
 };
 
@@ -117,13 +117,14 @@ struct http_rule {
 	unsigned int rdr_flags;      /* RDR_F_* */
 	char *cookie;                /* redirect set-cookie/clear-cookie header line, or NULL */
 	struct sc_action sc;         /* HA_SC: the stick-counter action */
+	struct var_action va;        /* HA_VAR: the variable action */
 	int cap_id;                  /* capture: slot, -1 until http_rule_add() gives one (len) */
 	unsigned int cap_len;        /* capture len <N> */
 	int del_meth;                /* del-header -m: DEL_M_* */
 	unsigned int timeout_ms;     /* set-timeout: a constant (ms), 0: <expr> */
 	enum uri_norm_op norm;       /* normalize-uri: the normaliser */
 	unsigned int norm_flags;     /* and its URI_NORM_F_* options */
-	struct sample_expr *expr;    /* set-var value */
+	struct sample_expr *expr;    /* set-src/-dst[-port], capture, set-timeout: the sample */
 	const struct http_service *svc; /* use-service */
 	struct acl_cond *cond;       /* if/unless, or NULL */
 	const char *conf_file;       /* where declared (lives until exit) */

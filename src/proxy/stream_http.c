@@ -660,12 +660,19 @@ static int stats_request(struct stream *s, const struct proxy *px)
 
 /* ---- request analysis ---- */
 
-static void limits_init(struct h1_limits *lim)
+/* Sets the parser's limits for a head of <s>: the room its buffer leaves,
+ * and the frontend's leniency (`option accept-unsafe-violations-in-http-
+ * request`: a fragment in the target), used by every parse of a request
+ * head so that the waiting and the final parse agree.
+ */
+static void limits_init(struct h1_limits *lim, const struct stream *s)
 {
 	h1_limits_init(lim);
 	lim->max_head = (uint32_t)(buf_size - reserve());
 	if (lim->max_line > lim->max_head)
 		lim->max_line = lim->max_head;
+	if (s->fe->options & PR_O_ACCEPT_UNSAFE_REQ)
+		lim->opts |= H1_OPT_ACCEPT_FRAGMENT;
 }
 
 
@@ -974,7 +981,7 @@ static int request_head(struct stream *s, size_t len)
 	if (txn->req_body == H1_BODY_CHUNKED) {
 		struct h1_limits lim;
 
-		limits_init(&lim);
+		limits_init(&lim, s);
 		h1_chunk_init(&txn->req_ck, &lim);
 	}
 	txn->req_state = txn->req_body == H1_BODY_NONE ||
@@ -1064,9 +1071,7 @@ static int analyze_request(struct stream *s)
 		}
 		if (buf_contig_data(b) < buf_data(b))
 			buf_realign(b);
-		limits_init(&lim);
-		if (s->fe->options & PR_O_ACCEPT_UNSAFE_REQ)
-			lim.opts |= H1_OPT_ACCEPT_FRAGMENT;
+		limits_init(&lim, s);
 		r = h1_parse_request(&txn->req_h1, buf_head(b), buf_data(b), &lim);
 		if (!r)
 			return 0;
@@ -1194,7 +1199,7 @@ static int response_head(struct stream *s, size_t ofs, size_t len)
 	if (txn->res_body == H1_BODY_CHUNKED) {
 		struct h1_limits lim;
 
-		limits_init(&lim);
+		limits_init(&lim, s);
 		h1_chunk_init(&txn->res_ck, &lim);
 	}
 	txn->res_state = txn->res_body == H1_BODY_NONE || (txn->res_body == H1_BODY_CL && !txn->res_left) ?
@@ -1254,7 +1259,7 @@ static int analyze_response(struct stream *s)
 			return 0;
 		if (buf_contig_data(b) < buf_data(b))
 			buf_realign(b);
-		limits_init(&lim);
+		limits_init(&lim, s);
 		r = h1_parse_response(&txn->res_h1, buf_head(b) + ofs, buf_data(b) - ofs, &lim);
 		if (!r)
 			return 0;
@@ -1413,7 +1418,7 @@ static int head_wait(struct stream *s)
 		return txn_take(s, 0) < 0 ? -ENOMEM : 1;   /* the transaction parses it */
 	if (buf_contig_data(b) < buf_data(b))
 		buf_realign(b);
-	limits_init(&lim);
+	limits_init(&lim, s);
 	r = h1_parse_request(m, buf_head(b), buf_data(b), &lim);
 	if (!r && !gone && !tick_is_expired(head_deadline(s), now_ms))
 		return 0;
