@@ -18,10 +18,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <unistd.h>
 
 #include <cmocka.h>
+
+#include "helpers/fence.h"
 
 #include <tollgate/compiler.h>
 #include <tollgate/tls_hello.h>
@@ -29,39 +29,13 @@
 /* ---------------------------------------------------------------------- */
 /* Inputs end right before an unreadable page. */
 
-#define FENCE_CAP  (64 * 1024)   /* readable bytes before the fence */
-
-/* Copies <len> bytes of <src> so that they end where an unreadable page
- * starts, and returns where they start. The area is mapped once, on first
- * use, and left to the process exit.
- */
-static const unsigned char *fenced(const unsigned char *src, size_t len)
-{
-	static unsigned char *area;
-	unsigned char *dst;
-
-	if (!area) {
-		size_t pg = (size_t)sysconf(_SC_PAGESIZE);
-		void *m = mmap(NULL, FENCE_CAP + pg, PROT_READ | PROT_WRITE,
-		               MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-
-		assert_true(m != MAP_FAILED);
-		assert_int_equal(mprotect((unsigned char *)m + FENCE_CAP, pg, PROT_NONE), 0);
-		area = m;
-	}
-	assert_true(len <= FENCE_CAP);
-	dst = area + FENCE_CAP - len;
-	if (len)
-		memcpy(dst, src, len);
-	return dst;
-}
 
 /* Parses <len> bytes of <b> placed at the fence. Pointers in <h> are into
  * the fenced copy: compare them with fence_off().
  */
 static enum tls_hello_res parse_fenced(const unsigned char *b, size_t len, struct tls_hello *h)
 {
-	return tls_hello_parse(fenced(b, len), len, h);
+	return tls_hello_parse(test_fenced(b, len), len, h);
 }
 
 /* Offset of <q>, a pointer into the fenced copy of an input of <len>
@@ -69,7 +43,7 @@ static enum tls_hello_res parse_fenced(const unsigned char *b, size_t len, struc
  */
 static size_t fence_off(const unsigned char *q, size_t len)
 {
-	return (size_t)(q - fenced(NULL, 0)) + len;
+	return (size_t)(q - test_fenced(NULL, 0)) + len;
 }
 
 static const char *res_name(enum tls_hello_res r)
@@ -117,7 +91,7 @@ static void expect_version_prefixes(const unsigned char *b, size_t len, size_t k
 		want = n < first ? TLS_HELLO_SHORT : res;
 		want_v = want == TLS_HELLO_BAD || n < known ? 0 : version;
 		v = 0xdeadbeef;
-		r = tls_stream_version(fenced(b, n), n, &v);
+		r = tls_stream_version(test_fenced(b, n), n, &v);
 		if (r != want || v != want_v)
 			fail_msg("tls_stream_version(%zu of %zu bytes) = %s 0x%x, expected %s 0x%x",
 			         n, len, res_name(r), v, res_name(want), want_v);
@@ -468,13 +442,13 @@ static void test_alpn_iteration(void **state)
 
 	/* a list that was not validated: the iterator stops, never overreads */
 	memset(&bad, 0, sizeof(bad));
-	bad.alpn = fenced((const unsigned char *)"\x02h2\x09http", 7);
+	bad.alpn = test_fenced((const unsigned char *)"\x02h2\x09http", 7);
 	bad.alpn_len = 7;
 	pos = 0;
 	assert_int_equal(tls_hello_alpn_next(&bad, &pos, &name, &len), 1);
 	assert_int_equal(len, 2);
 	assert_int_equal(tls_hello_alpn_next(&bad, &pos, &name, &len), 0);
-	bad.alpn = fenced((const unsigned char *)"\x00\x02h2", 4);
+	bad.alpn = test_fenced((const unsigned char *)"\x00\x02h2", 4);
 	bad.alpn_len = 4;
 	pos = 0;
 	assert_int_equal(tls_hello_alpn_next(&bad, &pos, &name, &len), 0);
