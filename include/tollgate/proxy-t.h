@@ -179,6 +179,7 @@ struct listener {
 	struct sock_opts sopts;          /* backlog, v6only, unix mode/owner */
 	unsigned int maxconn;            /* per-listener maxconn, 0: frontend's */
 	int shards;                      /* sockets: 0 = one per thread */
+	int accept_proxy;                /* "accept-proxy": a PROXY header comes first */
 	unsigned long thread_mask;       /* threads accepting on it, 0: all */
 	int fds[MAX_THREADS];            /* socket of each thread, -1 if none */
 	int nfds;                        /* sockets opened */

@@ -60,9 +60,14 @@ struct stream {
 	struct proxy *be;              /* backend, NULL before it is chosen */
 	struct server *srv;            /* server holding a slot, or NULL */
 	struct server *prev_srv;       /* server of the previous attempt */
-	struct addr cli_addr;          /* client address (set-src, set-src-port change it) */
-	struct addr dst_addr;          /* destination set by set-dst / set-dst-port, if dst_set */
-	int dst_set;                   /* dst_addr replaces the listening socket's address */
+	struct addr cli_addr;          /* client address (the PROXY header's, if any; set-src, set-src-port change it) */
+	struct addr dst_addr;          /* address the client reached: a PROXY header's, or set by set-dst / set-dst-port */
+	int has_dst;                   /* dst_addr is set (else ask the socket) */
+	int pp_wait;                   /* accept-proxy: the PROXY header is still awaited */
+	unsigned char *pp_tlv;         /* the PROXY v2 header's TLVs (malloc'd), or NULL */
+	unsigned int pp_tlv_len;       /* their bytes */
+	int conn_rules_done;           /* `tcp-request connection` rules ran */
+	int no_log;                    /* closed before a session existed: no traffic log */
 	unsigned int tmo_client;       /* set-timeout client (ms) for this transaction, 0: the frontend's */
 	unsigned int tmo_server;       /* set-timeout server, 0: the backend's */
 	unsigned int tmo_tunnel;       /* set-timeout tunnel, 0: the backend's */

@@ -29,11 +29,19 @@
 #include <tollgate/addr.h>
 #include <tollgate/proxy-t.h>
 
+struct stream;
+
 /* Creates a stream on the calling worker for the accepted client socket
  * <fd> from <peer>, on listener <li>. Takes ownership of <fd> (closed on
  * failure). Returns 0 or -ENOMEM.
  */
 int stream_accept(struct listener *li, int fd, const struct addr *peer);
+
+/* Stores in <a> the address the client of <s> reached: the one its PROXY
+ * header announced, else the socket's local address. Returns 0, or -1 when
+ * neither is known. Stream's thread.
+ */
+int stream_local_addr(const struct stream *s, struct addr *a);
 
 /* Creates the pools streams use. Start-up, before workers run. */
 int stream_init(void);

@@ -601,10 +601,14 @@ static int bind_options(struct cfg_ctx *ctx, struct listener *l, int argc, char 
 		if (!strcmp(opt, "transparent") || !strcmp(opt, "defer-accept") || !strcmp(opt, "tfo")) {
 			return cfg_set_err(err, "'bind %s' : option '%s' is not supported yet.", args[1], opt);
 		}
-		if (!strcmp(opt, "ssl") || !strcmp(opt, "crt") || !strcmp(opt, "alpn") || !strcmp(opt, "accept-proxy"))
-			return cfg_set_err(err, "'bind %s' : option '%s' is not supported yet (no TLS, no PROXY protocol on accept).", args[1], opt);
+		if (!strcmp(opt, "accept-proxy")) {
+			l->accept_proxy = 1;
+			continue;
+		}
+		if (!strcmp(opt, "ssl") || !strcmp(opt, "crt") || !strcmp(opt, "alpn"))
+			return cfg_set_err(err, "'bind %s' : option '%s' is not supported yet (no TLS).", args[1], opt);
 		if (!val)
-			return cfg_set_err(err, "'bind %s' : unknown option '%s' or missing value (supported: name, backlog, maxconn, v4v6, v6only, mode, user, uid, group, gid, shards, thread).", args[1], opt);
+			return cfg_set_err(err, "'bind %s' : unknown option '%s' or missing value (supported: name, backlog, maxconn, v4v6, v6only, accept-proxy, mode, user, uid, group, gid, shards, thread).", args[1], opt);
 		i++;
 		if (!strcmp(opt, "name")) {
 			free(l->name);
@@ -673,7 +677,7 @@ static int bind_options(struct cfg_ctx *ctx, struct listener *l, int argc, char 
 			}
 			l->thread_mask = mask;
 		} else {
-			return cfg_set_err(err, "'bind %s' : unknown option '%s' (supported: name, backlog, maxconn, v4v6, v6only, mode, user, uid, group, gid, shards, thread).", args[1], opt);
+			return cfg_set_err(err, "'bind %s' : unknown option '%s' (supported: name, backlog, maxconn, v4v6, v6only, accept-proxy, mode, user, uid, group, gid, shards, thread).", args[1], opt);
 		}
 		continue;
 bad_value:

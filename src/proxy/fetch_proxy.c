@@ -19,14 +19,18 @@
 #include <netinet/tcp.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 
+#include <tollgate/errmsg.h>
 #include <tollgate/lb.h>
 #include <tollgate/proxy.h>
+#include <tollgate/proxy_proto.h>
 #include <tollgate/sample.h>
 #include <tollgate/server.h>
 #include <tollgate/sock.h>
 #include <tollgate/stream-t.h>
+#include <tollgate/stream.h>
 
 static struct stream *ctx_stream(const struct sample_ctx *ctx)
 {
@@ -74,11 +78,7 @@ static int local_addr(const struct sample_ctx *ctx, struct addr *a)
 {
 	struct stream *s = ctx_stream(ctx);
 
-	if (s && s->dst_set) {   /* set-dst, set-dst-port */
-		*a = s->dst_addr;
-		return 1;
-	}
-	return s && s->cli.fd >= 0 && sock_get_name(s->cli.fd, a) == 0;
+	return s && stream_local_addr(s, a) == 0;
 }
 
 static int smp_dst(const struct sample_arg *args, struct sample *smp, const struct sample_ctx *ctx)
@@ -304,6 +304,66 @@ static int smp_none(const struct sample_arg *args, struct sample *smp, const str
 	return 0;
 }
 
+/* fc_pp_authority, fc_pp_unique_id, fc_pp_tlv(<type>): a TLV of the
+ * client's PROXY v2 header (accept-proxy), its bytes as a string.
+ */
+static int pp_tlv_sample(const struct stream *s, unsigned int type, struct sample *smp)
+{
+	const unsigned char *val;
+	size_t vlen;
+
+	if (!s || !s->pp_tlv || !pp_tlv_find(s->pp_tlv, s->pp_tlv_len, type, &val, &vlen))
+		return 0;
+	sample_set_str(smp, (const char *)val, vlen);
+	return 1;
+}
+
+static int smp_fc_pp_authority(const struct sample_arg *args, struct sample *smp, const struct sample_ctx *ctx)
+{
+	return pp_tlv_sample(ctx_stream(ctx), PP2_TYPE_AUTHORITY, smp);
+}
+
+static int smp_fc_pp_unique_id(const struct sample_arg *args, struct sample *smp, const struct sample_ctx *ctx)
+{
+	return pp_tlv_sample(ctx_stream(ctx), PP2_TYPE_UNIQUE_ID, smp);
+}
+
+static int smp_fc_pp_tlv(const struct sample_arg *args, struct sample *smp, const struct sample_ctx *ctx)
+{
+	return pp_tlv_sample(ctx_stream(ctx), (unsigned int)args[0].data.sint, smp);
+}
+
+/* The TLV types fc_pp_tlv() knows by name (HAProxy's spelling). */
+static const struct { const char *name; unsigned int type; } pp_tlv_names[] = {
+	{ "ALPN", PP2_TYPE_ALPN }, { "AUTHORITY", PP2_TYPE_AUTHORITY },
+	{ "CRC32C", PP2_TYPE_CRC32C }, { "NOOP", PP2_TYPE_NOOP },
+	{ "UNIQUE_ID", PP2_TYPE_UNIQUE_ID }, { "SSL", PP2_TYPE_SSL },
+	{ "NETNS", PP2_TYPE_NETNS },
+};
+
+/* fc_pp_tlv's argument: a number 0..255 (decimal or 0x hex) or a name. */
+static int check_pp_tlv(struct sample_arg *args, char **err)
+{
+	const char *v = args[0].data.str.ptr;
+	char *end;
+	long t = strtol(v, &end, 0);
+
+	if (*v && !*end && t >= 0 && t <= 255)
+		goto found;
+	for (size_t i = 0; i < sizeof(pp_tlv_names) / sizeof(pp_tlv_names[0]); i++) {
+		if (!strcasecmp(v, pp_tlv_names[i].name)) {
+			t = pp_tlv_names[i].type;
+			goto found;
+		}
+	}
+	return err_set(err, "expected a TLV type: a number from 0 to 255 or one of ALPN, AUTHORITY, CRC32C, NOOP, UNIQUE_ID, SSL, NETNS, not '%s'", v);
+found:
+	free(args[0].data.str.ptr);
+	args[0].type = SMP_ARGT_SINT;
+	args[0].data.sint = t;
+	return 0;
+}
+
 static struct sample_fetch_kw_list proxy_fetch_list = { .kw = {
 	{ "src", smp_src, SMP_ARG0, NULL, SMP_T_ADDR, SMP_USE_ANY },
 	{ "src_port", smp_src_port, SMP_ARG0, NULL, SMP_T_SINT, SMP_USE_ANY },
@@ -324,6 +384,9 @@ static struct sample_fetch_kw_list proxy_fetch_list = { .kw = {
 	{ "fc_rttvar", smp_rtt, SMP_ARG1(0, STR), smp_rtt_check, SMP_T_SINT, SMP_USE_ANY, (void *)2 },
 	{ "bc_rtt", smp_rtt, SMP_ARG1(0, STR), smp_rtt_check, SMP_T_SINT, SMP_USE_ANY, (void *)1 },
 	{ "bc_rttvar", smp_rtt, SMP_ARG1(0, STR), smp_rtt_check, SMP_T_SINT, SMP_USE_ANY, (void *)3 },
+	{ "fc_pp_authority", smp_fc_pp_authority, SMP_ARG0, NULL, SMP_T_STR, SMP_USE_ANY },
+	{ "fc_pp_unique_id", smp_fc_pp_unique_id, SMP_ARG0, NULL, SMP_T_STR, SMP_USE_ANY },
+	{ "fc_pp_tlv", smp_fc_pp_tlv, SMP_ARG1(1, STR), check_pp_tlv, SMP_T_STR, SMP_USE_ANY },
 	{ "ssl_fc", smp_false, SMP_ARG0, NULL, SMP_T_BOOL, SMP_USE_ANY },
 	{ "ssl_c_used", smp_false, SMP_ARG0, NULL, SMP_T_BOOL, SMP_USE_ANY },
 	{ "ssl_fc_has_sni", smp_false, SMP_ARG0, NULL, SMP_T_BOOL, SMP_USE_ANY },

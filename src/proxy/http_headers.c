@@ -162,7 +162,7 @@ int http_add_originalto(struct stream *s, const struct proxy *px)
 
 	if (!(px->options & PR_O_ORIGINALTO))
 		return 0;
-	if (s->dst_set)
+	if (s->has_dst)
 		dst = s->dst_addr;
 	else if (s->cli.fd < 0 || sock_get_name(s->cli.fd, &dst) < 0)
 		return 0;

@@ -749,10 +749,10 @@ static void set_addr(const struct http_rule *r, struct stream *s, struct sample_
 	memset(&smp, 0, sizeof(smp));
 	if (!sample_eval(r->expr, ctx, &smp) || !sample_cast(&smp, is_port ? SMP_T_SINT : SMP_T_ADDR))
 		return;
-	if (!is_src && !s->dst_set) {
+	if (!is_src && !s->has_dst) {
 		if (s->cli.fd < 0 || sock_get_name(s->cli.fd, &s->dst_addr) < 0)
 			return;
-		s->dst_set = 1;
+		s->has_dst = 1;
 	}
 	if (is_port) {
 		if (smp.data.u.sint < 0 || smp.data.u.sint > 65535 ||

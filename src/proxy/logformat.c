@@ -31,6 +31,7 @@
 #include <tollgate/server.h>
 #include <tollgate/sock.h>
 #include <tollgate/stream-t.h>
+#include <tollgate/stream.h>
 #include <tollgate/unique_id.h>
 #include <tollgate/trafficlog.h>
 
@@ -683,8 +684,10 @@ static void lf_render_var(struct lf_out *o, const struct logformat *lf, const st
 	case V_FP:
 	case V_BI:
 	case V_BP: {
-		int fd = (n->var == V_FI || n->var == V_FP) ? s->cli.fd : s->srvside.fd;
-		const struct addr *pa = fd >= 0 && sock_get_name(fd, &a) == 0 ? &a : NULL;
+		int fe_side = n->var == V_FI || n->var == V_FP;
+		int fd = fe_side ? s->cli.fd : s->srvside.fd;
+		const struct addr *pa = fe_side ? (stream_local_addr(s, &a) == 0 ? &a : NULL)
+		                                : (fd >= 0 && sock_get_name(fd, &a) == 0 ? &a : NULL);
 
 		if (pa)
 			addr_unmap_v4(&a);

@@ -183,7 +183,7 @@ void strm_free(struct stream *s)
 
 	if (s->fe->mode == PR_MODE_HTTP)
 		http_stream_release(s);
-	else if (s->fe->log_targets)
+	else if (s->fe->log_targets && !s->no_log)
 		stream_send_log(s);
 	strm_leave_queue(s);
 	strm_release_server(s);
@@ -195,6 +195,7 @@ void strm_free(struct stream *s)
 	strm_close_side(&s->srvside);
 	buf_free(&s->req.buf);
 	buf_free(&s->res.buf);
+	free(s->pp_tlv);
 	pipe_put(s->req.pipe);
 	pipe_put(s->res.pipe);
 	counter_add(&fe->ctr[tid].bytes_in, s->req.total);
@@ -297,7 +298,7 @@ static void build_proxy_header(struct stream *s)
 
 	if (!(s->srv->flags & (SRV_F_SEND_PROXY | SRV_F_SEND_PROXY2)))
 		return;
-	if (sock_get_name(s->cli.fd, &local) < 0 || sa->sa_family != addr_sa(&local)->sa_family ||
+	if (stream_local_addr(s, &local) < 0 || sa->sa_family != addr_sa(&local)->sa_family ||
 	    (sa->sa_family != AF_INET && sa->sa_family != AF_INET6)) {
 		memcpy(s->preamble, "PROXY UNKNOWN\r\n", 15);
 		s->preamble_len = 15;
@@ -674,16 +675,24 @@ static int stream_done(const struct stream *s)
 	return (s->cli.flags & SIDE_SHUTW) && (s->srvside.flags & SIDE_SHUTW);
 }
 
+int strm_connection_rules(struct stream *s)
+{
+	s->conn_rules_done = 1;
+	if (tcp_rules_connection(s) < 0) {
+		strm_set_term(s, 'P', 'R');
+		counter_add(&s->fe->ctr[tid].denied_conn, 1);
+		return -1;
+	}
+	return 0;
+}
+
 int strm_session_rules(struct stream *s)
 {
 	int final = 1, ret;
 
 	if (!s->sc.sess_counted) {
-		if (tcp_rules_connection(s) < 0) {
-			strm_set_term(s, 'P', 'R');
-			counter_add(&s->fe->ctr[tid].denied_conn, 1);
+		if (!s->conn_rules_done && strm_connection_rules(s) < 0)
 			return -1;
-		}
 		stkctr_session_start(&s->sc);
 		s->inspect_exp = tick_add_ifset(now_ms, s->fe->inspect_delay);
 	}
@@ -760,6 +769,8 @@ ssize_t strm_early_send(struct stream *s, struct channel *c, uint64_t max)
 	return 0;
 }
 
+static void log_connect(struct stream *s);
+
 static struct task *stream_process(struct task *t, void *ctx, unsigned int state)
 {
 	struct stream *s = ctx;
@@ -784,6 +795,28 @@ static struct task *stream_process(struct task *t, void *ctx, unsigned int state
 		strm_set_term(s, 'K', s->state == ST_EST ? 'D' : s->state == ST_QUEUED ? 'Q' :
 		                 s->state == ST_CONNECTING ? 'C' : 'R');
 		goto out_free;
+	}
+	if (s->pp_wait) {
+		int ret;
+
+		/* as in HAProxy, `tcp-request connection` rules see the real
+		 * addresses: they run before the PROXY header is read
+		 */
+		if (!s->conn_rules_done && strm_connection_rules(s) < 0)
+			goto out_free;
+		ret = strm_recv_proxy(s);
+
+		if (ret < 0 || (ret == 0 && tick_is_expired(s->cli.exp, now_ms))) {
+			/* no session was ever established: nothing to log */
+			s->no_log = 1;
+			goto out_free;
+		}
+		if (ret == 0) {
+			fd_set_events(s->cli.fd, FD_EV_IN);
+			task_set_expire(t, s->cli.exp);
+			return t;
+		}
+		log_connect(s);
 	}
 	if (s->fe->mode == PR_MODE_HTTP && !s->tunnel)
 		return http_stream_process(t, s, state, sev);
@@ -906,15 +939,19 @@ out_free:
 	return NULL;
 }
 
-/* Without `option tcplog`, HAProxy logs one line per accepted connection. */
+/* Without `option tcplog` or a log format, HAProxy logs one line per
+ * accepted connection (after its PROXY header, if one is expected).
+ */
 static void log_connect(struct stream *s)
 {
 	char cli[ADDR_STRLEN], loc[ADDR_STRLEN], line[512];
 	struct addr local;
 	int n;
 
+	if (!s->fe->log_targets || (s->fe->options & (PR_O_TCPLOG | PR_O_HTTPLOG)) || s->fe->logfmt)
+		return;
 	addr_format(&s->cli_addr, cli, sizeof(cli));
-	if (sock_get_name(s->cli.fd, &local) < 0)
+	if (stream_local_addr(s, &local) < 0)
 		snprintf(loc, sizeof(loc), "-");
 	else
 		addr_format(&local, loc, sizeof(loc));
@@ -938,6 +975,7 @@ int stream_accept(struct listener *li, int fd, const struct addr *peer)
 	s->cli_addr = *peer;
 	s->cli.fd = fd;
 	s->cli.flags = SIDE_RDMAY;   /* the first bytes are often there already */
+	s->pp_wait = li->accept_proxy;
 	s->srvside.fd = -1;
 	s->req.buf = BUF_NULL;
 	s->res.buf = BUF_NULL;
@@ -963,8 +1001,7 @@ int stream_accept(struct listener *li, int fd, const struct addr *peer)
 		clock_gettime(CLOCK_REALTIME, &ts);
 		s->accept_sec = ts.tv_sec;
 		s->accept_ms = (uint32_t)(ts.tv_nsec / 1000000);
-		/* without a traffic log format, HAProxy logs each connection */
-		if (!(fe->options & (PR_O_TCPLOG | PR_O_HTTPLOG)) && !fe->logfmt)
+		if (!li->accept_proxy)
 			log_connect(s);
 	}
 	task_wakeup(s->task, TASK_WOKEN_INIT);

@@ -53,6 +53,17 @@ ssize_t strm_early_send(struct stream *s, struct channel *c, uint64_t max);
 /* Inactivity timeout of the client (<client> = 1) or server side. */
 unsigned int strm_inactivity(const struct stream *s, int client);
 
+/* Runs the frontend's `tcp-request connection` rules once. Returns 0, or -1
+ * when they reject the connection (counted, termination state set).
+ */
+int strm_connection_rules(struct stream *s);
+
+/* accept-proxy: reads the client's PROXY protocol header (stream_pp.c).
+ * Returns 1 once read (addresses and TLVs taken), 0 while more bytes are
+ * awaited, -1 when the header is invalid or the client left.
+ */
+int strm_recv_proxy(struct stream *s);
+
 /* Sends the PROXY protocol header if one is pending; 1 once none is. */
 int strm_send_preamble(struct stream *s);
 
