@@ -90,8 +90,9 @@ enum sock_accept_action {
  *    (abns@) skip the file steps.
  *  - FD (fd@N): no new socket; N must be a stream socket in listening
  *    state (SO_TYPE, SO_ACCEPTCONN); it is made non-blocking and
- *    close-on-exec and returned as is (the same number). Other options are
- *    ignored: the socket was configured by whoever created it.
+ *    close-on-exec, and a duplicate is returned (the caller owns it; N
+ *    stays open, so several binds may name the same fd@N). Other options
+ *    are ignored: the socket was configured by whoever created it.
  *  - SOCKPAIR: refused (-EOPNOTSUPP): receiving fds is not implemented.
  * Returns the fd, or -errno with a one-line message in <err> (<errlen>
  * bytes, SOCK_ERRLEN is enough; may be NULL) naming the address and the

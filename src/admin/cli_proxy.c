@@ -771,7 +771,23 @@ struct stat_ctx {
 	int rows;                    /* rows written */
 	enum stat_fmt fmt;           /* output format */
 	struct stat_row *row;        /* scratch row (malloc'ed) */
+	int iid;                     /* only this proxy id, -1: all */
+	const struct proxy *px_only; /* ditto, first match: its name is compared */
+	int types;                   /* row types shown: 1 frontend, 2 backend, 4 server */
+	int sid;                     /* only this server id, -1: all */
 };
+
+/* The `<iid> <type> <sid>` filter of show stat: 1 if row <r> passes. */
+static int stat_row_wanted(const struct stat_ctx *c, const struct stat_row *r)
+{
+	if (c->iid >= 0 && r->px->uuid != c->iid)
+		return 0;
+	if (c->px_only && strcmp(r->px->id, c->px_only->id))
+		return 0;
+	if (r->sv)
+		return (c->types & 4) && (c->sid < 0 || r->sv->puid == c->sid);
+	return !!(c->types & (!strcmp(r->v[col("svname")], "FRONTEND") ? 1 : 2));
+}
 
 static int parse_show_stat(struct cli_session *s, int argc, char **args)
 {
@@ -782,6 +798,27 @@ static int parse_show_stat(struct cli_session *s, int argc, char **args)
 		return cli_msg(s, "Out of memory.\n");
 	c->cur.px = proxies_list;
 	c->fmt = parse_fmt(argc, args, 2);
+	c->iid = c->sid = -1;
+	c->types = 7;
+	/* show stat [{<iid>|<proxy>} <type> <sid>] [typed|json] */
+	if (argc >= 5 && strcmp(args[2], "typed") && strcmp(args[2], "json")) {
+		char *end;
+		long v = strtol(args[2], &end, 10);
+
+		if (*end) {
+			for (c->px_only = proxies_list; c->px_only && strcmp(c->px_only->id, args[2]);
+			     c->px_only = c->px_only->next)
+				;
+			if (!c->px_only)
+				return cli_msg(s, "No such proxy.\n");
+		} else {
+			c->iid = v < 0 ? -1 : (int)v;
+		}
+		v = strtol(args[3], &end, 10);
+		c->types = *end ? 0 : v < 0 ? 7 : (int)v;
+		v = strtol(args[4], &end, 10);
+		c->sid = *end || v < 0 ? -1 : (int)v;
+	}
 	return CLI_DUMP;
 }
 
@@ -815,6 +852,8 @@ static int dump_show_stat(struct cli_session *s)
 		c->started = 1;
 	}
 	for (at = c->cur; stat_cursor_next(&c->cur, c->row); at = c->cur) {
+		if (!stat_row_wanted(c, c->row))
+			continue;
 		if (stat_put(s, c) < 0) {
 			c->cur = at; /* the row is built again when there is room */
 			return 0;

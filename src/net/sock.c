@@ -285,7 +285,15 @@ static int sock_listen_fd(const struct addr *a, const char *name, char *err, siz
 		err_fmt(err, errlen, "cannot use %s: cannot make it non-blocking (%s)", name, sock_strerror(-rc, ebuf, sizeof(ebuf)));
 		return rc;
 	}
-	return fd;
+	/* a duplicate: several binds may name the same fd@N (HAProxy lets
+	 * them), each polling its own descriptor; N itself stays open
+	 */
+	rc = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+	if (rc < 0) {
+		rc = -errno;
+		err_fmt(err, errlen, "cannot use %s: cannot duplicate it (%s)", name, sock_strerror(-rc, ebuf, sizeof(ebuf)));
+	}
+	return rc;
 }
 
 int sock_listen(const struct addr *a, const struct sock_opts *o, char *err, size_t errlen)

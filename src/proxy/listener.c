@@ -461,8 +461,7 @@ void listeners_close_all(void)
 					continue;
 				if (fdtab && fd < fd_max && fdtab[fd].iocb)
 					fd_remove(fd);
-				if (l->addr.kind != ADDR_FD)
-					close(fd);
+				close(fd);   /* fd@N: a duplicate, N stays open */
 				l->fds[t] = -1;
 			}
 			l->nfds = 0;

@@ -23,7 +23,6 @@
 
 struct proxy *proxies_list;
 static struct proxy *proxies_tail;
-static int next_uuid = 1;
 
 /* HAProxy's default-server settings. */
 static void defsrv_init(struct server *s)
@@ -66,7 +65,7 @@ struct proxy *proxy_new(const char *name, unsigned int cap, const char *file, in
 	defsrv_init(&px->defsrv);
 	if (cap & PR_CAP_DEF)
 		return px;
-	px->uuid = next_uuid++;
+	/* px->uuid: 0 until `id` sets it or proxy_finalize_all() numbers it */
 	if (proxies_tail)
 		proxies_tail->next = px;
 	else
@@ -459,9 +458,59 @@ struct proxy *proxy_be_lookup(const char *name)
 	return NULL;
 }
 
+static int cmp_proxy_uuid(const void *a, const void *b)
+{
+	const struct proxy *pa = *(struct proxy *const *)a, *pb = *(struct proxy *const *)b;
+
+	return pa->uuid < pb->uuid ? -1 : pa->uuid > pb->uuid;
+}
+
+/* Numbers the proxies without an `id`, as HAProxy does: in declaration
+ * order, from 2 (HAProxy keeps 1 unused unless given explicitly, a
+ * historical quirk it preserves), skipping the ids given explicitly.
+ * Reports two proxies given the same id. Cost: O(P log P).
+ */
+static int assign_ids(report_fn fn, void *arg)
+{
+	struct proxy **used, *px;
+	size_t n = 0, nused = 0, i = 0;
+	int errs = 0, next = 2;
+
+	for (px = proxies_list; px; px = px->next)
+		n++;
+	used = calloc(n ? n : 1, sizeof(*used));
+	if (!used)
+		return report(fn, arg, 1, proxies_list->conf_file, proxies_list->conf_line, "out of memory numbering the proxies");
+	for (px = proxies_list; px; px = px->next)
+		if (px->uuid > 0)
+			used[nused++] = px;
+	qsort(used, nused, sizeof(*used), cmp_proxy_uuid);
+	for (size_t k = 1; k < nused; k++) {
+		const struct proxy *a = used[k - 1], *b = used[k];
+
+		if (a->uuid == b->uuid)
+			errs += report(fn, arg, 1, b->conf_file, b->conf_line,
+			               "%s '%s' has the same ID '%d' as %s '%s' (declared at %s:%d).",
+			               proxy_kind(b), b->id, b->uuid, proxy_kind(a), a->id, a->conf_file, a->conf_line);
+	}
+	for (px = proxies_list; px; px = px->next) {
+		if (px->uuid > 0)
+			continue;
+		while (i < nused && used[i]->uuid < next)
+			i++;
+		while (i < nused && used[i]->uuid == next) {
+			next++;
+			i++;
+		}
+		px->uuid = next++;
+	}
+	free(used);
+	return errs;
+}
+
 int proxy_finalize_all(report_fn fn, void *arg)
 {
-	int errs = init_tables(fn, arg);
+	int errs = assign_ids(fn, arg) + init_tables(fn, arg);
 
 	be_index_build();   /* without it (no memory), lookups walk the list */
 
@@ -580,5 +629,4 @@ void proxy_free_all(void)
 		free(px);
 	}
 	proxies_list = proxies_tail = NULL;
-	next_uuid = 1;
 }

@@ -481,14 +481,20 @@ static void test_fd_inherited(void **state)
 	l = sock_listen(&a, NULL, err, sizeof(err));
 	if (l < 0)
 		fail_msg("sock_listen(%s): %s", spec, err);
-	assert_int_equal(l, INHERITED_FD);
+	/* a duplicate: a second bind on the same fd@N gets another one */
+	assert_int_not_equal(l, INHERITED_FD);
 	assert_nonblock_cloexec(l);
+	assert_nonblock_cloexec(INHERITED_FD);
 	c = connect_wait(&bound);
 	s = accept_one(l, NULL, NULL);
 	check_pipe(c, s, "inherited");
 	close(s);
 	close(c);
 	close(l);
+	l = sock_listen(&a, NULL, err, sizeof(err));
+	assert_true(l >= 0 && l != INHERITED_FD);
+	close(l);
+	close(INHERITED_FD);
 }
 
 static void test_fd_refused(void **state)
