@@ -50,7 +50,8 @@ struct server {
 	struct proxy *proxy;              /* its backend */
 	struct server *next;              /* next server of the backend, config order */
 	int puid;                         /* numeric id ("id N" or auto) */
-	struct addr addr;                 /* where to connect */
+	struct addr addr;                 /* where to connect (changed under isolation) */
+	unsigned int addr_gen;            /* bumped at each change of addr (idle connections) */
 	unsigned int flags;               /* SRV_F_* */
 	unsigned int uweight;             /* current weight, 0..256 (admin socket may change it) */
 	unsigned int iweight;             /* weight from the configuration, 0..256 */

@@ -1029,6 +1029,61 @@ static int parse_server_admin(struct cli_session *s, int argc, char **args)
 	return CLI_DONE;
 }
 
+/* set server <b>/<s> addr <ip> [port <port>]: as HAProxy, reports what
+ * changed. New connections (and health checks) go to the new address;
+ * idle pooled ones to the old one are not reused.
+ */
+static int set_server_addr(struct cli_session *s, struct server *sv, const char *ip, const char *port)
+{
+	char from[ADDR_STRLEN], to[ADDR_STRLEN], msg[2 * ADDR_STRLEN + 96];
+	struct addr na = sv->addr, old = sv->addr;
+	unsigned int old_port = addr_port(&sv->addr), new_port = old_port;
+	int n = 0, ip_change;
+
+	if (sv->addr.kind != ADDR_INET)
+		return cli_msg(s, "Update for the current server address family is only supported through configuration file.\n");
+	if (addr_parse(ip, ADDR_P_PORT_OPTIONAL | ADDR_P_NO_RESOLVE | ADDR_P_NO_UNIX | ADDR_P_NO_FD,
+	               &na, NULL, 0) < 0 || na.kind != ADDR_INET || !(na.flags & ADDR_F_NO_PORT)) {
+		cli_printf(s, "Invalid addr '%s'\n", ip);
+		return CLI_DONE;
+	}
+	if (port) {
+		char *end;
+		long v = strtol(port, &end, 10);
+
+		if (*port == '+' || *port == '-')
+			return cli_msg(s, "Port mapping ('+' or '-' port) is not supported by Tollgate.\n");
+		if (end == port || *end || v < 1 || v > 65535) {
+			cli_printf(s, "problem converting port '%s' to an int\n", port);
+			return CLI_DONE;
+		}
+		new_port = (unsigned int)v;
+	}
+	addr_set_port(&na, (uint16_t)new_port);
+	na.flags = (old.flags & ADDR_F_NO_PORT) && !port ? ADDR_F_NO_PORT : 0;
+	old.flags |= ADDR_F_NO_PORT;
+	ip_change = addr_cmp_host(&old, &na) != 0;
+	if (ip_change) {
+		struct addr t = na;
+
+		t.flags |= ADDR_F_NO_PORT;
+		addr_format(&old, from, sizeof(from));
+		addr_format(&t, to, sizeof(to));
+		n = snprintf(msg, sizeof(msg), "IP changed from '%s' to '%s'", from, to);
+	}
+	if (new_port != old_port)
+		n += snprintf(msg + n, sizeof(msg) - (size_t)n, "%sport changed from '%u' to '%u'",
+		              ip_change ? ", " : "", old_port, new_port);
+	if (!n)
+		return cli_msg(s, "nothing changed\n");
+	thread_isolate();
+	sv->addr = na;
+	sv->addr_gen++;
+	thread_release();
+	cli_printf(s, "%s\n", msg);
+	return CLI_DONE;
+}
+
 static int parse_set_server(struct cli_session *s, int argc, char **args)
 {
 	struct server *sv = find_server(s, argc > 2 ? args[2] : NULL);
@@ -1067,7 +1122,46 @@ static int parse_set_server(struct cli_session *s, int argc, char **args)
 			lb_update(&sv->proxy->lb);
 		return CLI_DONE;
 	}
-	return cli_msg(s, "usage: set server <backend>/<server> state|weight <value>\n");
+	if (!strcmp(args[3], "addr"))
+		return set_server_addr(s, sv, args[4], argc > 6 && !strcmp(args[5], "port") ? args[6] : NULL);
+	return cli_msg(s, "usage: set server <backend>/<server> state|weight|addr <value>\n");
+}
+
+/* clear counters [all | server <backend>/<server> [force]]: Tollgate keeps
+ * no maximum values, so the plain form has nothing to reset; the others
+ * zero the accumulated counters of every proxy and server, or of one
+ * server, under isolation (each counter has a single writer, its thread,
+ * which is parked meanwhile).
+ */
+static int parse_clear_counters(struct cli_session *s, int argc, char **args)
+{
+	if (argc < 3)
+		return CLI_DONE;
+	if (cli_level(s) < CLI_LVL_ADMIN)
+		return cli_msg(s, "Permission denied\n");
+	if (!strcmp(args[2], "all")) {
+		thread_isolate();
+		for (struct proxy *px = proxies_list; px; px = px->next) {
+			memset(px->ctr, 0, sizeof(px->ctr));
+			for (struct server *sv = px->srv; sv; sv = sv->next)
+				memset(sv->ctr, 0, sizeof(sv->ctr));
+		}
+		thread_release();
+		return CLI_DONE;
+	}
+	if (!strcmp(args[2], "server")) {
+		struct server *sv = find_server(s, argc > 3 ? args[3] : NULL);
+
+		if (!sv)
+			return CLI_DONE;
+		if (argc > 4 && strcmp(args[4], "force"))
+			return cli_msg(s, "Usage: clear counters server <backend>/<server> [force]\n");
+		thread_isolate();
+		memset(sv->ctr, 0, sizeof(sv->ctr));
+		thread_release();
+		return cli_msg(s, "Server counters cleared.\n");
+	}
+	return cli_msg(s, "Usage: clear counters [all|server <backend>/<server> [force]]\n");
 }
 
 static int parse_set_maxconn_server(struct cli_session *s, int argc, char **args)
@@ -1102,8 +1196,10 @@ static struct cli_kw proxy_kws[] = {
 	  CLI_LVL_ADMIN, parse_server_admin, NULL, NULL, NULL },
 	{ { "enable", "server", NULL }, "enable server  (DEPRECATED)             : enable a disabled server (use 'set server' instead)",
 	  CLI_LVL_ADMIN, parse_server_admin, NULL, NULL, NULL },
-	{ { "set", "server", NULL }, "set server <bk>/<srv> [opts]            : change a server's state or weight",
+	{ { "set", "server", NULL }, "set server <bk>/<srv> [opts]            : change a server's state, weight or address",
 	  CLI_LVL_ADMIN, parse_set_server, NULL, NULL, NULL },
+	{ { "clear", "counters", NULL }, "clear counters [all|server <bk>/<srv> [force]] : clear max statistics counters (or all, or one server's)",
+	  CLI_LVL_OPER, parse_clear_counters, NULL, NULL, NULL },
 	{ { "set", "maxconn", "server", NULL }, "set maxconn server <bk>/<srv>           : change a server's maxconn setting",
 	  CLI_LVL_ADMIN, parse_set_maxconn_server, NULL, NULL, NULL },
 	{ { NULL }, NULL, 0, NULL, NULL, NULL, NULL },

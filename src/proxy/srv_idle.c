@@ -16,6 +16,7 @@ struct idle_conn {
 	int fd;                       /* the connection */
 	struct server *srv;           /* its server */
 	uint32_t since;               /* now_ms when parked */
+	unsigned int addr_gen;        /* srv->addr_gen when parked */
 	struct list link;             /* in srv->idle_conns[tid], newest first */
 };
 
@@ -74,6 +75,7 @@ void srv_idle_park(struct server *srv, int fd)
 	ic->fd = fd;
 	ic->srv = srv;
 	ic->since = now_ms;
+	ic->addr_gen = srv->addr_gen;
 	list_insert(&srv->idle_conns[tid], &ic->link);
 	srv->idle_count[tid]++;
 	fd_set_owner(fd, idle_iocb, ic);
@@ -86,8 +88,10 @@ int srv_idle_take(struct server *srv)
 		struct idle_conn *ic = list_elem(srv->idle_conns[tid].next, struct idle_conn, link);
 		int fd = ic->fd;
 
-		if ((uint32_t)(now_ms - ic->since) > SRV_IDLE_MAX_AGE) {
-			/* the newest is too old: so are the others */
+		if ((uint32_t)(now_ms - ic->since) > SRV_IDLE_MAX_AGE || ic->addr_gen != srv->addr_gen) {
+			/* the newest is too old, or to a former address of the
+			 * server (`set server addr`): so are the others
+			 */
 			while (!list_empty(&srv->idle_conns[tid]))
 				idle_close(list_elem(srv->idle_conns[tid].next, struct idle_conn, link));
 			return -1;
