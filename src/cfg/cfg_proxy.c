@@ -550,6 +550,21 @@ static int kw_hash_type(struct cfg_ctx *ctx, int argc, char **args, char **err)
 	return CFG_OK;
 }
 
+/* hash-preserve-affinity always|maxconn|maxqueue. Tollgate's hash-based
+ * algorithms skip a saturated server for the next one on the ring, which
+ * is HAProxy's `maxconn`; the others are accepted with a warning.
+ */
+static int kw_hash_preserve_affinity(struct cfg_ctx *ctx, int argc, char **args, char **err)
+{
+	if (need_cap(ctx, args, PR_CAP_BE, err) < 0)
+		return CFG_ERR;
+	if (argc != 2 || (strcmp(args[1], "always") && strcmp(args[1], "maxconn") && strcmp(args[1], "maxqueue")))
+		return cfg_set_err(err, "'hash-preserve-affinity' expects 'always', 'maxconn' or 'maxqueue'.");
+	if (strcmp(args[1], "maxconn"))
+		return cfg_set_warn(err, "'hash-preserve-affinity %s' is not supported yet: a saturated server is skipped for the next one on the hash ring, as with 'maxconn'.", args[1]);
+	return CFG_OK;
+}
+
 /* ---- bind ---- */
 
 static int parse_owner(const char *val, int is_user, int *out)
@@ -607,8 +622,16 @@ static int bind_options(struct cfg_ctx *ctx, struct listener *l, int argc, char 
 		}
 		if (!strcmp(opt, "ssl") || !strcmp(opt, "crt") || !strcmp(opt, "alpn"))
 			return cfg_set_err(err, "'bind %s' : option '%s' is not supported yet (no TLS).", args[1], opt);
+		if (!strcmp(opt, "proto") && val) {
+			i++;
+			if (!strcmp(val, "h2"))
+				return cfg_set_err(err, "'bind %s' : 'proto h2' : HTTP/2 is not supported yet (only 'proto h1').", args[1]);
+			if (strcmp(val, "h1"))
+				return cfg_set_err(err, "'bind %s' : 'proto' : unknown protocol '%s' (supported: h1).", args[1], val);
+			continue;   /* HTTP/1 is what a bind speaks anyway */
+		}
 		if (!val)
-			return cfg_set_err(err, "'bind %s' : unknown option '%s' or missing value (supported: name, backlog, maxconn, v4v6, v6only, accept-proxy, mode, user, uid, group, gid, shards, thread).", args[1], opt);
+			return cfg_set_err(err, "'bind %s' : unknown option '%s' or missing value (supported: name, backlog, maxconn, v4v6, v6only, accept-proxy, proto, mode, user, uid, group, gid, shards, thread).", args[1], opt);
 		i++;
 		if (!strcmp(opt, "name")) {
 			free(l->name);
@@ -677,7 +700,7 @@ static int bind_options(struct cfg_ctx *ctx, struct listener *l, int argc, char 
 			}
 			l->thread_mask = mask;
 		} else {
-			return cfg_set_err(err, "'bind %s' : unknown option '%s' (supported: name, backlog, maxconn, v4v6, v6only, accept-proxy, mode, user, uid, group, gid, shards, thread).", args[1], opt);
+			return cfg_set_err(err, "'bind %s' : unknown option '%s' (supported: name, backlog, maxconn, v4v6, v6only, accept-proxy, proto, mode, user, uid, group, gid, shards, thread).", args[1], opt);
 		}
 		continue;
 bad_value:
@@ -1076,6 +1099,7 @@ static struct cfg_kw proxy_kws[] = {
 	{ "default-server", kw_default_server, 0 },
 	{ "balance", kw_balance, 0 },
 	{ "hash-type", kw_hash_type, 0 },
+	{ "hash-preserve-affinity", kw_hash_preserve_affinity, 0 },
 	{ "timeout", kw_timeout, 0 },
 	{ "maxconn", kw_maxconn, 0 },
 	{ "fullconn", kw_fullconn, 0 },
