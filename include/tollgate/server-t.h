@@ -45,6 +45,25 @@ struct srv_counters {
 	_Atomic uint64_t redispatches;    /* sessions moved away from it */
 } CACHE_ALIGNED;
 
+/* proxy-v2-options of a server (struct server.pp_opts). Those about TLS
+ * (ssl, cert-*, ssl-cipher) add nothing: no client connection is TLS.
+ */
+#define SRV_PP_AUTHORITY  0x0001U   /* the client's PROXY authority TLV, passed on */
+#define SRV_PP_CRC32C     0x0002U   /* a CRC32C TLV over the header */
+#define SRV_PP_UNIQUE_ID  0x0004U   /* the stream's unique id (none in Tollgate yet) */
+
+struct logformat;
+
+/* set-proxy-v2-tlv-fmt(<type>) <fmt>: a TLV added to the PROXY v2 header,
+ * its value the format rendered for the stream.
+ */
+struct srv_pp_tlv {
+	unsigned int type;                /* 0..255 */
+	char *fmt;                        /* as written (copied from default-server) */
+	struct logformat *lf;             /* compiled */
+	struct srv_pp_tlv *next;          /* next, in configuration order */
+};
+
 struct server {
 	char *id;                         /* name */
 	struct proxy *proxy;              /* its backend */
@@ -53,6 +72,8 @@ struct server {
 	struct addr addr;                 /* where to connect (changed under isolation) */
 	unsigned int addr_gen;            /* bumped at each change of addr (idle connections) */
 	unsigned int flags;               /* SRV_F_* */
+	unsigned int pp_opts;             /* SRV_PP_* (send-proxy-v2 proxy-v2-options) */
+	struct srv_pp_tlv *pp_tlvs;       /* set-proxy-v2-tlv-fmt TLVs, or NULL */
 	unsigned int uweight;             /* current weight, 0..256 (admin socket may change it) */
 	unsigned int iweight;             /* weight from the configuration, 0..256 */
 	unsigned int maxconn;             /* 0: unlimited */

@@ -36,4 +36,17 @@ void server_count_usable(const struct proxy *be, int *active, int *backup);
 /* Releases a server (at exit). */
 void server_free(struct server *srv);
 
+/* Appends a set-proxy-v2-tlv-fmt TLV of <type> with format <fmt> to <srv>.
+ * Returns 0, or -1 with *<err> (malloc'd) saying why.
+ */
+int server_add_pp_tlv(struct server *srv, unsigned int type, const char *fmt, char **err);
+
+/* Copies the PROXY v2 options and TLVs of <from> (a default-server) to
+ * <to>, after its own. Returns 0 or -ENOMEM.
+ */
+int server_copy_pp(struct server *to, const struct server *from);
+
+/* Frees the TLV list of <srv>. */
+void server_free_pp_tlvs(struct server *srv);
+
 #endif /* TOLLGATE_SERVER_H */

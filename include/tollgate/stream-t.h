@@ -79,7 +79,9 @@ struct stream {
 	enum stream_state state;       /* see above */
 	unsigned int retries_left;     /* connection attempts left */
 	uint32_t conn_exp;             /* connect or queue deadline */
-	char preamble[256];            /* PROXY protocol header to send first */
+	char *preamble;                /* PROXY protocol header to send first: preamble_buf,
+	                                * or malloc'd when larger (v2 TLVs), or NULL */
+	char preamble_buf[128];        /* room for one without TLVs (v1 at most 107 bytes) */
 	unsigned int preamble_len;     /* its length, 0 once sent */
 	int queued;                    /* 1 while in be->queue (under its lock) */
 	int ever_queued;               /* set once queued: take the lock to leave */

@@ -65,6 +65,7 @@ void cfg_proxy_reset(void)
 		free(d->px->cookie.name);
 		free(d->px->cookie.domain);
 		logformat_free(d->px->logfmt);
+		server_free_pp_tlvs(&d->px->defsrv);
 		free(d->px->id);
 		free(d->px);
 		free(d);
@@ -778,6 +779,56 @@ static int parse_time_opt(const char *opt, const char *val, unsigned int *out, c
 	return CFG_OK;
 }
 
+/* proxy-v2-options <opt>[,<opt>...]: HAProxy's names. */
+static int pp_options(struct server *srv, char **args, const char *val, char **err)
+{
+	static const struct { const char *name; unsigned int flag; } opts[] = {
+		{ "authority", SRV_PP_AUTHORITY }, { "crc32c", SRV_PP_CRC32C },
+		{ "unique-id", SRV_PP_UNIQUE_ID },
+		/* about the client's TLS connection: never one, nothing to send */
+		{ "ssl", 0 }, { "cert-cn", 0 }, { "ssl-cipher", 0 }, { "cert-sig", 0 },
+		{ "cert-key", 0 },
+	};
+	const char *p = val;
+
+	while (*p) {
+		size_t n = strcspn(p, ",");
+		size_t k;
+
+		for (k = 0; k < sizeof(opts) / sizeof(opts[0]); k++)
+			if (strlen(opts[k].name) == n && !strncmp(p, opts[k].name, n))
+				break;
+		if (k == sizeof(opts) / sizeof(opts[0]))
+			return cfg_set_err(err, "'%s %s' : 'proxy-v2-options' : unknown option '%.*s' (supported: authority, crc32c, unique-id, ssl, cert-cn, ssl-cipher, cert-sig, cert-key).",
+			                   args[0], args[1], (int)n, p);
+		srv->pp_opts |= opts[k].flag;
+		p += n;
+		if (*p)
+			p++;
+	}
+	return 0;
+}
+
+/* set-proxy-v2-tlv-fmt(<type>) <fmt>: <type> 0..255 (decimal or 0x hex),
+ * <fmt> a log-format (empty when absent: the TLV is sent empty).
+ */
+static int pp_tlv_fmt_option(struct server *srv, char **args, const char *opt, const char *val, char **err)
+{
+	const char *t = opt + 21;
+	char *end, *why = NULL;
+	long type = strtol(t, &end, 0);
+
+	if (end == t || strcmp(end, ")") || type < 0 || type > 255)
+		return cfg_set_err(err, "'%s %s' : '%s' : expected a TLV type from 0 to 255 between the parentheses.",
+		                   args[0], args[1], opt);
+	if (server_add_pp_tlv(srv, (unsigned int)type, val ? val : "", &why) < 0) {
+		cfg_set_err(err, "'%s %s' : '%s' : %s", args[0], args[1], opt, why ? why : "out of memory");
+		free(why);
+		return -1;
+	}
+	return 0;
+}
+
 /* Parses server options from args[<first>] into <srv>. */
 static int server_options(struct server *srv, int argc, char **args, int first, char **err)
 {
@@ -819,13 +870,23 @@ static int server_options(struct server *srv, int argc, char **args, int first, 
 			srv->flags |= SRV_F_SEND_PROXY2;
 			continue;
 		}
+		if (!strncmp(opt, "set-proxy-v2-tlv-fmt(", 21)) {
+			if (pp_tlv_fmt_option(srv, args, opt, val, err) < 0)
+				return CFG_ERR;
+			if (val)
+				i++;
+			continue;
+		}
 		if (!strcmp(opt, "ssl") || !strcmp(opt, "verify") || !strcmp(opt, "sni"))
 			return cfg_set_err(err, "'%s %s' : option '%s' is not supported yet (no TLS).", args[0], args[1], opt);
 		if (!val)
-			return cfg_set_err(err, "'%s %s' : unknown option '%s' or missing value (supported: check, inter, fastinter, downinter, rise, fall, weight, maxconn, backup, disabled, id, cookie, send-proxy, send-proxy-v2).",
+			return cfg_set_err(err, "'%s %s' : unknown option '%s' or missing value (supported: check, inter, fastinter, downinter, rise, fall, weight, maxconn, backup, disabled, id, cookie, send-proxy, send-proxy-v2, proxy-v2-options, set-proxy-v2-tlv-fmt(<type>)).",
 			                   args[0], args[1], opt);
 		i++;
-		if (!strcmp(opt, "inter")) {
+		if (!strcmp(opt, "proxy-v2-options")) {
+			if (pp_options(srv, args, val, err) < 0)
+				return CFG_ERR;
+		} else if (!strcmp(opt, "inter")) {
 			if (parse_time_opt(opt, val, &srv->inter, err) < 0)
 				return CFG_ERR;
 		} else if (!strcmp(opt, "fastinter")) {
@@ -864,7 +925,7 @@ static int server_options(struct server *srv, int argc, char **args, int first, 
 		           !strcmp(opt, "addr") || !strcmp(opt, "agent-check")) {
 			/* accepted for compatibility; no effect yet (doc/configuration.md) */
 		} else {
-			return cfg_set_err(err, "'%s %s' : unknown option '%s' (supported: check, inter, fastinter, downinter, rise, fall, weight, maxconn, backup, disabled, id, cookie, send-proxy, send-proxy-v2).",
+			return cfg_set_err(err, "'%s %s' : unknown option '%s' (supported: check, inter, fastinter, downinter, rise, fall, weight, maxconn, backup, disabled, id, cookie, send-proxy, send-proxy-v2, proxy-v2-options, set-proxy-v2-tlv-fmt(<type>)).",
 			                   args[0], args[1], opt);
 		}
 	}

@@ -120,6 +120,8 @@ int proxy_inherit(struct proxy *px, const struct proxy *def)
 	px->defsrv.rise = def->defsrv.rise;
 	px->defsrv.fall = def->defsrv.fall;
 	px->defsrv.flags = def->defsrv.flags;
+	if (server_copy_pp(&px->defsrv, &def->defsrv) < 0)
+		return -ENOMEM;
 	px->lb.hash_type = def->lb.hash_type;
 	px->log_global = def->log_global;
 	px->log_targets = def->log_targets;   /* shared: targets are never freed */
@@ -625,6 +627,7 @@ void proxy_free_all(void)
 		free(px->hash_expr);
 		sample_free_expr(px->hash_sample);
 		free(px->defbe_name);
+		server_free_pp_tlvs(&px->defsrv);
 		free(px->id);
 		free(px);
 	}

@@ -1,12 +1,14 @@
 /*
  * Servers. See server.h.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <tollgate/lb.h>
 #include <tollgate/log.h>
+#include <tollgate/logformat.h>
 #include <tollgate/proxy.h>
 #include <tollgate/server.h>
 #include <tollgate/trafficlog.h>
@@ -22,9 +24,8 @@ struct server *server_new(struct proxy *be, const char *name, const char *file, 
 		free(srv);
 		return NULL;
 	}
-	if (name_idx_add(&be->srv_names, srv->id, srv) < 0) {
-		free(srv->id);
-		free(srv);
+	if (server_copy_pp(srv, &be->defsrv) < 0 || name_idx_add(&be->srv_names, srv->id, srv) < 0) {
+		server_free(srv);
 		return NULL;
 	}
 	srv->proxy = be;
@@ -109,8 +110,55 @@ void server_set_state(struct server *srv, int state, const char *reason)
 	}
 }
 
+int server_add_pp_tlv(struct server *srv, unsigned int type, const char *fmt, char **err)
+{
+	struct srv_pp_tlv *t = calloc(1, sizeof(*t)), **tail;
+
+	if (!t || !(t->fmt = strdup(fmt)))
+		goto out_nomem;
+	t->type = type;
+	t->lf = logformat_parse(fmt, LOGFMT_F_LOG, err);
+	if (!t->lf) {
+		free(t->fmt);
+		free(t);
+		return -1;
+	}
+	for (tail = &srv->pp_tlvs; *tail; tail = &(*tail)->next)
+		;
+	*tail = t;
+	return 0;
+out_nomem:
+	free(t);
+	if (err)
+		*err = strdup("out of memory");
+	return -1;
+}
+
+int server_copy_pp(struct server *to, const struct server *from)
+{
+	to->pp_opts |= from->pp_opts;
+	for (const struct srv_pp_tlv *t = from->pp_tlvs; t; t = t->next)
+		if (server_add_pp_tlv(to, t->type, t->fmt, NULL) < 0)
+			return -ENOMEM;   /* it compiled once: only memory can fail */
+	return 0;
+}
+
+void server_free_pp_tlvs(struct server *srv)
+{
+	struct srv_pp_tlv *t, *next;
+
+	for (t = srv->pp_tlvs; t; t = next) {
+		next = t->next;
+		logformat_free(t->lf);
+		free(t->fmt);
+		free(t);
+	}
+	srv->pp_tlvs = NULL;
+}
+
 void server_free(struct server *srv)
 {
+	server_free_pp_tlvs(srv);
 	free(srv->id);
 	free(srv->cookie);
 	free(srv);

@@ -196,6 +196,8 @@ void strm_free(struct stream *s)
 	buf_free(&s->req.buf);
 	buf_free(&s->res.buf);
 	free(s->pp_tlv);
+	if (s->preamble != s->preamble_buf)
+		free(s->preamble);
 	pipe_put(s->req.pipe);
 	pipe_put(s->res.pipe);
 	counter_add(&fe->ctr[tid].bytes_in, s->req.total);
@@ -289,71 +291,6 @@ struct server *strm_lb_key_choice(struct stream *s)
 	return lb_pick(&be->lb, lb_key(s), NULL);
 }
 
-static void build_proxy_header(struct stream *s)
-{
-	char src[ADDR_STRLEN], dst[ADDR_STRLEN];
-	const struct sockaddr *sa = addr_sa(&s->cli_addr);
-	struct addr local;
-	int n;
-
-	if (!(s->srv->flags & (SRV_F_SEND_PROXY | SRV_F_SEND_PROXY2)))
-		return;
-	if (stream_local_addr(s, &local) < 0 || sa->sa_family != addr_sa(&local)->sa_family ||
-	    (sa->sa_family != AF_INET && sa->sa_family != AF_INET6)) {
-		memcpy(s->preamble, "PROXY UNKNOWN\r\n", 15);
-		s->preamble_len = 15;
-		return;
-	}
-	if (s->srv->flags & SRV_F_SEND_PROXY2) {
-		static const char sig[12] = "\r\n\r\n\0\r\nQUIT\n";
-		unsigned char *p = (unsigned char *)s->preamble;
-		int v4 = sa->sa_family == AF_INET;
-		unsigned int alen = v4 ? 12 : 36;
-
-		memcpy(p, sig, 12);
-		p[12] = 0x21;                     /* version 2, PROXY */
-		p[13] = v4 ? 0x11 : 0x21;         /* TCP over IPv4 / IPv6 */
-		p[14] = (unsigned char)(alen >> 8);
-		p[15] = (unsigned char)alen;
-		if (v4) {
-			const struct sockaddr_in *c = (const void *)sa, *l = (const void *)addr_sa(&local);
-
-			memcpy(p + 16, &c->sin_addr, 4);
-			memcpy(p + 20, &l->sin_addr, 4);
-			memcpy(p + 24, &c->sin_port, 2);
-			memcpy(p + 26, &l->sin_port, 2);
-		} else {
-			const struct sockaddr_in6 *c = (const void *)sa, *l = (const void *)addr_sa(&local);
-
-			memcpy(p + 16, &c->sin6_addr, 16);
-			memcpy(p + 32, &l->sin6_addr, 16);
-			memcpy(p + 48, &c->sin6_port, 2);
-			memcpy(p + 50, &l->sin6_port, 2);
-		}
-		s->preamble_len = 16 + alen;
-		return;
-	}
-	/* v1: "PROXY TCP4 src dst sport dport\r\n", addresses without port */
-	{
-		struct addr c = s->cli_addr, l = local;
-
-		c.flags |= ADDR_F_NO_PORT;
-		l.flags |= ADDR_F_NO_PORT;
-		addr_format(&c, src, sizeof(src));
-		addr_format(&l, dst, sizeof(dst));
-		if (src[0] == '[') {  /* strip the IPv6 brackets */
-			memmove(src, src + 1, strlen(src));
-			src[strlen(src) - 1] = '\0';
-			memmove(dst, dst + 1, strlen(dst));
-			dst[strlen(dst) - 1] = '\0';
-		}
-		n = snprintf(s->preamble, sizeof(s->preamble), "PROXY %s %s %s %u %u\r\n",
-		             sa->sa_family == AF_INET ? "TCP4" : "TCP6", src, dst,
-		             addr_port(&s->cli_addr), addr_port(&local));
-		s->preamble_len = n > 0 && n < (int)sizeof(s->preamble) ? (unsigned int)n : 0;
-	}
-}
-
 /* Starts a connection to s->srv. Returns 0 when connecting, <0 on an
  * immediate failure (counted by the caller).
  */
@@ -375,6 +312,8 @@ static int connect_server(struct stream *s)
 		return 0;
 	}
 
+	if (strm_build_proxy_header(s) < 0)
+		return -ENOMEM;
 	ret = sock_connect(&s->srv->addr, NULL, &fd);
 	if (ret < 0 && ret != -EINPROGRESS)
 		return ret;
@@ -395,7 +334,6 @@ static int connect_server(struct stream *s)
 	s->state = ST_CONNECTING;
 	s->t_conn = now_ms;
 	s->conn_exp = tick_add_ifset(now_ms, s->be->timeout.connect);
-	build_proxy_header(s);
 	return 0;
 }
 

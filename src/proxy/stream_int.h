@@ -64,6 +64,12 @@ int strm_connection_rules(struct stream *s);
  */
 int strm_recv_proxy(struct stream *s);
 
+/* Prepares the PROXY protocol header s->srv wants (send-proxy, send-proxy-v2
+ * with its options and TLVs) in s->preamble, or none. Returns 0, or -ENOMEM
+ * (stream_pp.c).
+ */
+int strm_build_proxy_header(struct stream *s);
+
 /* Sends the PROXY protocol header if one is pending; 1 once none is. */
 int strm_send_preamble(struct stream *s);
 

@@ -122,13 +122,15 @@ def run_all(start, port, bport):
 
 
 def _listening(port):
-    # a bare connection would be an invalid PROXY header: probe by binding
-    with socket.socket() as s:
-        try:
-            s.bind(("127.0.0.1", port))
-            return False
-        except OSError:
-            return True
+    """True once something listens on <port>: read from /proc/net/tcp, since
+    a bare connection would be an invalid PROXY header, and binding to probe
+    would race with the proxy's own bind."""
+    with open("/proc/net/tcp") as f:
+        for line in f.readlines()[1:]:
+            local, state = line.split()[1], line.split()[3]
+            if state == "0A" and int(local.split(":")[1], 16) == port:
+                return True
+    return False
 
 
 def test_accept_proxy_matches_haproxy(tollgate, haproxy, http_backend):
@@ -195,38 +197,8 @@ def test_accept_proxy_split_header(tollgate, http_backend):
 def test_accept_proxy_tcp_relays_announced_addresses(tollgate, backend):
     """mode tcp: the payload after the header reaches the server intact, and
     send-proxy passes on the announced addresses, not the real ones."""
-    seen = []
-
-    def record(c):
-        data = b""
-        while True:
-            d = c.recv(65536)
-            if not d:
-                break
-            data += d
-        seen.append(data)
-        c.sendall(b"ok")
-        c.close()
-
-    b = backend("A", record)
-    port = free_port()
-    tollgate("""
-defaults
-    mode tcp
-    timeout client 5s
-    timeout server 5s
-    timeout connect 2s
-listen li
-    bind 127.0.0.1:%d accept-proxy
-    server s1 127.0.0.1:%d send-proxy
-""" % (port, b.port))
-    wait_until(lambda: _listening(port), what="port")
-    with socket.create_connection(("127.0.0.1", port), timeout=5) as s:
-        s.sendall(b"PROXY TCP4 192.0.2.1 198.51.100.2 5555 443\r\npayload")
-        s.shutdown(socket.SHUT_WR)
-        assert s.recv(100) == b"ok"
-    wait_until(lambda: seen, what="the server's data")
-    assert seen[0] == b"PROXY TCP4 192.0.2.1 198.51.100.2 5555 443\r\npayload"
+    line = b"PROXY TCP4 192.0.2.1 198.51.100.2 5555 443\r\n"
+    assert relayed_header(tollgate, backend, "send-proxy", line) == line
 
 
 @pytest.mark.parametrize("opt", ["fc_pp_tlv(0xE1)", "fc_pp_tlv(AUTHORITY)"])
@@ -273,3 +245,84 @@ def test_accept_proxy_rules_see_the_right_addresses(tollgate, haproxy):
                for ip in (b"192.0.2.1", b"192.0.2.2")]
         results.append(got)
     assert results[0] == results[1] == [b"HTTP/1.1 200 OK", b"HTTP/1.1 403 Forbidden"]
+
+
+SEND_CFG = """
+defaults
+    mode tcp
+    timeout client 5s
+    timeout server 5s
+    timeout connect 2s
+listen li
+    bind 127.0.0.1:%(port)d accept-proxy
+    server s1 127.0.0.1:%(bport)d %(opts)s
+"""
+
+
+def relayed_header(start, backend, opts, client_header):
+    """What the server receives first from the proxy, the client having sent
+    <client_header> then b"payload"."""
+    seen = []
+
+    def record(c):
+        data = b""
+        while True:
+            d = c.recv(65536)
+            if not d:
+                break
+            data += d
+        seen.append(data)
+        c.close()
+
+    b = backend("A", record)
+    port = free_port()
+    start(SEND_CFG % {"port": port, "bport": b.port, "opts": opts})
+    wait_until(lambda: _listening(port), what="port")
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as s:
+        s.sendall(client_header + b"payload")
+        s.shutdown(socket.SHUT_WR)
+        s.recv(100)
+    wait_until(lambda: seen, what="the server's data")
+    assert seen[0].endswith(b"payload")
+    return seen[0][:-len(b"payload")]
+
+
+def test_send_proxy_v2_options_match_haproxy(tollgate, haproxy, backend):
+    """proxy-v2-options authority,crc32c: the same bytes from both."""
+    client = v2(tlvs=tlv(2, b"example.com"))
+    for opts in ("send-proxy-v2", "send-proxy-v2 proxy-v2-options authority,crc32c",
+                 "send-proxy-v2 proxy-v2-options crc32c", "send-proxy"):
+        got = relayed_header(tollgate, backend, opts, client)
+        want = relayed_header(haproxy, backend, opts, client)
+        assert got == want, opts
+        if "crc32c" in opts:
+            h = bytearray(got)
+            i = h.index(b"\x03\x00\x04", 28)
+            crc = struct.unpack(">I", bytes(h[i + 3:i + 7]))[0]
+            h[i + 3:i + 7] = b"\0\0\0\0"
+            assert crc == crc32c(bytes(h))
+    assert relayed_header(tollgate, backend, "send-proxy", client) == b"PROXY TCP4 10.1.2.3 10.9.8.7 4242 80\r\n"
+
+
+def test_send_proxy_v2_tlv_fmt(tollgate, backend):
+    """set-proxy-v2-tlv-fmt (HAProxy 2.9+): custom TLVs, an absent format
+    sending the TLV empty; inherited from default-server."""
+    got = relayed_header(tollgate, backend, 'send-proxy-v2 set-proxy-v2-tlv-fmt(0xE1) %[src] set-proxy-v2-tlv-fmt(0xE2)',
+                         v2())
+    assert got == v2(tlvs=tlv(0xE1, b"10.1.2.3") + tlv(0xE2, b""))
+    # PROXY UNKNOWN from the client: the connection's own addresses
+    got = relayed_header(tollgate, backend, "send-proxy", b"PROXY UNKNOWN\r\n")
+    assert got.startswith(b"PROXY TCP4 127.0.0.1 127.0.0.1 ")
+
+
+def test_send_proxy_v2_options_errors(tmp_path):
+    from conftest import run_check
+    base = SEND_CFG % {"port": 8080, "bport": 8081, "opts": "OPTS"}
+    rc, out, _ = run_check(base.replace("OPTS", "send-proxy-v2 proxy-v2-options authority,bogus"), tmp_path)
+    assert rc != 0 and "t.cfg:9" in out and "unknown option 'bogus'" in out, out
+    rc, out, _ = run_check(base.replace("OPTS", "send-proxy-v2 set-proxy-v2-tlv-fmt(0x100) x"), tmp_path)
+    assert rc != 0 and "expected a TLV type from 0 to 255" in out, out
+    rc, out, _ = run_check(base.replace("OPTS", "send-proxy-v2 set-proxy-v2-tlv-fmt(1) %[nosuchfetch]"), tmp_path)
+    assert rc != 0 and "nosuchfetch" in out, out
+    rc, out, _ = run_check(base.replace("listen li", "listen li\n    default-server send-proxy-v2 set-proxy-v2-tlv-fmt(0xE1) %[src]").replace("OPTS", ""), tmp_path)
+    assert rc == 0, out
