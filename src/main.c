@@ -189,10 +189,32 @@ static int parse_cmdline(int argc, char **argv, struct cmdline *cl)
  * HAProxy's -cc. Returns the exit status: 0 true, 1 false, 2 on error
  * (reported with the column).
  */
-static int eval_cond(const char *expr)
+/* -cc <expr>: the expression is read as a `.if` line is (quotes, escapes,
+ * environment variables), its words joined with single spaces, as HAProxy
+ * does. Returns the process exit status: 0 true, 1 false, 2 error.
+ */
+static int eval_cond(const char *arg)
 {
-	char err[CFG_ERR_SIZE];
-	int col, ret = cfg_cond_eval(expr, err, sizeof(err), &col);
+	char err[CFG_ERR_SIZE], buf[4096], joined[4096], *words[65];
+	struct cfg_lex_out out = { .buf = buf, .bufsz = sizeof(buf), .words = words, .maxwords = 64 };
+	size_t len = 0;
+	int col, ret, n = cfg_lex_line(arg, strlen(arg), NULL, &out);
+
+	if (n < 0) {
+		fprintf(stderr, "[ALERT]    (%d) : Failed to evaluate condition: %s.\n", (int)getpid(), out.err);
+		return 2;
+	}
+	joined[0] = '\0';
+	for (int i = 0; i < n; i++) {
+		int w = snprintf(joined + len, sizeof(joined) - len, "%s%s", i ? " " : "", words[i]);
+
+		if (w < 0 || (size_t)w >= sizeof(joined) - len) {
+			fprintf(stderr, "[ALERT]    (%d) : Failed to evaluate condition: expression too long.\n", (int)getpid());
+			return 2;
+		}
+		len += (size_t)w;
+	}
+	ret = cfg_cond_eval(joined, err, sizeof(err), &col);
 
 	if (ret < 0) {
 		fprintf(stderr, "[ALERT]    (%d) : Failed to evaluate condition: %s", (int)getpid(), err);

@@ -175,15 +175,23 @@ def test_examples_are_valid(name):
     ("streq(a,a)", 0),
     ("strneq(a,a)", 1),
     ("foo(", 2),
+    # read as a configuration line: quotes, environment variables
+    ('defined(TG_CC_VAR) && streq("$TG_CC_VAR","1")', 0),
+    ('streq("$TG_CC_VAR","2")', 1),
+    ("streq(\"foo bar\",'foo bar')", 0),
+    ('streq(a,"a)', 2),
+    ("200rrr", 2),
+    ("", 1),
 ])
 @pytest.mark.parametrize("binary", [BINARY, HAPROXY])
 def test_cc_evaluates_a_condition_like_haproxy(binary, expr, status):
     """-cc EXPR: exit 0 if the `.if` condition holds, 1 if not, 2 when it
     cannot be evaluated (VTest probes versions and features so)."""
-    p = subprocess.run([binary, "-cc", expr], capture_output=True, text=True, timeout=10)
+    p = subprocess.run([binary, "-cc", expr], capture_output=True, text=True, timeout=10,
+                       env=dict(os.environ, TG_CC_VAR="1"))
     assert p.returncode == status, p.stdout + p.stderr
     if status == 2 and binary == BINARY:
-        assert "Failed to evaluate condition" in p.stderr and "foo" in p.stderr
+        assert "Failed to evaluate condition" in p.stderr, p.stderr
 
 
 THREAD_GROUPS = GOOD.replace("    nbthread 2\n", "    nbthread 2\n    .if feature(THREAD)\n        thread-groups %d\n    .endif\n    %s\n")
