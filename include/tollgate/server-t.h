@@ -73,6 +73,10 @@ struct server {
 	unsigned int addr_gen;            /* bumped at each change of addr (idle connections) */
 	unsigned int flags;               /* SRV_F_* */
 	unsigned int pp_opts;             /* SRV_PP_* (send-proxy-v2 proxy-v2-options) */
+	char *track_name;                 /* "track [<backend>/]<server>" as written, or NULL */
+	struct server *tracked;           /* the server whose health this one follows, or NULL */
+	struct server *trackers;          /* servers following this one (configuration-time list) */
+	struct server *tracker_next;      /* next in tracked->trackers */
 	struct srv_pp_tlv *pp_tlvs;       /* set-proxy-v2-tlv-fmt TLVs, or NULL */
 	unsigned int uweight;             /* current weight, 0..256 (admin socket may change it) */
 	unsigned int iweight;             /* weight from the configuration, 0..256 */

@@ -46,6 +46,14 @@ int server_add_pp_tlv(struct server *srv, unsigned int type, const char *fmt, ch
  */
 int server_copy_pp(struct server *to, const struct server *from);
 
+/* Resolves the `track` of <srv> (srv->track_name set) to its server and
+ * links <srv> among its trackers. Start-up, after every backend exists.
+ * Returns 0, or -1 with a message in <err> of <errlen> bytes (unknown
+ * backend or server, checks on <srv> too, a tracked server without check,
+ * a loop).
+ */
+int server_resolve_track(struct server *srv, char *err, size_t errlen);
+
 /* Frees the TLV list of <srv>. */
 void server_free_pp_tlvs(struct server *srv);
 

@@ -530,6 +530,15 @@ int proxy_finalize_all(report_fn fn, void *arg)
 			errs += finalize_frontend(px, fn, arg);
 		}
 	}
+	for (struct proxy *px = proxies_list; px; px = px->next) {
+		for (struct server *srv = (px->cap & PR_CAP_BE) ? px->srv : NULL; srv; srv = srv->next) {
+			char why[256];
+
+			if (srv->track_name && server_resolve_track(srv, why, sizeof(why)) < 0)
+				errs += report(fn, arg, 1, srv->conf_file, srv->conf_line, "%s '%s', server '%s': %s",
+				               proxy_kind(px), px->id, srv->id, why);
+		}
+	}
 	errs += tcp_rules_resolve(fn, arg);
 	errs += http_rules_resolve(fn, arg);
 	for (struct proxy *px = proxies_list; px; px = px->next) {

@@ -79,11 +79,14 @@ void server_count_usable(const struct proxy *be, int *active, int *backup)
 	}
 }
 
-void server_set_state(struct server *srv, int state, const char *reason)
+/* Sets the state of <srv>, logs it (with <reason>, or "via <b>/<s>" when
+ * it follows tracked server <via>), then passes it on to its trackers.
+ */
+static void set_state(struct server *srv, int state, const char *reason, const struct server *via)
 {
 	struct proxy *be = srv->proxy;
 	int old = atomic_exchange(&srv->cur_state, state);
-	char msg[512];
+	char msg[512], why[300];
 	int act, bck, n;
 
 	if (old == state)
@@ -91,10 +94,14 @@ void server_set_state(struct server *srv, int state, const char *reason)
 	if (be->lb.ops)
 		lb_update(&be->lb);
 	server_count_usable(be, &act, &bck);
+	if (via)
+		snprintf(why, sizeof(why), " via %s/%s", via->proxy->id, via->id);
+	else
+		snprintf(why, sizeof(why), ", reason: %s", reason ? reason : "unknown");
 	n = snprintf(msg, sizeof(msg),
-	             "%sServer %s/%s is %s, reason: %s. %d active and %d backup servers %s. %u sessions active, %u remaining in queue.",
+	             "%sServer %s/%s is %s%s. %d active and %d backup servers %s. %u sessions active, %u remaining in queue.",
 	             (srv->flags & SRV_F_BACKUP) ? "Backup " : "", be->id, srv->id,
-	             state == SRV_ST_RUNNING ? "UP" : "DOWN", reason ? reason : "unknown", act, bck,
+	             state == SRV_ST_RUNNING ? "UP" : "DOWN", why, act, bck,
 	             state == SRV_ST_RUNNING ? "online" : "left",
 	             atomic_load(&srv->cur_conns), atomic_load(&srv->queued));
 	log_msg(state == SRV_ST_RUNNING ? LOG_LVL_NOTICE : LOG_LVL_WARNING, "%s", msg);
@@ -108,6 +115,63 @@ void server_set_state(struct server *srv, int state, const char *reason)
 		if (be->log_targets && n > 0)
 			log_send(be->log_targets, 0, msg, (size_t)n);
 	}
+	/* the trackers follow; the configuration refuses loops */
+	for (struct server *t = srv->trackers; t; t = t->tracker_next)
+		set_state(t, state, NULL, srv);
+}
+
+void server_set_state(struct server *srv, int state, const char *reason)
+{
+	set_state(srv, state, reason, NULL);
+}
+
+int server_resolve_track(struct server *srv, char *err, size_t errlen)
+{
+	const char *slash = strchr(srv->track_name, '/');
+	struct proxy *be = srv->proxy;
+	const char *name = srv->track_name;
+	struct server *t;
+
+	if (slash) {
+		char bname[256];
+		size_t n = (size_t)(slash - srv->track_name);
+
+		if (n >= sizeof(bname))
+			n = sizeof(bname) - 1;
+		memcpy(bname, srv->track_name, n);
+		bname[n] = '\0';
+		be = proxy_find(bname, PR_CAP_BE);
+		if (!be) {
+			snprintf(err, errlen, "unable to find required proxy '%s' for tracking.", bname);
+			return -1;
+		}
+		name = slash + 1;
+	}
+	t = server_find(be, name);
+	if (!t) {
+		snprintf(err, errlen, "unable to find required server '%s' for tracking.", name);
+		return -1;
+	}
+	if (srv->flags & SRV_F_CHECK) {
+		snprintf(err, errlen, "unable to enable checks and tracking at the same time!");
+		return -1;
+	}
+	if (!(t->flags & SRV_F_CHECK) && !t->track_name) {
+		snprintf(err, errlen, "unable to use %s/%s for tracking as it does not have any check enabled.",
+		         be->id, t->id);
+		return -1;
+	}
+	for (const struct server *c = t; c; c = c->tracked) {
+		if (c == srv) {
+			snprintf(err, errlen, "unable to track %s/%s as it belongs to a tracking chain looping back to %s/%s.",
+			         be->id, t->id, srv->proxy->id, srv->id);
+			return -1;
+		}
+	}
+	srv->tracked = t;
+	srv->tracker_next = t->trackers;
+	t->trackers = srv;
+	return 0;
 }
 
 int server_add_pp_tlv(struct server *srv, unsigned int type, const char *fmt, char **err)
@@ -159,6 +223,7 @@ void server_free_pp_tlvs(struct server *srv)
 void server_free(struct server *srv)
 {
 	server_free_pp_tlvs(srv);
+	free(srv->track_name);
 	free(srv->id);
 	free(srv->cookie);
 	free(srv);
