@@ -97,6 +97,8 @@ struct server {
 	 */
 	struct list idle_conns[MAX_THREADS];
 	unsigned int idle_count[MAX_THREADS];
+	_Atomic unsigned int idle_total;  /* sum of idle_count[], for pool-max-conn */
+	int pool_max_conn;                /* "pool-max-conn": -1 no limit but SRV_IDLE_MAX per thread, 0 no pool */
 	/* load-balancing per-algorithm state, under the backend's LB lock */
 	int lb_cw;                        /* smooth roundrobin current weight */
 	unsigned int lb_idx;              /* index in LB arrays */

@@ -880,7 +880,7 @@ static int server_options(struct server *srv, int argc, char **args, int first, 
 		if (!strcmp(opt, "ssl") || !strcmp(opt, "verify") || !strcmp(opt, "sni"))
 			return cfg_set_err(err, "'%s %s' : option '%s' is not supported yet (no TLS).", args[0], args[1], opt);
 		if (!val)
-			return cfg_set_err(err, "'%s %s' : unknown option '%s' or missing value (supported: check, inter, fastinter, downinter, rise, fall, weight, maxconn, backup, disabled, id, cookie, send-proxy, send-proxy-v2, proxy-v2-options, set-proxy-v2-tlv-fmt(<type>), track).",
+			return cfg_set_err(err, "'%s %s' : unknown option '%s' or missing value (supported: check, inter, fastinter, downinter, rise, fall, weight, maxconn, backup, disabled, id, cookie, send-proxy, send-proxy-v2, proxy-v2-options, set-proxy-v2-tlv-fmt(<type>), track, pool-max-conn).",
 			                   args[0], args[1], opt);
 		i++;
 		if (!strcmp(opt, "proxy-v2-options")) {
@@ -915,6 +915,11 @@ static int server_options(struct server *srv, int argc, char **args, int first, 
 			if (*end || v < 1 || v > 0x7fffffff)
 				return cfg_set_err(err, "'id' expects a positive number, got '%s'.", val);
 			srv->puid = (int)v;
+		} else if (!strcmp(opt, "pool-max-conn")) {
+			v = strtol(val, &end, 10);
+			if (*end || end == val || v < -1 || v > 0x7fffffff)
+				return cfg_set_err(err, "'pool-max-conn' expects -1 (no limit), 0 (no idle connection kept) or a positive number, got '%s'.", val);
+			srv->pool_max_conn = (int)v;
 		} else if (!strcmp(opt, "track")) {
 			free(srv->track_name);
 			srv->track_name = strdup(val);
@@ -930,7 +935,7 @@ static int server_options(struct server *srv, int argc, char **args, int first, 
 		           !strcmp(opt, "addr") || !strcmp(opt, "agent-check")) {
 			/* accepted for compatibility; no effect yet (doc/configuration.md) */
 		} else {
-			return cfg_set_err(err, "'%s %s' : unknown option '%s' (supported: check, inter, fastinter, downinter, rise, fall, weight, maxconn, backup, disabled, id, cookie, send-proxy, send-proxy-v2, proxy-v2-options, set-proxy-v2-tlv-fmt(<type>), track).",
+			return cfg_set_err(err, "'%s %s' : unknown option '%s' (supported: check, inter, fastinter, downinter, rise, fall, weight, maxconn, backup, disabled, id, cookie, send-proxy, send-proxy-v2, proxy-v2-options, set-proxy-v2-tlv-fmt(<type>), track, pool-max-conn).",
 			                   args[0], args[1], opt);
 		}
 	}

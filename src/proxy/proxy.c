@@ -31,6 +31,7 @@ static void defsrv_init(struct server *s)
 	s->inter = 2000;
 	s->rise = 2;
 	s->fall = 3;
+	s->pool_max_conn = -1;
 }
 
 struct proxy *proxy_new(const char *name, unsigned int cap, const char *file, int line)
@@ -119,6 +120,7 @@ int proxy_inherit(struct proxy *px, const struct proxy *def)
 	px->defsrv.downinter = def->defsrv.downinter;
 	px->defsrv.rise = def->defsrv.rise;
 	px->defsrv.fall = def->defsrv.fall;
+	px->defsrv.pool_max_conn = def->defsrv.pool_max_conn;
 	px->defsrv.flags = def->defsrv.flags;
 	if (server_copy_pp(&px->defsrv, &def->defsrv) < 0)
 		return -ENOMEM;

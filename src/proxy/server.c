@@ -42,6 +42,7 @@ struct server *server_new(struct proxy *be, const char *name, const char *file, 
 	srv->downinter = be->defsrv.downinter;
 	srv->rise = be->defsrv.rise;
 	srv->fall = be->defsrv.fall;
+	srv->pool_max_conn = be->defsrv.pool_max_conn;
 	/* a server is up until a check says otherwise */
 	atomic_store(&srv->cur_state, SRV_ST_RUNNING);
 	if (be->srv_last)

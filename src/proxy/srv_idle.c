@@ -2,6 +2,7 @@
  * Idle server connections. See srv_idle.h.
  */
 #include <errno.h>
+#include <stdatomic.h>
 
 #include <tollgate/clock.h>
 #include <tollgate/fd.h>
@@ -46,6 +47,7 @@ static void idle_close(struct idle_conn *ic)
 {
 	list_del_init(&ic->link);
 	ic->srv->idle_count[tid]--;
+	atomic_fetch_sub_explicit(&ic->srv->idle_total, 1, memory_order_relaxed);
 	idle_fd_close(ic->fd);
 	pool_free(pool_idle, ic);
 }
@@ -62,7 +64,19 @@ void srv_idle_park(struct server *srv, int fd)
 {
 	struct idle_conn *ic;
 
-	if (srv->idle_count[tid] >= SRV_IDLE_MAX) {
+	if (srv->pool_max_conn == 0) {
+		idle_fd_close(fd);   /* pool-max-conn 0: no reuse */
+		return;
+	}
+	if (srv->pool_max_conn > 0 &&
+	    atomic_load_explicit(&srv->idle_total, memory_order_relaxed) >= (unsigned int)srv->pool_max_conn &&
+	    !srv->idle_count[tid]) {
+		idle_fd_close(fd);   /* the other threads hold the pool-max-conn */
+		return;
+	}
+	if (srv->idle_count[tid] >= SRV_IDLE_MAX ||
+	    (srv->pool_max_conn > 0 &&
+	     atomic_load_explicit(&srv->idle_total, memory_order_relaxed) >= (unsigned int)srv->pool_max_conn)) {
 		/* the oldest is last */
 		ic = list_elem(srv->idle_conns[tid].prev, struct idle_conn, link);
 		idle_close(ic);
@@ -78,6 +92,7 @@ void srv_idle_park(struct server *srv, int fd)
 	ic->addr_gen = srv->addr_gen;
 	list_insert(&srv->idle_conns[tid], &ic->link);
 	srv->idle_count[tid]++;
+	atomic_fetch_add_explicit(&srv->idle_total, 1, memory_order_relaxed);
 	fd_set_owner(fd, idle_iocb, ic);
 	fd_set_events(fd, FD_EV_IN);
 }
@@ -98,6 +113,7 @@ int srv_idle_take(struct server *srv)
 		}
 		list_del_init(&ic->link);
 		srv->idle_count[tid]--;
+		atomic_fetch_sub_explicit(&srv->idle_total, 1, memory_order_relaxed);
 		pool_free(pool_idle, ic);
 		return fd;
 	}
