@@ -877,10 +877,19 @@ static int server_options(struct server *srv, int argc, char **args, int first, 
 				i++;
 			continue;
 		}
-		if (!strcmp(opt, "ssl") || !strcmp(opt, "verify") || !strcmp(opt, "sni"))
+		if (!strcmp(opt, "ssl") || !strcmp(opt, "verify") || !strcmp(opt, "sni") || !strcmp(opt, "alpn") ||
+		    !strcmp(opt, "check-alpn") || !strcmp(opt, "check-ssl") || !strcmp(opt, "crt") || !strcmp(opt, "ca-file"))
 			return cfg_set_err(err, "'%s %s' : option '%s' is not supported yet (no TLS).", args[0], args[1], opt);
+		if (!strcmp(opt, "proto") && val) {
+			i++;
+			if (!strcmp(val, "h2"))
+				return cfg_set_err(err, "'%s %s' : 'proto h2' : HTTP/2 is not supported yet (only 'proto h1').", args[0], args[1]);
+			if (strcmp(val, "h1"))
+				return cfg_set_err(err, "'%s %s' : 'proto' : unknown protocol '%s' (supported: h1).", args[0], args[1], val);
+			continue;   /* HTTP/1 is what Tollgate speaks to servers */
+		}
 		if (!val)
-			return cfg_set_err(err, "'%s %s' : unknown option '%s' or missing value (supported: check, inter, fastinter, downinter, rise, fall, weight, maxconn, backup, disabled, id, cookie, send-proxy, send-proxy-v2, proxy-v2-options, set-proxy-v2-tlv-fmt(<type>), track, pool-max-conn).",
+			return cfg_set_err(err, "'%s %s' : unknown option '%s' or missing value (supported: check, inter, fastinter, downinter, rise, fall, weight, maxconn, backup, disabled, id, cookie, send-proxy, send-proxy-v2, proxy-v2-options, set-proxy-v2-tlv-fmt(<type>), track, pool-max-conn, proto).",
 			                   args[0], args[1], opt);
 		i++;
 		if (!strcmp(opt, "proxy-v2-options")) {
@@ -935,7 +944,7 @@ static int server_options(struct server *srv, int argc, char **args, int first, 
 		           !strcmp(opt, "addr") || !strcmp(opt, "agent-check")) {
 			/* accepted for compatibility; no effect yet (doc/configuration.md) */
 		} else {
-			return cfg_set_err(err, "'%s %s' : unknown option '%s' (supported: check, inter, fastinter, downinter, rise, fall, weight, maxconn, backup, disabled, id, cookie, send-proxy, send-proxy-v2, proxy-v2-options, set-proxy-v2-tlv-fmt(<type>), track, pool-max-conn).",
+			return cfg_set_err(err, "'%s %s' : unknown option '%s' (supported: check, inter, fastinter, downinter, rise, fall, weight, maxconn, backup, disabled, id, cookie, send-proxy, send-proxy-v2, proxy-v2-options, set-proxy-v2-tlv-fmt(<type>), track, pool-max-conn, proto).",
 			                   args[0], args[1], opt);
 		}
 	}

@@ -1,0 +1,52 @@
+"""Features Tollgate does not have (TLS, HTTP/2, Lua, SPOE and other
+filters, the HTTP cache, compression) are refused with one line each,
+naming the keyword, the missing feature and the place; a refused section
+is reported once, its lines skipped."""
+from conftest import run_check
+
+CFG = """global
+    lua-load /etc/haproxy/x.lua
+    ssl-default-bind-options ssl-min-ver TLSv1.2
+    tune.ssl.default-dh-param 2048
+defaults
+    mode http
+    timeout client 5s
+    timeout server 5s
+    timeout connect 2s
+cache c1
+    total-max-size 4
+    max-age 60
+frontend fe
+    bind 127.0.0.1:8080
+    filter spoe engine x config /etc/haproxy/spoe.conf
+    filter compression
+    filter bwlim-in x default-limit 1m default-period 1s
+    compression algo gzip
+    default_backend be
+backend be
+    server s1 127.0.0.1:8001 proto h2
+    server s2 127.0.0.1:8002 alpn h2,http/1.1
+    server s3 127.0.0.1:8003 proto h1
+"""
+
+EXPECTED = [
+    (2, "'lua-load' is not supported: Tollgate has no Lua."),
+    (3, "'ssl-default-bind-options' is not supported: Tollgate has no TLS."),
+    (4, "'tune.ssl.default-dh-param' is not supported: Tollgate has no TLS."),
+    (10, "'cache' sections are not supported: Tollgate has no HTTP cache."),
+    (15, "'filter spoe' is not supported: Tollgate has no SPOE (stream processing offload)."),
+    (16, "'filter compression' is not supported: Tollgate has no HTTP compression."),
+    (17, "'filter bwlim-in' is not supported: Tollgate has no filters."),
+    (18, "'compression' is not supported: Tollgate has no HTTP compression."),
+    (21, "'server s1' : 'proto h2' : HTTP/2 is not supported yet (only 'proto h1')."),
+    (22, "'server s2' : option 'alpn' is not supported yet (no TLS)."),
+]
+
+
+def test_missing_features_refused_one_line_each(tmp_path):
+    rc, out, path = run_check(CFG, tmp_path)
+    assert rc != 0
+    alerts = [l for l in out.splitlines() if "[ALERT]" in l and "parsing [" in l]
+    assert len(alerts) == len(EXPECTED), out
+    for (line, msg), alert in zip(EXPECTED, alerts):
+        assert "parsing [%s:%d] : %s" % (path, line, msg) in alert, alert
