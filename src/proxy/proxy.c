@@ -512,6 +512,26 @@ static int assign_ids(report_fn fn, void *arg)
 	return errs;
 }
 
+/* Warnings HAProxy gives for a configuration that loads but will misbehave:
+ * a proxy without the timeouts it needs (HAProxy's condition), a log
+ * format with nowhere to send it.
+ */
+static void warn_suspicious(struct proxy *px, report_fn fn, void *arg)
+{
+	if (px->disabled)
+		return;
+	if (((px->cap & PR_CAP_FE) && !px->timeout.client) ||
+	    ((px->cap & PR_CAP_BE) && px->srv &&
+	     (!px->timeout.connect || (!px->timeout.server && (px->mode == PR_MODE_HTTP || !px->timeout.tunnel)))))
+		report(fn, arg, 0, px->conf_file, px->conf_line,
+		       "missing timeouts for %s '%s': set 'timeout client', 'timeout connect' and 'timeout server' to non-zero values, or connections may stay forever.",
+		       proxy_kind(px), px->id);
+	if ((px->cap & PR_CAP_FE) && !px->log_targets &&
+	    ((px->options & (PR_O_HTTPLOG | PR_O_TCPLOG)) || px->log_format))
+		report(fn, arg, 0, px->conf_file, px->conf_line,
+		       "log format ignored for %s '%s' since it has no log address.", proxy_kind(px), px->id);
+}
+
 int proxy_finalize_all(report_fn fn, void *arg)
 {
 	int errs = assign_ids(fn, arg) + init_tables(fn, arg);
@@ -541,6 +561,8 @@ int proxy_finalize_all(report_fn fn, void *arg)
 				               proxy_kind(px), px->id, srv->id, why);
 		}
 	}
+	for (struct proxy *px = proxies_list; px; px = px->next)
+		warn_suspicious(px, fn, arg);
 	errs += tcp_rules_resolve(fn, arg);
 	errs += http_rules_resolve(fn, arg);
 	for (struct proxy *px = proxies_list; px; px = px->next) {

@@ -238,3 +238,42 @@ def test_noreuseport_binds_one_socket(tollgate, backend, noreuseport, sockets):
     tollgate(cfg, port=port)
     assert listeners_of(port) == sockets
     assert exchange(port, b"x") == b"A:x"
+
+
+NO_TIMEOUTS = """
+frontend fe
+    bind 127.0.0.1:8080
+    mode http
+    default_backend be
+backend be
+    mode http
+    server s1 127.0.0.1:8001
+"""
+
+LOG_NOWHERE = """
+defaults
+    mode http
+    timeout client 5s
+    timeout server 5s
+    timeout connect 1s
+listen x
+    bind 127.0.0.1:8090
+    option httplog
+    server s1 127.0.0.1:8001
+"""
+
+
+@pytest.mark.parametrize("binary", [BINARY, HAPROXY])
+def test_c_warns_where_haproxy_warns(tmp_path, binary):
+    """Missing timeouts, a log format with no log address: valid, with a
+    warning naming the proxy (HAProxy's conditions)."""
+    rc, out, _ = run_check(NO_TIMEOUTS, tmp_path, binary=binary)
+    assert rc == 0, out
+    assert "missing timeouts for frontend 'fe'" in out and "missing timeouts for backend 'be'" in out, out
+    rc, out, _ = run_check(LOG_NOWHERE, tmp_path, binary=binary)
+    assert rc == 0 and "log format ignored for" in out and "'x' since it has no log address" in out, out
+    rc, out, _ = run_check(LOG_NOWHERE.replace("    option httplog\n", "    log 127.0.0.1:514 local0\n    option httplog\n"),
+                           tmp_path, binary=binary)
+    assert rc == 0 and "WARNING" not in out, out
+    if binary == BINARY:
+        assert "t.cfg:2]" in run_check(NO_TIMEOUTS, tmp_path)[1]
