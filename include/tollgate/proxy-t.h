@@ -127,6 +127,7 @@ enum pr_mode {
 #define PR_O_CLF           0x8000U   /* option httplog clf */
 #define PR_O_ACCEPT_UNSAFE_REQ 0x10000U /* option accept-unsafe-violations-in-http-request */
 #define PR_O_ORIGINALTO    0x20000U  /* option originalto */
+#define PR_O_LOGERRORS     0x40000U  /* option log-separate-errors: errors logged at 'err' */
 
 /* Timeouts in ms, 0 when not set. */
 struct pr_timeouts {

@@ -406,11 +406,12 @@ static int kw_option(struct cfg_ctx *ctx, int argc, char **args, char **err)
 		{ "log-health-checks", PR_O_LOG_HEALTH, PR_CAP_BE },
 		{ "accept-unsafe-violations-in-http-request", PR_O_ACCEPT_UNSAFE_REQ, PR_CAP_FE },
 		{ "accept-invalid-http-request", PR_O_ACCEPT_UNSAFE_REQ, PR_CAP_FE },
+		{ "log-separate-errors", PR_O_LOGERRORS, PR_CAP_FE },
 	};
 	/* Options accepted for compatibility, without effect (doc/configuration.md). */
 	static const char *const http_opts[] = {
 		"http-buffer-request", "abortonclose", "tcpka",
-		"clitcpka", "srvtcpka", "logasap", "log-separate-errors", "nolinger",
+		"clitcpka", "srvtcpka", "logasap", "nolinger",
 		"socket-stats", "prefer-last-server", "persist", "independent-streams",
 	};
 	struct proxy *px = ctx->section_data;

@@ -975,5 +975,9 @@ void stream_send_log(struct stream *s)
 	len = logformat_render(lf, s, line, sizeof(line));
 	term = s->txn ? s->txn->term : s->term;
 	err = term[0] != '-' || (s->txn && s->txn->status >= 500);
-	log_send(fe->log_targets, lvl ? (int)lvl - 1 : err ? LOG_SEV_ERR : LOG_SEV_INFO, line, len);
+	/* as HAProxy: set-log-level's level, else 'info', errors at 'err'
+	 * only with option log-separate-errors
+	 */
+	log_send(fe->log_targets, lvl ? (int)lvl - 1 : err && (fe->options & PR_O_LOGERRORS) ? LOG_SEV_ERR : LOG_SEV_INFO,
+	         line, len);
 }

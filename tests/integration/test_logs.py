@@ -145,3 +145,32 @@ def test_bad_log_lines(tmp_path):
     ]:
         rc, out, _ = run_check("global\n    %s\n" % line, tmp_path, name="log.cfg")
         assert rc != 0 and "log.cfg:2" in out and text in out, (line, out)
+
+
+@pytest.mark.parametrize("option,pri", [("", b"<134>"), ("option log-separate-errors", b"<131>")])
+def test_error_severity_as_haproxy(tollgate, haproxy, option, pri):
+    """A stream ending in error (server refusing) logs at 'info' (local0:
+    <134>), at 'err' (<131>) only with option log-separate-errors; the same
+    from HAProxy 2.6."""
+    got = []
+    for start in (tollgate, haproxy):
+        rx = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        rx.bind(("127.0.0.1", 0))
+        rx.settimeout(5)
+        port = free_port()
+        start(cfg(port, free_port(), "log 127.0.0.1:%d local0" % rx.getsockname()[1],
+                  "option tcplog\n    " + option), port=port)
+        while True:   # the readiness probe's own line first, if any
+            with socket.create_connection(("127.0.0.1", port)) as s:
+                try:   # the proxy may close first: its server refused
+                    s.sendall(b"x")
+                    s.shutdown(socket.SHUT_WR)
+                    s.recv(10)
+                except OSError:
+                    pass
+            line = rx.recv(2048)
+            if b" SC " in line:
+                break
+        rx.close()
+        got.append(line[:5])
+    assert got == [pri, pri]

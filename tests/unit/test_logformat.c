@@ -442,9 +442,15 @@ static void test_send_log(void **state)
 	assert_true(!strncmp(buf, "<134>", 5));
 	assert_non_null(strstr(buf, "]: 192.0.2.7:4321 [13/Feb/2009:23:31:30.042] fe_main be_app/srv1 3/7/1500 4567 -- "));
 
-	/* an error termination logs at err (131) */
+	/* an error termination logs at info, at err (131) with
+	 * option log-separate-errors
+	 */
 	f->s.term[0] = 'S';
 	f->s.term[1] = 'C';
+	stream_send_log(&f->s);
+	read_pipe(pfd[0], buf, sizeof(buf));
+	assert_true(!strncmp(buf, "<134>", 5));
+	f->fe->options |= PR_O_LOGERRORS;
 	stream_send_log(&f->s);
 	read_pipe(pfd[0], buf, sizeof(buf));
 	assert_true(!strncmp(buf, "<131>", 5));
@@ -478,7 +484,7 @@ static void test_send_log(void **state)
 	read_pipe(pfd[0], buf, sizeof(buf));
 	assert_true(!strncmp(buf, "<134>", 5));
 	assert_non_null(strstr(buf, " 200 2750 - - ---- "));
-	f->fe->options = PR_O_HTTPLOG | PR_O_CLF;
+	f->fe->options = PR_O_HTTPLOG | PR_O_CLF | PR_O_LOGERRORS;
 	f->txn->status = 503;
 	stream_send_log(&f->s);
 	read_pipe(pfd[0], buf, sizeof(buf));
