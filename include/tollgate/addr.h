@@ -22,6 +22,10 @@
  *   unix@/path  /path  (unix socket path)   abns@name (abstract namespace)
  *   fd@N  (inherited listening socket)      sockpair@N (socketpair fd)
  *
+ * Environment variables (`$NAME`, `${NAME}`) are expanded in the whole
+ * address, quoted or not, unset ones as empty strings (HAProxy's
+ * str2sa_range()): `${X}:${Y}` with both unset is `:`, any address, no port.
+ *
  * Ports are 1..65535. Port ranges (`80-90`) and server port offsets
  * (`+1`/`-1`) are not supported and are refused with a message.
  *
@@ -85,6 +89,14 @@ struct addr {
  * adds file:line and the keyword.
  */
 int addr_parse(const char *str, unsigned int flags, struct addr *a, char *err, size_t errlen);
+
+/* Copies <in> to <out> (<outlen> bytes) with its environment variables
+ * expanded as HAProxy does in addresses: `$NAME` or `${NAME}` (letters,
+ * digits, `_`) is replaced by the variable's value, or by nothing when it is
+ * unset. Returns the length written, or -ENAMETOOLONG when <out> is too
+ * small. Configuration time only (getenv()).
+ */
+int addr_env_expand(const char *in, char *out, size_t outlen);
 
 /* Fills <a> from the socket address <sa> of <len> bytes (AF_INET, AF_INET6,
  * AF_UNIX), e.g. a peer returned by sock_accept(). Returns 0, or -EINVAL for

@@ -8,6 +8,7 @@
 #include <netdb.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <tollgate/errmsg.h>
@@ -287,6 +288,9 @@ static int addr_parse_inet(const char *str, const char *s, int family, unsigned 
 	memcpy(host, s, hlen);
 	host[hlen] = '\0';
 
+	/* "host:" is "host" where a port is optional, as in HAProxy */
+	if (port && !*port && (flags & ADDR_P_PORT_OPTIONAL))
+		port = NULL;
 	if (port) {
 		rc = addr_parse_port(str, port, &portnum, err, errlen);
 		if (rc < 0)
@@ -356,10 +360,50 @@ static int addr_parse_fd(const char *str, const char *s, enum addr_kind kind,
 	return 0;
 }
 
+int addr_env_expand(const char *in, char *out, size_t outlen)
+{
+	size_t n = 0;
+
+	while (*in) {
+		const char *val = NULL;
+		size_t vlen = 0;
+
+		if (*in == '$') {
+			const char *name = in + 1;
+			const char *end;
+			char var[256];
+
+			if (*name == '{')
+				name++;
+			for (end = name; isalnum((unsigned char)*end) || *end == '_'; end++)
+				;
+			if ((size_t)(end - name) < sizeof(var)) {
+				memcpy(var, name, (size_t)(end - name));
+				var[end - name] = '\0';
+				val = getenv(var);
+			}
+			in = (*end == '}' && name > in + 1) ? end + 1 : end;
+			vlen = val ? strlen(val) : 0;
+		} else {
+			val = in++;
+			vlen = 1;
+		}
+		if (n + vlen >= outlen)
+			return -ENAMETOOLONG;
+		memcpy(out + n, val, vlen);
+		n += vlen;
+	}
+	if (n >= outlen)
+		return -ENAMETOOLONG;
+	out[n] = '\0';
+	return (int)n;
+}
+
 int addr_parse(const char *str, unsigned int flags, struct addr *a, char *err, size_t errlen)
 {
 	const struct addr_prefix *pfx = NULL;
-	const char *s = str;
+	char expanded[ADDR_STRLEN + 256];
+	const char *s;
 	const char *at;
 	size_t i;
 	int rc;
@@ -372,6 +416,21 @@ int addr_parse(const char *str, unsigned int flags, struct addr *a, char *err, s
 		err_fmt(err, errlen, "missing address, expected <address>:<port>");
 		return -EINVAL;
 	}
+	/* HAProxy expands environment variables in any address, even outside
+	 * the configuration's double quotes: an unset one is an empty string.
+	 */
+	if (strchr(str, '$')) {
+		if (addr_env_expand(str, expanded, sizeof(expanded)) < 0) {
+			err_fmt(err, errlen, "address '%s' too long after expanding environment variables", str);
+			return -EINVAL;
+		}
+		if (!*expanded) {
+			err_fmt(err, errlen, "'%s' resolves to an empty address (environment variable missing?)", str);
+			return -EINVAL;
+		}
+		str = expanded;
+	}
+	s = str;
 
 	/* a prefix is a word of letters and digits ended by '@' */
 	for (at = str; isalnum((unsigned char)*at); at++)

@@ -54,19 +54,16 @@ int log_target_parse(struct log_target **list, int argc, char **args, char **err
 		t->kind = LOG_TGT_STDERR;
 	} else {
 		const char *a = args[1];
-		char buf[300];
 
-		/* syslog's default port when none is given */
 		if (!strncmp(a, "udp@", 4) || !strncmp(a, "udp4@", 5) || !strncmp(a, "udp6@", 5))
 			a = strchr(a, '@') + 1;
-		if (a[0] != '/' && strncmp(a, "unix@", 5) && !strchr(strrchr(a, ']') ? strrchr(a, ']') : a, ':')) {
-			snprintf(buf, sizeof(buf), "%s:514", a);
-			a = buf;
-		}
-		if (addr_parse(a, ADDR_P_NO_FD, &t->addr, why, sizeof(why)) < 0) {
+		if (addr_parse(a, ADDR_P_NO_FD | ADDR_P_PORT_OPTIONAL, &t->addr, why, sizeof(why)) < 0) {
 			free(t);
 			return err_set(err, "'log' : %s", why);
 		}
+		/* syslog's default port when none is given */
+		if (t->addr.kind == ADDR_INET && (t->addr.flags & ADDR_F_NO_PORT))
+			addr_set_port(&t->addr, 514);
 		t->kind = LOG_TGT_DGRAM;
 	}
 	for (; i < argc; i++) {

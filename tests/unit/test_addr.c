@@ -213,6 +213,7 @@ static void test_port_errors(void **state)
 	parse_err("[::1]", 0, -EINVAL, "missing port");
 	parse_err("localhost", 0, -EINVAL, "missing port");
 	parse_err("1.2.3.4:", 0, -EINVAL, "missing port after ':'");
+	parse_ok("1.2.3.4:", ADDR_P_PORT_OPTIONAL, "1.2.3.4");
 	parse_err("1.2.3.4:0", 0, -EINVAL, "invalid port '0'");
 	parse_err("1.2.3.4:70000", 0, -EINVAL, "invalid port '70000'");
 	parse_err("1.2.3.4:65536", 0, -EINVAL, "invalid port '65536'");
@@ -243,6 +244,36 @@ static void test_host_errors(void **state)
 	parse_err("quic4@1.2.3.4:443", 0, -EINVAL, "'quic4@'");
 	parse_err("", 0, -EINVAL, "missing port");
 	parse_err(NULL, 0, -EINVAL, "missing address");
+}
+
+/* HAProxy's str2sa_range() expands environment variables in addresses,
+ * unset ones as empty strings.
+ */
+static void test_env(void **state)
+{
+	char out[16];
+	struct addr a;
+
+	setenv("TG_ADDR_H", "127.0.0.1", 1);
+	setenv("TG_ADDR_P", "8080", 1);
+	unsetenv("TG_ADDR_NOPE");
+	parse_ok("${TG_ADDR_H}:${TG_ADDR_P}", 0, "127.0.0.1:8080");
+	parse_ok("$TG_ADDR_H:$TG_ADDR_P", 0, "127.0.0.1:8080");
+	parse_ok("${TG_ADDR_H}${TG_ADDR_NOPE}:80", 0, "127.0.0.1:80");
+	a = parse_ok("${TG_ADDR_NOPE}:${TG_ADDR_NOPE}", ADDR_P_PORT_OPTIONAL, "0.0.0.0");
+	assert_true(a.flags & ADDR_F_ANY);
+	assert_true(a.flags & ADDR_F_NO_PORT);
+	parse_err("${TG_ADDR_NOPE}", ADDR_P_PORT_OPTIONAL, -EINVAL, "resolves to an empty address");
+	parse_err("${TG_ADDR_NOPE}:${TG_ADDR_NOPE}", 0, -EINVAL, "missing port");
+
+	assert_int_equal(addr_env_expand("a$TG_ADDR_P.b", out, sizeof(out)), 7);
+	assert_string_equal(out, "a8080.b");
+	assert_int_equal(addr_env_expand("${TG_ADDR_NOPE}x$", out, sizeof(out)), 1);
+	assert_string_equal(out, "x");
+	assert_int_equal(addr_env_expand("$TG_ADDR_H$TG_ADDR_H", out, sizeof(out)), -ENAMETOOLONG);
+	assert_int_equal(addr_env_expand("0123456789abcdef", out, sizeof(out)), -ENAMETOOLONG);
+	assert_int_equal(addr_env_expand("0123456789abcde", out, sizeof(out)), 15);
+	(void)state;
 }
 
 static void test_cmp(void **state)
@@ -415,6 +446,7 @@ int main(void)
 		cmocka_unit_test(test_fd),
 		cmocka_unit_test(test_port_errors),
 		cmocka_unit_test(test_host_errors),
+		cmocka_unit_test(test_env),
 		cmocka_unit_test(test_cmp),
 		cmocka_unit_test(test_format),
 		cmocka_unit_test(test_random_roundtrip),
