@@ -126,6 +126,16 @@ enum sock_accept_action sock_accept_classify(int err);
  */
 int sock_connect(const struct addr *dst, const struct addr *src, int *fd);
 
+/* sock_connect() for a health check that sends nothing (HAProxy's plain
+ * connect check): TCP_QUICKACK is cleared first, so the last ACK of the
+ * handshake waits for data that never comes, and the caller closes with
+ * sock_set_nolinger() (a reset) once connected. The server's kernel thus
+ * keeps the connection half-open and drops it on the reset: a server that
+ * stops accepting never has its accept queue filled by checks, which stay
+ * successful as in HAProxy. Returns as sock_connect().
+ */
+int sock_connect_probe(const struct addr *dst, int *fd);
+
 /* Returns 0 if socket <fd> has no pending error, or -errno of the pending
  * one (SO_ERROR, which reading clears), e.g. -ECONNREFUSED after a failed
  * non-blocking connect; or -errno of getsockopt() itself.

@@ -366,7 +366,10 @@ enum sock_accept_action sock_accept_classify(int err)
 	return SOCK_ACC_FATAL;
 }
 
-int sock_connect(const struct addr *dst, const struct addr *src, int *fd)
+/* sock_connect() and sock_connect_probe(): with <delay_ack>, TCP_QUICKACK
+ * is cleared before connect() on INET sockets.
+ */
+static int __sock_connect(const struct addr *dst, const struct addr *src, int delay_ack, int *fd)
 {
 	int s, rc;
 
@@ -395,6 +398,9 @@ int sock_connect(const struct addr *dst, const struct addr *src, int *fd)
 		}
 	}
 
+	/* best effort: a probe without the ACK still works, it is only seen */
+	if (delay_ack && dst->kind == ADDR_INET)
+		sock_setint(s, IPPROTO_TCP, TCP_QUICKACK, 0);
 	if (connect(s, addr_sa(dst), dst->len) == 0) {
 		*fd = s;
 		return 0;
@@ -408,6 +414,16 @@ int sock_connect(const struct addr *dst, const struct addr *src, int *fd)
 out_close:
 	close(s);
 	return rc;
+}
+
+int sock_connect(const struct addr *dst, const struct addr *src, int *fd)
+{
+	return __sock_connect(dst, src, 0, fd);
+}
+
+int sock_connect_probe(const struct addr *dst, int *fd)
+{
+	return __sock_connect(dst, NULL, 1, fd);
 }
 
 int sock_get_error(int fd)

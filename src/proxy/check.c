@@ -229,7 +229,7 @@ static void probe_start(struct check *c)
 
 	if (!limit || limit > c->srv->inter)
 		limit = c->srv->inter;
-	ret = sock_connect(&c->srv->addr, NULL, &fd);
+	ret = sock_connect_probe(&c->srv->addr, &fd);
 	if (ret < 0 && ret != -EINPROGRESS) {
 		probe_l4_fail(c, ret, 1);
 		return;
@@ -250,10 +250,13 @@ static void plain_progress(struct check *c)
 	if (c->ev & (FD_EV_OUT | FD_EV_ERR | FD_EV_HUP)) {
 		int err = sock_get_error(c->fd);
 
-		if (!err)
+		if (!err) {
+			/* a reset, never a FIN: see sock_connect_probe() */
+			sock_set_nolinger(c->fd);
 			probe_result(c, 1, NULL);
-		else
+		} else {
 			probe_l4_fail(c, err, 0);
+		}
 	} else if (tick_is_expired(c->probe_exp, now_ms)) {
 		probe_result(c, 0, "Layer4 timeout");
 	}
