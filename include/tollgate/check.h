@@ -80,6 +80,14 @@ void checks_stop(void);
  */
 const char *check_status_name(const struct server *srv);
 
+/* As check_status_name() for <srv>'s agent check ("" without one). */
+const char *check_agent_status_name(const struct server *srv);
+
+/* Returns the health counter of <srv>'s check (0..rise+fall-1, up at or
+ * above rise), or -1 when the server is not checked. Any thread.
+ */
+int check_health(const struct server *srv);
+
 /* Returns the HTTP status code of <srv>'s last check if it got one (HTTP
  * checks), else 0. Any thread.
  */

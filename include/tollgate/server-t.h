@@ -31,6 +31,7 @@ enum srv_state {
 #define SRV_F_SEND_PROXY  0x0008U   /* sends a PROXY protocol v1 header */
 #define SRV_F_SEND_PROXY2 0x0010U   /* sends a PROXY protocol v2 header */
 #define SRV_F_DRAIN       0x0020U   /* admin drain: no new traffic but persistence */
+#define SRV_F_AGENT       0x0040U   /* agent-checked (`agent-check`) */
 
 /* Counters, one set per thread, written by that thread only (relaxed
  * stores) and summed on read.
@@ -84,6 +85,7 @@ struct server {
 	_Atomic int cur_state;            /* enum srv_state */
 	_Atomic unsigned int cur_conns;   /* connections being served now */
 	_Atomic unsigned int queued;      /* streams waiting for it */
+	_Atomic unsigned int max_conns;   /* highest <cur_conns> seen (smax) */
 	/* health check settings */
 	unsigned int inter;               /* ms between checks while up */
 	unsigned int fastinter;           /* ms between checks while changing */
@@ -91,6 +93,13 @@ struct server {
 	unsigned int rise;                /* successes to go up */
 	unsigned int fall;                /* failures to go down */
 	struct check *check;              /* its health check, or NULL */
+	/* agent check settings (check_agent.h) */
+	struct addr agent_addr;           /* `agent-addr`, kind ADDR_NONE: the server's address */
+	unsigned int agent_port;          /* `agent-port`, 0: none (agent-check then refused) */
+	unsigned int agent_inter;         /* ms between agent checks, 0: `inter` */
+	char *agent_send;                 /* `agent-send` string, or NULL */
+	struct check *agent;              /* its agent check, or NULL */
+	_Atomic int agent_down;           /* the agent said down/stopped/fail last */
 	char *cookie;                     /* `cookie VALUE` for cookie persistence, or NULL */
 	/* idle HTTP connections to this server, per thread (srv_idle.h):
 	 * each thread's list and count are touched by that thread only

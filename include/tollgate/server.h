@@ -33,6 +33,33 @@ void server_set_state(struct server *srv, int state, const char *reason);
 /* Counts the usable active and backup servers of <be>. */
 void server_count_usable(const struct proxy *be, int *active, int *backup);
 
+/* Runtime changes of a server, made under thread isolation (the caller
+ * holds no lock another worker could wait for; any thread) and followed by
+ * a rebuild of the backend's load-balancing view where it matters:
+ *  - server_change_admin() clears the SRV_F_* flags <clr> then sets <set>;
+ *    returns 1 if the flags changed, 0 if not;
+ *  - server_change_weight() sets the current weight (0..256);
+ *  - server_change_maxconn() sets maxconn (0: unlimited).
+ */
+int server_change_admin(struct server *srv, unsigned int clr, unsigned int set);
+void server_change_weight(struct server *srv, unsigned int weight);
+void server_change_maxconn(struct server *srv, unsigned int maxconn);
+
+/* Counts one more connection being served by <srv> and keeps the highest
+ * count (`smax`). Any thread; relaxed atomics, a compare-and-swap only when
+ * the highest count rises.
+ */
+static inline void server_conn_inc(struct server *srv)
+{
+	unsigned int cur = atomic_fetch_add_explicit(&srv->cur_conns, 1, memory_order_relaxed) + 1;
+	unsigned int max = atomic_load_explicit(&srv->max_conns, memory_order_relaxed);
+
+	while (cur > max &&
+	       !atomic_compare_exchange_weak_explicit(&srv->max_conns, &max, cur,
+	                                              memory_order_relaxed, memory_order_relaxed))
+		;
+}
+
 /* Releases a server (at exit). */
 void server_free(struct server *srv);
 

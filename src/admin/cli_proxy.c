@@ -574,7 +574,9 @@ static const char *srv_status(const struct server *sv)
 	if (sv->flags & SRV_F_MAINT)
 		return "MAINT";
 	if ((sv->flags & SRV_F_DRAIN) && up)
-		return "DRAIN";
+		return sv->agent ? "DRAIN (agent)" : "DRAIN";
+	if (!up && atomic_load(&sv->agent_down))
+		return "DOWN (agent)";
 	if (!sv->check)
 		return up ? "no check" : "DOWN";
 	return up ? "UP" : "DOWN";
@@ -605,13 +607,12 @@ static const struct chk_st chk_sts[] = {
 	{ "L7STS",  17, 2, 1, "Layer7 wrong status" },
 };
 
-/* Returns the entry of <sv>'s last check status; INI's for a server
- * without a check (HAProxy's initial status) or a name not in the table.
+/* Returns the entry of the check status <name> (check_status_name()); INI's
+ * for "" (a server without a check: HAProxy's initial status) or a name not
+ * in the table.
  */
-static const struct chk_st *chk_st_of(const struct server *sv)
+static const struct chk_st *chk_st_named(const char *name)
 {
-	const char *name = check_status_name(sv);
-
 	for (int i = 0; i < (int)ARRAY_SIZE(chk_sts); i++)
 		if (!strcmp(chk_sts[i].name, name))
 			return &chk_sts[i];
@@ -625,7 +626,9 @@ static void row_server(struct stat_row *r, const struct proxy *px, const struct 
 	row_common(r, px, sv->id, 2);
 	r->sv = sv;
 	setu(r, "qcur", atomic_load(&sv->queued));
+	setu(r, "qmax", 0);     /* streams queue on the backend, never on a server */
 	setu(r, "scur", atomic_load(&sv->cur_conns));
+	setu(r, "smax", atomic_load(&sv->max_conns));
 	if (sv->maxconn)
 		setu(r, "slim", sv->maxconn);
 	setu(r, "stot", COUNTER_SUM(sv->ctr, cum_conn));
@@ -644,7 +647,7 @@ static void row_server(struct stat_row *r, const struct proxy *px, const struct 
 	setv(r, "sid", "%d", sv->puid);
 	setu(r, "lbtot", COUNTER_SUM(sv->ctr, cum_conn));
 	if (sv->check) {
-		const struct chk_st *st = chk_st_of(sv);
+		const struct chk_st *st = chk_st_named(check_status_name(sv));
 
 		setv(r, "check_status", "%s", st->name);
 		/* as HAProxy: a code only for the statuses that carry layer 5-7 data */
@@ -653,6 +656,13 @@ static void row_server(struct stat_row *r, const struct proxy *px, const struct 
 		setv(r, "check_desc", "%s", st->desc);
 		setu(r, "check_rise", sv->rise);
 		setu(r, "check_fall", sv->fall);
+		setu(r, "check_health", (unsigned long long)check_health(sv));
+	}
+	if (sv->agent) {
+		const struct chk_st *st = chk_st_named(check_agent_status_name(sv));
+
+		setv(r, "agent_status", "%s", st->name);
+		setv(r, "agent_desc", "%s", st->desc);
 	}
 	addr_format(&sv->addr, addr, sizeof(addr));
 	setv(r, "addr", "%s", addr);
@@ -897,6 +907,22 @@ static int parse_servers_state(struct cli_session *s, int argc, char **args)
 	return CLI_DUMP;
 }
 
+/* Writes the host part of <a> (no port, no brackets) into <buf>. */
+static void host_text(const struct addr *a, char *buf, size_t size)
+{
+	addr_format(a, buf, size);
+	if (a->kind == ADDR_INET) {
+		char *colon = (a->flags & ADDR_F_NO_PORT) ? NULL : strrchr(buf, ':');
+
+		if (colon)
+			*colon = '\0';
+		if (buf[0] == '[') {
+			memmove(buf, buf + 1, strlen(buf));
+			buf[strlen(buf) - 1] = '\0';
+		}
+	}
+}
+
 static int dump_servers_state(struct cli_session *s)
 {
 	struct srvstate_ctx *c = cli_ctx(s);
@@ -912,24 +938,27 @@ static int dump_servers_state(struct cli_session *s)
 				struct server *sv = c->sv;
 				char addr[ADDR_STRLEN];
 				int up = atomic_load(&sv->cur_state) == SRV_ST_RUNNING;
-				const struct chk_st *st = chk_st_of(sv);
+				const struct chk_st *st = chk_st_named(check_status_name(sv));
 				unsigned int admin = ((sv->flags & SRV_F_MAINT) ? 0x01 : 0) |
 				                     ((sv->flags & SRV_F_DRAIN) ? 0x08 : 0);
 
-				addr_format(&sv->addr, addr, sizeof(addr));
-				if (sv->addr.kind == ADDR_INET) {
-					char *colon = strrchr(addr, ':');
+				char agent[ADDR_STRLEN] = "-";
+				int health = check_health(sv);
 
-					if (colon)
-						*colon = '\0';
-				}
-				if (cli_printf(s, "%d %s %d %s %s %d %u %u %u %d %d %d %d %d %d %d %d %s %u %s %d %d %s %s %d\n",
-				               c->px->uuid, c->px->id, sv->puid, sv->id,
-				               addr[0] == '[' ? addr + 1 : addr,
+				host_text(&sv->addr, addr, sizeof(addr));
+				if (sv->agent_addr.kind == ADDR_INET)
+					host_text(&sv->agent_addr, agent, sizeof(agent));
+				/* HAProxy's CHK_ST_* flags: CONFIGURED|ENABLED (6), and
+				 * AGENT (16) for the agent; an unchecked server's health
+				 * stays at rise
+				 */
+				if (cli_printf(s, "%d %s %d %s %s %d %u %u %u %d %d %d %d %d %d %d %d %s %u %s %d %d %s %s %u\n",
+				               c->px->uuid, c->px->id, sv->puid, sv->id, addr,
 				               up ? 2 : 0, admin, sv->uweight, sv->iweight, 0,
-				               st->num, st->result, up ? (int)(sv->rise + sv->fall - 1) : 0,
-				               sv->check ? 6 : 0, 0, 0, 0, "-", addr_port(&sv->addr), "-", 0, 0,
-				               "-", "-", 0) < 0)
+				               st->num, st->result, health < 0 ? (int)sv->rise : health,
+				               sv->check ? 6 : 0, (sv->flags & SRV_F_AGENT) ? 22 : 0, 0, 0, "-",
+				               addr_port(&sv->addr), "-", 0, 0, "-", agent,
+				               (sv->flags & SRV_F_AGENT) ? sv->agent_port : 0) < 0)
 					return 0;
 			}
 		}
@@ -1003,15 +1032,8 @@ static struct server *find_server(struct cli_session *s, const char *arg)
  */
 static void server_set_admin(struct server *sv, unsigned int clr, unsigned int set, const char *what)
 {
-	unsigned int old = sv->flags;
-
-	thread_isolate();
-	sv->flags = (sv->flags & ~clr) | set;
-	thread_release();
-	if (sv->flags == old)
+	if (!server_change_admin(sv, clr, set))
 		return;
-	if (sv->proxy->lb.ops)
-		lb_update(&sv->proxy->lb);
 	log_notice("Server %s/%s %s by the admin socket.", sv->proxy->id, sv->id, what);
 }
 

@@ -56,6 +56,7 @@ void cfg_proxy_reset(void)
 		next = d->next;
 		free(d->px->lb_name);
 		free(d->px->defbe_name);
+		free(d->px->defsrv.agent_send);
 		httpchk_free(&d->px->httpchk);
 		free(d->px->fwdfor.hdr);
 		free(d->px->origto.hdr);
@@ -863,6 +864,14 @@ static int server_options(struct server *srv, int argc, char **args, int first, 
 			srv->flags &= ~SRV_F_MAINT;
 			continue;
 		}
+		if (!strcmp(opt, "agent-check")) {
+			srv->flags |= SRV_F_AGENT;
+			continue;
+		}
+		if (!strcmp(opt, "no-agent-check")) {
+			srv->flags &= ~SRV_F_AGENT;
+			continue;
+		}
 		if (!strcmp(opt, "send-proxy")) {
 			srv->flags |= SRV_F_SEND_PROXY;
 			continue;
@@ -890,7 +899,7 @@ static int server_options(struct server *srv, int argc, char **args, int first, 
 			continue;   /* HTTP/1 is what Tollgate speaks to servers */
 		}
 		if (!val)
-			return cfg_set_err(err, "'%s %s' : unknown option '%s' or missing value (supported: check, inter, fastinter, downinter, rise, fall, weight, maxconn, backup, disabled, id, cookie, send-proxy, send-proxy-v2, proxy-v2-options, set-proxy-v2-tlv-fmt(<type>), track, pool-max-conn, proto).",
+			return cfg_set_err(err, "'%s %s' : unknown option '%s' or missing value (supported: check, inter, fastinter, downinter, rise, fall, weight, maxconn, backup, disabled, id, cookie, send-proxy, send-proxy-v2, proxy-v2-options, set-proxy-v2-tlv-fmt(<type>), track, pool-max-conn, proto, agent-check, agent-addr, agent-port, agent-send, agent-inter).",
 			                   args[0], args[1], opt);
 		i++;
 		if (!strcmp(opt, "proxy-v2-options")) {
@@ -935,6 +944,27 @@ static int server_options(struct server *srv, int argc, char **args, int first, 
 			srv->track_name = strdup(val);
 			if (!srv->track_name)
 				return cfg_set_err(err, "out of memory");
+		} else if (!strcmp(opt, "agent-inter")) {
+			if (parse_time_opt(opt, val, &srv->agent_inter, err) < 0)
+				return CFG_ERR;
+			if (!srv->agent_inter)
+				return cfg_set_err(err, "'%s %s' : '%s' expects a positive delay, got '%s'.", args[0], args[1], opt, val);
+		} else if (!strcmp(opt, "agent-port")) {
+			v = strtol(val, &end, 10);
+			if (*end || end == val || v < 1 || v > 65535)
+				return cfg_set_err(err, "'%s %s' : '%s' expects a port number from 1 to 65535, got '%s'.", args[0], args[1], opt, val);
+			srv->agent_port = (unsigned int)v;
+		} else if (!strcmp(opt, "agent-addr")) {
+			char addrerr[ADDR_ERRLEN];
+
+			if (addr_parse(val, ADDR_P_PORT_OPTIONAL | ADDR_P_NO_UNIX | ADDR_P_NO_FD,
+			               &srv->agent_addr, addrerr, sizeof(addrerr)) < 0)
+				return cfg_set_err(err, "'%s %s' : '%s' : %s", args[0], args[1], opt, addrerr);
+		} else if (!strcmp(opt, "agent-send")) {
+			free(srv->agent_send);
+			srv->agent_send = strdup(val);
+			if (!srv->agent_send)
+				return cfg_set_err(err, "out of memory");
 		} else if (!strcmp(opt, "cookie")) {
 			free(srv->cookie);
 			srv->cookie = strdup(val);
@@ -942,10 +972,10 @@ static int server_options(struct server *srv, int argc, char **args, int first, 
 				return cfg_set_err(err, "out of memory");
 		} else if (!strcmp(opt, "observe") || !strcmp(opt, "error-limit") ||
 		           !strcmp(opt, "on-error") || !strcmp(opt, "slowstart") || !strcmp(opt, "port") ||
-		           !strcmp(opt, "addr") || !strcmp(opt, "agent-check")) {
+		           !strcmp(opt, "addr")) {
 			/* accepted for compatibility; no effect yet (doc/configuration.md) */
 		} else {
-			return cfg_set_err(err, "'%s %s' : unknown option '%s' (supported: check, inter, fastinter, downinter, rise, fall, weight, maxconn, backup, disabled, id, cookie, send-proxy, send-proxy-v2, proxy-v2-options, set-proxy-v2-tlv-fmt(<type>), track, pool-max-conn, proto).",
+			return cfg_set_err(err, "'%s %s' : unknown option '%s' (supported: check, inter, fastinter, downinter, rise, fall, weight, maxconn, backup, disabled, id, cookie, send-proxy, send-proxy-v2, proxy-v2-options, set-proxy-v2-tlv-fmt(<type>), track, pool-max-conn, proto, agent-check, agent-addr, agent-port, agent-send, agent-inter).",
 			                   args[0], args[1], opt);
 		}
 	}

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include <tollgate/check.h>
+#include <tollgate/check_agent.h>
 #include <tollgate/check_proto.h>
 #include <tollgate/clock.h>
 #include <tollgate/compiler.h>
@@ -55,7 +56,7 @@ struct check {
 	struct task *task;        /* local to one worker */
 	int fd;                   /* probe socket, -1 between probes */
 	unsigned int ev;          /* events seen on <fd> */
-	unsigned int health;      /* 0..rise+fall-1; up when >= rise */
+	_Atomic unsigned int health; /* 0..rise+fall-1; up when >= rise (read by the CLI) */
 	uint32_t probe_exp;       /* end of the current probe (or of its current phase) */
 	uint32_t probe_start;     /* date the probe started, for its duration */
 	/* tcp-check state, unused by plain checks */
@@ -71,6 +72,7 @@ struct check {
 	size_t rlen;              /* bytes in <rbuf> */
 	int eof;                  /* no more data can come on <fd> */
 	int rerr;                 /* -errno of the read error that set <eof>, or 0 */
+	int agent;                /* this is the server's agent check (srv->agent) */
 	/* option httpchk state */
 	const struct pr_httpchk *http; /* the backend's HTTP check, NULL: none */
 	char *req;                /* the request (built once), or NULL */
@@ -199,7 +201,7 @@ static void probe_result(struct check *c, int ok, const char *why)
 			         (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1);
 	}
 	atomic_store(&c->status, status);
-	if (ok && c->health >= srv->rise && !was_up)
+	if (ok && c->health >= srv->rise && !was_up && !atomic_load(&srv->agent_down))
 		server_set_state(srv, SRV_ST_RUNNING, reason);
 	else if (!ok && c->health < srv->rise && was_up)
 		server_set_state(srv, SRV_ST_STOPPED, reason);
@@ -211,6 +213,8 @@ static unsigned int next_interval(const struct check *c)
 	const struct server *srv = c->srv;
 	unsigned int top = srv->rise + srv->fall - 1;
 
+	if (c->agent)
+		return srv->agent_inter ? srv->agent_inter : srv->inter;
 	if (atomic_load(&srv->cur_state) != SRV_ST_RUNNING)
 		return c->health ? (srv->fastinter ? srv->fastinter : srv->inter)
 		                 : (srv->downinter ? srv->downinter : srv->inter);
@@ -470,6 +474,29 @@ static void tcpchk_read(struct check *c)
 	c->rbuf[c->rlen] = '\0';
 }
 
+/* Sends what remains of <data> (<len> bytes, c->sent already sent).
+ * Returns 0 once all is sent (c->sent == <len>), 1 when the socket is full
+ * (writability awaited), or -errno (-EPIPE for a zero-byte send).
+ */
+static int check_send(struct check *c, const char *data, size_t len)
+{
+	while (c->sent < len) {
+		ssize_t n = send(c->fd, data + c->sent, len - c->sent, MSG_NOSIGNAL | MSG_DONTWAIT);
+
+		if (n > 0) {
+			c->sent += (size_t)n;
+		} else if (n < 0 && errno == EINTR) {
+			continue;
+		} else if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+			fd_set_events(c->fd, FD_EV_OUT);
+			return 1;
+		} else {
+			return n < 0 ? -errno : -EPIPE;
+		}
+	}
+	return 0;
+}
+
 static void tcpchk_next(struct check *c)
 {
 	if (c->implicit)
@@ -528,6 +555,7 @@ static void tcpchk_run(struct check *c)
 
 	for (;;) {
 		const struct tcpcheck_rule *r;
+		int ret;
 
 		if (c->connecting) {
 			int err;
@@ -562,20 +590,12 @@ static void tcpchk_run(struct check *c)
 				return;
 			continue;
 		case TCPCHK_ACT_SEND:
-			while (c->sent < r->len) {
-				ssize_t n = send(c->fd, r->data + c->sent, r->len - c->sent, MSG_NOSIGNAL | MSG_DONTWAIT);
-
-				if (n > 0) {
-					c->sent += (size_t)n;
-				} else if (n < 0 && errno == EINTR) {
-					continue;
-				} else if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-					fd_set_events(c->fd, FD_EV_OUT);
-					goto wait;
-				} else {
-					tcpchk_fail(c, "Layer4 connection problem", n < 0 ? strerror(errno) : "send failed");
-					return;
-				}
+			ret = check_send(c, r->data, r->len);
+			if (ret > 0)
+				goto wait;
+			if (ret < 0) {
+				tcpchk_fail(c, "Layer4 connection problem", ret == -EPIPE ? "send failed" : strerror(-ret));
+				return;
 			}
 			c->rlen = 0;      /* a new question: a new answer */
 			c->rbuf[0] = '\0';
@@ -932,7 +952,7 @@ static void httpchk_run(struct check *c)
 {
 	const struct pr_timeouts *to = &c->srv->proxy->timeout;
 	char why[CHECK_REASON_LEN];
-	int m, code;
+	int m, code, ret;
 
 	if (c->connecting) {
 		int err;
@@ -949,22 +969,14 @@ static void httpchk_run(struct check *c)
 		if (to->check)
 			c->probe_exp = tick_add(now_ms, to->check);
 	}
-	while (c->sent < c->req_len) {
-		ssize_t n = send(c->fd, c->req + c->sent, c->req_len - c->sent, MSG_NOSIGNAL | MSG_DONTWAIT);
-
-		if (n > 0) {
-			c->sent += (size_t)n;
-		} else if (n < 0 && errno == EINTR) {
-			continue;
-		} else if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-			fd_set_events(c->fd, FD_EV_OUT);
-			goto wait;
-		} else {
-			snprintf(why, sizeof(why), "Layer4 connection problem, info: \"%s\"",
-			         n < 0 ? strerror(errno) : "send failed");
-			probe_result(c, 0, why);
-			return;
-		}
+	ret = check_send(c, c->req, c->req_len);
+	if (ret > 0)
+		goto wait;
+	if (ret < 0) {
+		snprintf(why, sizeof(why), "Layer4 connection problem, info: \"%s\"",
+		         ret == -EPIPE ? "send failed" : strerror(-ret));
+		probe_result(c, 0, why);
+		return;
 	}
 	tcpchk_read(c);
 	if (c->rerr && !c->rlen) {
@@ -1001,11 +1013,168 @@ const char *check_status_name(const struct server *srv)
 	return c ? check_statuses[atomic_load(&c->status)].name : "";
 }
 
+const char *check_agent_status_name(const struct server *srv)
+{
+	const struct check *c = srv->agent;
+
+	return c ? check_statuses[atomic_load(&c->status)].name : "";
+}
+
+int check_health(const struct server *srv)
+{
+	const struct check *c = srv->check;
+
+	return c ? (int)atomic_load(&c->health) : -1;
+}
+
 int check_status_code(const struct server *srv)
 {
 	const struct check *c = srv->check;
 
 	return c ? atomic_load(&c->code) : 0;
+}
+
+/* ---- agent check (check_agent.h) ---- */
+
+/* Ends an agent probe. Failures to reach the agent change nothing: the
+ * regular health check judges connectivity, as HAProxy.
+ */
+static void agent_end(struct check *c, const char *status)
+{
+	atomic_store(&c->status, status_of(status));
+	probe_end(c);
+}
+
+static void agent_start(struct check *c)
+{
+	const struct server *srv = c->srv;
+	struct addr dst = srv->agent_addr.kind == ADDR_INET ? srv->agent_addr : srv->addr;
+	unsigned int limit = srv->proxy->timeout.check;
+	int fd = -1, ret;
+
+	if (!limit)
+		limit = srv->agent_inter ? srv->agent_inter : srv->inter;
+	c->rlen = 0;
+	c->eof = 0;
+	c->rerr = 0;
+	c->sent = 0;
+	c->connected = 0;
+	if (dst.kind == ADDR_INET)
+		addr_set_port(&dst, srv->agent_port);
+	ret = sock_connect(&dst, NULL, &fd);
+	if (ret < 0 && ret != -EINPROGRESS) {
+		agent_end(c, "Layer4 connection problem");
+		return;
+	}
+	if (fd_insert(fd, tid, check_iocb, c, FD_EV_OUT) < 0) {
+		close(fd);
+		agent_end(c, "Layer4 connection problem");
+		return;
+	}
+	c->fd = fd;
+	c->ev = 0;
+	c->connecting = 1;
+	c->probe_exp = tick_add(now_ms, limit);
+}
+
+/* Applies the agent's reply <r> (words in <buf>) to the server, in
+ * HAProxy's order: administrative state, weight, maxconn, then health.
+ */
+static void agent_apply(struct check *c, const char *buf, const struct agent_reply *r)
+{
+	struct server *srv = c->srv;
+	const char *warn = NULL;
+	char reason[CHECK_REASON_LEN];
+	unsigned int v;
+
+	if (r->admin == AGENT_A_DRAIN && server_change_admin(srv, 0, SRV_F_DRAIN))
+		log_notice("Server %s/%s enters drain mode (set by the agent).", srv->proxy->id, srv->id);
+	else if (r->admin == AGENT_A_MAINT && server_change_admin(srv, 0, SRV_F_MAINT))
+		log_warning("Server %s/%s was put into maintenance by the agent.", srv->proxy->id, srv->id);
+	else if (r->admin == AGENT_A_READY && server_change_admin(srv, SRV_F_MAINT | SRV_F_DRAIN, 0))
+		log_notice("Server %s/%s is ready (set by the agent).", srv->proxy->id, srv->id);
+	if (r->weight.set) {
+		if (agent_weight(buf + r->weight.off, r->weight.len, srv->iweight, &v, &warn) == 0)
+			server_change_weight(srv, v);
+	}
+	if (r->maxconn.set) {
+		const char *why = NULL;
+
+		if (agent_maxconn(buf + r->maxconn.off, r->maxconn.len, &v, &why) == 0)
+			server_change_maxconn(srv, v);
+		else if (!warn)
+			warn = why;
+	}
+	if (r->health != AGENT_H_NONE) {
+		const char *msg = buf + r->desc.off;
+		int mlen = r->desc.set ? (int)r->desc.len : 0;
+		int up = r->health == AGENT_H_UP;
+
+		if (!mlen || up) {
+			if (r->error.set) {
+				msg = buf + r->error.off;
+				mlen = (int)r->error.len;
+			} else if (warn) {
+				msg = warn;
+				mlen = (int)strlen(warn);
+			}
+		}
+		snprintf(reason, sizeof(reason), "via agent : %.*s%s%.*s%s", (int)r->health_word.len,
+		         buf + r->health_word.off, mlen ? " (" : "", mlen, msg, mlen ? ")" : "");
+		atomic_store(&srv->agent_down, !up);
+		if (!up)
+			server_set_state(srv, SRV_ST_STOPPED, reason);
+		else if (!srv->check || srv->check->health >= srv->rise)
+			server_set_state(srv, SRV_ST_RUNNING, reason);
+		agent_end(c, up ? "Layer7 check passed" : "Layer7 wrong status");
+		return;
+	}
+	agent_end(c, "Layer7 check passed");
+}
+
+/* Runs the agent probe on a wakeup: connect, send `agent-send`, read and
+ * apply one line.
+ */
+static void agent_progress(struct check *c)
+{
+	const struct server *srv = c->srv;
+	struct agent_reply r;
+	size_t len = srv->agent_send ? strlen(srv->agent_send) : 0;
+	int ret;
+
+	if (c->connecting) {
+		if (!(c->ev & (FD_EV_OUT | FD_EV_ERR | FD_EV_HUP)))
+			goto check_timeout;
+		if (sock_get_error(c->fd)) {
+			agent_end(c, "Layer4 connection problem");
+			return;
+		}
+		c->connecting = 0;
+		c->connected = 1;
+	}
+	ret = check_send(c, srv->agent_send, len);
+	if (ret > 0)
+		goto check_timeout;
+	if (ret < 0) {
+		agent_end(c, "Layer4 connection problem");
+		return;
+	}
+	fd_set_events(c->fd, FD_EV_IN | FD_EV_RDHUP);
+	tcpchk_read(c);
+	ret = agent_parse(c->rbuf, c->rlen, c->eof || c->rlen >= TCPCHK_BUFSIZE, &r);
+	if (ret > 0) {
+		agent_apply(c, c->rbuf, &r);
+		return;
+	}
+	if (ret == AGENT_INCOMPLETE) {
+		log_warning("Agent check for server %s/%s: Ignoring incomplete line from agent.",
+		            srv->proxy->id, srv->id);
+		agent_end(c, "Layer7 invalid response");
+		return;
+	}
+check_timeout:
+	if (tick_is_expired(c->probe_exp, now_ms))
+		agent_end(c, c->connected ? "Layer7 timeout" : "Layer4 timeout");
 }
 
 /* ---- the task ---- */
@@ -1015,7 +1184,9 @@ static struct task *check_process(struct task *t, void *ctx, unsigned int state)
 	struct check *c = ctx;
 
 	if (c->fd >= 0) {
-		if (c->rules)
+		if (c->agent)
+			agent_progress(c);
+		else if (c->rules)
 			tcpchk_run(c);
 		else if (c->http)
 			httpchk_run(c);
@@ -1032,7 +1203,9 @@ static struct task *check_process(struct task *t, void *ctx, unsigned int state)
 		return t;
 	}
 	c->probe_start = now_ms;
-	if (c->rules)
+	if (c->agent)
+		agent_start(c);
+	else if (c->rules)
 		tcpchk_start(c);
 	else if (c->http)
 		httpchk_start(c);
@@ -1076,6 +1249,37 @@ static int httpchk_compile(struct proxy *px)
 		return -EINVAL;
 	}
 	hc->expect_re = re;
+	return 0;
+}
+
+/* Creates and schedules the agent check of <srv>, the <n>th check
+ * created (for its thread and first date). Returns 0 or -ENOMEM.
+ */
+static int agent_new(struct server *srv, int n)
+{
+	unsigned int inter = srv->agent_inter ? srv->agent_inter : srv->inter;
+	struct check *c = calloc(1, sizeof(*c));
+
+	if (!c)
+		return -ENOMEM;
+	c->rbuf = malloc(TCPCHK_BUFSIZE + 1);
+	if (!c->rbuf) {
+		free(c);
+		return -ENOMEM;
+	}
+	c->agent = 1;
+	c->srv = srv;
+	c->fd = -1;
+	c->probe_exp = TICK_ETERNITY;
+	c->task = task_new(1UL << (n % thread_count), check_process, c, "agent");
+	if (!c->task) {
+		check_free(c);
+		return -ENOMEM;
+	}
+	srv->agent = c;
+	c->next = checks;
+	checks = c;
+	task_set_expire(c->task, tick_add(now_ms, 1 + (inter * (unsigned int)(n + 1)) / 16 % inter));
 	return 0;
 }
 
@@ -1131,6 +1335,12 @@ int checks_start(void)
 			struct check *c;
 			int thr;
 
+			if ((srv->flags & SRV_F_AGENT) && !(srv->flags & SRV_F_MAINT)) {
+				int ret = agent_new(srv, n++);
+
+				if (ret < 0)
+					return ret;
+			}
 			if (!(srv->flags & SRV_F_CHECK) || (srv->flags & SRV_F_MAINT))
 				continue;
 			c = calloc(1, sizeof(*c));
@@ -1192,7 +1402,10 @@ void checks_stop(void)
 			close(c->fd);
 		}
 		task_destroy(c->task);
-		c->srv->check = NULL;
+		if (c->agent)
+			c->srv->agent = NULL;
+		else
+			c->srv->check = NULL;
 		check_free(c);
 	}
 	checks = NULL;

@@ -124,6 +124,14 @@ int proxy_inherit(struct proxy *px, const struct proxy *def)
 	px->defsrv.flags = def->defsrv.flags;
 	if (server_copy_pp(&px->defsrv, &def->defsrv) < 0)
 		return -ENOMEM;
+	px->defsrv.agent_addr = def->defsrv.agent_addr;
+	px->defsrv.agent_port = def->defsrv.agent_port;
+	px->defsrv.agent_inter = def->defsrv.agent_inter;
+	if (def->defsrv.agent_send) {
+		px->defsrv.agent_send = strdup(def->defsrv.agent_send);
+		if (!px->defsrv.agent_send)
+			return -ENOMEM;
+	}
 	px->lb.hash_type = def->lb.hash_type;
 	px->log_global = def->log_global;
 	px->log_targets = def->log_targets;   /* shared: targets are never freed */
@@ -305,6 +313,12 @@ static int finalize_backend(struct proxy *px, report_fn fn, void *arg)
 		              proxy_kind(px), px->id, px->lb_name);
 	if (assign_server_ids(px, fn, arg))
 		return 1;
+	for (struct server *srv = px->srv; srv; srv = srv->next) {
+		if ((srv->flags & SRV_F_AGENT) && !srv->agent_port)
+			return report(fn, arg, 1, srv->conf_file, srv->conf_line,
+			              "'server %s/%s' : server %s does not have agent port. Agent check has been disabled.",
+			              px->id, srv->id, srv->id);
+	}
 	if (px->hash_expr && !strcmp(ops->name, "hash")) {
 		struct sample_expr *expr = NULL;
 		char *why = NULL;
@@ -661,6 +675,7 @@ void proxy_free_all(void)
 		sample_free_expr(px->hash_sample);
 		free(px->defbe_name);
 		server_free_pp_tlvs(&px->defsrv);
+		free(px->defsrv.agent_send);
 		free(px->id);
 		free(px);
 	}

@@ -10,6 +10,7 @@
 #include <tollgate/log.h>
 #include <tollgate/logformat.h>
 #include <tollgate/proxy.h>
+#include <tollgate/isolate.h>
 #include <tollgate/server.h>
 #include <tollgate/trafficlog.h>
 
@@ -24,10 +25,13 @@ struct server *server_new(struct proxy *be, const char *name, const char *file, 
 		free(srv);
 		return NULL;
 	}
-	if (server_copy_pp(srv, &be->defsrv) < 0 || name_idx_add(&be->srv_names, srv->id, srv) < 0) {
-		server_free(srv);
-		return NULL;
+	if (be->defsrv.agent_send) {
+		srv->agent_send = strdup(be->defsrv.agent_send);
+		if (!srv->agent_send)
+			goto out_free;
 	}
+	if (server_copy_pp(srv, &be->defsrv) < 0 || name_idx_add(&be->srv_names, srv->id, srv) < 0)
+		goto out_free;
 	srv->proxy = be;
 	for (int i = 0; i < MAX_THREADS; i++)
 		list_init(&srv->idle_conns[i]);
@@ -43,6 +47,9 @@ struct server *server_new(struct proxy *be, const char *name, const char *file, 
 	srv->rise = be->defsrv.rise;
 	srv->fall = be->defsrv.fall;
 	srv->pool_max_conn = be->defsrv.pool_max_conn;
+	srv->agent_addr = be->defsrv.agent_addr;
+	srv->agent_port = be->defsrv.agent_port;
+	srv->agent_inter = be->defsrv.agent_inter;
 	/* a server is up until a check says otherwise */
 	atomic_store(&srv->cur_state, SRV_ST_RUNNING);
 	if (be->srv_last)
@@ -52,6 +59,10 @@ struct server *server_new(struct proxy *be, const char *name, const char *file, 
 	be->srv_last = srv;
 	be->srv_count++;
 	return srv;
+
+out_free:
+	server_free(srv);
+	return NULL;
 }
 
 struct server *server_find(const struct proxy *be, const char *name)
@@ -221,11 +232,44 @@ void server_free_pp_tlvs(struct server *srv)
 	srv->pp_tlvs = NULL;
 }
 
+int server_change_admin(struct server *srv, unsigned int clr, unsigned int set)
+{
+	unsigned int old = srv->flags;
+
+	thread_isolate();
+	srv->flags = (srv->flags & ~clr) | set;
+	thread_release();
+	if (srv->flags == old)
+		return 0;
+	if (srv->proxy->lb.ops)
+		lb_update(&srv->proxy->lb);
+	return 1;
+}
+
+void server_change_weight(struct server *srv, unsigned int weight)
+{
+	if (srv->uweight == weight)
+		return;
+	thread_isolate();
+	srv->uweight = weight;
+	thread_release();
+	if (srv->proxy->lb.ops)
+		lb_update(&srv->proxy->lb);
+}
+
+void server_change_maxconn(struct server *srv, unsigned int maxconn)
+{
+	thread_isolate();
+	srv->maxconn = maxconn;
+	thread_release();
+}
+
 void server_free(struct server *srv)
 {
 	server_free_pp_tlvs(srv);
 	free(srv->track_name);
 	free(srv->id);
 	free(srv->cookie);
+	free(srv->agent_send);
 	free(srv);
 }

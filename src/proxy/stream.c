@@ -32,6 +32,7 @@
 #include <tollgate/pool.h>
 #include <tollgate/proxy.h>
 #include <tollgate/sock.h>
+#include <tollgate/server.h>
 #include <tollgate/srv_idle.h>
 #include <tollgate/acl.h>
 #include <tollgate/sample.h>
@@ -367,7 +368,7 @@ void strm_assign_and_connect(struct stream *s, const struct server *avoid)
 			s->state = ST_CLOSED;
 			return;
 		}
-		atomic_fetch_add_explicit(&srv->cur_conns, 1, memory_order_relaxed);
+		server_conn_inc(srv);
 		atomic_fetch_add_explicit(&be->beconn, 1, memory_order_relaxed);
 		s->srv = srv;
 		if (s->tw < 0)

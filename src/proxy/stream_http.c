@@ -806,7 +806,7 @@ static void assign_server(struct stream *s)
 	    !(s->srvside.flags & (SIDE_SHUTR | SIDE_ERROR)) &&
 	    (!s->be->lb.ops || !s->be->lb.ops->needs_key || strm_lb_key_choice(s) == idle) &&
 	    stick_allows(s, idle)) {
-		atomic_fetch_add_explicit(&idle->cur_conns, 1, memory_order_relaxed);
+		server_conn_inc(idle);
 		atomic_fetch_add_explicit(&s->be->beconn, 1, memory_order_relaxed);
 		s->srv = idle;
 		if (!list_empty(&s->be->sticking_rules))

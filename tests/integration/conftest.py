@@ -39,6 +39,21 @@ global
 """
 
 
+# One thread, an admin socket at <sock>, mode tcp defaults: the head of the
+# configurations that check tests run on tollgate and HAProxy alike.
+def tcp_admin_head(sock):
+    return """
+global
+    nbthread 1
+    stats socket %s level admin
+defaults
+    mode tcp
+    timeout client 5s
+    timeout server 5s
+    timeout connect 5s
+""" % sock
+
+
 def free_port():
     """Returns a TCP port of 127.0.0.1 that was free a moment ago."""
     with socket.socket() as s:

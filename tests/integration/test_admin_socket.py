@@ -246,7 +246,9 @@ def test_show_info_stat_and_runtime(backend, tollgate, tmp_path):
     assert int(rows[("fe", "FRONTEND")]["conn_tot"]) >= 3
     assert int(rows[("be", "a")]["stot"]) >= 3
     assert rows[("be", "BACKEND")]["status"] == "UP"
-    assert rows[("be", "a")]["qmax"] == ""      # no value: empty field
+    assert rows[("be", "a")]["qmax"] == "0"     # as HAProxy (reg-test agent-check)
+    assert int(rows[("be", "a")]["smax"]) >= 1
+    assert rows[("be", "a")]["slim"] == ""      # no maxconn: empty field
 
     out = cli(admin, "show pools")
     assert out.startswith("Dumping pools usage.") and "  - Pool " in out and "\nTotal: " in out

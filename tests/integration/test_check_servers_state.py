@@ -7,19 +7,11 @@ import time
 
 import pytest
 
-from conftest import admin_cli, admin_ready, free_port, wait_until
+from conftest import tcp_admin_head, admin_cli, admin_ready, free_port, wait_until
 
 
 def cfg(sock, port, lport, uport):
-    return """
-global
-    nbthread 1
-    stats socket %s level admin
-defaults
-    mode tcp
-    timeout client 5s
-    timeout server 5s
-    timeout connect 5s
+    return tcp_admin_head(sock) + """
     default-server no-check inter 20ms downinter 1s rise 1 fall 1
 frontend fe1
     bind 127.0.0.1:%d
@@ -27,7 +19,7 @@ frontend fe1
 backend be1
     server srv0 127.0.0.1:%d
     server srv1 127.0.0.1:%d check weight 7
-""" % (sock, port, uport, lport)
+""" % (port, uport, lport)
 
 
 def start(which, tollgate, haproxy, tmp_path, lport, uport):
