@@ -51,6 +51,8 @@ struct global {
 	int quiet;                       /* -q */
 	int debug;                       /* -d: debug output */
 	int foreground;                  /* -db or -d: stay in the foreground */
+	int external_check;              /* `external-check`: 1, 2 with preserve-env */
+	int insecure_fork;               /* `insecure-fork-wanted` */
 };
 
 extern struct global global;

@@ -128,6 +128,7 @@ enum pr_mode {
 #define PR_O_ACCEPT_UNSAFE_REQ 0x10000U /* option accept-unsafe-violations-in-http-request */
 #define PR_O_ORIGINALTO    0x20000U  /* option originalto */
 #define PR_O_LOGERRORS     0x40000U  /* option log-separate-errors: errors logged at 'err' */
+#define PR_O_EXTCHK       0x80000U   /* option external-check */
 
 /* Timeouts in ms, 0 when not set. */
 struct pr_timeouts {
@@ -246,6 +247,8 @@ struct proxy {
 	struct list tcpcheck_rules;      /* option tcp-check steps */
 	struct pr_chkproto chkproto;     /* option smtpchk, pgsql-check... (check_proto.h) */
 	struct list proto_rules;         /* its ruleset, built by checks_start() */
+	char *extchk_cmd;                /* `external-check command`, or NULL */
+	char *extchk_path;               /* `external-check path` (the command's PATH), or NULL: "" */
 	struct list sticking_rules;      /* stick on / match / store-request */
 
 	/* mode http */

@@ -745,7 +745,26 @@ static int kw_http_check(struct cfg_ctx *ctx, int argc, char **args, char **err)
 	return cfg_set_err(err, "'http-check' : unknown action '%s' (expected 'send', 'expect' or 'disable-on-404').", args[1]);
 }
 
+/* `external-check command <cmd>` | `external-check path <path>`. */
+static int kw_external_check(struct cfg_ctx *ctx, int argc, char **args, char **err)
+{
+	struct proxy *px = ctx->section_data;
+	char **dst;
+
+	if (!(px->cap & (PR_CAP_BE | PR_CAP_DEF)))
+		return cfg_set_err(err, "'external-check' is not allowed in '%s' sections (only in defaults, backend and listen).", ctx->section);
+	if (argc < 2 || (strcmp(args[1], "command") && strcmp(args[1], "path")))
+		return cfg_set_err(err, "'external-check' expects 'command' or 'path'.");
+	if (argc != 3)
+		return cfg_set_err(err, "'external-check %s' expects exactly one argument.", args[1]);
+	dst = !strcmp(args[1], "command") ? &px->extchk_cmd : &px->extchk_path;
+	free(*dst);
+	*dst = strdup(args[2]);
+	return *dst ? CFG_OK : cfg_set_err(err, "out of memory");
+}
+
 static struct cfg_kw check_kws[] = {
+	{ "external-check", kw_external_check, 0 },
 	{ "tcp-check", kw_tcp_check, 0 },
 	{ "http-check", kw_http_check, 0 },
 	{ NULL, NULL, 0 },

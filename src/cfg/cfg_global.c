@@ -62,14 +62,32 @@ static int kw_thread_groups(struct cfg_ctx *ctx, int argc, char **args, char **e
 
 /* Keywords about HAProxy features Tollgate's design has no switch for:
  * accepted silently, as their meaning is already what Tollgate does.
- *  - expose-experimental-directives: Tollgate has no experimental keywords;
- *  - insecure-fork-wanted: nothing in Tollgate forks (no external checks
- *    yet), so there is nothing to allow.
+ *  - expose-experimental-directives: Tollgate has no experimental keywords.
  */
 static int kw_noop(struct cfg_ctx *ctx, int argc, char **args, char **err)
 {
 	if (argc > 1)
 		return cfg_set_err(err, "'%s' takes no argument.", args[0]);
+	return CFG_OK;
+}
+
+/* `insecure-fork-wanted`: lets external checks start processes (without it
+ * they fail, as HAProxy's, which forbids fork() then).
+ */
+static int kw_insecure_fork(struct cfg_ctx *ctx, int argc, char **args, char **err)
+{
+	if (argc > 1)
+		return cfg_set_err(err, "'%s' takes no argument.", args[0]);
+	global.insecure_fork = 1;
+	return CFG_OK;
+}
+
+/* `external-check [preserve-env]`: allows `option external-check`. */
+static int kw_external_check(struct cfg_ctx *ctx, int argc, char **args, char **err)
+{
+	if (argc > 2 || (argc == 2 && strcmp(args[1], "preserve-env")))
+		return cfg_set_err(err, "'%s' only supports 'preserve-env' as an argument, found '%s'.", args[0], args[argc - 1]);
+	global.external_check = argc == 2 ? 2 : 1;
 	return CFG_OK;
 }
 
@@ -452,7 +470,8 @@ static struct cfg_kw global_kws[] = {
 	{ "thread-groups", kw_thread_groups, 0 },
 	{ "noreuseport", kw_noreuseport, 0 },
 	{ "expose-experimental-directives", kw_noop, 0 },
-	{ "insecure-fork-wanted", kw_noop, 0 },
+	{ "insecure-fork-wanted", kw_insecure_fork, 0 },
+	{ "external-check", kw_external_check, 0 },
 	{ "maxconn", kw_maxconn, 0 },
 	{ "ulimit-n", kw_fd_limit, 0 },
 	{ "fd-hard-limit", kw_fd_limit, 0 },

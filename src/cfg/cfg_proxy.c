@@ -57,6 +57,8 @@ void cfg_proxy_reset(void)
 		free(d->px->lb_name);
 		free(d->px->defbe_name);
 		free(d->px->defsrv.agent_send);
+		free(d->px->extchk_cmd);
+		free(d->px->extchk_path);
 		httpchk_free(&d->px->httpchk);
 		free(d->px->fwdfor.hdr);
 		free(d->px->origto.hdr);
@@ -408,6 +410,7 @@ static int kw_option(struct cfg_ctx *ctx, int argc, char **args, char **err)
 		{ "accept-unsafe-violations-in-http-request", PR_O_ACCEPT_UNSAFE_REQ, PR_CAP_FE },
 		{ "accept-invalid-http-request", PR_O_ACCEPT_UNSAFE_REQ, PR_CAP_FE },
 		{ "log-separate-errors", PR_O_LOGERRORS, PR_CAP_FE },
+		{ "external-check", PR_O_EXTCHK, PR_CAP_BE },
 	};
 	/* Options accepted for compatibility, without effect (doc/configuration.md). */
 	static const char *const http_opts[] = {

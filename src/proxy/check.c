@@ -9,15 +9,18 @@
  * by the checks of a backend's servers across workers without a lock.
  */
 #include <errno.h>
+#include <signal.h>
 #include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <tollgate/check.h>
 #include <tollgate/check_agent.h>
+#include <tollgate/check_ext.h>
 #include <tollgate/check_proto.h>
 #include <tollgate/clock.h>
 #include <tollgate/compiler.h>
@@ -49,6 +52,9 @@ static const struct {
 	{ "L7STS", "Layer7 wrong status" },
 	{ "L7RSP", "Layer7 invalid response" },
 	{ "L7TOUT", "Layer7 timeout" },
+	{ "PROCOK", "External check passed" },
+	{ "PROCERR", "External check error" },
+	{ "PROCTOUT", "External check timeout" },
 };
 
 struct check {
@@ -73,6 +79,10 @@ struct check {
 	int eof;                  /* no more data can come on <fd> */
 	int rerr;                 /* -errno of the read error that set <eof>, or 0 */
 	int agent;                /* this is the server's agent check (srv->agent) */
+	/* option external-check state (check_ext.h); <fd> is the child's pidfd */
+	int ext;                  /* runs `external-check command` */
+	pid_t ext_pid;            /* the running child, 0: none */
+	pid_t ext_zombie;         /* a child killed at a deadline, not reaped yet, or 0 */
 	/* option httpchk state */
 	const struct pr_httpchk *http; /* the backend's HTTP check, NULL: none */
 	char *req;                /* the request (built once), or NULL */
@@ -1177,6 +1187,65 @@ check_timeout:
 		agent_end(c, c->connected ? "Layer7 timeout" : "Layer4 timeout");
 }
 
+/* ---- external check (check_ext.h) ---- */
+
+static void extchk_start(struct check *c)
+{
+	const struct pr_timeouts *to = &c->srv->proxy->timeout;
+	char why[CHECK_REASON_LEN];
+	int fd, code;
+
+	if (c->ext_zombie && extchk_reap(c->ext_zombie, &code) != 0)
+		c->ext_zombie = 0;
+	fd = extchk_spawn(c->srv, &c->ext_pid);
+	if (fd < 0) {
+		c->ext_pid = 0;
+		snprintf(why, sizeof(why), "External check error, info: \"%s\"",
+		         fd == -EPERM ? "fork refused without 'insecure-fork-wanted'" : strerror(-fd));
+		probe_result(c, 0, why);
+		return;
+	}
+	if (fd_insert(fd, tid, check_iocb, c, FD_EV_IN) < 0) {
+		close(fd);
+		kill(c->ext_pid, SIGKILL);
+		c->ext_zombie = c->ext_pid;
+		c->ext_pid = 0;
+		probe_result(c, 0, "External check error, info: \"out of resources\"");
+		return;
+	}
+	c->fd = fd;
+	c->ev = 0;
+	c->probe_exp = tick_add(now_ms, to->check ? to->check : c->srv->inter);
+}
+
+/* On a wakeup: the child exited (its pidfd is readable), or the deadline
+ * passed and it is killed.
+ */
+static void extchk_progress(struct check *c)
+{
+	char why[CHECK_REASON_LEN];
+	int code = 0, r = extchk_reap(c->ext_pid, &code);
+
+	if (r > 0) {
+		c->ext_pid = 0;
+		snprintf(why, sizeof(why), "External check %s, code: %d", code ? "error" : "passed", code);
+		probe_result(c, !code, why);
+		return;
+	}
+	if (r < 0) {
+		c->ext_pid = 0;
+		probe_result(c, 0, "External check error, info: \"child lost\"");
+		return;
+	}
+	if (tick_is_expired(c->probe_exp, now_ms)) {
+		kill(c->ext_pid, SIGKILL);
+		if (extchk_reap(c->ext_pid, &code) == 0)
+			c->ext_zombie = c->ext_pid;
+		c->ext_pid = 0;
+		probe_result(c, 0, "External check timeout");
+	}
+}
+
 /* ---- the task ---- */
 
 static struct task *check_process(struct task *t, void *ctx, unsigned int state)
@@ -1184,7 +1253,9 @@ static struct task *check_process(struct task *t, void *ctx, unsigned int state)
 	struct check *c = ctx;
 
 	if (c->fd >= 0) {
-		if (c->agent)
+		if (c->ext)
+			extchk_progress(c);
+		else if (c->agent)
 			agent_progress(c);
 		else if (c->rules)
 			tcpchk_run(c);
@@ -1203,7 +1274,9 @@ static struct task *check_process(struct task *t, void *ctx, unsigned int state)
 		return t;
 	}
 	c->probe_start = now_ms;
-	if (c->agent)
+	if (c->ext)
+		extchk_start(c);
+	else if (c->agent)
 		agent_start(c);
 	else if (c->rules)
 		tcpchk_start(c);
@@ -1353,7 +1426,9 @@ int checks_start(void)
 					return -ENOMEM;
 				}
 			}
-			if (px->chkproto.kind != CHKP_NONE) {
+			if (px->options & PR_O_EXTCHK) {
+				c->ext = 1;   /* HAProxy: the external check replaces any other */
+			} else if (px->chkproto.kind != CHKP_NONE) {
 				c->rules = &px->proto_rules;
 				c->cur = c->rules;
 				c->l7 = 1;
@@ -1401,6 +1476,13 @@ void checks_stop(void)
 			fd_remove(c->fd);
 			close(c->fd);
 		}
+		/* workers stopped: waiting for a killed child is immediate */
+		if (c->ext_pid) {
+			kill(c->ext_pid, SIGKILL);
+			waitpid(c->ext_pid, NULL, 0);
+		}
+		if (c->ext_zombie)
+			waitpid(c->ext_zombie, NULL, 0);
 		task_destroy(c->task);
 		if (c->agent)
 			c->srv->agent = NULL;

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include <tollgate/acl.h>
+#include <tollgate/global.h>
 #include <tollgate/lb.h>
 #include <tollgate/logformat.h>
 #include <tollgate/check.h>
@@ -127,6 +128,10 @@ int proxy_inherit(struct proxy *px, const struct proxy *def)
 	px->defsrv.agent_addr = def->defsrv.agent_addr;
 	px->defsrv.agent_port = def->defsrv.agent_port;
 	px->defsrv.agent_inter = def->defsrv.agent_inter;
+	if (def->extchk_cmd && !(px->extchk_cmd = strdup(def->extchk_cmd)))
+		return -ENOMEM;
+	if (def->extchk_path && !(px->extchk_path = strdup(def->extchk_path)))
+		return -ENOMEM;
 	if (def->defsrv.agent_send) {
 		px->defsrv.agent_send = strdup(def->defsrv.agent_send);
 		if (!px->defsrv.agent_send)
@@ -313,6 +318,17 @@ static int finalize_backend(struct proxy *px, report_fn fn, void *arg)
 		              proxy_kind(px), px->id, px->lb_name);
 	if (assign_server_ids(px, fn, arg))
 		return 1;
+	if (px->options & PR_O_EXTCHK) {
+		if (!global.external_check)
+			return report(fn, arg, 1, px->conf_file, px->conf_line,
+			              "Proxy '%s' : 'option external-check' unable to find required 'global.external-check'.", px->id);
+		if (!px->extchk_cmd)
+			return report(fn, arg, 1, px->conf_file, px->conf_line,
+			              "Proxy '%s' : 'option external-check' requires 'external-check command'.", px->id);
+		if (!global.insecure_fork)
+			report(fn, arg, 0, px->conf_file, px->conf_line,
+			       "Proxy '%s' : 'insecure-fork-wanted' not enabled in the global section, 'option external-check' will likely fail.", px->id);
+	}
 	for (struct server *srv = px->srv; srv; srv = srv->next) {
 		if ((srv->flags & SRV_F_AGENT) && !srv->agent_port)
 			return report(fn, arg, 1, srv->conf_file, srv->conf_line,
@@ -408,7 +424,7 @@ int proxy_tables_start(void)
  */
 static int finalize_logs(struct proxy *px)
 {
-	struct log_target **tail, *global;
+	struct log_target **tail, *gtargets;
 
 	if (!px->log_global || !log_global_targets)
 		return 0;
@@ -421,9 +437,9 @@ static int finalize_logs(struct proxy *px)
 	tail = &px->log_targets;
 	while (*tail)
 		tail = &(*tail)->next;
-	if (log_targets_dup(log_global_targets, &global) < 0)
+	if (log_targets_dup(log_global_targets, &gtargets) < 0)
 		return -ENOMEM;
-	*tail = global;
+	*tail = gtargets;
 	return 0;
 }
 
@@ -676,6 +692,8 @@ void proxy_free_all(void)
 		free(px->defbe_name);
 		server_free_pp_tlvs(&px->defsrv);
 		free(px->defsrv.agent_send);
+		free(px->extchk_cmd);
+		free(px->extchk_path);
 		free(px->id);
 		free(px);
 	}
