@@ -127,6 +127,14 @@ int httpchk_build_request(const struct pr_httpchk *hc, char *out, size_t size);
 int httpchk_eval(const struct pr_httpchk *hc, const void *re, char *buf, size_t len, int last,
                  int *code, char *why, size_t why_size);
 
+/* Writes <len> bytes of <s> into <out> of <size> bytes with non-printable
+ * bytes, quotes and backslashes escaped, cut after 64 input bytes ("...").
+ * Patterns and comments are kept short in reasons: server_set_state()
+ * formats its whole line in 512 bytes.
+ * Pure; for the reasons of check results.
+ */
+void check_escape_bytes(char *out, size_t size, const char *s, size_t len);
+
 /* Frees the strings and compiled regex of <hc> and zeroes it.
  * Configuration teardown only (no check running).
  */
