@@ -476,6 +476,8 @@ static void httpchk_own(struct proxy *px)
 	px->httpchk.local = 1;
 }
 
+static int add_hdr(char **hdrs, const char *name, const char *value, char **err);
+
 int cfg_option_httpchk(struct cfg_ctx *ctx, struct proxy *px, int no, int argc, char **args, char **err)
 {
 	const char *kw = "option httpchk";
@@ -489,8 +491,10 @@ int cfg_option_httpchk(struct cfg_ctx *ctx, struct proxy *px, int no, int argc, 
 		px->options &= ~PR_O_HTTPCHK;
 		return CFG_OK;
 	}
-	if (argc > 5)
-		return cfg_set_err(err, "'option httpchk' : unexpected word '%s' (expected 'option httpchk [[<method>] <uri> [<version>]]').", args[5]);
+	if (argc > 6)
+		return cfg_set_err(err, "'option httpchk' : unexpected word '%s' (expected 'option httpchk [[<method>] <uri> [<version> [<host>]]]').", args[6]);
+	if (argc == 6 && strchr(args[5], '%'))
+		return cfg_set_err(err, "'option httpchk' : a log-format <host> ('%s') is not supported yet, only a plain name.", args[5]);
 	httpchk_own(px);
 	/* one argument is the URI; two, the method and the URI; three, the
 	 * version too. None keeps what defaults or `http-check send` set.
@@ -499,7 +503,10 @@ int cfg_option_httpchk(struct cfg_ctx *ctx, struct proxy *px, int no, int argc, 
 		return CFG_ERR;
 	if (argc >= 4 && (set_meth(px, kw, args[2], err) < 0 || set_uri(px, kw, args[3], err) < 0))
 		return CFG_ERR;
-	if (argc == 5 && set_ver(px, kw, args[4], err) < 0)
+	if (argc >= 5 && set_ver(px, kw, args[4], err) < 0)
+		return CFG_ERR;
+	/* HAProxy 3.x: a fourth argument is the Host field, sent as "host" */
+	if (argc == 6 && add_hdr(&px->httpchk.hdrs, "host", args[5], err) < 0)
 		return CFG_ERR;
 	/* a proxy runs one kind of check: the last option given */
 	px->chkproto.kind = CHKP_NONE;

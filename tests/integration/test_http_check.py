@@ -279,7 +279,7 @@ CONFIG_ERRORS = [
     ("http-check expect rstatus [", "'http-check expect rstatus' : invalid regular expression '['"),
     ("http-check expect status 2xx", "'http-check expect status' : invalid status list '2xx'"),
     ("http-check send hdr X(Foo bar", "invalid header 'X(Foo: bar'"),
-    ("option httpchk GET / HTTP/1.0 extra", "'option httpchk' : unexpected word 'extra'"),
+    ("option httpchk GET / HTTP/1.0 host extra", "'option httpchk' : unexpected word 'extra'"),
 ]
 
 

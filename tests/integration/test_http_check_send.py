@@ -2,7 +2,7 @@
 inherits from `defaults`: its own `option httpchk` or `http-check` line
 replaces the whole inherited check, as in HAProxy. The requests each
 backend's server receives are compared with HAProxy 2.6's."""
-from conftest import free_port, wait_until
+from conftest import HTTP_DEFAULTS, free_port, run_check, wait_until
 from tcpserver import TcpServer
 
 
@@ -97,3 +97,31 @@ def test_upgrade_answer_passes(tollgate):
     t = tollgate(cfg.replace("backend upgrade\n", "backend upgrade\n    option log-health-checks\n"))
     t.wait_log("Health check for server upgrade/s succeeded, reason: Layer7 check passed, code: 101")
     s.stop()
+
+
+def test_option_httpchk_host(tollgate):
+    """HAProxy 3.x's fourth `option httpchk` argument, the Host field
+    (2.6 refuses it: no comparison)."""
+    s = Recorder()
+    port = free_port()
+    try:
+        tollgate(HTTP_DEFAULTS + """
+frontend fe
+    bind 127.0.0.1:%d
+    default_backend be
+backend be
+    option httpchk GET /status HTTP/1.1 www.haproxy.org
+    server s 127.0.0.1:%d check inter 200
+""" % (port, s.port), port=port)
+        wait_until(lambda: s.requests, 10, "a check request")
+        assert s.requests[0] == ("GET /status HTTP/1.1", {"host": "www.haproxy.org", "connection": "close"}, b"")
+    finally:
+        s.stop()
+
+
+def test_option_httpchk_host_errors(tmp_path):
+    base = "defaults\n    mode http\nbackend be\n    option httpchk GET / HTTP/1.1 %s\n    server s 127.0.0.1:1 check\n"
+    rc, out, path = run_check(base % "a b", tmp_path)
+    assert rc != 0 and "[%s:4]" % path in out and "unexpected word 'b'" in out, out
+    rc, out, path = run_check(base % "%[req.hdr(host)]", tmp_path)
+    assert rc != 0 and "[%s:4]" % path in out and "not supported yet" in out, out

@@ -295,7 +295,8 @@ static void test_parse_errors(void **state)
 		{ "http-check send ver HTTP/2", "invalid version 'HTTP/2'" },
 		{ "http-check send meth G(T", "invalid method 'G(T'" },
 		{ "http-check send-state", "'http-check send-state' is not supported yet" },
-		{ "option httpchk GET / HTTP/1.0 x", "'option httpchk' : unexpected word 'x'" },
+		{ "option httpchk GET / HTTP/1.0 h x", "'option httpchk' : unexpected word 'x'" },
+		{ "option httpchk GET / HTTP/1.0 %[src]", "a log-format <host> ('%[src]') is not supported yet" },
 		{ "option httpchk G@T /", "'option httpchk' : invalid method 'G@T'" },
 	};
 
