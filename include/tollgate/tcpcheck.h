@@ -66,6 +66,9 @@ struct tcpcheck_rule {
 	int proto;                       /* TCPCHK_MATCH_PROTO: its enum chkp_parser */
 	char *text;                      /* the pattern as written (hex for binary), for messages */
 	regex_t *re;                     /* `rstring`: compiled regex, else NULL */
+	char *on_success;                /* `on-success <text>`: the info of a check it ends, or NULL */
+	char *on_error;                  /* `on-error <text>`: the info when it fails, or NULL */
+	int status_code;                 /* `status-code int(N)`: the code of a check it ends, -1: none */
 	const char *conf_file;           /* where declared (kept) */
 	int conf_line;                   /* ditto */
 	struct list list;                /* link in proxy.tcpcheck_rules */

@@ -36,6 +36,36 @@ static const char *const unsupported_opts[] = {
 	"ok-status", "error-status", "tout-status", "on-success", "on-error", "status-code",
 };
 
+/* Parses the value of `on-success`, `on-error` or `status-code` at
+ * args[*i + 1] into <r>, advancing *<i>. HAProxy takes log-format texts and
+ * a sample expression: plain texts and `int(<N>)` are supported.
+ */
+static int expect_message_opt(struct tcpcheck_rule *r, int argc, char **args, int *i, char **err)
+{
+	const char *w = args[*i], *v = *i + 1 < argc ? args[*i + 1] : NULL;
+	char **dst;
+
+	if (!v)
+		return cfg_set_err(err, "'tcp-check expect' : '%s' expects an argument.", w);
+	(*i)++;
+	if (!strcmp(w, "status-code")) {
+		char *end;
+		long code;
+
+		if (strncmp(v, "int(", 4) || (code = strtol(v + 4, &end, 10), end == v + 4) ||
+		    strcmp(end, ")") || code < 0 || code > 999)
+			return cfg_set_err(err, "'tcp-check expect' : 'status-code' expression '%s' is not supported yet (supported: int(<N>)).", v);
+		r->status_code = (int)code;
+		return CFG_OK;
+	}
+	if (strchr(v, '%'))
+		return cfg_set_err(err, "'tcp-check expect' : a log-format '%s' text ('%s') is not supported yet, only plain text.", w, v);
+	dst = !strcmp(w, "on-success") ? &r->on_success : &r->on_error;
+	free(*dst);
+	*dst = strdup(v);
+	return *dst ? CFG_OK : cfg_set_err(err, "out of memory");
+}
+
 static int is_unsupported_opt(const char *w)
 {
 	for (size_t i = 0; i < sizeof(unsupported_opts) / sizeof(unsupported_opts[0]); i++)
@@ -53,6 +83,8 @@ static void rule_free(struct tcpcheck_rule *r)
 		free(r->re);
 	}
 	free(r->comment);
+	free(r->on_success);
+	free(r->on_error);
 	free(r->data);
 	free(r->text);
 	free(r);
@@ -203,6 +235,7 @@ static int parse_expect(struct tcpcheck_rule *r, int argc, char **args, char **e
 	long long v;
 
 	r->min_recv = -1;
+	r->status_code = -1;
 	for (int i = 2; i < argc; i++) {
 		const char *w = args[i];
 
@@ -222,8 +255,13 @@ static int parse_expect(struct tcpcheck_rule *r, int argc, char **args, char **e
 				return CFG_ERR;
 			continue;
 		}
+		if (!strcmp(w, "on-success") || !strcmp(w, "on-error") || !strcmp(w, "status-code")) {
+			if (expect_message_opt(r, argc, args, &i, err) < 0)
+				return CFG_ERR;
+			continue;
+		}
 		if (is_unsupported_opt(w))
-			return cfg_set_err(err, "'tcp-check expect' : option '%s' is not supported yet (supported: min-recv, comment, !, string, rstring, binary).", w);
+			return cfg_set_err(err, "'tcp-check expect' : option '%s' is not supported yet (supported: min-recv, comment, on-success, on-error, status-code, !, string, rstring, binary).", w);
 		if (kind)
 			return cfg_set_err(err, "'tcp-check expect' : unexpected word '%s' after the pattern '%s' (escape spaces in the pattern with '\\ ' or quote it).", w, pattern);
 		if (*w == '!') {

@@ -597,6 +597,12 @@ static void tcpchk_run(struct check *c)
 			}
 			m = tcpcheck_match(r, c->rbuf, c->rlen, c->eof || c->rlen >= TCPCHK_BUFSIZE);
 			if (m == TCPCHK_MATCH_OK) {
+				/* the last expect's on-success / status-code describe a success */
+				c->pass_why[0] = '\0';
+				if (r->on_success || r->status_code >= 0)
+					snprintf(c->pass_why, sizeof(c->pass_why), "Layer7 check passed, code: %d, info: \"%.*s\"",
+					         r->status_code >= 0 ? r->status_code : 0, 400,
+					         r->on_success ? r->on_success : "(tcp-check)");
 				tcpchk_next(c);
 				continue;
 			}
@@ -606,6 +612,10 @@ static void tcpchk_run(struct check *c)
 
 				if (c->rerr && !c->rlen) {
 					tcpchk_fail(c, "Layer4 connection problem", strerror(-c->rerr));
+					return;
+				}
+				if (r->on_error) {
+					probe_result_l7(c, r->on_error);
 					return;
 				}
 				pattern_text(pat, sizeof(pat), r);

@@ -4,6 +4,8 @@ errors of `tcp-check` lines (tollgate -c)."""
 import socket
 import threading
 
+import pytest
+
 from conftest import free_port, run_check, wait_until
 
 BASE = """
@@ -242,6 +244,31 @@ def test_rules_without_option_are_plain_connects(backend, tollgate):
     assert "lb/a is DOWN" not in t.output()
 
 
+# ---- on-success, on-error, status-code ----
+
+MESSAGE_CASES = [
+    (b"-ERR x\r\n", 'on-error "bad answer" on-success "all good" status-code int(42)',
+     'failed, reason: Layer7 invalid response, info: "bad answer"'),
+    (b"+PONG\r\n", 'on-error "bad answer" on-success "all good" status-code int(42)',
+     'succeeded, reason: Layer7 check passed, code: 42, info: "all good"'),
+    (b"+PONG\r\n", 'on-success "fine"', 'succeeded, reason: Layer7 check passed, code: 0, info: "fine"'),
+    (b"+PONG\r\n", 'status-code int(7)', 'succeeded, reason: Layer7 check passed, code: 7, info: "(tcp-check)"'),
+]
+
+
+@pytest.mark.parametrize("answer,opts,line", MESSAGE_CASES)
+def test_expect_messages_like_haproxy(backend, tollgate, haproxy, answer, opts, line):
+    """The reasons of expect's on-success / on-error / status-code, read in
+    both binaries' "Health check" lines."""
+    a = backend("A", Responder(answer, b"PING\r\n"))
+    rules = ["tcp-check send PING\\r\\n", "tcp-check expect string +PONG " + opts]
+    for start in (haproxy, tollgate):
+        port = free_port()
+        t = start(backend_cfg(port, [("a", a.port, "")], rules), port=port)
+        t.wait_log("Health check for server lb/a " + line + ", check duration: ")
+        t.kill()
+
+
 # ---- configuration errors ----
 
 def check_error(tmp_path, rules, idx, needle, section="backend be"):
@@ -313,3 +340,12 @@ listen lb
 """ % (port, dead), port=port)
     t.wait_log("Server lb/a is DOWN")
     assert "Health check for server" not in t.output()
+
+
+def test_config_expect_message_errors(tmp_path):
+    check_error(tmp_path, ["tcp-check send x", "tcp-check expect string y on-error %[srv_name]"], 1,
+                "'tcp-check expect' : a log-format 'on-error' text ('%[srv_name]') is not supported yet")
+    check_error(tmp_path, ["tcp-check send x", "tcp-check expect string y status-code str(a)"], 1,
+                "'status-code' expression 'str(a)' is not supported yet (supported: int(<N>))")
+    check_error(tmp_path, ["tcp-check send x", "tcp-check expect string y on-success"], 1,
+                "'on-success' expects an argument")
