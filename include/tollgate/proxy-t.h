@@ -91,6 +91,7 @@ struct pr_httpchk {
 	char *hdrs;                      /* `http-check send hdr` fields, "Name: value\r\n" each, or NULL */
 	char *body;                      /* `http-check send body`, or NULL */
 	int has_conn;                    /* <hdrs> has a Connection field: no "Connection: close" */
+	int send_state;                  /* `http-check send-state`: x-haproxy-server-state field */
 	int local;                       /* set by this section (else inherited from defaults) */
 	int expect_kind;                 /* 0: 2xx/3xx; 1: status; 2: rstatus; 3: string; 4: rstring */
 	char *expect;                    /* expect argument */

@@ -784,7 +784,14 @@ static int kw_http_check(struct cfg_ctx *ctx, int argc, char **args, char **err)
 		return httpchk_expect(px, argc, args, err);
 	if (!strcmp(args[1], "disable-on-404"))
 		return cfg_set_warn(err, "'http-check disable-on-404' is not supported yet and is ignored: a 404 answer counts as any other status.");
-	if (!strcmp(args[1], "send-state") || !strcmp(args[1], "connect") || !strcmp(args[1], "comment") ||
+	if (!strcmp(args[1], "send-state")) {
+		if (argc > 2)
+			return cfg_set_err(err, "'http-check send-state' takes no argument.");
+		httpchk_own(px);
+		px->httpchk.send_state = 1;
+		return CFG_OK;
+	}
+	if (!strcmp(args[1], "connect") || !strcmp(args[1], "comment") ||
 	    !strcmp(args[1], "set-var") || !strcmp(args[1], "set-var-fmt") || !strcmp(args[1], "unset-var"))
 		return cfg_set_err(err, "'http-check %s' is not supported yet (supported: send, expect).", args[1]);
 	return cfg_set_err(err, "'http-check' : unknown action '%s' (expected 'send', 'expect' or 'disable-on-404').", args[1]);

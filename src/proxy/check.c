@@ -26,6 +26,7 @@
 #include <tollgate/compiler.h>
 #include <tollgate/fd.h>
 #include <tollgate/h1.h>
+#include <tollgate/lb.h>
 #include <tollgate/log.h>
 #include <tollgate/proxy.h>
 #include <tollgate/server.h>
@@ -36,6 +37,7 @@
 #include <tollgate/trafficlog.h>
 
 #define CHECK_REASON_LEN   512      /* room for a reason with its info */
+#define HTTPCHK_STATE_MAX  640      /* room for an x-haproxy-server-state field line */
 
 /* HAProxy's short check status names (check_status_name()), indexed by
  * check.status; matched on the start of a probe's reason.
@@ -85,8 +87,9 @@ struct check {
 	pid_t ext_zombie;         /* a child killed at a deadline, not reaped yet, or 0 */
 	/* option httpchk state */
 	const struct pr_httpchk *http; /* the backend's HTTP check, NULL: none */
-	char *req;                /* the request (built once), or NULL */
+	char *req;                /* the request sent (built once, or per probe with send-state), or NULL */
 	size_t req_len;           /* its length */
+	char *req_base;           /* send-state: the request without the state field, else NULL */
 	/* results, read by the admin socket from any thread */
 	_Atomic int status;       /* index in check_statuses[] of the last result */
 	_Atomic int code;         /* HTTP status of the last HTTP check, else 0 */
@@ -761,9 +764,61 @@ wait:
 	c->ev = 0;
 }
 
+/* Writes HAProxy's `http-check send-state` field value for <c>'s server
+ * into <out>: its state as the stats page says it ("UP", "UP 1/3" while
+ * going down, "DOWN 1/2" while going up, "DOWN"), address, port, names,
+ * node, weight over the backend's total, connections and queue.
+ */
+static void httpchk_state_text(const struct check *c, char *out, size_t size)
+{
+	const struct server *srv = c->srv;
+	const struct proxy *px = srv->proxy;
+	unsigned int health = atomic_load(&c->health), top = srv->rise + srv->fall - 1, tot = 0;
+	int up = atomic_load(&srv->cur_state) == SRV_ST_RUNNING;
+	char addr[ADDR_STRLEN], node[256] = "", state[32];
+	const char *colon;
+
+	for (const struct server *s = px->srv; s; s = s->next)
+		if (lb_srv_usable(s) && !(s->flags & SRV_F_BACKUP))
+			tot += s->uweight;
+	if (up && health >= top)
+		snprintf(state, sizeof(state), "UP");
+	else if (up)
+		snprintf(state, sizeof(state), "UP %u/%u", health - srv->rise + 1, srv->fall);
+	else if (health)
+		snprintf(state, sizeof(state), "DOWN %u/%u", health, srv->rise);
+	else
+		snprintf(state, sizeof(state), "DOWN");
+	addr_format(&srv->addr, addr, sizeof(addr));
+	colon = srv->addr.kind == ADDR_INET && !(srv->addr.flags & ADDR_F_NO_PORT) ? strrchr(addr, ':') : NULL;
+	gethostname(node, sizeof(node) - 1);
+	snprintf(out, size, "%s; address=%.*s; port=%s; name=%s/%s; node=%s; weight=%u/%u; scur=%u/%u; qcur=%u",
+	         state, colon ? (int)(colon - addr) : (int)strlen(addr), addr, colon ? colon + 1 : "",
+	         px->id, srv->id, node, srv->uweight, tot, atomic_load(&srv->cur_conns),
+	         atomic_load(&px->beconn), atomic_load(&srv->queued));
+}
+
+/* Rebuilds the request of a send-state check: the base request with the
+ * x-haproxy-server-state field after its request line, as HAProxy.
+ */
+static void httpchk_add_state(struct check *c)
+{
+	const char *eol = strstr(c->req_base, "\r\n");
+	size_t size = strlen(c->req_base) + 1 + HTTPCHK_STATE_MAX;   /* c->req's allocation */
+	char text[HTTPCHK_STATE_MAX - 32];
+	int n;
+
+	httpchk_state_text(c, text, sizeof(text));
+	n = snprintf(c->req, size, "%.*sx-haproxy-server-state: %s\r\n%s",
+	             (int)(eol - c->req_base) + 2, c->req_base, text, eol + 2);
+	c->req_len = n > 0 && (size_t)n < size ? (size_t)n : size - 1;
+}
+
 static void httpchk_start(struct check *c)
 {
 	c->probe_exp = tick_add(now_ms, c->srv->inter);
+	if (c->req_base)
+		httpchk_add_state(c);
 	if (httpchk_connect(c) < 0)
 		return;
 	httpchk_run(c);
@@ -1047,6 +1102,7 @@ static struct task *check_process(struct task *t, void *ctx, unsigned int state)
 static void check_free(struct check *c)
 {
 	free(c->req);
+	free(c->req_base);
 	free(c->rbuf);
 	free(c);
 }
@@ -1191,7 +1247,14 @@ int checks_start(void)
 				c->l7 = l7;
 			} else if (http) {
 				c->http = &px->httpchk;
-				c->req = malloc((size_t)req_len + 1);
+				c->req = malloc((size_t)req_len + 1 + (px->httpchk.send_state ? HTTPCHK_STATE_MAX : 0));
+				if (px->httpchk.send_state && c->req) {
+					c->req_base = strdup(req);
+					if (!c->req_base) {
+						check_free(c);
+						return -ENOMEM;
+					}
+				}
 				if (!c->req) {
 					check_free(c);
 					return -ENOMEM;

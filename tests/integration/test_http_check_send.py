@@ -125,3 +125,33 @@ def test_option_httpchk_host_errors(tmp_path):
     assert rc != 0 and "[%s:4]" % path in out and "unexpected word 'b'" in out, out
     rc, out, path = run_check(base % "%[req.hdr(host)]", tmp_path)
     assert rc != 0 and "[%s:4]" % path in out and "not supported yet" in out, out
+
+
+def test_send_state_like_haproxy(tollgate, haproxy):
+    """`http-check send-state`: the x-haproxy-server-state field of the
+    first two probes (going down from the start, then fully up)."""
+    seen = {}
+    for which, start in (("haproxy", haproxy), ("tollgate", tollgate)):
+        s = Recorder()
+        port = free_port()
+        try:
+            t = start(HTTP_DEFAULTS + """
+frontend fe
+    bind 127.0.0.1:%d
+    default_backend be
+backend be
+    option httpchk GET /x HTTP/1.1
+    http-check send-state
+    server srv 127.0.0.1:%d check inter 100 weight 3
+    server srv2 127.0.0.1:%d weight 5
+""" % (port, s.port, s.port), port=port)
+            wait_until(lambda: len(s.requests) >= 2, 10, "two check requests")
+            seen[which] = [(r[0], r[1]["x-haproxy-server-state"].replace("port=%d;" % s.port, "port=P;"))
+                           for r in s.requests[:2]]
+            t.kill()
+        finally:
+            s.stop()
+    assert seen["tollgate"] == seen["haproxy"], seen
+    assert seen["tollgate"][0][1].startswith("UP 1/3; address=127.0.0.1; port=P; ")
+    assert seen["tollgate"][1][1].startswith("UP; ") and "; name=be/srv; " in seen["tollgate"][1][1]
+    assert seen["tollgate"][1][1].endswith("; weight=3/8; scur=0/0; qcur=0")
