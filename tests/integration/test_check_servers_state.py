@@ -36,6 +36,10 @@ def state_lines(sock):
     return [re.sub(r"^((?:\S+ ){9})\d+", r"\1T", l) for l in out.splitlines()]
 
 
+def srv1_state(sock):
+    return [l for l in state_lines(sock) if " srv1 " in l][0].split()
+
+
 @pytest.fixture
 def silent_listener():
     """A server that listens (backlog 10) and never accepts."""
@@ -52,9 +56,10 @@ def test_checks_do_not_fill_accept_queue(tollgate, haproxy, tmp_path, silent_lis
     server stays UP; it went DOWN once the queue was full."""
     for which in ("haproxy", "tollgate"):
         sock = start(which, tollgate, haproxy, tmp_path, silent_listener, free_port())
+        wait_until(lambda: srv1_state(sock)[10] == "6", 10, "%s: first check" % which)
         t0 = time.monotonic()
         while time.monotonic() < t0 + 1.0:        # about 50 probes
-            line = [l for l in state_lines(sock) if " srv1 " in l][0].split()
+            line = srv1_state(sock)
             assert line[5] == "2" and line[10] == "6", (which, line)   # running, L4OK
 
 
@@ -62,6 +67,8 @@ def test_servers_state_matches_haproxy(tollgate, haproxy, tmp_path, silent_liste
     out = {}
     for which in ("haproxy", "tollgate"):
         sock = start(which, tollgate, haproxy, tmp_path, silent_listener, 1)
+        # after srv1's first check result (L4OK, 6), not before
+        wait_until(lambda: srv1_state(sock)[10] == "6", 10, "%s: first check" % which)
         out[which] = state_lines(sock)
     assert out["tollgate"] == out["haproxy"], out
     assert out["tollgate"][2].startswith("3 be1 1 srv0 127.0.0.1 2 0 1 1 T 1 0 1 0 0 0 0 - 1 - 0 0 - - 0")
