@@ -652,7 +652,10 @@ static int smp_parse_args(const char *kind, const char *name, uint64_t mask,
 		return -ENOMEM;
 	}
 
-	while (has_parens && len && pos <= len) {
+	/* "()" holds one empty argument where a string comes first, as in
+	 * HAProxy (`str()`: an empty string); for other types it holds none
+	 */
+	while (has_parens && (len || (nmin && ((mask >> 4) & 0x1f) == SMP_ARGT_STR)) && pos <= len) {
 		size_t wl = 0;
 		char quote = 0;
 		int type;

@@ -401,3 +401,12 @@ backend be
     server s1 127.0.0.1:%d
 """ % (port, port2, b.port), port=port)
     assert headers_of(port)["x-u"] == "1-1"
+
+
+def test_empty_parentheses_are_an_empty_string_argument(tollgate, haproxy, http_backend):
+    """`str()` is an empty string (HAProxy's conformance test of `reverse`
+    starts from it), as HAProxy 2.6 also reads it."""
+    for name, (port, _) in start_pair(tollgate, haproxy, http_backend, """
+    http-response set-header x-e "[%[str(),length]][%[str(),upper]][%[str(ab),upper]]"
+""").items():
+        assert headers_of(port)["x-e"] == "[0][][AB]", name
