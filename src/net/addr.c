@@ -390,7 +390,8 @@ int addr_env_expand(const char *in, char *out, size_t outlen)
 		}
 		if (n + vlen >= outlen)
 			return -ENAMETOOLONG;
-		memcpy(out + n, val, vlen);
+		if (vlen)   /* an unset variable: val is NULL */
+			memcpy(out + n, val, vlen);
 		n += vlen;
 	}
 	if (n >= outlen)

@@ -484,6 +484,7 @@ void http_rule_destroy(struct http_rule *r)
 	free(r->reason);
 	free(r->cookie);
 	var_action_free(&r->va);
+	sample_free_expr(r->expr);
 	sc_action_free(&r->sc);
 	cond_free(r->cond);
 	/* r->reply is a constant reply: kept until exit (http_reply.h) */

@@ -145,7 +145,8 @@ static size_t v2(unsigned char *out, unsigned char cmd, unsigned char fam,
 	out[13] = fam;
 	out[14] = (unsigned char)(body >> 8);
 	out[15] = (unsigned char)body;
-	memcpy(out + 16, addr, alen);
+	if (alen)
+		memcpy(out + 16, addr, alen);
 	if (tlen)
 		memcpy(out + 16 + alen, tlv, tlen);
 	return 16 + body;
