@@ -74,6 +74,7 @@
 #include <tollgate/ticks.h>
 
 #include "http_headers.h"
+#include "stream_http_int.h"
 #include "stream_int.h"
 
 static struct pool_head *pool_txn;    /* transactions; set at start-up */
@@ -95,7 +96,7 @@ int http_stream_pool_init(void)
 	return srv_idle_init();
 }
 
-static char *thread_scratch(void)
+char *hs_thread_scratch(void)
 {
 	if (!scratch[tid])
 		scratch[tid] = malloc(buf_size);
@@ -340,7 +341,7 @@ void http_stream_release(struct stream *s)
 }
 
 /* Records the final status answered to the client and counts it. */
-static void txn_set_status(struct stream *s, int status)
+void hs_txn_set_status(struct stream *s, int status)
 {
 	struct http_txn *txn = s->txn;
 	int cls = status / 100;
@@ -418,244 +419,10 @@ static int h_send(struct channel *c, uint64_t *fwd, struct side *to)
 }
 
 /* Drops the unsent bytes of a channel (a message given up). */
-static void chan_drop(struct channel *c)
+void hs_chan_drop(struct channel *c)
 {
 	if (buf_allocated(&c->buf))
 		buf_reset(&c->buf);
-}
-
-/* ---- replies of the proxy ---- */
-
-/* Puts the response <data> of <len> bytes in front of the client, as the
- * answer to the current request, with <status>. The request is not
- * forwarded; the connection closes afterwards when <close> or when the
- * request's body was not read.
- */
-static size_t put_head(struct channel *c, size_t ofs, size_t old, const struct http_head *hh, int is_req);
-
-/* Runs the http-after-response rules on the reply the proxy just put
- * at the start of the response buffer (txn->res_fwd bytes), rewriting its
- * head. A reply whose head does not parse or whose rewrite fails is sent
- * as it was.
- */
-static void after_local_reply(struct stream *s)
-{
-	struct http_txn *txn = s->txn;
-	uint32_t maxhdr = global.tune_maxhdr ? global.tune_maxhdr : H1_DEF_MAX_HDRS;
-	size_t n;
-	int hlen;
-
-	if (buf_contig_data(&s->res.buf) < txn->res_fwd)
-		return;
-	h1_msg_init(&txn->res_h1, txn->res_hdrs, maxhdr);
-	hlen = h1_parse_response(&txn->res_h1, buf_head(&s->res.buf), txn->res_fwd, NULL);
-	if (hlen <= 0 || http_head_load(&txn->res, &txn->res_h1, buf_head(&s->res.buf)) < 0)
-		return;
-	txn->flags |= TX_HAS_RES;
-	if (http_after_res_rules_exec(s) < 0)
-		return;
-	n = put_head(&s->res, 0, (size_t)hlen, &txn->res, 0);
-	if (n) {
-		txn->res_fwd = txn->res_fwd - (size_t)hlen + n;
-		txn_set_status(s, txn->res.status);
-	}
-}
-
-static void local_reply(struct stream *s, int status, const char *data, size_t len, int close)
-{
-	struct http_txn *txn = s->txn;
-
-	if (!buf_allocated(&s->res.buf) && buf_alloc(&s->res.buf) < 0) {
-		strm_set_term(s, 'R', 'R');
-		s->cli.flags |= SIDE_ERROR;   /* cannot answer: give up the connection */
-		return;
-	}
-	chan_drop(&s->res);
-	txn->res_fwd = buf_put(&s->res.buf, data, len);
-	txn->res_state = HTTP_MSG_DONE;
-	txn->flags |= TX_LOCAL;
-	txn_set_status(s, status);
-	if (txn->res_fwd == len && len && http_after_res_rules_present(s))
-		after_local_reply(s);
-	/* the request goes no further: only a complete head without a body
-	 * can be dropped alone (what follows may be the next request)
-	 */
-	if (txn->req_state == HTTP_MSG_HDR && (txn->flags & TX_HAS_REQ) && txn->req_body == H1_BODY_NONE &&
-	    txn->req_head_len <= buf_data(&s->req.buf)) {
-		buf_del(&s->req.buf, txn->req_head_len);
-	} else if (txn->req_state != HTTP_MSG_DONE || txn->req_fwd) {
-		close = 1;
-		chan_drop(&s->req);
-	}
-	txn->req_fwd = 0;
-	txn->req_state = HTTP_MSG_DONE;
-	if (close || (txn->res_fwd < len))
-		txn->flags |= TX_CLI_CLOSE;
-}
-
-/* Answers with the error page of <status> (the backend's, else the
- * frontend's errorfile, else the built-in one) and closes.
- */
-/* Returns 1 if <px> has its own page (errorfile, http-error) in slot <idx>. */
-static int custom_page(const struct proxy *px, int idx)
-{
-	return idx >= 0 && (px->errorfiles[idx] || px->error_fmts[idx]);
-}
-
-static void error_reply(struct stream *s, int status)
-{
-	const struct proxy *px = s->fe;
-	const struct http_reply *r;
-	char *out = thread_scratch();
-	int idx = http_errorfile_index(status);
-
-	/* the backend's page, else the frontend's, as HAProxy */
-	if (s->be && (custom_page(s->be, idx) || !custom_page(s->fe, idx)))
-		px = s->be;
-	size_t len = out ? http_error_render(px, status, s, out, buf_size) : 0;
-
-	if (len) {   /* an `http-error` reply with log-format parts */
-		local_reply(s, status, out, len, 1);
-		return;
-	}
-	r = http_error_reply(px, status);
-	local_reply(s, status, r->data, r->len, 1);
-}
-
-/* Moves what fits of the service's body into the response buffer, released
- * for sending; frees the body once all of it is there. Returns 1 if bytes
- * moved.
- */
-static int svc_refill(struct http_txn *txn, struct buffer *b)
-{
-	size_t n = buf_put(b, txn->svc_body + txn->svc_off, txn->svc_len - txn->svc_off);
-
-	txn->svc_off += n;
-	txn->res_fwd += n;
-	if (txn->svc_off == txn->svc_len) {
-		free(txn->svc_body);
-		txn->svc_body = NULL;
-	}
-	return n > 0;
-}
-
-/* Has <svc> answer the request: its body may be larger than the buffer, so
- * it is kept aside and streamed (svc_refill()). A service that cannot
- * render gets a 500.
- */
-static void service_reply(struct stream *s, const struct http_service *svc, struct http_service_args *a)
-{
-	struct http_txn *txn = s->txn;
-	const char *ctype;
-	char head[256], *body = NULL;
-	size_t blen = 0;
-	int n;
-
-	if (svc->render(a, &body, &blen, &ctype) < 0) {
-		strm_set_term(s, 'R', 'R');
-		error_reply(s, 500);
-		return;
-	}
-	n = snprintf(head, sizeof(head), "HTTP/1.1 200 OK\r\ncontent-type: %s\r\ncontent-length: %zu\r\n"
-	             "cache-control: no-cache\r\n\r\n", ctype, blen);
-	local_reply(s, 200, head, (size_t)n, 0);
-	/* HEAD: the length, not the body; not even the head fitted: nothing */
-	if (txn->meth == H1_METH_HEAD || txn->res_fwd < (uint64_t)n) {
-		free(body);
-		return;
-	}
-	txn->svc_body = body;
-	txn->svc_len = blen;
-	txn->svc_off = 0;
-	svc_refill(txn, &s->res.buf);
-}
-
-/* ---- the stats page (`stats uri`) ---- */
-
-/* Returns 1 if the request carries Basic credentials listed in <st>. */
-static int stats_auth_ok(const struct http_txn *txn, const struct pr_stats *st)
-{
-	char cred[256];
-	int pos = -1, idx;
-
-	while ((idx = http_hdr_next(&txn->req, "authorization", 13, &pos)) >= 0) {
-		const struct http_field *f = &txn->req.f[idx];
-		const char *v = f->v;
-		size_t vlen = f->vlen;
-		ssize_t n;
-
-		if (vlen < 6 || strncasecmp(v, "Basic ", 6))
-			continue;
-		v += 6;
-		vlen -= 6;
-		while (vlen && *v == ' ') {
-			v++;
-			vlen--;
-		}
-		n = base64_decode(v, vlen, cred, sizeof(cred));
-		if (n <= 0)
-			continue;
-		for (unsigned int i = 0; i < st->nb_auth; i++)
-			if (strlen(st->auth[i]) == (size_t)n && !memcmp(st->auth[i], cred, (size_t)n))
-				return 1;
-	}
-	return 0;
-}
-
-/* Answers 401 with the realm of <st> (HAProxy's page), keeping the
- * connection: the browser asks again on it.
- */
-static void stats_unauthorized(struct stream *s, const struct pr_stats *st)
-{
-	static const char body[] = "<html><body><h1>401 Unauthorized</h1>\n"
-	                           "You need a valid user and password to access this content.\n</body></html>\n";
-	char *out = thread_scratch();
-	int n;
-
-	n = snprintf(out, buf_size, "HTTP/1.1 401 Unauthorized\r\ncontent-length: %zu\r\ncache-control: no-cache\r\n"
-	             "content-type: text/html\r\nwww-authenticate: Basic realm=\"%s\"\r\n\r\n%s",
-	             sizeof(body) - 1, st->realm ? st->realm : "HAProxy Statistics", body);
-	if (n < 0 || (size_t)n >= buf_size) {
-		error_reply(s, 500);
-		return;
-	}
-	local_reply(s, 401, out, (size_t)n, 0);
-}
-
-/* Answers the stats page of <px> when the request's URI starts with its
- * `stats uri`; 401 first when `stats auth` lists users and the request
- * has none of them. Returns 1 if it answered.
- */
-static int stats_request(struct stream *s, const struct proxy *px)
-{
-	const struct pr_stats *st = &px->stats;
-	struct http_txn *txn = s->txn;
-	struct http_service_args a = { 0 };
-	const struct http_service *svc;
-	size_t plen;
-
-	if (!st->uri)
-		return 0;
-	plen = strlen(st->uri);
-	if (txn->req.uri_len < plen || memcmp(txn->req.uri, st->uri, plen))
-		return 0;
-	counter_add(&s->fe->ctr[tid].intercepted, 1);
-	if (st->nb_auth && !stats_auth_ok(txn, st)) {
-		stats_unauthorized(s, st);
-		return 1;
-	}
-	svc = http_service_find("stats");
-	if (!svc) {
-		error_reply(s, 503);
-		return 1;
-	}
-	a.query = txn->req.uri + plen;
-	a.qlen = txn->req.uri_len - plen;
-	a.uri_prefix = st->uri;
-	a.refresh = st->refresh;
-	a.hide_version = st->hide_version;
-	service_reply(s, svc, &a);
-	return 1;
 }
 
 /* ---- request analysis ---- */
@@ -688,7 +455,7 @@ static int monitor_request(struct stream *s)
 	if (!uri || strlen(uri) != plen || memcmp(uri, path, plen))
 		return 0;
 	counter_add(&s->fe->ctr[tid].intercepted, 1);
-	local_reply(s, 200, http_error_reply(s->fe, 200)->data, http_error_reply(s->fe, 200)->len, 0);
+	hs_local_reply(s, 200, http_error_reply(s->fe, 200)->data, http_error_reply(s->fe, 200)->len, 0);
 	return 1;
 }
 
@@ -763,9 +530,9 @@ static int keep_req_head(struct http_txn *txn, size_t len)
 /* Writes the edited head of <hh> in place of the <old> bytes at <ofs> in
  * <c>. Returns the new length, or 0 if it does not fit.
  */
-static size_t put_head(struct channel *c, size_t ofs, size_t old, const struct http_head *hh, int is_req)
+size_t hs_put_head(struct channel *c, size_t ofs, size_t old, const struct http_head *hh, int is_req)
 {
-	char *out = thread_scratch();
+	char *out = hs_thread_scratch();
 	size_t n;
 
 	if (!out)
@@ -840,9 +607,9 @@ static int apply_verdict(struct stream *s, enum http_verdict v, const struct htt
 		counter_add(&s->fe->ctr[tid].denied_req, 1);
 		strm_set_term(s, 'P', 'R');
 		if (o->data)
-			local_reply(s, o->status, o->data, o->len, 1);
+			hs_local_reply(s, o->status, o->data, o->len, 1);
 		else
-			error_reply(s, o->status);
+			hs_error_reply(s, o->status);
 		return 1;
 	case HTTP_VERDICT_REJECT:
 		counter_add(&s->fe->ctr[tid].denied_req, 1);
@@ -859,9 +626,9 @@ static int apply_verdict(struct stream *s, enum http_verdict v, const struct htt
 	case HTTP_VERDICT_REPLY:
 		counter_add(&s->fe->ctr[tid].intercepted, 1);
 		if (o->data)
-			local_reply(s, o->status, o->data, o->len, 0);
+			hs_local_reply(s, o->status, o->data, o->len, 0);
 		else
-			error_reply(s, o->status);
+			hs_error_reply(s, o->status);
 		return 1;
 	case HTTP_VERDICT_SERVICE: {
 		struct http_service_args a = { .query = "" };
@@ -874,13 +641,13 @@ static int apply_verdict(struct stream *s, enum http_verdict v, const struct htt
 			a.qlen = (size_t)(end - a.query);
 		}
 		counter_add(&s->fe->ctr[tid].intercepted, 1);
-		service_reply(s, o->svc, &a);
+		hs_service_reply(s, o->svc, &a);
 		return 1;
 	}
 	case HTTP_VERDICT_ERROR:
 	default:
 		strm_set_term(s, 'P', 'R');
-		error_reply(s, o->status ? o->status : 500);
+		hs_error_reply(s, o->status ? o->status : 500);
 		return 1;
 	}
 }
@@ -891,7 +658,7 @@ static int apply_verdict(struct stream *s, enum http_verdict v, const struct htt
 static int request_head(struct stream *s, size_t len)
 {
 	struct http_txn *txn = s->txn;
-	char *out = thread_scratch();
+	char *out = hs_thread_scratch();
 	struct http_outcome o = { 0 };
 	enum http_verdict v;
 	size_t n;
@@ -914,7 +681,7 @@ static int request_head(struct stream *s, size_t len)
 	if (!h1_keep_alive(&txn->req_h1) || (s->fe->options & PR_O_HTTPCLOSE))
 		txn->flags |= TX_CLI_CLOSE;
 	if (http_framing_fields(&txn->req, &txn->req_h1) < 0) {
-		error_reply(s, 500);
+		hs_error_reply(s, 500);
 		return 1;
 	}
 	if (s->fe->nb_cap_req || s->fe->cap_cookie.name)
@@ -922,20 +689,20 @@ static int request_head(struct stream *s, size_t len)
 	if (monitor_request(s))
 		return 1;
 	if (!out) {
-		error_reply(s, 500);
+		hs_error_reply(s, 500);
 		return 1;
 	}
 
 	v = http_req_rules_exec(s->fe, s, &o, out, buf_size);
 	/* the frontend's stats page needs no backend */
-	if ((v == HTTP_VERDICT_CONT || v == HTTP_VERDICT_ALLOW) && stats_request(s, s->fe))
+	if ((v == HTTP_VERDICT_CONT || v == HTTP_VERDICT_ALLOW) && hs_stats_request(s, s->fe))
 		return 1;
 	if (v == HTTP_VERDICT_CONT || v == HTTP_VERDICT_ALLOW) {
 		struct proxy *be = strm_choose_backend(s);
 
 		if (!be) {
 			strm_set_term(s, 'P', 'R');
-			error_reply(s, 503);
+			hs_error_reply(s, 503);
 			return 1;
 		}
 		if (be != s->be && s->state == ST_INI)
@@ -947,14 +714,14 @@ static int request_head(struct stream *s, size_t len)
 	}
 	if (apply_verdict(s, v, &o))
 		return 1;
-	if (s->be != s->fe && stats_request(s, s->be))
+	if (s->be != s->fe && hs_stats_request(s, s->be))
 		return 1;
 
 	if ((s->be->cookie.name && http_cookie_request(s) < 0) || http_conn_request(s) < 0 ||
 	    unique_id_add_header(s) < 0 ||
 	    http_add_forwardfor(s, s->fe) < 0 || (s->be != s->fe && http_add_forwardfor(s, s->be) < 0) ||
 	    http_add_originalto(s, s->fe) < 0 || (s->be != s->fe && http_add_originalto(s, s->be) < 0)) {
-		error_reply(s, 500);
+		hs_error_reply(s, 500);
 		return 1;
 	}
 	/* the server is chosen while the request's fields are readable
@@ -966,13 +733,13 @@ static int request_head(struct stream *s, size_t len)
 	assign_server(s);
 	if (s->state == ST_CLOSED) {
 		s->state = ST_INI;
-		error_reply(s, 503);
+		hs_error_reply(s, 503);
 		return 1;
 	}
-	n = put_head(&s->req, 0, len, &txn->req, 1);
+	n = hs_put_head(&s->req, 0, len, &txn->req, 1);
 	if (!n) {
 		strm_set_term(s, 'P', 'R');
-		error_reply(s, 500);
+		hs_error_reply(s, 500);
 		return 1;
 	}
 	txn->req_fwd = n;
@@ -1083,7 +850,7 @@ static int analyze_request(struct stream *s)
 			strm_set_term(s, 'P', 'R');
 			if (st == 400 && r == H1_ERR_HEAD_TOO_LARGE)
 				st = 431;
-			error_reply(s, st);
+			hs_error_reply(s, st);
 			return 1;
 		}
 		request_head(s, (size_t)r);
@@ -1109,7 +876,7 @@ static int analyze_request(struct stream *s)
 					strm_release_server(s);
 				strm_close_side(&s->srvside);
 				s->state = ST_INI;
-				error_reply(s, 400);
+				hs_error_reply(s, 400);
 			} else {
 				s->cli.flags |= SIDE_ERROR;
 			}
@@ -1130,7 +897,7 @@ static int response_head(struct stream *s, size_t ofs, size_t len)
 	struct server *srv = s->srv;
 	struct http_outcome o = { 0 };
 	enum http_verdict v;
-	char *out = thread_scratch();
+	char *out = hs_thread_scratch();
 	size_t n;
 	int st = txn->res_h1.status;
 
@@ -1155,7 +922,7 @@ static int response_head(struct stream *s, size_t ofs, size_t len)
 	if (txn->res_body == H1_BODY_TUNNEL) {
 		/* 101 or a CONNECT accepted: bytes both ways from now on */
 		txn->res_fwd += len;
-		txn_set_status(s, st);
+		hs_txn_set_status(s, st);
 		s->tunnel = 1;
 		return 1;
 	}
@@ -1181,9 +948,9 @@ static int response_head(struct stream *s, size_t ofs, size_t len)
 		txn->flags |= TX_SRV_CLOSE;
 		txn->res_state = HTTP_MSG_HDR;
 		if (o.data)
-			local_reply(s, o.status, o.data, o.len, 1);
+			hs_local_reply(s, o.status, o.data, o.len, 1);
 		else
-			error_reply(s, o.status ? o.status : 502);
+			hs_error_reply(s, o.status ? o.status : 502);
 		return 1;
 	}
 	if (v == HTTP_VERDICT_ERROR)
@@ -1191,11 +958,11 @@ static int response_head(struct stream *s, size_t ofs, size_t len)
 	if ((s->be->cookie.name && http_cookie_response(s) < 0) || http_conn_response(s) < 0 ||
 	    http_after_res_rules_exec(s) < 0)
 		goto fail500;
-	n = put_head(&s->res, ofs, len, &txn->res, 0);
+	n = hs_put_head(&s->res, ofs, len, &txn->res, 0);
 	if (!n)
 		goto fail500;
 	txn->res_fwd += n;
-	txn_set_status(s, txn->res.status);
+	hs_txn_set_status(s, txn->res.status);
 	if (txn->res_body == H1_BODY_CHUNKED) {
 		struct h1_limits lim;
 
@@ -1209,7 +976,7 @@ static int response_head(struct stream *s, size_t ofs, size_t len)
 fail500:
 	strm_set_term(s, 'P', 'H');
 	txn->flags |= TX_SRV_CLOSE;
-	error_reply(s, 500);
+	hs_error_reply(s, 500);
 	return 1;
 }
 
@@ -1232,10 +999,10 @@ static void server_failed(struct stream *s, int status, char who, char when)
 	strm_close_side(&s->srvside);
 	s->state = ST_INI;
 	if (!(txn->flags & TX_HAS_RES) && !(txn->flags & TX_LOCAL)) {
-		chan_drop(&s->res);
+		hs_chan_drop(&s->res);
 		txn->res_fwd = 0;
 		txn->res_state = HTTP_MSG_HDR;
-		error_reply(s, status);
+		hs_error_reply(s, status);
 	} else {
 		s->cli.flags |= SIDE_ERROR;   /* truncated response: the client must see an abort */
 	}
@@ -1481,7 +1248,7 @@ struct task *http_stream_process(struct task *t, struct stream *s, unsigned int 
 		if (s->state == ST_CLOSED) {
 			s->state = ST_INI;
 			strm_close_side(&s->srvside);
-			error_reply(s, 503);
+			hs_error_reply(s, 503);
 		}
 	}
 
@@ -1519,7 +1286,7 @@ restart:
 		prog |= analyze_request(s);
 		if (s->state == ST_CLOSED) {
 			s->state = ST_INI;
-			error_reply(s, 503);
+			hs_error_reply(s, 503);
 			prog = 1;
 		}
 		if (s->state == ST_CONNECTING && txn->req_fwd) {
@@ -1530,7 +1297,7 @@ restart:
 				prog = 1;
 			} else if (s->state == ST_CLOSED) {
 				s->state = ST_INI;
-				error_reply(s, 503);
+				hs_error_reply(s, 503);
 				prog = 1;
 			}
 		}
@@ -1554,7 +1321,7 @@ restart:
 				break;
 		}
 		if (txn->svc_body)
-			prog |= svc_refill(txn, &s->res.buf);
+			prog |= hs_svc_refill(txn, &s->res.buf);
 		if (h_send(&s->res, &txn->res_fwd, &s->cli)) {
 			s->cli.exp = tick_add_ifset(now_ms, s->fe->timeout.client);
 			prog = 1;
@@ -1632,7 +1399,7 @@ restart:
 		if (tick_is_expired(txn->hold_exp, now_ms)) {
 			txn->flags &= ~TX_TARPIT;
 			strm_set_term(s, 'P', 'T');
-			error_reply(s, txn->deny_status);
+			hs_error_reply(s, txn->deny_status);
 			return http_stream_process(t, s, state, 0);
 		}
 	} else if (txn->req_state == HTTP_MSG_HDR && txn->res_state == HTTP_MSG_HDR && !txn->res_fwd) {
@@ -1647,7 +1414,7 @@ restart:
 				txn->t_req_start = now_ms ? now_ms : 1;
 			strm_set_term(s, 'c', 'R');
 			counter_add(&s->fe->ctr[tid].failed_req, 1);
-			error_reply(s, 408);
+			hs_error_reply(s, 408);
 			return http_stream_process(t, s, state, 0);
 		}
 		s->cli.exp = exp;

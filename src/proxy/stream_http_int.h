@@ -1,0 +1,69 @@
+/*
+ * Private interface between the HTTP engine (stream_http.c) and its own
+ * replies (stream_http_reply.c). Everything runs on the stream's thread.
+ */
+#ifndef TOLLGATE_STREAM_HTTP_INT_H
+#define TOLLGATE_STREAM_HTTP_INT_H
+
+#include <stddef.h>
+
+struct buffer;
+struct channel;
+struct http_head;
+struct http_service;
+struct http_service_args;
+struct http_txn;
+struct proxy;
+struct stream;
+
+/* stream_http.c */
+
+/* Returns the calling thread's scratch area (buf_size bytes): edited
+ * heads, replies being built.
+ */
+char *hs_thread_scratch(void);
+
+/* Records the final status answered to the client and counts it. */
+void hs_txn_set_status(struct stream *s, int status);
+
+/* Drops the unsent bytes of a channel (a message given up). */
+void hs_chan_drop(struct channel *c);
+
+/* Writes the edited head of <hh> in place of the <old> bytes at <ofs> in
+ * <c>. Returns the new length, or 0 if it does not fit.
+ */
+size_t hs_put_head(struct channel *c, size_t ofs, size_t old, const struct http_head *hh, int is_req);
+
+/* stream_http_reply.c */
+
+/* Puts the response <data> of <len> bytes in front of the client, as the
+ * answer to the current request, with <status>. The request is not
+ * forwarded; the connection closes afterwards when <close> or when the
+ * request's body was not read.
+ */
+void hs_local_reply(struct stream *s, int status, const char *data, size_t len, int close);
+
+/* Answers <status> with the proxy's page for it: the backend's error file
+ * or http-error, else the frontend's, else HAProxy's default page.
+ */
+void hs_error_reply(struct stream *s, int status);
+
+/* Moves what fits of the service's body into the response buffer, released
+ * for sending; frees the body once all of it is there. Returns 1 if bytes
+ * moved.
+ */
+int hs_svc_refill(struct http_txn *txn, struct buffer *b);
+
+/* Has <svc> answer the request: its body may be larger than the buffer, so
+ * it is kept aside and streamed (hs_svc_refill()). A service that cannot
+ * render gets a 500.
+ */
+void hs_service_reply(struct stream *s, const struct http_service *svc, struct http_service_args *a);
+
+/* Answers the stats page of <px> when the request's URI starts with its
+ * `stats uri`; 401 first when `stats auth` lists users and the request
+ * has none of them. Returns 1 if it answered.
+ */
+int hs_stats_request(struct stream *s, const struct proxy *px);
+
+#endif /* TOLLGATE_STREAM_HTTP_INT_H */
