@@ -65,12 +65,15 @@ def test_entry_expires_ban_lifts_counters_restart(proxy, http_backend, tollgate,
     assert (e["gpc0"], e["http_req_cnt"]) == ("0", "1")
 
 
-TCP_HELD = ADMIN + """
+TCP_DEFAULTS = """
 defaults
     mode tcp
     timeout client 10s
     timeout connect 2s
     timeout server 10s
+"""
+
+TCP_HELD = ADMIN + TCP_DEFAULTS + """
 listen lb
     bind 127.0.0.1:%(port)d
     stick-table type ip size 100 expire 300ms store conn_cur,conn_cnt
@@ -110,12 +113,7 @@ def test_entry_in_use_outlives_expiry_then_expires(proxy, backend, tollgate, hap
     wait_until(lambda: entries(sock, "lb") == [], 5, "the released entry to expire")
 
 
-TCP_TRAFFIC = ADMIN + """
-defaults
-    mode tcp
-    timeout client 10s
-    timeout connect 2s
-    timeout server 10s
+TCP_TRAFFIC = ADMIN + TCP_DEFAULTS + """
 listen lb
     bind 127.0.0.1:%(port)d
     stick-table type ip size 100 expire 10s store %(store)s
