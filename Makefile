@@ -51,7 +51,7 @@ LDFLAGS := $(LDSAN) $(LDFLAGS_EXTRA)
 # The library: every module but main.c. Modules are found by directory, so a
 # new file needs no Makefile edit.
 LIB_SRC  := $(sort $(wildcard src/core/*.c src/table/*.c src/net/*.c src/rules/*.c \
-              src/http/*.c src/proxy/*.c src/peers/*.c src/admin/*.c src/cfg/*.c))
+              src/http/*.c src/proxy/*.c src/stream/*.c src/peers/*.c src/admin/*.c src/cfg/*.c))
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
 LIB      := $(BUILD)/libtollgate.a
 
