@@ -61,6 +61,20 @@ def free_port():
         return s.getsockname()[1]
 
 
+@pytest.fixture
+def dead_port():
+    """A port of 127.0.0.1 that refuses connections for the whole test.
+
+    free_port() only says a port was free a moment ago: with other test
+    runs on the machine, another process may listen on it by the time the
+    proxy connects. This one stays bound (never listening) until the test
+    ends, so a connection to it is always refused (RST)."""
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    yield s.getsockname()[1]
+    s.close()
+
+
 def wait_port(port, timeout=10.0, host="127.0.0.1"):
     """Waits until <port> accepts a connection; fails the test otherwise."""
     def answers():

@@ -166,7 +166,7 @@ backend tbe
     assert jinfo["CumReq"]["value"] == {"type": "u32", "value": 6}
 
 
-def test_check_status_follows_the_http_check(http_backend, backend, tollgate, tmp_path):
+def test_check_status_follows_the_http_check(http_backend, backend, tollgate, tmp_path, dead_port):
     status = {"code": 200}
     lock = threading.Lock()
 
@@ -177,7 +177,7 @@ def test_check_status_follows_the_http_check(http_backend, backend, tollgate, tm
 
     web = http_backend("A", handler)
     raw = backend("T")
-    dead = free_port()
+    dead = dead_port
     port = free_port()
     _, sock = start_proxy(tollgate, tmp_path, """
 listen lb

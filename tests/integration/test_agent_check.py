@@ -125,8 +125,8 @@ def test_down_then_up(tollgate, haproxy, tmp_path, agent):
         wait_until(lambda: state(sock)[:3] == ["2", "0", "50"], 10, "%s: UP again" % which)
 
 
-def test_unreachable_agent_changes_nothing(tollgate, haproxy, tmp_path):
-    dead = free_port()
+def test_unreachable_agent_changes_nothing(tollgate, haproxy, tmp_path, dead_port):
+    dead = dead_port
     for which in ("haproxy", "tollgate"):
         sock = str(tmp_path / ("%s.sock" % which))
         port = free_port()

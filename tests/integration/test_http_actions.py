@@ -458,11 +458,11 @@ backend be
 """
 
 
-def test_set_retries(tollgate):
+def test_set_retries(tollgate, dead_port):
     """set-retries replaces the backend's retries for this request (seen in
     %rc). HAProxy 2.6 has no
     set-retries (3.x's is followed)."""
-    port, dead = free_port(), free_port()
+    port, dead = free_port(), dead_port
     p = tollgate(HTTP_DEFAULTS + RETRIES_CFG.replace("PORT", str(port)).replace("DEAD", str(dead)), port=port)
     for path in ("/one", "/expr", "/default"):
         with connect(port) as s:

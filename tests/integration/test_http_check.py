@@ -250,9 +250,9 @@ def test_silent_server_is_layer7_timeout(tmp_path, backend, tollgate):
         release.set()
 
 
-def test_refused_is_layer4(tmp_path, tollgate):
+def test_refused_is_layer4(tmp_path, tollgate, dead_port):
     sock = str(tmp_path / "admin.sock")
-    dead = free_port()
+    dead = dead_port
     port = free_port()
     t = tollgate(cfg(sock, port, [("a", dead)], ["option httpchk"]), port=port)
     t.wait_log('Server lb/a is DOWN, reason: Layer4 connection problem, info: "ECONNREFUSED returned by OS (Connection refused)"')

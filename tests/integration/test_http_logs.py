@@ -162,8 +162,8 @@ backend be
     assert b.count() == 2
 
 
-def test_unreachable_server_logs_503_and_SC(tollgate):
-    port, dead = free_port(), free_port()
+def test_unreachable_server_logs_503_and_SC(tollgate, dead_port):
+    port, dead = free_port(), dead_port
     t = tollgate(cfg(port, """
     option httplog
     default_backend be

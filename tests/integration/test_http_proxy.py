@@ -208,9 +208,9 @@ def test_websocket_upgrade_tunnel(tollgate):
     srv.close()
 
 
-def test_server_down_gives_503_and_bad_response_502(http_backend, tollgate):
+def test_server_down_gives_503_and_bad_response_502(http_backend, tollgate, dead_port):
     port = free_port()
-    dead = free_port()
+    dead = dead_port
 
     class Dead:
         port = dead

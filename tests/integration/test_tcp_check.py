@@ -328,11 +328,11 @@ def test_config_valid(tmp_path):
     assert "Configuration file is valid" in out
 
 
-def test_check_results_logged_only_with_log_health_checks(tollgate):
+def test_check_results_logged_only_with_log_health_checks(tollgate, dead_port):
     """Without option log-health-checks only state changes are logged."""
     import socket as s_
     port = free_port()
-    dead = free_port()
+    dead = dead_port
     t = tollgate(BASE + """
 listen lb
     bind 127.0.0.1:%d

@@ -189,11 +189,10 @@ def test_burst_waiting_in_the_proxy_drains(backend, tollgate, splice):
     assert hashlib.sha256(got).digest() == hashlib.sha256(blob).digest()
 
 
-def test_dead_server_refused_then_next_server(backend, tollgate):
+def test_dead_server_refused_then_next_server(backend, tollgate, dead_port):
     """A server that refuses connections: retries then redispatch to the
     other one; the client never notices."""
     good = backend("G")
-    dead_port = free_port()
     port = free_port()
     tollgate(BASE + """
 backend be
