@@ -16,6 +16,8 @@
  *   SIGTERM, SIGINT  fast stop;
  *   SIGTTOU  pause listeners; SIGTTIN  resume them;
  *   SIGQUIT  dump pool usage to stderr.
+ * The main thread also saves the stick-table state file every
+ * stick-tables-state-interval and on a clean stop (doc/peers.md).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -32,6 +34,7 @@
 #include <tollgate/cli.h>
 #include <tollgate/clock.h>
 #include <tollgate/global.h>
+#include <tollgate/handover.h>
 #include <tollgate/limits.h>
 #include <tollgate/listener.h>
 #include <tollgate/log.h>
@@ -303,18 +306,78 @@ static void handled_signals(sigset_t *sigs)
 		sigaddset(sigs, handled[i]);
 }
 
+/* Saves the tables to the state file, if one is configured and this
+ * process still owns them (not handed over to a newer one).
+ */
+static void save_tables_state(void)
+{
+	char err[512];
+	long n;
+
+	if (!global.tables_state_file)
+		return;
+	n = tables_state_save(global.tables_state_file, err, sizeof(err));
+	if (n < 0)
+		log_warning("%s.", err);
+	else
+		log_notice("Saved %ld stick-table entries to '%s'.", n, global.tables_state_file);
+}
+
+/* Restores the tables from the state file, if one is configured. */
+static void load_tables_state(void)
+{
+	char err[512];
+	long n;
+
+	if (!global.tables_state_file)
+		return;
+	n = tables_state_load(global.tables_state_file, err, sizeof(err));
+	if (n == -ENOENT)
+		log_notice("%s: the tables start empty.", err);
+	else if (n < 0)
+		log_warning("%s; the tables start empty.", err);
+	else
+		log_notice("Restored %ld stick-table entries from '%s'.", n, global.tables_state_file);
+}
+
+/* Returns the timeout of the next signal wait: the soft stop's tick, the
+ * next periodic save of the state file, or NULL (none).
+ */
+static struct timespec *wait_timeout(struct timespec *ts, int soft_stopping, uint64_t next_save)
+{
+	uint64_t now = clock_mono_ns(), wait = UINT64_MAX;
+
+	if (soft_stopping)
+		wait = 100 * 1000000ULL;
+	if (next_save)
+		wait = next_save > now ? (next_save - now < wait ? next_save - now : wait) : 0;
+	if (wait == UINT64_MAX)
+		return NULL;
+	ts->tv_sec = (time_t)(wait / 1000000000ULL);
+	ts->tv_nsec = (long)(wait % 1000000000ULL);
+	return ts;
+}
+
 /* Waits for signals and applies them until the process must exit. */
 static void signal_loop(void)
 {
-	struct timespec tick = { 0, 100 * 1000000L };
-	uint64_t hard_deadline = 0;
+	uint64_t interval = (uint64_t)global.tables_state_interval * 1000000ULL;
+	uint64_t hard_deadline = 0, next_save = 0;
+	struct timespec ts;
 	int soft_stopping = 0;
 	sigset_t sigs;
 
 	handled_signals(&sigs);
+	if (global.tables_state_file && interval)
+		next_save = clock_mono_ns() + interval;
 
 	for (;;) {
-		int sig = sigtimedwait(&sigs, NULL, soft_stopping ? &tick : NULL);
+		int sig = sigtimedwait(&sigs, NULL, wait_timeout(&ts, soft_stopping, next_save));
+
+		if (next_save && clock_mono_ns() >= next_save) {
+			save_tables_state();
+			next_save = clock_mono_ns() + interval;
+		}
 
 		if (soft_stopping) {
 			if (stream_count() == 0) {
@@ -452,6 +515,7 @@ int main(int argc, char **argv)
 	}
 	if (log_targets_open(err, sizeof(err)) < 0)
 		log_warning("%s; traffic logs to it are dropped.", err);
+	load_tables_state();
 	if (listeners_start() < 0 || cli_start() < 0 || checks_start() < 0 || proxy_tables_start() < 0) {
 		log_alert("cannot register listeners, health checks or table expiry tasks: out of resources.");
 		return 1;
@@ -484,6 +548,7 @@ int main(int argc, char **argv)
 
 	thread_stop();
 	thread_join();
+	save_tables_state();
 	checks_stop();
 	cli_stop();
 	listeners_close_all();

@@ -42,6 +42,8 @@ struct global {
 	unsigned int tune_maxhdr;        /* tune.http.maxhdr: header fields per message */
 	unsigned int tune_maxrewrite;    /* tune.maxrewrite: buffer room kept for head rewrites */
 	unsigned int hard_stop_after;    /* ms, 0: none */
+	char *tables_state_file;         /* `stick-tables-state-file`, NULL: none */
+	unsigned int tables_state_interval; /* `stick-tables-state-interval` ms, 0: save on stop only */
 	char *chroot;                    /* chroot directory */
 	int uid, gid;                    /* drop privileges to, -1: keep */
 	unsigned long cpu_map[64];       /* cpu-map: CPU set of each thread, 0: unset */

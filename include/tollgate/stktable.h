@@ -348,22 +348,6 @@ static inline uint32_t stktable_updates_epoch(struct stktable *t)
 	return atomic_load_explicit(&t->epoch, memory_order_relaxed);
 }
 
-/* ---- Snapshots (stktable_snapshot.c) ---- */
-
-/* Writes every linked entry of <t> (key, data, remaining lifetime) to
- * <path> (written to <path>.tmp then renamed). Returns the number of
- * entries written, or <0 with a message in <err>.
- */
-long stktable_snapshot_save(struct stktable *t, const char *path, char *err, size_t errlen);
-
-/* Loads <path> into <t>: the file is fully read and verified (magic,
- * version, key type, stored data types, checksum, length) before any entry
- * is touched, so a bad file leaves <t> unchanged. Existing keys are
- * overwritten. Returns the number of entries loaded, or <0 with a message
- * in <err>.
- */
-long stktable_snapshot_load(struct stktable *t, const char *path, char *err, size_t errlen);
-
 /* ---- Module internals (src/table/), documented for its files only ---- */
 
 /* Returns the 64-bit hash of the normalised key <nkey> of <t>. */

@@ -229,6 +229,33 @@ static int kw_hard_stop_after(struct cfg_ctx *ctx, int argc, char **args, char *
 	return CFG_OK;
 }
 
+/* stick-tables-state-file PATH: where tables are saved and restored. */
+static int kw_tables_state_file(struct cfg_ctx *ctx, int argc, char **args, char **err)
+{
+	if (argc != 2 || !*args[1])
+		return cfg_set_err(err, "'%s' expects a file path as its only argument.", args[0]);
+	free(global.tables_state_file);
+	global.tables_state_file = strdup(args[1]);
+	if (!global.tables_state_file)
+		return cfg_set_err(err, "out of memory");
+	return CFG_OK;
+}
+
+/* stick-tables-state-interval TIME: periodic save, 0 disables it. */
+static int kw_tables_state_interval(struct cfg_ctx *ctx, int argc, char **args, char **err)
+{
+	char *why = NULL;
+
+	if (argc != 2)
+		return cfg_set_err(err, "'%s' expects a time as its only argument.", args[0]);
+	if (cfg_parse_time(args[1], &global.tables_state_interval, &why) < 0) {
+		cfg_set_err(err, "'%s' : %s", args[0], why ? why : "invalid time");
+		free(why);
+		return CFG_ERR;
+	}
+	return CFG_OK;
+}
+
 /* tune.* keywords Tollgate implements. */
 static int kw_tune(struct cfg_ctx *ctx, int argc, char **args, char **err)
 {
@@ -486,6 +513,8 @@ static struct cfg_kw global_kws[] = {
 	{ "group", kw_group, 0 },
 	{ "gid", kw_group, 0 },
 	{ "hard-stop-after", kw_hard_stop_after, 0 },
+	{ "stick-tables-state-file", kw_tables_state_file, 0 },
+	{ "stick-tables-state-interval", kw_tables_state_interval, 0 },
 	{ "tune.bufsize", kw_tune, 0 },
 	{ "tune.http.maxhdr", kw_tune, 0 },
 	{ "tune.maxrewrite", kw_tune, 0 },

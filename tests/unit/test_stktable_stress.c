@@ -31,6 +31,7 @@
 
 #include <tollgate/clock.h>
 #include <tollgate/stktable.h>
+#include <tollgate/stktable_state.h>
 #include <tollgate/thread.h>
 #include <tollgate/ticks.h>
 
@@ -576,30 +577,45 @@ static void test_update_log(void **state)
 
 /* ---- snapshots saved while writers run ---- */
 
+static struct stkstate_buf snap_blob;     /* the last state blob saved */
+static struct stktable *snap_target;      /* where it loads */
+
 static void *snap_saver(void *p)
 {
 	struct worker *w = p;
-	char path[64];
-	long n;
+	uint64_t n;
 	int i;
 
 	worker_enter(w);
-	snprintf(path, sizeof(path), "/tmp/tg_stk_stress_%d.bin", (int)getpid());
 	for (i = 0; i < 10; i++) {
-		n = stktable_snapshot_save(w->t, path, err, sizeof(err));
-		if (n < 0)
+		free(snap_blob.p);
+		memset(&snap_blob, 0, sizeof(snap_blob));
+		stktable_state_begin(&snap_blob, STKSTATE_KIND_FULL, 1);
+		n = stktable_state_put_table(&snap_blob, w->t);
+		if (stktable_state_end(&snap_blob) < 0)
 			w->failures++;
 		else
-			w->done[0] = (uint64_t)n;
+			w->done[0] = n;
 	}
 	return NULL;
+}
+
+static struct stktable *snap_find(const char *name)
+{
+	(void)name;
+	return snap_target;
+}
+
+static void snap_warn(void *ctx, const char *msg)
+{
+	(void)ctx;
+	fail_msg("unexpected warning: %s", msg);
 }
 
 static void test_snapshot_while_writing(void **state)
 {
 	static struct worker w[NTHR];
 	struct stktable t, t2;
-	char path[64];
 	long n;
 	int i;
 
@@ -619,15 +635,17 @@ static void test_snapshot_while_writing(void **state)
 	for (i = 0; i < NTHR; i++)
 		pthread_join(w[i].th, NULL);
 	assert_int_equal(w[NTHR - 1].failures, 0);
-	snprintf(path, sizeof(path), "/tmp/tg_stk_stress_%d.bin", (int)getpid());
 	clock_update();
-	n = stktable_snapshot_load(&t2, path, err, sizeof(err));
+	snap_target = &t2;
+	n = stktable_state_apply(snap_blob.p, snap_blob.len, STKSTATE_RESTORE, snap_find, snap_warn, NULL,
+	                         err, sizeof(err));
 	if (n < 0)
 		fail_msg("load: %s", err);
 	assert_int_equal((uint64_t)n, w[NTHR - 1].done[0]);
 	check_no_leak(&t);
 	check_no_leak(&t2);
-	unlink(path);
+	free(snap_blob.p);
+	memset(&snap_blob, 0, sizeof(snap_blob));
 	stktable_deinit(&t);
 	stktable_deinit(&t2);
 }
