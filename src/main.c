@@ -15,7 +15,8 @@
  *            bounded by hard-stop-after;
  *   SIGTERM, SIGINT  fast stop;
  *   SIGTTOU  pause listeners; SIGTTIN  resume them;
- *   SIGQUIT  dump pool usage to stderr.
+ *   SIGQUIT  dump pool usage to stderr;
+ *   handover_signal()  a newer process asked for the stick tables (-sf).
  * The main thread also saves the stick-table state file every
  * stick-tables-state-interval and on a clean stop (doc/peers.md).
  */
@@ -304,6 +305,7 @@ static void handled_signals(sigset_t *sigs)
 	sigemptyset(sigs);
 	for (size_t i = 0; i < sizeof(handled) / sizeof(handled[0]); i++)
 		sigaddset(sigs, handled[i]);
+	sigaddset(sigs, handover_signal());
 }
 
 /* Saves the tables to the state file, if one is configured and this
@@ -314,7 +316,7 @@ static void save_tables_state(void)
 	char err[512];
 	long n;
 
-	if (!global.tables_state_file)
+	if (!global.tables_state_file || handover_done())
 		return;
 	n = tables_state_save(global.tables_state_file, err, sizeof(err));
 	if (n < 0)
@@ -338,6 +340,50 @@ static void load_tables_state(void)
 		log_warning("%s; the tables start empty.", err);
 	else
 		log_notice("Restored %ld stick-table entries from '%s'.", n, global.tables_state_file);
+}
+
+/* Returns the path of the old process's stats socket for a reload: -x,
+ * else the first unix stats socket of level admin, else NULL.
+ */
+static const char *old_stats_socket(const struct cmdline *cl)
+{
+	if (cl->xfer_sock)
+		return cl->xfer_sock;
+	for (struct global_stats_socket *s = global.stats_sockets; s; s = s->next) {
+		const char *a = s->addr;
+
+		if (!strncmp(a, "unix@", 5))
+			a += 5;
+		if (a[0] == '/' && (!s->level || !strcmp(s->level, "admin")))
+			return a;
+	}
+	return NULL;
+}
+
+/* With -sf/-st, takes the stick tables of the old process (doc/peers.md,
+ * "Reloads"). Returns 1 if it got them.
+ */
+static int fetch_old_tables(const struct cmdline *cl)
+{
+	const char *path = old_stats_socket(cl);
+	char err[512];
+	int has_table = 0;
+
+	for (struct proxy *px = proxies_list; px; px = px->next)
+		has_table |= px->table != NULL;
+	if (!cl->nold || !has_table)
+		return 0;
+	if (!path) {
+		log_warning("Reload: no admin stats socket to take the stick tables of the old process from; they start %s.",
+		            global.tables_state_file ? "from the state file" : "empty");
+		return 0;
+	}
+	if (handover_fetch(path, err, sizeof(err)) < 0) {
+		log_warning("Reload: cannot take the stick tables of the old process: %s; they start %s.", err,
+		            global.tables_state_file ? "from the state file" : "empty");
+		return 0;
+	}
+	return 1;
 }
 
 /* Returns the timeout of the next signal wait: the soft stop's tick, the
@@ -377,6 +423,10 @@ static void signal_loop(void)
 		if (next_save && clock_mono_ns() >= next_save) {
 			save_tables_state();
 			next_save = clock_mono_ns() + interval;
+		}
+		if (sig == handover_signal()) {
+			handover_serve();
+			continue;
 		}
 
 		if (soft_stopping) {
@@ -508,6 +558,11 @@ int main(int argc, char **argv)
 		log_alert("%s", err);
 		return 1;
 	}
+	/* a reload: the old process's tables, through its stats socket,
+	 * before ours replaces it; otherwise (or failing that) the state file
+	 */
+	if (!fetch_old_tables(&cl))
+		load_tables_state();
 	ret = cli_bind_all(err, sizeof(err));
 	if (ret < 0) {
 		log_alert("%s", err);
@@ -515,7 +570,6 @@ int main(int argc, char **argv)
 	}
 	if (log_targets_open(err, sizeof(err)) < 0)
 		log_warning("%s; traffic logs to it are dropped.", err);
-	load_tables_state();
 	if (listeners_start() < 0 || cli_start() < 0 || checks_start() < 0 || proxy_tables_start() < 0) {
 		log_alert("cannot register listeners, health checks or table expiry tasks: out of resources.");
 		return 1;
@@ -543,11 +597,13 @@ int main(int argc, char **argv)
 		log_alert("cannot start threads: %s.", strerror(-ret));
 		return 1;
 	}
+	handover_start_receiver();
 	log_notice("Tollgate %s started: %d threads, pid %d.", TOLLGATE_VERSION, thread_count, (int)getpid());
 	signal_loop();
 
 	thread_stop();
 	thread_join();
+	handover_finish();
 	save_tables_state();
 	checks_stop();
 	cli_stop();

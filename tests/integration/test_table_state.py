@@ -38,7 +38,12 @@ def start(tollgate, tmp_path, text):
 
 def entries(tmp_path, table):
     """{key: {field: value}} of `show table <table>` (exp included)."""
-    out = admin_cli(str(tmp_path / "admin.sock"), "show table " + table)
+    return show_table(str(tmp_path / "admin.sock"), table)
+
+
+def show_table(sock, table):
+    """{key: {field: value}} of `show table <table>` on the admin socket <sock>."""
+    out = admin_cli(sock, "show table " + table, timeout=30)
     res = {}
     for line in out.splitlines():
         m = re.match(r"0x[0-9a-f]+: key=(\S+) (.*)", line)

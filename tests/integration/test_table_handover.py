@@ -1,0 +1,205 @@
+"""Reload without loss: with `-sf <pid>` (and `-x <socket>`), the old process
+hands every stick table to the new one before that one serves, and sends
+what changed during the overlap when it leaves; no configuration beyond the
+admin socket a reload already uses. HAProxy needs a local peer for this
+(and loses the overlap's changes), so there is no side-by-side comparison."""
+import signal
+import socket
+import threading
+
+from conftest import admin_cli, admin_ready, free_port, wait_port, wait_until
+from test_table_state import show_table
+
+CFG = """
+global
+    nbthread 2
+    stats socket %(sock)s mode 600 expose-fd listeners level admin
+%(extra)s
+defaults
+    mode http
+    timeout client 5s
+    timeout server 5s
+    timeout connect 2s
+frontend fe
+    bind 127.0.0.1:%(port)d
+    http-request track-sc0 hdr(x-key) table st
+    http-request return status 200 content-type text/plain string ok
+backend st
+    stick-table type string len 32 size 100k expire 10m store http_req_cnt,http_req_rate(10s),gpc0
+"""
+
+
+def cfg(tmp_path, port, extra=""):
+    return CFG % {"sock": tmp_path / "admin.sock", "port": port, "extra": extra}
+
+
+def table(sock, name="st"):
+    return show_table(sock, name)
+
+
+def first(tollgate, tmp_path, text=None):
+    """Starts the first process; returns (process, port, admin socket, cfg)."""
+    port = free_port()
+    sock = str(tmp_path / "admin.sock")
+    text = text or cfg(tmp_path, port)
+    proc = tollgate(text, port=port)
+    wait_until(lambda: admin_ready(sock), what="admin socket")
+    return proc, port, sock, text
+
+
+def request(port, key):
+    """One request on its own connection; returns the status line."""
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as s:
+        s.sendall(("GET / HTTP/1.1\r\nHost: x\r\nX-Key: %s\r\nConnection: close\r\n\r\n" % key).encode())
+        data = b""
+        while True:
+            d = s.recv(65536)
+            if not d:
+                break
+            data += d
+    return data.split(b"\r\n", 1)[0]
+
+
+def reload(tollgate, tmp_path, text, old):
+    """Starts a new process taking over from <old>; waits until it serves,
+    <old> has left and its final changes are merged."""
+    sock = str(tmp_path / "admin.sock")
+    new = tollgate(text, args=["-x", sock, "-sf", str(old.proc.pid)])
+    new.wait_log("started")
+    assert old.wait_exit(timeout=30) == 0, old.output()
+    new.wait_log("Reload hand-over: merged")
+    return new
+
+
+def test_reload_hands_tables_over_with_remaining_lifetimes(tollgate, tmp_path):
+    old, port, sock, text = first(tollgate, tmp_path)
+    for i in range(50):
+        assert request(port, "k%d" % i) == b"HTTP/1.1 200 OK"
+    admin_cli(sock, "set table st key k0 data.gpc0 41")
+    before = table(sock)
+    new = reload(tollgate, tmp_path, text, old)
+    assert "Reload hand-over: took 50 stick-table entries" in new.output(), new.output()
+    assert "Reload hand-over: gave 50 stick-table entries" in old.output(), old.output()
+    after = table(sock)
+    assert set(after) == set(before)
+    assert after["k0"]["gpc0"] == "41"
+    for k, e in after.items():
+        assert e["http_req_cnt"] == "1"
+        assert int(e["http_req_rate(10000)"]) == 1
+        # the remaining lifetime goes on, it does not restart
+        assert int(e["exp"]) <= int(before[k]["exp"])
+    # the old process owns nothing any more: a state file is the new one's
+    new.signal(signal.SIGTERM)
+    assert new.wait_exit() == 0
+
+
+def test_reload_without_x_uses_the_admin_socket(tollgate, tmp_path):
+    old, port, sock, text = first(tollgate, tmp_path)
+    request(port, "solo")
+    new = tollgate(text, args=["-sf", str(old.proc.pid)])
+    new.wait_log("started")
+    assert old.wait_exit(timeout=30) == 0
+    assert table(sock)["solo"]["http_req_cnt"] == "1"
+
+
+def test_overlap_changes_of_the_old_process_are_merged(tollgate, tmp_path):
+    """A keep-alive connection stays on the old process after the new one
+    took the tables: what it counts there arrives when the old one leaves,
+    added to what the new one counted meanwhile."""
+    old, port, sock, text = first(tollgate, tmp_path)
+    ka = socket.create_connection(("127.0.0.1", port), timeout=10)
+
+    def ka_request(key):
+        ka.sendall(("GET / HTTP/1.1\r\nHost: x\r\nX-Key: %s\r\n\r\n" % key).encode())
+        data = b""
+        while not data.endswith(b"ok"):
+            d = ka.recv(65536)
+            assert d
+            data += d
+        return data
+
+    ka_request("shared")
+    new = tollgate(text, args=["-x", sock, "-sf", str(old.proc.pid)])
+    new.wait_log("started")
+    old.wait_log("Stopping frontends")
+    # the old process still serves its open connection; the new one the rest
+    for _ in range(3):
+        ka_request("shared")
+    ka_request("only-old")
+    for _ in range(2):
+        assert request(port, "shared") == b"HTTP/1.1 200 OK"
+    ka.sendall(b"GET / HTTP/1.1\r\nHost: x\r\nX-Key: shared\r\nConnection: close\r\n\r\n")
+    while ka.recv(65536):
+        pass
+    ka.close()
+    assert old.wait_exit(timeout=30) == 0
+    new.wait_log("merged")
+    t = table(sock)
+    assert t["shared"]["http_req_cnt"] == "7", t      # 1 + 3 + 1 on the old, 2 on the new
+    assert t["only-old"]["http_req_cnt"] == "1", t
+
+
+def test_reloads_under_traffic_lose_nothing(tollgate, tmp_path):
+    proc, port, sock, text = first(tollgate, tmp_path)
+    nkeys, nthreads = 2000, 8
+    sent = {}
+    failures = []
+    lock = threading.Lock()
+    stop = threading.Event()
+
+    def client(tid):
+        # whole rounds over this thread's keys until the reloads are done
+        while not stop.is_set():
+            for i in range(tid, nkeys, nthreads):
+                key = "key-%d" % i
+                try:
+                    status = request(port, key)
+                except OSError as e:
+                    status = repr(e).encode()
+                with lock:
+                    if status != b"HTTP/1.1 200 OK":
+                        failures.append((key, status))
+                    else:
+                        sent[key] = sent.get(key, 0) + 1
+
+    threads = [threading.Thread(target=client, args=(t,)) for t in range(nthreads)]
+    for th in threads:
+        th.start()
+    try:
+        for _ in range(20):
+            # each reload once more traffic went through
+            with lock:
+                total = sum(sent.values())
+            wait_until(lambda: sum(sent.values()) > total + 100, timeout=30, what="traffic")
+            proc = reload(tollgate, tmp_path, text, proc)
+    finally:
+        stop.set()
+        for th in threads:
+            th.join(timeout=120)
+    assert not failures, failures[:10]
+    t = table(sock)
+    wrong = {k: (t.get(k, {}).get("http_req_cnt"), n) for k, n in sent.items()
+             if t.get(k, {}).get("http_req_cnt") != str(n)}
+    assert not wrong, "%d keys wrong, e.g. %s" % (len(wrong), list(wrong.items())[:10])
+    assert len(t) == nkeys
+    proc.signal(signal.SIGTERM)
+    assert proc.wait_exit() == 0
+
+
+def test_old_tollgate_without_the_command_is_survived(tollgate, tmp_path):
+    """A stats socket that refuses `_gettables` (level user): the new
+    process warns and starts with empty tables (here: from nothing)."""
+    port = free_port()
+    sock = str(tmp_path / "admin.sock")
+    text = cfg(tmp_path, port).replace("level admin", "level user")
+    old = tollgate(text, port=port)
+    wait_until(lambda: admin_ready(sock), what="admin socket")
+    request(port, "x")
+    new = tollgate(text, args=["-x", sock, "-sf", str(old.proc.pid)])
+    new.wait_log("started")
+    out = new.output()
+    assert "Reload: cannot take the stick tables of the old process: '%s' answered: " % sock in out, out
+    assert "they start empty" in out
+    assert old.wait_exit(timeout=30) == 0
+    wait_port(port)
+    assert request(port, "y") == b"HTTP/1.1 200 OK"
