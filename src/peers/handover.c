@@ -446,8 +446,16 @@ static int parse_gettables(struct cli_session *s, int argc, char **args)
 	if (argc < 2 || !(l = strlen(args[1])) || l >= HO_NAME_LEN || strspn(args[1],
 	    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_") != l)
 		return cli_msg(s, "_gettables: expects the name of the new process's socket.\n");
-	if (!atomic_compare_exchange_strong(&ho_state, &idle, 1))
-		return cli_msg(s, "_gettables: the tables were already handed over.\n");
+	/* after a hand-over, a new request is served only if the process
+	 * that took the tables is gone (the main thread checks): a reload
+	 * whose new process failed to start may be tried again
+	 */
+	if (!atomic_compare_exchange_strong(&ho_state, &idle, 1)) {
+		int done = 3;
+
+		if (!atomic_compare_exchange_strong(&ho_state, &done, 1))
+			return cli_msg(s, "_gettables: a hand-over is in progress.\n");
+	}
 	pthread_mutex_lock(&req_lock);
 	memcpy(req_name, args[1], l + 1);
 	pthread_mutex_unlock(&req_lock);
@@ -466,6 +474,20 @@ void handover_serve(void)
 
 	if (atomic_load(&ho_state) != 1)
 		return;
+	if (tx_fd >= 0) {
+		struct pollfd p = { .fd = tx_fd, .events = POLLRDHUP };
+
+		if (poll(&p, 1, 0) == 0) {
+			log_warning("reload hand-over: refused to a second process: the tables belong to the process that took them.");
+			atomic_store(&ho_state, 3);
+			return;
+		}
+		/* the process that took them is gone: start afresh */
+		close(tx_fd);
+		tx_fd = -1;
+		free(sent.p);
+		memset(&sent, 0, sizeof(sent));
+	}
 	pthread_mutex_lock(&req_lock);
 	memcpy(name, req_name, sizeof(name));
 	pthread_mutex_unlock(&req_lock);
@@ -672,8 +694,10 @@ void handover_finish(void)
 		log_warning("reload hand-over: out of memory encoding the final changes: they are lost.");
 	} else {
 		r = send_frame(tx_fd, &out);
-		if (r < 0)
-			log_warning("reload hand-over: sending the final changes failed: %s.", strerror(-r));
+		if (r < 0) {
+			log_warning("reload hand-over: sending the final changes failed: %s; this process keeps its tables (and the state file).", strerror(-r));
+			atomic_store(&ho_state, 0);
+		}
 		else
 			log_notice("Reload hand-over: sent %ld stick-table entries changed since the hand-over.", n);
 	}

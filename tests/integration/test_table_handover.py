@@ -203,3 +203,19 @@ def test_old_tollgate_without_the_command_is_survived(tollgate, tmp_path):
     assert old.wait_exit(timeout=30) == 0
     wait_port(port)
     assert request(port, "y") == b"HTTP/1.1 200 OK"
+
+
+def test_failed_reload_can_be_tried_again(tollgate, tmp_path):
+    """A new process that took the tables but failed to start (here: a
+    stats socket it cannot bind) leaves the old one owning them: the next
+    reload gets them."""
+    old, port, sock, text = first(tollgate, tmp_path)
+    request(port, "kept")
+    bad = text.replace("    nbthread 2\n", "    nbthread 2\n    stats socket %s/no/such/dir.sock\n" % tmp_path)
+    failed = tollgate(bad, args=["-x", sock, "-sf", str(old.proc.pid)], name="bad.cfg")
+    assert failed.wait_exit() != 0
+    assert "Reload hand-over: took 1 stick-table entries" in failed.output(), failed.output()
+    assert old.proc.poll() is None
+    new = reload(tollgate, tmp_path, text, old)
+    assert "Reload hand-over: took 1 stick-table entries" in new.output(), new.output()
+    assert table(sock)["kept"]["http_req_cnt"] == "1"
