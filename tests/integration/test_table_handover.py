@@ -44,6 +44,7 @@ def first(tollgate, tmp_path, text=None):
     text = text or cfg(tmp_path, port)
     proc = tollgate(text, port=port)
     wait_until(lambda: admin_ready(sock), what="admin socket")
+    proc.wait_log("started")
     return proc, port, sock, text
 
 

@@ -33,6 +33,7 @@ def cfg(tmp_path, expire="30s", store=STORE, extra=""):
 def start(tollgate, tmp_path, text):
     t = tollgate(text)
     wait_until(lambda: admin_ready(str(tmp_path / "admin.sock")), what="admin socket")
+    t.wait_log("started")   # the log lines of the restore come before it
     return t
 
 
