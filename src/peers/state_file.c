@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <tollgate/clock.h>
@@ -116,17 +117,25 @@ out_free:
 /* Reads the whole of <path> into <*buf>/<*len>. Returns 0 or -errno. */
 static int read_whole(const char *path, unsigned char **buf, size_t *len)
 {
-	unsigned char *p = NULL, *np;
-	size_t n = 0, size = 0;
+	unsigned char *p, *np;
+	size_t n = 0, size;
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	struct stat st;
 
 	if (fd < 0)
 		return -errno;
+	/* the file's size plus one: one read, then the end of file */
+	size = fstat(fd, &st) == 0 && st.st_size > 0 ? (size_t)st.st_size + 1 : 65536;
+	p = malloc(size);
+	if (!p) {
+		close(fd);
+		return -ENOMEM;
+	}
 	for (;;) {
 		ssize_t r;
 
 		if (n == size) {
-			size = size ? size * 2 : 65536;
+			size *= 2;
 			np = realloc(p, size);
 			if (!np) {
 				free(p);

@@ -81,6 +81,44 @@ void stkstate_put64(struct stkstate_buf *b, uint64_t v)
 
 /* ---- Writer ---- */
 
+/* Grows <b> once to hold every entry of <t> (server keys aside), so that
+ * a large table is not copied by each doubling.
+ */
+static void stkstate_reserve(struct stkstate_buf *b, struct stktable *t)
+{
+	struct stktable_stats st;
+	size_t per = t->key_size + 4, need;
+	unsigned char *np;
+
+	for (int i = 0; i < STKTABLE_DATA_TYPES; i++) {
+		if (!t->def.stored[i])
+			continue;
+		switch (stktable_data_types[i].std_type) {
+		case STKTABLE_STD_ULL:
+			per += 8 * (size_t)t->def.nbelem[i];
+			break;
+		case STKTABLE_STD_FRQP:
+			per += 12 * (size_t)t->def.nbelem[i];
+			break;
+		case STKTABLE_STD_DICT:
+			per += 2 * (size_t)t->def.nbelem[i];
+			break;
+		default:
+			per += 4 * (size_t)t->def.nbelem[i];
+			break;
+		}
+	}
+	stktable_get_stats(t, &st);
+	need = b->len + (size_t)(st.used + st.used / 64 + 16) * per;
+	if (b->oom || need <= b->size)
+		return;
+	np = realloc(b->p, need);
+	if (!np)
+		return;         /* the doublings will try */
+	b->p = np;
+	b->size = need;
+}
+
 void stktable_state_begin(struct stkstate_buf *b, uint32_t kind, uint32_t ntables)
 {
 	stkstate_put(b, STKSTATE_MAGIC, 8);
@@ -175,6 +213,7 @@ uint64_t stktable_state_put_table(struct stkstate_buf *b, struct stktable *t)
 	}
 	count_at = b->len;
 	stkstate_put64(b, 0);
+	stkstate_reserve(b, t);
 	stktable_walk(t, put_entry, &pc);
 	if (!b->oom)
 		for (i = 0; i < 8; i++)
