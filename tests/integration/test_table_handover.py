@@ -37,11 +37,11 @@ def table(sock, name="st"):
     return show_table(sock, name)
 
 
-def first(tollgate, tmp_path, text=None):
+def first(tollgate, tmp_path, extra=""):
     """Starts the first process; returns (process, port, admin socket, cfg)."""
     port = free_port()
     sock = str(tmp_path / "admin.sock")
-    text = text or cfg(tmp_path, port)
+    text = cfg(tmp_path, port, extra)
     proc = tollgate(text, port=port)
     wait_until(lambda: admin_ready(sock), what="admin socket")
     proc.wait_log("started")
@@ -220,3 +220,25 @@ def test_failed_reload_can_be_tried_again(tollgate, tmp_path):
     new = reload(tollgate, tmp_path, text, old)
     assert "Reload hand-over: took 1 stick-table entries" in new.output(), new.output()
     assert table(sock)["kept"]["http_req_cnt"] == "1"
+
+
+def test_st_reload_and_the_state_file_owner(tollgate, tmp_path):
+    """-st stops the old process at once: its final changes still follow.
+    Once it handed its tables over, the old process no longer writes the
+    state file; the new one does."""
+    old, port, sock, text = first(tollgate, tmp_path, "    stick-tables-state-file %s" % (tmp_path / "state"))
+    for _ in range(3):
+        request(port, "st")
+    new = tollgate(text, args=["-x", sock, "-st", str(old.proc.pid)])
+    new.wait_log("started")
+    assert old.wait_exit(timeout=30) == 0
+    new.wait_log("Reload hand-over: merged")
+    assert "Saved" not in old.output(), old.output()
+    assert table(sock)["st"]["http_req_cnt"] == "3"
+    request(port, "st")
+    new.signal(signal.SIGTERM)
+    assert new.wait_exit() == 0
+    assert "Saved 1 stick-table entries" in new.output()
+    last = tollgate(text, port=port)
+    last.wait_log("Restored 1 stick-table entries")
+    assert table(sock)["st"]["http_req_cnt"] == "4"
