@@ -561,6 +561,8 @@ int main(int argc, char **argv)
 	/* a reload: the old process's tables, through its stats socket,
 	 * before ours replaces it; otherwise (or failing that) the state file
 	 */
+	if (global.tables_state_file && tables_state_init(global.tables_state_file, err, sizeof(err)) < 0)
+		log_warning("%s.", err);
 	if (!fetch_old_tables(&cl))
 		load_tables_state();
 	ret = cli_bind_all(err, sizeof(err));

@@ -16,6 +16,11 @@
 
 /* ---- State file (src/peers/state_file.c) ---- */
 
+/* Opens the directory of the state file <path>, for the saves (before any
+ * chroot). Returns 0, or <0 with a message in <err> (saves then fail).
+ */
+int tables_state_init(const char *path, char *err, size_t errlen);
+
 /* Writes every table to <path> atomically: <path>.tmp.<pid>, fsync,
  * rename, fsync of the directory. Returns the number of entries, or <0
  * with a message naming the file in <err>.

@@ -6,7 +6,9 @@
  * Saving never leaves a half-written file under <path>: the blob goes to
  * <path>.tmp.<pid> (two processes overlapping during a reload never share
  * a temporary), is fsync()ed, renamed over <path>, and the directory is
- * fsync()ed so that the rename survives a power cut.
+ * fsync()ed so that the rename survives a power cut. The directory is
+ * opened at start (tables_state_init()) and the file written relative to
+ * it, so that saves work after a chroot.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -46,34 +48,50 @@ static int write_all(int fd, const unsigned char *p, size_t len)
 	return 0;
 }
 
-/* fsync()s the directory holding <path>, so that a rename in it is
- * durable. Errors are ignored: some file systems refuse it.
- */
-static void sync_dir(const char *path)
+static int dir_fd = -1;                 /* the state file's directory, opened at start */
+
+int tables_state_init(const char *path, char *err, size_t errlen)
 {
 	char *copy = strdup(path);
-	int fd;
 
-	if (!copy)
-		return;
-	fd = open(dirname(copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd >= 0) {
-		fsync(fd);
-		close(fd);
+	if (!copy) {
+		snprintf(err, errlen, "stick-tables-state-file '%s': out of memory", path);
+		return -ENOMEM;
+	}
+	dir_fd = open(dirname(copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dir_fd < 0) {
+		int e = errno;
+
+		snprintf(err, errlen, "stick-tables-state-file '%s': cannot open its directory: %s; the tables will not be saved", path, strerror(e));
+		free(copy);
+		return -e;
 	}
 	free(copy);
+	return 0;
 }
 
+/* Returns the last component of <path>. */
+static const char *base_name(const char *path)
+{
+	const char *s = strrchr(path, '/');
+
+	return s ? s + 1 : path;
+}
 long tables_state_save(const char *path, char *err, size_t errlen)
 {
 	struct stkstate_buf b = { 0 };
+	const char *base = base_name(path);
 	uint32_t ntables = 0;
 	uint64_t count = 0;
 	char tmp[4096];
 	long ret;
 	int fd;
 
-	if (snprintf(tmp, sizeof(tmp), "%s.tmp.%d", path, (int)getpid()) >= (int)sizeof(tmp)) {
+	if (dir_fd < 0) {
+		snprintf(err, errlen, "stick-tables-state-file '%s': its directory could not be opened at start", path);
+		return -EBADF;
+	}
+	if (snprintf(tmp, sizeof(tmp), "%s.tmp.%d", base, (int)getpid()) >= (int)sizeof(tmp)) {
 		snprintf(err, errlen, "stick-tables-state-file '%s': path too long", path);
 		return -ENAMETOOLONG;
 	}
@@ -89,10 +107,11 @@ long tables_state_save(const char *path, char *err, size_t errlen)
 		ret = -ENOMEM;
 		goto out_free;
 	}
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	/* relative to the directory opened at start: valid after a chroot */
+	fd = openat(dir_fd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	if (fd < 0) {
 		ret = -errno;
-		snprintf(err, errlen, "stick-tables-state-file: cannot create '%s': %s", tmp, strerror(errno));
+		snprintf(err, errlen, "stick-tables-state-file: cannot create '%s.tmp.%d': %s", path, (int)getpid(), strerror(errno));
 		goto out_free;
 	}
 	ret = write_all(fd, b.p, b.len);
@@ -100,14 +119,14 @@ long tables_state_save(const char *path, char *err, size_t errlen)
 		ret = -errno;
 	if (close(fd) < 0 && !ret)
 		ret = -errno;
-	if (!ret && rename(tmp, path) < 0)
+	if (!ret && renameat(dir_fd, tmp, dir_fd, base) < 0)
 		ret = -errno;
 	if (ret) {
 		snprintf(err, errlen, "stick-tables-state-file: cannot write '%s': %s", path, strerror((int)-ret));
-		unlink(tmp);
+		unlinkat(dir_fd, tmp, 0);
 		goto out_free;
 	}
-	sync_dir(path);
+	fsync(dir_fd);          /* the rename survives a power cut (errors: some file systems refuse) */
 	ret = (long)count;
 out_free:
 	free(b.p);

@@ -173,3 +173,18 @@ def test_keywords_checked(tmp_path):
     assert rc != 0 and "stick-tables-state-interval" in out and "%s:2" % path in out
     rc, out, path = run_check("global\n    stick-tables-state-file\n", tmp_path)
     assert rc != 0 and "expects a file path" in out and "%s:2" % path in out
+
+
+def test_saves_work_after_chroot(tollgate, tmp_path):
+    """The state file's directory is opened before `chroot`: the save on
+    stop lands at the configured path, outside the jail (root only: the
+    tests run as root in CI)."""
+    assert os.getuid() == 0, "chroot needs root"
+    jail = tmp_path / "jail"
+    jail.mkdir()
+    t = start(tollgate, tmp_path, cfg(tmp_path, extra="    chroot %s" % jail))
+    fill(tmp_path)
+    stop(t)
+    assert "Saved 3 stick-table entries" in t.output(), t.output()
+    assert b"hello" in (tmp_path / "state").read_bytes()
+    assert os.listdir(jail) == []
