@@ -430,6 +430,7 @@ static void signal_loop(void)
 		}
 
 		if (soft_stopping) {
+			handover_tick();
 			if (stream_count() == 0) {
 				log_notice("Proxy stopped: all connections finished.");
 				return;

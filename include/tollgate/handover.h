@@ -61,8 +61,15 @@ int handover_signal(void);
  */
 void handover_serve(void);
 
+/* Old process, main thread, while it finishes its connections: sends
+ * what changed since the last update, when an update is due. No effect
+ * without a hand-over.
+ */
+void handover_tick(void);
+
 /* Old process, main thread, after the workers stopped: sends what changed
- * since the snapshot and closes. No effect without a hand-over.
+ * since the last update, marked last, and closes. No effect without a
+ * hand-over.
  */
 void handover_finish(void);
 

@@ -14,13 +14,16 @@
  *   new:  restores the blob (RESTORE), then binds, starts its workers,
  *         signals the old process (-sf): it serves with the old tables
  *         from its first request; a thread keeps the connection open;
- *   old:  soft-stops; once its workers stopped (the last connection
- *         finished, or hard-stop-after) its main thread loads the baseline
- *         into shadow tables (same definitions, no expiry: a key index),
- *         encodes the tables again and sends a DELTA blob: per entry that changed since the
+ *   old:  soft-stops; every second (or ten times the last update's
+ *         cost) while it finishes its connections, and once more when its
+ *         workers stopped (the last connection finished, or
+ *         hard-stop-after, the frame marked last), its main thread encodes
+ *         the tables again and sends a DELTA blob against the baseline
+ *         (loaded into shadow tables at the first update: same
+ *         definitions, no expiry, a key index; each update sent joins it): per entry that changed since the
  *         snapshot, counters as increments over the baseline, rates and
  *         tags as they are; then closes;
- *   new:  the thread merges the delta (MERGE) and exits.
+ *   new:  the thread merges each delta (MERGE), and exits after the last.
  *
  * So an event counted by either process during the overlap is counted
  * once: the new process's own counts plus the old one's increments.
@@ -58,6 +61,7 @@
 #define HO_CONNECT_MS    10000       /* old process: connection to the new one */
 #define HO_IO_MS         60000       /* a blob that stops moving this long */
 #define HO_MAX_BLOB      (16ULL << 30)
+#define HO_PUSH_NS       1000000000ULL /* old process: changes sent every second at most */
 
 /* ---- Common: frames ---- */
 
@@ -124,20 +128,28 @@ static int recv_all(int fd, unsigned char *p, size_t len, int first_ms)
 	return 0;
 }
 
-/* Sends the frame of blob <b>. Returns 0 or -errno. */
-static int send_frame(int fd, const struct stkstate_buf *b)
+/* Frame header: u64 little-endian, the blob's length, HO_LAST set on the
+ * last frame of a connection (the old process's final changes).
+ */
+#define HO_LAST          (1ULL << 63)
+
+/* Sends the frame of blob <b>, <last> or not. Returns 0 or -errno. */
+static int send_frame(int fd, const struct stkstate_buf *b, int last)
 {
+	uint64_t h = (uint64_t)b->len | (last ? HO_LAST : 0);
 	unsigned char hdr[8];
+	int r;
 
 	for (int i = 0; i < 8; i++)
-		hdr[i] = (unsigned char)((uint64_t)b->len >> (8 * i));
-	if (send_all(fd, hdr, 8) < 0)
-		return -errno;
-	return send_all(fd, b->p, b->len);
+		hdr[i] = (unsigned char)(h >> (8 * i));
+	r = send_all(fd, hdr, 8);
+	return r < 0 ? r : send_all(fd, b->p, b->len);
 }
 
-/* Receives a frame into <*buf>/<*len> (malloc'ed). Returns 0 or -errno. */
-static int recv_frame(int fd, unsigned char **buf, size_t *len, int first_ms)
+/* Receives a frame into <*buf>/<*len> (malloc'ed), its flag into <*last>.
+ * Returns 0 or -errno (-ECONNRESET: a clean end between frames).
+ */
+static int recv_frame(int fd, unsigned char **buf, size_t *len, int *last, int first_ms)
 {
 	unsigned char hdr[8];
 	uint64_t l;
@@ -147,6 +159,8 @@ static int recv_frame(int fd, unsigned char **buf, size_t *len, int first_ms)
 	if (r < 0)
 		return r;
 	l = stkstate_rd64(hdr);
+	*last = !!(l & HO_LAST);
+	l &= ~HO_LAST;
 	if (l > HO_MAX_BLOB)
 		return -EMSGSIZE;
 	*buf = malloc(l ? l : 1);
@@ -246,7 +260,7 @@ long handover_fetch(const char *path, char *err, size_t errlen)
 	struct ucred cred;
 	socklen_t cl = sizeof(cred), alen;
 	size_t len = 0;
-	int lfd, fd = -1, r;
+	int lfd, fd = -1, r, last;
 	long n;
 
 	if (getrandom(rnd, sizeof(rnd), 0) != (ssize_t)sizeof(rnd))
@@ -282,7 +296,7 @@ long handover_fetch(const char *path, char *err, size_t errlen)
 		r = -EPERM;
 		goto out;
 	}
-	r = recv_frame(fd, &blob, &len, HO_IO_MS);
+	r = recv_frame(fd, &blob, &len, &last, HO_IO_MS);
 	if (r < 0) {
 		snprintf(err, errlen, "the tables did not arrive: %s", strerror(-r));
 		goto out;
@@ -308,31 +322,42 @@ out:
 	return r;
 }
 
+/* The new process's thread: merges the old process's updates (every
+ * second or so while it finishes its connections, then its last ones)
+ * until the last frame or the end of the connection.
+ */
 static void *receiver(void *arg)
 {
-	unsigned char *blob = NULL;
+	long total = 0, n;
+	int frames = 0, last = 0, r;
 	char why[256];
-	size_t len = 0;
-	long n;
-	int r;
 
 	(void)arg;
-	r = recv_frame(rx_fd, &blob, &len, -1);
-	if (r == -ECONNRESET) {
-		log_warning("reload hand-over: the old process left without its final changes.");
-		goto out;
+	while (!last) {
+		unsigned char *blob = NULL;
+		size_t len = 0;
+
+		r = recv_frame(rx_fd, &blob, &len, &last, -1);
+		if (r == -ECONNRESET) {
+			log_warning("reload hand-over: the old process left without its final changes (%ld entries merged from %d updates before).", total, frames);
+			goto out;
+		}
+		if (r < 0) {
+			log_warning("reload hand-over: the old process's changes did not arrive: %s.", strerror(-r));
+			goto out;
+		}
+		clock_update();
+		n = stktable_state_apply(blob, len, STKSTATE_MERGE, tables_find, ho_warn, NULL, why, sizeof(why));
+		free(blob);
+		if (n < 0) {
+			log_warning("reload hand-over: bad changes from the old process: %s.", why);
+			goto out;
+		}
+		total += n;
+		frames++;
+		log_debug("reload hand-over: merged %ld entries changed in the old process.", n);
 	}
-	if (r < 0) {
-		log_warning("reload hand-over: the old process's final changes did not arrive: %s.", strerror(-r));
-		goto out;
-	}
-	clock_update();
-	n = stktable_state_apply(blob, len, STKSTATE_MERGE, tables_find, ho_warn, NULL, why, sizeof(why));
-	free(blob);
-	if (n < 0)
-		log_warning("reload hand-over: bad final changes from the old process: %s.", why);
-	else
-		log_notice("Reload hand-over: merged %ld stick-table entries changed in the old process since it handed its tables over.", n);
+	log_notice("Reload hand-over: merged %ld stick-table entries changed in the old process since it handed its tables over (%d updates).", total, frames);
 out:
 	close(rx_fd);
 	rx_fd = -1;
@@ -371,7 +396,8 @@ static int tx_fd = -1;                    /* connection to the new process (main
 static struct stkstate_buf sent;          /* the blob sent: the baseline (main thread) */
 static struct shadow *shadows;            /* baseline tables built from it (main thread) */
 static int nshadows;                      /* their number */
-static uint32_t snap_tick;                /* now_ms when the snapshot was taken */
+static uint32_t snap_tick;                /* now_ms of the last encoding sent */
+static uint64_t next_push_ns;             /* next update to the new process (clock_mono_ns) */
 
 int handover_signal(void)
 {
@@ -505,13 +531,14 @@ void handover_serve(void)
 		log_warning("reload hand-over: out of memory encoding the tables.");
 		goto fail;
 	}
-	r = send_frame(fd, &b);
+	r = send_frame(fd, &b, 0);
 	if (r < 0) {
 		log_warning("reload hand-over: sending the tables failed: %s.", strerror(-r));
 		goto fail;
 	}
-	sent = b;               /* the baseline, indexed when the delta is due */
+	sent = b;               /* the baseline, indexed when the first update is due */
 	tx_fd = fd;
+	next_push_ns = clock_mono_ns() + HO_PUSH_NS;
 	atomic_store(&ho_state, 3);
 	log_notice("Reload hand-over: gave %ld stick-table entries to the new process.", n);
 	return;
@@ -669,43 +696,87 @@ static long delta_encode(const struct stkstate_buf *cur, struct stkstate_buf *ou
 	return total;
 }
 
-void handover_finish(void)
+/* Drops the connection to the new process and the baseline. */
+static void tx_close(void)
+{
+	close(tx_fd);           /* the new process hears the end */
+	tx_fd = -1;
+	shadows_free();
+	free(sent.p);
+	memset(&sent, 0, sizeof(sent));
+}
+
+/* Sends what changed since the last update (the snapshot first), <last>
+ * or not, and moves the baseline on. Returns the number of entries sent,
+ * or <0 with the connection closed.
+ */
+static long push_changes(int last)
 {
 	struct stkstate_buf cur = { 0 }, out = { 0 };
+	char why[256];
+	uint32_t tick;
 	long n;
 	int r;
 
-	if (tx_fd < 0)
-		return;
-	if (shadows_build(&sent) < 0) {
-		log_warning("reload hand-over: out of memory indexing what was sent: the final changes are lost.");
-		shadows_free();
+	if (!shadows) {
+		if (shadows_build(&sent) < 0) {
+			log_warning("reload hand-over: out of memory indexing what was sent: the changes made here are lost.");
+			tx_close();
+			return -ENOMEM;
+		}
 		free(sent.p);
-		close(tx_fd);           /* the new process hears the end */
-		tx_fd = -1;
-		return;
+		memset(&sent, 0, sizeof(sent));
 	}
-	free(sent.p);
-	memset(&sent, 0, sizeof(sent));
 	n = encode_all(&cur);
+	tick = now_ms;
 	if (n >= 0)
 		n = delta_encode(&cur, &out);
-	if (n < 0) {
-		log_warning("reload hand-over: out of memory encoding the final changes: they are lost.");
-	} else {
-		r = send_frame(tx_fd, &out);
-		if (r < 0) {
-			log_warning("reload hand-over: sending the final changes failed: %s; this process keeps its tables (and the state file).", strerror(-r));
-			atomic_store(&ho_state, 0);
-		}
-		else
-			log_notice("Reload hand-over: sent %ld stick-table entries changed since the hand-over.", n);
-	}
 	free(cur.p);
+	if (n < 0) {
+		log_warning("reload hand-over: out of memory encoding the changes made here: they are lost.");
+		free(out.p);
+		tx_close();
+		return n;
+	}
+	r = send_frame(tx_fd, &out, last);
+	if (r < 0) {
+		log_warning("reload hand-over: sending the changes made here failed: %s; this process keeps its tables (and the state file).", strerror(-r));
+		atomic_store(&ho_state, 0);
+		free(out.p);
+		tx_close();
+		return r;
+	}
+	/* the new process has them now: they join the baseline */
+	if (!last)
+		stktable_state_apply(out.p, out.len, STKSTATE_MERGE, shadow_find, shadow_warn, NULL, why, sizeof(why));
+	snap_tick = tick;
 	free(out.p);
-	close(tx_fd);
-	tx_fd = -1;
-	shadows_free();
+	return n;
+}
+
+void handover_tick(void)
+{
+	uint64_t now = clock_mono_ns(), took;
+
+	if (tx_fd < 0 || now < next_push_ns)
+		return;
+	push_changes(0);
+	/* a large table costs: at most a tenth of the main thread's time */
+	took = clock_mono_ns() - now;
+	next_push_ns = clock_mono_ns() + (took * 10 > HO_PUSH_NS ? took * 10 : HO_PUSH_NS);
+}
+
+void handover_finish(void)
+{
+	long n;
+
+	if (tx_fd < 0)
+		return;
+	n = push_changes(1);
+	if (n < 0)
+		return;
+	log_notice("Reload hand-over: sent %ld stick-table entries changed since the last update.", n);
+	tx_close();
 }
 
 static struct cli_kw handover_kws[] = {

@@ -105,8 +105,9 @@ def test_reload_without_x_uses_the_admin_socket(tollgate, tmp_path):
 
 def test_overlap_changes_of_the_old_process_are_merged(tollgate, tmp_path):
     """A keep-alive connection stays on the old process after the new one
-    took the tables: what it counts there arrives when the old one leaves,
-    added to what the new one counted meanwhile."""
+    took the tables: what it counts there arrives while the old one lives
+    (an update every second) and when it leaves, added to what the new one
+    counted meanwhile."""
     old, port, sock, text = first(tollgate, tmp_path)
     ka = socket.create_connection(("127.0.0.1", port), timeout=10)
 
@@ -127,6 +128,10 @@ def test_overlap_changes_of_the_old_process_are_merged(tollgate, tmp_path):
     for _ in range(3):
         ka_request("shared")
     ka_request("only-old")
+    # while the old process lives, its changes reach the new one (every second)
+    wait_until(lambda: table(sock).get("only-old", {}).get("http_req_cnt") == "1", timeout=10,
+               what="an update from the old process")
+    assert table(sock)["shared"]["http_req_cnt"] == "4"
     for _ in range(2):
         assert request(port, "shared") == b"HTTP/1.1 200 OK"
     ka.sendall(b"GET / HTTP/1.1\r\nHost: x\r\nX-Key: shared\r\nConnection: close\r\n\r\n")
