@@ -204,7 +204,7 @@ static void wall_clock(int64_t *sec, uint32_t *ms)
 }
 
 /* Wall clock of the request start, for the logs. */
-static void txn_stamp(struct http_txn *txn)
+void hs_txn_stamp(struct http_txn *txn)
 {
 	wall_clock(&txn->req_sec, &txn->req_ms);
 }
@@ -232,7 +232,7 @@ void http_stream_init(struct stream *s)
  * parse is over, its result. The fields of a head parsed in one pass
  * (<whole>) are still in this thread's scratch array and are copied; a
  * head that came in several pieces is parsed again, once, from the
- * transaction (analyze_request()). 0 or -ENOMEM.
+ * transaction (hs_analyze_request()). 0 or -ENOMEM.
  */
 static int txn_take(struct stream *s, int whole)
 {
@@ -285,7 +285,7 @@ void http_stream_reused(struct stream *s)
  * request in flight) to the thread's idle pool, or closes it when it
  * cannot be shared (PROXY protocol header: private to its client).
  */
-static void drop_idle_conn(struct stream *s)
+void hs_drop_idle_conn(struct stream *s)
 {
 	if (s->srvside.fd < 0)
 		return;
@@ -320,7 +320,7 @@ static void txn_log(struct stream *s)
 		txn->tc = s->tc;
 	if (s->fe->log_targets) {
 		if (!txn->req_sec)
-			txn_stamp(txn);
+			hs_txn_stamp(txn);
 		stream_send_log(s);
 	}
 }
@@ -337,7 +337,7 @@ void http_stream_release(struct stream *s)
 			txn_log(s);
 		txn_drop(s);
 	}
-	drop_idle_conn(s);
+	hs_drop_idle_conn(s);
 }
 
 /* Records the final status answered to the client and counts it. */
@@ -425,14 +425,14 @@ void hs_chan_drop(struct channel *c)
 		buf_reset(&c->buf);
 }
 
-/* ---- request analysis ---- */
+/* ---- shared by both directions ---- */
 
 /* Sets the parser's limits for a head of <s>: the room its buffer leaves,
  * and the frontend's leniency (`option accept-unsafe-violations-in-http-
  * request`: a fragment in the target), used by every parse of a request
  * head so that the waiting and the final parse agree.
  */
-static void limits_init(struct h1_limits *lim, const struct stream *s)
+void hs_limits_init(struct h1_limits *lim, const struct stream *s)
 {
 	h1_limits_init(lim);
 	lim->max_head = (uint32_t)(buf_size - reserve());
@@ -440,91 +440,6 @@ static void limits_init(struct h1_limits *lim, const struct stream *s)
 		lim->max_line = lim->max_head;
 	if (s->fe->options & PR_O_ACCEPT_UNSAFE_REQ)
 		lim->opts |= H1_OPT_ACCEPT_FRAGMENT;
-}
-
-
-/* Answers the frontend's monitor-uri with HAProxy's "200 OK" page. Returns 1
- * if it did.
- */
-static int monitor_request(struct stream *s)
-{
-	const char *uri = s->fe->monitor_uri;
-	size_t plen;
-	const char *path = http_uri_path(&s->txn->req, &plen);
-
-	if (!uri || strlen(uri) != plen || memcmp(uri, path, plen))
-		return 0;
-	counter_add(&s->fe->ctr[tid].intercepted, 1);
-	hs_local_reply(s, 200, http_error_reply(s->fe, 200)->data, http_error_reply(s->fe, 200)->len, 0);
-	return 1;
-}
-
-/* Keeps the request line for the logs (%r). */
-static void keep_uri_line(struct http_txn *txn)
-{
-	char *p = txn->uri_line, *end = txn->uri_line + sizeof(txn->uri_line) - 1;
-	size_t n;
-
-	/* "METHOD TARGET HTTP/x.y", cut to the room; by hand (every request) */
-	n = txn->req.meth_len < (size_t)(end - p) ? txn->req.meth_len : (size_t)(end - p);
-	memcpy(p, txn->req.meth, n);
-	p += n;
-	if (p < end)
-		*p++ = ' ';
-	n = txn->req.uri_len < (size_t)(end - p) ? txn->req.uri_len : (size_t)(end - p);
-	memcpy(p, txn->req.uri, n);
-	p += n;
-	if (end - p >= 9) {
-		memcpy(p, " HTTP/", 6);
-		p[6] = (char)('0' + txn->req_h1.vmajor % 10);   /* as received */
-		p[7] = '.';
-		p[8] = (char)('0' + txn->req_h1.vminor % 10);
-		p += 9;
-	}
-	*p = '\0';
-}
-
-
-
-
-
-/* Once the request head is written out, its bytes leave with the first
- * send: the method and target stay readable, as received, from the copy
- * kept for the logs (fetches in http-response rules, log lines); the
- * header fields are forgotten (a req.hdr() there yields nothing).
- */
-static void forget_req_head(struct http_txn *txn)
-{
-	/* uri_line holds "METHOD TARGET HTTP/x.y" as received (cut at its size) */
-	size_t have = strlen(txn->uri_line);
-	const char *sp = memchr(txn->uri_line, ' ', have);
-	const char *sp2 = sp ? memchr(sp + 1, ' ', have - (size_t)(sp + 1 - txn->uri_line)) : NULL;
-
-	txn->req.meth = txn->uri_line;
-	txn->req.meth_len = (uint32_t)(sp ? (size_t)(sp - txn->uri_line) : have);
-	txn->req.uri = sp ? sp + 1 : txn->uri_line + have;
-	txn->req.uri_len = (uint32_t)(sp ? (sp2 ? (size_t)(sp2 - sp - 1) : have - (size_t)(sp + 1 - txn->uri_line)) : 0);
-	txn->req.nf = 0;
-}
-
-/* Keeps a copy of the request head just written (<len> bytes in this
- * thread's scratch area) and points txn->req into it, so that a log format
- * can read the request's fields once it is gone. Returns 0, or -ENOMEM /
- * -EINVAL (the caller forgets the fields instead).
- */
-static int keep_req_head(struct http_txn *txn, size_t len)
-{
-	uint32_t maxhdr = global.tune_maxhdr ? global.tune_maxhdr : H1_DEF_MAX_HDRS;
-
-	if (!buf_allocated(&txn->req_copy) && buf_alloc(&txn->req_copy) < 0)
-		return -ENOMEM;
-	buf_reset(&txn->req_copy);
-	if (buf_put(&txn->req_copy, scratch[tid], len) != len)
-		return -EINVAL;
-	h1_msg_init(&txn->req_h1, txn->req_hdrs, maxhdr);
-	if (h1_parse_request(&txn->req_h1, buf_head(&txn->req_copy), len, NULL) != (int)len)
-		return -EINVAL;
-	return http_head_load(&txn->req, &txn->req_h1, buf_head(&txn->req_copy));
 }
 
 /* Writes the edited head of <hh> in place of the <old> bytes at <ofs> in
@@ -543,223 +458,10 @@ size_t hs_put_head(struct channel *c, size_t ofs, size_t old, const struct http_
 	return n;
 }
 
-/* Whether the stick match rules of <s>'s backend let this request go to
- * <idle>: no rule, no entry for its key, or an entry naming <idle>.
- */
-static int stick_allows(struct stream *s, const struct server *idle)
-{
-	const struct server *srv;
-
-	if (list_empty(&s->be->sticking_rules))
-		return 1;
-	srv = stick_match(s);
-	return !srv || srv == idle;
-}
-
-/* Chooses where the request goes: reuses the kept server connection when it
- * leads to a usable server of the backend that neither a persistence
- * cookie nor a stick rule contradicts, else picks a server. Each request
- * runs the stick rules for its own key (they are stored for the server it
- * goes to, reused or not).
- */
-static void assign_server(struct stream *s)
-{
-	struct server *idle = s->idle_srv;
-
-	s->lb_key_set = 0;   /* each request is balanced on its own key */
-
-	if (s->srvside.fd >= 0 && idle && idle->proxy == s->be && lb_srv_usable(idle) &&
-	    !lb_srv_full(idle) && (!s->pref_srv || s->pref_srv == idle) &&
-	    !(s->srvside.flags & (SIDE_SHUTR | SIDE_ERROR)) &&
-	    (!s->be->lb.ops || !s->be->lb.ops->needs_key || strm_lb_key_choice(s) == idle) &&
-	    stick_allows(s, idle)) {
-		server_conn_inc(idle);
-		atomic_fetch_add_explicit(&s->be->beconn, 1, memory_order_relaxed);
-		s->srv = idle;
-		if (!list_empty(&s->be->sticking_rules))
-			stick_store(s);
-		s->idle_srv = NULL;
-		s->state = ST_EST;
-		s->tw = 0;
-		s->tc = 0;
-		s->txn->reused = 1;
-		s->srvside.exp = tick_add_ifset(now_ms, strm_inactivity(s, 0));
-		return;
-	}
-	drop_idle_conn(s);
-	s->retries_left = s->retries_set ? s->retries_set - 1 : s->be->retries;
-	s->t_be = now_ms;
-	strm_assign_and_connect(s, NULL);
-}
-
-/* Applies the rules' verdict <v> with outcome <o>. Returns 1 if the proxy
- * answered (the request goes no further), 0 to forward.
- */
-static int apply_verdict(struct stream *s, enum http_verdict v, const struct http_outcome *o)
-{
-	struct proxy *px = s->be ? s->be : s->fe;
-
-	switch (v) {
-	case HTTP_VERDICT_CONT:
-	case HTTP_VERDICT_ALLOW:
-		return 0;
-	case HTTP_VERDICT_DENY:
-		counter_add(&s->fe->ctr[tid].denied_req, 1);
-		strm_set_term(s, 'P', 'R');
-		if (o->data)
-			hs_local_reply(s, o->status, o->data, o->len, 1);
-		else
-			hs_error_reply(s, o->status);
-		return 1;
-	case HTTP_VERDICT_REJECT:
-		counter_add(&s->fe->ctr[tid].denied_req, 1);
-		strm_set_term(s, 'P', 'R');
-		s->cli.flags |= SIDE_ERROR;   /* closed at once, nothing sent */
-		return 1;
-	case HTTP_VERDICT_TARPIT:
-		counter_add(&s->fe->ctr[tid].denied_req, 1);
-		s->txn->flags |= TX_TARPIT;
-		s->txn->deny_status = o->status ? o->status : 500;
-		s->txn->hold_exp = tick_add(now_ms, px->timeout.tarpit ? px->timeout.tarpit :
-		                                    px->timeout.connect ? px->timeout.connect : 1);
-		return 1;
-	case HTTP_VERDICT_REPLY:
-		counter_add(&s->fe->ctr[tid].intercepted, 1);
-		if (o->data)
-			hs_local_reply(s, o->status, o->data, o->len, 0);
-		else
-			hs_error_reply(s, o->status);
-		return 1;
-	case HTTP_VERDICT_SERVICE: {
-		struct http_service_args a = { .query = "" };
-		size_t plen;
-		const char *path = http_uri_path(&s->txn->req, &plen);
-		const char *end = s->txn->req.uri + s->txn->req.uri_len;
-
-		if (path && path + plen < end && path[plen] == '?') {
-			a.query = path + plen + 1;
-			a.qlen = (size_t)(end - a.query);
-		}
-		counter_add(&s->fe->ctr[tid].intercepted, 1);
-		hs_service_reply(s, o->svc, &a);
-		return 1;
-	}
-	case HTTP_VERDICT_ERROR:
-	default:
-		strm_set_term(s, 'P', 'R');
-		hs_error_reply(s, o->status ? o->status : 500);
-		return 1;
-	}
-}
-
-/* Analyses a complete request head of <len> bytes: rules, backend, server,
- * rewrite. Returns 1 (something changed).
- */
-static int request_head(struct stream *s, size_t len)
-{
-	struct http_txn *txn = s->txn;
-	char *out = hs_thread_scratch();
-	struct http_outcome o = { 0 };
-	enum http_verdict v;
-	size_t n;
-
-	txn->t_req_end = now_ms;
-	txn->req_head_len = (uint32_t)len;
-	txn->tr = (int32_t)(now_ms - txn->t_req_start);
-	http_head_load(&txn->req, &txn->req_h1, buf_head(&s->req.buf));
-	txn->flags |= TX_HAS_REQ;
-	txn->meth = txn->req.m;
-	txn->req_body = txn->req_h1.body;
-	txn->req_left = txn->req_h1.content_length;
-	keep_uri_line(txn);
-	s->http_nb_req++;
-	if ((txn->req_h1.flags & (H1_MF_CL | H1_MF_TE)) == (H1_MF_CL | H1_MF_TE))
-		txn->flags |= TX_CLI_CLOSE;   /* a smuggling attempt, maybe: no next request */
-	counter_add(&s->fe->ctr[tid].cum_req, 1);
-	if (s->sc.tracked)
-		stkctr_http_req(&s->sc, ~0U);
-	if (!h1_keep_alive(&txn->req_h1) || (s->fe->options & PR_O_HTTPCLOSE))
-		txn->flags |= TX_CLI_CLOSE;
-	if (http_framing_fields(&txn->req, &txn->req_h1) < 0) {
-		hs_error_reply(s, 500);
-		return 1;
-	}
-	if (s->fe->nb_cap_req || s->fe->cap_cookie.name)
-		http_capture(s, &txn->req, 0);
-	if (monitor_request(s))
-		return 1;
-	if (!out) {
-		hs_error_reply(s, 500);
-		return 1;
-	}
-
-	v = http_req_rules_exec(s->fe, s, &o, out, buf_size);
-	/* the frontend's stats page needs no backend */
-	if ((v == HTTP_VERDICT_CONT || v == HTTP_VERDICT_ALLOW) && hs_stats_request(s, s->fe))
-		return 1;
-	if (v == HTTP_VERDICT_CONT || v == HTTP_VERDICT_ALLOW) {
-		struct proxy *be = strm_choose_backend(s);
-
-		if (!be) {
-			strm_set_term(s, 'P', 'R');
-			hs_error_reply(s, 503);
-			return 1;
-		}
-		if (be != s->be && s->state == ST_INI)
-			drop_idle_conn(s);   /* another backend than the previous request's */
-		s->be = be;
-		s->t_be = now_ms;
-		if (be != s->fe)
-			v = http_req_rules_exec(be, s, &o, out, buf_size);
-	}
-	if (apply_verdict(s, v, &o))
-		return 1;
-	if (s->be != s->fe && hs_stats_request(s, s->be))
-		return 1;
-
-	if ((s->be->cookie.name && http_cookie_request(s) < 0) || http_conn_request(s) < 0 ||
-	    unique_id_add_header(s) < 0 ||
-	    http_add_forwardfor(s, s->fe) < 0 || (s->be != s->fe && http_add_forwardfor(s, s->be) < 0) ||
-	    http_add_originalto(s, s->fe) < 0 || (s->be != s->fe && http_add_originalto(s, s->be) < 0)) {
-		hs_error_reply(s, 500);
-		return 1;
-	}
-	/* the server is chosen while the request's fields are readable
-	 * (balance hdr/uri/url_param, stick rules read them)
-	 */
-	counter_add(&s->be->ctr[tid].be_req, 1);
-	if (!list_empty(&s->be->server_rules))
-		http_use_server(s);
-	assign_server(s);
-	if (s->state == ST_CLOSED) {
-		s->state = ST_INI;
-		hs_error_reply(s, 503);
-		return 1;
-	}
-	n = hs_put_head(&s->req, 0, len, &txn->req, 1);
-	if (!n) {
-		strm_set_term(s, 'P', 'R');
-		hs_error_reply(s, 500);
-		return 1;
-	}
-	txn->req_fwd = n;
-	if (!s->fe->log_keep_req || keep_req_head(txn, n) < 0)
-		forget_req_head(txn);
-	if (txn->req_body == H1_BODY_CHUNKED) {
-		struct h1_limits lim;
-
-		limits_init(&lim, s);
-		h1_chunk_init(&txn->req_ck, &lim);
-	}
-	txn->req_state = txn->req_body == H1_BODY_NONE ||
-	                 (txn->req_body == H1_BODY_CL && !txn->req_left) ? HTTP_MSG_DONE : HTTP_MSG_BODY;
-	return 1;
-}
-
 /* Releases body bytes of a message for sending: <*fwd> grows over what the
  * framing accounts for. Returns 1 when the body is complete.
  */
-static int body_account(struct channel *c, uint64_t *fwd, enum h1_body body, uint64_t *left,
+int hs_body_account(struct channel *c, uint64_t *fwd, enum h1_body body, uint64_t *left,
                         struct h1_chunk *ck, int *err)
 {
 	size_t data = buf_data(&c->buf);
@@ -812,251 +514,6 @@ static int body_account(struct channel *c, uint64_t *fwd, enum h1_body body, uin
 		*fwd = data;   /* until close, or a tunnel */
 		return 0;
 	}
-}
-
-/* Request side analysis. Returns 1 if anything changed. */
-static int analyze_request(struct stream *s)
-{
-	struct http_txn *txn = s->txn;
-	int changed = 0;
-	struct buffer *b = &s->req.buf;
-
-	if (txn->flags & TX_TARPIT)
-		return 0;
-	if (txn->req_state == HTTP_MSG_HDR) {
-		struct h1_limits lim;
-		int r;
-
-		/* a new request waits for the previous response to be sent */
-		if (!buf_data(b) || txn->res_state != HTTP_MSG_HDR || txn->res_fwd)
-			return 0;
-		if (!txn->t_req_start) {
-			txn->t_req_start = now_ms ? now_ms : 1;
-			txn->ti = (int32_t)(now_ms - s->http_idle_start);
-			if (s->fe->log_targets)
-				txn_stamp(txn);
-		}
-		if (buf_contig_data(b) < buf_data(b))
-			buf_realign(b);
-		limits_init(&lim, s);
-		r = h1_parse_request(&txn->req_h1, buf_head(b), buf_data(b), &lim);
-		if (!r)
-			return 0;
-		if (r < 0) {
-			int st = h1_err_status(r);
-
-			snprintf(txn->uri_line, sizeof(txn->uri_line), "<BADREQ>");
-			counter_add(&s->fe->ctr[tid].failed_req, 1);
-			strm_set_term(s, 'P', 'R');
-			if (st == 400 && r == H1_ERR_HEAD_TOO_LARGE)
-				st = 431;
-			hs_error_reply(s, st);
-			return 1;
-		}
-		request_head(s, (size_t)r);
-		changed = 1;
-		if (txn->req_state != HTTP_MSG_BODY)
-			return 1;
-		/* body bytes that came with the head go with it, in one send */
-	}
-	if (txn->req_state == HTTP_MSG_BODY) {
-		int err = 0;
-
-		if (body_account(&s->req, &txn->req_fwd, txn->req_body, &txn->req_left, &txn->req_ck, &err)) {
-			txn->req_state = HTTP_MSG_DONE;
-			return 1;
-		}
-		if (err) {
-			/* bad chunk framing: the server got part of a body; stop both */
-			counter_add(&s->fe->ctr[tid].failed_req, 1);
-			strm_set_term(s, 'P', 'D');
-			txn->flags |= TX_CLI_CLOSE | TX_SRV_CLOSE;
-			if (!(txn->flags & TX_HAS_RES) && txn->res_state == HTTP_MSG_HDR) {
-				if (s->srv)
-					strm_release_server(s);
-				strm_close_side(&s->srvside);
-				s->state = ST_INI;
-				hs_error_reply(s, 400);
-			} else {
-				s->cli.flags |= SIDE_ERROR;
-			}
-			return 1;
-		}
-	}
-	return changed;
-}
-
-/* ---- response analysis ---- */
-
-
-
-/* Analyses a complete response head of <len> bytes at offset <ofs>. */
-static int response_head(struct stream *s, size_t ofs, size_t len)
-{
-	struct http_txn *txn = s->txn;
-	struct server *srv = s->srv;
-	struct http_outcome o = { 0 };
-	enum http_verdict v;
-	char *out = hs_thread_scratch();
-	size_t n;
-	int st = txn->res_h1.status;
-
-	if (st >= 100 && st < 200 && st != 101) {
-		/* interim response: forwarded as it is, then the next one */
-		uint32_t maxhdr = global.tune_maxhdr ? global.tune_maxhdr : H1_DEF_MAX_HDRS;
-
-		txn->res_fwd += len;
-		h1_msg_init(&txn->res_h1, txn->res_hdrs, maxhdr);
-		return 1;
-	}
-	txn->t_res_start = now_ms;
-	/* %Tr: from the connection established (or the request, when reused) */
-	txn->trs = (int32_t)(now_ms - (txn->reused || s->tc < 0 ? txn->t_req_end : s->t_conn + (uint32_t)s->tc));
-	http_head_load(&txn->res, &txn->res_h1, buf_head(&s->res.buf) + ofs);
-	txn->flags |= TX_HAS_RES;
-	txn->srv_status = st;
-	txn->res_body = h1_res_body(&txn->res_h1, txn->meth);
-	txn->res_left = txn->res_h1.content_length;
-	if (http_framing_fields(&txn->res, &txn->res_h1) < 0)
-		goto fail500;
-	if (txn->res_body == H1_BODY_TUNNEL) {
-		/* 101 or a CONNECT accepted: bytes both ways from now on */
-		txn->res_fwd += len;
-		hs_txn_set_status(s, st);
-		s->tunnel = 1;
-		return 1;
-	}
-	if (s->fe->nb_cap_res || s->fe->cap_cookie.name)
-		http_capture(s, &txn->res, 1);
-	if (!h1_keep_alive(&txn->res_h1) || txn->res_body == H1_BODY_CLOSE)
-		txn->flags |= TX_SRV_CLOSE;
-	if (txn->res_body == H1_BODY_CLOSE)
-		txn->flags |= TX_CLI_CLOSE;   /* the client can only see the end by a close */
-	if (!out)
-		goto fail500;
-
-	v = http_res_rules_exec(s->be, s, &o, out, buf_size);
-	if ((v == HTTP_VERDICT_CONT || v == HTTP_VERDICT_ALLOW) && s->be != s->fe)
-		v = http_res_rules_exec(s->fe, s, &o, out, buf_size);
-	if (v != HTTP_VERDICT_DENY && s->be && !list_empty(&s->be->sticking_rules))
-		stick_store_response(s);   /* after the rules, as HAProxy's store rules */
-	if (v == HTTP_VERDICT_DENY) {
-		counter_add(&s->be->ctr[tid].denied_resp, 1);
-		if (srv)
-			counter_add(&srv->ctr[tid].failed_resp, 1);
-		strm_set_term(s, 'P', 'H');
-		txn->flags |= TX_SRV_CLOSE;
-		txn->res_state = HTTP_MSG_HDR;
-		if (o.data)
-			hs_local_reply(s, o.status, o.data, o.len, 1);
-		else
-			hs_error_reply(s, o.status ? o.status : 502);
-		return 1;
-	}
-	if (v == HTTP_VERDICT_ERROR)
-		goto fail500;
-	if ((s->be->cookie.name && http_cookie_response(s) < 0) || http_conn_response(s) < 0 ||
-	    http_after_res_rules_exec(s) < 0)
-		goto fail500;
-	n = hs_put_head(&s->res, ofs, len, &txn->res, 0);
-	if (!n)
-		goto fail500;
-	txn->res_fwd += n;
-	hs_txn_set_status(s, txn->res.status);
-	if (txn->res_body == H1_BODY_CHUNKED) {
-		struct h1_limits lim;
-
-		limits_init(&lim, s);
-		h1_chunk_init(&txn->res_ck, &lim);
-	}
-	txn->res_state = txn->res_body == H1_BODY_NONE || (txn->res_body == H1_BODY_CL && !txn->res_left) ?
-	                 HTTP_MSG_DONE : txn->res_body == H1_BODY_CLOSE ? HTTP_MSG_CLOSE : HTTP_MSG_BODY;
-	return 1;
-
-fail500:
-	strm_set_term(s, 'P', 'H');
-	txn->flags |= TX_SRV_CLOSE;
-	hs_error_reply(s, 500);
-	return 1;
-}
-
-/* The server failed before a complete response: answers <status> (502,
- * 504) if nothing was sent to the client yet, else cuts the client.
- */
-static void server_failed(struct stream *s, int status, char who, char when)
-{
-	struct http_txn *txn = s->txn;
-
-	strm_set_term(s, who, when);
-	counter_add(&s->be->ctr[tid].failed_resp, 1);
-	if (s->srv)
-		counter_add(&s->srv->ctr[tid].failed_resp, 1);
-	if (status == 504 || who == 's')
-		counter_add(&s->be->ctr[tid].srv_aborts, 1);
-	txn->flags |= TX_SRV_CLOSE;
-	if (s->srv)
-		strm_release_server(s);
-	strm_close_side(&s->srvside);
-	s->state = ST_INI;
-	if (!(txn->flags & TX_HAS_RES) && !(txn->flags & TX_LOCAL)) {
-		hs_chan_drop(&s->res);
-		txn->res_fwd = 0;
-		txn->res_state = HTTP_MSG_HDR;
-		hs_error_reply(s, status);
-	} else {
-		s->cli.flags |= SIDE_ERROR;   /* truncated response: the client must see an abort */
-	}
-}
-
-/* Response side analysis. Returns 1 if anything changed. */
-static int analyze_response(struct stream *s)
-{
-	struct http_txn *txn = s->txn;
-	int changed = 0;
-	struct buffer *b = &s->res.buf;
-
-	if (txn->flags & TX_LOCAL)
-		return 0;
-	if (txn->res_state == HTTP_MSG_HDR) {
-		struct h1_limits lim;
-		size_t ofs = (size_t)txn->res_fwd;
-		int r;
-
-		if (s->state != ST_EST || txn->req_state == HTTP_MSG_HDR || buf_data(b) <= ofs)
-			return 0;
-		if (buf_contig_data(b) < buf_data(b))
-			buf_realign(b);
-		limits_init(&lim, s);
-		r = h1_parse_response(&txn->res_h1, buf_head(b) + ofs, buf_data(b) - ofs, &lim);
-		if (!r)
-			return 0;
-		if (r < 0) {
-			server_failed(s, 502, 'P', 'H');
-			return 1;
-		}
-		response_head(s, ofs, (size_t)r);
-		changed = 1;
-		if (txn->res_state != HTTP_MSG_BODY && txn->res_state != HTTP_MSG_CLOSE)
-			return 1;
-		/* body bytes that came with the head go with it, in one send */
-	}
-	if (txn->res_state == HTTP_MSG_BODY || txn->res_state == HTTP_MSG_CLOSE) {
-		int err = 0;
-
-		if (body_account(&s->res, &txn->res_fwd, txn->res_body, &txn->res_left, &txn->res_ck, &err)) {
-			txn->res_state = HTTP_MSG_DONE;
-			return 1;
-		}
-		if (err) {
-			/* bad chunked framing from the server, head already sent */
-			strm_set_term(s, 'S', 'D');
-			counter_add(&s->be->ctr[tid].failed_resp, 1);
-			s->cli.flags |= SIDE_ERROR;
-			s->srvside.flags |= SIDE_ERROR;
-			return 1;
-		}
-	}
-	return changed;
 }
 
 /* ---- end of a transaction ---- */
@@ -1185,7 +642,7 @@ static int head_wait(struct stream *s)
 		return txn_take(s, 0) < 0 ? -ENOMEM : 1;   /* the transaction parses it */
 	if (buf_contig_data(b) < buf_data(b))
 		buf_realign(b);
-	limits_init(&lim, s);
+	hs_limits_init(&lim, s);
 	r = h1_parse_request(m, buf_head(b), buf_data(b), &lim);
 	if (!r && !gone && !tick_is_expired(head_deadline(s), now_ms))
 		return 0;
@@ -1221,7 +678,7 @@ struct task *http_stream_process(struct task *t, struct stream *s, unsigned int 
 		if ((s->cli.flags & (SIDE_SHUTR | SIDE_ERROR)) || tick_is_expired(s->cli.exp, now_ms))
 			goto out_free;
 		fd_set_events(s->cli.fd, FD_EV_IN);
-		drop_idle_conn(s);
+		hs_drop_idle_conn(s);
 		task_set_expire(t, s->cli.exp);
 		return t;
 	}
@@ -1283,7 +740,7 @@ restart:
 		if (cin)
 			s->cli.exp = tick_add_ifset(now_ms, s->fe->timeout.client);
 		prog |= cin;
-		prog |= analyze_request(s);
+		prog |= hs_analyze_request(s);
 		if (s->state == ST_CLOSED) {
 			s->state = ST_INI;
 			hs_error_reply(s, 503);
@@ -1308,7 +765,7 @@ restart:
 				s->srvside.exp = tick_add_ifset(now_ms, strm_inactivity(s, 0));
 			prog |= sent;
 			/* body bytes released by the sending above */
-			prog |= analyze_request(s);
+			prog |= hs_analyze_request(s);
 		}
 		/* server -> response buffer */
 		if (s->state == ST_EST && txn->req_state != HTTP_MSG_HDR && !(txn->flags & TX_LOCAL)) {
@@ -1316,7 +773,7 @@ restart:
 			if (sin)
 				s->srvside.exp = tick_add_ifset(now_ms, strm_inactivity(s, 0));
 			prog |= sin;
-			prog |= analyze_response(s);
+			prog |= hs_analyze_response(s);
 			if (s->tunnel)
 				break;
 		}
@@ -1325,7 +782,7 @@ restart:
 		if (h_send(&s->res, &txn->res_fwd, &s->cli)) {
 			s->cli.exp = tick_add_ifset(now_ms, s->fe->timeout.client);
 			prog = 1;
-			prog |= analyze_response(s);
+			prog |= hs_analyze_response(s);
 		}
 		/* close-delimited body: the server's close ends it */
 		if (txn->res_state == HTTP_MSG_CLOSE && (s->srvside.flags & SIDE_SHUTR) &&
@@ -1386,7 +843,7 @@ restart:
 	}
 	if (s->state == ST_EST && (s->srvside.flags & (SIDE_ERROR | SIDE_SHUTR)) && !(txn->flags & TX_LOCAL) &&
 	    txn->res_state != HTTP_MSG_DONE && txn->res_state != HTTP_MSG_CLOSE && txn->req_state != HTTP_MSG_HDR) {
-		server_failed(s, 502, 'S', (txn->flags & TX_HAS_RES) ? 'D' : 'H');
+		hs_server_failed(s, 502, 'S', (txn->flags & TX_HAS_RES) ? 'D' : 'H');
 		return http_stream_process(t, s, state, 0);
 	}
 	if (s->state == ST_EST && (s->srvside.flags & SIDE_ERROR) && txn->res_state == HTTP_MSG_CLOSE) {
@@ -1430,7 +887,7 @@ restart:
 			counter_add(&s->be->ctr[tid].srv_aborts, 1);
 			goto out_free;
 		}
-		server_failed(s, 504, 's', 'H');
+		hs_server_failed(s, 504, 's', 'H');
 		return http_stream_process(t, s, state, 0);
 	}
 

@@ -1,11 +1,16 @@
 /*
- * Private interface between the HTTP engine (stream_http.c) and its own
- * replies (stream_http_reply.c). Everything runs on the stream's thread.
+ * Private interface between the parts of the HTTP engine: the stream's
+ * life (stream_http.c), the request side (stream_http_req.c), the
+ * response side (stream_http_res.c) and its own replies
+ * (stream_http_reply.c). Everything runs on the stream's thread.
  */
 #ifndef TOLLGATE_STREAM_HTTP_INT_H
 #define TOLLGATE_STREAM_HTTP_INT_H
 
 #include <stddef.h>
+#include <stdint.h>
+
+#include <tollgate/h1.h>
 
 struct buffer;
 struct channel;
@@ -33,6 +38,46 @@ void hs_chan_drop(struct channel *c);
  * <c>. Returns the new length, or 0 if it does not fit.
  */
 size_t hs_put_head(struct channel *c, size_t ofs, size_t old, const struct http_head *hh, int is_req);
+
+/* Sets the parser's limits for a head of <s> (the room its buffer leaves,
+ * the frontend's leniency).
+ */
+void hs_limits_init(struct h1_limits *lim, const struct stream *s);
+
+/* Releases body bytes of a message for sending: <*fwd> grows over what the
+ * framing <body> accounts for. Returns 1 when the body is complete; sets
+ * *<err> on bad chunked framing.
+ */
+int hs_body_account(struct channel *c, uint64_t *fwd, enum h1_body body, uint64_t *left,
+                    struct h1_chunk *ck, int *err);
+
+/* Gives the server connection kept by <s> between requests to the
+ * thread's idle pool, or closes it.
+ */
+void hs_drop_idle_conn(struct stream *s);
+
+/* Stamps the wall-clock date of the request's start (logs). */
+void hs_txn_stamp(struct http_txn *txn);
+
+/* stream_http_req.c */
+
+/* Request side analysis: parses a waiting request head and analyses it,
+ * then releases its body. Returns 1 if anything changed.
+ */
+int hs_analyze_request(struct stream *s);
+
+/* stream_http_res.c */
+
+/* Response side analysis: parses the response head and analyses it, then
+ * releases its body. Returns 1 if anything changed.
+ */
+int hs_analyze_response(struct stream *s);
+
+/* The server failed before a complete response: answers <status> (502,
+ * 504) if nothing was sent to the client yet, else cuts the client; the
+ * termination flags are <who>, <when>.
+ */
+void hs_server_failed(struct stream *s, int status, char who, char when);
 
 /* stream_http_reply.c */
 

@@ -1,0 +1,214 @@
+/*
+ * The HTTP engine's response side (mode http): a response head parsed,
+ * shown to the rules, written out edited; then its body released for
+ * sending as the framing accounts for it, and the errors a server can
+ * make before or while it answers. The principle of the engine is in
+ * stream_http.c; everything here runs on the stream's thread.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <time.h>
+
+#include <tollgate/base64.h>
+#include <tollgate/buffer.h>
+#include <tollgate/clock.h>
+#include <tollgate/counters.h>
+#include <tollgate/fd.h>
+#include <tollgate/global.h>
+#include <tollgate/h1.h>
+#include <tollgate/http_msg.h>
+#include <tollgate/http_reply.h>
+#include <tollgate/http_rules.h>
+#include <tollgate/http_service.h>
+#include <tollgate/http_txn.h>
+#include <tollgate/lb-algo.h>
+#include <tollgate/lb.h>
+#include <tollgate/logformat.h>
+#include <tollgate/pool.h>
+#include <tollgate/proxy.h>
+#include <tollgate/server.h>
+#include <tollgate/sock.h>
+#include <tollgate/srv_idle.h>
+#include <tollgate/stkctr.h>
+#include <tollgate/stream-t.h>
+#include <tollgate/task.h>
+#include <tollgate/tcp_rules.h>
+#include <tollgate/thread.h>
+#include <tollgate/ticks.h>
+
+#include "http_headers.h"
+#include "stream_http_int.h"
+#include "stream_int.h"
+
+/* Analyses a complete response head of <len> bytes at offset <ofs>. */
+static int response_head(struct stream *s, size_t ofs, size_t len)
+{
+	struct http_txn *txn = s->txn;
+	struct server *srv = s->srv;
+	struct http_outcome o = { 0 };
+	enum http_verdict v;
+	char *out = hs_thread_scratch();
+	size_t n;
+	int st = txn->res_h1.status;
+
+	if (st >= 100 && st < 200 && st != 101) {
+		/* interim response: forwarded as it is, then the next one */
+		uint32_t maxhdr = global.tune_maxhdr ? global.tune_maxhdr : H1_DEF_MAX_HDRS;
+
+		txn->res_fwd += len;
+		h1_msg_init(&txn->res_h1, txn->res_hdrs, maxhdr);
+		return 1;
+	}
+	txn->t_res_start = now_ms;
+	/* %Tr: from the connection established (or the request, when reused) */
+	txn->trs = (int32_t)(now_ms - (txn->reused || s->tc < 0 ? txn->t_req_end : s->t_conn + (uint32_t)s->tc));
+	http_head_load(&txn->res, &txn->res_h1, buf_head(&s->res.buf) + ofs);
+	txn->flags |= TX_HAS_RES;
+	txn->srv_status = st;
+	txn->res_body = h1_res_body(&txn->res_h1, txn->meth);
+	txn->res_left = txn->res_h1.content_length;
+	if (http_framing_fields(&txn->res, &txn->res_h1) < 0)
+		goto fail500;
+	if (txn->res_body == H1_BODY_TUNNEL) {
+		/* 101 or a CONNECT accepted: bytes both ways from now on */
+		txn->res_fwd += len;
+		hs_txn_set_status(s, st);
+		s->tunnel = 1;
+		return 1;
+	}
+	if (s->fe->nb_cap_res || s->fe->cap_cookie.name)
+		http_capture(s, &txn->res, 1);
+	if (!h1_keep_alive(&txn->res_h1) || txn->res_body == H1_BODY_CLOSE)
+		txn->flags |= TX_SRV_CLOSE;
+	if (txn->res_body == H1_BODY_CLOSE)
+		txn->flags |= TX_CLI_CLOSE;   /* the client can only see the end by a close */
+	if (!out)
+		goto fail500;
+
+	v = http_res_rules_exec(s->be, s, &o, out, buf_size);
+	if ((v == HTTP_VERDICT_CONT || v == HTTP_VERDICT_ALLOW) && s->be != s->fe)
+		v = http_res_rules_exec(s->fe, s, &o, out, buf_size);
+	if (v != HTTP_VERDICT_DENY && s->be && !list_empty(&s->be->sticking_rules))
+		stick_store_response(s);   /* after the rules, as HAProxy's store rules */
+	if (v == HTTP_VERDICT_DENY) {
+		counter_add(&s->be->ctr[tid].denied_resp, 1);
+		if (srv)
+			counter_add(&srv->ctr[tid].failed_resp, 1);
+		strm_set_term(s, 'P', 'H');
+		txn->flags |= TX_SRV_CLOSE;
+		txn->res_state = HTTP_MSG_HDR;
+		if (o.data)
+			hs_local_reply(s, o.status, o.data, o.len, 1);
+		else
+			hs_error_reply(s, o.status ? o.status : 502);
+		return 1;
+	}
+	if (v == HTTP_VERDICT_ERROR)
+		goto fail500;
+	if ((s->be->cookie.name && http_cookie_response(s) < 0) || http_conn_response(s) < 0 ||
+	    http_after_res_rules_exec(s) < 0)
+		goto fail500;
+	n = hs_put_head(&s->res, ofs, len, &txn->res, 0);
+	if (!n)
+		goto fail500;
+	txn->res_fwd += n;
+	hs_txn_set_status(s, txn->res.status);
+	if (txn->res_body == H1_BODY_CHUNKED) {
+		struct h1_limits lim;
+
+		hs_limits_init(&lim, s);
+		h1_chunk_init(&txn->res_ck, &lim);
+	}
+	txn->res_state = txn->res_body == H1_BODY_NONE || (txn->res_body == H1_BODY_CL && !txn->res_left) ?
+	                 HTTP_MSG_DONE : txn->res_body == H1_BODY_CLOSE ? HTTP_MSG_CLOSE : HTTP_MSG_BODY;
+	return 1;
+
+fail500:
+	strm_set_term(s, 'P', 'H');
+	txn->flags |= TX_SRV_CLOSE;
+	hs_error_reply(s, 500);
+	return 1;
+}
+
+/* The server failed before a complete response: answers <status> (502,
+ * 504) if nothing was sent to the client yet, else cuts the client.
+ */
+void hs_server_failed(struct stream *s, int status, char who, char when)
+{
+	struct http_txn *txn = s->txn;
+
+	strm_set_term(s, who, when);
+	counter_add(&s->be->ctr[tid].failed_resp, 1);
+	if (s->srv)
+		counter_add(&s->srv->ctr[tid].failed_resp, 1);
+	if (status == 504 || who == 's')
+		counter_add(&s->be->ctr[tid].srv_aborts, 1);
+	txn->flags |= TX_SRV_CLOSE;
+	if (s->srv)
+		strm_release_server(s);
+	strm_close_side(&s->srvside);
+	s->state = ST_INI;
+	if (!(txn->flags & TX_HAS_RES) && !(txn->flags & TX_LOCAL)) {
+		hs_chan_drop(&s->res);
+		txn->res_fwd = 0;
+		txn->res_state = HTTP_MSG_HDR;
+		hs_error_reply(s, status);
+	} else {
+		s->cli.flags |= SIDE_ERROR;   /* truncated response: the client must see an abort */
+	}
+}
+
+/* Response side analysis. Returns 1 if anything changed. */
+int hs_analyze_response(struct stream *s)
+{
+	struct http_txn *txn = s->txn;
+	int changed = 0;
+	struct buffer *b = &s->res.buf;
+
+	if (txn->flags & TX_LOCAL)
+		return 0;
+	if (txn->res_state == HTTP_MSG_HDR) {
+		struct h1_limits lim;
+		size_t ofs = (size_t)txn->res_fwd;
+		int r;
+
+		if (s->state != ST_EST || txn->req_state == HTTP_MSG_HDR || buf_data(b) <= ofs)
+			return 0;
+		if (buf_contig_data(b) < buf_data(b))
+			buf_realign(b);
+		hs_limits_init(&lim, s);
+		r = h1_parse_response(&txn->res_h1, buf_head(b) + ofs, buf_data(b) - ofs, &lim);
+		if (!r)
+			return 0;
+		if (r < 0) {
+			hs_server_failed(s, 502, 'P', 'H');
+			return 1;
+		}
+		response_head(s, ofs, (size_t)r);
+		changed = 1;
+		if (txn->res_state != HTTP_MSG_BODY && txn->res_state != HTTP_MSG_CLOSE)
+			return 1;
+		/* body bytes that came with the head go with it, in one send */
+	}
+	if (txn->res_state == HTTP_MSG_BODY || txn->res_state == HTTP_MSG_CLOSE) {
+		int err = 0;
+
+		if (hs_body_account(&s->res, &txn->res_fwd, txn->res_body, &txn->res_left, &txn->res_ck, &err)) {
+			txn->res_state = HTTP_MSG_DONE;
+			return 1;
+		}
+		if (err) {
+			/* bad chunked framing from the server, head already sent */
+			strm_set_term(s, 'S', 'D');
+			counter_add(&s->be->ctr[tid].failed_resp, 1);
+			s->cli.flags |= SIDE_ERROR;
+			s->srvside.flags |= SIDE_ERROR;
+			return 1;
+		}
+	}
+	return changed;
+}
