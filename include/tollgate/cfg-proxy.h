@@ -36,4 +36,27 @@ int cfg_option_httpchk(struct cfg_ctx *ctx, struct proxy *px, int no, int argc, 
  */
 int cfg_option_chkproto(struct cfg_ctx *ctx, struct proxy *px, int no, int argc, char **args, char **err);
 
+/* Kinds of rules a defaults section holds (proxy->def_rules_kinds). */
+#define CFG_DEFR_L4L5     0x1U   /* tcp-request connection|session */
+#define CFG_DEFR_TCP_RES  0x2U   /* tcp-response content */
+#define CFG_DEFR_OTHER    0x4U   /* tcp-request content, http-request|response|after-response */
+
+/* Keeps the rule line <args> of the defaults section <def> (already
+ * parsed there by <parse>), of kind CFG_DEFR_*, to be replayed in each
+ * proxy using <def>. Returns CFG_OK, or CFG_ERR with *<err> set (an
+ * anonymous defaults section takes no rules, as in HAProxy). In
+ * src/cfg/cfg_def_rules.c.
+ */
+int cfg_def_rule_keep(struct cfg_ctx *ctx, struct proxy *def, unsigned int kind,
+                      int (*parse)(struct cfg_ctx *, int, char **, char **), int argc, char **args, char **err);
+
+/* Gives the proxy <px> beginning `from` <def> a copy of <def>'s rules,
+ * before its own, after HAProxy's checks of who may use them. Returns
+ * CFG_OK, or CFG_ERR with *<err> set.
+ */
+int cfg_def_rules_apply(struct cfg_ctx *ctx, struct proxy *px, struct proxy *def, char **err);
+
+/* Frees the kept rule lines of the defaults section <def>. */
+void cfg_def_rules_free(struct proxy *def);
+
 #endif /* TOLLGATE_CFG_PROXY_H */

@@ -225,8 +225,15 @@ struct proxy {
 	struct proxy *defbe;             /* resolved default backend */
 	struct list switching_rules;     /* use_backend rules */
 	struct list tcp_req_conn;        /* tcp-request connection rules */
-	struct list tcp_req_cont;        /* tcp-request content rules */
+	struct list tcp_req_sess;        /* tcp-request session rules */
+	struct list tcp_req_cont;        /* tcp-request content rules (backends too) */
 	unsigned int inspect_delay;      /* tcp-request inspect-delay, ms */
+	struct list tcp_res_cont;        /* tcp-response content rules (backend side) */
+	unsigned int res_inspect_delay;  /* tcp-response inspect-delay, ms */
+	struct list def_rules;           /* defaults: its rule lines, replayed in each proxy using it
+	                                  * (struct cfg_def_rule, cfg_def_rules.c) */
+	unsigned int def_rules_kinds;    /* defaults: CFG_DEFR_* kinds of rules it holds */
+	unsigned int def_rules_cap;      /* defaults: PR_CAP_FE/BE of the proxies using its rules, 0: none yet */
 	struct acl_list acls;            /* named ACLs */
 
 	/* backend side */

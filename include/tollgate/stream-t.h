@@ -67,6 +67,7 @@ struct stream {
 	unsigned char *pp_tlv;         /* the PROXY v2 header's TLVs (malloc'd), or NULL */
 	unsigned int pp_tlv_len;       /* their bytes */
 	int conn_rules_done;           /* `tcp-request connection` rules ran */
+	int res_rules_done;            /* mode tcp: `tcp-response content` rules ran */
 	int no_log;                    /* closed before a session existed: no traffic log */
 	unsigned int tmo_client;       /* set-timeout client (ms) for this transaction, 0: the frontend's */
 	unsigned int tmo_server;       /* set-timeout server, 0: the backend's */

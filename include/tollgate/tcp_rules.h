@@ -1,16 +1,26 @@
 /*
- * `tcp-request connection|content` rules and `stick` rules of a proxy.
+ * `tcp-request connection|session|content`, `tcp-response content` and
+ * `stick` rules of a proxy.
  *
  * Rules are parsed into lists of the proxy (read-only once workers run)
  * and executed by the stream on its thread:
  *   - tcp-request connection: when the connection is accepted, before
  *     anything else; `reject` closes it (counted in denied_conn);
- *   - tcp-request content: right after; with `tcp-request inspect-delay`
- *     a rule whose condition is undecided (a payload fetch waiting for
- *     more bytes, ACL_MISS) stops the evaluation, which resumes at that
- *     rule when more data comes, and is final once the delay is over, the
- *     buffer full or the client shut (HAProxy's semantics); `reject`
- *     counts in denied_sess;
+ *   - tcp-request session: once, right after (counted in denied_sess);
+ *   - tcp-request content: mode tcp: the frontend's after the session
+ *     rules; with `tcp-request inspect-delay` a rule whose condition is
+ *     undecided (a payload fetch waiting for more bytes, ACL_MISS) stops
+ *     the evaluation, which resumes at that rule when more data comes, and
+ *     is final once the delay is over, the buffer full or the client shut
+ *     (HAProxy's semantics); the backend's once it is chosen, final.
+ *     Mode http: for every request, once its head is parsed: the
+ *     frontend's before its http-request rules, the backend's before the
+ *     backend's http-request rules; `reject` closes the connection;
+ *   - tcp-response content (backends): mode http: on every response head,
+ *     before the http-response rules; mode tcp: on the first response
+ *     bytes, final; `reject` / `close` close the connection;
+ *   - rules written in a named `defaults` section are replayed in each
+ *     proxy using it, before the proxy's own (cfg_def_rules.c);
  *   - stick match / on: when the backend is chosen, before load
  *     balancing: a server found in the table for the key is used while it
  *     is usable;
@@ -36,15 +46,22 @@ enum tcp_act {
 	TCP_ACT_VAR,              /* set-var, set-var-fmt, unset-var */
 };
 
+enum tcp_stage {
+	TCP_STAGE_CONN = 0,       /* tcp-request connection */
+	TCP_STAGE_SESS,           /* tcp-request session */
+	TCP_STAGE_CONT,           /* tcp-request content */
+	TCP_STAGE_RES,            /* tcp-response content */
+};
+
 struct tcp_rule {
-	int stage;                   /* 0: connection, 1: content */
+	enum tcp_stage stage;        /* where it runs */
 	enum tcp_act act;            /* the action */
 	struct sc_action sc;         /* TCP_ACT_SC: the stick-counter action (sc_action.h) */
 	struct var_action va;        /* TCP_ACT_VAR: the variable action (var_action.h) */
 	struct acl_cond *cond;       /* if/unless, or NULL */
 	const char *conf_file;       /* where declared */
 	int conf_line;               /* ditto */
-	struct list list;            /* in proxy->tcp_req_conn / tcp_req_cont */
+	struct list list;            /* in proxy->tcp_req_conn / sess / cont, tcp_res_cont */
 };
 
 enum stick_kind {
@@ -70,13 +87,23 @@ struct stick_rule {
  */
 int tcp_rules_connection(struct stream *s);
 
-/* Runs the tcp-request content rules of <s>'s frontend from the rule an
- * earlier call stopped at (s->cont_rule). <final>: no more data will come
- * (undecided conditions then fail). Actions evaluate their samples as
- * final. Returns 0 to go on, -1 if the connection must be rejected, 1 to
- * wait for more data (s->cont_rule set).
+/* Runs the tcp-request session rules of <s>'s frontend. Returns 0 to go
+ * on, -1 if the connection must be rejected.
  */
-int tcp_rules_content(struct stream *s, int final);
+int tcp_rules_session(struct stream *s);
+
+/* Runs the tcp-request content rules of <px> (the frontend or the
+ * backend of <s>) from the rule an earlier call stopped at (s->cont_rule).
+ * <final>: no more data will come (undecided conditions then fail).
+ * Actions evaluate their samples as final. Returns 0 to go on, -1 if the
+ * connection must be rejected, 1 to wait for more data (s->cont_rule set).
+ */
+int tcp_rules_content(struct stream *s, struct proxy *px, int final);
+
+/* Runs the tcp-response content rules of <s>'s backend, final. Returns 0
+ * to go on, -1 if the connection must be closed.
+ */
+int tcp_rules_response(struct stream *s);
 
 /* Returns the server the stick match rules of <s>'s backend find for it,
  * usable, or NULL.

@@ -71,16 +71,21 @@ static int kw_http_rules(struct cfg_ctx *ctx, int argc, char **args, char **err)
 	struct proxy *px = ctx->section_data;
 	int is_req = !strcmp(args[0], "http-request") ? 1 : !strcmp(args[0], "http-response") ? 0 : HTTP_RULES_AFTER;
 
-	if (px->cap & PR_CAP_DEF)
-		return cfg_set_err(err, "'%s' is not allowed in 'defaults' sections.", args[0]);
+	int ret;
+
 	if (argc < 2)
 		return cfg_set_err(err, "'%s' expects an action (e.g. '%s %s').", args[0], args[0],
 		                   is_req == 1 ? "deny if <cond>" : "set-header <name> <value>");
 	if (!strcmp(args[1], "redirect") && is_req != 1)
 		return cfg_set_err(err, "'%s redirect' is not supported (use it in 'http-request').", args[0]);
 	if (!strcmp(args[1], "redirect"))
-		return add_rule(ctx, px, 1, "http-request", argc, args, 1, err);
-	return add_rule(ctx, px, is_req, args[0], argc, args, 1, err);
+		ret = add_rule(ctx, px, 1, "http-request", argc, args, 1, err);
+	else
+		ret = add_rule(ctx, px, is_req, args[0], argc, args, 1, err);
+	/* a named defaults section's rules go to each proxy using it */
+	if (ret >= 0 && (px->cap & PR_CAP_DEF))
+		return cfg_def_rule_keep(ctx, px, CFG_DEFR_OTHER, kw_http_rules, argc, args, err);
+	return ret;
 }
 
 static int kw_redirect(struct cfg_ctx *ctx, int argc, char **args, char **err)

@@ -28,6 +28,8 @@
 #include <tollgate/sample.h>
 #include <tollgate/server.h>
 #include <tollgate/sock.h>
+#include <tollgate/tcp_rules.h>
+#include <tollgate/http_rules.h>
 
 /* Defaults sections seen so far, newest first; `last_defaults` is the one
  * that applies to proxies declared without `from`.
@@ -69,6 +71,9 @@ void cfg_proxy_reset(void)
 		free(d->px->cookie.domain);
 		logformat_free(d->px->logfmt);
 		server_free_pp_tlvs(&d->px->defsrv);
+		cfg_def_rules_free(d->px);
+		tcp_rules_free(d->px);
+		http_rules_free(d->px);
 		free(d->px->id);
 		free(d->px);
 		free(d);
@@ -150,6 +155,7 @@ static int proxy_begin(struct cfg_ctx *ctx, int argc, char **args, char **err)
 		return cfg_set_err(err, "out of memory");
 	if (from && proxy_inherit(px, from) < 0)
 		return cfg_set_err(err, "out of memory");
+
 	if (cap == PR_CAP_DEF) {
 		struct defaults_entry *d = malloc(sizeof(*d));
 
@@ -165,7 +171,8 @@ static int proxy_begin(struct cfg_ctx *ctx, int argc, char **args, char **err)
 	}
 	ctx->section_data = px;
 	proxy_set_parse_scope(px);   /* acl() and table converters of this section's rules */
-	return CFG_OK;
+	/* the defaults' rules come first (HAProxy evaluates them before) */
+	return from ? cfg_def_rules_apply(ctx, px, from, err) : CFG_OK;
 }
 
 /* Refuses a keyword in a section lacking <cap>. */

@@ -3,6 +3,9 @@
  *   stick-table type ... size ... [expire ...] [nopurge] [store ...]
  *   tcp-request connection|session|content <action> [if|unless <cond>]
  *   tcp-request inspect-delay <time>
+ *   tcp-response content <action> [if|unless <cond>] (accept, reject, close,
+ *   the stick-counter and variable actions)
+ *   tcp-response inspect-delay <time>
  *   stick on|match|store-request|store-response <expr> [table <name>] [if|unless <cond>]
  * Actions: accept, reject, silent-drop (closes like reject), track-sc<N>
  * <expr> [table <name>], sc-inc-gpc(<idx>,<N>), sc-inc-gpc0(<N>),
@@ -101,19 +104,37 @@ static int parse_expr(struct cfg_ctx *ctx, const char *text, struct sample_expr 
 static int parse_tcp_action(struct tcp_rule *r, int argc, char **args, int *pos, char **err)
 {
 	const char *a = args[*pos];
+	unsigned int where = r->stage == TCP_STAGE_CONN ? SMP_USE_L4CLI : SMP_USE_L5CLI;
 
 	if (!strcmp(a, "accept")) {
 		r->act = TCP_ACT_ACCEPT;
-	} else if (!strcmp(a, "reject") || !strcmp(a, "silent-drop")) {
+	} else if (!strcmp(a, "reject") || (r->stage != TCP_STAGE_RES && !strcmp(a, "silent-drop")) ||
+	           (r->stage == TCP_STAGE_RES && !strcmp(a, "close"))) {
 		r->act = TCP_ACT_REJECT;
 	} else if (sc_action_type(a) != SC_ACT_NONE) {
 		r->act = TCP_ACT_SC;
-		return sc_action_parse(&r->sc, r->stage ? SMP_USE_L5CLI : SMP_USE_L4CLI, argc, args, pos, err) < 0 ?
-		       CFG_ERR : CFG_OK;
+		return sc_action_parse(&r->sc, where, argc, args, pos, err) < 0 ? CFG_ERR : CFG_OK;
 	} else if (var_action_type(a) != VAR_ACT_NONE) {
+		int at = *pos;
+		char *why = NULL;
+
 		r->act = TCP_ACT_VAR;
-		return var_action_parse(&r->va, r->stage ? SMP_USE_L5CLI : SMP_USE_L4CLI, argc, args, pos, err) < 0 ?
-		       CFG_ERR : CFG_OK;
+		if (var_action_parse(&r->va, where, argc, args, pos, err) >= 0)
+			return CFG_OK;
+		if (r->stage != TCP_STAGE_CONT && r->stage != TCP_STAGE_RES)
+			return CFG_ERR;
+		/* content rules also see the HTTP message in mode http (HAProxy) */
+		*pos = at;
+		if (var_action_parse(&r->va, r->stage == TCP_STAGE_CONT ? SMP_USE_HTTP_REQ : SMP_USE_HTTP_RES,
+		                     argc, args, pos, &why) < 0) {
+			free(why);
+			return CFG_ERR;
+		}
+		free(*err);
+		*err = NULL;
+		return CFG_OK;
+	} else if (r->stage == TCP_STAGE_RES) {
+		return cfg_set_err(err, "unknown action '%s' (supported: accept, reject, close, sc-inc-gpc(<idx>,<N>), sc-inc-gpc0(<N>), sc-inc-gpc1(<N>), sc-set-gpt(<idx>,<N>), sc-set-gpt0(<N>), set-var(<var>), set-var-fmt(<var>), unset-var(<var>)).", a);
 	} else {
 		return cfg_set_err(err, "unknown action '%s' (supported: accept, reject, silent-drop, track-sc<N>, sc-inc-gpc(<idx>,<N>), sc-inc-gpc0(<N>), sc-inc-gpc1(<N>), sc-set-gpt(<idx>,<N>), sc-set-gpt0(<N>), set-var(<var>), set-var-fmt(<var>), unset-var(<var>)).", a);
 	}
@@ -129,36 +150,17 @@ static void free_tcp_rule(struct tcp_rule *r)
 	free(r);
 }
 
-static int kw_tcp_request(struct cfg_ctx *ctx, int argc, char **args, char **err)
+/* Parses the `<kw> <stage> <action> [if|unless <cond>]` line <args> into
+ * a rule of <stage> appended to <list>.
+ */
+static int add_tcp_rule(struct cfg_ctx *ctx, struct proxy *px, enum tcp_stage stage, struct list *list,
+                        int argc, char **args, char **err)
 {
-	struct proxy *px = ctx->section_data;
 	struct tcp_rule *r;
-	int pos = 2, stage, c;
+	int pos = 2, c;
 
-	if (argc < 2)
-		return cfg_set_err(err, "'tcp-request' expects 'connection', 'session', 'content' or 'inspect-delay'.");
-	if (!strcmp(args[1], "inspect-delay")) {
-		char *why = NULL;
-
-		if (argc != 3 || cfg_parse_time(args[2], &px->inspect_delay, &why) < 0) {
-			cfg_set_err(err, "'tcp-request inspect-delay' expects a time%s%s", why ? ": " : ".", why ? why : "");
-			free(why);
-			return CFG_ERR;
-		}
-		return CFG_OK;
-	}
-	if (!strcmp(args[1], "connection"))
-		stage = 0;
-	else if (!strcmp(args[1], "session") || !strcmp(args[1], "content"))
-		stage = 1;
-	else
-		return cfg_set_err(err, "'tcp-request' : unknown stage '%s' (expected 'connection', 'session', 'content' or 'inspect-delay').", args[1]);
-	if (px->cap & PR_CAP_DEF)
-		return cfg_set_err(err, "'tcp-request %s' is not allowed in 'defaults' sections.", args[1]);
-	if (!(px->cap & PR_CAP_FE))
-		return cfg_set_warn(err, "'tcp-request %s' is ignored in 'backend' sections (Tollgate applies it in frontends only).", args[1]);
 	if (argc < 3)
-		return cfg_set_err(err, "'tcp-request %s' expects an action.", args[1]);
+		return cfg_set_err(err, "'%s %s' expects an action.", args[0], args[1]);
 	r = calloc(1, sizeof(*r));
 	if (!r)
 		return cfg_set_err(err, "out of memory");
@@ -169,14 +171,14 @@ static int kw_tcp_request(struct cfg_ctx *ctx, int argc, char **args, char **err
 		char *inner = *err;
 
 		*err = NULL;
-		cfg_set_err(err, "'tcp-request %s' : %s", args[1], inner ? inner : "invalid action");
+		cfg_set_err(err, "'%s %s' : %s", args[0], args[1], inner ? inner : "invalid action");
 		free(inner);
 		free_tcp_rule(r);
 		return CFG_ERR;
 	}
 	c = cond_start(argc, args, pos);
 	if (c != pos) {
-		cfg_set_err(err, "'tcp-request %s %s' : unexpected '%s' (expected 'if' or 'unless').", args[1], args[2], args[pos]);
+		cfg_set_err(err, "'%s %s %s' : unexpected '%s' (expected 'if' or 'unless').", args[0], args[1], args[2], args[pos]);
 		free_tcp_rule(r);
 		return CFG_ERR;
 	}
@@ -185,8 +187,72 @@ static int kw_tcp_request(struct cfg_ctx *ctx, int argc, char **args, char **err
 		return CFG_ERR;
 	}
 	/* track-sc needs its table to exist; checked at finalisation */
-	list_append(stage ? &px->tcp_req_cont : &px->tcp_req_conn, &r->list);
+	list_append(list, &r->list);
 	return CFG_OK;
+}
+
+/* Parses `<kw> inspect-delay <time>` into *<ms>. */
+static int parse_inspect_delay(int argc, char **args, unsigned int *ms, char **err)
+{
+	char *why = NULL;
+
+	if (argc != 3 || cfg_parse_time(args[2], ms, &why) < 0) {
+		cfg_set_err(err, "'%s inspect-delay' expects a time%s%s", args[0], why ? ": " : ".", why ? why : "");
+		free(why);
+		return CFG_ERR;
+	}
+	return CFG_OK;
+}
+
+static int kw_tcp_request(struct cfg_ctx *ctx, int argc, char **args, char **err)
+{
+	struct proxy *px = ctx->section_data;
+	enum tcp_stage stage;
+	struct list *list;
+	int ret;
+
+	if (argc < 2)
+		return cfg_set_err(err, "'tcp-request' expects 'connection', 'session', 'content' or 'inspect-delay'.");
+	if (!strcmp(args[1], "inspect-delay"))
+		return parse_inspect_delay(argc, args, &px->inspect_delay, err);
+	if (!strcmp(args[1], "connection")) {
+		stage = TCP_STAGE_CONN;
+		list = &px->tcp_req_conn;
+	} else if (!strcmp(args[1], "session")) {
+		stage = TCP_STAGE_SESS;
+		list = &px->tcp_req_sess;
+	} else if (!strcmp(args[1], "content")) {
+		stage = TCP_STAGE_CONT;
+		list = &px->tcp_req_cont;
+	} else {
+		return cfg_set_err(err, "'tcp-request' : unknown stage '%s' (expected 'connection', 'session', 'content' or 'inspect-delay').", args[1]);
+	}
+	if (stage != TCP_STAGE_CONT && !(px->cap & (PR_CAP_FE | PR_CAP_DEF)))
+		return cfg_set_warn(err, "'tcp-request %s' is ignored in 'backend' sections (Tollgate applies it in frontends only).", args[1]);
+	ret = add_tcp_rule(ctx, px, stage, list, argc, args, err);
+	if (ret >= 0 && (px->cap & PR_CAP_DEF))
+		return cfg_def_rule_keep(ctx, px, stage == TCP_STAGE_CONT ? CFG_DEFR_OTHER : CFG_DEFR_L4L5,
+		                         kw_tcp_request, argc, args, err);
+	return ret;
+}
+
+static int kw_tcp_response(struct cfg_ctx *ctx, int argc, char **args, char **err)
+{
+	struct proxy *px = ctx->section_data;
+	int ret;
+
+	if (argc < 2)
+		return cfg_set_err(err, "'tcp-response' expects 'content' or 'inspect-delay'.");
+	if (!(px->cap & (PR_CAP_BE | PR_CAP_DEF)))
+		return cfg_set_err(err, "'tcp-response %s' is not allowed in 'frontend' sections (only in backend, listen and defaults).", args[1]);
+	if (!strcmp(args[1], "inspect-delay"))
+		return parse_inspect_delay(argc, args, &px->res_inspect_delay, err);
+	if (strcmp(args[1], "content"))
+		return cfg_set_err(err, "'tcp-response' : unknown stage '%s' (expected 'content' or 'inspect-delay').", args[1]);
+	ret = add_tcp_rule(ctx, px, TCP_STAGE_RES, &px->tcp_res_cont, argc, args, err);
+	if (ret >= 0 && (px->cap & PR_CAP_DEF))
+		return cfg_def_rule_keep(ctx, px, CFG_DEFR_TCP_RES, kw_tcp_response, argc, args, err);
+	return ret;
 }
 
 static int kw_stick(struct cfg_ctx *ctx, int argc, char **args, char **err)
@@ -248,6 +314,7 @@ out_free:
 static struct cfg_kw tcp_rules_kws[] = {
 	{ "stick-table", kw_stick_table, 0 },
 	{ "tcp-request", kw_tcp_request, 0 },
+	{ "tcp-response", kw_tcp_response, 0 },
 	{ "stick", kw_stick, 0 },
 	{ NULL, NULL, 0 },
 };

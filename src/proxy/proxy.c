@@ -53,7 +53,10 @@ struct proxy *proxy_new(const char *name, unsigned int cap, const char *file, in
 	list_init(&px->listeners);
 	list_init(&px->switching_rules);
 	list_init(&px->tcp_req_conn);
+	list_init(&px->tcp_req_sess);
 	list_init(&px->tcp_req_cont);
+	list_init(&px->tcp_res_cont);
+	list_init(&px->def_rules);
 	list_init(&px->queue);
 	list_init(&px->tcpcheck_rules);
 	list_init(&px->proto_rules);
@@ -111,6 +114,8 @@ int proxy_inherit(struct proxy *px, const struct proxy *def)
 	px->mode = def->mode;
 	px->options = def->options;
 	px->timeout = def->timeout;
+	px->inspect_delay = def->inspect_delay;
+	px->res_inspect_delay = def->res_inspect_delay;
 	px->retries = def->retries;
 	if (px->cap & PR_CAP_FE)
 		px->maxconn = def->maxconn;

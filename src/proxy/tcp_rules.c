@@ -35,14 +35,36 @@ static int expr_key(struct sample_expr *expr, struct stream *s, struct stktable 
 	return sc_expr_key(expr, &ctx, t, buf, key);
 }
 
-int tcp_rules_content(struct stream *s, int final)
+/* Runs the action of <r> for <s>. Returns 0 to go on with the next rule,
+ * 1 to stop accepting, -1 to reject.
+ */
+static int rule_act(struct tcp_rule *r, struct stream *s, const struct sample_ctx *act_ctx)
+{
+	switch (r->act) {
+	case TCP_ACT_ACCEPT:
+		return 1;
+	case TCP_ACT_REJECT:
+		return -1;
+	case TCP_ACT_SC:
+		sc_action_exec(&r->sc, s, act_ctx);
+		break;
+	case TCP_ACT_VAR:
+		var_action_exec(&r->va, s, act_ctx);
+		break;
+	}
+	return 0;
+}
+
+int tcp_rules_content(struct stream *s, struct proxy *px, int final)
 {
 	struct sample_ctx ctx = { .strm = s, .txn = s->txn, .opt = final ? SMP_OPT_FINAL : 0 };
 	struct sample_ctx act_ctx = { .strm = s, .txn = s->txn, .opt = SMP_OPT_FINAL };
 	const struct tcp_rule *from = s->cont_rule;
 	struct tcp_rule *r;
 
-	list_for_each(r, &s->fe->tcp_req_cont, list) {
+	list_for_each(r, &px->tcp_req_cont, list) {
+		int ret;
+
 		if (from) {
 			if (r != from)
 				continue;
@@ -58,48 +80,49 @@ int tcp_rules_content(struct stream *s, int final)
 			if (res == ACL_FAIL)
 				continue;
 		}
-		switch (r->act) {
-		case TCP_ACT_ACCEPT:
+		ret = rule_act(r, s, &act_ctx);
+		if (ret) {
 			s->cont_rule = NULL;
-			return 0;
-		case TCP_ACT_REJECT:
-			s->cont_rule = NULL;
-			return -1;
-		case TCP_ACT_SC:
-			sc_action_exec(&r->sc, s, &act_ctx);
-			break;
-		case TCP_ACT_VAR:
-			var_action_exec(&r->va, s, &act_ctx);
-			break;
+			return ret < 0 ? -1 : 0;
 		}
 	}
 	s->cont_rule = NULL;
 	return 0;
 }
 
-int tcp_rules_connection(struct stream *s)
+/* Runs the rules of <rules> for <s>, every sample final. Returns 0 to go
+ * on, -1 to reject.
+ */
+static int rules_final(struct list *rules, struct stream *s)
 {
-	struct list *rules = &s->fe->tcp_req_conn;
 	struct sample_ctx ctx = { .strm = s, .txn = s->txn, .opt = SMP_OPT_FINAL };
 	struct tcp_rule *r;
 
 	list_for_each(r, rules, list) {
+		int ret;
+
 		if (!rule_applies(r->cond, s))
 			continue;
-		switch (r->act) {
-		case TCP_ACT_ACCEPT:
-			return 0;
-		case TCP_ACT_REJECT:
-			return -1;
-		case TCP_ACT_SC:
-			sc_action_exec(&r->sc, s, &ctx);
-			break;
-		case TCP_ACT_VAR:
-			var_action_exec(&r->va, s, &ctx);
-			break;
-		}
+		ret = rule_act(r, s, &ctx);
+		if (ret)
+			return ret < 0 ? -1 : 0;
 	}
 	return 0;
+}
+
+int tcp_rules_connection(struct stream *s)
+{
+	return rules_final(&s->fe->tcp_req_conn, s);
+}
+
+int tcp_rules_session(struct stream *s)
+{
+	return rules_final(&s->fe->tcp_req_sess, s);
+}
+
+int tcp_rules_response(struct stream *s)
+{
+	return s->be ? rules_final(&s->be->tcp_res_cont, s) : 0;
 }
 
 struct server *stick_match(struct stream *s)
@@ -220,10 +243,10 @@ int tcp_rules_resolve(report_fn fn, void *arg)
 	int errs = 0;
 
 	for (struct proxy *px = proxies_list; px; px = px->next) {
-		struct list *lists[2] = { &px->tcp_req_conn, &px->tcp_req_cont };
+		struct list *lists[4] = { &px->tcp_req_conn, &px->tcp_req_sess, &px->tcp_req_cont, &px->tcp_res_cont };
 		struct stick_rule *sr;
 
-		for (int i = 0; i < 2; i++) {
+		for (int i = 0; i < 4; i++) {
 			struct tcp_rule *r;
 
 			list_for_each(r, lists[i], list)
@@ -251,10 +274,10 @@ int tcp_rules_resolve(report_fn fn, void *arg)
 
 void tcp_rules_free(struct proxy *px)
 {
-	struct list *lists[2] = { &px->tcp_req_conn, &px->tcp_req_cont };
+	struct list *lists[4] = { &px->tcp_req_conn, &px->tcp_req_sess, &px->tcp_req_cont, &px->tcp_res_cont };
 	struct stick_rule *sr, *sback;
 
-	for (int i = 0; i < 2; i++) {
+	for (int i = 0; i < 4; i++) {
 		struct tcp_rule *r, *back;
 
 		list_for_each_safe(r, back, lists[i], list) {

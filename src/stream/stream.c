@@ -634,8 +634,16 @@ int strm_session_rules(struct stream *s)
 			return -1;
 		stkctr_session_start(&s->sc);
 		s->inspect_exp = tick_add_ifset(now_ms, s->fe->inspect_delay);
+		if (tcp_rules_session(s) < 0) {
+			strm_set_term(s, 'P', 'R');
+			counter_add(&s->fe->ctr[tid].denied_sess, 1);
+			return -1;
+		}
 	}
-	if (s->fe->mode == PR_MODE_TCP && s->fe->inspect_delay && !list_empty(&s->fe->tcp_req_cont)) {
+	/* mode http: the content rules run for each request (stream_http_req.c) */
+	if (s->fe->mode == PR_MODE_HTTP)
+		return 0;
+	if (s->fe->inspect_delay && !list_empty(&s->fe->tcp_req_cont)) {
 		/* the rules look at what the client has sent so far; they are
 		 * final once nothing more can change their verdict
 		 */
@@ -644,7 +652,7 @@ int strm_session_rules(struct stream *s)
 		        (s->cli.flags & (SIDE_SHUTR | SIDE_ERROR)) ||
 		        (buf_allocated(&s->req.buf) && !buf_room(&s->req.buf));
 	}
-	ret = tcp_rules_content(s, final);
+	ret = tcp_rules_content(s, s->fe, final);
 	if (ret < 0) {
 		strm_set_term(s, 'P', 'R');
 		counter_add(&s->fe->ctr[tid].denied_sess, 1);
@@ -771,7 +779,8 @@ static struct task *stream_process(struct task *t, void *ctx, unsigned int state
 	if (s->state == ST_INI) {
 		s->be = strm_choose_backend(s);
 		s->t_be = now_ms;
-		if (!s->be) {
+		if (!s->be || (s->be != s->fe && tcp_rules_content(s, s->be, 1) < 0)) {
+			/* no backend, or its tcp-request content rules reject */
 			strm_set_term(s, 'P', 'R');
 			s->state = ST_CLOSED;
 		} else {
@@ -800,7 +809,21 @@ static struct task *stream_process(struct task *t, void *ctx, unsigned int state
 	if (s->state == ST_EST) {
 		if (strm_send_preamble(s)) {
 			cprog = forward(s, &s->req, &s->cli, &s->srvside, 1);
-			sprog = forward(s, &s->res, &s->srvside, &s->cli, 1);
+			if (!s->res_rules_done && !list_empty(&s->be->tcp_res_cont)) {
+				/* tcp-response content: on the first bytes, or the end */
+				sprog = forward(s, &s->res, &s->srvside, &s->cli, 0);
+				if (buf_data(&s->res.buf) || (s->res.pipe && s->res.pipe->data) ||
+				    (s->srvside.flags & (SIDE_SHUTR | SIDE_ERROR))) {
+					s->res_rules_done = 1;
+					if (tcp_rules_response(s) < 0) {
+						strm_set_term(s, 'P', 'D');
+						counter_add(&s->be->ctr[tid].denied_resp, 1);
+						goto out_free;
+					}
+				}
+			}
+			if (s->res_rules_done || list_empty(&s->be->tcp_res_cont))
+				sprog |= forward(s, &s->res, &s->srvside, &s->cli, 1);
 		}
 	} else if (!(s->cli.flags & SIDE_SHUTR)) {
 		cprog = forward(s, &s->req, &s->cli, &s->srvside, 0);

@@ -237,6 +237,20 @@ static int apply_verdict(struct stream *s, enum http_verdict v, const struct htt
 	}
 }
 
+/* Runs the tcp-request content rules of <px> on the request just parsed;
+ * a rejection closes the connection at once, nothing sent (HAProxy).
+ * Returns 1 if it did.
+ */
+static int tcp_content_rejects(struct stream *s, struct proxy *px)
+{
+	if (list_empty(&px->tcp_req_cont) || tcp_rules_content(s, px, 1) >= 0)
+		return 0;
+	counter_add(&s->fe->ctr[tid].denied_req, 1);
+	strm_set_term(s, 'P', 'R');
+	s->cli.flags |= SIDE_ERROR;
+	return 1;
+}
+
 /* Analyses a complete request head of <len> bytes: rules, backend, server,
  * rewrite. Returns 1 (something changed).
  */
@@ -278,6 +292,9 @@ static int request_head(struct stream *s, size_t len)
 		return 1;
 	}
 
+	/* tcp-request content rules run again for every request (HAProxy) */
+	if (tcp_content_rejects(s, s->fe))
+		return 1;
 	v = http_req_rules_exec(s->fe, s, &o, out, buf_size);
 	/* the frontend's stats page needs no backend */
 	if ((v == HTTP_VERDICT_CONT || v == HTTP_VERDICT_ALLOW) && hs_stats_request(s, s->fe))
@@ -294,6 +311,8 @@ static int request_head(struct stream *s, size_t len)
 			hs_drop_idle_conn(s);   /* another backend than the previous request's */
 		s->be = be;
 		s->t_be = now_ms;
+		if (be != s->fe && tcp_content_rejects(s, be))
+			return 1;
 		if (be != s->fe)
 			v = http_req_rules_exec(be, s, &o, out, buf_size);
 	}

@@ -89,6 +89,14 @@ static int response_head(struct stream *s, size_t ofs, size_t len)
 	if (!out)
 		goto fail500;
 
+	if (!list_empty(&s->be->tcp_res_cont) && tcp_rules_response(s) < 0) {
+		/* tcp-response content reject / close: the connection closes */
+		counter_add(&s->be->ctr[tid].denied_resp, 1);
+		strm_set_term(s, 'P', 'H');
+		txn->flags |= TX_SRV_CLOSE;
+		s->cli.flags |= SIDE_ERROR;
+		return 1;
+	}
 	v = http_res_rules_exec(s->be, s, &o, out, buf_size);
 	if ((v == HTTP_VERDICT_CONT || v == HTTP_VERDICT_ALLOW) && s->be != s->fe)
 		v = http_res_rules_exec(s->fe, s, &o, out, buf_size);

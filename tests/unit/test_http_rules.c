@@ -181,7 +181,7 @@ static void test_parse_errors(void **state)
 		assert_int_equal(count(&fe()->http_req_rules), 0);
 	}
 	assert_int_equal(parse("defaults\n  http-request deny\n"), -1);
-	assert_non_null(strstr(cfgtest_msgs[0], "'http-request' is not allowed in 'defaults' sections."));
+	assert_non_null(strstr(cfgtest_msgs[0], "'http-request deny' is not allowed in anonymous 'defaults' sections."));
 	assert_int_equal(parse("defaults\n  redirect location /\n"), -1);
 	assert_non_null(strstr(cfgtest_msgs[0], "'redirect' is not allowed in 'defaults' sections."));
 	cleanup();
