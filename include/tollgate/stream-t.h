@@ -72,6 +72,9 @@ struct stream {
 	unsigned int tmo_client;       /* set-timeout client (ms) for this transaction, 0: the frontend's */
 	unsigned int tmo_server;       /* set-timeout server, 0: the backend's */
 	unsigned int tmo_tunnel;       /* set-timeout tunnel, 0: the backend's */
+	unsigned int tmo_connect;      /* set-timeout connect, 0: the backend's */
+	unsigned int tmo_queue;        /* set-timeout queue, 0: the backend's */
+	unsigned int tmo_tarpit;       /* set-timeout tarpit, 0: the backend's (else the frontend's) */
 	unsigned int retries_set;      /* set-retries N: N + 1 for this transaction, 0: the backend's */
 	struct side cli;               /* client side */
 	struct side srvside;           /* server side */

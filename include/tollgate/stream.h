@@ -43,6 +43,18 @@ int stream_accept(struct listener *li, int fd, const struct addr *peer);
  */
 int stream_local_addr(const struct stream *s, struct addr *a);
 
+/* The timeouts in force for <s>, in ms (0: none): a `set-timeout` of the
+ * current transaction, else the backend's (the frontend's for client, and
+ * for tarpit before a backend is chosen), queue and tarpit falling back to
+ * `timeout connect` as in HAProxy. Stream's thread.
+ */
+unsigned int strm_client_timeout(const struct stream *s);
+unsigned int strm_server_timeout(const struct stream *s);
+unsigned int strm_tunnel_timeout(const struct stream *s);
+unsigned int strm_connect_timeout(const struct stream *s);
+unsigned int strm_queue_timeout(const struct stream *s);
+unsigned int strm_tarpit_timeout(const struct stream *s);
+
 /* Creates the pools streams use. Start-up, before workers run. */
 int stream_init(void);
 

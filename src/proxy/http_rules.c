@@ -50,6 +50,11 @@
 
 #include "http_rules_int.h"
 
+/* The names of the timeouts of `set-timeout`, by enum hr_tmo. */
+static const char *const hr_tmo_names[HR_TMO_COUNT] = {
+	"client", "server", "tunnel", "connect", "queue", "tarpit",
+};
+
 /* ---------------------------------------------------------------------- */
 /* Parsing                                                                */
 /* ---------------------------------------------------------------------- */
@@ -352,16 +357,17 @@ static int parse_action(struct http_rule *r, int argc, char **args, int *pos, ch
 			               req ? "'len <N>' (N > 0) or " : "", PR_MAX_CAPTURES - 1, kw, n);
 		}
 	} else if (req && !strcmp(a, "set-timeout")) {
-		const char *w = hr_next_arg(argc, args, pos, a, "'client', 'server' or 'tunnel' and a timeout", err), *v;
+		const char *w = hr_next_arg(argc, args, pos, a, "'client', 'server', 'tunnel', 'connect', 'queue' or 'tarpit' and a timeout", err), *v;
 		unsigned int ms;
 		char *why = NULL;
 
 		r->act = HA_SET_TIMEOUT;
 		if (!w || !(v = hr_next_arg(argc, args, pos, a, "a timeout (e.g. 10s) or a sample expression", err)))
 			return -1;
-		if (strcmp(w, "client") && strcmp(w, "server") && strcmp(w, "tunnel"))
-			return hr_set_err(err, "'set-timeout' : unsupported timeout '%s' (supported: client, server, tunnel).", w);
-		r->status = w[0] == 'c' ? 0 : w[0] == 's' ? 1 : 2;
+		for (r->status = 0; r->status < HR_TMO_COUNT && strcmp(w, hr_tmo_names[r->status]); r->status++)
+			;
+		if (r->status == HR_TMO_COUNT)
+			return hr_set_err(err, "'set-timeout' : unsupported timeout '%s' (supported: client, server, tunnel, connect, queue, tarpit).", w);
 		if (cfg_parse_time(v, &ms, &why) == 0) {
 			r->timeout_ms = ms ? ms : 1;   /* a constant */
 		} else {
@@ -453,10 +459,10 @@ struct http_rule *http_rule_parse(int is_req, int argc, char **args, int *pos, c
 
 int http_rule_add(struct proxy *px, struct http_rule *r, struct acl_cond *cond, char **err)
 {
-	if (r->act == HA_SET_TIMEOUT && !(px->cap & (r->status ? PR_CAP_BE : PR_CAP_FE)))
+	if (r->act == HA_SET_TIMEOUT && r->status != HR_TMO_TARPIT &&
+	    !(px->cap & (r->status != HR_TMO_CLIENT ? PR_CAP_BE : PR_CAP_FE)))
 		return hr_set_err(err, "'set-timeout %s' : proxy '%s' has no %s capability.",
-		               r->status == 0 ? "client" : r->status == 1 ? "server" : "tunnel", px->id,
-		               r->status ? "backend" : "frontend");
+		               hr_tmo_names[r->status], px->id, r->status != HR_TMO_CLIENT ? "backend" : "frontend");
 	if (r->act == HA_CAPTURE && r->cap_id < 0) {   /* capture ... len <N>: a new slot */
 		if (!(px->cap & PR_CAP_FE))
 			return hr_set_err(err, "'capture ... len' needs a frontend (use 'id' in a backend).");
@@ -958,7 +964,14 @@ static enum http_verdict rules_exec(struct list *rules, int is_req, struct strea
 					break;
 				ms = (unsigned int)smp.data.u.sint;
 			}
-			*(r->status == 0 ? &s->tmo_client : r->status == 1 ? &s->tmo_server : &s->tmo_tunnel) = ms;
+			switch (r->status) {
+			case HR_TMO_CLIENT: s->tmo_client = ms; break;
+			case HR_TMO_SERVER: s->tmo_server = ms; break;
+			case HR_TMO_TUNNEL: s->tmo_tunnel = ms; break;
+			case HR_TMO_CONNECT: s->tmo_connect = ms; break;
+			case HR_TMO_QUEUE: s->tmo_queue = ms; break;
+			default: s->tmo_tarpit = ms; break;
+			}
 			break;
 		}
 		case HA_SET_RETRIES: {

@@ -27,6 +27,17 @@ struct stream;
 
 #define VALUE_MAX HTTP_ARENA_SIZE  /* a new value never exceeds the head's arena */
 
+/* The timeouts `set-timeout` changes (http_rule.status), in hr_tmo_names order. */
+enum hr_tmo {
+	HR_TMO_CLIENT = 0,        /* the frontend's client timeout */
+	HR_TMO_SERVER,            /* the backend's server timeout */
+	HR_TMO_TUNNEL,            /* the backend's tunnel timeout */
+	HR_TMO_CONNECT,           /* the backend's connect timeout */
+	HR_TMO_QUEUE,             /* the backend's queue timeout */
+	HR_TMO_TARPIT,            /* the tarpit's duration */
+	HR_TMO_COUNT
+};
+
 enum http_act {
 	HA_ALLOW = 0,             /* stop, forward */
 	HA_DENY,                  /* answer status (error page or payload), close */
@@ -55,7 +66,7 @@ enum http_act {
 	HA_CAPTURE,               /* capture <expr> len <N> | id <N> */
 	HA_REJECT,                /* reject: close without answering */
 	HA_SET_LOG_LEVEL,         /* set-log-level <level> (status: TX_LOGLVL value) */
-	HA_SET_TIMEOUT,           /* set-timeout client|server|tunnel <time>|<expr> (status: which) */
+	HA_SET_TIMEOUT,           /* set-timeout <name> <time>|<expr> (status: HR_TMO_*) */
 	HA_SET_RETRIES,           /* set-retries <int>|<expr> */
 	HA_SET_STATUS,            /* set-status <code> [reason <str>] */
 	HA_SC,                    /* track-sc<N>, sc-inc-gpc..., sc-set-gpt... (sc_action.h) */

@@ -148,8 +148,7 @@ static void enter_queue(struct stream *s)
 	atomic_fetch_add_explicit(&s->be->nbpend, 1, memory_order_relaxed);
 	spin_unlock(&s->be->queue_lock);
 	s->state = ST_QUEUED;
-	s->conn_exp = tick_add_ifset(now_ms, s->be->timeout.queue ? s->be->timeout.queue
-	                                                          : s->be->timeout.connect);
+	s->conn_exp = tick_add_ifset(now_ms, strm_queue_timeout(s));
 }
 
 void stream_dequeue(struct proxy *be)
@@ -334,7 +333,7 @@ static int connect_server(struct stream *s)
 	s->srvside.ev = 0;
 	s->state = ST_CONNECTING;
 	s->t_conn = now_ms;
-	s->conn_exp = tick_add_ifset(now_ms, s->be->timeout.connect);
+	s->conn_exp = tick_add_ifset(now_ms, strm_connect_timeout(s));
 	return 0;
 }
 
@@ -358,7 +357,7 @@ void strm_assign_and_connect(struct stream *s, const struct server *avoid)
 			srv = lb_pick(&be->lb, be->lb.ops && be->lb.ops->needs_key ? lb_key(s) : 0, avoid);
 
 		if (!srv) {
-			if (be->lb.nusable && (be->timeout.queue || be->timeout.connect)) {
+			if (be->lb.nusable && strm_queue_timeout(s)) {
 				enter_queue(s);
 				return;
 			}
@@ -590,6 +589,50 @@ int strm_send_preamble(struct stream *s)
 		s->srvside.flags |= SIDE_ERROR;
 	}
 	return 0;
+}
+
+unsigned int strm_client_timeout(const struct stream *s)
+{
+	return s->tmo_client ? s->tmo_client : s->fe->timeout.client;
+}
+
+/* The proxy whose backend timeouts apply: the backend once chosen. */
+static const struct proxy *tmo_be(const struct stream *s)
+{
+	return s->be ? s->be : s->fe;
+}
+
+unsigned int strm_server_timeout(const struct stream *s)
+{
+	return s->tmo_server ? s->tmo_server : tmo_be(s)->timeout.server;
+}
+
+unsigned int strm_tunnel_timeout(const struct stream *s)
+{
+	return s->tmo_tunnel ? s->tmo_tunnel : tmo_be(s)->timeout.tunnel;
+}
+
+unsigned int strm_connect_timeout(const struct stream *s)
+{
+	return s->tmo_connect ? s->tmo_connect : tmo_be(s)->timeout.connect;
+}
+
+unsigned int strm_queue_timeout(const struct stream *s)
+{
+	const struct proxy *be = tmo_be(s);
+
+	if (s->tmo_queue)
+		return s->tmo_queue;
+	return be->timeout.queue ? be->timeout.queue : be->timeout.connect;
+}
+
+unsigned int strm_tarpit_timeout(const struct stream *s)
+{
+	const struct proxy *be = tmo_be(s);
+
+	if (s->tmo_tarpit)
+		return s->tmo_tarpit;
+	return be->timeout.tarpit ? be->timeout.tarpit : be->timeout.connect;
 }
 
 uint32_t strm_side_events(const struct side *sd, const struct channel *in, const struct channel *out)

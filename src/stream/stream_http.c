@@ -142,7 +142,8 @@ static void txn_reset(struct stream *s)
 	txn->req_left = txn->res_left = 0;
 	txn->meth = H1_METH_OTHER;
 	txn->flags = 0;
-	s->tmo_client = s->tmo_server = s->tmo_tunnel = 0;   /* set-timeout lasts one transaction */
+	/* set-timeout lasts one transaction */
+	s->tmo_client = s->tmo_server = s->tmo_tunnel = s->tmo_connect = s->tmo_queue = s->tmo_tarpit = 0;
 	s->retries_set = 0;                                    /* so does set-retries */
 	txn->status = txn->srv_status = -1;
 	txn->deny_status = 0;

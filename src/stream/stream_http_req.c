@@ -35,6 +35,7 @@
 #include <tollgate/srv_idle.h>
 #include <tollgate/stkctr.h>
 #include <tollgate/stream-t.h>
+#include <tollgate/stream.h>
 #include <tollgate/task.h>
 #include <tollgate/tcp_rules.h>
 #include <tollgate/thread.h>
@@ -182,8 +183,6 @@ static void assign_server(struct stream *s)
  */
 static int apply_verdict(struct stream *s, enum http_verdict v, const struct http_outcome *o)
 {
-	struct proxy *px = s->be ? s->be : s->fe;
-
 	switch (v) {
 	case HTTP_VERDICT_CONT:
 	case HTTP_VERDICT_ALLOW:
@@ -205,8 +204,7 @@ static int apply_verdict(struct stream *s, enum http_verdict v, const struct htt
 		counter_add(&s->fe->ctr[tid].denied_req, 1);
 		s->txn->flags |= TX_TARPIT;
 		s->txn->deny_status = o->status ? o->status : 500;
-		s->txn->hold_exp = tick_add(now_ms, px->timeout.tarpit ? px->timeout.tarpit :
-		                                    px->timeout.connect ? px->timeout.connect : 1);
+		s->txn->hold_exp = tick_add(now_ms, strm_tarpit_timeout(s) ? strm_tarpit_timeout(s) : 1);
 		return 1;
 	case HTTP_VERDICT_REPLY:
 		counter_add(&s->fe->ctr[tid].intercepted, 1);
@@ -311,6 +309,12 @@ static int request_head(struct stream *s, size_t len)
 			hs_drop_idle_conn(s);   /* another backend than the previous request's */
 		s->be = be;
 		s->t_be = now_ms;
+		if (be != s->fe) {
+			/* the backend's own timeouts replace the frontend's
+			 * set-timeout (HAProxy's stream_set_backend())
+			 */
+			s->tmo_server = s->tmo_connect = s->tmo_queue = s->tmo_tunnel = 0;
+		}
 		if (be != s->fe && tcp_content_rejects(s, be))
 			return 1;
 		if (be != s->fe)
