@@ -674,8 +674,10 @@ static int h1_framing(struct h1_msg *msg, const struct h1_limits *lim, int is_re
 			msg->flags |= H1_MF_CHUNKED;
 	}
 	if (!is_resp) {
-		if ((msg->flags & H1_MF_VER11) && !(msg->flags & H1_MF_HOST))
-			return H1_ERR_HOST_MISSING;
+		/* an HTTP/1.1 request without Host passes, as in HAProxy
+		 * (RFC 9112 3.2 would answer 400; H1_ERR_HOST_MISSING is kept
+		 * for callers that want it)
+		 */
 		if (msg->flags & H1_MF_CHUNKED)
 			msg->body = H1_BODY_CHUNKED;
 		else if (msg->flags & H1_MF_CL)

@@ -10,7 +10,8 @@ test checks what Tollgate does and that HAProxy does the same.
   request. Identical Content-Length duplicates leave as one field.
 - the target: an absolute-form (or CONNECT) authority that names another
   host or port than Host is answered 400; case, an empty port and the
-  scheme's default port do not count.
+  scheme's default port do not count. An HTTP/1.1 request without Host
+  passes.
 - the version: HTTP/1.2 to HTTP/9.9 are read as HTTP/1.1 and forwarded as
   such, both ways; HTTP/0.x is refused (HAProxy forwards it: see
   doc/configuration.md).
@@ -152,6 +153,9 @@ AUTHORITY_CASES = [
     ("https_default_port", "GET https://example.com:443/p HTTP/1.1", "example.com", 200),
     ("empty_port", "GET http://example.com/p HTTP/1.1", "example.com:", 200),
     ("http10_no_host", "GET http://example.com/p HTTP/1.0", None, 200),
+    # HTTP/1.1 without Host: passed on, as HAProxy does
+    ("http11_no_host", "GET /p HTTP/1.1", None, 200),
+    ("http11_no_host_abs", "GET http://example.com/p HTTP/1.1", None, 200),
 ]
 
 

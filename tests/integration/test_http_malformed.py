@@ -63,7 +63,6 @@ CASES = [
     ("version_trailing_junk", 400, b"GET /m HTTP/1.1x\r\n" + H + b"\r\n"),
     ("http_0_9_version", 505, b"GET /m HTTP/0.9\r\n" + H + b"\r\n"),
     # Host
-    ("missing_host_11", 400, b"GET /m HTTP/1.1\r\nX-A: b\r\n\r\n"),
     ("two_hosts", 400, b"GET /m HTTP/1.1\r\nHost: x\r\nHost: y\r\n\r\n"),
     ("two_hosts_same", 400, b"GET /m HTTP/1.1\r\nHost: x\r\nHost: x\r\n\r\n"),
     ("host_with_space", 400, b"GET /m HTTP/1.1\r\nHost: a b\r\n\r\n"),

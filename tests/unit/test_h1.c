@@ -353,8 +353,9 @@ static const struct hcase reject_cases[] = {
 	H("ws before first header", REQ, "GET / HTTP/1.1\r\n Host: a\r\n\r\n", H1_ERR_OBS_FOLD),
 	H("res obs-fold", RES, "HTTP/1.1 200 OK\r\nX: a\r\n b\r\n\r\n", H1_ERR_OBS_FOLD),
 	/* Host */
-	H("no host", REQ, "GET / HTTP/1.1\r\n\r\n", H1_ERR_HOST_MISSING),
-	H("no host abs", REQ, "GET http://a/ HTTP/1.1\r\n\r\n", H1_ERR_HOST_MISSING),
+	/* HTTP/1.1 without Host: accepted, as HAProxy does */
+	H("no host", REQ, "GET / HTTP/1.1\r\n\r\n", OK),
+	H("no host abs", REQ, "GET http://a/ HTTP/1.1\r\n\r\n", OK),
 	H("two hosts", REQ, "GET / HTTP/1.1\r\nHost: a\r\nHost: a\r\n\r\n", H1_ERR_HOST_DUP),
 	H("two hosts case", REQ, "GET / HTTP/1.1\r\nHost: a\r\nhOsT: b\r\n\r\n", H1_ERR_HOST_DUP),
 	H("host space", REQ, "GET / HTTP/1.1\r\nHost: a b\r\n\r\n", H1_ERR_HOST_INVALID),
@@ -1026,8 +1027,7 @@ static void test_smuggling_streams(void **state)
 	assert_true(r > 0);
 	assert_int_equal(p.msg.body, H1_BODY_CHUNKED);
 	assert_int_equal(check_chunk(in + r, strlen(in + r), NULL, &c), 13);
-	assert_int_equal(check_head(REQ, in + r + 13, strlen(in + r + 13), NULL, MAXH, &p),
-	                 H1_ERR_HOST_MISSING);
+	assert_true(check_head(REQ, in + r + 13, strlen(in + r + 13), NULL, MAXH, &p) > 0);
 	/* chunk size with a trailing junk that some servers ignore */
 	assert_int_equal(check_chunk("3x\r\nabc\r\n0\r\n\r\n", 14, NULL, &c), H1_ERR_CHUNK_SIZE);
 	/* size truncated by a server reading 64-bit: refused */
