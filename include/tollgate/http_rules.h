@@ -52,6 +52,8 @@ enum http_verdict {
 	HTTP_VERDICT_ERROR,      /* a rewrite failed: answer <status> (500, 400) */
 	HTTP_VERDICT_SERVICE,    /* `use-service`: the service <svc> answers */
 	HTTP_VERDICT_REJECT,     /* `reject`: close the client connection, no answer */
+	HTTP_VERDICT_WAIT,       /* `wait-for-body`: txn->wait_* say until when; run the
+	                          * rules again once the body is there (txn->wait_ready) */
 };
 
 /* The outcome of a rule list. */

@@ -37,6 +37,8 @@ enum http_msg_state {
 	HTTP_MSG_DONE,           /* message complete */
 	HTTP_MSG_TUNNEL,         /* bytes both ways until close (Upgrade, CONNECT) */
 	HTTP_MSG_CLOSE,          /* response body delimited by the server's close */
+	HTTP_MSG_WAIT,           /* head analysed up to a wait-for-body rule: its body
+	                          * is being received before the rules go on */
 };
 
 /* Transaction flags (http_txn.flags). */
@@ -123,6 +125,13 @@ struct http_txn {
 	enum h1_body res_body;         /* response framing */
 	uint32_t hold_exp;             /* tarpit deadline */
 	uint32_t req_head_len;         /* length of the received request head */
+	uint32_t res_head_ofs;         /* offset of the response head being analysed */
+	uint32_t res_head_len;         /* its length */
+	const void *wait_rule;         /* wait-for-body: the rule waiting (struct http_rule), or NULL */
+	const struct proxy *wait_px;   /* the proxy whose rule list holds it */
+	uint32_t wait_exp;             /* its deadline (408 / 504 after it) */
+	uint32_t wait_least;           /* its `at-least` bytes, 0: the whole body */
+	int wait_ready;                /* the body is there: the rule lets the evaluation go on */
 	int reused;                    /* sent over a kept server connection */
 	char *svc_body;                /* body of a service's answer not yet in the
 	                                * response buffer (malloc'ed), or NULL */

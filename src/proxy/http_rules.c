@@ -44,6 +44,8 @@
 #include <tollgate/server.h>
 #include <tollgate/sock.h>
 #include <tollgate/stkctr.h>
+#include <tollgate/clock.h>
+#include <tollgate/ticks.h>
 #include <tollgate/stream-t.h>
 #include <tollgate/uri_norm.h>
 #include <tollgate/var_action.h>
@@ -193,7 +195,8 @@ static int parse_action(struct http_rule *r, int argc, char **args, int *pos, ch
 	enum sc_act_type sct;
 
 	if (r->after && (!strcmp(a, "deny") || !strcmp(a, "reject") || !strcmp(a, "return") || !strcmp(a, "tarpit") ||
-	                 !strcmp(a, "redirect") || !strcmp(a, "use-service") || !strncmp(a, "track-sc", 8)))
+	                 !strcmp(a, "redirect") || !strcmp(a, "use-service") || !strncmp(a, "track-sc", 8) ||
+	                 !strcmp(a, "wait-for-body")))
 		return hr_set_err(err, "unknown action '%s' (supported: allow, set-header, add-header, del-header, replace-header, replace-value, set-status, strict-mode, set-log-level, capture, sc-inc-gpc(<idx>,<N>), sc-inc-gpc0(<N>), sc-inc-gpc1(<N>), sc-set-gpt(<idx>,<N>), sc-set-gpt0(<N>), set-var(<scope>.<name>), set-var-fmt(<scope>.<name>), unset-var(<scope>.<name>)).", a);
 
 	if (!strcmp(a, "allow")) {
@@ -374,6 +377,33 @@ static int parse_action(struct http_rule *r, int argc, char **args, int *pos, ch
 			free(why);
 			if (parse_expr(v, req, &r->expr, a, err) < 0)
 				return -1;
+		}
+	} else if (!strcmp(a, "wait-for-body")) {
+		const char *v;
+		char *why = NULL;
+		uint64_t n;
+
+		r->act = HA_WAIT_BODY;
+		if (*pos >= argc || strcmp(args[*pos], "time"))
+			return hr_set_err(err, "'wait-for-body' expects 'time <time>' [ 'at-least <bytes>' ].");
+		(*pos)++;
+		if (!(v = hr_next_arg(argc, args, pos, a, "a time after 'time'", err)))
+			return -1;
+		if (cfg_parse_time(v, &r->timeout_ms, &why) < 0 || !r->timeout_ms) {
+			hr_set_err(err, "'wait-for-body time' : invalid time '%s'%s%s.", v, why ? ": " : "", why ? why : "");
+			free(why);
+			return -1;
+		}
+		if (*pos < argc && !strcmp(args[*pos], "at-least")) {
+			(*pos)++;
+			if (!(v = hr_next_arg(argc, args, pos, a, "a size after 'at-least'", err)))
+				return -1;
+			if (cfg_parse_size(v, &n, &why) < 0 || n > UINT32_MAX) {
+				hr_set_err(err, "'wait-for-body at-least' : invalid size '%s'%s%s.", v, why ? ": " : "", why ? why : "");
+				free(why);
+				return -1;
+			}
+			r->at_least = (uint32_t)n;
 		}
 	} else if (req && !strcmp(a, "set-retries")) {
 		const char *v = hr_next_arg(argc, args, pos, a, "a number of retries or a sample expression", err);
@@ -827,8 +857,12 @@ static enum http_verdict outcome(struct http_outcome *o, enum http_verdict v, in
 	return v;
 }
 
-static enum http_verdict rules_exec(struct list *rules, int is_req, struct stream *s, struct http_outcome *o,
-                                    char *out, size_t room)
+/* Runs the rules of <rules> (of proxy <px>; NULL for http-after-response)
+ * from the first one, or from the wait-for-body rule of <px> that stopped
+ * an earlier evaluation.
+ */
+static enum http_verdict rules_exec(const struct proxy *px, struct list *rules, int is_req, struct stream *s,
+                                    struct http_outcome *o, char *out, size_t room)
 {
 	struct http_txn *txn = s->txn;
 	struct http_head *hh = is_req ? &txn->req : &txn->res;
@@ -836,10 +870,17 @@ static enum http_verdict rules_exec(struct list *rules, int is_req, struct strea
 	struct http_rule *r;
 	char val[VALUE_MAX];
 
+	const struct http_rule *from = txn->wait_rule && txn->wait_px == px ? txn->wait_rule : NULL;
+
 	list_for_each(r, rules, list) {
 		size_t len;
 		int ret = 0;
 
+		if (from) {
+			if (r != from)
+				continue;
+			from = NULL;
+		}
 		if (r->cond && !cond_exec(r->cond, &ctx))
 			continue;
 		switch (r->act) {
@@ -974,6 +1015,19 @@ static enum http_verdict rules_exec(struct list *rules, int is_req, struct strea
 			}
 			break;
 		}
+		case HA_WAIT_BODY:
+			if (txn->wait_rule == r && txn->wait_ready) {
+				/* the body is there (or enough of it): go on */
+				txn->wait_rule = NULL;
+				txn->wait_ready = 0;
+				break;
+			}
+			txn->wait_rule = r;
+			txn->wait_px = px;
+			txn->wait_exp = tick_add(now_ms, r->timeout_ms);
+			txn->wait_least = r->at_least;
+			txn->wait_ready = 0;
+			return HTTP_VERDICT_WAIT;
 		case HA_SET_RETRIES: {
 			struct sample smp;
 			int64_t n = r->status - 1;
@@ -1019,13 +1073,13 @@ static enum http_verdict rules_exec(struct list *rules, int is_req, struct strea
 enum http_verdict http_req_rules_exec(struct proxy *px, struct stream *s, struct http_outcome *o,
                                       char *out, size_t room)
 {
-	return rules_exec(&px->http_req_rules, 1, s, o, out, room);
+	return rules_exec(px, &px->http_req_rules, 1, s, o, out, room);
 }
 
 enum http_verdict http_res_rules_exec(struct proxy *px, struct stream *s, struct http_outcome *o,
                                       char *out, size_t room)
 {
-	return rules_exec(&px->http_res_rules, 0, s, o, out, room);
+	return rules_exec(px, &px->http_res_rules, 0, s, o, out, room);
 }
 
 int http_after_res_rules_exec(struct stream *s)
@@ -1035,9 +1089,9 @@ int http_after_res_rules_exec(struct stream *s)
 
 	/* the final actions are refused in this list: <none> is never written */
 	if (s->be && s->be != s->fe &&
-	    rules_exec(&s->be->http_after_res_rules, 0, s, &o, none, 0) == HTTP_VERDICT_ERROR)
+	    rules_exec(NULL, &s->be->http_after_res_rules, 0, s, &o, none, 0) == HTTP_VERDICT_ERROR)
 		return -1;
-	if (rules_exec(&s->fe->http_after_res_rules, 0, s, &o, none, 0) == HTTP_VERDICT_ERROR)
+	if (rules_exec(NULL, &s->fe->http_after_res_rules, 0, s, &o, none, 0) == HTTP_VERDICT_ERROR)
 		return -1;
 	return 0;
 }

@@ -68,6 +68,7 @@ enum http_act {
 	HA_SET_LOG_LEVEL,         /* set-log-level <level> (status: TX_LOGLVL value) */
 	HA_SET_TIMEOUT,           /* set-timeout <name> <time>|<expr> (status: HR_TMO_*) */
 	HA_SET_RETRIES,           /* set-retries <int>|<expr> */
+	HA_WAIT_BODY,             /* wait-for-body time <t> [at-least <bytes>] */
 	HA_SET_STATUS,            /* set-status <code> [reason <str>] */
 	HA_SC,                    /* track-sc<N>, sc-inc-gpc..., sc-set-gpt... (sc_action.h) */
 	HA_VAR,                   /* set-var, set-var-fmt, unset-var (var_action.h) */
@@ -132,7 +133,8 @@ struct http_rule {
 	int cap_id;                  /* capture: slot, -1 until http_rule_add() gives one (len) */
 	unsigned int cap_len;        /* capture len <N> */
 	int del_meth;                /* del-header -m: DEL_M_* */
-	unsigned int timeout_ms;     /* set-timeout: a constant (ms), 0: <expr> */
+	unsigned int timeout_ms;     /* set-timeout: a constant (ms), 0: <expr>; wait-for-body: its time */
+	uint32_t at_least;           /* wait-for-body: enough body bytes, 0: the whole body */
 	enum uri_norm_op norm;       /* normalize-uri: the normaliser */
 	unsigned int norm_flags;     /* and its URI_NORM_F_* options */
 	struct sample_expr *expr;    /* set-src/-dst[-port], capture, set-timeout: the sample */

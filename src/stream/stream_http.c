@@ -163,6 +163,10 @@ static void txn_reset(struct stream *s)
 	txn->res_total0 = s->res.total;
 	txn->req_body = txn->res_body = H1_BODY_NONE;
 	txn->hold_exp = 0;
+	txn->wait_rule = NULL;
+	txn->wait_px = NULL;
+	txn->wait_exp = txn->wait_least = 0;
+	txn->wait_ready = 0;
 	txn->reused = 0;
 	s->term[0] = s->term[1] = '-';
 	s->tw = s->tc = -1;
@@ -443,6 +447,68 @@ void hs_limits_init(struct h1_limits *lim, const struct stream *s)
 		lim->opts |= H1_OPT_ACCEPT_FRAGMENT;
 }
 
+/* Runs the chunk parser <ck> over the bytes of <c> from offset <skip> on,
+ * until the body's end or the data's. Returns the bytes it accepted, or a
+ * negative H1_ERR_* on bad framing.
+ */
+static int64_t chunk_walk(const struct channel *c, size_t skip, struct h1_chunk *ck)
+{
+	struct iovec iov[2];
+	int nspans = buf_data_spans(&c->buf, iov);
+	int64_t done = 0;
+
+	for (int i = 0; i < nspans && !h1_chunk_done(ck); i++) {
+		const char *p = iov[i].iov_base;
+		size_t l = iov[i].iov_len;
+
+		if (skip >= l) {
+			skip -= l;
+			continue;
+		}
+		p += skip;
+		l -= skip;
+		skip = 0;
+		while (l && !h1_chunk_done(ck)) {
+			struct h1_span sp;
+			int r = h1_chunk_parse(ck, p, l, &sp);
+
+			if (r < 0)
+				return r;
+			if (!r)
+				break;
+			done += r;
+			p += r;
+			l -= (size_t)r;
+		}
+	}
+	return done;
+}
+
+int hs_body_ready(const struct stream *s, const struct channel *c, size_t ofs, enum h1_body body,
+                  uint64_t cl, uint32_t least, int shut)
+{
+	size_t data = buf_data(&c->buf);
+	size_t have = data > ofs ? data - ofs : 0;
+
+	if (shut || (least && have >= least) || body == H1_BODY_NONE ||
+	    (buf_allocated(&c->buf) && buf_room(&c->buf) <= reserve()))
+		return 1;
+	if (body == H1_BODY_CL)
+		return have >= cl;
+	if (body == H1_BODY_CHUNKED) {
+		struct h1_limits lim;
+		struct h1_chunk ck;
+
+		/* parsed again from its start at each look: O(body), bounded
+		 * by the buffer; bad framing is the forwarding's to report
+		 */
+		hs_limits_init(&lim, s);
+		h1_chunk_init(&ck, &lim);
+		return chunk_walk(c, ofs, &ck) < 0 || h1_chunk_done(&ck);
+	}
+	return 0;   /* until the close */
+}
+
 /* Writes the edited head of <hh> in place of the <old> bytes at <ofs> in
  * <c>. Returns the new length, or 0 if it does not fit.
  */
@@ -479,36 +545,13 @@ int hs_body_account(struct channel *c, uint64_t *fwd, enum h1_body body, uint64_
 		return !*left;
 	}
 	case H1_BODY_CHUNKED: {
-		struct iovec iov[2];
-		int nspans = buf_data_spans(&c->buf, iov);
-		size_t skip = (size_t)*fwd;
+		int64_t r = chunk_walk(c, (size_t)*fwd, ck);
 
-		for (int i = 0; i < nspans && !h1_chunk_done(ck); i++) {
-			const char *p = iov[i].iov_base;
-			size_t l = iov[i].iov_len;
-
-			if (skip >= l) {
-				skip -= l;
-				continue;
-			}
-			p += skip;
-			l -= skip;
-			skip = 0;
-			while (l && !h1_chunk_done(ck)) {
-				struct h1_span sp;
-				int r = h1_chunk_parse(ck, p, l, &sp);
-
-				if (r < 0) {
-					*err = r;
-					return 0;
-				}
-				if (!r)
-					break;
-				*fwd += (uint64_t)r;
-				p += r;
-				l -= (size_t)r;
-			}
+		if (r < 0) {
+			*err = (int)r;
+			return 0;
 		}
+		*fwd += (uint64_t)r;
 		return h1_chunk_done(ck);
 	}
 	default:
@@ -834,8 +877,8 @@ restart:
 				txn->flags |= TX_LOGGED;
 			goto out_free;
 		}
-		if (txn->req_state == HTTP_MSG_HDR || txn->req_state == HTTP_MSG_BODY) {
-			strm_set_term(s, 'C', txn->req_state == HTTP_MSG_HDR ? 'R' : 'D');
+		if (txn->req_state == HTTP_MSG_HDR || txn->req_state == HTTP_MSG_BODY || txn->req_state == HTTP_MSG_WAIT) {
+			strm_set_term(s, 'C', txn->req_state != HTTP_MSG_BODY ? 'R' : 'D');
 			counter_add(&s->fe->ctr[tid].cli_aborts, 1);
 			goto out_free;
 		}
@@ -853,7 +896,30 @@ restart:
 	}
 
 	/* timeouts */
-	if (txn->flags & TX_TARPIT) {
+	if (txn->res_state == HTTP_MSG_WAIT && tick_is_expired(txn->wait_exp, now_ms)) {
+		/* wait-for-body on a response: the server is too slow (504) */
+		txn->wait_rule = NULL;
+		txn->res_state = HTTP_MSG_HDR;
+		txn->flags &= ~TX_HAS_RES;
+		hs_server_failed(s, 504, 's', 'D');
+		return http_stream_process(t, s, state, 0);
+	}
+	if (txn->req_state == HTTP_MSG_WAIT) {
+		if (tick_is_expired(txn->wait_exp, now_ms)) {
+			/* wait-for-body on a request: the client is too slow (408) */
+			txn->wait_rule = NULL;
+			txn->req_state = HTTP_MSG_HDR;
+			strm_set_term(s, 'c', 'R');
+			counter_add(&s->fe->ctr[tid].failed_req, 1);
+			hs_error_reply(s, 408);
+			return http_stream_process(t, s, state, 0);
+		}
+		if (tick_is_expired(s->cli.exp, now_ms)) {
+			strm_set_term(s, 'c', 'R');
+			counter_add(&s->fe->ctr[tid].cli_aborts, 1);
+			goto out_free;
+		}
+	} else if (txn->flags & TX_TARPIT) {
 		if (tick_is_expired(txn->hold_exp, now_ms)) {
 			txn->flags &= ~TX_TARPIT;
 			strm_set_term(s, 'P', 'T');
@@ -919,6 +985,8 @@ restart:
 			fd_set_events(s->srvside.fd, sev2);
 		}
 		exp = (txn->flags & TX_TARPIT) ? txn->hold_exp : s->cli.exp;
+		if (txn->req_state == HTTP_MSG_WAIT || txn->res_state == HTTP_MSG_WAIT)
+			exp = tick_first(exp, txn->wait_exp);
 		if (s->state == ST_EST && txn->req_state != HTTP_MSG_HDR && !(txn->flags & TX_LOCAL))
 			exp = tick_first(exp, s->srvside.exp);
 		else if (s->state == ST_CONNECTING || s->state == ST_QUEUED)

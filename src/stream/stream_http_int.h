@@ -51,6 +51,14 @@ void hs_limits_init(struct h1_limits *lim, const struct stream *s);
 int hs_body_account(struct channel *c, uint64_t *fwd, enum h1_body body, uint64_t *left,
                     struct h1_chunk *ck, int *err);
 
+/* Whether the body of a message waited for by a wait-for-body rule is
+ * there: in <c>, from offset <ofs> (past its head), framed by <body>
+ * (<cl> bytes for Content-Length): complete, or <least> bytes of it when
+ * not 0, or the buffer full, or <shut> (its sender closed). Returns 0/1.
+ */
+int hs_body_ready(const struct stream *s, const struct channel *c, size_t ofs, enum h1_body body,
+                  uint64_t cl, uint32_t least, int shut);
+
 /* Gives the server connection kept by <s> between requests to the
  * thread's idle pool, or closes it.
  */

@@ -252,13 +252,11 @@ static int tcp_content_rejects(struct stream *s, struct proxy *px)
 /* Analyses a complete request head of <len> bytes: rules, backend, server,
  * rewrite. Returns 1 (something changed).
  */
+static int request_rules(struct stream *s);
+
 static int request_head(struct stream *s, size_t len)
 {
 	struct http_txn *txn = s->txn;
-	char *out = hs_thread_scratch();
-	struct http_outcome o = { 0 };
-	enum http_verdict v;
-	size_t n;
 
 	txn->t_req_end = now_ms;
 	txn->req_head_len = (uint32_t)len;
@@ -285,19 +283,41 @@ static int request_head(struct stream *s, size_t len)
 		http_capture(s, &txn->req, 0);
 	if (monitor_request(s))
 		return 1;
+	/* tcp-request content rules run again for every request (HAProxy) */
+	if (tcp_content_rejects(s, s->fe))
+		return 1;
+	return request_rules(s);
+}
+
+/* Runs the http-request rules of the frontend, chooses the backend, runs
+ * its rules, then routes the request: from the start, or from the
+ * wait-for-body rule that stopped them (txn->wait_rule, its body now
+ * there). Returns 1 (something changed).
+ */
+static int request_rules(struct stream *s)
+{
+	struct http_txn *txn = s->txn;
+	char *out = hs_thread_scratch();
+	struct http_outcome o = { 0 };
+	enum http_verdict v = HTTP_VERDICT_CONT;
+	int be_waits = txn->wait_rule && txn->wait_px != s->fe;
+	size_t n, len = txn->req_head_len;
+
 	if (!out) {
 		hs_error_reply(s, 500);
 		return 1;
 	}
-
-	/* tcp-request content rules run again for every request (HAProxy) */
-	if (tcp_content_rejects(s, s->fe))
-		return 1;
-	v = http_req_rules_exec(s->fe, s, &o, out, buf_size);
+	if (!be_waits) {
+		v = http_req_rules_exec(s->fe, s, &o, out, buf_size);
+		if (v == HTTP_VERDICT_WAIT) {
+			txn->req_state = HTTP_MSG_WAIT;
+			return 1;
+		}
+	}
 	/* the frontend's stats page needs no backend */
-	if ((v == HTTP_VERDICT_CONT || v == HTTP_VERDICT_ALLOW) && hs_stats_request(s, s->fe))
+	if (!be_waits && (v == HTTP_VERDICT_CONT || v == HTTP_VERDICT_ALLOW) && hs_stats_request(s, s->fe))
 		return 1;
-	if (v == HTTP_VERDICT_CONT || v == HTTP_VERDICT_ALLOW) {
+	if (!be_waits && (v == HTTP_VERDICT_CONT || v == HTTP_VERDICT_ALLOW)) {
 		struct proxy *be = strm_choose_backend(s);
 
 		if (!be) {
@@ -317,8 +337,13 @@ static int request_head(struct stream *s, size_t len)
 		}
 		if (be != s->fe && tcp_content_rejects(s, be))
 			return 1;
-		if (be != s->fe)
-			v = http_req_rules_exec(be, s, &o, out, buf_size);
+	}
+	if ((be_waits || v == HTTP_VERDICT_CONT || v == HTTP_VERDICT_ALLOW) && s->be != s->fe) {
+		v = http_req_rules_exec(s->be, s, &o, out, buf_size);
+		if (v == HTTP_VERDICT_WAIT) {
+			txn->req_state = HTTP_MSG_WAIT;
+			return 1;
+		}
 	}
 	if (apply_verdict(s, v, &o))
 		return 1;
@@ -373,7 +398,18 @@ int hs_analyze_request(struct stream *s)
 
 	if (txn->flags & TX_TARPIT)
 		return 0;
-	if (txn->req_state == HTTP_MSG_HDR) {
+	if (txn->req_state == HTTP_MSG_WAIT) {
+		/* a wait-for-body rule holds the rules until the body is there */
+		if (!hs_body_ready(s, &s->req, txn->req_head_len, txn->req_body, txn->req_left, txn->wait_least,
+		                   (s->cli.flags & (SIDE_SHUTR | SIDE_ERROR)) != 0))
+			return 0;
+		txn->wait_ready = 1;
+		txn->req_state = HTTP_MSG_HDR;
+		request_rules(s);
+		if (txn->req_state != HTTP_MSG_BODY)
+			return 1;
+		changed = 1;
+	} else if (txn->req_state == HTTP_MSG_HDR) {
 		struct h1_limits lim;
 		int r;
 

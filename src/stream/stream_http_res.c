@@ -45,14 +45,11 @@
 #include "stream_int.h"
 
 /* Analyses a complete response head of <len> bytes at offset <ofs>. */
+static int response_rules(struct stream *s);
+
 static int response_head(struct stream *s, size_t ofs, size_t len)
 {
 	struct http_txn *txn = s->txn;
-	struct server *srv = s->srv;
-	struct http_outcome o = { 0 };
-	enum http_verdict v;
-	char *out = hs_thread_scratch();
-	size_t n;
 	int st = txn->res_h1.status;
 
 	if (st >= 100 && st < 200 && st != 101) {
@@ -71,8 +68,12 @@ static int response_head(struct stream *s, size_t ofs, size_t len)
 	txn->srv_status = st;
 	txn->res_body = h1_res_body(&txn->res_h1, txn->meth);
 	txn->res_left = txn->res_h1.content_length;
-	if (http_framing_fields(&txn->res, &txn->res_h1) < 0)
-		goto fail500;
+	if (http_framing_fields(&txn->res, &txn->res_h1) < 0) {
+		strm_set_term(s, 'P', 'H');
+		txn->flags |= TX_SRV_CLOSE;
+		hs_error_reply(s, 500);
+		return 1;
+	}
 	if (txn->res_body == H1_BODY_TUNNEL) {
 		/* 101 or a CONNECT accepted: bytes both ways from now on */
 		txn->res_fwd += len;
@@ -86,9 +87,8 @@ static int response_head(struct stream *s, size_t ofs, size_t len)
 		txn->flags |= TX_SRV_CLOSE;
 	if (txn->res_body == H1_BODY_CLOSE)
 		txn->flags |= TX_CLI_CLOSE;   /* the client can only see the end by a close */
-	if (!out)
-		goto fail500;
-
+	txn->res_head_ofs = (uint32_t)ofs;
+	txn->res_head_len = (uint32_t)len;
 	if (!list_empty(&s->be->tcp_res_cont) && tcp_rules_response(s) < 0) {
 		/* tcp-response content reject / close: the connection closes */
 		counter_add(&s->be->ctr[tid].denied_resp, 1);
@@ -97,9 +97,34 @@ static int response_head(struct stream *s, size_t ofs, size_t len)
 		s->cli.flags |= SIDE_ERROR;
 		return 1;
 	}
-	v = http_res_rules_exec(s->be, s, &o, out, buf_size);
-	if ((v == HTTP_VERDICT_CONT || v == HTTP_VERDICT_ALLOW) && s->be != s->fe)
+	return response_rules(s);
+}
+
+/* Runs the http-response rules of the backend then of the frontend, then
+ * writes the head out: from the start, or from the wait-for-body rule that
+ * stopped them (txn->wait_rule, the body now there). Returns 1.
+ */
+static int response_rules(struct stream *s)
+{
+	struct http_txn *txn = s->txn;
+	struct server *srv = s->srv;
+	struct http_outcome o = { 0 };
+	enum http_verdict v = HTTP_VERDICT_CONT;
+	char *out = hs_thread_scratch();
+	int fe_waits = txn->wait_rule && txn->wait_px != s->be;
+	size_t n, ofs = txn->res_head_ofs, len = txn->res_head_len;
+
+	if (!out)
+		goto fail500;
+	if (!fe_waits)
+		v = http_res_rules_exec(s->be, s, &o, out, buf_size);
+	if ((fe_waits || v == HTTP_VERDICT_CONT || v == HTTP_VERDICT_ALLOW) && v != HTTP_VERDICT_WAIT &&
+	    s->be != s->fe)
 		v = http_res_rules_exec(s->fe, s, &o, out, buf_size);
+	if (v == HTTP_VERDICT_WAIT) {
+		txn->res_state = HTTP_MSG_WAIT;
+		return 1;
+	}
 	if (v != HTTP_VERDICT_DENY && s->be && !list_empty(&s->be->sticking_rules))
 		stick_store_response(s);   /* after the rules, as HAProxy's store rules */
 	if (v == HTTP_VERDICT_DENY) {
@@ -179,7 +204,18 @@ int hs_analyze_response(struct stream *s)
 
 	if (txn->flags & TX_LOCAL)
 		return 0;
-	if (txn->res_state == HTTP_MSG_HDR) {
+	if (txn->res_state == HTTP_MSG_WAIT) {
+		/* a wait-for-body rule holds the rules until the body is there */
+		if (!hs_body_ready(s, &s->res, (size_t)txn->res_head_ofs + txn->res_head_len, txn->res_body,
+		                   txn->res_left, txn->wait_least, (s->srvside.flags & (SIDE_SHUTR | SIDE_ERROR)) != 0))
+			return 0;
+		txn->wait_ready = 1;
+		txn->res_state = HTTP_MSG_HDR;
+		response_rules(s);
+		if (txn->res_state != HTTP_MSG_BODY && txn->res_state != HTTP_MSG_CLOSE)
+			return 1;
+		changed = 1;
+	} else if (txn->res_state == HTTP_MSG_HDR) {
 		struct h1_limits lim;
 		size_t ofs = (size_t)txn->res_fwd;
 		int r;
