@@ -183,6 +183,7 @@ struct listener {
 	unsigned int maxconn;            /* per-listener maxconn, 0: frontend's */
 	int shards;                      /* sockets: 0 = one per thread */
 	int accept_proxy;                /* "accept-proxy": a PROXY header comes first */
+	int proto_none;                  /* "proto none": raw TCP only, never upgraded to HTTP */
 	unsigned long thread_mask;       /* threads accepting on it, 0: all */
 	int fds[MAX_THREADS];            /* socket of each thread, -1 if none */
 	int nfds;                        /* sockets opened */

@@ -68,6 +68,9 @@ struct stream {
 	unsigned int pp_tlv_len;       /* their bytes */
 	int conn_rules_done;           /* `tcp-request connection` rules ran */
 	int res_rules_done;            /* mode tcp: `tcp-response content` rules ran */
+	int http;                      /* the HTTP engine runs it: mode http, or switched to it */
+	int upgraded;                  /* switched from tcp to http: its first request skips the
+	                                * tcp-request content rules, which already ran */
 	int no_log;                    /* closed before a session existed: no traffic log */
 	unsigned int tmo_client;       /* set-timeout client (ms) for this transaction, 0: the frontend's */
 	unsigned int tmo_server;       /* set-timeout server, 0: the backend's */

@@ -44,6 +44,7 @@ enum tcp_act {
 	TCP_ACT_REJECT,           /* close the connection */
 	TCP_ACT_SC,               /* a stick-counter action: track-sc, sc-inc-gpc, sc-set-gpt */
 	TCP_ACT_VAR,              /* set-var, set-var-fmt, unset-var */
+	TCP_ACT_SWITCH_HTTP,      /* switch-mode http: the HTTP engine takes the stream */
 };
 
 enum tcp_stage {
@@ -96,7 +97,8 @@ int tcp_rules_session(struct stream *s);
  * backend of <s>) from the rule an earlier call stopped at (s->cont_rule).
  * <final>: no more data will come (undecided conditions then fail).
  * Actions evaluate their samples as final. Returns 0 to go on, -1 if the
- * connection must be rejected, 1 to wait for more data (s->cont_rule set).
+ * connection must be rejected, 1 to wait for more data (s->cont_rule set),
+ * 2 when a `switch-mode http` rule matched in a stream not yet in HTTP.
  */
 int tcp_rules_content(struct stream *s, struct proxy *px, int final);
 

@@ -84,6 +84,13 @@ int var_store_set(struct var_store *st, const char *name, size_t len, const stru
 /* Removes <name> from <st> if present. */
 void var_store_unset(struct var_store *st, const char *name, size_t len);
 
+/* Moves the variables of scopes txn, req and res from <from> to <to>: a
+ * stream switched from tcp to http gives what its tcp-request rules set
+ * for the request to its first transaction. A value that does not fit in
+ * <to> is dropped.
+ */
+void var_store_move_txn(struct var_store *from, struct var_store *to);
+
 /* ---- by scope, from an evaluation context (sample_ctx: strm, txn) ---- */
 
 /* Copies the value of <ref> into <out> (strings valid as samples are, see

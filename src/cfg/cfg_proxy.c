@@ -639,8 +639,12 @@ static int bind_options(struct cfg_ctx *ctx, struct listener *l, int argc, char 
 			i++;
 			if (!strcmp(val, "h2"))
 				return cfg_set_err(err, "'bind %s' : 'proto h2' : HTTP/2 is not supported yet (only 'proto h1').", args[1]);
+			if (!strcmp(val, "none")) {
+				l->proto_none = 1;   /* raw TCP, no HTTP upgrade */
+				continue;
+			}
 			if (strcmp(val, "h1"))
-				return cfg_set_err(err, "'bind %s' : 'proto' : unknown protocol '%s' (supported: h1).", args[1], val);
+				return cfg_set_err(err, "'bind %s' : 'proto' : unknown protocol '%s' (supported: h1, none).", args[1], val);
 			continue;   /* HTTP/1 is what a bind speaks anyway */
 		}
 		if (!val)

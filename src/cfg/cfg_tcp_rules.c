@@ -111,6 +111,21 @@ static int parse_tcp_action(struct tcp_rule *r, int argc, char **args, int *pos,
 	} else if (!strcmp(a, "reject") || (r->stage != TCP_STAGE_RES && !strcmp(a, "silent-drop")) ||
 	           (r->stage == TCP_STAGE_RES && !strcmp(a, "close"))) {
 		r->act = TCP_ACT_REJECT;
+	} else if (r->stage == TCP_STAGE_CONT && !strcmp(a, "switch-mode")) {
+		r->act = TCP_ACT_SWITCH_HTTP;
+		if (*pos + 1 >= argc || strcmp(args[*pos + 1], "http"))
+			return cfg_set_err(err, "'switch-mode' expects 'http' (the only mode it switches to).");
+		*pos += 2;
+		if (*pos < argc && !strcmp(args[*pos], "proto")) {
+			if (*pos + 1 >= argc)
+				return cfg_set_err(err, "'switch-mode http proto' expects a protocol name.");
+			if (!strcmp(args[*pos + 1], "h2"))
+				return cfg_set_err(err, "'switch-mode http proto h2' : HTTP/2 is not supported yet (only 'proto h1').");
+			if (strcmp(args[*pos + 1], "h1"))
+				return cfg_set_err(err, "'switch-mode http proto' : unknown protocol '%s' (supported: h1).", args[*pos + 1]);
+			*pos += 2;
+		}
+		return CFG_OK;
 	} else if (sc_action_type(a) != SC_ACT_NONE) {
 		r->act = TCP_ACT_SC;
 		return sc_action_parse(&r->sc, where, argc, args, pos, err) < 0 ? CFG_ERR : CFG_OK;
@@ -136,7 +151,8 @@ static int parse_tcp_action(struct tcp_rule *r, int argc, char **args, int *pos,
 	} else if (r->stage == TCP_STAGE_RES) {
 		return cfg_set_err(err, "unknown action '%s' (supported: accept, reject, close, sc-inc-gpc(<idx>,<N>), sc-inc-gpc0(<N>), sc-inc-gpc1(<N>), sc-set-gpt(<idx>,<N>), sc-set-gpt0(<N>), set-var(<var>), set-var-fmt(<var>), unset-var(<var>)).", a);
 	} else {
-		return cfg_set_err(err, "unknown action '%s' (supported: accept, reject, silent-drop, track-sc<N>, sc-inc-gpc(<idx>,<N>), sc-inc-gpc0(<N>), sc-inc-gpc1(<N>), sc-set-gpt(<idx>,<N>), sc-set-gpt0(<N>), set-var(<var>), set-var-fmt(<var>), unset-var(<var>)).", a);
+		return cfg_set_err(err, "unknown action '%s' (supported: accept, reject, silent-drop, track-sc<N>, sc-inc-gpc(<idx>,<N>), sc-inc-gpc0(<N>), sc-inc-gpc1(<N>), sc-set-gpt(<idx>,<N>), sc-set-gpt0(<N>), set-var(<var>), set-var-fmt(<var>), unset-var(<var>)%s).",
+		                   a, r->stage == TCP_STAGE_CONT ? ", switch-mode http" : "");
 	}
 	(*pos)++;
 	return CFG_OK;

@@ -7,6 +7,7 @@
  *   srv_conn([backend/]server)           current connections of a server
  *   connslots([backend])                 free connection + queue slots
  *   fe_name, fe_id, be_name, be_id       the stream's frontend and backend
+ *   internal.strm.is_htx                 the stream is handled as HTTP
  *   srv_name, srv_id                     the server the stream was sent to
  *   fc_rtt, fc_rttvar, bc_rtt, bc_rttvar kernel's RTT estimate of the client
  *                                        and server connections (TCP_INFO)
@@ -364,6 +365,19 @@ found:
 	return 0;
 }
 
+/* internal.strm.is_htx: the stream is handled as HTTP (mode http, or
+ * switched to it), HAProxy's "HTX" streams.
+ */
+static int smp_is_htx(const struct sample_arg *args, struct sample *smp, const struct sample_ctx *ctx)
+{
+	const struct stream *s = ctx_stream(ctx);
+
+	if (!s)
+		return 0;
+	sample_set_bool(smp, s->http);
+	return 1;
+}
+
 static struct sample_fetch_kw_list proxy_fetch_list = { .kw = {
 	{ "src", smp_src, SMP_ARG0, NULL, SMP_T_ADDR, SMP_USE_ANY },
 	{ "src_port", smp_src_port, SMP_ARG0, NULL, SMP_T_SINT, SMP_USE_ANY },
@@ -375,6 +389,7 @@ static struct sample_fetch_kw_list proxy_fetch_list = { .kw = {
 	{ "connslots", smp_connslots, SMP_ARG1(0, STR), NULL, SMP_T_SINT, SMP_USE_ANY },
 	{ "srv_conn", smp_srv_conn, SMP_ARG1(1, STR), NULL, SMP_T_SINT, SMP_USE_ANY },
 	{ "fe_name", smp_fe_name, SMP_ARG0, NULL, SMP_T_STR, SMP_USE_ANY },
+	{ "internal.strm.is_htx", smp_is_htx, SMP_ARG0, NULL, SMP_T_BOOL, SMP_USE_ANY },
 	{ "fe_id", smp_fe_id, SMP_ARG0, NULL, SMP_T_SINT, SMP_USE_ANY },
 	{ "be_name", smp_be_name, SMP_ARG0, NULL, SMP_T_STR, SMP_USE_ANY },
 	{ "be_id", smp_be_id, SMP_ARG0, NULL, SMP_T_SINT, SMP_USE_ANY },

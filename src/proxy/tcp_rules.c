@@ -36,7 +36,7 @@ static int expr_key(struct sample_expr *expr, struct stream *s, struct stktable 
 }
 
 /* Runs the action of <r> for <s>. Returns 0 to go on with the next rule,
- * 1 to stop accepting, -1 to reject.
+ * 1 to stop accepting, 2 to stop and switch to HTTP, -1 to reject.
  */
 static int rule_act(struct tcp_rule *r, struct stream *s, const struct sample_ctx *act_ctx)
 {
@@ -51,6 +51,8 @@ static int rule_act(struct tcp_rule *r, struct stream *s, const struct sample_ct
 	case TCP_ACT_VAR:
 		var_action_exec(&r->va, s, act_ctx);
 		break;
+	case TCP_ACT_SWITCH_HTTP:
+		return s->http ? 1 : 2;   /* already HTTP: as accept */
 	}
 	return 0;
 }
@@ -83,7 +85,7 @@ int tcp_rules_content(struct stream *s, struct proxy *px, int final)
 		ret = rule_act(r, s, &act_ctx);
 		if (ret) {
 			s->cont_rule = NULL;
-			return ret < 0 ? -1 : 0;
+			return ret < 0 ? -1 : ret == 2 ? 2 : 0;
 		}
 	}
 	s->cont_rule = NULL;

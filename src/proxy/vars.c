@@ -164,6 +164,20 @@ void var_store_unset(struct var_store *st, const char *name, size_t len)
 	st->nb--;
 }
 
+void var_store_move_txn(struct var_store *from, struct var_store *to)
+{
+	/* from the end: removing one moves the last into its place */
+	for (unsigned int i = from->nb; i-- > 0;) {
+		const struct var *v = &from->vars[i];
+		size_t len = strlen(v->name);
+
+		if (strncmp(v->name, "txn.", 4) && strncmp(v->name, "req.", 4) && strncmp(v->name, "res.", 4))
+			continue;
+		var_store_set(to, v->name, len, &v->data);
+		var_store_unset(from, v->name, len);
+	}
+}
+
 /* ---- scopes ---- */
 
 static struct var_store proc_vars;

@@ -181,7 +181,7 @@ void strm_free(struct stream *s)
 {
 	struct proxy *fe = s->fe;
 
-	if (s->fe->mode == PR_MODE_HTTP)
+	if (s->http)
 		http_stream_release(s);
 	else if (s->fe->log_targets && !s->no_log)
 		stream_send_log(s);
@@ -240,7 +240,7 @@ struct proxy *strm_choose_backend(struct stream *s)
 		 */
 		logformat_render(rule->lf, s, name, sizeof(name));
 		be = proxy_be_lookup(name);
-		return be && be->mode == s->fe->mode && !be->disabled ? be : s->fe->defbe;
+		return be && (be->mode == s->fe->mode || s->http) && !be->disabled ? be : s->fe->defbe;
 	}
 	return s->fe->defbe;
 }
@@ -684,7 +684,7 @@ int strm_session_rules(struct stream *s)
 		}
 	}
 	/* mode http: the content rules run for each request (stream_http_req.c) */
-	if (s->fe->mode == PR_MODE_HTTP)
+	if (s->http)
 		return 0;
 	if (s->fe->inspect_delay && !list_empty(&s->fe->tcp_req_cont)) {
 		/* the rules look at what the client has sent so far; they are
@@ -761,6 +761,34 @@ ssize_t strm_early_send(struct stream *s, struct channel *c, uint64_t max)
 
 static void log_connect(struct stream *s);
 
+/* Hands the mode tcp stream <s> to the HTTP engine (`tcp-request content
+ * switch-mode http`, or a mode http backend): what the client sent so far
+ * is its first request. The client socket is polled level-triggered from
+ * now on, as the HTTP engine wants it (strm_poll_mode()). On a bind with
+ * `proto none` the connection closes instead (HAProxy).
+ */
+static struct task *strm_switch_http(struct task *t, struct stream *s, unsigned int state)
+{
+	if (s->li && s->li->proto_none) {
+		/* `bind ... proto none`: no HTTP on it, the upgrade fails */
+		strm_set_term(s, 'P', 'R');
+		strm_free(s);
+		return NULL;
+	}
+	s->http = 1;
+	s->upgraded = 1;
+	s->cont_rule = NULL;
+	http_stream_init(s);
+	fd_remove(s->cli.fd);
+	if (fd_insert(s->cli.fd, tid, cli_iocb, s, FD_EV_IN) < 0) {
+		s->cli.flags |= SIDE_ERROR;
+		strm_free(s);
+		return NULL;
+	}
+	s->cli.flags |= SIDE_RDMAY;   /* nothing known of what is pending */
+	return http_stream_process(t, s, state, 0);
+}
+
 static struct task *stream_process(struct task *t, void *ctx, unsigned int state)
 {
 	struct stream *s = ctx;
@@ -808,7 +836,7 @@ static struct task *stream_process(struct task *t, void *ctx, unsigned int state
 		}
 		log_connect(s);
 	}
-	if (s->fe->mode == PR_MODE_HTTP && !s->tunnel)
+	if (s->http && !s->tunnel)
 		return http_stream_process(t, s, state, sev);
 
 	if (s->state == ST_INI && !s->be) {
@@ -816,12 +844,22 @@ static struct task *stream_process(struct task *t, void *ctx, unsigned int state
 
 		if (ret < 0)
 			goto out_free;
+		if (ret == 2)
+			return strm_switch_http(t, s, state);
 		if (ret > 0)
 			return strm_inspect_wait(t, s);
 	}
 	if (s->state == ST_INI) {
 		s->be = strm_choose_backend(s);
 		s->t_be = now_ms;
+		if (s->be && s->be->mode == PR_MODE_HTTP && !s->tunnel) {
+			/* a mode tcp frontend sends it to a mode http backend:
+			 * the connection is upgraded (HAProxy), the HTTP engine
+			 * chooses the backend again for each request
+			 */
+			s->be = NULL;
+			return strm_switch_http(t, s, state);
+		}
 		if (!s->be || (s->be != s->fe && tcp_rules_content(s, s->be, 1) < 0)) {
 			/* no backend, or its tcp-request content rules reject */
 			strm_set_term(s, 'P', 'R');
@@ -998,7 +1036,8 @@ int stream_accept(struct listener *li, int fd, const struct addr *peer)
 	s->t_accept = now_ms;
 	s->tw = s->tc = -1;
 	s->term[0] = s->term[1] = '-';
-	if (fe->mode == PR_MODE_HTTP)
+	s->http = fe->mode == PR_MODE_HTTP;
+	if (s->http)
 		http_stream_init(s);
 	if (fe->log_targets) {
 		struct timespec ts;

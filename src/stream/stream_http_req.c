@@ -283,9 +283,17 @@ static int request_head(struct stream *s, size_t len)
 		http_capture(s, &txn->req, 0);
 	if (monitor_request(s))
 		return 1;
-	/* tcp-request content rules run again for every request (HAProxy) */
-	if (tcp_content_rejects(s, s->fe))
+	if (s->upgraded) {
+		/* switched from tcp: the content rules ran on this request
+		 * already; what they set for it goes with it
+		 */
+		s->upgraded = 0;
+		if (s->sess_vars)
+			var_store_move_txn(s->sess_vars, &txn->vars);
+	} else if (tcp_content_rejects(s, s->fe)) {
+		/* tcp-request content rules run again for every request (HAProxy) */
 		return 1;
+	}
 	return request_rules(s);
 }
 
