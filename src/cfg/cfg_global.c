@@ -14,6 +14,7 @@
 
 #include <tollgate/cfg.h>
 #include <tollgate/global.h>
+#include <tollgate/http_codes.h>
 #include <tollgate/thread.h>
 #include <tollgate/var_action.h>
 
@@ -285,6 +286,22 @@ static int kw_tune(struct cfg_ctx *ctx, int argc, char **args, char **err)
 	return CFG_OK;
 }
 
+/* `http-err-codes` / `http-fail-codes` [+-]<range>[,...] [...]: each
+ * argument replaces, extends or reduces the set in turn (http_codes.h).
+ */
+static int kw_http_codes(struct cfg_ctx *ctx, int argc, char **args, char **err)
+{
+	struct http_code_set *set = !strcmp(args[0], "http-err-codes") ? &http_err_codes : &http_fail_codes;
+	char why[200];
+
+	if (argc < 2)
+		return cfg_set_err(err, "'%s' expects [+-]<range>[,...] (e.g. '400-499 -404').", args[0]);
+	for (int i = 1; i < argc; i++)
+		if (http_codes_parse(set, args[i], why, sizeof(why)) < 0)
+			return cfg_set_err(err, "'%s' : %s.", args[0], why);
+	return CFG_OK;
+}
+
 /* `tune.idle-pool.shared on|off`: HAProxy lets a thread take another
  * thread's idle server connections. Tollgate's idle pools are per thread
  * (srv_idle.h): `off` is what it does, `on` is accepted with a warning.
@@ -521,6 +538,8 @@ static struct cfg_kw global_kws[] = {
 	{ "tune.maxpipes", kw_tune, 0 },
 	{ "tune.stick-counters", kw_tune, 0 },
 	{ "tune.idle-pool.shared", kw_idle_pool_shared, 0 },
+	{ "http-err-codes", kw_http_codes, 0 },
+	{ "http-fail-codes", kw_http_codes, 0 },
 	{ "cpu-map", kw_cpu_map, 0 },
 	{ "stats", kw_stats, 0 },
 	{ "localpeer", kw_localpeer, 0 },

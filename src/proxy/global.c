@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include <tollgate/global.h>
+#include <tollgate/http_codes.h>
 
 struct global global;
 
@@ -17,4 +18,5 @@ void global_init_defaults(void)
 	global.tune_maxrewrite = 1024;
 	global.uid = global.gid = -1;
 	global.stats_timeout = 10000;
+	http_codes_init_defaults();
 }

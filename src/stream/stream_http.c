@@ -53,6 +53,7 @@
 #include <tollgate/fd.h>
 #include <tollgate/global.h>
 #include <tollgate/h1.h>
+#include <tollgate/http_codes.h>
 #include <tollgate/http_msg.h>
 #include <tollgate/http_reply.h>
 #include <tollgate/http_rules.h>
@@ -345,7 +346,9 @@ void http_stream_release(struct stream *s)
 	hs_drop_idle_conn(s);
 }
 
-/* Records the final status answered to the client and counts it. */
+/* Records the final status answered to the client and counts it in the
+ * proxies' counters (the stick counters are hs_txn_count_sc()'s).
+ */
 void hs_txn_set_status(struct stream *s, int status)
 {
 	struct http_txn *txn = s->txn;
@@ -355,12 +358,21 @@ void hs_txn_set_status(struct stream *s, int status)
 	counter_add(&s->fe->ctr[tid].rsp[cls >= 1 && cls <= 5 ? cls - 1 : 5], 1);
 	if (s->be && s->be != s->fe)
 		counter_add(&s->be->ctr[tid].rsp[cls >= 1 && cls <= 5 ? cls - 1 : 5], 1);
-	if (s->sc.tracked) {
-		if (cls == 4)
-			stkctr_http_err(&s->sc);
-		else if (cls == 5 && status != 501 && status != 505)
-			stkctr_http_fail(&s->sc);
-	}
+}
+
+/* Counts <status> on the stream's tracked counters: an error when it is
+ * one of `http-err-codes`, a failure when one of `http-fail-codes`. As
+ * HAProxy, a server's status counts as soon as its head is parsed, before
+ * the response rules, and the proxy's own replies as they are produced.
+ */
+void hs_txn_count_sc(struct stream *s, int status)
+{
+	if (!s->sc.tracked)
+		return;
+	if (http_codes_has(&http_err_codes, status))
+		stkctr_http_err(&s->sc);
+	if (http_codes_has(&http_fail_codes, status))
+		stkctr_http_fail(&s->sc);
 }
 
 /* ---- I/O ---- */

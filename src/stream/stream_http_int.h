@@ -28,8 +28,15 @@ struct stream;
  */
 char *hs_thread_scratch(void);
 
-/* Records the final status answered to the client and counts it. */
+/* Records the final status answered to the client and counts it in the
+ * proxies' counters.
+ */
 void hs_txn_set_status(struct stream *s, int status);
+
+/* Counts <status> as an error or a failure on the tracked counters
+ * (`http-err-codes`, `http-fail-codes`).
+ */
+void hs_txn_count_sc(struct stream *s, int status);
 
 /* Drops the unsent bytes of a channel (a message given up). */
 void hs_chan_drop(struct channel *c);

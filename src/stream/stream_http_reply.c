@@ -70,7 +70,7 @@ static void after_local_reply(struct stream *s)
 	n = hs_put_head(&s->res, 0, (size_t)hlen, &txn->res, 0);
 	if (n) {
 		txn->res_fwd = txn->res_fwd - (size_t)hlen + n;
-		hs_txn_set_status(s, txn->res.status);
+		txn->status = txn->res.status;   /* counted once, by hs_local_reply() */
 	}
 }
 
@@ -93,6 +93,7 @@ void hs_local_reply(struct stream *s, int status, const char *data, size_t len, 
 	txn->res_state = HTTP_MSG_DONE;
 	txn->flags |= TX_LOCAL;
 	hs_txn_set_status(s, status);
+	hs_txn_count_sc(s, status);
 	if (txn->res_fwd == len && len && http_after_res_rules_present(s))
 		after_local_reply(s);
 	/* the request goes no further: only a complete head without a body

@@ -66,6 +66,7 @@ static int response_head(struct stream *s, size_t ofs, size_t len)
 	http_head_load(&txn->res, &txn->res_h1, buf_head(&s->res.buf) + ofs);
 	txn->flags |= TX_HAS_RES;
 	txn->srv_status = st;
+	hs_txn_count_sc(s, st);
 	txn->res_body = h1_res_body(&txn->res_h1, txn->meth);
 	txn->res_left = txn->res_h1.content_length;
 	if (http_framing_fields(&txn->res, &txn->res_h1) < 0) {

@@ -5,7 +5,7 @@ start-line rewrites as the server sees them, use_backend routing, and
 cookie persistence (insert / rewrite / prefix)."""
 import time
 
-from conftest import free_port, wait_until
+from conftest import HTTP_DEFAULTS, free_port, run_check, wait_until
 from httpbackend import (admin_cli, admin_ready, build, connect, get, read_response,
                          read_until_close, table_entries)
 
@@ -133,6 +133,45 @@ backend be
             got.append(read_response(s)[0])
     assert got == [404, 200, 404, 500, 404, 503, 200]
     wait_entry(sock, "fe", "127.0.0.1", {"http_req_cnt": "7", "http_err_cnt": "3", "http_fail_cnt": "2"})
+
+
+def test_http_err_codes_and_fail_codes_redefine_the_counted_statuses(http_backend, tollgate, tmp_path):
+    """`http-err-codes` / `http-fail-codes` (HAProxy 3.0) choose which
+    statuses count; a server's status is counted before the response rules,
+    so http-after-response already sees it."""
+    def handler(req):
+        return int(req.path[1:4]), [], b"x"
+
+    b = http_backend("A", handler)
+    port = free_port()
+    cfg = """
+global
+    http-err-codes 220 +300-499 -300-399 -404
+    http-fail-codes -550-580 +555,599,556-566
+""" + HTTP_DEFAULTS + """
+frontend fe
+    bind 127.0.0.1:%d
+    stick-table type string size 1k store http_err_cnt,http_fail_cnt
+    http-request track-sc0 path
+    http-after-response add-header x-table err=%%[sc0_http_err_cnt],fail=%%[sc0_http_fail_cnt]
+    default_backend be
+backend be
+    server a 127.0.0.1:%d
+""" % (port, b.port)
+    tollgate(cfg, port=port)
+    want = {"/220": "err=1,fail=0", "/300": "err=0,fail=0", "/404": "err=0,fail=0",
+            "/400": "err=1,fail=0", "/555": "err=0,fail=1", "/551": "err=0,fail=0",
+            "/500": "err=0,fail=1", "/501": "err=0,fail=0"}
+    for path, table in want.items():
+        st, hdrs, _, _ = get(port, path)
+        assert st == int(path[1:])
+        assert hdrs["x-table"] == table, path
+
+
+def test_http_err_codes_bad_range_names_the_line(tmp_path):
+    rc, out, _ = run_check("global\n    http-err-codes 400-399\n", tmp_path)
+    assert rc != 0
+    assert "t.cfg:2" in out and "'http-err-codes'" in out and "400-399" in out, out
 
 
 # ---- 2. per-header and per-path tracking ----
