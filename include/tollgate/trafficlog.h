@@ -5,7 +5,9 @@
  * global`) or in a proxy: `stdout`, `stderr`, a UDP syslog address
  * (`127.0.0.1:514`, `udp@host:port`), or a unix datagram socket (`/dev/log`,
  * `unix@/path`), with `format raw|rfc3164|rfc5424` (default rfc3164), a
- * facility and an optional maximum level, as HAProxy.
+ * facility, an optional maximum level (less severe messages are not sent)
+ * and an optional minimum level (more severe ones are sent at that level),
+ * as HAProxy.
  *
  * Lines are built on the stream's thread into a stack buffer and sent with
  * one non-blocking call per target (a datagram, or one write() of a whole
@@ -32,6 +34,7 @@ struct log_target {
 	enum log_format format;  /* header format */
 	int facility;            /* syslog facility number */
 	int level;               /* highest level sent (syslog severity) */
+	int minlevel;            /* more severe messages are sent at this level */
 	struct log_target *next; /* next target of the same list */
 };
 
@@ -43,6 +46,8 @@ struct log_target {
 #define LOG_SEV_INFO   6
 #define LOG_SEV_NOTICE 5
 #define LOG_SEV_ERR    3
+#define LOG_SEV_ALERT  1
+#define LOG_SEV_EMERG  0
 
 /* The targets of the `global` section. */
 extern struct log_target *log_global_targets;

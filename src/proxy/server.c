@@ -118,14 +118,14 @@ static void set_state(struct server *srv, int state, const char *reason, const s
 	             atomic_load(&srv->cur_conns), atomic_load(&srv->queued));
 	log_msg(state == SRV_ST_RUNNING ? LOG_LVL_NOTICE : LOG_LVL_WARNING, "%s", msg);
 	if (be->log_targets && n > 0)
-		log_send(be->log_targets, state == SRV_ST_RUNNING ? LOG_SEV_NOTICE : LOG_SEV_ERR,
+		log_send(be->log_targets, state == SRV_ST_RUNNING ? LOG_SEV_NOTICE : LOG_SEV_ALERT,
 		         msg, (size_t)n < sizeof(msg) ? (size_t)n : sizeof(msg) - 1);
 	if (!act && !bck && state != SRV_ST_RUNNING) {
 		n = snprintf(msg, sizeof(msg), "%s '%s' has no server available!",
 		             (be->cap & PR_CAP_FE) ? "proxy" : "backend", be->id);
 		log_msg(LOG_LVL_ALERT, "%s", msg);
 		if (be->log_targets && n > 0)
-			log_send(be->log_targets, 0, msg, (size_t)n);
+			log_send(be->log_targets, LOG_SEV_EMERG, msg, (size_t)n);
 	}
 	/* the trackers follow; the configuration refuses loops */
 	for (struct server *t = srv->trackers; t; t = t->tracker_next)

@@ -48,6 +48,7 @@ int log_target_parse(struct log_target **list, int argc, char **args, char **err
 		return err_set(err, "out of memory");
 	t->fd = -1;
 	t->level = 7;
+	t->minlevel = 0;
 	if (!strcmp(args[1], "stdout")) {
 		t->kind = LOG_TGT_STDOUT;
 	} else if (!strcmp(args[1], "stderr")) {
@@ -104,8 +105,15 @@ int log_target_parse(struct log_target **list, int argc, char **args, char **err
 		}
 		i++;
 	}
-	if (i < argc && find_word(levels, 8, args[i]) >= 0)
-		i++;   /* minimum level: accepted */
+	if (i < argc) {
+		t->minlevel = find_word(levels, 8, args[i]);
+		if (t->minlevel < 0) {
+			free(t);
+			return err_set(err, "'log %s' : unknown minimum level '%s' (expected emerg, alert, crit, err, warning, notice, info or debug).",
+			               args[1], args[i]);
+		}
+		i++;
+	}
 	if (i < argc) {
 		free(t);
 		return err_set(err, "'log %s' : unexpected '%s'.", args[1], args[i]);
@@ -184,6 +192,7 @@ void log_send(const struct log_target *list, int sev, const char *msg, size_t le
 	char line[1200];
 
 	for (const struct log_target *t = list; t; t = t->next) {
+		int pri = sev < t->minlevel ? t->minlevel : sev;   /* more severe ones capped */
 		size_t n = 0;
 		ssize_t w;
 
@@ -201,7 +210,7 @@ void log_send(const struct log_target *list, int sev, const char *msg, size_t le
 				n = strftime(line + 16, sizeof(line) - 16, "%Y-%m-%dT%H:%M:%S%z", &tm);
 			{
 				char hdr[64];
-				int h = snprintf(hdr, sizeof(hdr), "<%d>%s", t->facility * 8 + sev,
+				int h = snprintf(hdr, sizeof(hdr), "<%d>%s", t->facility * 8 + pri,
 				                 t->format == LOG_FMT_RFC5424 ? "1 " : "");
 
 				memmove(line + h, line + 16, n);

@@ -174,3 +174,34 @@ def test_error_severity_as_haproxy(tollgate, haproxy, option, pri):
         rx.close()
         got.append(line[:5])
     assert got == [pri, pri]
+
+
+@pytest.mark.parametrize("which", ["tollgate", "haproxy"])
+def test_server_down_logged_at_alert_and_minlevel_caps_emerg(tollgate, haproxy, which):
+    sink = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    sink.bind(("127.0.0.1", 0))
+    sink.settimeout(5)
+    port = free_port()
+    start = tollgate if which == "tollgate" else haproxy
+    start("""
+global
+    nbthread 1
+defaults
+    mode http
+    timeout client 5s
+    timeout server 5s
+    timeout connect 1s
+frontend fe
+    bind 127.0.0.1:%d
+    default_backend be
+backend be
+    log 127.0.0.1:%d local0 debug alert
+    server s 127.0.0.1:%d check inter 100ms fall 1
+""" % (port, sink.getsockname()[1], free_port()), port=port)
+    got = []
+    while len(got) < 2:
+        got.append(sink.recv(2048).decode())
+    sink.close()
+    # LOG_ALERT for the server, LOG_EMERG capped to alert for the backend
+    assert got[0].startswith("<129>") and "Server be/s is DOWN" in got[0], got
+    assert got[1].startswith("<129>") and "has no server available!" in got[1], got
