@@ -51,6 +51,7 @@ enum http_msg_state {
 #define TX_COOKIE_SET    0x0080U  /* the persistence cookie must be inserted */
 #define TX_COOKIE_SEEN   0x0100U  /* the request carried a valid persistence cookie */
 #define TX_LOGGED        0x0200U  /* the log line was sent */
+#define TX_CLI_ABORT     0x0800U  /* abortonclose: the client left, the server's write side is shut */
 #define TX_LAX_REWRITE   0x0400U  /* strict-mode off: a failed rewrite is ignored */
 #define TX_COOKIE_INVALID 0x10000U /* the persistence cookie names no server (%tsc 'I') */
 #define TX_COOKIE_DOWN   0x20000U /* it names a server that is down (%tsc 'D') */

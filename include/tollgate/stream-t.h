@@ -34,7 +34,8 @@ struct tcp_rule;
 enum stream_state {
 	ST_INI = 0,            /* accepted, no backend decision yet */
 	ST_QUEUED,             /* waiting for a server slot */
-	ST_CONNECTING,         /* connect() in progress */
+	ST_CONNECTING,         /* connect() in progress, or, with srvside.fd
+	                        * < 0, the turn-around wait before a retry */
 	ST_EST,                /* connected to the server */
 	ST_CLOSED,             /* to be freed */
 };

@@ -418,10 +418,11 @@ static int kw_option(struct cfg_ctx *ctx, int argc, char **args, char **err)
 		{ "accept-invalid-http-request", PR_O_ACCEPT_UNSAFE_REQ, PR_CAP_FE },
 		{ "log-separate-errors", PR_O_LOGERRORS, PR_CAP_FE },
 		{ "external-check", PR_O_EXTCHK, PR_CAP_BE },
+		{ "abortonclose", PR_O_ABRT_CLOSE, PR_CAP_BE },
 	};
 	/* Options accepted for compatibility, without effect (doc/configuration.md). */
 	static const char *const http_opts[] = {
-		"http-buffer-request", "abortonclose", "tcpka",
+		"http-buffer-request", "tcpka",
 		"clitcpka", "srvtcpka", "logasap", "nolinger",
 		"socket-stats", "prefer-last-server", "persist", "independent-streams",
 	};

@@ -394,18 +394,22 @@ void strm_assign_and_connect(struct stream *s, const struct server *avoid)
 }
 
 /* The connection to the server failed: retry the same server, or another
- * one on the last attempt with `option redispatch`, or give up.
+ * one on the last attempt with `option redispatch`, or give up. As
+ * HAProxy, a retry of the same server after an error (not a timeout)
+ * waits MIN(1s, timeout connect) first: the turn-around, spent in
+ * ST_CONNECTING without a socket (strm_check_connect() then connects).
  */
 void strm_connect_failed(struct stream *s)
 {
 	struct server *srv = s->srv;
+	int timed_out = tick_is_expired(s->conn_exp, now_ms);
 
 	counter_add(&srv->ctr[tid].failed_conns, 1);
 	counter_add(&s->be->ctr[tid].failed_conns, 1);
 	strm_close_side(&s->srvside);
 	s->preamble_len = 0;
 	if (!s->retries_left) {
-		strm_set_term(s, tick_is_expired(s->conn_exp, now_ms) ? 's' : 'S', 'C');
+		strm_set_term(s, timed_out ? 's' : 'S', 'C');
 		strm_release_server(s);
 		s->state = ST_CLOSED;
 		return;
@@ -418,6 +422,15 @@ void strm_connect_failed(struct stream *s)
 		counter_add(&srv->ctr[tid].redispatches, 1);
 		strm_release_server(s);
 		strm_assign_and_connect(s, srv);
+		return;
+	}
+	if (!timed_out) {
+		unsigned int delay = 1000;
+
+		if (s->be->timeout.connect && s->be->timeout.connect < delay)
+			delay = s->be->timeout.connect;
+		s->state = ST_CONNECTING;
+		s->conn_exp = tick_add(now_ms, delay);
 		return;
 	}
 	if (connect_server(s) < 0)
@@ -722,6 +735,15 @@ void strm_check_connect(struct stream *s, unsigned int sev)
 {
 	if (s->state != ST_CONNECTING)
 		return;
+	if (s->srvside.fd < 0) {
+		/* the turn-around before a retry */
+		if (tick_is_expired(s->conn_exp, now_ms)) {
+			s->conn_exp = TICK_ETERNITY;   /* an immediate failure is no timeout */
+			if (connect_server(s) < 0)
+				strm_connect_failed(s);
+		}
+		return;
+	}
 	if (sev & (FD_EV_OUT | FD_EV_ERR | FD_EV_HUP)) {
 		/* writable without error or hang-up: connected, no need
 		 * to ask the socket
@@ -743,7 +765,7 @@ ssize_t strm_early_send(struct stream *s, struct channel *c, uint64_t max)
 {
 	ssize_t n;
 
-	if (s->state != ST_CONNECTING || s->preamble_len || c->pipe || !buf_data(&c->buf))
+	if (s->state != ST_CONNECTING || s->srvside.fd < 0 || s->preamble_len || c->pipe || !buf_data(&c->buf))
 		return 0;
 	n = buf_send(&c->buf, s->srvside.fd, max, 0);
 	if (n > 0) {
@@ -874,6 +896,7 @@ static struct task *stream_process(struct task *t, void *ctx, unsigned int state
 		s->state = ST_INI;
 		strm_assign_and_connect(s, NULL);
 	} else if (s->state == ST_QUEUED && tick_is_expired(s->conn_exp, now_ms)) {
+		s->tw = (int32_t)(now_ms - s->t_be);   /* %Tw: the time queued */
 		strm_set_term(s, 's', 'Q');
 		strm_leave_queue(s);
 		s->state = ST_CLOSED;

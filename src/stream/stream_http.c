@@ -637,6 +637,33 @@ static int end_txn(struct stream *s)
 	return 1;
 }
 
+/* `option abortonclose`: the client closed after a complete request that
+ * has no response yet. A request still queued or connecting is given up
+ * (CQ, CC; logged without a status); once the server has all of it, it
+ * is told by shutting the server's write side, and the server's close
+ * then ends it (CH, 400). Returns 1 when the stream is to be freed.
+ */
+static int abort_on_close(struct stream *s)
+{
+	struct http_txn *txn = s->txn;
+
+	if (s->state == ST_QUEUED || s->state == ST_CONNECTING) {
+		strm_set_term(s, 'C', s->state == ST_QUEUED ? 'Q' : 'C');
+		counter_add(&s->fe->ctr[tid].cli_aborts, 1);
+		counter_add(&s->be->ctr[tid].cli_aborts, 1);
+		if (s->state == ST_QUEUED) {
+			s->tw = (int32_t)(now_ms - s->t_be);   /* %Tw: the time queued */
+			strm_leave_queue(s);
+		}
+		return 1;
+	}
+	if (s->state == ST_EST && !txn->req_fwd && !(txn->flags & TX_CLI_ABORT)) {
+		txn->flags |= TX_CLI_ABORT | TX_SRV_CLOSE;
+		shutdown(s->srvside.fd, SHUT_WR);
+	}
+	return 0;
+}
+
 /* ---- timeouts and polling ---- */
 
 static unsigned int first_set(unsigned int a, unsigned int b, unsigned int c)
@@ -751,6 +778,7 @@ struct task *http_stream_process(struct task *t, struct stream *s, unsigned int 
 			s->state = ST_INI;
 			strm_assign_and_connect(s, NULL);
 		} else if (tick_is_expired(s->conn_exp, now_ms)) {
+			s->tw = (int32_t)(now_ms - s->t_be);   /* %Tw: the time queued */
 			strm_set_term(s, 's', 'Q');
 			strm_leave_queue(s);
 			s->state = ST_CLOSED;
@@ -896,6 +924,16 @@ restart:
 		}
 		/* request complete: the response is still delivered, then close */
 		txn->flags |= TX_CLI_CLOSE;
+		if ((s->be->options & PR_O_ABRT_CLOSE) && !(txn->flags & (TX_HAS_RES | TX_LOCAL)) &&
+		    abort_on_close(s))
+			goto out_free;
+	}
+	if ((txn->flags & TX_CLI_ABORT) && s->state == ST_EST && (s->srvside.flags & (SIDE_ERROR | SIDE_SHUTR)) &&
+	    !(txn->flags & (TX_HAS_RES | TX_LOCAL))) {
+		/* the server closed after the client left: HAProxy's 400 */
+		counter_add(&s->be->ctr[tid].cli_aborts, 1);
+		hs_server_failed(s, 400, 'C', 'H');
+		return http_stream_process(t, s, state, 0);
 	}
 	if (s->state == ST_EST && (s->srvside.flags & (SIDE_ERROR | SIDE_SHUTR)) && !(txn->flags & TX_LOCAL) &&
 	    txn->res_state != HTTP_MSG_DONE && txn->res_state != HTTP_MSG_CLOSE && txn->req_state != HTTP_MSG_HDR) {
