@@ -437,6 +437,24 @@ void strm_connect_failed(struct stream *s)
 		strm_connect_failed(s);
 }
 
+int strm_abort_connect_req(struct stream *s, int pending)
+{
+	if (!(s->cli.flags & (SIDE_SHUTR | SIDE_ERROR)))
+		return 0;
+	if (s->state != ST_QUEUED && (s->state != ST_CONNECTING || s->srvside.fd >= 0))
+		return 0;
+	if (pending && !(s->cli.flags & SIDE_ERROR) && !(s->be->options & PR_O_ABRT_CLOSE))
+		return 0;
+	strm_set_term(s, 'C', s->state == ST_QUEUED ? 'Q' : 'C');
+	counter_add(&s->fe->ctr[tid].cli_aborts, 1);
+	counter_add(&s->be->ctr[tid].cli_aborts, 1);
+	if (s->state == ST_QUEUED) {
+		s->tw = (int32_t)(now_ms - s->t_be);   /* %Tw: the time queued */
+		strm_leave_queue(s);
+	}
+	return 1;
+}
+
 /* ---- forwarding ---- */
 
 unsigned int strm_inactivity(const struct stream *s, int client)
@@ -938,6 +956,8 @@ static struct task *stream_process(struct task *t, void *ctx, unsigned int state
 		if (s->state == ST_CLOSED)
 			goto out_free;   /* refused, no retry left */
 	}
+	if (strm_abort_connect_req(s, buf_data(&s->req.buf) || (s->req.pipe && s->req.pipe->data)))
+		goto out_free;
 	if ((cprog || sprog) && s->sc.tracked) {
 		stkctr_add_bytes(&s->sc, s->req.total - s->acct_in, s->res.total - s->acct_out);
 		s->acct_in = s->req.total;

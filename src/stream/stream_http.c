@@ -638,25 +638,18 @@ static int end_txn(struct stream *s)
 }
 
 /* `option abortonclose`: the client closed after a complete request that
- * has no response yet. A request still queued or connecting is given up
- * (CQ, CC; logged without a status); once the server has all of it, it
- * is told by shutting the server's write side, and the server's close
- * then ends it (CH, 400). Returns 1 when the stream is to be freed.
+ * has no response yet. A request still queued or in the turn-around
+ * before a retry is given up (CQ, CC; logged without a status); once the
+ * server has all of it, it is told by shutting the server's write side,
+ * and the server's close then ends it (CH, 400). Returns 1 when the
+ * stream is to be freed.
  */
 static int abort_on_close(struct stream *s)
 {
 	struct http_txn *txn = s->txn;
 
-	if (s->state == ST_QUEUED || s->state == ST_CONNECTING) {
-		strm_set_term(s, 'C', s->state == ST_QUEUED ? 'Q' : 'C');
-		counter_add(&s->fe->ctr[tid].cli_aborts, 1);
-		counter_add(&s->be->ctr[tid].cli_aborts, 1);
-		if (s->state == ST_QUEUED) {
-			s->tw = (int32_t)(now_ms - s->t_be);   /* %Tw: the time queued */
-			strm_leave_queue(s);
-		}
+	if (strm_abort_connect_req(s, 1))
 		return 1;
-	}
 	if (s->state == ST_EST && !txn->req_fwd && !(txn->flags & TX_CLI_ABORT)) {
 		txn->flags |= TX_CLI_ABORT | TX_SRV_CLOSE;
 		shutdown(s->srvside.fd, SHUT_WR);

@@ -42,6 +42,13 @@ void strm_assign_and_connect(struct stream *s, const struct server *avoid);
 /* The connection attempt failed: retry, redispatch or give up (ST_CLOSED). */
 void strm_connect_failed(struct stream *s);
 
+/* A stream waiting in the queue or in the turn-around before a retry,
+ * whose client has closed, is given up as HAProxy does (CQ, CC) when it
+ * has nothing left to send (<pending> 0) or with `option abortonclose`.
+ * Returns 1 when it was: the caller frees the stream.
+ */
+int strm_abort_connect_req(struct stream *s, int pending);
+
 /* While s->state is ST_CONNECTING, tries to send up to <max> bytes (0: all)
  * of channel <c> to the server at once: if the connection is already
  * established (loopback, LAN), the bytes go and the stream moves to ST_EST

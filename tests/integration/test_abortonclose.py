@@ -131,3 +131,37 @@ backend be
     first.close()
     got = log_of(p, "/first")
     assert (got["srv"], got["status"], got["term"]) == ("s", 400, "CH--"), got
+
+
+@pytest.mark.parametrize("which", ["tollgate", "haproxy"])
+def test_tcp_client_leaving_without_data_during_the_turn_around(tollgate, haproxy, which):
+    """mode tcp: a client that closes with nothing to send is given up
+    during the turn-around, with or without abortonclose: both end at
+    once. Tollgate logs CC as HAProxy 3.x does (2.6 logs `--`)."""
+    port = free_port()
+    start = tollgate if which == "tollgate" else haproxy
+    p = start("""
+global
+    nbthread 1
+defaults
+    mode tcp
+    option tcplog
+    log stdout format raw local0
+    retries 5
+    timeout client 10s
+    timeout server 10s
+    timeout connect 1s
+frontend fe
+    bind 127.0.0.1:%d
+    default_backend be
+backend be
+    server s 127.0.0.1:%d
+""" % (port, closed_port()), port=port)
+    t0 = time.monotonic()
+    with socket.create_connection(("127.0.0.1", port)) as s:
+        cport = s.getsockname()[1]
+    wait_until(lambda: "127.0.0.1:%d " % cport in p.output(), 5, "the log line")
+    line = [l for l in p.output().splitlines() if "127.0.0.1:%d " % cport in l][0]
+    if which == "tollgate":
+        assert " CC " in line, line
+    assert time.monotonic() - t0 < 3   # five retries a second apart would take 5s
