@@ -103,6 +103,7 @@ struct pr_httpchk {
 #define PR_CAP_FE    0x01U       /* has listeners: frontend or listen */
 #define PR_CAP_BE    0x02U       /* has servers: backend or listen */
 #define PR_CAP_DEF   0x04U       /* a defaults section */
+#define PR_CAP_HC    0x08U       /* a healthcheck section (with PR_CAP_DEF) */
 
 enum pr_mode {
 	PR_MODE_TCP = 0,         /* mode tcp */

@@ -75,6 +75,8 @@ struct server {
 	unsigned int flags;               /* SRV_F_* */
 	unsigned int pp_opts;             /* SRV_PP_* (send-proxy-v2 proxy-v2-options) */
 	char *track_name;                 /* "track [<backend>/]<server>" as written, or NULL */
+	char *hc_name;                    /* "healthcheck <name>" as written, or NULL */
+	struct proxy *hc;                 /* that healthcheck section once resolved: its check replaces the backend's */
 	struct server *tracked;           /* the server whose health this one follows, or NULL */
 	struct server *trackers;          /* servers following this one (configuration-time list) */
 	struct server *tracker_next;      /* next in tracked->trackers */

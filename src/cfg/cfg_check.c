@@ -346,9 +346,9 @@ static int kw_tcp_check(struct cfg_ctx *ctx, int argc, char **args, char **err)
 	struct tcpcheck_rule *r, *tail, *cmt, *first;
 	int ret;
 
-	if (px->cap & PR_CAP_DEF)
+	if ((px->cap & (PR_CAP_DEF | PR_CAP_HC)) == PR_CAP_DEF)
 		return cfg_set_err(err, "'tcp-check' is not supported in 'defaults' sections yet; declare the rules in each backend or listen section.");
-	if (!(px->cap & PR_CAP_BE))
+	if (!(px->cap & (PR_CAP_BE | PR_CAP_HC)))
 		return cfg_set_err(err, "'tcp-check' is not allowed in '%s' sections (only in backend and listen).", ctx->section);
 	if (argc < 2)
 		return cfg_set_err(err, "'tcp-check' expects 'comment', 'connect', 'send', 'send-binary' or 'expect'.");
@@ -824,7 +824,17 @@ static struct cfg_kw check_kws[] = {
 
 static struct cfg_kw_list check_kw_list = { .scope = "proxy", .kws = check_kws };
 
+/* The rules of `healthcheck` sections (cfg_healthcheck.c). */
+static struct cfg_kw hc_check_kws[] = {
+	{ "tcp-check", kw_tcp_check, 0 },
+	{ "http-check", kw_http_check, 0 },
+	{ NULL, NULL, 0 },
+};
+
+static struct cfg_kw_list hc_check_kw_list = { .scope = "healthcheck", .kws = hc_check_kws };
+
 __attribute__((constructor)) static void cfg_check_register(void)
 {
 	cfg_register_keywords(&check_kw_list);
+	cfg_register_keywords(&hc_check_kw_list);
 }

@@ -21,6 +21,7 @@
 #include <tollgate/acl.h>
 #include <tollgate/cfg.h>
 #include <tollgate/check.h>
+#include <tollgate/healthcheck.h>
 #include <tollgate/cfg-proxy.h>
 #include <tollgate/lb.h>
 #include <tollgate/logformat.h>
@@ -80,6 +81,7 @@ void cfg_proxy_reset(void)
 	}
 	defaults_list = NULL;
 	last_defaults = NULL;
+	healthcheck_free_all();
 }
 
 const char *cfg_keep_file(const char *file)
@@ -914,7 +916,7 @@ static int server_options(struct server *srv, int argc, char **args, int first, 
 			continue;   /* HTTP/1 is what Tollgate speaks to servers */
 		}
 		if (!val)
-			return cfg_set_err(err, "'%s %s' : unknown option '%s' or missing value (supported: check, inter, fastinter, downinter, rise, fall, weight, maxconn, backup, disabled, id, cookie, send-proxy, send-proxy-v2, proxy-v2-options, set-proxy-v2-tlv-fmt(<type>), track, pool-max-conn, proto, agent-check, agent-addr, agent-port, agent-send, agent-inter).",
+			return cfg_set_err(err, "'%s %s' : unknown option '%s' or missing value (supported: check, inter, fastinter, downinter, rise, fall, weight, maxconn, backup, disabled, id, cookie, send-proxy, send-proxy-v2, proxy-v2-options, set-proxy-v2-tlv-fmt(<type>), track, healthcheck, pool-max-conn, proto, agent-check, agent-addr, agent-port, agent-send, agent-inter).",
 			                   args[0], args[1], opt);
 		i++;
 		if (!strcmp(opt, "proxy-v2-options")) {
@@ -959,6 +961,11 @@ static int server_options(struct server *srv, int argc, char **args, int first, 
 			srv->track_name = strdup(val);
 			if (!srv->track_name)
 				return cfg_set_err(err, "out of memory");
+		} else if (!strcmp(opt, "healthcheck")) {
+			free(srv->hc_name);
+			srv->hc_name = strdup(val);
+			if (!srv->hc_name)
+				return cfg_set_err(err, "out of memory");
 		} else if (!strcmp(opt, "agent-inter")) {
 			if (parse_time_opt(opt, val, &srv->agent_inter, err) < 0)
 				return CFG_ERR;
@@ -990,7 +997,7 @@ static int server_options(struct server *srv, int argc, char **args, int first, 
 		           !strcmp(opt, "addr")) {
 			/* accepted for compatibility; no effect yet (doc/configuration.md) */
 		} else {
-			return cfg_set_err(err, "'%s %s' : unknown option '%s' (supported: check, inter, fastinter, downinter, rise, fall, weight, maxconn, backup, disabled, id, cookie, send-proxy, send-proxy-v2, proxy-v2-options, set-proxy-v2-tlv-fmt(<type>), track, pool-max-conn, proto, agent-check, agent-addr, agent-port, agent-send, agent-inter).",
+			return cfg_set_err(err, "'%s %s' : unknown option '%s' (supported: check, inter, fastinter, downinter, rise, fall, weight, maxconn, backup, disabled, id, cookie, send-proxy, send-proxy-v2, proxy-v2-options, set-proxy-v2-tlv-fmt(<type>), track, healthcheck, pool-max-conn, proto, agent-check, agent-addr, agent-port, agent-send, agent-inter).",
 			                   args[0], args[1], opt);
 		}
 	}

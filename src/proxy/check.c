@@ -25,6 +25,7 @@
 #include <tollgate/clock.h>
 #include <tollgate/compiler.h>
 #include <tollgate/fd.h>
+#include <tollgate/healthcheck.h>
 #include <tollgate/h1.h>
 #include <tollgate/lb.h>
 #include <tollgate/log.h>
@@ -74,6 +75,7 @@ struct check {
 	int connecting;           /* a connect is pending on <fd> */
 	int connected;            /* <fd> is connected */
 	int l7;                   /* the ruleset has an expect: success is Layer7 */
+	int proto;                /* <rules> are a protocol check's (check_proto.h) */
 	char pass_why[CHECK_REASON_LEN]; /* success reason set by a protocol expect, or "" */
 	size_t sent;              /* bytes of the current send step sent */
 	char *rbuf;               /* TCPCHK_BUFSIZE + 1 bytes of response */
@@ -345,7 +347,7 @@ static void tcpchk_fail(struct check *c, const char *status, const char *what)
 	const struct tcpcheck_rule *r = cur_rule(c);
 	char where[400], reason[CHECK_REASON_LEN];
 
-	if (c->rules && c->rules == &c->srv->proxy->proto_rules) {
+	if (c->proto) {
 		/* protocol checks tell no step, as HAProxy's */
 		if (what)
 			snprintf(reason, sizeof(reason), "%s, info: \"%s\"", status, what);
@@ -1165,121 +1167,167 @@ static int agent_new(struct server *srv, int n)
 	return 0;
 }
 
+/* What a check configuration (a backend's, or the healthcheck section of
+ * its servers) runs: computed once per configuration by check_conf_prepare().
+ */
+struct check_conf {
+	int tcpchk;                  /* tcp-check rules run */
+	int l7;                      /* ... and have an expect */
+	int http;                    /* an HTTP check runs */
+	int req_len;                 /* length of <req> (HTTP checks) */
+	char req[HTTPCHK_REQ_MAX];   /* the HTTP check request, built once */
+};
+
+/* Prepares the check configuration of <cp> into <cf>: its protocol rules,
+ * its regex and its HTTP request when <used> (a server runs it). Returns
+ * 0, -ENOMEM or -EINVAL (logged).
+ */
+static int check_conf_prepare(struct proxy *cp, int used, struct check_conf *cf)
+{
+	const struct tcpcheck_rule *r;
+	int steps = 0;
+
+	cf->l7 = 0;
+	cf->req_len = 0;
+	list_for_each(r, &cp->tcpcheck_rules, list) {
+		steps += r->action != TCPCHK_ACT_COMMENT;
+		cf->l7 |= r->action == TCPCHK_ACT_EXPECT;
+	}
+	cf->tcpchk = (cp->options & PR_O_TCP_CHECK) && steps;
+	if (cp->chkproto.kind != CHKP_NONE && list_empty(&cp->proto_rules)) {
+		int ret = chkp_build_rules(&cp->proto_rules, &cp->chkproto);
+
+		if (ret < 0)
+			return ret;
+	}
+	if (!(cp->options & PR_O_TCP_CHECK) && steps && !(cp->cap & PR_CAP_HC)) {
+		log_warning("%s '%s' has 'tcp-check' rules but no 'option tcp-check': its checks are plain TCP connects.",
+		            proxy_kind(cp), cp->id);
+	}
+	/* `option httpchk` clears `option tcp-check` when parsed after
+	 * it: both set means tcp-check came last, and wins, as HAProxy
+	 */
+	cf->http = (cp->options & PR_O_HTTPCHK) && !(cp->options & PR_O_TCP_CHECK);
+	if (cf->http && used) {
+		int ret = httpchk_compile(cp);
+
+		if (ret < 0)
+			return ret;
+		cf->req_len = httpchk_build_request(&cp->httpchk, cf->req, sizeof(cf->req));
+		if (cf->req_len < 0) {
+			log_alert("%s '%s': the 'option httpchk' request is longer than %d bytes.",
+			          proxy_kind(cp), cp->id, HTTPCHK_REQ_MAX);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+/* Creates the check of <srv>, the <n>th one, running the configuration
+ * <cp> prepared in <cf>. Returns 0 or -ENOMEM.
+ */
+static int check_new(struct server *srv, struct proxy *cp, const struct check_conf *cf, int n)
+{
+	struct check *c = calloc(1, sizeof(*c));
+	int thr;
+
+	if (!c)
+		return -ENOMEM;
+	if (cf->tcpchk || cf->http || cp->chkproto.kind != CHKP_NONE) {
+		c->rbuf = malloc(TCPCHK_BUFSIZE + 1);
+		if (!c->rbuf) {
+			free(c);
+			return -ENOMEM;
+		}
+	}
+	if (cp->options & PR_O_EXTCHK) {
+		c->ext = 1;   /* HAProxy: the external check replaces any other */
+	} else if (cp->chkproto.kind != CHKP_NONE) {
+		c->rules = &cp->proto_rules;
+		c->cur = c->rules;
+		c->l7 = 1;
+		c->proto = 1;
+	} else if (cf->tcpchk) {
+		c->rules = &cp->tcpcheck_rules;
+		c->cur = c->rules;
+		c->l7 = cf->l7;
+	} else if (cf->http) {
+		c->http = &cp->httpchk;
+		c->req = malloc((size_t)cf->req_len + 1 + (cp->httpchk.send_state ? HTTPCHK_STATE_MAX : 0));
+		if (cp->httpchk.send_state && c->req) {
+			c->req_base = strdup(cf->req);
+			if (!c->req_base) {
+				check_free(c);
+				return -ENOMEM;
+			}
+		}
+		if (!c->req) {
+			check_free(c);
+			return -ENOMEM;
+		}
+		memcpy(c->req, cf->req, (size_t)cf->req_len + 1);
+		c->req_len = (size_t)cf->req_len;
+	}
+	thr = n % thread_count;
+	c->srv = srv;
+	c->fd = -1;
+	c->probe_exp = TICK_ETERNITY;
+	c->health = srv->rise;  /* starts up, one failure from down */
+	c->task = task_new(1UL << thr, check_process, c, "check");
+	if (!c->task) {
+		check_free(c);
+		return -ENOMEM;
+	}
+	srv->check = c;
+	c->next = checks;
+	checks = c;
+	/* spread the first probes over one interval */
+	task_set_expire(c->task, tick_add(now_ms, 1 + (srv->inter * (unsigned int)(n + 1)) / 16 % srv->inter));
+	return 0;
+}
+
 int checks_start(void)
 {
 	int n = 0;
 
 	clock_update();
 	for (struct proxy *px = proxies_list; px; px = px->next) {
-		const struct tcpcheck_rule *r;
-		int steps = 0, l7 = 0, tcpchk, http;
-		char req[HTTPCHK_REQ_MAX];
-		int req_len = 0;
+		struct check_conf own, hc;
+		int used = 0, ret;
 
-		list_for_each(r, &px->tcpcheck_rules, list) {
-			steps += r->action != TCPCHK_ACT_COMMENT;
-			l7 |= r->action == TCPCHK_ACT_EXPECT;
-		}
-		tcpchk = (px->options & PR_O_TCP_CHECK) && steps;
-		if (px->chkproto.kind != CHKP_NONE && list_empty(&px->proto_rules)) {
-			int ret = chkp_build_rules(&px->proto_rules, &px->chkproto);
-
-			if (ret < 0)
-				return ret;
-		}
-		if (!(px->options & PR_O_TCP_CHECK) && steps) {
-			log_warning("%s '%s' has 'tcp-check' rules but no 'option tcp-check': its checks are plain TCP connects.",
-			            proxy_kind(px), px->id);
-		}
-		/* `option httpchk` clears `option tcp-check` when parsed after
-		 * it: both set means tcp-check came last, and wins, as HAProxy
-		 */
-		http = (px->options & PR_O_HTTPCHK) && !(px->options & PR_O_TCP_CHECK);
-		if (http) {
-			int any = 0;
-
-			for (struct server *srv = px->srv; srv; srv = srv->next)
-				any |= (srv->flags & SRV_F_CHECK) && !(srv->flags & SRV_F_MAINT);
-			if (any) {
-				int ret = httpchk_compile(px);
-
-				if (ret < 0)
-					return ret;
-				req_len = httpchk_build_request(&px->httpchk, req, sizeof(req));
-				if (req_len < 0) {
-					log_alert("%s '%s': the 'option httpchk' request is longer than %d bytes.",
-					          proxy_kind(px), px->id, HTTPCHK_REQ_MAX);
-					return -EINVAL;
-				}
-			}
-		}
+		for (struct server *srv = px->srv; srv; srv = srv->next)
+			used |= (srv->flags & SRV_F_CHECK) && !(srv->flags & SRV_F_MAINT) && !srv->hc;
+		ret = check_conf_prepare(px, used, &own);
+		if (ret < 0)
+			return ret;
 		for (struct server *srv = px->srv; srv; srv = srv->next) {
-			struct check *c;
-			int thr;
-
 			if ((srv->flags & SRV_F_AGENT) && !(srv->flags & SRV_F_MAINT)) {
-				int ret = agent_new(srv, n++);
-
+				ret = agent_new(srv, n++);
 				if (ret < 0)
 					return ret;
 			}
 			if (!(srv->flags & SRV_F_CHECK) || (srv->flags & SRV_F_MAINT))
 				continue;
-			c = calloc(1, sizeof(*c));
-			if (!c)
-				return -ENOMEM;
-			if (tcpchk || http || px->chkproto.kind != CHKP_NONE) {
-				c->rbuf = malloc(TCPCHK_BUFSIZE + 1);
-				if (!c->rbuf) {
-					free(c);
-					return -ENOMEM;
-				}
-			}
-			if (px->options & PR_O_EXTCHK) {
-				c->ext = 1;   /* HAProxy: the external check replaces any other */
-			} else if (px->chkproto.kind != CHKP_NONE) {
-				c->rules = &px->proto_rules;
-				c->cur = c->rules;
-				c->l7 = 1;
-			} else if (tcpchk) {
-				c->rules = &px->tcpcheck_rules;
-				c->cur = c->rules;
-				c->l7 = l7;
-			} else if (http) {
-				c->http = &px->httpchk;
-				c->req = malloc((size_t)req_len + 1 + (px->httpchk.send_state ? HTTPCHK_STATE_MAX : 0));
-				if (px->httpchk.send_state && c->req) {
-					c->req_base = strdup(req);
-					if (!c->req_base) {
-						check_free(c);
-						return -ENOMEM;
-					}
-				}
-				if (!c->req) {
-					check_free(c);
-					return -ENOMEM;
-				}
-				memcpy(c->req, req, (size_t)req_len + 1);
-				c->req_len = (size_t)req_len;
-			}
-			thr = n++ % thread_count;
-			c->srv = srv;
-			c->fd = -1;
-			c->probe_exp = TICK_ETERNITY;
-			c->health = srv->rise;  /* starts up, one failure from down */
-			c->task = task_new(1UL << thr, check_process, c, "check");
-			if (!c->task) {
-				check_free(c);
-				return -ENOMEM;
-			}
-			srv->check = c;
-			c->next = checks;
-			checks = c;
-			/* spread the first probes over one interval */
-			task_set_expire(c->task, tick_add(now_ms, 1 + (srv->inter * (unsigned int)n) / 16 % srv->inter));
+			/* `healthcheck <name>`: that section's check instead */
+			if (srv->hc && (ret = check_conf_prepare(srv->hc, 1, &hc)) < 0)
+				return ret;
+			ret = check_new(srv, srv->hc ? srv->hc : px, srv->hc ? &hc : &own, n++);
+			if (ret < 0)
+				return ret;
 		}
 	}
 	return 0;
+}
+
+/* Frees the regexes and protocol rules checks_start() built for <px>. */
+static void check_conf_release(struct proxy *px)
+{
+	tcpcheck_rules_free(&px->proto_rules);
+	if (px->httpchk.expect_re) {
+		regfree(px->httpchk.expect_re);
+		free(px->httpchk.expect_re);
+		px->httpchk.expect_re = NULL;
+	}
 }
 
 void checks_stop(void)
@@ -1308,12 +1356,8 @@ void checks_stop(void)
 	}
 	checks = NULL;
 	/* the regexes checks_start() compiled; the strings stay (configuration) */
-	for (struct proxy *px = proxies_list; px; px = px->next) {
-		tcpcheck_rules_free(&px->proto_rules);
-		if (px->httpchk.expect_re) {
-			regfree(px->httpchk.expect_re);
-			free(px->httpchk.expect_re);
-			px->httpchk.expect_re = NULL;
-		}
-	}
+	for (struct proxy *px = proxies_list; px; px = px->next)
+		check_conf_release(px);
+	for (struct proxy *px = healthchecks_list; px; px = px->next)
+		check_conf_release(px);
 }

@@ -9,6 +9,7 @@
 
 #include <tollgate/acl.h>
 #include <tollgate/global.h>
+#include <tollgate/healthcheck.h>
 #include <tollgate/lb.h>
 #include <tollgate/logformat.h>
 #include <tollgate/check.h>
@@ -195,6 +196,8 @@ struct proxy *proxy_find(const char *name, unsigned int cap)
 
 const char *proxy_kind(const struct proxy *px)
 {
+	if (px->cap & PR_CAP_HC)
+		return "healthcheck";
 	if ((px->cap & (PR_CAP_FE | PR_CAP_BE)) == (PR_CAP_FE | PR_CAP_BE))
 		return "listen";
 	return (px->cap & PR_CAP_FE) ? "frontend" : "backend";
@@ -594,6 +597,10 @@ int proxy_finalize_all(report_fn fn, void *arg)
 			if (srv->track_name && server_resolve_track(srv, why, sizeof(why)) < 0)
 				errs += report(fn, arg, 1, srv->conf_file, srv->conf_line, "%s '%s', server '%s': %s",
 				               proxy_kind(px), px->id, srv->id, why);
+			if (srv->hc_name && !(srv->hc = healthcheck_find(srv->hc_name)))
+				errs += report(fn, arg, 1, srv->conf_file, srv->conf_line,
+				               "%s '%s', server '%s': unable to find the healthcheck section '%s'.",
+				               proxy_kind(px), px->id, srv->id, srv->hc_name);
 		}
 	}
 	for (struct proxy *px = proxies_list; px; px = px->next)

@@ -268,6 +268,7 @@ void server_free(struct server *srv)
 {
 	server_free_pp_tlvs(srv);
 	free(srv->track_name);
+	free(srv->hc_name);
 	free(srv->id);
 	free(srv->cookie);
 	free(srv->agent_send);
