@@ -58,6 +58,17 @@ struct pr_httpchk;
 #define HTTPCHK_EXP_RSTATUS  2   /* `rstatus <regex>` on the 3-digit code */
 #define HTTPCHK_EXP_STRING   3   /* `string <text>` found in the body */
 #define HTTPCHK_EXP_RSTRING  4   /* `rstring <regex>` found in the body */
+#define HTTPCHK_EXP_HDR      5   /* `hdr name <p> [value <p>]`: a header (values split at commas) */
+#define HTTPCHK_EXP_FHDR     6   /* `fhdr ...`: the same on whole values */
+
+/* How a `hdr`/`fhdr` pattern matches (`name-match`, `value-match`);
+ * names compare without case, values with it.
+ */
+#define HTTPCHK_M_STR        0   /* equal (the default) */
+#define HTTPCHK_M_BEG        1   /* a prefix */
+#define HTTPCHK_M_END        2   /* a suffix */
+#define HTTPCHK_M_SUB        3   /* a substring */
+#define HTTPCHK_M_REG        4   /* a POSIX extended regex */
 
 /* Longest HTTP check request (request line and fields), in bytes. */
 #define HTTPCHK_REQ_MAX      2048

@@ -94,9 +94,13 @@ struct pr_httpchk {
 	int send_state;                  /* `http-check send-state`: x-haproxy-server-state field */
 	int local;                       /* set by this section (else inherited from defaults) */
 	int expect_kind;                 /* 0: 2xx/3xx; 1: status; 2: rstatus; 3: string; 4: rstring */
-	char *expect;                    /* expect argument */
+	char *expect;                    /* expect argument (hdr, fhdr: the name pattern) */
 	int expect_neg;                  /* `!` before the kind */
-	void *expect_re;                 /* compiled regex for rstatus/rstring, or NULL */
+	void *expect_re;                 /* compiled regex for rstatus/rstring or a hdr name, or NULL */
+	int name_match;                  /* hdr, fhdr: HTTPCHK_M_* for the name */
+	char *expect_val;                /* hdr, fhdr: the value pattern, NULL: any value */
+	int val_match;                   /* hdr, fhdr: HTTPCHK_M_* for the value */
+	void *expect_val_re;             /* compiled regex of a hdr value, or NULL */
 };
 
 /* Capabilities (proxy.cap). */

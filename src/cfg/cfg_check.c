@@ -17,6 +17,7 @@
  * Regexes are validated here and compiled per proxy by checks_start().
  */
 #include <errno.h>
+#include <regex.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -710,7 +711,81 @@ static int httpchk_send(struct proxy *px, int argc, char **args, char **err)
 	return CFG_OK;
 }
 
-/* http-check expect [!] status|rstatus|string|rstring <pattern> */
+/* Reads a `-m <meth>` method into *<how>. */
+static int hdr_match_kind(const char *w, int *how)
+{
+	static const char *const names[] = { "str", "beg", "end", "sub", "reg" };
+
+	for (int i = 0; i < 5; i++) {
+		if (!strcmp(w, names[i])) {
+			*how = i;   /* HTTPCHK_M_STR .. HTTPCHK_M_REG, in this order */
+			return 0;
+		}
+	}
+	return -1;
+}
+
+/* Validates <pattern> as a POSIX extended regex for `http-check expect`. */
+static int check_regex(const char *what, const char *pattern, char **err)
+{
+	regex_t re;
+	char msg[128];
+	int ret = regcomp(&re, pattern, REG_EXTENDED | REG_NOSUB);
+
+	if (ret) {
+		regerror(ret, &re, msg, sizeof(msg));
+		return cfg_set_err(err, "'http-check expect %s' : invalid regular expression '%s' : %s.", what, pattern, msg);
+	}
+	regfree(&re);   /* compiled again per proxy by checks_start() */
+	return CFG_OK;
+}
+
+/* http-check expect [!] hdr|fhdr name [-m <meth>] <name> [value [-m <meth>] <value>],
+ * from args[<i>] (the word after hdr/fhdr).
+ */
+static int httpchk_expect_hdr(struct proxy *px, const char *kind, int neg, int argc, char **args, int i, char **err)
+{
+	struct pr_httpchk *hc = &px->httpchk;
+	const char *name = NULL, *value = NULL;
+	int nm = HTTPCHK_M_STR, vm = HTTPCHK_M_STR;
+
+	while (i < argc) {
+		const char *w = args[i++];
+		int *how;
+
+		if (!strcmp(w, "name-lf") || !strcmp(w, "value-lf"))
+			return cfg_set_err(err, "'http-check expect %s' : '%s' is not supported yet (only 'name' and 'value' with a plain pattern).", kind, w);
+		if ((strcmp(w, "name") || name) && (strcmp(w, "value") || value || !name))
+			return cfg_set_err(err, "'http-check expect %s' : unexpected word '%s' (expected name [-m <meth>] <name> [value [-m <meth>] <value>]).", kind, w);
+		how = w[0] == 'n' ? &nm : &vm;
+		if (i + 1 < argc && !strcmp(args[i], "-m")) {
+			if (hdr_match_kind(args[i + 1], how) < 0)
+				return cfg_set_err(err, "'http-check expect %s' : '-m' : unknown method '%s' (expected str, beg, end, sub or reg).", kind, args[i + 1]);
+			i += 2;
+		}
+		if (i >= argc || !*args[i])
+			return cfg_set_err(err, "'http-check expect %s' : '%s' expects a non-empty pattern.", kind, w);
+		*(w[0] == 'n' ? &name : &value) = args[i++];
+	}
+	if (!name)
+		return cfg_set_err(err, "'http-check expect %s' expects 'name <pattern>'.", kind);
+	if ((nm == HTTPCHK_M_REG && check_regex(kind, name, err) < 0) ||
+	    (value && vm == HTTPCHK_M_REG && check_regex(kind, value, err) < 0))
+		return CFG_ERR;
+	if (set_str(&hc->expect, name, err) < 0)
+		return CFG_ERR;
+	free(hc->expect_val);
+	hc->expect_val = NULL;
+	if (value && set_str(&hc->expect_val, value, err) < 0)
+		return CFG_ERR;
+	hc->expect_kind = !strcmp(kind, "hdr") ? HTTPCHK_EXP_HDR : HTTPCHK_EXP_FHDR;
+	hc->expect_neg = neg;
+	hc->name_match = nm;
+	hc->val_match = vm;
+	return CFG_OK;
+}
+
+/* http-check expect [!] status|rstatus|string|rstring <pattern>, or hdr|fhdr ... */
 static int httpchk_expect(struct proxy *px, int argc, char **args, char **err)
 {
 	struct pr_httpchk *hc = &px->httpchk;
@@ -739,8 +814,10 @@ static int httpchk_expect(struct proxy *px, int argc, char **args, char **err)
 			pattern = args[++i];
 			continue;
 		}
-		if (!strcmp(w, "hdr") || !strcmp(w, "fhdr") || !strcmp(w, "string-lf") || !strcmp(w, "status-lf"))
-			return cfg_set_err(err, "'http-check expect' : match '%s' is not supported yet (supported: status, rstatus, string, rstring).", w);
+		if (!strcmp(w, "hdr") || !strcmp(w, "fhdr"))
+			return httpchk_expect_hdr(px, w, neg, argc, args, i + 1, err);
+		if (!strcmp(w, "string-lf") || !strcmp(w, "status-lf"))
+			return cfg_set_err(err, "'http-check expect' : match '%s' is not supported yet (supported: status, rstatus, string, rstring, hdr, fhdr).", w);
 		return cfg_set_err(err, "'http-check expect' : unknown match '%s' (expected [!] status|rstatus|string|rstring <pattern>).", w);
 	}
 	if (!kind)
@@ -749,19 +826,12 @@ static int httpchk_expect(struct proxy *px, int argc, char **args, char **err)
 	    !strcmp(kind, "string") ? HTTPCHK_EXP_STRING : HTTPCHK_EXP_RSTRING;
 	if (k == HTTPCHK_EXP_STATUS && httpchk_status_in(pattern, 0) < 0)
 		return cfg_set_err(err, "'http-check expect status' : invalid status list '%s' (expected 3-digit codes and ranges separated by commas, e.g. '200' or '200-299,302').", pattern);
-	if (k == HTTPCHK_EXP_RSTATUS || k == HTTPCHK_EXP_RSTRING) {
-		regex_t re;
-		char msg[128];
-		int ret = regcomp(&re, pattern, REG_EXTENDED | REG_NOSUB);
-
-		if (ret) {
-			regerror(ret, &re, msg, sizeof(msg));
-			return cfg_set_err(err, "'http-check expect %s' : invalid regular expression '%s' : %s.", kind, pattern, msg);
-		}
-		regfree(&re);   /* compiled again per proxy by checks_start() */
-	}
+	if ((k == HTTPCHK_EXP_RSTATUS || k == HTTPCHK_EXP_RSTRING) && check_regex(kind, pattern, err) < 0)
+		return CFG_ERR;
 	if (set_str(&hc->expect, pattern, err) < 0)
 		return CFG_ERR;
+	free(hc->expect_val);
+	hc->expect_val = NULL;
 	hc->expect_kind = k;
 	hc->expect_neg = neg;
 	return CFG_OK;

@@ -1109,31 +1109,45 @@ static void check_free(struct check *c)
 	free(c);
 }
 
-/* Compiles the regex of <px>'s HTTP check into px->httpchk.expect_re if
- * it has one and it is not compiled yet. Returns 0 or -ENOMEM / -EINVAL
- * (logged; the parser already refused bad regexes).
+/* Compiles <pattern> into *<out> (a regex_t *) for <px>'s HTTP check.
+ * Returns 0, -ENOMEM, or -EINVAL (logged).
  */
-static int httpchk_compile(struct proxy *px)
+static int httpchk_regcomp(struct proxy *px, const char *pattern, void **out)
 {
-	struct pr_httpchk *hc = &px->httpchk;
 	regex_t *re;
-	int ret;
 
-	if ((hc->expect_kind != HTTPCHK_EXP_RSTATUS && hc->expect_kind != HTTPCHK_EXP_RSTRING) ||
-	    hc->expect_re || !hc->expect)
+	if (*out)
 		return 0;
 	re = calloc(1, sizeof(*re));
 	if (!re)
 		return -ENOMEM;
-	ret = regcomp(re, hc->expect, REG_EXTENDED | REG_NOSUB);
-	if (ret) {
+	if (regcomp(re, pattern, REG_EXTENDED | REG_NOSUB)) {
 		free(re);
 		log_alert("%s '%s': invalid regular expression '%s' in 'http-check expect'.",
-		          proxy_kind(px), px->id, hc->expect);
+		          proxy_kind(px), px->id, pattern);
 		return -EINVAL;
 	}
-	hc->expect_re = re;
+	*out = re;
 	return 0;
+}
+
+/* Compiles the regexes of <px>'s HTTP check (rstatus, rstring, a hdr name
+ * or value) into px->httpchk, once. Returns 0, -ENOMEM, or -EINVAL.
+ */
+static int httpchk_compile(struct proxy *px)
+{
+	struct pr_httpchk *hc = &px->httpchk;
+	int hdr = hc->expect_kind == HTTPCHK_EXP_HDR || hc->expect_kind == HTTPCHK_EXP_FHDR;
+	int ret = 0;
+
+	if (!hc->expect)
+		return 0;
+	if (hc->expect_kind == HTTPCHK_EXP_RSTATUS || hc->expect_kind == HTTPCHK_EXP_RSTRING ||
+	    (hdr && hc->name_match == HTTPCHK_M_REG))
+		ret = httpchk_regcomp(px, hc->expect, &hc->expect_re);
+	if (!ret && hdr && hc->expect_val && hc->val_match == HTTPCHK_M_REG)
+		ret = httpchk_regcomp(px, hc->expect_val, &hc->expect_val_re);
+	return ret;
 }
 
 /* Creates and schedules the agent check of <srv>, the <n>th check
@@ -1327,6 +1341,11 @@ static void check_conf_release(struct proxy *px)
 		regfree(px->httpchk.expect_re);
 		free(px->httpchk.expect_re);
 		px->httpchk.expect_re = NULL;
+	}
+	if (px->httpchk.expect_val_re) {
+		regfree(px->httpchk.expect_val_re);
+		free(px->httpchk.expect_val_re);
+		px->httpchk.expect_val_re = NULL;
 	}
 }
 

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <tollgate/check.h>
 #include <tollgate/compiler.h>
@@ -130,6 +131,75 @@ static long chunked_body(char *body, size_t len, int compact, int *done)
 	return (long)out;
 }
 
+/* Returns 1 when <s> of <len> bytes matches <pat> as <how> (HTTPCHK_M_*),
+ * <re> being the compiled regex for HTTPCHK_M_REG; <icase>: without case.
+ */
+static int hdr_match(const char *s, size_t len, const char *pat, int how, const void *re, int icase)
+{
+	size_t plen = strlen(pat);
+	char tmp[1024];
+
+	switch (how) {
+	case HTTPCHK_M_STR:
+		return len == plen && !(icase ? strncasecmp(s, pat, len) : memcmp(s, pat, len));
+	case HTTPCHK_M_BEG:
+		return len >= plen && !(icase ? strncasecmp(s, pat, plen) : memcmp(s, pat, plen));
+	case HTTPCHK_M_END:
+		return len >= plen && !(icase ? strncasecmp(s + len - plen, pat, plen) : memcmp(s + len - plen, pat, plen));
+	case HTTPCHK_M_SUB:
+		if (!icase)
+			return memmem(s, len, pat, plen) != NULL;
+		for (size_t i = 0; i + plen <= len; i++)
+			if (!strncasecmp(s + i, pat, plen))
+				return 1;
+		return 0;
+	default:
+		if (len >= sizeof(tmp))
+			len = sizeof(tmp) - 1;
+		memcpy(tmp, s, len);
+		tmp[len] = '\0';
+		return regexec(re, tmp, 0, NULL, 0) == 0;
+	}
+}
+
+/* `hdr` / `fhdr`: 1 when a field of <msg> (whose spans start at <base>)
+ * has a name matching <hc>'s pattern and, when it has a value pattern, a
+ * value matching it: each comma-separated value for `hdr`, the whole one
+ * for `fhdr`.
+ */
+static int hdr_found(const struct pr_httpchk *hc, const struct h1_msg *msg, const char *base)
+{
+	for (uint32_t i = 0; i < msg->nb_hdrs; i++) {
+		const char *n = base + msg->hdrs[i].n.off, *v = base + msg->hdrs[i].v.off;
+		size_t vlen = msg->hdrs[i].v.len;
+
+		if (!hdr_match(n, msg->hdrs[i].n.len, hc->expect, hc->name_match, hc->expect_re, 1))
+			continue;
+		if (!hc->expect_val)
+			return 1;
+		if (hc->expect_kind == HTTPCHK_EXP_FHDR) {
+			if (hdr_match(v, vlen, hc->expect_val, hc->val_match, hc->expect_val_re, 0))
+				return 1;
+			continue;
+		}
+		for (size_t a = 0; a <= vlen;) {
+			size_t b = a, e;
+
+			while (b < vlen && v[b] != ',')
+				b++;
+			e = b;
+			while (a < e && (v[a] == ' ' || v[a] == '\t'))
+				a++;
+			while (e > a && (v[e - 1] == ' ' || v[e - 1] == '\t'))
+				e--;
+			if (hdr_match(v + a, e - a, hc->expect_val, hc->val_match, hc->expect_val_re, 0))
+				return 1;
+			a = b + 1;
+		}
+	}
+	return 0;
+}
+
 int httpchk_eval(const struct pr_httpchk *hc, const void *re, char *buf, size_t len, int last,
                  int *code, char *why, size_t why_size)
 {
@@ -166,6 +236,15 @@ int httpchk_eval(const struct pr_httpchk *hc, const void *re, char *buf, size_t 
 	check_escape_bytes(phrase, sizeof(phrase), buf + off + msg.reason.off, msg.reason.len);
 
 	switch (hc->expect_kind) {
+	case HTTPCHK_EXP_HDR:
+	case HTTPCHK_EXP_FHDR: {
+		int ok = hdr_found(hc, &msg, buf + off) != !!hc->expect_neg;
+
+		/* as HAProxy: a failure tells the status line, not the header */
+		snprintf(why, why_size, "Layer7 %s, code: %d, info: \"%s\"",
+		         ok ? "check passed" : "wrong status", st, phrase);
+		return ok ? HTTPCHK_OK : HTTPCHK_FAIL;
+	}
 	case HTTPCHK_EXP_STATUS:
 	case HTTPCHK_EXP_RSTATUS:
 	case HTTPCHK_EXP_DEFAULT: {
@@ -259,9 +338,14 @@ void httpchk_free(struct pr_httpchk *hc)
 	free(hc->hdrs);
 	free(hc->body);
 	free(hc->expect);
+	free(hc->expect_val);
 	if (hc->expect_re) {
 		regfree(hc->expect_re);
 		free(hc->expect_re);
+	}
+	if (hc->expect_val_re) {
+		regfree(hc->expect_val_re);
+		free(hc->expect_val_re);
 	}
 	memset(hc, 0, sizeof(*hc));
 }

@@ -170,11 +170,13 @@ int proxy_inherit(struct proxy *px, const struct proxy *def)
 	    (def->httpchk.hdrs && !(px->httpchk.hdrs = strdup(def->httpchk.hdrs))) ||
 	    (def->httpchk.body && !(px->httpchk.body = strdup(def->httpchk.body))) ||
 	    (def->httpchk.expect && !(px->httpchk.expect = strdup(def->httpchk.expect))) ||
+	    (def->httpchk.expect_val && !(px->httpchk.expect_val = strdup(def->httpchk.expect_val))) ||
 	    (def->log_format && !(px->log_format = strdup(def->log_format))) ||
 	    (def->uid_format && !(px->uid_format = strdup(def->uid_format))) ||
 	    (def->uid_header && !(px->uid_header = strdup(def->uid_header))))
 		return -ENOMEM;
 	px->httpchk.expect_re = NULL;   /* compiled again at finalisation */
+	px->httpchk.expect_val_re = NULL;
 	px->httpchk.local = 0;          /* a section's own http-check lines replace it all */
 	if (proxy_stats_copy(&px->stats, &def->stats) < 0)
 		return -ENOMEM;

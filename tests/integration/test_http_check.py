@@ -9,6 +9,8 @@ Backends are mode tcp: health checks do not depend on the proxy's mode.
 """
 import threading
 
+import pytest
+
 from conftest import admin_cli, free_port, run_check, wait_until
 
 BASE = """
@@ -30,7 +32,8 @@ class HttpResponder:
     the close with <close_delimited>). The answer can be changed while
     running; answered checks are counted."""
 
-    def __init__(self, status=200, reason="OK", body=b"", close_delimited=False):
+    def __init__(self, status=200, reason="OK", body=b"", close_delimited=False, fields=""):
+        self.fields = fields      # extra header lines, each ending in CRLF
         self.status = status
         self.reason = reason
         self.body = body
@@ -52,7 +55,7 @@ class HttpResponder:
             got += d
         with self.lock:
             status, reason, body = self.status, self.reason, self.body
-        head = "HTTP/1.1 %d %s\r\n" % (status, reason)
+        head = "HTTP/1.1 %d %s\r\n" % (status, reason) + self.fields
         if not self.close_delimited:
             head += "Content-Length: %d\r\n" % len(body)
         head += "Connection: close\r\n\r\n"
@@ -299,3 +302,51 @@ def test_config_ok_and_defaults(tmp_path):
     rc, out, _ = run_check(text, tmp_path)
     assert rc == 0, out
     assert "'http-check disable-on-404' is not supported yet" in out, out
+
+
+HDR_CASES = [
+    # (expect line, passes): the server answers "X-State: ready, warm"
+    ("http-check expect hdr name x-state value warm", True),          # one of the values
+    ("http-check expect fhdr name x-state value warm", False),        # the whole value
+    ("http-check expect fhdr name X-STATE value ready,\\ warm", True),  # names without case
+    ("http-check expect hdr name -m beg x-st", True),
+    ("http-check expect hdr name x-state value -m reg ^re.*y$", True),
+    ("http-check expect hdr name x-state value WARM", False),         # values with case
+    ("http-check expect ! hdr name x-maintenance", True),
+    ("http-check expect ! hdr name -m end ate value -m sub ar", False),
+]
+
+
+@pytest.mark.parametrize("which", ["tollgate", "haproxy"])
+def test_expect_hdr_and_fhdr_like_haproxy(tmp_path, backend, tollgate, haproxy, which):
+    """`http-check expect [!] hdr|fhdr name <n> [name-match m] [value <v>]
+    [value-match m]`: the servers that fail are those HAProxy fails, with
+    its reason (the status line's)."""
+    resp = HttpResponder(fields="X-State: ready, warm\r\n")
+    web = backend("A", resp)
+    port = free_port()
+    text = (BASE % str(tmp_path / "admin.sock")) + "    log stdout format raw local0\n"
+    text += "listen lb\n    bind 127.0.0.1:%d\n" % port
+    for i, (line, _) in enumerate(HDR_CASES):
+        text += "backend b%d\n    option httpchk\n    %s\n" % (i, line)
+        text += "    server s 127.0.0.1:%d check inter 50 fall 1 rise 1\n" % web.port
+    start = tollgate if which == "tollgate" else haproxy
+    t = start(text, port=port)
+    for i, (line, passes) in enumerate(HDR_CASES):
+        if not passes:
+            t.wait_log('Server b%d/s is DOWN, reason: Layer7 wrong status, code: 200, info: "OK"' % i)
+    wait_until(lambda: resp.count() >= 5 * len(HDR_CASES), 10, "five checks per backend")
+    for i, (line, passes) in enumerate(HDR_CASES):
+        assert ("Server b%d/s is DOWN" % i in t.output()) != passes, (line, t.output())
+
+
+def test_expect_hdr_errors(tmp_path):
+    for line, msg in [
+        ("http-check expect hdr value x", "unexpected word 'value'"),
+        ("http-check expect hdr name -m nope x", "unknown method 'nope'"),
+        ("http-check expect fhdr name x value -m reg (", "invalid regular expression '('"),
+        ("http-check expect hdr name x bogus 1", "unexpected word 'bogus'"),
+        ("http-check expect hdr name", "'name' expects a non-empty pattern"),
+    ]:
+        rc, out, _ = run_check("backend be\n    option httpchk\n    %s\n" % line, tmp_path)
+        assert rc != 0 and "t.cfg:3" in out and msg in out, (line, out)

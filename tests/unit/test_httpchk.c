@@ -213,6 +213,44 @@ static void cleanup(void)
 	cfg_set_sink(NULL, NULL);
 }
 
+static void test_eval_hdr(void **state)
+{
+	static const char resp[] = "HTTP/1.1 200 OK\r\nX-State: ready , warm\r\nContent-Length: 0\r\n\r\n";
+	struct pr_httpchk hc = { .expect_kind = HTTPCHK_EXP_HDR, .expect = "x-state", .expect_val = "warm" };
+	char why[256];
+	int code;
+
+	/* each comma-separated value, trimmed; the name without case */
+	assert_int_equal(eval(&hc, NULL, resp, 0, &code, why), HTTPCHK_OK);
+	assert_string_equal(why, "Layer7 check passed, code: 200, info: \"OK\"");
+	hc.expect_val = "ready";
+	assert_int_equal(eval(&hc, NULL, resp, 0, &code, why), HTTPCHK_OK);
+	hc.expect_val = "Warm";   /* values with case */
+	assert_int_equal(eval(&hc, NULL, resp, 0, &code, why), HTTPCHK_FAIL);
+	assert_string_equal(why, "Layer7 wrong status, code: 200, info: \"OK\"");
+	/* fhdr: the whole value */
+	hc.expect_kind = HTTPCHK_EXP_FHDR;
+	hc.expect_val = "warm";
+	assert_int_equal(eval(&hc, NULL, resp, 0, &code, why), HTTPCHK_FAIL);
+	hc.val_match = HTTPCHK_M_END;
+	assert_int_equal(eval(&hc, NULL, resp, 0, &code, why), HTTPCHK_OK);
+	hc.val_match = HTTPCHK_M_SUB;
+	hc.expect_val = "y , w";
+	assert_int_equal(eval(&hc, NULL, resp, 0, &code, why), HTTPCHK_OK);
+	/* name methods, presence alone, negation */
+	hc.expect_kind = HTTPCHK_EXP_HDR;
+	hc.expect_val = NULL;
+	hc.expect = "X-ST";
+	hc.name_match = HTTPCHK_M_BEG;
+	assert_int_equal(eval(&hc, NULL, resp, 0, &code, why), HTTPCHK_OK);
+	hc.name_match = HTTPCHK_M_STR;
+	assert_int_equal(eval(&hc, NULL, resp, 0, &code, why), HTTPCHK_FAIL);
+	hc.expect_neg = 1;
+	assert_int_equal(eval(&hc, NULL, resp, 0, &code, why), HTTPCHK_OK);
+	/* an incomplete head waits */
+	assert_int_equal(eval(&hc, NULL, "HTTP/1.1 200 OK\r\nX-St", 0, &code, why), HTTPCHK_MORE);
+}
+
 static void test_parse_option(void **state)
 {
 	struct proxy *px;
@@ -280,7 +318,7 @@ static void test_parse_errors(void **state)
 		{ "http-check nope", "'http-check' : unknown action 'nope'" },
 		{ "http-check expect", "expects a match: [!] status|rstatus|string|rstring <pattern>." },
 		{ "http-check expect foo 200", "'http-check expect' : unknown match 'foo'" },
-		{ "http-check expect hdr name x", "match 'hdr' is not supported yet" },
+		{ "http-check expect string-lf x", "match 'string-lf' is not supported yet" },
 		{ "http-check expect status", "'http-check expect status' expects a pattern." },
 		{ "http-check expect status 2xx", "invalid status list '2xx'" },
 		{ "http-check expect rstring (", "'http-check expect rstring' : invalid regular expression '('" },
@@ -329,6 +367,7 @@ int main(void)
 		cmocka_unit_test(test_eval_default),
 		cmocka_unit_test(test_eval_status),
 		cmocka_unit_test(test_eval_body),
+		cmocka_unit_test(test_eval_hdr),
 		cmocka_unit_test(test_parse_option),
 		cmocka_unit_test(test_parse_send_expect),
 		cmocka_unit_test(test_parse_errors),
