@@ -101,6 +101,10 @@ struct pr_httpchk {
 	char *expect_val;                /* hdr, fhdr: the value pattern, NULL: any value */
 	int val_match;                   /* hdr, fhdr: HTTPCHK_M_* for the value */
 	void *expect_val_re;             /* compiled regex of a hdr value, or NULL */
+	int steps;                       /* `http-check send|expect` lines of this section */
+	int has_connect;                 /* an `http-check connect` line came first */
+	struct addr conn_addr;           /* its `addr` (kind ADDR_NONE: the server's) */
+	unsigned int conn_port;          /* its `port`, 0: the address's or the server's */
 };
 
 /* Capabilities (proxy.cap). */

@@ -837,6 +837,48 @@ static int httpchk_expect(struct proxy *px, int argc, char **args, char **err)
 	return CFG_OK;
 }
 
+/* http-check connect [default] [port <N>] [addr <ip>[:<port>]] [linger]
+ * [comment <msg>]: once, before the send and expect lines (one step).
+ */
+static int httpchk_connect(struct proxy *px, int argc, char **args, char **err)
+{
+	struct pr_httpchk *hc = &px->httpchk;
+
+	if (hc->has_connect || hc->steps)
+		return cfg_set_err(err, "'http-check connect' : multi-step HTTP checks are not supported yet: one 'http-check connect' may come first, before 'http-check send' and 'expect'.");
+	for (int i = 2; i < argc; i++) {
+		const char *w = args[i];
+		char *end;
+		long v;
+
+		if (!strcmp(w, "default") || !strcmp(w, "linger"))
+			continue;   /* the server's settings; each probe closes its connection anyway */
+		if (i + 1 >= argc && (!strcmp(w, "port") || !strcmp(w, "addr") || !strcmp(w, "comment")))
+			return cfg_set_err(err, "'http-check connect' : '%s' expects an argument.", w);
+		if (!strcmp(w, "comment")) {
+			i++;
+		} else if (!strcmp(w, "port")) {
+			v = strtol(args[++i], &end, 10);
+			if (*end || end == args[i] || v < 1 || v > 65535)
+				return cfg_set_err(err, "'http-check connect' : 'port' expects a port number from 1 to 65535, got '%s' (expressions are not supported yet).", args[i]);
+			hc->conn_port = (unsigned int)v;
+		} else if (!strcmp(w, "addr")) {
+			char why[ADDR_ERRLEN];
+
+			if (addr_parse(args[++i], ADDR_P_PORT_OPTIONAL | ADDR_P_NO_UNIX | ADDR_P_NO_FD | ADDR_P_NO_RESOLVE,
+			               &hc->conn_addr, why, sizeof(why)) < 0)
+				return cfg_set_err(err, "'http-check connect' : 'addr' : %s", why);
+		} else if (!strcmp(w, "ssl") || !strcmp(w, "sni") || !strcmp(w, "alpn") || !strcmp(w, "proto") ||
+		           !strcmp(w, "send-proxy") || !strcmp(w, "via-socks4")) {
+			return cfg_set_err(err, "'http-check connect' : '%s' is not supported yet (supported: default, port, addr, linger, comment).", w);
+		} else {
+			return cfg_set_err(err, "'http-check connect' : unknown option '%s' (supported: default, port, addr, linger, comment).", w);
+		}
+	}
+	hc->has_connect = 1;
+	return CFG_OK;
+}
+
 /* http-check <action> ... */
 static int kw_http_check(struct cfg_ctx *ctx, int argc, char **args, char **err)
 {
@@ -846,8 +888,12 @@ static int kw_http_check(struct cfg_ctx *ctx, int argc, char **args, char **err)
 		return cfg_set_err(err, "'http-check' is not allowed in '%s' sections (only in defaults, backend and listen).", ctx->section);
 	if (argc < 2)
 		return cfg_set_err(err, "'http-check' expects 'send' or 'expect'.");
-	if (!strcmp(args[1], "send") || !strcmp(args[1], "expect"))
+	if (!strcmp(args[1], "send") || !strcmp(args[1], "expect") || !strcmp(args[1], "connect"))
 		httpchk_own(px);
+	if (!strcmp(args[1], "connect"))
+		return httpchk_connect(px, argc, args, err);
+	if (!strcmp(args[1], "send") || !strcmp(args[1], "expect"))
+		px->httpchk.steps++;
 	if (!strcmp(args[1], "send"))
 		return httpchk_send(px, argc, args, err);
 	if (!strcmp(args[1], "expect"))
@@ -861,7 +907,7 @@ static int kw_http_check(struct cfg_ctx *ctx, int argc, char **args, char **err)
 		px->httpchk.send_state = 1;
 		return CFG_OK;
 	}
-	if (!strcmp(args[1], "connect") || !strcmp(args[1], "comment") ||
+	if (!strcmp(args[1], "comment") ||
 	    !strcmp(args[1], "set-var") || !strcmp(args[1], "set-var-fmt") || !strcmp(args[1], "unset-var"))
 		return cfg_set_err(err, "'http-check %s' is not supported yet (supported: send, expect).", args[1]);
 	return cfg_set_err(err, "'http-check' : unknown action '%s' (expected 'send', 'expect' or 'disable-on-404').", args[1]);

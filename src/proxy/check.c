@@ -692,6 +692,7 @@ int tcpcheck_match(const struct tcpcheck_rule *r, char *buf, size_t len, int las
  */
 static int httpchk_connect(struct check *c)
 {
+	struct addr dst;
 	int fd = -1, ret;
 
 	c->ev = 0;
@@ -700,7 +701,13 @@ static int httpchk_connect(struct check *c)
 	c->rerr = 0;
 	c->sent = 0;
 	c->connected = 0;
-	ret = sock_connect(&c->srv->addr, NULL, &fd);
+	/* `http-check connect addr|port`: elsewhere than the server */
+	dst = c->http->conn_addr.kind != ADDR_NONE ? c->http->conn_addr : c->srv->addr;
+	if (c->http->conn_port && dst.kind == ADDR_INET)
+		addr_set_port(&dst, c->http->conn_port);
+	else if (c->http->conn_addr.kind != ADDR_NONE && !addr_port(&dst))
+		addr_set_port(&dst, addr_port(&c->srv->addr));
+	ret = sock_connect(&dst, NULL, &fd);
 	if (ret < 0 && ret != -EINPROGRESS) {
 		probe_l4_fail(c, ret, 1);
 		return -1;

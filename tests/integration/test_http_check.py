@@ -350,3 +350,43 @@ def test_expect_hdr_errors(tmp_path):
     ]:
         rc, out, _ = run_check("backend be\n    option httpchk\n    %s\n" % line, tmp_path)
         assert rc != 0 and "t.cfg:3" in out and msg in out, (line, out)
+
+
+@pytest.mark.parametrize("which", ["tollgate", "haproxy"])
+def test_connect_port_and_addr_like_haproxy(tmp_path, backend, tollgate, haproxy, which):
+    """`http-check connect port <N>` / `addr <ip>[:<port>]`, first: the
+    probe goes there instead of the server's address (a health port)."""
+    resp = HttpResponder(200, "OK")
+    web = backend("A", resp)
+    dead = free_port()   # the servers' own port: nothing listens there
+    port = free_port()
+    text = (BASE % str(tmp_path / "admin.sock")) + "    log stdout format raw local0\n"
+    text += "listen lb\n    bind 127.0.0.1:%d\n" % port
+    for i, line in enumerate(["http-check connect port %d" % web.port,
+                              "http-check connect addr 127.0.0.1:%d" % web.port,
+                              "http-check connect addr 127.0.0.1 port %d linger" % web.port,
+                              "http-check connect default"]):
+        text += "backend b%d\n    option httpchk\n    %s\n" % (i, line)
+        text += "    http-check send meth GET uri /b%d\n    http-check expect status 200\n" % i
+        text += "    server s 127.0.0.1:%d check inter 50 fall 1 rise 1\n" % dead
+    start = tollgate if which == "tollgate" else haproxy
+    t = start(text, port=port)
+    t.wait_log("Server b3/s is DOWN")   # `default`: the server's port
+    wait_until(lambda: resp.count() >= 15, 10, "checks on the health port")
+    paths = {r.split(b" ")[1] for r in resp.requests}
+    assert paths == {b"/b0", b"/b1", b"/b2"}, paths
+    for i in range(3):
+        assert "Server b%d/s is DOWN" % i not in t.output(), t.output()
+
+
+def test_connect_errors(tmp_path):
+    for lines, msg in [
+        (["http-check send meth GET", "http-check connect port 80"], "multi-step HTTP checks are not supported yet"),
+        (["http-check connect", "http-check connect port 81"], "multi-step HTTP checks are not supported yet"),
+        (["http-check connect port 0"], "'port' expects a port number"),
+        (["http-check connect ssl"], "'ssl' is not supported yet"),
+        (["http-check connect addr nope.invalid"], "'http-check connect' : 'addr'"),
+    ]:
+        text = "backend be\n    option httpchk\n" + "".join("    %s\n" % l for l in lines)
+        rc, out, _ = run_check(text, tmp_path)
+        assert rc != 0 and "t.cfg:%d" % (2 + len(lines)) in out and msg in out, (lines, out)

@@ -333,7 +333,7 @@ static void test_parse_errors(void **state)
 		{ "http-check send ver HTTP/2", "invalid version 'HTTP/2'" },
 		{ "http-check send meth G(T", "invalid method 'G(T'" },
 		{ "http-check send-state x", "'http-check send-state' takes no argument" },
-		{ "http-check connect", "'http-check connect' is not supported yet" },
+		{ "http-check connect ssl", "'ssl' is not supported yet" },
 		{ "option httpchk GET / HTTP/1.0 h x", "'option httpchk' : unexpected word 'x'" },
 		{ "option httpchk GET / HTTP/1.0 %[src]", "a log-format <host> ('%[src]') is not supported yet" },
 		{ "option httpchk G@T /", "'option httpchk' : invalid method 'G@T'" },
