@@ -81,6 +81,12 @@ int server_copy_pp(struct server *to, const struct server *from);
  */
 int server_resolve_track(struct server *srv, char *err, size_t errlen);
 
+/* Parses the options of a `server` line, args[<first>..<argc>) (args[0]
+ * the keyword, args[1] the server's name, for messages), into <srv>.
+ * Returns CFG_OK, or CFG_ERR with *<err> (malloc'd) naming the option.
+ */
+int server_parse_options(struct server *srv, int argc, char **args, int first, char **err);
+
 /* Frees the TLV list of <srv>. */
 void server_free_pp_tlvs(struct server *srv);
 

@@ -1,0 +1,228 @@
+/*
+ * The options of a `server` (and `default-server`) line, shared by the
+ * configuration parser and the admin socket's `add server`. See server.h.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <tollgate/addr.h>
+#include <tollgate/cfg.h>
+#include <tollgate/server.h>
+
+static int parse_time_opt(const char *opt, const char *val, unsigned int *out, char **err)
+{
+	char *why = NULL;
+
+	if (cfg_parse_time(val, out, &why) < 0) {
+		cfg_set_err(err, "'%s' : %s", opt, why ? why : "invalid time");
+		free(why);
+		return CFG_ERR;
+	}
+	return CFG_OK;
+}
+
+/* proxy-v2-options <opt>[,<opt>...]: HAProxy's names. */
+static int pp_options(struct server *srv, char **args, const char *val, char **err)
+{
+	static const struct { const char *name; unsigned int flag; } opts[] = {
+		{ "authority", SRV_PP_AUTHORITY }, { "crc32c", SRV_PP_CRC32C },
+		{ "unique-id", SRV_PP_UNIQUE_ID },
+		/* about the client's TLS connection: never one, nothing to send */
+		{ "ssl", 0 }, { "cert-cn", 0 }, { "ssl-cipher", 0 }, { "cert-sig", 0 },
+		{ "cert-key", 0 },
+	};
+	const char *p = val;
+
+	while (*p) {
+		size_t n = strcspn(p, ",");
+		size_t k;
+
+		for (k = 0; k < sizeof(opts) / sizeof(opts[0]); k++)
+			if (strlen(opts[k].name) == n && !strncmp(p, opts[k].name, n))
+				break;
+		if (k == sizeof(opts) / sizeof(opts[0]))
+			return cfg_set_err(err, "'%s %s' : 'proxy-v2-options' : unknown option '%.*s' (supported: authority, crc32c, unique-id, ssl, cert-cn, ssl-cipher, cert-sig, cert-key).",
+			                   args[0], args[1], (int)n, p);
+		srv->pp_opts |= opts[k].flag;
+		p += n;
+		if (*p)
+			p++;
+	}
+	return 0;
+}
+
+/* set-proxy-v2-tlv-fmt(<type>) <fmt>: <type> 0..255 (decimal or 0x hex),
+ * <fmt> a log-format (empty when absent: the TLV is sent empty).
+ */
+static int pp_tlv_fmt_option(struct server *srv, char **args, const char *opt, const char *val, char **err)
+{
+	const char *t = opt + 21;
+	char *end, *why = NULL;
+	long type = strtol(t, &end, 0);
+
+	if (end == t || strcmp(end, ")") || type < 0 || type > 255)
+		return cfg_set_err(err, "'%s %s' : '%s' : expected a TLV type from 0 to 255 between the parentheses.",
+		                   args[0], args[1], opt);
+	if (server_add_pp_tlv(srv, (unsigned int)type, val ? val : "", &why) < 0) {
+		cfg_set_err(err, "'%s %s' : '%s' : %s", args[0], args[1], opt, why ? why : "out of memory");
+		free(why);
+		return -1;
+	}
+	return 0;
+}
+
+int server_parse_options(struct server *srv, int argc, char **args, int first, char **err)
+{
+	for (int i = first; i < argc; i++) {
+		const char *opt = args[i];
+		const char *val = i + 1 < argc ? args[i + 1] : NULL;
+		char *end;
+		long v;
+
+		if (!strcmp(opt, "check")) {
+			srv->flags |= SRV_F_CHECK;
+			continue;
+		}
+		if (!strcmp(opt, "no-check")) {
+			srv->flags &= ~SRV_F_CHECK;
+			continue;
+		}
+		if (!strcmp(opt, "backup")) {
+			srv->flags |= SRV_F_BACKUP;
+			continue;
+		}
+		if (!strcmp(opt, "no-backup")) {
+			srv->flags &= ~SRV_F_BACKUP;
+			continue;
+		}
+		if (!strcmp(opt, "disabled")) {
+			srv->flags |= SRV_F_MAINT;
+			continue;
+		}
+		if (!strcmp(opt, "enabled")) {
+			srv->flags &= ~SRV_F_MAINT;
+			continue;
+		}
+		if (!strcmp(opt, "agent-check")) {
+			srv->flags |= SRV_F_AGENT;
+			continue;
+		}
+		if (!strcmp(opt, "no-agent-check")) {
+			srv->flags &= ~SRV_F_AGENT;
+			continue;
+		}
+		if (!strcmp(opt, "send-proxy")) {
+			srv->flags |= SRV_F_SEND_PROXY;
+			continue;
+		}
+		if (!strcmp(opt, "send-proxy-v2")) {
+			srv->flags |= SRV_F_SEND_PROXY2;
+			continue;
+		}
+		if (!strncmp(opt, "set-proxy-v2-tlv-fmt(", 21)) {
+			if (pp_tlv_fmt_option(srv, args, opt, val, err) < 0)
+				return CFG_ERR;
+			if (val)
+				i++;
+			continue;
+		}
+		if (!strcmp(opt, "ssl") || !strcmp(opt, "verify") || !strcmp(opt, "sni") || !strcmp(opt, "alpn") ||
+		    !strcmp(opt, "check-alpn") || !strcmp(opt, "check-ssl") || !strcmp(opt, "crt") || !strcmp(opt, "ca-file"))
+			return cfg_set_err(err, "'%s %s' : option '%s' is not supported yet (no TLS).", args[0], args[1], opt);
+		if (!strcmp(opt, "proto") && val) {
+			i++;
+			if (!strcmp(val, "h2"))
+				return cfg_set_err(err, "'%s %s' : 'proto h2' : HTTP/2 is not supported yet (only 'proto h1').", args[0], args[1]);
+			if (strcmp(val, "h1"))
+				return cfg_set_err(err, "'%s %s' : 'proto' : unknown protocol '%s' (supported: h1).", args[0], args[1], val);
+			continue;   /* HTTP/1 is what Tollgate speaks to servers */
+		}
+		if (!val)
+			return cfg_set_err(err, "'%s %s' : unknown option '%s' or missing value (supported: check, inter, fastinter, downinter, rise, fall, weight, maxconn, backup, disabled, id, cookie, send-proxy, send-proxy-v2, proxy-v2-options, set-proxy-v2-tlv-fmt(<type>), track, healthcheck, pool-max-conn, proto, agent-check, agent-addr, agent-port, agent-send, agent-inter).",
+			                   args[0], args[1], opt);
+		i++;
+		if (!strcmp(opt, "proxy-v2-options")) {
+			if (pp_options(srv, args, val, err) < 0)
+				return CFG_ERR;
+		} else if (!strcmp(opt, "inter")) {
+			if (parse_time_opt(opt, val, &srv->inter, err) < 0)
+				return CFG_ERR;
+		} else if (!strcmp(opt, "fastinter")) {
+			if (parse_time_opt(opt, val, &srv->fastinter, err) < 0)
+				return CFG_ERR;
+		} else if (!strcmp(opt, "downinter")) {
+			if (parse_time_opt(opt, val, &srv->downinter, err) < 0)
+				return CFG_ERR;
+		} else if (!strcmp(opt, "rise") || !strcmp(opt, "fall")) {
+			v = strtol(val, &end, 10);
+			if (*end || v < 1 || v > 1000)
+				return cfg_set_err(err, "'%s' expects a number from 1 to 1000, got '%s'.", opt, val);
+			*(opt[0] == 'r' ? &srv->rise : &srv->fall) = (unsigned int)v;
+		} else if (!strcmp(opt, "weight")) {
+			v = strtol(val, &end, 10);
+			if (*end || v < 0 || v > 256)
+				return cfg_set_err(err, "'weight' expects a number from 0 to 256, got '%s'.", val);
+			srv->uweight = srv->iweight = (unsigned int)v;
+		} else if (!strcmp(opt, "maxconn")) {
+			v = strtol(val, &end, 10);
+			if (*end || v < 0 || v > 10000000)
+				return cfg_set_err(err, "'maxconn' expects a positive number, got '%s'.", val);
+			srv->maxconn = (unsigned int)v;
+		} else if (!strcmp(opt, "id")) {
+			v = strtol(val, &end, 10);
+			if (*end || v < 1 || v > 0x7fffffff)
+				return cfg_set_err(err, "'id' expects a positive number, got '%s'.", val);
+			srv->puid = (int)v;
+		} else if (!strcmp(opt, "pool-max-conn")) {
+			v = strtol(val, &end, 10);
+			if (*end || end == val || v < -1 || v > 0x7fffffff)
+				return cfg_set_err(err, "'pool-max-conn' expects -1 (no limit), 0 (no idle connection kept) or a positive number, got '%s'.", val);
+			srv->pool_max_conn = (int)v;
+		} else if (!strcmp(opt, "track")) {
+			free(srv->track_name);
+			srv->track_name = strdup(val);
+			if (!srv->track_name)
+				return cfg_set_err(err, "out of memory");
+		} else if (!strcmp(opt, "healthcheck")) {
+			free(srv->hc_name);
+			srv->hc_name = strdup(val);
+			if (!srv->hc_name)
+				return cfg_set_err(err, "out of memory");
+		} else if (!strcmp(opt, "agent-inter")) {
+			if (parse_time_opt(opt, val, &srv->agent_inter, err) < 0)
+				return CFG_ERR;
+			if (!srv->agent_inter)
+				return cfg_set_err(err, "'%s %s' : '%s' expects a positive delay, got '%s'.", args[0], args[1], opt, val);
+		} else if (!strcmp(opt, "agent-port")) {
+			v = strtol(val, &end, 10);
+			if (*end || end == val || v < 1 || v > 65535)
+				return cfg_set_err(err, "'%s %s' : '%s' expects a port number from 1 to 65535, got '%s'.", args[0], args[1], opt, val);
+			srv->agent_port = (unsigned int)v;
+		} else if (!strcmp(opt, "agent-addr")) {
+			char addrerr[ADDR_ERRLEN];
+
+			if (addr_parse(val, ADDR_P_PORT_OPTIONAL | ADDR_P_NO_UNIX | ADDR_P_NO_FD,
+			               &srv->agent_addr, addrerr, sizeof(addrerr)) < 0)
+				return cfg_set_err(err, "'%s %s' : '%s' : %s", args[0], args[1], opt, addrerr);
+		} else if (!strcmp(opt, "agent-send")) {
+			free(srv->agent_send);
+			srv->agent_send = strdup(val);
+			if (!srv->agent_send)
+				return cfg_set_err(err, "out of memory");
+		} else if (!strcmp(opt, "cookie")) {
+			free(srv->cookie);
+			srv->cookie = strdup(val);
+			if (!srv->cookie)
+				return cfg_set_err(err, "out of memory");
+		} else if (!strcmp(opt, "observe") || !strcmp(opt, "error-limit") ||
+		           !strcmp(opt, "on-error") || !strcmp(opt, "slowstart") || !strcmp(opt, "port") ||
+		           !strcmp(opt, "addr")) {
+			/* accepted for compatibility; no effect yet (doc/configuration.md) */
+		} else {
+			return cfg_set_err(err, "'%s %s' : unknown option '%s' (supported: check, inter, fastinter, downinter, rise, fall, weight, maxconn, backup, disabled, id, cookie, send-proxy, send-proxy-v2, proxy-v2-options, set-proxy-v2-tlv-fmt(<type>), track, healthcheck, pool-max-conn, proto, agent-check, agent-addr, agent-port, agent-send, agent-inter).",
+			                   args[0], args[1], opt);
+		}
+	}
+	return CFG_OK;
+}
+
