@@ -62,6 +62,7 @@ struct lb_state {
 	struct rwlock lock;              /* see the principle above */
 	struct server *servers;          /* all servers, config order */
 	struct server **usable;          /* the usable ones, built by lb_update() */
+	unsigned int usable_room;        /* entries allocated in <usable> */
 	unsigned int nusable;            /* their number */
 	unsigned int usable_weight;      /* sum of their weights */
 	void *data;                      /* algorithm's data */
@@ -102,6 +103,14 @@ void lb_deinit(struct lb_state *st);
  * changed state or weight. Any thread. Returns 0 or -ENOMEM.
  */
 int lb_update(struct lb_state *st);
+
+/* Takes the new server list <servers> of the backend after a server was
+ * added or removed, and rebuilds the view. Under thread isolation.
+ * Returns 0, or -ENOMEM when the list grew and the room for it could not
+ * be had (the previous view and list stay: the caller undoes its change;
+ * a shrinking list never fails).
+ */
+int lb_set_servers(struct lb_state *st, struct server *servers);
 
 /* Picks a server for a request whose key hashes to <key> (ignored by
  * algorithms without a key), avoiding <avoid> when possible. Returns NULL

@@ -6,9 +6,9 @@
  *
  * An open-addressing hash table (linear probing, FNV-1a) of (name, object)
  * pairs. The name is not copied: it must live as long as its entry (it is
- * normally the object's own name). No removal: entries live until
- * name_idx_deinit(). Built at configuration time; reads afterwards take no
- * lock (read-only once workers run). Costs: lookup O(1) on average, insert
+ * normally the object's own name). Built at configuration time; reads
+ * afterwards take no lock: once workers run, additions and removals
+ * (dynamic servers) are made under thread isolation. Costs: lookup O(1) on average, insert
  * O(1) amortised (the table doubles at 1/2 load).
  */
 #ifndef TOLLGATE_NAMEIDX_H
@@ -36,6 +36,11 @@ int name_idx_add(struct name_idx *idx, const char *name, void *obj);
 
 /* Returns the object indexed under <name>, or NULL. */
 void *name_idx_get(const struct name_idx *idx, const char *name);
+
+/* Removes the entry of <name> (backward-shift deletion: no tombstone, so
+ * lookups stay as short as before). Returns 1 if it was there, 0 if not.
+ */
+int name_idx_del(struct name_idx *idx, const char *name);
 
 /* Frees the table (not the objects); <idx> is empty again. */
 void name_idx_deinit(struct name_idx *idx);

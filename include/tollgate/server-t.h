@@ -16,6 +16,13 @@
 struct proxy;
 struct check;
 
+/* What one thread's streams hold of a server (server_hold()): written by
+ * that thread only, summed by `del server` under thread isolation.
+ */
+struct srv_thr {
+	unsigned int refs;                /* stream slots (srv, prev_srv, idle_srv, pref_srv) pointing to it */
+} CACHE_ALIGNED;
+
 /* Operational state, changed by health checks and the admin socket. */
 enum srv_state {
 	SRV_ST_STOPPED = 0,   /* down: not used */
@@ -32,6 +39,8 @@ enum srv_state {
 #define SRV_F_SEND_PROXY2 0x0010U   /* sends a PROXY protocol v2 header */
 #define SRV_F_DRAIN       0x0020U   /* admin drain: no new traffic but persistence */
 #define SRV_F_AGENT       0x0040U   /* agent-checked (`agent-check`) */
+#define SRV_F_DYNAMIC     0x0080U   /* added by the admin socket (`add server`) */
+#define SRV_F_NON_PURGEABLE 0x0100U /* named by the configuration (use-server, track): `del server` refuses it */
 
 /* Counters, one set per thread, written by that thread only (relaxed
  * stores) and summed on read.
@@ -116,6 +125,7 @@ struct server {
 	const char *conf_file;            /* where it was declared */
 	int conf_line;                    /* ditto */
 	struct srv_counters ctr[MAX_THREADS]; /* per-thread counters */
+	struct srv_thr per_thr[MAX_THREADS];  /* per-thread references from streams */
 };
 
 #endif /* TOLLGATE_SERVER_T_H */

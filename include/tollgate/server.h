@@ -6,6 +6,20 @@
  * by the admin socket; each change recomputes the backend's
  * load-balancing view (lb_update(), under the LB lock) and is logged.
  * Its connection count and per-thread counters are atomics.
+ *
+ * Dynamic servers (server_dyn.c): the admin socket adds servers to and
+ * removes them from a running backend. The backend's server list, its
+ * name index and its load-balancing view are read by workers without a
+ * lock, so both changes are made under thread isolation. A stream keeps
+ * server pointers past a safe point (s->srv, prev_srv, idle_srv,
+ * pref_srv); each slot is counted with server_hold() in the server's
+ * per-thread `refs`, written by the stream's own thread only. Removal sums
+ * them under isolation and refuses while any is held (HAProxy's "still
+ * has connections attached"), so a server is freed only when no thread can
+ * reach it: unlinked from every list while all workers are parked, and
+ * pointed to by no stream. Resumable dumps (show stat, show servers state)
+ * do not hold servers: they note server_list_gen and find their place
+ * again by position when a removal happened meanwhile.
  */
 #ifndef TOLLGATE_SERVER_H
 #define TOLLGATE_SERVER_H
@@ -17,6 +31,18 @@
  * settings, appended to its list. Returns NULL on allocation failure.
  */
 struct server *server_new(struct proxy *be, const char *name, const char *file, int line);
+
+/* Allocates a server named <name> for backend <be> with the settings of
+ * <tmpl> (a default-server), not yet linked anywhere. NULL on failure.
+ */
+struct server *server_alloc(struct proxy *be, const char *name, const struct server *tmpl,
+                            const char *file, int line);
+
+/* Links <srv> (from server_alloc()) at the end of its backend's list and
+ * in its name index. Configuration time, or under thread isolation.
+ * Returns 0 or -ENOMEM.
+ */
+int server_link(struct server *srv);
 
 /* Returns the server named <name> in <be>, or NULL. */
 struct server *server_find(const struct proxy *be, const char *name);
@@ -60,8 +86,66 @@ static inline void server_conn_inc(struct server *srv)
 		;
 }
 
-/* Releases a server (at exit). */
+/* Releases a server (at exit, or removed with no holder left). */
 void server_free(struct server *srv);
+
+/* Points the stream slot <slot> to <srv> (or NULL), counting the new
+ * holder and releasing the old one. Owner thread of the stream only.
+ */
+static inline void server_hold(struct server **slot, struct server *srv)
+{
+	if (*slot == srv)
+		return;
+	if (srv)
+		srv->per_thr[tid].refs++;
+	if (*slot)
+		(*slot)->per_thr[tid].refs--;
+	*slot = srv;
+}
+
+/* Returns the number of stream slots holding <srv>. Exact only under
+ * thread isolation (or with no worker running).
+ */
+unsigned int server_refs(const struct server *srv);
+
+/* Bumped (under isolation) at every server removal: a resumable dump that
+ * kept a server pointer across a safe point may use it only if the
+ * generation did not change.
+ */
+extern _Atomic unsigned int server_list_gen;
+
+/* Returns the <idx>-th server (from 0) of <be>'s list, or NULL. */
+struct server *server_at(const struct proxy *be, unsigned int idx);
+
+/* Sets HAProxy's default-server settings in <s> (weight 1, inter 2s, rise
+ * 2, fall 3, no idle pool limit).
+ */
+void server_init_defaults(struct server *s);
+
+/* ---- Dynamic servers (server_dyn.c) ---- */
+
+/* Returns 1 if <be> accepts `add server`; otherwise 0 with HAProxy's reason
+ * ("backend 'x' uses a non dynamic load balancing method") in <msg> of
+ * <len> bytes.
+ */
+int server_dyn_supported(const struct proxy *be, char *msg, size_t len);
+
+/* Creates server args[1] at address args[2] with the options args[3..argc)
+ * (args[0] is "server") in the running backend <be>, in maintenance, as
+ * `add server` does. Takes thread isolation itself; any thread not
+ * isolated already. Returns the server, or NULL with *<err> (malloc'd)
+ * saying why in HAProxy's words.
+ */
+struct server *server_dyn_add(struct proxy *be, int argc, char **args, char **err);
+
+/* Removes server <name> of <be> as `del server` does: it must exist, not be
+ * named by the configuration, be in maintenance, and have no connection,
+ * queued stream, idle connection or stream holding it. Takes thread
+ * isolation itself. Returns 1 when removed (and freed), 0 or -1 (a
+ * condition that may change later or not) with HAProxy's message in
+ * *<msg> (static).
+ */
+int server_dyn_delete(struct proxy *be, const char *name, const char **msg);
 
 /* Appends a set-proxy-v2-tlv-fmt TLV of <type> with format <fmt> to <srv>.
  * Returns 0, or -1 with *<err> (malloc'd) saying why.
@@ -82,10 +166,12 @@ int server_copy_pp(struct server *to, const struct server *from);
 int server_resolve_track(struct server *srv, char *err, size_t errlen);
 
 /* Parses the options of a `server` line, args[<first>..<argc>) (args[0]
- * the keyword, args[1] the server's name, for messages), into <srv>.
- * Returns CFG_OK, or CFG_ERR with *<err> (malloc'd) naming the option.
+ * the keyword, args[1] the server's name, for messages), into <srv>. With
+ * <dynamic> (`add server`), the keywords HAProxy refuses at runtime are
+ * refused. Returns CFG_OK, or CFG_ERR with *<err> (malloc'd) naming the
+ * option.
  */
-int server_parse_options(struct server *srv, int argc, char **args, int first, char **err);
+int server_parse_options(struct server *srv, int argc, char **args, int first, int dynamic, char **err);
 
 /* Frees the TLV list of <srv>. */
 void server_free_pp_tlvs(struct server *srv);

@@ -41,4 +41,11 @@ void srv_idle_park(struct server *srv, int fd);
  */
 int srv_idle_take(struct server *srv);
 
+/* Closes, on each thread, the idle connections to every server in
+ * maintenance (as HAProxy does when a server enters maintenance; `del
+ * server` needs none left). Asynchronous: each thread's tasklet does its
+ * own. Any thread.
+ */
+void srv_idle_purge_maint(void);
+
 #endif /* TOLLGATE_SRV_IDLE_H */

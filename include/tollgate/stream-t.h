@@ -137,7 +137,7 @@ struct stream_info {
 	struct addr cli_addr;          /* client address */
 	const char *fe;                /* frontend name (configuration lifetime) */
 	const char *be;                /* backend name, or NULL */
-	const char *srv;               /* server name, or NULL */
+	char srv[64];                  /* server name (copied: `del server` may free it), "" for none */
 	uint32_t age_ms;               /* since accept */
 	uint64_t calls;                /* stream task handler calls */
 	int tid;                       /* owner thread */

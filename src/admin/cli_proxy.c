@@ -709,7 +709,24 @@ struct stat_cursor {
 	struct proxy *px;            /* proxy being walked */
 	int step;                    /* 0: frontend, 1: servers, 2: backend */
 	struct server *sv;           /* next server */
+	unsigned int sv_idx;         /* its position in the list */
+	unsigned int gen;            /* server_list_gen when <sv> was taken */
 };
+
+/* Returns the server at position <idx> of <px>, through the cached
+ * <*sv> unless a server was removed since <*gen> (server.h).
+ */
+static struct server *cursor_server(const struct proxy *px, struct server **sv,
+                                    unsigned int idx, unsigned int *gen)
+{
+	unsigned int now = atomic_load(&server_list_gen);
+
+	if (*gen != now) {
+		*sv = server_at(px, idx);
+		*gen = now;
+	}
+	return *sv;
+}
 
 /* Fills <r> with the row at <c> and moves <c> past it. Returns 1, or 0
  * (<r> untouched) after the last row.
@@ -722,15 +739,18 @@ static int stat_cursor_next(struct stat_cursor *c, struct stat_row *r)
 		if (c->step == 0) {
 			c->step = 1;
 			c->sv = px->srv;
+			c->sv_idx = 0;
+			c->gen = atomic_load(&server_list_gen);
 			if (px->cap & PR_CAP_FE) {
 				row_frontend(r, px);
 				return 1;
 			}
 		}
 		if (c->step == 1) {
-			if ((px->cap & PR_CAP_BE) && c->sv) {
+			if ((px->cap & PR_CAP_BE) && cursor_server(px, &c->sv, c->sv_idx, &c->gen)) {
 				row_server(r, px, c->sv);
 				c->sv = c->sv->next;
+				c->sv_idx++;
 				return 1;
 			}
 			c->step = 2;
@@ -888,6 +908,8 @@ struct srvstate_ctx {
 	struct proxy *px;            /* proxy being dumped */
 	struct proxy *only;          /* the one asked for, or NULL */
 	struct server *sv;           /* next server */
+	unsigned int sv_idx;         /* its position in the list */
+	unsigned int gen;            /* server_list_gen when <sv> was taken */
 	int started;                 /* header written */
 };
 
@@ -904,6 +926,7 @@ static int parse_servers_state(struct cli_session *s, int argc, char **args)
 		c->px = proxies_list;
 	}
 	c->sv = c->px ? c->px->srv : NULL;
+	c->gen = atomic_load(&server_list_gen);
 	return CLI_DUMP;
 }
 
@@ -934,7 +957,7 @@ static int dump_servers_state(struct cli_session *s)
 	}
 	while (c->px) {
 		if (c->px->cap & PR_CAP_BE) {
-			for (; c->sv; c->sv = c->sv->next) {
+			for (; cursor_server(c->px, &c->sv, c->sv_idx, &c->gen); c->sv = c->sv->next, c->sv_idx++) {
 				struct server *sv = c->sv;
 				char addr[ADDR_STRLEN];
 				int up = atomic_load(&sv->cur_state) == SRV_ST_RUNNING;
@@ -966,6 +989,7 @@ static int dump_servers_state(struct cli_session *s)
 			break;
 		c->px = c->px->next;
 		c->sv = c->px ? c->px->srv : NULL;
+		c->sv_idx = 0;
 	}
 	return 1;
 }

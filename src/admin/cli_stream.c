@@ -106,7 +106,7 @@ static int dump_show_sess(struct cli_session *s)
 		}
 		if (cli_printf(s, "%p: proto=%s src=%s fe=%s be=%s srv=%s ts=00 age=%s calls=%llu tid=%d\n",
 		               si->ptr, proto, src, si->fe, si->be ? si->be : "<NONE>",
-		               si->srv ? si->srv : "<none>", human_age(si->age_ms, age, sizeof(age)),
+		               si->srv[0] ? si->srv : "<none>", human_age(si->age_ms, age, sizeof(age)),
 		               (unsigned long long)si->calls, si->tid) < 0)
 			return 0;
 	}

@@ -808,7 +808,7 @@ static int kw_server(struct cfg_ctx *ctx, int argc, char **args, char **err)
 		return cfg_set_err(err, "out of memory");
 	srv->addr = a;
 	/* an id used twice is refused by proxy_finalize_all() */
-	return server_parse_options(srv, argc, args, 3, err) < 0 ? CFG_ERR : CFG_OK;
+	return server_parse_options(srv, argc, args, 3, 0, err) < 0 ? CFG_ERR : CFG_OK;
 }
 
 static int kw_default_server(struct cfg_ctx *ctx, int argc, char **args, char **err)
@@ -824,7 +824,7 @@ static int kw_default_server(struct cfg_ctx *ctx, int argc, char **args, char **
 	fake[n++] = "(defaults)";
 	for (int i = 1; i < argc && n < CFG_MAX_WORDS + 1; i++)
 		fake[n++] = args[i];
-	return server_parse_options(&px->defsrv, n, fake, 2, err);
+	return server_parse_options(&px->defsrv, n, fake, 2, 0, err);
 }
 
 /* ---- use_backend ---- */

@@ -62,6 +62,35 @@ void *name_idx_get(const struct name_idx *idx, const char *name)
 	return NULL;
 }
 
+int name_idx_del(struct name_idx *idx, const char *name)
+{
+	unsigned int mask = idx->size - 1, i, j;
+
+	if (!idx->size)
+		return 0;
+	for (i = name_hash(name) & mask; idx->slots[i].name; i = (i + 1) & mask)
+		if (!strcmp(idx->slots[i].name, name))
+			break;
+	if (!idx->slots[i].name)
+		return 0;
+	/* backward shift: move up every later entry of the run whose home
+	 * slot does not lie cyclically in (i, j], so that no probe sequence
+	 * crosses a hole
+	 */
+	for (j = (i + 1) & mask; idx->slots[j].name; j = (j + 1) & mask) {
+		unsigned int home = name_hash(idx->slots[j].name) & mask;
+
+		if (((j - home) & mask) >= ((j - i) & mask)) {
+			idx->slots[i] = idx->slots[j];
+			i = j;
+		}
+	}
+	idx->slots[i].name = NULL;
+	idx->slots[i].obj = NULL;
+	idx->count--;
+	return 1;
+}
+
 void name_idx_deinit(struct name_idx *idx)
 {
 	free(idx->slots);

@@ -1140,7 +1140,7 @@ void http_use_server(struct stream *s)
 		if (r->cond && !cond_exec(r->cond, &ctx))
 			continue;
 		if (r->srv && lb_srv_usable(r->srv)) {
-			s->pref_srv = r->srv;   /* assigned as a persistence cookie would be */
+			server_hold(&s->pref_srv, r->srv);   /* assigned as a persistence cookie would be */
 			return;
 		}
 	}
@@ -1163,7 +1163,9 @@ int http_rules_resolve(void (*report)(void *arg, int is_err, const char *file, i
 			char msg[512];
 
 			sr->srv = server_find(px, sr->name);
-			if (!sr->srv) {
+			if (sr->srv) {
+				sr->srv->flags |= SRV_F_NON_PURGEABLE;   /* the rule points to it */
+			} else {
 				snprintf(msg, sizeof(msg), "'use-server %s' : no such server in backend '%s'.", sr->name, px->id);
 				report(arg, 1, sr->conf_file, sr->conf_line, msg);
 				errs++;

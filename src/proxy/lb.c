@@ -107,6 +107,7 @@ int lb_init(struct lb_state *st, const struct lb_ops *ops, struct server *server
 	st->usable = calloc(count ? count : 1, sizeof(*st->usable));
 	if (!st->usable)
 		return -ENOMEM;
+	st->usable_room = count ? count : 1;
 	if (!st->random_draws)
 		st->random_draws = 2;
 	st->data = NULL;
@@ -132,6 +133,31 @@ int lb_update(struct lb_state *st)
 	int ret;
 
 	rw_wrlock(&st->lock);
+	collect_usable(st);
+	ret = st->ops->build ? st->ops->build(st) : 0;
+	rw_unlock(&st->lock);
+	return ret;
+}
+
+int lb_set_servers(struct lb_state *st, struct server *servers)
+{
+	unsigned int count = 0;
+	struct server **usable;
+	int ret;
+
+	for (struct server *srv = servers; srv; srv = srv->next)
+		count++;
+	rw_wrlock(&st->lock);
+	if (count > st->usable_room) {
+		usable = realloc(st->usable, count * sizeof(*usable));
+		if (!usable) {
+			rw_unlock(&st->lock);
+			return -ENOMEM;
+		}
+		st->usable = usable;
+		st->usable_room = count;
+	}
+	st->servers = servers;
 	collect_usable(st);
 	ret = st->ops->build ? st->ops->build(st) : 0;
 	rw_unlock(&st->lock);

@@ -26,16 +26,6 @@
 struct proxy *proxies_list;
 static struct proxy *proxies_tail;
 
-/* HAProxy's default-server settings. */
-static void defsrv_init(struct server *s)
-{
-	s->uweight = 1;
-	s->inter = 2000;
-	s->rise = 2;
-	s->fall = 3;
-	s->pool_max_conn = -1;
-}
-
 struct proxy *proxy_new(const char *name, unsigned int cap, const char *file, int line)
 {
 	struct proxy *px = calloc(1, sizeof(*px));
@@ -68,7 +58,7 @@ struct proxy *proxy_new(const char *name, unsigned int cap, const char *file, in
 	list_init(&px->server_rules);
 	acl_list_init(&px->acls);
 	spin_init(&px->queue_lock, LOCK_QUEUE);
-	defsrv_init(&px->defsrv);
+	server_init_defaults(&px->defsrv);
 	if (cap & PR_CAP_DEF)
 		return px;
 	/* px->uuid: 0 until `id` sets it or proxy_finalize_all() numbers it */

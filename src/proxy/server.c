@@ -12,9 +12,22 @@
 #include <tollgate/proxy.h>
 #include <tollgate/isolate.h>
 #include <tollgate/server.h>
+#include <tollgate/srv_idle.h>
 #include <tollgate/trafficlog.h>
 
-struct server *server_new(struct proxy *be, const char *name, const char *file, int line)
+_Atomic unsigned int server_list_gen;
+
+void server_init_defaults(struct server *s)
+{
+	s->uweight = 1;
+	s->inter = 2000;
+	s->rise = 2;
+	s->fall = 3;
+	s->pool_max_conn = -1;
+}
+
+struct server *server_alloc(struct proxy *be, const char *name, const struct server *tmpl,
+                            const char *file, int line)
 {
 	struct server *srv = calloc(1, sizeof(*srv));
 
@@ -25,44 +38,82 @@ struct server *server_new(struct proxy *be, const char *name, const char *file, 
 		free(srv);
 		return NULL;
 	}
-	if (be->defsrv.agent_send) {
-		srv->agent_send = strdup(be->defsrv.agent_send);
+	if (tmpl->agent_send) {
+		srv->agent_send = strdup(tmpl->agent_send);
 		if (!srv->agent_send)
 			goto out_free;
 	}
-	if (server_copy_pp(srv, &be->defsrv) < 0 || name_idx_add(&be->srv_names, srv->id, srv) < 0)
+	if (server_copy_pp(srv, tmpl) < 0)
 		goto out_free;
 	srv->proxy = be;
 	for (int i = 0; i < MAX_THREADS; i++)
 		list_init(&srv->idle_conns[i]);
 	srv->conf_file = file;
 	srv->conf_line = line;
-	srv->flags = be->defsrv.flags;
-	srv->uweight = be->defsrv.uweight;
+	srv->flags = tmpl->flags;
+	srv->uweight = tmpl->uweight;
 	srv->iweight = srv->uweight;
-	srv->maxconn = be->defsrv.maxconn;
-	srv->inter = be->defsrv.inter;
-	srv->fastinter = be->defsrv.fastinter;
-	srv->downinter = be->defsrv.downinter;
-	srv->rise = be->defsrv.rise;
-	srv->fall = be->defsrv.fall;
-	srv->pool_max_conn = be->defsrv.pool_max_conn;
-	srv->agent_addr = be->defsrv.agent_addr;
-	srv->agent_port = be->defsrv.agent_port;
-	srv->agent_inter = be->defsrv.agent_inter;
+	srv->maxconn = tmpl->maxconn;
+	srv->inter = tmpl->inter;
+	srv->fastinter = tmpl->fastinter;
+	srv->downinter = tmpl->downinter;
+	srv->rise = tmpl->rise;
+	srv->fall = tmpl->fall;
+	srv->pool_max_conn = tmpl->pool_max_conn;
+	srv->agent_addr = tmpl->agent_addr;
+	srv->agent_port = tmpl->agent_port;
+	srv->agent_inter = tmpl->agent_inter;
 	/* a server is up until a check says otherwise */
 	atomic_store(&srv->cur_state, SRV_ST_RUNNING);
+	return srv;
+
+out_free:
+	server_free(srv);
+	return NULL;
+}
+
+int server_link(struct server *srv)
+{
+	struct proxy *be = srv->proxy;
+
+	if (name_idx_add(&be->srv_names, srv->id, srv) < 0)
+		return -ENOMEM;
 	if (be->srv_last)
 		be->srv_last->next = srv;
 	else
 		be->srv = srv;
 	be->srv_last = srv;
 	be->srv_count++;
-	return srv;
+	return 0;
+}
 
-out_free:
-	server_free(srv);
-	return NULL;
+struct server *server_new(struct proxy *be, const char *name, const char *file, int line)
+{
+	struct server *srv = server_alloc(be, name, &be->defsrv, file, line);
+
+	if (srv && server_link(srv) < 0) {
+		server_free(srv);
+		return NULL;
+	}
+	return srv;
+}
+
+unsigned int server_refs(const struct server *srv)
+{
+	unsigned int n = 0;
+
+	for (int i = 0; i < MAX_THREADS; i++)
+		n += srv->per_thr[i].refs;
+	return n;
+}
+
+struct server *server_at(const struct proxy *be, unsigned int idx)
+{
+	struct server *srv = be->srv;
+
+	while (srv && idx--)
+		srv = srv->next;
+	return srv;
 }
 
 struct server *server_find(const struct proxy *be, const char *name)
@@ -243,6 +294,8 @@ int server_change_admin(struct server *srv, unsigned int clr, unsigned int set)
 		return 0;
 	if (srv->proxy->lb.ops)
 		lb_update(&srv->proxy->lb);
+	if ((srv->flags & ~old) & SRV_F_MAINT)
+		srv_idle_purge_maint();
 	return 1;
 }
 

@@ -71,13 +71,38 @@ static int pp_tlv_fmt_option(struct server *srv, char **args, const char *opt, c
 	return 0;
 }
 
-int server_parse_options(struct server *srv, int argc, char **args, int first, char **err)
+/* Server keywords HAProxy refuses on `add server` (its "dyn" column). */
+static const char *const not_dynamic[] = {
+	"enabled", "init-addr", "resolvers", "resolve-prefer", "resolve-net", "resolve-opts",
+	"redir", "stick", "non-stick", "namespace", "socks4", "max-reuse", "no-check",
+	"no-agent-check", "no-check-send-proxy", "no-check-reuse-pool", "log-proto", "log-bufsize",
+	NULL
+};
+
+/* Returns CFG_ERR with a message if <opt> may not appear on `add server`. */
+static int dynamic_refused(const char *opt, char **err)
+{
+	for (int k = 0; not_dynamic[k]; k++)
+		if (!strcmp(opt, not_dynamic[k]))
+			return cfg_set_err(err, "'%s' option is not accepted for dynamic server", opt);
+	/* HAProxy creates the check disabled, for `enable health`: Tollgate
+	 * cannot start a check task on a running backend yet
+	 */
+	if (!strcmp(opt, "check") || !strcmp(opt, "agent-check"))
+		return cfg_set_err(err, "'%s' is not supported yet on a server added at runtime (Tollgate starts health checks only with the configuration).", opt);
+	return CFG_OK;
+}
+
+int server_parse_options(struct server *srv, int argc, char **args, int first, int dynamic, char **err)
 {
 	for (int i = first; i < argc; i++) {
 		const char *opt = args[i];
 		const char *val = i + 1 < argc ? args[i + 1] : NULL;
 		char *end;
 		long v;
+
+		if (dynamic && dynamic_refused(opt, err) < 0)
+			return CFG_ERR;
 
 		if (!strcmp(opt, "check")) {
 			srv->flags |= SRV_F_CHECK;

@@ -2,13 +2,16 @@
  * Idle server connections. See srv_idle.h.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdatomic.h>
 
 #include <tollgate/clock.h>
 #include <tollgate/fd.h>
 #include <tollgate/list.h>
 #include <tollgate/pool.h>
+#include <tollgate/proxy.h>
 #include <tollgate/server-t.h>
+#include <tollgate/task.h>
 #include <tollgate/sock.h>
 #include <tollgate/srv_idle.h>
 #include <tollgate/thread.h>
@@ -64,8 +67,8 @@ void srv_idle_park(struct server *srv, int fd)
 {
 	struct idle_conn *ic;
 
-	if (srv->pool_max_conn == 0) {
-		idle_fd_close(fd);   /* pool-max-conn 0: no reuse */
+	if (srv->pool_max_conn == 0 || (srv->flags & SRV_F_MAINT)) {
+		idle_fd_close(fd);   /* pool-max-conn 0: no reuse; maintenance: none kept */
 		return;
 	}
 	if (srv->pool_max_conn > 0 &&
@@ -118,4 +121,34 @@ int srv_idle_take(struct server *srv)
 		return fd;
 	}
 	return -1;
+}
+
+/* One tasklet per thread closes that thread's idle connections to servers
+ * in maintenance (srv_idle_purge_maint()). Created on first use.
+ */
+static struct tasklet *purge_tl[MAX_THREADS];
+static pthread_mutex_t purge_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static void purge_maint_fn(struct tasklet *tl, void *ctx, unsigned int state)
+{
+	for (struct proxy *px = proxies_list; px; px = px->next) {
+		for (struct server *srv = px->srv; srv; srv = srv->next) {
+			if (!(srv->flags & SRV_F_MAINT))
+				continue;
+			while (!list_empty(&srv->idle_conns[tid]))
+				idle_close(list_elem(srv->idle_conns[tid].next, struct idle_conn, link));
+		}
+	}
+}
+
+void srv_idle_purge_maint(void)
+{
+	pthread_mutex_lock(&purge_lock);
+	for (int t = 0; t < thread_count; t++) {
+		if (!purge_tl[t])
+			purge_tl[t] = tasklet_new(t, purge_maint_fn, NULL, "idle_purge");
+		if (purge_tl[t])
+			tasklet_wakeup(purge_tl[t]);
+	}
+	pthread_mutex_unlock(&purge_lock);
 }

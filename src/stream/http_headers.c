@@ -16,7 +16,7 @@
 #include <tollgate/http_txn.h>
 #include <tollgate/lb.h>
 #include <tollgate/proxy-t.h>
-#include <tollgate/server-t.h>
+#include <tollgate/server.h>
 #include <tollgate/sock.h>
 #include <tollgate/stream-t.h>
 
@@ -208,7 +208,7 @@ int http_cookie_request(struct stream *s)
 					if (srv->cookie && strlen(srv->cookie) == sl && !memcmp(srv->cookie, val, sl)) {
 						if (lb_srv_usable(srv) || (srv->flags & SRV_F_DRAIN)) {
 							s->txn->flags |= TX_COOKIE_SEEN;
-							s->pref_srv = srv;
+							server_hold(&s->pref_srv, srv);
 						} else {
 							s->txn->flags |= TX_COOKIE_DOWN;
 						}

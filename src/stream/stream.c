@@ -118,8 +118,8 @@ void strm_release_server(struct stream *s)
 
 	if (!srv)
 		return;
-	s->prev_srv = srv;
-	s->srv = NULL;
+	server_hold(&s->prev_srv, srv);
+	server_hold(&s->srv, NULL);
 	atomic_fetch_sub_explicit(&srv->cur_conns, 1, memory_order_relaxed);
 	atomic_fetch_sub_explicit(&s->be->beconn, 1, memory_order_relaxed);
 	if (atomic_load_explicit(&s->be->nbpend, memory_order_relaxed))
@@ -210,6 +210,10 @@ void strm_free(struct stream *s)
 		counter_add(&s->prev_srv->ctr[tid].bytes_in, s->req.total);
 		counter_add(&s->prev_srv->ctr[tid].bytes_out, s->res.total);
 	}
+	/* the last uses of its servers: `del server` may free them now */
+	server_hold(&s->prev_srv, NULL);
+	server_hold(&s->idle_srv, NULL);
+	server_hold(&s->pref_srv, NULL);
 	atomic_fetch_sub_explicit(&fe->feconn, 1, memory_order_relaxed);
 	listener_release_slot(s->li);
 	list_del_init(&s->by_thread);
@@ -369,7 +373,7 @@ void strm_assign_and_connect(struct stream *s, const struct server *avoid)
 		}
 		server_conn_inc(srv);
 		atomic_fetch_add_explicit(&be->beconn, 1, memory_order_relaxed);
-		s->srv = srv;
+		server_hold(&s->srv, srv);
 		if (s->tw < 0)
 			s->tw = (int32_t)(now_ms - s->t_be);
 		counter_add(&srv->ctr[tid].cum_conn, 1);
@@ -1122,7 +1126,7 @@ int stream_snapshot(struct stream_info *out, int max)
 				si->cli_addr = s->cli_addr;
 				si->fe = s->fe->id;
 				si->be = s->be ? s->be->id : NULL;
-				si->srv = s->srv ? s->srv->id : NULL;
+				snprintf(si->srv, sizeof(si->srv), "%s", s->srv ? s->srv->id : "");
 				/* thread clocks differ slightly: never negative */
 				si->age_ms = (int32_t)(now_ms - s->t_accept) > 0 ? now_ms - s->t_accept : 0;
 				si->calls = atomic_load_explicit(&s->task->tl.calls, memory_order_relaxed);

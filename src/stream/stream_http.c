@@ -171,7 +171,7 @@ static void txn_reset(struct stream *s)
 	txn->reused = 0;
 	s->term[0] = s->term[1] = '-';
 	s->tw = s->tc = -1;
-	s->pref_srv = NULL;
+	server_hold(&s->pref_srv, NULL);
 }
 
 /* Gives <s> a new transaction for its next request. 0 or -ENOMEM. */
@@ -305,7 +305,7 @@ void hs_drop_idle_conn(struct stream *s)
 			sock_set_nolinger(s->srvside.fd);    /* clean and ours to close: see srv_idle.c */
 		strm_close_side(&s->srvside);
 	}
-	s->idle_srv = NULL;
+	server_hold(&s->idle_srv, NULL);
 }
 
 /* Sends the log line of the current transaction once. */
@@ -614,10 +614,10 @@ static int end_txn(struct stream *s)
 		strm_leave_queue(s);
 		strm_release_server(s);
 		if (srv_keep) {
-			s->idle_srv = srv;
+			server_hold(&s->idle_srv, srv);
 		} else {
 			strm_close_side(&s->srvside);
-			s->idle_srv = NULL;
+			server_hold(&s->idle_srv, NULL);
 		}
 		s->state = ST_INI;
 	}
@@ -763,7 +763,7 @@ struct task *http_stream_process(struct task *t, struct stream *s, unsigned int 
 	if (s->state == ST_INI && s->srvside.fd >= 0 && ((s->srvside.flags & SIDE_RDMAY) || (sev & (FD_EV_HUP | FD_EV_ERR)))) {
 		strm_close_side(&s->srvside);
 		s->srvside.flags = 0;
-		s->idle_srv = NULL;
+		server_hold(&s->idle_srv, NULL);
 	}
 
 	if (s->state == ST_QUEUED) {

@@ -161,10 +161,10 @@ static void assign_server(struct stream *s)
 	    stick_allows(s, idle)) {
 		server_conn_inc(idle);
 		atomic_fetch_add_explicit(&s->be->beconn, 1, memory_order_relaxed);
-		s->srv = idle;
+		server_hold(&s->srv, idle);
 		if (!list_empty(&s->be->sticking_rules))
 			stick_store(s);
-		s->idle_srv = NULL;
+		server_hold(&s->idle_srv, NULL);
 		s->state = ST_EST;
 		s->tw = 0;
 		s->tc = 0;

@@ -1,0 +1,119 @@
+/*
+ * Admin socket commands that change the set of servers of a running
+ * backend: `add server` and `del server` (HAProxy 3.x's syntax and
+ * messages). The work and its thread safety are in proxy/server_dyn.c;
+ * this file only splits the arguments and words the answers.
+ *
+ * Commands run on the CLI's worker (cli.c); server_dyn_add() and
+ * server_dyn_delete() take thread isolation themselves.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <tollgate/cfg.h>
+#include <tollgate/cli.h>
+#include <tollgate/log.h>
+#include <tollgate/proxy.h>
+#include <tollgate/server.h>
+
+/* Finds the backend of "<backend>/<server>" in <arg> and points *<sv_name>
+ * to the server part; writes HAProxy's error and returns NULL if there is
+ * no '/' or server part, or no such backend.
+ */
+static struct proxy *backend_of(struct cli_session *s, const char *arg, const char **sv_name)
+{
+	const char *slash = arg ? strchr(arg, '/') : NULL;
+	char be_name[256];
+	struct proxy *be;
+
+	if (!slash || !slash[1] || (size_t)(slash - arg) >= sizeof(be_name)) {
+		cli_msg(s, "Require 'backend/server'.\n");
+		return NULL;
+	}
+	memcpy(be_name, arg, (size_t)(slash - arg));
+	be_name[slash - arg] = '\0';
+	be = proxy_find(be_name, PR_CAP_BE);
+	if (!be)
+		cli_msg(s, "No such backend.\n");
+	*sv_name = slash + 1;
+	return be;
+}
+
+/* The keywords `add server` accepts (`add server help`). */
+static const char *const dyn_keywords[] = {
+	"addr", "agent-addr", "agent-inter", "agent-port", "agent-send", "backup", "cookie",
+	"disabled", "downinter", "error-limit", "fall", "fastinter", "id", "inter", "maxconn",
+	"no-backup", "observe", "on-error", "pool-max-conn",
+	"port", "proto", "proxy-v2-options", "rise", "send-proxy", "send-proxy-v2",
+	"set-proxy-v2-tlv-fmt", "slowstart", "track", "weight", NULL
+};
+
+/* add server <backend>/<server> <addr>[:<port>] [options]
+ * add server help
+ */
+static int parse_add_server(struct cli_session *s, int argc, char **args)
+{
+	char *sargs[CLI_MAX_ARGS + 2], reason[300], *why = NULL;
+	const char *sv_name;
+	struct server *srv;
+	struct proxy *be;
+	int n = 0;
+
+	if (argc > 2 && !strcmp(args[2], "help")) {
+		for (int i = 0; dyn_keywords[i]; i++)
+			if (cli_printf(s, "%s\n", dyn_keywords[i]) < 0)
+				break;
+		return CLI_DONE;
+	}
+	be = backend_of(s, argc > 2 ? args[2] : NULL, &sv_name);
+	if (!be)
+		return CLI_DONE;
+	if (!server_dyn_supported(be, reason, sizeof(reason))) {
+		cli_printf(s, "Backend does not support dynamic servers : %s.\n", reason);
+		return CLI_DONE;
+	}
+	/* the server line's words: "server" <name> <addr> [options] */
+	sargs[n++] = "server";
+	sargs[n++] = (char *)sv_name;
+	for (int i = 3; i < argc && n < CLI_MAX_ARGS + 1; i++)
+		sargs[n++] = args[i];
+	sargs[n] = NULL;
+	srv = server_dyn_add(be, n, sargs, &why);
+	if (!srv) {
+		cli_printf(s, "%s\n", why ? why : "out of memory");
+		free(why);
+		return CLI_DONE;
+	}
+	log_notice("New server registered: %s/%s.", be->id, srv->id);
+	return cli_msg(s, "New server registered.\n");
+}
+
+/* del server <backend>/<server> */
+static int parse_del_server(struct cli_session *s, int argc, char **args)
+{
+	const char *sv_name, *msg = NULL;
+	struct proxy *be = backend_of(s, argc > 2 ? args[2] : NULL, &sv_name);
+
+	if (!be)
+		return CLI_DONE;
+	if (server_dyn_delete(be, sv_name, &msg) > 0)
+		log_notice("Server deleted: %s/%s.", be->id, sv_name);
+	cli_printf(s, "%s\n", msg);
+	return CLI_DONE;
+}
+
+static struct cli_kw dyn_kws[] = {
+	{ { "add", "server", NULL }, "add server <bk>/<srv>                   : create a new server",
+	  CLI_LVL_ADMIN, parse_add_server, NULL, NULL, NULL },
+	{ { "del", "server", NULL }, "del server <bk>/<srv>                   : remove a dynamically added server",
+	  CLI_LVL_ADMIN, parse_del_server, NULL, NULL, NULL },
+	{ { NULL }, NULL, 0, NULL, NULL, NULL, NULL },
+};
+
+static struct cli_kw_list dyn_kw_list = { dyn_kws, NULL };
+
+__attribute__((constructor)) static void cli_dyn_register(void)
+{
+	cli_register(&dyn_kw_list);
+}
