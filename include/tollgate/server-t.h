@@ -10,6 +10,7 @@
 
 #include <tollgate/addr.h>
 #include <tollgate/compiler.h>
+#include <tollgate/freq_ctr.h>
 #include <tollgate/list.h>
 #include <tollgate/thread.h>
 
@@ -53,6 +54,7 @@ struct srv_counters {
 	_Atomic uint64_t failed_resp;     /* server-side errors after connecting */
 	_Atomic uint64_t retries;         /* retried connection attempts */
 	_Atomic uint64_t redispatches;    /* sessions moved away from it */
+	struct freq_ctr sess_rate;        /* sessions handed to it per second (srv_sess_rate) */
 } CACHE_ALIGNED;
 
 /* proxy-v2-options of a server (struct server.pp_opts). Those about TLS

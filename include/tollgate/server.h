@@ -108,6 +108,26 @@ static inline void server_hold(struct server **slot, struct server *srv)
  */
 unsigned int server_refs(const struct server *srv);
 
+/* Returns the sessions handed to <srv> over the last second, all threads
+ * summed (`srv_sess_rate`). Any thread.
+ */
+unsigned int server_sess_rate(struct server *srv);
+
+/* Records that the configuration names server <spec> ("[<backend>/]<server>",
+ * relative to proxy <px> without a backend) in a sample fetch argument:
+ * `del server` refuses to remove it, as HAProxy does. Parse time. Returns
+ * 0 or -ENOMEM.
+ */
+int server_conf_ref_add(const char *spec, const struct proxy *px);
+
+/* Returns 1 if a configuration element recorded by server_conf_ref_add()
+ * names <srv>.
+ */
+int server_conf_referenced(const struct server *srv);
+
+/* Forgets the references recorded by server_conf_ref_add() (exit). */
+void server_conf_refs_free(void);
+
 /* Bumped (under isolation) at every server removal: a resumable dump that
  * kept a server pointer across a safe point may use it only if the
  * generation did not change.

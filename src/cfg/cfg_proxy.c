@@ -799,10 +799,9 @@ static int kw_server(struct cfg_ctx *ctx, int argc, char **args, char **err)
 		return cfg_set_err(err, "'server' expects <name> and <addr>[:<port>] as arguments.");
 	if (server_find(px, args[1]))
 		return cfg_set_err(err, "'server' : %s '%s' already has a server named '%s'.", proxy_kind(px), px->id, args[1]);
-	if (addr_parse(args[2], ADDR_P_NO_FD, &a, addrerr, sizeof(addrerr)) < 0)
+	/* no host (or `*`, 0.0.0.0) and no port: the client's destination's */
+	if (addr_parse(args[2], ADDR_P_NO_FD | ADDR_P_PORT_OPTIONAL, &a, addrerr, sizeof(addrerr)) < 0)
 		return cfg_set_err(err, "'server %s' : %s", args[1], addrerr);
-	if (a.kind == ADDR_INET && (a.flags & ADDR_F_ANY))
-		return cfg_set_err(err, "'server %s' : a server needs a real address, not '%s'.", args[1], args[2]);
 	srv = server_new(px, args[1], cfg_keep_file(ctx->file), ctx->line);
 	if (!srv)
 		return cfg_set_err(err, "out of memory");

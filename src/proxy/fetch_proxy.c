@@ -5,6 +5,7 @@
  *   be_conn([backend])                   current connections of a backend
  *   nbsrv([backend])                     usable servers of a backend
  *   srv_conn([backend/]server)           current connections of a server
+ *   srv_sess_rate([backend/]server)      sessions per second handed to a server
  *   connslots([backend])                 free connection + queue slots
  *   fe_name, fe_id, be_name, be_id       the stream's frontend and backend
  *   internal.strm.is_htx                 the stream is handled as HTTP
@@ -162,11 +163,14 @@ static int smp_connslots(const struct sample_arg *args, struct sample *smp, cons
 	return 1;
 }
 
-static int smp_srv_conn(const struct sample_arg *args, struct sample *smp, const struct sample_ctx *ctx)
+/* The server named by args[0] ("[<backend>/]<server>", the stream's
+ * backend without one), or NULL. Looked up at each call: the server may
+ * have been added or removed since (`add server`, `del server`).
+ */
+static struct server *arg_server(const struct sample_arg *args, const struct sample_ctx *ctx)
 {
 	const char *name = args[0].data.str.ptr, *slash = strchr(name, '/');
 	struct proxy *be;
-	struct server *srv;
 
 	if (slash) {
 		char bname[256];
@@ -181,10 +185,38 @@ static int smp_srv_conn(const struct sample_arg *args, struct sample *smp, const
 	} else {
 		be = arg_proxy(NULL, ctx, PR_CAP_BE);
 	}
-	srv = be ? server_find(be, name) : NULL;
+	return be ? server_find(be, name) : NULL;
+}
+
+/* Parse-time check of a server argument: the configuration now names the
+ * server, which `del server` must then refuse to remove (HAProxy).
+ */
+static int check_srv_arg(struct sample_arg *args, char **err)
+{
+	if (server_conf_ref_add(args[0].data.str.ptr, proxy_parsing) < 0) {
+		*err = strdup("out of memory");
+		return -1;
+	}
+	return 0;
+}
+
+static int smp_srv_conn(const struct sample_arg *args, struct sample *smp, const struct sample_ctx *ctx)
+{
+	struct server *srv = arg_server(args, ctx);
+
 	if (!srv)
 		return 0;
 	sample_set_sint(smp, atomic_load(&srv->cur_conns));
+	return 1;
+}
+
+static int smp_srv_sess_rate(const struct sample_arg *args, struct sample *smp, const struct sample_ctx *ctx)
+{
+	struct server *srv = arg_server(args, ctx);
+
+	if (!srv)
+		return 0;
+	sample_set_sint(smp, server_sess_rate(srv));
 	return 1;
 }
 
@@ -387,7 +419,8 @@ static struct sample_fetch_kw_list proxy_fetch_list = { .kw = {
 	{ "be_conn", smp_be_conn, SMP_ARG1(0, STR), NULL, SMP_T_SINT, SMP_USE_ANY },
 	{ "nbsrv", smp_nbsrv, SMP_ARG1(0, STR), NULL, SMP_T_SINT, SMP_USE_ANY },
 	{ "connslots", smp_connslots, SMP_ARG1(0, STR), NULL, SMP_T_SINT, SMP_USE_ANY },
-	{ "srv_conn", smp_srv_conn, SMP_ARG1(1, STR), NULL, SMP_T_SINT, SMP_USE_ANY },
+	{ "srv_conn", smp_srv_conn, SMP_ARG1(1, STR), check_srv_arg, SMP_T_SINT, SMP_USE_ANY },
+	{ "srv_sess_rate", smp_srv_sess_rate, SMP_ARG1(1, STR), check_srv_arg, SMP_T_SINT, SMP_USE_ANY },
 	{ "fe_name", smp_fe_name, SMP_ARG0, NULL, SMP_T_STR, SMP_USE_ANY },
 	{ "internal.strm.is_htx", smp_is_htx, SMP_ARG0, NULL, SMP_T_BOOL, SMP_USE_ANY },
 	{ "fe_id", smp_fe_id, SMP_ARG0, NULL, SMP_T_SINT, SMP_USE_ANY },

@@ -632,6 +632,7 @@ void proxy_set_parse_scope(struct proxy *px)
 
 void proxy_free_all(void)
 {
+	server_conf_refs_free();
 	struct proxy *px, *next;
 
 	free(be_index);

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <tollgate/clock.h>
 #include <tollgate/lb.h>
 #include <tollgate/log.h>
 #include <tollgate/logformat.h>
@@ -105,6 +106,65 @@ unsigned int server_refs(const struct server *srv)
 	for (int i = 0; i < MAX_THREADS; i++)
 		n += srv->per_thr[i].refs;
 	return n;
+}
+
+unsigned int server_sess_rate(struct server *srv)
+{
+	unsigned int n = 0;
+
+	for (int i = 0; i < MAX_THREADS; i++)
+		n += freq_ctr_read(&srv->ctr[i].sess_rate, 1000, now_ms);
+	return n;
+}
+
+/* Servers named by sample fetch arguments (server_conf_ref_add()). */
+struct srv_conf_ref {
+	char *be;                         /* backend name */
+	char *srv;                        /* server name */
+	struct srv_conf_ref *next;        /* next reference */
+};
+
+static struct srv_conf_ref *srv_conf_refs;   /* written at parse time only */
+
+int server_conf_ref_add(const char *spec, const struct proxy *px)
+{
+	const char *slash = strchr(spec, '/');
+	struct srv_conf_ref *r = calloc(1, sizeof(*r));
+
+	if (!r)
+		return -ENOMEM;
+	r->be = slash ? strndup(spec, (size_t)(slash - spec)) : strdup(px ? px->id : "");
+	r->srv = strdup(slash ? slash + 1 : spec);
+	if (!r->be || !r->srv) {
+		free(r->be);
+		free(r->srv);
+		free(r);
+		return -ENOMEM;
+	}
+	r->next = srv_conf_refs;
+	srv_conf_refs = r;
+	return 0;
+}
+
+int server_conf_referenced(const struct server *srv)
+{
+	for (const struct srv_conf_ref *r = srv_conf_refs; r; r = r->next)
+		if (!strcmp(r->srv, srv->id) && !strcmp(r->be, srv->proxy->id))
+			return 1;
+	return 0;
+}
+
+void server_conf_refs_free(void)
+{
+	struct srv_conf_ref *r, *next;
+
+	for (r = srv_conf_refs; r; r = next) {
+		next = r->next;
+		free(r->be);
+		free(r->srv);
+		free(r);
+	}
+	srv_conf_refs = NULL;
 }
 
 struct server *server_at(const struct proxy *be, unsigned int idx)

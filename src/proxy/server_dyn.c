@@ -176,12 +176,8 @@ struct server *server_dyn_add(struct proxy *be, int argc, char **args, char **er
 
 	if (precheck(be, argc, args, err) < 0)
 		return NULL;
-	if (addr_parse(args[2], ADDR_P_NO_FD, &a, addrerr, sizeof(addrerr)) < 0) {
+	if (addr_parse(args[2], ADDR_P_NO_FD | ADDR_P_PORT_OPTIONAL | ADDR_P_NO_RESOLVE, &a, addrerr, sizeof(addrerr)) < 0) {
 		cfg_set_err(err, "%s", addrerr);
-		return NULL;
-	}
-	if (a.kind == ADDR_INET && (a.flags & ADDR_F_ANY)) {
-		cfg_set_err(err, "a server needs a real address, not '%s'.", args[2]);
 		return NULL;
 	}
 	/* `default-server` does not apply to dynamic servers (HAProxy) */
@@ -228,7 +224,7 @@ int server_dyn_delete(struct proxy *be, const char *name, const char **msg)
 		*msg = "No such server.";
 		goto out;
 	}
-	if ((srv->flags & SRV_F_NON_PURGEABLE) || srv->trackers ||
+	if ((srv->flags & SRV_F_NON_PURGEABLE) || srv->trackers || server_conf_referenced(srv) ||
 	    (srv->tracked && !(srv->flags & SRV_F_DYNAMIC))) {
 		*msg = "This server cannot be removed at runtime due to other configuration elements pointing to it.";
 		goto out;

@@ -67,8 +67,12 @@ void srv_idle_park(struct server *srv, int fd)
 {
 	struct idle_conn *ic;
 
-	if (srv->pool_max_conn == 0 || (srv->flags & SRV_F_MAINT)) {
-		idle_fd_close(fd);   /* pool-max-conn 0: no reuse; maintenance: none kept */
+	if (srv->pool_max_conn == 0 || (srv->flags & SRV_F_MAINT) ||
+	    (srv->addr.kind == ADDR_INET && (srv->addr.flags & (ADDR_F_ANY | ADDR_F_NO_PORT)))) {
+		/* pool-max-conn 0: no reuse; maintenance: none kept; an address
+		 * taken from each client's destination: private to that client
+		 */
+		idle_fd_close(fd);
 		return;
 	}
 	if (srv->pool_max_conn > 0 &&

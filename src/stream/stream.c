@@ -295,11 +295,31 @@ struct server *strm_lb_key_choice(struct stream *s)
 	return lb_pick(&be->lb, lb_key(s), NULL);
 }
 
+/* Returns the address <s> connects to on its server: the server's, except
+ * that a wildcard host (empty, `*`, 0.0.0.0) takes the address the client
+ * reached and a missing port the port it reached (HAProxy's servers for
+ * transparent setups), built in <tmp>.
+ */
+static const struct addr *server_target(const struct stream *s, struct addr *tmp)
+{
+	const struct addr *sa = &s->srv->addr;
+	struct addr local;
+
+	if (sa->kind != ADDR_INET || !(sa->flags & (ADDR_F_ANY | ADDR_F_NO_PORT)) ||
+	    stream_local_addr(s, &local) < 0 || local.kind != ADDR_INET)
+		return sa;   /* not client-dependent, or unknown: connect as written */
+	*tmp = (sa->flags & ADDR_F_ANY) ? local : *sa;
+	addr_set_port(tmp, addr_port((sa->flags & ADDR_F_NO_PORT) ? &local : sa));
+	tmp->flags = 0;
+	return tmp;
+}
+
 /* Starts a connection to s->srv. Returns 0 when connecting, <0 on an
  * immediate failure (counted by the caller).
  */
 static int connect_server(struct stream *s)
 {
+	struct addr dst;
 	int fd = -1, ret;
 
 	/* an HTTP request may take an idle connection to that server */
@@ -318,7 +338,7 @@ static int connect_server(struct stream *s)
 
 	if (strm_build_proxy_header(s) < 0)
 		return -ENOMEM;
-	ret = sock_connect(&s->srv->addr, NULL, &fd);
+	ret = sock_connect(server_target(s, &dst), NULL, &fd);
 	if (ret < 0 && ret != -EINPROGRESS)
 		return ret;
 	/* polled for input: a connection that strm_early_send() finds
@@ -377,6 +397,7 @@ void strm_assign_and_connect(struct stream *s, const struct server *avoid)
 		if (s->tw < 0)
 			s->tw = (int32_t)(now_ms - s->t_be);
 		counter_add(&srv->ctr[tid].cum_conn, 1);
+		freq_ctr_add(&srv->ctr[tid].sess_rate, 1000, 1, now_ms);
 		counter_add(&be->ctr[tid].cum_lbconn, 1);
 		if (connect_server(s) == 0) {
 			if (!list_empty(&be->sticking_rules))

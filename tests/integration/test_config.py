@@ -39,7 +39,7 @@ BROKEN = [
     ("frontend fe\n    bind 127.0.0.1:99999\n", 2, "invalid port '99999'"),
     ("frontend fe\n    bind\n", 2, "'bind' expects"),
     ("backend be\n    balance roundrobn\n", 2, "unknown algorithm 'roundrobn'"),
-    ("backend be\n    server s1 127.0.0.1\n", 2, "missing port"),
+    ("backend be\n    server s1 127.0.0.1:99999\n", 2, "invalid port '99999'"),
     ("backend be\n    server s1 127.0.0.1:80 weight 900\n", 2, "'weight' expects a number from 0 to 256"),
     ("backend be\n    server s1 127.0.0.1:80 bogus 1\n", 2, "unknown option 'bogus'"),
     ("backend be\n    bind :80\n", 2, "'bind' is not allowed in 'backend' sections"),

@@ -24,6 +24,7 @@
 
 #include <cmocka.h>
 
+#include <tollgate/addr.h>
 #include <tollgate/counters.h>
 #include <tollgate/lb.h>
 #include <tollgate/nameidx.h>
@@ -159,6 +160,28 @@ static void test_add_rules(void **state)
 	cfgtest_unload();
 }
 
+/* A server named by a sample fetch argument cannot be removed (HAProxy). */
+static void test_fetch_reference(void **state)
+{
+	const char *msg;
+	struct proxy *be;
+
+	assert_int_equal(cfgtest_load("defaults\n    mode http\n    timeout client 1s\n    timeout server 1s\n    timeout connect 1s\n"
+	                              "frontend fe\n    bind 127.0.0.1:1\n    acl busy srv_sess_rate(be/a) gt 50\n"
+	                              "    http-request deny if busy\n    default_backend be\n"
+	                              "backend be\n    server a :\n    server b 127.0.0.1\n    server c 127.0.0.1:1 disabled\n"), 0);
+	be = proxy_find("be", PR_CAP_BE);
+	assert_true(server_find(be, "a")->addr.flags & ADDR_F_ANY);
+	assert_true(server_find(be, "b")->addr.flags & ADDR_F_NO_PORT);
+	server_change_admin(server_find(be, "a"), 0, SRV_F_MAINT);
+	assert_int_equal(server_dyn_delete(be, "a", &msg), -1);
+	assert_string_equal(msg, "This server cannot be removed at runtime due to other configuration elements pointing to it.");
+	/* a server of the configuration, named by nothing, may go */
+	assert_int_equal(server_dyn_delete(be, "c", &msg), 1);
+	assert_null(server_find(be, "c"));
+	cfgtest_unload();
+}
+
 /* ---- stress ---- */
 
 #define WORKERS 4
@@ -282,6 +305,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_name_idx_del),
 		cmocka_unit_test(test_add_rules),
+		cmocka_unit_test(test_fetch_reference),
 		cmocka_unit_test(test_stress_add_del),
 	};
 
