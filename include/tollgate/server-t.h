@@ -114,6 +114,8 @@ struct server {
 	struct check *agent;              /* its agent check, or NULL */
 	_Atomic int agent_down;           /* the agent said down/stopped/fail last */
 	char *cookie;                     /* `cookie VALUE` for cookie persistence, or NULL */
+	const char *name_key;             /* its name, interned (stick tables' server_key, srvkey name) */
+	_Atomic(const char *) addr_key;   /* "<ip>:<port>", interned (srvkey addr); changes with addr */
 	/* idle HTTP connections to this server, per thread (srv_idle.h):
 	 * each thread's list and count are touched by that thread only
 	 */

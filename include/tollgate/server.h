@@ -137,6 +137,18 @@ extern _Atomic unsigned int server_list_gen;
 /* Returns the <idx>-th server (from 0) of <be>'s list, or NULL. */
 struct server *server_at(const struct proxy *be, unsigned int idx);
 
+/* Computes <srv>'s stick-table server keys (name_key, addr_key) from its
+ * name and address: after configuration, when added, and when its address
+ * changes (under isolation). Returns 0 or -ENOMEM.
+ */
+int server_set_keys(struct server *srv);
+
+/* Returns the server of <be> whose key (name or "<ip>:<port>" per
+ * <by_addr>) is the interned string <key>, or NULL. By name O(1), by
+ * address O(servers).
+ */
+struct server *server_find_by_key(const struct proxy *be, const char *key, int by_addr);
+
 /* Sets HAProxy's default-server settings in <s> (weight 1, inter 2s, rise
  * 2, fall 3, no idle pool limit).
  */

@@ -94,7 +94,7 @@ struct stktable_def {
 	uint32_t expire;              /* ms after the last touch, 0 = never */
 	uint32_t flags;               /* STKTABLE_F_* */
 	uint32_t nb_shards;           /* wanted shards (power of 2), 0 = automatic */
-	uint32_t srvkey;              /* STKTABLE_SRVKEY_* (kept for later) */
+	uint32_t srvkey;              /* STKTABLE_SRVKEY_*: what stick rules store as server_key */
 	char peers[STKTABLE_NAME_LEN];          /* `peers` section name, "" if none */
 	uint8_t stored[STKTABLE_DATA_TYPES];    /* 1 if the data type is stored */
 	uint32_t nbelem[STKTABLE_DATA_TYPES];   /* elements (1 unless an array) */

@@ -1125,6 +1125,7 @@ static int set_server_addr(struct cli_session *s, struct server *sv, const char 
 	thread_isolate();
 	sv->addr = na;
 	sv->addr_gen++;
+	server_set_keys(sv);   /* srvkey addr: sticks to the new address */
 	thread_release();
 	cli_printf(s, "%s\n", msg);
 	return CLI_DONE;

@@ -330,6 +330,8 @@ static int finalize_backend(struct proxy *px, report_fn fn, void *arg)
 			       "Proxy '%s' : 'insecure-fork-wanted' not enabled in the global section, 'option external-check' will likely fail.", px->id);
 	}
 	for (struct server *srv = px->srv; srv; srv = srv->next) {
+		if (server_set_keys(srv) < 0)
+			return report(fn, arg, 1, srv->conf_file, srv->conf_line, "out of memory");
 		if ((srv->flags & SRV_F_AGENT) && !srv->agent_port)
 			return report(fn, arg, 1, srv->conf_file, srv->conf_line,
 			              "'server %s/%s' : server %s does not have agent port. Agent check has been disabled.",
@@ -374,11 +376,12 @@ static struct proxy *table_owner(const char *name)
 	return NULL;
 }
 
-/* Creates the tables. Tables used by stick rules store server_id, added
- * here when missing, as HAProxy does.
+/* Creates the tables. Tables used by stick rules store server_id and
+ * server_key, added here when missing, as HAProxy does.
  */
 static int init_tables(report_fn fn, void *arg)
 {
+	static const int stick_types[] = { STKTABLE_DT_SERVER_ID, STKTABLE_DT_SERVER_KEY };
 	int errs = 0;
 
 	for (struct proxy *px = proxies_list; px; px = px->next) {
@@ -387,9 +390,13 @@ static int init_tables(report_fn fn, void *arg)
 		list_for_each(r, &px->sticking_rules, list) {
 			struct proxy *owner = r->table_name ? table_owner(r->table_name) : px;
 
-			if (owner && owner->table_def && !owner->table_def->stored[STKTABLE_DT_SERVER_ID]) {
-				owner->table_def->stored[STKTABLE_DT_SERVER_ID] = 1;
-				owner->table_def->nbelem[STKTABLE_DT_SERVER_ID] = 1;
+			if (!owner || !owner->table_def)
+				continue;
+			for (size_t i = 0; i < sizeof(stick_types) / sizeof(stick_types[0]); i++) {
+				if (!owner->table_def->stored[stick_types[i]]) {
+					owner->table_def->stored[stick_types[i]] = 1;
+					owner->table_def->nbelem[stick_types[i]] = 1;
+				}
 			}
 		}
 	}

@@ -13,6 +13,7 @@
 #include <tollgate/proxy.h>
 #include <tollgate/isolate.h>
 #include <tollgate/server.h>
+#include <tollgate/stktable.h>
 #include <tollgate/srv_idle.h>
 #include <tollgate/trafficlog.h>
 
@@ -165,6 +166,28 @@ void server_conf_refs_free(void)
 		free(r);
 	}
 	srv_conf_refs = NULL;
+}
+
+int server_set_keys(struct server *srv)
+{
+	char buf[ADDR_STRLEN];
+	const char *k;
+
+	srv->name_key = stktable_dict_intern(srv->id, strlen(srv->id));
+	addr_format(&srv->addr, buf, sizeof(buf));
+	k = stktable_dict_intern(buf, strlen(buf));
+	atomic_store_explicit(&srv->addr_key, k, memory_order_release);
+	return srv->name_key && k ? 0 : -ENOMEM;
+}
+
+struct server *server_find_by_key(const struct proxy *be, const char *key, int by_addr)
+{
+	if (!by_addr)
+		return server_find(be, key);
+	for (struct server *srv = be->srv; srv; srv = srv->next)
+		if (atomic_load_explicit(&srv->addr_key, memory_order_acquire) == key)
+			return srv;
+	return NULL;
 }
 
 struct server *server_at(const struct proxy *be, unsigned int idx)

@@ -156,7 +156,7 @@ static int publish(struct proxy *be, struct server *srv, char **err)
 		}
 		atomic_store(&srv->cur_state, atomic_load(&srv->tracked->cur_state));
 	}
-	if (server_link(srv) < 0) {
+	if (server_set_keys(srv) < 0 || server_link(srv) < 0) {
 		untrack(srv);
 		return cfg_set_err(err, "out of memory");
 	}

@@ -135,7 +135,7 @@ struct server *stick_match(struct stream *s)
 	list_for_each(r, &s->be->sticking_rules, list) {
 		struct stktable_key key;
 		struct stksess *ts;
-		uint64_t id = 0;
+		uint64_t id = 0, skey = 0;
 		struct server *srv;
 
 		if (!(r->kind & STICK_MATCH) || !rule_applies(r->cond, s))
@@ -146,8 +146,15 @@ struct server *stick_match(struct stream *s)
 		if (!ts)
 			continue;
 		stktable_data_get(r->table, ts, STKTABLE_DT_SERVER_ID, 0, &id);
+		stktable_data_get(r->table, ts, STKTABLE_DT_SERVER_KEY, 0, &skey);
 		stktable_release(r->table, ts);
-		srv = server_find_by_id(s->be, (int)(int32_t)id);
+		/* HAProxy: the server key (name, or address with srvkey addr)
+		 * first, so that backends sharing a table agree; else the id
+		 */
+		srv = skey ? server_find_by_key(s->be, (const char *)(uintptr_t)skey,
+		                                r->table->def.srvkey == STKTABLE_SRVKEY_ADDR) : NULL;
+		if (!srv)
+			srv = server_find_by_id(s->be, (int)(int32_t)id);
 		if (srv && lb_srv_usable(srv) && !(srv->flags & SRV_F_DRAIN))
 			return srv;
 	}
@@ -177,6 +184,9 @@ static void store_server(struct stream *s, unsigned int kinds)
 		if (!ts)
 			continue;
 		stktable_data_set(r->table, ts, STKTABLE_DT_SERVER_ID, 0, (uint64_t)(uint32_t)s->srv->puid);
+		stktable_data_set(r->table, ts, STKTABLE_DT_SERVER_KEY, 0, (uint64_t)(uintptr_t)
+		                  (r->table->def.srvkey == STKTABLE_SRVKEY_ADDR ?
+		                   atomic_load_explicit(&s->srv->addr_key, memory_order_acquire) : s->srv->name_key));
 		stktable_touch_local(r->table, ts, 1);
 	}
 }
