@@ -2,7 +2,6 @@
  * Idle server connections. See srv_idle.h.
  */
 #include <errno.h>
-#include <pthread.h>
 #include <stdatomic.h>
 
 #include <tollgate/clock.h>
@@ -127,12 +126,9 @@ int srv_idle_take(struct server *srv)
 	return -1;
 }
 
-/* One tasklet per thread closes that thread's idle connections to servers
- * in maintenance (srv_idle_purge_maint()). Created on first use.
+/* Runs once on its thread: closes that thread's idle connections to
+ * servers in maintenance, then frees itself.
  */
-static struct tasklet *purge_tl[MAX_THREADS];
-static pthread_mutex_t purge_lock = PTHREAD_MUTEX_INITIALIZER;
-
 static void purge_maint_fn(struct tasklet *tl, void *ctx, unsigned int state)
 {
 	for (struct proxy *px = proxies_list; px; px = px->next) {
@@ -143,16 +139,18 @@ static void purge_maint_fn(struct tasklet *tl, void *ctx, unsigned int state)
 				idle_close(list_elem(srv->idle_conns[tid].next, struct idle_conn, link));
 		}
 	}
+	tasklet_free(tl);
 }
 
 void srv_idle_purge_maint(void)
 {
-	pthread_mutex_lock(&purge_lock);
+	/* no worker, no idle connection (and nobody to run the tasklets) */
+	if (!thread_running())
+		return;
 	for (int t = 0; t < thread_count; t++) {
-		if (!purge_tl[t])
-			purge_tl[t] = tasklet_new(t, purge_maint_fn, NULL, "idle_purge");
-		if (purge_tl[t])
-			tasklet_wakeup(purge_tl[t]);
+		struct tasklet *tl = tasklet_new(t, purge_maint_fn, NULL, "idle_purge");
+
+		if (tl)
+			tasklet_wakeup(tl);
 	}
-	pthread_mutex_unlock(&purge_lock);
 }
