@@ -217,6 +217,12 @@ struct switching_rule {
 	struct list list;                /* link in fe->switching_rules */
 };
 
+/* A `force-be-switch {if|unless} <cond>` rule of a frontend. */
+struct force_be_rule {
+	struct acl_cond *cond;           /* condition */
+	struct force_be_rule *next;      /* next rule, configuration order */
+};
+
 struct proxy {
 	char *id;                        /* name */
 	unsigned int cap;                /* PR_CAP_* */
@@ -227,6 +233,8 @@ struct proxy {
 	int conf_line;                   /* ditto */
 	struct proxy *next;              /* all proxies, declaration order */
 	int disabled;                    /* "disabled" keyword */
+	_Atomic int unpublished;         /* `be-unpublished`, `(un)publish backend`: content switching passes it over */
+	struct force_be_rule *force_be;  /* force-be-switch rules (frontend), or NULL */
 
 	/* frontend side */
 	struct list listeners;           /* struct listener */

@@ -1,8 +1,10 @@
 /*
- * Admin socket commands that change the set of servers of a running
- * backend: `add server` and `del server` (HAProxy 3.x's syntax and
- * messages). The work and its thread safety are in proxy/server_dyn.c;
- * this file only splits the arguments and words the answers.
+ * Admin socket commands that change what a running configuration routes
+ * to: `add server` and `del server`, `publish backend` and `unpublish
+ * backend` (HAProxy 3.x's syntax and messages). The work and its thread
+ * safety for servers are in proxy/server_dyn.c; this file only splits the
+ * arguments and words the answers. A backend's publication is one atomic
+ * flag that content switching reads (stream.c).
  *
  * Commands run on the CLI's worker (cli.c); server_dyn_add() and
  * server_dyn_delete() take thread isolation themselves.
@@ -103,11 +105,30 @@ static int parse_del_server(struct cli_session *s, int argc, char **args)
 	return CLI_DONE;
 }
 
+/* publish backend <backend> / unpublish backend <backend> */
+static int parse_publish_backend(struct cli_session *s, int argc, char **args)
+{
+	int publish = !strcmp(args[0], "publish");
+	struct proxy *be = argc > 2 ? proxy_find(args[2], PR_CAP_BE) : NULL;
+
+	if (!be)
+		return cli_msg(s, "No such backend.\n");
+	if (be->disabled)
+		return cli_msg(s, "No effect on a disabled backend.\n");
+	atomic_store(&be->unpublished, !publish);
+	log_notice("Backend %s %s by the admin socket.", be->id, publish ? "published" : "unpublished");
+	return cli_msg(s, publish ? "Backend published.\n" : "Backend unpublished.\n");
+}
+
 static struct cli_kw dyn_kws[] = {
 	{ { "add", "server", NULL }, "add server <bk>/<srv>                   : create a new server",
 	  CLI_LVL_ADMIN, parse_add_server, NULL, NULL, NULL },
 	{ { "del", "server", NULL }, "del server <bk>/<srv>                   : remove a dynamically added server",
 	  CLI_LVL_ADMIN, parse_del_server, NULL, NULL, NULL },
+	{ { "publish", "backend", NULL }, "publish backend <bk>                    : activate content switching to a backend",
+	  CLI_LVL_OPER, parse_publish_backend, NULL, NULL, NULL },
+	{ { "unpublish", "backend", NULL }, "unpublish backend <bk>                  : deactivate content switching to a backend",
+	  CLI_LVL_OPER, parse_publish_backend, NULL, NULL, NULL },
 	{ { NULL }, NULL, 0, NULL, NULL, NULL, NULL },
 };
 

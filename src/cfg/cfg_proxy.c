@@ -856,6 +856,42 @@ static int kw_use_backend(struct cfg_ctx *ctx, int argc, char **args, char **err
 	return CFG_OK;
 }
 
+/* force-be-switch {if|unless} <cond>: content switching may then pick an
+ * unpublished backend.
+ */
+static int kw_force_be_switch(struct cfg_ctx *ctx, int argc, char **args, char **err)
+{
+	struct proxy *px = ctx->section_data;
+	struct force_be_rule *f, **tail;
+
+	if (refuse_in_defaults(ctx, args, err) < 0 || need_cap(ctx, args, PR_CAP_FE, err) < 0)
+		return CFG_ERR;
+	if (argc < 3 || (strcmp(args[1], "if") && strcmp(args[1], "unless")))
+		return cfg_set_err(err, "'force-be-switch' expects 'if' or 'unless' followed by a condition.");
+	f = calloc(1, sizeof(*f));
+	if (!f)
+		return cfg_set_err(err, "out of memory");
+	if (cfg_proxy_parse_cond(ctx, px, argc - 1, args + 1, &f->cond, err) < 0) {
+		free(f);
+		return CFG_ERR;
+	}
+	for (tail = &px->force_be; *tail; tail = &(*tail)->next)
+		;
+	*tail = f;
+	return CFG_OK;
+}
+
+/* be-unpublished: the backend starts unpublished (`publish backend`). */
+static int kw_be_unpublished(struct cfg_ctx *ctx, int argc, char **args, char **err)
+{
+	struct proxy *px = ctx->section_data;
+
+	if (refuse_in_defaults(ctx, args, err) < 0 || need_cap(ctx, args, PR_CAP_BE, err) < 0)
+		return CFG_ERR;
+	atomic_store(&px->unpublished, 1);
+	return CFG_OK;
+}
+
 /* Keywords accepted for compatibility, with no effect yet. */
 static int kw_accept(struct cfg_ctx *ctx, int argc, char **args, char **err)
 {
@@ -1023,6 +1059,8 @@ static struct cfg_kw proxy_kws[] = {
 	{ "use_backend", kw_use_backend, 0 },
 	{ "id", kw_id, 0 },
 	{ "disabled", kw_disabled, 0 },
+	{ "force-be-switch", kw_force_be_switch, 0 },
+	{ "be-unpublished", kw_be_unpublished, 0 },
 	{ "enabled", kw_disabled, 0 },
 	{ "description", kw_accept, 0 },
 	{ NULL, NULL, 0 },

@@ -658,6 +658,13 @@ void proxy_free_all(void)
 			free(rule->be_name);
 			free(rule);
 		}
+		while (px->force_be) {
+			struct force_be_rule *f = px->force_be;
+
+			px->force_be = f->next;
+			cond_free(f->cond);
+			free(f);
+		}
 		acl_list_deinit(&px->acls);
 		name_idx_deinit(&px->srv_names);
 		list_for_each_safe(l, lback, &px->listeners, list) {

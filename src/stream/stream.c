@@ -225,11 +225,31 @@ void strm_free(struct stream *s)
 
 /* ---- choosing a backend and a server ---- */
 
+/* Returns 1 if content switching may send <s> to <be>: an enabled and
+ * published backend, or an unpublished one when a force-be-switch rule of
+ * the frontend matches (evaluated at most once, cached in *<force>, -1
+ * meaning not yet). A disabled backend never.
+ */
+static int be_eligible(struct stream *s, const struct proxy *be, struct sample_ctx *ctx, int *force)
+{
+	if (be->disabled)
+		return 0;
+	if (!atomic_load_explicit(&be->unpublished, memory_order_relaxed) || be == s->fe)
+		return 1;
+	if (*force < 0) {
+		*force = 0;
+		for (const struct force_be_rule *f = s->fe->force_be; f && !*force; f = f->next)
+			*force = cond_exec(f->cond, ctx);
+	}
+	return *force;
+}
+
 struct proxy *strm_choose_backend(struct stream *s)
 {
 	struct switching_rule *rule;
-
 	struct sample_ctx ctx = { .strm = s, .txn = s->txn, .opt = SMP_OPT_FINAL };
+	struct proxy *defbe = s->fe->defbe;
+	int force = -1;
 
 	list_for_each(rule, &s->fe->switching_rules, list) {
 		char name[256];
@@ -237,16 +257,26 @@ struct proxy *strm_choose_backend(struct stream *s)
 
 		if (rule->cond && !cond_exec(rule->cond, &ctx))
 			continue;
-		if (!rule->lf)
-			return rule->be;
-		/* a computed name: a backend of the frontend's mode, else (as
-		 * HAProxy) no other rule, the default backend
+		if (!rule->lf) {
+			/* HAProxy 3.x: a disabled or unpublished backend
+			 * passes to the next rule
+			 */
+			if (be_eligible(s, rule->be, &ctx, &force))
+				return rule->be;
+			continue;
+		}
+		/* a computed name: a backend of the frontend's mode (an
+		 * unpublished one passes to the next rule); no such backend:
+		 * (as HAProxy) no other rule, the default backend
 		 */
 		logformat_render(rule->lf, s, name, sizeof(name));
 		be = proxy_be_lookup(name);
-		return be && (be->mode == s->fe->mode || s->http) && !be->disabled ? be : s->fe->defbe;
+		if (!be || (be->mode != s->fe->mode && !s->http) || be->disabled)
+			break;
+		if (be_eligible(s, be, &ctx, &force))
+			return be;
 	}
-	return s->fe->defbe;
+	return defbe && be_eligible(s, defbe, &ctx, &force) ? defbe : NULL;
 }
 
 /* The key hash-based algorithms balance on: the backend's sample (balance
