@@ -122,8 +122,8 @@ struct stksess {
 	struct stksess *hnext;        /* next in the hash bucket (shard lock) */
 	struct list list;             /* in the shard's touch or override list (shard lock) */
 	_Atomic uint32_t expire;      /* expiry date, TICK_ETERNITY: never (written under shard lock) */
-	uint32_t upd;                 /* update epoch of the last local change, 0: none (shard lock) */
-	uint32_t pos;                 /* epoch when last moved to the touch list tail (shard lock) */
+	uint32_t upd;                 /* shard sequence number of the last local change, 0: none (shard lock) */
+	uint32_t pos;                 /* shard sequence number of the last move to the list tail (shard lock) */
 	_Atomic uint32_t ref_cnt;     /* references + STKSESS_F_* flags */
 	unsigned char key[];          /* key, then data */
 };
@@ -141,6 +141,7 @@ struct stktable_shard {
 	struct list ovr;              /* entries whose expiry is overridden (unsorted) */
 	uint32_t ovr_count;           /* entries in <ovr> */
 	uint32_t ovr_next;            /* earliest expiry in <ovr>, or TICK_ETERNITY */
+	_Atomic uint32_t seq;         /* last sequence number given (never 0; written under the lock) */
 	uint64_t created;             /* entries created */
 	uint64_t freed;               /* entries freed under the lock */
 	uint64_t updates;             /* local updates recorded */
@@ -154,7 +155,7 @@ struct stktable_shard {
 struct task;
 struct pool_head;
 
-/* A stick table. Everything above <epoch> is read-only once initialised. */
+/* A stick table. Everything above <spare> is read-only once initialised. */
 struct stktable {
 	char id[STKTABLE_NAME_LEN];   /* table name */
 	struct stktable_def def;      /* its definition */
@@ -168,8 +169,6 @@ struct stktable {
 	struct stktable_shard *shards; /* the shards */
 	struct pool_head *pool;       /* entries' pool */
 	_Atomic uint32_t purge_cursor; /* shard the next purge starts at */
-
-	_Atomic uint32_t epoch CACHE_ALIGNED; /* current update epoch (read-mostly) */
 
 	_Atomic uint32_t spare CACHE_ALIGNED; /* capacity lent to no shard (see stktable.c) */
 
@@ -190,7 +189,6 @@ struct stktable_stats {
 	uint64_t expired;             /* entries removed by expiry */
 	uint64_t killed;              /* entries removed by stktable_kill() */
 	uint64_t updates;             /* local updates recorded */
-	uint32_t epoch;               /* current update epoch */
 	uint32_t shards;              /* number of shards */
 };
 

@@ -27,9 +27,12 @@
  *    holds exactly up to `size`. A full shard that cannot borrow evicts its
  *    least recently touched unreferenced entries in a batch; with `nopurge`
  *    the creation is refused and counted.
- *  - Update log: a local change stamps the entry with the table's current
- *    epoch; stktable_updates_collect() closes the epoch and reports changed
- *    entries. Writers only read the epoch: no shared write per update.
+ *  - Update stream: every move to a list tail and every local change takes
+ *    the next sequence number of the entry's shard (under the shard lock it
+ *    already holds: no shared write, no new lock per update). A consumer
+ *    (a peer connection, a snapshot writer) holds its own cursor, one
+ *    position per shard, and stktable_updates_next() reports what changed
+ *    locally since, resumably, in bounded batches.
  *
  * Costs: lookup, get_or_create, touch, release, kill: O(1) expected (hash
  * chains average under 2 entries), one shard lock (a creation into a full
@@ -328,25 +331,54 @@ int stktable_purge_task_start(struct stktable *t, unsigned long mask);
 /* Destroys the purge task. Workers must be stopped. */
 void stktable_purge_task_stop(struct stktable *t);
 
-/* ---- Update log (stktable_updates.c) ---- */
+/* ---- Update stream (stktable_updates.c) ---- */
 
 /* Called for a changed entry, shard lock held: read key and data, no table
- * call on <t>. Non-zero stops the walk.
+ * call on <t>. <upd> is the entry's sequence number in its shard. Non-zero
+ * stops the walk before this entry (it is reported again next time), except
+ * in an override list, which is always walked whole.
  */
 typedef int (*stktable_upd_fn)(struct stktable *t, struct stksess *ts, uint32_t upd, void *ctx);
 
-/* Closes the current update epoch E and calls <fn> for every linked entry
- * whose last local change has an epoch in (<since>, E]. Returns E, the
- * newest id: pass it as <since> next time. Changes made after the call
- * started carry ids > E. Cost: O(changed entries + shards + overrides).
+/* A consumer's position in the update stream of one table: for each shard,
+ * the last sequence number consumed. Owned by one consumer, no lock.
  */
-uint32_t stktable_updates_collect(struct stktable *t, uint32_t since, stktable_upd_fn fn, void *ctx);
+struct stktable_updcur {
+	uint32_t nb;                  /* number of shards (t->nb_shards) */
+	uint32_t *pos;                /* per shard: last sequence number consumed */
+};
 
-/* Returns the current (open) update epoch. */
-static inline uint32_t stktable_updates_epoch(struct stktable *t)
-{
-	return atomic_load_explicit(&t->epoch, memory_order_relaxed);
-}
+/* Allocates <c> for <t>. With <from_now>, it starts at the current end of
+ * the stream (only later changes are reported); otherwise at its beginning
+ * (every entry whose last local change is still recorded, at most 2^30
+ * sequence numbers of its shard ago, so that the consumer may then fall
+ * 2^30 behind). Returns 0 or -ENOMEM.
+ */
+int stktable_updcur_init(struct stktable *t, struct stktable_updcur *c, int from_now);
+
+/* Moves <c> to the current end of the stream (after a full resync walk). */
+void stktable_updcur_to_end(struct stktable *t, struct stktable_updcur *c);
+
+/* Copies the positions of <src> into <dst> (both for the same table). */
+void stktable_updcur_copy(struct stktable_updcur *dst, const struct stktable_updcur *src);
+
+/* Frees what stktable_updcur_init() allocated. */
+void stktable_updcur_free(struct stktable_updcur *c);
+
+/* Calls <fn> for every linked entry whose last local change came after
+ * <c>, in each shard's order, advancing <c> past what was reported. Stops
+ * after <max> reports (the rest of an override list excepted) or when <fn>
+ * refuses one. Returns 1 when <c> reached the end of the stream, 0 when
+ * more remains. Entries changed only by stktable_touch_remote() are never
+ * reported (data learned from a peer is not echoed). Only an entry's latest
+ * change is reported; removed entries are not. Sequence numbers compare
+ * with wrapping arithmetic: a consumer must not fall 2^31 moves behind in a
+ * shard. Cost: O(entries moved since <c> + shards with changes + their
+ * override lists), one shard lock at a time; shards without change are
+ * skipped without their lock.
+ */
+int stktable_updates_next(struct stktable *t, struct stktable_updcur *c, unsigned int max,
+                          stktable_upd_fn fn, void *ctx);
 
 /* ---- Module internals (src/table/), documented for its files only ---- */
 
@@ -367,6 +399,17 @@ static inline struct stktable_shard *__stksess_shard(const struct stktable *t, c
 
 /* Removes <ts> from the index and list of <sh>. Shard lock held. */
 void __stksess_unlink(struct stktable *t, struct stktable_shard *sh, struct stksess *ts);
+
+/* Returns the next sequence number of <sh> (never 0). Shard lock held. */
+static inline uint32_t __shard_next_seq(struct stktable_shard *sh)
+{
+	uint32_t s = atomic_load_explicit(&sh->seq, memory_order_relaxed) + 1;
+
+	if (!s)
+		s = 1;
+	atomic_store_explicit(&sh->seq, s, memory_order_relaxed);
+	return s;
+}
 
 /* Unlinks <ts>, which has no reference, and frees it. Shard lock held. */
 void __stksess_destroy(struct stktable *t, struct stktable_shard *sh, struct stksess *ts);

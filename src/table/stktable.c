@@ -201,7 +201,6 @@ int stktable_init(struct stktable *t, const char *id, const struct stktable_def 
 	t->pool = pool_create(pname, t->entry_size, POOL_F_SLAB);
 	if (!t->pool)
 		goto out_free_shards;
-	atomic_init(&t->epoch, 1);
 	spin_init(&t->exp_lock, LOCK_TABLE);
 	t->exp_req = TICK_ETERNITY;
 	return 0;
@@ -384,7 +383,7 @@ static void __stksess_touch(struct stktable *t, struct stktable_shard *sh, struc
                             int local)
 {
 	uint32_t exp = touch_date(t);
-	uint32_t epoch = atomic_load_explicit(&t->epoch, memory_order_relaxed);
+	uint32_t seq = __shard_next_seq(sh);
 
 	if (atomic_load_explicit(&ts->ref_cnt, memory_order_relaxed) & STKSESS_F_OVERRIDE) {
 		uint32_t cur = atomic_load_explicit(&ts->expire, memory_order_relaxed);
@@ -399,10 +398,10 @@ static void __stksess_touch(struct stktable *t, struct stktable_shard *sh, struc
 		list_del_init(&ts->list);
 		list_append(&sh->touch, &ts->list);
 	}
-	ts->pos = epoch;
+	ts->pos = seq;
 stamp:
 	if (local) {
-		ts->upd = epoch;
+		ts->upd = seq;
 		sh->updates++;
 	}
 }
@@ -497,7 +496,7 @@ struct stksess *stktable_get_or_create(struct stktable *t, const struct stktable
 	ts = fresh;
 	exp = touch_date(t);
 	atomic_init(&ts->expire, exp);
-	ts->pos = atomic_load_explicit(&t->epoch, memory_order_relaxed);
+	ts->pos = __shard_next_seq(sh);
 	ts->hnext = sh->buckets[bucket_of(sh, h)];
 	sh->buckets[bucket_of(sh, h)] = ts;
 	list_append(&sh->touch, &ts->list);
@@ -653,7 +652,7 @@ int stktable_set_entry_expire(struct stktable *t, struct stksess *ts, uint32_t m
 		return -ENOENT;
 	}
 	__stksess_override(sh, ts, exp);
-	ts->upd = atomic_load_explicit(&t->epoch, memory_order_relaxed);
+	ts->upd = __shard_next_seq(sh);
 	sh->updates++;
 	spin_unlock(&sh->lock);
 	__stktable_arm(t, exp);
@@ -682,7 +681,7 @@ void __stksess_set_remaining(struct stktable *t, struct stksess *ts, uint32_t ms
 		atomic_store_explicit(&ts->expire, exp, memory_order_relaxed);
 		list_del_init(&ts->list);
 		list_append(&sh->touch, &ts->list);
-		ts->pos = atomic_load_explicit(&t->epoch, memory_order_relaxed);
+		ts->pos = __shard_next_seq(sh);
 	}
 	spin_unlock(&sh->lock);
 	__stktable_arm(t, exp);
@@ -794,7 +793,6 @@ void stktable_get_stats(struct stktable *t, struct stktable_stats *st)
 	memset(st, 0, sizeof(*st));
 	st->size = t->def.size;
 	st->shards = t->nb_shards;
-	st->epoch = atomic_load_explicit(&t->epoch, memory_order_relaxed);
 	for (i = 0; i < t->nb_shards; i++) {
 		struct stktable_shard *sh = &t->shards[i];
 

@@ -81,7 +81,7 @@ static unsigned int __shard_purge(struct stktable *t, struct stktable_shard *sh,
 {
 	struct stksess *ts, *back;
 	unsigned int freed = 0;
-	uint32_t exp, epoch = atomic_load_explicit(&t->epoch, memory_order_relaxed);
+	uint32_t exp;
 	uint32_t onext;
 
 	while (!list_empty(&sh->touch)) {
@@ -100,7 +100,7 @@ static unsigned int __shard_purge(struct stktable *t, struct stktable_shard *sh,
 			atomic_store_explicit(&ts->expire, renew_date(t, now), memory_order_relaxed);
 			list_del_init(&ts->list);
 			list_append(&sh->touch, &ts->list);
-			ts->pos = epoch;
+			ts->pos = __shard_next_seq(sh);
 			continue;
 		}
 		sh->expired++;

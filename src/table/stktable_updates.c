@@ -1,66 +1,131 @@
 /*
- * Stick-table update log.
+ * Stick-table update stream.
  *
- * A local change (touch_local, expiry override) stamps the entry with the
- * table's current epoch (ts->upd) under its shard lock, and every move to a
- * touch list tail stamps ts->pos with it too. Writers only *read* the epoch,
- * a read-mostly cache line: no shared write, no shared lock per update.
+ * Every move of an entry to its shard's touch list tail takes the shard's
+ * next sequence number (ts->pos), and a local change (touch_local, expiry
+ * override) records it as the entry's change (ts->upd). Both are written
+ * under the shard lock the writer already holds: no shared write, no new
+ * lock on the per-request path. Remote touches move the entry but leave
+ * ts->upd alone, so data learned from a peer is never reported again.
  *
- * A consumer closes the epoch E (atomic increment to E+1) and visits the
- * shards one by one under their locks. In a shard's touch list, positions
- * never decrease from head to tail (the epoch only grows and is read under
- * the shard lock at each move), so walking back from the tail it stops at
- * the first entry with pos <= since: the cost is the entries moved since
- * then, not the table. Override lists are scanned whole (they are small).
+ * In a touch list positions grow strictly from head to tail, and an
+ * entry's change is never later than its position. A consumer's cursor
+ * keeps, per shard, the position it consumed last: the entries changed
+ * since are all after that position, so the walk goes back from the tail
+ * to the first entry at or before it, then forward, reporting entries with
+ * upd > cursor and advancing the cursor entry by entry. It can stop
+ * anywhere and resume exactly there. Override lists (unsorted, small) are
+ * walked whole once the touch list is done, against the position the visit
+ * started from; the cursor then jumps to the shard's sequence.
  *
- * Guarantee: a change whose shard lock was released before the consumer
- * increments the epoch carries an id <= E and is reported by this call (or
- * was by an earlier one, unless changed again since). A change made after
- * the consumer visited the entry's shard reads the new epoch (the shard
- * lock orders it after the increment), so it carries an id > E and the next
- * call reports it. Only an entry's latest change is kept ("entries changed
- * since X"), and an entry removed meanwhile is not reported. Ids are
- * 32-bit and compared with wrapping arithmetic.
+ * A shard whose sequence equals the cursor has nothing new: it is skipped
+ * without its lock (a relaxed read; a change missed this way is found by
+ * the next call, since the writer's store is eventually visible).
  */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
 #include <tollgate/lock.h>
 #include <tollgate/stktable.h>
 
-/* Returns 1 if epoch <a> is after epoch <b>. */
-static inline int epoch_after(uint32_t a, uint32_t b)
+/* Returns 1 if sequence number <a> is after <b> (wrapping). */
+static inline int seq_after(uint32_t a, uint32_t b)
 {
 	return (int32_t)(a - b) > 0;
 }
 
-uint32_t stktable_updates_collect(struct stktable *t, uint32_t since, stktable_upd_fn fn, void *ctx)
+int stktable_updcur_init(struct stktable *t, struct stktable_updcur *c, int from_now)
 {
-	struct stksess *ts;
-	uint32_t closed, i;
-	int stop = 0;
+	c->nb = t->nb_shards;
+	c->pos = calloc(c->nb, sizeof(*c->pos));
+	if (!c->pos)
+		return -ENOMEM;
+	for (uint32_t i = 0; i < c->nb; i++) {
+		uint32_t seq = atomic_load_explicit(&t->shards[i].seq, memory_order_relaxed);
 
-	closed = atomic_fetch_add_explicit(&t->epoch, 1, memory_order_seq_cst);
-	if (closed + 1 == 0)
-		atomic_fetch_add_explicit(&t->epoch, 1, memory_order_seq_cst);  /* 0 means "none" */
+		c->pos[i] = from_now ? seq : seq - 0x40000000U;
+	}
+	return 0;
+}
 
-	for (i = 0; i < t->nb_shards && !stop; i++) {
+void stktable_updcur_to_end(struct stktable *t, struct stktable_updcur *c)
+{
+	for (uint32_t i = 0; i < c->nb; i++) {
 		struct stktable_shard *sh = &t->shards[i];
-		struct list *l;
 
 		spin_lock(&sh->lock);
-		for (l = sh->touch.prev; l != &sh->touch && !stop; l = l->prev) {
-			ts = list_elem(l, struct stksess, list);
-			if (!epoch_after(ts->pos, since))
-				break;
-			if (ts->upd && epoch_after(ts->upd, since) && !epoch_after(ts->upd, closed))
-				stop = fn(t, ts, ts->upd, ctx);
-		}
-		if (!stop) {
-			list_for_each(ts, &sh->ovr, list) {
-				if (ts->upd && epoch_after(ts->upd, since) && !epoch_after(ts->upd, closed))
-					if ((stop = fn(t, ts, ts->upd, ctx)))
-						break;
-			}
-		}
+		c->pos[i] = atomic_load_explicit(&sh->seq, memory_order_relaxed);
 		spin_unlock(&sh->lock);
 	}
-	return closed;
+}
+
+void stktable_updcur_copy(struct stktable_updcur *dst, const struct stktable_updcur *src)
+{
+	memcpy(dst->pos, src->pos, src->nb * sizeof(*src->pos));
+}
+
+void stktable_updcur_free(struct stktable_updcur *c)
+{
+	free(c->pos);
+	c->pos = NULL;
+	c->nb = 0;
+}
+
+/* Visits shard <sh> from position <*pos>: see the file's comment. Reports
+ * at most <*budget> entries (decremented). Returns 1 if the shard was
+ * walked to its end, 0 if it stopped. Shard lock held.
+ */
+static int __shard_next(struct stktable *t, struct stktable_shard *sh, uint32_t *pos,
+                        unsigned int *budget, stktable_upd_fn fn, void *ctx)
+{
+	uint32_t start = *pos;
+	struct stksess *ts;
+	struct list *l;
+
+	/* back from the tail to the first entry at or before the cursor */
+	for (l = sh->touch.prev; l != &sh->touch; l = l->prev) {
+		ts = list_elem(l, struct stksess, list);
+		if (!seq_after(ts->pos, start))
+			break;
+	}
+	/* then forward, advancing the cursor entry by entry */
+	for (l = l->next; l != &sh->touch; l = l->next) {
+		ts = list_elem(l, struct stksess, list);
+		if (ts->upd && seq_after(ts->upd, start)) {
+			if (!*budget || fn(t, ts, ts->upd, ctx))
+				return 0;
+			(*budget)--;
+		}
+		*pos = ts->pos;
+	}
+	list_for_each(ts, &sh->ovr, list) {
+		if (ts->upd && seq_after(ts->upd, start)) {
+			fn(t, ts, ts->upd, ctx);
+			if (*budget)
+				(*budget)--;
+		}
+	}
+	*pos = atomic_load_explicit(&sh->seq, memory_order_relaxed);
+	return 1;
+}
+
+int stktable_updates_next(struct stktable *t, struct stktable_updcur *c, unsigned int max,
+                          stktable_upd_fn fn, void *ctx)
+{
+	unsigned int budget = max;
+
+	for (uint32_t i = 0; i < c->nb; i++) {
+		struct stktable_shard *sh = &t->shards[i];
+		int done;
+
+		if (atomic_load_explicit(&sh->seq, memory_order_relaxed) == c->pos[i])
+			continue;
+		spin_lock(&sh->lock);
+		done = __shard_next(t, sh, &c->pos[i], &budget, fn, ctx);
+		spin_unlock(&sh->lock);
+		if (!done)
+			return 0;
+	}
+	return 1;
 }

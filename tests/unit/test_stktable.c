@@ -693,32 +693,45 @@ static int seen(const struct upd_seen *s, uint32_t k)
 	return 0;
 }
 
+/* Drains the update stream at <c> in batches of <max> into <s>. */
+static void drain(struct stktable *t, struct stktable_updcur *c, unsigned int max, struct upd_seen *s)
+{
+	int rounds = 0;
+
+	memset(s, 0, sizeof(*s));
+	while (!stktable_updates_next(t, c, max, upd_cb, s))
+		assert_true(++rounds < 1000);
+}
+
 static void test_updates(void **state)
 {
 	struct stktable t;
 	struct upd_seen s;
 	struct stktable_stats st;
-	uint32_t id, id2, i;
+	struct stktable_updcur c, old, late;
+	uint32_t i;
 
 	(void)state;
 	now_ms = T0;
 	mk(&t, "type ip size 16k expire 10s store conn_cur");
 	assert_true(t.nb_shards > 1);
+	assert_int_equal(stktable_updcur_init(&t, &old, 0), 0);
 	for (i = 1; i <= 10; i++)
 		stktable_touch_local(&t, get_ip(&t, i), 1);
 	stktable_touch_remote(&t, get_ip(&t, 11), 1);   /* remote: never reported */
 	stktable_release(&t, get_ip(&t, 12));          /* created, never changed */
-	memset(&s, 0, sizeof(s));
-	id = stktable_updates_collect(&t, 0, upd_cb, &s);
+	assert_int_equal(stktable_updcur_init(&t, &late, 1), 0);
+	assert_int_equal(stktable_updcur_init(&t, &c, 0), 0);
+	drain(&t, &c, 1000, &s);
 	assert_int_equal(s.n, 10);
 	for (i = 1; i <= 10; i++)
 		assert_true(seen(&s, i));
-	assert_true(id > 0);
 	/* nothing new */
-	memset(&s, 0, sizeof(s));
-	id2 = stktable_updates_collect(&t, id, upd_cb, &s);
+	drain(&t, &c, 1000, &s);
 	assert_int_equal(s.n, 0);
-	assert_true(id2 > id);
+	/* a consumer created after the changes sees none of them */
+	drain(&t, &late, 1000, &s);
+	assert_int_equal(s.n, 0);
 	/* two local changes, one remote touch of an updated entry, an override */
 	stktable_touch_local(&t, find_ip(&t, 3), 1);
 	stktable_touch_local(&t, find_ip(&t, 12), 1);
@@ -729,17 +742,50 @@ static void test_updates(void **state)
 		stktable_set_entry_expire(&t, ts, 60000);
 		stktable_release(&t, ts);
 	}
-	memset(&s, 0, sizeof(s));
-	id = stktable_updates_collect(&t, id2, upd_cb, &s);
+	drain(&t, &c, 1000, &s);
 	assert_int_equal(s.n, 3);
 	assert_true(seen(&s, 3) && seen(&s, 12) && seen(&s, 7));
-	/* an older consumer still gets everything changed since its id */
-	memset(&s, 0, sizeof(s));
-	stktable_updates_collect(&t, 0, upd_cb, &s);
+	/* an older consumer, resuming one entry at a time, gets each changed
+	 * entry exactly once (a stop does not restart anything)
+	 */
+	drain(&t, &old, 1, &s);
 	assert_int_equal(s.n, 11);
+	for (i = 1; i <= 12; i++)
+		assert_int_equal(seen(&s, i), i != 11);
 	stktable_get_stats(&t, &st);
 	assert_int_equal(st.updates, 13);
 	assert_true(stktable_check(&t) == 12);
+	stktable_updcur_free(&c);
+	stktable_updcur_free(&old);
+	stktable_updcur_free(&late);
+	stktable_deinit(&t);
+}
+
+/* Sequence numbers compare with wrapping arithmetic: a shard whose counter
+ * passes 2^32 keeps reporting the changes made after the wrap.
+ */
+static void test_updates_wrap(void **state)
+{
+	struct stktable t;
+	struct upd_seen s;
+	struct stktable_updcur c;
+	uint32_t i;
+
+	(void)state;
+	now_ms = T0;
+	mk(&t, "type ip size 1k expire 10s store conn_cur");
+	for (i = 0; i < t.nb_shards; i++)
+		atomic_store(&t.shards[i].seq, UINT32_MAX - 3);
+	assert_int_equal(stktable_updcur_init(&t, &c, 1), 0);
+	for (i = 1; i <= 20; i++)
+		stktable_touch_local(&t, get_ip(&t, i), 1);
+	drain(&t, &c, 3, &s);
+	assert_int_equal(s.n, 20);
+	stktable_touch_local(&t, find_ip(&t, 4), 1);
+	drain(&t, &c, 3, &s);
+	assert_int_equal(s.n, 1);
+	assert_true(seen(&s, 4));
+	stktable_updcur_free(&c);
 	stktable_deinit(&t);
 }
 
@@ -923,6 +969,7 @@ int main(void)
 		cmocka_unit_test(test_expiry_override),
 		cmocka_unit_test(test_eviction),
 		cmocka_unit_test(test_updates),
+		cmocka_unit_test(test_updates_wrap),
 		cmocka_unit_test(test_shards),
 		cmocka_unit_test(test_walk_resume),
 		cmocka_unit_test(test_def_format_round_trip),

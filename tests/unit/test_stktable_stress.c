@@ -502,17 +502,20 @@ static void *upd_writer(void *p)
 static void *upd_reader(void *p)
 {
 	struct worker *w = p;
-	uint32_t since = 0;
+	struct stktable_updcur cur;
 
 	worker_enter(w);
+	assert_int_equal(stktable_updcur_init(w->t, &cur, 0), 0);
 	/* Keys reported before a later touch are reported again after it:
 	 * clearing nothing, the final pass after the writers checks that
 	 * the last touches were not lost.
 	 */
 	while (atomic_load(&writers_done) < NTHR - 1)
-		since = stktable_updates_collect(w->t, since, upd_cb, NULL);
-	since = stktable_updates_collect(w->t, since, upd_cb, NULL);
-	w->done[0] = since;
+		stktable_updates_next(w->t, &cur, 64, upd_cb, NULL);   /* small batches: resumes */
+	while (!stktable_updates_next(w->t, &cur, 64, upd_cb, NULL))
+		;
+	stktable_updcur_free(&cur);
+	w->done[0] = 1;
 	return NULL;
 }
 
