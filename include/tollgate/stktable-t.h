@@ -178,6 +178,23 @@ struct stktable {
 	uint32_t exp_req;             /* earliest date asked while the task ran (exp_lock) */
 };
 
+/* A consumer's position in the update stream of one table
+ * (stktable_updates_next()): for each shard, how far its current pass went
+ * and where that pass began. Owned by one consumer, no lock.
+ */
+struct stktable_updcur {
+	uint32_t nb;                  /* number of shards (t->nb_shards) */
+	uint32_t *pos;                /* per shard: position reached in the touch list */
+	uint32_t *base;               /* per shard: changes after this one are reported
+	                               * (<pos> where the current pass over the shard began) */
+};
+
+/* Position of a resumable walk (stktable_walk_resume()). Zero it to start. */
+struct stktable_cursor {
+	uint32_t shard;               /* shard being visited */
+	uint32_t bucket;              /* reverse-binary bucket cursor in that shard */
+};
+
 /* Table statistics (stktable_get_stats()). */
 struct stktable_stats {
 	uint64_t size;                /* max entries */

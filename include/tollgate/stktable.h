@@ -161,6 +161,11 @@ void stktable_touch_local(struct stktable *t, struct stksess *ts, int decref);
  */
 void stktable_touch_remote(struct stktable *t, struct stksess *ts, int decref);
 
+/* Same as stktable_touch_remote() with the remaining lifetime <ms> that
+ * the peer sent (a timed update) instead of the table's `expire`.
+ */
+void stktable_touch_remote_exp(struct stktable *t, struct stksess *ts, uint32_t ms, int decref);
+
 /* Drops a reference on <ts>. If it was the last one and <ts> was killed or
  * has expired, it is freed. <ts> must not be used after.
  */
@@ -265,12 +270,6 @@ void stktable_get_stats(struct stktable *t, struct stktable_stats *st);
 int stktable_walk(struct stktable *t, int (*fn)(struct stktable *t, struct stksess *ts, void *ctx),
                   void *ctx);
 
-/* Position of a resumable walk (stktable_walk_resume()). Zero it to start. */
-struct stktable_cursor {
-	uint32_t shard;               /* shard being visited */
-	uint32_t bucket;              /* reverse-binary bucket cursor in that shard */
-};
-
 /* Return values of a stktable_walk_resume() callback. */
 #define STKTABLE_WALK_NEXT   0  /* go on */
 #define STKTABLE_WALK_STOP   1  /* stop before this bucket (on an entry) or after it (at its end) */
@@ -339,14 +338,6 @@ void stktable_purge_task_stop(struct stktable *t);
  * in an override list, which is always walked whole.
  */
 typedef int (*stktable_upd_fn)(struct stktable *t, struct stksess *ts, uint32_t upd, void *ctx);
-
-/* A consumer's position in the update stream of one table: for each shard,
- * the last sequence number consumed. Owned by one consumer, no lock.
- */
-struct stktable_updcur {
-	uint32_t nb;                  /* number of shards (t->nb_shards) */
-	uint32_t *pos;                /* per shard: last sequence number consumed */
-};
 
 /* Allocates <c> for <t>. With <from_now>, it starts at the current end of
  * the stream (only later changes are reported); otherwise at its beginning

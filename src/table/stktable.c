@@ -556,6 +556,13 @@ void stktable_touch_remote(struct stktable *t, struct stksess *ts, int decref)
 	touch(t, ts, decref, 0);
 }
 
+void stktable_touch_remote_exp(struct stktable *t, struct stksess *ts, uint32_t ms, int decref)
+{
+	__stksess_set_remaining(t, ts, ms);
+	if (decref)
+		stktable_release(t, ts);
+}
+
 void stktable_release(struct stktable *t, struct stksess *ts)
 {
 	struct stktable_shard *sh;

@@ -10,15 +10,18 @@
  *
  * In a touch list positions grow strictly from head to tail, and an
  * entry's change is never later than its position. A consumer's cursor
- * keeps, per shard, the position it consumed last: the entries changed
- * since are all after that position, so the walk goes back from the tail
- * to the first entry at or before it, then forward, reporting entries with
- * upd > cursor and advancing the cursor entry by entry. It can stop
- * anywhere and resume exactly there. Override lists (unsorted, small) are
- * walked whole once the touch list is done, against the position the visit
- * started from; the cursor then jumps to the shard's sequence.
+ * keeps, per shard, where its current pass began (base) and how far it
+ * went (pos). Entries changed after the base all lie after it; those
+ * before pos were reported already (an entry changed since moved to the
+ * tail, after pos). So a pass goes back from the tail to the first entry
+ * at or before pos, then forward, reporting entries with upd > base and
+ * advancing pos entry by entry: it can stop anywhere and resume exactly
+ * there. (Comparing upd with pos would lose an entry changed before the
+ * stop but moved beyond it since, by a lookup or a remote touch.) Override
+ * lists (unsorted, small) are walked whole once the touch list is done,
+ * against the base; then pos and base take the shard's sequence.
  *
- * A shard whose sequence equals the cursor has nothing new: it is skipped
+ * A shard whose sequence equals the base has nothing new: it is skipped
  * without its lock (a relaxed read; a change missed this way is found by
  * the next call, since the writer's store is eventually visible).
  */
@@ -38,13 +41,14 @@ static inline int seq_after(uint32_t a, uint32_t b)
 int stktable_updcur_init(struct stktable *t, struct stktable_updcur *c, int from_now)
 {
 	c->nb = t->nb_shards;
-	c->pos = calloc(c->nb, sizeof(*c->pos));
+	c->pos = calloc(2 * (size_t)c->nb, sizeof(*c->pos));
 	if (!c->pos)
 		return -ENOMEM;
+	c->base = c->pos + c->nb;
 	for (uint32_t i = 0; i < c->nb; i++) {
 		uint32_t seq = atomic_load_explicit(&t->shards[i].seq, memory_order_relaxed);
 
-		c->pos[i] = from_now ? seq : seq - 0x40000000U;
+		c->pos[i] = c->base[i] = from_now ? seq : seq - 0x40000000U;
 	}
 	return 0;
 }
@@ -55,44 +59,47 @@ void stktable_updcur_to_end(struct stktable *t, struct stktable_updcur *c)
 		struct stktable_shard *sh = &t->shards[i];
 
 		spin_lock(&sh->lock);
-		c->pos[i] = atomic_load_explicit(&sh->seq, memory_order_relaxed);
+		c->pos[i] = c->base[i] = atomic_load_explicit(&sh->seq, memory_order_relaxed);
 		spin_unlock(&sh->lock);
 	}
 }
 
 void stktable_updcur_copy(struct stktable_updcur *dst, const struct stktable_updcur *src)
 {
-	memcpy(dst->pos, src->pos, src->nb * sizeof(*src->pos));
+	memcpy(dst->pos, src->pos, 2 * (size_t)src->nb * sizeof(*src->pos));
 }
 
 void stktable_updcur_free(struct stktable_updcur *c)
 {
 	free(c->pos);
-	c->pos = NULL;
+	c->pos = c->base = NULL;
 	c->nb = 0;
 }
 
-/* Visits shard <sh> from position <*pos>: see the file's comment. Reports
- * at most <*budget> entries (decremented). Returns 1 if the shard was
- * walked to its end, 0 if it stopped. Shard lock held.
+/* Visits shard <sh> from position <*pos> of a pass that began at <*base>:
+ * see the file's comment. Reports at most <*budget> entries (decremented).
+ * Returns 1 if the shard was walked to its end, 0 if it stopped. Shard
+ * lock held.
  */
 static int __shard_next(struct stktable *t, struct stktable_shard *sh, uint32_t *pos,
-                        unsigned int *budget, stktable_upd_fn fn, void *ctx)
+                        uint32_t *base, unsigned int *budget, stktable_upd_fn fn, void *ctx)
 {
-	uint32_t start = *pos;
 	struct stksess *ts;
 	struct list *l;
 
 	/* back from the tail to the first entry at or before the cursor */
 	for (l = sh->touch.prev; l != &sh->touch; l = l->prev) {
 		ts = list_elem(l, struct stksess, list);
-		if (!seq_after(ts->pos, start))
+		if (!seq_after(ts->pos, *pos))
 			break;
 	}
-	/* then forward, advancing the cursor entry by entry */
+	/* then forward, advancing the cursor entry by entry; an entry changed
+	 * after the pass began is reported even if its change is older than
+	 * the cursor (it was moved since by a lookup or a remote touch)
+	 */
 	for (l = l->next; l != &sh->touch; l = l->next) {
 		ts = list_elem(l, struct stksess, list);
-		if (ts->upd && seq_after(ts->upd, start)) {
+		if (ts->upd && seq_after(ts->upd, *base)) {
 			if (!*budget || fn(t, ts, ts->upd, ctx))
 				return 0;
 			(*budget)--;
@@ -100,13 +107,13 @@ static int __shard_next(struct stktable *t, struct stktable_shard *sh, uint32_t 
 		*pos = ts->pos;
 	}
 	list_for_each(ts, &sh->ovr, list) {
-		if (ts->upd && seq_after(ts->upd, start)) {
+		if (ts->upd && seq_after(ts->upd, *base)) {
 			fn(t, ts, ts->upd, ctx);
 			if (*budget)
 				(*budget)--;
 		}
 	}
-	*pos = atomic_load_explicit(&sh->seq, memory_order_relaxed);
+	*pos = *base = atomic_load_explicit(&sh->seq, memory_order_relaxed);
 	return 1;
 }
 
@@ -119,10 +126,10 @@ int stktable_updates_next(struct stktable *t, struct stktable_updcur *c, unsigne
 		struct stktable_shard *sh = &t->shards[i];
 		int done;
 
-		if (atomic_load_explicit(&sh->seq, memory_order_relaxed) == c->pos[i])
-			continue;
+		if (atomic_load_explicit(&sh->seq, memory_order_relaxed) == c->base[i])
+			continue;       /* nothing moved since the pass began: nothing new */
 		spin_lock(&sh->lock);
-		done = __shard_next(t, sh, &c->pos[i], &budget, fn, ctx);
+		done = __shard_next(t, sh, &c->pos[i], &c->base[i], &budget, fn, ctx);
 		spin_unlock(&sh->lock);
 		if (!done)
 			return 0;

@@ -761,6 +761,40 @@ static void test_updates(void **state)
 	stktable_deinit(&t);
 }
 
+/* A consumer stopped in the middle of a shard must still report an entry
+ * changed before its stopping point but moved beyond it since (a lookup):
+ * comparing changes with the position reached would lose it.
+ */
+static void test_updates_resume_moved(void **state)
+{
+	struct stktable t;
+	struct upd_seen s;
+	struct stktable_updcur c;
+	uint32_t i;
+	int rounds = 0;
+
+	(void)state;
+	now_ms = T0;
+	mk(&t, "type ip size 64 expire 10s store conn_cur");
+	assert_int_equal(t.nb_shards, 1);
+	assert_int_equal(stktable_updcur_init(&t, &c, 0), 0);
+	for (i = 1; i <= 3; i++)
+		stktable_touch_local(&t, get_ip(&t, i), 1);
+	{
+		uint32_t b;
+		struct stktable_key k = ipkey(&b, 1);
+
+		stktable_release(&t, stktable_lookup(&t, &k));   /* 1 moves to the tail */
+	}
+	memset(&s, 0, sizeof(s));
+	while (!stktable_updates_next(&t, &c, 1, upd_cb, &s))
+		assert_true(++rounds < 10);
+	assert_int_equal(s.n, 3);
+	assert_true(seen(&s, 1) && seen(&s, 2) && seen(&s, 3));
+	stktable_updcur_free(&c);
+	stktable_deinit(&t);
+}
+
 /* Sequence numbers compare with wrapping arithmetic: a shard whose counter
  * passes 2^32 keeps reporting the changes made after the wrap.
  */
@@ -970,6 +1004,7 @@ int main(void)
 		cmocka_unit_test(test_eviction),
 		cmocka_unit_test(test_updates),
 		cmocka_unit_test(test_updates_wrap),
+		cmocka_unit_test(test_updates_resume_moved),
 		cmocka_unit_test(test_shards),
 		cmocka_unit_test(test_walk_resume),
 		cmocka_unit_test(test_def_format_round_trip),
