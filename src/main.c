@@ -40,6 +40,7 @@
 #include <tollgate/listener.h>
 #include <tollgate/log.h>
 #include <tollgate/pool.h>
+#include <tollgate/peers.h>
 #include <tollgate/proxy.h>
 #include <tollgate/check.h>
 #include <tollgate/stream.h>
@@ -159,6 +160,7 @@ static int parse_cmdline(int argc, char **argv, struct cmdline *cl)
 			cl->pidfile = argv[++i];
 		} else if (!strcmp(a, "-L")) {
 			global.localpeer = strdup(argv[++i]);
+			global.localpeer_cmdline = 1;   /* wins over `localpeer` */
 		} else if (!strcmp(a, "-x")) {
 			cl->xfer_sock = argv[++i];
 		} else if (!strcmp(a, "-n") || !strcmp(a, "-N")) {
@@ -509,7 +511,8 @@ int main(int argc, char **argv)
 		for (struct proxy *px = proxies_list; px; px = px->next)
 			if ((px->cap & PR_CAP_FE) && !px->maxconn)
 				px->maxconn = (unsigned int)cl.defmaxconn;
-	if (proxy_finalize_all(report_problem, &errors) > 0 || errors) {
+	if (proxy_finalize_all(report_problem, &errors) > 0 || peers_finalize(report_problem, &errors) > 0 ||
+	    errors) {
 		log_alert("Fatal errors found in configuration.");
 		return 1;
 	}
@@ -575,6 +578,10 @@ int main(int argc, char **argv)
 		log_warning("%s; traffic logs to it are dropped.", err);
 	if (listeners_start() < 0 || cli_start() < 0 || checks_start() < 0 || proxy_tables_start() < 0) {
 		log_alert("cannot register listeners, health checks or table expiry tasks: out of resources.");
+		return 1;
+	}
+	if (peers_start(err, sizeof(err)) < 0) {
+		log_alert("%s", err);
 		return 1;
 	}
 	/* our sockets are bound: the old process may stop accepting */

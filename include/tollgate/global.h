@@ -50,6 +50,7 @@ struct global {
 	struct global_stats_socket *stats_sockets; /* stats socket lines */
 	unsigned int stats_timeout;      /* stats timeout, ms */
 	char *localpeer;                 /* -L / localpeer */
+	int localpeer_cmdline;           /* 1: set by -L, `localpeer` is ignored */
 	int quiet;                       /* -q */
 	int debug;                       /* -d: debug output */
 	int foreground;                  /* -db or -d: stay in the foreground */

@@ -11,6 +11,7 @@
 #define TOLLGATE_PROXY_H
 
 #include <tollgate/proxy-t.h>
+#include <tollgate/stktable-t.h>
 
 extern struct proxy *proxies_list;     /* all proxies, declaration order */
 
@@ -56,6 +57,32 @@ int proxy_finalize_all(void (*report)(void *arg, int is_err, const char *file, i
  * section declaring them), or NULL. After proxy_finalize_all().
  */
 struct stktable *proxy_table_find(const char *name);
+
+/* How finalisation reports a problem (proxy_finalize_all()). */
+typedef void (*proxy_report_fn)(void *arg, int is_err, const char *file, int line, const char *msg);
+
+/* Formats a problem and hands it to <fn>. Returns <is_err> (errors add up). */
+int proxy_report(proxy_report_fn fn, void *arg, int is_err, const char *file, int line,
+                 const char *fmt, ...) PRINTF_FMT(6, 7);
+
+/* A stick table declared outside any proxy (a `table` line of a peers
+ * section, named "SECTION/NAME"), created with the proxies' tables.
+ */
+struct proxy_xtable {
+	struct proxy_xtable *next;       /* next one, in declaration order */
+	char *id;                        /* its name */
+	struct stktable_def def;         /* its definition */
+	struct stktable *table;          /* the table, created at finalisation */
+	char *file;                      /* where it is declared */
+	int line;                        /* line */
+};
+
+extern struct proxy_xtable *proxy_xtables;
+
+/* Declares table <id> with <def> (configuration time). Returns 0, -EEXIST
+ * (a table of that name was declared) or -ENOMEM.
+ */
+int proxy_xtable_add(const char *id, const struct stktable_def *def, const char *file, int line);
 
 /* The proxy section being parsed (configuration time only, NULL outside),
  * for keywords whose default is "the current proxy" (a table converter

@@ -45,6 +45,7 @@ enum table_action { ACT_SHOW = 0, ACT_CLEAR, ACT_SET };
 struct table_ctx {
 	struct stktable *t;             /* target table, NULL: list every table */
 	struct proxy *px;               /* listing: next proxy to look at */
+	struct proxy_xtable *x;         /* listing: next peers-section table, after the proxies */
 	struct stktable_cursor cur;     /* position of the walk (show/clear) */
 	int done;                       /* nothing left */
 	int nfilt;                      /* filters in <f> */
@@ -387,9 +388,15 @@ static int dump_table_list(struct cli_session *s)
 	struct table_ctx *c = cli_ctx(s);
 
 	for (; c->px; c->px = c->px->next) {
+		if (!c->px->next)
+			c->x = proxy_xtables;   /* then the peers sections' tables */
 		if (!c->px->table)
 			continue;
 		if (table_header(s, c->px->table) < 0)
+			return 0;
+	}
+	for (; c->x; c->x = c->x->next) {
+		if (c->x->table && table_header(s, c->x->table) < 0)
 			return 0;
 	}
 	return 1;
@@ -628,6 +635,7 @@ static int parse_table(struct cli_session *s, int argc, char **args)
 		if (action != ACT_SHOW)
 			return table_usage_err(s, action);
 		c->px = proxies_list;
+		c->x = proxies_list ? NULL : proxy_xtables;
 		return CLI_DUMP;
 	}
 	t = proxy_table_find(args[2]);

@@ -485,6 +485,8 @@ static int kw_localpeer(struct cfg_ctx *ctx, int argc, char **args, char **err)
 {
 	if (argc < 2)
 		return cfg_set_err(err, "'%s' expects a peer name as an argument.", args[0]);
+	if (global.localpeer_cmdline)
+		return CFG_OK;   /* -L wins, as in HAProxy */
 	free(global.localpeer);
 	global.localpeer = strdup(args[1]);
 	return CFG_OK;

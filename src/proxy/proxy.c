@@ -195,13 +195,10 @@ const char *proxy_kind(const struct proxy *px)
 	return (px->cap & PR_CAP_FE) ? "frontend" : "backend";
 }
 
-typedef void (*report_fn)(void *arg, int is_err, const char *file, int line, const char *msg);
+typedef proxy_report_fn report_fn;
+#define report proxy_report   /* the short name used throughout this file */
 
-static int report(report_fn fn, void *arg, int is_err, const char *file, int line,
-                  const char *fmt, ...) PRINTF_FMT(6, 7);
-
-static int report(report_fn fn, void *arg, int is_err, const char *file, int line,
-                  const char *fmt, ...)
+int proxy_report(report_fn fn, void *arg, int is_err, const char *file, int line, const char *fmt, ...)
 {
 	char msg[512];
 	va_list ap;
@@ -360,12 +357,39 @@ static int finalize_backend(struct proxy *px, report_fn fn, void *arg)
 
 struct proxy *proxy_parsing;
 
+struct proxy_xtable *proxy_xtables;
+static struct proxy_xtable **proxy_xtables_tail = &proxy_xtables;
+
 struct stktable *proxy_table_find(const char *name)
 {
 	for (struct proxy *px = proxies_list; px; px = px->next)
 		if (px->table && !strcmp(px->id, name))
 			return px->table;
+	for (struct proxy_xtable *x = proxy_xtables; x; x = x->next)
+		if (x->table && !strcmp(x->id, name))
+			return x->table;
 	return NULL;
+}
+
+int proxy_xtable_add(const char *id, const struct stktable_def *def, const char *file, int line)
+{
+	struct proxy_xtable *x;
+
+	for (x = proxy_xtables; x; x = x->next)
+		if (!strcmp(x->id, id))
+			return -EEXIST;
+	x = calloc(1, sizeof(*x));
+	if (!x || !(x->id = strdup(id)) || !(x->file = strdup(file))) {
+		if (x)
+			free(x->id);
+		free(x);
+		return -ENOMEM;
+	}
+	x->def = *def;
+	x->line = line;
+	*proxy_xtables_tail = x;
+	proxy_xtables_tail = &x->next;
+	return 0;
 }
 
 static struct proxy *table_owner(const char *name)
@@ -412,6 +436,15 @@ static int init_tables(report_fn fn, void *arg)
 			               proxy_kind(px), px->id);
 		}
 	}
+	for (struct proxy_xtable *x = proxy_xtables; x; x = x->next) {
+		x->table = calloc(1, sizeof(*x->table));
+		if (!x->table || stktable_init(x->table, x->id, &x->def) < 0) {
+			free(x->table);
+			x->table = NULL;
+			errs += report(fn, arg, 1, x->file, x->line,
+			               "table '%s': cannot create the stick-table (out of memory or invalid size).", x->id);
+		}
+	}
 	return errs;
 }
 
@@ -422,6 +455,9 @@ int proxy_tables_start(void)
 	 */
 	for (struct proxy *px = proxies_list; px; px = px->next)
 		if (px->table && stktable_purge_task_start(px->table, 0) < 0)
+			return -ENOMEM;
+	for (struct proxy_xtable *x = proxy_xtables; x; x = x->next)
+		if (x->table && stktable_purge_task_start(x->table, 0) < 0)
 			return -ENOMEM;
 	return 0;
 }
@@ -717,4 +753,18 @@ void proxy_free_all(void)
 		free(px);
 	}
 	proxies_list = proxies_tail = NULL;
+	while (proxy_xtables) {
+		struct proxy_xtable *x = proxy_xtables;
+
+		proxy_xtables = x->next;
+		if (x->table) {
+			stktable_purge_task_stop(x->table);
+			stktable_deinit(x->table);
+			free(x->table);
+		}
+		free(x->id);
+		free(x->file);
+		free(x);
+	}
+	proxy_xtables_tail = &proxy_xtables;
 }

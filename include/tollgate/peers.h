@@ -1,0 +1,53 @@
+/*
+ * Peers: stick-table replication with HAProxy's peers protocol (v2.1).
+ *
+ * Principle:
+ *  - A `peers` section lists the processes of a fleet, this one included
+ *    (the local peer, chosen by -L or `localpeer`, default the host name).
+ *    Each process listens on its own address and connects to every other
+ *    peer; one connection per pair survives (the accepting side closes the
+ *    older one on a collision). The tables of the section (`stick-table ...
+ *    peers NAME`, or `table` inside it) are shared with every peer.
+ *  - Everything runs on worker thread 0: the listener, one task and at most
+ *    one connection per remote peer. No lock of its own: the tables are
+ *    read through the update stream (per-connection cursors, shard locks)
+ *    and written like any other writer. `show peers` reads its counters as
+ *    racy snapshots from other threads and never follows a connection.
+ *  - Local changes are pushed every 100 ms in batches, data learned from a
+ *    peer is never pushed again (stktable_touch_remote()), and `conn_cur`
+ *    is sent but never applied (it counts this process's connections).
+ *  - Bad input from the network closes that link only, with a log line
+ *    naming the peer and the reason; the codec (peer_msg.h) is fuzzed.
+ * Design: doc/internals/peers.md. Operators: doc/peers.md.
+ */
+#ifndef TOLLGATE_PEERS_H
+#define TOLLGATE_PEERS_H
+
+#include <tollgate/peers-t.h>
+
+/* Every peers section, in declaration order (configuration, then read-only
+ * but for each one's run-time fields).
+ */
+extern struct peers *peers_list;
+
+/* Returns the peers section named <name>, or NULL. */
+struct peers *peers_find(const char *name);
+
+/* Resolves the sections after proxy_finalize_all(): the local peer, the
+ * tables of each section (a table naming an unknown section is an error).
+ * Reports problems through <report> like proxy_finalize_all(). Returns the
+ * number of errors.
+ */
+int peers_finalize(void (*report)(void *arg, int is_err, const char *file, int line, const char *msg),
+                   void *arg);
+
+/* Opens the listeners and starts the peer tasks on worker thread 0. After
+ * thread_setup(), before the workers run. Returns 0 or <0 with a message
+ * in <err>.
+ */
+int peers_start(char *err, size_t errlen);
+
+/* Frees every section (at exit, workers stopped). */
+void peers_free_all(void);
+
+#endif /* TOLLGATE_PEERS_H */

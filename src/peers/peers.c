@@ -1,0 +1,1306 @@
+/*
+ * Peers: sections, connections, handshake and the message exchange of
+ * HAProxy's peers protocol v2.1 (principle in peers.h, protocol in
+ * doc/internals/peers.md). Everything here runs on worker thread 0, or
+ * before the workers start.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <sys/socket.h>
+
+#include <tollgate/clock.h>
+#include <tollgate/fd.h>
+#include <tollgate/global.h>
+#include <tollgate/log.h>
+#include <tollgate/peer_msg.h>
+#include <tollgate/peers.h>
+#include <tollgate/proxy.h>
+#include <tollgate/sock.h>
+#include <tollgate/stktable.h>
+#include <tollgate/task.h>
+#include <tollgate/ticks.h>
+
+#define PEER_HEARTBEAT_MS   3000   /* heartbeat interval (HAProxy's) */
+#define PEER_ALIVE_MS       5000   /* a link silent this long is dead (HAProxy's) */
+#define PEER_RESYNC_MS      5000   /* time given to learn a full resync */
+#define PEER_PUSH_MS        100    /* local changes are pushed this often */
+#define PEER_CONNECT_MS     5000   /* default `timeout connect` and handshake time */
+#define PEER_BACKOFF_MAX_MS 5000   /* longest reconnection delay */
+#define PEER_OUT_HIGH       65536  /* stop filling the output buffer past this */
+#define PEER_BATCH          256    /* entries per update stream or walk step */
+#define PEER_HELLO_MAX      512    /* bytes of a hello or status before it is refused */
+
+struct peers *peers_list;
+
+/* Scratch for one message payload (thread 0 only). */
+static unsigned char scratch[PEER_MSG_MAXLEN + 2 * PEER_VARINT_MAX];
+
+/* Last dictionary values received per cache id (thread 0 only, all peers
+ * share it: ids are per sender but a stale value only misnames a key that
+ * the next full update corrects).
+ */
+#define PEER_DICT_CACHE 128
+static const char *rx_dict[PEER_DICT_CACHE];
+
+struct peers *peers_find(const char *name)
+{
+	for (struct peers *p = peers_list; p; p = p->next)
+		if (!strcmp(p->id, name))
+			return p;
+	return NULL;
+}
+
+/* ---- Buffers ---- */
+
+/* Makes room for <n> more bytes in <b>. Returns 0 or -ENOMEM. */
+static int buf_reserve(struct peer_buf *b, size_t n)
+{
+	size_t cap;
+	unsigned char *d;
+
+	if (b->len + n <= b->cap)
+		return 0;
+	cap = b->cap ? b->cap : 4096;
+	while (cap < b->len + n)
+		cap *= 2;
+	d = realloc(b->data, cap);
+	if (!d)
+		return -ENOMEM;
+	b->data = d;
+	b->cap = cap;
+	return 0;
+}
+
+static int buf_put(struct peer_buf *b, const void *p, size_t n)
+{
+	if (buf_reserve(b, n) < 0)
+		return -ENOMEM;
+	memcpy(b->data + b->len, p, n);
+	b->len += n;
+	return 0;
+}
+
+static void buf_consume(struct peer_buf *b, size_t n)
+{
+	memmove(b->data, b->data + n, b->len - n);
+	b->len -= n;
+}
+
+static void buf_free(struct peer_buf *b)
+{
+	free(b->data);
+	memset(b, 0, sizeof(*b));
+}
+
+/* Appends a message <cls>/<type> with <len> bytes of payload at <p> (none
+ * if the type is below 128) to the output of <c>.
+ */
+static int send_msg(struct peer_conn *c, uint8_t cls, uint8_t type, const unsigned char *p, size_t len)
+{
+	unsigned char hdr[2 + PEER_VARINT_MAX];
+	size_t h = 2;
+
+	hdr[0] = cls;
+	hdr[1] = type;
+	if (type >= 128)
+		h += (size_t)peer_varint_encode(len, hdr + 2);
+	if (buf_reserve(&c->out, h + len) < 0)
+		return -ENOMEM;
+	buf_put(&c->out, hdr, h);
+	if (len)
+		buf_put(&c->out, p, len);
+	return 0;
+}
+
+/* ---- Finalisation ---- */
+
+
+
+/* Adds <t> to the tables of <ps>. */
+static int add_table(struct peers *ps, struct stktable *t)
+{
+	struct stktable **n = realloc(ps->tables, (ps->nb_tables + 1) * sizeof(*n));
+
+	if (!n)
+		return -ENOMEM;
+	ps->tables = n;
+	ps->tables[ps->nb_tables++] = t;
+	return 0;
+}
+
+/* Creates the shared-table states of remote peer <p>. */
+static int init_peer_tables(struct peers *ps, struct peer *p)
+{
+	struct peer_table **tail = &p->tables;
+
+	for (unsigned int i = 0; i < ps->nb_tables; i++) {
+		struct stktable *t = ps->tables[i];
+		struct peer_table *pt = calloc(1, sizeof(*pt));
+
+		if (!pt)
+			return -ENOMEM;
+		*tail = pt;
+		tail = &pt->next;
+		pt->t = t;
+		pt->nid = t->id;
+		for (struct peers_table_decl *d = ps->decls; d; d = d->next)
+			if (!strcmp(d->id, t->id))
+				pt->nid = t->id + strlen(ps->id);   /* "/NAME", as HAProxy sends it */
+		pt->local_id = i + 1;
+		if (stktable_updcur_init(t, &pt->acked, 0) < 0 || stktable_updcur_init(t, &pt->cur, 0) < 0 ||
+		    stktable_updcur_init(t, &pt->pend, 0) < 0)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+int peers_finalize(proxy_report_fn fn, void *arg)
+{
+	char host[256] = "";
+	const char *local = global.localpeer;
+	int errs = 0;
+
+	if (!local) {
+		gethostname(host, sizeof(host) - 1);
+		local = host;
+	}
+	for (struct proxy *px = proxies_list; px; px = px->next) {
+		struct peers *ps;
+
+		if (!px->table || !px->table_def->peers[0])
+			continue;
+		ps = peers_find(px->table_def->peers);
+		if (!ps) {
+			errs += proxy_report(fn, arg, 1, px->table_file, px->table_line,
+			               "Proxy '%s': unable to find sync peers '%s'.", px->id, px->table_def->peers);
+			continue;
+		}
+		if (add_table(ps, px->table) < 0)
+			errs += proxy_report(fn, arg, 1, px->table_file, px->table_line, "out of memory");
+	}
+	for (struct peers *ps = peers_list; ps; ps = ps->next) {
+		for (struct peers_table_decl *d = ps->decls; d; d = d->next) {
+			struct stktable *t = proxy_table_find(d->id);
+
+			if (t && add_table(ps, t) < 0)
+				errs += proxy_report(fn, arg, 1, ps->conf_file, ps->conf_line, "out of memory");
+		}
+		for (struct peer *p = ps->list; p; p = p->next)
+			if (!strcmp(p->id, local))
+				p->local = 1, ps->local = p;
+		if (!ps->local) {
+			proxy_report(fn, arg, 0, ps->conf_file, ps->conf_line,
+			       "Removing incomplete section 'peers %s' (no peer named '%s').", ps->id, local);
+			ps->disabled = 1;
+			continue;
+		}
+		if (!ps->has_bind && ps->local->addr.kind == ADDR_NONE) {
+			errs += proxy_report(fn, arg, 1, ps->local->conf_file, ps->local->conf_line,
+			               "peers section '%s': local peer '%s' has no address to listen on (add one, or a 'bind' line).",
+			               ps->id, ps->local->id);
+			continue;
+		}
+		for (struct peer *p = ps->list; p; p = p->next) {
+			if (p->local)
+				continue;
+			if (p->addr.kind != ADDR_INET) {
+				errs += proxy_report(fn, arg, 1, p->conf_file, p->conf_line,
+				               "peers section '%s': peer '%s' needs an address (<addr>:<port>).", ps->id, p->id);
+				continue;
+			}
+			if (init_peer_tables(ps, p) < 0)
+				errs += proxy_report(fn, arg, 1, p->conf_file, p->conf_line, "out of memory");
+		}
+	}
+	return errs;
+}
+
+/* ---- Connections ---- */
+
+static void conn_io(int fd, unsigned int events, void *owner);
+static void push(struct peer *p);
+
+/* Returns the delay before the next connection attempt of <p>: growing
+ * with its failures up to PEER_BACKOFF_MAX_MS, with jitter so that two
+ * peers do not retry in step.
+ */
+static uint32_t backoff(struct peer *p)
+{
+	uint32_t d = p->failures >= 5 ? PEER_BACKOFF_MAX_MS : 250U << p->failures;
+
+	if (d > PEER_BACKOFF_MAX_MS)
+		d = PEER_BACKOFF_MAX_MS;
+	return d + (uint32_t)(random() % 250);
+}
+
+/* Updates the events polled for <c>: writability only while output waits. */
+static void conn_poll(struct peer_conn *c)
+{
+	uint32_t ev = FD_EV_IN;
+
+	if (c->out.len || c->state == PEER_CS_CONNECTING)
+		ev |= FD_EV_OUT;
+	fd_set_events(c->fd, ev);
+}
+
+/* Removes <c> from the unidentified connections of its section. */
+static void pending_del(struct peer_conn *c)
+{
+	for (struct peer_conn **pp = &c->peers->pending; *pp; pp = &(*pp)->pnext) {
+		if (*pp == c) {
+			*pp = c->pnext;
+			break;
+		}
+	}
+}
+
+/* Closes <c> for <reason> (logged when the peer is known). */
+static void conn_close(struct peer_conn *c, const char *reason)
+{
+	struct peer *p = c->peer;
+	struct peers *ps = c->peers;
+
+	if (!c->outgoing)
+		pending_del(c);
+	if (p && p->conn == c) {
+		if (c->state == PEER_CS_ESTABLISHED)
+			log_warning("Peer '%s' (peers '%s') disconnected: %s.", p->id, ps->id, reason);
+		else if (!p->failures)   /* the first failure of a series only */
+			log_warning("Peer '%s' (peers '%s'): connection failed: %s.", p->id, ps->id, reason);
+		p->conn = NULL;
+		p->last_state = -1;
+		if ((p->flags & PEER_F_LEARN) && ps->resync == PEERS_RESYNC_ASSIGNED)
+			ps->resync = PEERS_RESYNC_NEEDED;   /* learn from another one */
+		p->flags &= ~(PEER_F_LEARN | PEER_F_TEACH | PEER_F_TEACH_SENT);
+		if (c->state != PEER_CS_ESTABLISHED)
+			p->failures++;
+		p->reconnect = tick_add(now_ms, backoff(p));
+		p->heartbeat = TICK_ETERNITY;
+		ps->last_change = (uint32_t)clock_wall_sec();
+		if (p->task)
+			task_wakeup(p->task, TASK_WOKEN_MSG);
+	} else if (!p && c->state != PEER_CS_CLOSING) {   /* a refusal was logged already */
+		log_warning("Peers '%s': connection from %s closed: %s.", ps->id, c->src, reason);
+	}
+	fd_delete(c->fd);
+	buf_free(&c->in);
+	buf_free(&c->out);
+	free(c);
+}
+
+/* Sends what <c> has to send. Returns 0, or <0 after closing <c>. */
+static int conn_flush(struct peer_conn *c)
+{
+	while (c->out.len) {
+		ssize_t n = send(c->fd, c->out.data, c->out.len, MSG_NOSIGNAL | MSG_DONTWAIT);
+
+		if (n < 0) {
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				break;
+			if (errno == EINTR)
+				continue;
+			conn_close(c, strerror(errno));
+			return -1;
+		}
+		buf_consume(&c->out, (size_t)n);
+	}
+	if (!c->out.len && c->state == PEER_CS_CLOSING) {
+		conn_close(c, "handshake refused");
+		return -1;
+	}
+	conn_poll(c);
+	return 0;
+}
+
+static struct peer_conn *conn_new(struct peers *ps, int fd, int outgoing)
+{
+	struct peer_conn *c = calloc(1, sizeof(*c));
+
+	if (!c)
+		return NULL;
+	c->fd = fd;
+	c->peers = ps;
+	c->outgoing = outgoing;
+	c->state = outgoing ? PEER_CS_CONNECTING : PEER_CS_WAIT_HELLO;
+	c->deadline = tick_add(now_ms, ps->timeout_connect ? ps->timeout_connect : PEER_CONNECT_MS);
+	if (fd_insert(fd, 0, conn_io, c, FD_EV_IN | (outgoing ? FD_EV_OUT : 0)) < 0) {
+		free(c);
+		return NULL;
+	}
+	return c;
+}
+
+/* Starts a connection to <p>. */
+static void peer_connect(struct peer *p)
+{
+	struct peers *ps = p->peers;
+	struct peer_conn *c;
+	char hello[512];
+	int fd, ret, n;
+
+	p->new_conn++;
+	ret = sock_connect(&p->addr, NULL, &fd);
+	if (ret < 0 && ret != -EINPROGRESS) {
+		p->failures++;
+		p->reconnect = tick_add(now_ms, backoff(p));
+		return;
+	}
+	c = conn_new(ps, fd, 1);
+	if (!c) {
+		close(fd);
+		p->reconnect = tick_add(now_ms, backoff(p));
+		return;
+	}
+	c->peer = p;
+	p->conn = c;
+	p->last_state = PEER_CS_CONNECTING;
+	addr_format(&p->addr, c->src, sizeof(c->src));
+	n = snprintf(hello, sizeof(hello), "HAProxyS 2.1\n%s\n%s %d 1\n", p->id, ps->local->id, (int)getpid());
+	buf_put(&c->out, hello, (size_t)n);
+}
+
+/* Asks <p>, if connected, for a full resync when its section needs one
+ * and nobody was asked yet.
+ */
+static void maybe_learn(struct peer *p)
+{
+	struct peers *ps = p->peers;
+
+	if (!p->conn || p->conn->state != PEER_CS_ESTABLISHED || ps->resync != PEERS_RESYNC_NEEDED ||
+	    (p->flags & (PEER_F_LEARN | PEER_F_NOTUP2DATE)))
+		return;
+	send_msg(p->conn, PEER_MSG_CLASS_CONTROL, PEER_MSG_CTRL_RESYNCREQ, NULL, 0);
+	p->flags |= PEER_F_LEARN;
+	ps->resync = PEERS_RESYNC_ASSIGNED;
+}
+
+/* The handshake of <c> with <p> succeeded. */
+static void established(struct peer_conn *c, struct peer *p)
+{
+	struct peers *ps = c->peers;
+
+	c->state = PEER_CS_ESTABLISHED;
+	p->last_state = PEER_CS_ESTABLISHED;
+	p->status = 200;
+	p->last_hdshk = now_ms ? now_ms : 1;
+	p->failures = 0;
+	p->confirm = 0;
+	p->flags = PEER_F_ALIVE | (p->flags & PEER_F_NOTUP2DATE);
+	p->tx_table = p->rx_table = NULL;
+	p->reconnect = tick_add(now_ms, PEER_ALIVE_MS);
+	p->heartbeat = tick_add(now_ms, PEER_HEARTBEAT_MS);
+	snprintf(p->src, sizeof(p->src), "%s", c->src);
+	for (struct peer_table *pt = p->tables; pt; pt = pt->next) {
+		pt->defined = 0;
+		pt->remote_id = 0;
+		pt->teaching = 0;
+		pt->last_get = pt->last_acked = 0;
+		pt->pend_valid = 0;
+		stktable_updcur_copy(&pt->cur, &pt->acked);   /* resend what was not acked */
+	}
+	ps->last_change = (uint32_t)clock_wall_sec();
+	log_notice("Peer '%s' (peers '%s') connected (%s, %s).", p->id, ps->id,
+	           c->outgoing ? "outgoing" : "incoming", c->src);
+	maybe_learn(p);   /* at once: the sooner learned, the less is overwritten */
+	task_wakeup(p->task, TASK_WOKEN_MSG);
+}
+
+/* Refuses an incoming handshake with <status> for <why>. */
+static void refuse(struct peer_conn *c, int status, const char *why)
+{
+	char line[16];
+	int n = snprintf(line, sizeof(line), "%d\n", status);
+
+	log_warning("Peers '%s': handshake from %s refused with status %d: %s.", c->peers->id, c->src, status, why);
+	buf_put(&c->out, line, (size_t)n);
+	c->state = PEER_CS_CLOSING;
+}
+
+/* Returns the length of the line at <s> (<len> bytes) without its LF, or -1
+ * if it is not complete.
+ */
+static long line_len(const unsigned char *s, size_t len)
+{
+	const unsigned char *lf = memchr(s, '\n', len);
+
+	return lf ? (long)(lf - s) : -1;
+}
+
+/* Parses the three hello lines of an incoming connection. Returns the
+ * bytes consumed, 0 if incomplete, -1 if refused (status queued).
+ */
+static long parse_hello(struct peer_conn *c)
+{
+	struct peers *ps = c->peers;
+	const unsigned char *s = c->in.data;
+	char l1[PEER_HELLO_MAX], l2[PEER_HELLO_MAX], l3[PEER_HELLO_MAX];
+	long n1, n2, n3;
+	unsigned int maj, min;
+	struct peer *p;
+	char *sp;
+	size_t len = c->in.len;
+
+	if ((n1 = line_len(s, len)) < 0 || (n2 = line_len(s + n1 + 1, len - (size_t)n1 - 1)) < 0 ||
+	    (n3 = line_len(s + n1 + n2 + 2, len - (size_t)(n1 + n2) - 2)) < 0) {
+		if (len > 3 * PEER_HELLO_MAX) {
+			refuse(c, 501, "hello too long");
+			return -1;
+		}
+		return 0;
+	}
+	if (n1 >= PEER_HELLO_MAX || n2 >= PEER_HELLO_MAX || n3 >= PEER_HELLO_MAX) {
+		refuse(c, 501, "hello line too long");
+		return -1;
+	}
+	memcpy(l1, s, (size_t)n1);
+	l1[n1] = 0;
+	memcpy(l2, s + n1 + 1, (size_t)n2);
+	l2[n2] = 0;
+	memcpy(l3, s + n1 + n2 + 2, (size_t)n3);
+	l3[n3] = 0;
+	if (strncmp(l1, "HAProxyS ", 9)) {
+		refuse(c, 501, "not the peers protocol");
+		return -1;
+	}
+	if (sscanf(l1 + 9, "%u.%u", &maj, &min) != 2 || maj != 2 || min > 1) {
+		refuse(c, 502, "unsupported protocol version");
+		return -1;
+	}
+	if (strcmp(l2, ps->local->id)) {
+		refuse(c, 503, "it asked for another local peer name");
+		return -1;
+	}
+	sp = strchr(l3, ' ');
+	if (!sp) {
+		refuse(c, 501, "malformed peer line");
+		return -1;
+	}
+	*sp = 0;
+	for (p = ps->list; p && (p->local || strcmp(p->id, l3)); p = p->next)
+		;
+	if (!p) {
+		refuse(c, 504, "unknown peer name");
+		return -1;
+	}
+	if (p->conn) {
+		/* Both sides connected: the connection opened by the peer with
+		 * the lower name survives, on both sides, so that they do not
+		 * close each other's in turn. An older incoming connection is
+		 * stale (the peer restarted): the new one replaces it.
+		 */
+		p->coll++;
+		if (p->conn->outgoing && strcmp(ps->local->id, p->id) < 0) {
+			char line[8];
+
+			snprintf(line, sizeof(line), "300\n");
+			buf_put(&c->out, line, 4);
+			c->state = PEER_CS_CLOSING;
+			return -1;
+		}
+		conn_close(p->conn, "replaced by the peer's own connection");
+	}
+	pending_del(c);
+	c->peer = p;
+	p->conn = c;
+	buf_put(&c->out, "200\n", 4);
+	established(c, p);
+	return n1 + n2 + n3 + 3;
+}
+
+/* Parses the status line of an outgoing connection. Same returns. */
+static long parse_status(struct peer_conn *c)
+{
+	struct peer *p = c->peer;
+	long n = line_len(c->in.data, c->in.len);
+	char line[32];
+	int status;
+
+	if (n < 0)
+		return c->in.len > 32 ? -2 : 0;
+	if (n >= (long)sizeof(line))
+		return -2;
+	memcpy(line, c->in.data, (size_t)n);
+	line[n] = 0;
+	status = atoi(line);
+	p->status = status;
+	if (status == 300) {
+		/* the peer keeps its own connection to us (see parse_hello()) */
+		p->conn = NULL;
+		conn_close(c, "try again later");
+		p->reconnect = tick_add(now_ms, PEER_ALIVE_MS);
+		return -1;
+	}
+	if (status != 200) {
+		char why[96];
+
+		snprintf(why, sizeof(why), "handshake refused with status %d (%s)", status,
+		         status == 300 ? "try again later" : status == 501 ? "protocol error" :
+		         status == 502 ? "bad version" : status == 503 ? "local peer name mismatch" :
+		         status == 504 ? "remote peer name mismatch" : "unknown status");
+		conn_close(c, why);
+		return -1;
+	}
+	established(c, p);
+	return n + 1;
+}
+
+/* ---- Updates: encoding ---- */
+
+/* Encodes the table definition of <pt> into <out>. Returns its length. */
+static size_t encode_define(struct peer_table *pt, unsigned char *out)
+{
+	const struct stktable *t = pt->t;
+	unsigned char params[STKTABLE_DATA_TYPES * 3 * PEER_VARINT_MAX];
+	size_t n = 0, np = 0, nlen = strlen(pt->nid);
+	uint64_t data = 0;
+	uint32_t klen;
+	int kt = peer_key_type(&t->def, &klen);
+
+	for (unsigned int dt = 0; dt < STKTABLE_DATA_TYPES; dt++) {
+		int arr = stktable_data_types[dt].is_array;
+		int frqp = stktable_data_types[dt].std_type == STKTABLE_STD_FRQP;
+
+		if (!t->def.stored[dt])
+			continue;
+		data |= 1ULL << dt;
+		if (arr || frqp)
+			np += (size_t)peer_varint_encode(dt, params + np);
+		if (arr)
+			np += (size_t)peer_varint_encode(t->def.nbelem[dt], params + np);
+		if (frqp)
+			np += (size_t)peer_varint_encode(t->def.period[dt], params + np);
+	}
+	n += (size_t)peer_varint_encode(pt->local_id, out + n);
+	n += (size_t)peer_varint_encode(nlen, out + n);
+	memcpy(out + n, pt->nid, nlen);
+	n += nlen;
+	n += (size_t)peer_varint_encode((uint64_t)kt, out + n);
+	n += (size_t)peer_varint_encode(klen, out + n);
+	n += (size_t)peer_varint_encode(data, out + n);
+	n += (size_t)peer_varint_encode(t->def.expire, out + n);
+	memcpy(out + n, params, np);
+	return n + np;
+}
+
+/* Encodes the key and data of <ts> into <out> (room: PEER_MSG_MAXLEN).
+ * Returns the length, or 0 if it does not fit. Shard lock held.
+ */
+static size_t encode_entry(struct stktable *t, struct stksess *ts, unsigned char *out)
+{
+	const unsigned char *end = out + PEER_MSG_MAXLEN - PEER_VARINT_MAX * 3;
+	unsigned char *p = out;
+
+	switch (t->def.type) {
+	case STKTABLE_KEY_STRING: {
+		size_t l = strnlen((const char *)ts->key, t->def.key_len);
+
+		p += peer_varint_encode(l, p);
+		memcpy(p, ts->key, l);
+		p += l;
+		break;
+	}
+	case STKTABLE_KEY_INTEGER: {
+		uint32_t v;
+
+		memcpy(&v, ts->key, 4);
+		v = htonl(v);
+		memcpy(p, &v, 4);
+		p += 4;
+		break;
+	}
+	default: {
+		uint32_t klen;
+
+		peer_key_type(&t->def, &klen);
+		memcpy(p, ts->key, klen);
+		p += klen;
+		break;
+	}
+	}
+	for (unsigned int dt = 0; dt < STKTABLE_DATA_TYPES; dt++) {
+		int std = stktable_data_types[dt].std_type;
+
+		if (!t->def.stored[dt])
+			continue;
+		for (unsigned int i = 0; i < t->def.nbelem[dt]; i++) {
+			uint64_t v = 0;
+
+			if (p >= end)
+				return 0;
+			if (std == STKTABLE_STD_FRQP) {
+				uint32_t curr, prev, age;
+
+				freq_ctr_snapshot(stktable_data_ptr(t, ts, (int)dt, i), t->def.period[dt], now_ms,
+				                  &curr, &prev, &age);
+				p += peer_varint_encode(age, p);
+				p += peer_varint_encode(curr, p);
+				p += peer_varint_encode(prev, p);
+				continue;
+			}
+			stktable_data_get(t, ts, (int)dt, i, &v);
+			if (std == STKTABLE_STD_SINT) {
+				v = (uint64_t)(int64_t)(int32_t)(uint32_t)v;
+			} else if (std == STKTABLE_STD_DICT) {
+				const char *s = (const char *)(uintptr_t)v;
+				size_t l = s ? strlen(s) : 0;
+				unsigned char tmp[2 * PEER_VARINT_MAX];
+				int h;
+
+				if (!s || p + l + 3 * PEER_VARINT_MAX >= end) {
+					p += peer_varint_encode(0, p);
+					continue;
+				}
+				h = peer_varint_encode(1, tmp);            /* cache id 1, value follows */
+				h += peer_varint_encode(l, tmp + h);
+				p += peer_varint_encode((uint64_t)h + l, p);
+				memcpy(p, tmp, (size_t)h);
+				p += h;
+				memcpy(p, s, l);
+				p += l;
+				continue;
+			}
+			p += peer_varint_encode(v, p);
+		}
+	}
+	return (size_t)(p - out);
+}
+
+/* Context of the update stream and walk callbacks. */
+struct push_ctx {
+	struct peer *p;                /* the peer */
+	struct peer_table *pt;         /* the table */
+	int sent;                      /* updates queued */
+};
+
+/* Queues an update of <ts> for the peer of <x>. Shard lock held: only
+ * encodes and copies. Returns 0 (an entry that cannot be encoded is
+ * skipped).
+ */
+static int queue_update(struct stktable *t, struct stksess *ts, struct push_ctx *x)
+{
+	struct peer *p = x->p;
+	struct peer_table *pt = x->pt;
+	struct peer_conn *c = p->conn;
+	unsigned char *m = scratch;
+	size_t n = 0, len;
+	uint32_t id;
+	int inc;
+
+	if (!pt->defined) {
+		len = encode_define(pt, scratch);
+		if (send_msg(c, PEER_MSG_CLASS_STKTABLE, PEER_MSG_STKT_DEFINE, scratch, len) < 0)
+			return 0;
+		pt->defined = 1;
+		p->tx_table = pt;
+		inc = 0;
+	} else if (p->tx_table != pt) {
+		len = (size_t)peer_varint_encode(pt->local_id, scratch);
+		if (send_msg(c, PEER_MSG_CLASS_STKTABLE, PEER_MSG_STKT_SWITCH, scratch, len) < 0)
+			return 0;
+		p->tx_table = pt;
+		inc = 0;
+	} else {
+		inc = x->sent > 0 || pt->tx_updates > 0;
+	}
+	id = pt->last_pushed + 1;
+	if (!inc) {
+		uint32_t nid = htonl(id);
+
+		memcpy(m, &nid, 4);
+		n = 4;
+	}
+	len = encode_entry(t, ts, m + n);
+	if (!len)
+		return 0;       /* larger than a message: skipped */
+	if (send_msg(c, PEER_MSG_CLASS_STKTABLE, inc ? PEER_MSG_STKT_INCUPDATE : PEER_MSG_STKT_UPDATE,
+	             m, n + len) < 0)
+		return 1;       /* out of memory: stop, retried later */
+	pt->last_pushed = id;
+	pt->tx_updates++;
+	x->sent++;
+	return 0;
+}
+
+static int upd_cb(struct stktable *t, struct stksess *ts, uint32_t upd, void *ctx)
+{
+	return queue_update(t, ts, ctx);
+}
+
+static int walk_cb(struct stktable *t, struct stksess *ts, void *ctx)
+{
+	if (ts)
+		queue_update(t, ts, ctx);
+	return STKTABLE_WALK_NEXT;
+}
+
+/* Queues for <p>: resync confirms, acks, then a full resync (teaching) or
+ * the local changes since its cursor, up to PEER_OUT_HIGH bytes.
+ */
+static void push(struct peer *p)
+{
+	struct peer_conn *c = p->conn;
+	struct peers *ps = p->peers;
+	size_t before = c->out.len;
+	int teaching = 0;
+
+	for (; p->confirm > 0; p->confirm--)
+		send_msg(c, PEER_MSG_CLASS_CONTROL, PEER_MSG_CTRL_RESYNCCONFIRM, NULL, 0);
+	for (struct peer_table *pt = p->tables; pt; pt = pt->next) {
+		if (pt->remote_id && pt->last_get != pt->last_acked) {
+			unsigned char a[PEER_VARINT_MAX + 4];
+			uint32_t n = htonl(pt->last_get);
+			int l = peer_varint_encode(pt->remote_id, a);
+
+			memcpy(a + l, &n, 4);
+			send_msg(c, PEER_MSG_CLASS_STKTABLE, PEER_MSG_STKT_ACK, a, (size_t)l + 4);
+			pt->last_acked = pt->last_get;
+		}
+	}
+	for (struct peer_table *pt = p->tables; pt; pt = pt->next) {
+		struct push_ctx x = { .p = p, .pt = pt, .sent = 0 };
+
+		if (pt->teaching) {
+			while (c->out.len < PEER_OUT_HIGH && pt->teaching)
+				if (stktable_walk_resume(pt->t, &pt->walk, PEER_BATCH, walk_cb, &x))
+					pt->teaching = 0;
+			teaching |= pt->teaching;
+			continue;
+		}
+		while (c->out.len < PEER_OUT_HIGH && !stktable_updates_next(pt->t, &pt->cur, PEER_BATCH, upd_cb, &x))
+			;
+		if (x.sent && !pt->pend_valid) {
+			stktable_updcur_copy(&pt->pend, &pt->cur);
+			pt->pend_id = pt->last_pushed;
+			pt->pend_valid = 1;
+		}
+	}
+	if ((p->flags & PEER_F_TEACH) && !teaching && !(p->flags & PEER_F_TEACH_SENT)) {
+		send_msg(c, PEER_MSG_CLASS_CONTROL, ps->resync == PEERS_RESYNC_DONE ?
+		         PEER_MSG_CTRL_RESYNCFINISHED : PEER_MSG_CTRL_RESYNCPARTIAL, NULL, 0);
+		p->flags |= PEER_F_TEACH_SENT;
+	}
+	if (c->out.len != before)
+		p->heartbeat = tick_add(now_ms, PEER_HEARTBEAT_MS);
+}
+
+/* ---- Updates: applying ---- */
+
+/* Sets rate <ctr> of <period> to what a peer sent: the counts of a period
+ * that started <age> ms ago.
+ */
+static void apply_rate(void *ctr, uint32_t period, uint64_t age, uint64_t curr, uint64_t prev)
+{
+	if (!period)
+		period = 1;
+	for (int i = 0; i < 2 && age >= period; i++) {
+		prev = i ? 0 : curr;
+		curr = 0;
+		age -= period;
+	}
+	if (age >= period)
+		age = 0, curr = prev = 0;
+	freq_ctr_set(ctr, curr > UINT32_MAX ? UINT32_MAX : (uint32_t)curr,
+	             prev > UINT32_MAX ? UINT32_MAX : (uint32_t)prev, (uint32_t)age, now_ms);
+}
+
+/* Applies update <u> to the table of <pt>. */
+static void apply_update(struct peer_table *pt, const struct peer_update *u)
+{
+	struct stktable *t = pt->t;
+	struct stktable_key k = { u->key, u->key_len };
+	struct stksess *ts;
+	uint32_t ikey, vi = 0;
+
+	if (t->def.type == STKTABLE_KEY_INTEGER) {
+		memcpy(&ikey, u->key, 4);
+		ikey = ntohl(ikey);
+		k.ptr = &ikey;
+		k.len = 4;
+	}
+	ts = stktable_get_or_create(t, &k, NULL);
+	if (!ts)
+		return;         /* table full: counted by the table */
+	for (unsigned int dt = 0; dt < STKTABLE_DATA_TYPES; dt++) {
+		int std = stktable_data_types[dt].std_type;
+		uint32_t nb = stktable_data_types[dt].is_array ? pt->remote_nbelem[dt] : 1;
+		int apply = t->def.stored[dt] && dt != STKTABLE_DT_CONN_CUR;   /* conn_cur stays local */
+
+		if (!(pt->remote_data >> dt & 1))
+			continue;
+		if (std == STKTABLE_STD_DICT) {
+			const char *s = NULL;
+
+			if (u->dict_present && u->dict_id <= PEER_DICT_CACHE) {
+				if (u->dict_present == 2)
+					rx_dict[u->dict_id - 1] = stktable_dict_intern((const char *)u->dict_val, u->dict_len);
+				s = rx_dict[u->dict_id - 1];
+			}
+			if (apply && s)
+				stktable_data_set(t, ts, (int)dt, 0, (uint64_t)(uintptr_t)s);
+			continue;
+		}
+		for (uint32_t i = 0; i < nb; i++) {
+			if (std == STKTABLE_STD_FRQP) {
+				void *ptr = apply ? stktable_data_ptr(t, ts, (int)dt, i) : NULL;
+
+				if (ptr)
+					apply_rate(ptr, t->def.period[dt], u->vals[vi], u->vals[vi + 1], u->vals[vi + 2]);
+				vi += 3;
+				continue;
+			}
+			if (apply)
+				stktable_data_set(t, ts, (int)dt, i, u->vals[vi]);
+			vi++;
+		}
+	}
+	if (u->has_expire) {
+		stktable_touch_remote_exp(t, ts, u->expire, 1);   /* the remaining lifetime, as sent */
+	} else {
+		stktable_touch_remote(t, ts, 1);
+	}
+	pt->rx_updates++;
+}
+
+/* ---- Messages ---- */
+
+/* Handles message <m> from the peer of <c>. Returns 0, or -1 with
+ * <why> set (the caller closes the link).
+ */
+static int handle_msg(struct peer_conn *c, const struct peer_msg *m, char *why, size_t wl)
+{
+	struct peer *p = c->peer;
+	struct peers *ps = c->peers;
+	struct peer_table *pt;
+	int ret;
+
+	p->flags |= PEER_F_ALIVE;
+	if (m->cls == PEER_MSG_CLASS_CONTROL) {
+		switch (m->type) {
+		case PEER_MSG_CTRL_RESYNCREQ:
+			for (pt = p->tables; pt; pt = pt->next) {
+				stktable_updcur_to_end(pt->t, &pt->cur);   /* later changes: by the stream */
+				memset(&pt->walk, 0, sizeof(pt->walk));
+				pt->teaching = 1;
+			}
+			p->flags = (p->flags | PEER_F_TEACH) & ~PEER_F_TEACH_SENT;
+			break;
+		case PEER_MSG_CTRL_RESYNCFINISHED:
+		case PEER_MSG_CTRL_RESYNCPARTIAL:
+			if (p->flags & PEER_F_LEARN) {
+				p->flags &= ~PEER_F_LEARN;
+				if (m->type == PEER_MSG_CTRL_RESYNCFINISHED) {
+					ps->resync = PEERS_RESYNC_DONE;
+					log_notice("Peers '%s': full resync learned from '%s'.", ps->id, p->id);
+				} else {
+					struct peer *o;
+
+					ps->resync = PEERS_RESYNC_NEEDED;
+					p->flags |= PEER_F_NOTUP2DATE;   /* ask another one */
+					log_notice("Peers '%s': partial resync learned from '%s' (not up to date itself).",
+					           ps->id, p->id);
+					for (o = ps->list; o && (o->local || (o->flags & PEER_F_NOTUP2DATE)); o = o->next)
+						;
+					if (!o) {
+						/* every peer is starting too: nobody knows more */
+						ps->resync = PEERS_RESYNC_DONE;
+						log_notice("Peers '%s': every peer answered a partial resync: up to date.", ps->id);
+					}
+					for (o = ps->list; o; o = o->next)
+						if (!o->local && o != p)
+							maybe_learn(o);
+				}
+			}
+			p->confirm++;
+			break;
+		case PEER_MSG_CTRL_RESYNCCONFIRM:
+			p->flags &= ~(PEER_F_TEACH | PEER_F_TEACH_SENT);
+			break;
+		case PEER_MSG_CTRL_HEARTBEAT:
+			p->rx_hbt++;
+			break;
+		}
+		return 0;
+	}
+	if (m->cls == PEER_MSG_CLASS_ERROR) {
+		snprintf(why, wl, "the peer reported %s", m->type == PEER_MSG_ERR_SIZELIMIT ?
+		         "a message over its size limit" : "a protocol error");
+		return -1;
+	}
+	switch (m->type) {
+	case PEER_MSG_STKT_DEFINE: {
+		struct peer_def d;
+		uint32_t klen;
+		int kt;
+
+		if ((ret = peer_msg_parse_define(m->payload, m->len, &d)) < 0) {
+			snprintf(why, wl, "malformed table definition (error %d)", ret);
+			return -1;
+		}
+		p->rx_table = NULL;
+		for (pt = p->tables; pt; pt = pt->next) {
+			if (pt->remote_id == d.id)
+				pt->remote_id = 0;
+			if (!p->rx_table && strlen(pt->nid) == d.name_len && !memcmp(pt->nid, d.name, d.name_len))
+				p->rx_table = pt;
+		}
+		pt = p->rx_table;
+		if (!pt)
+			return 0;       /* a table we do not share: its updates are ignored */
+		kt = peer_key_type(&pt->t->def, &klen);
+		if ((uint64_t)kt != d.key_type || klen != d.key_len) {
+			snprintf(why, wl, "table definition of '%s' does not match ours (key type %llu len %llu, ours %d len %u)",
+			         pt->nid, (unsigned long long)d.key_type, (unsigned long long)d.key_len, kt, klen);
+			p->rx_table = NULL;
+			return -1;
+		}
+		pt->remote_id = (uint32_t)d.id;
+		pt->remote_data = d.data;
+		memcpy(pt->remote_nbelem, d.nbelem, sizeof(pt->remote_nbelem));
+		return 0;
+	}
+	case PEER_MSG_STKT_SWITCH: {
+		uint64_t id;
+
+		if (peer_msg_parse_switch(m->payload, m->len, &id) < 0) {
+			snprintf(why, wl, "malformed table switch");
+			return -1;
+		}
+		p->rx_table = NULL;
+		for (pt = p->tables; pt; pt = pt->next)
+			if (pt->remote_id && pt->remote_id == id)
+				p->rx_table = pt;
+		return 0;
+	}
+	case PEER_MSG_STKT_ACK: {
+		uint64_t id;
+		uint32_t upd;
+
+		if (peer_msg_parse_ack(m->payload, m->len, &id, &upd) < 0) {
+			snprintf(why, wl, "malformed ack");
+			return -1;
+		}
+		for (pt = p->tables; pt; pt = pt->next) {
+			if (pt->local_id != id)
+				continue;
+			pt->peer_acked = upd;
+			if (pt->pend_valid && (int32_t)(upd - pt->pend_id) >= 0) {
+				stktable_updcur_copy(&pt->acked, &pt->pend);
+				pt->pend_valid = 0;
+			}
+		}
+		return 0;
+	}
+	default: {      /* the four update types */
+		static struct peer_update u;   /* thread 0 only; 8 KB */
+		struct peer_updfmt f;
+		uint32_t klen;
+
+		pt = p->rx_table;
+		if (!pt)
+			return 0;
+		f.key_type = peer_key_type(&pt->t->def, &klen);
+		f.key_len = klen;
+		f.data = pt->remote_data;
+		memcpy(f.nbelem, pt->remote_nbelem, sizeof(f.nbelem));
+		if ((ret = peer_msg_parse_update(m->payload, m->len, m->type, &f, &u)) < 0) {
+			snprintf(why, wl, "malformed update for table '%s' (error %d)", pt->nid, ret);
+			return -1;
+		}
+		pt->last_get = u.has_id ? u.id : pt->last_get + 1;
+		apply_update(pt, &u);
+		return 0;
+	}
+	}
+}
+
+/* Parses what <c> received. Returns 0, or -1 after closing <c>. */
+static int process_input(struct peer_conn *c)
+{
+	char why[256];
+	long n;
+
+	if (c->state == PEER_CS_WAIT_HELLO) {
+		n = parse_hello(c);
+		if (n == 0)
+			return 0;
+		if (n < 0) {
+			c->in.len = 0;
+			return 0;       /* status queued, closed once sent */
+		}
+		buf_consume(&c->in, (size_t)n);
+	} else if (c->state == PEER_CS_WAIT_STATUS) {
+		n = parse_status(c);
+		if (n == 0)
+			return 0;
+		if (n == -1)
+			return -1;
+		if (n < 0) {
+			conn_close(c, "malformed handshake status");
+			return -1;
+		}
+		buf_consume(&c->in, (size_t)n);
+	}
+	if (c->state != PEER_CS_ESTABLISHED) {
+		c->in.len = 0;
+		return 0;
+	}
+	while (c->in.len) {
+		struct peer_msg m;
+		int r = peer_msg_frame(c->in.data, c->in.len, &m);
+
+		if (r == 0)
+			break;
+		if (r < 0) {
+			c->peer->proto_err++;
+			if (r == PEER_E_TOOBIG) {
+				send_msg(c, PEER_MSG_CLASS_ERROR, PEER_MSG_ERR_SIZELIMIT, NULL, 0);
+				snprintf(why, sizeof(why), "message over %d bytes", PEER_MSG_MAXLEN);
+			} else {
+				send_msg(c, PEER_MSG_CLASS_ERROR, PEER_MSG_ERR_PROTOCOL, NULL, 0);
+				if (r == PEER_E_UNKNOWN)
+					snprintf(why, sizeof(why), "unknown message class %u type %u", c->in.data[0], c->in.data[1]);
+				else
+					snprintf(why, sizeof(why), "malformed message length");
+			}
+			goto fail;
+		}
+		if (handle_msg(c, &m, why, sizeof(why)) < 0) {
+			c->peer->proto_err++;
+			if (m.cls != PEER_MSG_CLASS_ERROR)
+				send_msg(c, PEER_MSG_CLASS_ERROR, PEER_MSG_ERR_PROTOCOL, NULL, 0);
+			goto fail;
+		}
+		buf_consume(&c->in, (size_t)r);
+	}
+	push(c->peer);
+	return 0;
+fail:
+	/* best effort: the error message goes out before the close */
+	(void)!send(c->fd, c->out.data, c->out.len, MSG_NOSIGNAL | MSG_DONTWAIT);
+	conn_close(c, why);
+	return -1;
+}
+
+static void conn_io(int fd, unsigned int events, void *owner)
+{
+	struct peer_conn *c = owner;
+
+	if (c->state == PEER_CS_CONNECTING) {
+		int err;
+
+		if (!(events & (FD_EV_OUT | FD_EV_ERR | FD_EV_HUP)))
+			return;
+		err = sock_get_error(fd);
+		if (err) {
+			conn_close(c, strerror(err < 0 ? -err : err));
+			return;
+		}
+		c->state = PEER_CS_WAIT_STATUS;
+		c->peer->last_state = PEER_CS_WAIT_STATUS;
+	}
+	if (events & (FD_EV_IN | FD_EV_ERR | FD_EV_HUP | FD_EV_RDHUP)) {
+		for (;;) {
+			ssize_t n;
+
+			if (buf_reserve(&c->in, 16384) < 0) {
+				conn_close(c, "out of memory");
+				return;
+			}
+			n = recv(fd, c->in.data + c->in.len, c->in.cap - c->in.len, MSG_DONTWAIT);
+			if (n > 0) {
+				c->in.len += (size_t)n;
+				if (process_input(c) < 0)
+					return;
+				continue;
+			}
+			if (n == 0) {
+				conn_close(c, "closed by the peer");
+				return;
+			}
+			if (errno == EINTR)
+				continue;
+			if (errno != EAGAIN && errno != EWOULDBLOCK) {
+				conn_close(c, strerror(errno));
+				return;
+			}
+			break;
+		}
+	}
+	conn_flush(c);
+}
+
+static void accept_cb(int fd, unsigned int events, void *owner)
+{
+	struct peers *ps = owner;
+
+	for (int i = 0; i < 16; i++) {
+		struct sockaddr_storage ss;
+		socklen_t sl;
+		struct peer_conn *c;
+		int cfd = sock_accept(fd, &ss, &sl);
+
+		if (cfd < 0)
+			return;
+		sock_set_nodelay(cfd, 1);
+		c = conn_new(ps, cfd, 0);
+		if (!c) {
+			close(cfd);
+			continue;
+		}
+		addr_format_sa((struct sockaddr *)&ss, sl, c->src, sizeof(c->src));
+		c->pnext = ps->pending;
+		ps->pending = c;
+	}
+}
+
+/* Closes the incoming connections of a section that did not complete
+ * their handshake in time (a client that connects and never speaks).
+ */
+static struct task *section_task(struct task *t, void *ctx, unsigned int state)
+{
+	struct peers *ps = ctx;
+	struct peer_conn *c, *next;
+
+	for (c = ps->pending; c; c = next) {
+		next = c->pnext;
+		if (tick_is_expired(c->deadline, now_ms))
+			conn_close(c, "handshake timeout");
+	}
+	task_set_expire(t, tick_add(now_ms, 1000));
+	return t;
+}
+
+/* ---- The peer task ---- */
+
+static struct task *peer_task(struct task *t, void *ctx, unsigned int state)
+{
+	struct peer *p = ctx;
+	struct peers *ps = p->peers;
+	struct peer_conn *c = p->conn;
+	uint32_t next;
+
+	ps->task_calls++;
+	if (ps->resync != PEERS_RESYNC_DONE && tick_is_expired(ps->resync_timeout, now_ms)) {
+		ps->resync = PEERS_RESYNC_DONE;   /* nobody to learn from: we are the reference */
+		for (struct peer *o = ps->list; o; o = o->next)
+			o->flags &= ~PEER_F_LEARN;
+	}
+	if (!c) {
+		if (tick_is_expired(p->reconnect, now_ms))
+			peer_connect(p);
+	} else if (c->state != PEER_CS_ESTABLISHED) {
+		if (tick_is_expired(c->deadline, now_ms)) {
+			conn_close(c, c->state == PEER_CS_CONNECTING ? "connect timeout" : "handshake timeout");
+		}
+	} else {
+		if (tick_is_expired(p->reconnect, now_ms)) {
+			if (!(p->flags & PEER_F_ALIVE)) {
+				p->no_hbt++;
+				conn_close(c, "no message for 5 seconds (dead peer)");
+				goto out;
+			}
+			p->flags &= ~PEER_F_ALIVE;
+			p->reconnect = tick_add(now_ms, PEER_ALIVE_MS);
+		}
+		maybe_learn(p);
+		push(p);
+		if (tick_is_expired(p->heartbeat, now_ms)) {
+			send_msg(c, PEER_MSG_CLASS_CONTROL, PEER_MSG_CTRL_HEARTBEAT, NULL, 0);
+			p->tx_hbt++;
+			p->heartbeat = tick_add(now_ms, PEER_HEARTBEAT_MS);
+		}
+		conn_flush(c);
+	}
+out:
+	c = p->conn;
+	next = c ? (c->state == PEER_CS_ESTABLISHED ?
+	            tick_first(tick_first(p->reconnect, p->heartbeat), tick_add(now_ms, PEER_PUSH_MS)) :
+	            c->deadline) : p->reconnect;
+	if (ps->resync != PEERS_RESYNC_DONE)
+		next = tick_first(next, ps->resync_timeout);
+	task_set_expire(t, next);
+	return t;
+}
+
+int peers_start(char *err, size_t errlen)
+{
+	for (struct peers *ps = peers_list; ps; ps = ps->next) {
+		const struct addr *la;
+		int remotes = 0;
+
+		if (ps->disabled || !ps->local)
+			continue;
+		la = ps->has_bind ? &ps->bind_addr : &ps->local->addr;
+		ps->lfd = sock_listen(la, NULL, err, errlen);
+		if (ps->lfd < 0)
+			return ps->lfd;
+		if (fd_insert(ps->lfd, 0, accept_cb, ps, FD_EV_IN) < 0) {
+			snprintf(err, errlen, "peers '%s': cannot register the listener", ps->id);
+			return -ENOMEM;
+		}
+		ps->last_change = (uint32_t)clock_wall_sec();
+		ps->task = task_new(1UL, section_task, ps, "peers");
+		if (!ps->task) {
+			snprintf(err, errlen, "peers '%s': out of memory", ps->id);
+			return -ENOMEM;
+		}
+		task_wakeup(ps->task, TASK_WOKEN_INIT);
+		for (struct peer *p = ps->list; p; p = p->next) {
+			if (p->local)
+				continue;
+			remotes++;
+			p->task = task_new(1UL, peer_task, p, "peer");
+			if (!p->task) {
+				snprintf(err, errlen, "peers '%s': out of memory", ps->id);
+				return -ENOMEM;
+			}
+			p->reconnect = now_ms;
+			task_wakeup(p->task, TASK_WOKEN_INIT);
+		}
+		ps->resync = remotes ? PEERS_RESYNC_NEEDED : PEERS_RESYNC_DONE;
+		ps->resync_timeout = tick_add(now_ms, PEER_RESYNC_MS);
+	}
+	return 0;
+}
+
+void peers_free_all(void)
+{
+	while (peers_list) {
+		struct peers *ps = peers_list;
+
+		peers_list = ps->next;
+		while (ps->list) {
+			struct peer *p = ps->list;
+
+			ps->list = p->next;
+			while (p->tables) {
+				struct peer_table *pt = p->tables;
+
+				p->tables = pt->next;
+				stktable_updcur_free(&pt->cur);
+				stktable_updcur_free(&pt->acked);
+				stktable_updcur_free(&pt->pend);
+				free(pt);
+			}
+			free(p->id);
+			free(p->conf_file);
+			free(p);
+		}
+		while (ps->decls) {
+			struct peers_table_decl *d = ps->decls;
+
+			ps->decls = d->next;
+			free(d->name);
+			free(d->id);
+			free(d);
+		}
+		free(ps->tables);
+		free(ps->id);
+		free(ps->conf_file);
+		free(ps);
+	}
+}
