@@ -347,6 +347,9 @@ typedef int (*stktable_upd_fn)(struct stktable *t, struct stksess *ts, uint32_t 
  */
 int stktable_updcur_init(struct stktable *t, struct stktable_updcur *c, int from_now);
 
+/* Moves <c> back to the beginning of the stream (see stktable_updcur_init()). */
+void stktable_updcur_to_start(struct stktable *t, struct stktable_updcur *c);
+
 /* Moves <c> to the current end of the stream (after a full resync walk). */
 void stktable_updcur_to_end(struct stktable *t, struct stktable_updcur *c);
 

@@ -794,6 +794,12 @@ static void push(struct peer *p)
  */
 static void apply_rate(void *ctr, uint32_t period, uint64_t age, uint64_t curr, uint64_t prev)
 {
+	/* the sender computes (now - period start) on 32 bits: a start a few
+	 * ms ahead of its thread's clock (HAProxy's threads' clocks differ)
+	 * comes as a huge age, which is a negative one
+	 */
+	if ((int32_t)(uint32_t)age < 0 || age > UINT32_MAX)
+		age = 0;
 	if (!period)
 		period = 1;
 	for (int i = 0; i < 2 && age >= period; i++) {
@@ -881,7 +887,18 @@ static int handle_msg(struct peer_conn *c, const struct peer_msg *m, char *why, 
 	if (m->cls == PEER_MSG_CLASS_CONTROL) {
 		switch (m->type) {
 		case PEER_MSG_CTRL_RESYNCREQ:
+			/* Up to date, we walk the whole table: local and learned
+			 * entries. Still learning ourselves (a fleet starting
+			 * together), we send only our own changes, through the
+			 * stream from its start: what we learned came from peers
+			 * the requester asks too, and sending it back could
+			 * overwrite their newer values with ours.
+			 */
 			for (pt = p->tables; pt; pt = pt->next) {
+				if (ps->resync != PEERS_RESYNC_DONE) {
+					stktable_updcur_to_start(pt->t, &pt->cur);
+					continue;
+				}
 				stktable_updcur_to_end(pt->t, &pt->cur);   /* later changes: by the stream */
 				memset(&pt->walk, 0, sizeof(pt->walk));
 				pt->teaching = 1;

@@ -48,8 +48,10 @@ int stktable_updcur_init(struct stktable *t, struct stktable_updcur *c, int from
 	for (uint32_t i = 0; i < c->nb; i++) {
 		uint32_t seq = atomic_load_explicit(&t->shards[i].seq, memory_order_relaxed);
 
-		c->pos[i] = c->base[i] = from_now ? seq : seq - 0x40000000U;
+		c->pos[i] = c->base[i] = seq;
 	}
+	if (!from_now)
+		stktable_updcur_to_start(t, c);
 	return 0;
 }
 
@@ -62,6 +64,13 @@ void stktable_updcur_to_end(struct stktable *t, struct stktable_updcur *c)
 		c->pos[i] = c->base[i] = atomic_load_explicit(&sh->seq, memory_order_relaxed);
 		spin_unlock(&sh->lock);
 	}
+}
+
+void stktable_updcur_to_start(struct stktable *t, struct stktable_updcur *c)
+{
+	for (uint32_t i = 0; i < c->nb; i++)
+		c->pos[i] = c->base[i] =
+			atomic_load_explicit(&t->shards[i].seq, memory_order_relaxed) - 0x40000000U;
 }
 
 void stktable_updcur_copy(struct stktable_updcur *dst, const struct stktable_updcur *src)
