@@ -414,12 +414,17 @@ static int init_tables(report_fn fn, void *arg)
 		list_for_each(r, &px->sticking_rules, list) {
 			struct proxy *owner = r->table_name ? table_owner(r->table_name) : px;
 
-			if (!owner || !owner->table_def)
+			struct stktable_def *def = owner ? owner->table_def : NULL;
+
+			for (struct proxy_xtable *x = proxy_xtables; !def && r->table_name && x; x = x->next)
+				if (!strcmp(x->id, r->table_name))
+					def = &x->def;   /* a peers section's table */
+			if (!def)
 				continue;
 			for (size_t i = 0; i < sizeof(stick_types) / sizeof(stick_types[0]); i++) {
-				if (!owner->table_def->stored[stick_types[i]]) {
-					owner->table_def->stored[stick_types[i]] = 1;
-					owner->table_def->nbelem[stick_types[i]] = 1;
+				if (!def->stored[stick_types[i]]) {
+					def->stored[stick_types[i]] = 1;
+					def->nbelem[stick_types[i]] = 1;
 				}
 			}
 		}

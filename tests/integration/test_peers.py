@@ -438,3 +438,32 @@ def test_show_peers_layout(tmp_path, tollgate):
     assert re.search(r"\n  0x[0-9a-f]+: id=B\(remote,inactive\) addr=127\.0\.0\.1:\d+ last_status=\w+ ", out), out
     assert "shared tables:" in out and "id=stkt" in out
     assert admin_cli(sock, "show peers nosuch").startswith("No such peers\n")
+
+
+@pytest.mark.parametrize("which", ["tollgate", "haproxy"])
+def test_stick_rule_on_peers_section_table_stores_server_id(tmp_path, tollgate, haproxy, backend, which):
+    be = backend("A")
+    pp, fe = free_port(), free_port()
+    sock = str(tmp_path / ("%s.sock" % which))
+    cfg = """
+global
+    stats socket %s level admin
+defaults
+    mode tcp
+    timeout client 5s
+    timeout connect 5s
+    timeout server 5s
+peers p
+    bind 127.0.0.1:%d
+    server A
+    table t type ip size 1k
+listen fe
+    bind 127.0.0.1:%d
+    stick on src table p/t
+    server s1 127.0.0.1:%d
+""" % (sock, pp, fe, be.port)
+    (tollgate if which == "tollgate" else haproxy)(cfg, port=fe, args=("-L", "A"))
+    wait_until(lambda: admin_ready(sock), 5, "the admin socket")
+    socket.create_connection(("127.0.0.1", fe), timeout=5).close()
+    wait_until(lambda: "server_id=1" in admin_cli(sock, "show table p/t"), 3,
+               "server_id stored in p/t: %s" % admin_cli(sock, "show table p/t"))
