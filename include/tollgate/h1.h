@@ -278,11 +278,38 @@ int h1_err_status(int err);
 
 /* Returns 1 if the <len> bytes at <t> form a request-target the parser
  * accepts for method <m> (its characters, and its form: origin, asterisk
- * for OPTIONS, authority for CONNECT only, absolute without userinfo),
- * else 0. For rewrites, so that no edited request is one a server could
- * read differently.
+ * for OPTIONS, authority for CONNECT only, absolute), else 0. For
+ * rewrites, so that no edited request is one a server could read
+ * differently.
  */
 int h1_target_valid(enum h1_meth m, const char *t, size_t len);
+
+/* Schemes of an absolute-form target, as far as default ports go. */
+#define H1_SCHEME_NONE   0  /* no scheme (a CONNECT authority) */
+#define H1_SCHEME_HTTP   1
+#define H1_SCHEME_HTTPS  2
+#define H1_SCHEME_OTHER  3
+
+/* Finds the authority of the absolute-form target <t> of <len> bytes
+ * ("scheme://[userinfo@]authority[/?#...]"): returns its offset (after any
+ * userinfo) and sets *<alen> to its length and *<scheme> to H1_SCHEME_*,
+ * or returns -1 if <t> has no "scheme://".
+ */
+int h1_target_authority(const uint8_t *t, uint32_t len, int *scheme, uint32_t *alen);
+
+/* Returns 1 if the port <p> of <plen> bytes is a default port of scheme
+ * <scheme> (H1_SCHEME_*) as HAProxy's http_is_default_port(): an empty
+ * port (<plen> 0) always, 80 for http, 443 for https, either for
+ * H1_SCHEME_NONE; 0 otherwise and for <plen> < 0 (no port).
+ */
+int h1_default_port(int scheme, const uint8_t *p, int plen);
+
+/* Splits the authority <a> of <len> bytes as HAProxy's http_get_host_port():
+ * the port is the digits after a final ':'. Sets *<hostlen> to the length
+ * before ":port" and returns the port's length (0: an empty port after
+ * ':'), or -1 if there is no port (*<hostlen> is then <len>).
+ */
+int h1_host_port(const uint8_t *a, uint32_t len, uint32_t *hostlen);
 
 /* Returns a short constant description of <err> ("unknown" if none). */
 const char *h1_err_str(int err);

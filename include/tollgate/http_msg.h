@@ -113,6 +113,15 @@ int http_set_method(struct http_head *hh, const char *m, size_t len);
  */
 int http_set_uri(struct http_head *hh, const char *uri, size_t len);
 
+/* Normalizes the authority of the request <hh> as HAProxy does after
+ * parsing (RFC 3986 6.2.3): an absolute-form target loses a port that is
+ * empty or its scheme's default ("http://h:80/p" -> "http://h/p"), gets
+ * the path "/" when it has none (except for OPTIONS), and every Host field
+ * then takes the target's host; a CONNECT request's Host loses a port 80
+ * or 443. The userinfo of a target is kept. 0 or -ENOSPC.
+ */
+int http_normalize_authority(struct http_head *hh);
+
 /* Returns the path of the request-target: for an absolute-form target,
  * what follows the authority ("/" when empty is given as len 0), up to the
  * '?' if any. Sets *<len>.

@@ -354,10 +354,9 @@ static int h1_check_target(struct h1_msg *msg, const uint8_t *b)
 	}
 	if (i + 3 > len || t[i + 1] != '/' || t[i + 2] != '/')
 		return H1_ERR_TARGET;
-	/* no userinfo (RFC 9110 4.2.4): "http://a@b/" names two hosts */
-	for (i += 3; i < len && t[i] != '/' && t[i] != '?'; i++)
-		if (t[i] == '@')
-			return H1_ERR_TARGET;
+	/* a userinfo ("http://u@host/") is accepted and skipped, as HAProxy:
+	 * only the host after it is compared with Host (h1_check_authority())
+	 */
 	msg->flags |= H1_MF_ABS_FORM;
 	return 0;
 }
@@ -692,87 +691,113 @@ static int h1_framing(struct h1_msg *msg, const struct h1_limits *lim, int is_re
 	return 0;
 }
 
-/* Returns the length of the authority <a> of <len> bytes without its port
- * when the port is empty or is <defport> (NULL: none), for comparisons.
- */
-static uint32_t h1_authority_trim(const uint8_t *a, uint32_t len, const char *defport)
+int h1_host_port(const uint8_t *a, uint32_t len, uint32_t *hostlen)
 {
 	uint32_t i = len;
 
 	while (i && (h1_ctab[a[i - 1]] & H1_C_DIGIT))
 		i--;
-	if (!i || a[i - 1] != ':')
-		return len;   /* no port (or an IP-literal's last group) */
-	if (i == len || (defport && len - i == strlen(defport) && !memcmp(a + i, defport, len - i)))
-		return i - 1;
-	return len;
+	if (!i || a[i - 1] != ':') {
+		*hostlen = len;
+		return -1;
+	}
+	*hostlen = i - 1;
+	return (int)(len - i);
 }
 
-/* Returns the length of authority <a> of <len> bytes before its ":port",
- * or <len> if it has none (an IP-literal's groups are not a port).
+/* Returns 1 if the port <p> of <plen> bytes is the default one of scheme
+ * <scheme> (H1_SCHEME_*): empty, 80 for http, 443 for https, either when
+ * there is no scheme (CONNECT).
  */
-static uint32_t h1_authority_port(const uint8_t *a, uint32_t len)
+int h1_default_port(int scheme, const uint8_t *p, int plen)
 {
-	uint32_t i = len;
+	int is80 = plen == 2 && !memcmp(p, "80", 2), is443 = plen == 3 && !memcmp(p, "443", 3);
 
-	const uint8_t *rb = memchr(a, ']', len);
+	if (plen <= 0)
+		return plen == 0;
+	if (scheme == H1_SCHEME_NONE)
+		return is80 || is443;
+	return (scheme == H1_SCHEME_HTTP && is80) || (scheme == H1_SCHEME_HTTPS && is443);
+}
 
-	while (i && (h1_ctab[a[i - 1]] & H1_C_DIGIT))
-		i--;
-	if (!i || a[i - 1] != ':')
-		return len;
-	if (rb ? a + i - 2 != rb : memchr(a, ':', i - 1) != NULL)
-		return len;     /* an IPv6 literal's last group, not a port */
-	return i - 1;
+int h1_target_authority(const uint8_t *t, uint32_t len, int *scheme, uint32_t *alen)
+{
+	uint32_t i, a, e;
+
+	for (i = 0; i < len && t[i] != ':'; i++)
+		;
+	if (i + 3 > len || t[i + 1] != '/' || t[i + 2] != '/')
+		return -1;
+	*scheme = (i == 4 && h1_name_eq((const char *)t, 4, "http", 4)) ? H1_SCHEME_HTTP :
+	          (i == 5 && h1_name_eq((const char *)t, 5, "https", 5)) ? H1_SCHEME_HTTPS : H1_SCHEME_OTHER;
+	for (a = e = i + 3; e < len && t[e] != '/' && t[e] != '?' && t[e] != '#'; e++)
+		if (t[e] == '@')
+			a = e + 1;     /* skip the userinfo */
+	*alen = e - a;
+	return (int)a;
+}
+
+/* Returns 1 if the hosts <a>/<alen> and <b>/<blen> are equal, case ignored. */
+static int h1_host_eq(const uint8_t *a, uint32_t alen, const uint8_t *b, uint32_t blen)
+{
+	uint32_t i;
+
+	if (alen != blen)
+		return 0;
+	for (i = 0; i < alen; i++) {
+		uint8_t x = a[i], y = b[i];
+
+		x = (uint8_t)(x >= 'A' && x <= 'Z' ? x + 32 : x);
+		y = (uint8_t)(y >= 'A' && y <= 'Z' ? y + 32 : y);
+		if (x != y)
+			return 0;
+	}
+	return 1;
 }
 
 /* Checks that the authority of an absolute-form or CONNECT target of the
  * request <msg> names the same host and port as its Host field (RFC 9112
  * 3.2.2 lets a server ignore Host then, and rules or servers that read
- * Host would disagree with those that read the target). Case is ignored,
- * and an empty or default port (80 for http, 443 for https); a CONNECT
- * target's port is ignored when Host names none, as HAProxy. Returns 0 or
+ * Host would disagree with those that read the target), as HAProxy does:
+ * case is ignored; a port that is empty or the scheme's default (80 for
+ * http, 443 for https, either for CONNECT) matches no port. Returns 0 or
  * H1_ERR_HOST_AUTHORITY.
  */
 static int h1_check_authority(const struct h1_msg *msg, const uint8_t *b)
 {
-	const uint8_t *t = b + msg->target.off, *a = t, *h = b + msg->host.off;
-	uint32_t alen = msg->target.len, hlen = msg->host.len, i;
-	const char *defport = NULL;
+	const uint8_t *a = b + msg->target.off, *h = b + msg->host.off;
+	uint32_t alen = msg->target.len, hlen = msg->host.len, ahost, hhost;
+	int scheme = H1_SCHEME_NONE, aport, hport, off;
 
 	if (!(msg->flags & H1_MF_HOST) || (!(msg->flags & H1_MF_ABS_FORM) && msg->meth != H1_METH_CONNECT))
 		return 0;
 	if (msg->flags & H1_MF_ABS_FORM) {
-		for (i = 0; t[i] != ':'; i++)   /* the target has "scheme://" */
-			;
-		if (i == 4 && h1_name_eq((const char *)t, 4, "http", 4))
-			defport = "80";
-		else if (i == 5 && h1_name_eq((const char *)t, 5, "https", 5))
-			defport = "443";
-		a = t + i + 3;
-		for (alen = 0; a + alen < t + msg->target.len && a[alen] != '/' && a[alen] != '?'; alen++)
-			;
+		off = h1_target_authority(a, alen, &scheme, &alen);
+		if (off < 0)
+			return H1_ERR_TARGET;
+		a += off;
+		if (h1_host_eq(a, alen, h, hlen))
+			return 0;
 	}
-	alen = h1_authority_trim(a, alen, defport);
-	hlen = h1_authority_trim(h, hlen, defport);
-	if (msg->meth == H1_METH_CONNECT && !(msg->flags & H1_MF_ABS_FORM) &&
-	    h1_authority_port(h, hlen) == hlen) {
-		/* CONNECT host:port with a Host naming no port: the hosts
-		 * alone are compared (HAProxy accepts any port then)
+	aport = h1_host_port(a, alen, &ahost);
+	hport = h1_host_port(h, hlen, &hhost);
+	if (!(msg->flags & H1_MF_ABS_FORM)) {
+		/* CONNECT host:port: a Host with a port names the same one; one
+		 * with none (or an empty one) needs a default port
 		 */
-		alen = h1_authority_port(a, alen);
+		if (hport > 0)
+			return h1_host_eq(a, ahost, h, hhost) && aport == hport &&
+			       !memcmp(a + ahost + 1, h + hhost + 1, (size_t)hport) ? 0 : H1_ERR_HOST_AUTHORITY;
+		return h1_default_port(H1_SCHEME_NONE, a + ahost + 1, aport) && h1_host_eq(a, ahost, h, hhost) ?
+		       0 : H1_ERR_HOST_AUTHORITY;
 	}
-	if (alen != hlen)
+	if (aport < 0 && hport < 0)
 		return H1_ERR_HOST_AUTHORITY;
-	for (i = 0; i < alen; i++) {
-		uint8_t x = a[i], y = h[i];
-
-		x = (uint8_t)(x >= 'A' && x <= 'Z' ? x + 32 : x);
-		y = (uint8_t)(y >= 'A' && y <= 'Z' ? y + 32 : y);
-		if (x != y)
-			return H1_ERR_HOST_AUTHORITY;
-	}
-	return 0;
+	if (aport >= 0 && !h1_default_port(scheme, a + ahost + 1, aport))
+		return H1_ERR_HOST_AUTHORITY;
+	if (hport >= 0 && !h1_default_port(scheme, h + hhost + 1, hport))
+		return H1_ERR_HOST_AUTHORITY;
+	return h1_host_eq(a, ahost, h, hhost) ? 0 : H1_ERR_HOST_AUTHORITY;
 }
 
 /* Parses a head, a request if <is_resp> is 0. See h1_parse_request(). */

@@ -213,6 +213,54 @@ int http_set_uri(struct http_head *hh, const char *uri, size_t len)
 	return 0;
 }
 
+int http_normalize_authority(struct http_head *hh)
+{
+	const uint8_t *u = (const uint8_t *)hh->uri;
+	uint32_t alen, hostlen, plen;
+	int scheme, off, port, idx = -1, fix = 0;
+	const char *nu, *host, *path;
+
+	if (hh->m == H1_METH_CONNECT) {
+		/* Host "name:80" or "name:443" becomes "name" (the target keeps its port) */
+		while (http_hdr_next(hh, "host", 4, &idx) >= 0) {
+			port = h1_host_port((const uint8_t *)hh->f[idx].v, hh->f[idx].vlen, &hostlen);
+			if (port > 0 && h1_default_port(H1_SCHEME_NONE, (const uint8_t *)hh->f[idx].v + hostlen + 1, port))
+				hh->f[idx].vlen = hostlen;
+		}
+		return 0;
+	}
+	if (!hh->uri_len || u[0] == '/' || u[0] == '*')
+		return 0;
+	off = h1_target_authority(u, hh->uri_len, &scheme, &alen);
+	if (off < 0)
+		return 0;
+	port = h1_host_port(u + off, alen, &hostlen);
+	if (port >= 0 && h1_default_port(scheme, u + off + hostlen + 1, port))
+		fix = 1;
+	else
+		hostlen = alen;
+	path = hh->uri + off + alen;
+	plen = hh->uri_len - (uint32_t)off - alen;
+	if (!plen && hh->m != H1_METH_OPTIONS) {
+		path = "/";   /* "http://name" gets its path "/" */
+		plen = 1;
+		fix = 1;
+	}
+	if (!fix)
+		return 0;
+	nu = http_head_dup(hh, hh->uri, (size_t)off + hostlen);
+	if (!nu || !http_head_dup(hh, path, plen))
+		return -ENOSPC;
+	host = nu + off;
+	hh->uri = nu;
+	hh->uri_len = (uint32_t)off + hostlen + plen;
+	while (http_hdr_next(hh, "host", 4, &idx) >= 0) {
+		hh->f[idx].v = host;
+		hh->f[idx].vlen = hostlen;
+	}
+	return 0;
+}
+
 /* Offset where the path starts in the target: after "scheme://authority"
  * for an absolute-form target, else 0.
  */

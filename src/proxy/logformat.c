@@ -804,12 +804,14 @@ static void lf_render_var(struct lf_out *o, const struct logformat *lf, const st
 		break;
 	case V_HR: case V_HS: case V_HRL: case V_HSL: {
 		/* captured headers: "{v1|v2}" (hr, hs), or each value quoted,
-		 * separated by spaces (hrl, hsl); nothing without captures
+		 * separated by spaces (hrl, hsl); nothing without captures, nor
+		 * for a request that could not be parsed (HAProxy's mux logs
+		 * those without a stream, hence without captures)
 		 */
 		int d = n->var == V_HS || n->var == V_HSL, braces = n->var == V_HR || n->var == V_HS;
 		unsigned int nb = d ? s->fe->nb_cap_res : s->fe->nb_cap_req;
 
-		if (!nb)
+		if (!nb || !txn || !(txn->flags & TX_HAS_REQ))
 			break;
 		if (braces)
 			out_chr(o, '{');

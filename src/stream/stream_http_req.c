@@ -266,6 +266,10 @@ static int request_head(struct stream *s, size_t len)
 	txn->meth = txn->req.m;
 	txn->req_body = txn->req_h1.body;
 	txn->req_left = txn->req_h1.content_length;
+	if (http_normalize_authority(&txn->req) < 0) {
+		hs_error_reply(s, 500);
+		return 1;
+	}
 	keep_uri_line(txn);
 	s->http_nb_req++;
 	if ((txn->req_h1.flags & (H1_MF_CL | H1_MF_TE)) == (H1_MF_CL | H1_MF_TE))

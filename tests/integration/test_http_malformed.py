@@ -53,7 +53,7 @@ CASES = [
     ("del_in_target", 400, b"GET /m\x7fn HTTP/1.1\r\n" + H + b"\r\n"),
     ("target_not_origin_form", 400, b"GET m HTTP/1.1\r\n" + H + b"\r\n"),
     ("asterisk_with_get", 400, b"GET * HTTP/1.1\r\n" + H + b"\r\n"),
-    ("userinfo_in_absolute", 400, b"GET http://user@x/m HTTP/1.1\r\n" + H + b"\r\n"),
+    ("userinfo_names_other_host", 400, b"GET http://x@y/m HTTP/1.1\r\n" + H + b"\r\n"),
     ("absolute_other_host", 400, b"GET http://example.com/m HTTP/1.1\r\n" + H + b"\r\n"),
     ("connect_other_host", 400, b"CONNECT example.com:443 HTTP/1.1\r\n" + H + b"\r\n"),
     ("double_space", 400, b"GET  /m HTTP/1.1\r\n" + H + b"\r\n"),

@@ -20,6 +20,7 @@
 #include <cmocka.h>
 
 #include <tollgate/h1.h>
+#include <tollgate/http_msg.h>
 
 #define MAXH     128         /* header array of the tests */
 #define OK       1           /* expected: success, head up to the blank line */
@@ -263,6 +264,11 @@ static const struct hcase valid_cases[] = {
 	/* an absolute-form or CONNECT authority and Host name one place */
 	H("absolute-form, same Host", REQ, "GET http://a.b/p HTTP/1.1\r\nHost: a.b\r\n\r\n", OK),
 	H("absolute-form, Host in other case", REQ, "GET http://A.b/p HTTP/1.1\r\nHost: a.B\r\n\r\n", OK),
+	H("absolute-form, userinfo skipped", REQ, "GET http://u:p@a:80/p HTTP/1.1\r\nHost: a\r\n\r\n", OK),
+	H("absolute-form, empty port", REQ, "GET http://a:/p HTTP/1.1\r\nHost: a:80\r\n\r\n", OK),
+	H("absolute-form https, Host 443", REQ, "GET https://a/p HTTP/1.1\r\nHost: a:443\r\n\r\n", OK),
+	H("CONNECT default port, Host without", REQ, "CONNECT a:443 HTTP/1.1\r\nHost: a\r\n\r\n", OK),
+	H("CONNECT default port, Host empty port", REQ, "CONNECT a:80 HTTP/1.1\r\nHost: a:\r\n\r\n", OK),
 	H("absolute-form, default port", REQ, "GET http://a:80/p HTTP/1.1\r\nHost: a\r\n\r\n", OK),
 	H("absolute-form, default port in Host", REQ, "GET HTTP://a/p HTTP/1.1\r\nHost: a:80\r\n\r\n", OK),
 	H("absolute-form https, 443", REQ, "GET https://a:443/p HTTP/1.1\r\nHost: a\r\n\r\n", OK),
@@ -390,7 +396,8 @@ static const struct hcase reject_cases[] = {
 	H("target star get", REQ, "GET * HTTP/1.1\r\nHost: a\r\n\r\n", H1_ERR_TARGET),
 	H("target star long", REQ, "OPTIONS *x HTTP/1.1\r\nHost: a\r\n\r\n", H1_ERR_TARGET),
 	H("target scheme only", REQ, "GET http: HTTP/1.1\r\nHost: a\r\n\r\n", H1_ERR_TARGET),
-	H("absolute userinfo", REQ, "GET http://u@evil/ HTTP/1.1\r\nHost: a\r\n\r\n", H1_ERR_TARGET),
+	H("absolute userinfo, other host", REQ, "GET http://a@evil/ HTTP/1.1\r\nHost: a\r\n\r\n",
+	  H1_ERR_HOST_AUTHORITY),
 	H("connect origin", REQ, "CONNECT / HTTP/1.1\r\nHost: a\r\n\r\n", H1_ERR_TARGET),
 	H("connect no port", REQ, "CONNECT a HTTP/1.1\r\nHost: a\r\n\r\n", H1_ERR_TARGET),
 	H("connect userinfo", REQ, "CONNECT u@a:1 HTTP/1.1\r\nHost: a\r\n\r\n", H1_ERR_TARGET),
@@ -438,6 +445,9 @@ static const struct hcase reject_cases[] = {
 	H("absolute-form 1.0, other Host", REQ, "GET http://a/ HTTP/1.0\r\nHost: b\r\n\r\n", H1_ERR_HOST_AUTHORITY),
 	H("absolute-form, longer Host", REQ, "GET http://a?q HTTP/1.1\r\nHost: ab\r\n\r\n", H1_ERR_HOST_AUTHORITY),
 	H("CONNECT, other Host", REQ, "CONNECT a:443 HTTP/1.1\r\nHost: b:443\r\n\r\n", H1_ERR_HOST_AUTHORITY),
+	H("CONNECT, other port in Host", REQ, "CONNECT a:80 HTTP/1.1\r\nHost: a:443\r\n\r\n", H1_ERR_HOST_AUTHORITY),
+	H("CONNECT other port, Host without", REQ, "CONNECT a:8080 HTTP/1.1\r\nHost: a\r\n\r\n",
+	  H1_ERR_HOST_AUTHORITY),
 	H("status bad version", RES, "HTTX/1.1 200 OK\r\n\r\n", H1_ERR_VERSION),
 	H("status leading crlf", RES, "\r\nHTTP/1.1 200 OK\r\n\r\n", H1_ERR_VERSION),
 	/* incomplete */
@@ -730,6 +740,51 @@ static void test_methods(void **state)
 	strcpy(in, "CONNECT [::1]:443 HTTP/1.1\r\nHost: [::1]:443\r\n\r\n");
 	assert_int_equal(check_head(REQ, in, strlen(in), NULL, MAXH, &p), (int)strlen(in));
 	assert_int_equal(p.msg.meth, H1_METH_CONNECT);
+}
+
+/* http_normalize_authority(): the request line and Host after parsing, as
+ * HAProxy's scheme-based normalization leaves them.
+ */
+static void test_normalize_authority(void **state)
+{
+	static const struct { const char *in, *line, *host; } c[] = {
+		{ "GET http://u:p@h:80/c1 HTTP/1.1\r\nHost: h:80\r\n\r\n", "http://u:p@h/c1", "h" },
+		{ "GET http://h:8080/c2 HTTP/1.1\r\nHost: h:8080\r\n\r\n", "http://h:8080/c2", "h:8080" },
+		{ "GET https://h:443/c3 HTTP/1.1\r\nHost: h\r\n\r\n", "https://h/c3", "h" },
+		{ "GET https://h:80/c4 HTTP/1.1\r\nHost: h:80\r\n\r\n", "https://h:80/c4", "h:80" },
+		{ "GET http://h/c22 HTTP/1.1\r\nHost: h:80\r\n\r\n", "http://h/c22", "h:80" },
+		{ "GET http://h:/c24 HTTP/1.1\r\nHost: h\r\n\r\n", "http://h/c24", "h" },
+		{ "GET http://h:80/c28 HTTP/1.1\r\nHost: h:\r\n\r\n", "http://h/c28", "h" },
+		{ "GET http://: HTTP/1.1\r\nHost: :80\r\n\r\n", "http:///", "" },
+		{ "GET http://h HTTP/1.1\r\nHost: h\r\n\r\n", "http://h/", "h" },
+		{ "GET http://h?a=b HTTP/1.1\r\nHost: h\r\n\r\n", "http://h?a=b", "h" },
+		{ "OPTIONS http://h:80 HTTP/1.1\r\nHost: h\r\n\r\n", "http://h", "h" },
+		{ "CONNECT h:80 HTTP/1.1\r\nHost: h:80\r\n\r\n", "h:80", "h" },
+		{ "CONNECT h:443 HTTP/1.1\r\nHost: h:\r\n\r\n", "h:443", "h:" },
+		{ "CONNECT h:8443 HTTP/1.1\r\nHost: h:8443\r\n\r\n", "h:8443", "h:8443" },
+		{ "GET /x HTTP/1.1\r\nHost: h:80\r\n\r\n", "/x", "h:80" },
+	};
+	struct h1_hdr hdrs[8];
+	struct http_field f[8];
+	char arena[256];
+	struct h1_msg msg;
+	struct http_head hh;
+	int idx;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		h1_msg_init(&msg, hdrs, 8);
+		assert_int_equal(h1_parse_request(&msg, c[i].in, strlen(c[i].in), NULL), (int)strlen(c[i].in));
+		http_head_init(&hh, f, 8, arena, sizeof(arena));
+		assert_int_equal(http_head_load(&hh, &msg, c[i].in), 0);
+		assert_int_equal(http_normalize_authority(&hh), 0);
+		assert_int_equal(hh.uri_len, strlen(c[i].line));
+		assert_memory_equal(hh.uri, c[i].line, hh.uri_len);
+		idx = -1;
+		assert_true(http_hdr_next(&hh, "host", 4, &idx) >= 0);
+		assert_int_equal(hh.f[idx].vlen, strlen(c[i].host));
+		assert_memory_equal(hh.f[idx].v, c[i].host, hh.f[idx].vlen);
+	}
 }
 
 static void test_err_helpers(void **state)
@@ -1045,6 +1100,7 @@ int main(void)
 		cmocka_unit_test(test_fields),
 		cmocka_unit_test(test_pipelined),
 		cmocka_unit_test(test_methods),
+		cmocka_unit_test(test_normalize_authority),
 		cmocka_unit_test(test_err_helpers),
 		cmocka_unit_test(test_chunked),
 		cmocka_unit_test(test_chunk_limits),
