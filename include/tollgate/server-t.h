@@ -62,7 +62,7 @@ struct srv_counters {
  */
 #define SRV_PP_AUTHORITY  0x0001U   /* the client's PROXY authority TLV, passed on */
 #define SRV_PP_CRC32C     0x0002U   /* a CRC32C TLV over the header */
-#define SRV_PP_UNIQUE_ID  0x0004U   /* the stream's unique id (none in Tollgate yet) */
+#define SRV_PP_UNIQUE_ID  0x0004U   /* the request's unique id (unique-id-format) */
 
 struct logformat;
 

@@ -91,6 +91,9 @@ struct stream {
 	                                * or malloc'd when larger (v2 TLVs), or NULL */
 	char preamble_buf[128];        /* room for one without TLVs (v1 at most 107 bytes) */
 	unsigned int preamble_len;     /* its length, 0 once sent */
+	uint32_t preamble_hash;        /* hash of the last one built (0: none), to
+	                                * reuse a kept server connection only for
+	                                * the same header, as HAProxy */
 	int queued;                    /* 1 while in be->queue (under its lock) */
 	int ever_queued;               /* set once queued: take the lock to leave */
 	struct list queue_link;        /* link in be->queue */

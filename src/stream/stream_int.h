@@ -77,6 +77,14 @@ int strm_recv_proxy(struct stream *s);
  */
 int strm_build_proxy_header(struct stream *s);
 
+/* Returns 1 if the PROXY header that server <srv> wants for the current
+ * request of <s> differs from the one sent on the kept server connection
+ * (a v2 header whose unique-id or set-proxy-v2-tlv-fmt TLVs changed), so
+ * that the connection may not carry this request, as HAProxy hashes the
+ * header into a connection's reuse key; else 0 (stream_pp.c).
+ */
+int strm_proxy_header_differs(struct stream *s, struct server *srv);
+
 /* Sends the PROXY protocol header if one is pending; 1 once none is. */
 int strm_send_preamble(struct stream *s);
 

@@ -16,11 +16,13 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include <tollgate/hash.h>
 #include <tollgate/logformat.h>
 #include <tollgate/proxy_proto.h>
 #include <tollgate/server-t.h>
 #include <tollgate/sock.h>
 #include <tollgate/stream.h>
+#include <tollgate/unique_id.h>
 
 #include "stream_int.h"
 
@@ -157,14 +159,16 @@ static void tlv_head(unsigned char *p, unsigned int type, size_t len)
 }
 
 /* v2: PROXY over TCP4/TCP6 (or LOCAL without addresses), then the TLVs:
- * CRC32C (filled last), the authority passed on, set-proxy-v2-tlv-fmt ones.
+ * CRC32C (filled last), the authority passed on, the unique id,
+ * set-proxy-v2-tlv-fmt ones.
  */
 static int build_v2(struct stream *s, const struct addr *src, const struct addr *dst, int inet)
 {
 	static const unsigned char sig[12] = "\r\n\r\n\0\r\nQUIT\n";
 	const struct server *srv = s->srv;
 	const unsigned char *auth = NULL;
-	size_t auth_len = 0, cap = PP_V2_HDR_LEN + 36, pos, crc_at = 0;
+	const char *uid = NULL;
+	size_t auth_len = 0, uid_len = 0, cap = PP_V2_HDR_LEN + 36, pos, crc_at = 0;
 	int v4 = inet && addr_sa(src)->sa_family == AF_INET && addr_sa(dst)->sa_family == AF_INET;
 	unsigned char *p;
 
@@ -174,6 +178,13 @@ static int build_v2(struct stream *s, const struct addr *src, const struct addr 
 		cap += 7;
 	if (auth)
 		cap += 3 + auth_len;
+	if (srv->pp_opts & SRV_PP_UNIQUE_ID) {
+		/* the stream's unique id (generated now if needed), or an empty TLV without one, as HAProxy */
+		uid = unique_id_get(s, &uid_len);
+		if (!uid)
+			uid_len = 0;
+		cap += 3 + uid_len;
+	}
 	for (const struct srv_pp_tlv *t = srv->pp_tlvs; t; t = t->next)
 		cap += 3 + PP_TLV_FMT_MAX + 1;   /* + the NUL logformat_render() writes */
 	if (cap > sizeof(s->preamble_buf)) {
@@ -224,6 +235,12 @@ static int build_v2(struct stream *s, const struct addr *src, const struct addr 
 		memcpy(p + pos + 3, auth, auth_len);
 		pos += 3 + auth_len;
 	}
+	if (srv->pp_opts & SRV_PP_UNIQUE_ID) {
+		tlv_head(p + pos, PP2_TYPE_UNIQUE_ID, uid_len);
+		if (uid_len)
+			memcpy(p + pos + 3, uid, uid_len);
+		pos += 3 + uid_len;
+	}
 	for (const struct srv_pp_tlv *t = srv->pp_tlvs; t; t = t->next) {
 		size_t n = logformat_render(t->lf, s, (char *)p + pos + 3, PP_TLV_FMT_MAX + 1);
 
@@ -256,8 +273,28 @@ int strm_build_proxy_header(struct stream *s)
 	if (!(s->srv->flags & (SRV_F_SEND_PROXY | SRV_F_SEND_PROXY2)))
 		return 0;
 	inet = stream_local_addr(s, &dst) == 0 && is_inet(&src) && is_inet(&dst);
-	if (s->srv->flags & SRV_F_SEND_PROXY2)
-		return build_v2(s, &src, &dst, inet);
-	build_v1(s, &src, &dst, inet);
+	if (s->srv->flags & SRV_F_SEND_PROXY2) {
+		if (build_v2(s, &src, &dst, inet) < 0)
+			return -ENOMEM;
+	} else {
+		build_v1(s, &src, &dst, inet);
+	}
+	s->preamble_hash = hash_xxh32(s->preamble, s->preamble_len, 0) | 1;
 	return 0;
+}
+
+int strm_proxy_header_differs(struct stream *s, struct server *srv)
+{
+	struct server *cur = s->srv;
+	uint32_t sent = s->preamble_hash;
+	int differs;
+
+	if (!(srv->flags & SRV_F_SEND_PROXY2) || (!(srv->pp_opts & SRV_PP_UNIQUE_ID) && !srv->pp_tlvs))
+		return 0;   /* the same client, the same header */
+	s->srv = srv;
+	differs = strm_build_proxy_header(s) < 0 || s->preamble_hash != sent;
+	s->srv = cur;
+	s->preamble_len = 0;         /* nothing to send on a kept connection */
+	s->preamble_hash = sent;
+	return differs;
 }

@@ -326,3 +326,43 @@ def test_send_proxy_v2_options_errors(tmp_path):
     assert rc != 0 and "nosuchfetch" in out, out
     rc, out, _ = run_check(base.replace("listen li", "listen li\n    default-server send-proxy-v2 set-proxy-v2-tlv-fmt(0xE1) %[src]").replace("OPTS", ""), tmp_path)
     assert rc == 0, out
+
+
+UID_CFG = HTTP_DEFAULTS + """
+    unique-id-format TEST-%%[req.hdr(in)]
+listen sender
+    bind 127.0.0.1:%(port)d
+    unique-id-header unique_id
+    server example 127.0.0.1:%(rport)d send-proxy-v2 proxy-v2-options unique-id
+listen receiver
+    bind 127.0.0.1:%(rport)d accept-proxy
+    http-request set-var(txn.http_unique_id) req.hdr(unique_id)
+    http-request set-var(txn.proxy_unique_id) fc_pp_unique_id
+    http-request return status 200 hdr http_unique_id "%%[var(txn.http_unique_id)]" hdr proxy_unique_id "%%[var(txn.proxy_unique_id)]"
+"""
+
+
+def unique_ids_over_one_connection(start):
+    """Two requests on one client connection through `proxy-v2-options
+    unique-id`: the ids the receiver reads from the header and from the
+    PROXY v2 TLV."""
+    from httpbackend import build, connect, read_response
+    port, rport = free_port(), free_port()
+    start(UID_CFG % {"port": port, "rport": rport})
+    wait_until(lambda: _listening(port) and _listening(rport), what="ports")
+    out = []
+    with connect(port) as s:
+        for tag in ("foo", "bar"):
+            s.sendall(build("/", headers=[("in", tag)]))
+            _, hdrs, _, _ = read_response(s)
+            out.append((hdrs.get("http_unique_id"), hdrs.get("proxy_unique_id")))
+    return out
+
+
+def test_send_proxy_v2_unique_id_matches_haproxy(tollgate, haproxy):
+    """proxy-v2-options unique-id: each request's unique id in the TLV; a
+    request whose id differs does not reuse the server connection that
+    carried the previous header (HAProxy hashes the header in its reuse key)."""
+    got = unique_ids_over_one_connection(tollgate)
+    assert got == [("TEST-foo", "TEST-foo"), ("TEST-bar", "TEST-bar")]
+    assert got == unique_ids_over_one_connection(haproxy)
