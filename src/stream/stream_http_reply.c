@@ -94,7 +94,10 @@ void hs_local_reply(struct stream *s, int status, const char *data, size_t len, 
 	txn->flags |= TX_LOCAL;
 	hs_txn_set_status(s, status);
 	hs_txn_count_sc(s, status);
-	if (txn->res_fwd == len && len && http_after_res_rules_present(s))
+	/* not on the error answering a request that could not be parsed:
+	 * HAProxy's mux answers those without a stream, so without rules
+	 */
+	if (txn->res_fwd == len && len && (txn->flags & TX_HAS_REQ) && http_after_res_rules_present(s))
 		after_local_reply(s);
 	/* the request goes no further: only a complete head without a body
 	 * can be dropped alone (what follows may be the next request)

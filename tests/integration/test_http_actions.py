@@ -100,6 +100,14 @@ def test_http_after_response_on_server_and_local_replies(tollgate, haproxy, http
                          h.get("x-drop"), h.get("x-res"))
         assert got["tollgate"][:4] == (status, order, str(status), None), (path, got)
         assert got["tollgate"] == got["haproxy"], (path, got)
+    # a request that does not parse is answered without the rules
+    got = {}
+    for name, (port, _) in procs.items():
+        with connect(port) as s:
+            s.sendall(b"GET /a b HTTP/1.1\r\nhost: x\r\n\r\n")
+            st, h, hl, _ = read_response(s)
+        got[name] = (st, [v for n, v in hl if n.lower() == "x-order"], h.get("x-status"))
+    assert got["tollgate"] == (400, [], None) and got["haproxy"] == got["tollgate"], got
 
 
 NORMALIZERS = [("merge", "path-merge-slashes"), ("dotdot", "path-strip-dotdot"),
