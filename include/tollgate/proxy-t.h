@@ -194,6 +194,7 @@ struct listener {
 	int shards;                      /* sockets: 0 = one per thread */
 	int accept_proxy;                /* "accept-proxy": a PROXY header comes first */
 	int proto_none;                  /* "proto none": raw TCP only, never upgraded to HTTP */
+	char tcp_md5sig[SRV_MD5SIG_MAX + 1]; /* "tcp-md5sig" key, "" for none */
 	unsigned long thread_mask;       /* threads accepting on it, 0: all */
 	int fds[MAX_THREADS];            /* socket of each thread, -1 if none */
 	int nfds;                        /* sockets opened */

@@ -60,6 +60,8 @@ struct srv_counters {
 /* proxy-v2-options of a server (struct server.pp_opts). Those about TLS
  * (ssl, cert-*, ssl-cipher) add nothing: no client connection is TLS.
  */
+#define SRV_MD5SIG_MAX    80        /* longest TCP MD5 key (TCP_MD5SIG_MAXKEYLEN) */
+
 #define SRV_PP_AUTHORITY  0x0001U   /* the client's PROXY authority TLV, passed on */
 #define SRV_PP_CRC32C     0x0002U   /* a CRC32C TLV over the header */
 #define SRV_PP_UNIQUE_ID  0x0004U   /* the request's unique id (unique-id-format) */
@@ -111,6 +113,7 @@ struct server {
 	unsigned int agent_port;          /* `agent-port`, 0: none (agent-check then refused) */
 	unsigned int agent_inter;         /* ms between agent checks, 0: `inter` */
 	char *agent_send;                 /* `agent-send` string, or NULL */
+	char tcp_md5sig[SRV_MD5SIG_MAX + 1]; /* `tcp-md5sig` key, "" for none */
 	struct check *agent;              /* its agent check, or NULL */
 	_Atomic int agent_down;           /* the agent said down/stopped/fail last */
 	char *cookie;                     /* `cookie VALUE` for cookie persistence, or NULL */

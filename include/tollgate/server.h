@@ -71,6 +71,12 @@ int server_change_admin(struct server *srv, unsigned int clr, unsigned int set);
 void server_change_weight(struct server *srv, unsigned int weight);
 void server_change_maxconn(struct server *srv, unsigned int maxconn);
 
+/* Returns the `tcp-md5sig` key of <srv>, or NULL without one. */
+static inline const char *server_md5sig(const struct server *srv)
+{
+	return srv->tcp_md5sig[0] ? srv->tcp_md5sig : NULL;
+}
+
 /* Counts one more connection being served by <srv> and keeps the highest
  * count (`smax`). Any thread; relaxed atomics, a compare-and-swap only when
  * the highest count rises.

@@ -56,11 +56,13 @@ struct sock_opts {
 	mode_t mode;        /* unix: permissions when SOCK_O_MODE (`mode`) */
 	uid_t uid;          /* unix: owner, (uid_t)-1 to keep (`uid`, `user`) */
 	gid_t gid;          /* unix: group, (gid_t)-1 to keep (`gid`, `group`) */
+	const char *md5sig; /* TCP MD5 signature key (`tcp-md5sig`), NULL: none;
+	                     * the caller's */
 };
 
 /* Default options: system backlog default, no flag, owner unchanged. */
 #define SOCK_OPTS_INIT ((struct sock_opts){ .backlog = 0, .flags = 0, .mode = 0, \
-                                            .uid = (uid_t)-1, .gid = (gid_t)-1 })
+                                            .uid = (uid_t)-1, .gid = (gid_t)-1, .md5sig = NULL })
 
 /* What a caller of sock_accept() should do after an error (-errno). */
 enum sock_accept_action {
@@ -126,15 +128,34 @@ enum sock_accept_action sock_accept_classify(int err);
  */
 int sock_connect(const struct addr *dst, const struct addr *src, int *fd);
 
+/* sock_connect() whose segments are signed with the TCP MD5 key <md5sig>
+ * (RFC 2385, Linux TCP_MD5SIG; `tcp-md5sig` on a server) when not NULL.
+ * Returns as sock_connect(), -EINVAL too when <md5sig> is set for a unix
+ * address or is longer than TCP_MD5SIG_MAXKEYLEN.
+ */
+int sock_connect_md5(const struct addr *dst, const struct addr *src, const char *md5sig, int *fd);
+
+/* Sets the TCP MD5 key <key> (NUL-terminated, at most TCP_MD5SIG_MAXKEYLEN
+ * bytes) of socket <fd> for the peer address <peer> (AF_INET or AF_INET6).
+ * Returns 0 or -errno (-EINVAL for a long key or another family).
+ */
+int sock_set_md5sig(int fd, const struct sockaddr *peer, const char *key);
+
+/* Returns 1 if this kernel accepts TCP MD5 keys (HAProxy's
+ * HAVE_WORKING_TCP_MD5SIG), else 0. Opens and closes a socket.
+ */
+int sock_md5sig_works(void);
+
 /* sock_connect() for a health check that sends nothing (HAProxy's plain
  * connect check): TCP_QUICKACK is cleared first, so the last ACK of the
  * handshake waits for data that never comes, and the caller closes with
  * sock_set_nolinger() (a reset) once connected. The server's kernel thus
  * keeps the connection half-open and drops it on the reset: a server that
  * stops accepting never has its accept queue filled by checks, which stay
- * successful as in HAProxy. Returns as sock_connect().
+ * successful as in HAProxy. <md5sig> as sock_connect_md5(). Returns as
+ * sock_connect().
  */
-int sock_connect_probe(const struct addr *dst, int *fd);
+int sock_connect_probe(const struct addr *dst, const char *md5sig, int *fd);
 
 /* Returns 0 if socket <fd> has no pending error, or -errno of the pending
  * one (SO_ERROR, which reading clears), e.g. -ECONNREFUSED after a failed

@@ -651,9 +651,14 @@ static int bind_options(struct cfg_ctx *ctx, struct listener *l, int argc, char 
 			continue;   /* HTTP/1 is what a bind speaks anyway */
 		}
 		if (!val)
-			return cfg_set_err(err, "'bind %s' : unknown option '%s' or missing value (supported: name, backlog, maxconn, v4v6, v6only, accept-proxy, proto, mode, user, uid, group, gid, shards, thread).", args[1], opt);
+			return cfg_set_err(err, "'bind %s' : unknown option '%s' or missing value (supported: name, backlog, maxconn, v4v6, v6only, accept-proxy, proto, mode, user, uid, group, gid, shards, thread, tcp-md5sig).", args[1], opt);
 		i++;
-		if (!strcmp(opt, "name")) {
+		if (!strcmp(opt, "tcp-md5sig")) {
+			if (strlen(val) > SRV_MD5SIG_MAX)
+				return cfg_set_err(err, "'bind %s' : '%s' : the key is longer than %d characters.",
+				                   args[1], opt, SRV_MD5SIG_MAX);
+			strcpy(l->tcp_md5sig, val);
+		} else if (!strcmp(opt, "name")) {
 			free(l->name);
 			l->name = strdup(val);
 		} else if (!strcmp(opt, "backlog")) {

@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include <tollgate/cfg.h>
+#include <tollgate/sock.h>
 
 #define CFG_COND_MAX_DEPTH   64      /* nested parentheses */
 #define CFG_COND_ARG_SIZE    1024    /* longest predicate argument */
@@ -80,6 +81,8 @@ static struct cfg_feature cfg_builtin_features[] = {
 	{ .name = "ZLIB",         .present = 0 },
 	{ .name = "SLZ",          .present = 0 },
 	{ .name = "PROMEX",       .present = 0 },
+	/* probed at start-up: the kernel takes TCP MD5 keys (tcp-md5sig) */
+	{ .name = "HAVE_WORKING_TCP_MD5SIG", .present = 0 },
 };
 
 /* ---------------------------------------------------------------------- */
@@ -661,6 +664,9 @@ int cfg_cond_finish(const struct cfg_cond_state *st, char *err, size_t errsz)
 
 __attribute__((constructor)) static void cfg_cond_register(void)
 {
-	for (size_t k = 0; k < ARRAY_SIZE(cfg_builtin_features); k++)
+	for (size_t k = 0; k < ARRAY_SIZE(cfg_builtin_features); k++) {
+		if (!strcmp(cfg_builtin_features[k].name, "HAVE_WORKING_TCP_MD5SIG"))
+			cfg_builtin_features[k].present = sock_md5sig_works();
 		cfg_register_feature(&cfg_builtin_features[k]);
+	}
 }

@@ -296,6 +296,28 @@ static int sock_listen_fd(const struct addr *a, const char *name, char *err, siz
 	return rc;
 }
 
+/* Sets the TCP MD5 key of <o> on the listening socket <fd> (or passes a
+ * negative <fd> through), as HAProxy: for peers at the socket's own
+ * address. Returns <fd>, or -errno with the socket closed.
+ */
+static int listen_md5sig(int fd, const struct sock_opts *o, const char *name, char *err, size_t errlen)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+	char ebuf[128];
+	int rc;
+
+	if (fd < 0 || !o->md5sig)
+		return fd;
+	rc = getsockname(fd, (struct sockaddr *)&ss, &len) < 0 ? -errno :
+	     sock_set_md5sig(fd, (const struct sockaddr *)&ss, o->md5sig);
+	if (rc < 0) {
+		err_fmt(err, errlen, "cannot set TCP MD5 signature on %s (%s)", name, sock_strerror(-rc, ebuf, sizeof(ebuf)));
+		close(fd);
+	}
+	return rc < 0 ? rc : fd;
+}
+
 int sock_listen(const struct addr *a, const struct sock_opts *o, char *err, size_t errlen)
 {
 	const struct sock_opts defaults = SOCK_OPTS_INIT;
@@ -307,13 +329,17 @@ int sock_listen(const struct addr *a, const struct sock_opts *o, char *err, size
 		o = &defaults;
 	addr_format(a, name, sizeof(name));
 
+	if (o->md5sig && a->kind != ADDR_INET && a->kind != ADDR_FD) {
+		err_fmt(err, errlen, "cannot set a TCP MD5 signature on %s: not a TCP socket", name);
+		return -EINVAL;
+	}
 	switch (a->kind) {
 	case ADDR_INET:
-		return sock_listen_inet(a, o, name, err, errlen);
+		return listen_md5sig(sock_listen_inet(a, o, name, err, errlen), o, name, err, errlen);
 	case ADDR_UNIX:
 		return sock_listen_unix(a, o, name, err, errlen);
 	case ADDR_FD:
-		return sock_listen_fd(a, name, err, errlen);
+		return listen_md5sig(sock_listen_fd(a, name, err, errlen), o, name, err, errlen);
 	case ADDR_SOCKPAIR:
 		err_fmt(err, errlen, "cannot listen on %s: receiving sockets over a socketpair is not supported", name);
 		return -EOPNOTSUPP;
@@ -366,10 +392,41 @@ enum sock_accept_action sock_accept_classify(int err)
 	return SOCK_ACC_FATAL;
 }
 
-/* sock_connect() and sock_connect_probe(): with <delay_ack>, TCP_QUICKACK
- * is cleared before connect() on INET sockets.
+int sock_set_md5sig(int fd, const struct sockaddr *peer, const char *key)
+{
+	struct tcp_md5sig md5;
+	size_t klen = strlen(key);
+
+	if (klen > TCP_MD5SIG_MAXKEYLEN || (peer->sa_family != AF_INET && peer->sa_family != AF_INET6))
+		return -EINVAL;
+	memset(&md5, 0, sizeof(md5));
+	memcpy(&md5.tcpm_addr, peer,
+	       peer->sa_family == AF_INET ? sizeof(struct sockaddr_in) : sizeof(struct sockaddr_in6));
+	md5.tcpm_keylen = (uint16_t)klen;
+	memcpy(md5.tcpm_key, key, klen);
+	if (setsockopt(fd, IPPROTO_TCP, TCP_MD5SIG, &md5, sizeof(md5)) < 0)
+		return -errno;
+	return 0;
+}
+
+int sock_md5sig_works(void)
+{
+	struct sockaddr_in lo = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), ok;
+
+	if (fd < 0)
+		return 0;
+	ok = sock_set_md5sig(fd, (const struct sockaddr *)&lo, "foobar") == 0;
+	close(fd);
+	return ok;
+}
+
+/* sock_connect_md5() and sock_connect_probe(): with <delay_ack>, TCP_QUICKACK
+ * is cleared before connect() on INET sockets; with <md5sig>, the segments
+ * are signed (TCP MD5, INET only).
  */
-static int __sock_connect(const struct addr *dst, const struct addr *src, int delay_ack, int *fd)
+static int __sock_connect(const struct addr *dst, const struct addr *src, int delay_ack,
+                          const char *md5sig, int *fd)
 {
 	int s, rc;
 
@@ -398,6 +455,11 @@ static int __sock_connect(const struct addr *dst, const struct addr *src, int de
 		}
 	}
 
+	if (md5sig) {
+		rc = dst->kind == ADDR_INET ? sock_set_md5sig(s, addr_sa(dst), md5sig) : -EINVAL;
+		if (rc < 0)
+			goto out_close;
+	}
 	/* best effort: a probe without the ACK still works, it is only seen */
 	if (delay_ack && dst->kind == ADDR_INET)
 		sock_setint(s, IPPROTO_TCP, TCP_QUICKACK, 0);
@@ -418,12 +480,17 @@ out_close:
 
 int sock_connect(const struct addr *dst, const struct addr *src, int *fd)
 {
-	return __sock_connect(dst, src, 0, fd);
+	return __sock_connect(dst, src, 0, NULL, fd);
 }
 
-int sock_connect_probe(const struct addr *dst, int *fd)
+int sock_connect_md5(const struct addr *dst, const struct addr *src, const char *md5sig, int *fd)
 {
-	return __sock_connect(dst, NULL, 1, fd);
+	return __sock_connect(dst, src, 0, md5sig, fd);
+}
+
+int sock_connect_probe(const struct addr *dst, const char *md5sig, int *fd)
+{
+	return __sock_connect(dst, NULL, 1, md5sig, fd);
 }
 
 int sock_get_error(int fd)

@@ -248,7 +248,7 @@ static void probe_start(struct check *c)
 
 	if (!limit || limit > c->srv->inter)
 		limit = c->srv->inter;
-	ret = sock_connect_probe(&c->srv->addr, &fd);
+	ret = sock_connect_probe(&c->srv->addr, server_md5sig(c->srv), &fd);
 	if (ret < 0 && ret != -EINPROGRESS) {
 		probe_l4_fail(c, ret, 1);
 		return;
@@ -421,7 +421,7 @@ static int tcpchk_connect(struct check *c, unsigned int port)
 		tcpchk_fail(c, "Layer4 connection problem", "No port to connect to (use 'tcp-check connect port <N>')");
 		return -1;
 	}
-	ret = sock_connect(&dst, NULL, &fd);
+	ret = sock_connect_md5(&dst, NULL, server_md5sig(c->srv), &fd);
 	if (ret < 0 && ret != -EINPROGRESS) {
 		char info[128];
 
@@ -707,7 +707,7 @@ static int httpchk_connect(struct check *c)
 		addr_set_port(&dst, c->http->conn_port);
 	else if (c->http->conn_addr.kind != ADDR_NONE && !addr_port(&dst))
 		addr_set_port(&dst, addr_port(&c->srv->addr));
-	ret = sock_connect(&dst, NULL, &fd);
+	ret = sock_connect_md5(&dst, NULL, server_md5sig(c->srv), &fd);
 	if (ret < 0 && ret != -EINPROGRESS) {
 		probe_l4_fail(c, ret, 1);
 		return -1;
@@ -888,7 +888,7 @@ static void agent_start(struct check *c)
 	c->connected = 0;
 	if (dst.kind == ADDR_INET)
 		addr_set_port(&dst, srv->agent_port);
-	ret = sock_connect(&dst, NULL, &fd);
+	ret = sock_connect_md5(&dst, NULL, server_md5sig(srv), &fd);
 	if (ret < 0 && ret != -EINPROGRESS) {
 		agent_end(c, "Layer4 connection problem");
 		return;

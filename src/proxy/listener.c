@@ -208,6 +208,7 @@ int listeners_bind_all(char *err, size_t errlen)
 				struct sock_opts o = l->sopts;
 				int fd;
 
+				o.md5sig = l->tcp_md5sig[0] ? l->tcp_md5sig : NULL;
 				if (!(mask & (1UL << t)))
 					continue;
 				if (n && (!per_thread || n >= shards)) {

@@ -124,6 +124,7 @@ int proxy_inherit(struct proxy *px, const struct proxy *def)
 	px->defsrv.agent_addr = def->defsrv.agent_addr;
 	px->defsrv.agent_port = def->defsrv.agent_port;
 	px->defsrv.agent_inter = def->defsrv.agent_inter;
+	memcpy(px->defsrv.tcp_md5sig, def->defsrv.tcp_md5sig, sizeof(px->defsrv.tcp_md5sig));
 	if (def->extchk_cmd && !(px->extchk_cmd = strdup(def->extchk_cmd)))
 		return -ENOMEM;
 	if (def->extchk_path && !(px->extchk_path = strdup(def->extchk_path)))

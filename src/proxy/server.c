@@ -65,6 +65,7 @@ struct server *server_alloc(struct proxy *be, const char *name, const struct ser
 	srv->agent_addr = tmpl->agent_addr;
 	srv->agent_port = tmpl->agent_port;
 	srv->agent_inter = tmpl->agent_inter;
+	memcpy(srv->tcp_md5sig, tmpl->tcp_md5sig, sizeof(srv->tcp_md5sig));
 	/* a server is up until a check says otherwise */
 	atomic_store(&srv->cur_state, SRV_ST_RUNNING);
 	return srv;

@@ -163,7 +163,7 @@ int server_parse_options(struct server *srv, int argc, char **args, int first, i
 			continue;   /* HTTP/1 is what Tollgate speaks to servers */
 		}
 		if (!val)
-			return cfg_set_err(err, "'%s %s' : unknown option '%s' or missing value (supported: check, inter, fastinter, downinter, rise, fall, weight, maxconn, backup, disabled, id, cookie, send-proxy, send-proxy-v2, proxy-v2-options, set-proxy-v2-tlv-fmt(<type>), track, healthcheck, pool-max-conn, proto, agent-check, agent-addr, agent-port, agent-send, agent-inter).",
+			return cfg_set_err(err, "'%s %s' : unknown option '%s' or missing value (supported: check, inter, fastinter, downinter, rise, fall, weight, maxconn, backup, disabled, id, cookie, send-proxy, send-proxy-v2, proxy-v2-options, set-proxy-v2-tlv-fmt(<type>), track, healthcheck, pool-max-conn, proto, tcp-md5sig, agent-check, agent-addr, agent-port, agent-send, agent-inter).",
 			                   args[0], args[1], opt);
 		i++;
 		if (!strcmp(opt, "proxy-v2-options")) {
@@ -229,6 +229,11 @@ int server_parse_options(struct server *srv, int argc, char **args, int first, i
 			if (addr_parse(val, ADDR_P_PORT_OPTIONAL | ADDR_P_NO_UNIX | ADDR_P_NO_FD,
 			               &srv->agent_addr, addrerr, sizeof(addrerr)) < 0)
 				return cfg_set_err(err, "'%s %s' : '%s' : %s", args[0], args[1], opt, addrerr);
+		} else if (!strcmp(opt, "tcp-md5sig")) {
+			if (strlen(val) > SRV_MD5SIG_MAX)
+				return cfg_set_err(err, "'%s %s' : '%s' : the key is longer than %d characters.",
+				                   args[0], args[1], opt, SRV_MD5SIG_MAX);
+			strcpy(srv->tcp_md5sig, val);
 		} else if (!strcmp(opt, "agent-send")) {
 			free(srv->agent_send);
 			srv->agent_send = strdup(val);
@@ -244,7 +249,7 @@ int server_parse_options(struct server *srv, int argc, char **args, int first, i
 		           !strcmp(opt, "addr")) {
 			/* accepted for compatibility; no effect yet (doc/configuration.md) */
 		} else {
-			return cfg_set_err(err, "'%s %s' : unknown option '%s' (supported: check, inter, fastinter, downinter, rise, fall, weight, maxconn, backup, disabled, id, cookie, send-proxy, send-proxy-v2, proxy-v2-options, set-proxy-v2-tlv-fmt(<type>), track, healthcheck, pool-max-conn, proto, agent-check, agent-addr, agent-port, agent-send, agent-inter).",
+			return cfg_set_err(err, "'%s %s' : unknown option '%s' (supported: check, inter, fastinter, downinter, rise, fall, weight, maxconn, backup, disabled, id, cookie, send-proxy, send-proxy-v2, proxy-v2-options, set-proxy-v2-tlv-fmt(<type>), track, healthcheck, pool-max-conn, proto, tcp-md5sig, agent-check, agent-addr, agent-port, agent-send, agent-inter).",
 			                   args[0], args[1], opt);
 		}
 	}

@@ -368,7 +368,7 @@ static int connect_server(struct stream *s)
 
 	if (strm_build_proxy_header(s) < 0)
 		return -ENOMEM;
-	ret = sock_connect(server_target(s, &dst), NULL, &fd);
+	ret = sock_connect_md5(server_target(s, &dst), NULL, server_md5sig(s->srv), &fd);
 	if (ret < 0 && ret != -EINPROGRESS)
 		return ret;
 	/* polled for input: a connection that strm_early_send() finds
