@@ -4,7 +4,8 @@
  * Targets come from `log` lines in `global` (shared by proxies saying `log
  * global`) or in a proxy: `stdout`, `stderr`, a UDP syslog address
  * (`127.0.0.1:514`, `udp@host:port`), or a unix datagram socket (`/dev/log`,
- * `unix@/path`), with `format raw|rfc3164|rfc5424` (default rfc3164), a
+ * `unix@/path`), with `format raw|rfc3164|rfc5424` (default rfc3164),
+ * `sample <ranges>:<size>` (keep only some lines of each <size>), a
  * facility, an optional maximum level (less severe messages are not sent)
  * and an optional minimum level (more severe ones are sent at that level),
  * as HAProxy.
@@ -35,7 +36,17 @@ struct log_target {
 	int facility;            /* syslog facility number */
 	int level;               /* highest level sent (syslog severity) */
 	int minlevel;            /* more severe messages are sent at this level */
+	const struct log_range *smp_rgs; /* `sample`: ranges kept, sorted, or NULL */
+	unsigned int smp_nrgs;   /* how many */
+	unsigned int smp_sz;     /* sample size: lines are counted modulo it */
+	_Atomic uint64_t smp_ctr; /* lines offered so far (any thread) */
 	struct log_target *next; /* next target of the same list */
+};
+
+/* A range of line numbers (1-based, within the sample size) of `sample`. */
+struct log_range {
+	unsigned int low;        /* first number kept */
+	unsigned int high;       /* last number kept */
 };
 
 #define LOG_TGT_STDOUT 1
@@ -72,7 +83,20 @@ int log_targets_open(char *err, size_t errlen);
 /* Sends <msg> (<len> bytes, no trailing LF) at syslog severity <sev> to
  * every target of <list>, tagged with <tag> (the process name). Any thread.
  */
-void log_send(const struct log_target *list, int sev, const char *msg, size_t len);
+void log_send(struct log_target *list, int sev, const char *msg, size_t len);
+
+/* Parses the `sample` argument <arg> ("<ranges>:<size>", ranges such as
+ * "1,3-5" of 1-based line numbers, not overlapping, within <size>) into a
+ * new sorted array in *<rgs> of *<n> entries and *<size>. Returns 0, or -1
+ * with a malloc'd message in *<err>.
+ */
+int log_sample_parse(const char *arg, struct log_range **rgs, unsigned int *n, unsigned int *size,
+                     char **err);
+
+/* Returns 1 if the line numbered <ctr> (0-based, over all lines offered to
+ * a target) is kept by the sample <rgs> (<n> ranges) of <size>, else 0.
+ */
+int log_sample_keep(const struct log_range *rgs, unsigned int n, unsigned int size, uint64_t ctr);
 
 /* Lines dropped because a target could not take them (all threads). */
 uint64_t log_dropped(void);

@@ -1,7 +1,10 @@
 /*
  * Traffic log targets. See trafficlog.h.
  */
+#include <ctype.h>
 #include <errno.h>
+#include <stdatomic.h>
+#include <stdint.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -53,6 +56,9 @@ int log_target_parse(struct log_target **list, int argc, char **args, char **err
 		t->kind = LOG_TGT_STDOUT;
 	} else if (!strcmp(args[1], "stderr")) {
 		t->kind = LOG_TGT_STDERR;
+	} else if (!strncmp(args[1], "backend@", 8)) {
+		free(t);
+		return err_set(err, "'log %s' : log backends ('mode log' backends, 'backend@') are not supported yet.", args[1]);
 	} else {
 		const char *a = args[1];
 
@@ -81,6 +87,18 @@ int log_target_parse(struct log_target **list, int argc, char **args, char **err
 				free(t);
 				return err_set(err, "'log' : unknown format '%s' (supported: raw, rfc3164, rfc5424).", f);
 			}
+		} else if (!strcmp(args[i], "sample") && i + 1 < argc) {
+			struct log_range *rgs;
+			char *why2 = NULL;
+
+			if (log_sample_parse(args[++i], &rgs, &t->smp_nrgs, &t->smp_sz, &why2) < 0) {
+				free(t);
+				err_set(err, "'log %s' : 'sample' : %s.", args[1], why2 ? why2 : "out of memory");
+				free(why2);
+				return -1;
+			}
+			free((void *)t->smp_rgs);
+			t->smp_rgs = rgs;
 		} else if (!strcmp(args[i], "len") && i + 1 < argc) {
 			i++;   /* line length: lines are limited to 1024 bytes anyway */
 		} else {
@@ -124,6 +142,87 @@ int log_target_parse(struct log_target **list, int argc, char **args, char **err
 	return 0;
 }
 
+/* qsort() order of ranges: by their first number. */
+static int range_cmp(const void *a, const void *b)
+{
+	const struct log_range *x = a, *y = b;
+
+	return x->low < y->low ? -1 : x->low > y->low;
+}
+
+int log_sample_parse(const char *arg, struct log_range **rgs, unsigned int *n, unsigned int *size,
+                     char **err)
+{
+	const char *colon = strchr(arg, ':'), *p = arg;
+	struct log_range *r = NULL, *nr;
+	unsigned int cnt = 0, maxhigh = 0;
+	unsigned long v;
+	char *end;
+
+	if (!colon)
+		return err_set(err, "missing sample size in '%s' (expected <ranges>:<size>)", arg);
+	while (p < colon) {
+		unsigned long lo = strtoul(p, &end, 10), hi = lo;
+
+		if (end == p || !isdigit((unsigned char)*p) || lo == 0 || lo > UINT32_MAX)
+			goto bad_range;
+		if (*end == '-') {
+			p = end + 1;
+			hi = strtoul(p, &end, 10);
+			if (end == p || !isdigit((unsigned char)*p) || hi < lo || hi > UINT32_MAX)
+				goto bad_range;
+		}
+		if (end != colon && *end != ',')
+			goto bad_range;
+		for (unsigned int k = 0; k < cnt; k++)
+			if (lo <= r[k].high && r[k].low <= hi) {
+				free(r);
+				return err_set(err, "range %lu-%lu overlaps %u-%u in '%s'", lo, hi, r[k].low, r[k].high, arg);
+			}
+		nr = realloc(r, (cnt + 1) * sizeof(*r));
+		if (!nr) {
+			free(r);
+			return err_set(err, "out of memory");
+		}
+		r = nr;
+		r[cnt].low = (unsigned int)lo;
+		r[cnt].high = (unsigned int)hi;
+		if (hi > maxhigh)
+			maxhigh = (unsigned int)hi;
+		cnt++;
+		p = *end == ',' ? end + 1 : end;
+	}
+	if (!cnt)
+		return err_set(err, "no sampling ranges given in '%s'", arg);
+	v = strtoul(colon + 1, &end, 10);
+	if (!isdigit((unsigned char)colon[1]) || *end || !v || v > UINT32_MAX) {
+		free(r);
+		return err_set(err, "wrong sample size '%s' in '%s'", colon + 1, arg);
+	}
+	if (v < maxhigh) {
+		free(r);
+		return err_set(err, "sample size %lu should be greater or equal to %u, the highest range limit", v, maxhigh);
+	}
+	qsort(r, cnt, sizeof(*r), range_cmp);
+	*rgs = r;
+	*n = cnt;
+	*size = (unsigned int)v;
+	return 0;
+bad_range:
+	free(r);
+	return err_set(err, "invalid range at '%.*s' in '%s' (expected <low>[-<high>], from 1)", (int)(colon - p), p, arg);
+}
+
+int log_sample_keep(const struct log_range *rgs, unsigned int n, unsigned int size, uint64_t ctr)
+{
+	unsigned int num = (unsigned int)(ctr % size) + 1;
+
+	for (unsigned int k = 0; k < n && rgs[k].low <= num; k++)
+		if (num <= rgs[k].high)
+			return 1;
+	return 0;
+}
+
 int log_targets_dup(const struct log_target *list, struct log_target **out)
 {
 	struct log_target *copy = NULL, **tail = &copy;
@@ -139,7 +238,8 @@ int log_targets_dup(const struct log_target *list, struct log_target **out)
 			}
 			return -ENOMEM;
 		}
-		**tail = *t;
+		memcpy(*tail, t, sizeof(**tail));   /* the sample ranges are shared */
+		atomic_store_explicit(&(*tail)->smp_ctr, 0, memory_order_relaxed);
 		(*tail)->next = NULL;
 		tail = &(*tail)->next;
 	}
@@ -187,16 +287,20 @@ int log_targets_open(char *err, size_t errlen)
 	return ret;
 }
 
-void log_send(const struct log_target *list, int sev, const char *msg, size_t len)
+void log_send(struct log_target *list, int sev, const char *msg, size_t len)
 {
 	char line[1200];
 
-	for (const struct log_target *t = list; t; t = t->next) {
+	for (struct log_target *t = list; t; t = t->next) {
 		int pri = sev < t->minlevel ? t->minlevel : sev;   /* more severe ones capped */
 		size_t n = 0;
 		ssize_t w;
 
 		if (t->fd < 0 || sev > t->level)
+			continue;
+		if (t->smp_rgs &&
+		    !log_sample_keep(t->smp_rgs, t->smp_nrgs, t->smp_sz,
+		                     atomic_fetch_add_explicit(&t->smp_ctr, 1, memory_order_relaxed)))
 			continue;
 		if (t->format != LOG_FMT_RAW) {
 			struct timespec ts;

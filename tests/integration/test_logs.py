@@ -3,6 +3,14 @@ in HAProxy's format, dontlognull, server state changes."""
 import re
 import socket
 
+def udp_sink(timeout):
+    """A UDP socket on an ephemeral port of 127.0.0.1, to receive syslog."""
+    rx = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    rx.bind(("127.0.0.1", 0))
+    rx.settimeout(timeout)
+    return rx
+
+
 import pytest
 
 from conftest import exchange, free_port, wait_until
@@ -142,6 +150,12 @@ def test_bad_log_lines(tmp_path):
         ("log 127.0.0.1:514 local9", "unknown facility 'local9'"),
         ("log stdout format json local0", "unknown format 'json'"),
         ("log 127.0.0.1:514 local0 loud", "unknown level 'loud'"),
+        ("log 127.0.0.1:514 sample 1,3 local0", "missing sample size"),
+        ("log 127.0.0.1:514 sample 0:5 local0", "invalid range"),
+        ("log 127.0.0.1:514 sample 1-3,2:5 local0", "overlaps"),
+        ("log 127.0.0.1:514 sample 1,7:5 local0", "sample size 5 should be greater or equal to 7"),
+        ("log 127.0.0.1:514 sample 1:x local0", "wrong sample size 'x'"),
+        ("log backend@mylogs local0", "log backends ('mode log' backends, 'backend@') are not supported yet"),
     ]:
         rc, out, _ = run_check("global\n    %s\n" % line, tmp_path, name="log.cfg")
         assert rc != 0 and "log.cfg:2" in out and text in out, (line, out)
@@ -154,9 +168,7 @@ def test_error_severity_as_haproxy(tollgate, haproxy, option, pri):
     from HAProxy 2.6."""
     got = []
     for start in (tollgate, haproxy):
-        rx = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        rx.bind(("127.0.0.1", 0))
-        rx.settimeout(5)
+        rx = udp_sink(5)
         port = free_port()
         start(cfg(port, free_port(), "log 127.0.0.1:%d local0" % rx.getsockname()[1],
                   "option tcplog\n    " + option), port=port)
@@ -205,3 +217,45 @@ backend be
     # LOG_ALERT for the server, LOG_EMERG capped to alert for the backend
     assert got[0].startswith("<129>") and "Server be/s is DOWN" in got[0], got
     assert got[1].startswith("<129>") and "has no server available!" in got[1], got
+
+
+SAMPLE_CFG = """
+global
+    nbthread 1
+defaults
+    mode http
+    timeout connect 1s
+    timeout client 5s
+    timeout server 5s
+frontend fe
+    bind 127.0.0.1:%d
+    option dontlognull
+    log-format "%%HP"
+    log 127.0.0.1:%d sample %s local0
+    http-request return status 200
+"""
+
+
+@pytest.mark.parametrize("sample", ["1,3:5", "2-3,5:6", "1:1"])
+def test_log_sample_matches_haproxy(tollgate, haproxy, sample):
+    """`log ... sample <ranges>:<size>`: of each <size> lines in a row, only
+    those numbered in <ranges> go to the target; the same as HAProxy 2.6."""
+    from httpbackend import get
+    got = []
+    for start in (tollgate, haproxy):
+        rx = udp_sink(0.5)
+        port = free_port()
+        start(SAMPLE_CFG % (port, rx.getsockname()[1], sample), port=port)
+        for i in range(1, 13):
+            assert get(port, "/r%d" % i)[0] == 200
+        seen = []
+        try:
+            while True:
+                seen.append(rx.recv(2048).decode().rstrip("\n").rsplit(" ", 1)[-1])
+        except socket.timeout:
+            pass
+        rx.close()
+        got.append(seen)
+    assert got[0] == got[1]
+    if sample == "1,3:5":
+        assert got[0] == ["/r1", "/r3", "/r6", "/r8", "/r11"]
