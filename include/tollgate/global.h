@@ -35,6 +35,7 @@ struct global {
 	int strict_limits;               /* `strict-limits`: refuse to start if RLIMIT_NOFILE cannot be set */
 	int daemon;                      /* fork into the background */
 	int noreuseport;                 /* noreuseport: one socket per bind, no SO_REUSEPORT */
+	int nosplice;                    /* nosplice: no splice() even with option splice-* */
 	char *pidfile;                   /* write the pid there */
 	unsigned int tune_bufsize;       /* channel buffer size */
 	unsigned int tune_maxpipes;      /* `tune.maxpipes`, 0: automatic (limits.h) */

@@ -55,6 +55,8 @@ enum http_msg_state {
 #define TX_LAX_REWRITE   0x0400U  /* strict-mode off: a failed rewrite is ignored */
 #define TX_COOKIE_INVALID 0x10000U /* the persistence cookie names no server (%tsc 'I') */
 #define TX_COOKIE_DOWN   0x20000U /* it names a server that is down (%tsc 'D') */
+#define TX_SKIP_BODY     0x40000U /* the response's body is read and dropped: the
+                                   * client asked HEAD, a rule sent another method */
 /* set-log-level: bits 12-15 hold the severity + 1 (1..8), TX_LOG_SILENT
  * for `silent`, 0 when no rule set it
  */
@@ -80,7 +82,9 @@ struct http_txn {
 	struct http_head res;
 	uint64_t res_left;
 	struct h1_chunk res_ck;
-	enum h1_meth meth;             /* request method, for the response's framing */
+	enum h1_meth meth;             /* the client's request method */
+	enum h1_meth srv_meth;         /* the method sent to the server, for the
+	                                * response's framing (set-method may change it) */
 
 	unsigned int flags;            /* TX_* */
 	int status;                    /* status sent to the client (%ST), -1 if none */

@@ -104,6 +104,17 @@ static int kw_noreuseport(struct cfg_ctx *ctx, int argc, char **args, char **err
 	return CFG_OK;
 }
 
+/* `nosplice`: `option splice-*` is ignored, data always goes through
+ * buffers (HAProxy's kill switch for a kernel with a broken splice()).
+ */
+static int kw_nosplice(struct cfg_ctx *ctx, int argc, char **args, char **err)
+{
+	if (argc > 1)
+		return cfg_set_err(err, "'%s' takes no argument.", args[0]);
+	global.nosplice = 1;
+	return CFG_OK;
+}
+
 static int kw_maxconn(struct cfg_ctx *ctx, int argc, char **args, char **err)
 {
 	long long v;
@@ -515,6 +526,7 @@ static struct cfg_kw global_kws[] = {
 	{ "nbthread", kw_nbthread, 0 },
 	{ "thread-groups", kw_thread_groups, 0 },
 	{ "noreuseport", kw_noreuseport, 0 },
+	{ "nosplice", kw_nosplice, 0 },
 	{ "expose-experimental-directives", kw_noop, 0 },
 	{ "insecure-fork-wanted", kw_insecure_fork, 0 },
 	{ "external-check", kw_external_check, 0 },

@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include <tollgate/cfg.h>
+#include <tollgate/global.h>
 #include <tollgate/sock.h>
 
 #define CFG_COND_MAX_DEPTH   64      /* nested parentheses */
@@ -69,7 +70,7 @@ int cfg_features_list(char *buf, size_t size)
 static struct cfg_feature cfg_builtin_features[] = {
 	{ .name = "EPOLL",        .present = 1 },
 	{ .name = "THREAD",       .present = 1 },
-	{ .name = "LINUX_SPLICE", .present = 0 },
+	{ .name = "LINUX_SPLICE", .present = 1 },
 	{ .name = "POLL",         .present = 0 },
 	{ .name = "KQUEUE",       .present = 0 },
 	{ .name = "EVPORTS",      .present = 0 },
@@ -269,11 +270,20 @@ static int cfg_pred_version(struct cfg_cond *cc, const struct cfg_cond_pred *pre
 	return cmp < 0;
 }
 
-/* enabled(): of HAProxy's run-time options, only EPOLL is ever on. */
+/* enabled(): HAProxy's run-time options as Tollgate has them: EPOLL (the
+ * only poller), SPLICE (unless `nosplice`), REUSEPORT (unless
+ * `noreuseport`), FAST-FORWARD (bodies always go from one socket's buffer
+ * to the other with no re-encoding); the others (POLL, KQUEUE, EVPORTS,
+ * GETADDRINFO, SERVER-SSL-VERIFY-NONE) are off.
+ */
 static int cfg_pred_enabled(struct cfg_cond *cc, const struct cfg_cond_pred *pred,
 			    char args[][CFG_COND_ARG_SIZE], const char *at)
 {
-	return strcmp(args[0], "EPOLL") == 0;
+	if (!strcmp(args[0], "SPLICE"))
+		return !global.nosplice;
+	if (!strcmp(args[0], "REUSEPORT"))
+		return !global.noreuseport;
+	return !strcmp(args[0], "EPOLL") || !strcmp(args[0], "FAST-FORWARD");
 }
 
 /* Predicates about the SSL library: Tollgate has none, so name and FIPS

@@ -42,7 +42,7 @@ static unsigned int fixed_fds(int nbthread, int *splice)
 
 		if (px->disabled)
 			continue;
-		if (px->options & (PR_O_SPLICE_AUTO | PR_O_SPLICE_REQ | PR_O_SPLICE_RES))
+		if ((px->options & (PR_O_SPLICE_AUTO | PR_O_SPLICE_REQ | PR_O_SPLICE_RES)) && !global.nosplice)
 			*splice = 1;
 		if (px->cap & PR_CAP_FE)
 			list_for_each(l, &px->listeners, list)

@@ -961,8 +961,9 @@ static struct task *stream_process(struct task *t, void *ctx, unsigned int state
 			s->state = ST_CLOSED;
 		} else {
 			s->retries_left = s->be->retries;
-			s->splice = !!(s->fe->options & (PR_O_SPLICE_AUTO | PR_O_SPLICE_REQ | PR_O_SPLICE_RES)) ||
-			            !!(s->be->options & (PR_O_SPLICE_AUTO | PR_O_SPLICE_REQ | PR_O_SPLICE_RES));
+			s->splice = !global.nosplice &&
+			            (!!(s->fe->options & (PR_O_SPLICE_AUTO | PR_O_SPLICE_REQ | PR_O_SPLICE_RES)) ||
+			             !!(s->be->options & (PR_O_SPLICE_AUTO | PR_O_SPLICE_REQ | PR_O_SPLICE_RES)));
 			strm_assign_and_connect(s, NULL);
 		}
 	} else if (s->state == ST_QUEUED && (state & TASK_WOKEN_RES)) {

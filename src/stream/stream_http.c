@@ -142,6 +142,7 @@ static void txn_reset(struct stream *s)
 	http_head_init(&txn->res, txn->res_fields, maxhdr + HTTP_EXTRA_FIELDS, txn->res_arena, HTTP_ARENA_SIZE);
 	txn->req_left = txn->res_left = 0;
 	txn->meth = H1_METH_OTHER;
+	txn->srv_meth = H1_METH_OTHER;
 	txn->flags = 0;
 	/* set-timeout lasts one transaction */
 	s->tmo_client = s->tmo_server = s->tmo_tunnel = s->tmo_connect = s->tmo_queue = s->tmo_tarpit = 0;

@@ -388,6 +388,7 @@ static int request_rules(struct stream *s)
 		return 1;
 	}
 	txn->req_fwd = n;
+	txn->srv_meth = txn->req.m;
 	if (!s->fe->log_keep_req || keep_req_head(txn, n) < 0)
 		forget_req_head(txn);
 	if (txn->req_body == H1_BODY_CHUNKED) {

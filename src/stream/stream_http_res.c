@@ -67,7 +67,12 @@ static int response_head(struct stream *s, size_t ofs, size_t len)
 	txn->flags |= TX_HAS_RES;
 	txn->srv_status = st;
 	hs_txn_count_sc(s, st);
-	txn->res_body = h1_res_body(&txn->res_h1, txn->meth);
+	txn->res_body = h1_res_body(&txn->res_h1, txn->srv_meth);
+	/* a HEAD turned into another method by the rules: the server's body
+	 * is read (it frames the connection) but the client gets none
+	 */
+	if (txn->meth == H1_METH_HEAD && txn->res_body != H1_BODY_NONE && txn->res_body != H1_BODY_TUNNEL)
+		txn->flags |= TX_SKIP_BODY;
 	txn->res_left = txn->res_h1.content_length;
 	if (http_framing_fields(&txn->res, &txn->res_h1) < 0) {
 		strm_set_term(s, 'P', 'H');
@@ -240,9 +245,20 @@ int hs_analyze_response(struct stream *s)
 		/* body bytes that came with the head go with it, in one send */
 	}
 	if (txn->res_state == HTTP_MSG_BODY || txn->res_state == HTTP_MSG_CLOSE) {
-		int err = 0;
+		int err = 0, done;
 
-		if (hs_body_account(&s->res, &txn->res_fwd, txn->res_body, &txn->res_left, &txn->res_ck, &err)) {
+		if (txn->flags & TX_SKIP_BODY) {
+			uint64_t skip = 0;
+
+			if (txn->res_fwd || !buf_data(b))
+				return changed;   /* the head leaves first, then the body is dropped */
+			done = hs_body_account(&s->res, &skip, txn->res_body, &txn->res_left, &txn->res_ck, &err);
+			buf_del(b, (size_t)skip);
+			changed |= skip > 0;
+		} else {
+			done = hs_body_account(&s->res, &txn->res_fwd, txn->res_body, &txn->res_left, &txn->res_ck, &err);
+		}
+		if (done) {
 			txn->res_state = HTTP_MSG_DONE;
 			return 1;
 		}

@@ -277,3 +277,15 @@ def test_c_warns_where_haproxy_warns(tmp_path, binary):
     assert rc == 0 and "WARNING" not in out, out
     if binary == BINARY:
         assert "t.cfg:2]" in run_check(NO_TIMEOUTS, tmp_path)[1]
+
+
+@pytest.mark.parametrize("glob,expected", [("", "splice on"), ("nosplice", "splice off")])
+def test_enabled_splice_follows_nosplice(tmp_path, glob, expected):
+    """`.if enabled(SPLICE)` (HAProxy 2.8+; 2.6 has no enabled()) is true
+    unless `nosplice` came before; FAST-FORWARD, REUSEPORT and EPOLL are on,
+    POLL off; feature(LINUX_SPLICE) is there (option splice-* splices)."""
+    cfg = ("global\n    %s\n.if enabled(SPLICE)\n.notice \"splice on\"\n.else\n.notice \"splice off\"\n.endif\n"
+           ".if !enabled(FAST-FORWARD) || !enabled(REUSEPORT) || !enabled(EPOLL) || enabled(POLL) || "
+           "!feature(LINUX_SPLICE)\n.alert \"wrong\"\n.endif\n") % glob
+    rc, out, _ = run_check(cfg, tmp_path)
+    assert rc == 0 and expected in out and "wrong" not in out, out

@@ -479,3 +479,40 @@ def test_set_retries(tollgate, dead_port):
     wait_until(lambda: "rt GET /default HTTP/1.1 " in p.output(), 5, "the log lines")
     got = [l.split()[4] for l in p.output().splitlines() if l.startswith("rt GET ")]
     assert got == ["1", "2", "3"], p.output()
+
+
+HEAD_CFG = r"""
+listen li
+    bind 127.0.0.1:PORT
+    http-request set-method GET if METH_HEAD
+    server s1 127.0.0.1:BACKEND
+"""
+
+
+def test_head_turned_into_get_drops_the_body(tollgate, haproxy, http_backend):
+    """A HEAD request that `set-method GET` sends as a GET: the server's
+    response is framed as a GET's (its body read), the client gets the head
+    alone, and the next request on the connection gets its own response."""
+    def handler(req):
+        if req.path == "/chunked":
+            return 200, [("Transfer-Encoding", "chunked")], (b"f\r\n0123456789abcde\r\n400\r\n" +
+                                                              b"x" * 0x400 + b"\r\n0\r\n\r\n")
+        return 200, [("Content-Type", "text/plain")], ("body of %s" % req.path).encode() * 100
+
+    procs = start_both(tollgate, haproxy, http_backend, HEAD_CFG)
+    got = {}
+    for name, (port, b) in procs.items():
+        b.handler = handler
+        out = []
+        with connect(port) as s:
+            for path in ("/cl", "/chunked", "/cl2"):
+                s.sendall(build(path, method="HEAD"))
+                st, h, _, body = read_response(s, head_only_for_head=True)
+                out.append((st, body, h.get("content-length"), h.get("transfer-encoding")))
+            s.sendall(build("/last"))
+            st, _, _, body = read_response(s)
+            out.append((st, body))
+        assert [r.method for r in b.requests] == ["GET"] * 4, name
+        got[name] = out
+    assert got["tollgate"][-1] == (200, b"body of /last" * 100)
+    assert got["tollgate"] == got["haproxy"]
