@@ -6,6 +6,9 @@
  * byte <op> followed by a length byte and that many bytes of argument;
  * then, after the edits, the request itself.
  *
+ * The authority normalization the stream applies after parsing runs
+ * first, on every request.
+ *
  * Invariants checked (abort on violation):
  *  - no crash, no read past the arena or the received bytes (ASan);
  *  - an edit either succeeds or fails with -EINVAL/-ENOSPC and leaves the
@@ -75,6 +78,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	http_head_init(&hh, fields, MAXF + 16, arena, sizeof(arena));
 	check(http_head_load(&hh, &msg, req) == 0, "load");
+	/* as the stream does first: the authority normalization, whose
+	 * result must stay a target the parser accepts
+	 */
+	r = http_normalize_authority(&hh);
+	check(r == 0 || r == -ENOSPC, "normalize");
+	check(h1_target_valid(hh.m, hh.uri, hh.uri_len), "normalized target");
 
 	pos = 1;
 	for (unsigned int i = 0; i < nedits; i++) {
