@@ -83,6 +83,8 @@ struct http_txn {
 	uint64_t res_left;
 	struct h1_chunk res_ck;
 	enum h1_meth meth;             /* the client's request method */
+	uint8_t req_splice;            /* the request body may be spliced (option splice-*) */
+	uint8_t res_splice;            /* the response body may be spliced */
 	enum h1_meth srv_meth;         /* the method sent to the server, for the
 	                                * response's framing (set-method may change it) */
 

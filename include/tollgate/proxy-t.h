@@ -179,6 +179,11 @@ struct pr_counters {
 	_Atomic uint64_t denied_req;     /* requests denied by http-request rules */
 	_Atomic uint64_t denied_resp;    /* responses denied by http-response rules */
 	_Atomic uint64_t intercepted;    /* requests answered by the proxy (return, redirect) */
+	/* HTTP bodies spliced (option splice-*), HAProxy's h1_spliced_bytes_* */
+	_Atomic uint64_t spl_fe_in;      /* frontend: from clients */
+	_Atomic uint64_t spl_fe_out;     /* frontend: to clients */
+	_Atomic uint64_t spl_be_in;      /* backend: from servers */
+	_Atomic uint64_t spl_be_out;     /* backend: to servers */
 } CACHE_ALIGNED;
 
 /* A bound address of a frontend: one socket per thread with SO_REUSEPORT,

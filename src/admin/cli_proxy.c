@@ -353,6 +353,10 @@ static const char *const stat_cols[] = {
 	"agg_server_status", "agg_check_status", "srid", "sess_other", "h1sess", "h2sess", "h3sess",
 	"req_other", "h1req", "h2req", "h3req", "proto", "priv_idle_cur", "reqbin", "reqbout",
 	"resbin", "resbout", "cache_hint_hits",
+	/* the H1 module's, after the standard fields as in HAProxy (where other
+	 * modules' come first): HTTP body bytes spliced
+	 */
+	"h1_spliced_bytes_in", "h1_spliced_bytes_out",
 };
 
 #define NCOLS ((int)ARRAY_SIZE(stat_cols))
@@ -411,6 +415,7 @@ static const struct {
 	{ "hrsp_4xx", "MCPP", "u64" }, { "hrsp_5xx", "MCPP", "u64" }, { "hrsp_other", "MCPP", "u64" },
 	{ "intercepted", "MCPP", "u64" }, { "check_status", "MOPV", "str" },
 	{ "check_code", "MOPV", "u32" }, { "check_desc", "MOPV", "str" },
+	{ "h1_spliced_bytes_in", "MCPV", "u64" }, { "h1_spliced_bytes_out", "MCPV", "u64" },
 };
 
 static void col_meta(int i, const char **tags, const char **type)
@@ -551,6 +556,8 @@ static void row_frontend(struct stat_row *r, const struct proxy *px)
 	setu(r, "slim", px->maxconn ? px->maxconn : global.maxconn);
 	setu(r, "stot", COUNTER_SUM(px->ctr, cum_sess));
 	setu(r, "bin", COUNTER_SUM(px->ctr, bytes_in));
+	setu(r, "h1_spliced_bytes_in", COUNTER_SUM(px->ctr, spl_fe_in));
+	setu(r, "h1_spliced_bytes_out", COUNTER_SUM(px->ctr, spl_fe_out));
 	setu(r, "bout", COUNTER_SUM(px->ctr, bytes_out));
 	/* HAProxy's dreq: tcp-request content rejects and http-request denies */
 	setu(r, "dreq", COUNTER_SUM(px->ctr, denied_sess) + COUNTER_SUM(px->ctr, denied_req));
@@ -682,6 +689,8 @@ static void row_backend(struct stat_row *r, const struct proxy *px)
 	setu(r, "scur", atomic_load(&px->beconn));
 	setu(r, "stot", COUNTER_SUM(px->ctr, cum_lbconn));
 	setu(r, "bin", COUNTER_SUM(px->ctr, bytes_in));
+	setu(r, "h1_spliced_bytes_in", COUNTER_SUM(px->ctr, spl_be_in));
+	setu(r, "h1_spliced_bytes_out", COUNTER_SUM(px->ctr, spl_be_out));
 	setu(r, "bout", COUNTER_SUM(px->ctr, bytes_out));
 	setu(r, "dreq", COUNTER_SUM(px->ctr, denied_req));
 	setu(r, "dresp", COUNTER_SUM(px->ctr, denied_resp));

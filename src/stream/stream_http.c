@@ -143,6 +143,7 @@ static void txn_reset(struct stream *s)
 	txn->req_left = txn->res_left = 0;
 	txn->meth = H1_METH_OTHER;
 	txn->srv_meth = H1_METH_OTHER;
+	txn->req_splice = txn->res_splice = 0;
 	txn->flags = 0;
 	/* set-timeout lasts one transaction */
 	s->tmo_client = s->tmo_server = s->tmo_tunnel = s->tmo_connect = s->tmo_queue = s->tmo_tarpit = 0;
@@ -434,6 +435,84 @@ static int h_send(struct channel *c, uint64_t *fwd, struct side *to)
 	if (n != -EAGAIN && n != 0)
 		to->flags |= SIDE_ERROR;
 	return 0;
+}
+
+/* Splices body bytes of channel <c> from side <from> to side <to> through
+ * the channel's pipe (taken from the pool if needed): at most *<left> bytes
+ * (a Content-Length body, decremented), or until <from> closes when <left>
+ * is NULL. Adds the bytes read to *<in> and those written to *<out>.
+ * Returns 1 if bytes moved, 0 otherwise (and when no pipe is available:
+ * the caller then goes on through the buffer).
+ */
+static int h_splice(struct channel *c, struct side *from, struct side *to, uint64_t *left,
+                    _Atomic uint64_t *in, _Atomic uint64_t *out)
+{
+	int moved = 0;
+	ssize_t n;
+
+	if (!c->pipe && !(c->pipe = pipe_get()))
+		return 0;
+	if ((from->flags & (SIDE_SHUTR | SIDE_ERROR | SIDE_RDMAY)) == SIDE_RDMAY && (!left || *left)) {
+		n = pipe_splice_in(from->fd, c->pipe, left && *left < SIZE_MAX ? (size_t)*left : 0);
+		if (n > 0) {
+			if (left)
+				*left -= (uint64_t)n;
+			counter_add(in, (uint64_t)n);
+			moved = 1;
+		} else if (n == 0) {
+			from->flags |= SIDE_SHUTR;
+		} else if (n == -EAGAIN) {
+			if (!c->pipe->data)
+				from->flags &= ~SIDE_RDMAY;   /* drained: wait for the poller */
+		} else if (n != -ENOBUFS) {
+			from->flags |= SIDE_ERROR;
+		}
+	}
+	if (c->pipe->data && !(to->flags & (SIDE_SHUTW | SIDE_ERROR))) {
+		n = pipe_splice_out(c->pipe, to->fd, 0);
+		if (n > 0) {
+			c->total += (uint64_t)n;
+			counter_add(out, (uint64_t)n);
+			moved = 1;
+		} else if (n != -EAGAIN && n != 0) {
+			to->flags |= SIDE_ERROR;
+		}
+	}
+	return moved;
+}
+
+/* Returns 1 if the rest of the request body of <s> goes by splicing: a
+ * Content-Length body of which nothing is buffered, the server connected
+ * and its head sent, with option splice-request or splice-auto.
+ */
+static int req_splicing(const struct stream *s)
+{
+	const struct http_txn *txn = s->txn;
+
+	return txn->req_splice && txn->req_state == HTTP_MSG_BODY && txn->req_body == H1_BODY_CL &&
+	       !txn->req_fwd && !buf_data(&s->req.buf) && s->state == ST_EST && !s->preamble_len;
+}
+
+/* Returns 1 if the rest of the response body of <s> goes by splicing: a
+ * Content-Length or close-delimited body of which nothing is buffered,
+ * with option splice-response or splice-auto.
+ */
+static int res_splicing(const struct stream *s)
+{
+	const struct http_txn *txn = s->txn;
+
+	return txn->res_splice && !(txn->flags & (TX_SKIP_BODY | TX_LOCAL)) && !txn->res_fwd &&
+	       !buf_data(&s->res.buf) &&
+	       ((txn->res_state == HTTP_MSG_BODY && txn->res_body == H1_BODY_CL) || txn->res_state == HTTP_MSG_CLOSE);
+}
+
+/* Gives back the pipe of channel <c> once empty. */
+static void pipe_release(struct channel *c)
+{
+	if (c->pipe && !c->pipe->data) {
+		pipe_put(c->pipe);
+		c->pipe = NULL;
+	}
 }
 
 /* Drops the unsent bytes of a channel (a message given up). */
@@ -813,8 +892,18 @@ restart:
 		int cin, sin = 0;
 
 		prog = 0;
-		/* client -> request buffer */
-		cin = h_recv(&s->cli, &s->req.buf, txn->req_state == HTTP_MSG_TUNNEL ? 0 : reserve());
+		/* client -> request buffer, or -> server through a pipe */
+		if (req_splicing(s)) {
+			cin = h_splice(&s->req, &s->cli, &s->srvside, &txn->req_left,
+			               &s->fe->ctr[tid].spl_fe_in, &s->be->ctr[tid].spl_be_out);
+			if (!txn->req_left && !(s->req.pipe && s->req.pipe->data)) {
+				pipe_release(&s->req);
+				txn->req_state = HTTP_MSG_DONE;
+				cin = 1;
+			}
+		} else {
+			cin = h_recv(&s->cli, &s->req.buf, txn->req_state == HTTP_MSG_TUNNEL ? 0 : reserve());
+		}
 		if (cin)
 			s->cli.exp = tick_add_ifset(now_ms, s->fe->timeout.client);
 		prog |= cin;
@@ -846,7 +935,20 @@ restart:
 			prog |= hs_analyze_request(s);
 		}
 		/* server -> response buffer */
-		if (s->state == ST_EST && txn->req_state != HTTP_MSG_HDR && !(txn->flags & TX_LOCAL)) {
+		if (s->state == ST_EST && txn->req_state != HTTP_MSG_HDR && !(txn->flags & TX_LOCAL) && res_splicing(s)) {
+			sin = h_splice(&s->res, &s->srvside, &s->cli,
+			               txn->res_state == HTTP_MSG_CLOSE ? NULL : &txn->res_left,
+			               &s->be->ctr[tid].spl_be_in, &s->fe->ctr[tid].spl_fe_out);
+			if (sin)
+				s->srvside.exp = tick_add_ifset(now_ms, strm_inactivity(s, 0));
+			if (!(s->res.pipe && s->res.pipe->data) &&
+			    (txn->res_state == HTTP_MSG_BODY ? !txn->res_left : !!(s->srvside.flags & SIDE_SHUTR))) {
+				pipe_release(&s->res);
+				txn->res_state = HTTP_MSG_DONE;
+				sin = 1;
+			}
+			prog |= sin;
+		} else if (s->state == ST_EST && txn->req_state != HTTP_MSG_HDR && !(txn->flags & TX_LOCAL)) {
 			sin = h_recv(&s->srvside, &s->res.buf, txn->res_state == HTTP_MSG_CLOSE ? 0 : reserve());
 			if (sin)
 				s->srvside.exp = tick_add_ifset(now_ms, strm_inactivity(s, 0));
@@ -864,7 +966,7 @@ restart:
 		}
 		/* close-delimited body: the server's close ends it */
 		if (txn->res_state == HTTP_MSG_CLOSE && (s->srvside.flags & SIDE_SHUTR) &&
-		    txn->res_fwd >= buf_data(&s->res.buf)) {
+		    txn->res_fwd >= buf_data(&s->res.buf) && !(s->res.pipe && s->res.pipe->data)) {
 			txn->res_state = HTTP_MSG_DONE;
 			prog = 1;
 		}
@@ -1009,7 +1111,7 @@ restart:
 		if (!(s->cli.flags & (SIDE_SHUTR | SIDE_ERROR)) && !(txn->flags & TX_TARPIT) &&
 		    (!buf_allocated(&s->req.buf) || buf_room(&s->req.buf) > reserve()))
 			cev |= FD_EV_IN;
-		if (txn->res_fwd && buf_data(&s->res.buf))
+		if ((txn->res_fwd && buf_data(&s->res.buf)) || (s->res.pipe && s->res.pipe->data))
 			cev |= FD_EV_OUT;
 		fd_set_events(s->cli.fd, cev);
 		if (s->srvside.fd >= 0) {
@@ -1023,7 +1125,8 @@ restart:
 				if (!(s->srvside.flags & (SIDE_SHUTR | SIDE_ERROR)) &&
 				    (!buf_allocated(&s->res.buf) || buf_room(&s->res.buf) > reserve()))
 					sev2 |= FD_EV_IN;
-				if ((txn->req_fwd && buf_data(&s->req.buf)) || s->preamble_len)
+				if ((txn->req_fwd && buf_data(&s->req.buf)) || s->preamble_len ||
+				    (s->req.pipe && s->req.pipe->data))
 					sev2 |= FD_EV_OUT;
 			}
 			fd_set_events(s->srvside.fd, sev2);

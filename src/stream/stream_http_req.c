@@ -389,6 +389,12 @@ static int request_rules(struct stream *s)
 	}
 	txn->req_fwd = n;
 	txn->srv_meth = txn->req.m;
+	if (!global.nosplice) {
+		unsigned int opts = s->fe->options | s->be->options;
+
+		txn->req_splice = !!(opts & (PR_O_SPLICE_REQ | PR_O_SPLICE_AUTO));
+		txn->res_splice = !!(opts & (PR_O_SPLICE_RES | PR_O_SPLICE_AUTO));
+	}
 	if (!s->fe->log_keep_req || keep_req_head(txn, n) < 0)
 		forget_req_head(txn);
 	if (txn->req_body == H1_BODY_CHUNKED) {
