@@ -1108,8 +1108,12 @@ restart:
 	{
 		uint32_t cev = 0, exp;
 
+		/* a pipe holding data is written out before more is read
+		 * into it (else a full pipe would wake us for nothing)
+		 */
 		if (!(s->cli.flags & (SIDE_SHUTR | SIDE_ERROR)) && !(txn->flags & TX_TARPIT) &&
-		    (!buf_allocated(&s->req.buf) || buf_room(&s->req.buf) > reserve()))
+		    (!buf_allocated(&s->req.buf) || buf_room(&s->req.buf) > reserve()) &&
+		    !(s->req.pipe && s->req.pipe->data))
 			cev |= FD_EV_IN;
 		if ((txn->res_fwd && buf_data(&s->res.buf)) || (s->res.pipe && s->res.pipe->data))
 			cev |= FD_EV_OUT;
@@ -1123,7 +1127,8 @@ restart:
 				sev2 = FD_EV_IN;   /* idle: only to see it close */
 			else {
 				if (!(s->srvside.flags & (SIDE_SHUTR | SIDE_ERROR)) &&
-				    (!buf_allocated(&s->res.buf) || buf_room(&s->res.buf) > reserve()))
+				    (!buf_allocated(&s->res.buf) || buf_room(&s->res.buf) > reserve()) &&
+				    !(s->res.pipe && s->res.pipe->data))
 					sev2 |= FD_EV_IN;
 				if ((txn->req_fwd && buf_data(&s->req.buf)) || s->preamble_len ||
 				    (s->req.pipe && s->req.pipe->data))
