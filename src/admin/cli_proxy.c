@@ -1,10 +1,9 @@
 /*
- * Admin socket commands on the proxy: show info, show stat, show servers
+ * Admin socket commands on the proxy: show stat, show servers
  * state, show backend, and the server changes (enable/disable server, set
  * server state/weight, set maxconn server).
  *
- * Output formats are HAProxy 3.x's: `show info` prints "Key: value" lines
- * in HAProxy's key order, only for the keys Tollgate has; `show stat` prints
+ * Output formats are HAProxy 3.x's: `show stat` prints
  * HAProxy's CSV header and column order with empty fields where Tollgate
  * has no value. Counters are per thread and summed on read (counters.h).
  * HTTP columns (req_tot, hrsp_*, intercepted) are filled for mode http
@@ -16,9 +15,8 @@
  * lock (lb_srv_usable()): they are made under thread isolation, then the
  * backend's load-balancing view is rebuilt (lb_update(), its own lock).
  *
- * The `show info` values and the `show stat` rows (and their CSV lines) are
- * also exported, for the Prometheus exporter (promex.c) and the stats page
- * (stats_page.c), through stat_rows.h.
+ * The `show stat` rows (and their CSV lines) are also exported, for the Prometheus exporter (promex.c) and the stats page
+ * (stats_page.c), through stat_rows.h; `show info` is in cli_info.c.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -45,294 +43,6 @@
 #include <tollgate/version.h>
 
 #include "stat_rows.h"
-
-/* When the admin module saw the process start (cli_proxy_mark_start()). */
-static int64_t start_wall;
-static uint64_t start_mono_ns;
-
-__attribute__((constructor)) static void cli_proxy_mark_start(void)
-{
-	start_wall = clock_wall_sec();
-	start_mono_ns = clock_mono_ns();
-}
-
-/* ---- show info ---- */
-
-/* Output formats of show info / show stat. */
-enum stat_fmt { FMT_PLAIN = 0, FMT_TYPED, FMT_JSON };
-
-/* The typed-output tags (HAProxy's management.txt, 9.2): origin, nature,
- * scope, persistence, one letter each; and their JSON names.
- */
-static const char *tag_origin(char c)
-{
-	switch (c) {
-	case 'M': return "Metric";
-	case 'S': return "Status";
-	case 'K': return "Key";
-	case 'C': return "Config";
-	case 'P': return "Product";
-	default:  return "Unknown";
-	}
-}
-
-static const char *tag_nature(char c)
-{
-	switch (c) {
-	case 'G': return "Gauge";
-	case 'L': return "Limit";
-	case 'm': return "Min";
-	case 'M': return "Max";
-	case 'R': return "Rate";
-	case 'C': return "Counter";
-	case 'D': return "Duration";
-	case 'A': return "Age";
-	case 'T': return "Time";
-	case 'N': return "Name";
-	case 'O': return "Output";
-	case 'a': return "Avg";
-	default:  return "Unknown";
-	}
-}
-
-static const char *tag_scope(char c)
-{
-	switch (c) {
-	case 'P': return "Process";
-	case 'S': return "Service";
-	case 's': return "System";
-	case 'C': return "Cluster";
-	default:  return "Unknown";
-	}
-}
-
-/* Appends <v> to <out> (at <*n>, <room> bytes) as a JSON string body
- * (quotes and backslashes escaped, control bytes as \u00XX). Returns 0 or
- * -1 if it does not fit.
- */
-static int json_str(char *out, size_t room, size_t *n, const char *v)
-{
-	for (; *v; v++) {
-		unsigned char c = (unsigned char)*v;
-		int len;
-
-		if (c == '"' || c == '\\')
-			len = snprintf(out + *n, room - *n, "\\%c", c);
-		else if (c < 0x20)
-			len = snprintf(out + *n, room - *n, "\\u%04x", c);
-		else
-			len = snprintf(out + *n, room - *n, "%c", c);
-		if (len < 0 || (size_t)len >= room - *n)
-			return -1;
-		*n += (size_t)len;
-	}
-	return 0;
-}
-
-/* Appends the `"tags":{...},"value":{...}` part of a JSON field. */
-static int json_tags_value(char *out, size_t room, size_t *n, const char *tags, const char *type,
-                           const char *v)
-{
-	int str = !strcmp(type, "str");
-	int len = snprintf(out + *n, room - *n,
-	                   "\"tags\":{\"origin\":\"%s\",\"nature\":\"%s\",\"scope\":\"%s\"},"
-	                   "\"value\":{\"type\":\"%s\",\"value\":%s",
-	                   tag_origin(tags[0]), tag_nature(tags[1]), tag_scope(tags[2]), type,
-	                   str ? "\"" : "");
-
-	if (len < 0 || (size_t)len >= room - *n)
-		return -1;
-	*n += (size_t)len;
-	if (str) {
-		if (json_str(out, room, n, v) < 0)
-			return -1;
-	} else {
-		if (strlen(v) >= room - *n)
-			return -1;
-		memcpy(out + *n, v, strlen(v));
-		*n += strlen(v);
-	}
-	len = snprintf(out + *n, room - *n, "%s}}", str ? "\"" : "");
-	if (len < 0 || (size_t)len >= room - *n)
-		return -1;
-	*n += (size_t)len;
-	return 0;
-}
-
-/* Parses the format words (typed, json; desc and float are accepted and
- * ignored) from <args>[<first>..]. Returns the format.
- */
-static enum stat_fmt parse_fmt(int argc, char **args, int first)
-{
-	enum stat_fmt f = FMT_PLAIN;
-
-	for (int i = first; i < argc; i++) {
-		if (!strcmp(args[i], "typed"))
-			f = FMT_TYPED;
-		else if (!strcmp(args[i], "json"))
-			f = FMT_JSON;
-	}
-	return f;
-}
-
-/* ---- show info ---- */
-
-/* Returns the HTTP requests received by all frontends (CumReq): the sum
- * of their cum_req counters, 0 when no frontend is in mode http.
- */
-static uint64_t cum_http_req(void)
-{
-	uint64_t n = 0;
-
-	for (const struct proxy *px = proxies_list; px; px = px->next)
-		if (px->cap & PR_CAP_FE)
-			n += COUNTER_SUM(px->ctr, cum_req);
-	return n;
-}
-
-/* One `show info` field: HAProxy's position and name, typed tags, type. */
-struct info_field {
-	int pos;                     /* HAProxy's field position */
-	const char *name;            /* key */
-	const char *tags;            /* origin, nature, scope, persistence */
-	const char *type;            /* u32, u64, str */
-};
-
-/* The keys of `show info`, in HAProxy's order; stat_info.v[] follows it. */
-static const struct info_field info_fields[] = {
-	{ 0, "Name", "POSV", "str" },
-	{ 1, "Version", "POSV", "str" },
-	{ 3, "Nbthread", "CGSV", "u32" },
-	{ 4, "Nbproc", "CGSV", "u32" },
-	{ 5, "Process_num", "KGPV", "u32" },
-	{ 6, "Pid", "SGPV", "u32" },
-	{ 7, "Uptime", "MDPV", "str" },
-	{ 8, "Uptime_sec", "MDPV", "u32" },
-	{ 70, "Start_time_sec", "MDPV", "u32" },
-	{ 13, "Ulimit-n", "CLPV", "u32" },
-	{ 14, "Maxsock", "CLPV", "u32" },
-	{ 15, "Maxconn", "CLPV", "u32" },
-	{ 16, "Hard_maxconn", "CLPV", "u32" },
-	{ 17, "CurrConns", "MGPV", "u32" },
-	{ 18, "CumConns", "MCPV", "u32" },
-	{ 19, "CumReq", "MCPV", "u32" },
-	{ 23, "Maxpipes", "CLPV", "u32" },
-	{ 24, "PipesUsed", "MGPV", "u32" },
-	{ 25, "PipesFree", "MGPV", "u32" },
-	{ 26, "ConnRate", "MRPV", "u32" },
-	{ 29, "SessRate", "MRPV", "u32" },
-	{ 47, "Tasks", "MGPV", "u32" },
-	{ 48, "Run_queue", "MGPV", "u32" },
-	{ 49, "Idle_pct", "MaPV", "u32" },
-};
-
-_Static_assert(ARRAY_SIZE(info_fields) == STAT_INFO_FIELDS, "stat_info.v[] has one value per key");
-
-void stat_info_fill(struct stat_info *inf)
-{
-	uint64_t up = (clock_mono_ns() - start_mono_ns) / 1000000000ULL;
-	unsigned int rq = 0, wq = 0, tasks = 0, runq = 0;
-	uint64_t poll_ns = 0, total_ns = (clock_mono_ns() - start_mono_ns) * (uint64_t)(thread_count ? thread_count : 1);
-	unsigned int idle;
-	struct pipe_stats ps;
-	int i = 0;
-
-	sched_shared_lengths(&rq, &wq);
-	runq = rq;
-	tasks = wq;
-	for (int t = 0; t < thread_count; t++) {
-		struct sched_stats st;
-
-		sched_get_stats(t, &st);
-		tasks += st.tasks;
-		runq += st.rq_len;
-		poll_ns += atomic_load_explicit(&thread_stats(t)->poll_ns, memory_order_relaxed);
-	}
-	idle = total_ns ? (unsigned int)(poll_ns * 100 / total_ns) : 100;
-	if (idle > 100)
-		idle = 100;
-	pipe_get_stats(&ps);
-	snprintf(inf->v[i++], STAT_INFO_VALSZ, "Tollgate");
-	snprintf(inf->v[i++], STAT_INFO_VALSZ, "%s", TOLLGATE_VERSION);
-	snprintf(inf->v[i++], STAT_INFO_VALSZ, "%d", thread_count);
-	snprintf(inf->v[i++], STAT_INFO_VALSZ, "1");
-	snprintf(inf->v[i++], STAT_INFO_VALSZ, "1");
-	snprintf(inf->v[i++], STAT_INFO_VALSZ, "%d", (int)getpid());
-	snprintf(inf->v[i++], STAT_INFO_VALSZ, "%llud %lluh%02llum%02llus", (unsigned long long)(up / 86400),
-	         (unsigned long long)(up % 86400 / 3600), (unsigned long long)(up % 3600 / 60),
-	         (unsigned long long)(up % 60));
-	snprintf(inf->v[i++], STAT_INFO_VALSZ, "%llu", (unsigned long long)up);
-	snprintf(inf->v[i++], STAT_INFO_VALSZ, "%lld", (long long)start_wall);
-	snprintf(inf->v[i++], STAT_INFO_VALSZ, "%u", global.ulimit_n);
-	snprintf(inf->v[i++], STAT_INFO_VALSZ, "%u", global.maxsock);
-	snprintf(inf->v[i++], STAT_INFO_VALSZ, "%u", global.maxconn);
-	snprintf(inf->v[i++], STAT_INFO_VALSZ, "%u", global.maxconn);
-	snprintf(inf->v[i++], STAT_INFO_VALSZ, "%u", listeners_actconn());
-	snprintf(inf->v[i++], STAT_INFO_VALSZ, "%llu", (unsigned long long)listeners_cumconn());
-	snprintf(inf->v[i++], STAT_INFO_VALSZ, "%llu", (unsigned long long)cum_http_req());
-	snprintf(inf->v[i++], STAT_INFO_VALSZ, "%u", ps.max);
-	snprintf(inf->v[i++], STAT_INFO_VALSZ, "%u", ps.used);
-	snprintf(inf->v[i++], STAT_INFO_VALSZ, "%u", ps.free);
-	snprintf(inf->v[i++], STAT_INFO_VALSZ, "%u", listeners_rate(0));
-	snprintf(inf->v[i++], STAT_INFO_VALSZ, "%u", listeners_rate(1));
-	snprintf(inf->v[i++], STAT_INFO_VALSZ, "%u", tasks);
-	snprintf(inf->v[i++], STAT_INFO_VALSZ, "%u", runq);
-	snprintf(inf->v[i++], STAT_INFO_VALSZ, "%u", idle);
-	BUG_ON(i != STAT_INFO_FIELDS);
-}
-
-const char *stat_info_get(const struct stat_info *inf, const char *key)
-{
-	for (int i = 0; i < STAT_INFO_FIELDS; i++)
-		if (!strcmp(info_fields[i].name, key))
-			return inf->v[i];
-	BUG_ON(1);
-	return "";
-}
-
-static int parse_show_info(struct cli_session *s, int argc, char **args)
-{
-	enum stat_fmt fmt = parse_fmt(argc, args, 2);
-	const struct info_field *f = info_fields;
-	struct stat_info inf;
-	int i;
-	size_t room, n = 0;
-	char *out;
-
-	stat_info_fill(&inf);
-	/* a few hundred bytes (a few KiB in JSON): fits the empty buffer */
-	out = cli_tail(s, &room);
-	if (fmt == FMT_JSON && room)
-		out[n++] = '[';
-	for (i = 0; i < STAT_INFO_FIELDS; i++) {
-		int len;
-
-		if (fmt == FMT_PLAIN) {
-			len = snprintf(out + n, room - n, "%s: %s\n", f[i].name, inf.v[i]);
-		} else if (fmt == FMT_TYPED) {
-			len = snprintf(out + n, room - n, "%d.%s.1:%s:%s:%s\n", f[i].pos, f[i].name,
-			               f[i].tags, f[i].type, inf.v[i]);
-		} else {
-			len = snprintf(out + n, room - n, "%s{\"field\":{\"pos\":%d,\"name\":\"%s\"},\"processNum\":1,",
-			               i ? "," : "", f[i].pos, f[i].name);
-			if (len >= 0 && (size_t)len < room - n) {
-				n += (size_t)len;
-				len = json_tags_value(out, room, &n, f[i].tags, f[i].type, inf.v[i]) < 0 ? -1 : 0;
-			}
-		}
-		if (len < 0 || (size_t)len >= room - n)
-			return cli_msg(s, "Output buffer too short.\n");
-		n += (size_t)len;
-	}
-	if (fmt == FMT_JSON) {
-		if (room - n < 3)
-			return cli_msg(s, "Output buffer too short.\n");
-		out[n++] = ']';
-		out[n++] = '\n';
-	}
-	cli_commit(s, n);
-	return CLI_DONE;
-}
 
 /* ---- show stat ---- */
 
@@ -508,7 +218,7 @@ static int put_row(struct cli_session *s, const struct stat_row *r, enum stat_fm
 		if (len < 0 || (size_t)len >= room - n)
 			return -1;
 		n += (size_t)len;
-		if (json_tags_value(out, room, &n, tags, ty, r->v[i]) < 0)
+		if (stat_json_tags_value(out, room, &n, tags, ty, r->v[i]) < 0)
 			return -1;
 		nf++;
 	}
@@ -836,7 +546,7 @@ static int parse_show_stat(struct cli_session *s, int argc, char **args)
 	if (!c->row)
 		return cli_msg(s, "Out of memory.\n");
 	c->cur.px = proxies_list;
-	c->fmt = parse_fmt(argc, args, 2);
+	c->fmt = stat_parse_fmt(argc, args, 2);
 	c->iid = c->sid = -1;
 	c->types = 7;
 	/* show stat [{<iid>|<proxy>} <type> <sid>] [typed|json] */
@@ -1240,8 +950,6 @@ static int parse_set_maxconn_server(struct cli_session *s, int argc, char **args
 }
 
 static struct cli_kw proxy_kws[] = {
-	{ { "show", "info", NULL }, "show info [json|typed]                  : report information about the running process",
-	  CLI_LVL_USER, parse_show_info, NULL, NULL, NULL },
 	{ { "show", "stat", NULL }, "show stat [json|typed]                  : report counters for each proxy and server",
 	  CLI_LVL_USER, parse_show_stat, dump_show_stat, release_show_stat, NULL },
 	{ { "show", "servers", "state", NULL }, "show servers state [<backend>]          : dump volatile server information (all or for a single backend)",

@@ -1,5 +1,6 @@
 /*
- * The values of `show info` and the rows of `show stat` (cli_proxy.c), for
+ * The values of `show info` (cli_info.c) and the rows of `show stat`
+ * (cli_proxy.c), for
  * the admin modules that export them in another format (promex.c) or over
  * HTTP (stats_page.c). Private to src/admin/.
  *
@@ -18,6 +19,24 @@
 struct proxy;
 struct server;
 struct stat_row;
+
+/* ---- formats ---- */
+
+/* Output formats of show info / show stat. */
+enum stat_fmt { FMT_PLAIN = 0, FMT_TYPED, FMT_JSON };
+
+/* Parses the format words (typed, json; desc and float are accepted and
+ * ignored) from <args>[<first>..<argc>). Returns the format.
+ */
+enum stat_fmt stat_parse_fmt(int argc, char **args, int first);
+
+/* Appends the `"tags":{...},"value":{...}` part of a JSON field of typed
+ * tags <tags> (HAProxy's letters), type <type> ("u32", "u64", "str") and
+ * value <v> to <out> (at <*n>, <room> bytes). Returns 0, or -1 if it does
+ * not fit.
+ */
+int stat_json_tags_value(char *out, size_t room, size_t *n, const char *tags, const char *type,
+                         const char *v);
 
 /* ---- show info ---- */
 
