@@ -608,6 +608,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	handover_start_receiver();
+	cli_info_mark_ready();
 	log_notice("Tollgate %s started: %d threads, pid %d.", TOLLGATE_VERSION, thread_count, (int)getpid());
 	signal_loop();
 

@@ -68,6 +68,22 @@ struct cli_kw_list {
 /* Registers the commands of <l> (from a constructor, before main()). */
 void cli_register(struct cli_kw_list *l);
 
+/* Client connections of the admin sockets now (thread 0's count, read
+ * without a lock: a gauge for `show info`).
+ */
+unsigned int cli_sessions_count(void);
+
+/* Client connections the admin sockets accepted since start. */
+uint64_t cli_sessions_total(void);
+
+/* Admin sockets listening now. */
+unsigned int cli_listeners_count(void);
+
+/* Records that start-up is over (`show info` BootTime_ms: the time from
+ * the start of the process to this call). Main thread, once.
+ */
+void cli_info_mark_ready(void);
+
 /* ---- Start-up, called by main() ---- */
 
 /* Binds every `stats socket` of the configuration. On failure writes a

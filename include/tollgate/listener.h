@@ -82,6 +82,20 @@ uint64_t listeners_cumconn(void);
  */
 unsigned int listeners_rate(int sessions);
 
+/* Highest value listeners_rate(<sessions>) has reached since start. */
+unsigned int listeners_rate_max(int sessions);
+
+/* Times an accepted connection made the process reach global maxconn. */
+unsigned int listeners_maxconn_reached(void);
+
+/* 1 once a soft stop closed the listeners (SIGUSR1), else 0. */
+int listeners_stopping(void);
+
+/* `bind` lines of the enabled frontends, 0 once stopping (`show info`
+ * Listeners).
+ */
+unsigned int listeners_count(void);
+
 /* Listener sockets taken over from an old process by the last
  * listeners_bind_all() (for `show activity` and the tests).
  */

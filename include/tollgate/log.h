@@ -23,6 +23,9 @@ extern int log_verbose;
 /* Writes one message at <lvl>. */
 void log_msg(enum log_level lvl, const char *fmt, ...) PRINTF_FMT(2, 3);
 
+/* Warnings issued since start, shown or not (`show info` TotalWarnings). */
+unsigned int log_warnings(void);
+
 #define log_alert(...)   log_msg(LOG_LVL_ALERT, __VA_ARGS__)
 #define log_warning(...) log_msg(LOG_LVL_WARNING, __VA_ARGS__)
 #define log_notice(...)  log_msg(LOG_LVL_NOTICE, __VA_ARGS__)

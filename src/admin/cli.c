@@ -84,6 +84,26 @@ static struct pool_head *cli_pool;                /* sessions */
 static struct cli_session *cli_sessions;          /* live sessions (thread 0) */
 static struct task *cli_retry;                    /* lifts a shortage pause after a delay */
 static unsigned int cli_nsessions;                /* their number (thread 0) */
+static _Atomic uint64_t cli_cumsessions;          /* sessions accepted since start */
+
+unsigned int cli_sessions_count(void)
+{
+	return cli_nsessions;
+}
+
+uint64_t cli_sessions_total(void)
+{
+	return atomic_load_explicit(&cli_cumsessions, memory_order_relaxed);
+}
+
+unsigned int cli_listeners_count(void)
+{
+	unsigned int n = 0;
+
+	for (int i = 0; i < cli_nlisteners; i++)
+		n += cli_listeners[i].fd >= 0;
+	return n;
+}
 
 void cli_register(struct cli_kw_list *l)
 {
@@ -707,6 +727,7 @@ static void cli_accept_iocb(int fd, unsigned int events, void *owner)
 			cli_sessions->prev = s;
 		cli_sessions = s;
 		cli_nsessions++;
+		atomic_fetch_add_explicit(&cli_cumsessions, 1, memory_order_relaxed);
 		task_set_expire(s->task, tick_add(now_ms, cli_timeout()));
 		task_wakeup(s->task, TASK_WOKEN_INIT);
 	}

@@ -7,6 +7,8 @@
  * with relaxed loads; they are also exported, for the Prometheus exporter
  * (promex.c) and the stats page (stats_page.c), through stat_rows.h.
  */
+#include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,9 +20,13 @@
 #include <tollgate/counters.h>
 #include <tollgate/global.h>
 #include <tollgate/listener.h>
+#include <tollgate/log.h>
+#include <tollgate/pool.h>
 #include <tollgate/proxy.h>
+#include <tollgate/stream.h>
 #include <tollgate/task.h>
 #include <tollgate/thread.h>
+#include <tollgate/trafficlog.h>
 #include <tollgate/version.h>
 
 #include "stat_rows.h"
@@ -167,6 +173,51 @@ static uint64_t cum_http_req(void)
 	return n;
 }
 
+/* Bytes emitted by the process (TotalBytesOut): to clients (the
+ * frontends' bytes out) and to servers (the backends' bytes in). A
+ * `listen` proxy's one set of counters counts both.
+ */
+static uint64_t total_bytes_out(void)
+{
+	uint64_t n = 0;
+
+	for (const struct proxy *px = proxies_list; px; px = px->next) {
+		if (px->cap & PR_CAP_FE)
+			n += COUNTER_SUM(px->ctr, bytes_out);
+		if (px->cap & PR_CAP_BE)
+			n += COUNTER_SUM(px->ctr, bytes_in);
+	}
+	return n;
+}
+
+/* Streams created since start (CumStreams): the frontends' sessions. */
+static uint64_t cum_streams(void)
+{
+	uint64_t n = 0;
+
+	for (const struct proxy *px = proxies_list; px; px = px->next)
+		if (px->cap & PR_CAP_FE)
+			n += COUNTER_SUM(px->ctr, cum_sess);
+	return n;
+}
+
+/* Pool memory, in bytes: obtained from the system, and handed out. */
+struct pool_sums {
+	uint64_t allocated;          /* PoolAlloc_bytes */
+	uint64_t used;               /* PoolUsed_bytes */
+	uint64_t failed;             /* PoolFailed */
+};
+
+static int pool_sum_cb(struct pool_head *pool, const struct pool_stats *st, void *arg)
+{
+	struct pool_sums *ps = arg;
+
+	ps->allocated += st->allocated * st->size;
+	ps->used += st->used * st->size;
+	ps->failed += st->failures;
+	return 0;
+}
+
 /* One `show info` field: HAProxy's position and name, typed tags, type. */
 struct info_field {
 	int pos;                     /* HAProxy's field position */
@@ -175,17 +226,26 @@ struct info_field {
 	const char *type;            /* u32, u64, str */
 };
 
-/* The keys of `show info`, in HAProxy's order; stat_info.v[] follows it. */
+/* The keys of `show info`, in HAProxy 3.x's order (its positions, which
+ * it prints in order); stat_info.v[] follows it. HAProxy's keys left out
+ * have no meaning here (SSL, zlib memory) or no value yet (BytesOutRate,
+ * PatternsAdded, PatternsFreed); `description` is printed only when set,
+ * as HAProxy, and Tollgate has no `description` in global: never.
+ */
 static const struct info_field info_fields[] = {
 	{ 0, "Name", "POSV", "str" },
 	{ 1, "Version", "POSV", "str" },
+	{ 2, "Release_date", "POSV", "str" },
 	{ 3, "Nbthread", "CGSV", "u32" },
 	{ 4, "Nbproc", "CGSV", "u32" },
 	{ 5, "Process_num", "KGPV", "u32" },
 	{ 6, "Pid", "SGPV", "u32" },
 	{ 7, "Uptime", "MDPV", "str" },
 	{ 8, "Uptime_sec", "MDPV", "u32" },
-	{ 70, "Start_time_sec", "MDPV", "u32" },
+	{ 9, "Memmax_MB", "CLPV", "u32" },
+	{ 10, "PoolAlloc_MB", "MGPV", "u32" },
+	{ 11, "PoolUsed_MB", "MGPV", "u32" },
+	{ 12, "PoolFailed", "MCPV", "u32" },
 	{ 13, "Ulimit-n", "CLPV", "u32" },
 	{ 14, "Maxsock", "CLPV", "u32" },
 	{ 15, "Maxconn", "CLPV", "u32" },
@@ -197,23 +257,90 @@ static const struct info_field info_fields[] = {
 	{ 24, "PipesUsed", "MGPV", "u32" },
 	{ 25, "PipesFree", "MGPV", "u32" },
 	{ 26, "ConnRate", "MRPV", "u32" },
+	{ 27, "ConnRateLimit", "CLPV", "u32" },
+	{ 28, "MaxConnRate", "MMPV", "u32" },
 	{ 29, "SessRate", "MRPV", "u32" },
+	{ 30, "SessRateLimit", "CLPV", "u32" },
+	{ 31, "MaxSessRate", "MRPV", "u32" },
+	{ 42, "CompressBpsIn", "MRPV", "u32" },
+	{ 43, "CompressBpsOut", "MRPV", "u32" },
+	{ 44, "CompressBpsRateLim", "CLPV", "u32" },
 	{ 47, "Tasks", "MGPV", "u32" },
 	{ 48, "Run_queue", "MGPV", "u32" },
 	{ 49, "Idle_pct", "MaPV", "u32" },
+	{ 50, "node", "COSV", "str" },
+	{ 52, "Stopping", "MGPV", "u32" },
+	{ 53, "Jobs", "MGPV", "u32" },
+	{ 54, "Unstoppable Jobs", "MGPV", "u32" },
+	{ 55, "Listeners", "MGPV", "u32" },
+	{ 56, "ActivePeers", "MGPV", "u32" },
+	{ 57, "ConnectedPeers", "MGPV", "u32" },
+	{ 58, "DroppedLogs", "MGPV", "u32" },
+	{ 59, "BusyPolling", "MGPV", "u32" },
+	{ 60, "FailedResolutions", "MGPV", "u32" },
+	{ 61, "TotalBytesOut", "MGPV", "u64" },
+	{ 62, "TotalSplicedBytesOut", "MGPV", "u64" },
+	{ 64, "DebugCommandsIssued", "MGPV", "u32" },
+	{ 65, "CumRecvLogs", "MCPV", "u32" },
+	{ 66, "Build info", "POSV", "str" },
+	{ 67, "Memmax_bytes", "CLPV", "u32" },
+	{ 68, "PoolAlloc_bytes", "MGPV", "u64" },
+	{ 69, "PoolUsed_bytes", "MGPV", "u64" },
+	{ 70, "Start_time_sec", "MDPV", "u32" },
+	{ 71, "Tainted", "SGPV", "str" },
+	{ 72, "TotalWarnings", "MCPV", "u32" },
+	{ 73, "MaxconnReached", "MCPV", "u32" },
+	{ 74, "BootTime_ms", "MDPV", "u32" },
+	{ 75, "Niced_tasks", "MGPV", "u32" },
+	{ 76, "CurrStreams", "MGPV", "u64" },
+	{ 77, "CumStreams", "MGPV", "u64" },
+	{ 78, "BlockedTrafficWarnings", "MGPV", "u32" },
+	{ 81, "NbThreadGroups", "CGSV", "u32" },
 };
 
 _Static_assert(ARRAY_SIZE(info_fields) == STAT_INFO_FIELDS, "stat_info.v[] has one value per key");
+
+/* Milliseconds from the start of the process to serving (BootTime_ms). */
+static _Atomic unsigned int boot_ms;
+
+void cli_info_mark_ready(void)
+{
+	atomic_store(&boot_ms, (unsigned int)((clock_mono_ns() - start_mono_ns) / 1000000ULL));
+}
+
+/* Sets the value of key <name> in <inf>. */
+static void info_set(struct stat_info *inf, const char *name, const char *fmt, ...) PRINTF_FMT(3, 4);
+static void info_set(struct stat_info *inf, const char *name, const char *fmt, ...)
+{
+	va_list ap;
+
+	for (int i = 0; i < STAT_INFO_FIELDS; i++) {
+		if (strcmp(info_fields[i].name, name))
+			continue;
+		va_start(ap, fmt);
+		vsnprintf(inf->v[i], STAT_INFO_VALSZ, fmt, ap);
+		va_end(ap);
+		return;
+	}
+	BUG_ON(1);
+}
+
+static void info_setu(struct stat_info *inf, const char *name, unsigned long long v)
+{
+	info_set(inf, name, "%llu", v);
+}
 
 void stat_info_fill(struct stat_info *inf)
 {
 	uint64_t up = (clock_mono_ns() - start_mono_ns) / 1000000000ULL;
 	unsigned int rq = 0, wq = 0, tasks = 0, runq = 0;
 	uint64_t poll_ns = 0, total_ns = (clock_mono_ns() - start_mono_ns) * (uint64_t)(thread_count ? thread_count : 1);
-	unsigned int idle;
+	unsigned int idle, listeners = listeners_count() + cli_listeners_count();
+	struct pool_sums pools = { 0 };
 	struct pipe_stats ps;
-	int i = 0;
+	char host[64];
 
+	memset(inf, 0, sizeof(*inf));
 	sched_shared_lengths(&rq, &wq);
 	runq = rq;
 	tasks = wq;
@@ -229,33 +356,77 @@ void stat_info_fill(struct stat_info *inf)
 	if (idle > 100)
 		idle = 100;
 	pipe_get_stats(&ps);
-	snprintf(inf->v[i++], STAT_INFO_VALSZ, "Tollgate");
-	snprintf(inf->v[i++], STAT_INFO_VALSZ, "%s", TOLLGATE_VERSION);
-	snprintf(inf->v[i++], STAT_INFO_VALSZ, "%d", thread_count);
-	snprintf(inf->v[i++], STAT_INFO_VALSZ, "1");
-	snprintf(inf->v[i++], STAT_INFO_VALSZ, "1");
-	snprintf(inf->v[i++], STAT_INFO_VALSZ, "%d", (int)getpid());
-	snprintf(inf->v[i++], STAT_INFO_VALSZ, "%llud %lluh%02llum%02llus", (unsigned long long)(up / 86400),
+	pool_for_each(pool_sum_cb, &pools);
+	if (gethostname(host, sizeof(host)) < 0)
+		host[0] = '\0';
+	host[sizeof(host) - 1] = '\0';
+	info_set(inf, "Name", "Tollgate");
+	info_set(inf, "Version", "%s", TOLLGATE_VERSION);
+	info_set(inf, "Release_date", "%s", TOLLGATE_DATE);
+	info_setu(inf, "Nbthread", (unsigned int)thread_count);
+	info_setu(inf, "Nbproc", 1);
+	info_setu(inf, "Process_num", 1);
+	info_setu(inf, "Pid", (unsigned int)getpid());
+	info_set(inf, "Uptime", "%llud %lluh%02llum%02llus", (unsigned long long)(up / 86400),
 	         (unsigned long long)(up % 86400 / 3600), (unsigned long long)(up % 3600 / 60),
 	         (unsigned long long)(up % 60));
-	snprintf(inf->v[i++], STAT_INFO_VALSZ, "%llu", (unsigned long long)up);
-	snprintf(inf->v[i++], STAT_INFO_VALSZ, "%lld", (long long)start_wall);
-	snprintf(inf->v[i++], STAT_INFO_VALSZ, "%u", global.ulimit_n);
-	snprintf(inf->v[i++], STAT_INFO_VALSZ, "%u", global.maxsock);
-	snprintf(inf->v[i++], STAT_INFO_VALSZ, "%u", global.maxconn);
-	snprintf(inf->v[i++], STAT_INFO_VALSZ, "%u", global.maxconn);
-	snprintf(inf->v[i++], STAT_INFO_VALSZ, "%u", listeners_actconn());
-	snprintf(inf->v[i++], STAT_INFO_VALSZ, "%llu", (unsigned long long)listeners_cumconn());
-	snprintf(inf->v[i++], STAT_INFO_VALSZ, "%llu", (unsigned long long)cum_http_req());
-	snprintf(inf->v[i++], STAT_INFO_VALSZ, "%u", ps.max);
-	snprintf(inf->v[i++], STAT_INFO_VALSZ, "%u", ps.used);
-	snprintf(inf->v[i++], STAT_INFO_VALSZ, "%u", ps.free);
-	snprintf(inf->v[i++], STAT_INFO_VALSZ, "%u", listeners_rate(0));
-	snprintf(inf->v[i++], STAT_INFO_VALSZ, "%u", listeners_rate(1));
-	snprintf(inf->v[i++], STAT_INFO_VALSZ, "%u", tasks);
-	snprintf(inf->v[i++], STAT_INFO_VALSZ, "%u", runq);
-	snprintf(inf->v[i++], STAT_INFO_VALSZ, "%u", idle);
-	BUG_ON(i != STAT_INFO_FIELDS);
+	info_setu(inf, "Uptime_sec", up);
+	info_setu(inf, "Memmax_MB", 0);
+	info_setu(inf, "PoolAlloc_MB", pools.allocated / 1048576);
+	info_setu(inf, "PoolUsed_MB", pools.used / 1048576);
+	info_setu(inf, "PoolFailed", pools.failed);
+	info_setu(inf, "Ulimit-n", global.ulimit_n);
+	info_setu(inf, "Maxsock", global.maxsock);
+	info_setu(inf, "Maxconn", global.maxconn);
+	info_setu(inf, "Hard_maxconn", global.maxconn);
+	info_setu(inf, "CurrConns", listeners_actconn());
+	/* as HAProxy, CumConns counts the admin sockets' connections too */
+	info_setu(inf, "CumConns", listeners_cumconn() + cli_sessions_total());
+	info_setu(inf, "CumReq", cum_http_req());
+	info_setu(inf, "Maxpipes", ps.max);
+	info_setu(inf, "PipesUsed", ps.used);
+	info_setu(inf, "PipesFree", ps.free);
+	info_setu(inf, "ConnRate", listeners_rate(0));
+	info_setu(inf, "ConnRateLimit", 0);
+	info_setu(inf, "MaxConnRate", listeners_rate_max(0));
+	info_setu(inf, "SessRate", listeners_rate(1));
+	info_setu(inf, "SessRateLimit", 0);
+	info_setu(inf, "MaxSessRate", listeners_rate_max(1));
+	info_setu(inf, "CompressBpsIn", 0);
+	info_setu(inf, "CompressBpsOut", 0);
+	info_setu(inf, "CompressBpsRateLim", 0);
+	info_setu(inf, "Tasks", tasks);
+	info_setu(inf, "Run_queue", runq);
+	info_setu(inf, "Idle_pct", idle);
+	info_set(inf, "node", "%s", host);
+	info_setu(inf, "Stopping", (unsigned int)listeners_stopping());
+	/* HAProxy's jobs: listeners, client connections, admin sessions */
+	info_setu(inf, "Jobs", listeners + listeners_actconn() + cli_sessions_count());
+	info_setu(inf, "Unstoppable Jobs", 0);
+	info_setu(inf, "Listeners", listeners);
+	info_setu(inf, "ActivePeers", 0);
+	info_setu(inf, "ConnectedPeers", 0);
+	info_setu(inf, "DroppedLogs", log_dropped());
+	info_setu(inf, "BusyPolling", 0);
+	info_setu(inf, "FailedResolutions", 0);
+	info_setu(inf, "TotalBytesOut", total_bytes_out());
+	info_setu(inf, "TotalSplicedBytesOut", 0);
+	info_setu(inf, "DebugCommandsIssued", 0);
+	info_setu(inf, "CumRecvLogs", 0);
+	info_set(inf, "Build info", "%s", TOLLGATE_VERSION);
+	info_setu(inf, "Memmax_bytes", 0);
+	info_setu(inf, "PoolAlloc_bytes", pools.allocated);
+	info_setu(inf, "PoolUsed_bytes", pools.used);
+	info_setu(inf, "Start_time_sec", (unsigned long long)start_wall);
+	info_set(inf, "Tainted", "0");
+	info_setu(inf, "TotalWarnings", log_warnings());
+	info_setu(inf, "MaxconnReached", listeners_maxconn_reached());
+	info_setu(inf, "BootTime_ms", atomic_load(&boot_ms));
+	info_setu(inf, "Niced_tasks", 0);
+	info_setu(inf, "CurrStreams", stream_count());
+	info_setu(inf, "CumStreams", cum_streams());
+	info_setu(inf, "BlockedTrafficWarnings", 0);
+	info_setu(inf, "NbThreadGroups", 1);
 }
 
 const char *stat_info_get(const struct stat_info *inf, const char *key)

@@ -74,15 +74,17 @@ struct info_metric {
 	const char *help;            /* HELP text */
 };
 
-/* HAProxy's process metrics that `show info` has, in promex's order. */
+/* HAProxy 3.x's process metrics that `show info` has, in promex's order (the
+ * `show info` order), with its names, types and HELP texts.
+ */
 static const struct info_metric info_metrics[] = {
 	{ "Nbthread", "nbthread", 0, NULL, "Number of started threads (global.nbthread)" },
 	{ "Nbproc", "nbproc", 0, NULL, "Number of started worker processes (historical, always 1)" },
 	{ "Process_num", "relative_process_id", 0, NULL, "Relative worker process number (1)" },
 	{ "Uptime_sec", "uptime_seconds", 0, NULL, "How long ago this worker process was started (seconds)" },
-	{ "Start_time_sec", "start_time_seconds", 0, NULL, "Start time in seconds" },
-	{ "Ulimit-n", "max_fds", 0, NULL, "Maximum number of open file descriptors" },
-	{ "Maxsock", "max_sockets", 0, NULL, "Maximum number of open sockets" },
+	{ "PoolFailed", "pool_failures_total", 1, NULL, "Number of failed pool allocations since this worker was started" },
+	{ "Ulimit-n", "max_fds", 0, NULL, "Hard limit on the number of per-process file descriptors" },
+	{ "Maxsock", "max_sockets", 0, NULL, "Hard limit on the number of per-process sockets" },
 	{ "Maxconn", "max_connections", 0, NULL, "Hard limit on the number of per-process connections (configured or imposed by Ulimit-n)" },
 	{ "Hard_maxconn", "hard_max_connections", 0, NULL, "Hard limit on the number of per-process connections (imposed by Memmax_MB or Ulimit-n)" },
 	{ "CurrConns", "current_connections", 0, NULL, "Current number of connections on this worker process" },
@@ -92,11 +94,37 @@ static const struct info_metric info_metrics[] = {
 	{ "PipesUsed", "pipes_used_total", 1, NULL, "Current number of pipes in use in this worker process" },
 	{ "PipesFree", "pipes_free_total", 1, NULL, "Current number of allocated and available pipes in this worker process" },
 	{ "ConnRate", "current_connection_rate", 0, NULL, "Number of front connections created on this worker process over the last second" },
+	{ "ConnRateLimit", "limit_connection_rate", 0, NULL, "Hard limit for ConnRate (global.maxconnrate)" },
+	{ "MaxConnRate", "max_connection_rate", 0, NULL, "Highest ConnRate reached on this worker process since started (in connections per second)" },
 	{ "SessRate", "current_session_rate", 0, NULL, "Number of sessions created on this worker process over the last second" },
+	{ "SessRateLimit", "limit_session_rate", 0, NULL, "Hard limit for SessRate (global.maxsessrate)" },
+	{ "MaxSessRate", "max_session_rate", 0, NULL, "Highest SessRate reached on this worker process since started (in sessions per second)" },
+	{ "CompressBpsIn", "http_comp_bytes_in_total", 1, NULL, "Number of bytes submitted to the HTTP compressor in this worker process over the last second" },
+	{ "CompressBpsOut", "http_comp_bytes_out_total", 1, NULL, "Number of bytes emitted by the HTTP compressor in this worker process over the last second" },
+	{ "CompressBpsRateLim", "limit_http_comp", 0, NULL, "Limit of CompressBpsOut beyond which HTTP compression is automatically disabled" },
 	{ "Tasks", "current_tasks", 0, NULL, "Total number of tasks in the current worker process (active + sleeping)" },
 	{ "Run_queue", "current_run_queue", 0, NULL, "Total number of active tasks+tasklets in the current worker process" },
 	{ "Idle_pct", "idle_time_percent", 0, NULL, "Percentage of last second spent waiting in the current worker thread" },
-	{ "Version", "build_info", 0, "version", "Build info" },
+	{ "node", "node", 0, "node", "Node name (global.node)" },
+	{ "Stopping", "stopping", 0, NULL, "1 if the worker process is currently stopping, otherwise zero" },
+	{ "Jobs", "jobs", 0, NULL, "Current number of active jobs on the current worker process (frontend connections, master connections, listeners)" },
+	{ "Unstoppable Jobs", "unstoppable_jobs", 0, NULL, "Current number of unstoppable jobs on the current worker process (master connections)" },
+	{ "Listeners", "listeners", 0, NULL, "Current number of active listeners on the current worker process" },
+	{ "ActivePeers", "active_peers", 0, NULL, "Current number of verified active peers connections on the current worker process" },
+	{ "ConnectedPeers", "connected_peers", 0, NULL, "Current number of peers having passed the connection step on the current worker process" },
+	{ "DroppedLogs", "dropped_logs_total", 1, NULL, "Total number of dropped logs for current worker process since started" },
+	{ "BusyPolling", "busy_polling_enabled", 0, NULL, "1 if busy-polling is currently in use on the worker process, otherwise zero (config.busy-polling)" },
+	{ "FailedResolutions", "failed_resolutions", 1, NULL, "Total number of failed DNS resolutions in current worker process since started" },
+	{ "TotalBytesOut", "bytes_out_total", 1, NULL, "Total number of bytes emitted by current worker process since started" },
+	{ "TotalSplicedBytesOut", "spliced_bytes_out_total", 1, NULL, "Total number of bytes emitted by current worker process through a kernel pipe since started" },
+	{ "CumRecvLogs", "recv_logs_total", 1, NULL, "Total number of log messages received by log-forwarding listeners on this worker process since started" },
+	{ "Build info", "build_info", 0, "version", "Build info" },
+	{ "Memmax_bytes", "max_memory_bytes", 0, NULL, "Worker process's hard limit on memory usage in bytes (-m on command line)" },
+	{ "PoolAlloc_bytes", "pool_allocated_bytes", 0, NULL, "Amount of memory allocated in pools (in bytes)" },
+	{ "PoolUsed_bytes", "pool_used_bytes", 0, NULL, "Amount of pool memory currently used (in bytes)" },
+	{ "Start_time_sec", "start_time_seconds", 0, NULL, "Start time in seconds" },
+	{ "TotalWarnings", "total_warnings", 1, NULL, "Total warnings issued" },
+	{ "NbThreadGroups", "nb_thread_groups", 0, NULL, "Number of started thread groups (global.thread-groups)" },
 };
 
 /* How a proxy family is made from a row. */

@@ -40,7 +40,7 @@ int stat_json_tags_value(char *out, size_t room, size_t *n, const char *tags, co
 
 /* ---- show info ---- */
 
-#define STAT_INFO_FIELDS 24   /* keys `show info` prints */
+#define STAT_INFO_FIELDS 63   /* keys `show info` prints */
 #define STAT_INFO_VALSZ  64   /* bytes of one value, NUL included */
 
 /* The `show info` values, taken at one instant (stat_info_fill()). */
@@ -48,7 +48,7 @@ struct stat_info {
 	char v[STAT_INFO_FIELDS][STAT_INFO_VALSZ]; /* by key, in `show info` order */
 };
 
-/* Fills <inf> with the process's current values. */
+/* Fills <inf> with the process's current values. Any thread. */
 void stat_info_fill(struct stat_info *inf);
 
 /* Returns the value of `show info` key <key> ("Nbthread", "CurrConns",

@@ -2,12 +2,20 @@
  * Process messages. See log.h.
  */
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <unistd.h>
 
 #include <tollgate/log.h>
 
 int log_verbose;
+
+static _Atomic unsigned int log_warnings_issued; /* warnings written (TotalWarnings) */
+
+unsigned int log_warnings(void)
+{
+	return atomic_load_explicit(&log_warnings_issued, memory_order_relaxed);
+}
 
 static const char *const lvl_tag[] = {
 	[LOG_LVL_ALERT]   = "[ALERT]    ",
@@ -22,6 +30,8 @@ void log_msg(enum log_level lvl, const char *fmt, ...)
 	va_list ap;
 	int n, m;
 
+	if (lvl == LOG_LVL_WARNING)
+		atomic_fetch_add_explicit(&log_warnings_issued, 1, memory_order_relaxed);
 	if (lvl == LOG_LVL_DEBUG && log_verbose <= 0)
 		return;
 	if ((lvl == LOG_LVL_WARNING || lvl == LOG_LVL_NOTICE) && log_verbose < 0)

@@ -57,9 +57,16 @@ static _Atomic uint64_t cumconn[MAX_THREADS]; /* per thread, relaxed stores */
 struct li_rates {
 	struct freq_ctr conn;        /* connections accepted */
 	struct freq_ctr sess;        /* streams started */
+	unsigned int accepts;        /* accepts, for spacing rate_max_update() */
 } CACHE_ALIGNED;
 
 static struct li_rates li_rates[MAX_THREADS];
+
+/* Highest process-wide rates seen (MaxConnRate, MaxSessRate of `show
+ * info`), and the times an accept made the process reach its maxconn.
+ */
+static _Atomic unsigned int rate_max[2];
+static _Atomic unsigned int maxconn_reached;
 
 unsigned int listeners_rate(int sessions)
 {
@@ -69,6 +76,52 @@ unsigned int listeners_rate(int sessions)
 	for (int t = 0; t < MAX_THREADS; t++)
 		sum += freq_ctr_read(sessions ? &li_rates[t].sess : &li_rates[t].conn, 1000, now);
 	return sum;
+}
+
+/* Raises the recorded maximum of rate <sessions> to its current value.
+ * Reading the rate sums every thread's counter, so the accept path calls
+ * it only while its own rate is low (cheap) or on one accept of 16 (the
+ * maximum then lags by a few connections at most).
+ */
+static void rate_max_update(int sessions)
+{
+	unsigned int r = listeners_rate(sessions);
+	unsigned int m = atomic_load_explicit(&rate_max[sessions], memory_order_relaxed);
+
+	while (r > m && !atomic_compare_exchange_weak_explicit(&rate_max[sessions], &m, r, memory_order_relaxed,
+	                                                      memory_order_relaxed))
+		;
+}
+
+unsigned int listeners_rate_max(int sessions)
+{
+	rate_max_update(sessions);
+	return atomic_load_explicit(&rate_max[!!sessions], memory_order_relaxed);
+}
+
+unsigned int listeners_maxconn_reached(void)
+{
+	return atomic_load_explicit(&maxconn_reached, memory_order_relaxed);
+}
+
+int listeners_stopping(void)
+{
+	return atomic_load(&wanted_state) == LI_STOPPED;
+}
+
+unsigned int listeners_count(void)
+{
+	unsigned int n = 0;
+
+	if (listeners_stopping())
+		return 0; /* a soft stop closed them */
+	for (const struct proxy *px = proxies_list; px; px = px->next) {
+		if (!(px->cap & PR_CAP_FE) || px->disabled)
+			continue;
+		for (const struct list *e = px->listeners.next; e != &px->listeners; e = e->next)
+			n++;
+	}
+	return n;
 }
 
 /* Listening sockets received from an old process (listeners_inherit()),
@@ -332,7 +385,8 @@ static void accept_iocb(int fd, unsigned int events, void *owner)
 				return;
 			}
 		}
-		atomic_fetch_add_explicit(&actconn, 1, memory_order_relaxed);
+		if (atomic_fetch_add_explicit(&actconn, 1, memory_order_relaxed) + 1 == global.maxconn)
+			atomic_fetch_add_explicit(&maxconn_reached, 1, memory_order_relaxed);
 		atomic_fetch_add_explicit(&l->nbconn, 1, memory_order_relaxed);
 		counter_add(&cumconn[tid], 1);
 		counter_add(&fe->ctr[tid].cum_conn, 1);
@@ -341,6 +395,10 @@ static void accept_iocb(int fd, unsigned int events, void *owner)
 			memset(&peer, 0, sizeof(peer));
 		if (stream_accept(l, cfd, &peer) == 0)
 			freq_ctr_add(&li_rates[tid].sess, 1000, 1, now_ms);
+		if (!(++li_rates[tid].accepts & 15) || freq_ctr_read(&li_rates[tid].conn, 1000, now_ms) < 16) {
+			rate_max_update(0);
+			rate_max_update(1);
+		}
 	}
 }
 

@@ -424,7 +424,7 @@ def test_show_info_and_stat_typed_and_json(backend, tollgate, tmp_path):
     out = cli(user, "show info typed")
     assert out.endswith("\n\n")
     lines = out.splitlines()[:-1]
-    typed = re.compile(r"^\d+\.[A-Za-z_-]+\.1:[A-Z][A-Za-z][A-Za-z][VP]:(u32|u64|s32|s64|str):.*$")
+    typed = re.compile(r"^\d+\.[A-Za-z_ -]+\.1:[A-Z][A-Za-z][A-Za-z][VP]:(u32|u64|s32|s64|str):.*$")
     assert all(typed.match(l) for l in lines), lines
     assert "0.Name.1:POSV:str:Tollgate" in lines
     assert "3.Nbthread.1:CGSV:u32:2" in lines

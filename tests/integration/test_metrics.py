@@ -59,6 +59,14 @@ def test_metrics_count_requests(http_backend, tollgate):
     assert series[("haproxy_backend_http_responses_total", '{proxy="be",code="2xx"}')] >= 5
     assert ("haproxy_server_current_sessions", '{proxy="be",server="s1"}') in series
     assert series[("haproxy_process_nbthread", "")] == 2
+    # the `show info` keys HAProxy 3.x exports, with its names and types
+    assert series[("haproxy_process_stopping", "")] == 0
+    assert series[("haproxy_process_listeners", "")] == 1
+    assert series[("haproxy_process_jobs", "")] >= 2     # the listener, this connection
+    assert series[("haproxy_process_max_connection_rate", "")] >= 5
+    assert series[("haproxy_process_pool_allocated_bytes", "")] > 0
+    assert any(n == "haproxy_process_build_info" and l.startswith("{version=") for n, l in series)
+    assert "# TYPE haproxy_process_bytes_out_total counter" in body.decode()
     assert b.count() == 5   # /metrics never reached the server
 
 
