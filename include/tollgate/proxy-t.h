@@ -12,12 +12,14 @@
 #include <tollgate/addr.h>
 #include <tollgate/check_proto.h>
 #include <tollgate/compiler.h>
+#include <tollgate/freq_ctr.h>
 #include <tollgate/lb.h>
 #include <tollgate/list.h>
 #include <tollgate/lock-t.h>
 #include <tollgate/nameidx.h>
 #include <tollgate/server-t.h>
 #include <tollgate/sock.h>
+#include <tollgate/stats-t.h>
 #include <tollgate/thread.h>
 
 struct stream;
@@ -184,6 +186,10 @@ struct pr_counters {
 	_Atomic uint64_t spl_fe_out;     /* frontend: to clients */
 	_Atomic uint64_t spl_be_in;      /* backend: from servers */
 	_Atomic uint64_t spl_be_out;     /* backend: to servers */
+	/* rates over the last second (show stat rate, conn_rate, req_rate) */
+	struct freq_ctr sess_per_sec;    /* frontend: sessions; backend: load-balanced connections */
+	struct freq_ctr conn_per_sec;    /* frontend: connections accepted */
+	struct freq_ctr req_per_sec;     /* frontend: HTTP requests received */
 } CACHE_ALIGNED;
 
 /* A bound address of a frontend: one socket per thread with SO_REUSEPORT,
@@ -318,6 +324,7 @@ struct proxy {
 	int table_line;                  /* ditto */
 	struct pr_timeouts timeout;      /* timeouts */
 	struct pr_counters ctr[MAX_THREADS]; /* per-thread counters */
+	struct stat_extra st;            /* maxima and state history (stats-t.h) */
 };
 
 #endif /* TOLLGATE_PROXY_T_H */

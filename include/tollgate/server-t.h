@@ -12,6 +12,7 @@
 #include <tollgate/compiler.h>
 #include <tollgate/freq_ctr.h>
 #include <tollgate/list.h>
+#include <tollgate/stats-t.h>
 #include <tollgate/thread.h>
 
 struct proxy;
@@ -55,6 +56,9 @@ struct srv_counters {
 	_Atomic uint64_t retries;         /* retried connection attempts */
 	_Atomic uint64_t redispatches;    /* sessions moved away from it */
 	struct freq_ctr sess_rate;        /* sessions handed to it per second (srv_sess_rate) */
+	_Atomic uint64_t cum_req;         /* mode http: requests sent to it */
+	_Atomic uint64_t rsp[6];          /* mode http: responses by class: 1xx..5xx, then other */
+	struct freq_ctr sess_per_sec;     /* connections handed to it, over the last second */
 } CACHE_ALIGNED;
 
 /* proxy-v2-options of a server (struct server.pp_opts). Those about TLS
@@ -133,6 +137,7 @@ struct server {
 	int conf_line;                    /* ditto */
 	struct srv_counters ctr[MAX_THREADS]; /* per-thread counters */
 	struct srv_thr per_thr[MAX_THREADS];  /* per-thread references from streams */
+	struct stat_extra st;             /* rate maximum and state history (stats-t.h) */
 };
 
 #endif /* TOLLGATE_SERVER_T_H */

@@ -36,6 +36,8 @@
 #include <tollgate/thread.h>
 #include <tollgate/ticks.h>
 
+#include "stat_rows.h"
+
 #define CLI_THREAD          0          /* worker owning every CLI socket and session */
 #define CLI_SHORTAGE_RETRY_MS 100      /* accept again this long after EMFILE/ENFILE/ENOMEM */
 #define CLI_RESERVE         4          /* output bytes kept for the framing ("\n> ") */
@@ -83,6 +85,7 @@ static int cli_nlisteners;
 static struct pool_head *cli_pool;                /* sessions */
 static struct cli_session *cli_sessions;          /* live sessions (thread 0) */
 static struct task *cli_retry;                    /* lifts a shortage pause after a delay */
+static struct task *cli_sampler;                  /* samples the rate maxima (stat_rates_sample()) */
 static unsigned int cli_nsessions;                /* their number (thread 0) */
 static _Atomic uint64_t cli_cumsessions;          /* sessions accepted since start */
 
@@ -483,6 +486,13 @@ static struct task *cli_retry_task(struct task *t, void *ctx, unsigned int state
 	return t;
 }
 
+static struct task *cli_sampler_task(struct task *t, void *ctx, unsigned int state)
+{
+	stat_rates_sample();
+	task_set_expire(t, tick_add(now_ms, STAT_SAMPLE_MS));
+	return t;
+}
+
 static void cli_session_free(struct cli_session *s)
 {
 	if (s->kw && s->kw->release)
@@ -783,6 +793,11 @@ int cli_bind_all(char *err, size_t errlen)
 
 int cli_start(void)
 {
+	/* the maxima of show stat and the exporter, with or without a socket */
+	cli_sampler = task_new(1UL << CLI_THREAD, cli_sampler_task, NULL, "stat_sampler");
+	if (!cli_sampler)
+		return -ENOMEM;
+	task_schedule(cli_sampler, tick_add(now_ms, STAT_SAMPLE_MS));
 	if (!cli_nlisteners)
 		return 0;
 	cli_pool = pool_create("cli_session", sizeof(struct cli_session), 0);
@@ -821,6 +836,9 @@ void cli_stop(void)
 	if (cli_retry)
 		task_destroy(cli_retry);
 	cli_retry = NULL;
+	if (cli_sampler)
+		task_destroy(cli_sampler);
+	cli_sampler = NULL;
 	if (cli_pool)
 		cli_pool = pool_destroy(cli_pool);
 }

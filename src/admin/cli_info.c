@@ -173,6 +173,11 @@ static uint64_t cum_http_req(void)
 	return n;
 }
 
+uint64_t stat_start_ns(void)
+{
+	return start_mono_ns;
+}
+
 /* Bytes emitted by the process (TotalBytesOut): to clients (the
  * frontends' bytes out) and to servers (the backends' bytes in). A
  * `listen` proxy's one set of counters counts both.

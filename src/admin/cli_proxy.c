@@ -20,6 +20,7 @@
  */
 #include <errno.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,6 +32,7 @@
 #include <tollgate/cli.h>
 #include <tollgate/clock.h>
 #include <tollgate/counters.h>
+#include <tollgate/freq_ctr.h>
 #include <tollgate/global.h>
 #include <tollgate/isolate.h>
 #include <tollgate/lb.h>
@@ -46,30 +48,8 @@
 
 /* ---- show stat ---- */
 
-static const char *const stat_cols[] = {
-	"pxname", "svname", "qcur", "qmax", "scur", "smax", "slim", "stot", "bin", "bout",
-	"dreq", "dresp", "ereq", "econ", "eresp", "wretr", "wredis", "status", "weight", "act",
-	"bck", "chkfail", "chkdown", "lastchg", "downtime", "qlimit", "pid", "iid", "sid", "throttle",
-	"lbtot", "tracked", "type", "rate", "rate_lim", "rate_max", "check_status", "check_code",
-	"check_duration", "hrsp_1xx", "hrsp_2xx", "hrsp_3xx", "hrsp_4xx", "hrsp_5xx", "hrsp_other",
-	"hanafail", "req_rate", "req_rate_max", "req_tot", "cli_abrt", "srv_abrt", "comp_in",
-	"comp_out", "comp_byp", "comp_rsp", "lastsess", "last_chk", "last_agt", "qtime", "ctime",
-	"rtime", "ttime", "agent_status", "agent_code", "agent_duration", "check_desc", "agent_desc",
-	"check_rise", "check_fall", "check_health", "agent_rise", "agent_fall", "agent_health",
-	"addr", "cookie", "mode", "algo", "conn_rate", "conn_rate_max", "conn_tot", "intercepted",
-	"dcon", "dses", "wrew", "connect", "reuse", "cache_lookups", "cache_hits", "srv_icur",
-	"src_ilim", "qtime_max", "ctime_max", "rtime_max", "ttime_max", "eint", "idle_conn_cur",
-	"safe_conn_cur", "used_conn_cur", "need_conn_est", "uweight", "agg_server_check_status",
-	"agg_server_status", "agg_check_status", "srid", "sess_other", "h1sess", "h2sess", "h3sess",
-	"req_other", "h1req", "h2req", "h3req", "proto", "priv_idle_cur", "reqbin", "reqbout",
-	"resbin", "resbout", "cache_hint_hits",
-	/* the H1 module's, after the standard fields as in HAProxy (where other
-	 * modules' come first): HTTP body bytes spliced
-	 */
-	"h1_spliced_bytes_in", "h1_spliced_bytes_out",
-};
 
-#define NCOLS ((int)ARRAY_SIZE(stat_cols))
+#define NCOLS STAT_NCOLS
 #define VALSZ 64
 
 /* A row being built: one short text per column, "" when empty. */
@@ -101,43 +81,6 @@ static void setv(struct stat_row *r, const char *name, const char *fmt, ...)
 static void setu(struct stat_row *r, const char *name, unsigned long long v)
 {
 	setv(r, name, "%llu", v);
-}
-
-/* Typed tags and type of the columns Tollgate fills (HAProxy's). */
-static const struct {
-	const char *name;            /* column */
-	const char *tags;            /* origin, nature, scope, persistence */
-	const char *type;            /* u32, u64, str */
-} stat_meta[] = {
-	{ "pxname", "KNSV", "str" }, { "svname", "KNSV", "str" }, { "qcur", "MGPV", "u32" },
-	{ "scur", "MGPV", "u32" }, { "slim", "CLPV", "u32" }, { "stot", "MCPP", "u64" },
-	{ "bin", "MCPP", "u64" }, { "bout", "MCPP", "u64" }, { "dreq", "MCPP", "u64" },
-	{ "dresp", "MCPP", "u64" }, { "ereq", "MCPP", "u64" }, { "econ", "MCPP", "u64" },
-	{ "eresp", "MCPP", "u64" }, { "wretr", "MCPP", "u64" }, { "wredis", "MCPP", "u64" },
-	{ "status", "SGPV", "str" }, { "weight", "MaSV", "u32" }, { "act", "MGSV", "u32" },
-	{ "bck", "MGSV", "u32" }, { "pid", "KGPV", "u32" }, { "iid", "KGSV", "u32" },
-	{ "sid", "KGSV", "u32" }, { "lbtot", "MCPP", "u64" }, { "type", "CGSV", "u32" },
-	{ "cli_abrt", "MCPP", "u64" }, { "srv_abrt", "MCPP", "u64" }, { "check_rise", "MaSV", "u32" },
-	{ "check_fall", "MaSV", "u32" }, { "addr", "CNSV", "str" }, { "mode", "CNSV", "str" },
-	{ "algo", "CNSV", "str" }, { "conn_tot", "MCPP", "u64" }, { "dcon", "MCPP", "u64" },
-	{ "dses", "MCPP", "u64" }, { "uweight", "MaSV", "u32" }, { "req_tot", "MCPP", "u64" },
-	{ "hrsp_1xx", "MCPP", "u64" }, { "hrsp_2xx", "MCPP", "u64" }, { "hrsp_3xx", "MCPP", "u64" },
-	{ "hrsp_4xx", "MCPP", "u64" }, { "hrsp_5xx", "MCPP", "u64" }, { "hrsp_other", "MCPP", "u64" },
-	{ "intercepted", "MCPP", "u64" }, { "check_status", "MOPV", "str" },
-	{ "check_code", "MOPV", "u32" }, { "check_desc", "MOPV", "str" },
-	{ "h1_spliced_bytes_in", "MCPV", "u64" }, { "h1_spliced_bytes_out", "MCPV", "u64" },
-};
-
-static void col_meta(int i, const char **tags, const char **type)
-{
-	for (int k = 0; k < (int)ARRAY_SIZE(stat_meta); k++)
-		if (!strcmp(stat_meta[k].name, stat_cols[i])) {
-			*tags = stat_meta[k].tags;
-			*type = stat_meta[k].type;
-			return;
-		}
-	*tags = "MCPP";
-	*type = "u64";
 }
 
 int stat_csv_line(const struct stat_row *r, char *out, size_t room)
@@ -196,14 +139,14 @@ static int put_row(struct cli_session *s, const struct stat_row *r, enum stat_fm
 	}
 	for (int i = 0; i < NCOLS; i++) {
 		size_t l = strlen(r->v[i]);
-		const char *tags, *ty;
+		/* "MCPP:u64": tags, then the type */
+		const char *tags = stat_col_tags[i][type >= 0 && type <= 2 ? type : 0], *ty = tags + 5;
 		int len;
 
 		if (!l)
 			continue; /* typed formats list filled fields only */
-		col_meta(i, &tags, &ty);
 		if (fmt == FMT_TYPED) {
-			len = snprintf(out + n, room - n, "%c.%d.%d.%d.%s.1:%s:%s:%s\n",
+			len = snprintf(out + n, room - n, "%c.%d.%d.%d.%s.1:%.4s:%s:%s\n",
 			               type == 0 ? 'F' : type == 1 ? 'B' : type == 2 ? 'S' : 'L',
 			               iid, sid, i, stat_cols[i], tags, ty, r->v[i]);
 			if (len < 0 || (size_t)len >= room - n)
@@ -230,6 +173,66 @@ static int put_row(struct cli_session *s, const struct stat_row *r, enum stat_fm
 	return 0;
 }
 
+/* Sums the per-thread rate counter at byte offset <off> of <n> structs of
+ * <stride> bytes at <base>: events over the last second.
+ */
+static unsigned int rate_sum(const void *base, size_t stride, size_t off)
+{
+	uint32_t now = clock_ticks();
+	unsigned int sum = 0;
+
+	for (int t = 0; t < (thread_count > 0 ? thread_count : 1); t++)
+		sum += freq_ctr_read((struct freq_ctr *)((char *)base + (size_t)t * stride + off), 1000, now);
+	return sum;
+}
+
+#define RATE_SUM(arr, field) rate_sum((arr), sizeof((arr)[0]), offsetof(__typeof__((arr)[0]), field))
+
+/* Returns <rate> after raising the maximum <max> to it. */
+static unsigned int rate_seen(unsigned int rate, const _Atomic unsigned int *max)
+{
+	counter_max((_Atomic unsigned int *)max, rate); /* an atomic: const only for the rows */
+	return rate;
+}
+
+/* Seconds since the last state change recorded in <st> (lastchg). */
+static unsigned long long last_change_age(const struct stat_extra *st, uint64_t now)
+{
+	uint64_t at = atomic_load_explicit(&st->last_change_ns, memory_order_relaxed);
+
+	if (!at)
+		at = stat_start_ns();
+	return now > at ? (now - at) / 1000000000ULL : 0;
+}
+
+/* Seconds spent DOWN (downtime): the recorded time, plus the time since the
+ * last change if <down> now.
+ */
+static unsigned long long down_time(const struct stat_extra *st, int down, uint64_t now)
+{
+	uint64_t t = atomic_load_explicit(&st->down_ns, memory_order_relaxed);
+	uint64_t at = atomic_load_explicit(&st->last_change_ns, memory_order_relaxed);
+
+	if (!at)
+		at = stat_start_ns();
+	if (down && now > at)
+		t += now - at;
+	return t / 1000000000ULL;
+}
+
+void stat_rates_sample(void)
+{
+	for (const struct proxy *px = proxies_list; px; px = px->next) {
+		if (px->cap & PR_CAP_FE) {
+			rate_seen(RATE_SUM(px->ctr, conn_per_sec), &px->st.cps_max);
+			rate_seen(RATE_SUM(px->ctr, req_per_sec), &px->st.rps_max);
+		}
+		rate_seen(RATE_SUM(px->ctr, sess_per_sec), &px->st.sps_max);
+		for (const struct server *sv = px->srv; sv; sv = sv->next)
+			rate_seen(RATE_SUM(sv->ctr, sess_per_sec), &sv->st.sps_max);
+	}
+}
+
 static void row_common(struct stat_row *r, const struct proxy *px, const char *svname, int type)
 {
 	memset(r, 0, sizeof(*r));
@@ -242,6 +245,11 @@ static void row_common(struct stat_row *r, const struct proxy *px, const char *s
 	setv(r, "mode", "%s", px->mode == PR_MODE_HTTP ? "http" : "tcp");
 }
 
+/* The HTTP response columns, by class as the counters' rsp[] arrays. */
+static const char *const hrsp[6] = {
+	"hrsp_1xx", "hrsp_2xx", "hrsp_3xx", "hrsp_4xx", "hrsp_5xx", "hrsp_other",
+};
+
 /* Fills the HTTP counters that frontends and backends share: requests
  * and responses by class. Only for a mode http proxy <px> (HAProxy leaves
  * them empty in mode tcp). A `listen` proxy has one set of counters for
@@ -250,9 +258,6 @@ static void row_common(struct stat_row *r, const struct proxy *px, const char *s
  */
 static void row_http(struct stat_row *r, const struct proxy *px, int backend)
 {
-	static const char *const hrsp[6] = {
-		"hrsp_1xx", "hrsp_2xx", "hrsp_3xx", "hrsp_4xx", "hrsp_5xx", "hrsp_other",
-	};
 
 	setu(r, "req_tot", backend ? COUNTER_SUM(px->ctr, be_req) : COUNTER_SUM(px->ctr, cum_req));
 	for (int i = 0; i < 6; i++)
@@ -263,6 +268,7 @@ static void row_frontend(struct stat_row *r, const struct proxy *px)
 {
 	row_common(r, px, "FRONTEND", 0);
 	setu(r, "scur", atomic_load(&px->feconn));
+	setu(r, "smax", atomic_load(&px->st.cur_max));
 	setu(r, "slim", px->maxconn ? px->maxconn : global.maxconn);
 	setu(r, "stot", COUNTER_SUM(px->ctr, cum_sess));
 	setu(r, "bin", COUNTER_SUM(px->ctr, bytes_in));
@@ -275,12 +281,19 @@ static void row_frontend(struct stat_row *r, const struct proxy *px)
 	setu(r, "ereq", COUNTER_SUM(px->ctr, failed_req));
 	setv(r, "status", "%s", px->disabled ? "STOP" : "OPEN");
 	setv(r, "sid", "0");
+	setu(r, "rate", rate_seen(RATE_SUM(px->ctr, sess_per_sec), &px->st.sps_max));
+	setu(r, "rate_lim", 0);
+	setu(r, "rate_max", atomic_load(&px->st.sps_max));
+	setu(r, "conn_rate", rate_seen(RATE_SUM(px->ctr, conn_per_sec), &px->st.cps_max));
+	setu(r, "conn_rate_max", atomic_load(&px->st.cps_max));
 	setu(r, "conn_tot", COUNTER_SUM(px->ctr, cum_conn));
 	setu(r, "dcon", COUNTER_SUM(px->ctr, denied_conn));
 	setu(r, "dses", COUNTER_SUM(px->ctr, denied_sess));
 	if (px->mode == PR_MODE_HTTP) {
 		row_http(r, px, 0);
 		setu(r, "intercepted", COUNTER_SUM(px->ctr, intercepted));
+		setu(r, "req_rate", rate_seen(RATE_SUM(px->ctr, req_per_sec), &px->st.rps_max));
+		setu(r, "req_rate_max", atomic_load(&px->st.rps_max));
 	}
 }
 
@@ -339,6 +352,8 @@ static const struct chk_st *chk_st_named(const char *name)
 static void row_server(struct stat_row *r, const struct proxy *px, const struct server *sv)
 {
 	char addr[ADDR_STRLEN];
+	uint64_t now = clock_mono_ns();
+	int down = atomic_load(&sv->cur_state) != SRV_ST_RUNNING;
 
 	row_common(r, px, sv->id, 2);
 	r->sv = sv;
@@ -363,7 +378,23 @@ static void row_server(struct stat_row *r, const struct proxy *px, const struct 
 	setu(r, "bck", (sv->flags & SRV_F_BACKUP) ? 1 : 0);
 	setv(r, "sid", "%d", sv->puid);
 	setu(r, "lbtot", COUNTER_SUM(sv->ctr, cum_conn));
+	if (px->mode == PR_MODE_HTTP) {
+		setu(r, "req_tot", COUNTER_SUM(sv->ctr, cum_req));
+		for (int i = 0; i < 6; i++)
+			setu(r, hrsp[i], COUNTER_SUM(sv->ctr, rsp[i]));
+	}
+	setu(r, "rate", rate_seen(RATE_SUM(sv->ctr, sess_per_sec), &sv->st.sps_max));
+	setu(r, "rate_max", atomic_load(&sv->st.sps_max));
+	setu(r, "lastchg", last_change_age(&sv->st, now));
+	if (sv->tracked)
+		setv(r, "tracked", "%s/%s", sv->tracked->proxy->id, sv->tracked->id);
+	if (sv->cookie)
+		setv(r, "cookie", "%s", sv->cookie);
 	if (sv->check) {
+		/* as HAProxy: check counters and downtime for checked servers */
+		setu(r, "chkfail", atomic_load(&sv->st.failed_checks));
+		setu(r, "chkdown", atomic_load(&sv->st.down_trans));
+		setu(r, "downtime", down_time(&sv->st, down, now));
 		const struct chk_st *st = chk_st_named(check_status_name(sv));
 
 		setv(r, "check_status", "%s", st->name);
@@ -389,6 +420,7 @@ static void row_backend(struct stat_row *r, const struct proxy *px)
 {
 	unsigned int weight = 0;
 	int act = 0, bck = 0;
+	uint64_t now = clock_mono_ns();
 
 	row_common(r, px, "BACKEND", 1);
 	server_count_usable(px, &act, &bck);
@@ -396,7 +428,9 @@ static void row_backend(struct stat_row *r, const struct proxy *px)
 		if (lb_srv_usable(sv) && !(sv->flags & SRV_F_BACKUP))
 			weight += sv->uweight;
 	setu(r, "qcur", atomic_load(&px->nbpend));
+	setu(r, "qmax", atomic_load(&px->st.queue_max));
 	setu(r, "scur", atomic_load(&px->beconn));
+	setu(r, "smax", atomic_load(&px->st.cur_max));
 	setu(r, "stot", COUNTER_SUM(px->ctr, cum_lbconn));
 	setu(r, "bin", COUNTER_SUM(px->ctr, bytes_in));
 	setu(r, "h1_spliced_bytes_in", COUNTER_SUM(px->ctr, spl_be_in));
@@ -410,13 +444,22 @@ static void row_backend(struct stat_row *r, const struct proxy *px)
 	setu(r, "wredis", COUNTER_SUM(px->ctr, redispatches));
 	if (px->mode == PR_MODE_HTTP)
 		row_http(r, px, 1);
-	setv(r, "status", "%s", (act || bck) ? "UP" : "DOWN");
+	/* HAProxy's rule: UP with a usable server, or with no server at all */
+	setv(r, "status", "%s", (act || bck || !px->srv) ? "UP" : "DOWN");
+	setu(r, "chkdown", atomic_load(&px->st.down_trans));
+	setu(r, "lastchg", last_change_age(&px->st, now));
+	if (px->srv)
+		setu(r, "downtime", down_time(&px->st, !act && !bck, now));
 	setu(r, "weight", weight);
 	setu(r, "uweight", weight);
 	setu(r, "act", (unsigned long long)act);
 	setu(r, "bck", (unsigned long long)bck);
 	setv(r, "sid", "0");
 	setu(r, "lbtot", COUNTER_SUM(px->ctr, cum_lbconn));
+	setu(r, "rate", rate_seen(RATE_SUM(px->ctr, sess_per_sec), &px->st.sps_max));
+	setu(r, "rate_max", atomic_load(&px->st.sps_max));
+	if (px->cookie.name)
+		setv(r, "cookie", "%s", px->cookie.name);
 	setu(r, "cli_abrt", COUNTER_SUM(px->ctr, cli_aborts));
 	setu(r, "srv_abrt", COUNTER_SUM(px->ctr, srv_aborts));
 	if (px->lb_name)
@@ -893,24 +936,47 @@ static int parse_set_server(struct cli_session *s, int argc, char **args)
 	return cli_msg(s, "usage: set server <backend>/<server> state|weight|addr <value>\n");
 }
 
-/* clear counters [all | server <backend>/<server> [force]]: Tollgate keeps
- * no maximum values, so the plain form has nothing to reset; the others
- * zero the accumulated counters of every proxy and server, or of one
- * server, under isolation (each counter has a single writer, its thread,
- * which is parked meanwhile).
+/* Resets the maxima of <st> (smax, qmax, rate maxima), and with <all> its
+ * check counters too; the state history (lastchg, downtime) stays, as
+ * HAProxy.
+ */
+static void stat_extra_clear(struct stat_extra *st, int all)
+{
+	atomic_store(&st->cur_max, 0);
+	atomic_store(&st->queue_max, 0);
+	atomic_store(&st->sps_max, 0);
+	atomic_store(&st->cps_max, 0);
+	atomic_store(&st->rps_max, 0);
+	if (all) {
+		atomic_store(&st->down_trans, 0);
+		atomic_store(&st->failed_checks, 0);
+	}
+}
+
+/* clear counters [all | server <backend>/<server> [force]]: the plain form
+ * resets the maximum values (smax, qmax, rate_max...), `all` also zeroes
+ * the accumulated counters of every proxy and server, `server` those of
+ * one server; under isolation (each counter has a single writer, its
+ * thread, which is parked meanwhile).
  */
 static int parse_clear_counters(struct cli_session *s, int argc, char **args)
 {
-	if (argc < 3)
-		return CLI_DONE;
-	if (cli_level(s) < CLI_LVL_ADMIN)
+	int all = argc > 2 && !strcmp(args[2], "all");
+
+	if (argc > 2 && cli_level(s) < CLI_LVL_ADMIN)
 		return cli_msg(s, "Permission denied\n");
-	if (!strcmp(args[2], "all")) {
+	if (argc < 3 || all) {
 		thread_isolate();
 		for (struct proxy *px = proxies_list; px; px = px->next) {
-			memset(px->ctr, 0, sizeof(px->ctr));
-			for (struct server *sv = px->srv; sv; sv = sv->next)
-				memset(sv->ctr, 0, sizeof(sv->ctr));
+			if (all)
+				memset(px->ctr, 0, sizeof(px->ctr));
+			stat_extra_clear(&px->st, all);
+			for (struct server *sv = px->srv; sv; sv = sv->next) {
+				if (all)
+					memset(sv->ctr, 0, sizeof(sv->ctr));
+				stat_extra_clear(&sv->st, all);
+				atomic_store(&sv->max_conns, atomic_load(&sv->cur_conns));
+			}
 		}
 		thread_release();
 		return CLI_DONE;

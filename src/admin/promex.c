@@ -175,6 +175,8 @@ static const struct px_metric px_metrics[] = {
 	{ "bck", "backup_servers", "backup", B_ | S_, PK_VALUE, 0, "Total number of backup UP servers with a non-zero weight" },
 	{ "chkfail", "check_failures_total", NULL, S_, PK_VALUE, 1, "Total number of failed individual health checks per server/backend, since the worker process started" },
 	{ "chkdown", "check_up_down_total", NULL, B_ | S_, PK_VALUE, 1, "Total number of failed checks causing UP to DOWN server transitions, per server/backend, since the worker process started" },
+	{ "lastchg", "check_last_change_seconds", NULL, B_ | S_, PK_VALUE, 0, "How long ago the last server state changed, in seconds" },
+	{ "downtime", "downtime_seconds_total", NULL, B_ | S_, PK_VALUE, 1, "Total time spent in DOWN state, for server or backend" },
 	{ "lbtot", "loadbalanced_total", NULL, B_ | S_, PK_VALUE, 1, "Total number of requests routed by load balancing since the worker process started (ignores queue pop and stickiness)" },
 	{ "rate", "current_session_rate", NULL, F_ | B_ | S_, PK_VALUE, 0, "Total number of sessions processed by this object over the last second (sessions for listeners/frontends, requests for backends/servers)" },
 	{ "rate_lim", "limit_session_rate", NULL, F_, PK_VALUE, 0, "Limit on the number of sessions accepted in a second (frontend only, 'rate-limit sessions' setting)" },

@@ -15,6 +15,7 @@
 #define TOLLGATE_ADMIN_STAT_ROWS_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 struct proxy;
 struct server;
@@ -57,6 +58,28 @@ void stat_info_fill(struct stat_info *inf);
 const char *stat_info_get(const struct stat_info *inf, const char *key);
 
 /* ---- show stat ---- */
+
+/* clock_mono_ns() when the process started (cli_info.c). */
+uint64_t stat_start_ns(void);
+
+/* Raises the rate maxima of every proxy and server (rate_max,
+ * conn_rate_max, req_rate_max) to the current rates. Any thread; run
+ * every STAT_SAMPLE_MS by a task of the admin socket's thread, and by
+ * every reader of the rows.
+ */
+void stat_rates_sample(void);
+
+#define STAT_SAMPLE_MS 200
+
+#define STAT_NCOLS 121        /* columns of show stat */
+
+/* The columns' names, in HAProxy 3.x's order (stat_cols.c). */
+extern const char *const stat_cols[STAT_NCOLS];
+
+/* Typed tags and value type of each column ("MCPP:u64") for a frontend
+ * [0], a backend [1] and a server [2], as HAProxy 3.x.
+ */
+extern const char *const stat_col_tags[STAT_NCOLS][3];
 
 /* Returns the value of column <name> ("scur", "hrsp_2xx", ...) in <r>, ""
  * when empty. <name> must be one of `show stat`'s columns (a bug otherwise).

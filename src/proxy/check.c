@@ -196,6 +196,8 @@ static void probe_result(struct check *c, int ok, const char *why)
 		}
 	} else if (c->health > 0) {
 		report = 1;
+		if (c == srv->check)   /* chkfail, as HAProxy: a failure while not fully down */
+			atomic_fetch_add_explicit(&srv->st.failed_checks, 1, memory_order_relaxed);
 		c->health--;
 		if (c->health < srv->rise)
 			c->health = 0;     /* fully down at once, as HAProxy */

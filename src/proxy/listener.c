@@ -390,6 +390,7 @@ static void accept_iocb(int fd, unsigned int events, void *owner)
 		atomic_fetch_add_explicit(&l->nbconn, 1, memory_order_relaxed);
 		counter_add(&cumconn[tid], 1);
 		counter_add(&fe->ctr[tid].cum_conn, 1);
+		freq_ctr_add(&fe->ctr[tid].conn_per_sec, 1000, 1, now_ms);
 		freq_ctr_add(&li_rates[tid].conn, 1000, 1, now_ms);
 		if (addr_from_sa(&peer, (struct sockaddr *)&ss, len) < 0)
 			memset(&peer, 0, sizeof(peer));

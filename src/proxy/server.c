@@ -68,6 +68,10 @@ struct server *server_alloc(struct proxy *be, const char *name, const struct ser
 	memcpy(srv->tcp_md5sig, tmpl->tcp_md5sig, sizeof(srv->tcp_md5sig));
 	/* a server is up until a check says otherwise */
 	atomic_store(&srv->cur_state, SRV_ST_RUNNING);
+	/* its state (and its backend's) dates from now (show stat lastchg) */
+	atomic_store(&srv->st.last_change_ns, clock_mono_ns());
+	if (!atomic_load(&be->st.last_change_ns))
+		atomic_store(&be->st.last_change_ns, clock_mono_ns());
 	return srv;
 
 out_free:
@@ -226,6 +230,32 @@ void server_count_usable(const struct proxy *be, int *active, int *backup)
 	}
 }
 
+/* Records a change of <srv> to <state> in its and its backend's history
+ * (show stat lastchg, downtime, chkdown); <usable> is the number of the
+ * backend's servers usable after the change: the backend goes DOWN when it
+ * drops to 0 and UP when it leaves 0.
+ */
+static void server_stat_history(struct server *srv, int state, int usable)
+{
+	struct stat_extra *sv = &srv->st, *be = &srv->proxy->st;
+	uint64_t now = clock_mono_ns();
+
+	if (state == SRV_ST_RUNNING) {
+		atomic_fetch_add(&sv->down_ns, now - atomic_load(&sv->last_change_ns));
+		if (usable == 1) {
+			atomic_fetch_add(&be->down_ns, now - atomic_load(&be->last_change_ns));
+			atomic_store(&be->last_change_ns, now);
+		}
+	} else {
+		atomic_fetch_add(&sv->down_trans, 1);
+		if (!usable) {
+			atomic_fetch_add(&be->down_trans, 1);
+			atomic_store(&be->last_change_ns, now);
+		}
+	}
+	atomic_store(&sv->last_change_ns, now);
+}
+
 /* Sets the state of <srv>, logs it (with <reason>, or "via <b>/<s>" when
  * it follows tracked server <via>), then passes it on to its trackers.
  */
@@ -241,6 +271,7 @@ static void set_state(struct server *srv, int state, const char *reason, const s
 	if (be->lb.ops)
 		lb_update(&be->lb);
 	server_count_usable(be, &act, &bck);
+	server_stat_history(srv, state, act + bck);
 	if (via)
 		snprintf(why, sizeof(why), " via %s/%s", via->proxy->id, via->id);
 	else

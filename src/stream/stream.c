@@ -145,7 +145,7 @@ static void enter_queue(struct stream *s)
 	list_append(&s->be->queue, &s->queue_link);
 	s->queued = 1;
 	s->ever_queued = 1;
-	atomic_fetch_add_explicit(&s->be->nbpend, 1, memory_order_relaxed);
+	counter_max(&s->be->st.queue_max, atomic_fetch_add_explicit(&s->be->nbpend, 1, memory_order_relaxed) + 1);
 	spin_unlock(&s->be->queue_lock);
 	s->state = ST_QUEUED;
 	s->conn_exp = tick_add_ifset(now_ms, strm_queue_timeout(s));
@@ -422,13 +422,15 @@ void strm_assign_and_connect(struct stream *s, const struct server *avoid)
 			return;
 		}
 		server_conn_inc(srv);
-		atomic_fetch_add_explicit(&be->beconn, 1, memory_order_relaxed);
+		counter_max(&be->st.cur_max, atomic_fetch_add_explicit(&be->beconn, 1, memory_order_relaxed) + 1);
 		server_hold(&s->srv, srv);
 		if (s->tw < 0)
 			s->tw = (int32_t)(now_ms - s->t_be);
 		counter_add(&srv->ctr[tid].cum_conn, 1);
 		freq_ctr_add(&srv->ctr[tid].sess_rate, 1000, 1, now_ms);
 		counter_add(&be->ctr[tid].cum_lbconn, 1);
+		freq_ctr_add(&srv->ctr[tid].sess_per_sec, 1000, 1, now_ms);
+		freq_ctr_add(&be->ctr[tid].sess_per_sec, 1000, 1, now_ms);
 		if (connect_server(s) == 0) {
 			if (!list_empty(&be->sticking_rules))
 				stick_store(s);
@@ -1128,9 +1130,10 @@ int stream_accept(struct listener *li, int fd, const struct addr *peer)
 		goto out_task;
 	list_append(&streams_by_thread[tid], &s->by_thread);
 	/* TCP_NODELAY: inherited from the listening socket (listener.c) */
-	atomic_fetch_add_explicit(&fe->feconn, 1, memory_order_relaxed);
+	counter_max(&fe->st.cur_max, atomic_fetch_add_explicit(&fe->feconn, 1, memory_order_relaxed) + 1);
 	atomic_fetch_add_explicit(&streams_alive, 1, memory_order_relaxed);
 	counter_add(&fe->ctr[tid].cum_sess, 1);
+	freq_ctr_add(&fe->ctr[tid].sess_per_sec, 1000, 1, now_ms);
 	s->cli.exp = tick_add_ifset(now_ms, fe->timeout.client);
 	s->t_accept = now_ms;
 	s->tw = s->tc = -1;

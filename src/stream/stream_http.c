@@ -360,6 +360,8 @@ void hs_txn_set_status(struct stream *s, int status)
 	counter_add(&s->fe->ctr[tid].rsp[cls >= 1 && cls <= 5 ? cls - 1 : 5], 1);
 	if (s->be && s->be != s->fe)
 		counter_add(&s->be->ctr[tid].rsp[cls >= 1 && cls <= 5 ? cls - 1 : 5], 1);
+	if (s->srv)
+		counter_add(&s->srv->ctr[tid].rsp[cls >= 1 && cls <= 5 ? cls - 1 : 5], 1);
 }
 
 /* Counts <status> on the stream's tracked counters: an error when it is

@@ -275,6 +275,7 @@ static int request_head(struct stream *s, size_t len)
 	if ((txn->req_h1.flags & (H1_MF_CL | H1_MF_TE)) == (H1_MF_CL | H1_MF_TE))
 		txn->flags |= TX_CLI_CLOSE;   /* a smuggling attempt, maybe: no next request */
 	counter_add(&s->fe->ctr[tid].cum_req, 1);
+	freq_ctr_add(&s->fe->ctr[tid].req_per_sec, 1000, 1, now_ms);
 	if (s->sc.tracked)
 		stkctr_http_req(&s->sc, ~0U);
 	if (!h1_keep_alive(&txn->req_h1) || (s->fe->options & PR_O_HTTPCLOSE))
@@ -381,6 +382,8 @@ static int request_rules(struct stream *s)
 		hs_error_reply(s, 503);
 		return 1;
 	}
+	if (s->srv)
+		counter_add(&s->srv->ctr[tid].cum_req, 1);
 	n = hs_put_head(&s->req, 0, len, &txn->req, 1);
 	if (!n) {
 		strm_set_term(s, 'P', 'R');

@@ -307,6 +307,21 @@ def admin_ready(path):
         return False
 
 
+def start_both(tollgate, haproxy, tmp_path, cfg, **params):
+    """Starts tollgate and the reference HAProxy on configuration <cfg>
+    filled with <params> plus, for each, its own admin socket path (sock)
+    and listening port (port); waits for both. Returns {"tollgate": (sock,
+    port), "haproxy": (sock, port)}."""
+    out = {}
+    for name, starter in (("tollgate", tollgate), ("haproxy", haproxy)):
+        sock = str(tmp_path / (name + ".sock"))
+        port = free_port()
+        starter(cfg % dict(params, sock=sock, port=port), port=port)
+        wait_until(lambda: admin_ready(sock), 10, name + "'s admin socket")
+        out[name] = (sock, port)
+    return out
+
+
 @pytest.fixture
 def http_backend():
     """Starts HTTP backends: http_backend(tag, handler) -> HttpBackend

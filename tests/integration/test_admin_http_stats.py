@@ -110,11 +110,14 @@ backend tbe
             be["hrsp_other"]) == ("0", "3", "0", "1", "0", "0"), be
     assert be["dreq"] == "0" and be["dresp"] == "0", be
     assert be["intercepted"] == "", be          # a frontend column in HAProxy 3.x
-    # no per-server HTTP counters, no check: empty fields
-    assert srv["req_tot"] == "" and srv["hrsp_2xx"] == "", srv
+    # the server's HTTP counters: what it was sent and answered; no check:
+    # empty check fields
+    assert srv["req_tot"] == "4" and srv["hrsp_2xx"] == "3" and srv["hrsp_4xx"] == "1", srv
     assert srv["check_status"] == "" and srv["check_code"] == "" and srv["check_desc"] == ""
+    # request rates: a frontend's (HAProxy's), not a server's
+    assert int(fe["req_rate_max"]) >= 6 and srv["req_rate"] == "" and srv["req_rate_max"] == ""
     # not measured: empty, never a made-up 0
-    for col in ("req_rate", "req_rate_max", "check_duration", "last_chk"):
+    for col in ("check_duration", "last_chk"):
         assert fe[col] == "" and srv[col] == "", col
     # mode tcp proxies have no HTTP columns
     for key in (("tfe", "FRONTEND"), ("tbe", "BACKEND")):

@@ -5,7 +5,7 @@ import json
 import signal
 import socket
 
-from conftest import HAPROXY, admin_cli, admin_ready, exchange, free_port, wait_until
+from conftest import admin_cli, admin_ready, exchange, free_port, start_both, wait_until
 
 CFG = """
 global
@@ -32,18 +32,6 @@ LEFT_OUT = {"MaxSslConns", "CurrSslConns", "CumSslConns", "SslRate", "SslRateLim
             "SslCacheLookups", "SslCacheMisses", "BytesOutRate",
             # 2.6's spelling; 3.x (and Tollgate) say TotalSplicedBytesOut
             "TotalSplicdedBytesOut"}
-
-
-def start_both(tollgate, haproxy, tmp_path, backend):
-    b = backend("A")
-    out = {}
-    for name, starter in (("tollgate", tollgate), ("haproxy", haproxy)):
-        sock = str(tmp_path / (name + ".sock"))
-        port = free_port()
-        starter(CFG % {"sock": sock, "port": port, "bport": b.port}, port=port)
-        wait_until(lambda: admin_ready(sock), 10, name + "'s admin socket")
-        out[name] = (sock, port)
-    return out
 
 
 def info(sock, fmt=""):
@@ -73,7 +61,7 @@ def typed(text):
 
 
 def test_show_info_keys_order_and_tags_as_haproxy(tollgate, haproxy, tmp_path, backend):
-    both = start_both(tollgate, haproxy, tmp_path, backend)
+    both = start_both(tollgate, haproxy, tmp_path, CFG, bport=backend("A").port)
     for _, port in both.values():
         assert exchange(port, b"x").startswith(b"A:")
     t = plain(info(both["tollgate"][0]))

@@ -270,9 +270,12 @@ static void test_all(void **state)
 	has_line(t, "haproxy_frontend_http_responses_total{proxy=\"fe\",code=\"other\"} 0");
 	has_line(t, "haproxy_frontend_intercepted_requests_total{proxy=\"fe\"} 0");
 	has_line(t, "haproxy_frontend_connections_total{proxy=\"fe\"} 0");
+	has_line(t, "haproxy_frontend_max_sessions{proxy=\"fe\"} 0");
+	/* a backend with no server (a stick table only) is UP, as HAProxy */
+	has_line(t, "haproxy_backend_status{proxy=\"tbl\",state=\"UP\"} 1");
 	/* empty in show stat: no series, and no family at all */
-	no_line(t, "haproxy_frontend_max_sessions");
-	no_line(t, "# HELP haproxy_frontend_max_sessions");
+	no_line(t, "haproxy_frontend_failed_header_rewriting_total");
+	no_line(t, "# HELP haproxy_frontend_failed_header_rewriting_total");
 
 	/* the mode tcp listen: frontend and backend, no HTTP series */
 	has_line(t, "haproxy_frontend_current_sessions{proxy=\"tcpl\"} 0");
@@ -320,9 +323,11 @@ static void test_all(void **state)
 	has_line(t, "haproxy_server_status{proxy=\"be\",server=\"s1\",state=\"DOWN\"} 0");
 	has_line(t, "haproxy_server_status{proxy=\"be\",server=\"s1\",state=\"NOLB\"} 0");
 	has_line(t, "haproxy_server_status{proxy=\"be\",server=\"s2\",state=\"UP\"} 1");
-	/* show stat leaves them empty: no check failures, no HTTP per server */
-	no_line(t, "haproxy_server_check_failures_total");
-	no_line(t, "haproxy_server_http_responses_total");
+	/* check counters for checked servers only; HTTP counters per server */
+	has_line(t, "haproxy_backend_check_last_change_seconds{proxy=\"be\"} 0");
+	no_line(t, "haproxy_server_check_failures_total{proxy=\"be\",server=\"s2\"}");
+	has_line(t, "haproxy_server_http_responses_total{proxy=\"be\",server=\"s1\",code=\"2xx\"} 0");
+	no_line(t, "haproxy_server_http_responses_total{proxy=\"tcpl\"");
 
 	/* the stick table, the disabled backend */
 	has_line(t, "haproxy_sticktable_size{name=\"tbl\",type=\"ip\"} 1024");
