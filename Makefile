@@ -8,6 +8,9 @@
 #   make conformance HAProxy's regression tests (../shared/conformance) against
 #                    ./tollgate, checked against the ratchet (tests/conformance)
 #   make bench       micro-benchmarks, results printed and saved in bench/results/
+#   make install     installs the binary, its manual page, the documentation,
+#                    the example configuration and the service files under
+#                    $(DESTDIR)$(PREFIX) (PREFIX=/usr/local by default)
 #   make DEBUG=1     debug build (lock statistics, expensive BUG_ON checks)
 #   make clean
 #
@@ -65,7 +68,7 @@ UNIT_HELP := $(wildcard tests/unit/helpers/*.c)
 BENCH_SRC := $(sort $(wildcard bench/bench_*.c))
 BENCH_BIN := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 
-.PHONY: all run test test-unit test-integration test-asan test-tsan bench clean format conformance
+.PHONY: all run test test-unit test-integration test-asan test-tsan bench clean format conformance install
 
 all: tollgate
 
@@ -127,6 +130,29 @@ format:
 
 conformance: tollgate
 	tests/conformance/ratchet ./tollgate
+
+# Installing: HAProxy's layout (sbin, man1, doc). The systemd unit goes to
+# the systemd unit directory of the prefix; the logrotate and rsyslog
+# snippets, which belong to /etc, are installed with the documentation.
+PREFIX     ?= /usr/local
+SBINDIR    ?= $(PREFIX)/sbin
+MANDIR     ?= $(PREFIX)/share/man
+DOCDIR     ?= $(PREFIX)/share/doc/tollgate
+UNITDIR    ?= $(PREFIX)/lib/systemd/system
+INSTALL    ?= install
+
+install: tollgate
+	$(INSTALL) -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(DOCDIR)/examples \
+		$(DESTDIR)$(DOCDIR)/contrib $(DESTDIR)$(UNITDIR)
+	$(INSTALL) -m 755 tollgate $(DESTDIR)$(SBINDIR)/tollgate
+	$(INSTALL) -m 644 doc/tollgate.1 $(DESTDIR)$(MANDIR)/man1/tollgate.1
+	$(INSTALL) -m 644 README.md LICENSE doc/*.md $(DESTDIR)$(DOCDIR)/
+	$(INSTALL) -m 644 contrib/tollgate.cfg examples/*.cfg $(DESTDIR)$(DOCDIR)/examples/
+	$(INSTALL) -m 644 contrib/logrotate/tollgate $(DESTDIR)$(DOCDIR)/contrib/tollgate.logrotate
+	$(INSTALL) -m 644 contrib/rsyslog/49-tollgate.conf $(DESTDIR)$(DOCDIR)/contrib/49-tollgate.conf
+	sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@DOCDIR@|$(DOCDIR)|g' contrib/systemd/tollgate.service.in \
+		> $(DESTDIR)$(UNITDIR)/tollgate.service
+	chmod 644 $(DESTDIR)$(UNITDIR)/tollgate.service
 
 clean:
 	rm -rf build tollgate

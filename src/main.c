@@ -127,6 +127,8 @@ static int parse_cmdline(int argc, char **argv, struct cmdline *cl)
 			log_verbose = 1;
 		} else if (!strcmp(a, "-db")) {
 			global.foreground = 1;
+		} else if (!strcmp(a, "-V")) {
+			/* HAProxy's verbose mode: messages are printed unless -q */
 		} else if (!strcmp(a, "-D")) {
 			cl->daemon = 1;
 		} else if (!strcmp(a, "-q")) {
