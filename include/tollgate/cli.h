@@ -43,6 +43,7 @@
 #define CLI_DUMP          1     /* call dump() until it returns 1 */
 
 struct cli_session;
+struct server;
 
 /* A command: the words that name it, its help line, the level it needs
  * and its handlers. <parse> gets every word of the command line, the
@@ -75,6 +76,17 @@ unsigned int cli_sessions_count(void);
 
 /* Client connections the admin sockets accepted since start. */
 uint64_t cli_sessions_total(void);
+
+/* Finds the server of "<backend>/<server>" in <arg> (NULL: missing); on
+ * failure answers HAProxy's error on <s> and returns NULL.
+ */
+struct server *cli_find_server(struct cli_session *s, const char *arg);
+
+/* Sets the weight of <sv> to <arg> (0..256, or N% of its configured
+ * weight) as `set weight` and `set server ... weight`; answers HAProxy's
+ * error on <s> if <arg> is not one. Returns CLI_DONE.
+ */
+int cli_server_set_weight(struct cli_session *s, struct server *sv, const char *arg);
 
 /* Admin sockets listening now. */
 unsigned int cli_listeners_count(void);

@@ -71,6 +71,11 @@ void listeners_close_all(void);
  */
 void listener_release_slot(struct listener *li);
 
+/* Wakes the threads whose listeners stopped at a connection limit, so that
+ * they accept again if a limit was raised (`set maxconn`). Any thread.
+ */
+void listeners_recheck_limits(void);
+
 /* Connections currently accepted by the process. */
 unsigned int listeners_actconn(void);
 

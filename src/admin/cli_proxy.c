@@ -813,6 +813,42 @@ static struct server *find_server(struct cli_session *s, const char *arg)
 	return sv;
 }
 
+struct server *cli_find_server(struct cli_session *s, const char *arg)
+{
+	return find_server(s, arg);
+}
+
+int cli_server_set_weight(struct cli_session *s, struct server *sv, const char *arg)
+{
+	char *end;
+	long w;
+
+	/* HAProxy's checks and messages, in its order */
+	if (!arg || !*arg)
+		return cli_msg(s, "Require <weight> or <weight%>.\n");
+	w = strtol(arg, &end, 10);
+	if (end == arg)
+		return cli_msg(s, "Empty weight string empty or preceded by garbage\n");
+	if (end[0] == '%' && !end[1]) {
+		if (w < 0)
+			return cli_msg(s, "Relative weight must be positive.\n");
+		/* a percentage of the configured weight, capped at 256 */
+		w = (long)sv->iweight * (w > 25600 ? 25600 : w) / 100;
+		if (w > 256)
+			w = 256;
+	} else if (w < 0 || w > 256) {
+		return cli_msg(s, "Absolute weight can only be between 0 and 256 inclusive.\n");
+	} else if (*end) {
+		return cli_msg(s, "Trailing garbage in weight string\n");
+	}
+	thread_isolate();
+	sv->uweight = (unsigned int)w;
+	thread_release();
+	if (sv->proxy->lb.ops)
+		lb_update(&sv->proxy->lb);
+	return CLI_DONE;
+}
+
 /* Changes the admin flags of <sv>: clears <clr> then sets <set>, under
  * isolation, then rebuilds the backend's LB view and logs the change.
  */
@@ -912,25 +948,8 @@ static int parse_set_server(struct cli_session *s, int argc, char **args)
 			return cli_msg(s, "'set server <srv> state' expects 'ready', 'drain' and 'maint'.\n");
 		return CLI_DONE;
 	}
-	if (!strcmp(args[3], "weight")) {
-		char *end;
-		long w = strtol(args[4], &end, 10);
-		int pct = *end == '%';
-
-		if (end == args[4] || (*end && !(pct && !end[1])) || w < 0 || (!pct && w > 256))
-			return cli_msg(s, "Require <weight> or <weight%>.\n");
-		/* as HAProxy: a percentage of the configured weight, capped at 256 */
-		if (pct)
-			w = (long)sv->iweight * w / 100;
-		if (w > 256)
-			w = 256;
-		thread_isolate();
-		sv->uweight = (unsigned int)w;
-		thread_release();
-		if (sv->proxy->lb.ops)
-			lb_update(&sv->proxy->lb);
-		return CLI_DONE;
-	}
+	if (!strcmp(args[3], "weight"))
+		return cli_server_set_weight(s, sv, args[4]);
 	if (!strcmp(args[3], "addr"))
 		return set_server_addr(s, sv, args[4], argc > 6 && !strcmp(args[5], "port") ? args[6] : NULL);
 	return cli_msg(s, "usage: set server <backend>/<server> state|weight|addr <value>\n");

@@ -403,13 +403,10 @@ static void accept_iocb(int fd, unsigned int events, void *owner)
 	}
 }
 
-void listener_release_slot(struct listener *li)
+void listeners_recheck_limits(void)
 {
-	unsigned long mask;
+	unsigned long mask = atomic_load(&limited_mask);
 
-	atomic_fetch_sub(&li->nbconn, 1);
-	atomic_fetch_sub(&actconn, 1);
-	mask = atomic_load(&limited_mask);
 	while (mask) {
 		int t = __builtin_ctzl(mask);
 
@@ -417,6 +414,13 @@ void listener_release_slot(struct listener *li)
 		if (li_threads[t].ctl)
 			tasklet_wakeup(li_threads[t].ctl);
 	}
+}
+
+void listener_release_slot(struct listener *li)
+{
+	atomic_fetch_sub(&li->nbconn, 1);
+	atomic_fetch_sub(&actconn, 1);
+	listeners_recheck_limits();
 }
 
 /* Applies the wanted state to this thread's listener sockets, and lifts a
