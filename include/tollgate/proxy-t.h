@@ -190,6 +190,7 @@ struct pr_counters {
 	struct freq_ctr sess_per_sec;    /* frontend: sessions; backend: load-balanced connections */
 	struct freq_ctr conn_per_sec;    /* frontend: connections accepted */
 	struct freq_ctr req_per_sec;     /* frontend: HTTP requests received */
+	struct stat_times tm;            /* backend: times of the last requests (stats.h) */
 } CACHE_ALIGNED;
 
 /* A bound address of a frontend: one socket per thread with SO_REUSEPORT,

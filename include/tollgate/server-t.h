@@ -59,6 +59,7 @@ struct srv_counters {
 	_Atomic uint64_t cum_req;         /* mode http: requests sent to it */
 	_Atomic uint64_t rsp[6];          /* mode http: responses by class: 1xx..5xx, then other */
 	struct freq_ctr sess_per_sec;     /* connections handed to it, over the last second */
+	struct stat_times tm;             /* times of the last requests (stats.h) */
 } CACHE_ALIGNED;
 
 /* proxy-v2-options of a server (struct server.pp_opts). Those about TLS

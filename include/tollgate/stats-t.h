@@ -25,6 +25,13 @@ struct stat_extra {
 	_Atomic uint64_t down_ns;         /* time spent DOWN before <last_change_ns> */
 	_Atomic uint64_t down_trans;      /* chkdown: UP to DOWN transitions */
 	_Atomic uint64_t failed_checks;   /* chkfail: failed health checks (servers) */
+	_Atomic unsigned int time_max[4]; /* qtime_max, ctime_max, rtime_max, ttime_max (ms) */
+};
+
+/* Per-thread sliding sums of the times of the last requests (stats.h). */
+struct stat_times {
+	_Atomic uint64_t samples;         /* requests recorded by this thread */
+	_Atomic uint64_t sum[4];          /* queue, connect, response, total (ms) */
 };
 
 /* Raises the maximum <m> to <v> if <v> is higher. Any thread. */

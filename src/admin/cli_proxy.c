@@ -40,6 +40,7 @@
 #include <tollgate/log.h>
 #include <tollgate/proxy.h>
 #include <tollgate/server.h>
+#include <tollgate/stats.h>
 #include <tollgate/task.h>
 #include <tollgate/thread.h>
 #include <tollgate/version.h>
@@ -220,6 +221,34 @@ static unsigned long long down_time(const struct stat_extra *st, int down, uint6
 	return t / 1000000000ULL;
 }
 
+/* Fills the time averages (qtime, ctime, rtime, ttime: HAProxy's sliding
+ * averages over the last STATS_TIME_SAMPLES requests; each thread's sum is
+ * weighed by its samples) and their maxima, from the per-thread sums at
+ * byte offset <off> of the <stride>-byte counters at <base>.
+ */
+static void row_times(struct stat_row *r, const void *base, size_t stride, size_t off,
+                      const struct stat_extra *st)
+{
+	static const char *const avg[4] = { "qtime", "ctime", "rtime", "ttime" };
+	static const char *const max[4] = { "qtime_max", "ctime_max", "rtime_max", "ttime_max" };
+	uint64_t sum[4] = { 0 }, n = 0;
+
+	for (int t = 0; t < (thread_count > 0 ? thread_count : 1); t++) {
+		const struct stat_times *tm = (const void *)((const char *)base + (size_t)t * stride + off);
+		uint64_t c = atomic_load_explicit(&tm->samples, memory_order_relaxed);
+
+		n += c < STATS_TIME_SAMPLES ? c : STATS_TIME_SAMPLES;
+		for (int k = 0; k < 4; k++)
+			sum[k] += atomic_load_explicit(&tm->sum[k], memory_order_relaxed);
+	}
+	for (int k = 0; k < 4; k++) {
+		setu(r, avg[k], n ? (sum[k] + n - 1) / n : 0);
+		setu(r, max[k], atomic_load_explicit(&st->time_max[k], memory_order_relaxed));
+	}
+}
+
+#define ROW_TIMES(r, arr, st) row_times((r), (arr), sizeof((arr)[0]), offsetof(__typeof__((arr)[0]), tm), (st))
+
 void stat_rates_sample(void)
 {
 	for (const struct proxy *px = proxies_list; px; px = px->next) {
@@ -386,6 +415,7 @@ static void row_server(struct stat_row *r, const struct proxy *px, const struct 
 	setu(r, "rate", rate_seen(RATE_SUM(sv->ctr, sess_per_sec), &sv->st.sps_max));
 	setu(r, "rate_max", atomic_load(&sv->st.sps_max));
 	setu(r, "lastchg", last_change_age(&sv->st, now));
+	ROW_TIMES(r, sv->ctr, &sv->st);
 	if (sv->tracked)
 		setv(r, "tracked", "%s/%s", sv->tracked->proxy->id, sv->tracked->id);
 	if (sv->cookie)
@@ -448,6 +478,7 @@ static void row_backend(struct stat_row *r, const struct proxy *px)
 	setv(r, "status", "%s", (act || bck || !px->srv) ? "UP" : "DOWN");
 	setu(r, "chkdown", atomic_load(&px->st.down_trans));
 	setu(r, "lastchg", last_change_age(&px->st, now));
+	ROW_TIMES(r, px->ctr, &px->st);
 	if (px->srv)
 		setu(r, "downtime", down_time(&px->st, !act && !bck, now));
 	setu(r, "weight", weight);
@@ -966,6 +997,8 @@ static void stat_extra_clear(struct stat_extra *st, int all)
 	atomic_store(&st->sps_max, 0);
 	atomic_store(&st->cps_max, 0);
 	atomic_store(&st->rps_max, 0);
+	for (int k = 0; k < 4; k++)
+		atomic_store(&st->time_max[k], 0);
 	if (all) {
 		atomic_store(&st->down_trans, 0);
 		atomic_store(&st->failed_checks, 0);

@@ -33,6 +33,7 @@
 #include <tollgate/proxy.h>
 #include <tollgate/sock.h>
 #include <tollgate/server.h>
+#include <tollgate/stats.h>
 #include <tollgate/srv_idle.h>
 #include <tollgate/acl.h>
 #include <tollgate/sample.h>
@@ -183,8 +184,12 @@ void strm_free(struct stream *s)
 
 	if (s->http)
 		http_stream_release(s);
-	else if (s->fe->log_targets && !s->no_log)
-		stream_send_log(s);
+	else {
+		if (s->be)
+			stats_add_times(s->be, s->srv, 0, s->tw, s->tc, -1, (int)(uint32_t)(now_ms - s->t_accept));
+		if (s->fe->log_targets && !s->no_log)
+			stream_send_log(s);
+	}
 	strm_leave_queue(s);
 	strm_release_server(s);
 	if (s->sc.tracked) {

@@ -65,6 +65,7 @@
 #include <tollgate/pool.h>
 #include <tollgate/proxy.h>
 #include <tollgate/server.h>
+#include <tollgate/stats.h>
 #include <tollgate/sock.h>
 #include <tollgate/srv_idle.h>
 #include <tollgate/stkctr.h>
@@ -326,6 +327,9 @@ static void txn_log(struct stream *s)
 		txn->tw = s->tw;
 	if (txn->tc < 0)
 		txn->tc = s->tc;
+	if (s->be)
+		stats_add_times(s->be, s->srv, 1, txn->tw, txn->tc, txn->trs,
+		                (int)(uint32_t)(now_ms - txn->t_req_start) + (txn->ti > 0 ? txn->ti : 0));
 	if (s->fe->log_targets) {
 		if (!txn->req_sec)
 			hs_txn_stamp(txn);

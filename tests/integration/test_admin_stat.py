@@ -121,3 +121,31 @@ def test_show_stat_typed_tags_filter_and_clear(tollgate, haproxy, tmp_path, http
     assert admin_cli(sock, "clear counters all") == "\n"
     r = rows(sock)[("fe", "FRONTEND")]
     assert r["stot"] == "0" and r["req_tot"] == "0"
+
+
+def test_time_averages_as_haproxy(tollgate, haproxy, tmp_path, http_backend):
+    import time
+
+    def slow(req):
+        time.sleep(0.2)
+        return 200, [("Content-Type", "text/plain")], b"slow"
+    b = http_backend("A", slow)
+    both = start_both(tollgate, haproxy, tmp_path, CFG, bport=b.port, dead=free_port())
+    for sock, port in both.values():
+        for _ in range(3):
+            assert get(port, "/")[0] == 200
+    t, h = rows(both["tollgate"][0]), rows(both["haproxy"][0])
+    for key in [("be", "s1"), ("be", "BACKEND")]:
+        for who, r in (("tollgate", t[key]), ("haproxy", h[key])):
+            # the 200 ms the server takes to answer, in rtime and ttime
+            assert 180 <= int(r["rtime"]) < 1000, (who, key, r["rtime"])
+            assert int(r["ttime"]) >= int(r["rtime"]), (who, key)
+            assert int(r["qtime"]) <= 5 and int(r["ctime"]) <= 50, (who, key)
+        assert 180 <= int(t[key]["rtime_max"]) < 1000 and int(t[key]["ttime_max"]) >= 180
+    # the server that never answered has no sample
+    assert t[("be", "dead")]["rtime"] == "0" == h[("be", "dead")]["rtime"]
+    # clear counters resets the maxima, not the averages
+    sock = both["tollgate"][0]
+    assert admin_cli(sock, "clear counters") == "\n"
+    r = rows(sock)[("be", "s1")]
+    assert r["rtime_max"] == "0" and int(r["rtime"]) >= 180
