@@ -86,6 +86,9 @@ $(LIB): $(LIB_OBJ)
 	rm -f $@
 	ar rcs $@ $^
 
+# -vv prints the compiler and flags the binary was built with.
+$(MAIN_OBJ): CPPFLAGS_BASE += -DTOLLGATE_BUILD_CC='"$(CC)"' -DTOLLGATE_BUILD_CFLAGS='"$(CFLAGS)"'
+
 $(BIN): $(MAIN_OBJ) $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $(MAIN_OBJ) $(WHOLE) $(LDLIBS_BASE)
 

@@ -27,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -87,15 +88,61 @@ static void usage(FILE *out, const char *prog)
 	        TOLLGATE_VERSION, prog);
 }
 
+#ifndef TOLLGATE_BUILD_CC
+#define TOLLGATE_BUILD_CC "cc"       /* set by the Makefile */
+#endif
+#ifndef TOLLGATE_BUILD_CFLAGS
+#define TOLLGATE_BUILD_CFLAGS ""
+#endif
+
+/* -v: the version line; -vv: then the build, in HAProxy's -vv layout (its
+ * headings and line formats, so that scripts reading one read the other),
+ * with Tollgate's own facts.
+ */
 static void print_version(int verbose)
 {
-	printf("Tollgate version %s\n", TOLLGATE_VERSION);
+	struct utsname u;
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+
+	printf("Tollgate version %s %s - HAProxy %s configuration language\n", TOLLGATE_VERSION, TOLLGATE_DATE,
+	       TOLLGATE_HAPROXY_COMPAT);
 	if (!verbose)
 		return;
-	printf("Configuration language: HAProxy %s compatible subset (see doc/configuration.md)\n",
+	printf("Status: development branch - not for production yet.\n");
+	if (uname(&u) == 0)
+		printf("Running on: %s %s %s %s\n", u.sysname, u.release, u.version, u.machine);
+	printf("Build options :\n");
+	printf("  TARGET  = linux-glibc\n");
+	printf("  CC      = %s\n", TOLLGATE_BUILD_CC);
+	printf("  CFLAGS  = %s\n", TOLLGATE_BUILD_CFLAGS);
+	printf("  OPTIONS = USE_THREAD=1 USE_EPOLL=1 USE_LINUX_SPLICE=1 USE_PROMEX=1\n");
+#ifdef TG_DEBUG
+	printf("  DEBUG   = -DTG_DEBUG\n");
+#else
+	printf("  DEBUG   = \n");
+#endif
+	printf("\nFeature list : +ACCEPT4 +EPOLL +LINUX_SPLICE +PROMEX +THREAD +CPU_AFFINITY"
+	       " -OPENSSL -QUIC -LUA -PCRE -PCRE2 -ZLIB -SLZ -SYSTEMD -POLL -KQUEUE -EVPORTS\n");
+	printf("\nDefault settings :\n");
+	printf("  bufsize = %d, maxrewrite = %d, maxpollevents = %d\n", GLOBAL_DEFAULT_BUFSIZE, 1024, 256);
+	printf("\nBuilt with multi-threading support (MAX_THREADS=%d, default=%ld).\n", MAX_THREADS,
+	       ncpu > 0 ? (ncpu < MAX_THREADS ? ncpu : MAX_THREADS) : 1);
+	printf("Built with the Prometheus exporter as a service\n");
+	printf("Configuration language: HAProxy %s compatible subset (see configuration.md)\n",
 	       TOLLGATE_HAPROXY_COMPAT);
-	printf("Build options: threads (max %d), epoll, splice\n", MAX_THREADS);
 	printf("Available load-balancing algorithms: roundrobin static-rr leastconn first source random hash\n");
+#ifdef __VERSION__
+	printf("Built with %s compiler version %s\n", "gcc", __VERSION__);
+#endif
+	printf("\nAvailable polling systems :\n");
+	printf("      epoll : pref=300,  test result OK\n");
+	printf("Total: 1 (1 usable), will use epoll.\n");
+	printf("\nAvailable multiplexer protocols :\n");
+	printf("(protocols marked as <default> cannot be specified using 'proto' keyword)\n");
+	printf("  <default> : mode=HTTP  side=FE|BE  mux=H1    flags=\n");
+	printf("  <default> : mode=TCP   side=FE|BE  mux=PASS  flags=\n");
+	printf("\nAvailable services : prometheus-exporter\n");
+	printf("Available filters :\n");
 }
 
 /* Parses argv into <cl>. Returns 0, 1 to exit successfully (-v), -1 on a

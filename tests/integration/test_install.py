@@ -90,3 +90,34 @@ def test_systemd_unit_verifies(tmp_path):
     r = subprocess.run(["systemd-analyze", "verify", str(bad)], capture_output=True, text=True,
                        env=dict(os.environ, MANPATH=os.path.join(prefix, "share/man")))
     assert "service type" in r.stderr, r.stderr
+
+
+def test_vv_in_haproxys_layout():
+    """-vv: HAProxy's headings and line formats, Tollgate's facts; scripts
+    that read HAProxy's (the feature list, the polling system, the
+    services) read the same lines."""
+    from conftest import BINARY, HAPROXY
+    t = subprocess.run([BINARY, "-vv"], capture_output=True, text=True).stdout
+    h = subprocess.run([HAPROXY, "-vv"], capture_output=True, text=True).stdout
+
+    heads = ["Running on:", "Build options :", "Feature list :", "Default settings :",
+             "Available polling systems :", "Total:", "Available multiplexer protocols :",
+             "Available services :", "Available filters :"]
+
+    def order(text):
+        lines = text.splitlines()
+        return [next(i for i, l in enumerate(lines) if l.startswith(x)) for x in heads]
+    # the same headings, in the same order, in both
+    assert order(t) == sorted(order(t)) and order(h) == sorted(order(h))
+    assert t.startswith("Tollgate version ") and " - HAProxy 3.0 configuration language\n" in t.splitlines()[0] + "\n"
+    feats = re.search(r"^Feature list : (.*)$", t, re.M).group(1).split()
+    assert "+PROMEX" in feats and "+EPOLL" in feats and "+THREAD" in feats
+    assert all(f[0] in "+-" for f in feats)
+    for line in ("  TARGET  = linux-glibc", "Total: 1 (1 usable), will use epoll.",
+                 "Available services : prometheus-exporter",
+                 "      epoll : pref=300,  test result OK"):
+        assert line in t.splitlines(), line
+    assert re.search(r"^  CFLAGS  = .*-O\d", t, re.M)
+    assert re.search(r"^Built with multi-threading support \(MAX_THREADS=\d+, default=\d+\)\.$", t, re.M)
+    assert re.search(r"^  bufsize = 16384, maxrewrite = 1024, maxpollevents = \d+$", t, re.M)
+    assert re.search(r"^  bufsize = \d+, maxrewrite = \d+, maxpollevents = \d+$", h, re.M)
