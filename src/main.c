@@ -31,6 +31,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <openssl/opensslv.h>
+
+#include <tollgate/tls.h>
 #include <tollgate/buffer.h>
 #include <tollgate/cfg.h>
 #include <tollgate/cli.h>
@@ -115,14 +118,14 @@ static void print_version(int verbose)
 	printf("  TARGET  = linux-glibc\n");
 	printf("  CC      = %s\n", TOLLGATE_BUILD_CC);
 	printf("  CFLAGS  = %s\n", TOLLGATE_BUILD_CFLAGS);
-	printf("  OPTIONS = USE_THREAD=1 USE_EPOLL=1 USE_LINUX_SPLICE=1 USE_PROMEX=1\n");
+	printf("  OPTIONS = USE_THREAD=1 USE_EPOLL=1 USE_LINUX_SPLICE=1 USE_OPENSSL=1 USE_PROMEX=1\n");
 #ifdef TG_DEBUG
 	printf("  DEBUG   = -DTG_DEBUG\n");
 #else
 	printf("  DEBUG   = \n");
 #endif
 	printf("\nFeature list : +ACCEPT4 +EPOLL +LINUX_SPLICE +PROMEX +THREAD +CPU_AFFINITY"
-	       " -OPENSSL -QUIC -LUA -PCRE -PCRE2 -ZLIB -SLZ -SYSTEMD -POLL -KQUEUE -EVPORTS\n");
+	       " +OPENSSL -QUIC -LUA -PCRE -PCRE2 -ZLIB -SLZ -SYSTEMD -POLL -KQUEUE -EVPORTS\n");
 	printf("\nDefault settings :\n");
 	printf("  bufsize = %d, maxrewrite = %d, maxpollevents = %d\n", GLOBAL_DEFAULT_BUFSIZE, 1024, 256);
 	printf("\nBuilt with multi-threading support (MAX_THREADS=%d, default=%ld).\n", MAX_THREADS,
@@ -130,6 +133,9 @@ static void print_version(int verbose)
 	printf("Built with the Prometheus exporter as a service\n");
 	printf("Configuration language: HAProxy %s compatible subset (see configuration.md)\n",
 	       TOLLGATE_HAPROXY_COMPAT);
+	/* HAProxy's wording, which scripts grep */
+	printf("Built with OpenSSL version : %s\n", OPENSSL_VERSION_TEXT);
+	printf("Running on OpenSSL version : %s\n", tls_library_version());
 	printf("Available load-balancing algorithms: roundrobin static-rr leastconn first source random hash\n");
 #ifdef __VERSION__
 	printf("Built with %s compiler version %s\n", "gcc", __VERSION__);

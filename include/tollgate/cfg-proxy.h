@@ -59,4 +59,18 @@ int cfg_def_rules_apply(struct cfg_ctx *ctx, struct proxy *px, struct proxy *def
 /* Frees the kept rule lines of the defaults section <def>. */
 void cfg_def_rules_free(struct proxy *def);
 
+/* TLS options of bind and server lines (src/cfg/cfg_ssl.c). The option
+ * parsers look at args[*<i>] (<kw> names the line in messages, "bind :443"):
+ * they return 1 when they took it (and its value: *<i> advanced), 0 when
+ * it is not a TLS option, -1 with *<err> set when it is refused or bad.
+ * The finishers build the contexts at the end of the line: 0, CFG_WARN
+ * with a warning in *<err> (bind: "h2" dropped from alpn), or -1 with
+ * *<err> set (a certificate that cannot be loaded, a key that does not
+ * match...).
+ */
+int cfg_bind_ssl_option(struct listener *l, const char *kw, int argc, char **args, int *i, char **err);
+int cfg_bind_ssl_finish(struct listener *l, const char *kw, char **err);
+int cfg_server_ssl_option(struct server *srv, const char *kw, int argc, char **args, int *i, char **err);
+int cfg_server_ssl_finish(struct server *srv, const char *kw, char **err);
+
 #endif /* TOLLGATE_CFG_PROXY_H */

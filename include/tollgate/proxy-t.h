@@ -29,6 +29,8 @@ struct sample_expr;
 struct stktable_def;
 struct http_reply;
 struct logformat;
+struct tls_conf;
+struct tls_bind;
 
 /* `cookie NAME insert|rewrite|prefix [indirect] [nocache] [httponly]
  * [secure] [domain D] [maxidle/maxlife ignored]` of a backend.
@@ -151,6 +153,7 @@ struct pr_timeouts {
 	unsigned int queue;      /* waiting for a server slot */
 	unsigned int tunnel;     /* both sides inactivity once established */
 	unsigned int client_fin; /* client half-closed inactivity */
+	unsigned int client_hs;  /* client TLS handshake (0: `client`) */
 	unsigned int server_fin; /* server half-closed inactivity */
 	unsigned int check;      /* health check connect/response */
 	unsigned int http_request;    /* whole request headers (mode http) */
@@ -207,6 +210,8 @@ struct listener {
 	int accept_proxy;                /* "accept-proxy": a PROXY header comes first */
 	int proto_none;                  /* "proto none": raw TCP only, never upgraded to HTTP */
 	char tcp_md5sig[SRV_MD5SIG_MAX + 1]; /* "tcp-md5sig" key, "" for none */
+	struct tls_conf *tls_conf;       /* "ssl" and its options as parsed, or NULL */
+	struct tls_bind *tls;            /* TLS contexts built from them, or NULL: raw */
 	unsigned long thread_mask;       /* threads accepting on it, 0: all */
 	int fds[MAX_THREADS];            /* socket of each thread, -1 if none */
 	int nfds;                        /* sockets opened */

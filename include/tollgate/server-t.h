@@ -83,6 +83,10 @@ struct srv_pp_tlv {
 	struct srv_pp_tlv *next;          /* next, in configuration order */
 };
 
+struct tls_conf;
+struct tls_srv;
+struct sample_expr;
+
 struct server {
 	char *id;                         /* name */
 	struct proxy *proxy;              /* its backend */
@@ -92,6 +96,14 @@ struct server {
 	unsigned int addr_gen;            /* bumped at each change of addr (idle connections) */
 	unsigned int flags;               /* SRV_F_* */
 	unsigned int pp_opts;             /* SRV_PP_* (send-proxy-v2 proxy-v2-options) */
+	struct tls_conf *tls_conf;        /* TLS options as parsed ("ssl", "verify"...), or NULL */
+	int use_ssl;                      /* "ssl": traffic goes over TLS */
+	int check_ssl;                    /* "check-ssl": health checks go over TLS */
+	struct tls_srv *tls;              /* context for traffic, built when use_ssl, else NULL */
+	struct tls_srv *check_tls;        /* context for checks (the same as tls, or its own) */
+	struct sample_expr *sni_expr;     /* "sni EXPR", or NULL */
+	char *sni_text;                   /* its text (copied from default-server) */
+	char *check_sni;                  /* "check-sni" server name for checks, or NULL */
 	char *track_name;                 /* "track [<backend>/]<server>" as written, or NULL */
 	char *hc_name;                    /* "healthcheck <name>" as written, or NULL */
 	struct proxy *hc;                 /* that healthcheck section once resolved: its check replaces the backend's */

@@ -20,6 +20,7 @@ struct task;
 struct http_txn;
 struct var_store;
 struct tcp_rule;
+struct xprt_ops;
 
 /* Side flags. */
 #define SIDE_SHUTR     0x01U   /* end of stream read from this side */
@@ -30,6 +31,8 @@ struct tcp_rule;
 #define SIDE_RDHUP     0x10U   /* the peer's end of stream has arrived
                                 * (EPOLLRDHUP): a read that drains the
                                 * socket has reached it */
+#define SIDE_L4CON     0x20U   /* server side: the TCP connection is up (its
+                                * TLS handshake may still be running) */
 
 enum stream_state {
 	ST_INI = 0,            /* accepted, no backend decision yet */
@@ -42,6 +45,8 @@ enum stream_state {
 
 struct side {
 	int fd;                /* socket, -1 if none */
+	const struct xprt_ops *xprt; /* transport, NULL: raw socket (xprt.h) */
+	void *xprt_ctx;        /* its context (TLS: the connection's SSL) */
 	unsigned int flags;    /* SIDE_* */
 	unsigned int ev;       /* events reported since the last pass */
 	uint32_t exp;          /* inactivity deadline */
@@ -72,6 +77,8 @@ struct stream {
 	int http;                      /* the HTTP engine runs it: mode http, or switched to it */
 	int upgraded;                  /* switched from tcp to http: its first request skips the
 	                                * tcp-request content rules, which already ran */
+	int cli_hs_done;               /* the client's TLS handshake is complete */
+	int32_t t_hs;                  /* ms of the client's TLS handshake (%Th), 0 without TLS */
 	int no_log;                    /* closed before a session existed: no traffic log */
 	unsigned int tmo_client;       /* set-timeout client (ms) for this transaction, 0: the frontend's */
 	unsigned int tmo_server;       /* set-timeout server, 0: the backend's */

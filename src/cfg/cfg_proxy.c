@@ -318,6 +318,7 @@ static int kw_timeout(struct cfg_ctx *ctx, int argc, char **args, char **err)
 		{ "queue", offsetof(struct pr_timeouts, queue), PR_CAP_BE },
 		{ "tunnel", offsetof(struct pr_timeouts, tunnel), PR_CAP_BE },
 		{ "client-fin", offsetof(struct pr_timeouts, client_fin), PR_CAP_FE },
+		{ "client-hs", offsetof(struct pr_timeouts, client_hs), PR_CAP_FE },
 		{ "server-fin", offsetof(struct pr_timeouts, server_fin), PR_CAP_BE },
 		{ "check", offsetof(struct pr_timeouts, check), PR_CAP_BE },
 		{ "http-request", offsetof(struct pr_timeouts, http_request), PR_CAP_FE },
@@ -636,8 +637,17 @@ static int bind_options(struct cfg_ctx *ctx, struct listener *l, int argc, char 
 			l->accept_proxy = 1;
 			continue;
 		}
-		if (!strcmp(opt, "ssl") || !strcmp(opt, "crt") || !strcmp(opt, "alpn"))
-			return cfg_set_err(err, "'bind %s' : option '%s' is not supported yet (no TLS).", args[1], opt);
+		{
+			char kw[300];
+			int r;
+
+			snprintf(kw, sizeof(kw), "bind %s", args[1]);
+			r = cfg_bind_ssl_option(l, kw, argc, args, &i, err);
+			if (r < 0)
+				return CFG_ERR;
+			if (r > 0)
+				continue;
+		}
 		if (!strcmp(opt, "proto") && val) {
 			i++;
 			if (!strcmp(val, "h2"))
@@ -774,8 +784,14 @@ static int kw_bind(struct cfg_ctx *ctx, int argc, char **args, char **err)
 			l->shards = first->shards;
 			l->thread_mask = first->thread_mask;
 			l->name = first->name ? strdup(first->name) : NULL;
+			l->tls = first->tls;   /* shared, read-only */
 		} else {
+			char kw[300];
+
+			snprintf(kw, sizeof(kw), "bind %s", args[1]);
 			ret = bind_options(ctx, l, argc, args, 2, err);
+			if (ret >= 0)
+				ret = cfg_bind_ssl_finish(l, kw, err);
 			if (ret < 0) {
 				free(l->name);
 				free(l);
@@ -812,7 +828,14 @@ static int kw_server(struct cfg_ctx *ctx, int argc, char **args, char **err)
 		return cfg_set_err(err, "out of memory");
 	srv->addr = a;
 	/* an id used twice is refused by proxy_finalize_all() */
-	return server_parse_options(srv, argc, args, 3, 0, err) < 0 ? CFG_ERR : CFG_OK;
+	if (server_parse_options(srv, argc, args, 3, 0, err) < 0)
+		return CFG_ERR;
+	{
+		char kw[300];
+
+		snprintf(kw, sizeof(kw), "server %s", args[1]);
+		return cfg_server_ssl_finish(srv, kw, err) < 0 ? CFG_ERR : CFG_OK;
+	}
 }
 
 static int kw_default_server(struct cfg_ctx *ctx, int argc, char **args, char **err)

@@ -321,22 +321,6 @@ static int smp_rtt_check(struct sample_arg *args, char **err)
 	return 0;
 }
 
-/* ssl_fc, ssl_c_used, ssl_fc_has_sni: Tollgate has no TLS yet, so a client
- * connection is never TLS: false. Lets the common `redirect scheme https
- * if !{ ssl_fc }` work on a plain-HTTP frontend.
- */
-static int smp_false(const struct sample_arg *args, struct sample *smp, const struct sample_ctx *ctx)
-{
-	sample_set_bool(smp, 0);
-	return 1;
-}
-
-/* ssl_fc_sni and the like: no TLS, no value. */
-static int smp_none(const struct sample_arg *args, struct sample *smp, const struct sample_ctx *ctx)
-{
-	return 0;
-}
-
 /* fc_pp_authority, fc_pp_unique_id, fc_pp_tlv(<type>): a TLV of the
  * client's PROXY v2 header (accept-proxy), its bytes as a string.
  */
@@ -435,11 +419,6 @@ static struct sample_fetch_kw_list proxy_fetch_list = { .kw = {
 	{ "fc_pp_authority", smp_fc_pp_authority, SMP_ARG0, NULL, SMP_T_STR, SMP_USE_ANY },
 	{ "fc_pp_unique_id", smp_fc_pp_unique_id, SMP_ARG0, NULL, SMP_T_STR, SMP_USE_ANY },
 	{ "fc_pp_tlv", smp_fc_pp_tlv, SMP_ARG1(1, STR), check_pp_tlv, SMP_T_STR, SMP_USE_ANY },
-	{ "ssl_fc", smp_false, SMP_ARG0, NULL, SMP_T_BOOL, SMP_USE_ANY },
-	{ "ssl_c_used", smp_false, SMP_ARG0, NULL, SMP_T_BOOL, SMP_USE_ANY },
-	{ "ssl_fc_has_sni", smp_false, SMP_ARG0, NULL, SMP_T_BOOL, SMP_USE_ANY },
-	{ "ssl_fc_sni", smp_none, SMP_ARG0, NULL, SMP_T_STR, SMP_USE_ANY },
-	{ "ssl_fc_protocol", smp_none, SMP_ARG0, NULL, SMP_T_STR, SMP_USE_ANY },
 	{ NULL, NULL, 0, NULL, 0, 0 },
 } };
 

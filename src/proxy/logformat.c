@@ -20,6 +20,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <openssl/ssl.h>
+
 #include <tollgate/addr.h>
 #include <tollgate/clock.h>
 #include <tollgate/compiler.h>
@@ -32,8 +34,10 @@
 #include <tollgate/sock.h>
 #include <tollgate/stream-t.h>
 #include <tollgate/stream.h>
+#include <tollgate/tls.h>
 #include <tollgate/unique_id.h>
 #include <tollgate/trafficlog.h>
+#include <tollgate/xprt.h>
 
 const char LOGFMT_TCPLOG[] =
 	"%ci:%cp [%t] %ft %b/%s %Tw/%Tc/%Tt %B %ts %ac/%fc/%bc/%sc/%rc %sq/%bq";
@@ -64,7 +68,7 @@ enum lf_var {
 	V_AC, V_FC, V_BC, V_SC, V_RC, V_SQ, V_BQ,
 	V_HR, V_HS, V_HRL, V_HSL,
 	V_R, V_HM, V_HU, V_HP, V_HPO, V_HQ, V_HV,
-	V_PID, V_H, V_RT, V_LC, V_ID,
+	V_PID, V_H, V_RT, V_LC, V_ID, V_SSLV, V_SSLC,
 	V_O,                   /* %o: flags for all following items (parse time only) */
 };
 
@@ -88,6 +92,7 @@ static const struct {
 	{ "r", V_R }, { "HM", V_HM }, { "HU", V_HU }, { "HP", V_HP }, { "HPO", V_HPO },
 	{ "HQ", V_HQ }, { "HV", V_HV },
 	{ "pid", V_PID }, { "H", V_H }, { "rt", V_RT }, { "lc", V_LC }, { "ID", V_ID },
+	{ "sslv", V_SSLV }, { "sslc", V_SSLC },
 	{ "o", V_O },
 };
 
@@ -560,16 +565,17 @@ static void lf_timers(const struct stream *s, struct lf_timers *t)
 {
 	const struct http_txn *txn = s->txn;
 
-	t->th = 0;
+	/* the handshake belongs to the connection's first request */
+	t->th = txn && s->http_nb_req > 1 ? 0 : s->t_hs;
 	if (txn) {
 		t->ti = txn->ti;
 		t->tr = txn->tr;
-		t->tq = txn->tr >= 0 ? (txn->ti > 0 ? txn->ti : 0) + txn->tr : -1;
+		t->tq = txn->tr >= 0 ? t->th + (txn->ti > 0 ? txn->ti : 0) + txn->tr : -1;
 		t->tw = txn->tw;
 		t->tc = txn->tc;
 		t->trs = txn->trs;
 		t->ta = (uint32_t)(now_ms - txn->t_req_start);
-		t->tt = t->ta + (txn->ti > 0 ? txn->ti : 0);
+		t->tt = t->ta + (txn->ti > 0 ? txn->ti : 0) + t->th;
 		t->tu = t->ta;
 		t->td = txn->trs >= 0 ? t->ta - t->tr - t->tw - t->tc - t->trs : -1;
 	} else {
@@ -730,9 +736,24 @@ static void lf_render_var(struct lf_out *o, const struct logformat *lf, const st
 			out_fmt(o, (opts & LF_O_HEX) ? "%02X" : "%03u", ams);
 		break;
 	case V_FT:
+		if (s->cli.xprt) {   /* HAProxy's mark of a TLS connection */
+			char ft[256];
+
+			snprintf(ft, sizeof(ft), "%s~", s->fe->id);
+			out_cstr(o, lf, opts, ft);
+			break;
+		}
+		/* fall through */
 	case V_F:
 		out_cstr(o, lf, opts, s->fe->id);
 		break;
+	case V_SSLV:
+	case V_SSLC: {
+		SSL *ssl = s->cli.xprt == &xprt_tls ? tls_conn_ssl(s->cli.xprt_ctx) : NULL;
+
+		out_cstr(o, lf, opts, !ssl ? NULL : n->var == V_SSLV ? SSL_get_version(ssl) : SSL_get_cipher_name(ssl));
+		break;
+	}
 	case V_B:
 		out_cstr(o, lf, opts, s->be ? s->be->id : s->fe->id);
 		break;

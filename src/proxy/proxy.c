@@ -15,6 +15,7 @@
 #include <tollgate/check.h>
 #include <tollgate/http_rules.h>
 #include <tollgate/proxy.h>
+#include <tollgate/tls.h>
 #include <tollgate/server.h>
 #include <tollgate/sample.h>
 #include <tollgate/stktable.h>
@@ -125,6 +126,16 @@ int proxy_inherit(struct proxy *px, const struct proxy *def)
 	px->defsrv.agent_port = def->defsrv.agent_port;
 	px->defsrv.agent_inter = def->defsrv.agent_inter;
 	memcpy(px->defsrv.tcp_md5sig, def->defsrv.tcp_md5sig, sizeof(px->defsrv.tcp_md5sig));
+	px->defsrv.use_ssl = def->defsrv.use_ssl;
+	px->defsrv.check_ssl = def->defsrv.check_ssl;
+	if (def->defsrv.tls_conf) {
+		px->defsrv.tls_conf = calloc(1, sizeof(*px->defsrv.tls_conf));
+		if (!px->defsrv.tls_conf || tls_conf_dup(px->defsrv.tls_conf, def->defsrv.tls_conf) < 0)
+			return -ENOMEM;
+	}
+	if ((def->defsrv.sni_text && !(px->defsrv.sni_text = strdup(def->defsrv.sni_text))) ||
+	    (def->defsrv.check_sni && !(px->defsrv.check_sni = strdup(def->defsrv.check_sni))))
+		return -ENOMEM;
 	if (def->extchk_cmd && !(px->extchk_cmd = strdup(def->extchk_cmd)))
 		return -ENOMEM;
 	if (def->extchk_path && !(px->extchk_path = strdup(def->extchk_path)))

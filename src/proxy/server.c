@@ -12,9 +12,11 @@
 #include <tollgate/logformat.h>
 #include <tollgate/proxy.h>
 #include <tollgate/isolate.h>
+#include <tollgate/sample.h>
 #include <tollgate/server.h>
 #include <tollgate/stktable.h>
 #include <tollgate/srv_idle.h>
+#include <tollgate/tls.h>
 #include <tollgate/trafficlog.h>
 
 _Atomic unsigned int server_list_gen;
@@ -66,6 +68,16 @@ struct server *server_alloc(struct proxy *be, const char *name, const struct ser
 	srv->agent_port = tmpl->agent_port;
 	srv->agent_inter = tmpl->agent_inter;
 	memcpy(srv->tcp_md5sig, tmpl->tcp_md5sig, sizeof(srv->tcp_md5sig));
+	srv->use_ssl = tmpl->use_ssl;
+	srv->check_ssl = tmpl->check_ssl;
+	if (tmpl->tls_conf) {
+		srv->tls_conf = calloc(1, sizeof(*srv->tls_conf));
+		if (!srv->tls_conf || tls_conf_dup(srv->tls_conf, tmpl->tls_conf) < 0)
+			goto out_free;
+	}
+	if ((tmpl->sni_text && !(srv->sni_text = strdup(tmpl->sni_text))) ||
+	    (tmpl->check_sni && !(srv->check_sni = strdup(tmpl->check_sni))))
+		goto out_free;
 	/* a server is up until a check says otherwise */
 	atomic_store(&srv->cur_state, SRV_ST_RUNNING);
 	/* its state (and its backend's) dates from now (show stat lastchg) */
@@ -435,6 +447,13 @@ void server_change_maxconn(struct server *srv, unsigned int maxconn)
 void server_free(struct server *srv)
 {
 	server_free_pp_tlvs(srv);
+	if (srv->tls_conf)
+		tls_conf_clear(srv->tls_conf);
+	free(srv->tls_conf);
+	tls_srv_free(srv->tls);
+	sample_free_expr(srv->sni_expr);
+	free(srv->sni_text);
+	free(srv->check_sni);
 	free(srv->track_name);
 	free(srv->hc_name);
 	free(srv->id);

@@ -17,6 +17,7 @@
 
 #include <tollgate/addr.h>
 #include <tollgate/cfg.h>
+#include <tollgate/cfg-proxy.h>
 #include <tollgate/isolate.h>
 #include <tollgate/lb.h>
 #include <tollgate/proxy.h>
@@ -196,6 +197,13 @@ struct server *server_dyn_add(struct proxy *be, int argc, char **args, char **er
 	srv->addr = a;
 	if (server_parse_options(srv, argc, args, 3, 1, err) < 0)
 		goto out_free;
+	{
+		char kw[300];
+
+		snprintf(kw, sizeof(kw), "server %s/%s", be->id, args[1]);
+		if (cfg_server_ssl_finish(srv, kw, err) < 0)
+			goto out_free;
+	}
 	/* a dynamic server always starts in maintenance (HAProxy 3.x) */
 	srv->flags |= SRV_F_DYNAMIC | SRV_F_MAINT;
 

@@ -2,11 +2,13 @@
  * The options of a `server` (and `default-server`) line, shared by the
  * configuration parser and the admin socket's `add server`. See server.h.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <tollgate/addr.h>
 #include <tollgate/cfg.h>
+#include <tollgate/cfg-proxy.h>
 #include <tollgate/server.h>
 
 static int parse_time_opt(const char *opt, const char *val, unsigned int *out, char **err)
@@ -151,9 +153,17 @@ int server_parse_options(struct server *srv, int argc, char **args, int first, i
 				i++;
 			continue;
 		}
-		if (!strcmp(opt, "ssl") || !strcmp(opt, "verify") || !strcmp(opt, "sni") || !strcmp(opt, "alpn") ||
-		    !strcmp(opt, "check-alpn") || !strcmp(opt, "check-ssl") || !strcmp(opt, "crt") || !strcmp(opt, "ca-file"))
-			return cfg_set_err(err, "'%s %s' : option '%s' is not supported yet (no TLS).", args[0], args[1], opt);
+		{
+			char kw[300];
+			int r;
+
+			snprintf(kw, sizeof(kw), "%s %s", args[0], args[1]);
+			r = cfg_server_ssl_option(srv, kw, argc, args, &i, err);
+			if (r < 0)
+				return CFG_ERR;
+			if (r > 0)
+				continue;
+		}
 		if (!strcmp(opt, "proto") && val) {
 			i++;
 			if (!strcmp(val, "h2"))

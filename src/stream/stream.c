@@ -42,7 +42,9 @@
 #include <tollgate/task.h>
 #include <tollgate/tcp_rules.h>
 #include <tollgate/ticks.h>
+#include <tollgate/tls.h>
 #include <tollgate/trafficlog.h>
+#include <tollgate/xprt.h>
 
 #include "stream_int.h"
 
@@ -172,6 +174,11 @@ void stream_dequeue(struct proxy *be)
 
 void strm_close_side(struct side *sd)
 {
+	if (sd->xprt) {
+		sd->xprt->close(sd->xprt_ctx);
+		sd->xprt = NULL;
+		sd->xprt_ctx = NULL;
+	}
 	if (sd->fd >= 0) {
 		fd_close_unshared(sd->fd);
 		sd->fd = -1;
@@ -371,6 +378,8 @@ static int connect_server(struct stream *s)
 		return 0;
 	}
 
+	if (s->srv->tls)
+		s->splice = 0;   /* splicing never goes through TLS */
 	if (strm_build_proxy_header(s) < 0)
 		return -ENOMEM;
 	ret = sock_connect_md5(server_target(s, &dst), NULL, server_md5sig(s->srv), &fd);
@@ -600,12 +609,12 @@ static int forward(struct stream *s, struct channel *c, struct side *from, struc
 			    buf_room(&c->buf)) {
 				size_t room = buf_room(&c->buf);
 
-				n = buf_recv(&c->buf, from->fd, 0);
+				n = xprt_recv(from->xprt, from->xprt_ctx, from->fd, &c->buf, 0);
 				/* A short read drained the socket: do not try again
 				 * before the poller says there is more (level-triggered
 				 * polling reports it if we were wrong).
 				 */
-				if (n == -EAGAIN || (n > 0 && (size_t)n < room))
+				if (n == -EAGAIN || (n > 0 && (size_t)n < room && !xprt_more(from->xprt, from->xprt_ctx)))
 					from->flags &= ~SIDE_RDMAY;
 				/* drained after the FIN arrived: that was all */
 				if (n > 0 && (size_t)n < room && (from->flags & SIDE_RDHUP))
@@ -628,7 +637,7 @@ static int forward(struct stream *s, struct channel *c, struct side *from, struc
 				unsigned int more = (from->flags & (SIDE_RDMAY | SIDE_SHUTR)) == SIDE_RDMAY && round < 15 ?
 				                    BUF_SEND_MORE : 0;
 
-				n = buf_send(&c->buf, to->fd, 0, more);
+				n = xprt_send(to->xprt, to->xprt_ctx, to->fd, &c->buf, 0, more);
 				if (n > 0) {
 					corked = !!more;
 					c->total += before - buf_data(&c->buf);
@@ -656,12 +665,21 @@ static int forward(struct stream *s, struct channel *c, struct side *from, struc
 	/* propagate a half-close once everything read has been written */
 	if (can_write && (from->flags & SIDE_SHUTR) && !(to->flags & SIDE_SHUTW) &&
 	    !buf_data(&c->buf) && !(c->pipe && c->pipe->data)) {
-		/* if the other end already shut, our close() sends the FIN */
-		if (!(to->flags & SIDE_SHUTR))
-			shutdown(to->fd, SHUT_WR);
-		to->flags |= SIDE_SHUTW;
+		strm_shutw(to);
 	}
 	return progress;
+}
+
+void strm_shutw(struct side *sd)
+{
+	if (sd->flags & SIDE_SHUTW)
+		return;
+	if (sd->xprt)
+		sd->xprt->shutw(sd->xprt_ctx, sd->fd);
+	/* if the other end already shut, our close() sends the FIN */
+	if (!(sd->flags & SIDE_SHUTR))
+		shutdown(sd->fd, SHUT_WR);
+	sd->flags |= SIDE_SHUTW;
 }
 
 int strm_send_preamble(struct stream *s)
@@ -739,7 +757,7 @@ uint32_t strm_side_events(const struct side *sd, const struct channel *in, const
 	/* write while something is pending */
 	if (buf_data(&out->buf) || (out->pipe && out->pipe->data))
 		ev |= FD_EV_OUT;
-	return ev;
+	return ev | xprt_events(sd->xprt, sd->xprt_ctx);
 }
 
 /* Returns 1 when both directions are over. */
@@ -811,8 +829,45 @@ static struct task *strm_inspect_wait(struct task *t, struct stream *s)
 	return t;
 }
 
+/* The server name to send to <srv> (`sni EXPR`), in <buf>, or NULL. */
+static const char *server_sni(const struct server *srv, struct stream *s, char *buf, size_t len)
+{
+	struct sample_ctx ctx = { .strm = s, .txn = s->txn, .opt = SMP_OPT_FINAL };
+	struct sample smp;
+
+	if (!srv->sni_expr || !sample_eval(srv->sni_expr, &ctx, &smp) || !sample_cast(&smp, SMP_T_STR) ||
+	    !smp.data.u.str.len || smp.data.u.str.len >= len)
+		return NULL;
+	memcpy(buf, smp.data.u.str.ptr, smp.data.u.str.len);
+	buf[smp.data.u.str.len] = 0;
+	return buf;
+}
+
+/* TLS to the server, once its TCP connection is up: the PROXY header
+ * first (it precedes the ClientHello), then the handshake. Returns 1 once
+ * done, 0 while in progress, -1 on failure.
+ */
+static int srv_tls_step(struct stream *s)
+{
+	struct side *sd = &s->srvside;
+
+	if (!sd->xprt) {
+		char sni[256];
+
+		if (!strm_send_preamble(s))
+			return (sd->flags & SIDE_ERROR) ? -1 : 0;
+		sd->xprt_ctx = tls_conn_connect(s->srv->tls, sd->fd, server_sni(s->srv, s, sni, sizeof(sni)));
+		if (!sd->xprt_ctx)
+			return -1;
+		sd->xprt = &xprt_tls;
+	}
+	return sd->xprt->handshake(sd->xprt_ctx, sd->fd);
+}
+
 void strm_check_connect(struct stream *s, unsigned int sev)
 {
+	int ret;
+
 	if (s->state != ST_CONNECTING)
 		return;
 	if (s->srvside.fd < 0) {
@@ -824,28 +879,50 @@ void strm_check_connect(struct stream *s, unsigned int sev)
 		}
 		return;
 	}
-	if (sev & (FD_EV_OUT | FD_EV_ERR | FD_EV_HUP)) {
-		/* writable without error or hang-up: connected, no need
-		 * to ask the socket
-		 */
-		if (!(sev & (FD_EV_ERR | FD_EV_HUP)) || sock_get_error(s->srvside.fd) == 0) {
-			s->srvside.flags |= SIDE_RDMAY;
-			s->state = ST_EST;
-			s->tc = (int32_t)(now_ms - s->t_conn);
-			s->srvside.exp = tick_add_ifset(now_ms, strm_inactivity(s, 0));
-		} else {
+	if (!(s->srvside.flags & SIDE_L4CON)) {
+		if (sev & (FD_EV_OUT | FD_EV_ERR | FD_EV_HUP)) {
+			/* writable without error or hang-up: connected, no need
+			 * to ask the socket
+			 */
+			if ((sev & (FD_EV_ERR | FD_EV_HUP)) && sock_get_error(s->srvside.fd) != 0) {
+				strm_connect_failed(s);
+				return;
+			}
+			s->srvside.flags |= SIDE_L4CON;
+		} else if (tick_is_expired(s->conn_exp, now_ms)) {
 			strm_connect_failed(s);
+			return;
 		}
-	} else if (tick_is_expired(s->conn_exp, now_ms)) {
+		if (!(s->srvside.flags & SIDE_L4CON))
+			return;
+	}
+	ret = s->srv->tls ? srv_tls_step(s) : 1;
+	if (ret > 0) {
+		s->srvside.flags |= SIDE_RDMAY;
+		s->state = ST_EST;
+		s->tc = (int32_t)(now_ms - s->t_conn);
+		s->srvside.exp = tick_add_ifset(now_ms, strm_inactivity(s, 0));
+	} else if (ret < 0 || tick_is_expired(s->conn_exp, now_ms)) {
 		strm_connect_failed(s);
 	}
+}
+
+/* Events to poll on the server side while connecting. */
+uint32_t strm_connect_events(const struct stream *s)
+{
+	const struct side *sd = &s->srvside;
+
+	if (!(sd->flags & SIDE_L4CON) || (!sd->xprt && s->preamble_len))
+		return FD_EV_OUT;
+	return xprt_events(sd->xprt, sd->xprt_ctx);
 }
 
 ssize_t strm_early_send(struct stream *s, struct channel *c, uint64_t max)
 {
 	ssize_t n;
 
-	if (s->state != ST_CONNECTING || s->srvside.fd < 0 || s->preamble_len || c->pipe || !buf_data(&c->buf))
+	if (s->state != ST_CONNECTING || s->srvside.fd < 0 || s->preamble_len || c->pipe || !buf_data(&c->buf) ||
+	    s->srv->tls)
 		return 0;
 	n = buf_send(&c->buf, s->srvside.fd, max, 0);
 	if (n > 0) {
@@ -938,6 +1015,32 @@ static struct task *stream_process(struct task *t, void *ctx, unsigned int state
 		}
 		log_connect(s);
 	}
+	if (s->cli.xprt && !s->cli_hs_done) {
+		int ret;
+
+		/* as in HAProxy, `tcp-request connection` rules run before the
+		 * handshake; `timeout client-hs` (else `client`) bounds it
+		 */
+		if (!s->conn_rules_done && strm_connection_rules(s) < 0)
+			goto out_free;
+		ret = s->cli.xprt->handshake(s->cli.xprt_ctx, s->cli.fd);
+		if (ret < 0 || (ret == 0 && tick_is_expired(s->cli.exp, now_ms))) {
+			/* no session was ever established: nothing to log */
+			s->no_log = 1;
+			goto out_free;
+		}
+		if (ret == 0) {
+			fd_set_events(s->cli.fd, xprt_events(s->cli.xprt, s->cli.xprt_ctx));
+			task_set_expire(t, s->cli.exp);
+			return t;
+		}
+		s->cli_hs_done = 1;
+		s->t_hs = (int32_t)(now_ms - s->t_accept);
+		s->cli.flags |= SIDE_RDMAY;   /* data may have come with the handshake */
+		s->cli.exp = tick_add_ifset(now_ms, s->fe->timeout.client);
+		if (s->http)
+			http_stream_init(s);   /* the request timers start now */
+	}
 	if (s->http && !s->tunnel)
 		return http_stream_process(t, s, state, sev);
 
@@ -968,7 +1071,7 @@ static struct task *stream_process(struct task *t, void *ctx, unsigned int state
 			s->state = ST_CLOSED;
 		} else {
 			s->retries_left = s->be->retries;
-			s->splice = !global.nosplice &&
+			s->splice = !global.nosplice && !s->cli.xprt &&
 			            (!!(s->fe->options & (PR_O_SPLICE_AUTO | PR_O_SPLICE_REQ | PR_O_SPLICE_RES)) ||
 			             !!(s->be->options & (PR_O_SPLICE_AUTO | PR_O_SPLICE_REQ | PR_O_SPLICE_RES)));
 			strm_assign_and_connect(s, NULL);
@@ -1063,7 +1166,7 @@ static struct task *stream_process(struct task *t, void *ctx, unsigned int state
 	                         (s->state == ST_EST ? ~0U : ~(uint32_t)FD_EV_OUT));
 	if (s->srvside.fd >= 0) {
 		if (s->state == ST_CONNECTING)
-			fd_set_events(s->srvside.fd, FD_EV_OUT);
+			fd_set_events(s->srvside.fd, strm_connect_events(s));
 		else
 			fd_set_events(s->srvside.fd, strm_side_events(&s->srvside, &s->res, &s->req) |
 			                             (s->preamble_len ? FD_EV_OUT : 0));
@@ -1124,6 +1227,12 @@ int stream_accept(struct listener *li, int fd, const struct addr *peer)
 	s->cli_addr = *peer;
 	s->cli.fd = fd;
 	s->cli.flags = SIDE_RDMAY;   /* the first bytes are often there already */
+	if (li->tls) {
+		s->cli.xprt_ctx = tls_conn_accept(li->tls, fd);
+		if (!s->cli.xprt_ctx)
+			goto out_task;
+		s->cli.xprt = &xprt_tls;
+	}
 	s->pp_wait = li->accept_proxy;
 	s->srvside.fd = -1;
 	s->req.buf = BUF_NULL;
@@ -1132,14 +1241,14 @@ int stream_accept(struct listener *li, int fd, const struct addr *peer)
 	list_init(&s->by_thread);
 	s->tid = tid;
 	if (fd_insert(fd, tid, cli_iocb, s, FD_EV_IN | strm_poll_mode(s)) < 0)
-		goto out_task;
+		goto out_xprt;
 	list_append(&streams_by_thread[tid], &s->by_thread);
 	/* TCP_NODELAY: inherited from the listening socket (listener.c) */
 	counter_max(&fe->st.cur_max, atomic_fetch_add_explicit(&fe->feconn, 1, memory_order_relaxed) + 1);
 	atomic_fetch_add_explicit(&streams_alive, 1, memory_order_relaxed);
 	counter_add(&fe->ctr[tid].cum_sess, 1);
 	freq_ctr_add(&fe->ctr[tid].sess_per_sec, 1000, 1, now_ms);
-	s->cli.exp = tick_add_ifset(now_ms, fe->timeout.client);
+	s->cli.exp = tick_add_ifset(now_ms, li->tls && fe->timeout.client_hs ? fe->timeout.client_hs : fe->timeout.client);
 	s->t_accept = now_ms;
 	s->tw = s->tc = -1;
 	s->term[0] = s->term[1] = '-';
@@ -1158,6 +1267,9 @@ int stream_accept(struct listener *li, int fd, const struct addr *peer)
 	task_wakeup(s->task, TASK_WOKEN_INIT);
 	return 0;
 
+out_xprt:
+	if (s->cli.xprt)
+		s->cli.xprt->close(s->cli.xprt_ctx);
 out_task:
 	task_destroy(s->task);
 out_free:

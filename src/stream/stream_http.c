@@ -68,6 +68,7 @@
 #include <tollgate/stats.h>
 #include <tollgate/sock.h>
 #include <tollgate/srv_idle.h>
+#include <tollgate/xprt.h>
 #include <tollgate/stkctr.h>
 #include <tollgate/stream-t.h>
 #include <tollgate/task.h>
@@ -299,7 +300,7 @@ void hs_drop_idle_conn(struct stream *s)
 	if (s->srvside.fd < 0)
 		return;
 	if (s->idle_srv && s->state == ST_INI && s->idle_srv->proxy->http_reuse != PR_REUSE_NEVER &&
-	    !(s->idle_srv->flags & (SRV_F_SEND_PROXY | SRV_F_SEND_PROXY2)) &&
+	    !(s->idle_srv->flags & (SRV_F_SEND_PROXY | SRV_F_SEND_PROXY2)) && !s->srvside.xprt &&
 	    !(s->srvside.flags & (SIDE_SHUTR | SIDE_SHUTW | SIDE_ERROR))) {
 		srv_idle_park(s->idle_srv, s->srvside.fd);
 		s->srvside.fd = -1;
@@ -408,8 +409,8 @@ static int h_recv(struct side *sd, struct buffer *b, size_t keep)
 	room = buf_room(b);
 	if (room <= keep)
 		return 0;
-	n = buf_recv(b, sd->fd, room - keep);
-	if (n == -EAGAIN || (n > 0 && (size_t)n < room - keep))
+	n = xprt_recv(sd->xprt, sd->xprt_ctx, sd->fd, b, room - keep);
+	if (n == -EAGAIN || (n > 0 && (size_t)n < room - keep && !xprt_more(sd->xprt, sd->xprt_ctx)))
 		sd->flags &= ~SIDE_RDMAY;
 	if (n > 0)
 		return 1;
@@ -432,7 +433,7 @@ static int h_send(struct channel *c, uint64_t *fwd, struct side *to)
 		want = (size_t)*fwd;
 	if (!want || (to->flags & (SIDE_SHUTW | SIDE_ERROR)))
 		return 0;
-	n = buf_send(&c->buf, to->fd, want, 0);
+	n = xprt_send(to->xprt, to->xprt_ctx, to->fd, &c->buf, want, 0);
 	if (n > 0) {
 		c->total += (uint64_t)n;
 		*fwd -= (uint64_t)n;
@@ -667,10 +668,7 @@ int hs_body_account(struct channel *c, uint64_t *fwd, enum h1_body body, uint64_
  */
 static void begin_close(struct stream *s)
 {
-	if (!(s->cli.flags & SIDE_SHUTW)) {
-		shutdown(s->cli.fd, SHUT_WR);
-		s->cli.flags |= SIDE_SHUTW;
-	}
+	strm_shutw(&s->cli);
 	s->cli.exp = tick_add(now_ms, s->fe->timeout.client_fin ? s->fe->timeout.client_fin :
 	                              s->fe->timeout.client ? s->fe->timeout.client : 1000);
 }
@@ -823,23 +821,27 @@ struct task *http_stream_process(struct task *t, struct stream *s, unsigned int 
 
 	if (closing) {
 		/* drain what the client still sends, then free */
-		char sink[4096];
-
 		while ((s->cli.flags & (SIDE_SHUTR | SIDE_ERROR | SIDE_RDMAY)) == SIDE_RDMAY) {
-			ssize_t n = recv(s->cli.fd, sink, sizeof(sink), 0);
+			ssize_t n;
 
+			if (!buf_allocated(&s->req.buf) && buf_alloc(&s->req.buf) < 0)
+				break;
+			buf_reset(&s->req.buf);
+			n = xprt_recv(s->cli.xprt, s->cli.xprt_ctx, s->cli.fd, &s->req.buf, 0);
+			buf_reset(&s->req.buf);
 			if (n > 0)
 				continue;
 			if (n == 0)
 				s->cli.flags |= SIDE_SHUTR;
-			else if (errno == EAGAIN)
+			else if (n == -EAGAIN)
 				s->cli.flags &= ~SIDE_RDMAY;
 			else
 				s->cli.flags |= SIDE_ERROR;
 		}
+		buf_free(&s->req.buf);
 		if ((s->cli.flags & (SIDE_SHUTR | SIDE_ERROR)) || tick_is_expired(s->cli.exp, now_ms))
 			goto out_free;
-		fd_set_events(s->cli.fd, FD_EV_IN);
+		fd_set_events(s->cli.fd, FD_EV_IN | xprt_events(s->cli.xprt, s->cli.xprt_ctx));
 		hs_drop_idle_conn(s);
 		task_set_expire(t, s->cli.exp);
 		return t;
@@ -1123,12 +1125,12 @@ restart:
 			cev |= FD_EV_IN;
 		if ((txn->res_fwd && buf_data(&s->res.buf)) || (s->res.pipe && s->res.pipe->data))
 			cev |= FD_EV_OUT;
-		fd_set_events(s->cli.fd, cev);
+		fd_set_events(s->cli.fd, cev | xprt_events(s->cli.xprt, s->cli.xprt_ctx));
 		if (s->srvside.fd >= 0) {
 			uint32_t sev2 = 0;
 
 			if (s->state == ST_CONNECTING)
-				sev2 = FD_EV_OUT;
+				sev2 = strm_connect_events(s);
 			else if (s->state == ST_INI)
 				sev2 = FD_EV_IN;   /* idle: only to see it close */
 			else {
@@ -1139,6 +1141,7 @@ restart:
 				if ((txn->req_fwd && buf_data(&s->req.buf)) || s->preamble_len ||
 				    (s->req.pipe && s->req.pipe->data))
 					sev2 |= FD_EV_OUT;
+				sev2 |= xprt_events(s->srvside.xprt, s->srvside.xprt_ctx);
 			}
 			fd_set_events(s->srvside.fd, sev2);
 		}

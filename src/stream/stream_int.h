@@ -84,6 +84,15 @@ int strm_build_proxy_header(struct stream *s);
  * header into a connection's reuse key; else 0 (stream_pp.c).
  */
 int strm_proxy_header_differs(struct stream *s, struct server *srv);
+/* Shuts writing towards side <sd> once (TLS close_notify, then a FIN
+ * unless the peer already shut).
+ */
+void strm_shutw(struct side *sd);
+
+/* Events to poll on the server side while s->state is ST_CONNECTING (the
+ * TCP connect, the PROXY header, then the TLS handshake).
+ */
+uint32_t strm_connect_events(const struct stream *s);
 
 /* Sends the PROXY protocol header if one is pending; 1 once none is. */
 int strm_send_preamble(struct stream *s);

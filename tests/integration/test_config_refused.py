@@ -1,4 +1,4 @@
-"""Features Tollgate does not have (TLS, HTTP/2, Lua, SPOE and other
+"""Features Tollgate does not have (OpenSSL engines, HTTP/2, Lua, SPOE and other
 filters, the HTTP cache, compression) are refused with one line each,
 naming the keyword, the missing feature and the place; a refused section
 is reported once, its lines skipped."""
@@ -6,8 +6,8 @@ from conftest import run_check
 
 CFG = """global
     lua-load /etc/haproxy/x.lua
-    ssl-default-bind-options ssl-min-ver TLSv1.2
-    tune.ssl.default-dh-param 2048
+    ssl-engine rdrand
+    ssl-dh-param-file /etc/haproxy/dh.pem
 defaults
     mode http
     timeout client 5s
@@ -25,21 +25,21 @@ frontend fe
     default_backend be
 backend be
     server s1 127.0.0.1:8001 proto h2
-    server s2 127.0.0.1:8002 alpn h2,http/1.1
+    server s2 127.0.0.1:8002 ssl verify none npn http/1.1
     server s3 127.0.0.1:8003 proto h1
 """
 
 EXPECTED = [
     (2, "'lua-load' is not supported: Tollgate has no Lua."),
-    (3, "'ssl-default-bind-options' is not supported: Tollgate has no TLS."),
-    (4, "'tune.ssl.default-dh-param' is not supported: Tollgate has no TLS."),
+    (3, "'ssl-engine' is not supported: Tollgate has no OpenSSL engines."),
+    (4, "'ssl-dh-param-file' is not supported: Tollgate has no custom DH parameters (DHE uses the library's own)."),
     (10, "'cache' sections are not supported: Tollgate has no HTTP cache."),
     (15, "'filter spoe' is not supported: Tollgate has no SPOE (stream processing offload)."),
     (16, "'filter compression' is not supported: Tollgate has no HTTP compression."),
     (17, "'filter bwlim-in' is not supported: Tollgate has no filters."),
     (18, "'compression' is not supported: Tollgate has no HTTP compression."),
     (21, "'server s1' : 'proto h2' : HTTP/2 is not supported yet (only 'proto h1')."),
-    (22, "'server s2' : option 'alpn' is not supported yet (no TLS)."),
+    (22, "'server s2' : option 'npn' : NPN is obsolete and not supported: use 'alpn'."),
 ]
 
 

@@ -1,0 +1,105 @@
+/*
+ * TLS with OpenSSL 3: contexts built at configuration time (tls.c) and the
+ * per-connection transport (xprt_tls.c, see xprt.h).
+ *
+ * A `struct tls_conf` holds the options of one bind line or one server, as
+ * parsed; tls_bind_build() and tls_srv_build() turn it into a context
+ * (certificates loaded, keys checked, ciphers applied) or a one-line reason
+ * the caller prefixes with file:line and the keyword. Contexts are
+ * read-only once threads run, except what OpenSSL locks itself (its
+ * session cache, shared by every thread of a bind) and each server's
+ * per-thread last session (touched by its thread only).
+ *
+ * Connections: tls_conn_accept() / tls_conn_connect() return a transport
+ * context for xprt_tls on a connected socket; the handshake is then driven
+ * by the owner's poll loop through xprt_tls.handshake.
+ */
+#ifndef TOLLGATE_TLS_H
+#define TOLLGATE_TLS_H
+
+#include <stddef.h>
+
+#include <tollgate/xprt.h>
+
+struct ssl_st;
+
+/* verify */
+#define TLS_VERIFY_DEFAULT  0   /* bind: none; server: required (HAProxy's ssl-server-verify) */
+#define TLS_VERIFY_NONE     1
+#define TLS_VERIFY_OPTIONAL 2
+#define TLS_VERIFY_REQUIRED 3
+
+/* tls_conf flags */
+#define TLS_O_STRICT_SNI    0x01U   /* bind: no certificate for the SNI: refuse */
+#define TLS_O_NO_TICKETS    0x02U   /* no session tickets */
+#define TLS_O_NO_REUSE      0x04U   /* server: no session reuse */
+#define TLS_O_ON            0x08U   /* bind: "ssl" given (TLS options alone do not enable it) */
+
+struct tls_conf {
+	char **crt;                /* bind: certificate files or directories; server: client cert (one) */
+	unsigned int ncrt;         /* their number */
+	char *ca_file;             /* CA to verify the peer, or NULL */
+	int verify;                /* TLS_VERIFY_* */
+	unsigned char *alpn;       /* ALPN list, wire format (length-prefixed names), or NULL */
+	unsigned int alpn_len;     /* its bytes */
+	char *ciphers;             /* TLS <= 1.2 cipher list, or NULL */
+	char *ciphersuites;        /* TLS 1.3 suites, or NULL */
+	char *curves;              /* groups, or NULL */
+	int min_ver;               /* TLS1_x_VERSION, 0: TLS 1.2 */
+	int max_ver;               /* ditto, 0: the library's highest */
+	unsigned int flags;        /* TLS_O_* */
+};
+
+struct tls_bind;               /* a bind's contexts and SNI index (tls.c) */
+struct tls_srv;                /* a server's context and sessions (tls.c) */
+
+/* Global settings (`tune.ssl.cachesize`), start-up only. */
+extern unsigned int tls_cachesize;
+
+/* Parses a version name (SSLv3, TLSv1.0 ... TLSv1.3) into *<ver>: 0 or -1. */
+int tls_parse_version(const char *name, int *ver);
+
+/* Turns a comma-separated protocol list ("h2,http/1.1") into the wire
+ * format in <c>. Returns 0, or -1 with a reason in <err>.
+ */
+int tls_conf_set_alpn(struct tls_conf *c, const char *list, char *err, size_t errlen);
+
+/* Deep copy of <src> into <dst> (zeroed first). 0 or -ENOMEM. */
+int tls_conf_dup(struct tls_conf *dst, const struct tls_conf *src);
+
+/* Frees what <c> holds (not <c>). */
+void tls_conf_clear(struct tls_conf *c);
+
+/* Builds a bind's contexts: loads every certificate (files, or every file
+ * of a directory), checks each key matches its certificate, indexes the
+ * names (CN and DNS subjectAltNames, wildcards included) for SNI. The first
+ * certificate is the default. NULL with a reason in <err>.
+ */
+struct tls_bind *tls_bind_build(const struct tls_conf *c, char *err, size_t errlen);
+
+/* Builds a server's client context. NULL with a reason in <err>. */
+struct tls_srv *tls_srv_build(const struct tls_conf *c, char *err, size_t errlen);
+
+void tls_bind_free(struct tls_bind *b);
+void tls_srv_free(struct tls_srv *s);
+
+/* A TLS transport context accepting on <fd> (server role), or NULL. */
+void *tls_conn_accept(struct tls_bind *b, int fd);
+
+/* A TLS transport context connecting on <fd> (client role), sending <sni>
+ * (NULL: none) and verifying the name against it when verify is required;
+ * reuses the last session of this thread unless no-ssl-reuse. NULL on
+ * allocation failure.
+ */
+void *tls_conn_connect(struct tls_srv *s, int fd, const char *sni);
+
+/* The OpenSSL object of a transport context (for the sample fetches). */
+struct ssl_st *tls_conn_ssl(const void *ctx);
+
+/* OpenSSL's version text ("OpenSSL 3.0.x ..."), for -vv. */
+const char *tls_library_version(void);
+
+/* Handshakes failed since start (all threads). */
+unsigned long tls_handshake_failures(void);
+
+#endif /* TOLLGATE_TLS_H */

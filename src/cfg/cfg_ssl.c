@@ -1,0 +1,427 @@
+/*
+ * TLS keywords: the `ssl` options of bind and server lines, and the
+ * global `ssl-default-*`, `ssl-server-verify`, `crt-base`, `ca-base` and
+ * `tune.ssl.*`. Options fill a struct tls_conf (tls.h); the contexts are
+ * built at the end of the line (bind) or of the server line, so that a bad
+ * certificate is reported at the line that names it.
+ *
+ * Defaults: the global `ssl-default-bind-*` / `ssl-default-server-*` are
+ * copied into a line's conf when its first TLS option appears (globals
+ * come first in a configuration, as HAProxy expects).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/ssl.h>
+
+#include <tollgate/cfg.h>
+#include <tollgate/cfg-proxy.h>
+#include <tollgate/proxy-t.h>
+#include <tollgate/sample.h>
+#include <tollgate/server-t.h>
+#include <tollgate/tls.h>
+
+static struct tls_conf def_bind;   /* ssl-default-bind-* */
+static struct tls_conf def_srv;    /* ssl-default-server-* */
+static char *crt_base, *ca_base;   /* crt-base, ca-base */
+
+/* Options with no value (both sides). Returns 1 if <opt> was one. */
+static int flag_option(struct tls_conf *c, const char *opt)
+{
+	static const struct { const char *name; int min, max; } vers[] = {
+		{ "no-sslv3", TLS1_VERSION, 0 }, { "no-tlsv10", TLS1_1_VERSION, 0 },
+		{ "no-tlsv11", TLS1_2_VERSION, 0 }, { "no-tlsv12", 0, TLS1_1_VERSION },
+		{ "no-tlsv13", 0, TLS1_2_VERSION },
+		{ "force-tlsv12", TLS1_2_VERSION, TLS1_2_VERSION }, { "force-tlsv13", TLS1_3_VERSION, TLS1_3_VERSION },
+	};
+
+	for (size_t i = 0; i < sizeof(vers) / sizeof(vers[0]); i++) {
+		if (strcmp(opt, vers[i].name))
+			continue;
+		/* "no-" options raise the floor only if it is below, or lower the ceiling */
+		if (vers[i].min && (!c->min_ver || c->min_ver < vers[i].min || !strncmp(opt, "force-", 6)))
+			c->min_ver = vers[i].min;
+		if (vers[i].max)
+			c->max_ver = vers[i].max;
+		if (!strcmp(opt, "no-tlsv13") && (!c->min_ver || c->min_ver > TLS1_2_VERSION))
+			c->min_ver = TLS1_2_VERSION;
+		return 1;
+	}
+	if (!strcmp(opt, "no-tls-tickets")) {
+		c->flags |= TLS_O_NO_TICKETS;
+		return 1;
+	}
+	if (!strcmp(opt, "prefer-client-ciphers") || !strcmp(opt, "no-ca-names"))
+		return 1;   /* accepted, no effect (doc/configuration.md) */
+	return 0;
+}
+
+static int set_str(char **dst, const char *val, char **err)
+{
+	free(*dst);
+	*dst = strdup(val);
+	return *dst ? 0 : cfg_set_err(err, "out of memory");
+}
+
+static int set_path(char **dst, const char *base, const char *val, char **err)
+{
+	char buf[4096];
+
+	if (base && val[0] != '/') {
+		snprintf(buf, sizeof(buf), "%s/%s", base, val);
+		val = buf;
+	}
+	return set_str(dst, val, err);
+}
+
+/* Options with a value common to both sides. Returns 1 if consumed, 0 if
+ * unknown, -1 on error.
+ */
+static int value_option(struct tls_conf *c, const char *kw, const char *opt, const char *val, char **err)
+{
+	char why[256];
+	int v;
+
+	if (!strcmp(opt, "ciphers"))
+		return set_str(&c->ciphers, val, err) < 0 ? -1 : 1;
+	if (!strcmp(opt, "ciphersuites"))
+		return set_str(&c->ciphersuites, val, err) < 0 ? -1 : 1;
+	if (!strcmp(opt, "curves") || !strcmp(opt, "ecdhe"))
+		return set_str(&c->curves, val, err) < 0 ? -1 : 1;
+	if (!strcmp(opt, "ca-file"))
+		return set_path(&c->ca_file, ca_base, val, err) < 0 ? -1 : 1;
+	if (!strcmp(opt, "ssl-min-ver") || !strcmp(opt, "ssl-max-ver")) {
+		if (tls_parse_version(val, &v) < 0) {
+			cfg_set_err(err, "'%s' : '%s' : unknown version '%s' (expected SSLv3, TLSv1.0, TLSv1.1, TLSv1.2 or TLSv1.3).", kw, opt, val);
+			return -1;
+		}
+		*(opt[5] == 'i' ? &c->min_ver : &c->max_ver) = v;
+		return 1;
+	}
+	if (!strcmp(opt, "alpn")) {
+		if (tls_conf_set_alpn(c, val, why, sizeof(why)) < 0) {
+			cfg_set_err(err, "'%s' : 'alpn' : %s.", kw, why);
+			return -1;
+		}
+		return 1;
+	}
+	return 0;
+}
+
+static int parse_verify(const char *kw, const char *val, int server, int *out, char **err)
+{
+	if (!strcmp(val, "none"))
+		*out = TLS_VERIFY_NONE;
+	else if (!strcmp(val, "required"))
+		*out = TLS_VERIFY_REQUIRED;
+	else if (!strcmp(val, "optional") && !server)
+		*out = TLS_VERIFY_OPTIONAL;
+	else
+		return cfg_set_err(err, "'%s' : 'verify' : expected %s, got '%s'.", kw,
+		                   server ? "'none' or 'required'" : "'none', 'optional' or 'required'", val);
+	return 0;
+}
+
+static struct tls_conf *conf_get(struct tls_conf **c, const struct tls_conf *def, char **err)
+{
+	if (*c)
+		return *c;
+	*c = calloc(1, sizeof(**c));
+	if (!*c || tls_conf_dup(*c, def) < 0) {
+		free(*c);
+		*c = NULL;
+		cfg_set_err(err, "out of memory");
+		return NULL;
+	}
+	return *c;
+}
+
+/* Options HAProxy has that Tollgate refuses, with the reason. */
+static const struct {
+	const char *name;
+	const char *why;
+} refused_opts[] = {
+	{ "npn", "NPN is obsolete and not supported: use 'alpn'" },
+	{ "crt-list", "not supported yet: list the certificates with 'crt' (a file or a directory)" },
+	{ "crl-file", "not supported yet" },
+	{ "allow-0rtt", "TLS 1.3 early data (0-RTT) is not supported: it would be open to replays" },
+	{ "tls-ticket-keys", "not supported yet: ticket keys are random per process" },
+	{ "ca-ignore-err", "not supported yet" }, { "crt-ignore-err", "not supported yet" },
+	{ "generate-certificates", "not supported" }, { "ca-sign-file", "not supported" },
+	{ "verifyhost", "not supported yet: the name checked is the 'sni' value" },
+	{ "ocsp-update", "not supported yet" }, { "check-alpn", "not supported yet" },
+};
+
+/* Returns -1 with a message if <opt> is refused, else 0. */
+static int refused(const char *kw, const char *opt, char **err)
+{
+	for (size_t i = 0; i < sizeof(refused_opts) / sizeof(refused_opts[0]); i++)
+		if (!strcmp(opt, refused_opts[i].name))
+			return cfg_set_err(err, "'%s' : option '%s' : %s.", kw, opt, refused_opts[i].why);
+	return 0;
+}
+
+/* The options bind and server lines share: flags, and those with a value
+ * (ciphers, ciphersuites, curves, ca-file, alpn, ssl-min/max-ver, verify,
+ * crt). <c> is the line's conf, created from <def> at its first TLS
+ * option. Same returns as cfg_bind_ssl_option().
+ */
+static int line_option(struct tls_conf **cp, const struct tls_conf *def, int server, const char *kw,
+                       int argc, char **args, int *i, char **err)
+{
+	static const char *const with_value[] = {
+		"crt", "verify", "ciphers", "ciphersuites", "curves", "ecdhe", "ca-file", "alpn",
+		"ssl-min-ver", "ssl-max-ver",
+	};
+	const char *opt = args[*i];
+	const char *val = *i + 1 < argc ? args[*i + 1] : NULL;
+	struct tls_conf *c;
+	size_t k;
+
+	if (!strcmp(opt, "no-tls-tickets") || !strncmp(opt, "no-ssl", 6) || !strncmp(opt, "no-tlsv", 7) ||
+	    !strncmp(opt, "force-tlsv", 10) || !strcmp(opt, "prefer-client-ciphers") || !strcmp(opt, "no-ca-names")) {
+		if (!(c = conf_get(cp, def, err)))
+			return -1;
+		if (!flag_option(c, opt))
+			return cfg_set_err(err, "'%s' : unknown option '%s'.", kw, opt);
+		return 1;
+	}
+	for (k = 0; k < sizeof(with_value) / sizeof(with_value[0]); k++)
+		if (!strcmp(opt, with_value[k]))
+			break;
+	if (k == sizeof(with_value) / sizeof(with_value[0]))
+		return 0;
+	if (!val)
+		return cfg_set_err(err, "'%s' : option '%s' expects a value.", kw, opt);
+	if (!(c = conf_get(cp, def, err)))
+		return -1;
+	(*i)++;
+	if (!strcmp(opt, "verify"))
+		return parse_verify(kw, val, server, &c->verify, err) < 0 ? -1 : 1;
+	if (!strcmp(opt, "crt")) {
+		/* bind: one more certificate; server: the client certificate */
+		if (!server || !c->ncrt) {
+			char **n = realloc(c->crt, (c->ncrt + 1) * sizeof(*n));
+
+			if (!n)
+				return cfg_set_err(err, "out of memory");
+			c->crt = n;
+			c->crt[c->ncrt++] = NULL;
+		}
+		return set_path(&c->crt[c->ncrt - 1], crt_base, val, err) < 0 ? -1 : 1;
+	}
+	return value_option(c, kw, opt, val, err);
+}
+
+int cfg_bind_ssl_option(struct listener *l, const char *kw, int argc, char **args, int *i, char **err)
+{
+	const char *opt = args[*i];
+
+	if (refused(kw, opt, err) < 0)
+		return -1;
+	if (!strcmp(opt, "ssl") || !strcmp(opt, "strict-sni")) {
+		if (!conf_get(&l->tls_conf, &def_bind, err))
+			return -1;
+		l->tls_conf->flags |= opt[1] == 's' ? TLS_O_ON : TLS_O_STRICT_SNI;
+		return 1;
+	}
+	return line_option(&l->tls_conf, &def_bind, 0, kw, argc, args, i, err);
+}
+
+/* Removes "h2" from the ALPN list of <c> (an HTTP frontend: no HTTP/2
+ * yet). Returns 1 if it was there. An emptied list is no list.
+ */
+static int drop_h2(struct tls_conf *c)
+{
+	unsigned int r = 0, w = 0;
+	int found = 0;
+
+	while (r < c->alpn_len) {
+		unsigned int n = c->alpn[r];
+
+		if (n == 2 && !memcmp(c->alpn + r + 1, "h2", 2)) {
+			found = 1;
+		} else {
+			memmove(c->alpn + w, c->alpn + r, n + 1);
+			w += n + 1;
+		}
+		r += n + 1;
+	}
+	c->alpn_len = w;
+	if (!w) {
+		free(c->alpn);
+		c->alpn = NULL;
+	}
+	return found;
+}
+
+int cfg_bind_ssl_finish(struct listener *l, const char *kw, char **err)
+{
+	char why[1024];
+	int warn = 0;
+
+	if (!l->tls_conf)
+		return 0;
+	if (!(l->tls_conf->flags & TLS_O_ON))
+		return 0;   /* TLS options without 'ssl': ignored, as in HAProxy */
+	if (l->fe->mode == PR_MODE_HTTP && l->tls_conf->alpn && drop_h2(l->tls_conf))
+		warn = 1;
+	l->tls = tls_bind_build(l->tls_conf, why, sizeof(why));
+	if (!l->tls)
+		return cfg_set_err(err, "'%s' : %s.", kw, why);
+	if (warn)
+		return cfg_set_warn(err, "'%s' : 'alpn' : HTTP/2 is not supported yet: 'h2' is not offered, clients use the other protocols of the list.", kw);
+	return 0;
+}
+
+int cfg_server_ssl_option(struct server *srv, const char *kw, int argc, char **args, int *i, char **err)
+{
+	const char *opt = args[*i];
+	const char *val = *i + 1 < argc ? args[*i + 1] : NULL;
+
+	if (refused(kw, opt, err) < 0)
+		return -1;
+	if (!strcmp(opt, "ssl") || !strcmp(opt, "check-ssl")) {
+		if (!conf_get(&srv->tls_conf, &def_srv, err))
+			return -1;
+		*(opt[0] == 's' ? &srv->use_ssl : &srv->check_ssl) = 1;
+		return 1;
+	}
+	if (!strcmp(opt, "no-ssl") || !strcmp(opt, "no-check-ssl")) {
+		*(opt[3] == 's' ? &srv->use_ssl : &srv->check_ssl) = 0;
+		return 1;
+	}
+	if (!strcmp(opt, "no-ssl-reuse")) {
+		if (!conf_get(&srv->tls_conf, &def_srv, err))
+			return -1;
+		srv->tls_conf->flags |= TLS_O_NO_REUSE;
+		return 1;
+	}
+	if (!strcmp(opt, "sni") || !strcmp(opt, "check-sni")) {
+		if (!val)
+			return cfg_set_err(err, "'%s' : option '%s' expects a value.", kw, opt);
+		(*i)++;
+		return set_str(opt[0] == 's' ? &srv->sni_text : &srv->check_sni, val, err) < 0 ? -1 : 1;
+	}
+	return line_option(&srv->tls_conf, &def_srv, 1, kw, argc, args, i, err);
+}
+
+int cfg_server_ssl_finish(struct server *srv, const char *kw, char **err)
+{
+	char why[1024];
+
+	if (srv->sni_text && !srv->sni_expr) {
+		char *e = NULL;
+
+		if (sample_parse_expr(srv->sni_text, 0, &srv->sni_expr, &e) < 0) {
+			cfg_set_err(err, "'%s' : 'sni' : %s", kw, e ? e : "invalid expression");
+			free(e);
+			return -1;
+		}
+	}
+	if (!srv->tls_conf || (!srv->use_ssl && !srv->check_ssl))
+		return 0;
+	srv->tls = tls_srv_build(srv->tls_conf, why, sizeof(why));
+	if (!srv->tls)
+		return cfg_set_err(err, "'%s' : %s.", kw, why);
+	srv->check_tls = srv->tls;
+	return 0;
+}
+
+/* ---- global keywords ---- */
+
+/* ssl-default-{bind,server}-options: the flag options of the lines, and
+ * ssl-min-ver / ssl-max-ver with their value.
+ */
+static int kw_default_options(struct cfg_ctx *ctx, int argc, char **args, char **err)
+{
+	struct tls_conf *c = strstr(args[0], "-bind-") ? &def_bind : &def_srv;
+
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(args[i], "ssl-min-ver") || !strcmp(args[i], "ssl-max-ver")) {
+			if (i + 1 >= argc)
+				return cfg_set_err(err, "'%s' : '%s' expects a version.", args[0], args[i]);
+			if (value_option(c, args[0], args[i], args[i + 1], err) < 0)
+				return CFG_ERR;
+			i++;
+			continue;
+		}
+		if (!flag_option(c, args[i]))
+			return cfg_set_err(err, "'%s' : unknown option '%s' (supported: no-sslv3, no-tlsv10, no-tlsv11, no-tlsv12, no-tlsv13, force-tlsv12, force-tlsv13, no-tls-tickets, prefer-client-ciphers, ssl-min-ver, ssl-max-ver).", args[0], args[i]);
+	}
+	return CFG_OK;
+}
+
+static int kw_default_value(struct cfg_ctx *ctx, int argc, char **args, char **err)
+{
+	struct tls_conf *c = strstr(args[0], "-bind-") ? &def_bind : &def_srv;
+	const char *opt = strrchr(args[0], '-') + 1;
+
+	if (argc != 2)
+		return cfg_set_err(err, "'%s' expects one argument.", args[0]);
+	return value_option(c, args[0], opt, args[1], err) < 0 ? CFG_ERR : CFG_OK;
+}
+
+static int kw_server_verify(struct cfg_ctx *ctx, int argc, char **args, char **err)
+{
+	if (argc != 2 || (strcmp(args[1], "none") && strcmp(args[1], "required")))
+		return cfg_set_err(err, "'%s' expects 'none' or 'required'.", args[0]);
+	def_srv.verify = args[1][0] == 'n' ? TLS_VERIFY_NONE : TLS_VERIFY_REQUIRED;
+	return CFG_OK;
+}
+
+static int kw_base(struct cfg_ctx *ctx, int argc, char **args, char **err)
+{
+	char **dst = args[0][1] == 'r' ? &crt_base : &ca_base;
+
+	if (argc != 2)
+		return cfg_set_err(err, "'%s' expects a directory.", args[0]);
+	return set_str(dst, args[1], err) < 0 ? CFG_ERR : CFG_OK;
+}
+
+static int kw_tune_ssl(struct cfg_ctx *ctx, int argc, char **args, char **err)
+{
+	char *end;
+	long v;
+
+	if (argc != 2)
+		return cfg_set_err(err, "'%s' expects one argument.", args[0]);
+	v = strtol(args[1], &end, 10);
+	if (!strcmp(args[0], "tune.ssl.cachesize")) {
+		if (*end || v < 0 || v > 100000000)
+			return cfg_set_err(err, "'%s' expects a number of sessions, got '%s'.", args[0], args[1]);
+		tls_cachesize = (unsigned int)v;
+		return CFG_OK;
+	}
+	if (!strcmp(args[0], "tune.ssl.default-dh-param") && (*end || v < 1024))
+		return cfg_set_err(err, "'%s' expects a size in bits of at least 1024, got '%s'.", args[0], args[1]);
+	/* default-dh-param, lifetime, maxrecord: accepted, no effect (doc/configuration.md) */
+	return CFG_OK;
+}
+
+static struct cfg_kw ssl_global_kws[] = {
+	{ "ssl-default-bind-options", kw_default_options, 0 },
+	{ "ssl-default-server-options", kw_default_options, 0 },
+	{ "ssl-default-bind-ciphers", kw_default_value, 0 },
+	{ "ssl-default-bind-ciphersuites", kw_default_value, 0 },
+	{ "ssl-default-bind-curves", kw_default_value, 0 },
+	{ "ssl-default-server-ciphers", kw_default_value, 0 },
+	{ "ssl-default-server-ciphersuites", kw_default_value, 0 },
+	{ "ssl-default-server-curves", kw_default_value, 0 },
+	{ "ssl-server-verify", kw_server_verify, 0 },
+	{ "crt-base", kw_base, 0 },
+	{ "ca-base", kw_base, 0 },
+	{ "tune.ssl.cachesize", kw_tune_ssl, 0 },
+	{ "tune.ssl.default-dh-param", kw_tune_ssl, 0 },
+	{ "tune.ssl.lifetime", kw_tune_ssl, 0 },
+	{ "tune.ssl.maxrecord", kw_tune_ssl, 0 },
+	{ NULL, NULL, 0 },
+};
+
+static struct cfg_kw_list ssl_global_kw_list = { .scope = "global", .kws = ssl_global_kws };
+
+__attribute__((constructor)) static void cfg_ssl_register(void)
+{
+	cfg_register_keywords(&ssl_global_kw_list);
+}

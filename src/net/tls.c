@@ -1,0 +1,717 @@
+/*
+ * TLS contexts (OpenSSL 3). See tls.h.
+ *
+ * A bind gets one SSL_CTX per certificate (a certificate of another key
+ * type for the same names joins the context of the first, so that OpenSSL
+ * picks RSA or ECDSA by the client's signature algorithms), all with the
+ * same options, and an index of names sorted for a binary search. The
+ * server-name callback switches the connection to the context of the
+ * name, exact first, then the wildcard of its parent domain; with no match
+ * the default (first) certificate serves, or the handshake is refused with
+ * strict-sni. Sessions: OpenSSL's own cache (internally locked) of the
+ * default context, shared by every thread; tickets unless no-tls-tickets.
+ *
+ * A server gets one client SSL_CTX; the session of its last full handshake
+ * is kept per thread (sessions[tid], touched by that thread only) and
+ * offered by the next connection of that thread.
+ */
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
+
+#include <tollgate/thread.h>
+#include <tollgate/tls.h>
+
+#include "tls_int.h"
+
+unsigned int tls_cachesize = 20000;
+
+struct sni_entry {
+	char *name;                    /* lower case; "*.example.com" for a wildcard */
+	SSL_CTX *ctx;                  /* its context */
+};
+
+struct tls_bind {
+	SSL_CTX **ctxs;                /* one per certificate (key type pairs share one) */
+	unsigned int nctx;
+	struct sni_entry *sni;         /* sorted by name */
+	unsigned int nsni;
+	unsigned int flags;            /* TLS_O_* of the bind */
+	unsigned char *alpn;           /* ALPN list, wire format (the conf's copy) */
+	unsigned int alpn_len;
+};
+
+struct tls_srv {
+	SSL_CTX *ctx;
+	int verify;                    /* TLS_VERIFY_* (resolved) */
+	int reuse;                     /* keep and offer sessions */
+	SSL_SESSION *sessions[MAX_THREADS]; /* last session per thread */
+};
+
+static int srv_ex_idx = -1;        /* SSL_CTX ex_data: the struct tls_srv */
+
+static void set_ssl_err(char *err, size_t errlen, const char *what)
+{
+	unsigned long e = ERR_peek_last_error();
+	char reason[256];
+
+	if (e)
+		ERR_error_string_n(e, reason, sizeof(reason));
+	else
+		snprintf(reason, sizeof(reason), "unknown error");
+	snprintf(err, errlen, "%s: %s", what, reason);
+	ERR_clear_error();
+}
+
+int tls_parse_version(const char *name, int *ver)
+{
+	static const struct { const char *name; int ver; } v[] = {
+		{ "SSLv3", SSL3_VERSION }, { "TLSv1.0", TLS1_VERSION }, { "TLSv1.1", TLS1_1_VERSION },
+		{ "TLSv1.2", TLS1_2_VERSION }, { "TLSv1.3", TLS1_3_VERSION },
+	};
+
+	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		if (!strcmp(name, v[i].name)) {
+			*ver = v[i].ver;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+int tls_conf_set_alpn(struct tls_conf *c, const char *list, char *err, size_t errlen)
+{
+	size_t len = strlen(list), o = 0;
+	unsigned char *w = malloc(len + 1);
+	const char *p = list;
+
+	if (!w) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	while (*p) {
+		size_t n = strcspn(p, ",");
+
+		if (n == 0 || n > 255) {
+			free(w);
+			snprintf(err, errlen, "invalid protocol list '%s' (empty or longer than 255 bytes)", list);
+			return -1;
+		}
+		w[o++] = (unsigned char)n;
+		memcpy(w + o, p, n);
+		o += n;
+		p += n;
+		if (*p)
+			p++;
+	}
+	if (!o) {
+		free(w);
+		snprintf(err, errlen, "empty protocol list");
+		return -1;
+	}
+	free(c->alpn);
+	c->alpn = w;
+	c->alpn_len = (unsigned int)o;
+	return 0;
+}
+
+static int dup_str(char **dst, const char *src)
+{
+	*dst = NULL;
+	if (!src)
+		return 0;
+	*dst = strdup(src);
+	return *dst ? 0 : -ENOMEM;
+}
+
+int tls_conf_dup(struct tls_conf *dst, const struct tls_conf *src)
+{
+	*dst = *src;
+	dst->crt = NULL;
+	dst->ncrt = 0;
+	dst->alpn = NULL;
+	if (dup_str(&dst->ca_file, src->ca_file) || dup_str(&dst->ciphers, src->ciphers) ||
+	    dup_str(&dst->ciphersuites, src->ciphersuites) || dup_str(&dst->curves, src->curves))
+		goto fail;
+	if (src->ncrt) {
+		dst->crt = calloc(src->ncrt, sizeof(*dst->crt));
+		if (!dst->crt)
+			goto fail;
+		for (unsigned int i = 0; i < src->ncrt; i++) {
+			if (dup_str(&dst->crt[i], src->crt[i]))
+				goto fail;
+			dst->ncrt = i + 1;
+		}
+	}
+	if (src->alpn) {
+		dst->alpn = malloc(src->alpn_len);
+		if (!dst->alpn)
+			goto fail;
+		memcpy(dst->alpn, src->alpn, src->alpn_len);
+	}
+	return 0;
+fail:
+	tls_conf_clear(dst);
+	return -ENOMEM;
+}
+
+void tls_conf_clear(struct tls_conf *c)
+{
+	for (unsigned int i = 0; i < c->ncrt; i++)
+		free(c->crt[i]);
+	free(c->crt);
+	free(c->ca_file);
+	free(c->alpn);
+	free(c->ciphers);
+	free(c->ciphersuites);
+	free(c->curves);
+	memset(c, 0, sizeof(*c));
+}
+
+/* Options common to both roles. Returns 0 or -1 (reason in <err>). */
+static int ctx_common(SSL_CTX *ctx, const struct tls_conf *c, char *err, size_t errlen)
+{
+	SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION | SSL_OP_IGNORE_UNEXPECTED_EOF |
+	                         SSL_OP_NO_COMPRESSION | SSL_OP_CIPHER_SERVER_PREFERENCE |
+	                         ((c->flags & TLS_O_NO_TICKETS) ? SSL_OP_NO_TICKET : 0));
+	SSL_CTX_set_mode(ctx, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER |
+	                      SSL_MODE_RELEASE_BUFFERS);
+	if (!SSL_CTX_set_min_proto_version(ctx, c->min_ver ? c->min_ver : TLS1_2_VERSION) ||
+	    !SSL_CTX_set_max_proto_version(ctx, c->max_ver)) {
+		set_ssl_err(err, errlen, "cannot set the protocol versions");
+		return -1;
+	}
+	if (c->ciphers && !SSL_CTX_set_cipher_list(ctx, c->ciphers)) {
+		set_ssl_err(err, errlen, "invalid 'ciphers' list");
+		return -1;
+	}
+	if (c->ciphersuites && !SSL_CTX_set_ciphersuites(ctx, c->ciphersuites)) {
+		set_ssl_err(err, errlen, "invalid 'ciphersuites' list");
+		return -1;
+	}
+	if (c->curves && !SSL_CTX_set1_groups_list(ctx, c->curves)) {
+		set_ssl_err(err, errlen, "invalid 'curves' list");
+		return -1;
+	}
+	SSL_CTX_set_dh_auto(ctx, 1);
+	if (c->ca_file && !SSL_CTX_load_verify_locations(ctx, c->ca_file, NULL)) {
+		char what[512];
+
+		snprintf(what, sizeof(what), "cannot load CA file '%s'", c->ca_file);
+		set_ssl_err(err, errlen, what);
+		return -1;
+	}
+	return 0;
+}
+
+/* ---- certificates ---- */
+
+struct pem {
+	X509 *leaf;
+	STACK_OF(X509) *chain;
+	EVP_PKEY *key;
+};
+
+static void pem_free(struct pem *p)
+{
+	X509_free(p->leaf);
+	sk_X509_pop_free(p->chain, X509_free);
+	EVP_PKEY_free(p->key);
+	memset(p, 0, sizeof(*p));
+}
+
+/* Loads a PEM file holding a certificate, its chain and its key, checks
+ * the key matches. Returns 0 or -1 (reason in <err>).
+ */
+static int pem_load(struct pem *p, const char *file, char *err, size_t errlen)
+{
+	BIO *bio = BIO_new_file(file, "r");
+	X509 *x;
+
+	memset(p, 0, sizeof(*p));
+	if (!bio) {
+		snprintf(err, errlen, "cannot open certificate file '%s': %s", file, strerror(errno));
+		ERR_clear_error();
+		return -1;
+	}
+	p->leaf = PEM_read_bio_X509_AUX(bio, NULL, NULL, NULL);
+	if (!p->leaf) {
+		BIO_free(bio);
+		snprintf(err, errlen, "no certificate found in '%s'", file);
+		ERR_clear_error();
+		return -1;
+	}
+	p->chain = sk_X509_new_null();
+	while (p->chain && (x = PEM_read_bio_X509(bio, NULL, NULL, NULL)))
+		sk_X509_push(p->chain, x);
+	ERR_clear_error();
+	/* the key may be anywhere in the file */
+	BIO_reset(bio);
+	p->key = PEM_read_bio_PrivateKey(bio, NULL, NULL, NULL);
+	BIO_free(bio);
+	ERR_clear_error();
+	if (!p->key) {
+		snprintf(err, errlen, "no private key found in '%s'", file);
+		goto fail;
+	}
+	if (!X509_check_private_key(p->leaf, p->key)) {
+		snprintf(err, errlen, "the private key in '%s' does not match its certificate", file);
+		ERR_clear_error();
+		goto fail;
+	}
+	return 0;
+fail:
+	pem_free(p);
+	return -1;
+}
+
+/* Calls <fn> for each DNS name of <x> (SANs, else the CN). */
+static int cert_names(X509 *x, int (*fn)(void *arg, const char *name), void *arg)
+{
+	GENERAL_NAMES *sans = X509_get_ext_d2i(x, NID_subject_alt_name, NULL, NULL);
+	int found = 0, ret = 0;
+
+	for (int i = 0; sans && i < sk_GENERAL_NAME_num(sans) && !ret; i++) {
+		GENERAL_NAME *g = sk_GENERAL_NAME_value(sans, i);
+		unsigned char *s;
+
+		if (g->type != GEN_DNS || ASN1_STRING_to_UTF8(&s, g->d.dNSName) < 0)
+			continue;
+		ret = fn(arg, (const char *)s);
+		OPENSSL_free(s);
+		found = 1;
+	}
+	GENERAL_NAMES_free(sans);
+	if (!found && !ret) {
+		X509_NAME *n = X509_get_subject_name(x);
+		int i = X509_NAME_get_index_by_NID(n, NID_commonName, -1);
+		unsigned char *s;
+
+		if (i >= 0 && ASN1_STRING_to_UTF8(&s, X509_NAME_ENTRY_get_data(X509_NAME_get_entry(n, i))) >= 0) {
+			ret = fn(arg, (const char *)s);
+			OPENSSL_free(s);
+		}
+	}
+	return ret;
+}
+
+struct name_add {
+	struct tls_bind *b;
+	SSL_CTX *ctx;
+};
+
+static struct sni_entry *sni_find(const struct tls_bind *b, const char *name)
+{
+	size_t lo = 0, hi = b->nsni;
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		int c = strcmp(name, b->sni[mid].name);
+
+		if (!c)
+			return &b->sni[mid];
+		if (c < 0)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return NULL;
+}
+
+static int sni_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct sni_entry *)a)->name, ((const struct sni_entry *)b)->name);
+}
+
+/* Adds <name> for na->ctx unless an earlier certificate has it (the first
+ * one wins, as in HAProxy).
+ */
+static int name_add(void *arg, const char *name)
+{
+	struct name_add *na = arg;
+	struct tls_bind *b = na->b;
+	struct sni_entry *e;
+	char *lc = strdup(name);
+
+	if (!lc)
+		return -ENOMEM;
+	for (char *p = lc; *p; p++)
+		*p = (char)tolower((unsigned char)*p);
+	for (unsigned int i = 0; i < b->nsni; i++) {
+		if (!strcmp(b->sni[i].name, lc)) {
+			free(lc);
+			return 0;
+		}
+	}
+	e = realloc(b->sni, (b->nsni + 1) * sizeof(*e));
+	if (!e) {
+		free(lc);
+		return -ENOMEM;
+	}
+	b->sni = e;
+	e[b->nsni].name = lc;
+	e[b->nsni].ctx = na->ctx;
+	b->nsni++;
+	return 0;
+}
+
+/* Finds the context already holding names of <x> with a certificate of
+ * another key type, or NULL.
+ */
+struct pair_find {
+	struct tls_bind *b;
+	SSL_CTX *found;
+};
+
+static int pair_name(void *arg, const char *name)
+{
+	struct pair_find *pf = arg;
+
+	for (unsigned int i = 0; i < pf->b->nsni; i++) {
+		if (!strcasecmp(pf->b->sni[i].name, name)) {
+			pf->found = pf->b->sni[i].ctx;
+			return 1;
+		}
+	}
+	return 0;
+}
+
+static int servername_cb(SSL *ssl, int *alert, void *arg)
+{
+	struct tls_bind *b = arg;
+	const char *name = SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name);
+	char lc[256];
+	struct sni_entry *e = NULL;
+	size_t n;
+
+	if (!name)
+		return (b->flags & TLS_O_STRICT_SNI) ? SSL_TLSEXT_ERR_ALERT_FATAL : SSL_TLSEXT_ERR_OK;
+	n = strlen(name);
+	if (n < sizeof(lc)) {
+		for (size_t i = 0; i <= n; i++)
+			lc[i] = (char)tolower((unsigned char)name[i]);
+		e = sni_find(b, lc);
+		if (!e) {
+			char *dot = strchr(lc, '.');
+
+			if (dot && dot > lc) {
+				dot[-1] = '*';
+				e = sni_find(b, dot - 1);
+			}
+		}
+	}
+	if (!e) {
+		if (b->flags & TLS_O_STRICT_SNI) {
+			*alert = SSL_AD_UNRECOGNIZED_NAME;
+			return SSL_TLSEXT_ERR_ALERT_FATAL;
+		}
+		return SSL_TLSEXT_ERR_OK;
+	}
+	if (e->ctx != SSL_get_SSL_CTX(ssl))
+		SSL_set_SSL_CTX(ssl, e->ctx);
+	return SSL_TLSEXT_ERR_OK;
+}
+
+static int alpn_cb(SSL *ssl, const unsigned char **out, unsigned char *outlen, const unsigned char *in,
+                   unsigned int inlen, void *arg)
+{
+	struct tls_bind *b = arg;
+
+	if (SSL_select_next_proto((unsigned char **)out, outlen, b->alpn, b->alpn_len, in, inlen) !=
+	    OPENSSL_NPN_NEGOTIATED)
+		return SSL_TLSEXT_ERR_NOACK;
+	return SSL_TLSEXT_ERR_OK;
+}
+
+static SSL_CTX *bind_ctx_new(struct tls_bind *b, const struct tls_conf *c, char *err, size_t errlen)
+{
+	static const unsigned char sid_ctx[] = "tollgate";
+	SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
+
+	if (!ctx) {
+		set_ssl_err(err, errlen, "cannot create a TLS context");
+		return NULL;
+	}
+	if (ctx_common(ctx, c, err, errlen) < 0)
+		goto fail;
+	SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_SERVER);
+	SSL_CTX_sess_set_cache_size(ctx, tls_cachesize);
+	SSL_CTX_set_session_id_context(ctx, sid_ctx, sizeof(sid_ctx) - 1);
+	if (c->verify == TLS_VERIFY_OPTIONAL || c->verify == TLS_VERIFY_REQUIRED) {
+		SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER |
+		                   (c->verify == TLS_VERIFY_REQUIRED ? SSL_VERIFY_FAIL_IF_NO_PEER_CERT : 0), NULL);
+		if (c->ca_file) {
+			STACK_OF(X509_NAME) *names = SSL_load_client_CA_file(c->ca_file);
+
+			if (names)
+				SSL_CTX_set_client_CA_list(ctx, names);
+			ERR_clear_error();
+		}
+	}
+	SSL_CTX_set_tlsext_servername_callback(ctx, servername_cb);
+	SSL_CTX_set_tlsext_servername_arg(ctx, b);
+	if (b->alpn)
+		SSL_CTX_set_alpn_select_cb(ctx, alpn_cb, b);
+	return ctx;
+fail:
+	SSL_CTX_free(ctx);
+	return NULL;
+}
+
+static int add_cert_file(struct tls_bind *b, const struct tls_conf *c, const char *file, char *err, size_t errlen)
+{
+	struct pair_find pf = { b, NULL };
+	struct name_add na = { b, NULL };
+	struct pem p;
+	SSL_CTX **ctxs;
+	int ret = -1;
+
+	if (pem_load(&p, file, err, errlen) < 0)
+		return -1;
+	/* another key type for names already served: the same context */
+	cert_names(p.leaf, pair_name, &pf);
+	if (pf.found) {
+		X509 *cur;
+
+		SSL_CTX_set_current_cert(pf.found, SSL_CERT_SET_FIRST);
+		cur = SSL_CTX_get0_certificate(pf.found);
+		if (cur && EVP_PKEY_get_base_id(X509_get0_pubkey(cur)) != EVP_PKEY_get_base_id(p.key)) {
+			if (!SSL_CTX_use_cert_and_key(pf.found, p.leaf, p.key, p.chain, 1)) {
+				char what[512];
+
+				snprintf(what, sizeof(what), "cannot use certificate '%s'", file);
+				set_ssl_err(err, errlen, what);
+				goto out;
+			}
+			ret = 0;
+			goto out;
+		}
+	}
+	na.ctx = bind_ctx_new(b, c, err, errlen);
+	if (!na.ctx)
+		goto out;
+	if (!SSL_CTX_use_cert_and_key(na.ctx, p.leaf, p.key, p.chain, 1)) {
+		char what[512];
+
+		snprintf(what, sizeof(what), "cannot use certificate '%s'", file);
+		set_ssl_err(err, errlen, what);
+		SSL_CTX_free(na.ctx);
+		goto out;
+	}
+	ctxs = realloc(b->ctxs, (b->nctx + 1) * sizeof(*ctxs));
+	if (!ctxs) {
+		SSL_CTX_free(na.ctx);
+		snprintf(err, errlen, "out of memory");
+		goto out;
+	}
+	b->ctxs = ctxs;
+	b->ctxs[b->nctx++] = na.ctx;
+	if (cert_names(p.leaf, name_add, &na) < 0) {
+		snprintf(err, errlen, "out of memory");
+		goto out;
+	}
+	ret = 0;
+out:
+	pem_free(&p);
+	return ret;
+}
+
+static int skip_file(const char *name)
+{
+	static const char *const ext[] = { ".key", ".ocsp", ".issuer", ".sctl", ".crt-list" };
+	size_t n = strlen(name);
+
+	if (name[0] == '.')
+		return 1;
+	for (size_t i = 0; i < sizeof(ext) / sizeof(ext[0]); i++) {
+		size_t e = strlen(ext[i]);
+
+		if (n > e && !strcmp(name + n - e, ext[i]))
+			return 1;
+	}
+	return 0;
+}
+
+static int add_cert_path(struct tls_bind *b, const struct tls_conf *c, const char *path, char *err, size_t errlen)
+{
+	struct dirent **list;
+	int n, ret = 0, added = 0;
+
+	n = scandir(path, &list, NULL, alphasort);
+	if (n < 0) {
+		if (errno == ENOTDIR)
+			return add_cert_file(b, c, path, err, errlen);
+		snprintf(err, errlen, "cannot open certificate file or directory '%s': %s", path, strerror(errno));
+		return -1;
+	}
+	for (int i = 0; i < n; i++) {
+		char file[4096];
+
+		if (!ret && !skip_file(list[i]->d_name) &&
+		    (list[i]->d_type == DT_REG || list[i]->d_type == DT_LNK || list[i]->d_type == DT_UNKNOWN)) {
+			snprintf(file, sizeof(file), "%s/%s", path, list[i]->d_name);
+			ret = add_cert_file(b, c, file, err, errlen);
+			added++;
+		}
+		free(list[i]);
+	}
+	free(list);
+	if (!ret && !added) {
+		snprintf(err, errlen, "no certificate in directory '%s'", path);
+		return -1;
+	}
+	return ret;
+}
+
+struct tls_bind *tls_bind_build(const struct tls_conf *c, char *err, size_t errlen)
+{
+	struct tls_bind *b = calloc(1, sizeof(*b));
+
+	if (!b) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	b->flags = c->flags;
+	if (c->alpn) {
+		b->alpn = malloc(c->alpn_len);
+		if (!b->alpn)
+			goto oom;
+		memcpy(b->alpn, c->alpn, c->alpn_len);
+		b->alpn_len = c->alpn_len;
+	}
+	if (!c->ncrt) {
+		snprintf(err, errlen, "'ssl' needs at least one certificate ('crt')");
+		goto fail;
+	}
+	if (c->verify == TLS_VERIFY_REQUIRED && !c->ca_file) {
+		snprintf(err, errlen, "'verify required' needs a 'ca-file' to verify client certificates");
+		goto fail;
+	}
+	for (unsigned int i = 0; i < c->ncrt; i++)
+		if (add_cert_path(b, c, c->crt[i], err, errlen) < 0)
+			goto fail;
+	qsort(b->sni, b->nsni, sizeof(*b->sni), sni_cmp);
+	return b;
+oom:
+	snprintf(err, errlen, "out of memory");
+fail:
+	tls_bind_free(b);
+	return NULL;
+}
+
+void tls_bind_free(struct tls_bind *b)
+{
+	if (!b)
+		return;
+	for (unsigned int i = 0; i < b->nctx; i++)
+		SSL_CTX_free(b->ctxs[i]);
+	for (unsigned int i = 0; i < b->nsni; i++)
+		free(b->sni[i].name);
+	free(b->ctxs);
+	free(b->sni);
+	free(b->alpn);
+	free(b);
+}
+
+/* ---- servers ---- */
+
+/* A new session from a full handshake: kept for this thread's next
+ * connection to the same server.
+ */
+static int new_session_cb(SSL *ssl, SSL_SESSION *sess)
+{
+	struct tls_srv *s = SSL_CTX_get_ex_data(SSL_get_SSL_CTX(ssl), srv_ex_idx);
+
+	if (!s || !s->reuse || tid < 0 || tid >= MAX_THREADS)
+		return 0;
+	SSL_SESSION_free(s->sessions[tid]);
+	s->sessions[tid] = sess;
+	return 1;   /* we hold the reference */
+}
+
+struct tls_srv *tls_srv_build(const struct tls_conf *c, char *err, size_t errlen)
+{
+	struct tls_srv *s = calloc(1, sizeof(*s));
+
+	if (!s) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	if (srv_ex_idx < 0)
+		srv_ex_idx = SSL_CTX_get_ex_new_index(0, NULL, NULL, NULL, NULL);
+	s->verify = c->verify == TLS_VERIFY_DEFAULT ? TLS_VERIFY_REQUIRED : c->verify;
+	s->reuse = !(c->flags & TLS_O_NO_REUSE);
+	if (s->verify == TLS_VERIFY_REQUIRED && !c->ca_file) {
+		snprintf(err, errlen, "verify is enabled by default but no CA file specified. If you're running on a LAN where you're certain to trust the server's certificate, please set an explicit 'verify none' statement on the 'server' line, or use 'ssl-server-verify none' in the global section to disable server-side verifications by default");
+		goto fail;
+	}
+	s->ctx = SSL_CTX_new(TLS_client_method());
+	if (!s->ctx) {
+		set_ssl_err(err, errlen, "cannot create a TLS context");
+		goto fail;
+	}
+	if (ctx_common(s->ctx, c, err, errlen) < 0)
+		goto fail;
+	SSL_CTX_set_verify(s->ctx, s->verify == TLS_VERIFY_REQUIRED ? SSL_VERIFY_PEER : SSL_VERIFY_NONE, NULL);
+	if (c->ncrt) {
+		struct pem p;
+
+		if (pem_load(&p, c->crt[0], err, errlen) < 0)
+			goto fail;
+		if (!SSL_CTX_use_cert_and_key(s->ctx, p.leaf, p.key, p.chain, 1)) {
+			pem_free(&p);
+			set_ssl_err(err, errlen, "cannot use the client certificate");
+			goto fail;
+		}
+		pem_free(&p);
+	}
+	if (c->alpn && SSL_CTX_set_alpn_protos(s->ctx, c->alpn, c->alpn_len)) {
+		set_ssl_err(err, errlen, "cannot set 'alpn'");
+		goto fail;
+	}
+	SSL_CTX_set_ex_data(s->ctx, srv_ex_idx, s);
+	if (s->reuse) {
+		SSL_CTX_set_session_cache_mode(s->ctx, SSL_SESS_CACHE_CLIENT | SSL_SESS_CACHE_NO_INTERNAL_STORE);
+		SSL_CTX_sess_set_new_cb(s->ctx, new_session_cb);
+	}
+	return s;
+fail:
+	tls_srv_free(s);
+	return NULL;
+}
+
+void tls_srv_free(struct tls_srv *s)
+{
+	if (!s)
+		return;
+	for (int i = 0; i < MAX_THREADS; i++)
+		SSL_SESSION_free(s->sessions[i]);
+	SSL_CTX_free(s->ctx);
+	free(s);
+}
+
+SSL_CTX *tls_bind_default_ctx(const struct tls_bind *b)
+{
+	return b->ctxs[0];
+}
+
+SSL_CTX *tls_srv_ctx(const struct tls_srv *s, SSL_SESSION **sess, int *verify)
+{
+	*sess = s->reuse && tid >= 0 && tid < MAX_THREADS ? s->sessions[tid] : NULL;
+	*verify = s->verify;
+	return s->ctx;
+}
+
+const char *tls_library_version(void)
+{
+	return OpenSSL_version(OPENSSL_VERSION);
+}

@@ -1,0 +1,263 @@
+/*
+ * The TLS transport: one SSL object per connection over its non-blocking
+ * socket, driven by the owner thread's poll loop. See xprt.h and tls.h.
+ *
+ * SSL_ERROR_WANT_READ / WANT_WRITE become "poll this and call again"
+ * (TLS_CF_WANT_IN / TLS_CF_WANT_OUT, reported by events()); nothing ever
+ * blocks. Renegotiation is refused (SSL_OP_NO_RENEGOTIATION); a peer that
+ * closes without close_notify ends the stream like a TCP FIN
+ * (SSL_OP_IGNORE_UNEXPECTED_EOF). Reads loop until the buffer is full or
+ * the socket is drained (WANT_READ), so that a short read means what it
+ * means on a raw socket. Writes pass the same bytes again after a
+ * WANT_WRITE, as OpenSSL requires (the head of the buffer only moves when
+ * bytes are accepted).
+ */
+#include <errno.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <sys/socket.h>
+
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+
+#include <tollgate/fd.h>
+#include <tollgate/tls.h>
+#include <tollgate/xprt.h>
+
+#include "tls_int.h"
+
+#define TLS_CF_WANT_IN   0x01U   /* waits for readability */
+#define TLS_CF_WANT_OUT  0x02U   /* waits for writability */
+#define TLS_CF_EOF       0x04U   /* the peer closed: reads return 0 */
+#define TLS_CF_HS_DONE   0x08U   /* handshake complete */
+#define TLS_CF_SHUT      0x10U   /* close_notify sent */
+#define TLS_CF_ERROR     0x20U   /* fatal error: no more I/O through SSL */
+
+struct tls_conn {
+	SSL *ssl;
+	unsigned int flags;          /* TLS_CF_* */
+};
+
+static _Atomic unsigned long hs_failures;
+
+unsigned long tls_handshake_failures(void)
+{
+	return atomic_load_explicit(&hs_failures, memory_order_relaxed);
+}
+
+static struct tls_conn *conn_new(SSL_CTX *ctx, int fd)
+{
+	struct tls_conn *c = calloc(1, sizeof(*c));
+
+	if (!c)
+		return NULL;
+	c->ssl = SSL_new(ctx);
+	if (!c->ssl || !SSL_set_fd(c->ssl, fd)) {
+		SSL_free(c->ssl);
+		free(c);
+		ERR_clear_error();
+		return NULL;
+	}
+	return c;
+}
+
+void *tls_conn_accept(struct tls_bind *b, int fd)
+{
+	struct tls_conn *c = conn_new(tls_bind_default_ctx(b), fd);
+
+	if (c)
+		SSL_set_accept_state(c->ssl);
+	return c;
+}
+
+void *tls_conn_connect(struct tls_srv *s, int fd, const char *sni)
+{
+	SSL_SESSION *sess;
+	int verify;
+	SSL_CTX *ctx = tls_srv_ctx(s, &sess, &verify);
+	struct tls_conn *c = conn_new(ctx, fd);
+
+	if (!c)
+		return NULL;
+	SSL_set_connect_state(c->ssl);
+	if (sni && *sni) {
+		SSL_set_tlsext_host_name(c->ssl, sni);
+		if (verify == TLS_VERIFY_REQUIRED)
+			SSL_set1_host(c->ssl, sni);
+	}
+	if (sess)
+		SSL_set_session(c->ssl, sess);
+	ERR_clear_error();
+	return c;
+}
+
+struct ssl_st *tls_conn_ssl(const void *ctx)
+{
+	return ((const struct tls_conn *)ctx)->ssl;
+}
+
+/* Maps a failed SSL call's result to flags; returns -EAGAIN when it is to
+ * be called again, -EPIPE on a fatal error, 0 at the peer's close.
+ */
+static int conn_error(struct tls_conn *c, int ret)
+{
+	int e = SSL_get_error(c->ssl, ret);
+
+	switch (e) {
+	case SSL_ERROR_WANT_READ:
+		c->flags |= TLS_CF_WANT_IN;
+		return -EAGAIN;
+	case SSL_ERROR_WANT_WRITE:
+		c->flags |= TLS_CF_WANT_OUT;
+		return -EAGAIN;
+	case SSL_ERROR_ZERO_RETURN:
+		c->flags |= TLS_CF_EOF;
+		return 0;
+	default:
+		c->flags |= TLS_CF_ERROR;
+		ERR_clear_error();
+		return -EPIPE;
+	}
+}
+
+static ssize_t tls_recv(void *ctx, int fd, struct buffer *b, size_t max)
+{
+	struct tls_conn *c = ctx;
+	size_t room, total = 0;
+	int ret = -EAGAIN;
+
+	if (!b->area || buf_full(b))
+		return -ENOSPC;
+	if (c->flags & TLS_CF_EOF)
+		return 0;
+	if (c->flags & TLS_CF_ERROR)
+		return -EPIPE;
+	room = buf_room(b);
+	if (max && max < room)
+		room = max;
+	c->flags &= ~(TLS_CF_WANT_IN | TLS_CF_WANT_OUT);
+	while (total < room) {
+		size_t want = buf_contig_room(b);
+		int n;
+
+		if (want > room - total)
+			want = room - total;
+		n = SSL_read(c->ssl, buf_tail(b), (int)want);
+		if (n > 0) {
+			buf_add(b, (size_t)n);
+			total += (size_t)n;
+			continue;
+		}
+		ret = conn_error(c, n);
+		break;
+	}
+	if (total)
+		return (ssize_t)total;
+	return ret;
+}
+
+static ssize_t tls_send(void *ctx, int fd, struct buffer *b, size_t max, unsigned int flags)
+{
+	struct tls_conn *c = ctx;
+	size_t want = buf_data(b), total = 0;
+	int ret = -EAGAIN;
+
+	if (!want)
+		return 0;
+	if (c->flags & TLS_CF_ERROR)
+		return -EPIPE;
+	if (max && max < want)
+		want = max;
+	c->flags &= ~(TLS_CF_WANT_IN | TLS_CF_WANT_OUT);
+	while (total < want) {
+		size_t len = buf_contig_data(b);
+		int n;
+
+		if (len > want - total)
+			len = want - total;
+		n = SSL_write(c->ssl, buf_head(b), (int)len);
+		if (n > 0) {
+			buf_del(b, (size_t)n);
+			total += (size_t)n;
+			continue;
+		}
+		ret = conn_error(c, n);
+		if (!ret)
+			ret = -EPIPE;   /* close_notify while writing: the peer is gone */
+		break;
+	}
+	if (total)
+		return (ssize_t)total;
+	return ret;
+}
+
+static int tls_handshake(void *ctx, int fd)
+{
+	struct tls_conn *c = ctx;
+	int n;
+
+	if (c->flags & TLS_CF_HS_DONE)
+		return 1;
+	c->flags &= ~(TLS_CF_WANT_IN | TLS_CF_WANT_OUT);
+	n = SSL_do_handshake(c->ssl);
+	if (n == 1) {
+		c->flags |= TLS_CF_HS_DONE;
+		return 1;
+	}
+	if (conn_error(c, n) == -EAGAIN)
+		return 0;
+	atomic_fetch_add_explicit(&hs_failures, 1, memory_order_relaxed);
+	return -1;
+}
+
+static void tls_shutw(void *ctx, int fd)
+{
+	struct tls_conn *c = ctx;
+
+	if ((c->flags & (TLS_CF_HS_DONE | TLS_CF_SHUT | TLS_CF_ERROR)) == TLS_CF_HS_DONE) {
+		c->flags |= TLS_CF_SHUT;
+		SSL_shutdown(c->ssl);   /* best effort: close_notify if the socket takes it */
+		ERR_clear_error();
+	}
+}
+
+static void tls_close(void *ctx)
+{
+	struct tls_conn *c = ctx;
+
+	if (!c)
+		return;
+	/* a connection that ends without an error keeps its session in the
+	 * cache (OpenSSL drops the session of one freed without a shutdown)
+	 */
+	if ((c->flags & (TLS_CF_HS_DONE | TLS_CF_ERROR)) == TLS_CF_HS_DONE)
+		SSL_set_shutdown(c->ssl, SSL_SENT_SHUTDOWN | SSL_RECEIVED_SHUTDOWN);
+	SSL_free(c->ssl);
+	ERR_clear_error();
+	free(c);
+}
+
+static uint32_t tls_events(const void *ctx)
+{
+	const struct tls_conn *c = ctx;
+
+	return ((c->flags & TLS_CF_WANT_IN) ? FD_EV_IN : 0) | ((c->flags & TLS_CF_WANT_OUT) ? FD_EV_OUT : 0);
+}
+
+static int tls_more(const void *ctx)
+{
+	const struct tls_conn *c = ctx;
+
+	return (c->flags & TLS_CF_EOF) || SSL_has_pending(c->ssl);
+}
+
+const struct xprt_ops xprt_tls = {
+	.name = "SSL",
+	.recv = tls_recv,
+	.send = tls_send,
+	.handshake = tls_handshake,
+	.shutw = tls_shutw,
+	.close = tls_close,
+	.events = tls_events,
+	.more = tls_more,
+};

@@ -1,0 +1,279 @@
+/*
+ * TLS sample fetches, HAProxy's names and results:
+ *
+ *   ssl_fc, ssl_bc                 the client (server) connection is TLS
+ *   ssl_fc_sni, ssl_fc_has_sni     server name the client sent
+ *   ssl_fc_protocol, ssl_bc_protocol  "TLSv1.3"...
+ *   ssl_fc_cipher, ssl_bc_cipher   cipher name (OpenSSL's)
+ *   ssl_fc_alpn, ssl_bc_alpn       protocol chosen by ALPN
+ *   ssl_fc_is_resumed              the session was resumed
+ *   ssl_fc_session_id              session id (binary)
+ *   ssl_fc_use_keysize, ssl_fc_alg_keysize  symmetric key bits
+ *   ssl_c_used, ssl_c_verify       a client certificate came; verify result
+ *   ssl_c_s_dn, ssl_c_i_dn         its subject / issuer DN ("/CN=.../O=..."),
+ *                                  or one entry: ssl_c_s_dn(CN)
+ *   ssl_c_serial, ssl_c_sha1       its serial and SHA-1 fingerprint (binary)
+ *   ssl_f_sha1, ssl_f_s_dn...      not provided yet (doc/configuration.md)
+ *
+ * Strings go to the thread's scratch area or point into OpenSSL objects
+ * that live as long as the connection. Without TLS the booleans are false
+ * and the others have no value.
+ */
+#include <string.h>
+
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+
+#include <tollgate/sample.h>
+#include <tollgate/stream-t.h>
+#include <tollgate/tls.h>
+#include <tollgate/xprt.h>
+
+/* The SSL object of the client side (<bc> 0) or server side, or NULL. */
+static SSL *side_ssl(const struct sample_ctx *ctx, int bc)
+{
+	const struct stream *s = ctx->strm;
+	const struct side *sd;
+
+	if (!s)
+		return NULL;
+	sd = bc ? &s->srvside : &s->cli;
+	return sd->xprt == &xprt_tls ? tls_conn_ssl(sd->xprt_ctx) : NULL;
+}
+
+static int is_bc(const struct sample *smp)
+{
+	return smp->kw_private != NULL;
+}
+
+static int smp_ssl(const struct sample_arg *args, struct sample *smp, const struct sample_ctx *ctx)
+{
+	sample_set_bool(smp, side_ssl(ctx, is_bc(smp)) != NULL);
+	return 1;
+}
+
+static int set_cstr(struct sample *smp, const char *v)
+{
+	if (!v)
+		return 0;
+	sample_set_str(smp, v, strlen(v));
+	return 1;
+}
+
+static int smp_sni(const struct sample_arg *args, struct sample *smp, const struct sample_ctx *ctx)
+{
+	SSL *ssl = side_ssl(ctx, 0);
+
+	return ssl && set_cstr(smp, SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name));
+}
+
+static int smp_has_sni(const struct sample_arg *args, struct sample *smp, const struct sample_ctx *ctx)
+{
+	SSL *ssl = side_ssl(ctx, 0);
+
+	sample_set_bool(smp, ssl && SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name));
+	return 1;
+}
+
+static int smp_protocol(const struct sample_arg *args, struct sample *smp, const struct sample_ctx *ctx)
+{
+	SSL *ssl = side_ssl(ctx, is_bc(smp));
+
+	return ssl && set_cstr(smp, SSL_get_version(ssl));
+}
+
+static int smp_cipher(const struct sample_arg *args, struct sample *smp, const struct sample_ctx *ctx)
+{
+	SSL *ssl = side_ssl(ctx, is_bc(smp));
+
+	return ssl && set_cstr(smp, SSL_get_cipher_name(ssl));
+}
+
+static int smp_alpn(const struct sample_arg *args, struct sample *smp, const struct sample_ctx *ctx)
+{
+	SSL *ssl = side_ssl(ctx, is_bc(smp));
+	const unsigned char *p;
+	unsigned int len;
+
+	if (!ssl)
+		return 0;
+	SSL_get0_alpn_selected(ssl, &p, &len);
+	if (!p || !len)
+		return 0;
+	sample_set_str(smp, (const char *)p, len);
+	return 1;
+}
+
+static int smp_resumed(const struct sample_arg *args, struct sample *smp, const struct sample_ctx *ctx)
+{
+	SSL *ssl = side_ssl(ctx, is_bc(smp));
+
+	if (!ssl)
+		return 0;
+	sample_set_bool(smp, SSL_session_reused(ssl));
+	return 1;
+}
+
+static int smp_session_id(const struct sample_arg *args, struct sample *smp, const struct sample_ctx *ctx)
+{
+	SSL *ssl = side_ssl(ctx, is_bc(smp));
+	SSL_SESSION *sess = ssl ? SSL_get_session(ssl) : NULL;
+	const unsigned char *id;
+	unsigned int len;
+
+	if (!sess)
+		return 0;
+	id = SSL_SESSION_get_id(sess, &len);
+	if (!len)
+		return 0;
+	sample_set_bin(smp, id, len);
+	return 1;
+}
+
+static int smp_keysize(const struct sample_arg *args, struct sample *smp, const struct sample_ctx *ctx)
+{
+	SSL *ssl = side_ssl(ctx, 0);
+	int alg = 0, use;
+
+	if (!ssl || !SSL_get_current_cipher(ssl))
+		return 0;
+	use = SSL_CIPHER_get_bits(SSL_get_current_cipher(ssl), &alg);
+	sample_set_sint(smp, is_bc(smp) ? alg : use);
+	return 1;
+}
+
+static int smp_c_used(const struct sample_arg *args, struct sample *smp, const struct sample_ctx *ctx)
+{
+	SSL *ssl = side_ssl(ctx, 0);
+
+	sample_set_bool(smp, ssl && SSL_get0_peer_certificate(ssl));
+	return 1;
+}
+
+static int smp_c_verify(const struct sample_arg *args, struct sample *smp, const struct sample_ctx *ctx)
+{
+	SSL *ssl = side_ssl(ctx, 0);
+
+	if (!ssl)
+		return 0;
+	sample_set_sint(smp, SSL_get0_peer_certificate(ssl) ? SSL_get_verify_result(ssl) : X509_V_OK);
+	return 1;
+}
+
+/* ssl_c_s_dn / ssl_c_i_dn [(entry[,occ])]: the whole DN in HAProxy's
+ * "/K=V/K=V" form, or the value of one entry (occ: 1 first, -1 last
+ * (default), as HAProxy counts).
+ */
+static int smp_dn(const struct sample_arg *args, struct sample *smp, const struct sample_ctx *ctx)
+{
+	SSL *ssl = side_ssl(ctx, 0);
+	X509 *x = ssl ? SSL_get0_peer_certificate(ssl) : NULL;
+	X509_NAME *n;
+	char *out = sample_scratch();
+	size_t o = 0;
+	int cnt;
+
+	if (!x)
+		return 0;
+	n = is_bc(smp) ? X509_get_issuer_name(x) : X509_get_subject_name(x);
+	cnt = X509_NAME_entry_count(n);
+	if (args[0].type == SMP_ARGT_STR) {
+		int occ = args[1].type == SMP_ARGT_SINT ? (int)args[1].data.sint : -1;
+		int seen = 0;
+
+		if (!occ)
+			return 0;
+		for (int k = 0; k < cnt; k++) {
+			int i = occ > 0 ? k : cnt - 1 - k;
+			X509_NAME_ENTRY *e = X509_NAME_get_entry(n, i);
+			int nid = OBJ_obj2nid(X509_NAME_ENTRY_get_object(e));
+			const char *sn = OBJ_nid2sn(nid);
+			ASN1_STRING *d;
+
+			if (!sn || strcmp(sn, args[0].data.str.ptr))
+				continue;
+			if (++seen != (occ > 0 ? occ : -occ))
+				continue;
+			d = X509_NAME_ENTRY_get_data(e);
+			sample_set_str(smp, (const char *)ASN1_STRING_get0_data(d), (size_t)ASN1_STRING_length(d));
+			return 1;
+		}
+		return 0;
+	}
+	for (int i = 0; i < cnt; i++) {
+		X509_NAME_ENTRY *e = X509_NAME_get_entry(n, i);
+		const char *sn = OBJ_nid2sn(OBJ_obj2nid(X509_NAME_ENTRY_get_object(e)));
+		ASN1_STRING *d = X509_NAME_ENTRY_get_data(e);
+		size_t sl = strlen(sn ? sn : "?"), dl = (size_t)ASN1_STRING_length(d);
+
+		if (o + sl + dl + 2 >= SAMPLE_SCRATCH_SIZE)
+			return 0;
+		out[o++] = '/';
+		memcpy(out + o, sn ? sn : "?", sl);
+		o += sl;
+		out[o++] = '=';
+		memcpy(out + o, ASN1_STRING_get0_data(d), dl);
+		o += dl;
+	}
+	sample_set_str(smp, out, o);
+	return 1;
+}
+
+static int smp_serial(const struct sample_arg *args, struct sample *smp, const struct sample_ctx *ctx)
+{
+	SSL *ssl = side_ssl(ctx, 0);
+	X509 *x = ssl ? SSL_get0_peer_certificate(ssl) : NULL;
+	const ASN1_INTEGER *sn;
+
+	if (!x)
+		return 0;
+	sn = X509_get0_serialNumber(x);
+	sample_set_bin(smp, ASN1_STRING_get0_data(sn), (size_t)ASN1_STRING_length(sn));
+	return 1;
+}
+
+static int smp_sha1(const struct sample_arg *args, struct sample *smp, const struct sample_ctx *ctx)
+{
+	SSL *ssl = side_ssl(ctx, 0);
+	X509 *x = ssl ? SSL_get0_peer_certificate(ssl) : NULL;
+	unsigned char *out = (unsigned char *)sample_scratch();
+	unsigned int len = 0;
+
+	if (!x || !X509_digest(x, EVP_sha1(), out, &len))
+		return 0;
+	sample_set_bin(smp, out, len);
+	return 1;
+}
+
+#define BC ((void *)1)   /* kw_private: the server side (or: the other variant) */
+
+static struct sample_fetch_kw_list ssl_fetch_list = { .kw = {
+	{ "ssl_fc", smp_ssl, SMP_ARG0, NULL, SMP_T_BOOL, SMP_USE_ANY },
+	{ "ssl_bc", smp_ssl, SMP_ARG0, NULL, SMP_T_BOOL, SMP_USE_ANY, BC },
+	{ "ssl_fc_sni", smp_sni, SMP_ARG0, NULL, SMP_T_STR, SMP_USE_ANY },
+	{ "ssl_fc_has_sni", smp_has_sni, SMP_ARG0, NULL, SMP_T_BOOL, SMP_USE_ANY },
+	{ "ssl_fc_protocol", smp_protocol, SMP_ARG0, NULL, SMP_T_STR, SMP_USE_ANY },
+	{ "ssl_bc_protocol", smp_protocol, SMP_ARG0, NULL, SMP_T_STR, SMP_USE_ANY, BC },
+	{ "ssl_fc_cipher", smp_cipher, SMP_ARG0, NULL, SMP_T_STR, SMP_USE_ANY },
+	{ "ssl_bc_cipher", smp_cipher, SMP_ARG0, NULL, SMP_T_STR, SMP_USE_ANY, BC },
+	{ "ssl_fc_alpn", smp_alpn, SMP_ARG0, NULL, SMP_T_STR, SMP_USE_ANY },
+	{ "ssl_bc_alpn", smp_alpn, SMP_ARG0, NULL, SMP_T_STR, SMP_USE_ANY, BC },
+	{ "ssl_fc_is_resumed", smp_resumed, SMP_ARG0, NULL, SMP_T_BOOL, SMP_USE_ANY },
+	{ "ssl_bc_is_resumed", smp_resumed, SMP_ARG0, NULL, SMP_T_BOOL, SMP_USE_ANY, BC },
+	{ "ssl_fc_session_id", smp_session_id, SMP_ARG0, NULL, SMP_T_BIN, SMP_USE_ANY },
+	{ "ssl_bc_session_id", smp_session_id, SMP_ARG0, NULL, SMP_T_BIN, SMP_USE_ANY, BC },
+	{ "ssl_fc_use_keysize", smp_keysize, SMP_ARG0, NULL, SMP_T_SINT, SMP_USE_ANY },
+	{ "ssl_fc_alg_keysize", smp_keysize, SMP_ARG0, NULL, SMP_T_SINT, SMP_USE_ANY, BC },
+	{ "ssl_c_used", smp_c_used, SMP_ARG0, NULL, SMP_T_BOOL, SMP_USE_ANY },
+	{ "ssl_c_verify", smp_c_verify, SMP_ARG0, NULL, SMP_T_SINT, SMP_USE_ANY },
+	{ "ssl_c_s_dn", smp_dn, SMP_ARG2(0, STR, SINT), NULL, SMP_T_STR, SMP_USE_ANY },
+	{ "ssl_c_i_dn", smp_dn, SMP_ARG2(0, STR, SINT), NULL, SMP_T_STR, SMP_USE_ANY, BC },
+	{ "ssl_c_serial", smp_serial, SMP_ARG0, NULL, SMP_T_BIN, SMP_USE_ANY },
+	{ "ssl_c_sha1", smp_sha1, SMP_ARG0, NULL, SMP_T_BIN, SMP_USE_ANY },
+	{ NULL, NULL, 0, NULL, 0, 0 },
+} };
+
+__attribute__((constructor)) static void fetch_ssl_register(void)
+{
+	sample_register_fetches(&ssl_fetch_list);
+}

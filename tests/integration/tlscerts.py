@@ -1,0 +1,59 @@
+"""Certificates for the TLS tests, made at test time with the openssl
+command line: a CA, server certificates (RSA and ECDSA) signed by it, a
+client certificate. Each PEM given to a `crt` holds the certificate, the
+CA (the chain) and the key, as HAProxy expects."""
+import os
+import subprocess
+
+
+def _run(*args, cwd):
+    subprocess.run(["openssl"] + list(args), cwd=cwd, check=True, capture_output=True, timeout=60)
+
+
+def _key(d, name, kind):
+    if kind == "ec":
+        _run("ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", name + ".key", cwd=d)
+    else:
+        _run("genrsa", "-out", name + ".key", "2048", cwd=d)
+
+
+def make_ca(d, name="ca"):
+    """A self-signed CA in <d>: <name>.crt and <name>.key."""
+    _key(d, name, "ec")
+    _run("req", "-x509", "-new", "-key", name + ".key", "-days", "30", "-subj", "/CN=Test CA " + name,
+         "-out", name + ".crt", cwd=d)
+    return os.path.join(d, name + ".crt")
+
+
+def make_cert(d, name, names, kind="rsa", ca="ca", client=False, days=30):
+    """A certificate for DNS <names> (the first is the CN) signed by <ca>;
+    writes <name>.pem (certificate, CA, key) and returns its path."""
+    _key(d, name, kind)
+    _run("req", "-new", "-key", name + ".key", "-subj", "/CN=" + names[0] + "/O=Tollgate Test",
+         "-out", name + ".csr", cwd=d)
+    ext = os.path.join(d, name + ".ext")
+    with open(ext, "w") as f:
+        f.write("subjectAltName=" + ",".join("DNS:" + n for n in names) + "\n")
+        f.write("extendedKeyUsage=" + ("clientAuth" if client else "serverAuth") + "\n")
+    _run("x509", "-req", "-in", name + ".csr", "-CA", ca + ".crt", "-CAkey", ca + ".key",
+         "-CAcreateserial", "-days", str(days), "-extfile", ext, "-out", name + ".crt", cwd=d)
+    pem = os.path.join(d, name + ".pem")
+    with open(pem, "w") as out:
+        for part in (name + ".crt", ca + ".crt", name + ".key"):
+            with open(os.path.join(d, part)) as f:
+                out.write(f.read())
+    return pem
+
+
+def make_all(d):
+    """The usual set in directory <d>; returns a dict of paths."""
+    d = str(d)
+    p = {"ca": make_ca(d)}
+    p["rsa"] = make_cert(d, "www-rsa", ["www.example.com", "example.com"], "rsa")
+    p["ecdsa"] = make_cert(d, "www-ec", ["www.example.com", "example.com"], "ec")
+    p["other"] = make_cert(d, "other", ["other.test", "*.wild.test"], "ec")
+    p["client"] = make_cert(d, "client", ["client one"], "ec", client=True)
+    p["client_crt"] = os.path.join(d, "client.crt")
+    p["client_key"] = os.path.join(d, "client.key")
+    p["dir"] = d
+    return p
