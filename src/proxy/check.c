@@ -18,6 +18,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <tollgate/tls.h>
+#include <tollgate/xprt.h>
 #include <tollgate/check.h>
 #include <tollgate/check_agent.h>
 #include <tollgate/check_ext.h>
@@ -58,6 +60,9 @@ static const struct {
 	{ "PROCOK", "External check passed" },
 	{ "PROCERR", "External check error" },
 	{ "PROCTOUT", "External check timeout" },
+	{ "L6OK", "Layer6 check passed" },
+	{ "L6TOUT", "Layer6 timeout" },
+	{ "L6RSP", "Layer6 invalid response" },
 };
 
 struct check {
@@ -74,6 +79,9 @@ struct check {
 	int implicit;             /* the implicit first connect is in progress */
 	int connecting;           /* a connect is pending on <fd> */
 	int connected;            /* <fd> is connected */
+	const struct xprt_ops *xprt; /* check-ssl: the TLS transport once started, else NULL */
+	void *xprt_ctx;           /* its context */
+	int tls_done;             /* check-ssl: the handshake is complete */
 	int l7;                   /* the ruleset has an expect: success is Layer7 */
 	int proto;                /* <rules> are a protocol check's (check_proto.h) */
 	char pass_why[CHECK_REASON_LEN]; /* success reason set by a protocol expect, or "" */
@@ -146,6 +154,12 @@ static void probe_l4_fail(struct check *c, int err, int sync)
 
 static void probe_end(struct check *c)
 {
+	if (c->xprt) {
+		c->xprt->close(c->xprt_ctx);
+		c->xprt = NULL;
+		c->xprt_ctx = NULL;
+	}
+	c->tls_done = 0;
 	if (c->fd >= 0) {
 		fd_close_unshared(c->fd);
 		c->fd = -1;
@@ -265,19 +279,64 @@ static void probe_start(struct check *c)
 	c->probe_exp = tick_add(now_ms, limit);
 }
 
+/* check-ssl: drives the TLS handshake on the connected probe socket.
+ * Returns 1 once done (or without check-ssl), 0 while in progress (events
+ * set, c->ev consumed), -1 when it failed (result recorded: Layer6 invalid
+ * response, or Layer6 timeout).
+ */
+static int check_tls_step(struct check *c)
+{
+	int ret;
+
+	if (!c->srv->check_ssl || c->agent || c->tls_done)
+		return 1;
+	if (!c->xprt) {
+		c->xprt_ctx = tls_conn_connect(c->srv->check_tls, c->fd, c->srv->check_sni);
+		if (!c->xprt_ctx) {
+			probe_result(c, 0, "Layer6 invalid response, info: \"out of memory\"");
+			return -1;
+		}
+		c->xprt = &xprt_tls;
+	}
+	ret = c->xprt->handshake(c->xprt_ctx, c->fd);
+	if (ret > 0) {
+		c->tls_done = 1;
+		return 1;
+	}
+	if (ret < 0) {
+		probe_result(c, 0, "Layer6 invalid response, info: \"SSL handshake failure\"");
+		return -1;
+	}
+	if (tick_is_expired(c->probe_exp, now_ms)) {
+		probe_result(c, 0, "Layer6 timeout");
+		return -1;
+	}
+	fd_set_events(c->fd, xprt_events(c->xprt, c->xprt_ctx));
+	c->ev = 0;
+	return 0;
+}
+
 /* Runs the plain check on a wakeup during a probe. */
 static void plain_progress(struct check *c)
 {
-	if (c->ev & (FD_EV_OUT | FD_EV_ERR | FD_EV_HUP)) {
+	if (!c->connected && (c->ev & (FD_EV_OUT | FD_EV_ERR | FD_EV_HUP))) {
 		int err = sock_get_error(c->fd);
 
-		if (!err) {
+		if (err) {
+			probe_l4_fail(c, err, 0);
+			return;
+		}
+		c->connected = 1;
+	}
+	if (c->connected) {
+		int ret = check_tls_step(c);
+
+		if (ret > 0) {
 			/* a reset, never a FIN: see sock_connect_probe() */
 			sock_set_nolinger(c->fd);
-			probe_result(c, 1, NULL);
-		} else {
-			probe_l4_fail(c, err, 0);
+			probe_result(c, 1, c->srv->check_ssl ? "Layer6 check passed" : NULL);
 		}
+		c->ev = 0;
 	} else if (tick_is_expired(c->probe_exp, now_ms)) {
 		probe_result(c, 0, "Layer4 timeout");
 	}
@@ -442,8 +501,19 @@ static int tcpchk_connect(struct check *c, unsigned int port)
 static void tcpchk_read(struct check *c)
 {
 	while (!c->eof && c->rlen < TCPCHK_BUFSIZE) {
-		ssize_t n = recv(c->fd, c->rbuf + c->rlen, TCPCHK_BUFSIZE - c->rlen, MSG_DONTWAIT);
+		ssize_t n;
 
+		if (c->xprt) {
+			struct buffer b = { .area = c->rbuf + c->rlen, .size = TCPCHK_BUFSIZE - c->rlen };
+
+			n = c->xprt->recv(c->xprt_ctx, c->fd, &b, 0);
+			if (n < 0) {
+				errno = (int)-n;
+				n = -1;
+			}
+		} else {
+			n = recv(c->fd, c->rbuf + c->rlen, TCPCHK_BUFSIZE - c->rlen, MSG_DONTWAIT);
+		}
 		if (n > 0) {
 			c->rlen += (size_t)n;
 		} else if (n == 0) {
@@ -467,14 +537,25 @@ static void tcpchk_read(struct check *c)
 static int check_send(struct check *c, const char *data, size_t len)
 {
 	while (c->sent < len) {
-		ssize_t n = send(c->fd, data + c->sent, len - c->sent, MSG_NOSIGNAL | MSG_DONTWAIT);
+		ssize_t n;
 
+		if (c->xprt) {
+			struct buffer b = { .area = (char *)data + c->sent, .size = len - c->sent, .data = len - c->sent };
+
+			n = c->xprt->send(c->xprt_ctx, c->fd, &b, 0, 0);
+			if (n < 0) {
+				errno = (int)-n;
+				n = -1;
+			}
+		} else {
+			n = send(c->fd, data + c->sent, len - c->sent, MSG_NOSIGNAL | MSG_DONTWAIT);
+		}
 		if (n > 0) {
 			c->sent += (size_t)n;
 		} else if (n < 0 && errno == EINTR) {
 			continue;
 		} else if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-			fd_set_events(c->fd, FD_EV_OUT);
+			fd_set_events(c->fd, FD_EV_OUT | xprt_events(c->xprt, c->xprt_ctx));
 			return 1;
 		} else {
 			return n < 0 ? -errno : -EPIPE;
@@ -563,6 +644,8 @@ static void tcpchk_run(struct check *c)
 			tcpchk_next(c);
 			continue;
 		}
+		if (c->connected && check_tls_step(c) <= 0)
+			return;
 		r = cur_rule(c);
 		if (!r) {
 			probe_result(c, 1, c->pass_why[0] ? c->pass_why :
@@ -746,6 +829,8 @@ static void httpchk_run(struct check *c)
 		if (to->check)
 			c->probe_exp = tick_add(now_ms, to->check);
 	}
+	if (check_tls_step(c) <= 0)
+		return;
 	ret = check_send(c, c->req, c->req_len);
 	if (ret > 0)
 		goto wait;

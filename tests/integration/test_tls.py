@@ -424,3 +424,32 @@ def test_client_certificate_to_server(tollgate, certs):
     out = http_get(front)
     assert "used=1 verify=0" in out and "cn=client one" in out, out
 
+
+def test_check_ssl(tollgate, certs, tmp_path):
+    from conftest import admin_cli, admin_ready
+    sock = str(tmp_path / "admin.sock")
+    front, tls_port, plain_port = free_port(), free_port(), free_port()
+    cfg = reenc_cfg(certs, front, tls_port, "verify none check check-ssl inter 200",
+                    extra_be="    option httpchk GET /\n")
+    cfg = cfg.replace("global\n", "global\n    stats socket %s level admin\n" % sock)
+    cfg += """
+backend plain_chk
+    server p1 127.0.0.1:%d check check-ssl verify none inter 200
+    server l6 127.0.0.1:%d check check-ssl verify none inter 200 check-sni www.example.com
+frontend plain_http
+    bind 127.0.0.1:%d
+    http-request return status 200 content-type text/plain string ok
+""" % (plain_port, tls_port, plain_port)
+    tollgate(cfg, port=front)
+    wait_until(lambda: admin_ready(sock), 5, "admin socket")
+
+    def status(be, srv):
+        for line in admin_cli(sock, "show stat").splitlines():
+            f = line.split(",")
+            if len(f) > 36 and f[0] == be and f[1] == srv:
+                return f[17], f[36]
+        return None
+    wait_until(lambda: status("reenc", "s1") == ("UP", "L7OK"), 5, "s1 UP by an HTTP check over TLS")
+    wait_until(lambda: status("plain_chk", "l6") == ("UP", "L6OK"), 5, "l6 UP by a TLS handshake")
+    wait_until(lambda: status("plain_chk", "p1") == ("DOWN", "L6RSP"), 5,
+               "p1 DOWN: TLS to a plain HTTP port; got %s" % (status("plain_chk", "p1"),))
