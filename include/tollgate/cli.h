@@ -140,6 +140,12 @@ void *cli_ctx(struct cli_session *s);
 /* The session's access level (CLI_LVL_*). */
 int cli_level(const struct cli_session *s);
 
+/* The payload of the running command (HAProxy's `cmd <<` then lines up to
+ * an empty one), NUL-terminated, or NULL. Only the last command of a line
+ * has one.
+ */
+const char *cli_payload(const struct cli_session *s);
+
 /* The running command's priv pointer. */
 void *cli_priv(const struct cli_session *s);
 

@@ -96,6 +96,39 @@ void *tls_conn_connect(struct tls_srv *s, int fd, const char *sni);
 /* The OpenSSL object of a transport context (for the sample fetches). */
 struct ssl_st *tls_conn_ssl(const void *ctx);
 
+/* Certificates at runtime (admin socket, CLI thread). Files are named as
+ * loaded by `crt` (a directory's files one by one).
+ */
+
+/* The file after <prev> in name order (NULL: the first), or NULL. */
+const char *tls_cert_next(const char *prev);
+
+/* How many bind contexts serve <path> (0: unknown file). */
+unsigned int tls_cert_uses(const char *path);
+
+/* The file of the ongoing transaction, or NULL. */
+const char *tls_cert_txn(void);
+
+/* Writes HAProxy's description of <path> ("*<path>": the transaction's
+ * new certificate) into <out>. Bytes written, -ENOENT, or -ENOSPC.
+ */
+int tls_cert_describe(const char *path, char *out, size_t len);
+
+/* Starts (or updates: *<updated> = 1) the transaction replacing <path>
+ * with the PEM <pem_text> (certificate, chain, key; the key must match).
+ * 0, or -1 with HAProxy's message in <err>.
+ */
+int tls_cert_set(const char *path, const char *pem_text, int *updated, char *err, size_t errlen);
+
+/* Applies the transaction on <path>: new handshakes use the new
+ * certificate at once (SNI names follow it), connections already up keep
+ * theirs. Runs under thread isolation. 0, or -1 with a message in <err>.
+ */
+int tls_cert_commit(const char *path, char *err, size_t errlen);
+
+/* Drops the transaction on <path>. 0 or -ENOENT. */
+int tls_cert_abort(const char *path);
+
 /* OpenSSL's version text ("OpenSSL 3.0.x ..."), for -vv. */
 const char *tls_library_version(void);
 

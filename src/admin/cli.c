@@ -71,6 +71,7 @@ struct cli_session {
 	size_t in_len;                   /* bytes in <in> */
 	size_t line_len, line_pos;       /* current line, next command in it */
 	int has_line;                    /* <line> holds commands to run */
+	const char *payload;             /* the line's payload ("<<"), in <line> after it, or NULL */
 	size_t out_pos, out_len;         /* sent and produced bytes of <out> */
 	uint64_t ctx[CLI_CTX_SIZE / 8];  /* per-command context */
 	char in[CLI_INBUF_SIZE];         /* bytes read, not yet a line */
@@ -272,6 +273,11 @@ int cli_session_fd(const struct cli_session *s)
 	return s->fd;
 }
 
+const char *cli_payload(const struct cli_session *s)
+{
+	return s->has_line ? NULL : s->payload;
+}
+
 void *cli_priv(const struct cli_session *s)
 {
 	return s->kw ? s->kw->priv : NULL;
@@ -442,6 +448,9 @@ static int cli_take_line(struct cli_session *s)
 	char *nl = memchr(s->in, '\n', s->in_len);
 	size_t n;
 
+	size_t cut, take, pl = 0;
+	char *end = NULL;
+
 	if (!nl) {
 		if (!s->eof || !s->in_len)
 			return 0;
@@ -449,13 +458,34 @@ static int cli_take_line(struct cli_session *s)
 	} else {
 		n = (size_t)(nl - s->in);
 	}
-	memcpy(s->line, s->in, n);
-	s->line[n] = '\0';
+	/* HAProxy's payload: a line ending with "<<" is followed by lines up
+	 * to an empty one (or the end of input), given to its last command
+	 */
+	cut = n;
+	while (cut && (s->in[cut - 1] == ' ' || s->in[cut - 1] == '\t' || s->in[cut - 1] == '\r'))
+		cut--;
+	if (nl && cut >= 2 && !memcmp(s->in + cut - 2, "<<", 2)) {
+		end = memmem(nl, s->in_len - n, "\n\n", 2);
+		if (!end && !s->eof)
+			return 0;
+		pl = end ? (size_t)(end - nl) : s->in_len - n - 1;   /* payload bytes, last newline included */
+		cut -= 2;
+	}
+	take = pl ? cut : n;
+	memcpy(s->line, s->in, take);
+	s->line[take] = '\0';
 	/* a NUL byte would end the words early: make it a blank */
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < take; i++)
 		if (!s->line[i])
 			s->line[i] = ' ';
-	s->line_len = n;
+	s->payload = NULL;
+	if (pl) {
+		memcpy(s->line + take + 1, nl + 1, pl);
+		s->line[take + 1 + pl] = '\0';
+		s->payload = s->line + take + 1;
+		n += 1 + pl + (end ? 1 : 0) - (nl ? 1 : 0);   /* the line, its payload, the empty line */
+	}
+	s->line_len = take;
 	s->line_pos = 0;
 	s->has_line = 1;
 	s->line_seen = 1;

@@ -28,12 +28,19 @@
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 
+#include <tollgate/isolate.h>
 #include <tollgate/thread.h>
 #include <tollgate/tls.h>
 
 #include "tls_int.h"
 
 unsigned int tls_cachesize = 20000;
+
+struct pem {
+	X509 *leaf;
+	STACK_OF(X509) *chain;
+	EVP_PKEY *key;
+};
 
 struct sni_entry {
 	char *name;                    /* lower case; "*.example.com" for a wildcard */
@@ -46,8 +53,7 @@ struct tls_bind {
 	struct sni_entry *sni;         /* sorted by name */
 	unsigned int nsni;
 	unsigned int flags;            /* TLS_O_* of the bind */
-	unsigned char *alpn;           /* ALPN list, wire format (the conf's copy) */
-	unsigned int alpn_len;
+	struct tls_conf conf;          /* its options (a copy): contexts made at runtime use them */
 };
 
 struct tls_srv {
@@ -58,6 +64,27 @@ struct tls_srv {
 };
 
 static int srv_ex_idx = -1;        /* SSL_CTX ex_data: the struct tls_srv */
+
+/* Certificate files loaded by binds, for the admin socket (`show/set/commit
+ * ssl cert`). Built at configuration time; changed by the CLI thread under
+ * thread isolation only (commit), read by it otherwise.
+ */
+struct cert_use {
+	struct tls_bind *b;            /* a bind serving the file */
+	SSL_CTX *ctx;                  /* the context holding it */
+};
+
+struct cert_file {
+	char *path;                    /* as written (after crt-base) */
+	struct pem cur;                /* what serves now */
+	struct cert_use *uses;         /* where */
+	unsigned int nuses;
+	struct cert_file *next;
+};
+
+static struct cert_file *cert_files;      /* declaration order */
+static struct cert_file *txn_file;        /* file of the ongoing transaction, or NULL */
+static struct pem txn_pem;                /* its new certificate */
 
 static void set_ssl_err(char *err, size_t errlen, const char *what)
 {
@@ -215,12 +242,6 @@ static int ctx_common(SSL_CTX *ctx, const struct tls_conf *c, char *err, size_t 
 
 /* ---- certificates ---- */
 
-struct pem {
-	X509 *leaf;
-	STACK_OF(X509) *chain;
-	EVP_PKEY *key;
-};
-
 static void pem_free(struct pem *p)
 {
 	X509_free(p->leaf);
@@ -229,24 +250,17 @@ static void pem_free(struct pem *p)
 	memset(p, 0, sizeof(*p));
 }
 
-/* Loads a PEM file holding a certificate, its chain and its key, checks
- * the key matches. Returns 0 or -1 (reason in <err>).
+/* Reads a certificate, its chain and its key from <bio> (<name> in
+ * messages), checks the key matches. Returns 0 or -1 (reason in <err>).
  */
-static int pem_load(struct pem *p, const char *file, char *err, size_t errlen)
+static int pem_read(struct pem *p, BIO *bio, const char *name, char *err, size_t errlen)
 {
-	BIO *bio = BIO_new_file(file, "r");
 	X509 *x;
 
 	memset(p, 0, sizeof(*p));
-	if (!bio) {
-		snprintf(err, errlen, "cannot open certificate file '%s': %s", file, strerror(errno));
-		ERR_clear_error();
-		return -1;
-	}
 	p->leaf = PEM_read_bio_X509_AUX(bio, NULL, NULL, NULL);
 	if (!p->leaf) {
-		BIO_free(bio);
-		snprintf(err, errlen, "no certificate found in '%s'", file);
+		snprintf(err, errlen, "no certificate found in '%s'", name);
 		ERR_clear_error();
 		return -1;
 	}
@@ -257,14 +271,13 @@ static int pem_load(struct pem *p, const char *file, char *err, size_t errlen)
 	/* the key may be anywhere in the file */
 	BIO_reset(bio);
 	p->key = PEM_read_bio_PrivateKey(bio, NULL, NULL, NULL);
-	BIO_free(bio);
 	ERR_clear_error();
 	if (!p->key) {
-		snprintf(err, errlen, "no private key found in '%s'", file);
+		snprintf(err, errlen, "no private key found in '%s'", name);
 		goto fail;
 	}
 	if (!X509_check_private_key(p->leaf, p->key)) {
-		snprintf(err, errlen, "the private key in '%s' does not match its certificate", file);
+		snprintf(err, errlen, "the private key in '%s' does not match its certificate", name);
 		ERR_clear_error();
 		goto fail;
 	}
@@ -272,6 +285,23 @@ static int pem_load(struct pem *p, const char *file, char *err, size_t errlen)
 fail:
 	pem_free(p);
 	return -1;
+}
+
+/* Loads a PEM file (see pem_read()). */
+static int pem_load(struct pem *p, const char *file, char *err, size_t errlen)
+{
+	BIO *bio = BIO_new_file(file, "r");
+	int ret;
+
+	memset(p, 0, sizeof(*p));
+	if (!bio) {
+		snprintf(err, errlen, "cannot open certificate file '%s': %s", file, strerror(errno));
+		ERR_clear_error();
+		return -1;
+	}
+	ret = pem_read(p, bio, file, err, errlen);
+	BIO_free(bio);
+	return ret;
 }
 
 /* Calls <fn> for each DNS name of <x> (SANs, else the CN). */
@@ -426,7 +456,7 @@ static int alpn_cb(SSL *ssl, const unsigned char **out, unsigned char *outlen, c
 {
 	struct tls_bind *b = arg;
 
-	if (SSL_select_next_proto((unsigned char **)out, outlen, b->alpn, b->alpn_len, in, inlen) !=
+	if (SSL_select_next_proto((unsigned char **)out, outlen, b->conf.alpn, b->conf.alpn_len, in, inlen) !=
 	    OPENSSL_NPN_NEGOTIATED)
 		return SSL_TLSEXT_ERR_NOACK;
 	return SSL_TLSEXT_ERR_OK;
@@ -459,12 +489,47 @@ static SSL_CTX *bind_ctx_new(struct tls_bind *b, const struct tls_conf *c, char 
 	}
 	SSL_CTX_set_tlsext_servername_callback(ctx, servername_cb);
 	SSL_CTX_set_tlsext_servername_arg(ctx, b);
-	if (b->alpn)
+	if (b->conf.alpn)
 		SSL_CTX_set_alpn_select_cb(ctx, alpn_cb, b);
 	return ctx;
 fail:
 	SSL_CTX_free(ctx);
 	return NULL;
+}
+
+/* Records that <b> serves <file> from <ctx>; takes <p> (zeroed) for the
+ * file's first use. 0 or -1.
+ */
+static int cert_register(const char *file, struct pem *p, struct tls_bind *b, SSL_CTX *ctx, char *err,
+                         size_t errlen)
+{
+	struct cert_file *f, **last = &cert_files;
+	struct cert_use *u;
+
+	for (f = cert_files; f; last = &f->next, f = f->next)
+		if (!strcmp(f->path, file))
+			break;
+	if (!f) {
+		f = calloc(1, sizeof(*f));
+		if (!f || !(f->path = strdup(file))) {
+			free(f);
+			snprintf(err, errlen, "out of memory");
+			return -1;
+		}
+		f->cur = *p;
+		memset(p, 0, sizeof(*p));
+		*last = f;
+	}
+	u = realloc(f->uses, (f->nuses + 1) * sizeof(*u));
+	if (!u) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	f->uses = u;
+	u[f->nuses].b = b;
+	u[f->nuses].ctx = ctx;
+	f->nuses++;
+	return 0;
 }
 
 static int add_cert_file(struct tls_bind *b, const struct tls_conf *c, const char *file, char *err, size_t errlen)
@@ -492,7 +557,7 @@ static int add_cert_file(struct tls_bind *b, const struct tls_conf *c, const cha
 				set_ssl_err(err, errlen, what);
 				goto out;
 			}
-			ret = 0;
+			ret = cert_register(file, &p, b, pf.found, err, errlen);
 			goto out;
 		}
 	}
@@ -519,7 +584,7 @@ static int add_cert_file(struct tls_bind *b, const struct tls_conf *c, const cha
 		snprintf(err, errlen, "out of memory");
 		goto out;
 	}
-	ret = 0;
+	ret = cert_register(file, &p, b, na.ctx, err, errlen);
 out:
 	pem_free(&p);
 	return ret;
@@ -581,13 +646,8 @@ struct tls_bind *tls_bind_build(const struct tls_conf *c, char *err, size_t errl
 		return NULL;
 	}
 	b->flags = c->flags;
-	if (c->alpn) {
-		b->alpn = malloc(c->alpn_len);
-		if (!b->alpn)
-			goto oom;
-		memcpy(b->alpn, c->alpn, c->alpn_len);
-		b->alpn_len = c->alpn_len;
-	}
+	if (tls_conf_dup(&b->conf, c) < 0)
+		goto oom;
 	if (!c->ncrt) {
 		snprintf(err, errlen, "'ssl' needs at least one certificate ('crt')");
 		goto fail;
@@ -618,7 +678,7 @@ void tls_bind_free(struct tls_bind *b)
 		free(b->sni[i].name);
 	free(b->ctxs);
 	free(b->sni);
-	free(b->alpn);
+	tls_conf_clear(&b->conf);
 	free(b);
 }
 
@@ -714,4 +774,252 @@ SSL_CTX *tls_srv_ctx(const struct tls_srv *s, SSL_SESSION **sess, int *verify)
 const char *tls_library_version(void)
 {
 	return OpenSSL_version(OPENSSL_VERSION);
+}
+
+/* ---- certificates at runtime (admin socket) ---- */
+
+static struct cert_file *cert_find(const char *path)
+{
+	struct cert_file *f;
+
+	for (f = cert_files; f && strcmp(f->path, path); f = f->next)
+		;
+	return f;
+}
+
+
+const char *tls_cert_next(const char *prev)
+{
+	const char *best = NULL;
+
+	/* in name order, as HAProxy lists them; a few files: O(n) per step */
+	for (const struct cert_file *f = cert_files; f; f = f->next)
+		if ((!prev || strcmp(f->path, prev) > 0) && (!best || strcmp(f->path, best) < 0))
+			best = f->path;
+	return best;
+}
+
+unsigned int tls_cert_uses(const char *path)
+{
+	const struct cert_file *f = cert_find(path);
+
+	return f ? f->nuses : 0;
+}
+
+const char *tls_cert_txn(void)
+{
+	return txn_file ? txn_file->path : NULL;
+}
+
+/* Appends the DN <n> in HAProxy's "/K=V" form. */
+static size_t dn_text(X509_NAME *n, char *out, size_t len)
+{
+	size_t o = 0;
+
+	for (int i = 0; i < X509_NAME_entry_count(n) && o + 1 < len; i++) {
+		X509_NAME_ENTRY *e = X509_NAME_get_entry(n, i);
+		const char *sn = OBJ_nid2sn(OBJ_obj2nid(X509_NAME_ENTRY_get_object(e)));
+		ASN1_STRING *d = X509_NAME_ENTRY_get_data(e);
+		int w = snprintf(out + o, len - o, "/%s=%.*s", sn ? sn : "?", ASN1_STRING_length(d),
+		                 (const char *)ASN1_STRING_get0_data(d));
+
+		if (w < 0 || (size_t)w >= len - o)
+			break;
+		o += (size_t)w;
+	}
+	if (o < len)
+		out[o] = 0;
+	return o;
+}
+
+static size_t time_text(const ASN1_TIME *t, char *out, size_t len)
+{
+	BIO *m = BIO_new(BIO_s_mem());
+	char *p;
+	long n;
+
+	if (!m)
+		return 0;
+	ASN1_TIME_print(m, t);
+	n = BIO_get_mem_data(m, &p);
+	snprintf(out, len, "%.*s", (int)n, p);
+	BIO_free(m);
+	return strlen(out);
+}
+
+static int san_add(void *arg, const char *name)
+{
+	char *out = arg;
+	size_t o = strlen(out);
+
+	snprintf(out + o, 1024 - o, "%sDNS:%s", o ? ", " : "", name);
+	return 0;
+}
+
+int tls_cert_describe(const char *path, char *out, size_t len)
+{
+	int txn = path[0] == '*';
+	struct cert_file *f = cert_find(txn ? path + 1 : path);
+	const struct pem *p;
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0;
+	char dn[1024], san[1024] = "", nb[64], na[64], hex[2 * EVP_MAX_MD_SIZE + 1], ser[2 * 64 + 1];
+	const ASN1_INTEGER *sn;
+	size_t o = 0;
+	int w;
+
+	if (!f || (txn && f != txn_file))
+		return -ENOENT;
+	p = txn ? &txn_pem : &f->cur;
+	X509_digest(p->leaf, EVP_sha1(), md, &mdlen);
+	for (unsigned int i = 0; i < mdlen; i++)
+		snprintf(hex + 2 * i, 3, "%02X", md[i]);
+	hex[2 * mdlen] = 0;
+	sn = X509_get0_serialNumber(p->leaf);
+	ser[0] = 0;
+	for (int i = 0; i < ASN1_STRING_length(sn) && i < 64; i++)
+		snprintf(ser + 2 * i, 3, "%02X", ASN1_STRING_get0_data(sn)[i]);
+	time_text(X509_get0_notBefore(p->leaf), nb, sizeof(nb));
+	time_text(X509_get0_notAfter(p->leaf), na, sizeof(na));
+	cert_names(p->leaf, san_add, san);
+	w = snprintf(out, len, "Filename: %s\nStatus: %s\nSerial: %s\nnotBefore: %s\nnotAfter: %s\n"
+	             "Subject Alternative Name: %s\nAlgorithm: %s%d\nSHA1 FingerPrint: %s\n",
+	             path, txn ? "Unused" : "Used", ser, nb, na, san,
+	             EVP_PKEY_get_base_id(p->key) == EVP_PKEY_EC ? "EC" : EVP_PKEY_get_base_id(p->key) == EVP_PKEY_RSA ? "RSA" : "",
+	             EVP_PKEY_get_bits(p->key), hex);
+	if (w < 0 || (size_t)w >= len)
+		return -ENOSPC;
+	o = (size_t)w;
+	dn_text(X509_get_subject_name(p->leaf), dn, sizeof(dn));
+	o += (size_t)snprintf(out + o, len - o, "Subject: %s\n", dn);
+	dn_text(X509_get_issuer_name(p->leaf), dn, sizeof(dn));
+	o += (size_t)snprintf(out + o, len - o, "Issuer: %s\n", dn);
+	for (int i = 0; p->chain && i < sk_X509_num(p->chain) && o < len; i++) {
+		X509 *c = sk_X509_value(p->chain, i);
+
+		dn_text(X509_get_subject_name(c), dn, sizeof(dn));
+		o += (size_t)snprintf(out + o, len - o, "Chain Subject: %s\n", dn);
+		if (o >= len)
+			break;
+		dn_text(X509_get_issuer_name(c), dn, sizeof(dn));
+		o += (size_t)snprintf(out + o, len - o, "Chain Issuer: %s\n", dn);
+	}
+	if (o < len)
+		o += (size_t)snprintf(out + o, len - o, "OCSP Response Key: \n");   /* no OCSP: empty, as HAProxy */
+	return o < len ? (int)o : -ENOSPC;
+}
+
+int tls_cert_set(const char *path, const char *pem_text, int *updated, char *err, size_t errlen)
+{
+	struct cert_file *f = cert_find(path);
+	struct pem p;
+	BIO *bio;
+	int ret;
+
+	if (!f) {
+		snprintf(err, errlen, "Can't replace a certificate which is not referenced by the configuration!");
+		return -1;
+	}
+	if (txn_file && txn_file != f) {
+		snprintf(err, errlen, "The ongoing transaction is about '%s' but you are trying to set '%s'",
+		         txn_file->path, path);
+		return -1;
+	}
+	bio = BIO_new_mem_buf(pem_text, -1);
+	if (!bio) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	ret = pem_read(&p, bio, path, err, errlen);
+	BIO_free(bio);
+	if (ret < 0)
+		return -1;
+	*updated = txn_file != NULL;
+	pem_free(&txn_pem);
+	txn_pem = p;
+	txn_file = f;
+	return 0;
+}
+
+int tls_cert_abort(const char *path)
+{
+	if (!txn_file || strcmp(txn_file->path, path))
+		return -ENOENT;
+	pem_free(&txn_pem);
+	txn_file = NULL;
+	return 0;
+}
+
+/* A new context of bind <b> replacing <old>: every file <old> served, with
+ * the transaction's certificate for the transaction's file. Its SNI names
+ * replace <old>'s. Runs isolated. 0 or -1 (<old> then stays).
+ */
+static int ctx_replace(struct tls_bind *b, SSL_CTX *old, char *err, size_t errlen)
+{
+	SSL_CTX *ctx = bind_ctx_new(b, &b->conf, err, errlen);
+	struct name_add na = { b, ctx };
+	unsigned int w = 0;
+	struct cert_file *g;
+
+	if (!ctx)
+		return -1;
+	for (g = cert_files; g; g = g->next) {
+		for (unsigned int i = 0; i < g->nuses; i++) {
+			const struct pem *p = g == txn_file ? &txn_pem : &g->cur;
+
+			if (g->uses[i].b != b || g->uses[i].ctx != old)
+				continue;
+			if (!SSL_CTX_use_cert_and_key(ctx, p->leaf, p->key, p->chain, 1)) {
+				set_ssl_err(err, errlen, "cannot use the new certificate");
+				SSL_CTX_free(ctx);
+				return -1;
+			}
+		}
+	}
+	/* the names: those of the other contexts stay, this one's are redone */
+	for (unsigned int r = 0; r < b->nsni; r++) {
+		if (b->sni[r].ctx == old)
+			free(b->sni[r].name);
+		else
+			b->sni[w++] = b->sni[r];
+	}
+	b->nsni = w;
+	for (g = cert_files; g; g = g->next)
+		for (unsigned int i = 0; i < g->nuses; i++)
+			if (g->uses[i].b == b && g->uses[i].ctx == old) {
+				cert_names(g == txn_file ? txn_pem.leaf : g->cur.leaf, name_add, &na);
+				g->uses[i].ctx = ctx;
+			}
+	qsort(b->sni, b->nsni, sizeof(*b->sni), sni_cmp);
+	for (unsigned int i = 0; i < b->nctx; i++)
+		if (b->ctxs[i] == old)
+			b->ctxs[i] = ctx;
+	/* connections using <old> hold their own reference to it */
+	SSL_CTX_free(old);
+	return 0;
+}
+
+int tls_cert_commit(const char *path, char *err, size_t errlen)
+{
+	struct cert_file *f = txn_file;
+	int ret = 0;
+
+	if (!f || strcmp(f->path, path)) {
+		snprintf(err, errlen, "No ongoing transaction! !");
+		return -1;
+	}
+	/* contexts are read by every worker when a handshake starts: replace
+	 * them alone; connections already up keep the certificate they have
+	 */
+	thread_isolate();
+	for (unsigned int i = 0; i < f->nuses && !ret; i++)
+		ret = ctx_replace(f->uses[i].b, f->uses[i].ctx, err, errlen);
+	thread_release();
+	if (ret < 0)
+		return -1;
+	pem_free(&f->cur);
+	f->cur = txn_pem;
+	memset(&txn_pem, 0, sizeof(txn_pem));
+	txn_file = NULL;
+	return 0;
 }

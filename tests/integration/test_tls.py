@@ -453,3 +453,68 @@ frontend plain_http
     wait_until(lambda: status("plain_chk", "l6") == ("UP", "L6OK"), 5, "l6 UP by a TLS handshake")
     wait_until(lambda: status("plain_chk", "p1") == ("DOWN", "L6RSP"), 5,
                "p1 DOWN: TLS to a plain HTTP port; got %s" % (status("plain_chk", "p1"),))
+
+
+# ---- certificates at runtime ----
+
+def test_show_set_commit_ssl_cert_like_haproxy(tollgate, haproxy, certs, tmp_path):
+    """The admin socket answers as HAProxy 2.6 for show/set/commit/abort
+    ssl cert; a committed certificate serves new handshakes at once."""
+    from conftest import admin_cli, admin_ready
+    new_pem = open(tlscerts.make_cert(certs["dir"], "other2", ["other.test", "*.wild.test"], "rsa")).read()
+    answers = []
+    for name, start in (("tg", tollgate), ("ha", haproxy)):
+        sock = str(tmp_path / (name + ".sock"))
+        port = free_port()
+        cfg = tls_fe(certs, port).replace("global\n", "global\n    stats socket %s level admin\n" % sock)
+        start(cfg, port=port)
+        wait_until(lambda: admin_ready(sock), 5, "admin socket")
+        other = certs["other"]
+        got = [admin_cli(sock, "show ssl cert"), admin_cli(sock, "show ssl cert " + other),
+               admin_cli(sock, "abort ssl cert " + other),
+               admin_cli(sock, "set ssl cert %s <<\n%s" % (other, new_pem)),
+               admin_cli(sock, "show ssl cert")]
+        assert "Server public key is 256 bit" in s_client(port, ["-servername", "other.test"])
+        got.append(admin_cli(sock, "commit ssl cert " + other))
+        # the new certificate (RSA) serves its names at once
+        assert "Server public key is 2048 bit" in s_client(port, ["-servername", "x.wild.test"])
+        got.append(admin_cli(sock, "abort ssl cert " + other))
+        got.append(admin_cli(sock, "set ssl cert %s <<\n%s" % (other, open(certs["client_crt"]).read())))
+        answers.append(got)
+    assert answers[0][:7] == answers[1][:7], answers
+    assert "Transaction created" in answers[0][3] and "Success!" in answers[0][5], answers[0]
+    # a certificate without its key: HAProxy opens a transaction that waits
+    # for the key (`set ssl cert <file>.key`); Tollgate refuses it at once
+    assert answers[0][7].startswith("no private key found in"), answers[0][7]
+    assert "Transaction created" in answers[1][7], answers[1][7]
+
+
+def test_certificate_rotation_under_traffic(tollgate, certs, tmp_path):
+    import threading
+    from conftest import admin_cli, admin_ready
+    sock = str(tmp_path / "admin.sock")
+    port = free_port()
+    cfg = tls_fe(certs, port).replace("global\n", "global\n    stats socket %s level admin\n" % sock)
+    tollgate(cfg, port=port)
+    wait_until(lambda: admin_ready(sock), 5, "admin socket")
+    failures, done, count = [], threading.Event(), [0]
+
+    def load():
+        while not done.is_set():
+            rc, out = curl(port, "x.wild.test", certs["ca"])
+            count[0] += 1
+            if rc != 0 or "fc=1" not in out:
+                failures.append(out)
+    threads = [threading.Thread(target=load) for _ in range(3)]
+    for t in threads:
+        t.start()
+    pems = [open(certs["other"]).read(), open(tlscerts.make_cert(certs["dir"], "other3",
+                                                                 ["other.test", "*.wild.test"], "rsa")).read()]
+    for i in range(6):
+        assert "Transaction created" in admin_cli(sock, "set ssl cert %s <<\n%s" % (certs["other"], pems[i % 2]))
+        assert "Success!" in admin_cli(sock, "commit ssl cert " + certs["other"])
+    wait_until(lambda: count[0] >= 20, 20, "requests during the rotation")
+    done.set()
+    for t in threads:
+        t.join()
+    assert not failures, failures[:3]
