@@ -132,6 +132,9 @@ int tls_cert_abort(const char *path);
 /* OpenSSL's version text ("OpenSSL 3.0.x ..."), for -vv. */
 const char *tls_library_version(void);
 
+/* Its version number alone ("3.0.19"), for openssl_version_atleast(). */
+const char *tls_library_version_number(void);
+
 /* Handshakes failed since start (all threads). */
 unsigned long tls_handshake_failures(void);
 

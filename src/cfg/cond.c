@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <tollgate/tls.h>
 #include <tollgate/cfg.h>
 #include <tollgate/global.h>
 #include <tollgate/sock.h>
@@ -65,7 +66,7 @@ int cfg_features_list(char *buf, size_t size)
 
 /* Tollgate's own features, as "haproxy -vv" would list them: what it has
  * (+) and the HAProxy features it does not have (-), so that
- * `.if feature(OPENSSL)` picks the right branch.
+ * `.if feature(OPENSSL)` picks the right branch (TLS is OpenSSL 3's).
  */
 static struct cfg_feature cfg_builtin_features[] = {
 	{ .name = "EPOLL",        .present = 1 },
@@ -74,7 +75,7 @@ static struct cfg_feature cfg_builtin_features[] = {
 	{ .name = "POLL",         .present = 0 },
 	{ .name = "KQUEUE",       .present = 0 },
 	{ .name = "EVPORTS",      .present = 0 },
-	{ .name = "OPENSSL",      .present = 0 },
+	{ .name = "OPENSSL",      .present = 1 },
 	{ .name = "QUIC",         .present = 0 },
 	{ .name = "LUA",          .present = 0 },
 	{ .name = "PCRE",         .present = 0 },
@@ -286,22 +287,31 @@ static int cfg_pred_enabled(struct cfg_cond *cc, const struct cfg_cond_pred *pre
 	return !strcmp(args[0], "EPOLL") || !strcmp(args[0], "FAST-FORWARD");
 }
 
-/* Predicates about the SSL library: Tollgate has none, so name and FIPS
- * tests are false.
- */
+/* fips_mode(), awslc_*(): OpenSSL without FIPS mode, not AWS-LC: false. */
 static int cfg_pred_false(struct cfg_cond *cc, const struct cfg_cond_pred *pred,
 			  char args[][CFG_COND_ARG_SIZE], const char *at)
 {
 	return 0;
 }
 
-/* SSL library version predicates cannot be answered without one: an error,
- * as in an HAProxy built without SSL. Guard them with feature(OPENSSL).
- */
-static int cfg_pred_nossl(struct cfg_cond *cc, const struct cfg_cond_pred *pred,
-			  char args[][CFG_COND_ARG_SIZE], const char *at)
+/* ssllib_name_startswith(<name>): the library's name is "OpenSSL". */
+static int cfg_pred_ssllib(struct cfg_cond *cc, const struct cfg_cond_pred *pred,
+			   char args[][CFG_COND_ARG_SIZE], const char *at)
 {
-	return cfg_cond_fail(cc, at, "predicate '%s' needs an SSL library, which this build does not have", pred->name);
+	return strncmp("OpenSSL", args[0], strlen(args[0])) == 0;
+}
+
+/* openssl_version_atleast / _before(<a.b.c>): the running library's. */
+static int cfg_pred_openssl(struct cfg_cond *cc, const struct cfg_cond_pred *pred,
+			    char args[][CFG_COND_ARG_SIZE], const char *at)
+{
+	int cmp;
+
+	if (cfg_version_cmp(tls_library_version_number(), args[0], &cmp))
+		return cfg_cond_fail(cc, at, "invalid version '%s' in predicate '%s'", args[0], pred->name);
+	if (strcmp(pred->name, "openssl_version_atleast") == 0)
+		return cmp >= 0;
+	return cmp < 0;
 }
 
 static const struct cfg_cond_pred cfg_cond_preds[] = {
@@ -314,11 +324,11 @@ static const struct cfg_cond_pred cfg_cond_preds[] = {
 	{ "version_before",          1, 1, cfg_pred_version },
 	{ "enabled",                 1, 1, cfg_pred_enabled },
 	{ "fips_mode",               0, 0, cfg_pred_false },
-	{ "ssllib_name_startswith",  1, 1, cfg_pred_false },
-	{ "openssl_version_atleast", 1, 1, cfg_pred_nossl },
-	{ "openssl_version_before",  1, 1, cfg_pred_nossl },
-	{ "awslc_api_atleast",       1, 1, cfg_pred_nossl },
-	{ "awslc_api_before",        1, 1, cfg_pred_nossl },
+	{ "ssllib_name_startswith",  1, 1, cfg_pred_ssllib },
+	{ "openssl_version_atleast", 1, 1, cfg_pred_openssl },
+	{ "openssl_version_before",  1, 1, cfg_pred_openssl },
+	{ "awslc_api_atleast",       1, 1, cfg_pred_false },
+	{ "awslc_api_before",        1, 1, cfg_pred_false },
 };
 
 /* Parses one predicate argument at cc->p into <arg>, stopping at an

@@ -776,6 +776,11 @@ const char *tls_library_version(void)
 	return OpenSSL_version(OPENSSL_VERSION);
 }
 
+const char *tls_library_version_number(void)
+{
+	return OpenSSL_version(OPENSSL_VERSION_STRING);
+}
+
 /* ---- certificates at runtime (admin socket) ---- */
 
 static struct cert_file *cert_find(const char *path)
