@@ -979,6 +979,11 @@ static struct task *stream_process(struct task *t, void *ctx, unsigned int state
 		s->cli.flags |= SIDE_RDMAY;
 	if (sev & (FD_EV_IN | FD_EV_HUP | FD_EV_ERR | FD_EV_RDHUP))
 		s->srvside.flags |= SIDE_RDMAY;
+	/* a TLS read may have waited for writability (TLS_CF_WANT_OUT) */
+	if (s->cli.xprt && (cev & FD_EV_OUT))
+		s->cli.flags |= SIDE_RDMAY;
+	if (s->srvside.xprt && (sev & FD_EV_OUT))
+		s->srvside.flags |= SIDE_RDMAY;
 	/* a reset also says RDHUP, with ERR: its reads must report it */
 	if ((cev & (FD_EV_RDHUP | FD_EV_ERR)) == FD_EV_RDHUP)
 		s->cli.flags |= SIDE_RDHUP;

@@ -518,3 +518,42 @@ def test_certificate_rotation_under_traffic(tollgate, certs, tmp_path):
     for t in threads:
         t.join()
     assert not failures, failures[:3]
+
+
+def test_tcp_mode_large_transfer_through_tls_on_both_sides(tollgate, backend, certs):
+    """mode tcp: TLS terminated, re-encrypted to a TLS frontend of the same
+    process, then plain to an echo server: 4 MB go through and come back
+    intact (partial writes, full buffers, edge-triggered polling)."""
+    import hashlib
+    import ssl
+    b = backend("E", "echo")
+    front, inner = free_port(), free_port()
+    tollgate(GLOBAL.replace("mode http", "mode tcp") + """
+frontend outer
+    bind 127.0.0.1:%d ssl crt %s
+    default_backend reenc
+backend reenc
+    server tls 127.0.0.1:%d ssl verify required ca-file %s sni str(www.example.com)
+frontend inner
+    bind 127.0.0.1:%d ssl crt %s
+    default_backend echo
+backend echo
+    server e 127.0.0.1:%d
+""" % (front, certs["rsa"], inner, certs["ca"], inner, certs["rsa"], b.port), port=front)
+    ctx = ssl.create_default_context(cafile=certs["ca"])
+    data = os.urandom(4 << 20)
+    with socket.create_connection(("127.0.0.1", front), timeout=10) as raw:
+        with ctx.wrap_socket(raw, server_hostname="www.example.com") as s:
+            import threading
+            t = threading.Thread(target=lambda: (s.sendall(data)))
+            t.start()
+            got = b""
+            want = len(data) + 2   # the echo server's "E:" first
+            while len(got) < want:
+                d = s.recv(1 << 20)
+                if not d:
+                    break
+                got += d
+            t.join()
+    assert got[:2] == b"E:"
+    assert hashlib.sha1(got[2:]).hexdigest() == hashlib.sha1(data).hexdigest()
