@@ -93,6 +93,12 @@ void *tls_conn_accept(struct tls_bind *b, int fd);
  */
 void *tls_conn_connect(struct tls_srv *s, int fd, const char *sni);
 
+/* HAProxy's text for a failed handshake on <ctx> ("SSL handshake failure",
+ * "Connection closed during SSL handshake", or with <timeout> "Timeout
+ * during SSL handshake"), for the connection error log line.
+ */
+const char *tls_conn_hs_error(const void *ctx, int timeout);
+
 /* The OpenSSL object of a transport context (for the sample fetches). */
 struct ssl_st *tls_conn_ssl(const void *ctx);
 

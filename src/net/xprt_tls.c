@@ -32,6 +32,7 @@
 #define TLS_CF_HS_DONE   0x08U   /* handshake complete */
 #define TLS_CF_SHUT      0x10U   /* close_notify sent */
 #define TLS_CF_ERROR     0x20U   /* fatal error: no more I/O through SSL */
+#define TLS_CF_PEER_EOF  0x40U   /* the error was the peer closing (no alert, no protocol error) */
 
 struct tls_conn {
 	SSL *ssl;
@@ -91,6 +92,17 @@ void *tls_conn_connect(struct tls_srv *s, int fd, const char *sni)
 	return c;
 }
 
+const char *tls_conn_hs_error(const void *ctx, int timeout)
+{
+	const struct tls_conn *c = ctx;
+
+	if (timeout)
+		return "Timeout during SSL handshake";
+	if (c->flags & (TLS_CF_PEER_EOF | TLS_CF_EOF))
+		return "Connection closed during SSL handshake";
+	return "SSL handshake failure";
+}
+
 struct ssl_st *tls_conn_ssl(const void *ctx)
 {
 	return ((const struct tls_conn *)ctx)->ssl;
@@ -114,6 +126,12 @@ static int conn_error(struct tls_conn *c, int ret)
 		c->flags |= TLS_CF_EOF;
 		return 0;
 	default:
+		/* a bare close: SYSCALL with nothing queued, or OpenSSL 3's
+		 * unexpected-EOF reason
+		 */
+		if ((e == SSL_ERROR_SYSCALL && !ERR_peek_error()) ||
+		    ERR_GET_REASON(ERR_peek_error()) == SSL_R_UNEXPECTED_EOF_WHILE_READING)
+			c->flags |= TLS_CF_PEER_EOF;
 		c->flags |= TLS_CF_ERROR;
 		ERR_clear_error();
 		return -EPIPE;

@@ -939,6 +939,7 @@ ssize_t strm_early_send(struct stream *s, struct channel *c, uint64_t max)
 }
 
 static void log_connect(struct stream *s);
+static void log_hs_failure(struct stream *s, const char *why);
 
 /* Hands the mode tcp stream <s> to the HTTP engine (`tcp-request content
  * switch-mode http`, or a mode http backend): what the client sent so far
@@ -1030,7 +1031,10 @@ static struct task *stream_process(struct task *t, void *ctx, unsigned int state
 			goto out_free;
 		ret = s->cli.xprt->handshake(s->cli.xprt_ctx, s->cli.fd);
 		if (ret < 0 || (ret == 0 && tick_is_expired(s->cli.exp, now_ms))) {
-			/* no session was ever established: nothing to log */
+			/* no session was ever established: HAProxy's one-line
+			 * connection error log instead of a traffic log
+			 */
+			log_hs_failure(s, tls_conn_hs_error(s->cli.xprt_ctx, ret == 0));
 			s->no_log = 1;
 			goto out_free;
 		}
@@ -1213,6 +1217,37 @@ static void log_connect(struct stream *s)
 	else
 		addr_format(&local, loc, sizeof(loc));
 	n = snprintf(line, sizeof(line), "Connect from %s to %s (%s/TCP)", cli, loc, s->fe->id);
+	if (n > 0)
+		log_send(s->fe->log_targets, LOG_SEV_INFO, line, (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1);
+}
+
+/* A client whose TLS handshake failed: HAProxy's line
+ * "<ip>:<port> [<accept date>] <frontend>/<bind number>: <why>", unless
+ * `option dontlognull`.
+ */
+static void log_hs_failure(struct stream *s, const char *why)
+{
+	static const char *const mon[] = { "Jan", "Feb", "Mar", "Apr", "May", "Jun",
+	                                   "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
+	char cli[ADDR_STRLEN], line[512];
+	const struct listener *l;
+	struct tm tm;
+	time_t sec = (time_t)s->accept_sec;
+	int n = 0;
+	int num = 0;
+
+	if (!s->fe->log_targets || (s->fe->options & PR_O_DONTLOGNULL))
+		return;
+	list_for_each(l, &s->fe->listeners, list) {
+		num++;
+		if (l == s->li)
+			break;
+	}
+	addr_format(&s->cli_addr, cli, sizeof(cli));
+	localtime_r(&sec, &tm);
+	n = snprintf(line, sizeof(line), "%s [%02d/%s/%04d:%02d:%02d:%02d.%03u] %s/%s%.0d: %s", cli, tm.tm_mday,
+	             mon[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec, s->accept_ms, s->fe->id,
+	             s->li->name ? s->li->name : "", s->li->name ? 0 : num, why);
 	if (n > 0)
 		log_send(s->fe->log_targets, LOG_SEV_INFO, line, (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1);
 }

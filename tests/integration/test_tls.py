@@ -557,3 +557,29 @@ backend echo
             t.join()
     assert got[:2] == b"E:"
     assert hashlib.sha1(got[2:]).hexdigest() == hashlib.sha1(data).hexdigest()
+
+
+def test_handshake_failures_are_logged_like_haproxy(tollgate, haproxy, certs):
+    import re
+    outs = []
+    for start in (tollgate, haproxy):
+        port = free_port()
+        p = start(GLOBAL.replace("global\n", "global\n    log stdout format raw local0\n") + """
+frontend fe
+    log global
+    option httplog
+    bind 127.0.0.1:%d ssl crt %s
+    http-request return status 200 content-type text/plain string ok
+""" % (port, certs["rsa"]), port=port)
+        s_client(port, ["-tls1_1", "-cipher", "DEFAULT@SECLEVEL=0"])
+        p.wait_log("fe/1: SSL handshake failure")
+        closed = p.output().count("Connection closed during SSL handshake")
+        with socket.create_connection(("127.0.0.1", port), timeout=5) as s:
+            s.sendall(b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03")   # a ClientHello cut short
+        wait_until(lambda: p.output().count("Connection closed during SSL handshake") > max(closed, 1), 5, "the log line")
+        lines = [l for l in p.output().splitlines() if "SSL handshake" in l]
+        outs.append([re.sub(r"^127\.0\.0\.1:\d+ \[\d\d/\w\w\w/\d{4}:\d\d:\d\d:\d\d\.\d{3}\] ", "", l)
+                     for l in lines])
+    # the port probe of the fixture (connect, close) is logged first by both
+    assert outs[0] == outs[1], outs
+    assert outs[0][-2:] == ["fe/1: SSL handshake failure", "fe/1: Connection closed during SSL handshake"], outs
