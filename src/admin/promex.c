@@ -30,6 +30,7 @@
 
 #include <tollgate/compiler.h>
 #include <tollgate/http_service.h>
+#include <tollgate/pool.h>
 #include <tollgate/proxy.h>
 #include <tollgate/server.h>
 #include <tollgate/stktable.h>
@@ -135,6 +136,10 @@ enum px_kind {
 	PK_CHECK_STATUS,             /* check_status, one gauge per check status */
 	PK_CHECK_CODE,               /* check_code, 0 without a layer 5-7 code */
 	PK_AGG_STATUS,               /* a backend's servers counted by state */
+	PK_AGG_CHECK,                /* a backend's servers counted by check status */
+	PK_MS,                       /* a time in milliseconds, written in seconds */
+	PK_AGENT_STATUS,             /* agent_status, one gauge per check status */
+	PK_AGENT_CODE,               /* agent_code, 0 without a code */
 };
 
 /* A frontend, backend or server family: a `show stat` column. */
@@ -177,17 +182,32 @@ static const struct px_metric px_metrics[] = {
 	{ "chkdown", "check_up_down_total", NULL, B_ | S_, PK_VALUE, 1, "Total number of failed checks causing UP to DOWN server transitions, per server/backend, since the worker process started" },
 	{ "lastchg", "check_last_change_seconds", NULL, B_ | S_, PK_VALUE, 0, "How long ago the last server state changed, in seconds" },
 	{ "downtime", "downtime_seconds_total", NULL, B_ | S_, PK_VALUE, 1, "Total time spent in DOWN state, for server or backend" },
+	{ "qlimit", "queue_limit", NULL, S_, PK_VALUE, 0, "Limit on the number of connections in queue, for servers only (maxqueue argument)" },
+	{ "throttle", "current_throttle", NULL, S_, PK_VALUE, 0, "Throttling ratio applied to a server's maxconn and weight during the slowstart period (0 to 100%)" },
 	{ "lbtot", "loadbalanced_total", NULL, B_ | S_, PK_VALUE, 1, "Total number of requests routed by load balancing since the worker process started (ignores queue pop and stickiness)" },
 	{ "rate", "current_session_rate", NULL, F_ | B_ | S_, PK_VALUE, 0, "Total number of sessions processed by this object over the last second (sessions for listeners/frontends, requests for backends/servers)" },
 	{ "rate_lim", "limit_session_rate", NULL, F_, PK_VALUE, 0, "Limit on the number of sessions accepted in a second (frontend only, 'rate-limit sessions' setting)" },
 	{ "rate_max", "max_session_rate", NULL, F_ | B_ | S_, PK_VALUE, 0, "Highest value of sessions per second observed since the worker process started" },
 	{ "check_status", "check_status", NULL, S_, PK_CHECK_STATUS, 0, "Status of last health check, per state label value." },
 	{ "check_code", "check_code", NULL, S_, PK_CHECK_CODE, 0, "layer5-7 code, if available of the last health check." },
+	{ "check_duration", "check_duration_seconds", NULL, S_, PK_MS, 0, "Total duration of the latest server health check, in seconds." },
 	{ "hrsp_1xx", "http_responses_total", NULL, F_ | B_ | S_, PK_HRSP, 1, "Total number of HTTP responses with status 100-199 returned by this object since the worker process started" },
 	{ "req_rate_max", "http_requests_rate_max", NULL, F_, PK_VALUE, 0, "Highest value of http requests observed since the worker process started" },
 	{ "req_tot", "http_requests_total", NULL, F_ | B_ | S_, PK_VALUE, 1, "Total number of HTTP requests processed by this object since the worker process started" },
 	{ "cli_abrt", "client_aborts_total", NULL, B_ | S_, PK_VALUE, 1, "Total number of requests or connections aborted by the client since the worker process started" },
 	{ "srv_abrt", "server_aborts_total", NULL, B_ | S_, PK_VALUE, 1, "Total number of requests or connections aborted by the server since the worker process started" },
+	{ "comp_in", "http_comp_bytes_in_total", NULL, F_ | B_, PK_VALUE, 1, "Total number of bytes submitted to the HTTP compressor for this object since the worker process started" },
+	{ "comp_out", "http_comp_bytes_out_total", NULL, F_ | B_, PK_VALUE, 1, "Total number of bytes emitted by the HTTP compressor for this object since the worker process started" },
+	{ "comp_byp", "http_comp_bytes_bypassed_total", NULL, F_ | B_, PK_VALUE, 1, "Total number of bytes that bypassed HTTP compression for this object since the worker process started (CPU/memory/bandwidth limitation)" },
+	{ "comp_rsp", "http_comp_responses_total", NULL, F_ | B_, PK_VALUE, 1, "Total number of HTTP responses that were compressed for this object since the worker process started" },
+	{ "lastsess", "last_session_seconds", NULL, B_ | S_, PK_VALUE, 0, "How long ago some traffic was seen on this object on this worker process, in seconds" },
+	{ "qtime", "queue_time_average_seconds", NULL, B_ | S_, PK_MS, 0, "Avg. queue time for last 1024 successful connections." },
+	{ "ctime", "connect_time_average_seconds", NULL, B_ | S_, PK_MS, 0, "Avg. connect time for last 1024 successful connections." },
+	{ "rtime", "response_time_average_seconds", NULL, B_ | S_, PK_MS, 0, "Avg. response time for last 1024 successful connections." },
+	{ "ttime", "total_time_average_seconds", NULL, B_ | S_, PK_MS, 0, "Avg. total time for last 1024 successful connections." },
+	{ "agent_status", "agent_status", NULL, S_, PK_AGENT_STATUS, 0, "Status of last agent check, per state label value." },
+	{ "agent_code", "agent_code", NULL, S_, PK_AGENT_CODE, 0, "Status code reported by the latest server agent check" },
+	{ "agent_duration", "agent_duration_seconds", NULL, S_, PK_MS, 0, "Total duration of the latest server agent check, in seconds." },
 	{ "conn_rate_max", "connections_rate_max", NULL, F_, PK_VALUE, 0, "Highest value of connections per second observed since the worker process started" },
 	{ "conn_tot", "connections_total", NULL, F_, PK_VALUE, 1, "Total number of new connections accepted on this frontend since the worker process started" },
 	{ "intercepted", "intercepted_requests_total", NULL, F_, PK_VALUE, 1, "Total number of HTTP requests intercepted on the frontend (redirects/stats/services) since the worker process started" },
@@ -196,9 +216,24 @@ static const struct px_metric px_metrics[] = {
 	{ "wrew", "failed_header_rewriting_total", NULL, F_ | B_ | S_, PK_VALUE, 1, "Total number of failed HTTP header rewrites since the worker process started" },
 	{ "connect", "connection_attempts_total", NULL, B_ | S_, PK_VALUE, 1, "Total number of outgoing connection attempts on this backend/server since the worker process started" },
 	{ "reuse", "connection_reuses_total", NULL, B_ | S_, PK_VALUE, 1, "Total number of reused connection on this backend/server since the worker process started" },
+	{ "cache_lookups", "http_cache_lookups_total", NULL, F_ | B_, PK_VALUE, 1, "Total number of HTTP requests looked up in the cache on this frontend/backend since the worker process started" },
+	{ "cache_hits", "http_cache_hits_total", NULL, F_ | B_, PK_VALUE, 1, "Total number of HTTP requests not found in the cache on this frontend/backend since the worker process started" },
+	{ "srv_icur", "idle_connections_current", NULL, S_, PK_VALUE, 0, "Current number of idle connections available for reuse on this server" },
+	{ "src_ilim", "idle_connections_limit", NULL, S_, PK_VALUE, 0, "Limit on the number of available idle connections on this server (server 'pool_max_conn' directive)" },
+	{ "qtime_max", "max_queue_time_seconds", NULL, B_ | S_, PK_MS, 0, "Maximum observed time spent in the queue" },
+	{ "ctime_max", "max_connect_time_seconds", NULL, B_ | S_, PK_MS, 0, "Maximum observed time spent waiting for a connection to complete" },
+	{ "rtime_max", "max_response_time_seconds", NULL, B_ | S_, PK_MS, 0, "Maximum observed time spent waiting for a server response" },
+	{ "ttime_max", "max_total_time_seconds", NULL, B_ | S_, PK_MS, 0, "Maximum observed total request+response time (request+queue+connect+response+processing)" },
 	{ "eint", "internal_errors_total", NULL, F_ | B_ | S_, PK_VALUE, 1, "Total number of internal errors since process started" },
+	{ "idle_conn_cur", "unsafe_idle_connections_current", NULL, S_, PK_VALUE, 0, "Current number of unsafe idle connections" },
+	{ "safe_conn_cur", "safe_idle_connections_current", NULL, S_, PK_VALUE, 0, "Current number of safe idle connections" },
+	{ "used_conn_cur", "used_connections_current", NULL, S_, PK_VALUE, 0, "Current number of connections in use" },
+	{ "need_conn_est", "need_connections_current", NULL, S_, PK_VALUE, 0, "Estimated needed number of connections" },
 	{ "uweight", "uweight", NULL, B_ | S_, PK_VALUE, 0, "Server's user weight, or sum of active servers' user weights for a backend" },
+	{ "agg_server_check_status", "agg_server_check_status", NULL, B_, PK_AGG_STATUS, 0, "Backend's aggregated gauge of servers' state check status" },
 	{ "agg_server_status", "agg_server_status", NULL, B_, PK_AGG_STATUS, 0, "Backend's aggregated gauge of servers' status" },
+	{ "agg_check_status", "agg_check_status", NULL, B_, PK_AGG_CHECK, 0, "Backend's aggregated gauge of servers' state check status" },
+	{ "cache_hint_hits", "http_cache_hint_hits_total", NULL, F_ | B_, PK_VALUE, 1, "Total number of HTTP requests for which a 103 Early Hints response was emitted from the cache on this frontend/backend since the worker process started" },
 };
 
 #undef F_
@@ -491,7 +526,20 @@ struct promex_walk {
 	struct outbuf *fam;                 /* a buffer per family */
 	const struct proxy *agg_px;         /* the backend whose servers agg[] counts */
 	unsigned int agg[PSRV_STATES];       /* its servers so far, by state */
+	unsigned int agg_chk[ARRAY_SIZE(chk_states)]; /* its servers so far, by check status */
 };
+
+/* Returns the index of check status <v> in chk_states[] (a leading '*',
+ * a check in progress, ignored), -1 if none.
+ */
+static int chk_state_idx(const char *v)
+{
+	v += *v == '*';
+	for (size_t i = 0; i < ARRAY_SIZE(chk_states); i++)
+		if (!strcmp(v, chk_states[i]))
+			return (int)i;
+	return -1;
+}
 
 /* Returns the promex state of a server of `show stat` status <status>. */
 static enum promex_srv_state promex_srv_state(const char *status)
@@ -514,7 +562,7 @@ static void put_px_metric(struct promex_walk *w, const struct px_metric *m, int 
 	struct promex_label lx[PROMEX_LABELS] = { { NULL } };
 	const char *v = stat_row_get(r, m->col);
 	struct fam_desc d;
-	char num[16];
+	char num[32];
 	int cur;
 
 	fam_get(FAM_PX(scope, m - px_metrics), &d);
@@ -542,17 +590,30 @@ static void put_px_metric(struct promex_walk *w, const struct px_metric *m, int 
 		}
 		break;
 	case PK_CHECK_STATUS:
+	case PK_AGENT_STATUS:
 		if (!*v)
 			break; /* no check */
-		cur = -1;
-		for (size_t i = 0; i < ARRAY_SIZE(chk_states); i++)
-			if (!strcmp(v, chk_states[i]))
-				cur = (int)i;
-		put_states(b, &d, l, nl, chk_states, (int)ARRAY_SIZE(chk_states), cur);
+		put_states(b, &d, l, nl, chk_states, (int)ARRAY_SIZE(chk_states), chk_state_idx(v));
 		break;
 	case PK_CHECK_CODE:
-		if (*stat_row_get(r, "check_status"))
+	case PK_AGENT_CODE:
+		if (*stat_row_get(r, m->kind == PK_CHECK_CODE ? "check_status" : "agent_status"))
 			put_series(b, &d, lx, *v ? v : "0");
+		break;
+	case PK_MS:
+		if (*v) {
+			snprintf(num, sizeof(num), "%f", strtod(v, NULL) / 1000.0);
+			put_series(b, &d, lx, num);
+		}
+		break;
+	case PK_AGG_CHECK:
+		if (w->agg_px != stat_row_proxy(r))
+			break; /* no server */
+		for (size_t i = 0; i < ARRAY_SIZE(chk_states); i++) {
+			lx[nl] = (struct promex_label){ "state", chk_states[i] };
+			snprintf(num, sizeof(num), "%u", w->agg_chk[i]);
+			put_series(b, &d, lx, num);
+		}
 		break;
 	case PK_AGG_STATUS:
 		if (w->agg_px != stat_row_proxy(r))
@@ -587,11 +648,16 @@ static int promex_row(const struct stat_row *r, void *arg)
 		enum promex_srv_state st = promex_srv_state(stat_row_get(r, "status"));
 
 		/* the backend row comes after its servers: count them for it */
+		int chk = chk_state_idx(stat_row_get(r, "check_status"));
+
 		if (w->agg_px != px) {
 			memset(w->agg, 0, sizeof(w->agg));
+			memset(w->agg_chk, 0, sizeof(w->agg_chk));
 			w->agg_px = px;
 		}
 		w->agg[st]++;
+		if (chk >= 0)
+			w->agg_chk[chk]++;
 		if (w->q->no_maint && st == PSRV_MAINT)
 			return 0;
 		l[nl++] = (struct promex_label){ "server", sv->id };
