@@ -23,6 +23,7 @@ enum lock_label {
 	LOCK_TABLE_ENTRY,     /* a stick-table entry's data */
 	LOCK_TABLE_UPDATES,   /* a stick-table's update log segment */
 	LOCK_TABLE,           /* a stick-table's global state (single-lock mode) */
+	LOCK_TABLE_TOPK,      /* a stick-table's top-N candidate set */
 	LOCK_PIPE,            /* the pool of splice pipes */
 	LOCK_QUEUE,           /* a backend's queue of streams waiting for a server */
 	LOCK_LB,              /* a backend's load-balancing state */

@@ -99,6 +99,8 @@ struct stktable_def {
 	uint8_t stored[STKTABLE_DATA_TYPES];    /* 1 if the data type is stored */
 	uint32_t nbelem[STKTABLE_DATA_TYPES];   /* elements (1 unless an array) */
 	uint32_t period[STKTABLE_DATA_TYPES];   /* rate period in ms (rates only) */
+	uint32_t topk_n;              /* `topk <n> <data>`: keys ranked, 0 = none (stktable_topk.h) */
+	uint32_t topk_type;           /* the data type they are ranked by */
 };
 
 /* A key to look up: <ptr> points to <len> bytes in the key type's format
@@ -154,6 +156,7 @@ struct stktable_shard {
 
 struct task;
 struct pool_head;
+struct stktable_topk;
 
 /* A stick table. Everything above <spare> is read-only once initialised. */
 struct stktable {
@@ -168,6 +171,7 @@ struct stktable {
 	uint32_t evict_batch;         /* entries evicted at once when a shard is full */
 	struct stktable_shard *shards; /* the shards */
 	struct pool_head *pool;       /* entries' pool */
+	struct stktable_topk *topk;   /* top-N candidate sets, NULL without `topk` */
 	_Atomic uint32_t purge_cursor; /* shard the next purge starts at */
 
 	_Atomic uint32_t spare CACHE_ALIGNED; /* capacity lent to no shard (see stktable.c) */

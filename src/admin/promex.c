@@ -6,7 +6,8 @@
  * Output: the text exposition format 0.0.4, with HAProxy's metric names,
  * types and labels: haproxy_process_* (no label), haproxy_frontend_* and
  * haproxy_backend_* {proxy}, haproxy_server_* {proxy,server},
- * haproxy_sticktable_* {name,type}; states as one 0/1 gauge per state label
+ * haproxy_sticktable_* {name,type} (and Tollgate's top_keys {name,type,data,
+ * key} for a table with `topk`); states as one 0/1 gauge per state label
  * (haproxy_server_status{...,state="UP"} 1). A series whose `show stat`
  * field is empty is left out, and a family without series has no HELP or
  * TYPE line. The query string selects scopes, metrics and servers as
@@ -20,8 +21,11 @@
  *
  * Threading: render() runs on the stream's thread and reads what `show
  * stat` reads, without a lock (stat_rows.h), plus each stick table's
- * counts (its shard locks, one at a time, briefly).
+ * counts (its shard locks, one at a time, briefly) and top keys
+ * (stktable_topk_read(): its candidate sets' locks and one lookup per
+ * candidate, never a walk of the table).
  */
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
@@ -34,6 +38,7 @@
 #include <tollgate/proxy.h>
 #include <tollgate/server.h>
 #include <tollgate/stktable.h>
+#include <tollgate/stktable_topk.h>
 
 #include "outbuf.h"
 #include "stat_rows.h"
@@ -249,7 +254,10 @@ struct stk_metric {
 static const struct stk_metric stk_metrics[] = {
 	{ "size", "Stick table size." },
 	{ "used", "Number of entries used in this stick table." },
+	{ "top_keys", "Keys of this stick table with the largest value of a data type (stick-table 'topk'), largest first." },
 };
+
+enum { STK_SIZE = 0, STK_USED, STK_TOP_KEYS };
 
 #define N_INFO ((int)ARRAY_SIZE(info_metrics))
 #define N_PX   ((int)ARRAY_SIZE(px_metrics))
@@ -336,7 +344,7 @@ struct promex_label {
 	const char *value;           /* its value, unescaped */
 };
 
-#define PROMEX_LABELS 4              /* labels of a series, the end mark included */
+#define PROMEX_LABELS 6              /* labels of a series, the end mark included */
 
 /* Appends to <b> a series of family <d>: labels <l>, value <val>. The
  * family's HELP and TYPE lines come first if <b> is empty.
@@ -675,26 +683,89 @@ static int promex_row(const struct stat_row *r, void *arg)
 
 /* ---- stick tables ---- */
 
+/* Writes the key <k> of table <t> into <out> (<room> bytes, at least
+ * INET6_ADDRSTRLEN), as `show table` shows it: an address, a number, a
+ * string up to its first NUL, binary in hexadecimal (truncated to fit).
+ */
+static void format_table_key(const struct stktable *t, const unsigned char *k, char *out, size_t room)
+{
+	uint32_t u;
+	size_t n = 0;
+
+	switch (t->def.type) {
+	case STKTABLE_KEY_IP:
+		inet_ntop(AF_INET, k, out, (socklen_t)room);
+		break;
+	case STKTABLE_KEY_IPV6:
+		inet_ntop(AF_INET6, k, out, (socklen_t)room);
+		break;
+	case STKTABLE_KEY_INTEGER:
+		memcpy(&u, k, sizeof(u));
+		snprintf(out, room, "%u", u);
+		break;
+	case STKTABLE_KEY_STRING:
+		n = strnlen((const char *)k, t->key_size);
+		n = n < room ? n : room - 1;
+		memcpy(out, k, n);
+		out[n] = '\0';
+		break;
+	default:
+		for (; n < t->key_size && 2 * n + 2 < room; n++)
+			snprintf(out + 2 * n, 3, "%02X", k[n]);
+		out[2 * n] = '\0';
+		break;
+	}
+}
+
+/* Appends the top_keys series of <t> (table of proxy <name>, labels <l>,
+ * name and type) to <b>.
+ */
+static void dump_top_keys(struct stktable *t, const struct promex_label *l, struct outbuf *b)
+{
+	struct promex_label lx[PROMEX_LABELS] = { l[0], l[1], { "data", NULL }, { "key", NULL } };
+	struct stktable_topk_item *top;
+	struct fam_desc d;
+	int n;
+
+	n = stktable_topk_read(t, &top);
+	if (n < 0) {
+		b->err = 1;
+		return;
+	}
+	fam_get(FAM_STK(STK_TOP_KEYS), &d);
+	lx[2].value = stktable_data_types[t->def.topk_type].name;
+	for (int i = 0; i < n; i++) {
+		char key[2 * STKTABLE_MAX_KEY_LEN + 1], v[24];
+
+		format_table_key(t, top[i].key, key, sizeof(key));
+		lx[3].value = key;
+		snprintf(v, sizeof(v), "%llu", (unsigned long long)top[i].value);
+		put_series(b, &d, lx, v);
+	}
+	free(top);
+}
+
 static void dump_tables(const struct promex_req *q, struct outbuf *fam)
 {
 	for (const struct proxy *px = proxies_list; px; px = px->next) {
 		struct stktable_stats st;
 		struct promex_label l[3] = { { "name", px->id }, { "type", NULL }, { NULL } };
+		struct fam_desc d;
+		char v[24];
 
 		if (!px->table || !px->table->def.size)
 			continue;
 		l[1].value = stktable_key_type_name(px->table->def.type);
 		stktable_get_stats(px->table, &st);
-		for (int i = 0; i < N_STK; i++) {
-			struct fam_desc d;
-			char v[24];
-
+		for (int i = STK_SIZE; i <= STK_USED; i++) {
 			if (!fam_wanted(q, FAM_STK(i)))
 				continue;
 			fam_get(FAM_STK(i), &d);
-			snprintf(v, sizeof(v), "%llu", (unsigned long long)(i ? st.used : st.size));
+			snprintf(v, sizeof(v), "%llu", (unsigned long long)(i == STK_USED ? st.used : st.size));
 			put_series(&fam[FAM_STK(i)], &d, l, v);
 		}
+		if (px->table->topk && fam_wanted(q, FAM_STK(STK_TOP_KEYS)))
+			dump_top_keys(px->table, l, &fam[FAM_STK(STK_TOP_KEYS)]);
 	}
 }
 

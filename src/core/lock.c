@@ -19,6 +19,7 @@ static const char *const lock_label_names[LOCK_LABELS] = {
 	[LOCK_TABLE_SHARD]   = "TABLE_SHARD",
 	[LOCK_TABLE_ENTRY]   = "TABLE_ENTRY",
 	[LOCK_TABLE_UPDATES] = "TABLE_UPDATES",
+	[LOCK_TABLE_TOPK] = "TABLE_TOPK",
 	[LOCK_TABLE]         = "TABLE",
 	[LOCK_PIPE]          = "PIPE",
 	[LOCK_QUEUE]         = "QUEUE",

@@ -14,6 +14,7 @@
 #include <tollgate/lock.h>
 #include <tollgate/pool.h>
 #include <tollgate/stktable.h>
+#include <tollgate/stktable_topk.h>
 #include <tollgate/ticks.h>
 
 #define STKTABLE_MIN_BUCKETS   16U     /* initial buckets of a shard */
@@ -201,6 +202,10 @@ int stktable_init(struct stktable *t, const char *id, const struct stktable_def 
 	t->pool = pool_create(pname, t->entry_size, POOL_F_SLAB);
 	if (!t->pool)
 		goto out_free_shards;
+	if (def->topk_n && stktable_topk_init(t) < 0) {
+		pool_destroy(t->pool);
+		goto out_free_shards;
+	}
 	spin_init(&t->exp_lock, LOCK_TABLE);
 	t->exp_req = TICK_ETERNITY;
 	return 0;
@@ -231,6 +236,7 @@ void stktable_deinit(struct stktable *t)
 	}
 	free(t->shards);
 	t->shards = NULL;
+	stktable_topk_deinit(t);
 	pool_destroy(t->pool);
 	t->pool = NULL;
 }
@@ -548,6 +554,8 @@ static void touch(struct stktable *t, struct stksess *ts, int decref, int local)
 
 void stktable_touch_local(struct stktable *t, struct stksess *ts, int decref)
 {
+	if (t->topk)
+		stktable_topk_offer(t, ts);
 	touch(t, ts, decref, 1);
 }
 

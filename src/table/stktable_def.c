@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include <tollgate/stktable.h>
+#include <tollgate/stktable_topk.h>
 
 const struct stktable_data_type stktable_data_types[STKTABLE_DATA_TYPES] = {
 	[STKTABLE_DT_SERVER_ID]      = { "server_id",      STKTABLE_STD_SINT, 0, 0 },
@@ -270,6 +271,31 @@ int stktable_parse_store(struct stktable_def *def, const char *list, char *err, 
 	return 0;
 }
 
+/* Parses `topk <n> <data>` (<n> and <data> NULL if missing) into <def>.
+ * Returns 0 or -EINVAL with <err> set.
+ */
+static int parse_topk(struct stktable_def *def, const char *n, const char *data, char *err, size_t errlen)
+{
+	const struct stktable_data_type *dt;
+	uint32_t v;
+	int type;
+
+	if (!n || !data)
+		return set_err(err, errlen, "'topk' expects a number of keys and a data type (e.g. 'topk 10 http_req_cnt')");
+	if (stktable_parse_size(n, &v) || v < 1 || v > STKTABLE_TOPK_MAX)
+		return set_err(err, errlen, "'topk %s': expected a number of keys between 1 and %d", n, STKTABLE_TOPK_MAX);
+	type = stktable_data_type_by_name(data, strlen(data));
+	if (type < 0)
+		return set_err(err, errlen, "'topk %s %s': unknown data type", n, data);
+	dt = &stktable_data_types[type];
+	if (dt->is_array || (dt->std_type != STKTABLE_STD_UINT && dt->std_type != STKTABLE_STD_ULL &&
+	                     dt->std_type != STKTABLE_STD_FRQP))
+		return set_err(err, errlen, "'topk %s %s': keys can only be ranked by a counter, a rate or gpt0 (not an array, server_id or server_key)", n, data);
+	def->topk_n = v;
+	def->topk_type = (uint32_t)type;
+	return 0;
+}
+
 int stktable_parse_args(struct stktable_def *def, int argc, char **argv,
                         char *err, size_t errlen)
 {
@@ -350,12 +376,20 @@ int stktable_parse_args(struct stktable_def *def, int argc, char **argv,
 			if (ret)
 				return ret;
 			i++;
+		} else if (strcmp(kw, "topk") == 0) {
+			ret = parse_topk(def, arg, i + 2 < argc ? argv[i + 2] : NULL, err, errlen);
+			if (ret)
+				return ret;
+			i += 2;
 		} else if (strcmp(kw, "len") == 0) {
 			return set_err(err, errlen, "'len' must follow 'type string' or 'type binary'");
 		} else {
-			return set_err(err, errlen, "unknown keyword '%s' (expected type, size, expire, nopurge, peers, srvkey or store)", kw);
+			return set_err(err, errlen, "unknown keyword '%s' (expected type, size, expire, nopurge, peers, srvkey, store or topk)", kw);
 		}
 	}
+	if (def->topk_n && !def->stored[def->topk_type])
+		return set_err(err, errlen, "'topk %u %s': the table does not store '%s' (add it to 'store')", def->topk_n,
+		               stktable_data_types[def->topk_type].name, stktable_data_types[def->topk_type].name);
 	if (!have_type)
 		return set_err(err, errlen, "missing 'type' (expected 'type ip|ipv6|integer|string|binary')");
 	if (!have_size)
@@ -408,6 +442,8 @@ int stktable_def_format(const struct stktable_def *def, char *buf, size_t len)
 		OUT(" peers %s", def->peers);
 	if (def->srvkey == STKTABLE_SRVKEY_ADDR)
 		OUT(" srvkey addr");
+	if (def->topk_n)
+		OUT(" topk %u %s", def->topk_n, stktable_data_types[def->topk_type].name);
 	for (i = 0; i < STKTABLE_DATA_TYPES; i++) {
 		const struct stktable_data_type *dt = &stktable_data_types[i];
 
