@@ -125,7 +125,7 @@ static const struct info_metric info_metrics[] = {
 	{ "TotalSplicedBytesOut", "spliced_bytes_out_total", 1, NULL, "Total number of bytes emitted by current worker process through a kernel pipe since started" },
 	{ "CumRecvLogs", "recv_logs_total", 1, NULL, "Total number of log messages received by log-forwarding listeners on this worker process since started" },
 	{ "Build info", "build_info", 0, "version", "Build info" },
-	{ "Memmax_bytes", "max_memory_bytes", 0, NULL, "Worker process's hard limit on memory usage in bytes (-m on command line)" },
+	{ "Memmax_bytes", "max_memory_bytes", 0, NULL, "Worker process's hard limit on memory usage in byes (-m on command line)" },
 	{ "PoolAlloc_bytes", "pool_allocated_bytes", 0, NULL, "Amount of memory allocated in pools (in bytes)" },
 	{ "PoolUsed_bytes", "pool_used_bytes", 0, NULL, "Amount of pool memory currently used (in bytes)" },
 	{ "Start_time_sec", "start_time_seconds", 0, NULL, "Start time in seconds" },
