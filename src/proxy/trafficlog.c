@@ -176,8 +176,10 @@ int log_sample_parse(const char *arg, struct log_range **rgs, unsigned int *n, u
 			goto bad_range;
 		for (unsigned int k = 0; k < cnt; k++)
 			if (lo <= r[k].high && r[k].low <= hi) {
-				free(r);
-				return err_set(err, "range %lu-%lu overlaps %u-%u in '%s'", lo, hi, r[k].low, r[k].high, arg);
+				unsigned int klo = r[k].low, khi = r[k].high;
+
+				free(r);   /* the message uses the copies */
+				return err_set(err, "range %lu-%lu overlaps %u-%u in '%s'", lo, hi, klo, khi, arg);
 			}
 		nr = realloc(r, (cnt + 1) * sizeof(*r));
 		if (!nr) {
