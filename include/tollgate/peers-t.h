@@ -29,6 +29,12 @@ enum peer_cstate {
 	PEER_CS_CLOSING,              /* sending a last status/error, then closing */
 };
 
+/* Batches of updates remembered per shared table to date the oldest one
+ * not acknowledged (the lag in milliseconds); past this, a new batch is
+ * merged into the newest slot (which keeps its older date).
+ */
+#define PEER_LAG_SLOTS 8
+
 /* A table shared with one peer (HAProxy's shared_table). */
 struct peer_table {
 	struct peer_table *next;      /* next table shared with the same peer */
@@ -52,6 +58,10 @@ struct peer_table {
 	uint32_t peer_acked;          /* last id the peer acknowledged */
 	uint64_t tx_updates;          /* updates sent */
 	uint64_t rx_updates;          /* updates received and applied */
+	/* lag: batches sent and not fully acknowledged, oldest first (a ring) */
+	uint32_t lag_last[PEER_LAG_SLOTS]; /* last update id of each batch */
+	uint32_t lag_sent[PEER_LAG_SLOTS]; /* when it was sent (tick) */
+	uint8_t lag_head, lag_n;      /* ring's oldest slot, slots used */
 };
 
 struct peers;
@@ -104,6 +114,7 @@ struct peer {
 	uint32_t tx_hbt, rx_hbt;      /* heartbeats sent, received */
 	uint32_t no_hbt;              /* liveness periods without any message */
 	uint32_t new_conn;            /* connection attempts */
+	uint32_t sessions;            /* handshakes that succeeded */
 	uint32_t proto_err;           /* protocol errors */
 	uint32_t coll;                /* collisions (both sides connected) */
 	int16_t last_state;           /* PEER_CS_* of the connection, -1: none */

@@ -47,6 +47,26 @@ int peers_finalize(void (*report)(void *arg, int is_err, const char *file, int l
  */
 int peers_start(char *err, size_t errlen);
 
+/* Figures of one peer for `show peers` and the Prometheus exporter: racy
+ * snapshots of thread 0's fields, any thread.
+ */
+struct peer_stats {
+	int connected;                /* 1: the link is established */
+	const char *status;           /* HAProxy's last_status: ESTA, CONN, RETR... */
+	int64_t last_hello_ms;        /* age of the last successful handshake, -1: never */
+	uint32_t reconnects;          /* handshakes that succeeded after the first */
+	uint32_t proto_err;           /* protocol errors */
+};
+
+/* Fills <st> for <p>. */
+void peer_get_stats(const struct peer *p, struct peer_stats *st);
+
+/* Returns the updates of <pt> sent to its peer and not acknowledged yet,
+ * and in <*lag_ms> the age of the oldest of them (0 when none). Changes not
+ * sent yet (a peer disconnected, or back-pressured) are not counted.
+ */
+uint32_t peer_table_lag(const struct peer_table *pt, uint32_t *lag_ms);
+
 /* Frees every section (at exit, workers stopped). */
 void peers_free_all(void);
 

@@ -7,7 +7,9 @@
  * types and labels: haproxy_process_* (no label), haproxy_frontend_* and
  * haproxy_backend_* {proxy}, haproxy_server_* {proxy,server},
  * haproxy_sticktable_* {name,type} (and Tollgate's top_keys {name,type,data,
- * key} for a table with `topk`); states as one 0/1 gauge per state label
+ * key} for a table with `topk`), Tollgate's haproxy_peer_* {peers,peer
+ * [,table]} (peer_get_stats(), racy snapshots of the peers thread's
+ * counters); states as one 0/1 gauge per state label
  * (haproxy_server_status{...,state="UP"} 1). A series whose `show stat`
  * field is empty is left out, and a family without series has no HELP or
  * TYPE line. The query string selects scopes, metrics and servers as
@@ -34,6 +36,7 @@
 
 #include <tollgate/compiler.h>
 #include <tollgate/http_service.h>
+#include <tollgate/peers.h>
 #include <tollgate/pool.h>
 #include <tollgate/proxy.h>
 #include <tollgate/server.h>
@@ -54,6 +57,7 @@ enum promex_scope {
 	PS_BACK,
 	PS_SERVER,
 	PS_STICK,
+	PS_PEER,
 	PS_COUNT
 };
 
@@ -61,12 +65,12 @@ enum promex_scope {
 #define PS_ALL     (PS_BIT(PS_COUNT) - 1)
 
 static const char *const scope_names[PS_COUNT] = {
-	"global", "frontend", "backend", "server", "sticktable",
+	"global", "frontend", "backend", "server", "sticktable", "peer",
 };
 
 static const char *const scope_prefix[PS_COUNT] = {
 	"haproxy_process_", "haproxy_frontend_", "haproxy_backend_", "haproxy_server_",
-	"haproxy_sticktable_",
+	"haproxy_sticktable_", "haproxy_peer_",
 };
 
 /* ---- families ---- */
@@ -259,14 +263,47 @@ static const struct stk_metric stk_metrics[] = {
 
 enum { STK_SIZE = 0, STK_USED, STK_TOP_KEYS };
 
+/* Tollgate's own peer families (HAProxy's exporter has none beyond the
+ * process's active_peers and connected_peers): labels {peers,peer}, and
+ * {peers,peer,table} from PEER_TX on.
+ */
+struct peer_metric {
+	const char *name;            /* after "haproxy_peer_" */
+	int counter;                 /* counter, else gauge */
+	const char *help;            /* HELP text */
+};
+
+static const struct peer_metric peer_metrics[] = {
+	{ "connected", 0, "Whether the connection with this peer is established (1) or not (0)." },
+	{ "last_status", 0, "Status of the last handshake with this peer, as 'show peers' prints it (last_status)." },
+	{ "last_hello_seconds", 0, "Time since the last successful handshake with this peer, in seconds (absent: never)." },
+	{ "reconnects_total", 1, "Total number of handshakes with this peer that succeeded after the first one." },
+	{ "protocol_errors_total", 1, "Total number of protocol errors (invalid messages) received from this peer." },
+	{ "updates_sent_total", 1, "Total number of updates of this table sent to this peer." },
+	{ "updates_received_total", 1, "Total number of updates of this table received from this peer and applied." },
+	{ "last_acked", 0, "Last update id of this table that this peer acknowledged." },
+	{ "lag_updates", 0, "Updates of this table sent to this peer and not acknowledged yet." },
+	{ "lag_seconds", 0, "Age of the oldest update of this table sent to this peer and not acknowledged yet, in seconds." },
+};
+
+enum { PEER_CONNECTED = 0, PEER_STATUS, PEER_HELLO, PEER_RECONNECTS, PEER_PROTO_ERR,
+       PEER_TX, PEER_RX, PEER_ACKED, PEER_LAG, PEER_LAG_S };
+
+/* The statuses of haproxy_peer_last_status, as peer_get_stats() names them. */
+static const char *const peer_states[] = {
+	"NONE", "CONN", "HSHK", "ESTA", "RETR", "PROT", "VERS", "NAME", "UNKN",
+};
+
 #define N_INFO ((int)ARRAY_SIZE(info_metrics))
 #define N_PX   ((int)ARRAY_SIZE(px_metrics))
 #define N_STK  ((int)ARRAY_SIZE(stk_metrics))
+#define N_PEER ((int)ARRAY_SIZE(peer_metrics))
 
 /* Family ids, in output order: process, frontend, backend, server, table. */
 #define FAM_PX(scope, i) (N_INFO + ((scope) - PS_FRONT) * N_PX + (i))
 #define FAM_STK(i)       (N_INFO + 3 * N_PX + (i))
-#define N_FAM            FAM_STK(N_STK)
+#define FAM_PEER(i)      (FAM_STK(N_STK) + (i))
+#define N_FAM            FAM_PEER(N_PEER)
 
 /* HAProxy promex's states of a frontend or backend, and of a server. */
 static const char *const px_states[] = { "DOWN", "UP" };
@@ -314,9 +351,13 @@ static int fam_get(int id, struct fam_desc *d)
 		*d = (struct fam_desc){ scope_prefix[scope],
 		                        scope == PS_SERVER && m->srv_name ? m->srv_name : m->name, m->help,
 		                        m->counter };
-	} else {
+	} else if (id < FAM_PEER(0)) {
 		*d = (struct fam_desc){ scope_prefix[PS_STICK], stk_metrics[id - FAM_STK(0)].name,
 		                        stk_metrics[id - FAM_STK(0)].help, 0 };
+	} else {
+		const struct peer_metric *m = &peer_metrics[id - FAM_PEER(0)];
+
+		*d = (struct fam_desc){ scope_prefix[PS_PEER], m->name, m->help, m->counter };
 	}
 	return 0;
 }
@@ -472,7 +513,7 @@ static void query_param(struct promex_req *q, const char *key, char *val)
 }
 
 /* Parses the query string <query> (<qlen> bytes, without the '?') into
- * <q>, as promex does: "scope=<global|frontend|backend|server|sticktable|*>"
+ * <q>, as promex does: "scope=<global|frontend|backend|server|sticktable|peer|*>"
  * (repeated, in order; "scope=" selects nothing; default all), "metrics=
  * <name>,-<name>..." (names to write or to leave out), "no-maint". What
  * promex refuses with a 400 (a malformed escape, an unknown scope) is
@@ -769,6 +810,71 @@ static void dump_tables(const struct promex_req *q, struct outbuf *fam)
 	}
 }
 
+/* Appends series <i> of family FAM_PEER(<i>) with labels <l>, value <v>. */
+static void put_peer(const struct promex_req *q, struct outbuf *fam, int i, const struct promex_label *l,
+                     const char *v)
+{
+	struct fam_desc d;
+
+	if (!fam_wanted(q, FAM_PEER(i)))
+		return;
+	fam_get(FAM_PEER(i), &d);
+	put_series(&fam[FAM_PEER(i)], &d, l, v);
+}
+
+/* The remote peers of every section: racy snapshots of thread 0's fields
+ * (peer_get_stats()), as `show peers` prints them.
+ */
+static void dump_peers(const struct promex_req *q, struct outbuf *fam)
+{
+	for (struct peers *ps = peers_list; ps; ps = ps->next) {
+		for (struct peer *p = ps->list; p; p = p->next) {
+			struct promex_label l[4] = { { "peers", ps->id }, { "peer", p->id }, { NULL }, { NULL } };
+			struct peer_stats st;
+			struct fam_desc d;
+			char v[32];
+			int cur = 0;
+
+			if (p->local)
+				continue;
+			peer_get_stats(p, &st);
+			put_peer(q, fam, PEER_CONNECTED, l, st.connected ? "1" : "0");
+			for (int i = 0; i < (int)ARRAY_SIZE(peer_states); i++)
+				if (!strcmp(st.status, peer_states[i]))
+					cur = i;
+			if (fam_wanted(q, FAM_PEER(PEER_STATUS))) {
+				fam_get(FAM_PEER(PEER_STATUS), &d);
+				put_states(&fam[FAM_PEER(PEER_STATUS)], &d, l, 2, peer_states,
+				           (int)ARRAY_SIZE(peer_states), cur);
+			}
+			if (st.last_hello_ms >= 0) {
+				snprintf(v, sizeof(v), "%.3f", (double)st.last_hello_ms / 1000);
+				put_peer(q, fam, PEER_HELLO, l, v);
+			}
+			snprintf(v, sizeof(v), "%u", st.reconnects);
+			put_peer(q, fam, PEER_RECONNECTS, l, v);
+			snprintf(v, sizeof(v), "%u", st.proto_err);
+			put_peer(q, fam, PEER_PROTO_ERR, l, v);
+			for (struct peer_table *pt = p->tables; pt; pt = pt->next) {
+				uint32_t lag, lag_ms;
+
+				l[2] = (struct promex_label){ "table", pt->t->id };
+				snprintf(v, sizeof(v), "%llu", (unsigned long long)pt->tx_updates);
+				put_peer(q, fam, PEER_TX, l, v);
+				snprintf(v, sizeof(v), "%llu", (unsigned long long)pt->rx_updates);
+				put_peer(q, fam, PEER_RX, l, v);
+				snprintf(v, sizeof(v), "%u", pt->peer_acked);
+				put_peer(q, fam, PEER_ACKED, l, v);
+				lag = peer_table_lag(pt, &lag_ms);
+				snprintf(v, sizeof(v), "%u", lag);
+				put_peer(q, fam, PEER_LAG, l, v);
+				snprintf(v, sizeof(v), "%.3f", (double)lag_ms / 1000);
+				put_peer(q, fam, PEER_LAG_S, l, v);
+			}
+		}
+	}
+}
+
 /* ---- the service ---- */
 
 /* Renders the metrics the query string a->query (a->qlen bytes) asks for
@@ -797,6 +903,8 @@ static int promex_render(const struct http_service_args *a, char **body, size_t 
 	}
 	if (q.scopes & PS_BIT(PS_STICK))
 		dump_tables(&q, fam);
+	if (q.scopes & PS_BIT(PS_PEER))
+		dump_peers(&q, fam);
 
 	for (int i = 0; i < N_FAM; i++) {
 		if (fam[i].err)

@@ -387,6 +387,7 @@ static void established(struct peer_conn *c, struct peer *p)
 	p->last_state = PEER_CS_ESTABLISHED;
 	p->status = 200;
 	p->last_hdshk = now_ms ? now_ms : 1;
+	p->sessions++;
 	p->failures = 0;
 	p->confirm = 0;
 	p->flags = PEER_F_ALIVE | (p->flags & PEER_F_NOTUP2DATE);
@@ -401,6 +402,8 @@ static void established(struct peer_conn *c, struct peer *p)
 		pt->last_get = pt->last_acked = 0;
 		pt->pend_valid = 0;
 		stktable_updcur_copy(&pt->cur, &pt->acked);   /* resend what was not acked */
+		pt->peer_acked = pt->last_pushed;             /* ... under new ids: a new lag */
+		pt->lag_n = 0;
 	}
 	ps->last_change = (uint32_t)clock_wall_sec();
 	log_notice("Peer '%s' (peers '%s') connected (%s, %s).", p->id, ps->id,
@@ -737,6 +740,45 @@ static int walk_cb(struct stktable *t, struct stksess *ts, void *ctx)
 	return STKTABLE_WALK_NEXT;
 }
 
+/* Remembers that <sent> updates of <pt> ending at its last_pushed left now
+ * (the lag's ring, see PEER_LAG_SLOTS).
+ */
+static void lag_note_batch(struct peer_table *pt, unsigned int sent)
+{
+	unsigned int i;
+
+	if (!sent)
+		return;
+	if (pt->lag_n == PEER_LAG_SLOTS) {
+		i = (pt->lag_head + pt->lag_n - 1U) % PEER_LAG_SLOTS;   /* merged into the newest */
+	} else {
+		i = (pt->lag_head + pt->lag_n) % PEER_LAG_SLOTS;
+		pt->lag_sent[i] = now_ms ? now_ms : 1;
+		pt->lag_n++;
+	}
+	pt->lag_last[i] = pt->last_pushed;
+}
+
+/* The peer acknowledged the updates of <pt> up to <upd>: forgets the
+ * batches it covers.
+ */
+static void lag_acked(struct peer_table *pt, uint32_t upd)
+{
+	while (pt->lag_n && (int32_t)(upd - pt->lag_last[pt->lag_head]) >= 0) {
+		pt->lag_head = (uint8_t)((pt->lag_head + 1U) % PEER_LAG_SLOTS);
+		pt->lag_n--;
+	}
+}
+
+uint32_t peer_table_lag(const struct peer_table *pt, uint32_t *lag_ms)
+{
+	int32_t lag = (int32_t)(pt->last_pushed - pt->peer_acked);
+	uint8_t n = pt->lag_n, head = pt->lag_head;
+
+	*lag_ms = n ? clock_ticks() - pt->lag_sent[head % PEER_LAG_SLOTS] : 0;
+	return lag > 0 ? (uint32_t)lag : 0;
+}
+
 /* Queues for <p>: resync confirms, acks, then a full resync (teaching) or
  * the local changes since its cursor, up to PEER_OUT_HIGH bytes.
  */
@@ -768,6 +810,7 @@ static void push(struct peer *p)
 				if (stktable_walk_resume(pt->t, &pt->walk, PEER_BATCH, walk_cb, &x))
 					pt->teaching = 0;
 			teaching |= pt->teaching;
+			lag_note_batch(pt, x.sent);
 			continue;
 		}
 		while (c->out.len < PEER_OUT_HIGH && !stktable_updates_next(pt->t, &pt->cur, PEER_BATCH, upd_cb, &x))
@@ -777,6 +820,7 @@ static void push(struct peer *p)
 			pt->pend_id = pt->last_pushed;
 			pt->pend_valid = 1;
 		}
+		lag_note_batch(pt, x.sent);
 	}
 	if ((p->flags & PEER_F_TEACH) && !teaching && !(p->flags & PEER_F_TEACH_SENT)) {
 		send_msg(c, PEER_MSG_CLASS_CONTROL, ps->resync == PEERS_RESYNC_DONE ?
@@ -1004,6 +1048,7 @@ static int handle_msg(struct peer_conn *c, const struct peer_msg *m, char *why, 
 			if (pt->local_id != id)
 				continue;
 			pt->peer_acked = upd;
+			lag_acked(pt, upd);
 			if (pt->pend_valid && (int32_t)(upd - pt->pend_id) >= 0) {
 				stktable_updcur_copy(&pt->acked, &pt->pend);
 				pt->pend_valid = 0;

@@ -23,7 +23,7 @@ struct peers_ctx {
 	int head_done;                  /* the section's header line was written */
 };
 
-/* HAProxy's statuscode_str(). */
+/* HAProxy's statuscode_str() of <p>'s last status. */
 static const char *status_str(const struct peer *p)
 {
 	switch (p->last_state == PEER_CS_CONNECTING ? 100 : p->last_state == PEER_CS_WAIT_STATUS ? 110 : p->status) {
@@ -37,6 +37,17 @@ static const char *status_str(const struct peer *p)
 	case 504: return "UNKN";
 	default:  return "NONE";
 	}
+}
+
+void peer_get_stats(const struct peer *p, struct peer_stats *st)
+{
+	uint32_t hello = p->last_hdshk, sessions = p->sessions;
+
+	st->connected = p->last_state == PEER_CS_ESTABLISHED;
+	st->status = status_str(p);
+	st->last_hello_ms = hello ? (int64_t)(uint32_t)(clock_ticks() - hello) : -1;
+	st->reconnects = sessions ? sessions - 1 : 0;
+	st->proto_err = p->proto_err;
 }
 
 /* Writes a date relative to now as HAProxy's human_time() does ("4s",
@@ -81,6 +92,8 @@ static int dump_head(struct cli_session *s, struct peers *ps)
 static int dump_peer(struct cli_session *s, struct peer *p)
 {
 	char out[4096], addr[ADDR_STRLEN] = "", b1[32], b2[32], b3[32];
+	struct peer_stats st;
+	uint32_t lag, lag_ms;
 	int active = p->last_state == PEER_CS_ESTABLISHED;
 	size_t n = 0;
 
@@ -100,17 +113,23 @@ static int dump_peer(struct cli_session *s, struct peer *p)
 	                      p->flags);
 	if (active)
 		n += (size_t)snprintf(out + n, sizeof(out) - n, " state=EST\n        src=%s", p->src);
+	peer_get_stats(p, &st);
+	if (!p->local)
+		n += (size_t)snprintf(out + n, sizeof(out) - n, "\n        reconnects=%u", st.reconnects);
 	if (p->tables) {
 		n += (size_t)snprintf(out + n, sizeof(out) - n, "\n        shared tables:");
-		for (struct peer_table *pt = p->tables; pt && n < sizeof(out) - 512; pt = pt->next)
+		for (struct peer_table *pt = p->tables; pt && n < sizeof(out) - 512; pt = pt->next) {
+			lag = peer_table_lag(pt, &lag_ms);
 			n += (size_t)snprintf(out + n, sizeof(out) - n,
 			                      "\n          %p local_id=%u remote_id=%u flags=0x%x remote_data=0x%llx"
 			                      "\n              last_acked=%u last_pushed=%u last_get=%u teaching_origin=0 update=%u"
-			                      "\n              table:%p id=%s tx_updates=%llu rx_updates=%llu",
+			                      "\n              table:%p id=%s tx_updates=%llu rx_updates=%llu lag=%u lag_ms=%u",
 			                      (void *)pt, pt->local_id, pt->remote_id, pt->teaching,
 			                      (unsigned long long)pt->remote_data, pt->last_acked, pt->last_pushed,
 			                      pt->last_get, pt->peer_acked, (void *)pt->t, pt->t->id,
-			                      (unsigned long long)pt->tx_updates, (unsigned long long)pt->rx_updates);
+			                      (unsigned long long)pt->tx_updates, (unsigned long long)pt->rx_updates,
+			                      lag, lag_ms);
+		}
 	}
 	n += (size_t)snprintf(out + n, sizeof(out) - n, "\n");
 	return cli_write(s, out, n < sizeof(out) ? n : sizeof(out) - 1);
