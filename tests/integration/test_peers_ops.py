@@ -1,15 +1,19 @@
 """Peers in operation: the per-peer figures of `show peers` and of the
-Prometheus exporter (Tollgate's own haproxy_peer_* families).
+Prometheus exporter (Tollgate's own haproxy_peer_* families), and a
+partition between two nodes that heals with the changes made on each side
+meanwhile converging.
 
-HAProxy 2.6 has neither (its `show peers` has no lag, its exporter no peer
-family), so these run Tollgate alone.
+HAProxy 2.6 has neither the figures (its `show peers` has no lag, its
+exporter no peer family) nor anything to compare a partition with, so
+these run Tollgate alone.
 """
 import re
 import socket
+import threading
 import urllib.request
 
 from conftest import admin_cli, admin_ready, free_port, wait_until
-from test_peers import established, field, get, handshake, mesh, node_cfg, wait_field  # noqa: F401 (mesh: a fixture)
+from test_peers import entry, established, field, get, handshake, mesh, node_cfg, wait_field  # noqa: F401 (mesh: a fixture)
 
 PROMEX = ("http-request use-service prometheus-exporter if { path /metrics }\n"
           "    http-request track-sc0 src table stkt")
@@ -93,3 +97,109 @@ def test_lag_of_a_peer_that_never_acknowledges(tmp_path, tollgate):
     first = field(peer_block(sock, "B"), "lag_ms")
     wait_until(lambda: field(peer_block(sock, "B"), "lag_ms") >= first + 300, 3, "lag_ms growing")
     s.close()
+
+
+class Relay:
+    """A TCP relay from a port of its own to <target>, which can be cut
+    (every relayed connection reset, new ones refused) and healed."""
+
+    def __init__(self, target):
+        self.target = target
+        self.port = free_port()
+        self.conns = []
+        self.lock = threading.Lock()
+        self.ls = None
+        self.heal()
+
+    def heal(self):
+        ls = socket.socket()
+        ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        ls.bind(("127.0.0.1", self.port))
+        ls.listen(16)
+        self.ls = ls
+        threading.Thread(target=self._accept, args=(ls,), daemon=True).start()
+
+    def cut(self):
+        self.ls.shutdown(socket.SHUT_RDWR)    # wakes the accept() (Linux), frees the port
+        self.ls.close()
+        with self.lock:
+            for c in self.conns:
+                try:
+                    c.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+                c.close()
+            self.conns = []
+
+    def _accept(self, ls):
+        while True:
+            try:
+                c, _ = ls.accept()
+            except OSError:
+                return
+            try:
+                u = socket.create_connection(("127.0.0.1", self.target), timeout=5)
+            except OSError:
+                c.close()
+                continue
+            u.settimeout(None)
+            with self.lock:
+                self.conns += [c, u]
+            for x, y in ((c, u), (u, c)):
+                threading.Thread(target=self._pipe, args=(x, y), daemon=True).start()
+
+    @staticmethod
+    def _pipe(x, y):
+        try:
+            while True:
+                d = x.recv(65536)
+                if not d:
+                    break
+                y.sendall(d)
+        except OSError:
+            pass
+        for s in (x, y):
+            try:
+                s.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+
+def test_partition_heals_and_both_sides_converge(tmp_path, tollgate):
+    pa, pb, fa, fb = free_port(), free_port(), free_port(), free_port()
+    to_a, to_b = Relay(pa), Relay(pb)     # each node reaches the other through a relay
+    socks = {n: str(tmp_path / ("%s.sock" % n)) for n in "AB"}
+    cfg_a = node_cfg("A", {"A": pa, "B": to_b.port}, fa, socks["A"])
+    cfg_b = node_cfg("B", {"A": to_a.port, "B": pb}, fb, socks["B"])
+    tollgate(cfg_a, port=fa, args=("-L", "A"), name="A.cfg")
+    tollgate(cfg_b, port=fb, args=("-L", "B"), name="B.cfg")
+    for n in "AB":
+        wait_until(lambda: admin_ready(socks[n]), 5, "admin socket of %s" % n)
+    wait_until(lambda: established(socks["A"], "B") and established(socks["B"], "A"), 10, "A and B connected")
+    get(fa, src="127.0.0.2")
+    wait_field(socks["B"], "stkt", "127.0.0.2", "http_req_cnt", 1)
+
+    to_a.cut()
+    to_b.cut()
+    wait_until(lambda: not established(socks["A"], "B") and not established(socks["B"], "A"), 6,
+               "the partition seen by both")
+    # changes on each side while they cannot talk
+    for _ in range(3):
+        get(fa, src="127.0.0.2")
+    get(fa, src="127.0.0.3")
+    get(fb, src="127.0.1.1")
+    get(fb, src="127.0.1.1")
+    assert entry(socks["B"], "stkt", "127.0.0.3") is None
+    assert entry(socks["A"], "stkt", "127.0.1.1") is None
+    assert field(entry(socks["B"], "stkt", "127.0.0.2"), "http_req_cnt") == 1
+
+    to_a.heal()
+    to_b.heal()
+    wait_until(lambda: established(socks["A"], "B") and established(socks["B"], "A"), 10, "the link back")
+    wait_field(socks["B"], "stkt", "127.0.0.2", "http_req_cnt", 4)
+    wait_field(socks["B"], "stkt", "127.0.0.3", "http_req_cnt", 1)
+    wait_field(socks["A"], "stkt", "127.0.1.1", "http_req_cnt", 2)
+    # and afterwards, both still follow each other
+    get(fb, src="127.0.0.3")
+    wait_field(socks["A"], "stkt", "127.0.0.3", "http_req_cnt", 2)
+    assert "reconnects=1" in peer_block(socks["A"], "B")
