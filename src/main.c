@@ -2,7 +2,9 @@
  * Tollgate's entry point: command line, start-up, signals, stop.
  *
  * The command line is HAProxy's: -f (files or directories, repeatable), -c,
- * -d / -db, -D, -p, -v / -vv, -q, -L, -sf / -st, -n, -N, -x.
+ * -d / -db, -D, -p, -v / -vv, -q, -L, -sf / -st, -n, -N, -x, -W / -Ws, -S.
+ * With -W, -Ws or `master-worker`, main() hands over to the master
+ * (src/core/master.c), which starts this program again as its worker.
  *
  * Start-up order: parse the configuration, check it, bind every listener
  * (so that a port in use fails the start), ask an old process to finish
@@ -43,6 +45,7 @@
 #include <tollgate/limits.h>
 #include <tollgate/listener.h>
 #include <tollgate/log.h>
+#include <tollgate/master.h>
 #include <tollgate/pool.h>
 #include <tollgate/peers.h>
 #include <tollgate/proxy.h>
@@ -69,6 +72,9 @@ struct cmdline {
 	long maxconn;                    /* -n, 0: unset */
 	long defmaxconn;                 /* -N, 0: unset */
 	const char *xfer_sock;           /* -x: old process's stats socket, NULL: none */
+	int master;                      /* -W or -Ws */
+	int systemd;                     /* -Ws */
+	const char *master_cli;          /* -S: the master CLI's socket, NULL: none */
 };
 
 static void usage(FILE *out, const char *prog)
@@ -77,9 +83,13 @@ static void usage(FILE *out, const char *prog)
 	        "Tollgate version %s\n"
 	        "Usage : %s [-f <cfgfile|cfgdir>]* [ -vdVD ] [ -n <maxconn> ] [ -N <maxpconn> ]\n"
 	        "        [ -p <pidfile> ] [ -L <localpeer> ] [ -x <unix_socket> ] [ -sf|-st <pid>* ]\n"
+	        "        [ -W | -Ws ] [ -S <unix_socket> ]\n"
 	        "        -v displays version ; -vv shows known build options.\n"
 	        "        -d enters debug mode ; -db only disables background mode.\n"
 	        "        -D goes daemon ; -c checks the configuration and exits.\n"
+	        "        -W master-worker mode.\n"
+	        "        -Ws master-worker mode with systemd notify support.\n"
+	        "        -S <unix_socket> binds the master CLI on this socket (with -W or -Ws)\n"
 	        "        -cc <expr> evaluates a .if condition: exit 0 if true, 1 if false, 2 on error\n"
 	        "        -p writes pids of all children to this file\n"
 	        "        -q quiet mode : don't display messages\n"
@@ -182,6 +192,9 @@ static int parse_cmdline(int argc, char **argv, struct cmdline *cl)
 			global.foreground = 1;
 		} else if (!strcmp(a, "-V")) {
 			/* HAProxy's verbose mode: messages are printed unless -q */
+		} else if (!strcmp(a, "-W") || !strcmp(a, "-Ws")) {
+			cl->master = 1;
+			cl->systemd = a[2] == 's';
 		} else if (!strcmp(a, "-D")) {
 			cl->daemon = 1;
 		} else if (!strcmp(a, "-q")) {
@@ -201,7 +214,8 @@ static int parse_cmdline(int argc, char **argv, struct cmdline *cl)
 				i++;
 			}
 		} else if (i + 1 >= argc && (!strcmp(a, "-f") || !strcmp(a, "-p") || !strcmp(a, "-n") ||
-		                             !strcmp(a, "-N") || !strcmp(a, "-L") || !strcmp(a, "-x"))) {
+		                             !strcmp(a, "-N") || !strcmp(a, "-L") || !strcmp(a, "-x") ||
+		                             !strcmp(a, "-S"))) {
 			fprintf(stderr, "[ALERT]    (%d) : option '%s' expects an argument.\n", (int)getpid(), a);
 			usage(stderr, argv[0]);
 			return -1;
@@ -216,6 +230,13 @@ static int parse_cmdline(int argc, char **argv, struct cmdline *cl)
 		} else if (!strcmp(a, "-L")) {
 			global.localpeer = strdup(argv[++i]);
 			global.localpeer_cmdline = 1;   /* wins over `localpeer` */
+		} else if (!strcmp(a, "-S")) {
+			cl->master_cli = argv[++i];
+			if (strchr(cl->master_cli, ',') || (strchr(cl->master_cli, '@') && strncmp(cl->master_cli, "unix@", 5))) {
+				fprintf(stderr, "[ALERT]    (%d) : -S '%s': only a unix socket path is supported, without bind options.\n",
+				        (int)getpid(), cl->master_cli);
+				return -1;
+			}
 		} else if (!strcmp(a, "-x")) {
 			cl->xfer_sock = argv[++i];
 		} else if (!strcmp(a, "-n") || !strcmp(a, "-N")) {
@@ -461,8 +482,10 @@ static struct timespec *wait_timeout(struct timespec *ts, int soft_stopping, uin
 	return ts;
 }
 
-/* Waits for signals and applies them until the process must exit. */
-static void signal_loop(void)
+/* Waits for signals and applies them until the process must exit.
+ * Returns the signal of a fast stop (SIGTERM, SIGINT), else 0.
+ */
+static int signal_loop(void)
 {
 	uint64_t interval = (uint64_t)global.tables_state_interval * 1000000ULL;
 	uint64_t hard_deadline = 0, next_save = 0;
@@ -490,18 +513,18 @@ static void signal_loop(void)
 			handover_tick();
 			if (stream_count() == 0) {
 				log_notice("Proxy stopped: all connections finished.");
-				return;
+				return 0;
 			}
 			if (hard_deadline && clock_mono_ns() >= hard_deadline) {
 				log_warning("hard-stop-after reached: closing %u remaining connections.", stream_count());
-				return;
+				return 0;
 			}
 		}
 		switch (sig) {
 		case SIGINT:
 		case SIGTERM:
 			log_notice("Stopping (signal %d): fast stop.", sig);
-			return;
+			return sig;
 		case SIGUSR1:
 			if (soft_stopping)
 				break;
@@ -531,6 +554,29 @@ static void signal_loop(void)
 	}
 }
 
+/* In a worker: the admin socket its master talks to it on (level admin,
+ * exposing the listeners for the next worker's -x).
+ */
+static int add_master_socket(const char *path)
+{
+	struct global_stats_socket *s = calloc(1, sizeof(*s)), **tail;
+
+	if (!s || !(s->addr = strdup(path)) || !(s->level = strdup("admin"))) {
+		if (s)
+			free(s->addr);
+		free(s);
+		return -1;
+	}
+	s->mode = 0600;
+	s->uid = s->gid = -1;
+	s->expose_fd = 1;
+	s->conf_file = "master";
+	for (tail = &global.stats_sockets; *tail; tail = &(*tail)->next)
+		;
+	*tail = s;
+	return 0;
+}
+
 static void block_signals(void)
 {
 	sigset_t sigs;
@@ -545,7 +591,7 @@ int main(int argc, char **argv)
 	const char *pool_dbg = getenv("TOLLGATE_POOL_DEBUG");
 	struct cmdline cl = { .old_sig = 0 };
 	char err[512];
-	int ret, errors = 0;
+	int ret, stop_sig, errors = 0;
 
 	global_init_defaults();
 	ret = parse_cmdline(argc, argv, &cl);
@@ -575,6 +621,24 @@ int main(int argc, char **argv)
 		if (!global.quiet)
 			printf("Configuration file is valid\n");
 		return 0;
+	}
+	if (cl.master_cli && !cl.master && !global.master_worker) {
+		log_alert("-S requires master-worker mode (-W, -Ws or 'master-worker').");
+		return 1;
+	}
+	if ((cl.master || global.master_worker) && !master_worker_socket()) {
+		struct master_opts mo = {
+			.systemd = cl.systemd, .cli_path = cl.master_cli,
+			.no_exit_on_failure = global.master_worker == 2,
+			.daemon = (cl.daemon || global.daemon) && !global.foreground,
+			.pidfile = cl.pidfile ? cl.pidfile : global.pidfile,
+		};
+
+		return master_run(argv, &mo);
+	}
+	if (master_worker_socket() && add_master_socket(master_worker_socket()) < 0) {
+		log_alert("out of memory at start-up.");
+		return 1;
 	}
 	if (!proxies_list)
 		log_warning("config : no frontend and no backend: nothing to do but wait for signals.");
@@ -644,11 +708,11 @@ int main(int argc, char **argv)
 		if (kill(cl.old_pids[i], cl.old_sig) < 0 && errno != ESRCH)
 			log_warning("cannot signal old process %d: %s.", cl.old_pids[i], strerror(errno));
 
-	if ((cl.daemon || global.daemon) && !global.foreground && daemonize() < 0) {
+	if ((cl.daemon || global.daemon) && !global.foreground && !master_worker_socket() && daemonize() < 0) {
 		log_alert("cannot go to the background: %s.", strerror(errno));
 		return 1;
 	}
-	if (cl.pidfile || global.pidfile) {
+	if ((cl.pidfile || global.pidfile) && !master_worker_socket()) {
 		const char *pf = cl.pidfile ? cl.pidfile : global.pidfile;
 
 		if (write_pidfile(pf) < 0)
@@ -665,7 +729,8 @@ int main(int argc, char **argv)
 	handover_start_receiver();
 	cli_info_mark_ready();
 	log_notice("Tollgate %s started: %d threads, pid %d.", TOLLGATE_VERSION, thread_count, (int)getpid());
-	signal_loop();
+	master_worker_ready();
+	stop_sig = signal_loop();
 
 	thread_stop();
 	thread_join();
@@ -674,5 +739,8 @@ int main(int argc, char **argv)
 	checks_stop();
 	cli_stop();
 	listeners_close_all();
-	return 0;
+	/* a worker stopped by a signal says so to its master, as HAProxy's
+	 * (the master reports 143 as a normal stop)
+	 */
+	return master_worker_socket() && stop_sig ? 128 + stop_sig : 0;
 }

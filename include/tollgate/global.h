@@ -57,6 +57,7 @@ struct global {
 	int foreground;                  /* -db or -d: stay in the foreground */
 	int external_check;              /* `external-check`: 1, 2 with preserve-env */
 	int insecure_fork;               /* `insecure-fork-wanted` */
+	int master_worker;               /* `master-worker`: 1, 2 with no-exit-on-failure */
 };
 
 extern struct global global;

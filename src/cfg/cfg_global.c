@@ -151,6 +151,15 @@ static int kw_daemon(struct cfg_ctx *ctx, int argc, char **args, char **err)
 	return CFG_OK;
 }
 
+/* master-worker [no-exit-on-failure]: as -W (doc/management.md). */
+static int kw_master_worker(struct cfg_ctx *ctx, int argc, char **args, char **err)
+{
+	if (argc > 2 || (argc == 2 && strcmp(args[1], "no-exit-on-failure")))
+		return cfg_set_err(err, "'%s' only supports 'no-exit-on-failure' option.", args[0]);
+	global.master_worker = argc == 2 ? 2 : 1;
+	return CFG_OK;
+}
+
 static int kw_pidfile(struct cfg_ctx *ctx, int argc, char **args, char **err)
 {
 	if (argc < 2)
@@ -536,6 +545,7 @@ static struct cfg_kw global_kws[] = {
 	{ "strict-limits", kw_strict_limits, CFG_KW_NO },
 	{ "daemon", kw_daemon, CFG_KW_NO },
 	{ "pidfile", kw_pidfile, 0 },
+	{ "master-worker", kw_master_worker, 0 },
 	{ "set-var", kw_set_var, 0 },
 	{ "set-var-fmt", kw_set_var, 0 },
 	{ "chroot", kw_chroot, 0 },

@@ -283,13 +283,16 @@ def exchange(port, payload=b"hello", timeout=5.0):
         return b"".join(chunks)
 
 
-def admin_cli(path, cmd, timeout=5.0):
+def admin_cli(path, cmd, timeout=5.0, half_close=False):
     """One-shot admin socket command: sends <cmd> and a newline to the unix
-    socket <path>, returns the whole answer as text."""
+    socket <path> (then half-closes if <half_close>, as socat does: HAProxy's
+    master CLI waits for it), returns the whole answer as text."""
     with socket.socket(socket.AF_UNIX) as s:
         s.settimeout(timeout)
         s.connect(path)
         s.sendall(cmd.encode() + b"\n")
+        if half_close:
+            s.shutdown(socket.SHUT_WR)
         chunks = []
         while True:
             d = s.recv(65536)

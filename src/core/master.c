@@ -1,0 +1,747 @@
+/*
+ * Master-worker mode, as HAProxy's (doc/management.md, "Master-worker
+ * mode"). The master parses nothing but its command line and the
+ * configuration's `master-worker`, `daemon` and `pidfile` (main.c did that
+ * already); it then:
+ *   - starts a worker: itself re-executed with the master's options
+ *     removed, TOLLGATE_MWORKER_SOCK naming an admin socket the worker adds
+ *     to its stats sockets (level admin, expose-fd listeners) and
+ *     TOLLGATE_MWORKER_FD a pipe on which the worker writes one byte once
+ *     it serves;
+ *   - on SIGUSR2 or SIGHUP, or the master CLI's `reload`: starts a new
+ *     worker with `-x <current worker's socket> -sf <workers>`, i.e. an
+ *     ordinary reload: the listening sockets are passed over (no refused
+ *     connection) and the stick tables handed over (doc/peers.md);
+ *   - reaps its children and logs HAProxy's lines ("Current worker (PID)
+ *     exited with code N (reason)", "Former worker ...", "Failed to load
+ *     worker ..."); a worker failing with a code other than 0, 130 or 143
+ *     makes every process stop (exit-on-failure) unless
+ *     `master-worker no-exit-on-failure`; the master exits once it has no
+ *     worker left, as HAProxy's;
+ *   - SIGTERM, SIGINT: forwarded to the workers, then exits with them;
+ *     SIGUSR1, SIGTTOU, SIGTTIN: forwarded;
+ *   - -S <path>: the master CLI, one command per connection: help,
+ *     show proc, show version, reload, `@<n> <command>` (n-th current
+ *     worker, 1: the newest), `@!<pid> <command>`, `@master <command>`;
+ *   - -Ws: READY=1 / RELOADING=1 / STOPPING=1 on $NOTIFY_SOCKET.
+ * The master is single-threaded; its loop is poll() on a signalfd, the CLI
+ * socket and the workers' readiness pipes. CLI commands are answered
+ * synchronously, with a short receive timeout per client.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <tollgate/log.h>
+#include <tollgate/master.h>
+#include <tollgate/version.h>
+
+#define MW_MAX_PROCS 64
+#define MW_MAX_ARGS  256
+#define ENV_SOCK     "TOLLGATE_MWORKER_SOCK"
+#define ENV_FD       "TOLLGATE_MWORKER_FD"
+
+enum mw_state { MW_LOADING, MW_CURRENT, MW_LEAVING };
+
+struct mw_proc {
+	int pid;                  /* 0: free slot */
+	enum mw_state state;
+	int reloads;              /* reloads of the master since it started */
+	time_t started;           /* wall clock, for show proc's uptime */
+	int ready_fd;             /* read end of its readiness pipe, -1: closed */
+	int reload_cli;           /* CLI client waiting for this load's result, -1: none */
+	char sock[108];           /* its admin socket */
+};
+
+static struct {
+	const struct master_opts *o;
+	char *wargv[MW_MAX_ARGS];  /* the workers' command line */
+	int wargc;                 /* its length without the reload arguments */
+	struct mw_proc procs[MW_MAX_PROCS];
+	char dir[64];              /* private directory of the workers' sockets */
+	unsigned int seq;          /* socket names */
+	int reloads, failed;       /* show proc's master line */
+	time_t started;
+	int cli_fd;                /* -S listener, -1: none */
+	int stopping;              /* SIGTERM/SIGINT received: exit with the workers */
+	int exitcode;              /* HAProxy's: the first abnormal worker status */
+	int ever_ready;            /* a worker served once: a failed load is a failed reload */
+} mw = { .cli_fd = -1, .exitcode = -1 };
+
+/* ---------- systemd's notify protocol ---------- */
+
+int sd_notify_send(const char *msg)
+{
+	const char *path = getenv("NOTIFY_SOCKET");
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	size_t len;
+	int fd, ret;
+
+	if (!path || (path[0] != '/' && path[0] != '@') || (len = strlen(path)) >= sizeof(sun.sun_path))
+		return -1;
+	memcpy(sun.sun_path, path, len);
+	if (path[0] == '@')
+		sun.sun_path[0] = '\0';  /* abstract namespace */
+	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -1;
+	ret = (int)sendto(fd, msg, strlen(msg), MSG_NOSIGNAL, (struct sockaddr *)&sun,
+	                  (socklen_t)(offsetof(struct sockaddr_un, sun_path) + len));
+	close(fd);
+	return ret < 0 ? -1 : 0;
+}
+
+static void notify(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void notify(const char *fmt, ...)
+{
+	char msg[256];
+	va_list ap;
+
+	if (!mw.o->systemd)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	sd_notify_send(msg);
+}
+
+/* ---------- the worker's side ---------- */
+
+const char *master_worker_socket(void)
+{
+	return getenv(ENV_SOCK);
+}
+
+void master_worker_ready(void)
+{
+	const char *s = getenv(ENV_FD);
+	int fd = s ? atoi(s) : -1;
+
+	if (fd <= STDERR_FILENO)
+		return;
+	if (write(fd, "R", 1) < 0) {
+		/* the master is gone: nothing to tell */
+	}
+	close(fd);
+	unsetenv(ENV_FD);
+}
+
+/* ---------- processes ---------- */
+
+static struct mw_proc *proc_by_pid(int pid)
+{
+	for (int i = 0; i < MW_MAX_PROCS; i++)
+		if (mw.procs[i].pid == pid)
+			return &mw.procs[i];
+	return NULL;
+}
+
+static struct mw_proc *current_worker(void)
+{
+	struct mw_proc *best = NULL;
+
+	for (int i = 0; i < MW_MAX_PROCS; i++)
+		if (mw.procs[i].pid && mw.procs[i].state == MW_CURRENT &&
+		    (!best || mw.procs[i].started >= best->started))
+			best = &mw.procs[i];
+	return best;
+}
+
+static int nprocs(void)
+{
+	int n = 0;
+
+	for (int i = 0; i < MW_MAX_PROCS; i++)
+		n += mw.procs[i].pid != 0;
+	return n;
+}
+
+static void kill_all(int sig)
+{
+	for (int i = 0; i < MW_MAX_PROCS; i++)
+		if (mw.procs[i].pid)
+			kill(mw.procs[i].pid, sig);
+}
+
+/* Starts a worker; on a reload, with the sockets and tables of <from> and
+ * -sf every live worker. Returns 0 or -1 (logged).
+ */
+static int start_worker(const struct mw_proc *from)
+{
+	char *argv[MW_MAX_ARGS + MW_MAX_PROCS + 4], pidbuf[MW_MAX_PROCS][16], fdbuf[16];
+	struct mw_proc *p = proc_by_pid(0);
+	int pfd[2], argc = 0, pid;
+
+	if (!p) {
+		log_alert("Cannot fork a new worker: too many processes (%d).", MW_MAX_PROCS);
+		return -1;
+	}
+	if (pipe2(pfd, O_CLOEXEC) < 0) {
+		log_alert("Cannot fork a new worker: %s.", strerror(errno));
+		return -1;
+	}
+	snprintf(p->sock, sizeof(p->sock), "%s/worker.%u.sock", mw.dir, ++mw.seq);
+	for (int i = 0; i < mw.wargc; i++)
+		argv[argc++] = mw.wargv[i];
+	if (from) {
+		int n = 0;
+
+		argv[argc++] = "-x";
+		argv[argc++] = (char *)from->sock;
+		argv[argc++] = "-sf";
+		for (int i = 0; i < MW_MAX_PROCS; i++)
+			if (mw.procs[i].pid && &mw.procs[i] != p) {
+				snprintf(pidbuf[n], sizeof(pidbuf[n]), "%d", mw.procs[i].pid);
+				argv[argc++] = pidbuf[n++];
+			}
+	}
+	argv[argc] = NULL;
+	pid = fork();
+	if (pid < 0) {
+		log_alert("Cannot fork a new worker: %s.", strerror(errno));
+		close(pfd[0]);
+		close(pfd[1]);
+		return -1;
+	}
+	if (pid == 0) {
+		sigset_t none;
+
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
+		prctl(PR_SET_PDEATHSIG, SIGTERM);  /* a worker does not outlive its master */
+		if (mw.cli_fd >= 0)
+			close(mw.cli_fd);
+		fcntl(pfd[1], F_SETFD, 0);
+		snprintf(fdbuf, sizeof(fdbuf), "%d", pfd[1]);
+		setenv(ENV_SOCK, p->sock, 1);
+		setenv(ENV_FD, fdbuf, 1);
+		unsetenv("NOTIFY_SOCKET");
+		execvp(argv[0], argv);
+		log_alert("Cannot execute %s: %s.", argv[0], strerror(errno));
+		_exit(1);
+	}
+	close(pfd[1]);
+	p->pid = pid;
+	p->state = MW_LOADING;
+	p->reloads = 0;
+	p->started = time(NULL);
+	p->ready_fd = pfd[0];
+	p->reload_cli = -1;
+	log_notice("New worker (%d) forked", pid);
+	return 0;
+}
+
+static void cli_reply_close(int fd, const char *text)
+{
+	if (fd < 0)
+		return;
+	if (send(fd, text, strlen(text), MSG_NOSIGNAL) < 0) {
+		/* the client left */
+	}
+	close(fd);
+}
+
+/* A loading worker wrote its byte: it serves; the others leave. */
+static void worker_ready(struct mw_proc *p)
+{
+	close(p->ready_fd);
+	p->ready_fd = -1;
+	for (int i = 0; i < MW_MAX_PROCS; i++)
+		if (mw.procs[i].pid && &mw.procs[i] != p && mw.procs[i].state == MW_CURRENT)
+			mw.procs[i].state = MW_LEAVING;
+	p->state = MW_CURRENT;
+	mw.ever_ready = 1;
+	log_notice("Loading success.");
+	notify("READY=1\nMAINPID=%d\nSTATUS=Ready.\n", (int)getpid());
+	cli_reply_close(p->reload_cli, "Success=1\n");
+	p->reload_cli = -1;
+}
+
+static void reload(int cli)
+{
+	struct mw_proc *from = current_worker();
+	struct timespec ts;
+
+	if (mw.stopping) {
+		cli_reply_close(cli, "Success=0\n--\nThe master is stopping.\n");
+		return;
+	}
+	for (int i = 0; i < MW_MAX_PROCS; i++)
+		if (mw.procs[i].pid && mw.procs[i].state == MW_LOADING) {
+			cli_reply_close(cli, "Success=0\n--\nAnother reload is still in progress.\n");
+			return;
+		}
+	log_notice("Reloading Tollgate");
+	mw.reloads++;
+	for (int i = 0; i < MW_MAX_PROCS; i++)
+		if (mw.procs[i].pid)
+			mw.procs[i].reloads++;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	notify("RELOADING=1\nSTATUS=Reloading Configuration.\nMONOTONIC_USEC=%llu\n",
+	       (unsigned long long)ts.tv_sec * 1000000ULL + (unsigned long long)ts.tv_nsec / 1000ULL);
+	if (start_worker(from) < 0) {
+		mw.failed++;
+		notify("READY=1\nSTATUS=Reload failed!\n");
+		cli_reply_close(cli, "Success=0\n");
+		return;
+	}
+	for (int i = 0; i < MW_MAX_PROCS; i++)
+		if (mw.procs[i].pid && mw.procs[i].state == MW_LOADING)
+			mw.procs[i].reload_cli = cli;
+}
+
+static const char *status_reason(int status)
+{
+	return status >= 128 ? strsignal(status - 128) : "Exit";
+}
+
+/* Reaps the exited children and logs them as HAProxy does. */
+static void reap(void)
+{
+	int wstatus, pid;
+
+	while ((pid = waitpid(-1, &wstatus, WNOHANG)) > 0) {
+		struct mw_proc *p = proc_by_pid(pid);
+		int status = WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : 128 + WTERMSIG(wstatus);
+
+		if (!p)
+			continue;
+		if (p->state == MW_LOADING) {
+			log_warning("Failed to load worker (%d) exited with code %d (%s)", pid, status, status_reason(status));
+			if (mw.ever_ready) {
+				mw.failed++;
+				notify("READY=1\nSTATUS=Reload failed!\n");
+			} else if (mw.exitcode < 0) {
+				mw.exitcode = status;  /* the first start failed: the master leaves */
+			}
+			cli_reply_close(p->reload_cli, "Success=0\n");
+		} else if (p->state == MW_CURRENT) {
+			if (status < 128)
+				log_warning("Current worker (%d) exited with code %d (%s)", pid, status, "Exit");
+			else
+				log_alert("Current worker (%d) exited with code %d (%s)", pid, status, status_reason(status));
+			if (status != 0 && status != 130 && status != 143 && !mw.o->no_exit_on_failure && !mw.stopping) {
+				log_alert("exit-on-failure: killing every processes with SIGTERM");
+				kill_all(SIGTERM);
+			}
+			if (mw.exitcode < 0 && status != 0 && status != 143)
+				mw.exitcode = status;
+		} else {
+			log_warning("Former worker (%d) exited with code %d (%s)", pid, status, status_reason(status));
+		}
+		if (p->ready_fd >= 0)
+			close(p->ready_fd);
+		unlink(p->sock);
+		memset(p, 0, sizeof(*p));
+	}
+}
+
+/* ---------- the master CLI ---------- */
+
+static int cli_bind(const char *path)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	int fd;
+
+	if (!strncmp(path, "unix@", 5))
+		path += 5;
+	if (strlen(path) >= sizeof(sun.sun_path)) {
+		log_alert("Master CLI: socket path '%s' too long.", path);
+		return -1;
+	}
+	strcpy(sun.sun_path, path);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		goto fail;
+	unlink(path);
+	if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0 || chmod(path, 0600) < 0 || listen(fd, 16) < 0) {
+		close(fd);
+		goto fail;
+	}
+	return fd;
+fail:
+	log_alert("Master CLI: cannot bind '%s': %s.", path, strerror(errno));
+	return -1;
+}
+
+static void cli_printf(int fd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void cli_printf(int fd, const char *fmt, ...)
+{
+	char buf[1024];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	if (n > 0 && send(fd, buf, (size_t)n < sizeof(buf) ? (size_t)n : sizeof(buf) - 1, MSG_NOSIGNAL) < 0) {
+		/* the client left */
+	}
+}
+
+static void uptime(char *buf, size_t sz, time_t since)
+{
+	long up = (long)(time(NULL) - since);
+
+	if (up < 0)
+		up = 0;
+	snprintf(buf, sz, "%ldd%02ldh%02ldm%02lds", up / 86400, (up % 86400) / 3600, (up % 3600) / 60, up % 60);
+}
+
+/* show proc, in HAProxy's layout (fixed 15-character columns). */
+static void show_proc(int fd)
+{
+	char up[32], rel[32];
+	int old = 0;
+
+	uptime(up, sizeof(up), mw.started);
+	snprintf(rel, sizeof(rel), "%d [failed: %d]", mw.reloads, mw.failed);
+	cli_printf(fd, "#%-14s %-15s %-15s %-15s %-15s\n", "<PID>", "<type>", "<reloads>", "<uptime>", "<version>");
+	cli_printf(fd, "%-15u %-15s %-15s %-15s %-15s\n", (unsigned int)getpid(), "master", rel, up, TOLLGATE_VERSION);
+	cli_printf(fd, "# workers\n");
+	for (int i = 0; i < MW_MAX_PROCS; i++) {
+		struct mw_proc *p = &mw.procs[i];
+
+		if (!p->pid || p->state == MW_LEAVING) {
+			old += p->pid != 0;
+			continue;
+		}
+		uptime(up, sizeof(up), p->started);
+		cli_printf(fd, "%-15u %-15s %-15d %-15s %-15s\n", (unsigned int)p->pid, "worker", p->reloads, up,
+		           TOLLGATE_VERSION);
+	}
+	if (old) {
+		cli_printf(fd, "# old workers\n");
+		for (int i = 0; i < MW_MAX_PROCS; i++) {
+			struct mw_proc *p = &mw.procs[i];
+
+			if (!p->pid || p->state != MW_LEAVING)
+				continue;
+			uptime(up, sizeof(up), p->started);
+			cli_printf(fd, "%-15u %-15s %-15d %-15s %-15s\n", (unsigned int)p->pid, "worker", p->reloads, up,
+			           TOLLGATE_VERSION);
+		}
+	}
+	cli_printf(fd, "# programs\n\n");
+}
+
+static const char master_help[] =
+	"The following commands are valid at this level:\n"
+	"  @!<pid>                                 : send a command to the <pid> process\n"
+	"  @<relative pid>                         : send a command to the <relative pid> process\n"
+	"  @master                                 : send a command to the master process\n"
+	"  reload                                  : reload haproxy\n"
+	"  show proc                               : show processes status\n"
+	"  show version                            : show version of the current process\n"
+	"  help [<command>]                        : list matching or all commands\n"
+	"\n";
+
+/* Sends <cmd> to a worker's admin socket and copies its answer to <fd>. */
+static void forward(int fd, const struct mw_proc *p, const char *cmd)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	struct timeval tv = { .tv_sec = 5 };
+	char buf[16384];
+	ssize_t n;
+	int w = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", p->sock);
+	if (w < 0 || setsockopt(w, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) < 0 ||
+	    connect(w, (struct sockaddr *)&sun, sizeof(sun)) < 0) {
+		cli_printf(fd, "Can't connect to the target CLI!\n");
+		if (w >= 0)
+			close(w);
+		return;
+	}
+	cli_printf(w, "%s\n", cmd);
+	while ((n = recv(w, buf, sizeof(buf), 0)) > 0)
+		if (send(fd, buf, (size_t)n, MSG_NOSIGNAL) < 0)
+			break;
+	close(w);
+}
+
+/* Returns the worker a `@...` prefix names, NULL if none. */
+static struct mw_proc *route(const char *target)
+{
+	struct mw_proc *list[MW_MAX_PROCS];
+	int n = 0;
+	char *end;
+	long v;
+
+	if (target[0] == '!') {
+		v = strtol(target + 1, &end, 10);
+		return (*end || v <= 0) ? NULL : proc_by_pid((int)v);
+	}
+	v = strtol(target, &end, 10);
+	if (*end || v <= 0)
+		return NULL;
+	/* relative numbers: 1 is the newest worker serving, then older ones */
+	for (int i = 0; i < MW_MAX_PROCS; i++)
+		if (mw.procs[i].pid && mw.procs[i].state != MW_LOADING)
+			list[n++] = &mw.procs[i];
+	for (int i = 0; i < n; i++)
+		for (int j = i + 1; j < n; j++)
+			if (list[j]->state == MW_CURRENT && list[i]->state != MW_CURRENT) {
+				struct mw_proc *t = list[i];
+
+				list[i] = list[j];
+				list[j] = t;
+			}
+	return v <= n ? list[v - 1] : NULL;
+}
+
+/* Runs one master CLI command; returns 1 if <fd> is kept (reload), else 0. */
+static int cli_command(int fd, char *line)
+{
+	char *cmd = line;
+
+	while (*cmd == ' ' || *cmd == '\t')
+		cmd++;
+	if (cmd[0] == '@') {
+		char *target = cmd + 1, *rest = strpbrk(target, " \t");
+		struct mw_proc *p;
+
+		if (rest) {
+			*rest++ = '\0';
+			while (*rest == ' ' || *rest == '\t')
+				rest++;
+		} else {
+			rest = target + strlen(target);
+		}
+		if (!strcmp(target, "master") || !target[0])
+			return cli_command(fd, rest);
+		p = route(target);
+		if (!p) {
+			cli_printf(fd, "Can't find the target PID matching the prefix '@%s'\n", target);
+			return 0;
+		}
+		forward(fd, p, rest);
+		return 0;
+	}
+	if (!strcmp(cmd, "show proc")) {
+		show_proc(fd);
+	} else if (!strcmp(cmd, "reload")) {
+		reload(fd);
+		return 1;
+	} else if (!strcmp(cmd, "show version")) {
+		cli_printf(fd, "%s\n", TOLLGATE_VERSION);
+	} else if (!strncmp(cmd, "help", 4) && (!cmd[4] || cmd[4] == ' ')) {
+		cli_printf(fd, "%s", master_help);
+	} else if (cmd[0]) {
+		cli_printf(fd, "Unknown command: '%s'\n%s", cmd, master_help);
+	}
+	return 0;
+}
+
+static void cli_accept(void)
+{
+	struct timeval tv = { .tv_sec = 2 };
+	char line[4096];
+	size_t len = 0;
+	int fd = accept4(mw.cli_fd, NULL, NULL, SOCK_CLOEXEC);
+
+	if (fd < 0)
+		return;
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	while (len < sizeof(line) - 1) {
+		ssize_t n = recv(fd, line + len, sizeof(line) - 1 - len, 0);
+
+		if (n <= 0)
+			break;
+		len += (size_t)n;
+		if (memchr(line, '\n', len))
+			break;
+	}
+	line[len] = '\0';
+	line[strcspn(line, "\r\n")] = '\0';
+	if (len >= sizeof(line) - 1) {
+		cli_reply_close(fd, "Command line too long.\n");
+		return;
+	}
+	if (!cli_command(fd, line))
+		close(fd);
+}
+
+/* ---------- the master ---------- */
+
+/* Copies <argv> into the workers' command line, without the master's own
+ * options (-W, -Ws, -S, -D, -p, -x, -sf/-st and their arguments).
+ */
+static int worker_argv(char **argv)
+{
+	for (int i = 0; argv[i]; i++) {
+		const char *a = argv[i];
+
+		if (!strcmp(a, "-W") || !strcmp(a, "-Ws") || !strcmp(a, "-D"))
+			continue;
+		if (!strcmp(a, "-S") || !strcmp(a, "-p") || !strcmp(a, "-x")) {
+			i += argv[i + 1] != NULL;
+			continue;
+		}
+		if (!strcmp(a, "-sf") || !strcmp(a, "-st")) {
+			while (argv[i + 1] && argv[i + 1][0] != '-')
+				i++;
+			continue;
+		}
+		if (mw.wargc >= MW_MAX_ARGS - 1) {
+			log_alert("Master: too many command-line arguments.");
+			return -1;
+		}
+		mw.wargv[mw.wargc++] = argv[i];
+	}
+	return 0;
+}
+
+static int write_pid(const char *path)
+{
+	FILE *f = fopen(path, "we");
+
+	if (!f)
+		return -1;
+	fprintf(f, "%d\n", (int)getpid());
+	return fclose(f);
+}
+
+static void handle_signal(int sig)
+{
+	switch (sig) {
+	case SIGCHLD:
+		reap();
+		break;
+	case SIGTERM:
+	case SIGINT:
+		if (!mw.stopping) {
+			notify("STOPPING=1\n");
+			log_warning("Exiting Master process...");
+		}
+		mw.stopping = 1;
+		kill_all(sig);
+		break;
+	case SIGUSR2:
+	case SIGHUP:
+		reload(-1);
+		break;
+	case SIGUSR1:
+	case SIGTTOU:
+	case SIGTTIN:
+		kill_all(sig);
+		break;
+	default:
+		break;
+	}
+}
+
+int master_run(char **argv, const struct master_opts *o)
+{
+	static const int sigs[] = { SIGCHLD, SIGTERM, SIGINT, SIGUSR1, SIGUSR2, SIGHUP, SIGTTOU, SIGTTIN };
+	const char *tmp = getenv("TMPDIR");
+	sigset_t set;
+	int sfd;
+
+	mw.o = o;
+	mw.started = time(NULL);
+	if (worker_argv(argv) < 0)
+		return 1;
+	snprintf(mw.dir, sizeof(mw.dir), "%s/tollgate-master.XXXXXX", tmp && strlen(tmp) < 24 ? tmp : "/tmp");
+	if (!mkdtemp(mw.dir)) {
+		log_alert("Master: cannot create a directory for the workers' sockets: %s.", strerror(errno));
+		return 1;
+	}
+	if (o->cli_path && (mw.cli_fd = cli_bind(o->cli_path)) < 0)
+		return 1;
+	if (o->daemon) {
+		int pid = fork();
+
+		if (pid < 0) {
+			log_alert("cannot go to the background: %s.", strerror(errno));
+			return 1;
+		}
+		if (pid > 0)
+			_exit(0);
+		setsid();
+	}
+	if (o->pidfile && write_pid(o->pidfile) < 0)
+		log_warning("cannot write pid file %s: %s.", o->pidfile, strerror(errno));
+
+	sigemptyset(&set);
+	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		sigaddset(&set, sigs[i]);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	sfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+	if (sfd < 0) {
+		log_alert("Master: signalfd: %s.", strerror(errno));
+		return 1;
+	}
+	if (start_worker(NULL) < 0)
+		return 1;
+
+	while (nprocs() > 0) {
+		struct pollfd pfd[MW_MAX_PROCS + 2];
+		struct mw_proc *owner[MW_MAX_PROCS + 2];
+		int n = 0;
+
+		pfd[n] = (struct pollfd){ .fd = sfd, .events = POLLIN };
+		owner[n++] = NULL;
+		if (mw.cli_fd >= 0) {
+			pfd[n] = (struct pollfd){ .fd = mw.cli_fd, .events = POLLIN };
+			owner[n++] = NULL;
+		}
+		for (int i = 0; i < MW_MAX_PROCS; i++)
+			if (mw.procs[i].pid && mw.procs[i].ready_fd >= 0) {
+				pfd[n] = (struct pollfd){ .fd = mw.procs[i].ready_fd, .events = POLLIN };
+				owner[n++] = &mw.procs[i];
+			}
+		if (poll(pfd, (nfds_t)n, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			log_alert("Master: poll: %s.", strerror(errno));
+			break;
+		}
+		for (int i = 0; i < n; i++) {
+			if (!pfd[i].revents)
+				continue;
+			if (pfd[i].fd == sfd) {
+				struct signalfd_siginfo si;
+
+				while (read(sfd, &si, sizeof(si)) == (ssize_t)sizeof(si))
+					handle_signal((int)si.ssi_signo);
+				/* SIGCHLD may merge: reap whatever exited */
+				reap();
+			} else if (pfd[i].fd == mw.cli_fd) {
+				cli_accept();
+			} else if (owner[i] && owner[i]->pid && owner[i]->ready_fd == pfd[i].fd) {
+				char c;
+
+				if (read(pfd[i].fd, &c, 1) == 1)
+					worker_ready(owner[i]);
+				else {
+					/* closed without a word: it is exiting; SIGCHLD tells */
+					close(owner[i]->ready_fd);
+					owner[i]->ready_fd = -1;
+				}
+			}
+		}
+	}
+	log_warning("All workers exited. Exiting... (%d)", mw.exitcode > 0 ? mw.exitcode : 0);
+	if (mw.cli_fd >= 0) {
+		close(mw.cli_fd);
+		unlink(o->cli_path + (strncmp(o->cli_path, "unix@", 5) ? 0 : 5));
+	}
+	rmdir(mw.dir);
+	return mw.exitcode > 0 ? mw.exitcode : 0;
+}
