@@ -54,7 +54,10 @@ def test_make_install_tree_binary_and_manual(tmp_path):
     assert c.returncode == 0, c.stdout + c.stderr
     # the unit runs the installed binary, the prefix substituted
     unit = open(os.path.join(dest, "usr/lib/systemd/system/tollgate.service")).read()
-    assert "ExecStart=/usr/sbin/tollgate -D -f $CONFIG -p $PIDFILE" in unit and "@" not in unit
+    assert "ExecStart=/usr/sbin/tollgate -Ws -f $CONFIG -p $PIDFILE $EXTRAOPTS" in unit
+    assert "@SBINDIR@" not in unit and "@DOCDIR@" not in unit
+    # master-worker with systemd's notify protocol, reloaded through the master as Debian's haproxy unit
+    assert "Type=notify" in unit and "ExecReload=/bin/kill -USR2 $MAINPID" in unit
 
     # every option of the usage text is documented in the manual page
     usage = subprocess.run([sbin, "-h"], capture_output=True, text=True).stdout
@@ -86,7 +89,7 @@ def test_systemd_unit_verifies(tmp_path):
     assert r.returncode == 0 and not r.stderr.strip(), r.stdout + r.stderr
     # a broken unit is refused: the check can fail
     bad = tmp_path / "bad.service"
-    bad.write_text(open(unit).read().replace("Type=forking", "Type=forkin"))
+    bad.write_text(open(unit).read().replace("Type=notify", "Type=notif"))
     r = subprocess.run(["systemd-analyze", "verify", str(bad)], capture_output=True, text=True,
                        env=dict(os.environ, MANPATH=os.path.join(prefix, "share/man")))
     assert "service type" in r.stderr, r.stderr
