@@ -20,7 +20,8 @@
  *     worker left, as HAProxy's;
  *   - SIGTERM, SIGINT: forwarded to the workers, then exits with them;
  *     SIGUSR1, SIGTTOU, SIGTTIN: forwarded;
- *   - -S <path>: the master CLI, one command per connection: help,
+ *   - -S <path>: the master CLI, one line per connection (commands
+ *     separated by ';'): help,
  *     show proc, show version, reload, `@<n> <command>` (n-th current
  *     worker, 1: the newest), `@!<pid> <command>`, `@master <command>`;
  *   - -Ws: READY=1 / RELOADING=1 / STOPPING=1 on $NOTIFY_SOCKET.
@@ -282,6 +283,8 @@ static void reload(int cli)
 	}
 	for (int i = 0; i < MW_MAX_PROCS; i++)
 		if (mw.procs[i].pid && mw.procs[i].state == MW_LOADING) {
+			log_warning("Reload ignored: another reload is still in progress (worker %d loading).",
+			            mw.procs[i].pid);
 			cli_reply_close(cli, "Success=0\n--\nAnother reload is still in progress.\n");
 			return;
 		}
@@ -538,7 +541,7 @@ static int cli_command(int fd, char *line)
 		reload(fd);
 		return 1;
 	} else if (!strcmp(cmd, "show version")) {
-		cli_printf(fd, "%s\n", TOLLGATE_VERSION);
+		cli_printf(fd, "%s\n\n", TOLLGATE_VERSION);  /* the empty line ends every answer */
 	} else if (!strncmp(cmd, "help", 4) && (!cmd[4] || cmd[4] == ' ')) {
 		cli_printf(fd, "%s", master_help);
 	} else if (cmd[0]) {
@@ -572,8 +575,17 @@ static void cli_accept(void)
 		cli_reply_close(fd, "Command line too long.\n");
 		return;
 	}
-	if (!cli_command(fd, line))
-		close(fd);
+	/* commands separated by ';' run in turn, as on HAProxy's master CLI;
+	 * a `reload` keeps the connection for its answer and ends the line
+	 */
+	for (char *cmd = line, *next; cmd; cmd = next) {
+		next = strchr(cmd, ';');
+		if (next)
+			*next++ = '\0';
+		if (cli_command(fd, cmd))
+			return;
+	}
+	close(fd);
 }
 
 /* ---------- the master ---------- */

@@ -71,6 +71,7 @@ def start(tollgate, tmp_path, extra="", args=("-W",)):
     msock = str(tmp_path / "master.sock")
     t = tollgate(CFG % {"port": port, "extra": extra}, port=port, args=list(args) + ["-S", msock])
     wait_until(lambda: master_ready(msock), what="the master CLI")
+    t.wait_log("Loading success.")  # the worker serves: no reload or kill races its start
     return t, port, msock
 
 
@@ -115,9 +116,13 @@ def test_master_cli_routes_commands_to_a_worker(tollgate, tmp_path):
     assert "Name: Tollgate" in info and "Pid: %d" % workers[0] in info, info
     assert "Pid: %d" % workers[0] in mcli(msock, "@!%d show info" % workers[0])
     assert mcli(msock, "@7 show info") == "Can't find the target PID matching the prefix '@7'\n"
+    # ';' separates commands, each answer ends with an empty line
+    version = mcli(msock, "show version")
+    assert version.endswith("\n\n") and version.count("\n") == 2, version
+    assert mcli(msock, "@1 show version; show version") == version * 2
     assert "show proc" in mcli(msock, "help")
     assert mcli(msock, "frobnicate").startswith("Unknown command: 'frobnicate'")
-    assert mcli(msock, "@master show version").strip() != ""
+    assert mcli(msock, "@master show version") == version
 
 
 def test_a_worker_that_dies_is_reported(tollgate, haproxy, tmp_path):
@@ -127,7 +132,7 @@ def test_a_worker_that_dies_is_reported(tollgate, haproxy, tmp_path):
     for fixture, name in ((tollgate, "t"), (haproxy, "h")):
         port = free_port()
         p = fixture(CFG % {"port": port, "extra": ""}, port=port, args=["-W"], name=name + ".cfg")
-        wait_until(lambda: len(children(p.proc.pid)) == 1, what="one worker")
+        p.wait_log("Loading success.")  # HAProxy's line too
         worker = children(p.proc.pid)[0]
         os.kill(worker, signal.SIGTERM)
         p.wait_log("Current worker (%d) exited with code" % worker)
@@ -245,3 +250,26 @@ def test_bad_master_options(tollgate, tmp_path):
     p = subprocess.run([BINARY, "-db", "-S", str(tmp_path / "m.sock"), "-f", str(cfg)],
                        capture_output=True, text=True, timeout=10)
     assert p.returncode == 1 and "-S requires master-worker mode" in p.stderr
+
+
+def test_old_workers_in_show_proc_and_routing(tollgate, tmp_path):
+    """A worker retired by a reload that still has a connection to finish
+    is listed under `# old workers`, and `@2` reaches it."""
+    t, port, msock = start(tollgate, tmp_path)
+    first = show_proc(msock)[1][0]
+    c = socket.create_connection(("127.0.0.1", port), timeout=10)
+    try:
+        c.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n")  # unfinished: the stream lives on
+        wait_until(lambda: "CurrConns: 1" in mcli(msock, "@1 show info"), what="the connection")
+        assert mcli(msock, "reload", timeout=30) == "Success=1\n"
+        master, workers, old = show_proc(msock)
+        assert old == [first] and len(workers) == 1 and workers[0] != first
+        text = mcli(msock, "show proc")
+        assert "# old workers\n%-15d %-15s %-15d " % (first, "worker", 1) in text, text
+        info = mcli(msock, "@2 show info")
+        assert "Pid: %d" % first in info and "Stopping: 1" in info, info
+        assert "Pid: %d" % workers[0] in mcli(msock, "@1 show info")
+    finally:
+        c.close()
+    t.wait_log("Former worker (%d) exited with code 0 (Exit)" % first)
+    assert show_proc(msock)[2] == []
