@@ -662,7 +662,7 @@ int master_run(char **argv, const struct master_opts *o)
 	static const int sigs[] = { SIGCHLD, SIGTERM, SIGINT, SIGUSR1, SIGUSR2, SIGHUP, SIGTTOU, SIGTTIN };
 	const char *tmp = getenv("TMPDIR");
 	sigset_t set;
-	int sfd;
+	int sfd, fd;
 
 	mw.o = o;
 	mw.started = time(NULL);
@@ -685,6 +685,13 @@ int master_run(char **argv, const struct master_opts *o)
 		if (pid > 0)
 			_exit(0);
 		setsid();
+		/* as a daemon without -W: no terminal; stderr stays for the logs */
+		if ((fd = open("/dev/null", O_RDWR | O_CLOEXEC)) >= 0) {
+			dup2(fd, STDIN_FILENO);
+			dup2(fd, STDOUT_FILENO);
+			if (fd > STDERR_FILENO)
+				close(fd);
+		}
 	}
 	if (o->pidfile && write_pid(o->pidfile) < 0)
 		log_warning("cannot write pid file %s: %s.", o->pidfile, strerror(errno));

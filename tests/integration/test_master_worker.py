@@ -273,3 +273,28 @@ def test_old_workers_in_show_proc_and_routing(tollgate, tmp_path):
         c.close()
     t.wait_log("Former worker (%d) exited with code 0 (Exit)" % first)
     assert show_proc(msock)[2] == []
+
+
+def test_daemon_master_writes_its_pid(tmp_path):
+    """-W -D -p: the master goes to the background and writes its own pid
+    (the one systemd or an init script signals); the worker serves."""
+    port = free_port()
+    cfg, pidfile, msock = tmp_path / "d.cfg", tmp_path / "pid", str(tmp_path / "m.sock")
+    cfg.write_text(CFG % {"port": port, "extra": ""})
+    with open(tmp_path / "log", "w") as log:  # the daemon keeps stderr: not a pipe
+        p = subprocess.run([BINARY, "-W", "-D", "-p", str(pidfile), "-S", msock, "-f", str(cfg)],
+                           stdout=subprocess.DEVNULL, stderr=log, timeout=10)
+    assert p.returncode == 0, (tmp_path / "log").read_text()
+    wait_until(lambda: pidfile.exists() and pidfile.read_text().endswith("\n"), what="the pid file")
+    master = int(pidfile.read_text())
+    try:
+        wait_port(port)
+        wait_until(lambda: master_ready(msock), what="the master CLI")
+        line, workers, _ = show_proc(msock)
+        assert int(line.split()[0]) == master and children(master) == workers
+        assert request(port, "d") == b"HTTP/1.1 200 OK"
+    finally:
+        os.kill(master, signal.SIGTERM)
+    wait_until(lambda: not os.path.exists("/proc/%d" % master) or
+               open("/proc/%d/stat" % master).read().rsplit(")", 1)[1].split()[0] == "Z",
+               what="the master to leave")
