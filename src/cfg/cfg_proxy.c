@@ -126,6 +126,9 @@ static int proxy_begin(struct cfg_ctx *ctx, int argc, char **args, char **err)
 	else
 		cap = PR_CAP_DEF;
 
+	/* only regular proxies inherit from the previous defaults section */
+	if (cap == PR_CAP_DEF)
+		from = NULL;
 	if (cap == PR_CAP_DEF && name && !strcmp(name, "from")) {
 		name = NULL;
 		i = 1;
