@@ -22,6 +22,19 @@ extern struct proxy *proxies_list;     /* all proxies, declaration order */
  */
 struct proxy *proxy_new(const char *name, unsigned int cap, const char *file, int line);
 
+/* proxy_new() without the linking: the proxy is in no list yet. */
+struct proxy *proxy_alloc(const char *name, unsigned int cap, const char *file, int line);
+
+/* Links <px> at the end of proxies_list. At parse time, or under thread
+ * isolation once workers run (readers walk the list without a lock).
+ */
+void proxy_link(struct proxy *px);
+
+/* Rebuilds the index proxy_be_lookup() reads, after a backend was linked.
+ * Under thread isolation once workers run.
+ */
+void proxy_be_index_rebuild(void);
+
 /* Frees the stats page settings of a proxy (leaves them zeroed). */
 void proxy_stats_free(struct pr_stats *st);
 
@@ -40,6 +53,12 @@ int proxy_inherit(struct proxy *px, const struct proxy *def);
  * NULL. Defaults sections are looked up in <defaults> lists by the caller.
  */
 struct proxy *proxy_find(const char *name, unsigned int cap);
+
+/* Returns the first character of <name> HAProxy refuses in the name of an
+ * object created at run time (a server, a backend: it allows letters,
+ * digits, '-', '_', '.' and ':'), or 0.
+ */
+char proxy_invalid_name_char(const char *name);
 
 /* Returns the name of <px>'s kind: "frontend", "backend" or "listen". */
 const char *proxy_kind(const struct proxy *px);
@@ -64,6 +83,12 @@ typedef void (*proxy_report_fn)(void *arg, int is_err, const char *file, int lin
 /* Formats a problem and hands it to <fn>. Returns <is_err> (errors add up). */
 int proxy_report(proxy_report_fn fn, void *arg, int is_err, const char *file, int line,
                  const char *fmt, ...) PRINTF_FMT(6, 7);
+
+/* Finishes a backend created at run time (`add backend`, proxy_dyn.c):
+ * global log targets, server ids and load balancing. <px> is in no list yet. Returns the number of errors
+ * reported through <fn>.
+ */
+int proxy_finalize_backend(struct proxy *px, proxy_report_fn fn, void *arg);
 
 /* A stick table declared outside any proxy (a `table` line of a peers
  * section, named "SECTION/NAME"), created with the proxies' tables.
@@ -102,5 +127,8 @@ int proxy_tables_start(void);
 
 /* Frees every proxy (at exit, workers stopped). */
 void proxy_free_all(void);
+
+/* Frees <px>, its rules, servers and table; <px> must be in no list. */
+void proxy_free(struct proxy *px);
 
 #endif /* TOLLGATE_PROXY_H */

@@ -27,7 +27,7 @@
 struct proxy *proxies_list;
 static struct proxy *proxies_tail;
 
-struct proxy *proxy_new(const char *name, unsigned int cap, const char *file, int line)
+struct proxy *proxy_alloc(const char *name, unsigned int cap, const char *file, int line)
 {
 	struct proxy *px = calloc(1, sizeof(*px));
 
@@ -60,14 +60,25 @@ struct proxy *proxy_new(const char *name, unsigned int cap, const char *file, in
 	acl_list_init(&px->acls);
 	spin_init(&px->queue_lock, LOCK_QUEUE);
 	server_init_defaults(&px->defsrv);
-	if (cap & PR_CAP_DEF)
-		return px;
-	/* px->uuid: 0 until `id` sets it or proxy_finalize_all() numbers it */
+	return px;
+}
+
+void proxy_link(struct proxy *px)
+{
 	if (proxies_tail)
 		proxies_tail->next = px;
 	else
 		proxies_list = px;
 	proxies_tail = px;
+}
+
+struct proxy *proxy_new(const char *name, unsigned int cap, const char *file, int line)
+{
+	struct proxy *px = proxy_alloc(name, cap, file, line);
+
+	/* px->uuid: 0 until `id` sets it or proxy_finalize_all() numbers it */
+	if (px && !(cap & PR_CAP_DEF))
+		proxy_link(px);
 	return px;
 }
 
@@ -196,6 +207,18 @@ struct proxy *proxy_find(const char *name, unsigned int cap)
 		if ((px->cap & cap) == cap && !strcmp(px->id, name))
 			return px;
 	return NULL;
+}
+
+char proxy_invalid_name_char(const char *name)
+{
+	for (; *name; name++) {
+		char c = *name;
+
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		      c == '-' || c == '_' || c == '.' || c == ':'))
+			return c;
+	}
+	return 0;
 }
 
 const char *proxy_kind(const struct proxy *px)
@@ -684,10 +707,93 @@ int proxy_finalize_all(report_fn fn, void *arg)
 	return errs;
 }
 
+int proxy_finalize_backend(struct proxy *px, report_fn fn, void *arg)
+{
+	if (finalize_logs(px) < 0)
+		return report(fn, arg, 1, px->conf_file, px->conf_line, "out of memory");
+	return finalize_backend(px, fn, arg);
+}
+
+void proxy_be_index_rebuild(void)
+{
+	be_index_build();
+}
+
 void proxy_set_parse_scope(struct proxy *px)
 {
 	proxy_parsing = px;
 	acl_set_parse_scope(px ? &px->acls : NULL);
+}
+
+void proxy_free(struct proxy *px)
+{
+	struct switching_rule *rule, *rback;
+	struct listener *l, *lback;
+	struct server *srv, *snext;
+
+	list_for_each_safe(rule, rback, &px->switching_rules, list) {
+		cond_free(rule->cond);
+		logformat_free(rule->lf);
+		free(rule->be_name);
+		free(rule);
+	}
+	while (px->force_be) {
+		struct force_be_rule *f = px->force_be;
+
+		px->force_be = f->next;
+		cond_free(f->cond);
+		free(f);
+	}
+	acl_list_deinit(&px->acls);
+	name_idx_deinit(&px->srv_names);
+	list_for_each_safe(l, lback, &px->listeners, list) {
+		free(l->name);
+		free(l);
+	}
+	if (px->lb.ops)
+		lb_deinit(&px->lb);
+	tcp_rules_free(px);
+	httpchk_free(&px->httpchk);
+	http_rules_free(px);
+	free(px->cookie.name);
+	free(px->cookie.domain);
+	free(px->fwdfor.hdr);
+	free(px->origto.hdr);
+	free(px->log_format);
+	logformat_free(px->logfmt);
+	free(px->uid_format);
+	logformat_free(px->uid_fmt);
+	free(px->uid_header);
+	for (unsigned int i = 0; i < px->nb_cap_req; i++)
+		free(px->cap_req[i].name);
+	for (unsigned int i = 0; i < px->nb_cap_res; i++)
+		free(px->cap_res[i].name);
+	free(px->cap_cookie.name);
+	free(px->monitor_uri);
+	proxy_stats_free(&px->stats);
+	tcpcheck_rules_free(&px->tcpcheck_rules);
+	tcpcheck_rules_free(&px->proto_rules);
+	free(px->chkproto.arg);
+	if (px->table) {
+		stktable_purge_task_stop(px->table);
+		stktable_deinit(px->table);
+		free(px->table);
+	}
+	free(px->table_def);
+	for (srv = px->srv; srv; srv = snext) {
+		snext = srv->next;
+		server_free(srv);
+	}
+	free(px->lb_name);
+	free(px->hash_expr);
+	sample_free_expr(px->hash_sample);
+	free(px->defbe_name);
+	server_free_pp_tlvs(&px->defsrv);
+	free(px->defsrv.agent_send);
+	free(px->extchk_cmd);
+	free(px->extchk_path);
+	free(px->id);
+	free(px);
 }
 
 void proxy_free_all(void)
@@ -700,74 +806,8 @@ void proxy_free_all(void)
 	be_count = 0;
 
 	for (px = proxies_list; px; px = next) {
-		struct switching_rule *rule, *rback;
-		struct listener *l, *lback;
-		struct server *srv, *snext;
-
 		next = px->next;
-		list_for_each_safe(rule, rback, &px->switching_rules, list) {
-			cond_free(rule->cond);
-			logformat_free(rule->lf);
-			free(rule->be_name);
-			free(rule);
-		}
-		while (px->force_be) {
-			struct force_be_rule *f = px->force_be;
-
-			px->force_be = f->next;
-			cond_free(f->cond);
-			free(f);
-		}
-		acl_list_deinit(&px->acls);
-		name_idx_deinit(&px->srv_names);
-		list_for_each_safe(l, lback, &px->listeners, list) {
-			free(l->name);
-			free(l);
-		}
-		if (px->lb.ops)
-			lb_deinit(&px->lb);
-		tcp_rules_free(px);
-		httpchk_free(&px->httpchk);
-		http_rules_free(px);
-		free(px->cookie.name);
-		free(px->cookie.domain);
-		free(px->fwdfor.hdr);
-		free(px->origto.hdr);
-		free(px->log_format);
-		logformat_free(px->logfmt);
-		free(px->uid_format);
-		logformat_free(px->uid_fmt);
-		free(px->uid_header);
-		for (unsigned int i = 0; i < px->nb_cap_req; i++)
-			free(px->cap_req[i].name);
-		for (unsigned int i = 0; i < px->nb_cap_res; i++)
-			free(px->cap_res[i].name);
-		free(px->cap_cookie.name);
-		free(px->monitor_uri);
-		proxy_stats_free(&px->stats);
-		tcpcheck_rules_free(&px->tcpcheck_rules);
-		tcpcheck_rules_free(&px->proto_rules);
-		free(px->chkproto.arg);
-		if (px->table) {
-			stktable_purge_task_stop(px->table);
-			stktable_deinit(px->table);
-			free(px->table);
-		}
-		free(px->table_def);
-		for (srv = px->srv; srv; srv = snext) {
-			snext = srv->next;
-			server_free(srv);
-		}
-		free(px->lb_name);
-		free(px->hash_expr);
-		sample_free_expr(px->hash_sample);
-		free(px->defbe_name);
-		server_free_pp_tlvs(&px->defsrv);
-		free(px->defsrv.agent_send);
-		free(px->extchk_cmd);
-		free(px->extchk_path);
-		free(px->id);
-		free(px);
+		proxy_free(px);
 	}
 	proxies_list = proxies_tail = NULL;
 	while (proxy_xtables) {

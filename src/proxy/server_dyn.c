@@ -36,21 +36,6 @@ int server_dyn_supported(const struct proxy *be, char *msg, size_t len)
 	return 1;
 }
 
-/* Returns the first character of <name> HAProxy refuses in a server name
- * (it allows letters, digits, '-', '_', '.' and ':'), or 0.
- */
-static char invalid_name_char(const char *name)
-{
-	for (; *name; name++) {
-		char c = *name;
-
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-		      c == '-' || c == '_' || c == '.' || c == ':'))
-			return c;
-	}
-	return 0;
-}
-
 /* Returns the smallest server id of <be> not in use (HAProxy's choice),
  * or 0 if none is left.
  */
@@ -115,7 +100,7 @@ static int precheck(struct proxy *be, int argc, char **args, char **err)
 
 	if (argc < 3)
 		return cfg_set_err(err, "'server' expects <name> and <addr>[:<port>] as arguments.");
-	bad = invalid_name_char(args[1]);
+	bad = proxy_invalid_name_char(args[1]);
 	if (bad)
 		return cfg_set_err(err, "character '%c' is not permitted in server name '%s'.", bad, args[1]);
 	/* HAProxy's muxes: h1 and h2 need an HTTP backend */
