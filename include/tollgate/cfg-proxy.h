@@ -17,6 +17,18 @@ void cfg_proxy_reset(void);
  */
 const char *cfg_keep_file(const char *file);
 
+/* Returns the defaults section named <name> (the last one declared with
+ * that name), or NULL. The sections live as long as the process, so the
+ * admin socket's `add backend` reads them; they are not changed after
+ * parsing, so any thread may read them.
+ */
+struct proxy *cfg_defaults_find(const char *name);
+
+/* Returns the <n>th defaults section in declaration order (0: the first),
+ * or NULL past the last. O(number of defaults sections).
+ */
+struct proxy *cfg_defaults_nth(int n);
+
 /* Parses an `if|unless <condition>` tail of <argc> words at <args> for
  * proxy <px> into *<cond>. Returns CFG_OK or CFG_ERR with *<err> set.
  */

@@ -245,6 +245,7 @@ struct proxy {
 	char *id;                        /* name */
 	unsigned int cap;                /* PR_CAP_* */
 	enum pr_mode mode;               /* tcp or http */
+	int mode_explicit;               /* defaults: `mode` written (`add backend` needs a mode) */
 	unsigned int options;            /* PR_O_* */
 	int uuid;                        /* numeric id */
 	const char *conf_file;           /* where declared */

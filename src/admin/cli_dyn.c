@@ -1,9 +1,10 @@
 /*
  * Admin socket commands that change what a running configuration routes
- * to: `add server` and `del server`, `publish backend` and `unpublish
- * backend` (HAProxy 3.x's syntax and messages). The work and its thread
- * safety for servers are in proxy/server_dyn.c; this file only splits the
- * arguments and words the answers. A backend's publication is one atomic
+ * to: `add server` and `del server`, `add backend` and `show defaults`,
+ * `publish backend` and `unpublish backend` (HAProxy 3.x's syntax and
+ * messages). The work and its thread safety are in proxy/server_dyn.c and
+ * proxy/proxy_dyn.c; this file only splits the arguments and words the
+ * answers. A backend's publication is one atomic
  * flag that content switching reads (stream.c).
  *
  * Commands run on the CLI's worker (cli.c); server_dyn_add() and
@@ -16,7 +17,9 @@
 #include <tollgate/cfg.h>
 #include <tollgate/cli.h>
 #include <tollgate/log.h>
+#include <tollgate/cfg-proxy.h>
 #include <tollgate/proxy.h>
+#include <tollgate/proxy_dyn.h>
 #include <tollgate/server.h>
 
 /* Finds the backend of "<backend>/<server>" in <arg> and points *<sv_name>
@@ -105,6 +108,59 @@ static int parse_del_server(struct cli_session *s, int argc, char **args)
 	return CLI_DONE;
 }
 
+/* add backend <name> from <defaults> [mode <mode>] [guid <guid>] */
+static int parse_add_backend(struct cli_session *s, int argc, char **args)
+{
+	enum pr_mode mode = PR_MODE_TCP;
+	int mode_set = 0, guid_set = 0;
+	struct proxy *be;
+	char *why = NULL;
+
+	if (argc < 3 || !*args[2])
+		return cli_msg(s, "Require backend name.\n");
+	if (argc < 5 || strcmp(args[3], "from") || !*args[4])
+		return cli_msg(s, "Usage: add backend <name> from <defproxy>.\n");
+	for (int i = 5; i < argc; i += 2) {
+		if (i + 1 < argc && !mode_set && !strcmp(args[i], "mode")) {
+			if (!strcmp(args[i + 1], "tcp"))
+				mode = PR_MODE_TCP;
+			else if (!strcmp(args[i + 1], "http"))
+				mode = PR_MODE_HTTP;
+			else if (!strcmp(args[i + 1], "log") || !strcmp(args[i + 1], "spop") ||
+			         !strcmp(args[i + 1], "health") || !strcmp(args[i + 1], "peers"))
+				return cli_msg(s, "Dynamic backends are compatible with only TCP or HTTP mode.\n");
+			else
+				return cli_msg(s, "Unknown proxy mode.\n");
+			mode_set = 1;
+		} else if (i + 1 < argc && !guid_set && !strcmp(args[i], "guid")) {
+			guid_set = 1;   /* accepted; Tollgate has no GUID index */
+		} else {
+			return cli_msg(s, "Usage: add backend <name> from <defproxy> [mode <px_mode>] [guid <val>].\n");
+		}
+	}
+	be = proxy_dyn_add(args[2], args[4], mode, mode_set, &why);
+	if (!be) {
+		cli_printf(s, "%s\n", why ? why : "out of memory");
+		free(why);
+		return CLI_DONE;
+	}
+	log_notice("New backend registered: %s.", be->id);
+	return cli_msg(s, "New backend registered.\n");
+}
+
+/* show defaults: the named defaults sections, in declaration order */
+static int parse_show_defaults(struct cli_session *s, int argc, char **args)
+{
+	const struct proxy *def;
+
+	(void)argc;
+	(void)args;
+	for (int i = 0; (def = cfg_defaults_nth(i)); i++)
+		if (*def->id && cli_printf(s, "%s\n", def->id) < 0)
+			break;
+	return CLI_DONE;
+}
+
 /* publish backend <backend> / unpublish backend <backend> */
 static int parse_publish_backend(struct cli_session *s, int argc, char **args)
 {
@@ -125,6 +181,10 @@ static struct cli_kw dyn_kws[] = {
 	  CLI_LVL_ADMIN, parse_add_server, NULL, NULL, NULL },
 	{ { "del", "server", NULL }, "del server <bk>/<srv>                   : remove a dynamically added server",
 	  CLI_LVL_ADMIN, parse_del_server, NULL, NULL, NULL },
+	{ { "add", "backend", NULL }, "add backend <backend>                   : add a new backend",
+	  CLI_LVL_ADMIN, parse_add_backend, NULL, NULL, NULL },
+	{ { "show", "defaults", NULL }, "show defaults                           : list all proxies defaults sections",
+	  CLI_LVL_USER, parse_show_defaults, NULL, NULL, NULL },
 	{ { "publish", "backend", NULL }, "publish backend <bk>                    : activate content switching to a backend",
 	  CLI_LVL_OPER, parse_publish_backend, NULL, NULL, NULL },
 	{ { "unpublish", "backend", NULL }, "unpublish backend <bk>                  : deactivate content switching to a backend",

@@ -43,12 +43,26 @@ struct defaults_entry {
 static struct defaults_entry *defaults_list;
 static struct proxy *last_defaults;
 
-static struct proxy *defaults_find(const char *name)
+struct proxy *cfg_defaults_find(const char *name)
 {
 	for (struct defaults_entry *d = defaults_list; d; d = d->next)
 		if (!strcmp(d->px->id, name))
 			return d->px;
 	return NULL;
+}
+
+struct proxy *cfg_defaults_nth(int n)
+{
+	int count = 0;
+	struct defaults_entry *d;
+
+	for (d = defaults_list; d; d = d->next)
+		count++;
+	if (n < 0 || n >= count)
+		return NULL;
+	for (d = defaults_list; count - 1 > n; count--)
+		d = d->next;
+	return d->px;
 }
 
 void cfg_proxy_reset(void)
@@ -141,7 +155,7 @@ static int proxy_begin(struct cfg_ctx *ctx, int argc, char **args, char **err)
 		if (strcmp(args[i], "from") || argc != i + 2)
 			return cfg_set_err(err, "'%s %s' : unexpected '%s'; the only option is 'from <defaults name>'.",
 			                   args[0], name ? name : "", args[i]);
-		from = defaults_find(args[i + 1]);
+		from = cfg_defaults_find(args[i + 1]);
 		if (!from)
 			return cfg_set_err(err, "'%s %s' : 'from' references unknown defaults section '%s'.",
 			                   args[0], name ? name : "", args[i + 1]);
@@ -216,6 +230,7 @@ static int kw_mode(struct cfg_ctx *ctx, int argc, char **args, char **err)
 		px->mode = PR_MODE_HTTP;
 	else
 		return cfg_set_err(err, "'mode' : unknown mode '%s' (expected 'tcp' or 'http').", args[1]);
+	px->mode_explicit = 1;
 	return CFG_OK;
 }
 
