@@ -154,4 +154,17 @@ struct http_txn {
 	struct http_field *res_fields;
 };
 
+/* The request head at the start of the request buffer of the stream of
+ * <ctx>, for the request fetches of a stream the HTTP engine does not run
+ * (mode tcp, HAProxy's "HTTP fetches in TCP mode"). The bytes are parsed
+ * by the HTTP/1 parser on each call and left in the buffer. Returns a view
+ * valid until the next call on this thread, whose strings point into the
+ * buffer (or the sample scratch area when it wraps); or NULL: no stream,
+ * a stream in HTTP mode, bytes that are not an HTTP/1 request, or an
+ * incomplete head, then with SMP_F_MAY_CHANGE set on <smp> unless the
+ * context is final (SMP_OPT_FINAL: the buffer is full, the client closed,
+ * the inspect delay is over).
+ */
+const struct http_head *http_tcp_req_head(struct sample *smp, const struct sample_ctx *ctx);
+
 #endif /* TOLLGATE_HTTP_TXN_H */

@@ -42,10 +42,12 @@ enum sample_type {
  * an expression is being parsed (the <where> of sample_parse_expr()).
  */
 #define SMP_USE_L4CLI     0x0001U  /* tcp-request connection: addresses, counters */
-#define SMP_USE_L5CLI     0x0002U  /* tcp-request content: session established */
+#define SMP_USE_L5CLI     0x0002U  /* tcp-request session: session established */
 #define SMP_USE_HTTP_REQ  0x0004U  /* http-request: a parsed request is there */
 #define SMP_USE_HTTP_RES  0x0008U  /* http-response: a parsed response is there */
-#define SMP_USE_ANY       0x000FU  /* valid everywhere (constants, environment) */
+#define SMP_USE_L6REQ     0x0010U  /* tcp-request content: the request's first bytes are
+                                    * there too; a fetch valid at L5CLI is valid here */
+#define SMP_USE_ANY       0x001FU  /* valid everywhere (constants, environment) */
 
 /* Sample flags (struct sample.flags). */
 #define SMP_F_NOT_LAST    0x0001U  /* the fetch may return more values: call sample_eval_next() */

@@ -104,7 +104,8 @@ static int parse_expr(struct cfg_ctx *ctx, const char *text, struct sample_expr 
 static int parse_tcp_action(struct tcp_rule *r, int argc, char **args, int *pos, char **err)
 {
 	const char *a = args[*pos];
-	unsigned int where = r->stage == TCP_STAGE_CONN ? SMP_USE_L4CLI : SMP_USE_L5CLI;
+	unsigned int where = r->stage == TCP_STAGE_CONN ? SMP_USE_L4CLI :
+	                     r->stage == TCP_STAGE_CONT ? SMP_USE_L6REQ : SMP_USE_L5CLI;
 
 	if (!strcmp(a, "accept")) {
 		r->act = TCP_ACT_ACCEPT;

@@ -11,7 +11,10 @@
  *
  * Every fetch reads the transaction handed in sample_ctx.txn: a request
  * fetch finds nothing unless TX_HAS_REQ is set, a response fetch unless
- * TX_HAS_RES is. Strings point into the head (received bytes or the head's
+ * TX_HAS_RES is. Without a transaction (mode tcp: tcp-request content
+ * rules, use_backend, logs), a request fetch reads the head at the start
+ * of the stream's request buffer, parsed on each call and left in place
+ * (http_tcp_req_head(), fetch_payload.c), as HAProxy's fetches do there. Strings point into the head (received bytes or the head's
  * arena) or into the thread's scratch area; nothing is allocated.
  *
  * Multiple values. Where HAProxy returns one value from a list (the last
@@ -60,12 +63,18 @@ static struct http_txn *ctx_txn(const struct sample_ctx *ctx)
 	return ctx ? ctx->txn : NULL;
 }
 
-/* The request head of the transaction, or NULL if none was parsed. */
-static const struct http_head *req_head(const struct sample_ctx *ctx)
+/* The request head of the transaction, or NULL if none was parsed. On a
+ * stream that the HTTP engine does not run (mode tcp), the head at the
+ * start of the request buffer, parsed on the fly; without one yet, NULL
+ * with SMP_F_MAY_CHANGE on <smp> while more bytes may complete it.
+ */
+static const struct http_head *req_head(struct sample *smp, const struct sample_ctx *ctx)
 {
 	const struct http_txn *txn = ctx_txn(ctx);
 
-	return txn && (txn->flags & TX_HAS_REQ) ? &txn->req : NULL;
+	if (!txn)
+		return http_tcp_req_head(smp, ctx);
+	return txn->flags & TX_HAS_REQ ? &txn->req : NULL;
 }
 
 /* The response head of the transaction, or NULL if none was parsed. */
@@ -77,13 +86,13 @@ static const struct http_head *res_head(const struct sample_ctx *ctx)
 }
 
 /* The head a keyword of direction <dir> (HF_*) reads, or NULL. */
-static const struct http_head *dir_head(unsigned int dir, const struct sample_ctx *ctx)
+static const struct http_head *dir_head(unsigned int dir, struct sample *smp, const struct sample_ctx *ctx)
 {
 	if (dir == HF_REQ)
-		return req_head(ctx);
+		return req_head(smp, ctx);
 	if (dir == HF_RES)
 		return res_head(ctx);
-	return res_head(ctx) ? res_head(ctx) : req_head(ctx);
+	return res_head(ctx) ? res_head(ctx) : req_head(smp, ctx);
 }
 
 /* The optional name argument <a>: sets *<len> (0 when absent or empty). */
@@ -139,7 +148,7 @@ static int value_pick(value_walk_fn walk, int64_t occ, int backwards, const stru
 		      struct sample *smp, const struct sample_ctx *ctx, const char **v, size_t *vlen)
 {
 	const struct hfetch *hf = smp->kw_private;
-	const struct http_head *hh = dir_head(hf->dir, ctx);
+	const struct http_head *hh = dir_head(hf->dir, smp, ctx);
 	const char *name;
 	size_t nlen, cnt;
 	long idx;
@@ -162,7 +171,7 @@ static int value_count(value_walk_fn walk, const struct sample_arg *args, struct
 		       const struct sample_ctx *ctx)
 {
 	const struct hfetch *hf = smp->kw_private;
-	const struct http_head *hh = dir_head(hf->dir, ctx);
+	const struct http_head *hh = dir_head(hf->dir, smp, ctx);
 	const char *name, *v;
 	size_t nlen, vlen;
 
@@ -383,7 +392,7 @@ static int smp_cook_cnt(const struct sample_arg *args, struct sample *smp, const
 static int smp_cook_names(const struct sample_arg *args, struct sample *smp, const struct sample_ctx *ctx)
 {
 	const struct hfetch *hf = smp->kw_private;
-	const struct http_head *hh = hf->dir == HF_RES ? res_head(ctx) : req_head(ctx);
+	const struct http_head *hh = hf->dir == HF_RES ? res_head(ctx) : req_head(smp, ctx);
 	const char *field = hf->dir == HF_RES ? "set-cookie" : "cookie";
 	const char *delim = args[0].type == SMP_ARGT_STR ? args[0].data.str.ptr : ",";
 	size_t dl = strlen(delim), o = 0;
@@ -422,7 +431,7 @@ typedef const char *(*req_part_fn)(const struct http_head *hh, size_t *len);
 /* Sets <smp> to the string <part> finds in the request. Returns 1 or 0. */
 static int set_req_part(req_part_fn part, struct sample *smp, const struct sample_ctx *ctx)
 {
-	const struct http_head *hh = req_head(ctx);
+	const struct http_head *hh = req_head(smp, ctx);
 	const char *p;
 	size_t len;
 
@@ -506,7 +515,7 @@ static int smp_query(const struct sample_arg *args, struct sample *smp, const st
  */
 static int smp_base(const struct sample_arg *args, struct sample *smp, const struct sample_ctx *ctx)
 {
-	const struct http_head *hh = req_head(ctx);
+	const struct http_head *hh = req_head(smp, ctx);
 	const char *path = NULL;
 	char *out;
 	size_t plen = 0;
@@ -574,7 +583,7 @@ static int urlp_find(const char *u, size_t ulen, size_t i, const char *name, siz
 static int urlp_pick(const struct sample_arg *args, struct sample *smp, const struct sample_ctx *ctx,
 		     const char **v, size_t *vlen)
 {
-	const struct http_head *hh = req_head(ctx);
+	const struct http_head *hh = req_head(smp, ctx);
 	char delim = args[1].type == SMP_ARGT_STR && args[1].data.str.len ? args[1].data.str.ptr[0] : '?';
 	int icase = args[2].type == SMP_ARGT_STR && args[2].data.str.len;
 	const char *u, *name, *nv;
@@ -638,7 +647,7 @@ static int set_version(struct sample *smp, const struct http_head *hh)
 
 static int smp_req_ver(const struct sample_arg *args, struct sample *smp, const struct sample_ctx *ctx)
 {
-	return set_version(smp, req_head(ctx));
+	return set_version(smp, req_head(smp, ctx));
 }
 
 static int smp_res_ver(const struct sample_arg *args, struct sample *smp, const struct sample_ctx *ctx)
@@ -658,7 +667,7 @@ static int smp_status(const struct sample_arg *args, struct sample *smp, const s
 
 /* ---- registration ---- */
 
-#define REQ SMP_USE_HTTP_REQ
+#define REQ (SMP_USE_HTTP_REQ | SMP_USE_L6REQ)
 #define RES SMP_USE_HTTP_RES
 
 static struct sample_fetch_kw_list http_fetch_list = { .kw = {

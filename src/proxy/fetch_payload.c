@@ -11,6 +11,12 @@
  *   req.ssl_ver, req_ssl_ver                TLS/SSL version, major * 65536 + minor
  *   wait_end                                true once the inspection is over
  *
+ * The HTTP request fetches (url, hdr(), method...: fetch_http.c) read the
+ * same bytes on a stream in mode tcp through http_tcp_req_head() below:
+ * the request head is parsed on each call by the HTTP/1 parser into a
+ * per-thread view, the bytes stay in the buffer to be forwarded as they
+ * came.
+ *
  * While more bytes may come (no SMP_OPT_FINAL in the context), a fetch
  * that lacks them answers nothing with SMP_F_MAY_CHANGE (req.len answers
  * its current value with it): the rule's condition is then undecided and
@@ -24,9 +30,13 @@
 
 #include <tollgate/buffer.h>
 #include <tollgate/errmsg.h>
+#include <tollgate/global.h>
 #include <tollgate/h1.h>
+#include <tollgate/http_msg.h>
+#include <tollgate/http_txn.h>
 #include <tollgate/sample.h>
 #include <tollgate/stream-t.h>
+#include <tollgate/thread.h>
 #include <tollgate/tls_hello.h>
 
 /* Sets <*p>, <*len> to the request bytes received so far, in one piece.
@@ -167,6 +177,77 @@ static int check_payload_lv(struct sample_arg *args, char **err)
 	return 0;
 }
 
+/* ---- the request head, for HTTP fetches in mode tcp ---- */
+
+/* A parsed head over the request buffer; one per thread, built on first
+ * use with tune.http.maxhdr fields, kept for the life of the process.
+ */
+struct tcp_req_view {
+	struct http_head hh;     /* what the fetches read */
+	struct h1_hdr *hdrs;     /* parser output, <max> entries */
+	struct http_field *f;    /* hh's fields, <max> entries */
+	uint32_t max;            /* tune.http.maxhdr */
+};
+
+/* By tid + 1: threads that are not workers (tid -1) share entry 0. */
+static struct tcp_req_view *tcp_views[MAX_THREADS + 1];
+
+static struct tcp_req_view *tcp_view(void)
+{
+	struct tcp_req_view **slot = &tcp_views[tid + 1];
+	uint32_t max = global.tune_maxhdr ? global.tune_maxhdr : H1_DEF_MAX_HDRS;
+	struct tcp_req_view *v = *slot;
+
+	if (v)
+		return v;
+	v = malloc(sizeof(*v) + max * (sizeof(struct h1_hdr) + sizeof(struct http_field)));
+	if (!v)
+		return NULL;
+	v->hdrs = (struct h1_hdr *)(v + 1);
+	v->f = (struct http_field *)(v->hdrs + max);
+	v->max = max;
+	*slot = v;
+	return v;
+}
+
+/* Parses the request head at <p> (<len> bytes) into <msg> over <hdrs>
+ * (<max> entries), within the limits of a request head in a buffer.
+ * Returns as h1_parse_request().
+ */
+static int parse_req_head(struct h1_msg *msg, struct h1_hdr *hdrs, uint32_t max,
+			  const unsigned char *p, size_t len)
+{
+	struct h1_limits lim;
+
+	h1_limits_init(&lim);
+	if (buf_size)
+		lim.max_head = (uint32_t)buf_size;
+	h1_msg_init(msg, hdrs, max);
+	return h1_parse_request(msg, (const char *)p, len, &lim);
+}
+
+const struct http_head *http_tcp_req_head(struct sample *smp, const struct sample_ctx *ctx)
+{
+	const struct stream *s = ctx ? ctx->strm : NULL;
+	struct tcp_req_view *v;
+	const unsigned char *p;
+	struct h1_msg msg;
+	size_t len;
+	int ret;
+
+	if (!s || s->http || !req_bytes(ctx, &p, &len) || !(v = tcp_view()))
+		return NULL;
+	ret = parse_req_head(&msg, v->hdrs, v->max, p, len);
+	if (ret == 0)
+		wait_more(smp, ctx);
+	if (ret <= 0)
+		return NULL;
+	http_head_init(&v->hh, v->f, v->max, NULL, 0);
+	if (http_head_load(&v->hh, &msg, (const char *)p) < 0)
+		return NULL;
+	return &v->hh;
+}
+
 static int smp_req_proto_http(const struct sample_arg *args, struct sample *smp, const struct sample_ctx *ctx)
 {
 	struct h1_hdr hdrs[H1_DEF_MAX_HDRS];
@@ -177,8 +258,7 @@ static int smp_req_proto_http(const struct sample_arg *args, struct sample *smp,
 
 	if (!req_bytes(ctx, &p, &len))
 		return 0;
-	h1_msg_init(&msg, hdrs, H1_DEF_MAX_HDRS);
-	ret = h1_parse_request(&msg, (const char *)p, len, NULL);
+	ret = parse_req_head(&msg, hdrs, H1_DEF_MAX_HDRS, p, len);
 	if (ret == 0 && !(ctx->opt & SMP_OPT_FINAL))
 		return wait_more(smp, ctx);
 	sample_set_bool(smp, ret > 0);

@@ -269,7 +269,7 @@ static int finalize_frontend(struct proxy *px, report_fn fn, void *arg)
 
 			/* the mode is final now: it says which fetches apply */
 			rule->lf = logformat_parse(rule->be_name, px->mode == PR_MODE_HTTP ? SMP_USE_HTTP_REQ :
-			                           SMP_USE_L5CLI, &why);
+			                           SMP_USE_L6REQ, &why);
 			if (!rule->lf)
 				errs += report(fn, arg, 1, rule->conf_file, rule->conf_line,
 				               "%s '%s': invalid use_backend log-format '%s': %s.",

@@ -57,6 +57,23 @@ static int rule_act(struct tcp_rule *r, struct stream *s, const struct sample_ct
 	return 0;
 }
 
+/* Returns 1 when <r> tracks a key that more request bytes may still give
+ * or change (the url of a request head not complete yet): the content
+ * rules then wait for them, within the inspect delay, as HAProxy's do.
+ * <ctx> is the content rules' context, final or not.
+ */
+static int track_key_pending(const struct tcp_rule *r, struct stream *s, const struct sample_ctx *ctx)
+{
+	struct sample smp;
+
+	if ((ctx->opt & SMP_OPT_FINAL) || r->act != TCP_ACT_SC || r->sc.type != SC_ACT_TRACK ||
+	    !r->sc.table || (s->sc.tracked & (1U << r->sc.sc)))
+		return 0;
+	memset(&smp, 0, sizeof(smp));
+	sample_eval(r->sc.expr, ctx, &smp);
+	return (smp.flags & SMP_F_MAY_CHANGE) != 0;
+}
+
 int tcp_rules_content(struct stream *s, struct proxy *px, int final)
 {
 	struct sample_ctx ctx = { .strm = s, .txn = s->txn, .opt = final ? SMP_OPT_FINAL : 0 };
@@ -81,6 +98,10 @@ int tcp_rules_content(struct stream *s, struct proxy *px, int final)
 			}
 			if (res == ACL_FAIL)
 				continue;
+		}
+		if (track_key_pending(r, s, &ctx)) {
+			s->cont_rule = r;
+			return 1;
 		}
 		ret = rule_act(r, s, &act_ctx);
 		if (ret) {

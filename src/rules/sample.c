@@ -810,7 +810,8 @@ static const char *smp_place_name(unsigned int bit)
 {
 	switch (bit) {
 	case SMP_USE_L4CLI:    return "tcp-request connection";
-	case SMP_USE_L5CLI:    return "tcp-request content";
+	case SMP_USE_L5CLI:    return "tcp-request session";
+	case SMP_USE_L6REQ:    return "tcp-request content";
 	case SMP_USE_HTTP_REQ: return "http-request";
 	case SMP_USE_HTTP_RES: return "http-response";
 	default:               return "?";
@@ -913,14 +914,15 @@ int sample_parse_expr(const char *text, unsigned int where,
 			     &expr->fetch_args, err);
 	if (ret < 0)
 		goto out_free;
-	if (where & ~expr->fetch->use) {
-		unsigned int bad = where & ~expr->fetch->use;
+	/* what the session has is there when the request's bytes are */
+	expr->use = expr->fetch->use | (expr->fetch->use & SMP_USE_L5CLI ? SMP_USE_L6REQ : 0);
+	if (where & ~expr->use) {
+		unsigned int bad = where & ~expr->use;
 
 		ret = err_set(err, "fetch '%s' cannot be used in %s rules",
 			      expr->fetch->name, smp_place_name(bad & -bad));
 		goto out_free;
 	}
-	expr->use = expr->fetch->use;
 	cur_type = expr->fetch->out_type;
 
 	while (*p == ',') {

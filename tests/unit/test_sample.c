@@ -104,6 +104,8 @@ static struct sample_fetch_kw_list test_fetches = {
 		{ "bin_fetch",  f_bin,   SMP_ARG1(1, STR),  NULL, SMP_T_BIN,  SMP_USE_ANY },
 		{ "none_fetch", f_none,  SMP_ARG0,          NULL, SMP_T_STR,  SMP_USE_ANY },
 		{ "http_fetch", f_str,   SMP_ARG1(1, STR),  NULL, SMP_T_STR,  SMP_USE_HTTP_REQ | SMP_USE_HTTP_RES },
+		{ "req_fetch",  f_str,   SMP_ARG1(1, STR),  NULL, SMP_T_STR,  SMP_USE_HTTP_REQ | SMP_USE_L6REQ },
+		{ "sess_fetch", f_str,   SMP_ARG1(1, STR),  NULL, SMP_T_STR,  SMP_USE_L4CLI | SMP_USE_L5CLI },
 		{ "multi_fetch", f_multi, SMP_ARG1(1, STR), NULL, SMP_T_STR,  SMP_USE_ANY },
 		{ "time_fetch", f_int,   SMP_ARG1(1, TIME), NULL, SMP_T_SINT, SMP_USE_ANY },
 		{ NULL, NULL, 0, NULL, 0, 0 },
@@ -553,6 +555,21 @@ static void test_parse_misc(void **state)
 	sample_free_expr(expr);
 	assert_int_equal(sample_parse_expr("http_fetch(x)", SMP_USE_L4CLI, &expr, &err), -EINVAL);
 	assert_non_null(strstr(err, "fetch 'http_fetch' cannot be used in tcp-request connection rules"));
+	free(err);
+	err = NULL;
+	/* a fetch of the request's bytes: content rules, not session rules;
+	 * one of the session: content rules too
+	 */
+	assert_int_equal(sample_parse_expr("req_fetch(x)", SMP_USE_L6REQ, &expr, &err), 0);
+	sample_free_expr(expr);
+	assert_int_equal(sample_parse_expr("req_fetch(x)", SMP_USE_L5CLI, &expr, &err), -EINVAL);
+	assert_non_null(strstr(err, "fetch 'req_fetch' cannot be used in tcp-request session rules"));
+	free(err);
+	err = NULL;
+	assert_int_equal(sample_parse_expr("sess_fetch(x)", SMP_USE_L6REQ, &expr, &err), 0);
+	sample_free_expr(expr);
+	assert_int_equal(sample_parse_expr("http_fetch(x)", SMP_USE_L6REQ, &expr, &err), -EINVAL);
+	assert_non_null(strstr(err, "cannot be used in tcp-request content rules"));
 	free(err);
 	err = NULL;
 
