@@ -74,22 +74,73 @@ static void after_local_reply(struct stream *s)
 	}
 }
 
+/* Returns 1 if the head of <data> (<hlen> bytes, up to its empty line)
+ * has a Connection header.
+ */
+static int head_has_connection(const char *data, size_t hlen)
+{
+	for (const char *p = data; p && p + 12 < data + hlen; p = memchr(p, '\n', (size_t)(data + hlen - p))) {
+		if (*p == '\n')
+			p++;
+		if (!strncasecmp(p, "connection:", 11))
+			return 1;
+	}
+	return 0;
+}
+
+/* Puts the reply <data> (<len> bytes) in <b>, with `connection: close`
+ * added to its head when <close> and it has no Connection header, as
+ * HAProxy's H1 mux does on a connection it is about to close (a client
+ * that sees no such header sends its next request, then meets the
+ * close). Returns the bytes put and sets <*total> to the reply's length.
+ */
+static size_t put_reply(struct buffer *b, const char *data, size_t len, int close, size_t *total)
+{
+	static const char hdr[] = "connection: close\r\n";
+	const char *end = close ? memmem(data, len, "\r\n\r\n", 4) : NULL;
+	size_t hlen, n;
+
+	*total = len;
+	if (!end || head_has_connection(data, (size_t)(end - data) + 2))
+		return buf_put(b, data, len);
+	hlen = (size_t)(end - data) + 2;
+	*total = len + sizeof(hdr) - 1;
+	n = buf_put(b, data, hlen);
+	if (n < hlen)
+		return n;
+	n += buf_put(b, hdr, sizeof(hdr) - 1);
+	if (n < hlen + sizeof(hdr) - 1)
+		return n;
+	return n + buf_put(b, data + hlen, len - hlen);
+}
+
 /* Puts the response <data> of <len> bytes in front of the client, as the
  * answer to the current request, with <status>. The request is not
- * forwarded; the connection closes afterwards when <close> or when the
- * request's body was not read.
+ * forwarded; the connection closes afterwards when <close>, when the
+ * request's body was not read or when the client asked for it.
  */
 void hs_local_reply(struct stream *s, int status, const char *data, size_t len, int close)
 {
 	struct http_txn *txn = s->txn;
+	int drop_head, drop_req;
 
 	if (!buf_allocated(&s->res.buf) && buf_alloc(&s->res.buf) < 0) {
 		strm_set_term(s, 'R', 'R');
 		s->cli.flags |= SIDE_ERROR;   /* cannot answer: give up the connection */
 		return;
 	}
+	/* the request goes no further: only a complete head without a body
+	 * can be dropped alone (what follows may be the next request)
+	 */
+	drop_head = txn->req_state == HTTP_MSG_HDR && (txn->flags & TX_HAS_REQ) && txn->req_body == H1_BODY_NONE &&
+	            txn->req_head_len <= buf_data(&s->req.buf);
+	drop_req = !drop_head && (txn->req_state != HTTP_MSG_DONE || txn->req_fwd);
+	if (drop_req)
+		close = 1;
 	hs_chan_drop(&s->res);
-	txn->res_fwd = buf_put(&s->res.buf, data, len);
+	txn->res_fwd = put_reply(&s->res.buf, data, len,
+	                         close || (txn->flags & TX_CLI_CLOSE) ||
+	                         ((txn->flags & TX_HAS_REQ) && !h1_keep_alive(&txn->req_h1)), &len);
 	txn->res_state = HTTP_MSG_DONE;
 	txn->flags |= TX_LOCAL;
 	hs_txn_set_status(s, status);
@@ -99,16 +150,10 @@ void hs_local_reply(struct stream *s, int status, const char *data, size_t len, 
 	 */
 	if (txn->res_fwd == len && len && (txn->flags & TX_HAS_REQ) && http_after_res_rules_present(s))
 		after_local_reply(s);
-	/* the request goes no further: only a complete head without a body
-	 * can be dropped alone (what follows may be the next request)
-	 */
-	if (txn->req_state == HTTP_MSG_HDR && (txn->flags & TX_HAS_REQ) && txn->req_body == H1_BODY_NONE &&
-	    txn->req_head_len <= buf_data(&s->req.buf)) {
+	if (drop_head)
 		buf_del(&s->req.buf, txn->req_head_len);
-	} else if (txn->req_state != HTTP_MSG_DONE || txn->req_fwd) {
-		close = 1;
+	else if (drop_req)
 		hs_chan_drop(&s->req);
-	}
 	txn->req_fwd = 0;
 	txn->req_state = HTTP_MSG_DONE;
 	if (close || (txn->res_fwd < len))

@@ -124,3 +124,51 @@ def test_errorfiles_of_an_unknown_section_is_an_error(tmp_path):
     assert rc != 0 and "t.cfg:9" in out and "nope" in out, out
     rc, out, _ = run_check(HTTP_DEFAULTS + "frontend fe\n    bind 127.0.0.1:1\n    http-error status 999\n", tmp_path)
     assert rc != 0 and "t.cfg:9" in out and "http-error" in out, out
+
+
+def raw_exchange(port, req):
+    """Sends <req> on a new connection; returns all the bytes until the
+    proxy closes (or 5 s)."""
+    import socket
+    s = socket.create_connection(("127.0.0.1", port), timeout=5)
+    s.sendall(req)
+    data = b""
+    try:
+        while True:
+            d = s.recv(65536)
+            if not d:
+                break
+            data += d
+    finally:
+        s.close()
+    return data
+
+
+def test_replies_on_a_closing_connection_say_connection_close(tollgate, haproxy):
+    """A client that asked for `Connection: close` (or spoke HTTP/1.0)
+    gets `connection: close` in a reply the proxy writes, as from HAProxy:
+    without it, a client such as wrk sends its next request on the
+    connection being closed."""
+    cfg = """
+frontend fe
+    bind 127.0.0.1:PORT
+    http-request return status 200 content-type text/plain string ok if { path /ok }
+    http-request deny if { path /deny }
+"""
+    ports = start_both(tollgate, haproxy, cfg)
+    for req in (b"GET /ok HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+                b"GET /ok HTTP/1.0\r\n\r\n",
+                b"GET /deny HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"):
+        heads = {}
+        for name, port in ports.items():
+            out = raw_exchange(port, req)
+            head = out.split(b"\r\n\r\n", 1)[0].lower().split(b"\r\n")
+            heads[name] = head
+            assert head.count(b"connection: close") == 1, (name, req, out)
+        assert heads["tollgate"][0] == heads["haproxy"][0], heads
+    # keep-alive: no such header, and the connection serves a second request
+    two = b"GET /ok HTTP/1.1\r\nHost: x\r\n\r\nGET /ok HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+    for name, port in ports.items():
+        out = raw_exchange(port, two)
+        first, second = out.split(b"HTTP/1.1 200", 2)[1:]
+        assert b"connection: close" not in first.lower() and b"connection: close" in second.lower(), (name, out)
