@@ -18,6 +18,7 @@
 #define TOLLGATE_TLS_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include <tollgate/xprt.h>
 
@@ -143,5 +144,20 @@ const char *tls_library_version_number(void);
 
 /* Handshakes failed since start (all threads). */
 unsigned long tls_handshake_failures(void);
+
+/* The process's TLS figures for `show info` (HAProxy's Ssl* fields). */
+struct tls_stats {
+	unsigned int cur_conns;      /* CurrSslConns: TLS connections open, both sides */
+	uint64_t cum_conns;          /* CumSslConns: since start, both sides */
+	unsigned int rate;           /* SslRate: TLS connections accepted, last second */
+	unsigned int rate_max;       /* MaxSslRate */
+	unsigned int fe_key_rate;    /* SslFrontendKeyRate: full handshakes as server, last second */
+	unsigned int fe_key_rate_max;
+	unsigned int fe_reuse_pct;   /* SslFrontendSessionReuse_pct */
+	unsigned int be_key_rate;    /* SslBackendKeyRate: full handshakes as client */
+	unsigned int be_key_rate_max;
+};
+
+void tls_get_stats(struct tls_stats *st);
 
 #endif /* TOLLGATE_TLS_H */

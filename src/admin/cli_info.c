@@ -26,6 +26,7 @@
 #include <tollgate/stream.h>
 #include <tollgate/task.h>
 #include <tollgate/thread.h>
+#include <tollgate/tls.h>
 #include <tollgate/trafficlog.h>
 #include <tollgate/version.h>
 
@@ -233,8 +234,9 @@ struct info_field {
 
 /* The keys of `show info`, in HAProxy 3.x's order (its positions, which
  * it prints in order); stat_info.v[] follows it. HAProxy's keys left out
- * have no meaning here (SSL, zlib memory) or no value yet (BytesOutRate,
- * PatternsAdded, PatternsFreed); `description` is printed only when set,
+ * have no meaning here (zlib memory, SslCacheLookups and SslCacheMisses:
+ * sessions resume from OpenSSL's own cache, which does not count lookups)
+ * or no value yet (BytesOutRate, PatternsAdded, PatternsFreed); `description` is printed only when set,
  * as HAProxy, and Tollgate has no `description` in global: never.
  */
 static const struct info_field info_fields[] = {
@@ -258,6 +260,9 @@ static const struct info_field info_fields[] = {
 	{ 17, "CurrConns", "MGPV", "u32" },
 	{ 18, "CumConns", "MCPV", "u32" },
 	{ 19, "CumReq", "MCPV", "u32" },
+	{ 20, "MaxSslConns", "MMPV", "u32" },
+	{ 21, "CurrSslConns", "MGPV", "u32" },
+	{ 22, "CumSslConns", "MCPV", "u32" },
 	{ 23, "Maxpipes", "CLPV", "u32" },
 	{ 24, "PipesUsed", "MGPV", "u32" },
 	{ 25, "PipesFree", "MGPV", "u32" },
@@ -267,6 +272,14 @@ static const struct info_field info_fields[] = {
 	{ 29, "SessRate", "MRPV", "u32" },
 	{ 30, "SessRateLimit", "CLPV", "u32" },
 	{ 31, "MaxSessRate", "MRPV", "u32" },
+	{ 32, "SslRate", "MRPV", "u32" },
+	{ 33, "SslRateLimit", "CLPV", "u32" },
+	{ 34, "MaxSslRate", "MMPV", "u32" },
+	{ 35, "SslFrontendKeyRate", "MGPV", "u32" },
+	{ 36, "SslFrontendMaxKeyRate", "MMPV", "u32" },
+	{ 37, "SslFrontendSessionReuse_pct", "MGPV", "u32" },
+	{ 38, "SslBackendKeyRate", "MRPV", "u32" },
+	{ 39, "SslBackendMaxKeyRate", "MMPV", "u32" },
 	{ 42, "CompressBpsIn", "MRPV", "u32" },
 	{ 43, "CompressBpsOut", "MRPV", "u32" },
 	{ 44, "CompressBpsRateLim", "CLPV", "u32" },
@@ -343,6 +356,7 @@ void stat_info_fill(struct stat_info *inf)
 	unsigned int idle, listeners = listeners_count() + cli_listeners_count();
 	struct pool_sums pools = { 0 };
 	struct pipe_stats ps;
+	struct tls_stats tls;
 	char host[64];
 
 	memset(inf, 0, sizeof(*inf));
@@ -361,6 +375,7 @@ void stat_info_fill(struct stat_info *inf)
 	if (idle > 100)
 		idle = 100;
 	pipe_get_stats(&ps);
+	tls_get_stats(&tls);
 	pool_for_each(pool_sum_cb, &pools);
 	if (gethostname(host, sizeof(host)) < 0)
 		host[0] = '\0';
@@ -388,6 +403,9 @@ void stat_info_fill(struct stat_info *inf)
 	/* as HAProxy, CumConns counts the admin sockets' connections too */
 	info_setu(inf, "CumConns", listeners_cumconn() + cli_sessions_total());
 	info_setu(inf, "CumReq", cum_http_req());
+	info_setu(inf, "MaxSslConns", 0);   /* no maxsslconn: no limit */
+	info_setu(inf, "CurrSslConns", tls.cur_conns);
+	info_setu(inf, "CumSslConns", tls.cum_conns);
 	info_setu(inf, "Maxpipes", ps.max);
 	info_setu(inf, "PipesUsed", ps.used);
 	info_setu(inf, "PipesFree", ps.free);
@@ -397,6 +415,14 @@ void stat_info_fill(struct stat_info *inf)
 	info_setu(inf, "SessRate", listeners_rate(1));
 	info_setu(inf, "SessRateLimit", 0);
 	info_setu(inf, "MaxSessRate", listeners_rate_max(1));
+	info_setu(inf, "SslRate", tls.rate);
+	info_setu(inf, "SslRateLimit", 0);   /* no maxsslrate */
+	info_setu(inf, "MaxSslRate", tls.rate_max);
+	info_setu(inf, "SslFrontendKeyRate", tls.fe_key_rate);
+	info_setu(inf, "SslFrontendMaxKeyRate", tls.fe_key_rate_max);
+	info_setu(inf, "SslFrontendSessionReuse_pct", tls.fe_reuse_pct);
+	info_setu(inf, "SslBackendKeyRate", tls.be_key_rate);
+	info_setu(inf, "SslBackendMaxKeyRate", tls.be_key_rate_max);
 	info_setu(inf, "CompressBpsIn", 0);
 	info_setu(inf, "CompressBpsOut", 0);
 	info_setu(inf, "CompressBpsRateLim", 0);

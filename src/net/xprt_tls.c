@@ -20,7 +20,9 @@
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 
+#include <tollgate/clock.h>
 #include <tollgate/fd.h>
+#include <tollgate/freq_ctr.h>
 #include <tollgate/tls.h>
 #include <tollgate/xprt.h>
 
@@ -41,9 +43,55 @@ struct tls_conn {
 
 static _Atomic unsigned long hs_failures;
 
+/* The Ssl* figures of `show info`: shared counters (a TLS connection
+ * costs a handshake, far more than these atomics). The rates count over
+ * one second; their maxima are raised where they grow.
+ */
+enum { RATE_ACCEPT, RATE_FE_KEY, RATE_BE_KEY, RATE_N };
+
+static _Atomic unsigned int cur_conns;
+static _Atomic uint64_t cum_conns;
+static struct freq_ctr rates[RATE_N];
+static _Atomic unsigned int rates_max[RATE_N];
+
 unsigned long tls_handshake_failures(void)
 {
 	return atomic_load_explicit(&hs_failures, memory_order_relaxed);
+}
+
+static void rate_add(int r)
+{
+	uint32_t now = clock_ticks();
+	unsigned int v, m;
+
+	freq_ctr_add(&rates[r], 1000, 1, now);
+	v = freq_ctr_read(&rates[r], 1000, now);
+	m = atomic_load_explicit(&rates_max[r], memory_order_relaxed);
+	while (v > m && !atomic_compare_exchange_weak_explicit(&rates_max[r], &m, v, memory_order_relaxed,
+	                                                      memory_order_relaxed))
+		;
+}
+
+void tls_get_stats(struct tls_stats *st)
+{
+	uint32_t now = clock_ticks();
+	unsigned int sess;
+
+	st->cur_conns = atomic_load_explicit(&cur_conns, memory_order_relaxed);
+	st->cum_conns = atomic_load_explicit(&cum_conns, memory_order_relaxed);
+	st->rate = freq_ctr_read(&rates[RATE_ACCEPT], 1000, now);
+	st->rate_max = atomic_load_explicit(&rates_max[RATE_ACCEPT], memory_order_relaxed);
+	st->fe_key_rate = freq_ctr_read(&rates[RATE_FE_KEY], 1000, now);
+	st->fe_key_rate_max = atomic_load_explicit(&rates_max[RATE_FE_KEY], memory_order_relaxed);
+	st->be_key_rate = freq_ctr_read(&rates[RATE_BE_KEY], 1000, now);
+	st->be_key_rate_max = atomic_load_explicit(&rates_max[RATE_BE_KEY], memory_order_relaxed);
+	/* as HAProxy: the share of accepted connections that did not compute
+	 * a key, rounded, 0 when there were none
+	 */
+	sess = st->rate;
+	st->fe_reuse_pct = 0;
+	if (st->fe_key_rate < sess)
+		st->fe_reuse_pct = 100 - (100 * st->fe_key_rate + (sess - 1) / 2) / sess;
 }
 
 static struct tls_conn *conn_new(SSL_CTX *ctx, int fd)
@@ -59,6 +107,8 @@ static struct tls_conn *conn_new(SSL_CTX *ctx, int fd)
 		ERR_clear_error();
 		return NULL;
 	}
+	atomic_fetch_add_explicit(&cur_conns, 1, memory_order_relaxed);
+	atomic_fetch_add_explicit(&cum_conns, 1, memory_order_relaxed);
 	return c;
 }
 
@@ -66,8 +116,10 @@ void *tls_conn_accept(struct tls_bind *b, int fd)
 {
 	struct tls_conn *c = conn_new(tls_bind_default_ctx(b), fd);
 
-	if (c)
+	if (c) {
 		SSL_set_accept_state(c->ssl);
+		rate_add(RATE_ACCEPT);
+	}
 	return c;
 }
 
@@ -220,6 +272,8 @@ static int tls_handshake(void *ctx, int fd)
 	n = SSL_do_handshake(c->ssl);
 	if (n == 1) {
 		c->flags |= TLS_CF_HS_DONE;
+		if (!SSL_session_reused(c->ssl))
+			rate_add(SSL_is_server(c->ssl) ? RATE_FE_KEY : RATE_BE_KEY);
 		return 1;
 	}
 	if (conn_error(c, n) == -EAGAIN)
@@ -253,6 +307,7 @@ static void tls_close(void *ctx)
 	SSL_free(c->ssl);
 	ERR_clear_error();
 	free(c);
+	atomic_fetch_sub_explicit(&cur_conns, 1, memory_order_relaxed);
 }
 
 static uint32_t tls_events(const void *ctx)
