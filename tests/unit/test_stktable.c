@@ -871,6 +871,7 @@ struct walk_ctx {
 	unsigned int npend;             /* in <pend> */
 	unsigned int calls;             /* callback calls on entries */
 	unsigned int stop_every;        /* stop on every Nth entry (0: never) */
+	int stopped;                    /* stopped since the last complete bucket */
 };
 
 static int walk_fn(struct stktable *t, struct stksess *ts, void *ctx)
@@ -883,10 +884,16 @@ static int walk_fn(struct stktable *t, struct stksess *ts, void *ctx)
 		for (unsigned int i = 0; i < w->npend; i++)
 			w->seen[w->pend[i]]++;
 		w->npend = 0;
+		w->stopped = 0;
 		return STKTABLE_WALK_NEXT;
 	}
-	if (w->stop_every && ++w->calls % w->stop_every == 0) {
+	/* a stop revisits its bucket: at most one per bucket, else a bucket
+	 * longer than <stop_every> (the hash is seeded per process) would be
+	 * stopped in forever
+	 */
+	if (w->stop_every && ++w->calls % w->stop_every == 0 && !w->stopped) {
 		w->npend = 0;  /* this bucket is visited again */
+		w->stopped = 1;
 		return STKTABLE_WALK_STOP;
 	}
 	memcpy(&k, stksess_key(ts), 4);
