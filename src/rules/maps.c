@@ -4,12 +4,14 @@
  */
 #include <errno.h>
 #include <regex.h>
+#include <stdio.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include <tollgate/errmsg.h>
+#include <tollgate/isolate.h>
 #include <tollgate/list.h>
 #include <tollgate/maps.h>
 #include <tollgate/patset.h>
@@ -29,12 +31,26 @@ enum map_out {
 #define MAP_KIND_MATCH(priv)  ((int)((uintptr_t)(priv) >> 4))
 #define MAP_KIND_OUT(priv)    ((int)((uintptr_t)(priv) & 0xf))
 
-/* One line of a map file. */
+/* One entry of a map: a line of its file or an entry added at run time. */
 struct map_entry {
 	char *key;                             /* key, NUL-terminated; the value follows its NUL */
 	const char *value;                     /* value, NUL-terminated, may be "" */
 	size_t vlen;                           /* value length */
-	unsigned int line;                     /* line number in the file */
+	unsigned int line;                     /* line number in the file, 0 if added at run time */
+	unsigned int gen;                      /* version it belongs to */
+	unsigned int mark;                     /* scratch of map_replace() */
+};
+
+/* What the converters read: the entries of the current version, indexed.
+ * Immutable once published; replaced whole (map_publish()).
+ */
+struct map_view {
+	struct map_entry **e;                  /* entries of the current version, in order */
+	size_t nb;                             /* their number */
+	struct patset *sets[PAT_MATCH_NUM];    /* keys per matching method used */
+	struct sample_data *ints;              /* values as integers, if an _int converter uses the map */
+	struct sample_data *addrs;             /* values as addresses, if an _ip converter uses it */
+	regex_t *regm;                         /* keys compiled with groups, if map_regm uses it */
 };
 
 struct map_file {
@@ -43,33 +59,53 @@ struct map_file {
 	unsigned int id;                       /* unique id, in load order */
 	unsigned int refcnt;                   /* expressions using it */
 	int absent;                            /* "opt@" file that does not exist: empty */
-	struct map_entry *entries;             /* lines with a key, in file order */
+	struct map_entry **entries;            /* entries of every version, in order added */
 	size_t nb;                             /* number of entries */
 	size_t alloc;                          /* allocated entries */
-	struct patset *sets[PAT_MATCH_NUM];    /* keys per matching method, on first use */
-	struct sample_data *ints;              /* values as integers, on first _int use */
-	struct sample_data *addrs;             /* values as addresses, on first _ip use */
-	regex_t *regm;                         /* keys compiled with groups, on first map_regm use */
+	unsigned int curr_ver;                 /* version the converters see */
+	unsigned int next_ver;                 /* last version allocated by prepare */
+	unsigned int used;                     /* matching methods used (1 << PAT_MATCH_*) */
+	int first_match;                       /* method of the first converter, -1 if none */
+	unsigned int outs;                     /* outputs used (1 << MAP_OUT_*) */
+	const char *int_kw, *ip_kw;            /* a converter of each typed output, for messages */
+	struct map_view *view;                 /* read by the converters, see map_publish() */
 };
 
 /* Loaded maps, in load order. Changed only at configuration time. */
 static struct list map_files = LIST_HEAD_INIT(map_files);
 static unsigned int map_next_id;           /* id of the next map loaded */
 
+static int map_parse_value(const char *text, size_t len, int type, struct sample_data *out);
+
 /* ---- registry ---- */
+
+static void view_free(struct map_view *v)
+{
+	if (!v)
+		return;
+	for (int i = 0; i < PAT_MATCH_NUM; i++)
+		patset_free(v->sets[i]);
+	free(v->ints);
+	free(v->addrs);
+	for (size_t i = 0; v->regm && i < v->nb; i++)
+		regfree(&v->regm[i]);
+	free(v->regm);
+	free(v->e);
+	free(v);
+}
+
+static void entry_free(struct map_entry *e)
+{
+	free(e->key);
+	free(e);
+}
 
 static void map_free(struct map_file *m)
 {
 	for (size_t i = 0; i < m->nb; i++)
-		free(m->entries[i].key);
+		entry_free(m->entries[i]);
 	free(m->entries);
-	for (int i = 0; i < PAT_MATCH_NUM; i++)
-		patset_free(m->sets[i]);
-	free(m->ints);
-	free(m->addrs);
-	for (size_t i = 0; m->regm && i < m->nb; i++)
-		regfree(&m->regm[i]);
-	free(m->regm);
+	view_free(m->view);
 	free(m->path);
 	free(m);
 }
@@ -87,32 +123,217 @@ static void map_release(void *ptr)
 	map_free(m);
 }
 
-/* pat_read_file() callback: appends one entry to the map <arg>. */
-static int map_add_line(void *arg, char *key, char *value, int line, char **err)
+/* Returns a new entry <key> <value> of version <gen>, or NULL. */
+static struct map_entry *entry_new(const char *key, const char *value, unsigned int line,
+				   unsigned int gen)
 {
-	struct map_file *m = arg;
 	size_t klen = strlen(key), vlen = strlen(value);
-	struct map_entry *e;
+	struct map_entry *e = calloc(1, sizeof(*e));
 
-	if (m->nb == m->alloc) {
-		size_t n = m->alloc ? 2 * m->alloc : 16;
-
-		e = realloc(m->entries, n * sizeof(*e));
-		if (!e)
-			return err_set(err, "out of memory loading map file '%s'", m->path), -ENOMEM;
-		m->entries = e;
-		m->alloc = n;
+	if (!e || !(e->key = malloc(klen + vlen + 2))) {
+		free(e);
+		return NULL;
 	}
-	e = &m->entries[m->nb];
-	e->key = malloc(klen + vlen + 2);
-	if (!e->key)
-		return err_set(err, "out of memory loading map file '%s'", m->path), -ENOMEM;
 	memcpy(e->key, key, klen + 1);
 	memcpy(e->key + klen + 1, value, vlen + 1);
 	e->value = e->key + klen + 1;
 	e->vlen = vlen;
 	e->line = line;
-	m->nb++;
+	e->gen = gen;
+	return e;
+}
+
+/* Appends <e> to the array *<arr> of *<nb> entries (*<alloc> allocated).
+ * Returns 0 or -ENOMEM.
+ */
+static int entries_push(struct map_entry ***arr, size_t *nb, size_t *alloc, struct map_entry *e)
+{
+	if (*nb == *alloc) {
+		size_t n = *alloc ? 2 * *alloc : 16;
+		struct map_entry **a = realloc(*arr, n * sizeof(*a));
+
+		if (!a)
+			return -ENOMEM;
+		*arr = a;
+		*alloc = n;
+	}
+	(*arr)[(*nb)++] = e;
+	return 0;
+}
+
+/* pat_read_file() callback: appends one entry to the map <arg>. */
+static int map_add_line(void *arg, char *key, char *value, int line, char **err)
+{
+	struct map_file *m = arg;
+	struct map_entry *e = entry_new(key, value, (unsigned int)line, 0);
+
+	if (!e || entries_push(&m->entries, &m->nb, &m->alloc, e) < 0) {
+		if (e)
+			entry_free(e);
+		return err_set(err, "out of memory loading map file '%s'", m->path), -ENOMEM;
+	}
+	return 0;
+}
+
+/* Rewrites *<err> (a message about entry <e> of <m>, or NULL) as one
+ * naming the file and the line, or the key of an entry added at run time.
+ */
+static void entry_err(const struct map_file *m, const struct map_entry *e, char **err)
+{
+	char *why;
+
+	if (!err)
+		return;
+	why = *err;
+	*err = NULL;
+	if (e->line)
+		err_set(err, "map file '%s' line %u: %s", m->path, e->line, why ? why : "out of memory");
+	else
+		err_set(err, "map '%s' key '%s': %s", m->path, e->key, why ? why : "out of memory");
+	free(why);
+}
+
+/* Builds the view of <m> for version <ver> from the <nb> entries <arr>:
+ * the entries of that version indexed for every method used, their
+ * values converted for every output used. Returns it, or NULL with *<err>
+ * set naming the faulty entry.
+ */
+static struct map_view *view_build(struct map_file *m, struct map_entry **arr, size_t nb,
+				   unsigned int ver, char **err)
+{
+	struct map_view *v = calloc(1, sizeof(*v));
+	int ret = 0;
+
+	if (!v || !(v->e = calloc(nb + 1, sizeof(*v->e))))
+		goto oom;
+	for (size_t i = 0; i < nb; i++)
+		if (arr[i]->gen == ver)
+			v->e[v->nb++] = arr[i];
+	for (int match = 0; match < PAT_MATCH_NUM && !ret; match++) {
+		if (!(m->used & (1U << match)))
+			continue;
+		if (!(v->sets[match] = patset_new(match, 0)))
+			goto oom;
+		for (size_t i = 0; i < v->nb && !ret; i++) {
+			ret = patset_add(v->sets[match], v->e[i]->key, 0, PAT_OP_EQ, err);
+			if (ret < 0)
+				entry_err(m, v->e[i], err);
+		}
+		if (!ret && patset_build(v->sets[match]) < 0)
+			goto oom;
+	}
+	for (int out = MAP_OUT_INT; out <= MAP_OUT_IP && !ret; out++) {
+		struct sample_data **vals = out == MAP_OUT_INT ? &v->ints : &v->addrs;
+
+		if (!(m->outs & (1U << out)))
+			continue;
+		if (!(*vals = calloc(v->nb + 1, sizeof(**vals))))
+			goto oom;
+		for (size_t i = 0; i < v->nb && !ret; i++) {
+			const struct map_entry *e = v->e[i];
+
+			if (map_parse_value(e->value, e->vlen, out, &(*vals)[i]))
+				continue;
+			err_set(err, "'%s' is not %s (%s)", e->value,
+				out == MAP_OUT_INT ? "an integer" : "an IPv4 or IPv6 address",
+				out == MAP_OUT_INT ? m->int_kw : m->ip_kw);
+			entry_err(m, e, err);
+			ret = -EINVAL;
+		}
+	}
+	if (!ret && (m->outs & (1U << MAP_OUT_REGM))) {
+		/* the keys with their groups, for map_regm (the REG set has none) */
+		if (!(v->regm = calloc(v->nb + 1, sizeof(*v->regm))))
+			goto oom;
+		for (size_t i = 0; i < v->nb; i++) {
+			if (regcomp(&v->regm[i], v->e[i]->key, REG_EXTENDED) == 0)
+				continue;
+			/* the REG set compiled the same text: cannot fail here */
+			for (size_t j = 0; j < i; j++)
+				regfree(&v->regm[j]);
+			free(v->regm);
+			v->regm = NULL;
+			err_set(err, "invalid regex '%s'", v->e[i]->key);
+			entry_err(m, v->e[i], err);
+			ret = -EINVAL;
+			break;
+		}
+	}
+	if (ret < 0) {
+		view_free(v);
+		return NULL;
+	}
+	return v;
+oom:
+	view_free(v);
+	err_set(err, "out of memory indexing map file '%s'", m->path);
+	return NULL;
+}
+
+/* Makes <arr> (<nb> entries, <alloc> allocated) the entries of <m> and
+ * <ver> its current version, after building the view the converters will
+ * read (unless <rebuild> is 0: the current version did not change). The
+ * swap is made under thread isolation, so that no worker is in the middle
+ * of a lookup; the entries of the old array that are not in <arr> are then
+ * freed, with the old view. On failure, the entries of <arr> that were
+ * not in the old array are freed with <arr>, and <m> is unchanged.
+ * Returns 0, or <0 with *<err> set.
+ */
+static int map_replace(struct map_file *m, struct map_entry **arr, size_t nb, size_t alloc,
+		       unsigned int ver, int rebuild, char **err)
+{
+	struct map_view *v = NULL, *old_view;
+	struct map_entry **old = m->entries;
+	size_t old_nb = m->nb;
+
+	if (rebuild && !(v = view_build(m, arr, nb, ver, err))) {
+		for (size_t i = 0; i < old_nb; i++)
+			old[i]->mark = 1;
+		for (size_t i = 0; i < nb; i++)
+			if (!arr[i]->mark)
+				entry_free(arr[i]);
+		for (size_t i = 0; i < old_nb; i++)
+			old[i]->mark = 0;
+		free(arr);
+		return -EINVAL;
+	}
+	thread_isolate();
+	old_view = m->view;
+	if (rebuild)
+		m->view = v;
+	m->entries = arr;
+	m->nb = nb;
+	m->alloc = alloc;
+	m->curr_ver = ver;
+	thread_release();
+	if (rebuild)
+		view_free(old_view);
+	for (size_t i = 0; i < old_nb; i++)
+		old[i]->mark = 1;
+	for (size_t i = 0; i < nb; i++)
+		arr[i]->mark = 0;
+	for (size_t i = 0; i < old_nb; i++)
+		if (old[i]->mark)
+			entry_free(old[i]);
+	if (old != arr)
+		free(old);
+	return 0;
+}
+
+/* Returns a copy of the entries of <m> that <keep>(entry, <arg>) accepts,
+ * with room for one more, in *<arr>, *<nb> and *<alloc>. Returns 0 or -ENOMEM.
+ */
+static int entries_filter(const struct map_file *m, int (*keep)(const struct map_entry *, const void *),
+			  const void *arg, struct map_entry ***arr, size_t *nb, size_t *alloc)
+{
+	*alloc = m->nb + 1;
+	*nb = 0;
+	*arr = malloc(*alloc * sizeof(**arr));
+	if (!*arr)
+		return -ENOMEM;
+	for (size_t i = 0; i < m->nb; i++)
+		if (!keep || keep(m->entries[i], arg))
+			(*arr)[(*nb)++] = m->entries[i];
 	return 0;
 }
 
@@ -126,7 +347,7 @@ static int map_get(const char *name, struct map_file **out, char **err)
 	int opt = 0, ret;
 
 	if (strncmp(name, "virt@", 5) == 0)
-		return err_set(err, "virtual map '%s' is not supported: maps are read-only (no 'add map'), it would stay empty",
+		return err_set(err, "virtual map '%s' is not supported: only maps loaded from a file can be changed at run time",
 			       name);
 	if (strncmp(name, "opt@", 4) == 0) {
 		opt = 1;
@@ -153,6 +374,7 @@ static int map_get(const char *name, struct map_file **out, char **err)
 		return err_set(err, "out of memory loading map file '%s'", name), -ENOMEM;
 	}
 	list_init(&m->list);
+	m->first_match = -1;
 	if (opt && access(name, F_OK) < 0 && errno == ENOENT) {
 		m->absent = 1;
 	} else {
@@ -169,40 +391,30 @@ static int map_get(const char *name, struct map_file **out, char **err)
 	return 0;
 }
 
-/* Indexes the keys of <m> for method <match> if not yet done. Errors name
- * the file and the line of the faulty key.
+/* Records that a converter <kw> of method <match> and output <out> uses
+ * <m>, and rebuilds its view if that needs a new index or conversion.
+ * Errors name the file and the line.
  */
-static int map_index(struct map_file *m, int match, char **err)
+static int map_use(struct map_file *m, int match, int out, const struct sample_conv_kw *kw,
+		   char **err)
 {
-	struct patset *set;
-	int ret = 0;
+	unsigned int used = m->used | 1U << match, outs = m->outs | 1U << out;
+	struct map_entry **arr;
+	size_t nb, alloc;
 
-	if (m->sets[match])
+	if (m->first_match < 0)
+		m->first_match = match;
+	if (out == MAP_OUT_INT && !m->int_kw)
+		m->int_kw = kw->name;
+	if (out == MAP_OUT_IP && !m->ip_kw)
+		m->ip_kw = kw->name;
+	if (m->view && used == m->used && outs == m->outs)
 		return 0;
-	set = patset_new(match, 0);
-	if (!set)
+	m->used = used;
+	m->outs = outs;
+	if (entries_filter(m, NULL, NULL, &arr, &nb, &alloc) < 0)
 		return err_set(err, "out of memory indexing map file '%s'", m->path), -ENOMEM;
-	for (size_t i = 0; i < m->nb && !ret; i++) {
-		ret = patset_add(set, m->entries[i].key, 0, PAT_OP_EQ, err);
-		if (ret < 0 && err) {
-			char *why = *err;
-
-			*err = NULL;
-			err_set(err, "map file '%s' line %u: %s", m->path, m->entries[i].line,
-				why ? why : "out of memory");
-			free(why);
-		}
-	}
-	if (!ret && patset_build(set) < 0) {
-		err_set(err, "out of memory indexing map file '%s'", m->path);
-		ret = -ENOMEM;
-	}
-	if (ret < 0) {
-		patset_free(set);
-		return ret;
-	}
-	m->sets[match] = set;
-	return 0;
+	return map_replace(m, arr, nb, alloc, m->curr_ver, 1, err);
 }
 
 /* Parses the map value <text> (<len> bytes) as an output of <type>
@@ -224,70 +436,19 @@ static int map_parse_value(const char *text, size_t len, int type, struct sample
 	return 1;
 }
 
-/* Converts the values of <m> for the output <type> of converter <kw> if
- * not yet done. Errors name the file, the line and the converter.
- */
-static int map_convert_values(struct map_file *m, int type, const struct sample_conv_kw *kw,
-			      char **err)
-{
-	struct sample_data **vals = type == MAP_OUT_INT ? &m->ints : &m->addrs, *v;
-
-	if ((type != MAP_OUT_INT && type != MAP_OUT_IP) || *vals)
-		return 0;
-	v = calloc(m->nb + 1, sizeof(*v));
-	if (!v)
-		return err_set(err, "out of memory loading map file '%s'", m->path), -ENOMEM;
-	for (size_t i = 0; i < m->nb; i++) {
-		const struct map_entry *e = &m->entries[i];
-
-		if (!map_parse_value(e->value, e->vlen, type, &v[i])) {
-			free(v);
-			return err_set(err, "map file '%s' line %u: '%s' is not %s (%s)", m->path, e->line,
-				       e->value, type == MAP_OUT_INT ? "an integer" : "an IPv4 or IPv6 address",
-				       kw->name);
-		}
-	}
-	*vals = v;
-	return 0;
-}
-
-/* Compiles the keys of <m> with their groups for map_regm, if not yet
- * done (the REG pattern set compiles them without).
- */
-static int map_compile_regm(struct map_file *m, char **err)
-{
-	if (m->regm)
-		return 0;
-	m->regm = calloc(m->nb + 1, sizeof(*m->regm));
-	if (!m->regm)
-		return err_set(err, "out of memory loading map file '%s'", m->path), -ENOMEM;
-	for (size_t i = 0; i < m->nb; i++) {
-		if (regcomp(&m->regm[i], m->entries[i].key, REG_EXTENDED)) {
-			/* map_index() compiled the same text: cannot fail here */
-			for (size_t j = 0; j < i; j++)
-				regfree(&m->regm[j]);
-			free(m->regm);
-			m->regm = NULL;
-			return err_set(err, "map file '%s' line %u: invalid regex '%s'", m->path,
-				       m->entries[i].line, m->entries[i].key);
-		}
-	}
-	return 0;
-}
-
 /* map_regm's value: the value of entry <i> with its \0..\9 replaced by
  * the groups of its key matched on <smp>. Returns 1, or 0 if it does not
  * fit.
  */
-static int map_regm_value(const struct map_file *m, long i, struct sample *smp)
+static int map_regm_value(const struct map_view *view, long i, struct sample *smp)
 {
-	const struct map_entry *e = &m->entries[i];
+	const struct map_entry *e = view->e[i];
 	const char *in = smp->data.u.str.ptr;
 	regmatch_t pm[10] = { { .rm_so = 0, .rm_eo = (regoff_t)smp->data.u.str.len } };
 	char *out = sample_scratch();
 	size_t o = 0;
 
-	if (regexec(&m->regm[i], smp->data.u.str.len ? in : "", 10, pm, REG_STARTEND) != 0)
+	if (regexec(&view->regm[i], smp->data.u.str.len ? in : "", 10, pm, REG_STARTEND) != 0)
 		return 0;   /* matched by the REG set: cannot happen */
 	for (const char *v = e->value; *v; v++) {
 		const char *src = v;
@@ -338,11 +499,7 @@ static int map_check(const struct sample_conv_kw *kw, struct sample_arg *args, c
 	ret = map_get(args[0].data.str.ptr, &m, err);
 	if (ret < 0)
 		return ret;
-	ret = map_index(m, match, err);
-	if (!ret)
-		ret = map_convert_values(m, out, kw, err);
-	if (!ret && out == MAP_OUT_REGM)
-		ret = map_compile_regm(m, err);
+	ret = map_use(m, match, out, kw, err);
 	if (ret < 0) {
 		map_release(m);
 		return ret;
@@ -385,27 +542,28 @@ static int map_default(const struct sample_arg *def, struct sample *smp)
 static int map_conv(const struct sample_arg *args, struct sample *smp, void *private)
 {
 	const struct map_file *m = args[0].data.obj.ptr;
-	long i = patset_lookup(m->sets[MAP_KIND_MATCH(private)], smp);
+	const struct map_view *v = m->view;    /* replaced only under isolation */
+	long i = patset_lookup(v->sets[MAP_KIND_MATCH(private)], smp);
 	const struct map_entry *e;
 
 	if (i < 0)
 		return map_default(&args[1], smp);
-	e = &m->entries[i];
+	e = v->e[i];
 	switch (MAP_KIND_OUT(private)) {
 	case MAP_OUT_STR:
 		sample_set_str(smp, e->value, e->vlen);
 		break;
 	case MAP_OUT_INT:
-		smp->data = m->ints[i];
+		smp->data = v->ints[i];
 		break;
 	case MAP_OUT_IP:
-		smp->data = m->addrs[i];
+		smp->data = v->addrs[i];
 		break;
 	case MAP_OUT_KEY:
 		sample_set_str(smp, e->key, (size_t)(e->value - e->key - 1));
 		break;
 	case MAP_OUT_REGM:
-		return map_regm_value(m, i, smp);
+		return map_regm_value(v, i, smp);
 	}
 	return 1;
 }
@@ -476,9 +634,9 @@ const struct map_file *map_next(const struct map_file *prev)
 	return next == &map_files ? NULL : container_of(next, struct map_file, list);
 }
 
-const struct map_file *map_lookup(const char *name)
+struct map_file *map_lookup(const char *name)
 {
-	const struct map_file *m;
+	struct map_file *m;
 	char *end;
 	unsigned long id = 0;
 
@@ -487,7 +645,7 @@ const struct map_file *map_lookup(const char *name)
 		if (!name[1] || *end)
 			return NULL;
 	}
-	for (m = map_next(NULL); m; m = map_next(m))
+	list_for_each(m, &map_files, list)
 		if (*name == '#' ? m->id == id : strcmp(m->path, name) == 0)
 			return m;
 	return NULL;
@@ -508,10 +666,186 @@ size_t map_size(const struct map_file *map)
 	return map->nb;
 }
 
-const void *map_entry(const struct map_file *map, size_t i, const char **key,
-		      const char **value)
+unsigned int map_curr_ver(const struct map_file *map)
 {
-	*key = map->entries[i].key;
-	*value = map->entries[i].value;
-	return &map->entries[i];
+	return map->curr_ver;
+}
+
+unsigned int map_next_ver(const struct map_file *map)
+{
+	return map->next_ver;
+}
+
+const void *map_entry(const struct map_file *map, size_t i, const char **key,
+		      const char **value, unsigned int *gen)
+{
+	*key = map->entries[i]->key;
+	*value = map->entries[i]->value;
+	*gen = map->entries[i]->gen;
+	return map->entries[i];
+}
+
+/* Selects the entries of the current version named by <arg>: a key, or
+ * "#<address>" as "show map" prints it.
+ */
+static int entry_named(const struct map_entry *e, const char *name)
+{
+	char ref[32];
+
+	if (*name != '#')
+		return strcmp(e->key, name) == 0;
+	snprintf(ref, sizeof(ref), "#%p", (const void *)e);
+	return strcmp(ref, name) == 0;
+}
+
+struct entry_sel {
+	unsigned int gen;
+	const char *name;                      /* NULL: every entry of <gen> */
+};
+
+static int entry_other(const struct map_entry *e, const void *arg)
+{
+	const struct entry_sel *sel = arg;
+
+	return e->gen != sel->gen || (sel->name && !entry_named(e, sel->name));
+}
+
+int map_add(struct map_file *m, unsigned int ver, const char *key, const char *value, char **err)
+{
+	struct map_entry **arr, *e = entry_new(key, value, 0, ver);
+	size_t nb, alloc;
+
+	if (!e || entries_filter(m, NULL, NULL, &arr, &nb, &alloc) < 0) {
+		if (e)
+			entry_free(e);
+		return err_set(err, "out of memory"), -ENOMEM;
+	}
+	arr[nb++] = e;
+	return map_replace(m, arr, nb, alloc, m->curr_ver, ver == m->curr_ver, err);
+}
+
+int map_del(struct map_file *m, const char *key, char **err)
+{
+	struct entry_sel sel = { m->curr_ver, key };
+	struct map_entry **arr;
+	size_t nb, alloc;
+
+	if (entries_filter(m, entry_other, &sel, &arr, &nb, &alloc) < 0)
+		return err_set(err, "out of memory"), -ENOMEM;
+	if (nb == m->nb) {
+		free(arr);
+		return -ENOENT;
+	}
+	return map_replace(m, arr, nb, alloc, m->curr_ver, 1, err);
+}
+
+/* Changes the values in place, so that the entries keep their address
+ * (their "#<ref>"): the view is built from copies carrying the new values,
+ * then, under isolation, it is pointed back at the entries whose buffers
+ * are swapped with the copies'.
+ */
+int map_set(struct map_file *m, const char *key, const char *value, char **err)
+{
+	struct map_entry **arr;
+	struct map_view *v, *old_view;
+	size_t nb, alloc, found = 0, k = 0;
+	int ret = 0;
+
+	if (entries_filter(m, NULL, NULL, &arr, &nb, &alloc) < 0)
+		return err_set(err, "out of memory"), -ENOMEM;
+	for (size_t i = 0; i < nb && !ret; i++) {
+		if (arr[i]->gen != m->curr_ver || !entry_named(arr[i], key))
+			continue;
+		arr[i] = entry_new(arr[i]->key, value, 0, arr[i]->gen);   /* no longer the file's line */
+		if (!arr[i]) {
+			arr[i] = m->entries[i];
+			ret = (err_set(err, "out of memory"), -ENOMEM);
+		}
+		found++;
+	}
+	v = ret || !found ? NULL : view_build(m, arr, nb, m->curr_ver, err);
+	if (v) {
+		for (size_t i = 0; i < nb; i++)
+			if (arr[i]->gen == m->curr_ver)
+				v->e[k++] = m->entries[i];
+		thread_isolate();
+		old_view = m->view;
+		m->view = v;
+		for (size_t i = 0; i < nb; i++) {
+			struct map_entry *n = arr[i], *o = m->entries[i], tmp;
+
+			if (n == o)
+				continue;
+			tmp = *o;
+			o->key = n->key;
+			o->value = n->value;
+			o->vlen = n->vlen;
+			o->line = n->line;
+			n->key = tmp.key;
+			n->value = tmp.value;
+		}
+		thread_release();
+		view_free(old_view);
+	}
+	for (size_t i = 0; i < nb; i++)
+		if (arr[i] != m->entries[i])
+			entry_free(arr[i]);
+	free(arr);
+	if (!found)
+		return -ENOENT;
+	return v ? 0 : ret < 0 ? ret : -EINVAL;
+}
+
+int map_clear(struct map_file *m, unsigned int ver, char **err)
+{
+	struct entry_sel sel = { ver, NULL };
+	struct map_entry **arr;
+	size_t nb, alloc;
+
+	if (entries_filter(m, entry_other, &sel, &arr, &nb, &alloc) < 0)
+		return err_set(err, "out of memory"), -ENOMEM;
+	return map_replace(m, arr, nb, alloc, m->curr_ver, ver == m->curr_ver, err);
+}
+
+unsigned int map_prepare(struct map_file *m)
+{
+	return ++m->next_ver;
+}
+
+/* Keeps the entries of versions <ver> and later (up to next_ver). */
+static int entry_not_past(const struct map_entry *e, const void *arg)
+{
+	unsigned int ver = ((const struct entry_sel *)arg)->gen;
+
+	return (int)(e->gen - ver) >= 0;
+}
+
+int map_commit(struct map_file *m, unsigned int ver, char **err)
+{
+	struct entry_sel sel = { ver, NULL };
+	struct map_entry **arr;
+	size_t nb, alloc;
+
+	if (ver - m->curr_ver - 1 >= m->next_ver - m->curr_ver)
+		return -ERANGE;
+	if (entries_filter(m, entry_not_past, &sel, &arr, &nb, &alloc) < 0)
+		return err_set(err, "out of memory"), -ENOMEM;
+	return map_replace(m, arr, nb, alloc, ver, 1, err);
+}
+
+int map_get_entry(const struct map_file *m, const char *text, const char **key, const char **value)
+{
+	const struct map_view *v = m->view;
+	struct sample smp;
+	long i;
+
+	if (!v || m->first_match < 0)
+		return -1;
+	sample_set_str(&smp, text, strlen(text));
+	i = patset_lookup(v->sets[m->first_match], &smp);
+	if (i < 0)
+		return -1;
+	*key = v->e[i]->key;
+	*value = v->e[i]->value;
+	return m->first_match;
 }

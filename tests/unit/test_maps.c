@@ -441,6 +441,7 @@ static void test_registry(void **state)
 	const struct map_file *m;
 	const char *key, *value;
 	const void *e0, *e1;
+	unsigned int gen;
 
 	(void)state;
 	assert_int_equal(nb_maps(), 0);
@@ -460,10 +461,10 @@ static void test_registry(void **state)
 	assert_null(map_lookup("#99999"));
 	assert_null(map_lookup("#"));
 	assert_null(map_lookup("/no/such/map"));
-	e0 = map_entry(m, 0, &key, &value);
+	e0 = map_entry(m, 0, &key, &value, &gen);
 	assert_string_equal(key, "k1");
 	assert_string_equal(value, "v1");
-	e1 = map_entry(m, 1, &key, &value);
+	e1 = map_entry(m, 1, &key, &value, &gen);
 	assert_string_equal(key, "k2");
 	assert_string_equal(value, "v2 with space");
 	assert_ptr_not_equal(e0, e1);
