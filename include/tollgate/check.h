@@ -99,6 +99,20 @@ const char *check_agent_status_name(const struct server *srv);
  */
 int check_health(const struct server *srv);
 
+/* "enable|disable health|agent": pauses or resumes <srv>'s health check
+ * (<agent> 0) or agent check (1). A paused check starts no probe, ignores
+ * the result of one running when it was paused (the server's state and
+ * weight stay as they are; check_status_name() keeps the last status);
+ * resuming starts probing again at the next interval. Any thread (an atomic flag the check's own thread reads).
+ * Returns 0, or -ENOENT if <srv> has no such check.
+ */
+int check_set_enabled(struct server *srv, int agent, int enabled);
+
+/* Returns 1 if <srv> has a health check (<agent> 0) or an agent check (1)
+ * that is not paused. Any thread.
+ */
+int check_enabled(const struct server *srv, int agent);
+
 /* Returns the HTTP status code of <srv>'s last check if it got one (HTTP
  * checks), else 0. Any thread.
  */

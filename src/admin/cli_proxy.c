@@ -423,8 +423,10 @@ static void row_server(struct stat_row *r, const struct proxy *px, const struct 
 		setv(r, "tracked", "%s/%s", sv->tracked->proxy->id, sv->tracked->id);
 	if (sv->cookie)
 		setv(r, "cookie", "%s", sv->cookie);
-	if (sv->check) {
-		/* as HAProxy: check counters and downtime for checked servers */
+	if (check_enabled(sv, 0)) {
+		/* as HAProxy: check counters and downtime for checked servers
+		 * ("disable health" empties them all)
+		 */
 		setu(r, "chkfail", atomic_load(&sv->st.failed_checks));
 		setu(r, "chkdown", atomic_load(&sv->st.down_trans));
 		setu(r, "downtime", down_time(&sv->st, down, now));
@@ -439,7 +441,7 @@ static void row_server(struct stat_row *r, const struct proxy *px, const struct 
 		setu(r, "check_fall", sv->fall);
 		setu(r, "check_health", (unsigned long long)check_health(sv));
 	}
-	if (sv->agent) {
+	if (check_enabled(sv, 1)) {
 		const struct chk_st *st = chk_st_named(check_agent_status_name(sv));
 
 		setv(r, "agent_status", "%s", st->name);
@@ -767,15 +769,16 @@ static int dump_servers_state(struct cli_session *s)
 				host_text(&sv->addr, addr, sizeof(addr));
 				if (sv->agent_addr.kind == ADDR_INET)
 					host_text(&sv->agent_addr, agent, sizeof(agent));
-				/* HAProxy's CHK_ST_* flags: CONFIGURED|ENABLED (6), and
-				 * AGENT (16) for the agent; an unchecked server's health
-				 * stays at rise
+				/* HAProxy's CHK_ST_* flags: CONFIGURED (2), ENABLED (4)
+				 * unless "disable health|agent", and AGENT (16) for the
+				 * agent; an unchecked server's health stays at rise
 				 */
 				if (cli_printf(s, "%d %s %d %s %s %d %u %u %u %d %d %d %d %d %d %d %d %s %u %s %d %d %s %s %u\n",
 				               c->px->uuid, c->px->id, sv->puid, sv->id, addr,
 				               up ? 2 : 0, admin, sv->uweight, sv->iweight, 0,
 				               st->num, st->result, health < 0 ? (int)sv->rise : health,
-				               sv->check ? 6 : 0, (sv->flags & SRV_F_AGENT) ? 22 : 0, 0, 0, "-",
+				               sv->check ? (check_enabled(sv, 0) ? 6 : 2) : 0,
+				               (sv->flags & SRV_F_AGENT) ? (check_enabled(sv, 1) ? 22 : 18) : 0, 0, 0, "-",
 				               addr_port(&sv->addr), "-", 0, 0, "-", agent,
 				               (sv->flags & SRV_F_AGENT) ? sv->agent_port : 0) < 0)
 					return 0;
@@ -904,6 +907,20 @@ static int parse_server_admin(struct cli_session *s, int argc, char **args)
 		server_set_admin(sv, SRV_F_MAINT, 0, "is leaving forced maintenance");
 	else
 		server_set_admin(sv, 0, SRV_F_MAINT, "was put into forced maintenance");
+	return CLI_DONE;
+}
+
+/* enable|disable health|agent <b>/<s> */
+static int parse_check_enable(struct cli_session *s, int argc, char **args)
+{
+	int enable = !strcmp(args[0], "enable"), agent = !strcmp(args[1], "agent");
+	struct server *sv = find_server(s, argc > 2 ? args[2] : NULL);
+
+	if (!sv)
+		return CLI_DONE;
+	if (check_set_enabled(sv, agent, enable) < 0 && enable)
+		return cli_msg(s, agent ? "Agent was not configured on this server, cannot enable.\n"
+				        : "Health check was not configured on this server, cannot enable.\n");
 	return CLI_DONE;
 }
 
@@ -1081,6 +1098,14 @@ static struct cli_kw proxy_kws[] = {
 	  CLI_LVL_ADMIN, parse_server_admin, NULL, NULL, NULL },
 	{ { "enable", "server", NULL }, "enable server  (DEPRECATED)             : enable a disabled server (use 'set server' instead)",
 	  CLI_LVL_ADMIN, parse_server_admin, NULL, NULL, NULL },
+	{ { "enable", "health", NULL }, "enable health <bk>/<srv>                : enable health checks",
+	  CLI_LVL_ADMIN, parse_check_enable, NULL, NULL, NULL },
+	{ { "disable", "health", NULL }, "disable health <bk>/<srv>               : disable health checks",
+	  CLI_LVL_ADMIN, parse_check_enable, NULL, NULL, NULL },
+	{ { "enable", "agent", NULL }, "enable agent <bk>/<srv>                 : enable agent checks",
+	  CLI_LVL_ADMIN, parse_check_enable, NULL, NULL, NULL },
+	{ { "disable", "agent", NULL }, "disable agent <bk>/<srv>                : disable agent checks",
+	  CLI_LVL_ADMIN, parse_check_enable, NULL, NULL, NULL },
 	{ { "set", "server", NULL }, "set server <bk>/<srv> [opts]            : change a server's state, weight or address",
 	  CLI_LVL_ADMIN, parse_set_server, NULL, NULL, NULL },
 	{ { "clear", "counters", NULL }, "clear counters [all|server <bk>/<srv> [force]] : clear max statistics counters (or all, or one server's)",

@@ -102,6 +102,7 @@ struct check {
 	char *req_base;           /* send-state: the request without the state field, else NULL */
 	/* results, read by the admin socket from any thread */
 	_Atomic int status;       /* index in check_statuses[] of the last result */
+	_Atomic int paused;       /* "disable health|agent": no probe, results ignored */
 	_Atomic int code;         /* HTTP status of the last HTTP check, else 0 */
 	struct check *next;       /* all checks */
 };
@@ -196,6 +197,10 @@ static void probe_result(struct check *c, int ok, const char *why)
 	int was_up = atomic_load(&srv->cur_state) == SRV_ST_RUNNING;
 	int status, report;
 
+	if (atomic_load(&c->paused)) {
+		probe_end(c);   /* disabled while it ran: its result is ignored */
+		return;
+	}
 	if (!why)
 		why = ok ? "Layer4 check passed" : "Layer4 connection problem";
 	snprintf(reason, sizeof(reason), "%s, check duration: %ums", why, dur);
@@ -934,6 +939,23 @@ const char *check_agent_status_name(const struct server *srv)
 	return c ? check_statuses[atomic_load(&c->status)].name : "";
 }
 
+int check_enabled(const struct server *srv, int agent)
+{
+	const struct check *c = agent ? srv->agent : srv->check;
+
+	return c && !atomic_load(&c->paused);
+}
+
+int check_set_enabled(struct server *srv, int agent, int enabled)
+{
+	struct check *c = agent ? srv->agent : srv->check;
+
+	if (!c)
+		return -ENOENT;
+	atomic_store(&c->paused, !enabled);
+	return 0;
+}
+
 int check_health(const struct server *srv)
 {
 	const struct check *c = srv->check;
@@ -1001,6 +1023,10 @@ static void agent_apply(struct check *c, const char *buf, const struct agent_rep
 	char reason[CHECK_REASON_LEN];
 	unsigned int v;
 
+	if (atomic_load(&c->paused)) {
+		agent_end(c, "Layer7 check passed");   /* disabled while it ran: nothing applied */
+		return;
+	}
 	if (r->admin == AGENT_A_DRAIN && server_change_admin(srv, 0, SRV_F_DRAIN))
 		log_notice("Server %s/%s enters drain mode (set by the agent).", srv->proxy->id, srv->id);
 	else if (r->admin == AGENT_A_MAINT && server_change_admin(srv, 0, SRV_F_MAINT))
@@ -1175,6 +1201,10 @@ static struct task *check_process(struct task *t, void *ctx, unsigned int state)
 	}
 	if (!(state & TASK_WOKEN_TIMER) && !(state & TASK_WOKEN_INIT)) {
 		task_set_expire(t, task_expire(t));
+		return t;
+	}
+	if (atomic_load(&c->paused)) {
+		task_set_expire(t, tick_add(now_ms, next_interval(c)));
 		return t;
 	}
 	c->probe_start = now_ms;
