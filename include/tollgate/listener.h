@@ -58,6 +58,18 @@ int listeners_bind_all(char *err, size_t errlen);
  */
 int listeners_start(void);
 
+/* "disable frontend" (<pause> 1) / "enable frontend" (0), HAProxy's:
+ * a paused frontend's TCP sockets are shut (shutdown(SHUT_RD): the kernel
+ * refuses new connections, the port stays bound) and no longer polled;
+ * resuming listens on them again. Unix sockets are only no longer polled
+ * (connections wait in the backlog). Connections already accepted go on.
+ * The sockets change under thread isolation, so no accept() runs on one
+ * being shut. Logs "Paused frontend <fe>." / "Resumed frontend <fe>.".
+ * Returns 0, -EALREADY if it already is in that state, or -errno if
+ * listen() fails again (the frontend then stays paused).
+ */
+int listeners_pause_frontend(struct proxy *fe, int pause);
+
 /* Asks every worker to apply <state> to its listener sockets. Any thread. */
 void listeners_set_state(enum listeners_state state);
 

@@ -252,6 +252,7 @@ struct proxy {
 	int conf_line;                   /* ditto */
 	struct proxy *next;              /* all proxies, declaration order */
 	int disabled;                    /* "disabled" keyword */
+	_Atomic int paused;              /* "disable frontend": sockets shut, not accepting (listener.h) */
 	_Atomic int unpublished;         /* `be-unpublished`, `(un)publish backend`: content switching passes it over */
 	struct force_be_rule *force_be;  /* force-be-switch rules (frontend), or NULL */
 

@@ -7,6 +7,7 @@
  * isolation, then the listeners that stopped at a limit are woken
  * (listeners_recheck_limits()) so that a raised limit takes effect at once.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -136,6 +137,26 @@ static int parse_set_maxconn_frontend(struct cli_session *s, int argc, char **ar
 	return CLI_DONE;
 }
 
+/* enable|disable frontend <frontend> */
+static int parse_frontend_enable(struct cli_session *s, int argc, char **args)
+{
+	int pause = !strcmp(args[0], "disable");
+	struct proxy *fe;
+	int ret;
+
+	if (argc < 3)
+		return cli_msg(s, "A frontend name is expected.\n");
+	fe = proxy_find(args[2], PR_CAP_FE);
+	if (!fe)
+		return cli_msg(s, "No such frontend.\n");
+	ret = listeners_pause_frontend(fe, pause);
+	if (ret == -EALREADY)
+		return cli_msg(s, pause ? "All sockets are already disabled.\n" : "All sockets are already enabled.\n");
+	if (ret < 0)
+		return cli_msg(s, "Failed to resume frontend, check logs for precise cause.\n");
+	return CLI_DONE;
+}
+
 static struct cli_kw ops_kws[] = {
 	{ { "echo", NULL }, "echo <text>                             : print text to the output",
 	  CLI_LVL_USER, parse_echo, NULL, NULL, NULL },
@@ -149,6 +170,10 @@ static struct cli_kw ops_kws[] = {
 	  CLI_LVL_ADMIN, parse_set_maxconn_global, NULL, NULL, NULL },
 	{ { "set", "maxconn", "frontend", NULL }, "set maxconn frontend <frontend> <value> : change a frontend's maxconn setting",
 	  CLI_LVL_ADMIN, parse_set_maxconn_frontend, NULL, NULL, NULL },
+	{ { "disable", "frontend", NULL }, "disable frontend <frontend>             : temporarily disable specific frontend",
+	  CLI_LVL_ADMIN, parse_frontend_enable, NULL, NULL, NULL },
+	{ { "enable", "frontend", NULL }, "enable frontend <frontend>              : re-enable specific frontend",
+	  CLI_LVL_ADMIN, parse_frontend_enable, NULL, NULL, NULL },
 	{ { NULL }, NULL, 0, NULL, NULL, NULL, NULL },
 };
 

@@ -308,7 +308,7 @@ static void row_frontend(struct stat_row *r, const struct proxy *px)
 	setu(r, "dreq", COUNTER_SUM(px->ctr, denied_sess) + COUNTER_SUM(px->ctr, denied_req));
 	setu(r, "dresp", COUNTER_SUM(px->ctr, denied_resp));
 	setu(r, "ereq", COUNTER_SUM(px->ctr, failed_req));
-	setv(r, "status", "%s", px->disabled ? "STOP" : "OPEN");
+	setv(r, "status", "%s", px->disabled ? "STOP" : atomic_load(&px->paused) ? "PAUSED" : "OPEN");
 	setv(r, "sid", "0");
 	setu(r, "rate", rate_seen(RATE_SUM(px->ctr, sess_per_sec), &px->st.sps_max));
 	setu(r, "rate_lim", 0);

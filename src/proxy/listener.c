@@ -16,6 +16,7 @@
 #include <tollgate/fd.h>
 #include <tollgate/freq_ctr.h>
 #include <tollgate/global.h>
+#include <tollgate/isolate.h>
 #include <tollgate/listener.h>
 #include <tollgate/log.h>
 #include <tollgate/proxy.h>
@@ -336,6 +337,10 @@ static void accept_iocb(int fd, unsigned int events, void *owner)
 	struct listener *l = owner;
 	struct proxy *fe = l->fe;
 
+	if (atomic_load(&fe->paused)) {
+		fd_set_events(fd, 0);   /* an event from before the pause: li_ctl() re-arms it */
+		return;
+	}
 	for (int i = 0; i < ACCEPT_BURST; i++) {
 		struct sockaddr_storage ss;
 		socklen_t len = sizeof(ss);
@@ -455,7 +460,7 @@ static void li_ctl(struct tasklet *tl, void *ctx, unsigned int state)
 				fd_delete(fd);
 				l->fds[tid] = -1;
 			} else {
-				fd_set_events(fd, want == LI_RUNNING ? FD_EV_IN : 0);
+				fd_set_events(fd, want == LI_RUNNING && !atomic_load(&px->paused) ? FD_EV_IN : 0);
 			}
 		}
 	}
@@ -499,6 +504,57 @@ int listeners_start(void)
 			}
 		}
 	}
+	return 0;
+}
+
+/* Shuts (<pause>) or re-listens the TCP sockets of <fe>. Returns 0 or
+ * -errno of the first listen() that fails. Under isolation.
+ */
+static int frontend_sockets(struct proxy *fe, int pause)
+{
+	struct listener *l;
+	int ret = 0;
+
+	list_for_each(l, &fe->listeners, list) {
+		if (l->addr.kind != ADDR_INET)
+			continue;
+		for (int t = 0; t < MAX_THREADS; t++) {
+			int fd = l->fds[t];
+
+			/* a socket shared by threads is listed once per thread */
+			for (int u = 0; u < t && fd >= 0; u++)
+				if (l->fds[u] == fd)
+					fd = -1;
+			if (fd < 0)
+				continue;
+			if (pause)
+				shutdown(fd, SHUT_RD);
+			else if (listen(fd, l->sopts.backlog > 0 ? l->sopts.backlog : SOCK_DEFAULT_BACKLOG) < 0 && !ret)
+				ret = -errno;
+		}
+	}
+	return ret;
+}
+
+int listeners_pause_frontend(struct proxy *fe, int pause)
+{
+	int ret;
+
+	if (atomic_load(&fe->paused) == pause)
+		return -EALREADY;
+	thread_isolate();
+	ret = frontend_sockets(fe, pause);
+	if (!ret)
+		atomic_store(&fe->paused, pause);
+	thread_release();
+	if (ret < 0) {
+		log_alert("Failed to resume frontend %s: listen() said: %s.", fe->id, strerror(-ret));
+		return ret;
+	}
+	log_warning("%s frontend %s.", pause ? "Paused" : "Resumed", fe->id);
+	for (int t = 0; t < thread_count; t++)
+		if (li_threads[t].ctl)
+			tasklet_wakeup(li_threads[t].ctl);
 	return 0;
 }
 
