@@ -60,6 +60,12 @@ static void busy_fn(struct tasklet *tl, void *ctx, unsigned int state)
 		tasklet_wakeup(tl);
 }
 
+/* rt_wait_until() predicate: the workers looked up since *<arg>. */
+static int looked_up(void *arg)
+{
+	return atomic_load(&lookups) > *(long *)arg;
+}
+
 static void test_changes_under_lookups(void **state)
 {
 	char *f = test_temp_file("k0 v0-file\nk1 v1-file\n"), text[512], key[8], val[32];
@@ -82,6 +88,12 @@ static void test_changes_under_lookups(void **state)
 	}
 	for (int r = 0; r < ROUNDS; r++) {
 		int k = (int)(rt_rand() % KEYS);
+		long seen = atomic_load(&lookups);
+
+		/* interleave: every change lands between lookups, even on a
+		 * loaded machine where the workers start late
+		 */
+		assert_true(rt_wait_until(looked_up, &seen, 10000));
 
 		snprintf(key, sizeof(key), "k%d", k);
 		snprintf(val, sizeof(val), "v%d-%d", k, r);
