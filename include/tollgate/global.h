@@ -28,6 +28,8 @@ struct global_stats_socket {
 struct global {
 	int nbthread;                    /* worker threads, 0: one per CPU */
 	unsigned int maxconn;            /* process-wide connection limit, 0: from the fd limit (limits.h) */
+	_Atomic unsigned int maxconnrate; /* `maxconnrate`, `set rate-limit connections global`: accepts per second, 0: none */
+	_Atomic unsigned int maxsessrate; /* `maxsessrate`, `set rate-limit sessions global`: sessions per second, 0: none */
 	unsigned int maxpipes;           /* splice pipes, set by limits_compute() */
 	unsigned int maxsock;            /* descriptors needed, set by limits_compute() */
 	unsigned int ulimit_n;           /* `ulimit-n`, 0: maxsock; the limit in force once applied */

@@ -410,10 +410,10 @@ void stat_info_fill(struct stat_info *inf)
 	info_setu(inf, "PipesUsed", ps.used);
 	info_setu(inf, "PipesFree", ps.free);
 	info_setu(inf, "ConnRate", listeners_rate(0));
-	info_setu(inf, "ConnRateLimit", 0);
+	info_setu(inf, "ConnRateLimit", atomic_load(&global.maxconnrate));
 	info_setu(inf, "MaxConnRate", listeners_rate_max(0));
 	info_setu(inf, "SessRate", listeners_rate(1));
-	info_setu(inf, "SessRateLimit", 0);
+	info_setu(inf, "SessRateLimit", atomic_load(&global.maxsessrate));
 	info_setu(inf, "MaxSessRate", listeners_rate_max(1));
 	info_setu(inf, "SslRate", tls.rate);
 	info_setu(inf, "SslRateLimit", 0);   /* no maxsslrate */

@@ -137,6 +137,25 @@ static int parse_set_maxconn_frontend(struct cli_session *s, int argc, char **ar
 	return CLI_DONE;
 }
 
+/* set rate-limit connections|sessions global <value> */
+static int parse_set_rate_limit(struct cli_session *s, int argc, char **args)
+{
+	int conn = argc > 3 && !strcmp(args[2], "connections") && !strcmp(args[3], "global");
+	int sess = argc > 3 && !strcmp(args[2], "sessions") && !strcmp(args[3], "global");
+
+	if (!conn && !sess)
+		return cli_msg(s, "'set rate-limit' only supports :\n"
+			       "   - 'connections global' to set the per-process maximum connection rate\n"
+			       "   - 'sessions global' to set the per-process maximum session rate\n");
+	if (argc < 5)
+		return cli_msg(s, "Expects an integer value.\n");
+	/* as HAProxy: atoi(), so that a bad value is 0 (no limit) */
+	atomic_store(conn ? &global.maxconnrate : &global.maxsessrate,
+		     (unsigned int)(atoi(args[4]) > 0 ? atoi(args[4]) : 0));
+	listeners_recheck_limits();
+	return CLI_DONE;
+}
+
 /* enable|disable frontend <frontend> */
 static int parse_frontend_enable(struct cli_session *s, int argc, char **args)
 {
@@ -170,6 +189,8 @@ static struct cli_kw ops_kws[] = {
 	  CLI_LVL_ADMIN, parse_set_maxconn_global, NULL, NULL, NULL },
 	{ { "set", "maxconn", "frontend", NULL }, "set maxconn frontend <frontend> <value> : change a frontend's maxconn setting",
 	  CLI_LVL_ADMIN, parse_set_maxconn_frontend, NULL, NULL, NULL },
+	{ { "set", "rate-limit", NULL }, "set rate-limit <setting> <value>        : change a rate limiting value",
+	  CLI_LVL_ADMIN, parse_set_rate_limit, NULL, NULL, NULL },
 	{ { "disable", "frontend", NULL }, "disable frontend <frontend>             : temporarily disable specific frontend",
 	  CLI_LVL_ADMIN, parse_frontend_enable, NULL, NULL, NULL },
 	{ { "enable", "frontend", NULL }, "enable frontend <frontend>              : re-enable specific frontend",

@@ -125,6 +125,17 @@ static int kw_maxconn(struct cfg_ctx *ctx, int argc, char **args, char **err)
 	return CFG_OK;
 }
 
+/* `maxconnrate <n>` / `maxsessrate <n>`: accepts (sessions) per second. */
+static int kw_maxrate(struct cfg_ctx *ctx, int argc, char **args, char **err)
+{
+	long long v;
+
+	if (int_arg(argc, args, 0, 100000000, &v, err) < 0)
+		return CFG_ERR;
+	atomic_store(args[0][3] == 'c' ? &global.maxconnrate : &global.maxsessrate, (unsigned int)v);
+	return CFG_OK;
+}
+
 /* `ulimit-n <n>` and `fd-hard-limit <n>`: see limits.h. */
 static int kw_fd_limit(struct cfg_ctx *ctx, int argc, char **args, char **err)
 {
@@ -540,6 +551,8 @@ static struct cfg_kw global_kws[] = {
 	{ "insecure-fork-wanted", kw_insecure_fork, 0 },
 	{ "external-check", kw_external_check, 0 },
 	{ "maxconn", kw_maxconn, 0 },
+	{ "maxconnrate", kw_maxrate, 0 },
+	{ "maxsessrate", kw_maxrate, 0 },
 	{ "ulimit-n", kw_fd_limit, 0 },
 	{ "fd-hard-limit", kw_fd_limit, 0 },
 	{ "strict-limits", kw_strict_limits, CFG_KW_NO },

@@ -331,6 +331,29 @@ static int over_limit(struct listener *l)
 	       (l->maxconn && atomic_load(&l->nbconn) >= l->maxconn);
 }
 
+/* Returns the milliseconds to wait before accepting again if the process
+ * is at its connection or session rate limit (maxconnrate, maxsessrate),
+ * else 0.
+ */
+static unsigned int rate_wait(void)
+{
+	unsigned int lim[2] = { atomic_load_explicit(&global.maxconnrate, memory_order_relaxed),
+	                        atomic_load_explicit(&global.maxsessrate, memory_order_relaxed) };
+	unsigned int wait = 0;
+
+	for (int i = 0; i < 2; i++) {
+		if (lim[i] && listeners_rate(i) >= lim[i]) {
+			unsigned int w = 1000 / lim[i];
+
+			if (w < 1)
+				w = 1;
+			if (w > wait)
+				wait = w;
+		}
+	}
+	return wait;
+}
+
 /* Accepts on one socket of <l>, owned by this thread. */
 static void accept_iocb(int fd, unsigned int events, void *owner)
 {
@@ -347,6 +370,16 @@ static void accept_iocb(int fd, unsigned int events, void *owner)
 		struct addr peer;
 		int cfd;
 
+		unsigned int wait = rate_wait();
+
+		if (wait) {
+			/* at a rate limit: the clients wait in the backlog */
+			fd_set_events(fd, 0);
+			li_threads[tid].limited = 1;
+			atomic_fetch_or(&limited_mask, tid_bit);
+			task_schedule(li_threads[tid].retry, tick_add(now_ms, wait));
+			return;
+		}
 		if (over_limit(l)) {
 			/* At a limit: stop polling until a connection ends.
 			 * The bit is published before the re-check and
