@@ -108,4 +108,7 @@ int map_commit(struct map_file *map, unsigned int ver, char **err);
 int map_get_entry(const struct map_file *map, const char *text, const char **key,
 		  const char **value);
 
+/* Returns the matching method of the first converter using <map>, or -1. */
+int map_method(const struct map_file *map);
+
 #endif /* TOLLGATE_MAPS_H */

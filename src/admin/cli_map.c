@@ -234,6 +234,7 @@ static int parse_get_map(struct cli_session *s, int argc, char **args)
 		return cli_msg(s, UNKNOWN_MAP);
 	match = map_get_entry(m, args[3], &key, &value);
 	if (match < 0) {
+		match = map_method(m);
 		cli_printf(s, "type=%s, case=sensitive, found=no\n",
 			   pat_match_name(match < 0 ? PAT_MATCH_STR : match));
 		return CLI_DONE;

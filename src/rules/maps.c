@@ -833,6 +833,11 @@ int map_commit(struct map_file *m, unsigned int ver, char **err)
 	return map_replace(m, arr, nb, alloc, ver, 1, err);
 }
 
+int map_method(const struct map_file *m)
+{
+	return m->first_match;
+}
+
 int map_get_entry(const struct map_file *m, const char *text, const char **key, const char **value)
 {
 	const struct map_view *v = m->view;

@@ -115,3 +115,16 @@ def test_typed_values_refused_with_reason(tollgate, tmp_path):
     assert get(port, "/a") == "1"
     assert admin_cli(sock, "add map %s /b 7" % path) == "\n"
     assert get(port, "/b") == "7"
+
+
+def test_get_map_names_the_method(tollgate, haproxy, tmp_path):
+    """get map answers with the matching method of the converter that uses
+    the map (here map_beg), found or not."""
+    path = tmp_path / "b.map"
+    path.write_text("/api v1\n/static files\n")
+    cfg = CFG.replace("map(%(map)s,none)", "map_beg(%(map)s,none)")
+    procs = start_both(tollgate, haproxy, tmp_path, cfg, map=str(path))
+    for cmd in ["get map %s /api/users" % path, "get map %s /nope" % path]:
+        answers = {name: admin_cli(sock, cmd) for name, (sock, _) in procs.items()}
+        assert answers["tollgate"] == answers["haproxy"], cmd
+    assert answers["tollgate"] == "type=beg, case=sensitive, found=no\n\n"
