@@ -117,7 +117,7 @@ static int conv_digest_check(struct sample_arg *args, char **err)
 			return 0;
 		}
 	}
-	return err_set(err, "unsupported digest algorithm '%s' (Tollgate has no TLS library: sha1, sha224, sha256, sha384 and sha512 only)",
+	return err_set(err, "unsupported digest algorithm '%s' (supported: sha1, sha224, sha256, sha384 and sha512)",
 		       args[0].data.str.ptr);
 }
 
