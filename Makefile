@@ -24,7 +24,7 @@ CPPFLAGS_BASE := -Iinclude -D_GNU_SOURCE
 CFLAGS_BASE   := -std=gnu11 -g -pthread -Wall -Wextra -Werror -Wshadow -Wpointer-arith \
                  -Wstrict-prototypes -Wmissing-prototypes -Wno-unused-parameter \
                  -fno-strict-aliasing
-LDLIBS_BASE   := -pthread -lm -lssl -lcrypto
+LDLIBS_BASE   := -pthread -lm -lssl -lcrypto -lcrypt
 
 ifeq ($(VARIANT),release)
   OPT := -O2

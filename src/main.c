@@ -53,6 +53,7 @@
 #include <tollgate/stream.h>
 #include <tollgate/task.h>
 #include <tollgate/thread.h>
+#include <tollgate/userlist.h>
 #include <tollgate/trafficlog.h>
 #include <tollgate/version.h>
 
@@ -613,6 +614,7 @@ int main(int argc, char **argv)
 			if ((px->cap & PR_CAP_FE) && !px->maxconn)
 				px->maxconn = (unsigned int)cl.defmaxconn;
 	if (proxy_finalize_all(report_problem, &errors) > 0 || peers_finalize(report_problem, &errors) > 0 ||
+	    userlist_finalize(report_problem, &errors) > 0 ||
 	    errors) {
 		log_alert("Fatal errors found in configuration.");
 		return 1;

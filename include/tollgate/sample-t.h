@@ -56,6 +56,7 @@ enum sample_type {
 
 /* Evaluation options (struct sample_ctx.opt). */
 #define SMP_OPT_FINAL     0x0001U  /* no more data will come: fetches must not wait */
+#define SMP_OPT_ACL       0x0002U  /* evaluated as an ACL test, for a fetch with SMP_KW_ACL_CTX */
 
 /* Argument types of fetches and converters (struct sample_arg.type). */
 enum sample_arg_type {
@@ -171,6 +172,8 @@ struct sample_fetch_kw {
 /* Keyword flags (struct sample_fetch_kw.kw_flags). */
 #define SMP_KW_DOTTED_VER 0x0001U  /* ACL patterns are versions "M[.m]", M * 65536 + m
                                     * (HAProxy's "decimal match" of req.ssl_ver) */
+#define SMP_KW_ACL_CTX    0x0002U  /* ACL tests call it with SMP_OPT_ACL (http_auth_group:
+                                    * the user's groups rather than the user) */
 
 /* A converter keyword. <fn> transforms <smp>, already cast to <in_type>,
  * and returns 1, or 0 when it cannot (the whole evaluation then yields no

@@ -212,6 +212,17 @@ static int parse_action(struct http_rule *r, int argc, char **args, int *pos, ch
 	} else if (!strcmp(a, "return")) {
 		r->act = HA_RETURN;
 		return hr_parse_reply(r, argc, args, pos, "return", 200, err);
+	} else if (!strcmp(a, "auth") && req) {
+		r->act = HA_AUTH;
+		if (*pos < argc && !strcmp(args[*pos], "realm")) {
+			const char *realm;
+
+			(*pos)++;
+			if (!(realm = hr_next_arg(argc, args, pos, a, "a realm after 'realm'", err)))
+				return -1;
+			if (!(r->name = strdup(realm)))
+				return hr_set_err(err, "out of memory");
+		}
 	} else if (!strcmp(a, "redirect") && req) {
 		r->act = HA_REDIRECT;
 		return parse_redirect(r, argc, args, pos, err);
@@ -460,7 +471,7 @@ static int parse_action(struct http_rule *r, int argc, char **args, int *pos, ch
 			return hr_set_err(err, "'use-service' : unknown service '%s' (supported: %s).", n, names);
 		}
 	} else if (req) {
-		return hr_set_err(err, "unknown action '%s' (supported: allow, deny, reject, tarpit, return, redirect, set-header, add-header, del-header, replace-header, replace-value, set-path, set-query, set-method, set-uri, set-pathq, replace-path, replace-pathq, replace-uri, normalize-uri, set-src, set-dst, set-src-port, set-dst-port, set-timeout, set-retries, strict-mode, set-log-level, capture, track-sc<N>, sc-inc-gpc(<idx>,<N>), sc-inc-gpc0(<N>), sc-inc-gpc1(<N>), sc-set-gpt(<idx>,<N>), sc-set-gpt0(<N>), set-var(<scope>.<name>), set-var-fmt(<scope>.<name>), unset-var(<scope>.<name>), use-service <name>).", a);
+		return hr_set_err(err, "unknown action '%s' (supported: allow, deny, reject, tarpit, return, redirect, auth, set-header, add-header, del-header, replace-header, replace-value, set-path, set-query, set-method, set-uri, set-pathq, replace-path, replace-pathq, replace-uri, normalize-uri, set-src, set-dst, set-src-port, set-dst-port, set-timeout, set-retries, strict-mode, set-log-level, capture, track-sc<N>, sc-inc-gpc(<idx>,<N>), sc-inc-gpc0(<N>), sc-inc-gpc1(<N>), sc-set-gpt(<idx>,<N>), sc-set-gpt0(<N>), set-var(<scope>.<name>), set-var-fmt(<scope>.<name>), unset-var(<scope>.<name>), use-service <name>).", a);
 	} else {
 		return hr_set_err(err, "unknown action '%s' (supported: allow, deny, return, set-header, add-header, del-header, replace-header, replace-value, set-status, strict-mode, set-log-level, capture, sc-inc-gpc(<idx>,<N>), sc-inc-gpc0(<N>), sc-inc-gpc1(<N>), sc-set-gpt(<idx>,<N>), sc-set-gpt0(<N>), set-var(<scope>.<name>), set-var-fmt(<scope>.<name>), unset-var(<scope>.<name>)).", a);
 	}
@@ -848,6 +859,27 @@ static int hdr_change_fits(const struct http_rule *r, const struct stream *s, in
 	return head_fits(s, is_req, hh, r->nlen + vlen + 4, del);
 }
 
+/* Writes into <out> the 401 answer of `http-request auth`: the proxy's
+ * 401 page (errorfile or built-in) with a Basic challenge for <realm>
+ * after its status line. Returns the length, 0 if it does not fit.
+ */
+static size_t auth_reply(const struct proxy *px, const char *realm, char *out, size_t room)
+{
+	const struct http_reply *rp = http_error_reply(px, 401);
+	const char *eol = memchr(rp->data, '\n', rp->len);
+	size_t sl = eol ? (size_t)(eol - rp->data) + 1 : 0;
+	int n;
+
+	if (!sl || sl > room)
+		return 0;
+	memcpy(out, rp->data, sl);
+	n = snprintf(out + sl, room - sl, "www-authenticate: Basic realm=\"%s\"\r\n", realm);
+	if (n < 0 || sl + (size_t)n + (rp->len - sl) > room)
+		return 0;
+	memcpy(out + sl + (size_t)n, rp->data + sl, rp->len - sl);
+	return rp->len + (size_t)n;
+}
+
 /* Sets the outcome of a final action. */
 static enum http_verdict outcome(struct http_outcome *o, enum http_verdict v, int status, const char *data, size_t len)
 {
@@ -908,6 +940,11 @@ static enum http_verdict rules_exec(const struct proxy *px, struct list *rules, 
 			}
 			return outcome(o, HTTP_VERDICT_REPLY, r->status, r->reply ? r->reply->data : NULL,
 			             r->reply ? r->reply->len : 0);
+		case HA_AUTH:
+			len = auth_reply(px, r->name ? r->name : px->id, out, room);
+			if (!len)
+				return outcome(o, HTTP_VERDICT_ERROR, 500, NULL, 0);
+			return outcome(o, HTTP_VERDICT_REPLY, 401, out, len);
 		case HA_SERVICE:
 			o->svc = r->svc;
 			return outcome(o, HTTP_VERDICT_SERVICE, 200, NULL, 0);

@@ -73,6 +73,7 @@ enum http_act {
 	HA_SC,                    /* track-sc<N>, sc-inc-gpc..., sc-set-gpt... (sc_action.h) */
 	HA_VAR,                   /* set-var, set-var-fmt, unset-var (var_action.h) */
 	HA_SERVICE,               /* use-service <name>: the service answers */
+	HA_AUTH,                  /* auth [realm <realm>] (name: the realm, or NULL) */
 };
 
 enum del_meth {

@@ -74,9 +74,17 @@ static void PRINTF_FMT(2, 3) acl_err_prefix(char **err, const char *fmt, ...)
 /* Evaluates one test, trying every value of a multi-valued fetch. */
 static enum acl_res acl_expr_eval(const struct acl_expr *expr, const struct sample_ctx *ctx)
 {
+	struct sample_ctx actx;
 	struct sample smp;
-	int got = sample_eval(expr->smp, ctx, &smp);
 	unsigned int may_change = 0;
+	int got;
+
+	if (expr->smp->fetch->kw_flags & SMP_KW_ACL_CTX) {
+		actx = *ctx;
+		actx.opt |= SMP_OPT_ACL;
+		ctx = &actx;
+	}
+	got = sample_eval(expr->smp, ctx, &smp);
 
 	for (;;) {
 		if (got && patset_match(expr->pats, &smp))

@@ -13,7 +13,6 @@
 #include <sys/socket.h>
 #include <time.h>
 
-#include <tollgate/base64.h>
 #include <tollgate/buffer.h>
 #include <tollgate/clock.h>
 #include <tollgate/counters.h>
@@ -39,6 +38,7 @@
 #include <tollgate/tcp_rules.h>
 #include <tollgate/thread.h>
 #include <tollgate/ticks.h>
+#include <tollgate/userlist.h>
 
 #include "http_headers.h"
 #include "stream_http_int.h"
@@ -243,29 +243,13 @@ void hs_service_reply(struct stream *s, const struct http_service *svc, struct h
 static int stats_auth_ok(const struct http_txn *txn, const struct pr_stats *st)
 {
 	char cred[256];
-	int pos = -1, idx;
+	long n = http_basic_cred(&txn->req, cred, sizeof(cred));
 
-	while ((idx = http_hdr_next(&txn->req, "authorization", 13, &pos)) >= 0) {
-		const struct http_field *f = &txn->req.f[idx];
-		const char *v = f->v;
-		size_t vlen = f->vlen;
-		ssize_t n;
-
-		if (vlen < 6 || strncasecmp(v, "Basic ", 6))
-			continue;
-		v += 6;
-		vlen -= 6;
-		while (vlen && *v == ' ') {
-			v++;
-			vlen--;
-		}
-		n = base64_decode(v, vlen, cred, sizeof(cred));
-		if (n <= 0)
-			continue;
-		for (unsigned int i = 0; i < st->nb_auth; i++)
-			if (strlen(st->auth[i]) == (size_t)n && !memcmp(st->auth[i], cred, (size_t)n))
-				return 1;
-	}
+	if (n <= 0)
+		return 0;
+	for (unsigned int i = 0; i < st->nb_auth; i++)
+		if (strlen(st->auth[i]) == (size_t)n && !memcmp(st->auth[i], cred, (size_t)n))
+			return 1;
 	return 0;
 }
 
