@@ -68,7 +68,7 @@ static int looked_up(void *arg)
 
 static void test_changes_under_lookups(void **state)
 {
-	char *f = test_temp_file("k0 v0-file\nk1 v1-file\n"), text[512], key[8], val[32];
+	char *f = test_temp_file("k0 v0-file\nk1 v1-file\n"), text[512], key[16], val[32];
 	struct map_file *m;
 	char *err = NULL;
 
