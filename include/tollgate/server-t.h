@@ -55,10 +55,9 @@ struct srv_counters {
 	_Atomic uint64_t failed_resp;     /* server-side errors after connecting */
 	_Atomic uint64_t retries;         /* retried connection attempts */
 	_Atomic uint64_t redispatches;    /* sessions moved away from it */
-	struct freq_ctr sess_rate;        /* sessions handed to it per second (srv_sess_rate) */
 	_Atomic uint64_t cum_req;         /* mode http: requests sent to it */
 	_Atomic uint64_t rsp[6];          /* mode http: responses by class: 1xx..5xx, then other */
-	struct freq_ctr sess_per_sec;     /* connections handed to it, over the last second */
+	struct freq_ctr sess_per_sec;     /* connections handed to it, over the last second (srv_sess_rate, show stat rate) */
 	struct stat_times tm;             /* times of the last requests (stats.h) */
 } CACHE_ALIGNED;
 

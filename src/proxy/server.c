@@ -131,7 +131,7 @@ unsigned int server_sess_rate(struct server *srv)
 	unsigned int n = 0;
 
 	for (int i = 0; i < MAX_THREADS; i++)
-		n += freq_ctr_read(&srv->ctr[i].sess_rate, 1000, now_ms);
+		n += freq_ctr_read(&srv->ctr[i].sess_per_sec, 1000, now_ms);
 	return n;
 }
 

@@ -441,7 +441,6 @@ void strm_assign_and_connect(struct stream *s, const struct server *avoid)
 		if (s->tw < 0)
 			s->tw = (int32_t)(now_ms - s->t_be);
 		counter_add(&srv->ctr[tid].cum_conn, 1);
-		freq_ctr_add(&srv->ctr[tid].sess_rate, 1000, 1, now_ms);
 		counter_add(&be->ctr[tid].cum_lbconn, 1);
 		freq_ctr_add(&srv->ctr[tid].sess_per_sec, 1000, 1, now_ms);
 		freq_ctr_add(&be->ctr[tid].sess_per_sec, 1000, 1, now_ms);
