@@ -36,6 +36,7 @@ struct log_target {
 	int facility;            /* syslog facility number */
 	int level;               /* highest level sent (syslog severity) */
 	int minlevel;            /* more severe messages are sent at this level */
+	unsigned int maxlen;     /* `len`: longest line sent, header included (1024) */
 	const struct log_range *smp_rgs; /* `sample`: ranges kept, sorted, or NULL */
 	unsigned int smp_nrgs;   /* how many */
 	unsigned int smp_sz;     /* sample size: lines are counted modulo it */
@@ -48,6 +49,9 @@ struct log_range {
 	unsigned int low;        /* first number kept */
 	unsigned int high;       /* last number kept */
 };
+
+/* The longest `len` a log target accepts, as HAProxy. */
+#define LOG_MAX_LINE 65535
 
 #define LOG_TGT_STDOUT 1
 #define LOG_TGT_STDERR 2

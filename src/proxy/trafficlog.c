@@ -50,6 +50,7 @@ int log_target_parse(struct log_target **list, int argc, char **args, char **err
 	if (!t)
 		return err_set(err, "out of memory");
 	t->fd = -1;
+	t->maxlen = 1024;   /* HAProxy's default line length */
 	t->level = 7;
 	t->minlevel = 0;
 	if (!strcmp(args[1], "stdout")) {
@@ -100,7 +101,16 @@ int log_target_parse(struct log_target **list, int argc, char **args, char **err
 			free((void *)t->smp_rgs);
 			t->smp_rgs = rgs;
 		} else if (!strcmp(args[i], "len") && i + 1 < argc) {
-			i++;   /* line length: lines are limited to 1024 bytes anyway */
+			char *end;
+			long v = strtol(args[++i], &end, 10);
+
+			/* HAProxy's bounds: a syslog header needs room */
+			if (*end || end == args[i] || v < 80 || v > LOG_MAX_LINE) {
+				free(t);
+				return err_set(err, "'log %s' : invalid log length '%s', must be between 80 and %d.",
+				               args[1], args[i], LOG_MAX_LINE);
+			}
+			t->maxlen = (unsigned int)v;
 		} else {
 			break;
 		}
@@ -289,13 +299,14 @@ int log_targets_open(char *err, size_t errlen)
 	return ret;
 }
 
-void log_send(struct log_target *list, int sev, const char *msg, size_t len)
+void log_send(struct log_target *list, int sev, const char *msg, size_t msglen)
 {
-	char line[1200];
+	/* per thread: a line may be as long as `len` allows (64 kB) */
+	static __thread char line[LOG_MAX_LINE + 1];
 
 	for (struct log_target *t = list; t; t = t->next) {
 		int pri = sev < t->minlevel ? t->minlevel : sev;   /* more severe ones capped */
-		size_t n = 0;
+		size_t n = 0, len = msglen, max = t->maxlen;
 		ssize_t w;
 
 		if (t->fd < 0 || sev > t->level)
@@ -327,12 +338,17 @@ void log_send(struct log_target *list, int sev, const char *msg, size_t len)
 			                      t->format == LOG_FMT_RFC5424 ? " - tollgate %d - - " : " tollgate[%d]: ",
 			                      (int)getpid());
 		}
-		if (n + len + 1 > sizeof(line))
-			len = sizeof(line) - n - 1;
+		/* `len`: the whole line, header and newline included, is cut;
+		 * as HAProxy, a datagram ends with a newline too
+		 */
+		max--;
+		if (n > max)
+			n = max;
+		if (n + len > max)
+			len = max - n;
 		memcpy(line + n, msg, len);
 		n += len;
-		if (t->kind != LOG_TGT_DGRAM)
-			line[n++] = '\n';
+		line[n++] = '\n';
 		w = t->kind == LOG_TGT_DGRAM ? send(t->fd, line, n, MSG_DONTWAIT | MSG_NOSIGNAL)
 		                             : write(t->fd, line, n);
 		if (w != (ssize_t)n)

@@ -259,3 +259,55 @@ def test_log_sample_matches_haproxy(tollgate, haproxy, sample):
     assert got[0] == got[1]
     if sample == "1,3:5":
         assert got[0] == ["/r1", "/r3", "/r6", "/r8", "/r11"]
+
+
+LEN_CFG = """
+global
+    nbthread 1
+defaults
+    mode http
+    timeout connect 1s
+    timeout client 5s
+    timeout server 5s
+frontend fe
+    bind 127.0.0.1:%d
+    log-format "%%HP"
+    log 127.0.0.1:%d len %d format %s local0
+    http-request return status 200
+"""
+
+
+@pytest.mark.parametrize("fmt", ["raw", "rfc3164"])
+def test_log_len_cuts_lines_as_haproxy(tollgate, haproxy, fmt):
+    """`log ... len <n>`: no line sent to the target is longer than <n>
+    bytes, its header included; a short line is untouched. HAProxy 2.6
+    sends the same bytes after the header."""
+    from httpbackend import get
+    got = []
+    for start in (tollgate, haproxy):
+        rx = udp_sink(0.5)
+        port = free_port()
+        start(LEN_CFG % (port, rx.getsockname()[1], 100, fmt), port=port)
+        assert get(port, "/" + "x" * 300)[0] == 200
+        assert get(port, "/short")[0] == 200
+        lines = []
+        try:
+            while True:
+                lines.append(rx.recv(4096).rstrip(b"\n"))
+        except socket.timeout:
+            pass
+        rx.close()
+        long_line = [l for l in lines if b"/xx" in l][0]
+        assert len(long_line) <= 100 and len(long_line) > 60
+        assert [l for l in lines if l.endswith(b"/short")]
+        got.append(long_line.split(b"/", 1)[1] if fmt == "raw" else len(long_line))
+    if fmt == "raw":
+        assert got[0] == got[1]
+
+
+def test_log_len_out_of_range_is_refused(tmp_path):
+    """`len` below 80 (no room for a header) is an error naming the line."""
+    from conftest import run_check
+    rc, out, _ = run_check(LEN_CFG % (free_port(), 514, 20, "raw"), tmp_path)
+    assert rc != 0
+    assert "invalid log length '20'" in out and ":12" in out
