@@ -266,6 +266,8 @@ def test_old_workers_in_show_proc_and_routing(tollgate, tmp_path):
         assert old == [first] and len(workers) == 1 and workers[0] != first
         text = mcli(msock, "show proc")
         assert "# old workers\n%-15d %-15s %-15d " % (first, "worker", 1) in text, text
+        # the old worker learns of its soft stop by a signal: wait for it
+        wait_until(lambda: "Stopping: 1" in mcli(msock, "@2 show info"), what="the old worker stopping")
         info = mcli(msock, "@2 show info")
         assert "Pid: %d" % first in info and "Stopping: 1" in info, info
         assert "Pid: %d" % workers[0] in mcli(msock, "@1 show info")

@@ -2,6 +2,7 @@
 resumed handshakes on a bind, a re-encrypted request to a server),
 compared with Debian's HAProxy 2.6 on the same configuration."""
 import socket
+import time
 import ssl
 import subprocess
 
@@ -62,6 +63,16 @@ def test_show_info_ssl_fields_like_haproxy(tollgate, haproxy, certs, tmp_path):
         before = info(sock)
         assert [before[k] for k in SSL_KEYS] == ["0"] * len(SSL_KEYS), before
         traffic(front, tls, str(tmp_path / (name + ".sess")))
+        # the traffic's connections close asynchronously (the server side
+        # may stay idle): wait until the count stops moving
+        last = [None, 0.0]
+
+        def settled():
+            now = info(sock)["CurrSslConns"]
+            if now != last[0]:
+                last[0], last[1] = now, time.monotonic()
+            return time.monotonic() - last[1] >= 0.3
+        wait_until(settled, 10, "CurrSslConns to settle")
         got[name] = info(sock)
         # a TLS connection held open counts in CurrSslConns until it closes
         ctx = ssl.create_default_context(cafile=certs["ca"])
