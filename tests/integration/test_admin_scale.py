@@ -241,7 +241,11 @@ backend be
     assert mid_checks >= 5, mid_checks
     marks = [t0] + served + [t1]
     gap = max(b - a for a, b in zip(marks, marks[1:]))
-    assert gap < 2.0, "the proxy served nothing for %.1f s during the dump" % gap
+    # a dump that blocked the threads would leave one gap as long as the
+    # dump; on a loaded machine the client itself waits a few seconds
+    # for a CPU now and then: a gap is allowed a quarter of the dump
+    bound = max(2.0, (t1 - t0) / 4)
+    assert gap < bound, "the proxy served nothing for %.1f s during a %.1f s dump" % (gap, t1 - t0)
 
     # every key exactly once, every line well formed and consistent
     text = b"".join(chunks).decode()
