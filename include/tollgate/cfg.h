@@ -290,6 +290,12 @@ void cfg_register_section(struct cfg_section *s);
  */
 void cfg_register_keywords(struct cfg_kw_list *kwl);
 
+/* Stores in *<file> and *<line> the place of the configuration line being
+ * parsed, for checks that run later (a name resolved after the whole
+ * configuration is read). Returns 1, or 0 outside a parse.
+ */
+int cfg_where(const char **file, int *line);
+
 /* Parses the files or directories <paths> (<npaths> of them) in order. A
  * directory contributes its regular files whose name ends in ".cfg" and
  * does not start with '.', in alphabetical order (HAProxy's -f dir). Each

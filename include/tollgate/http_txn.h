@@ -57,6 +57,9 @@ enum http_msg_state {
 #define TX_COOKIE_DOWN   0x20000U /* it names a server that is down (%tsc 'D') */
 #define TX_SKIP_BODY     0x40000U /* the response's body is read and dropped: the
                                    * client asked HEAD, a rule sent another method */
+#define TX_USE_PX_CONN   0x80000U /* a proxy request (target neither '/' nor '*') on a frontend
+                                   * with `option http-use-proxy-header`: auth uses
+                                   * Proxy-Authorization and answers 407 */
 /* set-log-level: bits 12-15 hold the severity + 1 (1..8), TX_LOG_SILENT
  * for `silent`, 0 when no rule set it
  */

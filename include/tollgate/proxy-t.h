@@ -144,6 +144,7 @@ enum pr_mode {
 #define PR_O_LOGERRORS     0x40000U  /* option log-separate-errors: errors logged at 'err' */
 #define PR_O_EXTCHK       0x80000U   /* option external-check */
 #define PR_O_ABRT_CLOSE   0x100000U  /* option abortonclose: a client's close aborts a pending request */
+#define PR_O_HTTP_PXHDR   0x200000U  /* option http-use-proxy-header: proxy requests use Proxy-* auth */
 
 /* Timeouts in ms, 0 when not set. */
 struct pr_timeouts {

@@ -440,6 +440,7 @@ static int kw_option(struct cfg_ctx *ctx, int argc, char **args, char **err)
 		{ "log-separate-errors", PR_O_LOGERRORS, PR_CAP_FE },
 		{ "external-check", PR_O_EXTCHK, PR_CAP_BE },
 		{ "abortonclose", PR_O_ABRT_CLOSE, PR_CAP_BE },
+		{ "http-use-proxy-header", PR_O_HTTP_PXHDR, PR_CAP_FE },
 	};
 	/* Options accepted for compatibility, without effect (doc/configuration.md). */
 	static const char *const http_opts[] = {

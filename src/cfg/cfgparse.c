@@ -34,6 +34,7 @@ static void cfg_default_sink(enum cfg_level lvl, const char *msg, void *arg);
 static void (*cfg_sink)(enum cfg_level lvl, const char *msg, void *arg) = cfg_default_sink;
 static void *cfg_sink_arg;
 static int cfg_diag;
+static const struct cfg_ctx *cfg_current;   /* the parse in progress, for cfg_where() */
 
 /* One parse, across all its files. */
 struct cfg_parser {
@@ -694,11 +695,21 @@ static void cfg_parser_free(struct cfg_parser *p)
 	free(p->section_name);
 }
 
+int cfg_where(const char **file, int *line)
+{
+	if (!cfg_current || !cfg_current->file)
+		return 0;
+	*file = cfg_current->file;
+	*line = cfg_current->line;
+	return 1;
+}
+
 int cfg_parse_files(const char *const *paths, int npaths)
 {
 	struct cfg_parser p = { .wbuf = NULL };
 	struct stat st;
 
+	cfg_current = &p.ctx;
 	for (int k = 0; k < npaths && !p.abort; k++) {
 		if (stat(paths[k], &st) < 0) {
 			p.ctx.file = NULL;
@@ -711,6 +722,7 @@ int cfg_parse_files(const char *const *paths, int npaths)
 		else
 			cfg_parse_file(&p, paths[k]);
 	}
+	cfg_current = NULL;
 	cfg_parser_free(&p);
 	return p.ctx.errors ? -p.ctx.errors : 0;
 }
@@ -719,7 +731,9 @@ int cfg_parse_text(const char *name, const char *text)
 {
 	struct cfg_parser p = { .wbuf = NULL };
 
+	cfg_current = &p.ctx;
 	cfg_parse_buf(&p, name, text, strlen(text), 0);
+	cfg_current = NULL;
 	cfg_parser_free(&p);
 	return p.ctx.errors ? -p.ctx.errors : 0;
 }

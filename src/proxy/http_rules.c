@@ -859,13 +859,15 @@ static int hdr_change_fits(const struct http_rule *r, const struct stream *s, in
 	return head_fits(s, is_req, hh, r->nlen + vlen + 4, del);
 }
 
-/* Writes into <out> the 401 answer of `http-request auth`: the proxy's
- * 401 page (errorfile or built-in) with a Basic challenge for <realm>
- * after its status line. Returns the length, 0 if it does not fit.
+/* Writes into <out> the answer of `http-request auth`: the proxy's 401
+ * page (errorfile or built-in) with a Basic challenge for <realm> in
+ * WWW-Authenticate after its status line, or with <proxy> (a proxy request
+ * under `option http-use-proxy-header`) the 407 page with
+ * Proxy-Authenticate, as HAProxy. Returns the length, 0 if it does not fit.
  */
-static size_t auth_reply(const struct proxy *px, const char *realm, char *out, size_t room)
+static size_t auth_reply(const struct proxy *px, const char *realm, int proxy, char *out, size_t room)
 {
-	const struct http_reply *rp = http_error_reply(px, 401);
+	const struct http_reply *rp = http_error_reply(px, proxy ? 407 : 401);
 	const char *eol = memchr(rp->data, '\n', rp->len);
 	size_t sl = eol ? (size_t)(eol - rp->data) + 1 : 0;
 	int n;
@@ -873,7 +875,8 @@ static size_t auth_reply(const struct proxy *px, const char *realm, char *out, s
 	if (!sl || sl > room)
 		return 0;
 	memcpy(out, rp->data, sl);
-	n = snprintf(out + sl, room - sl, "www-authenticate: Basic realm=\"%s\"\r\n", realm);
+	n = snprintf(out + sl, room - sl, "%s: Basic realm=\"%s\"\r\n", proxy ? "proxy-authenticate" : "www-authenticate",
+	             realm);
 	if (n < 0 || sl + (size_t)n + (rp->len - sl) > room)
 		return 0;
 	memcpy(out + sl + (size_t)n, rp->data + sl, rp->len - sl);
@@ -941,10 +944,10 @@ static enum http_verdict rules_exec(const struct proxy *px, struct list *rules, 
 			return outcome(o, HTTP_VERDICT_REPLY, r->status, r->reply ? r->reply->data : NULL,
 			             r->reply ? r->reply->len : 0);
 		case HA_AUTH:
-			len = auth_reply(px, r->name ? r->name : px->id, out, room);
+			len = auth_reply(px, r->name ? r->name : px->id, !!(txn->flags & TX_USE_PX_CONN), out, room);
 			if (!len)
 				return outcome(o, HTTP_VERDICT_ERROR, 500, NULL, 0);
-			return outcome(o, HTTP_VERDICT_REPLY, 401, out, len);
+			return outcome(o, HTTP_VERDICT_REPLY, txn->flags & TX_USE_PX_CONN ? 407 : 401, out, len);
 		case HA_SERVICE:
 			o->svc = r->svc;
 			return outcome(o, HTTP_VERDICT_SERVICE, 200, NULL, 0);

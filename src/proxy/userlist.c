@@ -5,6 +5,7 @@
  */
 #include <crypt.h>
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -107,52 +108,101 @@ int userlist_check(const struct userlist *ul, const char *user, size_t ulen, con
 	return ok;
 }
 
-long http_basic_cred(const struct http_head *req, char *out, size_t room)
+enum http_auth_method http_auth_parse(const struct http_head *req, int proxy, char *buf, size_t room,
+                                      struct http_auth_cred *c)
 {
-	int pos = -1, idx = http_hdr_next(req, "authorization", 13, &pos);
-	const char *v;
-	size_t vlen;
+	const char *name = proxy ? "proxy-authorization" : "authorization";
+	int pos = -1, idx = http_hdr_next(req, name, strlen(name), &pos);
+	const char *v, *sp, *colon;
+	size_t vlen, slen;
 	ssize_t n;
 
+	memset(c, 0, sizeof(*c));
 	if (idx < 0)
-		return -1;
+		return HTTP_AUTH_NONE;
 	v = req->f[idx].v;
 	vlen = req->f[idx].vlen;
-	if (vlen < 6 || strncasecmp(v, "Basic ", 6))
-		return -1;
-	v += 6;
-	vlen -= 6;
-	while (vlen && *v == ' ') {
-		v++;
+	if ((sp = memchr(v, ',', vlen)))          /* the first element, as HAProxy's header lookup */
+		vlen = (size_t)(sp - v);
+	while (vlen && (v[vlen - 1] == ' ' || v[vlen - 1] == '\t'))
 		vlen--;
+	sp = memchr(v, ' ', vlen);
+	if (!sp || sp == v)
+		return HTTP_AUTH_NONE;
+	slen = (size_t)(sp - v);
+	c->data = sp;
+	c->dlen = vlen - slen;
+	while (c->dlen && *c->data == ' ') {
+		c->data++;
+		c->dlen--;
 	}
-	n = base64_decode(v, vlen, out, room);
-	return n < 0 ? -1 : (long)n;
+	if (slen == 6 && !strncasecmp(v, "Bearer", 6))
+		return c->method = HTTP_AUTH_BEARER;
+	if (slen != 5 || strncasecmp(v, "Basic", 5))
+		return HTTP_AUTH_NONE;
+	n = base64_decode(c->data, c->dlen, buf, room);
+	if (n < 0 || !(colon = memchr(buf, ':', (size_t)n)))
+		return HTTP_AUTH_NONE;
+	c->user = buf;
+	c->ulen = (size_t)(colon - buf);
+	c->pass = colon + 1;
+	c->plen = (size_t)n - c->ulen - 1;
+	return c->method = HTTP_AUTH_BASIC;
 }
 
-/* Checks the request's credentials against the userlist in <args>[0]. */
-static int auth_ok(const struct sample_arg *args, const struct sample_ctx *ctx, uint64_t *groups, char *cred,
-                   size_t room, size_t *ulen)
+long http_basic_cred(const struct http_head *req, char *out, size_t room)
+{
+	struct http_auth_cred c;
+
+	if (http_auth_parse(req, 0, out, room, &c) != HTTP_AUTH_BASIC)
+		return -1;
+	return (long)(c.ulen + 1 + c.plen);
+}
+
+/* Reads the request's credentials into <c> (Basic ones decoded into <buf>
+ * of <room> bytes). Returns their method, HTTP_AUTH_NONE without a request.
+ */
+static enum http_auth_method req_cred(const struct sample_ctx *ctx, char *buf, size_t room, struct http_auth_cred *c)
 {
 	const struct http_txn *txn = ctx->txn;
-	const char *colon;
-	long n;
 
+	memset(c, 0, sizeof(*c));
 	if (!txn || !(txn->flags & TX_HAS_REQ))
-		return 0;
-	n = http_basic_cred(&txn->req, cred, room);
-	if (n <= 0 || !(colon = memchr(cred, ':', (size_t)n)))
-		return 0;
-	*ulen = (size_t)(colon - cred);
-	return userlist_check(args[0].data.obj.ptr, cred, *ulen, colon + 1, (size_t)n - *ulen - 1, groups);
+		return HTTP_AUTH_NONE;
+	return http_auth_parse(&txn->req, !!(txn->flags & TX_USE_PX_CONN), buf, room, c);
 }
 
+/* The userlist of argument <arg>: its name, looked up when evaluated since
+ * a list may be declared after its use (read-only once parsed).
+ */
+static const struct userlist *arg_userlist(const struct sample_arg *arg)
+{
+	return userlist_find(arg->data.str.ptr);
+}
+
+/* Checks the request's Basic credentials against the userlist in
+ * <args>[0]; <c> receives them, decoded into <buf> (<room> bytes).
+ */
+static int auth_ok(const struct sample_arg *args, const struct sample_ctx *ctx, uint64_t *groups, char *buf,
+                   size_t room, struct http_auth_cred *c)
+{
+	const struct userlist *ul = arg_userlist(&args[0]);
+
+	if (req_cred(ctx, buf, room, c) != HTTP_AUTH_BASIC || !ul)
+		return 0;
+	return userlist_check(ul, c->user, c->ulen, c->pass, c->plen, groups);
+}
+
+/* No value without Basic credentials, as HAProxy (false in an ACL). */
 static int smp_http_auth(const struct sample_arg *args, struct sample *smp, const struct sample_ctx *ctx)
 {
-	char cred[512];
-	size_t ulen;
+	struct http_auth_cred c;
+	char buf[512];
+	int ok = auth_ok(args, ctx, NULL, buf, sizeof(buf), &c);
 
-	sample_set_bool(smp, auth_ok(args, ctx, NULL, cred, sizeof(cred), &ulen));
+	if (c.method != HTTP_AUTH_BASIC)
+		return 0;
+	sample_set_bool(smp, ok);
 	return 1;
 }
 
@@ -161,18 +211,19 @@ static int smp_http_auth(const struct sample_arg *args, struct sample *smp, cons
  */
 static int smp_http_auth_group(const struct sample_arg *args, struct sample *smp, const struct sample_ctx *ctx)
 {
-	const struct userlist *ul = args[0].data.obj.ptr;
+	const struct userlist *ul = arg_userlist(&args[0]);
 	uint64_t mask = smp->fctx.u & ~UL_ITER_STARTED;
 	unsigned int g;
 
+	if (!ul)
+		return 0;
 	if (!(smp->fctx.u & UL_ITER_STARTED)) {
-		char *cred = sample_scratch();
-		size_t ulen;
+		struct http_auth_cred c;
 
-		if (!auth_ok(args, ctx, &mask, cred, SAMPLE_SCRATCH_SIZE, &ulen))
+		if (!auth_ok(args, ctx, &mask, sample_scratch(), SAMPLE_SCRATCH_SIZE, &c))
 			return 0;
 		if (!(ctx->opt & SMP_OPT_ACL)) {
-			sample_set_str(smp, cred, ulen);
+			sample_set_str(smp, c.user, c.ulen);
 			return 1;
 		}
 	}
@@ -187,25 +238,110 @@ static int smp_http_auth_group(const struct sample_arg *args, struct sample *smp
 	return 1;
 }
 
-/* Resolves the userlist name at parse time: it must be declared before. */
+/* http_auth_type: "Basic" or "Bearer"; http_auth_user / http_auth_pass:
+ * the Basic user and password (no value for other schemes).
+ */
+static int smp_http_auth_field(const struct sample_arg *args, struct sample *smp, const struct sample_ctx *ctx)
+{
+	enum { F_TYPE, F_USER, F_PASS } f = (int)(intptr_t)smp->kw_private;
+	struct http_auth_cred c;
+	enum http_auth_method m = req_cred(ctx, sample_scratch(), SAMPLE_SCRATCH_SIZE, &c);
+
+	(void)args;
+	if (m == HTTP_AUTH_NONE || (f != F_TYPE && m != HTTP_AUTH_BASIC))
+		return 0;
+	if (f == F_TYPE)
+		sample_set_str(smp, m == HTTP_AUTH_BASIC ? "Basic" : "Bearer", m == HTTP_AUTH_BASIC ? 5 : 6);
+	else if (f == F_USER)
+		sample_set_str(smp, c.user, c.ulen);
+	else
+		sample_set_str(smp, c.pass, c.plen);
+	return 1;
+}
+
+/* http_auth_bearer([<header>]): the Bearer token of the Authorization
+ * field; with a header name, of that field, where HAProxy answers an empty
+ * string when the field is absent or holds another scheme.
+ */
+static int smp_http_auth_bearer(const struct sample_arg *args, struct sample *smp, const struct sample_ctx *ctx)
+{
+	const struct http_txn *txn = ctx->txn;
+	struct http_auth_cred c;
+
+	if (!txn || !(txn->flags & TX_HAS_REQ))
+		return 0;
+	if (args[0].type == SMP_ARGT_STR) {
+		const char *n = args[0].data.str.ptr, *v, *sp;
+		int pos = -1, idx = http_hdr_next(&txn->req, n, strlen(n), &pos);
+		size_t vlen;
+
+		sample_set_str(smp, "", 0);
+		if (idx < 0)
+			return 1;
+		v = txn->req.f[idx].v;
+		vlen = txn->req.f[idx].vlen;
+		if ((sp = memchr(v, ',', vlen)))
+			vlen = (size_t)(sp - v);
+		while (vlen && (v[vlen - 1] == ' ' || v[vlen - 1] == '\t'))
+			vlen--;
+		if (!(sp = memchr(v, ' ', vlen)) || sp - v != 6 || strncasecmp(v, "Bearer", 6))
+			return 1;
+		while (sp < v + vlen && *sp == ' ')
+			sp++;
+		sample_set_str(smp, sp, (size_t)(v + vlen - sp));
+		return 1;
+	}
+	if (req_cred(ctx, sample_scratch(), SAMPLE_SCRATCH_SIZE, &c) != HTTP_AUTH_BEARER)
+		return 0;
+	sample_set_str(smp, c.data, c.dlen);
+	return 1;
+}
+
+/* Userlist names used before their section, checked by userlist_finalize(). */
+struct ul_ref {
+	char *name;
+	char *file;                  /* where it was used */
+	int line;
+	struct ul_ref *next;
+};
+
+static struct ul_ref *ul_refs;
+
+/* Checks the userlist argument at parse time: a known list is fine; an
+ * unknown one is remembered with its place for userlist_finalize(), since
+ * HAProxy accepts a list declared after its use.
+ */
 static int ul_arg_check(struct sample_arg *args, char **err)
 {
-	const struct userlist *ul = userlist_find(args[0].data.str.ptr);
+	struct ul_ref *r;
+	const char *file = "?";
+	int line = 0;
 
-	if (!ul)
-		return err_set(err, "unknown userlist '%s' (declare it before its use)", args[0].data.str.ptr);
-	free(args[0].data.str.ptr);
-	args[0].type = SMP_ARGT_OBJ;
-	args[0].data.obj.ptr = (void *)ul;
-	args[0].data.obj.free = NULL;
+	if (userlist_find(args[0].data.str.ptr))
+		return 0;
+	cfg_where(&file, &line);
+	r = calloc(1, sizeof(*r));
+	if (!r || !(r->name = strdup(args[0].data.str.ptr)) || !(r->file = strdup(file))) {
+		if (r)
+			free(r->name);
+		free(r);
+		return err_set(err, "out of memory");
+	}
+	r->line = line;
+	r->next = ul_refs;
+	ul_refs = r;
 	return 0;
 }
 
 #define REQ (SMP_USE_HTTP_REQ | SMP_USE_L6REQ)
 
 static struct sample_fetch_kw_list ul_fetch_list = { .kw = {
-	{ "http_auth",       smp_http_auth,       SMP_ARG1(1, STR), ul_arg_check, SMP_T_BOOL, REQ, NULL, 0 },
-	{ "http_auth_group", smp_http_auth_group, SMP_ARG1(1, STR), ul_arg_check, SMP_T_STR,  REQ, NULL, SMP_KW_ACL_CTX },
+	{ "http_auth",        smp_http_auth,        SMP_ARG1(1, STR), ul_arg_check, SMP_T_BOOL, REQ, NULL, 0 },
+	{ "http_auth_group",  smp_http_auth_group,  SMP_ARG1(1, STR), ul_arg_check, SMP_T_STR,  REQ, NULL, SMP_KW_ACL_CTX },
+	{ "http_auth_type",   smp_http_auth_field,  0,                NULL,         SMP_T_STR,  REQ, (void *)0, 0 },
+	{ "http_auth_user",   smp_http_auth_field,  0,                NULL,         SMP_T_STR,  REQ, (void *)1, 0 },
+	{ "http_auth_pass",   smp_http_auth_field,  0,                NULL,         SMP_T_STR,  REQ, (void *)2, 0 },
+	{ "http_auth_bearer", smp_http_auth_bearer, SMP_ARG1(0, STR), NULL,         SMP_T_STR,  REQ, NULL, 0 },
 	{ NULL, NULL, 0, NULL, 0, 0, NULL, 0 },
 } };
 
@@ -372,6 +508,20 @@ int userlist_finalize(void (*report)(void *arg, int is_err, const char *file, in
 			errs += each_name(ul->groups[i].users_csv, fin_group_user, ul, &ul->groups[i]);
 		for (unsigned int i = 0; i < ul->nb_users; i++)
 			errs += each_name(ul->users[i].groups_csv, fin_user_group, ul, &ul->users[i]);
+	}
+	while (ul_refs) {
+		struct ul_ref *r = ul_refs;
+		char msg[512];
+
+		if (!userlist_find(r->name)) {
+			snprintf(msg, sizeof(msg), "unable to find userlist '%s'.", r->name);
+			report(arg, 1, r->file, r->line, msg);
+			errs++;
+		}
+		ul_refs = r->next;
+		free(r->name);
+		free(r->file);
+		free(r);
 	}
 	return errs;
 }

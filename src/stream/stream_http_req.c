@@ -263,6 +263,8 @@ static int request_head(struct stream *s, size_t len)
 	txn->tr = (int32_t)(now_ms - txn->t_req_start);
 	http_head_load(&txn->req, &txn->req_h1, buf_head(&s->req.buf));
 	txn->flags |= TX_HAS_REQ;
+	if ((s->fe->options & PR_O_HTTP_PXHDR) && txn->req.uri_len && txn->req.uri[0] != '/' && txn->req.uri[0] != '*')
+		txn->flags |= TX_USE_PX_CONN;
 	txn->meth = txn->req.m;
 	txn->req_body = txn->req_h1.body;
 	txn->req_left = txn->req_h1.content_length;
