@@ -36,6 +36,7 @@ FUZZ_SRCS_fuzz_http_msg     := src/http/h1.c src/http/h1_chunk.c src/http/http_m
 FUZZ_SRCS_fuzz_tls_hello    := src/net/tls_hello.c
 FUZZ_SRCS_fuzz_check_proto  := src/proxy/check_proto.c
 FUZZ_SRCS_fuzz_fix          := src/net/fix.c
+FUZZ_SRCS_fuzz_mqtt         := src/net/mqtt.c
 FUZZ_SRCS_fuzz_uri_norm     := src/http/uri_norm.c
 FUZZ_SRCS_fuzz_proxy_proto  := src/net/proxy_proto.c
 FUZZ_SRCS_fuzz_check_agent  := src/proxy/check_agent.c

@@ -211,4 +211,16 @@ static inline void sample_set_bin(struct sample *smp, const void *ptr, size_t le
 	smp->data.u.str.len = len;
 }
 
+/* For a converter of protocol messages (fix_*, mqtt_*) whose input is
+ * incomplete: no sample, and SMP_F_MAY_CHANGE unless the evaluation is
+ * final (SMP_OPT_FINAL: no more data will come), so that content
+ * inspection waits for more. Returns 0.
+ */
+static inline int sample_conv_wait(struct sample *smp)
+{
+	if (!smp->ctx || !(smp->ctx->opt & SMP_OPT_FINAL))
+		smp->flags |= SMP_F_MAY_CHANGE;
+	return 0;
+}
+
 #endif /* TOLLGATE_SAMPLE_H */

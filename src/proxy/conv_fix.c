@@ -13,20 +13,12 @@
 #include <tollgate/fix.h>
 #include <tollgate/sample.h>
 
-/* More data may come: the evaluation is not final. */
-static int conv_fix_wait(struct sample *smp)
-{
-	if (!smp->ctx || !(smp->ctx->opt & SMP_OPT_FINAL))
-		smp->flags |= SMP_F_MAY_CHANGE;
-	return 0;
-}
-
 static int conv_fix_is_valid(const struct sample_arg *args, struct sample *smp, void *private)
 {
 	int r = fix_validate(smp->data.u.str.ptr, smp->data.u.str.len);
 
 	if (r == 0)
-		return conv_fix_wait(smp);
+		return sample_conv_wait(smp);
 	sample_set_bool(smp, r > 0);
 	return 1;
 }
@@ -54,7 +46,7 @@ static int conv_fix_tag_value(const struct sample_arg *args, struct sample *smp,
 	int r = fix_tag_value(smp->data.u.str.ptr, smp->data.u.str.len, (unsigned int)args[0].data.sint, &v, &vlen);
 
 	if (r == 0)
-		return conv_fix_wait(smp);
+		return sample_conv_wait(smp);
 	if (r < 0)
 		return 0;
 	sample_set_bin(smp, v, vlen);

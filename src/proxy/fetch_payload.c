@@ -39,10 +39,11 @@
 #include <tollgate/thread.h>
 #include <tollgate/tls_hello.h>
 
-/* Sets <*p>, <*len> to the request bytes received so far, in one piece.
- * Returns 0 when the context has no stream.
+/* Sets <*p>, <*len> to the bytes received so far on the request (on the
+ * response when <res>: tcp-response content rules), in one piece. Returns
+ * 0 when the context has no stream.
  */
-static int req_bytes(const struct sample_ctx *ctx, const unsigned char **p, size_t *len)
+static int chn_bytes(const struct sample_ctx *ctx, int res, const unsigned char **p, size_t *len)
 {
 	const struct stream *s = ctx ? ctx->strm : NULL;
 	const struct buffer *b;
@@ -51,7 +52,7 @@ static int req_bytes(const struct sample_ctx *ctx, const unsigned char **p, size
 
 	if (!s)
 		return 0;
-	b = &s->req.buf;
+	b = res ? &s->res.buf : &s->req.buf;
 	if (!buf_allocated(b) || buf_empty(b)) {
 		*p = (const unsigned char *)"";
 		*len = 0;
@@ -74,6 +75,19 @@ static int req_bytes(const struct sample_ctx *ctx, const unsigned char **p, size
 	return 1;
 }
 
+static int req_bytes(const struct sample_ctx *ctx, const unsigned char **p, size_t *len)
+{
+	return chn_bytes(ctx, 0, p, len);
+}
+
+/* The bytes of the fetch's direction: res.* keywords have a non-NULL
+ * private.
+ */
+static int smp_bytes(const struct sample *smp, const struct sample_ctx *ctx, const unsigned char **p, size_t *len)
+{
+	return chn_bytes(ctx, smp->kw_private != NULL, p, len);
+}
+
 /* No answer yet: more bytes may bring one. Returns 0 (the fetch fails). */
 static int wait_more(struct sample *smp, const struct sample_ctx *ctx)
 {
@@ -87,7 +101,7 @@ static int smp_req_len(const struct sample_arg *args, struct sample *smp, const 
 	const unsigned char *p;
 	size_t len;
 
-	if (!req_bytes(ctx, &p, &len))
+	if (!smp_bytes(smp, ctx, &p, &len))
 		return 0;
 	sample_set_sint(smp, (int64_t)len);
 	if (!(ctx->opt & SMP_OPT_FINAL))
@@ -101,7 +115,7 @@ static int smp_req_payload(const struct sample_arg *args, struct sample *smp, co
 	const unsigned char *p;
 	size_t len;
 
-	if (!req_bytes(ctx, &p, &len))
+	if (!smp_bytes(smp, ctx, &p, &len))
 		return 0;
 	if (off > len || (n && n > len - off))
 		return wait_more(smp, ctx);
@@ -126,7 +140,7 @@ static int smp_req_payload_lv(const struct sample_arg *args, struct sample *smp,
 	uint64_t start, blk;
 	size_t len;
 
-	if (!req_bytes(ctx, &p, &len))
+	if (!smp_bytes(smp, ctx, &p, &len))
 		return 0;
 	if (off1 > len || n > len - off1)
 		return wait_more(smp, ctx);
@@ -355,9 +369,13 @@ static int smp_wait_end(const struct sample_arg *args, struct sample *smp, const
 }
 
 #define L5 SMP_USE_L5CLI
+#define RES ((const void *)1)   /* res.*: the response bytes (tcp-response content) */
 
 static struct sample_fetch_kw_list payload_fetch_list = { .kw = {
 	{ "req.len", smp_req_len, SMP_ARG0, NULL, SMP_T_SINT, L5, NULL },
+	{ "res.len", smp_req_len, SMP_ARG0, NULL, SMP_T_SINT, SMP_USE_HTTP_RES, RES },
+	{ "res.payload", smp_req_payload, SMP_ARG2(2, SINT, SINT), check_payload, SMP_T_BIN, SMP_USE_HTTP_RES, RES },
+	{ "res.payload_lv", smp_req_payload_lv, SMP_ARG3(2, SINT, SINT, STR), check_payload_lv, SMP_T_BIN, SMP_USE_HTTP_RES, RES },
 	{ "req_len", smp_req_len, SMP_ARG0, NULL, SMP_T_SINT, L5, NULL },
 	{ "req.payload", smp_req_payload, SMP_ARG2(2, SINT, SINT), check_payload, SMP_T_BIN, L5, NULL },
 	{ "payload", smp_req_payload, SMP_ARG2(2, SINT, SINT), check_payload, SMP_T_BIN, L5, NULL },
