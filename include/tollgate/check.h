@@ -160,7 +160,8 @@ int httpchk_eval(const struct pr_httpchk *hc, const void *re, char *buf, size_t 
  */
 void check_escape_bytes(char *out, size_t size, const char *s, size_t len);
 
-/* Frees the strings and compiled regex of <hc> and zeroes it.
+/* Frees the strings and compiled regex of <hc> and its later stages, and
+ * zeroes it.
  * Configuration teardown only (no check running).
  */
 void httpchk_free(struct pr_httpchk *hc);

@@ -109,6 +109,9 @@ struct pr_httpchk {
 	int has_connect;                 /* an `http-check connect` line came first */
 	struct addr conn_addr;           /* its `addr` (kind ADDR_NONE: the server's) */
 	unsigned int conn_port;          /* its `port`, 0: the address's or the server's */
+	int sent;                        /* a later stage: it has its `http-check send` */
+	struct pr_httpchk *next;         /* the next stage of a multi-step check (each after the
+	                                  * first starts with `http-check connect`), or NULL */
 };
 
 /* Capabilities (proxy.cap). */

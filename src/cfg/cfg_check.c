@@ -482,25 +482,25 @@ static int set_str(char **dst, const char *src, char **err)
 	return CFG_OK;
 }
 
-static int set_meth(struct proxy *px, const char *kw, const char *v, char **err)
+static int set_meth(struct pr_httpchk *hc, const char *kw, const char *v, char **err)
 {
 	if (!is_token(v))
 		return cfg_set_err(err, "'%s' : invalid method '%s' (expected an HTTP token such as GET, HEAD or OPTIONS).", kw, v);
-	return set_str(&px->httpchk.meth, v, err);
+	return set_str(&hc->meth, v, err);
 }
 
-static int set_uri(struct proxy *px, const char *kw, const char *v, char **err)
+static int set_uri(struct pr_httpchk *hc, const char *kw, const char *v, char **err)
 {
 	if (!is_target(v))
 		return cfg_set_err(err, "'%s' : invalid URI '%s' (expected visible characters, no spaces, e.g. '/health').", kw, v);
-	return set_str(&px->httpchk.uri, v, err);
+	return set_str(&hc->uri, v, err);
 }
 
-static int set_ver(struct proxy *px, const char *kw, const char *v, char **err)
+static int set_ver(struct pr_httpchk *hc, const char *kw, const char *v, char **err)
 {
 	if (!is_version(v))
 		return cfg_set_err(err, "'%s' : invalid version '%s' (expected 'HTTP/1.0' or 'HTTP/1.1').", kw, v);
-	return set_str(&px->httpchk.ver, v, err);
+	return set_str(&hc->ver, v, err);
 }
 
 /* Makes the HTTP check of <px> its own at its section's first `option
@@ -513,6 +513,16 @@ static void httpchk_own(struct proxy *px)
 		return;
 	httpchk_free(&px->httpchk);
 	px->httpchk.local = 1;
+}
+
+/* The stage that `http-check` lines of <px> now fill: the last one. */
+static struct pr_httpchk *hc_cur(struct proxy *px)
+{
+	struct pr_httpchk *hc = &px->httpchk;
+
+	while (hc->next)
+		hc = hc->next;
+	return hc;
 }
 
 static int add_hdr(char **hdrs, const char *name, const char *value, char **err);
@@ -538,11 +548,11 @@ int cfg_option_httpchk(struct cfg_ctx *ctx, struct proxy *px, int no, int argc, 
 	/* one argument is the URI; two, the method and the URI; three, the
 	 * version too. None keeps what defaults or `http-check send` set.
 	 */
-	if (argc == 3 && set_uri(px, kw, args[2], err) < 0)
+	if (argc == 3 && set_uri(&px->httpchk, kw, args[2], err) < 0)
 		return CFG_ERR;
-	if (argc >= 4 && (set_meth(px, kw, args[2], err) < 0 || set_uri(px, kw, args[3], err) < 0))
+	if (argc >= 4 && (set_meth(&px->httpchk, kw, args[2], err) < 0 || set_uri(&px->httpchk, kw, args[3], err) < 0))
 		return CFG_ERR;
-	if (argc >= 5 && set_ver(px, kw, args[4], err) < 0)
+	if (argc >= 5 && set_ver(&px->httpchk, kw, args[4], err) < 0)
 		return CFG_ERR;
 	/* HAProxy 3.x: a fourth argument is the Host field, sent as "host" */
 	if (argc == 6 && add_hdr(&px->httpchk.hdrs, "host", args[5], err) < 0)
@@ -652,6 +662,7 @@ static int add_hdr(char **hdrs, const char *name, const char *value, char **err)
  */
 static int httpchk_send(struct proxy *px, int argc, char **args, char **err)
 {
+	struct pr_httpchk *hc = hc_cur(px);
 	const char *kw = "http-check send";
 	char *hdrs = NULL;
 	int has_conn = 0, any_hdr = 0;
@@ -665,8 +676,8 @@ static int httpchk_send(struct proxy *px, int argc, char **args, char **err)
 			if (i + 1 >= argc)
 				return cfg_set_err(err, "'http-check send' : '%s' expects a value.", w);
 			i++;
-			ret = w[0] == 'm' ? set_meth(px, kw, args[i], err) :
-			      w[0] == 'u' ? set_uri(px, kw, args[i], err) : set_ver(px, kw, args[i], err);
+			ret = w[0] == 'm' ? set_meth(hc, kw, args[i], err) :
+			      w[0] == 'u' ? set_uri(hc, kw, args[i], err) : set_ver(hc, kw, args[i], err);
 			if (ret < 0)
 				return CFG_ERR;
 		} else if (!strcmp(w, "hdr")) {
@@ -691,7 +702,7 @@ static int httpchk_send(struct proxy *px, int argc, char **args, char **err)
 				free(hdrs);
 				return cfg_set_err(err, "'http-check send' : 'body' expects a string.");
 			}
-			if (set_str(&px->httpchk.body, args[++i], err) < 0) {
+			if (set_str(&hc->body, args[++i], err) < 0) {
 				free(hdrs);
 				return CFG_ERR;
 			}
@@ -704,9 +715,9 @@ static int httpchk_send(struct proxy *px, int argc, char **args, char **err)
 		}
 	}
 	if (any_hdr) {
-		free(px->httpchk.hdrs);
-		px->httpchk.hdrs = hdrs;
-		px->httpchk.has_conn = has_conn;
+		free(hc->hdrs);
+		hc->hdrs = hdrs;
+		hc->has_conn = has_conn;
 	}
 	return CFG_OK;
 }
@@ -745,7 +756,7 @@ static int check_regex(const char *what, const char *pattern, char **err)
  */
 static int httpchk_expect_hdr(struct proxy *px, const char *kind, int neg, int argc, char **args, int i, char **err)
 {
-	struct pr_httpchk *hc = &px->httpchk;
+	struct pr_httpchk *hc = hc_cur(px);
 	const char *name = NULL, *value = NULL;
 	int nm = HTTPCHK_M_STR, vm = HTTPCHK_M_STR;
 
@@ -788,7 +799,7 @@ static int httpchk_expect_hdr(struct proxy *px, const char *kind, int neg, int a
 /* http-check expect [!] status|rstatus|string|rstring <pattern>, or hdr|fhdr ... */
 static int httpchk_expect(struct proxy *px, int argc, char **args, char **err)
 {
-	struct pr_httpchk *hc = &px->httpchk;
+	struct pr_httpchk *hc = hc_cur(px);
 	const char *kind = NULL, *pattern = NULL;
 	int neg = 0, k;
 
@@ -838,14 +849,23 @@ static int httpchk_expect(struct proxy *px, int argc, char **args, char **err)
 }
 
 /* http-check connect [default] [port <N>] [addr <ip>[:<port>]] [linger]
- * [comment <msg>]: once, before the send and expect lines (one step).
+ * [comment <msg>]: first, or after a stage's send and expect lines, where
+ * it starts the next stage (a new connection, its own send and expect).
  */
 static int httpchk_connect(struct proxy *px, int argc, char **args, char **err)
 {
-	struct pr_httpchk *hc = &px->httpchk;
+	struct pr_httpchk *hc = hc_cur(px);
 
-	if (hc->has_connect || hc->steps)
-		return cfg_set_err(err, "'http-check connect' : multi-step HTTP checks are not supported yet: one 'http-check connect' may come first, before 'http-check send' and 'expect'.");
+	if (hc->has_connect || hc->steps) {
+		if (px->cap & PR_CAP_DEF)
+			return cfg_set_err(err, "'http-check connect' : multi-step HTTP checks are not supported yet in 'defaults' sections: one 'http-check connect' may come first there.");
+		if (!hc->steps)
+			return cfg_set_err(err, "'http-check connect' : a second 'connect' without a 'send' or 'expect' between them.");
+		if (!(hc->next = calloc(1, sizeof(*hc->next))))
+			return cfg_set_err(err, "out of memory");
+		hc = hc->next;
+		hc->local = 1;
+	}
 	for (int i = 2; i < argc; i++) {
 		const char *w = args[i];
 		char *end;
@@ -893,7 +913,11 @@ static int kw_http_check(struct cfg_ctx *ctx, int argc, char **args, char **err)
 	if (!strcmp(args[1], "connect"))
 		return httpchk_connect(px, argc, args, err);
 	if (!strcmp(args[1], "send") || !strcmp(args[1], "expect"))
-		px->httpchk.steps++;
+		hc_cur(px)->steps++;
+	if (!strcmp(args[1], "send") && hc_cur(px)->sent && hc_cur(px) != &px->httpchk)
+		return cfg_set_err(err, "'http-check send' : a second 'send' in a stage of a multi-step check is not supported yet: start the next stage with 'http-check connect'.");
+	if (!strcmp(args[1], "send"))
+		hc_cur(px)->sent = 1;
 	if (!strcmp(args[1], "send"))
 		return httpchk_send(px, argc, args, err);
 	if (!strcmp(args[1], "expect"))
@@ -907,9 +931,10 @@ static int kw_http_check(struct cfg_ctx *ctx, int argc, char **args, char **err)
 		px->httpchk.send_state = 1;
 		return CFG_OK;
 	}
-	if (!strcmp(args[1], "comment") ||
-	    !strcmp(args[1], "set-var") || !strcmp(args[1], "set-var-fmt") || !strcmp(args[1], "unset-var"))
-		return cfg_set_err(err, "'http-check %s' is not supported yet (supported: send, expect).", args[1]);
+	if (!strcmp(args[1], "comment"))
+		return argc == 3 ? CFG_OK : cfg_set_err(err, "'http-check comment' expects one text (quote it).");
+	if (!strncmp(args[1], "set-var", 7) || !strncmp(args[1], "unset-var", 9))
+		return cfg_set_err(err, "'http-check %s' is not supported yet (check-scope variables; supported: connect, send, expect, send-state, comment).", args[1]);
 	return cfg_set_err(err, "'http-check' : unknown action '%s' (expected 'send', 'expect' or 'disable-on-404').", args[1]);
 }
 

@@ -96,10 +96,12 @@ struct check {
 	pid_t ext_pid;            /* the running child, 0: none */
 	pid_t ext_zombie;         /* a child killed at a deadline, not reaped yet, or 0 */
 	/* option httpchk state */
-	const struct pr_httpchk *http; /* the backend's HTTP check, NULL: none */
+	const struct pr_httpchk *http; /* the stage of the HTTP check running, NULL: none */
+	const struct pr_httpchk *http0; /* its first stage */
 	char *req;                /* the request sent (built once, or per probe with send-state), or NULL */
 	size_t req_len;           /* its length */
-	char *req_base;           /* send-state: the request without the state field, else NULL */
+	char *req_base;           /* send-state or a multi-step check: the first stage's request
+	                           * without the state field, else NULL */
 	/* results, read by the admin socket from any thread */
 	_Atomic int status;       /* index in check_statuses[] of the last result */
 	_Atomic int paused;       /* "disable health|agent": no probe, results ignored */
@@ -809,8 +811,10 @@ static int httpchk_connect(struct check *c)
 	return 0;
 }
 
+static int httpchk_next_stage(struct check *c);
+
 /* Runs the HTTP check as far as possible: connect, send the request, read
- * and judge the response. Returns when the probe ended (result recorded)
+ * and judge the response (then the next stage's, for a multi-step check). Returns when the probe ended (result recorded)
  * or waits for an event (fd events set).
  */
 static void httpchk_run(struct check *c)
@@ -853,6 +857,14 @@ static void httpchk_run(struct check *c)
 	}
 	m = httpchk_eval(c->http, c->http->expect_re, c->rbuf, c->rlen, c->eof || c->rlen >= TCPCHK_BUFSIZE,
 	                 &code, why, sizeof(why));
+	if (m == HTTPCHK_OK && c->http->next) {
+		/* multi-step: the next stage, on a new connection */
+		atomic_store(&c->code, code);
+		if (httpchk_next_stage(c) < 0)
+			return;
+		httpchk_run(c);
+		return;
+	}
 	if (m != HTTPCHK_MORE) {
 		atomic_store(&c->code, code);
 		probe_result(c, m == HTTPCHK_OK, why);
@@ -899,27 +911,54 @@ static void httpchk_state_text(const struct check *c, char *out, size_t size)
 	         atomic_load(&px->beconn), atomic_load(&srv->queued));
 }
 
-/* Rebuilds the request of a send-state check: the base request with the
- * x-haproxy-server-state field after its request line, as HAProxy.
+/* Sets the request to send to <base> (a stage's request), with the
+ * x-haproxy-server-state field after its request line for a send-state
+ * check, as HAProxy. c->req holds HTTPCHK_REQ_MAX + 1 + HTTPCHK_STATE_MAX
+ * bytes for a multi-step check, else the first stage's length plus that.
  */
-static void httpchk_add_state(struct check *c)
+static void httpchk_load_request(struct check *c, const char *base)
 {
-	const char *eol = strstr(c->req_base, "\r\n");
-	size_t size = strlen(c->req_base) + 1 + HTTPCHK_STATE_MAX;   /* c->req's allocation */
+	const char *eol = strstr(base, "\r\n");
+	size_t size = (c->http0->next ? HTTPCHK_REQ_MAX : strlen(base)) + 1 + HTTPCHK_STATE_MAX;
 	char text[HTTPCHK_STATE_MAX - 32];
 	int n;
 
+	if (!c->http0->send_state || !eol) {
+		c->req_len = strlen(base);
+		memcpy(c->req, base, c->req_len + 1);
+		return;
+	}
 	httpchk_state_text(c, text, sizeof(text));
-	n = snprintf(c->req, size, "%.*sx-haproxy-server-state: %s\r\n%s",
-	             (int)(eol - c->req_base) + 2, c->req_base, text, eol + 2);
+	n = snprintf(c->req, size, "%.*sx-haproxy-server-state: %s\r\n%s", (int)(eol - base) + 2, base, text, eol + 2);
 	c->req_len = n > 0 && (size_t)n < size ? (size_t)n : size - 1;
+}
+
+/* Closes the connection of the stage that passed and connects for the
+ * next one, within the same probe deadline. Returns 0, or -1 when the
+ * probe ended (reported).
+ */
+static int httpchk_next_stage(struct check *c)
+{
+	char base[HTTPCHK_REQ_MAX];
+	uint32_t exp = c->probe_exp;
+
+	probe_end(c);
+	c->probe_exp = exp;
+	c->http = c->http->next;
+	if (httpchk_build_request(c->http, base, sizeof(base)) < 0) {   /* checked at start-up */
+		probe_result(c, 0, "Layer7 invalid response, info: \"request too long\"");
+		return -1;
+	}
+	httpchk_load_request(c, base);
+	return httpchk_connect(c);
 }
 
 static void httpchk_start(struct check *c)
 {
 	c->probe_exp = tick_add(now_ms, c->srv->inter);
+	c->http = c->http0;
 	if (c->req_base)
-		httpchk_add_state(c);
+		httpchk_load_request(c, c->req_base);
 	if (httpchk_connect(c) < 0)
 		return;
 	httpchk_run(c);
@@ -1260,17 +1299,19 @@ static int httpchk_regcomp(struct proxy *px, const char *pattern, void **out)
  */
 static int httpchk_compile(struct proxy *px)
 {
-	struct pr_httpchk *hc = &px->httpchk;
-	int hdr = hc->expect_kind == HTTPCHK_EXP_HDR || hc->expect_kind == HTTPCHK_EXP_FHDR;
 	int ret = 0;
 
-	if (!hc->expect)
-		return 0;
-	if (hc->expect_kind == HTTPCHK_EXP_RSTATUS || hc->expect_kind == HTTPCHK_EXP_RSTRING ||
-	    (hdr && hc->name_match == HTTPCHK_M_REG))
-		ret = httpchk_regcomp(px, hc->expect, &hc->expect_re);
-	if (!ret && hdr && hc->expect_val && hc->val_match == HTTPCHK_M_REG)
-		ret = httpchk_regcomp(px, hc->expect_val, &hc->expect_val_re);
+	for (struct pr_httpchk *hc = &px->httpchk; hc && !ret; hc = hc->next) {
+		int hdr = hc->expect_kind == HTTPCHK_EXP_HDR || hc->expect_kind == HTTPCHK_EXP_FHDR;
+
+		if (!hc->expect)
+			continue;
+		if (hc->expect_kind == HTTPCHK_EXP_RSTATUS || hc->expect_kind == HTTPCHK_EXP_RSTRING ||
+		    (hdr && hc->name_match == HTTPCHK_M_REG))
+			ret = httpchk_regcomp(px, hc->expect, &hc->expect_re);
+		if (!ret && hdr && hc->expect_val && hc->val_match == HTTPCHK_M_REG)
+			ret = httpchk_regcomp(px, hc->expect_val, &hc->expect_val_re);
+	}
 	return ret;
 }
 
@@ -1351,12 +1392,15 @@ static int check_conf_prepare(struct proxy *cp, int used, struct check_conf *cf)
 
 		if (ret < 0)
 			return ret;
-		cf->req_len = httpchk_build_request(&cp->httpchk, cf->req, sizeof(cf->req));
-		if (cf->req_len < 0) {
-			log_alert("%s '%s': the 'option httpchk' request is longer than %d bytes.",
-			          proxy_kind(cp), cp->id, HTTPCHK_REQ_MAX);
-			return -EINVAL;
+		for (const struct pr_httpchk *hc = &cp->httpchk; hc; hc = hc->next) {
+			cf->req_len = httpchk_build_request(hc, cf->req, sizeof(cf->req));
+			if (cf->req_len < 0) {
+				log_alert("%s '%s': the 'option httpchk' request is longer than %d bytes.",
+				          proxy_kind(cp), cp->id, HTTPCHK_REQ_MAX);
+				return -EINVAL;
+			}
 		}
+		cf->req_len = httpchk_build_request(&cp->httpchk, cf->req, sizeof(cf->req));
 	}
 	return 0;
 }
@@ -1390,9 +1434,10 @@ static int check_new(struct server *srv, struct proxy *cp, const struct check_co
 		c->cur = c->rules;
 		c->l7 = cf->l7;
 	} else if (cf->http) {
-		c->http = &cp->httpchk;
-		c->req = malloc((size_t)cf->req_len + 1 + (cp->httpchk.send_state ? HTTPCHK_STATE_MAX : 0));
-		if (cp->httpchk.send_state && c->req) {
+		c->http = c->http0 = &cp->httpchk;
+		c->req = malloc((cp->httpchk.next ? HTTPCHK_REQ_MAX : (size_t)cf->req_len) + 1 +
+		                (cp->httpchk.send_state ? HTTPCHK_STATE_MAX : 0));
+		if ((cp->httpchk.send_state || cp->httpchk.next) && c->req) {
 			c->req_base = strdup(cf->req);
 			if (!c->req_base) {
 				check_free(c);
@@ -1461,15 +1506,17 @@ int checks_start(void)
 static void check_conf_release(struct proxy *px)
 {
 	tcpcheck_rules_free(&px->proto_rules);
-	if (px->httpchk.expect_re) {
-		regfree(px->httpchk.expect_re);
-		free(px->httpchk.expect_re);
-		px->httpchk.expect_re = NULL;
-	}
-	if (px->httpchk.expect_val_re) {
-		regfree(px->httpchk.expect_val_re);
-		free(px->httpchk.expect_val_re);
-		px->httpchk.expect_val_re = NULL;
+	for (struct pr_httpchk *hc = &px->httpchk; hc; hc = hc->next) {
+		if (hc->expect_re) {
+			regfree(hc->expect_re);
+			free(hc->expect_re);
+			hc->expect_re = NULL;
+		}
+		if (hc->expect_val_re) {
+			regfree(hc->expect_val_re);
+			free(hc->expect_val_re);
+			hc->expect_val_re = NULL;
+		}
 	}
 }
 

@@ -332,6 +332,10 @@ int httpchk_eval(const struct pr_httpchk *hc, const void *re, char *buf, size_t 
 
 void httpchk_free(struct pr_httpchk *hc)
 {
+	if (hc->next) {
+		httpchk_free(hc->next);
+		free(hc->next);
+	}
 	free(hc->meth);
 	free(hc->uri);
 	free(hc->ver);

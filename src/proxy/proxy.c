@@ -188,6 +188,7 @@ int proxy_inherit(struct proxy *px, const struct proxy *def)
 	    (def->uid_format && !(px->uid_format = strdup(def->uid_format))) ||
 	    (def->uid_header && !(px->uid_header = strdup(def->uid_header))))
 		return -ENOMEM;
+	px->httpchk.next = NULL;        /* defaults hold one stage (cfg_check.c) */
 	px->httpchk.expect_re = NULL;   /* compiled again at finalisation */
 	px->httpchk.expect_val_re = NULL;
 	px->httpchk.local = 0;          /* a section's own http-check lines replace it all */

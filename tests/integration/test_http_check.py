@@ -381,8 +381,9 @@ def test_connect_port_and_addr_like_haproxy(tmp_path, backend, tollgate, haproxy
 
 def test_connect_errors(tmp_path):
     for lines, msg in [
-        (["http-check send meth GET", "http-check connect port 80"], "multi-step HTTP checks are not supported yet"),
-        (["http-check connect", "http-check connect port 81"], "multi-step HTTP checks are not supported yet"),
+        (["http-check connect", "http-check connect port 81"], "a second 'connect' without a 'send' or 'expect'"),
+        (["http-check send", "http-check connect", "http-check send", "http-check send"], "a second 'send' in a stage"),
+        (["http-check set-var(check.x) int(1)"], "'http-check set-var(check.x)' is not supported yet"),
         (["http-check connect port 0"], "'port' expects a port number"),
         (["http-check connect ssl"], "'ssl' is not supported yet"),
         (["http-check connect addr nope.invalid"], "'http-check connect' : 'addr'"),
@@ -390,3 +391,45 @@ def test_connect_errors(tmp_path):
         text = "backend be\n    option httpchk\n" + "".join("    %s\n" % l for l in lines)
         rc, out, _ = run_check(text, tmp_path)
         assert rc != 0 and "t.cfg:%d" % (2 + len(lines)) in out and msg in out, (lines, out)
+
+
+@pytest.mark.parametrize("which", ["tollgate", "haproxy"])
+def test_multi_step_like_haproxy(tmp_path, backend, tollgate, haproxy, which):
+    """Several `http-check connect` / `send` / `expect` stages: each stage
+    connects where its `connect` says, sends its own request (no field of
+    an earlier `send` carried over) and judges its own answer (an implicit
+    2xx/3xx expect when it has none); a failing later stage takes the
+    server down with that stage's reason."""
+    a, b, c = HttpResponder(200, "OK"), HttpResponder(204, "No Content"), HttpResponder(302, "Found")
+    ports = [backend(tag, r).port for tag, r in (("A", a), ("B", b), ("C", c))]
+    dead = free_port()
+    port = free_port()
+    text = (BASE % str(tmp_path / "admin.sock")) + "    log stdout format raw local0\n"
+    text += "listen lb\n    bind 127.0.0.1:%d\n    option log-health-checks\n    option httpchk\n" % port
+    for line in ["http-check connect port %d" % ports[0],
+                 "http-check send meth GET uri /one ver HTTP/1.1 hdr x-test one",
+                 "http-check expect status 200",
+                 "http-check comment \"second stage\"",
+                 "http-check connect addr 127.0.0.1:%d" % ports[1],
+                 "http-check send meth POST uri /two body hello",
+                 "http-check expect rstatus ^2",
+                 "http-check connect addr 127.0.0.1 port %d" % ports[2],
+                 "http-check send uri /three"]:
+        text += "    %s\n" % line
+    text += "    server s 127.0.0.1:%d check inter 50 fall 1 rise 1\n" % dead
+    start = tollgate if which == "tollgate" else haproxy
+    t = start(text, port=port)
+    wait_until(lambda: c.count() >= 3, 10, "checks reaching the third stage")
+    heads = [r.last_request().split(b"\r\n\r\n")[0].split(b"\r\n") for r in (a, b, c)]
+    assert heads[0][0] == b"GET /one HTTP/1.1" and b"x-test: one" in heads[0], heads[0]
+    assert heads[1][0] == b"POST /two HTTP/1.0" and b"x-test: one" not in heads[1], heads[1]
+    assert b"content-length: 5" in [h.lower() for h in heads[1]], heads[1]
+    assert heads[2][0] == b"OPTIONS /three HTTP/1.0", heads[2]
+    assert "is DOWN" not in t.output(), t.output()
+    b.set(500, "Internal Server Error")
+    t.wait_log("Health check for server lb/s failed")
+    line = [l for l in t.output().splitlines() if "Health check for server lb/s failed" in l][0]
+    assert "Layer7 wrong status, code: 500" in line, line
+    n, m = c.count(), a.count()
+    wait_until(lambda: a.count() >= m + 3, 10, "more probes")
+    assert c.count() <= n + 1          # the third stage is no longer reached
