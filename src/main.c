@@ -483,6 +483,22 @@ static struct timespec *wait_timeout(struct timespec *ts, int soft_stopping, uin
 	return ts;
 }
 
+/* A reload through the local peer: waits until the old process taught us
+ * (bounded: a dead link is closed), then serves. An old process that does
+ * not connect within a second (an old HAProxy not up to date itself
+ * teaches nothing) is not waited for: we serve and learn meanwhile.
+ */
+static void wait_local_lesson(void)
+{
+	const struct timespec ten_ms = { 0, 10 * 1000000L };
+	uint64_t give_up = clock_mono_ns() + 1000000000ULL;
+	int r;
+
+	while ((r = peers_local_lesson_pending()) == 2 || (r == 1 && clock_mono_ns() < give_up))
+		nanosleep(&ten_ms, NULL);
+	listeners_set_state(LI_RUNNING);
+}
+
 /* Waits for signals and applies them until the process must exit.
  * Returns the signal of a fast stop (SIGTERM, SIGINT), else 0.
  */
@@ -512,7 +528,8 @@ static int signal_loop(void)
 
 		if (soft_stopping) {
 			handover_tick();
-			if (stream_count() == 0) {
+			/* the new process must also have our last changes */
+			if (stream_count() == 0 && !peers_stop_busy()) {
 				log_notice("Proxy stopped: all connections finished.");
 				return 0;
 			}
@@ -531,6 +548,7 @@ static int signal_loop(void)
 				break;
 			log_notice("Stopping frontends (SIGUSR1): soft stop, %u connections to finish.", stream_count());
 			listeners_set_state(LI_STOPPED);
+			peers_soft_stop();
 			soft_stopping = 1;
 			if (global.hard_stop_after)
 				hard_deadline = clock_mono_ns() + (uint64_t)global.hard_stop_after * 1000000ULL;
@@ -592,7 +610,7 @@ int main(int argc, char **argv)
 	const char *pool_dbg = getenv("TOLLGATE_POOL_DEBUG");
 	struct cmdline cl = { .old_sig = 0 };
 	char err[512];
-	int ret, stop_sig, errors = 0;
+	int ret, stop_sig, errors = 0, lesson;
 
 	global_init_defaults();
 	ret = parse_cmdline(argc, argv, &cl);
@@ -697,12 +715,16 @@ int main(int argc, char **argv)
 	}
 	if (log_targets_open(err, sizeof(err)) < 0)
 		log_warning("%s; traffic logs to it are dropped.", err);
-	if (listeners_start() < 0 || cli_start() < 0 || checks_start() < 0 || proxy_tables_start() < 0) {
-		log_alert("cannot register listeners, health checks or table expiry tasks: out of resources.");
+	if (peers_start(cl.nold > 0, err, sizeof(err)) < 0) {
+		log_alert("%s", err);
 		return 1;
 	}
-	if (peers_start(err, sizeof(err)) < 0) {
-		log_alert("%s", err);
+	/* a reload through the local peer: we serve once the old process
+	 * taught us (connections wait in the shared sockets' queues)
+	 */
+	lesson = peers_local_lesson_pending();
+	if (listeners_start(lesson) < 0 || cli_start() < 0 || checks_start() < 0 || proxy_tables_start() < 0) {
+		log_alert("cannot register listeners, health checks or table expiry tasks: out of resources.");
 		return 1;
 	}
 	/* our sockets are bound: the old process may stop accepting */
@@ -729,6 +751,8 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	handover_start_receiver();
+	if (lesson)
+		wait_local_lesson();
 	cli_info_mark_ready();
 	log_notice("Tollgate %s started: %d threads, pid %d.", TOLLGATE_VERSION, thread_count, (int)getpid());
 	master_worker_ready();

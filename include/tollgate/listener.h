@@ -54,9 +54,10 @@ int listeners_bind_all(char *err, size_t errlen);
 
 /* Registers the bound sockets on their threads' pollers and creates the
  * per-thread control tasklets. After thread_setup(), before
- * thread_start(). Returns 0 or -errno.
+ * thread_start(). <paused>: they accept nothing until
+ * listeners_set_state(LI_RUNNING). Returns 0 or -errno.
  */
-int listeners_start(void);
+int listeners_start(int paused);
 
 /* "disable frontend" (<pause> 1) / "enable frontend" (0), HAProxy's:
  * a paused frontend's TCP sockets are shut (shutdown(SHUT_RD): the kernel

@@ -87,6 +87,7 @@ struct peer_conn {
 #define PEER_F_LEARN        0x0004U  /* we asked this peer for a full resync */
 #define PEER_F_ALIVE        0x0008U  /* a message came during the current liveness period */
 #define PEER_F_NOTUP2DATE   0x0010U  /* it taught us a partial resync: ask others */
+#define PEER_F_TAUGHT       0x0020U  /* local peer (old process): the new one confirmed the lesson */
 
 /* A peer of a `peers` section. */
 struct peer {
@@ -117,6 +118,7 @@ struct peer {
 	uint32_t sessions;            /* handshakes that succeeded */
 	uint32_t proto_err;           /* protocol errors */
 	uint32_t coll;                /* collisions (both sides connected) */
+	uint64_t taught;              /* local peer (old process): entries of the lesson sent */
 	int16_t last_state;           /* PEER_CS_* of the connection, -1: none */
 	char src[ADDR_STRLEN];        /* remote address of the current connection */
 };
@@ -126,6 +128,7 @@ enum peers_resync {
 	PEERS_RESYNC_NEEDED = 0,      /* learn a full resync from a peer */
 	PEERS_RESYNC_ASSIGNED,        /* asked one peer, waiting for it */
 	PEERS_RESYNC_DONE,            /* up to date (or nobody to learn from) */
+	PEERS_RESYNC_FROMLOCAL,       /* a reload: waiting for the old process's lesson */
 };
 
 /* A table declared inside a peers section (`table NAME ...`). */
@@ -165,6 +168,10 @@ struct peers {
 	uint32_t resync_timeout;      /* date to give up learning (tick) */
 	uint32_t last_change;         /* wall clock second of the last state change */
 	uint32_t task_calls;          /* peer task runs */
+	uint32_t stop_deadline;       /* old process: last date to teach the new one (tick) */
+	int stopped;                  /* old process: the soft stop was applied */
+	_Atomic int stop_busy;        /* old process: the new one is not taught yet (for main) */
+	_Atomic unsigned int drain_ack; /* last peers_stop_busy() round answered */
 };
 
 #endif /* TOLLGATE_PEERS_T_H */

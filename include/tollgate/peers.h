@@ -42,10 +42,38 @@ int peers_finalize(void (*report)(void *arg, int is_err, const char *file, int l
                    void *arg);
 
 /* Opens the listeners and starts the peer tasks on worker thread 0. After
- * thread_setup(), before the workers run. Returns 0 or <0 with a message
- * in <err>.
+ * thread_setup(), before the workers run. <reloading>: this process
+ * replaces an old one (-sf/-st), which teaches it the tables of every
+ * section through the local peer before anyone else is asked. Returns 0
+ * or <0 with a message in <err>.
  */
-int peers_start(char *err, size_t errlen);
+int peers_start(int reloading, char *err, size_t errlen);
+
+/* Returns 1 if <t> is shared through a section with a local peer: on a
+ * reload, the old process teaches it through that peer (HAProxy's way),
+ * so the reload hand-over (handover.h) leaves it out.
+ */
+struct stktable;
+int peers_table_taught(const struct stktable *t);
+
+/* Returns 2 while the old process teaches a section, 1 while a section
+ * waits for the old process to connect (at most its resync timeout), 0
+ * when no section waits. Any thread.
+ */
+int peers_local_lesson_pending(void);
+
+/* Old process of a reload (SIGUSR1): the sections stop listening, close
+ * their remote links and teach the new process through the local peer.
+ * Main thread.
+ */
+void peers_soft_stop(void);
+
+/* Old process, once its last connection ended: returns 1 while the new
+ * process is not taught or has not acknowledged every change yet (bounded
+ * by a resync timeout when the link does not progress), 0 when the process
+ * may leave. Call it again until it returns 0. Main thread.
+ */
+int peers_stop_busy(void);
 
 /* Figures of one peer for `show peers` and the Prometheus exporter: racy
  * snapshots of thread 0's fields, any thread.

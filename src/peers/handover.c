@@ -51,6 +51,7 @@
 #include <tollgate/clock.h>
 #include <tollgate/handover.h>
 #include <tollgate/log.h>
+#include <tollgate/peers.h>
 #include <tollgate/proxy.h>
 #include <tollgate/stktable.h>
 #include <tollgate/stktable_state.h>
@@ -185,10 +186,10 @@ static long encode_all(struct stkstate_buf *b)
 
 	clock_update();
 	for (struct proxy *px = proxies_list; px; px = px->next)
-		ntables += px->table != NULL;
+		ntables += px->table && !peers_table_taught(px->table);
 	stktable_state_begin(b, STKSTATE_KIND_FULL, ntables);
 	for (struct proxy *px = proxies_list; px; px = px->next)
-		if (px->table)
+		if (px->table && !peers_table_taught(px->table))   /* those go through the local peer */
 			count += stktable_state_put_table(b, px->table);
 	return stktable_state_end(b) < 0 ? -ENOMEM : (long)count;
 }

@@ -46,6 +46,15 @@ static unsigned char scratch[PEER_MSG_MAXLEN + 2 * PEER_VARINT_MAX];
 #define PEER_DICT_CACHE 128
 static const char *rx_dict[PEER_DICT_CACHE];
 
+/* Soft stop of an old process (a reload through the local peer): asked by
+ * the main thread (peers_soft_stop()), applied by thread 0 (<stopping>);
+ * peers_stop_busy() asks thread 0, in rounds, whether the new process is
+ * taught and has everything (<drain_req> against each section's ack).
+ */
+static _Atomic int stop_req;
+static int stopping;
+static _Atomic unsigned int drain_req;
+
 struct peers *peers_find(const char *name)
 {
 	for (struct peers *p = peers_list; p; p = p->next)
@@ -215,6 +224,9 @@ int peers_finalize(proxy_report_fn fn, void *arg)
 			if (init_peer_tables(ps, p) < 0)
 				errs += proxy_report(fn, arg, 1, p->conf_file, p->conf_line, "out of memory");
 		}
+		/* the local peer: the other process of a reload (doc/peers.md) */
+		if (init_peer_tables(ps, ps->local) < 0)
+			errs += proxy_report(fn, arg, 1, ps->conf_file, ps->conf_line, "out of memory");
 	}
 	return errs;
 }
@@ -258,6 +270,25 @@ static void pending_del(struct peer_conn *c)
 	}
 }
 
+static void maybe_learn(struct peer *p);
+
+/* A reload: <ps> learns nothing (more) from the old process, for <why>;
+ * it asks its remote peers instead, if any.
+ */
+static void local_lesson_failed(struct peers *ps, const char *why)
+{
+	int remotes = 0;
+
+	for (struct peer *o = ps->list; o; o = o->next)
+		remotes += !o->local;
+	log_warning("Peers '%s': no full lesson from the old process (%s); %s.", ps->id, why,
+	            remotes ? "asking the other peers" : "the tables keep what they have");
+	ps->resync = remotes ? PEERS_RESYNC_NEEDED : PEERS_RESYNC_DONE;
+	ps->resync_timeout = tick_add(now_ms, PEER_RESYNC_MS);
+	for (struct peer *o = ps->list; o; o = o->next)
+		maybe_learn(o);
+}
+
 /* Closes <c> for <reason> (logged when the peer is known). */
 static void conn_close(struct peer_conn *c, const char *reason)
 {
@@ -267,7 +298,10 @@ static void conn_close(struct peer_conn *c, const char *reason)
 	if (!c->outgoing)
 		pending_del(c);
 	if (p && p->conn == c) {
-		if (c->state == PEER_CS_ESTABLISHED)
+		if (c->state == PEER_CS_ESTABLISHED && p->local)
+			log_notice("Peer '%s' (peers '%s'): link with the %s process closed: %s.", p->id, ps->id,
+			           c->outgoing ? "new" : "old", reason);
+		else if (c->state == PEER_CS_ESTABLISHED)
 			log_warning("Peer '%s' (peers '%s') disconnected: %s.", p->id, ps->id, reason);
 		else if (!p->failures)   /* the first failure of a series only */
 			log_warning("Peer '%s' (peers '%s'): connection failed: %s.", p->id, ps->id, reason);
@@ -275,6 +309,8 @@ static void conn_close(struct peer_conn *c, const char *reason)
 		p->last_state = -1;
 		if ((p->flags & PEER_F_LEARN) && ps->resync == PEERS_RESYNC_ASSIGNED)
 			ps->resync = PEERS_RESYNC_NEEDED;   /* learn from another one */
+		if ((p->flags & PEER_F_LEARN) && p->local && ps->resync == PEERS_RESYNC_FROMLOCAL)
+			local_lesson_failed(ps, "the old process's link closed before the end of its lesson");
 		p->flags &= ~(PEER_F_LEARN | PEER_F_TEACH | PEER_F_TEACH_SENT);
 		if (c->state != PEER_CS_ESTABLISHED)
 			p->failures++;
@@ -334,6 +370,14 @@ static struct peer_conn *conn_new(struct peers *ps, int fd, int outgoing)
 	return c;
 }
 
+/* Returns the address to reach <p> at: the local peer (the new process of
+ * a reload, for the old one) listens on the section's `bind` if any.
+ */
+static const struct addr *peer_addr(const struct peer *p)
+{
+	return p->local && p->peers->has_bind ? &p->peers->bind_addr : &p->addr;
+}
+
 /* Starts a connection to <p>. */
 static void peer_connect(struct peer *p)
 {
@@ -343,7 +387,7 @@ static void peer_connect(struct peer *p)
 	int fd, ret, n;
 
 	p->new_conn++;
-	ret = sock_connect(&p->addr, NULL, &fd);
+	ret = sock_connect(peer_addr(p), NULL, &fd);
 	if (ret < 0 && ret != -EINPROGRESS) {
 		p->failures++;
 		p->reconnect = tick_add(now_ms, backoff(p));
@@ -358,7 +402,7 @@ static void peer_connect(struct peer *p)
 	c->peer = p;
 	p->conn = c;
 	p->last_state = PEER_CS_CONNECTING;
-	addr_format(&p->addr, c->src, sizeof(c->src));
+	addr_format(peer_addr(p), c->src, sizeof(c->src));
 	n = snprintf(hello, sizeof(hello), "HAProxyS 2.1\n%s\n%s %d 1\n", p->id, ps->local->id, (int)getpid());
 	buf_put(&c->out, hello, (size_t)n);
 }
@@ -370,7 +414,7 @@ static void maybe_learn(struct peer *p)
 {
 	struct peers *ps = p->peers;
 
-	if (!p->conn || p->conn->state != PEER_CS_ESTABLISHED || ps->resync != PEERS_RESYNC_NEEDED ||
+	if (p->local || !p->conn || p->conn->state != PEER_CS_ESTABLISHED || ps->resync != PEERS_RESYNC_NEEDED ||
 	    (p->flags & (PEER_F_LEARN | PEER_F_NOTUP2DATE)))
 		return;
 	send_msg(p->conn, PEER_MSG_CLASS_CONTROL, PEER_MSG_CTRL_RESYNCREQ, NULL, 0);
@@ -405,9 +449,24 @@ static void established(struct peer_conn *c, struct peer *p)
 		pt->peer_acked = pt->last_pushed;             /* ... under new ids: a new lag */
 		pt->lag_n = 0;
 	}
+	if (p->local && c->outgoing) {
+		/* the old process of a reload: teach the new one every entry,
+		 * then what changes here until we leave (by the stream)
+		 */
+		for (struct peer_table *pt = p->tables; pt; pt = pt->next) {
+			stktable_updcur_to_end(pt->t, &pt->cur);
+			memset(&pt->walk, 0, sizeof(pt->walk));
+			pt->teaching = 1;
+		}
+		p->flags |= PEER_F_TEACH;
+		p->taught = 0;
+	} else if (p->local) {
+		p->flags |= PEER_F_LEARN;   /* the new process: the old one teaches unasked */
+	}
 	ps->last_change = (uint32_t)clock_wall_sec();
-	log_notice("Peer '%s' (peers '%s') connected (%s, %s).", p->id, ps->id,
-	           c->outgoing ? "outgoing" : "incoming", c->src);
+	log_notice("Peer '%s' (peers '%s') connected (%s, %s)%s.", p->id, ps->id,
+	           c->outgoing ? "outgoing" : "incoming", c->src,
+	           !p->local ? "" : c->outgoing ? ": teaching the new process" : ": learning from the old process");
 	maybe_learn(p);   /* at once: the sooner learned, the less is overwritten */
 	task_wakeup(p->task, TASK_WOKEN_MSG);
 }
@@ -483,9 +542,12 @@ static long parse_hello(struct peer_conn *c)
 		return -1;
 	}
 	*sp = 0;
-	for (p = ps->list; p && (p->local || strcmp(p->id, l3)); p = p->next)
+	/* the local peer too: the old process of a reload, come to teach us
+	 * (unless we are the old one)
+	 */
+	for (p = ps->list; p && strcmp(p->id, l3); p = p->next)
 		;
-	if (!p) {
+	if (!p || (p->local && stopping)) {
 		refuse(c, 504, "unknown peer name");
 		return -1;
 	}
@@ -691,7 +753,7 @@ static int queue_update(struct stktable *t, struct stksess *ts, struct push_ctx 
 	unsigned char *m = scratch;
 	size_t n = 0, len;
 	uint32_t id;
-	int inc;
+	int inc, timed = p->local && t->def.expire;   /* the lesson keeps each remaining lifetime */
 
 	if (!pt->defined) {
 		len = encode_define(pt, scratch);
@@ -716,11 +778,20 @@ static int queue_update(struct stktable *t, struct stksess *ts, struct push_ctx 
 		memcpy(m, &nid, 4);
 		n = 4;
 	}
+	if (timed) {
+		uint32_t exp = atomic_load_explicit(&ts->expire, memory_order_relaxed);
+		uint32_t rem = !tick_isset(exp) ? t->def.expire : tick_is_expired(exp, now_ms) ? 1 : exp - now_ms;
+
+		rem = htonl(rem);
+		memcpy(m + n, &rem, 4);
+		n += 4;
+	}
 	len = encode_entry(t, ts, m + n);
 	if (!len)
 		return 0;       /* larger than a message: skipped */
-	if (send_msg(c, PEER_MSG_CLASS_STKTABLE, inc ? PEER_MSG_STKT_INCUPDATE : PEER_MSG_STKT_UPDATE,
-	             m, n + len) < 0)
+	if (send_msg(c, PEER_MSG_CLASS_STKTABLE,
+	             timed ? (inc ? PEER_MSG_STKT_INCUPDATE_TIMED : PEER_MSG_STKT_UPDATE_TIMED) :
+	             inc ? PEER_MSG_STKT_INCUPDATE : PEER_MSG_STKT_UPDATE, m, n + len) < 0)
 		return 1;       /* out of memory: stop, retried later */
 	pt->last_pushed = id;
 	pt->tx_updates++;
@@ -805,11 +876,14 @@ static void push(struct peer *p)
 	for (struct peer_table *pt = p->tables; pt; pt = pt->next) {
 		struct push_ctx x = { .p = p, .pt = pt, .sent = 0 };
 
+		if (p->local && !c->outgoing)
+			break;  /* the old process learns nothing from us: it leaves */
 		if (pt->teaching) {
 			while (c->out.len < PEER_OUT_HIGH && pt->teaching)
 				if (stktable_walk_resume(pt->t, &pt->walk, PEER_BATCH, walk_cb, &x))
 					pt->teaching = 0;
 			teaching |= pt->teaching;
+			p->taught += (uint64_t)x.sent;
 			lag_note_batch(pt, x.sent);
 			continue;
 		}
@@ -951,7 +1025,20 @@ static int handle_msg(struct peer_conn *c, const struct peer_msg *m, char *why, 
 			break;
 		case PEER_MSG_CTRL_RESYNCFINISHED:
 		case PEER_MSG_CTRL_RESYNCPARTIAL:
-			if (p->flags & PEER_F_LEARN) {
+			if ((p->flags & PEER_F_LEARN) && p->local) {
+				uint64_t n = 0;
+
+				p->flags &= ~PEER_F_LEARN;
+				for (pt = p->tables; pt; pt = pt->next)
+					n += pt->rx_updates;
+				if (m->type == PEER_MSG_CTRL_RESYNCFINISHED && ps->resync == PEERS_RESYNC_FROMLOCAL) {
+					ps->resync = PEERS_RESYNC_DONE;
+					log_notice("Peers '%s': full resync learned from the old process (%llu entries).",
+					           ps->id, (unsigned long long)n);
+				} else if (ps->resync == PEERS_RESYNC_FROMLOCAL) {
+					local_lesson_failed(ps, "it was not up to date itself");
+				}
+			} else if (p->flags & PEER_F_LEARN) {
 				p->flags &= ~PEER_F_LEARN;
 				if (m->type == PEER_MSG_CTRL_RESYNCFINISHED) {
 					ps->resync = PEERS_RESYNC_DONE;
@@ -978,6 +1065,14 @@ static int handle_msg(struct peer_conn *c, const struct peer_msg *m, char *why, 
 			p->confirm++;
 			break;
 		case PEER_MSG_CTRL_RESYNCCONFIRM:
+			if (p->local && c->outgoing && (p->flags & PEER_F_TEACH)) {
+				/* HAProxy closes here; we keep pushing our changes
+				 * until we leave (doc/peers.md, "Reloads")
+				 */
+				p->flags |= PEER_F_TAUGHT;
+				log_notice("Peers '%s': taught %llu entries of %u tables to the new process.", ps->id,
+				           (unsigned long long)p->taught, ps->nb_tables);
+			}
 			p->flags &= ~(PEER_F_TEACH | PEER_F_TEACH_SENT);
 			break;
 		case PEER_MSG_CTRL_HEARTBEAT:
@@ -1219,6 +1314,61 @@ static void accept_cb(int fd, unsigned int events, void *owner)
 	}
 }
 
+/* The old process of a reload stops accepting peers (the new one listens
+ * beside it), hands its remote links over to the new process (it closes
+ * them and does not reconnect, as HAProxy) and connects to its local peer:
+ * the new process, which it teaches.
+ */
+static void section_soft_stop(struct peers *ps)
+{
+	struct peer *lp = ps->local;
+
+	stopping = 1;
+	ps->stopped = 1;
+	if (ps->lfd >= 0) {
+		fd_delete(ps->lfd);
+		ps->lfd = -1;
+	}
+	while (ps->pending)
+		conn_close(ps->pending, "soft stop");
+	for (struct peer *p = ps->list; p; p = p->next) {
+		if (p->local)
+			continue;
+		if (p->conn)
+			conn_close(p->conn, "soft stop: the new process takes over");
+		p->reconnect = TICK_ETERNITY;
+	}
+	if (ps->nb_tables && lp->task) {
+		ps->stop_deadline = tick_add(now_ms, PEER_RESYNC_MS);
+		lp->reconnect = now_ms;
+		lp->failures = 0;
+		task_wakeup(lp->task, TASK_WOKEN_MSG);
+	}
+}
+
+/* Old process: is the new one not taught yet, or missing changes (the
+ * stream not drained, updates not acknowledged)? Thread 0, after a push.
+ */
+static int local_busy(struct peer *p)
+{
+	struct peers *ps = p->peers;
+	struct peer_conn *c = p->conn;
+
+	if (!stopping || !ps->nb_tables || tick_is_expired(ps->stop_deadline, now_ms))
+		return 0;
+	if (!c)
+		return !(p->flags & PEER_F_TAUGHT);     /* still trying to connect */
+	if (c->state != PEER_CS_ESTABLISHED)
+		return 1;
+	ps->stop_deadline = tick_add(now_ms, PEER_RESYNC_MS);   /* it moves: give it time */
+	if ((p->flags & PEER_F_TEACH) || c->out.len)
+		return 1;
+	for (struct peer_table *pt = p->tables; pt; pt = pt->next)
+		if (pt->teaching || pt->last_pushed != pt->peer_acked)
+			return 1;
+	return 0;
+}
+
 /* Closes the incoming connections of a section that did not complete
  * their handshake in time (a client that connects and never speaks).
  */
@@ -1227,6 +1377,8 @@ static struct task *section_task(struct task *t, void *ctx, unsigned int state)
 	struct peers *ps = ctx;
 	struct peer_conn *c, *next;
 
+	if (atomic_load(&stop_req) && !ps->stopped)
+		section_soft_stop(ps);
 	for (c = ps->pending; c; c = next) {
 		next = c->pnext;
 		if (tick_is_expired(c->deadline, now_ms))
@@ -1243,16 +1395,28 @@ static struct task *peer_task(struct task *t, void *ctx, unsigned int state)
 	struct peer *p = ctx;
 	struct peers *ps = p->peers;
 	struct peer_conn *c = p->conn;
+	unsigned int drain = atomic_load(&drain_req);   /* before the push it answers */
 	uint32_t next;
 
 	ps->task_calls++;
-	if (ps->resync != PEERS_RESYNC_DONE && tick_is_expired(ps->resync_timeout, now_ms)) {
+	if (ps->resync == PEERS_RESYNC_FROMLOCAL && tick_is_expired(ps->resync_timeout, now_ms)) {
+		struct peer_conn *lc = ps->local->conn;
+
+		if (lc && lc->state == PEER_CS_ESTABLISHED)
+			ps->resync_timeout = tick_add(now_ms, PEER_RESYNC_MS);   /* a lesson in progress */
+		else
+			local_lesson_failed(ps, "it did not connect");
+	} else if (ps->resync != PEERS_RESYNC_DONE && tick_is_expired(ps->resync_timeout, now_ms)) {
 		ps->resync = PEERS_RESYNC_DONE;   /* nobody to learn from: we are the reference */
 		for (struct peer *o = ps->list; o; o = o->next)
 			o->flags &= ~PEER_F_LEARN;
 	}
 	if (!c) {
-		if (tick_is_expired(p->reconnect, now_ms))
+		/* the local peer is connected to by the old process of a
+		 * reload only; an old process reconnects to nobody else
+		 */
+		if (p->local ? local_busy(p) && tick_is_expired(p->reconnect, now_ms) :
+		    !stopping && tick_is_expired(p->reconnect, now_ms))
 			peer_connect(p);
 	} else if (c->state != PEER_CS_ESTABLISHED) {
 		if (tick_is_expired(c->deadline, now_ms)) {
@@ -1279,6 +1443,10 @@ static struct task *peer_task(struct task *t, void *ctx, unsigned int state)
 	}
 out:
 	c = p->conn;
+	if (p->local) {
+		atomic_store(&ps->stop_busy, local_busy(p));
+		atomic_store(&ps->drain_ack, drain);
+	}
 	next = c ? (c->state == PEER_CS_ESTABLISHED ?
 	            tick_first(tick_first(p->reconnect, p->heartbeat), tick_add(now_ms, PEER_PUSH_MS)) :
 	            c->deadline) : p->reconnect;
@@ -1288,8 +1456,14 @@ out:
 	return t;
 }
 
-int peers_start(char *err, size_t errlen)
+int peers_start(int reloading, char *err, size_t errlen)
 {
+	struct sock_opts so = SOCK_OPTS_INIT;
+
+	/* beside the old process of a reload, which stops listening when it
+	 * connects to us to teach (HAProxy's peers listen so too)
+	 */
+	so.flags |= SOCK_O_REUSEPORT;
 	for (struct peers *ps = peers_list; ps; ps = ps->next) {
 		const struct addr *la;
 		int remotes = 0;
@@ -1297,7 +1471,7 @@ int peers_start(char *err, size_t errlen)
 		if (ps->disabled || !ps->local)
 			continue;
 		la = ps->has_bind ? &ps->bind_addr : &ps->local->addr;
-		ps->lfd = sock_listen(la, NULL, err, errlen);
+		ps->lfd = sock_listen(la, &so, err, errlen);
 		if (ps->lfd < 0)
 			return ps->lfd;
 		if (fd_insert(ps->lfd, 0, accept_cb, ps, FD_EV_IN) < 0) {
@@ -1312,21 +1486,75 @@ int peers_start(char *err, size_t errlen)
 		}
 		task_wakeup(ps->task, TASK_WOKEN_INIT);
 		for (struct peer *p = ps->list; p; p = p->next) {
-			if (p->local)
-				continue;
-			remotes++;
+			remotes += !p->local;
 			p->task = task_new(1UL, peer_task, p, "peer");
 			if (!p->task) {
 				snprintf(err, errlen, "peers '%s': out of memory", ps->id);
 				return -ENOMEM;
 			}
-			p->reconnect = now_ms;
+			p->reconnect = p->local ? TICK_ETERNITY : now_ms;   /* the local one: see section_soft_stop() */
 			task_wakeup(p->task, TASK_WOKEN_INIT);
 		}
-		ps->resync = remotes ? PEERS_RESYNC_NEEDED : PEERS_RESYNC_DONE;
+		/* a reload: the old process teaches us first (HAProxy's way) */
+		ps->resync = reloading && ps->nb_tables ? PEERS_RESYNC_FROMLOCAL :
+		             remotes ? PEERS_RESYNC_NEEDED : PEERS_RESYNC_DONE;
 		ps->resync_timeout = tick_add(now_ms, PEER_RESYNC_MS);
 	}
 	return 0;
+}
+
+int peers_table_taught(const struct stktable *t)
+{
+	for (struct peers *ps = peers_list; ps; ps = ps->next)
+		for (unsigned int i = 0; !ps->disabled && ps->local && i < ps->nb_tables; i++)
+			if (ps->tables[i] == t)
+				return 1;
+	return 0;
+}
+
+int peers_local_lesson_pending(void)
+{
+	int ret = 0;
+
+	for (struct peers *ps = peers_list; ps; ps = ps->next) {
+		if (__atomic_load_n(&ps->resync, __ATOMIC_RELAXED) != PEERS_RESYNC_FROMLOCAL)
+			continue;
+		if (__atomic_load_n(&ps->local->last_state, __ATOMIC_RELAXED) == PEER_CS_ESTABLISHED)
+			return 2;
+		ret = 1;
+	}
+	return ret;
+}
+
+void peers_soft_stop(void)
+{
+	atomic_store(&stop_req, 1);
+	for (struct peers *ps = peers_list; ps; ps = ps->next)
+		if (ps->task)
+			task_wakeup(ps->task, TASK_WOKEN_MSG);
+}
+
+int peers_stop_busy(void)
+{
+	unsigned int round = atomic_load(&drain_req);
+	int answered = 1, busy = 0;
+
+	for (struct peers *ps = peers_list; ps; ps = ps->next) {
+		if (!ps->task || !ps->nb_tables || !ps->local->task)
+			continue;
+		answered &= atomic_load(&ps->drain_ack) == round;
+		busy |= atomic_load(&ps->stop_busy);
+	}
+	if (!answered)
+		return 1;
+	if (round && !busy)
+		return 0;
+	/* a new round, answered by a push after this moment */
+	atomic_store(&drain_req, round + 1);
+	for (struct peers *ps = peers_list; ps; ps = ps->next)
+		if (ps->local && ps->local->task)
+			task_wakeup(ps->local->task, TASK_WOKEN_MSG);
+	return 1;
 }
 
 void peers_free_all(void)

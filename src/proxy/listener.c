@@ -509,17 +509,17 @@ static struct task *li_retry(struct task *t, void *ctx, unsigned int state)
 	return t;
 }
 
-int listeners_start(void)
+int listeners_start(int paused)
 {
 	for (int t = 0; t < thread_count; t++) {
 		li_threads[t].ctl = tasklet_new(t, li_ctl, NULL, "listener_ctl");
 		li_threads[t].retry = task_new(1UL << t, li_retry, NULL, "listener_retry");
 		if (!li_threads[t].ctl || !li_threads[t].retry)
 			return -ENOMEM;
-		li_threads[t].applied = LI_RUNNING;
+		li_threads[t].applied = paused ? LI_PAUSED : LI_RUNNING;
 		li_threads[t].limited = 0;
 	}
-	atomic_store(&wanted_state, LI_RUNNING);
+	atomic_store(&wanted_state, paused ? LI_PAUSED : LI_RUNNING);
 	for (struct proxy *px = proxies_list; px; px = px->next) {
 		struct listener *l;
 
@@ -531,7 +531,7 @@ int listeners_start(void)
 
 				if (l->fds[t] < 0)
 					continue;
-				ret = fd_insert(l->fds[t], t, accept_iocb, l, FD_EV_IN);
+				ret = fd_insert(l->fds[t], t, accept_iocb, l, paused ? 0 : FD_EV_IN);
 				if (ret < 0)
 					return ret;
 			}

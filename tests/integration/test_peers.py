@@ -208,7 +208,10 @@ def mixed_cfg(sock, fe, peers):
                     extra="    table strtab type string len 32 size 1k expire 60s store http_req_cnt,gpc0")
 
 
-def test_with_haproxy_both_directions(tmp_path, tollgate, haproxy):
+def mixed_pair(tmp_path, tollgate, haproxy):
+    """Tollgate "T" and HAProxy "H" in one section, connected; returns
+    (tollgate process, its frontend port, its socket, HAProxy's frontend
+    port, its socket, the peers' ports)."""
     pt, ph, ft, fh = free_port(), free_port(), free_port(), free_port()
     peers = {"T": pt, "H": ph}
     st, sh = str(tmp_path / "t.sock"), str(tmp_path / "h.sock")
@@ -216,6 +219,11 @@ def test_with_haproxy_both_directions(tmp_path, tollgate, haproxy):
     haproxy(mixed_cfg(sh, fh, peers), port=fh, args=("-L", "H"), name="h.cfg")
     wait_until(lambda: admin_ready(sh) and admin_ready(st), 5, "the admin sockets")
     wait_until(lambda: established(st, "H"), 8, "tollgate connected to haproxy")
+    return t, ft, st, fh, sh, peers
+
+
+def test_with_haproxy_both_directions(tmp_path, tollgate, haproxy):
+    t, ft, st, fh, sh, _ = mixed_pair(tmp_path, tollgate, haproxy)
     # Tollgate -> HAProxy: ip key with counter and rate, string key in a peers-section table
     get(ft, "/from-tollgate", src="127.0.0.2")
     get(ft, "/from-tollgate", src="127.0.0.2")

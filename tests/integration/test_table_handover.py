@@ -48,10 +48,11 @@ def first(tollgate, tmp_path, extra=""):
     return proc, port, sock, text
 
 
-def request(port, key):
+def request(port, key, headers=""):
     """One request on its own connection; returns the status line."""
     with socket.create_connection(("127.0.0.1", port), timeout=10) as s:
-        s.sendall(("GET / HTTP/1.1\r\nHost: x\r\nX-Key: %s\r\nConnection: close\r\n\r\n" % key).encode())
+        s.sendall(("GET / HTTP/1.1\r\nHost: x\r\nX-Key: %s\r\n%sConnection: close\r\n\r\n"
+                   % (key, headers)).encode())
         data = b""
         while True:
             d = s.recv(65536)
@@ -59,6 +60,96 @@ def request(port, key):
                 break
             data += d
     return data.split(b"\r\n", 1)[0]
+
+
+class KeepAlive:
+    """One keep-alive client connection: request(key) sends a request
+    tracked under <key> and waits for its answer."""
+
+    def __init__(self, port):
+        self.s = socket.create_connection(("127.0.0.1", port), timeout=10)
+
+    def request(self, key):
+        self.s.sendall(("GET / HTTP/1.1\r\nHost: x\r\nX-Key: %s\r\n\r\n" % key).encode())
+        data = b""
+        while not data.endswith(b"ok"):
+            d = self.s.recv(65536)
+            assert d
+            data += d
+        return data
+
+    def close(self):
+        self.s.close()
+
+
+def create_keys(port, nkeys):
+    """Tracks key-0..key-<nkeys-1> once each through one pipelined
+    keep-alive connection; returns {key: requests counted}."""
+    with socket.create_connection(("127.0.0.1", port), timeout=30) as s:
+        reqs = ["GET / HTTP/1.1\r\nHost: x\r\nX-Key: key-%d\r\n\r\n" % i for i in range(nkeys)]
+        reqs[-1] = reqs[-1].replace("\r\n\r\n", "\r\nConnection: close\r\n\r\n")
+        s.sendall("".join(reqs).encode())
+        data = b""
+        while True:
+            d = s.recv(1 << 20)
+            if not d:
+                break
+            data += d
+    assert data.count(b"HTTP/1.1 200 OK") == nkeys
+    return {"key-%d" % i: 1 for i in range(nkeys)}
+
+
+class Traffic:
+    """<nthreads> clients, each going round its share of the keys of
+    <sent> ({key: requests counted}) one connection per request, until
+    stop(); counts in <sent> what was answered 200, in <failures> the
+    rest."""
+
+    def __init__(self, port, sent, nthreads):
+        self.port, self.sent, self.failures = port, sent, []
+        self.lock, self.stopped = threading.Lock(), threading.Event()
+        keys = sorted(sent)
+        self.threads = [threading.Thread(target=self._client, args=(keys[t::nthreads],))
+                        for t in range(nthreads)]
+        for th in self.threads:
+            th.start()
+
+    def _client(self, keys):
+        while not self.stopped.is_set():
+            for key in keys:
+                if self.stopped.is_set():
+                    break
+                try:
+                    status = request(self.port, key)
+                except OSError as e:
+                    status = repr(e).encode()
+                with self.lock:
+                    if status != b"HTTP/1.1 200 OK":
+                        self.failures.append((key, status))
+                    else:
+                        self.sent[key] += 1
+
+    def wait_more(self, n):
+        """Waits until <n> more requests were answered."""
+        with self.lock:
+            total = sum(self.sent.values())
+        wait_until(lambda: sum(self.sent.values()) > total + n, timeout=30, what="traffic")
+
+    def stop(self):
+        self.stopped.set()
+        for th in self.threads:
+            th.join(timeout=120)
+
+    def check(self, sock, logs=()):
+        """Asserts no request failed and every key's counter in table st
+        equals the requests counted for it."""
+        assert not self.failures, self.failures[:10]
+        t = table(sock)
+        wrong = {k: (t.get(k, {}).get("http_req_cnt"), n) for k, n in self.sent.items()
+                 if t.get(k, {}).get("http_req_cnt") != str(n)}
+        assert not wrong, "%d keys wrong, e.g. %s\n%s" % (len(wrong), list(wrong.items())[:10],
+                                                         "\n====\n".join(logs))
+        assert len(t) == len(self.sent)
 
 
 def reload(tollgate, tmp_path, text, old):
@@ -109,17 +200,8 @@ def test_overlap_changes_of_the_old_process_are_merged(tollgate, tmp_path):
     (an update every second) and when it leaves, added to what the new one
     counted meanwhile."""
     old, port, sock, text = first(tollgate, tmp_path)
-    ka = socket.create_connection(("127.0.0.1", port), timeout=10)
-
-    def ka_request(key):
-        ka.sendall(("GET / HTTP/1.1\r\nHost: x\r\nX-Key: %s\r\n\r\n" % key).encode())
-        data = b""
-        while not data.endswith(b"ok"):
-            d = ka.recv(65536)
-            assert d
-            data += d
-        return data
-
+    ka = KeepAlive(port)
+    ka_request = ka.request
     ka_request("shared")
     new = tollgate(text, args=["-x", sock, "-sf", str(old.proc.pid)])
     new.wait_log("started")
@@ -134,8 +216,8 @@ def test_overlap_changes_of_the_old_process_are_merged(tollgate, tmp_path):
     assert table(sock)["shared"]["http_req_cnt"] == "4"
     for _ in range(2):
         assert request(port, "shared") == b"HTTP/1.1 200 OK"
-    ka.sendall(b"GET / HTTP/1.1\r\nHost: x\r\nX-Key: shared\r\nConnection: close\r\n\r\n")
-    while ka.recv(65536):
+    ka.s.sendall(b"GET / HTTP/1.1\r\nHost: x\r\nX-Key: shared\r\nConnection: close\r\n\r\n")
+    while ka.s.recv(65536):
         pass
     ka.close()
     assert old.wait_exit(timeout=30) == 0
@@ -146,48 +228,17 @@ def test_overlap_changes_of_the_old_process_are_merged(tollgate, tmp_path):
 
 
 def test_reloads_under_traffic_lose_nothing(tollgate, tmp_path):
+    """20 reloads while 8 clients keep tracking 10,000 keys (created first
+    in one pipelined burst, so that the test stays short)."""
     proc, port, sock, text = first(tollgate, tmp_path)
-    nkeys, nthreads = 2000, 8
-    sent = {}
-    failures = []
-    lock = threading.Lock()
-    stop = threading.Event()
-
-    def client(tid):
-        # whole rounds over this thread's keys until the reloads are done
-        while not stop.is_set():
-            for i in range(tid, nkeys, nthreads):
-                key = "key-%d" % i
-                try:
-                    status = request(port, key)
-                except OSError as e:
-                    status = repr(e).encode()
-                with lock:
-                    if status != b"HTTP/1.1 200 OK":
-                        failures.append((key, status))
-                    else:
-                        sent[key] = sent.get(key, 0) + 1
-
-    threads = [threading.Thread(target=client, args=(t,)) for t in range(nthreads)]
-    for th in threads:
-        th.start()
+    traffic = Traffic(port, create_keys(port, 10000), 8)
     try:
         for _ in range(20):
-            # each reload once more traffic went through
-            with lock:
-                total = sum(sent.values())
-            wait_until(lambda: sum(sent.values()) > total + 100, timeout=30, what="traffic")
+            traffic.wait_more(100)      # each reload once more traffic went through
             proc = reload(tollgate, tmp_path, text, proc)
     finally:
-        stop.set()
-        for th in threads:
-            th.join(timeout=120)
-    assert not failures, failures[:10]
-    t = table(sock)
-    wrong = {k: (t.get(k, {}).get("http_req_cnt"), n) for k, n in sent.items()
-             if t.get(k, {}).get("http_req_cnt") != str(n)}
-    assert not wrong, "%d keys wrong, e.g. %s" % (len(wrong), list(wrong.items())[:10])
-    assert len(t) == nkeys
+        traffic.stop()
+    traffic.check(sock)
     proc.signal(signal.SIGTERM)
     assert proc.wait_exit() == 0
 
