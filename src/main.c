@@ -457,7 +457,7 @@ static int fetch_old_tables(const struct cmdline *cl)
 		            global.tables_state_file ? "from the state file" : "empty");
 		return 0;
 	}
-	if (handover_fetch(path, err, sizeof(err)) < 0) {
+	if (handover_fetch(path, cl->old_sig == SIGTERM, err, sizeof(err)) < 0) {
 		log_warning("Reload: cannot take the stick tables of the old process: %s; they start %s.", err,
 		            global.tables_state_file ? "from the state file" : "empty");
 		return 0;
@@ -715,7 +715,8 @@ int main(int argc, char **argv)
 	}
 	if (log_targets_open(err, sizeof(err)) < 0)
 		log_warning("%s; traffic logs to it are dropped.", err);
-	if (peers_start(cl.nold > 0, err, sizeof(err)) < 0) {
+	/* -st: the old process stops at once and teaches nothing */
+	if (peers_start(cl.nold > 0 && cl.old_sig == SIGUSR1, err, sizeof(err)) < 0) {
 		log_alert("%s", err);
 		return 1;
 	}

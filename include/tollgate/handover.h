@@ -40,11 +40,13 @@ struct stktable *tables_find(const char *name);
 
 /* New process, before it binds its stats sockets: asks the old process
  * behind the stats socket <path> (level admin) for its tables and
- * restores them. Returns the number of entries, or <0 with a message.
+ * restores them: those of peers sections with a local peer only if <all>
+ * (a -st reload: the old process will not teach them through the local
+ * peer). Returns the number of entries, or <0 with a message.
  * On success the connection stays open for the old process's final delta
  * (handover_start_receiver()).
  */
-long handover_fetch(const char *path, char *err, size_t errlen);
+long handover_fetch(const char *path, int all, char *err, size_t errlen);
 
 /* New process, once its workers run: applies the old process's final
  * delta in a background thread when it comes. No effect without a fetch.

@@ -176,8 +176,18 @@ static int recv_frame(int fd, unsigned char **buf, size_t *len, int *last, int f
 	return 0;
 }
 
-/* Encodes every table of the process into <b> as a FULL blob. Returns
- * the number of entries, or -ENOMEM.
+static int tx_all;      /* old process: the tables of peers sections too (a -st reload) */
+
+/* Returns 1 if <t> goes to the new process by this hand-over: not the
+ * tables that the local peer teaches (peers.h), unless it asked for all.
+ */
+static int handed_over(const struct stktable *t)
+{
+	return t && (tx_all || !peers_table_taught(t));
+}
+
+/* Encodes every table of the process handed over into <b> as a FULL
+ * blob. Returns the number of entries, or -ENOMEM.
  */
 static long encode_all(struct stkstate_buf *b)
 {
@@ -186,10 +196,10 @@ static long encode_all(struct stkstate_buf *b)
 
 	clock_update();
 	for (struct proxy *px = proxies_list; px; px = px->next)
-		ntables += px->table && !peers_table_taught(px->table);
+		ntables += handed_over(px->table);
 	stktable_state_begin(b, STKSTATE_KIND_FULL, ntables);
 	for (struct proxy *px = proxies_list; px; px = px->next)
-		if (px->table && !peers_table_taught(px->table))   /* those go through the local peer */
+		if (handed_over(px->table))
 			count += stktable_state_put_table(b, px->table);
 	return stktable_state_end(b) < 0 ? -ENOMEM : (long)count;
 }
@@ -252,7 +262,7 @@ out_close:
 	return r;
 }
 
-long handover_fetch(const char *path, char *err, size_t errlen)
+long handover_fetch(const char *path, int all, char *err, size_t errlen)
 {
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
 	char name[HO_NAME_LEN], cmd[HO_NAME_LEN + 32], ans[512], why[256];
@@ -276,7 +286,7 @@ long handover_fetch(const char *path, char *err, size_t errlen)
 		snprintf(err, errlen, "cannot listen for the old process: %s", strerror(errno));
 		goto out;
 	}
-	snprintf(cmd, sizeof(cmd), "_gettables %s\n", name);
+	snprintf(cmd, sizeof(cmd), "_gettables %s%s\n", name, all ? " all" : "");
 	r = ask_old(path, cmd, ans, sizeof(ans), err, errlen);
 	if (r < 0)
 		goto out;
@@ -392,6 +402,7 @@ struct shadow {
 
 static pthread_mutex_t req_lock = PTHREAD_MUTEX_INITIALIZER;
 static char req_name[HO_NAME_LEN];        /* requested socket name, "" if none (req_lock) */
+static int req_all;                       /* it asked for every table (req_lock) */
 static _Atomic int ho_state;              /* 0 idle, 1 requested, 2 serving, 3 handed over */
 static int tx_fd = -1;                    /* connection to the new process (main thread) */
 static struct stkstate_buf sent;          /* the blob sent: the baseline (main thread) */
@@ -485,6 +496,7 @@ static int parse_gettables(struct cli_session *s, int argc, char **args)
 	}
 	pthread_mutex_lock(&req_lock);
 	memcpy(req_name, args[1], l + 1);
+	req_all = argc > 2 && !strcmp(args[2], "all");
 	pthread_mutex_unlock(&req_lock);
 	kill(getpid(), handover_signal());    /* the main thread takes it */
 	return cli_msg(s, "ok\n");
@@ -517,6 +529,7 @@ void handover_serve(void)
 	}
 	pthread_mutex_lock(&req_lock);
 	memcpy(name, req_name, sizeof(name));
+	tx_all = req_all;
 	pthread_mutex_unlock(&req_lock);
 	atomic_store(&ho_state, 2);
 	memcpy(sun.sun_path + 1, name, strlen(name));

@@ -221,3 +221,22 @@ def test_reload_in_a_fleet_with_haproxy(tollgate, haproxy, tmp_path):
     get(fh, "/b", src="127.0.0.3")
     wait_field(st, "stkt", "127.0.0.3", "http_req_cnt", 1)
     assert "proto_err=0" in admin_cli(st, "show peers")
+
+
+def test_st_reload_keeps_the_tables_by_the_hand_over(tollgate, tmp_path):
+    """-st stops the old process at once: it teaches nothing through the
+    local peer (as HAProxy), so the new process takes these tables by the
+    -sf/-st hand-over (its admin socket) instead, its final changes
+    included."""
+    port, peer, sock = free_port(), free_port(), str(tmp_path / "admin.sock")
+    text = cfg(tmp_path, port, peer)
+    old = start(tollgate, text, port, sock)
+    for i in range(20):
+        assert request(port, "k%d" % i, gpc=True) == b"HTTP/1.1 200 OK"
+    before = show_table(sock, "st")
+    new = tollgate(text, args=["-x", sock, "-st", str(old.proc.pid)])
+    assert old.wait_exit(timeout=30) == 0, old.output()
+    new.wait_log("Reload hand-over: merged")
+    assert "Reload hand-over: took 20 stick-table entries" in new.output(), new.output()
+    assert "learned from the old process" not in new.output()
+    same_entries(before, show_table(sock, "st"))
