@@ -41,6 +41,7 @@ struct peer_table {
 	struct stktable *t;           /* the table */
 	const char *nid;              /* its name on the wire */
 	uint32_t local_id;            /* id we announce it with (1..) */
+	uint64_t hash_seed;           /* XXH64 of the table's name: seeds the keys' shard, as HAProxy */
 	uint32_t remote_id;           /* id the peer announced it with, 0: none */
 	uint64_t remote_data;         /* data types the peer sends (bitfield) */
 	uint32_t remote_nbelem[STKTABLE_DATA_TYPES]; /* array sizes the peer sends */
@@ -96,6 +97,7 @@ struct peer {
 	char *id;                     /* name */
 	struct addr addr;             /* address (kind ADDR_NONE if none) */
 	int local;                    /* 1: this process */
+	unsigned int shard;           /* `shard`: it gets the keys of this shard only, 0: all */
 	char *conf_file;              /* where it is declared */
 	int conf_line;                /* line */
 
@@ -153,7 +155,7 @@ struct peers {
 	struct addr bind_addr;        /* `bind` address */
 	int bind_line;                /* line of `bind` */
 	unsigned int timeout_connect; /* `timeout connect` in ms, 0: default */
-	unsigned int shards;          /* `shards` (accepted, no effect) */
+	unsigned int shards;          /* `shards`: keys are spread over this many shards, 0: none */
 	struct peer *list;            /* peers in declaration order */
 	struct peer *local;           /* the local peer, set at finalisation */
 	struct peers_table_decl *decls; /* tables declared inside */

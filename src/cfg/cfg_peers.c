@@ -53,9 +53,10 @@ static int peers_begin(struct cfg_ctx *ctx, int argc, char **args, char **err)
 }
 
 /* Parses the options after the address of a peer/server line, from
- * args[<i>]: only `shard N` is known. Returns CFG_OK or an error.
+ * args[<i>]: only `shard N` is known (into <*shard>). Returns CFG_OK or an
+ * error.
  */
-static int parse_peer_options(int i, int argc, char **args, char **err)
+static int parse_peer_options(int i, int argc, char **args, unsigned int *shard, char **err)
 {
 	for (; i < argc; i++) {
 		long long n;
@@ -63,6 +64,7 @@ static int parse_peer_options(int i, int argc, char **args, char **err)
 		if (!strcmp(args[i], "shard")) {
 			if (i + 1 >= argc || cfg_parse_int(args[i + 1], 0, 64, &n, NULL) < 0)
 				return cfg_set_err(err, "'%s %s' : 'shard' expects an integer between 0 and 64.", args[0], args[1]);
+			*shard = (unsigned int)n;
 			i++;
 			continue;
 		}
@@ -79,6 +81,7 @@ static int kw_peer(struct cfg_ctx *ctx, int argc, char **args, char **err)
 	char aerr[ADDR_ERRLEN];
 	struct peer *p, **tail;
 	int has_addr, ret;
+	unsigned int shard = 0;
 
 	if (!ps)
 		return CFG_OK;
@@ -93,7 +96,7 @@ static int kw_peer(struct cfg_ctx *ctx, int argc, char **args, char **err)
 			return cfg_set_err(err, "'%s %s' : peer name already used at %s:%d.", args[0], args[1],
 			                   p->conf_file, p->conf_line);
 	has_addr = argc >= 3 && strcmp(args[2], "shard");
-	ret = parse_peer_options(has_addr ? 3 : 2, argc, args, err);
+	ret = parse_peer_options(has_addr ? 3 : 2, argc, args, &shard, err);
 	if (ret < 0)
 		return ret;
 	p = calloc(1, sizeof(*p));
@@ -104,6 +107,7 @@ static int kw_peer(struct cfg_ctx *ctx, int argc, char **args, char **err)
 		return cfg_set_err(err, "out of memory.");
 	}
 	p->conf_line = ctx->line;
+	p->shard = shard;
 	p->peers = ps;
 	p->last_state = -1;
 	if (has_addr &&

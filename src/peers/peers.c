@@ -15,6 +15,7 @@
 #include <tollgate/clock.h>
 #include <tollgate/fd.h>
 #include <tollgate/global.h>
+#include <tollgate/hash.h>
 #include <tollgate/log.h>
 #include <tollgate/peer_msg.h>
 #include <tollgate/peers.h>
@@ -160,6 +161,7 @@ static int init_peer_tables(struct peers *ps, struct peer *p)
 			if (!strcmp(d->id, t->id))
 				pt->nid = t->id + strlen(ps->id);   /* "/NAME", as HAProxy sends it */
 		pt->local_id = i + 1;
+		pt->hash_seed = hash_xxh64(t->id, strlen(t->id), 0);
 		if (stktable_updcur_init(t, &pt->acked, 0) < 0 || stktable_updcur_init(t, &pt->cur, 0) < 0 ||
 		    stktable_updcur_init(t, &pt->pend, 0) < 0)
 			return -ENOMEM;
@@ -214,6 +216,14 @@ int peers_finalize(proxy_report_fn fn, void *arg)
 			continue;
 		}
 		for (struct peer *p = ps->list; p; p = p->next) {
+			/* as HAProxy: a shard for the local peer, or past `shards`, is ignored */
+			if (p->shard && (p->local || p->shard > ps->shards)) {
+				proxy_report(fn, arg, 0, p->conf_file, p->conf_line, p->local ?
+				             "peers section '%s': shard ignored for '%s' (the local peer)." :
+				             "peers section '%s': shard ignored for '%s': greater than the section's 'shards'.",
+				             ps->id, p->id);
+				p->shard = 0;
+			}
 			if (p->local)
 				continue;
 			if (p->addr.kind != ADDR_INET) {
@@ -741,9 +751,26 @@ struct push_ctx {
 	int sent;                      /* updates queued */
 };
 
+/* Returns the shard of the key of <ts> in <pt>'s table among <shards>
+ * (1..shards), as HAProxy computes it: XXH64 of the key (a string without
+ * its padding, an integer in host order, other types at their full
+ * length) seeded with the table's name.
+ */
+static unsigned int key_shard(const struct peer_table *pt, const struct stksess *ts, unsigned int shards)
+{
+	const struct stktable *t = pt->t;
+	uint32_t klen;
+
+	if (t->def.type == STKTABLE_KEY_STRING)
+		klen = (uint32_t)strnlen((const char *)ts->key, t->def.key_len);
+	else
+		peer_key_type(&t->def, &klen);
+	return (unsigned int)(hash_xxh64(ts->key, klen, pt->hash_seed) % shards) + 1;
+}
+
 /* Queues an update of <ts> for the peer of <x>. Shard lock held: only
- * encodes and copies. Returns 0 (an entry that cannot be encoded is
- * skipped).
+ * encodes and copies. Returns 0 (an entry that cannot be encoded, or of
+ * another shard than the peer's, is skipped).
  */
 static int queue_update(struct stktable *t, struct stksess *ts, struct push_ctx *x)
 {
@@ -755,6 +782,8 @@ static int queue_update(struct stktable *t, struct stksess *ts, struct push_ctx 
 	uint32_t id;
 	int inc, timed = p->local && t->def.expire;   /* the lesson keeps each remaining lifetime */
 
+	if (p->shard && key_shard(pt, ts, p->peers->shards) != p->shard)
+		return 0;
 	if (!pt->defined) {
 		len = encode_define(pt, scratch);
 		if (send_msg(c, PEER_MSG_CLASS_STKTABLE, PEER_MSG_STKT_DEFINE, scratch, len) < 0)
@@ -991,6 +1020,24 @@ static void apply_update(struct peer_table *pt, const struct peer_update *u)
 
 /* ---- Messages ---- */
 
+/* <p>, of a shard, taught us: marks every peer of its shard as asked.
+ * Returns 1 if a peer of another shard remains to be asked.
+ */
+static int shard_left(struct peer *p)
+{
+	int left = 0;
+
+	for (struct peer *o = p->peers->list; o; o = o->next) {
+		if (o->local)
+			continue;
+		if (o->shard == p->shard)
+			o->flags |= PEER_F_NOTUP2DATE;
+		else if (o->shard && !(o->flags & PEER_F_NOTUP2DATE))
+			left = 1;
+	}
+	return left;
+}
+
 /* Handles message <m> from the peer of <c>. Returns 0, or -1 with
  * <why> set (the caller closes the link).
  */
@@ -1040,7 +1087,16 @@ static int handle_msg(struct peer_conn *c, const struct peer_msg *m, char *why, 
 				}
 			} else if (p->flags & PEER_F_LEARN) {
 				p->flags &= ~PEER_F_LEARN;
-				if (m->type == PEER_MSG_CTRL_RESYNCFINISHED) {
+				if (m->type == PEER_MSG_CTRL_RESYNCFINISHED && p->shard && shard_left(p)) {
+					/* a peer of a shard knows that shard's keys only:
+					 * ask one of each shard (HAProxy's rule)
+					 */
+					ps->resync = PEERS_RESYNC_NEEDED;
+					ps->resync_timeout = tick_add(now_ms, PEER_RESYNC_MS);
+					log_notice("Peers '%s': resync of shard %u learned from '%s'.", ps->id, p->shard, p->id);
+					for (struct peer *o = ps->list; o; o = o->next)
+						maybe_learn(o);
+				} else if (m->type == PEER_MSG_CTRL_RESYNCFINISHED) {
 					ps->resync = PEERS_RESYNC_DONE;
 					log_notice("Peers '%s': full resync learned from '%s'.", ps->id, p->id);
 				} else {
