@@ -42,6 +42,7 @@ struct peer_table {
 	const char *nid;              /* its name on the wire */
 	uint32_t local_id;            /* id we announce it with (1..) */
 	uint64_t hash_seed;           /* XXH64 of the table's name: seeds the keys' shard, as HAProxy */
+	unsigned int shard, shards;   /* the peer's shard (0: every key) and the section's shards */
 	uint32_t remote_id;           /* id the peer announced it with, 0: none */
 	uint64_t remote_data;         /* data types the peer sends (bitfield) */
 	uint32_t remote_nbelem[STKTABLE_DATA_TYPES]; /* array sizes the peer sends */

@@ -89,11 +89,20 @@ struct peer_stats {
 /* Fills <st> for <p>. */
 void peer_get_stats(const struct peer *p, struct peer_stats *st);
 
-/* Returns the updates of <pt> sent to its peer and not acknowledged yet,
- * and in <*lag_ms> the age of the oldest of them (0 when none). Changes not
- * sent yet (a peer disconnected, or back-pressured) are not counted.
+/* Returns the local changes of <pt>'s table not sent to its peer yet (a
+ * peer disconnected, back-pressured, or the next push not due), up to
+ * PEER_UNSENT_MAX: a racy count from any thread, under the table's shard
+ * locks.
  */
-uint32_t peer_table_lag(const struct peer_table *pt, uint32_t *lag_ms);
+#define PEER_UNSENT_MAX 1000000U
+uint32_t peer_table_unsent(struct peer_table *pt);
+
+/* Returns what <pt>'s peer is missing: the updates sent and not
+ * acknowledged yet plus the changes not sent yet (peer_table_unsent()),
+ * and in <*lag_ms> the age of the oldest unacknowledged update (0 when
+ * none).
+ */
+uint32_t peer_table_lag(struct peer_table *pt, uint32_t *lag_ms);
 
 /* Frees every section (at exit, workers stopped). */
 void peers_free_all(void);

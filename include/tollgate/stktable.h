@@ -374,6 +374,14 @@ void stktable_updcur_free(struct stktable_updcur *c);
 int stktable_updates_next(struct stktable *t, struct stktable_updcur *c, unsigned int max,
                           stktable_upd_fn fn, void *ctx);
 
+/* Counts, without moving <c>, the entries that stktable_updates_next()
+ * would report (and <keep>, if set, accepts: non-zero), up to <max>. The
+ * cursor is read as is: from another thread than its owner's, the count is
+ * a racy estimate. Same cost as stktable_updates_next().
+ */
+unsigned int stktable_updates_pending(struct stktable *t, const struct stktable_updcur *c, unsigned int max,
+                                      stktable_upd_fn keep, void *ctx);
+
 /* ---- Module internals (src/table/), documented for its files only ---- */
 
 /* Returns the 64-bit hash of the normalised key <nkey> of <t>. */

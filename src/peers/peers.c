@@ -162,6 +162,8 @@ static int init_peer_tables(struct peers *ps, struct peer *p)
 				pt->nid = t->id + strlen(ps->id);   /* "/NAME", as HAProxy sends it */
 		pt->local_id = i + 1;
 		pt->hash_seed = hash_xxh64(t->id, strlen(t->id), 0);
+		pt->shard = p->shard;
+		pt->shards = ps->shards;
 		if (stktable_updcur_init(t, &pt->acked, 0) < 0 || stktable_updcur_init(t, &pt->cur, 0) < 0 ||
 		    stktable_updcur_init(t, &pt->pend, 0) < 0)
 			return -ENOMEM;
@@ -782,7 +784,7 @@ static int queue_update(struct stktable *t, struct stksess *ts, struct push_ctx 
 	uint32_t id;
 	int inc, timed = p->local && t->def.expire;   /* the lesson keeps each remaining lifetime */
 
-	if (p->shard && key_shard(pt, ts, p->peers->shards) != p->shard)
+	if (pt->shard && key_shard(pt, ts, pt->shards) != pt->shard)
 		return 0;
 	if (!pt->defined) {
 		len = encode_define(pt, scratch);
@@ -870,13 +872,26 @@ static void lag_acked(struct peer_table *pt, uint32_t upd)
 	}
 }
 
-uint32_t peer_table_lag(const struct peer_table *pt, uint32_t *lag_ms)
+/* stktable_updates_pending() filter: the entries the peer of <ctx> gets. */
+static int pending_cb(struct stktable *t, struct stksess *ts, uint32_t upd, void *ctx)
+{
+	const struct peer_table *pt = ctx;
+
+	return !pt->shard || key_shard(pt, ts, pt->shards) == pt->shard;
+}
+
+uint32_t peer_table_unsent(struct peer_table *pt)
+{
+	return stktable_updates_pending(pt->t, &pt->cur, PEER_UNSENT_MAX, pending_cb, pt);
+}
+
+uint32_t peer_table_lag(struct peer_table *pt, uint32_t *lag_ms)
 {
 	int32_t lag = (int32_t)(pt->last_pushed - pt->peer_acked);
 	uint8_t n = pt->lag_n, head = pt->lag_head;
 
 	*lag_ms = n ? clock_ticks() - pt->lag_sent[head % PEER_LAG_SLOTS] : 0;
-	return lag > 0 ? (uint32_t)lag : 0;
+	return (lag > 0 ? (uint32_t)lag : 0) + peer_table_unsent(pt);
 }
 
 /* Queues for <p>: resync confirms, acks, then a full resync (teaching) or

@@ -89,6 +89,17 @@ static int dump_head(struct cli_session *s, struct peers *ps)
 	                  ps->task_calls);
 }
 
+/* HAProxy's refcnt of a table: the sections that share it. */
+static unsigned int table_refcnt(const struct stktable *t)
+{
+	unsigned int n = 0;
+
+	for (struct peers *ps = peers_list; ps; ps = ps->next)
+		for (unsigned int i = 0; i < ps->nb_tables; i++)
+			n += ps->tables[i] == t;
+	return n;
+}
+
 static int dump_peer(struct cli_session *s, struct peer *p)
 {
 	char out[4096], addr[ADDR_STRLEN] = "", b1[32], b2[32], b3[32];
@@ -119,14 +130,22 @@ static int dump_peer(struct cli_session *s, struct peer *p)
 	if (p->tables) {
 		n += (size_t)snprintf(out + n, sizeof(out) - n, "\n        shared tables:");
 		for (struct peer_table *pt = p->tables; pt && n < sizeof(out) - 512; pt = pt->next) {
+			/* HAProxy's fields first: update ids are per link here, so
+			 * the table's are this link's: localupdate - last_pushed is
+			 * what is not sent yet, as in HAProxy
+			 */
+			uint32_t unsent = peer_table_unsent(pt), last = pt->last_pushed + unsent;
+
 			lag = peer_table_lag(pt, &lag_ms);
 			n += (size_t)snprintf(out + n, sizeof(out) - n,
 			                      "\n          %p local_id=%u remote_id=%u flags=0x%x remote_data=0x%llx"
 			                      "\n              last_acked=%u last_pushed=%u last_get=%u teaching_origin=0 update=%u"
-			                      "\n              table:%p id=%s tx_updates=%llu rx_updates=%llu lag=%u lag_ms=%u",
+			                      "\n              table:%p id=%s update=%u localupdate=%u commitupdate=%u refcnt=%u"
+			                      " tx_updates=%llu rx_updates=%llu lag=%u lag_ms=%u",
 			                      (void *)pt, pt->local_id, pt->remote_id, pt->teaching,
 			                      (unsigned long long)pt->remote_data, pt->last_acked, pt->last_pushed,
-			                      pt->last_get, pt->peer_acked, (void *)pt->t, pt->t->id,
+			                      pt->last_get, pt->peer_acked, (void *)pt->t, pt->t->id, last, last,
+			                      pt->last_pushed, table_refcnt(pt->t),
 			                      (unsigned long long)pt->tx_updates, (unsigned long long)pt->rx_updates,
 			                      lag, lag_ms);
 		}

@@ -145,3 +145,31 @@ int stktable_updates_next(struct stktable *t, struct stktable_updcur *c, unsigne
 	}
 	return 1;
 }
+
+unsigned int stktable_updates_pending(struct stktable *t, const struct stktable_updcur *c, unsigned int max,
+                                      stktable_upd_fn keep, void *ctx)
+{
+	unsigned int n = 0;
+
+	for (uint32_t i = 0; i < c->nb && n < max; i++) {
+		struct stktable_shard *sh = &t->shards[i];
+		uint32_t pos = c->pos[i], base = c->base[i];
+		struct stksess *ts;
+		struct list *l;
+
+		if (atomic_load_explicit(&sh->seq, memory_order_relaxed) == base)
+			continue;
+		spin_lock(&sh->lock);
+		for (l = sh->touch.prev; l != &sh->touch; l = l->prev)
+			if (!seq_after(list_elem(l, struct stksess, list)->pos, pos))
+				break;
+		for (l = l->next; l != &sh->touch && n < max; l = l->next) {
+			ts = list_elem(l, struct stksess, list);
+			n += ts->upd && seq_after(ts->upd, base) && (!keep || keep(t, ts, ts->upd, ctx));
+		}
+		list_for_each(ts, &sh->ovr, list)
+			n += ts->upd && seq_after(ts->upd, base) && (!keep || keep(t, ts, ts->upd, ctx));
+		spin_unlock(&sh->lock);
+	}
+	return n < max ? n : max;
+}

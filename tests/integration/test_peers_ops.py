@@ -102,6 +102,27 @@ def test_lag_of_a_peer_that_never_acknowledges(tmp_path, tollgate):
     s.close()
 
 
+def test_lag_counts_changes_not_sent_yet(tmp_path, tollgate):
+    """B is down: what A counts meanwhile is B's lag (as HAProxy's
+    localupdate - last_pushed), until B comes and acknowledges it."""
+    pa, pb, fa, fb = free_port(), free_port(), free_port(), free_port()
+    sa, sb = str(tmp_path / "a.sock"), str(tmp_path / "b.sock")
+    tollgate(node_cfg("A", {"A": pa, "B": pb}, fa, sa), port=fa, args=("-L", "A"), name="a.cfg")
+    wait_until(lambda: admin_ready(sa), 5, "the admin socket")
+    for i in range(2, 5):
+        get(fa, src="127.0.0.%d" % i)
+    blk = peer_block(sa, "B")
+    assert "(remote,inactive)" in blk, blk
+    assert field(blk, "lag") == 3, blk
+    assert field(blk, "localupdate") - field(blk, "commitupdate") == 3, blk
+    assert field(blk, "refcnt") == 1, blk
+    tollgate(node_cfg("B", {"A": pa, "B": pb}, fb, sb), port=fb, args=("-L", "B"), name="b.cfg")
+    wait_field(sb, "stkt", "127.0.0.4", "http_req_cnt", 1, timeout=8)
+    wait_until(lambda: field(peer_block(sa, "B"), "lag") == 0, 3, "A's lag to B back to 0")
+    blk = peer_block(sa, "B")
+    assert field(blk, "localupdate") == field(blk, "commitupdate") == field(blk, "last_pushed"), blk
+
+
 class Relay:
     """A TCP relay from a port of its own to <target>, which can be cut
     (every relayed connection reset, new ones refused) and healed."""

@@ -703,6 +703,15 @@ static void drain(struct stktable *t, struct stktable_updcur *c, unsigned int ma
 		assert_true(++rounds < 1000);
 }
 
+/* stktable_updates_pending() filter: odd keys only. */
+static int odd_key(struct stktable *t, struct stksess *ts, uint32_t upd, void *ctx)
+{
+	uint32_t k;
+
+	memcpy(&k, stksess_key(ts), 4);
+	return ntohl(k) & 1;
+}
+
 static void test_updates(void **state)
 {
 	struct stktable t;
@@ -722,8 +731,14 @@ static void test_updates(void **state)
 	stktable_release(&t, get_ip(&t, 12));          /* created, never changed */
 	assert_int_equal(stktable_updcur_init(&t, &late, 1), 0);
 	assert_int_equal(stktable_updcur_init(&t, &c, 0), 0);
+	/* counted without moving the cursor, bounded, filtered */
+	assert_int_equal(stktable_updates_pending(&t, &c, 1000, NULL, NULL), 10);
+	assert_int_equal(stktable_updates_pending(&t, &c, 4, NULL, NULL), 4);
+	assert_int_equal(stktable_updates_pending(&t, &c, 1000, odd_key, NULL), 5);
+	assert_int_equal(stktable_updates_pending(&t, &late, 1000, NULL, NULL), 0);
 	drain(&t, &c, 1000, &s);
 	assert_int_equal(s.n, 10);
+	assert_int_equal(stktable_updates_pending(&t, &c, 1000, NULL, NULL), 0);
 	for (i = 1; i <= 10; i++)
 		assert_true(seen(&s, i));
 	/* nothing new */
@@ -742,6 +757,7 @@ static void test_updates(void **state)
 		stktable_set_entry_expire(&t, ts, 60000);
 		stktable_release(&t, ts);
 	}
+	assert_int_equal(stktable_updates_pending(&t, &c, 1000, NULL, NULL), 3);
 	drain(&t, &c, 1000, &s);
 	assert_int_equal(s.n, 3);
 	assert_true(seen(&s, 3) && seen(&s, 12) && seen(&s, 7));
