@@ -83,6 +83,11 @@ struct peer_conn {
 	struct peer_conn *pnext;      /* next unidentified incoming connection */
 };
 
+/* Dictionary (server_key) cache ids per connection and direction, as
+ * HAProxy's.
+ */
+#define PEER_DICT_CACHE 128
+
 /* Peer flags (peer.flags). */
 #define PEER_F_TEACH        0x0001U  /* teaching a full resync */
 #define PEER_F_TEACH_SENT   0x0002U  /* resync finished/partial sent, awaiting confirm */
@@ -124,6 +129,9 @@ struct peer {
 	uint64_t taught;              /* local peer (old process): entries of the lesson sent */
 	int16_t last_state;           /* PEER_CS_* of the connection, -1: none */
 	char src[ADDR_STRLEN];        /* remote address of the current connection */
+	const char *tx_dict[PEER_DICT_CACHE]; /* values the peer has, by cache id - 1 (interned) */
+	unsigned int tx_dict_next;    /* last cache id given - 1 (round robin) */
+	const char *rx_dict[PEER_DICT_CACHE]; /* values it sent, by cache id - 1 (interned) */
 };
 
 /* Resync states of a section (peers.resync). */

@@ -40,12 +40,6 @@ struct peers *peers_list;
 /* Scratch for one message payload (thread 0 only). */
 static unsigned char scratch[PEER_MSG_MAXLEN + 2 * PEER_VARINT_MAX];
 
-/* Last dictionary values received per cache id (thread 0 only, all peers
- * share it: ids are per sender but a stale value only misnames a key that
- * the next full update corrects).
- */
-#define PEER_DICT_CACHE 128
-static const char *rx_dict[PEER_DICT_CACHE];
 
 /* Soft stop of an old process (a reload through the local peer): asked by
  * the main thread (peers_soft_stop()), applied by thread 0 (<stopping>);
@@ -448,6 +442,9 @@ static void established(struct peer_conn *c, struct peer *p)
 	p->confirm = 0;
 	p->flags = PEER_F_ALIVE | (p->flags & PEER_F_NOTUP2DATE);
 	p->tx_table = p->rx_table = NULL;
+	memset(p->tx_dict, 0, sizeof(p->tx_dict));   /* dictionary caches: per connection */
+	memset(p->rx_dict, 0, sizeof(p->rx_dict));
+	p->tx_dict_next = PEER_DICT_CACHE - 1;       /* the first value takes id 1 */
 	p->reconnect = tick_add(now_ms, PEER_ALIVE_MS);
 	p->heartbeat = tick_add(now_ms, PEER_HEARTBEAT_MS);
 	snprintf(p->src, sizeof(p->src), "%s", c->src);
@@ -663,10 +660,30 @@ static size_t encode_define(struct peer_table *pt, unsigned char *out)
 	return n + np;
 }
 
-/* Encodes the key and data of <ts> into <out> (room: PEER_MSG_MAXLEN).
- * Returns the length, or 0 if it does not fit. Shard lock held.
+/* Returns the cache id (1..PEER_DICT_CACHE) of dictionary value <s> on
+ * the link with <p>, and in <*known> whether the peer has it already;
+ * else the value takes the next id round robin (the one it held is
+ * forgotten), as HAProxy's sender does.
  */
-static size_t encode_entry(struct stktable *t, struct stksess *ts, unsigned char *out)
+static unsigned int dict_tx_id(struct peer *p, const char *s, int *known)
+{
+	for (unsigned int i = 0; i < PEER_DICT_CACHE; i++) {
+		if (p->tx_dict[i] == s) {
+			*known = 1;
+			return i + 1;
+		}
+	}
+	*known = 0;
+	p->tx_dict_next = (p->tx_dict_next + 1) % PEER_DICT_CACHE;
+	p->tx_dict[p->tx_dict_next] = s;
+	return p->tx_dict_next + 1;
+}
+
+/* Encodes the key and data of <ts> into <out> (room: PEER_MSG_MAXLEN) for
+ * <p> (its dictionary cache). Returns the length, or 0 if it does not fit.
+ * Shard lock held.
+ */
+static size_t encode_entry(struct peer *pr, struct stktable *t, struct stksess *ts, unsigned char *out)
 {
 	const unsigned char *end = out + PEER_MSG_MAXLEN - PEER_VARINT_MAX * 3;
 	unsigned char *p = out;
@@ -722,17 +739,25 @@ static size_t encode_entry(struct stktable *t, struct stksess *ts, unsigned char
 			if (std == STKTABLE_STD_SINT) {
 				v = (uint64_t)(int64_t)(int32_t)(uint32_t)v;
 			} else if (std == STKTABLE_STD_DICT) {
-				const char *s = (const char *)(uintptr_t)v;
+				const char *s = (const char *)(uintptr_t)v;   /* interned: one pointer per value */
 				size_t l = s ? strlen(s) : 0;
 				unsigned char tmp[2 * PEER_VARINT_MAX];
-				int h;
+				unsigned int id;
+				int h, known;
 
 				if (!s || p + l + 3 * PEER_VARINT_MAX >= end) {
 					p += peer_varint_encode(0, p);
 					continue;
 				}
-				h = peer_varint_encode(1, tmp);            /* cache id 1, value follows */
-				h += peer_varint_encode(l, tmp + h);
+				id = dict_tx_id(pr, s, &known);
+				h = peer_varint_encode(id, tmp);
+				if (known) {                               /* the id alone */
+					p += peer_varint_encode((uint64_t)h, p);
+					memcpy(p, tmp, (size_t)h);
+					p += h;
+					continue;
+				}
+				h += peer_varint_encode(l, tmp + h);       /* the id, then the value */
 				p += peer_varint_encode((uint64_t)h + l, p);
 				memcpy(p, tmp, (size_t)h);
 				p += h;
@@ -817,7 +842,7 @@ static int queue_update(struct stktable *t, struct stksess *ts, struct push_ctx 
 		memcpy(m + n, &rem, 4);
 		n += 4;
 	}
-	len = encode_entry(t, ts, m + n);
+	len = encode_entry(p, t, ts, m + n);
 	if (!len)
 		return 0;       /* larger than a message: skipped */
 	if (send_msg(c, PEER_MSG_CLASS_STKTABLE,
@@ -975,8 +1000,8 @@ static void apply_rate(void *ctr, uint32_t period, uint64_t age, uint64_t curr, 
 	             prev > UINT32_MAX ? UINT32_MAX : (uint32_t)prev, (uint32_t)age, now_ms);
 }
 
-/* Applies update <u> to the table of <pt>. */
-static void apply_update(struct peer_table *pt, const struct peer_update *u)
+/* Applies update <u> from <p> to the table of <pt>. */
+static void apply_update(struct peer *p, struct peer_table *pt, const struct peer_update *u)
 {
 	struct stktable *t = pt->t;
 	struct stktable_key k = { u->key, u->key_len };
@@ -1004,8 +1029,8 @@ static void apply_update(struct peer_table *pt, const struct peer_update *u)
 
 			if (u->dict_present && u->dict_id <= PEER_DICT_CACHE) {
 				if (u->dict_present == 2)
-					rx_dict[u->dict_id - 1] = stktable_dict_intern((const char *)u->dict_val, u->dict_len);
-				s = rx_dict[u->dict_id - 1];
+					p->rx_dict[u->dict_id - 1] = stktable_dict_intern((const char *)u->dict_val, u->dict_len);
+				s = p->rx_dict[u->dict_id - 1];
 			}
 			if (apply && s)
 				stktable_data_set(t, ts, (int)dt, 0, (uint64_t)(uintptr_t)s);
@@ -1239,7 +1264,7 @@ static int handle_msg(struct peer_conn *c, const struct peer_msg *m, char *why, 
 			return -1;
 		}
 		pt->last_get = u.has_id ? u.id : pt->last_get + 1;
-		apply_update(pt, &u);
+		apply_update(p, pt, &u);
 		return 0;
 	}
 	}

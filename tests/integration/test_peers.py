@@ -13,7 +13,7 @@ import time
 
 import pytest
 
-from conftest import (HAPROXY, admin_cli, admin_ready, free_port, run_check, wait_port,
+from conftest import (HAPROXY, admin_cli, admin_ready, free_port, run_check, tcp_admin_head, wait_port,
                       wait_until)
 
 
@@ -475,3 +475,68 @@ listen fe
     socket.create_connection(("127.0.0.1", fe), timeout=5).close()
     wait_until(lambda: "server_id=1" in admin_cli(sock, "show table p/t"), 3,
                "server_id stored in p/t: %s" % admin_cli(sock, "show table p/t"))
+
+
+DICT_CFG = """
+peers p
+    peer T 127.0.0.1:%(T)d
+    peer H1 127.0.0.1:%(H1)d
+    peer H2 127.0.0.1:%(H2)d
+    table t type ip size 1k expire 60s
+listen fe
+    bind 127.0.0.1:%(fe)d
+    balance roundrobin
+    stick on src table p/t
+    server %(prefix)s1 127.0.0.1:%(be)d
+    server %(prefix)s2 127.0.0.1:%(be)d
+"""
+
+
+def test_server_key_dictionary_cache_with_haproxy(tmp_path, tollgate, haproxy, backend):
+    """server_key travels with HAProxy's dictionary cache: a value once,
+    then its cache id alone, per connection and direction. Tollgate sends
+    ids that HAProxy resolves; two HAProxy nodes each numbering their own
+    values do not mix theirs up on Tollgate."""
+    be = backend("A")
+    ports = {n: free_port() for n in ("T", "H1", "H2")}
+    nodes = {}
+    for n, prefix in (("T", "t"), ("H1", "a"), ("H2", "b")):
+        fe, sock = free_port(), str(tmp_path / ("%s.sock" % n))
+        text = tcp_admin_head(sock) + DICT_CFG % dict(ports, fe=fe, be=be.port, prefix=prefix)
+        (tollgate if n == "T" else haproxy)(text, port=fe, args=("-L", n), name="%s.cfg" % n)
+        wait_until(lambda: admin_ready(sock), 5, "admin socket of %s" % n)
+        nodes[n] = (fe, sock)
+    wait_until(lambda: established(nodes["T"][1], "H1") and established(nodes["T"][1], "H2"), 8,
+               "T connected to H1 and H2")
+
+    def stick(node, src):
+        """A connection from <src> through <node>, answered by the server."""
+        with socket.create_connection(("127.0.0.1", nodes[node][0]), timeout=5, source_address=(src, 0)) as s:
+            s.sendall(b"x")
+            s.shutdown(socket.SHUT_WR)
+            while s.recv(4096):
+                pass
+
+    def key(sock, src):
+        return re.search(r"server_key=(\S+)", entry(sock, "p/t", src) or "")
+
+    # Tollgate -> HAProxy: t1, t2, t1, t2...: the repeats are ids alone
+    srcs = ["127.0.1.%d" % i for i in range(1, 7)]
+    for src in srcs:
+        stick("T", src)
+    want = {src: key(nodes["T"][1], src).group(1) for src in srcs}
+    assert sorted(set(want.values())) == ["t1", "t2"], want
+    for h in ("H1", "H2"):
+        wait_until(lambda: all((key(nodes[h][1], s) or [None, None])[1] == want[s] for s in srcs), 5,
+                   "the server keys on %s: %s" % (h, admin_cli(nodes[h][1], "show table p/t")))
+    # HAProxy -> Tollgate: H1 and H2 number their own values (a1, a2 and
+    # b1, b2: ids 1 and 2 on both links); their repeats come as ids alone
+    sent = [("H1", "127.0.2.1"), ("H2", "127.0.2.2"), ("H1", "127.0.2.3"), ("H2", "127.0.2.4"),
+            ("H1", "127.0.2.5"), ("H2", "127.0.2.6")]
+    for h, src in sent:
+        stick(h, src)
+    want = {src: key(nodes[h][1], src).group(1) for h, src in sent}
+    assert {v[0] for v in want.values()} == {"a", "b"}, want
+    wait_until(lambda: all(key(nodes["T"][1], s) is not None for s in want), 5, "the keys on T")
+    got = {s: key(nodes["T"][1], s).group(1) for s in want}
+    assert got == want
