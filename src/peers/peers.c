@@ -1205,8 +1205,8 @@ static int local_busy(struct peer *p)
 
 	if (!stopping || !ps->nb_tables || tick_is_expired(ps->stop_deadline, now_ms))
 		return 0;
-	if (!c)
-		return !(p->flags & PEER_F_TAUGHT);     /* still trying to connect */
+	if (!c)   /* trying to connect; a refused connection means nobody took over (HAProxy) */
+		return !(p->flags & PEER_F_TAUGHT) && !p->failures;
 	if (c->state != PEER_CS_ESTABLISHED)
 		return 1;
 	ps->stop_deadline = tick_add(now_ms, PEER_RESYNC_MS);   /* it moves: give it time */
