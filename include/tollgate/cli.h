@@ -15,7 +15,10 @@
  *    returns 1. A slow reader thus stops the dump (back-pressure) instead of
  *    making the session buffer a whole table; the worker never blocks.
  *  - Levels user < operator < admin: a command above the session's level is
- *    answered "Permission denied". Every answer ends with an empty line.
+ *    answered "Permission denied"; one needing a mode the session has not
+ *    turned on (CLI_EXPERT, CLI_EXPERIMENTAL) is refused before. A session
+ *    starts at its socket's level and may lower it (`operator`, `user`).
+ *    Every answer ends with an empty line.
  *
  * Costs: a session holds CLI_INBUF_SIZE + CLI_OUTBUF_SIZE bytes; a dump
  * step writes at most the free part of the output buffer.
@@ -32,6 +35,15 @@
 #define CLI_LVL_USER      0     /* read-only, no sensitive data */
 #define CLI_LVL_OPER      1     /* may read everything, change little */
 #define CLI_LVL_ADMIN     2     /* may change everything */
+#define CLI_LVL_MASK      0x3   /* the level bits of struct cli_kw.level */
+
+/* Session modes a command may require, or'ed into struct cli_kw.level
+ * (HAProxy's ACCESS_EXPERT, ACCESS_EXPERIMENTAL): such a command is hidden
+ * from `help` and refused until the session turns the mode on
+ * (`expert-mode on`, `experimental-mode on`).
+ */
+#define CLI_EXPERT        0x10  /* needs `expert-mode on` */
+#define CLI_EXPERIMENTAL  0x20  /* needs `experimental-mode on` */
 
 #define CLI_INBUF_SIZE    16384 /* longest command line accepted */
 #define CLI_OUTBUF_SIZE   65536 /* output buffer of a session */
@@ -53,7 +65,7 @@ struct server;
 struct cli_kw {
 	const char *words[4];                 /* command words, NULL-terminated */
 	const char *usage;                    /* help line, NULL: hidden */
-	int level;                            /* CLI_LVL_* needed */
+	int level;                            /* CLI_LVL_* needed, | CLI_EXPERT/CLI_EXPERIMENTAL */
 	int (*parse)(struct cli_session *s, int argc, char **args); /* CLI_DONE or CLI_DUMP */
 	int (*dump)(struct cli_session *s);   /* 1: finished, 0: call again when there is room */
 	void (*release)(struct cli_session *s); /* cleanup when the dump ends or is aborted, or NULL */

@@ -52,12 +52,14 @@ struct cli_listener {
 	int fd;                          /* listening socket, -1 when closed */
 	int level;                       /* CLI_LVL_* of its sessions */
 	int paused;                      /* not polled after an accept() shortage */
+	struct addr addr;                /* its address, for `show cli sockets` */
 	struct global_stats_socket *conf; /* its configuration line */
 };
 
 struct cli_session {
 	int fd;                          /* the connection */
-	int level;                       /* CLI_LVL_* */
+	int level;                       /* CLI_LVL_*, lowered by `operator`, `user` */
+	int modes;                       /* CLI_EXPERT, CLI_EXPERIMENTAL turned on */
 	int expose_fd;                   /* its socket has `expose-fd listeners` */
 	struct task *task;               /* I/O and timeout */
 	unsigned int interactive:1;      /* `prompt` mode */
@@ -65,6 +67,7 @@ struct cli_session {
 	unsigned int eof:1;              /* the client shut its side */
 	unsigned int line_seen:1;        /* a line was processed (one-shot mode ends) */
 	unsigned int shut:1;             /* our side is shut: reading and dropping until EOF */
+	unsigned int nolf:1;             /* end the current command without the empty line */
 	unsigned int events;             /* events polled for */
 	const struct cli_kw *kw;         /* command whose dump is in progress, or NULL */
 	struct cli_session *prev, *next; /* all sessions (thread 0) */
@@ -285,9 +288,13 @@ void *cli_priv(const struct cli_session *s)
 
 /* ---- Help ---- */
 
+/* As HAProxy, help lists the commands of every level (a command above the
+ * session's level is answered "Permission denied"), but not those of a
+ * mode the session has not turned on.
+ */
 static int cli_kw_visible(const struct cli_session *s, const struct cli_kw *kw)
 {
-	return kw->usage && kw->level <= s->level;
+	return kw->usage && !(kw->level & ~s->modes & (CLI_EXPERT | CLI_EXPERIMENTAL));
 }
 
 static int cli_usage_cmp(const void *a, const void *b)
@@ -344,6 +351,114 @@ static void cli_usage(struct cli_session *s, char **args, int argc, int ishelp)
 	              "  quit                                    : disconnect\n");
 }
 
+/* ---- The session's own commands ---- */
+
+static const char *const cli_level_names[] = { "user", "operator", "admin" };
+
+static int parse_show_cli_level(struct cli_session *s, int argc, char **args)
+{
+	cli_printf(s, "%s\n", cli_level_names[s->level]);
+	return CLI_DONE;
+}
+
+/* `operator`, `user`: lower the session's level (never raise it), and turn
+ * the expert and experimental modes off, as HAProxy. A "-" argument ends
+ * the answer without its empty line (HAProxy's master CLI uses it).
+ */
+static int parse_set_level(struct cli_session *s, int argc, char **args)
+{
+	int want = args[0][0] == 'o' ? CLI_LVL_OPER : CLI_LVL_USER;
+
+	if (argc > 1 && !strcmp(args[1], "-"))
+		s->nolf = 1;
+	if (s->level < want)
+		return cli_msg(s, "Permission denied\n");
+	s->level = want;
+	s->modes &= ~(CLI_EXPERT | CLI_EXPERIMENTAL);
+	return CLI_DONE;
+}
+
+/* `expert-mode [on|off]`, `experimental-mode [on|off]`: without an
+ * argument, says whether the mode is on. Any argument but "on" turns it
+ * off, as HAProxy.
+ */
+static int parse_mode(struct cli_session *s, int argc, char **args)
+{
+	int mode = (int)(intptr_t)cli_priv(s);
+
+	if (argc > 2 && !strcmp(args[2], "-"))
+		s->nolf = 1;
+	if (s->level < CLI_LVL_ADMIN)
+		return cli_msg(s, "Permission denied\n");
+	if (argc < 2) {
+		cli_printf(s, "%s is %s\n", args[0], (s->modes & mode) ? "ON" : "OFF");
+		return CLI_DONE;
+	}
+	s->modes &= ~mode;
+	if (!strcmp(args[1], "on"))
+		s->modes |= mode;
+	return CLI_DONE;
+}
+
+/* Writes the address of <l> as HAProxy's `show cli sockets` does:
+ * unix@PATH, abns@NAME, ipv4@IP:PORT, ipv6@[IP]:PORT (an inherited fd@N
+ * as the address it is bound to).
+ */
+static void cli_print_listener(struct cli_session *s, const struct cli_listener *l)
+{
+	char buf[ADDR_STRLEN];
+	struct addr a = l->addr;
+
+	if (a.kind == ADDR_FD || a.kind == ADDR_SOCKPAIR) {
+		struct sockaddr_storage ss;
+		socklen_t len = sizeof(ss);
+
+		if (getsockname(l->fd, (struct sockaddr *)&ss, &len) < 0 ||
+		    addr_from_sa(&a, (struct sockaddr *)&ss, len) < 0) {
+			cli_printf(s, "unknown ");
+			return;
+		}
+	}
+	addr_format(&a, buf, sizeof(buf));
+	if (a.kind == ADDR_INET)
+		cli_printf(s, "%s@%s ", a.ss.ss_family == AF_INET6 ? "ipv6" : "ipv4", buf);
+	else
+		cli_printf(s, "%s ", buf);
+}
+
+static int parse_show_cli_sockets(struct cli_session *s, int argc, char **args)
+{
+	cli_printf(s, "# socket lvl processes\n");
+	for (int i = 0; i < cli_nlisteners; i++) {
+		if (cli_listeners[i].fd < 0)
+			continue;
+		cli_print_listener(s, &cli_listeners[i]);
+		cli_printf(s, "%s all\n", cli_level_names[cli_listeners[i].level]);
+	}
+	return CLI_DONE;
+}
+
+static struct cli_kw cli_own_kws[] = {
+	{ { "show", "cli", "level", NULL }, "show cli level                          : display the level of the current CLI session",
+	  CLI_LVL_USER, parse_show_cli_level, NULL, NULL, NULL },
+	{ { "show", "cli", "sockets", NULL }, "show cli sockets                        : dump list of cli sockets",
+	  CLI_LVL_USER, parse_show_cli_sockets, NULL, NULL, NULL },
+	{ { "operator", NULL }, "operator                                : lower the level of the current CLI session to operator",
+	  CLI_LVL_USER, parse_set_level, NULL, NULL, NULL },
+	{ { "user", NULL }, "user                                    : lower the level of the current CLI session to user",
+	  CLI_LVL_USER, parse_set_level, NULL, NULL, NULL },
+	{ { "expert-mode", NULL }, NULL, CLI_LVL_USER, parse_mode, NULL, NULL, (void *)(intptr_t)CLI_EXPERT },
+	{ { "experimental-mode", NULL }, NULL, CLI_LVL_USER, parse_mode, NULL, NULL, (void *)(intptr_t)CLI_EXPERIMENTAL },
+	{ { NULL }, NULL, 0, NULL, NULL, NULL, NULL },
+};
+
+static struct cli_kw_list cli_own_kw_list = { cli_own_kws, NULL };
+
+__attribute__((constructor)) static void cli_own_register(void)
+{
+	cli_register(&cli_own_kw_list);
+}
+
 /* ---- Command execution ---- */
 
 static const struct cli_kw *cli_find_kw(char **args, int argc)
@@ -373,7 +488,10 @@ static void cli_end_command(struct cli_session *s)
 		s->kw->release(s);
 	s->kw = NULL;
 	/* CLI_RESERVE guarantees the room */
-	s->out[s->out_len++] = '\n';
+	if (s->nolf)
+		s->nolf = 0;
+	else
+		s->out[s->out_len++] = '\n';
 	if (s->interactive && !s->closing) {
 		s->out[s->out_len++] = '>';
 		s->out[s->out_len++] = ' ';
@@ -428,7 +546,18 @@ static void cli_run_next(struct cli_session *s)
 		cli_end_command(s);
 		return;
 	}
-	if (kw->level > s->level) {
+	/* HAProxy's order: the modes, then the level */
+	if (kw->level & ~s->modes & CLI_EXPERT) {
+		cli_msg(s, "This command is restricted to expert mode only.\n");
+		cli_end_command(s);
+		return;
+	}
+	if (kw->level & ~s->modes & CLI_EXPERIMENTAL) {
+		cli_msg(s, "This command is restricted to experimental mode only.\n");
+		cli_end_command(s);
+		return;
+	}
+	if ((kw->level & CLI_LVL_MASK) > s->level) {
 		cli_msg(s, "Permission denied\n");
 		cli_end_command(s);
 		return;
@@ -814,6 +943,7 @@ int cli_bind_all(char *err, size_t errlen)
 		l = &cli_listeners[cli_nlisteners++];
 		l->fd = fd;
 		l->conf = gs;
+		l->addr = a;
 		l->level = cli_level_parse(gs->level);
 		if (l->level < 0)
 			l->level = CLI_LVL_OPER;

@@ -186,9 +186,9 @@ static struct cli_kw dyn_kws[] = {
 	{ { "show", "defaults", NULL }, "show defaults                           : list all proxies defaults sections",
 	  CLI_LVL_USER, parse_show_defaults, NULL, NULL, NULL },
 	{ { "publish", "backend", NULL }, "publish backend <bk>                    : activate content switching to a backend",
-	  CLI_LVL_OPER, parse_publish_backend, NULL, NULL, NULL },
+	  CLI_LVL_ADMIN, parse_publish_backend, NULL, NULL, NULL },
 	{ { "unpublish", "backend", NULL }, "unpublish backend <bk>                  : deactivate content switching to a backend",
-	  CLI_LVL_OPER, parse_publish_backend, NULL, NULL, NULL },
+	  CLI_LVL_ADMIN, parse_publish_backend, NULL, NULL, NULL },
 	{ { NULL }, NULL, 0, NULL, NULL, NULL, NULL },
 };
 

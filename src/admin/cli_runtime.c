@@ -146,7 +146,7 @@ static struct cli_kw runtime_kws[] = {
 	{ { "show", "threads", NULL }, "show threads                            : show some threads debugging information",
 	  CLI_LVL_USER, parse_show_threads, NULL, NULL, NULL },
 	{ { "show", "activity", NULL }, "show activity                           : show per-thread activity stats (for support/developers)",
-	  CLI_LVL_USER, parse_show_activity, NULL, NULL, NULL },
+	  CLI_LVL_OPER, parse_show_activity, NULL, NULL, NULL },
 	{ { "show", "lock", "stats", NULL }, "show lock stats                         : show lock statistics (debug builds)",
 	  CLI_LVL_OPER, parse_show_lock_stats, NULL, NULL, NULL },
 	{ { "show", "version", NULL }, "show version                            : show version of the current process",

@@ -584,9 +584,8 @@ static int table_by_key(struct cli_session *s, struct stktable *t, int action, i
 		return cli_msg(s, "Invalid key\n");
 	if (action != ACT_SET && argc > 5)
 		return table_usage_err(s, action);
-	if (action != ACT_SHOW && cli_level(s) < CLI_LVL_OPER)
-		return cli_msg(s, "Permission denied\n");
-	if (action == ACT_SHOW && cli_level(s) < CLI_LVL_OPER)
+	/* show's key form too (HAProxy: after the key is parsed) */
+	if (cli_level(s) < CLI_LVL_OPER)
 		return cli_msg(s, "Permission denied\n");
 
 	if (action == ACT_SET) {
@@ -642,6 +641,9 @@ static int parse_table(struct cli_session *s, int argc, char **args)
 	if (!t)
 		return cli_msg(s, "No such table\n");
 	c->t = t;
+	/* HAProxy's order: the table is looked up before the level is checked */
+	if (action != ACT_SHOW && cli_level(s) < CLI_LVL_OPER)
+		return cli_msg(s, "Permission denied\n");
 	if (argc >= 4 && !strcmp(args[3], "key"))
 		return table_by_key(s, t, action, argc, args);
 	if (action == ACT_SET)
@@ -669,9 +671,9 @@ static int parse_table(struct cli_session *s, int argc, char **args)
 
 static struct cli_kw table_kws[] = {
 	{ { "clear", "table", NULL }, "clear table <table> [<filter>]*         : remove an entry from a table (filter: data/key)",
-	  CLI_LVL_OPER, parse_table, dump_clear_table, release_table, (void *)(intptr_t)ACT_CLEAR },
+	  CLI_LVL_USER, parse_table, dump_clear_table, release_table, (void *)(intptr_t)ACT_CLEAR },
 	{ { "set", "table", NULL }, "set table <table> key <k> [data.* <v>]* : update or create a table entry's data",
-	  CLI_LVL_OPER, parse_table, NULL, NULL, (void *)(intptr_t)ACT_SET },
+	  CLI_LVL_USER, parse_table, NULL, NULL, (void *)(intptr_t)ACT_SET },
 	{ { "show", "table", NULL }, "show table [<table> [<filter>]*]        : report table usage stats or dump this table's contents (filter: data/key)",
 	  CLI_LVL_USER, parse_table, dump_show_table, NULL, (void *)(intptr_t)ACT_SHOW },
 	{ { NULL }, NULL, 0, NULL, NULL, NULL, NULL },

@@ -87,18 +87,11 @@ static int parse_set_var(struct cli_session *s, int argc, char **args)
 	return CLI_DONE;
 }
 
-static int parse_mode(struct cli_session *s, int argc, char **args)
-{
-	return CLI_DONE;
-}
-
 static struct cli_kw vars_kws[] = {
 	{ { "get", "var", NULL }, "get var <name>                          : retrieve contents of a process-wide variable",
 	  CLI_LVL_OPER, parse_get_var, NULL, NULL, NULL },
 	{ { "set", "var", NULL }, "set var <name> [fmt|expr] {<fmt>|<expr>}: set the value of a process-wide variable",
-	  CLI_LVL_ADMIN, parse_set_var, NULL, NULL, NULL },
-	{ { "experimental-mode", NULL }, NULL, CLI_LVL_ADMIN, parse_mode, NULL, NULL, NULL },
-	{ { "expert-mode", NULL }, NULL, CLI_LVL_ADMIN, parse_mode, NULL, NULL, NULL },
+	  CLI_LVL_OPER | CLI_EXPERIMENTAL, parse_set_var, NULL, NULL, NULL },
 	{ { NULL }, NULL, 0, NULL, NULL, NULL, NULL },
 };
 

@@ -194,7 +194,7 @@ static int parse_show_peers(struct cli_session *s, int argc, char **args)
 
 static struct cli_kw peers_cli_kws[] = {
 	{ { "show", "peers", NULL }, "show peers [dict|-] [section]           : dump some information about all the peers or this peers section",
-	  CLI_LVL_OPER, parse_show_peers, dump_peers, NULL, NULL },
+	  CLI_LVL_USER, parse_show_peers, dump_peers, NULL, NULL },
 	{ { NULL }, NULL, 0, NULL, NULL, NULL, NULL },
 };
 
