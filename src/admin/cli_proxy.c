@@ -617,10 +617,33 @@ static int stat_row_wanted(const struct stat_ctx *c, const struct stat_row *r)
 	return !!(c->types & (!strcmp(r->v[col("svname")], "FRONTEND") ? 1 : 2));
 }
 
+/* `show stat domain resolvers` without any resolvers: HAProxy's header of
+ * that domain in CSV, an empty list in JSON, nothing typed.
+ */
+static int stat_resolvers_empty(struct cli_session *s, int fmt)
+{
+	if (fmt == FMT_JSON)
+		return cli_msg(s, "[]\n");
+	if (fmt == FMT_PLAIN)
+		return cli_msg(s, "# id,pid,sent,send_error,valid,update,cname,cname_error,any_err,nx,timeout,refused,other,invalid,too_big,truncated,outdated,\n");
+	return CLI_DONE;
+}
+
 static int parse_show_stat(struct cli_session *s, int argc, char **args)
 {
 	struct stat_ctx *c = cli_ctx(s);
 
+	/* show stat domain proxy|resolvers ...: proxy is the default; Tollgate
+	 * has no resolvers section, so that domain has no rows
+	 */
+	if (argc > 2 && !strcmp(args[2], "domain")) {
+		if (argc < 4 || (strcmp(args[3], "proxy") && strcmp(args[3], "resolvers")))
+			return cli_msg(s, "Invalid statistics domain.\n");
+		if (!strcmp(args[3], "resolvers"))
+			return stat_resolvers_empty(s, stat_parse_fmt(argc, args, 4));
+		args += 2;
+		argc -= 2;
+	}
 	c->row = malloc(sizeof(*c->row));
 	if (!c->row)
 		return cli_msg(s, "Out of memory.\n");
