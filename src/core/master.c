@@ -20,14 +20,17 @@
  *     worker left, as HAProxy's;
  *   - SIGTERM, SIGINT: forwarded to the workers, then exits with them;
  *     SIGUSR1, SIGTTOU, SIGTTIN: forwarded;
- *   - -S <path>: the master CLI, one line per connection (commands
- *     separated by ';'): help,
- *     show proc, show version, reload, `@<n> <command>` (n-th current
- *     worker, 1: the newest), `@!<pid> <command>`, `@master <command>`;
+ *   - -S <path>: the master CLI (commands separated by ';' or new
+ *     lines): help, show proc, show version, reload, show cli level,
+ *     `@<n> <command>` (n-th current worker, 1: the newest),
+ *     `@!<pid> <command>`, `@master <command>`, `@<n>` alone (default
+ *     target), prompt, quit, operator, user, expert-mode,
+ *     experimental-mode (the session's level and modes, prefixed to the
+ *     commands routed to a worker);
  *   - -Ws: READY=1 / RELOADING=1 / STOPPING=1 on $NOTIFY_SOCKET.
  * The master is single-threaded; its loop is poll() on a signalfd, the CLI
- * socket and the workers' readiness pipes. CLI commands are answered
- * synchronously, with a short receive timeout per client.
+ * socket and its sessions (struct mcli), and the workers' readiness pipes.
+ * A routed command is relayed synchronously (forward(): 5 s at most).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -47,6 +50,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <tollgate/cli.h>
 #include <tollgate/log.h>
 #include <tollgate/master.h>
 #include <tollgate/version.h>
@@ -82,6 +86,35 @@ static struct {
 	int exitcode;              /* HAProxy's: the first abnormal worker status */
 	int ever_ready;            /* a worker served once: a failed load is a failed reload */
 } mw = { .cli_fd = -1, .exitcode = -1 };
+
+#define MCLI_MAX      16         /* master CLI connections served at once */
+#define MCLI_LINE_MS  10000      /* a session out of interactive mode is closed after this long idle */
+#define MCLI_IDLE_MS  600000     /* an interactive session idle this long is closed */
+
+/* A master CLI connection. The master serves them from its poll() loop;
+ * a command for a worker is forwarded synchronously (forward()).
+ */
+struct mcli {
+	int fd;                    /* the connection, -1: free slot */
+	int level;                 /* CLI_LVL_*, lowered by `operator`, `user` */
+	int modes;                 /* CLI_EXPERT, CLI_EXPERIMENTAL, prefixed to forwarded commands */
+	int prompt;                /* interactive mode */
+	int quit;                  /* `quit` was received */
+	int target;                /* default target: 0 the master, else a worker's pid (`@1` alone) */
+	long long deadline;        /* monotonic ms after which it is closed */
+	size_t len;                /* bytes in <in> */
+	char in[4096];             /* received, not yet run */
+};
+
+static struct mcli mcli[MCLI_MAX];
+
+static long long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
 
 /* ---------- systemd's notify protocol ---------- */
 
@@ -381,10 +414,10 @@ fail:
 	return -1;
 }
 
-static void cli_printf(int fd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void cli_printf(int fd, const char *fmt, ...)
+static void mcli_printf(int fd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void mcli_printf(int fd, const char *fmt, ...)
 {
-	char buf[1024];
+	char buf[4096];
 	va_list ap;
 	int n;
 
@@ -413,9 +446,9 @@ static void show_proc(int fd)
 
 	uptime(up, sizeof(up), mw.started);
 	snprintf(rel, sizeof(rel), "%d [failed: %d]", mw.reloads, mw.failed);
-	cli_printf(fd, "#%-14s %-15s %-15s %-15s %-15s\n", "<PID>", "<type>", "<reloads>", "<uptime>", "<version>");
-	cli_printf(fd, "%-15u %-15s %-15s %-15s %-15s\n", (unsigned int)getpid(), "master", rel, up, TOLLGATE_VERSION);
-	cli_printf(fd, "# workers\n");
+	mcli_printf(fd, "#%-14s %-15s %-15s %-15s %-15s\n", "<PID>", "<type>", "<reloads>", "<uptime>", "<version>");
+	mcli_printf(fd, "%-15u %-15s %-15s %-15s %-15s\n", (unsigned int)getpid(), "master", rel, up, TOLLGATE_VERSION);
+	mcli_printf(fd, "# workers\n");
 	for (int i = 0; i < MW_MAX_PROCS; i++) {
 		struct mw_proc *p = &mw.procs[i];
 
@@ -424,22 +457,22 @@ static void show_proc(int fd)
 			continue;
 		}
 		uptime(up, sizeof(up), p->started);
-		cli_printf(fd, "%-15u %-15s %-15d %-15s %-15s\n", (unsigned int)p->pid, "worker", p->reloads, up,
+		mcli_printf(fd, "%-15u %-15s %-15d %-15s %-15s\n", (unsigned int)p->pid, "worker", p->reloads, up,
 		           TOLLGATE_VERSION);
 	}
 	if (old) {
-		cli_printf(fd, "# old workers\n");
+		mcli_printf(fd, "# old workers\n");
 		for (int i = 0; i < MW_MAX_PROCS; i++) {
 			struct mw_proc *p = &mw.procs[i];
 
 			if (!p->pid || p->state != MW_LEAVING)
 				continue;
 			uptime(up, sizeof(up), p->started);
-			cli_printf(fd, "%-15u %-15s %-15d %-15s %-15s\n", (unsigned int)p->pid, "worker", p->reloads, up,
+			mcli_printf(fd, "%-15u %-15s %-15d %-15s %-15s\n", (unsigned int)p->pid, "worker", p->reloads, up,
 			           TOLLGATE_VERSION);
 		}
 	}
-	cli_printf(fd, "# programs\n\n");
+	mcli_printf(fd, "# programs\n\n");
 }
 
 static const char master_help[] =
@@ -447,14 +480,24 @@ static const char master_help[] =
 	"  @!<pid>                                 : send a command to the <pid> process\n"
 	"  @<relative pid>                         : send a command to the <relative pid> process\n"
 	"  @master                                 : send a command to the master process\n"
+	"  operator                                : lower the level of the current CLI session to operator\n"
 	"  reload                                  : reload haproxy\n"
+	"  show cli level                          : display the level of the current CLI session\n"
+	"  show cli sockets                        : dump list of cli sockets\n"
 	"  show proc                               : show processes status\n"
 	"  show version                            : show version of the current process\n"
+	"  user                                    : lower the level of the current CLI session to user\n"
 	"  help [<command>]                        : list matching or all commands\n"
+	"  prompt                                  : toggle interactive mode with prompt\n"
+	"  quit                                    : disconnect\n"
 	"\n";
 
-/* Sends <cmd> to a worker's admin socket and copies its answer to <fd>. */
-static void forward(int fd, const struct mw_proc *p, const char *cmd)
+/* Sends <cmd> to a worker's admin socket, after the prefixes carrying the
+ * session's level and modes (HAProxy's order: the level first, since
+ * `operator` and `user` turn the modes off), and copies its answer to the
+ * session. Synchronous, 5 s at most.
+ */
+static void forward(struct mcli *c, const struct mw_proc *p, const char *cmd)
 {
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
 	struct timeval tv = { .tv_sec = 5 };
@@ -465,33 +508,43 @@ static void forward(int fd, const struct mw_proc *p, const char *cmd)
 	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", p->sock);
 	if (w < 0 || setsockopt(w, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) < 0 ||
 	    connect(w, (struct sockaddr *)&sun, sizeof(sun)) < 0) {
-		cli_printf(fd, "Can't connect to the target CLI!\n");
+		mcli_printf(c->fd, "Can't connect to the target CLI!\n");
 		if (w >= 0)
 			close(w);
 		return;
 	}
-	cli_printf(w, "%s\n", cmd);
+	mcli_printf(w, "%s%s%s%s\n", c->level == CLI_LVL_USER ? "user -;" : c->level == CLI_LVL_OPER ? "operator -;" : "",
+	           (c->modes & CLI_EXPERT) ? "expert-mode on -;" : "",
+	           (c->modes & CLI_EXPERIMENTAL) ? "experimental-mode on -;" : "", cmd);
 	while ((n = recv(w, buf, sizeof(buf), 0)) > 0)
-		if (send(fd, buf, (size_t)n, MSG_NOSIGNAL) < 0)
+		if (send(c->fd, buf, (size_t)n, MSG_NOSIGNAL) < 0)
 			break;
 	close(w);
 }
 
-/* Returns the worker a `@...` prefix names, NULL if none. */
-static struct mw_proc *route(const char *target)
+/* Returns the pid a `@...` prefix (without its '@') names: 0 for the
+ * master ("", "master", "0"), a worker's pid, or -1 if none.
+ */
+static int route(const char *target)
 {
 	struct mw_proc *list[MW_MAX_PROCS];
+	struct mw_proc *p;
 	int n = 0;
 	char *end;
 	long v;
 
+	if (!target[0] || !strcmp(target, "master"))
+		return 0;
 	if (target[0] == '!') {
 		v = strtol(target + 1, &end, 10);
-		return (*end || v <= 0) ? NULL : proc_by_pid((int)v);
+		p = (*end || v <= 0) ? NULL : proc_by_pid((int)v);
+		return p ? p->pid : -1;
 	}
 	v = strtol(target, &end, 10);
-	if (*end || v <= 0)
-		return NULL;
+	if (*end || v < 0)
+		return -1;
+	if (v == 0)
+		return 0;
 	/* relative numbers: 1 is the newest worker serving, then older ones */
 	for (int i = 0; i < MW_MAX_PROCS; i++)
 		if (mw.procs[i].pid && mw.procs[i].state != MW_LOADING)
@@ -499,93 +552,240 @@ static struct mw_proc *route(const char *target)
 	for (int i = 0; i < n; i++)
 		for (int j = i + 1; j < n; j++)
 			if (list[j]->state == MW_CURRENT && list[i]->state != MW_CURRENT) {
-				struct mw_proc *t = list[i];
-
+				p = list[i];
 				list[i] = list[j];
-				list[j] = t;
+				list[j] = p;
 			}
-	return v <= n ? list[v - 1] : NULL;
+	return v <= n ? list[v - 1]->pid : -1;
 }
 
-/* Runs one master CLI command; returns 1 if <fd> is kept (reload), else 0. */
-static int cli_command(int fd, char *line)
+static void mcli_close(struct mcli *c)
 {
-	char *cmd = line;
+	if (c->fd >= 0)
+		close(c->fd);
+	c->fd = -1;
+}
+
+/* The interactive prompt, HAProxy's: "master> ", "<pid>> ", with the
+ * modes on in parentheses ("master(x)> ") and "[ReloadFailed]" after a
+ * failed reload.
+ */
+static void mcli_prompt(struct mcli *c)
+{
+	char who[32];
+
+	if (c->target)
+		snprintf(who, sizeof(who), "%d", c->target);
+	else
+		snprintf(who, sizeof(who), "master%s", mw.failed ? "[ReloadFailed]" : "");
+	mcli_printf(c->fd, "%s%s%s%s%s> ", who, c->modes ? "(" : "", (c->modes & CLI_EXPERIMENTAL) ? "x" : "",
+	           (c->modes & CLI_EXPERT) ? "e" : "", c->modes ? ")" : "");
+}
+
+/* The commands the master applies to the session itself, whatever the
+ * target (HAProxy's pcli_find_and_exec_kw()). Returns 1 if <word> was one,
+ * 0 if not, -1 if it was refused (the session must close, as HAProxy's).
+ */
+static int mcli_session_kw(struct mcli *c, const char *word, const char *arg)
+{
+	int mode = 0;
+
+	if (!strcmp(word, "prompt")) {
+		c->prompt = !c->prompt;
+		return 1;
+	}
+	if (!strcmp(word, "quit")) {
+		c->quit = 1;
+		return 1;
+	}
+	if (!strcmp(word, "operator") || !strcmp(word, "user")) {
+		int want = word[0] == 'o' ? CLI_LVL_OPER : CLI_LVL_USER;
+
+		if (c->level < want)
+			goto denied;
+		c->level = want;
+		return 1;
+	}
+	if (!strcmp(word, "expert-mode"))
+		mode = CLI_EXPERT;
+	else if (!strcmp(word, "experimental-mode"))
+		mode = CLI_EXPERIMENTAL;
+	else
+		return 0;
+	if (c->level < CLI_LVL_ADMIN)
+		goto denied;
+	c->modes &= ~mode;
+	if (arg && !strcmp(arg, "on"))
+		c->modes |= mode;
+	return 1;
+denied:
+	mcli_printf(c->fd, "Permission denied!\n");
+	return -1;
+}
+
+/* Runs one master CLI command (a part of a line between ';'). Returns 0 to
+ * go on, 1 if the session's fd was handed over (reload), -1 if the session
+ * must close now.
+ */
+static int cli_command(struct mcli *c, char *cmd)
+{
+	char word[32] = "", arg[32] = "";
+	int target = c->target;
+	int ret;
 
 	while (*cmd == ' ' || *cmd == '\t')
 		cmd++;
+	cmd[strcspn(cmd, "\r")] = '\0';
 	if (cmd[0] == '@') {
-		char *target = cmd + 1, *rest = strpbrk(target, " \t");
-		struct mw_proc *p;
+		char *prefix = cmd + 1, *rest = prefix + strcspn(prefix, " \t");
 
-		if (rest) {
+		if (*rest) {
 			*rest++ = '\0';
-			while (*rest == ' ' || *rest == '\t')
-				rest++;
-		} else {
-			rest = target + strlen(target);
+			rest += strspn(rest, " \t");
 		}
-		if (!strcmp(target, "master") || !target[0])
-			return cli_command(fd, rest);
-		p = route(target);
-		if (!p) {
-			cli_printf(fd, "Can't find the target PID matching the prefix '@%s'\n", target);
+		target = route(prefix);
+		if (target < 0) {
+			mcli_printf(c->fd, "Can't find the target PID matching the prefix '@%s'\n", prefix);
+			return -1;
+		}
+		if (!*rest) {
+			/* a prefix alone: the default target from now on */
+			c->target = target;
 			return 0;
 		}
-		forward(fd, p, rest);
+		cmd = rest;
+	} else {
+		sscanf(cmd, "%31s %31s", word, arg);
+		ret = mcli_session_kw(c, word, arg[0] ? arg : NULL);
+		if (ret)
+			return ret < 0 ? -1 : 0;
+	}
+	if (target) {
+		struct mw_proc *p = proc_by_pid(target);
+
+		if (!p) {
+			mcli_printf(c->fd, "Can't find the target PID matching the prefix '@!%d'\n", target);
+			return -1;
+		}
+		if (cmd[0])
+			forward(c, p, cmd);
 		return 0;
 	}
 	if (!strcmp(cmd, "show proc")) {
-		show_proc(fd);
+		show_proc(c->fd);
 	} else if (!strcmp(cmd, "reload")) {
-		reload(fd);
+		if (c->level < CLI_LVL_OPER) {
+			mcli_printf(c->fd, "Permission denied\n\n");
+			return 0;
+		}
+		reload(c->fd);
+		c->fd = -1;
 		return 1;
 	} else if (!strcmp(cmd, "show version")) {
-		cli_printf(fd, "%s\n\n", TOLLGATE_VERSION);  /* the empty line ends every answer */
+		mcli_printf(c->fd, "%s\n\n", TOLLGATE_VERSION);  /* the empty line ends every answer */
+	} else if (!strcmp(cmd, "show cli level")) {
+		mcli_printf(c->fd, "%s\n\n", c->level == CLI_LVL_ADMIN ? "admin" : c->level == CLI_LVL_OPER ? "operator" : "user");
+	} else if (!strcmp(cmd, "show cli sockets")) {
+		mcli_printf(c->fd, "\n");  /* the master has no stats socket, as HAProxy's */
 	} else if (!strncmp(cmd, "help", 4) && (!cmd[4] || cmd[4] == ' ')) {
-		cli_printf(fd, "%s", master_help);
+		mcli_printf(c->fd, "%s", master_help);
 	} else if (cmd[0]) {
-		cli_printf(fd, "Unknown command: '%s'\n%s", cmd, master_help);
+		mcli_printf(c->fd, "Unknown command: '%s'\n%s", cmd, master_help);
 	}
 	return 0;
 }
 
+/* Runs the complete lines received by <c>: each command in turn, the
+ * prompt after each in interactive mode. As HAProxy's, the session lasts
+ * until the client closes its side (socat's one-shot use), `quit`, a
+ * refused command, or the idle timeout. Returns 0 if it must close.
+ */
+static int mcli_run(struct mcli *c, int eof)
+{
+	for (;;) {
+		char *nl = memchr(c->in, '\n', c->len);
+		size_t n;
+
+		if (!nl && !(eof && c->len))
+			return !eof;
+		n = nl ? (size_t)(nl - c->in) : c->len;
+		c->in[n] = '\0';
+		for (char *cmd = c->in, *next; cmd; cmd = next) {
+			int ret;
+
+			next = strchr(cmd, ';');
+			if (next)
+				*next++ = '\0';
+			ret = cli_command(c, cmd);
+			if (ret)
+				return ret > 0 ? 1 : 0;  /* handed over, or refused */
+			if (c->prompt)
+				mcli_prompt(c);
+			if (c->quit)
+				return 0;
+		}
+		n = nl ? n + 1 : n;
+		memmove(c->in, c->in + n, c->len - n);
+		c->len -= n;
+		c->deadline = now_ms() + (c->prompt ? MCLI_IDLE_MS : MCLI_LINE_MS);
+	}
+}
+
+static void mcli_read(struct mcli *c)
+{
+	ssize_t n = recv(c->fd, c->in + c->len, sizeof(c->in) - 1 - c->len, MSG_DONTWAIT);
+
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (n > 0)
+		c->len += (size_t)n;
+	if (c->len >= sizeof(c->in) - 1 && !memchr(c->in, '\n', c->len)) {
+		mcli_printf(c->fd, "Command line too long.\n");
+		mcli_close(c);
+		return;
+	}
+	if (!mcli_run(c, n <= 0))
+		mcli_close(c);
+}
+
 static void cli_accept(void)
 {
-	struct timeval tv = { .tv_sec = 2 };
-	char line[4096];
-	size_t len = 0;
 	int fd = accept4(mw.cli_fd, NULL, NULL, SOCK_CLOEXEC);
 
 	if (fd < 0)
 		return;
-	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	while (len < sizeof(line) - 1) {
-		ssize_t n = recv(fd, line + len, sizeof(line) - 1 - len, 0);
+	for (int i = 0; i < MCLI_MAX; i++) {
+		struct mcli *c = &mcli[i];
 
-		if (n <= 0)
-			break;
-		len += (size_t)n;
-		if (memchr(line, '\n', len))
-			break;
-	}
-	line[len] = '\0';
-	line[strcspn(line, "\r\n")] = '\0';
-	if (len >= sizeof(line) - 1) {
-		cli_reply_close(fd, "Command line too long.\n");
+		if (c->fd >= 0)
+			continue;
+		memset(c, 0, offsetof(struct mcli, in));
+		c->fd = fd;
+		c->level = CLI_LVL_ADMIN;
+		c->deadline = now_ms() + MCLI_LINE_MS;
 		return;
 	}
-	/* commands separated by ';' run in turn, as on HAProxy's master CLI;
-	 * a `reload` keeps the connection for its answer and ends the line
-	 */
-	for (char *cmd = line, *next; cmd; cmd = next) {
-		next = strchr(cmd, ';');
-		if (next)
-			*next++ = '\0';
-		if (cli_command(fd, cmd))
-			return;
+	cli_reply_close(fd, "Too many connections to the master CLI.\n");
+}
+
+/* Closes the sessions whose deadline passed; returns the poll() timeout
+ * until the next one, -1 if none.
+ */
+static int mcli_expire(void)
+{
+	long long now = now_ms(), next = -1;
+
+	for (int i = 0; i < MCLI_MAX; i++) {
+		if (mcli[i].fd < 0)
+			continue;
+		if (mcli[i].deadline <= now) {
+			mcli_close(&mcli[i]);
+			continue;
+		}
+		if (next < 0 || mcli[i].deadline - now < next)
+			next = mcli[i].deadline - now;
 	}
-	close(fd);
+	return (int)next;
 }
 
 /* ---------- the master ---------- */
@@ -666,6 +866,8 @@ int master_run(char **argv, const struct master_opts *o)
 
 	mw.o = o;
 	mw.started = time(NULL);
+	for (int i = 0; i < MCLI_MAX; i++)
+		mcli[i].fd = -1;
 	if (worker_argv(argv) < 0)
 		return 1;
 	snprintf(mw.dir, sizeof(mw.dir), "%s/tollgate-master.XXXXXX", tmp && strlen(tmp) < 24 ? tmp : "/tmp");
@@ -710,9 +912,10 @@ int master_run(char **argv, const struct master_opts *o)
 		return 1;
 
 	while (nprocs() > 0) {
-		struct pollfd pfd[MW_MAX_PROCS + 2];
-		struct mw_proc *owner[MW_MAX_PROCS + 2];
-		int n = 0;
+		struct pollfd pfd[MW_MAX_PROCS + MCLI_MAX + 2];
+		struct mw_proc *owner[MW_MAX_PROCS + MCLI_MAX + 2];
+		struct mcli *sess[MW_MAX_PROCS + MCLI_MAX + 2] = { NULL };
+		int n = 0, timeout = mcli_expire();
 
 		pfd[n] = (struct pollfd){ .fd = sfd, .events = POLLIN };
 		owner[n++] = NULL;
@@ -720,12 +923,18 @@ int master_run(char **argv, const struct master_opts *o)
 			pfd[n] = (struct pollfd){ .fd = mw.cli_fd, .events = POLLIN };
 			owner[n++] = NULL;
 		}
+		for (int i = 0; i < MCLI_MAX; i++)
+			if (mcli[i].fd >= 0) {
+				pfd[n] = (struct pollfd){ .fd = mcli[i].fd, .events = POLLIN };
+				sess[n] = &mcli[i];
+				owner[n++] = NULL;
+			}
 		for (int i = 0; i < MW_MAX_PROCS; i++)
 			if (mw.procs[i].pid && mw.procs[i].ready_fd >= 0) {
 				pfd[n] = (struct pollfd){ .fd = mw.procs[i].ready_fd, .events = POLLIN };
 				owner[n++] = &mw.procs[i];
 			}
-		if (poll(pfd, (nfds_t)n, -1) < 0) {
+		if (poll(pfd, (nfds_t)n, timeout) < 0) {
 			if (errno == EINTR)
 				continue;
 			log_alert("Master: poll: %s.", strerror(errno));
@@ -741,6 +950,9 @@ int master_run(char **argv, const struct master_opts *o)
 					handle_signal((int)si.ssi_signo);
 				/* SIGCHLD may merge: reap whatever exited */
 				reap();
+			} else if (sess[i]) {
+				if (sess[i]->fd == pfd[i].fd)
+					mcli_read(sess[i]);
 			} else if (pfd[i].fd == mw.cli_fd) {
 				cli_accept();
 			} else if (owner[i] && owner[i]->pid && owner[i]->ready_fd == pfd[i].fd) {

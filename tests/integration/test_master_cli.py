@@ -1,0 +1,151 @@
+"""The master CLI (-W -S) in interactive mode, side by side with HAProxy
+2.6 on one configuration: `prompt` and the "master> " / "<pid>> " prompts,
+`@<n>` alone changing the default target and `@` coming back to the
+master, the session's level (`operator`, `user`, `show cli level`) and
+modes (`expert-mode`, `experimental-mode`: "master(x)> ") carried to the
+workers' commands, HAProxy's "Permission denied!" closing the session, and
+one-shot use (socat: the answers, then the close once the client closed
+its side)."""
+import re
+import socket
+
+from conftest import admin_cli, free_port, wait_until
+from test_master_worker import CFG, master_ready
+
+
+class Session:
+    """An interactive master CLI session: send a line, read up to the
+    prompt (any "...> " at the end of what arrived)."""
+    PROMPT = re.compile(rb"(master|\d+)(\[ReloadFailed\])?(\([xe]+\))?> $")
+
+    def __init__(self, path):
+        self.s = socket.socket(socket.AF_UNIX)
+        self.s.settimeout(10)
+        self.s.connect(path)
+        self.buf = b""
+
+    def ask(self, line):
+        self.s.sendall(line.encode() + b"\n")
+        while not self.PROMPT.search(self.buf):
+            d = self.s.recv(65536)
+            if not d:
+                break
+            self.buf += d
+        out, self.buf = self.buf, b""
+        return out.decode()
+
+    def closed_after(self, line):
+        """Sends <line>, returns what came before the server closed."""
+        self.s.sendall(line.encode() + b"\n")
+        out = b""
+        while True:
+            d = self.s.recv(65536)
+            if not d:
+                return out.decode()
+            out += d
+
+    def close(self):
+        self.s.close()
+
+
+def start_both(tollgate, haproxy, tmp_path):
+    socks = {}
+    for name, starter in (("tollgate", tollgate), ("haproxy", haproxy)):
+        port = free_port()
+        msock = str(tmp_path / (name + "-master.sock"))
+        t = starter(CFG % {"port": port, "extra": ""}, port=port, args=["-W", "-S", msock],
+                    name=name + ".cfg")
+        wait_until(lambda: master_ready(msock), what=name + "'s master CLI")
+        t.wait_log("Loading success.")
+        socks[name] = msock
+    return socks
+
+
+def worker_pid(sock):
+    text = admin_cli(sock, "show proc", half_close=True)
+    return int(text.split("# workers\n")[1].split()[0])
+
+
+def norm(text, pid):
+    return text.replace(str(pid), "PID")
+
+
+SCRIPTS = [
+    ["prompt", "show cli level", "operator", "show cli level", "@1 show cli level", "user",
+     "show cli level"],
+    ["prompt", "expert-mode on", "expert-mode", "@1 expert-mode", "experimental-mode on",
+     "@1 experimental-mode", "expert-mode on", "@1", "experimental-mode", "expert-mode",
+     "@", "show cli level"],
+    ["prompt", "@1", "show cli level", "@1 show cli level", "@", "show cli level"],
+    ["prompt", "user", "@1 show cli level", "@1 set table be key 1.2.3.4", "reload"],
+    ["prompt", "help"],
+]
+
+
+def test_interactive_master_cli_agrees_with_haproxy(tollgate, haproxy, tmp_path):
+    socks = start_both(tollgate, haproxy, tmp_path)
+    for script in SCRIPTS:
+        got = {}
+        for name, sock in socks.items():
+            pid = worker_pid(sock)
+            s = Session(sock)
+            got[name] = [norm(s.ask(line), pid) for line in script]
+            s.close()
+        if script[-1] == "help":
+            # the master's commands: HAProxy's minus its `show startup-logs`
+            # and `@@<pid>`, which Tollgate does not have
+            theirs = [l for l in got["haproxy"][1].splitlines() if l.startswith("  ")]
+            ours = [l for l in got["tollgate"][1].splitlines() if l.startswith("  ")]
+            assert set(ours) <= set(theirs), set(ours) - set(theirs)
+            assert {"  prompt", "  operator", "  user", "  show cli level"} <= \
+                {l.split(":")[0].rstrip() for l in ours}
+            continue
+        assert got["tollgate"] == got["haproxy"], (script, got)
+    # what the answers look like
+    s = Session(socks["tollgate"])
+    assert s.ask("prompt") == "master> "
+    assert s.ask("experimental-mode on") == "master(x)> "
+    assert re.fullmatch(r"\d+\(x\)> ", s.ask("@1"))
+    assert s.ask("@") == "master(x)> "
+    assert s.ask("user") == "master(x)> "
+    # a refused session command closes the session, as HAProxy's
+    assert s.closed_after("operator") == "Permission denied!\n"
+    s.close()
+
+
+def test_one_shot_master_cli_agrees_with_haproxy(tollgate, haproxy, tmp_path):
+    socks = start_both(tollgate, haproxy, tmp_path)
+    got = {}
+    for name, sock in socks.items():
+        pid = worker_pid(sock)
+        got[name] = [norm(admin_cli(sock, line, half_close=True), pid) for line in (
+            "show cli level; operator; show cli level; @1 show cli level",
+            "user; @1 clear counters; @1 show cli level",
+            "@1 user -; show cli level",
+            "show cli sockets",
+            "user; reload",
+            "experimental-mode on; @1 experimental-mode; @1 show cli level",
+            "@!1 show info",
+            "prompt; show cli level; prompt; show cli level",
+        )]
+    assert got["tollgate"] == got["haproxy"], got
+    assert got["tollgate"][0] == "admin\n\noperator\n\noperator\n\n"
+    # a session out of interactive mode lasts until the client closes its
+    # side: two lines on one connection, both answered
+    for name, sock in socks.items():
+        with socket.socket(socket.AF_UNIX) as c:
+            c.settimeout(10)
+            c.connect(sock)
+            c.sendall(b"show cli level\n")
+            first = b""
+            while not first.endswith(b"\n\n"):
+                first += c.recv(100)
+            c.sendall(b"operator; show cli level\n")
+            c.shutdown(socket.SHUT_WR)
+            rest = b""
+            while True:
+                d = c.recv(100)
+                if not d:
+                    break
+                rest += d
+            assert (first, rest) == (b"admin\n\n", b"operator\n\n"), name
