@@ -603,7 +603,11 @@ struct stat_ctx {
 	const struct proxy *px_only; /* ditto, first match: its name is compared */
 	int types;                   /* row types shown: 1 frontend, 2 backend, 4 server */
 	int sid;                     /* only this server id, -1: all */
+	int hide;                    /* STAT_HIDE_*: `up`, `no-maint` */
 };
+
+#define STAT_HIDE_DOWN  0x1          /* `up`: only servers up (or changing state) */
+#define STAT_HIDE_MAINT 0x2          /* `no-maint`: no server in maintenance */
 
 /* The `<iid> <type> <sid>` filter of show stat: 1 if row <r> passes. */
 static int stat_row_wanted(const struct stat_ctx *c, const struct stat_row *r)
@@ -612,8 +616,14 @@ static int stat_row_wanted(const struct stat_ctx *c, const struct stat_row *r)
 		return 0;
 	if (c->px_only && strcmp(r->px->id, c->px_only->id))
 		return 0;
-	if (r->sv)
+	if (r->sv) {
+		/* HAProxy's rules: `up` hides maintenance and stopped servers */
+		if ((c->hide & (STAT_HIDE_DOWN | STAT_HIDE_MAINT)) && (r->sv->flags & SRV_F_MAINT))
+			return 0;
+		if ((c->hide & STAT_HIDE_DOWN) && atomic_load(&r->sv->cur_state) != SRV_ST_RUNNING)
+			return 0;
 		return (c->types & 4) && (c->sid < 0 || r->sv->puid == c->sid);
+	}
 	return !!(c->types & (!strcmp(r->v[col("svname")], "FRONTEND") ? 1 : 2));
 }
 
@@ -627,6 +637,17 @@ static int stat_resolvers_empty(struct cli_session *s, int fmt)
 	if (fmt == FMT_PLAIN)
 		return cli_msg(s, "# id,pid,sent,send_error,valid,update,cname,cname_error,any_err,nx,timeout,refused,other,invalid,too_big,truncated,outdated,\n");
 	return CLI_DONE;
+}
+
+/* The option words of show stat, after the optional filter. */
+static int stat_is_option(const char *w)
+{
+	static const char *const opts[] = { "typed", "json", "desc", "float", "up", "no-maint" };
+
+	for (size_t i = 0; i < ARRAY_SIZE(opts); i++)
+		if (!strcmp(w, opts[i]))
+			return 1;
+	return 0;
 }
 
 static int parse_show_stat(struct cli_session *s, int argc, char **args)
@@ -651,8 +672,14 @@ static int parse_show_stat(struct cli_session *s, int argc, char **args)
 	c->fmt = stat_parse_fmt(argc, args, 2);
 	c->iid = c->sid = -1;
 	c->types = 7;
-	/* show stat [{<iid>|<proxy>} <type> <sid>] [typed|json] */
-	if (argc >= 5 && strcmp(args[2], "typed") && strcmp(args[2], "json")) {
+	for (int i = 2; i < argc; i++) {
+		if (!strcmp(args[i], "up"))
+			c->hide |= STAT_HIDE_DOWN;
+		else if (!strcmp(args[i], "no-maint"))
+			c->hide |= STAT_HIDE_MAINT;
+	}
+	/* show stat [{<iid>|<proxy>} <type> <sid>] [typed|json|desc|up|no-maint]* */
+	if (argc >= 5 && !stat_is_option(args[2])) {
 		char *end;
 		long v = strtol(args[2], &end, 10);
 
@@ -671,6 +698,22 @@ static int parse_show_stat(struct cli_session *s, int argc, char **args)
 		c->sid = *end || v < 0 ? -1 : (int)v;
 	}
 	return CLI_DUMP;
+}
+
+/* With `up` or `no-maint`, HAProxy appends to a backend's status the
+ * servers up and the servers it has: "UP (1/2)".
+ */
+static void stat_status_counts(struct stat_row *r)
+{
+	char *v = r->v[col("status")];
+	size_t len = strlen(v);
+	int up = 0, all = 0;
+
+	for (const struct server *sv = r->px->srv; sv; sv = sv->next) {
+		all++;
+		up += atomic_load(&sv->cur_state) == SRV_ST_RUNNING && !(sv->flags & SRV_F_MAINT);
+	}
+	snprintf(v + len, VALSZ - len, " (%d/%d)", up, all);
 }
 
 /* Writes row <c->row>; returns -1 if there is no room. */
@@ -705,6 +748,8 @@ static int dump_show_stat(struct cli_session *s)
 	for (at = c->cur; stat_cursor_next(&c->cur, c->row); at = c->cur) {
 		if (!stat_row_wanted(c, c->row))
 			continue;
+		if (c->hide && !c->row->sv && !strcmp(c->row->v[col("svname")], "BACKEND"))
+			stat_status_counts(c->row);
 		if (stat_put(s, c) < 0) {
 			c->cur = at; /* the row is built again when there is room */
 			return 0;
@@ -1111,7 +1156,7 @@ static int parse_set_maxconn_server(struct cli_session *s, int argc, char **args
 }
 
 static struct cli_kw proxy_kws[] = {
-	{ { "show", "stat", NULL }, "show stat [json|typed]                  : report counters for each proxy and server",
+	{ { "show", "stat", NULL }, "show stat [desc|json|no-maint|typed|up]*: report counters for each proxy and server",
 	  CLI_LVL_USER, parse_show_stat, dump_show_stat, release_show_stat, NULL },
 	{ { "show", "servers", "state", NULL }, "show servers state [<backend>]          : dump volatile server information (all or for a single backend)",
 	  CLI_LVL_USER, parse_servers_state, dump_servers_state, NULL, NULL },

@@ -132,3 +132,48 @@ def test_typed_forms_and_domains_agree_with_haproxy(tollgate, haproxy, tmp_path,
     # HAProxy 3.x's tags are the reference (a few changed since 2.6)
     differ = {k for k in common if got["tollgate"]["tags"][k] != got["haproxy"]["tags"][k]}
     assert differ <= {"mode"}, differ
+
+
+CFG_FILTERS = """
+global
+    nbthread 1
+    stats socket %(sock)s level admin
+defaults
+    mode tcp
+    timeout client 5s
+    timeout server 5s
+    timeout connect 1s
+frontend fe
+    bind 127.0.0.1:%(port)d
+    default_backend be
+backend be
+    server up 127.0.0.1:%(bport)d
+    server maint 127.0.0.1:%(bport)d
+    server down 127.0.0.1:%(dead)d check inter 100 fall 1 rise 1
+backend empty
+"""
+
+
+def test_show_stat_up_and_no_maint_agree_with_haproxy(tollgate, haproxy, tmp_path, dead_port, backend):
+    """`up` hides the servers in maintenance or down, `no-maint` those in
+    maintenance; with either, a backend's status says "(up/servers)"."""
+    from conftest import wait_until
+    b = backend("A")
+    socks = start_both(tollgate, haproxy, tmp_path, CFG_FILTERS, bport=b.port, dead=dead_port)
+    got = {}
+    for name, (sock, _) in socks.items():
+        def cells(cmd):
+            return [",".join(l.split(",")[:2] + [l.split(",")[17]])
+                    for l in admin_cli(sock, cmd).splitlines() if l and not l.startswith("#")
+                    and not l.startswith("fe,")]
+
+        admin_cli(sock, "disable server be/maint")
+        wait_until(lambda: "be,down,DOWN" in cells("show stat"), what=name + "'s check")
+        got[name] = {cmd: cells(cmd) for cmd in ("show stat", "show stat up", "show stat no-maint",
+                                                  "show stat no-maint up", "show stat be 4 -1 up")}
+        got[name]["typed"] = sorted(l.split(":")[0] for l in admin_cli(sock, "show stat up typed").splitlines()
+                                    if ".svname." in l)
+    assert got["tollgate"]["show stat up"] == ["be,up,no check", "be,BACKEND,UP (1/3)", "empty,BACKEND,UP (0/0)"]
+    assert got["tollgate"]["show stat no-maint"] == ["be,up,no check", "be,down,DOWN", "be,BACKEND,UP (1/3)",
+                                                     "empty,BACKEND,UP (0/0)"]
+    assert got["tollgate"] == got["haproxy"]
