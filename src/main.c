@@ -233,8 +233,10 @@ static int parse_cmdline(int argc, char **argv, struct cmdline *cl)
 			global.localpeer_cmdline = 1;   /* wins over `localpeer` */
 		} else if (!strcmp(a, "-S")) {
 			cl->master_cli = argv[++i];
-			if (strchr(cl->master_cli, ',') || (strchr(cl->master_cli, '@') && strncmp(cl->master_cli, "unix@", 5))) {
-				fprintf(stderr, "[ALERT]    (%d) : -S '%s': only a unix socket path is supported, without bind options.\n",
+			/* the path, before any ",option,value" (master.c parses them) */
+			if (memchr(cl->master_cli, '@', strcspn(cl->master_cli, ",")) &&
+			    strncmp(cl->master_cli, "unix@", 5)) {
+				fprintf(stderr, "[ALERT]    (%d) : -S '%s': only a unix socket path is supported.\n",
 				        (int)getpid(), cl->master_cli);
 				return -1;
 			}

@@ -34,7 +34,9 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <poll.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -82,6 +84,11 @@ static struct {
 	int reloads, failed;       /* show proc's master line */
 	time_t started;
 	int cli_fd;                /* -S listener, -1: none */
+	char cli_path[108];        /* its path */
+	int cli_level;             /* CLI_LVL_* of its sessions (-S ...,level,L) */
+	mode_t cli_mode;           /* its mode (-S ...,mode,M), 0600 by default */
+	uid_t cli_uid;             /* its owner, -1: unchanged */
+	gid_t cli_gid;             /* its group, -1: unchanged */
 	int stopping;              /* SIGTERM/SIGINT received: exit with the workers */
 	int exitcode;              /* HAProxy's: the first abnormal worker status */
 	int ever_ready;            /* a worker served once: a failed load is a failed reload */
@@ -388,23 +395,99 @@ static void reap(void)
 
 /* ---------- the master CLI ---------- */
 
-static int cli_bind(const char *path)
+/* Parses -S's argument, `[unix@]<path>[,<option>,<value>]*`, into mw's
+ * cli_path, cli_level, cli_mode, cli_uid and cli_gid. The options are
+ * HAProxy's bind options that mean something on a unix socket: mode
+ * (octal), level, user/uid, group/gid. Returns 0, or -1 after an alert.
+ */
+static int cli_parse_arg(const char *arg)
 {
-	struct sockaddr_un sun = { .sun_family = AF_UNIX };
-	int fd;
+	char buf[512], *save = NULL, *tok;
 
-	if (!strncmp(path, "unix@", 5))
-		path += 5;
-	if (strlen(path) >= sizeof(sun.sun_path)) {
-		log_alert("Master CLI: socket path '%s' too long.", path);
+	if (strlen(arg) >= sizeof(buf)) {
+		log_alert("-S '%s': too long.", arg);
 		return -1;
 	}
+	strcpy(buf, arg);
+	tok = strtok_r(buf, ",", &save);
+	if (!tok || strlen(tok) - (strncmp(tok, "unix@", 5) ? 0 : 5) >= sizeof(mw.cli_path)) {
+		log_alert("-S '%s': a unix socket path is expected first (at most %zu bytes).", arg,
+		          sizeof(mw.cli_path) - 1);
+		return -1;
+	}
+	strcpy(mw.cli_path, tok + (strncmp(tok, "unix@", 5) ? 0 : 5));
+	while ((tok = strtok_r(NULL, ",", &save))) {
+		char *val = strtok_r(NULL, ",", &save), *end;
+		struct passwd *pw;
+		struct group *gr;
+
+		if (!val) {
+			log_alert("-S '%s': option '%s' expects a value.", arg, tok);
+			return -1;
+		}
+		if (!strcmp(tok, "level")) {
+			mw.cli_level = cli_level_parse(val);
+			if (mw.cli_level < 0) {
+				log_alert("-S '%s': 'level' only supports 'user', 'operator', and 'admin' (got '%s').", arg, val);
+				return -1;
+			}
+		} else if (!strcmp(tok, "mode")) {
+			mw.cli_mode = (mode_t)strtoul(val, &end, 8);
+			if (*end || mw.cli_mode > 07777) {
+				log_alert("-S '%s': 'mode' expects an octal mode, got '%s'.", arg, val);
+				return -1;
+			}
+		} else if (!strcmp(tok, "uid") || !strcmp(tok, "gid")) {
+			long v = strtol(val, &end, 10);
+
+			if (*end || v < 0) {
+				log_alert("-S '%s': '%s' expects a number, got '%s'.", arg, tok, val);
+				return -1;
+			}
+			if (tok[0] == 'u')
+				mw.cli_uid = (uid_t)v;
+			else
+				mw.cli_gid = (gid_t)v;
+		} else if (!strcmp(tok, "user")) {
+			if (!(pw = getpwnam(val))) {
+				log_alert("-S '%s': unknown user '%s'.", arg, val);
+				return -1;
+			}
+			mw.cli_uid = pw->pw_uid;
+		} else if (!strcmp(tok, "group")) {
+			if (!(gr = getgrnam(val))) {
+				log_alert("-S '%s': unknown group '%s'.", arg, val);
+				return -1;
+			}
+			mw.cli_gid = gr->gr_gid;
+		} else {
+			log_alert("-S '%s': unknown option '%s' (supported: mode, level, user, uid, group, gid).", arg, tok);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static int cli_bind(const char *arg)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	const char *path = mw.cli_path;
+	int fd;
+
+	mw.cli_level = CLI_LVL_ADMIN;
+	mw.cli_mode = 0600;
+	mw.cli_uid = (uid_t)-1;
+	mw.cli_gid = (gid_t)-1;
+	if (cli_parse_arg(arg) < 0)
+		return -1;
 	strcpy(sun.sun_path, path);
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		goto fail;
 	unlink(path);
-	if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0 || chmod(path, 0600) < 0 || listen(fd, 16) < 0) {
+	if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0 || chmod(path, mw.cli_mode) < 0 ||
+	    ((mw.cli_uid != (uid_t)-1 || mw.cli_gid != (gid_t)-1) && chown(path, mw.cli_uid, mw.cli_gid) < 0) ||
+	    listen(fd, 16) < 0) {
 		close(fd);
 		goto fail;
 	}
@@ -761,7 +844,7 @@ static void cli_accept(void)
 			continue;
 		memset(c, 0, offsetof(struct mcli, in));
 		c->fd = fd;
-		c->level = CLI_LVL_ADMIN;
+		c->level = mw.cli_level;
 		c->deadline = now_ms() + MCLI_LINE_MS;
 		return;
 	}
@@ -971,7 +1054,7 @@ int master_run(char **argv, const struct master_opts *o)
 	log_warning("All workers exited. Exiting... (%d)", mw.exitcode > 0 ? mw.exitcode : 0);
 	if (mw.cli_fd >= 0) {
 		close(mw.cli_fd);
-		unlink(o->cli_path + (strncmp(o->cli_path, "unix@", 5) ? 0 : 5));
+		unlink(mw.cli_path);
 	}
 	rmdir(mw.dir);
 	return mw.exitcode > 0 ? mw.exitcode : 0;

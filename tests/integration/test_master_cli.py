@@ -48,12 +48,12 @@ class Session:
         self.s.close()
 
 
-def start_both(tollgate, haproxy, tmp_path):
+def start_both(tollgate, haproxy, tmp_path, options=""):
     socks = {}
     for name, starter in (("tollgate", tollgate), ("haproxy", haproxy)):
         port = free_port()
         msock = str(tmp_path / (name + "-master.sock"))
-        t = starter(CFG % {"port": port, "extra": ""}, port=port, args=["-W", "-S", msock],
+        t = starter(CFG % {"port": port, "extra": ""}, port=port, args=["-W", "-S", msock + options],
                     name=name + ".cfg")
         wait_until(lambda: master_ready(msock), what=name + "'s master CLI")
         t.wait_log("Loading success.")
@@ -149,3 +149,27 @@ def test_one_shot_master_cli_agrees_with_haproxy(tollgate, haproxy, tmp_path):
                     break
                 rest += d
             assert (first, rest) == (b"admin\n\n", b"operator\n\n"), name
+
+
+def test_master_cli_bind_options_agree_with_haproxy(tollgate, haproxy, tmp_path):
+    """-S <path>,level,operator,mode,640: HAProxy's bind options of the
+    master socket; the level is each session's start, carried to the
+    workers."""
+    import os
+    import stat
+    socks = start_both(tollgate, haproxy, tmp_path, ",level,operator,mode,640")
+    got = {}
+    for name, sock in socks.items():
+        pid = worker_pid(sock)
+        got[name] = [stat.S_IMODE(os.stat(sock).st_mode)]
+        got[name] += [norm(admin_cli(sock, line, half_close=True), pid) for line in (
+            "show cli level; @1 show cli level; user; show cli level; @1 show cli level",
+            "@1 set table be key 1.2.3.4",
+            "@1 clear counters",
+        )]
+        s = Session(sock)
+        got[name].append(s.ask("prompt"))
+        got[name].append(s.closed_after("expert-mode on"))
+        s.close()
+    assert got["tollgate"][:2] == [0o640, "operator\n\noperator\n\nuser\n\nuser\n\n"]
+    assert got["tollgate"] == got["haproxy"]

@@ -244,9 +244,14 @@ def test_bad_master_options(tollgate, tmp_path):
     assert p.returncode == 1
     assert "'master-worker' only supports 'no-exit-on-failure' option." in p.stdout + p.stderr
     cfg.write_text(CFG % {"port": free_port(), "extra": ""})
-    p = subprocess.run([BINARY, "-db", "-S", "/tmp/x.sock,mode,600", "-W", "-f", str(cfg)],
+    p = subprocess.run([BINARY, "-db", "-S", "ipv4@127.0.0.1:1,mode,600", "-W", "-f", str(cfg)],
                        capture_output=True, text=True, timeout=10)
     assert p.returncode == 1 and "only a unix socket path is supported" in p.stderr
+    for opt, why in ((",bogus,1", "unknown option 'bogus'"), (",level,root", "'level' only supports"),
+                     (",mode", "option 'mode' expects a value"), (",mode,9x", "'mode' expects an octal")):
+        p = subprocess.run([BINARY, "-db", "-S", str(tmp_path / "m.sock") + opt, "-W", "-f", str(cfg)],
+                           capture_output=True, text=True, timeout=10)
+        assert p.returncode == 1 and why in p.stderr, (opt, p.stderr)
     p = subprocess.run([BINARY, "-db", "-S", str(tmp_path / "m.sock"), "-f", str(cfg)],
                        capture_output=True, text=True, timeout=10)
     assert p.returncode == 1 and "-S requires master-worker mode" in p.stderr
