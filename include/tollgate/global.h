@@ -52,6 +52,7 @@ struct global {
 	unsigned long cpu_map[64];       /* cpu-map: CPU set of each thread, 0: unset */
 	struct global_stats_socket *stats_sockets; /* stats socket lines */
 	unsigned int stats_timeout;      /* stats timeout, ms */
+	unsigned int stats_maxconn;      /* `stats maxconn`: sessions per stats socket, 0: HAProxy's 10 */
 	char *localpeer;                 /* -L / localpeer */
 	int localpeer_cmdline;           /* 1: set by -L, `localpeer` is ignored */
 	int quiet;                       /* -q */

@@ -44,7 +44,8 @@
 #define CLI_DUMP_ROOM       (CLI_OUTBUF_SIZE / 2) /* free room wanted before a dump step */
 #define CLI_RUN_BUDGET      64         /* loop steps per task run */
 #define CLI_DEFAULT_TIMEOUT 10000      /* ms, HAProxy's default `stats timeout` */
-#define CLI_MAX_SESSIONS    256        /* concurrent sessions; more are closed at once */
+#define CLI_MAX_SESSIONS    256        /* concurrent sessions of all sockets; more are closed at once */
+#define CLI_DEFAULT_MAXCONN 10         /* sessions per socket, HAProxy's default `stats maxconn` */
 #define CLI_MAX_SOCKETS     16         /* `stats socket` lines served */
 
 /* A bound `stats socket`. */
@@ -52,6 +53,8 @@ struct cli_listener {
 	int fd;                          /* listening socket, -1 when closed */
 	int level;                       /* CLI_LVL_* of its sessions */
 	int paused;                      /* not polled after an accept() shortage */
+	int full;                        /* not polled: `stats maxconn` sessions are open */
+	unsigned int nsessions;          /* its open sessions (thread 0) */
 	struct addr addr;                /* its address, for `show cli sockets` */
 	struct global_stats_socket *conf; /* its configuration line */
 };
@@ -61,6 +64,7 @@ struct cli_session {
 	int level;                       /* CLI_LVL_*, lowered by `operator`, `user` */
 	int modes;                       /* CLI_EXPERT, CLI_EXPERIMENTAL turned on */
 	int expose_fd;                   /* its socket has `expose-fd listeners` */
+	struct cli_listener *l;          /* the socket it came in on */
 	struct task *task;               /* I/O and timeout */
 	unsigned int interactive:1;      /* `prompt` mode */
 	unsigned int closing:1;          /* close once the output is sent */
@@ -628,7 +632,7 @@ static int cli_take_line(struct cli_session *s)
 static void cli_resume_paused(void)
 {
 	for (int i = 0; i < cli_nlisteners; i++) {
-		if (cli_listeners[i].paused && thread_running()) {
+		if (cli_listeners[i].paused && !cli_listeners[i].full && thread_running()) {
 			cli_listeners[i].paused = 0;
 			fd_set_events(cli_listeners[i].fd, FD_EV_IN);
 		}
@@ -666,9 +670,23 @@ static void cli_session_free(struct cli_session *s)
 	if (s->next)
 		s->next->prev = s->prev;
 	cli_nsessions--;
+	if (s->l) {
+		s->l->nsessions--;
+		if (s->l->full) {
+			/* room again under `stats maxconn`: the queued clients come in */
+			s->l->full = 0;
+			if (!s->l->paused && thread_running())
+				fd_set_events(s->l->fd, FD_EV_IN);
+		}
+	}
 	pool_free(cli_pool, s);
 	/* an fd was given back */
 	cli_resume_paused();
+}
+
+static unsigned int cli_maxconn(void)
+{
+	return global.stats_maxconn ? global.stats_maxconn : CLI_DEFAULT_MAXCONN;
 }
 
 static uint32_t cli_timeout(void)
@@ -848,7 +866,17 @@ static void cli_accept_iocb(int fd, unsigned int events, void *owner)
 
 	for (int i = 0; i < 16; i++) {
 		struct cli_session *s;
-		int cfd = sock_accept(fd, NULL, NULL);
+		int cfd;
+
+		if (l->nsessions >= cli_maxconn()) {
+			/* as HAProxy: stop accepting, the next clients wait in
+			 * the backlog until a session ends (cli_session_free())
+			 */
+			fd_set_events(fd, 0);
+			l->full = 1;
+			return;
+		}
+		cfd = sock_accept(fd, NULL, NULL);
 
 		if (cfd < 0) {
 			enum sock_accept_action a = sock_accept_classify(cfd);
@@ -876,6 +904,7 @@ static void cli_accept_iocb(int fd, unsigned int events, void *owner)
 		}
 		memset(s, 0, offsetof(struct cli_session, in));
 		s->fd = cfd;
+		s->l = l;
 		s->level = l->level;
 		s->expose_fd = l->conf->expose_fd;
 		s->task = task_new(tid_bit, cli_session_task, s, "cli_session");
@@ -896,6 +925,7 @@ static void cli_accept_iocb(int fd, unsigned int events, void *owner)
 			cli_sessions->prev = s;
 		cli_sessions = s;
 		cli_nsessions++;
+		l->nsessions++;
 		atomic_fetch_add_explicit(&cli_cumsessions, 1, memory_order_relaxed);
 		task_set_expire(s->task, tick_add(now_ms, cli_timeout()));
 		task_wakeup(s->task, TASK_WOKEN_INIT);

@@ -8,6 +8,7 @@
  */
 #include <errno.h>
 #include <grp.h>
+#include <limits.h>
 #include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
@@ -422,6 +423,7 @@ static int kw_cpu_map(struct cfg_ctx *ctx, int argc, char **args, char **err)
 
 /* stats socket <addr> [mode M] [level L] [user U] [uid N] [group G] [gid N]
  * stats timeout <time>
+ * stats maxconn <n>
  * The socket itself is served by the admin module; here it is recorded.
  */
 static int kw_stats(struct cfg_ctx *ctx, int argc, char **args, char **err)
@@ -437,8 +439,15 @@ static int kw_stats(struct cfg_ctx *ctx, int argc, char **args, char **err)
 		}
 		return CFG_OK;
 	}
-	if (argc >= 2 && !strcmp(args[1], "maxconn"))
+	if (argc >= 2 && !strcmp(args[1], "maxconn")) {
+		char *end;
+		long v = argc >= 3 ? strtol(args[2], &end, 10) : 0;
+
+		if (argc < 3 || *end || v <= 0 || v > INT_MAX)
+			return cfg_set_err(err, "'stats maxconn' expects a positive value");
+		global.stats_maxconn = (unsigned int)v;
 		return CFG_OK;
+	}
 	if (argc < 3 || strcmp(args[1], "socket"))
 		return cfg_set_err(err, "'stats' expects 'socket', 'timeout' or 'maxconn'.");
 	s = calloc(1, sizeof(*s));

@@ -120,3 +120,38 @@ def test_help_lists_every_level_but_hides_modes(tollgate, haproxy, tmp_path, dea
         assert "  set server " in user and "  operator " in user and "  show cli level " in user, name
         assert "  set var " not in user, name
         assert "  set var " in admin_cli(sock, "experimental-mode on; help"), name
+
+
+def test_stats_maxconn_queues_clients_as_haproxy(tollgate, haproxy, tmp_path, dead_port):
+    """`stats maxconn 1`: a second client of the socket waits (in the
+    backlog) until the first session ends, then gets its answer."""
+    import socket
+    from conftest import run_check
+    cfg = CFG.replace("    stats timeout 5s\n", "    stats timeout 5s\n    stats maxconn 1\n")
+    socks = start_both(tollgate, haproxy, tmp_path, cfg, bport=dead_port)
+    for name, (sock, _) in socks.items():
+        first = socket.socket(socket.AF_UNIX)
+        first.settimeout(5)
+        first.connect(sock + ".user")
+        first.sendall(b"prompt\n")
+        assert first.recv(100) == b"\n> ", name
+        second = socket.socket(socket.AF_UNIX)
+        second.connect(sock + ".user")
+        second.sendall(b"show cli level\n")
+        second.settimeout(0.5)
+        try:
+            early = second.recv(100)
+        except socket.timeout:
+            early = None
+        assert early is None, (name, early)
+        first.close()
+        second.settimeout(5)
+        assert second.recv(100) == b"user\n\n", name
+        second.close()
+    for bad in ("0", "-1", "x"):
+        for binary in ("tollgate", "haproxy"):
+            from conftest import BINARY, HAPROXY
+            rc, out, _ = run_check("global\n    stats maxconn %s\n" % bad, tmp_path,
+                                   binary=BINARY if binary == "tollgate" else HAPROXY)
+            assert rc != 0 and "t.cfg:2" in out and "'stats maxconn' expects a positive value" in out, \
+                (binary, bad, out)

@@ -132,7 +132,10 @@ def test_accept_at_emfile_waits_then_serves(tollgate, tmp_path, backend):
     given back, although no proxy connection ever ends (the listener pause
     retries after a delay instead of waiting for a connection to end)."""
     nofile = 48
-    t, port, sock = start(tollgate, tmp_path, backend, "    maxconn 1000\n    no strict-limits", nofile, nofile)
+    # `stats maxconn` (HAProxy's default: 10 per socket) raised so that the
+    # admin sessions can take every descriptor
+    t, port, sock = start(tollgate, tmp_path, backend, "    maxconn 1000\n    no strict-limits\n    stats maxconn 100",
+                          nofile, nofile)
     pid = t.proc.pid
     admins = []
     try:
