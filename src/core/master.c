@@ -109,8 +109,11 @@ struct mcli {
 	int quit;                  /* `quit` was received */
 	int target;                /* default target: 0 the master, else a worker's pid (`@1` alone) */
 	long long deadline;        /* monotonic ms after which it is closed */
+	char *payload;             /* the running line's payload ("<<"), in <in>, or NULL */
+	int last;                  /* the running command is the last of its line */
+	unsigned int pprompts;     /* "+ " prompts written for the pending payload */
 	size_t len;                /* bytes in <in> */
-	char in[4096];             /* received, not yet run */
+	char in[16384];            /* received, not yet run */
 };
 
 static struct mcli mcli[MCLI_MAX];
@@ -575,12 +578,12 @@ static const char master_help[] =
 	"  quit                                    : disconnect\n"
 	"\n";
 
-/* Sends <cmd> to a worker's admin socket, after the prefixes carrying the
- * session's level and modes (HAProxy's order: the level first, since
- * `operator` and `user` turn the modes off), and copies its answer to the
- * session. Synchronous, 5 s at most.
+/* Sends <cmd> (and its <payload>, NULL: none) to a worker's admin socket,
+ * after the prefixes carrying the session's level and modes (HAProxy's
+ * order: the level first, since `operator` and `user` turn the modes
+ * off), and copies its answer to the session. Synchronous, 5 s at most.
  */
-static void forward(struct mcli *c, const struct mw_proc *p, const char *cmd)
+static void forward(struct mcli *c, const struct mw_proc *p, const char *cmd, const char *payload)
 {
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
 	struct timeval tv = { .tv_sec = 5 };
@@ -599,6 +602,12 @@ static void forward(struct mcli *c, const struct mw_proc *p, const char *cmd)
 	mcli_printf(w, "%s%s%s%s\n", c->level == CLI_LVL_USER ? "user -;" : c->level == CLI_LVL_OPER ? "operator -;" : "",
 	           (c->modes & CLI_EXPERT) ? "expert-mode on -;" : "",
 	           (c->modes & CLI_EXPERIMENTAL) ? "experimental-mode on -;" : "", cmd);
+	if (payload) {
+		/* its lines, then the empty line that ends it */
+		if (send(w, payload, strlen(payload), MSG_NOSIGNAL) < 0 || send(w, "\n", 1, MSG_NOSIGNAL) < 0) {
+			/* the worker's answer says what it got */
+		}
+	}
 	while ((n = recv(w, buf, sizeof(buf), 0)) > 0)
 		if (send(c->fd, buf, (size_t)n, MSG_NOSIGNAL) < 0)
 			break;
@@ -751,7 +760,7 @@ static int cli_command(struct mcli *c, char *cmd)
 			return -1;
 		}
 		if (cmd[0])
-			forward(c, p, cmd);
+			forward(c, p, cmd, c->last ? c->payload : NULL);
 		return 0;
 	}
 	if (!strcmp(cmd, "show proc")) {
@@ -778,6 +787,22 @@ static int cli_command(struct mcli *c, char *cmd)
 	return 0;
 }
 
+/* In interactive mode, HAProxy's "+ " prompt after a line ending with
+ * "<<" and after each line of its payload: writes those not written yet
+ * for the payload lines in the <len> bytes from <nl> (the line's newline).
+ */
+static void mcli_payload_prompts(struct mcli *c, const char *nl, size_t len)
+{
+	unsigned int lines = 0;
+
+	if (!c->prompt)
+		return;
+	for (size_t i = 0; i < len; i++)
+		lines += nl[i] == '\n';
+	for (; c->pprompts < lines; c->pprompts++)
+		mcli_printf(c->fd, "+ ");
+}
+
 /* Runs the complete lines received by <c>: each command in turn, the
  * prompt after each in interactive mode. As HAProxy's, the session lasts
  * until the client closes its side (socat's one-shot use), `quit`, a
@@ -789,16 +814,41 @@ static int mcli_run(struct mcli *c, int eof)
 		char *nl = memchr(c->in, '\n', c->len);
 		size_t n;
 
+		size_t cut, pl = 0;
+		char *end = NULL;
+
 		if (!nl && !(eof && c->len))
 			return !eof;
 		n = nl ? (size_t)(nl - c->in) : c->len;
+		/* HAProxy's payload: a line ending with "<<" is followed by lines
+		 * up to an empty one, relayed with the line's last command
+		 */
+		cut = n;
+		while (cut && (c->in[cut - 1] == ' ' || c->in[cut - 1] == '\t' || c->in[cut - 1] == '\r'))
+			cut--;
+		c->payload = NULL;
+		if (nl && cut >= 2 && !memcmp(c->in + cut - 2, "<<", 2)) {
+			end = memmem(nl, c->len - n, "\n\n", 2);
+			mcli_payload_prompts(c, nl, end ? (size_t)(end - nl) + 1 : c->len - n);
+			if (!end && !eof) {
+				if (c->len < sizeof(c->in) - 1)
+					return 1;  /* the rest of the payload is coming */
+				mcli_printf(c->fd, "Payload too long.\n");
+				return 0;
+			}
+			pl = end ? (size_t)(end - nl) : c->len - n - 1;  /* its lines, newlines included */
+			c->payload = nl + 1;
+		}
 		c->in[n] = '\0';
+		if (c->payload)
+			c->payload[pl] = '\0';
 		for (char *cmd = c->in, *next; cmd; cmd = next) {
 			int ret;
 
 			next = strchr(cmd, ';');
 			if (next)
 				*next++ = '\0';
+			c->last = !next;
 			ret = cli_command(c, cmd);
 			if (ret)
 				return ret > 0 ? 1 : 0;  /* handed over, or refused */
@@ -807,7 +857,10 @@ static int mcli_run(struct mcli *c, int eof)
 			if (c->quit)
 				return 0;
 		}
+		c->pprompts = 0;
 		n = nl ? n + 1 : n;
+		if (c->payload)
+			n += end ? pl + 1 : c->len - n;  /* the payload and its empty line */
 		memmove(c->in, c->in + n, c->len - n);
 		c->len -= n;
 		c->deadline = now_ms() + (c->prompt ? MCLI_IDLE_MS : MCLI_LINE_MS);

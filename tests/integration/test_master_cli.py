@@ -173,3 +173,43 @@ def test_master_cli_bind_options_agree_with_haproxy(tollgate, haproxy, tmp_path)
         s.close()
     assert got["tollgate"][:2] == [0o640, "operator\n\noperator\n\nuser\n\nuser\n\n"]
     assert got["tollgate"] == got["haproxy"]
+
+
+MAP_CFG = """
+defaults
+    mode http
+    timeout client 5s
+    timeout server 5s
+    timeout connect 5s
+frontend fe
+    bind 127.0.0.1:%(port)d
+    http-request set-var(txn.x) req.hdr(host),map(%(map)s)
+    http-request return status 200
+"""
+
+
+def test_payload_relayed_to_a_worker_as_haproxy(tollgate, haproxy, tmp_path):
+    """`@1 add map <map> <<` followed by lines up to an empty one: the
+    payload goes to the worker with its command, one-shot and in
+    interactive mode."""
+    mapfile = tmp_path / "hosts.map"
+    mapfile.write_text("a.example 1\n")
+    got = {}
+    for name, starter in (("tollgate", tollgate), ("haproxy", haproxy)):
+        port = free_port()
+        msock = str(tmp_path / (name + "-master.sock"))
+        t = starter(MAP_CFG % {"port": port, "map": mapfile}, port=port, args=["-W", "-S", msock],
+                    name=name + ".cfg")
+        wait_until(lambda: master_ready(msock), what=name + "'s master CLI")
+        t.wait_log("Loading success.")
+        out = [admin_cli(msock, "@1 add map %s <<\nb.example 2\nc.example 3\n" % mapfile, half_close=True)]
+        s = Session(msock)
+        s.ask("prompt")
+        # HAProxy's "+ " prompt for each line until the payload ends
+        out.append(s.ask("@1 add map %s <<\nd.example 4\n" % mapfile))
+        out.append(s.ask("@1 show map %s" % mapfile))
+        s.close()
+        got[name] = [re.sub(r"0x[0-9a-f]+", "PTR", o) for o in out]
+    assert got["tollgate"][1] == "+ + \nmaster> ", got
+    assert got["tollgate"][2].count("example") == 4, got
+    assert got["tollgate"] == got["haproxy"], got
