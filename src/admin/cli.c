@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include <tollgate/addr.h>
+#include <tollgate/cfg.h>
 #include <tollgate/cli.h>
 #include <tollgate/clock.h>
 #include <tollgate/fd.h>
@@ -63,6 +64,7 @@ struct cli_session {
 	int fd;                          /* the connection */
 	int level;                       /* CLI_LVL_*, lowered by `operator`, `user` */
 	int modes;                       /* CLI_EXPERT, CLI_EXPERIMENTAL turned on */
+	uint32_t timeout;                /* `set timeout cli`, ms; 0: `stats timeout` */
 	int expose_fd;                   /* its socket has `expose-fd listeners` */
 	struct cli_listener *l;          /* the socket it came in on */
 	struct task *task;               /* I/O and timeout */
@@ -442,7 +444,37 @@ static int parse_show_cli_sockets(struct cli_session *s, int argc, char **args)
 	return CLI_DONE;
 }
 
+/* `set timeout cli <delay>`: the session's idle timeout, in seconds
+ * unless a unit is given, rounded up to whole seconds, 1 s at least
+ * (HAProxy's rules and messages).
+ */
+static int parse_set_timeout(struct cli_session *s, int argc, char **args)
+{
+	unsigned int ms;
+	char *why = NULL;
+	size_t digits;
+
+	if (argc < 3 || strcmp(args[2], "cli"))
+		return cli_msg(s, "'set timeout' only supports 'cli'.\n");
+	if (argc < 4)
+		return cli_msg(s, "Expects an integer value.\n");
+	digits = strspn(args[3], "0123456789");
+	if (digits && !args[3][digits] && digits < 7)
+		ms = (unsigned int)strtoul(args[3], NULL, 10) * 1000;  /* seconds without a unit */
+	else if (cfg_parse_time(args[3], &ms, &why) < 0)
+		ms = 0;
+	free(why);
+	ms = ms > UINT32_MAX - 999 ? 0 : (ms + 999) / 1000 * 1000;  /* whole seconds, rounded up */
+	if (ms < 1000)
+		return cli_msg(s, "Invalid timeout value.\n");
+	s->timeout = ms;
+	task_set_expire(s->task, tick_add(now_ms, ms));
+	return CLI_DONE;
+}
+
 static struct cli_kw cli_own_kws[] = {
+	{ { "set", "timeout", NULL }, "set timeout [cli] <delay>               : change a timeout setting",
+	  CLI_LVL_USER, parse_set_timeout, NULL, NULL, NULL },
 	{ { "show", "cli", "level", NULL }, "show cli level                          : display the level of the current CLI session",
 	  CLI_LVL_USER, parse_show_cli_level, NULL, NULL, NULL },
 	{ { "show", "cli", "sockets", NULL }, "show cli sockets                        : dump list of cli sockets",
@@ -689,8 +721,10 @@ static unsigned int cli_maxconn(void)
 	return global.stats_maxconn ? global.stats_maxconn : CLI_DEFAULT_MAXCONN;
 }
 
-static uint32_t cli_timeout(void)
+static uint32_t cli_timeout(const struct cli_session *s)
 {
+	if (s && s->timeout)
+		return s->timeout;
 	return global.stats_timeout ? global.stats_timeout : CLI_DEFAULT_TIMEOUT;
 }
 
@@ -829,7 +863,7 @@ static int cli_process(struct cli_session *s)
 		s->events = want;
 	}
 	if (progress)
-		task_set_expire(s->task, tick_add(now_ms, cli_timeout()));
+		task_set_expire(s->task, tick_add(now_ms, cli_timeout(s)));
 	return 1;
 }
 
@@ -927,7 +961,7 @@ static void cli_accept_iocb(int fd, unsigned int events, void *owner)
 		cli_nsessions++;
 		l->nsessions++;
 		atomic_fetch_add_explicit(&cli_cumsessions, 1, memory_order_relaxed);
-		task_set_expire(s->task, tick_add(now_ms, cli_timeout()));
+		task_set_expire(s->task, tick_add(now_ms, cli_timeout(s)));
 		task_wakeup(s->task, TASK_WOKEN_INIT);
 	}
 }

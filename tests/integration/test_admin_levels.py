@@ -155,3 +155,28 @@ def test_stats_maxconn_queues_clients_as_haproxy(tollgate, haproxy, tmp_path, de
                                    binary=BINARY if binary == "tollgate" else HAPROXY)
             assert rc != 0 and "t.cfg:2" in out and "'stats maxconn' expects a positive value" in out, \
                 (binary, bad, out)
+
+
+def test_set_timeout_cli_agrees_with_haproxy(tollgate, haproxy, tmp_path, dead_port):
+    """`set timeout cli <delay>` (any level): the session's idle timeout,
+    in seconds unless a unit is given; HAProxy's errors."""
+    import socket
+    import time
+    socks = both(tollgate, haproxy, tmp_path, dead_port)
+    for cmd in ("set timeout cli 2", "set timeout cli", "set timeout cli x", "set timeout foo 2",
+                "set timeout", "set timeout cli 0", "set timeout cli 500ms", "set timeout cli -1"):
+        got = ask(socks, ".user", cmd)
+        assert got["tollgate"] == got["haproxy"], (cmd, got)
+    assert ask(socks, ".user", "set timeout cli x")["tollgate"] == "Invalid timeout value.\n\n"
+    for name, (sock, _) in socks.items():
+        # stats timeout is 5s: a 1 s timeout closes an idle session sooner
+        with socket.socket(socket.AF_UNIX) as s:
+            s.settimeout(10)
+            s.connect(sock + ".user")
+            s.sendall(b"prompt\n")
+            assert s.recv(100) == b"\n> "
+            s.sendall(b"set timeout cli 1\n")
+            assert s.recv(100) == b"\n> "
+            t0 = time.monotonic()
+            assert s.recv(100) == b"", name
+            assert time.monotonic() - t0 < 3.5, name
