@@ -42,6 +42,7 @@ FUZZ_SRCS_fuzz_proxy_proto  := src/net/proxy_proto.c
 FUZZ_SRCS_fuzz_check_agent  := src/proxy/check_agent.c
 FUZZ_SRCS_fuzz_stktable_state := src/table/stktable_state_fmt.c src/table/stktable_def.c
 FUZZ_SRCS_fuzz_peer_msg     := src/peers/peer_msg.c src/table/stktable_def.c
+FUZZ_SRCS_fuzz_dns         := src/net/dns.c
 
 FUZZ_TARGETS := $(sort $(patsubst tests/fuzz/%.c,%,$(wildcard tests/fuzz/fuzz_*.c)))
 FUZZ_BINS    := $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/%)

@@ -49,6 +49,7 @@
 #include <tollgate/pool.h>
 #include <tollgate/peers.h>
 #include <tollgate/proxy.h>
+#include <tollgate/resolvers.h>
 #include <tollgate/check.h>
 #include <tollgate/stream.h>
 #include <tollgate/task.h>
@@ -634,7 +635,7 @@ int main(int argc, char **argv)
 			if ((px->cap & PR_CAP_FE) && !px->maxconn)
 				px->maxconn = (unsigned int)cl.defmaxconn;
 	if (proxy_finalize_all(report_problem, &errors) > 0 || peers_finalize(report_problem, &errors) > 0 ||
-	    userlist_finalize(report_problem, &errors) > 0 ||
+	    userlist_finalize(report_problem, &errors) > 0 || resolvers_finalize(report_problem, &errors) > 0 ||
 	    errors) {
 		log_alert("Fatal errors found in configuration.");
 		return 1;
@@ -726,8 +727,9 @@ int main(int argc, char **argv)
 	 * taught us (connections wait in the shared sockets' queues)
 	 */
 	lesson = peers_local_lesson_pending();
-	if (listeners_start(lesson) < 0 || cli_start() < 0 || checks_start() < 0 || proxy_tables_start() < 0) {
-		log_alert("cannot register listeners, health checks or table expiry tasks: out of resources.");
+	if (listeners_start(lesson) < 0 || cli_start() < 0 || checks_start() < 0 || proxy_tables_start() < 0 ||
+	    resolvers_start() < 0) {
+		log_alert("cannot register listeners, health checks, resolvers or table expiry tasks: out of resources.");
 		return 1;
 	}
 	/* our sockets are bound: the old process may stop accepting */
@@ -766,6 +768,7 @@ int main(int argc, char **argv)
 	handover_finish();
 	save_tables_state();
 	checks_stop();
+	resolvers_stop();
 	cli_stop();
 	listeners_close_all();
 	/* a worker stopped by a signal says so to its master, as HAProxy's

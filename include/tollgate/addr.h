@@ -55,6 +55,7 @@ enum addr_kind {
 #define ADDR_F_NO_PORT    0x0002U  /* no port given (ADDR_P_PORT_OPTIONAL) */
 #define ADDR_F_ABSTRACT   0x0004U  /* unix: abstract namespace (abns@) */
 #define ADDR_F_RESOLVED   0x0008U  /* host was a name resolved by getaddrinfo() */
+#define ADDR_F_NAME       0x0010U  /* host is a name left unresolved (addr_parse_name()) */
 
 /* Flags for addr_parse(). */
 #define ADDR_P_PORT_OPTIONAL 0x0001U /* port may be omitted (servers) */
@@ -89,6 +90,15 @@ struct addr {
  * adds file:line and the keyword.
  */
 int addr_parse(const char *str, unsigned int flags, struct addr *a, char *err, size_t errlen);
+
+/* Same as addr_parse(), except that a host name is not resolved: it is
+ * copied to <name> (<namelen> bytes; "" for a numeric address) and <a> gets
+ * the wildcard address of its family (IPv4 unless ipv6@), the port, and the
+ * flags ADDR_F_ANY | ADDR_F_NAME. For servers, whose names are resolved
+ * once their `init-addr` and `resolvers` are known (resolvers.h).
+ */
+int addr_parse_name(const char *str, unsigned int flags, struct addr *a, char *name, size_t namelen,
+                    char *err, size_t errlen);
 
 /* Copies <in> to <out> (<outlen> bytes) with its environment variables
  * expanded as HAProxy does in addresses: `$NAME` or `${NAME}` (letters,

@@ -43,6 +43,17 @@ enum srv_state {
 #define SRV_F_AGENT       0x0040U   /* agent-checked (`agent-check`) */
 #define SRV_F_DYNAMIC     0x0080U   /* added by the admin socket (`add server`) */
 #define SRV_F_NON_PURGEABLE 0x0100U /* named by the configuration (use-server, track): `del server` refuses it */
+#define SRV_F_RMAINT      0x0200U   /* maintenance for resolution: its name has no address (HAProxy's RMAINT) */
+
+/* `init-addr` methods, tried in the order written (server.init_addr[]). */
+enum srv_init_addr {
+	SRV_IA_END = 0,       /* end of the list */
+	SRV_IA_LAST,          /* the server-state file's address (none in Tollgate: skipped) */
+	SRV_IA_LIBC,          /* the system's resolver, getaddrinfo() */
+	SRV_IA_NONE,          /* no address: start in maintenance (SRV_F_RMAINT) */
+	SRV_IA_IP,            /* the address of `init-addr` (server.init_ip) */
+};
+#define SRV_IA_MAX        4         /* methods in one `init-addr` */
 
 /* Counters, one set per thread, written by that thread only (relaxed
  * stores) and summed on read.
@@ -85,6 +96,17 @@ struct srv_pp_tlv {
 struct tls_conf;
 struct tls_srv;
 struct sample_expr;
+struct resolution;
+
+/* How a server named by a host name gets its address (resolvers.h):
+ * copied from `default-server`.
+ */
+struct srv_resolve_conf {
+	char *resolvers_id;               /* `resolvers <id>`, or NULL */
+	unsigned int prefer;              /* `resolve-prefer`: AF_INET, AF_INET6 (0: ipv6, the default) */
+	unsigned char init_addr[SRV_IA_MAX]; /* enum srv_init_addr, SRV_IA_END-terminated; all END: "last,libc" */
+	struct addr init_ip;              /* the <ip> of `init-addr` */
+};
 
 struct server {
 	char *id;                         /* name */
@@ -92,6 +114,9 @@ struct server {
 	struct server *next;              /* next server of the backend, config order */
 	int puid;                         /* numeric id ("id N" or auto) */
 	struct addr addr;                 /* where to connect (changed under isolation) */
+	char *hostname;                   /* the host name of its address, or NULL if numeric */
+	struct srv_resolve_conf rsv;      /* resolvers, resolve-prefer, init-addr */
+	struct resolution *res;           /* its runtime resolution (`resolvers`), or NULL */
 	unsigned int addr_gen;            /* bumped at each change of addr (idle connections) */
 	unsigned int flags;               /* SRV_F_* */
 	unsigned int pp_opts;             /* SRV_PP_* (send-proxy-v2 proxy-v2-options) */

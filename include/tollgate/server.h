@@ -69,6 +69,17 @@ void server_count_usable(const struct proxy *be, int *active, int *backup);
  */
 int server_change_admin(struct server *srv, unsigned int clr, unsigned int set);
 void server_change_weight(struct server *srv, unsigned int weight);
+
+/* Sets the address of <srv> to <na> under isolation: new connections and
+ * checks go there, idle ones to the old address are not reused, and the
+ * `srvkey addr` key follows. Any thread holding no lock.
+ */
+void server_change_addr(struct server *srv, const struct addr *na);
+
+/* Copies <from> into <to> (its resolvers name duplicated; <to>'s old one
+ * freed). Returns 0 or -ENOMEM.
+ */
+int server_copy_resolve(struct srv_resolve_conf *to, const struct srv_resolve_conf *from);
 void server_change_maxconn(struct server *srv, unsigned int maxconn);
 
 /* Returns the `tcp-md5sig` key of <srv>, or NULL without one. */

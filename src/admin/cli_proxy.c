@@ -332,6 +332,8 @@ static const char *srv_status(const struct server *sv)
 
 	if (sv->flags & SRV_F_MAINT)
 		return "MAINT";
+	if (sv->flags & SRV_F_RMAINT)
+		return "MAINT (resolution)";
 	if ((sv->flags & SRV_F_DRAIN) && up)
 		return sv->agent ? "DRAIN (agent)" : "DRAIN";
 	if (!up && atomic_load(&sv->agent_down))
@@ -447,8 +449,11 @@ static void row_server(struct stat_row *r, const struct proxy *px, const struct 
 		setv(r, "agent_status", "%s", st->name);
 		setv(r, "agent_desc", "%s", st->desc);
 	}
-	addr_format(&sv->addr, addr, sizeof(addr));
-	setv(r, "addr", "%s", addr);
+	/* a name not resolved yet (init-addr none): no address, as HAProxy */
+	if (!(sv->addr.flags & ADDR_F_NAME)) {
+		addr_format(&sv->addr, addr, sizeof(addr));
+		setv(r, "addr", "%s", addr);
+	}
 }
 
 static void row_backend(struct stat_row *r, const struct proxy *px)
@@ -829,12 +834,16 @@ static int dump_servers_state(struct cli_session *s)
 				int up = atomic_load(&sv->cur_state) == SRV_ST_RUNNING;
 				const struct chk_st *st = chk_st_named(check_status_name(sv));
 				unsigned int admin = ((sv->flags & SRV_F_MAINT) ? 0x01 : 0) |
-				                     ((sv->flags & SRV_F_DRAIN) ? 0x08 : 0);
+				                     ((sv->flags & SRV_F_DRAIN) ? 0x08 : 0) |
+				                     ((sv->flags & SRV_F_RMAINT) ? 0x20 : 0);
 
 				char agent[ADDR_STRLEN] = "-";
 				int health = check_health(sv);
 
-				host_text(&sv->addr, addr, sizeof(addr));
+				if (sv->addr.flags & ADDR_F_NAME)
+					strcpy(addr, "-");   /* not resolved yet */
+				else
+					host_text(&sv->addr, addr, sizeof(addr));
 				if (sv->agent_addr.kind == ADDR_INET)
 					host_text(&sv->agent_addr, agent, sizeof(agent));
 				/* HAProxy's CHK_ST_* flags: CONFIGURED (2), ENABLED (4)
@@ -843,10 +852,11 @@ static int dump_servers_state(struct cli_session *s)
 				 */
 				if (cli_printf(s, "%d %s %d %s %s %d %u %u %u %d %d %d %d %d %d %d %d %s %u %s %d %d %s %s %u\n",
 				               c->px->uuid, c->px->id, sv->puid, sv->id, addr,
-				               up ? 2 : 0, admin, sv->uweight, sv->iweight, 0,
+				               up && !(sv->flags & SRV_F_RMAINT) ? 2 : 0, admin, sv->uweight, sv->iweight, 0,
 				               st->num, st->result, health < 0 ? (int)sv->rise : health,
 				               sv->check ? (check_enabled(sv, 0) ? 6 : 2) : 0,
-				               (sv->flags & SRV_F_AGENT) ? (check_enabled(sv, 1) ? 22 : 18) : 0, 0, 0, "-",
+				               (sv->flags & SRV_F_AGENT) ? (check_enabled(sv, 1) ? 22 : 18) : 0, 0, 0,
+				               sv->hostname ? sv->hostname : "-",
 				               addr_port(&sv->addr), "-", 0, 0, "-", agent,
 				               (sv->flags & SRV_F_AGENT) ? sv->agent_port : 0) < 0)
 					return 0;
@@ -1039,11 +1049,7 @@ static int set_server_addr(struct cli_session *s, struct server *sv, const char 
 		              ip_change ? ", " : "", old_port, new_port);
 	if (!n)
 		return cli_msg(s, "nothing changed\n");
-	thread_isolate();
-	sv->addr = na;
-	sv->addr_gen++;
-	server_set_keys(sv);   /* srvkey addr: sticks to the new address */
-	thread_release();
+	server_change_addr(sv, &na);
 	cli_printf(s, "%s\n", msg);
 	return CLI_DONE;
 }

@@ -829,7 +829,7 @@ static int kw_bind(struct cfg_ctx *ctx, int argc, char **args, char **err)
 static int kw_server(struct cfg_ctx *ctx, int argc, char **args, char **err)
 {
 	struct proxy *px = ctx->section_data;
-	char addrerr[ADDR_ERRLEN];
+	char addrerr[ADDR_ERRLEN], host[256];
 	struct server *srv;
 	struct addr a;
 
@@ -839,13 +839,18 @@ static int kw_server(struct cfg_ctx *ctx, int argc, char **args, char **err)
 		return cfg_set_err(err, "'server' expects <name> and <addr>[:<port>] as arguments.");
 	if (server_find(px, args[1]))
 		return cfg_set_err(err, "'server' : %s '%s' already has a server named '%s'.", proxy_kind(px), px->id, args[1]);
-	/* no host (or `*`, 0.0.0.0) and no port: the client's destination's */
-	if (addr_parse(args[2], ADDR_P_NO_FD | ADDR_P_PORT_OPTIONAL, &a, addrerr, sizeof(addrerr)) < 0)
+	/* no host (or `*`, 0.0.0.0) and no port: the client's destination's;
+	 * a host name is resolved at the end (init-addr, resolvers.h)
+	 */
+	if (addr_parse_name(args[2], ADDR_P_NO_FD | ADDR_P_PORT_OPTIONAL, &a, host, sizeof(host),
+	                    addrerr, sizeof(addrerr)) < 0)
 		return cfg_set_err(err, "'server %s' : %s", args[1], addrerr);
 	srv = server_new(px, args[1], cfg_keep_file(ctx->file), ctx->line);
 	if (!srv)
 		return cfg_set_err(err, "out of memory");
 	srv->addr = a;
+	if (*host && !(srv->hostname = strdup(host)))
+		return cfg_set_err(err, "out of memory");
 	/* an id used twice is refused by proxy_finalize_all() */
 	if (server_parse_options(srv, argc, args, 3, 0, err) < 0)
 		return CFG_ERR;

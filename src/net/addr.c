@@ -121,12 +121,31 @@ static int addr_valid_hostname(const char *host)
 	return 1;
 }
 
+/* Sets <a> to the wildcard address of IPv6 (<v6>) or IPv4, flag ADDR_F_ANY. */
+static void set_wildcard(struct addr *a, int v6)
+{
+	struct sockaddr_in *sin = (struct sockaddr_in *)&a->ss;
+	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&a->ss;
+
+	a->flags |= ADDR_F_ANY;
+	if (v6) {
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_addr = in6addr_any;
+		a->len = sizeof(*sin6);
+	} else {
+		sin->sin_family = AF_INET;
+		sin->sin_addr.s_addr = htonl(INADDR_ANY);
+		a->len = sizeof(*sin);
+	}
+}
+
 /* Resolves the host part <host> of address <str> for <family> (AF_UNSPEC:
  * IPv4 preferred, else IPv6) into <a>'s <ss> (port left 0). Returns 0,
  * -EINVAL or -ENOENT with a message.
  */
 static int addr_resolve_host(const char *str, const char *host, int family, int brackets,
-                             unsigned int flags, struct addr *a, char *err, size_t errlen)
+                             unsigned int flags, struct addr *a, char *name, size_t namelen,
+                             char *err, size_t errlen)
 {
 	struct sockaddr_in *sin = (struct sockaddr_in *)&a->ss;
 	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&a->ss;
@@ -135,16 +154,7 @@ static int addr_resolve_host(const char *str, const char *host, int family, int 
 
 	if (!*host || strcmp(host, "*") == 0) {
 		/* wildcard: IPv4 unless IPv6 was asked for */
-		a->flags |= ADDR_F_ANY;
-		if (family == AF_INET6 || brackets) {
-			sin6->sin6_family = AF_INET6;
-			sin6->sin6_addr = in6addr_any;
-			a->len = sizeof(*sin6);
-		} else {
-			sin->sin_family = AF_INET;
-			sin->sin_addr.s_addr = htonl(INADDR_ANY);
-			a->len = sizeof(*sin);
-		}
+		set_wildcard(a, family == AF_INET6 || brackets);
 		return 0;
 	}
 
@@ -184,6 +194,18 @@ static int addr_resolve_host(const char *str, const char *host, int family, int 
 		return -EINVAL;
 	}
 
+	if (name) {
+		/* addr_parse_name(): the caller resolves it later */
+		if (strlen(host) >= namelen) {
+			err_fmt(err, errlen, "host name too long in '%s'", str);
+			return -EINVAL;
+		}
+		strcpy(name, host);
+		set_wildcard(a, family == AF_INET6);
+		a->flags |= ADDR_F_NAME;
+		return 0;
+	}
+
 	/* Configuration time only: getaddrinfo() may block on DNS. */
 	memset(&hints, 0, sizeof(hints));
 	hints.ai_family = family;
@@ -219,7 +241,7 @@ static int addr_resolve_host(const char *str, const char *host, int family, int 
 
 /* Parses the INET part <s> (after any prefix) of address <str>. */
 static int addr_parse_inet(const char *str, const char *s, int family, unsigned int flags,
-                           struct addr *a, char *err, size_t errlen)
+                           struct addr *a, char *name, size_t namelen, char *err, size_t errlen)
 {
 	char host[256];
 	const char *port = NULL;
@@ -300,7 +322,7 @@ static int addr_parse_inet(const char *str, const char *s, int family, unsigned 
 		return -EINVAL;
 	}
 
-	rc = addr_resolve_host(str, host, family, brackets, flags, a, err, errlen);
+	rc = addr_resolve_host(str, host, family, brackets, flags, a, name, namelen, err, errlen);
 	if (rc < 0)
 		return rc;
 	a->kind = ADDR_INET;
@@ -400,7 +422,9 @@ int addr_env_expand(const char *in, char *out, size_t outlen)
 	return (int)n;
 }
 
-int addr_parse(const char *str, unsigned int flags, struct addr *a, char *err, size_t errlen)
+/* addr_parse(), and with <name>, addr_parse_name(). */
+static int addr_parse_ex(const char *str, unsigned int flags, struct addr *a, char *name, size_t namelen,
+                         char *err, size_t errlen)
 {
 	const struct addr_prefix *pfx = NULL;
 	char expanded[ADDR_STRLEN + 256];
@@ -475,7 +499,7 @@ int addr_parse(const char *str, unsigned int flags, struct addr *a, char *err, s
 	}
 
 	if (!pfx || pfx->kind == ADDR_INET)
-		rc = addr_parse_inet(str, s, pfx ? pfx->family : AF_UNSPEC, flags, a, err, errlen);
+		rc = addr_parse_inet(str, s, pfx ? pfx->family : AF_UNSPEC, flags, a, name, namelen, err, errlen);
 	else if (pfx->kind == ADDR_UNIX)
 		rc = addr_parse_unix(str, s, pfx->abstract, a, err, errlen);
 	else
@@ -486,6 +510,19 @@ int addr_parse(const char *str, unsigned int flags, struct addr *a, char *err, s
 		a->fd = -1;
 	}
 	return rc;
+}
+
+int addr_parse(const char *str, unsigned int flags, struct addr *a, char *err, size_t errlen)
+{
+	return addr_parse_ex(str, flags, a, NULL, 0, err, errlen);
+}
+
+int addr_parse_name(const char *str, unsigned int flags, struct addr *a, char *name, size_t namelen,
+                    char *err, size_t errlen)
+{
+	if (namelen)
+		*name = '\0';
+	return addr_parse_ex(str, flags, a, name, namelen, err, errlen);
 }
 
 int addr_from_sa(struct addr *a, const struct sockaddr *sa, socklen_t len)

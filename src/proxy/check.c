@@ -1242,7 +1242,8 @@ static struct task *check_process(struct task *t, void *ctx, unsigned int state)
 		task_set_expire(t, task_expire(t));
 		return t;
 	}
-	if (atomic_load(&c->paused)) {
+	/* paused, or its server's name has no address yet (resolvers.h) */
+	if (atomic_load(&c->paused) || (c->srv->flags & SRV_F_RMAINT)) {
 		task_set_expire(t, tick_add(now_ms, next_interval(c)));
 		return t;
 	}

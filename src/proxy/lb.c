@@ -44,7 +44,7 @@ void lb_names(char *buf, size_t len)
 int lb_srv_usable(const struct server *srv)
 {
 	return atomic_load_explicit(&srv->cur_state, memory_order_relaxed) == SRV_ST_RUNNING &&
-	       !(srv->flags & (SRV_F_MAINT | SRV_F_DRAIN)) && srv->uweight > 0;
+	       !(srv->flags & (SRV_F_MAINT | SRV_F_RMAINT | SRV_F_DRAIN)) && srv->uweight > 0;
 }
 
 /* FNV-1a then a final avalanche, so that close keys (addresses in one

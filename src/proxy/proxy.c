@@ -15,6 +15,7 @@
 #include <tollgate/check.h>
 #include <tollgate/http_rules.h>
 #include <tollgate/proxy.h>
+#include <tollgate/resolvers.h>
 #include <tollgate/tls.h>
 #include <tollgate/server.h>
 #include <tollgate/sample.h>
@@ -130,6 +131,8 @@ int proxy_inherit(struct proxy *px, const struct proxy *def)
 	px->defsrv.rise = def->defsrv.rise;
 	px->defsrv.fall = def->defsrv.fall;
 	px->defsrv.pool_max_conn = def->defsrv.pool_max_conn;
+	if (server_copy_resolve(&px->defsrv.rsv, &def->defsrv.rsv) < 0)
+		return -ENOMEM;
 	px->defsrv.flags = def->defsrv.flags;
 	if (server_copy_pp(&px->defsrv, &def->defsrv) < 0)
 		return -ENOMEM;
@@ -363,6 +366,13 @@ static int finalize_backend(struct proxy *px, report_fn fn, void *arg)
 			       "Proxy '%s' : 'insecure-fork-wanted' not enabled in the global section, 'option external-check' will likely fail.", px->id);
 	}
 	for (struct server *srv = px->srv; srv; srv = srv->next) {
+		char msg[512];
+		int rc = srv->hostname ? resolvers_server_init(srv, msg, sizeof(msg)) : 0;
+
+		if (rc)
+			report(fn, arg, rc < 0, srv->conf_file, srv->conf_line, "%s", msg);
+		if (rc < 0)
+			return 1;
 		if (server_set_keys(srv) < 0)
 			return report(fn, arg, 1, srv->conf_file, srv->conf_line, "out of memory");
 		if ((srv->flags & SRV_F_AGENT) && !srv->agent_port)

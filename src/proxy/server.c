@@ -47,7 +47,7 @@ struct server *server_alloc(struct proxy *be, const char *name, const struct ser
 		if (!srv->agent_send)
 			goto out_free;
 	}
-	if (server_copy_pp(srv, tmpl) < 0)
+	if (server_copy_pp(srv, tmpl) < 0 || server_copy_resolve(&srv->rsv, &tmpl->rsv) < 0)
 		goto out_free;
 	srv->proxy = be;
 	for (int i = 0; i < MAX_THREADS; i++)
@@ -421,9 +421,30 @@ int server_change_admin(struct server *srv, unsigned int clr, unsigned int set)
 		return 0;
 	if (srv->proxy->lb.ops)
 		lb_update(&srv->proxy->lb);
-	if ((srv->flags & ~old) & SRV_F_MAINT)
+	if ((srv->flags & ~old) & (SRV_F_MAINT | SRV_F_RMAINT))
 		srv_idle_purge_maint();
 	return 1;
+}
+
+int server_copy_resolve(struct srv_resolve_conf *to, const struct srv_resolve_conf *from)
+{
+	char *id = NULL;
+
+	if (from->resolvers_id && !(id = strdup(from->resolvers_id)))
+		return -ENOMEM;
+	free(to->resolvers_id);
+	*to = *from;
+	to->resolvers_id = id;
+	return 0;
+}
+
+void server_change_addr(struct server *srv, const struct addr *na)
+{
+	thread_isolate();
+	srv->addr = *na;
+	srv->addr_gen++;
+	server_set_keys(srv);   /* srvkey addr: sticks to the new address */
+	thread_release();
 }
 
 void server_change_weight(struct server *srv, unsigned int weight)
@@ -456,6 +477,8 @@ void server_free(struct server *srv)
 	free(srv->check_sni);
 	free(srv->track_name);
 	free(srv->hc_name);
+	free(srv->hostname);
+	free(srv->rsv.resolvers_id);
 	free(srv->id);
 	free(srv->cookie);
 	free(srv->agent_send);

@@ -73,6 +73,43 @@ static int pp_tlv_fmt_option(struct server *srv, char **args, const char *opt, c
 	return 0;
 }
 
+/* init-addr <method>[,<method>...]: last, libc, none, or an IP address. */
+static int init_addr_option(struct server *srv, char **args, const char *val, char **err)
+{
+	struct srv_resolve_conf *rc = &srv->rsv;
+	const char *p = val;
+	int n = 0;
+
+	memset(rc->init_addr, 0, sizeof(rc->init_addr));
+	while (*p) {
+		size_t len = strcspn(p, ",");
+		char m[64];
+
+		if (len >= sizeof(m) || n >= SRV_IA_MAX)
+			return cfg_set_err(err, "'%s %s' : 'init-addr' : too many or too long methods in '%s'.", args[0], args[1], val);
+		memcpy(m, p, len);
+		m[len] = '\0';
+		if (!strcmp(m, "last"))
+			rc->init_addr[n++] = SRV_IA_LAST;
+		else if (!strcmp(m, "libc"))
+			rc->init_addr[n++] = SRV_IA_LIBC;
+		else if (!strcmp(m, "none"))
+			rc->init_addr[n++] = SRV_IA_NONE;
+		else if (addr_parse(m, ADDR_P_PORT_OPTIONAL | ADDR_P_NO_RESOLVE | ADDR_P_NO_UNIX | ADDR_P_NO_FD,
+		                    &rc->init_ip, NULL, 0) == 0 && (rc->init_ip.flags & ADDR_F_NO_PORT))
+			rc->init_addr[n++] = SRV_IA_IP;
+		else
+			return cfg_set_err(err, "'%s %s' : 'init-addr' : unknown init-addr method '%s', supported methods are 'libc', 'last', 'none'.",
+			                   args[0], args[1], m);
+		p += len;
+		if (*p)
+			p++;
+	}
+	if (!n)
+		return cfg_set_err(err, "'%s %s' : 'init-addr' expects a list of methods.", args[0], args[1]);
+	return 0;
+}
+
 /* Server keywords HAProxy refuses on `add server` (its "dyn" column). */
 static const char *const not_dynamic[] = {
 	"enabled", "init-addr", "resolvers", "resolve-prefer", "resolve-net", "resolve-opts",
@@ -173,7 +210,7 @@ int server_parse_options(struct server *srv, int argc, char **args, int first, i
 			continue;   /* HTTP/1 is what Tollgate speaks to servers */
 		}
 		if (!val)
-			return cfg_set_err(err, "'%s %s' : unknown option '%s' or missing value (supported: check, inter, fastinter, downinter, rise, fall, weight, maxconn, backup, disabled, id, cookie, send-proxy, send-proxy-v2, proxy-v2-options, set-proxy-v2-tlv-fmt(<type>), track, healthcheck, pool-max-conn, proto, tcp-md5sig, agent-check, agent-addr, agent-port, agent-send, agent-inter).",
+			return cfg_set_err(err, "'%s %s' : unknown option '%s' or missing value (supported: check, inter, fastinter, downinter, rise, fall, weight, maxconn, backup, disabled, id, cookie, send-proxy, send-proxy-v2, proxy-v2-options, set-proxy-v2-tlv-fmt(<type>), track, healthcheck, pool-max-conn, proto, tcp-md5sig, agent-check, agent-addr, agent-port, agent-send, agent-inter, resolvers, resolve-prefer, init-addr).",
 			                   args[0], args[1], opt);
 		i++;
 		if (!strcmp(opt, "proxy-v2-options")) {
@@ -254,12 +291,29 @@ int server_parse_options(struct server *srv, int argc, char **args, int first, i
 			srv->cookie = strdup(val);
 			if (!srv->cookie)
 				return cfg_set_err(err, "out of memory");
+		} else if (!strcmp(opt, "resolvers")) {
+			free(srv->rsv.resolvers_id);
+			srv->rsv.resolvers_id = strdup(val);
+			if (!srv->rsv.resolvers_id)
+				return cfg_set_err(err, "out of memory");
+		} else if (!strcmp(opt, "resolve-prefer")) {
+			if (!strcmp(val, "ipv4"))
+				srv->rsv.prefer = AF_INET;
+			else if (!strcmp(val, "ipv6"))
+				srv->rsv.prefer = AF_INET6;
+			else
+				return cfg_set_err(err, "'%s %s' : 'resolve-prefer' expects 'ipv4' or 'ipv6', got '%s'.", args[0], args[1], val);
+		} else if (!strcmp(opt, "init-addr")) {
+			if (init_addr_option(srv, args, val, err) < 0)
+				return CFG_ERR;
+		} else if (!strcmp(opt, "resolve-net") || !strcmp(opt, "resolve-opts")) {
+			/* accepted for compatibility; no effect yet (doc/configuration.md) */
 		} else if (!strcmp(opt, "observe") || !strcmp(opt, "error-limit") ||
 		           !strcmp(opt, "on-error") || !strcmp(opt, "slowstart") || !strcmp(opt, "port") ||
 		           !strcmp(opt, "addr")) {
 			/* accepted for compatibility; no effect yet (doc/configuration.md) */
 		} else {
-			return cfg_set_err(err, "'%s %s' : unknown option '%s' (supported: check, inter, fastinter, downinter, rise, fall, weight, maxconn, backup, disabled, id, cookie, send-proxy, send-proxy-v2, proxy-v2-options, set-proxy-v2-tlv-fmt(<type>), track, healthcheck, pool-max-conn, proto, tcp-md5sig, agent-check, agent-addr, agent-port, agent-send, agent-inter).",
+			return cfg_set_err(err, "'%s %s' : unknown option '%s' (supported: check, inter, fastinter, downinter, rise, fall, weight, maxconn, backup, disabled, id, cookie, send-proxy, send-proxy-v2, proxy-v2-options, set-proxy-v2-tlv-fmt(<type>), track, healthcheck, pool-max-conn, proto, tcp-md5sig, agent-check, agent-addr, agent-port, agent-send, agent-inter, resolvers, resolve-prefer, init-addr).",
 			                   args[0], args[1], opt);
 		}
 	}

@@ -66,7 +66,7 @@ void srv_idle_park(struct server *srv, int fd)
 {
 	struct idle_conn *ic;
 
-	if (srv->pool_max_conn == 0 || (srv->flags & SRV_F_MAINT) ||
+	if (srv->pool_max_conn == 0 || (srv->flags & (SRV_F_MAINT | SRV_F_RMAINT)) ||
 	    (srv->addr.kind == ADDR_INET && (srv->addr.flags & (ADDR_F_ANY | ADDR_F_NO_PORT)))) {
 		/* pool-max-conn 0: no reuse; maintenance: none kept; an address
 		 * taken from each client's destination: private to that client
@@ -133,7 +133,7 @@ static void purge_maint_fn(struct tasklet *tl, void *ctx, unsigned int state)
 {
 	for (struct proxy *px = proxies_list; px; px = px->next) {
 		for (struct server *srv = px->srv; srv; srv = srv->next) {
-			if (!(srv->flags & SRV_F_MAINT))
+			if (!(srv->flags & (SRV_F_MAINT | SRV_F_RMAINT)))
 				continue;
 			while (!list_empty(&srv->idle_conns[tid]))
 				idle_close(list_elem(srv->idle_conns[tid].next, struct idle_conn, link));

@@ -1,0 +1,191 @@
+"""`resolvers` sections, `resolvers`/`init-addr` on servers: a server named
+by a host name follows what a nameserver answers at run time.
+
+The nameserver is tests/integration/dnsserver.py on 127.0.0.1; the servers
+it names listen on 127.0.0.2 and 127.0.0.3 (the loopback network), on the
+same port, each answering its own tag. Each scenario runs on tollgate and
+on the reference HAProxy 2.6, which must agree.
+"""
+import socket
+import threading
+
+import pytest
+
+from conftest import (HAPROXY, BINARY, admin_cli, admin_ready, exchange, free_port,
+                      run_check, wait_until)
+from dnsserver import DnsServer
+
+
+class Tagged:
+    """Listeners on 127.0.0.2 and 127.0.0.3, one port: each connection
+    gets its listener's IP then is closed."""
+
+    def __init__(self):
+        for _ in range(50):
+            a = socket.socket()
+            a.bind(("127.0.0.2", 0))
+            self.port = a.getsockname()[1]
+            b = socket.socket()
+            try:
+                b.bind(("127.0.0.3", self.port))
+            except OSError:
+                a.close()
+                b.close()
+                continue
+            break
+        self.socks = [a, b]
+        for s in self.socks:
+            s.listen(64)
+            threading.Thread(target=self._run, args=(s,), daemon=True).start()
+
+    def _run(self, s):
+        ip = s.getsockname()[0].encode()
+        while True:
+            try:
+                c, _ = s.accept()
+            except OSError:
+                return
+            try:
+                c.sendall(ip)
+            except OSError:
+                pass
+            c.close()
+
+    def close(self):
+        for s in self.socks:
+            s.close()
+
+
+@pytest.fixture
+def dns():
+    servers = []
+
+    def start(records):
+        d = DnsServer(records)
+        servers.append(d)
+        return d
+
+    yield start
+    for d in servers:
+        d.close()
+
+
+@pytest.fixture
+def tagged():
+    t = Tagged()
+    yield t
+    t.close()
+
+
+CFG = """
+global
+    stats socket %(sock)s level admin
+resolvers mydns
+    nameserver ns1 127.0.0.1:%(dns)d
+    accepted_payload_size 1500
+    resolve_retries 2
+    timeout resolve 100ms
+    timeout retry 200ms
+    hold valid 1s
+    hold nx 300ms
+defaults
+    mode tcp
+    timeout client 5s
+    timeout server 5s
+    timeout connect 2s
+frontend fe
+    bind 127.0.0.1:%(port)d
+    default_backend be
+backend be
+    server s1 app.test:%(srv)d resolvers mydns init-addr none
+    server s2 gone.test:%(srv)d resolvers mydns init-addr none resolve-prefer ipv4
+"""
+
+
+def fetch(port):
+    try:
+        return exchange(port, b"", timeout=2)
+    except OSError:
+        return b""
+
+
+def state_cols(sock, name):
+    """(srv_addr, srv_op_state, srv_admin_state, srv_fqdn, srv_port) of
+    server <name> in `show servers state`."""
+    for line in admin_cli(sock, "show servers state be").splitlines():
+        f = line.split()
+        if len(f) > 18 and f[3] == name:
+            return f[4], f[5], f[6], f[17], f[18]
+    return None
+
+
+@pytest.mark.parametrize("binary", [BINARY, HAPROXY], ids=["tollgate", "haproxy"])
+def test_server_follows_dns(binary, dns, tagged, tmp_path):
+    """The next connections go to the address the nameserver answers now;
+    an unresolvable name starts in resolution maintenance."""
+    from conftest import Tollgate
+    d = dns({"app.test": ["127.0.0.2"]})
+    sock = str(tmp_path / "admin.sock")
+    port = free_port()
+    path = tmp_path / "t.cfg"
+    path.write_text(CFG % dict(sock=sock, dns=d.port, port=port, srv=tagged.port))
+    p = Tollgate(str(path), binary=binary)
+    try:
+        wait_until(lambda: admin_ready(sock), 10, "admin socket")
+        wait_until(lambda: fetch(port) == b"127.0.0.2", 10, "traffic to 127.0.0.2")
+        assert state_cols(sock, "s1") == ("127.0.0.2", "2", "0", "app.test", str(tagged.port))
+        assert state_cols(sock, "s2") == ("-", "0", "32", "gone.test", str(tagged.port))
+        assert "MAINT (resolution)" in admin_cli(sock, "show stat")
+        d.set("app.test", ["127.0.0.3"])
+        wait_until(lambda: fetch(port) == b"127.0.0.3", 10, "traffic to 127.0.0.3")
+        p.wait_log("be/s1 changed its IP from 127.0.0.2 to 127.0.0.3 by mydns/ns1.")
+        assert state_cols(sock, "s1")[0] == "127.0.0.3"
+        # the name disappears: past `hold nx`, resolution maintenance
+        d.records.pop("app.test")
+        wait_until(lambda: state_cols(sock, "s1")[2] == "32", 10, "s1 in RMAINT")
+        # it comes back: out of maintenance, on its address
+        d.set("app.test", ["127.0.0.2"])
+        wait_until(lambda: fetch(port) == b"127.0.0.2", 10, "traffic to 127.0.0.2 again")
+        assert state_cols(sock, "s1")[2] == "0"
+    finally:
+        p.kill()
+    assert "be/s1 changed its IP from (none) to 127.0.0.2 by mydns/ns1." in p.output()
+    # the preferred family (ipv6 by default) first, then A
+    assert ("app.test", 28) in d.queries and ("gone.test", 1) in d.queries
+
+
+CHECKS = [
+    # unknown resolvers
+    ("backend be\n    server s1 gone.invalid:80 resolvers nope\n", False),
+    # libc fails, no fallback
+    ("backend be\n    server s1 gone.invalid:80\n", False),
+    # libc fails, falls back to an address
+    ("backend be\n    server s1 gone.invalid:80 init-addr libc,10.0.0.1\n", True),
+    # none: starts in maintenance
+    ("backend be\n    server s1 gone.invalid:80 init-addr last,libc,none\n", True),
+    # no usable method
+    ("backend be\n    server s1 gone.invalid:80 init-addr last\n", False),
+    ("backend be\n    server s1 gone.invalid:80 init-addr bogus\n", False),
+    # default-server carries init-addr
+    ("backend be\n    default-server init-addr none\n    server s1 gone.invalid:80\n", True),
+    ("resolvers r\n    nameserver a 127.0.0.1:53\n    hold bogus 1s\n", False),
+    ("resolvers r\n    nameserver a 127.0.0.1:53\n    timeout foo 1s\n", False),
+    ("resolvers r\n    nameserver a 127.0.0.1:53\n    nameserver a 127.0.0.1:54\n", False),
+    ("resolvers r\n    nameserver a 127.0.0.1:53\n    bogus\n", False),
+    ("resolvers r\n    nameserver a 127.0.0.1\n", False),     # no port
+    ("resolvers r\n    nameserver a udp@127.0.0.1:53\n    parse-resolv-conf\n    hold valid 5s\n"
+     "    hold other 1s\n    hold refused 1s\n    hold timeout 1s\n    hold obsolete 0s\n"
+     "    timeout resolve 2s\n    timeout retry 1s\n    resolve_retries 5\n"
+     "backend be\n    server s1 localhost:80 resolvers r resolve-prefer ipv4\n", True),
+    ("resolvers r\nbackend be\n    server s1 10.0.0.1:80 resolvers r\n", True),
+]
+
+
+@pytest.mark.parametrize("cfg,ok", CHECKS)
+def test_config_acceptance(cfg, ok, tmp_path):
+    """tollgate -c accepts and refuses what haproxy 2.6 -c does."""
+    head = "defaults\n    mode tcp\n    timeout client 1s\n    timeout server 1s\n    timeout connect 1s\n"
+    rc, out, _ = run_check(head + cfg, tmp_path)
+    hrc, hout, _ = run_check(head + cfg, tmp_path, name="h.cfg", binary=HAPROXY)
+    assert (rc == 0) == ok, out
+    assert (hrc in (0, 2)) == ok, hout     # 2: valid but no listener
