@@ -180,8 +180,8 @@ static struct resolvers *default_resolvers(void)
 	if (!rs)
 		return NULL;
 	rs->implicit = 1;
-	if (resolvers_parse_resolv_conf(rs, "/etc/resolv.conf", err, sizeof(err)) < 0)
-		log_warning("resolvers 'default' : %s.", err);
+	/* no resolv.conf: an empty section, silently, as HAProxy */
+	resolvers_parse_resolv_conf(rs, "/etc/resolv.conf", err, sizeof(err));
 	return rs;
 }
 
@@ -245,6 +245,11 @@ int resolvers_finalize(void (*fn)(void *arg, int is_err, const char *file, int l
 {
 	char msg[300];
 
+	/* HAProxy 2.6 always has a "default" section (show resolvers) */
+	if (!default_resolvers()) {
+		fn(arg, 1, "/etc/resolv.conf", 0, "out of memory");
+		return 1;
+	}
 	for (struct resolvers *rs = resolvers_list; rs; rs = rs->next) {
 		if (rs->nb_ns || rs->implicit)
 			continue;

@@ -189,3 +189,74 @@ def test_config_acceptance(cfg, ok, tmp_path):
     hrc, hout, _ = run_check(head + cfg, tmp_path, name="h.cfg", binary=HAPROXY)
     assert (rc == 0) == ok, out
     assert (hrc in (0, 2)) == ok, hout     # 2: valid but no listener
+
+
+SHOW_CFG = """
+global
+    stats socket %(sock)s level admin
+resolvers mydns
+    nameserver ns1 127.0.0.1:%(dns)d
+    nameserver ns2 127.0.0.1:%(dead)d
+    timeout resolve 100ms
+    timeout retry 100ms
+resolvers empty
+defaults
+    mode tcp
+    timeout client 5s
+    timeout server 5s
+    timeout connect 2s
+frontend fe
+    bind 127.0.0.1:%(port)d
+    default_backend be
+backend be
+    server s1 app.test:%(srv)d resolvers mydns init-addr none resolve-prefer ipv4
+"""
+
+
+def counters(text, section, ns):
+    """{counter: value} of nameserver <ns> of <section> in `show resolvers`."""
+    out, cur_sec, cur_ns = {}, None, None
+    for line in text.splitlines():
+        if line.startswith("Resolvers section "):
+            cur_sec = line.split()[2]
+        elif line.startswith(" nameserver "):
+            cur_ns = line.split()[1].rstrip(":")
+        elif cur_sec == section and cur_ns == ns and ":" in line:
+            k, v = line.split(":")
+            out[k.strip()] = int(v)
+    return out
+
+
+@pytest.mark.parametrize("binary", [BINARY, HAPROXY], ids=["tollgate", "haproxy"])
+def test_show_resolvers(binary, dns, tagged, tmp_path):
+    """`show resolvers [<name>]`: HAProxy's sections and counters."""
+    from conftest import Tollgate
+    d = dns({"app.test": ["127.0.0.2"]})
+    dead = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)   # never answers
+    dead.bind(("127.0.0.1", 0))
+    sock = str(tmp_path / "admin.sock")
+    port = free_port()
+    path = tmp_path / "t.cfg"
+    path.write_text(SHOW_CFG % dict(sock=sock, dns=d.port, dead=dead.getsockname()[1],
+                                    port=port, srv=tagged.port))
+    p = Tollgate(str(path), binary=binary)
+    try:
+        wait_until(lambda: admin_ready(sock), 10, "admin socket")
+        wait_until(lambda: fetch(port) == b"127.0.0.2", 10, "traffic to 127.0.0.2")
+        wait_until(lambda: counters(admin_cli(sock, "show resolvers"), "mydns", "ns1").get("valid", 0) >= 2,
+                   10, "two valid answers")
+        text = admin_cli(sock, "show resolvers")
+        c1 = counters(text, "mydns", "ns1")
+        assert list(c1) == ["sent", "snd_error", "valid", "update", "cname", "cname_error", "any_err",
+                            "nx", "timeout", "refused", "other", "invalid", "too_big", "truncated",
+                            "outdated"]
+        assert c1["update"] == 1 and c1["nx"] == 0 and c1["sent"] >= c1["valid"]
+        c2 = counters(text, "mydns", "ns2")
+        assert c2["sent"] >= 2 and c2["valid"] == 0
+        assert "Resolvers section empty\nResolvers section default\n" in text
+        only = admin_cli(sock, "show resolvers mydns")
+        assert only.startswith("Resolvers section mydns\n") and "section empty" not in only
+        assert admin_cli(sock, "show resolvers nope") == "Can't find that resolvers section\n\n"
+    finally:
+        p.kill()
+        dead.close()
