@@ -48,12 +48,15 @@ struct dns_nameserver {
 	int conf_line;
 };
 
-/* One name to resolve for one server (one per server with `resolvers`).
+/* One name to resolve for the servers of one backend that name it with
+ * the same section and preferred family (a `server-template`'s slots, or
+ * servers written alike): each gets a different address of the answer.
  * Touched only by the resolvers' owner thread once workers run.
  */
 struct resolution {
 	struct resolvers *rs;             /* its section */
-	struct server *srv;               /* the server whose address it sets */
+	struct server **srvs;             /* the servers whose addresses it sets, configuration order */
+	unsigned int nsrv;                /* their number */
 	char *hostname;                   /* the name, as written */
 	uint16_t prefer;                  /* DNS_T_A or DNS_T_AAAA (resolve-prefer, default ipv6) */
 	uint16_t qtype;                   /* type of the query in flight */

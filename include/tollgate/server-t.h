@@ -117,6 +117,7 @@ struct server {
 	char *hostname;                   /* the host name of its address, or NULL if numeric */
 	struct srv_resolve_conf rsv;      /* resolvers, resolve-prefer, init-addr */
 	struct resolution *res;           /* its runtime resolution (`resolvers`), or NULL */
+	uint32_t rsv_seen;                /* tick its address was last in an answer (resolvers' thread only) */
 	unsigned int addr_gen;            /* bumped at each change of addr (idle connections) */
 	unsigned int flags;               /* SRV_F_* */
 	unsigned int pp_opts;             /* SRV_PP_* (send-proxy-v2 proxy-v2-options) */

@@ -862,6 +862,44 @@ static int kw_server(struct cfg_ctx *ctx, int argc, char **args, char **err)
 	}
 }
 
+/* server-template <prefix> <num>|<low>-<high> <fqdn>[:<port>] [options]:
+ * servers <prefix><i> for each <i>, all named <fqdn>; with `resolvers`
+ * they share one resolution and take different addresses of its answer.
+ */
+static int kw_server_template(struct cfg_ctx *ctx, int argc, char **args, char **err)
+{
+	char *fake[CFG_MAX_WORDS + 1], name[256], *end;
+	long low = 1, high;
+
+	if (refuse_in_defaults(ctx, args, err) < 0 || need_cap(ctx, args, PR_CAP_BE, err) < 0)
+		return CFG_ERR;
+	if (argc < 4)
+		return cfg_set_err(err, "'server-template' expects <prefix> <nb | range> <addr>[:<port>] as arguments.");
+	high = strtol(args[2], &end, 10);
+	if (*end == '-' && end > args[2]) {
+		low = high;
+		high = strtol(end + 1, &end, 10);
+	}
+	if (*end || end == args[2] || low < 1 || high < low || high - low >= 10000)
+		return cfg_set_err(err, "'server-template %s' : expects a number of servers or a range <low>-<high> (from 1, at most 10000 servers), got '%s'.",
+		                   args[1], args[2]);
+	for (int i = 0; i < argc && i < CFG_MAX_WORDS; i++)
+		fake[i] = args[i];
+	fake[0] = "server";
+	for (long i = low; i <= high; i++) {
+		if ((size_t)snprintf(name, sizeof(name), "%s%ld", args[1], i) >= sizeof(name))
+			return cfg_set_err(err, "'server-template' : prefix '%s' too long.", args[1]);
+		fake[1] = name;
+		fake[2] = args[3];
+		/* the options follow the address: shift them over <nb> */
+		for (int k = 4; k < argc; k++)
+			fake[k - 1] = args[k];
+		if (kw_server(ctx, argc - 1, fake, err) < 0)
+			return CFG_ERR;
+	}
+	return CFG_OK;
+}
+
 static int kw_default_server(struct cfg_ctx *ctx, int argc, char **args, char **err)
 {
 	struct proxy *px = ctx->section_data;
@@ -1098,6 +1136,7 @@ static struct cfg_kw proxy_kws[] = {
 	{ "mode", kw_mode, 0 },
 	{ "bind", kw_bind, 0 },
 	{ "server", kw_server, 0 },
+	{ "server-template", kw_server_template, 0 },
 	{ "default-server", kw_default_server, 0 },
 	{ "balance", kw_balance, 0 },
 	{ "hash-type", kw_hash_type, 0 },

@@ -148,20 +148,35 @@ static int init_addr_libc(struct server *srv)
 	return -1;
 }
 
-/* Creates the resolution of <srv> in <rs>. Returns 0 or -ENOMEM. */
-static int resolution_new(struct server *srv, struct resolvers *rs)
+/* Attaches <srv> to the resolution of <rs> that its backend's servers
+ * naming the same host with the same preference share, creating it.
+ * Returns 0 or -ENOMEM.
+ */
+static int resolution_join(struct server *srv, struct resolvers *rs)
 {
-	struct resolution *r = calloc(1, sizeof(*r));
+	uint16_t prefer = srv->rsv.prefer == AF_INET ? DNS_T_A : DNS_T_AAAA;
+	struct resolution *r;
+	struct server **srvs;
 
-	if (!r || !(r->hostname = strdup(srv->hostname))) {
-		free(r);
-		return -ENOMEM;
+	for (r = rs->res; r; r = r->next)
+		if (r->prefer == prefer && r->srvs[0]->proxy == srv->proxy && dns_name_eq(r->hostname, srv->hostname))
+			break;
+	if (!r) {
+		r = calloc(1, sizeof(*r));
+		if (!r || !(r->hostname = strdup(srv->hostname))) {
+			free(r);
+			return -ENOMEM;
+		}
+		r->rs = rs;
+		r->prefer = prefer;
+		r->next = rs->res;
+		rs->res = r;
 	}
-	r->rs = rs;
-	r->srv = srv;
-	r->prefer = srv->rsv.prefer == AF_INET ? DNS_T_A : DNS_T_AAAA;
-	r->next = rs->res;
-	rs->res = r;
+	srvs = realloc(r->srvs, (r->nsrv + 1) * sizeof(*srvs));
+	if (!srvs)
+		return -ENOMEM;
+	r->srvs = srvs;
+	r->srvs[r->nsrv++] = srv;
 	srv->res = r;
 	return 0;
 }
@@ -201,7 +216,7 @@ int resolvers_server_init(struct server *srv, char *msg, size_t len)
 			         proxy_kind(srv->proxy), be, srv->id, srv->rsv.resolvers_id);
 			return -1;
 		}
-		if (resolution_new(srv, rs) < 0) {
+		if (resolution_join(srv, rs) < 0) {
 			snprintf(msg, len, "out of memory");
 			return -1;
 		}
@@ -309,9 +324,21 @@ static void fmt_host(const struct addr *a, char *buf, size_t len)
 	addr_format(&t, buf, len);
 }
 
+/* Puts <srv> into resolution maintenance for <why>, with HAProxy's line. */
+static void srv_rmaint(struct server *srv, const char *why)
+{
+	int act, bck;
+
+	if (!server_change_admin(srv, 0, SRV_F_RMAINT))
+		return;
+	server_count_usable(srv->proxy, &act, &bck);
+	log_warning("Server %s/%s is going DOWN for maintenance (%s). %d active and %d backup servers left. 0 sessions active, 0 requeued, 0 remaining in queue.",
+	            srv->proxy->id, srv->id, why, act, bck);
+}
+
 /* The resolution of <r> failed with <st>: past the `hold` period of that
- * status since the last valid answer, its server goes into resolution
- * maintenance (its last address is kept, as HAProxy does).
+ * status since the last valid answer, its servers go into resolution
+ * maintenance (their last addresses are kept, as HAProxy does).
  */
 static void resolution_error(struct resolution *r, enum rsv_status st)
 {
@@ -319,88 +346,134 @@ static void resolution_error(struct resolution *r, enum rsv_status st)
 		[RSV_ST_NX] = RSV_HOLD_NX, [RSV_ST_REFUSED] = RSV_HOLD_REFUSED,
 		[RSV_ST_TIMEOUT] = RSV_HOLD_TIMEOUT, [RSV_ST_OTHER] = RSV_HOLD_OTHER,
 	};
-	struct server *srv = r->srv;
+	char why[64];
 
 	r->status = st;
 	r->pending = 0;
 	r->next_at = tick_add(now_ms, r->rs->t_resolve);
-	if (srv->flags & SRV_F_RMAINT)
-		return;
 	if (r->has_valid && !tick_is_expired(tick_add(r->last_valid, r->rs->hold[hold_of[st]]), now_ms))
 		return;
-	if (server_change_admin(srv, 0, SRV_F_RMAINT))
-		log_warning("Server %s/%s is going DOWN for maintenance (DNS %s status).",
-		            srv->proxy->id, srv->id, resolvers_status_str(st));
+	snprintf(why, sizeof(why), "DNS %s status", resolvers_status_str(st));
+	for (unsigned int i = 0; i < r->nsrv; i++)
+		srv_rmaint(r->srvs[i], why);
 }
 
-/* A valid answer <resp> for <r> came from <ns>: picks the address (the
- * current one if still announced, else the first of the family asked),
- * installs it and takes the server out of resolution maintenance.
+/* Returns 1 if the address of <srv> is the IP of <it>. */
+static int srv_has_ip(const struct server *srv, const struct dns_item *it)
+{
+	const struct sockaddr_storage *ss = &srv->addr.ss;
+
+	if (srv->addr.flags & ADDR_F_NAME)
+		return 0;
+	if (it->type == DNS_T_A)
+		return ss->ss_family == AF_INET && !memcmp(it->ip, &((const struct sockaddr_in *)ss)->sin_addr, 4);
+	return ss->ss_family == AF_INET6 && !memcmp(it->ip, &((const struct sockaddr_in6 *)ss)->sin6_addr, 16);
+}
+
+/* Gives <srv> the IP of <it> (its port kept), logging the change as
+ * HAProxy does, "by <by>".
+ */
+static void srv_set_ip(struct server *srv, const struct dns_item *it, const char *by)
+{
+	char from[ADDR_STRLEN], to[ADDR_STRLEN];
+	struct addr na;
+
+	memset(&na, 0, sizeof(na));
+	na.kind = ADDR_INET;
+	na.fd = -1;
+	if (it->type == DNS_T_A) {
+		struct sockaddr_in *sin = (struct sockaddr_in *)&na.ss;
+
+		sin->sin_family = AF_INET;
+		memcpy(&sin->sin_addr, it->ip, 4);
+		na.len = sizeof(*sin);
+	} else {
+		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&na.ss;
+
+		sin6->sin6_family = AF_INET6;
+		memcpy(&sin6->sin6_addr, it->ip, 16);
+		na.len = sizeof(*sin6);
+	}
+	addr_set_port(&na, addr_port(&srv->addr));
+	na.flags = srv->addr.flags & ADDR_F_NO_PORT;
+	if (srv->addr.flags & ADDR_F_NAME)
+		strcpy(from, "(none)");
+	else
+		fmt_host(&srv->addr, from, sizeof(from));
+	fmt_host(&na, to, sizeof(to));
+	server_change_addr(srv, &na);
+	log_warning("%s/%s changed its IP from %s to %s by %s.", srv->proxy->id, srv->id, from, to, by);
+}
+
+/* Takes the address of <srv> away (its IP left the answers): "-" again. */
+static void srv_clear_ip(struct server *srv)
+{
+	struct addr na;
+
+	memset(&na, 0, sizeof(na));
+	na.kind = ADDR_INET;
+	na.fd = -1;
+	na.ss.ss_family = AF_INET;
+	na.len = sizeof(struct sockaddr_in);
+	addr_set_port(&na, addr_port(&srv->addr));
+	na.flags = (srv->addr.flags & ADDR_F_NO_PORT) | ADDR_F_ANY | ADDR_F_NAME;
+	server_change_addr(srv, &na);
+}
+
+/* A valid answer <resp> for <r> came from <ns>. Each server keeps its
+ * address while the answer lists it; one whose address left the answers
+ * more than `hold obsolete` ago, or that has none, takes in order an
+ * address no other server holds; one left without any loses its address
+ * and goes into resolution maintenance. As HAProxy, the first server's
+ * changes are "by <section>/<nameserver>", the others' "by DNS cache".
  */
 static void resolution_valid(struct resolution *r, struct dns_nameserver *ns, const struct dns_response *resp)
 {
-	struct server *srv = r->srv;
-	const struct dns_item *pick = NULL;
-	int cur_fam = srv->addr.ss.ss_family, named = !!(srv->addr.flags & ADDR_F_NAME);
+	unsigned char claimed[DNS_MAX_ITEMS] = { 0 }, has[r->nsrv];
+	char by[256];
+	unsigned int i, k;
 
-	for (unsigned int i = 0; i < resp->n; i++) {
-		const struct dns_item *it = &resp->items[i];
-		const void *cur = cur_fam == AF_INET ? (const void *)&((const struct sockaddr_in *)&srv->addr.ss)->sin_addr
-		                                     : (const void *)&((const struct sockaddr_in6 *)&srv->addr.ss)->sin6_addr;
-
-		if (it->type != r->qtype)
-			continue;
-		if (!pick)
-			pick = it;
-		if (!named && ((it->type == DNS_T_A && cur_fam == AF_INET && !memcmp(it->ip, cur, 4)) ||
-		               (it->type == DNS_T_AAAA && cur_fam == AF_INET6 && !memcmp(it->ip, cur, 16)))) {
-			pick = it;
-			break;
-		}
-	}
 	r->status = RSV_ST_VALID;
 	r->pending = 0;
 	r->has_valid = 1;
 	r->last_valid = now_ms;
 	r->next_at = tick_add(now_ms, r->rs->t_resolve);
 	count(&ns->cnt.valid);
-	if (pick) {
-		struct addr na;
-		char from[ADDR_STRLEN], to[ADDR_STRLEN];
-
-		memset(&na, 0, sizeof(na));
-		na.kind = ADDR_INET;
-		na.fd = -1;
-		if (pick->type == DNS_T_A) {
-			struct sockaddr_in *sin = (struct sockaddr_in *)&na.ss;
-
-			sin->sin_family = AF_INET;
-			memcpy(&sin->sin_addr, pick->ip, 4);
-			na.len = sizeof(*sin);
-		} else {
-			struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&na.ss;
-
-			sin6->sin6_family = AF_INET6;
-			memcpy(&sin6->sin6_addr, pick->ip, 16);
-			na.len = sizeof(*sin6);
-		}
-		addr_set_port(&na, addr_port(&srv->addr));
-		na.flags = srv->addr.flags & ADDR_F_NO_PORT;
-		if (named || addr_cmp_host(&na, &srv->addr)) {
-			if (named)
-				strcpy(from, "(none)");
-			else
-				fmt_host(&srv->addr, from, sizeof(from));
-			fmt_host(&na, to, sizeof(to));
-			server_change_addr(srv, &na);
-			count(&ns->cnt.update);
-			log_warning("%s/%s changed its IP from %s to %s by %s/%s.",
-			            srv->proxy->id, srv->id, from, to, r->rs->id, ns->id);
+	for (i = 0; i < r->nsrv; i++) {
+		has[i] = 0;
+		for (k = 0; k < resp->n; k++) {
+			if (resp->items[k].type != r->qtype || claimed[k] || !srv_has_ip(r->srvs[i], &resp->items[k]))
+				continue;
+			claimed[k] = has[i] = 1;
+			r->srvs[i]->rsv_seen = now_ms;
+			break;
 		}
 	}
-	if ((srv->flags & SRV_F_RMAINT) && server_change_admin(srv, SRV_F_RMAINT, 0)) {
-		log_warning("Server %s/%s ('%s') is UP/READY (resolves again).", srv->proxy->id, srv->id, r->hostname);
-		log_warning("Server %s/%s administratively READY thanks to valid DNS answer.", srv->proxy->id, srv->id);
+	for (i = 0; i < r->nsrv; i++) {
+		struct server *srv = r->srvs[i];
+		int none = !!(srv->addr.flags & ADDR_F_NAME);
+		int obsolete = none || tick_is_expired(tick_add(srv->rsv_seen, r->rs->hold[RSV_HOLD_OBSOLETE]), now_ms);
+
+		if (!has[i] && obsolete) {
+			for (k = 0; k < resp->n; k++)
+				if (resp->items[k].type == r->qtype && !claimed[k])
+					break;
+			if (k < resp->n) {
+				snprintf(by, sizeof(by), i ? "DNS cache" : "%s/%s", r->rs->id, ns->id);
+				claimed[k] = has[i] = 1;
+				srv_set_ip(srv, &resp->items[k], by);
+				count(&ns->cnt.update);
+				srv->rsv_seen = now_ms;
+			} else if (!none) {
+				srv_clear_ip(srv);
+			}
+		}
+		if (has[i] && (srv->flags & SRV_F_RMAINT) && server_change_admin(srv, SRV_F_RMAINT, 0)) {
+			log_warning("Server %s/%s ('%s') is UP/READY (resolves again).", srv->proxy->id, srv->id, r->hostname);
+			log_warning("Server %s/%s administratively READY thanks to valid DNS answer.", srv->proxy->id, srv->id);
+		}
+		if (!has[i] && obsolete)
+			srv_rmaint(srv, "No IP for server ");
 	}
 }
 
@@ -549,8 +622,11 @@ int resolvers_start(void)
 		/* every resolution starts at once: the first answers come
 		 * within milliseconds of start-up
 		 */
-		for (struct resolution *r = rs->res; r; r = r->next)
+		for (struct resolution *r = rs->res; r; r = r->next) {
 			r->next_at = now_ms ? now_ms : 1;
+			for (unsigned int i = 0; i < r->nsrv; i++)
+				r->srvs[i]->rsv_seen = now_ms;
+		}
 		task_wakeup(rs->task, TASK_WOKEN_INIT);
 	}
 	return 0;

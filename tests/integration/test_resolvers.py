@@ -77,6 +77,18 @@ def tagged():
     t.close()
 
 
+# The proxy part of the configurations below: tcp, one frontend to "be".
+FRONT = """defaults
+    mode tcp
+    timeout client 5s
+    timeout server 5s
+    timeout connect 2s
+frontend fe
+    bind 127.0.0.1:%(port)d
+    default_backend be
+backend be
+"""
+
 CFG = """
 global
     stats socket %(sock)s level admin
@@ -88,18 +100,26 @@ resolvers mydns
     timeout retry 200ms
     hold valid 1s
     hold nx 300ms
-defaults
-    mode tcp
-    timeout client 5s
-    timeout server 5s
-    timeout connect 2s
-frontend fe
-    bind 127.0.0.1:%(port)d
-    default_backend be
-backend be
-    server s1 app.test:%(srv)d resolvers mydns init-addr none
+""" + FRONT + """    server s1 app.test:%(srv)d resolvers mydns init-addr none
     server s2 gone.test:%(srv)d resolvers mydns init-addr none resolve-prefer ipv4
 """
+
+
+def start(binary, tmp_path, cfg, **params):
+    """Starts <binary> on <cfg> % <params> plus its admin socket (sock) and
+    port; waits for the socket. Returns (process, sock, port)."""
+    from conftest import Tollgate
+    sock = str(tmp_path / "admin.sock")
+    port = free_port()
+    path = tmp_path / "t.cfg"
+    path.write_text(cfg % dict(params, sock=sock, port=port))
+    p = Tollgate(str(path), binary=binary)
+    try:
+        wait_until(lambda: admin_ready(sock), 10, "admin socket")
+    except AssertionError:
+        p.kill()
+        raise AssertionError(p.output())
+    return p, sock, port
 
 
 def fetch(port):
@@ -123,15 +143,9 @@ def state_cols(sock, name):
 def test_server_follows_dns(binary, dns, tagged, tmp_path):
     """The next connections go to the address the nameserver answers now;
     an unresolvable name starts in resolution maintenance."""
-    from conftest import Tollgate
     d = dns({"app.test": ["127.0.0.2"]})
-    sock = str(tmp_path / "admin.sock")
-    port = free_port()
-    path = tmp_path / "t.cfg"
-    path.write_text(CFG % dict(sock=sock, dns=d.port, port=port, srv=tagged.port))
-    p = Tollgate(str(path), binary=binary)
+    p, sock, port = start(binary, tmp_path, CFG, dns=d.port, srv=tagged.port)
     try:
-        wait_until(lambda: admin_ready(sock), 10, "admin socket")
         wait_until(lambda: fetch(port) == b"127.0.0.2", 10, "traffic to 127.0.0.2")
         assert state_cols(sock, "s1") == ("127.0.0.2", "2", "0", "app.test", str(tagged.port))
         assert state_cols(sock, "s2") == ("-", "0", "32", "gone.test", str(tagged.port))
@@ -178,6 +192,12 @@ CHECKS = [
      "    timeout resolve 2s\n    timeout retry 1s\n    resolve_retries 5\n"
      "backend be\n    server s1 localhost:80 resolvers r resolve-prefer ipv4\n", True),
     ("resolvers r\nbackend be\n    server s1 10.0.0.1:80 resolvers r\n", True),
+    ("backend be\n    server-template web 3 gone.invalid:80 init-addr none\n", True),
+    ("backend be\n    server-template web 2-4 127.0.0.1:80 check\n", True),
+    ("backend be\n    server-template web 0 gone.invalid:80 init-addr none\n", False),
+    ("backend be\n    server-template web x gone.invalid:80 init-addr none\n", False),
+    ("backend be\n    server-template web 3\n", False),
+    ("backend be\n    server web1 127.0.0.1:80\n    server-template web 1-2 127.0.0.1:80\n", False),
 ]
 
 
@@ -200,16 +220,7 @@ resolvers mydns
     timeout resolve 100ms
     timeout retry 100ms
 resolvers empty
-defaults
-    mode tcp
-    timeout client 5s
-    timeout server 5s
-    timeout connect 2s
-frontend fe
-    bind 127.0.0.1:%(port)d
-    default_backend be
-backend be
-    server s1 app.test:%(srv)d resolvers mydns init-addr none resolve-prefer ipv4
+""" + FRONT + """    server s1 app.test:%(srv)d resolvers mydns init-addr none resolve-prefer ipv4
 """
 
 
@@ -230,18 +241,12 @@ def counters(text, section, ns):
 @pytest.mark.parametrize("binary", [BINARY, HAPROXY], ids=["tollgate", "haproxy"])
 def test_show_resolvers(binary, dns, tagged, tmp_path):
     """`show resolvers [<name>]`: HAProxy's sections and counters."""
-    from conftest import Tollgate
     d = dns({"app.test": ["127.0.0.2"]})
     dead = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)   # never answers
     dead.bind(("127.0.0.1", 0))
-    sock = str(tmp_path / "admin.sock")
-    port = free_port()
-    path = tmp_path / "t.cfg"
-    path.write_text(SHOW_CFG % dict(sock=sock, dns=d.port, dead=dead.getsockname()[1],
-                                    port=port, srv=tagged.port))
-    p = Tollgate(str(path), binary=binary)
+    p, sock, port = start(binary, tmp_path, SHOW_CFG, dns=d.port, dead=dead.getsockname()[1],
+                          srv=tagged.port)
     try:
-        wait_until(lambda: admin_ready(sock), 10, "admin socket")
         wait_until(lambda: fetch(port) == b"127.0.0.2", 10, "traffic to 127.0.0.2")
         wait_until(lambda: counters(admin_cli(sock, "show resolvers"), "mydns", "ns1").get("valid", 0) >= 2,
                    10, "two valid answers")
@@ -260,3 +265,44 @@ def test_show_resolvers(binary, dns, tagged, tmp_path):
     finally:
         p.kill()
         dead.close()
+
+
+TEMPLATE_CFG = """
+global
+    stats socket %(sock)s level admin
+resolvers mydns
+    nameserver ns1 127.0.0.1:%(dns)d
+    timeout resolve 100ms
+    timeout retry 200ms
+    hold obsolete 300ms
+""" + FRONT + """    server-template web 3 app.test:%(srv)d resolvers mydns init-addr none resolve-prefer ipv4
+"""
+
+
+@pytest.mark.parametrize("binary", [BINARY, HAPROXY], ids=["tollgate", "haproxy"])
+def test_server_template(binary, dns, tagged, tmp_path):
+    """server-template slots take the answer's addresses, one each; an
+    address that leaves the answer frees its slot after `hold obsolete`."""
+    d = dns({"app.test": ["127.0.0.2", "127.0.0.3"]})
+    p, sock, port = start(binary, tmp_path, TEMPLATE_CFG, dns=d.port, srv=tagged.port)
+
+    def addrs():
+        return [(state_cols(sock, n) or ("?", "", "?"))[0:3:2] for n in ("web1", "web2", "web3")]
+
+    try:
+        want = [("127.0.0.2", "0"), ("127.0.0.3", "0"), ("-", "32")]
+        wait_until(lambda: addrs() == want, 10, "slots filled: %s" % want)
+        seen = set()
+        wait_until(lambda: seen.add(fetch(port)) or {b"127.0.0.2", b"127.0.0.3"} <= seen, 10,
+                   "traffic to both addresses")
+        d.set("app.test", ["127.0.0.3", "127.0.0.4"])
+        want = [("-", "32"), ("127.0.0.3", "0"), ("127.0.0.4", "0")]
+        wait_until(lambda: addrs() == want, 10, "slots after a change: %s" % want)
+        d.set("app.test", ["127.0.0.4"])
+        want = [("-", "32"), ("-", "32"), ("127.0.0.4", "0")]
+        wait_until(lambda: addrs() == want, 10, "slots after a removal: %s" % want)
+    finally:
+        p.kill()
+    out = p.output()
+    assert "be/web2 changed its IP from (none) to 127.0.0.3 by DNS cache." in out
+    assert "Server be/web1 is going DOWN for maintenance (No IP for server )." in out
