@@ -14,7 +14,9 @@
  * What is kept: the header's id, rcode and TC bit, the question, and the
  * answer records of type A, AAAA and SRV whose owner is the question's name
  * or a name that a CNAME of the answer section leads to (the others are
- * skipped, counted in <skipped>). Authority and additional sections are
+ * skipped, counted in <skipped>), then the A and AAAA records of the
+ * additional section whose owner is the target of a kept SRV record
+ * (flagged <additional>, the owner in <target>). The authority section is
  * walked for well-formedness only.
  */
 #ifndef TOLLGATE_DNS_H
@@ -59,7 +61,8 @@ struct dns_item {
 	uint32_t ttl;                     /* seconds */
 	unsigned char ip[16];             /* A: 4 bytes, AAAA: 16 */
 	uint16_t prio, weight, port;      /* SRV */
-	char target[DNS_MAX_NAME + 1];    /* SRV target, lower case */
+	int additional;                   /* from the additional section (A, AAAA of an SRV target) */
+	char target[DNS_MAX_NAME + 1];    /* SRV target, or an additional record's owner, lower case */
 };
 
 /* A parsed response. */

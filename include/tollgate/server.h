@@ -72,9 +72,10 @@ void server_change_weight(struct server *srv, unsigned int weight);
 
 /* Sets the address of <srv> to <na> under isolation: new connections and
  * checks go there, idle ones to the old address are not reused, and the
- * `srvkey addr` key follows. Any thread holding no lock.
+ * `srvkey addr` key follows. With <target> (not NULL), its SRV target
+ * too (rsv_target, "" for none). Any thread holding no lock.
  */
-void server_change_addr(struct server *srv, const struct addr *na);
+void server_change_addr(struct server *srv, const struct addr *na, const char *target);
 
 /* Copies <from> into <to> (its resolvers name duplicated; <to>'s old one
  * freed). Returns 0 or -ENOMEM.

@@ -835,7 +835,9 @@ static int dump_servers_state(struct cli_session *s)
 				const struct chk_st *st = chk_st_named(check_status_name(sv));
 				unsigned int admin = ((sv->flags & SRV_F_MAINT) ? 0x01 : 0) |
 				                     ((sv->flags & SRV_F_DRAIN) ? 0x08 : 0) |
-				                     ((sv->flags & SRV_F_RMAINT) ? 0x20 : 0);
+				                     ((sv->flags & SRV_F_RMAINT) ? 0x20 : 0) |
+				                     (sv->rsv_srv ? 0x40 : 0);
+				int srv_rec = sv->hostname && sv->hostname[0] == '_';
 
 				char agent[ADDR_STRLEN] = "-";
 				int health = check_health(sv);
@@ -856,8 +858,9 @@ static int dump_servers_state(struct cli_session *s)
 				               st->num, st->result, health < 0 ? (int)sv->rise : health,
 				               sv->check ? (check_enabled(sv, 0) ? 6 : 2) : 0,
 				               (sv->flags & SRV_F_AGENT) ? (check_enabled(sv, 1) ? 22 : 18) : 0, 0, 0,
-				               sv->hostname ? sv->hostname : "-",
-				               addr_port(&sv->addr), "-", 0, 0, "-", agent,
+				               /* SRV: the slot's target and port, the record apart */
+				               srv_rec ? (sv->rsv_target[0] ? sv->rsv_target : "-") : sv->hostname ? sv->hostname : "-",
+				               addr_port(&sv->addr), srv_rec ? sv->hostname : "-", 0, 0, "-", agent,
 				               (sv->flags & SRV_F_AGENT) ? sv->agent_port : 0) < 0)
 					return 0;
 			}
@@ -1049,7 +1052,7 @@ static int set_server_addr(struct cli_session *s, struct server *sv, const char 
 		              ip_change ? ", " : "", old_port, new_port);
 	if (!n)
 		return cli_msg(s, "nothing changed\n");
-	server_change_addr(sv, &na);
+	server_change_addr(sv, &na, NULL);
 	cli_printf(s, "%s\n", msg);
 	return CLI_DONE;
 }

@@ -167,6 +167,15 @@ static int name_in(const char *name, char names[][DNS_MAX_NAME + 1], unsigned in
 	return 0;
 }
 
+/* Returns 1 if <name> is the target of an SRV record kept in <r>. */
+static int srv_target(const struct dns_response *r, const char *name)
+{
+	for (unsigned int i = 0; i < r->n; i++)
+		if (r->items[i].type == DNS_T_SRV && !r->items[i].additional && !strcmp(r->items[i].target, name))
+			return 1;
+	return 0;
+}
+
 int dns_parse_response(const unsigned char *buf, size_t len, struct dns_response *r)
 {
 	char aliases[DNS_MAX_ALIASES + 1][DNS_MAX_NAME + 1];
@@ -203,9 +212,9 @@ int dns_parse_response(const unsigned char *buf, size_t len, struct dns_response
 		uint16_t type, rdlen;
 		uint32_t ttl;
 		size_t rd;
-		int answer = i < an;
+		int answer = i < an, extra = i >= an + ns;
 
-		ret = read_name(buf, len, off, answer ? owner : NULL, &off);
+		ret = read_name(buf, len, off, answer || extra ? owner : NULL, &off);
 		if (ret < 0)
 			return ret;
 		if (off + 10 > len)
@@ -217,6 +226,22 @@ int dns_parse_response(const unsigned char *buf, size_t len, struct dns_response
 		if (rd + rdlen > len)
 			return DNS_E_SHORT;
 		off = rd + rdlen;
+		if (extra) {
+			/* the address of an SRV target kept above */
+			if ((type == DNS_T_A || type == DNS_T_AAAA) && r->n < DNS_MAX_ITEMS && srv_target(r, owner)) {
+				struct dns_item *it = &r->items[r->n++];
+
+				if (rdlen != (type == DNS_T_A ? 4 : 16))
+					return DNS_E_RECORD;
+				memset(it, 0, sizeof(*it));
+				it->type = type;
+				it->ttl = ttl;
+				it->additional = 1;
+				memcpy(it->ip, buf + rd, rdlen);
+				strcpy(it->target, owner);
+			}
+			continue;
+		}
 		if (!answer)
 			continue;
 		if (!name_in(owner, aliases, naliases)) {

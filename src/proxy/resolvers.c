@@ -154,7 +154,8 @@ static int init_addr_libc(struct server *srv)
  */
 static int resolution_join(struct server *srv, struct resolvers *rs)
 {
-	uint16_t prefer = srv->rsv.prefer == AF_INET ? DNS_T_A : DNS_T_AAAA;
+	/* a name starting with '_' is an SRV record's (_http._tcp.example) */
+	uint16_t prefer = srv->hostname[0] == '_' ? DNS_T_SRV : srv->rsv.prefer == AF_INET ? DNS_T_A : DNS_T_AAAA;
 	struct resolution *r;
 	struct server **srvs;
 
@@ -373,7 +374,8 @@ static int srv_has_ip(const struct server *srv, const struct dns_item *it)
 /* Gives <srv> the IP of <it> (its port kept), logging the change as
  * HAProxy does, "by <by>".
  */
-static void srv_set_ip(struct server *srv, const struct dns_item *it, const char *by)
+static void srv_set_ip(struct server *srv, const struct dns_item *it, const char *by,
+                       unsigned int port, const char *target)
 {
 	char from[ADDR_STRLEN], to[ADDR_STRLEN];
 	struct addr na;
@@ -394,19 +396,23 @@ static void srv_set_ip(struct server *srv, const struct dns_item *it, const char
 		memcpy(&sin6->sin6_addr, it->ip, 16);
 		na.len = sizeof(*sin6);
 	}
-	addr_set_port(&na, addr_port(&srv->addr));
-	na.flags = srv->addr.flags & ADDR_F_NO_PORT;
+	addr_set_port(&na, port ? port : addr_port(&srv->addr));
+	na.flags = port ? 0 : srv->addr.flags & ADDR_F_NO_PORT;
 	if (srv->addr.flags & ADDR_F_NAME)
 		strcpy(from, "(none)");
 	else
 		fmt_host(&srv->addr, from, sizeof(from));
 	fmt_host(&na, to, sizeof(to));
-	server_change_addr(srv, &na);
+	server_change_addr(srv, &na, target);
+	if (!strcmp(from, to))
+		return;   /* SRV: only the port or target changed */
 	log_warning("%s/%s changed its IP from %s to %s by %s.", srv->proxy->id, srv->id, from, to, by);
 }
 
-/* Takes the address of <srv> away (its IP left the answers): "-" again. */
-static void srv_clear_ip(struct server *srv)
+/* Takes the address of <srv> away (its IP left the answers): "-" again;
+ * with <target>, sets its SRV target too.
+ */
+static void srv_clear_ip(struct server *srv, const char *target)
 {
 	struct addr na;
 
@@ -415,9 +421,94 @@ static void srv_clear_ip(struct server *srv)
 	na.fd = -1;
 	na.ss.ss_family = AF_INET;
 	na.len = sizeof(struct sockaddr_in);
-	addr_set_port(&na, addr_port(&srv->addr));
+	/* an SRV slot emptied ("" target) loses its record's port too */
+	addr_set_port(&na, target && !*target ? 0 : addr_port(&srv->addr));
 	na.flags = (srv->addr.flags & ADDR_F_NO_PORT) | ADDR_F_ANY | ADDR_F_NAME;
-	server_change_addr(srv, &na);
+	server_change_addr(srv, &na, target);
+}
+
+/* Gives <srv> the address that the additional section of <resp> holds
+ * for the target of its SRV record <it> (its preferred family first) and
+ * the record's port. Without one, the slot keeps its target but no
+ * address (Tollgate does not resolve SRV targets on their own yet).
+ */
+static void srv_take_record(struct server *srv, const struct dns_item *it, const struct dns_response *resp)
+{
+	uint16_t first = srv->rsv.prefer == AF_INET ? DNS_T_A : DNS_T_AAAA;
+	const struct dns_item *ip = NULL;
+
+	for (unsigned int k = 0; k < resp->n; k++) {
+		const struct dns_item *a = &resp->items[k];
+
+		if (!a->additional || strcmp(a->target, it->target))
+			continue;
+		if (!ip || (a->type == first && ip->type != first))
+			ip = a;
+	}
+	srv->rsv_srv = 1;
+	if (!ip) {
+		if (strcmp(srv->rsv_target, it->target))
+			srv_clear_ip(srv, it->target);
+		return;
+	}
+	if (!srv_has_ip(srv, ip) || addr_port(&srv->addr) != it->port || strcmp(srv->rsv_target, it->target))
+		srv_set_ip(srv, ip, "DNS additional record", it->port, it->target);
+	if ((srv->flags & SRV_F_RMAINT) && server_change_admin(srv, SRV_F_RMAINT, 0))
+		log_warning("Server %s/%s ('%s') is UP/READY (resolves again).", srv->proxy->id, srv->id, it->target);
+}
+
+/* A valid SRV answer <resp> for <r>: each slot keeps its record (target
+ * and port) while the answer lists it; a slot without one, or whose record
+ * left the answers more than `hold obsolete` ago, takes in order a record
+ * no other slot holds; one left without any loses its address and goes
+ * into resolution maintenance ("entry removed from SRV record").
+ */
+static void resolution_valid_srv(struct resolution *r, const struct dns_response *resp)
+{
+	unsigned char claimed[DNS_MAX_ITEMS] = { 0 };
+	int idx[r->nsrv];
+	unsigned int i, k;
+
+	for (i = 0; i < r->nsrv; i++) {
+		struct server *srv = r->srvs[i];
+
+		idx[i] = -1;
+		for (k = 0; srv->rsv_target[0] && k < resp->n; k++) {
+			const struct dns_item *it = &resp->items[k];
+
+			if (it->type == DNS_T_SRV && !it->additional && !claimed[k] &&
+			    !strcmp(it->target, srv->rsv_target) && it->port == addr_port(&srv->addr)) {
+				claimed[k] = 1;
+				idx[i] = (int)k;
+				srv->rsv_seen = now_ms;
+				break;
+			}
+		}
+	}
+	/* empty slots first, then those whose record is obsolete (HAProxy's order) */
+	for (int pass = 0; pass < 2; pass++) {
+		for (i = 0; i < r->nsrv; i++) {
+			struct server *srv = r->srvs[i];
+
+			if (idx[i] >= 0 || !srv->rsv_target[0] != !pass ||
+			    (pass && !tick_is_expired(tick_add(srv->rsv_seen, r->rs->hold[RSV_HOLD_OBSOLETE]), now_ms)))
+				continue;
+			for (k = 0; k < resp->n; k++)
+				if (resp->items[k].type == DNS_T_SRV && !resp->items[k].additional && !claimed[k])
+					break;
+			if (k < resp->n) {
+				claimed[k] = 1;
+				idx[i] = (int)k;
+				srv->rsv_seen = now_ms;
+			} else if (pass) {
+				srv_clear_ip(srv, "");
+				srv_rmaint(srv, "entry removed from SRV record");
+			}
+		}
+	}
+	for (i = 0; i < r->nsrv; i++)
+		if (idx[i] >= 0)
+			srv_take_record(r->srvs[i], &resp->items[idx[i]], resp);
 }
 
 /* A valid answer <resp> for <r> came from <ns>. Each server keeps its
@@ -439,6 +530,10 @@ static void resolution_valid(struct resolution *r, struct dns_nameserver *ns, co
 	r->last_valid = now_ms;
 	r->next_at = tick_add(now_ms, r->rs->t_resolve);
 	count(&ns->cnt.valid);
+	if (r->qtype == DNS_T_SRV) {
+		resolution_valid_srv(r, resp);
+		return;
+	}
 	for (i = 0; i < r->nsrv; i++) {
 		has[i] = 0;
 		for (k = 0; k < resp->n; k++) {
@@ -449,31 +544,40 @@ static void resolution_valid(struct resolution *r, struct dns_nameserver *ns, co
 			break;
 		}
 	}
-	for (i = 0; i < r->nsrv; i++) {
-		struct server *srv = r->srvs[i];
-		int none = !!(srv->addr.flags & ADDR_F_NAME);
-		int obsolete = none || tick_is_expired(tick_add(srv->rsv_seen, r->rs->hold[RSV_HOLD_OBSOLETE]), now_ms);
+	/* servers with no address first, then those whose address is
+	 * obsolete (HAProxy's order)
+	 */
+	for (int pass = 0; pass < 2; pass++) {
+		for (i = 0; i < r->nsrv; i++) {
+			struct server *srv = r->srvs[i];
+			int none = !!(srv->addr.flags & ADDR_F_NAME);
 
-		if (!has[i] && obsolete) {
+			if (has[i] || none == pass ||
+			    (pass && !tick_is_expired(tick_add(srv->rsv_seen, r->rs->hold[RSV_HOLD_OBSOLETE]), now_ms)))
+				continue;
 			for (k = 0; k < resp->n; k++)
 				if (resp->items[k].type == r->qtype && !claimed[k])
 					break;
 			if (k < resp->n) {
 				snprintf(by, sizeof(by), i ? "DNS cache" : "%s/%s", r->rs->id, ns->id);
 				claimed[k] = has[i] = 1;
-				srv_set_ip(srv, &resp->items[k], by);
+				srv_set_ip(srv, &resp->items[k], by, 0, NULL);
 				count(&ns->cnt.update);
 				srv->rsv_seen = now_ms;
-			} else if (!none) {
-				srv_clear_ip(srv);
+			} else {
+				if (!none)
+					srv_clear_ip(srv, NULL);
+				srv_rmaint(srv, "No IP for server ");
 			}
 		}
+	}
+	for (i = 0; i < r->nsrv; i++) {
+		struct server *srv = r->srvs[i];
+
 		if (has[i] && (srv->flags & SRV_F_RMAINT) && server_change_admin(srv, SRV_F_RMAINT, 0)) {
 			log_warning("Server %s/%s ('%s') is UP/READY (resolves again).", srv->proxy->id, srv->id, r->hostname);
 			log_warning("Server %s/%s administratively READY thanks to valid DNS answer.", srv->proxy->id, srv->id);
 		}
-		if (!has[i] && obsolete)
-			srv_rmaint(srv, "No IP for server ");
 	}
 }
 
@@ -521,7 +625,7 @@ static void handle_answer(struct dns_nameserver *ns, const unsigned char *buf, s
 		st = RSV_ST_OTHER;
 	} else {
 		for (unsigned int i = 0; i < resp.n; i++)
-			wanted += resp.items[i].type == r->qtype;
+			wanted += resp.items[i].type == r->qtype && !resp.items[i].additional;
 		if (resp.cnames)
 			count(&ns->cnt.cname);
 		if (wanted) {
@@ -539,7 +643,7 @@ static void handle_answer(struct dns_nameserver *ns, const unsigned char *buf, s
 	 */
 	if (++r->answers < rs->nb_ns)
 		return;
-	if (!r->fell_back) {
+	if (!r->fell_back && r->qtype != DNS_T_SRV) {
 		r->fell_back = 1;
 		r->qtype = r->qtype == DNS_T_A ? DNS_T_AAAA : DNS_T_A;
 		send_query(r);

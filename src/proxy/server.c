@@ -438,9 +438,11 @@ int server_copy_resolve(struct srv_resolve_conf *to, const struct srv_resolve_co
 	return 0;
 }
 
-void server_change_addr(struct server *srv, const struct addr *na)
+void server_change_addr(struct server *srv, const struct addr *na, const char *target)
 {
 	thread_isolate();
+	if (target)
+		snprintf(srv->rsv_target, sizeof(srv->rsv_target), "%s", target);
 	srv->addr = *na;
 	srv->addr_gen++;
 	server_set_keys(srv);   /* srvkey addr: sticks to the new address */

@@ -60,8 +60,8 @@ class Tagged:
 def dns():
     servers = []
 
-    def start(records):
-        d = DnsServer(records)
+    def start(records, srv=None):
+        d = DnsServer(records, srv=srv)
         servers.append(d)
         return d
 
@@ -306,3 +306,44 @@ def test_server_template(binary, dns, tagged, tmp_path):
     out = p.output()
     assert "be/web2 changed its IP from (none) to 127.0.0.3 by DNS cache." in out
     assert "Server be/web1 is going DOWN for maintenance (No IP for server )." in out
+
+
+SRV_CFG = """
+global
+    stats socket %(sock)s level admin
+resolvers mydns
+    nameserver ns1 127.0.0.1:%(dns)d
+    timeout resolve 100ms
+    timeout retry 200ms
+""" + FRONT + """    server-template web 3 _http._tcp.app.test resolvers mydns init-addr none
+"""
+
+
+@pytest.mark.parametrize("binary", [BINARY, HAPROXY], ids=["tollgate", "haproxy"])
+def test_server_template_srv(binary, dns, tagged, tmp_path):
+    """SRV records fill server-template slots: target, port and the
+    target's address from the additional section."""
+    p_ = tagged.port
+    d = dns({"a.test": ["127.0.0.2"], "b.test": ["127.0.0.3"], "c.test": ["127.0.0.3"]},
+            srv={"_http._tcp.app.test": [(1, 10, p_, "a.test"), (1, 10, p_, "b.test")]})
+    p, sock, port = start(binary, tmp_path, SRV_CFG, dns=d.port)
+
+    def slots():
+        return [state_cols(sock, n) for n in ("web1", "web2", "web3")]
+
+    try:
+        want = [("127.0.0.2", "2", "64", "a.test", str(p_)), ("127.0.0.3", "2", "64", "b.test", str(p_)),
+                ("-", "0", "32", "-", "0")]
+        wait_until(lambda: slots() == want, 10, "slots filled: %s" % want)
+        seen = set()
+        wait_until(lambda: seen.add(fetch(port)) or {b"127.0.0.2", b"127.0.0.3"} <= seen, 10,
+                   "traffic to both targets")
+        d.set_srv("_http._tcp.app.test", [(1, 10, p_, "b.test"), (1, 10, p_, "c.test")])
+        want = [("-", "0", "96", "-", "0"), ("127.0.0.3", "2", "64", "b.test", str(p_)),
+                ("127.0.0.3", "2", "64", "c.test", str(p_))]
+        wait_until(lambda: slots() == want, 10, "slots after a change: %s" % want)
+    finally:
+        p.kill()
+    out = p.output()
+    assert "be/web1 changed its IP from (none) to 127.0.0.2 by DNS additional record." in out
+    assert "Server be/web1 is going DOWN for maintenance (entry removed from SRV record)." in out

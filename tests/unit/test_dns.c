@@ -98,6 +98,25 @@ static void test_srv_and_errors(void **state)
 	assert_int_equal(resp.items[0].port, 8080);
 	assert_int_equal(resp.items[0].prio, 10);
 	assert_string_equal(resp.items[0].target, "a.x");
+	/* with the target's address in the additional section, and one of
+	 * another name (ignored)
+	 */
+	{
+		static const unsigned char more[] = {
+			0xc0, 48, 0, 1, 0, 1, 0, 0, 0, 5, 0, 4, 10, 1, 2, 3,
+			0xc0, 23, 0, 1, 0, 1, 0, 0, 0, 5, 0, 4, 10, 9, 9, 9,
+		};
+		unsigned char t[sizeof(srv) + sizeof(more)];
+
+		memcpy(t, srv, sizeof(srv));
+		memcpy(t + sizeof(srv), more, sizeof(more));
+		t[11] = 2;
+		assert_int_equal(parse(t, sizeof(t)), (int)sizeof(t));
+		assert_int_equal(resp.n, 2);
+		assert_true(resp.items[1].additional);
+		assert_string_equal(resp.items[1].target, "a.x");
+		assert_memory_equal(resp.items[1].ip, "\x0a\x01\x02\x03", 4);
+	}
 
 	/* a query, not a response */
 	memcpy(b, cname_resp, sizeof(b));
