@@ -54,6 +54,7 @@ enum srv_init_addr {
 	SRV_IA_IP,            /* the address of `init-addr` (server.init_ip) */
 };
 #define SRV_IA_MAX        4         /* methods in one `init-addr` */
+#define SRV_RSV_NETS      8         /* networks in one `resolve-net` */
 
 /* Counters, one set per thread, written by that thread only (relaxed
  * stores) and summed on read.
@@ -106,6 +107,13 @@ struct srv_resolve_conf {
 	unsigned int prefer;              /* `resolve-prefer`: AF_INET, AF_INET6 (0: ipv6, the default) */
 	unsigned char init_addr[SRV_IA_MAX]; /* enum srv_init_addr, SRV_IA_END-terminated; all END: "last,libc" */
 	struct addr init_ip;              /* the <ip> of `init-addr` */
+	unsigned int allow_dup_ip;        /* `resolve-opts allow-dup-ip`: may share an address with its backend's servers */
+	unsigned int nb_nets;             /* `resolve-net` networks used */
+	struct {
+		int family;               /* AF_INET or AF_INET6 */
+		unsigned char net[16];    /* network, masked */
+		unsigned int bits;        /* prefix length */
+	} nets[SRV_RSV_NETS];             /* preferred networks, in order */
 };
 
 struct server {

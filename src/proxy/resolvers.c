@@ -511,6 +511,45 @@ static void resolution_valid_srv(struct resolution *r, const struct dns_response
 			srv_take_record(r->srvs[i], &resp->items[idx[i]], resp);
 }
 
+/* Returns the index of the first `resolve-net` network of <srv> holding
+ * the address of <it>, or the number of its networks if none does.
+ */
+static unsigned int net_rank(const struct server *srv, const struct dns_item *it)
+{
+	const struct srv_resolve_conf *rc = &srv->rsv;
+
+	for (unsigned int n = 0; n < rc->nb_nets; n++) {
+		unsigned int bits = rc->nets[n].bits, bytes = bits / 8;
+
+		if (rc->nets[n].family != (it->type == DNS_T_A ? AF_INET : AF_INET6) ||
+		    memcmp(it->ip, rc->nets[n].net, bytes))
+			continue;
+		if (bits % 8 && ((it->ip[bytes] ^ rc->nets[n].net[bytes]) & (0xff00 >> (bits % 8))))
+			continue;
+		return n;
+	}
+	return rc->nb_nets;
+}
+
+/* Returns the index of the address of <resp> (type <qtype>) that <srv>
+ * takes: one no server holds (<claimed>; any with allow-dup-ip), in the
+ * first of its `resolve-net` networks that has one, else the first; -1
+ * if none is left.
+ */
+static int pick_item(const struct server *srv, const struct dns_response *resp, uint16_t qtype,
+                     const unsigned char *claimed)
+{
+	int best = -1;
+
+	for (unsigned int k = 0; k < resp->n; k++) {
+		if (resp->items[k].type != qtype || (claimed[k] && !srv->rsv.allow_dup_ip))
+			continue;
+		if (best < 0 || net_rank(srv, &resp->items[k]) < net_rank(srv, &resp->items[best]))
+			best = (int)k;
+	}
+	return best;
+}
+
 /* A valid answer <resp> for <r> came from <ns>. Each server keeps its
  * address while the answer lists it; one whose address left the answers
  * more than `hold obsolete` ago, or that has none, takes in order an
@@ -520,7 +559,7 @@ static void resolution_valid_srv(struct resolution *r, const struct dns_response
  */
 static void resolution_valid(struct resolution *r, struct dns_nameserver *ns, const struct dns_response *resp)
 {
-	unsigned char claimed[DNS_MAX_ITEMS] = { 0 }, has[r->nsrv];
+	unsigned char claimed[DNS_MAX_ITEMS] = { 0 }, has[r->nsrv], moved[r->nsrv];
 	char by[256];
 	unsigned int i, k;
 
@@ -535,12 +574,21 @@ static void resolution_valid(struct resolution *r, struct dns_nameserver *ns, co
 		return;
 	}
 	for (i = 0; i < r->nsrv; i++) {
-		has[i] = 0;
+		struct server *srv = r->srvs[i];
+		int best = pick_item(srv, resp, r->qtype, claimed);
+
+		has[i] = moved[i] = 0;
 		for (k = 0; k < resp->n; k++) {
-			if (resp->items[k].type != r->qtype || claimed[k] || !srv_has_ip(r->srvs[i], &resp->items[k]))
+			if (resp->items[k].type != r->qtype || (claimed[k] && !srv->rsv.allow_dup_ip) ||
+			    !srv_has_ip(srv, &resp->items[k]))
 				continue;
+			/* still listed; but a better `resolve-net` address moves it */
+			if (best >= 0 && net_rank(srv, &resp->items[best]) < net_rank(srv, &resp->items[k])) {
+				moved[i] = 1;
+				break;
+			}
 			claimed[k] = has[i] = 1;
-			r->srvs[i]->rsv_seen = now_ms;
+			srv->rsv_seen = now_ms;
 			break;
 		}
 	}
@@ -550,14 +598,13 @@ static void resolution_valid(struct resolution *r, struct dns_nameserver *ns, co
 	for (int pass = 0; pass < 2; pass++) {
 		for (i = 0; i < r->nsrv; i++) {
 			struct server *srv = r->srvs[i];
-			int none = !!(srv->addr.flags & ADDR_F_NAME);
+			int none = !!(srv->addr.flags & ADDR_F_NAME), best;
 
 			if (has[i] || none == pass ||
-			    (pass && !tick_is_expired(tick_add(srv->rsv_seen, r->rs->hold[RSV_HOLD_OBSOLETE]), now_ms)))
+			    (pass && !moved[i] && !tick_is_expired(tick_add(srv->rsv_seen, r->rs->hold[RSV_HOLD_OBSOLETE]), now_ms)))
 				continue;
-			for (k = 0; k < resp->n; k++)
-				if (resp->items[k].type == r->qtype && !claimed[k])
-					break;
+			best = pick_item(srv, resp, r->qtype, claimed);
+			k = best < 0 ? resp->n : (unsigned int)best;
 			if (k < resp->n) {
 				snprintf(by, sizeof(by), i ? "DNS cache" : "%s/%s", r->rs->id, ns->id);
 				claimed[k] = has[i] = 1;

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
 
 #include <tollgate/addr.h>
 #include <tollgate/cfg.h>
@@ -107,6 +108,75 @@ static int init_addr_option(struct server *srv, char **args, const char *val, ch
 	}
 	if (!n)
 		return cfg_set_err(err, "'%s %s' : 'init-addr' expects a list of methods.", args[0], args[1]);
+	return 0;
+}
+
+/* resolve-net <net>[,<net>...]: preferred networks for DNS answers. */
+static int resolve_net_option(struct server *srv, char **args, const char *val, char **err)
+{
+	struct srv_resolve_conf *rc = &srv->rsv;
+	const char *p = val;
+
+	rc->nb_nets = 0;
+	while (*p) {
+		size_t len = strcspn(p, ",");
+		char net[64], *slash, *end;
+		unsigned int max, bytes;
+		long bits;
+
+		if (len >= sizeof(net) || rc->nb_nets >= SRV_RSV_NETS)
+			return cfg_set_err(err, "'%s %s' : 'resolve-net' : at most %d networks, each <addr>/<bits>.", args[0], args[1], SRV_RSV_NETS);
+		memcpy(net, p, len);
+		net[len] = '\0';
+		slash = strchr(net, '/');
+		if (slash)
+			*slash = '\0';
+		if (inet_pton(AF_INET, net, rc->nets[rc->nb_nets].net) == 1) {
+			rc->nets[rc->nb_nets].family = AF_INET;
+			max = 32;
+		} else if (inet_pton(AF_INET6, net, rc->nets[rc->nb_nets].net) == 1) {
+			rc->nets[rc->nb_nets].family = AF_INET6;
+			max = 128;
+		} else {
+			return cfg_set_err(err, "'%s %s' : 'resolve-net' : invalid network '%.*s', expected <addr>/<bits>.", args[0], args[1], (int)len, p);
+		}
+		bits = slash ? strtol(slash + 1, &end, 10) : (long)max;
+		if (slash && (*end || end == slash + 1 || bits < 0 || bits > (long)max))
+			return cfg_set_err(err, "'%s %s' : 'resolve-net' : invalid prefix length in '%.*s'.", args[0], args[1], (int)len, p);
+		rc->nets[rc->nb_nets].bits = (unsigned int)bits;
+		/* keep the network masked */
+		bytes = (unsigned int)bits / 8;
+		if (bytes < max / 8) {
+			rc->nets[rc->nb_nets].net[bytes] &= (unsigned char)(0xff00 >> (bits % 8));
+			memset(rc->nets[rc->nb_nets].net + bytes + 1, 0, max / 8 - bytes - 1);
+		}
+		rc->nb_nets++;
+		p += len;
+		if (*p)
+			p++;
+	}
+	return 0;
+}
+
+/* resolve-opts <opt>[,<opt>...]: allow-dup-ip, prevent-dup-ip, ignore-weight. */
+static int resolve_opts_option(struct server *srv, char **args, const char *val, char **err)
+{
+	const char *p = val;
+
+	while (*p) {
+		size_t len = strcspn(p, ",");
+
+		if (len == 12 && !strncmp(p, "allow-dup-ip", len))
+			srv->rsv.allow_dup_ip = 1;
+		else if (len == 14 && !strncmp(p, "prevent-dup-ip", len))
+			srv->rsv.allow_dup_ip = 0;
+		else if (len != 13 || strncmp(p, "ignore-weight", len))   /* SRV weights are not applied anyway */
+			return cfg_set_err(err, "'%s %s' : 'resolve-opts' : unknown option '%.*s' (supported: allow-dup-ip, ignore-weight, prevent-dup-ip).",
+			                   args[0], args[1], (int)len, p);
+		p += len;
+		if (*p)
+			p++;
+	}
 	return 0;
 }
 
@@ -306,8 +376,12 @@ int server_parse_options(struct server *srv, int argc, char **args, int first, i
 		} else if (!strcmp(opt, "init-addr")) {
 			if (init_addr_option(srv, args, val, err) < 0)
 				return CFG_ERR;
-		} else if (!strcmp(opt, "resolve-net") || !strcmp(opt, "resolve-opts")) {
-			/* accepted for compatibility; no effect yet (doc/configuration.md) */
+		} else if (!strcmp(opt, "resolve-net")) {
+			if (resolve_net_option(srv, args, val, err) < 0)
+				return CFG_ERR;
+		} else if (!strcmp(opt, "resolve-opts")) {
+			if (resolve_opts_option(srv, args, val, err) < 0)
+				return CFG_ERR;
 		} else if (!strcmp(opt, "observe") || !strcmp(opt, "error-limit") ||
 		           !strcmp(opt, "on-error") || !strcmp(opt, "slowstart") || !strcmp(opt, "port") ||
 		           !strcmp(opt, "addr")) {

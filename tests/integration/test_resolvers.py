@@ -193,6 +193,11 @@ CHECKS = [
      "backend be\n    server s1 localhost:80 resolvers r resolve-prefer ipv4\n", True),
     ("resolvers r\nbackend be\n    server s1 10.0.0.1:80 resolvers r\n", True),
     ("backend be\n    server-template web 3 gone.invalid:80 init-addr none\n", True),
+    ("backend be\n    server s1 gone.invalid:80 init-addr none resolve-net 10.0.0.0/8,fd00::/8\n", True),
+    ("backend be\n    server s1 gone.invalid:80 init-addr none resolve-net bogus\n", False),
+    ("backend be\n    server s1 gone.invalid:80 init-addr none resolve-opts allow-dup-ip,ignore-weight\n", True),
+    ("backend be\n    server s1 gone.invalid:80 init-addr none resolve-opts bogus\n", False),
+    ("backend be\n    server s1 gone.invalid:80 init-addr none resolve-prefer ipv5\n", False),
     ("backend be\n    server-template web 2-4 127.0.0.1:80 check\n", True),
     ("backend be\n    server-template web 0 gone.invalid:80 init-addr none\n", False),
     ("backend be\n    server-template web x gone.invalid:80 init-addr none\n", False),
@@ -267,14 +272,17 @@ def test_show_resolvers(binary, dns, tagged, tmp_path):
         dead.close()
 
 
-TEMPLATE_CFG = """
+# An admin socket and a resolvers section answering quickly.
+FAST_HEAD = """
 global
     stats socket %(sock)s level admin
 resolvers mydns
     nameserver ns1 127.0.0.1:%(dns)d
     timeout resolve 100ms
     timeout retry 200ms
-    hold obsolete 300ms
+"""
+
+TEMPLATE_CFG = FAST_HEAD + """    hold obsolete 300ms
 """ + FRONT + """    server-template web 3 app.test:%(srv)d resolvers mydns init-addr none resolve-prefer ipv4
 """
 
@@ -308,14 +316,7 @@ def test_server_template(binary, dns, tagged, tmp_path):
     assert "Server be/web1 is going DOWN for maintenance (No IP for server )." in out
 
 
-SRV_CFG = """
-global
-    stats socket %(sock)s level admin
-resolvers mydns
-    nameserver ns1 127.0.0.1:%(dns)d
-    timeout resolve 100ms
-    timeout retry 200ms
-""" + FRONT + """    server-template web 3 _http._tcp.app.test resolvers mydns init-addr none
+SRV_CFG = FAST_HEAD + FRONT + """    server-template web 3 _http._tcp.app.test resolvers mydns init-addr none
 """
 
 
@@ -347,3 +348,26 @@ def test_server_template_srv(binary, dns, tagged, tmp_path):
     out = p.output()
     assert "be/web1 changed its IP from (none) to 127.0.0.2 by DNS additional record." in out
     assert "Server be/web1 is going DOWN for maintenance (entry removed from SRV record)." in out
+
+
+OPTS_CFG = FAST_HEAD + FRONT + """    server s1 app.test:%(srv)d resolvers mydns init-addr none resolve-prefer ipv4 resolve-net 10.0.0.0/8,127.0.0.3/32
+    server-template dup 2 app.test:%(srv)d resolvers mydns init-addr none resolve-prefer ipv4 resolve-opts allow-dup-ip
+"""
+
+
+@pytest.mark.parametrize("binary", [BINARY, HAPROXY], ids=["tollgate", "haproxy"])
+def test_resolve_net_and_dup_ip(binary, dns, tagged, tmp_path):
+    """resolve-net prefers an address of its networks; allow-dup-ip lets
+    servers share an address."""
+    d = dns({"app.test": ["127.0.0.2", "127.0.0.3"]})
+    p, sock, port = start(binary, tmp_path, OPTS_CFG, dns=d.port, srv=tagged.port)
+
+    def addrs():
+        return [(state_cols(sock, n) or ("?",))[0] for n in ("s1", "dup1", "dup2")]
+
+    try:
+        wait_until(lambda: "-" not in addrs(), 10, "every server resolved")
+        wait_until(lambda: fetch(port) == b"127.0.0.3", 10, "traffic to 127.0.0.3")
+        assert addrs() == ["127.0.0.3", "127.0.0.2", "127.0.0.2"]
+    finally:
+        p.kill()
