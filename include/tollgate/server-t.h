@@ -128,6 +128,7 @@ struct server {
 	uint32_t rsv_seen;                /* tick its address was last in an answer (resolvers' thread only) */
 	char rsv_target[256];             /* SRV: the target its slot holds, "" for none (changed under isolation) */
 	int rsv_srv;                      /* SRV: it held a target once (HAProxy's HMAINT bit, 0x40, in show servers state) */
+	struct resolution *tres;          /* SRV: its target's own resolution (no additional record), or NULL; thread 0 */
 	unsigned int addr_gen;            /* bumped at each change of addr (idle connections) */
 	unsigned int flags;               /* SRV_F_* */
 	unsigned int pp_opts;             /* SRV_PP_* (send-proxy-v2 proxy-v2-options) */

@@ -410,9 +410,9 @@ static void srv_set_ip(struct server *srv, const struct dns_item *it, const char
 }
 
 /* Takes the address of <srv> away (its IP left the answers): "-" again;
- * with <target>, sets its SRV target too.
+ * with <target>, sets its SRV target too, and with <port> >= 0 its port.
  */
-static void srv_clear_ip(struct server *srv, const char *target)
+static void srv_clear_ip(struct server *srv, const char *target, int port)
 {
 	struct addr na;
 
@@ -421,10 +421,50 @@ static void srv_clear_ip(struct server *srv, const char *target)
 	na.fd = -1;
 	na.ss.ss_family = AF_INET;
 	na.len = sizeof(struct sockaddr_in);
-	/* an SRV slot emptied ("" target) loses its record's port too */
-	addr_set_port(&na, target && !*target ? 0 : addr_port(&srv->addr));
-	na.flags = (srv->addr.flags & ADDR_F_NO_PORT) | ADDR_F_ANY | ADDR_F_NAME;
+	/* an SRV slot gets its record's port, or 0 once emptied */
+	addr_set_port(&na, port >= 0 ? (unsigned int)port : addr_port(&srv->addr));
+	na.flags = (port > 0 ? 0 : srv->addr.flags & ADDR_F_NO_PORT) | ADDR_F_ANY | ADDR_F_NAME;
 	server_change_addr(srv, &na, target);
+}
+
+/* Makes <srv> (an SRV slot) resolve its record's <target> on its own, as
+ * HAProxy does when the additional section lacks the target's address:
+ * a resolution of the target for this server only, started at once; NULL
+ * (or another target) drops the one it had. Thread 0.
+ */
+static void target_resolution(struct server *srv, const char *target)
+{
+	struct resolution *t = srv->tres, **prev;
+
+	if (t && target && !strcmp(t->hostname, target))
+		return;
+	if (t) {
+		for (prev = &t->rs->res; *prev != t; prev = &(*prev)->next)
+			;
+		*prev = t->next;
+		free(t->hostname);
+		free(t->srvs);
+		free(t);
+		srv->tres = NULL;
+	}
+	if (!target)
+		return;
+	t = calloc(1, sizeof(*t));
+	if (!t || !(t->hostname = strdup(target)) || !(t->srvs = malloc(sizeof(*t->srvs)))) {
+		if (t)
+			free(t->hostname);
+		free(t);
+		return;   /* out of memory: the slot waits in maintenance */
+	}
+	t->rs = srv->res->rs;
+	t->srvs[0] = srv;
+	t->nsrv = 1;
+	t->prefer = srv->rsv.prefer == AF_INET ? DNS_T_A : DNS_T_AAAA;
+	t->next_at = now_ms ? now_ms : 1;
+	for (prev = &t->rs->res; *prev; prev = &(*prev)->next)
+		;
+	*prev = t;
+	srv->tres = t;
 }
 
 /* Gives <srv> the address that the additional section of <resp> holds
@@ -448,9 +488,11 @@ static void srv_take_record(struct server *srv, const struct dns_item *it, const
 	srv->rsv_srv = 1;
 	if (!ip) {
 		if (strcmp(srv->rsv_target, it->target))
-			srv_clear_ip(srv, it->target);
+			srv_clear_ip(srv, it->target, it->port);
+		target_resolution(srv, it->target);
 		return;
 	}
+	target_resolution(srv, NULL);
 	if (!srv_has_ip(srv, ip) || addr_port(&srv->addr) != it->port || strcmp(srv->rsv_target, it->target))
 		srv_set_ip(srv, ip, "DNS additional record", it->port, it->target);
 	if ((srv->flags & SRV_F_RMAINT) && server_change_admin(srv, SRV_F_RMAINT, 0))
@@ -501,7 +543,8 @@ static void resolution_valid_srv(struct resolution *r, const struct dns_response
 				idx[i] = (int)k;
 				srv->rsv_seen = now_ms;
 			} else if (pass) {
-				srv_clear_ip(srv, "");
+				srv_clear_ip(srv, "", 0);
+				target_resolution(srv, NULL);
 				srv_rmaint(srv, "entry removed from SRV record");
 			}
 		}
@@ -613,7 +656,7 @@ static void resolution_valid(struct resolution *r, struct dns_nameserver *ns, co
 				srv->rsv_seen = now_ms;
 			} else {
 				if (!none)
-					srv_clear_ip(srv, NULL);
+					srv_clear_ip(srv, NULL, -1);
 				srv_rmaint(srv, "No IP for server ");
 			}
 		}

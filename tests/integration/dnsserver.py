@@ -32,7 +32,8 @@ def _qname(data, off):
 
 
 class DnsServer:
-    def __init__(self, records=None, records6=None, srv=None):
+    def __init__(self, records=None, records6=None, srv=None, additional=True):
+        self.additional = additional   # SRV answers carry their targets' A records
         self.records = {k.lower(): list(v) for k, v in (records or {}).items()}
         self.srv = {k.lower(): list(v) for k, v in (srv or {}).items()}
         self.records6 = {k.lower(): list(v) for k, v in (records6 or {}).items()}
@@ -88,7 +89,7 @@ class DnsServer:
                 rdata = struct.pack("!HHH", prio, weight, port) + tname
                 answers += struct.pack("!HHHIH", 0xc00c, 33, 1, 30, len(rdata)) + rdata
                 count += 1
-                for ip in targets[target]:
+                for ip in targets[target] if self.additional else []:
                     extra += tname + struct.pack("!HHIH", 1, 1, 30, 4) + socket.inet_aton(ip)
                     nextra += 1
         elif qtype == 1:

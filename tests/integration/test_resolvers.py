@@ -60,8 +60,8 @@ class Tagged:
 def dns():
     servers = []
 
-    def start(records, srv=None):
-        d = DnsServer(records, srv=srv)
+    def start(records, srv=None, additional=True):
+        d = DnsServer(records, srv=srv, additional=additional)
         servers.append(d)
         return d
 
@@ -320,13 +320,16 @@ SRV_CFG = FAST_HEAD + FRONT + """    server-template web 3 _http._tcp.app.test r
 """
 
 
+@pytest.mark.parametrize("additional", [True, False], ids=["additional", "no-additional"])
 @pytest.mark.parametrize("binary", [BINARY, HAPROXY], ids=["tollgate", "haproxy"])
-def test_server_template_srv(binary, dns, tagged, tmp_path):
+def test_server_template_srv(binary, additional, dns, tagged, tmp_path):
     """SRV records fill server-template slots: target, port and the
-    target's address from the additional section."""
+    target's address, from the additional section or else resolved on its
+    own."""
     p_ = tagged.port
     d = dns({"a.test": ["127.0.0.2"], "b.test": ["127.0.0.3"], "c.test": ["127.0.0.3"]},
-            srv={"_http._tcp.app.test": [(1, 10, p_, "a.test"), (1, 10, p_, "b.test")]})
+            srv={"_http._tcp.app.test": [(1, 10, p_, "a.test"), (1, 10, p_, "b.test")]},
+            additional=additional)
     p, sock, port = start(binary, tmp_path, SRV_CFG, dns=d.port)
 
     def slots():
@@ -346,7 +349,10 @@ def test_server_template_srv(binary, dns, tagged, tmp_path):
     finally:
         p.kill()
     out = p.output()
-    assert "be/web1 changed its IP from (none) to 127.0.0.2 by DNS additional record." in out
+    by = "DNS additional record" if additional else "mydns/ns1"
+    assert "be/web1 changed its IP from (none) to 127.0.0.2 by %s." % by in out
+    if not additional:
+        assert ("a.test", 1) in d.queries
     assert "Server be/web1 is going DOWN for maintenance (entry removed from SRV record)." in out
 
 
