@@ -96,12 +96,12 @@ static struct pool_head *cli_pool;                /* sessions */
 static struct cli_session *cli_sessions;          /* live sessions (thread 0) */
 static struct task *cli_retry;                    /* lifts a shortage pause after a delay */
 static struct task *cli_sampler;                  /* samples the rate maxima (stat_rates_sample()) */
-static unsigned int cli_nsessions;                /* their number (thread 0) */
+static _Atomic unsigned int cli_nsessions;        /* their number: written by thread 0, read by any (show info) */
 static _Atomic uint64_t cli_cumsessions;          /* sessions accepted since start */
 
 unsigned int cli_sessions_count(void)
 {
-	return cli_nsessions;
+	return atomic_load_explicit(&cli_nsessions, memory_order_relaxed);
 }
 
 uint64_t cli_sessions_total(void)
@@ -701,7 +701,7 @@ static void cli_session_free(struct cli_session *s)
 		cli_sessions = s->next;
 	if (s->next)
 		s->next->prev = s->prev;
-	cli_nsessions--;
+	atomic_fetch_sub_explicit(&cli_nsessions, 1, memory_order_relaxed);
 	if (s->l) {
 		s->l->nsessions--;
 		if (s->l->full) {
@@ -932,7 +932,7 @@ static void cli_accept_iocb(int fd, unsigned int events, void *owner)
 				task_schedule(cli_retry, tick_add(now_ms, CLI_SHORTAGE_RETRY_MS));
 			return;
 		}
-		if (cli_nsessions >= CLI_MAX_SESSIONS || !(s = pool_alloc(cli_pool))) {
+		if (atomic_load_explicit(&cli_nsessions, memory_order_relaxed) >= CLI_MAX_SESSIONS || !(s = pool_alloc(cli_pool))) {
 			close(cfd);
 			continue;
 		}
@@ -958,7 +958,7 @@ static void cli_accept_iocb(int fd, unsigned int events, void *owner)
 		if (cli_sessions)
 			cli_sessions->prev = s;
 		cli_sessions = s;
-		cli_nsessions++;
+		atomic_fetch_add_explicit(&cli_nsessions, 1, memory_order_relaxed);
 		l->nsessions++;
 		atomic_fetch_add_explicit(&cli_cumsessions, 1, memory_order_relaxed);
 		task_set_expire(s->task, tick_add(now_ms, cli_timeout(s)));

@@ -223,6 +223,11 @@ def backend():
         b.stop()
 
 
+# What a sanitizer build prints before it stops the process.
+SANITIZER_MARKS = ("WARNING: ThreadSanitizer", "ERROR: AddressSanitizer", "runtime error:",
+                   "ERROR: LeakSanitizer")
+
+
 def _starter(tmp_path, binary, what, default_name):
     """A start(cfg, port=...) function for the tollgate/haproxy fixtures,
     and the list of processes it started."""
@@ -253,6 +258,15 @@ def tollgate(tmp_path):
     yield start
     for t in started:
         t.kill()
+    # a sanitizer build stops at its first report (halt_on_error): show it,
+    # whichever assertion the test failed on, and fail a test that passed
+    for t in started:
+        t._reader.join(timeout=2)
+        out = t.output()
+        for mark in SANITIZER_MARKS:
+            if mark in out:
+                start_at = out.index(mark)
+                pytest.fail("tollgate reported:\n" + out[max(0, start_at - 200):start_at + 6000], pytrace=False)
 
 
 @pytest.fixture
