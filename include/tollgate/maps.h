@@ -39,6 +39,18 @@
  * functions below are for the admin socket (its thread, one command at a
  * time, while the configuration is in force).
  *
+ * Pattern references. A loaded map file is one "pattern reference", as
+ * HAProxy names them; so is each pattern file an ACL loads with "-f" and
+ * the inline patterns of each ACL test (an anonymous reference, known by
+ * its id only). They share one registry and one numbering (HAProxy's
+ * "#<id>"), the versions and the run-time changes above: an ACL test
+ * evaluates the current view of each of its references, so "add acl" and
+ * "del acl" change the traffic's decisions at once, as "add map" does
+ * its lookups. A reference is of one kind, map or ACL ("show map" and
+ * "show acl" list theirs); a file used both by a map converter and by an
+ * ACL is two references. Each distinct use (matching method, ignoring
+ * case or not, dotted versions) gets its own pattern set in the view.
+ *
  * Costs: one allocation per line (key and value together), plus one
  * pattern set per matching method used, plus 24 bytes per line for each
  * typed output used (int, ip). A lookup costs what the pattern set's
@@ -49,66 +61,135 @@
 
 #include <stddef.h>
 
-struct map_file;   /* a loaded map file (opaque) */
+#include <tollgate/sample-t.h>
 
-/* Returns the loaded map after <prev> in load order, the first one if
- * <prev> is NULL, or NULL after the last.
+struct pat_ref;   /* a pattern reference (opaque) */
+
+/* Kinds of references. */
+#define PAT_REF_MAP  0x1U   /* a map file, used by map converters */
+#define PAT_REF_ACL  0x2U   /* ACL patterns: a "-f" file or an ACL test's own */
+
+/* ---- configuration time ---- */
+
+/* Sets the configuration place (file, line) that the references created
+ * or used next describe ("used by acl at file 'f' line 3"). The
+ * configuration driver calls it before each keyword.
  */
-const struct map_file *map_next(const struct map_file *prev);
+void pat_ref_set_place(const char *file, int line);
 
-/* Returns the map named <name>: its file name as the configuration wrote
- * it (without "file@" or "opt@"), or "#<id>". NULL if none.
+/* Takes a reference to the file reference <name> ("[file@|opt@]<path>")
+ * of <kind>, loading the file if no reference of that kind reads it yet:
+ * with <two_col>, the key is the first word of each line and the value
+ * the rest (map files, "-M"), else the key is the whole line. Returns 0
+ * with *<out> set, or <0 with *<err> set.
  */
-struct map_file *map_lookup(const char *name);
+int pat_ref_get_file(const char *name, unsigned int kind, int two_col, struct pat_ref **out,
+		     char **err);
 
-/* Returns the unique id of <map> (0, 1... in load order). */
-unsigned int map_id(const struct map_file *map);
+/* Returns a new anonymous ACL reference described as an ACL test of the
+ * fetch keyword <kw> (<len> bytes) at the current place, or NULL when out
+ * of memory. The caller holds its only reference.
+ */
+struct pat_ref *pat_ref_new_anon(const char *kw, size_t len);
 
-/* Returns the file name of <map>. */
-const char *map_path(const struct map_file *map);
+/* Appends the pattern <text> with integer operator <op> (PAT_OP_*) to the
+ * current version of <ref>, before its first pat_ref_use(). Returns 0 or
+ * -ENOMEM with *<err> set.
+ */
+int pat_ref_add_pattern(struct pat_ref *ref, const char *text, int op, char **err);
 
-/* Returns the number of entries of <map>, all versions together. */
-size_t map_size(const struct map_file *map);
+/* Records a use of <ref> by an ACL test of method <match> with pattern
+ * flags <pflags> (PAT_F_ICASE) and set flags <sflags> (PATSET_F_DOTTED),
+ * building its patterns for that use. Returns the set to pass to
+ * pat_ref_match(), or <0 with *<err> naming the faulty pattern.
+ */
+int pat_ref_use(struct pat_ref *ref, int match, unsigned int pflags, unsigned int sflags,
+		char **err);
 
-/* Returns the version the converters see, and the last one prepared. */
-unsigned int map_curr_ver(const struct map_file *map);
-unsigned int map_next_ver(const struct map_file *map);
+/* Drops a reference taken by pat_ref_get_file() or pat_ref_new_anon(),
+ * freeing <ref> (a struct pat_ref *) with the last one.
+ */
+void pat_ref_release(void *ref);
+
+/* ---- traffic ---- */
+
+/* Returns the position of the first pattern of the current version of
+ * <ref> that <smp> matches in set <set>, or -1 (patset_lookup()).
+ * Thread-safe, lock- and allocation-free.
+ */
+long pat_ref_match(const struct pat_ref *ref, int set, struct sample *smp);
+
+/* ---- admin socket ---- */
+
+/* Returns the reference of <kind> after <prev> in creation order, the
+ * first one if <prev> is NULL, or NULL after the last.
+ */
+const struct pat_ref *pat_ref_next(const struct pat_ref *prev, unsigned int kind);
+
+/* Returns the reference of <kind> named <name>: its file name as the
+ * configuration wrote it (without "file@" or "opt@"), or "#<id>". NULL if
+ * none.
+ */
+struct pat_ref *pat_ref_lookup(const char *name, unsigned int kind);
+
+/* Returns the unique id of <ref> (0, 1... in creation order, maps and ACLs
+ * together, as HAProxy numbers them).
+ */
+unsigned int pat_ref_id(const struct pat_ref *ref);
+
+/* Returns the file name of <ref>, "" if anonymous. */
+const char *pat_ref_path(const struct pat_ref *ref);
+
+/* Returns HAProxy's description of <ref> ("pattern loaded from file 'f'
+ * used by map at file 'c' line 3", "acl 'src' file 'c' line 4").
+ */
+const char *pat_ref_display(const struct pat_ref *ref);
+
+/* Returns the number of entries of <ref>, all versions together. */
+size_t pat_ref_size(const struct pat_ref *ref);
+
+/* Returns the version the traffic sees, and the last one prepared. */
+unsigned int pat_ref_curr_ver(const struct pat_ref *ref);
+unsigned int pat_ref_next_ver(const struct pat_ref *ref);
 
 /* Sets *<key>, *<value> and *<gen> (its version) to entry <i> (<
- * map_size()) of <map>, in the order added, and returns the entry's
+ * pat_ref_size()) of <ref>, in the order added, and returns the entry's
  * address (HAProxy's "0x..." in "show map <file>", "#0x..." in del/set).
  */
-const void *map_entry(const struct map_file *map, size_t i, const char **key,
-		      const char **value, unsigned int *gen);
+const void *pat_ref_entry(const struct pat_ref *ref, size_t i, const char **key,
+			  const char **value, unsigned int *gen);
 
-/* Changes. <key> in map_del()/map_set() is a key or "#<address>"; they
- * apply to every entry of the current version it names and return
+/* Changes. <key> in pat_ref_del()/pat_ref_set() is a key or "#<address>";
+ * they apply to every entry of the current version it names and return
  * -ENOENT if there is none. Every change returns 0, or <0 with *<err> set
- * (a key the converters using the map cannot index, a value they cannot
- * convert, no memory: the map is then unchanged).
+ * (a key the converters or ACL tests using the reference cannot index, a
+ * value they cannot convert, no memory: the reference is then unchanged).
  */
-int map_add(struct map_file *map, unsigned int ver, const char *key, const char *value,
-	    char **err);
-int map_del(struct map_file *map, const char *key, char **err);
-int map_set(struct map_file *map, const char *key, const char *value, char **err);
-int map_clear(struct map_file *map, unsigned int ver, char **err);
+int pat_ref_add(struct pat_ref *ref, unsigned int ver, const char *key, const char *value,
+		char **err);
+int pat_ref_del(struct pat_ref *ref, const char *key, char **err);
+int pat_ref_set(struct pat_ref *ref, const char *key, const char *value, char **err);
+int pat_ref_clear(struct pat_ref *ref, unsigned int ver, char **err);
 
 /* Allocates and returns a new version (next_ver + 1). */
-unsigned int map_prepare(struct map_file *map);
+unsigned int pat_ref_prepare(struct pat_ref *ref);
 
 /* Makes <ver> the current version and drops the entries of older ones;
  * -ERANGE unless curr_ver < <ver> <= next_ver (modulo 2^32).
  */
-int map_commit(struct map_file *map, unsigned int ver, char **err);
+int pat_ref_commit(struct pat_ref *ref, unsigned int ver, char **err);
 
-/* Looks <text> up as the first converter using <map> does, in its current
- * version. Returns that converter's matching method with *<key> and
- * *<value> set, or -1 if nothing matches (or no converter uses the map).
+/* Returns the number of distinct uses of <ref> (a method with its
+ * variant: one per map converter method, one per ACL test flavour), in
+ * first-use order: the lines of "get map|acl".
  */
-int map_get_entry(const struct map_file *map, const char *text, const char **key,
-		  const char **value);
+unsigned int pat_ref_nb_uses(const struct pat_ref *ref);
 
-/* Returns the matching method of the first converter using <map>, or -1. */
-int map_method(const struct map_file *map);
+/* Looks <text> up in the current version of <ref> as use <u> does, setting
+ * *<match> to its method and *<icase> to 1 if it ignores case. Returns 1
+ * with *<key> and *<value> set to the entry that matched, else 0.
+ */
+int pat_ref_get(const struct pat_ref *ref, unsigned int u, const char *text, int *match,
+		int *icase, const char **key, const char **value);
 
 #endif /* TOLLGATE_MAPS_H */

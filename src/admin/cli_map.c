@@ -1,15 +1,18 @@
 /*
- * Admin socket commands on maps, HAProxy's (management.txt 9.3):
- *   show map [[@<ver>] <map>]      list the maps, or the entries of one
+ * Admin socket commands on maps and ACLs, HAProxy's (management.txt 9.3),
+ * one set of parsers for both kinds of pattern references (maps.h):
+ *   show map|acl [[@<ver>] <ref>]     list the references, or the entries of one
  *   add map [@<ver>] <map> <key> <value> | add map [@<ver>] <map> <<payload
+ *   add acl [@<ver>] <acl> <pattern>
  *   set map <map> <key>|#<ref> <value>
- *   del map <map> <key>|#<ref>
- *   clear map [@<ver>] <map>
- *   get map <map> <value>
- *   prepare map <map> / commit map @<ver> <map>
- * <map> is the file name as the configuration wrote it, or "#<id>". The
- * changes are maps.h's: the converters see them at once, swapped in under
- * thread isolation.
+ *   del map|acl <ref> <key>|#<ref>
+ *   clear map|acl [@<ver>] <ref>
+ *   get map|acl <ref> <value>
+ *   prepare map|acl <ref> / commit map|acl @<ver> <ref>
+ * <ref> is the file name as the configuration wrote it, or "#<id>" (the
+ * only name of an ACL test's own patterns). The changes are maps.h's: the
+ * converters and the ACL tests see them at once, swapped in under thread
+ * isolation. The answers are HAProxy 2.6's, word for word.
  *
  * A dump writes as many lines as the output buffer takes and resumes at
  * the next entry once the client has read. A change made by another
@@ -26,23 +29,40 @@
 #include <tollgate/patset.h>
 
 struct map_ctx {
-	struct map_file *map;           /* map being dumped, or the next one listed */
+	struct pat_ref *map;            /* reference being dumped, or the next one listed */
 	size_t next;                    /* dump: next entry */
 	unsigned int ver;               /* dump: version shown */
-	int list;                       /* 1: list the maps, 0: dump <map> */
+	unsigned int kind;              /* PAT_REF_MAP or PAT_REF_ACL */
+	int list;                       /* 1: list the references, 0: dump <map> */
 };
 
-#define UNKNOWN_MAP "Unknown map identifier. Please use #<id> or <file>.\n"
+/* The kind of reference a command works on: its second word. */
+static unsigned int cmd_kind(char **args)
+{
+	return strcmp(args[1], "acl") == 0 ? PAT_REF_ACL : PAT_REF_MAP;
+}
 
-/* Lists the maps from c->map on. */
+/* "map" or "ACL", as HAProxy's messages name them. */
+static const char *kind_name(unsigned int kind)
+{
+	return kind == PAT_REF_ACL ? "ACL" : "map";
+}
+
+/* Answers that the reference named in a command of <kind> is unknown. */
+static int unknown_ref(struct cli_session *s, unsigned int kind)
+{
+	cli_printf(s, "Unknown %s identifier. Please use #<id> or <file>.\n", kind_name(kind));
+	return CLI_DONE;
+}
+
+/* Lists the references from c->map on. */
 static int dump_map_list(struct cli_session *s, struct map_ctx *c)
 {
-	for (; c->map; c->map = (struct map_file *)map_next(c->map)) {
-		const char *path = map_path(c->map);
-
-		if (cli_printf(s, "%u (%s) pattern loaded from file '%s' used by map. curr_ver=%u next_ver=%u entry_cnt=%zu\n",
-			       map_id(c->map), path, path, map_curr_ver(c->map), map_next_ver(c->map),
-			       map_size(c->map)) < 0)
+	for (; c->map; c->map = (struct pat_ref *)pat_ref_next(c->map, c->kind)) {
+		if (cli_printf(s, "%u (%s) %s. curr_ver=%u next_ver=%u entry_cnt=%zu\n",
+			       pat_ref_id(c->map), pat_ref_path(c->map), pat_ref_display(c->map),
+			       pat_ref_curr_ver(c->map), pat_ref_next_ver(c->map),
+			       pat_ref_size(c->map)) < 0)
 			return 0;
 	}
 	return 1;
@@ -54,12 +74,17 @@ static int dump_map(struct cli_session *s)
 
 	if (c->list)
 		return dump_map_list(s, c);
-	for (; c->next < map_size(c->map); c->next++) {
+	for (; c->next < pat_ref_size(c->map); c->next++) {
 		const char *key, *value;
 		unsigned int gen;
-		const void *e = map_entry(c->map, c->next, &key, &value, &gen);
+		const void *e = pat_ref_entry(c->map, c->next, &key, &value, &gen);
+		int ret;
 
-		if (gen != c->ver || cli_printf(s, "%p %s %s\n", e, key, value) == 0)
+		if (gen != c->ver)
+			continue;
+		ret = c->kind == PAT_REF_ACL ? cli_printf(s, "%p %s\n", e, key)
+					     : cli_printf(s, "%p %s %s\n", e, key, value);
+		if (ret == 0)
 			continue;
 		if (cli_output_pending(s))
 			return 0;   /* again once the client has read */
@@ -104,25 +129,26 @@ static int parse_show_map(struct cli_session *s, int argc, char **args)
 	struct map_ctx *c = cli_ctx(s);
 	int i = 2, has_ver;
 
+	c->kind = cmd_kind(args);
 	if (argc < 3) {
 		c->list = 1;
-		c->map = (struct map_file *)map_next(NULL);
+		c->map = (struct pat_ref *)pat_ref_next(NULL, c->kind);
 		cli_printf(s, "# id (file) description\n");
 		return CLI_DUMP;
 	}
 	has_ver = parse_ver(s, argc, args, &i, &c->ver);
 	if (has_ver < 0)
 		return CLI_DONE;
-	c->map = i < argc ? map_lookup(args[i]) : NULL;
+	c->map = i < argc ? pat_ref_lookup(args[i], c->kind) : NULL;
 	if (!c->map)
-		return cli_msg(s, UNKNOWN_MAP);
+		return unknown_ref(s, c->kind);
 	if (!has_ver)
-		c->ver = map_curr_ver(c->map);
+		c->ver = pat_ref_curr_ver(c->map);
 	return CLI_DUMP;
 }
 
 /* Adds the "key value" lines of <payload> to version <ver> of <m>. */
-static int add_payload(struct cli_session *s, struct map_file *m, unsigned int ver,
+static int add_payload(struct cli_session *s, struct pat_ref *m, unsigned int ver,
 		       const char *payload)
 {
 	char *copy = strdup(payload), *line, *next, *err = NULL;
@@ -145,7 +171,7 @@ static int add_payload(struct cli_session *s, struct map_file *m, unsigned int v
 		end = value + strlen(value);
 		while (end > value && (end[-1] == ' ' || end[-1] == '\t' || end[-1] == '\r'))
 			*--end = '\0';
-		if (map_add(m, ver, key, value, &err) < 0) {
+		if (pat_ref_add(m, ver, key, value, &err) < 0) {
 			free(copy);
 			return change_failed(s, err, "Out of memory.\n");
 		}
@@ -157,44 +183,51 @@ static int add_payload(struct cli_session *s, struct map_file *m, unsigned int v
 static int parse_add_map(struct cli_session *s, int argc, char **args)
 {
 	const char *payload = cli_payload(s);
-	struct map_file *m;
-	unsigned int ver = 0;
+	unsigned int kind = cmd_kind(args), ver = 0;
+	struct pat_ref *m;
 	char *err = NULL;
 	int i = 2, has_ver = parse_ver(s, argc, args, &i, &ver);
 
 	if (has_ver < 0)
 		return CLI_DONE;
-	if (!(argc == i + 3 || (argc == i + 1 && payload)))
+	if (kind == PAT_REF_ACL && argc < i + 2)
+		return cli_msg(s, "'add acl' expects two parameters: ACL identifier and pattern.\n");
+	if (kind == PAT_REF_MAP && !(argc == i + 3 || (argc == i + 1 && payload)))
 		return cli_msg(s, "'add map' expects three parameters (map identifier, key and value) or one parameter (map identifier) and a payload\n");
-	m = map_lookup(args[i]);
+	m = pat_ref_lookup(args[i], kind);
 	if (!m)
-		return cli_msg(s, UNKNOWN_MAP);
+		return unknown_ref(s, kind);
 	if (!has_ver)
-		ver = map_curr_ver(m);
-	else if (ver - map_curr_ver(m) > map_next_ver(m) - map_curr_ver(m))
-		return cli_msg(s, "Version number out of range.\n");
-	if (argc == i + 1)
+		ver = pat_ref_curr_ver(m);
+	else if ((int)(ver - pat_ref_next_ver(m)) > 0)
+		return cli_msg(s, kind == PAT_REF_ACL ? "Version number in the future, please use 'prepare acl' before.\n"
+						      : "Version number in the future, please use 'prepare map' before.\n");
+	if (kind == PAT_REF_MAP && argc == i + 1)
 		return add_payload(s, m, ver, payload);
-	if (map_add(m, ver, args[i + 1], args[i + 2], &err) < 0)
+	if (pat_ref_add(m, ver, args[i + 1], kind == PAT_REF_ACL ? "" : args[i + 2], &err) < 0)
 		return change_failed(s, err, "Out of memory.\n");
 	return CLI_DONE;
 }
 
-/* set map <map> <key>|#<ref> <value> / del map <map> <key>|#<ref> */
+/* set map <map> <key>|#<ref> <value> / del map|acl <ref> <key>|#<ref> */
 static int parse_set_del_map(struct cli_session *s, int argc, char **args)
 {
 	int set = strcmp(args[0], "set") == 0;
-	struct map_file *m;
+	unsigned int kind = cmd_kind(args);
+	struct pat_ref *m;
 	char *err = NULL;
 	int ret;
 
-	if (argc != (set ? 5 : 4))
-		return cli_msg(s, set ? "'set map' expects three parameters: map identifier, key and value.\n"
-				      : "This command expects two parameters: map identifier and key.\n");
-	m = map_lookup(args[2]);
+	if (set && argc != 5)
+		return cli_msg(s, "'set map' expects three parameters: map identifier, key and value.\n");
+	if (!set && argc < 4) {
+		cli_printf(s, "This command expects two parameters: %s identifier and key.\n", kind_name(kind));
+		return CLI_DONE;
+	}
+	m = pat_ref_lookup(args[2], kind);
 	if (!m)
-		return cli_msg(s, UNKNOWN_MAP);
-	ret = set ? map_set(m, args[3], args[4], &err) : map_del(m, args[3], &err);
+		return unknown_ref(s, kind);
+	ret = set ? pat_ref_set(m, args[3], args[4], &err) : pat_ref_del(m, args[3], &err);
 	if (ret == -ENOENT)
 		return cli_msg(s, set ? "entry not found.\n" : "Key not found.\n");
 	if (ret < 0)
@@ -204,73 +237,96 @@ static int parse_set_del_map(struct cli_session *s, int argc, char **args)
 
 static int parse_clear_map(struct cli_session *s, int argc, char **args)
 {
-	struct map_file *m;
-	unsigned int ver = 0;
+	unsigned int kind = cmd_kind(args), ver = 0;
+	struct pat_ref *m;
 	char *err = NULL;
 	int i = 2, has_ver = parse_ver(s, argc, args, &i, &ver);
 
 	if (has_ver < 0)
 		return CLI_DONE;
-	if (argc != i + 1)
-		return cli_msg(s, "Missing map identifier.\n");
-	m = map_lookup(args[i]);
+	if (argc < i + 1) {
+		cli_printf(s, "Missing %s identifier.\n", kind_name(kind));
+		return CLI_DONE;
+	}
+	m = pat_ref_lookup(args[i], kind);
 	if (!m)
-		return cli_msg(s, UNKNOWN_MAP);
-	if (map_clear(m, has_ver ? ver : map_curr_ver(m), &err) < 0)
+		return unknown_ref(s, kind);
+	if (pat_ref_clear(m, has_ver ? ver : pat_ref_curr_ver(m), &err) < 0)
 		return change_failed(s, err, "Out of memory.\n");
 	return CLI_DONE;
 }
 
+/* HAProxy's name of the index a method uses ("tree": the exact and
+ * prefix lookups of case-sensitive strings, and networks).
+ */
+static const char *index_name(int match, int icase)
+{
+	if (match == PAT_MATCH_IP || (!icase && (match == PAT_MATCH_STR || match == PAT_MATCH_BEG)))
+		return "tree";
+	return "list";
+}
+
 static int parse_get_map(struct cli_session *s, int argc, char **args)
 {
+	unsigned int kind = cmd_kind(args);
 	const char *key, *value;
-	struct map_file *m;
-	int match;
+	struct pat_ref *m;
 
-	if (argc != 4)
-		return cli_msg(s, "Missing map identifier and/or key.\n");
-	m = map_lookup(args[2]);
-	if (!m)
-		return cli_msg(s, UNKNOWN_MAP);
-	match = map_get_entry(m, args[3], &key, &value);
-	if (match < 0) {
-		match = map_method(m);
-		cli_printf(s, "type=%s, case=sensitive, found=no\n",
-			   pat_match_name(match < 0 ? PAT_MATCH_STR : match));
+	if (argc < 4) {
+		cli_printf(s, "Missing %s identifier and/or key.\n", kind_name(kind));
 		return CLI_DONE;
 	}
-	cli_printf(s, "type=%s, case=sensitive, found=yes, idx=%s, key=\"%s\", value=\"%s\", type=\"str\"\n",
-		   pat_match_name(match),
-		   match == PAT_MATCH_STR || match == PAT_MATCH_BEG || match == PAT_MATCH_IP ? "tree" : "list",
-		   key, value);
+	m = pat_ref_lookup(args[2], kind);
+	if (!m)
+		return unknown_ref(s, kind);
+	for (unsigned int u = 0; u < pat_ref_nb_uses(m); u++) {
+		int match, icase, found = pat_ref_get(m, u, args[3], &match, &icase, &key, &value);
+		const char *cs = icase ? "insensitive" : "sensitive";
+
+		if (kind == PAT_REF_ACL && found)
+			cli_printf(s, "type=%s, case=%s, match=yes, idx=%s, pattern=\"%s\"\n",
+				   pat_match_name(match), cs, index_name(match, icase), key);
+		else if (kind == PAT_REF_ACL)
+			cli_printf(s, "type=%s, case=%s, match=no\n", pat_match_name(match), cs);
+		else if (found)
+			cli_printf(s, "type=%s, case=%s, found=yes, idx=%s, key=\"%s\", value=\"%s\", type=\"str\"\n",
+				   pat_match_name(match), cs, index_name(match, icase), key, value);
+		else
+			cli_printf(s, "type=%s, case=%s, found=no\n", pat_match_name(match), cs);
+	}
 	return CLI_DONE;
 }
 
 static int parse_prepare_map(struct cli_session *s, int argc, char **args)
 {
-	struct map_file *m = argc == 3 ? map_lookup(args[2]) : NULL;
+	unsigned int kind = cmd_kind(args);
+	struct pat_ref *m = argc >= 3 ? pat_ref_lookup(args[2], kind) : NULL;
 
 	if (!m)
-		return cli_msg(s, UNKNOWN_MAP);
-	cli_printf(s, "New version created: %u\n", map_prepare(m));
+		return unknown_ref(s, kind);
+	cli_printf(s, "New version created: %u\n", pat_ref_prepare(m));
 	return CLI_DONE;
 }
 
 static int parse_commit_map(struct cli_session *s, int argc, char **args)
 {
-	struct map_file *m;
-	unsigned int ver = 0;
+	unsigned int kind = cmd_kind(args), ver = 0;
+	struct pat_ref *m;
 	char *err = NULL;
 	int i = 2, has_ver = parse_ver(s, argc, args, &i, &ver), ret;
 
 	if (has_ver < 0)
 		return CLI_DONE;
-	if (!has_ver || argc != i + 1)
-		return cli_msg(s, "'commit map' expects a version number (@<ver>) and a map identifier.\n");
-	m = map_lookup(args[i]);
+	if (!has_ver)
+		return cli_msg(s, "Missing version number.\n");
+	if (argc < i + 1) {
+		cli_printf(s, "Missing %s identifier.\n", kind_name(kind));
+		return CLI_DONE;
+	}
+	m = pat_ref_lookup(args[i], kind);
 	if (!m)
-		return cli_msg(s, UNKNOWN_MAP);
-	ret = map_commit(m, ver, &err);
+		return unknown_ref(s, kind);
+	ret = pat_ref_commit(m, ver, &err);
 	if (ret == -ERANGE)
 		return cli_msg(s, "Version number out of range.\n");
 	if (ret < 0)
@@ -294,6 +350,20 @@ static struct cli_kw map_kws[] = {
 	{ { "prepare", "map", NULL }, "prepare map <map>                       : prepare a new version for atomic map replacement",
 	  CLI_LVL_ADMIN, parse_prepare_map, NULL, NULL, NULL },
 	{ { "commit", "map", NULL }, "commit map @<ver> <map>                 : commit the map at this version",
+	  CLI_LVL_ADMIN, parse_commit_map, NULL, NULL, NULL },
+	{ { "show", "acl", NULL }, "show acl [@<ver>] <acl>]                : report available acls or dump an acl's contents",
+	  CLI_LVL_ADMIN, parse_show_map, dump_map, NULL, NULL },
+	{ { "add", "acl", NULL }, "add acl [@<ver>] <acl> <pattern>        : add an acl entry",
+	  CLI_LVL_ADMIN, parse_add_map, NULL, NULL, NULL },
+	{ { "del", "acl", NULL }, "del acl <acl> [<key>|#<ref>]            : delete acl entries matching <key>",
+	  CLI_LVL_ADMIN, parse_set_del_map, NULL, NULL, NULL },
+	{ { "clear", "acl", NULL }, "clear acl [@<ver>] <acl>                : clear the contents of this acl",
+	  CLI_LVL_ADMIN, parse_clear_map, NULL, NULL, NULL },
+	{ { "get", "acl", NULL }, "get acl <acl> <value>                   : report the patterns matching a sample for an ACL",
+	  CLI_LVL_ADMIN, parse_get_map, NULL, NULL, NULL },
+	{ { "prepare", "acl", NULL }, "prepare acl <acl>                       : prepare a new version for atomic ACL replacement",
+	  CLI_LVL_ADMIN, parse_prepare_map, NULL, NULL, NULL },
+	{ { "commit", "acl", NULL }, "commit acl @<ver> <acl>                 : commit the ACL at this version",
 	  CLI_LVL_ADMIN, parse_commit_map, NULL, NULL, NULL },
 	{ { NULL }, NULL, 0, NULL, NULL, NULL, NULL },
 };

@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include <tollgate/cfg-proxy.h>
+#include <tollgate/maps.h>
 #include <tollgate/proxy.h>
 
 /* One kept rule line. */
@@ -90,6 +91,7 @@ int cfg_def_rules_apply(struct cfg_ctx *ctx, struct proxy *px, struct proxy *def
 		sub.file = r->file;
 		sub.line = r->line;
 		sub.section_data = px;
+		pat_ref_set_place(r->file, r->line);
 		if (r->parse(&sub, r->argc, r->args, &why) < 0) {
 			cfg_set_err(err, "rule at %s:%d of defaults section '%s': %s", r->file, r->line, def->id,
 			            why ? why : "invalid");

@@ -21,6 +21,7 @@
 
 #include <tollgate/errmsg.h>
 #include <tollgate/cfg.h>
+#include <tollgate/maps.h>
 
 #define CFG_MAX_FILE      (64u << 20)          /* largest configuration file read */
 #define CFG_MAX_EXPANDED  (1u << 20)           /* largest line after variable expansion */
@@ -520,7 +521,9 @@ static void cfg_line(struct cfg_parser *p, struct cfg_cond_state *cond, const ch
 			 p->ctx.kw_mod == CFG_KWM_NO ? "no" : "default");
 		return;
 	}
+	pat_ref_set_place(p->ctx.file, p->ctx.line);
 	rc = kw->parse(&p->ctx, argc, args, &herr);
+	pat_ref_set_place(NULL, 0);   /* the name is the driver's: not kept */
 	cfg_report(p, args[0], rc, herr);
 }
 

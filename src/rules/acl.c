@@ -13,6 +13,7 @@
 
 #include <tollgate/errmsg.h>
 #include <tollgate/acl.h>
+#include <tollgate/maps.h>
 #include <tollgate/patset.h>
 #include <tollgate/sample.h>
 
@@ -22,7 +23,14 @@ struct acl_expr {
 	struct sample_expr *smp;               /* what to fetch */
 	int match;                             /* enum pat_match, final once <pats> exists */
 	int dotted;                            /* INT patterns are versions "M[.m]" */
-	struct patset *pats;                   /* patterns, created with the first one */
+	struct acl_pats *pats;                 /* pattern references: "-f" files, then its own */
+	unsigned int nb_pats;                  /* their number */
+};
+
+/* One pattern reference of a test (maps.h) and the set it matches in. */
+struct acl_pats {
+	struct pat_ref *ref;
+	int set;
 };
 
 struct acl {
@@ -87,8 +95,9 @@ static enum acl_res acl_expr_eval(const struct acl_expr *expr, const struct samp
 	got = sample_eval(expr->smp, ctx, &smp);
 
 	for (;;) {
-		if (got && patset_match(expr->pats, &smp))
-			return ACL_PASS;
+		for (unsigned int i = 0; got && i < expr->nb_pats; i++)
+			if (pat_ref_match(expr->pats[i].ref, expr->pats[i].set, &smp) >= 0)
+				return ACL_PASS;
 		may_change |= smp.flags & SMP_F_MAY_CHANGE;
 		if (!(smp.flags & SMP_F_NOT_LAST))
 			break;
@@ -125,7 +134,9 @@ static void acl_free_expr(struct acl_expr *expr)
 	if (!expr)
 		return;
 	sample_free_expr(expr->smp);
-	patset_free(expr->pats);
+	for (unsigned int i = 0; i < expr->nb_pats; i++)
+		pat_ref_release(expr->pats[i].ref);
+	free(expr->pats);
 	free(expr);
 }
 
@@ -140,50 +151,59 @@ static int acl_get_op(const char *w)
 	return -1;
 }
 
-/* Returns the pattern set of <expr>, created on first use with the method
- * then in force (final: '-m' is refused after '-f' and values), or NULL
- * with *<err> set when out of memory.
+/* Makes <ref> (whose reference the caller holds) a pattern reference of
+ * <expr>, used with <icase>; releases it on failure.
  */
-static struct patset *acl_patterns(struct acl_expr *expr, char **err)
+static int acl_add_ref(struct acl_expr *expr, struct pat_ref *ref, int icase, char **err)
 {
-	if (!expr->pats) {
-		expr->pats = patset_new(expr->match, expr->dotted ? PATSET_F_DOTTED : 0);
-		if (!expr->pats)
-			err_set(err, "out of memory");
+	struct acl_pats *p = realloc(expr->pats, (expr->nb_pats + 1) * sizeof(*p));
+	int set;
+
+	if (!p) {
+		pat_ref_release(ref);
+		return err_set(err, "out of memory"), -ENOMEM;
 	}
-	return expr->pats;
+	expr->pats = p;
+	set = pat_ref_use(ref, expr->match, icase ? PAT_F_ICASE : 0,
+			  expr->dotted ? PATSET_F_DOTTED : 0, err);
+	if (set < 0) {
+		pat_ref_release(ref);
+		return set;
+	}
+	p[expr->nb_pats].ref = ref;
+	p[expr->nb_pats++].set = set;
+	return 0;
 }
 
-/* What acl_file_line() adds lines to. */
-struct acl_file_ctx {
-	struct patset *set;                    /* the test's patterns */
-	unsigned int pflags;                   /* PAT_F_ICASE or 0 */
-	const char *path;                      /* the file, for messages */
-};
-
-/* pat_read_file() callback of acl_load_file(): one pattern per line. */
-static int acl_file_line(void *arg, char *key, char *value, int line, char **err)
-{
-	struct acl_file_ctx *fc = arg;
-	int ret = patset_add(fc->set, key, fc->pflags, PAT_OP_EQ, err);
-
-	if (ret < 0)
-		acl_err_prefix(err, "%s:%d: ", fc->path, line);
-	return ret;
-}
-
-/* Loads the patterns of <path> into <expr>; with <map>, only the first
- * word of each line. Errors name <path>:<line>.
+/* Loads the patterns of <path> into <expr> (shared with the other tests
+ * loading it the same way); with <map>, only the first word of each line.
+ * Errors name <path>:<line>.
  */
 static int acl_load_file(struct acl_expr *expr, const char *path, int icase, int map,
 			 char **err)
 {
-	struct acl_file_ctx fc = { .pflags = icase ? PAT_F_ICASE : 0, .path = path };
+	struct pat_ref *ref;
+	int ret = pat_ref_get_file(path, PAT_REF_ACL, map, &ref, err);
 
-	fc.set = acl_patterns(expr, err);
-	if (!fc.set)
-		return -ENOMEM;
-	return pat_read_file(path, "pattern", map, acl_file_line, &fc, err);
+	return ret < 0 ? ret : acl_add_ref(expr, ref, icase, err);
+}
+
+/* The text HAProxy stores for an integer pattern <v> after operator <op>:
+ * the range it stands for ("gt 3" is "4:"), in <buf>. Returns <buf>, or
+ * NULL to keep the text and the operator (dotted versions, bounds).
+ */
+static const char *acl_op_range(int op, const char *v, char *buf, size_t size)
+{
+	int64_t n;
+
+	if (op == PAT_OP_EQ || pat_parse_int(v, strlen(v), &n) < 0 ||
+	    (op == PAT_OP_GT && n == INT64_MAX) || (op == PAT_OP_LT && n == INT64_MIN))
+		return NULL;
+	if (op == PAT_OP_GT || op == PAT_OP_GE)
+		snprintf(buf, size, "%lld:", (long long)(op == PAT_OP_GT ? n + 1 : n));
+	else
+		snprintf(buf, size, ":%lld", (long long)(op == PAT_OP_LT ? n - 1 : n));
+	return buf;
 }
 
 /* Default method for an expression of declared type <type>, or -1. */
@@ -243,7 +263,8 @@ static int acl_parse_criterion(const char *crit, struct acl_expr *expr, int *imp
 static int acl_parse_expr(int argc, char **args, struct acl_expr **out, char **err)
 {
 	struct acl_expr *expr;
-	int implied, forced = 0, loaded = 0, icase = 0, map = 0, op = PAT_OP_EQ, ret, i;
+	int implied, forced = 0, loaded = 0, icase = 0, map = 0, op = PAT_OP_EQ, ret = 0, i;
+	struct pat_ref *anon;
 
 	if (argc < 1 || !*args[0])
 		return err_set(err, "missing criterion (a sample fetch)");
@@ -333,7 +354,16 @@ static int acl_parse_expr(int argc, char **args, struct acl_expr **out, char **e
 			      args[0], sample_type_name(expr->smp->out_type));
 		goto out_free;
 	}
-	for (; i < argc; i++) {
+	/* its own patterns, as HAProxy an anonymous reference even if none */
+	anon = pat_ref_new_anon(args[0], strcspn(args[0], "(,"));
+	if (!anon) {
+		ret = err_set(err, "out of memory");
+		goto out_free;
+	}
+	for (; i < argc && ret == 0; i++) {
+		char range[48];
+		const char *text = args[i];
+
 		if (expr->match == PAT_MATCH_INT || expr->match == PAT_MATCH_LEN) {
 			int o = acl_get_op(args[i]);
 
@@ -341,24 +371,21 @@ static int acl_parse_expr(int argc, char **args, struct acl_expr **out, char **e
 				op = o;
 				continue;
 			}
+			if (!expr->dotted && (text = acl_op_range(op, args[i], range, sizeof(range))))
+				ret = pat_ref_add_pattern(anon, text, PAT_OP_EQ, err);
+			else
+				ret = pat_ref_add_pattern(anon, args[i], op, err);
+			continue;
 		}
-		if (!acl_patterns(expr, err)) {
-			ret = -ENOMEM;
-			goto out_free;
-		}
-		ret = patset_add(expr->pats, args[i], icase ? PAT_F_ICASE : 0, op, err);
-		if (ret < 0)
-			goto out_free;
+		ret = pat_ref_add_pattern(anon, text, PAT_OP_EQ, err);
 	}
-	if (!acl_patterns(expr, err)) {
-		ret = -ENOMEM;
+	if (ret < 0) {
+		pat_ref_release(anon);
 		goto out_free;
 	}
-	if (patset_build(expr->pats) < 0) {
-		err_set(err, "out of memory indexing the patterns of '%s'", args[0]);
-		ret = -ENOMEM;
+	ret = acl_add_ref(expr, anon, icase, err);
+	if (ret < 0)
 		goto out_free;
-	}
 	*out = expr;
 	return 0;
 

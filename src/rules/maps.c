@@ -1,9 +1,12 @@
 /*
- * Maps: the map converters and the registry of loaded map files.
- * See include/tollgate/maps.h for the principle and the contracts.
+ * Maps and pattern references: the registry of the pattern references
+ * (loaded map and ACL pattern files, anonymous ACL pattern lists), their
+ * run-time changes, and the map converters. See include/tollgate/maps.h
+ * for the principle and the contracts.
  */
 #include <errno.h>
 #include <regex.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -39,7 +42,16 @@ struct map_entry {
 	unsigned int line;                     /* line number in the file, 0 if added at run time */
 	unsigned int gen;                      /* version it belongs to */
 	unsigned int mark;                     /* scratch of map_replace() */
+	unsigned char op;                      /* PAT_OP_* of an ACL's integer pattern */
 };
+
+/* The pattern sets of a view, one per use: a matching method with a
+ * variant (plain, ignoring case, dotted versions).
+ */
+#define PAT_VARIANTS  3
+#define PAT_SETS      (PAT_MATCH_NUM * PAT_VARIANTS)
+#define SET_MATCH(s)  ((s) % PAT_MATCH_NUM)
+#define SET_VAR(s)    ((s) / PAT_MATCH_NUM)
 
 /* What the converters read: the entries of the current version, indexed.
  * Immutable once published; replaced whole (map_publish()).
@@ -47,15 +59,18 @@ struct map_entry {
 struct map_view {
 	struct map_entry **e;                  /* entries of the current version, in order */
 	size_t nb;                             /* their number */
-	struct patset *sets[PAT_MATCH_NUM];    /* keys per matching method used */
+	struct patset *sets[PAT_SETS];         /* keys per use (set index) */
 	struct sample_data *ints;              /* values as integers, if an _int converter uses the map */
 	struct sample_data *addrs;             /* values as addresses, if an _ip converter uses it */
 	regex_t *regm;                         /* keys compiled with groups, if map_regm uses it */
 };
 
-struct map_file {
+struct pat_ref {
 	struct list list;                      /* in map_files */
-	char *path;                            /* file name, without "file@"/"opt@" */
+	char *path;                            /* file name, without "file@"/"opt@"; "" if anonymous */
+	char *display;                         /* description in "show map|acl" */
+	unsigned int kind;                     /* PAT_REF_MAP or PAT_REF_ACL */
+	int two_col;                           /* file read as "key value" lines */
 	unsigned int id;                       /* unique id, in load order */
 	unsigned int refcnt;                   /* expressions using it */
 	int absent;                            /* "opt@" file that does not exist: empty */
@@ -64,8 +79,9 @@ struct map_file {
 	size_t alloc;                          /* allocated entries */
 	unsigned int curr_ver;                 /* version the converters see */
 	unsigned int next_ver;                 /* last version allocated by prepare */
-	unsigned int used;                     /* matching methods used (1 << PAT_MATCH_*) */
-	int first_match;                       /* method of the first converter, -1 if none */
+	uint64_t used;                         /* sets used (1 << set index) */
+	unsigned char uses[PAT_SETS];          /* the set indexes used, in first-use order */
+	unsigned int nb_uses;                  /* their number */
 	unsigned int outs;                     /* outputs used (1 << MAP_OUT_*) */
 	const char *int_kw, *ip_kw;            /* a converter of each typed output, for messages */
 	struct map_view *view;                 /* read by the converters, see map_publish() */
@@ -73,7 +89,9 @@ struct map_file {
 
 /* Loaded maps, in load order. Changed only at configuration time. */
 static struct list map_files = LIST_HEAD_INIT(map_files);
-static unsigned int map_next_id;           /* id of the next map loaded */
+static unsigned int map_next_id;           /* id of the next reference created */
+static const char *place_file = "";        /* configuration place being parsed */
+static int place_line;
 
 static int map_parse_value(const char *text, size_t len, int type, struct sample_data *out);
 
@@ -83,7 +101,7 @@ static void view_free(struct map_view *v)
 {
 	if (!v)
 		return;
-	for (int i = 0; i < PAT_MATCH_NUM; i++)
+	for (int i = 0; i < PAT_SETS; i++)
 		patset_free(v->sets[i]);
 	free(v->ints);
 	free(v->addrs);
@@ -100,22 +118,20 @@ static void entry_free(struct map_entry *e)
 	free(e);
 }
 
-static void map_free(struct map_file *m)
+static void map_free(struct pat_ref *m)
 {
 	for (size_t i = 0; i < m->nb; i++)
 		entry_free(m->entries[i]);
 	free(m->entries);
 	view_free(m->view);
 	free(m->path);
+	free(m->display);
 	free(m);
 }
 
-/* Drops a reference to the struct map_file <ptr>, freeing it with the
- * last one (the data.obj.free of the converters' first argument).
- */
-static void map_release(void *ptr)
+void pat_ref_release(void *ptr)
 {
-	struct map_file *m = ptr;
+	struct pat_ref *m = ptr;
 
 	if (--m->refcnt)
 		return;
@@ -164,7 +180,7 @@ static int entries_push(struct map_entry ***arr, size_t *nb, size_t *alloc, stru
 /* pat_read_file() callback: appends one entry to the map <arg>. */
 static int map_add_line(void *arg, char *key, char *value, int line, char **err)
 {
-	struct map_file *m = arg;
+	struct pat_ref *m = arg;
 	struct map_entry *e = entry_new(key, value, (unsigned int)line, 0);
 
 	if (!e || entries_push(&m->entries, &m->nb, &m->alloc, e) < 0) {
@@ -178,7 +194,7 @@ static int map_add_line(void *arg, char *key, char *value, int line, char **err)
 /* Rewrites *<err> (a message about entry <e> of <m>, or NULL) as one
  * naming the file and the line, or the key of an entry added at run time.
  */
-static void entry_err(const struct map_file *m, const struct map_entry *e, char **err)
+static void entry_err(const struct pat_ref *m, const struct map_entry *e, char **err)
 {
 	char *why;
 
@@ -186,7 +202,11 @@ static void entry_err(const struct map_file *m, const struct map_entry *e, char 
 		return;
 	why = *err;
 	*err = NULL;
-	if (e->line)
+	if (m->kind == PAT_REF_ACL && e->line)
+		err_set(err, "%s:%u: %s", m->path, e->line, why ? why : "out of memory");
+	else if (m->kind == PAT_REF_ACL || !*m->path)
+		err_set(err, "%s", why ? why : "out of memory");
+	else if (e->line)
 		err_set(err, "map file '%s' line %u: %s", m->path, e->line, why ? why : "out of memory");
 	else
 		err_set(err, "map '%s' key '%s': %s", m->path, e->key, why ? why : "out of memory");
@@ -198,7 +218,7 @@ static void entry_err(const struct map_file *m, const struct map_entry *e, char 
  * values converted for every output used. Returns it, or NULL with *<err>
  * set naming the faulty entry.
  */
-static struct map_view *view_build(struct map_file *m, struct map_entry **arr, size_t nb,
+static struct map_view *view_build(struct pat_ref *m, struct map_entry **arr, size_t nb,
 				   unsigned int ver, char **err)
 {
 	struct map_view *v = calloc(1, sizeof(*v));
@@ -209,17 +229,18 @@ static struct map_view *view_build(struct map_file *m, struct map_entry **arr, s
 	for (size_t i = 0; i < nb; i++)
 		if (arr[i]->gen == ver)
 			v->e[v->nb++] = arr[i];
-	for (int match = 0; match < PAT_MATCH_NUM && !ret; match++) {
-		if (!(m->used & (1U << match)))
-			continue;
-		if (!(v->sets[match] = patset_new(match, 0)))
+	for (unsigned int u = 0; u < m->nb_uses && !ret; u++) {
+		int set = m->uses[u], var = SET_VAR(set);
+
+		if (!(v->sets[set] = patset_new(SET_MATCH(set), var == 2 ? PATSET_F_DOTTED : 0)))
 			goto oom;
 		for (size_t i = 0; i < v->nb && !ret; i++) {
-			ret = patset_add(v->sets[match], v->e[i]->key, 0, PAT_OP_EQ, err);
+			ret = patset_add(v->sets[set], v->e[i]->key, var == 1 ? PAT_F_ICASE : 0,
+					 v->e[i]->op, err);
 			if (ret < 0)
 				entry_err(m, v->e[i], err);
 		}
-		if (!ret && patset_build(v->sets[match]) < 0)
+		if (!ret && patset_build(v->sets[set]) < 0)
 			goto oom;
 	}
 	for (int out = MAP_OUT_INT; out <= MAP_OUT_IP && !ret; out++) {
@@ -279,7 +300,7 @@ oom:
  * not in the old array are freed with <arr>, and <m> is unchanged.
  * Returns 0, or <0 with *<err> set.
  */
-static int map_replace(struct map_file *m, struct map_entry **arr, size_t nb, size_t alloc,
+static int map_replace(struct pat_ref *m, struct map_entry **arr, size_t nb, size_t alloc,
 		       unsigned int ver, int rebuild, char **err)
 {
 	struct map_view *v = NULL, *old_view;
@@ -323,7 +344,7 @@ static int map_replace(struct map_file *m, struct map_entry **arr, size_t nb, si
 /* Returns a copy of the entries of <m> that <keep>(entry, <arg>) accepts,
  * with room for one more, in *<arr>, *<nb> and *<alloc>. Returns 0 or -ENOMEM.
  */
-static int entries_filter(const struct map_file *m, int (*keep)(const struct map_entry *, const void *),
+static int entries_filter(const struct pat_ref *m, int (*keep)(const struct map_entry *, const void *),
 			  const void *arg, struct map_entry ***arr, size_t *nb, size_t *alloc)
 {
 	*alloc = m->nb + 1;
@@ -337,13 +358,68 @@ static int entries_filter(const struct map_file *m, int (*keep)(const struct map
 	return 0;
 }
 
-/* Takes a reference to the map named <name> ("[file@|opt@]<path>"),
- * loading the file if it is not yet. Returns 0 with *<out> set, or <0
- * with *<err> set.
- */
-static int map_get(const char *name, struct map_file **out, char **err)
+void pat_ref_set_place(const char *file, int line)
 {
-	struct map_file *m;
+	place_file = file ? file : "";
+	place_line = line;
+}
+
+/* Appends to the description of <m> the text formatted after <sep>.
+ * Returns 0 or -ENOMEM.
+ */
+static int PRINTF_FMT(3, 4) ref_describe(struct pat_ref *m, const char *sep, const char *fmt, ...)
+{
+	char *more = NULL, *all;
+	va_list ap;
+	int ret;
+
+	va_start(ap, fmt);
+	ret = vasprintf(&more, fmt, ap);
+	va_end(ap);
+	if (ret < 0)
+		return -ENOMEM;
+	if (!m->display) {
+		m->display = more;
+		return 0;
+	}
+	ret = asprintf(&all, "%s%s%s", m->display, sep, more);
+	free(more);
+	if (ret < 0)
+		return -ENOMEM;
+	free(m->display);
+	m->display = all;
+	return 0;
+}
+
+/* Returns a new reference of <kind> named <path> ("" if anonymous), not
+ * yet registered, or NULL.
+ */
+static struct pat_ref *ref_new(const char *path, unsigned int kind)
+{
+	struct pat_ref *m = calloc(1, sizeof(*m));
+
+	if (!m || !(m->path = strdup(path))) {
+		free(m);
+		return NULL;
+	}
+	list_init(&m->list);
+	m->kind = kind;
+	return m;
+}
+
+/* Registers the new reference <m> with the next id. */
+static void ref_register(struct pat_ref *m)
+{
+	m->id = map_next_id++;
+	m->refcnt = 1;
+	list_append(&map_files, &m->list);
+}
+
+int pat_ref_get_file(const char *name, unsigned int kind, int two_col, struct pat_ref **out,
+		     char **err)
+{
+	const char *what = kind == PAT_REF_MAP ? "map" : "acl";
+	struct pat_ref *m;
 	int opt = 0, ret;
 
 	if (strncmp(name, "virt@", 5) == 0)
@@ -356,65 +432,116 @@ static int map_get(const char *name, struct map_file **out, char **err)
 		name += 5;
 	}
 	if (!*name)
-		return err_set(err, "missing map file name");
+		return err_set(err, "missing %s file name", kind == PAT_REF_MAP ? "map" : "pattern");
 
 	list_for_each(m, &map_files, list) {
-		if (strcmp(m->path, name) != 0)
+		if (m->kind != kind || m->two_col != two_col || strcmp(m->path, name) != 0)
 			continue;
 		if (m->absent && !opt)
 			return err_set(err, "cannot open map file '%s': %s", name, strerror(ENOENT));
+		if (ref_describe(m, ", ", "by %s at file '%s' line %d", what, place_file, place_line) < 0)
+			return err_set(err, "out of memory"), -ENOMEM;
 		m->refcnt++;
 		*out = m;
 		return 0;
 	}
 
-	m = calloc(1, sizeof(*m));
-	if (!m || !(m->path = strdup(name))) {
-		free(m);
-		return err_set(err, "out of memory loading map file '%s'", name), -ENOMEM;
+	m = ref_new(name, kind);
+	if (!m || ref_describe(m, "", "pattern loaded from file '%s' used by %s at file '%s' line %d",
+			       name, what, place_file, place_line) < 0) {
+		if (m)
+			map_free(m);
+		return err_set(err, "out of memory loading file '%s'", name), -ENOMEM;
 	}
-	list_init(&m->list);
-	m->first_match = -1;
+	m->two_col = two_col;
 	if (opt && access(name, F_OK) < 0 && errno == ENOENT) {
 		m->absent = 1;
 	} else {
-		ret = pat_read_file(name, "map", 1, map_add_line, m, err);
+		ret = pat_read_file(name, kind == PAT_REF_MAP ? "map" : "pattern", two_col,
+				    map_add_line, m, err);
 		if (ret < 0) {
 			map_free(m);
 			return ret;
 		}
 	}
-	m->id = map_next_id++;
-	m->refcnt = 1;
-	list_append(&map_files, &m->list);
+	ref_register(m);
 	*out = m;
 	return 0;
 }
 
-/* Records that a converter <kw> of method <match> and output <out> uses
+struct pat_ref *pat_ref_new_anon(const char *kw, size_t len)
+{
+	struct pat_ref *m = ref_new("", PAT_REF_ACL);
+
+	if (!m || ref_describe(m, "", "acl '%.*s' file '%s' line %d", (int)len, kw,
+			       place_file, place_line) < 0) {
+		if (m)
+			map_free(m);
+		return NULL;
+	}
+	ref_register(m);
+	return m;
+}
+
+int pat_ref_add_pattern(struct pat_ref *m, const char *text, int op, char **err)
+{
+	struct map_entry *e = entry_new(text, "", 0, m->curr_ver);
+
+	if (!e || entries_push(&m->entries, &m->nb, &m->alloc, e) < 0) {
+		if (e)
+			entry_free(e);
+		return err_set(err, "out of memory"), -ENOMEM;
+	}
+	e->op = (unsigned char)op;
+	return 0;
+}
+
+/* Records that set <set> and output <out> (MAP_OUT_*, -1 for none) use
  * <m>, and rebuilds its view if that needs a new index or conversion.
  * Errors name the file and the line.
  */
-static int map_use(struct map_file *m, int match, int out, const struct sample_conv_kw *kw,
-		   char **err)
+static int ref_use(struct pat_ref *m, int set, int out, char **err)
 {
-	unsigned int used = m->used | 1U << match, outs = m->outs | 1U << out;
+	uint64_t used = m->used | (uint64_t)1 << set;
+	unsigned int outs = m->outs | (out >= 0 ? 1U << out : 0);
 	struct map_entry **arr;
 	size_t nb, alloc;
 
-	if (m->first_match < 0)
-		m->first_match = match;
+	if (m->view && used == m->used && outs == m->outs)
+		return 0;
+	if (used != m->used)
+		m->uses[m->nb_uses++] = (unsigned char)set;
+	m->used = used;
+	m->outs = outs;
+	if (entries_filter(m, NULL, NULL, &arr, &nb, &alloc) < 0)
+		return err_set(err, "out of memory indexing '%s'", m->display), -ENOMEM;
+	return map_replace(m, arr, nb, alloc, m->curr_ver, 1, err);
+}
+
+int pat_ref_use(struct pat_ref *m, int match, unsigned int pflags, unsigned int sflags, char **err)
+{
+	int set = match + PAT_MATCH_NUM * ((sflags & PATSET_F_DOTTED) ? 2 : (pflags & PAT_F_ICASE) ? 1 : 0);
+	int ret = ref_use(m, set, -1, err);
+
+	return ret < 0 ? ret : set;
+}
+
+long pat_ref_match(const struct pat_ref *m, int set, struct sample *smp)
+{
+	return patset_lookup(m->view->sets[set], smp);   /* replaced only under isolation */
+}
+
+/* Records that a converter <kw> of method <match> and output <out> uses
+ * <m> (see ref_use()).
+ */
+static int map_use(struct pat_ref *m, int match, int out, const struct sample_conv_kw *kw,
+		   char **err)
+{
 	if (out == MAP_OUT_INT && !m->int_kw)
 		m->int_kw = kw->name;
 	if (out == MAP_OUT_IP && !m->ip_kw)
 		m->ip_kw = kw->name;
-	if (m->view && used == m->used && outs == m->outs)
-		return 0;
-	m->used = used;
-	m->outs = outs;
-	if (entries_filter(m, NULL, NULL, &arr, &nb, &alloc) < 0)
-		return err_set(err, "out of memory indexing map file '%s'", m->path), -ENOMEM;
-	return map_replace(m, arr, nb, alloc, m->curr_ver, 1, err);
+	return ref_use(m, match, out, err);
 }
 
 /* Parses the map value <text> (<len> bytes) as an output of <type>
@@ -481,7 +608,7 @@ static int map_regm_value(const struct map_view *view, long i, struct sample *sm
 static int map_check(const struct sample_conv_kw *kw, struct sample_arg *args, char **err)
 {
 	int match = MAP_KIND_MATCH(kw->private), out = MAP_KIND_OUT(kw->private), ret;
-	struct map_file *m = NULL;
+	struct pat_ref *m = NULL;
 
 	if (out == MAP_OUT_IP && args[1].type == SMP_ARGT_STR) {
 		struct sample_data def;
@@ -496,18 +623,18 @@ static int map_check(const struct sample_conv_kw *kw, struct sample_arg *args, c
 		else
 			args[1].data.ipv6 = def.u.ipv6;
 	}
-	ret = map_get(args[0].data.str.ptr, &m, err);
+	ret = pat_ref_get_file(args[0].data.str.ptr, PAT_REF_MAP, 1, &m, err);
 	if (ret < 0)
 		return ret;
 	ret = map_use(m, match, out, kw, err);
 	if (ret < 0) {
-		map_release(m);
+		pat_ref_release(m);
 		return ret;
 	}
 	free(args[0].data.str.ptr);
 	args[0].type = SMP_ARGT_OBJ;
 	args[0].data.obj.ptr = m;
-	args[0].data.obj.free = map_release;
+	args[0].data.obj.free = pat_ref_release;
 	return 0;
 }
 
@@ -541,7 +668,7 @@ static int map_default(const struct sample_arg *def, struct sample *smp)
  */
 static int map_conv(const struct sample_arg *args, struct sample *smp, void *private)
 {
-	const struct map_file *m = args[0].data.obj.ptr;
+	const struct pat_ref *m = args[0].data.obj.ptr;
 	const struct map_view *v = m->view;    /* replaced only under isolation */
 	long i = patset_lookup(v->sets[MAP_KIND_MATCH(private)], smp);
 	const struct map_entry *e;
@@ -627,16 +754,19 @@ __attribute__((constructor)) static void map_register_convs(void)
 
 /* ---- admin socket access ---- */
 
-const struct map_file *map_next(const struct map_file *prev)
+const struct pat_ref *pat_ref_next(const struct pat_ref *prev, unsigned int kind)
 {
 	const struct list *next = prev ? prev->list.next : map_files.next;
 
-	return next == &map_files ? NULL : container_of(next, struct map_file, list);
+	for (; next != &map_files; next = next->next)
+		if (container_of(next, struct pat_ref, list)->kind == kind)
+			return container_of(next, struct pat_ref, list);
+	return NULL;
 }
 
-struct map_file *map_lookup(const char *name)
+struct pat_ref *pat_ref_lookup(const char *name, unsigned int kind)
 {
-	struct map_file *m;
+	struct pat_ref *m;
 	char *end;
 	unsigned long id = 0;
 
@@ -646,37 +776,42 @@ struct map_file *map_lookup(const char *name)
 			return NULL;
 	}
 	list_for_each(m, &map_files, list)
-		if (*name == '#' ? m->id == id : strcmp(m->path, name) == 0)
+		if (m->kind == kind && (*name == '#' ? m->id == id : strcmp(m->path, name) == 0))
 			return m;
 	return NULL;
 }
 
-unsigned int map_id(const struct map_file *map)
+const char *pat_ref_display(const struct pat_ref *map)
+{
+	return map->display;
+}
+
+unsigned int pat_ref_id(const struct pat_ref *map)
 {
 	return map->id;
 }
 
-const char *map_path(const struct map_file *map)
+const char *pat_ref_path(const struct pat_ref *map)
 {
 	return map->path;
 }
 
-size_t map_size(const struct map_file *map)
+size_t pat_ref_size(const struct pat_ref *map)
 {
 	return map->nb;
 }
 
-unsigned int map_curr_ver(const struct map_file *map)
+unsigned int pat_ref_curr_ver(const struct pat_ref *map)
 {
 	return map->curr_ver;
 }
 
-unsigned int map_next_ver(const struct map_file *map)
+unsigned int pat_ref_next_ver(const struct pat_ref *map)
 {
 	return map->next_ver;
 }
 
-const void *map_entry(const struct map_file *map, size_t i, const char **key,
+const void *pat_ref_entry(const struct pat_ref *map, size_t i, const char **key,
 		      const char **value, unsigned int *gen)
 {
 	*key = map->entries[i]->key;
@@ -710,7 +845,7 @@ static int entry_other(const struct map_entry *e, const void *arg)
 	return e->gen != sel->gen || (sel->name && !entry_named(e, sel->name));
 }
 
-int map_add(struct map_file *m, unsigned int ver, const char *key, const char *value, char **err)
+int pat_ref_add(struct pat_ref *m, unsigned int ver, const char *key, const char *value, char **err)
 {
 	struct map_entry **arr, *e = entry_new(key, value, 0, ver);
 	size_t nb, alloc;
@@ -724,7 +859,7 @@ int map_add(struct map_file *m, unsigned int ver, const char *key, const char *v
 	return map_replace(m, arr, nb, alloc, m->curr_ver, ver == m->curr_ver, err);
 }
 
-int map_del(struct map_file *m, const char *key, char **err)
+int pat_ref_del(struct pat_ref *m, const char *key, char **err)
 {
 	struct entry_sel sel = { m->curr_ver, key };
 	struct map_entry **arr;
@@ -744,7 +879,7 @@ int map_del(struct map_file *m, const char *key, char **err)
  * then, under isolation, it is pointed back at the entries whose buffers
  * are swapped with the copies'.
  */
-int map_set(struct map_file *m, const char *key, const char *value, char **err)
+int pat_ref_set(struct pat_ref *m, const char *key, const char *value, char **err)
 {
 	struct map_entry **arr;
 	struct map_view *v, *old_view;
@@ -796,7 +931,7 @@ int map_set(struct map_file *m, const char *key, const char *value, char **err)
 	return v ? 0 : ret < 0 ? ret : -EINVAL;
 }
 
-int map_clear(struct map_file *m, unsigned int ver, char **err)
+int pat_ref_clear(struct pat_ref *m, unsigned int ver, char **err)
 {
 	struct entry_sel sel = { ver, NULL };
 	struct map_entry **arr;
@@ -807,7 +942,7 @@ int map_clear(struct map_file *m, unsigned int ver, char **err)
 	return map_replace(m, arr, nb, alloc, m->curr_ver, ver == m->curr_ver, err);
 }
 
-unsigned int map_prepare(struct map_file *m)
+unsigned int pat_ref_prepare(struct pat_ref *m)
 {
 	return ++m->next_ver;
 }
@@ -820,7 +955,7 @@ static int entry_not_past(const struct map_entry *e, const void *arg)
 	return (int)(e->gen - ver) >= 0;
 }
 
-int map_commit(struct map_file *m, unsigned int ver, char **err)
+int pat_ref_commit(struct pat_ref *m, unsigned int ver, char **err)
 {
 	struct entry_sel sel = { ver, NULL };
 	struct map_entry **arr;
@@ -833,24 +968,25 @@ int map_commit(struct map_file *m, unsigned int ver, char **err)
 	return map_replace(m, arr, nb, alloc, ver, 1, err);
 }
 
-int map_method(const struct map_file *m)
+unsigned int pat_ref_nb_uses(const struct pat_ref *m)
 {
-	return m->first_match;
+	return m->nb_uses;
 }
 
-int map_get_entry(const struct map_file *m, const char *text, const char **key, const char **value)
+int pat_ref_get(const struct pat_ref *m, unsigned int u, const char *text, int *match,
+		int *icase, const char **key, const char **value)
 {
-	const struct map_view *v = m->view;
+	int set = m->uses[u];
 	struct sample smp;
 	long i;
 
-	if (!v || m->first_match < 0)
-		return -1;
+	*match = SET_MATCH(set);
+	*icase = SET_VAR(set) == 1;
 	sample_set_str(&smp, text, strlen(text));
-	i = patset_lookup(v->sets[m->first_match], &smp);
+	i = patset_lookup(m->view->sets[set], &smp);
 	if (i < 0)
-		return -1;
-	*key = v->e[i]->key;
-	*value = v->e[i]->value;
-	return m->first_match;
+		return 0;
+	*key = m->view->e[i]->key;
+	*value = m->view->e[i]->value;
+	return 1;
 }

@@ -320,7 +320,7 @@ static int pat_parse_ip(const char *text, struct pattern *pat, char **err)
 		pat->val.ip.bits = 33;
 	return 0;
  bad:
-	return err_set(err, "'%s' is not a valid IPv4 or IPv6 address (host names are not resolved)", text);
+	return err_set(err, "'%s' is not a valid IPv4 or IPv6 address", text);
 }
 
 static int pat_hex(char c)

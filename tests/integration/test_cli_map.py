@@ -77,14 +77,19 @@ def test_map_commands_as_haproxy(tollgate, haproxy, tmp_path):
 
 def test_list_counts_versions(tollgate, haproxy, tmp_path):
     procs, m = both(tollgate, haproxy, tmp_path)
+    answers = {}
+    for name, (sock, _) in procs.items():
+        admin_cli(sock, "prepare map " + m)
+        admin_cli(sock, "prepare map " + m)
+        admin_cli(sock, "add map @2 %s /x y" % m)
+        answers[name] = (admin_cli(sock, "show map").replace("haproxy.cfg", "tollgate.cfg"),
+                         admin_cli(sock, "add map @9 %s /x y" % m))
+    assert answers["tollgate"] == answers["haproxy"]
     sock = procs["tollgate"][0]
-    admin_cli(sock, "prepare map " + m)
-    admin_cli(sock, "prepare map " + m)
-    admin_cli(sock, "add map @2 %s /x y" % m)
-    lines = admin_cli(sock, "show map").splitlines()
+    lines = answers["tollgate"][0].splitlines()
     assert lines[0] == "# id (file) description"
-    assert lines[1] == ("0 (%s) pattern loaded from file '%s' used by map. "
-                        "curr_ver=0 next_ver=2 entry_cnt=3" % (m, m))
+    assert lines[1] == ("0 (%s) pattern loaded from file '%s' used by map at file '%s' line 12. "
+                        "curr_ver=0 next_ver=2 entry_cnt=3" % (m, m, tmp_path / "tollgate.cfg"))
     assert admin_cli(sock, "show map #0") == admin_cli(sock, "show map " + m)
     # an entry named by its address, as "show map" prints it
     ref = admin_cli(sock, "show map " + m).split()[0]
@@ -93,7 +98,8 @@ def test_list_counts_versions(tollgate, haproxy, tmp_path):
     assert admin_cli(sock, "del map %s #%s" % (m, ref)) == "\n"
     assert get(procs["tollgate"][1], "/a") == "none"
     assert admin_cli(sock, "show map @9 " + m) == "\n"
-    assert admin_cli(sock, "add map @9 %s /x y" % m) == "Version number out of range.\n\n"
+    assert admin_cli(sock, "add map @9 %s /x y" % m) == \
+        "Version number in the future, please use 'prepare map' before.\n\n"
     assert admin_cli(sock, "show map @x " + m) == "Version number must be a decimal number after '@'.\n\n"
 
 

@@ -199,7 +199,7 @@ static int nb_maps(void)
 {
 	int n = 0;
 
-	for (const struct map_file *m = map_next(NULL); m; m = map_next(m))
+	for (const struct pat_ref *m = pat_ref_next(NULL, PAT_REF_MAP); m; m = pat_ref_next(m, PAT_REF_MAP))
 		n++;
 	return n;
 }
@@ -438,7 +438,7 @@ static void test_registry(void **state)
 	char *f = temp_file("k1 v1\nk2 v2 with space\n");
 	char name[1100], *opt = strdup("/tmp/tollgate-map-absent-XXXXXX");
 	struct sample_expr *a, *b, *c, *d;
-	const struct map_file *m;
+	const struct pat_ref *m;
 	const char *key, *value;
 	const void *e0, *e1;
 	unsigned int gen;
@@ -450,21 +450,21 @@ static void test_registry(void **state)
 	b = parse_ok("str_fetch(k1),map_beg(file@FILE)", f);
 	c = parse_ok("str_fetch(k1),map_str_key(opt@FILE)", f);
 	assert_int_equal(nb_maps(), 1);
-	m = map_lookup(f);
+	m = pat_ref_lookup(f, PAT_REF_MAP);
 	assert_non_null(m);
-	assert_ptr_equal(map_next(NULL), m);
-	assert_null(map_next(m));
-	assert_string_equal(map_path(m), f);
-	assert_int_equal(map_size(m), 2);
-	snprintf(name, sizeof(name), "#%u", map_id(m));
-	assert_ptr_equal(map_lookup(name), m);
-	assert_null(map_lookup("#99999"));
-	assert_null(map_lookup("#"));
-	assert_null(map_lookup("/no/such/map"));
-	e0 = map_entry(m, 0, &key, &value, &gen);
+	assert_ptr_equal(pat_ref_next(NULL, PAT_REF_MAP), m);
+	assert_null(pat_ref_next(m, PAT_REF_MAP));
+	assert_string_equal(pat_ref_path(m), f);
+	assert_int_equal(pat_ref_size(m), 2);
+	snprintf(name, sizeof(name), "#%u", pat_ref_id(m));
+	assert_ptr_equal(pat_ref_lookup(name, PAT_REF_MAP), m);
+	assert_null(pat_ref_lookup("#99999", PAT_REF_MAP));
+	assert_null(pat_ref_lookup("#", PAT_REF_MAP));
+	assert_null(pat_ref_lookup("/no/such/map", PAT_REF_MAP));
+	e0 = pat_ref_entry(m, 0, &key, &value, &gen);
 	assert_string_equal(key, "k1");
 	assert_string_equal(value, "v1");
-	e1 = map_entry(m, 1, &key, &value, &gen);
+	e1 = pat_ref_entry(m, 1, &key, &value, &gen);
 	assert_string_equal(key, "k2");
 	assert_string_equal(value, "v2 with space");
 	assert_ptr_not_equal(e0, e1);
@@ -516,8 +516,8 @@ static void test_config(void **state)
 	if (cfgtest_load(cfg) != 0)
 		fail_msg("configuration refused: %s", cfgtest_msgs[0]);
 	assert_int_equal(nb_maps(), 2);
-	assert_int_equal(map_size(map_lookup(fip)), 2);
-	assert_int_equal(map_size(map_lookup(fhost)), 1);
+	assert_int_equal(pat_ref_size(pat_ref_lookup(fip, PAT_REF_MAP)), 2);
+	assert_int_equal(pat_ref_size(pat_ref_lookup(fhost, PAT_REF_MAP)), 1);
 	cfgtest_unload();
 	assert_int_equal(nb_maps(), 0);
 

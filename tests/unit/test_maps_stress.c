@@ -69,7 +69,7 @@ static int looked_up(void *arg)
 static void test_changes_under_lookups(void **state)
 {
 	char *f = test_temp_file("k0 v0-file\nk1 v1-file\n"), text[512], key[16], val[32];
-	struct map_file *m;
+	struct pat_ref *m;
 	char *err = NULL;
 
 	(void)state;
@@ -78,7 +78,7 @@ static void test_changes_under_lookups(void **state)
 		snprintf(text, sizeof(text), "str(k%d),map(%s,none)", k, f);
 		assert_int_equal(sample_parse_expr(text, 0, &exprs[k], &err), 0);
 	}
-	m = map_lookup(f);
+	m = pat_ref_lookup(f, PAT_REF_MAP);
 	assert_non_null(m);
 	rt_start(WORKERS);
 	for (int i = 0; i < WORKERS; i++) {
@@ -99,28 +99,28 @@ static void test_changes_under_lookups(void **state)
 		snprintf(val, sizeof(val), "v%d-%d", k, r);
 		switch (r % 8) {
 		case 0: case 1: case 2:
-			assert_int_equal(map_add(m, map_curr_ver(m), key, val, &err), 0);
+			assert_int_equal(pat_ref_add(m, pat_ref_curr_ver(m), key, val, &err), 0);
 			break;
 		case 3:
-			map_set(m, key, val, &err);
+			pat_ref_set(m, key, val, &err);
 			break;
 		case 4: case 5:
-			map_del(m, key, &err);
+			pat_ref_del(m, key, &err);
 			break;
 		case 6: {
-			unsigned int ver = map_prepare(m);
+			unsigned int ver = pat_ref_prepare(m);
 
 			for (int j = 0; j < KEYS; j += 2) {
 				snprintf(key, sizeof(key), "k%d", j);
 				snprintf(val, sizeof(val), "v%d-c%d", j, r);
-				assert_int_equal(map_add(m, ver, key, val, &err), 0);
+				assert_int_equal(pat_ref_add(m, ver, key, val, &err), 0);
 			}
-			assert_int_equal(map_commit(m, ver, &err), 0);
+			assert_int_equal(pat_ref_commit(m, ver, &err), 0);
 			break;
 		}
 		default:
 			if (r % 64 == 7)
-				assert_int_equal(map_clear(m, map_curr_ver(m), &err), 0);
+				assert_int_equal(pat_ref_clear(m, pat_ref_curr_ver(m), &err), 0);
 			break;
 		}
 		assert_null(err);
