@@ -259,6 +259,7 @@ struct proxy {
 	_Atomic int paused;              /* "disable frontend": sockets shut, not accepting (listener.h) */
 	_Atomic int unpublished;         /* `be-unpublished`, `(un)publish backend`: content switching passes it over */
 	struct force_be_rule *force_be;  /* force-be-switch rules (frontend), or NULL */
+	struct err_snap *_Atomic errsnap[2]; /* last invalid request, response (errsnap.h) */
 
 	/* frontend side */
 	struct list listeners;           /* struct listener */

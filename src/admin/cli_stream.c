@@ -1,6 +1,6 @@
 /*
- * Admin socket commands on streams: show sess, shutdown session, and
- * show errors.
+ * Admin socket commands on streams: show sess, shutdown session
+ * (show errors is cli_errors.c).
  *
  * Streams belong to their worker thread (stream.h). `show sess` takes a
  * snapshot of every thread's list under thread isolation
@@ -11,10 +11,6 @@
  * HAProxy's short format; `shutdown session <ptr>` looks the pointer up in
  * the lists (under isolation again: never dereferencing a pointer read
  * from a client) and asks the stream's own thread to close it.
- *
- * `show errors`: Tollgate proxies TCP only (no HTTP analysis yet), so no
- * invalid request or response is ever captured. The command answers
- * HAProxy's header with a count of 0, so that scripts parsing it work.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -137,28 +133,11 @@ static int parse_shutdown_session(struct cli_session *s, int argc, char **args)
 	return CLI_DONE;
 }
 
-static int parse_show_errors(struct cli_session *s, int argc, char **args)
-{
-	static const char *const mon[12] = { "Jan", "Feb", "Mar", "Apr", "May", "Jun",
-	                                     "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
-	struct timespec ts;
-	struct tm tm;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	localtime_r(&ts.tv_sec, &tm);
-	cli_printf(s, "Total events captured on [%02d/%s/%04d:%02d:%02d:%02d.%03d] : %u\n",
-	           tm.tm_mday, mon[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour, tm.tm_min,
-	           tm.tm_sec, (int)(ts.tv_nsec / 1000000), 0U);
-	return CLI_DONE;
-}
-
 static struct cli_kw stream_kws[] = {
 	{ { "show", "sess", NULL }, "show sess                               : report the list of current streams",
 	  CLI_LVL_OPER, parse_show_sess, dump_show_sess, release_show_sess, NULL },
 	{ { "shutdown", "session", NULL }, "shutdown session <id>                   : kill a specific session",
 	  CLI_LVL_ADMIN, parse_shutdown_session, NULL, NULL, NULL },
-	{ { "show", "errors", NULL }, "show errors [<px>] [request|response]   : report last request and/or response errors for each proxy",
-	  CLI_LVL_OPER, parse_show_errors, NULL, NULL, NULL },
 	{ { NULL }, NULL, 0, NULL, NULL, NULL, NULL },
 };
 

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include <tollgate/acl.h>
+#include <tollgate/errsnap.h>
 #include <tollgate/global.h>
 #include <tollgate/healthcheck.h>
 #include <tollgate/lb.h>
@@ -742,6 +743,7 @@ void proxy_free(struct proxy *px)
 	struct listener *l, *lback;
 	struct server *srv, *snext;
 
+	errsnap_free(px);
 	list_for_each_safe(rule, rback, &px->switching_rules, list) {
 		cond_free(rule->cond);
 		logformat_free(rule->lf);

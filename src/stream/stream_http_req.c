@@ -17,6 +17,7 @@
 #include <tollgate/buffer.h>
 #include <tollgate/clock.h>
 #include <tollgate/counters.h>
+#include <tollgate/errsnap.h>
 #include <tollgate/fd.h>
 #include <tollgate/global.h>
 #include <tollgate/h1.h>
@@ -455,6 +456,8 @@ int hs_analyze_request(struct stream *s)
 		if (r < 0) {
 			int st = h1_err_status(r);
 
+			errsnap_capture(s->fe, ERRSNAP_REQ, s->be != s->fe ? s->be : NULL, NULL, &s->cli_addr,
+					buf_head(b), buf_data(b), buf_size, &txn->req_h1, r);
 			snprintf(txn->uri_line, sizeof(txn->uri_line), "<BADREQ>");
 			counter_add(&s->fe->ctr[tid].failed_req, 1);
 			strm_set_term(s, 'P', 'R');

@@ -17,6 +17,7 @@
 #include <tollgate/buffer.h>
 #include <tollgate/clock.h>
 #include <tollgate/counters.h>
+#include <tollgate/errsnap.h>
 #include <tollgate/fd.h>
 #include <tollgate/global.h>
 #include <tollgate/h1.h>
@@ -235,6 +236,8 @@ int hs_analyze_response(struct stream *s)
 		if (!r)
 			return 0;
 		if (r < 0) {
+			errsnap_capture(s->be, ERRSNAP_RES, s->fe, s->srv, &s->cli_addr, buf_head(b) + ofs,
+					buf_data(b) - ofs, buf_size, &txn->res_h1, r);
 			hs_server_failed(s, 502, 'P', 'H');
 			return 1;
 		}
