@@ -109,4 +109,32 @@ static inline uint64_t fd_epoll_data(int fd, uint32_t gen)
 /* Number of events dropped because their fd had been closed (all threads). */
 extern _Atomic uint64_t fd_stale_events;
 
+/* ---- For `show fd` ---- */
+
+/* Names handler <iocb> for `show fd`: <name> as HAProxy names the handler
+ * of that kind of fd ("sock_accept_iocb", "sock_conn_iocb"), <kind> the
+ * owner in Tollgate's words ("listener", "client", "server", "idle",
+ * "check", "peer"). Start-up only (constructors); a fixed number of
+ * handlers (16) can be named, later ones are ignored.
+ */
+void fd_name_iocb(fd_iocb iocb, const char *name, const char *kind);
+
+/* One registered fd, as fd_snapshot() copies it. */
+struct fd_info {
+	int fd;                       /* the descriptor */
+	int thr;                      /* owner thread */
+	uint32_t events;              /* events polled for (FD_EV_*) */
+	fd_iocb iocb;                 /* handler */
+	void *owner;                  /* its argument */
+	const char *name;             /* fd_name_iocb()'s name, "unknown" if none */
+	const char *kind;             /* and kind, "other" if none */
+};
+
+/* Copies the registered fds, in fd order, into <out> (room for <max>),
+ * under thread isolation so that no owner changes one meanwhile (O(fd_max)
+ * with the workers parked: an admin command). Returns the number of
+ * registered fds, which may exceed <max> (only <max> copied).
+ */
+int fd_snapshot(struct fd_info *out, int max);
+
 #endif /* TOLLGATE_FD_H */

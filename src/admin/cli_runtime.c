@@ -1,14 +1,17 @@
 /*
  * Admin socket commands on the runtime: show pools, show tasks, show
- * threads, show activity, show lock stats, show version.
+ * threads, show activity, show fd, show lock stats, show version.
  *
  * They read per-thread counters (racy snapshots of relaxed atomics, see
  * thread.h and task.h) and the pools' statistics; nothing here changes
  * state. Outputs are short (a line per pool or per thread), written in one
  * go into the session's output buffer.
  */
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <tollgate/trafficlog.h>
 #include <tollgate/cli.h>
@@ -97,45 +100,121 @@ static int parse_show_threads(struct cli_session *s, int argc, char **args)
 }
 
 /* One HAProxy-style activity line: name, total, then one value per thread
- * in brackets.
+ * in brackets ("loops: 912 [ 425 487 ]"); <off> < 0 prints zeros (a
+ * counter HAProxy prints that Tollgate does not keep).
  */
-static void activity_line(struct cli_session *s, const char *name, size_t off, int is32)
+static void activity_line(struct cli_session *s, const char *name, long off, int is32)
 {
-	unsigned long long tot = 0;
+	unsigned long long tot = 0, v[MAX_THREADS];
 
 	for (int t = 0; t < thread_count; t++) {
 		const char *p = (const char *)thread_stats(t) + off;
 
-		tot += is32 ? atomic_load_explicit((_Atomic uint32_t *)p, memory_order_relaxed)
-		            : atomic_load_explicit((_Atomic uint64_t *)p, memory_order_relaxed);
+		v[t] = off < 0 ? 0 : is32 ? atomic_load_explicit((_Atomic uint32_t *)p, memory_order_relaxed)
+		                        : atomic_load_explicit((_Atomic uint64_t *)p, memory_order_relaxed);
+		tot += v[t];
 	}
-	cli_printf(s, "%s: %llu [", name, tot);
-	for (int t = 0; t < thread_count; t++) {
-		const char *p = (const char *)thread_stats(t) + off;
-		unsigned long long v = is32 ? atomic_load_explicit((_Atomic uint32_t *)p, memory_order_relaxed)
-		                            : atomic_load_explicit((_Atomic uint64_t *)p, memory_order_relaxed);
-
-		cli_printf(s, "%s%llu", t ? " " : "", v);
-	}
+	cli_printf(s, "%s: %llu [ ", name, tot);
+	for (int t = 0; t < thread_count; t++)
+		cli_printf(s, "%llu ", v[t]);
 	cli_printf(s, "]\n");
 }
 
+#define ACT(field) ((long)offsetof(struct thread_stats, field))
+
 static int parse_show_activity(struct cli_session *s, int argc, char **args)
 {
+	/* HAProxy 2.6's lines, in its order; those Tollgate does not count are 0 */
+	static const char *const zeros1[] = { "tasksw", "empty_rq", "long_rq" };
+	static const char *const zeros2[] = { "wake_tasks", "wake_signal", "poll_io", "poll_exp",
+		"poll_drop_fd", "poll_skip_fd", "conn_dead", "stream_calls", "pool_fail", "buf_wait",
+		"cpust_ms_tot", "cpust_ms_1s", "cpust_ms_15s", "avg_loop_us", "accepted",
+		"accq_pushed", "accq_full", "accq_ring", "fd_takeover" };
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
 	cli_printf(s, "thread_id: %d (%d..%d)\n", tid + 1, 1, thread_count);
-	activity_line(s, "loops", offsetof(struct thread_stats, loops), 0);
-	activity_line(s, "wake_tasks", offsetof(struct thread_stats, tasks_run), 0);
-	activity_line(s, "wake_signal", offsetof(struct thread_stats, wakeups), 0);
-	activity_line(s, "poll_ns", offsetof(struct thread_stats, poll_ns), 0);
-	activity_line(s, "fd_events", offsetof(struct thread_stats, fd_events), 0);
-	activity_line(s, "isolations", offsetof(struct thread_stats, isolations), 0);
-	activity_line(s, "fds", offsetof(struct thread_stats, fds), 1);
+	cli_printf(s, "date_now: %lld.%06ld\n", (long long)ts.tv_sec, ts.tv_nsec / 1000);
+	activity_line(s, "ctxsw", ACT(tasks_run), 0);
+	for (size_t i = 0; i < ARRAY_SIZE(zeros1); i++)
+		activity_line(s, zeros1[i], -1, 0);
+	activity_line(s, "loops", ACT(loops), 0);
+	for (size_t i = 0; i < ARRAY_SIZE(zeros2); i++)
+		activity_line(s, zeros2[i], -1, 0);
+	/* Tollgate's own counters */
+	activity_line(s, "thread_wakeups", ACT(wakeups), 0);
+	activity_line(s, "poll_ns", ACT(poll_ns), 0);
+	activity_line(s, "fd_events", ACT(fd_events), 0);
+	activity_line(s, "isolations", ACT(isolations), 0);
+	activity_line(s, "fds", ACT(fds), 1);
 	cli_printf(s, "dropped_logs: %llu\n", (unsigned long long)log_dropped());
 	cli_printf(s, "stale_fd_events: %llu\n",
 	           (unsigned long long)atomic_load_explicit(&fd_stale_events, memory_order_relaxed));
 	/* written by the main thread before the workers started */
 	cli_printf(s, "reused_listeners: %u\n", listeners_reused());
 	return CLI_DONE;
+}
+
+/* show fd: a copy of the fd table taken under isolation, printed with
+ * back-pressure.
+ */
+struct fd_ctx {
+	struct fd_info *fds;            /* copy (malloc'ed) */
+	int n;                          /* entries in it */
+	int pos;                        /* next to print */
+	int only;                       /* the one fd shown, -1: all */
+};
+
+static int parse_show_fd(struct cli_session *s, int argc, char **args)
+{
+	struct fd_ctx *c = cli_ctx(s);
+	int max = 256;
+
+	c->only = argc > 2 ? atoi(args[2]) : -1;
+	for (int t = 0; t < thread_count; t++)
+		max += (int)atomic_load_explicit(&thread_stats(t)->fds, memory_order_relaxed);
+	for (int tries = 0; tries < 4; tries++) {
+		int n;
+
+		free(c->fds);
+		c->fds = calloc((size_t)max, sizeof(*c->fds));
+		if (!c->fds)
+			return cli_msg(s, "Out of memory.\n");
+		n = fd_snapshot(c->fds, max);
+		c->n = n < max ? n : max;
+		if (n <= max)
+			break;
+		max = n + 256;
+	}
+	return CLI_DUMP;
+}
+
+static int dump_show_fd(struct cli_session *s)
+{
+	struct fd_ctx *c = cli_ctx(s);
+
+	for (; c->pos < c->n; c->pos++) {
+		const struct fd_info *f = &c->fds[c->pos];
+		unsigned long mask = 1UL << f->thr;
+
+		if (c->only >= 0 && f->fd != c->only)
+			continue;
+		if (cli_printf(s, "%7d : ev=%s%s%s tmask=0x%lx umask=0x0 prmsk=0x%lx pwmsk=0x%lx owner=%p iocb=%p(%s) kind=%s tid=%d\n",
+		               f->fd, (f->events & FD_EV_IN) ? "I" : "i", (f->events & FD_EV_OUT) ? "O" : "o",
+		               (f->events & FD_EV_ET) ? "E" : "e", mask, (f->events & FD_EV_IN) ? mask : 0UL,
+		               (f->events & FD_EV_OUT) ? mask : 0UL, f->owner, (void *)(uintptr_t)f->iocb,
+		               f->name, f->kind, f->thr + 1) < 0)
+			return 0;
+	}
+	return 1;
+}
+
+static void release_show_fd(struct cli_session *s)
+{
+	struct fd_ctx *c = cli_ctx(s);
+
+	free(c->fds);
+	c->fds = NULL;
 }
 
 static struct cli_kw runtime_kws[] = {
@@ -147,6 +226,8 @@ static struct cli_kw runtime_kws[] = {
 	  CLI_LVL_USER, parse_show_threads, NULL, NULL, NULL },
 	{ { "show", "activity", NULL }, "show activity                           : show per-thread activity stats (for support/developers)",
 	  CLI_LVL_OPER, parse_show_activity, NULL, NULL, NULL },
+	{ { "show", "fd", NULL }, "show fd [num]                           : dump list of file descriptors in use or a specific one",
+	  CLI_LVL_OPER, parse_show_fd, dump_show_fd, release_show_fd, NULL },
 	{ { "show", "lock", "stats", NULL }, "show lock stats                         : show lock statistics (debug builds)",
 	  CLI_LVL_OPER, parse_show_lock_stats, NULL, NULL, NULL },
 	{ { "show", "version", NULL }, "show version                            : show version of the current process",

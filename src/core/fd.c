@@ -8,6 +8,7 @@
 
 #include <tollgate/compiler.h>
 #include <tollgate/fd.h>
+#include <tollgate/isolate.h>
 #include <tollgate/thread.h>
 
 struct fdtab_entry *fdtab;
@@ -167,4 +168,57 @@ void fd_dispatch(const struct epoll_event *ev)
 	return;
 stale:
 	atomic_fetch_add_explicit(&fd_stale_events, 1, memory_order_relaxed);
+}
+
+/* ---- show fd ---- */
+
+#define FD_IOCB_NAMES 16
+
+static struct {
+	fd_iocb iocb;
+	const char *name;
+	const char *kind;
+} iocb_names[FD_IOCB_NAMES];
+static int nb_iocb_names;
+
+void fd_name_iocb(fd_iocb iocb, const char *name, const char *kind)
+{
+	if (nb_iocb_names < FD_IOCB_NAMES) {
+		iocb_names[nb_iocb_names].iocb = iocb;
+		iocb_names[nb_iocb_names].name = name;
+		iocb_names[nb_iocb_names++].kind = kind;
+	}
+}
+
+int fd_snapshot(struct fd_info *out, int max)
+{
+	int n = 0;
+
+	thread_isolate();
+	for (int fd = 0; fd < fd_max; fd++) {
+		const struct fdtab_entry *e = &fdtab[fd];
+		struct fd_info *i;
+
+		if (!e->iocb || e->thr < 0)
+			continue;
+		if (n++ >= max)
+			continue;
+		i = &out[n - 1];
+		i->fd = fd;
+		i->thr = e->thr;
+		i->events = e->events;
+		i->iocb = e->iocb;
+		i->owner = e->owner;
+		i->name = "unknown";
+		i->kind = "other";
+		for (int k = 0; k < nb_iocb_names; k++) {
+			if (iocb_names[k].iocb == e->iocb) {
+				i->name = iocb_names[k].name;
+				i->kind = iocb_names[k].kind;
+				break;
+			}
+		}
+	}
+	thread_release();
+	return n;
 }

@@ -1218,6 +1218,13 @@ static int local_busy(struct peer *p)
 	return 0;
 }
 
+/* Names the handlers for `show fd`. */
+__attribute__((constructor)) static void peers_name_iocbs(void)
+{
+	fd_name_iocb(conn_io, "sock_conn_iocb", "peer");
+	fd_name_iocb(accept_cb, "sock_accept_iocb", "peers-listener");
+}
+
 /* Closes the incoming connections of a section that did not complete
  * their handshake in time (a client that connects and never speaks).
  */

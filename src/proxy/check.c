@@ -122,6 +122,12 @@ static void check_iocb(int fd, unsigned int events, void *owner)
 	task_wakeup(c->task, TASK_WOKEN_IO);
 }
 
+/* Names the handlers for `show fd`. */
+__attribute__((constructor)) static void check_name_iocbs(void)
+{
+	fd_name_iocb(check_iocb, "sock_conn_iocb", "check");
+}
+
 static void probe_result(struct check *c, int ok, const char *why);
 
 /* Writes into <out> of <size> bytes HAProxy's description of the connect

@@ -441,6 +441,12 @@ static void accept_iocb(int fd, unsigned int events, void *owner)
 	}
 }
 
+/* Names the handlers for `show fd`. */
+__attribute__((constructor)) static void listener_name_iocbs(void)
+{
+	fd_name_iocb(accept_iocb, "sock_accept_iocb", "listener");
+}
+
 void listeners_recheck_limits(void)
 {
 	unsigned long mask = atomic_load(&limited_mask);

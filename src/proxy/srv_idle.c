@@ -62,6 +62,12 @@ static void idle_iocb(int fd, unsigned int events, void *owner)
 	idle_close(owner);
 }
 
+/* Names the handlers for `show fd`. */
+__attribute__((constructor)) static void srv_idle_name_iocbs(void)
+{
+	fd_name_iocb(idle_iocb, "sock_conn_iocb", "idle");
+}
+
 void srv_idle_park(struct server *srv, int fd)
 {
 	struct idle_conn *ic;

@@ -113,6 +113,13 @@ static void srv_iocb(int fd, unsigned int events, void *owner)
 	task_wakeup(s->task, TASK_WOKEN_IO);
 }
 
+/* Names the handlers for `show fd`. */
+__attribute__((constructor)) static void stream_name_iocbs(void)
+{
+	fd_name_iocb(cli_iocb, "sock_conn_iocb", "client");
+	fd_name_iocb(srv_iocb, "sock_conn_iocb", "server");
+}
+
 /* ---- server slots and queue ---- */
 
 void strm_release_server(struct stream *s)
