@@ -135,6 +135,7 @@ struct stream {
 	uint32_t accept_ms;            /* ditto, milliseconds */
 	char term[2];                  /* termination codes (%ts), '-': none */
 	int tid;                       /* owner thread */
+	unsigned int uniq_id;          /* stream number since start-up (show sess, HAProxy's id) */
 	struct list by_thread;         /* link in its thread's stream list (owner only) */
 	_Atomic int kill_req;          /* `shutdown session` asked: close on the next run */
 	struct var_store *sess_vars;   /* variables of scope sess (and txn/req/res without a
@@ -152,6 +153,49 @@ struct stream_info {
 	uint64_t calls;                /* stream task handler calls */
 	int tid;                       /* owner thread */
 	int state;                     /* enum stream_state */
+	struct stream_detail *d;       /* long form (stream_snapshot_detail()), or NULL */
+};
+
+#define STRM_NEVER INT32_MIN       /* a stream_detail delay that is not set */
+
+/* The long form of `show sess <id>|all`, copied under isolation. Delays
+ * are milliseconds from the copy (negative: expired), STRM_NEVER if unset.
+ */
+struct stream_detail {
+	unsigned int uniq_id;          /* HAProxy's id= */
+	int64_t accept_sec;            /* wall clock at accept */
+	uint32_t accept_ms;            /* ditto, milliseconds */
+	int fe_uuid, be_uuid;          /* proxy ids (be: -1 without backend) */
+	int fe_http, be_http;          /* modes */
+	const void *li;                /* listener */
+	const char *li_name;           /* its name, or NULL */
+	struct addr fe_addr;           /* address the client reached (kind ADDR_NONE: unknown) */
+	struct addr be_addr;           /* our end of the server connection (ditto) */
+	struct addr srv_addr;          /* server address (ditto) */
+	int srv_puid;                  /* server id, -1: none */
+	const void *server;            /* the server, NULL: none */
+	unsigned int retries;          /* connection retries made */
+	int queued;                    /* waiting for a server slot */
+	int32_t conn_exp;              /* connect/queue deadline */
+	const void *task;              /* its task */
+	int32_t task_exp;              /* task expiry */
+	const void *txn;               /* HTTP transaction, NULL: none */
+	int meth, status;              /* txn: method (h1_meth), status (-1: none) */
+	int req_st, res_st;            /* txn: http_msg_state of each message */
+	struct {
+		const void *side;      /* struct side */
+		unsigned int flags;    /* SIDE_* */
+		int fd;                /* -1: none */
+		int tls;               /* through TLS */
+		int32_t exp;           /* inactivity deadline */
+	} cli, srvs;
+	struct {
+		const void *chn;       /* struct channel */
+		const void *area;      /* buffer storage, NULL if none */
+		uint32_t data, size;   /* bytes in it, its size */
+		int pipe;              /* splicing */
+		uint64_t total;        /* bytes forwarded */
+	} req, res;
 };
 
 #endif /* TOLLGATE_STREAM_T_H */

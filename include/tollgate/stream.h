@@ -62,6 +62,7 @@ int stream_init(void);
 unsigned int stream_count(void);
 
 struct stream_info;
+struct stream_detail;
 
 /* Fills <out> (room for <max>) with a snapshot of every live stream of
  * every thread, under thread isolation taken here (call it from a worker
@@ -70,6 +71,13 @@ struct stream_info;
  * Cost: one isolation, O(streams).
  */
 int stream_snapshot(struct stream_info *out, int max);
+
+/* Same, with each info's <d> pointing to <details> (room for <max> too)
+ * filled with the long form (addresses asked to the sockets: a system
+ * call per side). <only>, if not NULL, restricts it to that stream.
+ */
+int stream_snapshot_detail(struct stream_info *out, struct stream_detail *details, int max,
+			   const void *only);
 
 /* Asks the live stream identified by <ptr> (from stream_snapshot()) to
  * close on its own thread, under isolation taken here. Its termination

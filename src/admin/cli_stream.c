@@ -13,6 +13,7 @@
  * from a client) and asks the stream's own thread to close it.
  */
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +21,7 @@
 
 #include <tollgate/addr.h>
 #include <tollgate/cli.h>
+#include <tollgate/http_txn.h>
 #include <tollgate/stream-t.h>
 #include <tollgate/stream.h>
 
@@ -27,6 +29,7 @@
 
 struct sess_ctx {
 	struct stream_info *si;      /* snapshot (malloc'ed) */
+	struct stream_detail *d;     /* long form (malloc'ed), or NULL: short form */
 	int n;                       /* streams in it */
 	int pos;                     /* next to print */
 };
@@ -63,18 +66,30 @@ static const char *human_age(uint32_t ms, char *buf, size_t len)
 static int parse_show_sess(struct cli_session *s, int argc, char **args)
 {
 	struct sess_ctx *c = cli_ctx(s);
-	int max = (int)stream_count() + SESS_SLACK;
+	int max = (int)stream_count() + SESS_SLACK, detail = 0;
+	const void *only = NULL;
 
+	if (argc > 2 && strcmp(args[2], "all") == 0) {
+		detail = 1;
+	} else if (argc > 2) {
+		/* HAProxy: a stream's id (its address); anything else lists all */
+		only = (const void *)(uintptr_t)strtoull(args[2], NULL, 0);
+		detail = only != NULL;
+	}
 	for (int tries = 0; tries < 4; tries++) {
 		int n;
 
 		free(c->si);
+		free(c->d);
+		c->d = NULL;
 		c->si = calloc((size_t)max, sizeof(*c->si));
-		if (!c->si)
+		if (!c->si || (detail && !(c->d = calloc((size_t)max, sizeof(*c->d)))))
 			return cli_msg(s, "Out of memory.\n");
-		n = stream_snapshot(c->si, max);
+		n = stream_snapshot_detail(c->si, c->d, max, only);
 		if (n <= max) {
 			c->n = n;
+			if (only && !n)
+				return cli_msg(s, "Session not found.\n");
 			return CLI_DUMP;
 		}
 		max = n + SESS_SLACK;
@@ -84,6 +99,124 @@ static int parse_show_sess(struct cli_session *s, int argc, char **args)
 	return CLI_DUMP;
 }
 
+/* Writes the client address of <si> and returns its protocol name. */
+static const char *sess_source(const struct stream_info *si, char *src, size_t len)
+{
+	if (si->cli_addr.kind == ADDR_INET) {
+		addr_format(&si->cli_addr, src, len);
+		return si->cli_addr.ss.ss_family == AF_INET6 ? "tcpv6" : "tcpv4";
+	}
+	snprintf(src, len, "unix");
+	return "unix_stream";
+}
+
+/* Formats <a> into <buf>, "?" when unknown. */
+static const char *sess_addr(const struct addr *a, char *buf, size_t len)
+{
+	if (a->kind == ADDR_NONE || addr_format(a, buf, len) < 0)
+		snprintf(buf, len, "?");
+	return buf;
+}
+
+/* Formats the delay <ms> HAProxy's way: "<NEVER>", "<PAST>", or "4s". */
+static const char *sess_delay(int32_t ms, char *buf, size_t len)
+{
+	if (ms == STRM_NEVER)
+		return "<NEVER>";
+	if (ms <= 0)
+		return "<PAST>";
+	return human_age((uint32_t)ms, buf, len);
+}
+
+/* HAProxy's name of the H1 state of a message in <st> (http_msg_state). */
+static const char *sess_msg_state(int st, int req)
+{
+	switch (st) {
+	case HTTP_MSG_HDR:    return req ? "MSG_RQBEFORE" : "MSG_RPBEFORE";
+	case HTTP_MSG_DONE:   return "MSG_DONE";
+	case HTTP_MSG_TUNNEL: return "MSG_TUNNEL";
+	default:              return "MSG_DATA";
+	}
+}
+
+/* Prints the long form of <si> ("show sess all|<id>"). Returns 0 if it
+ * did not fit.
+ */
+static int print_sess_detail(struct cli_session *s, const struct stream_info *si)
+{
+	static const char *const mon[12] = { "Jan", "Feb", "Mar", "Apr", "May", "Jun",
+	                                     "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
+	static const char *const srv_st[] = { "INI", "QUE", "CON", "EST", "CLO" };
+	const struct stream_detail *d = si->d;
+	char src[ADDR_STRLEN], a1[ADDR_STRLEN], a2[ADDR_STRLEN], t1[32], t2[32], t3[32], age[32];
+	char be[256], srv[256], txn[160], scb[256];
+	const char *proto = sess_source(si, src, sizeof(src));
+	unsigned long tmask = 1UL << si->tid;
+	time_t sec = (time_t)d->accept_sec;
+	struct tm tm;
+
+	localtime_r(&sec, &tm);
+	if (si->be)
+		snprintf(be, sizeof(be), "  backend=%s (id=%d mode=%s) addr=%s\n", si->be, d->be_uuid,
+		         d->be_http ? "http" : "tcp", sess_addr(&d->be_addr, a1, sizeof(a1)));
+	else
+		snprintf(be, sizeof(be), "  backend=<NONE> (id=-1 mode=-)\n");
+	if (d->server)
+		snprintf(srv, sizeof(srv), "  server=%s (id=%d) addr=%s\n", si->srv, d->srv_puid,
+		         sess_addr(&d->srv_addr, a2, sizeof(a2)));
+	else
+		snprintf(srv, sizeof(srv), "  server=<NONE> (id=-1)\n");
+	txn[0] = '\0';
+	if (d->txn)
+		snprintf(txn, sizeof(txn), "  txn=%p flags=0x0 meth=%d status=%d req.st=%s rsp.st=%s req.f=0x00 rsp.f=0x00\n",
+		         d->txn, d->meth, d->status, sess_msg_state(d->req_st, 1), sess_msg_state(d->res_st, 0));
+	if (d->srvs.fd >= 0)
+		snprintf(scb, sizeof(scb), "  scb=%p flags=0x%08x state=%s endp=CONN,%p,0x00000000 sub=0\n"
+		         "      co1=%p ctrl=%s xprt=%s mux=%s data=STRM target=SERVER:%p\n"
+		         "      flags=0x00000000 fd=%d fd.state=0 updt=0 fd.tmask=0x%lx\n",
+		         d->srvs.side, d->srvs.flags, srv_st[si->state < 5 ? si->state : 4], d->srvs.side,
+		         d->srvs.side, d->srv_addr.kind == ADDR_INET && d->srv_addr.ss.ss_family == AF_INET6 ? "tcpv6" : "tcpv4",
+		         d->srvs.tls ? "SSL" : "RAW", d->be_http ? "H1" : "PASS", d->server, d->srvs.fd, tmask);
+	else
+		snprintf(scb, sizeof(scb), "  scb=%p flags=0x%08x state=%s endp=CONN,(nil),0x00000000 sub=0\n",
+		         d->srvs.side, d->srvs.flags, srv_st[si->state < 5 ? si->state : 4]);
+	return cli_printf(s,
+		"%p: [%02d/%s/%04d:%02d:%02d:%02d.%06d] id=%u proto=%s source=%s\n"
+		"  flags=0x0, conn_retries=%u, conn_exp=%s conn_et=0x000 srv_conn=%p, pend_pos=%p waiting=%d epoch=0\n"
+		"  frontend=%s (id=%d mode=%s), listener=%s (id=0) addr=%s\n"
+		"%s%s"
+		"  task=%p (state=0x00 nice=0 calls=%llu rate=0 exp=%s tmask=0x%lx age=%s)\n"
+		"%s"
+		"  scf=%p flags=0x%08x state=%s endp=CONN,%p,0x00000000 sub=0\n"
+		"      co0=%p ctrl=%s xprt=%s mux=%s data=STRM target=LISTENER:%p\n"
+		"      flags=0x00000000 fd=%d fd.state=0 updt=0 fd.tmask=0x%lx\n"
+		"%s"
+		"  req=%p (f=0x0 an=0x0 pipe=%d tofwd=0 total=%llu)\n"
+		"      an_exp=<NEVER> rex=%s wex=<NEVER>\n"
+		"      buf=%p data=%p o=0 p=0 i=%u size=%u\n"
+		"  res=%p (f=0x0 an=0x0 pipe=%d tofwd=0 total=%llu)\n"
+		"      an_exp=<NEVER> rex=%s wex=<NEVER>\n"
+		"      buf=%p data=%p o=0 p=0 i=%u size=%u\n",
+		si->ptr, tm.tm_mday, mon[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec,
+		(int)d->accept_ms * 1000, d->uniq_id, proto, src,
+		d->retries, sess_delay(d->conn_exp, t1, sizeof(t1)), d->server, d->queued ? si->ptr : NULL,
+		d->queued,
+		si->fe, d->fe_uuid, d->fe_http ? "http" : "tcp", d->li_name ? d->li_name : "?",
+		sess_addr(&d->fe_addr, a1, sizeof(a1)),
+		be, srv,
+		d->task, (unsigned long long)si->calls, sess_delay(d->task_exp, t2, sizeof(t2)), tmask,
+		human_age(si->age_ms, age, sizeof(age)),
+		txn,
+		d->cli.side, d->cli.flags, (d->cli.flags & (SIDE_SHUTR | SIDE_SHUTW)) == (SIDE_SHUTR | SIDE_SHUTW) ? "CLO" : "EST",
+		d->cli.side, d->cli.side, proto, d->cli.tls ? "SSL" : "RAW", d->fe_http ? "H1" : "PASS", d->li,
+		d->cli.fd, tmask,
+		scb,
+		d->req.chn, d->req.pipe, (unsigned long long)d->req.total, sess_delay(d->cli.exp, t3, sizeof(t3)),
+		d->req.chn, d->req.area, d->req.data, d->req.size,
+		d->res.chn, d->res.pipe, (unsigned long long)d->res.total, sess_delay(d->srvs.exp, t1, sizeof(t1)),
+		d->res.chn, d->res.area, d->res.data, d->res.size) == 0;
+}
+
 static int dump_show_sess(struct cli_session *s)
 {
 	struct sess_ctx *c = cli_ctx(s);
@@ -91,15 +224,14 @@ static int dump_show_sess(struct cli_session *s)
 	for (; c->pos < c->n; c->pos++) {
 		const struct stream_info *si = &c->si[c->pos];
 		char src[ADDR_STRLEN], age[32];
-		const char *proto = "?";
+		const char *proto;
 
-		if (si->cli_addr.kind == ADDR_INET) {
-			proto = si->cli_addr.ss.ss_family == AF_INET6 ? "tcpv6" : "tcpv4";
-			addr_format(&si->cli_addr, src, sizeof(src));
-		} else {
-			proto = "unix_stream";
-			snprintf(src, sizeof(src), "unix");
+		if (si->d) {
+			if (!print_sess_detail(s, si))
+				return 0;
+			continue;
 		}
+		proto = sess_source(si, src, sizeof(src));
 		if (cli_printf(s, "%p: proto=%s src=%s fe=%s be=%s srv=%s ts=00 age=%s calls=%llu tid=%d\n",
 		               si->ptr, proto, src, si->fe, si->be ? si->be : "<NONE>",
 		               si->srv[0] ? si->srv : "<none>", human_age(si->age_ms, age, sizeof(age)),
@@ -115,6 +247,8 @@ static void release_show_sess(struct cli_session *s)
 
 	free(c->si);
 	c->si = NULL;
+	free(c->d);
+	c->d = NULL;
 }
 
 static int parse_shutdown_session(struct cli_session *s, int argc, char **args)
@@ -134,7 +268,7 @@ static int parse_shutdown_session(struct cli_session *s, int argc, char **args)
 }
 
 static struct cli_kw stream_kws[] = {
-	{ { "show", "sess", NULL }, "show sess                               : report the list of current streams",
+	{ { "show", "sess", NULL }, "show sess [id]                          : report the list of current sessions or dump this exact session",
 	  CLI_LVL_OPER, parse_show_sess, dump_show_sess, release_show_sess, NULL },
 	{ { "shutdown", "session", NULL }, "shutdown session <id>                   : kill a specific session",
 	  CLI_LVL_ADMIN, parse_shutdown_session, NULL, NULL, NULL },

@@ -1,0 +1,92 @@
+"""show sess <id> and show sess all: HAProxy's multi-line detail of a
+stream, field by field against Debian's HAProxy 2.6 holding the same
+request to a server that has not answered yet."""
+import re
+import socket
+import threading
+
+from conftest import admin_cli, start_both, wait_until
+
+CFG = """
+global
+    stats socket %(sock)s level admin
+defaults
+    mode http
+    timeout connect 2s
+    timeout client 10s
+    timeout server 10s
+frontend fe
+    bind 127.0.0.1:%(port)d
+    default_backend be
+backend be
+    server s1 127.0.0.1:%(srv)d
+"""
+
+REQ = b"GET /slow HTTP/1.1\r\nHost: x\r\n\r\n"
+
+
+def proxy_stream(sock):
+    """The address of the stream of our client (not the admin socket's own
+    in HAProxy), once it is connected to the server, else None."""
+    for l in admin_cli(sock, "show sess").splitlines():
+        if "proto=tcpv4" in l and " srv=s1 " in l:
+            return l.split(":")[0]
+    return None
+
+
+def keys(block):
+    """The layout of a detail block: each line's indentation and first key."""
+    return [re.match(r"^( *)([\w.]+)", re.sub(r"^0x[0-9a-f]+:", "PTR:", l)).groups()
+            for l in block.splitlines()]
+
+
+def fields(block):
+    """The values of the fields both programs have, by key."""
+    out = {}
+    for l in block.splitlines():
+        for k, v in re.findall(r"\b([\w.]+)=(\S+)", l):
+            out.setdefault(k, v.rstrip(","))
+    return out
+
+
+def test_show_sess_detail_as_haproxy(tollgate, haproxy, http_backend, tmp_path):
+    release = threading.Event()
+
+    def hold(req):
+        release.wait(10)
+        return 200, [], b"late\n"
+
+    be = http_backend("A", hold)
+    procs = start_both(tollgate, haproxy, tmp_path, CFG, srv=be.port)
+    clients, blocks = [], {}
+    try:
+        for name, (sock, port) in procs.items():
+            c = socket.create_connection(("127.0.0.1", port))
+            c.sendall(REQ)
+            clients.append(c)
+            wait_until(lambda: proxy_stream(sock), 5, name + " stream at the server")
+            ptr = proxy_stream(sock)
+            one = admin_cli(sock, "show sess " + ptr)
+            assert one.startswith(ptr + ": ["), (name, one)
+            everything = admin_cli(sock, "show sess all")
+            assert one.splitlines()[0] in everything.splitlines(), name
+            blocks[name] = one[:-1]
+            assert admin_cli(sock, "show sess 0x1234") == "Session not found.\n\n", name
+    finally:
+        release.set()
+        for c in clients:
+            c.close()
+    tg, hp = blocks["tollgate"], blocks["haproxy"]
+    # HAProxy's lines, in its order (its HTX buffer lines aside)
+    hp_keys = [k for k in keys(hp) if k[1] != "htx"]
+    assert keys(tg) == hp_keys, (tg, hp)
+    ft, fh = fields(tg), fields(hp)
+    assert re.match(r"127\.0\.0\.1:\d+$", ft["source"]), ft["source"]
+    for k in ["proto", "frontend", "backend", "server", "meth", "status", "req.st",
+              "rsp.st", "ctrl", "xprt", "mux", "data", "pend_pos", "waiting", "conn_retries",
+              "conn_exp"]:
+        assert ft.get(k) == fh.get(k), (k, ft.get(k), fh.get(k))
+    assert re.search(r"  frontend=fe \(id=\d+ mode=http\), listener=\? \(id=\d+\) addr=127\.0\.0\.1:%d\n"
+                     % procs["tollgate"][1], tg + "\n"), tg
+    assert "  server=s1 (id=1) addr=127.0.0.1:%d\n" % be.port in tg + "\n"
+    assert re.search(r"  req=0x[0-9a-f]+ \(f=0x0 an=0x0 pipe=0 tofwd=0 total=%d\)" % len(REQ), tg)
