@@ -163,3 +163,28 @@ def test_invalid_pattern_refused(tollgate, tmp_path):
     assert admin_cli(sock, "add acl #2 x") == \
         "'x' is neither a number nor a supported operator (eq, ge, gt, le, lt).\n\n"
     assert admin_cli(sock, "show acl " + str(lst)).split()[1:] == ["10.0.0.1"]
+
+
+BUILTIN_CFG = """
+global
+    stats socket %(sock)s level admin
+defaults
+    mode http
+    timeout connect 2s
+    timeout client 10s
+    timeout server 10s
+frontend fe
+    bind 127.0.0.1:%(port)d
+    http-request deny if METH_POST LOCALHOST
+    http-request deny unless TRUE
+    http-request return status 200
+"""
+
+
+def test_builtin_acls_listed_as_haproxy(tollgate, haproxy, tmp_path):
+    """The predefined ACLs a configuration uses are references too, with
+    HAProxy's descriptions (the fetch they test) and ids."""
+    procs = start_both(tollgate, haproxy, tmp_path, BUILTIN_CFG)
+    answers = {name: normalized(admin_cli(sock, "show acl")) for name, (sock, _) in procs.items()}
+    assert answers["tollgate"] == answers["haproxy"]
+    assert "2 () acl 'always_true' file" in answers["tollgate"]
