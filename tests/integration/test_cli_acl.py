@@ -5,7 +5,7 @@ import re
 import urllib.error
 import urllib.request
 
-from conftest import admin_cli, start_both
+from conftest import ADMIN_GLOBAL, HTTP_DEFAULTS, admin_cli, start_both
 
 CFG = """
 global
@@ -165,15 +165,7 @@ def test_invalid_pattern_refused(tollgate, tmp_path):
     assert admin_cli(sock, "show acl " + str(lst)).split()[1:] == ["10.0.0.1"]
 
 
-BUILTIN_CFG = """
-global
-    stats socket %(sock)s level admin
-defaults
-    mode http
-    timeout connect 2s
-    timeout client 10s
-    timeout server 10s
-frontend fe
+BUILTIN_CFG = ADMIN_GLOBAL + HTTP_DEFAULTS + """frontend fe
     bind 127.0.0.1:%(port)d
     http-request deny if METH_POST LOCALHOST
     http-request deny unless TRUE

@@ -4,17 +4,9 @@ layout, side by side with Debian's HAProxy 2.6 on the same traffic."""
 import re
 import socket
 
-from conftest import admin_cli, start_both
+from conftest import ADMIN_GLOBAL, HTTP_DEFAULTS, admin_cli, start_both
 
-CFG = """
-global
-    stats socket %(sock)s level admin
-defaults
-    mode http
-    timeout connect 2s
-    timeout client 10s
-    timeout server 10s
-frontend fe
+CFG = ADMIN_GLOBAL + HTTP_DEFAULTS + """frontend fe
     bind 127.0.0.1:%(port)d
     default_backend be
 backend be

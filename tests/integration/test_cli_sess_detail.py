@@ -5,17 +5,9 @@ import re
 import socket
 import threading
 
-from conftest import admin_cli, start_both, wait_until
+from conftest import ADMIN_GLOBAL, HTTP_DEFAULTS, admin_cli, start_both, wait_until
 
-CFG = """
-global
-    stats socket %(sock)s level admin
-defaults
-    mode http
-    timeout connect 2s
-    timeout client 10s
-    timeout server 10s
-frontend fe
+CFG = ADMIN_GLOBAL + HTTP_DEFAULTS + """frontend fe
     bind 127.0.0.1:%(port)d
     default_backend be
 backend be
