@@ -180,3 +180,45 @@ def test_builtin_acls_listed_as_haproxy(tollgate, haproxy, tmp_path):
     answers = {name: normalized(admin_cli(sock, "show acl")) for name, (sock, _) in procs.items()}
     assert answers["tollgate"] == answers["haproxy"]
     assert "2 () acl 'always_true' file" in answers["tollgate"]
+
+
+def test_changes_under_traffic(tollgate, tmp_path):
+    """ACL changes made while four threads evaluate the rule: every answer
+    is the rule's (200 or 403), none is lost, the process stays up."""
+    import threading
+    from conftest import admin_ready, free_port, wait_until
+    lst = tmp_path / "blocked.lst"
+    lst.write_text("10.0.0.1\n")
+    users = tmp_path / "users.lst"
+    users.write_text("alice\n")
+    sock, port = str(tmp_path / "t.sock"), free_port()
+    tollgate(CFG % dict(sock=sock, port=port, lst=lst, map=lst, users=users), port=port)
+    wait_until(lambda: admin_ready(sock), 10, "admin socket")
+    stop, seen, bad = threading.Event(), set(), []
+
+    def traffic():
+        while not stop.is_set():
+            try:
+                seen.add(status(port, "/"))
+            except Exception as e:   # noqa: BLE001 - any failure is reported
+                bad.append(repr(e))
+
+    threads = [threading.Thread(target=traffic) for _ in range(4)]
+    for t in threads:
+        t.start()
+    try:
+        for i in range(100):
+            assert admin_cli(sock, "add acl %s 127.0.0.1" % lst) == "\n"
+            assert admin_cli(sock, "del acl %s 127.0.0.1" % lst) == "\n"
+            if i % 10 == 0:
+                admin_cli(sock, "prepare acl %s" % lst)
+                admin_cli(sock, "add acl @%d %s 127.0.0.0/8" % (i // 10 + 1, lst))
+                admin_cli(sock, "commit acl @%d %s" % (i // 10 + 1, lst))
+                admin_cli(sock, "clear acl %s" % lst)
+    finally:
+        stop.set()
+        for t in threads:
+            t.join(10)
+    assert not bad, bad[:3]
+    assert seen <= {200, 403} and 200 in seen, seen
+    assert admin_cli(sock, "show acl " + str(lst)) == "\n"
