@@ -56,6 +56,8 @@ def test_show_sess_detail_as_haproxy(tollgate, haproxy, http_backend, tmp_path):
             c = socket.create_connection(("127.0.0.1", port))
             c.sendall(REQ)
             clients.append(c)
+            # connected and forwarded: the server holds the request
+            wait_until(lambda: len(be.requests) == len(clients), 5, name + " request at the server")
             wait_until(lambda: proxy_stream(sock), 5, name + " stream at the server")
             ptr = proxy_stream(sock)
             one = admin_cli(sock, "show sess " + ptr)
