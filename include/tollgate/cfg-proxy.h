@@ -85,4 +85,25 @@ int cfg_bind_ssl_finish(struct listener *l, const char *kw, char **err);
 int cfg_server_ssl_option(struct server *srv, const char *kw, int argc, char **args, int *i, char **err);
 int cfg_server_ssl_finish(struct server *srv, const char *kw, char **err);
 
+struct tls_conf;
+struct tls_crtlist_line;
+
+/* One [option] of a crt-list line (args[*i], its value after it) into the
+ * line's <delta>; <where> names the line in messages. As cfg_bind_ssl_option.
+ */
+int cfg_ssl_crtlist_option(struct tls_conf *delta, const char *where, int argc, char **args, int *i, char **err);
+
+/* The global crt-base, or NULL. */
+const char *cfg_ssl_crt_base(void);
+
+/* Reads crt-list <path> into the registry (tls.h) unless already read;
+ * <kw> is the bind line's keyword for messages. 0 or -1 with <err>.
+ */
+int cfg_crtlist_load(const char *path, const char *kw, char **err);
+
+/* Parses one crt-list line (modified in place) of <file>:<linenum> into
+ * <ln>: 1, 0 for a blank line or a comment, -1 with HAProxy's message.
+ */
+int cfg_crtlist_parse_line(char *line, const char *file, int linenum, struct tls_crtlist_line *ln, char **err);
+
 #endif /* TOLLGATE_CFG_PROXY_H */

@@ -35,9 +35,11 @@ struct ssl_st;
 #define TLS_O_NO_TICKETS    0x02U   /* no session tickets */
 #define TLS_O_NO_REUSE      0x04U   /* server: no session reuse */
 #define TLS_O_ON            0x08U   /* bind: "ssl" given (TLS options alone do not enable it) */
+#define TLS_O_NO_H2         0x10U   /* bind: HTTP frontend, no HTTP/2: crt-list lines drop "h2" from alpn */
 
 struct tls_conf {
 	char **crt;                /* bind: certificate files or directories; server: client cert (one) */
+	unsigned char *crt_list;   /* bind: per crt[i], 1 if it names a crt-list (see tls_crtlist_*), or NULL */
 	unsigned int ncrt;         /* their number */
 	char *ca_file;             /* CA to verify the peer, or NULL */
 	int verify;                /* TLS_VERIFY_* */
@@ -65,18 +67,70 @@ int tls_parse_version(const char *name, int *ver);
  */
 int tls_conf_set_alpn(struct tls_conf *c, const char *list, char *err, size_t errlen);
 
+/* Removes "h2" from the ALPN list of <c> (an HTTP frontend: no HTTP/2
+ * yet). Returns 1 if it was there. An emptied list is no list.
+ */
+int tls_conf_drop_h2(struct tls_conf *c);
+
 /* Deep copy of <src> into <dst> (zeroed first). 0 or -ENOMEM. */
 int tls_conf_dup(struct tls_conf *dst, const struct tls_conf *src);
 
 /* Frees what <c> holds (not <c>). */
 void tls_conf_clear(struct tls_conf *c);
 
-/* Builds a bind's contexts: loads every certificate (files, or every file
- * of a directory), checks each key matches its certificate, indexes the
- * names (CN and DNS subjectAltNames, wildcards included) for SNI. The first
- * certificate is the default. NULL with a reason in <err>.
+/* Builds a bind's contexts: loads every certificate (files, every file
+ * of a directory, every line of a crt-list), checks each key matches its
+ * certificate, indexes the names (CN and DNS subjectAltNames, wildcards
+ * included, or a crt-list line's filters) for SNI. The first certificate
+ * is the default. <fe>, <addr> and <file>:<line> name the bind in the
+ * admin socket's messages. NULL with a reason in <err>.
  */
-struct tls_bind *tls_bind_build(const struct tls_conf *c, char *err, size_t errlen);
+struct tls_bind *tls_bind_build(const struct tls_conf *c, const char *fe, const char *addr, const char *file,
+                                int line, char *err, size_t errlen);
+
+/* crt-list files (HAProxy's format, parsed by cfg_crtlist.c): a registry
+ * of lists, each with its lines, shared by the binds that name it.
+ */
+struct tls_crtlist_line {
+	char *crt;                 /* certificate file (after crt-base) */
+	struct tls_conf delta;     /* the [options] of the line: fields set override the bind's */
+	char **filters;            /* SNI filters as written ("*.a.com", "!b.a.com", "*") */
+	unsigned int nfilters;
+	int linenum;               /* line in the file (runtime additions: after the last) */
+};
+
+/* Whether crt-list <path> is loaded already. */
+int tls_crtlist_known(const char *path);
+
+/* Creates list <path> (empty) if unknown. 0 or -ENOMEM. */
+int tls_crtlist_create(const char *path);
+
+/* Appends <ln> (taken: zeroed on success; NULL: none) to list <path>;
+ * <lines> is the file's line count so far (runtime additions number after
+ * it). 0 or -1.
+ */
+int tls_crtlist_append(const char *path, struct tls_crtlist_line *ln, int lines);
+
+/* Frees what <ln> holds. */
+void tls_crtlist_line_clear(struct tls_crtlist_line *ln);
+
+/* Admin socket (CLI thread). `show ssl crt-list`: the lists (no <path>),
+ * or the lines of <path> (with <num>, ":<linenum>" after each file). Into
+ * <out>: bytes, -ENOENT (unknown list) or -ENOSPC.
+ */
+int tls_crtlist_show(const char *path, int num, char *out, size_t len);
+
+/* `add ssl crt-list`: the line <ln> (taken) is added to list <path> and
+ * served at once by every bind using it; its certificate must be loaded.
+ * 0, or -1 with HAProxy's reason in <err>.
+ */
+int tls_crtlist_add(const char *path, struct tls_crtlist_line *ln, char *err, size_t errlen);
+
+/* `del ssl crt-list`: removes the line of <crt> (line <linenum>, 0: the
+ * only one) from <path> and from every bind. 0, or -1 with HAProxy's
+ * reason in <err>.
+ */
+int tls_crtlist_del(const char *path, const char *crt, int linenum, char *err, size_t errlen);
 
 /* Builds a server's client context. NULL with a reason in <err>. */
 struct tls_srv *tls_srv_build(const struct tls_conf *c, char *err, size_t errlen);
@@ -109,6 +163,9 @@ struct ssl_st *tls_conn_ssl(const void *ctx);
 
 /* The file after <prev> in name order (NULL: the first), or NULL. */
 const char *tls_cert_next(const char *prev);
+
+/* Whether certificate file <path> is loaded. */
+int tls_cert_known(const char *path);
 
 /* How many bind contexts serve <path> (0: unknown file). */
 unsigned int tls_cert_uses(const char *path);

@@ -7,12 +7,18 @@
  *                                    the PEM given as payload
  *   commit ssl cert <file>           apply it: new handshakes use it
  *   abort ssl cert <file>            drop it
+ *   show ssl crt-list [-n] [<list>]  the crt-lists, or the lines of one
+ *   add ssl crt-list <list> <cert>   add a line (or one line as payload)
+ *   del ssl crt-list <list> <cert[:line]>  remove one
  *
  * One transaction at a time, as HAProxy. The work is in src/net/tls.c.
  */
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include <tollgate/cfg-proxy.h>
 #include <tollgate/cli.h>
 #include <tollgate/tls.h>
 
@@ -84,6 +90,97 @@ static int abort_ssl_cert(struct cli_session *s, int argc, char **args)
 	return CLI_DONE;
 }
 
+static int show_ssl_crtlist(struct cli_session *s, int argc, char **args)
+{
+	static char out[65536];   /* CLI thread only */
+	int num = argc > 3 && !strcmp(args[3], "-n");
+	const char *path = argc > 3 + num ? args[3 + num] : NULL;
+	int n;
+
+	if (num && !path)
+		return cli_msg(s, "'show ssl crt-list -n' expects a filename or a directory\n");
+	n = tls_crtlist_show(path, num, out, sizeof(out));
+	if (n == -ENOENT)
+		return cli_msg(s, "didn't find the specified filename\n");
+	if (n < 0)
+		return cli_msg(s, "the list is too long to be shown\n");
+	cli_write(s, out, (size_t)n);
+	return CLI_DONE;
+}
+
+static int add_ssl_crtlist(struct cli_session *s, int argc, char **args)
+{
+	const char *payload = cli_payload(s);
+	struct tls_crtlist_line ln;
+	char line[4096], err[1024], *perr = NULL;
+	int r;
+
+	if (argc < 4 || (argc < 5 && (!payload || !*payload)))
+		return cli_msg(s, "'add ssl crtlist' expects a filename and a certificate name\n");
+	if (argc >= 5) {
+		snprintf(line, sizeof(line), "%s", args[4]);
+	} else {
+		size_t n = strcspn(payload, "\n");
+
+		if (payload[n] && payload[n + 1 + strspn(payload + n + 1, " \t\r\n")]) {
+			cli_printf(s, "Can't edit the crt-list: only one line of payload is supported!\n");
+			return CLI_DONE;
+		}
+		snprintf(line, sizeof(line), "%.*s", (int)n, payload);
+	}
+	r = cfg_crtlist_parse_line(line, "CLI", 1, &ln, &perr);
+	if (r <= 0) {
+		cli_printf(s, "Can't edit the crt-list: %s\n",
+		           r < 0 && perr ? perr : "'add ssl crtlist' should contain the certificate name in the payload");
+		free(perr);
+		return CLI_DONE;
+	}
+	if (!tls_crtlist_known(args[3]) || !tls_cert_known(ln.crt)) {
+		cli_printf(s, "Can't edit the crt-list: %s '%s' does not exist!\n",
+		           tls_crtlist_known(args[3]) ? "certificate" : "crt-list",
+		           tls_crtlist_known(args[3]) ? ln.crt : args[3]);
+		tls_crtlist_line_clear(&ln);
+		return CLI_DONE;
+	}
+	cli_printf(s, "Inserting certificate '%s' in crt-list '%s'.\n", ln.crt, args[3]);
+	if (tls_crtlist_add(args[3], &ln, err, sizeof(err)) < 0) {
+		cli_printf(s, "%s\nFailed!\n", err);
+		tls_crtlist_line_clear(&ln);
+		return CLI_DONE;
+	}
+	cli_printf(s, "Success!\n");
+	return CLI_DONE;
+}
+
+static int del_ssl_crtlist(struct cli_session *s, int argc, char **args)
+{
+	char err[2048], crt[4096];
+	const char *colon;
+	int line = 0;
+
+	if (argc < 5)
+		return cli_msg(s, "'del ssl crtlist' expects a filename and a certificate name\n");
+	snprintf(crt, sizeof(crt), "%s", args[4]);
+	colon = strrchr(args[4], ':');
+	if (colon) {
+		char *end;
+		long v = strtol(colon + 1, &end, 10);
+
+		if (*end || v <= 0 || v > 1000000000) {
+			cli_printf(s, "Can't delete the entry: wrong line number after colons in '%s'!\n", args[4]);
+			return CLI_DONE;
+		}
+		line = (int)v;
+		crt[colon - args[4]] = 0;
+	}
+	if (tls_crtlist_del(args[3], crt, line, err, sizeof(err)) < 0) {
+		cli_printf(s, "Can't delete the entry: %s\n", err);
+		return CLI_DONE;
+	}
+	cli_printf(s, "Entry '%s' deleted in crtlist '%s'!\n", crt, args[3]);
+	return CLI_DONE;
+}
+
 static struct cli_kw ssl_kws[] = {
 	{ { "show", "ssl", "cert", NULL }, "show ssl cert [<certfile>]              : display the SSL certificates used in memory, or the details of a file",
 	  CLI_LVL_OPER, show_ssl_cert, NULL, NULL, NULL },
@@ -93,6 +190,12 @@ static struct cli_kw ssl_kws[] = {
 	  CLI_LVL_ADMIN, commit_ssl_cert, NULL, NULL, NULL },
 	{ { "abort", "ssl", "cert", NULL }, "abort ssl cert <certfile>               : abort a transaction for a certificate file",
 	  CLI_LVL_ADMIN, abort_ssl_cert, NULL, NULL, NULL },
+	{ { "show", "ssl", "crt-list", NULL }, "show ssl crt-list [-n] [<list>]         : show the list of crt-lists or the content of one",
+	  CLI_LVL_OPER, show_ssl_crtlist, NULL, NULL, NULL },
+	{ { "add", "ssl", "crt-list", NULL }, "add ssl crt-list <list> <cert> [opts]*  : add a line to a crt-list (or one line as payload)",
+	  CLI_LVL_ADMIN, add_ssl_crtlist, NULL, NULL, NULL },
+	{ { "del", "ssl", "crt-list", NULL }, "del ssl crt-list <list> <cert[:line]>   : delete a line from a crt-list",
+	  CLI_LVL_ADMIN, del_ssl_crtlist, NULL, NULL, NULL },
 	{ { NULL }, NULL, 0, NULL, NULL, NULL, NULL },
 };
 

@@ -143,7 +143,6 @@ static const struct {
 	const char *why;
 } refused_opts[] = {
 	{ "npn", "NPN is obsolete and not supported: use 'alpn'" },
-	{ "crt-list", "not supported yet: list the certificates with 'crt' (a file or a directory)" },
 	{ "crl-file", "not supported yet" },
 	{ "allow-0rtt", "TLS 1.3 early data (0-RTT) is not supported: it would be open to replays" },
 	{ "tls-ticket-keys", "not supported yet: ticket keys are random per process" },
@@ -207,11 +206,49 @@ static int line_option(struct tls_conf **cp, const struct tls_conf *def, int ser
 			if (!n)
 				return cfg_set_err(err, "out of memory");
 			c->crt = n;
+			if (c->crt_list) {
+				unsigned char *kinds = realloc(c->crt_list, c->ncrt + 1);
+
+				if (!kinds)
+					return cfg_set_err(err, "out of memory");
+				c->crt_list = kinds;
+				kinds[c->ncrt] = 0;
+			}
 			c->crt[c->ncrt++] = NULL;
 		}
 		return set_path(&c->crt[c->ncrt - 1], crt_base, val, err) < 0 ? -1 : 1;
 	}
 	return value_option(c, kw, opt, val, err);
+}
+
+/* crt-list <file>: the list is read once (cfg_crtlist.c), then named in
+ * the bind's certificates in order with the 'crt' ones.
+ */
+static int crt_list_option(struct listener *l, const char *kw, int argc, char **args, int *i, char **err)
+{
+	struct tls_conf *c;
+	unsigned char *kinds;
+	char **n;
+
+	if (*i + 1 >= argc)
+		return cfg_set_err(err, "'%s' : option 'crt-list' expects a value.", kw);
+	if (!(c = conf_get(&l->tls_conf, &def_bind, err)))
+		return -1;
+	(*i)++;
+	n = realloc(c->crt, (c->ncrt + 1) * sizeof(*n));
+	if (n)
+		c->crt = n;
+	kinds = n ? realloc(c->crt_list, c->ncrt + 1) : NULL;
+	if (!kinds)
+		return cfg_set_err(err, "out of memory");
+	if (!c->crt_list)
+		memset(kinds, 0, c->ncrt);
+	c->crt_list = kinds;
+	c->crt[c->ncrt] = NULL;
+	c->crt_list[c->ncrt++] = 1;
+	if (set_path(&c->crt[c->ncrt - 1], crt_base, args[*i], err) < 0)
+		return -1;
+	return cfg_crtlist_load(c->crt[c->ncrt - 1], kw, err) < 0 ? -1 : 1;
 }
 
 int cfg_bind_ssl_option(struct listener *l, const char *kw, int argc, char **args, int *i, char **err)
@@ -226,34 +263,30 @@ int cfg_bind_ssl_option(struct listener *l, const char *kw, int argc, char **arg
 		l->tls_conf->flags |= opt[1] == 's' ? TLS_O_ON : TLS_O_STRICT_SNI;
 		return 1;
 	}
+	if (!strcmp(opt, "crt-list"))
+		return crt_list_option(l, kw, argc, args, i, err);
 	return line_option(&l->tls_conf, &def_bind, 0, kw, argc, args, i, err);
 }
 
-/* Removes "h2" from the ALPN list of <c> (an HTTP frontend: no HTTP/2
- * yet). Returns 1 if it was there. An emptied list is no list.
- */
-static int drop_h2(struct tls_conf *c)
+int cfg_ssl_crtlist_option(struct tls_conf *delta, const char *where, int argc, char **args, int *i, char **err)
 {
-	unsigned int r = 0, w = 0;
-	int found = 0;
+	static const char *const allowed[] = {
+		"alpn", "ca-file", "ciphers", "ciphersuites", "curves", "ecdhe", "verify", "ssl-min-ver",
+		"ssl-max-ver", "no-ca-names",
+	};
+	static const struct tls_conf none;
 
-	while (r < c->alpn_len) {
-		unsigned int n = c->alpn[r];
+	for (size_t k = 0; k < sizeof(allowed) / sizeof(allowed[0]); k++)
+		if (!strcmp(args[*i], allowed[k]))
+			return line_option(&delta, &none, 0, where, argc, args, i, err);
+	if (refused(where, args[*i], err) < 0)
+		return -1;
+	return cfg_set_err(err, "unknown ssl keyword %s", args[*i]);
+}
 
-		if (n == 2 && !memcmp(c->alpn + r + 1, "h2", 2)) {
-			found = 1;
-		} else {
-			memmove(c->alpn + w, c->alpn + r, n + 1);
-			w += n + 1;
-		}
-		r += n + 1;
-	}
-	c->alpn_len = w;
-	if (!w) {
-		free(c->alpn);
-		c->alpn = NULL;
-	}
-	return found;
+const char *cfg_ssl_crt_base(void)
+{
+	return crt_base;
 }
 
 int cfg_bind_ssl_finish(struct listener *l, const char *kw, char **err)
@@ -265,9 +298,12 @@ int cfg_bind_ssl_finish(struct listener *l, const char *kw, char **err)
 		return 0;
 	if (!(l->tls_conf->flags & TLS_O_ON))
 		return 0;   /* TLS options without 'ssl': ignored, as in HAProxy */
-	if (l->fe->mode == PR_MODE_HTTP && l->tls_conf->alpn && drop_h2(l->tls_conf))
+	if (l->fe->mode == PR_MODE_HTTP && l->tls_conf->alpn && tls_conf_drop_h2(l->tls_conf))
 		warn = 1;
-	l->tls = tls_bind_build(l->tls_conf, why, sizeof(why));
+	if (l->fe->mode == PR_MODE_HTTP)
+		l->tls_conf->flags |= TLS_O_NO_H2;   /* crt-list lines too */
+	l->tls = tls_bind_build(l->tls_conf, l->fe->id, kw + 5 /* "bind <addr>" */, l->conf_file, l->conf_line,
+	                        why, sizeof(why));
 	if (!l->tls)
 		return cfg_set_err(err, "'%s' : %s.", kw, why);
 	if (warn)

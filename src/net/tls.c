@@ -36,25 +36,10 @@
 
 unsigned int tls_cachesize = 20000;
 
-struct pem {
-	X509 *leaf;
-	STACK_OF(X509) *chain;
-	EVP_PKEY *key;
-};
 
-struct sni_entry {
-	char *name;                    /* lower case; "*.example.com" for a wildcard */
-	SSL_CTX *ctx;                  /* its context */
-};
 
-struct tls_bind {
-	SSL_CTX **ctxs;                /* one per certificate (key type pairs share one) */
-	unsigned int nctx;
-	struct sni_entry *sni;         /* sorted by name */
-	unsigned int nsni;
-	unsigned int flags;            /* TLS_O_* of the bind */
-	struct tls_conf conf;          /* its options (a copy): contexts made at runtime use them */
-};
+
+
 
 struct tls_srv {
 	SSL_CTX *ctx;
@@ -65,24 +50,8 @@ struct tls_srv {
 
 static int srv_ex_idx = -1;        /* SSL_CTX ex_data: the struct tls_srv */
 
-/* Certificate files loaded by binds, for the admin socket (`show/set/commit
- * ssl cert`). Built at configuration time; changed by the CLI thread under
- * thread isolation only (commit), read by it otherwise.
- */
-struct cert_use {
-	struct tls_bind *b;            /* a bind serving the file */
-	SSL_CTX *ctx;                  /* the context holding it */
-};
 
-struct cert_file {
-	char *path;                    /* as written (after crt-base) */
-	struct pem cur;                /* what serves now */
-	struct cert_use *uses;         /* where */
-	unsigned int nuses;
-	struct cert_file *next;
-};
-
-static struct cert_file *cert_files;      /* declaration order */
+struct cert_file *tls_cert_files;      /* declaration order */
 static struct cert_file *txn_file;        /* file of the ongoing transaction, or NULL */
 static struct pem txn_pem;                /* its new certificate */
 
@@ -164,6 +133,7 @@ int tls_conf_dup(struct tls_conf *dst, const struct tls_conf *src)
 {
 	*dst = *src;
 	dst->crt = NULL;
+	dst->crt_list = NULL;
 	dst->ncrt = 0;
 	dst->alpn = NULL;
 	if (dup_str(&dst->ca_file, src->ca_file) || dup_str(&dst->ciphers, src->ciphers) ||
@@ -173,6 +143,12 @@ int tls_conf_dup(struct tls_conf *dst, const struct tls_conf *src)
 		dst->crt = calloc(src->ncrt, sizeof(*dst->crt));
 		if (!dst->crt)
 			goto fail;
+		if (src->crt_list) {
+			dst->crt_list = malloc(src->ncrt);
+			if (!dst->crt_list)
+				goto fail;
+			memcpy(dst->crt_list, src->crt_list, src->ncrt);
+		}
 		for (unsigned int i = 0; i < src->ncrt; i++) {
 			if (dup_str(&dst->crt[i], src->crt[i]))
 				goto fail;
@@ -196,12 +172,37 @@ void tls_conf_clear(struct tls_conf *c)
 	for (unsigned int i = 0; i < c->ncrt; i++)
 		free(c->crt[i]);
 	free(c->crt);
+	free(c->crt_list);
 	free(c->ca_file);
 	free(c->alpn);
 	free(c->ciphers);
 	free(c->ciphersuites);
 	free(c->curves);
 	memset(c, 0, sizeof(*c));
+}
+
+int tls_conf_drop_h2(struct tls_conf *c)
+{
+	unsigned int r = 0, w = 0;
+	int found = 0;
+
+	while (r < c->alpn_len) {
+		unsigned int n = c->alpn[r];
+
+		if (n == 2 && !memcmp(c->alpn + r + 1, "h2", 2)) {
+			found = 1;
+		} else {
+			memmove(c->alpn + w, c->alpn + r, n + 1);
+			w += n + 1;
+		}
+		r += n + 1;
+	}
+	c->alpn_len = w;
+	if (!w) {
+		free(c->alpn);
+		c->alpn = NULL;
+	}
+	return found;
 }
 
 /* Options common to both roles. Returns 0 or -1 (reason in <err>). */
@@ -337,6 +338,7 @@ static int cert_names(X509 *x, int (*fn)(void *arg, const char *name), void *arg
 struct name_add {
 	struct tls_bind *b;
 	SSL_CTX *ctx;
+	int plain;                     /* sni_entry.plain */
 };
 
 static struct sni_entry *sni_find(const struct tls_bind *b, const char *name)
@@ -357,7 +359,7 @@ static struct sni_entry *sni_find(const struct tls_bind *b, const char *name)
 	return NULL;
 }
 
-static int sni_cmp(const void *a, const void *b)
+int tls_sni_cmp(const void *a, const void *b)
 {
 	return strcmp(((const struct sni_entry *)a)->name, ((const struct sni_entry *)b)->name);
 }
@@ -365,6 +367,16 @@ static int sni_cmp(const void *a, const void *b)
 /* Adds <name> for na->ctx unless an earlier certificate has it (the first
  * one wins, as in HAProxy).
  */
+/* Whether the certificate of <ctx> has an EC key (else RSA, or other). */
+static int ctx_is_ec(SSL_CTX *ctx)
+{
+	X509 *x;
+
+	SSL_CTX_set_current_cert(ctx, SSL_CERT_SET_FIRST);
+	x = SSL_CTX_get0_certificate(ctx);
+	return x && EVP_PKEY_get_base_id(X509_get0_pubkey(x)) == EVP_PKEY_EC;
+}
+
 static int name_add(void *arg, const char *name)
 {
 	struct name_add *na = arg;
@@ -378,6 +390,15 @@ static int name_add(void *arg, const char *name)
 		*p = (char)tolower((unsigned char)*p);
 	for (unsigned int i = 0; i < b->nsni; i++) {
 		if (!strcmp(b->sni[i].name, lc)) {
+			/* the first of each key type wins: the client's
+			 * signature algorithms choose between them
+			 */
+			int ec = ctx_is_ec(na->ctx);
+
+			if (!b->sni[i].alt && b->sni[i].ctx != na->ctx && ec != ctx_is_ec(b->sni[i].ctx)) {
+				b->sni[i].alt = na->ctx;
+				b->sni[i].alt_ec = (unsigned char)ec;
+			}
 			free(lc);
 			return 0;
 		}
@@ -390,7 +411,102 @@ static int name_add(void *arg, const char *name)
 	b->sni = e;
 	e[b->nsni].name = lc;
 	e[b->nsni].ctx = na->ctx;
+	e[b->nsni].alt = NULL;
+	e[b->nsni].alt_ec = 0;
+	e[b->nsni].plain = (unsigned char)na->plain;
 	b->nsni++;
+	return 0;
+}
+
+/* Adds the negative filter <name> ("!name" on a crt-list line) of <ctx>. */
+static int neg_add(struct tls_bind *b, const char *name, SSL_CTX *ctx)
+{
+	struct sni_entry *e = realloc(b->neg, (b->nneg + 1) * sizeof(*e));
+
+	if (!e)
+		return -ENOMEM;
+	b->neg = e;
+	if (!(e[b->nneg].name = strdup(name)))
+		return -ENOMEM;
+	for (char *p = e[b->nneg].name; *p; p++)
+		*p = (char)tolower((unsigned char)*p);
+	e[b->nneg].ctx = ctx;
+	e[b->nneg].plain = 0;
+	b->nneg++;
+	return 0;
+}
+
+/* Whether <name> is a negative filter of <ctx>. A few per bind: a scan. */
+static int neg_has(const struct tls_bind *b, const char *name, const SSL_CTX *ctx)
+{
+	for (unsigned int i = 0; i < b->nneg; i++)
+		if (b->neg[i].ctx == ctx && !strcmp(b->neg[i].name, name))
+			return 1;
+	return 0;
+}
+
+/* Drops the names (positive and negative) that point to <ctx>. */
+void tls_names_drop(struct tls_bind *b, const SSL_CTX *ctx)
+{
+	unsigned int w = 0;
+
+	for (unsigned int r = 0; r < b->nsni; r++) {
+		struct sni_entry *e = &b->sni[r];
+
+		if (e->alt == ctx)
+			e->alt = NULL;
+		if (e->ctx == ctx && e->alt) {
+			/* the other key type stays alone */
+			e->ctx = e->alt;
+			e->alt = NULL;
+		}
+		if (e->ctx == ctx)
+			free(e->name);
+		else
+			b->sni[w++] = *e;
+	}
+	b->nsni = w;
+	w = 0;
+	for (unsigned int r = 0; r < b->nneg; r++) {
+		if (b->neg[r].ctx == ctx)
+			free(b->neg[r].name);
+		else
+			b->neg[w++] = b->neg[r];
+	}
+	b->nneg = w;
+}
+
+/* Points the names of <old> to <ctx>. */
+static void names_move(struct tls_bind *b, const SSL_CTX *old, SSL_CTX *ctx)
+{
+	for (unsigned int i = 0; i < b->nsni; i++) {
+		if (b->sni[i].ctx == old)
+			b->sni[i].ctx = ctx;
+		if (b->sni[i].alt == old)
+			b->sni[i].alt = ctx;
+	}
+	for (unsigned int i = 0; i < b->nneg; i++)
+		if (b->neg[i].ctx == old)
+			b->neg[i].ctx = ctx;
+}
+
+/* Indexes the names <ctx> serves: those of its certificate <leaf>, or the
+ * filters of its crt-list line <ent> ("!name": a negative filter, "!*..."
+ * ignored as in HAProxy; "*": a default).
+ */
+int tls_ctx_index(struct tls_bind *b, SSL_CTX *ctx, const struct crtlist_entry *ent, X509 *leaf, int plain)
+{
+	struct name_add na = { b, ctx, plain };
+
+	if (!ent || !ent->ln.nfilters)
+		return cert_names(leaf, name_add, &na);
+	for (unsigned int i = 0; i < ent->ln.nfilters; i++) {
+		const char *f = ent->ln.filters[i];
+		int r = f[0] != '!' ? name_add(&na, f) : f[1] && f[1] != '*' ? neg_add(b, f + 1, ctx) : 0;
+
+		if (r < 0)
+			return r;
+	}
 	return 0;
 }
 
@@ -408,69 +524,162 @@ static int pair_name(void *arg, const char *name)
 
 	for (unsigned int i = 0; i < pf->b->nsni; i++) {
 		if (!strcasecmp(pf->b->sni[i].name, name)) {
-			pf->found = pf->b->sni[i].ctx;
+			pf->found = pf->b->sni[i].plain ? pf->b->sni[i].ctx : NULL;
 			return 1;
 		}
 	}
 	return 0;
 }
 
-static int servername_cb(SSL *ssl, int *alert, void *arg)
+int tls_bind_ex_idx = -1;       /* SSL_CTX ex_data: a crt-list line's merged options, or NULL */
+
+/* The context serving <lc> (lower case) on <b>: the exact name, else the
+ * wildcard of its parent domain unless a negative filter of that context
+ * names it. NULL if none.
+ */
+static struct sni_entry *sni_lookup(const struct tls_bind *b, const char *lc, size_t n)
+{
+	struct sni_entry *e = sni_find(b, lc);
+	const char *dot = memchr(lc, '.', n);
+	char wc[256];
+
+	if (e || !dot || dot == lc)
+		return e;
+	wc[0] = '*';
+	memcpy(wc + 1, dot, n - (size_t)(dot - lc) + 1);
+	e = sni_find(b, wc);
+	return e && b->nneg && (neg_has(b, lc, e->ctx) || (e->alt && neg_has(b, lc, e->alt))) ? NULL : e;
+}
+
+/* Whether the client offers ECDSA signatures (TLS 1.2 and 1.3 code points
+ * end in 0x03), to choose between an RSA and an ECDSA certificate.
+ */
+static int client_ecdsa(SSL *ssl)
+{
+	const unsigned char *p;
+	size_t len;
+
+	if (!SSL_client_hello_get0_ext(ssl, TLSEXT_TYPE_signature_algorithms, &p, &len) || len < 2)
+		return 0;
+	for (size_t i = 2; i + 1 < len; i += 2)
+		if (p[i + 1] == 0x03)
+			return 1;
+	return 0;
+}
+
+/* A connection moves to <ctx>: OpenSSL takes its certificates, not the
+ * options the SSL object copied from the first context. Where either
+ * context comes from a crt-list line with options, they are set again
+ * (versions, ciphers, groups, client verification), as HAProxy does.
+ */
+static void switch_ctx(SSL *ssl, const struct tls_bind *b, SSL_CTX *ctx)
+{
+	const struct tls_conf *to = SSL_CTX_get_ex_data(ctx, tls_bind_ex_idx);
+	int any = to || SSL_CTX_get_ex_data(SSL_get_SSL_CTX(ssl), tls_bind_ex_idx);
+
+	SSL_set_SSL_CTX(ssl, ctx);
+	if (!any)
+		return;
+	if (!to)
+		to = &b->conf;
+	SSL_set_min_proto_version(ssl, to->min_ver ? to->min_ver : TLS1_2_VERSION);
+	SSL_set_max_proto_version(ssl, to->max_ver);
+	SSL_set_cipher_list(ssl, to->ciphers ? to->ciphers : OSSL_default_cipher_list());
+	SSL_set_ciphersuites(ssl, to->ciphersuites ? to->ciphersuites : OSSL_default_ciphersuites());
+	if (to->curves)
+		SSL_set1_groups_list(ssl, to->curves);
+	SSL_set_verify(ssl, SSL_CTX_get_verify_mode(ctx), NULL);
+	SSL_set_client_CA_list(ssl, SSL_dup_CA_list(SSL_CTX_get_client_CA_list(ctx)));
+	ERR_clear_error();
+}
+
+/* SNI: chooses the context from the ClientHello, before the version and
+ * the cipher are negotiated (so that a crt-list line's options apply).
+ */
+static int client_hello_cb(SSL *ssl, int *alert, void *arg)
 {
 	struct tls_bind *b = arg;
-	const char *name = SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name);
-	char lc[256];
+	const unsigned char *p;
 	struct sni_entry *e = NULL;
-	size_t n;
+	size_t len, n = 0;
+	SSL_CTX *ctx;
+	char lc[256];
 
-	if (!name)
-		return (b->flags & TLS_O_STRICT_SNI) ? SSL_TLSEXT_ERR_ALERT_FATAL : SSL_TLSEXT_ERR_OK;
-	n = strlen(name);
-	if (n < sizeof(lc)) {
-		for (size_t i = 0; i <= n; i++)
-			lc[i] = (char)tolower((unsigned char)name[i]);
-		e = sni_find(b, lc);
-		if (!e) {
-			char *dot = strchr(lc, '.');
-
-			if (dot && dot > lc) {
-				dot[-1] = '*';
-				e = sni_find(b, dot - 1);
-			}
-		}
+	/* server_name: list length (2), type (1), name length (2), name */
+	if (SSL_client_hello_get0_ext(ssl, TLSEXT_TYPE_server_name, &p, &len) && len > 5 &&
+	    p[2] == TLSEXT_NAMETYPE_host_name) {
+		n = ((size_t)p[3] << 8) | p[4];
+		if (n + 5 > len || n >= sizeof(lc))
+			n = 0;
+		for (size_t i = 0; i < n; i++)
+			lc[i] = (char)tolower(p[5 + i]);
+		lc[n] = 0;
+		if (n)
+			e = sni_lookup(b, lc, n);
 	}
 	if (!e) {
 		if (b->flags & TLS_O_STRICT_SNI) {
 			*alert = SSL_AD_UNRECOGNIZED_NAME;
-			return SSL_TLSEXT_ERR_ALERT_FATAL;
+			return SSL_CLIENT_HELLO_ERROR;
 		}
-		return SSL_TLSEXT_ERR_OK;
+		e = b->nsni ? sni_find(b, "*") : NULL;   /* a crt-list's default, else the first */
+		if (!e)
+			return SSL_CLIENT_HELLO_SUCCESS;
 	}
-	if (e->ctx != SSL_get_SSL_CTX(ssl))
-		SSL_set_SSL_CTX(ssl, e->ctx);
+	ctx = e->ctx;
+	if (e->alt && client_ecdsa(ssl) == e->alt_ec)
+		ctx = e->alt;
+	if (ctx != SSL_get_SSL_CTX(ssl))
+		switch_ctx(ssl, b, ctx);
+	return SSL_CLIENT_HELLO_SUCCESS;
+}
+
+/* The name was chosen by client_hello_cb: acknowledge it (OpenSSL then
+ * keeps it in the session, for ssl_fc_sni after a TLS 1.2 resumption).
+ */
+static int servername_cb(SSL *ssl, int *alert, void *arg)
+{
 	return SSL_TLSEXT_ERR_OK;
 }
 
 static int alpn_cb(SSL *ssl, const unsigned char **out, unsigned char *outlen, const unsigned char *in,
                    unsigned int inlen, void *arg)
 {
-	struct tls_bind *b = arg;
+	const struct tls_conf *c = arg;
 
-	if (SSL_select_next_proto((unsigned char **)out, outlen, b->conf.alpn, b->conf.alpn_len, in, inlen) !=
+	if (SSL_select_next_proto((unsigned char **)out, outlen, c->alpn, c->alpn_len, in, inlen) !=
 	    OPENSSL_NPN_NEGOTIATED)
 		return SSL_TLSEXT_ERR_NOACK;
 	return SSL_TLSEXT_ERR_OK;
 }
 
-static SSL_CTX *bind_ctx_new(struct tls_bind *b, const struct tls_conf *c, char *err, size_t errlen)
+/* ex_data free: a context owns the merged options of its crt-list line */
+static void conf_ex_free(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx, long argl, void *argp)
+{
+	if (ptr) {
+		tls_conf_clear(ptr);
+		free(ptr);
+	}
+}
+
+/* A context of <b> with the options of <own> (a crt-list line's, merged
+ * over the bind's: taken, freed with the context, even on failure) or of
+ * the bind (<own> NULL).
+ */
+static SSL_CTX *bind_ctx_new(struct tls_bind *b, struct tls_conf *own, char *err, size_t errlen)
 {
 	static const unsigned char sid_ctx[] = "tollgate";
+	const struct tls_conf *c = own ? own : &b->conf;
 	SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
 
+	if (tls_bind_ex_idx < 0)
+		tls_bind_ex_idx = SSL_CTX_get_ex_new_index(0, NULL, NULL, NULL, conf_ex_free);
 	if (!ctx) {
+		conf_ex_free(NULL, own, NULL, 0, 0, NULL);
 		set_ssl_err(err, errlen, "cannot create a TLS context");
 		return NULL;
 	}
+	SSL_CTX_set_ex_data(ctx, tls_bind_ex_idx, own);
 	if (ctx_common(ctx, c, err, errlen) < 0)
 		goto fail;
 	SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_SERVER);
@@ -487,26 +696,26 @@ static SSL_CTX *bind_ctx_new(struct tls_bind *b, const struct tls_conf *c, char 
 			ERR_clear_error();
 		}
 	}
+	SSL_CTX_set_client_hello_cb(ctx, client_hello_cb, b);
 	SSL_CTX_set_tlsext_servername_callback(ctx, servername_cb);
-	SSL_CTX_set_tlsext_servername_arg(ctx, b);
-	if (b->conf.alpn)
-		SSL_CTX_set_alpn_select_cb(ctx, alpn_cb, b);
+	if (c->alpn)
+		SSL_CTX_set_alpn_select_cb(ctx, alpn_cb, (void *)c);
 	return ctx;
 fail:
 	SSL_CTX_free(ctx);
 	return NULL;
 }
 
-/* Records that <b> serves <file> from <ctx>; takes <p> (zeroed) for the
- * file's first use. 0 or -1.
+/* Records that <b> serves <file> from <ctx> (for crt-list line <ent>, or
+ * NULL); takes <p> (zeroed) for the file's first use. 0 or -1.
  */
-static int cert_register(const char *file, struct pem *p, struct tls_bind *b, SSL_CTX *ctx, char *err,
-                         size_t errlen)
+static int cert_register(const char *file, struct pem *p, struct tls_bind *b, SSL_CTX *ctx,
+                         struct crtlist_entry *ent, char *err, size_t errlen)
 {
-	struct cert_file *f, **last = &cert_files;
+	struct cert_file *f, **last = &tls_cert_files;
 	struct cert_use *u;
 
-	for (f = cert_files; f; last = &f->next, f = f->next)
+	for (f = tls_cert_files; f; last = &f->next, f = f->next)
 		if (!strcmp(f->path, file))
 			break;
 	if (!f) {
@@ -528,22 +737,63 @@ static int cert_register(const char *file, struct pem *p, struct tls_bind *b, SS
 	f->uses = u;
 	u[f->nuses].b = b;
 	u[f->nuses].ctx = ctx;
+	u[f->nuses].ent = ent;
 	f->nuses++;
 	return 0;
 }
 
-static int add_cert_file(struct tls_bind *b, const struct tls_conf *c, const char *file, char *err, size_t errlen)
+/* A reference to what file <f> serves now. */
+static int pem_dup(struct pem *dst, const struct pem *src)
 {
+	memset(dst, 0, sizeof(*dst));
+	if (!X509_up_ref(src->leaf))
+		return -1;
+	dst->leaf = src->leaf;
+	if (!EVP_PKEY_up_ref(src->key)) {
+		pem_free(dst);
+		return -1;
+	}
+	dst->key = src->key;
+	if (src->chain && !(dst->chain = X509_chain_up_ref(src->chain))) {
+		pem_free(dst);
+		return -1;
+	}
+	return 0;
+}
+
+/* Adds certificate <file> to <b>: into a plain context of another key
+ * type serving the same names (an RSA/ECDSA pair), or in a context of its
+ * own with the options <own> (a crt-list line's merged over the bind's,
+ * taken; NULL: the bind's), named by the certificate or by the filters of
+ * crt-list line <ent>. With <mem> the file must be loaded already (the
+ * admin socket adds only certificates in memory). 0 or -1.
+ */
+int tls_add_cert(struct tls_bind *b, const char *file, struct crtlist_entry *ent, struct tls_conf *own,
+                    int mem, char *err, size_t errlen)
+{
+	const struct cert_file *known = tls_cert_find(file);
+	int plain = !own && (!ent || !ent->ln.nfilters);
 	struct pair_find pf = { b, NULL };
-	struct name_add na = { b, NULL };
+	struct bind_ctx *ctxs;
 	struct pem p;
-	SSL_CTX **ctxs;
+	SSL_CTX *ctx;
 	int ret = -1;
 
-	if (pem_load(&p, file, err, errlen) < 0)
+	if (known) {
+		if (pem_dup(&p, &known->cur) < 0) {
+			conf_ex_free(NULL, own, NULL, 0, 0, NULL);
+			snprintf(err, errlen, "out of memory");
+			return -1;
+		}
+	} else if (mem || pem_load(&p, file, err, errlen) < 0) {
+		if (mem)
+			snprintf(err, errlen, "certificate '%s' does not exist!", file);
+		conf_ex_free(NULL, own, NULL, 0, 0, NULL);
 		return -1;
+	}
 	/* another key type for names already served: the same context */
-	cert_names(p.leaf, pair_name, &pf);
+	if (plain)
+		cert_names(p.leaf, pair_name, &pf);
 	if (pf.found) {
 		X509 *cur;
 
@@ -557,34 +807,38 @@ static int add_cert_file(struct tls_bind *b, const struct tls_conf *c, const cha
 				set_ssl_err(err, errlen, what);
 				goto out;
 			}
-			ret = cert_register(file, &p, b, pf.found, err, errlen);
+			ret = cert_register(file, &p, b, pf.found, ent, err, errlen);
 			goto out;
 		}
 	}
-	na.ctx = bind_ctx_new(b, c, err, errlen);
-	if (!na.ctx)
+	ctx = bind_ctx_new(b, own, err, errlen);
+	if (!ctx)
 		goto out;
-	if (!SSL_CTX_use_cert_and_key(na.ctx, p.leaf, p.key, p.chain, 1)) {
+	if (!SSL_CTX_use_cert_and_key(ctx, p.leaf, p.key, p.chain, 1)) {
 		char what[512];
 
 		snprintf(what, sizeof(what), "cannot use certificate '%s'", file);
 		set_ssl_err(err, errlen, what);
-		SSL_CTX_free(na.ctx);
+		SSL_CTX_free(ctx);
 		goto out;
 	}
 	ctxs = realloc(b->ctxs, (b->nctx + 1) * sizeof(*ctxs));
-	if (!ctxs) {
-		SSL_CTX_free(na.ctx);
+	if (!ctxs || (!b->nctx && !(b->def_file = strdup(file)))) {
+		if (ctxs)
+			b->ctxs = ctxs;
+		SSL_CTX_free(ctx);
 		snprintf(err, errlen, "out of memory");
 		goto out;
 	}
 	b->ctxs = ctxs;
-	b->ctxs[b->nctx++] = na.ctx;
-	if (cert_names(p.leaf, name_add, &na) < 0) {
+	b->ctxs[b->nctx].ctx = ctx;
+	b->ctxs[b->nctx].ent = ent;
+	b->nctx++;
+	if (tls_ctx_index(b, ctx, ent, p.leaf, plain) < 0) {
 		snprintf(err, errlen, "out of memory");
 		goto out;
 	}
-	ret = cert_register(file, &p, b, na.ctx, err, errlen);
+	ret = cert_register(file, &p, b, ctx, ent, err, errlen);
 out:
 	pem_free(&p);
 	return ret;
@@ -606,7 +860,7 @@ static int skip_file(const char *name)
 	return 0;
 }
 
-static int add_cert_path(struct tls_bind *b, const struct tls_conf *c, const char *path, char *err, size_t errlen)
+static int add_cert_path(struct tls_bind *b, const char *path, char *err, size_t errlen)
 {
 	struct dirent **list;
 	int n, ret = 0, added = 0;
@@ -614,7 +868,7 @@ static int add_cert_path(struct tls_bind *b, const struct tls_conf *c, const cha
 	n = scandir(path, &list, NULL, alphasort);
 	if (n < 0) {
 		if (errno == ENOTDIR)
-			return add_cert_file(b, c, path, err, errlen);
+			return tls_add_cert(b, path, NULL, NULL, 0, err, errlen);
 		snprintf(err, errlen, "cannot open certificate file or directory '%s': %s", path, strerror(errno));
 		return -1;
 	}
@@ -624,7 +878,7 @@ static int add_cert_path(struct tls_bind *b, const struct tls_conf *c, const cha
 		if (!ret && !skip_file(list[i]->d_name) &&
 		    (list[i]->d_type == DT_REG || list[i]->d_type == DT_LNK || list[i]->d_type == DT_UNKNOWN)) {
 			snprintf(file, sizeof(file), "%s/%s", path, list[i]->d_name);
-			ret = add_cert_file(b, c, file, err, errlen);
+			ret = tls_add_cert(b, file, NULL, NULL, 0, err, errlen);
 			added++;
 		}
 		free(list[i]);
@@ -637,16 +891,20 @@ static int add_cert_path(struct tls_bind *b, const struct tls_conf *c, const cha
 	return ret;
 }
 
-struct tls_bind *tls_bind_build(const struct tls_conf *c, char *err, size_t errlen)
+struct tls_bind *tls_bind_build(const struct tls_conf *c, const char *fe, const char *addr, const char *file,
+                                int line, char *err, size_t errlen)
 {
 	struct tls_bind *b = calloc(1, sizeof(*b));
+	char where[4200];
 
 	if (!b) {
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
 	b->flags = c->flags;
-	if (tls_conf_dup(&b->conf, c) < 0)
+	snprintf(where, sizeof(where), "%s:%d", file ? file : "?", line);
+	if (tls_conf_dup(&b->conf, c) < 0 || !(b->where = strdup(where)) || !(b->fe = strdup(fe ? fe : "")) ||
+	    !(b->addr = strdup(addr ? addr : "")))
 		goto oom;
 	if (!c->ncrt) {
 		snprintf(err, errlen, "'ssl' needs at least one certificate ('crt')");
@@ -656,10 +914,18 @@ struct tls_bind *tls_bind_build(const struct tls_conf *c, char *err, size_t errl
 		snprintf(err, errlen, "'verify required' needs a 'ca-file' to verify client certificates");
 		goto fail;
 	}
-	for (unsigned int i = 0; i < c->ncrt; i++)
-		if (add_cert_path(b, c, c->crt[i], err, errlen) < 0)
+	for (unsigned int i = 0; i < c->ncrt; i++) {
+		int r = c->crt_list && c->crt_list[i] ? tls_bind_add_crtlist(b, c->crt[i], err, errlen) :
+		        add_cert_path(b, c->crt[i], err, errlen);
+
+		if (r < 0)
 			goto fail;
-	qsort(b->sni, b->nsni, sizeof(*b->sni), sni_cmp);
+	}
+	if (!b->nctx) {
+		snprintf(err, errlen, "no certificate: the crt-list is empty");
+		goto fail;
+	}
+	qsort(b->sni, b->nsni, sizeof(*b->sni), tls_sni_cmp);
 	return b;
 oom:
 	snprintf(err, errlen, "out of memory");
@@ -673,11 +939,18 @@ void tls_bind_free(struct tls_bind *b)
 	if (!b)
 		return;
 	for (unsigned int i = 0; i < b->nctx; i++)
-		SSL_CTX_free(b->ctxs[i]);
+		SSL_CTX_free(b->ctxs[i].ctx);
 	for (unsigned int i = 0; i < b->nsni; i++)
 		free(b->sni[i].name);
+	for (unsigned int i = 0; i < b->nneg; i++)
+		free(b->neg[i].name);
 	free(b->ctxs);
 	free(b->sni);
+	free(b->neg);
+	free(b->where);
+	free(b->fe);
+	free(b->addr);
+	free(b->def_file);
 	tls_conf_clear(&b->conf);
 	free(b);
 }
@@ -761,7 +1034,7 @@ void tls_srv_free(struct tls_srv *s)
 
 SSL_CTX *tls_bind_default_ctx(const struct tls_bind *b)
 {
-	return b->ctxs[0];
+	return b->ctxs[0].ctx;
 }
 
 SSL_CTX *tls_srv_ctx(const struct tls_srv *s, SSL_SESSION **sess, int *verify)
@@ -783,11 +1056,11 @@ const char *tls_library_version_number(void)
 
 /* ---- certificates at runtime (admin socket) ---- */
 
-static struct cert_file *cert_find(const char *path)
+struct cert_file *tls_cert_find(const char *path)
 {
 	struct cert_file *f;
 
-	for (f = cert_files; f && strcmp(f->path, path); f = f->next)
+	for (f = tls_cert_files; f && strcmp(f->path, path); f = f->next)
 		;
 	return f;
 }
@@ -798,15 +1071,20 @@ const char *tls_cert_next(const char *prev)
 	const char *best = NULL;
 
 	/* in name order, as HAProxy lists them; a few files: O(n) per step */
-	for (const struct cert_file *f = cert_files; f; f = f->next)
+	for (const struct cert_file *f = tls_cert_files; f; f = f->next)
 		if ((!prev || strcmp(f->path, prev) > 0) && (!best || strcmp(f->path, best) < 0))
 			best = f->path;
 	return best;
 }
 
+int tls_cert_known(const char *path)
+{
+	return tls_cert_find(path) != NULL;
+}
+
 unsigned int tls_cert_uses(const char *path)
 {
-	const struct cert_file *f = cert_find(path);
+	const struct cert_file *f = tls_cert_find(path);
 
 	return f ? f->nuses : 0;
 }
@@ -864,7 +1142,7 @@ static int san_add(void *arg, const char *name)
 int tls_cert_describe(const char *path, char *out, size_t len)
 {
 	int txn = path[0] == '*';
-	struct cert_file *f = cert_find(txn ? path + 1 : path);
+	struct cert_file *f = tls_cert_find(txn ? path + 1 : path);
 	const struct pem *p;
 	unsigned char md[EVP_MAX_MD_SIZE];
 	unsigned int mdlen = 0;
@@ -916,7 +1194,7 @@ int tls_cert_describe(const char *path, char *out, size_t len)
 
 int tls_cert_set(const char *path, const char *pem_text, int *updated, char *err, size_t errlen)
 {
-	struct cert_file *f = cert_find(path);
+	struct cert_file *f = tls_cert_find(path);
 	struct pem p;
 	BIO *bio;
 	int ret;
@@ -955,22 +1233,44 @@ int tls_cert_abort(const char *path)
 	return 0;
 }
 
-/* A new context of bind <b> replacing <old>: every file <old> served, with
- * the transaction's certificate for the transaction's file. Its SNI names
- * replace <old>'s. Runs isolated. 0 or -1 (<old> then stays).
- */
-static int ctx_replace(struct tls_bind *b, SSL_CTX *old, char *err, size_t errlen)
+struct bind_ctx *tls_bind_ctx_of(struct tls_bind *b, const SSL_CTX *ctx)
 {
-	SSL_CTX *ctx = bind_ctx_new(b, &b->conf, err, errlen);
-	struct name_add na = { b, ctx };
-	unsigned int w = 0;
-	struct cert_file *g;
+	for (unsigned int i = 0; i < b->nctx; i++)
+		if (b->ctxs[i].ctx == ctx)
+			return &b->ctxs[i];
+	return NULL;
+}
 
+/* A new context of bind <b> replacing <old>, with its options: every file
+ * <old> served, the transaction's certificate for the transaction's file
+ * if <txn>. Its SNI names replace <old>'s (a crt-list line's filters stay).
+ * Runs isolated. 0 or -1 (<old> then stays).
+ */
+int tls_ctx_replace(struct tls_bind *b, SSL_CTX *old, int txn, char *err, size_t errlen)
+{
+	struct bind_ctx *bc = tls_bind_ctx_of(b, old);
+	const struct tls_conf *oc = SSL_CTX_get_ex_data(old, tls_bind_ex_idx);
+	int filtered = bc && bc->ent && bc->ent->ln.nfilters;
+	struct tls_conf *own = NULL;
+	struct name_add na = { b, NULL, !oc && !filtered };
+	struct cert_file *g;
+	SSL_CTX *ctx;
+
+	if (!bc) {
+		snprintf(err, errlen, "internal error: context not found");
+		return -1;
+	}
+	if (oc && (!(own = calloc(1, sizeof(*own))) || tls_conf_dup(own, oc) < 0)) {
+		free(own);
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	ctx = na.ctx = bind_ctx_new(b, own, err, errlen);
 	if (!ctx)
 		return -1;
-	for (g = cert_files; g; g = g->next) {
+	for (g = tls_cert_files; g; g = g->next) {
 		for (unsigned int i = 0; i < g->nuses; i++) {
-			const struct pem *p = g == txn_file ? &txn_pem : &g->cur;
+			const struct pem *p = txn && g == txn_file ? &txn_pem : &g->cur;
 
 			if (g->uses[i].b != b || g->uses[i].ctx != old)
 				continue;
@@ -982,23 +1282,19 @@ static int ctx_replace(struct tls_bind *b, SSL_CTX *old, char *err, size_t errle
 		}
 	}
 	/* the names: those of the other contexts stay, this one's are redone */
-	for (unsigned int r = 0; r < b->nsni; r++) {
-		if (b->sni[r].ctx == old)
-			free(b->sni[r].name);
-		else
-			b->sni[w++] = b->sni[r];
-	}
-	b->nsni = w;
-	for (g = cert_files; g; g = g->next)
+	if (filtered)
+		names_move(b, old, ctx);
+	else
+		tls_names_drop(b, old);
+	for (g = tls_cert_files; g; g = g->next)
 		for (unsigned int i = 0; i < g->nuses; i++)
 			if (g->uses[i].b == b && g->uses[i].ctx == old) {
-				cert_names(g == txn_file ? txn_pem.leaf : g->cur.leaf, name_add, &na);
+				if (!filtered)
+					cert_names(txn && g == txn_file ? txn_pem.leaf : g->cur.leaf, name_add, &na);
 				g->uses[i].ctx = ctx;
 			}
-	qsort(b->sni, b->nsni, sizeof(*b->sni), sni_cmp);
-	for (unsigned int i = 0; i < b->nctx; i++)
-		if (b->ctxs[i] == old)
-			b->ctxs[i] = ctx;
+	qsort(b->sni, b->nsni, sizeof(*b->sni), tls_sni_cmp);
+	bc->ctx = ctx;
 	/* connections using <old> hold their own reference to it */
 	SSL_CTX_free(old);
 	return 0;
@@ -1018,7 +1314,7 @@ int tls_cert_commit(const char *path, char *err, size_t errlen)
 	 */
 	thread_isolate();
 	for (unsigned int i = 0; i < f->nuses && !ret; i++)
-		ret = ctx_replace(f->uses[i].b, f->uses[i].ctx, err, errlen);
+		ret = tls_ctx_replace(f->uses[i].b, f->uses[i].ctx, 1, err, errlen);
 	thread_release();
 	if (ret < 0)
 		return -1;

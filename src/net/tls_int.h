@@ -9,6 +9,98 @@
 
 #include <tollgate/tls.h>
 
+/* A certificate file's contents. */
+struct pem {
+	X509 *leaf;
+	STACK_OF(X509) *chain;
+	EVP_PKEY *key;
+};
+
+/* A name a bind serves. */
+struct sni_entry {
+	char *name;                    /* lower case; "*.example.com" for a wildcard, "*": a default */
+	SSL_CTX *ctx;                  /* its context */
+	SSL_CTX *alt;                  /* one with a certificate of the other key type, or NULL */
+	unsigned char plain;           /* the context has the bind's options and no filters */
+	unsigned char alt_ec;          /* <alt> is the ECDSA one (else <ctx> is) */
+};
+
+/* A crt-list line of a list (tls.h's tls_crtlist_line, chained). */
+struct crtlist_entry {
+	struct tls_crtlist_line ln;
+	struct crtlist_entry *next;
+};
+
+/* A context of a bind. */
+struct bind_ctx {
+	SSL_CTX *ctx;
+	struct crtlist_entry *ent;     /* crt-list line it was made for, or NULL (crt); its
+	                                * options merged over the bind's: the context's ex_data */
+};
+
+/* A bind's contexts and names (tls.h). */
+struct tls_bind {
+	struct bind_ctx *ctxs;         /* one per certificate (key type pairs share one) */
+	unsigned int nctx;
+	struct sni_entry *sni;         /* sorted by name */
+	unsigned int nsni;
+	struct sni_entry *neg;         /* negative filters ("!name" of a line): name and context */
+	unsigned int nneg;
+	unsigned int flags;            /* TLS_O_* of the bind */
+	struct tls_conf conf;          /* its options (a copy): contexts made at runtime use them */
+	char *where;                   /* "file:line" of the bind */
+	char *fe, *addr;               /* its frontend and address, for messages */
+	char *def_file;                /* certificate file of the default context */
+};
+
+/* Certificate files loaded by binds, for the admin socket (`show/set/commit
+ * ssl cert`, crt-lists). Built at configuration time; changed by the CLI
+ * thread under thread isolation only, read by it otherwise.
+ */
+struct cert_use {
+	struct tls_bind *b;            /* a bind serving the file */
+	SSL_CTX *ctx;                  /* the context holding it */
+	struct crtlist_entry *ent;     /* the crt-list line it comes from, or NULL */
+};
+
+struct cert_file {
+	char *path;                    /* as written (after crt-base) */
+	struct pem cur;                /* what serves now */
+	struct cert_use *uses;         /* where */
+	unsigned int nuses;
+	struct cert_file *next;
+};
+
+extern struct cert_file *tls_cert_files;  /* declaration order */
+extern int tls_bind_ex_idx;                /* SSL_CTX ex_data: a crt-list line's merged options, or NULL */
+
+/* The loaded file <path>, or NULL. */
+struct cert_file *tls_cert_find(const char *path);
+
+/* Adds certificate <file> to <b> (see tls.c). 0 or -1 with <err>. */
+int tls_add_cert(struct tls_bind *b, const char *file, struct crtlist_entry *ent, struct tls_conf *own,
+                 int mem, char *err, size_t errlen);
+
+/* Indexes the names of <ctx> (its certificate <leaf>, or <ent>'s filters). */
+int tls_ctx_index(struct tls_bind *b, SSL_CTX *ctx, const struct crtlist_entry *ent, X509 *leaf, int plain);
+
+/* Drops the names pointing to <ctx>. */
+void tls_names_drop(struct tls_bind *b, const SSL_CTX *ctx);
+
+/* qsort() order of the names. */
+int tls_sni_cmp(const void *a, const void *b);
+
+/* The context entry of <ctx> in <b>, or NULL. */
+struct bind_ctx *tls_bind_ctx_of(struct tls_bind *b, const SSL_CTX *ctx);
+
+/* Rebuilds <old> of <b> from the files it serves (<txn>: with the
+ * certificate transaction's new one). Isolated. 0 or -1.
+ */
+int tls_ctx_replace(struct tls_bind *b, SSL_CTX *old, int txn, char *err, size_t errlen);
+
+/* Serves every line of crt-list <path> on <b> (tls_crtlist.c). 0 or -1. */
+int tls_bind_add_crtlist(struct tls_bind *b, const char *path, char *err, size_t errlen);
+
 /* The context new server-side connections of <b> start with. */
 SSL_CTX *tls_bind_default_ctx(const struct tls_bind *b);
 
