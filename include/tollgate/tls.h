@@ -164,8 +164,21 @@ struct ssl_st *tls_conn_ssl(const void *ctx);
 /* The file after <prev> in name order (NULL: the first), or NULL. */
 const char *tls_cert_next(const char *prev);
 
-/* Whether certificate file <path> is loaded. */
+/* Whether certificate file <path> is loaded: 1, 0, or -1 when it is an
+ * empty store (`new ssl cert`, not committed yet).
+ */
 int tls_cert_known(const char *path);
+
+/* `new ssl cert`: an empty store named <path>, to be filled by `set ssl
+ * cert` + `commit` and then used by `add ssl crt-list`. 0, or -1 with
+ * HAProxy's message in <err>.
+ */
+int tls_cert_new(const char *path, char *err, size_t errlen);
+
+/* `del ssl cert`: forgets <path>, unless a bind serves it, a crt-list
+ * names it or a transaction is open on it. 0, or -1 with HAProxy's reason.
+ */
+int tls_cert_del(const char *path, char *err, size_t errlen);
 
 /* How many bind contexts serve <path> (0: unknown file). */
 unsigned int tls_cert_uses(const char *path);

@@ -7,6 +7,9 @@
  *                                    the PEM given as payload
  *   commit ssl cert <file>           apply it: new handshakes use it
  *   abort ssl cert <file>            drop it
+ *   new ssl cert <file>              an empty store, for set + commit, then
+ *                                    add ssl crt-list
+ *   del ssl cert <file>              forget an unused one
  *   show ssl crt-list [-n] [<list>]  the crt-lists, or the lines of one
  *   add ssl crt-list <list> <cert>   add a line (or one line as payload)
  *   del ssl crt-list <list> <cert[:line]>  remove one
@@ -90,6 +93,32 @@ static int abort_ssl_cert(struct cli_session *s, int argc, char **args)
 	return CLI_DONE;
 }
 
+static int new_ssl_cert(struct cli_session *s, int argc, char **args)
+{
+	char err[512];
+
+	if (argc < 4)
+		return cli_msg(s, "'new ssl cert' expects a filename\n");
+	if (tls_cert_new(args[3], err, sizeof(err)) < 0)
+		cli_printf(s, "%s\n", err);
+	else
+		cli_printf(s, "New empty certificate store '%s'!\n", args[3]);
+	return CLI_DONE;
+}
+
+static int del_ssl_cert(struct cli_session *s, int argc, char **args)
+{
+	char err[512];
+
+	if (argc < 4)
+		return cli_msg(s, "'del ssl cert' expects a certificate name\n");
+	if (tls_cert_del(args[3], err, sizeof(err)) < 0)
+		cli_printf(s, "Can't remove the certificate: %s\n", err);
+	else
+		cli_printf(s, "Certificate '%s' deleted!\n", args[3]);
+	return CLI_DONE;
+}
+
 static int show_ssl_crtlist(struct cli_session *s, int argc, char **args)
 {
 	static char out[65536];   /* CLI thread only */
@@ -135,10 +164,11 @@ static int add_ssl_crtlist(struct cli_session *s, int argc, char **args)
 		free(perr);
 		return CLI_DONE;
 	}
-	if (!tls_crtlist_known(args[3]) || !tls_cert_known(ln.crt)) {
-		cli_printf(s, "Can't edit the crt-list: %s '%s' does not exist!\n",
+	if (!tls_crtlist_known(args[3]) || tls_cert_known(ln.crt) <= 0) {
+		cli_printf(s, "Can't edit the crt-list: %s '%s' %s!\n",
 		           tls_crtlist_known(args[3]) ? "certificate" : "crt-list",
-		           tls_crtlist_known(args[3]) ? ln.crt : args[3]);
+		           tls_crtlist_known(args[3]) ? ln.crt : args[3],
+		           tls_crtlist_known(args[3]) && tls_cert_known(ln.crt) < 0 ? "is empty" : "does not exist");
 		tls_crtlist_line_clear(&ln);
 		return CLI_DONE;
 	}
@@ -190,6 +220,10 @@ static struct cli_kw ssl_kws[] = {
 	  CLI_LVL_ADMIN, commit_ssl_cert, NULL, NULL, NULL },
 	{ { "abort", "ssl", "cert", NULL }, "abort ssl cert <certfile>               : abort a transaction for a certificate file",
 	  CLI_LVL_ADMIN, abort_ssl_cert, NULL, NULL, NULL },
+	{ { "new", "ssl", "cert", NULL }, "new ssl cert <certfile>                 : create a new certificate file to be used in a crt-list",
+	  CLI_LVL_ADMIN, new_ssl_cert, NULL, NULL, NULL },
+	{ { "del", "ssl", "cert", NULL }, "del ssl cert <certfile>                 : delete an unused certificate file",
+	  CLI_LVL_ADMIN, del_ssl_cert, NULL, NULL, NULL },
 	{ { "show", "ssl", "crt-list", NULL }, "show ssl crt-list [-n] [<list>]         : show the list of crt-lists or the content of one",
 	  CLI_LVL_OPER, show_ssl_crtlist, NULL, NULL, NULL },
 	{ { "add", "ssl", "crt-list", NULL }, "add ssl crt-list <list> <cert> [opts]*  : add a line to a crt-list (or one line as payload)",

@@ -746,7 +746,7 @@ static int cert_register(const char *file, struct pem *p, struct tls_bind *b, SS
 static int pem_dup(struct pem *dst, const struct pem *src)
 {
 	memset(dst, 0, sizeof(*dst));
-	if (!X509_up_ref(src->leaf))
+	if (!src->leaf || !X509_up_ref(src->leaf))
 		return -1;
 	dst->leaf = src->leaf;
 	if (!EVP_PKEY_up_ref(src->key)) {
@@ -1079,7 +1079,56 @@ const char *tls_cert_next(const char *prev)
 
 int tls_cert_known(const char *path)
 {
-	return tls_cert_find(path) != NULL;
+	const struct cert_file *f = tls_cert_find(path);
+
+	return !f ? 0 : f->cur.leaf ? 1 : -1;
+}
+
+int tls_cert_new(const char *path, char *err, size_t errlen)
+{
+	struct cert_file *f, **last = &tls_cert_files;
+
+	if (tls_cert_find(path)) {
+		snprintf(err, errlen, "Certificate '%s' already exists!", path);
+		return -1;
+	}
+	while (*last)
+		last = &(*last)->next;
+	f = calloc(1, sizeof(*f));
+	if (!f || !(f->path = strdup(path))) {
+		free(f);
+		snprintf(err, errlen, "Not enough memory!");
+		return -1;
+	}
+	*last = f;
+	return 0;
+}
+
+int tls_cert_del(const char *path, char *err, size_t errlen)
+{
+	struct cert_file *f, **pp;
+
+	for (pp = &tls_cert_files; *pp && strcmp((*pp)->path, path); pp = &(*pp)->next)
+		;
+	f = *pp;
+	if (!f) {
+		snprintf(err, errlen, "certificate '%s' doesn't exist!\n", path);
+		return -1;
+	}
+	if (f == txn_file) {
+		snprintf(err, errlen, "ongoing transaction for the certificate '%s'", path);
+		return -1;
+	}
+	if (f->nuses || tls_crtlist_names(path)) {
+		snprintf(err, errlen, "certificate '%s' in use, can't be deleted!\n", path);
+		return -1;
+	}
+	*pp = f->next;
+	pem_free(&f->cur);
+	free(f->uses);
+	free(f->path);
+	free(f);
+	return 0;
 }
 
 unsigned int tls_cert_uses(const char *path)
@@ -1154,6 +1203,11 @@ int tls_cert_describe(const char *path, char *out, size_t len)
 	if (!f || (txn && f != txn_file))
 		return -ENOENT;
 	p = txn ? &txn_pem : &f->cur;
+	if (!p->leaf) {
+		/* `new ssl cert`, not set yet */
+		w = snprintf(out, len, "Filename: %s\nStatus: Empty\nOCSP Response Key: \n", path);
+		return w < 0 || (size_t)w >= len ? -ENOSPC : w;
+	}
 	X509_digest(p->leaf, EVP_sha1(), md, &mdlen);
 	for (unsigned int i = 0; i < mdlen; i++)
 		snprintf(hex + 2 * i, 3, "%02X", md[i]);
@@ -1167,7 +1221,7 @@ int tls_cert_describe(const char *path, char *out, size_t len)
 	cert_names(p->leaf, san_add, san);
 	w = snprintf(out, len, "Filename: %s\nStatus: %s\nSerial: %s\nnotBefore: %s\nnotAfter: %s\n"
 	             "Subject Alternative Name: %s\nAlgorithm: %s%d\nSHA1 FingerPrint: %s\n",
-	             path, txn ? "Unused" : "Used", ser, nb, na, san,
+	             path, txn || !f->nuses ? "Unused" : "Used", ser, nb, na, san,
 	             EVP_PKEY_get_base_id(p->key) == EVP_PKEY_EC ? "EC" : EVP_PKEY_get_base_id(p->key) == EVP_PKEY_RSA ? "RSA" : "",
 	             EVP_PKEY_get_bits(p->key), hex);
 	if (w < 0 || (size_t)w >= len)

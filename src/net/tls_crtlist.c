@@ -38,6 +38,15 @@ static struct crtlist *crtlist_find(const char *path)
 	return l;
 }
 
+int tls_crtlist_names(const char *path)
+{
+	for (const struct crtlist *l = crtlists; l; l = l->next)
+		for (const struct crtlist_entry *e = l->entries; e; e = e->next)
+			if (!strcmp(e->ln.crt, path))
+				return 1;
+	return 0;
+}
+
 int tls_crtlist_known(const char *path)
 {
 	return crtlist_find(path) != NULL;
@@ -362,8 +371,8 @@ int tls_crtlist_add(const char *path, struct tls_crtlist_line *ln, char *err, si
 		snprintf(err, errlen, "crt-list '%s' does not exist!", path);
 		return -1;
 	}
-	if (!tls_cert_find(ln->crt)) {
-		snprintf(err, errlen, "certificate '%s' does not exist!", ln->crt);
+	if (tls_cert_known(ln->crt) <= 0) {
+		snprintf(err, errlen, "certificate '%s' %s!", ln->crt, tls_cert_known(ln->crt) ? "is empty" : "does not exist");
 		return -1;
 	}
 	ln->linenum = ++l->lines;

@@ -98,6 +98,9 @@ struct bind_ctx *tls_bind_ctx_of(struct tls_bind *b, const SSL_CTX *ctx);
  */
 int tls_ctx_replace(struct tls_bind *b, SSL_CTX *old, int txn, char *err, size_t errlen);
 
+/* Whether a line of a crt-list names certificate file <path>. */
+int tls_crtlist_names(const char *path);
+
 /* Serves every line of crt-list <path> on <b> (tls_crtlist.c). 0 or -1. */
 int tls_bind_add_crtlist(struct tls_bind *b, const char *path, char *err, size_t errlen);
 

@@ -155,3 +155,40 @@ def test_crt_list_errors_name_the_line(certs, tmp_path, line, msg):
     rc, out, _ = run_check(CFG % {"sock": tmp_path / "x.sock", "port": free_port(), "list": tmp_path / "no"},
                            tmp_path)
     assert rc != 0 and "cannot open file" in out, out
+
+
+def test_new_set_commit_add_del_ssl_cert_like_haproxy(tollgate, haproxy, certs, tmp_path):
+    """A certificate pushed at runtime (new, set, commit ssl cert), served
+    by adding it to a crt-list, then removed (del ssl crt-list, del ssl
+    cert): the same answers as HAProxy 2.6, and the name is served."""
+    new = tlscerts.make_cert(certs["dir"], "pushed", ["pushed.test"], "ec")
+    name = str(tmp_path / "pushed.pem")   # the name the store gets: no file there
+    lst, ends = start_both(tollgate, haproxy, certs, tmp_path)
+    pem = open(new).read()
+    steps = ["new ssl cert " + name, "new ssl cert " + name, "new ssl cert " + certs["rsa"], "new ssl cert",
+             "show ssl cert", "show ssl cert " + name,
+             "add ssl crt-list %s %s" % (lst, name),
+             "del ssl cert " + certs["rsa"], "del ssl cert /nonexistent.pem", "del ssl cert",
+             "set ssl cert %s <<\n%s" % (name, pem), "del ssl cert " + name,
+             "commit ssl cert " + name, "show ssl cert " + name,
+             "add ssl crt-list %s <<\n%s newname.test\n" % (lst, name),
+             "SERVE", "del ssl cert " + name,
+             "del ssl crt-list %s %s" % (lst, name), "del ssl cert " + name, "show ssl cert", "SERVE"]
+    answers = []
+    for sock, port in ends:
+        got = []
+        for c in steps:
+            if c == "SERVE":
+                got.append(hello(port, "newname.test")[0])
+            else:
+                # the store's details: the validity dates are the same, the
+                # lines are HAProxy's
+                got.append(norm(admin_cli(sock, c)))
+        answers.append(got)
+    for t, h, c in zip(answers[0], answers[1], steps):
+        assert t == h, (c, t, h)
+    got = dict(zip(steps, answers[0]))
+    assert "Status: Empty" in answers[0][5] and "Status: Unused" in answers[0][13], answers[0]
+    assert answers[0][15] == "pushed.test" and answers[0][20] == "www.example.com", answers[0]
+    assert "Certificate '%s' deleted!" % name in answers[0][18], answers[0][18]
+    assert "in use, can't be deleted" in got["del ssl cert " + certs["rsa"]]
