@@ -42,6 +42,7 @@ struct tls_conf {
 	unsigned char *crt_list;   /* bind: per crt[i], 1 if it names a crt-list (see tls_crtlist_*), or NULL */
 	unsigned int ncrt;         /* their number */
 	char *ca_file;             /* CA to verify the peer, or NULL */
+	char *crl_file;            /* CRLs checked when verifying the peer, or NULL */
 	int verify;                /* TLS_VERIFY_* */
 	unsigned char *alpn;       /* ALPN list, wire format (length-prefixed names), or NULL */
 	unsigned int alpn_len;     /* its bytes */

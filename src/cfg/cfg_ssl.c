@@ -91,6 +91,8 @@ static int value_option(struct tls_conf *c, const char *kw, const char *opt, con
 		return set_str(&c->curves, val, err) < 0 ? -1 : 1;
 	if (!strcmp(opt, "ca-file"))
 		return set_path(&c->ca_file, ca_base, val, err) < 0 ? -1 : 1;
+	if (!strcmp(opt, "crl-file"))
+		return set_path(&c->crl_file, ca_base, val, err) < 0 ? -1 : 1;
 	if (!strcmp(opt, "ssl-min-ver") || !strcmp(opt, "ssl-max-ver")) {
 		if (tls_parse_version(val, &v) < 0) {
 			cfg_set_err(err, "'%s' : '%s' : unknown version '%s' (expected SSLv3, TLSv1.0, TLSv1.1, TLSv1.2 or TLSv1.3).", kw, opt, val);
@@ -143,7 +145,6 @@ static const struct {
 	const char *why;
 } refused_opts[] = {
 	{ "npn", "NPN is obsolete and not supported: use 'alpn'" },
-	{ "crl-file", "not supported yet" },
 	{ "allow-0rtt", "TLS 1.3 early data (0-RTT) is not supported: it would be open to replays" },
 	{ "tls-ticket-keys", "not supported yet: ticket keys are random per process" },
 	{ "ca-ignore-err", "not supported yet" }, { "crt-ignore-err", "not supported yet" },
@@ -170,7 +171,7 @@ static int line_option(struct tls_conf **cp, const struct tls_conf *def, int ser
                        int argc, char **args, int *i, char **err)
 {
 	static const char *const with_value[] = {
-		"crt", "verify", "ciphers", "ciphersuites", "curves", "ecdhe", "ca-file", "alpn",
+		"crt", "verify", "ciphers", "ciphersuites", "curves", "ecdhe", "ca-file", "crl-file", "alpn",
 		"ssl-min-ver", "ssl-max-ver",
 	};
 	const char *opt = args[*i];
@@ -271,7 +272,7 @@ int cfg_bind_ssl_option(struct listener *l, const char *kw, int argc, char **arg
 int cfg_ssl_crtlist_option(struct tls_conf *delta, const char *where, int argc, char **args, int *i, char **err)
 {
 	static const char *const allowed[] = {
-		"alpn", "ca-file", "ciphers", "ciphersuites", "curves", "ecdhe", "verify", "ssl-min-ver",
+		"alpn", "ca-file", "crl-file", "ciphers", "ciphersuites", "curves", "ecdhe", "verify", "ssl-min-ver",
 		"ssl-max-ver", "no-ca-names",
 	};
 	static const struct tls_conf none;

@@ -136,7 +136,8 @@ int tls_conf_dup(struct tls_conf *dst, const struct tls_conf *src)
 	dst->crt_list = NULL;
 	dst->ncrt = 0;
 	dst->alpn = NULL;
-	if (dup_str(&dst->ca_file, src->ca_file) || dup_str(&dst->ciphers, src->ciphers) ||
+	if (dup_str(&dst->ca_file, src->ca_file) || dup_str(&dst->crl_file, src->crl_file) ||
+	    dup_str(&dst->ciphers, src->ciphers) ||
 	    dup_str(&dst->ciphersuites, src->ciphersuites) || dup_str(&dst->curves, src->curves))
 		goto fail;
 	if (src->ncrt) {
@@ -174,6 +175,7 @@ void tls_conf_clear(struct tls_conf *c)
 	free(c->crt);
 	free(c->crt_list);
 	free(c->ca_file);
+	free(c->crl_file);
 	free(c->alpn);
 	free(c->ciphers);
 	free(c->ciphersuites);
@@ -203,6 +205,40 @@ int tls_conf_drop_h2(struct tls_conf *c)
 		c->alpn = NULL;
 	}
 	return found;
+}
+
+/* Loads the CRLs of <file> into the verification store of <ctx> and
+ * checks every certificate of the peer's chain against them, as HAProxy
+ * (a revoked certificate fails the verification). 0 or -1.
+ */
+static int crl_load(SSL_CTX *ctx, const char *file, char *err, size_t errlen)
+{
+	X509_STORE *st = SSL_CTX_get_cert_store(ctx);
+	BIO *bio = BIO_new_file(file, "r");
+	X509_CRL *crl;
+	int n = 0;
+
+	if (!bio) {
+		snprintf(err, errlen, "unable to configure CRL file '%s': %s", file, strerror(errno));
+		ERR_clear_error();
+		return -1;
+	}
+	while ((crl = PEM_read_bio_X509_CRL(bio, NULL, NULL, NULL))) {
+		int ok = X509_STORE_add_crl(st, crl);
+
+		X509_CRL_free(crl);
+		if (!ok)
+			break;
+		n++;
+	}
+	BIO_free(bio);
+	ERR_clear_error();
+	if (!n) {
+		snprintf(err, errlen, "unable to configure CRL file '%s': no CRL found", file);
+		return -1;
+	}
+	X509_STORE_set_flags(st, X509_V_FLAG_CRL_CHECK | X509_V_FLAG_CRL_CHECK_ALL);
+	return 0;
 }
 
 /* Options common to both roles. Returns 0 or -1 (reason in <err>). */
@@ -238,6 +274,8 @@ static int ctx_common(SSL_CTX *ctx, const struct tls_conf *c, char *err, size_t 
 		set_ssl_err(err, errlen, what);
 		return -1;
 	}
+	if (c->crl_file && crl_load(ctx, c->crl_file, err, errlen) < 0)
+		return -1;
 	return 0;
 }
 

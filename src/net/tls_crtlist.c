@@ -117,7 +117,7 @@ int tls_crtlist_append(const char *path, struct tls_crtlist_line *ln, int lines)
 
 static int delta_empty(const struct tls_conf *d)
 {
-	return !d->ca_file && !d->verify && !d->alpn && !d->ciphers && !d->ciphersuites && !d->curves &&
+	return !d->ca_file && !d->crl_file && !d->verify && !d->alpn && !d->ciphers && !d->ciphersuites && !d->curves &&
 	       !d->min_ver && !d->max_ver && !d->flags;
 }
 
@@ -147,6 +147,7 @@ static int conf_merge(const struct tls_bind *b, const struct crtlist_entry *ent,
 	c->ncrt = 0;
 #define OVER(f) do { if (d->f) { free(c->f); if (!(c->f = strdup(d->f))) goto oom; } } while (0)
 	OVER(ca_file);
+	OVER(crl_file);
 	OVER(ciphers);
 	OVER(ciphersuites);
 	OVER(curves);
@@ -252,6 +253,8 @@ static size_t opts_text(const struct tls_conf *d, char *out, size_t len)
 		    d->verify == TLS_VERIFY_OPTIONAL ? "optional" : "required");
 	if (d->ca_file)
 		ADD("%sca-file %s", o > 2 ? " " : "", d->ca_file);
+	if (d->crl_file)
+		ADD("%scrl-file %s", o > 2 ? " " : "", d->crl_file);
 	if (d->ciphers)
 		ADD("%sciphers %s", o > 2 ? " " : "", d->ciphers);
 	if (d->ciphersuites)

@@ -57,3 +57,21 @@ def make_all(d):
     p["client_key"] = os.path.join(d, "client.key")
     p["dir"] = d
     return p
+
+
+def make_crl(d, revoked=(), ca="ca", name="crl"):
+    """A CRL of <ca> in <d> revoking the certificates <revoked> (names given
+    to make_cert); returns the path of <name>.pem."""
+    d = str(d)
+    cnf = os.path.join(d, name + ".cnf")
+    db = os.path.join(d, name + ".index")
+    with open(cnf, "w") as f:
+        f.write("[ca]\ndefault_ca = c\n[c]\ndatabase = %s\ncrlnumber = %s.num\ndefault_md = sha256\n"
+                "default_crl_days = 30\n" % (db, os.path.join(d, name)))
+    open(db, "w").close()
+    with open(os.path.join(d, name + ".num"), "w") as f:
+        f.write("01\n")
+    for r in revoked:
+        _run("ca", "-config", cnf, "-keyfile", ca + ".key", "-cert", ca + ".crt", "-revoke", r + ".crt", cwd=d)
+    _run("ca", "-config", cnf, "-keyfile", ca + ".key", "-cert", ca + ".crt", "-gencrl", "-out", name + ".pem", cwd=d)
+    return os.path.join(d, name + ".pem")
