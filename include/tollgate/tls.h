@@ -43,6 +43,7 @@ struct tls_conf {
 	unsigned int ncrt;         /* their number */
 	char *ca_file;             /* CA to verify the peer, or NULL */
 	char *crl_file;            /* CRLs checked when verifying the peer, or NULL */
+	char *ticket_keys;         /* bind: tls-ticket-keys file, or NULL (random keys) */
 	int verify;                /* TLS_VERIFY_* */
 	unsigned char *alpn;       /* ALPN list, wire format (length-prefixed names), or NULL */
 	unsigned int alpn_len;     /* its bytes */
@@ -206,6 +207,22 @@ int tls_cert_commit(const char *path, char *err, size_t errlen);
 
 /* Drops the transaction on <path>. 0 or -ENOENT. */
 int tls_cert_abort(const char *path);
+
+/* Session ticket keys (`tls-ticket-keys`, tls_tickets.c): the last
+ * TLS_TICKET_KEYS keys of the file decrypt, the penultimate encrypts.
+ */
+#define TLS_TICKET_KEYS 3
+
+/* `show tls-keys [<ref>|*]` into <out>: the key files (<ref> NULL), or
+ * the keys of "#<id>" or <file>, or of all with "*". Bytes, -ENOENT or
+ * -ENOSPC.
+ */
+int tls_keys_show(const char *ref, char *out, size_t len);
+
+/* `set ssl tls-key <ref> <b64>`: the key becomes the newest, the oldest
+ * goes. 0, or -1 with HAProxy's message in <err>.
+ */
+int tls_keys_set(const char *ref, const char *b64, char *err, size_t errlen);
 
 /* OpenSSL's version text ("OpenSSL 3.0.x ..."), for -vv. */
 const char *tls_library_version(void);

@@ -10,6 +10,8 @@
  *   new ssl cert <file>              an empty store, for set + commit, then
  *                                    add ssl crt-list
  *   del ssl cert <file>              forget an unused one
+ *   show tls-keys [#<id>|<file>|*]   ticket key files, or their keys
+ *   set ssl tls-key <id|file> <b64>  a new newest key (rotation)
  *   show ssl crt-list [-n] [<list>]  the crt-lists, or the lines of one
  *   add ssl crt-list <list> <cert>   add a line (or one line as payload)
  *   del ssl crt-list <list> <cert[:line]>  remove one
@@ -119,6 +121,30 @@ static int del_ssl_cert(struct cli_session *s, int argc, char **args)
 	return CLI_DONE;
 }
 
+static int show_tls_keys(struct cli_session *s, int argc, char **args)
+{
+	static char out[16384];   /* CLI thread only */
+	int n = tls_keys_show(argc > 2 ? args[2] : NULL, out, sizeof(out));
+
+	if (n < 0)
+		return cli_msg(s, "'show tls-keys' unable to locate referenced filename\n");
+	cli_write(s, out, (size_t)n);
+	return CLI_DONE;
+}
+
+static int set_ssl_tls_key(struct cli_session *s, int argc, char **args)
+{
+	char err[256];
+
+	if (argc < 5)
+		return cli_msg(s, "'set ssl tls-key' expects a filename and the new TLS key in base64 encoding.\n");
+	if (tls_keys_set(args[3], args[4], err, sizeof(err)) < 0)
+		cli_printf(s, "%s\n", err);
+	else
+		cli_printf(s, "TLS ticket key updated!\n");
+	return CLI_DONE;
+}
+
 static int show_ssl_crtlist(struct cli_session *s, int argc, char **args)
 {
 	static char out[65536];   /* CLI thread only */
@@ -224,6 +250,10 @@ static struct cli_kw ssl_kws[] = {
 	  CLI_LVL_ADMIN, new_ssl_cert, NULL, NULL, NULL },
 	{ { "del", "ssl", "cert", NULL }, "del ssl cert <certfile>                 : delete an unused certificate file",
 	  CLI_LVL_ADMIN, del_ssl_cert, NULL, NULL, NULL },
+	{ { "show", "tls-keys", NULL }, "show tls-keys [id|*]                    : show tls keys references or dump tls ticket keys when id specified",
+	  CLI_LVL_ADMIN, show_tls_keys, NULL, NULL, NULL },
+	{ { "set", "ssl", "tls-key", NULL }, "set ssl tls-key [id|file] <key>         : set the next TLS key for the <id> or <file> listener to <key>",
+	  CLI_LVL_ADMIN, set_ssl_tls_key, NULL, NULL, NULL },
 	{ { "show", "ssl", "crt-list", NULL }, "show ssl crt-list [-n] [<list>]         : show the list of crt-lists or the content of one",
 	  CLI_LVL_OPER, show_ssl_crtlist, NULL, NULL, NULL },
 	{ { "add", "ssl", "crt-list", NULL }, "add ssl crt-list <list> <cert> [opts]*  : add a line to a crt-list (or one line as payload)",

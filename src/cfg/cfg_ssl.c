@@ -146,7 +146,6 @@ static const struct {
 } refused_opts[] = {
 	{ "npn", "NPN is obsolete and not supported: use 'alpn'" },
 	{ "allow-0rtt", "TLS 1.3 early data (0-RTT) is not supported: it would be open to replays" },
-	{ "tls-ticket-keys", "not supported yet: ticket keys are random per process" },
 	{ "ca-ignore-err", "not supported yet" }, { "crt-ignore-err", "not supported yet" },
 	{ "generate-certificates", "not supported" }, { "ca-sign-file", "not supported" },
 	{ "verifyhost", "not supported yet: the name checked is the 'sni' value" },
@@ -266,6 +265,14 @@ int cfg_bind_ssl_option(struct listener *l, const char *kw, int argc, char **arg
 	}
 	if (!strcmp(opt, "crt-list"))
 		return crt_list_option(l, kw, argc, args, i, err);
+	if (!strcmp(opt, "tls-ticket-keys")) {
+		if (*i + 1 >= argc)
+			return cfg_set_err(err, "'%s' : option 'tls-ticket-keys' expects a value.", kw);
+		if (!conf_get(&l->tls_conf, &def_bind, err))
+			return -1;
+		(*i)++;
+		return set_str(&l->tls_conf->ticket_keys, args[*i], err) < 0 ? -1 : 1;
+	}
 	return line_option(&l->tls_conf, &def_bind, 0, kw, argc, args, i, err);
 }
 

@@ -137,6 +137,7 @@ int tls_conf_dup(struct tls_conf *dst, const struct tls_conf *src)
 	dst->ncrt = 0;
 	dst->alpn = NULL;
 	if (dup_str(&dst->ca_file, src->ca_file) || dup_str(&dst->crl_file, src->crl_file) ||
+	    dup_str(&dst->ticket_keys, src->ticket_keys) ||
 	    dup_str(&dst->ciphers, src->ciphers) ||
 	    dup_str(&dst->ciphersuites, src->ciphersuites) || dup_str(&dst->curves, src->curves))
 		goto fail;
@@ -176,6 +177,7 @@ void tls_conf_clear(struct tls_conf *c)
 	free(c->crt_list);
 	free(c->ca_file);
 	free(c->crl_file);
+	free(c->ticket_keys);
 	free(c->alpn);
 	free(c->ciphers);
 	free(c->ciphersuites);
@@ -706,7 +708,7 @@ static void conf_ex_free(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx, l
  */
 static SSL_CTX *bind_ctx_new(struct tls_bind *b, struct tls_conf *own, char *err, size_t errlen)
 {
-	static const unsigned char sid_ctx[] = "tollgate";
+	static const unsigned char sid_ctx[] = "haproxy";   /* HAProxy's: a shared ticket key file resumes across both */
 	const struct tls_conf *c = own ? own : &b->conf;
 	SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
 
@@ -734,6 +736,8 @@ static SSL_CTX *bind_ctx_new(struct tls_bind *b, struct tls_conf *own, char *err
 			ERR_clear_error();
 		}
 	}
+	if (b->keys)
+		tls_keys_attach(ctx, b->keys);
 	SSL_CTX_set_client_hello_cb(ctx, client_hello_cb, b);
 	SSL_CTX_set_tlsext_servername_callback(ctx, servername_cb);
 	if (c->alpn)
@@ -952,6 +956,8 @@ struct tls_bind *tls_bind_build(const struct tls_conf *c, const char *fe, const 
 		snprintf(err, errlen, "'verify required' needs a 'ca-file' to verify client certificates");
 		goto fail;
 	}
+	if (c->ticket_keys && !(c->flags & TLS_O_NO_TICKETS) && !(b->keys = tls_keys_load(c->ticket_keys, err, errlen)))
+		goto fail;
 	for (unsigned int i = 0; i < c->ncrt; i++) {
 		int r = c->crt_list && c->crt_list[i] ? tls_bind_add_crtlist(b, c->crt[i], err, errlen) :
 		        add_cert_path(b, c->crt[i], err, errlen);

@@ -51,6 +51,7 @@ struct tls_bind {
 	char *where;                   /* "file:line" of the bind */
 	char *fe, *addr;               /* its frontend and address, for messages */
 	char *def_file;                /* certificate file of the default context */
+	struct tls_keys *keys;         /* tls-ticket-keys, or NULL */
 };
 
 /* Certificate files loaded by binds, for the admin socket (`show/set/commit
@@ -97,6 +98,16 @@ struct bind_ctx *tls_bind_ctx_of(struct tls_bind *b, const SSL_CTX *ctx);
  * certificate transaction's new one). Isolated. 0 or -1.
  */
 int tls_ctx_replace(struct tls_bind *b, SSL_CTX *old, int txn, char *err, size_t errlen);
+
+struct tls_keys;
+
+/* The ticket keys of <file>, read at its first use (binds share them).
+ * NULL with HAProxy's reason in <err>.
+ */
+struct tls_keys *tls_keys_load(const char *file, char *err, size_t errlen);
+
+/* <ctx> encrypts and decrypts its tickets with <k>. */
+void tls_keys_attach(SSL_CTX *ctx, struct tls_keys *k);
 
 /* Whether a line of a crt-list names certificate file <path>. */
 int tls_crtlist_names(const char *path);
