@@ -159,6 +159,14 @@ const char *tls_conn_hs_error(const void *ctx, int timeout);
 /* The OpenSSL object of a transport context (for the sample fetches). */
 struct ssl_st *tls_conn_ssl(const void *ctx);
 
+/* The first OpenSSL error met on <ctx> (ssl_fc_err), 0 if none. */
+unsigned long tls_conn_err(const void *ctx);
+
+/* The first verification error of the peer's certificate (<ca> 0) or of
+ * its chain (<ca> 1, its depth in *<depth>), 0 if none.
+ */
+int tls_conn_verify_err(const void *ctx, int ca, int *depth);
+
 /* Certificates at runtime (admin socket, CLI thread). Files are named as
  * loaded by `crt` (a directory's files one by one).
  */

@@ -628,7 +628,7 @@ static void switch_ctx(SSL *ssl, const struct tls_bind *b, SSL_CTX *ctx)
 	SSL_set_ciphersuites(ssl, to->ciphersuites ? to->ciphersuites : OSSL_default_ciphersuites());
 	if (to->curves)
 		SSL_set1_groups_list(ssl, to->curves);
-	SSL_set_verify(ssl, SSL_CTX_get_verify_mode(ctx), NULL);
+	SSL_set_verify(ssl, SSL_CTX_get_verify_mode(ctx), tls_verify_cb);
 	SSL_set_client_CA_list(ssl, SSL_dup_CA_list(SSL_CTX_get_client_CA_list(ctx)));
 	ERR_clear_error();
 }
@@ -727,7 +727,7 @@ static SSL_CTX *bind_ctx_new(struct tls_bind *b, struct tls_conf *own, char *err
 	SSL_CTX_set_session_id_context(ctx, sid_ctx, sizeof(sid_ctx) - 1);
 	if (c->verify == TLS_VERIFY_OPTIONAL || c->verify == TLS_VERIFY_REQUIRED) {
 		SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER |
-		                   (c->verify == TLS_VERIFY_REQUIRED ? SSL_VERIFY_FAIL_IF_NO_PEER_CERT : 0), NULL);
+		                   (c->verify == TLS_VERIFY_REQUIRED ? SSL_VERIFY_FAIL_IF_NO_PEER_CERT : 0), tls_verify_cb);
 		if (c->ca_file) {
 			STACK_OF(X509_NAME) *names = SSL_load_client_CA_file(c->ca_file);
 

@@ -101,6 +101,11 @@ int tls_ctx_replace(struct tls_bind *b, SSL_CTX *old, int txn, char *err, size_t
 
 struct tls_keys;
 
+/* Verify callback of the bind contexts: records the first error of the
+ * peer's certificate and of its chain on the connection (xprt_tls.c).
+ */
+int tls_verify_cb(int ok, X509_STORE_CTX *store);
+
 /* The ticket keys of <file>, read at its first use (binds share them).
  * NULL with HAProxy's reason in <err>.
  */

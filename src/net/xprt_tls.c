@@ -39,7 +39,12 @@
 struct tls_conn {
 	SSL *ssl;
 	unsigned int flags;          /* TLS_CF_* */
+	unsigned long err;           /* first OpenSSL error (ssl_fc_err), 0: none */
+	int c_err;                   /* first verify error of the peer's certificate (ssl_c_err) */
+	int ca_err, ca_err_depth;    /* first one in its chain, and where (ssl_c_ca_err) */
 };
+
+static int conn_ex_idx = -1;       /* SSL ex_data: its struct tls_conn */
 
 static _Atomic unsigned long hs_failures;
 
@@ -101,7 +106,7 @@ static struct tls_conn *conn_new(SSL_CTX *ctx, int fd)
 	if (!c)
 		return NULL;
 	c->ssl = SSL_new(ctx);
-	if (!c->ssl || !SSL_set_fd(c->ssl, fd)) {
+	if (!c->ssl || !SSL_set_fd(c->ssl, fd) || !SSL_set_ex_data(c->ssl, conn_ex_idx, c)) {
 		SSL_free(c->ssl);
 		free(c);
 		ERR_clear_error();
@@ -160,6 +165,42 @@ struct ssl_st *tls_conn_ssl(const void *ctx)
 	return ((const struct tls_conn *)ctx)->ssl;
 }
 
+unsigned long tls_conn_err(const void *ctx)
+{
+	return ((const struct tls_conn *)ctx)->err;
+}
+
+int tls_conn_verify_err(const void *ctx, int ca, int *depth)
+{
+	const struct tls_conn *c = ctx;
+
+	if (depth)
+		*depth = c->ca_err_depth;
+	return ca ? c->ca_err : c->c_err;
+}
+
+int tls_verify_cb(int ok, X509_STORE_CTX *store)
+{
+	SSL *ssl = X509_STORE_CTX_get_ex_data(store, SSL_get_ex_data_X509_STORE_CTX_idx());
+	struct tls_conn *c = ssl ? SSL_get_ex_data(ssl, conn_ex_idx) : NULL;
+	int depth = X509_STORE_CTX_get_error_depth(store);
+
+	if (ok || !c)
+		return ok;
+	if (!depth && !c->c_err)
+		c->c_err = X509_STORE_CTX_get_error(store);
+	else if (depth && !c->ca_err) {
+		c->ca_err = X509_STORE_CTX_get_error(store);
+		c->ca_err_depth = depth;
+	}
+	return ok;
+}
+
+__attribute__((constructor)) static void xprt_tls_init(void)
+{
+	conn_ex_idx = SSL_get_ex_new_index(0, NULL, NULL, NULL, NULL);
+}
+
 /* Maps a failed SSL call's result to flags; returns -EAGAIN when it is to
  * be called again, -EPIPE on a fatal error, 0 at the peer's close.
  */
@@ -184,6 +225,8 @@ static int conn_error(struct tls_conn *c, int ret)
 		if ((e == SSL_ERROR_SYSCALL && !ERR_peek_error()) ||
 		    ERR_GET_REASON(ERR_peek_error()) == SSL_R_UNEXPECTED_EOF_WHILE_READING)
 			c->flags |= TLS_CF_PEER_EOF;
+		if (!c->err)
+			c->err = ERR_peek_error();   /* the oldest of the queue, as HAProxy records it */
 		c->flags |= TLS_CF_ERROR;
 		ERR_clear_error();
 		return -EPIPE;

@@ -13,14 +13,24 @@
  *   ssl_c_s_dn, ssl_c_i_dn         its subject / issuer DN ("/CN=.../O=..."),
  *                                  or one entry: ssl_c_s_dn(CN)
  *   ssl_c_serial, ssl_c_sha1       its serial and SHA-1 fingerprint (binary)
- *   ssl_f_sha1, ssl_f_s_dn...      not provided yet (doc/configuration.md)
+ *   ssl_fc_err, ssl_bc_err         first OpenSSL error code on the connection
+ *   ssl_fc_err_str, ssl_bc_err_str  its text (ERR_error_string())
+ *   ssl_c_err, ssl_c_ca_err(_depth)  first verify error of the client's
+ *                                  certificate, of its chain (and where)
+ *   ssl_c_notbefore, ssl_c_notafter  validity, HAProxy's YYMMDDhhmmss[Z]
+ *   ssl_c_version                  X.509 version (1..3)
+ *   ssl_f_*                        the same about the certificate this
+ *                                  side presented: sha1, serial, s_dn,
+ *                                  i_dn, notbefore, notafter, version
  *
  * Strings go to the thread's scratch area or point into OpenSSL objects
  * that live as long as the connection. Without TLS the booleans are false
  * and the others have no value.
  */
+#include <stdint.h>
 #include <string.h>
 
+#include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 
@@ -41,9 +51,23 @@ static SSL *side_ssl(const struct sample_ctx *ctx, int bc)
 	return sd->xprt == &xprt_tls ? tls_conn_ssl(sd->xprt_ctx) : NULL;
 }
 
+#define BC   ((void *)1)   /* kw_private: the server side (or: the other variant, ssl_c_i_dn) */
+#define FRT  ((void *)2)   /* kw_private: the certificate this side presented (ssl_f_*) */
+#define FRT_I ((void *)3)  /* both */
+
 static int is_bc(const struct sample *smp)
 {
-	return smp->kw_private != NULL;
+	return ((uintptr_t)smp->kw_private & 1) != 0;
+}
+
+/* The certificate a fetch reads: the client's, or ours with ssl_f_*. */
+static X509 *smp_cert(const struct sample *smp, const struct sample_ctx *ctx)
+{
+	SSL *ssl = side_ssl(ctx, 0);
+
+	if (!ssl)
+		return NULL;
+	return ((uintptr_t)smp->kw_private & 2) ? SSL_get_certificate(ssl) : SSL_get0_peer_certificate(ssl);
 }
 
 static int smp_ssl(const struct sample_arg *args, struct sample *smp, const struct sample_ctx *ctx)
@@ -166,8 +190,7 @@ static int smp_c_verify(const struct sample_arg *args, struct sample *smp, const
  */
 static int smp_dn(const struct sample_arg *args, struct sample *smp, const struct sample_ctx *ctx)
 {
-	SSL *ssl = side_ssl(ctx, 0);
-	X509 *x = ssl ? SSL_get0_peer_certificate(ssl) : NULL;
+	X509 *x = smp_cert(smp, ctx);
 	X509_NAME *n;
 	char *out = sample_scratch();
 	size_t o = 0;
@@ -221,8 +244,7 @@ static int smp_dn(const struct sample_arg *args, struct sample *smp, const struc
 
 static int smp_serial(const struct sample_arg *args, struct sample *smp, const struct sample_ctx *ctx)
 {
-	SSL *ssl = side_ssl(ctx, 0);
-	X509 *x = ssl ? SSL_get0_peer_certificate(ssl) : NULL;
+	X509 *x = smp_cert(smp, ctx);
 	const ASN1_INTEGER *sn;
 
 	if (!x)
@@ -234,8 +256,7 @@ static int smp_serial(const struct sample_arg *args, struct sample *smp, const s
 
 static int smp_sha1(const struct sample_arg *args, struct sample *smp, const struct sample_ctx *ctx)
 {
-	SSL *ssl = side_ssl(ctx, 0);
-	X509 *x = ssl ? SSL_get0_peer_certificate(ssl) : NULL;
+	X509 *x = smp_cert(smp, ctx);
 	unsigned char *out = (unsigned char *)sample_scratch();
 	unsigned int len = 0;
 
@@ -245,7 +266,90 @@ static int smp_sha1(const struct sample_arg *args, struct sample *smp, const str
 	return 1;
 }
 
-#define BC ((void *)1)   /* kw_private: the server side (or: the other variant) */
+/* notbefore / notafter ("after" variants: BC bit), HAProxy's format: the
+ * UTCTime text (YYMMDDhhmmssZ), a GeneralizedTime of the 2000s without
+ * its century; none for other dates.
+ */
+static int smp_time(const struct sample_arg *args, struct sample *smp, const struct sample_ctx *ctx)
+{
+	X509 *x = smp_cert(smp, ctx);
+	const ASN1_TIME *t;
+	const unsigned char *d;
+	int len;
+
+	if (!x)
+		return 0;
+	t = is_bc(smp) ? X509_get0_notAfter(x) : X509_get0_notBefore(x);
+	d = ASN1_STRING_get0_data(t);
+	len = ASN1_STRING_length(t);
+	if (ASN1_STRING_type(t) == V_ASN1_GENERALIZEDTIME) {
+		if (len < 12 || d[0] != '2' || d[1] != '0')
+			return 0;
+		d += 2;
+		len -= 2;
+	} else if (ASN1_STRING_type(t) != V_ASN1_UTCTIME || len < 10 || d[0] >= '5') {
+		return 0;
+	}
+	sample_set_str(smp, (const char *)d, (size_t)len);
+	return 1;
+}
+
+static int smp_version(const struct sample_arg *args, struct sample *smp, const struct sample_ctx *ctx)
+{
+	X509 *x = smp_cert(smp, ctx);
+
+	if (!x)
+		return 0;
+	sample_set_sint(smp, X509_get_version(x) + 1);
+	return 1;
+}
+
+/* The transport context of the client (server) side, if TLS. */
+static const void *side_tls(const struct sample_ctx *ctx, int bc)
+{
+	const struct stream *s = ctx->strm;
+	const struct side *sd;
+
+	if (!s)
+		return NULL;
+	sd = bc ? &s->srvside : &s->cli;
+	return sd->xprt == &xprt_tls ? sd->xprt_ctx : NULL;
+}
+
+static int smp_err(const struct sample_arg *args, struct sample *smp, const struct sample_ctx *ctx)
+{
+	const void *c = side_tls(ctx, is_bc(smp));
+
+	if (!c)
+		return 0;
+	sample_set_sint(smp, (long long)tls_conn_err(c));
+	return 1;
+}
+
+static int smp_err_str(const struct sample_arg *args, struct sample *smp, const struct sample_ctx *ctx)
+{
+	const void *c = side_tls(ctx, is_bc(smp));
+	char *out = sample_scratch();
+
+	if (!c || !tls_conn_err(c))
+		return 0;
+	ERR_error_string_n(tls_conn_err(c), out, 256);
+	sample_set_str(smp, out, strlen(out));
+	return 1;
+}
+
+/* ssl_c_err (private NULL), ssl_c_ca_err (BC), ssl_c_ca_err_depth (FRT) */
+static int smp_verify_err(const struct sample_arg *args, struct sample *smp, const struct sample_ctx *ctx)
+{
+	const void *c = side_tls(ctx, 0);
+	int depth, e;
+
+	if (!c)
+		return 0;
+	e = tls_conn_verify_err(c, smp->kw_private != NULL, &depth);
+	sample_set_sint(smp, smp->kw_private == FRT ? depth : e);
+	return 1;
+}
 
 static struct sample_fetch_kw_list ssl_fetch_list = { .kw = {
 	{ "ssl_fc", smp_ssl, SMP_ARG0, NULL, SMP_T_BOOL, SMP_USE_ANY },
@@ -270,6 +374,23 @@ static struct sample_fetch_kw_list ssl_fetch_list = { .kw = {
 	{ "ssl_c_i_dn", smp_dn, SMP_ARG2(0, STR, SINT), NULL, SMP_T_STR, SMP_USE_ANY, BC },
 	{ "ssl_c_serial", smp_serial, SMP_ARG0, NULL, SMP_T_BIN, SMP_USE_ANY },
 	{ "ssl_c_sha1", smp_sha1, SMP_ARG0, NULL, SMP_T_BIN, SMP_USE_ANY },
+	{ "ssl_c_notbefore", smp_time, SMP_ARG0, NULL, SMP_T_STR, SMP_USE_ANY },
+	{ "ssl_c_notafter", smp_time, SMP_ARG0, NULL, SMP_T_STR, SMP_USE_ANY, BC },
+	{ "ssl_c_version", smp_version, SMP_ARG0, NULL, SMP_T_SINT, SMP_USE_ANY },
+	{ "ssl_c_err", smp_verify_err, SMP_ARG0, NULL, SMP_T_SINT, SMP_USE_ANY },
+	{ "ssl_c_ca_err", smp_verify_err, SMP_ARG0, NULL, SMP_T_SINT, SMP_USE_ANY, BC },
+	{ "ssl_c_ca_err_depth", smp_verify_err, SMP_ARG0, NULL, SMP_T_SINT, SMP_USE_ANY, FRT },
+	{ "ssl_fc_err", smp_err, SMP_ARG0, NULL, SMP_T_SINT, SMP_USE_ANY },
+	{ "ssl_bc_err", smp_err, SMP_ARG0, NULL, SMP_T_SINT, SMP_USE_ANY, BC },
+	{ "ssl_fc_err_str", smp_err_str, SMP_ARG0, NULL, SMP_T_STR, SMP_USE_ANY },
+	{ "ssl_bc_err_str", smp_err_str, SMP_ARG0, NULL, SMP_T_STR, SMP_USE_ANY, BC },
+	{ "ssl_f_s_dn", smp_dn, SMP_ARG2(0, STR, SINT), NULL, SMP_T_STR, SMP_USE_ANY, FRT },
+	{ "ssl_f_i_dn", smp_dn, SMP_ARG2(0, STR, SINT), NULL, SMP_T_STR, SMP_USE_ANY, FRT_I },
+	{ "ssl_f_serial", smp_serial, SMP_ARG0, NULL, SMP_T_BIN, SMP_USE_ANY, FRT },
+	{ "ssl_f_sha1", smp_sha1, SMP_ARG0, NULL, SMP_T_BIN, SMP_USE_ANY, FRT },
+	{ "ssl_f_notbefore", smp_time, SMP_ARG0, NULL, SMP_T_STR, SMP_USE_ANY, FRT },
+	{ "ssl_f_notafter", smp_time, SMP_ARG0, NULL, SMP_T_STR, SMP_USE_ANY, FRT_I },
+	{ "ssl_f_version", smp_version, SMP_ARG0, NULL, SMP_T_SINT, SMP_USE_ANY, FRT },
 	{ NULL, NULL, 0, NULL, 0, 0 },
 } };
 

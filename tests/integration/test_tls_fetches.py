@@ -1,0 +1,89 @@
+"""TLS fetches about errors and certificates (ssl_fc_err, ssl_c_err,
+ssl_c_ca_err, ssl_c_notbefore/notafter, ssl_f_*), compared with HAProxy
+2.6 on the same configuration."""
+import re
+import subprocess
+
+import pytest
+
+from conftest import HTTP_DEFAULTS, free_port
+import tlscerts
+
+
+@pytest.fixture(scope="module")
+def certs(tmp_path_factory):
+    return tlscerts.make_all(tmp_path_factory.mktemp("certs"))
+
+
+FETCHES = ("fc_err=%[ssl_fc_err] fc_err_str=%[ssl_fc_err_str] c_err=%[ssl_c_err] ca_err=%[ssl_c_ca_err] "
+           "depth=%[ssl_c_ca_err_depth] c_nb=%[ssl_c_notbefore] c_na=%[ssl_c_notafter] c_ver=%[ssl_c_version] "
+           "f_nb=%[ssl_f_notbefore] f_na=%[ssl_f_notafter] f_ver=%[ssl_f_version] f_sha1=%[ssl_f_sha1,hex] "
+           "f_serial=%[ssl_f_serial,hex] f_s_dn=%[ssl_f_s_dn] f_i_dn=%[ssl_f_i_dn] f_cn=%[ssl_f_s_dn(CN)]")
+
+
+def cfg(port, certs):
+    return HTTP_DEFAULTS + """
+frontend fe
+    bind 127.0.0.1:%d ssl crt %s verify optional ca-file %s
+    http-request return status 200 content-type text/plain lf-string "%s\\n"
+""" % (port, certs["ecdsa"], certs["ca"], FETCHES)
+
+
+def get(port, extra=()):
+    p = subprocess.run(["curl", "-sS", "--http1.1", "--max-time", "5", "-k"] + list(extra) +
+                       ["https://127.0.0.1:%d/" % port], capture_output=True, text=True, timeout=15)
+    return p.stdout
+
+
+def test_error_and_certificate_fetches_like_haproxy(tollgate, haproxy, certs):
+    seen = []
+    for start in (tollgate, haproxy):
+        port = free_port()
+        start(cfg(port, certs), port=port)
+        seen.append([get(port), get(port, ["--cert", certs["client"]])])
+    assert seen[0] == seen[1], seen
+    anon, client = seen[0]
+    fields = dict(re.findall(r"(\w+)=(\S*)", client))
+    assert fields["f_cn"] == "www.example.com" and fields["f_ver"] == "3" and fields["c_ver"] == "3", client
+    assert len(fields["c_nb"]) == 13 and fields["c_nb"].endswith("Z") and fields["f_na"].endswith("Z"), client
+    assert fields["fc_err"] == "0" and fields["c_err"] == "0" and len(fields["f_sha1"]) == 40, client
+    assert "c_nb= " in anon and "c_ver= " in anon, anon      # no client certificate: no value
+
+
+ERR_CFG = """
+global
+    log stdout format raw local0
+defaults
+    mode tcp
+    log global
+    timeout client 5s
+    timeout server 5s
+    timeout connect 2s
+frontend fe
+    bind 127.0.0.1:%d ssl crt %s
+    log-format "err=%%[ssl_fc_err] str=%%[ssl_fc_err_str]"
+    default_backend be
+backend be
+    server s1 127.0.0.1:1
+"""
+
+
+def test_fc_err_after_a_bad_record_like_haproxy(tollgate, haproxy, certs):
+    """A record that fails to decrypt after the handshake: the connection
+    ends and its log line carries OpenSSL's first error, code and text."""
+    import os
+    import socket
+    import ssl
+    lines = []
+    for start in (tollgate, haproxy):
+        port = free_port()
+        proc = start(ERR_CFG % (port, certs["ecdsa"]), port=port)
+        ctx = ssl.create_default_context()
+        ctx.check_hostname, ctx.verify_mode = False, ssl.CERT_NONE
+        ctx.maximum_version = ssl.TLSVersion.TLSv1_2
+        with ctx.wrap_socket(socket.create_connection(("127.0.0.1", port))) as s:
+            os.write(s.fileno(), b"\x17\x03\x03\x00\x20" + b"x" * 32)   # application data, garbage
+            proc.wait_log("err=")
+        lines.append([l for l in proc.output().splitlines() if l.startswith("err=")])
+    assert lines[0] == lines[1], lines
+    assert lines[0][0] != "err=0 str=", lines
