@@ -122,6 +122,12 @@ void tls_crtlist_line_clear(struct tls_crtlist_line *ln);
  */
 int tls_crtlist_show(const char *path, int num, char *out, size_t len);
 
+/* Whether line <ln> may be added to list <path> (the list and the loaded
+ * certificate exist; a directory's list takes a plain file of the
+ * directory, once). 0, or -1 with HAProxy's reason in <err>.
+ */
+int tls_crtlist_check(const char *path, const struct tls_crtlist_line *ln, char *err, size_t errlen);
+
 /* `add ssl crt-list`: the line <ln> (taken) is added to list <path> and
  * served at once by every bind using it; its certificate must be loaded.
  * 0, or -1 with HAProxy's reason in <err>.

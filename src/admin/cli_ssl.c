@@ -190,11 +190,8 @@ static int add_ssl_crtlist(struct cli_session *s, int argc, char **args)
 		free(perr);
 		return CLI_DONE;
 	}
-	if (!tls_crtlist_known(args[3]) || tls_cert_known(ln.crt) <= 0) {
-		cli_printf(s, "Can't edit the crt-list: %s '%s' %s!\n",
-		           tls_crtlist_known(args[3]) ? "certificate" : "crt-list",
-		           tls_crtlist_known(args[3]) ? ln.crt : args[3],
-		           tls_crtlist_known(args[3]) && tls_cert_known(ln.crt) < 0 ? "is empty" : "does not exist");
+	if (tls_crtlist_check(args[3], &ln, err, sizeof(err)) < 0) {
+		cli_printf(s, "Can't edit the crt-list: %s\n", err);
 		tls_crtlist_line_clear(&ln);
 		return CLI_DONE;
 	}

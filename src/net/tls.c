@@ -902,12 +902,22 @@ static int skip_file(const char *name)
 	return 0;
 }
 
+/* A file, or a directory: read once into a crt-list named after it (no
+ * trailing '/'), one line per file in name order, as HAProxy lists them.
+ */
 static int add_cert_path(struct tls_bind *b, const char *path, char *err, size_t errlen)
 {
 	struct dirent **list;
+	size_t dl = strlen(path);
 	int n, ret = 0, added = 0;
+	char dir[4096];
 
-	n = scandir(path, &list, NULL, alphasort);
+	while (dl > 1 && path[dl - 1] == '/')
+		dl--;
+	snprintf(dir, sizeof(dir), "%.*s", (int)dl, path);
+	if (tls_crtlist_known(dir))
+		return tls_bind_add_crtlist(b, dir, err, errlen);
+	n = scandir(dir, &list, NULL, alphasort);
 	if (n < 0) {
 		if (errno == ENOTDIR)
 			return tls_add_cert(b, path, NULL, NULL, 0, err, errlen);
@@ -915,12 +925,15 @@ static int add_cert_path(struct tls_bind *b, const char *path, char *err, size_t
 		return -1;
 	}
 	for (int i = 0; i < n; i++) {
-		char file[4096];
+		char file[4096 + 256];
 
 		if (!ret && !skip_file(list[i]->d_name) &&
 		    (list[i]->d_type == DT_REG || list[i]->d_type == DT_LNK || list[i]->d_type == DT_UNKNOWN)) {
-			snprintf(file, sizeof(file), "%s/%s", path, list[i]->d_name);
-			ret = tls_add_cert(b, file, NULL, NULL, 0, err, errlen);
+			snprintf(file, sizeof(file), "%s/%s", dir, list[i]->d_name);
+			if (tls_crtlist_dir_add(dir, file) < 0) {
+				snprintf(err, errlen, "out of memory");
+				ret = -1;
+			}
 			added++;
 		}
 		free(list[i]);
@@ -930,7 +943,7 @@ static int add_cert_path(struct tls_bind *b, const char *path, char *err, size_t
 		snprintf(err, errlen, "no certificate in directory '%s'", path);
 		return -1;
 	}
-	return ret;
+	return ret < 0 ? ret : tls_bind_add_crtlist(b, dir, err, errlen);
 }
 
 struct tls_bind *tls_bind_build(const struct tls_conf *c, const char *fe, const char *addr, const char *file,

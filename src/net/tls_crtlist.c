@@ -22,6 +22,7 @@ struct crtlist {
 	char *path;
 	struct crtlist_entry *entries; /* in order */
 	int lines;                     /* the file's line count, then the last line number given */
+	int dir;                       /* a directory given to 'crt': its files, line numbers 0 */
 	struct tls_bind **binds;       /* binds using the list */
 	unsigned int nbinds;
 	struct crtlist *next;
@@ -97,6 +98,23 @@ static void entry_append(struct crtlist *l, struct crtlist_entry *e)
 	while (*last)
 		last = &(*last)->next;
 	*last = e;
+}
+
+int tls_crtlist_dir_add(const char *dir, const char *file)
+{
+	struct tls_crtlist_line ln = { 0 };
+	struct crtlist *l;
+	struct crtlist_entry *e;
+
+	if (tls_crtlist_create(dir) < 0 || !(l = crtlist_find(dir)) || !(ln.crt = strdup(file)))
+		return -ENOMEM;
+	l->dir = 1;
+	if (!(e = entry_new(&ln))) {
+		free(ln.crt);
+		return -ENOMEM;
+	}
+	entry_append(l, e);
+	return 0;
 }
 
 int tls_crtlist_append(const char *path, struct tls_crtlist_line *ln, int lines)
@@ -214,7 +232,8 @@ int tls_bind_add_crtlist(struct tls_bind *b, const char *path, char *err, size_t
 		if (entry_add(b, e, 0, err, errlen) < 0) {
 			size_t n = strlen(err);
 
-			snprintf(err + n, errlen - n, " (crt-list '%s' line %d)", path, e->ln.linenum);
+			if (!l->dir)
+				snprintf(err + n, errlen - n, " (crt-list '%s' line %d)", path, e->ln.linenum);
 			return -1;
 		}
 	}
@@ -363,6 +382,39 @@ static int index_rebuild(struct tls_bind *b)
 	return 0;
 }
 
+int tls_crtlist_check(const char *path, const struct tls_crtlist_line *ln, char *err, size_t errlen)
+{
+	const struct crtlist *l = crtlist_find(path);
+	size_t pl = strlen(path);
+
+	if (!l) {
+		snprintf(err, errlen, "crt-list '%s' does not exist!", path);
+		return -1;
+	}
+	if (l->dir && (strncmp(ln->crt, path, pl) || ln->crt[pl] != '/')) {
+		snprintf(err, errlen, "'%s' is a directory, certificate path '%s' must contain the directory path",
+		         path, ln->crt);
+		return -1;
+	}
+	if (tls_cert_known(ln->crt) <= 0) {
+		snprintf(err, errlen, "certificate '%s' %s!", ln->crt, tls_cert_known(ln->crt) ? "is empty" : "does not exist");
+		return -1;
+	}
+	if (l->dir) {
+		for (const struct crtlist_entry *e = l->entries; e; e = e->next) {
+			if (!strcmp(e->ln.crt, ln->crt)) {
+				snprintf(err, errlen, "file already exists in this directory!");
+				return -1;
+			}
+		}
+		if (ln->nfilters || !delta_empty(&ln->delta)) {
+			snprintf(err, errlen, "this is a directory, SSL configuration and filters are not allowed");
+			return -1;
+		}
+	}
+	return 0;
+}
+
 int tls_crtlist_add(const char *path, struct tls_crtlist_line *ln, char *err, size_t errlen)
 {
 	struct crtlist *l = crtlist_find(path);
@@ -370,15 +422,9 @@ int tls_crtlist_add(const char *path, struct tls_crtlist_line *ln, char *err, si
 	unsigned int i;
 	int ret = 0;
 
-	if (!l) {
-		snprintf(err, errlen, "crt-list '%s' does not exist!", path);
+	if (tls_crtlist_check(path, ln, err, errlen) < 0)
 		return -1;
-	}
-	if (tls_cert_known(ln->crt) <= 0) {
-		snprintf(err, errlen, "certificate '%s' %s!", ln->crt, tls_cert_known(ln->crt) ? "is empty" : "does not exist");
-		return -1;
-	}
-	ln->linenum = ++l->lines;
+	ln->linenum = l->dir ? 0 : ++l->lines;
 	if (!(e = entry_new(ln))) {
 		snprintf(err, errlen, "Not enough memory!");
 		return -1;

@@ -117,6 +117,11 @@ void tls_keys_attach(SSL_CTX *ctx, struct tls_keys *k);
 /* Whether a line of a crt-list names certificate file <path>. */
 int tls_crtlist_names(const char *path);
 
+/* Appends <file> to the crt-list of directory <dir> (created if new). 0
+ * or -ENOMEM.
+ */
+int tls_crtlist_dir_add(const char *dir, const char *file);
+
 /* Serves every line of crt-list <path> on <b> (tls_crtlist.c). 0 or -1. */
 int tls_bind_add_crtlist(struct tls_bind *b, const char *path, char *err, size_t errlen);
 

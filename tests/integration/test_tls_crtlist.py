@@ -192,3 +192,36 @@ def test_new_set_commit_add_del_ssl_cert_like_haproxy(tollgate, haproxy, certs, 
     assert answers[0][15] == "pushed.test" and answers[0][20] == "www.example.com", answers[0]
     assert "Certificate '%s' deleted!" % name in answers[0][18], answers[0][18]
     assert "in use, can't be deleted" in got["del ssl cert " + certs["rsa"]]
+
+
+def test_crt_directory_is_a_crt_list_like_haproxy(tollgate, haproxy, certs, tmp_path):
+    """A directory given to `crt` shows as a crt-list named after it (no
+    trailing '/'), one line per file; `add ssl crt-list` on it takes a file
+    of the directory only, without options."""
+    import shutil
+    d = tmp_path / "certdir"
+    d.mkdir()
+    for k in ("rsa", "other"):
+        shutil.copy(certs[k], d)
+    extra = str(d / "extra.pem")
+    ends = []
+    for name, start in (("tg", tollgate), ("ha", haproxy)):
+        sock, port = str(tmp_path / (name + ".sock")), free_port()
+        start(ADMIN_GLOBAL % {"sock": sock} + HTTP_DEFAULTS + """
+frontend fe
+    bind 127.0.0.1:%d ssl crt %s/ crt %s
+    http-request return status 200 content-type text/plain string ok
+""" % (port, d, certs["ecdsa"]), port=port)
+        wait_until(lambda: admin_ready(sock), 5, "admin socket")
+        ends.append(sock)
+    cmds = ["show ssl crt-list", "show ssl crt-list -n %s" % d, "show ssl cert",
+            "add ssl crt-list %s %s" % (d, certs["ecdsa"]),
+            "add ssl crt-list %s %s/www-rsa.pem" % (d, d),
+            "add ssl crt-list %s <<\n%s [alpn h2] x.test\n" % (d, extra),
+            "new ssl cert " + extra,
+            "add ssl crt-list %s <<\n%s [alpn h2] x.test\n" % (d, extra),
+            "del ssl crt-list %s %s/www-rsa.pem" % (d, d)]
+    answers = [[norm(admin_cli(sock, c)) for c in cmds] for sock in ends]
+    for t, h, c in zip(answers[0], answers[1], cmds):
+        assert t == h, (c, t, h)
+    assert answers[0][0].strip() == str(d) and "%s/other.pem:0" % d in answers[0][1], answers[0][:2]
