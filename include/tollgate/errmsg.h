@@ -2,7 +2,8 @@
  * Error messages for callers: the two shapes the project uses.
  *
  *  - err_set(&err, fmt, ...): a malloc'd message in *err (the previous one
- *    is freed; *err stays NULL if the allocation fails; err may be NULL).
+ *    is freed after the new one is formatted, so it may be an argument;
+ *    *err stays NULL if the allocation fails; err may be NULL).
  *    Returns -EINVAL so that a parser can `return err_set(err, ...)`.
  *  - err_fmt(buf, len, fmt, ...): a message in a caller buffer (buf may be
  *    NULL or len 0: nothing is written).

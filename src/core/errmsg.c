@@ -9,12 +9,15 @@
 
 int err_vset(char **err, const char *fmt, va_list ap)
 {
+	char *msg;
+
 	if (!err)
 		return -EINVAL;
+	/* formatted first: the old message may be one of the arguments */
+	if (vasprintf(&msg, fmt, ap) < 0)
+		msg = NULL;
 	free(*err);
-	*err = NULL;
-	if (vasprintf(err, fmt, ap) < 0)
-		*err = NULL;
+	*err = msg;
 	return -EINVAL;
 }
 
