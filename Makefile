@@ -24,7 +24,7 @@ CPPFLAGS_BASE := -Iinclude -D_GNU_SOURCE
 CFLAGS_BASE   := -std=gnu11 -g -pthread -Wall -Wextra -Werror -Wshadow -Wpointer-arith \
                  -Wstrict-prototypes -Wmissing-prototypes -Wno-unused-parameter \
                  -fno-strict-aliasing
-LDLIBS_BASE   := -pthread -lm -lssl -lcrypto -lcrypt
+LDLIBS_BASE   := -pthread -lm -lssl -lcrypto -lcrypt -lnghttp2
 
 ifeq ($(VARIANT),release)
   OPT := -O2
@@ -54,7 +54,8 @@ LDFLAGS := $(LDSAN) $(LDFLAGS_EXTRA)
 # The library: every module but main.c. Modules are found by directory, so a
 # new file needs no Makefile edit.
 LIB_SRC  := $(sort $(wildcard src/core/*.c src/table/*.c src/net/*.c src/rules/*.c \
-              src/http/*.c src/proxy/*.c src/stream/*.c src/peers/*.c src/admin/*.c src/cfg/*.c))
+              src/http/*.c src/proxy/*.c src/stream/*.c src/peers/*.c src/admin/*.c src/cfg/*.c \
+              src/mux/*.c))
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
 LIB      := $(BUILD)/libtollgate.a
 

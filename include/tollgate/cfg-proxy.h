@@ -76,7 +76,7 @@ void cfg_def_rules_free(struct proxy *def);
  * they return 1 when they took it (and its value: *<i> advanced), 0 when
  * it is not a TLS option, -1 with *<err> set when it is refused or bad.
  * The finishers build the contexts at the end of the line: 0, CFG_WARN
- * with a warning in *<err> (bind: "h2" dropped from alpn), or -1 with
+ * with a warning in *<err>, or -1 with
  * *<err> set (a certificate that cannot be loaded, a key that does not
  * match...).
  */

@@ -80,6 +80,10 @@ struct stream {
 	int cli_hs_done;               /* the client's TLS handshake is complete */
 	int32_t t_hs;                  /* ms of the client's TLS handshake (%Th), 0 without TLS */
 	int no_log;                    /* closed before a session existed: no traffic log */
+	int conn_given;                /* the connection's slot (feconn, listener) belongs to a mux:
+	                                * strm_free() does not release it */
+	int h2;                        /* the client side is an HTTP/2 stream of a mux (h2_fe.c):
+	                                * cli.fd is -1, one transaction, logged as HTTP/2.0 */
 	unsigned int tmo_client;       /* set-timeout client (ms) for this transaction, 0: the frontend's */
 	unsigned int tmo_server;       /* set-timeout server, 0: the backend's */
 	unsigned int tmo_tunnel;       /* set-timeout tunnel, 0: the backend's */

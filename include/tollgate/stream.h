@@ -43,6 +43,40 @@ int stream_accept(struct listener *li, int fd, const struct addr *peer);
  */
 int stream_local_addr(const struct stream *s, struct addr *a);
 
+struct side;
+struct xprt_ops;
+
+/* The side of the client connection of <s>: s->cli itself, or for a
+ * stream of a mux (HTTP/2) the connection carrying it, whose fd and
+ * transport (TLS) fetches and logs look at. Stream's thread.
+ */
+const struct side *stream_cli_conn(const struct stream *s);
+
+/* Creates the stream of one request of a multiplexed client connection
+ * (h2_fe.c) accepted on <li> from <peer>, reaching <dst>: its client side
+ * has no socket (fd -1) and moves its bytes through <xprt>/<ctx>, the
+ * mux's per-stream transport; <t_hs> is the connection's TLS handshake
+ * time (%Th). The connection was counted as one session and its
+ * `tcp-request connection` and `session` rules ran once: the stream counts
+ * a request only. It is woken to read its request at once. Returns it, or
+ * NULL (no memory). Calling thread.
+ */
+struct stream *stream_new_mux(struct listener *li, const struct addr *peer, const struct addr *dst,
+                              const struct xprt_ops *xprt, void *ctx, int32_t t_hs);
+
+/* For a client connection a mux serves (no stream of its own), runs the
+ * frontend's `tcp-request connection` and then `tcp-request session` rules
+ * once, on a scratch stream standing for the connection, with the socket
+ * <fd> from <peer>. Returns 0, or -1 when they reject it (counted). The
+ * counters they track are released at once (see doc/internals/mux.md).
+ */
+int stream_mux_session_rules(struct listener *li, int fd, const struct addr *peer);
+
+/* Counts (<delta> 1) or uncounts (-1) a mux connection among the live
+ * streams, so that a soft stop waits for it (stream_count()).
+ */
+void stream_count_conn(int delta);
+
 /* The timeouts in force for <s>, in ms (0: none): a `set-timeout` of the
  * current transaction, else the backend's (the frontend's for client, and
  * for tarpit before a backend is chosen), queue and tarpit falling back to

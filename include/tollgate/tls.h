@@ -35,7 +35,6 @@ struct ssl_st;
 #define TLS_O_NO_TICKETS    0x02U   /* no session tickets */
 #define TLS_O_NO_REUSE      0x04U   /* server: no session reuse */
 #define TLS_O_ON            0x08U   /* bind: "ssl" given (TLS options alone do not enable it) */
-#define TLS_O_NO_H2         0x10U   /* bind: HTTP frontend, no HTTP/2: crt-list lines drop "h2" from alpn */
 
 struct tls_conf {
 	char **crt;                /* bind: certificate files or directories; server: client cert (one) */
@@ -68,11 +67,6 @@ int tls_parse_version(const char *name, int *ver);
  * format in <c>. Returns 0, or -1 with a reason in <err>.
  */
 int tls_conf_set_alpn(struct tls_conf *c, const char *list, char *err, size_t errlen);
-
-/* Removes "h2" from the ALPN list of <c> (an HTTP frontend: no HTTP/2
- * yet). Returns 1 if it was there. An emptied list is no list.
- */
-int tls_conf_drop_h2(struct tls_conf *c);
 
 /* Deep copy of <src> into <dst> (zeroed first). 0 or -ENOMEM. */
 int tls_conf_dup(struct tls_conf *dst, const struct tls_conf *src);

@@ -20,6 +20,11 @@
  *    socket.
  *  - recv() returns 0 once the peer closed (TLS close_notify or a bare
  *    TCP FIN: a truncation is an end of stream, as in HAProxy).
+ *  - A mux stream (h2_fe.c) is a transport too, on a side whose fd is -1:
+ *    subscribe() replaces fd_set_events() (side_set_events() picks), and
+ *    the mux wakes the stream's task with side->ev set as a poller would;
+ *    conn_side() gives the connection's own side (its socket, its TLS) to
+ *    fetches and logs that look at the connection.
  *
  * A transport context belongs to the connection's thread like its fd;
  * nothing in it is shared. Splicing needs the raw transport on both sides.
@@ -32,6 +37,8 @@
 
 #include <tollgate/buffer.h>
 
+struct side;
+
 struct xprt_ops {
 	const char *name;                                   /* "RAW", "SSL" */
 	ssize_t (*recv)(void *ctx, int fd, struct buffer *b, size_t max);
@@ -41,6 +48,11 @@ struct xprt_ops {
 	void (*shutw)(void *ctx, int fd);                   /* end of what we send */
 	void (*close)(void *ctx);                           /* frees ctx (not the fd) */
 	uint32_t (*events)(const void *ctx);                /* FD_EV_* it waits for */
+	/* Muxes only (NULL otherwise): the transport of one stream of a
+	 * multiplexed connection, a side without a socket of its own (fd -1).
+	 */
+	void (*subscribe)(void *ctx, uint32_t events);      /* FD_EV_* the stream wants, instead of polling */
+	const struct side *(*conn_side)(const void *ctx);   /* the side of the connection carrying it */
 };
 
 /* The TLS transport (xprt_tls.c); its contexts come from tls_conn_new(). */

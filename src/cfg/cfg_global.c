@@ -310,6 +310,23 @@ static int kw_tune(struct cfg_ctx *ctx, int argc, char **args, char **err)
 		if (int_arg(argc, args, 1, 32767, &v, err) < 0)
 			return CFG_ERR;
 		global.tune_maxhdr = (unsigned int)v;
+	} else if (!strcmp(args[0], "tune.h2.max-concurrent-streams") ||
+	           !strcmp(args[0], "tune.h2.fe.max-concurrent-streams")) {
+		if (int_arg(argc, args, 1, 1 << 20, &v, err) < 0)
+			return CFG_ERR;
+		global.tune_h2_fe_max_streams = (unsigned int)v;
+	} else if (!strcmp(args[0], "tune.h2.initial-window-size")) {
+		if (int_arg(argc, args, 1, 2147483647, &v, err) < 0)
+			return CFG_ERR;
+		global.tune_h2_init_window = (unsigned int)v;
+	} else if (!strcmp(args[0], "tune.h2.header-table-size")) {
+		if (int_arg(argc, args, 0, 65536, &v, err) < 0)
+			return CFG_ERR;
+		global.tune_h2_header_table = (unsigned int)v + 1;   /* 0 is a valid size, apart from unset */
+	} else if (!strcmp(args[0], "tune.h2.max-frame-size")) {
+		if (int_arg(argc, args, 16384, 16777215, &v, err) < 0)
+			return CFG_ERR;
+		global.tune_h2_max_frame = (unsigned int)v;
 	} else if (!strcmp(args[0], "tune.maxrewrite")) {
 		if (int_arg(argc, args, 0, 1 << 20, &v, err) < 0)
 			return CFG_ERR;
@@ -581,6 +598,11 @@ static struct cfg_kw global_kws[] = {
 	{ "tune.bufsize", kw_tune, 0 },
 	{ "tune.http.maxhdr", kw_tune, 0 },
 	{ "tune.maxrewrite", kw_tune, 0 },
+	{ "tune.h2.max-concurrent-streams", kw_tune, 0 },
+	{ "tune.h2.fe.max-concurrent-streams", kw_tune, 0 },
+	{ "tune.h2.initial-window-size", kw_tune, 0 },
+	{ "tune.h2.header-table-size", kw_tune, 0 },
+	{ "tune.h2.max-frame-size", kw_tune, 0 },
 	{ "tune.maxpipes", kw_tune, 0 },
 	{ "tune.stick-counters", kw_tune, 0 },
 	{ "tune.idle-pool.shared", kw_idle_pool_shared, 0 },

@@ -669,14 +669,16 @@ static int bind_options(struct cfg_ctx *ctx, struct listener *l, int argc, char 
 		}
 		if (!strcmp(opt, "proto") && val) {
 			i++;
-			if (!strcmp(val, "h2"))
-				return cfg_set_err(err, "'bind %s' : 'proto h2' : HTTP/2 is not supported yet (only 'proto h1').", args[1]);
+			if (!strcmp(val, "h2")) {
+				l->proto_h2 = 1;   /* HTTP/2 with prior knowledge (h2_fe.c) */
+				continue;
+			}
 			if (!strcmp(val, "none")) {
 				l->proto_none = 1;   /* raw TCP, no HTTP upgrade */
 				continue;
 			}
 			if (strcmp(val, "h1"))
-				return cfg_set_err(err, "'bind %s' : 'proto' : unknown protocol '%s' (supported: h1, none).", args[1], val);
+				return cfg_set_err(err, "'bind %s' : 'proto' : unknown protocol '%s' (supported: h1, h2, none).", args[1], val);
 			continue;   /* HTTP/1 is what a bind speaks anyway */
 		}
 		if (!val)
@@ -804,6 +806,7 @@ static int kw_bind(struct cfg_ctx *ctx, int argc, char **args, char **err)
 			l->thread_mask = first->thread_mask;
 			l->name = first->name ? strdup(first->name) : NULL;
 			l->tls = first->tls;   /* shared, read-only */
+			l->proto_h2 = first->proto_h2;
 		} else {
 			char kw[300];
 

@@ -300,22 +300,15 @@ const char *cfg_ssl_crt_base(void)
 int cfg_bind_ssl_finish(struct listener *l, const char *kw, char **err)
 {
 	char why[1024];
-	int warn = 0;
 
 	if (!l->tls_conf)
 		return 0;
 	if (!(l->tls_conf->flags & TLS_O_ON))
 		return 0;   /* TLS options without 'ssl': ignored, as in HAProxy */
-	if (l->fe->mode == PR_MODE_HTTP && l->tls_conf->alpn && tls_conf_drop_h2(l->tls_conf))
-		warn = 1;
-	if (l->fe->mode == PR_MODE_HTTP)
-		l->tls_conf->flags |= TLS_O_NO_H2;   /* crt-list lines too */
 	l->tls = tls_bind_build(l->tls_conf, l->fe->id, kw + 5 /* "bind <addr>" */, l->conf_file, l->conf_line,
 	                        why, sizeof(why));
 	if (!l->tls)
 		return cfg_set_err(err, "'%s' : %s.", kw, why);
-	if (warn)
-		return cfg_set_warn(err, "'%s' : 'alpn' : HTTP/2 is not supported yet: 'h2' is not offered, clients use the other protocols of the list.", kw);
 	return 0;
 }
 

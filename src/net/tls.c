@@ -185,30 +185,6 @@ void tls_conf_clear(struct tls_conf *c)
 	memset(c, 0, sizeof(*c));
 }
 
-int tls_conf_drop_h2(struct tls_conf *c)
-{
-	unsigned int r = 0, w = 0;
-	int found = 0;
-
-	while (r < c->alpn_len) {
-		unsigned int n = c->alpn[r];
-
-		if (n == 2 && !memcmp(c->alpn + r + 1, "h2", 2)) {
-			found = 1;
-		} else {
-			memmove(c->alpn + w, c->alpn + r, n + 1);
-			w += n + 1;
-		}
-		r += n + 1;
-	}
-	c->alpn_len = w;
-	if (!w) {
-		free(c->alpn);
-		c->alpn = NULL;
-	}
-	return found;
-}
-
 /* Loads the CRLs of <file> into the verification store of <ctx> and
  * checks every certificate of the peer's chain against them, as HAProxy
  * (a revoked certificate fails the verification). 0 or -1.

@@ -177,8 +177,6 @@ static int conf_merge(const struct tls_bind *b, const struct crtlist_entry *ent,
 		memcpy(c->alpn, d->alpn, d->alpn_len);
 		c->alpn_len = d->alpn_len;
 	}
-	if (c->alpn && (bc->flags & TLS_O_NO_H2))
-		tls_conf_drop_h2(c);
 	if (d->verify)
 		c->verify = d->verify;
 	if (d->min_ver)

@@ -40,6 +40,7 @@
 #include <tollgate/http_msg.h>
 #include <tollgate/http_txn.h>
 #include <tollgate/sample.h>
+#include <tollgate/stream-t.h>
 
 /* ---- where a fetch reads ---- */
 
@@ -647,7 +648,13 @@ static int set_version(struct sample *smp, const struct http_head *hh)
 
 static int smp_req_ver(const struct sample_arg *args, struct sample *smp, const struct sample_ctx *ctx)
 {
-	return set_version(smp, req_head(smp, ctx));
+	const struct http_head *hh = req_head(smp, ctx);
+
+	if (hh && ctx->strm && ((const struct stream *)ctx->strm)->h2) {
+		sample_set_str(smp, "2.0", 3);   /* as the client spoke it */
+		return 1;
+	}
+	return set_version(smp, hh);
 }
 
 static int smp_res_ver(const struct sample_arg *args, struct sample *smp, const struct sample_ctx *ctx)

@@ -302,12 +302,25 @@ static int smp_rtt(const struct sample_arg *args, struct sample *smp, const stru
 
 	if (!s)
 		return 0;
-	fd = (what & 1) ? s->srvside.fd : s->cli.fd;
+	fd = (what & 1) ? s->srvside.fd : stream_cli_conn(s)->fd;
 	if (fd < 0 || getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len) < 0)
 		return 0;
 	sample_set_sint(smp, (what & 2) ? ti.tcpi_rttvar : ti.tcpi_rtt);
 	if (args[0].type != SMP_ARGT_STR || strcmp(args[0].data.str.ptr, "us"))
 		smp->data.u.sint /= 1000;
+	return 1;
+}
+
+/* fc_http_major: the HTTP major version the client connection speaks, 2
+ * for HTTP/2, 1 for HTTP/1.x; none outside HTTP.
+ */
+static int smp_fc_http_major(const struct sample_arg *args, struct sample *smp, const struct sample_ctx *ctx)
+{
+	const struct stream *s = ctx_stream(ctx);
+
+	if (!s || !s->http)
+		return 0;
+	sample_set_sint(smp, s->h2 ? 2 : 1);
 	return 1;
 }
 
@@ -412,6 +425,7 @@ static struct sample_fetch_kw_list proxy_fetch_list = { .kw = {
 	{ "be_id", smp_be_id, SMP_ARG0, NULL, SMP_T_SINT, SMP_USE_ANY },
 	{ "srv_name", smp_srv_name, SMP_ARG0, NULL, SMP_T_STR, SMP_USE_HTTP_RES },
 	{ "srv_id", smp_srv_id, SMP_ARG0, NULL, SMP_T_SINT, SMP_USE_HTTP_RES },
+	{ "fc_http_major", smp_fc_http_major, SMP_ARG0, NULL, SMP_T_SINT, SMP_USE_ANY },
 	{ "fc_rtt", smp_rtt, SMP_ARG1(0, STR), smp_rtt_check, SMP_T_SINT, SMP_USE_ANY, (void *)0 },
 	{ "fc_rttvar", smp_rtt, SMP_ARG1(0, STR), smp_rtt_check, SMP_T_SINT, SMP_USE_ANY, (void *)2 },
 	{ "bc_rtt", smp_rtt, SMP_ARG1(0, STR), smp_rtt_check, SMP_T_SINT, SMP_USE_ANY, (void *)1 },

@@ -36,6 +36,7 @@
 
 #include <tollgate/sample.h>
 #include <tollgate/stream-t.h>
+#include <tollgate/stream.h>
 #include <tollgate/tls.h>
 #include <tollgate/xprt.h>
 
@@ -47,7 +48,7 @@ static SSL *side_ssl(const struct sample_ctx *ctx, int bc)
 
 	if (!s)
 		return NULL;
-	sd = bc ? &s->srvside : &s->cli;
+	sd = bc ? &s->srvside : stream_cli_conn(s);
 	return sd->xprt == &xprt_tls ? tls_conn_ssl(sd->xprt_ctx) : NULL;
 }
 

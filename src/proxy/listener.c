@@ -21,6 +21,7 @@
 #include <tollgate/log.h>
 #include <tollgate/proxy.h>
 #include <tollgate/sock.h>
+#include <tollgate/mux_h2.h>
 #include <tollgate/stream.h>
 #include <tollgate/task.h>
 #include <tollgate/thread.h>
@@ -504,6 +505,8 @@ static void li_ctl(struct tasklet *tl, void *ctx, unsigned int state)
 		}
 	}
 	lt->applied = want;
+	if (want == LI_STOPPED)
+		h2c_soft_stop();   /* HTTP/2 clients get their GOAWAY */
 }
 
 /* The shortage retry delay passed: accept again. */

@@ -691,7 +691,7 @@ static void lf_render_var(struct lf_out *o, const struct logformat *lf, const st
 	case V_BI:
 	case V_BP: {
 		int fe_side = n->var == V_FI || n->var == V_FP;
-		int fd = fe_side ? s->cli.fd : s->srvside.fd;
+		int fd = fe_side ? stream_cli_conn(s)->fd : s->srvside.fd;
 		const struct addr *pa = fe_side ? (stream_local_addr(s, &a) == 0 ? &a : NULL)
 		                                : (fd >= 0 && sock_get_name(fd, &a) == 0 ? &a : NULL);
 
@@ -736,7 +736,7 @@ static void lf_render_var(struct lf_out *o, const struct logformat *lf, const st
 			out_fmt(o, (opts & LF_O_HEX) ? "%02X" : "%03u", ams);
 		break;
 	case V_FT:
-		if (s->cli.xprt) {   /* HAProxy's mark of a TLS connection */
+		if (stream_cli_conn(s)->xprt == &xprt_tls) {   /* HAProxy's mark of a TLS connection */
 			char ft[256];
 
 			snprintf(ft, sizeof(ft), "%s~", s->fe->id);
@@ -749,7 +749,8 @@ static void lf_render_var(struct lf_out *o, const struct logformat *lf, const st
 		break;
 	case V_SSLV:
 	case V_SSLC: {
-		SSL *ssl = s->cli.xprt == &xprt_tls ? tls_conn_ssl(s->cli.xprt_ctx) : NULL;
+		const struct side *cs = stream_cli_conn(s);
+		SSL *ssl = cs->xprt == &xprt_tls ? tls_conn_ssl(cs->xprt_ctx) : NULL;
 
 		out_cstr(o, lf, opts, !ssl ? NULL : n->var == V_SSLV ? SSL_get_version(ssl) : SSL_get_cipher_name(ssl));
 		break;

@@ -288,6 +288,20 @@ static int finalize_frontend(struct proxy *px, report_fn fn, void *arg)
 			               "%s '%s': unable to find required use_backend: '%s'.",
 			               proxy_kind(px), px->id, rule->be_name);
 	}
+	{
+		struct listener *l;
+
+		/* HAProxy: a mux's mode must be the frontend's */
+		list_for_each(l, &px->listeners, list)
+			if (l->proto_h2 && px->mode != PR_MODE_HTTP)
+				errs += report(fn, arg, 1, l->conf_file, l->conf_line,
+				               "MUX protocol 'h2' is not usable for 'bind' of %s '%s' (mode tcp): it needs mode http.",
+				               proxy_kind(px), px->id);
+			else if (l->proto_h2 && l->accept_proxy)
+				errs += report(fn, arg, 1, l->conf_file, l->conf_line,
+				               "'bind' of %s '%s' : 'accept-proxy' with 'proto h2' is not supported yet.",
+				               proxy_kind(px), px->id);
+	}
 	if (!px->defbe && list_empty(&px->switching_rules))
 		report(fn, arg, 0, px->conf_file, px->conf_line,
 		       "%s '%s' has no backend: connections will be refused.",

@@ -29,6 +29,7 @@
 #include <tollgate/listener.h>
 #include <tollgate/log.h>
 #include <tollgate/logformat.h>
+#include <tollgate/mux_h2.h>
 #include <tollgate/pool.h>
 #include <tollgate/proxy.h>
 #include <tollgate/sock.h>
@@ -234,8 +235,10 @@ void strm_free(struct stream *s)
 	server_hold(&s->prev_srv, NULL);
 	server_hold(&s->idle_srv, NULL);
 	server_hold(&s->pref_srv, NULL);
-	atomic_fetch_sub_explicit(&fe->feconn, 1, memory_order_relaxed);
-	listener_release_slot(s->li);
+	if (!s->conn_given) {
+		atomic_fetch_sub_explicit(&fe->feconn, 1, memory_order_relaxed);
+		listener_release_slot(s->li);
+	}
 	list_del_init(&s->by_thread);
 	task_destroy(s->task);
 	free(s->sess_vars);
@@ -684,7 +687,7 @@ void strm_shutw(struct side *sd)
 	if (sd->xprt)
 		sd->xprt->shutw(sd->xprt_ctx, sd->fd);
 	/* if the other end already shut, our close() sends the FIN */
-	if (!(sd->flags & SIDE_SHUTR))
+	if (!(sd->flags & SIDE_SHUTR) && sd->fd >= 0)
 		shutdown(sd->fd, SHUT_WR);
 	sd->flags |= SIDE_SHUTW;
 }
@@ -827,7 +830,7 @@ int strm_session_rules(struct stream *s)
  */
 static struct task *strm_inspect_wait(struct task *t, struct stream *s)
 {
-	fd_set_events(s->cli.fd, FD_EV_IN);
+	side_set_events(&s->cli, FD_EV_IN);
 	task_set_expire(t, tick_first(s->cli.exp, s->inspect_exp));
 	if (s->io_again) {
 		s->io_again = 0;
@@ -947,6 +950,7 @@ ssize_t strm_early_send(struct stream *s, struct channel *c, uint64_t max)
 
 static void log_connect(struct stream *s);
 static void log_hs_failure(struct stream *s, const char *why);
+static struct stream *strm_alloc(struct listener *li, const struct addr *peer);
 
 /* Hands the mode tcp stream <s> to the HTTP engine (`tcp-request content
  * switch-mode http`, or a mode http backend): what the client sent so far
@@ -1022,7 +1026,7 @@ static struct task *stream_process(struct task *t, void *ctx, unsigned int state
 			goto out_free;
 		}
 		if (ret == 0) {
-			fd_set_events(s->cli.fd, FD_EV_IN);
+			side_set_events(&s->cli, FD_EV_IN);
 			task_set_expire(t, s->cli.exp);
 			return t;
 		}
@@ -1054,6 +1058,16 @@ static struct task *stream_process(struct task *t, void *ctx, unsigned int state
 		s->t_hs = (int32_t)(now_ms - s->t_accept);
 		s->cli.flags |= SIDE_RDMAY;   /* data may have come with the handshake */
 		s->cli.exp = tick_add_ifset(now_ms, s->fe->timeout.client);
+		if (s->http && h2_alpn_chosen(s->cli.xprt_ctx)) {
+			/* ALPN chose HTTP/2: the connection goes to the h2 mux,
+			 * after the session rules (once per connection); this
+			 * stream ends without a log, each HTTP/2 stream logs
+			 */
+			if (strm_session_rules(s) < 0 || h2c_takeover(s) < 0)
+				goto out_free;
+			s->no_log = 1;
+			goto out_free;
+		}
 		if (s->http)
 			http_stream_init(s);   /* the request timers start now */
 	}
@@ -1178,7 +1192,7 @@ static struct task *stream_process(struct task *t, void *ctx, unsigned int state
 	}
 
 	/* what to poll */
-	fd_set_events(s->cli.fd, strm_side_events(&s->cli, &s->req, &s->res) &
+	side_set_events(&s->cli, strm_side_events(&s->cli, &s->req, &s->res) &
 	                         (s->state == ST_EST ? ~0U : ~(uint32_t)FD_EV_OUT));
 	if (s->srvside.fd >= 0) {
 		if (s->state == ST_CONNECTING)
@@ -1264,16 +1278,13 @@ static _Atomic unsigned int stream_uniq;   /* next stream's uniq_id */
 int stream_accept(struct listener *li, int fd, const struct addr *peer)
 {
 	struct proxy *fe = li->fe;
-	struct stream *s = pool_zalloc(pool_stream);
+	struct stream *s;
 
+	if (li->proto_h2)
+		return h2c_accept(li, fd, peer);   /* `proto h2`: the mux owns it */
+	s = strm_alloc(li, peer);
 	if (!s)
 		goto out_close;
-	s->task = task_new(0, stream_process, s, "stream");
-	if (!s->task)
-		goto out_free;
-	s->li = li;
-	s->fe = fe;
-	s->cli_addr = *peer;
 	s->cli.fd = fd;
 	s->cli.flags = SIDE_RDMAY;   /* the first bytes are often there already */
 	if (li->tls) {
@@ -1283,13 +1294,6 @@ int stream_accept(struct listener *li, int fd, const struct addr *peer)
 		s->cli.xprt = &xprt_tls;
 	}
 	s->pp_wait = li->accept_proxy;
-	s->srvside.fd = -1;
-	s->req.buf = BUF_NULL;
-	s->res.buf = BUF_NULL;
-	list_init(&s->queue_link);
-	list_init(&s->by_thread);
-	s->tid = tid;
-	s->uniq_id = atomic_fetch_add_explicit(&stream_uniq, 1, memory_order_relaxed);
 	if (fd_insert(fd, tid, cli_iocb, s, FD_EV_IN | strm_poll_mode(s)) < 0)
 		goto out_xprt;
 	list_append(&streams_by_thread[tid], &s->by_thread);
@@ -1299,9 +1303,6 @@ int stream_accept(struct listener *li, int fd, const struct addr *peer)
 	counter_add(&fe->ctr[tid].cum_sess, 1);
 	freq_ctr_add(&fe->ctr[tid].sess_per_sec, 1000, 1, now_ms);
 	s->cli.exp = tick_add_ifset(now_ms, li->tls && fe->timeout.client_hs ? fe->timeout.client_hs : fe->timeout.client);
-	s->t_accept = now_ms;
-	s->tw = s->tc = -1;
-	s->term[0] = s->term[1] = '-';
 	s->http = fe->mode == PR_MODE_HTTP;
 	if (s->http)
 		http_stream_init(s);
@@ -1322,12 +1323,123 @@ out_xprt:
 		s->cli.xprt->close(s->cli.xprt_ctx);
 out_task:
 	task_destroy(s->task);
-out_free:
 	pool_free(pool_stream, s);
 out_close:
 	close(fd);
 	listener_release_slot(li);
 	return -ENOMEM;
+}
+
+/* ---- streams of a mux (h2_fe.c) ---- */
+
+const struct side *stream_cli_conn(const struct stream *s)
+{
+	if (s->cli.xprt && s->cli.xprt->conn_side)
+		return s->cli.xprt->conn_side(s->cli.xprt_ctx);
+	return &s->cli;
+}
+
+void stream_count_conn(int delta)
+{
+	atomic_fetch_add_explicit(&streams_alive, (unsigned int)delta, memory_order_relaxed);
+}
+
+/* Common part of a new stream: its task, frontend, client address and
+ * lists; registered on the thread. NULL without memory.
+ */
+static struct stream *strm_alloc(struct listener *li, const struct addr *peer)
+{
+	struct stream *s = pool_zalloc(pool_stream);
+
+	if (!s)
+		return NULL;
+	s->task = task_new(0, stream_process, s, "stream");
+	if (!s->task) {
+		pool_free(pool_stream, s);
+		return NULL;
+	}
+	s->li = li;
+	s->fe = li->fe;
+	s->cli_addr = *peer;
+	s->srvside.fd = -1;
+	s->req.buf = BUF_NULL;
+	s->res.buf = BUF_NULL;
+	list_init(&s->queue_link);
+	list_init(&s->by_thread);
+	s->tid = tid;
+	s->uniq_id = atomic_fetch_add_explicit(&stream_uniq, 1, memory_order_relaxed);
+	s->t_accept = now_ms;
+	s->tw = s->tc = -1;
+	s->term[0] = s->term[1] = '-';
+	return s;
+}
+
+struct stream *stream_new_mux(struct listener *li, const struct addr *peer, const struct addr *dst,
+                              const struct xprt_ops *xprt, void *ctx, int32_t t_hs)
+{
+	struct stream *s = strm_alloc(li, peer);
+
+	if (!s)
+		return NULL;
+	s->cli.fd = -1;
+	s->cli.xprt = xprt;
+	s->cli.xprt_ctx = ctx;
+	s->cli.flags = SIDE_RDMAY;   /* the request head is there */
+	s->cli_hs_done = 1;
+	s->t_hs = t_hs;
+	if (dst) {
+		s->dst_addr = *dst;
+		s->has_dst = 1;
+	}
+	s->conn_given = 1;
+	s->h2 = 1;
+	s->conn_rules_done = 1;      /* once per connection, by the mux */
+	s->sc.sess_counted = 1;      /* and the session rules */
+	s->http = 1;
+	http_stream_init(s);
+	s->cli.exp = tick_add_ifset(now_ms, li->fe->timeout.client);
+	if (li->fe->log_targets) {
+		struct timespec ts;
+
+		clock_gettime(CLOCK_REALTIME, &ts);
+		s->accept_sec = ts.tv_sec;
+		s->accept_ms = (uint32_t)(ts.tv_nsec / 1000000);
+	}
+	list_append(&streams_by_thread[tid], &s->by_thread);
+	atomic_fetch_add_explicit(&streams_alive, 1, memory_order_relaxed);
+	task_wakeup(s->task, TASK_WOKEN_INIT);
+	return s;
+}
+
+int stream_mux_session_rules(struct listener *li, int fd, const struct addr *peer)
+{
+	struct stream *s;
+	int ret = 0;
+
+	if (list_empty(&li->fe->tcp_req_conn) && list_empty(&li->fe->tcp_req_sess))
+		return 0;
+	s = strm_alloc(li, peer);
+	if (!s)
+		return 0;   /* no rules rather than no connection */
+	s->cli.fd = fd;
+	s->http = 1;
+	s->no_log = 1;
+	if (strm_connection_rules(s) < 0)
+		ret = -1;
+	else {
+		stkctr_session_start(&s->sc);
+		if (tcp_rules_session(s) < 0) {
+			counter_add(&s->fe->ctr[tid].denied_sess, 1);
+			ret = -1;
+		}
+	}
+	if (s->sc.tracked)
+		stkctr_release_all(&s->sc);
+	free(s->sess_vars);
+	free(s->pp_tlv);
+	task_destroy(s->task);
+	pool_free(pool_stream, s);
+	return ret;
 }
 
 /* ---- Registry, for the admin socket ---- */

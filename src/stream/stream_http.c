@@ -712,7 +712,8 @@ static int end_txn(struct stream *s)
 	buf_free(&s->res.buf);
 	if (!buf_data(&s->req.buf))
 		buf_free(&s->req.buf);
-	if ((txn->flags & TX_CLI_CLOSE) || (s->cli.flags & SIDE_SHUTR)) {
+	/* an HTTP/2 stream carries one transaction: its end ends the stream */
+	if ((txn->flags & TX_CLI_CLOSE) || (s->cli.flags & SIDE_SHUTR) || s->h2) {
 		begin_close(s);
 		return 0;
 	}
@@ -841,7 +842,7 @@ struct task *http_stream_process(struct task *t, struct stream *s, unsigned int 
 		buf_free(&s->req.buf);
 		if ((s->cli.flags & (SIDE_SHUTR | SIDE_ERROR)) || tick_is_expired(s->cli.exp, now_ms))
 			goto out_free;
-		fd_set_events(s->cli.fd, FD_EV_IN | xprt_events(s->cli.xprt, s->cli.xprt_ctx));
+		side_set_events(&s->cli, FD_EV_IN | xprt_events(s->cli.xprt, s->cli.xprt_ctx));
 		hs_drop_idle_conn(s);
 		task_set_expire(t, s->cli.exp);
 		return t;
@@ -882,7 +883,7 @@ restart:
 		if (!w) {
 			if (!buf_data(&s->req.buf))
 				buf_free(&s->req.buf);
-			fd_set_events(s->cli.fd, FD_EV_IN);
+			side_set_events(&s->cli, FD_EV_IN);
 			if (s->srvside.fd >= 0)
 				fd_set_events(s->srvside.fd, FD_EV_IN);   /* idle: only to see it close */
 			task_set_expire(t, head_deadline(s));
@@ -988,7 +989,7 @@ restart:
 				 * after the other tasks (fairness)
 				 */
 				task_wakeup(t, TASK_WOKEN_OTHER);
-				fd_set_events(s->cli.fd, FD_EV_IN);
+				side_set_events(&s->cli, FD_EV_IN);
 				return t;
 			}
 			goto restart;
@@ -1003,7 +1004,7 @@ restart:
 		s->cli.exp = tick_add_ifset(now_ms, strm_inactivity(s, 1));
 		s->srvside.exp = tick_add_ifset(now_ms, strm_inactivity(s, 0));
 		task_wakeup(t, TASK_WOKEN_OTHER);
-		fd_set_events(s->cli.fd, FD_EV_IN | FD_EV_OUT);
+		side_set_events(&s->cli, FD_EV_IN | FD_EV_OUT);
 		return t;
 	}
 
@@ -1125,7 +1126,7 @@ restart:
 			cev |= FD_EV_IN;
 		if ((txn->res_fwd && buf_data(&s->res.buf)) || (s->res.pipe && s->res.pipe->data))
 			cev |= FD_EV_OUT;
-		fd_set_events(s->cli.fd, cev | xprt_events(s->cli.xprt, s->cli.xprt_ctx));
+		side_set_events(&s->cli, cev | xprt_events(s->cli.xprt, s->cli.xprt_ctx));
 		if (s->srvside.fd >= 0) {
 			uint32_t sev2 = 0;
 

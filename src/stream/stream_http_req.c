@@ -63,7 +63,7 @@ static int monitor_request(struct stream *s)
 }
 
 /* Keeps the request line for the logs (%r). */
-static void keep_uri_line(struct http_txn *txn)
+static void keep_uri_line(struct http_txn *txn, int h2)
 {
 	char *p = txn->uri_line, *end = txn->uri_line + sizeof(txn->uri_line) - 1;
 	size_t n;
@@ -79,9 +79,10 @@ static void keep_uri_line(struct http_txn *txn)
 	p += n;
 	if (end - p >= 9) {
 		memcpy(p, " HTTP/", 6);
-		p[6] = (char)('0' + txn->req_h1.vmajor % 10);   /* as received */
+		/* as received: an HTTP/2 request says 2.0, as HAProxy logs it */
+		p[6] = h2 ? '2' : (char)('0' + txn->req_h1.vmajor % 10);
 		p[7] = '.';
-		p[8] = (char)('0' + txn->req_h1.vminor % 10);
+		p[8] = h2 ? '0' : (char)('0' + txn->req_h1.vminor % 10);
 		p += 9;
 	}
 	*p = '\0';
@@ -273,7 +274,7 @@ static int request_head(struct stream *s, size_t len)
 		hs_error_reply(s, 500);
 		return 1;
 	}
-	keep_uri_line(txn);
+	keep_uri_line(txn, s->h2);
 	s->http_nb_req++;
 	if ((txn->req_h1.flags & (H1_MF_CL | H1_MF_TE)) == (H1_MF_CL | H1_MF_TE))
 		txn->flags |= TX_CLI_CLOSE;   /* a smuggling attempt, maybe: no next request */
@@ -387,6 +388,19 @@ static int request_rules(struct stream *s)
 	}
 	if (s->srv)
 		counter_add(&s->srv->ctr[tid].cum_req, 1);
+	if (s->h2) {
+		/* an HTTP/2 request reads in absolute form (the rules and logs
+		 * see "scheme://authority/path", as in HAProxy); the server gets
+		 * the origin form
+		 */
+		size_t pl;
+		const char *pq = http_uri_pathq(&txn->req, &pl);
+
+		if (pq != txn->req.uri && http_set_uri(&txn->req, pq, pl) < 0) {
+			hs_error_reply(s, 500);
+			return 1;
+		}
+	}
 	n = hs_put_head(&s->req, 0, len, &txn->req, 1);
 	if (!n) {
 		strm_set_term(s, 'P', 'R');
@@ -395,7 +409,7 @@ static int request_rules(struct stream *s)
 	}
 	txn->req_fwd = n;
 	txn->srv_meth = txn->req.m;
-	if (!global.nosplice) {
+	if (!global.nosplice && !s->cli.xprt) {   /* never through TLS nor a mux */
 		unsigned int opts = s->fe->options | s->be->options;
 
 		txn->req_splice = !!(opts & (PR_O_SPLICE_REQ | PR_O_SPLICE_AUTO));

@@ -8,8 +8,21 @@
 
 #include <sys/types.h>
 
+#include <tollgate/fd.h>
 #include <tollgate/stream-t.h>
 #include <tollgate/task.h>
+#include <tollgate/xprt.h>
+
+/* Polls side <sd> for <ev> (FD_EV_*): its socket, or for a stream of a
+ * mux (no socket, xprt.h) what the stream waits for, told to the mux.
+ */
+static inline void side_set_events(struct side *sd, uint32_t ev)
+{
+	if (sd->fd >= 0)
+		fd_set_events(sd->fd, ev);
+	else if (sd->xprt && sd->xprt->subscribe)
+		sd->xprt->subscribe(sd->xprt_ctx, ev);
+}
 
 /* Records why the stream ends (HAProxy's %ts codes); the first call wins. */
 void strm_set_term(struct stream *s, char who, char when);

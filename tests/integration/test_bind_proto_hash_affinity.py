@@ -18,8 +18,16 @@ frontend fe
     assert rc == 0, out
     rc, out, _ = run_check(ok, tmp_path, binary=HAPROXY)
     assert rc == 0, out
-    rc, out, path = run_check(ok.replace("proto h1", "proto h2"), tmp_path)
-    assert rc != 0 and "%s:9] : 'bind 127.0.0.1:8080' : 'proto h2' : HTTP/2 is not supported yet" % path in out, out
+    for binary in (None, HAPROXY):
+        rc, out, path = run_check(ok.replace("proto h1", "proto h2"), tmp_path, **({"binary": binary} if binary else {}))
+        assert rc == 0, out
+    # HTTP/2 on a mode tcp frontend: refused by both
+    tcp = ok.replace("proto h1", "proto h2").replace("mode http", "mode tcp").replace(
+        "http-request return status 200", "")
+    rc, out, path = run_check(tcp, tmp_path)
+    assert rc != 0 and "MUX protocol 'h2' is not usable" in out and "%s:9]" % path in out, out
+    rc, out, _ = run_check(tcp, tmp_path, binary=HAPROXY)
+    assert rc != 0, out
     rc, out, _ = run_check(ok.replace("proto h1", "proto h9"), tmp_path)
     assert rc != 0 and "unknown protocol 'h9'" in out, out
 

@@ -1,0 +1,49 @@
+/*
+ * The HTTP/2 mux of client connections (src/mux/h2_fe.c). See
+ * doc/internals/mux.md.
+ *
+ * Principle. One HTTP/2 connection (struct h2c) owns the client socket, its
+ * transport (raw or TLS), a task, and an nghttp2 server session that does
+ * the framing, HPACK and flow control. Each request stream becomes an
+ * ordinary struct stream of the same thread whose client side has no
+ * socket: its transport is the mux's per-stream xprt (xprt.h), which hands
+ * the engine the request as HTTP/1.1 bytes and turns the engine's HTTP/1.1
+ * response into HEADERS, DATA and trailers. Every rule, fetch, log and
+ * reply of the HTTP engine thus works unchanged on HTTP/2 requests.
+ *
+ * Accounting: the connection is one session (feconn, cum_sess, `tcp-request
+ * connection` and `session` rules once); each stream is one request.
+ *
+ * Threads: a connection and all its streams live on the thread that
+ * accepted it; nothing here is shared.
+ */
+#ifndef TOLLGATE_MUX_H2_H
+#define TOLLGATE_MUX_H2_H
+
+#include <tollgate/addr.h>
+
+struct listener;
+struct stream;
+
+/* A connection accepted on a `proto h2` bind: the mux takes socket <fd>
+ * (counted as a session here). Returns 0, or -ENOMEM (fd closed, slot
+ * released). Accepting thread.
+ */
+int h2c_accept(struct listener *li, int fd, const struct addr *peer);
+
+/* The TLS handshake of stream <s> chose "h2" by ALPN: the mux takes its
+ * socket and TLS context (and its session slot); <s> keeps neither and is
+ * to be freed by the caller without a log. Returns 0 or -ENOMEM (the
+ * connection is then closed with <s>).
+ */
+int h2c_takeover(struct stream *s);
+
+/* Returns 1 if the TLS transport context <tls_ctx> negotiated "h2" by ALPN. */
+int h2_alpn_chosen(void *tls_ctx);
+
+/* Soft stop: every HTTP/2 connection of the calling thread sends a GOAWAY,
+ * lets its streams finish, then closes.
+ */
+void h2c_soft_stop(void);
+
+#endif /* TOLLGATE_MUX_H2_H */

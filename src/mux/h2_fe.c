@@ -1,0 +1,1006 @@
+/*
+ * HTTP/2 client connections: the mux between an HTTP/2 connection and the
+ * HTTP engine's streams. See mux_h2.h and doc/internals/mux.md.
+ *
+ * The connection (struct h2c) reads its socket into <ibuf> and feeds
+ * nghttp2 (nghttp2_session_mem_recv), whose callbacks build each request
+ * stream (struct h2s) as HTTP/1.1 bytes in the stream's <rx>; nghttp2's
+ * output (nghttp2_session_mem_send) goes through <obuf> to the socket. The
+ * engine's stream reads <rx> and writes its response through xprt_h2s,
+ * whose send() parses the HTTP/1.1 response with the project's parser
+ * (h1.h) into HEADERS, DATA (from <tx>, by a data provider) and trailers.
+ *
+ * Flow control: WINDOW_UPDATEs are sent as the engine reads request body
+ * bytes (nghttp2_session_consume()), so a slow server slows the client;
+ * send() takes no more than <tx> holds (H2S_TX_MAX), so a slow client
+ * slows the server.
+ *
+ * Lifetime: an h2s is referenced by nghttp2 (until its stream closes) and
+ * by the engine's stream (until it closes its side, xprt close()); it is
+ * freed when both are gone. When the connection goes first, its streams
+ * see an error and the h2s only waits for the engine.
+ *
+ * Everything runs on the connection's thread.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <nghttp2/nghttp2.h>
+#include <openssl/ssl.h>
+
+#include <tollgate/buffer.h>
+#include <tollgate/clock.h>
+#include <tollgate/counters.h>
+#include <tollgate/fd.h>
+#include <tollgate/global.h>
+#include <tollgate/h1.h>
+#include <tollgate/list.h>
+#include <tollgate/listener.h>
+#include <tollgate/mux_h2.h>
+#include <tollgate/proxy.h>
+#include <tollgate/sock.h>
+#include <tollgate/stream-t.h>
+#include <tollgate/stream.h>
+#include <tollgate/task.h>
+#include <tollgate/thread.h>
+#include <tollgate/ticks.h>
+#include <tollgate/tls.h>
+#include <tollgate/xprt.h>
+
+#include "h2_fe_int.h"
+
+#define H2S_TX_MAX   (64 * 1024)   /* response DATA buffered per stream */
+
+/* h2c flags */
+#define H2C_F_RDMAY   0x01U   /* a read may find data */
+#define H2C_F_SHUTR   0x02U   /* the client closed */
+#define H2C_F_ERROR   0x04U   /* I/O or protocol error: close */
+#define H2C_F_GOAWAY  0x08U   /* graceful GOAWAY submitted */
+
+/* h2s flags */
+#define H2S_F_REQ_HEAD  0x0001U   /* request head emitted into rx */
+#define H2S_F_REQ_ES    0x0002U   /* client's END_STREAM received */
+#define H2S_F_CHUNKED   0x0004U   /* request body sent chunked to the engine */
+#define H2S_F_HAS_CL    0x0008U   /* request had content-length */
+#define H2S_F_RESET     0x0010U   /* reset (peer, or connection lost) before our end */
+#define H2S_F_CLOSED    0x0020U   /* nghttp2 closed the stream */
+#define H2S_F_SHUTW     0x0040U   /* the engine shut its output */
+#define H2S_F_RES_SUB   0x0080U   /* response submitted */
+#define H2S_F_TX_EOF    0x0100U   /* response body complete in tx */
+#define H2S_F_DEFERRED  0x0200U   /* the data provider said DEFERRED */
+#define H2S_F_TX_BLOCK  0x0400U   /* send() refused for lack of room */
+#define H2S_F_ES_SENT   0x0800U   /* our END_STREAM went */
+
+enum h2s_tx_state {
+	TX_HEAD = 0,   /* awaiting the response head */
+	TX_CL,         /* Content-Length body */
+	TX_CHUNKED,    /* chunked body */
+	TX_CLOSE,      /* body until shutw (close-delimited, tunnel) */
+	TX_DONE,       /* response complete */
+};
+
+struct h2c;
+
+struct h2s {
+	struct list list;          /* in h2c->streams */
+	struct h2c *h2c;           /* its connection, NULL once gone */
+	struct stream *strm;       /* the engine's stream, NULL once it left */
+	int32_t id;                /* HTTP/2 stream id */
+	unsigned int flags;        /* H2S_F_* */
+	enum h1_meth meth;         /* request method (HEAD, CONNECT matter) */
+	struct h2b rx;             /* HTTP/1.1 request bytes for the engine */
+	uint64_t rx_unacked;       /* DATA bytes in rx not yet consumed (window) */
+	struct h2_req req;         /* request head being built */
+	struct h2b tx;             /* response DATA to send */
+	struct h2b hbuf;           /* response head, then chunked trailers */
+	enum h2s_tx_state tx_state; /* response parsing */
+	uint64_t tx_left;          /* TX_CL: body bytes left */
+	struct h1_chunk ck;        /* TX_CHUNKED: parser */
+	struct h1_msg res;         /* TX_HEAD: parser */
+	struct h1_hdr *res_hdrs;   /* its fields (malloc'd), or NULL */
+};
+
+struct h2c {
+	struct side conn;          /* socket and transport (TLS) */
+	struct listener *li;       /* where it came in */
+	struct proxy *fe;          /* frontend */
+	struct addr peer;          /* client address */
+	struct addr local;         /* address it reached */
+	int has_local;             /* <local> is known */
+	int32_t t_hs;              /* TLS handshake ms (%Th) */
+	struct task *task;         /* I/O and timeouts */
+	nghttp2_session *ngh;      /* the protocol */
+	struct buffer ibuf;        /* bytes read, not yet parsed */
+	struct buffer obuf;        /* bytes to send */
+	const uint8_t *pend;       /* nghttp2 output not yet in obuf */
+	size_t pend_len;           /* its bytes */
+	unsigned int flags;        /* H2C_F_* */
+	unsigned int nb_streams;   /* h2s attached to an engine stream */
+	struct list streams;       /* h2s of the connection */
+	struct list by_thread;     /* in h2c_list[tid] */
+	uint32_t idle_exp;         /* deadline while idle or blocked */
+};
+
+static struct list h2c_list[MAX_THREADS];   /* per thread, owner only */
+static int h2c_list_ready[MAX_THREADS];
+
+static nghttp2_session_callbacks *h2_cbs;   /* start-up, then read-only */
+static nghttp2_option *h2_opts;
+
+static const struct xprt_ops xprt_h2s;
+
+/* ---- small helpers ---- */
+
+static void h2s_wake(struct h2s *h, unsigned int ev)
+{
+	if (!h->strm)
+		return;
+	h->strm->cli.ev |= ev;
+	task_wakeup(h->strm->task, TASK_WOKEN_IO);
+}
+
+static void h2c_wake(struct h2c *c)
+{
+	task_wakeup(c->task, TASK_WOKEN_OTHER);
+}
+
+static void h2s_free(struct h2s *h)
+{
+	list_del_init(&h->list);
+	h2b_free(&h->rx);
+	h2b_free(&h->tx);
+	h2b_free(&h->hbuf);
+	h2_req_free(&h->req);
+	free(h->res_hdrs);
+	free(h);
+}
+
+/* Gives back the flow-control window of the request bytes the stream will
+ * never read.
+ */
+static void h2s_consume_rest(struct h2s *h)
+{
+	if (h->h2c && h->rx_unacked)
+		nghttp2_session_consume(h->h2c->ngh, h->id, (size_t)h->rx_unacked);
+	h->rx_unacked = 0;
+	h2b_free(&h->rx);
+}
+
+/* ---- nghttp2 callbacks: the request side ---- */
+
+static struct h2s *h2s_of(nghttp2_session *ngh, int32_t id)
+{
+	return nghttp2_session_get_stream_user_data(ngh, id);
+}
+
+static int cb_begin_headers(nghttp2_session *ngh, const nghttp2_frame *frame, void *ud)
+{
+	struct h2c *c = ud;
+	struct h2s *h;
+
+	if (frame->hd.type != NGHTTP2_HEADERS || frame->headers.cat != NGHTTP2_HCAT_REQUEST)
+		return 0;
+	if (c->flags & H2C_F_GOAWAY)
+		return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;
+	h = calloc(1, sizeof(*h));
+	if (!h)
+		return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;
+	h->h2c = c;
+	h->id = frame->hd.stream_id;
+	h->meth = H1_METH_OTHER;
+	list_append(&c->streams, &h->list);
+	nghttp2_session_set_stream_user_data(ngh, h->id, h);
+	return 0;
+}
+
+static int cb_header(nghttp2_session *ngh, const nghttp2_frame *frame, const uint8_t *name, size_t namelen,
+                     const uint8_t *value, size_t valuelen, uint8_t flags, void *ud)
+{
+	struct h2s *h = h2s_of(ngh, frame->hd.stream_id);
+
+	if (!h)
+		return 0;
+	if (h->flags & H2S_F_REQ_HEAD) {
+		/* trailers: kept for a chunked body, else dropped (HAProxy) */
+		if (!(h->flags & H2S_F_CHUNKED))
+			return 0;
+		return h2_req_add_trailer(&h->req, (const char *)name, namelen, (const char *)value, valuelen,
+		                          buf_size) < 0 ? NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE : 0;
+	}
+	if (h2_req_add(&h->req, (const char *)name, namelen, (const char *)value, valuelen, buf_size) < 0)
+		return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;
+	return 0;
+}
+
+/* The request head is complete: emit it as HTTP/1.1 and start its stream. */
+static int h2s_start(struct h2c *c, struct h2s *h, int es)
+{
+	struct stream *s;
+	int r = h2_req_build(&h->req, es, &h->rx);
+
+	if (r < 0)
+		return -1;
+	if (r & H2_REQ_CHUNKED)
+		h->flags |= H2S_F_CHUNKED;
+	h->meth = h->req.meth;
+	h->flags |= H2S_F_REQ_HEAD;
+	s = stream_new_mux(c->li, &c->peer, c->has_local ? &c->local : NULL, &xprt_h2s, h, c->t_hs);
+	if (!s)
+		return -1;
+	h->strm = s;
+	c->nb_streams++;
+	return 0;
+}
+
+static int cb_frame_recv(nghttp2_session *ngh, const nghttp2_frame *frame, void *ud)
+{
+	struct h2c *c = ud;
+	struct h2s *h;
+	int es = !!(frame->hd.flags & NGHTTP2_FLAG_END_STREAM);
+
+	if (frame->hd.type != NGHTTP2_HEADERS && frame->hd.type != NGHTTP2_DATA)
+		return 0;
+	h = h2s_of(ngh, frame->hd.stream_id);
+	if (!h)
+		return 0;
+	if (frame->hd.type == NGHTTP2_HEADERS && !(h->flags & H2S_F_REQ_HEAD)) {
+		if (h2s_start(c, h, es) < 0) {
+			nghttp2_submit_rst_stream(ngh, NGHTTP2_FLAG_NONE, h->id, NGHTTP2_INTERNAL_ERROR);
+			return 0;
+		}
+	}
+	if (es && !(h->flags & H2S_F_REQ_ES)) {
+		h->flags |= H2S_F_REQ_ES;
+		if ((h->flags & H2S_F_CHUNKED) && h2_req_end_chunked(&h->req, &h->rx) < 0) {
+			nghttp2_submit_rst_stream(ngh, NGHTTP2_FLAG_NONE, h->id, NGHTTP2_INTERNAL_ERROR);
+			return 0;
+		}
+		h2s_wake(h, FD_EV_IN);
+	}
+	return 0;
+}
+
+static int cb_data_chunk(nghttp2_session *ngh, uint8_t flags, int32_t id, const uint8_t *data, size_t len, void *ud)
+{
+	struct h2s *h = h2s_of(ngh, id);
+
+	if (!h || !h->strm) {
+		nghttp2_session_consume(ngh, id, len);   /* nobody reads it */
+		return 0;
+	}
+	if (h2_req_data(&h->rx, (h->flags & H2S_F_CHUNKED) != 0, (const char *)data, len) < 0)
+		return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;
+	h->rx_unacked += len;
+	h2s_wake(h, FD_EV_IN);
+	return 0;
+}
+
+static int cb_frame_send(nghttp2_session *ngh, const nghttp2_frame *frame, void *ud)
+{
+	struct h2s *h;
+
+	if (!(frame->hd.flags & NGHTTP2_FLAG_END_STREAM))
+		return 0;
+	h = h2s_of(ngh, frame->hd.stream_id);
+	if (!h)
+		return 0;
+	h->flags |= H2S_F_ES_SENT;
+	/* the response is complete and the request is not: the rest of it
+	 * is not wanted (RFC 9113 8.1)
+	 */
+	if (!(h->flags & H2S_F_REQ_ES))
+		nghttp2_submit_rst_stream(ngh, NGHTTP2_FLAG_NONE, h->id, NGHTTP2_NO_ERROR);
+	return 0;
+}
+
+static int cb_stream_close(nghttp2_session *ngh, int32_t id, uint32_t error_code, void *ud)
+{
+	struct h2s *h = h2s_of(ngh, id);
+
+	if (!h)
+		return 0;
+	nghttp2_session_set_stream_user_data(ngh, id, NULL);
+	h->flags |= H2S_F_CLOSED;
+	if (!(h->flags & H2S_F_ES_SENT))
+		h->flags |= H2S_F_RESET;   /* ended before our response did */
+	if (!h->strm) {
+		h2s_free(h);
+		return 0;
+	}
+	if (h->flags & H2S_F_RESET)
+		h2s_wake(h, FD_EV_IN | FD_EV_ERR);
+	else
+		h2s_wake(h, FD_EV_IN);
+	return 0;
+}
+
+/* ---- the response side: data provider ---- */
+
+static ssize_t h2s_data_read(nghttp2_session *ngh, int32_t id, uint8_t *buf, size_t len, uint32_t *dflags,
+                             nghttp2_data_source *src, void *ud)
+{
+	struct h2s *h = src->ptr;
+	size_t n = h2b_get(&h->tx, (char *)buf, len);
+
+	if (n && (h->flags & H2S_F_TX_BLOCK)) {
+		h->flags &= ~H2S_F_TX_BLOCK;
+		h2s_wake(h, FD_EV_OUT);
+	}
+	if (!h2b_len(&h->tx) && (h->flags & H2S_F_TX_EOF)) {
+		*dflags |= NGHTTP2_DATA_FLAG_EOF;
+		if (h2b_len(&h->hbuf)) {
+			/* trailers from a chunked response (gRPC status) */
+			nghttp2_nv *nv;
+			int nb = h2_trailers_nv(&h->hbuf, &nv);
+
+			if (nb > 0 && nghttp2_submit_trailer(ngh, id, nv, (size_t)nb) == 0)
+				*dflags |= NGHTTP2_DATA_FLAG_NO_END_STREAM;
+			free(nv);
+		}
+		return (ssize_t)n;
+	}
+	if (!n) {
+		h->flags |= H2S_F_DEFERRED;
+		return NGHTTP2_ERR_DEFERRED;
+	}
+	return (ssize_t)n;
+}
+
+/* More response DATA (or its end) is there: the data provider resumes. */
+static void h2s_tx_ready(struct h2s *h)
+{
+	if (!(h->flags & H2S_F_DEFERRED) || !h->h2c)
+		return;
+	h->flags &= ~H2S_F_DEFERRED;
+	nghttp2_session_resume_data(h->h2c->ngh, h->id);
+	h2c_wake(h->h2c);
+}
+
+/* Submits the parsed response head held in hbuf[0..<len>). Returns 0 or -1. */
+static int h2s_submit_head(struct h2s *h, size_t len)
+{
+	nghttp2_session *ngh = h->h2c->ngh;
+	nghttp2_data_provider prd = { .source.ptr = h, .read_callback = h2s_data_read };
+	nghttp2_nv *nv;
+	enum h1_body body;
+	int nb, ret;
+
+	nb = h2_res_nv(&h->res, h2b_peek(&h->hbuf), &nv);
+	if (nb < 0)
+		return -1;
+	if (h->res.status >= 100 && h->res.status < 200) {
+		ret = h->res.status == 101 ? -1 :
+		      nghttp2_submit_headers(ngh, NGHTTP2_FLAG_NONE, h->id, NULL, nv, (size_t)nb, NULL);
+		free(nv);
+		h2b_del(&h->hbuf, len);
+		h1_msg_init(&h->res, h->res_hdrs, h->res.max_hdrs);
+		h2c_wake(h->h2c);
+		return ret < 0 ? -1 : 0;
+	}
+	body = h1_res_body(&h->res, h->meth);
+	h->tx_left = h->res.content_length;
+	switch (body) {
+	case H1_BODY_NONE:
+		h->tx_state = TX_DONE;
+		break;
+	case H1_BODY_CL:
+		h->tx_state = h->tx_left ? TX_CL : TX_DONE;
+		break;
+	case H1_BODY_CHUNKED:
+		h->tx_state = TX_CHUNKED;
+		h1_chunk_init(&h->ck, NULL);
+		h->ck.max_trailers = (uint32_t)buf_size;
+		break;
+	default:
+		h->tx_state = TX_CLOSE;
+		break;
+	}
+	if (h->tx_state == TX_DONE)
+		h->flags |= H2S_F_TX_EOF;
+	ret = nghttp2_submit_response(ngh, h->id, nv, (size_t)nb, body == H1_BODY_NONE ? NULL : &prd);
+	free(nv);
+	h2b_reset(&h->hbuf);   /* from now on: the trailers, if any */
+	h->flags |= H2S_F_RES_SUB;
+	h2c_wake(h->h2c);
+	return ret < 0 ? -1 : 0;
+}
+
+/* Takes response bytes <p>[0..<len>) in state TX_HEAD. Returns the bytes
+ * taken, or -1 on a bad or too large head.
+ */
+static ssize_t h2s_take_head(struct h2s *h, const char *p, size_t len)
+{
+	size_t had = h2b_len(&h->hbuf);
+	size_t room = buf_size > had ? buf_size - had : 0;
+	size_t take = len < room ? len : room;
+	int r;
+
+	if (!h->res_hdrs) {
+		uint32_t maxhdr = global.tune_maxhdr ? global.tune_maxhdr : H1_DEF_MAX_HDRS;
+
+		h->res_hdrs = malloc(maxhdr * sizeof(*h->res_hdrs));
+		if (!h->res_hdrs)
+			return -1;
+		h1_msg_init(&h->res, h->res_hdrs, maxhdr);
+	}
+	if (!take || h2b_put(&h->hbuf, p, take) < 0)
+		return -1;
+	r = h1_parse_response(&h->res, h2b_peek(&h->hbuf), h2b_len(&h->hbuf), NULL);
+	if (r < 0)
+		return -1;
+	if (r == 0)
+		return (ssize_t)take;
+	/* the head ends inside what was taken: give back the rest */
+	h2b_truncate(&h->hbuf, (size_t)r);
+	if (h2s_submit_head(h, (size_t)r) < 0)
+		return -1;
+	return (ssize_t)((size_t)r - had);
+}
+
+/* Takes body bytes <p>[0..<len>) as the response framing says. Returns
+ * the bytes taken (0: no room), or -1 on bad framing.
+ */
+static ssize_t h2s_take_body(struct h2s *h, const char *p, size_t len)
+{
+	size_t room = H2S_TX_MAX > h2b_len(&h->tx) ? H2S_TX_MAX - h2b_len(&h->tx) : 0;
+	size_t n;
+
+	switch (h->tx_state) {
+	case TX_CL:
+		n = len < room ? len : room;
+		if (n > h->tx_left)
+			n = (size_t)h->tx_left;
+		if (n && h2b_put(&h->tx, p, n) < 0)
+			return -1;
+		h->tx_left -= n;
+		if (!h->tx_left) {
+			h->tx_state = TX_DONE;
+			h->flags |= H2S_F_TX_EOF;
+		}
+		return (ssize_t)n;
+	case TX_CHUNKED: {
+		struct h1_span sp;
+		uint32_t trl0 = h->ck.trailers;
+		int r;
+
+		if (!room)
+			return 0;
+		r = h1_chunk_parse(&h->ck, p, len < room ? len : room, &sp);
+		if (r < 0)
+			return -1;
+		if (sp.len && h2b_put(&h->tx, p + sp.off, sp.len) < 0)
+			return -1;
+		if (h->ck.trailers > trl0) {
+			/* trailer section bytes come last in what was parsed */
+			uint32_t t = h->ck.trailers - trl0;
+
+			if (h2b_put(&h->hbuf, p + r - t, t) < 0)
+				return -1;
+		}
+		if (h1_chunk_done(&h->ck)) {
+			h->tx_state = TX_DONE;
+			h->flags |= H2S_F_TX_EOF;
+		}
+		return r;
+	}
+	case TX_CLOSE:
+		n = len < room ? len : room;
+		if (n && h2b_put(&h->tx, p, n) < 0)
+			return -1;
+		return (ssize_t)n;
+	default:
+		return (ssize_t)len;   /* past the end: nothing more is sent */
+	}
+}
+
+/* ---- the per-stream transport (xprt.h) ---- */
+
+static ssize_t h2s_recv(void *ctx, int fd, struct buffer *b, size_t max)
+{
+	struct h2s *h = ctx;
+	size_t room = buf_room(b), n, before;
+
+	if (h->flags & H2S_F_SHUTW)
+		return 0;   /* the transaction is over: the stream ends */
+	if (max && max < room)
+		room = max;
+	before = h2b_len(&h->rx);
+	if (before) {
+		char *tmp;
+
+		if (!room)
+			return -ENOSPC;
+		n = before < room ? before : room;
+		tmp = h2b_peek(&h->rx);
+		n = buf_put(b, tmp, n);
+		h2b_del(&h->rx, n);
+		/* the window opens as the engine reads: a slow server slows the
+		 * client. Body bytes still in rx are at most what rx holds; the
+		 * others were read (chunk framing aside, which never counts)
+		 */
+		if (h->h2c && h->rx_unacked > h2b_len(&h->rx)) {
+			nghttp2_session_consume(h->h2c->ngh, h->id, (size_t)(h->rx_unacked - h2b_len(&h->rx)));
+			h->rx_unacked = h2b_len(&h->rx);
+			h2c_wake(h->h2c);
+		}
+		return (ssize_t)n;
+	}
+	if ((h->flags & H2S_F_RESET) || !h->h2c)
+		return -ECONNRESET;
+	return -EAGAIN;
+}
+
+static ssize_t h2s_send(void *ctx, int fd, struct buffer *b, size_t max, unsigned int flags)
+{
+	struct h2s *h = ctx;
+	size_t want = buf_data(b), done = 0;
+
+	if ((h->flags & H2S_F_RESET) || !h->h2c)
+		return -ECONNRESET;
+	if (max && max < want)
+		want = max;
+	while (done < want) {
+		size_t l = buf_contig_data(b);
+		ssize_t r;
+
+		if (l > want - done)
+			l = want - done;
+		r = h->tx_state == TX_HEAD ? h2s_take_head(h, buf_head(b), l) : h2s_take_body(h, buf_head(b), l);
+		if (r < 0) {
+			/* a response we cannot carry: the stream is reset */
+			nghttp2_submit_rst_stream(h->h2c->ngh, NGHTTP2_FLAG_NONE, h->id, NGHTTP2_INTERNAL_ERROR);
+			h->flags |= H2S_F_RESET;
+			h2c_wake(h->h2c);
+			return -EPROTO;
+		}
+		if (!r)
+			break;
+		buf_del(b, (size_t)r);
+		done += (size_t)r;
+	}
+	if (h2b_len(&h->tx) || (h->flags & H2S_F_TX_EOF))
+		h2s_tx_ready(h);
+	if (!done) {
+		h->flags |= H2S_F_TX_BLOCK;
+		return -EAGAIN;
+	}
+	return (ssize_t)done;
+}
+
+static int h2s_more(const void *ctx)
+{
+	const struct h2s *h = ctx;
+
+	return h2b_len(&h->rx) != 0 && !(h->flags & H2S_F_SHUTW);
+}
+
+static int h2s_handshake(void *ctx, int fd)
+{
+	return 1;
+}
+
+static void h2s_shutw(void *ctx, int fd)
+{
+	struct h2s *h = ctx;
+
+	h->flags |= H2S_F_SHUTW;
+	if (h->tx_state == TX_CLOSE) {
+		h->tx_state = TX_DONE;
+		h->flags |= H2S_F_TX_EOF;
+		h2s_tx_ready(h);
+	}
+}
+
+/* The engine's stream leaves: an unfinished response resets the stream. */
+static void h2s_close(void *ctx)
+{
+	struct h2s *h = ctx;
+	struct h2c *c = h->h2c;
+
+	h->strm = NULL;
+	if (!c) {
+		h2s_free(h);
+		return;
+	}
+	c->nb_streams--;
+	h2s_consume_rest(h);
+	if (!(h->flags & H2S_F_CLOSED)) {
+		if (h->tx_state != TX_DONE || !(h->flags & H2S_F_RES_SUB))
+			nghttp2_submit_rst_stream(c->ngh, NGHTTP2_FLAG_NONE, h->id, NGHTTP2_INTERNAL_ERROR);
+		else
+			h2s_tx_ready(h);
+		h2c_wake(c);
+		return;   /* freed when nghttp2 closes the stream */
+	}
+	h2s_free(h);
+	h2c_wake(c);
+}
+
+static uint32_t h2s_events(const void *ctx)
+{
+	return 0;
+}
+
+/* Level-triggered, as a socket polled by the engine: what it waits for
+ * and is already there wakes it.
+ */
+static void h2s_subscribe(void *ctx, uint32_t ev)
+{
+	struct h2s *h = ctx;
+	struct stream *s = h->strm;
+
+	if (!s || !(ev & FD_EV_IN))
+		return;
+	if ((h2b_len(&h->rx) || (h->flags & H2S_F_SHUTW)) && !(s->cli.flags & SIDE_RDMAY))
+		h2s_wake(h, FD_EV_IN);
+	else if (((h->flags & H2S_F_RESET) || !h->h2c) && !(s->cli.flags & SIDE_ERROR))
+		h2s_wake(h, FD_EV_IN | FD_EV_ERR);
+}
+
+static const struct side *h2s_conn_side(const void *ctx)
+{
+	static const struct side none = { .fd = -1 };
+	const struct h2s *h = ctx;
+
+	return h->h2c ? &h->h2c->conn : &none;
+}
+
+static const struct xprt_ops xprt_h2s = {
+	.name = "H2",
+	.recv = h2s_recv,
+	.send = h2s_send,
+	.more = h2s_more,
+	.handshake = h2s_handshake,
+	.shutw = h2s_shutw,
+	.close = h2s_close,
+	.events = h2s_events,
+	.subscribe = h2s_subscribe,
+	.conn_side = h2s_conn_side,
+};
+
+/* ---- the connection ---- */
+
+static void h2c_iocb(int fd, unsigned int events, void *owner)
+{
+	struct h2c *c = owner;
+
+	c->conn.ev |= events;
+	task_wakeup(c->task, TASK_WOKEN_IO);
+}
+
+/* Frees <c>: its streams see an error, its socket closes, its session
+ * slot is released.
+ */
+static void h2c_free(struct h2c *c)
+{
+	struct h2s *h, *back;
+
+	list_for_each_safe(h, back, &c->streams, list) {
+		list_del_init(&h->list);
+		h->h2c = NULL;
+		h->rx_unacked = 0;
+		if (h->strm) {
+			if (!(h->flags & H2S_F_CLOSED))
+				h->flags |= H2S_F_RESET;
+			h2s_wake(h, FD_EV_IN | FD_EV_ERR);
+		} else {
+			h2s_free(h);
+		}
+	}
+	nghttp2_session_del(c->ngh);
+	if (c->conn.xprt)
+		c->conn.xprt->close(c->conn.xprt_ctx);
+	if (c->conn.fd >= 0)
+		fd_delete(c->conn.fd);
+	buf_free(&c->ibuf);
+	buf_free(&c->obuf);
+	list_del_init(&c->by_thread);
+	atomic_fetch_sub_explicit(&c->fe->feconn, 1, memory_order_relaxed);
+	listener_release_slot(c->li);
+	stream_count_conn(-1);
+	task_destroy(c->task);
+	free(c);
+}
+
+/* Reads what the client sent and feeds it to nghttp2. */
+static void h2c_recv(struct h2c *c)
+{
+	for (int round = 0; round < 16 && (c->flags & (H2C_F_RDMAY | H2C_F_SHUTR | H2C_F_ERROR)) == H2C_F_RDMAY;
+	     round++) {
+		size_t room;
+		ssize_t n;
+
+		if (!buf_allocated(&c->ibuf) && buf_alloc(&c->ibuf) < 0)
+			return;
+		room = buf_room(&c->ibuf);
+		n = xprt_recv(c->conn.xprt, c->conn.xprt_ctx, c->conn.fd, &c->ibuf, 0);
+		if (n == -EAGAIN || (n > 0 && (size_t)n < room && !xprt_more(c->conn.xprt, c->conn.xprt_ctx)))
+			c->flags &= ~H2C_F_RDMAY;
+		if (n == 0)
+			c->flags |= H2C_F_SHUTR;
+		else if (n < 0 && n != -EAGAIN)
+			c->flags |= H2C_F_ERROR;
+		while (buf_data(&c->ibuf)) {
+			size_t l = buf_contig_data(&c->ibuf);
+			ssize_t r = nghttp2_session_mem_recv(c->ngh, (const uint8_t *)buf_head(&c->ibuf), l);
+
+			if (r < 0) {
+				c->flags |= H2C_F_ERROR;   /* nghttp2 queued its GOAWAY */
+				buf_reset(&c->ibuf);
+				break;
+			}
+			buf_del(&c->ibuf, (size_t)r);
+		}
+		if (n <= 0)
+			break;
+	}
+	buf_free(&c->ibuf);
+}
+
+/* Sends what nghttp2 has to send. */
+static void h2c_send(struct h2c *c)
+{
+	for (int round = 0; round < 64; round++) {
+		ssize_t n;
+
+		if (!buf_allocated(&c->obuf) && buf_alloc(&c->obuf) < 0)
+			return;
+		/* nghttp2's output into obuf, as room allows */
+		while (buf_room(&c->obuf)) {
+			if (!c->pend_len) {
+				n = nghttp2_session_mem_send(c->ngh, &c->pend);
+				if (n < 0) {
+					c->flags |= H2C_F_ERROR;
+					return;
+				}
+				if (!n)
+					break;
+				c->pend_len = (size_t)n;
+			}
+			n = (ssize_t)buf_put(&c->obuf, c->pend, c->pend_len);
+			c->pend += n;
+			c->pend_len -= (size_t)n;
+		}
+		if (!buf_data(&c->obuf))
+			break;
+		n = xprt_send(c->conn.xprt, c->conn.xprt_ctx, c->conn.fd, &c->obuf, 0, 0);
+		if (n == -EAGAIN || n == 0)
+			return;
+		if (n < 0) {
+			c->flags |= H2C_F_ERROR;
+			return;
+		}
+		c->idle_exp = TICK_ETERNITY;   /* progress */
+	}
+	if (!buf_data(&c->obuf))
+		buf_free(&c->obuf);
+}
+
+/* Submits the graceful GOAWAY once (soft stop): the streams already
+ * opened finish, no new one is accepted.
+ */
+static void h2c_goaway(struct h2c *c)
+{
+	if (c->flags & H2C_F_GOAWAY)
+		return;
+	c->flags |= H2C_F_GOAWAY;
+	nghttp2_submit_goaway(c->ngh, NGHTTP2_FLAG_NONE, nghttp2_session_get_last_proc_stream_id(c->ngh),
+	                      NGHTTP2_NO_ERROR, NULL, 0);
+}
+
+/* The connection's deadline: `timeout client` while its output is blocked,
+ * `timeout http-keep-alive` (else `http-request`, else `client`) while no
+ * stream is open; none while streams work (they have theirs).
+ */
+static uint32_t h2c_deadline(struct h2c *c)
+{
+	const struct pr_timeouts *to = &c->fe->timeout;
+	unsigned int ms;
+
+	if (buf_data(&c->obuf) || c->pend_len)
+		ms = to->client;
+	else if (!c->nb_streams)
+		ms = to->http_keep_alive ? to->http_keep_alive : to->http_request ? to->http_request : to->client;
+	else
+		return TICK_ETERNITY;
+	if (!tick_isset(c->idle_exp))
+		c->idle_exp = tick_add_ifset(now_ms, ms);
+	return c->idle_exp;
+}
+
+static struct task *h2c_process(struct task *t, void *ctx, unsigned int state)
+{
+	struct h2c *c = ctx;
+	unsigned int ev = c->conn.ev;
+	uint32_t poll = 0, exp;
+
+	c->conn.ev = 0;
+	if (ev & (FD_EV_IN | FD_EV_HUP | FD_EV_ERR | FD_EV_RDHUP))
+		c->flags |= H2C_F_RDMAY;
+	if (c->conn.xprt && (ev & FD_EV_OUT))
+		c->flags |= H2C_F_RDMAY;   /* a TLS read may have waited to write */
+	if (ev & FD_EV_ERR)
+		c->flags |= H2C_F_ERROR;
+	if (listeners_stopping())
+		h2c_goaway(c);
+	h2c_recv(c);
+	if (!(c->flags & H2C_F_ERROR) || !(ev & FD_EV_ERR))
+		h2c_send(c);
+	if (ev & (FD_EV_IN | FD_EV_OUT))
+		c->idle_exp = TICK_ETERNITY;   /* activity */
+	exp = h2c_deadline(c);
+	if (tick_is_expired(exp, now_ms) && !(c->flags & H2C_F_GOAWAY)) {
+		/* idle (or blocked) too long: say goodbye, then close */
+		h2c_goaway(c);
+		c->flags |= H2C_F_ERROR;
+		h2c_send(c);
+	}
+	if ((c->flags & H2C_F_ERROR) || tick_is_expired(exp, now_ms) ||
+	    ((c->flags & H2C_F_SHUTR) && !c->nb_streams) ||
+	    (!nghttp2_session_want_read(c->ngh) && !nghttp2_session_want_write(c->ngh) &&
+	     !buf_data(&c->obuf) && !c->pend_len)) {
+		h2c_free(c);
+		return NULL;
+	}
+	if (!(c->flags & H2C_F_SHUTR) && nghttp2_session_want_read(c->ngh))
+		poll |= FD_EV_IN;
+	if (buf_data(&c->obuf) || c->pend_len)
+		poll |= FD_EV_OUT;
+	fd_set_events(c->conn.fd, poll | xprt_events(c->conn.xprt, c->conn.xprt_ctx));
+	task_set_expire(t, exp);
+	return t;
+}
+
+/* One-time set-up of the nghttp2 callbacks and options. */
+static int h2_lib_init(void)
+{
+	if (h2_cbs)
+		return 0;
+	if (nghttp2_session_callbacks_new(&h2_cbs) != 0 || nghttp2_option_new(&h2_opts) != 0)
+		return -ENOMEM;
+	nghttp2_session_callbacks_set_on_begin_headers_callback(h2_cbs, cb_begin_headers);
+	nghttp2_session_callbacks_set_on_header_callback(h2_cbs, cb_header);
+	nghttp2_session_callbacks_set_on_frame_recv_callback(h2_cbs, cb_frame_recv);
+	nghttp2_session_callbacks_set_on_data_chunk_recv_callback(h2_cbs, cb_data_chunk);
+	nghttp2_session_callbacks_set_on_frame_send_callback(h2_cbs, cb_frame_send);
+	nghttp2_session_callbacks_set_on_stream_close_callback(h2_cbs, cb_stream_close);
+	nghttp2_option_set_no_auto_window_update(h2_opts, 1);
+	return 0;
+}
+
+/* Creates the mux of a connection whose socket <fd> (and transport) is
+ * already counted as a session. Returns it, or NULL.
+ */
+static struct h2c *h2c_new(struct listener *li, int fd, const struct addr *peer, const struct xprt_ops *xprt,
+                           void *xctx)
+{
+	struct h2c *c = calloc(1, sizeof(*c));
+	nghttp2_settings_entry iv[4];
+	int n = 0;
+
+	if (!c)
+		return NULL;
+	if (h2_lib_init() < 0)
+		goto out_free;
+	c->task = task_new(0, h2c_process, c, "h2c");
+	if (!c->task)
+		goto out_free;
+	if (nghttp2_session_server_new2(&c->ngh, h2_cbs, c, h2_opts) != 0)
+		goto out_task;
+	c->conn.fd = fd;
+	c->conn.xprt = xprt;
+	c->conn.xprt_ctx = xctx;
+	c->li = li;
+	c->fe = li->fe;
+	c->peer = *peer;
+	c->has_local = sock_get_name(fd, &c->local) == 0;
+	c->ibuf = BUF_NULL;
+	c->obuf = BUF_NULL;
+	c->flags = H2C_F_RDMAY;
+	list_init(&c->streams);
+	list_init(&c->by_thread);
+	iv[n++] = (nghttp2_settings_entry){ NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS,
+	                                    global.tune_h2_fe_max_streams ? global.tune_h2_fe_max_streams : 100 };
+	iv[n++] = (nghttp2_settings_entry){ NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE,
+	                                    global.tune_h2_init_window ? global.tune_h2_init_window : 65535 };
+	if (global.tune_h2_header_table)
+		iv[n++] = (nghttp2_settings_entry){ NGHTTP2_SETTINGS_HEADER_TABLE_SIZE, global.tune_h2_header_table - 1 };
+	if (global.tune_h2_max_frame)
+		iv[n++] = (nghttp2_settings_entry){ NGHTTP2_SETTINGS_MAX_FRAME_SIZE, global.tune_h2_max_frame };
+	if (nghttp2_submit_settings(c->ngh, NGHTTP2_FLAG_NONE, iv, (size_t)n) != 0)
+		goto out_session;
+	/* the connection window carries every stream's: as HAProxy, large
+	 * enough for all of them, each bounded by its own window
+	 */
+	nghttp2_session_set_local_window_size(c->ngh, NGHTTP2_FLAG_NONE, 0, 1 << 30);
+	if (!h2c_list_ready[tid]) {
+		list_init(&h2c_list[tid]);
+		h2c_list_ready[tid] = 1;
+	}
+	list_append(&h2c_list[tid], &c->by_thread);
+	stream_count_conn(1);
+	return c;
+
+out_session:
+	nghttp2_session_del(c->ngh);
+out_task:
+	task_destroy(c->task);
+out_free:
+	free(c);
+	return NULL;
+}
+
+int h2c_accept(struct listener *li, int fd, const struct addr *peer)
+{
+	struct proxy *fe = li->fe;
+	struct h2c *c;
+
+	/* one session for the whole connection */
+	counter_max(&fe->st.cur_max, atomic_fetch_add_explicit(&fe->feconn, 1, memory_order_relaxed) + 1);
+	counter_add(&fe->ctr[tid].cum_sess, 1);
+	freq_ctr_add(&fe->ctr[tid].sess_per_sec, 1000, 1, now_ms);
+	if (stream_mux_session_rules(li, fd, peer) < 0)
+		goto out_close;
+	c = h2c_new(li, fd, peer, NULL, NULL);
+	if (!c)
+		goto out_close;
+	if (fd_insert(fd, tid, h2c_iocb, c, FD_EV_IN) < 0) {
+		c->conn.fd = -1;
+		h2c_free(c);   /* releases the slot */
+		close(fd);
+		return -ENOMEM;
+	}
+	c->idle_exp = tick_add_ifset(now_ms, fe->timeout.client);
+	task_wakeup(c->task, TASK_WOKEN_INIT);
+	return 0;
+
+out_close:
+	atomic_fetch_sub_explicit(&fe->feconn, 1, memory_order_relaxed);
+	close(fd);
+	listener_release_slot(li);
+	return -ENOMEM;
+}
+
+int h2c_takeover(struct stream *s)
+{
+	struct h2c *c = h2c_new(s->li, s->cli.fd, &s->cli_addr, s->cli.xprt, s->cli.xprt_ctx);
+
+	if (!c)
+		return -ENOMEM;
+	c->t_hs = s->t_hs;
+	fd_set_owner(s->cli.fd, h2c_iocb, c);
+	/* the socket, its TLS and the session slot are the mux's now */
+	s->cli.fd = -1;
+	s->cli.xprt = NULL;
+	s->cli.xprt_ctx = NULL;
+	s->conn_given = 1;
+	task_wakeup(c->task, TASK_WOKEN_INIT);
+	return 0;
+}
+
+int h2_alpn_chosen(void *tls_ctx)
+{
+	const unsigned char *p = NULL;
+	unsigned int len = 0;
+	SSL *ssl = tls_conn_ssl(tls_ctx);
+
+	if (!ssl)
+		return 0;
+	SSL_get0_alpn_selected(ssl, &p, &len);
+	return len == 2 && !memcmp(p, "h2", 2);
+}
+
+void h2c_soft_stop(void)
+{
+	struct h2c *c;
+
+	if (!h2c_list_ready[tid])
+		return;
+	list_for_each(c, &h2c_list[tid], by_thread)
+		h2c_wake(c);   /* it sees the stop and says GOAWAY */
+}

@@ -1,0 +1,315 @@
+/*
+ * Conversions between HTTP/2 fields and HTTP/1.1 bytes for the client mux
+ * (h2_fe_int.h). Pure functions over their arguments: no connection, no
+ * stream, no thread state.
+ */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "h2_fe_int.h"
+
+/* ---- growing buffers ---- */
+
+int h2b_put(struct h2b *b, const char *src, size_t len)
+{
+	if (!len)
+		return 0;
+	if (b->end + len > b->cap) {
+		size_t held = h2b_len(b);
+
+		if (b->head) {
+			memmove(b->p, b->p + b->head, held);
+			b->head = 0;
+			b->end = held;
+		}
+		if (held + len > b->cap) {
+			size_t cap = b->cap ? b->cap * 2 : 256;
+			char *p;
+
+			while (cap < held + len)
+				cap *= 2;
+			p = realloc(b->p, cap);
+			if (!p)
+				return -1;
+			b->p = p;
+			b->cap = cap;
+		}
+	}
+	memcpy(b->p + b->end, src, len);
+	b->end += len;
+	return 0;
+}
+
+int h2b_puts(struct h2b *b, const char *str)
+{
+	return h2b_put(b, str, strlen(str));
+}
+
+void h2b_del(struct h2b *b, size_t n)
+{
+	if (n >= h2b_len(b))
+		b->head = b->end = 0;
+	else
+		b->head += n;
+}
+
+size_t h2b_get(struct h2b *b, char *dst, size_t len)
+{
+	size_t n = h2b_len(b) < len ? h2b_len(b) : len;
+
+	if (n)
+		memcpy(dst, h2b_peek(b), n);
+	h2b_del(b, n);
+	return n;
+}
+
+void h2b_truncate(struct h2b *b, size_t len)
+{
+	if (len < h2b_len(b))
+		b->end = b->head + len;
+}
+
+void h2b_free(struct h2b *b)
+{
+	free(b->p);
+	b->p = NULL;
+	b->head = b->end = b->cap = 0;
+}
+
+/* ---- requests: HTTP/2 fields to HTTP/1.1 ---- */
+
+static int name_is(const char *name, size_t nlen, const char *lc)
+{
+	return strlen(lc) == nlen && !memcmp(name, lc, nlen);
+}
+
+static size_t req_size(const struct h2_req *r)
+{
+	return h2b_len(&r->method) + h2b_len(&r->path) + h2b_len(&r->auth) + h2b_len(&r->hdrs) +
+	       h2b_len(&r->cookie) + h2b_len(&r->trl);
+}
+
+/* Appends "name: value\r\n" to <b>. */
+static int put_field(struct h2b *b, const char *name, size_t nlen, const char *value, size_t vlen)
+{
+	return h2b_put(b, name, nlen) || h2b_put(b, ": ", 2) || h2b_put(b, value, vlen) || h2b_put(b, "\r\n", 2)
+	       ? -1 : 0;
+}
+
+int h2_req_add(struct h2_req *r, const char *name, size_t nlen, const char *value, size_t vlen, size_t limit)
+{
+	if (req_size(r) + nlen + vlen + 4 > limit)
+		return -1;
+	if (nlen && name[0] == ':') {
+		struct h2b *b = name_is(name, nlen, ":method") ? &r->method : name_is(name, nlen, ":path") ? &r->path :
+		                name_is(name, nlen, ":authority") ? &r->auth :
+		                name_is(name, nlen, ":scheme") ? &r->scheme : NULL;
+
+		if (!b)
+			return 0;
+		h2b_reset(b);
+		return h2b_put(b, value, vlen);
+	}
+	if (name_is(name, nlen, "cookie")) {
+		/* RFC 9113 8.2.3: split cookies are joined for HTTP/1.1 */
+		if (h2b_len(&r->cookie) && h2b_put(&r->cookie, "; ", 2) < 0)
+			return -1;
+		return h2b_put(&r->cookie, value, vlen);
+	}
+	if (name_is(name, nlen, "host") && h2b_len(&r->auth))
+		return 0;   /* :authority is the Host */
+	if (name_is(name, nlen, "content-length"))
+		r->has_cl = 1;
+	return put_field(&r->hdrs, name, nlen, value, vlen);
+}
+
+int h2_req_add_trailer(struct h2_req *r, const char *name, size_t nlen, const char *value, size_t vlen,
+                       size_t limit)
+{
+	if (req_size(r) + nlen + vlen + 4 > limit)
+		return -1;
+	return put_field(&r->trl, name, nlen, value, vlen);
+}
+
+static enum h1_meth meth_of(const struct h2b *m)
+{
+	static const struct { const char *s; enum h1_meth m; } tab[] = {
+		{ "GET", H1_METH_GET }, { "HEAD", H1_METH_HEAD }, { "POST", H1_METH_POST },
+		{ "PUT", H1_METH_PUT }, { "DELETE", H1_METH_DELETE }, { "CONNECT", H1_METH_CONNECT },
+		{ "OPTIONS", H1_METH_OPTIONS }, { "TRACE", H1_METH_TRACE }, { "PATCH", H1_METH_PATCH },
+	};
+
+	for (size_t i = 0; i < sizeof(tab) / sizeof(tab[0]); i++)
+		if (strlen(tab[i].s) == h2b_len(m) && !memcmp(tab[i].s, h2b_peek(m), h2b_len(m)))
+			return tab[i].m;
+	return H1_METH_OTHER;
+}
+
+int h2_req_build(struct h2_req *r, int es, struct h2b *out)
+{
+	const struct h2b *target;
+	int flags = 0;
+
+	r->meth = meth_of(&r->method);
+	target = r->meth == H1_METH_CONNECT ? &r->auth : &r->path;
+	if (!h2b_len(&r->method) || !h2b_len(target))
+		return -1;
+	if (h2b_put(out, h2b_peek(&r->method), h2b_len(&r->method)) || h2b_put(out, " ", 1))
+		return -1;
+	if (r->meth != H1_METH_CONNECT && h2b_len(&r->auth) && h2b_len(&r->scheme) && h2b_peek(target)[0] == '/' &&
+	    (h2b_put(out, h2b_peek(&r->scheme), h2b_len(&r->scheme)) || h2b_puts(out, "://") ||
+	     h2b_put(out, h2b_peek(&r->auth), h2b_len(&r->auth))))
+		return -1;
+	if (h2b_put(out, h2b_peek(target), h2b_len(target)) || h2b_puts(out, " HTTP/1.1\r\n"))
+		return -1;
+	if (h2b_len(&r->auth) && put_field(out, "host", 4, h2b_peek(&r->auth), h2b_len(&r->auth)) < 0)
+		return -1;
+	if (h2b_put(out, h2b_peek(&r->hdrs), h2b_len(&r->hdrs)) < 0)
+		return -1;
+	if (h2b_len(&r->cookie) && put_field(out, "cookie", 6, h2b_peek(&r->cookie), h2b_len(&r->cookie)) < 0)
+		return -1;
+	if (!es && !r->has_cl && r->meth != H1_METH_CONNECT) {
+		/* a body of unknown length: chunks, and the trailers at the end */
+		if (h2b_puts(out, "transfer-encoding: chunked\r\n") < 0)
+			return -1;
+		flags |= H2_REQ_CHUNKED;
+	}
+	if (h2b_puts(out, "\r\n") < 0)
+		return -1;
+	h2b_free(&r->hdrs);
+	h2b_free(&r->cookie);
+	return flags;
+}
+
+int h2_req_data(struct h2b *out, int chunked, const char *data, size_t len)
+{
+	char line[24];
+
+	if (!len)
+		return 0;
+	if (!chunked)
+		return h2b_put(out, data, len);
+	snprintf(line, sizeof(line), "%zx\r\n", len);
+	return h2b_puts(out, line) || h2b_put(out, data, len) || h2b_put(out, "\r\n", 2) ? -1 : 0;
+}
+
+int h2_req_end_chunked(struct h2_req *r, struct h2b *out)
+{
+	if (h2b_puts(out, "0\r\n") || h2b_put(out, h2b_peek(&r->trl), h2b_len(&r->trl)) || h2b_puts(out, "\r\n"))
+		return -1;
+	h2b_free(&r->trl);
+	return 0;
+}
+
+void h2_req_free(struct h2_req *r)
+{
+	h2b_free(&r->method);
+	h2b_free(&r->path);
+	h2b_free(&r->scheme);
+	h2b_free(&r->auth);
+	h2b_free(&r->hdrs);
+	h2b_free(&r->cookie);
+	h2b_free(&r->trl);
+}
+
+/* ---- responses: HTTP/1.1 to HTTP/2 fields ---- */
+
+/* Returns 1 for a field HTTP/2 forbids (RFC 9113 8.2.2). */
+static int conn_specific(const char *name, size_t len)
+{
+	static const char *const drop[] = { "connection", "keep-alive", "proxy-connection", "transfer-encoding",
+	                                    "upgrade" };
+
+	for (size_t i = 0; i < sizeof(drop) / sizeof(drop[0]); i++)
+		if (h1_name_eq(name, len, drop[i], strlen(drop[i])))
+			return 1;
+	return 0;
+}
+
+/* A field list under construction: the nv array, then the strings. */
+struct nv_out {
+	nghttp2_nv *nv;   /* the block */
+	size_t nb;        /* entries used */
+	char *str;        /* next free byte of the string area */
+};
+
+static void nv_add(struct nv_out *o, const char *name, size_t nlen, const char *value, size_t vlen)
+{
+	nghttp2_nv *e = &o->nv[o->nb++];
+
+	for (size_t i = 0; i < nlen; i++)
+		o->str[i] = (char)tolower((unsigned char)name[i]);
+	e->name = (uint8_t *)o->str;
+	e->namelen = nlen;
+	o->str += nlen;
+	memcpy(o->str, value, vlen);
+	e->value = (uint8_t *)o->str;
+	e->valuelen = vlen;
+	o->str += vlen;
+	e->flags = NGHTTP2_NV_FLAG_NONE;
+}
+
+int h2_res_nv(const struct h1_msg *res, const char *buf, nghttp2_nv **nv)
+{
+	size_t strsz = 16;
+	struct nv_out o;
+	char status[8];
+	int n;
+
+	for (uint32_t i = 0; i < res->nb_hdrs; i++)
+		strsz += res->hdrs[i].n.len + res->hdrs[i].v.len;
+	o.nv = malloc((res->nb_hdrs + 1) * sizeof(nghttp2_nv) + strsz);
+	if (!o.nv)
+		return -1;
+	o.nb = 0;
+	o.str = (char *)(o.nv + res->nb_hdrs + 1);
+	n = snprintf(status, sizeof(status), "%03u", res->status % 1000);
+	nv_add(&o, ":status", 7, status, (size_t)n);
+	for (uint32_t i = 0; i < res->nb_hdrs; i++) {
+		const struct h1_hdr *h = &res->hdrs[i];
+
+		if (conn_specific(buf + h->n.off, h->n.len))
+			continue;
+		nv_add(&o, buf + h->n.off, h->n.len, buf + h->v.off, h->v.len);
+	}
+	*nv = o.nv;
+	return (int)o.nb;
+}
+
+int h2_trailers_nv(const struct h2b *trl, nghttp2_nv **nv)
+{
+	const char *p = h2b_peek(trl), *end = p + h2b_len(trl);
+	size_t lines = 0;
+	struct nv_out o;
+
+	for (const char *q = p; q < end; q++)
+		lines += *q == '\n';
+	o.nv = malloc(lines * sizeof(nghttp2_nv) + h2b_len(trl) + 1);
+	if (!o.nv)
+		return -1;
+	o.nb = 0;
+	o.str = (char *)(o.nv + lines);
+	while (p < end) {
+		const char *eol = memchr(p, '\n', (size_t)(end - p));
+		const char *colon, *v, *ve;
+
+		if (!eol)
+			break;
+		ve = eol > p && eol[-1] == '\r' ? eol - 1 : eol;
+		colon = memchr(p, ':', (size_t)(ve - p));
+		if (colon && colon > p) {
+			v = colon + 1;
+			while (v < ve && (*v == ' ' || *v == '\t'))
+				v++;
+			while (ve > v && (ve[-1] == ' ' || ve[-1] == '\t'))
+				ve--;
+			if (!conn_specific(p, (size_t)(colon - p)))
+				nv_add(&o, p, (size_t)(colon - p), v, (size_t)(ve - v));
+		}
+		p = eol + 1;
+	}
+	*nv = o.nv;
+	return (int)o.nb;
+}

@@ -1,0 +1,122 @@
+/*
+ * Internals of the HTTP/2 client mux shared by h2_fe.c (the connection and
+ * its streams) and h2_fe_conv.c (pure conversions between HTTP/2 fields and
+ * HTTP/1.1 bytes, unit-tested). Not a public interface.
+ *
+ * Return conventions: 0 or a count on success, -1 when a limit is passed
+ * or memory is short (the caller resets the stream).
+ */
+#ifndef TOLLGATE_H2_FE_INT_H
+#define TOLLGATE_H2_FE_INT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <nghttp2/nghttp2.h>
+
+#include <tollgate/h1.h>
+
+/* A linear byte buffer that grows on demand (malloc'd), read from its head. */
+struct h2b {
+	char *p;       /* storage, or NULL */
+	size_t head;   /* offset of the first byte held */
+	size_t end;    /* offset past the last byte held */
+	size_t cap;    /* bytes allocated */
+};
+
+static inline size_t h2b_len(const struct h2b *b)
+{
+	return b->end - b->head;
+}
+
+/* First byte held (valid until the next put). */
+static inline char *h2b_peek(const struct h2b *b)
+{
+	return b->p + b->head;
+}
+
+static inline void h2b_reset(struct h2b *b)
+{
+	b->head = b->end = 0;
+}
+
+/* Appends <len> bytes. 0 or -1 (no memory). */
+int h2b_put(struct h2b *b, const char *src, size_t len);
+
+/* Appends a NUL-terminated string. 0 or -1. */
+int h2b_puts(struct h2b *b, const char *str);
+
+/* Drops <n> bytes from the head (at most what is held). */
+void h2b_del(struct h2b *b, size_t n);
+
+/* Copies up to <len> bytes from the head into <dst> and drops them.
+ * Returns the bytes copied.
+ */
+size_t h2b_get(struct h2b *b, char *dst, size_t len);
+
+/* Keeps only the first <len> bytes held. */
+void h2b_truncate(struct h2b *b, size_t len);
+
+void h2b_free(struct h2b *b);
+
+/* A request head as HTTP/2 fields arrive. */
+struct h2_req {
+	struct h2b method;    /* :method */
+	struct h2b path;      /* :path */
+	struct h2b scheme;    /* :scheme */
+	struct h2b auth;      /* :authority */
+	struct h2b hdrs;      /* regular fields as "name: value\r\n" */
+	struct h2b cookie;    /* cookie fields joined with "; " */
+	struct h2b trl;       /* trailer fields as "name: value\r\n" */
+	int has_cl;           /* content-length seen */
+	enum h1_meth meth;    /* from :method once built */
+};
+
+/* h2_req_build() result flag: the body goes chunked. */
+#define H2_REQ_CHUNKED 0x1
+
+/* Adds the field <name>: <value> of a request head (pseudo-header or
+ * regular; names are lower case, as HTTP/2 wants and nghttp2 checks). The
+ * head may not exceed <limit> bytes. 0 or -1.
+ */
+int h2_req_add(struct h2_req *r, const char *name, size_t nlen, const char *value, size_t vlen, size_t limit);
+
+/* Adds a trailer field (a chunked request body's trailer section). 0 or -1. */
+int h2_req_add_trailer(struct h2_req *r, const char *name, size_t nlen, const char *value, size_t vlen,
+                       size_t limit);
+
+/* Writes the request head as HTTP/1.1 into <out>: the request line from
+ * :method, and as HAProxy's HTTP/2 requests, the absolute-form target
+ * ":scheme://:authority:path" (origin-form without an authority; CONNECT:
+ * the authority), Host from :authority, the
+ * cookies in one field, and when a body follows (<es> 0) without a
+ * content-length, Transfer-Encoding: chunked. Returns the H2_REQ_* flags
+ * (>= 0), or -1 (a pseudo-header missing, no memory).
+ */
+int h2_req_build(struct h2_req *r, int es, struct h2b *out);
+
+/* Appends request body bytes to <out>: as one chunk when <chunked>. 0 or -1. */
+int h2_req_data(struct h2b *out, int chunked, const char *data, size_t len);
+
+/* Appends the end of a chunked body to <out>: the last chunk and the
+ * trailers. 0 or -1.
+ */
+int h2_req_end_chunked(struct h2_req *r, struct h2b *out);
+
+void h2_req_free(struct h2_req *r);
+
+/* Builds the HTTP/2 fields of the parsed HTTP/1.1 response head <res>
+ * whose bytes start at <buf>: ":status", then the fields with lower-cased
+ * names, without the connection-specific ones (connection, keep-alive,
+ * proxy-connection, transfer-encoding, upgrade). Sets *<nv> to an array
+ * the caller frees (one block, strings included). Returns the count, or -1.
+ */
+int h2_res_nv(const struct h1_msg *res, const char *buf, nghttp2_nv **nv);
+
+/* Builds the HTTP/2 fields of a chunked body's trailer section <trl>
+ * ("name: value\r\n"... then "\r\n"), names lower-cased. Sets *<nv> (the
+ * caller frees it). Returns the count (0: none), or -1.
+ */
+int h2_trailers_nv(const struct h2b *trl, nghttp2_nv **nv);
+
+#endif /* TOLLGATE_H2_FE_INT_H */

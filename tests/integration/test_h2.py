@@ -1,0 +1,164 @@
+"""HTTP/2 clients (the h2 mux, src/mux/h2_fe.c): `bind ... proto h2` (prior
+knowledge) and `alpn h2` over TLS, driven by curl, nghttp, h2load and raw
+frames (python3-h2). Each HTTP/2 stream is an ordinary request of the HTTP
+engine: rules, logs, stick counters, replies. Where HAProxy 2.6 runs the
+same configuration, both must answer the same."""
+import hashlib
+import os
+import re
+import signal
+import socket
+import subprocess
+
+import pytest
+
+from conftest import HTTP_DEFAULTS, admin_cli, admin_ready, free_port, wait_until
+import tlscerts
+
+
+@pytest.fixture(scope="module")
+def certs(tmp_path_factory):
+    return tlscerts.make_all(tmp_path_factory.mktemp("certs"))
+
+
+def cfg(port, be_port, fe_extra="", glob="", bind_opts="proto h2", be_extra=""):
+    return """
+global
+    nbthread 2
+    log stdout format raw local0
+%s
+defaults
+    mode http
+    log global
+    option httplog
+    timeout client 5s
+    timeout server 5s
+    timeout connect 2s
+frontend fe
+    bind 127.0.0.1:%d %s
+%s
+    default_backend be
+backend be
+%s
+    server s1 127.0.0.1:%d
+""" % (glob, port, bind_opts, fe_extra, be_extra, be_port)
+
+
+def curl(url, *extra, tls=False):
+    """curl over HTTP/2 (prior knowledge, or ALPN over TLS); returns
+    (rc, http_version, status, headers dict, body bytes)."""
+    cmd = ["curl", "-sS", "--max-time", "10", "-D", "-", "-o", "/dev/stdout", "-w", "\n%{http_version}"]
+    cmd += ["-k", "--http2"] if tls else ["--http2-prior-knowledge"]
+    p = subprocess.run(cmd + list(extra) + [url], capture_output=True, timeout=30)
+    out = p.stdout
+    head, _, rest = out.partition(b"\r\n\r\n")
+    body, _, ver = rest.rpartition(b"\n")
+    lines = head.decode(errors="replace").split("\r\n")
+    status = int(lines[0].split()[1]) if lines[0].startswith("HTTP") else 0
+    hdrs = {}
+    for l in lines[1:]:
+        n, _, v = l.partition(":")
+        hdrs[n.strip().lower()] = v.strip()
+    return p.returncode, ver.decode(), status, hdrs, body
+
+
+def log_lines(t, needle):
+    return [l for l in t.output().splitlines() if needle in l]
+
+
+def test_prior_knowledge_get_like_haproxy(tollgate, haproxy, http_backend):
+    be = http_backend("A")
+    for name, starter in (("tollgate", tollgate), ("haproxy", haproxy)):
+        port = free_port()
+        t = starter(cfg(port, be.port), port=port)
+        rc, ver, status, hdrs, body = curl("http://127.0.0.1:%d/hello?x=1" % port)
+        assert (rc, ver, status, body) == (0, "2", 200, b"A GET /hello?x=1\n"), (name, rc, ver, status, body)
+        assert hdrs.get("content-type") == "text/plain", (name, hdrs)
+        # the server got an ordinary HTTP/1.1 request with a Host
+        req = be.requests[-1]
+        assert req.version == "HTTP/1.1" and req.header("host") == "127.0.0.1:%d" % port, (name, req.headers)
+        assert req.path == "/hello?x=1", (name, req.path)   # origin form to the server
+        # one log line: as HAProxy, the request in absolute form, as HTTP/2.0
+        line = '"GET http://127.0.0.1:%d/hello?x=1 HTTP/2.0"' % port
+        wait_until(lambda: log_lines(t, line), 5, name + " log line:\n" + t.output())
+
+
+def test_tls_alpn_h2_and_http11(tollgate, haproxy, http_backend, certs):
+    be = http_backend("A")
+    for name, starter in (("tollgate", tollgate), ("haproxy", haproxy)):
+        port = free_port()
+        t = starter(cfg(port, be.port, bind_opts="ssl crt %s alpn h2,http/1.1" % certs["rsa"],
+                        fe_extra="    http-request set-var(txn.ver) req.ver\n"
+                                 "    http-request set-var(txn.maj) fc_http_major\n"
+                                 "    http-response set-header x-ver %[var(txn.ver)]/%[var(txn.maj)]/%[ssl_fc_alpn]"), port=port)
+        rc, ver, status, hdrs, body = curl("https://127.0.0.1:%d/tls" % port, tls=True)
+        assert (rc, ver, status, body) == (0, "2", 200, b"A GET /tls\n"), (name, rc, ver, status, body)
+        assert hdrs.get("x-ver") == "2.0/2/h2", (name, hdrs)
+        rc, ver, status, hdrs, body = curl("https://127.0.0.1:%d/tls1" % port, "--http1.1", tls=True)
+        assert (rc, ver, status, body) == (0, "1.1", 200, b"A GET /tls1\n"), (name, rc, ver, status, body)
+        assert hdrs.get("x-ver") == "1.1/1/http/1.1", (name, hdrs)
+        # the frontend is marked as TLS in the log (%ft "fe~")
+        wait_until(lambda: [l for l in log_lines(t, '"GET https://127.0.0.1:%d/tls HTTP/2.0"' % port) if " fe~ " in l], 5, t.output())
+
+
+def origin_cfg(port, origin_port, extra=""):
+    """A frontend on <port> (proto h2) proxying to a local origin frontend
+    (HTTP/1.1) that answers by itself: fast enough for h2load."""
+    return HTTP_DEFAULTS + """
+frontend fe
+    bind 127.0.0.1:%d proto h2
+%s
+    default_backend be
+backend be
+    server s1 127.0.0.1:%d
+frontend origin
+    bind 127.0.0.1:%d
+    http-request return status 200 content-type text/plain string ok
+""" % (port, extra, origin_port, origin_port)
+
+
+def test_h2load_many_concurrent_streams(tollgate):
+    port, oport = free_port(), free_port()
+    tollgate(origin_cfg(port, oport), port=port)
+    p = subprocess.run(["h2load", "-n", "2000", "-c", "4", "-m", "50", "http://127.0.0.1:%d/" % port],
+                       capture_output=True, text=True, timeout=60)
+    assert "2000 succeeded, 0 failed" in p.stdout and "status codes: 2000 2xx" in p.stdout, p.stdout + p.stderr
+
+
+def test_nghttp_verbose(tollgate):
+    port, oport = free_port(), free_port()
+    tollgate(origin_cfg(port, oport), port=port)
+    p = subprocess.run(["nghttp", "-nv", "http://127.0.0.1:%d/x" % port], capture_output=True, text=True,
+                       timeout=30)
+    assert p.returncode == 0, p.stdout + p.stderr
+    assert re.search(r"recv \(stream_id=\d+\) :status: 200", p.stdout), p.stdout
+    assert "recv SETTINGS frame" in p.stdout and "END_STREAM" in p.stdout, p.stdout
+
+
+def test_post_1mb_both_ways(tollgate, http_backend, tmp_path):
+    big = os.urandom(1 << 20)
+
+    def handler(req):
+        # answers 1 MB whose digest names the request body's
+        digest = hashlib.sha256(req.body).hexdigest().encode()
+        return 200, [("Content-Type", "application/octet-stream"), ("X-Len", str(len(req.body)))], \
+            digest + b"\n" + b"x" * ((1 << 20) - len(digest) - 1)
+
+    be = http_backend("A", handler)
+    port = free_port()
+    tollgate(cfg(port, be.port), port=port)
+    src = tmp_path / "big.bin"
+    src.write_bytes(big)
+    rc, ver, status, hdrs, body = curl("http://127.0.0.1:%d/up" % port, "-X", "POST", "--data-binary",
+                                       "@" + str(src))
+    assert (rc, status, hdrs.get("x-len")) == (0, 200, str(1 << 20)), (rc, status, hdrs)
+    assert len(body) == 1 << 20 and body.startswith(hashlib.sha256(big).hexdigest().encode()), len(body)
+    # without a content-length the body goes chunked to the server
+    p = subprocess.Popen(["curl", "-sS", "--max-time", "10", "--http2-prior-knowledge", "-X", "PUT",
+                          "-H", "Transfer-Encoding:", "--data-binary", "@-", "-o", "/dev/null", "-w",
+                          "%{http_code}", "http://127.0.0.1:%d/chunked" % port], stdin=subprocess.PIPE,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    out, err = p.communicate(big[:300000], timeout=30)
+    assert out == b"200", out + err
+    req = be.requests[-1]
+    assert req.path == "/chunked" and len(req.body) == 300000 and req.body == big[:300000]
