@@ -162,3 +162,174 @@ def test_post_1mb_both_ways(tollgate, http_backend, tmp_path):
     assert out == b"200", out + err
     req = be.requests[-1]
     assert req.path == "/chunked" and len(req.body) == 300000 and req.body == big[:300000]
+
+
+def test_rules_on_http2_like_haproxy(tollgate, haproxy, http_backend):
+    be = http_backend("A")
+    rules = """    http-request deny deny_status 403 if { path /deny }
+    http-request return status 201 content-type text/plain string made-here if { path /ret }
+    http-request set-header x-from-rule %[req.ver]
+    http-response set-header x-res-rule %[status]
+"""
+    for name, starter in (("tollgate", tollgate), ("haproxy", haproxy)):
+        port = free_port()
+        starter(cfg(port, be.port, fe_extra=rules), port=port)
+        url = "http://127.0.0.1:%d" % port
+        rc, ver, status, hdrs, body = curl(url + "/deny")
+        assert (rc, status) == (0, 403) and b"403 Forbidden" in body, (name, status, body)
+        rc, ver, status, hdrs, body = curl(url + "/ret")
+        assert (rc, status, body, hdrs.get("content-type")) == (0, 201, b"made-here", "text/plain"), (name, hdrs)
+        rc, ver, status, hdrs, body = curl(url + "/ok", "-H", "cookie: a=1", "-H", "cookie: b=2")
+        assert (rc, status, hdrs.get("x-res-rule")) == (0, 200, "200"), (name, status, hdrs)
+        req = be.requests[-1]
+        assert req.header("x-from-rule") == "2.0", (name, req.headers)
+        assert req.header("cookie") == "a=1; b=2", (name, req.headers)   # RFC 9113 8.2.3
+
+
+def test_track_sc_counts_http2_like_http11(tollgate, haproxy, http_backend, tmp_path):
+    """`http-request track-sc0 src`: an HTTP/2 request counts in the table
+    exactly as an HTTP/1.1 one, on Tollgate as on HAProxy."""
+    from httpbackend import get, table_entries
+    be = http_backend("A")
+    out = {}
+    for name, starter in (("tollgate", tollgate), ("haproxy", haproxy)):
+        port, port1 = free_port(), free_port()
+        sock = str(tmp_path / (name + ".sock"))
+        starter("""
+global
+    stats socket %s level admin
+defaults
+    mode http
+    timeout client 5s
+    timeout server 5s
+    timeout connect 2s
+frontend fe
+    bind 127.0.0.1:%d proto h2
+    bind 127.0.0.1:%d
+    http-request track-sc0 src table st
+    default_backend be
+backend be
+    server s1 127.0.0.1:%d
+backend st
+    stick-table type ip size 1k expire 1m store http_req_cnt,http_req_rate(10s),http_err_cnt
+""" % (sock, port, port1, be.port), port=port)
+        wait_until(lambda: admin_ready(sock), 10, name + " admin socket")
+        counts = []
+        for proto in ("h1", "h2", "h2", "h1"):
+            if proto == "h1":
+                assert get(port1, "/")[0] == 200
+            else:
+                assert curl("http://127.0.0.1:%d/" % port)[2] == 200
+            e = table_entries(admin_cli(sock, "show table st"))[0]
+            counts.append((e["http_req_cnt"], e["http_req_rate(10000)"]))
+        assert curl("http://127.0.0.1:%d/x" % port, "-H", "x: y")[2] == 200
+        out[name] = counts
+        assert counts == [("1", "1"), ("2", "2"), ("3", "3"), ("4", "4")], (name, counts)
+    assert out["tollgate"] == out["haproxy"], out
+
+
+def test_trailers_from_chunked_response(tollgate, http_backend):
+    """A chunked response's trailer (gRPC's status) reaches an HTTP/2
+    client as trailing HEADERS."""
+    def handler(req):
+        return (b"HTTP/1.1 200 OK\r\nContent-Type: application/grpc\r\nTransfer-Encoding: chunked\r\n\r\n"
+                b"5\r\nhello\r\n6\r\n world\r\n0\r\ngrpc-status: 0\r\nGrpc-Message: fine\r\n\r\n")
+    be = http_backend("A", handler)
+    port = free_port()
+    tollgate(cfg(port, be.port), port=port)
+    p = subprocess.run(["nghttp", "-v", "http://127.0.0.1:%d/svc" % port], capture_output=True, text=True,
+                       timeout=30)
+    assert p.returncode == 0 and "hello world" in p.stdout, p.stdout + p.stderr
+    tail = p.stdout[p.stdout.index("hello world"):]
+    assert re.search(r"recv \(stream_id=\d+\) grpc-status: 0", tail), p.stdout
+    assert re.search(r"recv \(stream_id=\d+\) grpc-message: fine", tail), p.stdout
+    assert re.search(r"recv HEADERS frame <length=\d+, flags=0x05", tail), p.stdout   # END_STREAM|END_HEADERS
+
+
+def h2_client(port):
+    import h2.config
+    import h2.connection
+    s = socket.create_connection(("127.0.0.1", port), timeout=5)
+    c = h2.connection.H2Connection(h2.config.H2Configuration(client_side=True))
+    c.initiate_connection()
+    s.sendall(c.data_to_send())
+    return s, c
+
+
+def h2_events(s, c, until):
+    """Reads events until <until>(event) is true; returns them all."""
+    got = []
+    while True:
+        d = s.recv(65536)
+        if not d:
+            return got
+        for e in c.receive_data(d):
+            got.append(e)
+            if until(e):
+                s.sendall(c.data_to_send())
+                return got
+        s.sendall(c.data_to_send())
+
+
+def test_client_reset_mid_response(tollgate, http_backend):
+    """A client that resets a stream in the middle of a large response
+    leaves the proxy healthy: the connection's other streams, and other
+    clients, are served; the reset request is logged as a client abort."""
+    import h2.events
+    big = b"z" * (4 << 20)
+    be = http_backend("A", lambda req: (200, [("Content-Type", "text/plain")], big if req.path == "/big" else b"small"))
+    port = free_port()
+    t = tollgate(cfg(port, be.port), port=port)
+    s, c = h2_client(port)
+    hdrs = [(":method", "GET"), (":scheme", "http"), (":authority", "x"), (":path", "/big")]
+    c.send_headers(1, hdrs, end_stream=True)
+    s.sendall(c.data_to_send())
+    h2_events(s, c, lambda e: isinstance(e, h2.events.DataReceived))
+    c.reset_stream(1)
+    c.send_headers(3, hdrs[:3] + [(":path", "/small")], end_stream=True)
+    s.sendall(c.data_to_send())
+    body = b""
+    for e in h2_events(s, c, lambda e: isinstance(e, h2.events.StreamEnded) and e.stream_id == 3):
+        if isinstance(e, h2.events.DataReceived) and e.stream_id == 3:
+            body += e.data
+            c.acknowledge_received_data(e.flow_controlled_length, 3)
+    assert body == b"small"
+    s.close()
+    assert curl("http://127.0.0.1:%d/small" % port)[4] == b"small"
+    wait_until(lambda: [l for l in log_lines(t, '/big HTTP/2.0"') if " CD-- " in l], 5, t.output())
+
+
+def test_soft_stop_sends_goaway(tollgate, http_backend):
+    """SIGUSR1: an idle HTTP/2 connection gets a GOAWAY (no error), then
+    closes, and the process exits once it has."""
+    import h2.events
+    be = http_backend("A")
+    port = free_port()
+    t = tollgate(cfg(port, be.port), port=port)
+    s, c = h2_client(port)
+    c.send_headers(1, [(":method", "GET"), (":scheme", "http"), (":authority", "x"), (":path", "/")],
+                   end_stream=True)
+    s.sendall(c.data_to_send())
+    h2_events(s, c, lambda e: isinstance(e, h2.events.StreamEnded))
+    t.signal(signal.SIGUSR1)
+    ev = h2_events(s, c, lambda e: isinstance(e, h2.events.ConnectionTerminated))
+    term = [e for e in ev if isinstance(e, h2.events.ConnectionTerminated)]
+    assert term and term[0].error_code == 0 and term[0].last_stream_id == 1, ev
+    s.close()
+    assert t.wait_exit(10) == 0, t.output()
+
+
+def test_config_errors(tmp_path):
+    from conftest import run_check
+    base = HTTP_DEFAULTS + """
+frontend fe
+    bind 127.0.0.1:8443 proto h2 %s
+    http-request return status 200
+"""
+    rc, out, path = run_check(base % "accept-proxy", tmp_path)
+    assert rc != 0 and "'accept-proxy' with 'proto h2' is not supported yet" in out and "t.cfg:8]" in out, out
+    rc, out, _ = run_check(base % "" + "global\n    tune.h2.initial-window-size 1000000\n"
+                           "    tune.h2.max-concurrent-streams 10\n", tmp_path)
+    assert rc == 0, out
+    rc, out, _ = run_check(base % "" + "global\n    tune.h2.max-frame-size 100\n", tmp_path)
+    assert rc != 0 and "tune.h2.max-frame-size" in out, out
