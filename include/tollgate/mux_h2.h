@@ -21,6 +21,7 @@
 #define TOLLGATE_MUX_H2_H
 
 #include <tollgate/addr.h>
+#include <tollgate/buffer.h>
 
 struct listener;
 struct stream;
@@ -37,6 +38,19 @@ int h2c_accept(struct listener *li, int fd, const struct addr *peer);
  * connection is then closed with <s>).
  */
 int h2c_takeover(struct stream *s);
+
+/* An HTTP/1.1 stream <s> whose client sent the HTTP/2 preface (prior
+ * knowledge, h2_preface_match()): the mux takes its socket, transport,
+ * session slot and the bytes read so far (s->req.buf). <s> is to be freed
+ * by the caller without a log. Returns 0, or -ENOMEM (the connection then
+ * closes with <s>).
+ */
+int h2c_upgrade(struct stream *s);
+
+/* Returns 1 if <b> starts with the HTTP/2 client preface, 0 if what it
+ * holds is a beginning of it, -1 otherwise.
+ */
+int h2_preface_match(const struct buffer *b);
 
 /* Returns 1 if the TLS transport context <tls_ctx> negotiated "h2" by ALPN. */
 int h2_alpn_chosen(void *tls_ctx);

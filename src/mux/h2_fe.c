@@ -707,9 +707,26 @@ static void h2c_free(struct h2c *c)
 	free(c);
 }
 
+/* Feeds nghttp2 with what <c>->ibuf holds. */
+static void h2c_feed(struct h2c *c)
+{
+	while (buf_data(&c->ibuf)) {
+		size_t l = buf_contig_data(&c->ibuf);
+		ssize_t r = nghttp2_session_mem_recv(c->ngh, (const uint8_t *)buf_head(&c->ibuf), l);
+
+		if (r < 0) {
+			c->flags |= H2C_F_ERROR;   /* nghttp2 queued its GOAWAY */
+			buf_reset(&c->ibuf);
+			break;
+		}
+		buf_del(&c->ibuf, (size_t)r);
+	}
+}
+
 /* Reads what the client sent and feeds it to nghttp2. */
 static void h2c_recv(struct h2c *c)
 {
+	h2c_feed(c);   /* bytes read before the mux took the connection */
 	for (int round = 0; round < 16 && (c->flags & (H2C_F_RDMAY | H2C_F_SHUTR | H2C_F_ERROR)) == H2C_F_RDMAY;
 	     round++) {
 		size_t room;
@@ -725,17 +742,7 @@ static void h2c_recv(struct h2c *c)
 			c->flags |= H2C_F_SHUTR;
 		else if (n < 0 && n != -EAGAIN)
 			c->flags |= H2C_F_ERROR;
-		while (buf_data(&c->ibuf)) {
-			size_t l = buf_contig_data(&c->ibuf);
-			ssize_t r = nghttp2_session_mem_recv(c->ngh, (const uint8_t *)buf_head(&c->ibuf), l);
-
-			if (r < 0) {
-				c->flags |= H2C_F_ERROR;   /* nghttp2 queued its GOAWAY */
-				buf_reset(&c->ibuf);
-				break;
-			}
-			buf_del(&c->ibuf, (size_t)r);
-		}
+		h2c_feed(c);
 		if (n <= 0)
 			break;
 	}
@@ -966,12 +973,15 @@ out_close:
 	return -ENOMEM;
 }
 
-int h2c_takeover(struct stream *s)
+/* The mux adopts the client connection of stream <s> (socket, transport,
+ * session slot). Returns it, or NULL.
+ */
+static struct h2c *h2c_adopt(struct stream *s)
 {
 	struct h2c *c = h2c_new(s->li, s->cli.fd, &s->cli_addr, s->cli.xprt, s->cli.xprt_ctx);
 
 	if (!c)
-		return -ENOMEM;
+		return NULL;
 	c->t_hs = s->t_hs;
 	fd_set_owner(s->cli.fd, h2c_iocb, c);
 	/* the socket, its TLS and the session slot are the mux's now */
@@ -980,7 +990,35 @@ int h2c_takeover(struct stream *s)
 	s->cli.xprt_ctx = NULL;
 	s->conn_given = 1;
 	task_wakeup(c->task, TASK_WOKEN_INIT);
+	return c;
+}
+
+int h2c_takeover(struct stream *s)
+{
+	return h2c_adopt(s) ? 0 : -ENOMEM;
+}
+
+int h2c_upgrade(struct stream *s)
+{
+	struct h2c *c;
+
+	c = h2c_adopt(s);
+	if (!c)
+		return -ENOMEM;
+	c->ibuf = s->req.buf;   /* the preface and what followed it */
+	s->req.buf = BUF_NULL;
 	return 0;
+}
+
+int h2_preface_match(const struct buffer *b)
+{
+	static const char preface[] = NGHTTP2_CLIENT_MAGIC;
+	char head[sizeof(preface) - 1];
+	size_t n = buf_peek(b, 0, head, sizeof(head));
+
+	if (memcmp(head, preface, n))
+		return -1;
+	return n == sizeof(head) ? 1 : 0;
 }
 
 int h2_alpn_chosen(void *tls_ctx)

@@ -62,6 +62,7 @@
 #include <tollgate/lb-algo.h>
 #include <tollgate/lb.h>
 #include <tollgate/logformat.h>
+#include <tollgate/mux_h2.h>
 #include <tollgate/pool.h>
 #include <tollgate/proxy.h>
 #include <tollgate/server.h>
@@ -771,8 +772,8 @@ static uint32_t head_deadline(const struct stream *s)
  * holds a transaction for what follows (the head complete or invalid, the
  * client gone or late with a request started, or late with its first
  * one: answered or logged as a request), -1 when the stream ends without
- * a word (the client left, or went quiet between requests), -ENOMEM when
- * no transaction could be had.
+ * a word (the client left, or went quiet between requests), 2 when the
+ * client sent the HTTP/2 preface, -ENOMEM when no transaction could be had.
  */
 static int head_wait(struct stream *s)
 {
@@ -792,6 +793,17 @@ static int head_wait(struct stream *s)
 			return -1;
 		/* a first request that never came (408), a reset (counted) */
 		return txn_take(s, 0) < 0 ? -ENOMEM : 1;
+	}
+	if (!s->http_nb_req && !s->h2 && !s->upgraded && !s->http_head_start) {
+		/* the HTTP/2 preface on an HTTP/1.1 bind: prior knowledge, the
+		 * connection goes to the h2 mux (HAProxy does the same)
+		 */
+		int p = h2_preface_match(b);
+
+		if (p > 0)
+			return 2;
+		if (!p && !gone && !tick_is_expired(head_deadline(s), now_ms))
+			return 0;
 	}
 	if (!s->http_head_start) {
 		s->http_head_start = now_ms ? now_ms : 1;
@@ -892,6 +904,12 @@ restart:
 		if (w < 0) {
 			if (w == -ENOMEM)
 				strm_set_term(s, 'R', 'R');
+			goto out_free;
+		}
+		if (w == 2) {
+			/* HTTP/2: the mux takes the connection, its streams log */
+			s->no_log = 1;
+			h2c_upgrade(s);
 			goto out_free;
 		}
 	}

@@ -333,3 +333,22 @@ frontend fe
     assert rc == 0, out
     rc, out, _ = run_check(base % "" + "global\n    tune.h2.max-frame-size 100\n", tmp_path)
     assert rc != 0 and "tune.h2.max-frame-size" in out, out
+
+
+def test_preface_upgrades_http11_bind_like_haproxy(tollgate, haproxy, http_backend):
+    """An HTTP/1.1 bind (no `proto`) whose client starts with the HTTP/2
+    preface speaks HTTP/2 (prior knowledge), as on HAProxy; HTTP/1.1
+    clients of the same bind are unaffected."""
+    from httpbackend import get
+    be = http_backend("A")
+    for name, starter in (("tollgate", tollgate), ("haproxy", haproxy)):
+        port = free_port()
+        t = starter(cfg(port, be.port, bind_opts=""), port=port)
+        rc, ver, status, hdrs, body = curl("http://127.0.0.1:%d/up" % port)
+        assert (rc, ver, status, body) == (0, "2", 200, b"A GET /up\n"), (name, rc, ver, status, body)
+        assert get(port, "/h1")[0] == 200
+        # several streams on the upgraded connection
+        p = subprocess.run(["nghttp", "-n", "http://127.0.0.1:%d/a" % port, "http://127.0.0.1:%d/b" % port],
+                           capture_output=True, text=True, timeout=30)
+        assert p.returncode == 0, (name, p.stdout + p.stderr)
+        wait_until(lambda: log_lines(t, '"GET http://127.0.0.1:%d/up HTTP/2.0"' % port), 5, t.output())
