@@ -2,7 +2,10 @@
 recording the result in bench/results/ (RECORD=0: print only)."""
 import datetime
 import os
+import shutil
+import socket
 import subprocess
+import time
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
 
@@ -26,3 +29,53 @@ def record(lines, suffix):
     with open(os.path.join(ROOT, "bench", "results", name), "w") as f:
         f.write(text)
     print("recorded bench/results/" + name)
+
+
+# ---- proxy benchmarks against HAProxy (tls_vs_haproxy.py, h2_vs_haproxy.py) ----
+
+NCPU = os.cpu_count()
+# PIN=1 (default with 2+ CPUs): the proxies on the last CPU, the clients on the others
+PIN = os.environ.get("PIN", "1" if NCPU >= 2 and shutil.which("taskset") else "0") == "1"
+PROXY_CPU = str(NCPU - 1)
+CLIENT_CPUS = "0-%d" % (NCPU - 2) if NCPU > 2 else "0"
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def wait_port(port, timeout=10):
+    end = time.time() + timeout
+    while time.time() < end:
+        try:
+            socket.create_connection(("127.0.0.1", port), 0.2).close()
+            return
+        except OSError:
+            time.sleep(0.02)
+    raise RuntimeError("port %d never listened" % port)
+
+
+def pinned(cmd, cpus):
+    return (["taskset", "-c", cpus] if PIN else []) + cmd
+
+
+def cpu_seconds(pid):
+    """CPU time of <pid>, all threads: /proc/PID/task/*/schedstat counts it in
+    nanoseconds (utime + stime of /proc/PID/stat count in clock ticks, 10 ms:
+    a 4 s handshake run uses a tenth of a second, so ticks alone made the
+    figures +/-10 %); the ticks where schedstat is missing."""
+    try:
+        total = 0
+        for tid in os.listdir("/proc/%d/task" % pid):
+            with open("/proc/%d/task/%s/schedstat" % (pid, tid)) as f:
+                total += int(f.read().split()[0])
+        return total / 1e9
+    except (OSError, ValueError, IndexError):
+        with open("/proc/%d/stat" % pid) as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / TICK

@@ -28,7 +28,6 @@ bench/results/<date>-h2-vs-haproxy.txt). Needs h2load, wrk, haproxy.
 import os
 import re
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -46,11 +45,7 @@ DURATION = int(os.environ.get("DURATION", "4"))
 MODES = os.environ.get("MODES", "h2c h2tls h1ka").split()
 BINS = {"tollgate": os.environ.get("TOLLGATE", os.path.join(ROOT, "tollgate")),
         "haproxy": os.environ.get("HAPROXY", "/usr/sbin/haproxy")}
-NCPU = os.cpu_count()
-PIN = os.environ.get("PIN", "1" if NCPU >= 2 and shutil.which("taskset") else "0") == "1"
-PROXY_CPU = str(NCPU - 1)
-CLIENT_CPUS = "0-%d" % (NCPU - 2) if NCPU > 2 else "0"
-TICK = os.sysconf("SC_CLK_TCK")
+from benchrec import CLIENT_CPUS, PIN, PROXY_CPU, cpu_seconds, free_port, pinned, wait_port  # noqa: E402
 
 CFG = """global
 \tnbthread 1
@@ -66,35 +61,6 @@ frontend fe
 \tbind 127.0.0.1:{h1}
 \thttp-request return status 200 content-type text/plain string ok
 """
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
-
-def wait_port(port, timeout=10):
-    end = time.time() + timeout
-    while time.time() < end:
-        try:
-            socket.create_connection(("127.0.0.1", port), 0.2).close()
-            return
-        except OSError:
-            time.sleep(0.02)
-    raise RuntimeError("port %d never listened" % port)
-
-
-def pinned(cmd, cpus):
-    return (["taskset", "-c", cpus] if PIN else []) + cmd
-
-
-def cpu_seconds(pid):
-    with open("/proc/%d/stat" % pid) as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / TICK
 
 
 class Proxy:
