@@ -101,8 +101,6 @@ struct h2s {
 	enum h2s_tx_state tx_state; /* response parsing */
 	uint64_t tx_left;          /* TX_CL: body bytes left */
 	struct h1_chunk ck;        /* TX_CHUNKED: parser */
-	struct h1_msg res;         /* TX_HEAD: parser */
-	struct h1_hdr *res_hdrs;   /* its fields (malloc'd), or NULL */
 };
 
 struct h2c {
@@ -156,7 +154,6 @@ static void h2s_free(struct h2s *h)
 	h2b_free(&h->tx);
 	h2b_free(&h->hbuf);
 	h2_req_free(&h->req);
-	free(h->res_hdrs);
 	free(h);
 }
 
@@ -212,7 +209,7 @@ static int cb_header(nghttp2_session *ngh, const nghttp2_frame *frame, const uin
 		return h2_req_add_trailer(&h->req, (const char *)name, namelen, (const char *)value, valuelen,
 		                          buf_size) < 0 ? NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE : 0;
 	}
-	if (h2_req_add(&h->req, (const char *)name, namelen, (const char *)value, valuelen, buf_size) < 0)
+	if (h2_req_add(&h->req, &h->rx, (const char *)name, namelen, (const char *)value, valuelen, buf_size) < 0)
 		return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;
 	return 0;
 }
@@ -361,8 +358,22 @@ static void h2s_tx_ready(struct h2s *h)
 	h2c_wake(h->h2c);
 }
 
-/* Submits the parsed response head held in hbuf[0..<len>). Returns 0 or -1. */
-static int h2s_submit_head(struct h2s *h, size_t len)
+/* Per thread: the fields of a response head being converted, and the room
+ * of its HTTP/2 fields (nghttp2 copies what it is given).
+ */
+static struct h1_hdr *res_hdrs[MAX_THREADS];
+static char *nv_area[MAX_THREADS];
+static size_t nv_area_size;
+
+static uint32_t res_maxhdr(void)
+{
+	return global.tune_maxhdr ? global.tune_maxhdr : H1_DEF_MAX_HDRS;
+}
+
+/* Submits the response head <res> parsed from <buf> (the engine's bytes or
+ * hbuf). Returns 0 or -1.
+ */
+static int h2s_submit_head(struct h2s *h, const struct h1_msg *res, const char *buf)
 {
 	nghttp2_session *ngh = h->h2c->ngh;
 	nghttp2_data_provider prd = { .source.ptr = h, .read_callback = h2s_data_read };
@@ -370,20 +381,18 @@ static int h2s_submit_head(struct h2s *h, size_t len)
 	enum h1_body body;
 	int nb, ret;
 
-	nb = h2_res_nv(&h->res, h2b_peek(&h->hbuf), &nv);
+	nb = h2_res_nv(res, buf, nv_area[tid], nv_area_size, &nv);
 	if (nb < 0)
 		return -1;
-	if (h->res.status >= 100 && h->res.status < 200) {
-		ret = h->res.status == 101 ? -1 :
-		      nghttp2_submit_headers(ngh, NGHTTP2_FLAG_NONE, h->id, NULL, nv, (size_t)nb, NULL);
-		free(nv);
-		h2b_del(&h->hbuf, len);
-		h1_msg_init(&h->res, h->res_hdrs, h->res.max_hdrs);
+	if (res->status >= 100 && res->status < 200) {
+		/* interim: passed on, the final response follows */
+		ret = res->status == 101 ? -1 : nghttp2_submit_headers(ngh, NGHTTP2_FLAG_NONE, h->id, NULL, nv,
+		                                                        (size_t)nb, NULL);
 		h2c_wake(h->h2c);
 		return ret < 0 ? -1 : 0;
 	}
-	body = h1_res_body(&h->res, h->meth);
-	h->tx_left = h->res.content_length;
+	body = h1_res_body(res, h->meth);
+	h->tx_left = res->content_length;
 	switch (body) {
 	case H1_BODY_NONE:
 		h->tx_state = TX_DONE;
@@ -403,42 +412,56 @@ static int h2s_submit_head(struct h2s *h, size_t len)
 	if (h->tx_state == TX_DONE)
 		h->flags |= H2S_F_TX_EOF;
 	ret = nghttp2_submit_response(ngh, h->id, nv, (size_t)nb, body == H1_BODY_NONE ? NULL : &prd);
-	free(nv);
-	h2b_reset(&h->hbuf);   /* from now on: the trailers, if any */
 	h->flags |= H2S_F_RES_SUB;
 	h2c_wake(h->h2c);
 	return ret < 0 ? -1 : 0;
 }
 
-/* Takes response bytes <p>[0..<len>) in state TX_HEAD. Returns the bytes
- * taken, or -1 on a bad or too large head.
+/* Takes response bytes <p>[0..<len>) in state TX_HEAD: a head found whole
+ * in them is converted in place (the usual case), else the bytes gather in
+ * hbuf until it is whole. Returns the bytes taken, or -1 on a bad or too
+ * large head.
  */
 static ssize_t h2s_take_head(struct h2s *h, const char *p, size_t len)
 {
 	size_t had = h2b_len(&h->hbuf);
 	size_t room = buf_size > had ? buf_size - had : 0;
 	size_t take = len < room ? len : room;
+	struct h1_msg res;
 	int r;
 
-	if (!h->res_hdrs) {
-		uint32_t maxhdr = global.tune_maxhdr ? global.tune_maxhdr : H1_DEF_MAX_HDRS;
-
-		h->res_hdrs = malloc(maxhdr * sizeof(*h->res_hdrs));
-		if (!h->res_hdrs)
+	if (!res_hdrs[tid]) {
+		nv_area_size = (res_maxhdr() + 2) * sizeof(nghttp2_nv) + buf_size + 16;
+		res_hdrs[tid] = malloc(res_maxhdr() * sizeof(struct h1_hdr));
+		nv_area[tid] = malloc(nv_area_size);
+		if (!res_hdrs[tid] || !nv_area[tid]) {
+			free(res_hdrs[tid]);
+			res_hdrs[tid] = NULL;
 			return -1;
-		h1_msg_init(&h->res, h->res_hdrs, maxhdr);
+		}
 	}
+	h1_msg_init(&res, res_hdrs[tid], res_maxhdr());
+	if (!had) {
+		r = h1_parse_response(&res, p, len < buf_size ? len : buf_size, NULL);
+		if (r < 0)
+			return -1;
+		if (r > 0)
+			return h2s_submit_head(h, &res, p) < 0 ? -1 : r;
+		h1_msg_init(&res, res_hdrs[tid], res_maxhdr());
+	}
+	/* in pieces: parsed again from its start each time (rare, bounded by
+	 * tune.bufsize)
+	 */
 	if (!take || h2b_put(&h->hbuf, p, take) < 0)
 		return -1;
-	r = h1_parse_response(&h->res, h2b_peek(&h->hbuf), h2b_len(&h->hbuf), NULL);
+	r = h1_parse_response(&res, h2b_peek(&h->hbuf), h2b_len(&h->hbuf), NULL);
 	if (r < 0)
 		return -1;
 	if (r == 0)
 		return (ssize_t)take;
-	/* the head ends inside what was taken: give back the rest */
-	h2b_truncate(&h->hbuf, (size_t)r);
-	if (h2s_submit_head(h, (size_t)r) < 0)
+	if (h2s_submit_head(h, &res, h2b_peek(&h->hbuf)) < 0)
 		return -1;
+	h2b_reset(&h->hbuf);   /* from now on: the trailers, if any */
 	return (ssize_t)((size_t)r - had);
 }
 

@@ -85,12 +85,6 @@ static int name_is(const char *name, size_t nlen, const char *lc)
 	return strlen(lc) == nlen && !memcmp(name, lc, nlen);
 }
 
-static size_t req_size(const struct h2_req *r)
-{
-	return h2b_len(&r->method) + h2b_len(&r->path) + h2b_len(&r->auth) + h2b_len(&r->hdrs) +
-	       h2b_len(&r->cookie) + h2b_len(&r->trl);
-}
-
 /* Appends "name: value\r\n" to <b>. */
 static int put_field(struct h2b *b, const char *name, size_t nlen, const char *value, size_t vlen)
 {
@@ -98,42 +92,12 @@ static int put_field(struct h2b *b, const char *name, size_t nlen, const char *v
 	       ? -1 : 0;
 }
 
-int h2_req_add(struct h2_req *r, const char *name, size_t nlen, const char *value, size_t vlen, size_t limit)
+static const char *pse(const struct h2_req *r, const struct h2_span *sp)
 {
-	if (req_size(r) + nlen + vlen + 4 > limit)
-		return -1;
-	if (nlen && name[0] == ':') {
-		struct h2b *b = name_is(name, nlen, ":method") ? &r->method : name_is(name, nlen, ":path") ? &r->path :
-		                name_is(name, nlen, ":authority") ? &r->auth :
-		                name_is(name, nlen, ":scheme") ? &r->scheme : NULL;
-
-		if (!b)
-			return 0;
-		h2b_reset(b);
-		return h2b_put(b, value, vlen);
-	}
-	if (name_is(name, nlen, "cookie")) {
-		/* RFC 9113 8.2.3: split cookies are joined for HTTP/1.1 */
-		if (h2b_len(&r->cookie) && h2b_put(&r->cookie, "; ", 2) < 0)
-			return -1;
-		return h2b_put(&r->cookie, value, vlen);
-	}
-	if (name_is(name, nlen, "host") && h2b_len(&r->auth))
-		return 0;   /* :authority is the Host */
-	if (name_is(name, nlen, "content-length"))
-		r->has_cl = 1;
-	return put_field(&r->hdrs, name, nlen, value, vlen);
+	return h2b_peek(&r->pse) + sp->off;
 }
 
-int h2_req_add_trailer(struct h2_req *r, const char *name, size_t nlen, const char *value, size_t vlen,
-                       size_t limit)
-{
-	if (req_size(r) + nlen + vlen + 4 > limit)
-		return -1;
-	return put_field(&r->trl, name, nlen, value, vlen);
-}
-
-static enum h1_meth meth_of(const struct h2b *m)
+static enum h1_meth meth_of(const char *m, size_t len)
 {
 	static const struct { const char *s; enum h1_meth m; } tab[] = {
 		{ "GET", H1_METH_GET }, { "HEAD", H1_METH_HEAD }, { "POST", H1_METH_POST },
@@ -142,31 +106,81 @@ static enum h1_meth meth_of(const struct h2b *m)
 	};
 
 	for (size_t i = 0; i < sizeof(tab) / sizeof(tab[0]); i++)
-		if (strlen(tab[i].s) == h2b_len(m) && !memcmp(tab[i].s, h2b_peek(m), h2b_len(m)))
+		if (strlen(tab[i].s) == len && !memcmp(tab[i].s, m, len))
 			return tab[i].m;
 	return H1_METH_OTHER;
 }
 
+/* Writes the request line and the Host to <out> once the pseudo-headers
+ * are known (they come first: nghttp2 checks it). 0 or -1.
+ */
+static int req_line(struct h2_req *r, struct h2b *out)
+{
+	const struct h2_span *target;
+
+	if (r->line_done)
+		return 0;
+	r->line_done = 1;
+	r->meth = meth_of(pse(r, &r->m), r->m.len);
+	target = r->meth == H1_METH_CONNECT ? &r->a : &r->p;
+	if (!r->m.len || !target->len)
+		return -1;
+	if (h2b_put(out, pse(r, &r->m), r->m.len) || h2b_put(out, " ", 1))
+		return -1;
+	if (r->meth != H1_METH_CONNECT && r->a.len && r->sc.len && pse(r, target)[0] == '/' &&
+	    (h2b_put(out, pse(r, &r->sc), r->sc.len) || h2b_puts(out, "://") || h2b_put(out, pse(r, &r->a), r->a.len)))
+		return -1;
+	if (h2b_put(out, pse(r, target), target->len) || h2b_puts(out, " HTTP/1.1\r\n"))
+		return -1;
+	if (r->a.len && put_field(out, "host", 4, pse(r, &r->a), r->a.len) < 0)
+		return -1;
+	return 0;
+}
+
+int h2_req_add(struct h2_req *r, struct h2b *out, const char *name, size_t nlen, const char *value, size_t vlen,
+               size_t limit)
+{
+	if (h2b_len(out) + h2b_len(&r->pse) + h2b_len(&r->cookie) + nlen + vlen + 4 > limit)
+		return -1;
+	if (nlen && name[0] == ':') {
+		struct h2_span *sp = name_is(name, nlen, ":method") ? &r->m : name_is(name, nlen, ":path") ? &r->p :
+		                     name_is(name, nlen, ":authority") ? &r->a :
+		                     name_is(name, nlen, ":scheme") ? &r->sc : NULL;
+
+		if (!sp || r->line_done)
+			return 0;
+		sp->off = (uint32_t)h2b_len(&r->pse);
+		sp->len = (uint32_t)vlen;
+		return h2b_put(&r->pse, value, vlen);
+	}
+	if (req_line(r, out) < 0)
+		return -1;
+	if (name_is(name, nlen, "cookie")) {
+		/* RFC 9113 8.2.3: split cookies are joined for HTTP/1.1 */
+		if (h2b_len(&r->cookie) && h2b_put(&r->cookie, "; ", 2) < 0)
+			return -1;
+		return h2b_put(&r->cookie, value, vlen);
+	}
+	if (name_is(name, nlen, "host") && r->a.len)
+		return 0;   /* :authority is the Host */
+	if (name_is(name, nlen, "content-length"))
+		r->has_cl = 1;
+	return put_field(out, name, nlen, value, vlen);
+}
+
+int h2_req_add_trailer(struct h2_req *r, const char *name, size_t nlen, const char *value, size_t vlen,
+                       size_t limit)
+{
+	if (h2b_len(&r->trl) + nlen + vlen + 4 > limit)
+		return -1;
+	return put_field(&r->trl, name, nlen, value, vlen);
+}
+
 int h2_req_build(struct h2_req *r, int es, struct h2b *out)
 {
-	const struct h2b *target;
 	int flags = 0;
 
-	r->meth = meth_of(&r->method);
-	target = r->meth == H1_METH_CONNECT ? &r->auth : &r->path;
-	if (!h2b_len(&r->method) || !h2b_len(target))
-		return -1;
-	if (h2b_put(out, h2b_peek(&r->method), h2b_len(&r->method)) || h2b_put(out, " ", 1))
-		return -1;
-	if (r->meth != H1_METH_CONNECT && h2b_len(&r->auth) && h2b_len(&r->scheme) && h2b_peek(target)[0] == '/' &&
-	    (h2b_put(out, h2b_peek(&r->scheme), h2b_len(&r->scheme)) || h2b_puts(out, "://") ||
-	     h2b_put(out, h2b_peek(&r->auth), h2b_len(&r->auth))))
-		return -1;
-	if (h2b_put(out, h2b_peek(target), h2b_len(target)) || h2b_puts(out, " HTTP/1.1\r\n"))
-		return -1;
-	if (h2b_len(&r->auth) && put_field(out, "host", 4, h2b_peek(&r->auth), h2b_len(&r->auth)) < 0)
-		return -1;
-	if (h2b_put(out, h2b_peek(&r->hdrs), h2b_len(&r->hdrs)) < 0)
+	if (req_line(r, out) < 0)
 		return -1;
 	if (h2b_len(&r->cookie) && put_field(out, "cookie", 6, h2b_peek(&r->cookie), h2b_len(&r->cookie)) < 0)
 		return -1;
@@ -178,7 +192,7 @@ int h2_req_build(struct h2_req *r, int es, struct h2b *out)
 	}
 	if (h2b_puts(out, "\r\n") < 0)
 		return -1;
-	h2b_free(&r->hdrs);
+	h2b_free(&r->pse);
 	h2b_free(&r->cookie);
 	return flags;
 }
@@ -205,11 +219,7 @@ int h2_req_end_chunked(struct h2_req *r, struct h2b *out)
 
 void h2_req_free(struct h2_req *r)
 {
-	h2b_free(&r->method);
-	h2b_free(&r->path);
-	h2b_free(&r->scheme);
-	h2b_free(&r->auth);
-	h2b_free(&r->hdrs);
+	h2b_free(&r->pse);
 	h2b_free(&r->cookie);
 	h2b_free(&r->trl);
 }
@@ -251,7 +261,7 @@ static void nv_add(struct nv_out *o, const char *name, size_t nlen, const char *
 	e->flags = NGHTTP2_NV_FLAG_NONE;
 }
 
-int h2_res_nv(const struct h1_msg *res, const char *buf, nghttp2_nv **nv)
+int h2_res_nv(const struct h1_msg *res, const char *buf, void *area, size_t size, nghttp2_nv **nv)
 {
 	size_t strsz = 16;
 	struct nv_out o;
@@ -260,9 +270,9 @@ int h2_res_nv(const struct h1_msg *res, const char *buf, nghttp2_nv **nv)
 
 	for (uint32_t i = 0; i < res->nb_hdrs; i++)
 		strsz += res->hdrs[i].n.len + res->hdrs[i].v.len;
-	o.nv = malloc((res->nb_hdrs + 1) * sizeof(nghttp2_nv) + strsz);
-	if (!o.nv)
+	if ((res->nb_hdrs + 1) * sizeof(nghttp2_nv) + strsz > size)
 		return -1;
+	o.nv = area;
 	o.nb = 0;
 	o.str = (char *)(o.nv + res->nb_hdrs + 1);
 	n = snprintf(status, sizeof(status), "%03u", res->status % 1000);

@@ -59,39 +59,53 @@ void h2b_truncate(struct h2b *b, size_t len);
 
 void h2b_free(struct h2b *b);
 
-/* A request head as HTTP/2 fields arrive. */
+/* A span of h2_req.pse. */
+struct h2_span {
+	uint32_t off;         /* offset */
+	uint32_t len;         /* length, 0: absent */
+};
+
+/* A request head as HTTP/2 fields arrive: the pseudo-headers are kept
+ * until the first regular field (they come first), then the head is
+ * written to the caller's output as HTTP/1.1 field by field.
+ */
 struct h2_req {
-	struct h2b method;    /* :method */
-	struct h2b path;      /* :path */
-	struct h2b scheme;    /* :scheme */
-	struct h2b auth;      /* :authority */
-	struct h2b hdrs;      /* regular fields as "name: value\r\n" */
+	struct h2b pse;       /* the pseudo-headers' values */
+	struct h2_span m;     /* :method */
+	struct h2_span p;     /* :path */
+	struct h2_span a;     /* :authority */
+	struct h2_span sc;    /* :scheme */
 	struct h2b cookie;    /* cookie fields joined with "; " */
 	struct h2b trl;       /* trailer fields as "name: value\r\n" */
+	int line_done;        /* the request line is written */
 	int has_cl;           /* content-length seen */
-	enum h1_meth meth;    /* from :method once built */
+	enum h1_meth meth;    /* from :method once the line is written */
 };
 
 /* h2_req_build() result flag: the body goes chunked. */
 #define H2_REQ_CHUNKED 0x1
 
 /* Adds the field <name>: <value> of a request head (pseudo-header or
- * regular; names are lower case, as HTTP/2 wants and nghttp2 checks). The
- * head may not exceed <limit> bytes. 0 or -1.
+ * regular; names are lower case, as HTTP/2 wants and nghttp2 checks),
+ * writing to <out> as HTTP/1.1: at the first regular field, the request
+ * line from :method and, as HAProxy's HTTP/2 requests, the absolute-form
+ * target ":scheme://:authority:path" (origin-form without an authority;
+ * CONNECT: the authority), and Host from :authority (a host field is then
+ * dropped); then each field (cookies are kept to be joined). The head may
+ * not exceed <limit> bytes. 0 or -1 (too large, no :method or target, no
+ * memory).
  */
-int h2_req_add(struct h2_req *r, const char *name, size_t nlen, const char *value, size_t vlen, size_t limit);
+int h2_req_add(struct h2_req *r, struct h2b *out, const char *name, size_t nlen, const char *value, size_t vlen,
+               size_t limit);
 
 /* Adds a trailer field (a chunked request body's trailer section). 0 or -1. */
 int h2_req_add_trailer(struct h2_req *r, const char *name, size_t nlen, const char *value, size_t vlen,
                        size_t limit);
 
-/* Writes the request head as HTTP/1.1 into <out>: the request line from
- * :method, and as HAProxy's HTTP/2 requests, the absolute-form target
- * ":scheme://:authority:path" (origin-form without an authority; CONNECT:
- * the authority), Host from :authority, the
- * cookies in one field, and when a body follows (<es> 0) without a
- * content-length, Transfer-Encoding: chunked. Returns the H2_REQ_* flags
- * (>= 0), or -1 (a pseudo-header missing, no memory).
+/* Ends the request head in <out>: the request line if no regular field
+ * came, the cookies in one field, and when a body follows (<es> 0)
+ * without a content-length, Transfer-Encoding: chunked. Returns the
+ * H2_REQ_* flags (>= 0), or -1.
  */
 int h2_req_build(struct h2_req *r, int es, struct h2b *out);
 
@@ -108,10 +122,11 @@ void h2_req_free(struct h2_req *r);
 /* Builds the HTTP/2 fields of the parsed HTTP/1.1 response head <res>
  * whose bytes start at <buf>: ":status", then the fields with lower-cased
  * names, without the connection-specific ones (connection, keep-alive,
- * proxy-connection, transfer-encoding, upgrade). Sets *<nv> to an array
- * the caller frees (one block, strings included). Returns the count, or -1.
+ * proxy-connection, transfer-encoding, upgrade), in the <size> bytes at
+ * <area> (the array, then the strings), *<nv> pointing there. Returns the
+ * count, or -1 when <area> is too small.
  */
-int h2_res_nv(const struct h1_msg *res, const char *buf, nghttp2_nv **nv);
+int h2_res_nv(const struct h1_msg *res, const char *buf, void *area, size_t size, nghttp2_nv **nv);
 
 /* Builds the HTTP/2 fields of a chunked body's trailer section <trl>
  * ("name: value\r\n"... then "\r\n"), names lower-cased. Sets *<nv> (the
