@@ -94,7 +94,9 @@ static int put_field(struct h2b *b, const char *name, size_t nlen, const char *v
 
 static const char *pse(const struct h2_req *r, const struct h2_span *sp)
 {
-	return h2b_peek(&r->pse) + sp->off;
+	const char *b = h2b_peek(&r->pse);
+
+	return b ? b + sp->off : "";
 }
 
 static enum h1_meth meth_of(const char *m, size_t len)
@@ -290,9 +292,15 @@ int h2_res_nv(const struct h1_msg *res, const char *buf, void *area, size_t size
 
 int h2_trailers_nv(const struct h2b *trl, nghttp2_nv **nv)
 {
-	const char *p = h2b_peek(trl), *end = p + h2b_len(trl);
+	const char *p = h2b_peek(trl), *end;
 	size_t lines = 0;
 	struct nv_out o;
+
+	if (!p) {
+		*nv = NULL;
+		return 0;
+	}
+	end = p + h2b_len(trl);
 
 	for (const char *q = p; q < end; q++)
 		lines += *q == '\n';

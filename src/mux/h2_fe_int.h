@@ -29,10 +29,10 @@ static inline size_t h2b_len(const struct h2b *b)
 	return b->end - b->head;
 }
 
-/* First byte held (valid until the next put). */
+/* First byte held (valid until the next put), NULL before any was. */
 static inline char *h2b_peek(const struct h2b *b)
 {
-	return b->p + b->head;
+	return b->p ? b->p + b->head : NULL;
 }
 
 static inline void h2b_reset(struct h2b *b)

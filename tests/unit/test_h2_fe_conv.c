@@ -1,0 +1,194 @@
+/*
+ * Unit tests of the HTTP/2 <-> HTTP/1.1 conversions of the client mux
+ * (src/mux/h2_fe_conv.c): request heads built from HTTP/2 fields (absolute
+ * form, Host from :authority, joined cookies, chunked bodies and their
+ * trailers, limits), response heads and trailers turned into HTTP/2 fields
+ * (lower case, connection-specific fields dropped).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "../../src/mux/h2_fe_int.h"
+
+static int add(struct h2_req *r, struct h2b *out, const char *n, const char *v)
+{
+	return h2_req_add(r, out, n, strlen(n), v, strlen(v), 16384);
+}
+
+/* <out> as a NUL-terminated string (freed by the caller). */
+static char *str(const struct h2b *out)
+{
+	char *s = malloc(h2b_len(out) + 1);
+
+	memcpy(s, h2b_peek(out), h2b_len(out));
+	s[h2b_len(out)] = 0;
+	return s;
+}
+
+static void test_request_head(void **state)
+{
+	struct h2_req r;
+	struct h2b out;
+	char *s;
+
+	memset(&r, 0, sizeof(r));
+	memset(&out, 0, sizeof(out));
+	assert_int_equal(add(&r, &out, ":method", "GET"), 0);
+	assert_int_equal(add(&r, &out, ":scheme", "https"), 0);
+	assert_int_equal(add(&r, &out, ":authority", "example.com"), 0);
+	assert_int_equal(add(&r, &out, ":path", "/a?b=c"), 0);
+	assert_int_equal(add(&r, &out, "cookie", "x=1"), 0);
+	assert_int_equal(add(&r, &out, "user-agent", "t"), 0);
+	assert_int_equal(add(&r, &out, "host", "other"), 0);   /* :authority wins */
+	assert_int_equal(add(&r, &out, "cookie", "y=2"), 0);
+	assert_int_equal(h2_req_build(&r, 1, &out), 0);
+	s = str(&out);
+	assert_string_equal(s, "GET https://example.com/a?b=c HTTP/1.1\r\nhost: example.com\r\nuser-agent: t\r\n"
+	                       "cookie: x=1; y=2\r\n\r\n");
+	assert_int_equal(r.meth, H1_METH_GET);
+	free(s);
+	h2b_free(&out);
+	h2_req_free(&r);
+}
+
+static void test_request_body_framing(void **state)
+{
+	struct h2_req r;
+	struct h2b out;
+	char *s;
+
+	/* no authority: origin form; a body without content-length goes chunked */
+	memset(&r, 0, sizeof(r));
+	memset(&out, 0, sizeof(out));
+	assert_int_equal(add(&r, &out, ":method", "POST"), 0);
+	assert_int_equal(add(&r, &out, ":scheme", "http"), 0);
+	assert_int_equal(add(&r, &out, ":path", "/up"), 0);
+	assert_int_equal(h2_req_build(&r, 0, &out), H2_REQ_CHUNKED);
+	assert_int_equal(h2_req_data(&out, 1, "hello", 5), 0);
+	assert_int_equal(h2_req_data(&out, 1, "", 0), 0);   /* an empty DATA frame is no last chunk */
+	assert_int_equal(h2_req_add_trailer(&r, "grpc-x", 6, "1", 1, 100), 0);
+	assert_int_equal(h2_req_end_chunked(&r, &out), 0);
+	s = str(&out);
+	assert_string_equal(s, "POST /up HTTP/1.1\r\ntransfer-encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\ngrpc-x: 1\r\n\r\n");
+	free(s);
+	h2b_free(&out);
+	h2_req_free(&r);
+
+	/* content-length: the body as is; CONNECT: the authority is the target */
+	memset(&r, 0, sizeof(r));
+	memset(&out, 0, sizeof(out));
+	assert_int_equal(add(&r, &out, ":method", "CONNECT"), 0);
+	assert_int_equal(add(&r, &out, ":authority", "h:443"), 0);
+	assert_int_equal(h2_req_build(&r, 0, &out), 0);
+	s = str(&out);
+	assert_string_equal(s, "CONNECT h:443 HTTP/1.1\r\nhost: h:443\r\n\r\n");
+	assert_int_equal(r.meth, H1_METH_CONNECT);
+	free(s);
+	h2b_free(&out);
+	h2_req_free(&r);
+}
+
+static void test_request_limits(void **state)
+{
+	struct h2_req r;
+	struct h2b out;
+	char big[300];
+
+	memset(&r, 0, sizeof(r));
+	memset(&out, 0, sizeof(out));
+	memset(big, 'a', sizeof(big));
+	assert_int_equal(h2_req_add(&r, &out, ":method", 7, "GET", 3, 256), 0);
+	assert_int_equal(h2_req_add(&r, &out, ":path", 5, "/", 1, 256), 0);
+	assert_int_equal(h2_req_add(&r, &out, "x", 1, big, sizeof(big), 256), -1);
+	h2b_free(&out);
+	h2_req_free(&r);
+	/* no :method: no request line */
+	memset(&r, 0, sizeof(r));
+	memset(&out, 0, sizeof(out));
+	assert_int_equal(add(&r, &out, ":path", "/"), 0);
+	assert_int_equal(h2_req_build(&r, 1, &out), -1);
+	h2b_free(&out);
+	h2_req_free(&r);
+}
+
+static void test_response_fields(void **state)
+{
+	static const char head[] = "HTTP/1.1 404 Not Found\r\nContent-Type: text/plain\r\nConnection: keep-alive\r\n"
+	                           "Keep-Alive: timeout=5\r\nTransfer-Encoding: chunked\r\nX-A: b\r\n\r\n";
+	struct h1_hdr hdrs[16];
+	struct h1_msg m;
+	nghttp2_nv *nv;
+	char area[2048];
+	int nb;
+
+	h1_msg_init(&m, hdrs, 16);
+	assert_int_equal(h1_parse_response(&m, head, sizeof(head) - 1, NULL), (int)sizeof(head) - 1);
+	nb = h2_res_nv(&m, head, area, sizeof(area), &nv);
+	assert_int_equal(nb, 3);
+	assert_memory_equal(nv[0].name, ":status", 7);
+	assert_memory_equal(nv[0].value, "404", 3);
+	assert_int_equal(nv[1].namelen, 12);
+	assert_memory_equal(nv[1].name, "content-type", 12);
+	assert_memory_equal(nv[1].value, "text/plain", 10);
+	assert_memory_equal(nv[2].name, "x-a", 3);
+	/* too small an area is refused, not overrun */
+	assert_int_equal(h2_res_nv(&m, head, area, 40, &nv), -1);
+}
+
+static void test_trailers(void **state)
+{
+	static const char trl[] = "Grpc-Status: 0\r\nGrpc-Message:  fine \r\nConnection: x\r\n\r\n";
+	struct h2b b;
+	nghttp2_nv *nv;
+	int nb;
+
+	memset(&b, 0, sizeof(b));
+	assert_int_equal(h2b_put(&b, trl, sizeof(trl) - 1), 0);
+	nb = h2_trailers_nv(&b, &nv);
+	assert_int_equal(nb, 2);
+	assert_memory_equal(nv[0].name, "grpc-status", 11);
+	assert_memory_equal(nv[0].value, "0", 1);
+	assert_int_equal(nv[1].valuelen, 4);
+	assert_memory_equal(nv[1].value, "fine", 4);
+	free(nv);
+	h2b_free(&b);
+}
+
+static void test_h2b(void **state)
+{
+	struct h2b b;
+	char out[8];
+
+	memset(&b, 0, sizeof(b));
+	for (int i = 0; i < 1000; i++)
+		assert_int_equal(h2b_put(&b, "abcd", 4), 0);
+	assert_int_equal(h2b_len(&b), 4000);
+	assert_int_equal(h2b_get(&b, out, 3), 3);
+	assert_memory_equal(out, "abc", 3);
+	h2b_del(&b, 3996);
+	assert_int_equal(h2b_len(&b), 1);
+	assert_int_equal(h2b_get(&b, out, 8), 1);
+	assert_int_equal(out[0], 'd');
+	assert_int_equal(h2b_len(&b), 0);
+	h2b_free(&b);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_request_head),
+		cmocka_unit_test(test_request_body_framing),
+		cmocka_unit_test(test_request_limits),
+		cmocka_unit_test(test_response_fields),
+		cmocka_unit_test(test_trailers),
+		cmocka_unit_test(test_h2b),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
