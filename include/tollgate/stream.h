@@ -56,13 +56,15 @@ const struct side *stream_cli_conn(const struct stream *s);
  * (h2_fe.c) accepted on <li> from <peer>, reaching <dst>: its client side
  * has no socket (fd -1) and moves its bytes through <xprt>/<ctx>, the
  * mux's per-stream transport; <t_hs> is the connection's TLS handshake
- * time (%Th). The connection was counted as one session and its
+ * time (%Th); <nb_req> the requests the connection carried before (its
+ * first request is the session's first: `http-reuse safe`). The
+ * connection was counted as one session and its
  * `tcp-request connection` and `session` rules ran once: the stream counts
  * a request only. It is woken to read its request at once. Returns it, or
  * NULL (no memory). Calling thread.
  */
 struct stream *stream_new_mux(struct listener *li, const struct addr *peer, const struct addr *dst,
-                              const struct xprt_ops *xprt, void *ctx, int32_t t_hs);
+                              const struct xprt_ops *xprt, void *ctx, int32_t t_hs, unsigned int nb_req);
 
 /* For a client connection a mux serves (no stream of its own), runs the
  * frontend's `tcp-request connection` and then `tcp-request session` rules

@@ -119,6 +119,7 @@ struct h2c {
 	size_t pend_len;           /* its bytes */
 	unsigned int flags;        /* H2C_F_* */
 	unsigned int nb_streams;   /* h2s attached to an engine stream */
+	unsigned int nb_req;       /* streams started so far */
 	struct list streams;       /* h2s of the connection */
 	struct list by_thread;     /* in h2c_list[tid] */
 	uint32_t idle_exp;         /* deadline while idle or blocked */
@@ -226,7 +227,7 @@ static int h2s_start(struct h2c *c, struct h2s *h, int es)
 		h->flags |= H2S_F_CHUNKED;
 	h->meth = h->req.meth;
 	h->flags |= H2S_F_REQ_HEAD;
-	s = stream_new_mux(c->li, &c->peer, c->has_local ? &c->local : NULL, &xprt_h2s, h, c->t_hs);
+	s = stream_new_mux(c->li, &c->peer, c->has_local ? &c->local : NULL, &xprt_h2s, h, c->t_hs, c->nb_req++);
 	if (!s)
 		return -1;
 	h->strm = s;

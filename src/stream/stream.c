@@ -1375,7 +1375,7 @@ static struct stream *strm_alloc(struct listener *li, const struct addr *peer)
 }
 
 struct stream *stream_new_mux(struct listener *li, const struct addr *peer, const struct addr *dst,
-                              const struct xprt_ops *xprt, void *ctx, int32_t t_hs)
+                              const struct xprt_ops *xprt, void *ctx, int32_t t_hs, unsigned int nb_req)
 {
 	struct stream *s = strm_alloc(li, peer);
 
@@ -1397,6 +1397,7 @@ struct stream *stream_new_mux(struct listener *li, const struct addr *peer, cons
 	s->sc.sess_counted = 1;      /* and the session rules */
 	s->http = 1;
 	http_stream_init(s);
+	s->http_nb_req = nb_req;
 	s->cli.exp = tick_add_ifset(now_ms, li->fe->timeout.client);
 	if (li->fe->log_targets) {
 		struct timespec ts;

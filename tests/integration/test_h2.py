@@ -356,3 +356,28 @@ def test_preface_upgrades_http11_bind_like_haproxy(tollgate, haproxy, http_backe
                            capture_output=True, text=True, timeout=30)
         assert p.returncode == 0, (name, p.stdout + p.stderr)
         wait_until(lambda: log_lines(t, '"GET http://127.0.0.1:%d/up HTTP/2.0"' % port), 5, t.output())
+
+
+def test_later_streams_reuse_server_connections_like_haproxy(tollgate, haproxy, http_backend):
+    """`http-reuse safe` (the default): the connection is the session, its
+    first stream gets a server connection of its own, later streams may
+    take the idle one, as on HAProxy."""
+    import h2.events
+    be = http_backend("A")
+    for name, starter in (("tollgate", tollgate), ("haproxy", haproxy)):
+        port = free_port()
+        starter(cfg(port, be.port), port=port)
+        n0 = len(be.requests)
+        # two requests one after the other on one HTTP/2 connection (curl
+        # 7.88 fails to reuse a prior-knowledge connection: raw frames)
+        s, c = h2_client(port)
+        for sid, path in ((1, "/r1"), (3, "/r2")):
+            c.send_headers(sid, [(":method", "GET"), (":scheme", "http"), (":authority", "x"), (":path", path)],
+                           end_stream=True)
+            s.sendall(c.data_to_send())
+            ev = h2_events(s, c, lambda e: isinstance(e, h2.events.StreamEnded) and e.stream_id == sid)
+            assert b"".join(e.data for e in ev if isinstance(e, h2.events.DataReceived)) == \
+                ("A GET %s\n" % path).encode(), (name, ev)
+        s.close()
+        r1, r2 = be.requests[n0:n0 + 2]
+        assert r1.conn_id == r2.conn_id, (name, r1.conn_id, r2.conn_id)
