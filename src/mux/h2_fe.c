@@ -901,6 +901,7 @@ static int h2_lib_init(void)
 	nghttp2_session_callbacks_set_on_frame_send_callback(h2_cbs, cb_frame_send);
 	nghttp2_session_callbacks_set_on_stream_close_callback(h2_cbs, cb_stream_close);
 	nghttp2_option_set_no_auto_window_update(h2_opts, 1);
+	nghttp2_option_set_no_closed_streams(h2_opts, 1);
 	return 0;
 }
 
@@ -911,7 +912,7 @@ static struct h2c *h2c_new(struct listener *li, int fd, const struct addr *peer,
                            void *xctx)
 {
 	struct h2c *c = calloc(1, sizeof(*c));
-	nghttp2_settings_entry iv[4];
+	nghttp2_settings_entry iv[5];
 	int n = 0;
 
 	if (!c)
@@ -943,6 +944,10 @@ static struct h2c *h2c_new(struct listener *li, int fd, const struct addr *peer,
 		iv[n++] = (nghttp2_settings_entry){ NGHTTP2_SETTINGS_HEADER_TABLE_SIZE, global.tune_h2_header_table - 1 };
 	if (global.tune_h2_max_frame)
 		iv[n++] = (nghttp2_settings_entry){ NGHTTP2_SETTINGS_MAX_FRAME_SIZE, global.tune_h2_max_frame };
+	/* priorities are ignored (RFC 9113 5.3.2 deprecates RFC 7540's):
+	 * nghttp2 then keeps no priority tree and no closed streams for it
+	 */
+	iv[n++] = (nghttp2_settings_entry){ NGHTTP2_SETTINGS_NO_RFC7540_PRIORITIES, 1 };
 	if (nghttp2_submit_settings(c->ngh, NGHTTP2_FLAG_NONE, iv, (size_t)n) != 0)
 		goto out_session;
 	/* the connection window carries every stream's: as HAProxy, large
