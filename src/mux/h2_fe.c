@@ -872,7 +872,7 @@ static struct task *h2c_process(struct task *t, void *ctx, unsigned int state)
 		h2c_send(c);
 	}
 	if ((c->flags & H2C_F_ERROR) || tick_is_expired(exp, now_ms) ||
-	    ((c->flags & H2C_F_SHUTR) && !c->nb_streams) ||
+	    ((c->flags & H2C_F_SHUTR) && !c->nb_streams && !buf_data(&c->obuf) && !c->pend_len) ||
 	    (!nghttp2_session_want_read(c->ngh) && !nghttp2_session_want_write(c->ngh) &&
 	     !buf_data(&c->obuf) && !c->pend_len)) {
 		h2c_free(c);
