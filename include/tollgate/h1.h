@@ -265,6 +265,13 @@ void h1_chunk_init(struct h1_chunk *ck, const struct h1_limits *lim);
 int h1_chunk_parse(struct h1_chunk *ck, const char *buf, size_t len,
                    struct h1_span *data);
 
+/* Returns 1 while the trailer section is parsed: the last chunk was
+ * consumed, the final CRLF not yet. The next byte given to
+ * h1_chunk_parse() then belongs to that section (a proxy forwarding the
+ * trailers in another form collects them so).
+ */
+int h1_chunk_in_trailers(const struct h1_chunk *ck);
+
 /* Returns 1 once the last chunk and the trailer section were consumed. */
 static inline int h1_chunk_done(const struct h1_chunk *ck)
 {

@@ -93,6 +93,14 @@ static inline const char *server_md5sig(const struct server *srv)
  * count (`smax`). Any thread; relaxed atomics, a compare-and-swap only when
  * the highest count rises.
  */
+/* 1 if connections to <srv> need a transport above the socket (TLS,
+ * HTTP/2), set up once connected: no early send, no splicing.
+ */
+static inline int srv_has_xprt(const struct server *srv)
+{
+	return srv->tls || (srv->flags & (SRV_F_PROTO_H2 | SRV_F_ALPN_H2));
+}
+
 static inline void server_conn_inc(struct server *srv)
 {
 	unsigned int cur = atomic_fetch_add_explicit(&srv->cur_conns, 1, memory_order_relaxed) + 1;

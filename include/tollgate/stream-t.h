@@ -33,6 +33,9 @@ struct xprt_ops;
                                 * socket has reached it */
 #define SIDE_L4CON     0x20U   /* server side: the TCP connection is up (its
                                 * TLS handshake may still be running) */
+#define SIDE_WBLOCK    0x40U   /* the transport refused bytes until its peer
+                                * answers (-ENOBUFS, xprt.h): writability is
+                                * not polled for them */
 
 enum stream_state {
 	ST_INI = 0,            /* accepted, no backend decision yet */

@@ -1,6 +1,7 @@
 /*
  * Transports (xprt): what moves a connection's bytes between its socket
- * and its buffers. Two exist: raw sockets and TLS (OpenSSL 3, xprt_tls.c).
+ * and its buffers: raw sockets, TLS (OpenSSL 3, xprt_tls.c), and HTTP/2
+ * to servers stacked on either (src/mux/h2_be.c, mux_h2_be.h).
  *
  * A connection side holds a transport as a pair (ops, ctx): ops NULL is the
  * raw socket, served inline by buf_recv()/buf_send() (the fast path costs
@@ -25,6 +26,10 @@
  *    the mux wakes the stream's task with side->ev set as a poller would;
  *    conn_side() gives the connection's own side (its socket, its TLS) to
  *    fetches and logs that look at the connection.
+ *  - send() may return -ENOBUFS: it holds no room for more until its peer
+ *    answers (HTTP/2 flow control). The caller then does not poll for
+ *    writability on account of those bytes but reads the side; events()
+ *    says FD_EV_OUT once room has come.
  *
  * A transport context belongs to the connection's thread like its fd;
  * nothing in it is shared. Splicing needs the raw transport on both sides.

@@ -312,6 +312,15 @@ int cfg_bind_ssl_finish(struct listener *l, const char *kw, char **err)
 	return 0;
 }
 
+/* Returns 1 if the ALPN list of <c> offers "h2". */
+static int alpn_has_h2(const struct tls_conf *c)
+{
+	for (unsigned int r = 0; r < c->alpn_len; r += c->alpn[r] + 1U)
+		if (c->alpn[r] == 2 && !memcmp(c->alpn + r + 1, "h2", 2))
+			return 1;
+	return 0;
+}
+
 int cfg_server_ssl_option(struct server *srv, const char *kw, int argc, char **args, int *i, char **err)
 {
 	const char *opt = args[*i];
@@ -357,8 +366,11 @@ int cfg_server_ssl_finish(struct server *srv, const char *kw, char **err)
 			return -1;
 		}
 	}
+	srv->flags &= ~SRV_F_ALPN_H2;
 	if (!srv->tls_conf || (!srv->use_ssl && !srv->check_ssl))
 		return 0;
+	if (srv->use_ssl && alpn_has_h2(srv->tls_conf))
+		srv->flags |= SRV_F_ALPN_H2;   /* HTTP/2 when the server picks it (mux_h2_be.h) */
 	srv->tls = tls_srv_build(srv->tls_conf, why, sizeof(why));
 	if (!srv->tls)
 		return cfg_set_err(err, "'%s' : %s.", kw, why);

@@ -239,6 +239,11 @@ static int h1_chunk_byte(struct h1_chunk *ck, uint8_t c)
 	}
 }
 
+int h1_chunk_in_trailers(const struct h1_chunk *ck)
+{
+	return ck->state >= CK_TRL0 && ck->state != H1_CK_DONE;
+}
+
 int h1_chunk_parse(struct h1_chunk *ck, const char *buf, size_t len,
                    struct h1_span *data)
 {

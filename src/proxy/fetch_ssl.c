@@ -34,6 +34,7 @@
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 
+#include <tollgate/mux_h2_be.h>
 #include <tollgate/sample.h>
 #include <tollgate/stream-t.h>
 #include <tollgate/stream.h>
@@ -49,6 +50,13 @@ static SSL *side_ssl(const struct sample_ctx *ctx, int bc)
 	if (!s)
 		return NULL;
 	sd = bc ? &s->srvside : stream_cli_conn(s);
+	if (sd->xprt == &xprt_h2be) {
+		/* HTTP/2 to the server: the TLS connection under it, if any */
+		const struct xprt_ops *x;
+		void *c = h2be_inner(sd->xprt_ctx, &x);
+
+		return x == &xprt_tls ? tls_conn_ssl(c) : NULL;
+	}
 	return sd->xprt == &xprt_tls ? tls_conn_ssl(sd->xprt_ctx) : NULL;
 }
 

@@ -274,13 +274,23 @@ int server_parse_options(struct server *srv, int argc, char **args, int first, i
 		if (!strcmp(opt, "proto") && val) {
 			i++;
 			if (!strcmp(val, "h2"))
-				return cfg_set_err(err, "'%s %s' : 'proto h2' : HTTP/2 is not supported yet (only 'proto h1').", args[0], args[1]);
+				srv->flags |= SRV_F_PROTO_H2;   /* HTTP/2 by prior knowledge (mux_h2_be.h) */
+			else if (!strcmp(val, "h1"))
+				srv->flags &= ~SRV_F_PROTO_H2;
+			else
+				return cfg_set_err(err, "'%s %s' : 'proto' : unknown protocol '%s' (supported: h1, h2).", args[0], args[1], val);
+			continue;
+		}
+		if (!strcmp(opt, "check-proto") && val) {
+			i++;
+			if (!strcmp(val, "h2"))
+				return cfg_set_err(err, "'%s %s' : 'check-proto h2' : health checks over HTTP/2 are not supported yet (checks speak HTTP/1.1: 'check-proto h1').", args[0], args[1]);
 			if (strcmp(val, "h1"))
-				return cfg_set_err(err, "'%s %s' : 'proto' : unknown protocol '%s' (supported: h1).", args[0], args[1], val);
-			continue;   /* HTTP/1 is what Tollgate speaks to servers */
+				return cfg_set_err(err, "'%s %s' : 'check-proto' : unknown protocol '%s' (supported: h1).", args[0], args[1], val);
+			continue;   /* what checks speak */
 		}
 		if (!val)
-			return cfg_set_err(err, "'%s %s' : unknown option '%s' or missing value (supported: check, inter, fastinter, downinter, rise, fall, weight, maxconn, backup, disabled, id, cookie, send-proxy, send-proxy-v2, proxy-v2-options, set-proxy-v2-tlv-fmt(<type>), track, healthcheck, pool-max-conn, proto, tcp-md5sig, agent-check, agent-addr, agent-port, agent-send, agent-inter, resolvers, resolve-prefer, init-addr).",
+			return cfg_set_err(err, "'%s %s' : unknown option '%s' or missing value (supported: check, inter, fastinter, downinter, rise, fall, weight, maxconn, backup, disabled, id, cookie, send-proxy, send-proxy-v2, proxy-v2-options, set-proxy-v2-tlv-fmt(<type>), track, healthcheck, pool-max-conn, proto, check-proto, tcp-md5sig, agent-check, agent-addr, agent-port, agent-send, agent-inter, resolvers, resolve-prefer, init-addr).",
 			                   args[0], args[1], opt);
 		i++;
 		if (!strcmp(opt, "proxy-v2-options")) {
@@ -387,7 +397,7 @@ int server_parse_options(struct server *srv, int argc, char **args, int first, i
 		           !strcmp(opt, "addr")) {
 			/* accepted for compatibility; no effect yet (doc/configuration.md) */
 		} else {
-			return cfg_set_err(err, "'%s %s' : unknown option '%s' (supported: check, inter, fastinter, downinter, rise, fall, weight, maxconn, backup, disabled, id, cookie, send-proxy, send-proxy-v2, proxy-v2-options, set-proxy-v2-tlv-fmt(<type>), track, healthcheck, pool-max-conn, proto, tcp-md5sig, agent-check, agent-addr, agent-port, agent-send, agent-inter, resolvers, resolve-prefer, init-addr).",
+			return cfg_set_err(err, "'%s %s' : unknown option '%s' (supported: check, inter, fastinter, downinter, rise, fall, weight, maxconn, backup, disabled, id, cookie, send-proxy, send-proxy-v2, proxy-v2-options, set-proxy-v2-tlv-fmt(<type>), track, healthcheck, pool-max-conn, proto, check-proto, tcp-md5sig, agent-check, agent-addr, agent-port, agent-send, agent-inter, resolvers, resolve-prefer, init-addr).",
 			                   args[0], args[1], opt);
 		}
 	}

@@ -30,6 +30,7 @@
 #include <tollgate/log.h>
 #include <tollgate/logformat.h>
 #include <tollgate/mux_h2.h>
+#include <tollgate/mux_h2_be.h>
 #include <tollgate/pool.h>
 #include <tollgate/proxy.h>
 #include <tollgate/sock.h>
@@ -389,8 +390,8 @@ static int connect_server(struct stream *s)
 		return 0;
 	}
 
-	if (s->srv->tls)
-		s->splice = 0;   /* splicing never goes through TLS */
+	if (srv_has_xprt(s->srv))
+		s->splice = 0;   /* splicing never goes through TLS nor HTTP/2 */
 	if (strm_build_proxy_header(s) < 0)
 		return -ENOMEM;
 	ret = sock_connect_md5(server_target(s, &dst), NULL, server_md5sig(s->srv), &fd);
@@ -853,11 +854,12 @@ static const char *server_sni(const struct server *srv, struct stream *s, char *
 	return buf;
 }
 
-/* TLS to the server, once its TCP connection is up: the PROXY header
- * first (it precedes the ClientHello), then the handshake. Returns 1 once
- * done, 0 while in progress, -1 on failure.
+/* The transport to the server, once its TCP connection is up: the PROXY
+ * header first (it precedes the ClientHello and the HTTP/2 preface), then
+ * TLS and/or HTTP/2 (mux_h2_be.h, HTTP streams only) with their
+ * handshakes. Returns 1 once done, 0 while in progress, -1 on failure.
  */
-static int srv_tls_step(struct stream *s)
+static int srv_xprt_step(struct stream *s)
 {
 	struct side *sd = &s->srvside;
 
@@ -866,10 +868,23 @@ static int srv_tls_step(struct stream *s)
 
 		if (!strm_send_preamble(s))
 			return (sd->flags & SIDE_ERROR) ? -1 : 0;
-		sd->xprt_ctx = tls_conn_connect(s->srv->tls, sd->fd, server_sni(s->srv, s, sni, sizeof(sni)));
-		if (!sd->xprt_ctx)
-			return -1;
-		sd->xprt = &xprt_tls;
+		if (s->srv->tls) {
+			sd->xprt_ctx = tls_conn_connect(s->srv->tls, sd->fd, server_sni(s->srv, s, sni, sizeof(sni)));
+			if (!sd->xprt_ctx)
+				return -1;
+			sd->xprt = &xprt_tls;
+		}
+		if (s->http && !s->tunnel && (s->srv->flags & (SRV_F_PROTO_H2 | SRV_F_ALPN_H2))) {
+			void *h2 = h2be_new(sd->xprt, sd->xprt_ctx,
+			                    (s->srv->flags & SRV_F_PROTO_H2) ? H2BE_PRIOR : H2BE_ALPN);
+
+			if (!h2)
+				return -1;   /* the TLS context, if any, is closed with the side */
+			sd->xprt = &xprt_h2be;
+			sd->xprt_ctx = h2;
+		}
+		if (!sd->xprt)
+			return 1;
 	}
 	return sd->xprt->handshake(sd->xprt_ctx, sd->fd);
 }
@@ -906,7 +921,7 @@ void strm_check_connect(struct stream *s, unsigned int sev)
 		if (!(s->srvside.flags & SIDE_L4CON))
 			return;
 	}
-	ret = s->srv->tls ? srv_tls_step(s) : 1;
+	ret = srv_has_xprt(s->srv) ? srv_xprt_step(s) : 1;
 	if (ret > 0) {
 		s->srvside.flags |= SIDE_RDMAY;
 		s->state = ST_EST;
@@ -932,7 +947,7 @@ ssize_t strm_early_send(struct stream *s, struct channel *c, uint64_t max)
 	ssize_t n;
 
 	if (s->state != ST_CONNECTING || s->srvside.fd < 0 || s->preamble_len || c->pipe || !buf_data(&c->buf) ||
-	    s->srv->tls)
+	    srv_has_xprt(s->srv))
 		return 0;
 	n = buf_send(&c->buf, s->srvside.fd, max, 0);
 	if (n > 0) {

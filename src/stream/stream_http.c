@@ -442,13 +442,16 @@ static int h_send(struct channel *c, uint64_t *fwd, struct side *to)
 		want = (size_t)*fwd;
 	if (!want || (to->flags & (SIDE_SHUTW | SIDE_ERROR)))
 		return 0;
+	to->flags &= ~SIDE_WBLOCK;
 	n = xprt_send(to->xprt, to->xprt_ctx, to->fd, &c->buf, want, 0);
 	if (n > 0) {
 		c->total += (uint64_t)n;
 		*fwd -= (uint64_t)n;
 		return 1;
 	}
-	if (n != -EAGAIN && n != 0)
+	if (n == -ENOBUFS)
+		to->flags |= SIDE_WBLOCK | SIDE_RDMAY;   /* the transport waits for its peer (xprt.h) */
+	else if (n != -EAGAIN && n != 0)
 		to->flags |= SIDE_ERROR;
 	return 0;
 }
@@ -690,7 +693,8 @@ static int end_txn(struct stream *s)
 	struct http_txn *txn = s->txn;
 	int srv_keep = s->srvside.fd >= 0 && s->state == ST_EST && !(txn->flags & TX_SRV_CLOSE) &&
 	               !(txn->flags & TX_LOCAL) && txn->req_state == HTTP_MSG_DONE && !txn->req_fwd &&
-	               !buf_data(&s->res.buf) && !((s->srvside.flags) & (SIDE_SHUTR | SIDE_ERROR));
+	               !buf_data(&s->res.buf) && !((s->srvside.flags) & (SIDE_SHUTR | SIDE_ERROR)) &&
+	               !xprt_more(s->srvside.xprt, s->srvside.xprt_ctx);   /* nothing unasked, no end pending */
 
 	if (s->sc.tracked) {
 		stkctr_add_bytes(&s->sc, s->req.total - s->acct_in, s->res.total - s->acct_out);
@@ -1165,7 +1169,8 @@ restart:
 				    (!buf_allocated(&s->res.buf) || buf_room(&s->res.buf) > reserve()) &&
 				    !(s->res.pipe && s->res.pipe->data))
 					sev2 |= FD_EV_IN;
-				if ((txn->req_fwd && buf_data(&s->req.buf)) || s->preamble_len ||
+				if ((txn->req_fwd && buf_data(&s->req.buf) && !(s->srvside.flags & SIDE_WBLOCK)) ||
+				    s->preamble_len ||
 				    (s->req.pipe && s->req.pipe->data))
 					sev2 |= FD_EV_OUT;
 				sev2 |= xprt_events(s->srvside.xprt, s->srvside.xprt_ctx);

@@ -134,7 +134,7 @@ def test_add_del_server_match_haproxy(tollgate, haproxy, http_backend, tmp_path)
         "Backend does not support dynamic servers : backend 'st' uses a non dynamic load balancing method."
     assert cli("add server be/x 127.0.0.1:1 enabled") == "'enabled' option is not accepted for dynamic server"
     assert cli("add server be/c1 127.0.0.1:1 cookie c1") == "New server registered."
-    assert "HTTP/2 is not supported yet" in cli("add server be/h 127.0.0.1:1 proto h2")
+    assert cli("add server be/h 127.0.0.1:1 proto h2") == "New server registered."
     assert "not supported yet on a server added at runtime" in cli("add server be/k 127.0.0.1:1 check")
     assert cli("add server help").splitlines()[:2] == ["addr", "agent-addr"]
 

@@ -1,0 +1,56 @@
+/*
+ * HTTP/2 to servers (`server ... proto h2`, `server ... ssl alpn h2`): a
+ * stacked transport. See doc/internals/mux.md, "Server side (h2_be)".
+ *
+ * Principle. The stream engine keeps speaking HTTP/1.1 to its server side.
+ * Where a server speaks HTTP/2, the server side's transport becomes
+ * xprt_h2be, whose context wraps the inner transport (the raw socket, or
+ * TLS) and an nghttp2 client session:
+ *  - send() parses the engine's HTTP/1.1 request bytes (h1.h) and submits
+ *    them as a HEADERS frame, DATA frames (a chunked body dechunked) and
+ *    trailers;
+ *  - recv() feeds the socket's bytes to nghttp2 and hands the engine an
+ *    HTTP/1.1 response synthesized from the frames: the status line and
+ *    fields, Content-Length kept or `Transfer-Encoding: chunked` added,
+ *    DATA as the body, trailing HEADERS as the chunk trailer.
+ * One stream at a time per connection: a kept connection opens a new
+ * stream for each request. With `alpn`, the TLS handshake decides: "h2"
+ * speaks HTTP/2, anything else makes the context a pass-through to TLS.
+ *
+ * Back-pressure: send() takes only what its body buffer holds (bounded),
+ * and answers -ENOBUFS when the server's flow-control window holds it
+ * (the caller then polls what events() says rather than writability);
+ * recv() gives back the server's window (nghttp2_session_consume) as the
+ * engine takes the body, so a slow client slows the server down.
+ *
+ * Errors: RST_STREAM, or a GOAWAY excluding the stream, or a protocol
+ * error before the response is complete make recv() fail (-EPIPE), as a
+ * reset socket would. After a GOAWAY, more() says 1 and recv() says 0
+ * once the stream in progress is over: the connection is not kept.
+ *
+ * A context belongs to the connection's thread, as its fd.
+ */
+#ifndef TOLLGATE_MUX_H2_BE_H
+#define TOLLGATE_MUX_H2_BE_H
+
+#include <tollgate/xprt.h>
+
+/* h2be_new() modes. */
+#define H2BE_PRIOR  1   /* `proto h2`: HTTP/2 at once (prior knowledge) */
+#define H2BE_ALPN   2   /* HTTP/2 if the TLS handshake's ALPN chose "h2" */
+
+extern const struct xprt_ops xprt_h2be;
+
+/* Returns a context for xprt_h2be over the transport (<inner>, <inner_ctx>)
+ * (NULL, NULL: the raw socket), which it then owns (closed with it), or
+ * NULL on allocation failure (<inner_ctx> is then still the caller's).
+ * <mode>: H2BE_PRIOR or H2BE_ALPN (only over TLS).
+ */
+void *h2be_new(const struct xprt_ops *inner, void *inner_ctx, int mode);
+
+/* The inner transport of the h2be context <ctx> (its ops in *<ops>): for
+ * the fetches that look at the TLS connection under HTTP/2.
+ */
+void *h2be_inner(const void *ctx, const struct xprt_ops **ops);
+
+#endif /* TOLLGATE_MUX_H2_BE_H */

@@ -1,0 +1,916 @@
+/*
+ * HTTP/2 to servers: HTTP/1.1 <-> HTTP/2 over a stacked transport. See
+ * mux_h2_be.h for the principle and doc/internals/mux.md for the
+ * translation rules. Framing, HPACK and flow control are libnghttp2's.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <nghttp2/nghttp2.h>
+#include <openssl/ssl.h>
+
+#include <tollgate/buffer.h>
+#include <tollgate/fd.h>
+#include <tollgate/h1.h>
+#include <tollgate/http_msg.h>
+#include <tollgate/mux_h2_be.h>
+#include <tollgate/tls.h>
+#include <tollgate/xprt.h>
+
+#define H2BE_OUT_SIZE   16384U          /* framed bytes waiting for the socket */
+#define H2BE_IN_SIZE    16384U          /* one socket read */
+#define H2BE_BODY_SIZE  65536U          /* request body taken, not framed yet */
+#define H2BE_HEAD_MAX   65536U          /* a request head (tune.bufsize bounds it first) */
+#define H2BE_HDRS_MAX   256U            /* its fields */
+#define H2BE_WINDOW     (256U * 1024U)  /* the stream window we offer the server */
+#define H2BE_CONN_WINDOW (1024U * 1024U) /* the connection window */
+#define H2BE_HDR_LIST   65536U          /* SETTINGS_MAX_HEADER_LIST_SIZE */
+#define H2BE_STAGE_MAX  (H2BE_WINDOW + 2U * H2BE_HDR_LIST + 65536U) /* staged response bytes */
+#define H2BE_READS      16              /* socket reads per recv() at most */
+
+/* flags */
+#define H2F_H2        0x0001U   /* HTTP/2 spoken (else a pass-through to the inner transport) */
+#define H2F_HS_INNER  0x0002U   /* the inner handshake is done */
+#define H2F_HS_DONE   0x0004U   /* ours too */
+#define H2F_GOAWAY    0x0008U   /* the server sent GOAWAY: no new stream */
+#define H2F_ERROR     0x0010U   /* connection failed: every call fails */
+#define H2F_EOF       0x0020U   /* the socket reached its end */
+#define H2F_RD_MORE   0x0040U   /* a read stopped before draining the socket */
+#define H2F_TX_BLOCK  0x0080U   /* send() refused bytes for want of body room */
+#define H2F_SHUTW     0x0100U   /* shutw() done */
+
+enum h2be_rq {
+	RQ_IDLE = 0,   /* no request being taken */
+	RQ_HEAD,       /* its head, into <head> */
+	RQ_BODY_CL,    /* a Content-Length body */
+	RQ_BODY_CHK,   /* a chunked body */
+	RQ_DONE,       /* all of it taken */
+};
+
+enum h2be_rs {
+	RS_NONE = 0,   /* no stream */
+	RS_HEAD,       /* the final response head is awaited */
+	RS_BODY,       /* head staged, body (or trailers) coming */
+	RS_DONE,       /* complete */
+	RS_ERROR,      /* reset, refused, or the connection failed */
+};
+
+/* A growing byte queue (the response staged for the engine). */
+struct sq {
+	char *p;       /* storage, NULL until used */
+	size_t head;   /* first byte */
+	size_t len;    /* bytes queued */
+	size_t cap;    /* storage size */
+};
+
+struct h2be {
+	const struct xprt_ops *inner;  /* transport below, NULL: raw socket */
+	void *inner_ctx;               /* its context */
+	nghttp2_session *ses;          /* once HTTP/2 is chosen */
+	int mode;                      /* H2BE_PRIOR / H2BE_ALPN */
+	unsigned int flags;            /* H2F_* */
+	int https;                     /* :scheme */
+	struct buffer out;             /* framed bytes for the socket */
+	struct buffer in;              /* one socket read */
+	/* the request being taken */
+	int32_t sid;                   /* its stream, 0: none yet */
+	int sclosed;                   /* that stream is closed: the rest of the body is dropped */
+	enum h2be_rq rq;               /* progress */
+	enum h1_meth meth;             /* its method */
+	char *head;                    /* its head, copied (H2BE_HEAD_MAX) */
+	size_t head_len;               /* bytes in <head> */
+	struct h1_msg msg;             /* its parse */
+	struct h1_hdr *hdrs;           /* fields (H2BE_HDRS_MAX) */
+	uint64_t body_left;            /* Content-Length bytes not taken */
+	struct h1_chunk ck;            /* chunked body parse */
+	char *trl;                     /* request chunk trailer section, or NULL */
+	size_t trl_len;                /* its bytes */
+	struct buffer body;            /* body taken, not framed */
+	int body_end;                  /* the whole body is in <body> */
+	/* the response */
+	enum h2be_rs rs;               /* progress */
+	int status;                    /* final status, 0 before */
+	int has_cl;                    /* the final head has content-length */
+	int chunked;                   /* the body goes chunked to the engine */
+	struct sq stage;               /* HTTP/1.1 bytes for the engine */
+	struct sq rtrl;                /* response trailer fields */
+	size_t unconsumed;             /* DATA bytes staged, window not yet given back */
+};
+
+/* ---- byte queue ---- */
+
+static int sq_add(struct sq *q, const void *src, size_t len)
+{
+	if (q->head + q->len + len > q->cap) {
+		if (q->head) {
+			memmove(q->p, q->p + q->head, q->len);
+			q->head = 0;
+		}
+		if (q->len + len > q->cap) {
+			size_t cap = q->cap ? q->cap : 4096;
+			char *p;
+
+			while (cap < q->len + len)
+				cap *= 2;
+			if (cap > H2BE_STAGE_MAX)
+				return -1;
+			p = realloc(q->p, cap);
+			if (!p)
+				return -1;
+			q->p = p;
+			q->cap = cap;
+		}
+	}
+	memcpy(q->p + q->head + q->len, src, len);
+	q->len += len;
+	return 0;
+}
+
+static int sq_str(struct sq *q, const char *s)
+{
+	return sq_add(q, s, strlen(s));
+}
+
+static void sq_del(struct sq *q, size_t n)
+{
+	q->head += n;
+	q->len -= n;
+	if (!q->len)
+		q->head = 0;
+}
+
+static void sq_free(struct sq *q)
+{
+	free(q->p);
+	memset(q, 0, sizeof(*q));
+}
+
+/* ---- socket I/O through the inner transport ---- */
+
+/* Writes the framed bytes; more frames from nghttp2 as room appears. Sets
+ * H2F_ERROR on a fatal error.
+ */
+static void h2_flush(struct h2be *h, int fd)
+{
+	for (;;) {
+		if (buf_data(&h->out)) {
+			ssize_t n = xprt_send(h->inner, h->inner_ctx, fd, &h->out, 0, 0);
+
+			if (n < 0 && n != -EAGAIN) {
+				h->flags |= H2F_ERROR;
+				return;
+			}
+			if (buf_data(&h->out))
+				return;   /* the socket is full: FD_EV_OUT (events()) */
+		}
+		if (!nghttp2_session_want_write(h->ses))
+			return;
+		if (nghttp2_session_send(h->ses) != 0) {
+			h->flags |= H2F_ERROR;
+			return;
+		}
+		if (!buf_data(&h->out))
+			return;
+	}
+}
+
+/* Reads the socket and feeds nghttp2, until it is drained, the stage is
+ * large, or H2BE_READS reads. Sets H2F_EOF / H2F_ERROR / H2F_RD_MORE.
+ */
+static void h2_read(struct h2be *h, int fd)
+{
+	h->flags &= ~H2F_RD_MORE;
+	for (int i = 0; i < H2BE_READS; i++) {
+		ssize_t n;
+
+		if (h->flags & (H2F_EOF | H2F_ERROR))
+			return;
+		if (h->stage.len >= H2BE_WINDOW) {
+			h->flags |= H2F_RD_MORE;
+			return;
+		}
+		buf_reset(&h->in);
+		n = xprt_recv(h->inner, h->inner_ctx, fd, &h->in, 0);
+		if (n == -EAGAIN)
+			return;
+		if (n == 0) {
+			h->flags |= H2F_EOF;
+			return;
+		}
+		if (n < 0) {
+			h->flags |= H2F_ERROR;
+			return;
+		}
+		if (nghttp2_session_mem_recv(h->ses, (const uint8_t *)h->in.area, (size_t)n) < 0) {
+			/* a connection error: nghttp2 queued its GOAWAY */
+			h->flags |= H2F_ERROR;
+			return;
+		}
+		if ((size_t)n < H2BE_IN_SIZE && !xprt_more(h->inner, h->inner_ctx))
+			return;   /* drained */
+	}
+	h->flags |= H2F_RD_MORE;
+}
+
+/* ---- the response, from nghttp2's callbacks ---- */
+
+static ssize_t cb_send(nghttp2_session *ses, const uint8_t *data, size_t len, int flags, void *u)
+{
+	struct h2be *h = u;
+	size_t n = buf_put(&h->out, data, len);
+
+	return n ? (ssize_t)n : NGHTTP2_ERR_WOULDBLOCK;
+}
+
+static int cb_begin_headers(nghttp2_session *ses, const nghttp2_frame *frame, void *u)
+{
+	return 0;
+}
+
+/* Field <n>: <v> to queue <q>. */
+static int add_field(struct sq *q, const uint8_t *n, size_t nlen, const uint8_t *v, size_t vlen)
+{
+	if (sq_add(q, n, nlen) < 0 || sq_add(q, ": ", 2) < 0 || sq_add(q, v, vlen) < 0 || sq_add(q, "\r\n", 2) < 0)
+		return NGHTTP2_ERR_CALLBACK_FAILURE;
+	return 0;
+}
+
+static int cb_header(nghttp2_session *ses, const nghttp2_frame *frame, const uint8_t *name, size_t nlen,
+                     const uint8_t *value, size_t vlen, uint8_t flags, void *u)
+{
+	struct h2be *h = u;
+
+	if (frame->hd.type != NGHTTP2_HEADERS || frame->hd.stream_id != h->sid)
+		return 0;
+	if (h->rs == RS_BODY) {
+		/* trailers (nghttp2 refuses pseudo-headers there) */
+		return add_field(&h->rtrl, name, nlen, value, vlen);
+	}
+	if (h->rs != RS_HEAD)
+		return 0;
+	if (nlen == 7 && !memcmp(name, ":status", 7)) {
+		char line[128];
+		int st = 0;
+
+		for (size_t i = 0; i < vlen && i < 3; i++)
+			st = st * 10 + (value[i] - '0');   /* nghttp2 checked: 3 digits */
+		h->status = st;
+		h->has_cl = 0;
+		snprintf(line, sizeof(line), "HTTP/1.1 %d %s\r\n", st, http_reason(st));
+		return sq_str(&h->stage, line) < 0 ? NGHTTP2_ERR_CALLBACK_FAILURE : 0;
+	}
+	if (nlen && name[0] == ':')
+		return 0;
+	if (nlen == 14 && !memcmp(name, "content-length", 14))
+		h->has_cl = 1;
+	return add_field(&h->stage, name, nlen, value, vlen);
+}
+
+/* The response is complete: its last chunk and trailers when chunked. */
+static int res_end(struct h2be *h)
+{
+	int ret = 0;
+
+	if (h->chunked) {
+		ret |= sq_str(&h->stage, "0\r\n");
+		if (h->rtrl.len)
+			ret |= sq_add(&h->stage, h->rtrl.p + h->rtrl.head, h->rtrl.len);
+		ret |= sq_str(&h->stage, "\r\n");
+	}
+	sq_free(&h->rtrl);
+	h->rs = RS_DONE;
+	return ret < 0 ? NGHTTP2_ERR_CALLBACK_FAILURE : 0;
+}
+
+/* The final response head is complete (<end>: END_STREAM came with it). */
+static int res_head_end(struct h2be *h, int end)
+{
+	int nobody = h->meth == H1_METH_HEAD || h->status == 204 || h->status == 304;
+	int ret = 0;
+
+	h->chunked = 0;
+	if (!nobody && !h->has_cl) {
+		if (end)
+			ret |= sq_str(&h->stage, "content-length: 0\r\n");
+		else {
+			ret |= sq_str(&h->stage, "transfer-encoding: chunked\r\n");
+			h->chunked = 1;
+		}
+	}
+	if (h->flags & H2F_GOAWAY)
+		ret |= sq_str(&h->stage, "connection: close\r\n");
+	ret |= sq_str(&h->stage, "\r\n");
+	h->rs = RS_BODY;
+	if (ret < 0)
+		return NGHTTP2_ERR_CALLBACK_FAILURE;
+	return end ? res_end(h) : 0;
+}
+
+static int cb_frame_recv(nghttp2_session *ses, const nghttp2_frame *frame, void *u)
+{
+	struct h2be *h = u;
+	int end = !!(frame->hd.flags & NGHTTP2_FLAG_END_STREAM);
+
+	if (frame->hd.type == NGHTTP2_GOAWAY) {
+		h->flags |= H2F_GOAWAY;
+		return 0;
+	}
+	if (frame->hd.stream_id != h->sid || !h->sid)
+		return 0;
+	if (frame->hd.type == NGHTTP2_HEADERS) {
+		if (h->rs == RS_HEAD) {
+			if (h->status >= 100 && h->status < 200) {
+				/* interim: passed on as such, the final one follows */
+				h->status = 0;
+				return sq_str(&h->stage, "\r\n") < 0 ? NGHTTP2_ERR_CALLBACK_FAILURE : 0;
+			}
+			return res_head_end(h, end);
+		}
+		if (h->rs == RS_BODY && end)
+			return res_end(h);
+		return 0;
+	}
+	if (frame->hd.type == NGHTTP2_DATA && end && h->rs == RS_BODY)
+		return res_end(h);
+	return 0;
+}
+
+static int cb_data(nghttp2_session *ses, uint8_t flags, int32_t sid, const uint8_t *data, size_t len, void *u)
+{
+	struct h2be *h = u;
+	char line[32];
+
+	if (sid != h->sid || h->rs != RS_BODY || h->meth == H1_METH_HEAD) {
+		/* nobody takes it: its window back at once */
+		nghttp2_session_consume(ses, sid, len);
+		return 0;
+	}
+	if (!len)
+		return 0;
+	if (h->chunked) {
+		snprintf(line, sizeof(line), "%zx\r\n", len);
+		if (sq_str(&h->stage, line) < 0 || sq_add(&h->stage, data, len) < 0 || sq_add(&h->stage, "\r\n", 2) < 0)
+			return NGHTTP2_ERR_CALLBACK_FAILURE;
+	} else if (sq_add(&h->stage, data, len) < 0) {
+		return NGHTTP2_ERR_CALLBACK_FAILURE;
+	}
+	h->unconsumed += len;
+	return 0;
+}
+
+static int cb_stream_close(nghttp2_session *ses, int32_t sid, uint32_t error_code, void *u)
+{
+	struct h2be *h = u;
+
+	if (sid != h->sid)
+		return 0;
+	h->sclosed = 1;
+	if (h->rs != RS_DONE)
+		h->rs = RS_ERROR;
+	/* the server needs no more of the request */
+	buf_reset(&h->body);
+	return 0;
+}
+
+/* ---- the request ---- */
+
+/* Request body for nghttp2 (its data provider). */
+static ssize_t body_read(nghttp2_session *ses, int32_t sid, uint8_t *buf, size_t len, uint32_t *dflags,
+                         nghttp2_data_source *src, void *u);
+
+/* Fields of an HTTP/1.1 trailer section or head fields, one "name: value"
+ * per CRLF-ended line (already validated by the parser), into <nv> of
+ * <max> entries; names are lower-cased in place. Returns the count.
+ */
+static size_t trailer_nv(char *p, size_t len, nghttp2_nv *nv, size_t max)
+{
+	size_t n = 0, i = 0;
+
+	while (i < len && n < max) {
+		size_t eol = i, colon, vs, ve;
+
+		while (eol < len && p[eol] != '\r' && p[eol] != '\n')
+			eol++;
+		if (eol == i)
+			break;   /* the final empty line */
+		for (colon = i; colon < eol && p[colon] != ':'; colon++)
+			p[colon] = (char)(p[colon] >= 'A' && p[colon] <= 'Z' ? p[colon] + 32 : p[colon]);
+		vs = colon + 1;
+		while (vs < eol && (p[vs] == ' ' || p[vs] == '\t'))
+			vs++;
+		ve = eol;
+		while (ve > vs && (p[ve - 1] == ' ' || p[ve - 1] == '\t'))
+			ve--;
+		if (colon < eol) {
+			nv[n].name = (uint8_t *)p + i;
+			nv[n].namelen = colon - i;
+			nv[n].value = (uint8_t *)p + vs;
+			nv[n].valuelen = ve - vs;
+			nv[n].flags = NGHTTP2_NV_FLAG_NONE;
+			n++;
+		}
+		i = eol;
+		while (i < len && (p[i] == '\r' || p[i] == '\n'))
+			i++;
+	}
+	return n;
+}
+
+static ssize_t body_read(nghttp2_session *ses, int32_t sid, uint8_t *buf, size_t len, uint32_t *dflags,
+                         nghttp2_data_source *src, void *u)
+{
+	struct h2be *h = u;
+	size_t n;
+
+	if (sid != h->sid) {
+		*dflags |= NGHTTP2_DATA_FLAG_EOF;   /* a former request's stream */
+		return 0;
+	}
+	n = buf_get(&h->body, buf, len);
+	if (!n && !h->body_end)
+		return NGHTTP2_ERR_DEFERRED;
+	if (h->body_end && !buf_data(&h->body)) {
+		nghttp2_nv nv[64];
+		size_t nnv = h->trl ? trailer_nv(h->trl, h->trl_len, nv, 64) : 0;
+
+		*dflags |= NGHTTP2_DATA_FLAG_EOF;
+		if (nnv && nghttp2_submit_trailer(ses, sid, nv, nnv) == 0)
+			*dflags |= NGHTTP2_DATA_FLAG_NO_END_STREAM;
+		free(h->trl);
+		h->trl = NULL;
+		h->trl_len = 0;
+	}
+	return (ssize_t)n;
+}
+
+/* Connection-specific fields, not forwarded over HTTP/2 (RFC 9113 8.2.2). */
+static int conn_specific(const char *n, size_t len, const char *v, size_t vlen)
+{
+	static const char *const names[] = {
+		"connection", "keep-alive", "proxy-connection", "transfer-encoding", "upgrade", NULL
+	};
+
+	for (int i = 0; names[i]; i++)
+		if (h1_name_eq(n, len, names[i], strlen(names[i])))
+			return 1;
+	/* te: only "trailers" may go */
+	return h1_name_eq(n, len, "te", 2) && !(vlen == 8 && !strncasecmp(v, "trailers", 8));
+}
+
+/* Submits the request whose head is parsed in h->msg. 0 or -1. */
+static int req_submit(struct h2be *h)
+{
+	struct h1_msg *m = &h->msg;
+	nghttp2_nv nv[H2BE_HDRS_MAX + 4];
+	nghttp2_data_provider prd = { .source.ptr = h, .read_callback = body_read };
+	const char *t = h->head + m->target.off, *auth = NULL, *path = t;
+	uint32_t tlen = m->target.len, alen = 0, plen = tlen;
+	size_t n = 0;
+	int32_t sid;
+
+	if (m->meth == H1_METH_CONNECT)
+		return -1;   /* no tunnel over an HTTP/2 stream yet */
+	if (m->flags & H1_MF_ABS_FORM) {
+		int scheme, off = h1_target_authority((const uint8_t *)t, tlen, &scheme, &alen);
+
+		if (off >= 0) {
+			auth = t + off;
+			path = auth + alen;
+			plen = tlen - (uint32_t)(path - t);
+			if (!plen) {
+				path = "/";
+				plen = 1;
+			}
+		}
+	}
+	/* origin-form: no :authority, Host goes as a field (RFC 9113 8.3.1,
+	 * as HAProxy); absolute-form: its authority, Host then dropped
+	 */
+#define NV(nm, vl, vlen) do { \
+		nv[n].name = (uint8_t *)(nm); nv[n].namelen = strlen(nm); \
+		nv[n].value = (uint8_t *)(vl); nv[n].valuelen = (vlen); nv[n].flags = NGHTTP2_NV_FLAG_NONE; n++; \
+	} while (0)
+	NV(":method", h->head + m->method.off, m->method.len);
+	NV(":scheme", h->https ? "https" : "http", h->https ? 5 : 4);
+	if (auth)
+		NV(":authority", auth, alen);
+	NV(":path", path, plen);
+#undef NV
+	for (uint32_t i = 0; i < m->nb_hdrs && n < sizeof(nv) / sizeof(nv[0]); i++) {
+		char *nm = h->head + m->hdrs[i].n.off;
+		const char *v = h->head + m->hdrs[i].v.off;
+
+		if (conn_specific(nm, m->hdrs[i].n.len, v, m->hdrs[i].v.len) ||
+		    (auth && h1_name_eq(nm, m->hdrs[i].n.len, "host", 4)))
+			continue;
+		for (uint32_t k = 0; k < m->hdrs[i].n.len; k++)
+			if (nm[k] >= 'A' && nm[k] <= 'Z')
+				nm[k] = (char)(nm[k] + 32);
+		nv[n].name = (uint8_t *)nm;
+		nv[n].namelen = m->hdrs[i].n.len;
+		nv[n].value = (uint8_t *)v;
+		nv[n].valuelen = m->hdrs[i].v.len;
+		nv[n].flags = NGHTTP2_NV_FLAG_NONE;
+		n++;
+	}
+	h->meth = m->meth;
+	h->body_end = 0;
+	if (m->body == H1_BODY_CL && m->content_length) {
+		h->body_left = m->content_length;
+		h->rq = RQ_BODY_CL;
+	} else if (m->body == H1_BODY_CHUNKED) {
+		h1_chunk_init(&h->ck, NULL);
+		h->rq = RQ_BODY_CHK;
+	} else {
+		h->rq = RQ_DONE;
+		h->body_end = 1;
+	}
+	h->sid = -1;   /* callbacks during the submission see no stream of ours */
+	sid = nghttp2_submit_request(h->ses, NULL, nv, n, h->rq == RQ_DONE ? NULL : &prd, h);
+	if (sid < 0)
+		return -1;
+	h->sid = sid;
+	h->rs = RS_HEAD;
+	h->status = 0;
+	return 0;
+}
+
+/* Starts taking a new request: forgets the former one. */
+static void req_reset(struct h2be *h)
+{
+	if (h->sid > 0 && !h->sclosed && nghttp2_session_find_stream(h->ses, h->sid))
+		nghttp2_submit_rst_stream(h->ses, NGHTTP2_FLAG_NONE, h->sid, NGHTTP2_CANCEL);
+	h->sid = 0;
+	h->sclosed = 0;
+	h->rq = RQ_HEAD;
+	h->rs = RS_NONE;
+	h->head_len = 0;
+	h->meth = H1_METH_OTHER;
+	h1_msg_init(&h->msg, h->hdrs, H2BE_HDRS_MAX);
+	buf_reset(&h->body);
+	free(h->trl);
+	h->trl = NULL;
+	h->trl_len = 0;
+	sq_free(&h->rtrl);
+	h->unconsumed = 0;
+}
+
+/* Takes request bytes of <b> from offset <ofs>, at most <max>. Returns the
+ * bytes taken, or -1 when the request cannot go (it failed to parse, or
+ * CONNECT).
+ */
+static ssize_t req_take(struct h2be *h, struct buffer *b, size_t ofs, size_t max)
+{
+	size_t taken = 0;
+	char tmp[4096];
+
+	while (taken < max) {
+		size_t avail = max - taken, n;
+		struct h1_span sp;
+		int ret;
+
+		switch (h->rq) {
+		case RQ_IDLE:
+		case RQ_DONE:
+			if (h->flags & H2F_GOAWAY)
+				return -1;   /* no new stream on this connection */
+			req_reset(h);
+			/* fall through */
+		case RQ_HEAD: {
+			struct h1_limits lim;
+			size_t prev = h->head_len;
+
+			n = avail < H2BE_HEAD_MAX - prev ? avail : H2BE_HEAD_MAX - prev;
+			if (!n)
+				return -1;
+			buf_peek(b, ofs + taken, h->head + prev, n);
+			h1_limits_init(&lim);
+			lim.max_head = H2BE_HEAD_MAX;
+			lim.max_line = H2BE_HEAD_MAX;
+			lim.opts = H1_OPT_ACCEPT_FRAGMENT;
+			ret = h1_parse_request(&h->msg, h->head, prev + n, &lim);
+			if (ret < 0)
+				return -1;
+			if (!ret) {
+				h->head_len = prev + n;
+				return (ssize_t)(taken + n);
+			}
+			h->head_len = (size_t)ret;
+			taken += (size_t)ret - prev;
+			if (req_submit(h) < 0)
+				return -1;
+			break;
+		}
+		case RQ_BODY_CL:
+			n = h->sclosed ? sizeof(tmp) : buf_room(&h->body);
+			if (n > avail)
+				n = avail;
+			if (n > h->body_left)
+				n = (size_t)h->body_left;
+			if (n > sizeof(tmp))
+				n = sizeof(tmp);
+			if (!n)
+				return (ssize_t)taken;
+			buf_peek(b, ofs + taken, tmp, n);
+			if (!h->sclosed)
+				buf_put(&h->body, tmp, n);
+			taken += n;
+			h->body_left -= n;
+			if (!h->body_left) {
+				h->body_end = 1;
+				h->rq = RQ_DONE;
+			}
+			break;
+		case RQ_BODY_CHK:
+			/* data runs at once, framing byte by byte to see the
+			 * trailer section's bytes
+			 */
+			n = !h->ck.remain ? 1 : h->sclosed ? sizeof(tmp) : buf_room(&h->body);
+			if (n > avail)
+				n = avail;
+			if (h->ck.remain && n > h->ck.remain)
+				n = (size_t)h->ck.remain;
+			if (n > sizeof(tmp))
+				n = sizeof(tmp);
+			if (!n)
+				return (ssize_t)taken;
+			buf_peek(b, ofs + taken, tmp, n);
+			if (!h->ck.remain && h1_chunk_in_trailers(&h->ck)) {
+				if (!h->trl && !(h->trl = malloc(H1_DEF_MAX_HEAD + 2)))
+					return -1;
+				if (h->trl_len < H1_DEF_MAX_HEAD + 2)
+					h->trl[h->trl_len++] = tmp[0];
+			}
+			ret = h1_chunk_parse(&h->ck, tmp, n, &sp);
+			if (ret < 0)
+				return -1;
+			if (!ret)
+				return (ssize_t)taken;
+			if (sp.len && !h->sclosed)
+				buf_put(&h->body, tmp + sp.off, sp.len);
+			taken += (size_t)ret;
+			if (h1_chunk_done(&h->ck)) {
+				h->body_end = 1;
+				h->rq = RQ_DONE;
+			}
+			break;
+		}
+		if (h->rq == RQ_DONE) {
+			if (h->sid > 0)
+				nghttp2_session_resume_data(h->ses, h->sid);
+			return (ssize_t)taken;   /* the next request waits for the response */
+		}
+	}
+	return (ssize_t)taken;
+}
+
+/* ---- the transport ---- */
+
+static int h2_start(struct h2be *h)
+{
+	nghttp2_session_callbacks *cbs;
+	nghttp2_option *opt;
+	nghttp2_settings_entry set[] = {
+		{ NGHTTP2_SETTINGS_ENABLE_PUSH, 0 },
+		{ NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE, H2BE_WINDOW },
+		{ NGHTTP2_SETTINGS_MAX_HEADER_LIST_SIZE, H2BE_HDR_LIST },
+	};
+	int ret;
+
+	if (nghttp2_session_callbacks_new(&cbs))
+		return -1;
+	nghttp2_session_callbacks_set_send_callback(cbs, cb_send);
+	nghttp2_session_callbacks_set_on_begin_headers_callback(cbs, cb_begin_headers);
+	nghttp2_session_callbacks_set_on_header_callback(cbs, cb_header);
+	nghttp2_session_callbacks_set_on_frame_recv_callback(cbs, cb_frame_recv);
+	nghttp2_session_callbacks_set_on_data_chunk_recv_callback(cbs, cb_data);
+	nghttp2_session_callbacks_set_on_stream_close_callback(cbs, cb_stream_close);
+	if (nghttp2_option_new(&opt)) {
+		nghttp2_session_callbacks_del(cbs);
+		return -1;
+	}
+	nghttp2_option_set_no_auto_window_update(opt, 1);
+	ret = nghttp2_session_client_new2(&h->ses, cbs, h, opt);
+	nghttp2_option_del(opt);
+	nghttp2_session_callbacks_del(cbs);
+	if (ret)
+		return -1;
+	if (nghttp2_submit_settings(h->ses, NGHTTP2_FLAG_NONE, set, sizeof(set) / sizeof(set[0])) ||
+	    nghttp2_session_set_local_window_size(h->ses, NGHTTP2_FLAG_NONE, 0, (int32_t)H2BE_CONN_WINDOW))
+		return -1;
+	h->out.area = malloc(H2BE_OUT_SIZE);
+	h->in.area = malloc(H2BE_IN_SIZE);
+	h->body.area = malloc(H2BE_BODY_SIZE);
+	h->head = malloc(H2BE_HEAD_MAX);
+	h->hdrs = malloc(H2BE_HDRS_MAX * sizeof(*h->hdrs));
+	if (!h->out.area || !h->in.area || !h->body.area || !h->head || !h->hdrs)
+		return -1;
+	h->out.size = H2BE_OUT_SIZE;
+	h->in.size = H2BE_IN_SIZE;
+	h->body.size = H2BE_BODY_SIZE;
+	h->flags |= H2F_H2;
+	return 0;
+}
+
+static int h2_handshake(void *ctx, int fd)
+{
+	struct h2be *h = ctx;
+
+	if (h->flags & H2F_HS_DONE)
+		return 1;
+	if (h->inner && !(h->flags & H2F_HS_INNER)) {
+		int ret = h->inner->handshake(h->inner_ctx, fd);
+
+		if (ret <= 0)
+			return ret;
+		h->flags |= H2F_HS_INNER;
+	}
+	if (!h->ses) {
+		if (h->mode == H2BE_ALPN) {
+			const unsigned char *p = NULL;
+			unsigned int len = 0;
+
+			if (h->inner == &xprt_tls)
+				SSL_get0_alpn_selected(tls_conn_ssl(h->inner_ctx), &p, &len);
+			if (len != 2 || memcmp(p, "h2", 2)) {
+				h->flags |= H2F_HS_DONE;   /* HTTP/1.1: a pass-through */
+				return 1;
+			}
+		}
+		if (h2_start(h) < 0)
+			return -1;
+	}
+	/* the preface goes now, or with the first request if the socket is full */
+	h2_flush(h, fd);
+	if (h->flags & H2F_ERROR)
+		return -1;
+	h->flags |= H2F_HS_DONE;
+	return 1;
+}
+
+static ssize_t h2_send(void *ctx, int fd, struct buffer *b, size_t max, unsigned int flags)
+{
+	struct h2be *h = ctx;
+	size_t want = buf_data(b);
+	ssize_t n;
+
+	if (!(h->flags & H2F_H2))
+		return xprt_send(h->inner, h->inner_ctx, fd, b, max, flags);
+	if (!want)
+		return 0;
+	if (h->flags & (H2F_ERROR | H2F_SHUTW))
+		return -EPIPE;
+	if (max && max < want)
+		want = max;
+	n = req_take(h, b, 0, want);
+	if (n < 0)
+		return -EPIPE;
+	buf_del(b, (size_t)n);
+	if (n && h->sid > 0 && buf_data(&h->body))
+		nghttp2_session_resume_data(h->ses, h->sid);
+	h2_flush(h, fd);
+	if (h->flags & H2F_ERROR)
+		return -EPIPE;
+	if (!n) {
+		h->flags |= H2F_TX_BLOCK;
+		return -ENOBUFS;   /* the window holds the body back: see xprt.h */
+	}
+	h->flags &= ~H2F_TX_BLOCK;
+	return n;
+}
+
+static ssize_t h2_recv(void *ctx, int fd, struct buffer *b, size_t max)
+{
+	struct h2be *h = ctx;
+	size_t room, n;
+
+	if (!(h->flags & H2F_H2))
+		return xprt_recv(h->inner, h->inner_ctx, fd, b, max);
+	if (!b->area || buf_full(b))
+		return -ENOSPC;
+	h2_flush(h, fd);
+	if (!h->stage.len)
+		h2_read(h, fd);
+	h2_flush(h, fd);
+	room = buf_room(b);
+	if (max && max < room)
+		room = max;
+	n = h->stage.len < room ? h->stage.len : room;
+	if (n) {
+		size_t c = n < h->unconsumed ? n : h->unconsumed;
+
+		buf_put(b, h->stage.p + h->stage.head, n);
+		sq_del(&h->stage, n);
+		if (c) {
+			/* the engine took body bytes: the server may send more */
+			h->unconsumed -= c;
+			nghttp2_session_consume(h->ses, h->sid, c);
+			h2_flush(h, fd);
+		}
+		if (!h->stage.len && h->unconsumed) {
+			nghttp2_session_consume(h->ses, h->sid, h->unconsumed);
+			h->unconsumed = 0;
+			h2_flush(h, fd);
+		}
+		return (ssize_t)n;
+	}
+	if (h->rs == RS_ERROR || (h->flags & H2F_ERROR))
+		return -EPIPE;
+	if (h->flags & H2F_EOF)
+		return (h->rs == RS_HEAD || h->rs == RS_BODY) ? -EPIPE : 0;
+	if ((h->flags & H2F_GOAWAY) && h->rs != RS_HEAD && h->rs != RS_BODY)
+		return 0;   /* nothing more will come on this connection */
+	return -EAGAIN;
+}
+
+static int h2_more(const void *ctx)
+{
+	const struct h2be *h = ctx;
+
+	if (!(h->flags & H2F_H2))
+		return xprt_more(h->inner, h->inner_ctx);
+	return h->stage.len || (h->flags & (H2F_RD_MORE | H2F_EOF | H2F_ERROR | H2F_GOAWAY)) ||
+	       h->rs == RS_ERROR || xprt_more(h->inner, h->inner_ctx);
+}
+
+static void h2_shutw(void *ctx, int fd)
+{
+	struct h2be *h = ctx;
+
+	if ((h->flags & H2F_H2) && !(h->flags & (H2F_SHUTW | H2F_ERROR))) {
+		nghttp2_session_terminate_session(h->ses, NGHTTP2_NO_ERROR);
+		h2_flush(h, fd);
+	}
+	h->flags |= H2F_SHUTW;
+	if (h->inner)
+		h->inner->shutw(h->inner_ctx, fd);
+}
+
+static void h2_close(void *ctx)
+{
+	struct h2be *h = ctx;
+
+	if (!h)
+		return;
+	nghttp2_session_del(h->ses);
+	if (h->inner)
+		h->inner->close(h->inner_ctx);
+	free(h->out.area);
+	free(h->in.area);
+	free(h->body.area);
+	free(h->head);
+	free(h->hdrs);
+	free(h->trl);
+	sq_free(&h->stage);
+	sq_free(&h->rtrl);
+	free(h);
+}
+
+static uint32_t h2_events(const void *ctx)
+{
+	const struct h2be *h = ctx;
+	uint32_t ev = xprt_events(h->inner, h->inner_ctx);
+
+	if (!(h->flags & H2F_H2))
+		return ev;
+	if (buf_data(&h->out))
+		ev |= FD_EV_OUT;
+	/* send() refused bytes and room has come since: wake up to send */
+	if ((h->flags & H2F_TX_BLOCK) && buf_room(&h->body))
+		ev |= FD_EV_OUT;
+	return ev;
+}
+
+const struct xprt_ops xprt_h2be = {
+	.name = "H2",
+	.recv = h2_recv,
+	.send = h2_send,
+	.handshake = h2_handshake,
+	.shutw = h2_shutw,
+	.close = h2_close,
+	.events = h2_events,
+	.more = h2_more,
+};
+
+void *h2be_new(const struct xprt_ops *inner, void *inner_ctx, int mode)
+{
+	struct h2be *h = calloc(1, sizeof(*h));
+
+	if (!h)
+		return NULL;
+	h->inner = inner;
+	h->inner_ctx = inner_ctx;
+	h->mode = mode;
+	h->https = inner == &xprt_tls;
+	return h;
+}
+
+void *h2be_inner(const void *ctx, const struct xprt_ops **ops)
+{
+	const struct h2be *h = ctx;
+
+	*ops = h->inner;
+	return h->inner_ctx;
+}

@@ -1,0 +1,304 @@
+"""HTTP/2 to servers: `server ... proto h2` (clear text, prior knowledge)
+and `server ... ssl alpn h2,http/1.1` (ALPN decides), HTTP/1.1 clients in
+front. The servers: Debian's nghttpd, and h2server.py (python3-h2) where
+trailers, resets, GOAWAY or counted connections are needed. Where HAProxy
+2.6 does the same, both run the same configuration and must agree.
+"""
+import os
+import shutil
+import socket
+import subprocess
+
+import pytest
+
+from conftest import HTTP_DEFAULTS, free_port, run_check, wait_port, wait_until
+from h2server import H2Server, pattern
+import httpbackend as hb
+import tlscerts
+
+
+CFG = """
+global
+    nbthread 1
+""" + HTTP_DEFAULTS + """
+frontend fe
+    bind 127.0.0.1:%(port)d
+    default_backend be
+backend be
+    server s1 127.0.0.1:%(srv)d %(opts)s
+"""
+
+
+@pytest.fixture
+def h2srv():
+    started = []
+
+    def start(**kw):
+        s = H2Server(**kw)
+        started.append(s)
+        return s
+
+    yield start
+    for s in started:
+        s.stop()
+
+
+@pytest.fixture
+def nghttpd(tmp_path):
+    """nghttpd --no-tls serving <tmp_path>/www: (port, dir)."""
+    www = tmp_path / "www"
+    www.mkdir()
+    port = free_port()
+    p = subprocess.Popen(["nghttpd", "--no-tls", "-d", str(www), str(port)],
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        wait_port(port)
+        yield port, www
+    finally:
+        p.kill()
+        p.wait()
+
+
+def start(starter, srv_port, opts):
+    port = free_port()
+    starter(CFG % dict(port=port, srv=srv_port, opts=opts), port=port)
+    return port
+
+
+def chunked_body(sock):
+    """Reads a chunked body after the head from <sock>: (body, trailer
+    lines)."""
+    data = bytearray(sock._pending)
+    sock._pending = b""
+    body = bytearray()
+    pos = 0
+
+    def need(n):
+        while len(data) < n:
+            d = socket.socket.recv(sock, 65536)
+            if not d:
+                raise EOFError(bytes(data))
+            data.extend(d)
+
+    while True:
+        while data.find(b"\r\n", pos) < 0:
+            need(len(data) + 1)
+        eol = data.find(b"\r\n", pos)
+        size = int(bytes(data[pos:eol]).split(b";")[0], 16)
+        pos = eol + 2
+        if not size:
+            break
+        need(pos + size + 2)
+        body += data[pos:pos + size]
+        pos += size + 2
+    trailers = []
+    while True:
+        while data.find(b"\r\n", pos) < 0:
+            need(len(data) + 1)
+        eol = data.find(b"\r\n", pos)
+        line = bytes(data[pos:eol]).decode("latin-1")
+        pos = eol + 2
+        if not line:
+            break
+        trailers.append(line)
+    return bytes(body), trailers
+
+
+def head_only(sock):
+    """Reads a response head: (status, headers dict); the rest stays in
+    sock._pending."""
+    buf = b""
+    while b"\r\n\r\n" not in buf:
+        d = socket.socket.recv(sock, 65536)
+        if not d:
+            raise EOFError(buf)
+        buf += d
+    head, rest = buf.split(b"\r\n\r\n", 1)
+    lines = head.decode("latin-1").split("\r\n")
+    sock._pending = rest
+    return int(lines[0].split(" ")[1]), {l.split(":", 1)[0].strip().lower(): l.split(":", 1)[1].strip()
+                                        for l in lines[1:]}
+
+
+# ---- configuration ----
+
+def test_proto_h2_accepted_and_checked(tmp_path):
+    rc, out, _ = run_check(CFG % dict(port=free_port(), srv=free_port(), opts="proto h2"), tmp_path)
+    assert rc == 0, out
+    rc, out, _ = run_check(CFG % dict(port=free_port(), srv=free_port(), opts="proto h3"), tmp_path)
+    assert rc != 0 and "'proto' : unknown protocol 'h3'" in out and "t.cfg:" in out, out
+
+
+# ---- clear text, prior knowledge ----
+
+def test_get_through_nghttpd(tollgate, haproxy, nghttpd):
+    srv, www = nghttpd
+    (www / "index.html").write_bytes(b"hello-h2\n")
+    (www / "big.bin").write_bytes(pattern(1000000))
+    for starter in (tollgate, haproxy):
+        port = start(starter, srv, "proto h2")
+        st, hd, _, body = hb.get(port, "/index.html")
+        assert st == 200 and body == b"hello-h2\n" and hd["content-length"] == "9"
+        st, hd, _, body = hb.get(port, "/big.bin")
+        assert st == 200 and body == pattern(1000000)
+        st, _, _, _ = hb.get(port, "/missing")
+        assert st == 404
+
+
+def test_translation_both_ways(tollgate, haproxy, h2srv):
+    """Host goes as a field (origin-form: no :authority, RFC 9113 8.3.1,
+    as HAProxy), an absolute-form target gives :authority, connection-
+    specific fields stay behind, the body goes and comes back (1 MB), a
+    body without content-length comes chunked."""
+    s = h2srv()
+    big = os.urandom(1000000)
+    results = []
+    for starter in (tollgate, haproxy):
+        port = start(starter, s.port, "proto h2")
+        raw = hb.build("/echo", [("Connection", "keep-alive"), ("Keep-Alive", "timeout=5"),
+                                 ("TE", "trailers"), ("X-Custom", "v")], host="www.example.com",
+                       method="POST", body=big)
+        st, hd, _, body = hb.request(port, raw, timeout=20)
+        assert st == 200 and body == big
+        assert hd["x-authority"] == "" and hd["x-method"] == "POST"
+        fields = hd["x-fields"].split(",")
+        assert "host" in fields and "connection" not in fields and "keep-alive" not in fields
+        assert "te" in fields and "x-custom" in fields
+        st, hd, _, body = hb.get(port, "/echo?nocl", method="POST", body=b"abc")
+        assert st == 200 and body == b"abc" and hd.get("transfer-encoding") == "chunked"
+        st, hd, _, body = hb.get(port, "/big?300000")
+        assert st == 200 and body == pattern(300000)
+        results.append(sorted(fields))
+    assert results[0] == results[1]
+
+
+def test_absolute_form_gives_authority(tollgate, h2srv):
+    s = h2srv()
+    port = start(tollgate, s.port, "proto h2")
+    st, hd, _, _ = hb.request(port, b"GET http://www.example.com/echo HTTP/1.1\r\nHost: www.example.com\r\n\r\n")
+    assert st == 200 and hd["x-authority"] == "www.example.com" and hd["x-scheme"] == "http"
+    assert "host" not in hd["x-fields"].split(",")
+
+
+def test_chunked_request_with_trailers(tollgate, h2srv):
+    s = h2srv()
+    port = start(tollgate, s.port, "proto h2")
+    with hb.connect(port) as c:
+        c.sendall(b"POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+                  b"5\r\nhello\r\n6\r\n world\r\n0\r\nX-Sum: 42\r\n\r\n")
+        st, hd, _, body = hb.read_response(c)
+    assert st == 200 and body == b"hello world"
+    assert hd["x-trailers"] == "x-sum=42"
+    assert "transfer-encoding" not in hd["x-fields"].split(",")
+
+
+def test_grpc_trailers_reach_http11_client(tollgate, haproxy, h2srv):
+    """gRPC-style: the server's trailers become the chunk trailer."""
+    s = h2srv()
+    for starter in (tollgate, haproxy):
+        port = start(starter, s.port, "proto h2")
+        with hb.connect(port) as c:
+            c.sendall(b"POST /grpc HTTP/1.1\r\nHost: x\r\nContent-Type: application/grpc\r\n"
+                      b"TE: trailers\r\nContent-Length: 0\r\n\r\n")
+            st, hd = head_only(c)
+            assert st == 200 and hd["content-type"] == "application/grpc"
+            assert hd["transfer-encoding"] == "chunked"
+            body, trailers = chunked_body(c)
+        assert body == b"\x00\x00\x00\x00\x05hello"
+        assert [t.lower() for t in trailers] == ["grpc-status: 0", "grpc-message: ok"]
+
+
+def test_server_reset_is_502(tollgate, haproxy, h2srv):
+    s = h2srv()
+    for starter in (tollgate, haproxy):
+        port = start(starter, s.port, "proto h2")
+        st, _, _, _ = hb.get(port, "/rst")
+        assert st == 502
+
+
+def test_keepalive_reuses_server_connection(tollgate, h2srv):
+    s = h2srv()
+    port = start(tollgate, s.port, "proto h2")
+    with hb.connect(port) as c:
+        for i in range(5):
+            c.sendall(hb.build("/n%d" % i))
+            st, _, _, body = hb.read_response(c)
+            assert st == 200 and body == b"hello /n%d" % i
+    assert s.count() == 1
+
+
+def test_goaway_then_new_connection(tollgate, h2srv):
+    s = h2srv()
+    port = start(tollgate, s.port, "proto h2")
+    with hb.connect(port) as c:
+        c.sendall(hb.build("/goaway"))
+        st, _, _, body = hb.read_response(c)
+        assert st == 200 and body == b"bye"
+        c.sendall(hb.build("/after"))
+        st, _, _, body = hb.read_response(c)
+        assert st == 200 and body == b"hello /after"
+    assert s.count() == 2
+
+
+def test_head_and_no_content(tollgate, nghttpd):
+    srv, www = nghttpd
+    (www / "f.txt").write_bytes(b"0123456789")
+    port = start(tollgate, srv, "proto h2")
+    with hb.connect(port) as c:
+        c.sendall(hb.build("/f.txt", method="HEAD"))
+        st, hd, _, body = hb.read_response(c, head_only_for_head=True)
+        assert st == 200 and hd["content-length"] == "10" and body == b""
+        c.sendall(hb.build("/f.txt"))
+        st, hd, _, body = hb.read_response(c)
+        assert st == 200 and body == b"0123456789"
+
+
+def test_connect_failure_is_503(tollgate, dead_port):
+    port = start(tollgate, dead_port, "proto h2")
+    st, _, _, _ = hb.get(port, "/")
+    assert st == 503
+
+
+# ---- TLS, ALPN ----
+
+@pytest.fixture(scope="module")
+def certs(tmp_path_factory):
+    return tlscerts.make_all(tmp_path_factory.mktemp("certs"))
+
+
+def test_tls_alpn_h2(tollgate, haproxy, h2srv, certs):
+    s = h2srv(certfile=certs["rsa"], alpn=("h2", "http/1.1"))
+    for starter in (tollgate, haproxy):
+        port = start(starter, s.port, "ssl verify none alpn h2,http/1.1\n"
+                     "    http-response set-header x-bc-alpn %[ssl_bc_alpn]")
+        st, hd, _, body = hb.get(port, "/echo", method="POST", body=b"over tls")
+        assert st == 200 and body == b"over tls" and hd["x-scheme"] == "https"
+        assert hd["x-bc-alpn"] == "h2"
+        with hb.connect(port) as c:
+            c.sendall(b"GET /grpc HTTP/1.1\r\nHost: x\r\n\r\n")
+            st, hd = head_only(c)
+            body, trailers = chunked_body(c)
+        assert st == 200 and [t.lower() for t in trailers][0] == "grpc-status: 0"
+
+
+def test_tls_alpn_picks_http11(tollgate, haproxy, h2srv, certs):
+    s = h2srv(certfile=certs["rsa"], alpn=("http/1.1",))
+    for starter in (tollgate, haproxy):
+        port = start(starter, s.port, "ssl verify none alpn h2,http/1.1")
+        st, _, _, body = hb.get(port, "/")
+        assert st == 200 and body == b"h1 over tls"
+
+
+def test_tls_proto_h2(tollgate, h2srv, certs):
+    s = h2srv(certfile=certs["rsa"], alpn=("h2",))
+    port = start(tollgate, s.port, "ssl verify none proto h2")
+    st, hd, _, body = hb.get(port, "/echo", method="POST", body=b"x" * 200000)
+    assert st == 200 and body == b"x" * 200000 and hd["x-scheme"] == "https"
+
+
+def test_curl_and_h1_servers_unchanged(tollgate, http_backend):
+    """HTTP/1.1 servers keep today's path (no transport above the socket)."""
+    b = http_backend("A")
+    port = start(tollgate, b.port, "")
+    out = subprocess.run(["curl", "-s", "http://127.0.0.1:%d/x" % port], capture_output=True, timeout=10)
+    assert out.returncode == 0 and out.stdout
