@@ -44,6 +44,9 @@ FUZZ_SRCS_fuzz_stktable_state := src/table/stktable_state_fmt.c src/table/stktab
 FUZZ_SRCS_fuzz_peer_msg     := src/peers/peer_msg.c src/table/stktable_def.c
 FUZZ_SRCS_fuzz_dns         := src/net/dns.c
 FUZZ_SRCS_fuzz_h2_conv      := src/mux/h2_fe_conv.c src/http/h1.c src/http/h1_chunk.c
+FUZZ_SRCS_fuzz_h2_be        := src/mux/h2_be.c src/net/buffer.c src/http/h1.c src/http/h1_chunk.c src/http/http_msg.c
+# libraries a target needs beyond FUZZ_LDLIBS (not instrumented: Debian's)
+FUZZ_LDLIBS_fuzz_h2_be      := -lnghttp2 -lssl -lcrypto
 
 FUZZ_TARGETS := $(sort $(patsubst tests/fuzz/%.c,%,$(wildcard tests/fuzz/fuzz_*.c)))
 FUZZ_BINS    := $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/%)
@@ -53,7 +56,7 @@ define FUZZ_TEMPLATE
 ifneq ($$(FUZZ_SRCS_$(1)),)
 $(FUZZ_BUILD)/$(1): tests/fuzz/$(1).c $$(FUZZ_SRCS_$(1)) $$(wildcard include/tollgate/*.h)
 	@mkdir -p $(FUZZ_BUILD)
-	$$(FUZZ_CC) $$(FUZZ_CFLAGS) -o $$@ tests/fuzz/$(1).c $$(FUZZ_SRCS_$(1)) $$(FUZZ_LDLIBS)
+	$$(FUZZ_CC) $$(FUZZ_CFLAGS) -o $$@ tests/fuzz/$(1).c $$(FUZZ_SRCS_$(1)) $$(FUZZ_LDLIBS) $$(FUZZ_LDLIBS_$(1))
 else
 $(FUZZ_BUILD)/$(1): tests/fuzz/$(1).c
 	@echo "mk/fuzz.mk: fuzz target '$(1)' names no sources: add FUZZ_SRCS_$(1) := <the .c files it needs>" >&2
