@@ -22,6 +22,7 @@
 #define TOLLGATE_SRV_IDLE_H
 
 struct server;
+struct xprt_ops;
 
 #define SRV_IDLE_MAX      64      /* per server and thread */
 #define SRV_IDLE_MAX_AGE  5000    /* ms, as HAProxy's pool-purge-delay */
@@ -30,16 +31,19 @@ struct server;
 int srv_idle_init(void);
 
 /* Parks <fd>, a connected socket to <srv> registered on the calling thread,
- * with nothing pending in either direction. Takes ownership of <fd>: it is
- * kept, or closed if it cannot be. Calling thread only.
+ * with nothing pending in either direction, and its transport (<x>, <ctx>)
+ * (NULL: raw; an HTTP/2 connection's context, mux_h2_be.h). Takes
+ * ownership of both: kept, or closed if they cannot be. Calling thread
+ * only.
  */
-void srv_idle_park(struct server *srv, int fd);
+void srv_idle_park(struct server *srv, int fd, const struct xprt_ops *x, void *ctx);
 
 /* Takes the most recently parked connection to <srv> of the calling
  * thread, still registered on its poller (the caller sets its handler with
- * fd_set_owner() and its events). Returns the fd, or -1 if none is usable.
+ * fd_set_owner() and its events), and its transport into *<x>, *<ctx>.
+ * Returns the fd, or -1 if none is usable.
  */
-int srv_idle_take(struct server *srv);
+int srv_idle_take(struct server *srv, const struct xprt_ops **x, void **ctx);
 
 /* Closes, on each thread, the idle connections to every server in
  * maintenance (as HAProxy does when a server enters maintenance; `del

@@ -14,9 +14,12 @@
 #include <tollgate/sock.h>
 #include <tollgate/srv_idle.h>
 #include <tollgate/thread.h>
+#include <tollgate/xprt.h>
 
 struct idle_conn {
 	int fd;                       /* the connection */
+	const struct xprt_ops *xprt;  /* its transport (HTTP/2 to servers), NULL: raw */
+	void *xprt_ctx;               /* the transport's context */
 	struct server *srv;           /* its server */
 	uint32_t since;               /* now_ms when parked */
 	unsigned int addr_gen;        /* srv->addr_gen when parked */
@@ -38,8 +41,10 @@ int srv_idle_init(void)
  * request opens a new connection and parking it closes the oldest: the
  * ports ran out and connect() slowed every request down).
  */
-static void idle_fd_close(int fd)
+static void idle_fd_close(int fd, const struct xprt_ops *x, void *ctx)
 {
+	if (x)
+		x->close(ctx);
 	sock_set_nolinger(fd);
 	fd_close_unshared(fd);
 }
@@ -50,7 +55,7 @@ static void idle_close(struct idle_conn *ic)
 	list_del_init(&ic->link);
 	ic->srv->idle_count[tid]--;
 	atomic_fetch_sub_explicit(&ic->srv->idle_total, 1, memory_order_relaxed);
-	idle_fd_close(ic->fd);
+	idle_fd_close(ic->fd, ic->xprt, ic->xprt_ctx);
 	pool_free(pool_idle, ic);
 }
 
@@ -68,7 +73,7 @@ __attribute__((constructor)) static void srv_idle_name_iocbs(void)
 	fd_name_iocb(idle_iocb, "sock_conn_iocb", "idle");
 }
 
-void srv_idle_park(struct server *srv, int fd)
+void srv_idle_park(struct server *srv, int fd, const struct xprt_ops *x, void *ctx)
 {
 	struct idle_conn *ic;
 
@@ -77,13 +82,13 @@ void srv_idle_park(struct server *srv, int fd)
 		/* pool-max-conn 0: no reuse; maintenance: none kept; an address
 		 * taken from each client's destination: private to that client
 		 */
-		idle_fd_close(fd);
+		idle_fd_close(fd, x, ctx);
 		return;
 	}
 	if (srv->pool_max_conn > 0 &&
 	    atomic_load_explicit(&srv->idle_total, memory_order_relaxed) >= (unsigned int)srv->pool_max_conn &&
 	    !srv->idle_count[tid]) {
-		idle_fd_close(fd);   /* the other threads hold the pool-max-conn */
+		idle_fd_close(fd, x, ctx);   /* the other threads hold the pool-max-conn */
 		return;
 	}
 	if (srv->idle_count[tid] >= SRV_IDLE_MAX ||
@@ -95,10 +100,12 @@ void srv_idle_park(struct server *srv, int fd)
 	}
 	ic = pool_alloc(pool_idle);
 	if (!ic) {
-		idle_fd_close(fd);
+		idle_fd_close(fd, x, ctx);
 		return;
 	}
 	ic->fd = fd;
+	ic->xprt = x;
+	ic->xprt_ctx = ctx;
 	ic->srv = srv;
 	ic->since = now_ms;
 	ic->addr_gen = srv->addr_gen;
@@ -109,7 +116,7 @@ void srv_idle_park(struct server *srv, int fd)
 	fd_set_events(fd, FD_EV_IN);
 }
 
-int srv_idle_take(struct server *srv)
+int srv_idle_take(struct server *srv, const struct xprt_ops **x, void **ctx)
 {
 	while (!list_empty(&srv->idle_conns[tid])) {
 		struct idle_conn *ic = list_elem(srv->idle_conns[tid].next, struct idle_conn, link);
@@ -126,6 +133,8 @@ int srv_idle_take(struct server *srv)
 		list_del_init(&ic->link);
 		srv->idle_count[tid]--;
 		atomic_fetch_sub_explicit(&srv->idle_total, 1, memory_order_relaxed);
+		*x = ic->xprt;
+		*ctx = ic->xprt_ctx;
 		pool_free(pool_idle, ic);
 		return fd;
 	}

@@ -374,12 +374,16 @@ static const struct addr *server_target(const struct stream *s, struct addr *tmp
 static int connect_server(struct stream *s)
 {
 	struct addr dst;
+	const struct xprt_ops *x = NULL;
+	void *xctx = NULL;
 	int fd = -1, ret;
 
 	/* an HTTP request may take an idle connection to that server */
-	if (s->txn && !s->tunnel && http_stream_may_reuse(s) && (fd = srv_idle_take(s->srv)) >= 0) {
+	if (s->txn && !s->tunnel && http_stream_may_reuse(s) && (fd = srv_idle_take(s->srv, &x, &xctx)) >= 0) {
 		fd_set_owner(fd, srv_iocb, s);
 		s->srvside.fd = fd;
+		s->srvside.xprt = x;
+		s->srvside.xprt_ctx = xctx;
 		s->srvside.flags = 0;
 		s->srvside.ev = 0;
 		s->state = ST_EST;

@@ -64,6 +64,7 @@
 #include <tollgate/lb.h>
 #include <tollgate/logformat.h>
 #include <tollgate/mux_h2.h>
+#include <tollgate/mux_h2_be.h>
 #include <tollgate/pool.h>
 #include <tollgate/proxy.h>
 #include <tollgate/server.h>
@@ -309,10 +310,15 @@ void hs_drop_idle_conn(struct stream *s)
 	if (s->srvside.fd < 0)
 		return;
 	if (s->idle_srv && s->state == ST_INI && s->idle_srv->proxy->http_reuse != PR_REUSE_NEVER &&
-	    !(s->idle_srv->flags & (SRV_F_SEND_PROXY | SRV_F_SEND_PROXY2)) && !s->srvside.xprt &&
+	    !(s->idle_srv->flags & (SRV_F_SEND_PROXY | SRV_F_SEND_PROXY2)) &&
+	    (!s->srvside.xprt || s->srvside.xprt == &xprt_h2be) &&
+	    !xprt_more(s->srvside.xprt, s->srvside.xprt_ctx) &&
 	    !(s->srvside.flags & (SIDE_SHUTR | SIDE_SHUTW | SIDE_ERROR))) {
-		srv_idle_park(s->idle_srv, s->srvside.fd);
+		/* HTTP/2 connections go with their context (mux_h2_be.h) */
+		srv_idle_park(s->idle_srv, s->srvside.fd, s->srvside.xprt, s->srvside.xprt_ctx);
 		s->srvside.fd = -1;
+		s->srvside.xprt = NULL;
+		s->srvside.xprt_ctx = NULL;
 	} else {
 		if (s->idle_srv && s->state == ST_INI && !(s->srvside.flags & (SIDE_SHUTR | SIDE_ERROR)))
 			sock_set_nolinger(s->srvside.fd);    /* clean and ours to close: see srv_idle.c */

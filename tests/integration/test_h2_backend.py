@@ -302,3 +302,24 @@ def test_curl_and_h1_servers_unchanged(tollgate, http_backend):
     port = start(tollgate, b.port, "")
     out = subprocess.run(["curl", "-s", "http://127.0.0.1:%d/x" % port], capture_output=True, timeout=10)
     assert out.returncode == 0 and out.stdout
+
+
+def test_idle_pool_shares_h2_connections(tollgate, haproxy, h2srv):
+    """`http-reuse always`: successive clients' requests share one HTTP/2
+    server connection, parked in the idle pool between them."""
+    for starter in (tollgate, haproxy):
+        s = h2srv()
+        port = start(starter, s.port, "proto h2\n    http-reuse always")
+        for i in range(4):
+            st, _, _, body = hb.get(port, "/c%d" % i)
+            assert st == 200 and body == b"hello /c%d" % i
+        assert s.count() == 1
+
+
+def test_idle_pool_keeps_h2_over_tls(tollgate, h2srv, certs):
+    s = h2srv(certfile=certs["rsa"], alpn=("h2", "http/1.1"))
+    port = start(tollgate, s.port, "ssl verify none alpn h2,http/1.1\n    http-reuse always")
+    for i in range(3):
+        st, _, _, body = hb.get(port, "/t%d" % i)
+        assert st == 200 and body == b"hello /t%d" % i
+    assert s.count() == 1
