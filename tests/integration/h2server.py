@@ -14,6 +14,7 @@ Paths:
             shutdown; a new stream there fails)
   /big?N    N bytes (default 1000000) of a known pattern, no content-length
   else      200 "hello <path>"
+A request with `Expect: 100-continue` gets a 100 first.
 Over TLS, a connection whose ALPN chose http/1.1 (or none) is answered one
 HTTP/1.1 response, "h1 over tls"; without ALPN, HTTP/2 is spoken unless
 http/1.1 is among the server's protocols.
@@ -49,6 +50,7 @@ class H2Server:
         self.alpn = alpn
         self.lock = threading.Lock()
         self.conns = 0          # connections accepted
+        self.sent = 0           # DATA bytes sent, all streams
         self.requests = []      # (path, headers dict) of each request
         self.closed = False
         self.threads = []
@@ -140,6 +142,8 @@ class _Conn:
             self.streams[ev.stream_id] = {"hdrs": ev.headers, "body": bytearray(), "trailers": []}
             with self.srv.lock:
                 self.srv.requests.append((hdrs.get(":path"), hdrs))
+            if hdrs.get("expect", "").lower() == "100-continue":
+                self.h2.send_headers(ev.stream_id, [(":status", "100")])
             if hdrs.get(":path") == "/rst":
                 self.h2.reset_stream(ev.stream_id, h2.errors.ErrorCodes.INTERNAL_ERROR)
                 return
@@ -205,6 +209,8 @@ class _Conn:
                     break
                 self.h2.send_data(sid, bytes(data[:n]))
                 del data[:n]
+                with self.srv.lock:
+                    self.srv.sent += n
             if not data:
                 trailers = self.end_after.pop(sid)
                 del self.pending[sid]

@@ -323,3 +323,75 @@ def test_idle_pool_keeps_h2_over_tls(tollgate, h2srv, certs):
         st, _, _, body = hb.get(port, "/t%d" % i)
         assert st == 200 and body == b"hello /t%d" % i
     assert s.count() == 1
+
+
+def test_expect_100_continue(tollgate, haproxy, h2srv):
+    """The server's interim 100 reaches the client as such, then the final
+    response."""
+    s = h2srv()
+    for starter in (tollgate, haproxy):
+        port = start(starter, s.port, "proto h2")
+        with hb.connect(port) as c:
+            c.sendall(b"POST /echo HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 5\r\n\r\n")
+            st, _ = head_only(c)
+            assert st == 100
+            c.sendall(b"hello")
+            st, hd, _, body = hb.read_response(c)
+            assert st == 200 and body == b"hello"
+
+
+def test_slow_client_holds_the_server_back(tollgate, h2srv):
+    """A client that does not read: the server is held by flow control
+    (the window is given back as the client takes the body), and the
+    whole body arrives once it reads."""
+    s = h2srv()
+    port = start(tollgate, s.port, "proto h2")
+    n = 40000000
+    c = hb.PendingSocket(socket.AF_INET, socket.SOCK_STREAM)
+    c.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 65536)
+    c.settimeout(20)
+    c.connect(("127.0.0.1", port))
+    with c:
+        c.sendall(hb.build("/big?%d" % n))
+        wait_until(lambda: s.sent > 1000000, 10, "the server to start")
+        # settled: nothing more moves while the client does not read
+        prev = -1
+        while prev != s.sent:
+            prev = s.sent
+            try:
+                wait_until(lambda: s.sent != prev, 0.5, "more")
+            except AssertionError:
+                pass
+        assert s.sent < n // 4, s.sent
+        st, hd, _, body = hb.read_response(c)
+    assert st == 200 and len(body) == n and body == pattern(n)
+
+
+def test_default_server_and_add_server(tollgate, h2srv, tmp_path):
+    """`proto h2` from default-server, and on a server added at runtime."""
+    from conftest import admin_cli, admin_ready
+    s = h2srv()
+    sock = str(tmp_path / "adm.sock")
+    port = free_port()
+    tollgate("""
+global
+    nbthread 1
+    stats socket %s level admin
+""" % sock + HTTP_DEFAULTS + """
+frontend fe
+    bind 127.0.0.1:%d
+    use_backend dyn if { path_beg /dyn }
+    default_backend be
+backend be
+    default-server proto h2
+    server s1 127.0.0.1:%d
+backend dyn
+    balance roundrobin
+""" % (port, s.port), port=port)
+    st, _, _, body = hb.get(port, "/x")
+    assert st == 200 and body == b"hello /x"
+    wait_until(lambda: admin_ready(sock), 10, "admin socket")
+    assert admin_cli(sock, "add server dyn/h 127.0.0.1:%d proto h2" % s.port).strip() == "New server registered."
+    admin_cli(sock, "enable server dyn/h")
+    st, _, _, body = hb.get(port, "/dyn")
+    assert st == 200 and body == b"hello /dyn"
