@@ -342,7 +342,7 @@ static int cb_data(nghttp2_session *ses, uint8_t flags, int32_t sid, const uint8
 	struct h2be *h = u;
 	char line[32];
 
-	if (sid != h->sid || h->rs != RS_BODY || h->meth == H1_METH_HEAD) {
+	if (sid != h->sid || h->rs != RS_BODY || h->meth == H1_METH_HEAD || h->status == 204 || h->status == 304) {
 		/* nobody takes it: its window back at once */
 		nghttp2_session_consume(ses, sid, len);
 		return 0;
