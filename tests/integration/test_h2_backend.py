@@ -395,3 +395,27 @@ backend dyn
     admin_cli(sock, "enable server dyn/h")
     st, _, _, body = hb.get(port, "/dyn")
     assert st == 200 and body == b"hello /dyn"
+
+
+def test_tls_alpn_h2_nghttpd(tollgate, haproxy, certs, tmp_path):
+    """nghttpd over TLS (it offers h2 by ALPN): a file and a 404 through
+    `ssl alpn h2,http/1.1`, as HAProxy 2.6."""
+    www = tmp_path / "www-tls"
+    www.mkdir()
+    (www / "a.txt").write_bytes(b"tls-h2\n")
+    srv = free_port()
+    d = certs["dir"]
+    p = subprocess.Popen(["nghttpd", "-d", str(www), str(srv), os.path.join(d, "www-rsa.key"),
+                          os.path.join(d, "www-rsa.crt")], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        wait_port(srv)
+        for starter in (tollgate, haproxy):
+            port = start(starter, srv, "ssl verify none alpn h2,http/1.1\n"
+                         "    http-response set-header x-bc-alpn %[ssl_bc_alpn]")
+            st, hd, _, body = hb.get(port, "/a.txt")
+            assert st == 200 and body == b"tls-h2\n" and hd["x-bc-alpn"] == "h2"
+            st, _, _, _ = hb.get(port, "/none")
+            assert st == 404
+    finally:
+        p.kill()
+        p.wait()
