@@ -115,7 +115,9 @@ static int sq_add(struct sq *q, const void *src, size_t len)
 			while (cap < q->len + len)
 				cap *= 2;
 			if (cap > H2BE_STAGE_MAX)
-				return -1;
+				cap = H2BE_STAGE_MAX;
+			if (cap < q->len + len)
+				return -1;   /* past what the window allows: a broken peer */
 			p = realloc(q->p, cap);
 			if (!p)
 				return -1;
@@ -790,9 +792,11 @@ static ssize_t h2_recv(void *ctx, int fd, struct buffer *b, size_t max)
 		return xprt_recv(h->inner, h->inner_ctx, fd, b, max);
 	if (!b->area || buf_full(b))
 		return -ENOSPC;
+	/* always read (h2_read() stops on a large stage, saying so): a short
+	 * answer must mean the socket was drained (xprt.h)
+	 */
 	h2_flush(h, fd);
-	if (!h->stage.len)
-		h2_read(h, fd);
+	h2_read(h, fd);
 	h2_flush(h, fd);
 	room = buf_room(b);
 	if (max && max < room)

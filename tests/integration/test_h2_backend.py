@@ -419,3 +419,31 @@ def test_tls_alpn_h2_nghttpd(tollgate, haproxy, certs, tmp_path):
     finally:
         p.kill()
         p.wait()
+
+
+def test_tcp_frontend_upgraded_to_http(tollgate, h2srv):
+    """A mode tcp frontend whose backend is mode http (the connection is
+    upgraded; its sockets are polled edge-triggered): large bodies both
+    ways still flow through the HTTP/2 server side."""
+    s = h2srv()
+    port = free_port()
+    tollgate("""
+global
+    nbthread 1
+defaults
+    timeout client 5s
+    timeout server 5s
+    timeout connect 2s
+frontend fe
+    mode tcp
+    bind 127.0.0.1:%d
+    default_backend be
+backend be
+    mode http
+    server s1 127.0.0.1:%d proto h2
+""" % (port, s.port), port=port)
+    big = os.urandom(1500000)
+    st, _, _, body = hb.get(port, "/echo", method="POST", body=big, timeout=20)
+    assert st == 200 and body == big
+    st, _, _, body = hb.get(port, "/big?3000000", timeout=20)
+    assert st == 200 and body == pattern(3000000)
