@@ -5,7 +5,6 @@ trailers, resets, GOAWAY or counted connections are needed. Where HAProxy
 2.6 does the same, both run the same configuration and must agree.
 """
 import os
-import shutil
 import socket
 import subprocess
 
