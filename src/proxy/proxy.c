@@ -698,6 +698,10 @@ int proxy_finalize_all(report_fn fn, void *arg)
 			if (srv->track_name && server_resolve_track(srv, why, sizeof(why)) < 0)
 				errs += report(fn, arg, 1, srv->conf_file, srv->conf_line, "%s '%s', server '%s': %s",
 				               proxy_kind(px), px->id, srv->id, why);
+			if ((srv->flags & SRV_F_PROTO_H2) && px->mode != PR_MODE_HTTP)
+				errs += report(fn, arg, 1, srv->conf_file, srv->conf_line,
+				               "proxy '%s' : MUX protocol 'h2' is not usable for server '%s' (HTTP/2 needs mode http).",
+				               px->id, srv->id);
 			if (srv->hc_name && !(srv->hc = healthcheck_find(srv->hc_name)))
 				errs += report(fn, arg, 1, srv->conf_file, srv->conf_line,
 				               "%s '%s', server '%s': unable to find the healthcheck section '%s'.",

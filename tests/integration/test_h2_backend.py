@@ -128,6 +128,17 @@ def test_proto_h2_accepted_and_checked(tmp_path):
     assert rc != 0 and "'proto' : unknown protocol 'h3'" in out and "t.cfg:" in out, out
 
 
+def test_proto_h2_refused_in_mode_tcp(tmp_path):
+    """As HAProxy 2.6: `proto h2` needs mode http."""
+    cfg = ("defaults\n    mode tcp\n    timeout client 1s\n    timeout server 1s\n    timeout connect 1s\n"
+           "listen l\n    bind 127.0.0.1:%d\n    server s1 127.0.0.1:%d proto h2\n" % (free_port(), free_port()))
+    from conftest import HAPROXY
+    rc, out, path = run_check(cfg, tmp_path)
+    assert rc != 0 and "MUX protocol 'h2' is not usable for server 's1'" in out and path + ":8" in out, out
+    rc, out, _ = run_check(cfg, tmp_path, name="h.cfg", binary=HAPROXY)
+    assert rc != 0 and "MUX protocol 'h2' is not usable for server 's1'" in out, out
+
+
 # ---- clear text, prior knowledge ----
 
 def test_get_through_nghttpd(tollgate, haproxy, nghttpd):
