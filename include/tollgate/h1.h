@@ -86,8 +86,9 @@ enum h1_err {
 	H1_ERR_TRAILER           = -29, /* 400: bad trailer field */
 	H1_ERR_TRAILER_TOO_LARGE = -30, /* 431: trailer section over max_head */
 	H1_ERR_HOST_AUTHORITY    = -31, /* 400: absolute-form/CONNECT authority differs from Host */
+	H1_ERR_H2_PREFACE        = -32, /* 405: the HTTP/2 preface where HTTP/2 is not allowed (set by the caller) */
 };
-#define H1_ERR_MIN  H1_ERR_HOST_AUTHORITY   /* lowest code */
+#define H1_ERR_MIN  H1_ERR_H2_PREFACE   /* lowest code */
 
 /* Options (h1_limits.opts). */
 #define H1_OPT_ACCEPT_BARE_LF  0x0001U  /* accept LF alone as a head line end */

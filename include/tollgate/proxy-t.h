@@ -214,6 +214,7 @@ struct listener {
 	int accept_proxy;                /* "accept-proxy": a PROXY header comes first */
 	int proto_none;                  /* "proto none": raw TCP only, never upgraded to HTTP */
 	int proto_h2;                    /* "proto h2": HTTP/2 with prior knowledge (h2_fe.c) */
+	int proto_h1;                    /* "proto h1": HTTP/1 only, the HTTP/2 preface gets a 405 */
 	char tcp_md5sig[SRV_MD5SIG_MAX + 1]; /* "tcp-md5sig" key, "" for none */
 	struct tls_conf *tls_conf;       /* "ssl" and its options as parsed, or NULL */
 	struct tls_bind *tls;            /* TLS contexts built from them, or NULL: raw */

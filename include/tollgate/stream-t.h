@@ -80,6 +80,7 @@ struct stream {
 	int http;                      /* the HTTP engine runs it: mode http, or switched to it */
 	int upgraded;                  /* switched from tcp to http: its first request skips the
 	                                * tcp-request content rules, which already ran */
+	int upg_proto;                 /* STRM_UPG_*: the protocol `switch-mode http proto` names */
 	int cli_hs_done;               /* the client's TLS handshake is complete */
 	int32_t t_hs;                  /* ms of the client's TLS handshake (%Th), 0 without TLS */
 	int no_log;                    /* closed before a session existed: no traffic log */

@@ -47,6 +47,15 @@ enum tcp_act {
 	TCP_ACT_SWITCH_HTTP,      /* switch-mode http: the HTTP engine takes the stream */
 };
 
+/* The protocol a `switch-mode http` names (tcp_rule.switch_proto, and the
+ * stream's upg_proto once it matched).
+ */
+enum strm_upg {
+	STRM_UPG_AUTO = 0,        /* no "proto": HTTP/1, or HTTP/2 on its preface */
+	STRM_UPG_H1,              /* "proto h1": HTTP/1 only, the preface gets a 405 */
+	STRM_UPG_H2,              /* "proto h2": the h2 mux takes the connection */
+};
+
 enum tcp_stage {
 	TCP_STAGE_CONN = 0,       /* tcp-request connection */
 	TCP_STAGE_SESS,           /* tcp-request session */
@@ -59,6 +68,7 @@ struct tcp_rule {
 	enum tcp_act act;            /* the action */
 	struct sc_action sc;         /* TCP_ACT_SC: the stick-counter action (sc_action.h) */
 	struct var_action va;        /* TCP_ACT_VAR: the variable action (var_action.h) */
+	int switch_proto;            /* TCP_ACT_SWITCH_HTTP: STRM_UPG_* ("proto h1", "proto h2") */
 	struct acl_cond *cond;       /* if/unless, or NULL */
 	const char *conf_file;       /* where declared */
 	int conf_line;               /* ditto */

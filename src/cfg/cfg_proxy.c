@@ -679,7 +679,8 @@ static int bind_options(struct cfg_ctx *ctx, struct listener *l, int argc, char 
 			}
 			if (strcmp(val, "h1"))
 				return cfg_set_err(err, "'bind %s' : 'proto' : unknown protocol '%s' (supported: h1, h2, none).", args[1], val);
-			continue;   /* HTTP/1 is what a bind speaks anyway */
+			l->proto_h1 = 1;   /* HTTP/1 only: no upgrade on the HTTP/2 preface */
+			continue;
 		}
 		if (!val)
 			return cfg_set_err(err, "'bind %s' : unknown option '%s' or missing value (supported: name, backlog, maxconn, v4v6, v6only, accept-proxy, proto, mode, user, uid, group, gid, shards, thread, tcp-md5sig).", args[1], opt);
@@ -807,6 +808,8 @@ static int kw_bind(struct cfg_ctx *ctx, int argc, char **args, char **err)
 			l->name = first->name ? strdup(first->name) : NULL;
 			l->tls = first->tls;   /* shared, read-only */
 			l->proto_h2 = first->proto_h2;
+			l->proto_h1 = first->proto_h1;
+			l->proto_none = first->proto_none;
 		} else {
 			char kw[300];
 

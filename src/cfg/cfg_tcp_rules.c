@@ -120,10 +120,12 @@ static int parse_tcp_action(struct tcp_rule *r, int argc, char **args, int *pos,
 		if (*pos < argc && !strcmp(args[*pos], "proto")) {
 			if (*pos + 1 >= argc)
 				return cfg_set_err(err, "'switch-mode http proto' expects a protocol name.");
-			if (!strcmp(args[*pos + 1], "h2"))
-				return cfg_set_err(err, "'switch-mode http proto h2' : HTTP/2 is not supported yet (only 'proto h1').");
-			if (strcmp(args[*pos + 1], "h1"))
-				return cfg_set_err(err, "'switch-mode http proto' : unknown protocol '%s' (supported: h1).", args[*pos + 1]);
+			if (!strcmp(args[*pos + 1], "h1"))
+				r->switch_proto = STRM_UPG_H1;
+			else if (!strcmp(args[*pos + 1], "h2"))
+				r->switch_proto = STRM_UPG_H2;
+			else
+				return cfg_set_err(err, "'switch-mode http proto' : unknown protocol '%s' (supported: h1, h2).", args[*pos + 1]);
 			*pos += 2;
 		}
 		return CFG_OK;

@@ -338,8 +338,8 @@ static int h1_check_target(struct h1_msg *msg, const uint8_t *b)
 		return h1_authority_ok(t, len) ? 0 : H1_ERR_TARGET;
 	if (t[0] == '/')
 		return 0;
-	if (t[0] == '*')
-		return (len == 1 && msg->meth == H1_METH_OPTIONS) ? 0 : H1_ERR_TARGET;
+	if (t[0] == '*')   /* OPTIONS, or another method: "PRI * HTTP/2.0" (HAProxy) */
+		return (len == 1 && (msg->meth == H1_METH_OPTIONS || msg->meth == H1_METH_OTHER)) ? 0 : H1_ERR_TARGET;
 	/* absolute-form: scheme = ALPHA *( ALPHA / DIGIT / "+" / "-" / "." ) */
 	if (!((t[0] | 0x20) >= 'a' && (t[0] | 0x20) <= 'z'))
 		return H1_ERR_TARGET;
@@ -988,6 +988,8 @@ int h1_err_status(int err)
 		return 431;
 	case H1_ERR_BODY_TOO_LARGE:
 		return 413;
+	case H1_ERR_H2_PREFACE:
+		return 405;
 	case H1_ERR_STATUS:
 	case H1_ERR_LINE_TOO_LONG:
 		return 502;
@@ -1030,6 +1032,7 @@ const char *h1_err_str(int err)
 		[-H1_ERR_TRAILER]           = "invalid trailer field",
 		[-H1_ERR_TRAILER_TOO_LARGE] = "trailer section too large",
 		[-H1_ERR_HOST_AUTHORITY]    = "target authority differs from Host",
+		[-H1_ERR_H2_PREFACE]        = "HTTP/2 preface where HTTP/2 is not allowed",
 	};
 
 	if (err >= 0 || err < H1_ERR_MIN || !str[-err])

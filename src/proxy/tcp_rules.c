@@ -52,7 +52,10 @@ static int rule_act(struct tcp_rule *r, struct stream *s, const struct sample_ct
 		var_action_exec(&r->va, s, act_ctx);
 		break;
 	case TCP_ACT_SWITCH_HTTP:
-		return s->http ? 1 : 2;   /* already HTTP: as accept */
+		if (s->http)
+			return 1;   /* already HTTP: as accept */
+		s->upg_proto = r->switch_proto;
+		return 2;
 	}
 	return 0;
 }

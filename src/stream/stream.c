@@ -973,9 +973,11 @@ static struct stream *strm_alloc(struct listener *li, const struct addr *peer);
 
 /* Hands the mode tcp stream <s> to the HTTP engine (`tcp-request content
  * switch-mode http`, or a mode http backend): what the client sent so far
- * is its first request. The client socket is polled level-triggered from
- * now on, as the HTTP engine wants it (strm_poll_mode()). On a bind with
- * `proto none` the connection closes instead (HAProxy).
+ * is its first request, or the HTTP/2 preface (head_wait() then gives the
+ * connection to the h2 mux). The client socket is polled level-triggered
+ * from now on, as the HTTP engine wants it (strm_poll_mode()). On a bind
+ * with `proto none` the connection closes instead (HAProxy); with
+ * `switch-mode http proto h2` the h2 mux takes it at once.
  */
 static struct task *strm_switch_http(struct task *t, struct stream *s, unsigned int state)
 {
@@ -996,6 +998,15 @@ static struct task *strm_switch_http(struct task *t, struct stream *s, unsigned 
 		return NULL;
 	}
 	s->cli.flags |= SIDE_RDMAY;   /* nothing known of what is pending */
+	if (s->upg_proto == STRM_UPG_H2) {
+		/* the mux reads what came as its preface: anything else is a
+		 * connection error there, as in HAProxy; its streams log
+		 */
+		s->no_log = 1;
+		h2c_upgrade(s);
+		strm_free(s);
+		return NULL;
+	}
 	return http_stream_process(t, s, state, 0);
 }
 

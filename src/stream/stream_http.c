@@ -792,6 +792,8 @@ static uint32_t head_deadline(const struct stream *s)
  * one: answered or logged as a request), -1 when the stream ends without
  * a word (the client left, or went quiet between requests), 2 when the
  * client sent the HTTP/2 preface, -ENOMEM when no transaction could be had.
+ * Where HTTP/1 is imposed (`bind ... proto h1`, `switch-mode http proto
+ * h1`) the preface is a request answered 405, as HAProxy's h1 mux does.
  */
 static int head_wait(struct stream *s)
 {
@@ -812,12 +814,18 @@ static int head_wait(struct stream *s)
 		/* a first request that never came (408), a reset (counted) */
 		return txn_take(s, 0) < 0 ? -ENOMEM : 1;
 	}
-	if (!s->http_nb_req && !s->h2 && !s->upgraded && !s->http_head_start) {
-		/* the HTTP/2 preface on an HTTP/1.1 bind: prior knowledge, the
-		 * connection goes to the h2 mux (HAProxy does the same)
+	if (!s->http_nb_req && !s->h2 && !s->http_head_start) {
+		/* the HTTP/2 preface on an HTTP/1.1 bind, or on a connection
+		 * upgraded from tcp: prior knowledge, the connection goes to
+		 * the h2 mux (HAProxy does the same)
 		 */
 		int p = h2_preface_match(b);
 
+		if (p > 0 && ((s->li && s->li->proto_h1) || s->upg_proto == STRM_UPG_H1)) {
+			s->http_head_start = now_ms ? now_ms : 1;
+			m->res = H1_ERR_H2_PREFACE;
+			return txn_take(s, 0) < 0 ? -ENOMEM : 1;
+		}
 		if (p > 0)
 			return 2;
 		if (!p && !gone && !tick_is_expired(head_deadline(s), now_ms))

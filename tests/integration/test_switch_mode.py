@@ -74,7 +74,6 @@ def test_switch_mode_refused_forms(tmp_path):
     from conftest import run_check
     head = "defaults\n    timeout client 5s\n    timeout server 5s\n    timeout connect 2s\nfrontend f\n    mode tcp\n    bind 127.0.0.1:0\n"
     for line, msg in (("tcp-request content switch-mode tcp", "'switch-mode' expects 'http'"),
-                      ("tcp-request content switch-mode http proto h2", "HTTP/2 is not supported yet"),
                       ("tcp-request content switch-mode http proto h9", "unknown protocol 'h9'"),
                       ("tcp-request connection switch-mode http", "unknown action 'switch-mode'")):
         rc, out, _ = run_check(head + "    %s\n" % line, tmp_path)

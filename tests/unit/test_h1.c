@@ -237,6 +237,8 @@ static const struct hcase valid_cases[] = {
 	H("absolute @ in path", REQ, "GET https://a.example:8443/b@c?d@e HTTP/1.1\r\nHost: a.example:8443\r\n\r\n", OK),
 	H("connect", REQ, "CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n", OK),
 	H("options *", REQ, "OPTIONS * HTTP/1.1\r\nHost: a\r\n\r\n", OK),
+	/* "*" with another method, as HAProxy: the HTTP/2 preface parses */
+	H("pri star h2", REQ, "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", OK),
 	H("other method", REQ, "PROPFIND /d HTTP/1.1\r\nHost: a\r\n\r\n", OK),
 	H("http/1.9 as 1.x", REQ, "GET / HTTP/1.9\r\nHost: a\r\n\r\n", OK),
 	H("target chars", REQ, "GET /a/b?c=d&e=%20f;g!$'()*+,:@~[] HTTP/1.1\r\nHost: a\r\n\r\n", OK),
@@ -801,6 +803,7 @@ static void test_err_helpers(void **state)
 	assert_int_equal(h1_err_status(H1_ERR_TOO_MANY_HDRS), 431);
 	assert_int_equal(h1_err_status(H1_ERR_BODY_TOO_LARGE), 413);
 	assert_int_equal(h1_err_status(H1_ERR_TE_UNSUPP), 501);
+	assert_int_equal(h1_err_status(H1_ERR_H2_PREFACE), 405);
 	assert_int_equal(h1_err_status(H1_ERR_VERSION_UNSUPP), 505);
 	assert_int_equal(h1_err_status(H1_ERR_HOST_MISSING), 400);
 	assert_int_equal(h1_err_status(H1_ERR_STATUS), 502);
