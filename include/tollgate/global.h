@@ -45,6 +45,7 @@ struct global {
 	unsigned int tune_maxhdr;        /* tune.http.maxhdr: header fields per message */
 	unsigned int tune_maxrewrite;    /* tune.maxrewrite: buffer room kept for head rewrites */
 	unsigned int tune_h2_fe_max_streams; /* tune.h2.(fe.)max-concurrent-streams, 0: 100 */
+	unsigned int tune_h2_fe_glitches; /* tune.h2.fe.glitches-threshold, 0: none */
 	unsigned int tune_h2_init_window;    /* tune.h2.initial-window-size, 0: 65535 */
 	unsigned int tune_h2_header_table;   /* tune.h2.header-table-size + 1, 0: unset (4096) */
 	unsigned int tune_h2_max_frame;      /* tune.h2.max-frame-size, 0: 16384 */

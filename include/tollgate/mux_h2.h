@@ -39,6 +39,11 @@ int h2c_accept(struct listener *li, int fd, const struct addr *peer);
  */
 int h2c_takeover(struct stream *s);
 
+/* The glitches counted on the HTTP/2 connection of stream <s> (0 for any
+ * other stream): fc_glitches.
+ */
+int h2_stream_glitches(const struct stream *s);
+
 /* An HTTP/1.1 stream <s> whose client sent the HTTP/2 preface (prior
  * knowledge, h2_preface_match()): the mux takes its socket, transport,
  * session slot and the bytes read so far (s->req.buf). <s> is to be freed

@@ -96,6 +96,11 @@ void stkctr_http_req(struct stkctrs *sc, unsigned int mask);
 void stkctr_http_err(struct stkctrs *sc);
 void stkctr_http_fail(struct stkctrs *sc);
 
+/* Counts <n> glitches (protocol abuses of the connection, e.g. HTTP/2
+ * streams reset by the client) on every tracked entry.
+ */
+void stkctr_glitch(struct stkctrs *sc, uint32_t n);
+
 /* Adds <n> to element <idx> of gpc (or to gpc0/gpc1 for <type>) of
  * counter <ctr>; also counts the matching rate. Returns 0 or -ENOENT.
  */

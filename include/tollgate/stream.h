@@ -70,9 +70,12 @@ struct stream *stream_new_mux(struct listener *li, const struct addr *peer, cons
  * frontend's `tcp-request connection` and then `tcp-request session` rules
  * once, on a scratch stream standing for the connection, with the socket
  * <fd> from <peer>. Returns 0, or -1 when they reject it (counted). The
- * counters they track are released at once (see doc/internals/mux.md).
+ * counters they track move to <keep> (zeroed by the caller), which holds
+ * them for the connection's life and ends with stkctr_release_all() (see
+ * doc/internals/mux.md).
  */
-int stream_mux_session_rules(struct listener *li, int fd, const struct addr *peer);
+struct stkctrs;
+int stream_mux_session_rules(struct listener *li, int fd, const struct addr *peer, struct stkctrs *keep);
 
 /* Counts (<delta> 1) or uncounts (-1) a mux connection among the live
  * streams, so that a soft stop waits for it (stream_count()).

@@ -315,6 +315,10 @@ static int kw_tune(struct cfg_ctx *ctx, int argc, char **args, char **err)
 		if (int_arg(argc, args, 1, 1 << 20, &v, err) < 0)
 			return CFG_ERR;
 		global.tune_h2_fe_max_streams = (unsigned int)v;
+	} else if (!strcmp(args[0], "tune.h2.fe.glitches-threshold")) {
+		if (int_arg(argc, args, 0, 2147483647, &v, err) < 0)
+			return CFG_ERR;
+		global.tune_h2_fe_glitches = (unsigned int)v;
 	} else if (!strcmp(args[0], "tune.h2.initial-window-size")) {
 		if (int_arg(argc, args, 1, 2147483647, &v, err) < 0)
 			return CFG_ERR;
@@ -600,6 +604,7 @@ static struct cfg_kw global_kws[] = {
 	{ "tune.maxrewrite", kw_tune, 0 },
 	{ "tune.h2.max-concurrent-streams", kw_tune, 0 },
 	{ "tune.h2.fe.max-concurrent-streams", kw_tune, 0 },
+	{ "tune.h2.fe.glitches-threshold", kw_tune, 0 },
 	{ "tune.h2.initial-window-size", kw_tune, 0 },
 	{ "tune.h2.header-table-size", kw_tune, 0 },
 	{ "tune.h2.max-frame-size", kw_tune, 0 },

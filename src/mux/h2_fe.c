@@ -44,6 +44,7 @@
 #include <tollgate/mux_h2.h>
 #include <tollgate/proxy.h>
 #include <tollgate/sock.h>
+#include <tollgate/stkctr.h>
 #include <tollgate/stream-t.h>
 #include <tollgate/stream.h>
 #include <tollgate/task.h>
@@ -123,6 +124,8 @@ struct h2c {
 	struct list streams;       /* h2s of the connection */
 	struct list by_thread;     /* in h2c_list[tid] */
 	uint32_t idle_exp;         /* deadline while idle or blocked */
+	unsigned int glitches;     /* protocol abuses seen (fc_glitches) */
+	struct stkctrs sc;         /* counters tracked by the connection's rules */
 };
 
 static struct list h2c_list[MAX_THREADS];   /* per thread, owner only */
@@ -169,6 +172,23 @@ static void h2s_consume_rest(struct h2s *h)
 	h2b_free(&h->rx);
 }
 
+/* Counts <n> glitches on <c> (HAProxy's name for a protocol abuse: a
+ * stream reset by the client before its response, a malformed or
+ * oversized request, an invalid frame), and on the entries its rules
+ * track (glitch_cnt, glitch_rate). Past tune.h2.fe.glitches-threshold the
+ * connection is killed: GOAWAY ENHANCE_YOUR_CALM, then close.
+ */
+static void h2c_glitch(struct h2c *c, unsigned int n)
+{
+	c->glitches += n;
+	if (c->sc.tracked)
+		stkctr_glitch(&c->sc, n);
+	if (global.tune_h2_fe_glitches && c->glitches >= global.tune_h2_fe_glitches && !(c->flags & H2C_F_ERROR)) {
+		nghttp2_session_terminate_session(c->ngh, NGHTTP2_ENHANCE_YOUR_CALM);
+		c->flags |= H2C_F_ERROR;
+	}
+}
+
 /* ---- nghttp2 callbacks: the request side ---- */
 
 static struct h2s *h2s_of(nghttp2_session *ngh, int32_t id)
@@ -207,11 +227,38 @@ static int cb_header(nghttp2_session *ngh, const nghttp2_frame *frame, const uin
 		/* trailers: kept for a chunked body, else dropped (HAProxy) */
 		if (!(h->flags & H2S_F_CHUNKED))
 			return 0;
-		return h2_req_add_trailer(&h->req, (const char *)name, namelen, (const char *)value, valuelen,
-		                          buf_size) < 0 ? NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE : 0;
+		if (h2_req_add_trailer(&h->req, (const char *)name, namelen, (const char *)value, valuelen,
+		                       buf_size) < 0)
+			goto too_large;
+		return 0;
 	}
 	if (h2_req_add(&h->req, &h->rx, (const char *)name, namelen, (const char *)value, valuelen, buf_size) < 0)
-		return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;
+		goto too_large;
+	return 0;
+
+too_large:
+	/* nghttp2 resets the stream and skips the rest of its fields */
+	h2c_glitch(ud, 1);
+	return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;
+}
+
+/* A frame begins. PRIORITY frames are ignored (RFC 9113 5.3.2: nghttp2
+ * reports no more of them), but not free to parse: one for a stream that
+ * is not open counts (PRIORITY flood).
+ */
+static int cb_begin_frame(nghttp2_session *ngh, const nghttp2_frame_hd *hd, void *ud)
+{
+	if (hd->type == NGHTTP2_PRIORITY && !h2s_of(ngh, hd->stream_id))
+		h2c_glitch(ud, 1);
+	return 0;
+}
+
+/* A frame nghttp2 refused (malformed request, bad pseudo-header, frame
+ * on a wrong stream): it resets the stream or the connection itself.
+ */
+static int cb_invalid_frame(nghttp2_session *ngh, const nghttp2_frame *frame, int lib_error_code, void *ud)
+{
+	h2c_glitch(ud, 1);
 	return 0;
 }
 
@@ -241,6 +288,15 @@ static int cb_frame_recv(nghttp2_session *ngh, const nghttp2_frame *frame, void 
 	struct h2s *h;
 	int es = !!(frame->hd.flags & NGHTTP2_FLAG_END_STREAM);
 
+	if (frame->hd.type == NGHTTP2_RST_STREAM) {
+		/* a stream the client gives up before its response is complete:
+		 * the work it caused was wasted (Rapid Reset, CVE-2023-44487)
+		 */
+		h = h2s_of(ngh, frame->hd.stream_id);
+		if (h && !(h->flags & H2S_F_ES_SENT))
+			h2c_glitch(c, 1);
+		return 0;
+	}
 	if (frame->hd.type != NGHTTP2_HEADERS && frame->hd.type != NGHTTP2_DATA)
 		return 0;
 	h = h2s_of(ngh, frame->hd.stream_id);
@@ -248,6 +304,7 @@ static int cb_frame_recv(nghttp2_session *ngh, const nghttp2_frame *frame, void 
 		return 0;
 	if (frame->hd.type == NGHTTP2_HEADERS && !(h->flags & H2S_F_REQ_HEAD)) {
 		if (h2s_start(c, h, es) < 0) {
+			h2c_glitch(c, 1);
 			nghttp2_submit_rst_stream(ngh, NGHTTP2_FLAG_NONE, h->id, NGHTTP2_INTERNAL_ERROR);
 			return 0;
 		}
@@ -717,6 +774,8 @@ static void h2c_free(struct h2c *c)
 		}
 	}
 	nghttp2_session_del(c->ngh);
+	if (c->sc.tracked)
+		stkctr_release_all(&c->sc);
 	if (c->conn.xprt)
 		c->conn.xprt->close(c->conn.xprt_ctx);
 	if (c->conn.fd >= 0)
@@ -739,6 +798,7 @@ static void h2c_feed(struct h2c *c)
 		ssize_t r = nghttp2_session_mem_recv(c->ngh, (const uint8_t *)buf_head(&c->ibuf), l);
 
 		if (r < 0) {
+			h2c_glitch(c, 1);
 			c->flags |= H2C_F_ERROR;   /* nghttp2 queued its GOAWAY */
 			buf_reset(&c->ibuf);
 			break;
@@ -900,6 +960,8 @@ static int h2_lib_init(void)
 	nghttp2_session_callbacks_set_on_data_chunk_recv_callback(h2_cbs, cb_data_chunk);
 	nghttp2_session_callbacks_set_on_frame_send_callback(h2_cbs, cb_frame_send);
 	nghttp2_session_callbacks_set_on_stream_close_callback(h2_cbs, cb_stream_close);
+	nghttp2_session_callbacks_set_on_invalid_frame_recv_callback(h2_cbs, cb_invalid_frame);
+	nghttp2_session_callbacks_set_on_begin_frame_callback(h2_cbs, cb_begin_frame);
 	nghttp2_option_set_no_auto_window_update(h2_opts, 1);
 	nghttp2_option_set_no_closed_streams(h2_opts, 1);
 	return 0;
@@ -974,17 +1036,21 @@ out_free:
 int h2c_accept(struct listener *li, int fd, const struct addr *peer)
 {
 	struct proxy *fe = li->fe;
+	struct stkctrs sc = { 0 };
 	struct h2c *c;
 
 	/* one session for the whole connection */
 	counter_max(&fe->st.cur_max, atomic_fetch_add_explicit(&fe->feconn, 1, memory_order_relaxed) + 1);
 	counter_add(&fe->ctr[tid].cum_sess, 1);
 	freq_ctr_add(&fe->ctr[tid].sess_per_sec, 1000, 1, now_ms);
-	if (stream_mux_session_rules(li, fd, peer) < 0)
+	if (stream_mux_session_rules(li, fd, peer, &sc) < 0)
 		goto out_close;
 	c = h2c_new(li, fd, peer, NULL, NULL);
-	if (!c)
+	if (!c) {
+		stkctr_release_all(&sc);
 		goto out_close;
+	}
+	c->sc = sc;
 	if (fd_insert(fd, tid, h2c_iocb, c, FD_EV_IN) < 0) {
 		c->conn.fd = -1;
 		h2c_free(c);   /* releases the slot */
@@ -1012,6 +1078,18 @@ static struct h2c *h2c_adopt(struct stream *s)
 	if (!c)
 		return NULL;
 	c->t_hs = s->t_hs;
+	/* the connection's counters follow it (glitches, conn_cur); the
+	 * transaction's stay with the stream
+	 */
+	for (unsigned int m = s->sc.tracked & ~s->sc.txn_owned; m; m &= m - 1) {
+		unsigned int i = (unsigned int)__builtin_ctz(m);
+
+		c->sc.c[i] = s->sc.c[i];
+		c->sc.tracked |= 1U << i;
+		s->sc.c[i].table = NULL;
+		s->sc.c[i].entry = NULL;
+	}
+	s->sc.tracked &= s->sc.txn_owned;
 	fd_set_owner(s->cli.fd, h2c_iocb, c);
 	/* the socket, its TLS and the session slot are the mux's now */
 	s->cli.fd = -1;
@@ -1037,6 +1115,16 @@ int h2c_upgrade(struct stream *s)
 	c->ibuf = s->req.buf;   /* the preface and what followed it */
 	s->req.buf = BUF_NULL;
 	return 0;
+}
+
+int h2_stream_glitches(const struct stream *s)
+{
+	const struct h2s *h;
+
+	if (s->cli.xprt != &xprt_h2s)
+		return 0;
+	h = s->cli.xprt_ctx;
+	return h && h->h2c ? (int)h->h2c->glitches : 0;
 }
 
 int h2_preface_match(const struct buffer *b)

@@ -26,6 +26,7 @@
 
 #include <tollgate/errmsg.h>
 #include <tollgate/lb.h>
+#include <tollgate/mux_h2.h>
 #include <tollgate/proxy.h>
 #include <tollgate/proxy_proto.h>
 #include <tollgate/sample.h>
@@ -324,6 +325,19 @@ static int smp_fc_http_major(const struct sample_arg *args, struct sample *smp, 
 	return 1;
 }
 
+/* fc_glitches: the protocol abuses counted on the client connection
+ * (HTTP/2: see h2_fe.c); 0 for an HTTP/1 one, none outside HTTP.
+ */
+static int smp_fc_glitches(const struct sample_arg *args, struct sample *smp, const struct sample_ctx *ctx)
+{
+	const struct stream *s = ctx_stream(ctx);
+
+	if (!s || !s->http)
+		return 0;
+	sample_set_sint(smp, s->h2 ? h2_stream_glitches(s) : 0);
+	return 1;
+}
+
 static int smp_rtt_check(struct sample_arg *args, char **err)
 {
 	if (args[0].type == SMP_ARGT_STR && strcmp(args[0].data.str.ptr, "ms") && strcmp(args[0].data.str.ptr, "us")) {
@@ -426,6 +440,7 @@ static struct sample_fetch_kw_list proxy_fetch_list = { .kw = {
 	{ "srv_name", smp_srv_name, SMP_ARG0, NULL, SMP_T_STR, SMP_USE_HTTP_RES },
 	{ "srv_id", smp_srv_id, SMP_ARG0, NULL, SMP_T_SINT, SMP_USE_HTTP_RES },
 	{ "fc_http_major", smp_fc_http_major, SMP_ARG0, NULL, SMP_T_SINT, SMP_USE_ANY },
+	{ "fc_glitches", smp_fc_glitches, SMP_ARG0, NULL, SMP_T_SINT, SMP_USE_ANY },
 	{ "fc_rtt", smp_rtt, SMP_ARG1(0, STR), smp_rtt_check, SMP_T_SINT, SMP_USE_ANY, (void *)0 },
 	{ "fc_rttvar", smp_rtt, SMP_ARG1(0, STR), smp_rtt_check, SMP_T_SINT, SMP_USE_ANY, (void *)2 },
 	{ "bc_rtt", smp_rtt, SMP_ARG1(0, STR), smp_rtt_check, SMP_T_SINT, SMP_USE_ANY, (void *)1 },

@@ -145,15 +145,21 @@ void stkctr_add_bytes(struct stkctrs *sc, uint64_t in, uint64_t out)
 	}
 }
 
-/* Bumps <type>/<rate> on the tracked entries of <mask>. */
-static void bump_all(struct stkctrs *sc, unsigned int mask, int type, int rate)
+/* Adds <n> to <type>/<rate> on the tracked entries of <mask>. */
+static void bump_all_n(struct stkctrs *sc, unsigned int mask, int type, int rate, uint32_t n)
 {
 	for (unsigned int m = sc->tracked & mask; m; m &= m - 1) {
 		struct stkctr *c = &sc->c[__builtin_ctz(m)];
 
-		if (bump(c->table, c->entry, type, rate, 1))
+		if (bump(c->table, c->entry, type, rate, n))
 			stktable_touch_local(c->table, c->entry, 0);
 	}
+}
+
+/* Bumps <type>/<rate> on the tracked entries of <mask>. */
+static void bump_all(struct stkctrs *sc, unsigned int mask, int type, int rate)
+{
+	bump_all_n(sc, mask, type, rate, 1);
 }
 
 void stkctr_http_req(struct stkctrs *sc, unsigned int mask)
@@ -169,6 +175,11 @@ void stkctr_http_err(struct stkctrs *sc)
 void stkctr_http_fail(struct stkctrs *sc)
 {
 	bump_all(sc, ~0U, STKTABLE_DT_HTTP_FAIL_CNT, STKTABLE_DT_HTTP_FAIL_RATE);
+}
+
+void stkctr_glitch(struct stkctrs *sc, uint32_t n)
+{
+	bump_all_n(sc, ~0U, STKTABLE_DT_GLITCH_CNT, STKTABLE_DT_GLITCH_RATE, n);
 }
 
 int stkctr_inc_gpc(struct stkctr *c, int type, unsigned int idx, uint32_t n)

@@ -1442,7 +1442,7 @@ struct stream *stream_new_mux(struct listener *li, const struct addr *peer, cons
 	return s;
 }
 
-int stream_mux_session_rules(struct listener *li, int fd, const struct addr *peer)
+int stream_mux_session_rules(struct listener *li, int fd, const struct addr *peer, struct stkctrs *keep)
 {
 	struct stream *s;
 	int ret = 0;
@@ -1464,7 +1464,9 @@ int stream_mux_session_rules(struct listener *li, int fd, const struct addr *pee
 			ret = -1;
 		}
 	}
-	if (s->sc.tracked)
+	if (s->sc.tracked && ret == 0)
+		*keep = s->sc;   /* the connection's, for its glitches */
+	else if (s->sc.tracked)
 		stkctr_release_all(&s->sc);
 	free(s->sess_vars);
 	free(s->pp_tlv);

@@ -1,0 +1,414 @@
+"""HTTP/2 abuse (issue 16): each attack is driven with raw frames against
+`bind ... proto h2`; the abusive connection must be closed (GOAWAY or EOF)
+within a bounded time, the proxy's memory stays bounded, and ordinary
+clients (curl over HTTP/2 and HTTP/1.1) are served during and after it.
+See doc/internals/mux.md, "Hardening"."""
+import socket
+import struct
+import subprocess
+import threading
+import time
+
+import hpack
+import pytest
+
+from conftest import free_port, wait_until
+
+PREFACE = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"
+DATA, HEADERS, PRIORITY, RST_STREAM, SETTINGS, PUSH, PING, GOAWAY, WINDOW_UPDATE, CONTINUATION = range(10)
+END_STREAM, ACK, END_HEADERS = 0x1, 0x1, 0x4
+
+
+def cfg(port, port1, origin, glob="", fe_extra=""):
+    return """
+global
+    nbthread 2
+%s
+defaults
+    mode http
+    timeout client 2s
+    timeout server 5s
+    timeout connect 2s
+frontend fe
+    bind 127.0.0.1:%d proto h2
+%s
+    default_backend be
+frontend fe1
+    bind 127.0.0.1:%d
+    default_backend be
+backend be
+    server s1 127.0.0.1:%d
+frontend origin
+    bind 127.0.0.1:%d
+    http-request return status 200 content-type text/plain string ok if { path /ok }
+""" % (glob, port, fe_extra, port1, origin, origin)
+
+
+def frame(ftype, flags, sid, payload=b""):
+    return struct.pack(">I", len(payload))[1:] + bytes([ftype, flags]) + struct.pack(">I", sid) + payload
+
+
+def req_block(enc, path="/ok", extra=()):
+    return enc.encode([(":method", "GET"), (":scheme", "http"), (":authority", "x"), (":path", path)] + list(extra))
+
+
+class Attacker:
+    """A raw HTTP/2 connection: sends frames, and tells when the proxy
+    closed it (EOF or reset) and whether a GOAWAY came first."""
+
+    def __init__(self, port, rcvbuf=None, settings=b""):
+        self.s = socket.socket()
+        if rcvbuf:
+            self.s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
+        self.s.connect(("127.0.0.1", port))
+        self.enc = hpack.Encoder()
+        self.t0 = time.monotonic()
+        self.send(PREFACE + frame(SETTINGS, 0, 0, settings))
+
+    def send(self, data):
+        """Sends, unless the proxy closed: returns False then."""
+        try:
+            self.s.sendall(data)
+            return True
+        except OSError:
+            return False
+
+    def closed(self, timeout=10.0):
+        """Reads until EOF; returns (elapsed seconds since connect, GOAWAY
+        seen), or None if the connection is still open after <timeout>."""
+        self.s.settimeout(timeout)
+        buf = b""
+        end = time.monotonic() + timeout
+        try:
+            while time.monotonic() < end:
+                self.s.settimeout(max(0.01, end - time.monotonic()))
+                d = self.s.recv(65536)
+                if not d:
+                    break
+                buf += d
+            else:
+                return None
+        except socket.timeout:
+            return None
+        except OSError:
+            pass   # reset: closed too
+        return time.monotonic() - self.t0, self.goaway(buf)
+
+    @staticmethod
+    def goaway(buf):
+        """The error code of the first GOAWAY in <buf>, or None."""
+        i = 0
+        while i + 9 <= len(buf):
+            ln = int.from_bytes(buf[i:i + 3], "big")
+            if buf[i + 3] == GOAWAY and i + 9 + 8 <= len(buf):
+                return int.from_bytes(buf[i + 13:i + 17], "big")
+            i += 9 + ln
+        return None
+
+    def close(self):
+        self.s.close()
+
+
+def rss_kb(pid):
+    with open("/proc/%d/status" % pid) as f:
+        for l in f:
+            if l.startswith("VmRSS:"):
+                return int(l.split()[1])
+    return 0
+
+
+def served(port, port1):
+    """An ordinary HTTP/2 client and an HTTP/1.1 client are both served."""
+    for url, opt in (("http://127.0.0.1:%d/ok" % port, "--http2-prior-knowledge"),
+                     ("http://127.0.0.1:%d/ok" % port1, "--http1.1")):
+        p = subprocess.run(["curl", "-sS", "--max-time", "5", opt, url], capture_output=True, timeout=20)
+        assert (p.returncode, p.stdout) == (0, b"ok"), (url, p.returncode, p.stdout, p.stderr)
+
+
+@pytest.fixture
+def proxy(tollgate):
+    def start(glob="", fe_extra=""):
+        port, port1, origin = free_port(), free_port(), free_port()
+        t = tollgate(cfg(port, port1, origin, glob, fe_extra), port=port)
+        served(port, port1)
+        return t, port, port1
+    return start
+
+
+class Background:
+    """Ordinary clients served while an attack runs."""
+
+    def __init__(self, port, port1):
+        self.errors, self.count = [], 0
+        self.stop = threading.Event()
+        self.th = threading.Thread(target=self._run, args=(port, port1), daemon=True)
+        self.th.start()
+
+    def _run(self, port, port1):
+        while not self.stop.is_set():
+            try:
+                served(port, port1)
+                self.count += 1
+            except AssertionError as e:   # pragma: no cover - the failure
+                self.errors.append(str(e))
+
+    def finish(self):
+        self.stop.set()
+        self.th.join(30)
+        assert not self.errors, self.errors
+        assert self.count > 0
+
+
+def run_attack(proxy, attack, limit=10.0, glob="", fe_extra="", rss_max_kb=32 * 1024):
+    """Runs <attack>(port) -> Attacker with ordinary clients alongside;
+    asserts the attacker is closed within <limit> seconds, RSS grows by
+    less than <rss_max_kb>, and everybody else is served. Returns
+    (elapsed, goaway error code or None, tollgate)."""
+    t, port, port1 = proxy(glob, fe_extra)
+    rss0 = rss_kb(t.proc.pid)
+    bg = Background(port, port1)
+    a = attack(port)
+    res = a.closed(limit)
+    a.close()
+    bg.finish()
+    assert res is not None, "the abusive connection is still open after %ss" % limit
+    assert t.proc.poll() is None, t.output()
+    assert rss_kb(t.proc.pid) - rss0 < rss_max_kb, (rss0, rss_kb(t.proc.pid))
+    served(port, port1)
+    print("ATTACK closed after %.2fs goaway=%s rss %d->%d kB" % (res[0], res[1], rss0, rss_kb(t.proc.pid)))
+    return res[0], res[1], t
+
+
+def test_rapid_reset(proxy):
+    """Streams opened and reset at once, in a loop (CVE-2023-44487)."""
+    def attack(port):
+        a = Attacker(port)
+        sid = 1
+        for _ in range(20):
+            chunk = b""
+            for _ in range(500):
+                chunk += frame(HEADERS, END_HEADERS | END_STREAM, sid, req_block(a.enc)) + \
+                    frame(RST_STREAM, 0, sid, struct.pack(">I", 8))   # CANCEL
+                sid += 2
+            if not a.send(chunk):
+                break
+        return a
+    el, code, _ = run_attack(proxy, attack)
+    # nghttp2's reset rate limit (1000 at once, then 33/s): GOAWAY
+    assert code is not None and el < 1.5, (el, code)
+
+
+def test_continuation_flood(proxy):
+    """A header block that never ends (CVE-2024-27316 / 28182)."""
+    def attack(port):
+        a = Attacker(port)
+        a.send(frame(HEADERS, 0, 1, req_block(a.enc)))
+        for i in range(2000):
+            if not a.send(frame(CONTINUATION, 0, 1, a.enc.encode([("x-%d" % i, "y" * 100)]))):
+                break
+        return a
+    el, code, _ = run_attack(proxy, attack)
+    # nghttp2's limit of CONTINUATION frames per header block (8): its
+    # GOAWAY is often lost in the reset of the flood's unread bytes
+    assert el < 1.5, el
+
+
+def test_hpack_bomb(proxy):
+    """One large field in the dynamic table, referenced thousands of times:
+    16 KB on the wire, tens of MB decoded."""
+    def attack(port):
+        a = Attacker(port)
+        for sid in range(1, 200, 2):
+            # literal with incremental indexing (4000 bytes), then 4000
+            # one-byte references to it (index 62)
+            blk = req_block(hpack.Encoder()) + b"\x40" + b"\x07x-bombed" + b"\x7f\x81\x1e" + b"b" * 4000
+            blk += b"\xbe" * 12000
+            if not a.send(frame(HEADERS, END_HEADERS | END_STREAM, sid, blk)):
+                break
+        return a
+    el, code, _ = run_attack(proxy, attack, glob="    tune.h2.fe.glitches-threshold 10")
+    assert code == 11, code   # ENHANCE_YOUR_CALM
+
+
+@pytest.mark.parametrize("kind", ["settings", "ping"])
+def test_ack_flood_not_read(proxy, kind):
+    """SETTINGS or PING frames by the thousand, their ACKs never read."""
+    def attack(port):
+        a = Attacker(port, rcvbuf=4096)
+        f = frame(SETTINGS, 0, 0, struct.pack(">HI", 3, 100)) if kind == "settings" else \
+            frame(PING, 0, 0, b"12345678")
+        for _ in range(200):
+            if not a.send(f * 1000):
+                break
+        return a
+    el, code, _ = run_attack(proxy, attack)
+    # nghttp2's limit of ACKs waiting to be sent (1000)
+    assert el < 1.5, el
+
+
+def test_priority_flood(proxy):
+    """PRIORITY frames for streams that never exist, by the hundred
+    thousand: cheap to parse, counted as glitches past the threshold."""
+    def attack(port):
+        a = Attacker(port)
+        for n in range(100):
+            chunk = b"".join(frame(PRIORITY, 0, 2 * (n * 1000 + i) + 1, struct.pack(">IB", 0, 16))
+                             for i in range(1000))
+            if not a.send(chunk):
+                break
+        return a
+    el, code, _ = run_attack(proxy, attack, glob="    tune.h2.fe.glitches-threshold 100")
+    assert code == 11, code
+
+
+@pytest.mark.parametrize("kind", ["overflow", "idle-stream"])
+def test_window_update_flood(proxy, kind):
+    """WINDOW_UPDATEs that overflow the window, or name idle streams."""
+    def attack(port):
+        a = Attacker(port)
+        if kind == "overflow":
+            f = b"".join(frame(WINDOW_UPDATE, 0, 0, struct.pack(">I", 0x7fffffff)) for _ in range(100))
+        else:
+            f = b"".join(frame(WINDOW_UPDATE, 0, 2 * i + 1, struct.pack(">I", 1)) for i in range(100))
+        a.send(f)
+        return a
+    el, code, _ = run_attack(proxy, attack, limit=5)
+    assert code in (1, 3) and el < 1.5, (el, code)   # PROTOCOL_ERROR, FLOW_CONTROL_ERROR
+
+
+def test_zero_window_stall(proxy):
+    """A client that announces a window of 0 and never opens it: the
+    response cannot leave; `timeout client` ends the connection."""
+    def attack(port):
+        a = Attacker(port, settings=struct.pack(">HI", 4, 0))
+        for sid in range(1, 20, 2):
+            a.send(frame(HEADERS, END_HEADERS | END_STREAM, sid, req_block(a.enc)))
+        return a
+    el, code, _ = run_attack(proxy, attack, limit=10)
+    assert el < 8, el
+
+
+def test_oversized_headers(proxy):
+    """Header blocks larger than a buffer: each stream is refused, and
+    repeated ones close the connection (glitches)."""
+    def attack(port):
+        a = Attacker(port)
+        for sid in range(1, 400, 2):
+            # 3 x 7000 bytes of fields, past tune.bufsize (16384)
+            blk = [req_block(a.enc, extra=[("x-big", "%d" % sid + "v" * 7000)])] + \
+                [a.enc.encode([("x-big%d" % i, "%d" % sid + "v" * 7000)]) for i in (1, 2)]
+            f = frame(HEADERS, END_STREAM, sid, blk[0]) + frame(CONTINUATION, 0, sid, blk[1]) + \
+                frame(CONTINUATION, END_HEADERS, sid, blk[2])
+            if not a.send(f):
+                break
+        return a
+    el, code, _ = run_attack(proxy, attack, glob="    tune.h2.fe.glitches-threshold 20")
+    assert code == 11, code
+
+
+@pytest.mark.parametrize("bad", ["unknown", "after-regular", "missing-path", "uppercase"])
+def test_invalid_pseudo_headers(proxy, bad):
+    """Malformed requests (RFC 9113 8.3): each stream is reset; repeated
+    ones close the connection (glitches)."""
+    def block(enc):
+        base = [(":method", "GET"), (":scheme", "http"), (":authority", "x"), (":path", "/ok")]
+        if bad == "unknown":
+            base.append((":foo", "1"))
+        elif bad == "after-regular":
+            base = base[:3] + [("x-a", "1"), (":path", "/ok")]
+        elif bad == "missing-path":
+            base = base[:3]
+        else:
+            base.append(("X-Upper", "1"))
+        return enc.encode(base)
+
+    def attack(port):
+        a = Attacker(port)
+        for sid in range(1, 400, 2):
+            if not a.send(frame(HEADERS, END_HEADERS | END_STREAM, sid, block(a.enc))):
+                break
+        return a
+    el, code, _ = run_attack(proxy, attack, glob="    tune.h2.fe.glitches-threshold 20")
+    assert code == 11, code
+
+
+def test_max_streams_never_read(proxy):
+    """A client that opens every stream it may, and never reads: the output blocks; `timeout client` ends
+    the connection and its streams."""
+    def attack(port):
+        a = Attacker(port, rcvbuf=4096)
+        blk = b""
+        for sid in range(1, 200, 2):
+            blk += frame(HEADERS, END_HEADERS | END_STREAM, sid, req_block(a.enc))
+        a.send(blk)
+        return a
+    el, code, _ = run_attack(proxy, attack, limit=10)
+    assert el < 8, el
+
+
+def read_frames(s, until, timeout=5.0):
+    """Reads frames from socket <s> until <until>(type, flags, sid,
+    payload) is true; returns them all."""
+    s.settimeout(timeout)
+    buf, out = b"", []
+    while True:
+        while len(buf) >= 9 and len(buf) >= 9 + int.from_bytes(buf[:3], "big"):
+            ln = int.from_bytes(buf[:3], "big")
+            f = (buf[3], buf[4], int.from_bytes(buf[5:9], "big") & 0x7fffffff, buf[9:9 + ln])
+            buf = buf[9 + ln:]
+            out.append(f)
+            if until(*f):
+                return out
+        d = s.recv(65536)
+        assert d, "closed: %r" % out[-3:]
+        buf += d
+
+
+def test_glitches_fetch_and_table(tollgate):
+    """A Rapid Reset burst below nghttp2's limit: each stream reset before
+    its response is a glitch, seen by fc_glitches on the connection and
+    counted in glitch_cnt of the entry `track-sc0 src` tracks; the next
+    connection from that address is rejected on it."""
+    port, port1, origin = free_port(), free_port(), free_port()
+    t = tollgate(cfg(port, port1, origin, fe_extra="""
+    tcp-request connection track-sc0 src table st
+    tcp-request connection reject if { sc0_glitch_cnt gt 100 }
+    http-response set-header x-glitches %[fc_glitches]
+    http-response set-header x-table %[src_glitch_cnt(st)]
+""") + """
+backend st
+    stick-table type ip size 1k expire 1m store glitch_cnt,glitch_rate(10s)
+""", port=port)
+    p = subprocess.run(["curl", "-sS", "-D", "-", "--http2-prior-knowledge", "http://127.0.0.1:%d/ok" % port],
+                       capture_output=True, timeout=20)
+    assert p.returncode == 0 and b"x-glitches: 0\r\n" in p.stdout, p.stdout
+    a = Attacker(port)
+    burst = b""
+    for sid in range(1, 301, 2):   # 150 streams reset at once
+        burst += frame(HEADERS, END_HEADERS | END_STREAM, sid, req_block(a.enc)) + \
+            frame(RST_STREAM, 0, sid, struct.pack(">I", 8))
+    a.send(burst + frame(HEADERS, END_HEADERS | END_STREAM, 301, req_block(a.enc)))
+    dec = hpack.Decoder()
+    hdrs = {}
+    for ft, fl, sid, pl in read_frames(a.s, lambda ft, fl, sid, pl: ft == HEADERS and sid == 301):
+        if ft == HEADERS:
+            hdrs = dict(dec.decode(pl))
+    assert hdrs.get("x-glitches") == "150", hdrs
+    assert hdrs.get("x-table") == "150", hdrs
+    a.close()
+    # the address is refused now; a client of the other frontend is not
+    p = subprocess.run(["curl", "-sS", "--max-time", "5", "--http2-prior-knowledge", "http://127.0.0.1:%d/ok" % port],
+                       capture_output=True, timeout=20)
+    assert p.returncode != 0, p.stdout
+    p = subprocess.run(["curl", "-sS", "--max-time", "5", "http://127.0.0.1:%d/ok" % port1],
+                       capture_output=True, timeout=20)
+    assert (p.returncode, p.stdout) == (0, b"ok"), p
+
+
+def test_glitches_threshold_config(tmp_path):
+    from conftest import run_check
+    base = "global\n    tune.h2.fe.glitches-threshold %s\ndefaults\n    mode http\nfrontend f\n    bind :8080\n"
+    rc, out, _ = run_check(base % "50", tmp_path)
+    assert rc == 0, out
+    rc, out, _ = run_check(base % "x", tmp_path)
+    assert rc != 0 and "tune.h2.fe.glitches-threshold" in out, out
