@@ -62,6 +62,7 @@
 #define H2C_F_SHUTR   0x02U   /* the client closed */
 #define H2C_F_ERROR   0x04U   /* I/O or protocol error: close */
 #define H2C_F_GOAWAY  0x08U   /* graceful GOAWAY submitted */
+#define H2C_F_FATAL   0x10U   /* nghttp2 gave up the session: it sends no more */
 
 /* h2s flags */
 #define H2S_F_REQ_HEAD  0x0001U   /* request head emitted into rx */
@@ -773,6 +774,16 @@ static void h2c_free(struct h2c *c)
 			h2s_free(h);
 		}
 	}
+	if ((c->flags & H2C_F_ERROR) && c->conn.fd >= 0) {
+		/* input left unread would make the close a reset, which the
+		 * client's stack may take before our GOAWAY: drop what is
+		 * there (bounded)
+		 */
+		char tmp[4096];
+
+		for (int i = 0; i < 64 && recv(c->conn.fd, tmp, sizeof(tmp), MSG_DONTWAIT) > 0; i++)
+			;
+	}
 	nghttp2_session_del(c->ngh);
 	if (c->sc.tracked)
 		stkctr_release_all(&c->sc);
@@ -790,6 +801,27 @@ static void h2c_free(struct h2c *c)
 	free(c);
 }
 
+/* nghttp2 gave up the session (<err>: a flood of ACKs, too many
+ * CONTINUATION frames, a bad preface) and sends nothing more: the GOAWAY
+ * is ours, after the whole frames obuf holds.
+ */
+static void h2c_fatal(struct h2c *c, int err)
+{
+	uint32_t last = (uint32_t)nghttp2_session_get_last_proc_stream_id(c->ngh);
+	uint32_t code = err == NGHTTP2_ERR_BAD_CLIENT_MAGIC ? NGHTTP2_PROTOCOL_ERROR : NGHTTP2_ENHANCE_YOUR_CALM;
+	uint8_t f[17] = { 0, 0, 8, NGHTTP2_GOAWAY, 0, 0, 0, 0, 0,
+	                  (uint8_t)(last >> 24), (uint8_t)(last >> 16), (uint8_t)(last >> 8), (uint8_t)last,
+	                  (uint8_t)(code >> 24), (uint8_t)(code >> 16), (uint8_t)(code >> 8), (uint8_t)code };
+
+	c->flags |= H2C_F_ERROR | H2C_F_FATAL;
+	if (c->pend_len)
+		return;   /* a frame is cut there: no room for ours */
+	if (!buf_allocated(&c->obuf) && buf_alloc(&c->obuf) < 0)
+		return;
+	if (buf_room(&c->obuf) >= sizeof(f))
+		buf_put(&c->obuf, (const char *)f, sizeof(f));
+}
+
 /* Feeds nghttp2 with what <c>->ibuf holds. */
 static void h2c_feed(struct h2c *c)
 {
@@ -799,7 +831,7 @@ static void h2c_feed(struct h2c *c)
 
 		if (r < 0) {
 			h2c_glitch(c, 1);
-			c->flags |= H2C_F_ERROR;   /* nghttp2 queued its GOAWAY */
+			h2c_fatal(c, (int)r);
 			buf_reset(&c->ibuf);
 			break;
 		}
@@ -842,7 +874,7 @@ static void h2c_send(struct h2c *c)
 		if (!buf_allocated(&c->obuf) && buf_alloc(&c->obuf) < 0)
 			return;
 		/* nghttp2's output into obuf, as room allows */
-		while (buf_room(&c->obuf)) {
+		while (buf_room(&c->obuf) && !(c->flags & H2C_F_FATAL)) {
 			if (!c->pend_len) {
 				n = nghttp2_session_mem_send(c->ngh, &c->pend);
 				if (n < 0) {
