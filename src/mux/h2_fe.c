@@ -422,7 +422,7 @@ static void h2s_tx_ready(struct h2s *h)
  */
 static struct h1_hdr *res_hdrs[MAX_THREADS];
 static char *nv_area[MAX_THREADS];
-static size_t nv_area_size;
+static size_t nv_area_size[MAX_THREADS];   /* per thread: each one sizes its own */
 
 static uint32_t res_maxhdr(void)
 {
@@ -440,7 +440,7 @@ static int h2s_submit_head(struct h2s *h, const struct h1_msg *res, const char *
 	enum h1_body body;
 	int nb, ret;
 
-	nb = h2_res_nv(res, buf, nv_area[tid], nv_area_size, &nv);
+	nb = h2_res_nv(res, buf, nv_area[tid], nv_area_size[tid], &nv);
 	if (nb < 0)
 		return -1;
 	if (res->status >= 100 && res->status < 200) {
@@ -490,9 +490,9 @@ static ssize_t h2s_take_head(struct h2s *h, const char *p, size_t len)
 	int r;
 
 	if (!res_hdrs[tid]) {
-		nv_area_size = (res_maxhdr() + 2) * sizeof(nghttp2_nv) + buf_size + 16;
+		nv_area_size[tid] = (res_maxhdr() + 2) * sizeof(nghttp2_nv) + buf_size + 16;
 		res_hdrs[tid] = malloc(res_maxhdr() * sizeof(struct h1_hdr));
-		nv_area[tid] = malloc(nv_area_size);
+		nv_area[tid] = malloc(nv_area_size[tid]);
 		if (!res_hdrs[tid] || !nv_area[tid]) {
 			free(res_hdrs[tid]);
 			res_hdrs[tid] = NULL;

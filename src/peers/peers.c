@@ -290,7 +290,7 @@ static void local_lesson_failed(struct peers *ps, const char *why)
 		remotes += !o->local;
 	log_warning("Peers '%s': no full lesson from the old process (%s); %s.", ps->id, why,
 	            remotes ? "asking the other peers" : "the tables keep what they have");
-	ps->resync = remotes ? PEERS_RESYNC_NEEDED : PEERS_RESYNC_DONE;
+	__atomic_store_n(&ps->resync, remotes ? PEERS_RESYNC_NEEDED : PEERS_RESYNC_DONE, __ATOMIC_RELAXED);
 	ps->resync_timeout = tick_add(now_ms, PEER_RESYNC_MS);
 	for (struct peer *o = ps->list; o; o = o->next)
 		maybe_learn(o);
@@ -313,9 +313,9 @@ static void conn_close(struct peer_conn *c, const char *reason)
 		else if (!p->failures)   /* the first failure of a series only */
 			log_warning("Peer '%s' (peers '%s'): connection failed: %s.", p->id, ps->id, reason);
 		p->conn = NULL;
-		p->last_state = -1;
+		__atomic_store_n(&p->last_state, -1, __ATOMIC_RELAXED);
 		if ((p->flags & PEER_F_LEARN) && ps->resync == PEERS_RESYNC_ASSIGNED)
-			ps->resync = PEERS_RESYNC_NEEDED;   /* learn from another one */
+			__atomic_store_n(&ps->resync, PEERS_RESYNC_NEEDED, __ATOMIC_RELAXED);   /* learn from another one */
 		if ((p->flags & PEER_F_LEARN) && p->local && ps->resync == PEERS_RESYNC_FROMLOCAL)
 			local_lesson_failed(ps, "the old process's link closed before the end of its lesson");
 		p->flags &= ~(PEER_F_LEARN | PEER_F_TEACH | PEER_F_TEACH_SENT);
@@ -408,7 +408,7 @@ static void peer_connect(struct peer *p)
 	}
 	c->peer = p;
 	p->conn = c;
-	p->last_state = PEER_CS_CONNECTING;
+	__atomic_store_n(&p->last_state, PEER_CS_CONNECTING, __ATOMIC_RELAXED);
 	addr_format(peer_addr(p), c->src, sizeof(c->src));
 	n = snprintf(hello, sizeof(hello), "HAProxyS 2.1\n%s\n%s %d 1\n", p->id, ps->local->id, (int)getpid());
 	buf_put(&c->out, hello, (size_t)n);
@@ -426,7 +426,7 @@ static void maybe_learn(struct peer *p)
 		return;
 	send_msg(p->conn, PEER_MSG_CLASS_CONTROL, PEER_MSG_CTRL_RESYNCREQ, NULL, 0);
 	p->flags |= PEER_F_LEARN;
-	ps->resync = PEERS_RESYNC_ASSIGNED;
+	__atomic_store_n(&ps->resync, PEERS_RESYNC_ASSIGNED, __ATOMIC_RELAXED);
 }
 
 /* The handshake of <c> with <p> succeeded. */
@@ -435,7 +435,7 @@ static void established(struct peer_conn *c, struct peer *p)
 	struct peers *ps = c->peers;
 
 	c->state = PEER_CS_ESTABLISHED;
-	p->last_state = PEER_CS_ESTABLISHED;
+	__atomic_store_n(&p->last_state, PEER_CS_ESTABLISHED, __ATOMIC_RELAXED);
 	p->status = 200;
 	p->last_hdshk = now_ms ? now_ms : 1;
 	p->sessions++;
@@ -872,7 +872,7 @@ static int handle_msg(struct peer_conn *c, const struct peer_msg *m, char *why, 
 				for (pt = p->tables; pt; pt = pt->next)
 					n += pt->rx_updates;
 				if (m->type == PEER_MSG_CTRL_RESYNCFINISHED && ps->resync == PEERS_RESYNC_FROMLOCAL) {
-					ps->resync = PEERS_RESYNC_DONE;
+					__atomic_store_n(&ps->resync, PEERS_RESYNC_DONE, __ATOMIC_RELAXED);
 					log_notice("Peers '%s': full resync learned from the old process (%llu entries).",
 					           ps->id, (unsigned long long)n);
 				} else if (ps->resync == PEERS_RESYNC_FROMLOCAL) {
@@ -884,18 +884,18 @@ static int handle_msg(struct peer_conn *c, const struct peer_msg *m, char *why, 
 					/* a peer of a shard knows that shard's keys only:
 					 * ask one of each shard (HAProxy's rule)
 					 */
-					ps->resync = PEERS_RESYNC_NEEDED;
+					__atomic_store_n(&ps->resync, PEERS_RESYNC_NEEDED, __ATOMIC_RELAXED);
 					ps->resync_timeout = tick_add(now_ms, PEER_RESYNC_MS);
 					log_notice("Peers '%s': resync of shard %u learned from '%s'.", ps->id, p->shard, p->id);
 					for (struct peer *o = ps->list; o; o = o->next)
 						maybe_learn(o);
 				} else if (m->type == PEER_MSG_CTRL_RESYNCFINISHED) {
-					ps->resync = PEERS_RESYNC_DONE;
+					__atomic_store_n(&ps->resync, PEERS_RESYNC_DONE, __ATOMIC_RELAXED);
 					log_notice("Peers '%s': full resync learned from '%s'.", ps->id, p->id);
 				} else {
 					struct peer *o;
 
-					ps->resync = PEERS_RESYNC_NEEDED;
+					__atomic_store_n(&ps->resync, PEERS_RESYNC_NEEDED, __ATOMIC_RELAXED);
 					p->flags |= PEER_F_NOTUP2DATE;   /* ask another one */
 					log_notice("Peers '%s': partial resync learned from '%s' (not up to date itself).",
 					           ps->id, p->id);
@@ -903,7 +903,7 @@ static int handle_msg(struct peer_conn *c, const struct peer_msg *m, char *why, 
 						;
 					if (!o) {
 						/* every peer is starting too: nobody knows more */
-						ps->resync = PEERS_RESYNC_DONE;
+						__atomic_store_n(&ps->resync, PEERS_RESYNC_DONE, __ATOMIC_RELAXED);
 						log_notice("Peers '%s': every peer answered a partial resync: up to date.", ps->id);
 					}
 					for (o = ps->list; o; o = o->next)
@@ -1106,7 +1106,7 @@ static void conn_io(int fd, unsigned int events, void *owner)
 			return;
 		}
 		c->state = PEER_CS_WAIT_STATUS;
-		c->peer->last_state = PEER_CS_WAIT_STATUS;
+		__atomic_store_n(&c->peer->last_state, PEER_CS_WAIT_STATUS, __ATOMIC_RELAXED);
 	}
 	if (events & (FD_EV_IN | FD_EV_ERR | FD_EV_HUP | FD_EV_RDHUP)) {
 		for (;;) {
@@ -1263,7 +1263,7 @@ static struct task *peer_task(struct task *t, void *ctx, unsigned int state)
 		else
 			local_lesson_failed(ps, "it did not connect");
 	} else if (ps->resync != PEERS_RESYNC_DONE && tick_is_expired(ps->resync_timeout, now_ms)) {
-		ps->resync = PEERS_RESYNC_DONE;   /* nobody to learn from: we are the reference */
+		__atomic_store_n(&ps->resync, PEERS_RESYNC_DONE, __ATOMIC_RELAXED);   /* nobody to learn from: we are the reference */
 		for (struct peer *o = ps->list; o; o = o->next)
 			o->flags &= ~PEER_F_LEARN;
 	}
@@ -1352,8 +1352,8 @@ int peers_start(int reloading, char *err, size_t errlen)
 			task_wakeup(p->task, TASK_WOKEN_INIT);
 		}
 		/* a reload: the old process teaches us first (HAProxy's way) */
-		ps->resync = reloading && ps->nb_tables ? PEERS_RESYNC_FROMLOCAL :
-		             remotes ? PEERS_RESYNC_NEEDED : PEERS_RESYNC_DONE;
+		__atomic_store_n(&ps->resync, reloading && ps->nb_tables ? PEERS_RESYNC_FROMLOCAL :
+		                 remotes ? PEERS_RESYNC_NEEDED : PEERS_RESYNC_DONE, __ATOMIC_RELAXED);
 		ps->resync_timeout = tick_add(now_ms, PEER_RESYNC_MS);
 	}
 	return 0;
