@@ -1,7 +1,7 @@
 /*
- * Stream internals shared by the TCP stream code (stream.c) and the HTTP
- * engine (stream_http.c). Not a public interface: only these two files
- * include it. Every function runs on the stream's own thread.
+ * Stream internals shared by the files of src/stream/ (the TCP stream code,
+ * the HTTP engine, the registry). Not a public interface: nothing outside
+ * src/stream/ includes it. Every function runs on the stream's own thread.
  */
 #ifndef TOLLGATE_STREAM_INT_H
 #define TOLLGATE_STREAM_INT_H
@@ -23,6 +23,12 @@ static inline void side_set_events(struct side *sd, uint32_t ev)
 	else if (sd->xprt && sd->xprt->subscribe)
 		sd->xprt->subscribe(sd->xprt_ctx, ev);
 }
+
+/* Live streams of each thread (stream.c): the owner adds and removes its
+ * own; other threads read them only under thread isolation
+ * (stream_registry.c).
+ */
+extern struct list streams_by_thread[MAX_THREADS];
 
 /* Records why the stream ends (HAProxy's %ts codes); the first call wins. */
 void strm_set_term(struct stream *s, char who, char when);
