@@ -39,8 +39,7 @@
 #include <tollgate/ticks.h>
 #include <tollgate/trafficlog.h>
 
-#define CHECK_REASON_LEN   512      /* room for a reason with its info */
-#define HTTPCHK_STATE_MAX  640      /* room for an x-haproxy-server-state field line */
+#include "check_int.h"
 
 /* HAProxy's short check status names (check_status_name()), indexed by
  * check.status; matched on the start of a probe's reason.
@@ -65,50 +64,6 @@ static const struct {
 	{ "L6RSP", "Layer6 invalid response" },
 };
 
-struct check {
-	struct server *srv;       /* checked server */
-	struct task *task;        /* local to one worker */
-	int fd;                   /* probe socket, -1 between probes */
-	unsigned int ev;          /* events seen on <fd> */
-	_Atomic unsigned int health; /* 0..rise+fall-1; up when >= rise (read by the CLI) */
-	uint32_t probe_exp;       /* end of the current probe (or of its current phase) */
-	uint32_t probe_start;     /* date the probe started, for its duration */
-	/* tcp-check state, unused by plain checks */
-	const struct list *rules; /* the backend's rules, NULL: plain connect check */
-	const struct list *cur;   /* current rule's link; == rules once all passed */
-	int implicit;             /* the implicit first connect is in progress */
-	int connecting;           /* a connect is pending on <fd> */
-	int connected;            /* <fd> is connected */
-	const struct xprt_ops *xprt; /* check-ssl: the TLS transport once started, else NULL */
-	void *xprt_ctx;           /* its context */
-	int tls_done;             /* check-ssl: the handshake is complete */
-	int l7;                   /* the ruleset has an expect: success is Layer7 */
-	int proto;                /* <rules> are a protocol check's (check_proto.h) */
-	char pass_why[CHECK_REASON_LEN]; /* success reason set by a protocol expect, or "" */
-	size_t sent;              /* bytes of the current send step sent */
-	char *rbuf;               /* TCPCHK_BUFSIZE + 1 bytes of response */
-	size_t rlen;              /* bytes in <rbuf> */
-	int eof;                  /* no more data can come on <fd> */
-	int rerr;                 /* -errno of the read error that set <eof>, or 0 */
-	int agent;                /* this is the server's agent check (srv->agent) */
-	/* option external-check state (check_ext.h); <fd> is the child's pidfd */
-	int ext;                  /* runs `external-check command` */
-	pid_t ext_pid;            /* the running child, 0: none */
-	pid_t ext_zombie;         /* a child killed at a deadline, not reaped yet, or 0 */
-	/* option httpchk state */
-	const struct pr_httpchk *http; /* the stage of the HTTP check running, NULL: none */
-	const struct pr_httpchk *http0; /* its first stage */
-	char *req;                /* the request sent (built once, or per probe with send-state), or NULL */
-	size_t req_len;           /* its length */
-	char *req_base;           /* send-state or a multi-step check: the first stage's request
-	                           * without the state field, else NULL */
-	/* results, read by the admin socket from any thread */
-	_Atomic int status;       /* index in check_statuses[] of the last result */
-	_Atomic int paused;       /* "disable health|agent": no probe, results ignored */
-	_Atomic int code;         /* HTTP status of the last HTTP check, else 0 */
-	struct check *next;       /* all checks */
-};
-
 /* All checks: built by the main thread before the workers start, walked
  * again only after they stopped (checks_stop()).
  */
@@ -128,7 +83,6 @@ __attribute__((constructor)) static void check_name_iocbs(void)
 	fd_name_iocb(check_iocb, "sock_conn_iocb", "check");
 }
 
-static void probe_result(struct check *c, int ok, const char *why);
 
 /* Writes into <out> of <size> bytes HAProxy's description of the connect
  * error -<err>: "General socket error (Network is unreachable)" when
@@ -152,7 +106,7 @@ static void l4_err_text(char *out, size_t size, int err, int sync)
 }
 
 /* Fails a probe whose connection failed with -<err> (see l4_err_text()). */
-static void probe_l4_fail(struct check *c, int err, int sync)
+void probe_l4_fail(struct check *c, int err, int sync)
 {
 	char info[128], why[CHECK_REASON_LEN];
 
@@ -161,7 +115,7 @@ static void probe_l4_fail(struct check *c, int err, int sync)
 	probe_result(c, 0, why);
 }
 
-static void probe_end(struct check *c)
+void probe_end(struct check *c)
 {
 	if (c->xprt) {
 		c->xprt->close(c->xprt_ctx);
@@ -196,7 +150,7 @@ static int status_of(const char *why)
  * status (L4OK, L7STS...) differs from the previous probe's or when it
  * moves the health, as HAProxy.
  */
-static void probe_result(struct check *c, int ok, const char *why)
+void probe_result(struct check *c, int ok, const char *why)
 {
 	struct server *srv = c->srv;
 	unsigned int top = srv->rise + srv->fall - 1;
@@ -297,7 +251,7 @@ static void probe_start(struct check *c)
  * set, c->ev consumed), -1 when it failed (result recorded: Layer6 invalid
  * response, or Layer6 timeout).
  */
-static int check_tls_step(struct check *c)
+int check_tls_step(struct check *c)
 {
 	int ret;
 
@@ -453,7 +407,7 @@ static void probe_result_l7(struct check *c, const char *what)
  * follows by `timeout check`; without, `inter` bounds the whole probe.
  * Returns 0, or -1 with <fd> closed (out of resources).
  */
-static int check_watch_connect(struct check *c, int fd)
+int check_watch_connect(struct check *c, int fd)
 {
 	const struct pr_timeouts *to = &c->srv->proxy->timeout;
 
@@ -511,7 +465,7 @@ static int tcpchk_connect(struct check *c, unsigned int port)
 }
 
 /* Reads what is available into the response buffer, up to its size. */
-static void tcpchk_read(struct check *c)
+void tcpchk_read(struct check *c)
 {
 	while (!c->eof && c->rlen < TCPCHK_BUFSIZE) {
 		ssize_t n;
@@ -547,7 +501,7 @@ static void tcpchk_read(struct check *c)
  * Returns 0 once all is sent (c->sent == <len>), 1 when the socket is full
  * (writability awaited), or -errno (-EPIPE for a zero-byte send).
  */
-static int check_send(struct check *c, const char *data, size_t len)
+int check_send(struct check *c, const char *data, size_t len)
 {
 	while (c->sent < len) {
 		ssize_t n;
@@ -781,193 +735,6 @@ int tcpcheck_match(const struct tcpcheck_rule *r, char *buf, size_t len, int las
 	if (!found && !last && r->min_recv < 0)
 		return TCPCHK_MATCH_MORE;
 	return found != r->inverse ? TCPCHK_MATCH_OK : TCPCHK_MATCH_FAIL;
-}
-
-/* ---- option httpchk ---- */
-
-/* Opens the probe's connection to the server. Returns 0 (connecting) or
- * -1 (probe failed, reported).
- */
-static int httpchk_connect(struct check *c)
-{
-	struct addr dst;
-	int fd = -1, ret;
-
-	c->ev = 0;
-	c->rlen = 0;
-	c->eof = 0;
-	c->rerr = 0;
-	c->sent = 0;
-	c->connected = 0;
-	/* `http-check connect addr|port`: elsewhere than the server */
-	dst = c->http->conn_addr.kind != ADDR_NONE ? c->http->conn_addr : c->srv->addr;
-	if (c->http->conn_port && dst.kind == ADDR_INET)
-		addr_set_port(&dst, c->http->conn_port);
-	else if (c->http->conn_addr.kind != ADDR_NONE && !addr_port(&dst))
-		addr_set_port(&dst, addr_port(&c->srv->addr));
-	ret = sock_connect_md5(&dst, NULL, server_md5sig(c->srv), &fd);
-	if (ret < 0 && ret != -EINPROGRESS) {
-		probe_l4_fail(c, ret, 1);
-		return -1;
-	}
-	if (check_watch_connect(c, fd) < 0) {
-		probe_result(c, 0, "Layer4 connection problem (out of resources)");
-		return -1;
-	}
-	return 0;
-}
-
-static int httpchk_next_stage(struct check *c);
-
-/* Runs the HTTP check as far as possible: connect, send the request, read
- * and judge the response (then the next stage's, for a multi-step check). Returns when the probe ended (result recorded)
- * or waits for an event (fd events set).
- */
-static void httpchk_run(struct check *c)
-{
-	const struct pr_timeouts *to = &c->srv->proxy->timeout;
-	char why[CHECK_REASON_LEN];
-	int m, code, ret;
-
-	if (c->connecting) {
-		int err;
-
-		if (!(c->ev & (FD_EV_OUT | FD_EV_ERR | FD_EV_HUP)))
-			goto wait;
-		err = sock_get_error(c->fd);
-		if (err) {
-			probe_l4_fail(c, err, 0);
-			return;
-		}
-		c->connecting = 0;
-		c->connected = 1;
-		if (to->check)
-			c->probe_exp = tick_add(now_ms, to->check);
-	}
-	if (check_tls_step(c) <= 0)
-		return;
-	ret = check_send(c, c->req, c->req_len);
-	if (ret > 0)
-		goto wait;
-	if (ret < 0) {
-		snprintf(why, sizeof(why), "Layer4 connection problem, info: \"%s\"",
-		         ret == -EPIPE ? "send failed" : strerror(-ret));
-		probe_result(c, 0, why);
-		return;
-	}
-	tcpchk_read(c);
-	if (c->rerr && !c->rlen) {
-		snprintf(why, sizeof(why), "Layer4 connection problem, info: \"%s\"", strerror(-c->rerr));
-		probe_result(c, 0, why);
-		return;
-	}
-	m = httpchk_eval(c->http, c->http->expect_re, c->rbuf, c->rlen, c->eof || c->rlen >= TCPCHK_BUFSIZE,
-	                 &code, why, sizeof(why));
-	if (m == HTTPCHK_OK && c->http->next) {
-		/* multi-step: the next stage, on a new connection */
-		atomic_store(&c->code, code);
-		if (httpchk_next_stage(c) < 0)
-			return;
-		httpchk_run(c);
-		return;
-	}
-	if (m != HTTPCHK_MORE) {
-		atomic_store(&c->code, code);
-		probe_result(c, m == HTTPCHK_OK, why);
-		return;
-	}
-	fd_set_events(c->fd, FD_EV_IN | FD_EV_RDHUP);
-wait:
-	if (tick_is_expired(c->probe_exp, now_ms))
-		probe_result(c, 0, c->connected ? "Layer7 timeout" : "Layer4 timeout");
-	c->ev = 0;
-}
-
-/* Writes HAProxy's `http-check send-state` field value for <c>'s server
- * into <out>: its state as the stats page says it ("UP", "UP 1/3" while
- * going down, "DOWN 1/2" while going up, "DOWN"), address, port, names,
- * node, weight over the backend's total, connections and queue.
- */
-static void httpchk_state_text(const struct check *c, char *out, size_t size)
-{
-	const struct server *srv = c->srv;
-	const struct proxy *px = srv->proxy;
-	unsigned int health = atomic_load(&c->health), top = srv->rise + srv->fall - 1, tot = 0;
-	int up = atomic_load(&srv->cur_state) == SRV_ST_RUNNING;
-	char addr[ADDR_STRLEN], node[256] = "", state[32];
-	const char *colon;
-
-	for (const struct server *s = px->srv; s; s = s->next)
-		if (lb_srv_usable(s) && !(s->flags & SRV_F_BACKUP))
-			tot += s->uweight;
-	if (up && health >= top)
-		snprintf(state, sizeof(state), "UP");
-	else if (up)
-		snprintf(state, sizeof(state), "UP %u/%u", health - srv->rise + 1, srv->fall);
-	else if (health)
-		snprintf(state, sizeof(state), "DOWN %u/%u", health, srv->rise);
-	else
-		snprintf(state, sizeof(state), "DOWN");
-	addr_format(&srv->addr, addr, sizeof(addr));
-	colon = srv->addr.kind == ADDR_INET && !(srv->addr.flags & ADDR_F_NO_PORT) ? strrchr(addr, ':') : NULL;
-	gethostname(node, sizeof(node) - 1);
-	snprintf(out, size, "%s; address=%.*s; port=%s; name=%s/%s; node=%s; weight=%u/%u; scur=%u/%u; qcur=%u",
-	         state, colon ? (int)(colon - addr) : (int)strlen(addr), addr, colon ? colon + 1 : "",
-	         px->id, srv->id, node, srv->uweight, tot, atomic_load(&srv->cur_conns),
-	         atomic_load(&px->beconn), atomic_load(&srv->queued));
-}
-
-/* Sets the request to send to <base> (a stage's request), with the
- * x-haproxy-server-state field after its request line for a send-state
- * check, as HAProxy. c->req holds HTTPCHK_REQ_MAX + 1 + HTTPCHK_STATE_MAX
- * bytes for a multi-step check, else the first stage's length plus that.
- */
-static void httpchk_load_request(struct check *c, const char *base)
-{
-	const char *eol = strstr(base, "\r\n");
-	size_t size = (c->http0->next ? HTTPCHK_REQ_MAX : strlen(base)) + 1 + HTTPCHK_STATE_MAX;
-	char text[HTTPCHK_STATE_MAX - 32];
-	int n;
-
-	if (!c->http0->send_state || !eol) {
-		c->req_len = strlen(base);
-		memcpy(c->req, base, c->req_len + 1);
-		return;
-	}
-	httpchk_state_text(c, text, sizeof(text));
-	n = snprintf(c->req, size, "%.*sx-haproxy-server-state: %s\r\n%s", (int)(eol - base) + 2, base, text, eol + 2);
-	c->req_len = n > 0 && (size_t)n < size ? (size_t)n : size - 1;
-}
-
-/* Closes the connection of the stage that passed and connects for the
- * next one, within the same probe deadline. Returns 0, or -1 when the
- * probe ended (reported).
- */
-static int httpchk_next_stage(struct check *c)
-{
-	char base[HTTPCHK_REQ_MAX];
-	uint32_t exp = c->probe_exp;
-
-	probe_end(c);
-	c->probe_exp = exp;
-	c->http = c->http->next;
-	if (httpchk_build_request(c->http, base, sizeof(base)) < 0) {   /* checked at start-up */
-		probe_result(c, 0, "Layer7 invalid response, info: \"request too long\"");
-		return -1;
-	}
-	httpchk_load_request(c, base);
-	return httpchk_connect(c);
-}
-
-static void httpchk_start(struct check *c)
-{
-	c->probe_exp = tick_add(now_ms, c->srv->inter);
-	c->http = c->http0;
-	if (c->req_base)
-		httpchk_load_request(c, c->req_base);
-	if (httpchk_connect(c) < 0)
-		return;
-	httpchk_run(c);
 }
 
 const char *check_status_name(const struct server *srv)
