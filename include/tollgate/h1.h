@@ -327,4 +327,12 @@ const char *h1_err_str(int err);
  */
 int h1_name_eq(const char *name, size_t len, const char *lc, size_t lclen);
 
+/* Returns 1 if the field name <name> of <len> bytes is one of the fields
+ * that only concern one HTTP/1.x connection and that HTTP/2 forbids (RFC
+ * 9113 8.2.2): Connection, Keep-Alive, Proxy-Connection,
+ * Transfer-Encoding, Upgrade. (TE, allowed with "trailers" only, is the
+ * caller's.) Used by both HTTP/2 muxes.
+ */
+int h1_conn_specific(const char *name, size_t len);
+
 #endif /* TOLLGATE_H1_H */

@@ -99,6 +99,17 @@ int h1_name_eq(const char *name, size_t len, const char *lc, size_t lclen)
 	return 1;
 }
 
+int h1_conn_specific(const char *name, size_t len)
+{
+	static const char *const names[] = { "connection", "keep-alive", "proxy-connection",
+	                                     "transfer-encoding", "upgrade" };
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (h1_name_eq(name, len, names[i], strlen(names[i])))
+			return 1;
+	return 0;
+}
+
 /* Returns the first position from <p> below <end> whose byte is not a field
  * value char (VCHAR, obs-text, SP, HTAB), or <end>.
  */

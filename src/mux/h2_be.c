@@ -450,13 +450,8 @@ static ssize_t body_read(nghttp2_session *ses, int32_t sid, uint8_t *buf, size_t
 /* Connection-specific fields, not forwarded over HTTP/2 (RFC 9113 8.2.2). */
 static int conn_specific(const char *n, size_t len, const char *v, size_t vlen)
 {
-	static const char *const names[] = {
-		"connection", "keep-alive", "proxy-connection", "transfer-encoding", "upgrade", NULL
-	};
-
-	for (int i = 0; names[i]; i++)
-		if (h1_name_eq(n, len, names[i], strlen(names[i])))
-			return 1;
+	if (h1_conn_specific(n, len))
+		return 1;
 	/* te: only "trailers" may go */
 	return h1_name_eq(n, len, "te", 2) && !(vlen == 8 && !strncasecmp(v, "trailers", 8));
 }

@@ -228,18 +228,6 @@ void h2_req_free(struct h2_req *r)
 
 /* ---- responses: HTTP/1.1 to HTTP/2 fields ---- */
 
-/* Returns 1 for a field HTTP/2 forbids (RFC 9113 8.2.2). */
-static int conn_specific(const char *name, size_t len)
-{
-	static const char *const drop[] = { "connection", "keep-alive", "proxy-connection", "transfer-encoding",
-	                                    "upgrade" };
-
-	for (size_t i = 0; i < sizeof(drop) / sizeof(drop[0]); i++)
-		if (h1_name_eq(name, len, drop[i], strlen(drop[i])))
-			return 1;
-	return 0;
-}
-
 /* A field list under construction: the nv array, then the strings. */
 struct nv_out {
 	nghttp2_nv *nv;   /* the block */
@@ -282,7 +270,7 @@ int h2_res_nv(const struct h1_msg *res, const char *buf, void *area, size_t size
 	for (uint32_t i = 0; i < res->nb_hdrs; i++) {
 		const struct h1_hdr *h = &res->hdrs[i];
 
-		if (conn_specific(buf + h->n.off, h->n.len))
+		if (h1_conn_specific(buf + h->n.off, h->n.len))
 			continue;
 		nv_add(&o, buf + h->n.off, h->n.len, buf + h->v.off, h->v.len);
 	}
@@ -323,7 +311,7 @@ int h2_trailers_nv(const struct h2b *trl, nghttp2_nv **nv)
 				v++;
 			while (ve > v && (ve[-1] == ' ' || ve[-1] == '\t'))
 				ve--;
-			if (!conn_specific(p, (size_t)(colon - p)))
+			if (!h1_conn_specific(p, (size_t)(colon - p)))
 				nv_add(&o, p, (size_t)(colon - p), v, (size_t)(ve - v));
 		}
 		p = eol + 1;
