@@ -4,6 +4,7 @@ import datetime
 import os
 import shutil
 import socket
+import statistics
 import subprocess
 import time
 
@@ -79,3 +80,39 @@ def cpu_seconds(pid):
         with open("/proc/%d/stat" % pid) as f:
             fields = f.read().rsplit(")", 1)[1].split()
         return (int(fields[11]) + int(fields[12])) / TICK
+
+
+def paired_rounds(mode, proxies, measure, rounds, target, lines):
+    """Measures <mode> on each proxy of <proxies> ("tollgate", "haproxy")
+    in <rounds> paired rounds, alternating which goes first; <measure>(proxy)
+    returns {"n", "rate", "cpu", "per_cpu", "note"}. Appends one line per
+    measure to <lines> and returns the summary line: medians, the paired
+    ratio of requests per CPU-second and the verdict against <target>
+    (None: no target)."""
+    ratios, rawr = [], []
+    per = {name: [] for name in proxies}
+    for r in range(rounds):
+        order = ["tollgate", "haproxy"] if r % 2 == 0 else ["haproxy", "tollgate"]
+        res = {}
+        for name in order:
+            res[name] = measure(proxies[name])
+            per[name].append(res[name]["per_cpu"])
+            line = "%-9s round %d %-8s n=%d rate=%.0f/s cpu=%.2f per_cpu_s=%.0f %s" % (
+                mode, r, name, res[name]["n"], res[name]["rate"], res[name]["cpu"],
+                res[name]["per_cpu"], res[name]["note"])
+            lines.append(line)
+            print(line, flush=True)
+        if res["haproxy"]["per_cpu"] > 0:
+            ratios.append(res["tollgate"]["per_cpu"] / res["haproxy"]["per_cpu"])
+        if res["haproxy"]["rate"] > 0:
+            rawr.append(res["tollgate"]["rate"] / res["haproxy"]["rate"])
+    ratio = statistics.median(ratios)
+    verdict = "no target" if target is None else ("met" if ratio >= target else "NOT met") + \
+        " (target >= %.2f)" % target
+    s = "%-9s per CPU-s: tollgate %.0f haproxy %.0f (medians); paired ratio %.2f (rounds %s); " \
+        "raw rate ratio %.2f; %s" % (mode, statistics.median(per["tollgate"]),
+                                      statistics.median(per["haproxy"]), ratio,
+                                      " ".join("%.2f" % x for x in ratios), statistics.median(rawr),
+                                      verdict)
+    print(s, flush=True)
+    return s

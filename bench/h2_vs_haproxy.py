@@ -28,7 +28,6 @@ bench/results/<date>-h2-vs-haproxy.txt). Needs h2load, wrk, haproxy.
 import os
 import re
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -141,37 +140,11 @@ def main():
         for mode in MODES:
             proxies = {name: Proxy(name, tmp, crt) for name in BINS}
             try:
-                ratios, rawr = [], []
-                per = {name: [] for name in BINS}
-                for r in range(ROUNDS):
-                    order = ["tollgate", "haproxy"] if r % 2 == 0 else ["haproxy", "tollgate"]
-                    res = {}
-                    for name in order:
-                        res[name] = measure(proxies[name], mode)
-                        per[name].append(res[name]["per_cpu"])
-                        line = "%-9s round %d %-8s n=%d rate=%.0f/s cpu=%.2f per_cpu_s=%.0f %s" % (
-                            mode, r, name, res[name]["n"], res[name]["rate"], res[name]["cpu"],
-                            res[name]["per_cpu"], res[name]["note"])
-                        lines.append(line)
-                        print(line, flush=True)
-                    if res["haproxy"]["per_cpu"] > 0:
-                        ratios.append(res["tollgate"]["per_cpu"] / res["haproxy"]["per_cpu"])
-                    if res["haproxy"]["rate"] > 0:
-                        rawr.append(res["tollgate"]["rate"] / res["haproxy"]["rate"])
+                summary.append(benchrec.paired_rounds(mode, proxies, lambda p: measure(p, mode), ROUNDS,
+                                                      TARGETS[mode], lines))
             finally:
                 for p in proxies.values():
                     p.stop()
-            ratio = statistics.median(ratios)
-            target = TARGETS[mode]
-            verdict = "no target" if target is None else ("met" if ratio >= target else "NOT met") + \
-                " (target >= %.2f)" % target
-            s = "%-9s per CPU-s: tollgate %.0f haproxy %.0f (medians); paired ratio %.2f (rounds %s); " \
-                "raw rate ratio %.2f; %s" % (mode, statistics.median(per["tollgate"]),
-                                              statistics.median(per["haproxy"]), ratio,
-                                              " ".join("%.2f" % x for x in ratios), statistics.median(rawr),
-                                              verdict)
-            summary.append(s)
-            print(s, flush=True)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     lines.append("# load average after: " + open("/proc/loadavg").read().strip())
