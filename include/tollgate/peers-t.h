@@ -127,7 +127,9 @@ struct peer {
 	uint32_t proto_err;           /* protocol errors */
 	uint32_t coll;                /* collisions (both sides connected) */
 	uint64_t taught;              /* local peer (old process): entries of the lesson sent */
-	int16_t last_state;           /* PEER_CS_* of the connection, -1: none */
+	int16_t last_state;           /* PEER_CS_* of the connection, -1: none. Thread 0
+	                               * writes it with relaxed atomic stores; other
+	                               * threads read it so (start-up, show peers) */
 	char src[ADDR_STRLEN];        /* remote address of the current connection */
 	const char *tx_dict[PEER_DICT_CACHE]; /* values the peer has, by cache id - 1 (interned) */
 	unsigned int tx_dict_next;    /* last cache id given - 1 (round robin) */
@@ -175,7 +177,9 @@ struct peers {
 	int lfd;                      /* listening socket, -1 */
 	struct task *task;            /* times out unidentified connections */
 	struct peer_conn *pending;    /* incoming connections before their hello */
-	enum peers_resync resync;     /* PEERS_RESYNC_* */
+	enum peers_resync resync;     /* PEERS_RESYNC_*. Thread 0 writes it with relaxed
+	                               * atomic stores; the main thread reads it so at
+	                               * start-up (peers_local_lesson_pending()) */
 	uint32_t resync_timeout;      /* date to give up learning (tick) */
 	uint32_t last_change;         /* wall clock second of the last state change */
 	uint32_t task_calls;          /* peer task runs */
