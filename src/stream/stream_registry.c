@@ -94,18 +94,20 @@ static void detail_fill(struct stream *s, struct stream_detail *d)
 	for (int i = 0; i < 2; i++) {
 		const struct side *sd = i ? &s->srvside : &s->cli;
 		const struct channel *ch = i ? &s->res : &s->req;
+		__typeof__(d->cli) *ds = i ? &d->srvs : &d->cli;
+		__typeof__(d->req) *dc = i ? &d->res : &d->req;
 
-		(i ? &d->srvs : &d->cli)->side = sd;
-		(i ? &d->srvs : &d->cli)->flags = sd->flags;
-		(i ? &d->srvs : &d->cli)->fd = sd->fd;
-		(i ? &d->srvs : &d->cli)->tls = sd->xprt != NULL;
-		(i ? &d->srvs : &d->cli)->exp = detail_delay(sd->exp);
-		(i ? &d->res : &d->req)->chn = ch;
-		(i ? &d->res : &d->req)->area = buf_allocated(&ch->buf) ? ch->buf.area : NULL;
-		(i ? &d->res : &d->req)->data = (uint32_t)buf_data(&ch->buf);
-		(i ? &d->res : &d->req)->size = (uint32_t)ch->buf.size;
-		(i ? &d->res : &d->req)->pipe = ch->pipe != NULL;
-		(i ? &d->res : &d->req)->total = ch->total;
+		ds->side = sd;
+		ds->flags = sd->flags;
+		ds->fd = sd->fd;
+		ds->tls = sd->xprt != NULL;
+		ds->exp = detail_delay(sd->exp);
+		dc->chn = ch;
+		dc->area = buf_allocated(&ch->buf) ? ch->buf.area : NULL;
+		dc->data = (uint32_t)buf_data(&ch->buf);
+		dc->size = (uint32_t)ch->buf.size;
+		dc->pipe = ch->pipe != NULL;
+		dc->total = ch->total;
 	}
 }
 
