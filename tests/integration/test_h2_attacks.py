@@ -168,6 +168,12 @@ class Background:
         assert self.count > 0
 
 
+# "closed at once": well under the attack's own 10 s limit. A sanitizer
+# build on a loaded two-core machine runs many times slower, so it gets
+# more room; an attack the mux does not stop still runs to the limit.
+PROMPT = 1.5 if "/build/" not in BINARY else 5.0
+
+
 def run_attack(proxy, attack, limit=10.0, glob="", fe_extra="", rss_max_kb=32 * 1024):
     """Runs <attack>(port) -> Attacker with ordinary clients alongside;
     asserts the attacker is closed within <limit> seconds, RSS grows by
@@ -208,7 +214,7 @@ def test_rapid_reset(proxy):
         return a
     el, code, _ = run_attack(proxy, attack)
     # nghttp2's reset rate limit (1000 at once, then 33/s): GOAWAY
-    assert code is not None and el < 1.5, (el, code)
+    assert code is not None and el < PROMPT, (el, code)
 
 
 def test_continuation_flood(proxy):
@@ -223,7 +229,7 @@ def test_continuation_flood(proxy):
     el, code, _ = run_attack(proxy, attack)
     # nghttp2's limit of CONTINUATION frames per header block (8): it
     # gives the session up; the mux sends the GOAWAY
-    assert code == 11 and el < 1.5, (el, code)
+    assert code == 11 and el < PROMPT, (el, code)
 
 
 def test_hpack_bomb(proxy):
@@ -257,7 +263,7 @@ def test_ack_flood_not_read(proxy, kind):
     el, code, _ = run_attack(proxy, attack)
     # nghttp2's limit of ACKs waiting to be sent (1000); the mux's GOAWAY
     # goes when the blocked socket has room for it
-    assert el < 1.5 and code in (11, None), (el, code)
+    assert el < PROMPT and code in (11, None), (el, code)
 
 
 def test_priority_flood(proxy):
@@ -287,7 +293,7 @@ def test_window_update_flood(proxy, kind):
         a.send(f)
         return a
     el, code, _ = run_attack(proxy, attack, limit=5)
-    assert code in (1, 3) and el < 1.5, (el, code)   # PROTOCOL_ERROR, FLOW_CONTROL_ERROR
+    assert code in (1, 3) and el < PROMPT, (el, code)   # PROTOCOL_ERROR, FLOW_CONTROL_ERROR
 
 
 def test_zero_window_stall(proxy):
