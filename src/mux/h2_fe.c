@@ -23,6 +23,7 @@
  * Everything runs on the connection's thread.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,6 +43,8 @@
 #include <tollgate/list.h>
 #include <tollgate/listener.h>
 #include <tollgate/mux_h2.h>
+#include <tollgate/pool.h>
+#include <tollgate/pool_var.h>
 #include <tollgate/proxy.h>
 #include <tollgate/sock.h>
 #include <tollgate/stkctr.h>
@@ -132,8 +135,11 @@ struct h2c {
 static struct list h2c_list[MAX_THREADS];   /* per thread, owner only */
 static int h2c_list_ready[MAX_THREADS];
 
-static nghttp2_session_callbacks *h2_cbs;   /* start-up, then read-only */
+static nghttp2_session_callbacks *h2_cbs;   /* h2_lib_init(), then read-only */
 static nghttp2_option *h2_opts;
+static struct pool_head *pool_h2s;           /* struct h2s */
+static pthread_once_t h2_lib_once = PTHREAD_ONCE_INIT;
+static int h2_lib_err;                       /* h2_lib_setup()'s result */
 
 static const struct xprt_ops xprt_h2s;
 
@@ -159,7 +165,7 @@ static void h2s_free(struct h2s *h)
 	h2b_free(&h->tx);
 	h2b_free(&h->hbuf);
 	h2_req_free(&h->req);
-	free(h);
+	pool_free(pool_h2s, h);
 }
 
 /* Gives back the flow-control window of the request bytes the stream will
@@ -206,7 +212,7 @@ static int cb_begin_headers(nghttp2_session *ngh, const nghttp2_frame *frame, vo
 		return 0;
 	if (c->flags & H2C_F_GOAWAY)
 		return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;
-	h = calloc(1, sizeof(*h));
+	h = pool_zalloc(pool_h2s);
 	if (!h)
 		return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;
 	h->h2c = c;
@@ -979,13 +985,52 @@ static struct task *h2c_process(struct task *t, void *ctx, unsigned int state)
 	return t;
 }
 
-/* One-time set-up of the nghttp2 callbacks and options. */
-static int h2_lib_init(void)
+/* nghttp2's allocator: the project's pools by size class (pool_var.h),
+ * instead of a malloc() per frame, field and stream. A session allocates
+ * and frees only on its connection's thread (every nghttp2 call of the
+ * mux is made there), nghttp2_session_del() included.
+ */
+static void *h2_mem_malloc(size_t size, void *ud)
 {
-	if (h2_cbs)
-		return 0;
+	return pool_var_alloc(size);
+}
+
+static void h2_mem_free(void *ptr, void *ud)
+{
+	pool_var_free(ptr);
+}
+
+static void *h2_mem_calloc(size_t n, size_t size, void *ud)
+{
+	return pool_var_calloc(n, size);
+}
+
+static void *h2_mem_realloc(void *ptr, size_t size, void *ud)
+{
+	return pool_var_realloc(ptr, size);
+}
+
+static nghttp2_mem h2_mem = {
+	.malloc = h2_mem_malloc,
+	.free = h2_mem_free,
+	.calloc = h2_mem_calloc,
+	.realloc = h2_mem_realloc,
+};
+
+/* One-time set-up of the nghttp2 callbacks and options, and of the pools
+ * (h2_lib_init(): once, whichever thread comes first).
+ */
+static void h2_lib_setup(void)
+{
+	h2_lib_err = -ENOMEM;
+	if (pool_var_init() < 0)
+		return;
+	pool_h2s = pool_create("h2s", sizeof(struct h2s), 0);
+	if (!pool_h2s)
+		return;
+	h2b_set_allocator(pool_var_realloc, pool_var_free);
 	if (nghttp2_session_callbacks_new(&h2_cbs) != 0 || nghttp2_option_new(&h2_opts) != 0)
-		return -ENOMEM;
+		return;
 	nghttp2_session_callbacks_set_on_begin_headers_callback(h2_cbs, cb_begin_headers);
 	nghttp2_session_callbacks_set_on_header_callback(h2_cbs, cb_header);
 	nghttp2_session_callbacks_set_on_frame_recv_callback(h2_cbs, cb_frame_recv);
@@ -996,7 +1041,13 @@ static int h2_lib_init(void)
 	nghttp2_session_callbacks_set_on_begin_frame_callback(h2_cbs, cb_begin_frame);
 	nghttp2_option_set_no_auto_window_update(h2_opts, 1);
 	nghttp2_option_set_no_closed_streams(h2_opts, 1);
-	return 0;
+	h2_lib_err = 0;
+}
+
+static int h2_lib_init(void)
+{
+	pthread_once(&h2_lib_once, h2_lib_setup);
+	return h2_lib_err;
 }
 
 /* Creates the mux of a connection whose socket <fd> (and transport) is
@@ -1016,7 +1067,7 @@ static struct h2c *h2c_new(struct listener *li, int fd, const struct addr *peer,
 	c->task = task_new(0, h2c_process, c, "h2c");
 	if (!c->task)
 		goto out_free;
-	if (nghttp2_session_server_new2(&c->ngh, h2_cbs, c, h2_opts) != 0)
+	if (nghttp2_session_server_new3(&c->ngh, h2_cbs, c, h2_opts, &h2_mem) != 0)
 		goto out_task;
 	c->conn.fd = fd;
 	c->conn.xprt = xprt;

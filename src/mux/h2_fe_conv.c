@@ -12,6 +12,19 @@
 
 /* ---- growing buffers ---- */
 
+/* Where h2b storage comes from: the C library's until the mux sets the
+ * project's pools (h2b_set_allocator()); pure users (tests, the fuzzer)
+ * keep the default.
+ */
+static void *(*h2b_realloc)(void *ptr, size_t size) = realloc;
+static void (*h2b_release)(void *ptr) = free;
+
+void h2b_set_allocator(void *(*re)(void *ptr, size_t size), void (*rel)(void *ptr))
+{
+	h2b_realloc = re;
+	h2b_release = rel;
+}
+
 int h2b_put(struct h2b *b, const char *src, size_t len)
 {
 	if (!len)
@@ -30,7 +43,7 @@ int h2b_put(struct h2b *b, const char *src, size_t len)
 
 			while (cap < held + len)
 				cap *= 2;
-			p = realloc(b->p, cap);
+			p = h2b_realloc(b->p, cap);
 			if (!p)
 				return -1;
 			b->p = p;
@@ -73,7 +86,7 @@ void h2b_truncate(struct h2b *b, size_t len)
 
 void h2b_free(struct h2b *b)
 {
-	free(b->p);
+	h2b_release(b->p);
 	b->p = NULL;
 	b->head = b->end = b->cap = 0;
 }

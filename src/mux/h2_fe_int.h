@@ -16,7 +16,10 @@
 
 #include <tollgate/h1.h>
 
-/* A linear byte buffer that grows on demand (malloc'd), read from its head. */
+/* A linear byte buffer that grows on demand, read from its head. Its
+ * storage comes from the allocator set by h2b_set_allocator() (the C
+ * library's by default).
+ */
 struct h2b {
 	char *p;       /* storage, or NULL */
 	size_t head;   /* offset of the first byte held */
@@ -58,6 +61,12 @@ size_t h2b_get(struct h2b *b, char *dst, size_t len);
 void h2b_truncate(struct h2b *b, size_t len);
 
 void h2b_free(struct h2b *b);
+
+/* Makes every h2b allocate with <re> (realloc()'s contract) and free with
+ * <rel>. Set once at start-up, before any h2b holds storage: storage is
+ * freed by the allocator that gave it.
+ */
+void h2b_set_allocator(void *(*re)(void *ptr, size_t size), void (*rel)(void *ptr));
 
 /* A span of h2_req.pse. */
 struct h2_span {
