@@ -25,10 +25,11 @@ void h2b_set_allocator(void *(*re)(void *ptr, size_t size), void (*rel)(void *pt
 	h2b_release = rel;
 }
 
-int h2b_put(struct h2b *b, const char *src, size_t len)
+/* Makes room for <len> more bytes at the end of <b> (compacting, then
+ * growing). Returns where they go, or NULL (no memory).
+ */
+static char *h2b_reserve(struct h2b *b, size_t len)
 {
-	if (!len)
-		return 0;
 	if (b->end + len > b->cap) {
 		size_t held = h2b_len(b);
 
@@ -45,12 +46,24 @@ int h2b_put(struct h2b *b, const char *src, size_t len)
 				cap *= 2;
 			p = h2b_realloc(b->p, cap);
 			if (!p)
-				return -1;
+				return NULL;
 			b->p = p;
 			b->cap = cap;
 		}
 	}
-	memcpy(b->p + b->end, src, len);
+	return b->p + b->end;
+}
+
+int h2b_put(struct h2b *b, const char *src, size_t len)
+{
+	char *d;
+
+	if (!len)
+		return 0;
+	d = h2b_reserve(b, len);
+	if (!d)
+		return -1;
+	memcpy(d, src, len);
 	b->end += len;
 	return 0;
 }
@@ -101,8 +114,20 @@ static int name_is(const char *name, size_t nlen, const char *lc)
 /* Appends "name: value\r\n" to <b>. */
 static int put_field(struct h2b *b, const char *name, size_t nlen, const char *value, size_t vlen)
 {
-	return h2b_put(b, name, nlen) || h2b_put(b, ": ", 2) || h2b_put(b, value, vlen) || h2b_put(b, "\r\n", 2)
-	       ? -1 : 0;
+	char *d = h2b_reserve(b, nlen + vlen + 4);
+
+	if (!d)
+		return -1;
+	memcpy(d, name, nlen);
+	d += nlen;
+	*d++ = ':';
+	*d++ = ' ';
+	memcpy(d, value, vlen);
+	d += vlen;
+	*d++ = '\r';
+	*d = '\n';
+	b->end += nlen + vlen + 4;
+	return 0;
 }
 
 static const char *pse(const struct h2_req *r, const struct h2_span *sp)
@@ -268,8 +293,7 @@ int h2_res_nv(const struct h1_msg *res, const char *buf, void *area, size_t size
 {
 	size_t strsz = 16;
 	struct nv_out o;
-	char status[8];
-	int n;
+	char status[3];
 
 	for (uint32_t i = 0; i < res->nb_hdrs; i++)
 		strsz += res->hdrs[i].n.len + res->hdrs[i].v.len;
@@ -278,8 +302,10 @@ int h2_res_nv(const struct h1_msg *res, const char *buf, void *area, size_t size
 	o.nv = area;
 	o.nb = 0;
 	o.str = (char *)(o.nv + res->nb_hdrs + 1);
-	n = snprintf(status, sizeof(status), "%03u", res->status % 1000);
-	nv_add(&o, ":status", 7, status, (size_t)n);
+	status[0] = (char)('0' + res->status / 100 % 10);
+	status[1] = (char)('0' + res->status / 10 % 10);
+	status[2] = (char)('0' + res->status % 10);
+	nv_add(&o, ":status", 7, status, 3);
 	for (uint32_t i = 0; i < res->nb_hdrs; i++) {
 		const struct h1_hdr *h = &res->hdrs[i];
 
