@@ -59,6 +59,8 @@
 #include "h2_fe_int.h"
 
 #define H2S_TX_MAX   (64 * 1024)   /* response DATA buffered per stream */
+#define H2C_SPARE_MAX 32           /* finished h2s a connection keeps for its next streams */
+#define H2S_KEEP_MAX 1024          /* ... with their buffers' storage up to this size */
 
 /* h2c flags */
 #define H2C_F_RDMAY   0x01U   /* a read may find data */
@@ -126,6 +128,8 @@ struct h2c {
 	unsigned int nb_streams;   /* h2s attached to an engine stream */
 	unsigned int nb_req;       /* streams started so far */
 	struct list streams;       /* h2s of the connection */
+	struct list spare;         /* finished h2s kept for the next streams */
+	unsigned int nb_spare;     /* their count, at most H2C_SPARE_MAX */
 	struct list by_thread;     /* in h2c_list[tid] */
 	uint32_t idle_exp;         /* deadline while idle or blocked */
 	unsigned int glitches;     /* protocol abuses seen (fc_glitches) */
@@ -158,7 +162,19 @@ static void h2c_wake(struct h2c *c)
 	task_wakeup(c->task, TASK_WOKEN_OTHER);
 }
 
-static void h2s_free(struct h2s *h)
+/* Drops the bytes <b> holds; its storage too when larger than
+ * H2S_KEEP_MAX (a request body, a long response), so that what an h2s
+ * keeps is small.
+ */
+static void h2b_trim(struct h2b *b)
+{
+	if (b->cap > H2S_KEEP_MAX)
+		h2b_free(b);
+	else
+		h2b_reset(b);
+}
+
+static void h2s_destroy(struct h2s *h)
 {
 	list_del_init(&h->list);
 	h2b_free(&h->rx);
@@ -166,6 +182,53 @@ static void h2s_free(struct h2s *h)
 	h2b_free(&h->hbuf);
 	h2_req_free(&h->req);
 	pool_free(pool_h2s, h);
+}
+
+/* Frees <h>, or keeps it in its connection's spares with the small
+ * storage of its buffers (rx, tx, the pseudo-headers): the next stream
+ * then costs no allocation. At most H2C_SPARE_MAX per connection, freed
+ * with it.
+ */
+static void h2s_free(struct h2s *h)
+{
+	struct h2c *c = h->h2c;
+
+	if (!c || c->nb_spare >= H2C_SPARE_MAX) {
+		h2s_destroy(h);
+		return;
+	}
+	list_del_init(&h->list);
+	h2b_trim(&h->rx);
+	h2b_trim(&h->tx);
+	h2b_trim(&h->req.pse);
+	h2b_free(&h->hbuf);
+	h2b_free(&h->req.cookie);
+	h2b_free(&h->req.trl);
+	list_append(&c->spare, &h->list);
+	c->nb_spare++;
+}
+
+/* A stream for <c>: a spare one (its buffers' storage kept, all else
+ * zeroed), or a new one. NULL when memory is short.
+ */
+static struct h2s *h2s_new(struct h2c *c)
+{
+	struct h2b rx, tx, pse;
+	struct h2s *h;
+
+	if (list_empty(&c->spare))
+		return pool_zalloc(pool_h2s);
+	h = list_elem(c->spare.next, struct h2s, list);
+	list_del_init(&h->list);
+	c->nb_spare--;
+	rx = h->rx;
+	tx = h->tx;
+	pse = h->req.pse;
+	memset(h, 0, sizeof(*h));
+	h->rx = rx;
+	h->tx = tx;
+	h->req.pse = pse;
+	return h;
 }
 
 /* Gives back the flow-control window of the request bytes the stream will
@@ -176,7 +239,7 @@ static void h2s_consume_rest(struct h2s *h)
 	if (h->h2c && h->rx_unacked)
 		nghttp2_session_consume(h->h2c->ngh, h->id, (size_t)h->rx_unacked);
 	h->rx_unacked = 0;
-	h2b_free(&h->rx);
+	h2b_trim(&h->rx);
 }
 
 /* Counts <n> glitches on <c> (HAProxy's name for a protocol abuse: a
@@ -212,7 +275,7 @@ static int cb_begin_headers(nghttp2_session *ngh, const nghttp2_frame *frame, vo
 		return 0;
 	if (c->flags & H2C_F_GOAWAY)
 		return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;
-	h = pool_zalloc(pool_h2s);
+	h = h2s_new(c);
 	if (!h)
 		return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;
 	h->h2c = c;
@@ -777,9 +840,11 @@ static void h2c_free(struct h2c *c)
 				h->flags |= H2S_F_RESET;
 			h2s_wake(h, FD_EV_IN | FD_EV_ERR);
 		} else {
-			h2s_free(h);
+			h2s_destroy(h);
 		}
 	}
+	list_for_each_safe(h, back, &c->spare, list)
+		h2s_destroy(h);
 	if ((c->flags & H2C_F_ERROR) && c->conn.fd >= 0) {
 		/* input left unread would make the close a reset, which the
 		 * client's stack may take before our GOAWAY: drop what is
@@ -1080,6 +1145,7 @@ static struct h2c *h2c_new(struct listener *li, int fd, const struct addr *peer,
 	c->obuf = BUF_NULL;
 	c->flags = H2C_F_RDMAY;
 	list_init(&c->streams);
+	list_init(&c->spare);
 	list_init(&c->by_thread);
 	iv[n++] = (nghttp2_settings_entry){ NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS,
 	                                    global.tune_h2_fe_max_streams ? global.tune_h2_fe_max_streams : 100 };

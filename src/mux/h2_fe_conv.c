@@ -232,7 +232,7 @@ int h2_req_build(struct h2_req *r, int es, struct h2b *out)
 	}
 	if (h2b_puts(out, "\r\n") < 0)
 		return -1;
-	h2b_free(&r->pse);
+	h2b_reset(&r->pse);   /* its storage stays for a next request (h2_req_free()) */
 	h2b_free(&r->cookie);
 	return flags;
 }

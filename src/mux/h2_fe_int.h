@@ -126,6 +126,9 @@ int h2_req_data(struct h2b *out, int chunked, const char *data, size_t len);
  */
 int h2_req_end_chunked(struct h2_req *r, struct h2b *out);
 
+/* Frees the storage of <r>'s buffers (h2_req_build() empties the
+ * pseudo-headers' but keeps its storage, for a next request).
+ */
 void h2_req_free(struct h2_req *r);
 
 /* Builds the HTTP/2 fields of the parsed HTTP/1.1 response head <res>

@@ -381,3 +381,77 @@ def test_later_streams_reuse_server_connections_like_haproxy(tollgate, haproxy, 
         s.close()
         r1, r2 = be.requests[n0:n0 + 2]
         assert r1.conn_id == r2.conn_id, (name, r1.conn_id, r2.conn_id)
+
+
+
+def h2_batches(port, batches):
+    """One HTTP/2 connection (python3-h2) sending <batches> one after the
+    other, the requests of a batch concurrently; a request is (headers,
+    body chunks, trailers). Returns the statuses, in order."""
+    import h2.config
+    import h2.connection
+    import h2.events
+    conn = h2.connection.H2Connection(config=h2.config.H2Configuration(client_side=True))
+    s = socket.create_connection(("127.0.0.1", port), timeout=10)
+    conn.initiate_connection()
+    statuses = []
+    for batch in batches:
+        ids = []
+        for headers, chunks, trailers in batch:
+            sid = conn.get_next_available_stream_id()
+            ids.append(sid)
+            conn.send_headers(sid, headers, end_stream=not chunks and not trailers)
+            for k, c in enumerate(chunks):
+                conn.send_data(sid, c, end_stream=k == len(chunks) - 1 and not trailers)
+            if trailers:
+                conn.send_headers(sid, trailers, end_stream=True)
+        s.sendall(conn.data_to_send())
+        status, ended = {}, set()
+        while len(ended) < len(ids):
+            data = s.recv(65536)
+            assert data, "connection closed"
+            for ev in conn.receive_data(data):
+                if isinstance(ev, h2.events.ResponseReceived):
+                    status[ev.stream_id] = int(dict(ev.headers)[b":status"])
+                elif isinstance(ev, h2.events.DataReceived):
+                    conn.acknowledge_received_data(ev.flow_controlled_length, ev.stream_id)
+                elif isinstance(ev, (h2.events.StreamEnded, h2.events.StreamReset)):
+                    ended.add(ev.stream_id)
+            s.sendall(conn.data_to_send())
+        statuses += [status.get(i) for i in ids]
+    s.close()
+    return statuses
+
+
+def test_streams_of_one_connection_start_clean_like_haproxy(tollgate, haproxy, http_backend):
+    """A connection keeps its finished streams for its next ones (the mux's
+    spares, with their buffers): nothing of a request (body, cookies,
+    chunked framing, pseudo-headers) may leak into a later one on the same
+    connection, whatever their order, sizes and concurrency."""
+    be = http_backend("A")
+    seen = {}
+    for name, starter in (("tollgate", tollgate), ("haproxy", haproxy)):
+        port = free_port()
+        starter(cfg(port, be.port), port=port)
+
+        def get(path, auth="a.example"):
+            return ([(":method", "GET"), (":scheme", "http"), (":authority", auth), (":path", path)], [], None)
+        big = [(":method", "POST"), (":scheme", "http"), (":authority", "a.example"), (":path", "/post"),
+               ("content-length", "5000"), ("cookie", "a=1"), ("cookie", "b=2")]
+        chunked = [(":method", "PUT"), (":scheme", "http"), (":authority", "b.example"), (":path", "/chunked")]
+        batches = [[(big, [b"p" * 5000], None), (chunked, [b"c" * 1000, b"c" * 2000], [("x-t", "1")])]]
+        batches += [[get("/get/%d/%d?q=%s" % (b, i, "x" * (b * 100 + i)), "h%d.example" % i) for i in range(10)]
+                    for b in range(5)]                      # more than a connection keeps (H2C_SPARE_MAX)
+        batches += [[get("/seq/%d" % i)] for i in range(5)]
+        n0 = len(be.requests)
+        assert h2_batches(port, batches) == [200] * 57, name
+        seen[name] = sorted((r.method, r.path, r.header("cookie"), len(r.body), r.header("transfer-encoding"),
+                             r.header("content-length"), r.header("host")) for r in be.requests[n0:])
+    assert seen["tollgate"] == seen["haproxy"], seen
+    reqs = {r[1]: r for r in seen["tollgate"]}
+    assert reqs["/post"][2:4] == ("a=1; b=2", 5000), reqs["/post"]
+    assert reqs["/chunked"][2:5] == (None, 3000, "chunked"), reqs["/chunked"]
+    for b in range(5):
+        for i in range(10):
+            r = reqs["/get/%d/%d?q=%s" % (b, i, "x" * (b * 100 + i))]
+            assert r == ("GET", r[1], None, 0, None, None, "h%d.example" % i), r
