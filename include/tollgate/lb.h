@@ -124,4 +124,10 @@ int lb_srv_usable(const struct server *srv);
 /* Hashes <len> bytes of <data> for the hash-based algorithms. */
 uint32_t lb_hash(const void *data, size_t len);
 
+/* HAProxy's default hash function (sdbm) over <len> bytes of <data>: what
+ * a map-based table indexes with a sample's key (balance uri, url_param,
+ * hdr, hash), so that a request reaches the same server as with HAProxy.
+ */
+uint32_t lb_hash_sdbm(const void *data, size_t len);
+
 #endif /* TOLLGATE_LB_H */

@@ -528,17 +528,25 @@ static int kw_balance(struct cfg_ctx *ctx, int argc, char **args, char **err)
 		char expr[300];
 
 		if (!strcmp(algo, "uri")) {
-			const char *what = "path";
+			/* as HAProxy: the URI up to '?' (an absolute-form one with
+			 * its scheme and authority), "whole" keeps the query,
+			 * "path-only" drops the scheme and authority
+			 */
+			int whole = 0, path_only = 0;
+			static const char *const what[2][2] = {
+				{ "url,field(1,?)", "url" },    /* [path_only][whole] */
+				{ "path", "pathq" },
+			};
 
 			for (int i = 2; i < argc; i++) {
 				if (!strcmp(args[i], "whole"))
-					what = "url";
+					whole = 1;
 				else if (!strcmp(args[i], "path-only"))
-					what = "path";
+					path_only = 1;
 				else
 					return cfg_set_err(err, "'balance uri' : option '%s' is not supported yet (supported: whole, path-only).", args[i]);
 			}
-			snprintf(expr, sizeof(expr), "%s", what);
+			snprintf(expr, sizeof(expr), "%s", what[path_only][whole]);
 		} else if (!strcmp(algo, "url_param")) {
 			if (argc < 3)
 				return cfg_set_err(err, "'balance url_param' expects a parameter name.");

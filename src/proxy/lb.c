@@ -67,6 +67,16 @@ uint32_t lb_hash(const void *data, size_t len)
 	return h;
 }
 
+uint32_t lb_hash_sdbm(const void *data, size_t len)
+{
+	const unsigned char *p = data;
+	uint32_t h = 0;
+
+	for (size_t i = 0; i < len; i++)
+		h = p[i] + (h << 6) + (h << 16) - h;
+	return h;
+}
+
 /* Fills st->usable with the usable servers: active ones, or else the
  * backups (all of them with allbackups, else the first one).
  */
