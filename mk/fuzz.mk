@@ -47,6 +47,7 @@ FUZZ_SRCS_fuzz_h2_conv      := src/mux/h2_fe_conv.c src/http/h1.c src/http/h1_ch
 FUZZ_SRCS_fuzz_h2_be        := src/mux/h2_be.c src/net/buffer.c src/http/h1.c src/http/h1_chunk.c src/http/http_msg.c
 # libraries a target needs beyond FUZZ_LDLIBS (not instrumented: Debian's)
 FUZZ_LDLIBS_fuzz_h2_be      := -lnghttp2 -lssl -lcrypto
+FUZZ_LDLIBS_fuzz_h2_conv    := -lnghttp2
 
 FUZZ_TARGETS := $(sort $(patsubst tests/fuzz/%.c,%,$(wildcard tests/fuzz/fuzz_*.c)))
 FUZZ_BINS    := $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/%)

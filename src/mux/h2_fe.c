@@ -68,6 +68,7 @@
 #define H2C_F_ERROR   0x04U   /* I/O or protocol error: close */
 #define H2C_F_GOAWAY  0x08U   /* graceful GOAWAY submitted */
 #define H2C_F_FATAL   0x10U   /* nghttp2 gave up the session: it sends no more */
+#define H2C_F_WINOPEN 0x20U   /* the connection window was opened (first DATA) */
 
 /* h2s flags */
 #define H2S_F_REQ_HEAD  0x0001U   /* request head emitted into rx */
@@ -82,6 +83,7 @@
 #define H2S_F_DEFERRED  0x0200U   /* the data provider said DEFERRED */
 #define H2S_F_TX_BLOCK  0x0400U   /* send() refused for lack of room */
 #define H2S_F_ES_SENT   0x0800U   /* our END_STREAM went */
+#define H2S_F_BAD       0x1000U   /* malformed request (h2_req_check): reset */
 
 enum h2s_tx_state {
 	TX_HEAD = 0,   /* awaiting the response head */
@@ -102,6 +104,7 @@ struct h2s {
 	enum h1_meth meth;         /* request method (HEAD, CONNECT matter) */
 	struct h2b rx;             /* HTTP/1.1 request bytes for the engine */
 	uint64_t rx_unacked;       /* DATA bytes in rx not yet consumed (window) */
+	uint64_t rx_total;         /* DATA bytes received (against content-length) */
 	struct h2_req req;         /* request head being built */
 	struct h2b tx;             /* response DATA to send */
 	struct h2b hbuf;           /* response head, then chunked trailers */
@@ -281,6 +284,7 @@ static int cb_begin_headers(nghttp2_session *ngh, const nghttp2_frame *frame, vo
 	h->h2c = c;
 	h->id = frame->hd.stream_id;
 	h->meth = H1_METH_OTHER;
+	h2_req_init(&h->req);
 	list_append(&c->streams, &h->list);
 	nghttp2_session_set_stream_user_data(ngh, h->id, h);
 	return 0;
@@ -291,15 +295,25 @@ static int cb_header(nghttp2_session *ngh, const nghttp2_frame *frame, const uin
 {
 	struct h2s *h = h2s_of(ngh, frame->hd.stream_id);
 
-	if (!h)
+	if (!h || (h->flags & H2S_F_BAD))
 		return 0;
 	if (h->flags & H2S_F_REQ_HEAD) {
 		/* trailers: kept for a chunked body, else dropped (HAProxy) */
-		if (!(h->flags & H2S_F_CHUNKED))
+		if (h2_trailer_check((const char *)name, namelen, (const char *)value, valuelen) < 0)
+			h->flags |= H2S_F_BAD;
+		if (!(h->flags & H2S_F_CHUNKED) || (h->flags & H2S_F_BAD))
 			return 0;
 		if (h2_req_add_trailer(&h->req, (const char *)name, namelen, (const char *)value, valuelen,
 		                       buf_size) < 0)
 			goto too_large;
+		return 0;
+	}
+	/* the RFC 9113 checks are ours (nghttp2's HTTP messaging is off: it
+	 * refuses a request without :authority nor Host, which HAProxy
+	 * forwards); a malformed request is reset once its head is complete
+	 */
+	if (h2_req_check(&h->req, (const char *)name, namelen, (const char *)value, valuelen) < 0) {
+		h->flags |= H2S_F_BAD;
 		return 0;
 	}
 	if (h2_req_add(&h->req, &h->rx, (const char *)name, namelen, (const char *)value, valuelen, buf_size) < 0)
@@ -318,8 +332,19 @@ too_large:
  */
 static int cb_begin_frame(nghttp2_session *ngh, const nghttp2_frame_hd *hd, void *ud)
 {
+	struct h2c *c = ud;
+
 	if (hd->type == NGHTTP2_PRIORITY && !h2s_of(ngh, hd->stream_id))
-		h2c_glitch(ud, 1);
+		h2c_glitch(c, 1);
+	if (hd->type == NGHTTP2_DATA && !(c->flags & H2C_F_WINOPEN)) {
+		/* the connection window carries every stream's: as HAProxy,
+		 * opened wide at the first DATA frame (not with the SETTINGS,
+		 * whose ACK a client may wait for as the next frame), each
+		 * stream bounded by its own window
+		 */
+		c->flags |= H2C_F_WINOPEN;
+		nghttp2_session_set_local_window_size(ngh, NGHTTP2_FLAG_NONE, 0, 1 << 30);
+	}
 	return 0;
 }
 
@@ -352,6 +377,17 @@ static int h2s_start(struct h2c *c, struct h2s *h, int es)
 	return 0;
 }
 
+/* A malformed request (RFC 9113 8.1.1): the stream is reset with
+ * PROTOCOL_ERROR, a glitch. Returns 0 for the callback.
+ */
+static int h2s_malformed(struct h2c *c, struct h2s *h)
+{
+	h->flags |= H2S_F_BAD;
+	h2c_glitch(c, 1);
+	nghttp2_submit_rst_stream(c->ngh, NGHTTP2_FLAG_NONE, h->id, NGHTTP2_PROTOCOL_ERROR);
+	return 0;
+}
+
 static int cb_frame_recv(nghttp2_session *ngh, const nghttp2_frame *frame, void *ud)
 {
 	struct h2c *c = ud;
@@ -372,6 +408,11 @@ static int cb_frame_recv(nghttp2_session *ngh, const nghttp2_frame *frame, void 
 	h = h2s_of(ngh, frame->hd.stream_id);
 	if (!h)
 		return 0;
+	if (frame->hd.type == NGHTTP2_HEADERS && !(h->flags & H2S_F_REQ_HEAD) &&
+	    ((h->flags & H2S_F_BAD) || h2_req_check_end(&h->req) < 0))
+		return h2s_malformed(c, h);
+	if (frame->hd.type == NGHTTP2_HEADERS && (h->flags & H2S_F_REQ_HEAD) && (!es || (h->flags & H2S_F_BAD)))
+		return h2s_malformed(c, h);   /* trailers end the stream */
 	if (frame->hd.type == NGHTTP2_HEADERS && !(h->flags & H2S_F_REQ_HEAD)) {
 		if (h2s_start(c, h, es) < 0) {
 			h2c_glitch(c, 1);
@@ -379,6 +420,8 @@ static int cb_frame_recv(nghttp2_session *ngh, const nghttp2_frame *frame, void 
 			return 0;
 		}
 	}
+	if (es && h->req.cl >= 0 && h->rx_total != (uint64_t)h->req.cl)
+		return h2s_malformed(c, h);   /* fewer DATA than content-length */
 	if (es && !(h->flags & H2S_F_REQ_ES)) {
 		h->flags |= H2S_F_REQ_ES;
 		if ((h->flags & H2S_F_CHUNKED) && h2_req_end_chunked(&h->req, &h->rx) < 0) {
@@ -394,7 +437,11 @@ static int cb_data_chunk(nghttp2_session *ngh, uint8_t flags, int32_t id, const 
 {
 	struct h2s *h = h2s_of(ngh, id);
 
-	if (!h || !h->strm) {
+	if (h)
+		h->rx_total += len;
+	if (h && h->req.cl >= 0 && h->rx_total > (uint64_t)h->req.cl && !(h->flags & H2S_F_BAD))
+		h2s_malformed(ud, h);   /* more DATA than content-length */
+	if (!h || !h->strm || (h->flags & H2S_F_BAD)) {
 		nghttp2_session_consume(ngh, id, len);   /* nobody reads it */
 		return 0;
 	}
@@ -1105,6 +1152,7 @@ static void h2_lib_setup(void)
 	nghttp2_session_callbacks_set_on_invalid_frame_recv_callback(h2_cbs, cb_invalid_frame);
 	nghttp2_session_callbacks_set_on_begin_frame_callback(h2_cbs, cb_begin_frame);
 	nghttp2_option_set_no_auto_window_update(h2_opts, 1);
+	nghttp2_option_set_no_http_messaging(h2_opts, 1);   /* h2_req_check() */
 	nghttp2_option_set_no_closed_streams(h2_opts, 1);
 	h2_lib_err = 0;
 }
@@ -1161,10 +1209,6 @@ static struct h2c *h2c_new(struct listener *li, int fd, const struct addr *peer,
 	iv[n++] = (nghttp2_settings_entry){ NGHTTP2_SETTINGS_NO_RFC7540_PRIORITIES, 1 };
 	if (nghttp2_submit_settings(c->ngh, NGHTTP2_FLAG_NONE, iv, (size_t)n) != 0)
 		goto out_session;
-	/* the connection window carries every stream's: as HAProxy, large
-	 * enough for all of them, each bounded by its own window
-	 */
-	nghttp2_session_set_local_window_size(c->ngh, NGHTTP2_FLAG_NONE, 0, 1 << 30);
 	if (!h2c_list_ready[tid]) {
 		list_init(&h2c_list[tid]);
 		h2c_list_ready[tid] = 1;

@@ -4,6 +4,7 @@
  * stream, no thread state.
  */
 #include <ctype.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -175,6 +176,101 @@ static int req_line(struct h2_req *r, struct h2b *out)
 	if (r->a.len && put_field(out, "host", 4, pse(r, &r->a), r->a.len) < 0)
 		return -1;
 	return 0;
+}
+
+/* RFC 3986 3.1: ALPHA *( ALPHA / DIGIT / "+" / "-" / "." ) */
+static int scheme_ok(const char *v, size_t len)
+{
+	if (!len || !isalpha((unsigned char)v[0]))
+		return 0;
+	for (size_t i = 1; i < len; i++)
+		if (!isalnum((unsigned char)v[i]) && v[i] != '+' && v[i] != '-' && v[i] != '.')
+			return 0;
+	return 1;
+}
+
+/* Parses a content-length value: digits only, 0 or -1. */
+static int cl_parse(const char *v, size_t len, int64_t *out)
+{
+	int64_t n = 0;
+
+	if (!len)
+		return -1;
+	for (size_t i = 0; i < len; i++) {
+		if (v[i] < '0' || v[i] > '9' || n > (INT64_MAX - 9) / 10)
+			return -1;
+		n = n * 10 + (v[i] - '0');
+	}
+	*out = n;
+	return 0;
+}
+
+static int pseudo_check(struct h2_req *r, const char *name, size_t nlen, const char *value, size_t vlen)
+{
+	const uint8_t *v = (const uint8_t *)value;
+	unsigned int bit;
+	int ok;
+
+	if (name_is(name, nlen, ":method")) {
+		bit = H2_PH_METHOD;
+		ok = nghttp2_check_method(v, vlen);
+	} else if (name_is(name, nlen, ":scheme")) {
+		bit = H2_PH_SCHEME;
+		ok = scheme_ok(value, vlen);
+	} else if (name_is(name, nlen, ":authority")) {
+		bit = H2_PH_AUTHORITY;
+		ok = nghttp2_check_authority(v, vlen);
+	} else if (name_is(name, nlen, ":path")) {
+		bit = H2_PH_PATH;
+		/* as HAProxy: "/..." or "*" (RFC 9113 8.3.1) */
+		ok = vlen && (v[0] == '/' || (vlen == 1 && v[0] == '*')) && nghttp2_check_path(v, vlen);
+	} else {
+		return -1;   /* unknown, or :protocol (extended CONNECT not announced) */
+	}
+	if (!ok || (r->seen & (bit | H2_PH_REGULAR)))
+		return -1;
+	r->seen |= bit;
+	return 0;
+}
+
+int h2_req_check(struct h2_req *r, const char *name, size_t nlen, const char *value, size_t vlen)
+{
+	if (nlen && name[0] == ':')
+		return pseudo_check(r, name, nlen, value, vlen);
+	r->seen |= H2_PH_REGULAR;
+	if (!nghttp2_check_header_name((const uint8_t *)name, nlen) ||
+	    !nghttp2_check_header_value((const uint8_t *)value, vlen))
+		return -1;
+	if (h1_conn_specific(name, nlen) || (name_is(name, nlen, "te") && !(vlen == 8 && !memcmp(value, "trailers", 8))))
+		return -1;
+	if (name_is(name, nlen, "content-length")) {
+		int64_t cl;
+
+		if (cl_parse(value, vlen, &cl) < 0 || (r->cl >= 0 && r->cl != cl))
+			return -1;
+		r->cl = cl;
+	}
+	return 0;
+}
+
+int h2_req_check_end(const struct h2_req *r)
+{
+	unsigned int ph = r->seen & ~H2_PH_REGULAR;
+	const char *b = h2b_peek(&r->pse);
+
+	if (!(ph & H2_PH_METHOD) || !b)
+		return -1;
+	if (meth_of(b + r->m.off, r->m.len) == H1_METH_CONNECT)
+		return ph == (H2_PH_METHOD | H2_PH_AUTHORITY) ? 0 : -1;
+	return (ph & (H2_PH_SCHEME | H2_PH_PATH)) == (H2_PH_SCHEME | H2_PH_PATH) ? 0 : -1;
+}
+
+int h2_trailer_check(const char *name, size_t nlen, const char *value, size_t vlen)
+{
+	if (!nlen || name[0] == ':')
+		return -1;
+	return nghttp2_check_header_name((const uint8_t *)name, nlen) &&
+	       nghttp2_check_header_value((const uint8_t *)value, vlen) ? 0 : -1;
 }
 
 int h2_req_add(struct h2_req *r, struct h2b *out, const char *name, size_t nlen, const char *value, size_t vlen,

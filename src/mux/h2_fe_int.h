@@ -89,7 +89,45 @@ struct h2_req {
 	int line_done;        /* the request line is written */
 	int has_cl;           /* content-length seen */
 	enum h1_meth meth;    /* from :method once the line is written */
+	unsigned int seen;    /* H2_PH_* pseudo-headers checked so far */
+	int64_t cl;           /* content-length checked, -1: none */
 };
+
+/* h2_req.seen: the pseudo-headers met, and whether a regular field came */
+#define H2_PH_METHOD    0x01U
+#define H2_PH_SCHEME    0x02U
+#define H2_PH_AUTHORITY 0x04U
+#define H2_PH_PATH      0x08U
+#define H2_PH_PROTOCOL  0x10U
+#define H2_PH_REGULAR   0x20U   /* a regular field came: no more pseudo-headers */
+
+/* Starts the checks of a request head: h2_req_check() and friends. */
+static inline void h2_req_init(struct h2_req *r)
+{
+	r->cl = -1;
+}
+
+/* Checks one field of a request head as RFC 9113 8.2-8.3 asks (and as
+ * HAProxy's HTTP/2 decoder does), before h2_req_add(): a valid lower-case
+ * name and a value without NUL/CR/LF; pseudo-headers known, each once,
+ * before the regular fields, their values well formed; no
+ * connection-specific field (connection, keep-alive, proxy-connection,
+ * transfer-encoding, upgrade; te other than "trailers"); content-length
+ * digits, repeated only with the same value. 0, or -1: the request is
+ * malformed (the stream is reset, PROTOCOL_ERROR).
+ */
+int h2_req_check(struct h2_req *r, const char *name, size_t nlen, const char *value, size_t vlen);
+
+/* Checks the request head is complete: :method; CONNECT has :authority
+ * and neither :scheme nor :path; any other method :scheme and :path (an
+ * :authority or a Host is not required, as HAProxy). 0 or -1.
+ */
+int h2_req_check_end(const struct h2_req *r);
+
+/* Checks one trailer field: a valid name and value, no pseudo-header.
+ * 0 or -1.
+ */
+int h2_trailer_check(const char *name, size_t nlen, const char *value, size_t vlen);
 
 /* h2_req_build() result flag: the body goes chunked. */
 #define H2_REQ_CHUNKED 0x1

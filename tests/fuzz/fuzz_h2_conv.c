@@ -24,6 +24,7 @@ static void request(const char *p, size_t size)
 
 	memset(&r, 0, sizeof(r));
 	memset(&out, 0, sizeof(out));
+	h2_req_init(&r);
 	while (p < end) {
 		const char *n = p, *nz = memchr(p, 0, (size_t)(end - p)), *v, *vz;
 
@@ -33,10 +34,12 @@ static void request(const char *p, size_t size)
 		vz = v < end ? memchr(v, 0, (size_t)(end - v)) : NULL;
 		if (!vz)
 			vz = end;
+		h2_req_check(&r, n, (size_t)(nz - n), v, (size_t)(vz - v));
 		if (h2_req_add(&r, &out, n, (size_t)(nz - n), v, (size_t)(vz - v), 2048) < 0)
 			break;
 		p = vz + 1;
 	}
+	h2_req_check_end(&r);
 	if (h2_req_build(&r, size & 1, &out) >= 0) {
 		if (h2b_len(&out) > 2048 + 64)
 			abort();

@@ -160,6 +160,79 @@ static void test_trailers(void **state)
 	h2b_free(&b);
 }
 
+static int chk(struct h2_req *r, const char *n, const char *v)
+{
+	return h2_req_check(r, n, strlen(n), v, strlen(v));
+}
+
+/* A fresh request checked with a valid head, then <n>: <v>. */
+static int chk_one(const char *n, const char *v)
+{
+	struct h2_req r;
+
+	memset(&r, 0, sizeof(r));
+	h2_req_init(&r);
+	if (chk(&r, ":method", "GET") || chk(&r, ":scheme", "http") || chk(&r, ":path", "/"))
+		return -2;
+	return chk(&r, n, v);
+}
+
+static void test_request_checks(void **state)
+{
+	struct h2_req r;
+	struct h2b out;
+
+	/* no :authority nor Host: accepted, as HAProxy */
+	memset(&r, 0, sizeof(r));
+	memset(&out, 0, sizeof(out));
+	h2_req_init(&r);
+	assert_int_equal(chk(&r, ":method", "GET"), 0);
+	assert_int_equal(chk(&r, ":scheme", "https"), 0);
+	assert_int_equal(chk(&r, ":path", "/url1"), 0);
+	assert_int_equal(add(&r, &out, ":method", "GET"), 0);
+	assert_int_equal(add(&r, &out, ":scheme", "https"), 0);
+	assert_int_equal(add(&r, &out, ":path", "/url1"), 0);
+	assert_int_equal(h2_req_check_end(&r), 0);
+	assert_int_equal(h2_req_build(&r, 1, &out), 0);
+	assert_int_equal(h2b_len(&out), strlen("GET /url1 HTTP/1.1\r\n\r\n"));
+	assert_memory_equal(h2b_peek(&out), "GET /url1 HTTP/1.1\r\n\r\n", h2b_len(&out));
+	h2b_free(&out);
+	h2_req_free(&r);
+
+	assert_int_equal(chk_one("x-a", "1"), 0);
+	assert_int_equal(chk_one("te", "trailers"), 0);
+	assert_int_equal(chk_one("content-length", "12"), 0);
+	assert_int_equal(chk_one(":authority", "a:80"), 0);
+	assert_int_equal(chk_one("te", "gzip"), -1);
+	assert_int_equal(chk_one("connection", "close"), -1);
+	assert_int_equal(chk_one("upgrade", "websocket"), -1);
+	assert_int_equal(chk_one("X-Upper", "1"), -1);
+	assert_int_equal(chk_one("x-a", "a\nb"), -1);
+	assert_int_equal(chk_one("content-length", "1x"), -1);
+	assert_int_equal(chk_one(":path", "/again"), -1);
+	assert_int_equal(chk_one(":foo", "1"), -1);
+	assert_int_equal(chk_one(":protocol", "websocket"), -1);
+
+	/* pseudo-headers after a regular field; content-length twice */
+	memset(&r, 0, sizeof(r));
+	h2_req_init(&r);
+	assert_int_equal(chk(&r, ":method", "GET"), 0);
+	assert_int_equal(chk(&r, "content-length", "3"), 0);
+	assert_int_equal(chk(&r, "content-length", "3"), 0);
+	assert_int_equal(r.cl, 3);
+	assert_int_equal(chk(&r, "content-length", "4"), -1);
+	assert_int_equal(chk(&r, ":path", "/"), -1);
+
+	/* required pseudo-headers */
+	memset(&r, 0, sizeof(r));
+	h2_req_init(&r);
+	assert_int_equal(chk(&r, ":path", "x"), -1);   /* neither "/..." nor "*" */
+	r.seen = H2_PH_METHOD | H2_PH_PATH;
+	assert_int_equal(h2_req_check_end(&r), -1);    /* no :method value kept, no :scheme */
+	assert_int_equal(h2_trailer_check("grpc-status", 11, "0", 1), 0);
+	assert_int_equal(h2_trailer_check(":path", 5, "/", 1), -1);
+}
+
 static void test_h2b(void **state)
 {
 	struct h2b b;
@@ -187,6 +260,7 @@ int main(void)
 		cmocka_unit_test(test_request_limits),
 		cmocka_unit_test(test_response_fields),
 		cmocka_unit_test(test_trailers),
+		cmocka_unit_test(test_request_checks),
 		cmocka_unit_test(test_h2b),
 	};
 

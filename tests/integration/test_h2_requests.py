@@ -1,0 +1,169 @@
+"""What an HTTP/2 request may look like (src/mux/h2_fe_conv.c,
+h2_req_check()): RFC 9113's rules as HAProxy applies them. A request
+without :authority nor Host is forwarded (nghttp2 alone would reset it), a
+malformed one is reset with PROTOCOL_ERROR; the connection opens its window
+only once DATA comes, so a client reading SETTINGS then the ACK sees
+nothing in between. Each answer is compared with HAProxy 2.6's on the same
+configuration."""
+import socket
+
+import h2.config
+import h2.connection
+import h2.events
+import pytest
+
+from conftest import free_port
+
+
+def cfg(port, be_port, extra=""):
+    return """
+defaults
+    mode http
+    timeout client 5s
+    timeout server 5s
+    timeout connect 2s
+listen px
+    bind 127.0.0.1:%d proto h2
+%s
+    server s1 127.0.0.1:%d
+""" % (port, extra, be_port)
+
+
+def h2_exchange(port, headers, body=None, end_stream=True):
+    """Sends one request on stream 1 with the given header list (not
+    validated by the client library); returns ("status", code, body) or
+    ("reset", error code)."""
+    s = socket.create_connection(("127.0.0.1", port), timeout=5)
+    c = h2.connection.H2Connection(h2.config.H2Configuration(
+        client_side=True, validate_outbound_headers=False, normalize_outbound_headers=False,
+        validate_inbound_headers=False))
+    c.initiate_connection()
+    c.send_headers(1, headers, end_stream=end_stream and body is None)
+    if body is not None:
+        c.send_data(1, body, end_stream=True)
+    s.sendall(c.data_to_send())
+    status, data = None, b""
+    try:
+        while True:
+            d = s.recv(65536)
+            if not d:
+                return ("closed",)
+            for e in c.receive_data(d):
+                if isinstance(e, h2.events.ResponseReceived):
+                    status = int(dict(e.headers)[b":status"])
+                elif isinstance(e, h2.events.DataReceived):
+                    data += e.data
+                    c.acknowledge_received_data(e.flow_controlled_length, e.stream_id)
+                elif isinstance(e, h2.events.StreamEnded):
+                    return ("status", status, data)
+                elif isinstance(e, h2.events.StreamReset):
+                    return ("reset", int(e.error_code))
+            s.sendall(c.data_to_send())
+    finally:
+        s.close()
+
+
+def both(tollgate, haproxy, be, send, extra=""):
+    """Runs <send>(port) against Tollgate and HAProxy on the same
+    configuration; returns {name: result}."""
+    got = {}
+    for name, starter in (("tollgate", tollgate), ("haproxy", haproxy)):
+        port = free_port()
+        starter(cfg(port, be.port, extra), port=port)
+        got[name] = send(port)
+    return got
+
+
+def test_no_authority_nor_host_forwarded_like_haproxy(tollgate, haproxy, http_backend):
+    """As HAProxy: an origin-form request without :authority nor Host goes
+    to the server, without a Host."""
+    be = http_backend("A")
+    hdrs = [(":method", "GET"), (":scheme", "https"), (":path", "/url1")]
+    got = both(tollgate, haproxy, be, lambda port: (h2_exchange(port, hdrs), be.requests[-1].header("host")))
+    assert got["tollgate"] == got["haproxy"] == (("status", 200, b"A GET /url1\n"), None), got
+
+
+MALFORMED = {
+    "connection-field": [("connection", "close")],
+    "te-gzip": [("te", "gzip")],
+    "upper-case-name": [("X-Upper", "1")],
+    "bad-content-length": [("content-length", "12a")],
+    "two-content-lengths": [("content-length", "1"), ("content-length", "2")],
+    "duplicate-path": [(":path", "/again")],
+    "unknown-pseudo": [(":foo", "1")],
+    "value-with-lf": [("x-a", "a\nb")],
+}
+
+
+@pytest.mark.parametrize("bad", sorted(MALFORMED))
+def test_malformed_request_reset_like_haproxy(tollgate, haproxy, http_backend, bad):
+    """RFC 9113 8.1.1: a malformed request is a stream error
+    PROTOCOL_ERROR (1), as with HAProxy; nothing reaches the server."""
+    be = http_backend("A")
+    extra = MALFORMED[bad]
+    if extra[0][0].startswith(":"):
+        hdrs = [(":method", "GET"), (":scheme", "http"), (":path", "/x")] + extra + [("x-b", "1")]
+    else:
+        hdrs = [(":method", "GET"), (":scheme", "http"), (":path", "/x"), (":authority", "a")] + extra
+    got = both(tollgate, haproxy, be, lambda port: h2_exchange(port, hdrs))
+    if bad == "value-with-lf":
+        # HAProxy 3.x resets the stream; 2.6 closed the connection
+        assert got["tollgate"] == ("reset", 1) and got["haproxy"] == ("closed",), got
+    else:
+        assert got["tollgate"] == got["haproxy"] == ("reset", 1), got
+    assert be.count() == 0
+
+
+@pytest.mark.parametrize("what", ["missing-scheme", "missing-path", "connect-with-path", "relative-path"])
+def test_incomplete_request_reset_like_haproxy(tollgate, haproxy, http_backend, what):
+    be = http_backend("A")
+    hdrs = {
+        "missing-scheme": [(":method", "GET"), (":path", "/x"), (":authority", "a")],
+        "missing-path": [(":method", "GET"), (":scheme", "http"), (":authority", "a")],
+        "connect-with-path": [(":method", "CONNECT"), (":path", "/x"), (":authority", "a:443")],
+        "relative-path": [(":method", "GET"), (":scheme", "http"), (":path", "x"), (":authority", "a")],
+    }[what]
+    got = both(tollgate, haproxy, be, lambda port: h2_exchange(port, hdrs))
+    assert got["tollgate"] == got["haproxy"] == ("reset", 1), got
+
+
+@pytest.mark.parametrize("sent", [b"", b"0123", b"0123456789"])
+def test_content_length_against_data_like_haproxy(tollgate, haproxy, http_backend, sent):
+    """DATA that do not add up to content-length reset the stream; when
+    they do, the request goes through."""
+    be = http_backend("A")
+    hdrs = [(":method", "POST"), (":scheme", "http"), (":path", "/p"), (":authority", "a"),
+            ("content-length", "4")]
+    got = both(tollgate, haproxy, be, lambda port: h2_exchange(port, hdrs, body=sent))
+    want = ("status", 200, b"A POST /p\n") if sent == b"0123" else ("reset", 1)
+    assert got["tollgate"] == got["haproxy"] == want, got
+
+
+def read_frame(s):
+    hd = b""
+    while len(hd) < 9:
+        d = s.recv(9 - len(hd))
+        assert d, "closed"
+        hd += d
+    ln = int.from_bytes(hd[:3], "big")
+    payload = b""
+    while len(payload) < ln:
+        payload += s.recv(ln - len(payload))
+    return hd[3], hd[4], int.from_bytes(hd[5:9], "big") & 0x7fffffff
+
+
+def test_settings_ack_follows_settings_like_haproxy(tollgate, haproxy, http_backend):
+    """A client that sends its preface and SETTINGS, then reads: the
+    proxy's SETTINGS, then the ACK of its own, nothing in between (the
+    connection window opens at the first DATA frame, as HAProxy)."""
+    be = http_backend("A")
+
+    def frames(port):
+        s = socket.create_connection(("127.0.0.1", port), timeout=5)
+        s.sendall(b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n" + b"\x00\x00\x00\x04\x00\x00\x00\x00\x00")
+        got = [read_frame(s)[:2] for _ in range(2)]
+        s.close()
+        return got
+
+    got = both(tollgate, haproxy, be, frames)
+    assert got["tollgate"] == got["haproxy"] == [(4, 0), (4, 1)], got
