@@ -84,6 +84,7 @@
 #define H2S_F_TX_BLOCK  0x0400U   /* send() refused for lack of room */
 #define H2S_F_ES_SENT   0x0800U   /* our END_STREAM went */
 #define H2S_F_BAD       0x1000U   /* malformed request (h2_req_check): reset */
+#define H2S_F_UPGRADE   0x2000U   /* extended CONNECT: its 101 answers 200, a tunnel */
 
 enum h2s_tx_state {
 	TX_HEAD = 0,   /* awaiting the response head */
@@ -357,6 +358,22 @@ static int cb_invalid_frame(nghttp2_session *ngh, const nghttp2_frame *frame, in
 	return 0;
 }
 
+static int32_t h2_stream_window(void)
+{
+	return global.tune_h2_init_window ? (int32_t)global.tune_h2_init_window : 65535;
+}
+
+/* A stream whose request body is longer than its window, or of unknown
+ * length (a tunnel), gets one buffer more, as HAProxy 3.x grants a
+ * receiving stream room beyond the initial window: a WINDOW_UPDATE right
+ * after its HEADERS. rx stays bounded by the window.
+ */
+static void h2s_open_window(struct h2c *c, struct h2s *h)
+{
+	nghttp2_session_set_local_window_size(c->ngh, NGHTTP2_FLAG_NONE, h->id,
+	                                      h2_stream_window() + (int32_t)buf_size);
+}
+
 /* The request head is complete: emit it as HTTP/1.1 and start its stream. */
 static int h2s_start(struct h2c *c, struct h2s *h, int es)
 {
@@ -367,6 +384,10 @@ static int h2s_start(struct h2c *c, struct h2s *h, int es)
 		return -1;
 	if (r & H2_REQ_CHUNKED)
 		h->flags |= H2S_F_CHUNKED;
+	if (r & H2_REQ_UPGRADE)
+		h->flags |= H2S_F_UPGRADE;
+	if (!es && (h->req.cl < 0 || h->req.cl > h2_stream_window()))
+		h2s_open_window(c, h);
 	h->meth = h->req.meth;
 	h->flags |= H2S_F_REQ_HEAD;
 	s = stream_new_mux(c->li, &c->peer, c->has_local ? &c->local : NULL, &xprt_h2s, h, c->t_hs, c->nb_req++);
@@ -559,6 +580,17 @@ static int h2s_submit_head(struct h2s *h, const struct h1_msg *res, const char *
 	nb = h2_res_nv(res, buf, nv_area[tid], nv_area_size[tid], &nv);
 	if (nb < 0)
 		return -1;
+	if (res->status == 101 && (h->flags & H2S_F_UPGRADE)) {
+		/* RFC 8441: the upgrade accepted is a 200, the DATA that
+		 * follow are the tunnel's, both ways
+		 */
+		memcpy((char *)nv[0].value, "200", 3);
+		h->tx_state = TX_CLOSE;
+		ret = nghttp2_submit_response(ngh, h->id, nv, (size_t)nb, &prd);
+		h->flags |= H2S_F_RES_SUB;
+		h2c_wake(h->h2c);
+		return ret < 0 ? -1 : 0;
+	}
 	if (res->status >= 100 && res->status < 200) {
 		/* interim: passed on, the final response follows */
 		ret = res->status == 101 ? -1 : nghttp2_submit_headers(ngh, NGHTTP2_FLAG_NONE, h->id, NULL, nv,
@@ -1170,7 +1202,7 @@ static struct h2c *h2c_new(struct listener *li, int fd, const struct addr *peer,
                            void *xctx)
 {
 	struct h2c *c = calloc(1, sizeof(*c));
-	nghttp2_settings_entry iv[5];
+	nghttp2_settings_entry iv[6];
 	int n = 0;
 
 	if (!c)
@@ -1207,6 +1239,8 @@ static struct h2c *h2c_new(struct listener *li, int fd, const struct addr *peer,
 	 * nghttp2 then keeps no priority tree and no closed streams for it
 	 */
 	iv[n++] = (nghttp2_settings_entry){ NGHTTP2_SETTINGS_NO_RFC7540_PRIORITIES, 1 };
+	/* RFC 8441: extended CONNECT (WebSocket over HTTP/2), as HAProxy */
+	iv[n++] = (nghttp2_settings_entry){ NGHTTP2_SETTINGS_ENABLE_CONNECT_PROTOCOL, 1 };
 	if (nghttp2_submit_settings(c->ngh, NGHTTP2_FLAG_NONE, iv, (size_t)n) != 0)
 		goto out_session;
 	if (!h2c_list_ready[tid]) {

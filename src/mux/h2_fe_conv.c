@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "h2_fe_int.h"
 
@@ -163,10 +164,12 @@ static int req_line(struct h2_req *r, struct h2b *out)
 		return 0;
 	r->line_done = 1;
 	r->meth = meth_of(pse(r, &r->m), r->m.len);
+	if (r->meth == H1_METH_CONNECT && r->pr.len)
+		r->meth = H1_METH_GET;   /* extended CONNECT: GET + Upgrade */
 	target = r->meth == H1_METH_CONNECT ? &r->a : &r->p;
 	if (!r->m.len || !target->len)
 		return -1;
-	if (h2b_put(out, pse(r, &r->m), r->m.len) || h2b_put(out, " ", 1))
+	if (r->pr.len ? h2b_puts(out, "GET ") < 0 : (h2b_put(out, pse(r, &r->m), r->m.len) || h2b_put(out, " ", 1)))
 		return -1;
 	if (r->meth != H1_METH_CONNECT && r->a.len && r->sc.len && pse(r, target)[0] == '/' &&
 	    (h2b_put(out, pse(r, &r->sc), r->sc.len) || h2b_puts(out, "://") || h2b_put(out, pse(r, &r->a), r->a.len)))
@@ -174,6 +177,9 @@ static int req_line(struct h2_req *r, struct h2b *out)
 	if (h2b_put(out, pse(r, target), target->len) || h2b_puts(out, " HTTP/1.1\r\n"))
 		return -1;
 	if (r->a.len && put_field(out, "host", 4, pse(r, &r->a), r->a.len) < 0)
+		return -1;
+	if (r->pr.len && (put_field(out, "upgrade", 7, pse(r, &r->pr), r->pr.len) < 0 ||
+	                  h2b_puts(out, "connection: upgrade\r\n") < 0))
 		return -1;
 	return 0;
 }
@@ -220,12 +226,16 @@ static int pseudo_check(struct h2_req *r, const char *name, size_t nlen, const c
 	} else if (name_is(name, nlen, ":authority")) {
 		bit = H2_PH_AUTHORITY;
 		ok = nghttp2_check_authority(v, vlen);
+	} else if (name_is(name, nlen, ":protocol")) {
+		bit = H2_PH_PROTOCOL;   /* RFC 8441: SETTINGS_ENABLE_CONNECT_PROTOCOL */
+		ok = vlen && nghttp2_check_header_value(v, vlen) && !memchr(value, ' ', vlen) &&
+		     !memchr(value, ',', vlen);
 	} else if (name_is(name, nlen, ":path")) {
 		bit = H2_PH_PATH;
 		/* as HAProxy: "/..." or "*" (RFC 9113 8.3.1) */
 		ok = vlen && (v[0] == '/' || (vlen == 1 && v[0] == '*')) && nghttp2_check_path(v, vlen);
 	} else {
-		return -1;   /* unknown, or :protocol (extended CONNECT not announced) */
+		return -1;   /* unknown */
 	}
 	if (!ok || (r->seen & (bit | H2_PH_REGULAR)))
 		return -1;
@@ -260,6 +270,16 @@ int h2_req_check_end(const struct h2_req *r)
 
 	if (!(ph & H2_PH_METHOD) || !b)
 		return -1;
+	if (ph & H2_PH_PROTOCOL) {
+		const char *pr = b + r->pr.off;
+
+		if (meth_of(b + r->m.off, r->m.len) != H1_METH_CONNECT ||
+		    ph != (H2_PH_METHOD | H2_PH_SCHEME | H2_PH_AUTHORITY | H2_PH_PATH | H2_PH_PROTOCOL))
+			return -1;
+		if ((r->pr.len == 2 && !strncasecmp(pr, "h2", 2)) || (r->pr.len == 3 && !strncasecmp(pr, "h2c", 3)))
+			return -1;
+		return 0;
+	}
 	if (meth_of(b + r->m.off, r->m.len) == H1_METH_CONNECT)
 		return ph == (H2_PH_METHOD | H2_PH_AUTHORITY) ? 0 : -1;
 	return (ph & (H2_PH_SCHEME | H2_PH_PATH)) == (H2_PH_SCHEME | H2_PH_PATH) ? 0 : -1;
@@ -281,7 +301,8 @@ int h2_req_add(struct h2_req *r, struct h2b *out, const char *name, size_t nlen,
 	if (nlen && name[0] == ':') {
 		struct h2_span *sp = name_is(name, nlen, ":method") ? &r->m : name_is(name, nlen, ":path") ? &r->p :
 		                     name_is(name, nlen, ":authority") ? &r->a :
-		                     name_is(name, nlen, ":scheme") ? &r->sc : NULL;
+		                     name_is(name, nlen, ":scheme") ? &r->sc :
+		                     name_is(name, nlen, ":protocol") ? &r->pr : NULL;
 
 		if (!sp || r->line_done)
 			return 0;
@@ -320,7 +341,9 @@ int h2_req_build(struct h2_req *r, int es, struct h2b *out)
 		return -1;
 	if (h2b_len(&r->cookie) && put_field(out, "cookie", 6, h2b_peek(&r->cookie), h2b_len(&r->cookie)) < 0)
 		return -1;
-	if (!es && !r->has_cl && r->meth != H1_METH_CONNECT) {
+	if (r->pr.len)
+		flags |= H2_REQ_UPGRADE;   /* no body: the DATA are the tunnel's */
+	else if (!es && !r->has_cl && r->meth != H1_METH_CONNECT) {
 		/* a body of unknown length: chunks, and the trailers at the end */
 		if (h2b_puts(out, "transfer-encoding: chunked\r\n") < 0)
 			return -1;

@@ -84,6 +84,7 @@ struct h2_req {
 	struct h2_span p;     /* :path */
 	struct h2_span a;     /* :authority */
 	struct h2_span sc;    /* :scheme */
+	struct h2_span pr;    /* :protocol (RFC 8441 extended CONNECT) */
 	struct h2b cookie;    /* cookie fields joined with "; " */
 	struct h2b trl;       /* trailer fields as "name: value\r\n" */
 	int line_done;        /* the request line is written */
@@ -120,7 +121,9 @@ int h2_req_check(struct h2_req *r, const char *name, size_t nlen, const char *va
 
 /* Checks the request head is complete: :method; CONNECT has :authority
  * and neither :scheme nor :path; any other method :scheme and :path (an
- * :authority or a Host is not required, as HAProxy). 0 or -1.
+ * :authority or a Host is not required, as HAProxy). An extended CONNECT
+ * (:protocol, RFC 8441) has all four, and a protocol other than "h2" or
+ * "h2c" (as HAProxy). 0 or -1.
  */
 int h2_req_check_end(const struct h2_req *r);
 
@@ -129,10 +132,15 @@ int h2_req_check_end(const struct h2_req *r);
  */
 int h2_trailer_check(const char *name, size_t nlen, const char *value, size_t vlen);
 
-/* h2_req_build() result flag: the body goes chunked. */
+/* h2_req_build() result flags: the body goes chunked; the request is an
+ * extended CONNECT (RFC 8441), a GET with Upgrade whose 101 opens a tunnel.
+ */
 #define H2_REQ_CHUNKED 0x1
+#define H2_REQ_UPGRADE 0x2
 
-/* Adds the field <name>: <value> of a request head (pseudo-header or
+/* Adds the field <name>: <value> of a request head (an extended CONNECT
+ * becomes, as in HAProxy, a GET with "upgrade: <:protocol>" and
+ * "connection: upgrade") (pseudo-header or
  * regular; names are lower case, as HTTP/2 wants and nghttp2 checks),
  * writing to <out> as HTTP/1.1: at the first regular field, the request
  * line from :method and, as HAProxy's HTTP/2 requests, the absolute-form

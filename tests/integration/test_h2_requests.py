@@ -167,3 +167,120 @@ def test_settings_ack_follows_settings_like_haproxy(tollgate, haproxy, http_back
 
     got = both(tollgate, haproxy, be, frames)
     assert got["tollgate"] == got["haproxy"] == [(4, 0), (4, 1)], got
+
+
+def upgrade_backend():
+    """A raw HTTP/1.1 server that answers an Upgrade request 101 and then
+    echoes what comes, upper-cased; returns (port, list of request heads)."""
+    import threading
+    srv = socket.socket()
+    srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    srv.bind(("127.0.0.1", 0))
+    srv.listen(8)
+    heads = []
+
+    def serve(c):
+        with c:
+            buf = b""
+            while b"\r\n\r\n" not in buf:
+                d = c.recv(4096)
+                if not d:
+                    return
+                buf += d
+            head, _, rest = buf.partition(b"\r\n\r\n")
+            heads.append(head.decode())
+            c.sendall(b"HTTP/1.1 101 Switching Protocols\r\nconnection: upgrade\r\nupgrade: custom_protocol\r\n\r\n")
+            if rest:
+                c.sendall(rest.upper())
+            while True:
+                d = c.recv(4096)
+                if not d:
+                    return
+                c.sendall(d.upper())
+
+    def accept():
+        while True:
+            try:
+                c, _ = srv.accept()
+            except OSError:
+                return
+            threading.Thread(target=serve, args=(c,), daemon=True).start()
+    threading.Thread(target=accept, daemon=True).start()
+    return srv, heads
+
+
+def ext_connect(port, protocol="custom_protocol"):
+    """An RFC 8441 extended CONNECT on stream 1, then "hello" through the
+    tunnel; returns (frame types received on stream 1 until the response
+    head, :status or the reset code, the bytes the tunnel brought back)."""
+    s = socket.create_connection(("127.0.0.1", port), timeout=5)
+    c = h2.connection.H2Connection(h2.config.H2Configuration(
+        client_side=True, validate_outbound_headers=False, normalize_outbound_headers=False,
+        validate_inbound_headers=False))
+    c.initiate_connection()
+    s.sendall(c.data_to_send())
+    c.send_headers(1, [(":method", "CONNECT"), (":scheme", "http"), (":path", "/"), (":authority", "127.0.0.1"),
+                       (":protocol", protocol)])
+    s.sendall(c.data_to_send())
+    kinds, status, back = [], None, b""
+    try:
+        while True:
+            d = s.recv(65536)
+            if not d:
+                return kinds, status, back
+            for e in c.receive_data(d):
+                if getattr(e, "stream_id", 0) != 1:
+                    continue
+                if isinstance(e, h2.events.WindowUpdated):
+                    kinds.append("WINDOW_UPDATE")
+                elif isinstance(e, h2.events.ResponseReceived):
+                    kinds.append("HEADERS")
+                    status = int(dict(e.headers)[b":status"])
+                    if status == 200:
+                        c.send_data(1, b"hello")
+                elif isinstance(e, h2.events.DataReceived):
+                    back += e.data
+                    c.acknowledge_received_data(e.flow_controlled_length, 1)
+                    if back == b"HELLO":
+                        return kinds, status, back
+                elif isinstance(e, h2.events.StreamReset):
+                    return kinds, int(e.error_code), back
+            s.sendall(c.data_to_send())
+    finally:
+        s.close()
+
+
+def test_extended_connect_to_http11_upgrade_like_haproxy(tollgate, haproxy):
+    """RFC 8441: an extended CONNECT reaches an HTTP/1.1 server as a GET
+    with Upgrade; its 101 answers the client 200 and the stream is a
+    tunnel both ways, as with HAProxy."""
+    srv, heads = upgrade_backend()
+    got = {}
+    for name, starter in (("tollgate", tollgate), ("haproxy", haproxy)):
+        port = free_port()
+        starter(cfg(port, srv.getsockname()[1]), port=port)
+        kinds, status, back = ext_connect(port)
+        got[name] = (status, back)
+        req = heads[-1].lower().split("\r\n")
+        assert req[0] == "get / http/1.1", (name, req)
+        assert "connection: upgrade" in req and "upgrade: custom_protocol" in req, (name, req)
+        if name == "tollgate":
+            # as HAProxy 3.x: the stream's window opens before the answer
+            assert kinds == ["WINDOW_UPDATE", "HEADERS"], kinds
+    srv.close()
+    assert got["tollgate"] == got["haproxy"] == (200, b"HELLO"), got
+
+
+@pytest.mark.parametrize("protocol", ["h2c", "h2"])
+def test_extended_connect_h2c_refused_like_haproxy(tollgate, haproxy, protocol):
+    """An extended CONNECT to "h2c" or "h2" is malformed for HAProxy 3.x
+    (protocol_upgrade.vtc): PROTOCOL_ERROR, nothing reaches the server.
+    HAProxy 2.6 forwarded it."""
+    srv, heads = upgrade_backend()
+    got = {}
+    for name, starter in (("tollgate", tollgate), ("haproxy", haproxy)):
+        port = free_port()
+        starter(cfg(port, srv.getsockname()[1]), port=port)
+        got[name] = (ext_connect(port, protocol)[1], len(heads))
+    srv.close()
+    assert got == {"tollgate": (1, 0), "haproxy": (200, 1)}, got

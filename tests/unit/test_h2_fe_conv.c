@@ -211,7 +211,40 @@ static void test_request_checks(void **state)
 	assert_int_equal(chk_one("content-length", "1x"), -1);
 	assert_int_equal(chk_one(":path", "/again"), -1);
 	assert_int_equal(chk_one(":foo", "1"), -1);
-	assert_int_equal(chk_one(":protocol", "websocket"), -1);
+	assert_int_equal(chk_one(":protocol", "web socket"), -1);
+
+	/* RFC 8441 extended CONNECT: a GET with Upgrade, no body framing */
+	memset(&r, 0, sizeof(r));
+	memset(&out, 0, sizeof(out));
+	h2_req_init(&r);
+	{
+		static const char *const f[][2] = { { ":method", "CONNECT" }, { ":scheme", "https" },
+		                                    { ":authority", "h" }, { ":path", "/ws" },
+		                                    { ":protocol", "websocket" } };
+		const char *want = "GET https://h/ws HTTP/1.1\r\nhost: h\r\nupgrade: websocket\r\n"
+		                   "connection: upgrade\r\n\r\n";
+
+		for (size_t i = 0; i < 5; i++) {
+			assert_int_equal(chk(&r, f[i][0], f[i][1]), 0);
+			assert_int_equal(add(&r, &out, f[i][0], f[i][1]), 0);
+		}
+		assert_int_equal(h2_req_check_end(&r), 0);
+		assert_int_equal(h2_req_build(&r, 0, &out), H2_REQ_UPGRADE);
+		assert_int_equal(r.meth, H1_METH_GET);
+		assert_int_equal(h2b_len(&out), strlen(want));
+		assert_memory_equal(h2b_peek(&out), want, strlen(want));
+	}
+	h2b_free(&out);
+	h2_req_free(&r);
+	/* :protocol without CONNECT, or "h2c" */
+	memset(&r, 0, sizeof(r));
+	h2_req_init(&r);
+	assert_int_equal(add(&r, &out, ":method", "CONNECT"), 0);
+	assert_int_equal(add(&r, &out, ":protocol", "h2c"), 0);
+	r.seen = H2_PH_METHOD | H2_PH_SCHEME | H2_PH_AUTHORITY | H2_PH_PATH | H2_PH_PROTOCOL;
+	assert_int_equal(h2_req_check_end(&r), -1);
+	h2b_free(&out);
+	h2_req_free(&r);
 
 	/* pseudo-headers after a regular field; content-length twice */
 	memset(&r, 0, sizeof(r));
