@@ -40,12 +40,18 @@
 #define H2F_RD_MORE   0x0040U   /* a read stopped before draining the socket */
 #define H2F_TX_BLOCK  0x0080U   /* send() refused bytes for want of body room */
 #define H2F_SHUTW     0x0100U   /* shutw() done */
+#define H2F_SETTINGS  0x0200U   /* the server's SETTINGS came */
+#define H2F_WAIT_SET  0x0400U   /* an upgrade waits for them (RFC 8441) */
+#define H2F_WINOPEN   0x0800U   /* the connection window was opened (first DATA) */
+#define H2F_SET_ACKED 0x1000U   /* the server acknowledged our SETTINGS */
+#define H2F_SET_BOTH  (H2F_SETTINGS | H2F_SET_ACKED)
 
 enum h2be_rq {
 	RQ_IDLE = 0,   /* no request being taken */
 	RQ_HEAD,       /* its head, into <head> */
 	RQ_BODY_CL,    /* a Content-Length body */
 	RQ_BODY_CHK,   /* a chunked body */
+	RQ_TUNNEL,     /* an extended CONNECT: bytes as DATA until shutw() */
 	RQ_DONE,       /* all of it taken */
 };
 
@@ -89,6 +95,8 @@ struct h2be {
 	size_t trl_len;                /* its bytes */
 	struct buffer body;            /* body taken, not framed */
 	int body_end;                  /* the whole body is in <body> */
+	const char *proto;             /* extended CONNECT: :protocol (in <head>), else NULL */
+	uint32_t proto_len;            /* its length */
 	/* the response */
 	enum h2be_rs rs;               /* progress */
 	int status;                    /* final status, 0 before */
@@ -231,6 +239,21 @@ static int cb_begin_headers(nghttp2_session *ses, const nghttp2_frame *frame, vo
 	return 0;
 }
 
+/* The connection window opens at the first DATA frame, as HAProxy's: a
+ * WINDOW_UPDATE sent with the SETTINGS would come between them and the
+ * ACK of the server's, which a server may read as the next frame.
+ */
+static int cb_begin_frame(nghttp2_session *ses, const nghttp2_frame_hd *hd, void *u)
+{
+	struct h2be *h = u;
+
+	if (hd->type == NGHTTP2_DATA && !(h->flags & H2F_WINOPEN)) {
+		h->flags |= H2F_WINOPEN;
+		nghttp2_session_set_local_window_size(ses, NGHTTP2_FLAG_NONE, 0, (int32_t)H2BE_CONN_WINDOW);
+	}
+	return 0;
+}
+
 /* Field <n>: <v> to queue <q>. */
 static int add_field(struct sq *q, const uint8_t *n, size_t nlen, const uint8_t *v, size_t vlen)
 {
@@ -258,6 +281,8 @@ static int cb_header(nghttp2_session *ses, const nghttp2_frame *frame, const uin
 
 		for (size_t i = 0; i < vlen && i < 3; i++)
 			st = st * 10 + (value[i] - '0');   /* nghttp2 checked: 3 digits */
+		if (h->proto && st == 200)
+			st = 101;   /* RFC 8441: the upgrade accepted, a tunnel */
 		h->status = st;
 		h->has_cl = 0;
 		snprintf(line, sizeof(line), "HTTP/1.1 %d %s\r\n", st, http_reason(st));
@@ -293,7 +318,12 @@ static int res_head_end(struct h2be *h, int end)
 	int ret = 0;
 
 	h->chunked = 0;
-	if (!nobody && !h->has_cl) {
+	if (h->proto && h->status == 101) {
+		/* the engine tunnels after a 101: DATA pass as they are */
+		ret |= sq_str(&h->stage, "connection: upgrade\r\nupgrade: ");
+		ret |= sq_add(&h->stage, h->proto, h->proto_len);
+		ret |= sq_str(&h->stage, "\r\n");
+	} else if (!nobody && !h->has_cl) {
 		if (end)
 			ret |= sq_str(&h->stage, "content-length: 0\r\n");
 		else {
@@ -319,11 +349,15 @@ static int cb_frame_recv(nghttp2_session *ses, const nghttp2_frame *frame, void 
 		h->flags |= H2F_GOAWAY;
 		return 0;
 	}
+	if (frame->hd.type == NGHTTP2_SETTINGS) {
+		h->flags |= (frame->hd.flags & NGHTTP2_FLAG_ACK) ? H2F_SET_ACKED : H2F_SETTINGS;
+		return 0;
+	}
 	if (frame->hd.stream_id != h->sid || !h->sid)
 		return 0;
 	if (frame->hd.type == NGHTTP2_HEADERS) {
 		if (h->rs == RS_HEAD) {
-			if (h->status >= 100 && h->status < 200) {
+			if (h->status >= 100 && h->status < 200 && !(h->proto && h->status == 101)) {
 				/* interim: passed on as such, the final one follows */
 				h->status = 0;
 				return sq_str(&h->stage, "\r\n") < 0 ? NGHTTP2_ERR_CALLBACK_FAILURE : 0;
@@ -431,8 +465,10 @@ static ssize_t body_read(nghttp2_session *ses, int32_t sid, uint8_t *buf, size_t
 		return 0;
 	}
 	n = buf_get(&h->body, buf, len);
-	if (!n && !h->body_end)
+	if (!n && (!h->body_end || h->rq == RQ_TUNNEL))
 		return NGHTTP2_ERR_DEFERRED;
+	if (h->rq == RQ_TUNNEL)
+		return (ssize_t)n;
 	if (h->body_end && !buf_data(&h->body)) {
 		nghttp2_nv nv[64];
 		size_t nnv = h->trl ? trailer_nv(h->trl, h->trl_len, nv, 64) : 0;
@@ -456,6 +492,66 @@ static int conn_specific(const char *n, size_t len, const char *v, size_t vlen)
 	return h1_name_eq(n, len, "te", 2) && !(vlen == 8 && !strncasecmp(v, "trailers", 8));
 }
 
+/* The value of the first field <lc> (lower case) of the parsed head <m>
+ * whose bytes are at <buf>, its length in *<len>; NULL when absent.
+ */
+static const char *h1_msg_hdr(const struct h1_msg *m, const char *buf, const char *lc, uint32_t *len)
+{
+	for (uint32_t i = 0; i < m->nb_hdrs; i++) {
+		if (h1_name_eq(buf + m->hdrs[i].n.off, m->hdrs[i].n.len, lc, strlen(lc))) {
+			*len = m->hdrs[i].v.len;
+			return buf + m->hdrs[i].v.off;
+		}
+	}
+	return NULL;
+}
+
+/* The protocol an HTTP/1.1 upgrade request asks for (Connection: upgrade
+ * and an Upgrade field: its first protocol, "h2c" excepted), in h->head,
+ * or NULL.
+ */
+static const char *upgrade_proto(struct h2be *h, uint32_t *len)
+{
+	const struct h1_msg *m = &h->msg;
+	const char *v;
+
+	if (!(m->flags & H1_MF_CONN_UPGRADE) || !(m->flags & H1_MF_UPGRADE))
+		return NULL;
+	v = h1_msg_hdr(m, h->head, "upgrade", len);
+	if (!v)
+		return NULL;
+	/* RFC 8441 4: :protocol is one protocol, the first one listed */
+	for (uint32_t i = 0; i < *len; i++) {
+		if (v[i] == ',') {
+			*len = i;
+			break;
+		}
+	}
+	while (*len && (v[*len - 1] == ' ' || v[*len - 1] == '\t'))
+		(*len)--;
+	if (!*len || (*len == 3 && !strncasecmp(v, "h2c", 3)))
+		return NULL;
+	return v;
+}
+
+/* An upgrade the server cannot take (no extended CONNECT announced, or a
+ * request with a body): as HAProxy, the stream it would have used is
+ * reset (RST_STREAM CANCEL, written as it is since nghttp2 sends nothing
+ * on a stream it has not opened), the request fails (502) and the
+ * connection takes no other stream.
+ */
+static void upgrade_refused(struct h2be *h)
+{
+	int32_t sid = nghttp2_session_get_next_stream_id(h->ses);
+	uint8_t rst[13] = { 0, 0, 4, NGHTTP2_RST_STREAM, 0,
+	                    (uint8_t)(sid >> 24), (uint8_t)(sid >> 16), (uint8_t)(sid >> 8), (uint8_t)sid,
+	                    0, 0, 0, NGHTTP2_CANCEL };
+
+	h->flags |= H2F_GOAWAY;
+	if (sid > 0 && !nghttp2_session_want_write(h->ses) && buf_room(&h->out) >= sizeof(rst))
+		buf_put(&h->out, rst, sizeof(rst));
+}
+
 /* Submits the request whose head is parsed in h->msg. 0 or -1. */
 static int req_submit(struct h2be *h)
 {
@@ -469,6 +565,18 @@ static int req_submit(struct h2be *h)
 
 	if (m->meth == H1_METH_CONNECT)
 		return -1;   /* no tunnel over an HTTP/2 stream yet */
+	if (h->proto) {
+		/* RFC 8441, as HAProxy: a request with Upgrade and no body
+		 * becomes an extended CONNECT, if the server announced it;
+		 * else 502 (a body: 502 whatever the server, as HAProxy 3.x)
+		 */
+		if (m->body != H1_BODY_NONE ||
+		    !nghttp2_session_get_remote_settings(h->ses, NGHTTP2_SETTINGS_ENABLE_CONNECT_PROTOCOL)) {
+			upgrade_refused(h);
+			return -1;
+		}
+		auth = h1_msg_hdr(m, h->head, "host", &alen);
+	}
 	if (m->flags & H1_MF_ABS_FORM) {
 		int scheme, off = h1_target_authority((const uint8_t *)t, tlen, &scheme, &alen);
 
@@ -489,8 +597,15 @@ static int req_submit(struct h2be *h)
 		nv[n].name = (uint8_t *)(nm); nv[n].namelen = strlen(nm); \
 		nv[n].value = (uint8_t *)(vl); nv[n].valuelen = (vlen); nv[n].flags = NGHTTP2_NV_FLAG_NONE; n++; \
 	} while (0)
-	NV(":method", h->head + m->method.off, m->method.len);
-	NV(":scheme", h->https ? "https" : "http", h->https ? 5 : 4);
+	if (h->proto) {
+		/* HAProxy's scheme for an origin-form request: https */
+		NV(":method", "CONNECT", 7);
+		NV(":scheme", "https", 5);
+		NV(":protocol", h->proto, h->proto_len);
+	} else {
+		NV(":method", h->head + m->method.off, m->method.len);
+		NV(":scheme", h->https ? "https" : "http", h->https ? 5 : 4);
+	}
 	if (auth)
 		NV(":authority", auth, alen);
 	NV(":path", path, plen);
@@ -514,7 +629,9 @@ static int req_submit(struct h2be *h)
 	}
 	h->meth = m->meth;
 	h->body_end = 0;
-	if (m->body == H1_BODY_CL && m->content_length) {
+	if (h->proto) {
+		h->rq = RQ_TUNNEL;   /* the stream stays open for the tunnel */
+	} else if (m->body == H1_BODY_CL && m->content_length) {
 		h->body_left = m->content_length;
 		h->rq = RQ_BODY_CL;
 	} else if (m->body == H1_BODY_CHUNKED) {
@@ -545,6 +662,8 @@ static void req_reset(struct h2be *h)
 	h->rs = RS_NONE;
 	h->head_len = 0;
 	h->meth = H1_METH_OTHER;
+	h->proto = NULL;
+	h->proto_len = 0;
 	h1_msg_init(&h->msg, h->hdrs, H2BE_HDRS_MAX);
 	buf_reset(&h->body);
 	free(h->trl);
@@ -594,17 +713,30 @@ static ssize_t req_take(struct h2be *h, struct buffer *b, size_t ofs, size_t max
 				h->head_len = prev + n;
 				return (ssize_t)(taken + n);
 			}
+			h->proto = upgrade_proto(h, &h->proto_len);
+			if (h->proto && (h->flags & H2F_SET_BOTH) != H2F_SET_BOTH) {
+				/* whether the server takes extended CONNECT is
+				 * in its SETTINGS: the head waits for them, and
+				 * for the ACK of ours (the exchange is over: a
+				 * refusal closing the connection cuts nothing)
+				 */
+				h->flags |= H2F_WAIT_SET;
+				h->head_len = prev;
+				return (ssize_t)taken;
+			}
+			h->flags &= ~H2F_WAIT_SET;
 			h->head_len = (size_t)ret;
 			taken += (size_t)ret - prev;
 			if (req_submit(h) < 0)
 				return -1;
 			break;
 		}
+		case RQ_TUNNEL:   /* a body without end */
 		case RQ_BODY_CL:
 			n = h->sclosed ? sizeof(tmp) : buf_room(&h->body);
 			if (n > avail)
 				n = avail;
-			if (n > h->body_left)
+			if (h->rq == RQ_BODY_CL && n > h->body_left)
 				n = (size_t)h->body_left;
 			if (n > sizeof(tmp))
 				n = sizeof(tmp);
@@ -614,6 +746,8 @@ static ssize_t req_take(struct h2be *h, struct buffer *b, size_t ofs, size_t max
 			if (!h->sclosed)
 				buf_put(&h->body, tmp, n);
 			taken += n;
+			if (h->rq == RQ_TUNNEL)
+				break;
 			h->body_left -= n;
 			if (!h->body_left) {
 				h->body_end = 1;
@@ -681,6 +815,7 @@ static int h2_start(struct h2be *h)
 	nghttp2_session_callbacks_set_send_callback(cbs, cb_send);
 	nghttp2_session_callbacks_set_on_begin_headers_callback(cbs, cb_begin_headers);
 	nghttp2_session_callbacks_set_on_header_callback(cbs, cb_header);
+	nghttp2_session_callbacks_set_on_begin_frame_callback(cbs, cb_begin_frame);
 	nghttp2_session_callbacks_set_on_frame_recv_callback(cbs, cb_frame_recv);
 	nghttp2_session_callbacks_set_on_data_chunk_recv_callback(cbs, cb_data);
 	nghttp2_session_callbacks_set_on_stream_close_callback(cbs, cb_stream_close);
@@ -694,8 +829,7 @@ static int h2_start(struct h2be *h)
 	nghttp2_session_callbacks_del(cbs);
 	if (ret)
 		return -1;
-	if (nghttp2_submit_settings(h->ses, NGHTTP2_FLAG_NONE, set, sizeof(set) / sizeof(set[0])) ||
-	    nghttp2_session_set_local_window_size(h->ses, NGHTTP2_FLAG_NONE, 0, (int32_t)H2BE_CONN_WINDOW))
+	if (nghttp2_submit_settings(h->ses, NGHTTP2_FLAG_NONE, set, sizeof(set) / sizeof(set[0])))
 		return -1;
 	h->out.area = malloc(H2BE_OUT_SIZE);
 	h->in.area = malloc(H2BE_IN_SIZE);
@@ -762,8 +896,10 @@ static ssize_t h2_send(void *ctx, int fd, struct buffer *b, size_t max, unsigned
 	if (max && max < want)
 		want = max;
 	n = req_take(h, b, 0, want);
-	if (n < 0)
+	if (n < 0) {
+		h2_flush(h, fd);   /* an upgrade refused: its RST_STREAM */
 		return -EPIPE;
+	}
 	buf_del(b, (size_t)n);
 	if (n && h->sid > 0 && buf_data(&h->body))
 		nghttp2_session_resume_data(h->ses, h->sid);
@@ -877,7 +1013,8 @@ static uint32_t h2_events(const void *ctx)
 	if (buf_data(&h->out))
 		ev |= FD_EV_OUT;
 	/* send() refused bytes and room has come since: wake up to send */
-	if ((h->flags & H2F_TX_BLOCK) && buf_room(&h->body))
+	if ((h->flags & H2F_TX_BLOCK) && buf_room(&h->body) &&
+	    (!(h->flags & H2F_WAIT_SET) || (h->flags & H2F_SET_BOTH) == H2F_SET_BOTH))
 		ev |= FD_EV_OUT;
 	return ev;
 }

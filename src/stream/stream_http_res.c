@@ -61,6 +61,14 @@ static int response_head(struct stream *s, size_t ofs, size_t len)
 		h1_msg_init(&txn->res_h1, txn->res_hdrs, maxhdr);
 		return 1;
 	}
+	if (txn->req_state != HTTP_MSG_DONE && h1_res_body(&txn->res_h1, txn->srv_meth) == H1_BODY_TUNNEL) {
+		/* as HAProxy: no tunnel before the whole request went (a 101
+		 * to a request whose body is not all there): an invalid
+		 * response, 502
+		 */
+		hs_server_failed(s, 502, 'P', 'H');
+		return 1;
+	}
 	txn->t_res_start = now_ms;
 	/* %Tr: from the connection established (or the request, when reused) */
 	txn->trs = (int32_t)(now_ms - (txn->reused || s->tc < 0 ? txn->t_req_end : s->t_conn + (uint32_t)s->tc));

@@ -15,13 +15,17 @@ import pytest
 from conftest import free_port
 
 
-def cfg(port, be_port, extra=""):
-    return """
+DEFAULTS = """
 defaults
     mode http
     timeout client 5s
     timeout server 5s
     timeout connect 2s
+"""
+
+
+def cfg(port, be_port, extra=""):
+    return DEFAULTS + """
 listen px
     bind 127.0.0.1:%d proto h2
 %s
@@ -180,6 +184,12 @@ def upgrade_backend():
     heads = []
 
     def serve(c):
+        try:
+            serve_one(c)
+        except OSError:
+            pass   # the proxy closed first
+
+    def serve_one(c):
         with c:
             buf = b""
             while b"\r\n\r\n" not in buf:
@@ -284,3 +294,103 @@ def test_extended_connect_h2c_refused_like_haproxy(tollgate, haproxy, protocol):
         got[name] = (ext_connect(port, protocol)[1], len(heads))
     srv.close()
     assert got == {"tollgate": (1, 0), "haproxy": (200, 1)}, got
+
+
+def chain_cfg(port, mid_port, be_port):
+    """An HTTP/1.1 frontend whose server is an HTTP/2 frontend (`proto h2`)
+    of the same proxy, whose server is <be_port> (HTTP/1.1)."""
+    return DEFAULTS + """
+listen h1fe
+    bind 127.0.0.1:%d
+    server h2 127.0.0.1:%d proto h2
+listen h2fe
+    bind 127.0.0.1:%d proto h2
+    server s1 127.0.0.1:%d
+""" % (port, mid_port, mid_port, be_port)
+
+
+def h1_upgrade(port, body=None, send_body=True):
+    """An HTTP/1.1 Upgrade request, then "hello" through the tunnel if it
+    is accepted; returns (status, upgrade field, what came back)."""
+    s = socket.create_connection(("127.0.0.1", port), timeout=5)
+    head = "GET / HTTP/1.1\r\nhost: 127.0.0.1\r\nconnection: upgrade\r\nupgrade: custom_protocol\r\n"
+    if body is not None:
+        head = head.replace("GET", "POST") + "content-length: %d\r\n" % len(body)
+    s.sendall(head.encode() + b"\r\n" + (body or b"" if send_body else b""))
+    buf = b""
+    try:
+        while b"\r\n\r\n" not in buf:
+            d = s.recv(4096)
+            if not d:
+                return (0, None, buf)
+            buf += d
+        head, _, rest = buf.partition(b"\r\n\r\n")
+        lines = head.decode().split("\r\n")
+        status = int(lines[0].split()[1])
+        hdrs = dict(l.lower().split(": ", 1) for l in lines[1:])
+        if status != 101:
+            return (status, None, b"")
+        s.sendall(b"hello")
+        while len(rest) < 5:
+            d = s.recv(4096)
+            if not d:
+                break
+            rest += d
+        return (status, hdrs.get("upgrade"), rest)
+    finally:
+        s.close()
+
+
+def test_upgrade_to_http2_server_extended_connect_like_haproxy(tollgate, haproxy):
+    """An HTTP/1.1 Upgrade to a `proto h2` server that announces
+    SETTINGS_ENABLE_CONNECT_PROTOCOL goes as an extended CONNECT; its 200
+    answers the client 101 and the tunnel carries bytes both ways (through
+    the proxy's own HTTP/2 frontend here, as protocol_upgrade.vtc)."""
+    srv, heads = upgrade_backend()
+    got = {}
+    for name, starter in (("tollgate", tollgate), ("haproxy", haproxy)):
+        port, mid = free_port(), free_port()
+        starter(chain_cfg(port, mid, srv.getsockname()[1]), port=port)
+        got[name] = h1_upgrade(port)
+        req = heads[-1].lower().split("\r\n")
+        assert req[0] == "get / http/1.1" and "upgrade: custom_protocol" in req, (name, req)
+    srv.close()
+    assert got["tollgate"] == got["haproxy"] == (101, "custom_protocol", b"HELLO"), got
+
+
+@pytest.mark.parametrize("post", [False, True])
+def test_upgrade_refused_by_http2_server_like_haproxy(tollgate, haproxy, post):
+    """A `proto h2` server that does not announce extended CONNECT (or a
+    request with a body, which an extended CONNECT cannot carry): 502,
+    and no request reaches the server."""
+    from h2server import H2Server
+    s = H2Server()
+    got = {}
+    try:
+        for name, starter in (("tollgate", tollgate), ("haproxy", haproxy)):
+            port = free_port()
+            starter(cfg(port, s.port).replace("bind 127.0.0.1:%d proto h2" % port, "bind 127.0.0.1:%d" % port)
+                    .replace("server s1 127.0.0.1:%d" % s.port, "server s1 127.0.0.1:%d proto h2" % s.port),
+                    port=port)
+            got[name] = h1_upgrade(port, body=b"x" * 10 if post else None)[0]
+    finally:
+        s.stop()
+    if post:
+        # HAProxy 3.x refuses an upgrade with a body (protocol_upgrade.vtc);
+        # 2.6 sent it as a plain POST, without the upgrade
+        assert got == {"tollgate": 502, "haproxy": 200}, got
+    else:
+        assert got["tollgate"] == got["haproxy"] == 502, got
+
+
+def test_101_before_request_body_is_502_like_haproxy(tollgate, haproxy):
+    """As HAProxy: a server that switches protocols before the request
+    body is all there answers 502 (no tunnel on half a request)."""
+    srv, heads = upgrade_backend()
+    got = {}
+    for name, starter in (("tollgate", tollgate), ("haproxy", haproxy)):
+        port = free_port()
+        starter(cfg(port, srv.getsockname()[1]).replace(" proto h2", ""), port=port)
+        got[name] = h1_upgrade(port, body=b"x" * 50, send_body=False)[0]
+    srv.close()
+    assert got["tollgate"] == got["haproxy"] == 502, got
