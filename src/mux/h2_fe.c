@@ -1305,6 +1305,10 @@ static struct h2c *h2c_adopt(struct stream *s)
 	if (!c)
 		return NULL;
 	c->t_hs = s->t_hs;
+	if (s->has_dst) {
+		c->local = s->dst_addr;   /* from a PROXY header */
+		c->has_local = 1;
+	}
 	/* the connection's counters follow it (glitches, conn_cur); the
 	 * transaction's stay with the stream
 	 */

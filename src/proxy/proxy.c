@@ -297,10 +297,6 @@ static int finalize_frontend(struct proxy *px, report_fn fn, void *arg)
 				errs += report(fn, arg, 1, l->conf_file, l->conf_line,
 				               "MUX protocol 'h2' is not usable for 'bind' of %s '%s' (mode tcp): it needs mode http.",
 				               proxy_kind(px), px->id);
-			else if (l->proto_h2 && l->accept_proxy)
-				errs += report(fn, arg, 1, l->conf_file, l->conf_line,
-				               "'bind' of %s '%s' : 'accept-proxy' with 'proto h2' is not supported yet.",
-				               proxy_kind(px), px->id);
 	}
 	if (!px->defbe && list_empty(&px->switching_rules))
 		report(fn, arg, 0, px->conf_file, px->conf_line,

@@ -1107,6 +1107,17 @@ static struct task *stream_process(struct task *t, void *ctx, unsigned int state
 		if (s->http)
 			http_stream_init(s);   /* the request timers start now */
 	}
+	if (s->li->proto_h2 && s->cli.fd >= 0) {
+		/* `proto h2` with `accept-proxy`: the PROXY header is read (and
+		 * the TLS handshake done), the connection goes to the h2 mux
+		 * as HAProxy's h2 mux follows the PROXY header; it logs its
+		 * streams
+		 */
+		if (strm_session_rules(s) < 0 || h2c_upgrade(s) < 0)
+			goto out_free;
+		s->no_log = 1;
+		goto out_free;
+	}
 	if (s->http && !s->tunnel)
 		return http_stream_process(t, s, state, sev);
 
@@ -1316,7 +1327,7 @@ int stream_accept(struct listener *li, int fd, const struct addr *peer)
 	struct proxy *fe = li->fe;
 	struct stream *s;
 
-	if (li->proto_h2)
+	if (li->proto_h2 && !li->accept_proxy)
 		return h2c_accept(li, fd, peer);   /* `proto h2`: the mux owns it */
 	s = strm_alloc(li, peer);
 	if (!s)

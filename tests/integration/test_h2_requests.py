@@ -394,3 +394,44 @@ def test_101_before_request_body_is_502_like_haproxy(tollgate, haproxy):
         got[name] = h1_upgrade(port, body=b"x" * 50, send_body=False)[0]
     srv.close()
     assert got["tollgate"] == got["haproxy"] == 502, got
+
+
+@pytest.mark.parametrize("version", [1, 2])
+def test_accept_proxy_with_proto_h2_like_haproxy(tollgate, haproxy, http_backend, version):
+    """`bind ... accept-proxy proto h2`: the PROXY header (v1 or v2), then
+    the HTTP/2 preface; the streams see the addresses it carries, as with
+    HAProxy."""
+    import struct
+    be = http_backend("A")
+    if version == 1:
+        pp = b"PROXY TCP4 192.0.2.7 198.51.100.9 4321 8443\r\n"
+    else:
+        addrs = socket.inet_aton("192.0.2.7") + socket.inet_aton("198.51.100.9") + struct.pack("!HH", 4321, 8443)
+        pp = b"\r\n\r\n\x00\r\nQUIT\n" + b"\x21\x11" + struct.pack("!H", len(addrs)) + addrs
+    extra = '    http-request set-header x-src "%[src]:%[src_port] %[dst]:%[dst_port]"'
+    got = {}
+    for name, starter in (("tollgate", tollgate), ("haproxy", haproxy)):
+        port = free_port()
+        starter(cfg(port, be.port, extra).replace("proto h2", "accept-proxy proto h2"), port=port)
+        s = socket.create_connection(("127.0.0.1", port), timeout=5)
+        c = h2.connection.H2Connection(h2.config.H2Configuration(client_side=True))
+        c.initiate_connection()
+        c.send_headers(1, [(":method", "GET"), (":scheme", "http"), (":authority", "x"), (":path", "/pp")],
+                       end_stream=True)
+        s.sendall(pp + c.data_to_send())
+        status, body = None, b""
+        done = False
+        while not done:
+            d = s.recv(65536)
+            assert d, name
+            for e in c.receive_data(d):
+                if isinstance(e, h2.events.ResponseReceived):
+                    status = int(dict(e.headers)[b":status"])
+                elif isinstance(e, h2.events.DataReceived):
+                    body += e.data
+                elif isinstance(e, h2.events.StreamEnded):
+                    done = True
+            s.sendall(c.data_to_send())
+        s.close()
+        got[name] = (status, body, be.requests[-1].header("x-src"))
+    assert got["tollgate"] == got["haproxy"] == (200, b"A GET /pp\n", "192.0.2.7:4321 198.51.100.9:8443"), got
