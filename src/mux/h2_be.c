@@ -722,6 +722,7 @@ static ssize_t req_take(struct h2be *h, struct buffer *b, size_t ofs, size_t max
 				 */
 				h->flags |= H2F_WAIT_SET;
 				h->head_len = prev;
+				h1_msg_init(&h->msg, h->hdrs, H2BE_HDRS_MAX);   /* parsed again */
 				return (ssize_t)taken;
 			}
 			h->flags &= ~H2F_WAIT_SET;
