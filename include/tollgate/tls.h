@@ -216,6 +216,48 @@ int tls_cert_commit(const char *path, char *err, size_t errlen);
 /* Drops the transaction on <path>. 0 or -ENOENT. */
 int tls_cert_abort(const char *path);
 
+/* CA files and CRL files at runtime (admin socket, CLI thread; see
+ * tls_cafile.c): one transaction of each kind at a time, as HAProxy.
+ */
+enum tls_ca_kind { TLS_CA_FILE, TLS_CA_CRL };
+
+/* The file of kind <k> after <prev> in name order (NULL: the first), or
+ * NULL; its certificate count in *<count> (CA files) if not NULL.
+ */
+const char *tls_ca_next(enum tls_ca_kind k, const char *prev, int *count);
+
+/* The file of the ongoing transaction of kind <k> (its new certificate
+ * count in *<count>), or NULL.
+ */
+const char *tls_ca_txn(enum tls_ca_kind k, int *count);
+
+/* `new ssl ca-file|crl-file`: an empty entry. 0, -EEXIST or -ENOMEM. */
+int tls_ca_new(enum tls_ca_kind k, const char *path);
+
+/* `del ssl ...`: forgets an unused file. 0, or -1 with HAProxy's reason. */
+int tls_ca_del(enum tls_ca_kind k, const char *path, char *err, size_t errlen);
+
+/* `set ssl ...`: starts (or updates: *<updated> 1) the transaction
+ * replacing <path> with the PEM certificates (CRLs) of <pem_text>. 0, or
+ * -1 with HAProxy's reason in <err>.
+ */
+int tls_ca_set(enum tls_ca_kind k, const char *path, const char *pem_text, int *updated, char *err,
+               size_t errlen);
+
+/* `commit ssl ...`: the new contents serve every new handshake of the
+ * binds and servers using <path> (their contexts rebuilt under thread
+ * isolation; *<nuses> of them). 0, or -1 with a reason in <err>.
+ */
+int tls_ca_commit(enum tls_ca_kind k, const char *path, unsigned int *nuses, char *err, size_t errlen);
+
+/* `abort ssl ...`: drops the transaction. 0, or -1 with HAProxy's reason. */
+int tls_ca_abort(enum tls_ca_kind k, const char *path, char *err, size_t errlen);
+
+/* `show ssl ca-file|crl-file <path>[:<index>]` into <out> ("*<path>": the
+ * transaction's contents; <index> 0: all). Bytes, -ENOENT or -ENOSPC.
+ */
+int tls_ca_describe(enum tls_ca_kind k, const char *path, int index, char *out, size_t len);
+
 /* Session ticket keys (`tls-ticket-keys`, tls_tickets.c): the last
  * TLS_TICKET_KEYS keys of the file decrypt, the penultimate encrypts.
  */

@@ -15,8 +15,12 @@
  *   show ssl crt-list [-n] [<list>]  the crt-lists, or the lines of one
  *   add ssl crt-list <list> <cert>   add a line (or one line as payload)
  *   del ssl crt-list <list> <cert[:line]>  remove one
+ *   show|new|set|commit|abort|del ssl ca-file|crl-file ...
+ *                                    the same for CA and CRL files (one
+ *                                    set of handlers for both kinds)
  *
- * One transaction at a time, as HAProxy. The work is in src/net/tls.c.
+ * One transaction at a time (of each kind), as HAProxy. The work is in
+ * src/net/tls.c and src/net/tls_cafile.c.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -234,6 +238,164 @@ static int del_ssl_crtlist(struct cli_session *s, int argc, char **args)
 	return CLI_DONE;
 }
 
+/* ---- CA files and CRL files: one set of commands for both kinds ---- */
+
+/* The words of kind <args[2]> ("ca-file" or "crl-file") in HAProxy's
+ * messages.
+ */
+struct ca_words {
+	enum tls_ca_kind kind;
+	const char *cmd;             /* "ca-file" */
+	const char *what;            /* "CA" */
+	const char *payload;         /* "CAs" */
+};
+
+static const struct ca_words *ca_words(char **args)
+{
+	static const struct ca_words w[2] = {
+		{ TLS_CA_FILE, "ca-file", "CA", "CAs" },
+		{ TLS_CA_CRL, "crl-file", "CRL", "CRLs" },
+	};
+
+	return &w[!strcmp(args[2], "crl-file")];
+}
+
+static int show_ssl_ca(struct cli_session *s, int argc, char **args)
+{
+	static char out[65536];   /* CLI thread only */
+	const struct ca_words *w = ca_words(args);
+	const char *f, *txn;
+	int n, count;
+
+	if (argc > 3) {
+		char path[4096], *colon, *end;
+		long index = 0;
+
+		snprintf(path, sizeof(path), "%s", args[3]);
+		colon = strrchr(path, ':');
+		if (colon) {
+			index = strtol(colon + 1, &end, 10);
+			if (*end || end == colon + 1 || index <= 0) {
+				cli_printf(s, "wrong %s index after colons in '%s'!", w->what, args[3]);   /* no blank line, as HAProxy */
+				return CLI_DONE;
+			}
+			*colon = 0;
+		}
+		n = tls_ca_describe(w->kind, path, (int)index, out, sizeof(out));
+		if (n == -ENOENT) {
+			cli_printf(s, "Can't display the %s file : Not found!\n", w->what);
+			return CLI_DONE;
+		}
+		if (n < 0)
+			return cli_msg(s, "'show ssl ca-file' : the file is too long to be shown\n");
+		cli_write(s, out, (size_t)n);
+		return CLI_DONE;
+	}
+	txn = tls_ca_txn(w->kind, &count);
+	if (txn && w->kind == TLS_CA_FILE)
+		cli_printf(s, "# transaction\n*%s - %d certificate(s)\n", txn, count);
+	else if (txn)
+		cli_printf(s, "# transaction\n*%s\n", txn);
+	cli_printf(s, "# filename\n");
+	for (f = tls_ca_next(w->kind, NULL, &count); f; f = tls_ca_next(w->kind, f, &count)) {
+		if (w->kind == TLS_CA_FILE ? cli_printf(s, "%s - %d certificate(s)\n", f, count) < 0 :
+		    cli_printf(s, "%s\n", f) < 0)
+			break;
+	}
+	return CLI_DONE;
+}
+
+static int new_ssl_ca(struct cli_session *s, int argc, char **args)
+{
+	const struct ca_words *w = ca_words(args);
+	int r;
+
+	if (argc < 4) {
+		cli_printf(s, "'new ssl %s' expects a filename\n", w->cmd);
+		return CLI_DONE;
+	}
+	r = tls_ca_new(w->kind, args[3]);
+	if (r == -EEXIST)
+		cli_printf(s, "%s file '%s' already exists!\n", w->what, args[3]);
+	else if (r < 0)
+		cli_printf(s, "'new ssl %s' : not enough memory!\n", w->cmd);
+	else
+		cli_printf(s, "New %s file created '%s'!\n", w->what, args[3]);
+	return CLI_DONE;
+}
+
+static int set_ssl_ca(struct cli_session *s, int argc, char **args)
+{
+	const struct ca_words *w = ca_words(args);
+	const char *payload = cli_payload(s);
+	char err[1024];
+	int updated = 0;
+
+	if (argc < 4 || !payload || !*payload) {
+		cli_printf(s, "'set ssl %s' expects a filename and %s as a payload\n", w->cmd, w->payload);
+		return CLI_DONE;
+	}
+	if (tls_ca_set(w->kind, args[3], payload, &updated, err, sizeof(err)) < 0)
+		cli_printf(s, "%s\nCan't update %s!\n", err, args[3]);
+	else
+		cli_printf(s, "transaction %s for %s %s!\n", updated ? "updated" : "created", w->what, args[3]);
+	return CLI_DONE;
+}
+
+static int commit_ssl_ca(struct cli_session *s, int argc, char **args)
+{
+	const struct ca_words *w = ca_words(args);
+	char err[1024] = "";
+	unsigned int n = 0;
+
+	if (argc < 4) {
+		cli_printf(s, "'commit ssl %s' expects a filename\n", w->cmd);
+		return CLI_DONE;
+	}
+	if (tls_ca_commit(w->kind, args[3], &n, err, sizeof(err)) < 0) {
+		cli_printf(s, "%s\nCan't commit %s!\n", err, args[3]);
+		return CLI_DONE;
+	}
+	/* HAProxy prints one dot per instance rebuilt, at least one */
+	cli_printf(s, "Committing %s", args[3]);
+	for (unsigned int i = 0; i < (n ? n : 1) && i < 64; i++)
+		cli_printf(s, ".");
+	cli_printf(s, "\nSuccess!\n");
+	return CLI_DONE;
+}
+
+static int abort_ssl_ca(struct cli_session *s, int argc, char **args)
+{
+	const struct ca_words *w = ca_words(args);
+	char err[1024];
+
+	if (argc < 4) {
+		cli_printf(s, "'abort ssl %s' expects a filename\n", w->cmd);
+		return CLI_DONE;
+	}
+	if (tls_ca_abort(w->kind, args[3], err, sizeof(err)) < 0)
+		cli_printf(s, "%s\n", err);
+	else
+		cli_printf(s, "Transaction aborted for certificate '%s'!\n", args[3]);
+	return CLI_DONE;
+}
+
+static int del_ssl_ca(struct cli_session *s, int argc, char **args)
+{
+	const struct ca_words *w = ca_words(args);
+	char err[1024];
+
+	if (argc < 4) {
+		cli_printf(s, "'del ssl %s' expects a %s file name\n", w->cmd, w->what);
+		return CLI_DONE;
+	}
+	if (tls_ca_del(w->kind, args[3], err, sizeof(err)) < 0)
+		cli_printf(s, "Can't remove the %s file: %s\n", w->what, err);
+	else
+		cli_printf(s, "%s file '%s' deleted!\n", w->what, args[3]);
+	return CLI_DONE;
+}
+
 static struct cli_kw ssl_kws[] = {
 	{ { "show", "ssl", "cert", NULL }, "show ssl cert [<certfile>]              : display the SSL certificates used in memory, or the details of a file",
 	  CLI_LVL_OPER, show_ssl_cert, NULL, NULL, NULL },
@@ -247,6 +409,30 @@ static struct cli_kw ssl_kws[] = {
 	  CLI_LVL_ADMIN, new_ssl_cert, NULL, NULL, NULL },
 	{ { "del", "ssl", "cert", NULL }, "del ssl cert <certfile>                 : delete an unused certificate file",
 	  CLI_LVL_ADMIN, del_ssl_cert, NULL, NULL, NULL },
+	{ { "show", "ssl", "ca-file", NULL }, "show ssl ca-file [<cafile>[:<index>]]   : display the SSL CA files used in memory, or the details of a <cafile>, or a single certificate of index <index> of a CA file <cafile>",
+	  CLI_LVL_OPER, show_ssl_ca, NULL, NULL, NULL },
+	{ { "new", "ssl", "ca-file", NULL }, "new ssl ca-file <cafile>                : create a new CA file to be used in a crt-list",
+	  CLI_LVL_ADMIN, new_ssl_ca, NULL, NULL, NULL },
+	{ { "set", "ssl", "ca-file", NULL }, "set ssl ca-file <cafile> <payload>      : replace a CA file",
+	  CLI_LVL_ADMIN, set_ssl_ca, NULL, NULL, NULL },
+	{ { "commit", "ssl", "ca-file", NULL }, "commit ssl ca-file <cafile>             : commit a CA file",
+	  CLI_LVL_ADMIN, commit_ssl_ca, NULL, NULL, NULL },
+	{ { "abort", "ssl", "ca-file", NULL }, "abort ssl ca-file <cafile>              : abort a transaction for a CA file",
+	  CLI_LVL_ADMIN, abort_ssl_ca, NULL, NULL, NULL },
+	{ { "del", "ssl", "ca-file", NULL }, "del ssl ca-file <cafile>                : delete an unused CA file",
+	  CLI_LVL_ADMIN, del_ssl_ca, NULL, NULL, NULL },
+	{ { "show", "ssl", "crl-file", NULL }, "show ssl crl-file [<crlfile>[:<index>]] : display the SSL CRL files used in memory, or the details of a <crlfile>, or a single CRL of index <index> of CRL file <crlfile>",
+	  CLI_LVL_OPER, show_ssl_ca, NULL, NULL, NULL },
+	{ { "new", "ssl", "crl-file", NULL }, "new ssl crl-file <crlfile>              : create a new CRL file to be used in a crt-list",
+	  CLI_LVL_ADMIN, new_ssl_ca, NULL, NULL, NULL },
+	{ { "set", "ssl", "crl-file", NULL }, "set ssl crl-file <crlfile> <payload>    : replace a CRL file",
+	  CLI_LVL_ADMIN, set_ssl_ca, NULL, NULL, NULL },
+	{ { "commit", "ssl", "crl-file", NULL }, "commit ssl crl-file <crlfile>           : commit a CRL file",
+	  CLI_LVL_ADMIN, commit_ssl_ca, NULL, NULL, NULL },
+	{ { "abort", "ssl", "crl-file", NULL }, "abort ssl crl-file <crlfile>            : abort a transaction for a CRL file",
+	  CLI_LVL_ADMIN, abort_ssl_ca, NULL, NULL, NULL },
+	{ { "del", "ssl", "crl-file", NULL }, "del ssl crl-file <crlfile>              : delete an unused CRL file",
+	  CLI_LVL_ADMIN, del_ssl_ca, NULL, NULL, NULL },
 	{ { "show", "tls-keys", NULL }, "show tls-keys [id|*]                    : show tls keys references or dump tls ticket keys when id specified",
 	  CLI_LVL_ADMIN, show_tls_keys, NULL, NULL, NULL },
 	{ { "set", "ssl", "tls-key", NULL }, "set ssl tls-key [id|file] <key>         : set the next TLS key for the <id> or <file> listener to <key>",

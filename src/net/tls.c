@@ -43,6 +43,7 @@ unsigned int tls_cachesize = 20000;
 
 struct tls_srv {
 	SSL_CTX *ctx;
+	struct tls_conf conf;          /* its options (a copy): `commit ssl ca-file` finds its files there */
 	int verify;                    /* TLS_VERIFY_* (resolved) */
 	int reuse;                     /* keep and offer sessions */
 	SSL_SESSION *sessions[MAX_THREADS]; /* last session per thread */
@@ -185,40 +186,6 @@ void tls_conf_clear(struct tls_conf *c)
 	memset(c, 0, sizeof(*c));
 }
 
-/* Loads the CRLs of <file> into the verification store of <ctx> and
- * checks every certificate of the peer's chain against them, as HAProxy
- * (a revoked certificate fails the verification). 0 or -1.
- */
-static int crl_load(SSL_CTX *ctx, const char *file, char *err, size_t errlen)
-{
-	X509_STORE *st = SSL_CTX_get_cert_store(ctx);
-	BIO *bio = BIO_new_file(file, "r");
-	X509_CRL *crl;
-	int n = 0;
-
-	if (!bio) {
-		snprintf(err, errlen, "unable to configure CRL file '%s': %s", file, strerror(errno));
-		ERR_clear_error();
-		return -1;
-	}
-	while ((crl = PEM_read_bio_X509_CRL(bio, NULL, NULL, NULL))) {
-		int ok = X509_STORE_add_crl(st, crl);
-
-		X509_CRL_free(crl);
-		if (!ok)
-			break;
-		n++;
-	}
-	BIO_free(bio);
-	ERR_clear_error();
-	if (!n) {
-		snprintf(err, errlen, "unable to configure CRL file '%s': no CRL found", file);
-		return -1;
-	}
-	X509_STORE_set_flags(st, X509_V_FLAG_CRL_CHECK | X509_V_FLAG_CRL_CHECK_ALL);
-	return 0;
-}
-
 /* Options common to both roles. Returns 0 or -1 (reason in <err>). */
 static int ctx_common(SSL_CTX *ctx, const struct tls_conf *c, char *err, size_t errlen)
 {
@@ -245,15 +212,6 @@ static int ctx_common(SSL_CTX *ctx, const struct tls_conf *c, char *err, size_t 
 		return -1;
 	}
 	SSL_CTX_set_dh_auto(ctx, 1);
-	if (c->ca_file && !SSL_CTX_load_verify_locations(ctx, c->ca_file, NULL)) {
-		char what[512];
-
-		snprintf(what, sizeof(what), "cannot load CA file '%s'", c->ca_file);
-		set_ssl_err(err, errlen, what);
-		return -1;
-	}
-	if (c->crl_file && crl_load(ctx, c->crl_file, err, errlen) < 0)
-		return -1;
 	return 0;
 }
 
@@ -704,14 +662,10 @@ static SSL_CTX *bind_ctx_new(struct tls_bind *b, struct tls_conf *own, char *err
 	if (c->verify == TLS_VERIFY_OPTIONAL || c->verify == TLS_VERIFY_REQUIRED) {
 		SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER |
 		                   (c->verify == TLS_VERIFY_REQUIRED ? SSL_VERIFY_FAIL_IF_NO_PEER_CERT : 0), tls_verify_cb);
-		if (c->ca_file) {
-			STACK_OF(X509_NAME) *names = SSL_load_client_CA_file(c->ca_file);
-
-			if (names)
-				SSL_CTX_set_client_CA_list(ctx, names);
-			ERR_clear_error();
-		}
 	}
+	/* the CAs are also the names proposed to the client (verify on) */
+	if (tls_ca_apply(ctx, c, c->verify == TLS_VERIFY_OPTIONAL || c->verify == TLS_VERIFY_REQUIRED, err, errlen) < 0)
+		goto fail;
 	if (b->keys)
 		tls_keys_attach(ctx, b->keys);
 	SSL_CTX_set_client_hello_cb(ctx, client_hello_cb, b);
@@ -945,6 +899,8 @@ struct tls_bind *tls_bind_build(const struct tls_conf *c, const char *fe, const 
 		snprintf(err, errlen, "'verify required' needs a 'ca-file' to verify client certificates");
 		goto fail;
 	}
+	if (tls_ca_track_bind(b) < 0)
+		goto oom;
 	if (c->ticket_keys && !(c->flags & TLS_O_NO_TICKETS) && !(b->keys = tls_keys_load(c->ticket_keys, err, errlen)))
 		goto fail;
 	for (unsigned int i = 0; i < c->ncrt; i++) {
@@ -971,6 +927,7 @@ void tls_bind_free(struct tls_bind *b)
 {
 	if (!b)
 		return;
+	tls_ca_untrack_bind(b);
 	for (unsigned int i = 0; i < b->nctx; i++)
 		SSL_CTX_free(b->ctxs[i].ctx);
 	for (unsigned int i = 0; i < b->nsni; i++)
@@ -1014,6 +971,10 @@ struct tls_srv *tls_srv_build(const struct tls_conf *c, char *err, size_t errlen
 	}
 	if (srv_ex_idx < 0)
 		srv_ex_idx = SSL_CTX_get_ex_new_index(0, NULL, NULL, NULL, NULL);
+	if (tls_conf_dup(&s->conf, c) < 0 || tls_ca_track_srv(s) < 0) {
+		snprintf(err, errlen, "out of memory");
+		goto fail;
+	}
 	s->verify = c->verify == TLS_VERIFY_DEFAULT ? TLS_VERIFY_REQUIRED : c->verify;
 	s->reuse = !(c->flags & TLS_O_NO_REUSE);
 	if (s->verify == TLS_VERIFY_REQUIRED && !c->ca_file) {
@@ -1025,7 +986,7 @@ struct tls_srv *tls_srv_build(const struct tls_conf *c, char *err, size_t errlen
 		set_ssl_err(err, errlen, "cannot create a TLS context");
 		goto fail;
 	}
-	if (ctx_common(s->ctx, c, err, errlen) < 0)
+	if (ctx_common(s->ctx, c, err, errlen) < 0 || tls_ca_apply(s->ctx, c, 0, err, errlen) < 0)
 		goto fail;
 	SSL_CTX_set_verify(s->ctx, s->verify == TLS_VERIFY_REQUIRED ? SSL_VERIFY_PEER : SSL_VERIFY_NONE, NULL);
 	if (c->ncrt) {
@@ -1062,12 +1023,24 @@ void tls_srv_free(struct tls_srv *s)
 	for (int i = 0; i < MAX_THREADS; i++)
 		SSL_SESSION_free(s->sessions[i]);
 	SSL_CTX_free(s->ctx);
+	tls_ca_untrack_srv(s);
+	tls_conf_clear(&s->conf);
 	free(s);
 }
 
 SSL_CTX *tls_bind_default_ctx(const struct tls_bind *b)
 {
 	return b->ctxs[0].ctx;
+}
+
+const struct tls_conf *tls_srv_conf(const struct tls_srv *s)
+{
+	return &s->conf;
+}
+
+SSL_CTX *tls_srv_ctx_of(const struct tls_srv *s)
+{
+	return s->ctx;
 }
 
 SSL_CTX *tls_srv_ctx(const struct tls_srv *s, SSL_SESSION **sess, int *verify)
@@ -1177,7 +1150,7 @@ const char *tls_cert_txn(void)
 }
 
 /* Appends the DN <n> in HAProxy's "/K=V" form. */
-static size_t dn_text(X509_NAME *n, char *out, size_t len)
+size_t tls_dn_text(X509_NAME *n, char *out, size_t len)
 {
 	size_t o = 0;
 
@@ -1197,7 +1170,7 @@ static size_t dn_text(X509_NAME *n, char *out, size_t len)
 	return o;
 }
 
-static size_t time_text(const ASN1_TIME *t, char *out, size_t len)
+size_t tls_time_text(const ASN1_TIME *t, char *out, size_t len)
 {
 	BIO *m = BIO_new(BIO_s_mem());
 	char *p;
@@ -1221,15 +1194,46 @@ static int san_add(void *arg, const char *name)
 	return 0;
 }
 
+int tls_x509_text(X509 *x, char *out, size_t len, size_t *o)
+{
+	EVP_PKEY *key = X509_get0_pubkey(x);
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0;
+	char dn[1024], idn[1024], san[1024] = "", nb[64], na[64], hex[2 * EVP_MAX_MD_SIZE + 1], ser[2 * 64 + 1];
+	const ASN1_INTEGER *sn = X509_get0_serialNumber(x);
+	int id = key ? EVP_PKEY_get_base_id(key) : 0, w;
+
+	X509_digest(x, EVP_sha1(), md, &mdlen);
+	for (unsigned int i = 0; i < mdlen; i++)
+		snprintf(hex + 2 * i, 3, "%02X", md[i]);
+	hex[2 * mdlen] = 0;
+	ser[0] = 0;
+	for (int i = 0; i < ASN1_STRING_length(sn) && i < 64; i++)
+		snprintf(ser + 2 * i, 3, "%02X", ASN1_STRING_get0_data(sn)[i]);
+	tls_time_text(X509_get0_notBefore(x), nb, sizeof(nb));
+	tls_time_text(X509_get0_notAfter(x), na, sizeof(na));
+	if (X509_get_ext_by_NID(x, NID_subject_alt_name, -1) >= 0)
+		cert_names(x, san_add, san);   /* SANs only: no CN in their place */
+	tls_dn_text(X509_get_subject_name(x), dn, sizeof(dn));
+	tls_dn_text(X509_get_issuer_name(x), idn, sizeof(idn));
+	if (*o >= len)
+		return -1;
+	w = snprintf(out + *o, len - *o, "Serial: %s\nnotBefore: %s\nnotAfter: %s\n"
+	             "Subject Alternative Name: %s\nAlgorithm: %s%d\nSHA1 FingerPrint: %s\nSubject: %s\nIssuer: %s\n",
+	             ser, nb, na, san, id == EVP_PKEY_EC ? "EC" : id == EVP_PKEY_RSA ? "RSA" : "",
+	             key ? EVP_PKEY_get_bits(key) : 0, hex, dn, idn);
+	if (w < 0 || (size_t)w >= len - *o)
+		return -1;
+	*o += (size_t)w;
+	return 0;
+}
+
 int tls_cert_describe(const char *path, char *out, size_t len)
 {
 	int txn = path[0] == '*';
 	struct cert_file *f = tls_cert_find(txn ? path + 1 : path);
 	const struct pem *p;
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int mdlen = 0;
-	char dn[1024], san[1024] = "", nb[64], na[64], hex[2 * EVP_MAX_MD_SIZE + 1], ser[2 * 64 + 1];
-	const ASN1_INTEGER *sn;
+	char dn[1024];
 	size_t o = 0;
 	int w;
 
@@ -1241,37 +1245,20 @@ int tls_cert_describe(const char *path, char *out, size_t len)
 		w = snprintf(out, len, "Filename: %s\nStatus: Empty\nOCSP Response Key: \n", path);
 		return w < 0 || (size_t)w >= len ? -ENOSPC : w;
 	}
-	X509_digest(p->leaf, EVP_sha1(), md, &mdlen);
-	for (unsigned int i = 0; i < mdlen; i++)
-		snprintf(hex + 2 * i, 3, "%02X", md[i]);
-	hex[2 * mdlen] = 0;
-	sn = X509_get0_serialNumber(p->leaf);
-	ser[0] = 0;
-	for (int i = 0; i < ASN1_STRING_length(sn) && i < 64; i++)
-		snprintf(ser + 2 * i, 3, "%02X", ASN1_STRING_get0_data(sn)[i]);
-	time_text(X509_get0_notBefore(p->leaf), nb, sizeof(nb));
-	time_text(X509_get0_notAfter(p->leaf), na, sizeof(na));
-	cert_names(p->leaf, san_add, san);
-	w = snprintf(out, len, "Filename: %s\nStatus: %s\nSerial: %s\nnotBefore: %s\nnotAfter: %s\n"
-	             "Subject Alternative Name: %s\nAlgorithm: %s%d\nSHA1 FingerPrint: %s\n",
-	             path, txn || !f->nuses ? "Unused" : "Used", ser, nb, na, san,
-	             EVP_PKEY_get_base_id(p->key) == EVP_PKEY_EC ? "EC" : EVP_PKEY_get_base_id(p->key) == EVP_PKEY_RSA ? "RSA" : "",
-	             EVP_PKEY_get_bits(p->key), hex);
+	w = snprintf(out, len, "Filename: %s\nStatus: %s\n", path, txn || !f->nuses ? "Unused" : "Used");
 	if (w < 0 || (size_t)w >= len)
 		return -ENOSPC;
 	o = (size_t)w;
-	dn_text(X509_get_subject_name(p->leaf), dn, sizeof(dn));
-	o += (size_t)snprintf(out + o, len - o, "Subject: %s\n", dn);
-	dn_text(X509_get_issuer_name(p->leaf), dn, sizeof(dn));
-	o += (size_t)snprintf(out + o, len - o, "Issuer: %s\n", dn);
+	if (tls_x509_text(p->leaf, out, len, &o) < 0)
+		return -ENOSPC;
 	for (int i = 0; p->chain && i < sk_X509_num(p->chain) && o < len; i++) {
 		X509 *c = sk_X509_value(p->chain, i);
 
-		dn_text(X509_get_subject_name(c), dn, sizeof(dn));
+		tls_dn_text(X509_get_subject_name(c), dn, sizeof(dn));
 		o += (size_t)snprintf(out + o, len - o, "Chain Subject: %s\n", dn);
 		if (o >= len)
 			break;
-		dn_text(X509_get_issuer_name(c), dn, sizeof(dn));
+		tls_dn_text(X509_get_issuer_name(c), dn, sizeof(dn));
 		o += (size_t)snprintf(out + o, len - o, "Chain Issuer: %s\n", dn);
 	}
 	if (o < len)

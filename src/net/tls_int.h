@@ -133,4 +133,31 @@ SSL_CTX *tls_bind_default_ctx(const struct tls_bind *b);
  */
 SSL_CTX *tls_srv_ctx(const struct tls_srv *s, SSL_SESSION **sess, int *verify);
 
+/* The options of server <s> (a copy) and its client context. */
+const struct tls_conf *tls_srv_conf(const struct tls_srv *s);
+SSL_CTX *tls_srv_ctx_of(const struct tls_srv *s);
+
+/* CA and CRL files (tls_cafile.c). Gives <ctx> a verification store with
+ * the ca-file and crl-file of <c> (read from the disk at their first use,
+ * from memory afterwards) and, with <client_ca>, the CAs' names as the
+ * list proposed to clients. 0, or -1 with the configuration's reason.
+ */
+int tls_ca_apply(SSL_CTX *ctx, const struct tls_conf *c, int client_ca, char *err, size_t errlen);
+
+/* Binds and servers with TLS, for `commit ssl ca-file|crl-file` (start-up
+ * and CLI thread). Track: 0 or -1 (memory).
+ */
+int tls_ca_track_bind(struct tls_bind *b);
+void tls_ca_untrack_bind(struct tls_bind *b);
+int tls_ca_track_srv(struct tls_srv *s);
+void tls_ca_untrack_srv(struct tls_srv *s);
+
+/* HAProxy's texts of `show ssl cert`: a DN as "/K=V", a time, and the
+ * lines Serial to Issuer of certificate <x> appended to <out> at *<o>
+ * (-1 once full).
+ */
+size_t tls_dn_text(X509_NAME *n, char *out, size_t len);
+size_t tls_time_text(const ASN1_TIME *t, char *out, size_t len);
+int tls_x509_text(X509 *x, char *out, size_t len, size_t *o);
+
 #endif /* TOLLGATE_TLS_INT_H */
