@@ -294,6 +294,8 @@ struct tls_stats {
 	unsigned int fe_reuse_pct;   /* SslFrontendSessionReuse_pct */
 	unsigned int be_key_rate;    /* SslBackendKeyRate: full handshakes as client */
 	unsigned int be_key_rate_max;
+	uint64_t cache_lookups;      /* SslCacheLookups: session ids looked up in the session cache (TLS <= 1.2, no ticket) */
+	uint64_t cache_misses;       /* SslCacheMisses: those not found there */
 };
 
 void tls_get_stats(struct tls_stats *st);

@@ -234,9 +234,7 @@ struct info_field {
 
 /* The keys of `show info`, in HAProxy 3.x's order (its positions, which
  * it prints in order); stat_info.v[] follows it. HAProxy's keys left out
- * have no meaning here (zlib memory, SslCacheLookups and SslCacheMisses:
- * sessions resume from OpenSSL's own cache, which does not count lookups)
- * or no value yet (BytesOutRate, PatternsAdded, PatternsFreed); `description` is printed only when set,
+ * have no meaning here (zlib memory) or no value yet (BytesOutRate, PatternsAdded, PatternsFreed); `description` is printed only when set,
  * as HAProxy, and Tollgate has no `description` in global: never.
  */
 static const struct info_field info_fields[] = {
@@ -280,6 +278,8 @@ static const struct info_field info_fields[] = {
 	{ 37, "SslFrontendSessionReuse_pct", "MGPV", "u32" },
 	{ 38, "SslBackendKeyRate", "MRPV", "u32" },
 	{ 39, "SslBackendMaxKeyRate", "MMPV", "u32" },
+	{ 40, "SslCacheLookups", "MCPV", "u32" },
+	{ 41, "SslCacheMisses", "MCPV", "u32" },
 	{ 42, "CompressBpsIn", "MRPV", "u32" },
 	{ 43, "CompressBpsOut", "MRPV", "u32" },
 	{ 44, "CompressBpsRateLim", "CLPV", "u32" },
@@ -423,6 +423,8 @@ void stat_info_fill(struct stat_info *inf)
 	info_setu(inf, "SslFrontendSessionReuse_pct", tls.fe_reuse_pct);
 	info_setu(inf, "SslBackendKeyRate", tls.be_key_rate);
 	info_setu(inf, "SslBackendMaxKeyRate", tls.be_key_rate_max);
+	info_setu(inf, "SslCacheLookups", tls.cache_lookups);
+	info_setu(inf, "SslCacheMisses", tls.cache_misses);
 	info_setu(inf, "CompressBpsIn", 0);
 	info_setu(inf, "CompressBpsOut", 0);
 	info_setu(inf, "CompressBpsRateLim", 0);

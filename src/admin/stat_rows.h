@@ -41,7 +41,7 @@ int stat_json_tags_value(char *out, size_t room, size_t *n, const char *tags, co
 
 /* ---- show info ---- */
 
-#define STAT_INFO_FIELDS 74   /* keys `show info` prints */
+#define STAT_INFO_FIELDS 76   /* keys `show info` prints */
 #define STAT_INFO_VALSZ  64   /* bytes of one value, NUL included */
 
 /* The `show info` values, taken at one instant (stat_info_fill()). */

@@ -597,14 +597,17 @@ static int client_hello_cb(SSL *ssl, int *alert, void *arg)
 			return SSL_CLIENT_HELLO_ERROR;
 		}
 		e = b->nsni ? sni_find(b, "*") : NULL;   /* a crt-list's default, else the first */
-		if (!e)
+		if (!e) {
+			tls_conn_hello_seen(ssl);
 			return SSL_CLIENT_HELLO_SUCCESS;
+		}
 	}
 	ctx = e->ctx;
 	if (e->alt && client_ecdsa(ssl) == e->alt_ec)
 		ctx = e->alt;
 	if (ctx != SSL_get_SSL_CTX(ssl))
 		switch_ctx(ssl, b, ctx);
+	tls_conn_hello_seen(ssl);
 	return SSL_CLIENT_HELLO_SUCCESS;
 }
 

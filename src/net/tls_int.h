@@ -106,6 +106,12 @@ struct tls_keys;
  */
 int tls_verify_cb(int ok, X509_STORE_CTX *store);
 
+/* The ClientHello of <ssl> was read (ClientHello callback, after the
+ * context switch): notes whether OpenSSL will look its session id up in
+ * the session cache, for SslCacheLookups (xprt_tls.c).
+ */
+void tls_conn_hello_seen(SSL *ssl);
+
 /* The ticket keys of <file>, read at its first use (binds share them).
  * NULL with HAProxy's reason in <err>.
  */

@@ -35,6 +35,7 @@
 #define TLS_CF_SHUT      0x10U   /* close_notify sent */
 #define TLS_CF_ERROR     0x20U   /* fatal error: no more I/O through SSL */
 #define TLS_CF_PEER_EOF  0x40U   /* the error was the peer closing (no alert, no protocol error) */
+#define TLS_CF_ID_LOOKUP 0x80U   /* the ClientHello makes OpenSSL look its session id up in the cache */
 
 struct tls_conn {
 	SSL *ssl;
@@ -54,6 +55,7 @@ static _Atomic unsigned long hs_failures;
  */
 enum { RATE_ACCEPT, RATE_FE_KEY, RATE_BE_KEY, RATE_N };
 
+static _Atomic uint64_t cache_lookups, cache_misses;   /* session ids looked up in the cache, not found */
 static _Atomic unsigned int cur_conns;
 static _Atomic uint64_t cum_conns;
 static struct freq_ctr rates[RATE_N];
@@ -90,6 +92,8 @@ void tls_get_stats(struct tls_stats *st)
 	st->fe_key_rate_max = atomic_load_explicit(&rates_max[RATE_FE_KEY], memory_order_relaxed);
 	st->be_key_rate = freq_ctr_read(&rates[RATE_BE_KEY], 1000, now);
 	st->be_key_rate_max = atomic_load_explicit(&rates_max[RATE_BE_KEY], memory_order_relaxed);
+	st->cache_lookups = atomic_load_explicit(&cache_lookups, memory_order_relaxed);
+	st->cache_misses = atomic_load_explicit(&cache_misses, memory_order_relaxed);
 	/* as HAProxy: the share of accepted connections that did not compute
 	 * a key, rounded, 0 when there were none
 	 */
@@ -177,6 +181,24 @@ int tls_conn_verify_err(const void *ctx, int ca, int *depth)
 	if (depth)
 		*depth = c->ca_err_depth;
 	return ca ? c->ca_err : c->c_err;
+}
+
+void tls_conn_hello_seen(SSL *ssl)
+{
+	struct tls_conn *c = SSL_get_ex_data(ssl, conn_ex_idx);
+	const unsigned char *p;
+	size_t len;
+	int ticket;
+
+	if (!c || !SSL_client_hello_get0_session_id(ssl, &p))
+		return;
+	/* OpenSSL resumes from a ticket the client offers when tickets are
+	 * on; the session id is looked up only without one
+	 */
+	ticket = SSL_client_hello_get0_ext(ssl, TLSEXT_TYPE_session_ticket, &p, &len) && len &&
+	         !(SSL_get_options(ssl) & SSL_OP_NO_TICKET);
+	if (!ticket)
+		c->flags |= TLS_CF_ID_LOOKUP;
 }
 
 int tls_verify_cb(int ok, X509_STORE_CTX *store)
@@ -317,6 +339,12 @@ static int tls_handshake(void *ctx, int fd)
 		c->flags |= TLS_CF_HS_DONE;
 		if (!SSL_session_reused(c->ssl))
 			rate_add(SSL_is_server(c->ssl) ? RATE_FE_KEY : RATE_BE_KEY);
+		/* a TLS 1.3 legacy session id is never looked up */
+		if ((c->flags & TLS_CF_ID_LOOKUP) && SSL_version(c->ssl) < TLS1_3_VERSION) {
+			atomic_fetch_add_explicit(&cache_lookups, 1, memory_order_relaxed);
+			if (!SSL_session_reused(c->ssl))
+				atomic_fetch_add_explicit(&cache_misses, 1, memory_order_relaxed);
+		}
 		return 1;
 	}
 	if (conn_error(c, n) == -EAGAIN)

@@ -25,10 +25,8 @@ backend be
 """
 
 # Keys HAProxy 2.6 prints that Tollgate leaves out on purpose: the
-# session cache's lookups and misses (sessions resume from OpenSSL's own
-# cache, which does not count lookups) and the byte-rate Tollgate does not
-# measure.
-LEFT_OUT = {"SslCacheLookups", "SslCacheMisses", "BytesOutRate",
+# byte-rate Tollgate does not measure.
+LEFT_OUT = {"BytesOutRate",
             # 2.6's spelling; 3.x (and Tollgate) say TotalSplicedBytesOut
             "TotalSplicdedBytesOut"}
 
