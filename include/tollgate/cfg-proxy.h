@@ -85,6 +85,12 @@ int cfg_bind_ssl_finish(struct listener *l, const char *kw, char **err);
 int cfg_server_ssl_option(struct server *srv, const char *kw, int argc, char **args, int *i, char **err);
 int cfg_server_ssl_finish(struct server *srv, const char *kw, char **err);
 
+/* At the end of a backend: with a `tcp-check connect ssl` rule, every
+ * server without a TLS context for its checks gets one. 0, or -1 with
+ * *<err> naming the server's line.
+ */
+int cfg_proxy_check_tls(struct proxy *px, char **err);
+
 struct tls_conf;
 struct tls_crtlist_line;
 

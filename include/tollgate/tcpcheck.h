@@ -56,6 +56,11 @@ struct tcpcheck_rule {
 	char *comment;                   /* `comment` text, reported on failure, or NULL */
 	/* connect */
 	unsigned int port;               /* `port N`, 0: the server's port */
+	int ssl;                         /* `ssl`: TLS on this connection (the server's check context) */
+	int use_default;                 /* `default`: the server's check settings (check-ssl, check-sni) */
+	char *sni;                       /* `sni <name>` sent on this connection, or NULL */
+	unsigned char *alpn;             /* `alpn <list>`, wire format (length-prefixed), or NULL */
+	unsigned int alpn_len;           /* its bytes */
 	/* send: <data> of <len> bytes; expect: the pattern bytes */
 	char *data;                      /* bytes (NUL-terminated for messages), or NULL */
 	size_t len;                      /* their number */
@@ -98,6 +103,11 @@ int tcpcheck_parse_hex(const char *hex, unsigned char *out, size_t outsz, const 
  * passes only once the response is complete, or once min-recv bytes are in).
  */
 int tcpcheck_match(const struct tcpcheck_rule *r, char *buf, size_t len, int last);
+
+/* Whether <rules> hold a `connect ssl` (the servers then need a TLS
+ * context for their checks). 0 or 1.
+ */
+int tcpcheck_rules_want_ssl(const struct list *rules);
 
 /* Frees every rule of <rules> (a proxy's tcpcheck_rules) and empties the
  * list. Configuration teardown only (no check running).

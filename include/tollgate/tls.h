@@ -150,6 +150,12 @@ void *tls_conn_accept(struct tls_bind *b, int fd);
  */
 void *tls_conn_connect(struct tls_srv *s, int fd, const char *sni);
 
+/* Offers the protocols <wire> (ALPN wire format, <len> bytes) on the
+ * client connection <ctx> instead of its server's, before the handshake.
+ * 0 or -1 (memory).
+ */
+int tls_conn_set_alpn(void *ctx, const unsigned char *wire, unsigned int len);
+
 /* HAProxy's text for a failed handshake on <ctx> ("SSL handshake failure",
  * "Connection closed during SSL handshake", or with <timeout> "Timeout
  * during SSL handshake"), for the connection error log line.

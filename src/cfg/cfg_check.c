@@ -1,12 +1,12 @@
 /*
  * `tcp-check` rules of backend and listen sections (see tcpcheck.h):
  *   tcp-check comment <text>
- *   tcp-check connect [port <N>] [linger] [comment <text>]
+ *   tcp-check connect [default] [port <N>] [ssl] [sni <name>] [alpn <list>] [linger] [comment <text>]
  *   tcp-check send <string> [comment <text>]
  *   tcp-check send-binary <hex> [comment <text>]
  *   tcp-check expect [min-recv <N>] [comment <text>] [!] string|rstring|binary <pattern>
  * The rules only run with `option tcp-check` (parsed by cfg_proxy.c).
- * HAProxy's other forms (send-lf, rbinary, ok-status, set-var, ssl...) are
+ * HAProxy's other forms (send-lf, rbinary, ok-status, set-var, proto...) are
  * refused with a message saying they are not supported yet.
  *
  * HTTP checks (check.h), in defaults, backend and listen sections:
@@ -27,6 +27,7 @@
 #include <tollgate/h1.h>
 #include <tollgate/proxy.h>
 #include <tollgate/tcpcheck.h>
+#include <tollgate/tls.h>
 
 static const char *const unsupported[] = {
 	"send-lf", "send-binary-lf", "set-var", "set-var-fmt", "unset-var",
@@ -84,11 +85,23 @@ static void rule_free(struct tcpcheck_rule *r)
 		free(r->re);
 	}
 	free(r->comment);
+	free(r->sni);
+	free(r->alpn);
 	free(r->on_success);
 	free(r->on_error);
 	free(r->data);
 	free(r->text);
 	free(r);
+}
+
+int tcpcheck_rules_want_ssl(const struct list *rules)
+{
+	const struct tcpcheck_rule *r;
+
+	list_for_each(r, rules, list)
+		if (r->action == TCPCHK_ACT_CONNECT && r->ssl)
+			return 1;
+	return 0;
 }
 
 void tcpcheck_rules_free(struct list *rules)
@@ -196,10 +209,31 @@ static int parse_connect(struct tcpcheck_rule *r, int argc, char **args, char **
 				return CFG_ERR;
 		} else if (!strcmp(args[i], "linger")) {
 			/* checks already close with a FIN, never a reset */
+		} else if (!strcmp(args[i], "ssl")) {
+			r->ssl = 1;
+		} else if (!strcmp(args[i], "default")) {
+			r->use_default = 1;
+		} else if (!strcmp(args[i], "sni")) {
+			if (i + 1 >= argc || !*args[i + 1])
+				return cfg_set_err(err, "'tcp-check connect' : 'sni' expects a server name.");
+			free(r->sni);
+			if (!(r->sni = strdup(args[++i])))
+				return cfg_set_err(err, "out of memory");
+		} else if (!strcmp(args[i], "alpn")) {
+			struct tls_conf tc = { 0 };
+			char reason[256];
+
+			if (i + 1 >= argc)
+				return cfg_set_err(err, "'tcp-check connect' : 'alpn' expects a comma-separated list of protocols.");
+			if (tls_conf_set_alpn(&tc, args[++i], reason, sizeof(reason)) < 0)
+				return cfg_set_err(err, "'tcp-check connect' : 'alpn' : %s.", reason);
+			free(r->alpn);
+			r->alpn = tc.alpn;
+			r->alpn_len = tc.alpn_len;
 		} else if (is_unsupported_opt(args[i])) {
-			return cfg_set_err(err, "'tcp-check connect' : option '%s' is not supported yet (supported: port, linger, comment).", args[i]);
+			return cfg_set_err(err, "'tcp-check connect' : option '%s' is not supported yet (supported: port, ssl, sni, alpn, default, linger, comment).", args[i]);
 		} else {
-			return cfg_set_err(err, "'tcp-check connect' : unknown option '%s' (expected 'port <N>', 'linger' or 'comment <text>').", args[i]);
+			return cfg_set_err(err, "'tcp-check connect' : unknown option '%s' (expected 'port <N>', 'ssl', 'sni <name>', 'alpn <list>', 'default', 'linger' or 'comment <text>').", args[i]);
 		}
 	}
 	return CFG_OK;

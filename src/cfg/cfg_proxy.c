@@ -1175,8 +1175,16 @@ static struct cfg_kw_list proxy_kw_list = { .scope = "proxy", .kws = proxy_kws }
 
 static struct cfg_section sec_defaults = { .name = "defaults", .begin = proxy_begin, .kw_scope = "proxy" };
 static struct cfg_section sec_frontend = { .name = "frontend", .begin = proxy_begin, .kw_scope = "proxy" };
-static struct cfg_section sec_backend = { .name = "backend", .begin = proxy_begin, .kw_scope = "proxy" };
-static struct cfg_section sec_listen = { .name = "listen", .begin = proxy_begin, .kw_scope = "proxy" };
+/* The end of a backend or listen section: what needs all its lines. */
+static int proxy_end(struct cfg_ctx *ctx, char **err)
+{
+	struct proxy *px = ctx->section_data;
+
+	return px && cfg_proxy_check_tls(px, err) < 0 ? CFG_ERR : CFG_OK;
+}
+
+static struct cfg_section sec_backend = { .name = "backend", .begin = proxy_begin, .end = proxy_end, .kw_scope = "proxy" };
+static struct cfg_section sec_listen = { .name = "listen", .begin = proxy_begin, .end = proxy_end, .kw_scope = "proxy" };
 
 __attribute__((constructor)) static void cfg_proxy_register(void)
 {

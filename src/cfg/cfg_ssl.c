@@ -20,6 +20,7 @@
 #include <tollgate/proxy-t.h>
 #include <tollgate/sample.h>
 #include <tollgate/server-t.h>
+#include <tollgate/tcpcheck.h>
 #include <tollgate/tls.h>
 
 static struct tls_conf def_bind;   /* ssl-default-bind-* */
@@ -375,6 +376,28 @@ int cfg_server_ssl_finish(struct server *srv, const char *kw, char **err)
 	if (!srv->tls)
 		return cfg_set_err(err, "'%s' : %s.", kw, why);
 	srv->check_tls = srv->tls;
+	return 0;
+}
+
+int cfg_proxy_check_tls(struct proxy *px, char **err)
+{
+	char why[1024];
+
+	if (!tcpcheck_rules_want_ssl(&px->tcpcheck_rules))
+		return 0;
+	/* as HAProxy: `tcp-check connect ssl` gives every server of the
+	 * backend a TLS context for its checks, with its TLS options
+	 */
+	for (struct server *srv = px->srv; srv; srv = srv->next) {
+		if (srv->check_tls)
+			continue;
+		if (!conf_get(&srv->tls_conf, &def_srv, err))
+			return -1;
+		srv->check_tls = tls_srv_build(srv->tls_conf, why, sizeof(why));
+		if (!srv->check_tls)
+			return cfg_set_err(err, "'server %s/%s' (declared at %s:%d) : 'tcp-check connect ssl' : %s.",
+			                   px->id, srv->id, srv->conf_file, srv->conf_line, why);
+	}
 	return 0;
 }
 

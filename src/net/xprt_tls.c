@@ -153,6 +153,13 @@ void *tls_conn_connect(struct tls_srv *s, int fd, const char *sni)
 	return c;
 }
 
+int tls_conn_set_alpn(void *ctx, const unsigned char *wire, unsigned int len)
+{
+	struct tls_conn *c = ctx;
+
+	return SSL_set_alpn_protos(c->ssl, wire, len) ? -1 : 0;
+}
+
 const char *tls_conn_hs_error(const void *ctx, int timeout)
 {
 	const struct tls_conn *c = ctx;

@@ -246,21 +246,72 @@ static void probe_start(struct check *c)
 	c->probe_exp = tick_add(now_ms, limit);
 }
 
-/* check-ssl: drives the TLS handshake on the connected probe socket.
- * Returns 1 once done (or without check-ssl), 0 while in progress (events
- * set, c->ev consumed), -1 when it failed (result recorded: Layer6 invalid
- * response, or Layer6 timeout).
+static void tcpchk_fail(struct check *c, const char *status, const char *what);
+
+/* The connect rule of the probe's connection, if a tcp-check rule of
+ * its own says how to connect (not a protocol check's implicit one).
+ */
+static const struct tcpcheck_rule *conn_rule(const struct check *c)
+{
+	return c->rules && !c->proto ? c->conn : NULL;
+}
+
+/* Whether the probe's connection is TLS: `tcp-check connect ssl`, else
+ * the server's check-ssl for a connection that takes the server's
+ * settings (every probe but a tcp-check connect without `default`, as
+ * HAProxy).
+ */
+static int tls_wanted(const struct check *c)
+{
+	const struct tcpcheck_rule *r = conn_rule(c);
+
+	if (r && r->ssl)
+		return 1;
+	return (!r || r->use_default) && c->srv->check_ssl;
+}
+
+/* Fails the handshake: a tcp-check names its connect step, as HAProxy. */
+static void tls_fail(struct check *c, const char *status, const char *what)
+{
+	char why[CHECK_REASON_LEN];
+
+	if (c->rules) {
+		tcpchk_fail(c, status, what);
+		return;
+	}
+	if (what)
+		snprintf(why, sizeof(why), "%s, info: \"%s\"", status, what);
+	else
+		snprintf(why, sizeof(why), "%s", status);
+	probe_result(c, 0, why);
+}
+
+/* check-ssl or `tcp-check connect ssl`: drives the TLS handshake on the
+ * connected probe socket. Returns 1 once done (or without TLS), 0 while in
+ * progress (events set, c->ev consumed), -1 when it failed (result
+ * recorded: Layer6 invalid response, or Layer6 timeout).
  */
 int check_tls_step(struct check *c)
 {
+	const struct tcpcheck_rule *r = conn_rule(c);
 	int ret;
 
-	if (!c->srv->check_ssl || c->agent || c->tls_done)
+	if (c->agent || c->tls_done || !tls_wanted(c))
 		return 1;
 	if (!c->xprt) {
-		c->xprt_ctx = tls_conn_connect(c->srv->check_tls, c->fd, c->srv->check_sni);
-		if (!c->xprt_ctx) {
-			probe_result(c, 0, "Layer6 invalid response, info: \"out of memory\"");
+		/* sni and alpn: the rule's, else the server's with `default` */
+		const char *sni = r && r->sni ? r->sni : !r || r->use_default ? c->srv->check_sni : NULL;
+
+		if (!c->srv->check_tls) {
+			tls_fail(c, "Layer6 invalid response", "no TLS context for the check (add 'check-ssl' or 'ssl' to the server)");
+			return -1;
+		}
+		c->xprt_ctx = tls_conn_connect(c->srv->check_tls, c->fd, sni);
+		if (!c->xprt_ctx || (r && r->alpn && tls_conn_set_alpn(c->xprt_ctx, r->alpn, r->alpn_len) < 0)) {
+			if (c->xprt_ctx)
+				xprt_tls.close(c->xprt_ctx);
+			c->xprt_ctx = NULL;
+			tls_fail(c, "Layer6 invalid response", "out of memory");
 			return -1;
 		}
 		c->xprt = &xprt_tls;
@@ -271,11 +322,11 @@ int check_tls_step(struct check *c)
 		return 1;
 	}
 	if (ret < 0) {
-		probe_result(c, 0, "Layer6 invalid response, info: \"SSL handshake failure\"");
+		tls_fail(c, "Layer6 invalid response", "SSL handshake failure");
 		return -1;
 	}
 	if (tick_is_expired(c->probe_exp, now_ms)) {
-		probe_result(c, 0, "Layer6 timeout");
+		tls_fail(c, "Layer6 timeout", NULL);
 		return -1;
 	}
 	fd_set_events(c->fd, xprt_events(c->xprt, c->xprt_ctx));
@@ -425,11 +476,19 @@ int check_watch_connect(struct check *c, int fd)
 /* Opens the connection of a connect step to the server's address, on
  * <port> if not 0. Returns 0 (connecting) or -1 (probe failed, reported).
  */
-static int tcpchk_connect(struct check *c, unsigned int port)
+static int tcpchk_connect(struct check *c, const struct tcpcheck_rule *r)
 {
 	struct addr dst = c->srv->addr;
+	unsigned int port = r ? r->port : 0;
 	int fd = -1, ret;
 
+	if (c->xprt) {
+		c->xprt->close(c->xprt_ctx);
+		c->xprt = NULL;
+		c->xprt_ctx = NULL;
+	}
+	c->tls_done = 0;
+	c->conn = r;
 	if (c->fd >= 0) {
 		fd_close_unshared(c->fd);
 		c->fd = -1;
@@ -608,11 +667,17 @@ static void tcpchk_run(struct check *c)
 			c->connected = 1;
 			if (to->check)
 				c->probe_exp = tick_add(now_ms, to->check);
-			tcpchk_next(c);
+			c->conn_next = 1;
 			continue;
 		}
 		if (c->connected && check_tls_step(c) <= 0)
 			return;
+		if (c->conn_next) {
+			/* connected, TLS up: the connect step passed */
+			c->conn_next = 0;
+			tcpchk_next(c);
+			continue;
+		}
 		r = cur_rule(c);
 		if (!r) {
 			probe_result(c, 1, c->pass_why[0] ? c->pass_why :
@@ -622,7 +687,7 @@ static void tcpchk_run(struct check *c)
 		}
 		switch (r->action) {
 		case TCPCHK_ACT_CONNECT:
-			if (tcpchk_connect(c, r->port) < 0)
+			if (tcpchk_connect(c, r) < 0)
 				return;
 			continue;
 		case TCPCHK_ACT_SEND:
@@ -703,7 +768,8 @@ static void tcpchk_start(struct check *c)
 	c->implicit = !first || first->action != TCPCHK_ACT_CONNECT;
 	c->sent = 0;
 	c->probe_exp = tick_add(now_ms, c->srv->inter);
-	if (c->implicit && tcpchk_connect(c, 0) < 0)
+	c->conn_next = 0;
+	if (c->implicit && tcpchk_connect(c, NULL) < 0)
 		return;
 	tcpchk_run(c);
 }

@@ -38,6 +38,9 @@ struct check {
 	const struct xprt_ops *xprt; /* check-ssl: the TLS transport once started, else NULL */
 	void *xprt_ctx;           /* its context */
 	int tls_done;             /* check-ssl: the handshake is complete */
+	const struct tcpcheck_rule *conn; /* tcp-check: the connect rule of <fd>, NULL: implicit */
+	int conn_next;            /* tcp-check: <fd> is connected, its connect rule passes
+	                           * once its TLS handshake (if any) is done */
 	int l7;                   /* the ruleset has an expect: success is Layer7 */
 	int proto;                /* <rules> are a protocol check's (check_proto.h) */
 	char pass_why[CHECK_REASON_LEN]; /* success reason set by a protocol expect, or "" */
@@ -76,8 +79,9 @@ void probe_l4_fail(struct check *c, int err, int sync);
 /* Ends the probe: closes its socket and transport, schedules the next. */
 void probe_end(struct check *c);
 
-/* check-ssl: drives the handshake. 1 once done (or without check-ssl), 0
- * in progress (events set), -1 failed (result recorded).
+/* check-ssl or `tcp-check connect ssl`: drives the handshake. 1 once done
+ * (or without TLS), 0 in progress (events set), -1 failed (result
+ * recorded).
  */
 int check_tls_step(struct check *c);
 

@@ -473,6 +473,8 @@ void server_free(struct server *srv)
 	if (srv->tls_conf)
 		tls_conf_clear(srv->tls_conf);
 	free(srv->tls_conf);
+	if (srv->check_tls != srv->tls)
+		tls_srv_free(srv->check_tls);   /* its own: `tcp-check connect ssl` */
 	tls_srv_free(srv->tls);
 	sample_free_expr(srv->sni_expr);
 	free(srv->sni_text);
