@@ -49,6 +49,7 @@ struct tls_conf {
 	char *ciphers;             /* TLS <= 1.2 cipher list, or NULL */
 	char *ciphersuites;        /* TLS 1.3 suites, or NULL */
 	char *curves;              /* groups, or NULL */
+	char *verify_host;         /* server: name checked when no SNI is sent ("verifyhost"), or NULL */
 	int min_ver;               /* TLS1_x_VERSION, 0: TLS 1.2 */
 	int max_ver;               /* ditto, 0: the library's highest */
 	unsigned int flags;        /* TLS_O_* */
@@ -144,7 +145,8 @@ void tls_srv_free(struct tls_srv *s);
 void *tls_conn_accept(struct tls_bind *b, int fd);
 
 /* A TLS transport context connecting on <fd> (client role), sending <sni>
- * (NULL: none) and verifying the name against it when verify is required;
+ * (NULL: none). With verify required, the server's certificate must match
+ * <sni>, or without one the server's `verifyhost` (HAProxy 2.6's order);
  * reuses the last session of this thread unless no-ssl-reuse. NULL on
  * allocation failure.
  */

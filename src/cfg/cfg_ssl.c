@@ -149,7 +149,6 @@ static const struct {
 	{ "allow-0rtt", "TLS 1.3 early data (0-RTT) is not supported: it would be open to replays" },
 	{ "ca-ignore-err", "not supported yet" }, { "crt-ignore-err", "not supported yet" },
 	{ "generate-certificates", "not supported" }, { "ca-sign-file", "not supported" },
-	{ "verifyhost", "not supported yet: the name checked is the 'sni' value" },
 	{ "ocsp-update", "not supported yet" }, { "check-alpn", "not supported yet" },
 };
 
@@ -350,6 +349,14 @@ int cfg_server_ssl_option(struct server *srv, const char *kw, int argc, char **a
 			return cfg_set_err(err, "'%s' : option '%s' expects a value.", kw, opt);
 		(*i)++;
 		return set_str(opt[0] == 's' ? &srv->sni_text : &srv->check_sni, val, err) < 0 ? -1 : 1;
+	}
+	if (!strcmp(opt, "verifyhost")) {
+		if (!val || !*val)
+			return cfg_set_err(err, "'%s' : missing hostname to verify against.", opt);
+		if (!conf_get(&srv->tls_conf, &def_srv, err))
+			return -1;
+		(*i)++;
+		return set_str(&srv->tls_conf->verify_host, val, err) < 0 ? -1 : 1;
 	}
 	return line_option(&srv->tls_conf, &def_srv, 1, kw, argc, args, i, err);
 }

@@ -46,6 +46,7 @@ struct tls_srv {
 	struct tls_conf conf;          /* its options (a copy): `commit ssl ca-file` finds its files there */
 	int verify;                    /* TLS_VERIFY_* (resolved) */
 	int reuse;                     /* keep and offer sessions */
+	char *verify_host;             /* "verifyhost": the name checked when no SNI is sent, or NULL */
 	SSL_SESSION *sessions[MAX_THREADS]; /* last session per thread */
 };
 
@@ -140,7 +141,8 @@ int tls_conf_dup(struct tls_conf *dst, const struct tls_conf *src)
 	if (dup_str(&dst->ca_file, src->ca_file) || dup_str(&dst->crl_file, src->crl_file) ||
 	    dup_str(&dst->ticket_keys, src->ticket_keys) ||
 	    dup_str(&dst->ciphers, src->ciphers) ||
-	    dup_str(&dst->ciphersuites, src->ciphersuites) || dup_str(&dst->curves, src->curves))
+	    dup_str(&dst->ciphersuites, src->ciphersuites) || dup_str(&dst->curves, src->curves) ||
+	    dup_str(&dst->verify_host, src->verify_host))
 		goto fail;
 	if (src->ncrt) {
 		dst->crt = calloc(src->ncrt, sizeof(*dst->crt));
@@ -183,6 +185,7 @@ void tls_conf_clear(struct tls_conf *c)
 	free(c->ciphers);
 	free(c->ciphersuites);
 	free(c->curves);
+	free(c->verify_host);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -980,6 +983,10 @@ struct tls_srv *tls_srv_build(const struct tls_conf *c, char *err, size_t errlen
 	}
 	s->verify = c->verify == TLS_VERIFY_DEFAULT ? TLS_VERIFY_REQUIRED : c->verify;
 	s->reuse = !(c->flags & TLS_O_NO_REUSE);
+	if (c->verify_host && !(s->verify_host = strdup(c->verify_host))) {
+		snprintf(err, errlen, "out of memory");
+		goto fail;
+	}
 	if (s->verify == TLS_VERIFY_REQUIRED && !c->ca_file) {
 		snprintf(err, errlen, "verify is enabled by default but no CA file specified. If you're running on a LAN where you're certain to trust the server's certificate, please set an explicit 'verify none' statement on the 'server' line, or use 'ssl-server-verify none' in the global section to disable server-side verifications by default");
 		goto fail;
@@ -1028,6 +1035,7 @@ void tls_srv_free(struct tls_srv *s)
 	SSL_CTX_free(s->ctx);
 	tls_ca_untrack_srv(s);
 	tls_conf_clear(&s->conf);
+	free(s->verify_host);
 	free(s);
 }
 
@@ -1046,10 +1054,11 @@ SSL_CTX *tls_srv_ctx_of(const struct tls_srv *s)
 	return s->ctx;
 }
 
-SSL_CTX *tls_srv_ctx(const struct tls_srv *s, SSL_SESSION **sess, int *verify)
+SSL_CTX *tls_srv_ctx(const struct tls_srv *s, SSL_SESSION **sess, int *verify, const char **host)
 {
 	*sess = s->reuse && tid >= 0 && tid < MAX_THREADS ? s->sessions[tid] : NULL;
 	*verify = s->verify;
+	*host = s->verify_host;
 	return s->ctx;
 }
 

@@ -135,9 +135,10 @@ int tls_bind_add_crtlist(struct tls_bind *b, const char *path, char *err, size_t
 SSL_CTX *tls_bind_default_ctx(const struct tls_bind *b);
 
 /* The client context of <s>, the session to offer on this thread (or NULL)
- * in *<sess>, and its resolved TLS_VERIFY_* in *<verify>.
+ * in *<sess>, its resolved TLS_VERIFY_* in *<verify> and its `verifyhost`
+ * (or NULL) in *<host>.
  */
-SSL_CTX *tls_srv_ctx(const struct tls_srv *s, SSL_SESSION **sess, int *verify);
+SSL_CTX *tls_srv_ctx(const struct tls_srv *s, SSL_SESSION **sess, int *verify, const char **host);
 
 /* The options of server <s> (a copy) and its client context. */
 const struct tls_conf *tls_srv_conf(const struct tls_srv *s);

@@ -135,8 +135,9 @@ void *tls_conn_accept(struct tls_bind *b, int fd)
 void *tls_conn_connect(struct tls_srv *s, int fd, const char *sni)
 {
 	SSL_SESSION *sess;
+	const char *host;
 	int verify;
-	SSL_CTX *ctx = tls_srv_ctx(s, &sess, &verify);
+	SSL_CTX *ctx = tls_srv_ctx(s, &sess, &verify, &host);
 	struct tls_conn *c = conn_new(ctx, fd);
 
 	if (!c)
@@ -144,9 +145,10 @@ void *tls_conn_connect(struct tls_srv *s, int fd, const char *sni)
 	SSL_set_connect_state(c->ssl);
 	if (sni && *sni) {
 		SSL_set_tlsext_host_name(c->ssl, sni);
-		if (verify == TLS_VERIFY_REQUIRED)
-			SSL_set1_host(c->ssl, sni);
+		host = sni;   /* the SNI sent wins over verifyhost, as in HAProxy 2.6 */
 	}
+	if (host && verify == TLS_VERIFY_REQUIRED)
+		SSL_set1_host(c->ssl, host);
 	if (sess)
 		SSL_set_session(c->ssl, sess);
 	ERR_clear_error();
