@@ -50,6 +50,8 @@ struct tls_conf {
 	char *ciphersuites;        /* TLS 1.3 suites, or NULL */
 	char *curves;              /* groups, or NULL */
 	char *verify_host;         /* server: name checked when no SNI is sent ("verifyhost"), or NULL */
+	uint64_t ca_ignerr;        /* bind: bit <n> set: verify error <n> of the client's chain ignored */
+	uint64_t crt_ignerr;       /* bind: the same for the client's certificate itself (depth 0) */
 	int min_ver;               /* TLS1_x_VERSION, 0: TLS 1.2 */
 	int max_ver;               /* ditto, 0: the library's highest */
 	unsigned int flags;        /* TLS_O_* */
@@ -63,6 +65,13 @@ extern unsigned int tls_cachesize;
 
 /* Parses a version name (SSLv3, TLSv1.0 ... TLSv1.3) into *<ver>: 0 or -1. */
 int tls_parse_version(const char *name, int *ver);
+
+/* Parses the list of `ca-ignore-err` / `crt-ignore-err`: "all", or
+ * comma-separated verify error codes (1..63) or OpenSSL names
+ * (X509_V_ERR_CERT_HAS_EXPIRED), into the bit set *<mask> (added to).
+ * 0, or -1 with the reason in <err>.
+ */
+int tls_parse_ignore_err(const char *list, uint64_t *mask, char *err, size_t errlen);
 
 /* Turns a comma-separated protocol list ("h2,http/1.1") into the wire
  * format in <c>. Returns 0, or -1 with a reason in <err>.

@@ -147,7 +147,6 @@ static const struct {
 } refused_opts[] = {
 	{ "npn", "NPN is obsolete and not supported: use 'alpn'" },
 	{ "allow-0rtt", "TLS 1.3 early data (0-RTT) is not supported: it would be open to replays" },
-	{ "ca-ignore-err", "not supported yet" }, { "crt-ignore-err", "not supported yet" },
 	{ "generate-certificates", "not supported" }, { "ca-sign-file", "not supported" },
 	{ "ocsp-update", "not supported yet" }, { "check-alpn", "not supported yet" },
 };
@@ -265,6 +264,19 @@ int cfg_bind_ssl_option(struct listener *l, const char *kw, int argc, char **arg
 	}
 	if (!strcmp(opt, "crt-list"))
 		return crt_list_option(l, kw, argc, args, i, err);
+	if (!strcmp(opt, "ca-ignore-err") || !strcmp(opt, "crt-ignore-err")) {
+		char why[256];
+
+		if (*i + 1 >= argc)
+			return cfg_set_err(err, "'%s' : '%s' : missing error IDs list.", kw, opt);
+		if (!conf_get(&l->tls_conf, &def_bind, err))
+			return -1;
+		(*i)++;
+		if (tls_parse_ignore_err(args[*i], opt[1] == 'a' ? &l->tls_conf->ca_ignerr : &l->tls_conf->crt_ignerr,
+		                         why, sizeof(why)) < 0)
+			return cfg_set_err(err, "'%s' : '%s' : %s.", kw, opt, why);
+		return 1;
+	}
 	if (!strcmp(opt, "tls-ticket-keys")) {
 		if (*i + 1 >= argc)
 			return cfg_set_err(err, "'%s' : option 'tls-ticket-keys' expects a value.", kw);

@@ -102,7 +102,8 @@ int tls_ctx_replace(struct tls_bind *b, SSL_CTX *old, int txn, char *err, size_t
 struct tls_keys;
 
 /* Verify callback of the bind contexts: records the first error of the
- * peer's certificate and of its chain on the connection (xprt_tls.c).
+ * peer's certificate and of its chain on the connection, and lets the
+ * errors of the bind's ca-ignore-err / crt-ignore-err pass (xprt_tls.c).
  */
 int tls_verify_cb(int ok, X509_STORE_CTX *store);
 

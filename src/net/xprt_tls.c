@@ -43,6 +43,8 @@ struct tls_conn {
 	unsigned long err;           /* first OpenSSL error (ssl_fc_err), 0: none */
 	int c_err;                   /* first verify error of the peer's certificate (ssl_c_err) */
 	int ca_err, ca_err_depth;    /* first one in its chain, and where (ssl_c_ca_err) */
+	uint64_t ca_ignerr;          /* client side: the bind's ca-ignore-err bits */
+	uint64_t crt_ignerr;         /* and crt-ignore-err's */
 };
 
 static int conn_ex_idx = -1;       /* SSL ex_data: its struct tls_conn */
@@ -126,6 +128,8 @@ void *tls_conn_accept(struct tls_bind *b, int fd)
 	struct tls_conn *c = conn_new(tls_bind_default_ctx(b), fd);
 
 	if (c) {
+		c->ca_ignerr = b->conf.ca_ignerr;
+		c->crt_ignerr = b->conf.crt_ignerr;
 		SSL_set_accept_state(c->ssl);
 		rate_add(RATE_ACCEPT);
 	}
@@ -215,14 +219,20 @@ int tls_verify_cb(int ok, X509_STORE_CTX *store)
 	SSL *ssl = X509_STORE_CTX_get_ex_data(store, SSL_get_ex_data_X509_STORE_CTX_idx());
 	struct tls_conn *c = ssl ? SSL_get_ex_data(ssl, conn_ex_idx) : NULL;
 	int depth = X509_STORE_CTX_get_error_depth(store);
+	int e = X509_STORE_CTX_get_error(store);
 
 	if (ok || !c)
 		return ok;
 	if (!depth && !c->c_err)
-		c->c_err = X509_STORE_CTX_get_error(store);
+		c->c_err = e;
 	else if (depth && !c->ca_err) {
-		c->ca_err = X509_STORE_CTX_get_error(store);
+		c->ca_err = e;
 		c->ca_err_depth = depth;
+	}
+	/* an ignored error lets the verification go on, as HAProxy */
+	if (e > 0 && e < 64 && ((depth ? c->ca_ignerr : c->crt_ignerr) & (1ULL << e))) {
+		ERR_clear_error();
+		return 1;
 	}
 	return ok;
 }
