@@ -46,6 +46,8 @@ struct tls_conf {
 	int verify;                /* TLS_VERIFY_* */
 	unsigned char *alpn;       /* ALPN list, wire format (length-prefixed names), or NULL */
 	unsigned int alpn_len;     /* its bytes */
+	unsigned char *check_alpn; /* server: what checks offer ("check-alpn"), wire format, or NULL: alpn */
+	unsigned int check_alpn_len; /* its bytes */
 	char *ciphers;             /* TLS <= 1.2 cipher list, or NULL */
 	char *ciphersuites;        /* TLS 1.3 suites, or NULL */
 	char *curves;              /* groups, or NULL */
@@ -77,6 +79,9 @@ int tls_parse_ignore_err(const char *list, uint64_t *mask, char *err, size_t err
  * format in <c>. Returns 0, or -1 with a reason in <err>.
  */
 int tls_conf_set_alpn(struct tls_conf *c, const char *list, char *err, size_t errlen);
+
+/* The same for `check-alpn` (the list checks offer). */
+int tls_conf_set_check_alpn(struct tls_conf *c, const char *list, char *err, size_t errlen);
 
 /* Deep copy of <src> into <dst> (zeroed first). 0 or -ENOMEM. */
 int tls_conf_dup(struct tls_conf *dst, const struct tls_conf *src);
@@ -166,6 +171,15 @@ void *tls_conn_connect(struct tls_srv *s, int fd, const char *sni);
  * 0 or -1 (memory).
  */
 int tls_conn_set_alpn(void *ctx, const unsigned char *wire, unsigned int len);
+
+/* tls_conn_connect() for a health check: offers the server's
+ * `check-alpn` instead of its `alpn` when it has one. NULL on allocation
+ * failure.
+ */
+void *tls_conn_connect_check(struct tls_srv *s, int fd, const char *sni);
+
+/* Frees a context of tls_conn_connect() not handed to a transport yet. */
+void tls_conn_free(void *ctx);
 
 /* HAProxy's text for a failed handshake on <ctx> ("SSL handshake failure",
  * "Connection closed during SSL handshake", or with <timeout> "Timeout

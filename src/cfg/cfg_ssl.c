@@ -148,7 +148,7 @@ static const struct {
 	{ "npn", "NPN is obsolete and not supported: use 'alpn'" },
 	{ "allow-0rtt", "TLS 1.3 early data (0-RTT) is not supported: it would be open to replays" },
 	{ "generate-certificates", "not supported" }, { "ca-sign-file", "not supported" },
-	{ "ocsp-update", "not supported yet" }, { "check-alpn", "not supported yet" },
+	{ "ocsp-update", "not supported yet" },
 };
 
 /* Returns -1 with a message if <opt> is refused, else 0. */
@@ -347,7 +347,20 @@ int cfg_server_ssl_option(struct server *srv, const char *kw, int argc, char **a
 		return 1;
 	}
 	if (!strcmp(opt, "no-ssl") || !strcmp(opt, "no-check-ssl")) {
-		*(opt[3] == 's' ? &srv->use_ssl : &srv->check_ssl) = 0;
+		/* no-check-ssl: -1, plain checks even with 'ssl' (cfg_server_ssl_finish()) */
+		*(opt[3] == 's' ? &srv->use_ssl : &srv->check_ssl) = opt[3] == 's' ? 0 : -1;
+		return 1;
+	}
+	if (!strcmp(opt, "check-alpn")) {
+		char why[256];
+
+		if (!val)
+			return cfg_set_err(err, "'%s' : option '%s' expects a value.", kw, opt);
+		if (!conf_get(&srv->tls_conf, &def_srv, err))
+			return -1;
+		(*i)++;
+		if (tls_conf_set_check_alpn(srv->tls_conf, val, why, sizeof(why)) < 0)
+			return cfg_set_err(err, "'%s' : 'check-alpn' : %s.", kw, why);
 		return 1;
 	}
 	if (!strcmp(opt, "no-ssl-reuse")) {
@@ -387,6 +400,13 @@ int cfg_server_ssl_finish(struct server *srv, const char *kw, char **err)
 		}
 	}
 	srv->flags &= ~SRV_F_ALPN_H2;
+	/* as HAProxy: checks follow the traffic's transport unless told
+	 * (check-ssl / no-check-ssl); a dynamic server needs check-ssl
+	 */
+	if (!srv->check_ssl && srv->use_ssl && !(srv->flags & SRV_F_DYNAMIC))
+		srv->check_ssl = 1;
+	if (srv->check_ssl < 0)
+		srv->check_ssl = 0;
 	if (!srv->tls_conf || (!srv->use_ssl && !srv->check_ssl))
 		return 0;
 	if (srv->use_ssl && alpn_has_h2(srv->tls_conf))

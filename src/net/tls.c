@@ -47,6 +47,8 @@ struct tls_srv {
 	int verify;                    /* TLS_VERIFY_* (resolved) */
 	int reuse;                     /* keep and offer sessions */
 	char *verify_host;             /* "verifyhost": the name checked when no SNI is sent, or NULL */
+	unsigned char *check_alpn;     /* "check-alpn": what checks offer (wire format), or NULL: "alpn" */
+	unsigned int check_alpn_len;
 	SSL_SESSION *sessions[MAX_THREADS]; /* last session per thread */
 };
 
@@ -86,7 +88,10 @@ int tls_parse_version(const char *name, int *ver)
 	return -1;
 }
 
-int tls_conf_set_alpn(struct tls_conf *c, const char *list, char *err, size_t errlen)
+/* Turns <list> into ALPN's wire format in *<dst> (replaced) and *<dlen>.
+ * 0, or -1 with a reason in <err>.
+ */
+static int alpn_parse(const char *list, unsigned char **dst, unsigned int *dlen, char *err, size_t errlen)
 {
 	size_t len = strlen(list), o = 0;
 	unsigned char *w = malloc(len + 1);
@@ -116,9 +121,34 @@ int tls_conf_set_alpn(struct tls_conf *c, const char *list, char *err, size_t er
 		snprintf(err, errlen, "empty protocol list");
 		return -1;
 	}
-	free(c->alpn);
-	c->alpn = w;
-	c->alpn_len = (unsigned int)o;
+	free(*dst);
+	*dst = w;
+	*dlen = (unsigned int)o;
+	return 0;
+}
+
+int tls_conf_set_alpn(struct tls_conf *c, const char *list, char *err, size_t errlen)
+{
+	return alpn_parse(list, &c->alpn, &c->alpn_len, err, errlen);
+}
+
+int tls_conf_set_check_alpn(struct tls_conf *c, const char *list, char *err, size_t errlen)
+{
+	return alpn_parse(list, &c->check_alpn, &c->check_alpn_len, err, errlen);
+}
+
+/* A copy of the <len> bytes of <src> in *<dst> (NULL for NULL). -1 if out
+ * of memory.
+ */
+static int dup_bytes(unsigned char **dst, const unsigned char *src, unsigned int len)
+{
+	*dst = NULL;
+	if (!src)
+		return 0;
+	*dst = malloc(len);
+	if (!*dst)
+		return -1;
+	memcpy(*dst, src, len);
 	return 0;
 }
 
@@ -138,6 +168,7 @@ int tls_conf_dup(struct tls_conf *dst, const struct tls_conf *src)
 	dst->crt_list = NULL;
 	dst->ncrt = 0;
 	dst->alpn = NULL;
+	dst->check_alpn = NULL;
 	if (dup_str(&dst->ca_file, src->ca_file) || dup_str(&dst->crl_file, src->crl_file) ||
 	    dup_str(&dst->ticket_keys, src->ticket_keys) ||
 	    dup_str(&dst->ciphers, src->ciphers) ||
@@ -160,12 +191,9 @@ int tls_conf_dup(struct tls_conf *dst, const struct tls_conf *src)
 			dst->ncrt = i + 1;
 		}
 	}
-	if (src->alpn) {
-		dst->alpn = malloc(src->alpn_len);
-		if (!dst->alpn)
-			goto fail;
-		memcpy(dst->alpn, src->alpn, src->alpn_len);
-	}
+	if (dup_bytes(&dst->alpn, src->alpn, src->alpn_len) < 0 ||
+	    dup_bytes(&dst->check_alpn, src->check_alpn, src->check_alpn_len) < 0)
+		goto fail;
 	return 0;
 fail:
 	tls_conf_clear(dst);
@@ -182,6 +210,7 @@ void tls_conf_clear(struct tls_conf *c)
 	free(c->crl_file);
 	free(c->ticket_keys);
 	free(c->alpn);
+	free(c->check_alpn);
 	free(c->ciphers);
 	free(c->ciphersuites);
 	free(c->curves);
@@ -983,7 +1012,9 @@ struct tls_srv *tls_srv_build(const struct tls_conf *c, char *err, size_t errlen
 	}
 	s->verify = c->verify == TLS_VERIFY_DEFAULT ? TLS_VERIFY_REQUIRED : c->verify;
 	s->reuse = !(c->flags & TLS_O_NO_REUSE);
-	if (c->verify_host && !(s->verify_host = strdup(c->verify_host))) {
+	s->check_alpn_len = c->check_alpn_len;
+	if ((c->verify_host && !(s->verify_host = strdup(c->verify_host))) ||
+	    dup_bytes(&s->check_alpn, c->check_alpn, c->check_alpn_len) < 0) {
 		snprintf(err, errlen, "out of memory");
 		goto fail;
 	}
@@ -1036,7 +1067,19 @@ void tls_srv_free(struct tls_srv *s)
 	tls_ca_untrack_srv(s);
 	tls_conf_clear(&s->conf);
 	free(s->verify_host);
+	free(s->check_alpn);
 	free(s);
+}
+
+void *tls_conn_connect_check(struct tls_srv *s, int fd, const char *sni)
+{
+	void *c = tls_conn_connect(s, fd, sni);
+
+	if (c && s->check_alpn && SSL_set_alpn_protos(tls_conn_ssl(c), s->check_alpn, s->check_alpn_len)) {
+		tls_conn_free(c);
+		return NULL;
+	}
+	return c;
 }
 
 SSL_CTX *tls_bind_default_ctx(const struct tls_bind *b)

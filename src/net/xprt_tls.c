@@ -400,6 +400,11 @@ static void tls_close(void *ctx)
 	atomic_fetch_sub_explicit(&cur_conns, 1, memory_order_relaxed);
 }
 
+void tls_conn_free(void *ctx)
+{
+	tls_close(ctx);
+}
+
 static uint32_t tls_events(const void *ctx)
 {
 	const struct tls_conn *c = ctx;

@@ -299,17 +299,18 @@ int check_tls_step(struct check *c)
 	if (c->agent || c->tls_done || !tls_wanted(c))
 		return 1;
 	if (!c->xprt) {
-		/* sni and alpn: the rule's, else the server's with `default` */
+		/* sni and alpn: the rule's, else the server's with `default`;
+		 * the server's alpn for checks is its `check-alpn` if it has one */
 		const char *sni = r && r->sni ? r->sni : !r || r->use_default ? c->srv->check_sni : NULL;
 
 		if (!c->srv->check_tls) {
 			tls_fail(c, "Layer6 invalid response", "no TLS context for the check (add 'check-ssl' or 'ssl' to the server)");
 			return -1;
 		}
-		c->xprt_ctx = tls_conn_connect(c->srv->check_tls, c->fd, sni);
+		c->xprt_ctx = tls_conn_connect_check(c->srv->check_tls, c->fd, sni);
 		if (!c->xprt_ctx || (r && r->alpn && tls_conn_set_alpn(c->xprt_ctx, r->alpn, r->alpn_len) < 0)) {
 			if (c->xprt_ctx)
-				xprt_tls.close(c->xprt_ctx);
+				tls_conn_free(c->xprt_ctx);
 			c->xprt_ctx = NULL;
 			tls_fail(c, "Layer6 invalid response", "out of memory");
 			return -1;

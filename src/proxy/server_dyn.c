@@ -182,6 +182,7 @@ struct server *server_dyn_add(struct proxy *be, int argc, char **args, char **er
 	srv->addr = a;
 	if (server_parse_options(srv, argc, args, 3, 1, err) < 0)
 		goto out_free;
+	srv->flags |= SRV_F_DYNAMIC;   /* checks over TLS only with check-ssl (cfg_server_ssl_finish()) */
 	{
 		char kw[300];
 
@@ -190,7 +191,7 @@ struct server *server_dyn_add(struct proxy *be, int argc, char **args, char **er
 			goto out_free;
 	}
 	/* a dynamic server always starts in maintenance (HAProxy 3.x) */
-	srv->flags |= SRV_F_DYNAMIC | SRV_F_MAINT;
+	srv->flags |= SRV_F_MAINT;
 
 	thread_isolate();
 	if (publish(be, srv, err) < 0) {

@@ -2,9 +2,13 @@
 (`sni`, `verifyhost`) and what health checks offer (`check-ssl`,
 `check-sni`, `check-alpn`). Each runs on Tollgate and on HAProxy 2.6 with
 the same configuration, and the answers must agree."""
+import socket
+import ssl
+import threading
+
 import pytest
 
-from conftest import free_port, run_check
+from conftest import free_port, run_check, wait_until
 from test_tls import certs, http_get, reenc_cfg  # noqa: F401 (the certs fixture)
 
 
@@ -36,9 +40,87 @@ def test_verifyhost_without_verify_has_no_effect(tollgate, certs):  # noqa: F811
     assert http_get(front).startswith("HTTP/1.1 200")
 
 
-def test_verifyhost_needs_a_name(tmp_path, certs):  # noqa: F811
-    cfg = reenc_cfg(certs, free_port(), free_port(), "verify required ca-file %s verifyhost" % certs["ca"])
+@pytest.mark.parametrize("opts,msg,hmsg", [
+    ("verifyhost", "missing hostname to verify against", "missing hostname to verify against"),
+    ("check-alpn h2," + "x" * 256, "'check-alpn' : invalid protocol list 'h2,xxx", "check-alpn"),
+    ("check-alpn", "'check-alpn' expects a value", "check-alpn"),
+])
+def test_bad_server_options_name_the_line(tmp_path, certs, opts, msg, hmsg):  # noqa: F811
+    cfg = reenc_cfg(certs, free_port(), free_port(), "verify required ca-file %s %s" % (certs["ca"], opts))
     rc, out, _ = run_check(cfg, tmp_path)
-    assert rc != 0 and "t.cfg:16" in out and "missing hostname to verify against" in out, out
+    assert rc != 0 and "t.cfg:16" in out and msg in out, out
     rc, hout, _ = run_check(cfg, tmp_path, binary="/usr/sbin/haproxy")
-    assert rc != 0 and "missing hostname to verify against" in hout, hout
+    assert rc != 0 and hmsg in hout, hout
+
+
+# ---- health checks over TLS: check-ssl implied by ssl, check-alpn ----
+
+class AlpnServer:
+    """A TLS server that notes, per connection, the protocol ALPN chose
+    (its list: h2, http/1.1, foo; the first the client offers wins), None
+    without ALPN, "plain" when the client spoke something else than TLS
+    (an HTTP check in clear)."""
+
+    def __init__(self, pem):
+        self.seen = []
+        self.ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        self.ctx.load_cert_chain(pem)
+        self.ctx.set_alpn_protocols(["h2", "http/1.1", "foo"])
+        self.sock = socket.socket()
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(16)
+        self.port = self.sock.getsockname()[1]
+        threading.Thread(target=self._run, daemon=True).start()
+
+    def _run(self):
+        while True:
+            try:
+                c, _ = self.sock.accept()
+            except OSError:
+                return
+            c.settimeout(3)
+            try:
+                with self.ctx.wrap_socket(c, server_side=True) as t:
+                    self.seen.append(t.selected_alpn_protocol())
+            except (OSError, ssl.SSLError):
+                self.seen.append("plain")
+
+    def close(self):
+        self.sock.close()
+
+
+CHECK_CASES = [
+    # (server options, what the checks' handshakes chose)
+    ("ssl verify none check", None),
+    ("ssl verify none alpn http/1.1 check", "http/1.1"),
+    ("ssl verify none alpn http/1.1 check-alpn foo check", "foo"),
+    ("no-ssl check-ssl verify none check-alpn foo,http/1.1 check", "http/1.1"),
+    ("ssl verify none no-check-ssl check", "plain"),
+]
+
+
+@pytest.mark.parametrize("opts,chosen", CHECK_CASES)
+def test_check_transport_and_alpn_like_haproxy(tollgate, haproxy, certs, opts, chosen):  # noqa: F811
+    got = []
+    for start in (tollgate, haproxy):
+        srv = AlpnServer(certs["rsa"])
+        front = free_port()
+        proc = start("""
+defaults
+    mode http
+    timeout client 5s
+    timeout server 5s
+    timeout connect 2s
+frontend fe
+    bind 127.0.0.1:%d
+    default_backend be
+backend be
+    option httpchk
+    server s1 127.0.0.1:%d %s inter 100
+""" % (front, srv.port, opts), port=front)
+        wait_until(lambda: len(srv.seen) >= 2, 5, "two checks")
+        proc.kill()
+        srv.close()
+        got.append(srv.seen[0])
+    assert got == [chosen, chosen], got
