@@ -13,6 +13,7 @@
  *   ssl_c_s_dn, ssl_c_i_dn         its subject / issuer DN ("/CN=.../O=..."),
  *                                  or one entry: ssl_c_s_dn(CN)
  *   ssl_c_serial, ssl_c_sha1       its serial and SHA-1 fingerprint (binary)
+ *   ssl_c_der                      the certificate itself, DER (binary)
  *   ssl_fc_err, ssl_bc_err         first OpenSSL error code on the connection
  *   ssl_fc_err_str, ssl_bc_err_str  its text (ERR_error_string())
  *   ssl_c_err, ssl_c_ca_err(_depth)  first verify error of the client's
@@ -21,7 +22,7 @@
  *   ssl_c_version                  X.509 version (1..3)
  *   ssl_f_*                        the same about the certificate this
  *                                  side presented: sha1, serial, s_dn,
- *                                  i_dn, notbefore, notafter, version
+ *                                  i_dn, notbefore, notafter, version, der
  *
  * Strings go to the thread's scratch area or point into OpenSSL objects
  * that live as long as the connection. Without TLS the booleans are false
@@ -275,6 +276,22 @@ static int smp_sha1(const struct sample_arg *args, struct sample *smp, const str
 	return 1;
 }
 
+/* ssl_c_der / ssl_f_der: the certificate in DER; no value when it does not
+ * fit the scratch area (as HAProxy's, bounded by its buffer size).
+ */
+static int smp_der(const struct sample_arg *args, struct sample *smp, const struct sample_ctx *ctx)
+{
+	X509 *x = smp_cert(smp, ctx);
+	unsigned char *out = (unsigned char *)sample_scratch();
+	unsigned char *p = out;
+	int len = x ? i2d_X509(x, NULL) : -1;
+
+	if (len <= 0 || len > SAMPLE_SCRATCH_SIZE || i2d_X509(x, &p) != len)
+		return 0;
+	sample_set_bin(smp, out, (size_t)len);
+	return 1;
+}
+
 /* notbefore / notafter ("after" variants: BC bit), HAProxy's format: the
  * UTCTime text (YYMMDDhhmmssZ), a GeneralizedTime of the 2000s without
  * its century; none for other dates.
@@ -383,6 +400,7 @@ static struct sample_fetch_kw_list ssl_fetch_list = { .kw = {
 	{ "ssl_c_i_dn", smp_dn, SMP_ARG2(0, STR, SINT), NULL, SMP_T_STR, SMP_USE_ANY, BC },
 	{ "ssl_c_serial", smp_serial, SMP_ARG0, NULL, SMP_T_BIN, SMP_USE_ANY },
 	{ "ssl_c_sha1", smp_sha1, SMP_ARG0, NULL, SMP_T_BIN, SMP_USE_ANY },
+	{ "ssl_c_der", smp_der, SMP_ARG0, NULL, SMP_T_BIN, SMP_USE_ANY },
 	{ "ssl_c_notbefore", smp_time, SMP_ARG0, NULL, SMP_T_STR, SMP_USE_ANY },
 	{ "ssl_c_notafter", smp_time, SMP_ARG0, NULL, SMP_T_STR, SMP_USE_ANY, BC },
 	{ "ssl_c_version", smp_version, SMP_ARG0, NULL, SMP_T_SINT, SMP_USE_ANY },
@@ -397,6 +415,7 @@ static struct sample_fetch_kw_list ssl_fetch_list = { .kw = {
 	{ "ssl_f_i_dn", smp_dn, SMP_ARG2(0, STR, SINT), NULL, SMP_T_STR, SMP_USE_ANY, FRT_I },
 	{ "ssl_f_serial", smp_serial, SMP_ARG0, NULL, SMP_T_BIN, SMP_USE_ANY, FRT },
 	{ "ssl_f_sha1", smp_sha1, SMP_ARG0, NULL, SMP_T_BIN, SMP_USE_ANY, FRT },
+	{ "ssl_f_der", smp_der, SMP_ARG0, NULL, SMP_T_BIN, SMP_USE_ANY, FRT },
 	{ "ssl_f_notbefore", smp_time, SMP_ARG0, NULL, SMP_T_STR, SMP_USE_ANY, FRT },
 	{ "ssl_f_notafter", smp_time, SMP_ARG0, NULL, SMP_T_STR, SMP_USE_ANY, FRT_I },
 	{ "ssl_f_version", smp_version, SMP_ARG0, NULL, SMP_T_SINT, SMP_USE_ANY, FRT },

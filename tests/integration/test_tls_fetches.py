@@ -1,6 +1,7 @@
 """TLS fetches about errors and certificates (ssl_fc_err, ssl_c_err,
 ssl_c_ca_err, ssl_c_notbefore/notafter, ssl_f_*), compared with HAProxy
 2.6 on the same configuration."""
+import base64
 import re
 import subprocess
 
@@ -87,3 +88,33 @@ def test_fc_err_after_a_bad_record_like_haproxy(tollgate, haproxy, certs):
         lines.append([l for l in proc.output().splitlines() if l.startswith("err=")])
     assert lines[0] == lines[1], lines
     assert lines[0][0] != "err=0 str=", lines
+
+
+def der_b64(pem_path):
+    """The base64 of the DER of the first certificate of <pem_path>."""
+    der = subprocess.run(["openssl", "x509", "-in", pem_path, "-outform", "DER"], capture_output=True,
+                         check=True, timeout=10).stdout
+    return base64.b64encode(der).decode()
+
+
+def test_der_fetches_like_haproxy(tollgate, haproxy, certs):
+    """ssl_c_der / ssl_f_der: the certificates in DER, here through the
+    base64 converter into a header and into the answer."""
+    def der_cfg(port):
+        return HTTP_DEFAULTS + """
+frontend fe
+    bind 127.0.0.1:%d ssl crt %s verify optional ca-file %s
+    http-request set-header x-client-cert %%[ssl_c_der,base64]
+    http-request return status 200 content-type text/plain lf-string "c=%%[req.hdr(x-client-cert)] f=%%[ssl_f_der,base64] n=%%[ssl_c_der,bytes(0,4),hex]\\n"
+""" % (port, certs["ecdsa"], certs["ca"])
+    seen = []
+    for start in (tollgate, haproxy):
+        port = free_port()
+        start(der_cfg(port), port=port)
+        seen.append([get(port), get(port, ["--cert", certs["client"]])])
+    assert seen[0] == seen[1], seen
+    anon, client = seen[0]
+    f = der_b64(certs["ecdsa"])
+    assert anon == "c= f=%s n=\n" % f, anon        # no client certificate: no value
+    c = der_b64(certs["client"])
+    assert client == "c=%s f=%s n=%s\n" % (c, f, base64.b64decode(c)[:4].hex().upper()), client
