@@ -289,6 +289,19 @@ int tls_ca_abort(enum tls_ca_kind k, const char *path, char *err, size_t errlen)
  */
 int tls_ca_describe(enum tls_ca_kind k, const char *path, int index, char *out, size_t len);
 
+/* OCSP stapling (tls_ocsp.c), admin socket. `show ssl ocsp-response
+ * [<id>]`: the certificate IDs of the certificates with an `.ocsp`, or the
+ * response of <id> (hex) as OpenSSL prints it. Bytes into <out>, -ENOENT
+ * (unknown id) or -ENOSPC.
+ */
+int tls_ocsp_show(const char *id, char *out, size_t len);
+
+/* `set ssl ocsp-response <b64>`: the response (base64 of DER, line breaks
+ * ignored) replaces that of the certificate it names, for the next
+ * handshakes. 0, or -1 with HAProxy's message in <err>.
+ */
+int tls_ocsp_set(const char *b64, char *err, size_t errlen);
+
 /* Session ticket keys (`tls-ticket-keys`, tls_tickets.c): the last
  * TLS_TICKET_KEYS keys of the file decrypt, the penultimate encrypts.
  */

@@ -18,6 +18,10 @@
  *   show|new|set|commit|abort|del ssl ca-file|crl-file ...
  *                                    the same for CA and CRL files (one
  *                                    set of handlers for both kinds)
+ *   show ssl ocsp-response [<id>]    the certificate IDs with an OCSP
+ *                                    response, or one response
+ *   set ssl ocsp-response <b64>      replace the response of the
+ *                                    certificate it names (or as payload)
  *
  * One transaction at a time (of each kind), as HAProxy. The work is in
  * src/net/tls.c and src/net/tls_cafile.c.
@@ -396,6 +400,35 @@ static int del_ssl_ca(struct cli_session *s, int argc, char **args)
 	return CLI_DONE;
 }
 
+static int show_ssl_ocsp(struct cli_session *s, int argc, char **args)
+{
+	static char out[65536];   /* CLI thread only */
+	int n = tls_ocsp_show(argc > 3 ? args[3] : NULL, out, sizeof(out));
+
+	if (n == -ENOENT)
+		return cli_msg(s, "Certificate ID does not match any certificate.\n");
+	if (n < 0)
+		return cli_msg(s, "'show ssl ocsp-response' output too large.\n");
+	cli_write(s, out, (size_t)n);
+	return CLI_DONE;
+}
+
+static int set_ssl_ocsp(struct cli_session *s, int argc, char **args)
+{
+	const char *b64 = cli_payload(s);
+	char err[512];
+
+	if (!b64 || !*b64)
+		b64 = argc > 3 ? args[3] : "";
+	if (!*b64)
+		return cli_msg(s, "'set ssl ocsp-response' expects response in base64 encoding.\n");
+	if (tls_ocsp_set(b64, err, sizeof(err)) < 0)
+		cli_printf(s, "%s\n", err);
+	else
+		cli_printf(s, "OCSP Response updated!\n");
+	return CLI_DONE;
+}
+
 static struct cli_kw ssl_kws[] = {
 	{ { "show", "ssl", "cert", NULL }, "show ssl cert [<certfile>]              : display the SSL certificates used in memory, or the details of a file",
 	  CLI_LVL_OPER, show_ssl_cert, NULL, NULL, NULL },
@@ -443,6 +476,10 @@ static struct cli_kw ssl_kws[] = {
 	  CLI_LVL_ADMIN, add_ssl_crtlist, NULL, NULL, NULL },
 	{ { "del", "ssl", "crt-list", NULL }, "del ssl crt-list <list> <cert[:line]>   : delete a line from a crt-list",
 	  CLI_LVL_ADMIN, del_ssl_crtlist, NULL, NULL, NULL },
+	{ { "show", "ssl", "ocsp-response", NULL }, "show ssl ocsp-response [id]             : display the IDs of the OCSP responses used in memory, or the details of a single OCSP response",
+	  CLI_LVL_OPER, show_ssl_ocsp, NULL, NULL, NULL },
+	{ { "set", "ssl", "ocsp-response", NULL }, "set ssl ocsp-response <resp|payload>    : update a certificate's OCSP Response from a base64-encode DER",
+	  CLI_LVL_ADMIN, set_ssl_ocsp, NULL, NULL, NULL },
 	{ { NULL }, NULL, 0, NULL, NULL, NULL, NULL },
 };
 

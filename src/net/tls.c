@@ -694,6 +694,7 @@ static SSL_CTX *bind_ctx_new(struct tls_bind *b, struct tls_conf *own, char *err
 	SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_SERVER);
 	SSL_CTX_sess_set_cache_size(ctx, tls_cachesize);
 	SSL_CTX_set_session_id_context(ctx, sid_ctx, sizeof(sid_ctx) - 1);
+	SSL_CTX_set_tlsext_status_cb(ctx, tls_ocsp_status_cb);   /* staples <crt>.ocsp, if any */
 	if (c->verify == TLS_VERIFY_OPTIONAL || c->verify == TLS_VERIFY_REQUIRED) {
 		SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER |
 		                   (c->verify == TLS_VERIFY_REQUIRED ? SSL_VERIFY_FAIL_IF_NO_PEER_CERT : 0), tls_verify_cb);
@@ -796,6 +797,11 @@ int tls_add_cert(struct tls_bind *b, const char *file, struct crtlist_entry *ent
 		if (mem)
 			snprintf(err, errlen, "certificate '%s' does not exist!", file);
 		conf_ex_free(NULL, own, NULL, 0, 0, NULL);
+		return -1;
+	}
+	if (!known && !mem && tls_ocsp_load(file, p.leaf, p.chain, b->where, err, errlen) < 0) {
+		conf_ex_free(NULL, own, NULL, 0, 0, NULL);
+		pem_free(&p);
 		return -1;
 	}
 	/* another key type for names already served: the same context */

@@ -168,4 +168,18 @@ size_t tls_dn_text(X509_NAME *n, char *out, size_t len);
 size_t tls_time_text(const ASN1_TIME *t, char *out, size_t len);
 int tls_x509_text(X509 *x, char *out, size_t len, size_t *o);
 
+/* OCSP stapling (tls_ocsp.c). Loads `<crt>.ocsp` for certificate <leaf>
+ * (issuer in <chain> or `<crt>.issuer`), if the file exists; a response
+ * that is not valid for it is ignored with a warning naming <where>. 0, or
+ * -1 with HAProxy's reason in <err> (no issuer, unreadable file).
+ * Configuration time only.
+ */
+int tls_ocsp_load(const char *crt, X509 *leaf, STACK_OF(X509) *chain, const char *where, char *err,
+                  size_t errlen);
+
+/* Status request callback of the bind contexts: staples the response of
+ * the certificate in use, if it has one.
+ */
+int tls_ocsp_status_cb(SSL *ssl, void *arg);
+
 #endif /* TOLLGATE_TLS_INT_H */

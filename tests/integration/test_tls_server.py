@@ -8,7 +8,7 @@ import threading
 
 import pytest
 
-from conftest import free_port, run_check, wait_until
+from conftest import HTTP_DEFAULTS, free_port, run_check, wait_until
 from test_tls import certs, http_get, reenc_cfg  # noqa: F401 (the certs fixture)
 
 
@@ -106,12 +106,7 @@ def test_check_transport_and_alpn_like_haproxy(tollgate, haproxy, certs, opts, c
     for start in (tollgate, haproxy):
         srv = AlpnServer(certs["rsa"])
         front = free_port()
-        proc = start("""
-defaults
-    mode http
-    timeout client 5s
-    timeout server 5s
-    timeout connect 2s
+        proc = start(HTTP_DEFAULTS + """
 frontend fe
     bind 127.0.0.1:%d
     default_backend be

@@ -75,3 +75,22 @@ def make_crl(d, revoked=(), ca="ca", name="crl"):
         _run("ca", "-config", cnf, "-keyfile", ca + ".key", "-cert", ca + ".crt", "-revoke", r + ".crt", cwd=d)
     _run("ca", "-config", cnf, "-keyfile", ca + ".key", "-cert", ca + ".crt", "-gencrl", "-out", name + ".pem", cwd=d)
     return os.path.join(d, name + ".pem")
+
+
+def make_ocsp(d, name, out, status="good", ca="ca", days=1):
+    """An OCSP response (DER) of <ca> about certificate <name> (given to
+    make_cert), <status> "good" or "revoked", valid <days>, written to
+    <out> with `openssl ocsp` answering from a one-line index; returns
+    <out>."""
+    d = str(d)
+    serial = subprocess.run(["openssl", "x509", "-in", os.path.join(d, name + ".crt"), "-serial", "-noout"],
+                            capture_output=True, text=True, check=True, timeout=60).stdout.strip().split("=")[1]
+    idx = os.path.join(d, name + "-" + status + ".idx")
+    with open(idx, "w") as f:
+        if status == "revoked":
+            f.write("R\t301231000000Z\t240101000000Z\t%s\tunknown\t/CN=%s\n" % (serial, name))
+        else:
+            f.write("V\t301231000000Z\t\t%s\tunknown\t/CN=%s\n" % (serial, name))
+    _run("ocsp", "-index", idx, "-rsigner", ca + ".crt", "-rkey", ca + ".key", "-CA", ca + ".crt",
+         "-issuer", ca + ".crt", "-cert", name + ".crt", "-respout", out, "-ndays", str(days), cwd=d)
+    return out

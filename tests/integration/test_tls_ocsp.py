@@ -1,0 +1,116 @@
+"""OCSP stapling, as HAProxy: `crt <file>` with a `<file>.ocsp` beside it
+(a DER OCSP response) staples that response to the handshakes of clients
+asking for it (`openssl s_client -status`); the admin socket lists the
+responses (`show ssl ocsp-response [<id>]`) and replaces one (`set ssl
+ocsp-response <base64>`). Responses are made at test time by `openssl
+ocsp` answering for a test CA. Tollgate and HAProxy 2.6 run the same
+configuration and must answer alike."""
+import base64
+import os
+import shutil
+import subprocess
+
+import pytest
+
+from conftest import ADMIN_GLOBAL, HTTP_DEFAULTS, admin_cli, run_check, start_both
+import tlscerts
+
+
+@pytest.fixture
+def pki(tmp_path):
+    """A CA, www.example.com with a good OCSP response beside it, and
+    other.test without one."""
+    d = tmp_path / "pki"
+    d.mkdir()
+    p = tlscerts.make_all(d)
+    tlscerts.make_ocsp(d, "www-rsa", p["rsa"] + ".ocsp")
+    p["revoked"] = tlscerts.make_ocsp(d, "www-rsa", str(d / "revoked.der"), status="revoked")
+    p["other_ocsp"] = tlscerts.make_ocsp(d, "other", str(d / "other.der"))
+    return p
+
+
+CFG = ADMIN_GLOBAL + HTTP_DEFAULTS + """
+frontend fe
+    bind 127.0.0.1:%(port)d ssl crt %(rsa)s crt %(other)s
+    http-request return status 200
+"""
+BIND_LINE = CFG.splitlines().index("frontend fe") + 2
+
+
+def status(port, name="www.example.com"):
+    """What `openssl s_client -status` says of the stapled response."""
+    p = subprocess.run(["openssl", "s_client", "-connect", "127.0.0.1:%d" % port, "-servername", name,
+                        "-status"], input=b"", capture_output=True, timeout=10)
+    out = p.stdout.decode(errors="replace")
+    if "OCSP response: no response sent" in out:
+        return "none"
+    for line in out.splitlines():
+        if "Cert Status:" in line:
+            return line.split(":", 1)[1].strip()
+    return out
+
+
+def test_stapling_and_cli_like_haproxy(tollgate, haproxy, tmp_path, pki):
+    both = start_both(tollgate, haproxy, tmp_path, CFG, **pki)
+    seen = {}
+    for name, (sock, port) in both.items():
+        r = seen[name] = {}
+        r["www"] = status(port)
+        r["other"] = status(port, "other.test")
+        r["list"] = admin_cli(sock, "show ssl ocsp-response")
+        key = r["list"].split("Certificate ID key : ")[1].split()[0]
+        r["detail"] = admin_cli(sock, "show ssl ocsp-response " + key)
+        r["unknown"] = admin_cli(sock, "show ssl ocsp-response 00" + key[2:])
+        with open(pki["revoked"], "rb") as f:
+            revoked = base64.b64encode(f.read()).decode()
+        r["set"] = admin_cli(sock, "set ssl ocsp-response " + revoked)
+        r["www_after"] = status(port)
+        r["detail_after"] = "Cert Status: revoked" in admin_cli(sock, "show ssl ocsp-response " + key)
+        r["bad_b64"] = admin_cli(sock, "set ssl ocsp-response %%%notbase64")
+        r["empty"] = admin_cli(sock, "set ssl ocsp-response")
+        with open(pki["other_ocsp"], "rb") as f:
+            r["not_ours"] = admin_cli(sock, "set ssl ocsp-response " + base64.b64encode(f.read()).decode())
+        r["garbage"] = admin_cli(sock, "set ssl ocsp-response " + base64.b64encode(b"garbage" * 10).decode())
+    for k in seen["haproxy"]:
+        assert seen["tollgate"][k] == seen["haproxy"][k], (k, seen["tollgate"][k], seen["haproxy"][k])
+    r = seen["tollgate"]
+    assert r["www"] == "good" and r["other"] == "none" and r["www_after"] == "revoked", r
+    assert r["list"].startswith("# Certificate IDs\nCertificate ID key : 30") and "Serial Number: " in r["list"], r
+    assert "OCSP Response Status: successful" in r["detail"] and "Cert Status: good" in r["detail"], r
+    assert r["unknown"].startswith("Certificate ID does not match any certificate."), r
+    assert r["set"].startswith("OCSP Response updated!") and r["detail_after"], r
+    assert "invalid base64 encoded response" in r["bad_b64"], r
+    assert "expects response in base64 encoding" in r["empty"], r
+    assert "Certificate ID does not match any certificate or issuer" in r["not_ours"], r
+    assert "Unable to parse OCSP response" in r["garbage"], r
+
+
+def test_invalid_ocsp_file_is_ignored_with_a_warning(tollgate, haproxy, tmp_path, pki):
+    """An expired or unparsable .ocsp is not stapled; the start goes on, as
+    HAProxy's (a warning naming the bind's line and the file)."""
+    shutil.copy(pki["other_ocsp"], pki["rsa"] + ".ocsp")   # a response about another certificate
+    rc, out, _ = run_check(CFG % dict(pki, sock=str(tmp_path / "x.sock"), port=1), tmp_path)
+    assert rc == 0 and "t.cfg:%d" % BIND_LINE in out and "www-rsa.pem.ocsp" in out and "does not match" in out, out
+    both = start_both(tollgate, haproxy, tmp_path, CFG, **pki)
+    assert [status(port) for _, port in both.values()] == ["none", "none"]
+
+
+def test_ocsp_without_issuer_is_refused_like_haproxy(tmp_path, pki):
+    """A certificate file without its CA (no issuer in the chain, no
+    `.issuer` file) cannot have its OCSP certificate ID computed."""
+    d = pki["dir"]
+    alone = os.path.join(d, "alone.pem")
+    with open(alone, "w") as out:
+        for part in ("www-rsa.crt", "www-rsa.key"):
+            with open(os.path.join(d, part)) as f:
+                out.write(f.read())
+    shutil.copy(pki["rsa"] + ".ocsp", alone + ".ocsp")
+    cfg = CFG % dict(pki, rsa=alone, sock=str(tmp_path / "x.sock"), port=1)
+    rc, out, _ = run_check(cfg, tmp_path)
+    assert rc != 0 and "t.cfg:%d" % BIND_LINE in out and "impossible to compute the OCSP certificate ID" in out, out
+    rc, hout, _ = run_check(cfg, tmp_path, binary="/usr/sbin/haproxy")
+    assert rc != 0 and "impossible to compute the OCSP certificate ID" in hout, hout
+    # with an .issuer file beside it, the ID is computed
+    shutil.copy(os.path.join(d, "ca.crt"), alone + ".issuer")
+    rc, out, _ = run_check(cfg, tmp_path)
+    assert rc == 0, out
