@@ -23,6 +23,8 @@
  *   ssl_f_*                        the same about the certificate this
  *                                  side presented: sha1, serial, s_dn,
  *                                  i_dn, notbefore, notafter, version, der
+ *   ssl_s_*                        the same about the server's certificate
+ *   ssl_{c,f,s}_key_alg, _sig_alg  its key's and its signature's algorithm
  *
  * Strings go to the thread's scratch area or point into OpenSSL objects
  * that live as long as the connection. Without TLS the booleans are false
@@ -64,20 +66,25 @@ static SSL *side_ssl(const struct sample_ctx *ctx, int bc)
 #define BC   ((void *)1)   /* kw_private: the server side (or: the other variant, ssl_c_i_dn) */
 #define FRT  ((void *)2)   /* kw_private: the certificate this side presented (ssl_f_*) */
 #define FRT_I ((void *)3)  /* both */
+#define SRV  ((void *)4)   /* kw_private: the certificate the server presented (ssl_s_*) */
+#define SRV_I ((void *)5)  /* that, other variant */
 
 static int is_bc(const struct sample *smp)
 {
 	return ((uintptr_t)smp->kw_private & 1) != 0;
 }
 
-/* The certificate a fetch reads: the client's, or ours with ssl_f_*. */
+/* The certificate a fetch reads: the client's, ours with ssl_f_*, or the
+ * server's with ssl_s_*.
+ */
 static X509 *smp_cert(const struct sample *smp, const struct sample_ctx *ctx)
 {
-	SSL *ssl = side_ssl(ctx, 0);
+	uintptr_t k = (uintptr_t)smp->kw_private;
+	SSL *ssl = side_ssl(ctx, (k & 4) != 0);
 
 	if (!ssl)
 		return NULL;
-	return ((uintptr_t)smp->kw_private & 2) ? SSL_get_certificate(ssl) : SSL_get0_peer_certificate(ssl);
+	return (k & 2) ? SSL_get_certificate(ssl) : SSL_get0_peer_certificate(ssl);
 }
 
 static int smp_ssl(const struct sample_arg *args, struct sample *smp, const struct sample_ctx *ctx)
@@ -292,6 +299,44 @@ static int smp_der(const struct sample_arg *args, struct sample *smp, const stru
 	return 1;
 }
 
+/* The short name of OpenSSL's object <obj> as a constant string. */
+static int set_obj_name(struct sample *smp, const ASN1_OBJECT *obj)
+{
+	const char *sn = OBJ_nid2sn(OBJ_obj2nid(obj));
+
+	if (!sn)
+		return 0;
+	sample_set_str(smp, sn, strlen(sn));
+	return 1;
+}
+
+/* ssl_{c,f,s}_key_alg: the algorithm of the certificate's public key
+ * ("rsaEncryption", "id-ecPublicKey").
+ */
+static int smp_key_alg(const struct sample_arg *args, struct sample *smp, const struct sample_ctx *ctx)
+{
+	X509 *x = smp_cert(smp, ctx);
+	ASN1_OBJECT *obj = NULL;
+
+	if (!x || !X509_PUBKEY_get0_param(&obj, NULL, NULL, NULL, X509_get_X509_PUBKEY(x)))
+		return 0;
+	return set_obj_name(smp, obj);
+}
+
+/* ssl_{c,f,s}_sig_alg: the algorithm the certificate is signed with
+ * ("ecdsa-with-SHA256", "RSA-SHA256").
+ */
+static int smp_sig_alg(const struct sample_arg *args, struct sample *smp, const struct sample_ctx *ctx)
+{
+	X509 *x = smp_cert(smp, ctx);
+	const ASN1_OBJECT *obj = NULL;
+
+	if (!x)
+		return 0;
+	X509_ALGOR_get0(&obj, NULL, NULL, X509_get0_tbs_sigalg(x));
+	return set_obj_name(smp, obj);
+}
+
 /* notbefore / notafter ("after" variants: BC bit), HAProxy's format: the
  * UTCTime text (YYMMDDhhmmssZ), a GeneralizedTime of the 2000s without
  * its century; none for other dates.
@@ -419,6 +464,20 @@ static struct sample_fetch_kw_list ssl_fetch_list = { .kw = {
 	{ "ssl_f_notbefore", smp_time, SMP_ARG0, NULL, SMP_T_STR, SMP_USE_ANY, FRT },
 	{ "ssl_f_notafter", smp_time, SMP_ARG0, NULL, SMP_T_STR, SMP_USE_ANY, FRT_I },
 	{ "ssl_f_version", smp_version, SMP_ARG0, NULL, SMP_T_SINT, SMP_USE_ANY, FRT },
+	{ "ssl_c_key_alg", smp_key_alg, SMP_ARG0, NULL, SMP_T_STR, SMP_USE_ANY },
+	{ "ssl_c_sig_alg", smp_sig_alg, SMP_ARG0, NULL, SMP_T_STR, SMP_USE_ANY },
+	{ "ssl_f_key_alg", smp_key_alg, SMP_ARG0, NULL, SMP_T_STR, SMP_USE_ANY, FRT },
+	{ "ssl_f_sig_alg", smp_sig_alg, SMP_ARG0, NULL, SMP_T_STR, SMP_USE_ANY, FRT },
+	{ "ssl_s_der", smp_der, SMP_ARG0, NULL, SMP_T_BIN, SMP_USE_ANY, SRV },
+	{ "ssl_s_key_alg", smp_key_alg, SMP_ARG0, NULL, SMP_T_STR, SMP_USE_ANY, SRV },
+	{ "ssl_s_sig_alg", smp_sig_alg, SMP_ARG0, NULL, SMP_T_STR, SMP_USE_ANY, SRV },
+	{ "ssl_s_notbefore", smp_time, SMP_ARG0, NULL, SMP_T_STR, SMP_USE_ANY, SRV },
+	{ "ssl_s_notafter", smp_time, SMP_ARG0, NULL, SMP_T_STR, SMP_USE_ANY, SRV_I },
+	{ "ssl_s_s_dn", smp_dn, SMP_ARG2(0, STR, SINT), NULL, SMP_T_STR, SMP_USE_ANY, SRV },
+	{ "ssl_s_i_dn", smp_dn, SMP_ARG2(0, STR, SINT), NULL, SMP_T_STR, SMP_USE_ANY, SRV_I },
+	{ "ssl_s_serial", smp_serial, SMP_ARG0, NULL, SMP_T_BIN, SMP_USE_ANY, SRV },
+	{ "ssl_s_sha1", smp_sha1, SMP_ARG0, NULL, SMP_T_BIN, SMP_USE_ANY, SRV },
+	{ "ssl_s_version", smp_version, SMP_ARG0, NULL, SMP_T_SINT, SMP_USE_ANY, SRV },
 	{ NULL, NULL, 0, NULL, 0, 0 },
 } };
 

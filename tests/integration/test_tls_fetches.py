@@ -118,3 +118,42 @@ frontend fe
     assert anon == "c= f=%s n=\n" % f, anon        # no client certificate: no value
     c = der_b64(certs["client"])
     assert client == "c=%s f=%s n=%s\n" % (c, f, base64.b64decode(c)[:4].hex().upper()), client
+
+
+S_FETCHES = ("s_cn=%[ssl_s_s_dn(CN)] s_i=%[ssl_s_i_dn] s_nb=%[ssl_s_notbefore] s_na=%[ssl_s_notafter] "
+             "s_ver=%[ssl_s_version] s_sha1=%[ssl_s_sha1,hex] s_serial=%[ssl_s_serial,hex] "
+             "s_der=%[ssl_s_der,sha1,hex] s_key=%[ssl_s_key_alg] s_sig=%[ssl_s_sig_alg]")
+CF_ALGS = "c_key=%[ssl_c_key_alg] c_sig=%[ssl_c_sig_alg] f_key=%[ssl_f_key_alg] f_sig=%[ssl_f_sig_alg]"
+
+
+def test_server_certificate_and_algorithm_fetches_like_haproxy(tollgate, haproxy, certs):
+    """ssl_s_*: the certificate the server presented, read in the response;
+    ssl_{c,f,s}_key_alg / _sig_alg."""
+    def s_cfg(port):
+        tls_port = free_port()
+        return HTTP_DEFAULTS + """
+frontend plain
+    bind 127.0.0.1:%d
+    default_backend reenc
+backend reenc
+    http-response set-header x-s "%s"
+    server s1 127.0.0.1:%d ssl verify none crt %s
+frontend tls
+    bind 127.0.0.1:%d ssl crt %s verify optional ca-file %s
+    http-request return status 200 content-type text/plain lf-string "%s\\n"
+""" % (port, S_FETCHES, tls_port, certs["client"], tls_port, certs["rsa"], certs["ca"], CF_ALGS)
+    seen = []
+    for start in (tollgate, haproxy):
+        port = free_port()
+        start(s_cfg(port), port=port)
+        p = subprocess.run(["curl", "-sS", "-i", "--max-time", "5", "http://127.0.0.1:%d/" % port],
+                           capture_output=True, text=True, timeout=15)
+        head = [l for l in p.stdout.splitlines() if l.startswith("x-s:") or l.startswith("c_key=")]
+        seen.append(head)
+    assert seen[0] == seen[1], seen
+    text = " ".join(seen[0])
+    assert "s_cn=www.example.com s_i=/CN=Test CA ca" in text and "s_ver=3" in text, text
+    assert "s_key=rsaEncryption s_sig=ecdsa-with-SHA256" in text, text
+    f = dict(re.findall(r"(\w+)=(\S*)", text))
+    assert len(f["s_sha1"]) == 40 and f["s_der"] == f["s_sha1"] and f["s_na"].endswith("Z"), text
+    assert "c_key=id-ecPublicKey c_sig=ecdsa-with-SHA256 f_key=rsaEncryption" in text, text
