@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include <openssl/err.h>
 #include <openssl/ocsp.h>
@@ -33,6 +34,7 @@
 
 #define OCSP_KEY_MAX 128          /* HAProxy's OCSP_MAX_CERTID_ASN1_LENGTH */
 #define OCSP_FILE_MAX (1 << 20)   /* an .ocsp file larger than this is refused */
+#define OCSP_SKEW 300             /* seconds of clock skew allowed, HAProxy's OCSP_MAX_RESPONSE_TIME_SKEW */
 
 struct ocsp_entry {
 	unsigned char key[OCSP_KEY_MAX];  /* the DER certificate ID, zero-padded */
@@ -40,6 +42,7 @@ struct ocsp_entry {
 	X509 *leaf;                       /* the certificate (a reference), matched by X509_cmp() */
 	unsigned char *resp;              /* the DER response stapled, or NULL (none valid) */
 	size_t resp_len;
+	time_t expire;                    /* its next update less the allowed skew: not stapled after */
 	struct ocsp_entry *next;
 };
 
@@ -49,11 +52,12 @@ static int lock_ready;
 
 /* Checks the DER response <der> (<len> bytes) as HAProxy 2.6 does: parsed,
  * successful, one single response, good or revoked, with a next update,
- * valid now, and for <cid> if given (else for any entry: *<found>). 0, or
- * -1 with HAProxy's reason in <err>.
+ * valid now, and for <cid> if given (else for any entry: *<found>). Its
+ * next update less the skew goes to *<expire>. 0, or -1 with HAProxy's
+ * reason in <err>.
  */
 static int resp_check(const unsigned char *der, size_t len, OCSP_CERTID *cid, struct ocsp_entry **found,
-                      char *err, size_t errlen)
+                      time_t *expire, char *err, size_t errlen)
 {
 	const unsigned char *p = der;
 	OCSP_RESPONSE *resp = d2i_OCSP_RESPONSE(NULL, &p, (long)len);
@@ -95,7 +99,7 @@ static int resp_check(const unsigned char *der, size_t len, OCSP_CERTID *cid, st
 		why = "OCSP single response: missing nextupdate";
 		goto out;
 	}
-	if (!OCSP_check_validity(thisupd, nextupd, 300, -1)) {
+	if (!OCSP_check_validity(thisupd, nextupd, OCSP_SKEW, -1)) {
 		why = "OCSP single response: no longer valid.";
 		goto out;
 	}
@@ -123,6 +127,15 @@ static int resp_check(const unsigned char *der, size_t len, OCSP_CERTID *cid, st
 		}
 		*found = e;
 	}
+	{
+		struct tm tm = { 0 };
+
+		if (!ASN1_TIME_to_tm(nextupd, &tm)) {
+			why = "OCSP single response: Invalid \"Next Update\" time";
+			goto out;
+		}
+		*expire = timegm(&tm) - OCSP_SKEW;
+	}
 	ret = 0;
 out:
 	if (why)
@@ -133,8 +146,10 @@ out:
 	return ret;
 }
 
-/* Replaces the response of <e> by a copy of <der>. 0 or -ENOMEM. */
-static int entry_set(struct ocsp_entry *e, const unsigned char *der, size_t len)
+/* Replaces the response of <e> by a copy of <der>, stapled until <expire>.
+ * 0 or -ENOMEM.
+ */
+static int entry_set(struct ocsp_entry *e, const unsigned char *der, size_t len, time_t expire)
 {
 	unsigned char *copy = malloc(len);
 	unsigned char *old;
@@ -146,6 +161,7 @@ static int entry_set(struct ocsp_entry *e, const unsigned char *der, size_t len)
 	old = e->resp;
 	e->resp = copy;
 	e->resp_len = len;
+	e->expire = expire;
 	rw_unlock(&lock);
 	free(old);
 	return 0;
@@ -211,6 +227,7 @@ int tls_ocsp_load(const char *crt, X509 *leaf, STACK_OF(X509) *chain, const char
 	X509 *issuer;
 	struct stat st;
 	char why[256];
+	time_t expire;
 	long len;
 	int klen;
 
@@ -260,9 +277,9 @@ int tls_ocsp_load(const char *crt, X509 *leaf, STACK_OF(X509) *chain, const char
 		snprintf(err, errlen, "Error reading OCSP response from file '%s'", path);
 		return -1;
 	}
-	if (resp_check(der, (size_t)len, cid, NULL, why, sizeof(why)) < 0)
+	if (resp_check(der, (size_t)len, cid, NULL, &expire, why, sizeof(why)) < 0)
 		log_warning("parsing [%s] : loading '%s': %s. Content will be ignored.", where, path, why);
-	else if (entry_set(e, der, (size_t)len) < 0) {
+	else if (entry_set(e, der, (size_t)len, expire) < 0) {
 		free(der);
 		OCSP_CERTID_free(cid);
 		snprintf(err, errlen, "out of memory");
@@ -287,7 +304,8 @@ int tls_ocsp_status_cb(SSL *ssl, void *arg)
 	if (!e)
 		return SSL_TLSEXT_ERR_NOACK;
 	rw_rdlock(&lock);
-	if (e->resp && (copy = OPENSSL_malloc(e->resp_len))) {
+	/* as HAProxy, a response past its next update is not stapled */
+	if (e->resp && e->expire >= time(NULL) && (copy = OPENSSL_malloc(e->resp_len))) {
 		memcpy(copy, e->resp, e->resp_len);
 		len = e->resp_len;
 	}
@@ -304,6 +322,7 @@ int tls_ocsp_set(const char *b64, char *err, size_t errlen)
 	char *clean = malloc(n + 1);
 	unsigned char *der = malloc(n + 1);
 	struct ocsp_entry *e = NULL;
+	time_t expire;
 	ssize_t len;
 	int ret = -1;
 
@@ -319,13 +338,13 @@ int tls_ocsp_set(const char *b64, char *err, size_t errlen)
 		snprintf(err, errlen, "'set ssl ocsp-response' received invalid base64 encoded response.");
 		goto out;
 	}
-	if (resp_check(der, (size_t)len, NULL, &e, err, errlen) < 0) {
+	if (resp_check(der, (size_t)len, NULL, &e, &expire, err, errlen) < 0) {
 		size_t l = strlen(err);
 
 		snprintf(err + l, errlen - l, ".");
 		goto out;
 	}
-	if (entry_set(e, der, (size_t)len) < 0) {
+	if (entry_set(e, der, (size_t)len, expire) < 0) {
 		snprintf(err, errlen, "OCSP response: Memory allocation error.");
 		goto out;
 	}

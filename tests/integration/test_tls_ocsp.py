@@ -85,6 +85,20 @@ def test_stapling_and_cli_like_haproxy(tollgate, haproxy, tmp_path, pki):
     assert "Unable to parse OCSP response" in r["garbage"], r
 
 
+def test_response_past_its_next_update_is_not_stapled_like_haproxy(tollgate, haproxy, tmp_path, pki):
+    """A response valid for one more minute is accepted (within the clock
+    skew HAProxy allows, 5 minutes) but not stapled: its next update less
+    that skew is past."""
+    short = tlscerts.make_ocsp(pki["dir"], "www-rsa", os.path.join(pki["dir"], "short.der"), minutes=1)
+    with open(short, "rb") as f:
+        b64 = base64.b64encode(f.read()).decode()
+    got = []
+    for sock, port in start_both(tollgate, haproxy, tmp_path, CFG, **pki).values():
+        got.append((status(port), admin_cli(sock, "set ssl ocsp-response " + b64), status(port)))
+    assert got[0] == got[1], got
+    assert got[0][0] == "good" and got[0][1].startswith("OCSP Response updated!") and got[0][2] == "none", got
+
+
 def test_invalid_ocsp_file_is_ignored_with_a_warning(tollgate, haproxy, tmp_path, pki):
     """An expired or unparsable .ocsp is not stapled; the start goes on, as
     HAProxy's (a warning naming the bind's line and the file)."""

@@ -77,11 +77,11 @@ def make_crl(d, revoked=(), ca="ca", name="crl"):
     return os.path.join(d, name + ".pem")
 
 
-def make_ocsp(d, name, out, status="good", ca="ca", days=1):
+def make_ocsp(d, name, out, status="good", ca="ca", days=1, minutes=None):
     """An OCSP response (DER) of <ca> about certificate <name> (given to
-    make_cert), <status> "good" or "revoked", valid <days>, written to
-    <out> with `openssl ocsp` answering from a one-line index; returns
-    <out>."""
+    make_cert), <status> "good" or "revoked", valid <days> (or <minutes>),
+    written to <out> with `openssl ocsp` answering from a one-line index;
+    returns <out>."""
     d = str(d)
     serial = subprocess.run(["openssl", "x509", "-in", os.path.join(d, name + ".crt"), "-serial", "-noout"],
                             capture_output=True, text=True, check=True, timeout=60).stdout.strip().split("=")[1]
@@ -92,5 +92,6 @@ def make_ocsp(d, name, out, status="good", ca="ca", days=1):
         else:
             f.write("V\t301231000000Z\t\t%s\tunknown\t/CN=%s\n" % (serial, name))
     _run("ocsp", "-index", idx, "-rsigner", ca + ".crt", "-rkey", ca + ".key", "-CA", ca + ".crt",
-         "-issuer", ca + ".crt", "-cert", name + ".crt", "-respout", out, "-ndays", str(days), cwd=d)
+         "-issuer", ca + ".crt", "-cert", name + ".crt", "-respout", out,
+         *(["-nmin", str(minutes)] if minutes else ["-ndays", str(days)]), cwd=d)
     return out
