@@ -19,6 +19,7 @@
 
 #include <openssl/err.h>
 #include <openssl/ssl.h>
+#include <openssl/x509v3.h>
 
 #include <tollgate/clock.h>
 #include <tollgate/fd.h>
@@ -151,8 +152,13 @@ void *tls_conn_connect(struct tls_srv *s, int fd, const char *sni)
 		SSL_set_tlsext_host_name(c->ssl, sni);
 		host = sni;   /* the SNI sent wins over verifyhost, as in HAProxy 2.6 */
 	}
-	if (host && verify == TLS_VERIFY_REQUIRED)
+	if (host && verify == TLS_VERIFY_REQUIRED) {
+		/* HAProxy's matching: the CN counts beside the subjectAltNames;
+		 * a wildcard in the first label only ("w*.example.com" too)
+		 */
+		SSL_set_hostflags(c->ssl, X509_CHECK_FLAG_ALWAYS_CHECK_SUBJECT);
 		SSL_set1_host(c->ssl, host);
+	}
 	if (sess)
 		SSL_set_session(c->ssl, sess);
 	ERR_clear_error();

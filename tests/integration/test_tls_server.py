@@ -2,6 +2,7 @@
 (`sni`, `verifyhost`) and what health checks offer (`check-ssl`,
 `check-sni`, `check-alpn`). Each runs on Tollgate and on HAProxy 2.6 with
 the same configuration, and the answers must agree."""
+import os
 import socket
 import ssl
 import threading
@@ -10,6 +11,7 @@ import pytest
 
 from conftest import HTTP_DEFAULTS, free_port, run_check, wait_until
 from test_tls import certs, http_get, reenc_cfg  # noqa: F401 (the certs fixture)
+import tlscerts
 
 
 # (server options, expected status): HAProxy 2.6 checks the name sent by
@@ -30,6 +32,29 @@ def test_verifyhost_like_haproxy(tollgate, haproxy, certs, opts, status):  # noq
     for start in (tollgate, haproxy):
         front, tls_port = free_port(), free_port()
         start(reenc_cfg(certs, front, tls_port, srv), port=front)
+        out = http_get(front)
+        assert out.startswith("HTTP/1.1 " + status), (start, out)
+
+
+@pytest.mark.parametrize("name,status", [
+    ("cn.example.com", "200"),          # the CN counts even beside subjectAltNames
+    ("san.example.com", "200"),
+    ("x.wild.example.com", "200"),      # *.wild.example.com: one label
+    ("a.b.wild.example.com", "503"),
+    ("wild.example.com", "503"),
+    ("www.part.example.com", "200"),    # w*.part.example.com: a partial wildcard
+    ("abc.part.example.com", "503"),
+    ("other.example.com", "503"),
+])
+def test_verifyhost_names_like_haproxy(tollgate, haproxy, certs, name, status):  # noqa: F811
+    d = certs["dir"]
+    pem = os.path.join(d, "cnsan.pem")
+    if not os.path.exists(pem):
+        tlscerts.make_cert(d, "cnsan", ["san.example.com", "*.wild.example.com", "w*.part.example.com"], cn="cn.example.com")
+    srv = "verify required ca-file %s verifyhost %s" % (certs["ca"], name)
+    for start in (tollgate, haproxy):
+        front, tls_port = free_port(), free_port()
+        start(reenc_cfg(dict(certs, rsa=pem), front, tls_port, srv), port=front)
         out = http_get(front)
         assert out.startswith("HTTP/1.1 " + status), (start, out)
 

@@ -25,11 +25,12 @@ def make_ca(d, name="ca"):
     return os.path.join(d, name + ".crt")
 
 
-def make_cert(d, name, names, kind="rsa", ca="ca", client=False, days=30):
-    """A certificate for DNS <names> (the first is the CN) signed by <ca>;
-    writes <name>.pem (certificate, CA, key) and returns its path."""
+def make_cert(d, name, names, kind="rsa", ca="ca", client=False, days=30, cn=None):
+    """A certificate for DNS <names> (the first is the CN, unless <cn>)
+    signed by <ca>; writes <name>.pem (certificate, CA, key) and returns
+    its path."""
     _key(d, name, kind)
-    _run("req", "-new", "-key", name + ".key", "-subj", "/CN=" + names[0] + "/O=Tollgate Test",
+    _run("req", "-new", "-key", name + ".key", "-subj", "/CN=" + (cn or names[0]) + "/O=Tollgate Test",
          "-out", name + ".csr", cwd=d)
     ext = os.path.join(d, name + ".ext")
     with open(ext, "w") as f:
