@@ -684,6 +684,7 @@ static struct task *cli_retry_task(struct task *t, void *ctx, unsigned int state
 static struct task *cli_sampler_task(struct task *t, void *ctx, unsigned int state)
 {
 	stat_rates_sample();
+	stat_info_sample();
 	task_set_expire(t, tick_add(now_ms, STAT_SAMPLE_MS));
 	return t;
 }

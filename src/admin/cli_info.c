@@ -143,9 +143,7 @@ int stat_json_tags_value(char *out, size_t room, size_t *n, const char *tags, co
 	return 0;
 }
 
-/* Parses the format words (typed, json; desc and float are accepted and
- * ignored) from <args>[<first>..]. Returns the format.
- */
+/* See stat_rows.h. */
 enum stat_fmt stat_parse_fmt(int argc, char **args, int first)
 {
 	enum stat_fmt f = FMT_PLAIN;
@@ -157,6 +155,15 @@ enum stat_fmt stat_parse_fmt(int argc, char **args, int first)
 			f = FMT_JSON;
 	}
 	return f;
+}
+
+/* See stat_rows.h. */
+int stat_parse_desc(int argc, char **args, int first)
+{
+	for (int i = first; i < argc; i++)
+		if (!strcmp(args[i], "desc"))
+			return 1;
+	return 0;
 }
 
 /* ---- show info ---- */
@@ -196,6 +203,25 @@ static uint64_t total_bytes_out(void)
 	return n;
 }
 
+/* BytesOutRate: TotalBytesOut sampled every STAT_SAMPLE_MS by the admin
+ * socket's thread (stat_info_sample()), the rate being the growth over the
+ * last second. Written by that thread only, read by any.
+ */
+#define BYTES_OUT_SAMPLES (1000 / STAT_SAMPLE_MS)
+static uint64_t bytes_out_ring[BYTES_OUT_SAMPLES]; /* the last second's samples (admin thread) */
+static unsigned int bytes_out_pos;                  /* next slot of the ring (admin thread) */
+static _Atomic uint64_t bytes_out_rate;             /* bytes sent over the last second */
+
+void stat_info_sample(void)
+{
+	uint64_t now = total_bytes_out();
+	uint64_t then = bytes_out_ring[bytes_out_pos];
+
+	bytes_out_ring[bytes_out_pos] = now;
+	bytes_out_pos = (bytes_out_pos + 1) % BYTES_OUT_SAMPLES;
+	atomic_store_explicit(&bytes_out_rate, now >= then ? now - then : 0, memory_order_relaxed);
+}
+
 /* Streams created since start (CumStreams): the frontends' sessions. */
 static uint64_t cum_streams(void)
 {
@@ -230,90 +256,172 @@ struct info_field {
 	const char *name;            /* key */
 	const char *tags;            /* origin, nature, scope, persistence */
 	const char *type;            /* u32, u64, str */
+	const char *desc;            /* HAProxy 2.6's description (`show info desc`) */
 };
 
 /* The keys of `show info`, in HAProxy 3.x's order (its positions, which
  * it prints in order); stat_info.v[] follows it. HAProxy's keys left out
- * have no meaning here (zlib memory) or no value yet (BytesOutRate, PatternsAdded, PatternsFreed); `description` is printed only when set,
- * as HAProxy, and Tollgate has no `description` in global: never.
+ * have no meaning here (zlib memory) or no value yet (PatternsAdded,
+ * PatternsFreed, 3.x only); `description` is printed only when set, as
+ * HAProxy, and Tollgate has no `description` in global: never. The
+ * descriptions are HAProxy 2.6's (its typos included, so that tools
+ * matching them keep working), 3.x's for the keys 2.6 does not have.
  */
 static const struct info_field info_fields[] = {
-	{ 0, "Name", "POSV", "str" },
-	{ 1, "Version", "POSV", "str" },
-	{ 2, "Release_date", "POSV", "str" },
-	{ 3, "Nbthread", "CGSV", "u32" },
-	{ 4, "Nbproc", "CGSV", "u32" },
-	{ 5, "Process_num", "KGPV", "u32" },
-	{ 6, "Pid", "SGPV", "u32" },
-	{ 7, "Uptime", "MDPV", "str" },
-	{ 8, "Uptime_sec", "MDPV", "u32" },
-	{ 9, "Memmax_MB", "CLPV", "u32" },
-	{ 10, "PoolAlloc_MB", "MGPV", "u32" },
-	{ 11, "PoolUsed_MB", "MGPV", "u32" },
-	{ 12, "PoolFailed", "MCPV", "u32" },
-	{ 13, "Ulimit-n", "CLPV", "u32" },
-	{ 14, "Maxsock", "CLPV", "u32" },
-	{ 15, "Maxconn", "CLPV", "u32" },
-	{ 16, "Hard_maxconn", "CLPV", "u32" },
-	{ 17, "CurrConns", "MGPV", "u32" },
-	{ 18, "CumConns", "MCPV", "u32" },
-	{ 19, "CumReq", "MCPV", "u32" },
-	{ 20, "MaxSslConns", "MMPV", "u32" },
-	{ 21, "CurrSslConns", "MGPV", "u32" },
-	{ 22, "CumSslConns", "MCPV", "u32" },
-	{ 23, "Maxpipes", "CLPV", "u32" },
-	{ 24, "PipesUsed", "MGPV", "u32" },
-	{ 25, "PipesFree", "MGPV", "u32" },
-	{ 26, "ConnRate", "MRPV", "u32" },
-	{ 27, "ConnRateLimit", "CLPV", "u32" },
-	{ 28, "MaxConnRate", "MMPV", "u32" },
-	{ 29, "SessRate", "MRPV", "u32" },
-	{ 30, "SessRateLimit", "CLPV", "u32" },
-	{ 31, "MaxSessRate", "MRPV", "u32" },
-	{ 32, "SslRate", "MRPV", "u32" },
-	{ 33, "SslRateLimit", "CLPV", "u32" },
-	{ 34, "MaxSslRate", "MMPV", "u32" },
-	{ 35, "SslFrontendKeyRate", "MGPV", "u32" },
-	{ 36, "SslFrontendMaxKeyRate", "MMPV", "u32" },
-	{ 37, "SslFrontendSessionReuse_pct", "MGPV", "u32" },
-	{ 38, "SslBackendKeyRate", "MRPV", "u32" },
-	{ 39, "SslBackendMaxKeyRate", "MMPV", "u32" },
-	{ 40, "SslCacheLookups", "MCPV", "u32" },
-	{ 41, "SslCacheMisses", "MCPV", "u32" },
-	{ 42, "CompressBpsIn", "MRPV", "u32" },
-	{ 43, "CompressBpsOut", "MRPV", "u32" },
-	{ 44, "CompressBpsRateLim", "CLPV", "u32" },
-	{ 47, "Tasks", "MGPV", "u32" },
-	{ 48, "Run_queue", "MGPV", "u32" },
-	{ 49, "Idle_pct", "MaPV", "u32" },
-	{ 50, "node", "COSV", "str" },
-	{ 52, "Stopping", "MGPV", "u32" },
-	{ 53, "Jobs", "MGPV", "u32" },
-	{ 54, "Unstoppable Jobs", "MGPV", "u32" },
-	{ 55, "Listeners", "MGPV", "u32" },
-	{ 56, "ActivePeers", "MGPV", "u32" },
-	{ 57, "ConnectedPeers", "MGPV", "u32" },
-	{ 58, "DroppedLogs", "MGPV", "u32" },
-	{ 59, "BusyPolling", "MGPV", "u32" },
-	{ 60, "FailedResolutions", "MGPV", "u32" },
-	{ 61, "TotalBytesOut", "MGPV", "u64" },
-	{ 62, "TotalSplicedBytesOut", "MGPV", "u64" },
-	{ 64, "DebugCommandsIssued", "MGPV", "u32" },
-	{ 65, "CumRecvLogs", "MCPV", "u32" },
-	{ 66, "Build info", "POSV", "str" },
-	{ 67, "Memmax_bytes", "CLPV", "u32" },
-	{ 68, "PoolAlloc_bytes", "MGPV", "u64" },
-	{ 69, "PoolUsed_bytes", "MGPV", "u64" },
-	{ 70, "Start_time_sec", "MDPV", "u32" },
-	{ 71, "Tainted", "SGPV", "str" },
-	{ 72, "TotalWarnings", "MCPV", "u32" },
-	{ 73, "MaxconnReached", "MCPV", "u32" },
-	{ 74, "BootTime_ms", "MDPV", "u32" },
-	{ 75, "Niced_tasks", "MGPV", "u32" },
-	{ 76, "CurrStreams", "MGPV", "u64" },
-	{ 77, "CumStreams", "MGPV", "u64" },
-	{ 78, "BlockedTrafficWarnings", "MGPV", "u32" },
-	{ 81, "NbThreadGroups", "CGSV", "u32" },
+	{ 0, "Name", "POSV", "str",
+	  "Product name" },
+	{ 1, "Version", "POSV", "str",
+	  "Product version" },
+	{ 2, "Release_date", "POSV", "str",
+	  "Date of latest source code update" },
+	{ 3, "Nbthread", "CGSV", "u32",
+	  "Number of started threads (global.nbthread)" },
+	{ 4, "Nbproc", "CGSV", "u32",
+	  "Number of started worker processes (historical, always 1)" },
+	{ 5, "Process_num", "KGPV", "u32",
+	  "Relative worker process number (1)" },
+	{ 6, "Pid", "SGPV", "u32",
+	  "This worker process identifier for the system" },
+	{ 7, "Uptime", "MDPV", "str",
+	  "How long ago this worker process was started (days+hours+minutes+seconds)" },
+	{ 8, "Uptime_sec", "MDPV", "u32",
+	  "How long ago this worker process was started (seconds)" },
+	{ 9, "Memmax_MB", "CLPV", "u32",
+	  "Worker process's hard limit on memory usage in MB (-m on command line)" },
+	{ 10, "PoolAlloc_MB", "MGPV", "u32",
+	  "Amount of memory allocated in pools (in MB)" },
+	{ 11, "PoolUsed_MB", "MGPV", "u32",
+	  "Amount of pool memory currently used (in MB)" },
+	{ 12, "PoolFailed", "MCPV", "u32",
+	  "Number of failed pool allocations since this worker was started" },
+	{ 13, "Ulimit-n", "CLPV", "u32",
+	  "Hard limit on the number of per-process file descriptors" },
+	{ 14, "Maxsock", "CLPV", "u32",
+	  "Hard limit on the number of per-process sockets" },
+	{ 15, "Maxconn", "CLPV", "u32",
+	  "Hard limit on the number of per-process connections (configured or imposed by Ulimit-n)" },
+	{ 16, "Hard_maxconn", "CLPV", "u32",
+	  "Hard limit on the number of per-process connections (imposed by Memmax_MB or Ulimit-n)" },
+	{ 17, "CurrConns", "MGPV", "u32",
+	  "Current number of connections on this worker process" },
+	{ 18, "CumConns", "MCPV", "u32",
+	  "Total number of connections on this worker process since started" },
+	{ 19, "CumReq", "MCPV", "u32",
+	  "Total number of requests on this worker process since started" },
+	{ 20, "MaxSslConns", "MMPV", "u32",
+	  "Hard limit on the number of per-process SSL endpoints (front+back), 0=unlimited" },
+	{ 21, "CurrSslConns", "MGPV", "u32",
+	  "Current number of SSL endpoints on this worker process (front+back)" },
+	{ 22, "CumSslConns", "MCPV", "u32",
+	  "Total number of SSL endpoints on this worker process since started (front+back)" },
+	{ 23, "Maxpipes", "CLPV", "u32",
+	  "Hard limit on the number of pipes for splicing, 0=unlimited" },
+	{ 24, "PipesUsed", "MGPV", "u32",
+	  "Current number of pipes in use in this worker process" },
+	{ 25, "PipesFree", "MGPV", "u32",
+	  "Current number of allocated and available pipes in this worker process" },
+	{ 26, "ConnRate", "MRPV", "u32",
+	  "Number of front connections created on this worker process over the last second" },
+	{ 27, "ConnRateLimit", "CLPV", "u32",
+	  "Hard limit for ConnRate (global.maxconnrate)" },
+	{ 28, "MaxConnRate", "MMPV", "u32",
+	  "Highest ConnRate reached on this worker process since started (in connections per second)" },
+	{ 29, "SessRate", "MRPV", "u32",
+	  "Number of sessions created on this worker process over the last second" },
+	{ 30, "SessRateLimit", "CLPV", "u32",
+	  "Hard limit for SessRate (global.maxsessrate)" },
+	{ 31, "MaxSessRate", "MRPV", "u32",
+	  "Highest SessRate reached on this worker process since started (in sessions per second)" },
+	{ 32, "SslRate", "MRPV", "u32",
+	  "Number of SSL connections created on this worker process over the last second" },
+	{ 33, "SslRateLimit", "CLPV", "u32",
+	  "Hard limit for SslRate (global.maxsslrate)" },
+	{ 34, "MaxSslRate", "MMPV", "u32",
+	  "Highest SslRate reached on this worker process since started (in connections per second)" },
+	{ 35, "SslFrontendKeyRate", "MGPV", "u32",
+	  "Number of SSL keys created on frontends in this worker process over the last second" },
+	{ 36, "SslFrontendMaxKeyRate", "MMPV", "u32",
+	  "Highest SslFrontendKeyRate reached on this worker process since started (in SSL keys per second)" },
+	{ 37, "SslFrontendSessionReuse_pct", "MGPV", "u32",
+	  "Percent of frontend SSL connections which did not require a new key" },
+	{ 38, "SslBackendKeyRate", "MRPV", "u32",
+	  "Number of SSL keys created on backends in this worker process over the last second" },
+	{ 39, "SslBackendMaxKeyRate", "MMPV", "u32",
+	  "Highest SslBackendKeyRate reached on this worker process since started (in SSL keys per second)" },
+	{ 40, "SslCacheLookups", "MCPV", "u32",
+	  "Total number of SSL session ID lookups in the SSL session cache on this worker since started" },
+	{ 41, "SslCacheMisses", "MCPV", "u32",
+	  "Total number of SSL session ID lookups that didn't find a session in the SSL session cache on this worker since started" },
+	{ 42, "CompressBpsIn", "MRPV", "u32",
+	  "Number of bytes submitted to the HTTP compressor in this worker process over the last second" },
+	{ 43, "CompressBpsOut", "MRPV", "u32",
+	  "Number of bytes emitted by the HTTP compressor in this worker process over the last second" },
+	{ 44, "CompressBpsRateLim", "CLPV", "u32",
+	  "Limit of CompressBpsOut beyond which HTTP compression is automatically disabled" },
+	{ 47, "Tasks", "MGPV", "u32",
+	  "Total number of tasks in the current worker process (active + sleeping)" },
+	{ 48, "Run_queue", "MGPV", "u32",
+	  "Total number of active tasks+tasklets in the current worker process" },
+	{ 49, "Idle_pct", "MaPV", "u32",
+	  "Percentage of last second spent waiting in the current worker thread" },
+	{ 50, "node", "COSV", "str",
+	  "Node name (global.node)" },
+	{ 52, "Stopping", "MGPV", "u32",
+	  "1 if the worker process is currently stopping, otherwise zero" },
+	{ 53, "Jobs", "MGPV", "u32",
+	  "Current number of active jobs on the current worker process (frontend connections, master connections, listeners)" },
+	{ 54, "Unstoppable Jobs", "MGPV", "u32",
+	  "Current number of unstoppable jobs on the current worker process (master connections)" },
+	{ 55, "Listeners", "MGPV", "u32",
+	  "Current number of active listeners on the current worker process" },
+	{ 56, "ActivePeers", "MGPV", "u32",
+	  "Current number of verified active peers connections on the current worker process" },
+	{ 57, "ConnectedPeers", "MGPV", "u32",
+	  "Current number of peers having passed the connection step on the current worker process" },
+	{ 58, "DroppedLogs", "MGPV", "u32",
+	  "Total number of dropped logs for current worker process since started" },
+	{ 59, "BusyPolling", "MGPV", "u32",
+	  "1 if busy-polling is currently in use on the worker process, otherwise zero (config.busy-polling)" },
+	{ 60, "FailedResolutions", "MGPV", "u32",
+	  "Total number of failed DNS resolutions in current worker process since started" },
+	{ 61, "TotalBytesOut", "MGPV", "u64",
+	  "Total number of bytes emitted by current worker process since started" },
+	{ 62, "TotalSplicedBytesOut", "MGPV", "u64",
+	  "Total number of bytes emitted by current worker process through a kernel pipe since started" },
+	{ 63, "BytesOutRate", "MRPV", "u64",
+	  "Number of bytes emitted by current worker process over the last second" },
+	{ 64, "DebugCommandsIssued", "MGPV", "u32",
+	  "Number of debug commands issued on this process (anything > 0 is unsafe)" },
+	{ 65, "CumRecvLogs", "MCPV", "u32",
+	  "Total number of log messages received by log-forwarding listeners on this worker process since started" },
+	{ 66, "Build info", "POSV", "str",
+	  "Build info" },
+	{ 67, "Memmax_bytes", "CLPV", "u32",
+	  "Worker process's hard limit on memory usage in byes (-m on command line)" },
+	{ 68, "PoolAlloc_bytes", "MGPV", "u64",
+	  "Amount of memory allocated in pools (in bytes)" },
+	{ 69, "PoolUsed_bytes", "MGPV", "u64",
+	  "Amount of pool memory currently used (in bytes)" },
+	{ 70, "Start_time_sec", "MDPV", "u32",
+	  "Start time in seconds" },
+	{ 71, "Tainted", "SGPV", "str",
+	  "Experimental features used" },
+	{ 72, "TotalWarnings", "MCPV", "u32",
+	  "Total warnings issued" },
+	{ 73, "MaxconnReached", "MCPV", "u32",
+	  "Number of times an accepted connection resulted in Maxconn being reached" },
+	{ 74, "BootTime_ms", "MDPV", "u32",
+	  "How long ago it took to parse and process the config before being ready (milliseconds)" },
+	{ 75, "Niced_tasks", "MGPV", "u32",
+	  "Total number of active tasks+tasklets in the current worker process (Run_queue) that are niced" },
+	{ 76, "CurrStreams", "MGPV", "u64",
+	  "Current number of streams on this worker process" },
+	{ 77, "CumStreams", "MGPV", "u64",
+	  "Total number of streams created on this worker process since started" },
+	{ 78, "BlockedTrafficWarnings", "MGPV", "u32",
+	  "Total number of warnings issued about traffic being blocked by too slow a task" },
+	{ 81, "NbThreadGroups", "CGSV", "u32",
+	  "Number of started thread groups (global.thread-groups)" },
 };
 
 _Static_assert(ARRAY_SIZE(info_fields) == STAT_INFO_FIELDS, "stat_info.v[] has one value per key");
@@ -444,6 +552,7 @@ void stat_info_fill(struct stat_info *inf)
 	info_setu(inf, "FailedResolutions", 0);
 	info_setu(inf, "TotalBytesOut", total_bytes_out());
 	info_setu(inf, "TotalSplicedBytesOut", 0);
+	info_setu(inf, "BytesOutRate", atomic_load_explicit(&bytes_out_rate, memory_order_relaxed));
 	info_setu(inf, "DebugCommandsIssued", 0);
 	info_setu(inf, "CumRecvLogs", 0);
 	info_set(inf, "Build info", "%s", TOLLGATE_VERSION);
@@ -474,6 +583,7 @@ const char *stat_info_get(const struct stat_info *inf, const char *key)
 static int parse_show_info(struct cli_session *s, int argc, char **args)
 {
 	enum stat_fmt fmt = stat_parse_fmt(argc, args, 2);
+	int desc = stat_parse_desc(argc, args, 2);
 	const struct info_field *f = info_fields;
 	struct stat_info inf;
 	int i;
@@ -489,10 +599,13 @@ static int parse_show_info(struct cli_session *s, int argc, char **args)
 		int len;
 
 		if (fmt == FMT_PLAIN) {
-			len = snprintf(out + n, room - n, "%s: %s\n", f[i].name, inf.v[i]);
+			/* as HAProxy, `desc` appends :"<description>" */
+			len = snprintf(out + n, room - n, "%s: %s%s%s%s\n", f[i].name, inf.v[i],
+			               desc ? ":\"" : "", desc ? f[i].desc : "", desc ? "\"" : "");
 		} else if (fmt == FMT_TYPED) {
-			len = snprintf(out + n, room - n, "%d.%s.1:%s:%s:%s\n", f[i].pos, f[i].name,
-			               f[i].tags, f[i].type, inf.v[i]);
+			len = snprintf(out + n, room - n, "%d.%s.1:%s:%s:%s%s%s%s\n", f[i].pos, f[i].name,
+			               f[i].tags, f[i].type, inf.v[i],
+			               desc ? ":\"" : "", desc ? f[i].desc : "", desc ? "\"" : "");
 		} else {
 			len = snprintf(out + n, room - n, "%s{\"field\":{\"pos\":%d,\"name\":\"%s\"},\"processNum\":1,",
 			               i ? "," : "", f[i].pos, f[i].name);
@@ -516,7 +629,7 @@ static int parse_show_info(struct cli_session *s, int argc, char **args)
 }
 
 static struct cli_kw info_kws[] = {
-	{ { "show", "info", NULL }, "show info [json|typed]                  : report information about the running process",
+	{ { "show", "info", NULL }, "show info [desc|json|typed|float]*      : report information about the running process",
 	  CLI_LVL_USER, parse_show_info, NULL, NULL, NULL },
 	{ { NULL }, NULL, 0, NULL, NULL, NULL, NULL },
 };

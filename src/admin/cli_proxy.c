@@ -114,7 +114,8 @@ int stat_csv_line(const struct stat_row *r, char *out, size_t room)
  * column, or one JSON array of fields (preceded by a comma unless
  * <first>). Returns -1 (nothing written) if it does not fit.
  */
-static int put_row(struct cli_session *s, const struct stat_row *r, enum stat_fmt fmt, int first)
+static int put_row(struct cli_session *s, const struct stat_row *r, enum stat_fmt fmt, int first,
+                   int desc)
 {
 	size_t room, n = 0;
 	char *out = cli_tail(s, &room);
@@ -147,9 +148,10 @@ static int put_row(struct cli_session *s, const struct stat_row *r, enum stat_fm
 		if (!l)
 			continue; /* typed formats list filled fields only */
 		if (fmt == FMT_TYPED) {
-			len = snprintf(out + n, room - n, "%c.%d.%d.%d.%s.1:%.4s:%s:%s\n",
+			len = snprintf(out + n, room - n, "%c.%d.%d.%d.%s.1:%.4s:%s:%s%s%s%s\n",
 			               type == 0 ? 'F' : type == 1 ? 'B' : type == 2 ? 'S' : 'L',
-			               iid, sid, i, stat_cols[i], tags, ty, r->v[i]);
+			               iid, sid, i, stat_cols[i], tags, ty, r->v[i],
+			               desc ? ":\"" : "", desc ? stat_col_desc[i] : "", desc ? "\"" : "");
 			if (len < 0 || (size_t)len >= room - n)
 				return -1;
 			n += (size_t)len;
@@ -603,6 +605,7 @@ struct stat_ctx {
 	int started;                 /* header written */
 	int rows;                    /* rows written */
 	enum stat_fmt fmt;           /* output format */
+	int desc;                    /* `desc`: typed lines end with the field's description */
 	struct stat_row *row;        /* scratch row (malloc'ed) */
 	int iid;                     /* only this proxy id, -1: all */
 	const struct proxy *px_only; /* ditto, first match: its name is compared */
@@ -675,6 +678,7 @@ static int parse_show_stat(struct cli_session *s, int argc, char **args)
 		return cli_msg(s, "Out of memory.\n");
 	c->cur.px = proxies_list;
 	c->fmt = stat_parse_fmt(argc, args, 2);
+	c->desc = stat_parse_desc(argc, args, 2);
 	c->iid = c->sid = -1;
 	c->types = 7;
 	for (int i = 2; i < argc; i++) {
@@ -724,7 +728,7 @@ static void stat_status_counts(struct stat_row *r)
 /* Writes row <c->row>; returns -1 if there is no room. */
 static int stat_put(struct cli_session *s, struct stat_ctx *c)
 {
-	if (put_row(s, c->row, c->fmt, !c->rows) < 0)
+	if (put_row(s, c->row, c->fmt, !c->rows, c->desc) < 0)
 		return -1;
 	c->rows++;
 	return 0;

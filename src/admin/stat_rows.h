@@ -26,10 +26,15 @@ struct stat_row;
 /* Output formats of show info / show stat. */
 enum stat_fmt { FMT_PLAIN = 0, FMT_TYPED, FMT_JSON };
 
-/* Parses the format words (typed, json; desc and float are accepted and
- * ignored) from <args>[<first>..<argc>). Returns the format.
+/* Parses the format words (typed, json; float is accepted and ignored)
+ * from <args>[<first>..<argc>). Returns the format.
  */
 enum stat_fmt stat_parse_fmt(int argc, char **args, int first);
+
+/* Returns 1 if the words <args>[<first>..<argc>) hold `desc` (the typed
+ * and plain formats then end each field with its description), else 0.
+ */
+int stat_parse_desc(int argc, char **args, int first);
 
 /* Appends the `"tags":{...},"value":{...}` part of a JSON field of typed
  * tags <tags> (HAProxy's letters), type <type> ("u32", "u64", "str") and
@@ -41,7 +46,7 @@ int stat_json_tags_value(char *out, size_t room, size_t *n, const char *tags, co
 
 /* ---- show info ---- */
 
-#define STAT_INFO_FIELDS 76   /* keys `show info` prints */
+#define STAT_INFO_FIELDS 77   /* keys `show info` prints */
 #define STAT_INFO_VALSZ  64   /* bytes of one value, NUL included */
 
 /* The `show info` values, taken at one instant (stat_info_fill()). */
@@ -51,6 +56,11 @@ struct stat_info {
 
 /* Fills <inf> with the process's current values. Any thread. */
 void stat_info_fill(struct stat_info *inf);
+
+/* Samples the counters behind `show info`'s rates (BytesOutRate). Run
+ * every STAT_SAMPLE_MS by the admin socket's thread only.
+ */
+void stat_info_sample(void);
 
 /* Returns the value of `show info` key <key> ("Nbthread", "CurrConns",
  * ...) in <inf>. <key> must be one `show info` prints (a bug otherwise).
@@ -80,6 +90,11 @@ extern const char *const stat_cols[STAT_NCOLS];
  * [0], a backend [1] and a server [2], as HAProxy 3.x.
  */
 extern const char *const stat_col_tags[STAT_NCOLS][3];
+
+/* Each column's description (`show stat typed desc`): HAProxy 2.6's, or
+ * 3.x's for the columns 2.6 does not have.
+ */
+extern const char *const stat_col_desc[STAT_NCOLS];
 
 /* Returns the value of column <name> ("scur", "hrsp_2xx", ...) in <r>, ""
  * when empty. <name> must be one of `show stat`'s columns (a bug otherwise).
