@@ -143,8 +143,18 @@ size_t cli_room(const struct cli_session *s);
 char *cli_tail(struct cli_session *s, size_t *room);
 void cli_commit(struct cli_session *s, size_t len);
 
-/* Writes <msg> as the whole answer and returns CLI_DONE (for errors). */
+/* Writes <msg> as the whole answer, an informational message, and returns
+ * CLI_DONE. With `set severity-output` on, it is preceded by the severity
+ * (`[6]: ` or `[info]: `), as HAProxy's cli_msg().
+ */
 int cli_msg(struct cli_session *s, const char *msg);
+
+/* Writes <msg> as the whole answer, an error, and returns CLI_DONE. With
+ * `set severity-output` on, it is preceded by `[3]: ` or `[err]: `, as
+ * HAProxy's cli_err(). Dumps (tables, lists) use cli_printf() and are never
+ * prefixed.
+ */
+int cli_err(struct cli_session *s, const char *msg);
 
 /* The per-command context: CLI_CTX_SIZE bytes, zeroed before parse(). */
 void *cli_ctx(struct cli_session *s);

@@ -74,6 +74,7 @@ struct cli_session {
 	unsigned int line_seen:1;        /* a line was processed (one-shot mode ends) */
 	unsigned int shut:1;             /* our side is shut: reading and dropping until EOF */
 	unsigned int nolf:1;             /* end the current command without the empty line */
+	unsigned int sev_output:2;       /* `set severity-output`: CLI_SEV_NONE, _NUMBER, _STRING */
 	unsigned int events;             /* events polled for */
 	const struct cli_kw *kw;         /* command whose dump is in progress, or NULL */
 	struct cli_session *prev, *next; /* all sessions (thread 0) */
@@ -88,6 +89,15 @@ struct cli_session {
 	char cmd[CLI_INBUF_SIZE + 1];    /* the command being parsed (words) */
 	char out[CLI_OUTBUF_SIZE];       /* answer bytes */
 };
+
+/* `set severity-output` modes (struct cli_session.sev_output). */
+#define CLI_SEV_NONE        0          /* messages as they are */
+#define CLI_SEV_NUMBER      1          /* "[3]: " before a message */
+#define CLI_SEV_STRING      2          /* "[err]: " before a message */
+
+/* Syslog severities of the messages (HAProxy's LOG_ERR, LOG_INFO). */
+#define CLI_SEV_ERR         3
+#define CLI_SEV_INFO        6
 
 static struct cli_kw_list *cli_lists;            /* registered commands */
 static struct cli_listener cli_listeners[CLI_MAX_SOCKETS];
@@ -251,8 +261,29 @@ int cli_printf(struct cli_session *s, const char *fmt, ...)
 	return 0;
 }
 
+/* Writes the severity prefix of a message of syslog severity <sev>, if
+ * the session asked for one (`set severity-output`).
+ */
+static void cli_sev_prefix(struct cli_session *s, int sev)
+{
+	static const char *const names[] = { "emerg", "alert", "crit", "err", "warning", "notice", "info", "debug" };
+
+	if (s->sev_output == CLI_SEV_NUMBER)
+		cli_printf(s, "[%d]: ", sev);
+	else if (s->sev_output == CLI_SEV_STRING)
+		cli_printf(s, "[%s]: ", names[sev]);
+}
+
 int cli_msg(struct cli_session *s, const char *msg)
 {
+	cli_sev_prefix(s, CLI_SEV_INFO);
+	cli_write(s, msg, strlen(msg));
+	return CLI_DONE;
+}
+
+int cli_err(struct cli_session *s, const char *msg)
+{
+	cli_sev_prefix(s, CLI_SEV_ERR);
 	cli_write(s, msg, strlen(msg));
 	return CLI_DONE;
 }
@@ -334,6 +365,7 @@ static void cli_usage(struct cli_session *s, char **args, int argc, int ishelp)
 	if (ishelp) {
 		cli_printf(s, "The following commands are valid at this level:\n");
 	} else {
+		cli_sev_prefix(s, CLI_SEV_INFO);   /* HAProxy prints this message as info */
 		cli_printf(s, "Unknown command: '%s'", argc ? args[0] : "");
 		cli_printf(s, "%s", length ? ", but maybe one of the following ones is a better match:\n"
 		                           : ". Please enter one of the following commands only:\n");
@@ -378,7 +410,7 @@ static int parse_set_level(struct cli_session *s, int argc, char **args)
 	if (argc > 1 && !strcmp(args[1], "-"))
 		s->nolf = 1;
 	if (s->level < want)
-		return cli_msg(s, "Permission denied\n");
+		return cli_err(s, "Permission denied\n");
 	s->level = want;
 	s->modes &= ~(CLI_EXPERT | CLI_EXPERIMENTAL);
 	return CLI_DONE;
@@ -395,7 +427,7 @@ static int parse_mode(struct cli_session *s, int argc, char **args)
 	if (argc > 2 && !strcmp(args[2], "-"))
 		s->nolf = 1;
 	if (s->level < CLI_LVL_ADMIN)
-		return cli_msg(s, "Permission denied\n");
+		return cli_err(s, "Permission denied\n");
 	if (argc < 2) {
 		cli_printf(s, "%s is %s\n", args[0], (s->modes & mode) ? "ON" : "OFF");
 		return CLI_DONE;
@@ -404,6 +436,23 @@ static int parse_mode(struct cli_session *s, int argc, char **args)
 	if (!strcmp(args[1], "on"))
 		s->modes |= mode;
 	return CLI_DONE;
+}
+
+/* `set severity-output none|number|string`: this session's messages
+ * (not its dumps) are preceded by their syslog severity, as a number or a
+ * name (HAProxy's feedback format for scripts).
+ */
+static int parse_set_severity(struct cli_session *s, int argc, char **args)
+{
+	static const char *const modes[] = { "none", "number", "string" };
+
+	for (int i = 0; argc > 2 && i < (int)ARRAY_SIZE(modes); i++) {
+		if (!strcmp(args[2], modes[i])) {
+			s->sev_output = (unsigned int)i;
+			return CLI_DONE;
+		}
+	}
+	return cli_err(s, "one of 'none', 'number', 'string' is a required argument\n");
 }
 
 /* Writes the address of <l> as HAProxy's `show cli sockets` does:
@@ -455,9 +504,9 @@ static int parse_set_timeout(struct cli_session *s, int argc, char **args)
 	size_t digits;
 
 	if (argc < 3 || strcmp(args[2], "cli"))
-		return cli_msg(s, "'set timeout' only supports 'cli'.\n");
+		return cli_err(s, "'set timeout' only supports 'cli'.\n");
 	if (argc < 4)
-		return cli_msg(s, "Expects an integer value.\n");
+		return cli_err(s, "Expects an integer value.\n");
 	digits = strspn(args[3], "0123456789");
 	if (digits && !args[3][digits] && digits < 7)
 		ms = (unsigned int)strtoul(args[3], NULL, 10) * 1000;  /* seconds without a unit */
@@ -466,7 +515,7 @@ static int parse_set_timeout(struct cli_session *s, int argc, char **args)
 	free(why);
 	ms = ms > UINT32_MAX - 999 ? 0 : (ms + 999) / 1000 * 1000;  /* whole seconds, rounded up */
 	if (ms < 1000)
-		return cli_msg(s, "Invalid timeout value.\n");
+		return cli_err(s, "Invalid timeout value.\n");
 	s->timeout = ms;
 	task_set_expire(s->task, tick_add(now_ms, ms));
 	return CLI_DONE;
@@ -475,6 +524,8 @@ static int parse_set_timeout(struct cli_session *s, int argc, char **args)
 static struct cli_kw cli_own_kws[] = {
 	{ { "set", "timeout", NULL }, "set timeout [cli] <delay>               : change a timeout setting",
 	  CLI_LVL_USER, parse_set_timeout, NULL, NULL, NULL },
+	{ { "set", "severity-output", NULL }, "set severity-output [none|number|string]: set presence of severity level in feedback information",
+	  CLI_LVL_USER, parse_set_severity, NULL, NULL, NULL },
 	{ { "show", "cli", "level", NULL }, "show cli level                          : display the level of the current CLI session",
 	  CLI_LVL_USER, parse_show_cli_level, NULL, NULL, NULL },
 	{ { "show", "cli", "sockets", NULL }, "show cli sockets                        : dump list of cli sockets",
@@ -557,7 +608,7 @@ static void cli_run_next(struct cli_session *s)
 		return;
 	}
 	if (argc < 0) {
-		cli_msg(s, "Too many words on the command line.\n");
+		cli_err(s, "Too many words on the command line.\n");
 		cli_end_command(s);
 		return;
 	}
@@ -584,17 +635,17 @@ static void cli_run_next(struct cli_session *s)
 	}
 	/* HAProxy's order: the modes, then the level */
 	if (kw->level & ~s->modes & CLI_EXPERT) {
-		cli_msg(s, "This command is restricted to expert mode only.\n");
+		cli_err(s, "This command is restricted to expert mode only.\n");
 		cli_end_command(s);
 		return;
 	}
 	if (kw->level & ~s->modes & CLI_EXPERIMENTAL) {
-		cli_msg(s, "This command is restricted to experimental mode only.\n");
+		cli_err(s, "This command is restricted to experimental mode only.\n");
 		cli_end_command(s);
 		return;
 	}
 	if ((kw->level & CLI_LVL_MASK) > s->level) {
-		cli_msg(s, "Permission denied\n");
+		cli_err(s, "Permission denied\n");
 		cli_end_command(s);
 		return;
 	}
@@ -823,7 +874,7 @@ static int cli_process(struct cli_session *s)
 			continue;
 		}
 		if (s->in_len == sizeof(s->in)) {
-			cli_msg(s, "Command line too long (the limit is 16384 bytes).\n");
+			cli_err(s, "Command line too long (the limit is 16384 bytes).\n");
 			s->closing = 1;
 			cli_end_command(s);
 			continue;

@@ -33,14 +33,14 @@ static struct proxy *backend_of(struct cli_session *s, const char *arg, const ch
 	struct proxy *be;
 
 	if (!slash || !slash[1] || (size_t)(slash - arg) >= sizeof(be_name)) {
-		cli_msg(s, "Require 'backend/server'.\n");
+		cli_err(s, "Require 'backend/server'.\n");
 		return NULL;
 	}
 	memcpy(be_name, arg, (size_t)(slash - arg));
 	be_name[slash - arg] = '\0';
 	be = proxy_find(be_name, PR_CAP_BE);
 	if (!be)
-		cli_msg(s, "No such backend.\n");
+		cli_err(s, "No such backend.\n");
 	*sv_name = slash + 1;
 	return be;
 }
@@ -117,9 +117,9 @@ static int parse_add_backend(struct cli_session *s, int argc, char **args)
 	char *why = NULL;
 
 	if (argc < 3 || !*args[2])
-		return cli_msg(s, "Require backend name.\n");
+		return cli_err(s, "Require backend name.\n");
 	if (argc < 5 || strcmp(args[3], "from") || !*args[4])
-		return cli_msg(s, "Usage: add backend <name> from <defproxy>.\n");
+		return cli_err(s, "Usage: add backend <name> from <defproxy>.\n");
 	for (int i = 5; i < argc; i += 2) {
 		if (i + 1 < argc && !mode_set && !strcmp(args[i], "mode")) {
 			if (!strcmp(args[i + 1], "tcp"))
@@ -128,14 +128,14 @@ static int parse_add_backend(struct cli_session *s, int argc, char **args)
 				mode = PR_MODE_HTTP;
 			else if (!strcmp(args[i + 1], "log") || !strcmp(args[i + 1], "spop") ||
 			         !strcmp(args[i + 1], "health") || !strcmp(args[i + 1], "peers"))
-				return cli_msg(s, "Dynamic backends are compatible with only TCP or HTTP mode.\n");
+				return cli_err(s, "Dynamic backends are compatible with only TCP or HTTP mode.\n");
 			else
-				return cli_msg(s, "Unknown proxy mode.\n");
+				return cli_err(s, "Unknown proxy mode.\n");
 			mode_set = 1;
 		} else if (i + 1 < argc && !guid_set && !strcmp(args[i], "guid")) {
 			guid_set = 1;   /* accepted; Tollgate has no GUID index */
 		} else {
-			return cli_msg(s, "Usage: add backend <name> from <defproxy> [mode <px_mode>] [guid <val>].\n");
+			return cli_err(s, "Usage: add backend <name> from <defproxy> [mode <px_mode>] [guid <val>].\n");
 		}
 	}
 	be = proxy_dyn_add(args[2], args[4], mode, mode_set, &why);
@@ -168,7 +168,7 @@ static int parse_publish_backend(struct cli_session *s, int argc, char **args)
 	struct proxy *be = argc > 2 ? proxy_find(args[2], PR_CAP_BE) : NULL;
 
 	if (!be)
-		return cli_msg(s, "No such backend.\n");
+		return cli_err(s, "No such backend.\n");
 	if (be->disabled)
 		return cli_msg(s, "No effect on a disabled backend.\n");
 	atomic_store(&be->unpublished, !publish);

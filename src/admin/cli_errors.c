@@ -71,7 +71,7 @@ static int parse_show_errors(struct cli_session *s, int argc, char **args)
 
 		c->iid = px ? px->uuid : atoi(args[2]);
 		if (!c->iid)
-			return cli_msg(s, "No such proxy.\n");
+			return cli_err(s, "No such proxy.\n");
 	}
 	if (argc > 3 && strcmp(args[3], "request") == 0)
 		c->dirs = 1 << ERRSNAP_REQ;

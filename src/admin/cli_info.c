@@ -615,12 +615,12 @@ static int parse_show_info(struct cli_session *s, int argc, char **args)
 			}
 		}
 		if (len < 0 || (size_t)len >= room - n)
-			return cli_msg(s, "Output buffer too short.\n");
+			return cli_err(s, "Output buffer too short.\n");
 		n += (size_t)len;
 	}
 	if (fmt == FMT_JSON) {
 		if (room - n < 3)
-			return cli_msg(s, "Output buffer too short.\n");
+			return cli_err(s, "Output buffer too short.\n");
 		out[n++] = ']';
 		out[n++] = '\n';
 	}

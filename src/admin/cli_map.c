@@ -106,7 +106,7 @@ static int parse_ver(struct cli_session *s, int argc, char **args, int *i, unsig
 		return 0;
 	*ver = (unsigned int)strtoul(args[*i] + 1, &end, 10);
 	if (!args[*i][1] || *end) {
-		cli_msg(s, "Version number must be a decimal number after '@'.\n");
+		cli_err(s, "Version number must be a decimal number after '@'.\n");
 		return -1;
 	}
 	(*i)++;
@@ -117,11 +117,12 @@ static int parse_ver(struct cli_session *s, int argc, char **args, int *i, unsig
 static int change_failed(struct cli_session *s, char *err, const char *msg)
 {
 	if (err) {
+		cli_err(s, "");
 		cli_printf(s, "%s.\n", err);
 		free(err);
 		return CLI_DONE;
 	}
-	return cli_msg(s, msg);
+	return cli_err(s, msg);
 }
 
 static int parse_show_map(struct cli_session *s, int argc, char **args)
@@ -154,7 +155,7 @@ static int add_payload(struct cli_session *s, struct pat_ref *m, unsigned int ve
 	char *copy = strdup(payload), *line, *next, *err = NULL;
 
 	if (!copy)
-		return cli_msg(s, "Out of memory.\n");
+		return cli_err(s, "Out of memory.\n");
 	for (line = copy; line && *line; line = next) {
 		char *key, *value, *end;
 
@@ -191,9 +192,9 @@ static int parse_add_map(struct cli_session *s, int argc, char **args)
 	if (has_ver < 0)
 		return CLI_DONE;
 	if (kind == PAT_REF_ACL && argc < i + 2)
-		return cli_msg(s, "'add acl' expects two parameters: ACL identifier and pattern.\n");
+		return cli_err(s, "'add acl' expects two parameters: ACL identifier and pattern.\n");
 	if (kind == PAT_REF_MAP && !(argc == i + 3 || (argc == i + 1 && payload)))
-		return cli_msg(s, "'add map' expects three parameters (map identifier, key and value) or one parameter (map identifier) and a payload\n");
+		return cli_err(s, "'add map' expects three parameters (map identifier, key and value) or one parameter (map identifier) and a payload\n");
 	m = pat_ref_lookup(args[i], kind);
 	if (!m)
 		return unknown_ref(s, kind);
@@ -219,7 +220,7 @@ static int parse_set_del_map(struct cli_session *s, int argc, char **args)
 	int ret;
 
 	if (set && argc != 5)
-		return cli_msg(s, "'set map' expects three parameters: map identifier, key and value.\n");
+		return cli_err(s, "'set map' expects three parameters: map identifier, key and value.\n");
 	if (!set && argc < 4) {
 		cli_printf(s, "This command expects two parameters: %s identifier and key.\n", kind_name(kind));
 		return CLI_DONE;
@@ -318,7 +319,7 @@ static int parse_commit_map(struct cli_session *s, int argc, char **args)
 	if (has_ver < 0)
 		return CLI_DONE;
 	if (!has_ver)
-		return cli_msg(s, "Missing version number.\n");
+		return cli_err(s, "Missing version number.\n");
 	if (argc < i + 1) {
 		cli_printf(s, "Missing %s identifier.\n", kind_name(kind));
 		return CLI_DONE;
@@ -328,7 +329,7 @@ static int parse_commit_map(struct cli_session *s, int argc, char **args)
 		return unknown_ref(s, kind);
 	ret = pat_ref_commit(m, ver, &err);
 	if (ret == -ERANGE)
-		return cli_msg(s, "Version number out of range.\n");
+		return cli_err(s, "Version number out of range.\n");
 	if (ret < 0)
 		return change_failed(s, err, "Out of memory.\n");
 	return CLI_DONE;

@@ -31,7 +31,7 @@ static int parse_echo(struct cli_session *s, int argc, char **args)
 {
 	for (int i = 1; i < argc; i++)
 		if (cli_printf(s, "%s%s", i > 1 ? " " : "", args[i]) < 0)
-			return cli_msg(s, "Output buffer too short.\n");
+			return cli_err(s, "Output buffer too short.\n");
 	cli_printf(s, "\n");
 	return CLI_DONE;
 }
@@ -54,7 +54,7 @@ static int parse_show_env(struct cli_session *s, int argc, char **args)
 			if (!strncmp(*c->var, args[2], len) && (*c->var)[len] == '=')
 				break;
 		if (!*c->var)
-			return cli_msg(s, "Variable not found\n");
+			return cli_err(s, "Variable not found\n");
 		c->one = 1;
 	}
 	return CLI_DUMP;
@@ -99,12 +99,12 @@ static int parse_set_maxconn_global(struct cli_session *s, int argc, char **args
 	long v;
 
 	if (argc < 4)
-		return cli_msg(s, "Expects an integer value.\n");
+		return cli_err(s, "Expects an integer value.\n");
 	if (!hard_maxconn)
 		hard_maxconn = global.maxconn;
 	v = atol(args[3]);
 	if (v > (long)hard_maxconn)
-		return cli_msg(s, "Value out of range.\n");
+		return cli_err(s, "Value out of range.\n");
 	if (v <= 0)
 		v = hard_maxconn;
 	thread_isolate();
@@ -121,15 +121,15 @@ static int parse_set_maxconn_frontend(struct cli_session *s, int argc, char **ar
 	long v;
 
 	if (argc < 4)
-		return cli_msg(s, "A frontend name is expected.\n");
+		return cli_err(s, "A frontend name is expected.\n");
 	fe = proxy_find(args[3], PR_CAP_FE);
 	if (!fe)
-		return cli_msg(s, "No such frontend.\n");
+		return cli_err(s, "No such frontend.\n");
 	if (argc < 5)
-		return cli_msg(s, "Integer value expected.\n");
+		return cli_err(s, "Integer value expected.\n");
 	v = atol(args[4]);
 	if (v < 0)
-		return cli_msg(s, "Value out of range.\n");
+		return cli_err(s, "Value out of range.\n");
 	thread_isolate();
 	fe->maxconn = (unsigned int)v;
 	thread_release();
@@ -144,11 +144,11 @@ static int parse_set_rate_limit(struct cli_session *s, int argc, char **args)
 	int sess = argc > 3 && !strcmp(args[2], "sessions") && !strcmp(args[3], "global");
 
 	if (!conn && !sess)
-		return cli_msg(s, "'set rate-limit' only supports :\n"
+		return cli_err(s, "'set rate-limit' only supports :\n"
 			       "   - 'connections global' to set the per-process maximum connection rate\n"
 			       "   - 'sessions global' to set the per-process maximum session rate\n");
 	if (argc < 5)
-		return cli_msg(s, "Expects an integer value.\n");
+		return cli_err(s, "Expects an integer value.\n");
 	/* as HAProxy: atoi(), so that a bad value is 0 (no limit) */
 	atomic_store(conn ? &global.maxconnrate : &global.maxsessrate,
 		     (unsigned int)(atoi(args[4]) > 0 ? atoi(args[4]) : 0));
@@ -164,15 +164,15 @@ static int parse_frontend_enable(struct cli_session *s, int argc, char **args)
 	int ret;
 
 	if (argc < 3)
-		return cli_msg(s, "A frontend name is expected.\n");
+		return cli_err(s, "A frontend name is expected.\n");
 	fe = proxy_find(args[2], PR_CAP_FE);
 	if (!fe)
-		return cli_msg(s, "No such frontend.\n");
+		return cli_err(s, "No such frontend.\n");
 	ret = listeners_pause_frontend(fe, pause);
 	if (ret == -EALREADY)
 		return cli_msg(s, pause ? "All sockets are already disabled.\n" : "All sockets are already enabled.\n");
 	if (ret < 0)
-		return cli_msg(s, "Failed to resume frontend, check logs for precise cause.\n");
+		return cli_err(s, "Failed to resume frontend, check logs for precise cause.\n");
 	return CLI_DONE;
 }
 

@@ -640,10 +640,11 @@ static int stat_row_wanted(const struct stat_ctx *c, const struct stat_row *r)
  */
 static int stat_resolvers_empty(struct cli_session *s, int fmt)
 {
+	/* a dump, not a message: no severity prefix */
 	if (fmt == FMT_JSON)
-		return cli_msg(s, "[]\n");
-	if (fmt == FMT_PLAIN)
-		return cli_msg(s, "# id,pid,sent,send_error,valid,update,cname,cname_error,any_err,nx,timeout,refused,other,invalid,too_big,truncated,outdated,\n");
+		cli_printf(s, "[]\n");
+	else if (fmt == FMT_PLAIN)
+		cli_printf(s, "# id,pid,sent,send_error,valid,update,cname,cname_error,any_err,nx,timeout,refused,other,invalid,too_big,truncated,outdated,\n");
 	return CLI_DONE;
 }
 
@@ -667,7 +668,7 @@ static int parse_show_stat(struct cli_session *s, int argc, char **args)
 	 */
 	if (argc > 2 && !strcmp(args[2], "domain")) {
 		if (argc < 4 || (strcmp(args[3], "proxy") && strcmp(args[3], "resolvers")))
-			return cli_msg(s, "Invalid statistics domain.\n");
+			return cli_err(s, "Invalid statistics domain.\n");
 		if (!strcmp(args[3], "resolvers"))
 			return stat_resolvers_empty(s, stat_parse_fmt(argc, args, 4));
 		args += 2;
@@ -675,7 +676,7 @@ static int parse_show_stat(struct cli_session *s, int argc, char **args)
 	}
 	c->row = malloc(sizeof(*c->row));
 	if (!c->row)
-		return cli_msg(s, "Out of memory.\n");
+		return cli_err(s, "Out of memory.\n");
 	c->cur.px = proxies_list;
 	c->fmt = stat_parse_fmt(argc, args, 2);
 	c->desc = stat_parse_desc(argc, args, 2);
@@ -697,7 +698,7 @@ static int parse_show_stat(struct cli_session *s, int argc, char **args)
 			     c->px_only = c->px_only->next)
 				;
 			if (!c->px_only)
-				return cli_msg(s, "No such proxy.\n");
+				return cli_err(s, "No such proxy.\n");
 		} else {
 			c->iid = v < 0 ? -1 : (int)v;
 		}
@@ -795,7 +796,7 @@ static int parse_servers_state(struct cli_session *s, int argc, char **args)
 	if (argc > 3) {
 		c->only = proxy_find(args[3], PR_CAP_BE);
 		if (!c->only)
-			return cli_msg(s, "Can't find backend.\n");
+			return cli_err(s, "Can't find backend.\n");
 		c->px = c->only;
 	} else {
 		c->px = proxies_list;
@@ -917,19 +918,19 @@ static struct server *find_server(struct cli_session *s, const char *arg)
 	struct server *sv;
 
 	if (!arg || !slash || (size_t)(slash - arg) >= sizeof(be_name)) {
-		cli_msg(s, "Require 'backend/server'.\n");
+		cli_err(s, "Require 'backend/server'.\n");
 		return NULL;
 	}
 	memcpy(be_name, arg, (size_t)(slash - arg));
 	be_name[slash - arg] = '\0';
 	be = proxy_find(be_name, PR_CAP_BE);
 	if (!be) {
-		cli_msg(s, "No such backend.\n");
+		cli_err(s, "No such backend.\n");
 		return NULL;
 	}
 	sv = server_find(be, slash + 1);
 	if (!sv) {
-		cli_msg(s, "No such server.\n");
+		cli_err(s, "No such server.\n");
 		return NULL;
 	}
 	return sv;
@@ -947,21 +948,21 @@ int cli_server_set_weight(struct cli_session *s, struct server *sv, const char *
 
 	/* HAProxy's checks and messages, in its order */
 	if (!arg || !*arg)
-		return cli_msg(s, "Require <weight> or <weight%>.\n");
+		return cli_err(s, "Require <weight> or <weight%>.\n");
 	w = strtol(arg, &end, 10);
 	if (end == arg)
-		return cli_msg(s, "Empty weight string empty or preceded by garbage\n");
+		return cli_err(s, "Empty weight string empty or preceded by garbage\n");
 	if (end[0] == '%' && !end[1]) {
 		if (w < 0)
-			return cli_msg(s, "Relative weight must be positive.\n");
+			return cli_err(s, "Relative weight must be positive.\n");
 		/* a percentage of the configured weight, capped at 256 */
 		w = (long)sv->iweight * (w > 25600 ? 25600 : w) / 100;
 		if (w > 256)
 			w = 256;
 	} else if (w < 0 || w > 256) {
-		return cli_msg(s, "Absolute weight can only be between 0 and 256 inclusive.\n");
+		return cli_err(s, "Absolute weight can only be between 0 and 256 inclusive.\n");
 	} else if (*end) {
-		return cli_msg(s, "Trailing garbage in weight string\n");
+		return cli_err(s, "Trailing garbage in weight string\n");
 	}
 	thread_isolate();
 	sv->uweight = (unsigned int)w;
@@ -1021,7 +1022,7 @@ static int set_server_addr(struct cli_session *s, struct server *sv, const char 
 	int n = 0, ip_change;
 
 	if (sv->addr.kind != ADDR_INET)
-		return cli_msg(s, "Update for the current server address family is only supported through configuration file.\n");
+		return cli_err(s, "Update for the current server address family is only supported through configuration file.\n");
 	if (addr_parse(ip, ADDR_P_PORT_OPTIONAL | ADDR_P_NO_RESOLVE | ADDR_P_NO_UNIX | ADDR_P_NO_FD,
 	               &na, NULL, 0) < 0 || na.kind != ADDR_INET || !(na.flags & ADDR_F_NO_PORT)) {
 		cli_printf(s, "Invalid addr '%s'\n", ip);
@@ -1032,7 +1033,7 @@ static int set_server_addr(struct cli_session *s, struct server *sv, const char 
 		long v = strtol(port, &end, 10);
 
 		if (*port == '+' || *port == '-')
-			return cli_msg(s, "Port mapping ('+' or '-' port) is not supported by Tollgate.\n");
+			return cli_err(s, "Port mapping ('+' or '-' port) is not supported by Tollgate.\n");
 		if (end == port || *end || v < 1 || v > 65535) {
 			cli_printf(s, "problem converting port '%s' to an int\n", port);
 			return CLI_DONE;
@@ -1068,7 +1069,7 @@ static int parse_set_server(struct cli_session *s, int argc, char **args)
 	if (!sv)
 		return CLI_DONE;
 	if (argc < 5)
-		return cli_msg(s, "usage: set server <backend>/<server> state|weight <value>\n");
+		return cli_err(s, "usage: set server <backend>/<server> state|weight <value>\n");
 	if (!strcmp(args[3], "state")) {
 		if (!strcmp(args[4], "ready"))
 			server_set_admin(sv, SRV_F_MAINT | SRV_F_DRAIN, 0, "is ready");
@@ -1077,14 +1078,14 @@ static int parse_set_server(struct cli_session *s, int argc, char **args)
 		else if (!strcmp(args[4], "maint"))
 			server_set_admin(sv, SRV_F_DRAIN, SRV_F_MAINT, "was put into forced maintenance");
 		else
-			return cli_msg(s, "'set server <srv> state' expects 'ready', 'drain' and 'maint'.\n");
+			return cli_err(s, "'set server <srv> state' expects 'ready', 'drain' and 'maint'.\n");
 		return CLI_DONE;
 	}
 	if (!strcmp(args[3], "weight"))
 		return cli_server_set_weight(s, sv, args[4]);
 	if (!strcmp(args[3], "addr"))
 		return set_server_addr(s, sv, args[4], argc > 6 && !strcmp(args[5], "port") ? args[6] : NULL);
-	return cli_msg(s, "usage: set server <backend>/<server> state|weight|addr <value>\n");
+	return cli_err(s, "usage: set server <backend>/<server> state|weight|addr <value>\n");
 }
 
 /* Resets the maxima of <st> (smax, qmax, rate maxima), and with <all> its
@@ -1117,7 +1118,7 @@ static int parse_clear_counters(struct cli_session *s, int argc, char **args)
 	int all = argc > 2 && !strcmp(args[2], "all");
 
 	if (argc > 2 && cli_level(s) < CLI_LVL_ADMIN)
-		return cli_msg(s, "Permission denied\n");
+		return cli_err(s, "Permission denied\n");
 	if (argc < 3 || all) {
 		thread_isolate();
 		for (struct proxy *px = proxies_list; px; px = px->next) {
@@ -1140,13 +1141,13 @@ static int parse_clear_counters(struct cli_session *s, int argc, char **args)
 		if (!sv)
 			return CLI_DONE;
 		if (argc > 4 && strcmp(args[4], "force"))
-			return cli_msg(s, "Usage: clear counters server <backend>/<server> [force]\n");
+			return cli_err(s, "Usage: clear counters server <backend>/<server> [force]\n");
 		thread_isolate();
 		memset(sv->ctr, 0, sizeof(sv->ctr));
 		thread_release();
 		return cli_msg(s, "Server counters cleared.\n");
 	}
-	return cli_msg(s, "Usage: clear counters [all|server <backend>/<server> [force]]\n");
+	return cli_err(s, "Usage: clear counters [all|server <backend>/<server> [force]]\n");
 }
 
 static int parse_set_maxconn_server(struct cli_session *s, int argc, char **args)
@@ -1158,10 +1159,10 @@ static int parse_set_maxconn_server(struct cli_session *s, int argc, char **args
 	if (!sv)
 		return CLI_DONE;
 	if (argc < 5)
-		return cli_msg(s, "Integer value expected.\n");
+		return cli_err(s, "Integer value expected.\n");
 	v = strtol(args[4], &end, 10);
 	if (*end || end == args[4] || v < 0)
-		return cli_msg(s, "Integer value expected.\n");
+		return cli_err(s, "Integer value expected.\n");
 	thread_isolate();
 	sv->maxconn = (unsigned int)v;
 	thread_release();

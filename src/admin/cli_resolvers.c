@@ -66,7 +66,7 @@ static int parse_show_resolvers(struct cli_session *s, int argc, char **args)
 	if (argc > 2) {
 		c->only = resolvers_find(args[2]);
 		if (!c->only)
-			return cli_msg(s, "Can't find that resolvers section\n");
+			return cli_err(s, "Can't find that resolvers section\n");
 	}
 	c->rs = c->only ? c->only : resolvers_list;
 	return CLI_DUMP;

@@ -37,7 +37,7 @@ static int run_into_buffer(struct cli_session *s, int (*fn)(FILE *))
 		return CLI_DONE;
 	f = fmemopen(out, room, "w");
 	if (!f)
-		return cli_msg(s, "Out of memory.\n");
+		return cli_err(s, "Out of memory.\n");
 	setvbuf(f, NULL, _IONBF, 0);
 	fn(f);
 	n = ftell(f);
@@ -59,8 +59,8 @@ static int parse_show_lock_stats(struct cli_session *s, int argc, char **args)
 
 static int parse_show_version(struct cli_session *s, int argc, char **args)
 {
-	cli_printf(s, "%s\n", TOLLGATE_VERSION);
-	return CLI_DONE;
+	/* a message (HAProxy's cli_msg()): prefixed by `set severity-output` */
+	return cli_msg(s, TOLLGATE_VERSION "\n");
 }
 
 static int parse_show_tasks(struct cli_session *s, int argc, char **args)
@@ -179,7 +179,7 @@ static int parse_show_fd(struct cli_session *s, int argc, char **args)
 		free(c->fds);
 		c->fds = calloc((size_t)max, sizeof(*c->fds));
 		if (!c->fds)
-			return cli_msg(s, "Out of memory.\n");
+			return cli_err(s, "Out of memory.\n");
 		n = fd_snapshot(c->fds, max);
 		c->n = n < max ? n : max;
 		if (n <= max)

@@ -48,7 +48,9 @@ static const char stat_json_schema[] =
 
 static int parse_show_schema(struct cli_session *s, int argc, char **args)
 {
-	return cli_msg(s, stat_json_schema);
+	/* a dump, not a message: no severity prefix */
+	cli_write(s, stat_json_schema, sizeof(stat_json_schema) - 1);
+	return CLI_DONE;
 }
 
 static struct cli_kw schema_kws[] = {

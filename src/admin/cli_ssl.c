@@ -43,7 +43,7 @@ static int show_ssl_cert(struct cli_session *s, int argc, char **args)
 	if (argc > 3) {
 		n = tls_cert_describe(args[3], out, sizeof(out));
 		if (n < 0)
-			return cli_msg(s, "Can't display the certificate: Not found or the certificate is a bundle!\n");
+			return cli_err(s, "Can't display the certificate: Not found or the certificate is a bundle!\n");
 		cli_write(s, out, (size_t)n);
 		return CLI_DONE;
 	}
@@ -63,7 +63,7 @@ static int set_ssl_cert(struct cli_session *s, int argc, char **args)
 	int updated = 0;
 
 	if (argc < 4 || !payload || !*payload)
-		return cli_msg(s, "'set ssl cert' expects a filename and a certificate as a payload\n");
+		return cli_err(s, "'set ssl cert' expects a filename and a certificate as a payload\n");
 	if (tls_cert_set(args[3], payload, &updated, err, sizeof(err)) < 0) {
 		cli_printf(s, "%s\n", err);
 		return CLI_DONE;
@@ -78,7 +78,7 @@ static int commit_ssl_cert(struct cli_session *s, int argc, char **args)
 	unsigned int n;
 
 	if (argc < 4)
-		return cli_msg(s, "'commit ssl cert' expects a filename\n");
+		return cli_err(s, "'commit ssl cert' expects a filename\n");
 	n = tls_cert_uses(args[3]);
 	if (tls_cert_commit(args[3], err, sizeof(err)) < 0) {
 		cli_printf(s, "%s\n", err);
@@ -96,9 +96,9 @@ static int commit_ssl_cert(struct cli_session *s, int argc, char **args)
 static int abort_ssl_cert(struct cli_session *s, int argc, char **args)
 {
 	if (argc < 4)
-		return cli_msg(s, "'abort ssl cert' expects a filename\n");
+		return cli_err(s, "'abort ssl cert' expects a filename\n");
 	if (tls_cert_abort(args[3]) < 0)
-		return cli_msg(s, "No ongoing transaction!\n");
+		return cli_err(s, "No ongoing transaction!\n");
 	cli_printf(s, "Transaction aborted for certificate '%s'!\n", args[3]);
 	return CLI_DONE;
 }
@@ -108,7 +108,7 @@ static int new_ssl_cert(struct cli_session *s, int argc, char **args)
 	char err[512];
 
 	if (argc < 4)
-		return cli_msg(s, "'new ssl cert' expects a filename\n");
+		return cli_err(s, "'new ssl cert' expects a filename\n");
 	if (tls_cert_new(args[3], err, sizeof(err)) < 0)
 		cli_printf(s, "%s\n", err);
 	else
@@ -121,7 +121,7 @@ static int del_ssl_cert(struct cli_session *s, int argc, char **args)
 	char err[512];
 
 	if (argc < 4)
-		return cli_msg(s, "'del ssl cert' expects a certificate name\n");
+		return cli_err(s, "'del ssl cert' expects a certificate name\n");
 	if (tls_cert_del(args[3], err, sizeof(err)) < 0)
 		cli_printf(s, "Can't remove the certificate: %s\n", err);
 	else
@@ -135,7 +135,7 @@ static int show_tls_keys(struct cli_session *s, int argc, char **args)
 	int n = tls_keys_show(argc > 2 ? args[2] : NULL, out, sizeof(out));
 
 	if (n < 0)
-		return cli_msg(s, "'show tls-keys' unable to locate referenced filename\n");
+		return cli_err(s, "'show tls-keys' unable to locate referenced filename\n");
 	cli_write(s, out, (size_t)n);
 	return CLI_DONE;
 }
@@ -145,7 +145,7 @@ static int set_ssl_tls_key(struct cli_session *s, int argc, char **args)
 	char err[256];
 
 	if (argc < 5)
-		return cli_msg(s, "'set ssl tls-key' expects a filename and the new TLS key in base64 encoding.\n");
+		return cli_err(s, "'set ssl tls-key' expects a filename and the new TLS key in base64 encoding.\n");
 	if (tls_keys_set(args[3], args[4], err, sizeof(err)) < 0)
 		cli_printf(s, "%s\n", err);
 	else
@@ -161,12 +161,12 @@ static int show_ssl_crtlist(struct cli_session *s, int argc, char **args)
 	int n;
 
 	if (num && !path)
-		return cli_msg(s, "'show ssl crt-list -n' expects a filename or a directory\n");
+		return cli_err(s, "'show ssl crt-list -n' expects a filename or a directory\n");
 	n = tls_crtlist_show(path, num, out, sizeof(out));
 	if (n == -ENOENT)
-		return cli_msg(s, "didn't find the specified filename\n");
+		return cli_err(s, "didn't find the specified filename\n");
 	if (n < 0)
-		return cli_msg(s, "the list is too long to be shown\n");
+		return cli_err(s, "the list is too long to be shown\n");
 	cli_write(s, out, (size_t)n);
 	return CLI_DONE;
 }
@@ -179,7 +179,7 @@ static int add_ssl_crtlist(struct cli_session *s, int argc, char **args)
 	int r;
 
 	if (argc < 4 || (argc < 5 && (!payload || !*payload)))
-		return cli_msg(s, "'add ssl crtlist' expects a filename and a certificate name\n");
+		return cli_err(s, "'add ssl crtlist' expects a filename and a certificate name\n");
 	if (argc >= 5) {
 		snprintf(line, sizeof(line), "%s", args[4]);
 	} else {
@@ -220,7 +220,7 @@ static int del_ssl_crtlist(struct cli_session *s, int argc, char **args)
 	int line = 0;
 
 	if (argc < 5)
-		return cli_msg(s, "'del ssl crtlist' expects a filename and a certificate name\n");
+		return cli_err(s, "'del ssl crtlist' expects a filename and a certificate name\n");
 	snprintf(crt, sizeof(crt), "%s", args[4]);
 	colon = strrchr(args[4], ':');
 	if (colon) {

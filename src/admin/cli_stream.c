@@ -84,12 +84,12 @@ static int parse_show_sess(struct cli_session *s, int argc, char **args)
 		c->d = NULL;
 		c->si = calloc((size_t)max, sizeof(*c->si));
 		if (!c->si || (detail && !(c->d = calloc((size_t)max, sizeof(*c->d)))))
-			return cli_msg(s, "Out of memory.\n");
+			return cli_err(s, "Out of memory.\n");
 		n = stream_snapshot_detail(c->si, c->d, max, only);
 		if (n <= max) {
 			c->n = n;
 			if (only && !n)
-				return cli_msg(s, "Session not found.\n");
+				return cli_err(s, "Session not found.\n");
 			return CLI_DUMP;
 		}
 		max = n + SESS_SLACK;
@@ -257,13 +257,13 @@ static int parse_shutdown_session(struct cli_session *s, int argc, char **args)
 	char *end;
 
 	if (argc < 3 || !*args[2])
-		return cli_msg(s, "Session pointer expected (use 'show sess').\n");
+		return cli_err(s, "Session pointer expected (use 'show sess').\n");
 	errno = 0;
 	v = strtoull(args[2], &end, 0);
 	if (errno || *end || !v)
-		return cli_msg(s, "Session pointer expected (use 'show sess').\n");
+		return cli_err(s, "Session pointer expected (use 'show sess').\n");
 	if (stream_shutdown((const void *)(uintptr_t)v) < 0)
-		return cli_msg(s, "No such session (use 'show sess').\n");
+		return cli_err(s, "No such session (use 'show sess').\n");
 	return CLI_DONE;
 }
 

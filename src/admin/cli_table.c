@@ -526,11 +526,11 @@ static int table_usage_err(struct cli_session *s, int action)
 {
 	switch (action) {
 	case ACT_SHOW:
-		return cli_msg(s, "Optional argument only supports \"data.<store_data_type>\" <operator> <value> or key <key>\n");
+		return cli_err(s, "Optional argument only supports \"data.<store_data_type>\" <operator> <value> or key <key>\n");
 	case ACT_CLEAR:
-		return cli_msg(s, "Required arguments: <table> \"data.<store_data_type>\" <operator> <value> or <table> key <key>\n");
+		return cli_err(s, "Required arguments: <table> \"data.<store_data_type>\" <operator> <value> or <table> key <key>\n");
 	default:
-		return cli_msg(s, "Required arguments: <table> key <key> [data.<store_data_type> <value>]*\n");
+		return cli_err(s, "Required arguments: <table> key <key> [data.<store_data_type> <value>]*\n");
 	}
 }
 
@@ -544,19 +544,19 @@ static int table_set_data(struct cli_session *s, struct stktable *t, struct stks
 		int type;
 
 		if (strncmp(args[i], "data.", 5))
-			return cli_msg(s, "\"data.<type>\" followed by a value expected\n");
+			return cli_err(s, "\"data.<type>\" followed by a value expected\n");
 		if (cli_table_parse_type(args[i] + 5, &type, &idx) < 0)
-			return cli_msg(s, "Unknown data type\n");
+			return cli_err(s, "Unknown data type\n");
 		if (!t->data_ofs[type])
-			return cli_msg(s, "Data type not stored in this table\n");
+			return cli_err(s, "Data type not stored in this table\n");
 		if (i + 1 >= argc || parse_ll(args[i + 1], &v) < 0)
-			return cli_msg(s, "Require a valid integer value to store\n");
+			return cli_err(s, "Require a valid integer value to store\n");
 		if (idx >= t->def.nbelem[type])
-			return cli_msg(s, "index out of range in this data array\n");
+			return cli_err(s, "index out of range in this data array\n");
 		if (stktable_data_types[type].std_type == STKTABLE_STD_DICT)
-			return cli_msg(s, "Require a valid integer value to store\n");
+			return cli_err(s, "Require a valid integer value to store\n");
 		if (stktable_data_set(t, ts, type, idx, (uint64_t)v) < 0)
-			return cli_msg(s, "Require a valid integer value to store\n");
+			return cli_err(s, "Require a valid integer value to store\n");
 	}
 	return CLI_DONE;
 }
@@ -571,29 +571,29 @@ static int table_by_key(struct cli_session *s, struct stktable *t, int action, i
 	if (t->def.type == STKTABLE_KEY_BINARY) {
 		switch (action) {
 		case ACT_SHOW:
-			return cli_msg(s, "Showing keys from tables of type other than ip, ipv6, string and integer is not supported\n");
+			return cli_err(s, "Showing keys from tables of type other than ip, ipv6, string and integer is not supported\n");
 		case ACT_CLEAR:
-			return cli_msg(s, "Removing keys from tables of type other than ip, ipv6, string and integer is not supported\n");
+			return cli_err(s, "Removing keys from tables of type other than ip, ipv6, string and integer is not supported\n");
 		default:
-			return cli_msg(s, "Inserting keys into tables of type other than ip, ipv6, string and integer is not supported\n");
+			return cli_err(s, "Inserting keys into tables of type other than ip, ipv6, string and integer is not supported\n");
 		}
 	}
 	if (argc < 5 || !*args[4])
-		return cli_msg(s, "Key value expected\n");
+		return cli_err(s, "Key value expected\n");
 	if (parse_key(t, args[4], buf, &key) < 0)
-		return cli_msg(s, "Invalid key\n");
+		return cli_err(s, "Invalid key\n");
 	if (action != ACT_SET && argc > 5)
 		return table_usage_err(s, action);
 	/* show's key form too (HAProxy: after the key is parsed) */
 	if (cli_level(s) < CLI_LVL_OPER)
-		return cli_msg(s, "Permission denied\n");
+		return cli_err(s, "Permission denied\n");
 
 	if (action == ACT_SET) {
 		int ret;
 
 		ts = stktable_get_or_create(t, &key, NULL);
 		if (!ts)
-			return cli_msg(s, "Unable to allocate a new entry\n");
+			return cli_err(s, "Unable to allocate a new entry\n");
 		ret = table_set_data(s, t, ts, argc, args);
 		/* a CLI change is a local update: it will replicate */
 		stktable_touch_local(t, ts, 1);
@@ -617,7 +617,7 @@ static int table_by_key(struct cli_session *s, struct stktable *t, int action, i
 	/* clear */
 	if (stksess_refs(ts) > 1) {
 		stktable_release(t, ts);
-		return cli_msg(s, "Entry currently in use, cannot remove\n");
+		return cli_err(s, "Entry currently in use, cannot remove\n");
 	}
 	stktable_kill(t, ts, 1);
 	return CLI_DONE;
@@ -639,11 +639,11 @@ static int parse_table(struct cli_session *s, int argc, char **args)
 	}
 	t = proxy_table_find(args[2]);
 	if (!t)
-		return cli_msg(s, "No such table\n");
+		return cli_err(s, "No such table\n");
 	c->t = t;
 	/* HAProxy's order: the table is looked up before the level is checked */
 	if (action != ACT_SHOW && cli_level(s) < CLI_LVL_OPER)
-		return cli_msg(s, "Permission denied\n");
+		return cli_err(s, "Permission denied\n");
 	if (argc >= 4 && !strcmp(args[3], "key"))
 		return table_by_key(s, t, action, argc, args);
 	if (action == ACT_SET)
@@ -653,7 +653,7 @@ static int parse_table(struct cli_session *s, int argc, char **args)
 	if (argc >= 4) {
 		c->nfilt = cli_table_parse_filters(t, argc - 3, args + 3, c->f, err, sizeof(err));
 		if (c->nfilt < 0)
-			return cli_msg(s, err);
+			return cli_err(s, err);
 	}
 	if (action == ACT_SHOW) {
 		table_header(s, t);
@@ -665,7 +665,7 @@ static int parse_table(struct cli_session *s, int argc, char **args)
 	}
 	c->batch = malloc((size_t)CLEAR_BATCH * t->key_size);
 	if (!c->batch)
-		return cli_msg(s, "Out of memory.\n");
+		return cli_err(s, "Out of memory.\n");
 	return CLI_DUMP;
 }
 

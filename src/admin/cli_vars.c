@@ -41,14 +41,14 @@ static int parse_get_var(struct cli_session *s, int argc, char **args)
 	char *err = NULL;
 
 	if (argc < 3)
-		return cli_msg(s, "Missing process-wide variable identifier.\n");
+		return cli_err(s, "Missing process-wide variable identifier.\n");
 	if (var_parse_name(args[2], strlen(args[2]), &ref, &err) < 0) {
 		cli_printf(s, "%s.\n", err ? err : "Invalid variable name");
 		free(err);
 		return CLI_DONE;
 	}
 	if (ref.scope != VAR_SCOPE_PROC || !vars_get(&ref, &ctx, &smp.data))
-		return cli_msg(s, "Variable not found.\n");
+		return cli_err(s, "Variable not found.\n");
 	cli_printf(s, "%s: type=%s value=", args[2], cli_var_type(smp.data.type));
 	if (!sample_cast(&smp, SMP_T_STR))
 		return cli_msg(s, "(undisplayable)\n");
@@ -64,7 +64,7 @@ static int parse_set_var(struct cli_session *s, int argc, char **args)
 	int fmt = 0, first = 3;
 
 	if (argc < 4)
-		return cli_msg(s, "Missing process-wide variable identifier and expression.\n");
+		return cli_err(s, "Missing process-wide variable identifier and expression.\n");
 	if (!strcmp(args[3], "fmt") || !strcmp(args[3], "expr")) {
 		fmt = args[3][0] == 'f';
 		first = 4;
@@ -76,7 +76,7 @@ static int parse_set_var(struct cli_session *s, int argc, char **args)
 		int n = snprintf(value + len, sizeof(value) - len, "%s%s", i > first ? " " : "", args[i]);
 
 		if (n < 0 || (size_t)n >= sizeof(value) - len)
-			return cli_msg(s, "Expression too long.\n");
+			return cli_err(s, "Expression too long.\n");
 		len += (size_t)n;
 	}
 	if (var_set_global(args[2], value, fmt, &err) < 0) {

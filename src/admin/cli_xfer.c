@@ -71,14 +71,14 @@ static int parse_getsocks(struct cli_session *s, int argc, char **args)
 	socklen_t dl = sizeof(domain);
 
 	if (getsockopt(cli_session_fd(s), SOL_SOCKET, SO_DOMAIN, &domain, &dl) < 0 || domain != AF_UNIX)
-		return cli_msg(s, "_getsocks: only on a unix stats socket.\n");
+		return cli_err(s, "_getsocks: only on a unix stats socket.\n");
 	if (!cli_session_exposes_fds(s))
-		return cli_msg(s, "_getsocks: this stats socket does not have 'expose-fd listeners'.\n");
+		return cli_err(s, "_getsocks: this stats socket does not have 'expose-fd listeners'.\n");
 	c->fds = malloc(sizeof(*c->fds) * CLI_XFER_MAX);
 	c->meta = malloc(sizeof(*c->meta) * CLI_XFER_MAX);
 	if (!c->fds || !c->meta) {
 		xfer_release(s);
-		return cli_msg(s, "Out of memory.\n");
+		return cli_err(s, "Out of memory.\n");
 	}
 	/* the workers own the sockets and may close them: copy under isolation */
 	thread_isolate();

@@ -480,10 +480,10 @@ static int parse_gettables(struct cli_session *s, int argc, char **args)
 	size_t l;
 
 	if (getsockopt(cli_session_fd(s), SOL_SOCKET, SO_DOMAIN, &domain, &dl) < 0 || domain != AF_UNIX)
-		return cli_msg(s, "_gettables: only on a unix stats socket.\n");
+		return cli_err(s, "_gettables: only on a unix stats socket.\n");
 	if (argc < 2 || !(l = strlen(args[1])) || l >= HO_NAME_LEN || strspn(args[1],
 	    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_") != l)
-		return cli_msg(s, "_gettables: expects the name of the new process's socket.\n");
+		return cli_err(s, "_gettables: expects the name of the new process's socket.\n");
 	/* after a hand-over, a new request is served only if the process
 	 * that took the tables is gone (the main thread checks): a reload
 	 * whose new process failed to start may be tried again
@@ -492,7 +492,7 @@ static int parse_gettables(struct cli_session *s, int argc, char **args)
 		int done = 3;
 
 		if (!atomic_compare_exchange_strong(&ho_state, &done, 1))
-			return cli_msg(s, "_gettables: a hand-over is in progress.\n");
+			return cli_err(s, "_gettables: a hand-over is in progress.\n");
 	}
 	pthread_mutex_lock(&req_lock);
 	memcpy(req_name, args[1], l + 1);

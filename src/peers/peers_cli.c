@@ -186,7 +186,7 @@ static int parse_show_peers(struct cli_session *s, int argc, char **args)
 	if (argc > a) {
 		c->only = peers_find(args[a]);
 		if (!c->only)
-			return cli_msg(s, "No such peers\n");
+			return cli_err(s, "No such peers\n");
 	}
 	c->ps = peers_list;
 	return CLI_DUMP;
