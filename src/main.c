@@ -599,6 +599,19 @@ static int add_master_socket(const char *path)
 	return 0;
 }
 
+/* The first lines of `show startup-logs`, HAProxy's "haproxy version is"
+ * and "path to executable is" notices (kept in memory, not printed).
+ */
+static void log_startup_notes(void)
+{
+	char exe[4096];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+
+	exe[n > 0 ? n : 0] = '\0';
+	log_startup_note("tollgate version is %s", TOLLGATE_VERSION);
+	log_startup_note("path to executable is %s", exe);
+}
+
 static void block_signals(void)
 {
 	sigset_t sigs;
@@ -619,6 +632,7 @@ int main(int argc, char **argv)
 	ret = parse_cmdline(argc, argv, &cl);
 	if (ret)
 		return ret > 0 ? 0 : 1;
+	log_startup_notes();
 	if (cl.cond)
 		return eval_cond(cl.cond);
 	if (pool_dbg && pool_debug_parse(pool_dbg) < 0)
@@ -759,6 +773,7 @@ int main(int argc, char **argv)
 	if (lesson)
 		wait_local_lesson();
 	cli_info_mark_ready();
+	log_startup_end();
 	log_notice("Tollgate %s started: %d threads, pid %d.", TOLLGATE_VERSION, thread_count, (int)getpid());
 	master_worker_ready();
 	stop_sig = signal_loop();

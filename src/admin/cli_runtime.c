@@ -15,6 +15,7 @@
 
 #include <tollgate/trafficlog.h>
 #include <tollgate/cli.h>
+#include <tollgate/log.h>
 #include <tollgate/fd.h>
 #include <tollgate/listener.h>
 #include <tollgate/lock.h>
@@ -61,6 +62,30 @@ static int parse_show_version(struct cli_session *s, int argc, char **args)
 {
 	/* a message (HAProxy's cli_msg()): prefixed by `set severity-output` */
 	return cli_msg(s, TOLLGATE_VERSION "\n");
+}
+
+/* `show startup-logs`: the messages of the start-up (log.h), streamed
+ * from the offset kept in the context; "\n" when there were none, as
+ * HAProxy.
+ */
+static int dump_startup_logs(struct cli_session *s)
+{
+	size_t *off = cli_ctx(s), room, n;
+	char *out = cli_tail(s, &room);
+
+	n = log_startup_read(*off, out, room);
+	cli_commit(s, n);
+	*off += n;
+	return n == 0;
+}
+
+static int parse_show_startup_logs(struct cli_session *s, int argc, char **args)
+{
+	char c;
+
+	if (!log_startup_read(0, &c, 1))
+		return cli_msg(s, "\n");
+	return CLI_DUMP;
 }
 
 static int parse_show_tasks(struct cli_session *s, int argc, char **args)
@@ -230,6 +255,8 @@ static struct cli_kw runtime_kws[] = {
 	  CLI_LVL_OPER, parse_show_fd, dump_show_fd, release_show_fd, NULL },
 	{ { "show", "lock", "stats", NULL }, "show lock stats                         : show lock statistics (debug builds)",
 	  CLI_LVL_OPER, parse_show_lock_stats, NULL, NULL, NULL },
+	{ { "show", "startup-logs", NULL }, "show startup-logs                       : report logs emitted during HAProxy startup",
+	  CLI_LVL_OPER, parse_show_startup_logs, dump_startup_logs, NULL, NULL },
 	{ { "show", "version", NULL }, "show version                            : show version of the current process",
 	  CLI_LVL_USER, parse_show_version, NULL, NULL, NULL },
 	{ { NULL }, NULL, 0, NULL, NULL, NULL, NULL },

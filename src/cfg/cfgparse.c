@@ -21,6 +21,7 @@
 
 #include <tollgate/errmsg.h>
 #include <tollgate/cfg.h>
+#include <tollgate/log.h>
 #include <tollgate/maps.h>
 
 #define CFG_MAX_FILE      (64u << 20)          /* largest configuration file read */
@@ -170,6 +171,9 @@ const char *cfg_suggest(const char *scope, const char *word)
 
 static void cfg_default_sink(enum cfg_level lvl, const char *msg, void *arg)
 {
+	/* kept for `show startup-logs` too (parsing is single-threaded) */
+	log_startup_append(msg, strlen(msg));
+	log_startup_append("\n", 1);
 	fprintf(stderr, "%s\n", msg);
 }
 

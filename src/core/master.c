@@ -1046,6 +1046,7 @@ int master_run(char **argv, const struct master_opts *o)
 	}
 	if (start_worker(NULL) < 0)
 		return 1;
+	log_startup_end();   /* the master keeps no log of its own runtime */
 
 	while (nprocs() > 0) {
 		struct pollfd pfd[MW_MAX_PROCS + MCLI_MAX + 2];

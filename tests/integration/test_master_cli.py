@@ -48,17 +48,23 @@ class Session:
         self.s.close()
 
 
+def start_master(starter, name, tmp_path, cfg, params, options=""):
+    """Starts <starter> (the tollgate or haproxy fixture) as <name> in
+    master-worker mode on <cfg> % <params> plus a free port (port), with
+    the master CLI (-S, then <options>); waits for its worker. Returns the
+    master CLI's path."""
+    port = free_port()
+    msock = str(tmp_path / (name + "-master.sock"))
+    t = starter(cfg % dict(params, port=port), port=port, args=["-W", "-S", msock + options],
+                name=name + ".cfg")
+    wait_until(lambda: master_ready(msock), what=name + "'s master CLI")
+    t.wait_log("Loading success.")
+    return msock
+
+
 def start_both(tollgate, haproxy, tmp_path, options=""):
-    socks = {}
-    for name, starter in (("tollgate", tollgate), ("haproxy", haproxy)):
-        port = free_port()
-        msock = str(tmp_path / (name + "-master.sock"))
-        t = starter(CFG % {"port": port, "extra": ""}, port=port, args=["-W", "-S", msock + options],
-                    name=name + ".cfg")
-        wait_until(lambda: master_ready(msock), what=name + "'s master CLI")
-        t.wait_log("Loading success.")
-        socks[name] = msock
-    return socks
+    return {name: start_master(starter, name, tmp_path, CFG, {"extra": ""}, options)
+            for name, starter in (("tollgate", tollgate), ("haproxy", haproxy))}
 
 
 def worker_pid(sock):
@@ -196,12 +202,7 @@ def test_payload_relayed_to_a_worker_as_haproxy(tollgate, haproxy, tmp_path):
     mapfile.write_text("a.example 1\n")
     got = {}
     for name, starter in (("tollgate", tollgate), ("haproxy", haproxy)):
-        port = free_port()
-        msock = str(tmp_path / (name + "-master.sock"))
-        t = starter(MAP_CFG % {"port": port, "map": mapfile}, port=port, args=["-W", "-S", msock],
-                    name=name + ".cfg")
-        wait_until(lambda: master_ready(msock), what=name + "'s master CLI")
-        t.wait_log("Loading success.")
+        msock = start_master(starter, name, tmp_path, MAP_CFG, {"map": mapfile})
         out = [admin_cli(msock, "@1 add map %s <<\nb.example 2\nc.example 3\n" % mapfile, half_close=True)]
         s = Session(msock)
         s.ask("prompt")
