@@ -592,6 +592,7 @@ static int add_master_socket(const char *path)
 	s->mode = 0600;
 	s->uid = s->gid = -1;
 	s->expose_fd = 1;
+	s->master = 1;
 	s->conf_file = "master";
 	for (tail = &global.stats_sockets; *tail; tail = &(*tail)->next)
 		;

@@ -20,6 +20,7 @@ struct global_stats_socket {
 	unsigned int mode;               /* unix socket mode, 0: unset */
 	int uid, gid;                    /* owner, -1: unset */
 	int expose_fd;                   /* `expose-fd listeners`: _getsocks allowed */
+	int master;                      /* a worker's socket for its master (not configured) */
 	const char *conf_file;           /* where declared */
 	int conf_line;                   /* ditto */
 	struct global_stats_socket *next; /* next socket */

@@ -541,9 +541,19 @@ static struct cli_kw cli_own_kws[] = {
 
 static struct cli_kw_list cli_own_kw_list = { cli_own_kws, NULL };
 
+static void cli_session_iocb(int fd, unsigned int events, void *owner);
+static void cli_master_session_iocb(int fd, unsigned int events, void *owner);
+static void cli_accept_iocb(int fd, unsigned int events, void *owner);
+static void cli_master_accept_iocb(int fd, unsigned int events, void *owner);
+
 __attribute__((constructor)) static void cli_own_register(void)
 {
 	cli_register(&cli_own_kw_list);
+	/* `show fd`: HAProxy's callback names, Tollgate's kinds */
+	fd_name_iocb(cli_accept_iocb, "sock_accept_iocb", "cli-listener");
+	fd_name_iocb(cli_session_iocb, "sock_conn_iocb", "cli");
+	fd_name_iocb(cli_master_accept_iocb, "mworker_accept_wrapper", "master-listener");
+	fd_name_iocb(cli_master_session_iocb, "sock_conn_iocb", "master-cli");
 }
 
 /* ---- Command execution ---- */
@@ -944,6 +954,14 @@ static void cli_session_iocb(int fd, unsigned int events, void *owner)
 	task_wakeup(s->task, TASK_WOKEN_IO);
 }
 
+/* The same, for the sessions of the master's socket: another function
+ * only so that `show fd` tells them apart.
+ */
+static void cli_master_session_iocb(int fd, unsigned int events, void *owner)
+{
+	cli_session_iocb(fd, events, owner);
+}
+
 /* ---- Listeners ---- */
 
 static void cli_accept_iocb(int fd, unsigned int events, void *owner)
@@ -999,7 +1017,8 @@ static void cli_accept_iocb(int fd, unsigned int events, void *owner)
 			pool_free(cli_pool, s);
 			continue;
 		}
-		if (fd_insert(cfd, tid, cli_session_iocb, s, FD_EV_IN) < 0) {
+		if (fd_insert(cfd, tid, l->conf->master ? cli_master_session_iocb : cli_session_iocb, s,
+		              FD_EV_IN) < 0) {
 			close(cfd);
 			task_destroy(s->task);
 			pool_free(cli_pool, s);
@@ -1067,6 +1086,14 @@ int cli_bind_all(char *err, size_t errlen)
 	return 0;
 }
 
+/* The accept callback of the master's socket in a worker: the same as
+ * cli_accept_iocb(), named for `show fd` as HAProxy's.
+ */
+static void cli_master_accept_iocb(int fd, unsigned int events, void *owner)
+{
+	cli_accept_iocb(fd, events, owner);
+}
+
 int cli_start(void)
 {
 	/* the maxima of show stat and the exporter, with or without a socket */
@@ -1081,7 +1108,9 @@ int cli_start(void)
 	if (!cli_pool || !cli_retry)
 		return -ENOMEM;
 	for (int i = 0; i < cli_nlisteners; i++) {
-		int ret = fd_insert(cli_listeners[i].fd, CLI_THREAD, cli_accept_iocb, &cli_listeners[i], FD_EV_IN);
+		int ret = fd_insert(cli_listeners[i].fd, CLI_THREAD,
+		                    cli_listeners[i].conf->master ? cli_master_accept_iocb : cli_accept_iocb,
+		                    &cli_listeners[i], FD_EV_IN);
 
 		if (ret < 0)
 			return ret;

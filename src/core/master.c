@@ -36,6 +36,7 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <poll.h>
+#include <pthread.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -105,6 +106,7 @@ struct mcli {
 	int fd;                    /* the connection, -1: free slot */
 	int level;                 /* CLI_LVL_*, lowered by `operator`, `user` */
 	int modes;                 /* CLI_EXPERT, CLI_EXPERIMENTAL, prefixed to forwarded commands */
+	int debug;                 /* `mcli-debug-mode on`: the master answers some worker commands */
 	int prompt;                /* interactive mode */
 	int quit;                  /* `quit` was received */
 	int target;                /* default target: 0 the master, else a worker's pid (`@1` alone) */
@@ -578,17 +580,15 @@ static const char master_help[] =
 	"  quit                                    : disconnect\n"
 	"\n";
 
-/* Sends <cmd> (and its <payload>, NULL: none) to a worker's admin socket,
- * after the prefixes carrying the session's level and modes (HAProxy's
- * order: the level first, since `operator` and `user` turn the modes
- * off), and copies its answer to the session. Synchronous, 5 s at most.
+/* Connects to worker <p>'s admin socket and sends the prefixes carrying
+ * the session's level and modes, without a line end (HAProxy's order: the
+ * level first, since `operator` and `user` turn the modes off). Returns
+ * the socket (5 s receive timeout), or -1 after telling the client.
  */
-static void forward(struct mcli *c, const struct mw_proc *p, const char *cmd, const char *payload)
+static int worker_connect(struct mcli *c, const struct mw_proc *p)
 {
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
 	struct timeval tv = { .tv_sec = 5 };
-	char buf[16384];
-	ssize_t n;
 	int w = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 
 	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", p->sock);
@@ -597,11 +597,28 @@ static void forward(struct mcli *c, const struct mw_proc *p, const char *cmd, co
 		mcli_printf(c->fd, "Can't connect to the target CLI!\n");
 		if (w >= 0)
 			close(w);
-		return;
+		return -1;
 	}
-	mcli_printf(w, "%s%s%s%s\n", c->level == CLI_LVL_USER ? "user -;" : c->level == CLI_LVL_OPER ? "operator -;" : "",
+	mcli_printf(w, "%s%s%s", c->level == CLI_LVL_USER ? "user -;" : c->level == CLI_LVL_OPER ? "operator -;" : "",
 	           (c->modes & CLI_EXPERT) ? "expert-mode on -;" : "",
-	           (c->modes & CLI_EXPERIMENTAL) ? "experimental-mode on -;" : "", cmd);
+	           (c->modes & CLI_EXPERIMENTAL) ? "experimental-mode on -;" : "");
+	return w;
+}
+
+/* Sends <cmd> (and its <payload>, NULL: none) to a worker's admin socket,
+ * after the prefixes carrying the session's level and modes (HAProxy's
+ * order: the level first, since `operator` and `user` turn the modes
+ * off), and copies its answer to the session. Synchronous, 5 s at most.
+ */
+static void forward(struct mcli *c, const struct mw_proc *p, const char *cmd, const char *payload)
+{
+	char buf[16384];
+	ssize_t n;
+	int w = worker_connect(c, p);
+
+	if (w < 0)
+		return;
+	mcli_printf(w, "%s\n", cmd);
 	if (payload) {
 		/* its lines, then the empty line that ends it */
 		if (send(w, payload, strlen(payload), MSG_NOSIGNAL) < 0 || send(w, "\n", 1, MSG_NOSIGNAL) < 0) {
@@ -612,6 +629,92 @@ static void forward(struct mcli *c, const struct mw_proc *p, const char *cmd, co
 		if (send(c->fd, buf, (size_t)n, MSG_NOSIGNAL) < 0)
 			break;
 	close(w);
+}
+
+/* `@@<pid>` alone: the client's connection and the worker's, relayed both
+ * ways by a thread of their own (the master's loop must not wait on an
+ * interactive session) until the worker closes; the client closing its
+ * side is passed on.
+ */
+struct mcli_attach {
+	int client;                /* the master CLI connection, owned by the relay */
+	int worker;                /* the worker's admin socket, owned by the relay */
+};
+
+static void *mcli_attach_relay(void *arg)
+{
+	struct mcli_attach *a = arg;
+	struct pollfd pfd[2] = { { .fd = a->client, .events = POLLIN }, { .fd = a->worker, .events = POLLIN } };
+	char buf[16384];
+
+	for (;;) {
+		ssize_t n;
+
+		if (poll(pfd, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		if (pfd[1].revents) {
+			n = recv(a->worker, buf, sizeof(buf), 0);
+			if (n <= 0 || send(a->client, buf, (size_t)n, MSG_NOSIGNAL) < 0)
+				break;  /* the worker closed: so does the session */
+		}
+		if (pfd[0].revents) {
+			n = recv(a->client, buf, sizeof(buf), 0);
+			if (n <= 0) {
+				shutdown(a->worker, SHUT_WR);
+				pfd[0].fd = -1;  /* wait for the worker's last answer */
+			} else if (send(a->worker, buf, (size_t)n, MSG_NOSIGNAL) < 0) {
+				break;
+			}
+		}
+	}
+	close(a->client);
+	close(a->worker);
+	free(a);
+	return NULL;
+}
+
+/* Hands the session <c> over to worker <p> for good (`@@<pid>` alone):
+ * the session's level and modes go first (before the client's first line
+ * in one-shot mode, as a line of their own with `prompt` in interactive
+ * mode), then what the client already sent after the `@@` line. Returns 1
+ * (handed over), or -1 if the session must close.
+ */
+static int mcli_attach(struct mcli *c, const struct mw_proc *p, const char *rest, size_t len)
+{
+	struct mcli_attach *a;
+	pthread_attr_t attr;
+	pthread_t th;
+	int w = worker_connect(c, p);
+
+	if (w < 0)
+		return -1;
+	if (c->prompt)
+		mcli_printf(w, "prompt\n");
+	if (len && send(w, rest, len, MSG_NOSIGNAL) < 0) {
+		close(w);
+		return -1;
+	}
+	a = malloc(sizeof(*a));
+	if (!a || pthread_attr_init(&attr)) {
+		free(a);
+		close(w);
+		return -1;
+	}
+	a->client = c->fd;
+	a->worker = w;
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	if (pthread_create(&th, &attr, mcli_attach_relay, a)) {
+		pthread_attr_destroy(&attr);
+		free(a);
+		close(w);
+		return -1;
+	}
+	pthread_attr_destroy(&attr);
+	c->fd = -1;   /* the relay owns it now */
+	return 1;
 }
 
 /* Returns the pid a `@...` prefix (without its '@') names: 0 for the
@@ -670,8 +773,9 @@ static void mcli_prompt(struct mcli *c)
 		snprintf(who, sizeof(who), "%d", c->target);
 	else
 		snprintf(who, sizeof(who), "master%s", mw.failed ? "[ReloadFailed]" : "");
-	mcli_printf(c->fd, "%s%s%s%s%s> ", who, c->modes ? "(" : "", (c->modes & CLI_EXPERIMENTAL) ? "x" : "",
-	           (c->modes & CLI_EXPERT) ? "e" : "", c->modes ? ")" : "");
+	mcli_printf(c->fd, "%s%s%s%s%s%s> ", who, c->modes || c->debug ? "(" : "",
+	           (c->modes & CLI_EXPERIMENTAL) ? "x" : "", (c->modes & CLI_EXPERT) ? "e" : "",
+	           c->debug ? "d" : "", c->modes || c->debug ? ")" : "");
 }
 
 /* The commands the master applies to the session itself, whatever the
@@ -702,10 +806,14 @@ static int mcli_session_kw(struct mcli *c, const char *word, const char *arg)
 		mode = CLI_EXPERT;
 	else if (!strcmp(word, "experimental-mode"))
 		mode = CLI_EXPERIMENTAL;
-	else
+	else if (strcmp(word, "mcli-debug-mode"))
 		return 0;
 	if (c->level < CLI_LVL_ADMIN)
 		goto denied;
+	if (!mode) {
+		c->debug = arg && !strcmp(arg, "on");
+		return 1;
+	}
 	c->modes &= ~mode;
 	if (arg && !strcmp(arg, "on"))
 		c->modes |= mode;
@@ -713,6 +821,72 @@ static int mcli_session_kw(struct mcli *c, const char *word, const char *arg)
 denied:
 	mcli_printf(c->fd, "Permission denied!\n");
 	return -1;
+}
+
+/* `show fd` on the master (`mcli-debug-mode on`): its descriptors, in the
+ * worker's `show fd` line shape (one thread: tid 1).
+ */
+static void mcli_show_fd_line(struct mcli *c, int fd, const void *owner, const char *name, const char *kind)
+{
+	mcli_printf(c->fd, "%7d : ev=Ioe tmask=0x1 umask=0x0 prmsk=0x1 pwmsk=0x0 owner=%p iocb=%p(%s) kind=%s tid=1\n",
+	            fd, owner, (const void *)name, name, kind);
+}
+
+static void mcli_show_fd(struct mcli *c)
+{
+	if (mw.cli_fd >= 0)
+		mcli_show_fd_line(c, mw.cli_fd, &mw, "sock_accept_iocb", "master-listener");
+	for (int i = 0; i < MCLI_MAX; i++)
+		if (mcli[i].fd >= 0)
+			mcli_show_fd_line(c, mcli[i].fd, &mcli[i], "sock_conn_iocb", "master-cli");
+	for (int i = 0; i < MW_MAX_PROCS; i++)
+		if (mw.procs[i].pid && mw.procs[i].ready_fd >= 0)
+			mcli_show_fd_line(c, mw.procs[i].ready_fd, &mw.procs[i], "mworker_pipe_handler", "worker-pipe");
+	mcli_printf(c->fd, "\n");
+}
+
+/* `show startup-logs` on the master (`mcli-debug-mode on`): its own, from
+ * its parsing of the configuration at start.
+ */
+static void mcli_show_startup_logs(struct mcli *c)
+{
+	char buf[4096];
+	size_t off = 0, n;
+
+	while ((n = log_startup_read(off, buf, sizeof(buf))) > 0) {
+		if (send(c->fd, buf, n, MSG_NOSIGNAL) < 0)
+			return;
+		off += n;
+	}
+	mcli_printf(c->fd, "\n");
+}
+
+/* `@@<pid> [command...]` (HAProxy 3.x): the whole line <line>, ';'
+ * included, goes to the worker at once, on one session, and its answer
+ * back; without a command, the session is handed over to the worker for
+ * good (mcli_attach()), <more> (<len> bytes) being what followed the line.
+ * Returns 0 to go on, 1 if handed over, -1 if the session must close.
+ */
+static int mcli_double_at(struct mcli *c, char *line, const char *more, size_t len)
+{
+	char *prefix = line + 2, *rest = prefix + strcspn(prefix, " \t");
+	struct mw_proc *p;
+	int target;
+
+	if (*rest) {
+		*rest++ = '\0';
+		rest += strspn(rest, " \t");
+	}
+	target = route(prefix);
+	p = target > 0 ? proc_by_pid(target) : NULL;
+	if (!p) {
+		mcli_printf(c->fd, "Can't find the target PID matching the prefix '@@%s'\n", prefix);
+		return -1;
+	}
+	if (!*rest)
+		return mcli_attach(c, p, more, len);
+	forward(c, p, rest, c->payload);
+	return 0;
 }
 
 /* Runs one master CLI command (a part of a line between ';'). Returns 0 to
@@ -777,6 +951,10 @@ static int cli_command(struct mcli *c, char *cmd)
 		mcli_printf(c->fd, "%s\n\n", TOLLGATE_VERSION);  /* the empty line ends every answer */
 	} else if (!strcmp(cmd, "show cli level")) {
 		mcli_printf(c->fd, "%s\n\n", c->level == CLI_LVL_ADMIN ? "admin" : c->level == CLI_LVL_OPER ? "operator" : "user");
+	} else if (c->debug && !strcmp(cmd, "show fd")) {
+		mcli_show_fd(c);
+	} else if (c->debug && !strcmp(cmd, "show startup-logs")) {
+		mcli_show_startup_logs(c);
 	} else if (!strcmp(cmd, "show cli sockets")) {
 		mcli_printf(c->fd, "\n");  /* the master has no stats socket, as HAProxy's */
 	} else if (!strncmp(cmd, "help", 4) && (!cmd[4] || cmd[4] == ' ')) {
@@ -845,6 +1023,19 @@ static int mcli_run(struct mcli *c, int eof)
 		for (char *cmd = c->in, *next; cmd; cmd = next) {
 			int ret;
 
+			cmd += strspn(cmd, " \t");
+			if (!strncmp(cmd, "@@", 2)) {
+				/* the rest of the line, ';' included, is the worker's */
+				size_t used = (nl ? n + 1 : n) + (c->payload ? (end ? pl + 1 : c->len - n - 1) : 0);
+
+				c->last = 1;
+				ret = mcli_double_at(c, cmd, c->in + used, c->len - used);
+				if (ret)
+					return ret > 0 ? 1 : 0;
+				if (c->prompt)
+					mcli_prompt(c);
+				break;
+			}
 			next = strchr(cmd, ';');
 			if (next)
 				*next++ = '\0';

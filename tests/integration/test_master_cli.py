@@ -16,7 +16,7 @@ from test_master_worker import CFG, master_ready
 class Session:
     """An interactive master CLI session: send a line, read up to the
     prompt (any "...> " at the end of what arrived)."""
-    PROMPT = re.compile(rb"(master|\d+)(\[ReloadFailed\])?(\([xe]+\))?> $")
+    PROMPT = re.compile(rb"(master|\d+)(\[ReloadFailed\])?(\([xed]+\))?> $")
 
     def __init__(self, path):
         self.s = socket.socket(socket.AF_UNIX)
