@@ -127,17 +127,16 @@ static void print_version(int verbose)
 	if (uname(&u) == 0)
 		printf("Running on: %s %s %s %s\n", u.sysname, u.release, u.version, u.machine);
 	printf("Build options :\n");
-	printf("  TARGET  = linux-glibc\n");
+	printf("  TARGET  = %s\n", TOLLGATE_BUILD_TARGET);
 	printf("  CC      = %s\n", TOLLGATE_BUILD_CC);
 	printf("  CFLAGS  = %s\n", TOLLGATE_BUILD_CFLAGS);
-	printf("  OPTIONS = USE_THREAD=1 USE_EPOLL=1 USE_LINUX_SPLICE=1 USE_OPENSSL=1 USE_PROMEX=1\n");
+	printf("  OPTIONS = %s\n", TOLLGATE_BUILD_OPTIONS);
 #ifdef TG_DEBUG
 	printf("  DEBUG   = -DTG_DEBUG\n");
 #else
 	printf("  DEBUG   = \n");
 #endif
-	printf("\nFeature list : +ACCEPT4 +EPOLL +LINUX_SPLICE +PROMEX +THREAD +CPU_AFFINITY"
-	       " +OPENSSL -QUIC -LUA -PCRE -PCRE2 -ZLIB -SLZ -SYSTEMD -POLL -KQUEUE -EVPORTS\n");
+	printf("\nFeature list : %s\n", TOLLGATE_BUILD_FEATURES);
 	printf("\nDefault settings :\n");
 	printf("  bufsize = %d, maxrewrite = %d, maxpollevents = %d\n", GLOBAL_DEFAULT_BUFSIZE, 1024, 256);
 	printf("\nBuilt with multi-threading support (MAX_THREADS=%d, default=%ld).\n", MAX_THREADS,

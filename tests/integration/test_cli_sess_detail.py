@@ -66,6 +66,11 @@ def test_show_sess_detail_as_haproxy(tollgate, haproxy, http_backend, tmp_path):
             assert one.splitlines()[0] in everything.splitlines(), name
             blocks[name] = one[:-1]
             assert admin_cli(sock, "show sess 0x1234") == "Session not found.\n\n", name
+            # 2.6 has no other filter: another word (3.x's `older 5`
+            # included) lists every stream in the short form
+            for cmd in ("show sess foo", "show sess older 5", "show sess susp"):
+                short = [l for l in admin_cli(sock, cmd).splitlines() if " srv=s1 " in l]
+                assert len(short) == 1 and short[0].startswith(ptr + ": proto=tcpv4 "), (name, cmd, short)
     finally:
         release.set()
         for c in clients:
