@@ -156,6 +156,16 @@ int cli_msg(struct cli_session *s, const char *msg);
  */
 int cli_err(struct cli_session *s, const char *msg);
 
+/* Syslog severities of a message (cli_sevf()). */
+#define CLI_SEV_ERR       3     /* an error: `[3]: `, `[err]: ` */
+#define CLI_SEV_WARNING   4     /* done or refused with a remark (`set server ... addr`) */
+#define CLI_SEV_INFO      6     /* information, as cli_msg() */
+
+/* Formats a message of severity <sev> (CLI_SEV_*) and writes it as one
+ * answer, as cli_msg() and cli_err() do. Returns CLI_DONE.
+ */
+int cli_sevf(struct cli_session *s, int sev, const char *fmt, ...) PRINTF_FMT(3, 4);
+
 /* The per-command context: CLI_CTX_SIZE bytes, zeroed before parse(). */
 void *cli_ctx(struct cli_session *s);
 

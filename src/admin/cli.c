@@ -74,7 +74,7 @@ struct cli_session {
 	unsigned int line_seen:1;        /* a line was processed (one-shot mode ends) */
 	unsigned int shut:1;             /* our side is shut: reading and dropping until EOF */
 	unsigned int nolf:1;             /* end the current command without the empty line */
-	unsigned int sev_output:2;       /* `set severity-output`: CLI_SEV_NONE, _NUMBER, _STRING */
+	unsigned int sev_output:2;       /* `set severity-output`: CLI_SEVOUT_* */
 	unsigned int events;             /* events polled for */
 	const struct cli_kw *kw;         /* command whose dump is in progress, or NULL */
 	struct cli_session *prev, *next; /* all sessions (thread 0) */
@@ -91,13 +91,9 @@ struct cli_session {
 };
 
 /* `set severity-output` modes (struct cli_session.sev_output). */
-#define CLI_SEV_NONE        0          /* messages as they are */
-#define CLI_SEV_NUMBER      1          /* "[3]: " before a message */
-#define CLI_SEV_STRING      2          /* "[err]: " before a message */
-
-/* Syslog severities of the messages (HAProxy's LOG_ERR, LOG_INFO). */
-#define CLI_SEV_ERR         3
-#define CLI_SEV_INFO        6
+#define CLI_SEVOUT_NONE        0          /* messages as they are */
+#define CLI_SEVOUT_NUMBER      1          /* "[3]: " before a message */
+#define CLI_SEVOUT_STRING      2          /* "[err]: " before a message */
 
 static struct cli_kw_list *cli_lists;            /* registered commands */
 static struct cli_listener cli_listeners[CLI_MAX_SOCKETS];
@@ -268,9 +264,9 @@ static void cli_sev_prefix(struct cli_session *s, int sev)
 {
 	static const char *const names[] = { "emerg", "alert", "crit", "err", "warning", "notice", "info", "debug" };
 
-	if (s->sev_output == CLI_SEV_NUMBER)
+	if (s->sev_output == CLI_SEVOUT_NUMBER)
 		cli_printf(s, "[%d]: ", sev);
-	else if (s->sev_output == CLI_SEV_STRING)
+	else if (s->sev_output == CLI_SEVOUT_STRING)
 		cli_printf(s, "[%s]: ", names[sev]);
 }
 
@@ -288,6 +284,18 @@ int cli_err(struct cli_session *s, const char *msg)
 	return CLI_DONE;
 }
 
+int cli_sevf(struct cli_session *s, int sev, const char *fmt, ...)
+{
+	char msg[4096];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	cli_sev_prefix(s, sev);
+	cli_write(s, msg, strlen(msg));
+	return CLI_DONE;
+}
 void *cli_ctx(struct cli_session *s)
 {
 	return s->ctx;

@@ -75,7 +75,7 @@ static int parse_add_server(struct cli_session *s, int argc, char **args)
 	if (!be)
 		return CLI_DONE;
 	if (!server_dyn_supported(be, reason, sizeof(reason))) {
-		cli_printf(s, "Backend does not support dynamic servers : %s.\n", reason);
+		cli_sevf(s, CLI_SEV_ERR, "Backend does not support dynamic servers : %s.\n", reason);
 		return CLI_DONE;
 	}
 	/* the server line's words: "server" <name> <addr> [options] */

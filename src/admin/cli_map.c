@@ -51,7 +51,7 @@ static const char *kind_name(unsigned int kind)
 /* Answers that the reference named in a command of <kind> is unknown. */
 static int unknown_ref(struct cli_session *s, unsigned int kind)
 {
-	cli_printf(s, "Unknown %s identifier. Please use #<id> or <file>.\n", kind_name(kind));
+	cli_sevf(s, CLI_SEV_ERR, "Unknown %s identifier. Please use #<id> or <file>.\n", kind_name(kind));
 	return CLI_DONE;
 }
 
@@ -117,8 +117,7 @@ static int parse_ver(struct cli_session *s, int argc, char **args, int *i, unsig
 static int change_failed(struct cli_session *s, char *err, const char *msg)
 {
 	if (err) {
-		cli_err(s, "");
-		cli_printf(s, "%s.\n", err);
+		cli_sevf(s, CLI_SEV_ERR, "%s.\n", err);
 		free(err);
 		return CLI_DONE;
 	}
@@ -222,7 +221,7 @@ static int parse_set_del_map(struct cli_session *s, int argc, char **args)
 	if (set && argc != 5)
 		return cli_err(s, "'set map' expects three parameters: map identifier, key and value.\n");
 	if (!set && argc < 4) {
-		cli_printf(s, "This command expects two parameters: %s identifier and key.\n", kind_name(kind));
+		cli_sevf(s, CLI_SEV_ERR, "This command expects two parameters: %s identifier and key.\n", kind_name(kind));
 		return CLI_DONE;
 	}
 	m = pat_ref_lookup(args[2], kind);
@@ -246,7 +245,7 @@ static int parse_clear_map(struct cli_session *s, int argc, char **args)
 	if (has_ver < 0)
 		return CLI_DONE;
 	if (argc < i + 1) {
-		cli_printf(s, "Missing %s identifier.\n", kind_name(kind));
+		cli_sevf(s, CLI_SEV_ERR, "Missing %s identifier.\n", kind_name(kind));
 		return CLI_DONE;
 	}
 	m = pat_ref_lookup(args[i], kind);
@@ -274,7 +273,7 @@ static int parse_get_map(struct cli_session *s, int argc, char **args)
 	struct pat_ref *m;
 
 	if (argc < 4) {
-		cli_printf(s, "Missing %s identifier and/or key.\n", kind_name(kind));
+		cli_sevf(s, CLI_SEV_ERR, "Missing %s identifier and/or key.\n", kind_name(kind));
 		return CLI_DONE;
 	}
 	m = pat_ref_lookup(args[2], kind);
@@ -305,7 +304,7 @@ static int parse_prepare_map(struct cli_session *s, int argc, char **args)
 
 	if (!m)
 		return unknown_ref(s, kind);
-	cli_printf(s, "New version created: %u\n", pat_ref_prepare(m));
+	cli_sevf(s, CLI_SEV_INFO, "New version created: %u\n", pat_ref_prepare(m));
 	return CLI_DONE;
 }
 
@@ -321,7 +320,7 @@ static int parse_commit_map(struct cli_session *s, int argc, char **args)
 	if (!has_ver)
 		return cli_err(s, "Missing version number.\n");
 	if (argc < i + 1) {
-		cli_printf(s, "Missing %s identifier.\n", kind_name(kind));
+		cli_sevf(s, CLI_SEV_ERR, "Missing %s identifier.\n", kind_name(kind));
 		return CLI_DONE;
 	}
 	m = pat_ref_lookup(args[i], kind);

@@ -1025,8 +1025,7 @@ static int set_server_addr(struct cli_session *s, struct server *sv, const char 
 		return cli_err(s, "Update for the current server address family is only supported through configuration file.\n");
 	if (addr_parse(ip, ADDR_P_PORT_OPTIONAL | ADDR_P_NO_RESOLVE | ADDR_P_NO_UNIX | ADDR_P_NO_FD,
 	               &na, NULL, 0) < 0 || na.kind != ADDR_INET || !(na.flags & ADDR_F_NO_PORT)) {
-		cli_printf(s, "Invalid addr '%s'\n", ip);
-		return CLI_DONE;
+		return cli_sevf(s, CLI_SEV_WARNING, "Invalid addr '%s'\n", ip);
 	}
 	if (port) {
 		char *end;
@@ -1058,8 +1057,7 @@ static int set_server_addr(struct cli_session *s, struct server *sv, const char 
 	if (!n)
 		return cli_msg(s, "nothing changed\n");
 	server_change_addr(sv, &na, NULL);
-	cli_printf(s, "%s\n", msg);
-	return CLI_DONE;
+	return cli_sevf(s, CLI_SEV_WARNING, "%s\n", msg);
 }
 
 static int parse_set_server(struct cli_session *s, int argc, char **args)

@@ -68,7 +68,7 @@ static int set_ssl_cert(struct cli_session *s, int argc, char **args)
 		cli_printf(s, "%s\n", err);
 		return CLI_DONE;
 	}
-	cli_printf(s, "Transaction %s for certificate %s!\n", updated ? "updated" : "created", args[3]);
+	cli_sevf(s, CLI_SEV_INFO, "Transaction %s for certificate %s!\n", updated ? "updated" : "created", args[3]);
 	return CLI_DONE;
 }
 
@@ -99,7 +99,7 @@ static int abort_ssl_cert(struct cli_session *s, int argc, char **args)
 		return cli_err(s, "'abort ssl cert' expects a filename\n");
 	if (tls_cert_abort(args[3]) < 0)
 		return cli_err(s, "No ongoing transaction!\n");
-	cli_printf(s, "Transaction aborted for certificate '%s'!\n", args[3]);
+	cli_sevf(s, CLI_SEV_INFO, "Transaction aborted for certificate '%s'!\n", args[3]);
 	return CLI_DONE;
 }
 
@@ -112,7 +112,7 @@ static int new_ssl_cert(struct cli_session *s, int argc, char **args)
 	if (tls_cert_new(args[3], err, sizeof(err)) < 0)
 		cli_printf(s, "%s\n", err);
 	else
-		cli_printf(s, "New empty certificate store '%s'!\n", args[3]);
+		cli_sevf(s, CLI_SEV_INFO, "New empty certificate store '%s'!\n", args[3]);
 	return CLI_DONE;
 }
 
@@ -123,9 +123,9 @@ static int del_ssl_cert(struct cli_session *s, int argc, char **args)
 	if (argc < 4)
 		return cli_err(s, "'del ssl cert' expects a certificate name\n");
 	if (tls_cert_del(args[3], err, sizeof(err)) < 0)
-		cli_printf(s, "Can't remove the certificate: %s\n", err);
+		cli_sevf(s, CLI_SEV_ERR, "Can't remove the certificate: %s\n", err);
 	else
-		cli_printf(s, "Certificate '%s' deleted!\n", args[3]);
+		cli_sevf(s, CLI_SEV_INFO, "Certificate '%s' deleted!\n", args[3]);
 	return CLI_DONE;
 }
 
@@ -186,24 +186,24 @@ static int add_ssl_crtlist(struct cli_session *s, int argc, char **args)
 		size_t n = strcspn(payload, "\n");
 
 		if (payload[n] && payload[n + 1 + strspn(payload + n + 1, " \t\r\n")]) {
-			cli_printf(s, "Can't edit the crt-list: only one line of payload is supported!\n");
+			cli_sevf(s, CLI_SEV_ERR, "Can't edit the crt-list: only one line of payload is supported!\n");
 			return CLI_DONE;
 		}
 		snprintf(line, sizeof(line), "%.*s", (int)n, payload);
 	}
 	r = cfg_crtlist_parse_line(line, "CLI", 1, &ln, &perr);
 	if (r <= 0) {
-		cli_printf(s, "Can't edit the crt-list: %s\n",
+		cli_sevf(s, CLI_SEV_ERR, "Can't edit the crt-list: %s\n",
 		           r < 0 && perr ? perr : "'add ssl crtlist' should contain the certificate name in the payload");
 		free(perr);
 		return CLI_DONE;
 	}
 	if (tls_crtlist_check(args[3], &ln, err, sizeof(err)) < 0) {
-		cli_printf(s, "Can't edit the crt-list: %s\n", err);
+		cli_sevf(s, CLI_SEV_ERR, "Can't edit the crt-list: %s\n", err);
 		tls_crtlist_line_clear(&ln);
 		return CLI_DONE;
 	}
-	cli_printf(s, "Inserting certificate '%s' in crt-list '%s'.\n", ln.crt, args[3]);
+	cli_sevf(s, CLI_SEV_INFO, "Inserting certificate '%s' in crt-list '%s'.\n", ln.crt, args[3]);
 	if (tls_crtlist_add(args[3], &ln, err, sizeof(err)) < 0) {
 		cli_printf(s, "%s\nFailed!\n", err);
 		tls_crtlist_line_clear(&ln);
@@ -228,17 +228,17 @@ static int del_ssl_crtlist(struct cli_session *s, int argc, char **args)
 		long v = strtol(colon + 1, &end, 10);
 
 		if (*end || v <= 0 || v > 1000000000) {
-			cli_printf(s, "Can't delete the entry: wrong line number after colons in '%s'!\n", args[4]);
+			cli_sevf(s, CLI_SEV_ERR, "Can't delete the entry: wrong line number after colons in '%s'!\n", args[4]);
 			return CLI_DONE;
 		}
 		line = (int)v;
 		crt[colon - args[4]] = 0;
 	}
 	if (tls_crtlist_del(args[3], crt, line, err, sizeof(err)) < 0) {
-		cli_printf(s, "Can't delete the entry: %s\n", err);
+		cli_sevf(s, CLI_SEV_ERR, "Can't delete the entry: %s\n", err);
 		return CLI_DONE;
 	}
-	cli_printf(s, "Entry '%s' deleted in crtlist '%s'!\n", crt, args[3]);
+	cli_sevf(s, CLI_SEV_INFO, "Entry '%s' deleted in crtlist '%s'!\n", crt, args[3]);
 	return CLI_DONE;
 }
 

@@ -80,7 +80,7 @@ static int parse_set_var(struct cli_session *s, int argc, char **args)
 		len += (size_t)n;
 	}
 	if (var_set_global(args[2], value, fmt, &err) < 0) {
-		cli_printf(s, "Failed to set variable '%s': %s.\n", args[2], err ? err : "error");
+		cli_sevf(s, CLI_SEV_ERR, "Failed to set variable '%s': %s.\n", args[2], err ? err : "error");
 		free(err);
 		return CLI_DONE;
 	}

@@ -33,6 +33,12 @@ SAME = [
     "set severity-output bogus",
     "set severity-output none; set weight be/nope 1",
     "show backend",
+    "set map nope a b",
+    "prepare map",
+    "clear map",
+    "get map",
+    "del acl",
+    "set table nope key a",
 ]
 
 
@@ -49,5 +55,11 @@ def test_severity_output_as_haproxy(tollgate, haproxy, tmp_path, dead_port):
     for sock in (t, h):
         assert admin_cli(sock, "set severity-output number; show version").startswith("\n[6]: ")
         assert admin_cli(sock, "set severity-output string; nosuchcmd").startswith("\n[info]: Unknown command")
+    # warnings: severity 4 (2.6 adds " by 'stats socket command'", 3.x not)
+    for sock in (t, h):
+        assert admin_cli(sock, "set severity-output number; set server be/s1 addr x").startswith(
+            "\n[4]: Invalid addr 'x'")
+        assert admin_cli(sock, "set severity-output string; set server be/s1 addr 127.0.0.2").startswith(
+            "\n[warning]: IP changed from '127.0.0.1' to '127.0.0.2'")
     # per session: a new connection starts without it
     assert admin_cli(t, "set weight be/nope 1") == "No such server.\n\n"
