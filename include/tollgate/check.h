@@ -49,8 +49,32 @@
 
 #include <stddef.h>
 
+#include <tollgate/var_action.h>
+
 struct server;
 struct pr_httpchk;
+struct var_store;
+
+/* What the sample expressions of a health check (`http-check set-var`,
+ * `uri-lf`, `body-lf`, `hdr` values) see through sample_ctx.chk: the
+ * checked server (be_name, be_id, srv_name, srv_id) and the check's
+ * variables. Scope "check" lives there; so do sess, txn, req and res,
+ * which a check has no other store for. Emptied at each probe's start,
+ * as HAProxy prunes them at each run. The check's thread only.
+ */
+struct check_smp {
+	struct server *srv;          /* the checked server */
+	struct var_store *vars;      /* allocated at the first set, or NULL */
+};
+
+/* An `http-check set-var|set-var-fmt|unset-var` line (pr_httpchk.vars).
+ * Those before the stage's `send` run when the stage starts, before its
+ * request is built; those after it, once its expect passed.
+ */
+struct httpchk_var {
+	struct var_action va;
+	int after_send;              /* came after the stage's `send` */
+};
 
 /* Kinds of `http-check expect` (pr_httpchk.expect_kind). */
 #define HTTPCHK_EXP_DEFAULT  0   /* none: 2xx and 3xx pass */
@@ -134,6 +158,14 @@ int httpchk_status_in(const char *list, int code);
  */
 int httpchk_build_request(const struct pr_httpchk *hc, char *out, size_t size);
 
+/* Same as httpchk_build_request() with the URI (NULL or empty: "/"), the
+ * header fields ("Name: value\r\n" each, or NULL) and the body (or NULL)
+ * given: the rendered log-formats of a stage with `uri-lf`, `body-lf` or
+ * log-format header values.
+ */
+int httpchk_format_request(const struct pr_httpchk *hc, const char *uri, const char *hdrs, const char *body,
+                           char *out, size_t size);
+
 /* Result of httpchk_eval(). */
 #define HTTPCHK_MORE     0     /* undecided: the response is incomplete */
 #define HTTPCHK_OK       1     /* the check passes */
@@ -159,6 +191,12 @@ int httpchk_eval(const struct pr_httpchk *hc, const void *re, char *buf, size_t 
  * Pure; for the reasons of check results.
  */
 void check_escape_bytes(char *out, size_t size, const char *s, size_t len);
+
+/* Returns 1 if a stage of <hc> (or a later one) has variables or
+ * log-formats (uri-lf, body-lf, a header value with a '%'): its request is
+ * built at each probe. Else 0.
+ */
+int httpchk_dynamic(const struct pr_httpchk *hc);
 
 /* Frees the strings and compiled regex of <hc> and its later stages, and
  * zeroes it.

@@ -20,9 +20,10 @@
 
 #include <stddef.h>
 
-struct stream;
-struct proxy;
 struct logformat;
+struct proxy;
+struct sample_ctx;
+struct stream;
 
 /* Option bit OR'ed into the <where> of logformat_parse() for a log line
  * (log-format, the default formats): blanks in the text are separators,
@@ -54,6 +55,12 @@ void logformat_free(struct logformat *lf);
  * NUL); a line that does not fit is cut. Stream's thread only.
  */
 size_t logformat_render(const struct logformat *lf, struct stream *s, char *out, size_t room);
+
+/* Same as logformat_render() with the evaluation context <ctx> for the
+ * %[...] samples (a health check's, or a rule's): the %-variables read
+ * ctx->strm and render nothing without one.
+ */
+size_t logformat_render_ctx(const struct logformat *lf, const struct sample_ctx *ctx, char *out, size_t room);
 
 /* Start-up (proxy_finalize_all(), before workers run): compiles the
  * log-format of <px> inherited from a defaults section (px->log_format set,

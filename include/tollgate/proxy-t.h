@@ -29,6 +29,7 @@ struct sample_expr;
 struct stktable_def;
 struct http_reply;
 struct logformat;
+struct httpchk_var;
 struct tls_conf;
 struct tls_bind;
 
@@ -92,8 +93,17 @@ struct pr_httpchk {
 	char *meth;                      /* NULL: OPTIONS */
 	char *uri;                       /* NULL: / */
 	char *ver;                       /* NULL: HTTP/1.0 */
-	char *hdrs;                      /* `http-check send hdr` fields, "Name: value\r\n" each, or NULL */
+	char *hdrs;                      /* `http-check send hdr` fields, "Name: value\r\n" each, or NULL
+	                                  * (values are log-formats: compiled into <hdrs_fmt> with a '%') */
 	char *body;                      /* `http-check send body`, or NULL */
+	int uri_lf;                      /* <uri> is a log-format (`uri-lf`) */
+	int body_lf;                     /* <body> is a log-format (`body-lf`) */
+	struct logformat *uri_fmt;       /* compiled <uri>, <body>, <hdrs> when they are log-formats, */
+	struct logformat *body_fmt;      /* by checks_start() (freed by checks_stop()); NULL: plain */
+	struct logformat *hdrs_fmt;
+	struct httpchk_var *vars;        /* `http-check set-var|set-var-fmt|unset-var` of this stage,
+	                                  * in order (check.h), or NULL */
+	int nb_vars;                     /* entries in <vars> */
 	int has_conn;                    /* <hdrs> has a Connection field: no "Connection: close" */
 	int send_state;                  /* `http-check send-state`: x-haproxy-server-state field */
 	int local;                       /* set by this section (else inherited from defaults) */

@@ -149,6 +149,7 @@ struct sample_ctx {
 	void *sess;                        /* session (net/proxy), or NULL */
 	void *strm;                        /* stream (proxy), or NULL */
 	void *txn;                         /* HTTP transaction (http), or NULL */
+	void *chk;                         /* health check (struct check_smp, check.h), or NULL */
 	unsigned int opt;                  /* SMP_OPT_* */
 };
 

@@ -15,7 +15,10 @@
  * (VAR_ARENA_SIZE). A value that does not fit is dropped, as HAProxy
  * drops a variable past its memory limits. The txn store is embedded in
  * the transaction; a stream's sess store is allocated on its first set;
- * the proc store is global.
+ * the proc store is global. A health check's variables (scope "check",
+ * and the others but proc when a check evaluates them) live in its
+ * struct check_smp (check.h); a stream has no check scope: reading one
+ * there finds nothing and setting one drops the value.
  *
  * Threads. A transaction's and a stream's stores belong to the stream's
  * thread: no lock. The proc store is protected by a spinlock; a read
@@ -41,6 +44,7 @@ enum var_scope {
 	VAR_SCOPE_TXN,          /* HTTP transaction */
 	VAR_SCOPE_REQ,          /* request of the transaction */
 	VAR_SCOPE_RES,          /* response of the transaction */
+	VAR_SCOPE_CHECK,        /* one health check run (check.h: struct check_smp) */
 };
 
 struct var {

@@ -11,10 +11,14 @@
  *
  * HTTP checks (check.h), in defaults, backend and listen sections:
  *   option httpchk [[<method>] <uri> [<version>]]
- *   http-check send [meth <method>] [uri <uri>] [ver <version>] [hdr Host <value>]
- *   http-check expect [!] status|rstatus|string|rstring <pattern>
+ *   http-check send [meth <method>] [uri <uri>|uri-lf <fmt>] [ver <version>]
+ *                   [hdr <name> <fmt>]... [body <string>|body-lf <fmt>] [comment <msg>]
+ *   http-check expect [!] status|rstatus|string|rstring|hdr|fhdr <pattern>
+ *   http-check connect ... (starts the next stage of a multi-step check)
+ *   http-check set-var(<var>) <expr> | set-var-fmt(<var>) <fmt> | unset-var(<var>)
  * They fill proxy.httpchk; a later line overrides an earlier one's values.
- * Regexes are validated here and compiled per proxy by checks_start().
+ * Regexes and log-formats are validated here and compiled per proxy by
+ * checks_start().
  */
 #include <errno.h>
 #include <regex.h>
@@ -25,6 +29,7 @@
 #include <tollgate/cfg.h>
 #include <tollgate/check.h>
 #include <tollgate/h1.h>
+#include <tollgate/logformat.h>
 #include <tollgate/proxy.h>
 #include <tollgate/tcpcheck.h>
 #include <tollgate/tls.h>
@@ -691,8 +696,28 @@ static int add_hdr(char **hdrs, const char *name, const char *value, char **err)
 	return CFG_OK;
 }
 
-/* http-check send [meth <m>] [uri <u>] [ver <v>] [hdr <name> <value>]... [body <string>]
- * A line with fields or a body replaces those of an earlier line.
+/* Checks that <text>, the value of <what> in `http-check send`, is a
+ * valid log-format. It is compiled again per proxy by checks_start().
+ */
+static int check_lf(const char *what, const char *text, char **err)
+{
+	char *why = NULL;
+	struct logformat *lf = logformat_parse(text, 0, &why);
+
+	if (!lf) {
+		cfg_set_err(err, "'http-check send' : '%s' : invalid log-format '%s' : %s.", what, text,
+		            why ? why : "out of memory");
+		free(why);
+		return CFG_ERR;
+	}
+	logformat_free(lf);
+	return CFG_OK;
+}
+
+/* http-check send [meth <m>] [uri <u> | uri-lf <fmt>] [ver <v>] [hdr <name> <fmt>]...
+ * [body <string> | body-lf <fmt>] [comment <msg>]
+ * A line with fields or a body replaces those of an earlier line. Header
+ * values are log-formats, as HAProxy's.
  */
 static int httpchk_send(struct proxy *px, int argc, char **args, char **err)
 {
@@ -714,6 +739,25 @@ static int httpchk_send(struct proxy *px, int argc, char **args, char **err)
 			      w[0] == 'u' ? set_uri(hc, kw, args[i], err) : set_ver(hc, kw, args[i], err);
 			if (ret < 0)
 				return CFG_ERR;
+			if (w[0] == 'u')
+				hc->uri_lf = 0;
+		} else if (!strcmp(w, "uri-lf") || !strcmp(w, "body-lf")) {
+			if (i + 1 >= argc) {
+				free(hdrs);
+				return cfg_set_err(err, "'http-check send' : '%s' expects a log-format string.", w);
+			}
+			i++;
+			if (check_lf(w, args[i], err) < 0 || set_str(w[0] == 'u' ? &hc->uri : &hc->body, args[i], err) < 0) {
+				free(hdrs);
+				return CFG_ERR;
+			}
+			*(w[0] == 'u' ? &hc->uri_lf : &hc->body_lf) = 1;
+		} else if (!strcmp(w, "comment")) {
+			if (i + 1 >= argc) {
+				free(hdrs);
+				return cfg_set_err(err, "'http-check send' : 'comment' expects a text.");
+			}
+			i++;
 		} else if (!strcmp(w, "hdr")) {
 			if (i + 2 >= argc) {
 				free(hdrs);
@@ -724,7 +768,8 @@ static int httpchk_send(struct proxy *px, int argc, char **args, char **err)
 				free(hdrs);
 				return CFG_ERR;
 			}
-			if (add_hdr(&hdrs, args[i + 1], args[i + 2], err) < 0) {
+			if ((strchr(args[i + 2], '%') && check_lf("hdr", args[i + 2], err) < 0) ||
+			    add_hdr(&hdrs, args[i + 1], args[i + 2], err) < 0) {
 				free(hdrs);
 				return CFG_ERR;
 			}
@@ -740,12 +785,10 @@ static int httpchk_send(struct proxy *px, int argc, char **args, char **err)
 				free(hdrs);
 				return CFG_ERR;
 			}
-		} else if (!strcmp(w, "uri-lf") || !strcmp(w, "body-lf") || !strcmp(w, "comment")) {
-			free(hdrs);
-			return cfg_set_err(err, "'http-check send' : '%s' is not supported yet (supported: meth, uri, ver, hdr, body).", w);
+			hc->body_lf = 0;
 		} else {
 			free(hdrs);
-			return cfg_set_err(err, "'http-check send' : unknown word '%s' (expected meth <method>, uri <uri>, ver <version>, hdr <name> <value> or body <string>).", w);
+			return cfg_set_err(err, "'http-check send' : unknown word '%s' (expected meth <method>, uri <uri>, uri-lf <fmt>, ver <version>, hdr <name> <fmt>, body <string>, body-lf <fmt> or comment <msg>).", w);
 		}
 	}
 	if (any_hdr) {
@@ -933,6 +976,36 @@ static int httpchk_connect(struct proxy *px, int argc, char **args, char **err)
 	return CFG_OK;
 }
 
+/* http-check set-var(<var>[,<cond>...]) <expr> | set-var-fmt(<var>[,<cond>...]) <fmt>
+ * | unset-var(<var>): appended to the current stage, before or after its send.
+ */
+static int httpchk_var(struct proxy *px, int argc, char **args, char **err)
+{
+	struct pr_httpchk *hc;
+	struct httpchk_var *v;
+	int pos = 1;
+
+	if (px->cap & PR_CAP_DEF)
+		return cfg_set_err(err, "'http-check %s' is not supported yet in 'defaults' sections (put it in the backend).", args[1]);
+	httpchk_own(px);
+	hc = hc_cur(px);
+	v = realloc(hc->vars, (size_t)(hc->nb_vars + 1) * sizeof(*v));
+	if (!v)
+		return cfg_set_err(err, "out of memory");
+	hc->vars = v;
+	v += hc->nb_vars;
+	memset(v, 0, sizeof(*v));
+	if (var_action_parse(&v->va, 0, argc, args, &pos, err) < 0)
+		return CFG_ERR;
+	if (pos < argc) {
+		var_action_free(&v->va);
+		return cfg_set_err(err, "'http-check %s' : unexpected word '%s'.", args[1], args[pos]);
+	}
+	v->after_send = hc->sent;
+	hc->nb_vars++;
+	return CFG_OK;
+}
+
 /* http-check <action> ... */
 static int kw_http_check(struct cfg_ctx *ctx, int argc, char **args, char **err)
 {
@@ -967,9 +1040,9 @@ static int kw_http_check(struct cfg_ctx *ctx, int argc, char **args, char **err)
 	}
 	if (!strcmp(args[1], "comment"))
 		return argc == 3 ? CFG_OK : cfg_set_err(err, "'http-check comment' expects one text (quote it).");
-	if (!strncmp(args[1], "set-var", 7) || !strncmp(args[1], "unset-var", 9))
-		return cfg_set_err(err, "'http-check %s' is not supported yet (check-scope variables; supported: connect, send, expect, send-state, comment).", args[1]);
-	return cfg_set_err(err, "'http-check' : unknown action '%s' (expected 'send', 'expect' or 'disable-on-404').", args[1]);
+	if (var_action_type(args[1]) != VAR_ACT_NONE)
+		return httpchk_var(px, argc, args, err);
+	return cfg_set_err(err, "'http-check' : unknown action '%s' (expected connect, send, expect, send-state, set-var, set-var-fmt, unset-var, comment or disable-on-404).", args[1]);
 }
 
 /* `external-check command <cmd>` | `external-check path <path>`. */

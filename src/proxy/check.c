@@ -31,6 +31,7 @@
 #include <tollgate/h1.h>
 #include <tollgate/lb.h>
 #include <tollgate/log.h>
+#include <tollgate/logformat.h>
 #include <tollgate/proxy.h>
 #include <tollgate/server.h>
 #include <tollgate/sock.h>
@@ -1107,6 +1108,7 @@ static struct task *check_process(struct task *t, void *ctx, unsigned int state)
 
 static void check_free(struct check *c)
 {
+	free(c->smp.vars);
 	free(c->req);
 	free(c->req_base);
 	free(c->rbuf);
@@ -1135,8 +1137,27 @@ static int httpchk_regcomp(struct proxy *px, const char *pattern, void **out)
 	return 0;
 }
 
+/* Compiles the log-format <text> of <px>'s HTTP check into *<out>, once.
+ * Returns 0, or -EINVAL (logged; validated at parse time already).
+ */
+static int httpchk_lfcomp(struct proxy *px, const char *text, struct logformat **out)
+{
+	char *why = NULL;
+
+	if (*out)
+		return 0;
+	*out = logformat_parse(text, 0, &why);
+	if (*out)
+		return 0;
+	log_alert("%s '%s': invalid log-format '%s' in 'http-check send': %s.",
+	          proxy_kind(px), px->id, text, why ? why : "out of memory");
+	free(why);
+	return -EINVAL;
+}
+
 /* Compiles the regexes of <px>'s HTTP check (rstatus, rstring, a hdr name
- * or value) into px->httpchk, once. Returns 0, -ENOMEM, or -EINVAL.
+ * or value) and its log-formats (uri-lf, body-lf, header values with a
+ * '%') into px->httpchk, once. Returns 0, -ENOMEM, or -EINVAL.
  */
 static int httpchk_compile(struct proxy *px)
 {
@@ -1145,6 +1166,10 @@ static int httpchk_compile(struct proxy *px)
 	for (struct pr_httpchk *hc = &px->httpchk; hc && !ret; hc = hc->next) {
 		int hdr = hc->expect_kind == HTTPCHK_EXP_HDR || hc->expect_kind == HTTPCHK_EXP_FHDR;
 
+		if ((hc->uri_lf && httpchk_lfcomp(px, hc->uri, &hc->uri_fmt) < 0) ||
+		    (hc->body_lf && httpchk_lfcomp(px, hc->body, &hc->body_fmt) < 0) ||
+		    (hc->hdrs && strchr(hc->hdrs, '%') && httpchk_lfcomp(px, hc->hdrs, &hc->hdrs_fmt) < 0))
+			return -EINVAL;
 		if (!hc->expect)
 			continue;
 		if (hc->expect_kind == HTTPCHK_EXP_RSTATUS || hc->expect_kind == HTTPCHK_EXP_RSTRING ||
@@ -1275,10 +1300,13 @@ static int check_new(struct server *srv, struct proxy *cp, const struct check_co
 		c->cur = c->rules;
 		c->l7 = cf->l7;
 	} else if (cf->http) {
+		int dyn = httpchk_dynamic(&cp->httpchk);
+
 		c->http = c->http0 = &cp->httpchk;
-		c->req = malloc((cp->httpchk.next ? HTTPCHK_REQ_MAX : (size_t)cf->req_len) + 1 +
-		                (cp->httpchk.send_state ? HTTPCHK_STATE_MAX : 0));
-		if ((cp->httpchk.send_state || cp->httpchk.next) && c->req) {
+		c->req_size = (cp->httpchk.next || dyn ? HTTPCHK_REQ_MAX : (size_t)cf->req_len) + 1 +
+		              (cp->httpchk.send_state ? HTTPCHK_STATE_MAX : 0);
+		c->req = malloc(c->req_size);
+		if ((cp->httpchk.send_state || cp->httpchk.next || dyn) && c->req) {
 			c->req_base = strdup(cf->req);
 			if (!c->req_base) {
 				check_free(c);
@@ -1294,6 +1322,7 @@ static int check_new(struct server *srv, struct proxy *cp, const struct check_co
 	}
 	thr = n % thread_count;
 	c->srv = srv;
+	c->smp.srv = srv;
 	c->fd = -1;
 	c->probe_exp = TICK_ETERNITY;
 	c->health = srv->rise;  /* starts up, one failure from down */
@@ -1343,11 +1372,17 @@ int checks_start(void)
 	return 0;
 }
 
-/* Frees the regexes and protocol rules checks_start() built for <px>. */
+/* Frees the regexes, log-formats and protocol rules checks_start() built
+ * for <px>.
+ */
 static void check_conf_release(struct proxy *px)
 {
 	tcpcheck_rules_free(&px->proto_rules);
 	for (struct pr_httpchk *hc = &px->httpchk; hc; hc = hc->next) {
+		logformat_free(hc->uri_fmt);
+		logformat_free(hc->body_fmt);
+		logformat_free(hc->hdrs_fmt);
+		hc->uri_fmt = hc->body_fmt = hc->hdrs_fmt = NULL;
 		if (hc->expect_re) {
 			regfree(hc->expect_re);
 			free(hc->expect_re);

@@ -1,7 +1,9 @@
 /*
  * `option httpchk` probes: connect, send the request (with the server's
  * state when asked), read and judge the response, stage after stage for a
- * multi-step `http-check` ruleset. The probe's life (task, socket, results)
+ * multi-step `http-check` ruleset. A stage with `set-var` lines or
+ * log-formats (uri-lf, body-lf, header values) has its request built at
+ * each probe, with the check's variables and server (struct check_smp). The probe's life (task, socket, results)
  * is check.c's; see check_int.h.
  */
 #include <errno.h>
@@ -15,11 +17,14 @@
 #include <tollgate/fd.h>
 #include <tollgate/h1.h>
 #include <tollgate/lb.h>
+#include <tollgate/logformat.h>
 #include <tollgate/proxy.h>
 #include <tollgate/server.h>
 #include <tollgate/sock.h>
 #include <tollgate/tcpcheck.h>
 #include <tollgate/ticks.h>
+#include <tollgate/var_action.h>
+#include <tollgate/vars.h>
 
 #include "check_int.h"
 
@@ -157,13 +162,14 @@ static void httpchk_state_text(const struct check *c, char *out, size_t size)
 
 /* Sets the request to send to <base> (a stage's request), with the
  * x-haproxy-server-state field after its request line for a send-state
- * check, as HAProxy. c->req holds HTTPCHK_REQ_MAX + 1 + HTTPCHK_STATE_MAX
- * bytes for a multi-step check, else the first stage's length plus that.
+ * check, as HAProxy. c->req holds c->req_size bytes: HTTPCHK_REQ_MAX + 1
+ * (+ HTTPCHK_STATE_MAX with send-state) for a multi-step check or one
+ * built at each probe, else the first stage's length plus that.
  */
 static void httpchk_load_request(struct check *c, const char *base)
 {
 	const char *eol = strstr(base, "\r\n");
-	size_t size = (c->http0->next ? HTTPCHK_REQ_MAX : strlen(base)) + 1 + HTTPCHK_STATE_MAX;
+	size_t size = c->req_size;
 	char text[HTTPCHK_STATE_MAX - 32];
 	int n;
 
@@ -177,23 +183,78 @@ static void httpchk_load_request(struct check *c, const char *base)
 	c->req_len = n > 0 && (size_t)n < size ? (size_t)n : size - 1;
 }
 
+/* Runs the variable actions of the current stage written before its send
+ * (<after> 0) or after it (<after> 1), in order.
+ */
+static void httpchk_run_vars(struct check *c, int after)
+{
+	struct sample_ctx ctx = { .chk = &c->smp, .opt = SMP_OPT_FINAL };
+
+	for (int i = 0; i < c->http->nb_vars; i++)
+		if (c->http->vars[i].after_send == after)
+			var_action_exec(&c->http->vars[i].va, NULL, &ctx);
+}
+
+/* The text of a request part: <lf> rendered into <out> (<size> bytes), or
+ * <plain> when it is not a log-format.
+ */
+static const char *httpchk_part(struct check *c, const struct logformat *lf, const char *plain,
+                                char *out, size_t size)
+{
+	struct sample_ctx ctx = { .chk = &c->smp };
+
+	if (!lf)
+		return plain;
+	logformat_render_ctx(lf, &ctx, out, size);
+	return out;
+}
+
+/* Starts the current stage: runs its variable actions that come before
+ * its send and sets its request. Returns 0, or -1 when the probe ended
+ * (reported).
+ */
+static int httpchk_stage_begin(struct check *c)
+{
+	const struct pr_httpchk *hc = c->http;
+	char base[HTTPCHK_REQ_MAX], uri[HTTPCHK_REQ_MAX], hdrs[HTTPCHK_REQ_MAX], body[HTTPCHK_REQ_MAX];
+	int n;
+
+	httpchk_run_vars(c, 0);
+	if (!hc->uri_fmt && !hc->body_fmt && !hc->hdrs_fmt) {
+		if (hc == c->http0) {   /* built once at start-up */
+			if (c->req_base)
+				httpchk_load_request(c, c->req_base);
+			return 0;
+		}
+		n = httpchk_build_request(hc, base, sizeof(base));   /* checked at start-up */
+	} else {
+		n = httpchk_format_request(hc, httpchk_part(c, hc->uri_fmt, hc->uri, uri, sizeof(uri)),
+		                           httpchk_part(c, hc->hdrs_fmt, hc->hdrs, hdrs, sizeof(hdrs)),
+		                           httpchk_part(c, hc->body_fmt, hc->body, body, sizeof(body)),
+		                           base, sizeof(base));
+	}
+	if (n < 0) {
+		probe_result(c, 0, "Layer7 invalid response, info: \"request too long\"");
+		return -1;
+	}
+	httpchk_load_request(c, base);
+	return 0;
+}
+
 /* Closes the connection of the stage that passed and connects for the
  * next one, within the same probe deadline. Returns 0, or -1 when the
  * probe ended (reported).
  */
 static int httpchk_next_stage(struct check *c)
 {
-	char base[HTTPCHK_REQ_MAX];
 	uint32_t exp = c->probe_exp;
 
 	probe_end(c);
 	c->probe_exp = exp;
+	httpchk_run_vars(c, 1);
 	c->http = c->http->next;
-	if (httpchk_build_request(c->http, base, sizeof(base)) < 0) {   /* checked at start-up */
-		probe_result(c, 0, "Layer7 invalid response, info: \"request too long\"");
+	if (httpchk_stage_begin(c) < 0)
 		return -1;
-	}
-	httpchk_load_request(c, base);
 	return httpchk_connect(c);
 }
 
@@ -201,9 +262,9 @@ void httpchk_start(struct check *c)
 {
 	c->probe_exp = tick_add(now_ms, c->srv->inter);
 	c->http = c->http0;
-	if (c->req_base)
-		httpchk_load_request(c, c->req_base);
-	if (httpchk_connect(c) < 0)
+	if (c->smp.vars)
+		var_store_reset(c->smp.vars);   /* each run starts without variables, as HAProxy's */
+	if (httpchk_stage_begin(c) < 0 || httpchk_connect(c) < 0)
 		return;
 	httpchk_run(c);
 }

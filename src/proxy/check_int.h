@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include <tollgate/check.h>
 #include <tollgate/list.h>
 #include <tollgate/proxy-t.h>
 #include <tollgate/server-t.h>
@@ -59,6 +60,8 @@ struct check {
 	const struct pr_httpchk *http0; /* its first stage */
 	char *req;                /* the request sent (built once, or per probe with send-state), or NULL */
 	size_t req_len;           /* its length */
+	size_t req_size;          /* bytes allocated for it */
+	struct check_smp smp;     /* what its sample expressions see: server, variables */
 	char *req_base;           /* send-state or a multi-step check: the first stage's request
 	                           * without the state field, else NULL */
 	/* results, read by the admin socket from any thread */

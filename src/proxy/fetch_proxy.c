@@ -12,7 +12,8 @@
  *   srv_name, srv_id                     the server the stream was sent to
  *   fc_rtt, fc_rttvar, bc_rtt, bc_rttvar kernel's RTT estimate of the client
  *                                        and server connections (TCP_INFO)
- * Without an argument they apply to the stream's own frontend/backend.
+ * Without an argument they apply to the stream's own frontend/backend; in
+ * a health check, be_* and srv_* name the checked server and its backend.
  * Named proxies are looked up at each evaluation (O(proxies)); fine for
  * rules, and configuration is read-only while workers run.
  */
@@ -24,6 +25,7 @@
 #include <strings.h>
 #include <sys/socket.h>
 
+#include <tollgate/check.h>
 #include <tollgate/errmsg.h>
 #include <tollgate/lb.h>
 #include <tollgate/mux_h2.h>
@@ -241,37 +243,51 @@ static int smp_fe_id(const struct sample_arg *args, struct sample *smp, const st
 	return 1;
 }
 
+/* The server of the current connection attempt, or of the last one; in a
+ * health check, the checked server.
+ */
+static const struct server *ctx_target(const struct sample_ctx *ctx)
+{
+	const struct stream *s = ctx_stream(ctx);
+
+	if (!s)
+		return ctx && ctx->chk ? ((const struct check_smp *)ctx->chk)->srv : NULL;
+	return s->srv ? s->srv : s->prev_srv;
+}
+
+/* The stream's backend; in a health check, the checked server's. */
+static const struct proxy *ctx_backend(const struct sample_ctx *ctx)
+{
+	const struct stream *s = ctx_stream(ctx);
+
+	if (!s)
+		return ctx && ctx->chk ? ctx_target(ctx)->proxy : NULL;
+	return s->be;
+}
+
 static int smp_be_name(const struct sample_arg *args, struct sample *smp, const struct sample_ctx *ctx)
 {
-	struct stream *s = ctx_stream(ctx);
+	const struct proxy *be = ctx_backend(ctx);
 
-	if (!s || !s->be)
+	if (!be)
 		return 0;
-	sample_set_str(smp, s->be->id, strlen(s->be->id));
+	sample_set_str(smp, be->id, strlen(be->id));
 	return 1;
 }
 
 static int smp_be_id(const struct sample_arg *args, struct sample *smp, const struct sample_ctx *ctx)
 {
-	struct stream *s = ctx_stream(ctx);
+	const struct proxy *be = ctx_backend(ctx);
 
-	if (!s || !s->be)
+	if (!be)
 		return 0;
-	sample_set_sint(smp, s->be->uuid);
+	sample_set_sint(smp, be->uuid);
 	return 1;
-}
-
-/* The server of the current connection attempt, or of the last one. */
-static const struct server *stream_target(const struct stream *s)
-{
-	if (!s)
-		return NULL;
-	return s->srv ? s->srv : s->prev_srv;
 }
 
 static int smp_srv_name(const struct sample_arg *args, struct sample *smp, const struct sample_ctx *ctx)
 {
-	const struct server *srv = stream_target(ctx_stream(ctx));
+	const struct server *srv = ctx_target(ctx);
 
 	if (!srv)
 		return 0;
@@ -281,7 +297,7 @@ static int smp_srv_name(const struct sample_arg *args, struct sample *smp, const
 
 static int smp_srv_id(const struct sample_arg *args, struct sample *smp, const struct sample_ctx *ctx)
 {
-	const struct server *srv = stream_target(ctx_stream(ctx));
+	const struct server *srv = ctx_target(ctx);
 
 	if (!srv)
 		return 0;

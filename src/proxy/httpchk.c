@@ -13,6 +13,7 @@
 #include <tollgate/check.h>
 #include <tollgate/compiler.h>
 #include <tollgate/h1.h>
+#include <tollgate/logformat.h>
 #include <tollgate/proxy.h>
 #include <tollgate/tcpcheck.h>
 void check_escape_bytes(char *out, size_t size, const char *s, size_t len)
@@ -83,6 +84,12 @@ int httpchk_status_in(const char *list, int code)
 
 int httpchk_build_request(const struct pr_httpchk *hc, char *out, size_t size)
 {
+	return httpchk_format_request(hc, hc->uri, hc->hdrs, hc->body, out, size);
+}
+
+int httpchk_format_request(const struct pr_httpchk *hc, const char *uri, const char *hdrs, const char *body,
+                           char *out, size_t size)
+{
 	const char *meth = hc->meth ? hc->meth : "OPTIONS";
 	const char *ver = hc->ver ? hc->ver : "HTTP/1.0";
 	int v11 = ver[7] >= '1';      /* "HTTP/1.x": close is 1.0's default, not said */
@@ -90,12 +97,12 @@ int httpchk_build_request(const struct pr_httpchk *hc, char *out, size_t size)
 	int n;
 
 	/* a body, or a method that may have one, gets its length */
-	if (hc->body || (strcmp(meth, "OPTIONS") && strcmp(meth, "GET") && strcmp(meth, "HEAD") &&
-	                 strcmp(meth, "DELETE")))
-		snprintf(clen, sizeof(clen), "Content-Length: %zu\r\n", hc->body ? strlen(hc->body) : 0);
+	if (body || (strcmp(meth, "OPTIONS") && strcmp(meth, "GET") && strcmp(meth, "HEAD") &&
+	             strcmp(meth, "DELETE")))
+		snprintf(clen, sizeof(clen), "Content-Length: %zu\r\n", body ? strlen(body) : 0);
 	n = snprintf(out, size, "%s %s %s\r\n%s%s%s\r\n%s",
-	             meth, hc->uri ? hc->uri : "/", ver, hc->hdrs ? hc->hdrs : "",
-	             hc->has_conn || !v11 ? "" : "Connection: close\r\n", clen, hc->body ? hc->body : "");
+	             meth, uri && *uri ? uri : "/", ver, hdrs ? hdrs : "",
+	             hc->has_conn || !v11 ? "" : "Connection: close\r\n", clen, body ? body : "");
 
 	if (n < 0 || (size_t)n >= size)
 		return -ENOSPC;
@@ -330,6 +337,14 @@ int httpchk_eval(const struct pr_httpchk *hc, const void *re, char *buf, size_t 
 	}
 }
 
+int httpchk_dynamic(const struct pr_httpchk *hc)
+{
+	for (; hc; hc = hc->next)
+		if (hc->uri_lf || hc->body_lf || hc->nb_vars || (hc->hdrs && strchr(hc->hdrs, '%')))
+			return 1;
+	return 0;
+}
+
 void httpchk_free(struct pr_httpchk *hc)
 {
 	if (hc->next) {
@@ -343,6 +358,12 @@ void httpchk_free(struct pr_httpchk *hc)
 	free(hc->body);
 	free(hc->expect);
 	free(hc->expect_val);
+	logformat_free(hc->uri_fmt);
+	logformat_free(hc->body_fmt);
+	logformat_free(hc->hdrs_fmt);
+	for (int i = 0; i < hc->nb_vars; i++)
+		var_action_free(&hc->vars[i].va);
+	free(hc->vars);
 	if (hc->expect_re) {
 		regfree(hc->expect_re);
 		free(hc->expect_re);

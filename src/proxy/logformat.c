@@ -888,6 +888,14 @@ static void lf_render_var(struct lf_out *o, const struct logformat *lf, const st
 
 size_t logformat_render(const struct logformat *lf, struct stream *s, char *out, size_t room)
 {
+	struct sample_ctx ctx = { .strm = s, .txn = s ? s->txn : NULL };
+
+	return logformat_render_ctx(lf, &ctx, out, room);
+}
+
+size_t logformat_render_ctx(const struct logformat *lf, const struct sample_ctx *sctx, char *out, size_t room)
+{
+	struct stream *s = sctx->strm;
 	struct lf_out o = { .buf = out, .room = room, .len = 0 };
 	int last_sep = 1;     /* no separator at the start of a line */
 
@@ -912,8 +920,10 @@ size_t logformat_render(const struct logformat *lf, struct stream *s, char *out,
 				lf_render_var(&o, lf, n, s);
 			break;
 		case LF_EXPR: {
-			struct sample_ctx ctx = { .strm = s, .txn = s ? s->txn : NULL, .opt = SMP_OPT_FINAL };
+			struct sample_ctx ctx = *sctx;
 			struct sample smp;
+
+			ctx.opt |= SMP_OPT_FINAL;
 
 			memset(&smp, 0, sizeof(smp));
 			if (sample_eval(n->expr, &ctx, &smp) && sample_cast(&smp, SMP_T_STR))

@@ -195,6 +195,9 @@ int proxy_inherit(struct proxy *px, const struct proxy *def)
 	px->httpchk.next = NULL;        /* defaults hold one stage (cfg_check.c) */
 	px->httpchk.expect_re = NULL;   /* compiled again at finalisation */
 	px->httpchk.expect_val_re = NULL;
+	px->httpchk.uri_fmt = px->httpchk.body_fmt = px->httpchk.hdrs_fmt = NULL;
+	px->httpchk.vars = NULL;        /* refused in defaults (cfg_check.c) */
+	px->httpchk.nb_vars = 0;
 	px->httpchk.local = 0;          /* a section's own http-check lines replace it all */
 	if (proxy_stats_copy(&px->stats, &def->stats) < 0)
 		return -ENOMEM;

@@ -135,7 +135,7 @@ void var_action_exec(const struct var_action *va, struct stream *s, const struct
 		break;
 	case VAR_ACT_SET_FMT: {
 		char buf[VAR_ARENA_SIZE + 1];   /* not the scratch area: the format's samples use it */
-		size_t n = logformat_render(va->lf, s, buf, sizeof(buf));
+		size_t n = logformat_render_ctx(va->lf, ctx, buf, sizeof(buf));
 
 		sample_set_str(&smp, buf, n);
 		if (var_conds_hold(va, ctx, &smp.data))

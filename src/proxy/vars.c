@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <tollgate/check.h>
 #include <tollgate/errmsg.h>
 #include <tollgate/http_txn.h>
 #include <tollgate/lock.h>
@@ -22,6 +23,7 @@ static const char *const var_scope_names[] = {
 	[VAR_SCOPE_TXN]  = "txn",
 	[VAR_SCOPE_REQ]  = "req",
 	[VAR_SCOPE_RES]  = "res",
+	[VAR_SCOPE_CHECK] = "check",
 };
 
 int var_parse_name(const char *text, size_t len, struct var_ref *ref, char **err)
@@ -34,7 +36,7 @@ int var_parse_name(const char *text, size_t len, struct var_ref *ref, char **err
 		if (strlen(var_scope_names[i]) == slen && !memcmp(text, var_scope_names[i], slen))
 			scope = (int)i;
 	if (!dot || scope < 0)
-		return err_set(err, "variable '%.*s' must be named '<scope>.<name>' with a scope among proc, sess, txn, req and res",
+		return err_set(err, "variable '%.*s' must be named '<scope>.<name>' with a scope among proc, sess, txn, req, res and check",
 			       (int)len, text);
 	if (len == slen + 1)
 		return err_set(err, "variable '%.*s' has an empty name after '%.*s.'", (int)len, text, (int)slen, text);
@@ -188,14 +190,29 @@ __attribute__((constructor)) static void vars_init(void)
 	spin_init(&proc_lock, LOCK_VARS);
 }
 
-/* The store of <scope> for <ctx>, allocating a stream's store if <create>;
- * NULL if there is none. Not for the proc scope.
+/* The store of a health check's variables, allocated if <create>. */
+static struct var_store *vars_check_store(struct check_smp *cs, int create)
+{
+	if (!cs->vars && create) {
+		cs->vars = malloc(sizeof(*cs->vars));
+		if (cs->vars)
+			var_store_reset(cs->vars);
+	}
+	return cs->vars;
+}
+
+/* The store of <scope> for <ctx>, allocating a stream's or a check's
+ * store if <create>; NULL if there is none. Not for the proc scope.
  */
 static struct var_store *vars_store(enum var_scope scope, const struct sample_ctx *ctx, int create)
 {
 	struct stream *s = ctx ? ctx->strm : NULL;
 	struct http_txn *txn = ctx ? ctx->txn : NULL;
 
+	if (ctx && ctx->chk && !s && !txn)
+		return vars_check_store(ctx->chk, create);
+	if (scope == VAR_SCOPE_CHECK)
+		return NULL;
 	if (scope != VAR_SCOPE_SESS && txn)
 		return &txn->vars;
 	if (!s)

@@ -383,7 +383,6 @@ def test_connect_errors(tmp_path):
     for lines, msg in [
         (["http-check connect", "http-check connect port 81"], "a second 'connect' without a 'send' or 'expect'"),
         (["http-check send", "http-check connect", "http-check send", "http-check send"], "a second 'send' in a stage"),
-        (["http-check set-var(check.x) int(1)"], "'http-check set-var(check.x)' is not supported yet"),
         (["http-check connect port 0"], "'port' expects a port number"),
         (["http-check connect ssl"], "'ssl' is not supported yet"),
         (["http-check connect addr nope.invalid"], "'http-check connect' : 'addr'"),

@@ -80,6 +80,18 @@ static void test_build_request(void **state)
 	assert_int_equal(httpchk_build_request(&hc, out, 20), -ENOSPC);
 }
 
+/* The rendered parts of a stage with log-formats: an empty URI is "/". */
+static void test_format_request(void **state)
+{
+	struct pr_httpchk hc = { .meth = "GET", .uri = "%[var(check.p)]" };
+	char out[256];
+
+	httpchk_format_request(&hc, "", "x-a: b\r\n", "on be-srv", out, sizeof(out));
+	assert_string_equal(out, "GET / HTTP/1.0\r\nx-a: b\r\nContent-Length: 9\r\n\r\non be-srv");
+	httpchk_format_request(&hc, "/req1", NULL, NULL, out, sizeof(out));
+	assert_string_equal(out, "GET /req1 HTTP/1.0\r\n\r\n");
+}
+
 /* ---- response judge ---- */
 
 /* Runs httpchk_eval() on a copy of <resp> (with its terminator byte). */
@@ -329,7 +341,8 @@ static void test_parse_errors(void **state)
 		{ "http-check send foo", "'http-check send' : unknown word 'foo'" },
 		{ "http-check send hdr X(A b", "invalid header 'X(A: b'" },
 		{ "http-check send body", "'body' expects a string." },
-		{ "http-check send body-lf x", "'body-lf' is not supported yet" },
+		{ "http-check send body-lf %[nosuch]", "'body-lf' : invalid log-format '%[nosuch]'" },
+		{ "http-check set-var(check.a)", "expects a sample expression" },
 		{ "http-check send ver HTTP/2", "invalid version 'HTTP/2'" },
 		{ "http-check send meth G(T", "invalid method 'G(T'" },
 		{ "http-check send-state x", "'http-check send-state' takes no argument" },
@@ -364,6 +377,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_status_in),
 		cmocka_unit_test(test_build_request),
+		cmocka_unit_test(test_format_request),
 		cmocka_unit_test(test_eval_default),
 		cmocka_unit_test(test_eval_status),
 		cmocka_unit_test(test_eval_body),

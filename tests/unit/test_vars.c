@@ -14,6 +14,7 @@
 
 #include <cmocka.h>
 
+#include <tollgate/check.h>
 #include <tollgate/http_txn.h>
 #include <tollgate/sample.h>
 #include <tollgate/stream-t.h>
@@ -140,22 +141,52 @@ static void parse_fails(const char *name, const char *needle)
 
 static void test_names(void **state)
 {
-	static const char *const ok[] = { "proc.a", "sess.a_b", "txn.a.b", "req.X9", "res.y" };
+	static const char *const ok[] = { "proc.a", "sess.a_b", "txn.a.b", "req.X9", "res.y", "check.z" };
 	static const enum var_scope scopes[] = { VAR_SCOPE_PROC, VAR_SCOPE_SESS, VAR_SCOPE_TXN,
-						 VAR_SCOPE_REQ, VAR_SCOPE_RES };
+						 VAR_SCOPE_REQ, VAR_SCOPE_RES, VAR_SCOPE_CHECK };
 	struct var_ref ref;
 
 	(void)state;
-	for (size_t i = 0; i < 5; i++) {
+	for (size_t i = 0; i < 6; i++) {
 		assert_int_equal(var_parse_name(ok[i], strlen(ok[i]), &ref, NULL), 0);
 		assert_int_equal(ref.scope, scopes[i]);
 		assert_string_equal(ref.name, ok[i]);
 	}
-	parse_fails("check.a", "scope among proc, sess, txn, req and res");
+	parse_fails("chk.a", "scope among proc, sess, txn, req, res and check");
 	parse_fails("a", "'<scope>.<name>'");
 	parse_fails("txn.", "empty name");
 	parse_fails("txn.a-b", "invalid character '-'");
 	parse_fails("txn.0123456789012345678901234567890123456789012345", "longer than 47");
+}
+
+/* A health check's context: check (and the other scopes but proc) in the
+ * check's store, allocated at the first set; a stream has no check scope.
+ */
+static void test_check_scope(void **state)
+{
+	struct stream *s = calloc(1, sizeof(*s));
+	struct check_smp cs = { 0 };
+	struct sample_ctx chk = { .chk = &cs }, strm = { .strm = s };
+	struct sample_data d = str_data("v"), out;
+	struct var_ref r_chk, r_sess;
+
+	(void)state;
+	assert_int_equal(var_parse_name("check.x", 7, &r_chk, NULL), 0);
+	assert_int_equal(var_parse_name("sess.y", 6, &r_sess, NULL), 0);
+	assert_int_equal(vars_get(&r_chk, &chk, &out), 0);
+	assert_null(cs.vars);
+	assert_int_equal(vars_set(&r_chk, &chk, &d), 0);
+	assert_int_equal(vars_set(&r_sess, &chk, &d), 0);
+	assert_non_null(cs.vars);
+	assert_int_equal(cs.vars->nb, 2);
+	assert_int_equal(vars_get(&r_chk, &chk, &out), 1);
+	assert_int_equal(vars_set(&r_chk, &strm, &d), -ENOENT);
+	assert_int_equal(vars_get(&r_chk, &strm, &out), 0);
+	assert_null(s->sess_vars);
+	vars_unset(&r_chk, &chk);
+	assert_int_equal(vars_get(&r_chk, &chk, &out), 0);
+	free(cs.vars);
+	free(s);
 }
 
 /* The scopes from contexts: txn, req and res in the transaction, sess in
@@ -307,6 +338,7 @@ int main(void)
 		cmocka_unit_test(test_store),
 		cmocka_unit_test(test_names),
 		cmocka_unit_test(test_scopes),
+		cmocka_unit_test(test_check_scope),
 		cmocka_unit_test(test_var_fetch),
 		cmocka_unit_test(test_action_conditions),
 	};
