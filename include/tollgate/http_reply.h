@@ -10,8 +10,9 @@
  * Built-in pages exist for 200, 400, 401, 403, 404, 405, 407, 408, 410,
  * 413, 414, 421, 425, 429, 431, 500, 501, 502, 503, 504 and 505, in
  * HAProxy's wording ("<html><body><h1>429 Too Many Requests</h1>..."),
- * with `Content-Type: text/html`, `Content-Length`, `Cache-Control:
- * no-cache` and `Connection: close`. `errorfile <code> <file>` in
+ * with `Content-Type: text/html`, `Content-Length` and `Cache-Control:
+ * no-cache`, as HAProxy's; the stream adds `connection: close` when it
+ * closes the client connection after the reply. `errorfile <code> <file>` in
  * defaults, frontend, backend or listen replaces the page of one code for
  * that proxy (a defaults section's errorfiles are inherited), as do
  * `errorfiles <name>` (pages of an `http-errors` section) and `http-error`: the file

@@ -134,7 +134,6 @@ __attribute__((constructor)) static void http_reply_build_builtins(void)
 		               "content-length: %d\r\n"
 		               "cache-control: no-cache\r\n"
 		               "content-type: text/html\r\n"
-		               "connection: close\r\n"
 		               "\r\n"
 		               "%s",
 		               p->status, p->reason, blen, body);

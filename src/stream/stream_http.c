@@ -910,7 +910,7 @@ struct task *http_stream_process(struct task *t, struct stream *s, unsigned int 
 		if (s->state == ST_CLOSED) {
 			s->state = ST_INI;
 			strm_close_side(&s->srvside);
-			hs_error_reply(s, 503);
+			hs_error_reply_keep(s, 503);
 		}
 	}
 
@@ -964,7 +964,7 @@ restart:
 		prog |= hs_analyze_request(s);
 		if (s->state == ST_CLOSED) {
 			s->state = ST_INI;
-			hs_error_reply(s, 503);
+			hs_error_reply_keep(s, 503);
 			prog = 1;
 		}
 		if (s->state == ST_CONNECTING && txn->req_fwd) {
@@ -975,7 +975,7 @@ restart:
 				prog = 1;
 			} else if (s->state == ST_CLOSED) {
 				s->state = ST_INI;
-				hs_error_reply(s, 503);
+				hs_error_reply_keep(s, 503);
 				prog = 1;
 			}
 		}

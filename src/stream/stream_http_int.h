@@ -108,6 +108,12 @@ void hs_local_reply(struct stream *s, int status, const char *data, size_t len, 
  */
 void hs_error_reply(struct stream *s, int status);
 
+/* Same, keeping the client connection for its next request when this one
+ * was read whole: HAProxy's 503 when no backend, no server or no server
+ * connection could take the request.
+ */
+void hs_error_reply_keep(struct stream *s, int status);
+
 /* Moves what fits of the service's body into the response buffer, released
  * for sending; frees the body once all of it is there. Returns 1 if bytes
  * moved.

@@ -122,7 +122,7 @@ static size_t put_reply(struct buffer *b, const char *data, size_t len, int clos
 void hs_local_reply(struct stream *s, int status, const char *data, size_t len, int close)
 {
 	struct http_txn *txn = s->txn;
-	int drop_head, drop_req;
+	int drop_head, drop_fwd, drop_req;
 
 	if (!buf_allocated(&s->res.buf) && buf_alloc(&s->res.buf) < 0) {
 		strm_set_term(s, 'R', 'R');
@@ -134,7 +134,13 @@ void hs_local_reply(struct stream *s, int status, const char *data, size_t len, 
 	 */
 	drop_head = txn->req_state == HTTP_MSG_HDR && (txn->flags & TX_HAS_REQ) && txn->req_body == H1_BODY_NONE &&
 	            txn->req_head_len <= buf_data(&s->req.buf);
-	drop_req = !drop_head && (txn->req_state != HTTP_MSG_DONE || txn->req_fwd);
+	/* a request read whole, without a body, still waiting to go to the
+	 * server (its connection failed): its head is what is left to forward,
+	 * at the start of the buffer
+	 */
+	drop_fwd = !drop_head && txn->req_state == HTTP_MSG_DONE && txn->req_body == H1_BODY_NONE &&
+	           txn->req_fwd && txn->req_fwd <= buf_data(&s->req.buf);
+	drop_req = !drop_head && !drop_fwd && (txn->req_state != HTTP_MSG_DONE || txn->req_fwd);
 	if (drop_req)
 		close = 1;
 	hs_chan_drop(&s->res);
@@ -152,6 +158,8 @@ void hs_local_reply(struct stream *s, int status, const char *data, size_t len, 
 		after_local_reply(s);
 	if (drop_head)
 		buf_del(&s->req.buf, txn->req_head_len);
+	else if (drop_fwd)
+		buf_del(&s->req.buf, txn->req_fwd);
 	else if (drop_req)
 		hs_chan_drop(&s->req);
 	txn->req_fwd = 0;
@@ -169,7 +177,19 @@ static int custom_page(const struct proxy *px, int idx)
 	return idx >= 0 && (px->errorfiles[idx] || px->error_fmts[idx]);
 }
 
+static void error_reply(struct stream *s, int status, int close);
+
 void hs_error_reply(struct stream *s, int status)
+{
+	error_reply(s, status, 1);
+}
+
+void hs_error_reply_keep(struct stream *s, int status)
+{
+	error_reply(s, status, 0);
+}
+
+static void error_reply(struct stream *s, int status, int close)
 {
 	const struct proxy *px = s->fe;
 	const struct http_reply *r;
@@ -182,11 +202,11 @@ void hs_error_reply(struct stream *s, int status)
 	size_t len = out ? http_error_render(px, status, s, out, buf_size) : 0;
 
 	if (len) {   /* an `http-error` reply with log-format parts */
-		hs_local_reply(s, status, out, len, 1);
+		hs_local_reply(s, status, out, len, close);
 		return;
 	}
 	r = http_error_reply(px, status);
-	hs_local_reply(s, status, r->data, r->len, 1);
+	hs_local_reply(s, status, r->data, r->len, close);
 }
 
 /* Moves what fits of the service's body into the response buffer, released

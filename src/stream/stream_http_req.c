@@ -339,7 +339,7 @@ static int request_rules(struct stream *s)
 
 		if (!be) {
 			strm_set_term(s, 'P', 'R');
-			hs_error_reply(s, 503);
+			hs_error_reply_keep(s, 503);
 			return 1;
 		}
 		if (be != s->be && s->state == ST_INI)
@@ -383,7 +383,7 @@ static int request_rules(struct stream *s)
 	assign_server(s);
 	if (s->state == ST_CLOSED) {
 		s->state = ST_INI;
-		hs_error_reply(s, 503);
+		hs_error_reply_keep(s, 503);
 		return 1;
 	}
 	if (s->srv)

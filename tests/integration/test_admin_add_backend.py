@@ -6,7 +6,7 @@ server` fills it, `publish backend` opens it to content switching. HAProxy
 reg-test proxy/cli_add_backend)."""
 import threading
 
-from httpbackend import request
+from httpbackend import connect, read_response, request
 
 from conftest import ADMIN_GLOBAL, HTTP_DEFAULTS, admin_cli, admin_ready, free_port, wait_until
 
@@ -112,3 +112,37 @@ def get_status(port):
     raw = b"GET / HTTP/1.1\r\nHost: x\r\nx-be: dyn0\r\nConnection: close\r\n\r\n"
     status, h, _, body = request(port, raw)
     return status, h, body
+
+
+def test_routed_on_one_connection(tollgate, tmp_path):
+    """HAProxy's proxy/cli_add_backend.vtc: on one client connection, a
+    request for an unpublished backend gets a 503 (no default backend)
+    and the connection stays open; the next one, forced, is served by the
+    backend's new server; once published, it serves without force."""
+    sock = str(tmp_path / "t.sock")
+    port = free_port()
+    cfg = CFG.replace("    default_backend fallback\n", "")
+    tollgate(cfg % {"sock": sock, "port": port}, port=port)
+    wait_until(lambda: admin_ready(sock), what="admin socket")
+    srv_port = free_port()
+    tollgate(HTTP_DEFAULTS + """
+frontend srv
+    bind 127.0.0.1:%d
+    http-request return status 200
+""" % srv_port, port=srv_port, name="srv.cfg")
+    cli = lambda cmd: admin_cli(sock, cmd).strip()
+
+    def get(s, *hdrs):
+        s.sendall(("GET / HTTP/1.1\r\nHost: x\r\n%s\r\n" % "".join("%s\r\n" % h for h in hdrs)).encode())
+        status, h, _, _ = read_response(s)
+        return status, h.get("connection")
+
+    assert cli("add backend be from def_http") == "New backend registered."
+    assert cli("add server be/srv 127.0.0.1:%d" % srv_port) == "New server registered."
+    cli("enable server be/srv")
+    with connect(port) as s:
+        assert get(s, "x-be: be") == (503, None)
+        assert get(s, "x-be: be", "x-force: 1") == (200, None)
+    assert cli("publish backend be") == "Backend published."
+    with connect(port) as s:
+        assert get(s, "x-be: be") == (200, None)
