@@ -28,7 +28,8 @@
  * check for server X/Y failed" line.
  *
  * With `option httpchk` (and no `option tcp-check` set after it), a probe
- * connects, sends one HTTP/1.x request built from the proxy's pr_httpchk
+ * connects, sends one HTTP/1.x request (over HTTP/2 for a `proto h2`
+ * server or with `check-proto h2`) built from the proxy's pr_httpchk
  * (default "OPTIONS / HTTP/1.0"), reads the response into TCPCHK_BUFSIZE
  * bytes, parses its head with h1_parse_response() and applies the
  * `http-check expect` rule (default: a 2xx or 3xx status passes). The

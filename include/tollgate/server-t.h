@@ -57,6 +57,9 @@ enum srv_init_addr {
 #define SRV_RSV_NETS      8         /* networks in one `resolve-net` */
 #define SRV_F_PROTO_H2    0x0400U   /* `proto h2`: HTTP/2 at once (mux_h2_be.h) */
 #define SRV_F_ALPN_H2     0x0800U   /* `ssl` with "h2" in `alpn`: HTTP/2 if the handshake chooses it */
+#define SRV_F_CHECK_H2    0x1000U   /* `check-proto h2` */
+#define SRV_F_CHECK_PROTO 0x2000U   /* `check-proto` given (h1 or h2); else HTTP checks speak
+                                     * what `proto` says */
 
 /* Counters, one set per thread, written by that thread only (relaxed
  * stores) and summed on read.

@@ -118,6 +118,7 @@ void probe_l4_fail(struct check *c, int err, int sync)
 
 void probe_end(struct check *c)
 {
+	check_h2_free(c);
 	if (c->xprt) {
 		c->xprt->close(c->xprt_ctx);
 		c->xprt = NULL;
@@ -526,13 +527,13 @@ static int tcpchk_connect(struct check *c, const struct tcpcheck_rule *r)
 }
 
 /* Reads what is available into the response buffer, up to its size. */
-void tcpchk_read(struct check *c)
+ssize_t check_recv(struct check *c, char *buf, size_t len)
 {
-	while (!c->eof && c->rlen < TCPCHK_BUFSIZE) {
+	for (;;) {
 		ssize_t n;
 
 		if (c->xprt) {
-			struct buffer b = { .area = c->rbuf + c->rlen, .size = TCPCHK_BUFSIZE - c->rlen };
+			struct buffer b = { .area = buf, .size = len };
 
 			n = c->xprt->recv(c->xprt_ctx, c->fd, &b, 0);
 			if (n < 0) {
@@ -540,18 +541,28 @@ void tcpchk_read(struct check *c)
 				n = -1;
 			}
 		} else {
-			n = recv(c->fd, c->rbuf + c->rlen, TCPCHK_BUFSIZE - c->rlen, MSG_DONTWAIT);
+			n = recv(c->fd, buf, len, MSG_DONTWAIT);
 		}
+		if (n >= 0)
+			return n;
+		if (errno != EINTR)
+			return errno == EWOULDBLOCK ? -EAGAIN : -errno;
+	}
+}
+
+void tcpchk_read(struct check *c)
+{
+	while (!c->eof && c->rlen < TCPCHK_BUFSIZE) {
+		ssize_t n = check_recv(c, c->rbuf + c->rlen, TCPCHK_BUFSIZE - c->rlen);
+
 		if (n > 0) {
 			c->rlen += (size_t)n;
 		} else if (n == 0) {
 			c->eof = 1;
-		} else if (errno == EINTR) {
-			continue;
-		} else if (errno == EAGAIN || errno == EWOULDBLOCK) {
+		} else if (n == -EAGAIN) {
 			break;
 		} else {
-			c->rerr = -errno;
+			c->rerr = (int)n;
 			c->eof = 1;
 		}
 	}
@@ -1303,6 +1314,7 @@ static int check_new(struct server *srv, struct proxy *cp, const struct check_co
 		int dyn = httpchk_dynamic(&cp->httpchk);
 
 		c->http = c->http0 = &cp->httpchk;
+		c->h2 = !!(srv->flags & ((srv->flags & SRV_F_CHECK_PROTO) ? SRV_F_CHECK_H2 : SRV_F_PROTO_H2));
 		c->req_size = (cp->httpchk.next || dyn ? HTTPCHK_REQ_MAX : (size_t)cf->req_len) + 1 +
 		              (cp->httpchk.send_state ? HTTPCHK_STATE_MAX : 0);
 		c->req = malloc(c->req_size);

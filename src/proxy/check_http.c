@@ -70,7 +70,7 @@ void httpchk_run(struct check *c)
 {
 	const struct pr_timeouts *to = &c->srv->proxy->timeout;
 	char why[CHECK_REASON_LEN];
-	int m, code, ret;
+	int m, code, ret, last = 0;
 
 	if (c->connecting) {
 		int err;
@@ -89,7 +89,16 @@ void httpchk_run(struct check *c)
 	}
 	if (check_tls_step(c) <= 0)
 		return;
-	ret = check_send(c, c->req, c->req_len);
+	if (c->h2) {
+		const char *frames;
+		size_t len;
+
+		if (check_h2_prepare(c, &frames, &len) < 0)
+			return;
+		ret = check_send(c, frames, len);
+	} else {
+		ret = check_send(c, c->req, c->req_len);
+	}
 	if (ret > 0)
 		goto wait;
 	if (ret < 0) {
@@ -98,13 +107,16 @@ void httpchk_run(struct check *c)
 		probe_result(c, 0, why);
 		return;
 	}
-	tcpchk_read(c);
+	if (c->h2)
+		last = check_h2_read(c);
+	else
+		tcpchk_read(c);
 	if (c->rerr && !c->rlen) {
 		snprintf(why, sizeof(why), "Layer4 connection problem, info: \"%s\"", strerror(-c->rerr));
 		probe_result(c, 0, why);
 		return;
 	}
-	m = httpchk_eval(c->http, c->http->expect_re, c->rbuf, c->rlen, c->eof || c->rlen >= TCPCHK_BUFSIZE,
+	m = httpchk_eval(c->http, c->http->expect_re, c->rbuf, c->rlen, last || c->eof || c->rlen >= TCPCHK_BUFSIZE,
 	                 &code, why, sizeof(why));
 	if (m == HTTPCHK_OK && c->http->next) {
 		/* multi-step: the next stage, on a new connection */

@@ -61,6 +61,8 @@ struct check {
 	char *req;                /* the request sent (built once, or per probe with send-state), or NULL */
 	size_t req_len;           /* its length */
 	size_t req_size;          /* bytes allocated for it */
+	int h2;                   /* HTTP/2 checks (check-proto h2, or a proto h2 server) */
+	struct check_h2 *h2s;     /* the connection's HTTP/2 state (check_h2.c), or NULL */
 	struct check_smp smp;     /* what its sample expressions see: server, variables */
 	char *req_base;           /* send-state or a multi-step check: the first stage's request
 	                           * without the state field, else NULL */
@@ -95,6 +97,24 @@ int check_watch_connect(struct check *c, int fd);
 
 /* Reads what is available into the response buffer, up to its size. */
 void tcpchk_read(struct check *c);
+
+/* Reads up to <len> bytes from the probe's connection (through its TLS
+ * transport if any): the bytes read, 0 at the end, -EAGAIN when nothing
+ * is there, or -errno.
+ */
+ssize_t check_recv(struct check *c, char *buf, size_t len);
+
+/* HTTP/2 checks (check_h2.c). check_h2_prepare() sets *<out> and *<len>
+ * to the frames carrying c->req (built at the first call of the
+ * connection): 0, or -1 with the probe ended (reported).
+ * check_h2_read() reads and decodes what came, writing the answer as an
+ * HTTP/1.1 response into the response buffer: 1 once it is complete (or
+ * the connection ended), else 0. check_h2_free() drops the connection's
+ * HTTP/2 state (probe_end()).
+ */
+int check_h2_prepare(struct check *c, const char **out, size_t *len);
+int check_h2_read(struct check *c);
+void check_h2_free(struct check *c);
 
 /* Sends what remains of <data> (<len> bytes, c->sent already sent): 0 once
  * all is sent, 1 when the socket is full, or -errno.

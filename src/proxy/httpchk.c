@@ -213,7 +213,7 @@ int httpchk_eval(const struct pr_httpchk *hc, const void *re, char *buf, size_t 
 	struct h1_hdr hdrs[H1_DEF_MAX_HDRS];
 	struct h1_msg msg;
 	size_t off = 0;          /* start of the final response, after any 1xx */
-	char phrase[96];
+	char phrase[96], info[112];
 	int head, st, found;
 	int is_head = hc->meth && !strcmp(hc->meth, "HEAD");
 
@@ -241,6 +241,8 @@ int httpchk_eval(const struct pr_httpchk *hc, const void *re, char *buf, size_t 
 	}
 	st = *code = msg.status;
 	check_escape_bytes(phrase, sizeof(phrase), buf + off + msg.reason.off, msg.reason.len);
+	/* no reason phrase (HTTP/2 has none): no info, as HAProxy */
+	snprintf(info, sizeof(info), phrase[0] ? ", info: \"%s\"" : "", phrase);
 
 	switch (hc->expect_kind) {
 	case HTTPCHK_EXP_HDR:
@@ -248,8 +250,8 @@ int httpchk_eval(const struct pr_httpchk *hc, const void *re, char *buf, size_t 
 		int ok = hdr_found(hc, &msg, buf + off) != !!hc->expect_neg;
 
 		/* as HAProxy: a failure tells the status line, not the header */
-		snprintf(why, why_size, "Layer7 %s, code: %d, info: \"%s\"",
-		         ok ? "check passed" : "wrong status", st, phrase);
+		snprintf(why, why_size, "Layer7 %s, code: %d%s",
+		         ok ? "check passed" : "wrong status", st, info);
 		return ok ? HTTPCHK_OK : HTTPCHK_FAIL;
 	}
 	case HTTPCHK_EXP_STATUS:
@@ -270,8 +272,8 @@ int httpchk_eval(const struct pr_httpchk *hc, const void *re, char *buf, size_t 
 			}
 			ok = found != !!hc->expect_neg;
 		}
-		snprintf(why, why_size, "Layer7 %s, code: %d, info: \"%s\"",
-		         ok ? "check passed" : "wrong status", st, phrase);
+		snprintf(why, why_size, "Layer7 %s, code: %d%s",
+		         ok ? "check passed" : "wrong status", st, info);
 		return ok ? HTTPCHK_OK : HTTPCHK_FAIL;
 	}
 	default: {
@@ -325,7 +327,7 @@ int httpchk_eval(const struct pr_httpchk *hc, const void *re, char *buf, size_t 
 			found = regexec(re, body, 1, pm, flags) == 0;
 		}
 		if (found != !!hc->expect_neg) {
-			snprintf(why, why_size, "Layer7 check passed, code: %d, info: \"%s\"", st, phrase);
+			snprintf(why, why_size, "Layer7 check passed, code: %d%s", st, info);
 			return HTTPCHK_OK;
 		}
 		check_escape_bytes(pat, sizeof(pat), hc->expect, strlen(hc->expect));

@@ -283,11 +283,14 @@ int server_parse_options(struct server *srv, int argc, char **args, int first, i
 		}
 		if (!strcmp(opt, "check-proto") && val) {
 			i++;
+			if (strcmp(val, "h1") && strcmp(val, "h2"))
+				return cfg_set_err(err, "'%s %s' : 'check-proto' : unknown protocol '%s' (supported: h1, h2).", args[0], args[1], val);
+			srv->flags |= SRV_F_CHECK_PROTO;   /* what HTTP checks speak */
 			if (!strcmp(val, "h2"))
-				return cfg_set_err(err, "'%s %s' : 'check-proto h2' : health checks over HTTP/2 are not supported yet (checks speak HTTP/1.1: 'check-proto h1').", args[0], args[1]);
-			if (strcmp(val, "h1"))
-				return cfg_set_err(err, "'%s %s' : 'check-proto' : unknown protocol '%s' (supported: h1).", args[0], args[1], val);
-			continue;   /* what checks speak */
+				srv->flags |= SRV_F_CHECK_H2;
+			else
+				srv->flags &= ~SRV_F_CHECK_H2;
+			continue;
 		}
 		if (!val)
 			return cfg_set_err(err, "'%s %s' : unknown option '%s' or missing value (supported: check, inter, fastinter, downinter, rise, fall, weight, maxconn, backup, disabled, id, cookie, send-proxy, send-proxy-v2, proxy-v2-options, set-proxy-v2-tlv-fmt(<type>), track, healthcheck, pool-max-conn, proto, check-proto, tcp-md5sig, agent-check, agent-addr, agent-port, agent-send, agent-inter, resolvers, resolve-prefer, init-addr).",

@@ -1,4 +1,4 @@
-"""Features Tollgate does not have (OpenSSL engines, HTTP/2 checks, Lua, SPOE and other
+"""Features Tollgate does not have (OpenSSL engines, Lua, SPOE and other
 filters, the HTTP cache, compression) are refused with one line each,
 naming the keyword, the missing feature and the place; a refused section
 is reported once, its lines skipped."""
@@ -24,7 +24,7 @@ frontend fe
     compression algo gzip
     default_backend be
 backend be
-    server s1 127.0.0.1:8001 check-proto h2
+    server s1 127.0.0.1:8001 check-proto h3
     server s2 127.0.0.1:8002 ssl verify none npn http/1.1
     server s3 127.0.0.1:8003 proto h1
 """
@@ -38,7 +38,7 @@ EXPECTED = [
     (16, "'filter compression' is not supported: Tollgate has no HTTP compression."),
     (17, "'filter bwlim-in' is not supported: Tollgate has no filters."),
     (18, "'compression' is not supported: Tollgate has no HTTP compression."),
-    (21, "'server s1' : 'check-proto h2' : health checks over HTTP/2 are not supported yet (checks speak HTTP/1.1: 'check-proto h1')."),
+    (21, "'server s1' : 'check-proto' : unknown protocol 'h3' (supported: h1, h2)."),
     (22, "'server s2' : option 'npn' : NPN is obsolete and not supported: use 'alpn'."),
 ]
 
