@@ -132,11 +132,15 @@ enum acl_res cond_eval(const struct acl_cond *cond, const struct sample_ctx *ctx
  */
 int cond_exec(const struct acl_cond *cond, const struct sample_ctx *ctx);
 
-/* Checks that every fetch <cond> uses is valid at each place in <where>
- * (SMP_USE_* bits). Returns 0, or -EINVAL with *<err> naming the ACL and
- * the fetch.
+/* Looks in <cond> for an ACL that can never match at <where> (one
+ * SMP_USE_* bit) because none of its tests can fetch there, as HAProxy
+ * warns of. Returns 0 if there is none, else -EINVAL with *<err> set to
+ * HAProxy's message naming the ACL (or its keyword when anonymous), the
+ * rule <rule> ("tcp-request connection", or NULL to leave it out) and
+ * the place <place> ("frontend http-request header rule").
  */
-int cond_check_use(const struct acl_cond *cond, unsigned int where, char **err);
+int cond_check_use(const struct acl_cond *cond, unsigned int where, const char *rule,
+                   const char *place, char **err);
 
 /* Frees <cond> and its anonymous ACLs (NULL is fine); named ACLs stay. */
 void cond_free(struct acl_cond *cond);

@@ -35,6 +35,16 @@ struct proxy *cfg_defaults_nth(int n);
 int cfg_proxy_parse_cond(struct cfg_ctx *ctx, struct proxy *px, int argc, char **args,
                          struct acl_cond **cond, char **err);
 
+/* Warns, as HAProxy does, when <cond> (may be NULL) holds an ACL that can
+ * never match at <where> (one SMP_USE_* bit) of proxy <px>: none of its
+ * tests can fetch there. <rule> names the rule in the message
+ * ("tcp-request connection") or is NULL; <place> is HAProxy's name of
+ * the place ("frontend use-backend rule"), or NULL to derive it from
+ * <where> and <rule>.
+ */
+void cfg_proxy_check_cond(struct cfg_ctx *ctx, const struct proxy *px, const struct acl_cond *cond,
+                          unsigned int where, const char *rule, const char *place);
+
 /* Parses `[no] option httpchk [<method> <uri> [<version>]]` (args[0] is
  * "option") for proxy <px>. Returns CFG_OK or CFG_ERR with *<err> set.
  * In src/cfg/cfg_check.c.

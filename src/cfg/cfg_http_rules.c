@@ -56,6 +56,7 @@ static int add_rule(struct cfg_ctx *ctx, struct proxy *px, int is_req, const cha
 		http_rule_destroy(r);
 		return CFG_ERR;
 	}
+	cfg_proxy_check_cond(ctx, px, cond, is_req ? SMP_USE_HTTP_REQ : SMP_USE_HTTP_RES, NULL, NULL);
 	if (http_rule_add(px, r, cond, &inner) < 0) {
 		cfg_set_err(err, "'%s %s' : %s", kw, act, inner ? inner : "cannot add the rule.");
 		free(inner);
@@ -200,6 +201,8 @@ static int kw_use_server(struct cfg_ctx *ctx, int argc, char **args, char **err)
 		return cfg_set_err(err, "'use-server %s' : unexpected '%s' (expected 'if' or 'unless').", args[1], args[2]);
 	if (argc > 2 && cfg_proxy_parse_cond(ctx, px, argc - 2, args + 2, &cond, err) < 0)
 		return CFG_ERR;
+	cfg_proxy_check_cond(ctx, px, cond, px->mode == PR_MODE_HTTP ? SMP_USE_HTTP_REQ : SMP_USE_L6REQ,
+			     NULL, "backend use-server, balance or stick-match rule");
 	if (http_srv_rule_add(px, args[1], cond, cfg_keep_file(ctx->file), ctx->line) < 0) {
 		cond_free(cond);
 		return cfg_set_err(err, "out of memory");

@@ -955,6 +955,8 @@ static int kw_use_backend(struct cfg_ctx *ctx, int argc, char **args, char **err
 			free(rule);
 			return CFG_ERR;
 		}
+		cfg_proxy_check_cond(ctx, px, rule->cond, px->mode == PR_MODE_HTTP ? SMP_USE_HTTP_REQ : SMP_USE_L6REQ,
+				     NULL, "frontend use-backend rule");
 	}
 	list_append(&px->switching_rules, &rule->list);
 	return CFG_OK;

@@ -1,7 +1,9 @@
 /*
  * Rule keywords of proxy sections: `acl`, and the `if|unless` conditions
- * shared by every rule keyword (cfg_proxy_parse_cond()).
+ * shared by every rule keyword (cfg_proxy_parse_cond(), and
+ * cfg_proxy_check_cond() for the place they are used at).
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -26,6 +28,24 @@ int cfg_proxy_parse_cond(struct cfg_ctx *ctx, struct proxy *px, int argc, char *
 		return CFG_ERR;
 	}
 	return CFG_OK;
+}
+
+void cfg_proxy_check_cond(struct cfg_ctx *ctx, const struct proxy *px, const struct acl_cond *cond,
+                          unsigned int where, const char *rule, const char *place)
+{
+	char buf[80], *msg = NULL;
+
+	if (!cond)
+		return;
+	if (!place) {
+		snprintf(buf, sizeof(buf), "%s %s rule", px->cap & PR_CAP_FE ? "frontend" : "backend",
+			 where == SMP_USE_HTTP_REQ ? "http-request header" :
+			 where == SMP_USE_HTTP_RES ? "http-response header" : rule);
+		place = buf;
+	}
+	if (cond_check_use(cond, where, rule, place, &msg) < 0)
+		cfg_warn(ctx, "%s", msg);
+	free(msg);
 }
 
 static int kw_acl(struct cfg_ctx *ctx, int argc, char **args, char **err)

@@ -205,6 +205,11 @@ static int add_tcp_rule(struct cfg_ctx *ctx, struct proxy *px, enum tcp_stage st
 		free_tcp_rule(r);
 		return CFG_ERR;
 	}
+	if (stage != TCP_STAGE_RES)
+		cfg_proxy_check_cond(ctx, px, r->cond, stage == TCP_STAGE_CONN ? SMP_USE_L4CLI :
+				     stage == TCP_STAGE_SESS ? SMP_USE_L5CLI : SMP_USE_L6REQ,
+				     stage == TCP_STAGE_CONN ? "tcp-request connection" :
+				     stage == TCP_STAGE_SESS ? "tcp-request session" : "tcp-request content", NULL);
 	/* track-sc needs its table to exist; checked at finalisation */
 	list_append(list, &r->list);
 	return CFG_OK;
@@ -320,6 +325,10 @@ static int kw_stick(struct cfg_ctx *ctx, int argc, char **args, char **err)
 	}
 	if (c < argc && cfg_proxy_parse_cond(ctx, px, argc - c, args + c, &r->cond, err) < 0)
 		goto out_free;
+	if (r->kind != STICK_STORE_RES)
+		cfg_proxy_check_cond(ctx, px, r->cond, px->mode == PR_MODE_HTTP ? SMP_USE_HTTP_REQ : SMP_USE_L6REQ, NULL,
+				     r->kind == STICK_STORE ? "backend stick-store rule"
+							 : "backend use-server, balance or stick-match rule");
 	list_append(&px->sticking_rules, &r->list);
 	return CFG_OK;
 

@@ -368,28 +368,31 @@ static int smp_wait_end(const struct sample_arg *args, struct sample *smp, const
 	return 1;
 }
 
-#define L5 SMP_USE_L5CLI
+/* The request's bytes: tcp-request content on, and http-request rules
+ * (not tcp-request session, which runs before any byte is awaited: HAProxy
+ * refuses them there). req.proto_http also answers in response rules. */
+#define L6 (SMP_USE_L6REQ | SMP_USE_HTTP_REQ)
 #define RES ((const void *)1)   /* res.*: the response bytes (tcp-response content) */
 
 static struct sample_fetch_kw_list payload_fetch_list = { .kw = {
-	{ "req.len", smp_req_len, SMP_ARG0, NULL, SMP_T_SINT, L5, NULL },
+	{ "req.len", smp_req_len, SMP_ARG0, NULL, SMP_T_SINT, L6, NULL },
 	{ "res.len", smp_req_len, SMP_ARG0, NULL, SMP_T_SINT, SMP_USE_HTTP_RES, RES },
 	{ "res.payload", smp_req_payload, SMP_ARG2(2, SINT, SINT), check_payload, SMP_T_BIN, SMP_USE_HTTP_RES, RES },
 	{ "res.payload_lv", smp_req_payload_lv, SMP_ARG3(2, SINT, SINT, STR), check_payload_lv, SMP_T_BIN, SMP_USE_HTTP_RES, RES },
-	{ "req_len", smp_req_len, SMP_ARG0, NULL, SMP_T_SINT, L5, NULL },
-	{ "req.payload", smp_req_payload, SMP_ARG2(2, SINT, SINT), check_payload, SMP_T_BIN, L5, NULL },
-	{ "payload", smp_req_payload, SMP_ARG2(2, SINT, SINT), check_payload, SMP_T_BIN, L5, NULL },
-	{ "req.payload_lv", smp_req_payload_lv, SMP_ARG3(2, SINT, SINT, STR), check_payload_lv, SMP_T_BIN, L5, NULL },
-	{ "payload_lv", smp_req_payload_lv, SMP_ARG3(2, SINT, SINT, STR), check_payload_lv, SMP_T_BIN, L5, NULL },
-	{ "req.proto_http", smp_req_proto_http, SMP_ARG0, NULL, SMP_T_BOOL, L5, NULL },
-	{ "req_proto_http", smp_req_proto_http, SMP_ARG0, NULL, SMP_T_BOOL, L5, NULL },
-	{ "req.ssl_hello_type", smp_ssl_hello_type, SMP_ARG0, NULL, SMP_T_SINT, L5, NULL },
-	{ "req_ssl_hello_type", smp_ssl_hello_type, SMP_ARG0, NULL, SMP_T_SINT, L5, NULL },
-	{ "req.ssl_sni", smp_ssl_sni, SMP_ARG0, NULL, SMP_T_STR, L5, NULL },
-	{ "req_ssl_sni", smp_ssl_sni, SMP_ARG0, NULL, SMP_T_STR, L5, NULL },
-	{ "req.ssl_alpn", smp_ssl_alpn, SMP_ARG0, NULL, SMP_T_STR, L5, NULL },
-	{ "req.ssl_ver", smp_ssl_ver, SMP_ARG0, NULL, SMP_T_SINT, L5, NULL, SMP_KW_DOTTED_VER },
-	{ "req_ssl_ver", smp_ssl_ver, SMP_ARG0, NULL, SMP_T_SINT, L5, NULL, SMP_KW_DOTTED_VER },
+	{ "req_len", smp_req_len, SMP_ARG0, NULL, SMP_T_SINT, L6, NULL },
+	{ "req.payload", smp_req_payload, SMP_ARG2(2, SINT, SINT), check_payload, SMP_T_BIN, L6, NULL },
+	{ "payload", smp_req_payload, SMP_ARG2(2, SINT, SINT), check_payload, SMP_T_BIN, L6, NULL },
+	{ "req.payload_lv", smp_req_payload_lv, SMP_ARG3(2, SINT, SINT, STR), check_payload_lv, SMP_T_BIN, L6, NULL },
+	{ "payload_lv", smp_req_payload_lv, SMP_ARG3(2, SINT, SINT, STR), check_payload_lv, SMP_T_BIN, L6, NULL },
+	{ "req.proto_http", smp_req_proto_http, SMP_ARG0, NULL, SMP_T_BOOL, L6 | SMP_USE_HTTP_RES, NULL },
+	{ "req_proto_http", smp_req_proto_http, SMP_ARG0, NULL, SMP_T_BOOL, L6 | SMP_USE_HTTP_RES, NULL },
+	{ "req.ssl_hello_type", smp_ssl_hello_type, SMP_ARG0, NULL, SMP_T_SINT, L6, NULL },
+	{ "req_ssl_hello_type", smp_ssl_hello_type, SMP_ARG0, NULL, SMP_T_SINT, L6, NULL },
+	{ "req.ssl_sni", smp_ssl_sni, SMP_ARG0, NULL, SMP_T_STR, L6, NULL },
+	{ "req_ssl_sni", smp_ssl_sni, SMP_ARG0, NULL, SMP_T_STR, L6, NULL },
+	{ "req.ssl_alpn", smp_ssl_alpn, SMP_ARG0, NULL, SMP_T_STR, L6, NULL },
+	{ "req.ssl_ver", smp_ssl_ver, SMP_ARG0, NULL, SMP_T_SINT, L6, NULL, SMP_KW_DOTTED_VER },
+	{ "req_ssl_ver", smp_ssl_ver, SMP_ARG0, NULL, SMP_T_SINT, L6, NULL, SMP_KW_DOTTED_VER },
 	{ "wait_end", smp_wait_end, SMP_ARG0, NULL, SMP_T_BOOL, SMP_USE_ANY, NULL },
 	{ NULL, NULL, 0, NULL, 0, 0, NULL, 0 },
 } };

@@ -451,8 +451,9 @@ static struct sample_fetch_kw_list proxy_fetch_list = { .kw = {
 	{ "fe_name", smp_fe_name, SMP_ARG0, NULL, SMP_T_STR, SMP_USE_ANY },
 	{ "internal.strm.is_htx", smp_is_htx, SMP_ARG0, NULL, SMP_T_BOOL, SMP_USE_ANY },
 	{ "fe_id", smp_fe_id, SMP_ARG0, NULL, SMP_T_SINT, SMP_USE_ANY },
-	{ "be_name", smp_be_name, SMP_ARG0, NULL, SMP_T_STR, SMP_USE_ANY },
-	{ "be_id", smp_be_id, SMP_ARG0, NULL, SMP_T_SINT, SMP_USE_ANY },
+	/* the backend is known from the content rules on (HAProxy's BKEND) */
+	{ "be_name", smp_be_name, SMP_ARG0, NULL, SMP_T_STR, SMP_USE_ANY & ~(SMP_USE_L4CLI | SMP_USE_L5CLI) },
+	{ "be_id", smp_be_id, SMP_ARG0, NULL, SMP_T_SINT, SMP_USE_ANY & ~(SMP_USE_L4CLI | SMP_USE_L5CLI) },
 	{ "srv_name", smp_srv_name, SMP_ARG0, NULL, SMP_T_STR, SMP_USE_HTTP_RES },
 	{ "srv_id", smp_srv_id, SMP_ARG0, NULL, SMP_T_SINT, SMP_USE_HTTP_RES },
 	{ "fc_http_major", smp_fc_http_major, SMP_ARG0, NULL, SMP_T_SINT, SMP_USE_ANY },

@@ -765,17 +765,46 @@ int cond_exec(const struct acl_cond *cond, const struct sample_ctx *ctx)
 	return cond_eval(cond, ctx) == ACL_PASS;
 }
 
-int cond_check_use(const struct acl_cond *cond, unsigned int where, char **err)
+/* Returns 1 if none of <acl>'s tests can fetch at <where>, setting *<kw>
+ * to the first test's fetch name: such an ACL never matches there.
+ */
+static int acl_unusable(const struct acl *acl, unsigned int where, const char **kw)
 {
+	const struct acl_expr *expr;
+
+	*kw = NULL;
+	list_for_each(expr, &acl->exprs, list) {
+		if (!(where & ~expr->smp->use))
+			return 0;
+		if (!*kw)
+			*kw = expr->smp->fetch->name;
+	}
+	return *kw != NULL;
+}
+
+int cond_check_use(const struct acl_cond *cond, unsigned int where, const char *rule,
+                   const char *place, char **err)
+{
+	char in[96] = "";
+
+	if (rule)
+		snprintf(in, sizeof(in), " in '%s'", rule);
 	for (unsigned int s = 0; s < cond->nb_suites; s++) {
 		for (unsigned int t = 0; t < cond->suites[s].nb; t++) {
 			const struct acl *acl = cond->suites[s].terms[t].acl;
-			const struct acl_expr *expr;
+			const struct acl *a;
+			const char *kw;
+			int anonymous = 0;
 
-			list_for_each(expr, &acl->exprs, list)
-				if (where & ~expr->smp->use)
-					return err_set(err, "ACL '%s' uses '%s', which is not available at this point",
-						       acl->name, expr->smp->text);
+			if (!acl_unusable(acl, where, &kw))
+				continue;
+			list_for_each(a, &cond->anon, list)
+				anonymous |= a == acl;
+			if (anonymous)
+				return err_set(err, "anonymous acl will never match%s because it uses keyword '%s' "
+					       "which is incompatible with '%s'", in, kw, place);
+			return err_set(err, "acl '%s' will never match%s because it only involves keywords "
+				       "that are incompatible with '%s'", acl->name, in, place);
 		}
 	}
 	return 0;
