@@ -45,6 +45,7 @@
 #include <tollgate/limits.h>
 #include <tollgate/listener.h>
 #include <tollgate/log.h>
+#include <tollgate/logfwd.h>
 #include <tollgate/master.h>
 #include <tollgate/pool.h>
 #include <tollgate/peers.h>
@@ -732,6 +733,10 @@ int main(int argc, char **argv)
 	}
 	if (log_targets_open(err, sizeof(err)) < 0)
 		log_warning("%s; traffic logs to it are dropped.", err);
+	if (logfwd_bind_all(err, sizeof(err)) < 0) {
+		log_alert("%s", err);
+		return 1;
+	}
 	/* -st: the old process stops at once and teaches nothing */
 	if (peers_start(cl.nold > 0 && cl.old_sig == SIGUSR1, err, sizeof(err)) < 0) {
 		log_alert("%s", err);
@@ -742,7 +747,7 @@ int main(int argc, char **argv)
 	 */
 	lesson = peers_local_lesson_pending();
 	if (listeners_start(lesson) < 0 || cli_start() < 0 || checks_start() < 0 || proxy_tables_start() < 0 ||
-	    resolvers_start() < 0) {
+	    resolvers_start() < 0 || logfwd_start() < 0) {
 		log_alert("cannot register listeners, health checks, resolvers or table expiry tasks: out of resources.");
 		return 1;
 	}

@@ -33,6 +33,7 @@ struct log_target {
 	struct addr addr;        /* UDP or unix destination */
 	int fd;                  /* socket or stdout/stderr, -1 before start */
 	enum log_format format;  /* header format */
+	int format_set;          /* `format` written (forwarded messages: else chosen per message) */
 	int facility;            /* syslog facility number */
 	int level;               /* highest level sent (syslog severity) */
 	int minlevel;            /* more severe messages are sent at this level */
@@ -84,10 +85,23 @@ int log_targets_dup(const struct log_target *list, struct log_target **out);
  */
 int log_targets_open(char *err, size_t errlen);
 
+/* Opens the sockets of the targets of <list> (start-up, before workers
+ * run). Returns 0 or -errno with a message in <err>.
+ */
+int log_targets_open_list(struct log_target *list, char *err, size_t errlen);
+
 /* Sends <msg> (<len> bytes, no trailing LF) at syslog severity <sev> to
  * every target of <list>, tagged with <tag> (the process name). Any thread.
  */
 void log_send(struct log_target *list, int sev, const char *msg, size_t len);
+
+struct syslog_msg;
+
+/* Forwards the received message <m> (log-forward) to every target of
+ * <list>: its own facility (the target's when it had none) and level, its
+ * header rebuilt in the target's format (syslog_header()). Any thread.
+ */
+void log_forward(struct log_target *list, const struct syslog_msg *m);
 
 /* Parses the `sample` argument <arg> ("<ranges>:<size>", ranges such as
  * "1,3-5" of 1-based line numbers, not overlapping, within <size>) into a
@@ -101,6 +115,11 @@ int log_sample_parse(const char *arg, struct log_range **rgs, unsigned int *n, u
  * a target) is kept by the sample <rgs> (<n> ranges) of <size>, else 0.
  */
 int log_sample_keep(const struct log_range *rgs, unsigned int n, unsigned int size, uint64_t ctr);
+
+/* Counts one line dropped (a full target, or a log-forward input
+ * refused). Any thread.
+ */
+void log_drop(void);
 
 /* Lines dropped because a target could not take them (all threads). */
 uint64_t log_dropped(void);

@@ -15,9 +15,12 @@
 
 #include <tollgate/errmsg.h>
 #include <tollgate/proxy.h>
+#include <tollgate/syslog.h>
 #include <tollgate/trafficlog.h>
 
 struct log_target *log_global_targets;   /* configuration: read-only at run time */
+_Static_assert(LOG_FMT_RFC3164 == SYSLOG_FMT_RFC3164 && LOG_FMT_RFC5424 == SYSLOG_FMT_RFC5424 &&
+               LOG_FMT_RAW == SYSLOG_FMT_RAW, "syslog_header() takes enum log_format values");
 static _Atomic uint64_t dropped;          /* lines dropped, any thread (show activity) */
 
 static const char *const facilities[] = {
@@ -78,6 +81,7 @@ int log_target_parse(struct log_target **list, int argc, char **args, char **err
 		if (!strcmp(args[i], "format") && i + 1 < argc) {
 			const char *f = args[++i];
 
+			t->format_set = 1;
 			if (!strcmp(f, "raw"))
 				t->format = LOG_FMT_RAW;
 			else if (!strcmp(f, "rfc3164"))
@@ -259,7 +263,7 @@ int log_targets_dup(const struct log_target *list, struct log_target **out)
 	return 0;
 }
 
-static int open_list(struct log_target *list, char *err, size_t errlen)
+int log_targets_open_list(struct log_target *list, char *err, size_t errlen)
 {
 	for (struct log_target *t = list; t; t = t->next) {
 		const struct sockaddr *sa;
@@ -291,29 +295,59 @@ static int open_list(struct log_target *list, char *err, size_t errlen)
 
 int log_targets_open(char *err, size_t errlen)
 {
-	int ret = open_list(log_global_targets, err, errlen);
+	int ret = log_targets_open_list(log_global_targets, err, errlen);
 
 	for (struct proxy *px = proxies_list; px && !ret; px = px->next)
 		if (px->log_targets != log_global_targets)
-			ret = open_list(px->log_targets, err, errlen);
+			ret = log_targets_open_list(px->log_targets, err, errlen);
 	return ret;
 }
 
+/* Sends the header <hdr> (<n> bytes, already in <line>) and the message
+ * <msg> of <len> bytes to <t>: the whole line, header and newline
+ * included, is cut to the target's `len`; as HAProxy, a datagram ends with
+ * a newline too. A target that cannot take it drops it (counted).
+ */
+static void emit(struct log_target *t, char *line, size_t n, const char *msg, size_t len)
+{
+	size_t max = t->maxlen - 1;
+	ssize_t w;
+
+	if (n > max)
+		n = max;
+	if (n + len > max)
+		len = max - n;
+	memcpy(line + n, msg, len);
+	n += len;
+	line[n++] = '\n';
+	w = t->kind == LOG_TGT_DGRAM ? send(t->fd, line, n, MSG_DONTWAIT | MSG_NOSIGNAL)
+	                             : write(t->fd, line, n);
+	if (w != (ssize_t)n)
+		atomic_fetch_add_explicit(&dropped, 1, memory_order_relaxed);
+}
+
+/* Returns 1 if <t> takes a message of severity <sev> (level and sample),
+ * else 0. Counts the message in the sample.
+ */
+static int target_takes(struct log_target *t, int sev)
+{
+	if (t->fd < 0 || sev > t->level)
+		return 0;
+	return !t->smp_rgs ||
+	       log_sample_keep(t->smp_rgs, t->smp_nrgs, t->smp_sz,
+	                       atomic_fetch_add_explicit(&t->smp_ctr, 1, memory_order_relaxed));
+}
+
+/* per thread: a line may be as long as `len` allows (64 kB) */
+static __thread char line[LOG_MAX_LINE + 1];
+
 void log_send(struct log_target *list, int sev, const char *msg, size_t msglen)
 {
-	/* per thread: a line may be as long as `len` allows (64 kB) */
-	static __thread char line[LOG_MAX_LINE + 1];
-
 	for (struct log_target *t = list; t; t = t->next) {
 		int pri = sev < t->minlevel ? t->minlevel : sev;   /* more severe ones capped */
-		size_t n = 0, len = msglen, max = t->maxlen;
-		ssize_t w;
+		size_t n = 0;
 
-		if (t->fd < 0 || sev > t->level)
-			continue;
-		if (t->smp_rgs &&
-		    !log_sample_keep(t->smp_rgs, t->smp_nrgs, t->smp_sz,
-		                     atomic_fetch_add_explicit(&t->smp_ctr, 1, memory_order_relaxed)))
+		if (!target_takes(t, sev))
 			continue;
 		if (t->format != LOG_FMT_RAW) {
 			struct timespec ts;
@@ -338,22 +372,29 @@ void log_send(struct log_target *list, int sev, const char *msg, size_t msglen)
 			                      t->format == LOG_FMT_RFC5424 ? " - tollgate %d - - " : " tollgate[%d]: ",
 			                      (int)getpid());
 		}
-		/* `len`: the whole line, header and newline included, is cut;
-		 * as HAProxy, a datagram ends with a newline too
-		 */
-		max--;
-		if (n > max)
-			n = max;
-		if (n + len > max)
-			len = max - n;
-		memcpy(line + n, msg, len);
-		n += len;
-		line[n++] = '\n';
-		w = t->kind == LOG_TGT_DGRAM ? send(t->fd, line, n, MSG_DONTWAIT | MSG_NOSIGNAL)
-		                             : write(t->fd, line, n);
-		if (w != (ssize_t)n)
-			atomic_fetch_add_explicit(&dropped, 1, memory_order_relaxed);
+		emit(t, line, n, msg, msglen);
 	}
+}
+
+void log_forward(struct log_target *list, const struct syslog_msg *m)
+{
+	time_t now = time(NULL);
+
+	for (struct log_target *t = list; t; t = t->next) {
+		int pri = m->level < t->minlevel ? t->minlevel : m->level;
+		size_t n;
+
+		if (!target_takes(t, m->level))
+			continue;
+		n = syslog_header(line, sizeof(line), t->format_set ? (int)t->format : SYSLOG_FMT_AUTO,
+		                  m->facility < 0 ? t->facility : m->facility, pri, m, now);
+		emit(t, line, n, m->msg, m->len);
+	}
+}
+
+void log_drop(void)
+{
+	atomic_fetch_add_explicit(&dropped, 1, memory_order_relaxed);
 }
 
 uint64_t log_dropped(void)
