@@ -45,6 +45,7 @@
 #include <tollgate/limits.h>
 #include <tollgate/listener.h>
 #include <tollgate/log.h>
+#include <tollgate/logbe.h>
 #include <tollgate/logfwd.h>
 #include <tollgate/master.h>
 #include <tollgate/pool.h>
@@ -733,7 +734,7 @@ int main(int argc, char **argv)
 	}
 	if (log_targets_open(err, sizeof(err)) < 0)
 		log_warning("%s; traffic logs to it are dropped.", err);
-	if (logfwd_bind_all(err, sizeof(err)) < 0) {
+	if (logbe_start(err, sizeof(err)) < 0 || logfwd_bind_all(err, sizeof(err)) < 0) {
 		log_alert("%s", err);
 		return 1;
 	}

@@ -57,6 +57,7 @@ struct lb_ops {
 struct lb_state {
 	const struct lb_ops *ops;        /* the algorithm */
 	enum lb_hash_type hash_type;     /* for source/hash */
+	int hash_none;                   /* `hash-type ... none`: the key's number is the hash (log-hash) */
 	int allbackups;                  /* option allbackups */
 	unsigned int random_draws;       /* random(N): draws, default 2 */
 	struct rwlock lock;              /* see the principle above */

@@ -28,6 +28,7 @@ enum lock_label {
 	LOCK_QUEUE,           /* a backend's queue of streams waiting for a server */
 	LOCK_LB,              /* a backend's load-balancing state */
 	LOCK_VARS,            /* the process-wide (proc.) variables */
+	LOCK_LOGSRV,          /* a TCP log server's queue (logbe.h) */
 	LOCK_LABELS           /* count, must be last */
 };
 

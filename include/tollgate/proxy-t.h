@@ -133,6 +133,7 @@ struct pr_httpchk {
 enum pr_mode {
 	PR_MODE_TCP = 0,         /* mode tcp */
 	PR_MODE_HTTP,            /* mode http */
+	PR_MODE_LOG,             /* mode log: a log backend (logbe.h), no stream */
 };
 
 /* Options (proxy.options). */

@@ -107,6 +107,12 @@ int sample_eval(const struct sample_expr *expr, const struct sample_ctx *ctx,
 int sample_eval_next(const struct sample_expr *expr, const struct sample_ctx *ctx,
 		     struct sample *smp);
 
+/* Applies the converters of <expr> (its fetch is ignored) to <smp>, a
+ * sample the caller built (a log backend's message for `balance
+ * log-hash`). Returns 1, or 0 when a converter or cast fails.
+ */
+int sample_apply_convs(const struct sample_expr *expr, struct sample *smp);
+
 /* Returns the other scratch buffer of the calling thread (SAMPLE_SCRATCH_SIZE
  * bytes), the one not returned by the previous call. See the lifetime rule
  * at the top of this file.

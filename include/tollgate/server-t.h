@@ -17,6 +17,7 @@
 
 struct proxy;
 struct check;
+struct logbe_srv;
 
 /* What one thread's streams hold of a server (server_hold()): written by
  * that thread only, summed by `del server` under thread isolation.
@@ -187,6 +188,9 @@ struct server {
 	/* load-balancing per-algorithm state, under the backend's LB lock */
 	int lb_cw;                        /* smooth roundrobin current weight */
 	unsigned int lb_idx;              /* index in LB arrays */
+	int log_dgram;                    /* log backends: a UDP server (udp@), else TCP */
+	int log_octet;                    /* log backends: `log-proto octet-count` (TCP framing) */
+	struct logbe_srv *log;            /* log backends: its socket and queue (logbe.h), or NULL */
 	const char *conf_file;            /* where it was declared */
 	int conf_line;                    /* ditto */
 	struct srv_counters ctr[MAX_THREADS]; /* per-thread counters */

@@ -28,9 +28,15 @@ enum log_format {
 	LOG_FMT_RAW,             /* the message alone */
 };
 
+struct proxy;
+
 struct log_target {
 	int kind;                /* LOG_TGT_* */
 	struct addr addr;        /* UDP or unix destination */
+	char *be_name;           /* LOG_TGT_BACKEND: the backend's name (shared by copies) */
+	struct proxy *be;        /* LOG_TGT_BACKEND: that `mode log` backend, once resolved */
+	const char *conf_file;   /* where the `log` line is, for later errors */
+	int conf_line;           /* ditto */
 	int fd;                  /* socket or stdout/stderr, -1 before start */
 	enum log_format format;  /* header format */
 	int format_set;          /* `format` written (forwarded messages: else chosen per message) */
@@ -57,6 +63,7 @@ struct log_range {
 #define LOG_TGT_STDOUT 1
 #define LOG_TGT_STDERR 2
 #define LOG_TGT_DGRAM  3
+#define LOG_TGT_BACKEND 4        /* `backend@<name>`: a log backend (logbe.h) */
 
 /* Syslog severities used by traffic logs. */
 #define LOG_SEV_INFO   6

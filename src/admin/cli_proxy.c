@@ -273,7 +273,7 @@ static void row_common(struct stat_row *r, const struct proxy *px, const char *s
 	setv(r, "pid", "1");
 	setv(r, "iid", "%d", px->uuid);
 	setv(r, "type", "%d", type);
-	setv(r, "mode", "%s", px->mode == PR_MODE_HTTP ? "http" : "tcp");
+	setv(r, "mode", "%s", px->mode == PR_MODE_HTTP ? "http" : px->mode == PR_MODE_LOG ? "log" : "tcp");
 }
 
 /* The HTTP response columns, by class as the counters' rsp[] arrays. */

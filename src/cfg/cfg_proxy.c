@@ -223,13 +223,17 @@ static int kw_mode(struct cfg_ctx *ctx, int argc, char **args, char **err)
 	struct proxy *px = ctx->section_data;
 
 	if (argc < 2)
-		return cfg_set_err(err, "'mode' expects 'tcp' or 'http'.");
+		return cfg_set_err(err, "'mode' expects 'tcp', 'http' or 'log'.");
 	if (!strcmp(args[1], "tcp"))
 		px->mode = PR_MODE_TCP;
 	else if (!strcmp(args[1], "http"))
 		px->mode = PR_MODE_HTTP;
+	else if (!strcmp(args[1], "log") && (px->cap & PR_CAP_FE) && !(px->cap & PR_CAP_DEF))
+		return cfg_set_err(err, "'mode log' is only applicable to backends (%s '%s' has a frontend).", proxy_kind(px), px->id);
+	else if (!strcmp(args[1], "log"))
+		px->mode = PR_MODE_LOG;
 	else
-		return cfg_set_err(err, "'mode' : unknown mode '%s' (expected 'tcp' or 'http').", args[1]);
+		return cfg_set_err(err, "'mode' : unknown mode '%s' (expected 'tcp', 'http' or 'log').", args[1]);
 	px->mode_explicit = 1;
 	return CFG_OK;
 }
@@ -518,7 +522,13 @@ static int kw_balance(struct cfg_ctx *ctx, int argc, char **args, char **err)
 		}
 		algo = "random";
 	}
-	if (!strcmp(algo, "hash")) {
+	if (!strcmp(algo, "log-hash")) {
+		/* log backends: converters applied to the message */
+		if (argc < 3)
+			return cfg_set_err(err, "'balance log-hash' expects a list of converters (e.g. 'balance log-hash field(-2,\\\")').");
+		free(px->hash_expr);
+		px->hash_expr = strdup(args[2]);
+	} else if (!strcmp(algo, "hash")) {
 		if (argc < 3)
 			return cfg_set_err(err, "'balance hash' expects a sample expression (e.g. 'balance hash src').");
 		free(px->hash_expr);
@@ -590,7 +600,10 @@ static int kw_hash_type(struct cfg_ctx *ctx, int argc, char **args, char **err)
 		px->lb.hash_type = LB_HASH_CONSISTENT;
 	else
 		return cfg_set_err(err, "'hash-type' : unknown method '%s' (expected 'map-based' or 'consistent').", args[1]);
-	/* hash function and modifier: Tollgate uses one well-spread function */
+	/* hash function and modifier: Tollgate uses one well-spread function,
+	 * except `none`, which takes the key as the hash (log-hash)
+	 */
+	px->lb.hash_none = argc > 2 && !strcmp(args[2], "none");
 	return CFG_OK;
 }
 
@@ -856,13 +869,30 @@ static int kw_server(struct cfg_ctx *ctx, int argc, char **args, char **err)
 	/* no host (or `*`, 0.0.0.0) and no port: the client's destination's;
 	 * a host name is resolved at the end (init-addr, resolvers.h)
 	 */
-	if (addr_parse_name(args[2], ADDR_P_NO_FD | ADDR_P_PORT_OPTIONAL, &a, host, sizeof(host),
+	const char *addr = args[2];
+	int dgram = 0;
+
+	if (px->mode == PR_MODE_LOG && (!strncmp(addr, "udp@", 4) || !strncmp(addr, "udp4@", 5) ||
+	                                !strncmp(addr, "udp6@", 5))) {
+		/* log backends: a UDP syslog server */
+		addr = strchr(addr, '@') + 1;
+		dgram = 1;
+	}
+	if (addr_parse_name(addr, ADDR_P_NO_FD | ADDR_P_PORT_OPTIONAL, &a, host, sizeof(host),
 	                    addrerr, sizeof(addrerr)) < 0)
 		return cfg_set_err(err, "'server %s' : %s", args[1], addrerr);
+	if (px->mode == PR_MODE_LOG && (a.kind != ADDR_INET || *host))
+		return cfg_set_err(err, "'server %s' : a log server needs a numeric IP address and port (udp@<ip>:<port> or tcp@<ip>:<port>), not '%s'.",
+		                   args[1], args[2]);
 	srv = server_new(px, args[1], cfg_keep_file(ctx->file), ctx->line);
 	if (!srv)
 		return cfg_set_err(err, "out of memory");
 	srv->addr = a;
+	if (px->mode == PR_MODE_LOG) {
+		srv->log_dgram = dgram;
+		if ((a.flags & ADDR_F_NO_PORT))
+			addr_set_port(&srv->addr, 514);
+	}
 	if (*host && !(srv->hostname = strdup(host)))
 		return cfg_set_err(err, "out of memory");
 	/* an id used twice is refused by proxy_finalize_all() */

@@ -25,6 +25,7 @@ static const char *const lock_label_names[LOCK_LABELS] = {
 	[LOCK_QUEUE]         = "QUEUE",
 	[LOCK_LB]            = "LB",
 	[LOCK_VARS]          = "VARS",
+	[LOCK_LOGSRV]        = "LOGSRV",
 };
 
 void bug_fatal(const char *cond, const char *file, int line)

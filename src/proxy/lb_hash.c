@@ -152,8 +152,20 @@ static struct lb_ops lb_hash_algo = {
 	.release = hash_release,
 };
 
+/* balance log-hash (log backends): the key is the hash of the converted
+ * message (logbe.c)
+ */
+static struct lb_ops lb_log_hash = {
+	.name = "log-hash",
+	.needs_key = 1,
+	.build = hash_build,
+	.pick = hash_pick,
+	.release = hash_release,
+};
+
 __attribute__((constructor)) static void lb_hash_register(void)
 {
+	lb_register(&lb_log_hash);
 	lb_register(&lb_source);
 	lb_register(&lb_hash_algo);
 }

@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <tollgate/logbe.h>
+#include <tollgate/logfwd.h>
 #include <tollgate/acl.h>
 #include <tollgate/errsnap.h>
 #include <tollgate/global.h>
@@ -161,6 +163,7 @@ int proxy_inherit(struct proxy *px, const struct proxy *def)
 			return -ENOMEM;
 	}
 	px->lb.hash_type = def->lb.hash_type;
+	px->lb.hash_none = def->lb.hash_none;
 	px->log_global = def->log_global;
 	px->log_targets = def->log_targets;   /* shared: targets are never freed */
 	px->log_inherited = !!def->log_targets;
@@ -268,6 +271,10 @@ static int finalize_frontend(struct proxy *px, report_fn fn, void *arg)
 			errs += report(fn, arg, 1, px->conf_file, px->conf_line,
 			               "%s '%s': unable to find required default_backend: '%s'.",
 			               proxy_kind(px), px->id, px->defbe_name);
+		else if (px->defbe->mode == PR_MODE_LOG)
+			errs += report(fn, arg, 1, px->conf_file, px->conf_line,
+			               "%s '%s': default_backend '%s' is a log backend ('mode log'): it takes no traffic.",
+			               proxy_kind(px), px->id, px->defbe_name);
 	} else if (px->cap & PR_CAP_BE) {
 		px->defbe = px;
 	}
@@ -289,6 +296,10 @@ static int finalize_frontend(struct proxy *px, report_fn fn, void *arg)
 		if (!rule->be)
 			errs += report(fn, arg, 1, rule->conf_file, rule->conf_line,
 			               "%s '%s': unable to find required use_backend: '%s'.",
+			               proxy_kind(px), px->id, rule->be_name);
+		else if (rule->be->mode == PR_MODE_LOG)
+			errs += report(fn, arg, 1, rule->conf_file, rule->conf_line,
+			               "%s '%s': use_backend '%s' is a log backend ('mode log'): it takes no traffic.",
 			               proxy_kind(px), px->id, rule->be_name);
 	}
 	{
@@ -359,9 +370,22 @@ static int assign_server_ids(struct proxy *px, report_fn fn, void *arg)
 
 static int finalize_backend(struct proxy *px, report_fn fn, void *arg)
 {
-	const struct lb_ops *ops = lb_find(px->lb_name ? px->lb_name : "roundrobin");
+	const struct lb_ops *ops;
 	int ret;
 
+	if (px->mode == PR_MODE_LOG) {
+		char why[512];
+
+		if (logbe_check(px, why, sizeof(why)) < 0)
+			return report(fn, arg, 1, px->conf_file, px->conf_line, "%s", why);
+	} else if (px->lb_name && (!strcmp(px->lb_name, "sticky") || !strcmp(px->lb_name, "log-hash"))) {
+		report(fn, arg, 0, px->conf_file, px->conf_line,
+		       "Unusable balance algorithm for %s '%s' (needs 'mode log'). Falling back to round robin.",
+		       proxy_kind(px), px->id);
+		free(px->lb_name);
+		px->lb_name = NULL;
+	}
+	ops = lb_find(px->lb_name ? px->lb_name : "roundrobin");
 	if (!ops)
 		return report(fn, arg, 1, px->conf_file, px->conf_line,
 		              "%s '%s': unknown load-balancing algorithm '%s'.",
@@ -656,7 +680,7 @@ static int assign_ids(report_fn fn, void *arg)
  */
 static void warn_suspicious(struct proxy *px, report_fn fn, void *arg)
 {
-	if (px->disabled)
+	if (px->disabled || px->mode == PR_MODE_LOG)
 		return;
 	if (((px->cap & PR_CAP_FE) && !px->timeout.client) ||
 	    ((px->cap & PR_CAP_BE) && px->srv &&
@@ -670,6 +694,29 @@ static void warn_suspicious(struct proxy *px, report_fn fn, void *arg)
 		       "log format ignored for %s '%s' since it has no log address.", proxy_kind(px), px->id);
 }
 
+/* Finds the backends of the `log backend@<name>` targets of the global
+ * section, the proxies and the log-forward sections. Returns the number of
+ * errors reported.
+ */
+static int resolve_log_backends(report_fn fn, void *arg)
+{
+	char why[300];
+	int errs = 0;
+
+	struct log_target *bad;
+
+	/* the message names the `log` line */
+	if ((bad = logbe_resolve(log_global_targets, why, sizeof(why))))
+		errs += report(fn, arg, 1, bad->conf_file, bad->conf_line, "%s", why);
+	for (struct proxy *px = proxies_list; px; px = px->next)
+		if ((bad = logbe_resolve(px->log_targets, why, sizeof(why))))
+			errs += report(fn, arg, 1, bad->conf_file, bad->conf_line, "%s", why);
+	for (struct logfwd *lf = logfwd_list; lf; lf = lf->next)
+		if ((bad = logbe_resolve(lf->targets, why, sizeof(why))))
+			errs += report(fn, arg, 1, bad->conf_file, bad->conf_line, "%s", why);
+	return errs;
+}
+
 int proxy_finalize_all(report_fn fn, void *arg)
 {
 	int errs = assign_ids(fn, arg) + init_tables(fn, arg);
@@ -679,6 +726,7 @@ int proxy_finalize_all(report_fn fn, void *arg)
 	for (struct proxy *px = proxies_list; px; px = px->next)
 		if (finalize_logs(px) < 0)
 			errs += report(fn, arg, 1, px->conf_file, px->conf_line, "out of memory");
+	errs += resolve_log_backends(fn, arg);
 
 	for (struct proxy *px = proxies_list; px; px = px->next) {
 		if (px->cap & PR_CAP_BE)

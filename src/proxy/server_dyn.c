@@ -100,6 +100,8 @@ static int precheck(struct proxy *be, int argc, char **args, char **err)
 
 	if (argc < 3)
 		return cfg_set_err(err, "'server' expects <name> and <addr>[:<port>] as arguments.");
+	if (be->mode == PR_MODE_LOG)
+		return cfg_set_err(err, "adding a server to a log backend ('mode log') is not supported yet.");
 	bad = proxy_invalid_name_char(args[1]);
 	if (bad)
 		return cfg_set_err(err, "character '%c' is not permitted in server name '%s'.", bad, args[1]);

@@ -221,6 +221,13 @@ int server_parse_options(struct server *srv, int argc, char **args, int first, i
 			srv->flags &= ~SRV_F_CHECK;
 			continue;
 		}
+		if (!strcmp(opt, "log-proto")) {
+			if (!val || (strcmp(val, "legacy") && strcmp(val, "octet-count")))
+				return cfg_set_err(err, "'%s' expects one of 'legacy' or 'octet-count'.", opt);
+			srv->log_octet = !strcmp(val, "octet-count");
+			i++;
+			continue;
+		}
 		if (!strcmp(opt, "backup")) {
 			srv->flags |= SRV_F_BACKUP;
 			continue;

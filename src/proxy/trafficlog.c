@@ -13,7 +13,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <tollgate/cfg.h>
 #include <tollgate/errmsg.h>
+#include <tollgate/logbe.h>
 #include <tollgate/proxy.h>
 #include <tollgate/syslog.h>
 #include <tollgate/trafficlog.h>
@@ -53,6 +55,7 @@ int log_target_parse(struct log_target **list, int argc, char **args, char **err
 	if (!t)
 		return err_set(err, "out of memory");
 	t->fd = -1;
+	cfg_where(&t->conf_file, &t->conf_line);
 	t->maxlen = 1024;   /* HAProxy's default line length */
 	t->level = 7;
 	t->minlevel = 0;
@@ -61,8 +64,14 @@ int log_target_parse(struct log_target **list, int argc, char **args, char **err
 	} else if (!strcmp(args[1], "stderr")) {
 		t->kind = LOG_TGT_STDERR;
 	} else if (!strncmp(args[1], "backend@", 8)) {
-		free(t);
-		return err_set(err, "'log %s' : log backends ('mode log' backends, 'backend@') are not supported yet.", args[1]);
+		/* a log backend, found by name once every section is read */
+		t->kind = LOG_TGT_BACKEND;
+		t->be_name = strdup(args[1] + 8);
+		if (!t->be_name || !*t->be_name) {
+			free(t->be_name);
+			free(t);
+			return err_set(err, "'log %s' : expects a backend name after 'backend@'.", args[1]);
+		}
 	} else {
 		const char *a = args[1];
 
@@ -268,7 +277,7 @@ int log_targets_open_list(struct log_target *list, char *err, size_t errlen)
 	for (struct log_target *t = list; t; t = t->next) {
 		const struct sockaddr *sa;
 
-		if (t->fd >= 0)
+		if (t->fd >= 0 || t->kind == LOG_TGT_BACKEND)
 			continue;
 		if (t->kind != LOG_TGT_DGRAM) {
 			/* a full stdout pipe must drop lines, not stall a worker */
@@ -320,6 +329,10 @@ static void emit(struct log_target *t, char *line, size_t n, const char *msg, si
 	memcpy(line + n, msg, len);
 	n += len;
 	line[n++] = '\n';
+	if (t->kind == LOG_TGT_BACKEND) {
+		logbe_send(t->be, msg, len, line, n);
+		return;
+	}
 	w = t->kind == LOG_TGT_DGRAM ? send(t->fd, line, n, MSG_DONTWAIT | MSG_NOSIGNAL)
 	                             : write(t->fd, line, n);
 	if (w != (ssize_t)n)
@@ -331,7 +344,7 @@ static void emit(struct log_target *t, char *line, size_t n, const char *msg, si
  */
 static int target_takes(struct log_target *t, int sev)
 {
-	if (t->fd < 0 || sev > t->level)
+	if ((t->fd < 0 && t->kind != LOG_TGT_BACKEND) || sev > t->level)
 		return 0;
 	return !t->smp_rgs ||
 	       log_sample_keep(t->smp_rgs, t->smp_nrgs, t->smp_sz,

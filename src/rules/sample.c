@@ -976,8 +976,7 @@ int sample_parse_expr(const char *text, unsigned int where,
 	return ret;
 }
 
-/* Applies the converters of <expr> to <smp>. Returns 1, or 0 on failure. */
-static int smp_apply_convs(const struct sample_expr *expr, struct sample *smp)
+int sample_apply_convs(const struct sample_expr *expr, struct sample *smp)
 {
 	for (unsigned int i = 0; i < expr->nb_convs; i++) {
 		const struct sample_conv_expr *c = &expr->convs[i];
@@ -1000,7 +999,7 @@ int sample_eval(const struct sample_expr *expr, const struct sample_ctx *ctx,
 	smp->ctx = ctx;
 	if (!expr->fetch->fn(expr->fetch_args, smp, ctx))
 		return 0;
-	return smp_apply_convs(expr, smp);
+	return sample_apply_convs(expr, smp);
 }
 
 int sample_eval_next(const struct sample_expr *expr, const struct sample_ctx *ctx,
@@ -1011,7 +1010,7 @@ int sample_eval_next(const struct sample_expr *expr, const struct sample_ctx *ct
 	smp->ctx = ctx;
 	if (!expr->fetch->fn(expr->fetch_args, smp, ctx))
 		return 0;
-	return smp_apply_convs(expr, smp);
+	return sample_apply_convs(expr, smp);
 }
 
 /* ---- constant fetches ---- */
