@@ -9,6 +9,9 @@
  *       maxconn <n>            TCP connections at once (accepts pause beyond)
  *       timeout client <t>     idle TCP connection closed after it
  *       backlog <n>            listen() backlog of the TCP binds
+ *       option assume-rfc6587-ntf   TCP: one message per line, always
+ *       option dont-parse-log  relay messages as received, unparsed
+ *       option host replace|fill|keep|append   the host field vs the sender's IP
  *
  * Each received message is parsed (syslog.h) and forwarded with its own
  * facility, level, time, host, tag and pid, in each target's format.
@@ -37,6 +40,14 @@ struct logfwd_bind {
 	struct logfwd_bind *next;    /* next bind of the section */
 };
 
+/* `option host`: what becomes of the host field (HAProxy 3.2+). */
+enum logfwd_host {
+	LOGFWD_HOST_KEEP = 0,        /* as received (HAProxy up to 3.1; Tollgate's default) */
+	LOGFWD_HOST_REPLACE,         /* the sender's IP address, always */
+	LOGFWD_HOST_FILL,            /* the sender's IP address when there is none */
+	LOGFWD_HOST_APPEND,          /* "<host>,<ip>", or the IP when there is none */
+};
+
 struct logfwd {
 	char *id;                    /* section name */
 	struct logfwd_bind *binds;   /* receivers, in configuration order */
@@ -44,6 +55,9 @@ struct logfwd {
 	unsigned int maxconn;        /* TCP connections at once, 0: 10 (HAProxy's default here) */
 	unsigned int timeout_client; /* ms, 0: none */
 	int backlog;                 /* listen() backlog, 0: maxconn */
+	int ntf_only;                /* option assume-rfc6587-ntf */
+	int dont_parse;              /* option dont-parse-log */
+	enum logfwd_host host;       /* option host */
 	unsigned int cur_conns;      /* TCP connections now (worker 0 only) */
 	int paused;                  /* accepts stopped at maxconn (worker 0 only) */
 	_Atomic uint64_t received;   /* messages received */

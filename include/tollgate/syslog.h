@@ -50,6 +50,12 @@ struct syslog_msg {
 /* Shortest ISO time accepted, "YYYY-MM-DDThh:mm:ssZ". */
 #define SYSLOG_ISOTIME_MINLEN 20
 
+/* Fills <m> for the message <buf> of <len> bytes without parsing it
+ * (`option dont-parse-log`): level info, no facility, no field, the whole
+ * message (trailing LF/NUL removed).
+ */
+void syslog_raw(const char *buf, size_t len, struct syslog_msg *m);
+
 /* Parses the message <buf> of <len> bytes (one datagram, or one frame of a
  * stream) into <m>. Never fails: what does not parse is message text.
  */
@@ -58,11 +64,12 @@ void syslog_parse(const char *buf, size_t len, struct syslog_msg *m);
 /* Finds the first message of the TCP syslog stream <buf> (<len> bytes
  * received): octet counting ("<len> <msg>", RFC6587 3.4.1) when it starts
  * with a digit 1-9, else a line ending in LF (a CR before it removed).
+ * With <ntf_only> (`option assume-rfc6587-ntf`), every message is a line.
  * Messages longer than <max> bytes are refused. Returns the bytes to
  * consume (>0) with the message in *<msg> and *<mlen>, 0 when more bytes are
  * needed, or -1 when the stream is not syslog (the connection is closed).
  */
-int syslog_frame(const char *buf, size_t len, size_t max, const char **msg, size_t *mlen);
+int syslog_frame(const char *buf, size_t len, size_t max, int ntf_only, const char **msg, size_t *mlen);
 
 /* Header formats a target writes (values of trafficlog.h's enum log_format). */
 #define SYSLOG_FMT_RFC3164 0

@@ -1,7 +1,8 @@
 /*
  * The `log-forward <name>` section and its keywords (see logfwd.h):
  *   dgram-bind <addr>, bind <addr>, log <target> ..., maxconn <n>,
- *   timeout client <t>, backlog <n>.
+ *   timeout client <t>, backlog <n>, option assume-rfc6587-ntf|dont-parse-log,
+ *   option host replace|fill|keep|append.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -130,6 +131,34 @@ static int kw_timeout(struct cfg_ctx *ctx, int argc, char **args, char **err)
 	return cfg_parse_time(args[2], &lf->timeout_client, err) < 0 ? CFG_ERR : CFG_OK;
 }
 
+static int kw_option(struct cfg_ctx *ctx, int argc, char **args, char **err)
+{
+	static const char *const hosts[] = { "keep", "replace", "fill", "append" };
+	struct logfwd *lf = ctx->section_data;
+	int on = ctx->kw_mod != CFG_KWM_NO;
+
+	if (argc < 2)
+		return cfg_set_err(err, "'option' expects an option name.");
+	if (!strcmp(args[1], "assume-rfc6587-ntf") && argc == 2) {
+		lf->ntf_only = on;
+		return CFG_OK;
+	}
+	if (!strcmp(args[1], "dont-parse-log") && argc == 2) {
+		lf->dont_parse = on;
+		return CFG_OK;
+	}
+	if (!strcmp(args[1], "host") && on) {
+		for (int i = 0; argc == 3 && i < 4; i++)
+			if (!strcmp(args[2], hosts[i])) {
+				lf->host = (enum logfwd_host)i;
+				return CFG_OK;
+			}
+		return cfg_set_err(err, "'option host' expects one of 'replace', 'fill', 'keep' or 'append'.");
+	}
+	return cfg_set_err(err, "'option %s' is not supported in a log-forward section (supported: assume-rfc6587-ntf, dont-parse-log, host).",
+	                   args[1]);
+}
+
 static struct cfg_section logfwd_section = {
 	.name = "log-forward", .begin = logfwd_begin, .end = logfwd_end, .kw_scope = "log-forward",
 };
@@ -141,6 +170,7 @@ static struct cfg_kw logfwd_kws[] = {
 	{ "maxconn", kw_maxconn, 0 },
 	{ "backlog", kw_maxconn, 0 },
 	{ "timeout", kw_timeout, 0 },
+	{ "option", kw_option, CFG_KW_NO },
 	{ NULL, NULL, 0 },
 };
 

@@ -153,19 +153,25 @@ static int parse_3164(const char *p, const char *end, struct syslog_msg *m, cons
 	return 0;
 }
 
-void syslog_parse(const char *buf, size_t len, struct syslog_msg *m)
+void syslog_raw(const char *buf, size_t len, struct syslog_msg *m)
 {
-	const char *end = buf + len, *p = buf, *msg;
-	int pri = 0, digits = 0;
-
 	memset(m, 0, sizeof(*m));
 	m->level = 6;
 	m->facility = -1;
 	while (len && (buf[len - 1] == '\n' || buf[len - 1] == '\0'))
 		len--;
-	end = buf + len;
 	m->msg = buf;
 	m->len = len;
+}
+
+void syslog_parse(const char *buf, size_t len, struct syslog_msg *m)
+{
+	const char *end, *p = buf, *msg;
+	int pri = 0, digits = 0;
+
+	syslog_raw(buf, len, m);
+	len = m->len;
+	end = buf + len;
 	if (len < 2 || *p != '<')
 		return;
 	for (p++; p < end && *p != '>'; p++) {
@@ -199,13 +205,13 @@ bad_format:
 	memset(&m->f[SYSLOG_TIME], 0, sizeof(m->f) - sizeof(m->f[0]));
 }
 
-int syslog_frame(const char *buf, size_t len, size_t max, const char **msg, size_t *mlen)
+int syslog_frame(const char *buf, size_t len, size_t max, int ntf_only, const char **msg, size_t *mlen)
 {
 	const char *lf;
 
 	if (!len)
 		return 0;
-	if (*buf >= '1' && *buf <= '9') {
+	if (!ntf_only && *buf >= '1' && *buf <= '9') {
 		size_t n = 0, i = 0;
 
 		/* octet counting: "<digits> <message>" */
@@ -225,7 +231,7 @@ int syslog_frame(const char *buf, size_t len, size_t max, const char **msg, size
 		*mlen = n;
 		return (int)(i + n);
 	}
-	if (*buf != '<')
+	if (*buf != '<' && !ntf_only)
 		return -1;
 	/* non-transparent framing: one message per line */
 	lf = memchr(buf, '\n', len > max + 1 ? max + 1 : len);

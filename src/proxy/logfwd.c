@@ -2,7 +2,9 @@
  * log-forward receivers: UDP datagrams and TCP syslog streams, relayed to
  * the section's log targets. See logfwd.h.
  */
+#include <arpa/inet.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -25,6 +27,7 @@ struct logfwd *logfwd_list;
 /* A TCP syslog connection: bytes received and not yet framed. */
 struct logfwd_conn {
 	struct logfwd *lf;           /* its section */
+	struct sockaddr_storage peer; /* the sender */
 	int fd;                      /* the socket */
 	struct task *task;           /* `timeout client` */
 	size_t used;                 /* bytes in <buf> */
@@ -37,12 +40,40 @@ static size_t msg_max(void)
 	return global.tune_bufsize ? global.tune_bufsize : 16384;
 }
 
-static void relay(struct logfwd *lf, const char *msg, size_t len)
+/* Relays the message <msg> of <len> bytes received from <peer> (NULL or
+ * a unix one: unknown) by section <lf>.
+ */
+static void relay(struct logfwd *lf, const char *msg, size_t len, const struct sockaddr_storage *peer)
 {
+	char ip[INET6_ADDRSTRLEN], host[512];
+	struct syslog_span *h;
 	struct syslog_msg m;
+	const void *a;
 
 	atomic_fetch_add_explicit(&lf->received, 1, memory_order_relaxed);
+	if (lf->dont_parse) {
+		syslog_raw(msg, len, &m);
+		goto send;
+	}
 	syslog_parse(msg, len, &m);
+	if (lf->host == LOGFWD_HOST_KEEP || !peer ||
+	    (peer->ss_family != AF_INET && peer->ss_family != AF_INET6))
+		goto send;
+	a = peer->ss_family == AF_INET ? (const void *)&((const struct sockaddr_in *)peer)->sin_addr
+	                               : (const void *)&((const struct sockaddr_in6 *)peer)->sin6_addr;
+	if (!inet_ntop(peer->ss_family, a, ip, sizeof(ip)))
+		goto send;
+	h = &m.f[SYSLOG_HOST];
+	if (lf->host == LOGFWD_HOST_REPLACE || !h->len) {
+		snprintf(host, sizeof(host), "%s", ip);
+	} else if (lf->host == LOGFWD_HOST_APPEND) {
+		snprintf(host, sizeof(host), "%.*s,%s", (int)(h->len < 256 ? h->len : 256), h->ptr, ip);
+	} else {
+		goto send;   /* fill, and a host is there */
+	}
+	h->ptr = host;
+	h->len = strlen(host);
+send:
 	log_forward(lf->targets, &m);
 }
 
@@ -53,7 +84,9 @@ static void dgram_iocb(int fd, unsigned int events, void *owner)
 
 	/* a bounded batch per event: other fds of worker 0 get their turn */
 	for (int i = 0; i < 64; i++) {
-		ssize_t n = recv(fd, buf, sizeof(buf), MSG_TRUNC | MSG_DONTWAIT);
+		struct sockaddr_storage peer;
+		socklen_t plen = sizeof(peer);
+		ssize_t n = recvfrom(fd, buf, sizeof(buf), MSG_TRUNC | MSG_DONTWAIT, (struct sockaddr *)&peer, &plen);
 
 		if (n < 0) {
 			if (errno == EINTR)
@@ -64,7 +97,7 @@ static void dgram_iocb(int fd, unsigned int events, void *owner)
 			log_drop();
 			continue;
 		}
-		relay(b->lf, buf, (size_t)n);
+		relay(b->lf, buf, (size_t)n, plen ? &peer : NULL);
 	}
 }
 
@@ -114,8 +147,8 @@ static void conn_iocb(int fd, unsigned int events, void *owner)
 		if (n < 0)
 			break;
 		c->used += (size_t)n;
-		while ((used = syslog_frame(c->buf, c->used, msg_max(), &msg, &mlen)) > 0) {
-			relay(c->lf, msg, mlen);
+		while ((used = syslog_frame(c->buf, c->used, msg_max(), c->lf->ntf_only, &msg, &mlen)) > 0) {
+			relay(c->lf, msg, mlen, &c->peer);
 			memmove(c->buf, c->buf + used, c->used - (size_t)used);
 			c->used -= (size_t)used;
 		}
@@ -136,7 +169,9 @@ static void accept_iocb(int fd, unsigned int events, void *owner)
 	struct logfwd *lf = b->lf;
 
 	while (lf->cur_conns < lf->maxconn) {
-		int cfd = sock_accept(fd, NULL, NULL);
+		struct sockaddr_storage peer;
+		socklen_t plen;
+		int cfd = sock_accept(fd, &peer, &plen);
 		struct logfwd_conn *c;
 
 		if (cfd < 0) {
@@ -155,6 +190,7 @@ static void accept_iocb(int fd, unsigned int events, void *owner)
 			continue;
 		}
 		c->lf = lf;
+		c->peer = peer;
 		c->fd = cfd;
 		c->used = 0;
 		lf->cur_conns++;

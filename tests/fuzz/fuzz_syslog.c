@@ -4,7 +4,8 @@
  *
  * Input: byte 0 selects the header format written (4 values: rfc3164,
  * rfc5424, raw, chosen per message) and a small frame limit (bit 2); the
- * rest is what a log-forward receiver gets: a datagram for syslog_parse(),
+ * rest is what a log-forward receiver gets (bit 3: lines only, as with
+ * `option assume-rfc6587-ntf`): a datagram for syslog_parse(),
  * a stream for syslog_frame().
  *
  * Invariants checked (abort on violation):
@@ -65,7 +66,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		CHECK(n < room && hdr[n] == '\0');
 	}
 
-	r = syslog_frame(copy, len, max, &msg, &mlen);
+	r = syslog_frame(copy, len, max, (data[0] & 8) != 0, &msg, &mlen);
 	CHECK(r >= -1 && (size_t)(r > 0 ? r : 0) <= len);
 	if (r > 0) {
 		CHECK(mlen <= max && inside(msg, mlen, copy, (size_t)r));
@@ -73,7 +74,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (r > 1) {
 			const char *m2;
 			size_t l2;
-			int r2 = syslog_frame(copy, (size_t)r - 1, max, &m2, &l2);
+			int r2 = syslog_frame(copy, (size_t)r - 1, max, (data[0] & 8) != 0, &m2, &l2);
 
 			CHECK(r2 <= 0);
 		}

@@ -40,6 +40,7 @@ MESSAGES = [
     b'<134>Dec  7 18:00:00 tollgate[55]: 127.0.0.1:1234 [x] "GET / HTTP/1.1"',
     b"<134>Dec  7 18:00:00 host tag: m",
     b"<134>Dec  7 18:00:00 host tag[1]x: m",
+    b"<13>1 2026-12-07T18:00:00Z - app 1 - - no host",
 ]
 TIMES = re.compile(rb"\d{4}-\d\d-\d\dT[0-9:.]+[+-]\d\d:\d\d|\w{3} [ \d]\d \d\d:\d\d:\d\d")
 
@@ -155,3 +156,72 @@ def test_config_errors(tmp_path):
     assert rc != 0 and "t.cfg:2" in out and "'dgram-bind' expects an address" in out
     rc, out, _ = run_check("log-forward lf\n    timeout server 1s\n", tmp_path)
     assert rc != 0 and "'timeout' expects 'client <time>'" in out
+
+
+def options_relay(tollgate, tmp_path, options):
+    sink, sock, udp, tcp = udp_sink(), str(tmp_path / "o.sock"), free_port(), free_port()
+    tollgate("""
+global
+    stats socket %s level admin
+log-forward relay
+    dgram-bind 127.0.0.1:%d
+    bind 127.0.0.1:%d
+%s
+    log 127.0.0.1:%d local0
+""" % (sock, udp, tcp, options, sink.getsockname()[1]), port=tcp)
+    wait_until(lambda: admin_ready(sock), 10, "admin socket")
+    tx = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+
+    def relay(msg):
+        tx.sendto(msg, ("127.0.0.1", udp))
+        got = []
+        wait_until(lambda: got.append(sink.recv(70000)) or got, 5, "the relayed message")
+        return got[0]
+    return relay, tcp, sink
+
+
+def test_option_dont_parse_log(tollgate, tmp_path):
+    relay, _, _ = options_relay(tollgate, tmp_path, "    option dont-parse-log")
+    for msg in MESSAGES[:2] + [b"<999>x", b"no pri at all"]:
+        assert relay(msg) == msg.rstrip(b"\n") + b"\n"
+
+
+def test_option_assume_rfc6587_ntf(tollgate, tmp_path):
+    _, tcp, sink = options_relay(tollgate, tmp_path, "    option assume-rfc6587-ntf")
+    with socket.create_connection(("127.0.0.1", tcp)) as c:
+        c.sendall(b"12 <134>Dec  7 18:00:00 h t: x\n")
+        got = []
+        wait_until(lambda: got.append(sink.recv(70000)) or got, 5, "the relayed line")
+    # the leading digits are message text, not an octet count
+    assert got[0] == b"12 <134>Dec  7 18:00:00 h t: x\n"
+
+
+@pytest.mark.parametrize("mode,received,relayed", [
+    ("replace", b"<134>Dec  7 18:00:00 myhost app[1]: x", b"<134>Dec  7 18:00:00 127.0.0.1 app[1]: x\n"),
+    ("append", b"<134>Dec  7 18:00:00 myhost app[1]: x", b"<134>Dec  7 18:00:00 myhost,127.0.0.1 app[1]: x\n"),
+    ("fill", b"<134>Dec  7 18:00:00 myhost app[1]: x", b"<134>Dec  7 18:00:00 myhost app[1]: x\n"),
+    ("fill", b"<13>1 2026-12-07T18:00:00Z - app 1 - - x", b"<13>1 2026-12-07T18:00:00Z 127.0.0.1 app 1 - - x\n"),
+    # no host: a target without `format` writes the host-less local form
+    ("keep", b"<13>1 2026-12-07T18:00:00Z - app 1 - - x", b"<13>Dec  7 18:00:00 app[1]: x\n"),
+])
+def test_option_host(tollgate, tmp_path, mode, received, relayed):
+    relay, _, _ = options_relay(tollgate, tmp_path, "    option host " + mode)
+    assert relay(received) == relayed
+
+
+def test_option_errors(tmp_path):
+    from conftest import run_check
+    rc, out, _ = run_check("log-forward lf\n    option host maybe\n", tmp_path)
+    assert rc != 0 and "t.cfg:2" in out and "'option host' expects one of" in out
+    rc, out, _ = run_check("log-forward lf\n    option httplog\n", tmp_path)
+    assert rc != 0 and "'option httplog' is not supported in a log-forward section" in out
+
+
+def test_timeout_client_closes_idle_connections(tollgate, tmp_path):
+    relay, tcp, sink = options_relay(tollgate, tmp_path, "    timeout client 300ms")
+    with socket.create_connection(("127.0.0.1", tcp)) as c:
+        c.settimeout(5)
+        c.sendall(b"<134>Dec  7 18:00:00 h t: x\n")
+        # the message goes through, then the idle connection is closed
+        assert c.recv(10) == b""
+    assert sink.recv(70000) == b"<134>Dec  7 18:00:00 h t: x\n"

@@ -81,24 +81,33 @@ static void test_parse_no_pri(void **state)
 	assert_int_equal(m.facility, -1);
 }
 
+static int syslog_frame_(const char *buf, size_t len, size_t max, const char **msg, size_t *mlen)
+{
+	return syslog_frame(buf, len, max, 0, msg, mlen);
+}
+
 static void test_frame(void **state)
 {
 	const char *msg;
 	size_t len;
 
 	(void)state;
-	assert_int_equal(syslog_frame("5 <1>ab7 <1>x", 13, 100, &msg, &len), 7);
+	assert_int_equal(syslog_frame_("5 <1>ab7 <1>x", 13, 100, &msg, &len), 7);
 	assert_int_equal(len, 5);
 	assert_memory_equal(msg, "<1>ab", 5);
-	assert_int_equal(syslog_frame("5 <1>a", 6, 100, &msg, &len), 0);
-	assert_int_equal(syslog_frame("12", 2, 100, &msg, &len), 0);
-	assert_int_equal(syslog_frame("12x", 3, 100, &msg, &len), -1);
-	assert_int_equal(syslog_frame("999 ", 4, 100, &msg, &len), -1);   /* over the limit */
-	assert_int_equal(syslog_frame("<1>a\r\nb", 7, 100, &msg, &len), 6);
+	assert_int_equal(syslog_frame_("5 <1>a", 6, 100, &msg, &len), 0);
+	assert_int_equal(syslog_frame_("12", 2, 100, &msg, &len), 0);
+	assert_int_equal(syslog_frame_("12x", 3, 100, &msg, &len), -1);
+	assert_int_equal(syslog_frame_("999 ", 4, 100, &msg, &len), -1);   /* over the limit */
+	assert_int_equal(syslog_frame_("<1>a\r\nb", 7, 100, &msg, &len), 6);
 	assert_int_equal(len, 4);
-	assert_int_equal(syslog_frame("<1>abc", 6, 100, &msg, &len), 0);
-	assert_int_equal(syslog_frame("<1>abc", 6, 4, &msg, &len), -1);
-	assert_int_equal(syslog_frame("GET /", 5, 100, &msg, &len), -1);
+	assert_int_equal(syslog_frame_("<1>abc", 6, 100, &msg, &len), 0);
+	assert_int_equal(syslog_frame_("<1>abc", 6, 4, &msg, &len), -1);
+	assert_int_equal(syslog_frame_("GET /", 5, 100, &msg, &len), -1);
+	/* assume-rfc6587-ntf: lines only, whatever they start with */
+	assert_int_equal(syslog_frame("12 ab\n", 6, 100, 1, &msg, &len), 6);
+	assert_int_equal(len, 5);
+	assert_int_equal(syslog_frame("GET /\n", 6, 100, 1, &msg, &len), 6);
 }
 
 static void test_header(void **state)
