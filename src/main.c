@@ -679,7 +679,7 @@ int main(int argc, char **argv)
 		log_alert("out of memory at start-up.");
 		return 1;
 	}
-	if (!proxies_list)
+	if (!proxies_list && !logfwd_list)
 		log_warning("config : no frontend and no backend: nothing to do but wait for signals.");
 
 	/* before the fd table (sized from RLIMIT_NOFILE) and any socket */

@@ -7,8 +7,9 @@
  * down or in maintenance (`disable server`) are skipped, backups used when
  * no active server is left. No stream is involved.
  *
- * Servers: `udp@<ip>:<port>` gets one connected UDP socket, shared by every
- * thread (a datagram per message, dropped when the socket is full);
+ * Servers: `udp@<ip>:<port>` gets one UDP socket, shared by every thread
+ * (a datagram per message with sendto(), dropped when the socket is full;
+ * not connected, so that an unreachable server costs no later message);
  * `tcp@<ip>:<port>` or a bare address gets one TCP connection, owned by
  * worker 0, which connects, reconnects a second after it breaks, and
  * writes. Any thread appends a framed message (a line, or `<len> <msg>`

@@ -268,7 +268,11 @@ void logbe_send(struct proxy *be, const char *msg, size_t mlen, const char *line
 		return;
 	}
 	if (srv->log_dgram) {
-		if (send(srv->log->fd, line, n, MSG_DONTWAIT | MSG_NOSIGNAL) != (ssize_t)n)
+		/* not connected: a server that was away (ICMP unreachable)
+		 * costs no message once it is back
+		 */
+		if (sendto(srv->log->fd, line, n, MSG_DONTWAIT | MSG_NOSIGNAL, addr_sa(&srv->addr),
+		           srv->addr.len) != (ssize_t)n)
 			log_drop();
 		return;
 	}
@@ -288,7 +292,7 @@ static int start_server(struct server *srv, char *err, size_t errlen)
 		const struct sockaddr *sa = addr_sa(&srv->addr);
 
 		ls->fd = socket(sa->sa_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-		if (ls->fd < 0 || connect(ls->fd, sa, srv->addr.len) < 0) {
+		if (ls->fd < 0) {
 			int e = errno;
 
 			addr_format(&srv->addr, a, sizeof(a));

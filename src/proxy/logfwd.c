@@ -212,8 +212,11 @@ static int dgram_socket(struct logfwd_bind *b, char *err, size_t errlen)
 	char a[ADDR_STRLEN];
 
 	fd = socket(sa->sa_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd >= 0 && sa->sa_family != AF_UNIX)
+	if (fd >= 0 && sa->sa_family != AF_UNIX) {
+		/* a reload binds the port while the old process still has it */
 		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+		setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one));
+	}
 	if (fd >= 0 && bind(fd, sa, b->addr.len) == 0)
 		return fd;
 	e = errno;
@@ -235,6 +238,7 @@ int logfwd_bind_all(char *err, size_t errlen)
 			struct sock_opts o = SOCK_OPTS_INIT;
 
 			o.backlog = lf->backlog ? lf->backlog : (int)lf->maxconn;
+			o.flags |= SOCK_O_REUSEPORT;   /* reloads */
 			b->fd = b->dgram ? dgram_socket(b, err, errlen) : sock_listen(&b->addr, &o, err, errlen);
 			if (b->fd < 0)
 				return b->fd;

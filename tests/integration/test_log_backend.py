@@ -245,3 +245,34 @@ def test_config_errors(tmp_path, cfg, msg):
 def test_log_hash_outside_mode_log_falls_back(tmp_path):
     rc, out, _ = run_check("backend b\n    balance sticky\n    server s 127.0.0.1:1\n", tmp_path)
     assert rc == 0 and "needs 'mode log'). Falling back to round robin" in out
+
+
+def test_udp_server_back_after_being_away(tollgate, tmp_path):
+    probe = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    probe.bind(("127.0.0.1", 0))
+    port = probe.getsockname()[1]
+    probe.close()
+    seen, sock, inp = Sink(), str(tmp_path / "a.sock"), free_port()
+    # the direct target after the backend tells when a message went out
+    tollgate("""
+global
+    stats socket %s level admin
+log-forward in
+    dgram-bind 127.0.0.1:%d
+    log backend@be local0
+    log 127.0.0.1:%d local0
+backend be
+    mode log
+    server a udp@127.0.0.1:%d
+""" % (sock, inp, seen.port, port))
+    wait_until(lambda: admin_ready(sock), 10, "admin socket")
+    tx = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    # nobody there: the datagram is lost (the kernel answers ICMP unreachable)
+    tx.sendto(b"<134>Dec  7 18:00:00 h app[1]: lost", ("127.0.0.1", inp))
+    wait_until(lambda: seen.poll(), 5, "the first message relayed")
+    back = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    back.bind(("127.0.0.1", port))
+    back.settimeout(5)
+    # the first message after its return reaches it
+    tx.sendto(b"<134>Dec  7 18:00:00 h app[1]: back", ("127.0.0.1", inp))
+    assert back.recv(70000) == line("back")

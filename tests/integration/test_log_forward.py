@@ -174,10 +174,17 @@ log-forward relay
 
     def relay(msg):
         tx.sendto(msg, ("127.0.0.1", udp))
-        got = []
-        wait_until(lambda: got.append(sink.recv(70000)) or got, 5, "the relayed message")
-        return got[0]
+        return recv1(sink)
     return relay, tcp, sink
+
+
+def recv1(sink):
+    """The next datagram of <sink>, waiting up to 5 s."""
+    sink.settimeout(5)
+    try:
+        return sink.recv(70000)
+    finally:
+        sink.settimeout(0.2)
 
 
 def test_option_dont_parse_log(tollgate, tmp_path):
@@ -190,10 +197,8 @@ def test_option_assume_rfc6587_ntf(tollgate, tmp_path):
     _, tcp, sink = options_relay(tollgate, tmp_path, "    option assume-rfc6587-ntf")
     with socket.create_connection(("127.0.0.1", tcp)) as c:
         c.sendall(b"12 <134>Dec  7 18:00:00 h t: x\n")
-        got = []
-        wait_until(lambda: got.append(sink.recv(70000)) or got, 5, "the relayed line")
-    # the leading digits are message text, not an octet count
-    assert got[0] == b"12 <134>Dec  7 18:00:00 h t: x\n"
+        # the leading digits are message text, not an octet count
+        assert recv1(sink) == b"12 <134>Dec  7 18:00:00 h t: x\n"
 
 
 @pytest.mark.parametrize("mode,received,relayed", [
@@ -224,4 +229,25 @@ def test_timeout_client_closes_idle_connections(tollgate, tmp_path):
         c.sendall(b"<134>Dec  7 18:00:00 h t: x\n")
         # the message goes through, then the idle connection is closed
         assert c.recv(10) == b""
-    assert sink.recv(70000) == b"<134>Dec  7 18:00:00 h t: x\n"
+    assert recv1(sink) == b"<134>Dec  7 18:00:00 h t: x\n"
+
+
+def test_reload_takes_over_the_receivers(tollgate, tmp_path):
+    sink, udp, tcp = udp_sink(), free_port(), free_port()
+    cfg = """
+log-forward relay
+    dgram-bind 127.0.0.1:%d
+    bind 127.0.0.1:%d
+    log 127.0.0.1:%d local0
+""" % (udp, tcp, sink.getsockname()[1])
+    old = tollgate(cfg, port=tcp)
+    new = tollgate(cfg, args=["-sf", str(old.proc.pid)], name="new.cfg")
+    # the new process binds the same ports while the old one still has them
+    assert old.wait_exit() == 0
+    new.wait_log("started")
+    # a log-forward section is something to do
+    assert "nothing to do" not in new.output()
+    socket.socket(socket.AF_INET, socket.SOCK_DGRAM).sendto(b"<134>Dec  7 18:00:00 h t: x",
+                                                             ("127.0.0.1", udp))
+    assert recv1(sink) == b"<134>Dec  7 18:00:00 h t: x\n"
+    wait_port(tcp)
