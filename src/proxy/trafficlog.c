@@ -63,6 +63,9 @@ int log_target_parse(struct log_target **list, int argc, char **args, char **err
 		t->kind = LOG_TGT_STDOUT;
 	} else if (!strcmp(args[1], "stderr")) {
 		t->kind = LOG_TGT_STDERR;
+	} else if (!strncmp(args[1], "ring@", 5)) {
+		free(t);
+		return err_set(err, "'log %s' : ring targets ('ring' sections) are not supported yet; a 'mode log' backend with a TCP server ('log backend@<name>') forwards to TCP syslog.", args[1]);
 	} else if (!strncmp(args[1], "backend@", 8)) {
 		/* a log backend, found by name once every section is read */
 		t->kind = LOG_TGT_BACKEND;
