@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include <tollgate/clock.h>
@@ -212,6 +213,9 @@ static int dgram_socket(struct logfwd_bind *b, char *err, size_t errlen)
 	char a[ADDR_STRLEN];
 
 	fd = socket(sa->sa_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd >= 0 && sa->sa_family == AF_UNIX && !(b->addr.flags & ADDR_F_ABSTRACT) &&
+	    ((const struct sockaddr_un *)sa)->sun_path[0])
+		unlink(((const struct sockaddr_un *)sa)->sun_path);   /* a previous run's socket */
 	if (fd >= 0 && sa->sa_family != AF_UNIX) {
 		/* a reload binds the port while the old process still has it */
 		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));

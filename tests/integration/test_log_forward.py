@@ -251,3 +251,19 @@ log-forward relay
                                                              ("127.0.0.1", udp))
     assert recv1(sink) == b"<134>Dec  7 18:00:00 h t: x\n"
     wait_port(tcp)
+
+
+def test_unix_dgram_receiver(tollgate, tmp_path):
+    sink, sock, path = udp_sink(), str(tmp_path / "u.sock"), str(tmp_path / "log.sock")
+    open(path, "w").close()   # left by a previous run: replaced
+    tollgate("""
+global
+    stats socket %s level admin
+log-forward relay
+    dgram-bind unix@%s
+    log 127.0.0.1:%d local0
+""" % (sock, path, sink.getsockname()[1]))
+    wait_until(lambda: admin_ready(sock), 10, "admin socket")
+    tx = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    tx.sendto(b"<134>Dec  7 18:00:00 h t: via unix", path)
+    assert recv1(sink) == b"<134>Dec  7 18:00:00 h t: via unix\n"
