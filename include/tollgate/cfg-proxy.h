@@ -104,6 +104,16 @@ int cfg_proxy_check_tls(struct proxy *px, char **err);
 struct tls_conf;
 struct tls_crtlist_line;
 
+/* The same parsers over a bare TLS configuration, for lines that are not
+ * a proxy's (a peers section's bind and peers): <*cp> is created at the
+ * first TLS option from the ssl-default-bind-* (bind) or
+ * ssl-default-server-* (client) settings. The client side sets *<use_ssl>
+ * for `ssl` / `no-ssl`. Returns as cfg_bind_ssl_option().
+ */
+int cfg_ssl_bind_conf_option(struct tls_conf **cp, const char *kw, int argc, char **args, int *i, char **err);
+int cfg_ssl_client_conf_option(struct tls_conf **cp, int *use_ssl, const char *kw, int argc, char **args, int *i,
+                               char **err);
+
 /* One [option] of a crt-list line (args[*i], its value after it) into the
  * line's <delta>; <where> names the line in messages. As cfg_bind_ssl_option.
  */

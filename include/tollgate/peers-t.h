@@ -12,6 +12,10 @@
 
 struct stktable;
 struct task;
+struct tls_conf;
+struct tls_srv;
+struct tls_bind;
+struct xprt_ops;
 
 /* A growable byte buffer of a peer connection. */
 struct peer_buf {
@@ -81,6 +85,9 @@ struct peer_conn {
 	uint32_t deadline;            /* handshake deadline (tick) */
 	char src[ADDR_STRLEN];        /* remote address for logs */
 	struct peer_conn *pnext;      /* next unidentified incoming connection */
+	const struct xprt_ops *xprt;  /* transport: NULL raw, &xprt_tls over TLS */
+	void *xprt_ctx;               /* its context */
+	int tls_hs;                   /* 1 while the TLS handshake is in progress */
 };
 
 /* Dictionary (server_key) cache ids per connection and direction, as
@@ -106,6 +113,9 @@ struct peer {
 	unsigned int shard;           /* `shard`: it gets the keys of this shard only, 0: all */
 	char *conf_file;              /* where it is declared */
 	int conf_line;                /* line */
+	int use_ssl;                  /* `ssl`: connections to it run over TLS */
+	struct tls_conf *tls_conf;    /* its TLS options as parsed, or NULL */
+	struct tls_srv *tls;          /* its client context (use_ssl), or NULL */
 
 	/* run time, thread 0 only (show peers reads racy snapshots) */
 	struct peer_conn *conn;       /* established or in-progress connection */
@@ -127,6 +137,9 @@ struct peer {
 	uint32_t proto_err;           /* protocol errors */
 	uint32_t coll;                /* collisions (both sides connected) */
 	uint64_t taught;              /* local peer (old process): entries of the lesson sent */
+	int tls_err;                  /* last TLS handshake failure: 0 none, -1 without a
+	                               * certificate error, else the X509 verify error
+	                               * (thread 0 writes, show peers reads a snapshot) */
 	int16_t last_state;           /* PEER_CS_* of the connection, -1: none. Thread 0
 	                               * writes it with relaxed atomic stores; other
 	                               * threads read it so (start-up, show peers) */
@@ -165,6 +178,11 @@ struct peers {
 	int has_bind;                 /* a `bind` line was seen */
 	struct addr bind_addr;        /* `bind` address */
 	int bind_line;                /* line of `bind` */
+	struct tls_conf *bind_tls_conf; /* `bind`/`default-bind` TLS options, or NULL */
+	struct tls_bind *bind_tls;    /* the listener's contexts (`ssl`), or NULL */
+	struct tls_conf *defsrv_tls_conf; /* `default-server` TLS options, or NULL */
+	int defsrv_ssl;               /* `default-server ssl` */
+	unsigned int defsrv_shard;    /* `default-server shard` */
 	unsigned int timeout_connect; /* `timeout connect` in ms, 0: default */
 	unsigned int shards;          /* `shards`: keys are spread over this many shards, 0: none */
 	struct peer *list;            /* peers in declaration order */

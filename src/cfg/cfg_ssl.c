@@ -223,7 +223,7 @@ static int line_option(struct tls_conf **cp, const struct tls_conf *def, int ser
 /* crt-list <file>: the list is read once (cfg_crtlist.c), then named in
  * the bind's certificates in order with the 'crt' ones.
  */
-static int crt_list_option(struct listener *l, const char *kw, int argc, char **args, int *i, char **err)
+static int crt_list_option(struct tls_conf **cp, const char *kw, int argc, char **args, int *i, char **err)
 {
 	struct tls_conf *c;
 	unsigned char *kinds;
@@ -231,7 +231,7 @@ static int crt_list_option(struct listener *l, const char *kw, int argc, char **
 
 	if (*i + 1 >= argc)
 		return cfg_set_err(err, "'%s' : option 'crt-list' expects a value.", kw);
-	if (!(c = conf_get(&l->tls_conf, &def_bind, err)))
+	if (!(c = conf_get(cp, &def_bind, err)))
 		return -1;
 	(*i)++;
 	n = realloc(c->crt, (c->ncrt + 1) * sizeof(*n));
@@ -250,29 +250,29 @@ static int crt_list_option(struct listener *l, const char *kw, int argc, char **
 	return cfg_crtlist_load(c->crt[c->ncrt - 1], kw, err) < 0 ? -1 : 1;
 }
 
-int cfg_bind_ssl_option(struct listener *l, const char *kw, int argc, char **args, int *i, char **err)
+int cfg_ssl_bind_conf_option(struct tls_conf **cp, const char *kw, int argc, char **args, int *i, char **err)
 {
 	const char *opt = args[*i];
 
 	if (refused(kw, opt, err) < 0)
 		return -1;
 	if (!strcmp(opt, "ssl") || !strcmp(opt, "strict-sni")) {
-		if (!conf_get(&l->tls_conf, &def_bind, err))
+		if (!conf_get(cp, &def_bind, err))
 			return -1;
-		l->tls_conf->flags |= opt[1] == 's' ? TLS_O_ON : TLS_O_STRICT_SNI;
+		(*cp)->flags |= opt[1] == 's' ? TLS_O_ON : TLS_O_STRICT_SNI;
 		return 1;
 	}
 	if (!strcmp(opt, "crt-list"))
-		return crt_list_option(l, kw, argc, args, i, err);
+		return crt_list_option(cp, kw, argc, args, i, err);
 	if (!strcmp(opt, "ca-ignore-err") || !strcmp(opt, "crt-ignore-err")) {
 		char why[256];
 
 		if (*i + 1 >= argc)
 			return cfg_set_err(err, "'%s' : '%s' : missing error IDs list.", kw, opt);
-		if (!conf_get(&l->tls_conf, &def_bind, err))
+		if (!conf_get(cp, &def_bind, err))
 			return -1;
 		(*i)++;
-		if (tls_parse_ignore_err(args[*i], opt[1] == 'a' ? &l->tls_conf->ca_ignerr : &l->tls_conf->crt_ignerr,
+		if (tls_parse_ignore_err(args[*i], opt[1] == 'a' ? &(*cp)->ca_ignerr : &(*cp)->crt_ignerr,
 		                         why, sizeof(why)) < 0)
 			return cfg_set_err(err, "'%s' : '%s' : %s.", kw, opt, why);
 		return 1;
@@ -280,12 +280,17 @@ int cfg_bind_ssl_option(struct listener *l, const char *kw, int argc, char **arg
 	if (!strcmp(opt, "tls-ticket-keys")) {
 		if (*i + 1 >= argc)
 			return cfg_set_err(err, "'%s' : option 'tls-ticket-keys' expects a value.", kw);
-		if (!conf_get(&l->tls_conf, &def_bind, err))
+		if (!conf_get(cp, &def_bind, err))
 			return -1;
 		(*i)++;
-		return set_str(&l->tls_conf->ticket_keys, args[*i], err) < 0 ? -1 : 1;
+		return set_str(&(*cp)->ticket_keys, args[*i], err) < 0 ? -1 : 1;
 	}
-	return line_option(&l->tls_conf, &def_bind, 0, kw, argc, args, i, err);
+	return line_option(cp, &def_bind, 0, kw, argc, args, i, err);
+}
+
+int cfg_bind_ssl_option(struct listener *l, const char *kw, int argc, char **args, int *i, char **err)
+{
+	return cfg_ssl_bind_conf_option(&l->tls_conf, kw, argc, args, i, err);
 }
 
 int cfg_ssl_crtlist_option(struct tls_conf *delta, const char *where, int argc, char **args, int *i, char **err)
@@ -333,22 +338,54 @@ static int alpn_has_h2(const struct tls_conf *c)
 	return 0;
 }
 
+int cfg_ssl_client_conf_option(struct tls_conf **cp, int *use_ssl, const char *kw, int argc, char **args, int *i,
+                               char **err)
+{
+	const char *opt = args[*i];
+
+	if (refused(kw, opt, err) < 0)
+		return -1;
+	if (!strcmp(opt, "ssl")) {
+		if (!conf_get(cp, &def_srv, err))
+			return -1;
+		*use_ssl = 1;
+		return 1;
+	}
+	if (!strcmp(opt, "no-ssl")) {
+		*use_ssl = 0;
+		return 1;
+	}
+	if (!strcmp(opt, "no-ssl-reuse")) {
+		if (!conf_get(cp, &def_srv, err))
+			return -1;
+		(*cp)->flags |= TLS_O_NO_REUSE;
+		return 1;
+	}
+	if (!strcmp(opt, "verifyhost")) {
+		if (*i + 1 >= argc || !*args[*i + 1])
+			return cfg_set_err(err, "'%s' : missing hostname to verify against.", opt);
+		if (!conf_get(cp, &def_srv, err))
+			return -1;
+		(*i)++;
+		return set_str(&(*cp)->verify_host, args[*i], err) < 0 ? -1 : 1;
+	}
+	return line_option(cp, &def_srv, 1, kw, argc, args, i, err);
+}
+
 int cfg_server_ssl_option(struct server *srv, const char *kw, int argc, char **args, int *i, char **err)
 {
 	const char *opt = args[*i];
 	const char *val = *i + 1 < argc ? args[*i + 1] : NULL;
 
-	if (refused(kw, opt, err) < 0)
-		return -1;
-	if (!strcmp(opt, "ssl") || !strcmp(opt, "check-ssl")) {
+	if (!strcmp(opt, "check-ssl")) {
 		if (!conf_get(&srv->tls_conf, &def_srv, err))
 			return -1;
-		*(opt[0] == 's' ? &srv->use_ssl : &srv->check_ssl) = 1;
+		srv->check_ssl = 1;
 		return 1;
 	}
-	if (!strcmp(opt, "no-ssl") || !strcmp(opt, "no-check-ssl")) {
-		/* no-check-ssl: -1, plain checks even with 'ssl' (cfg_server_ssl_finish()) */
-		*(opt[3] == 's' ? &srv->use_ssl : &srv->check_ssl) = opt[3] == 's' ? 0 : -1;
+	if (!strcmp(opt, "no-check-ssl")) {
+		/* -1: plain checks even with 'ssl' (cfg_server_ssl_finish()) */
+		srv->check_ssl = -1;
 		return 1;
 	}
 	if (!strcmp(opt, "check-alpn")) {
@@ -363,27 +400,13 @@ int cfg_server_ssl_option(struct server *srv, const char *kw, int argc, char **a
 			return cfg_set_err(err, "'%s' : 'check-alpn' : %s.", kw, why);
 		return 1;
 	}
-	if (!strcmp(opt, "no-ssl-reuse")) {
-		if (!conf_get(&srv->tls_conf, &def_srv, err))
-			return -1;
-		srv->tls_conf->flags |= TLS_O_NO_REUSE;
-		return 1;
-	}
 	if (!strcmp(opt, "sni") || !strcmp(opt, "check-sni")) {
 		if (!val)
 			return cfg_set_err(err, "'%s' : option '%s' expects a value.", kw, opt);
 		(*i)++;
 		return set_str(opt[0] == 's' ? &srv->sni_text : &srv->check_sni, val, err) < 0 ? -1 : 1;
 	}
-	if (!strcmp(opt, "verifyhost")) {
-		if (!val || !*val)
-			return cfg_set_err(err, "'%s' : missing hostname to verify against.", opt);
-		if (!conf_get(&srv->tls_conf, &def_srv, err))
-			return -1;
-		(*i)++;
-		return set_str(&srv->tls_conf->verify_host, val, err) < 0 ? -1 : 1;
-	}
-	return line_option(&srv->tls_conf, &def_srv, 1, kw, argc, args, i, err);
+	return cfg_ssl_client_conf_option(&srv->tls_conf, &srv->use_ssl, kw, argc, args, i, err);
 }
 
 int cfg_server_ssl_finish(struct server *srv, const char *kw, char **err)

@@ -19,6 +19,7 @@
 #include <tollgate/log.h>
 #include <tollgate/peer_entry.h>
 #include <tollgate/peer_msg.h>
+#include <tollgate/peer_xprt.h>
 #include <tollgate/peers.h>
 #include <tollgate/proxy.h>
 #include <tollgate/sock.h>
@@ -231,6 +232,13 @@ int peers_finalize(proxy_report_fn fn, void *arg)
 			if (init_peer_tables(ps, p) < 0)
 				errs += proxy_report(fn, arg, 1, p->conf_file, p->conf_line, "out of memory");
 		}
+		/* as HAProxy: the local peer's own line says how the old process of
+		 * a reload connects to the new one, which listens on the bind
+		 */
+		if (ps->has_bind && !ps->local->use_ssl != !ps->bind_tls)
+			proxy_report(fn, arg, 0, ps->local->conf_file, ps->local->conf_line,
+			             "Peers section '%s': local peer have a %s listener and a %s server configured.",
+			             ps->id, ps->bind_tls ? "SSL" : "non-SSL", ps->local->use_ssl ? "SSL" : "non-SSL");
 		/* the local peer: the other process of a reload (doc/peers.md) */
 		if (init_peer_tables(ps, ps->local) < 0)
 			errs += proxy_report(fn, arg, 1, ps->conf_file, ps->conf_line, "out of memory");
@@ -256,14 +264,21 @@ static uint32_t backoff(struct peer *p)
 	return d + (uint32_t)(random() % 250);
 }
 
-/* Updates the events polled for <c>: writability only while output waits. */
+/* Updates the events polled for <c>: writability only while output waits
+ * (or the connect is in progress); during a TLS handshake, what it waits
+ * for.
+ */
 static void conn_poll(struct peer_conn *c)
 {
 	uint32_t ev = FD_EV_IN;
 
-	if (c->out.len || c->state == PEER_CS_CONNECTING)
+	if (c->state == PEER_CS_CONNECTING)
 		ev |= FD_EV_OUT;
-	fd_set_events(c->fd, ev);
+	else if (c->tls_hs)
+		ev = peer_xprt_events(c) ? peer_xprt_events(c) : FD_EV_IN;
+	else if (c->out.len)
+		ev |= FD_EV_OUT;
+	fd_set_events(c->fd, ev | peer_xprt_events(c));
 }
 
 /* Removes <c> from the unidentified connections of its section. */
@@ -309,9 +324,10 @@ static void conn_close(struct peer_conn *c, const char *reason)
 			log_notice("Peer '%s' (peers '%s'): link with the %s process closed: %s.", p->id, ps->id,
 			           c->outgoing ? "new" : "old", reason);
 		else if (c->state == PEER_CS_ESTABLISHED)
-			log_warning("Peer '%s' (peers '%s') disconnected: %s.", p->id, ps->id, reason);
+			log_warning("Peer '%s' (peers '%s') disconnected: %s (address %s).", p->id, ps->id, reason, c->src);
 		else if (!p->failures)   /* the first failure of a series only */
-			log_warning("Peer '%s' (peers '%s'): connection failed: %s.", p->id, ps->id, reason);
+			log_warning("Peer '%s' (peers '%s'): connection failed: %s (address %s).", p->id, ps->id, reason,
+			            c->src);
 		p->conn = NULL;
 		__atomic_store_n(&p->last_state, -1, __ATOMIC_RELAXED);
 		if ((p->flags & PEER_F_LEARN) && ps->resync == PEERS_RESYNC_ASSIGNED)
@@ -329,6 +345,7 @@ static void conn_close(struct peer_conn *c, const char *reason)
 	} else if (!p && c->state != PEER_CS_CLOSING) {   /* a refusal was logged already */
 		log_warning("Peers '%s': connection from %s closed: %s.", ps->id, c->src, reason);
 	}
+	peer_xprt_close(c);
 	fd_delete(c->fd);
 	buf_free(&c->in);
 	buf_free(&c->out);
@@ -338,15 +355,15 @@ static void conn_close(struct peer_conn *c, const char *reason)
 /* Sends what <c> has to send. Returns 0, or <0 after closing <c>. */
 static int conn_flush(struct peer_conn *c)
 {
-	while (c->out.len) {
-		ssize_t n = send(c->fd, c->out.data, c->out.len, MSG_NOSIGNAL | MSG_DONTWAIT);
+	while (c->out.len && !c->tls_hs && c->state != PEER_CS_CONNECTING) {
+		ssize_t n = peer_xprt_send(c);
 
+		if (n == -EAGAIN || n == -EWOULDBLOCK || n == 0)
+			break;
+		if (n == -EINTR)
+			continue;
 		if (n < 0) {
-			if (errno == EAGAIN || errno == EWOULDBLOCK)
-				break;
-			if (errno == EINTR)
-				continue;
-			conn_close(c, strerror(errno));
+			conn_close(c, strerror((int)-n));
 			return -1;
 		}
 		buf_consume(&c->out, (size_t)n);
@@ -410,6 +427,10 @@ static void peer_connect(struct peer *p)
 	p->conn = c;
 	__atomic_store_n(&p->last_state, PEER_CS_CONNECTING, __ATOMIC_RELAXED);
 	addr_format(peer_addr(p), c->src, sizeof(c->src));
+	if (p->tls && peer_xprt_tls_start(c, p->tls, NULL) < 0) {
+		conn_close(c, "out of memory");
+		return;
+	}
 	n = snprintf(hello, sizeof(hello), "HAProxyS 2.1\n%s\n%s %d 1\n", p->id, ps->local->id, (int)getpid());
 	buf_put(&c->out, hello, (size_t)n);
 }
@@ -1086,7 +1107,7 @@ static int process_input(struct peer_conn *c)
 	return 0;
 fail:
 	/* best effort: the error message goes out before the close */
-	(void)!send(c->fd, c->out.data, c->out.len, MSG_NOSIGNAL | MSG_DONTWAIT);
+	(void)peer_xprt_send(c);
 	conn_close(c, why);
 	return -1;
 }
@@ -1108,6 +1129,24 @@ static void conn_io(int fd, unsigned int events, void *owner)
 		c->state = PEER_CS_WAIT_STATUS;
 		__atomic_store_n(&c->peer->last_state, PEER_CS_WAIT_STATUS, __ATOMIC_RELAXED);
 	}
+	if (c->tls_hs) {
+		char why[256];
+		int tls_err = 0, r = peer_xprt_handshake(c, &tls_err, why, sizeof(why));
+
+		if (r < 0) {
+			if (c->peer)
+				__atomic_store_n(&c->peer->tls_err, tls_err, __ATOMIC_RELAXED);
+			conn_close(c, why);
+			return;
+		}
+		if (!r) {
+			conn_poll(c);
+			return;
+		}
+		if (c->peer)
+			__atomic_store_n(&c->peer->tls_err, 0, __ATOMIC_RELAXED);
+		events |= FD_EV_IN;     /* data may have come with the handshake */
+	}
 	if (events & (FD_EV_IN | FD_EV_ERR | FD_EV_HUP | FD_EV_RDHUP)) {
 		for (;;) {
 			ssize_t n;
@@ -1116,7 +1155,7 @@ static void conn_io(int fd, unsigned int events, void *owner)
 				conn_close(c, "out of memory");
 				return;
 			}
-			n = recv(fd, c->in.data + c->in.len, c->in.cap - c->in.len, MSG_DONTWAIT);
+			n = peer_xprt_recv(c);
 			if (n > 0) {
 				c->in.len += (size_t)n;
 				if (process_input(c) < 0)
@@ -1127,10 +1166,10 @@ static void conn_io(int fd, unsigned int events, void *owner)
 				conn_close(c, "closed by the peer");
 				return;
 			}
-			if (errno == EINTR)
+			if (n == -EINTR)
 				continue;
-			if (errno != EAGAIN && errno != EWOULDBLOCK) {
-				conn_close(c, strerror(errno));
+			if (n != -EAGAIN && n != -EWOULDBLOCK) {
+				conn_close(c, strerror((int)-n));
 				return;
 			}
 			break;
@@ -1160,6 +1199,11 @@ static void accept_cb(int fd, unsigned int events, void *owner)
 		addr_format_sa((struct sockaddr *)&ss, sl, c->src, sizeof(c->src));
 		c->pnext = ps->pending;
 		ps->pending = c;
+		if (ps->bind_tls && peer_xprt_tls_start(c, NULL, ps->bind_tls) < 0) {
+			conn_close(c, "out of memory");
+			continue;
+		}
+		conn_poll(c);
 	}
 }
 
@@ -1432,6 +1476,7 @@ void peers_free_all(void)
 				stktable_updcur_free(&pt->pend);
 				free(pt);
 			}
+			peer_xprt_free_peer(p);
 			free(p->id);
 			free(p->conf_file);
 			free(p);
@@ -1444,6 +1489,7 @@ void peers_free_all(void)
 			free(d->id);
 			free(d);
 		}
+		peer_xprt_free_section(ps);
 		free(ps->tables);
 		free(ps->id);
 		free(ps->conf_file);

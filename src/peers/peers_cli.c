@@ -11,6 +11,7 @@
 
 #include <tollgate/cli.h>
 #include <tollgate/clock.h>
+#include <tollgate/peer_xprt.h>
 #include <tollgate/peers.h>
 #include <tollgate/stktable.h>
 #include <tollgate/ticks.h>
@@ -105,7 +106,7 @@ static int dump_peer(struct cli_session *s, struct peer *p)
 	char out[4096], addr[ADDR_STRLEN] = "", b1[32], b2[32], b3[32];
 	struct peer_stats st;
 	uint32_t lag, lag_ms;
-	int active = p->last_state == PEER_CS_ESTABLISHED;
+	int active = p->last_state == PEER_CS_ESTABLISHED, tls_err;
 	size_t n = 0;
 
 	if (p->addr.kind != ADDR_NONE)
@@ -127,6 +128,9 @@ static int dump_peer(struct cli_session *s, struct peer *p)
 	peer_get_stats(p, &st);
 	if (!p->local)
 		n += (size_t)snprintf(out + n, sizeof(out) - n, "\n        reconnects=%u", st.reconnects);
+	tls_err = __atomic_load_n(&p->tls_err, __ATOMIC_RELAXED);
+	if (!p->local && tls_err)
+		n += (size_t)snprintf(out + n, sizeof(out) - n, " tls_error=\"%s\"", peer_xprt_err_str(tls_err));
 	if (p->tables) {
 		n += (size_t)snprintf(out + n, sizeof(out) - n, "\n        shared tables:");
 		for (struct peer_table *pt = p->tables; pt && n < sizeof(out) - 512; pt = pt->next) {

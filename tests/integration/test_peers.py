@@ -19,10 +19,11 @@ from conftest import (HAPROXY, admin_cli, admin_ready, free_port, run_check, tcp
 
 def node_cfg(name, peers, fe_port, sock, table="stick-table type ip size 1k expire 60s "
              "store http_req_cnt,http_req_rate(10s),gpc0,conn_cur peers mesh",
-             track="http-request track-sc0 src table stkt", extra=""):
+             track="http-request track-sc0 src table stkt", extra="", lines=None):
     """One node: an HTTP frontend tracking into `stkt`, shared with <peers>
-    ({name: port})."""
-    lines = "\n".join("    peer %s 127.0.0.1:%d" % (n, p) for n, p in peers.items())
+    ({name: port}) through `peer` lines, or the section's <lines>."""
+    if lines is None:
+        lines = "\n".join("    peer %s 127.0.0.1:%d" % (n, p) for n, p in peers.items())
     return """
 global
     stats socket %s level admin
