@@ -144,6 +144,9 @@ struct peer {
 	                               * writes it with relaxed atomic stores; other
 	                               * threads read it so (start-up, show peers) */
 	char src[ADDR_STRLEN];        /* remote address of the current connection */
+	char link_src[ADDR_STRLEN];   /* its source address (the remote's if incoming, ours if outgoing) */
+	char link_dst[ADDR_STRLEN];   /* its destination address */
+	int link_tls;                 /* it runs over TLS */
 	const char *tx_dict[PEER_DICT_CACHE]; /* values the peer has, by cache id - 1 (interned) */
 	unsigned int tx_dict_next;    /* last cache id given - 1 (round robin) */
 	const char *rx_dict[PEER_DICT_CACHE]; /* values it sent, by cache id - 1 (interned) */

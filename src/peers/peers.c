@@ -451,6 +451,22 @@ static void maybe_learn(struct peer *p)
 }
 
 /* The handshake of <c> with <p> succeeded. */
+/* Records the addresses and transport of <c>, <p>'s new link, for show
+ * peers: HAProxy's src (who connected) and addr (where to).
+ */
+static void link_addrs(struct peer_conn *c, struct peer *p)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof(ss);
+	char local[ADDR_STRLEN] = "-";
+
+	if (getsockname(c->fd, (struct sockaddr *)&ss, &sl) == 0)
+		addr_format_sa((struct sockaddr *)&ss, sl, local, sizeof(local));
+	snprintf(p->link_src, sizeof(p->link_src), "%s", c->outgoing ? local : c->src);
+	snprintf(p->link_dst, sizeof(p->link_dst), "%s", c->outgoing ? c->src : local);
+	p->link_tls = c->xprt != NULL;
+}
+
 static void established(struct peer_conn *c, struct peer *p)
 {
 	struct peers *ps = c->peers;
@@ -470,6 +486,7 @@ static void established(struct peer_conn *c, struct peer *p)
 	p->reconnect = tick_add(now_ms, PEER_ALIVE_MS);
 	p->heartbeat = tick_add(now_ms, PEER_HEARTBEAT_MS);
 	snprintf(p->src, sizeof(p->src), "%s", c->src);
+	link_addrs(c, p);
 	for (struct peer_table *pt = p->tables; pt; pt = pt->next) {
 		pt->defined = 0;
 		pt->remote_id = 0;

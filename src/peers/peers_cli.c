@@ -5,7 +5,9 @@
  * thread: the fields are racy snapshots of thread 0's state, and no
  * connection is followed (it may be freed meanwhile).
  */
+#include <stdatomic.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -14,6 +16,7 @@
 #include <tollgate/peer_xprt.h>
 #include <tollgate/peers.h>
 #include <tollgate/stktable.h>
+#include <tollgate/task-t.h>
 #include <tollgate/ticks.h>
 
 /* State of a dump. */
@@ -22,6 +25,7 @@ struct peers_ctx {
 	struct peer *p;                 /* next peer, NULL: the section's header first */
 	struct peers *only;             /* section asked for, NULL: all */
 	int head_done;                  /* the section's header line was written */
+	int dict;                       /* `show peers dict`: with the dictionary caches */
 };
 
 /* HAProxy's statuscode_str() of <p>'s last status. */
@@ -101,61 +105,136 @@ static unsigned int table_refcnt(const struct stktable *t)
 	return n;
 }
 
-static int dump_peer(struct cli_session *s, struct peer *p)
+/* HAProxy's line of a table a peer is on (remote_table, last_local_table). */
+static void table_line(FILE *f, const char *what, const struct peer_table *pt)
 {
-	char out[4096], addr[ADDR_STRLEN] = "", b1[32], b2[32], b3[32];
+	if (pt)
+		fprintf(f, "\n        %s:%p id=%s local_id=%u remote_id=%u", what, (const void *)pt, pt->t->id,
+		        pt->local_id, pt->remote_id);
+}
+
+/* HAProxy's dump of the dictionary caches of <p> (`show peers dict`):
+ * the values we gave ids to, up to the first free one, then every id the
+ * peer may use, four a line. The values are interned for the process's
+ * life, so a racy snapshot reads valid strings.
+ */
+static void dict_dump(FILE *f, const struct peer *p)
+{
+	unsigned int i, count = 0;
+
+	fprintf(f, "\n        TX dictionary cache:");
+	for (i = 0; i < PEER_DICT_CACHE; i++) {
+		const char *v = __atomic_load_n(&p->tx_dict[i], __ATOMIC_RELAXED);
+
+		if (!v)
+			break;
+		if (!count++)
+			fprintf(f, "\n        ");
+		fprintf(f, "  %3u -> %s", i, v);
+		count &= 0x3;
+	}
+	fprintf(f, "\n        RX dictionary cache:");
+	for (i = 0, count = 0; i < PEER_DICT_CACHE; i++) {
+		const char *v = __atomic_load_n(&p->rx_dict[i], __ATOMIC_RELAXED);
+
+		if (!count++)
+			fprintf(f, "\n        ");
+		fprintf(f, "  %3u -> %s", i, v ? v : "-");
+		count &= 0x3;
+	}
+}
+
+/* Writes the block of <p> into <f>; <dict>: with the dictionary caches. */
+static void peer_block(FILE *f, struct peer *p, int dict)
+{
+	char addr[ADDR_STRLEN] = "", b1[32], b2[32], b3[32];
 	struct peer_stats st;
 	uint32_t lag, lag_ms;
 	int active = p->last_state == PEER_CS_ESTABLISHED, tls_err;
-	size_t n = 0;
 
 	if (p->addr.kind != ADDR_NONE)
 		addr_format(&p->addr, addr, sizeof(addr));
 	else if (p->local && p->peers->has_bind)
 		addr_format(&p->peers->bind_addr, addr, sizeof(addr));
-	n += (size_t)snprintf(out + n, sizeof(out) - n,
-	                      "  %p: id=%s(%s,%s) addr=%s last_status=%s last_hdshk=%s\n"
-	                      "        reconnect=%s heartbeat=%s confirm=%d tx_hbt=%u rx_hbt=%u no_hbt=%u new_conn=%u proto_err=%u coll=%u\n"
-	                      "        flags=0x%x",
-	                      (void *)p, p->id, p->local ? "local" : "remote", active ? "active" : "inactive",
-	                      addr, status_str(p), p->last_hdshk ? rel(b1, sizeof(b1), p->last_hdshk, 1) : "<NEVER>",
-	                      p->local ? "<NEVER>" : rel(b2, sizeof(b2), p->reconnect, 0),
-	                      active ? rel(b3, sizeof(b3), p->heartbeat, 0) : "<NEVER>",
-	                      p->confirm, p->tx_hbt, p->rx_hbt, p->no_hbt, p->new_conn, p->proto_err, p->coll,
-	                      p->flags);
-	if (active)
-		n += (size_t)snprintf(out + n, sizeof(out) - n, " state=EST\n        src=%s", p->src);
+	fprintf(f, "  %p: id=%s(%s,%s) addr=%s last_status=%s last_hdshk=%s\n"
+	        "        reconnect=%s heartbeat=%s confirm=%d tx_hbt=%u rx_hbt=%u no_hbt=%u new_conn=%u proto_err=%u coll=%u\n"
+	        "        flags=0x%x",
+	        (void *)p, p->id, p->local ? "local" : "remote", active ? "active" : "inactive",
+	        addr, status_str(p), p->last_hdshk ? rel(b1, sizeof(b1), p->last_hdshk, 1) : "<NEVER>",
+	        p->local ? "<NEVER>" : rel(b2, sizeof(b2), p->reconnect, 0),
+	        active ? rel(b3, sizeof(b3), p->heartbeat, 0) : "<NEVER>",
+	        p->confirm, p->tx_hbt, p->rx_hbt, p->no_hbt, p->new_conn, p->proto_err, p->coll, p->flags);
+	if (active) {
+		/* HAProxy's session fields: its applet is our connection (only
+		 * its address is printed: it is never followed), in the state
+		 * of an established session (st0 7, "waiting for messages")
+		 */
+		fprintf(f, " appctx:%p st0=7 st1=0 task_calls=%llu state=EST\n        xprt=%s src=%s addr=%s",
+		        __atomic_load_n((void **)&p->conn, __ATOMIC_RELAXED),
+		        p->task ? (unsigned long long)atomic_load_explicit(&p->task->tl.calls, memory_order_relaxed) : 0ULL,
+		        p->link_tls ? "SSL" : "RAW", p->link_src, p->link_dst);
+	}
+	table_line(f, "remote_table", __atomic_load_n(&p->rx_table, __ATOMIC_RELAXED));
+	table_line(f, "last_local_table", __atomic_load_n(&p->tx_table, __ATOMIC_RELAXED));
 	peer_get_stats(p, &st);
 	if (!p->local)
-		n += (size_t)snprintf(out + n, sizeof(out) - n, "\n        reconnects=%u", st.reconnects);
+		fprintf(f, "\n        reconnects=%u", st.reconnects);
 	tls_err = __atomic_load_n(&p->tls_err, __ATOMIC_RELAXED);
 	if (!p->local && tls_err)
-		n += (size_t)snprintf(out + n, sizeof(out) - n, " tls_error=\"%s\"", peer_xprt_err_str(tls_err));
-	if (p->tables) {
-		n += (size_t)snprintf(out + n, sizeof(out) - n, "\n        shared tables:");
-		for (struct peer_table *pt = p->tables; pt && n < sizeof(out) - 512; pt = pt->next) {
-			/* HAProxy's fields first: update ids are per link here, so
-			 * the table's are this link's: localupdate - last_pushed is
-			 * what is not sent yet, as in HAProxy
-			 */
-			uint32_t unsent = peer_table_unsent(pt), last = pt->last_pushed + unsent;
+		fprintf(f, " tls_error=\"%s\"", peer_xprt_err_str(tls_err));
+	if (p->tables)
+		fprintf(f, "\n        shared tables:");
+	for (struct peer_table *pt = p->tables; pt; pt = pt->next) {
+		/* HAProxy's fields first: update ids are per link here, so
+		 * the table's are this link's: localupdate - last_pushed is
+		 * what is not sent yet, as in HAProxy
+		 */
+		uint32_t unsent = peer_table_unsent(pt), last = pt->last_pushed + unsent;
 
-			lag = peer_table_lag(pt, &lag_ms);
-			n += (size_t)snprintf(out + n, sizeof(out) - n,
-			                      "\n          %p local_id=%u remote_id=%u flags=0x%x remote_data=0x%llx"
-			                      "\n              last_acked=%u last_pushed=%u last_get=%u teaching_origin=0 update=%u"
-			                      "\n              table:%p id=%s update=%u localupdate=%u commitupdate=%u refcnt=%u"
-			                      " tx_updates=%llu rx_updates=%llu lag=%u lag_ms=%u",
-			                      (void *)pt, pt->local_id, pt->remote_id, pt->teaching,
-			                      (unsigned long long)pt->remote_data, pt->last_acked, pt->last_pushed,
-			                      pt->last_get, pt->peer_acked, (void *)pt->t, pt->t->id, last, last,
-			                      pt->last_pushed, table_refcnt(pt->t),
-			                      (unsigned long long)pt->tx_updates, (unsigned long long)pt->rx_updates,
-			                      lag, lag_ms);
-		}
+		lag = peer_table_lag(pt, &lag_ms);
+		fprintf(f, "\n          %p local_id=%u remote_id=%u flags=0x%x remote_data=0x%llx"
+		        "\n              last_acked=%u last_pushed=%u last_get=%u teaching_origin=0 update=%u"
+		        "\n              table:%p id=%s update=%u localupdate=%u commitupdate=%u refcnt=%u"
+		        " tx_updates=%llu rx_updates=%llu lag=%u lag_ms=%u",
+		        (void *)pt, pt->local_id, pt->remote_id, pt->teaching,
+		        (unsigned long long)pt->remote_data, pt->last_acked, pt->last_pushed,
+		        pt->last_get, pt->peer_acked, (void *)pt->t, pt->t->id, last, last,
+		        pt->last_pushed, table_refcnt(pt->t),
+		        (unsigned long long)pt->tx_updates, (unsigned long long)pt->rx_updates,
+		        lag, lag_ms);
+		/* the caches are the peer's, shown under each table as HAProxy does */
+		if (dict)
+			dict_dump(f, p);
+		else
+			fprintf(f, "\n        Dictionary cache not dumped (use \"show peers dict\")");
 	}
-	n += (size_t)snprintf(out + n, sizeof(out) - n, "\n");
-	return cli_write(s, out, n < sizeof(out) ? n : sizeof(out) - 1);
+	fprintf(f, "\n");
+}
+
+/* Writes the block of <p> whole, or nothing (-1: no room, call again). A
+ * block larger than the output buffer is cut.
+ */
+static int dump_peer(struct cli_session *s, struct peer *p, int dict)
+{
+	char *out = NULL;
+	size_t n = 0;
+	FILE *f = open_memstream(&out, &n);
+	int ret;
+
+	if (!f)
+		return cli_write(s, "(out of memory)\n", 16);
+	peer_block(f, p, dict);
+	fclose(f);
+	if (!out)
+		return cli_write(s, "(out of memory)\n", 16);
+	if (n > CLI_OUTBUF_SIZE / 2) {
+		n = CLI_OUTBUF_SIZE / 2;
+		memcpy(out + n - 5, "...\n", 4);
+		n--;
+	}
+	ret = cli_write(s, out, n);
+	free(out);
+	return ret;
 }
 
 static int dump_peers(struct cli_session *s)
@@ -172,7 +251,7 @@ static int dump_peers(struct cli_session *s)
 			c->p = c->ps->list;
 		}
 		for (; c->p; c->p = c->p->next)
-			if (dump_peer(s, c->p) < 0)
+			if (dump_peer(s, c->p, c->dict) < 0)
 				return 0;
 		if (cli_write(s, "\n", 1) < 0)
 			return 0;
@@ -185,8 +264,10 @@ static int parse_show_peers(struct cli_session *s, int argc, char **args)
 	struct peers_ctx *c = cli_ctx(s);
 	int a = 2;
 
-	if (argc > a && (!strcmp(args[a], "dict") || !strcmp(args[a], "-")))
-		a++;            /* the dictionary caches are not kept */
+	if (argc > a && !strcmp(args[a], "dict"))
+		c->dict = 1, a++;
+	else if (argc > a && !strcmp(args[a], "-"))
+		a++;            /* so that a section may be called "dict" */
 	if (argc > a) {
 		c->only = peers_find(args[a]);
 		if (!c->only)

@@ -493,6 +493,16 @@ listen fe
 """
 
 
+def stick(port, src):
+    """A TCP connection from <src> through the frontend on <port>, answered
+    by the server (its stick rule stores the server)."""
+    with socket.create_connection(("127.0.0.1", port), timeout=5, source_address=(src, 0)) as s:
+        s.sendall(b"x")
+        s.shutdown(socket.SHUT_WR)
+        while s.recv(4096):
+            pass
+
+
 def test_server_key_dictionary_cache_with_haproxy(tmp_path, tollgate, haproxy, backend):
     """server_key travels with HAProxy's dictionary cache: a value once,
     then its cache id alone, per connection and direction. Tollgate sends
@@ -510,21 +520,13 @@ def test_server_key_dictionary_cache_with_haproxy(tmp_path, tollgate, haproxy, b
     wait_until(lambda: established(nodes["T"][1], "H1") and established(nodes["T"][1], "H2"), 8,
                "T connected to H1 and H2")
 
-    def stick(node, src):
-        """A connection from <src> through <node>, answered by the server."""
-        with socket.create_connection(("127.0.0.1", nodes[node][0]), timeout=5, source_address=(src, 0)) as s:
-            s.sendall(b"x")
-            s.shutdown(socket.SHUT_WR)
-            while s.recv(4096):
-                pass
-
     def key(sock, src):
         return re.search(r"server_key=(\S+)", entry(sock, "p/t", src) or "")
 
     # Tollgate -> HAProxy: t1, t2, t1, t2...: the repeats are ids alone
     srcs = ["127.0.1.%d" % i for i in range(1, 7)]
     for src in srcs:
-        stick("T", src)
+        stick(nodes["T"][0], src)
     want = {src: key(nodes["T"][1], src).group(1) for src in srcs}
     assert sorted(set(want.values())) == ["t1", "t2"], want
     for h in ("H1", "H2"):
@@ -535,7 +537,7 @@ def test_server_key_dictionary_cache_with_haproxy(tmp_path, tollgate, haproxy, b
     sent = [("H1", "127.0.2.1"), ("H2", "127.0.2.2"), ("H1", "127.0.2.3"), ("H2", "127.0.2.4"),
             ("H1", "127.0.2.5"), ("H2", "127.0.2.6")]
     for h, src in sent:
-        stick(h, src)
+        stick(nodes[h][0], src)
     want = {src: key(nodes[h][1], src).group(1) for h, src in sent}
     assert {v[0] for v in want.values()} == {"a", "b"}, want
     wait_until(lambda: all(key(nodes["T"][1], s) is not None for s in want), 5, "the keys on T")
