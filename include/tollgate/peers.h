@@ -49,6 +49,13 @@ int peers_finalize(void (*report)(void *arg, int is_err, const char *file, int l
  */
 int peers_start(int reloading, char *err, size_t errlen);
 
+/* Returns the shard of <ts>'s key, as HAProxy's show table prints it: 1..N
+ * when <t> is shared by a section with `shards N`, else 0. Any thread (the
+ * key is immutable; the sections are read-only once running).
+ */
+struct stksess;
+unsigned int peers_entry_shard(const struct stktable *t, const struct stksess *ts);
+
 /* Returns 1 if <t> is shared through a section with a local peer: on a
  * reload, the old process teaches it through that peer (HAProxy's way),
  * so the reload hand-over (handover.h) leaves it out.

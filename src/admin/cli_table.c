@@ -4,7 +4,7 @@
  * Output is HAProxy 3.x's: a header per table
  *   # table: NAME, type: ip, size:N, used:N
  * then one line per entry
- *   0xPTR: key=KEY use=REFS exp=MS_LEFT shard=0 name=value...
+ *   0xPTR: key=KEY use=REFS exp=MS_LEFT shard=N name=value...   (N: the key's peers shard, 0: none)
  * with the stored data types in HAProxy's order (enum stktable_dt), rates
  * as name(PERIOD_MS)=value and arrays expanded (gpc0=.. gpc1=..,
  * gpc0_rate(P)=..).
@@ -33,6 +33,7 @@
 
 #include <tollgate/cli.h>
 #include <tollgate/clock.h>
+#include <tollgate/peers.h>
 #include <tollgate/proxy.h>
 #include <tollgate/stktable.h>
 #include <tollgate/ticks.h>
@@ -319,8 +320,8 @@ static int format_entry(struct stktable *t, struct stksess *ts, char *out, size_
 	if (k < 0)
 		return -1;
 	n += (size_t)k;
-	if (put(out, room, &n, " use=%u exp=%u shard=0", stksess_refs(ts) - own_refs,
-	        tick_isset(exp) ? tick_remain(now_ms, exp) : 0) < 0)
+	if (put(out, room, &n, " use=%u exp=%u shard=%u", stksess_refs(ts) - own_refs,
+	        tick_isset(exp) ? tick_remain(now_ms, exp) : 0, peers_entry_shard(t, ts)) < 0)
 		return -1;
 	for (int dt = 0; dt < STKTABLE_DATA_TYPES; dt++) {
 		const struct stktable_data_type *d = &stktable_data_types[dt];
@@ -648,6 +649,14 @@ static int parse_table(struct cli_session *s, int argc, char **args)
 		return table_by_key(s, t, action, argc, args);
 	if (action == ACT_SET)
 		return table_usage_err(s, action);
+	for (int i = 3; i < argc; i++) {
+		if (strncmp(args[i], "shard", 5))
+			continue;
+		/* no HAProxy version filters by shard (doc/management.md) */
+		snprintf(err, sizeof(err), "Filter '%.32s' is not supported (there is no shard filter); "
+		         "only \"data.<store_data_type>\" <operator> <value> or key <key>\n", args[i]);
+		return cli_msg(s, err);
+	}
 	if (argc >= 4 && strncmp(args[3], "data.", 5))
 		return table_usage_err(s, action);
 	if (argc >= 4) {

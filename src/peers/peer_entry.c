@@ -169,16 +169,30 @@ size_t peer_encode_entry(struct peer *pr, struct stktable *t, struct stksess *ts
  * its padding, an integer in host order, other types at their full
  * length) seeded with the table's name.
  */
-unsigned int peer_key_shard(const struct peer_table *pt, const struct stksess *ts, unsigned int shards)
+/* The shard of <ts>'s key in <t> among <shards>, hashed with <seed>. */
+static unsigned int key_shard(const struct stktable *t, uint64_t seed, const struct stksess *ts, unsigned int shards)
 {
-	const struct stktable *t = pt->t;
 	uint32_t klen;
 
 	if (t->def.type == STKTABLE_KEY_STRING)
 		klen = (uint32_t)strnlen((const char *)ts->key, t->def.key_len);
 	else
 		peer_key_type(&t->def, &klen);
-	return (unsigned int)(hash_xxh64(ts->key, klen, pt->hash_seed) % shards) + 1;
+	return (unsigned int)(hash_xxh64(ts->key, klen, seed) % shards) + 1;
+}
+
+unsigned int peer_key_shard(const struct peer_table *pt, const struct stksess *ts, unsigned int shards)
+{
+	return key_shard(pt->t, pt->hash_seed, ts, shards);
+}
+
+unsigned int peers_entry_shard(const struct stktable *t, const struct stksess *ts)
+{
+	const struct peers *ps = t->def.peers[0] ? peers_find(t->def.peers) : NULL;
+
+	if (!ps || !ps->shards)
+		return 0;
+	return key_shard(t, hash_xxh64(t->id, strlen(t->id), 0), ts, ps->shards);
 }
 
 /* Sets rate <ctr> of <period> to what a peer sent: the counts of a period

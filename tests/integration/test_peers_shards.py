@@ -115,6 +115,9 @@ def test_each_key_goes_to_the_peers_of_its_shard(tmp_path, tollgate):
                    "updates sent to %s (%s)" % (node, tx_updates(nodes["A"][1], node)))
         for k in by_shard[3 - s]:
             assert entry(sock, "stkt", k) is None, (k, node)
+    # show table prints each key's shard, as HAProxy 2.8+
+    for k in keys:
+        assert " shard=%d " % shard(k) in entry(nodes["A"][1], "stkt", k), entry(nodes["A"][1], "stkt", k)
     # B has no shard for A: A gets every key B counts
     get(nodes["B"][0], "/from-b")
     wait_until(lambda: entry(nodes["A"][1], "stkt", "/from-b") is not None, 5, "/from-b on A")
@@ -156,3 +159,31 @@ def test_shard_of_the_local_peer_or_past_shards_is_ignored_with_a_warning(tmp_pa
     assert rc == 0, out
     assert "%s:%d" % (path, line_a) in out and "shard ignored for 'A' (the local peer)" in out, out
     assert "%s:%d" % (path, line_c) in out and "greater than the section's 'shards'" in out, out
+
+
+def test_show_table_has_no_shard_filter_as_haproxy(tmp_path, tollgate, haproxy):
+    """No HAProxy version filters `show table`/`clear table` by shard:
+    HAProxy 2.6 answers its usage message and dumps or clears nothing;
+    Tollgate refuses too, naming the filter."""
+    cfg = ADMIN_GLOBAL + HTTP_DEFAULTS + """
+backend stkt
+    stick-table type string len 32 size 1k expire 60s store http_req_cnt
+frontend fe
+    bind 127.0.0.1:%(fe)d
+    http-request track-sc0 path table stkt
+    http-request return status 200
+"""
+    answers = {}
+    for name, start in (("tollgate", tollgate), ("haproxy", haproxy)):
+        fe, sock = free_port(), str(tmp_path / ("%s.sock" % name))
+        start(cfg % dict(sock=sock, fe=fe), port=fe, name="%s.cfg" % name)
+        wait_until(lambda: admin_ready(sock), 5, "admin socket of %s" % name)
+        get(fe, "/k1")
+        show = admin_cli(sock, "show table stkt shard=1")
+        clear = admin_cli(sock, "clear table stkt shard=1")
+        assert "key=" not in show and ("Optional argument" in show or "only \"data." in show), show
+        assert entry(sock, "stkt", "/k1") is not None, clear           # nothing cleared
+        answers[name] = show
+    assert answers["tollgate"] == ("Filter 'shard=1' is not supported (there is no shard filter); only "
+                                   "\"data.<store_data_type>\" <operator> <value> or key <key>\n\n")
+    assert answers["haproxy"].startswith("Optional argument only supports \"data.<store_data_type>\"")
