@@ -400,6 +400,9 @@ def test_hostile_messages_close_the_link(tmp_path, tollgate, payload, reason):
     s.sendall(payload)
     assert closed(s)
     t.wait_log("Peer 'B' (peers 'mesh') disconnected: %s" % reason)
+    # the line names the address the bytes came from
+    assert re.search(r"disconnected: %s.* \(address 127\.0\.0\.1:%d\)\.\n" % (re.escape(reason), s.getsockname()[1]),
+                     t.output()), t.output()
     assert t.proc.poll() is None
     assert re.search(r"id=B\(remote,\w+\).*\n.*proto_err=1", admin_cli(sock, "show peers"))
 
