@@ -129,6 +129,7 @@ struct peer {
 	unsigned int failures;        /* failed attempts since the last success (back-off) */
 	uint32_t reconnect;           /* next connection attempt / liveness check (tick) */
 	uint32_t heartbeat;           /* next heartbeat to send (tick) */
+	uint32_t next_push;           /* a change does not trigger a push before this (tick) */
 	uint32_t last_hdshk;          /* date of the last successful handshake (tick), 0: never */
 	uint32_t tx_hbt, rx_hbt;      /* heartbeats sent, received */
 	uint32_t no_hbt;              /* liveness periods without any message */

@@ -176,6 +176,12 @@ struct stktable {
 
 	_Atomic uint32_t spare CACHE_ALIGNED; /* capacity lent to no shard (see stktable.c) */
 
+	/* change notification (the peers' push, peers.c): set before the
+	 * workers run, read-only after; see stktable_touch_local()
+	 */
+	void (*on_change)(struct stktable *t); /* called by the first local change while armed, or NULL */
+	_Atomic int change_armed CACHE_ALIGNED; /* 1: the next local change calls on_change (and disarms) */
+
 	struct spinlock exp_lock CACHE_ALIGNED; /* orders purge task timer changes */
 	struct task *exp_task;        /* purge task, or NULL */
 	_Atomic int exp_armed;        /* 1: the task's timer covers every entry */

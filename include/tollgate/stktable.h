@@ -152,7 +152,11 @@ struct stksess *stktable_get_or_create(struct stktable *t, const struct stktable
 
 /* Refreshes the expiry of <ts> and records a local update (it will be
  * reported to update log consumers). Drops the caller's reference if
- * <decref>. Has no effect but the decref on an unlinked entry.
+ * <decref>. Has no effect but the decref on an unlinked entry. If the
+ * table's consumer armed it (<change_armed>, a relaxed load on the common
+ * path), the first change after calls t->on_change() once, so that the
+ * consumer reads the stream now rather than at its next poll; a missed
+ * notification only delays it to that poll.
  */
 void stktable_touch_local(struct stktable *t, struct stksess *ts, int decref);
 

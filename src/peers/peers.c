@@ -30,7 +30,8 @@
 #define PEER_HEARTBEAT_MS   3000   /* heartbeat interval (HAProxy's) */
 #define PEER_ALIVE_MS       5000   /* a link silent this long is dead (HAProxy's) */
 #define PEER_RESYNC_MS      5000   /* time given to learn a full resync */
-#define PEER_PUSH_MS        100    /* local changes are pushed this often */
+#define PEER_PUSH_MS        100    /* local changes are pushed at least this often */
+#define PEER_PUSH_MIN_MS    1      /* ... and, woken by a change, at most this often */
 #define PEER_CONNECT_MS     5000   /* default `timeout connect` and handshake time */
 #define PEER_BACKOFF_MAX_MS 5000   /* longest reconnection delay */
 #define PEER_OUT_HIGH       65536  /* stop filling the output buffer past this */
@@ -1314,6 +1315,7 @@ static struct task *peer_task(struct task *t, void *ctx, unsigned int state)
 	struct peer_conn *c = p->conn;
 	unsigned int drain = atomic_load(&drain_req);   /* before the push it answers */
 	uint32_t next;
+	int early = 0;
 
 	ps->task_calls++;
 	if (ps->resync == PEERS_RESYNC_FROMLOCAL && tick_is_expired(ps->resync_timeout, now_ms)) {
@@ -1350,7 +1352,15 @@ static struct task *peer_task(struct task *t, void *ctx, unsigned int state)
 			p->reconnect = tick_add(now_ms, PEER_ALIVE_MS);
 		}
 		maybe_learn(p);
-		push(p);
+		if (tick_isset(p->next_push) && !tick_is_expired(p->next_push, now_ms)) {
+			early = 1;      /* woken by a change right after a push: soon */
+		} else {
+			/* the next local change wakes us (peers_table_changed()) */
+			for (struct peer_table *pt = p->tables; pt; pt = pt->next)
+				atomic_store_explicit(&pt->t->change_armed, 1, memory_order_relaxed);
+			push(p);
+			p->next_push = tick_add(now_ms, PEER_PUSH_MIN_MS);
+		}
 		if (tick_is_expired(p->heartbeat, now_ms)) {
 			send_msg(c, PEER_MSG_CLASS_CONTROL, PEER_MSG_CTRL_HEARTBEAT, NULL, 0);
 			p->tx_hbt++;
@@ -1369,8 +1379,30 @@ out:
 	            c->deadline) : p->reconnect;
 	if (ps->resync != PEERS_RESYNC_DONE)
 		next = tick_first(next, ps->resync_timeout);
+	if (early)
+		next = tick_first(next, p->next_push);
 	task_set_expire(t, next);
 	return t;
+}
+
+/* A local change in <t> after a push (stktable_touch_local(), any worker):
+ * wakes the tasks of the peers it is shared with, which push it at once
+ * instead of at their next 100 ms poll, as HAProxy wakes its peers on an
+ * update. The sections and tasks are set before the workers run.
+ */
+static void peers_table_changed(struct stktable *t)
+{
+	for (struct peers *ps = peers_list; ps; ps = ps->next) {
+		unsigned int i;
+
+		for (i = 0; i < ps->nb_tables && ps->tables[i] != t; i++)
+			;
+		if (i == ps->nb_tables)
+			continue;
+		for (struct peer *p = ps->list; p; p = p->next)
+			if (p->task)
+				task_wakeup(p->task, TASK_WOKEN_MSG);
+	}
 }
 
 int peers_start(int reloading, char *err, size_t errlen)
@@ -1412,6 +1444,8 @@ int peers_start(int reloading, char *err, size_t errlen)
 			p->reconnect = p->local ? TICK_ETERNITY : now_ms;   /* the local one: see section_soft_stop() */
 			task_wakeup(p->task, TASK_WOKEN_INIT);
 		}
+		for (unsigned int i = 0; i < ps->nb_tables; i++)
+			ps->tables[i]->on_change = peers_table_changed;
 		/* a reload: the old process teaches us first (HAProxy's way) */
 		__atomic_store_n(&ps->resync, reloading && ps->nb_tables ? PEERS_RESYNC_FROMLOCAL :
 		                 remotes ? PEERS_RESYNC_NEEDED : PEERS_RESYNC_DONE, __ATOMIC_RELAXED);

@@ -557,6 +557,9 @@ void stktable_touch_local(struct stktable *t, struct stksess *ts, int decref)
 	if (t->topk)
 		stktable_topk_offer(t, ts);
 	touch(t, ts, decref, 1);
+	if (t->on_change && atomic_load_explicit(&t->change_armed, memory_order_relaxed) &&
+	    atomic_exchange_explicit(&t->change_armed, 0, memory_order_relaxed))
+		t->on_change(t);
 }
 
 void stktable_touch_remote(struct stktable *t, struct stksess *ts, int decref)

@@ -9,7 +9,9 @@ these run Tollgate alone.
 """
 import re
 import socket
+import statistics
 import threading
+import time
 import urllib.request
 
 from conftest import admin_cli, admin_ready, free_port, wait_until
@@ -227,3 +229,24 @@ def test_partition_heals_and_both_sides_converge(tmp_path, tollgate):
     get(fb, src="127.0.0.3")
     wait_field(socks["A"], "stkt", "127.0.0.3", "http_req_cnt", 2)
     assert field(peer_block(socks["A"], "B"), "reconnects") >= 1
+
+
+def test_a_change_is_pushed_at_once_not_at_the_next_poll(mesh):
+    """A local change wakes the link's push (HAProxy pushes on each
+    update): the median time for a key set on A to be readable on B is a
+    few ms, where the 100 ms poll alone would give about 50."""
+    nodes, _ = mesh(["A", "B"])
+    a, b = nodes["A"][2], nodes["B"][2]
+    wait_until(lambda: established(a, "B") and established(b, "A"), 5, "A and B connected")
+    lat = []
+    for i in range(20):
+        key = "127.0.9.%d" % i
+        # an idle link: the last change acknowledged (an ack arriving
+        # after the change would trigger a push by itself)
+        wait_until(lambda: field(peer_block(a, "B"), "lag") == 0, 5, "B acknowledged everything")
+        t0 = time.monotonic()
+        get(nodes["A"][1], src=key)                 # a tracked request: a change on a worker
+        while entry(b, "stkt", key) is None:        # polls as fast as the CLI answers
+            assert time.monotonic() - t0 < 5, "%s never reached B" % key
+        lat.append(time.monotonic() - t0)
+    assert statistics.median(lat) < 0.025, sorted(lat)
