@@ -39,11 +39,14 @@ def tls_cfg(me, ports, fe, sock, pem, ca):
                     "    default-server ssl verify required ca-file %s\n%s" % (ports[me], pem, ca, servers))
 
 
-def start_pair(tmp_path, start_a, start_b, certs, pem_b="pem", ca_b="ca"):
+def start_pair(tmp_path, start_a, start_b, certs, pem_b="pem", ca_b="ca", a_sees_b=None):
+    """A and B over TLS; with <a_sees_b> (a port refusing connections), A
+    has that address for B: only B connects, so A is the TLS server."""
     ports = {"A": free_port(), "B": free_port()}
     fa, fb = free_port(), free_port()
     sa, sb = str(tmp_path / "a.sock"), str(tmp_path / "b.sock")
-    a = start_a(tls_cfg("A", ports, fa, sa, certs["pem"], certs["ca"]), port=fa, args=("-L", "A"), name="a.cfg")
+    a = start_a(tls_cfg("A", dict(ports, B=a_sees_b) if a_sees_b else ports, fa, sa, certs["pem"], certs["ca"]),
+                port=fa, args=("-L", "A"), name="a.cfg")
     b = start_b(tls_cfg("B", ports, fb, sb, certs[pem_b], certs[ca_b]), port=fb, args=("-L", "B"), name="b.cfg")
     wait_until(lambda: admin_ready(sa) and admin_ready(sb), 5, "the admin sockets")
     return a, b, fa, fb, sa, sb, ports
@@ -108,19 +111,24 @@ def test_clear_text_or_garbage_to_a_tls_peers_port(tmp_path, tollgate, certs, ga
     assert "id=A(local" in admin_cli(sa, "show peers")
 
 
-@pytest.mark.parametrize("first", ["tollgate", "haproxy"])
-def test_with_haproxy_over_tls_both_directions(tmp_path, tollgate, haproxy, certs, first):
-    starters = (tollgate, haproxy) if first == "tollgate" else (haproxy, tollgate)
-    a, b, fa, fb, sa, sb, _ = start_pair(tmp_path, *starters, certs)
-    st, ft, sh, fh = (sa, fa, sb, fb) if first == "tollgate" else (sb, fb, sa, fa)
-    name_h = "B" if first == "tollgate" else "A"
-    wait_until(lambda: established(st, name_h), 8, "tollgate connected to haproxy over TLS")
+@pytest.mark.parametrize("tls_client", ["tollgate", "haproxy"])
+def test_with_haproxy_over_tls_both_directions(tmp_path, tollgate, haproxy, dead_port, certs, tls_client):
+    """Tollgate as the TLS client of HAProxy, then as its TLS server: the
+    server side (A) has a dead address for its peer, so the one link is
+    the client's; updates then flow both ways on it."""
+    server, client = (haproxy, tollgate) if tls_client == "tollgate" else (tollgate, haproxy)
+    a, b, fa, fb, sa, sb, ports = start_pair(tmp_path, server, client, certs, a_sees_b=dead_port)
+    st, ft, sh, fh, name_h = (sb, fb, sa, fa, "A") if tls_client == "tollgate" else (sa, fa, sb, fb, "B")
+    wait_until(lambda: established(st, name_h), 8, "tollgate and haproxy linked over TLS")
     get(ft, src="127.0.0.5")
     wait_field(sh, "stkt", "127.0.0.5", "http_req_cnt", 1)
     get(fh, src="127.0.0.6")
     get(fh, src="127.0.0.6")
     wait_field(st, "stkt", "127.0.0.6", "http_req_cnt", 2)
-    assert "proto_err=0" in admin_cli(st, "show peers")
+    out = admin_cli(st, "show peers")
+    assert "proto_err=0" in out
+    # the link's transport, and its destination: A's peers port either way
+    assert re.search(r"xprt=SSL src=127\.0\.0\.1:\d+ addr=127\.0\.0\.1:%d\n" % ports["A"], out), out
 
 
 @pytest.mark.parametrize("line,msg", [
