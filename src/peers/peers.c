@@ -229,7 +229,7 @@ int peers_finalize(proxy_report_fn fn, void *arg)
 		/* as HAProxy: the local peer's own line says how the old process of
 		 * a reload connects to the new one, which listens on the bind
 		 */
-		if (ps->has_bind && !ps->local->use_ssl != !ps->bind_tls)
+		if (!ps->local->use_ssl != !ps->bind_tls)
 			proxy_report(fn, arg, 0, ps->local->conf_file, ps->local->conf_line,
 			             "Peers section '%s': local peer have a %s listener and a %s server configured.",
 			             ps->id, ps->bind_tls ? "SSL" : "non-SSL", ps->local->use_ssl ? "SSL" : "non-SSL");

@@ -14,7 +14,7 @@ import socket
 import pytest
 
 import tlscerts
-from conftest import admin_cli, admin_ready, free_port, run_check, wait_until
+from conftest import HAPROXY, admin_cli, admin_ready, free_port, run_check, wait_until
 from test_peers import closed, entry, established, field, get, node_cfg, wait_field
 
 
@@ -165,3 +165,18 @@ def test_reload_teaches_the_new_process_over_tls(tmp_path, tollgate, certs):
     assert field(entry(sa, "stkt", "127.0.0.7"), "http_req_cnt") == 2
     # the lesson came over TLS: the new process accepted one TLS connection
     assert int(re.search(r"CumSslConns: (\d+)", admin_cli(sa, "show info")).group(1)) >= 1
+
+
+@pytest.mark.parametrize("section,warning", [
+    # the 1.x form listens in clear text whatever its local line says
+    ("    peer A 127.0.0.1:%d ssl verify none\n    peer B 127.0.0.1:1 ssl verify none\n",
+     "local peer have a non-SSL listener and a SSL server configured"),
+    ("    bind 127.0.0.1:%d ssl crt {pem}\n    server A\n    server B 127.0.0.1:1 ssl verify none\n",
+     "local peer have a SSL listener and a non-SSL server configured"),
+])
+def test_local_peer_and_listener_tls_mismatch_is_warned_as_haproxy(tmp_path, certs, section, warning):
+    cfg = ("global\n    localpeer A\npeers mesh\n" + section.format(pem=certs["pem"]) % free_port() +
+           "backend stkt\n    stick-table type ip size 1k peers mesh\n")
+    for binary in (None, HAPROXY):
+        rc, out, path = run_check(cfg, tmp_path, **({"binary": binary, "name": "h.cfg"} if binary else {}))
+        assert rc == 0 and warning in out and path in out, out
