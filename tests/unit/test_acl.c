@@ -958,10 +958,26 @@ static void test_cond_check_use(void **state)
 	(void)state;
 	acl_list_init(&list);
 	acl_ok(&list, "ua ctx_str curl");
+	acl_ok(&list, "both ctx_str curl");
+	acl_ok(&list, "both ctx_ip 10.0.0.0/8");
 	cond = cond_ok(&list, "if { ctx_ip 10.0.0.0/8 } || ua");
-	assert_int_equal(cond_check_use(cond, SMP_USE_HTTP_REQ, &err), 0);
-	assert_int_equal(cond_check_use(cond, SMP_USE_L4CLI, &err), -EINVAL);
-	assert_non_null(strstr(err, "ACL 'ua' uses 'ctx_str'"));
+	assert_int_equal(cond_check_use(cond, SMP_USE_HTTP_REQ, NULL, "here", &err), 0);
+	/* a named ACL none of whose tests can fetch there */
+	assert_int_equal(cond_check_use(cond, SMP_USE_L4CLI, "tcp-request connection", "there", &err), -EINVAL);
+	assert_string_equal(err, "acl 'ua' will never match in 'tcp-request connection' because it only "
+			    "involves keywords that are incompatible with 'there'");
+	free(err);
+	err = NULL;
+	cond_free(cond);
+	/* one test of the ACL can: it may match */
+	cond = cond_ok(&list, "if both");
+	assert_int_equal(cond_check_use(cond, SMP_USE_L4CLI, NULL, "there", &err), 0);
+	cond_free(cond);
+	/* an anonymous one names its keyword */
+	cond = cond_ok(&list, "unless { ctx_str curl }");
+	assert_int_equal(cond_check_use(cond, SMP_USE_L4CLI, NULL, "there", &err), -EINVAL);
+	assert_string_equal(err, "anonymous acl will never match because it uses keyword 'ctx_str' which is "
+			    "incompatible with 'there'");
 	free(err);
 	cond_free(cond);
 	acl_list_deinit(&list);

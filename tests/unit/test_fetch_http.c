@@ -467,7 +467,6 @@ static void test_response(void **state)
 	expect_int("status", 302);
 	expect_str("res.ver", "1.1");
 	expect_str("resp_ver", "1.1");
-	expect_str("req.ver", "1.1");
 	expect_str("method", "GET");
 	expect_str("res.hdr(cache-control)", "private");
 	expect_str("shdr(cache-control,1)", "no-cache");
