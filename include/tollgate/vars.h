@@ -53,9 +53,12 @@ struct var {
 };
 
 struct var_store {
-	struct var vars[VAR_STORE_MAX];
+	/* the counts first: emptying a store (var_store_reset()) writes
+	 * the first cache line only
+	 */
 	unsigned int nb;               /* variables in use, packed at the start of vars[] */
 	uint32_t arena_len;            /* bytes of the arena in use (live values and holes) */
+	struct var vars[VAR_STORE_MAX];
 	char arena[VAR_ARENA_SIZE];    /* string and binary values */
 };
 

@@ -188,15 +188,13 @@ static int txn_new(struct stream *s)
 
 	if (!txn)
 		return -ENOMEM;
-	/* zeroed but the text areas (15 kB of the 15.6: the log's request
-	 * line, the unique id, the captures, the variables and the rewrite
-	 * arenas), which txn_reset() marks empty (var_store_reset(): no
-	 * variable, the arena unused) and nothing reads before writing
+	/* zeroed but the text areas at its end (15 kB of the 15.6: the
+	 * log's request line, the unique id, the captures, the variables and
+	 * the rewrite arenas), which txn_reset() marks empty
+	 * (var_store_reset(): no variable, the arena unused) and nothing
+	 * reads before writing
 	 */
 	memset(txn, 0, offsetof(struct http_txn, uri_line));
-	memset(&txn->uid_len, 0, offsetof(struct http_txn, cap) - offsetof(struct http_txn, uid_len));
-	memset(&txn->cap_len, 0, offsetof(struct http_txn, vars) - offsetof(struct http_txn, cap_len));
-	memset(&txn->req_fwd, 0, sizeof(*txn) - offsetof(struct http_txn, req_fwd));
 	txn_layout(txn);
 	s->txn = txn;
 	txn_reset(s);
