@@ -101,13 +101,19 @@ int h1_name_eq(const char *name, size_t len, const char *lc, size_t lclen)
 
 int h1_conn_specific(const char *name, size_t len)
 {
-	static const char *const names[] = { "connection", "keep-alive", "proxy-connection",
-	                                     "transfer-encoding", "upgrade" };
-
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-		if (h1_name_eq(name, len, names[i], strlen(names[i])))
-			return 1;
-	return 0;
+	/* by length: the lengths differ, so one comparison at most */
+	switch (len) {
+	case 7:
+		return h1_name_eq(name, len, "upgrade", 7);
+	case 10:
+		return h1_name_eq(name, len, "connection", 10) || h1_name_eq(name, len, "keep-alive", 10);
+	case 16:
+		return h1_name_eq(name, len, "proxy-connection", 16);
+	case 17:
+		return h1_name_eq(name, len, "transfer-encoding", 17);
+	default:
+		return 0;
+	}
 }
 
 /* Returns the first position from <p> below <end> whose byte is not a field
@@ -733,6 +739,11 @@ int h1_default_port(int scheme, const uint8_t *p, int plen)
 
 int h1_target_authority(const uint8_t *t, uint32_t len, int *scheme, uint32_t *alen)
 {
+	/* the bytes that end the authority, and '@' that ends a userinfo:
+	 * one table load per byte (this runs twice on every HTTP/2 request,
+	 * whose target is in absolute form)
+	 */
+	static const uint8_t stop[256] = { ['/'] = 1, ['?'] = 1, ['#'] = 1, ['@'] = 2 };
 	uint32_t i, a, e;
 
 	for (i = 0; i < len && t[i] != ':'; i++)
@@ -741,9 +752,13 @@ int h1_target_authority(const uint8_t *t, uint32_t len, int *scheme, uint32_t *a
 		return -1;
 	*scheme = (i == 4 && h1_name_eq((const char *)t, 4, "http", 4)) ? H1_SCHEME_HTTP :
 	          (i == 5 && h1_name_eq((const char *)t, 5, "https", 5)) ? H1_SCHEME_HTTPS : H1_SCHEME_OTHER;
-	for (a = e = i + 3; e < len && t[e] != '/' && t[e] != '?' && t[e] != '#'; e++)
-		if (t[e] == '@')
-			a = e + 1;     /* skip the userinfo */
+	for (a = e = i + 3; e < len; e++) {
+		if (!stop[t[e]])
+			continue;
+		if (stop[t[e]] == 1)
+			break;
+		a = e + 1;     /* skip the userinfo */
+	}
 	*alen = e - a;
 	return (int)a;
 }

@@ -789,6 +789,44 @@ static void test_normalize_authority(void **state)
 	}
 }
 
+/* The authority of an absolute-form target, and the connection-specific
+ * field names HTTP/2 forbids.
+ */
+static void test_target_authority_conn_specific(void **state)
+{
+	static const struct { const char *t; int off, alen, scheme; } c[] = {
+		{ "http://h:80/p", 7, 4, H1_SCHEME_HTTP },
+		{ "HTTPS://h?q", 8, 1, H1_SCHEME_HTTPS },
+		{ "ws://u:p@h:1#f", 9, 3, H1_SCHEME_OTHER },
+		{ "http://a@b@c/x", 11, 1, H1_SCHEME_HTTP },
+		{ "http://h", 7, 1, H1_SCHEME_HTTP },
+		{ "http://", 7, 0, H1_SCHEME_HTTP },
+		{ "http:/h", -1, 0, 0 },
+		{ "/p", -1, 0, 0 },
+	};
+	static const char *const yes[] = { "connection", "Keep-Alive", "proxy-connection",
+	                                   "TRANSFER-ENCODING", "upgrade" };
+	static const char *const no[] = { "connectio", "keep-alivf", "te", "upgrades", "host", "" };
+	uint32_t alen;
+	int scheme;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		alen = 0;
+		scheme = 0;
+		assert_int_equal(h1_target_authority((const uint8_t *)c[i].t, (uint32_t)strlen(c[i].t),
+		                                     &scheme, &alen), c[i].off);
+		if (c[i].off < 0)
+			continue;
+		assert_int_equal(alen, c[i].alen);
+		assert_int_equal(scheme, c[i].scheme);
+	}
+	for (size_t i = 0; i < sizeof(yes) / sizeof(yes[0]); i++)
+		assert_int_equal(h1_conn_specific(yes[i], strlen(yes[i])), 1);
+	for (size_t i = 0; i < sizeof(no) / sizeof(no[0]); i++)
+		assert_int_equal(h1_conn_specific(no[i], strlen(no[i])), 0);
+}
+
 static void test_err_helpers(void **state)
 {
 	int e;
@@ -1104,6 +1142,7 @@ int main(void)
 		cmocka_unit_test(test_pipelined),
 		cmocka_unit_test(test_methods),
 		cmocka_unit_test(test_normalize_authority),
+		cmocka_unit_test(test_target_authority_conn_specific),
 		cmocka_unit_test(test_err_helpers),
 		cmocka_unit_test(test_chunked),
 		cmocka_unit_test(test_chunk_limits),
