@@ -230,6 +230,12 @@ static int h1_version(struct h1_msg *msg, const uint8_t *b, uint32_t p, uint32_t
 	static const char pfx[5] = { 'H', 'T', 'T', 'P', '/' };
 	uint32_t i;
 
+	/* HTTP/1.x whole, the usual case: one comparison */
+	if (end - p >= 8 && !memcmp(b + p, "HTTP/1.", 7) && (h1_ctab[b[p + 7]] & H1_C_DIGIT)) {
+		msg->vmajor = 1;
+		msg->vminor = (uint8_t)(b[p + 7] - '0');
+		return 8;
+	}
 	for (i = 0; i < 8; i++) {
 		uint8_t c;
 
@@ -744,7 +750,8 @@ int h1_target_authority(const uint8_t *t, uint32_t len, int *scheme, uint32_t *a
 	 * whose target is in absolute form)
 	 */
 	static const uint8_t stop[256] = { ['/'] = 1, ['?'] = 1, ['#'] = 1, ['@'] = 2 };
-	uint32_t i, a, e;
+	const uint8_t *p, *as, *end = t + len;
+	uint32_t i;
 
 	for (i = 0; i < len && t[i] != ':'; i++)
 		;
@@ -752,15 +759,17 @@ int h1_target_authority(const uint8_t *t, uint32_t len, int *scheme, uint32_t *a
 		return -1;
 	*scheme = (i == 4 && h1_name_eq((const char *)t, 4, "http", 4)) ? H1_SCHEME_HTTP :
 	          (i == 5 && h1_name_eq((const char *)t, 5, "https", 5)) ? H1_SCHEME_HTTPS : H1_SCHEME_OTHER;
-	for (a = e = i + 3; e < len; e++) {
-		if (!stop[t[e]])
-			continue;
-		if (stop[t[e]] == 1)
-			break;
-		a = e + 1;     /* skip the userinfo */
+	for (p = t + i + 3, as = p; p < end; p++) {
+		uint8_t k = stop[*p];
+
+		if (k) {
+			if (k == 1)
+				break;
+			as = p + 1;     /* skip the userinfo */
+		}
 	}
-	*alen = e - a;
-	return (int)a;
+	*alen = (uint32_t)(p - as);
+	return (int)(as - t);
 }
 
 /* Returns 1 if the hosts <a>/<alen> and <b>/<blen> are equal, case ignored. */
