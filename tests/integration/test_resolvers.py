@@ -346,6 +346,8 @@ def test_server_template_srv(binary, additional, dns, tagged, tmp_path):
         want = [("-", "0", "96", "-", "0"), ("127.0.0.3", "2", "64", "b.test", str(p_)),
                 ("127.0.0.3", "2", "64", "c.test", str(p_))]
         wait_until(lambda: slots() == want, 10, "slots after a change: %s" % want)
+        # the state changes before its log line is written: wait for it
+        wait_until(lambda: "(entry removed from SRV record)" in p.output(), 10, "the removal logged")
     finally:
         p.kill()
     out = p.output()
