@@ -138,6 +138,15 @@ enum pr_mode {
 
 /* Options (proxy.options). */
 #define PR_O_REDISP        0x0001U   /* option redispatch */
+
+/* `retry-on` keywords (proxy.retry_on) */
+#define PR_RE_CONN_FAILED  0x0001U   /* conn-failure: the connection failed, nothing sent */
+#define PR_RE_DISCONNECTED 0x0002U   /* empty-response: closed, nothing received */
+#define PR_RE_JUNK_REQUEST 0x0004U   /* junk-response (accepted, no effect yet) */
+#define PR_RE_TIMEOUT      0x0008U   /* response-timeout (accepted, no effect yet) */
+#define PR_RE_EARLY_ERROR  0x0010U   /* 0rtt-rejected (no early data: never happens) */
+#define PR_RE_STATUS_SHIFT 8         /* then one bit per status, in the order of PR_RE_STATUSES */
+#define PR_RE_STATUSES     { 401, 403, 404, 408, 421, 425, 429, 500, 501, 502, 503, 504 }
 #define PR_O_ALLBACKUPS    0x0002U   /* option allbackups */
 #define PR_O_SPLICE_AUTO   0x0004U   /* option splice-auto */
 #define PR_O_SPLICE_REQ    0x0008U   /* option splice-request */
@@ -304,6 +313,7 @@ struct proxy {
 	char *hash_expr;                 /* `balance hash <expr>` text */
 	struct sample_expr *hash_sample; /* its parsed expression */
 	unsigned int retries;            /* connection retries (default 3) */
+	unsigned int retry_on;           /* `retry-on`: PR_RE_* (default PR_RE_CONN_FAILED) */
 	unsigned int fullconn;           /* backend fullconn (kept, unused) */
 	_Atomic unsigned int beconn;     /* current backend connections */
 	struct spinlock queue_lock;      /* protects queue */

@@ -292,6 +292,51 @@ static int kw_retries(struct cfg_ctx *ctx, int argc, char **args, char **err)
 	return CFG_OK;
 }
 
+/* `retry-on <keyword>...`: replaces the backend's retry conditions. */
+static int kw_retry_on(struct cfg_ctx *ctx, int argc, char **args, char **err)
+{
+	static const struct { const char *kw; unsigned int bits; } kws[] = {
+		{ "none", 0 },
+		{ "conn-failure", PR_RE_CONN_FAILED },
+		{ "empty-response", PR_RE_DISCONNECTED },
+		{ "junk-response", PR_RE_JUNK_REQUEST },
+		{ "response-timeout", PR_RE_TIMEOUT },
+		{ "0rtt-rejected", PR_RE_EARLY_ERROR },
+	};
+	static const int codes[] = PR_RE_STATUSES;
+	struct proxy *px = ctx->section_data;
+	unsigned int v = 0;
+
+	if (need_cap(ctx, args, PR_CAP_BE, err) < 0)
+		return CFG_ERR;
+	if (argc < 2)
+		return cfg_set_err(err, "'retry-on' expects at least one keyword (none, conn-failure, empty-response, junk-response, response-timeout, 0rtt-rejected, all-retryable-errors or a status among 401 403 404 408 421 425 429 500 501 502 503 504).");
+	for (int i = 1; i < argc; i++) {
+		size_t k;
+
+		if (!strcmp(args[i], "all-retryable-errors")) {
+			v |= PR_RE_CONN_FAILED | PR_RE_DISCONNECTED | PR_RE_JUNK_REQUEST | PR_RE_TIMEOUT | PR_RE_EARLY_ERROR;
+			for (k = 0; k < sizeof(codes) / sizeof(codes[0]); k++)
+				if (codes[k] == 500 || codes[k] >= 502)
+					v |= 1U << (PR_RE_STATUS_SHIFT + k);
+			continue;
+		}
+		for (k = 0; k < sizeof(kws) / sizeof(kws[0]) && strcmp(args[i], kws[k].kw); k++)
+			;
+		if (k < sizeof(kws) / sizeof(kws[0])) {
+			v |= kws[k].bits;
+			continue;
+		}
+		for (k = 0; k < sizeof(codes) / sizeof(codes[0]) && atoi(args[i]) != codes[k]; k++)
+			;
+		if (k == sizeof(codes) / sizeof(codes[0]) || strspn(args[i], "0123456789") != strlen(args[i]))
+			return cfg_set_err(err, "'retry-on' does not know '%s' (none, conn-failure, empty-response, junk-response, response-timeout, 0rtt-rejected, all-retryable-errors or a status among 401 403 404 408 421 425 429 500 501 502 503 504).", args[i]);
+		v |= 1U << (PR_RE_STATUS_SHIFT + k);
+	}
+	px->retry_on = v;
+	return CFG_OK;
+}
+
 static int kw_id(struct cfg_ctx *ctx, int argc, char **args, char **err)
 {
 	struct proxy *px = ctx->section_data;
@@ -1191,6 +1236,7 @@ static struct cfg_kw proxy_kws[] = {
 	{ "maxconn", kw_maxconn, 0 },
 	{ "fullconn", kw_fullconn, 0 },
 	{ "retries", kw_retries, 0 },
+	{ "retry-on", kw_retry_on, 0 },
 	{ "option", kw_option, CFG_KW_NO },
 	{ "default_backend", kw_default_backend, 0 },
 	{ "use_backend", kw_use_backend, 0 },

@@ -46,6 +46,7 @@ struct proxy *proxy_alloc(const char *name, unsigned int cap, const char *file, 
 	px->conf_file = file;
 	px->conf_line = line;
 	px->retries = 3;
+	px->retry_on = PR_RE_CONN_FAILED;
 	list_init(&px->listeners);
 	list_init(&px->switching_rules);
 	list_init(&px->tcp_req_conn);
@@ -124,6 +125,7 @@ int proxy_inherit(struct proxy *px, const struct proxy *def)
 	px->inspect_delay = def->inspect_delay;
 	px->res_inspect_delay = def->res_inspect_delay;
 	px->retries = def->retries;
+	px->retry_on = def->retry_on;
 	if (px->cap & PR_CAP_FE)
 		px->maxconn = def->maxconn;
 	px->defsrv.uweight = def->defsrv.uweight;

@@ -500,7 +500,8 @@ void strm_connect_failed(struct stream *s)
 	counter_add(&s->be->ctr[tid].failed_conns, 1);
 	strm_close_side(&s->srvside);
 	s->preamble_len = 0;
-	if (!s->retries_left) {
+	/* `retry-on` without conn-failure (mode http): no retry at all */
+	if (!s->retries_left || (s->txn && !(s->be->retry_on & PR_RE_CONN_FAILED))) {
 		strm_set_term(s, timed_out ? 's' : 'S', 'C');
 		strm_release_server(s);
 		s->state = ST_CLOSED;

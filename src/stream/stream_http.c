@@ -176,6 +176,7 @@ static void txn_reset(struct stream *s)
 	txn->wait_exp = txn->wait_least = 0;
 	txn->wait_ready = 0;
 	txn->reused = 0;
+	txn->l7_len = 0;
 	s->term[0] = s->term[1] = '-';
 	s->tw = s->tc = -1;
 	server_hold(&s->pref_srv, NULL);
@@ -207,6 +208,7 @@ static int txn_new(struct stream *s)
 static void txn_drop(struct stream *s)
 {
 	buf_free(&s->txn->req_copy);
+	free(s->txn->l7_buf);
 	free(s->txn->svc_body);
 	pool_free(pool_txn, s->txn);
 	s->txn = NULL;
@@ -282,6 +284,8 @@ int http_stream_may_reuse(const struct stream *s)
 {
 	if (s->srv->flags & (SRV_F_SEND_PROXY | SRV_F_SEND_PROXY2))
 		return 0;   /* the header names this client: private */
+	if (s->txn->flags & TX_NO_REUSE)
+		return 0;   /* resent after an empty response: a new connection */
 	switch (s->be->http_reuse) {
 	case PR_REUSE_NEVER:
 		return 0;
@@ -528,6 +532,40 @@ static int res_splicing(const struct stream *s)
 	return txn->res_splice && !(txn->flags & (TX_SKIP_BODY | TX_LOCAL)) && !txn->res_fwd &&
 	       !buf_data(&s->res.buf) &&
 	       ((txn->res_state == HTTP_MSG_BODY && txn->res_body == H1_BODY_CL) || txn->res_state == HTTP_MSG_CLOSE);
+}
+
+/* `retry-on` beyond conn-failure (HAProxy's L7 retries): copies the
+ * request bytes of <s> about to be sent after those already sent
+ * (txn->l7_len, which the caller advances by what went), so that the
+ * request can be sent again on another connection. A request larger than
+ * a buffer is never resent (TX_L7_OFF), as HAProxy.
+ */
+static void l7_stage(struct stream *s)
+{
+	struct http_txn *txn = s->txn;
+	size_t want = buf_data(&s->req.buf), got = 0;
+	struct iovec iov[2];
+	int nspans;
+
+	if (!(s->be->retry_on & ~PR_RE_CONN_FAILED) || (txn->flags & TX_L7_OFF))
+		return;
+	if (txn->req_fwd < want)
+		want = (size_t)txn->req_fwd;
+	if (!txn->l7_buf && !(txn->l7_buf = malloc(buf_size))) {
+		txn->flags |= TX_L7_OFF;
+		return;
+	}
+	if (want > buf_size - txn->l7_len) {
+		txn->flags |= TX_L7_OFF;
+		return;
+	}
+	nspans = buf_data_spans(&s->req.buf, iov);
+	for (int i = 0; i < nspans && got < want; i++) {
+		size_t l = iov[i].iov_len < want - got ? iov[i].iov_len : want - got;
+
+		memcpy(txn->l7_buf + txn->l7_len + got, iov[i].iov_base, l);
+		got += l;
+	}
 }
 
 /* Gives back the pipe of channel <c> once empty. */
@@ -946,6 +984,7 @@ restart:
 		prog = 0;
 		/* client -> request buffer, or -> server through a pipe */
 		if (req_splicing(s)) {
+			txn->flags |= TX_L7_OFF;   /* bytes that no retry copy sees */
 			cin = h_splice(&s->req, &s->cli, &s->srvside, &txn->req_left,
 			               &s->fe->ctr[tid].spl_fe_in, &s->be->ctr[tid].spl_be_out);
 			if (!txn->req_left && !(s->req.pipe && s->req.pipe->data)) {
@@ -966,9 +1005,12 @@ restart:
 			prog = 1;
 		}
 		if (s->state == ST_CONNECTING && txn->req_fwd) {
-			ssize_t n = strm_early_send(s, &s->req, txn->req_fwd);
+			ssize_t n;
 
+			l7_stage(s);
+			n = strm_early_send(s, &s->req, txn->req_fwd);
 			if (n > 0) {
+				txn->l7_len += (size_t)n;
 				txn->req_fwd -= (uint64_t)n;
 				prog = 1;
 			} else if (s->state == ST_CLOSED) {
@@ -978,7 +1020,12 @@ restart:
 			}
 		}
 		if (s->state == ST_EST && strm_send_preamble(s)) {
-			int sent = h_send(&s->req, &txn->req_fwd, &s->srvside);
+			size_t before = buf_data(&s->req.buf);
+			int sent;
+
+			l7_stage(s);
+			sent = h_send(&s->req, &txn->req_fwd, &s->srvside);
+			txn->l7_len += before - buf_data(&s->req.buf);
 
 			if (sent)
 				s->srvside.exp = tick_add_ifset(now_ms, strm_inactivity(s, 0));
@@ -1085,6 +1132,11 @@ restart:
 	}
 	if (s->state == ST_EST && (s->srvside.flags & (SIDE_ERROR | SIDE_SHUTR)) && !(txn->flags & TX_LOCAL) &&
 	    txn->res_state != HTTP_MSG_DONE && txn->res_state != HTTP_MSG_CLOSE && txn->req_state != HTTP_MSG_HDR) {
+		if (hs_empty_response(s)) {
+			if (s->state != ST_INI)
+				return http_stream_process(t, s, state, 0);   /* resent */
+			goto out_free;                                     /* the client resends */
+		}
 		hs_server_failed(s, 502, 'S', (txn->flags & TX_HAS_RES) ? 'D' : 'H');
 		return http_stream_process(t, s, state, 0);
 	}

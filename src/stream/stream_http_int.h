@@ -94,6 +94,16 @@ int hs_analyze_response(struct stream *s);
  */
 void hs_server_failed(struct stream *s, int status, char who, char when);
 
+/* The server connection of <s> closed (or failed) before any response
+ * byte. With `retry-on empty-response`, a copy of the whole request sent
+ * and a retry left, the request is sent again on a new connection (state
+ * no longer ST_INI); else, on a reused connection, the client connection
+ * is to be closed without a response nor a log line, the cue for the
+ * client to resend (state ST_INI), as HAProxy. Returns 1 in both cases,
+ * 0 when the caller answers 502.
+ */
+int hs_empty_response(struct stream *s);
+
 /* stream_http_reply.c */
 
 /* Puts the response <data> of <len> bytes in front of the client, as the

@@ -171,6 +171,7 @@ static void assign_server(struct stream *s)
 		s->tw = 0;
 		s->tc = 0;
 		s->txn->reused = 1;
+		s->retries_left = s->retries_set ? s->retries_set - 1 : s->be->retries;
 		s->srvside.exp = tick_add_ifset(now_ms, strm_inactivity(s, 0));
 		return;
 	}

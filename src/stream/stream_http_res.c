@@ -210,6 +210,46 @@ void hs_server_failed(struct stream *s, int status, char who, char when)
 	}
 }
 
+int hs_empty_response(struct stream *s)
+{
+	struct http_txn *txn = s->txn;
+	struct server *srv = s->srv;
+
+	if ((txn->flags & (TX_HAS_RES | TX_LOCAL)) || txn->res_state != HTTP_MSG_HDR || buf_data(&s->res.buf))
+		return 0;
+	if ((s->be->retry_on & PR_RE_DISCONNECTED) && !(txn->flags & TX_L7_OFF) && txn->l7_len &&
+	    s->retries_left && (buf_allocated(&s->req.buf) || buf_alloc(&s->req.buf) == 0) &&
+	    buf_replace(&s->req.buf, 0, 0, txn->l7_buf, txn->l7_len) == 0) {
+		/* resent from its first byte on a new connection */
+		txn->req_fwd += txn->l7_len;
+		txn->l7_len = 0;
+		txn->reused = 0;
+		txn->flags |= TX_NO_REUSE;
+		s->retries_left--;
+		counter_add(&s->be->ctr[tid].retries, 1);
+		if (srv)
+			counter_add(&srv->ctr[tid].retries, 1);
+		strm_release_server(s);
+		strm_close_side(&s->srvside);
+		s->state = ST_INI;
+		strm_assign_and_connect(s, NULL);
+		if (s->state == ST_CLOSED) {
+			s->state = ST_INI;
+			hs_chan_drop(&s->req);
+			hs_error_reply(s, 503);
+		}
+		return 1;
+	}
+	if (!txn->reused || (s->be->retry_on & PR_RE_DISCONNECTED))
+		return 0;   /* a retry that could not be made answers 502, as HAProxy */
+	/* a kept connection that the server closed as the request came */
+	txn->flags |= TX_LOGGED;
+	strm_release_server(s);
+	strm_close_side(&s->srvside);
+	s->state = ST_INI;
+	return 1;
+}
+
 /* Response side analysis. Returns 1 if anything changed. */
 int hs_analyze_response(struct stream *s)
 {
