@@ -142,8 +142,8 @@ enum pr_mode {
 /* `retry-on` keywords (proxy.retry_on) */
 #define PR_RE_CONN_FAILED  0x0001U   /* conn-failure: the connection failed, nothing sent */
 #define PR_RE_DISCONNECTED 0x0002U   /* empty-response: closed, nothing received */
-#define PR_RE_JUNK_REQUEST 0x0004U   /* junk-response (accepted, no effect yet) */
-#define PR_RE_TIMEOUT      0x0008U   /* response-timeout (accepted, no effect yet) */
+#define PR_RE_JUNK_REQUEST 0x0004U   /* junk-response: a head that does not parse */
+#define PR_RE_TIMEOUT      0x0008U   /* response-timeout: timeout server before a head */
 #define PR_RE_EARLY_ERROR  0x0010U   /* 0rtt-rejected (no early data: never happens) */
 #define PR_RE_STATUS_SHIFT 8         /* then one bit per status, in the order of PR_RE_STATUSES */
 #define PR_RE_STATUSES     { 401, 403, 404, 408, 421, 425, 429, 500, 501, 502, 503, 504 }

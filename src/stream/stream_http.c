@@ -1133,8 +1133,8 @@ restart:
 	if (s->state == ST_EST && (s->srvside.flags & (SIDE_ERROR | SIDE_SHUTR)) && !(txn->flags & TX_LOCAL) &&
 	    txn->res_state != HTTP_MSG_DONE && txn->res_state != HTTP_MSG_CLOSE && txn->req_state != HTTP_MSG_HDR) {
 		if (hs_empty_response(s)) {
-			if (s->state != ST_INI)
-				return http_stream_process(t, s, state, 0);   /* resent */
+			if (s->state != ST_INI || (txn->flags & TX_LOCAL))
+				return http_stream_process(t, s, state, 0);   /* resent, or 503 */
 			goto out_free;                                     /* the client resends */
 		}
 		hs_server_failed(s, 502, 'S', (txn->flags & TX_HAS_RES) ? 'D' : 'H');
@@ -1204,7 +1204,8 @@ restart:
 			counter_add(&s->be->ctr[tid].srv_aborts, 1);
 			goto out_free;
 		}
-		hs_server_failed(s, 504, 's', 'H');
+		if (!hs_l7_retry(s, PR_RE_TIMEOUT))
+			hs_server_failed(s, 504, 's', 'H');
 		return http_stream_process(t, s, state, 0);
 	}
 

@@ -104,6 +104,13 @@ void hs_server_failed(struct stream *s, int status, char who, char when);
  */
 int hs_empty_response(struct stream *s);
 
+/* `retry-on` <why> (a PR_RE_* bit): when the backend of <s> names it and no
+ * response head came, sends the request again on a new connection from
+ * its copy (a retry left, the copy whole). Returns 1 when it did (the
+ * state is no longer ST_EST), 0 when the caller goes on with the failure.
+ */
+int hs_l7_retry(struct stream *s, unsigned int why);
+
 /* stream_http_reply.c */
 
 /* Puts the response <data> of <len> bytes in front of the client, as the

@@ -45,6 +45,61 @@
 #include "stream_http_int.h"
 #include "stream_int.h"
 
+/* `retry-on`: sends the request of <s> again, from the copy of what was
+ * sent (txn->l7_buf), on a new connection to a server picked again, when
+ * the copy is whole and a retry is left: the server connection and
+ * anything it answered are dropped. Returns 1 when resent (or answered 503
+ * when no server is left), 0 when the caller goes on with the failure.
+ */
+static int l7_resend(struct stream *s)
+{
+	struct http_txn *txn = s->txn;
+	struct server *srv = s->srv;
+
+	if ((txn->flags & TX_L7_OFF) || !txn->l7_len || !s->retries_left ||
+	    (!buf_allocated(&s->req.buf) && buf_alloc(&s->req.buf) < 0) ||
+	    buf_replace(&s->req.buf, 0, 0, txn->l7_buf, txn->l7_len) < 0)
+		return 0;
+	txn->req_fwd += txn->l7_len;
+	txn->l7_len = 0;
+	txn->reused = 0;
+	txn->flags |= TX_NO_REUSE;
+	s->retries_left--;
+	counter_add(&s->be->ctr[tid].retries, 1);
+	if (srv)
+		counter_add(&srv->ctr[tid].retries, 1);
+	hs_chan_drop(&s->res);
+	txn->res_fwd = 0;
+	txn->res_state = HTTP_MSG_HDR;
+	h1_msg_init(&txn->res_h1, txn->res_hdrs, global.tune_maxhdr ? global.tune_maxhdr : H1_DEF_MAX_HDRS);
+	strm_release_server(s);
+	strm_close_side(&s->srvside);
+	s->state = ST_INI;
+	strm_assign_and_connect(s, NULL);
+	if (s->state == ST_CLOSED) {
+		s->state = ST_INI;
+		hs_chan_drop(&s->req);
+		hs_error_reply(s, 503);
+	}
+	return 1;
+}
+
+int hs_l7_retry(struct stream *s, unsigned int why)
+{
+	return (s->be->retry_on & why) && !(s->txn->flags & (TX_HAS_RES | TX_LOCAL)) && l7_resend(s);
+}
+
+/* Whether `retry-on` of the backend of <s> names response status <st>. */
+static int l7_status_match(const struct stream *s, int st)
+{
+	static const int codes[] = PR_RE_STATUSES;
+
+	for (size_t k = 0; k < sizeof(codes) / sizeof(codes[0]); k++)
+		if (codes[k] == st)
+			return !!(s->be->retry_on & (1U << (PR_RE_STATUS_SHIFT + k)));
+	return 0;
+}
+
 /* Analyses a complete response head of <len> bytes at offset <ofs>. */
 static int response_rules(struct stream *s);
 
@@ -61,6 +116,9 @@ static int response_head(struct stream *s, size_t ofs, size_t len)
 		h1_msg_init(&txn->res_h1, txn->res_hdrs, maxhdr);
 		return 1;
 	}
+	/* retry-on <status>: the whole request went, its copy sent again */
+	if (txn->req_state == HTTP_MSG_DONE && !txn->req_fwd && l7_status_match(s, st) && l7_resend(s))
+		return 1;
 	if (txn->req_state != HTTP_MSG_DONE && h1_res_body(&txn->res_h1, txn->srv_meth) == H1_BODY_TUNNEL) {
 		/* as HAProxy: no tunnel before the whole request went (a 101
 		 * to a request whose body is not all there): an invalid
@@ -213,33 +271,11 @@ void hs_server_failed(struct stream *s, int status, char who, char when)
 int hs_empty_response(struct stream *s)
 {
 	struct http_txn *txn = s->txn;
-	struct server *srv = s->srv;
 
 	if ((txn->flags & (TX_HAS_RES | TX_LOCAL)) || txn->res_state != HTTP_MSG_HDR || buf_data(&s->res.buf))
-		return 0;
-	if ((s->be->retry_on & PR_RE_DISCONNECTED) && !(txn->flags & TX_L7_OFF) && txn->l7_len &&
-	    s->retries_left && (buf_allocated(&s->req.buf) || buf_alloc(&s->req.buf) == 0) &&
-	    buf_replace(&s->req.buf, 0, 0, txn->l7_buf, txn->l7_len) == 0) {
-		/* resent from its first byte on a new connection */
-		txn->req_fwd += txn->l7_len;
-		txn->l7_len = 0;
-		txn->reused = 0;
-		txn->flags |= TX_NO_REUSE;
-		s->retries_left--;
-		counter_add(&s->be->ctr[tid].retries, 1);
-		if (srv)
-			counter_add(&srv->ctr[tid].retries, 1);
-		strm_release_server(s);
-		strm_close_side(&s->srvside);
-		s->state = ST_INI;
-		strm_assign_and_connect(s, NULL);
-		if (s->state == ST_CLOSED) {
-			s->state = ST_INI;
-			hs_chan_drop(&s->req);
-			hs_error_reply(s, 503);
-		}
+		return 0;   /* part of a head, then the close: 502 whatever retry-on, as HAProxy */
+	if (hs_l7_retry(s, PR_RE_DISCONNECTED))
 		return 1;
-	}
 	if (!txn->reused || (s->be->retry_on & PR_RE_DISCONNECTED))
 		return 0;   /* a retry that could not be made answers 502, as HAProxy */
 	/* a kept connection that the server closed as the request came */
@@ -286,7 +322,8 @@ int hs_analyze_response(struct stream *s)
 		if (r < 0) {
 			errsnap_capture(s->be, ERRSNAP_RES, s->fe, s->srv, &s->cli_addr, buf_head(b) + ofs,
 					buf_data(b) - ofs, buf_size, &txn->res_h1, r);
-			hs_server_failed(s, 502, 'P', 'H');
+			if (!hs_l7_retry(s, PR_RE_JUNK_REQUEST))
+				hs_server_failed(s, 502, 'P', 'H');
 			return 1;
 		}
 		response_head(s, ofs, (size_t)r);

@@ -122,29 +122,20 @@ def test_empty_response_retries_on_a_new_connection(tollgate, haproxy):
         assert out["haproxy"] == out["tollgate"], (extra, out)
 
 
-class FirstCloseServer(OneShotServer):
-    """Closes its first connection as soon as a request arrives on it,
-    without answering; answers every request of the later connections."""
-
-    def _handle(self, c):
-        first = not getattr(self, "seen", False)
-        self.seen = True
-        data = b""
-        with c:
-            try:
-                while True:
-                    while b"\r\n\r\n" not in data:
-                        d = c.recv(4096)
-                        if not d:
-                            return
-                        data += d
-                    if first:
-                        return
-                    data = data.split(b"\r\n\r\n", 1)[1]
-                    self.answered += 1
-                    c.sendall(b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok")
-            except OSError:
-                pass
+def one_request(start, srv, extra, cfg_name, payload=b"GET / HTTP/1.1\r\nHost: x\r\n\r\n"):
+    """Starts a proxy (<start>: the tollgate or haproxy fixture) before
+    server <srv> with <extra> backend lines, sends <payload> once. Returns
+    (status answered, requests the server saw); stops <srv>."""
+    try:
+        port = free_port()
+        start(CFG % dict(port=port, srv=srv.port, extra=extra), port=port, name=cfg_name)
+        with connect(port) as s:
+            s.sendall(payload)
+            return read_response(s)[0], srv.answered
+    finally:
+        srv.stop()
+        for c in getattr(srv, "hung", ()):
+            c.close()
 
 
 def test_empty_response_on_a_new_connection(tollgate, haproxy):
@@ -153,19 +144,12 @@ def test_empty_response_on_a_new_connection(tollgate, haproxy):
     out = {}
     for extra in ("", "    retry-on empty-response", "    retry-on conn-failure 503"):
         for name, start in (("tollgate", tollgate), ("haproxy", haproxy)):
-            srv = FirstCloseServer()
-            try:
-                port = free_port()
-                start(CFG % dict(port=port, srv=srv.port, extra=extra), port=port,
-                      name="%s-%d.cfg" % (name, len(out)))
-                with connect(port) as s:
-                    s.sendall(b"POST / HTTP/1.1\r\nHost: x\r\ncontent-length: 4\r\n\r\nbody")
-                    out[(extra, name)] = (read_response(s)[0], srv.answered)
-            finally:
-                srv.stop()
-    assert out[("", "tollgate")] == (502, 0)
-    assert out[("    retry-on empty-response", "tollgate")] == (200, 1)
-    assert out[("    retry-on conn-failure 503", "tollgate")] == (502, 0)
+            out[(extra, name)] = one_request(
+                start, FirstBadServer(b""), extra, "%s-%d.cfg" % (name, len(out)),
+                b"POST / HTTP/1.1\r\nHost: x\r\ncontent-length: 4\r\n\r\nbody")
+    assert out[("", "tollgate")] == (502, 1)
+    assert out[("    retry-on empty-response", "tollgate")] == (200, 2)
+    assert out[("    retry-on conn-failure 503", "tollgate")] == (502, 1)
     for extra in ("", "    retry-on empty-response", "    retry-on conn-failure 503"):
         assert out[(extra, "tollgate")] == out[(extra, "haproxy")], out
 
@@ -217,3 +201,94 @@ def test_retry_on_errors_name_the_place(tmp_path):
         assert rc != 0 and "%s:8" % path in out and word in out, out
         assert run_check(HTTP_DEFAULTS + "backend be\n    %s\n    server s 127.0.0.1:1\n" % bad, tmp_path,
                          binary=HAPROXY)[0] != 0
+
+
+class FirstStatusServer(OneShotServer):
+    """Answers its very first request 503 (a full response, keep-alive),
+    every later one 200. Counts the requests it saw."""
+
+    def _handle(self, c):
+        data = b""
+        with c:
+            try:
+                while True:
+                    while b"\r\n\r\n" not in data:
+                        d = c.recv(4096)
+                        if not d:
+                            return
+                        data += d
+                    data = data.split(b"\r\n\r\n", 1)[1]
+                    self.answered += 1
+                    st = b"503 Service Unavailable" if self.answered == 1 else b"200 OK"
+                    c.sendall(b"HTTP/1.1 " + st + b"\r\ncontent-length: 2\r\n\r\nok")
+            except OSError:
+                pass
+
+
+def test_retry_on_status(tollgate, haproxy):
+    """`retry-on 503`: a 503 from the server is not shown, the request is
+    sent again; without it (or naming another status) the 503 is."""
+    out = {}
+    cases = ("", "    retry-on 503", "    retry-on 502 504", "    retry-on all-retryable-errors")
+    for extra in cases:
+        for name, start in (("tollgate", tollgate), ("haproxy", haproxy)):
+            out[(extra, name)] = one_request(start, FirstStatusServer(), extra, "%s-%d.cfg" % (name, len(out)))
+    assert out[("", "tollgate")] == (503, 1)
+    assert out[("    retry-on 503", "tollgate")] == (200, 2)
+    assert out[("    retry-on 502 504", "tollgate")] == (503, 1)
+    for extra in cases:
+        assert out[(extra, "tollgate")] == out[(extra, "haproxy")], out
+
+
+class FirstBadServer(OneShotServer):
+    """Its first connection gets <first> for its request and is then closed
+    (None: never answered, kept open); every later request is answered
+    200."""
+
+    def __init__(self, first):
+        self.first = first
+        self.hung = []
+        super().__init__()
+
+    def _handle(self, c):
+        first = not getattr(self, "seen", False)
+        self.seen = True
+        if first:
+            self._bad(c)
+            return
+        FirstStatusServer._handle(self, c)
+
+    def _bad(self, c):
+        data = b""
+        while b"\r\n\r\n" not in data:
+            d = c.recv(4096)
+            if not d:
+                break
+            data += d
+        self.answered += 1
+        if self.first is None:
+            self.hung.append(c)   # closed at stop
+            return
+        c.sendall(self.first)
+        c.close()
+
+
+def test_retry_on_junk_and_timeout(tollgate, haproxy):
+    """junk-response: a response that is not HTTP (a head cut by the close
+    is answered 502 either way, as HAProxy 2.6); response-timeout: no
+    response within timeout server. Each is answered 502/504 without its
+    keyword, resent with it."""
+    cases = (
+        (b"JUNK\r\n\r\n", "", 502), (b"JUNK\r\n\r\n", "    retry-on junk-response", 200),
+        (b"HTTP/1.1 200 OK\r\ncontent-le", "", 502),
+        (b"HTTP/1.1 200 OK\r\ncontent-le", "    retry-on junk-response", 502),   # as 2.6
+        (None, "    timeout server 300ms", 504),
+        (None, "    timeout server 300ms\n    retry-on response-timeout", 200),
+    )
+    for first, extra, want in cases:
+        got = {}
+        for name, start in (("tollgate", tollgate), ("haproxy", haproxy)):
+            got[name] = one_request(start, FirstBadServer(first), extra,
+                                    "%s-%d.cfg" % (name, cases.index((first, extra, want))))
+        assert got["tollgate"][0] == want, (first, extra, got)
+        assert got["tollgate"] == got["haproxy"], (first, extra, got)
