@@ -53,4 +53,13 @@ void *h2be_new(const struct xprt_ops *inner, void *inner_ctx, int mode);
  */
 void *h2be_inner(const void *ctx, const struct xprt_ops **ops);
 
+/* The request bytes (HTTP/1.1, as send() took them) of the stream that the
+ * server refused without processing it (RST_STREAM REFUSED_STREAM, or a
+ * GOAWAY whose last-stream-id is below it) before any response frame, so
+ * that the engine sends them again on a new connection: their length in
+ * *<len>. NULL when not refused, or when the request was larger than the
+ * copy kept (16 KiB). Valid until the context is closed.
+ */
+const void *h2be_refused(const void *ctx, size_t *len);
+
 #endif /* TOLLGATE_MUX_H2_BE_H */

@@ -29,6 +29,7 @@
 #define H2BE_HDR_LIST   65536U          /* SETTINGS_MAX_HEADER_LIST_SIZE */
 #define H2BE_STAGE_MAX  (H2BE_WINDOW + 2U * H2BE_HDR_LIST + 65536U) /* staged response bytes */
 #define H2BE_READS      16              /* socket reads per recv() at most */
+#define H2BE_REPLAY_MAX 16384U          /* a request kept for a retry (tune.bufsize) */
 
 /* flags */
 #define H2F_H2        0x0001U   /* HTTP/2 spoken (else a pass-through to the inner transport) */
@@ -105,6 +106,11 @@ struct h2be {
 	struct sq stage;               /* HTTP/1.1 bytes for the engine */
 	struct sq rtrl;                /* response trailer fields */
 	size_t unconsumed;             /* DATA bytes staged, window not yet given back */
+	/* a refused request goes again on a new connection (h2be_refused()) */
+	struct sq replay;              /* its HTTP/1.1 bytes taken so far */
+	int replay_ok;                 /* all of them are in <replay> (not past its cap) */
+	int res_begun;                 /* a response frame came for the stream */
+	int refused;                   /* REFUSED_STREAM, or a GOAWAY below it, before any */
 };
 
 /* ---- byte queue ---- */
@@ -236,6 +242,10 @@ static ssize_t cb_send(nghttp2_session *ses, const uint8_t *data, size_t len, in
 
 static int cb_begin_headers(nghttp2_session *ses, const nghttp2_frame *frame, void *u)
 {
+	struct h2be *h = u;
+
+	if (frame->hd.stream_id == h->sid && h->sid)
+		h->res_begun = 1;
 	return 0;
 }
 
@@ -403,6 +413,11 @@ static int cb_stream_close(nghttp2_session *ses, int32_t sid, uint32_t error_cod
 	if (sid != h->sid)
 		return 0;
 	h->sclosed = 1;
+	/* unprocessed (RFC 9113 section 8.7): nghttp2 closes a stream above a
+	 * GOAWAY's last-stream-id with this code too
+	 */
+	if (error_code == NGHTTP2_REFUSED_STREAM && h->rs == RS_HEAD && !h->res_begun && !h->status)
+		h->refused = 1;
 	if (h->rs != RS_DONE)
 		h->rs = RS_ERROR;
 	/* the server needs no more of the request */
@@ -666,6 +681,10 @@ static void req_reset(struct h2be *h)
 	h->proto_len = 0;
 	h1_msg_init(&h->msg, h->hdrs, H2BE_HDRS_MAX);
 	buf_reset(&h->body);
+	sq_del(&h->replay, h->replay.len);
+	h->replay_ok = 1;
+	h->res_begun = 0;
+	h->refused = 0;
 	free(h->trl);
 	h->trl = NULL;
 	h->trl_len = 0;
@@ -882,6 +901,43 @@ static int h2_handshake(void *ctx, int fd)
 	return 1;
 }
 
+/* Keeps a copy of the <n> request bytes at the head of <b> for a retry,
+ * while the request fits in H2BE_REPLAY_MAX.
+ */
+static void replay_keep(struct h2be *h, const struct buffer *b, size_t n)
+{
+	char tmp[4096];
+
+	if (!h->replay_ok)
+		return;
+	if (h->replay.len + n > H2BE_REPLAY_MAX) {
+		h->replay_ok = 0;
+		sq_free(&h->replay);
+		return;
+	}
+	for (size_t ofs = 0; ofs < n;) {
+		size_t k = n - ofs < sizeof(tmp) ? n - ofs : sizeof(tmp);
+
+		buf_peek(b, ofs, tmp, k);
+		if (sq_add(&h->replay, tmp, k) < 0) {
+			h->replay_ok = 0;
+			sq_free(&h->replay);
+			return;
+		}
+		ofs += k;
+	}
+}
+
+const void *h2be_refused(const void *ctx, size_t *len)
+{
+	const struct h2be *h = ctx;
+
+	if (!h || !(h->flags & H2F_H2) || !h->refused || !h->replay_ok || !h->replay.len)
+		return NULL;
+	*len = h->replay.len;
+	return h->replay.p + h->replay.head;
+}
+
 static ssize_t h2_send(void *ctx, int fd, struct buffer *b, size_t max, unsigned int flags)
 {
 	struct h2be *h = ctx;
@@ -901,6 +957,7 @@ static ssize_t h2_send(void *ctx, int fd, struct buffer *b, size_t max, unsigned
 		h2_flush(h, fd);   /* an upgrade refused: its RST_STREAM */
 		return -EPIPE;
 	}
+	replay_keep(h, b, (size_t)n);
 	buf_del(b, (size_t)n);
 	if (n && h->sid > 0 && buf_data(&h->body))
 		nghttp2_session_resume_data(h->ses, h->sid);
@@ -1001,6 +1058,7 @@ static void h2_close(void *ctx)
 	free(h->trl);
 	sq_free(&h->stage);
 	sq_free(&h->rtrl);
+	sq_free(&h->replay);
 	free(h);
 }
 

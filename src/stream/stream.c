@@ -530,6 +530,22 @@ void strm_connect_failed(struct stream *s)
 		strm_connect_failed(s);
 }
 
+int strm_retry_request(struct stream *s)
+{
+	struct server *srv = s->srv;
+
+	if (!s->retries_left)
+		return -1;
+	s->retries_left--;
+	counter_add(&s->be->ctr[tid].retries, 1);
+	counter_add(&srv->ctr[tid].retries, 1);
+	strm_close_side(&s->srvside);
+	s->preamble_len = 0;
+	if (connect_server(s) < 0)
+		strm_connect_failed(s);
+	return 0;
+}
+
 int strm_abort_connect_req(struct stream *s, int pending)
 {
 	if (!(s->cli.flags & (SIDE_SHUTR | SIDE_ERROR)))

@@ -412,6 +412,35 @@ static size_t reserve(void)
 	return r < buf_size / 2 ? r : buf_size / 2;
 }
 
+/* The HTTP/2 server refused the request without processing it (before
+ * any response byte): its bytes, kept by the transport, go back to the
+ * head of the request buffer, released for sending again, and a new
+ * connection to the same server is made (RFC 9113 section 8.7). Returns 1
+ * if so, 0 when the request cannot go again (not refused, too large, no
+ * retry left, no room): the caller answers 502 as before.
+ */
+static int hs_retry_refused(struct stream *s)
+{
+	struct http_txn *txn = s->txn;
+	const void *req;
+	size_t len;
+
+	if (s->srvside.xprt != &xprt_h2be || (txn->flags & (TX_HAS_RES | TX_LOCAL)) ||
+	    buf_data(&s->res.buf) || !s->retries_left || s->req.pipe)
+		return 0;
+	req = h2be_refused(s->srvside.xprt_ctx, &len);
+	if (!req || (!buf_allocated(&s->req.buf) && buf_alloc(&s->req.buf) < 0) ||
+	    buf_replace(&s->req.buf, 0, 0, req, len) < 0)
+		return 0;
+	txn->req_fwd += len;
+	/* counted again as they go again */
+	s->req.total -= len < s->req.total ? len : s->req.total;
+	s->acct_in -= len < s->acct_in ? len : s->acct_in;
+	if (strm_retry_request(s) < 0)
+		return 0;   /* not reached: retries_left was checked */
+	return 1;
+}
+
 /* Reads from side <sd> into <b>, leaving <keep> bytes of room. Returns 1 if
  * bytes came.
  */
@@ -1132,6 +1161,9 @@ restart:
 	}
 	if (s->state == ST_EST && (s->srvside.flags & (SIDE_ERROR | SIDE_SHUTR)) && !(txn->flags & TX_LOCAL) &&
 	    txn->res_state != HTTP_MSG_DONE && txn->res_state != HTTP_MSG_CLOSE && txn->req_state != HTTP_MSG_HDR) {
+		/* an HTTP/2 server refused the stream unprocessed: sent again */
+		if (hs_retry_refused(s))
+			return http_stream_process(t, s, state, 0);
 		if (hs_empty_response(s)) {
 			if (s->state != ST_INI || (txn->flags & TX_LOCAL))
 				return http_stream_process(t, s, state, 0);   /* resent, or 503 */

@@ -61,6 +61,13 @@ void strm_assign_and_connect(struct stream *s, const struct server *avoid);
 /* The connection attempt failed: retry, redispatch or give up (ST_CLOSED). */
 void strm_connect_failed(struct stream *s);
 
+/* The server refused, unprocessed, a request it had been sent (HTTP/2
+ * REFUSED_STREAM): closes the server side and connects to the same server
+ * again, as a retry (out of `retries`, counted). Returns 0, or -1 when no
+ * retry is left (nothing done).
+ */
+int strm_retry_request(struct stream *s);
+
 /* A stream waiting in the queue or in the turn-around before a retry,
  * whose client has closed, is given up as HAProxy does (CQ, CC) when it
  * has nothing left to send (<pending> 0) or with `option abortonclose`.

@@ -15,7 +15,9 @@
  *    -EAGAIN, -ENOBUFS, -ENOSPC or -EPIPE;
  *  - the synthesized response head, once complete, parses as HTTP/1.1
  *    (h1_parse_response() > 0) unless recv() failed: no field of the
- *    server can split the head the engine reads.
+ *    server can split the head the engine reads;
+ *  - a request refused for a retry (h2be_refused()) is given back as the
+ *    bytes send() took for it, at most 16 KiB, before any response byte.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -61,7 +63,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static char req_area[16384], res_area[16384], head[16384];
 	struct buffer req = { .area = req_area, .size = sizeof(req_area) };
 	struct buffer res = { .area = res_area, .size = sizeof(res_area) };
-	size_t rlen, head_len = 0;
+	size_t rlen, head_len = 0, taken = 0;
 	const struct xprt_ops *x = &xprt_h2be;
 	int fds[2], failed = 0;
 	void *ctx;
@@ -84,6 +86,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		ssize_t n = x->send(ctx, fds[0], &req, 0, 0);
 
 		CHECK(n > 0 || n == 0 || n == -EAGAIN || n == -ENOBUFS || n == -EPIPE);
+		if (n > 0)
+			taken += (size_t)n;
 		drain(fds[1]);
 		if (n <= 0)
 			break;
@@ -117,6 +121,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (n == -EPIPE)
 			failed = 1;
 		break;
+	}
+	{
+		size_t rl = 0;
+		const void *rp = h2be_refused(ctx, &rl);
+
+		/* the last request taken, as it came */
+		if (rp)
+			CHECK(!head_len && rl && rl <= 16384 && rl <= taken && memmem(data + 1, taken, rp, rl));
 	}
 	if (!failed && head_len) {
 		struct h1_hdr hdrs[256];

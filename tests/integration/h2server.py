@@ -10,6 +10,11 @@ Paths:
             x-method; ?nocl: no content-length (the proxy chunks it)
   /grpc     200 application/grpc, one message, trailers grpc-status: 0
   /rst      RST_STREAM (INTERNAL_ERROR) instead of a response
+  /refuse-once  the first such request (server-wide) gets RST_STREAM
+            REFUSED_STREAM, the later ones "hello /refuse-once"
+  /goaway-once  the first such request gets a GOAWAY whose last-stream-id
+            is below it (not processed; the socket stays open), the later
+            ones "hello /goaway-once"
   /goaway   a response, then GOAWAY (the socket stays open: a graceful
             shutdown; a new stream there fails)
   /big?N    N bytes (default 1000000) of a known pattern, no content-length
@@ -52,6 +57,7 @@ class H2Server:
         self.conns = 0          # connections accepted
         self.sent = 0           # DATA bytes sent, all streams
         self.requests = []      # (path, headers dict) of each request
+        self.refused = set()    # the /...-once paths already refused
         self.closed = False
         self.threads = []
         t = threading.Thread(target=self._accept, daemon=True)
@@ -147,6 +153,8 @@ class _Conn:
             if hdrs.get(":path") == "/rst":
                 self.h2.reset_stream(ev.stream_id, h2.errors.ErrorCodes.INTERNAL_ERROR)
                 return
+            if self.refuse_once(ev.stream_id, hdrs.get(":path")):
+                return
             if ev.stream_ended:
                 self.respond(ev.stream_id)
         elif isinstance(ev, h2.events.DataReceived):
@@ -163,6 +171,21 @@ class _Conn:
                 self.respond(ev.stream_id)
         elif isinstance(ev, h2.events.ConnectionTerminated):
             self.close = True
+
+    def refuse_once(self, sid, path):
+        """The first /refuse-once or /goaway-once: refused, unprocessed."""
+        if path not in ("/refuse-once", "/goaway-once"):
+            return False
+        with self.srv.lock:
+            if path in self.srv.refused:
+                return False
+            self.srv.refused.add(path)
+        del self.streams[sid]
+        if path == "/refuse-once":
+            self.h2.reset_stream(sid, h2.errors.ErrorCodes.REFUSED_STREAM)
+        else:
+            self.h2.close_connection(last_stream_id=max(sid - 2, 0))
+        return True
 
     def respond(self, sid):
         st = self.streams.pop(sid)

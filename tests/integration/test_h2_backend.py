@@ -250,6 +250,48 @@ def test_goaway_then_new_connection(tollgate, h2srv):
     assert s.count() == 2
 
 
+@pytest.mark.parametrize("path", ["/refuse-once", "/goaway-once"])
+def test_refused_stream_is_retried(tollgate, haproxy, h2srv, path):
+    """A stream the server refuses unprocessed (RST_STREAM REFUSED_STREAM,
+    or a GOAWAY whose last-stream-id is below it) goes again on a new
+    connection: the client gets the answer, the server sees the request
+    twice. HAProxy 2.6 does so only with `retry-on` (its default answers
+    502), which Tollgate does not parse: it compares with that."""
+    s = h2srv()
+    port = start(tollgate, s.port, "proto h2")
+    st, _, _, body = hb.get(port, path)
+    assert st == 200 and body == b"hello " + path.encode()
+    assert [p for p, _ in s.requests] == [path, path]
+    assert s.count() == 2
+    if path == "/goaway-once":
+        return   # HAProxy 2.6, even with retry-on, waits for `timeout server`
+    s2 = h2srv()
+    port = start(haproxy, s2.port, "proto h2\n    retry-on all-retryable-errors")
+    st, _, _, body = hb.get(port, path)
+    assert st == 200 and body == b"hello " + path.encode()
+
+
+def test_refused_stream_without_retries_is_502(tollgate, haproxy, h2srv):
+    for starter in (tollgate, haproxy):
+        s = h2srv()
+        port = start(starter, s.port, "proto h2\n    retries 0" if starter is tollgate else "proto h2")
+        st, _, _, _ = hb.get(port, "/refuse-once")
+        assert st == 502
+
+
+def test_refused_post_body_is_sent_again(tollgate, h2srv):
+    s = h2srv()
+    port = start(tollgate, s.port, "proto h2")
+    with hb.connect(port) as c:
+        c.sendall(b"POST /refuse-once HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello")
+        st, _, _, body = hb.read_response(c)
+        assert st == 200
+        c.sendall(hb.build("/next"))
+        st, _, _, body = hb.read_response(c)
+        assert st == 200 and body == b"hello /next"
+    assert [p for p, _ in s.requests] == ["/refuse-once", "/refuse-once", "/next"]
+
+
 def test_head_and_no_content(tollgate, nghttpd):
     srv, www = nghttpd
     (www / "f.txt").write_bytes(b"0123456789")
