@@ -15,6 +15,7 @@ Paths:
   /goaway-once  the first such request gets a GOAWAY whose last-stream-id
             is below it (not processed; the socket stays open), the later
             ones "hello /goaway-once"
+  /refuse-always  RST_STREAM REFUSED_STREAM every time
   /goaway   a response, then GOAWAY (the socket stays open: a graceful
             shutdown; a new stream there fails)
   /big?N    N bytes (default 1000000) of a known pattern, no content-length
@@ -174,6 +175,10 @@ class _Conn:
 
     def refuse_once(self, sid, path):
         """The first /refuse-once or /goaway-once: refused, unprocessed."""
+        if path == "/refuse-always":
+            del self.streams[sid]
+            self.h2.reset_stream(sid, h2.errors.ErrorCodes.REFUSED_STREAM)
+            return True
         if path not in ("/refuse-once", "/goaway-once"):
             return False
         with self.srv.lock:

@@ -279,6 +279,14 @@ def test_refused_stream_without_retries_is_502(tollgate, haproxy, h2srv):
         assert st == 502
 
 
+def test_always_refused_gives_up_after_retries(tollgate, h2srv):
+    s = h2srv()
+    port = start(tollgate, s.port, "proto h2\n    retries 2")
+    st, _, _, _ = hb.get(port, "/refuse-always")
+    assert st == 502
+    assert [p for p, _ in s.requests] == ["/refuse-always"] * 3
+
+
 def test_refused_post_body_is_sent_again(tollgate, h2srv):
     s = h2srv()
     port = start(tollgate, s.port, "proto h2")
