@@ -89,6 +89,15 @@ static inline const char *server_md5sig(const struct server *srv)
 	return srv->tcp_md5sig[0] ? srv->tcp_md5sig : NULL;
 }
 
+/* 1 if <srv> takes its address (0.0.0.0, `*`) or its port (none written)
+ * from each client's destination (HAProxy's servers for transparent
+ * setups): its connections go to as many places as there are clients.
+ */
+static inline int srv_addr_from_client(const struct server *srv)
+{
+	return srv->addr.kind == ADDR_INET && (srv->addr.flags & (ADDR_F_ANY | ADDR_F_NO_PORT));
+}
+
 /* Counts one more connection being served by <srv> and keeps the highest
  * count (`smax`). Any thread; relaxed atomics, a compare-and-swap only when
  * the highest count rises.

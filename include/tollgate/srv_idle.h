@@ -16,11 +16,15 @@
  * SRV_IDLE_MAX_AGE ms is closed rather than reused, so that a server's own
  * keep-alive timeout is unlikely to close it under a new request.
  * Connections carrying a PROXY protocol header (send-proxy) are private to
- * their client and never parked.
+ * their client and never parked. A server that takes each client's
+ * destination (address 0.0.0.0, no port: srv_addr_from_client()) has
+ * connections to many places: each is parked with the address it goes to
+ * (<dst>) and only taken for that one.
  */
 #ifndef TOLLGATE_SRV_IDLE_H
 #define TOLLGATE_SRV_IDLE_H
 
+struct addr;
 struct server;
 struct xprt_ops;
 
@@ -36,14 +40,15 @@ int srv_idle_init(void);
  * ownership of both: kept, or closed if they cannot be. Calling thread
  * only.
  */
-void srv_idle_park(struct server *srv, int fd, const struct xprt_ops *x, void *ctx);
+void srv_idle_park(struct server *srv, const struct addr *dst, int fd, const struct xprt_ops *x,
+                   void *ctx);
 
 /* Takes the most recently parked connection to <srv> of the calling
  * thread, still registered on its poller (the caller sets its handler with
  * fd_set_owner() and its events), and its transport into *<x>, *<ctx>.
  * Returns the fd, or -1 if none is usable.
  */
-int srv_idle_take(struct server *srv, const struct xprt_ops **x, void **ctx);
+int srv_idle_take(struct server *srv, const struct addr *dst, const struct xprt_ops **x, void **ctx);
 
 /* Closes, on each thread, the idle connections to every server in
  * maintenance (as HAProxy does when a server enters maintenance; `del

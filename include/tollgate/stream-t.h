@@ -122,6 +122,10 @@ struct stream {
 	int tunnel;                    /* HTTP stream switched to a tunnel (Upgrade, CONNECT) */
 	struct server *pref_srv;       /* server named by a persistence cookie, or NULL */
 	struct server *idle_srv;       /* HTTP: server of the kept (idle) server connection */
+	struct addr srv_dst;           /* where the server connection goes: a kept
+	                                * one to a server taking the client's
+	                                * destination (0.0.0.0) is reused only for
+	                                * the same one */
 	uint32_t http_idle_start;      /* HTTP: end of the previous transaction (or accept) */
 	unsigned int http_nb_req;      /* HTTP: requests seen on this connection */
 	/* HTTP, while a request head is awaited and no transaction is held

@@ -27,6 +27,7 @@
 
 #include <tollgate/check.h>
 #include <tollgate/errmsg.h>
+#include <tollgate/http_txn.h>
 #include <tollgate/lb.h>
 #include <tollgate/mux_h2.h>
 #include <tollgate/proxy.h>
@@ -341,6 +342,20 @@ static int smp_fc_http_major(const struct sample_arg *args, struct sample *smp, 
 	return 1;
 }
 
+/* bc_reused: whether the request went over a server connection kept from
+ * an earlier request (HAProxy's "last connection was reused"); no value
+ * before a server connection (a request the proxy answered itself).
+ */
+static int smp_bc_reused(const struct sample_arg *args, struct sample *smp, const struct sample_ctx *ctx)
+{
+	const struct stream *s = ctx_stream(ctx);
+
+	if (!s || !s->srv || s->srvside.fd < 0)
+		return 0;
+	sample_set_bool(smp, s->txn && s->txn->reused);
+	return 1;
+}
+
 /* fc_glitches: the protocol abuses counted on the client connection
  * (HTTP/2: see h2_fe.c); 0 for an HTTP/1 one, none outside HTTP.
  */
@@ -457,6 +472,7 @@ static struct sample_fetch_kw_list proxy_fetch_list = { .kw = {
 	{ "srv_name", smp_srv_name, SMP_ARG0, NULL, SMP_T_STR, SMP_USE_HTTP_RES },
 	{ "srv_id", smp_srv_id, SMP_ARG0, NULL, SMP_T_SINT, SMP_USE_HTTP_RES },
 	{ "fc_http_major", smp_fc_http_major, SMP_ARG0, NULL, SMP_T_SINT, SMP_USE_ANY },
+	{ "bc_reused", smp_bc_reused, SMP_ARG0, NULL, SMP_T_BOOL, SMP_USE_HTTP_RES },
 	{ "fc_glitches", smp_fc_glitches, SMP_ARG0, NULL, SMP_T_SINT, SMP_USE_ANY },
 	{ "fc_rtt", smp_rtt, SMP_ARG1(0, STR), smp_rtt_check, SMP_T_SINT, SMP_USE_ANY, (void *)0 },
 	{ "fc_rttvar", smp_rtt, SMP_ARG1(0, STR), smp_rtt_check, SMP_T_SINT, SMP_USE_ANY, (void *)2 },

@@ -10,6 +10,7 @@
 #include <tollgate/pool.h>
 #include <tollgate/proxy.h>
 #include <tollgate/server-t.h>
+#include <tollgate/server.h>
 #include <tollgate/task.h>
 #include <tollgate/sock.h>
 #include <tollgate/srv_idle.h>
@@ -23,6 +24,7 @@ struct idle_conn {
 	struct server *srv;           /* its server */
 	uint32_t since;               /* now_ms when parked */
 	unsigned int addr_gen;        /* srv->addr_gen when parked */
+	struct addr dst;              /* where it goes, if srv_addr_from_client(srv) */
 	struct list link;             /* in srv->idle_conns[tid], newest first */
 };
 
@@ -73,15 +75,13 @@ __attribute__((constructor)) static void srv_idle_name_iocbs(void)
 	fd_name_iocb(idle_iocb, "sock_conn_iocb", "idle");
 }
 
-void srv_idle_park(struct server *srv, int fd, const struct xprt_ops *x, void *ctx)
+void srv_idle_park(struct server *srv, const struct addr *dst, int fd, const struct xprt_ops *x,
+                   void *ctx)
 {
 	struct idle_conn *ic;
 
-	if (srv->pool_max_conn == 0 || (srv->flags & (SRV_F_MAINT | SRV_F_RMAINT)) ||
-	    (srv->addr.kind == ADDR_INET && (srv->addr.flags & (ADDR_F_ANY | ADDR_F_NO_PORT)))) {
-		/* pool-max-conn 0: no reuse; maintenance: none kept; an address
-		 * taken from each client's destination: private to that client
-		 */
+	if (srv->pool_max_conn == 0 || (srv->flags & (SRV_F_MAINT | SRV_F_RMAINT))) {
+		/* pool-max-conn 0: no reuse; maintenance: none kept */
 		idle_fd_close(fd, x, ctx);
 		return;
 	}
@@ -109,6 +109,8 @@ void srv_idle_park(struct server *srv, int fd, const struct xprt_ops *x, void *c
 	ic->srv = srv;
 	ic->since = now_ms;
 	ic->addr_gen = srv->addr_gen;
+	if (srv_addr_from_client(srv))
+		ic->dst = *dst;
 	list_insert(&srv->idle_conns[tid], &ic->link);
 	srv->idle_count[tid]++;
 	atomic_fetch_add_explicit(&srv->idle_total, 1, memory_order_relaxed);
@@ -116,20 +118,24 @@ void srv_idle_park(struct server *srv, int fd, const struct xprt_ops *x, void *c
 	fd_set_events(fd, FD_EV_IN);
 }
 
-int srv_idle_take(struct server *srv, const struct xprt_ops **x, void **ctx)
+int srv_idle_take(struct server *srv, const struct addr *dst, const struct xprt_ops **x, void **ctx)
 {
-	while (!list_empty(&srv->idle_conns[tid])) {
-		struct idle_conn *ic = list_elem(srv->idle_conns[tid].next, struct idle_conn, link);
+	struct idle_conn *ic;
+
+	list_for_each(ic, &srv->idle_conns[tid], link) {
 		int fd = ic->fd;
 
 		if ((uint32_t)(now_ms - ic->since) > SRV_IDLE_MAX_AGE || ic->addr_gen != srv->addr_gen) {
-			/* the newest is too old, or to a former address of the
-			 * server (`set server addr`): so are the others
+			/* too old, or to a former address of the server (`set
+			 * server addr`): so are the older ones after it
 			 */
-			while (!list_empty(&srv->idle_conns[tid]))
-				idle_close(list_elem(srv->idle_conns[tid].next, struct idle_conn, link));
+			while (ic->link.next != &srv->idle_conns[tid])
+				idle_close(list_elem(ic->link.next, struct idle_conn, link));
+			idle_close(ic);
 			return -1;
 		}
+		if (srv_addr_from_client(srv) && addr_cmp(&ic->dst, dst) != 0)
+			continue;   /* to another client's destination */
 		list_del_init(&ic->link);
 		srv->idle_count[tid]--;
 		atomic_fetch_sub_explicit(&srv->idle_total, 1, memory_order_relaxed);

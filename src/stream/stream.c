@@ -355,23 +355,31 @@ struct server *strm_lb_key_choice(struct stream *s)
 	return lb_pick(&be->lb, lb_key(s), NULL);
 }
 
-/* Returns the address <s> connects to on its server: the server's, except
+/* Returns the address <s> connects to on server <srv>: the server's, except
  * that a wildcard host (empty, `*`, 0.0.0.0) takes the address the client
  * reached and a missing port the port it reached (HAProxy's servers for
- * transparent setups), built in <tmp>.
+ * transparent setups), built in <tmp>. A request's set-dst / set-dst-port
+ * change it.
  */
-static const struct addr *server_target(const struct stream *s, struct addr *tmp)
+static const struct addr *server_target(const struct stream *s, const struct server *srv,
+                                        struct addr *tmp)
 {
-	const struct addr *sa = &s->srv->addr;
+	const struct addr *sa = &srv->addr;
 	struct addr local;
 
-	if (sa->kind != ADDR_INET || !(sa->flags & (ADDR_F_ANY | ADDR_F_NO_PORT)) ||
-	    stream_local_addr(s, &local) < 0 || local.kind != ADDR_INET)
+	if (!srv_addr_from_client(srv) || stream_local_addr(s, &local) < 0 || local.kind != ADDR_INET)
 		return sa;   /* not client-dependent, or unknown: connect as written */
 	*tmp = (sa->flags & ADDR_F_ANY) ? local : *sa;
 	addr_set_port(tmp, addr_port((sa->flags & ADDR_F_NO_PORT) ? &local : sa));
 	tmp->flags = 0;
 	return tmp;
+}
+
+int strm_srv_dst_differs(const struct stream *s, const struct server *srv)
+{
+	struct addr tmp;
+
+	return srv_addr_from_client(srv) && addr_cmp(server_target(s, srv, &tmp), &s->srv_dst) != 0;
 }
 
 /* Starts a connection to s->srv. Returns 0 when connecting, <0 on an
@@ -384,8 +392,12 @@ static int connect_server(struct stream *s)
 	void *xctx = NULL;
 	int fd = -1, ret;
 
-	/* an HTTP request may take an idle connection to that server */
-	if (s->txn && !s->tunnel && http_stream_may_reuse(s) && (fd = srv_idle_take(s->srv, &x, &xctx)) >= 0) {
+	s->srv_dst = *server_target(s, s->srv, &dst);
+	/* an HTTP request may take an idle connection to that server (and
+	 * that destination)
+	 */
+	if (s->txn && !s->tunnel && http_stream_may_reuse(s) &&
+	    (fd = srv_idle_take(s->srv, &s->srv_dst, &x, &xctx)) >= 0) {
 		fd_set_owner(fd, srv_iocb, s);
 		s->srvside.fd = fd;
 		s->srvside.xprt = x;
@@ -404,7 +416,7 @@ static int connect_server(struct stream *s)
 		s->splice = 0;   /* splicing never goes through TLS nor HTTP/2 */
 	if (strm_build_proxy_header(s) < 0)
 		return -ENOMEM;
-	ret = sock_connect_md5(server_target(s, &dst), NULL, server_md5sig(s->srv), &fd);
+	ret = sock_connect_md5(&s->srv_dst, NULL, server_md5sig(s->srv), &fd);
 	if (ret < 0 && ret != -EINPROGRESS)
 		return ret;
 	/* polled for input: a connection that strm_early_send() finds

@@ -318,7 +318,7 @@ void hs_drop_idle_conn(struct stream *s)
 	    !xprt_more(s->srvside.xprt, s->srvside.xprt_ctx) &&
 	    !(s->srvside.flags & (SIDE_SHUTR | SIDE_SHUTW | SIDE_ERROR))) {
 		/* HTTP/2 connections go with their context (mux_h2_be.h) */
-		srv_idle_park(s->idle_srv, s->srvside.fd, s->srvside.xprt, s->srvside.xprt_ctx);
+		srv_idle_park(s->idle_srv, &s->srv_dst, s->srvside.fd, s->srvside.xprt, s->srvside.xprt_ctx);
 		s->srvside.fd = -1;
 		s->srvside.xprt = NULL;
 		s->srvside.xprt_ctx = NULL;

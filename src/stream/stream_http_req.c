@@ -160,7 +160,8 @@ static void assign_server(struct stream *s)
 	    !lb_srv_full(idle) && (!s->pref_srv || s->pref_srv == idle) &&
 	    !(s->srvside.flags & (SIDE_SHUTR | SIDE_ERROR)) &&
 	    (!s->be->lb.ops || !s->be->lb.ops->needs_key || strm_lb_key_choice(s) == idle) &&
-	    stick_allows(s, idle) && !strm_proxy_header_differs(s, idle)) {
+	    stick_allows(s, idle) && !strm_proxy_header_differs(s, idle) &&
+	    !strm_srv_dst_differs(s, idle)) {
 		server_conn_inc(idle);
 		atomic_fetch_add_explicit(&s->be->beconn, 1, memory_order_relaxed);
 		server_hold(&s->srv, idle);

@@ -110,6 +110,12 @@ int strm_build_proxy_header(struct stream *s);
  * header into a connection's reuse key; else 0 (stream_pp.c).
  */
 int strm_proxy_header_differs(struct stream *s, struct server *srv);
+
+/* Returns 1 if <srv> takes its address from the client's destination and
+ * the request of <s> goes to another one than the kept connection
+ * (s->srv_dst), else 0.
+ */
+int strm_srv_dst_differs(const struct stream *s, const struct server *srv);
 /* Shuts writing towards side <sd> once (TLS close_notify, then a FIN
  * unless the peer already shut).
  */
