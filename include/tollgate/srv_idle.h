@@ -25,11 +25,13 @@
 #define TOLLGATE_SRV_IDLE_H
 
 struct addr;
+struct list;
 struct server;
 struct xprt_ops;
 
 #define SRV_IDLE_MAX      64      /* per server and thread */
 #define SRV_IDLE_MAX_AGE  5000    /* ms, as HAProxy's pool-purge-delay */
+#define SRV_IDLE_OWN_MAX  10      /* per client, as HAProxy's max-session-srv-conns */
 
 /* Creates the pool of idle entries. Start-up. Returns 0 or -ENOMEM. */
 int srv_idle_init(void);
@@ -50,6 +52,21 @@ void srv_idle_park(struct server *srv, const struct addr *dst, int fd, const str
  */
 int srv_idle_take(struct server *srv, const struct addr *dst, const struct xprt_ops **x, void **ctx);
 
+/* `http-reuse never`: a client's server connections are its own. Keeps
+ * <fd> (as srv_idle_park(), to <srv> at <dst>) in the client's list <own>
+ * of <*count> entries (at most SRV_IDLE_OWN_MAX: the oldest is closed), so
+ * that a later request of that client to the same place takes it back with
+ * srv_idle_take_own(). Owner thread of the client's stream.
+ */
+void srv_idle_keep(struct list *own, unsigned int *count, struct server *srv, const struct addr *dst,
+                   int fd, const struct xprt_ops *x, void *ctx);
+/* Takes from <own> a connection to <srv> (and <dst> for a server taking
+ * the client's destination), as srv_idle_take(). Returns the fd or -1.
+ */
+int srv_idle_take_own(struct list *own, struct server *srv, const struct addr *dst,
+                      const struct xprt_ops **x, void **ctx);
+/* Closes every connection of <own> (the client leaves). */
+void srv_idle_drop_own(struct list *own);
 /* Closes, on each thread, the idle connections to every server in
  * maintenance (as HAProxy does when a server enters maintenance; `del
  * server` needs none left). Asynchronous: each thread's tasklet does its

@@ -122,6 +122,8 @@ struct stream {
 	int tunnel;                    /* HTTP stream switched to a tunnel (Upgrade, CONNECT) */
 	struct server *pref_srv;       /* server named by a persistence cookie, or NULL */
 	struct server *idle_srv;       /* HTTP: server of the kept (idle) server connection */
+	struct list own_idle;          /* HTTP, `http-reuse never`: the client's idle server connections (srv_idle.h) */
+	unsigned int own_idle_count;   /* their number */
 	struct addr srv_dst;           /* where the server connection goes: a kept
 	                                * one to a server taking the client's
 	                                * destination (0.0.0.0) is reused only for

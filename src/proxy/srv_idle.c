@@ -25,6 +25,7 @@ struct idle_conn {
 	uint32_t since;               /* now_ms when parked */
 	unsigned int addr_gen;        /* srv->addr_gen when parked */
 	struct addr dst;              /* where it goes, if srv_addr_from_client(srv) */
+	unsigned int *own_count;      /* a client's own (srv_idle_keep()): its count; NULL: the pool's */
 	struct list link;             /* in srv->idle_conns[tid], newest first */
 };
 
@@ -55,8 +56,13 @@ static void idle_fd_close(int fd, const struct xprt_ops *x, void *ctx)
 static void idle_close(struct idle_conn *ic)
 {
 	list_del_init(&ic->link);
-	ic->srv->idle_count[tid]--;
-	atomic_fetch_sub_explicit(&ic->srv->idle_total, 1, memory_order_relaxed);
+	if (ic->own_count) {
+		(*ic->own_count)--;
+		server_hold(&ic->srv, NULL);
+	} else {
+		ic->srv->idle_count[tid]--;
+		atomic_fetch_sub_explicit(&ic->srv->idle_total, 1, memory_order_relaxed);
+	}
 	idle_fd_close(ic->fd, ic->xprt, ic->xprt_ctx);
 	pool_free(pool_idle, ic);
 }
@@ -73,6 +79,37 @@ static void idle_iocb(int fd, unsigned int events, void *owner)
 __attribute__((constructor)) static void srv_idle_name_iocbs(void)
 {
 	fd_name_iocb(idle_iocb, "sock_conn_iocb", "idle");
+}
+
+/* Puts <fd> (to <srv> at <dst>, transport <x>, <ctx>) at the head of
+ * <head>: the pool's list (<own_count> NULL) or a client's own, whose
+ * entries hold their server. Returns 1, or 0 with the connection closed
+ * (no memory). The caller counts it.
+ */
+static int idle_add(struct list *head, unsigned int *own_count, struct server *srv,
+                    const struct addr *dst, int fd, const struct xprt_ops *x, void *ctx)
+{
+	struct idle_conn *ic = pool_alloc(pool_idle);
+
+	if (!ic) {
+		idle_fd_close(fd, x, ctx);
+		return 0;
+	}
+	ic->fd = fd;
+	ic->xprt = x;
+	ic->xprt_ctx = ctx;
+	ic->srv = own_count ? NULL : srv;
+	if (own_count)
+		server_hold(&ic->srv, srv);
+	ic->own_count = own_count;
+	ic->since = now_ms;
+	ic->addr_gen = srv->addr_gen;
+	if (srv_addr_from_client(srv))
+		ic->dst = *dst;
+	list_insert(head, &ic->link);
+	fd_set_owner(fd, idle_iocb, ic);
+	fd_set_events(fd, FD_EV_IN);
+	return 1;
 }
 
 void srv_idle_park(struct server *srv, const struct addr *dst, int fd, const struct xprt_ops *x,
@@ -98,24 +135,10 @@ void srv_idle_park(struct server *srv, const struct addr *dst, int fd, const str
 		ic = list_elem(srv->idle_conns[tid].prev, struct idle_conn, link);
 		idle_close(ic);
 	}
-	ic = pool_alloc(pool_idle);
-	if (!ic) {
-		idle_fd_close(fd, x, ctx);
+	if (!idle_add(&srv->idle_conns[tid], NULL, srv, dst, fd, x, ctx))
 		return;
-	}
-	ic->fd = fd;
-	ic->xprt = x;
-	ic->xprt_ctx = ctx;
-	ic->srv = srv;
-	ic->since = now_ms;
-	ic->addr_gen = srv->addr_gen;
-	if (srv_addr_from_client(srv))
-		ic->dst = *dst;
-	list_insert(&srv->idle_conns[tid], &ic->link);
 	srv->idle_count[tid]++;
 	atomic_fetch_add_explicit(&srv->idle_total, 1, memory_order_relaxed);
-	fd_set_owner(fd, idle_iocb, ic);
-	fd_set_events(fd, FD_EV_IN);
 }
 
 int srv_idle_take(struct server *srv, const struct addr *dst, const struct xprt_ops **x, void **ctx)
@@ -145,6 +168,49 @@ int srv_idle_take(struct server *srv, const struct addr *dst, const struct xprt_
 		return fd;
 	}
 	return -1;
+}
+
+void srv_idle_keep(struct list *own, unsigned int *count, struct server *srv, const struct addr *dst,
+                   int fd, const struct xprt_ops *x, void *ctx)
+{
+	if (*count >= SRV_IDLE_OWN_MAX)   /* the oldest is last */
+		idle_close(list_elem(own->prev, struct idle_conn, link));
+	if (idle_add(own, count, srv, dst, fd, x, ctx))
+		(*count)++;
+}
+
+int srv_idle_take_own(struct list *own, struct server *srv, const struct addr *dst,
+                      const struct xprt_ops **x, void **ctx)
+{
+	struct idle_conn *ic, *next;
+
+	list_for_each_safe(ic, next, own, link) {
+		int fd = ic->fd;
+
+		if (ic->srv != srv || (srv_addr_from_client(srv) && addr_cmp(&ic->dst, dst) != 0))
+			continue;
+		if ((uint32_t)(now_ms - ic->since) > SRV_IDLE_MAX_AGE || ic->addr_gen != srv->addr_gen ||
+		    (srv->flags & (SRV_F_MAINT | SRV_F_RMAINT))) {
+			idle_close(ic);   /* stale, or to a server now elsewhere or off */
+			continue;
+		}
+		*x = ic->xprt;
+		*ctx = ic->xprt_ctx;
+		ic->fd = -1;
+		ic->xprt = NULL;
+		list_del_init(&ic->link);
+		(*ic->own_count)--;
+		server_hold(&ic->srv, NULL);
+		pool_free(pool_idle, ic);
+		return fd;
+	}
+	return -1;
+}
+
+void srv_idle_drop_own(struct list *own)
+{
+	while (!list_empty(own))
+		idle_close(list_elem(own->next, struct idle_conn, link));
 }
 
 /* Runs once on its thread: closes that thread's idle connections to

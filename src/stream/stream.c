@@ -396,8 +396,10 @@ static int connect_server(struct stream *s)
 	/* an HTTP request may take an idle connection to that server (and
 	 * that destination)
 	 */
-	if (s->txn && !s->tunnel && http_stream_may_reuse(s) &&
-	    (fd = srv_idle_take(s->srv, &s->srv_dst, &x, &xctx)) >= 0) {
+	if (s->txn && !s->tunnel &&
+	    ((s->be->http_reuse == PR_REUSE_NEVER &&
+	      (fd = srv_idle_take_own(&s->own_idle, s->srv, &s->srv_dst, &x, &xctx)) >= 0) ||
+	     (http_stream_may_reuse(s) && (fd = srv_idle_take(s->srv, &s->srv_dst, &x, &xctx)) >= 0))) {
 		fd_set_owner(fd, srv_iocb, s);
 		s->srvside.fd = fd;
 		s->srvside.xprt = x;
@@ -1442,6 +1444,7 @@ static struct stream *strm_alloc(struct listener *li, const struct addr *peer)
 	s->res.buf = BUF_NULL;
 	list_init(&s->queue_link);
 	list_init(&s->by_thread);
+	list_init(&s->own_idle);
 	s->tid = tid;
 	s->uniq_id = atomic_fetch_add_explicit(&stream_uniq, 1, memory_order_relaxed);
 	s->t_accept = now_ms;

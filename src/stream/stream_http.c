@@ -312,13 +312,20 @@ void hs_drop_idle_conn(struct stream *s)
 {
 	if (s->srvside.fd < 0)
 		return;
-	if (s->idle_srv && s->state == ST_INI && s->idle_srv->proxy->http_reuse != PR_REUSE_NEVER &&
+	if (s->idle_srv && s->state == ST_INI &&
 	    !(s->idle_srv->flags & (SRV_F_SEND_PROXY | SRV_F_SEND_PROXY2)) &&
 	    (!s->srvside.xprt || s->srvside.xprt == &xprt_h2be) &&
 	    !xprt_more(s->srvside.xprt, s->srvside.xprt_ctx) &&
 	    !(s->srvside.flags & (SIDE_SHUTR | SIDE_SHUTW | SIDE_ERROR))) {
-		/* HTTP/2 connections go with their context (mux_h2_be.h) */
-		srv_idle_park(s->idle_srv, &s->srv_dst, s->srvside.fd, s->srvside.xprt, s->srvside.xprt_ctx);
+		/* HTTP/2 connections go with their context (mux_h2_be.h);
+		 * `http-reuse never` keeps them for this client only
+		 */
+		if (s->idle_srv->proxy->http_reuse == PR_REUSE_NEVER)
+			srv_idle_keep(&s->own_idle, &s->own_idle_count, s->idle_srv, &s->srv_dst,
+			              s->srvside.fd, s->srvside.xprt, s->srvside.xprt_ctx);
+		else
+			srv_idle_park(s->idle_srv, &s->srv_dst, s->srvside.fd, s->srvside.xprt,
+			              s->srvside.xprt_ctx);
 		s->srvside.fd = -1;
 		s->srvside.xprt = NULL;
 		s->srvside.xprt_ctx = NULL;
@@ -369,6 +376,7 @@ void http_stream_release(struct stream *s)
 		txn_drop(s);
 	}
 	hs_drop_idle_conn(s);
+	srv_idle_drop_own(&s->own_idle);
 }
 
 /* Records the final status answered to the client and counts it in the

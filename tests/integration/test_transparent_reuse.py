@@ -23,11 +23,11 @@ CFG = HTTP_DEFAULTS + TRANSPARENT % {"mode": "never", "opts": ""} + \
     TRANSPARENT % {"mode": "always", "opts": "pool-max-conn 10"} + """
 listen srv1
     bind 127.0.0.1:%(s1)d
-    http-request return status 200 hdr srv-id s1
+    http-request return status 200 hdr srv-id s1 hdr conn %%[src_port]
 
 listen srv2
     bind 127.0.0.1:%(s2)d
-    http-request return status 200 hdr srv-id s2
+    http-request return status 200 hdr srv-id s2 hdr conn %%[src_port]
 """
 
 
@@ -52,7 +52,7 @@ def requests(port, dports):
             k, v = line.decode().split(":", 1)
             h[k.strip().lower()] = v.strip()
         f.read(int(h.get("content-length", "0")))
-        out.append((h.get("srv-id"), h.get("http_reuse")))
+        out.append((h.get("srv-id"), h.get("http_reuse"), h.get("conn")))
     s.close()
     return out
 
@@ -64,7 +64,7 @@ def run(start, after=""):
     got = []
     for mode in ("never", "always"):
         for seq in ((s1, s1, s1), (s2, s1, s2), (s1, s1, s2)):
-            got.append([sid for sid, _ in requests(p[mode], seq)])
+            got.append([sid for sid, _, _ in requests(p[mode], seq)])
     return got
 
 
@@ -80,6 +80,32 @@ def test_bc_reused_only_for_the_same_destination(tollgate):
     tollgate(CFG % dict(p, after="http-after-response set-header http_reuse %[bc_reused]"), port=p["s2"])
     s1, s2 = p["s1"], p["s2"]
     # the kept connection serves the same destination again...
-    assert requests(p["never"], (s1, s1)) == [("s1", "0"), ("s1", "1")]
+    def ask(mode, seq):
+        return ["%s/%s" % (sid, reused) for sid, reused, _ in requests(p[mode], seq)]
+    assert ask("never", (s1, s1)) == ["s1/0", "s1/1"]
     # ...but not another one
-    assert requests(p["never"], (s2, s1)) == [("s2", "0"), ("s1", "0")]
+    assert ask("never", (s2, s1, s2)) == ["s2/0", "s1/0", "s2/1"]
+
+
+def conns(start, mode):
+    """The server connections (numbered in order of appearance) that the
+    requests of three clients, one after the other, took."""
+    p = ports()
+    start(CFG % dict(p, after=""), port=p["s2"])
+    s1, s2 = p["s1"], p["s2"]
+    seen, out = {}, []
+    for seq in ((s1, s1, s1), (s2, s1, s2), (s1, s1, s2)):
+        for sid, _, conn in requests(p[mode], seq):
+            out.append("%s#%d" % (sid, seen.setdefault(conn, len(seen))))
+    return out
+
+
+def test_never_keeps_each_clients_connections_as_haproxy(tollgate, haproxy):
+    """`http-reuse never`: a client keeps its connections to each place
+    for its own later requests (the second client's third request takes
+    its first connection back), and none goes to another client."""
+    got = conns(tollgate, "never")
+    want = conns(haproxy, "never")
+    assert got == want == ["s1#0", "s1#0", "s1#0",
+                           "s2#1", "s1#2", "s2#1",
+                           "s1#3", "s1#3", "s2#4"]
