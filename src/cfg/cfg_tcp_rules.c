@@ -151,6 +151,8 @@ static int parse_tcp_action(struct tcp_rule *r, int argc, char **args, int *pos,
 		free(*err);
 		*err = NULL;
 		return CFG_OK;
+	} else if (!strcmp(a, "attach-srv")) {
+		return cfg_set_err(err, "action 'attach-srv' is not supported: Tollgate has no reverse HTTP (HAProxy 2.9+).");
 	} else if (r->stage == TCP_STAGE_RES) {
 		return cfg_set_err(err, "unknown action '%s' (supported: accept, reject, close, sc-inc-gpc(<idx>,<N>), sc-inc-gpc0(<N>), sc-inc-gpc1(<N>), sc-set-gpt(<idx>,<N>), sc-set-gpt0(<N>), set-var(<var>), set-var-fmt(<var>), unset-var(<var>)).", a);
 	} else {

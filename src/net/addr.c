@@ -479,6 +479,10 @@ static int addr_parse_ex(const char *str, unsigned int flags, struct addr *a, ch
 					return -EINVAL;
 				}
 			}
+			if (plen == 6 && !strncmp(str, "rhttp@", plen)) {
+				err_fmt(err, errlen, "address '%s': reverse HTTP (rhttp@, HAProxy 2.9+) is not supported", str);
+				return -EINVAL;
+			}
 			err_fmt(err, errlen, "unknown address prefix '%.*s' in '%s', expected one of ipv4@, ipv6@, unix@, abns@, fd@, sockpair@",
 			         (int)plen, str, str);
 			return -EINVAL;

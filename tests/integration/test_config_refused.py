@@ -50,3 +50,31 @@ def test_missing_features_refused_one_line_each(tmp_path):
     assert len(alerts) == len(EXPECTED), out
     for (line, msg), alert in zip(EXPECTED, alerts):
         assert "parsing [%s:%d] : %s" % (path, line, msg) in alert, alert
+
+
+# reverse HTTP (HAProxy 2.9+): the edge attaches the connections its
+# private frontend accepts to a server without address, the other side
+# binds a listener that connects out through a server
+RHTTP = """
+defaults
+    mode http
+frontend priv
+    bind 127.0.0.1:8443 proto h2
+    tcp-request session attach-srv be-reverse/dev
+backend be-reverse
+    server dev rhttp@
+frontend fe
+    bind rhttp@be-pre-connect/srv
+"""
+
+
+def test_reverse_http_refused_one_line_each(tmp_path):
+    rc, out, path = run_check(RHTTP, tmp_path)
+    assert rc != 0
+    alerts = [l for l in out.splitlines() if "[ALERT]" in l and "parsing [" in l]
+    assert len(alerts) == 3, out
+    assert ("parsing [%s:6] : 'tcp-request session' : action 'attach-srv' is not supported: "
+            "Tollgate has no reverse HTTP (HAProxy 2.9+)." % path) in alerts[0]
+    assert ("parsing [%s:8] : 'server dev' : address 'rhttp@': reverse HTTP (rhttp@, "
+            "HAProxy 2.9+) is not supported" % path) in alerts[1]
+    assert "parsing [%s:10] : 'bind' : address 'rhttp@be-pre-connect/srv': reverse HTTP" % path in alerts[2]
