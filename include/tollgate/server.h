@@ -98,10 +98,6 @@ static inline int srv_addr_from_client(const struct server *srv)
 	return srv->addr.kind == ADDR_INET && (srv->addr.flags & (ADDR_F_ANY | ADDR_F_NO_PORT));
 }
 
-/* Counts one more connection being served by <srv> and keeps the highest
- * count (`smax`). Any thread; relaxed atomics, a compare-and-swap only when
- * the highest count rises.
- */
 /* 1 if connections to <srv> need a transport above the socket (TLS,
  * HTTP/2), set up once connected: no early send, no splicing.
  */
@@ -110,6 +106,10 @@ static inline int srv_has_xprt(const struct server *srv)
 	return srv->tls || (srv->flags & (SRV_F_PROTO_H2 | SRV_F_ALPN_H2));
 }
 
+/* Counts one more connection being served by <srv> and keeps the highest
+ * count (`smax`). Any thread; relaxed atomics, a compare-and-swap only when
+ * the highest count rises.
+ */
 static inline void server_conn_inc(struct server *srv)
 {
 	unsigned int cur = atomic_fetch_add_explicit(&srv->cur_conns, 1, memory_order_relaxed) + 1;
