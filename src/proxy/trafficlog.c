@@ -288,9 +288,12 @@ int log_targets_open_list(struct log_target *list, char *err, size_t errlen)
 			fcntl(t->fd, F_SETFL, fcntl(t->fd, F_GETFL) | O_NONBLOCK);
 			continue;
 		}
+		/* not connected, as HAProxy: a connected UDP socket reports the
+		 * ICMP "unreachable" of a lost line on the next send, which then
+		 * fails too, losing the first line after the receiver is back */
 		sa = addr_sa(&t->addr);
 		t->fd = socket(sa->sa_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-		if (t->fd < 0 || connect(t->fd, sa, t->addr.len) < 0) {
+		if (t->fd < 0) {
 			char a[ADDR_STRLEN];
 			int e = errno;
 
@@ -336,7 +339,7 @@ static void emit(struct log_target *t, char *line, size_t n, const char *msg, si
 		logbe_send(t->be, msg, len, line, n);
 		return;
 	}
-	w = t->kind == LOG_TGT_DGRAM ? send(t->fd, line, n, MSG_DONTWAIT | MSG_NOSIGNAL)
+	w = t->kind == LOG_TGT_DGRAM ? sendto(t->fd, line, n, MSG_DONTWAIT | MSG_NOSIGNAL, addr_sa(&t->addr), t->addr.len)
 	                             : write(t->fd, line, n);
 	if (w != (ssize_t)n)
 		atomic_fetch_add_explicit(&dropped, 1, memory_order_relaxed);
