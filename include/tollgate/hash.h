@@ -20,6 +20,15 @@
  */
 uint32_t hash_avalanche32(uint32_t a);
 
+/* HAProxy's 32-bit string hashes, those of `hash-type` and of the
+ * converters of the same names: CRC-32 (IEEE, reflected), djb2, sdbm and
+ * wt6.
+ */
+uint32_t hash_crc32(const void *buf, size_t len);
+uint32_t hash_djb2(const void *buf, size_t len);
+uint32_t hash_sdbm(const void *buf, size_t len);
+uint32_t hash_wt6(const void *buf, size_t len);
+
 /* CRC-32C (Castagnoli, reflected, initial and final value ~0). */
 uint32_t hash_crc32c(const void *buf, size_t len);
 

@@ -35,6 +35,15 @@ enum lb_hash_type {
 	LB_HASH_CONSISTENT,      /* consistent: a ring of points per server */
 };
 
+/* `hash-type ... <function>`: how a key's bytes become a 32-bit hash. */
+enum lb_hash_fn {
+	LB_HFN_SDBM = 0,         /* HAProxy's default */
+	LB_HFN_DJB2,
+	LB_HFN_WT6,
+	LB_HFN_CRC32,
+	LB_HFN_NONE,             /* log-hash: the key's leading number */
+};
+
 struct lb_ops {
 	const char *name;        /* the `balance` keyword: "roundrobin"... */
 	int needs_key;           /* 1 if pick() uses a key (source, hash) */
@@ -57,7 +66,8 @@ struct lb_ops {
 struct lb_state {
 	const struct lb_ops *ops;        /* the algorithm */
 	enum lb_hash_type hash_type;     /* for source/hash */
-	int hash_none;                   /* `hash-type ... none`: the key's number is the hash (log-hash) */
+	enum lb_hash_fn hash_fn;         /* hash-type's function */
+	int hash_avalanche;              /* hash-type's `avalanche`: full_hash() over the result */
 	int allbackups;                  /* option allbackups */
 	unsigned int random_draws;       /* random(N): draws, default 2 */
 	struct rwlock lock;              /* see the principle above */
@@ -122,13 +132,16 @@ struct server *lb_pick(struct lb_state *st, uint32_t key, const struct server *a
 /* Returns 1 if <srv> is usable now (up, not in maintenance nor drain). */
 int lb_srv_usable(const struct server *srv);
 
-/* Hashes <len> bytes of <data> for the hash-based algorithms. */
-uint32_t lb_hash(const void *data, size_t len);
-
-/* HAProxy's default hash function (sdbm) over <len> bytes of <data>: what
- * a map-based table indexes with a sample's key (balance uri, url_param,
- * hdr, hash), so that a request reaches the same server as with HAProxy.
+/* The hash of a request's key as HAProxy computes it for <st>'s
+ * hash-type: its function over <len> bytes of <data>, then the avalanche
+ * modifier if set (the default of `hash-type consistent`).
  */
-uint32_t lb_hash_sdbm(const void *data, size_t len);
+uint32_t lb_hash_key(const struct lb_state *st, const void *data, size_t len);
+
+/* The hash of a client address for `balance source`, as HAProxy: the
+ * address's 32-bit words (4 for IPv6) in network order XORed together,
+ * then the avalanche modifier if set.
+ */
+uint32_t lb_hash_addr(const struct lb_state *st, const void *addr, size_t len);
 
 #endif /* TOLLGATE_LB_H */

@@ -645,10 +645,24 @@ static int kw_hash_type(struct cfg_ctx *ctx, int argc, char **args, char **err)
 		px->lb.hash_type = LB_HASH_CONSISTENT;
 	else
 		return cfg_set_err(err, "'hash-type' : unknown method '%s' (expected 'map-based' or 'consistent').", args[1]);
-	/* hash function and modifier: Tollgate uses one well-spread function,
-	 * except `none`, which takes the key as the hash (log-hash)
-	 */
-	px->lb.hash_none = argc > 2 && !strcmp(args[2], "none");
+	/* as HAProxy: sdbm by default, avalanched by default when consistent */
+	px->lb.hash_fn = LB_HFN_SDBM;
+	px->lb.hash_avalanche = px->lb.hash_type == LB_HASH_CONSISTENT && argc < 3;
+	if (argc > 2) {
+		static const char *const fns[] = { "sdbm", "djb2", "wt6", "crc32", "none" };
+		unsigned int i = 0;
+
+		while (i < sizeof(fns) / sizeof(fns[0]) && strcmp(args[2], fns[i]))
+			i++;
+		if (i == sizeof(fns) / sizeof(fns[0]))
+			return cfg_set_err(err, "'hash-type' : unknown hash function '%s' (expected 'sdbm', 'djb2', 'wt6', 'crc32' or 'none').", args[2]);
+		px->lb.hash_fn = (enum lb_hash_fn)i;
+	}
+	if (argc > 3) {
+		if (strcmp(args[3], "avalanche") || argc > 4)
+			return cfg_set_err(err, "'hash-type' only supports 'avalanche' as a modifier for hash functions, got '%s'.", args[argc > 4 && !strcmp(args[3], "avalanche") ? 4 : 3]);
+		px->lb.hash_avalanche = 1;
+	}
 	return CFG_OK;
 }
 

@@ -59,6 +59,62 @@ uint32_t hash_avalanche32(uint32_t a)
 	return a * 3221225473U;   /* HAProxy spreads the result with this prime */
 }
 
+/* ---- the hash functions of hash-type and of the converters ---- */
+
+uint32_t hash_crc32(const void *buf, size_t len)
+{
+	const uint8_t *p = buf;
+	uint32_t h = ~0U;
+
+	while (len--) {
+		h ^= *p++;
+		for (int bit = 0; bit < 8; bit++)
+			h = (h >> 1) ^ ((h & 1) ? 0xedb88320U : 0);
+	}
+	return ~h;
+}
+
+uint32_t hash_djb2(const void *buf, size_t len)
+{
+	const uint8_t *p = buf;
+	uint32_t h = 5381;
+
+	while (len--)
+		h = (h << 5) + h + *p++;
+	return h;
+}
+
+uint32_t hash_sdbm(const void *buf, size_t len)
+{
+	const uint8_t *p = buf;
+	uint32_t h = 0;
+
+	while (len--)
+		h = *p++ + (h << 6) + (h << 16) - h;
+	return h;
+}
+
+uint32_t hash_wt6(const void *buf, size_t len)
+{
+	const uint8_t *p = buf;
+	uint32_t h0 = 0xa53c965aU, h1 = 0x5ca6953aU, t;
+	unsigned int step0 = 6, step1 = 18;
+
+	for (; len; len--) {
+		t = *p++;
+		h0 = ~(h0 ^ t);
+		h1 = ~(h1 + t);
+		/* rotations; "& 31" keeps a rotation by 0 defined */
+		t = (h1 << step0) | (h1 >> ((32 - step0) & 31));
+		h1 = (h0 << step1) | (h0 >> ((32 - step1) & 31));
+		h0 = t;
+		t = ((h0 >> 16) ^ h1) & 0xffff;
+		step0 = t & 0x1f;
+		step1 = t >> 11;
+	}
+	return h0 ^ h1;
+}
+
 /* ---- CRC-32C ---- */
 
 uint32_t hash_crc32c(const void *buf, size_t len)

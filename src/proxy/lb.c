@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <tollgate/hash.h>
 #include <tollgate/lb-algo.h>
 #include <tollgate/lb.h>
 #include <tollgate/server-t.h>
@@ -47,34 +48,36 @@ int lb_srv_usable(const struct server *srv)
 	       !(srv->flags & (SRV_F_MAINT | SRV_F_RMAINT | SRV_F_DRAIN)) && srv->uweight > 0;
 }
 
-/* FNV-1a then a final avalanche, so that close keys (addresses in one
- * subnet) spread over the servers.
- */
-uint32_t lb_hash(const void *data, size_t len)
+uint32_t lb_hash_key(const struct lb_state *st, const void *data, size_t len)
 {
-	const unsigned char *p = data;
-	uint32_t h = 2166136261U;
+	uint32_t h;
 
-	for (size_t i = 0; i < len; i++) {
-		h ^= p[i];
-		h *= 16777619U;
+	switch (st->hash_fn) {
+	case LB_HFN_DJB2:  h = hash_djb2(data, len); break;
+	case LB_HFN_WT6:   h = hash_wt6(data, len); break;
+	case LB_HFN_CRC32: h = hash_crc32(data, len); break;
+	case LB_HFN_NONE: {
+		const unsigned char *p = data;
+		uint64_t v = 0;
+
+		for (size_t i = 0; i < len && p[i] >= '0' && p[i] <= '9'; i++)
+			v = v * 10 + (p[i] - '0');
+		h = (uint32_t)v;
+		break;
 	}
-	h ^= h >> 16;
-	h *= 0x7feb352dU;
-	h ^= h >> 15;
-	h *= 0x846ca68bU;
-	h ^= h >> 16;
-	return h;
+	default:           h = hash_sdbm(data, len); break;
+	}
+	return st->hash_avalanche ? hash_avalanche32(h) : h;
 }
 
-uint32_t lb_hash_sdbm(const void *data, size_t len)
+uint32_t lb_hash_addr(const struct lb_state *st, const void *addr, size_t len)
 {
-	const unsigned char *p = data;
+	const unsigned char *p = addr;
 	uint32_t h = 0;
 
-	for (size_t i = 0; i < len; i++)
-		h = p[i] + (h << 6) + (h << 16) - h;
-	return h;
+	for (size_t i = 0; i + 4 <= len; i += 4)
+		h ^= (uint32_t)p[i] << 24 | (uint32_t)p[i + 1] << 16 | (uint32_t)p[i + 2] << 8 | p[i + 3];
+	return st->hash_avalanche ? hash_avalanche32(h) : h;
 }
 
 /* Fills st->usable with the usable servers: active ones, or else the

@@ -1,14 +1,18 @@
 /*
  * balance source / balance hash <sample>: a key (the client address, or any
  * sample) hashed to a server, so that one key keeps reaching one server.
+ * Both tables are HAProxy 2.6's, so that a key reaches the same server
+ * as with HAProxy on the same configuration.
  *
- * hash-type map-based: a table where each server appears as many times as
- * its weight, indexed by key modulo its size: O(1), but a change in the
- * set of servers remaps most keys.
- * hash-type consistent: a ring of 100 points per unit of weight, each point
- * the hash of the server's name and the point's number; a key goes to the
- * first point at or after it (binary search, O(log n)). A server going
- * down only moves its own keys.
+ * Effective weights: each server's weight times 16 divided by the greatest
+ * common divisor of all the backend's weights (HAProxy's eweight).
+ * hash-type map-based: a table of total-effective-weight entries, filled by
+ * HAProxy's weighted interleaving; a key goes to entry key % size. O(1),
+ * but a change in the set of servers remaps most keys.
+ * hash-type consistent: a tree of points, weight * 16 per server, point j
+ * of the server with numeric id N at full_hash(N * 4096 + j); a key goes to
+ * the closer of the points around it, the one before on a tie (binary
+ * search, O(log n)). A server going down only moves its own keys.
  * A full server (maxconn reached) or the server to avoid is skipped in
  * favour of the next entry.
  */
@@ -17,9 +21,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <tollgate/hash.h>
 #include <tollgate/lb-algo.h>
 
-#define POINTS_PER_WEIGHT 100
+#define WEIGHT_SCALE 16          /* HAProxy's BE_WEIGHT_SCALE */
+#define EWEIGHT_RANGE (256 * WEIGHT_SCALE)  /* points a server id spans */
 
 struct ring_point {
 	uint32_t hash;           /* position on the ring */
@@ -51,21 +57,43 @@ static int by_hash(const void *a, const void *b)
 	return (pa->hash > pb->hash) - (pa->hash < pb->hash);
 }
 
+/* The divisor of the weights: their greatest common divisor over all the
+ * backend's servers, usable or not (HAProxy's wmult).
+ */
+static unsigned int weight_gcd(const struct lb_state *st)
+{
+	unsigned int g = 0;
+
+	for (const struct server *srv = st->servers; srv; srv = srv->next) {
+		unsigned int w = srv->uweight;
+
+		while (w) {
+			unsigned int t = g % w;
+
+			g = w;
+			w = t;
+		}
+	}
+	return g ? g : 1;
+}
+
+static unsigned int eweight(const struct server *srv, unsigned int gcd)
+{
+	return (srv->uweight * WEIGHT_SCALE + gcd - 1) / gcd;
+}
+
 static int build_ring(struct lb_state *st, struct hash_data *d)
 {
 	uint32_t n = 0;
 
-	d->ring = malloc(((size_t)st->usable_weight * POINTS_PER_WEIGHT + 1) * sizeof(*d->ring));
+	d->ring = malloc(((size_t)st->usable_weight * WEIGHT_SCALE + 1) * sizeof(*d->ring));
 	if (!d->ring)
 		return -ENOMEM;
 	for (unsigned int i = 0; i < st->nusable; i++) {
 		struct server *srv = st->usable[i];
 
-		for (unsigned int p = 0; p < srv->uweight * POINTS_PER_WEIGHT; p++) {
-			char name[300];
-			int len = snprintf(name, sizeof(name), "%s-%u", srv->id, p);
-
-			d->ring[n].hash = lb_hash(name, (size_t)len);
+		for (unsigned int p = 0; p < srv->uweight * WEIGHT_SCALE; p++) {
+			d->ring[n].hash = hash_avalanche32((uint32_t)srv->puid * EWEIGHT_RANGE + p);
 			d->ring[n].srv = srv;
 			n++;
 		}
@@ -75,26 +103,55 @@ static int build_ring(struct lb_state *st, struct hash_data *d)
 	return 0;
 }
 
+/* HAProxy's map: <tot> entries; at each, every server gains its effective
+ * weight, the first with the highest (score + tot) / tot takes the entry
+ * and pays tot.
+ */
+static int build_map(struct lb_state *st, struct hash_data *d)
+{
+	unsigned int gcd = weight_gcd(st), tot = 0;
+	int *score = calloc(st->nusable ? st->nusable : 1, sizeof(*score));
+
+	for (unsigned int i = 0; i < st->nusable; i++)
+		tot += eweight(st->usable[i], gcd);
+	d->map = malloc((tot ? tot : 1) * sizeof(*d->map));
+	if (!d->map || !score) {
+		free(score);
+		return -ENOMEM;
+	}
+	for (unsigned int o = 0; o < tot; o++) {
+		unsigned int best = 0;
+		int max = 0;
+
+		for (unsigned int i = 0; i < st->nusable; i++) {
+			int v;
+
+			score[i] += (int)eweight(st->usable[i], gcd);
+			v = (score[i] + (int)tot) / (int)tot;
+			if (!i || v > max) {
+				max = v;
+				best = i;
+			}
+		}
+		d->map[o] = st->usable[best];
+		score[best] -= (int)tot;
+	}
+	free(score);
+	d->len = tot;
+	return 0;
+}
+
 static int hash_build(struct lb_state *st)
 {
 	struct hash_data *d = calloc(1, sizeof(*d));
-	int ret = 0;
+	int ret;
 
 	if (!d)
 		return -ENOMEM;
-	if (st->hash_type == LB_HASH_CONSISTENT) {
-		ret = build_ring(st, d);
-	} else {
-		d->map = malloc((st->usable_weight + 1) * sizeof(*d->map));
-		if (!d->map)
-			ret = -ENOMEM;
-		else {
-			lb_build_sequence(st, d->map);
-			d->len = st->usable_weight;
-		}
-	}
+	ret = st->hash_type == LB_HASH_CONSISTENT ? build_ring(st, d) : build_map(st, d);
 	if (ret) {
 		free(d->map);
+		free(d->ring);
 		free(d);
 		return ret;
 	}
@@ -103,10 +160,14 @@ static int hash_build(struct lb_state *st)
 	return 0;
 }
 
+/* The point closest to <key>: the first at or after it (wrapping) or the
+ * one before it, the one before on a tie; then the next ones while the
+ * server cannot take the request.
+ */
 static struct server *ring_pick(struct lb_state *st, struct hash_data *d, uint32_t key,
                                 const struct server *avoid)
 {
-	uint32_t lo = 0, hi = d->len;
+	uint32_t lo = 0, hi = d->len, prev;
 
 	while (lo < hi) {
 		uint32_t mid = lo + (hi - lo) / 2;
@@ -116,6 +177,11 @@ static struct server *ring_pick(struct lb_state *st, struct hash_data *d, uint32
 		else
 			hi = mid;
 	}
+	if (lo == d->len)
+		lo = 0;
+	prev = lo ? lo - 1 : d->len - 1;
+	if (key - d->ring[prev].hash <= d->ring[lo].hash - key)
+		lo = prev;
 	for (uint32_t i = 0; i < d->len; i++) {
 		struct server *srv = d->ring[(lo + i) % d->len].srv;
 

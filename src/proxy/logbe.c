@@ -97,20 +97,7 @@ static int loghash_key(struct proxy *be, const char *msg, size_t mlen, uint32_t 
 		return -1;
 	if (!sample_cast(&smp, SMP_T_BIN))
 		return -1;
-	if (be->lb.hash_none) {
-		uint64_t v = 0;
-
-		for (size_t i = 0; i < smp.data.u.str.len; i++) {
-			unsigned int d = (unsigned char)smp.data.u.str.ptr[i] - '0';
-
-			if (d > 9)
-				break;
-			v = v * 10 + d;
-		}
-		*key = (uint32_t)v;
-	} else {
-		*key = lb_hash(smp.data.u.str.ptr, smp.data.u.str.len);
-	}
+	*key = lb_hash_key(&be->lb, smp.data.u.str.ptr, smp.data.u.str.len);
 	return 0;
 }
 

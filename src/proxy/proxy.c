@@ -165,7 +165,8 @@ int proxy_inherit(struct proxy *px, const struct proxy *def)
 			return -ENOMEM;
 	}
 	px->lb.hash_type = def->lb.hash_type;
-	px->lb.hash_none = def->lb.hash_none;
+	px->lb.hash_fn = def->lb.hash_fn;
+	px->lb.hash_avalanche = def->lb.hash_avalanche;
 	px->log_global = def->log_global;
 	px->log_targets = def->log_targets;   /* shared: targets are never freed */
 	px->log_inherited = !!def->log_targets;

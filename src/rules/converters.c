@@ -82,56 +82,6 @@ static int conv_ipmask(const struct sample_arg *args, struct sample *smp, void *
 
 /* ---- hashes (same results as HAProxy's hash-type functions) ---- */
 
-static uint32_t conv_hash_crc32(const uint8_t *p, size_t len)
-{
-	uint32_t h = ~0U;
-
-	while (len--) {
-		h ^= *p++;
-		for (int bit = 0; bit < 8; bit++)
-			h = (h >> 1) ^ ((h & 1) ? 0xedb88320U : 0);
-	}
-	return ~h;
-}
-
-static uint32_t conv_hash_djb2(const uint8_t *p, size_t len)
-{
-	uint32_t h = 5381;
-
-	while (len--)
-		h = (h << 5) + h + *p++;
-	return h;
-}
-
-static uint32_t conv_hash_sdbm(const uint8_t *p, size_t len)
-{
-	uint32_t h = 0;
-
-	while (len--)
-		h = *p++ + (h << 6) + (h << 16) - h;
-	return h;
-}
-
-static uint32_t conv_hash_wt6(const uint8_t *p, size_t len)
-{
-	uint32_t h0 = 0xa53c965aU, h1 = 0x5ca6953aU, t;
-	unsigned int step0 = 6, step1 = 18;
-
-	for (; len; len--) {
-		t = *p++;
-		h0 = ~(h0 ^ t);
-		h1 = ~(h1 + t);
-		/* rotations; "& 31" keeps a rotation by 0 defined */
-		t = (h1 << step0) | (h1 >> ((32 - step0) & 31));
-		h1 = (h0 << step1) | (h0 >> ((32 - step1) & 31));
-		h0 = t;
-		t = ((h0 >> 16) ^ h1) & 0xffff;
-		step0 = t & 0x1f;
-		step1 = t >> 11;
-	}
-	return h0 ^ h1;
-}
-
 /* Replaces the binary sample <smp> by hash <h>, avalanched if args[0]. */
 static int conv_set_hash(const struct sample_arg *args, struct sample *smp, uint32_t h)
 {
@@ -143,25 +93,25 @@ static int conv_set_hash(const struct sample_arg *args, struct sample *smp, uint
 
 static int conv_crc32(const struct sample_arg *args, struct sample *smp, void *private)
 {
-	return conv_set_hash(args, smp, conv_hash_crc32((const uint8_t *)smp->data.u.str.ptr,
+	return conv_set_hash(args, smp, hash_crc32(smp->data.u.str.ptr,
 							smp->data.u.str.len));
 }
 
 static int conv_djb2(const struct sample_arg *args, struct sample *smp, void *private)
 {
-	return conv_set_hash(args, smp, conv_hash_djb2((const uint8_t *)smp->data.u.str.ptr,
+	return conv_set_hash(args, smp, hash_djb2(smp->data.u.str.ptr,
 						       smp->data.u.str.len));
 }
 
 static int conv_sdbm(const struct sample_arg *args, struct sample *smp, void *private)
 {
-	return conv_set_hash(args, smp, conv_hash_sdbm((const uint8_t *)smp->data.u.str.ptr,
+	return conv_set_hash(args, smp, hash_sdbm(smp->data.u.str.ptr,
 						       smp->data.u.str.len));
 }
 
 static int conv_wt6(const struct sample_arg *args, struct sample *smp, void *private)
 {
-	return conv_set_hash(args, smp, conv_hash_wt6((const uint8_t *)smp->data.u.str.ptr,
+	return conv_set_hash(args, smp, hash_wt6(smp->data.u.str.ptr,
 						      smp->data.u.str.len));
 }
 

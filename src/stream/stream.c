@@ -318,16 +318,11 @@ static uint32_t lb_key_compute(struct stream *s)
 		memset(&smp, 0, sizeof(smp));
 		if (!sample_eval(s->be->hash_sample, &ctx, &smp) || !sample_cast(&smp, SMP_T_BIN))
 			return lb_nokey(&s->be->lb);
-		/* map-based: HAProxy's function, so the same key reaches the
-		 * same server; the ring keeps a well-spread hash
-		 */
-		if (s->be->lb.hash_type == LB_HASH_MAP)
-			return lb_hash_sdbm(smp.data.u.str.ptr, smp.data.u.str.len);
-		return lb_hash(smp.data.u.str.ptr, smp.data.u.str.len);
+		return lb_hash_key(&s->be->lb, smp.data.u.str.ptr, smp.data.u.str.len);
 	} else if (sa->sa_family == AF_INET) {
-		return lb_hash(&((const struct sockaddr_in *)sa)->sin_addr, 4);
+		return lb_hash_addr(&s->be->lb, &((const struct sockaddr_in *)sa)->sin_addr, 4);
 	} else if (sa->sa_family == AF_INET6) {
-		return lb_hash(&((const struct sockaddr_in6 *)sa)->sin6_addr, 16);
+		return lb_hash_addr(&s->be->lb, &((const struct sockaddr_in6 *)sa)->sin6_addr, 16);
 	}
 	return lb_nokey(&s->be->lb);   /* no key: round robin */
 }

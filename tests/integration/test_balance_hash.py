@@ -1,0 +1,108 @@
+"""Hash-based balancing as HAProxy 2.6: the same key reaches the same
+server with the same configuration, for map-based tables and consistent
+trees, equal or unequal weights, every hash function (sdbm, djb2, wt6,
+crc32, with or without avalanche) and `balance source` (the client
+address's words). Many keys go through both and each must land on the
+same server."""
+import socket
+
+import pytest
+
+from conftest import HTTP_DEFAULTS, free_port
+from httpbackend import PendingSocket, read_response
+
+KEYS = ["/k%d" % i for i in range(48)] + ["/user/%d/profile" % (i * 7919) for i in range(16)]
+
+
+def cfg(port, bes, balance, hash_type, weights, ids=None):
+    servers = []
+    for i, b in enumerate(bes):
+        line = "    server s%d 127.0.0.1:%d weight %d" % (i + 1, b.port, weights[i])
+        if ids:
+            line += " id %d" % ids[i]
+        servers.append(line)
+    return HTTP_DEFAULTS + """
+listen px
+    bind 127.0.0.1:%d
+    balance %s
+    %s
+%s
+""" % (port, balance, hash_type, "\n".join(servers))
+
+
+def served_by(port, target, source=None):
+    raw = ("GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n" % target).encode()
+    with PendingSocket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.settimeout(5)
+        if source:
+            s.bind((source, 0))
+        s.connect(("127.0.0.1", port))
+        s.sendall(raw)
+        status, _, _, body = read_response(s)
+    assert status == 200, (target, status)
+    return body.split(b" ")[0].decode()
+
+
+def both(tollgate, haproxy, text_for, requests):
+    got = {}
+    for name, starter in (("tollgate", tollgate), ("haproxy", haproxy)):
+        port = free_port()
+        starter(text_for(port), port=port)
+        got[name] = [served_by(port, t, src) for t, src in requests]
+    return got
+
+
+def assert_same(got, requests, nservers):
+    diff = [(r, t, h) for r, t, h in zip(requests, got["tollgate"], got["haproxy"]) if t != h]
+    assert not diff, diff
+    # the keys spread: a broken hash sending all keys to one server is no proof
+    assert len(set(got["haproxy"])) == nservers, got["haproxy"]
+
+
+@pytest.mark.parametrize("hash_type,weights", [
+    ("hash-type map-based", [1, 1, 1]),
+    ("hash-type map-based", [1, 2, 3, 4]),
+    ("hash-type map-based", [10, 20, 5]),
+    ("hash-type map-based djb2", [2, 3, 1]),
+    ("hash-type map-based wt6 avalanche", [1, 1, 3]),
+    ("hash-type map-based crc32", [4, 1, 2]),
+    ("hash-type map-based sdbm avalanche", [1, 1, 1, 1]),
+    ("hash-type consistent", [1, 1, 1, 1]),
+    ("hash-type consistent", [1, 3, 2]),
+    ("hash-type consistent", [100, 256, 7]),
+    ("hash-type consistent sdbm", [1, 1, 2]),
+    ("hash-type consistent djb2 avalanche", [2, 1, 1]),
+    ("hash-type consistent wt6", [1, 2, 1]),
+    ("hash-type consistent crc32 avalanche", [3, 1, 1, 2]),
+])
+def test_uri_hash_like_haproxy(tollgate, haproxy, http_backend, hash_type, weights):
+    bes = [http_backend("s%d" % (i + 1)) for i in range(len(weights))]
+    requests = [(k, None) for k in KEYS]
+    got = both(tollgate, haproxy, lambda port: cfg(port, bes, "uri", hash_type, weights), requests)
+    assert_same(got, requests, len(weights))
+
+
+def test_consistent_server_ids_like_haproxy(tollgate, haproxy, http_backend):
+    """The tree's points derive from the servers' numeric ids (`id`)."""
+    bes = [http_backend("s%d" % (i + 1)) for i in range(3)]
+    requests = [(k, None) for k in KEYS]
+    got = both(tollgate, haproxy,
+               lambda port: cfg(port, bes, "uri", "hash-type consistent", [1, 2, 1], ids=[7, 3, 42]), requests)
+    assert_same(got, requests, 3)
+
+
+SOURCES = ["127.%d.%d.%d" % (i % 2, i * 37 % 256, 1 + i * 7 % 250) for i in range(40)]
+
+
+@pytest.mark.parametrize("hash_type,weights", [
+    ("hash-type map-based", [1, 1, 1]),
+    ("hash-type map-based", [1, 2, 3]),
+    ("hash-type map-based djb2 avalanche", [1, 1, 1, 1]),
+    ("hash-type consistent", [1, 1, 1]),
+    ("hash-type consistent", [2, 1, 3]),
+])
+def test_source_like_haproxy(tollgate, haproxy, http_backend, hash_type, weights):
+    bes = [http_backend("s%d" % (i + 1)) for i in range(len(weights))]
+    requests = [("/", src) for src in SOURCES]
+    got = both(tollgate, haproxy, lambda port: cfg(port, bes, "source", hash_type, weights), requests)
+    assert_same(got, requests, len(weights))
