@@ -68,6 +68,10 @@ struct lb_state {
 	enum lb_hash_type hash_type;     /* for source/hash */
 	enum lb_hash_fn hash_fn;         /* hash-type's function */
 	int hash_avalanche;              /* hash-type's `avalanche`: full_hash() over the result */
+	unsigned int key_len;            /* balance uri len <n>: the key's first n bytes, 0: all */
+	unsigned int key_depth;          /* balance uri depth <n>: up to the (n+1)th '/', 0: all */
+	int key_domain;                  /* balance hdr() use_domain_only: the domain's main label */
+	int key_nonempty;                /* balance hdr(): an empty value is no key (round robin) */
 	int allbackups;                  /* option allbackups */
 	unsigned int random_draws;       /* random(N): draws, default 2 */
 	struct rwlock lock;              /* see the principle above */
@@ -137,6 +141,11 @@ int lb_srv_usable(const struct server *srv);
  * modifier if set (the default of `hash-type consistent`).
  */
 uint32_t lb_hash_key(const struct lb_state *st, const void *data, size_t len);
+
+/* Narrows the key <*p>/<*len> of a request as `balance uri len/depth`
+ * and `balance hdr() use_domain_only` ask, as HAProxy.
+ */
+void lb_key_narrow(const struct lb_state *st, const char **p, size_t *len);
 
 /* The hash of a client address for `balance source`, as HAProxy: the
  * address's 32-bit words (4 for IPv6) in network order XORed together,

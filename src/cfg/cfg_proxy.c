@@ -13,6 +13,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <grp.h>
+#include <limits.h>
 #include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
@@ -582,10 +583,13 @@ static int kw_balance(struct cfg_ctx *ctx, int argc, char **args, char **err)
 		/* HTTP algorithms: a hash of a request sample (mode http) */
 		char expr[300];
 
+		px->lb.key_len = px->lb.key_depth = 0;
+		px->lb.key_domain = px->lb.key_nonempty = 0;
 		if (!strcmp(algo, "uri")) {
 			/* as HAProxy: the URI up to '?' (an absolute-form one with
 			 * its scheme and authority), "whole" keeps the query,
-			 * "path-only" drops the scheme and authority
+			 * "path-only" drops the scheme and authority; "len" and
+			 * "depth" narrow it (lb_key_narrow())
 			 */
 			int whole = 0, path_only = 0;
 			static const char *const what[2][2] = {
@@ -594,12 +598,24 @@ static int kw_balance(struct cfg_ctx *ctx, int argc, char **args, char **err)
 			};
 
 			for (int i = 2; i < argc; i++) {
-				if (!strcmp(args[i], "whole"))
+				if (!strcmp(args[i], "whole")) {
 					whole = 1;
-				else if (!strcmp(args[i], "path-only"))
+				} else if (!strcmp(args[i], "path-only")) {
 					path_only = 1;
-				else
-					return cfg_set_err(err, "'balance uri' : option '%s' is not supported yet (supported: whole, path-only).", args[i]);
+				} else if (!strcmp(args[i], "len") || !strcmp(args[i], "depth")) {
+					long v = i + 1 < argc ? atol(args[i + 1]) : 0;
+
+					if (v <= 0 || v > INT_MAX)
+						return cfg_set_err(err, "'balance uri' : '%s' expects a positive integer (got '%s').",
+						                   args[i], i + 1 < argc ? args[i + 1] : "");
+					if (args[i][0] == 'l')
+						px->lb.key_len = (unsigned int)v;
+					else
+						px->lb.key_depth = (unsigned int)v;
+					i++;
+				} else {
+					return cfg_set_err(err, "'balance uri' : unknown option '%s' (expected 'whole', 'path-only', 'len <n>' or 'depth <n>').", args[i]);
+				}
 			}
 			snprintf(expr, sizeof(expr), "%s", what[path_only][whole]);
 		} else if (!strcmp(algo, "url_param")) {
@@ -611,10 +627,14 @@ static int kw_balance(struct cfg_ctx *ctx, int argc, char **args, char **err)
 		} else {
 			size_t n = strlen(algo);
 
-			if (n < 6 || algo[n - 1] != ')' || argc > 2)
-				return cfg_set_err(err, "'balance hdr(<name>)' expects a header name in parentheses%s.",
-				                   argc > 2 ? " and no option ('use_domain_only' is not supported yet)" : "");
-			snprintf(expr, sizeof(expr), "req.hdr(%.*s)", (int)(n - 5), algo + 4);
+			if (n < 6 || algo[n - 1] != ')')
+				return cfg_set_err(err, "'balance hdr(<name>)' expects a header name in parentheses.");
+			if (argc > 3 || (argc == 3 && strcmp(args[2], "use_domain_only")))
+				return cfg_set_err(err, "'balance hdr()' : unknown option '%s' (expected 'use_domain_only').", args[2]);
+			/* as HAProxy: the first value; an empty one is no key */
+			px->lb.key_domain = argc == 3;
+			px->lb.key_nonempty = 1;
+			snprintf(expr, sizeof(expr), "req.hdr(%.*s,1)", (int)(n - 5), algo + 4);
 		}
 		free(px->hash_expr);
 		px->hash_expr = strdup(expr);

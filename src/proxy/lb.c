@@ -70,6 +70,42 @@ uint32_t lb_hash_key(const struct lb_state *st, const void *data, size_t len)
 	return st->hash_avalanche ? hash_avalanche32(h) : h;
 }
 
+void lb_key_narrow(const struct lb_state *st, const char **p, size_t *len)
+{
+	const char *s = *p;
+	size_t n = *len;
+
+	if (st->key_len && n > st->key_len)
+		n = st->key_len;
+	if (st->key_depth) {
+		unsigned int slashes = 0;
+
+		for (size_t i = 0; i < n; i++) {
+			if (s[i] == '/' && ++slashes == st->key_depth + 1) {
+				n = i;
+				break;
+			}
+		}
+	}
+	if (st->key_domain) {
+		/* the label before the last dot ("example" of
+		 * "www.example.com"); without a dot (a leading one does not
+		 * count), the whole value
+		 */
+		const char *last = n > 1 ? memrchr(s + 1, '.', n - 1) : NULL;
+
+		if (last) {
+			const char *start = memrchr(s, '.', (size_t)(last - s));
+
+			start = start ? start + 1 : s;
+			n = (size_t)(last - start);
+			s = start;
+		}
+	}
+	*p = s;
+	*len = n;
+}
+
 uint32_t lb_hash_addr(const struct lb_state *st, const void *addr, size_t len)
 {
 	const unsigned char *p = addr;

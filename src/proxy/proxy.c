@@ -171,9 +171,15 @@ int proxy_inherit(struct proxy *px, const struct proxy *def)
 	px->log_targets = def->log_targets;   /* shared: targets are never freed */
 	px->log_inherited = !!def->log_targets;
 	if (def->lb_name && (px->cap & PR_CAP_BE)) {
+		/* the whole `balance` line: its algorithm, key and options */
 		px->lb_name = strdup(def->lb_name);
-		if (!px->lb_name)
+		if (!px->lb_name || (def->hash_expr && !(px->hash_expr = strdup(def->hash_expr))))
 			return -ENOMEM;
+		px->lb.random_draws = def->lb.random_draws;
+		px->lb.key_len = def->lb.key_len;
+		px->lb.key_depth = def->lb.key_depth;
+		px->lb.key_domain = def->lb.key_domain;
+		px->lb.key_nonempty = def->lb.key_nonempty;
 	}
 	/* mode http settings; strings are copied: each proxy frees its own */
 	memcpy(px->errorfiles, def->errorfiles, sizeof(px->errorfiles));

@@ -314,11 +314,18 @@ static uint32_t lb_key_compute(struct stream *s)
 	if (s->be->hash_sample) {
 		struct sample_ctx ctx = { .strm = s, .txn = s->txn, .opt = SMP_OPT_FINAL };
 		struct sample smp;
+		const char *key;
+		size_t len;
 
 		memset(&smp, 0, sizeof(smp));
 		if (!sample_eval(s->be->hash_sample, &ctx, &smp) || !sample_cast(&smp, SMP_T_BIN))
 			return lb_nokey(&s->be->lb);
-		return lb_hash_key(&s->be->lb, smp.data.u.str.ptr, smp.data.u.str.len);
+		key = smp.data.u.str.ptr;
+		len = smp.data.u.str.len;
+		if (!len && s->be->lb.key_nonempty)
+			return lb_nokey(&s->be->lb);
+		lb_key_narrow(&s->be->lb, &key, &len);
+		return lb_hash_key(&s->be->lb, key, len);
 	} else if (sa->sa_family == AF_INET) {
 		return lb_hash_addr(&s->be->lb, &((const struct sockaddr_in *)sa)->sin_addr, 4);
 	} else if (sa->sa_family == AF_INET6) {

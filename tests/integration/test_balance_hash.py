@@ -106,3 +106,82 @@ def test_source_like_haproxy(tollgate, haproxy, http_backend, hash_type, weights
     requests = [("/", src) for src in SOURCES]
     got = both(tollgate, haproxy, lambda port: cfg(port, bes, "source", hash_type, weights), requests)
     assert_same(got, requests, len(weights))
+
+
+URIS = ["/a/b/c/d%d" % i for i in range(12)] + ["/a/%d/x?q=%d" % (i, i) for i in range(12)] + \
+       ["/%d/p/q/r" % i for i in range(12)] + ["/x%dyz/k?n=%d" % (i * 31, i) for i in range(12)] + \
+       ["http://127.0.0.1/u%d/%d?z" % (i, i) for i in range(8)]
+
+
+@pytest.mark.parametrize("opts,hash_type", [
+    ("len 4", "hash-type map-based"),
+    ("len 7 whole", "hash-type consistent"),
+    ("depth 1", "hash-type map-based"),
+    ("depth 2", "hash-type consistent"),
+    ("depth 3 len 9", "hash-type map-based djb2"),
+    ("whole depth 2", "hash-type map-based"),
+    ("path-only depth 1", "hash-type map-based"),
+])
+def test_uri_len_depth_like_haproxy(tollgate, haproxy, http_backend, opts, hash_type):
+    """`balance uri len <n> depth <n>`: the first n characters, up to the
+    (n+1)th slash."""
+    bes = [http_backend("s%d" % (i + 1)) for i in range(4)]
+    requests = [(u, None) for u in URIS]
+    got = both(tollgate, haproxy, lambda port: cfg(port, bes, "uri " + opts, hash_type, [1, 2, 1, 3]), requests)
+    assert_same(got, requests, 4)
+
+
+def served_by_header(port, value):
+    raw = "GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n%sConnection: close\r\n\r\n" % value
+    with PendingSocket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.settimeout(5)
+        s.connect(("127.0.0.1", port))
+        s.sendall(raw.encode())
+        status, _, _, body = read_response(s)
+    assert status == 200, (value, status)
+    return body.split(b" ")[0].decode()
+
+
+HOSTS = ["www.site%d.com" % i for i in range(20)] + ["api.site%d.com" % i for i in range(20)] + \
+        ["site%d.org" % i for i in range(8)] + ["host%d" % i for i in range(6)] + \
+        [".lead%d" % i for i in range(3)] + ["a.b.c%d.d.net:8080" % i for i in range(6)]
+
+
+@pytest.mark.parametrize("opt,hash_type", [
+    ("", "hash-type map-based"),
+    ("", "hash-type consistent"),
+    ("use_domain_only", "hash-type map-based"),
+    ("use_domain_only", "hash-type consistent wt6"),
+])
+def test_hdr_like_haproxy(tollgate, haproxy, http_backend, opt, hash_type):
+    """`balance hdr(<name>)`: the header's first value; `use_domain_only`
+    the label before the last dot (www.site3.com and api.site3.com then
+    reach one server)."""
+    bes = [http_backend("s%d" % (i + 1)) for i in range(3)]
+    requests = [("X-Site: %s, other.net\r\n" % h, None) for h in HOSTS]
+    got = {}
+    for name, starter in (("tollgate", tollgate), ("haproxy", haproxy)):
+        port = free_port()
+        starter(cfg(port, bes, "hdr(X-Site) " + opt, hash_type, [2, 1, 1]), port=port)
+        got[name] = [served_by_header(port, r) for r, _ in requests]
+    assert_same(got, requests, 3)
+    if opt:
+        choice = dict(zip(HOSTS, got["tollgate"]))
+        assert all(choice["www.site%d.com" % i] == choice["api.site%d.com" % i] for i in range(20))
+
+
+def test_balance_in_defaults_like_haproxy(tollgate, haproxy, http_backend):
+    """A `balance` line in defaults is inherited with its key and options."""
+    bes = [http_backend("s%d" % (i + 1)) for i in range(3)]
+    requests = [(u, None) for u in URIS]
+
+    def text(port):
+        return HTTP_DEFAULTS + "    balance uri depth 1\n    hash-type consistent\n" + """
+backend be
+%s
+frontend fe
+    bind 127.0.0.1:%d
+    default_backend be
+""" % ("\n".join("    server s%d 127.0.0.1:%d weight %d" % (i + 1, b.port, i + 1) for i, b in enumerate(bes)), port)
+    got = both(tollgate, haproxy, text, requests)
+    assert_same(got, requests, 3)
