@@ -72,6 +72,7 @@ struct lb_state {
 	unsigned int key_depth;          /* balance uri depth <n>: up to the (n+1)th '/', 0: all */
 	int key_domain;                  /* balance hdr() use_domain_only: the domain's main label */
 	int key_nonempty;                /* balance hdr(): an empty value is no key (round robin) */
+	char *key_param;                 /* balance url_param <name>: the key is its value in the URI */
 	int allbackups;                  /* option allbackups */
 	unsigned int random_draws;       /* random(N): draws, default 2 */
 	struct rwlock lock;              /* see the principle above */
@@ -142,10 +143,12 @@ int lb_srv_usable(const struct server *srv);
  */
 uint32_t lb_hash_key(const struct lb_state *st, const void *data, size_t len);
 
-/* Narrows the key <*p>/<*len> of a request as `balance uri len/depth`
- * and `balance hdr() use_domain_only` ask, as HAProxy.
+/* Narrows the key <*p>/<*len> of a request as `balance uri len/depth`,
+ * `balance hdr() use_domain_only` and `balance url_param` (from the URI,
+ * the parameter's first value up to '&') ask, as HAProxy. Returns 0 when
+ * the request has no key (no such parameter).
  */
-void lb_key_narrow(const struct lb_state *st, const char **p, size_t *len);
+int lb_key_narrow(const struct lb_state *st, const char **p, size_t *len);
 
 /* The hash of a client address for `balance source`, as HAProxy: the
  * address's 32-bit words (4 for IPv6) in network order XORed together,

@@ -585,6 +585,8 @@ static int kw_balance(struct cfg_ctx *ctx, int argc, char **args, char **err)
 
 		px->lb.key_len = px->lb.key_depth = 0;
 		px->lb.key_domain = px->lb.key_nonempty = 0;
+		free(px->lb.key_param);
+		px->lb.key_param = NULL;
 		if (!strcmp(algo, "uri")) {
 			/* as HAProxy: the URI up to '?' (an absolute-form one with
 			 * its scheme and authority), "whole" keeps the query,
@@ -621,9 +623,23 @@ static int kw_balance(struct cfg_ctx *ctx, int argc, char **args, char **err)
 		} else if (!strcmp(algo, "url_param")) {
 			if (argc < 3)
 				return cfg_set_err(err, "'balance url_param' expects a parameter name.");
-			if (argc > 3)
-				return cfg_set_err(err, "'balance url_param' : option '%s' is not supported yet.", args[3]);
-			snprintf(expr, sizeof(expr), "url_param(%.200s)", args[2]);
+			if (argc > 3 && strcmp(args[3], "check_post"))
+				return cfg_set_err(err, "'balance url_param' only accepts 'check_post' modifier (got '%s').", args[3]);
+			/* the whole target; lb_key_narrow() takes the value out */
+			free(px->lb.key_param);
+			px->lb.key_param = strdup(args[2]);
+			if (!px->lb.key_param)
+				return cfg_set_err(err, "out of memory");
+			snprintf(expr, sizeof(expr), "url");
+			if (argc > 3) {
+				free(px->hash_expr);
+				px->hash_expr = strdup(expr);
+				free(px->lb_name);
+				px->lb_name = strdup("hash");
+				if (!px->hash_expr || !px->lb_name)
+					return cfg_set_err(err, "out of memory");
+				return cfg_set_warn(err, "'balance url_param %s check_post' : the request body is not searched for the parameter: a POST request without it in its query is balanced in round robin.", args[2]);
+			}
 		} else {
 			size_t n = strlen(algo);
 

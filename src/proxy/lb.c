@@ -70,10 +70,43 @@ uint32_t lb_hash_key(const struct lb_state *st, const void *data, size_t len)
 	return st->hash_avalanche ? hash_avalanche32(h) : h;
 }
 
-void lb_key_narrow(const struct lb_state *st, const char **p, size_t *len)
+/* The value of parameter <name> in the query of <uri>/<*len>, as
+ * HAProxy's url_param balancing: parameters separated by '&' only, the
+ * first match. Returns its start and sets <*len>, or NULL.
+ */
+static const char *url_param_value(const char *uri, size_t *len, const char *name)
+{
+	size_t nlen = strlen(name), n = *len;
+	const char *q = memchr(uri, '?', n), *amp;
+
+	if (!q)
+		return NULL;
+	n -= (size_t)(q + 1 - uri);
+	q++;
+	while (n > nlen) {
+		if (q[nlen] == '=' && !memcmp(q, name, nlen)) {
+			const char *v = q + nlen + 1;
+			const char *end = memchr(v, '&', n - nlen - 1);
+
+			*len = end ? (size_t)(end - v) : n - nlen - 1;
+			return v;
+		}
+		amp = memchr(q, '&', n);
+		if (!amp)
+			return NULL;
+		n -= (size_t)(amp + 1 - q);
+		q = amp + 1;
+	}
+	return NULL;
+}
+
+int lb_key_narrow(const struct lb_state *st, const char **p, size_t *len)
 {
 	const char *s = *p;
 	size_t n = *len;
+
+	if (st->key_param && !(s = url_param_value(s, &n, st->key_param)))
+		return 0;
 
 	if (st->key_len && n > st->key_len)
 		n = st->key_len;
@@ -104,6 +137,7 @@ void lb_key_narrow(const struct lb_state *st, const char **p, size_t *len)
 	}
 	*p = s;
 	*len = n;
+	return 1;
 }
 
 uint32_t lb_hash_addr(const struct lb_state *st, const void *addr, size_t len)

@@ -173,7 +173,8 @@ int proxy_inherit(struct proxy *px, const struct proxy *def)
 	if (def->lb_name && (px->cap & PR_CAP_BE)) {
 		/* the whole `balance` line: its algorithm, key and options */
 		px->lb_name = strdup(def->lb_name);
-		if (!px->lb_name || (def->hash_expr && !(px->hash_expr = strdup(def->hash_expr))))
+		if (!px->lb_name || (def->hash_expr && !(px->hash_expr = strdup(def->hash_expr))) ||
+		    (def->lb.key_param && !(px->lb.key_param = strdup(def->lb.key_param))))
 			return -ENOMEM;
 		px->lb.random_draws = def->lb.random_draws;
 		px->lb.key_len = def->lb.key_len;
@@ -873,6 +874,7 @@ void proxy_free(struct proxy *px)
 	}
 	free(px->lb_name);
 	free(px->hash_expr);
+	free(px->lb.key_param);
 	sample_free_expr(px->hash_sample);
 	free(px->defbe_name);
 	server_free_pp_tlvs(&px->defsrv);

@@ -324,7 +324,8 @@ static uint32_t lb_key_compute(struct stream *s)
 		len = smp.data.u.str.len;
 		if (!len && s->be->lb.key_nonempty)
 			return lb_nokey(&s->be->lb);
-		lb_key_narrow(&s->be->lb, &key, &len);
+		if (!lb_key_narrow(&s->be->lb, &key, &len))
+			return lb_nokey(&s->be->lb);
 		return lb_hash_key(&s->be->lb, key, len);
 	} else if (sa->sa_family == AF_INET) {
 		return lb_hash_addr(&s->be->lb, &((const struct sockaddr_in *)sa)->sin_addr, 4);

@@ -185,3 +185,20 @@ frontend fe
 """ % ("\n".join("    server s%d 127.0.0.1:%d weight %d" % (i + 1, b.port, i + 1) for i, b in enumerate(bes)), port)
     got = both(tollgate, haproxy, text, requests)
     assert_same(got, requests, 3)
+
+
+PARAM_URIS = ["/p?id=%d" % i for i in range(24)] + ["/p?x=1&id=u%d&y=2" % i for i in range(12)] + \
+             ["/p?xid=%d&id=v%d" % (i, i) for i in range(8)] + ["/p?id=w%d;z=1" % i for i in range(6)] + \
+             ["/p?id=&k=%d" % i for i in range(2)] + ["/p?id=a%d&id=b" % i for i in range(6)] + \
+             ["/p?ID=%d" % i for i in range(3)] + ["/p/%d?q=1" % i for i in range(3)]
+
+
+@pytest.mark.parametrize("hash_type", ["hash-type map-based", "hash-type consistent djb2 avalanche"])
+def test_url_param_like_haproxy(tollgate, haproxy, http_backend, hash_type):
+    """`balance url_param <name>`: the first value of the parameter in the
+    query; a request without it goes round robin."""
+    bes = [http_backend("s%d" % (i + 1)) for i in range(3)]
+    keyed = [u for u in PARAM_URIS if "id=" in u.lower().replace("xid=", "") and "ID=" not in u]
+    requests = [(u, None) for u in keyed]
+    got = both(tollgate, haproxy, lambda port: cfg(port, bes, "url_param id", hash_type, [1, 2, 3]), requests)
+    assert_same(got, requests, 3)

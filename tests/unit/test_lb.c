@@ -343,10 +343,55 @@ static void test_concurrent_picks_and_updates(void **state)
 	}
 }
 
+/* Narrows <in> under <st> and checks the key against <want> (NULL: none). */
+static void check_narrow(const struct lb_state *st, const char *in, const char *want)
+{
+	const char *p = in;
+	size_t len = strlen(in);
+	int found = lb_key_narrow(st, &p, &len);
+
+	if (!want) {
+		assert_int_equal(found, 0);
+		return;
+	}
+	assert_int_equal(found, 1);
+	assert_int_equal(len, strlen(want));
+	assert_memory_equal(p, want, len);
+}
+
+/* the keys of balance uri len/depth, hdr() use_domain_only, url_param, as HAProxy */
+static void test_key_narrow(void **state)
+{
+	struct lb_state st = { 0 };
+
+	st.key_len = 5;
+	check_narrow(&st, "/abcdefg", "/abcd");
+	st.key_len = 0;
+	st.key_depth = 2;
+	check_narrow(&st, "/a/b/c/d", "/a/b");
+	check_narrow(&st, "/a", "/a");
+	st.key_depth = 0;
+	st.key_domain = 1;
+	check_narrow(&st, "www.example.com", "example");
+	check_narrow(&st, "example.com", "example");
+	check_narrow(&st, "localhost", "localhost");
+	check_narrow(&st, ".com", ".com");
+	st.key_domain = 0;
+	st.key_param = "id";
+	check_narrow(&st, "/p?id=42&x=1", "42");
+	check_narrow(&st, "/p?xid=1&id=7", "7");
+	check_narrow(&st, "/p?id=a;b=c", "a;b=c");
+	check_narrow(&st, "/p?id=", "");
+	check_narrow(&st, "/p?id", NULL);
+	check_narrow(&st, "/p/id=1", NULL);
+	check_narrow(&st, "/p?x=1", NULL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_registry),
+		cmocka_unit_test(test_key_narrow),
 		cmocka_unit_test(test_roundrobin_weights),
 		cmocka_unit_test(test_static_rr_weights),
 		cmocka_unit_test(test_roundrobin_is_smooth),
