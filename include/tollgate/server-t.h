@@ -122,11 +122,20 @@ struct srv_resolve_conf {
 	} nets[SRV_RSV_NETS];             /* preferred networks, in order */
 };
 
+/* `hash-key`: what places a server's points on a consistent ring */
+enum {
+	SRV_HASH_KEY_ID = 0,     /* its numeric id, scaled (default; HAProxy 2.6's only way) */
+	SRV_HASH_KEY_ID32,       /* its numeric id, mixed */
+	SRV_HASH_KEY_ADDR,       /* its IP address, else the id */
+	SRV_HASH_KEY_ADDR_PORT,  /* its IP address and port, else the id */
+};
+
 struct server {
 	char *id;                         /* name */
 	struct proxy *proxy;              /* its backend */
 	struct server *next;              /* next server of the backend, config order */
 	int puid;                         /* numeric id ("id N" or auto) */
+	unsigned char hash_key;           /* `hash-key`: SRV_HASH_KEY_* (consistent hashing) */
 	struct addr addr;                 /* where to connect (changed under isolation) */
 	char *hostname;                   /* the host name of its address, or NULL if numeric */
 	struct srv_resolve_conf rsv;      /* resolvers, resolve-prefer, init-addr */

@@ -10,17 +10,20 @@
  * HAProxy's weighted interleaving; a key goes to entry key % size. O(1),
  * but a change in the set of servers remaps most keys.
  * hash-type consistent: a tree of points, weight * 16 per server, point j
- * of the server with numeric id N at full_hash(N * 4096 + j); a key goes to
+ * of the server with numeric id N at full_hash(N * 4096 + j) (or from its
+ * address with `hash-key addr|addr-port`); a key goes to
  * the closer of the points around it, the one before on a tie (binary
  * search, O(log n)). A server going down only moves its own keys.
  * A full server (maxconn reached) or the server to avoid is skipped in
  * favour of the next entry.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <tollgate/addr.h>
 #include <tollgate/hash.h>
 #include <tollgate/lb-algo.h>
 
@@ -82,6 +85,27 @@ static unsigned int eweight(const struct server *srv, unsigned int gcd)
 	return (srv->uweight * WEIGHT_SCALE + gcd - 1) / gcd;
 }
 
+/* Where <srv>'s points start, as HAProxy's `hash-key`: point j lies at
+ * full_hash(key + j). The id (default) gives id x 4096, HAProxy 2.6's
+ * placement; an address the server lacks falls back on the id.
+ */
+static uint32_t server_key(const struct server *srv)
+{
+	const struct sockaddr_storage *ss = &srv->addr.ss;
+	int by_addr = srv->hash_key == SRV_HASH_KEY_ADDR || srv->hash_key == SRV_HASH_KEY_ADDR_PORT;
+	uint32_t key = 0;
+
+	if (srv->hash_key == SRV_HASH_KEY_ID32)
+		return hash_avalanche32(htonl((uint32_t)srv->puid));
+	if (!by_addr || srv->addr.kind != ADDR_INET || (ss->ss_family != AF_INET && ss->ss_family != AF_INET6))
+		return (uint32_t)srv->puid * EWEIGHT_RANGE;
+	if (srv->hash_key == SRV_HASH_KEY_ADDR_PORT)
+		key = hash_avalanche32(ntohs(((const struct sockaddr_in *)ss)->sin_port));
+	if (ss->ss_family == AF_INET)
+		return hash_avalanche32(key + ((const struct sockaddr_in *)ss)->sin_addr.s_addr);
+	return hash_xxh32(&((const struct sockaddr_in6 *)ss)->sin6_addr, 16, key);
+}
+
 static int build_ring(struct lb_state *st, struct hash_data *d)
 {
 	uint32_t n = 0;
@@ -91,9 +115,10 @@ static int build_ring(struct lb_state *st, struct hash_data *d)
 		return -ENOMEM;
 	for (unsigned int i = 0; i < st->nusable; i++) {
 		struct server *srv = st->usable[i];
+		uint32_t key = server_key(srv);
 
 		for (unsigned int p = 0; p < srv->uweight * WEIGHT_SCALE; p++) {
-			d->ring[n].hash = hash_avalanche32((uint32_t)srv->puid * EWEIGHT_RANGE + p);
+			d->ring[n].hash = hash_avalanche32(key + p);
 			d->ring[n].srv = srv;
 			n++;
 		}

@@ -58,6 +58,7 @@ struct server *server_alloc(struct proxy *be, const char *name, const struct ser
 	srv->uweight = tmpl->uweight;
 	srv->iweight = srv->uweight;
 	srv->maxconn = tmpl->maxconn;
+	srv->hash_key = tmpl->hash_key;
 	srv->inter = tmpl->inter;
 	srv->fastinter = tmpl->fastinter;
 	srv->downinter = tmpl->downinter;

@@ -300,7 +300,7 @@ int server_parse_options(struct server *srv, int argc, char **args, int first, i
 			continue;
 		}
 		if (!val)
-			return cfg_set_err(err, "'%s %s' : unknown option '%s' or missing value (supported: check, inter, fastinter, downinter, rise, fall, weight, maxconn, backup, disabled, id, cookie, send-proxy, send-proxy-v2, proxy-v2-options, set-proxy-v2-tlv-fmt(<type>), track, healthcheck, pool-max-conn, proto, check-proto, tcp-md5sig, agent-check, agent-addr, agent-port, agent-send, agent-inter, resolvers, resolve-prefer, init-addr).",
+			return cfg_set_err(err, "'%s %s' : unknown option '%s' or missing value (supported: check, inter, fastinter, downinter, rise, fall, weight, maxconn, backup, disabled, id, hash-key, cookie, send-proxy, send-proxy-v2, proxy-v2-options, set-proxy-v2-tlv-fmt(<type>), track, healthcheck, pool-max-conn, proto, check-proto, tcp-md5sig, agent-check, agent-addr, agent-port, agent-send, agent-inter, resolvers, resolve-prefer, init-addr).",
 			                   args[0], args[1], opt);
 		i++;
 		if (!strcmp(opt, "proxy-v2-options")) {
@@ -330,6 +330,14 @@ int server_parse_options(struct server *srv, int argc, char **args, int first, i
 			if (*end || v < 0 || v > 10000000)
 				return cfg_set_err(err, "'maxconn' expects a positive number, got '%s'.", val);
 			srv->maxconn = (unsigned int)v;
+		} else if (!strcmp(opt, "hash-key")) {
+			static const char *const keys[] = { "id", "id32", "addr", "addr-port" };
+
+			for (v = 0; v < 4 && strcmp(val, keys[v]); v++)
+				;
+			if (v == 4)
+				return cfg_set_err(err, "'hash-key' expects 'id', 'id32', 'addr' or 'addr-port', got '%s'.", val);
+			srv->hash_key = (unsigned char)v;
 		} else if (!strcmp(opt, "id")) {
 			v = strtol(val, &end, 10);
 			if (*end || v < 1 || v > 0x7fffffff)

@@ -202,3 +202,29 @@ def test_url_param_like_haproxy(tollgate, haproxy, http_backend, hash_type):
     requests = [(u, None) for u in keyed]
     got = both(tollgate, haproxy, lambda port: cfg(port, bes, "url_param id", hash_type, [1, 2, 3]), requests)
     assert_same(got, requests, 3)
+
+
+def test_hash_key_addr_port_ignores_server_order(tollgate, http_backend):
+    """`hash-key addr-port` (HAProxy 2.9+, not in 2.6): the points derive
+    from each server's address and port, so that two instances listing the
+    servers in other orders (other ids) agree; with ids they do not."""
+    bes = [http_backend("s%d" % (i + 1)) for i in range(4)]
+    requests = [(k, None) for k in KEYS]
+
+    def run(hash_key, order):
+        port = free_port()
+        servers = "\n".join("    server n%d 127.0.0.1:%d%s" % (j, bes[i].port, hash_key) for j, i in enumerate(order))
+        tollgate(HTTP_DEFAULTS + """
+listen px
+    bind 127.0.0.1:%d
+    balance uri
+    hash-type consistent
+%s
+""" % (port, servers), port=port)
+        return [served_by(port, t) for t, _ in requests]
+
+    a = run(" hash-key addr-port", [0, 1, 2, 3])
+    b = run(" hash-key addr-port", [3, 1, 0, 2])
+    assert a == b
+    assert len(set(a)) == 4, a
+    assert run("", [0, 1, 2, 3]) != run("", [3, 1, 0, 2])
