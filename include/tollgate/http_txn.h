@@ -183,4 +183,16 @@ struct http_txn {
  */
 const struct http_head *http_tcp_req_head(struct sample *smp, const struct sample_ctx *ctx);
 
+struct stream;
+
+/* The body bytes of the request (<res> 0) or response (1) of <s> that are
+ * in its buffer while its rules run (after a wait-for-body rule or `option
+ * http-buffer-request`, all of it that fits the buffer): copies at most
+ * <room> of them into <out>, chunked framing removed, sets *<len> to the
+ * bytes copied and *<size> to the announced length (Content-Length, else
+ * the bytes there). Returns 1, or 0 when that message's rules are not
+ * running (no head yet, or already forwarded). O(bytes there).
+ */
+int http_txn_body(const struct stream *s, int res, char *out, size_t room, size_t *len, uint64_t *size);
+
 #endif /* TOLLGATE_HTTP_TXN_H */

@@ -168,6 +168,7 @@ enum pr_mode {
 #define PR_O_EXTCHK       0x80000U   /* option external-check */
 #define PR_O_ABRT_CLOSE   0x100000U  /* option abortonclose: a client's close aborts a pending request */
 #define PR_O_HTTP_PXHDR   0x200000U  /* option http-use-proxy-header: proxy requests use Proxy-* auth */
+#define PR_O_HTTP_BUFREQ  0x400000U  /* option http-buffer-request: the rules wait for the body */
 
 /* Timeouts in ms, 0 when not set. */
 struct pr_timeouts {

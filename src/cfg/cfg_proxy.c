@@ -491,10 +491,11 @@ static int kw_option(struct cfg_ctx *ctx, int argc, char **args, char **err)
 		{ "external-check", PR_O_EXTCHK, PR_CAP_BE },
 		{ "abortonclose", PR_O_ABRT_CLOSE, PR_CAP_BE },
 		{ "http-use-proxy-header", PR_O_HTTP_PXHDR, PR_CAP_FE },
+		{ "http-buffer-request", PR_O_HTTP_BUFREQ, PR_CAP_FE | PR_CAP_BE },
 	};
 	/* Options accepted for compatibility, without effect (doc/configuration.md). */
 	static const char *const http_opts[] = {
-		"http-buffer-request", "tcpka",
+		"tcpka",
 		"clitcpka", "srvtcpka", "logasap", "nolinger",
 		"socket-stats", "prefer-last-server", "persist", "independent-streams",
 	};

@@ -8,6 +8,8 @@
  *   *hdr_cnt, *fhdr_cnt, *hdr_ip, *hdr_val       header fields
  *   req.cook/cook, res.cook/scook, *cook_cnt, *cook_val,
  *   req.cook_names, res.cook_names               cookies
+ *   req.body, req.body_len, req.body_size, req.body_param,
+ *   res.body, res.body_len, res.body_size         bodies (http_txn_body())
  *
  * Every fetch reads the transaction handed in sample_ctx.txn: a request
  * fetch finds nothing unless TX_HAS_REQ is set, a response fetch unless
@@ -632,6 +634,98 @@ static int urlp_check(struct sample_arg *args, char **err)
 	return 0;
 }
 
+/* ---- bodies ---- */
+
+/* The per-keyword data of the body fetches. */
+struct body_kw {
+	int res;    /* 0: the request's body, 1: the response's */
+	int what;   /* BODY_BYTES, BODY_LEN, BODY_SIZE */
+};
+
+#define BODY_BYTES 0
+#define BODY_LEN   1
+#define BODY_SIZE  2
+
+static const struct body_kw body_req = { 0, BODY_BYTES };
+static const struct body_kw body_req_len = { 0, BODY_LEN };
+static const struct body_kw body_req_size = { 0, BODY_SIZE };
+static const struct body_kw body_res = { 1, BODY_BYTES };
+static const struct body_kw body_res_len = { 1, BODY_LEN };
+static const struct body_kw body_res_size = { 1, BODY_SIZE };
+
+/* The body bytes of the message of smp->kw_private there while its rules
+ * run, copied into the scratch area: sets *<b>, *<len> and *<size>
+ * (http_txn_body()) and returns 1, or 0.
+ */
+static int body_get(struct sample *smp, const struct sample_ctx *ctx, const char **b, size_t *len,
+		    uint64_t *size)
+{
+	const struct body_kw *bk = smp->kw_private;
+	char *out;
+
+	if (!ctx || !ctx->strm || !ctx->txn)
+		return 0;
+	out = sample_scratch();
+	if (!http_txn_body(ctx->strm, bk->res, out, SAMPLE_SCRATCH_SIZE, len, size))
+		return 0;
+	*b = out;
+	return 1;
+}
+
+/* req.body, req.body_len, req.body_size and their res.* twins. */
+static int smp_body(const struct sample_arg *args, struct sample *smp, const struct sample_ctx *ctx)
+{
+	const struct body_kw *bk = smp->kw_private;
+	const char *b;
+	size_t len;
+	uint64_t size;
+
+	if (!body_get(smp, ctx, &b, &len, &size))
+		return 0;
+	if (bk->what == BODY_BYTES)
+		sample_set_bin(smp, b, len);
+	else
+		sample_set_sint(smp, (int64_t)(bk->what == BODY_LEN ? len : size));
+	return 1;
+}
+
+/* A pick_fn: the next parameter named args[0] (any when absent; any case
+ * with args[1] "i") of the request body read as
+ * application/x-www-form-urlencoded, from the position kept in
+ * smp->fctx.u; sets SMP_F_NOT_LAST if another one follows.
+ */
+static int body_param_pick(const struct sample_arg *args, struct sample *smp, const struct sample_ctx *ctx,
+			   const char **v, size_t *vlen)
+{
+	int icase = args[1].type == SMP_ARGT_STR && args[1].data.str.len;
+	const char *b, *name, *nv;
+	size_t len, nlen, next, nvlen, after;
+	uint64_t size;
+
+	if (!body_get(smp, ctx, &b, &len, &size))
+		return 0;
+	name = arg_name(&args[0], &nlen);
+	if (!urlp_find(b, len, (size_t)smp->fctx.u, name, nlen, icase, '&', v, vlen, &next))
+		return 0;
+	smp->fctx.u = next;
+	if (urlp_find(b, len, next, name, nlen, icase, '&', &nv, &nvlen, &after))
+		smp->flags |= SMP_F_NOT_LAST;
+	return 1;
+}
+
+static int smp_body_param(const struct sample_arg *args, struct sample *smp, const struct sample_ctx *ctx)
+{
+	return set_picked(body_param_pick, 0, args, smp, ctx);
+}
+
+static int body_param_check(struct sample_arg *args, char **err)
+{
+	if (args[1].type == SMP_ARGT_STR && strcmp(args[1].data.str.ptr, "i") != 0)
+		return err_set(err, "the second argument must be 'i' (case-insensitive names), not '%s'",
+			       args[1].data.str.ptr);
+	return 0;
+}
+
 /* Writes "<major>.<minor>" of <hh> into the scratch area. */
 static int set_version(struct sample *smp, const struct http_head *hh)
 {
@@ -693,6 +787,13 @@ static struct sample_fetch_kw_list http_fetch_list = { .kw = {
 	{ "res.ver",     smp_res_ver,   SMP_ARG0,                     NULL,       SMP_T_STR,  RES,       NULL },
 	{ "resp_ver",    smp_res_ver,   SMP_ARG0,                     NULL,       SMP_T_STR,  RES,       NULL },
 	{ "status",      smp_status,    SMP_ARG0,                     NULL,       SMP_T_SINT, RES,       NULL },
+	{ "req.body",    smp_body,      SMP_ARG0,                     NULL,       SMP_T_BIN,  REQ,       &body_req },
+	{ "req.body_len", smp_body,     SMP_ARG0,                     NULL,       SMP_T_SINT, REQ,       &body_req_len },
+	{ "req.body_size", smp_body,    SMP_ARG0,                     NULL,       SMP_T_SINT, REQ,       &body_req_size },
+	{ "req.body_param", smp_body_param, SMP_ARG2(0, STR, STR),    body_param_check, SMP_T_STR, REQ, &body_req },
+	{ "res.body",    smp_body,      SMP_ARG0,                     NULL,       SMP_T_BIN,  RES,       &body_res },
+	{ "res.body_len", smp_body,     SMP_ARG0,                     NULL,       SMP_T_SINT, RES,       &body_res_len },
+	{ "res.body_size", smp_body,    SMP_ARG0,                     NULL,       SMP_T_SINT, RES,       &body_res_size },
 
 	{ "hdr",         smp_hdr,       SMP_ARG2(0, STR, SINT),       NULL,       SMP_T_STR,  REQ | RES, &hf_any },
 	{ "req.hdr",     smp_hdr,       SMP_ARG2(0, STR, SINT),       NULL,       SMP_T_STR,  REQ,       &hf_req },

@@ -638,11 +638,19 @@ void hs_limits_init(struct h1_limits *lim, const struct stream *s)
 		lim->opts |= H1_OPT_ACCEPT_FRAGMENT;
 }
 
+/* Where chunk_walk() copies the data of the chunks it crosses, if wanted. */
+struct body_sink {
+	char *out;     /* destination */
+	size_t room;   /* its size */
+	size_t len;    /* bytes copied */
+};
+
 /* Runs the chunk parser <ck> over the bytes of <c> from offset <skip> on,
- * until the body's end or the data's. Returns the bytes it accepted, or a
- * negative H1_ERR_* on bad framing.
+ * until the body's end or the data's, copying the chunks' data into <sink>
+ * when not NULL (what fits). Returns the bytes it accepted, or a negative
+ * H1_ERR_* on bad framing.
  */
-static int64_t chunk_walk(const struct channel *c, size_t skip, struct h1_chunk *ck)
+static int64_t chunk_walk(const struct channel *c, size_t skip, struct h1_chunk *ck, struct body_sink *sink)
 {
 	struct iovec iov[2];
 	int nspans = buf_data_spans(&c->buf, iov);
@@ -667,12 +675,91 @@ static int64_t chunk_walk(const struct channel *c, size_t skip, struct h1_chunk 
 				return r;
 			if (!r)
 				break;
+			if (sink && sp.len && sink->len < sink->room) {
+				size_t n = sp.len < sink->room - sink->len ? sp.len : sink->room - sink->len;
+
+				memcpy(sink->out + sink->len, p + sp.off, n);
+				sink->len += n;
+			}
 			done += r;
 			p += r;
 			l -= (size_t)r;
 		}
 	}
 	return done;
+}
+
+/* Copies <len> bytes of <c> from offset <ofs> into <out>. */
+static void chan_copy(const struct channel *c, size_t ofs, char *out, size_t len)
+{
+	struct iovec iov[2];
+	int nspans = buf_data_spans(&c->buf, iov);
+
+	for (int i = 0; i < nspans && len; i++) {
+		size_t l = iov[i].iov_len, n;
+
+		if (ofs >= l) {
+			ofs -= l;
+			continue;
+		}
+		n = l - ofs < len ? l - ofs : len;
+		memcpy(out, (const char *)iov[i].iov_base + ofs, n);
+		out += n;
+		len -= n;
+		ofs = 0;
+	}
+}
+
+int http_txn_body(const struct stream *s, int res, char *out, size_t room, size_t *len, uint64_t *size)
+{
+	const struct http_txn *txn = s->txn;
+	const struct channel *c = res ? &s->res : &s->req;
+	enum h1_body body;
+	size_t ofs, data, have;
+
+	if (!txn || !(txn->flags & (res ? TX_HAS_RES : TX_HAS_REQ)))
+		return 0;
+	if (res) {
+		if (txn->res_state != HTTP_MSG_HDR && txn->res_state != HTTP_MSG_WAIT)
+			return 0;
+		ofs = (size_t)txn->res_head_ofs + txn->res_head_len;
+		body = txn->res_body;
+	} else {
+		if (txn->req_state != HTTP_MSG_HDR && txn->req_state != HTTP_MSG_WAIT)
+			return 0;
+		ofs = txn->req_head_len;
+		body = txn->req_body;
+	}
+	data = buf_data(&c->buf);
+	have = data > ofs ? data - ofs : 0;
+	*len = 0;
+	*size = 0;
+	if (body == H1_BODY_CHUNKED) {
+		struct h1_limits lim;
+		struct h1_chunk ck;
+		struct body_sink sink = { out, room, 0 };
+
+		hs_limits_init(&lim, s);
+		h1_chunk_init(&ck, &lim);
+		chunk_walk(c, ofs, &ck, &sink);
+		*len = sink.len;
+		*size = ck.total;
+		return 1;
+	}
+	if (body == H1_BODY_CL) {
+		uint64_t cl = res ? txn->res_left : txn->req_left;
+
+		*size = cl;
+		if (have > cl)
+			have = (size_t)cl;
+	} else if (body == H1_BODY_NONE) {
+		have = 0;
+	} else {
+		*size = have;
+	}
+	*len = have < room ? have : room;
+	chan_copy(c, ofs, out, *len);
+	return 1;
 }
 
 int hs_body_ready(const struct stream *s, const struct channel *c, size_t ofs, enum h1_body body,
@@ -695,7 +782,7 @@ int hs_body_ready(const struct stream *s, const struct channel *c, size_t ofs, e
 		 */
 		hs_limits_init(&lim, s);
 		h1_chunk_init(&ck, &lim);
-		return chunk_walk(c, ofs, &ck) < 0 || h1_chunk_done(&ck);
+		return chunk_walk(c, ofs, &ck, NULL) < 0 || h1_chunk_done(&ck);
 	}
 	return 0;   /* until the close */
 }
@@ -736,7 +823,7 @@ int hs_body_account(struct channel *c, uint64_t *fwd, enum h1_body body, uint64_
 		return !*left;
 	}
 	case H1_BODY_CHUNKED: {
-		int64_t r = chunk_walk(c, (size_t)*fwd, ck);
+		int64_t r = chunk_walk(c, (size_t)*fwd, ck, NULL);
 
 		if (r < 0) {
 			*err = (int)r;

@@ -305,6 +305,17 @@ static int request_head(struct stream *s, size_t len)
 		/* tcp-request content rules run again for every request (HAProxy) */
 		return 1;
 	}
+	if ((s->fe->options & PR_O_HTTP_BUFREQ) &&
+	    !hs_body_ready(s, &s->req, txn->req_head_len, txn->req_body, txn->req_left, 0, 0)) {
+		/* option http-buffer-request: the rules wait for the body as
+		 * behind a wait-for-body rule, for `timeout http-request`
+		 */
+		txn->wait_rule = NULL;
+		txn->wait_least = 0;
+		txn->wait_exp = tick_add_ifset(now_ms, s->fe->timeout.http_request);
+		txn->req_state = HTTP_MSG_WAIT;
+		return 1;
+	}
 	return request_rules(s);
 }
 
