@@ -9,11 +9,15 @@
  * as long as the transaction). In TCP mode there is no transaction: txn,
  * req and res variables live with the connection, as sess ones.
  *
- * Storage. A var_store holds up to VAR_STORE_MAX variables keyed by their
- * full name ("txn.user"), so the scopes of a transaction share one store;
- * the bytes of string and binary values live in the store's arena
- * (VAR_ARENA_SIZE). A value that does not fit is dropped, as HAProxy
- * drops a variable past its memory limits. The txn store is embedded in
+ * Storage. A var_store holds any number of variables keyed by their full
+ * name ("txn.user"), so the scopes of a transaction share one store; the
+ * bytes of string and binary values live in the store's arena. The first
+ * VAR_STORE_INLINE variables and VAR_ARENA_SIZE bytes are inside the store;
+ * beyond, both move to the heap (doubling), and var_store_reset() gives
+ * that back: HAProxy has no limit on the count either (its
+ * tune.vars.*-max-size limits are not implemented; a value is dropped only
+ * when memory runs out). The count is bounded by the configuration (names
+ * are written in rules) and the admin socket's `set var`. The txn store is embedded in
  * the transaction; a stream's sess store is allocated on its first set;
  * the proc store is global. A health check's variables (scope "check",
  * and the others but proc when a check evaluates them) live in its
@@ -34,9 +38,9 @@
 
 #include <tollgate/sample-t.h>
 
-#define VAR_STORE_MAX  32       /* variables per store */
+#define VAR_STORE_INLINE 32     /* variables kept inside the store */
 #define VAR_NAME_SIZE  48       /* full name "scope.name" with its NUL */
-#define VAR_ARENA_SIZE 2048U    /* bytes of string values per store */
+#define VAR_ARENA_SIZE 2048U    /* bytes of string values inside the store */
 
 enum var_scope {
 	VAR_SCOPE_PROC = 0,     /* process-wide */
@@ -53,13 +57,16 @@ struct var {
 };
 
 struct var_store {
-	/* the counts first: emptying a store (var_store_reset()) writes
-	 * the first cache line only
-	 */
+	/* the counts and pointers first: emptying a store (var_store_reset())
+	 * writes the first cache line only */
+	struct var *vars;              /* in_vars, or a heap array once more are set */
+	char *arena;                   /* in_arena, or a heap area once values outgrow it */
 	unsigned int nb;               /* variables in use, packed at the start of vars[] */
-	uint32_t arena_len;            /* bytes of the arena in use (live values and holes) */
-	struct var vars[VAR_STORE_MAX];
-	char arena[VAR_ARENA_SIZE];    /* string and binary values */
+	unsigned int cap;              /* variables vars[] holds */
+	uint32_t arena_len;            /* bytes of the arena in use */
+	uint32_t arena_cap;            /* its size */
+	struct var in_vars[VAR_STORE_INLINE];
+	char in_arena[VAR_ARENA_SIZE];
 };
 
 /* A parsed variable name, as rules keep it. */
@@ -77,14 +84,19 @@ int var_parse_name(const char *text, size_t len, struct var_ref *ref, char **err
 
 /* ---- one store (no lock: the caller owns it) ---- */
 
-/* Empties <st>. */
+/* Makes an empty store of the raw memory <st> (zeroed memory is one too). */
+void var_store_init(struct var_store *st);
+
+/* Empties <st> (initialised), giving back its heap parts: to be called
+ * before the store's memory is freed.
+ */
 void var_store_reset(struct var_store *st);
 
 /* Returns the variable <name> (<len> bytes) of <st>, or NULL. */
 const struct var *var_store_get(const struct var_store *st, const char *name, size_t len);
 
 /* Sets <name> to <data> (strings copied). Returns 0, -EINVAL for a pseudo
- * type, or -ENOSPC when the variables or the arena are full.
+ * type, or -ENOMEM when the store cannot grow (the value is dropped).
  */
 int var_store_set(struct var_store *st, const char *name, size_t len, const struct sample_data *data);
 

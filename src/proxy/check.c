@@ -1120,6 +1120,8 @@ static struct task *check_process(struct task *t, void *ctx, unsigned int state)
 static void check_free(struct check *c)
 {
 	check_h2_free(c);   /* a probe stopped in flight */
+	if (c->smp.vars)
+		var_store_reset(c->smp.vars);
 	free(c->smp.vars);
 	free(c->req);
 	free(c->req_base);

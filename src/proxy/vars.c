@@ -64,10 +64,69 @@ static int var_has_bytes(int t)
 	return t == SMP_T_STR || t == SMP_T_BIN;
 }
 
-void var_store_reset(struct var_store *st)
+void var_store_init(struct var_store *st)
 {
+	st->vars = st->in_vars;
+	st->cap = VAR_STORE_INLINE;
+	st->arena = st->in_arena;
+	st->arena_cap = VAR_ARENA_SIZE;
 	st->nb = 0;
 	st->arena_len = 0;
+}
+
+void var_store_reset(struct var_store *st)
+{
+	if (st->vars != st->in_vars)
+		free(st->vars);
+	if (st->arena != st->in_arena)
+		free(st->arena);
+	var_store_init(st);
+}
+
+/* Makes room for one more variable in <st>. Returns 0 or -ENOMEM. */
+static int var_grow_vars(struct var_store *st)
+{
+	struct var *n;
+
+	if (st->nb < st->cap)
+		return 0;
+	n = malloc((size_t)st->cap * 2 * sizeof(*n));
+	if (!n)
+		return -ENOMEM;
+	memcpy(n, st->vars, (size_t)st->nb * sizeof(*n));
+	if (st->vars != st->in_vars)
+		free(st->vars);
+	st->vars = n;
+	st->cap *= 2;
+	return 0;
+}
+
+/* Makes the arena of <st> hold at least <want> bytes, moving the values
+ * to a larger heap area. Returns 0 or -ENOMEM.
+ */
+static int var_grow_arena(struct var_store *st, uint64_t want)
+{
+	uint64_t cap = st->arena_cap;
+	char *n;
+
+	if (want <= cap)
+		return 0;
+	while (cap < want)
+		cap *= 2;
+	if (cap > UINT32_MAX || !(n = malloc((size_t)cap)))
+		return -ENOMEM;
+	memcpy(n, st->arena, st->arena_len);
+	for (unsigned int i = 0; i < st->nb; i++) {
+		struct var *o = &st->vars[i];
+
+		if (var_has_bytes(o->data.type))
+			o->data.u.str.ptr = n + (o->data.u.str.ptr - st->arena);
+	}
+	if (st->arena != st->in_arena)
+		free(st->arena);
+	st->arena = n;
+	st->arena_cap = (uint32_t)cap;
+	return 0;
 }
 
 const struct var *var_store_get(const struct var_store *st, const char *name, size_t len)
@@ -107,32 +166,41 @@ static void var_release_bytes(struct var_store *st, struct var *v)
 
 int var_store_set(struct var_store *st, const char *name, size_t len, const struct sample_data *data)
 {
-	char tmp[VAR_ARENA_SIZE];
 	struct var *v = (struct var *)var_store_get(st, name, len);
 	const char *src = NULL;
+	char *tmp = NULL;
 	size_t need = 0, freed = 0;
+	int ret;
 
 	if (!len || len >= VAR_NAME_SIZE)
 		return -EINVAL;
+	if (!st->vars)
+		var_store_init(st);   /* zeroed memory is an empty store too */
 	if (data->type <= SMP_T_ANY || data->type >= SMP_TYPES || data->type == SMP_T_ADDR)
 		return -EINVAL;
-	if (!v && st->nb >= VAR_STORE_MAX)
-		return -ENOSPC;
+	if (!v && var_grow_vars(st) < 0)
+		return -ENOMEM;
 	if (var_has_bytes(data->type)) {
 		src = data->u.str.ptr;
 		need = data->u.str.len;
 	}
 	if (v && var_has_bytes(v->data.type))
 		freed = v->data.u.str.len;
-	if (need > VAR_ARENA_SIZE - (st->arena_len - freed))
-		return -ENOSPC;
 
 	/* the new value may be read from the arena itself (var(txn.a) stored
 	 * into txn.b, or into txn.a): save it before the arena moves
 	 */
-	if (need && src >= st->arena && src < st->arena + VAR_ARENA_SIZE) {
+	if (need && src >= st->arena && src < st->arena + st->arena_cap) {
+		tmp = malloc(need);
+		if (!tmp)
+			return -ENOMEM;
 		memcpy(tmp, src, need);
 		src = tmp;
+	}
+	ret = var_grow_arena(st, (uint64_t)st->arena_len - freed + need);
+	if (ret < 0) {
+		free(tmp);
+		return ret;
 	}
 	if (!v) {
 		v = &st->vars[st->nb++];
@@ -151,6 +219,7 @@ int var_store_set(struct var_store *st, const char *name, size_t len, const stru
 		v->data.u.str.len = need;
 		st->arena_len += (uint32_t)need;
 	}
+	free(tmp);
 	return 0;
 }
 
@@ -188,6 +257,7 @@ static struct spinlock proc_lock;   /* protects proc_vars */
 __attribute__((constructor)) static void vars_init(void)
 {
 	spin_init(&proc_lock, LOCK_VARS);
+	var_store_init(&proc_vars);
 }
 
 /* The store of a health check's variables, allocated if <create>. */
@@ -196,7 +266,7 @@ static struct var_store *vars_check_store(struct check_smp *cs, int create)
 	if (!cs->vars && create) {
 		cs->vars = malloc(sizeof(*cs->vars));
 		if (cs->vars)
-			var_store_reset(cs->vars);
+			var_store_init(cs->vars);
 	}
 	return cs->vars;
 }
@@ -220,7 +290,7 @@ static struct var_store *vars_store(enum var_scope scope, const struct sample_ct
 	if (!s->sess_vars && create) {
 		s->sess_vars = malloc(sizeof(*s->sess_vars));
 		if (s->sess_vars)
-			var_store_reset(s->sess_vars);
+			var_store_init(s->sess_vars);
 	}
 	return s->sess_vars;
 }
@@ -239,7 +309,9 @@ int vars_get(const struct var_ref *ref, const struct sample_ctx *ctx, struct sam
 			if (var_has_bytes(v->data.type)) {
 				char *copy = sample_scratch();
 
-				memcpy(copy, v->data.u.str.ptr, v->data.u.str.len);   /* arena < scratch */
+				if (out->u.str.len > SAMPLE_SCRATCH_SIZE)
+					out->u.str.len = SAMPLE_SCRATCH_SIZE;   /* what a sample holds */
+				memcpy(copy, v->data.u.str.ptr, out->u.str.len);
 				out->u.str.ptr = copy;
 			}
 			ret = 1;

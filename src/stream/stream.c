@@ -242,6 +242,8 @@ void strm_free(struct stream *s)
 	}
 	list_del_init(&s->by_thread);
 	task_destroy(s->task);
+	if (s->sess_vars)
+		var_store_reset(s->sess_vars);
 	free(s->sess_vars);
 	pool_free(pool_stream, s);
 	atomic_fetch_sub_explicit(&streams_alive, 1, memory_order_relaxed);
@@ -1520,6 +1522,8 @@ int stream_mux_session_rules(struct listener *li, int fd, const struct addr *pee
 		*keep = s->sc;   /* the connection's, for its glitches */
 	else if (s->sc.tracked)
 		stkctr_release_all(&s->sc);
+	if (s->sess_vars)
+		var_store_reset(s->sess_vars);
 	free(s->sess_vars);
 	free(s->pp_tlv);
 	task_destroy(s->task);

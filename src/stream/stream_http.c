@@ -189,14 +189,14 @@ static int txn_new(struct stream *s)
 
 	if (!txn)
 		return -ENOMEM;
-	/* zeroed but the text areas at its end (15 kB of the 15.6: the
-	 * log's request line, the unique id, the captures, the variables and
-	 * the rewrite arenas), which txn_reset() marks empty
-	 * (var_store_reset(): no variable, the arena unused) and nothing
-	 * reads before writing
+	/* zeroed but the text areas (15 kB of the 15.6: the log's request
+	 * line, the unique id, the captures, the variables and the rewrite
+	 * arenas), which txn_reset() marks empty (var_store_init(): no
+	 * variable, the arena unused) and nothing reads before writing
 	 */
 	memset(txn, 0, offsetof(struct http_txn, uri_line));
 	txn_layout(txn);
+	var_store_init(&txn->vars);
 	s->txn = txn;
 	txn_reset(s);
 	return 0;
@@ -210,6 +210,7 @@ static void txn_drop(struct stream *s)
 	buf_free(&s->txn->req_copy);
 	free(s->txn->l7_buf);
 	free(s->txn->svc_body);
+	var_store_reset(&s->txn->vars);
 	pool_free(pool_txn, s->txn);
 	s->txn = NULL;
 }

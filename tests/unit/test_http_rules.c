@@ -555,6 +555,7 @@ static int teardown(void **state)
 {
 	char cmd[128];
 
+	var_store_reset(&fx.txn->vars);
 	free(fx.txn);
 	fx.txn = NULL;
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
