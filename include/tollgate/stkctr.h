@@ -16,10 +16,12 @@
  *
  * Who owns a tracked counter (HAProxy's session and stream levels):
  *
- *   STKCTR_OWN_SESS      tracked by tcp-request connection/content rules:
- *                        the connection's, kept until the stream ends;
- *                        every transaction of the connection sees it
- *   STKCTR_OWN_TXN       tracked by http-request rules: the transaction's,
+ *   STKCTR_OWN_SESS      tracked by tcp-request connection/session rules,
+ *                        or content rules in mode tcp: the connection's,
+ *                        kept until the stream ends; every transaction of
+ *                        the connection sees it
+ *   STKCTR_OWN_TXN       tracked by http-request rules, or tcp-request
+ *                        content rules of an HTTP request: the transaction's,
  *                        released when it ends (stkctr_release_txn()), so
  *                        the next request of a keep-alive connection tracks
  *                        its own key; no session is counted on it

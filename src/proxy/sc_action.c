@@ -210,8 +210,11 @@ int sc_action_exec(const struct sc_action *a, struct stream *s, const struct sam
 			return 0;
 		if (!sc_expr_key(a->expr, ctx, a->table, keybuf, &key))
 			return 0;
+		/* tcp-request content rules of an HTTP request (ctx->txn) track
+		 * for that request only, as HAProxy's streams do
+		 */
 		return stkctr_track(&s->sc, a->sc, a->table, &key,
-		                    a->txn_scope ? STKCTR_OWN_TXN : STKCTR_OWN_SESS) == 0;
+		                    a->txn_scope || ctx->txn ? STKCTR_OWN_TXN : STKCTR_OWN_SESS) == 0;
 	case SC_ACT_INC_GPC:
 		stkctr_inc_gpc(&s->sc.c[a->sc], a->dt, a->idx, 1);
 		return 0;

@@ -46,7 +46,8 @@ static int rule_act(struct tcp_rule *r, struct stream *s, const struct sample_ct
 	case TCP_ACT_REJECT:
 		return -1;
 	case TCP_ACT_SC:
-		sc_action_exec(&r->sc, s, act_ctx);
+		if (sc_action_exec(&r->sc, s, act_ctx) && r->sc.type == SC_ACT_TRACK && s->txn)
+			stkctr_http_req(&s->sc, 1U << r->sc.sc);   /* tracked for this request: it counts */
 		break;
 	case TCP_ACT_VAR:
 		var_action_exec(&r->va, s, act_ctx);
