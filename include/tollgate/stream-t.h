@@ -118,6 +118,8 @@ struct stream {
 	uint32_t lb_key;               /* load-balancing key of the request, once computed */
 	int lb_key_set;                /* lb_key is computed (reset per HTTP request) */
 	uint32_t inspect_exp;          /* end of tcp-request inspect-delay (tick), once started */
+	const struct tcp_rule *res_cont_rule; /* tcp-response content rule waiting for data, or NULL */
+	uint32_t res_inspect_exp;      /* end of tcp-response inspect-delay (tick), once started */
 	struct http_txn *txn;          /* HTTP transaction (mode http), or NULL */
 	int tunnel;                    /* HTTP stream switched to a tunnel (Upgrade, CONNECT) */
 	struct server *pref_srv;       /* server named by a persistence cookie, or NULL */

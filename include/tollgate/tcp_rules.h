@@ -117,6 +117,13 @@ int tcp_rules_content(struct stream *s, struct proxy *px, int final);
  */
 int tcp_rules_response(struct stream *s);
 
+/* Runs the tcp-response content rules of <s>'s backend on the response
+ * bytes there, from the rule that waited (s->res_cont_rule) if any; not
+ * <final>, a rule whose condition may still change waits. Returns 0 to go
+ * on, -1 if the connection must be closed, 1 to wait for more data.
+ */
+int tcp_rules_response_content(struct stream *s, int final);
+
 /* Returns the server the stick match rules of <s>'s backend find for it,
  * usable, or NULL.
  */

@@ -78,14 +78,18 @@ static int track_key_pending(const struct tcp_rule *r, struct stream *s, const s
 	return (smp.flags & SMP_F_MAY_CHANGE) != 0;
 }
 
-int tcp_rules_content(struct stream *s, struct proxy *px, int final)
+/* Runs the content rules <rules> for <s> from *<resume> (the rule that
+ * waited, or NULL: the first), which it sets to the rule that waits.
+ * Returns as tcp_rules_content().
+ */
+static int content_rules(struct stream *s, struct list *rules, const struct tcp_rule **resume, int final)
 {
 	struct sample_ctx ctx = { .strm = s, .txn = s->txn, .opt = final ? SMP_OPT_FINAL : 0 };
 	struct sample_ctx act_ctx = { .strm = s, .txn = s->txn, .opt = SMP_OPT_FINAL };
-	const struct tcp_rule *from = s->cont_rule;
+	const struct tcp_rule *from = *resume;
 	struct tcp_rule *r;
 
-	list_for_each(r, &px->tcp_req_cont, list) {
+	list_for_each(r, rules, list) {
 		int ret;
 
 		if (from) {
@@ -97,24 +101,36 @@ int tcp_rules_content(struct stream *s, struct proxy *px, int final)
 			enum acl_res res = cond_eval(r->cond, &ctx);
 
 			if (res == ACL_MISS) {
-				s->cont_rule = r;
+				*resume = r;
 				return 1;
 			}
 			if (res == ACL_FAIL)
 				continue;
 		}
 		if (track_key_pending(r, s, &ctx)) {
-			s->cont_rule = r;
+			*resume = r;
 			return 1;
 		}
 		ret = rule_act(r, s, &act_ctx);
 		if (ret) {
-			s->cont_rule = NULL;
+			*resume = NULL;
 			return ret < 0 ? -1 : ret == 2 ? 2 : 0;
 		}
 	}
-	s->cont_rule = NULL;
+	*resume = NULL;
 	return 0;
+}
+
+int tcp_rules_content(struct stream *s, struct proxy *px, int final)
+{
+	return content_rules(s, &px->tcp_req_cont, &s->cont_rule, final);
+}
+
+int tcp_rules_response_content(struct stream *s, int final)
+{
+	int ret = s->be ? content_rules(s, &s->be->tcp_res_cont, &s->res_cont_rule, final) : 0;
+
+	return ret == 2 ? 0 : ret;
 }
 
 /* Runs the rules of <rules> for <s>, every sample final. Returns 0 to go

@@ -1211,17 +1211,28 @@ static struct task *stream_process(struct task *t, void *ctx, unsigned int state
 		if (strm_send_preamble(s)) {
 			cprog = forward(s, &s->req, &s->cli, &s->srvside, 1);
 			if (!s->res_rules_done && !list_empty(&s->be->tcp_res_cont)) {
-				/* tcp-response content: on the first bytes, or the end */
+				/* tcp-response content: with tcp-response inspect-delay,
+				 * until the rules decide or the delay is over; else on
+				 * the first bytes, or the end
+				 */
+				int shut = (s->srvside.flags & (SIDE_SHUTR | SIDE_ERROR)) != 0, ret = 1;
+
 				sprog = forward(s, &s->res, &s->srvside, &s->cli, 0);
-				if (buf_data(&s->res.buf) || (s->res.pipe && s->res.pipe->data) ||
-				    (s->srvside.flags & (SIDE_SHUTR | SIDE_ERROR))) {
-					s->res_rules_done = 1;
-					if (tcp_rules_response(s) < 0) {
-						strm_set_term(s, 'P', 'D');
-						counter_add(&s->be->ctr[tid].denied_resp, 1);
-						goto out_free;
-					}
+				if (s->be->res_inspect_delay) {
+					if (!s->res_inspect_exp)
+						s->res_inspect_exp = tick_add_ifset(now_ms, s->be->res_inspect_delay);
+					ret = tcp_rules_response_content(s, shut || tick_is_expired(s->res_inspect_exp, now_ms) ||
+					                                    (buf_allocated(&s->res.buf) && !buf_room(&s->res.buf)));
+				} else if (buf_data(&s->res.buf) || (s->res.pipe && s->res.pipe->data) || shut) {
+					ret = tcp_rules_response_content(s, 1);
 				}
+				if (ret < 0) {
+					strm_set_term(s, 'P', 'D');
+					counter_add(&s->be->ctr[tid].denied_resp, 1);
+					goto out_free;
+				}
+				if (!ret)
+					s->res_rules_done = 1;
 			}
 			if (s->res_rules_done || list_empty(&s->be->tcp_res_cont))
 				sprog |= forward(s, &s->res, &s->srvside, &s->cli, 1);
@@ -1291,6 +1302,8 @@ static struct task *stream_process(struct task *t, void *ctx, unsigned int state
 			exp = tick_first(exp, s->srvside.exp);
 		else if (s->state == ST_CONNECTING || s->state == ST_QUEUED)
 			exp = tick_first(exp, s->conn_exp);
+		if (s->state == ST_EST && !s->res_rules_done && s->res_inspect_exp)
+			exp = tick_first(exp, s->res_inspect_exp);
 		task_set_expire(t, exp);
 	}
 	if (s->io_again) {

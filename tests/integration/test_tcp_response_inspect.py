@@ -1,0 +1,47 @@
+"""`tcp-response inspect-delay` seen from outside, side by side with the
+reference HAProxy 2.6: tcp-response content rules wait for the server's
+bytes (res.len, res.payload) until their verdict is certain or the delay
+is over.
+"""
+
+import time
+
+from conftest import HTTP_DEFAULTS, exchange, free_port
+
+CFG = HTTP_DEFAULTS + """
+listen l
+    mode tcp
+    bind 127.0.0.1:%d
+    tcp-response inspect-delay %s
+    tcp-response content reject if { res.payload(0,4) -m str EVIL }
+    tcp-response content accept if { res.len ge 4 }
+    server s1 127.0.0.1:%d
+"""
+
+
+def slow_server(sock):
+    """Reads one word, answers its first two letters, then after a pause
+    the rest of it and " and more", then closes."""
+    try:
+        word = sock.recv(100)
+        sock.sendall(word[:2])
+        time.sleep(0.3)
+        sock.sendall(word[2:] + b" and more")
+    except OSError:
+        pass
+    finally:
+        sock.close()
+
+
+def test_tcp_response_inspect_delay_agrees_with_haproxy(tollgate, haproxy, backend):
+    srv = backend("R", slow_server)
+    seen = {}
+    for name, start in (("tollgate", tollgate), ("haproxy", haproxy)):
+        p1, p2 = free_port(), free_port()
+        start(CFG % (p1, "2s", srv.port), port=p1)
+        start(CFG % (p2, "100ms", srv.port), port=p2)
+        seen[name] = [exchange(p1, b"EVIL"),        # waited for: rejected
+                      exchange(p1, b"GOOD"),        # waited for: accepted
+                      exchange(p2, b"EVIL")]        # delay over on "EV": forwarded
+    assert seen["tollgate"] == [b"", b"GOOD and more", b"EVIL and more"]
+    assert seen["tollgate"] == seen["haproxy"]
