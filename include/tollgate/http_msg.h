@@ -132,7 +132,8 @@ const char *http_uri_path(const struct http_head *hh, size_t *len);
 const char *http_uri_query(const struct http_head *hh, size_t *len);
 
 /* Replaces the path of the request-target, keeping the query. 0, -EINVAL
- * or -ENOSPC.
+ * (also: a non-empty path without its leading '/' after an authority,
+ * which would change the authority) or -ENOSPC.
  */
 int http_set_path(struct http_head *hh, const char *path, size_t len);
 
@@ -142,7 +143,9 @@ int http_set_path(struct http_head *hh, const char *path, size_t len);
 const char *http_uri_pathq(const struct http_head *hh, size_t *len);
 
 /* Replaces the path and the query string of the request-target by <pathq>
- * (<len> bytes), keeping the scheme and authority. 0, -EINVAL or -ENOSPC.
+ * (<len> bytes), keeping the scheme and authority. 0, -EINVAL (as
+ * http_set_path(): after an authority, it starts with '/' or '?') or
+ * -ENOSPC.
  */
 int http_set_pathq(struct http_head *hh, const char *pathq, size_t len);
 

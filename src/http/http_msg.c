@@ -324,6 +324,10 @@ int http_set_path(struct http_head *hh, const char *path, size_t len)
 	size_t start = path_start(hh->uri, hh->uri_len), qlen = 0;
 	const char *q = http_uri_query(hh, &qlen);
 
+	/* after an authority, a path without its '/' would extend the
+	 * authority: the request would name another host than its Host */
+	if (start && len && path[0] != '/')
+		return -EINVAL;
 	return rebuild_uri(hh, hh->uri, start, path, len, q, qlen);
 }
 
@@ -339,6 +343,8 @@ int http_set_pathq(struct http_head *hh, const char *pathq, size_t len)
 {
 	size_t start = path_start(hh->uri, hh->uri_len);
 
+	if (start && len && pathq[0] != '/' && pathq[0] != '?')
+		return -EINVAL;   /* as http_set_path() */
 	return rebuild_uri(hh, hh->uri, start, pathq, len, NULL, 0);
 }
 
