@@ -176,4 +176,9 @@ void http_stream_reused(struct stream *s);
 /* Creates the pool of transactions. Start-up. In stream_http.c. */
 int http_stream_pool_init(void);
 
+/* Shared by stream.c and stream_connect.c (the stream's server side). */
+uint32_t strm_poll_mode(const struct stream *s);   /* the fd polling mode of <s>'s sides */
+void srv_iocb(int fd, unsigned int events, void *owner); /* the server side's fd handler */
+int connect_server(struct stream *s);               /* starts the connection to the chosen server */
+
 #endif /* TOLLGATE_STREAM_INT_H */
