@@ -4,9 +4,10 @@ bytes (res.len, res.payload) until their verdict is certain or the delay
 is over.
 """
 
-import time
+import socket
+import threading
 
-from conftest import HTTP_DEFAULTS, exchange, free_port
+from conftest import HTTP_DEFAULTS, free_port
 
 CFG = HTTP_DEFAULTS + """
 listen l
@@ -19,18 +20,43 @@ listen l
 """
 
 
+# Set by the client when the first bytes reach it: the proxy forwarded
+# the two letters, its delay being over. The server sends the rest then,
+# or after 1 s if nothing came (well inside the 2 s delay).
+FORWARDED = threading.Event()
+
+
 def slow_server(sock):
-    """Reads one word, answers its first two letters, then after a pause
-    the rest of it and " and more", then closes."""
+    """Reads one word, answers its first two letters, then the rest of it
+    and " and more" once the client saw bytes (or after 1 s), then closes."""
     try:
         word = sock.recv(100)
         sock.sendall(word[:2])
-        time.sleep(0.3)
+        FORWARDED.wait(1.0)
         sock.sendall(word[2:] + b" and more")
     except OSError:
         pass
     finally:
         sock.close()
+
+
+def exchange(port, payload):
+    """Sends <payload>, returns all the bytes received until the close,
+    telling the server (FORWARDED) when the first ones arrive."""
+    FORWARDED.clear()
+    got = b""
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as s:
+        s.sendall(payload)
+        while True:
+            try:
+                chunk = s.recv(4096)
+            except ConnectionResetError:
+                break
+            if not chunk:
+                break
+            got += chunk
+            FORWARDED.set()
+    return got
 
 
 def test_tcp_response_inspect_delay_agrees_with_haproxy(tollgate, haproxy, backend):
