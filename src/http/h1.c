@@ -759,7 +759,27 @@ int h1_target_authority(const uint8_t *t, uint32_t len, int *scheme, uint32_t *a
 		return -1;
 	*scheme = (i == 4 && h1_name_eq((const char *)t, 4, "http", 4)) ? H1_SCHEME_HTTP :
 	          (i == 5 && h1_name_eq((const char *)t, 5, "https", 5)) ? H1_SCHEME_HTTPS : H1_SCHEME_OTHER;
-	for (p = t + i + 3, as = p; p < end; p++) {
+	p = t + i + 3;
+#ifdef __SSE2__
+	/* 16 bytes at a time up to the first stop byte (an authority is
+	 * mostly shorter: one step, then the table for the byte found)
+	 */
+	while (end - p >= 16) {
+		__m128i x = _mm_loadu_si128((const __m128i *)(const void *)p);
+		__m128i hit = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8('/')),
+		                                        _mm_cmpeq_epi8(x, _mm_set1_epi8('?'))),
+		                           _mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8('#')),
+		                                        _mm_cmpeq_epi8(x, _mm_set1_epi8('@'))));
+		unsigned int m = (unsigned int)_mm_movemask_epi8(hit);
+
+		if (m) {
+			p += __builtin_ctz(m);
+			break;
+		}
+		p += 16;
+	}
+#endif
+	for (as = t + i + 3; p < end; p++) {
 		uint8_t k = stop[*p];
 
 		if (k) {
@@ -779,6 +799,8 @@ static int h1_host_eq(const uint8_t *a, uint32_t alen, const uint8_t *b, uint32_
 
 	if (alen != blen)
 		return 0;
+	if (!memcmp(a, b, alen))
+		return 1;   /* the usual case: the same bytes (an HTTP/2 request's) */
 	for (i = 0; i < alen; i++) {
 		uint8_t x = a[i], y = b[i];
 

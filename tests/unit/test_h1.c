@@ -266,6 +266,10 @@ static const struct hcase valid_cases[] = {
 	/* an absolute-form or CONNECT authority and Host name one place */
 	H("absolute-form, same Host", REQ, "GET http://a.b/p HTTP/1.1\r\nHost: a.b\r\n\r\n", OK),
 	H("absolute-form, Host in other case", REQ, "GET http://A.b/p HTTP/1.1\r\nHost: a.B\r\n\r\n", OK),
+	H("absolute-form, long Host", REQ, "GET http://long-host-name.example.com:8080/p HTTP/1.1\r\n"
+	  "Host: long-host-name.example.com:8080\r\n\r\n", OK),
+	H("absolute-form, long Host in other case", REQ, "GET http://Long-Host-Name.example.com:8080/p HTTP/1.1\r\n"
+	  "Host: long-host-name.EXAMPLE.com:8080\r\n\r\n", OK),
 	H("absolute-form, userinfo skipped", REQ, "GET http://u:p@a:80/p HTTP/1.1\r\nHost: a\r\n\r\n", OK),
 	H("absolute-form, empty port", REQ, "GET http://a:/p HTTP/1.1\r\nHost: a:80\r\n\r\n", OK),
 	H("absolute-form https, Host 443", REQ, "GET https://a/p HTTP/1.1\r\nHost: a:443\r\n\r\n", OK),
@@ -400,6 +404,10 @@ static const struct hcase reject_cases[] = {
 	H("target scheme only", REQ, "GET http: HTTP/1.1\r\nHost: a\r\n\r\n", H1_ERR_TARGET),
 	H("absolute userinfo, other host", REQ, "GET http://a@evil/ HTTP/1.1\r\nHost: a\r\n\r\n",
 	  H1_ERR_HOST_AUTHORITY),
+	H("absolute long userinfo, other host", REQ, "GET http://long-host-name.example.com@evil/ HTTP/1.1\r\n"
+	  "Host: long-host-name.example.com\r\n\r\n", H1_ERR_HOST_AUTHORITY),
+	H("absolute long, other host", REQ, "GET http://long-host-name.example.com/ HTTP/1.1\r\n"
+	  "Host: long-host-name.example.org\r\n\r\n", H1_ERR_HOST_AUTHORITY),
 	H("connect origin", REQ, "CONNECT / HTTP/1.1\r\nHost: a\r\n\r\n", H1_ERR_TARGET),
 	H("connect no port", REQ, "CONNECT a HTTP/1.1\r\nHost: a\r\n\r\n", H1_ERR_TARGET),
 	H("connect userinfo", REQ, "CONNECT u@a:1 HTTP/1.1\r\nHost: a\r\n\r\n", H1_ERR_TARGET),
@@ -803,6 +811,14 @@ static void test_target_authority_conn_specific(void **state)
 		{ "http://", 7, 0, H1_SCHEME_HTTP },
 		{ "http:/h", -1, 0, 0 },
 		{ "/p", -1, 0, 0 },
+		/* authorities of 16 bytes and more (scanned 16 at a time) */
+		{ "http://abcdefghijklmnop.example:8080/p", 7, 29, H1_SCHEME_HTTP },
+		{ "http://abcdefghijklmnopqrstuvwxyz0123456789", 7, 36, H1_SCHEME_HTTP },
+		{ "http://abcdefghijklmnopqrstuvw@h/p", 31, 1, H1_SCHEME_HTTP },
+		{ "http://abcdefghijklmnopq@rstuvwxyz0123456789?q", 25, 19, H1_SCHEME_HTTP },
+		{ "http://u@abcdefghijklmnopqrstuvwxyz#f", 9, 26, H1_SCHEME_HTTP },
+		{ "http://abcdefghijklmno/pqrstuvwxyz@0123456789", 7, 15, H1_SCHEME_HTTP },
+		{ "http://abcdefghijklmnop/", 7, 16, H1_SCHEME_HTTP },
 	};
 	static const char *const yes[] = { "connection", "Keep-Alive", "proxy-connection",
 	                                   "TRANSFER-ENCODING", "upgrade" };
