@@ -392,19 +392,47 @@ struct nv_out {
 	char *str;        /* next free byte of the string area */
 };
 
+/* Returns 1 if the <len> bytes at <s> hold an upper-case ASCII letter:
+ * eight at a time (a name is mostly one or two words of them).
+ */
+static int has_upper(const char *s, size_t len)
+{
+	const uint64_t lo7 = 0x7f7f7f7f7f7f7f7fULL, hi = 0x8080808080808080ULL;
+	size_t i = 0;
+
+	for (; i + 8 <= len; i += 8) {
+		uint64_t x, y;
+
+		memcpy(&x, s + i, 8);
+		/* per byte: >= 'A' (+0x3f sets bit 7), not > 'Z' (+0x25 does not), ASCII */
+		y = x & lo7;
+		if ((y + 0x3f3f3f3f3f3f3f3fULL) & ~(y + 0x2525252525252525ULL) & ~x & hi)
+			return 1;
+	}
+	for (; i < len; i++)
+		if (s[i] >= 'A' && s[i] <= 'Z')
+			return 1;
+	return 0;
+}
+
+/* Adds a field whose bytes stay where they are until the list is
+ * submitted (nghttp2 copies them): only a name with upper case is
+ * written, lower-cased, in the string area.
+ */
 static void nv_add(struct nv_out *o, const char *name, size_t nlen, const char *value, size_t vlen)
 {
 	nghttp2_nv *e = &o->nv[o->nb++];
 
-	for (size_t i = 0; i < nlen; i++)
-		o->str[i] = (char)tolower((unsigned char)name[i]);
-	e->name = (uint8_t *)o->str;
+	if (has_upper(name, nlen)) {
+		for (size_t i = 0; i < nlen; i++)
+			o->str[i] = (char)tolower((unsigned char)name[i]);
+		name = o->str;
+		o->str += nlen;
+	}
+	e->name = (uint8_t *)(uintptr_t)name;
 	e->namelen = nlen;
-	o->str += nlen;
-	memcpy(o->str, value, vlen);
-	e->value = (uint8_t *)o->str;
+	e->value = (uint8_t *)(uintptr_t)value;
 	e->valuelen = vlen;
-	o->str += vlen;
 	e->flags = NGHTTP2_NV_FLAG_NONE;
 }
 
@@ -412,7 +440,7 @@ int h2_res_nv(const struct h1_msg *res, const char *buf, void *area, size_t size
 {
 	size_t strsz = 16;
 	struct nv_out o;
-	char status[3];
+	char *status;
 
 	for (uint32_t i = 0; i < res->nb_hdrs; i++)
 		strsz += res->hdrs[i].n.len + res->hdrs[i].v.len;
@@ -421,6 +449,9 @@ int h2_res_nv(const struct h1_msg *res, const char *buf, void *area, size_t size
 	o.nv = area;
 	o.nb = 0;
 	o.str = (char *)(o.nv + res->nb_hdrs + 1);
+	/* the status in the area: h2s_submit_head() may rewrite it */
+	status = o.str;
+	o.str += 3;
 	status[0] = (char)('0' + res->status / 100 % 10);
 	status[1] = (char)('0' + res->status / 10 % 10);
 	status[2] = (char)('0' + res->status % 10);

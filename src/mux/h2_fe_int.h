@@ -181,14 +181,17 @@ void h2_req_free(struct h2_req *r);
  * whose bytes start at <buf>: ":status", then the fields with lower-cased
  * names, without the connection-specific ones (connection, keep-alive,
  * proxy-connection, transfer-encoding, upgrade), in the <size> bytes at
- * <area> (the array, then the strings), *<nv> pointing there. Returns the
- * count, or -1 when <area> is too small.
+ * <area> (the array, then the status and the names that had upper case),
+ * *<nv> pointing there. The values and the lower-case names point into
+ * <buf>: submit the fields (nghttp2 copies them) before <buf> changes.
+ * Returns the count, or -1 when <area> is too small.
  */
 int h2_res_nv(const struct h1_msg *res, const char *buf, void *area, size_t size, nghttp2_nv **nv);
 
 /* Builds the HTTP/2 fields of a chunked body's trailer section <trl>
  * ("name: value\r\n"... then "\r\n"), names lower-cased. Sets *<nv> (the
- * caller frees it). Returns the count (0: none), or -1.
+ * caller frees it; the values point into <trl>). Returns the count (0:
+ * none), or -1.
  */
 int h2_trailers_nv(const struct h2b *trl, nghttp2_nv **nv);
 

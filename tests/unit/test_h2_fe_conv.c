@@ -117,19 +117,30 @@ static void test_request_limits(void **state)
 	h2_req_free(&r);
 }
 
+/* Parses the response head <head> into <m> and builds its fields in <area>. */
+static int head_nv(const char *head, size_t len, struct h1_msg *m, struct h1_hdr *hdrs, char *area, size_t size,
+                   nghttp2_nv **nv)
+{
+	h1_msg_init(m, hdrs, 16);
+	assert_int_equal(h1_parse_response(m, head, len, NULL), (int)len);
+	return h2_res_nv(m, head, area, size, nv);
+}
+
 static void test_response_fields(void **state)
 {
 	static const char head[] = "HTTP/1.1 404 Not Found\r\nContent-Type: text/plain\r\nConnection: keep-alive\r\n"
 	                           "Keep-Alive: timeout=5\r\nTransfer-Encoding: chunked\r\nX-A: b\r\n\r\n";
+	static const char head2[] = "HTTP/1.1 200 OK\r\ncontent-length: 2\r\nx-abcdefgH: 1\r\n"
+	                            "x-abcdefghijklmnoP: 2\r\nX-abcdefghijklmnop: 3\r\nx-abcdefghijklmnop-~|^`: 4\r\n\r\n";
+	static const char *const names[] = { "content-length", "x-abcdefgh", "x-abcdefghijklmnop",
+	                                     "x-abcdefghijklmnop", "x-abcdefghijklmnop-~|^`" };
 	struct h1_hdr hdrs[16];
 	struct h1_msg m;
 	nghttp2_nv *nv;
 	char area[2048];
 	int nb;
 
-	h1_msg_init(&m, hdrs, 16);
-	assert_int_equal(h1_parse_response(&m, head, sizeof(head) - 1, NULL), (int)sizeof(head) - 1);
-	nb = h2_res_nv(&m, head, area, sizeof(area), &nv);
+	nb = head_nv(head, sizeof(head) - 1, &m, hdrs, area, sizeof(area), &nv);
 	assert_int_equal(nb, 3);
 	assert_memory_equal(nv[0].name, ":status", 7);
 	assert_memory_equal(nv[0].value, "404", 3);
@@ -139,6 +150,21 @@ static void test_response_fields(void **state)
 	assert_memory_equal(nv[2].name, "x-a", 3);
 	/* too small an area is refused, not overrun */
 	assert_int_equal(h2_res_nv(&m, head, area, 40, &nv), -1);
+
+	/* names are lower-cased wherever their upper case is (eight bytes at
+	 * a time, then the tail); lower-case names and the values stay in the
+	 * head
+	 */
+	nb = head_nv(head2, sizeof(head2) - 1, &m, hdrs, area, sizeof(area), &nv);
+	assert_int_equal(nb, 6);
+	for (int i = 0; i < 5; i++) {
+		assert_int_equal(nv[i + 1].namelen, strlen(names[i]));
+		assert_memory_equal(nv[i + 1].name, names[i], strlen(names[i]));
+		assert_int_equal(nv[i + 1].valuelen, 1);
+	}
+	assert_ptr_equal(nv[1].name, head2 + m.hdrs[0].n.off);
+	assert_ptr_equal(nv[5].name, head2 + m.hdrs[4].n.off);
+	assert_ptr_equal(nv[3].value, head2 + m.hdrs[2].v.off);
 }
 
 static void test_trailers(void **state)
