@@ -141,16 +141,21 @@ static const char *pse(const struct h2_req *r, const struct h2_span *sp)
 
 static enum h1_meth meth_of(const char *m, size_t len)
 {
-	static const struct { const char *s; enum h1_meth m; } tab[] = {
-		{ "GET", H1_METH_GET }, { "HEAD", H1_METH_HEAD }, { "POST", H1_METH_POST },
-		{ "PUT", H1_METH_PUT }, { "DELETE", H1_METH_DELETE }, { "CONNECT", H1_METH_CONNECT },
-		{ "OPTIONS", H1_METH_OPTIONS }, { "TRACE", H1_METH_TRACE }, { "PATCH", H1_METH_PATCH },
-	};
-
-	for (size_t i = 0; i < sizeof(tab) / sizeof(tab[0]); i++)
-		if (strlen(tab[i].s) == len && !memcmp(tab[i].s, m, len))
-			return tab[i].m;
-	return H1_METH_OTHER;
+	switch (len) {
+	case 3:
+		return !memcmp(m, "GET", 3) ? H1_METH_GET : !memcmp(m, "PUT", 3) ? H1_METH_PUT : H1_METH_OTHER;
+	case 4:
+		return !memcmp(m, "POST", 4) ? H1_METH_POST : !memcmp(m, "HEAD", 4) ? H1_METH_HEAD : H1_METH_OTHER;
+	case 5:
+		return !memcmp(m, "TRACE", 5) ? H1_METH_TRACE : !memcmp(m, "PATCH", 5) ? H1_METH_PATCH : H1_METH_OTHER;
+	case 6:
+		return !memcmp(m, "DELETE", 6) ? H1_METH_DELETE : H1_METH_OTHER;
+	case 7:
+		return !memcmp(m, "CONNECT", 7) ? H1_METH_CONNECT :
+		       !memcmp(m, "OPTIONS", 7) ? H1_METH_OPTIONS : H1_METH_OTHER;
+	default:
+		return H1_METH_OTHER;
+	}
 }
 
 /* Writes the request line and the Host to <out> once the pseudo-headers
@@ -159,6 +164,9 @@ static enum h1_meth meth_of(const char *m, size_t len)
 static int req_line(struct h2_req *r, struct h2b *out)
 {
 	const struct h2_span *target;
+	size_t mlen, len;
+	char *d;
+	int abs;
 
 	if (r->line_done)
 		return 0;
@@ -169,13 +177,28 @@ static int req_line(struct h2_req *r, struct h2b *out)
 	target = r->meth == H1_METH_CONNECT ? &r->a : &r->p;
 	if (!r->m.len || !target->len)
 		return -1;
-	if (r->pr.len ? h2b_puts(out, "GET ") < 0 : (h2b_put(out, pse(r, &r->m), r->m.len) || h2b_put(out, " ", 1)))
+	/* the line in one piece: method, target (absolute form when there
+	 * is an authority), version
+	 */
+	mlen = r->pr.len ? 3 : r->m.len;
+	abs = r->meth != H1_METH_CONNECT && r->a.len && r->sc.len && pse(r, target)[0] == '/';
+	len = mlen + 1 + (abs ? r->sc.len + 3 + r->a.len : 0) + target->len + 11;
+	d = h2b_reserve(out, len);
+	if (!d)
 		return -1;
-	if (r->meth != H1_METH_CONNECT && r->a.len && r->sc.len && pse(r, target)[0] == '/' &&
-	    (h2b_put(out, pse(r, &r->sc), r->sc.len) || h2b_puts(out, "://") || h2b_put(out, pse(r, &r->a), r->a.len)))
-		return -1;
-	if (h2b_put(out, pse(r, target), target->len) || h2b_puts(out, " HTTP/1.1\r\n"))
-		return -1;
+	memcpy(d, r->pr.len ? "GET" : pse(r, &r->m), mlen);
+	d += mlen;
+	*d++ = ' ';
+	if (abs) {
+		memcpy(d, pse(r, &r->sc), r->sc.len);
+		d += r->sc.len;
+		memcpy(d, "://", 3);
+		memcpy(d + 3, pse(r, &r->a), r->a.len);
+		d += 3 + r->a.len;
+	}
+	memcpy(d, pse(r, target), target->len);
+	memcpy(d + target->len, " HTTP/1.1\r\n", 11);
+	out->end += len;
 	if (r->a.len && put_field(out, "host", 4, pse(r, &r->a), r->a.len) < 0)
 		return -1;
 	if (r->pr.len && (put_field(out, "upgrade", 7, pse(r, &r->pr), r->pr.len) < 0 ||
@@ -455,7 +478,8 @@ int h2_res_nv(const struct h1_msg *res, const char *buf, void *area, size_t size
 	status[0] = (char)('0' + res->status / 100 % 10);
 	status[1] = (char)('0' + res->status / 10 % 10);
 	status[2] = (char)('0' + res->status % 10);
-	nv_add(&o, ":status", 7, status, 3);
+	o.nv[0] = (nghttp2_nv){ (uint8_t *)(uintptr_t)":status", (uint8_t *)status, 7, 3, NGHTTP2_NV_FLAG_NONE };
+	o.nb = 1;
 	for (uint32_t i = 0; i < res->nb_hdrs; i++) {
 		const struct h1_hdr *h = &res->hdrs[i];
 
