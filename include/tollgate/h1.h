@@ -292,6 +292,12 @@ int h1_err_status(int err);
  */
 int h1_target_valid(enum h1_meth m, const char *t, size_t len);
 
+/* Returns how many of the <len> bytes at <v> are field-value chars
+ * (VCHAR, obs-text, SP, HTAB: RFC 9110 5.5, what the parser accepts in a
+ * field value), 16 at a time: <len> when all are.
+ */
+size_t h1_fval_span(const char *v, size_t len);
+
 /* Schemes of an absolute-form target, as far as default ports go. */
 #define H1_SCHEME_NONE   0  /* no scheme (a CONNECT authority) */
 #define H1_SCHEME_HTTP   1

@@ -990,6 +990,13 @@ static int h1_parse_head(struct h1_msg *msg, const char *buf, size_t len,
 	return ret;
 }
 
+size_t h1_fval_span(const char *v, size_t len)
+{
+	if (len > UINT32_MAX)
+		len = UINT32_MAX;
+	return h1_scan_fval((const uint8_t *)v, 0, (uint32_t)len);
+}
+
 int h1_parse_request(struct h1_msg *msg, const char *buf, size_t len,
                      const struct h1_limits *lim)
 {

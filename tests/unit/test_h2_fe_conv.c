@@ -292,6 +292,29 @@ static void test_request_checks(void **state)
 	assert_int_equal(h2_trailer_check(":path", 5, "/", 1), -1);
 }
 
+/* A request field's value is checked with h1_fval_span(), which must
+ * accept exactly the bytes nghttp2_check_header_value() does.
+ */
+static void test_value_chars(void **state)
+{
+	char v[40];
+
+	for (int c = 0; c < 256; c++) {
+		uint8_t b = (uint8_t)c;
+
+		assert_int_equal(nghttp2_check_header_value(&b, 1) != 0, h1_fval_span((const char *)&b, 1) == 1);
+	}
+	memset(v, 'a', sizeof(v));
+	assert_int_equal(h1_fval_span(v, sizeof(v)), sizeof(v));
+	v[20] = 0x7f;
+	assert_int_equal(h1_fval_span(v, sizeof(v)), 20);
+	v[20] = '\t';
+	v[33] = '\n';
+	assert_int_equal(h1_fval_span(v, sizeof(v)), 33);
+	assert_int_equal(chk_one("x-a", "a\x01b"), -1);
+	assert_int_equal(chk_one("x-a", "tab\there \x80\xff"), 0);
+}
+
 static void test_h2b(void **state)
 {
 	struct h2b b;
@@ -320,6 +343,7 @@ int main(void)
 		cmocka_unit_test(test_response_fields),
 		cmocka_unit_test(test_trailers),
 		cmocka_unit_test(test_request_checks),
+		cmocka_unit_test(test_value_chars),
 		cmocka_unit_test(test_h2b),
 	};
 
