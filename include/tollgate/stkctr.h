@@ -103,6 +103,13 @@ void stkctr_http_fail(struct stkctrs *sc);
  */
 void stkctr_glitch(struct stkctrs *sc, uint32_t n);
 
+/* HAProxy's legacy counters use the first elements of the arrays when
+ * table <t> stores the array (gpc(N)...) and not them: gpc0 is gpc[0],
+ * gpc1 gpc[1], gpc0_rate/gpc1_rate gpc_rate[0]/[1], gpt0 gpt[0]. Maps
+ * <*type> and <*idx> so; leaves them alone otherwise.
+ */
+void stkctr_legacy_map(const struct stktable *t, int *type, unsigned int *idx);
+
 /* Adds <n> to element <idx> of gpc (or to gpc0/gpc1 for <type>) of
  * counter <ctr>; also counts the matching rate. Returns 0 or -ENOENT.
  */

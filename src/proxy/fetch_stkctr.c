@@ -6,6 +6,7 @@
  *   src_<m>([<table>])           the entry of the client address (looked
  *                                up, never created; 0 if absent)
  *   <key>,table_<m>(<table>)     converter: the entry of the input key
+ *                                (created by the inc_ and clr_ metrics)
  *   <key>,in_table([<table>])    converter: true if the key has an entry
  *   (the table converters default to the table of the proxy they are
  *   declared in)
@@ -80,15 +81,15 @@ static const struct sc_metric metrics[] = {
 	{ "gpc0_rate", "gpc0_rate", STKTABLE_DT_GPC0_RATE, OP_READ, 0, 0 },
 	{ "gpc1_rate", "gpc1_rate", STKTABLE_DT_GPC1_RATE, OP_READ, 0, 0 },
 	{ "get_gpt0", "gpt0", STKTABLE_DT_GPT0, OP_READ, 0, 0 },
-	{ "inc_gpc0", NULL, STKTABLE_DT_GPC0, OP_INC, 0, 0 },
-	{ "inc_gpc1", NULL, STKTABLE_DT_GPC1, OP_INC, 0, 0 },
-	{ "clr_gpc0", NULL, STKTABLE_DT_GPC0, OP_CLR, 0, 0 },
-	{ "clr_gpc1", NULL, STKTABLE_DT_GPC1, OP_CLR, 0, 0 },
+	{ "inc_gpc0", "inc_gpc0", STKTABLE_DT_GPC0, OP_INC, 0, 0 },
+	{ "inc_gpc1", "inc_gpc1", STKTABLE_DT_GPC1, OP_INC, 0, 0 },
+	{ "clr_gpc0", "clr_gpc0", STKTABLE_DT_GPC0, OP_CLR, 0, 0 },
+	{ "clr_gpc1", "clr_gpc1", STKTABLE_DT_GPC1, OP_CLR, 0, 0 },
 	{ "get_gpc", "gpc", STKTABLE_DT_GPC, OP_READ, 0, 1 },
 	{ "gpc_rate", "gpc_rate", STKTABLE_DT_GPC_RATE, OP_READ, 0, 1 },
 	{ "get_gpt", "gpt", STKTABLE_DT_GPT, OP_READ, 0, 1 },
-	{ "inc_gpc", NULL, STKTABLE_DT_GPC, OP_INC, 0, 1 },
-	{ "clr_gpc", NULL, STKTABLE_DT_GPC, OP_CLR, 0, 1 },
+	{ "inc_gpc", "inc_gpc", STKTABLE_DT_GPC, OP_INC, 0, 1 },
+	{ "clr_gpc", "clr_gpc", STKTABLE_DT_GPC, OP_CLR, 0, 1 },
 	{ "trackers", "trackers", -1, OP_TRACKERS, 0, 0 },
 	{ "tracked", NULL, -1, OP_TRACKED, 0, 0 },
 	{ NULL, "server_id", STKTABLE_DT_SERVER_ID, OP_READ, 0, 0 },   /* table_server_id only */
@@ -114,13 +115,15 @@ static int apply(const struct sc_metric *m, struct stktable *t, struct stksess *
                  struct sample *smp)
 {
 	uint64_t v = 0;
-	int rate;
+	int dt = m->dt, rate;
+	unsigned int ridx;
 
 	if (m->op == OP_TRACKERS) {
 		sample_set_sint(smp, ts ? (int64_t)stksess_refs(ts) : 0);
 		return 1;
 	}
-	if (!t->data_ofs[m->dt] || idx >= t->def.nbelem[m->dt])
+	stkctr_legacy_map(t, &dt, &idx);
+	if (!t->data_ofs[dt] || idx >= t->def.nbelem[dt])
 		return 0;
 	if (!ts) {
 		sample_set_sint(smp, 0);
@@ -130,19 +133,21 @@ static int apply(const struct sc_metric *m, struct stktable *t, struct stksess *
 	case OP_INC:
 		rate = m->dt == STKTABLE_DT_GPC0 ? STKTABLE_DT_GPC0_RATE :
 		       m->dt == STKTABLE_DT_GPC1 ? STKTABLE_DT_GPC1_RATE : STKTABLE_DT_GPC_RATE;
-		stktable_data_add(t, ts, m->dt, idx, 1);
+		ridx = m->dt == STKTABLE_DT_GPC ? idx : 0;
+		stkctr_legacy_map(t, &rate, &ridx);
+		stktable_data_add(t, ts, dt, idx, 1);
 		if (t->data_ofs[rate])
-			stktable_data_add(t, ts, rate, m->dt == STKTABLE_DT_GPC ? idx : 0, 1);
+			stktable_data_add(t, ts, rate, ridx, 1);
 		stktable_touch_local(t, ts, 0);
-		stktable_data_get(t, ts, m->dt, idx, &v);
+		stktable_data_get(t, ts, dt, idx, &v);
 		break;
 	case OP_CLR:
-		stktable_data_get(t, ts, m->dt, idx, &v);
-		stktable_data_set(t, ts, m->dt, idx, 0);
+		stktable_data_get(t, ts, dt, idx, &v);
+		stktable_data_set(t, ts, dt, idx, 0);
 		stktable_touch_local(t, ts, 0);
 		break;
 	default:
-		stktable_data_get(t, ts, m->dt, idx, &v);
+		stktable_data_get(t, ts, dt, idx, &v);
 		break;
 	}
 	sample_set_sint(smp, (int64_t)(v >> m->shift));
@@ -280,7 +285,11 @@ static int smp_conv_table(const struct sample_arg *args, struct sample *smp, voi
 	t = conv_table(&args[a]);
 	if (!t || !stkctr_smp_to_key(t, smp, keybuf, &key))
 		return 0;
-	ts = stktable_lookup_noexp(t, &key);
+	/* table_inc_gpc*, table_clr_gpc*: an absent key gets its entry */
+	if (m->op == OP_INC || m->op == OP_CLR)
+		ts = stktable_get_or_create(t, &key, NULL);
+	else
+		ts = stktable_lookup_noexp(t, &key);
 	ret = apply(m, t, ts, idx, smp);
 	if (ts)
 		stktable_release(t, ts);

@@ -182,16 +182,38 @@ void stkctr_glitch(struct stkctrs *sc, uint32_t n)
 	bump_all_n(sc, ~0U, STKTABLE_DT_GLITCH_CNT, STKTABLE_DT_GLITCH_RATE, n);
 }
 
+void stkctr_legacy_map(const struct stktable *t, int *type, unsigned int *idx)
+{
+	int arr;
+	unsigned int i;
+
+	switch (*type) {
+	case STKTABLE_DT_GPC0:      arr = STKTABLE_DT_GPC;      i = 0; break;
+	case STKTABLE_DT_GPC1:      arr = STKTABLE_DT_GPC;      i = 1; break;
+	case STKTABLE_DT_GPC0_RATE: arr = STKTABLE_DT_GPC_RATE; i = 0; break;
+	case STKTABLE_DT_GPC1_RATE: arr = STKTABLE_DT_GPC_RATE; i = 1; break;
+	case STKTABLE_DT_GPT0:      arr = STKTABLE_DT_GPT;      i = 0; break;
+	default: return;
+	}
+	if (t->data_ofs[*type] || !t->data_ofs[arr] || i >= t->def.nbelem[arr])
+		return;
+	*type = arr;
+	*idx = i;
+}
+
 int stkctr_inc_gpc(struct stkctr *c, int type, unsigned int idx, uint32_t n)
 {
 	int rate = type == STKTABLE_DT_GPC0 ? STKTABLE_DT_GPC0_RATE :
 	           type == STKTABLE_DT_GPC1 ? STKTABLE_DT_GPC1_RATE : STKTABLE_DT_GPC_RATE;
+	unsigned int ridx = type == STKTABLE_DT_GPC ? idx : 0;
 	void *p, *r;
 
 	if (!c->table)
 		return -ENOENT;
+	stkctr_legacy_map(c->table, &type, &idx);
+	stkctr_legacy_map(c->table, &rate, &ridx);
 	p = stktable_data_ptr(c->table, c->entry, type, idx);
-	r = stktable_data_ptr(c->table, c->entry, rate, type == STKTABLE_DT_GPC ? idx : 0);
+	r = stktable_data_ptr(c->table, c->entry, rate, ridx);
 	if (!p && !r)
 		return -ENOENT;
 	if (p)
@@ -204,6 +226,8 @@ int stkctr_inc_gpc(struct stkctr *c, int type, unsigned int idx, uint32_t n)
 
 int stkctr_set_gpt(struct stkctr *c, int type, unsigned int idx, uint32_t v)
 {
+	if (c->table)
+		stkctr_legacy_map(c->table, &type, &idx);
 	if (!c->table || stktable_data_set(c->table, c->entry, type, idx, v) < 0)
 		return -ENOENT;
 	stktable_touch_local(c->table, c->entry, 0);

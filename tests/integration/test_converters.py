@@ -321,7 +321,7 @@ frontend fe
             cfg += """    http-request set-var(txn.cn) req.cook_names
     http-request set-var(txn.cn2) req.cook_names(;)
     http-response set-header x-cn "%[var(txn.cn)]|%[var(txn.cn2)]"
-    http-response set-header x-brtt "%[bc_rtt(us)]"
+    http-response set-header x-brtt "%[bc_rtt(us)] %[bc_rttvar(us)]"
 """
         start(cfg + """    default_backend be
 backend be
@@ -335,7 +335,8 @@ backend be
             assert 0 <= rtt < 1000 and 0 < rttvar   # ms on loopback; us
             if name == "tollgate":
                 assert hl["x-cn"] == "a,bb,c|a;bb;c"
-                assert int(hl["x-brtt"]) > 0
+                brtt, brttvar = (int(v) for v in hl["x-brtt"].split())
+                assert brtt > 0 and brttvar > 0
         seen[name] = out
     assert seen["tollgate"] == ["/a/b?x=1&y", "/abs?q", "/plain"]
     assert seen["tollgate"] == seen["haproxy"]

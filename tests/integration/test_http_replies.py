@@ -92,6 +92,7 @@ frontend fe
     http-request deny deny_status 400 if { path /400 }
     http-request deny deny_status 500 if { path /500 }
     http-request return status 404 errorfiles set2 if { path /ret404 }
+    http-request deny deny_status 404 errorfiles set2 if { path /deny404 }
     use_backend none if { path /503 }
 backend none
 """
@@ -100,7 +101,8 @@ backend none
 def test_http_errors_sections_errorfiles_and_http_error(tollgate, haproxy, tmp_path):
     """`errorfiles` copies an http-errors section's pages (all, or the codes
     named), `http-error` sets a page from `return`'s options (log-format
-    ones rendered per request), `return ... errorfiles` picks a page."""
+    ones rendered per request), `return ... errorfiles` and `deny ...
+    errorfiles` pick a page."""
     cfg = ERRORS_CFG
     for name, st, reason in (("F403A", 403, "Forbidden"), ("F404A", 404, "Not Found"),
                              ("F404B", 404, "Not Found"), ("F503B", 503, "Service Unavailable")):
@@ -108,6 +110,7 @@ def test_http_errors_sections_errorfiles_and_http_error(tollgate, haproxy, tmp_p
     ports = start_both(tollgate, haproxy, cfg)
     for path, status, tag, body in (("/403", 403, "F403A", None), ("/404", 404, "F404A", None),
                                     ("/503", 503, "F503B", None), ("/ret404", 404, "F404B", None),
+                                    ("/deny404", 404, "F404B", None),
                                     ("/400", 400, None, b""), ("/500", 500, None, b"broken at /500")):
         t, h = both(ports, path)
         assert (t[0], t[1].get("x-tag")) == (status, tag), (path, t)
