@@ -235,7 +235,8 @@ int server_resolve_track(struct server *srv, char *err, size_t errlen);
 /* Parses the options of a `server` line, args[<first>..<argc>) (args[0]
  * the keyword, args[1] the server's name, for messages), into <srv>. With
  * <dynamic> (`add server`), the keywords HAProxy refuses at runtime are
- * refused. Returns CFG_OK, or CFG_ERR with *<err> (malloc'd) naming the
+ * refused. Returns CFG_OK, CFG_WARN with *<err> (malloc'd) naming the
+ * first option accepted with no effect, or CFG_ERR with *<err> naming the
  * option.
  */
 int server_parse_options(struct server *srv, int argc, char **args, int first, int dynamic, char **err);

@@ -559,12 +559,12 @@ static int kw_quiet(struct cfg_ctx *ctx, int argc, char **args, char **err)
 	return CFG_OK;
 }
 
-/* Accepted for compatibility: logs and their targets come with the log
- * module; these have no effect yet.
+/* log-send-hostname, log-tag: accepted for compatibility, with a warning:
+ * the syslog header carries no hostname and the tag "tollgate".
  */
 static int kw_accept(struct cfg_ctx *ctx, int argc, char **args, char **err)
 {
-	return CFG_OK;
+	return cfg_set_warn(err, "'%s' has no effect in Tollgate yet: the syslog header carries no hostname and the tag 'tollgate'.", args[0]);
 }
 
 static int kw_nbproc(struct cfg_ctx *ctx, int argc, char **args, char **err)

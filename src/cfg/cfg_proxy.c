@@ -955,6 +955,7 @@ static int kw_server(struct cfg_ctx *ctx, int argc, char **args, char **err)
 	char addrerr[ADDR_ERRLEN], host[256];
 	struct server *srv;
 	struct addr a;
+	int rc;
 
 	if (refuse_in_defaults(ctx, args, err) < 0 || need_cap(ctx, args, PR_CAP_BE, err) < 0)
 		return CFG_ERR;
@@ -992,13 +993,14 @@ static int kw_server(struct cfg_ctx *ctx, int argc, char **args, char **err)
 	if (*host && !(srv->hostname = strdup(host)))
 		return cfg_set_err(err, "out of memory");
 	/* an id used twice is refused by proxy_finalize_all() */
-	if (server_parse_options(srv, argc, args, 3, 0, err) < 0)
+	rc = server_parse_options(srv, argc, args, 3, 0, err);
+	if (rc < 0)
 		return CFG_ERR;
 	{
 		char kw[300];
 
 		snprintf(kw, sizeof(kw), "server %s", args[1]);
-		return cfg_server_ssl_finish(srv, kw, err) < 0 ? CFG_ERR : CFG_OK;
+		return cfg_server_ssl_finish(srv, kw, err) < 0 ? CFG_ERR : rc;
 	}
 }
 

@@ -531,7 +531,7 @@ static int kw_tune_ssl(struct cfg_ctx *ctx, int argc, char **args, char **err)
 	if (!strcmp(args[0], "tune.ssl.default-dh-param") && (*end || v < 1024))
 		return cfg_set_err(err, "'%s' expects a size in bits of at least 1024, got '%s'.", args[0], args[1]);
 	/* default-dh-param, lifetime, maxrecord: accepted, no effect (doc/configuration.md) */
-	return CFG_OK;
+	return cfg_set_warn(err, "'%s' has no effect in Tollgate (DHE uses the TLS library's groups, sessions and records its defaults).", args[0]);
 }
 
 static struct cfg_kw ssl_global_kws[] = {

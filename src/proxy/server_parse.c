@@ -204,6 +204,8 @@ static int dynamic_refused(const char *opt, char **err)
 
 int server_parse_options(struct server *srv, int argc, char **args, int first, int dynamic, char **err)
 {
+	int warned = 0;
+
 	for (int i = first; i < argc; i++) {
 		const char *opt = args[i];
 		const char *val = i + 1 < argc ? args[i + 1] : NULL;
@@ -413,12 +415,19 @@ int server_parse_options(struct server *srv, int argc, char **args, int first, i
 		} else if (!strcmp(opt, "observe") || !strcmp(opt, "error-limit") ||
 		           !strcmp(opt, "on-error") || !strcmp(opt, "slowstart") || !strcmp(opt, "port") ||
 		           !strcmp(opt, "addr")) {
-			/* accepted for compatibility; no effect yet (doc/configuration.md) */
+			/* accepted for compatibility, with a warning (the first
+			 * one of the line): no effect yet (doc/configuration.md)
+			 */
+			if (!warned)
+				cfg_set_warn(err, "'%s %s' : option '%s' has no effect in Tollgate yet%s.", args[0], args[1], opt,
+				             !strcmp(opt, "port") || !strcmp(opt, "addr") ?
+				             " (checks connect to the server's own address and port)" : "");
+			warned = 1;
 		} else {
 			return cfg_set_err(err, "'%s %s' : unknown option '%s' (supported: check, inter, fastinter, downinter, rise, fall, weight, maxconn, backup, disabled, id, cookie, send-proxy, send-proxy-v2, proxy-v2-options, set-proxy-v2-tlv-fmt(<type>), track, healthcheck, pool-max-conn, proto, check-proto, tcp-md5sig, agent-check, agent-addr, agent-port, agent-send, agent-inter, resolvers, resolve-prefer, init-addr).",
 			                   args[0], args[1], opt);
 		}
 	}
-	return CFG_OK;
+	return warned ? CFG_WARN : CFG_OK;
 }
 
