@@ -175,3 +175,46 @@ frontend fe
         out = raw_exchange(port, two)
         first, second = out.split(b"HTTP/1.1 200", 2)[1:]
         assert b"connection: close" not in first.lower() and b"connection: close" in second.lower(), (name, out)
+
+
+DEFAULTS_CFG = """
+frontend fe
+    bind 127.0.0.1:PORT
+    timeout http-request 300ms
+    http-request deny if { path /403 }
+    http-request tarpit if { path /500 }
+    timeout tarpit 10ms
+    http-request deny deny_status 429 if { path /429 }
+    http-request deny deny_status 404 if { path /404 }
+    http-request deny deny_status 502 if { path /502 }
+    use_backend none if { path /503 }
+    default_backend down
+backend none
+backend down
+    server s1 127.0.0.1:1
+"""
+
+
+def test_default_error_pages_are_haproxys(tollgate, haproxy):
+    """Without errorfiles, the pages the proxy writes (deny, tarpit, a
+    backend without server, a bad request, a request that does not come
+    in time) are HAProxy's, byte for byte: status line, headers, body."""
+    ports = start_both(tollgate, haproxy, DEFAULTS_CFG)
+    # (Connection: close: on a kept connection, HAProxy 2.6 closes after a
+    # deny without saying so, Tollgate says so)
+    reqs = [b"GET /%s HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n" % p for p in (b"403", b"500", b"429", b"404", b"502", b"503")]
+    for req in reqs:
+        out = {name: raw_exchange(port, req) for name, port in ports.items()}
+        assert out["tollgate"] == out["haproxy"], (req, out)
+    # the connection's own errors: HAProxy 2.6 copies its raw text (names
+    # capitalised, in another order), 3.x formats it as any message, so
+    # the same status line, body and header fields but for name case/order
+    for req in (b"GET / HTTP/1.1\r\nHost x\r\n\r\n",     # 400: a header without ':'
+                b"GET / HTTP/1.1\r\nHost"):              # 408: incomplete at timeout http-request
+        seen = {}
+        for name, port in ports.items():
+            head, body = raw_exchange(port, req).split(b"\r\n\r\n", 1)
+            lines = head.split(b"\r\n")
+            seen[name] = (lines[0], sorted(l.lower() for l in lines[1:]), body)
+        assert seen["tollgate"] == seen["haproxy"], (req, seen)
+    assert seen["tollgate"][0] == b"HTTP/1.1 408 Request Time-out", seen
