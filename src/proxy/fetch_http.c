@@ -735,7 +735,8 @@ static int set_version(struct sample *smp, const struct http_head *hh)
 	if (!hh || !hh->vmajor)
 		return 0;
 	out = sample_scratch();
-	n = snprintf(out, SAMPLE_SCRATCH_SIZE, "%u.%u", hh->vmajor, hh->vminor);
+	/* capture.res.ver (private non-NULL): as written, "HTTP/1.1" */
+	n = snprintf(out, SAMPLE_SCRATCH_SIZE, "%s%u.%u", smp->kw_private ? "HTTP/" : "", hh->vmajor, hh->vminor);
 	sample_set_str(smp, out, (size_t)n);
 	return 1;
 }
@@ -787,6 +788,9 @@ static struct sample_fetch_kw_list http_fetch_list = { .kw = {
 	{ "res.ver",     smp_res_ver,   SMP_ARG0,                     NULL,       SMP_T_STR,  RES,       NULL },
 	{ "resp_ver",    smp_res_ver,   SMP_ARG0,                     NULL,       SMP_T_STR,  RES,       NULL },
 	{ "status",      smp_status,    SMP_ARG0,                     NULL,       SMP_T_SINT, RES,       NULL },
+	{ "txn.status",  smp_status,    SMP_ARG0,                     NULL,       SMP_T_SINT, RES,       NULL },
+	{ "capture.req.method", smp_method, SMP_ARG0,                 NULL,       SMP_T_STR,  REQ | RES, NULL },
+	{ "capture.res.ver", smp_res_ver, SMP_ARG0,                   NULL,       SMP_T_STR,  REQ | RES, "HTTP/" },
 	{ "req.body",    smp_body,      SMP_ARG0,                     NULL,       SMP_T_BIN,  REQ,       &body_req },
 	{ "req.body_len", smp_body,     SMP_ARG0,                     NULL,       SMP_T_SINT, REQ,       &body_req_len },
 	{ "req.body_size", smp_body,    SMP_ARG0,                     NULL,       SMP_T_SINT, REQ,       &body_req_size },
@@ -820,6 +824,9 @@ static struct sample_fetch_kw_list http_fetch_list = { .kw = {
 	{ "req.cook",    smp_cook,      SMP_ARG1(0, STR),             NULL,       SMP_T_STR,  REQ,       &hf_req },
 	{ "res.cook",    smp_cook,      SMP_ARG1(0, STR),             NULL,       SMP_T_STR,  RES,       &hf_res },
 	{ "scook",       smp_cook,      SMP_ARG1(0, STR),             NULL,       SMP_T_STR,  RES,       &hf_res },
+	/* HAProxy's deprecated names of req.cook and res.cook */
+	{ "cookie",      smp_cook,      SMP_ARG1(0, STR),             NULL,       SMP_T_STR,  REQ,       &hf_req },
+	{ "set-cookie",  smp_cook,      SMP_ARG1(0, STR),             NULL,       SMP_T_STR,  RES,       &hf_res },
 	{ "cook_cnt",    smp_cook_cnt,  SMP_ARG1(0, STR),             NULL,       SMP_T_SINT, REQ,       &hf_req },
 	{ "req.cook_cnt", smp_cook_cnt, SMP_ARG1(0, STR),             NULL,       SMP_T_SINT, REQ,       &hf_req },
 	{ "res.cook_cnt", smp_cook_cnt, SMP_ARG1(0, STR),             NULL,       SMP_T_SINT, RES,       &hf_res },

@@ -204,16 +204,6 @@ static int check_srv_arg(struct sample_arg *args, char **err)
 	return 0;
 }
 
-static int smp_srv_conn(const struct sample_arg *args, struct sample *smp, const struct sample_ctx *ctx)
-{
-	struct server *srv = arg_server(args, ctx);
-
-	if (!srv)
-		return 0;
-	sample_set_sint(smp, atomic_load(&srv->cur_conns));
-	return 1;
-}
-
 static int smp_srv_sess_rate(const struct sample_arg *args, struct sample *smp, const struct sample_ctx *ctx)
 {
 	struct server *srv = arg_server(args, ctx);
@@ -222,6 +212,163 @@ static int smp_srv_sess_rate(const struct sample_arg *args, struct sample *smp, 
 		return 0;
 	sample_set_sint(smp, server_sess_rate(srv));
 	return 1;
+}
+
+/* srv_is_up(<backend>/<server>): operational and not in maintenance. */
+static int srv_is_up(const struct server *srv)
+{
+	return atomic_load(&srv->cur_state) == SRV_ST_RUNNING && !(srv->flags & (SRV_F_MAINT | SRV_F_RMAINT));
+}
+
+static int smp_srv_is_up(const struct sample_arg *args, struct sample *smp, const struct sample_ctx *ctx)
+{
+	struct server *srv = arg_server(args, ctx);
+
+	if (!srv)
+		return 0;
+	sample_set_bool(smp, srv_is_up(srv));
+	return 1;
+}
+
+/* The integers of a server, told apart by the keyword's private value:
+ * srv_conn (current connections), srv_iweight (the configuration's
+ * weight), srv_uweight and srv_weight (the one set at run time, also the
+ * effective one: Tollgate has no slowstart), srv_queue (streams waiting
+ * for it), srv_conn_free (connections it may still take, -1 without
+ * maxconn).
+ */
+enum srv_int { SI_CONN, SI_IWEIGHT, SI_UWEIGHT, SI_QUEUE, SI_CONN_FREE };
+
+static int smp_srv_int(const struct sample_arg *args, struct sample *smp, const struct sample_ctx *ctx)
+{
+	struct server *srv = arg_server(args, ctx);
+	unsigned int cur;
+
+	if (!srv)
+		return 0;
+	switch ((enum srv_int)(uintptr_t)smp->kw_private) {
+	case SI_CONN:     sample_set_sint(smp, atomic_load(&srv->cur_conns)); break;
+	case SI_IWEIGHT:  sample_set_sint(smp, srv->iweight); break;
+	case SI_UWEIGHT:  sample_set_sint(smp, srv->uweight); break;
+	case SI_QUEUE:    sample_set_sint(smp, atomic_load(&srv->queued)); break;
+	case SI_CONN_FREE:
+		cur = atomic_load(&srv->cur_conns);
+		sample_set_sint(smp, !srv->maxconn ? -1 : cur >= srv->maxconn ? 0 : (int64_t)(srv->maxconn - cur));
+		break;
+	}
+	return 1;
+}
+
+/* queue([<backend>]) (private NULL), avg_queue([<backend>]): the streams
+ * waiting in the backend's queue and its servers', in all or per usable
+ * server (all when none is usable), as HAProxy.
+ */
+static int smp_queue(const struct sample_arg *args, struct sample *smp, const struct sample_ctx *ctx)
+{
+	struct proxy *px = arg_proxy(args, ctx, PR_CAP_BE);
+	int64_t n;
+	int act, bck;
+
+	if (!px)
+		return 0;
+	n = atomic_load(&px->nbpend);
+	for (struct server *srv = px->srv; srv; srv = srv->next)
+		n += atomic_load(&srv->queued);
+	server_count_usable(px, &act, &bck);
+	if (smp->kw_private && (act || bck))
+		n = (n + (act ? act : bck) - 1) / (act ? act : bck);
+	sample_set_sint(smp, n);
+	return 1;
+}
+
+static int smp_fe_defbe(const struct sample_arg *args, struct sample *smp, const struct sample_ctx *ctx)
+{
+	struct stream *s = ctx_stream(ctx);
+
+	if (!s || !s->fe->defbe)
+		return 0;
+	sample_set_str(smp, s->fe->defbe->id, strlen(s->fe->defbe->id));
+	return 1;
+}
+
+static int smp_be_max_retries(const struct sample_arg *args, struct sample *smp, const struct sample_ctx *ctx)
+{
+	struct proxy *px = arg_proxy(args, ctx, PR_CAP_BE);
+
+	if (!px)
+		return 0;
+	sample_set_sint(smp, px->retries);
+	return 1;
+}
+
+/* cur_max_retries: the retries of this transaction (set-retries, else
+ * the backend's).
+ */
+static int smp_cur_max_retries(const struct sample_arg *args, struct sample *smp, const struct sample_ctx *ctx)
+{
+	struct stream *s = ctx_stream(ctx);
+
+	if (!s)
+		return 0;
+	if (s->retries_set)
+		sample_set_sint(smp, s->retries_set - 1);
+	else
+		return smp_be_max_retries(NULL, smp, ctx);
+	return 1;
+}
+
+/* so_name: the `name` of the bind line the client came in by. */
+static int smp_so_name(const struct sample_arg *args, struct sample *smp, const struct sample_ctx *ctx)
+{
+	struct stream *s = ctx_stream(ctx);
+
+	if (!s || !s->li || !s->li->name)
+		return 0;
+	sample_set_str(smp, s->li->name, strlen(s->li->name));
+	return 1;
+}
+
+/* Converters on a name: nbsrv (a backend's usable servers), srv_is_up and
+ * srv_queue (a server, "<backend>/<server>" or one of the expression's
+ * backend).
+ */
+static int conv_name_arg(struct sample *smp, struct sample_arg *arg, char *buf, size_t len)
+{
+	if (smp->data.u.str.len >= len)
+		return 0;
+	memcpy(buf, smp->data.u.str.ptr, smp->data.u.str.len);
+	buf[smp->data.u.str.len] = '\0';
+	arg->type = SMP_ARGT_STR;
+	arg->data.str.ptr = buf;
+	arg->data.str.len = smp->data.u.str.len;
+	return 1;
+}
+
+static int conv_nbsrv(const struct sample_arg *args, struct sample *smp, void *private)
+{
+	struct sample_arg arg;
+	char name[256];
+
+	if (!conv_name_arg(smp, &arg, name, sizeof(name)))
+		return 0;
+	return smp_nbsrv(&arg, smp, smp->ctx);
+}
+
+static int conv_srv(const struct sample_arg *args, struct sample *smp, void *private)
+{
+	const void *kwp = smp->kw_private;
+	struct sample_arg arg;
+	char name[512];
+	int ret;
+
+	if (!conv_name_arg(smp, &arg, name, sizeof(name)))
+		return 0;
+	if (!private)
+		return smp_srv_is_up(&arg, smp, smp->ctx);
+	smp->kw_private = (void *)SI_QUEUE;
+	ret = smp_srv_int(&arg, smp, smp->ctx);
+	smp->kw_private = kwp;
+	return ret;
 }
 
 static int smp_fe_name(const struct sample_arg *args, struct sample *smp, const struct sample_ctx *ctx)
@@ -461,7 +608,7 @@ static struct sample_fetch_kw_list proxy_fetch_list = { .kw = {
 	{ "be_conn", smp_be_conn, SMP_ARG1(0, STR), NULL, SMP_T_SINT, SMP_USE_ANY },
 	{ "nbsrv", smp_nbsrv, SMP_ARG1(0, STR), NULL, SMP_T_SINT, SMP_USE_ANY },
 	{ "connslots", smp_connslots, SMP_ARG1(0, STR), NULL, SMP_T_SINT, SMP_USE_ANY },
-	{ "srv_conn", smp_srv_conn, SMP_ARG1(1, STR), check_srv_arg, SMP_T_SINT, SMP_USE_ANY },
+	{ "srv_conn", smp_srv_int, SMP_ARG1(1, STR), check_srv_arg, SMP_T_SINT, SMP_USE_ANY, (void *)SI_CONN },
 	{ "srv_sess_rate", smp_srv_sess_rate, SMP_ARG1(1, STR), check_srv_arg, SMP_T_SINT, SMP_USE_ANY },
 	{ "fe_name", smp_fe_name, SMP_ARG0, NULL, SMP_T_STR, SMP_USE_ANY },
 	{ "internal.strm.is_htx", smp_is_htx, SMP_ARG0, NULL, SMP_T_BOOL, SMP_USE_ANY },
@@ -481,10 +628,30 @@ static struct sample_fetch_kw_list proxy_fetch_list = { .kw = {
 	{ "fc_pp_authority", smp_fc_pp_authority, SMP_ARG0, NULL, SMP_T_STR, SMP_USE_ANY },
 	{ "fc_pp_unique_id", smp_fc_pp_unique_id, SMP_ARG0, NULL, SMP_T_STR, SMP_USE_ANY },
 	{ "fc_pp_tlv", smp_fc_pp_tlv, SMP_ARG1(1, STR), check_pp_tlv, SMP_T_STR, SMP_USE_ANY },
+	{ "srv_is_up", smp_srv_is_up, SMP_ARG1(1, STR), check_srv_arg, SMP_T_BOOL, SMP_USE_ANY },
+	{ "srv_iweight", smp_srv_int, SMP_ARG1(1, STR), check_srv_arg, SMP_T_SINT, SMP_USE_ANY, (void *)SI_IWEIGHT },
+	{ "srv_uweight", smp_srv_int, SMP_ARG1(1, STR), check_srv_arg, SMP_T_SINT, SMP_USE_ANY, (void *)SI_UWEIGHT },
+	{ "srv_weight", smp_srv_int, SMP_ARG1(1, STR), check_srv_arg, SMP_T_SINT, SMP_USE_ANY, (void *)SI_UWEIGHT },
+	{ "srv_queue", smp_srv_int, SMP_ARG1(1, STR), check_srv_arg, SMP_T_SINT, SMP_USE_ANY, (void *)SI_QUEUE },
+	{ "srv_conn_free", smp_srv_int, SMP_ARG1(1, STR), check_srv_arg, SMP_T_SINT, SMP_USE_ANY, (void *)SI_CONN_FREE },
+	{ "queue", smp_queue, SMP_ARG1(0, STR), NULL, SMP_T_SINT, SMP_USE_ANY, NULL },
+	{ "avg_queue", smp_queue, SMP_ARG1(0, STR), NULL, SMP_T_SINT, SMP_USE_ANY, (void *)1 },
+	{ "fe_defbe", smp_fe_defbe, SMP_ARG0, NULL, SMP_T_STR, SMP_USE_ANY },
+	{ "be_max_retries", smp_be_max_retries, SMP_ARG1(0, STR), NULL, SMP_T_SINT, SMP_USE_ANY & ~(SMP_USE_L4CLI | SMP_USE_L5CLI) },
+	{ "cur_max_retries", smp_cur_max_retries, SMP_ARG0, NULL, SMP_T_SINT, SMP_USE_ANY & ~(SMP_USE_L4CLI | SMP_USE_L5CLI) },
+	{ "so_name", smp_so_name, SMP_ARG0, NULL, SMP_T_STR, SMP_USE_ANY },
 	{ NULL, NULL, 0, NULL, 0, 0 },
+} };
+
+static struct sample_conv_kw_list proxy_conv_list = { .kw = {
+	{ "nbsrv", conv_nbsrv, SMP_ARG0, NULL, SMP_T_STR, SMP_T_SINT, NULL },
+	{ "srv_is_up", conv_srv, SMP_ARG0, NULL, SMP_T_STR, SMP_T_BOOL, NULL },
+	{ "srv_queue", conv_srv, SMP_ARG0, NULL, SMP_T_STR, SMP_T_SINT, (void *)1 },
+	{ NULL, NULL, 0, NULL, 0, 0, NULL },
 } };
 
 __attribute__((constructor)) static void fetch_proxy_register(void)
 {
 	sample_register_fetches(&proxy_fetch_list);
+	sample_register_convs(&proxy_conv_list);
 }

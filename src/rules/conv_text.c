@@ -476,7 +476,12 @@ static int conv_concat_check(struct sample_arg *args, char **err)
 	return conv_var_arg_check(&args[1], err);
 }
 
-static int conv_concat(const struct sample_arg *args, struct sample *smp, void *private)
+/* concat and add_item: the input, then <l0> bytes of args[0], the value
+ * of the variable of args[1] (nothing when unset) and args[2]; with
+ * <item>, args[0] (a delimiter) only when the input is not empty and
+ * something follows it.
+ */
+static int join3(const struct sample_arg *args, struct sample *smp, int item)
 {
 	size_t l0 = args[0].type == SMP_ARGT_STR ? args[0].data.str.len : 0;
 	size_t l2 = args[2].type == SMP_ARGT_STR ? args[2].data.str.len : 0;
@@ -486,6 +491,8 @@ static int conv_concat(const struct sample_arg *args, struct sample *smp, void *
 
 	if (sample_arg_var(&args[1], smp, SMP_T_STR, &var))
 		lv = var.data.u.str.len;
+	if (item && (!len || (!lv && !l2)))
+		l0 = 0;
 	if (len + l0 + lv + l2 > SAMPLE_SCRATCH_SIZE)
 		return 0;
 	out = sample_scratch();
@@ -498,6 +505,11 @@ static int conv_concat(const struct sample_arg *args, struct sample *smp, void *
 		memcpy(out + len + l0 + lv, args[2].data.str.ptr, l2);
 	sample_set_str(smp, out, len + l0 + lv + l2);
 	return 1;
+}
+
+static int conv_concat(const struct sample_arg *args, struct sample *smp, void *private)
+{
+	return join3(args, smp, 0);
 }
 
 /* strcmp(<var>), secure_memcmp(<var>): the argument must name a variable. */
@@ -701,6 +713,68 @@ static int conv_regsub(const struct sample_arg *args, struct sample *smp, void *
 	return 1;
 }
 
+/* add_item(<delim>[,<var>[,<suffix>]]): the input, then <delim> when the
+ * input is not empty and something follows, the variable's value (if
+ * set), <suffix>; as HAProxy. Without a variable, a suffix is required.
+ */
+static int conv_add_item_check(struct sample_arg *args, char **err)
+{
+	int has_var = args[1].type == SMP_ARGT_STR && args[1].data.str.len;
+
+	if (!has_var && (args[2].type != SMP_ARGT_STR || !args[2].data.str.len))
+		return err_set(err, "expects a variable name, a suffix, or both after the delimiter");
+	return has_var ? conv_concat_check(args, err) : 0;
+}
+
+static int conv_add_item(const struct sample_arg *args, struct sample *smp, void *private)
+{
+	return join3(args, smp, 1);
+}
+
+/* cut_crlf: the input up to its first CR or LF. */
+static int conv_cut_crlf(const struct sample_arg *args, struct sample *smp, void *private)
+{
+	size_t n = 0;
+
+	while (n < smp->data.u.str.len && smp->data.u.str.ptr[n] != '\r' && smp->data.u.str.ptr[n] != '\n')
+		n++;
+	smp->data.u.str.len = n;
+	return 1;
+}
+
+/* base2: each input byte as eight binary digits. */
+static int conv_base2(const struct sample_arg *args, struct sample *smp, void *private)
+{
+	const unsigned char *in = (const unsigned char *)smp->data.u.str.ptr;
+	size_t len = smp->data.u.str.len;
+	char *out;
+
+	if (len > SAMPLE_SCRATCH_SIZE / 8)
+		return 0;
+	out = sample_scratch();
+	for (size_t i = 0; i < len; i++)
+		for (int b = 0; b < 8; b++)
+			out[i * 8 + (size_t)b] = (char)('0' + ((in[i] >> (7 - b)) & 1));
+	sample_set_str(smp, out, len * 8);
+	return 1;
+}
+
+/* htonl: the input as an unsigned 32-bit integer, 4 bytes in network
+ * order.
+ */
+static int conv_htonl(const struct sample_arg *args, struct sample *smp, void *private)
+{
+	uint32_t v = (uint32_t)smp->data.u.sint;
+	unsigned char *out = (unsigned char *)sample_scratch();
+
+	out[0] = (unsigned char)(v >> 24);
+	out[1] = (unsigned char)(v >> 16);
+	out[2] = (unsigned char)(v >> 8);
+	out[3] = (unsigned char)v;
+	sample_set_bin(smp, out, 4);
+	return 1;
+}
+
 static struct sample_conv_kw_list conv_text_kws = {
 	.kw = {
 		/* name       fn              args                         check               in          out */
@@ -725,6 +799,10 @@ static struct sample_conv_kw_list conv_text_kws = {
 		{ "strcmp",    conv_strcmp,    SMP_ARG1(1, STR),             conv_var_arg_check, SMP_T_STR, SMP_T_SINT, NULL },
 		{ "secure_memcmp", conv_secure_memcmp, SMP_ARG1(1, STR),     conv_var_arg_check, SMP_T_BIN, SMP_T_BOOL, NULL },
 		{ "regsub",    conv_regsub,    SMP_ARG3(2, STR, STR, STR),   conv_regsub_check, SMP_T_STR,  SMP_T_STR,  NULL },
+		{ "add_item",  conv_add_item,  SMP_ARG3(1, STR, STR, STR),   conv_add_item_check, SMP_T_STR, SMP_T_STR, NULL },
+		{ "cut_crlf",  conv_cut_crlf,  SMP_ARG0,                     NULL,              SMP_T_STR,  SMP_T_STR,  NULL },
+		{ "base2",     conv_base2,     SMP_ARG0,                     NULL,              SMP_T_BIN,  SMP_T_STR,  NULL },
+		{ "htonl",     conv_htonl,     SMP_ARG0,                     NULL,              SMP_T_SINT, SMP_T_BIN,  NULL },
 		{ NULL, NULL, 0, NULL, 0, 0, NULL },
 	}
 };

@@ -1,7 +1,8 @@
 /*
  * Dates: the fetches date([<offset>[,<unit>]]) and date_us, and the
  * converters http_date([<offset>[,<unit>]]), utime(<format>[,<offset>])
- * and ltime(<format>[,<offset>]), with HAProxy's meanings (seconds since
+ * and ltime(<format>[,<offset>]), and their ms_ and us_ forms (input in
+ * that unit, %N for the fraction), with HAProxy's meanings (seconds since
  * the epoch, an IMF-fixdate, strftime(3) in UTC or local time). The
  * wall clock is read at each evaluation (CLOCK_REALTIME).
  */
@@ -127,6 +128,80 @@ static int conv_strftime(const struct sample_arg *args, struct sample *smp, void
 	return 1;
 }
 
+/* <fmt> with each %N (nanoseconds, 9 digits) or %<w>N (their first <w>,
+ * 1 to 9) replaced by <ns>, into <out> (<len> bytes), as HAProxy's
+ * ms_utime and friends do before strftime(3). Returns 0, or -1 when it
+ * does not fit.
+ */
+static int expand_ns(const char *fmt, unsigned int ns, char *out, size_t len)
+{
+	char digits[10];
+	size_t o = 0;
+
+	snprintf(digits, sizeof(digits), "%09u", ns);
+	for (const char *p = fmt; *p; p++) {
+		const char *q = p + 1;
+		unsigned int w = 0;
+
+		if (*p == '%' && *q == '%') {
+			if (o + 2 >= len)
+				return -1;
+			out[o++] = '%';
+			out[o++] = '%';
+			p++;
+			continue;
+		}
+		if (*p == '%') {
+			while (*q >= '0' && *q <= '9' && w < 10)
+				w = w * 10 + (unsigned int)(*q++ - '0');
+			if (*q == 'N') {
+				if (!w || w > 9)
+					w = 9;
+				if (o + w >= len)
+					return -1;
+				memcpy(out + o, digits, w);
+				o += w;
+				p = q;
+				continue;
+			}
+		}
+		if (o + 1 >= len)
+			return -1;
+		out[o++] = *p;
+	}
+	out[o] = '\0';
+	return 0;
+}
+
+/* ms_utime, ms_ltime, us_utime, us_ltime(<format>[,<offset>]): utime and
+ * ltime of a date in ms or us (private: its units per second, negated
+ * for local time), the offset in the same unit; %N gives the fraction.
+ */
+static int conv_strftime_sub(const struct sample_arg *args, struct sample *smp, void *private)
+{
+	int64_t per = (int64_t)(intptr_t)private, v, sec, frac;
+	char fmt[512], *out = sample_scratch();
+	struct tm tm;
+	time_t t;
+	int local = per < 0;
+
+	if (local)
+		per = -per;
+	v = smp->data.u.sint + (args[1].type == SMP_ARGT_SINT ? args[1].data.sint : 0);
+	sec = v / per;
+	frac = v % per;
+	if (frac < 0) {
+		frac += per;
+		sec--;
+	}
+	t = time_clamp(sec);
+	if (!(local ? localtime_r(&t, &tm) : gmtime_r(&t, &tm)) ||
+	    expand_ns(args[0].data.str.ptr, (unsigned int)(frac * (1000000000 / per)), fmt, sizeof(fmt)) < 0)
+		return 0;
+	sample_set_str(smp, out, strftime(out, SAMPLE_SCRATCH_SIZE, fmt, &tm));
+	return 1;
+}
+
 static struct sample_fetch_kw_list time_fetches = { .kw = {
 	{ "date",    smp_date,    SMP_ARG2(0, SINT, STR), date_check, SMP_T_SINT, SMP_USE_ANY },
 	{ "date_us", smp_date_us, SMP_ARG0,               NULL,       SMP_T_SINT, SMP_USE_ANY },
@@ -137,6 +212,10 @@ static struct sample_conv_kw_list time_convs = { .kw = {
 	{ "http_date", conv_http_date, SMP_ARG2(0, SINT, STR), http_date_check, SMP_T_SINT, SMP_T_STR, NULL },
 	{ "utime",     conv_strftime,  SMP_ARG2(1, STR, SINT), NULL,            SMP_T_SINT, SMP_T_STR, NULL },
 	{ "ltime",     conv_strftime,  SMP_ARG2(1, STR, SINT), NULL,            SMP_T_SINT, SMP_T_STR, (void *)1 },
+	{ "ms_utime",  conv_strftime_sub, SMP_ARG2(1, STR, SINT), NULL,         SMP_T_SINT, SMP_T_STR, (void *)1000 },
+	{ "ms_ltime",  conv_strftime_sub, SMP_ARG2(1, STR, SINT), NULL,         SMP_T_SINT, SMP_T_STR, (void *)-1000 },
+	{ "us_utime",  conv_strftime_sub, SMP_ARG2(1, STR, SINT), NULL,         SMP_T_SINT, SMP_T_STR, (void *)1000000 },
+	{ "us_ltime",  conv_strftime_sub, SMP_ARG2(1, STR, SINT), NULL,         SMP_T_SINT, SMP_T_STR, (void *)-1000000 },
 	{ NULL, NULL, 0, NULL, 0, 0, NULL },
 } };
 
