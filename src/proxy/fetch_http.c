@@ -33,6 +33,7 @@
  * response exists only when response rules run.
  */
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -419,6 +420,38 @@ static int smp_cook_names(const struct sample_arg *args, struct sample *smp, con
 			memcpy(out + o, cn, cnl);
 			o += cnl;
 		}
+	}
+	sample_set_str(smp, out, o);
+	return 1;
+}
+
+/* req.hdr_names([<delim>]), res.hdr_names(...): the names of the header
+ * fields in order, lower case (as HAProxy stores them), separated by
+ * <delim> (default ",").
+ */
+static int smp_hdr_names(const struct sample_arg *args, struct sample *smp, const struct sample_ctx *ctx)
+{
+	const struct hfetch *hf = smp->kw_private;
+	const struct http_head *hh = hf->dir == HF_RES ? res_head(ctx) : req_head(smp, ctx);
+	const char *delim = args[0].type == SMP_ARGT_STR ? args[0].data.str.ptr : ",";
+	size_t dl = strlen(delim), o = 0;
+	char *out = sample_scratch();
+
+	if (!hh)
+		return 0;
+	for (uint32_t i = 0; i < hh->nf; i++) {
+		const struct http_field *f = &hh->f[i];
+
+		if (!f->n)
+			continue;
+		if (o + (o ? dl : 0) + f->nlen > SAMPLE_SCRATCH_SIZE)
+			return 0;
+		if (o) {
+			memcpy(out + o, delim, dl);
+			o += dl;
+		}
+		for (uint32_t k = 0; k < f->nlen; k++)
+			out[o++] = (char)tolower((unsigned char)f->n[k]);
 	}
 	sample_set_str(smp, out, o);
 	return 1;
@@ -832,6 +865,8 @@ static struct sample_fetch_kw_list http_fetch_list = { .kw = {
 	{ "res.cook_cnt", smp_cook_cnt, SMP_ARG1(0, STR),             NULL,       SMP_T_SINT, RES,       &hf_res },
 	{ "scook_cnt",   smp_cook_cnt,  SMP_ARG1(0, STR),             NULL,       SMP_T_SINT, RES,       &hf_res },
 	{ "req.cook_names", smp_cook_names, SMP_ARG1(0, STR),         NULL,       SMP_T_STR,  REQ,       &hf_req },
+	{ "req.hdr_names", smp_hdr_names, SMP_ARG1(0, STR),           NULL,       SMP_T_STR,  REQ,       &hf_req },
+	{ "res.hdr_names", smp_hdr_names, SMP_ARG1(0, STR),           NULL,       SMP_T_STR,  RES,       &hf_res },
 	{ "res.cook_names", smp_cook_names, SMP_ARG1(0, STR),         NULL,       SMP_T_STR,  RES,       &hf_res },
 	{ "cook_val",    smp_cook_val,  SMP_ARG1(0, STR),             NULL,       SMP_T_SINT, REQ,       &hf_req },
 	{ "req.cook_val", smp_cook_val, SMP_ARG1(0, STR),             NULL,       SMP_T_SINT, REQ,       &hf_req },

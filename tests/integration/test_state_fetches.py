@@ -47,6 +47,8 @@ COMMON = {
     "capture-method": "capture.req.method",
     "capture-res-ver": "capture.res.ver",
     "cookie": "var(txn.cookie)",
+    "hdr-names": "var(txn.hn)",
+    "res-hdr-names": "res.hdr_names(;)",
 }
 
 NEWER = {
@@ -74,6 +76,7 @@ frontend fe
     http-request set-var(txn.v) str(V)
     http-request set-var(txn.crlf) str(a),concat(,txn.v)
     http-request set-var(txn.cookie) cookie(a)
+    http-request set-var(txn.hn) req.hdr_names
 %s%s
     default_backend be
 backend be
@@ -99,6 +102,8 @@ def test_state_fetches_agree_with_haproxy(tollgate, haproxy, http_backend):
     assert (t["conn-free"], t["conn-free-nolimit"], t["defbe"], t["so-name"]) == ("9", "-1", "be", "front1"), t
     assert (t["add-item"], t["add-item-2"], t["add-item-3"], t["add-item-4"]) == ("Vs", "ab-Vs", "ab", "ab-sfx"), t
     assert (t["htonl"], t["cut-crlf"], t["cookie"]) == ("00000102", "aV", "1"), t
+    assert t["hdr-names"].startswith("host,") and "cookie" in t["hdr-names"].split(","), t
+    assert t["res-hdr-names"].startswith("set-cookie;content-length;x-env;x-hostname;"), t
     assert t == seen["haproxy"]
 
 
