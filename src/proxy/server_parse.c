@@ -262,6 +262,15 @@ int server_parse_options(struct server *srv, int argc, char **args, int first, i
 			srv->flags |= SRV_F_SEND_PROXY2;
 			continue;
 		}
+		/* undo what a default-server line set */
+		if (!strcmp(opt, "no-send-proxy")) {
+			srv->flags &= ~SRV_F_SEND_PROXY;
+			continue;
+		}
+		if (!strcmp(opt, "no-send-proxy-v2")) {
+			srv->flags &= ~SRV_F_SEND_PROXY2;
+			continue;
+		}
 		if (!strncmp(opt, "set-proxy-v2-tlv-fmt(", 21)) {
 			if (pp_tlv_fmt_option(srv, args, opt, val, err) < 0)
 				return CFG_ERR;

@@ -288,10 +288,12 @@ def relayed_header(start, backend, opts, client_header):
 
 
 def test_send_proxy_v2_options_match_haproxy(tollgate, haproxy, backend):
-    """proxy-v2-options authority,crc32c: the same bytes from both."""
+    """proxy-v2-options authority,crc32c: the same bytes from both;
+    no-send-proxy, no-send-proxy-v2 undo send-proxy*."""
     client = v2(tlvs=tlv(2, b"example.com"))
     for opts in ("send-proxy-v2", "send-proxy-v2 proxy-v2-options authority,crc32c",
-                 "send-proxy-v2 proxy-v2-options crc32c", "send-proxy"):
+                 "send-proxy-v2 proxy-v2-options crc32c", "send-proxy",
+                 "send-proxy no-send-proxy", "send-proxy-v2 no-send-proxy-v2"):
         got = relayed_header(tollgate, backend, opts, client)
         want = relayed_header(haproxy, backend, opts, client)
         assert got == want, opts
