@@ -78,7 +78,6 @@ struct h2be {
 	nghttp2_session *ses;          /* once HTTP/2 is chosen */
 	int mode;                      /* H2BE_PRIOR / H2BE_ALPN */
 	unsigned int flags;            /* H2F_* */
-	int https;                     /* :scheme */
 	struct buffer out;             /* framed bytes for the socket */
 	struct buffer in;              /* one socket read */
 	/* the request being taken */
@@ -573,8 +572,8 @@ static int req_submit(struct h2be *h)
 	struct h1_msg *m = &h->msg;
 	nghttp2_nv nv[H2BE_HDRS_MAX + 4];
 	nghttp2_data_provider prd = { .source.ptr = h, .read_callback = body_read };
-	const char *t = h->head + m->target.off, *auth = NULL, *path = t;
-	uint32_t tlen = m->target.len, alen = 0, plen = tlen;
+	const char *t = h->head + m->target.off, *auth = NULL, *path = t, *sch = "https";
+	uint32_t tlen = m->target.len, alen = 0, plen = tlen, slen = 5;
 	size_t n = 0;
 	int32_t sid;
 
@@ -596,6 +595,8 @@ static int req_submit(struct h2be *h)
 		int scheme, off = h1_target_authority((const uint8_t *)t, tlen, &scheme, &alen);
 
 		if (off >= 0) {
+			sch = t;
+			slen = (uint32_t)((const char *)memchr(t, ':', tlen) - t);
 			auth = t + off;
 			path = auth + alen;
 			plen = tlen - (uint32_t)(path - t);
@@ -606,20 +607,21 @@ static int req_submit(struct h2be *h)
 		}
 	}
 	/* origin-form: no :authority, Host goes as a field (RFC 9113 8.3.1,
-	 * as HAProxy); absolute-form: its authority, Host then dropped
+	 * as HAProxy), and :scheme https whatever the transport (HAProxy's
+	 * default, "sent by browsers"); absolute-form: its scheme and
+	 * authority, Host then dropped
 	 */
 #define NV(nm, vl, vlen) do { \
 		nv[n].name = (uint8_t *)(nm); nv[n].namelen = strlen(nm); \
 		nv[n].value = (uint8_t *)(vl); nv[n].valuelen = (vlen); nv[n].flags = NGHTTP2_NV_FLAG_NONE; n++; \
 	} while (0)
 	if (h->proto) {
-		/* HAProxy's scheme for an origin-form request: https */
 		NV(":method", "CONNECT", 7);
-		NV(":scheme", "https", 5);
+		NV(":scheme", sch, slen);
 		NV(":protocol", h->proto, h->proto_len);
 	} else {
 		NV(":method", h->head + m->method.off, m->method.len);
-		NV(":scheme", h->https ? "https" : "http", h->https ? 5 : 4);
+		NV(":scheme", sch, slen);
 	}
 	if (auth)
 		NV(":authority", auth, alen);
@@ -1098,7 +1100,6 @@ void *h2be_new(const struct xprt_ops *inner, void *inner_ctx, int mode)
 	h->inner = inner;
 	h->inner_ctx = inner_ctx;
 	h->mode = mode;
-	h->https = inner == &xprt_tls;
 	return h;
 }
 

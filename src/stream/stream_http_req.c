@@ -401,10 +401,11 @@ static int request_rules(struct stream *s)
 	}
 	if (s->srv)
 		counter_add(&s->srv->ctr[tid].cum_req, 1);
-	if (s->h2) {
+	if (s->h2 && !(s->srv && (s->srv->flags & SRV_F_PROTO_H2))) {
 		/* an HTTP/2 request reads in absolute form (the rules and logs
 		 * see "scheme://authority/path", as in HAProxy); the server gets
-		 * the origin form
+		 * the origin form, but for a `proto h2` one, whose transport
+		 * makes :scheme and :authority of it as HAProxy does
 		 */
 		size_t pl;
 		const char *pq = http_uri_pathq(&txn->req, &pl);

@@ -8,6 +8,9 @@ import os
 import socket
 import subprocess
 
+import h2.config as h2cfg
+import h2.connection as h2c
+import h2.events as h2ev
 import pytest
 
 from conftest import HTTP_DEFAULTS, free_port, run_check, wait_port, wait_until
@@ -188,6 +191,50 @@ def test_absolute_form_gives_authority(tollgate, h2srv):
     st, hd, _, _ = hb.request(port, b"GET http://www.example.com/echo HTTP/1.1\r\nHost: www.example.com\r\n\r\n")
     assert st == 200 and hd["x-authority"] == "www.example.com" and hd["x-scheme"] == "http"
     assert "host" not in hd["x-fields"].split(",")
+
+
+def test_scheme_like_haproxy(tollgate, haproxy, h2srv):
+    """`:scheme` as HAProxy sends it to a clear-text `proto h2` server: the
+    absolute-form target's scheme, `https` for an origin-form request
+    (whatever the transport), and an HTTP/2 client's own `:scheme` and
+    `:authority`."""
+    s = h2srv()
+    out = {}
+    for name, starter in (("tollgate", tollgate), ("haproxy", haproxy)):
+        port, port2 = free_port(), free_port()
+        starter(CFG % dict(port=port, srv=s.port, opts="proto h2") +
+                "frontend fe2\n    bind 127.0.0.1:%d proto h2\n    default_backend be\n" % port2, port=port)
+        wait_port(port2)
+        got = []
+        for req in (b"GET /echo HTTP/1.1\r\nHost: a.example\r\n\r\n",
+                    b"GET http://www.example.com/echo HTTP/1.1\r\nHost: www.example.com\r\n\r\n",
+                    b"GET https://www.example.com/echo HTTP/1.1\r\nHost: www.example.com\r\n\r\n"):
+            st, hd, _, _ = hb.request(port, req)
+            got.append((st, hd["x-scheme"], hd["x-authority"]))
+        for scheme in ("http", "https"):
+            c = h2c.H2Connection(h2cfg.H2Configuration(client_side=True))
+            with socket.create_connection(("127.0.0.1", port2), timeout=5) as sk:
+                c.initiate_connection()
+                c.send_headers(1, [(":method", "GET"), (":scheme", scheme), (":authority", "b.example:81"),
+                                   (":path", "/echo")], end_stream=True)
+                sk.sendall(c.data_to_send())
+                hd = {}
+                while True:
+                    d = sk.recv(65536)
+                    assert d
+                    evs = c.receive_data(d)
+                    sk.sendall(c.data_to_send())
+                    for e in evs:
+                        if isinstance(e, h2ev.ResponseReceived):
+                            hd = {k.decode(): v.decode() for k, v in e.headers}
+                    if any(isinstance(e, h2ev.StreamEnded) for e in evs):
+                        break
+            got.append((int(hd[":status"]), hd["x-scheme"], hd["x-authority"]))
+        out[name] = got
+    assert out["tollgate"][:3] == [(200, "https", ""), (200, "http", "www.example.com"),
+                                   (200, "https", "www.example.com")], out
+    assert out["tollgate"][3:] == [(200, "http", "b.example:81"), (200, "https", "b.example:81")], out
+    assert out["tollgate"] == out["haproxy"], out
 
 
 def test_chunked_request_with_trailers(tollgate, h2srv):
