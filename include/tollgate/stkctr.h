@@ -62,6 +62,7 @@ struct stkctrs {
 	struct stkctr c[GLOBAL_MAX_STICKCTR]; /* sc0, sc1... */
 	unsigned int tracked;           /* bitmask of tracked counters */
 	unsigned int txn_owned;         /* bits of <tracked> owned by the transaction */
+	unsigned int inherited;         /* bits of <tracked> the connection tracks (stkctr_inherit) */
 	int sess_counted;               /* session counters already bumped */
 };
 
@@ -80,6 +81,15 @@ int stkctr_smp_to_key(const struct stktable *t, struct sample *smp, void *buf,
  */
 int stkctr_track(struct stkctrs *sc, unsigned int idx, struct stktable *t,
                  const struct stktable_key *key, enum stkctr_owner owner);
+
+/* Lets the stream counters <sc> see the entries its multiplexed connection
+ * tracks in <conn> (HTTP/2: `tcp-request connection|session track-sc`)
+ * where <sc> tracks none, as HAProxy's streams see their session's: they
+ * are sc0_*, count the stream's requests, bytes and errors. Each holds a
+ * reference of its own, dropped at release without conn_cur -1 (the
+ * connection's). Same thread as <conn>'s owner.
+ */
+void stkctr_inherit(struct stkctrs *sc, const struct stkctrs *conn);
 
 /* Bumps the session counters of every tracked entry (once per stream). */
 void stkctr_session_start(struct stkctrs *sc);

@@ -197,6 +197,15 @@ static inline uint32_t stksess_refs(const struct stksess *ts)
 	       STKSESS_REF_MASK;
 }
 
+/* Takes one more reference on <ts>, of which the caller holds one already
+ * (so it cannot be freed meanwhile). Dropped by stktable_touch_local(...,
+ * 1) as any other.
+ */
+static inline void stksess_hold(struct stksess *ts)
+{
+	atomic_fetch_add_explicit(&ts->ref_cnt, 1, memory_order_relaxed);
+}
+
 /* Returns the expiry date of <ts> (racy snapshot), TICK_ETERNITY if none. */
 static inline uint32_t stksess_expire(const struct stksess *ts)
 {

@@ -394,6 +394,8 @@ static int h2s_start(struct h2c *c, struct h2s *h, int es)
 	if (!s)
 		return -1;
 	h->strm = s;
+	if (c->sc.tracked)
+		stkctr_inherit(&s->sc, &c->sc);   /* its sc0_*, counting its request */
 	c->nb_streams++;
 	return 0;
 }

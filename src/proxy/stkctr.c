@@ -111,6 +111,20 @@ int stkctr_track(struct stkctrs *sc, unsigned int idx, struct stktable *t,
 	return 0;
 }
 
+void stkctr_inherit(struct stkctrs *sc, const struct stkctrs *conn)
+{
+	unsigned int bits = conn->tracked & ~sc->tracked;
+
+	for (unsigned int m = bits; m; m &= m - 1) {
+		unsigned int i = (unsigned int)__builtin_ctz(m);
+
+		sc->c[i] = conn->c[i];
+		stksess_hold(sc->c[i].entry);   /* the connection holds one: never 0 here */
+	}
+	sc->tracked |= bits;
+	sc->inherited |= bits;
+}
+
 void stkctr_session_start(struct stkctrs *sc)
 {
 	if (sc->sess_counted)
@@ -234,21 +248,25 @@ int stkctr_set_gpt(struct stkctr *c, int type, unsigned int idx, uint32_t v)
 	return 0;
 }
 
-/* Ends the tracking of the counters of <mask>: conn_cur -1, the entry's
- * reference dropped (the entry may be freed then, if it expired).
+/* Ends the tracking of the counters of <mask>: conn_cur -1 (but for an
+ * inherited one, the connection's), the entry's reference dropped (the
+ * entry may be freed then, if it expired).
  */
 static void release_mask(struct stkctrs *sc, unsigned int mask)
 {
 	for (unsigned int m = sc->tracked & mask; m; m &= m - 1) {
-		struct stkctr *c = &sc->c[__builtin_ctz(m)];
+		unsigned int i = (unsigned int)__builtin_ctz(m);
+		struct stkctr *c = &sc->c[i];
 
-		stktable_data_add(c->table, c->entry, STKTABLE_DT_CONN_CUR, 0, -1);
+		if (!(sc->inherited & (1U << i)))
+			stktable_data_add(c->table, c->entry, STKTABLE_DT_CONN_CUR, 0, -1);
 		stktable_touch_local(c->table, c->entry, 1);
 		c->table = NULL;
 		c->entry = NULL;
 	}
 	sc->tracked &= ~mask;
 	sc->txn_owned &= ~mask;
+	sc->inherited &= ~mask;
 }
 
 void stkctr_release_txn(struct stkctrs *sc)

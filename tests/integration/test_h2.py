@@ -186,16 +186,10 @@ def test_rules_on_http2_like_haproxy(tollgate, haproxy, http_backend):
         assert req.header("cookie") == "a=1; b=2", (name, req.headers)   # RFC 9113 8.2.3
 
 
-def test_track_sc_counts_http2_like_http11(tollgate, haproxy, http_backend, tmp_path):
-    """`http-request track-sc0 src`: an HTTP/2 request counts in the table
-    exactly as an HTTP/1.1 one, on Tollgate as on HAProxy."""
-    from httpbackend import get, table_entries
-    be = http_backend("A")
-    out = {}
-    for name, starter in (("tollgate", tollgate), ("haproxy", haproxy)):
-        port, port1 = free_port(), free_port()
-        sock = str(tmp_path / (name + ".sock"))
-        starter("""
+def track_cfg(sock, port, port1, be_port, rules, store):
+    """A frontend with an HTTP/2 bind <port> and an HTTP/1.1 one <port1>,
+    <rules>, and a table st storing <store>; admin socket <sock>."""
+    return """
 global
     stats socket %s level admin
 defaults
@@ -206,13 +200,26 @@ defaults
 frontend fe
     bind 127.0.0.1:%d proto h2
     bind 127.0.0.1:%d
-    http-request track-sc0 src table st
+    %s
     default_backend be
 backend be
     server s1 127.0.0.1:%d
 backend st
-    stick-table type ip size 1k expire 1m store http_req_cnt,http_req_rate(10s),http_err_cnt
-""" % (sock, port, port1, be.port), port=port)
+    stick-table type ip size 1k expire 1m store %s
+""" % (sock, port, port1, rules, be_port, store)
+
+
+def test_track_sc_counts_http2_like_http11(tollgate, haproxy, http_backend, tmp_path):
+    """`http-request track-sc0 src`: an HTTP/2 request counts in the table
+    exactly as an HTTP/1.1 one, on Tollgate as on HAProxy."""
+    from httpbackend import get, table_entries
+    be = http_backend("A")
+    out = {}
+    for name, starter in (("tollgate", tollgate), ("haproxy", haproxy)):
+        port, port1 = free_port(), free_port()
+        sock = str(tmp_path / (name + ".sock"))
+        starter(track_cfg(sock, port, port1, be.port, "http-request track-sc0 src table st",
+                          "http_req_cnt,http_req_rate(10s),http_err_cnt"), port=port)
         wait_until(lambda: admin_ready(sock), 10, name + " admin socket")
         counts = []
         for proto in ("h1", "h2", "h2", "h1"):
@@ -225,6 +232,71 @@ backend st
         assert curl("http://127.0.0.1:%d/x" % port, "-H", "x: y")[2] == 200
         out[name] = counts
         assert counts == [("1", "1"), ("2", "2"), ("3", "3"), ("4", "4")], (name, counts)
+    assert out["tollgate"] == out["haproxy"], out
+
+
+def h2_requests_one_connection(port, n, header, source="127.0.0.1"):
+    """<n> GETs in turn on one HTTP/2 connection (python3-h2) from
+    <source>; returns the open socket and the value of response field
+    <header> of each."""
+    import h2.events
+    s, c = h2_client(port, source)
+    got = []
+    for i in range(n):
+        sid = 1 + 2 * i
+        c.send_headers(sid, [(":method", "GET"), (":scheme", "http"), (":authority", "x"), (":path", "/")],
+                       end_stream=True)
+        s.sendall(c.data_to_send())
+        for e in h2_events(s, c, lambda e: isinstance(e, h2.events.StreamEnded) and e.stream_id == sid):
+            if isinstance(e, h2.events.ResponseReceived):
+                got.append(dict(e.headers).get(header.encode(), b"").decode())
+    return s, got
+
+
+@pytest.mark.parametrize("rule", ["http-request track-sc0 src table st",
+                                  "tcp-request connection track-sc0 src table st",
+                                  "tcp-request session track-sc0 src table st"])
+def test_sc0_on_one_connection_like_http11_and_haproxy(tollgate, haproxy, http_backend, tmp_path, rule):
+    """N HTTP/2 requests on one connection count N in the table and see
+    sc0_* as N HTTP/1.1 keep-alive requests do, whichever rule tracks the
+    entry (the connection's entries are the streams' sc0, as in HAProxy);
+    the entry is released when the connection closes. Each client comes
+    from an address of its own (its entry), the readiness probes from
+    127.0.0.1."""
+    from httpbackend import PendingSocket, read_response, table_entries
+    be = http_backend("A")
+    out = {}
+    for name, starter in (("tollgate", tollgate), ("haproxy", haproxy)):
+        port, port1 = free_port(), free_port()
+        sock = str(tmp_path / (name + ".sock"))
+        starter(track_cfg(sock, port, port1, be.port, rule + "\n    http-response set-header x-c "
+                          "%[sc0_http_req_cnt]/%[sc0_conn_cur]/%[sc0_sess_cnt]/%[sc_http_req_cnt(0)]",
+                          "http_req_cnt,conn_cur,sess_cnt"), port=port1)
+        wait_until(lambda: admin_ready(sock), 10, name + " admin socket")
+        res = []
+        def entry(src):
+            return [x for x in table_entries(admin_cli(sock, "show table st")) if x["key"] == src]
+
+        for proto, src in (("h2", "127.0.0.2"), ("h1", "127.0.0.3")):
+            if proto == "h2":
+                c, got = h2_requests_one_connection(port, 3, "x-c", src)
+            else:
+                c, got = PendingSocket(socket.AF_INET, socket.SOCK_STREAM), []
+                c.settimeout(5)
+                c.bind((src, 0))
+                c.connect(("127.0.0.1", port1))
+                for _ in range(3):
+                    c.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+                    got.append(read_response(c)[1].get("x-c"))
+            e = entry(src)
+            c.close()
+            wait_until(lambda: all(x["use"] == "0" and x["conn_cur"] == "0" for x in entry(src)),
+                       5, name + " entry released")
+            res.append((proto, got, [(x["http_req_cnt"], x["conn_cur"]) for x in e]))
+        out[name] = res
+    h2res, h1res = out["tollgate"]
+    assert h2res[2] == h1res[2] == [("3", "1" if "tcp-request" in rule else "0")], out
+    assert [v.split("/")[0] for v in h2res[1]] == ["1", "2", "3"], out
     assert out["tollgate"] == out["haproxy"], out
 
 
@@ -246,10 +318,10 @@ def test_trailers_from_chunked_response(tollgate, http_backend):
     assert re.search(r"recv HEADERS frame <length=\d+, flags=0x05", tail), p.stdout   # END_STREAM|END_HEADERS
 
 
-def h2_client(port):
+def h2_client(port, source="127.0.0.1"):
     import h2.config
     import h2.connection
-    s = socket.create_connection(("127.0.0.1", port), timeout=5)
+    s = socket.create_connection(("127.0.0.1", port), timeout=5, source_address=(source, 0))
     c = h2.connection.H2Connection(h2.config.H2Configuration(client_side=True))
     c.initiate_connection()
     s.sendall(c.data_to_send())
