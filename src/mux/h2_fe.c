@@ -138,6 +138,8 @@ struct h2c {
 	uint32_t idle_exp;         /* deadline while idle or blocked */
 	unsigned int glitches;     /* protocol abuses seen (fc_glitches) */
 	struct stkctrs sc;         /* counters tracked by the connection's rules */
+	unsigned char *pp_tlv;     /* its PROXY v2 header's TLVs (malloc'd), or NULL */
+	unsigned int pp_tlv_len;   /* their bytes */
 };
 
 static struct list h2c_list[MAX_THREADS];   /* per thread, owner only */
@@ -396,6 +398,11 @@ static int h2s_start(struct h2c *c, struct h2s *h, int es)
 	h->strm = s;
 	if (c->sc.tracked)
 		stkctr_inherit(&s->sc, &c->sc);   /* its sc0_*, counting its request */
+	if (c->pp_tlv && (s->pp_tlv = malloc(c->pp_tlv_len))) {
+		/* fc_pp_*, and what send-proxy-v2 passes on (authority) */
+		memcpy(s->pp_tlv, c->pp_tlv, c->pp_tlv_len);
+		s->pp_tlv_len = c->pp_tlv_len;
+	}
 	c->nb_streams++;
 	return 0;
 }
@@ -939,6 +946,7 @@ static void h2c_free(struct h2c *c)
 	nghttp2_session_del(c->ngh);
 	if (c->sc.tracked)
 		stkctr_release_all(&c->sc);
+	free(c->pp_tlv);
 	if (c->conn.xprt)
 		c->conn.xprt->close(c->conn.xprt_ctx);
 	if (c->conn.fd >= 0)
@@ -1323,6 +1331,10 @@ static struct h2c *h2c_adopt(struct stream *s)
 		s->sc.c[i].entry = NULL;
 	}
 	s->sc.tracked &= s->sc.txn_owned;
+	c->pp_tlv = s->pp_tlv;   /* the PROXY header's TLVs, for each stream */
+	c->pp_tlv_len = s->pp_tlv_len;
+	s->pp_tlv = NULL;
+	s->pp_tlv_len = 0;
 	fd_set_owner(s->cli.fd, h2c_iocb, c);
 	/* the socket, its TLS and the session slot are the mux's now */
 	s->cli.fd = -1;
