@@ -50,7 +50,7 @@ struct xprt_ops {
 	ssize_t (*send)(void *ctx, int fd, struct buffer *b, size_t max, unsigned int flags);
 	int (*more)(const void *ctx);                       /* 1: a read finds more without an event */
 	int (*handshake)(void *ctx, int fd);                /* 1 done, 0 again, -1 failed */
-	void (*shutw)(void *ctx, int fd);                   /* end of what we send */
+	int (*shutw)(void *ctx, int fd);                    /* end of what we send; 1: the socket stays open (a tunnel stream ended instead), 0: shut it too */
 	void (*close)(void *ctx);                           /* frees ctx (not the fd) */
 	uint32_t (*events)(const void *ctx);                /* FD_EV_* it waits for */
 	/* Muxes only (NULL otherwise): the transport of one stream of a

@@ -52,7 +52,7 @@ enum h2be_rq {
 	RQ_HEAD,       /* its head, into <head> */
 	RQ_BODY_CL,    /* a Content-Length body */
 	RQ_BODY_CHK,   /* a chunked body */
-	RQ_TUNNEL,     /* an extended CONNECT: bytes as DATA until shutw() */
+	RQ_TUNNEL,     /* a CONNECT, extended or not: bytes as DATA until shutw() */
 	RQ_DONE,       /* all of it taken */
 };
 
@@ -97,6 +97,7 @@ struct h2be {
 	int body_end;                  /* the whole body is in <body> */
 	const char *proto;             /* extended CONNECT: :protocol (in <head>), else NULL */
 	uint32_t proto_len;            /* its length */
+	int connect;                   /* a plain CONNECT (RFC 9113 8.5): a tunnel after a 2xx */
 	/* the response */
 	enum h2be_rs rs;               /* progress */
 	int status;                    /* final status, 0 before */
@@ -332,6 +333,8 @@ static int res_head_end(struct h2be *h, int end)
 		ret |= sq_str(&h->stage, "connection: upgrade\r\nupgrade: ");
 		ret |= sq_add(&h->stage, h->proto, h->proto_len);
 		ret |= sq_str(&h->stage, "\r\n");
+	} else if (h->connect && h->status >= 200 && h->status < 300) {
+		/* and after a 2xx to CONNECT: no framing, DATA as they are */
 	} else if (!nobody && !h->has_cl) {
 		if (end)
 			ret |= sq_str(&h->stage, "content-length: 0\r\n");
@@ -479,10 +482,16 @@ static ssize_t body_read(nghttp2_session *ses, int32_t sid, uint8_t *buf, size_t
 		return 0;
 	}
 	n = buf_get(&h->body, buf, len);
-	if (!n && (!h->body_end || h->rq == RQ_TUNNEL))
-		return NGHTTP2_ERR_DEFERRED;
-	if (h->rq == RQ_TUNNEL)
+	if (h->rq == RQ_TUNNEL) {
+		/* the client's end of the tunnel (shutw()): END_STREAM */
+		if (!n && !h->body_end)
+			return NGHTTP2_ERR_DEFERRED;
+		if (!n)
+			*dflags |= NGHTTP2_DATA_FLAG_EOF;
 		return (ssize_t)n;
+	}
+	if (!n && !h->body_end)
+		return NGHTTP2_ERR_DEFERRED;
 	if (h->body_end && !buf_data(&h->body)) {
 		nghttp2_nv nv[64];
 		size_t nnv = h->trl ? trailer_nv(h->trl, h->trl_len, nv, 64) : 0;
@@ -577,8 +586,7 @@ static int req_submit(struct h2be *h)
 	size_t n = 0;
 	int32_t sid;
 
-	if (m->meth == H1_METH_CONNECT)
-		return -1;   /* no tunnel over an HTTP/2 stream yet */
+	h->connect = m->meth == H1_METH_CONNECT;
 	if (h->proto) {
 		/* RFC 8441, as HAProxy: a request with Upgrade and no body
 		 * becomes an extended CONNECT, if the server announced it;
@@ -615,17 +623,27 @@ static int req_submit(struct h2be *h)
 		nv[n].name = (uint8_t *)(nm); nv[n].namelen = strlen(nm); \
 		nv[n].value = (uint8_t *)(vl); nv[n].valuelen = (vlen); nv[n].flags = NGHTTP2_NV_FLAG_NONE; n++; \
 	} while (0)
-	if (h->proto) {
+	if (h->connect) {
+		/* RFC 9113 8.5, as HAProxy: :authority the target, no :scheme
+		 * nor :path, Host dropped
+		 */
+		auth = t;
+		alen = tlen;
 		NV(":method", "CONNECT", 7);
-		NV(":scheme", sch, slen);
-		NV(":protocol", h->proto, h->proto_len);
-	} else {
-		NV(":method", h->head + m->method.off, m->method.len);
-		NV(":scheme", sch, slen);
-	}
-	if (auth)
 		NV(":authority", auth, alen);
-	NV(":path", path, plen);
+	} else {
+		if (h->proto) {
+			NV(":method", "CONNECT", 7);
+			NV(":scheme", sch, slen);
+			NV(":protocol", h->proto, h->proto_len);
+		} else {
+			NV(":method", h->head + m->method.off, m->method.len);
+			NV(":scheme", sch, slen);
+		}
+		if (auth)
+			NV(":authority", auth, alen);
+		NV(":path", path, plen);
+	}
 #undef NV
 	for (uint32_t i = 0; i < m->nb_hdrs && n < sizeof(nv) / sizeof(nv[0]); i++) {
 		char *nm = h->head + m->hdrs[i].n.off;
@@ -646,7 +664,7 @@ static int req_submit(struct h2be *h)
 	}
 	h->meth = m->meth;
 	h->body_end = 0;
-	if (h->proto) {
+	if (h->proto || h->connect) {
 		h->rq = RQ_TUNNEL;   /* the stream stays open for the tunnel */
 	} else if (m->body == H1_BODY_CL && m->content_length) {
 		h->body_left = m->content_length;
@@ -681,6 +699,7 @@ static void req_reset(struct h2be *h)
 	h->meth = H1_METH_OTHER;
 	h->proto = NULL;
 	h->proto_len = 0;
+	h->connect = 0;
 	h1_msg_init(&h->msg, h->hdrs, H2BE_HDRS_MAX);
 	buf_reset(&h->body);
 	sq_del(&h->replay, h->replay.len);
@@ -1017,6 +1036,8 @@ static ssize_t h2_recv(void *ctx, int fd, struct buffer *b, size_t max)
 		return (h->rs == RS_HEAD || h->rs == RS_BODY) ? -EPIPE : 0;
 	if ((h->flags & H2F_GOAWAY) && h->rs != RS_HEAD && h->rs != RS_BODY)
 		return 0;   /* nothing more will come on this connection */
+	if (h->rq == RQ_TUNNEL && h->rs == RS_DONE)
+		return 0;   /* the server ended its side of the tunnel */
 	return -EAGAIN;
 }
 
@@ -1027,13 +1048,24 @@ static int h2_more(const void *ctx)
 	if (!(h->flags & H2F_H2))
 		return xprt_more(h->inner, h->inner_ctx);
 	return h->stage.len || (h->flags & (H2F_RD_MORE | H2F_EOF | H2F_ERROR | H2F_GOAWAY)) ||
-	       h->rs == RS_ERROR || xprt_more(h->inner, h->inner_ctx);
+	       h->rs == RS_ERROR || (h->rq == RQ_TUNNEL && h->rs == RS_DONE) ||
+	       xprt_more(h->inner, h->inner_ctx);
 }
 
-static void h2_shutw(void *ctx, int fd)
+static int h2_shutw(void *ctx, int fd)
 {
 	struct h2be *h = ctx;
 
+	if ((h->flags & H2F_H2) && h->rq == RQ_TUNNEL && h->sid > 0 && !h->sclosed &&
+	    !(h->flags & H2F_ERROR)) {
+		/* the client ended its side of a tunnel: END_STREAM only, as
+		 * HAProxy (the connection stays, the server's side may go on)
+		 */
+		h->body_end = 1;
+		nghttp2_session_resume_data(h->ses, h->sid);
+		h2_flush(h, fd);
+		return 1;
+	}
 	if ((h->flags & H2F_H2) && !(h->flags & (H2F_SHUTW | H2F_ERROR))) {
 		nghttp2_session_terminate_session(h->ses, NGHTTP2_NO_ERROR);
 		h2_flush(h, fd);
@@ -1041,6 +1073,7 @@ static void h2_shutw(void *ctx, int fd)
 	h->flags |= H2F_SHUTW;
 	if (h->inner)
 		h->inner->shutw(h->inner_ctx, fd);
+	return 0;
 }
 
 static void h2_close(void *ctx)

@@ -575,6 +575,15 @@ static uint32_t res_maxhdr(void)
 	return global.tune_maxhdr ? global.tune_maxhdr : H1_DEF_MAX_HDRS;
 }
 
+/* The client ended its side (END_STREAM) of a tunnel (CONNECT, extended
+ * or not, answered): an end of input for the engine, as a shutdown.
+ */
+static int h2s_tunnel_ended(const struct h2s *h)
+{
+	return (h->flags & H2S_F_REQ_ES) && h->tx_state == TX_CLOSE &&
+	       (h->meth == H1_METH_CONNECT || (h->flags & H2S_F_UPGRADE));
+}
+
 /* Submits the response head <res> parsed from <buf> (the engine's bytes or
  * hbuf). Returns 0 or -1.
  */
@@ -627,6 +636,8 @@ static int h2s_submit_head(struct h2s *h, const struct h1_msg *res, const char *
 	}
 	if (h->tx_state == TX_DONE)
 		h->flags |= H2S_F_TX_EOF;
+	if (h2s_tunnel_ended(h))
+		h2s_wake(h, FD_EV_IN);   /* the client's side ended already */
 	ret = nghttp2_submit_response(ngh, h->id, nv, (size_t)nb, body == H1_BODY_NONE ? NULL : &prd);
 	h->flags |= H2S_F_RES_SUB;
 	h2c_wake(h->h2c);
@@ -771,6 +782,8 @@ static ssize_t h2s_recv(void *ctx, int fd, struct buffer *b, size_t max)
 	}
 	if ((h->flags & H2S_F_RESET) || !h->h2c)
 		return -ECONNRESET;
+	if (h2s_tunnel_ended(h))
+		return 0;   /* the client ended its side of a tunnel */
 	return -EAGAIN;
 }
 
@@ -815,7 +828,7 @@ static int h2s_more(const void *ctx)
 {
 	const struct h2s *h = ctx;
 
-	return h2b_len(&h->rx) != 0 && !(h->flags & H2S_F_SHUTW);
+	return (h2b_len(&h->rx) != 0 || h2s_tunnel_ended(h)) && !(h->flags & H2S_F_SHUTW);
 }
 
 static int h2s_handshake(void *ctx, int fd)
@@ -823,7 +836,7 @@ static int h2s_handshake(void *ctx, int fd)
 	return 1;
 }
 
-static void h2s_shutw(void *ctx, int fd)
+static int h2s_shutw(void *ctx, int fd)
 {
 	struct h2s *h = ctx;
 
@@ -833,6 +846,7 @@ static void h2s_shutw(void *ctx, int fd)
 		h->flags |= H2S_F_TX_EOF;
 		h2s_tx_ready(h);
 	}
+	return 1;   /* no socket of its own */
 }
 
 /* The engine's stream leaves: an unfinished response resets the stream. */

@@ -378,7 +378,7 @@ static int tls_handshake(void *ctx, int fd)
 	return -1;
 }
 
-static void tls_shutw(void *ctx, int fd)
+static int tls_shutw(void *ctx, int fd)
 {
 	struct tls_conn *c = ctx;
 
@@ -387,6 +387,7 @@ static void tls_shutw(void *ctx, int fd)
 		SSL_shutdown(c->ssl);   /* best effort: close_notify if the socket takes it */
 		ERR_clear_error();
 	}
+	return 0;
 }
 
 static void tls_close(void *ctx)

@@ -338,12 +338,15 @@ static int forward(struct stream *s, struct channel *c, struct side *from, struc
 
 void strm_shutw(struct side *sd)
 {
+	int keep;
+
 	if (sd->flags & SIDE_SHUTW)
 		return;
-	if (sd->xprt)
-		sd->xprt->shutw(sd->xprt_ctx, sd->fd);
-	/* if the other end already shut, our close() sends the FIN */
-	if (!(sd->flags & SIDE_SHUTR) && sd->fd >= 0)
+	keep = sd->xprt ? sd->xprt->shutw(sd->xprt_ctx, sd->fd) : 0;
+	/* if the other end already shut, our close() sends the FIN; a
+	 * transport that ended a tunnel's stream keeps its connection
+	 */
+	if (!keep && !(sd->flags & SIDE_SHUTR) && sd->fd >= 0)
 		shutdown(sd->fd, SHUT_WR);
 	sd->flags |= SIDE_SHUTW;
 }

@@ -21,6 +21,10 @@ Paths:
   /big?N    N bytes (default 1000000) of a known pattern, no content-length
   else      200 "hello <path>"
 A request with `Expect: 100-continue` gets a 100 first.
+CONNECT (RFC 9113 8.5, no :scheme nor :path; python3-h2 takes it with
+lax=True): 200 and a tunnel that
+echoes each DATA frame back, ended when the client ends its side; to
+:authority refused.example:443, 403 "no".
 Over TLS, a connection whose ALPN chose http/1.1 (or none) is answered one
 HTTP/1.1 response, "h1 over tls"; without ALPN, HTTP/2 is spoken unless
 http/1.1 is among the server's protocols.
@@ -42,7 +46,7 @@ def pattern(n):
 
 
 class H2Server:
-    def __init__(self, certfile=None, alpn=("h2", "http/1.1")):
+    def __init__(self, certfile=None, alpn=("h2", "http/1.1"), lax=False):
         self.sock = socket.socket()
         self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self.sock.bind(("127.0.0.1", 0))
@@ -54,6 +58,7 @@ class H2Server:
             self.tls.load_cert_chain(certfile)
             self.tls.set_alpn_protocols(list(alpn))
         self.alpn = alpn
+        self.lax = lax          # inbound fields not checked (a CONNECT has no :path)
         self.lock = threading.Lock()
         self.conns = 0          # connections accepted
         self.sent = 0           # DATA bytes sent, all streams
@@ -118,11 +123,13 @@ class _Conn:
     def __init__(self, srv, sock):
         self.srv = srv
         self.sock = sock
-        cfg = h2.config.H2Configuration(client_side=False, header_encoding="utf-8")
+        cfg = h2.config.H2Configuration(client_side=False, header_encoding="utf-8",
+                                        validate_inbound_headers=not srv.lax)
         self.h2 = h2.connection.H2Connection(config=cfg)
         self.streams = {}   # id -> {"hdrs", "body", "trailers"}
         self.pending = {}   # id -> bytes left to send (flow control)
         self.end_after = {}  # id -> trailers to send after the data, or None
+        self.tunnels = set()  # CONNECT streams open
         self.close = False
 
     def flush(self):
@@ -151,6 +158,15 @@ class _Conn:
                 self.srv.requests.append((hdrs.get(":path"), hdrs))
             if hdrs.get("expect", "").lower() == "100-continue":
                 self.h2.send_headers(ev.stream_id, [(":status", "100")])
+            if hdrs.get(":method") == "CONNECT" and ":protocol" not in hdrs:
+                del self.streams[ev.stream_id]
+                if hdrs.get(":authority") == "refused.example:443":
+                    self.h2.send_headers(ev.stream_id, [(":status", "403"), ("content-length", "2")])
+                    self.h2.send_data(ev.stream_id, b"no", end_stream=True)
+                else:
+                    self.h2.send_headers(ev.stream_id, [(":status", "200")])
+                    self.tunnels.add(ev.stream_id)
+                return
             if hdrs.get(":path") == "/rst":
                 self.h2.reset_stream(ev.stream_id, h2.errors.ErrorCodes.INTERNAL_ERROR)
                 return
@@ -158,6 +174,13 @@ class _Conn:
                 return
             if ev.stream_ended:
                 self.respond(ev.stream_id)
+        elif isinstance(ev, h2.events.DataReceived) and ev.stream_id in self.tunnels:
+            self.h2.acknowledge_received_data(ev.flow_controlled_length, ev.stream_id)
+            if ev.data:
+                self.h2.send_data(ev.stream_id, ev.data)
+            if ev.stream_ended:
+                self.tunnels.discard(ev.stream_id)
+                self.h2.end_stream(ev.stream_id)
         elif isinstance(ev, h2.events.DataReceived):
             st = self.streams.get(ev.stream_id)
             if st is not None:
@@ -167,6 +190,9 @@ class _Conn:
             st = self.streams.get(ev.stream_id)
             if st is not None:
                 st["trailers"] = ev.headers
+        elif isinstance(ev, h2.events.StreamEnded) and ev.stream_id in self.tunnels:
+            self.tunnels.discard(ev.stream_id)
+            self.h2.end_stream(ev.stream_id)
         elif isinstance(ev, h2.events.StreamEnded):
             if ev.stream_id in self.streams and dict(self.streams[ev.stream_id]["hdrs"]).get(":path") != "/rst":
                 self.respond(ev.stream_id)

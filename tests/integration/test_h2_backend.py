@@ -366,6 +366,71 @@ def test_connect_failure_is_503(tollgate, dead_port):
     assert st == 503
 
 
+def connect_h2_client(port, data):
+    """CONNECT ok.example:443 from an HTTP/2 client (python3-h2, checks
+    off: a CONNECT has no :path), <data> sent with END_STREAM once the 200
+    came: (status, bytes received, whether the stream ended, or "reset")."""
+    cfg = h2cfg.H2Configuration(client_side=True, validate_outbound_headers=False,
+                                validate_inbound_headers=False, normalize_outbound_headers=False)
+    c = h2c.H2Connection(cfg)
+    st, got, ended = None, b"", False
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as sk:
+        c.initiate_connection()
+        c.send_headers(1, [(":method", "CONNECT"), (":authority", "ok.example:443")])
+        sk.sendall(c.data_to_send())
+        while not ended:
+            d = sk.recv(65536)
+            if not d:
+                break
+            for e in c.receive_data(d):
+                if isinstance(e, h2ev.ResponseReceived):
+                    st = int(dict(e.headers)[b":status"])
+                    c.send_data(1, data, end_stream=True)
+                elif isinstance(e, h2ev.DataReceived):
+                    got += e.data
+                    c.acknowledge_received_data(e.flow_controlled_length, 1)
+                if isinstance(e, h2ev.StreamReset):
+                    return st, got, "reset"
+                ended |= isinstance(e, h2ev.StreamEnded)
+            sk.sendall(c.data_to_send())
+    return st, got, ended
+
+
+def test_connect_tunnel_like_haproxy(tollgate, haproxy, h2srv):
+    """CONNECT host:port to an HTTP/2 server (RFC 9113 8.5), as HAProxy:
+    `:method CONNECT` and `:authority` only; a 2xx opens a tunnel both ways
+    whose end (the client's shutdown, its END_STREAM) ends the stream, the
+    server's END_STREAM then closing the client's side; a refusal is
+    passed on as any response. From an HTTP/1.1 client and from an
+    HTTP/2 one."""
+    s = h2srv(lax=True)
+    out = {}
+    for name, starter in (("tollgate", tollgate), ("haproxy", haproxy)):
+        port, port2 = free_port(), free_port()
+        starter(CFG % dict(port=port, srv=s.port, opts="proto h2") +
+                "frontend fe2\n    bind 127.0.0.1:%d proto h2\n    default_backend be\n" % port2, port=port)
+        wait_port(port2)
+        del s.requests[:]
+        res = []
+        with hb.connect(port) as c:
+            c.sendall(b"CONNECT ok.example:443 HTTP/1.1\r\nHost: ok.example:443\r\n\r\n")
+            st, _ = head_only(c)
+            c.sendall(b"through the tunnel")
+            c.shutdown(socket.SHUT_WR)
+            res.append((st, hb.read_until_close(c)))
+        with hb.connect(port) as c:
+            c.sendall(b"CONNECT refused.example:443 HTTP/1.1\r\nHost: refused.example:443\r\n\r\n")
+            st, hd = head_only(c)
+            res.append((st, hd.get("content-length")))
+        res.append(connect_h2_client(port2, b"from h2"))
+        res.append(sorted(sorted(h.items()) for _, h in s.requests))
+        out[name] = res
+    assert out["tollgate"][:3] == [(200, b"through the tunnel"), (403, "2"), (200, b"from h2", True)], out
+    assert out["tollgate"][3] == [[(":authority", "ok.example:443"), (":method", "CONNECT")]] * 2 + \
+        [[(":authority", "refused.example:443"), (":method", "CONNECT")]], out
+    assert out["tollgate"] == out["haproxy"], out
+
+
 # ---- TLS, ALPN ----
 
 @pytest.fixture(scope="module")
