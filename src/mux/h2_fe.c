@@ -69,6 +69,7 @@
 #define H2C_F_GOAWAY  0x08U   /* graceful GOAWAY submitted */
 #define H2C_F_FATAL   0x10U   /* nghttp2 gave up the session: it sends no more */
 #define H2C_F_WINOPEN 0x20U   /* the connection window was opened (first DATA) */
+#define H2C_F_SETTINGS 0x40U  /* the client's first SETTINGS came */
 
 /* h2s flags */
 #define H2S_F_REQ_HEAD  0x0001U   /* request head emitted into rx */
@@ -137,6 +138,9 @@ struct h2c {
 	struct list by_thread;     /* in h2c_list[tid] */
 	uint32_t idle_exp;         /* deadline while idle or blocked */
 	unsigned int glitches;     /* protocol abuses seen (fc_glitches) */
+	unsigned int hb_frags;     /* frames of the header block being received */
+	uint32_t hb_len;           /* their payload bytes */
+	uint32_t peer_iws;         /* the client's SETTINGS_INITIAL_WINDOW_SIZE */
 	struct stkctrs sc;         /* counters tracked by the connection's rules */
 	unsigned char *pp_tlv;     /* its PROXY v2 header's TLVs (malloc'd), or NULL */
 	unsigned int pp_tlv_len;   /* their bytes */
@@ -331,7 +335,9 @@ too_large:
 
 /* A frame begins. PRIORITY frames are ignored (RFC 9113 5.3.2: nghttp2
  * reports no more of them), but not free to parse: one for a stream that
- * is not open counts (PRIORITY flood).
+ * is not open counts (PRIORITY flood). A header block cut in more than 4
+ * frames averaging under 1 kB counts as HAProxy 3.x does, one glitch per
+ * 16 of them (nghttp2 gives the session up past 8 CONTINUATION frames).
  */
 static int cb_begin_frame(nghttp2_session *ngh, const nghttp2_frame_hd *hd, void *ud)
 {
@@ -339,6 +345,16 @@ static int cb_begin_frame(nghttp2_session *ngh, const nghttp2_frame_hd *hd, void
 
 	if (hd->type == NGHTTP2_PRIORITY && !h2s_of(ngh, hd->stream_id))
 		h2c_glitch(c, 1);
+	if (hd->type == NGHTTP2_HEADERS || hd->type == NGHTTP2_CONTINUATION) {
+		if (hd->type == NGHTTP2_HEADERS) {
+			c->hb_frags = 0;
+			c->hb_len = 0;
+		}
+		c->hb_frags++;
+		c->hb_len += (uint32_t)hd->length;
+		if ((hd->flags & NGHTTP2_FLAG_END_HEADERS) && c->hb_frags > 4 && c->hb_frags > c->hb_len / 1024)
+			h2c_glitch(c, (c->hb_frags + 15) / 16);
+	}
 	if (hd->type == NGHTTP2_DATA && !(c->flags & H2C_F_WINOPEN)) {
 		/* the connection window carries every stream's: as HAProxy,
 		 * opened wide at the first DATA frame (not with the SETTINGS,
@@ -424,6 +440,22 @@ static int cb_frame_recv(nghttp2_session *ngh, const nghttp2_frame *frame, void 
 	struct h2s *h;
 	int es = !!(frame->hd.flags & NGHTTP2_FLAG_END_STREAM);
 
+	if (frame->hd.type == NGHTTP2_SETTINGS && !(frame->hd.flags & NGHTTP2_FLAG_ACK)) {
+		/* as HAProxy 3.x: a window made smaller after the first
+		 * SETTINGS is legal but suspicious (responses stall)
+		 */
+		for (size_t i = 0; i < frame->settings.niv; i++) {
+			const nghttp2_settings_entry *e = &frame->settings.iv[i];
+
+			if (e->settings_id != NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE)
+				continue;
+			if ((c->flags & H2C_F_SETTINGS) && e->value < c->peer_iws)
+				h2c_glitch(c, 1);
+			c->peer_iws = e->value;
+		}
+		c->flags |= H2C_F_SETTINGS;
+		return 0;
+	}
 	if (frame->hd.type == NGHTTP2_RST_STREAM) {
 		/* a stream the client gives up before its response is complete:
 		 * the work it caused was wasted (Rapid Reset, CVE-2023-44487)
@@ -1246,6 +1278,7 @@ static struct h2c *h2c_new(struct listener *li, int fd, const struct addr *peer,
 	c->peer = *peer;
 	c->has_local = sock_get_name(fd, &c->local) == 0;
 	c->ibuf = BUF_NULL;
+	c->peer_iws = 65535;   /* RFC 9113 6.5.2 default */
 	c->obuf = BUF_NULL;
 	c->flags = H2C_F_RDMAY;
 	list_init(&c->streams);

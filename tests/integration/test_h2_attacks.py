@@ -444,3 +444,100 @@ def test_glitches_threshold_config(tmp_path):
     assert rc == 0, out
     rc, out, _ = run_check(base % "x", tmp_path)
     assert rc != 0 and "tune.h2.fe.glitches-threshold" in out, out
+
+
+def fragmented_block(enc, sid, n):
+    """A request's header block cut in <n> frames (HEADERS, then
+    CONTINUATIONs) of a few bytes each."""
+    block = req_block(enc, extra=[("x-pad", "p" * 60)])
+    cuts = [len(block) * k // n for k in range(n + 1)]
+    parts = [block[cuts[k]:cuts[k + 1]] for k in range(n)]
+    out = frame(HEADERS, END_STREAM | (END_HEADERS if n == 1 else 0), sid, parts[0])
+    for i, p in enumerate(parts[1:], 1):
+        out += frame(CONTINUATION, END_HEADERS if i == n - 1 else 0, sid, p)
+    return out
+
+
+def window_setting(v):
+    return struct.pack(">HI", 4, v)   # SETTINGS_INITIAL_WINDOW_SIZE
+
+
+def cheap_abuse(kind, a, i):
+    """One abuse of <kind>, the <i>th (from 0), as bytes for Attacker <a>.
+    Each counts one glitch in HAProxy 3.x's mux_h2.c."""
+    sid = 1 + 2 * i
+    if kind == "continuation":   # 6 fragments under 1 kB: "too many CONTINUATION frames"
+        return fragmented_block(a.enc, sid, 6)
+    return frame(SETTINGS, 0, 0, window_setting(60000 - i))   # "reduced SETTINGS_INITIAL_WINDOW_SIZE"
+
+
+GLITCH_FE = """
+    http-response set-header x-glitches %[fc_glitches]
+"""
+
+
+@pytest.mark.parametrize("kind", ["continuation", "window-shrink"])
+def test_cheap_abuse_counts_glitches(proxy, kind):
+    """Legal-looking but abusive frames count as glitches where HAProxy
+    3.x counts them: fc_glitches sees one per abuse, and the connection
+    goes on (no threshold)."""
+    t, port, port1 = proxy(fe_extra=GLITCH_FE)
+    a = Attacker(port)
+    burst = b"".join(cheap_abuse(kind, a, i) for i in range(7))
+    sid = 1 + 2 * 7
+    a.send(burst + frame(HEADERS, END_HEADERS | END_STREAM, sid, req_block(a.enc)))
+    dec = hpack.Decoder()
+    hdrs = {}
+    for ft, fl, fsid, pl in read_frames(a.s, lambda ft, fl, fsid, pl: ft == HEADERS and fsid == sid):
+        if ft == HEADERS:
+            hdrs = dict(dec.decode(pl))
+        else:
+            assert ft != GOAWAY, pl
+    assert hdrs.get(":status") == "200" and hdrs.get("x-glitches") == "7", hdrs
+    a.close()
+
+
+@pytest.mark.parametrize("kind", ["continuation", "window-shrink"])
+def test_cheap_abuse_flood_closed_at_threshold(proxy, kind):
+    """The same abuses repeated: tune.h2.fe.glitches-threshold closes the
+    connection when they reach it (GOAWAY ENHANCE_YOUR_CALM), others are
+    served meanwhile; without the glitches nothing would close it."""
+    def attack(port):
+        a = Attacker(port)
+        for i in range(60):   # below any limit of nghttp2's: only the glitches stop it
+            if not a.send(cheap_abuse(kind, a, i)):
+                break
+        return a
+    elapsed, goaway, _ = run_attack(proxy, attack, glob="    tune.h2.fe.glitches-threshold 50")
+    assert elapsed < PROMPT and goaway in (11, None), (elapsed, goaway)
+
+
+def test_window_update_zero_closes(proxy):
+    """A WINDOW_UPDATE of 0 on an open stream: HAProxy 3.x resets the
+    stream and counts a glitch; nghttp2 makes it a connection error
+    (GOAWAY PROTOCOL_ERROR) at once, so a loop of them ends at the first."""
+    def attack(port):
+        a = Attacker(port)
+        a.send(frame(HEADERS, END_HEADERS, 1, req_block(a.enc, extra=[("content-length", "5")])) +
+               frame(WINDOW_UPDATE, 0, 1, struct.pack(">I", 0)) * 100)
+        return a
+    elapsed, goaway, _ = run_attack(proxy, attack)
+    assert elapsed < PROMPT and goaway == 1, (elapsed, goaway)
+
+
+def test_empty_data_and_ping_are_not_glitches(proxy):
+    """As HAProxy 3.x: empty DATA frames (valid, an END_STREAM carrier) and
+    PINGs whose ACKs are read are not glitches."""
+    t, port, port1 = proxy(fe_extra=GLITCH_FE)
+    a = Attacker(port)
+    data = frame(HEADERS, END_HEADERS, 1, req_block(a.enc, extra=[("content-length", "0")]))
+    data += frame(DATA, 0, 1) * 50 + frame(DATA, END_STREAM, 1)
+    data += b"".join(frame(PING, 0, 0, struct.pack(">Q", i)) for i in range(50))
+    a.send(data)
+    dec = hpack.Decoder()
+    hdrs = {}
+    for ft, fl, fsid, pl in read_frames(a.s, lambda ft, fl, fsid, pl: ft == HEADERS and fsid == 1):
+        if ft == HEADERS:
+            hdrs = dict(dec.decode(pl))
+    assert hdrs.get(":status") == "200" and hdrs.get("x-glitches") == "0", hdrs
+    a.close()
