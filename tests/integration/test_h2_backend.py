@@ -347,6 +347,37 @@ def test_refused_post_body_is_sent_again(tollgate, h2srv):
     assert [p for p, _ in s.requests] == ["/refuse-once", "/refuse-once", "/next"]
 
 
+@pytest.mark.parametrize("size", [20000, 40000])
+def test_refused_large_body_is_502_like_haproxy(tollgate, haproxy, h2srv, size):
+    """A request whose body is past the 16 KiB kept for a retry, refused
+    unprocessed (REFUSED_STREAM): it cannot go again (HAProxy keeps a
+    request for retry-on only when it fits its 16 KiB buffer, and Tollgate
+    no copy past that), so the client gets a clean 502 logged SH--, the
+    server saw it once, as with HAProxy 2.6, retry-on or not; the proxy
+    goes on serving."""
+    out = {}
+    runs = (("tollgate", tollgate, ""), ("haproxy", haproxy, ""),
+            ("haproxy-retry-on", haproxy, "\n    retry-on all-retryable-errors"))
+    for name, starter, extra in runs:
+        s = h2srv()
+        port = free_port()
+        t = starter("global\n    nbthread 1\n    log stdout format raw local0\n" +
+                    (CFG % dict(port=port, srv=s.port, opts="proto h2" + extra)).replace(
+                        "global\n    nbthread 1\n", "").replace(
+                        "frontend fe\n", "frontend fe\n    log global\n    option httplog\n"), port=port)
+        with hb.connect(port) as c:
+            c.sendall(b"POST /refuse-once HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n" % size +
+                      b"a" * size)
+            st = hb.read_response(c)[0]
+        wait_until(lambda: "refuse-once" in t.output(), 5, name + " log line")
+        line = [l for l in t.output().splitlines() if "refuse-once" in l][0]
+        st2, _, _, body = hb.get(port, "/after")
+        out[name] = (st, line.split()[line.split().index("-") + 2],
+                     [p for p, _ in s.requests].count("/refuse-once"), st2, body)
+    assert out["tollgate"] == (502, "SH--", 1, 200, b"hello /after"), out
+    assert out["tollgate"] == out["haproxy"] == out["haproxy-retry-on"], out
+
+
 def test_head_and_no_content(tollgate, nghttpd):
     srv, www = nghttpd
     (www / "f.txt").write_bytes(b"0123456789")
