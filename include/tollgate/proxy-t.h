@@ -119,6 +119,11 @@ struct pr_httpchk {
 	int has_connect;                 /* an `http-check connect` line came first */
 	struct addr conn_addr;           /* its `addr` (kind ADDR_NONE: the server's) */
 	unsigned int conn_port;          /* its `port`, 0: the address's or the server's */
+	int conn_ssl;                    /* its `ssl`: TLS (the server's check context) */
+	int conn_default;                /* its `default`: the server's check-ssl, check-sni */
+	char *conn_sni;                  /* its `sni <name>`, or NULL */
+	unsigned char *conn_alpn;        /* its `alpn <list>`, wire format, or NULL */
+	unsigned int conn_alpn_len;      /* its bytes */
 	int sent;                        /* a later stage: it has its `http-check send` */
 	struct pr_httpchk *next;         /* the next stage of a multi-step check (each after the
 	                                  * first starts with `http-check connect`), or NULL */

@@ -109,6 +109,10 @@ int tcpcheck_match(const struct tcpcheck_rule *r, char *buf, size_t len, int las
  */
 int tcpcheck_rules_want_ssl(const struct list *rules);
 
+struct pr_httpchk;
+/* The same for the stages of an HTTP check (`http-check connect ssl`). */
+int httpchk_want_ssl(const struct pr_httpchk *hc);
+
 /* Frees every rule of <rules> (a proxy's tcpcheck_rules) and empties the
  * list. Configuration teardown only (no check running).
  */

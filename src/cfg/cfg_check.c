@@ -109,6 +109,14 @@ int tcpcheck_rules_want_ssl(const struct list *rules)
 	return 0;
 }
 
+int httpchk_want_ssl(const struct pr_httpchk *hc)
+{
+	for (; hc; hc = hc->next)
+		if (hc->conn_ssl)
+			return 1;
+	return 0;
+}
+
 void tcpcheck_rules_free(struct list *rules)
 {
 	struct tcpcheck_rule *r, *back;
@@ -925,8 +933,8 @@ static int httpchk_expect(struct proxy *px, int argc, char **args, char **err)
 	return CFG_OK;
 }
 
-/* http-check connect [default] [port <N>] [addr <ip>[:<port>]] [linger]
- * [comment <msg>]: first, or after a stage's send and expect lines, where
+/* http-check connect [default] [port <N>] [addr <ip>[:<port>]] [ssl]
+ * [sni <name>] [alpn <list>] [linger] [comment <msg>]: first, or after a stage's send and expect lines, where
  * it starts the next stage (a new connection, its own send and expect).
  */
 static int httpchk_connect(struct proxy *px, int argc, char **args, char **err)
@@ -948,11 +956,29 @@ static int httpchk_connect(struct proxy *px, int argc, char **args, char **err)
 		char *end;
 		long v;
 
-		if (!strcmp(w, "default") || !strcmp(w, "linger"))
-			continue;   /* the server's settings; each probe closes its connection anyway */
-		if (i + 1 >= argc && (!strcmp(w, "port") || !strcmp(w, "addr") || !strcmp(w, "comment")))
+		if (!strcmp(w, "linger"))
+			continue;   /* each probe closes its connection anyway */
+		if (i + 1 >= argc && (!strcmp(w, "port") || !strcmp(w, "addr") || !strcmp(w, "comment") ||
+		                      !strcmp(w, "sni") || !strcmp(w, "alpn")))
 			return cfg_set_err(err, "'http-check connect' : '%s' expects an argument.", w);
-		if (!strcmp(w, "comment")) {
+		if (!strcmp(w, "default")) {
+			hc->conn_default = 1;
+		} else if (!strcmp(w, "ssl")) {
+			hc->conn_ssl = 1;
+		} else if (!strcmp(w, "sni")) {
+			free(hc->conn_sni);
+			if (!(hc->conn_sni = strdup(args[++i])))
+				return cfg_set_err(err, "out of memory");
+		} else if (!strcmp(w, "alpn")) {
+			struct tls_conf tc = { 0 };
+			char reason[256];
+
+			if (tls_conf_set_alpn(&tc, args[++i], reason, sizeof(reason)) < 0)
+				return cfg_set_err(err, "'http-check connect' : 'alpn' : %s.", reason);
+			free(hc->conn_alpn);
+			hc->conn_alpn = tc.alpn;
+			hc->conn_alpn_len = tc.alpn_len;
+		} else if (!strcmp(w, "comment")) {
 			i++;
 		} else if (!strcmp(w, "port")) {
 			v = strtol(args[++i], &end, 10);
@@ -965,11 +991,10 @@ static int httpchk_connect(struct proxy *px, int argc, char **args, char **err)
 			if (addr_parse(args[++i], ADDR_P_PORT_OPTIONAL | ADDR_P_NO_UNIX | ADDR_P_NO_FD | ADDR_P_NO_RESOLVE,
 			               &hc->conn_addr, why, sizeof(why)) < 0)
 				return cfg_set_err(err, "'http-check connect' : 'addr' : %s", why);
-		} else if (!strcmp(w, "ssl") || !strcmp(w, "sni") || !strcmp(w, "alpn") || !strcmp(w, "proto") ||
-		           !strcmp(w, "send-proxy") || !strcmp(w, "via-socks4")) {
-			return cfg_set_err(err, "'http-check connect' : '%s' is not supported yet (supported: default, port, addr, linger, comment).", w);
+		} else if (!strcmp(w, "proto") || !strcmp(w, "send-proxy") || !strcmp(w, "via-socks4")) {
+			return cfg_set_err(err, "'http-check connect' : '%s' is not supported yet (supported: default, port, addr, ssl, sni, alpn, linger, comment).", w);
 		} else {
-			return cfg_set_err(err, "'http-check connect' : unknown option '%s' (supported: default, port, addr, linger, comment).", w);
+			return cfg_set_err(err, "'http-check connect' : unknown option '%s' (supported: default, port, addr, ssl, sni, alpn, linger, comment).", w);
 		}
 	}
 	hc->has_connect = 1;

@@ -445,10 +445,14 @@ int cfg_proxy_check_tls(struct proxy *px, char **err)
 {
 	char why[1024];
 
-	if (!tcpcheck_rules_want_ssl(&px->tcpcheck_rules))
+	const char *kw = tcpcheck_rules_want_ssl(&px->tcpcheck_rules) ? "tcp-check" :
+	                 httpchk_want_ssl(&px->httpchk) ? "http-check" : NULL;
+
+	if (!kw)
 		return 0;
-	/* as HAProxy: `tcp-check connect ssl` gives every server of the
-	 * backend a TLS context for its checks, with its TLS options
+	/* as HAProxy: `tcp-check connect ssl` (or http-check) gives every
+	 * server of the backend a TLS context for its checks, with its TLS
+	 * options
 	 */
 	for (struct server *srv = px->srv; srv; srv = srv->next) {
 		if (srv->check_tls)
@@ -457,8 +461,8 @@ int cfg_proxy_check_tls(struct proxy *px, char **err)
 			return -1;
 		srv->check_tls = tls_srv_build(srv->tls_conf, why, sizeof(why));
 		if (!srv->check_tls)
-			return cfg_set_err(err, "'server %s/%s' (declared at %s:%d) : 'tcp-check connect ssl' : %s.",
-			                   px->id, srv->id, srv->conf_file, srv->conf_line, why);
+			return cfg_set_err(err, "'server %s/%s' (declared at %s:%d) : '%s connect ssl' : %s.",
+			                   px->id, srv->id, srv->conf_file, srv->conf_line, kw, why);
 	}
 	return 0;
 }

@@ -269,7 +269,28 @@ static int tls_wanted(const struct check *c)
 
 	if (r && r->ssl)
 		return 1;
+	if (!r && c->http && c->http->has_connect)   /* `http-check connect`: the same rule */
+		return c->http->conn_ssl || (c->http->conn_default && c->srv->check_ssl);
 	return (!r || r->use_default) && c->srv->check_ssl;
+}
+
+/* The sni and alpn of the probe's connection: its tcp-check or http-check
+ * connect rule's, else the server's check-sni with `default` (or without
+ * a connect rule); the server's alpn for checks (check-alpn) comes with
+ * its context. <alpn> is left NULL when the rule has none.
+ */
+static const char *conn_sni_alpn(const struct check *c, const unsigned char **alpn, unsigned int *alpn_len)
+{
+	const struct tcpcheck_rule *r = conn_rule(c);
+	const struct pr_httpchk *h = !r && c->http && c->http->has_connect ? c->http : NULL;
+
+	*alpn = r ? r->alpn : h ? h->conn_alpn : NULL;
+	*alpn_len = r ? r->alpn_len : h ? h->conn_alpn_len : 0;
+	if (r)
+		return r->sni ? r->sni : r->use_default ? c->srv->check_sni : NULL;
+	if (h)
+		return h->conn_sni ? h->conn_sni : h->conn_default ? c->srv->check_sni : NULL;
+	return c->srv->check_sni;
 }
 
 /* Fails the handshake: a tcp-check names its connect step, as HAProxy. */
@@ -295,22 +316,21 @@ static void tls_fail(struct check *c, const char *status, const char *what)
  */
 int check_tls_step(struct check *c)
 {
-	const struct tcpcheck_rule *r = conn_rule(c);
 	int ret;
 
 	if (c->agent || c->tls_done || !tls_wanted(c))
 		return 1;
 	if (!c->xprt) {
-		/* sni and alpn: the rule's, else the server's with `default`;
-		 * the server's alpn for checks is its `check-alpn` if it has one */
-		const char *sni = r && r->sni ? r->sni : !r || r->use_default ? c->srv->check_sni : NULL;
+		const unsigned char *alpn;
+		unsigned int alpn_len;
+		const char *sni = conn_sni_alpn(c, &alpn, &alpn_len);
 
 		if (!c->srv->check_tls) {
 			tls_fail(c, "Layer6 invalid response", "no TLS context for the check (add 'check-ssl' or 'ssl' to the server)");
 			return -1;
 		}
 		c->xprt_ctx = tls_conn_connect_check(c->srv->check_tls, c->fd, sni);
-		if (!c->xprt_ctx || (r && r->alpn && tls_conn_set_alpn(c->xprt_ctx, r->alpn, r->alpn_len) < 0)) {
+		if (!c->xprt_ctx || (alpn && tls_conn_set_alpn(c->xprt_ctx, alpn, alpn_len) < 0)) {
 			if (c->xprt_ctx)
 				tls_conn_free(c->xprt_ctx);
 			c->xprt_ctx = NULL;

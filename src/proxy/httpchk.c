@@ -360,6 +360,8 @@ void httpchk_free(struct pr_httpchk *hc)
 	free(hc->body);
 	free(hc->expect);
 	free(hc->expect_val);
+	free(hc->conn_sni);
+	free(hc->conn_alpn);
 	logformat_free(hc->uri_fmt);
 	logformat_free(hc->body_fmt);
 	logformat_free(hc->hdrs_fmt);

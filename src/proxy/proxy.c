@@ -117,6 +117,16 @@ static int proxy_stats_copy(struct pr_stats *dst, const struct pr_stats *src)
 	return 0;
 }
 
+/* A copy of <len> bytes at <p>, or NULL. */
+static unsigned char *bytes_dup(const unsigned char *p, size_t len)
+{
+	unsigned char *q = malloc(len);
+
+	if (q)
+		memcpy(q, p, len);
+	return q;
+}
+
 int proxy_inherit(struct proxy *px, const struct proxy *def)
 {
 	px->mode = def->mode;
@@ -201,6 +211,9 @@ int proxy_inherit(struct proxy *px, const struct proxy *def)
 	    (def->httpchk.body && !(px->httpchk.body = strdup(def->httpchk.body))) ||
 	    (def->httpchk.expect && !(px->httpchk.expect = strdup(def->httpchk.expect))) ||
 	    (def->httpchk.expect_val && !(px->httpchk.expect_val = strdup(def->httpchk.expect_val))) ||
+	    (def->httpchk.conn_sni && !(px->httpchk.conn_sni = strdup(def->httpchk.conn_sni))) ||
+	    (def->httpchk.conn_alpn &&
+	     !(px->httpchk.conn_alpn = bytes_dup(def->httpchk.conn_alpn, def->httpchk.conn_alpn_len))) ||
 	    (def->log_format && !(px->log_format = strdup(def->log_format))) ||
 	    (def->uid_format && !(px->uid_format = strdup(def->uid_format))) ||
 	    (def->uid_header && !(px->uid_header = strdup(def->uid_header))))

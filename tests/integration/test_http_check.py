@@ -384,7 +384,7 @@ def test_connect_errors(tmp_path):
         (["http-check connect", "http-check connect port 81"], "a second 'connect' without a 'send' or 'expect'"),
         (["http-check send", "http-check connect", "http-check send", "http-check send"], "a second 'send' in a stage"),
         (["http-check connect port 0"], "'port' expects a port number"),
-        (["http-check connect ssl"], "'ssl' is not supported yet"),
+        (["http-check connect proto h2"], "'proto' is not supported yet"),
         (["http-check connect addr nope.invalid"], "'http-check connect' : 'addr'"),
     ]:
         text = "backend be\n    option httpchk\n" + "".join("    %s\n" % l for l in lines)

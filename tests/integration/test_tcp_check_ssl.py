@@ -1,8 +1,9 @@
-"""TLS in tcp-check: `tcp-check connect ssl [sni <name>] [alpn <list>]`,
-`connect default` with check-ssl, and a plain `connect` on a check-ssl
-server, against a TLS server run by the test (it answers with the SNI and
-ALPN it saw) and a plain one; the servers' states compared with Debian's
-HAProxy 2.6 on the same configuration."""
+"""TLS in tcp-check and http-check: `tcp-check connect ssl [sni <name>]
+[alpn <list>]` (and `http-check connect ...`), `connect default` with
+check-ssl, and a plain `connect` on a check-ssl server, against a TLS
+server run by the test (it answers with the SNI and ALPN it saw) and a
+plain one; the servers' states compared with Debian's HAProxy 2.6 on the
+same configuration."""
 import ssl
 
 import pytest
@@ -16,8 +17,8 @@ class LineHandler:
     """A TcpServer handler: TLS with <ctx> (else plain), reads one line and
     answers `<tag> sni=<sni> alpn=<alpn>`."""
 
-    def __init__(self, tag, ctx=None):
-        self.tag, self.ctx, self.sni = tag, ctx, {}
+    def __init__(self, tag, ctx=None, http=False):
+        self.tag, self.ctx, self.sni, self.http = tag, ctx, {}, http
         if ctx:
             ctx.sni_callback = lambda conn, name, _ctx: self.sni.__setitem__(id(conn), name)
 
@@ -25,15 +26,18 @@ class LineHandler:
         try:
             if self.ctx:
                 c = self.ctx.wrap_socket(c, server_side=True)
-            got = b""
-            while b"\n" not in got:
+            got, end = b"", b"\r\n\r\n" if self.http else b"\n"
+            while end not in got:
                 d = c.recv(4096)
                 if not d:
                     return
                 got += d
             sni = self.sni.pop(id(c), None) if self.ctx else None
             alpn = c.selected_alpn_protocol() if self.ctx else None
-            c.sendall(("%s sni=%s alpn=%s\n" % (self.tag, sni, alpn)).encode())
+            body = ("%s sni=%s alpn=%s\n" % (self.tag, sni, alpn)).encode()
+            if self.http:
+                body = b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\nConnection: close\r\n\r\n" % len(body) + body
+            c.sendall(body)
         except ssl.SSLError:
             pass   # a plain client on the TLS server
 
@@ -41,13 +45,16 @@ class LineHandler:
 @pytest.fixture(scope="module")
 def servers(tmp_path_factory):
     certs = tlscerts.make_all(tmp_path_factory.mktemp("certs"))
-    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    ctx.load_cert_chain(certs["rsa"])
-    ctx.set_alpn_protocols(["h2", "http/1.1"])
-    tls, plain = TcpServer(LineHandler("TLS-OK", ctx)), TcpServer(LineHandler("PLAIN"))
-    yield {"tls": tls.port, "plain": plain.port, "ca": certs["ca"]}
-    tls.stop()
-    plain.stop()
+    def context():   # one per server: each handler sets its SNI callback
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(certs["rsa"])
+        ctx.set_alpn_protocols(["h2", "http/1.1"])
+        return ctx
+    tls, plain = TcpServer(LineHandler("TLS-OK", context())), TcpServer(LineHandler("PLAIN"))
+    htls, hplain = TcpServer(LineHandler("TLS-OK", context(), True)), TcpServer(LineHandler("PLAIN", None, True))
+    yield {"tls": tls.port, "plain": plain.port, "ca": certs["ca"], "htls": htls.port, "hplain": hplain.port}
+    for s in (tls, plain, htls, hplain):
+        s.stop()
 
 
 BACKENDS = """
@@ -125,6 +132,82 @@ def test_tcp_check_over_tls_like_haproxy(tollgate, haproxy, servers, tmp_path):
     assert t["b_explicit_plain"][0] == h["b_explicit_plain"][0] == "DOWN"
 
 
+HTTP_BACKENDS = """
+backend h_tls
+    option httpchk
+    http-check connect ssl
+    http-check send meth GET uri /
+    http-check expect string TLS-OK
+    server s 127.0.0.1:%(htls)d check verify none inter 200
+backend h_plain
+    option httpchk
+    http-check connect ssl
+    http-check send meth GET uri /
+    http-check expect string TLS-OK
+    server s 127.0.0.1:%(hplain)d check verify none inter 200
+backend h_sni_alpn
+    option httpchk
+    http-check connect ssl sni www.example.com alpn foo,http/1.1
+    http-check send meth GET uri /
+    http-check expect string "TLS-OK sni=www.example.com alpn=http/1.1"
+    server s 127.0.0.1:%(htls)d check verify required ca-file %(ca)s inter 200
+backend h_port
+    option httpchk
+    http-check connect port %(htls)d ssl
+    http-check send meth GET uri /
+    http-check expect string TLS-OK
+    server s 127.0.0.1:%(hplain)d check verify none inter 200
+backend h_default
+    option httpchk
+    http-check connect default
+    http-check send meth GET uri /
+    http-check expect string "TLS-OK sni=None"
+    server s 127.0.0.1:%(htls)d check check-ssl verify none inter 200
+backend h_default_sni
+    option httpchk
+    http-check connect default
+    http-check send meth GET uri /
+    http-check expect string "TLS-OK sni=check.test"
+    server s 127.0.0.1:%(htls)d check check-ssl check-sni check.test verify none inter 200
+backend h_explicit_plain
+    option httpchk
+    http-check connect port %(hplain)d
+    http-check send meth GET uri /
+    http-check expect string PLAIN
+    server s 127.0.0.1:%(htls)d check check-ssl verify none inter 200
+backend h_stages
+    option httpchk
+    http-check connect port %(hplain)d
+    http-check send meth GET uri /a
+    http-check expect string PLAIN
+    http-check connect port %(htls)d ssl sni two.test
+    http-check send meth GET uri /b
+    http-check expect string "TLS-OK sni=two.test"
+    server s 127.0.0.1:%(hplain)d check verify none inter 200
+"""
+
+H_EXPECTED = {"h_tls": ("UP", "L7OK"), "h_plain": ("DOWN", "L6TOUT"), "h_sni_alpn": ("UP", "L7OK"),
+              "h_port": ("UP", "L7OK"), "h_default": ("UP", "L7OK"), "h_default_sni": ("UP", "L7OK"),
+              "h_explicit_plain": ("UP", "L7OK"), "h_stages": ("UP", "L7OK")}
+
+
+def test_http_check_over_tls_like_haproxy(tollgate, haproxy, servers, tmp_path):
+    """`http-check connect ssl [sni] [alpn]`: TLS on the check's connection;
+    without `ssl` or `default` a connect is plain even on a check-ssl
+    server, with `default` it takes check-ssl and check-sni (HAProxy's
+    rules); each stage of a multi-step check has its own."""
+    seen = {}
+    for name, start in (("tollgate", tollgate), ("haproxy", haproxy)):
+        sock = str(tmp_path / (name + ".sock"))
+        start(tcp_admin_head(sock) + HTTP_BACKENDS % servers)
+        wait_until(lambda: admin_ready(sock), 10, name + "'s admin socket")
+        try:
+            wait_until(lambda: all(states(sock).get(b) == e for b, e in H_EXPECTED.items()), 10, name + "'s checks")
+        finally:
+            seen[name] = states(sock)
+    assert seen["tollgate"] == seen["haproxy"], seen
+
+
 def test_connect_ssl_needs_a_verifiable_server(tmp_path):
     cfg = tcp_admin_head(str(tmp_path / "s.sock")) + """
 backend b
@@ -142,6 +225,9 @@ backend b
     ("tcp-check connect ssl sni", "'tcp-check connect' : 'sni' expects a server name."),
     ("tcp-check connect ssl alpn", "'tcp-check connect' : 'alpn' expects a comma-separated list of protocols."),
     ("tcp-check connect proto h2", "'tcp-check connect' : option 'proto' is not supported yet"),
+    ("option httpchk\n    http-check connect ssl sni", "'http-check connect' : 'sni' expects an argument."),
+    ("option httpchk\n    http-check connect ssl alpn", "'http-check connect' : 'alpn' expects an argument."),
+    ("option httpchk\n    http-check connect ssl proto h2", "'http-check connect' : 'proto' is not supported yet"),
 ])
 def test_connect_option_errors(tmp_path, line, msg):
     cfg = tcp_admin_head(str(tmp_path / "s.sock")) + """
