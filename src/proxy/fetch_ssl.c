@@ -14,6 +14,7 @@
  *                                  or one entry: ssl_c_s_dn(CN)
  *   ssl_c_serial, ssl_c_sha1       its serial and SHA-1 fingerprint (binary)
  *   ssl_c_der                      the certificate itself, DER (binary)
+ *   ssl_c_chain_der, ssl_s_chain_der  the certificates the peer sent, DER
  *   ssl_fc_err, ssl_bc_err         first OpenSSL error code on the connection
  *   ssl_fc_err_str, ssl_bc_err_str  its text (ERR_error_string())
  *   ssl_c_err, ssl_c_ca_err(_depth)  first verify error of the client's
@@ -305,6 +306,32 @@ static int smp_der(const struct sample_arg *args, struct sample *smp, const stru
 	return 1;
 }
 
+/* ssl_c_chain_der / ssl_s_chain_der: the certificates the peer sent, in
+ * DER one after the other, in the order OpenSSL keeps them (from a server,
+ * its own first; from a client, without its own, as HAProxy's); no value
+ * without any or when they do not fit the scratch area.
+ */
+static int smp_chain_der(const struct sample_arg *args, struct sample *smp, const struct sample_ctx *ctx)
+{
+	SSL *ssl = side_ssl(ctx, ((uintptr_t)smp->kw_private & 4) != 0);
+	STACK_OF(X509) *certs = ssl ? SSL_get_peer_cert_chain(ssl) : NULL;
+	unsigned char *out = (unsigned char *)sample_scratch();
+	unsigned char *p = out;
+	int n = certs ? sk_X509_num(certs) : 0;
+
+	if (n <= 0)
+		return 0;
+	for (int i = 0; i < n; i++) {
+		X509 *x = sk_X509_value(certs, i);
+		int len = i2d_X509(x, NULL);
+
+		if (len <= 0 || len > SAMPLE_SCRATCH_SIZE - (p - out) || i2d_X509(x, &p) != len)
+			return 0;
+	}
+	sample_set_bin(smp, out, (size_t)(p - out));
+	return 1;
+}
+
 /* The short name of OpenSSL's object <obj> as a constant string. */
 static int set_obj_name(struct sample *smp, const ASN1_OBJECT *obj)
 {
@@ -452,6 +479,7 @@ static struct sample_fetch_kw_list ssl_fetch_list = { .kw = {
 	{ "ssl_c_serial", smp_serial, SMP_ARG0, NULL, SMP_T_BIN, FE_CONN },
 	{ "ssl_c_sha1", smp_sha1, SMP_ARG0, NULL, SMP_T_BIN, FE_CONN },
 	{ "ssl_c_der", smp_der, SMP_ARG0, NULL, SMP_T_BIN, FE_CONN },
+	{ "ssl_c_chain_der", smp_chain_der, SMP_ARG0, NULL, SMP_T_BIN, FE_CONN },
 	{ "ssl_c_notbefore", smp_time, SMP_ARG0, NULL, SMP_T_STR, FE_CONN },
 	{ "ssl_c_notafter", smp_time, SMP_ARG0, NULL, SMP_T_STR, FE_CONN, BC },
 	{ "ssl_c_version", smp_version, SMP_ARG0, NULL, SMP_T_SINT, FE_CONN },
@@ -475,6 +503,7 @@ static struct sample_fetch_kw_list ssl_fetch_list = { .kw = {
 	{ "ssl_f_key_alg", smp_key_alg, SMP_ARG0, NULL, SMP_T_STR, FE_CONN, FRT },
 	{ "ssl_f_sig_alg", smp_sig_alg, SMP_ARG0, NULL, SMP_T_STR, FE_CONN, FRT },
 	{ "ssl_s_der", smp_der, SMP_ARG0, NULL, SMP_T_BIN, FE_CONN, SRV },
+	{ "ssl_s_chain_der", smp_chain_der, SMP_ARG0, NULL, SMP_T_BIN, FE_CONN, SRV },
 	{ "ssl_s_key_alg", smp_key_alg, SMP_ARG0, NULL, SMP_T_STR, FE_CONN, SRV },
 	{ "ssl_s_sig_alg", smp_sig_alg, SMP_ARG0, NULL, SMP_T_STR, FE_CONN, SRV },
 	{ "ssl_s_notbefore", smp_time, SMP_ARG0, NULL, SMP_T_STR, FE_CONN, SRV },

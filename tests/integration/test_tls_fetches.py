@@ -126,10 +126,12 @@ S_FETCHES = ("s_cn=%[ssl_s_s_dn(CN)] s_i=%[ssl_s_i_dn] s_nb=%[ssl_s_notbefore] s
 CF_ALGS = "c_key=%[ssl_c_key_alg] c_sig=%[ssl_c_sig_alg] f_key=%[ssl_f_key_alg] f_sig=%[ssl_f_sig_alg]"
 
 
-def test_server_certificate_and_algorithm_fetches_like_haproxy(tollgate, haproxy, certs):
-    """ssl_s_*: the certificate the server presented, read in the response;
-    ssl_{c,f,s}_key_alg / _sig_alg."""
-    def s_cfg(port):
+def reenc_seen(tollgate, haproxy, certs, s_value, tls_body):
+    """Tollgate then HAProxy: a plain frontend re-encrypts to a TLS
+    frontend of the same process (client certificate certs["client"]); the
+    response carries `x-s: <s_value>` and the body `<tls_body>`, both
+    log-formats. Returns, for each, those lines (x-s: first)."""
+    def cfg(port):
         tls_port = free_port()
         return HTTP_DEFAULTS + """
 frontend plain
@@ -141,15 +143,21 @@ backend reenc
 frontend tls
     bind 127.0.0.1:%d ssl crt %s verify optional ca-file %s
     http-request return status 200 content-type text/plain lf-string "%s\\n"
-""" % (port, S_FETCHES, tls_port, certs["client"], tls_port, certs["rsa"], certs["ca"], CF_ALGS)
+""" % (port, s_value, tls_port, certs["client"], tls_port, certs["rsa"], certs["ca"], tls_body)
     seen = []
     for start in (tollgate, haproxy):
         port = free_port()
-        start(s_cfg(port), port=port)
+        start(cfg(port), port=port)
         p = subprocess.run(["curl", "-sS", "-i", "--max-time", "5", "http://127.0.0.1:%d/" % port],
                            capture_output=True, text=True, timeout=15)
-        head = [l for l in p.stdout.splitlines() if l.startswith("x-s:") or l.startswith("c_key=")]
-        seen.append(head)
+        seen.append([l for l in p.stdout.splitlines() if l.startswith("x-s:") or l.startswith(tls_body[:2])])
+    return seen
+
+
+def test_server_certificate_and_algorithm_fetches_like_haproxy(tollgate, haproxy, certs):
+    """ssl_s_*: the certificate the server presented, read in the response;
+    ssl_{c,f,s}_key_alg / _sig_alg."""
+    seen = reenc_seen(tollgate, haproxy, certs, S_FETCHES, CF_ALGS)
     assert seen[0] == seen[1], seen
     text = " ".join(seen[0])
     assert "s_cn=www.example.com s_i=/CN=Test CA ca" in text and "s_ver=3" in text, text
@@ -157,3 +165,16 @@ frontend tls
     f = dict(re.findall(r"(\w+)=(\S*)", text))
     assert len(f["s_sha1"]) == 40 and f["s_der"] == f["s_sha1"] and f["s_na"].endswith("Z"), text
     assert "c_key=id-ecPublicKey c_sig=ecdsa-with-SHA256 f_key=rsaEncryption" in text, text
+
+
+def test_chain_der_fetches_like_haproxy(tollgate, haproxy, certs):
+    """ssl_s_chain_der: what the server sent (its certificate, then its
+    chain); ssl_c_chain_der: the chain the client sent after its own
+    certificate. Both in DER one after the other, here through base64."""
+    seen = reenc_seen(tollgate, haproxy, certs, "s=%[ssl_s_chain_der,base64] bc=%[ssl_bc]",
+                      "c=%[ssl_c_chain_der,base64] none=%[ssl_s_chain_der,base64]")
+    assert seen[0] == seen[1], seen
+    ca = base64.b64decode(der_b64(certs["ca"]))
+    server = base64.b64decode(der_b64(certs["rsa"])) + ca
+    assert seen[0] == ["x-s: s=%s bc=1" % base64.b64encode(server).decode(),
+                       "c=%s none=" % base64.b64encode(ca).decode()], seen[0]
