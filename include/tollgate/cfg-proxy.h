@@ -115,7 +115,8 @@ int cfg_ssl_client_conf_option(struct tls_conf **cp, int *use_ssl, const char *k
                                char **err);
 
 /* One [option] of a crt-list line (args[*i], its value after it) into the
- * line's <delta>; <where> names the line in messages. As cfg_bind_ssl_option.
+ * line's <delta>; <where> names the line in messages. As cfg_bind_ssl_option,
+ * plus 2: accepted with no effect, the warning in *<err> (`ocsp-update on`).
  */
 int cfg_ssl_crtlist_option(struct tls_conf *delta, const char *where, int argc, char **args, int *i, char **err);
 

@@ -17,6 +17,7 @@
 
 #include <tollgate/cfg.h>
 #include <tollgate/cfg-proxy.h>
+#include <tollgate/log.h>
 #include <tollgate/tls.h>
 
 #define CRTLIST_MAX_ARGS 64          /* words on a line, brackets included */
@@ -95,12 +96,16 @@ int cfg_crtlist_parse_line(char *line, const char *file, int linenum, struct tls
 		}
 		for (i++; i < end; i++) {
 			char *oerr = NULL;
+			int r = cfg_ssl_crtlist_option(&ln->delta, "crt-list", end, args, &i, &oerr);
 
-			if (cfg_ssl_crtlist_option(&ln->delta, "crt-list", end, args, &i, &oerr) < 0) {
+			if (r < 0) {
 				cfg_set_err(err, "%s: %s", where, oerr ? oerr : "invalid option");
 				free(oerr);
 				goto fail;
 			}
+			if (r == 2)   /* accepted with a warning */
+				log_warning("%s : %s.", where, oerr);
+			free(oerr);
 		}
 		i = end + 1;
 	}

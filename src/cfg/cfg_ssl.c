@@ -148,7 +148,8 @@ static const struct {
 	{ "npn", "NPN is obsolete and not supported: use 'alpn'" },
 	{ "allow-0rtt", "TLS 1.3 early data (0-RTT) is not supported: it would be open to replays" },
 	{ "generate-certificates", "not supported" }, { "ca-sign-file", "not supported" },
-	{ "ocsp-update", "not supported yet" },
+	{ "ocsp-update", "HAProxy 2.8's automatic OCSP update is an option of crt-list lines ('<crt> [ocsp-update on]'), "
+	                 "not of this line" },
 };
 
 /* Returns -1 with a message if <opt> is refused, else 0. */
@@ -301,6 +302,21 @@ int cfg_ssl_crtlist_option(struct tls_conf *delta, const char *where, int argc, 
 	};
 	static const struct tls_conf none;
 
+	if (!strcmp(args[*i], "ocsp-update")) {
+		/* HAProxy 2.8+ (the language -vv declares): accepted, with
+		 * no effect, since Tollgate fetches no OCSP response itself */
+		const char *v = *i + 1 < argc ? args[*i + 1] : "";
+
+		if (strcmp(v, "on") && strcmp(v, "off"))
+			return cfg_set_err(err, "'ocsp-update' : expects 'on' or 'off', got '%s'", v);
+		(*i)++;
+		if (!strcmp(v, "off"))
+			return 1;
+		cfg_set_err(err, "'ocsp-update on' has no effect: Tollgate does not fetch OCSP responses itself; "
+		            "the '<crt>.ocsp' file loaded at start-up is stapled until its next update, "
+		            "renew it with 'set ssl ocsp-response' on the admin socket");
+		return 2;
+	}
 	for (size_t k = 0; k < sizeof(allowed) / sizeof(allowed[0]); k++)
 		if (!strcmp(args[*i], allowed[k]))
 			return line_option(&delta, &none, 0, where, argc, args, i, err);

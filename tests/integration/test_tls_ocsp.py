@@ -12,7 +12,7 @@ import subprocess
 
 import pytest
 
-from conftest import ADMIN_GLOBAL, HTTP_DEFAULTS, admin_cli, run_check, start_both
+from conftest import ADMIN_GLOBAL, HAPROXY, HTTP_DEFAULTS, admin_cli, free_port, run_check, start_both
 import tlscerts
 
 
@@ -128,3 +128,33 @@ def test_ocsp_without_issuer_is_refused_like_haproxy(tmp_path, pki):
     shutil.copy(os.path.join(d, "ca.crt"), alone + ".issuer")
     rc, out, _ = run_check(cfg, tmp_path)
     assert rc == 0, out
+
+
+def test_ocsp_update_of_later_versions(tollgate, tmp_path, pki):
+    """`ocsp-update` (HAProxy 2.8+, the language Tollgate declares): on a
+    crt-list line `on` is accepted with a warning naming the line (Tollgate
+    fetches no response; the `.ocsp` file is stapled as loaded), `off`
+    silently; anywhere else it is refused naming the line, as HAProxy (2.6
+    knows no such keyword at all)."""
+    lst = tmp_path / "list.txt"
+    lst.write_text("%s [ocsp-update on alpn http/1.1]\n%s [ocsp-update off]\n" % (pki["rsa"], pki["other"]))
+    cfg = (ADMIN_GLOBAL + HTTP_DEFAULTS + """
+frontend fe
+    bind 127.0.0.1:%(port)d ssl crt-list %(list)s
+    http-request return status 200
+""") % dict(pki, sock=str(tmp_path / "s.sock"), port=free_port(), list=lst)
+    rc, out, _ = run_check(cfg, tmp_path)
+    assert rc == 0, out
+    warned = [l for l in out.splitlines() if "ocsp-update" in l]
+    assert len(warned) == 1 and "[%s:1]" % lst in warned[0] and "has no effect" in warned[0], out
+    port = int(cfg.split("127.0.0.1:")[1].split()[0])
+    tollgate(cfg, port=port)
+    assert status(port) == "good" and status(port, "other.test") == "none"
+    lst.write_text("%s [ocsp-update maybe]\n" % pki["rsa"])
+    rc, out, _ = run_check(cfg, tmp_path)
+    assert rc != 0 and "[%s:1]" % lst in out and "'ocsp-update' : expects 'on' or 'off'" in out, out
+    for text in (HTTP_DEFAULTS + "frontend f\n    bind 127.0.0.1:1 ssl crt %s ocsp-update on\n" % pki["rsa"],
+                 HTTP_DEFAULTS + "backend b\n    server s 127.0.0.1:1 ssl verify none ocsp-update on\n"):
+        assert run_check(text, tmp_path, name="h.cfg", binary=HAPROXY)[0] != 0
+        rc, out, _ = run_check(text, tmp_path)
+        assert rc != 0 and "t.cfg:%d" % text.count("\n") in out and "option of crt-list lines" in out, out
