@@ -234,6 +234,9 @@ int tls_cert_describe(const char *path, char *out, size_t len);
 
 /* Starts (or updates: *<updated> = 1) the transaction replacing <path>
  * with the PEM <pem_text> (certificate, chain, key; the key must match).
+ * For `<crt>.ocsp`, <pem_text> is a base64 OCSP response for the
+ * certificate of <crt>'s transaction (started from what <crt> serves if
+ * none), stapled once committed; a PEM set later drops it, as HAProxy.
  * 0, or -1 with HAProxy's message in <err>.
  */
 int tls_cert_set(const char *path, const char *pem_text, int *updated, char *err, size_t errlen);

@@ -60,15 +60,21 @@ static int set_ssl_cert(struct cli_session *s, int argc, char **args)
 {
 	const char *payload = cli_payload(s);
 	char err[512];
-	int updated = 0;
+	int updated = 0, ocsp;
+	size_t n;
 
 	if (argc < 4 || !payload || !*payload)
 		return cli_err(s, "'set ssl cert' expects a filename and a certificate as a payload\n");
+	n = strlen(args[3]);
+	ocsp = n > 5 && !strcmp(args[3] + n - 5, ".ocsp") && !tls_cert_known(args[3]);
 	if (tls_cert_set(args[3], payload, &updated, err, sizeof(err)) < 0) {
-		cli_printf(s, "%s\n", err);
+		/* <crt>.ocsp: HAProxy adds which file could not be updated */
+		cli_printf(s, ocsp ? "%s\nCan't update %s!\n" : "%s\n", err, args[3]);
 		return CLI_DONE;
 	}
-	cli_sevf(s, CLI_SEV_INFO, "Transaction %s for certificate %s!\n", updated ? "updated" : "created", args[3]);
+	/* named by the certificate, <crt> for <crt>.ocsp, as HAProxy */
+	cli_sevf(s, CLI_SEV_INFO, "Transaction %s for certificate %.*s!\n", updated ? "updated" : "created",
+	         (int)(ocsp ? n - 5 : n), args[3]);
 	return CLI_DONE;
 }
 

@@ -58,6 +58,8 @@ static int srv_ex_idx = -1;        /* SSL_CTX ex_data: the struct tls_srv */
 struct cert_file *tls_cert_files;      /* declaration order */
 static struct cert_file *txn_file;        /* file of the ongoing transaction, or NULL */
 static struct pem txn_pem;                /* its new certificate */
+static unsigned char *txn_ocsp;           /* its new OCSP response (DER), or NULL */
+static size_t txn_ocsp_len;
 
 static void set_ssl_err(char *err, size_t errlen, const char *what)
 {
@@ -1323,17 +1325,28 @@ int tls_cert_describe(const char *path, char *out, size_t len)
 		o += (size_t)snprintf(out + o, len - o, "Chain Issuer: %s\n", dn);
 	}
 	if (o < len)
-		o += (size_t)snprintf(out + o, len - o, "OCSP Response Key: \n");   /* no OCSP: empty, as HAProxy */
+		o += (size_t)snprintf(out + o, len - o, "OCSP Response Key: ");   /* no OCSP: empty, as HAProxy */
+	if (o < len && (!txn || txn_ocsp))
+		o += tls_ocsp_key_hex(f->path, p->leaf, p->chain, txn, out + o, len - o);
+	if (o < len)
+		o += (size_t)snprintf(out + o, len - o, "\n");
 	return o < len ? (int)o : -ENOSPC;
 }
 
-int tls_cert_set(const char *path, const char *pem_text, int *updated, char *err, size_t errlen)
+/* Ends the transaction: what it held is freed. */
+static void txn_clear(void)
 {
-	struct cert_file *f = tls_cert_find(path);
-	struct pem p;
-	BIO *bio;
-	int ret;
+	pem_free(&txn_pem);
+	free(txn_ocsp);
+	txn_ocsp = NULL;
+	txn_file = NULL;
+}
 
+/* Whether file <f> (NULL: unknown), set as <path>, may be put into the
+ * transaction. 0, or -1 with HAProxy's message in <err>.
+ */
+static int txn_check(const struct cert_file *f, const char *path, char *err, size_t errlen)
+{
 	if (!f) {
 		snprintf(err, errlen, "Can't replace a certificate which is not referenced by the configuration!");
 		return -1;
@@ -1343,6 +1356,69 @@ int tls_cert_set(const char *path, const char *pem_text, int *updated, char *err
 		         txn_file->path, path);
 		return -1;
 	}
+	return 0;
+}
+
+/* `set ssl cert <crt>.ocsp` (<n>: the length of <crt>): the transaction of
+ * <crt> (started from what it serves if none) gets the OCSP response in
+ * base64 <b64>, checked against its certificate. As tls_cert_set().
+ */
+static int cert_set_ocsp(const char *path, size_t n, const char *b64, int *updated, char *err, size_t errlen)
+{
+	char crt[4096];
+	struct cert_file *f;
+	unsigned char *der;
+	struct pem p = { 0 };
+	size_t len;
+
+	snprintf(crt, sizeof(crt), "%.*s", (int)n, path);
+	f = tls_cert_find(crt);
+	if (txn_check(f, path, err, errlen) < 0)
+		return -1;
+	if (!txn_file && (!f->cur.leaf || pem_dup(&p, &f->cur) < 0)) {
+		snprintf(err, errlen, f->cur.leaf ? "out of memory" : "'%s' has no certificate yet", crt);
+		return -1;
+	}
+	if (tls_ocsp_txn_check(crt, txn_file ? txn_pem.leaf : p.leaf, txn_file ? txn_pem.chain : p.chain, b64,
+	                       &der, &len, err, errlen) < 0) {
+		pem_free(&p);
+		return -1;
+	}
+	*updated = txn_file != NULL;
+	if (!txn_file) {
+		txn_pem = p;
+		txn_file = f;
+	}
+	free(txn_ocsp);
+	txn_ocsp = der;
+	txn_ocsp_len = len;
+	return 0;
+}
+
+int tls_cert_set(const char *path, const char *pem_text, int *updated, char *err, size_t errlen)
+{
+	struct cert_file *f = tls_cert_find(path);
+	size_t n = strlen(path);
+	struct pem p;
+	BIO *bio;
+	int ret;
+
+	if (!f && n > 5 && !strcmp(path + n - 5, ".ocsp"))
+		return cert_set_ocsp(path, n - 5, pem_text, updated, err, errlen);
+	if (!f) {
+		const char *ext = strrchr(path, '.');
+		char crt[4096];
+
+		snprintf(crt, sizeof(crt), "%.*s", ext ? (int)(ext - path) : 0, path);
+		if (ext && (!strcmp(ext, ".key") || !strcmp(ext, ".issuer") || !strcmp(ext, ".sctl")) &&
+		    tls_cert_find(crt)) {
+			snprintf(err, errlen, "'%s' alone is not supported: set '%s' with its certificate, chain and key "
+			         "in one PEM payload", ext, crt);
+			return -1;
+		}
+	}
+	if (txn_check(f, path, err, errlen) < 0)
+		return -1;
 	bio = BIO_new_mem_buf(pem_text, -1);
 	if (!bio) {
 		snprintf(err, errlen, "out of memory");
@@ -1353,7 +1429,7 @@ int tls_cert_set(const char *path, const char *pem_text, int *updated, char *err
 	if (ret < 0)
 		return -1;
 	*updated = txn_file != NULL;
-	pem_free(&txn_pem);
+	txn_clear();   /* a new PEM comes without the OCSP response, as HAProxy's */
 	txn_pem = p;
 	txn_file = f;
 	return 0;
@@ -1363,8 +1439,7 @@ int tls_cert_abort(const char *path)
 {
 	if (!txn_file || strcmp(txn_file->path, path))
 		return -ENOENT;
-	pem_free(&txn_pem);
-	txn_file = NULL;
+	txn_clear();
 	return 0;
 }
 
@@ -1450,12 +1525,14 @@ int tls_cert_commit(const char *path, char *err, size_t errlen)
 	thread_isolate();
 	for (unsigned int i = 0; i < f->nuses && !ret; i++)
 		ret = tls_ctx_replace(f->uses[i].b, f->uses[i].ctx, 1, err, errlen);
+	if (!ret && txn_ocsp)   /* checked by `set`: fails only without memory */
+		ret = tls_ocsp_install(f->path, txn_pem.leaf, txn_pem.chain, txn_ocsp, txn_ocsp_len, err, errlen);
 	thread_release();
 	if (ret < 0)
 		return -1;
 	pem_free(&f->cur);
 	f->cur = txn_pem;
 	memset(&txn_pem, 0, sizeof(txn_pem));
-	txn_file = NULL;
+	txn_clear();
 	return 0;
 }

@@ -177,6 +177,25 @@ int tls_x509_text(X509 *x, char *out, size_t len, size_t *o);
 int tls_ocsp_load(const char *crt, X509 *leaf, STACK_OF(X509) *chain, const char *where, char *err,
                   size_t errlen);
 
+/* `set ssl cert <crt>.ocsp`: decodes the base64 payload <b64> into *<der>
+ * (malloc'ed, *<len> bytes) and checks it is a valid response for <leaf>
+ * (issuer in <chain> or `<crt>.issuer`). 0, or -1 with the reason in <err>.
+ */
+int tls_ocsp_txn_check(const char *crt, X509 *leaf, STACK_OF(X509) *chain, const char *b64, unsigned char **der,
+                       size_t *len, char *err, size_t errlen);
+
+/* `show ssl cert`: the OCSP certificate ID of <leaf> in hex into <out>,
+ * computed (issuer in <chain> or `<crt>.issuer`) if <compute>, else the
+ * one of the stapled response for it. Characters written; 0: none.
+ */
+size_t tls_ocsp_key_hex(const char *crt, X509 *leaf, STACK_OF(X509) *chain, int compute, char *out, size_t len);
+
+/* `commit ssl cert`: staples <der> for <leaf> from now on (its entry,
+ * created if none). Runs under thread isolation. 0 or -1 (<err>).
+ */
+int tls_ocsp_install(const char *crt, X509 *leaf, STACK_OF(X509) *chain, const unsigned char *der, size_t len,
+                     char *err, size_t errlen);
+
 /* Status request callback of the bind contexts: staples the response of
  * the certificate in use, if it has one.
  */

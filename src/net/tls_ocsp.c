@@ -4,12 +4,13 @@
  * handshakes of clients asking for it (status_request). The admin socket
  * lists the responses (`show ssl ocsp-response`) and replaces one (`set ssl
  * ocsp-response <base64>`), the response naming which certificate it is
- * for.
+ * for, or in a certificate transaction (`set ssl cert <crt>.ocsp`).
  *
  * Each certificate with an `.ocsp` file is one entry, keyed by its OCSP
  * certificate ID (SHA-1 of the issuer's name and key, and the serial: DER,
- * HAProxy's key). Entries are created at configuration time only and never
- * freed; their response is read by every thread's handshakes (a copy made
+ * HAProxy's key). Entries are created at configuration time, or by
+ * `commit ssl cert` under thread isolation (a `<crt>.ocsp` set in the
+ * transaction), and never freed; their response is read by every thread's handshakes (a copy made
  * under <lock> for OpenSSL) and replaced by the CLI thread under the same
  * lock, writer side.
  */
@@ -217,14 +218,92 @@ static long file_read(const char *path, unsigned char **buf)
 	return n;
 }
 
+/* Decodes the base64 text <b64> (line breaks ignored) into *<der>
+ * (malloc'ed, or NULL). Bytes, 0 or -1 when it is not base64, -ENOMEM.
+ */
+static ssize_t b64_der(const char *b64, unsigned char **der)
+{
+	size_t n = strlen(b64), j = 0;
+	char *clean = malloc(n + 1);
+	ssize_t len;
+
+	*der = malloc(n + 1);
+	if (!clean || !*der) {
+		free(clean);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (b64[i] != '\r' && b64[i] != '\n')
+			clean[j++] = b64[i];
+	len = base64_decode(clean, j, *der, n + 1);
+	free(clean);
+	return len;
+}
+
+/* The OCSP certificate ID of <leaf> (issuer in <chain> or <crt>.issuer)
+ * into <key> (OCSP_KEY_MAX bytes, zero-padded), its bytes in *<klen>; the
+ * ID itself, to free, or NULL with HAProxy's reason in <err> (<path>: the
+ * .ocsp file named).
+ */
+static OCSP_CERTID *cert_id(const char *crt, X509 *leaf, STACK_OF(X509) *chain, const char *path,
+                            unsigned char *key, int *klen, char *err, size_t errlen)
+{
+	X509 *issuer = issuer_of(leaf, chain, crt);
+	OCSP_CERTID *cid = issuer ? OCSP_cert_to_id(EVP_sha1(), leaf, issuer) : NULL;
+	unsigned char *k = key;
+
+	X509_free(issuer);
+	*klen = cid ? i2d_OCSP_CERTID(cid, NULL) : -1;
+	if (*klen <= 0 || *klen > OCSP_KEY_MAX) {
+		OCSP_CERTID_free(cid);
+		ERR_clear_error();
+		snprintf(err, errlen, "'%s' is present and activates OCSP but it is impossible to compute the OCSP certificate ID (maybe the issuer could not be found)", path);
+		return NULL;
+	}
+	memset(key, 0, OCSP_KEY_MAX);
+	i2d_OCSP_CERTID(cid, &k);
+	return cid;
+}
+
+/* The entry of certificate ID <key>, created for <leaf> if none (in key
+ * order, as HAProxy lists them; the list may only grow while the workers
+ * do not read it: configuration time or thread isolation). NULL: no
+ * memory.
+ */
+static struct ocsp_entry *entry_get(const unsigned char *key, int klen, X509 *leaf)
+{
+	struct ocsp_entry *e, **pe;
+
+	for (e = entries; e && memcmp(e->key, key, OCSP_KEY_MAX); e = e->next)
+		;
+	if (e)
+		return e;
+	if (!lock_ready) {
+		if (rw_init(&lock, LOCK_OTHER))
+			return NULL;
+		lock_ready = 1;
+	}
+	e = calloc(1, sizeof(*e));
+	if (!e)
+		return NULL;
+	memcpy(e->key, key, OCSP_KEY_MAX);
+	e->key_len = klen;
+	X509_up_ref(leaf);
+	e->leaf = leaf;
+	for (pe = &entries; *pe && memcmp((*pe)->key, key, OCSP_KEY_MAX) < 0; pe = &(*pe)->next)
+		;
+	e->next = *pe;
+	*pe = e;
+	return e;
+}
+
 int tls_ocsp_load(const char *crt, X509 *leaf, STACK_OF(X509) *chain, const char *where, char *err,
                   size_t errlen)
 {
 	char path[4200];
-	unsigned char key[OCSP_KEY_MAX] = { 0 }, *k = key, *der;
-	struct ocsp_entry *e, **pe;
+	unsigned char key[OCSP_KEY_MAX], *der;
+	struct ocsp_entry *e;
 	OCSP_CERTID *cid;
-	X509 *issuer;
 	struct stat st;
 	char why[256];
 	time_t expire;
@@ -234,42 +313,14 @@ int tls_ocsp_load(const char *crt, X509 *leaf, STACK_OF(X509) *chain, const char
 	snprintf(path, sizeof(path), "%s.ocsp", crt);
 	if (stat(path, &st) < 0)
 		return 0;   /* no .ocsp: no stapling */
-	if (!lock_ready) {
-		if (rw_init(&lock, LOCK_OTHER)) {
-			snprintf(err, errlen, "out of memory");
-			return -1;
-		}
-		lock_ready = 1;
-	}
-	issuer = issuer_of(leaf, chain, crt);
-	cid = issuer ? OCSP_cert_to_id(EVP_sha1(), leaf, issuer) : NULL;
-	X509_free(issuer);
-	klen = cid ? i2d_OCSP_CERTID(cid, NULL) : -1;
-	if (klen <= 0 || klen > OCSP_KEY_MAX) {
-		OCSP_CERTID_free(cid);
-		ERR_clear_error();
-		snprintf(err, errlen, "'%s' is present and activates OCSP but it is impossible to compute the OCSP certificate ID (maybe the issuer could not be found)", path);
+	cid = cert_id(crt, leaf, chain, path, key, &klen, err, errlen);
+	if (!cid)
 		return -1;
-	}
-	i2d_OCSP_CERTID(cid, &k);
-	for (e = entries; e && memcmp(e->key, key, sizeof(key)); e = e->next)
-		;
+	e = entry_get(key, klen, leaf);
 	if (!e) {
-		e = calloc(1, sizeof(*e));
-		if (!e) {
-			OCSP_CERTID_free(cid);
-			snprintf(err, errlen, "out of memory");
-			return -1;
-		}
-		memcpy(e->key, key, sizeof(key));
-		e->key_len = klen;
-		X509_up_ref(leaf);
-		e->leaf = leaf;
-		/* in key order, as HAProxy lists them */
-		for (pe = &entries; *pe && memcmp((*pe)->key, key, sizeof(key)) < 0; pe = &(*pe)->next)
-			;
-		e->next = *pe;
-		*pe = e;
+		OCSP_CERTID_free(cid);
+		snprintf(err, errlen, "out of memory");
+		return -1;
 	}
 	len = file_read(path, &der);
 	if (len < 0) {
@@ -287,6 +338,89 @@ int tls_ocsp_load(const char *crt, X509 *leaf, STACK_OF(X509) *chain, const char
 	}
 	free(der);
 	OCSP_CERTID_free(cid);
+	return 0;
+}
+
+int tls_ocsp_txn_check(const char *crt, X509 *leaf, STACK_OF(X509) *chain, const char *b64, unsigned char **der,
+                       size_t *len, char *err, size_t errlen)
+{
+	unsigned char key[OCSP_KEY_MAX];
+	char path[4200];
+	OCSP_CERTID *cid;
+	time_t expire;
+	ssize_t n;
+	int klen;
+
+	snprintf(path, sizeof(path), "%s.ocsp", crt);
+	n = b64_der(b64, der);
+	if (n <= 0) {
+		free(*der);
+		*der = NULL;
+		snprintf(err, errlen, "Error reading OCSP response in base64 format");
+		return -1;
+	}
+	cid = cert_id(crt, leaf, chain, path, key, &klen, err, errlen);
+	if (!cid || resp_check(*der, (size_t)n, cid, NULL, &expire, err, errlen) < 0) {
+		OCSP_CERTID_free(cid);
+		free(*der);
+		*der = NULL;
+		return -1;
+	}
+	OCSP_CERTID_free(cid);
+	*len = (size_t)n;
+	return 0;
+}
+
+size_t tls_ocsp_key_hex(const char *crt, X509 *leaf, STACK_OF(X509) *chain, int compute, char *out, size_t len)
+{
+	unsigned char key[OCSP_KEY_MAX];
+	const unsigned char *k = key;
+	const struct ocsp_entry *e;
+	char why[512];
+	size_t o = 0;
+	int klen = 0;
+
+	if (compute) {
+		OCSP_CERTID *cid = cert_id(crt, leaf, chain, crt, key, &klen, why, sizeof(why));
+
+		if (!cid)
+			return 0;
+		OCSP_CERTID_free(cid);
+	} else {
+		for (e = entries; e && X509_cmp(e->leaf, leaf); e = e->next)
+			;
+		if (!e)
+			return 0;
+		k = e->key;
+		klen = e->key_len;
+	}
+	for (int i = 0; i < klen && o + 3 <= len; i++)
+		o += (size_t)snprintf(out + o, len - o, "%02x", k[i]);
+	return o;
+}
+
+int tls_ocsp_install(const char *crt, X509 *leaf, STACK_OF(X509) *chain, const unsigned char *der, size_t len,
+                     char *err, size_t errlen)
+{
+	unsigned char key[OCSP_KEY_MAX];
+	struct ocsp_entry *e;
+	OCSP_CERTID *cid;
+	time_t expire;
+	int klen;
+
+	cid = cert_id(crt, leaf, chain, crt, key, &klen, err, errlen);
+	if (!cid)
+		return -1;
+	if (resp_check(der, len, cid, NULL, &expire, err, errlen) < 0) {
+		OCSP_CERTID_free(cid);
+		return -1;
+	}
+	OCSP_CERTID_free(cid);
+	e = entry_get(key, klen, leaf);
+	if (!e || entry_set(e, der, len, expire) < 0) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
 	return 0;
 }
 
@@ -318,22 +452,16 @@ int tls_ocsp_status_cb(SSL *ssl, void *arg)
 
 int tls_ocsp_set(const char *b64, char *err, size_t errlen)
 {
-	size_t n = strlen(b64), j = 0;
-	char *clean = malloc(n + 1);
-	unsigned char *der = malloc(n + 1);
 	struct ocsp_entry *e = NULL;
+	unsigned char *der;
 	time_t expire;
-	ssize_t len;
+	ssize_t len = b64_der(b64, &der);
 	int ret = -1;
 
-	if (!clean || !der) {
+	if (len == -ENOMEM) {
 		snprintf(err, errlen, "Failed to update OCSP response.");
 		goto out;
 	}
-	for (size_t i = 0; i < n; i++)
-		if (b64[i] != '\r' && b64[i] != '\n')
-			clean[j++] = b64[i];
-	len = base64_decode(clean, j, der, n + 1);
 	if (len <= 0) {
 		snprintf(err, errlen, "'set ssl ocsp-response' received invalid base64 encoded response.");
 		goto out;
@@ -350,7 +478,6 @@ int tls_ocsp_set(const char *b64, char *err, size_t errlen)
 	}
 	ret = 0;
 out:
-	free(clean);
 	free(der);
 	return ret;
 }

@@ -158,3 +158,63 @@ frontend fe
         assert run_check(text, tmp_path, name="h.cfg", binary=HAPROXY)[0] != 0
         rc, out, _ = run_check(text, tmp_path)
         assert rc != 0 and "t.cfg:%d" % text.count("\n") in out and "option of crt-list lines" in out, out
+
+
+def b64_of(path):
+    with open(path, "rb") as f:
+        return base64.b64encode(f.read()).decode()
+
+
+def test_ocsp_in_a_cert_transaction_like_haproxy(tollgate, haproxy, tmp_path, pki):
+    """`set ssl cert <crt>.ocsp <<` puts a base64 OCSP response into the
+    transaction of <crt> (named so in the answers), `show ssl cert` shows
+    its certificate ID key, `commit ssl cert <crt>` staples it from the
+    next handshake on; a certificate that had no `.ocsp` at start-up gets
+    one the same way."""
+    both = start_both(tollgate, haproxy, tmp_path, CFG, **pki)
+    rsa, other = pki["rsa"], pki["other"]
+    seen = {}
+    for name, (sock, port) in both.items():
+        r = seen[name] = []
+        r.append(admin_cli(sock, "show ssl cert " + rsa))
+        r.append(admin_cli(sock, "set ssl cert %s.ocsp <<\n%s\n" % (rsa, b64_of(pki["revoked"]))))
+        r.append(admin_cli(sock, "show ssl cert"))
+        r.append(admin_cli(sock, "show ssl cert *" + rsa))
+        r.append(status(port))                          # not committed yet
+        r.append(admin_cli(sock, "commit ssl cert " + rsa))
+        r.append(status(port))
+        r.append(admin_cli(sock, "show ssl cert " + rsa))
+        r.append(admin_cli(sock, "set ssl cert %s.ocsp <<\n%s\n" % (other, b64_of(pki["other_ocsp"]))))
+        r.append(admin_cli(sock, "commit ssl cert " + other))
+        r.append(status(port, "other.test"))
+        r.append(admin_cli(sock, "set ssl cert /nonexistent.pem.ocsp <<\n%s\n" % b64_of(pki["revoked"])))
+    for i, (t, h) in enumerate(zip(seen["tollgate"], seen["haproxy"])):
+        assert t == h, (i, t, h)
+    r = seen["tollgate"]
+    assert r[1].strip() == "Transaction created for certificate %s!" % rsa, r[1]
+    key = r[0].split("OCSP Response Key: ")[1].split()[0]
+    assert key.startswith("30") and "OCSP Response Key: %s\n" % key in r[3], r[3]
+    assert (r[4], r[6], r[10]) == ("good", "revoked", "good"), r
+    assert "Success!" in r[5] and "Success!" in r[9], r
+    assert r[11].strip().endswith("Can't update /nonexistent.pem.ocsp!"), r[11]
+
+
+def test_bad_ocsp_in_a_cert_transaction_is_refused(tollgate, tmp_path, pki):
+    """A payload that is not base64, not a response, or a response about
+    another certificate is refused at once, naming the file (HAProxy 2.6
+    opens the transaction and staples nothing); an aborted one changes
+    nothing."""
+    sock, port = str(tmp_path / "s.sock"), free_port()
+    tollgate(CFG % dict(pki, sock=sock, port=port), port=port)
+    rsa = pki["rsa"]
+    for payload, why in (("%%%notbase64", "Error reading OCSP response in base64 format"),
+                         (base64.b64encode(b"garbage" * 10).decode(), "Unable to parse OCSP response"),
+                         (b64_of(pki["other_ocsp"]), "does not match")):
+        out = admin_cli(sock, "set ssl cert %s.ocsp <<\n%s\n" % (rsa, payload))
+        assert why in out and out.strip().endswith("Can't update %s.ocsp!" % rsa), out
+    assert admin_cli(sock, "commit ssl cert " + rsa).startswith("No ongoing transaction")
+    assert "Transaction created" in admin_cli(sock, "set ssl cert %s.ocsp <<\n%s\n" % (rsa, b64_of(pki["revoked"])))
+    assert "Transaction aborted" in admin_cli(sock, "abort ssl cert " + rsa)
+    assert status(port) == "good"
+    out = admin_cli(sock, "set ssl cert %s.key <<\nx\n" % rsa)
+    assert "'.key' alone is not supported" in out, out
