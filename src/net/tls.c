@@ -56,10 +56,6 @@ static int srv_ex_idx = -1;        /* SSL_CTX ex_data: the struct tls_srv */
 
 
 struct cert_file *tls_cert_files;      /* declaration order */
-static struct cert_file *txn_file;        /* file of the ongoing transaction, or NULL */
-static struct pem txn_pem;                /* its new certificate */
-static unsigned char *txn_ocsp;           /* its new OCSP response (DER), or NULL */
-static size_t txn_ocsp_len;
 
 static void set_ssl_err(char *err, size_t errlen, const char *what)
 {
@@ -251,7 +247,7 @@ static int ctx_common(SSL_CTX *ctx, const struct tls_conf *c, char *err, size_t 
 
 /* ---- certificates ---- */
 
-static void pem_free(struct pem *p)
+void tls_pem_free(struct pem *p)
 {
 	X509_free(p->leaf);
 	sk_X509_pop_free(p->chain, X509_free);
@@ -262,7 +258,7 @@ static void pem_free(struct pem *p)
 /* Reads a certificate, its chain and its key from <bio> (<name> in
  * messages), checks the key matches. Returns 0 or -1 (reason in <err>).
  */
-static int pem_read(struct pem *p, BIO *bio, const char *name, char *err, size_t errlen)
+int tls_pem_read(struct pem *p, BIO *bio, const char *name, char *err, size_t errlen)
 {
 	X509 *x;
 
@@ -292,11 +288,11 @@ static int pem_read(struct pem *p, BIO *bio, const char *name, char *err, size_t
 	}
 	return 0;
 fail:
-	pem_free(p);
+	tls_pem_free(p);
 	return -1;
 }
 
-/* Loads a PEM file (see pem_read()). */
+/* Loads a PEM file (see tls_pem_read()). */
 static int pem_load(struct pem *p, const char *file, char *err, size_t errlen)
 {
 	BIO *bio = BIO_new_file(file, "r");
@@ -308,13 +304,13 @@ static int pem_load(struct pem *p, const char *file, char *err, size_t errlen)
 		ERR_clear_error();
 		return -1;
 	}
-	ret = pem_read(p, bio, file, err, errlen);
+	ret = tls_pem_read(p, bio, file, err, errlen);
 	BIO_free(bio);
 	return ret;
 }
 
 /* Calls <fn> for each DNS name of <x> (SANs, else the CN). */
-static int cert_names(X509 *x, int (*fn)(void *arg, const char *name), void *arg)
+int tls_cert_names(X509 *x, int (*fn)(void *arg, const char *name), void *arg)
 {
 	GENERAL_NAMES *sans = X509_get_ext_d2i(x, NID_subject_alt_name, NULL, NULL);
 	int found = 0, ret = 0;
@@ -507,7 +503,7 @@ int tls_ctx_index(struct tls_bind *b, SSL_CTX *ctx, const struct crtlist_entry *
 	struct name_add na = { b, ctx, plain };
 
 	if (!ent || !ent->ln.nfilters)
-		return cert_names(leaf, name_add, &na);
+		return tls_cert_names(leaf, name_add, &na);
 	for (unsigned int i = 0; i < ent->ln.nfilters; i++) {
 		const char *f = ent->ln.filters[i];
 		int r = f[0] != '!' ? name_add(&na, f) : f[1] && f[1] != '*' ? neg_add(b, f + 1, ctx) : 0;
@@ -753,19 +749,19 @@ static int cert_register(const char *file, struct pem *p, struct tls_bind *b, SS
 }
 
 /* A reference to what file <f> serves now. */
-static int pem_dup(struct pem *dst, const struct pem *src)
+int tls_pem_dup(struct pem *dst, const struct pem *src)
 {
 	memset(dst, 0, sizeof(*dst));
 	if (!src->leaf || !X509_up_ref(src->leaf))
 		return -1;
 	dst->leaf = src->leaf;
 	if (!EVP_PKEY_up_ref(src->key)) {
-		pem_free(dst);
+		tls_pem_free(dst);
 		return -1;
 	}
 	dst->key = src->key;
 	if (src->chain && !(dst->chain = X509_chain_up_ref(src->chain))) {
-		pem_free(dst);
+		tls_pem_free(dst);
 		return -1;
 	}
 	return 0;
@@ -790,7 +786,7 @@ int tls_add_cert(struct tls_bind *b, const char *file, struct crtlist_entry *ent
 	int ret = -1;
 
 	if (known) {
-		if (pem_dup(&p, &known->cur) < 0) {
+		if (tls_pem_dup(&p, &known->cur) < 0) {
 			conf_ex_free(NULL, own, NULL, 0, 0, NULL);
 			snprintf(err, errlen, "out of memory");
 			return -1;
@@ -803,12 +799,12 @@ int tls_add_cert(struct tls_bind *b, const char *file, struct crtlist_entry *ent
 	}
 	if (!known && !mem && tls_ocsp_load(file, p.leaf, p.chain, b->where, err, errlen) < 0) {
 		conf_ex_free(NULL, own, NULL, 0, 0, NULL);
-		pem_free(&p);
+		tls_pem_free(&p);
 		return -1;
 	}
 	/* another key type for names already served: the same context */
 	if (plain)
-		cert_names(p.leaf, pair_name, &pf);
+		tls_cert_names(p.leaf, pair_name, &pf);
 	if (pf.found) {
 		X509 *cur;
 
@@ -855,7 +851,7 @@ int tls_add_cert(struct tls_bind *b, const char *file, struct crtlist_entry *ent
 	}
 	ret = cert_register(file, &p, b, ctx, ent, err, errlen);
 out:
-	pem_free(&p);
+	tls_pem_free(&p);
 	return ret;
 }
 
@@ -1044,11 +1040,11 @@ struct tls_srv *tls_srv_build(const struct tls_conf *c, char *err, size_t errlen
 		if (pem_load(&p, c->crt[0], err, errlen) < 0)
 			goto fail;
 		if (!SSL_CTX_use_cert_and_key(s->ctx, p.leaf, p.key, p.chain, 1)) {
-			pem_free(&p);
+			tls_pem_free(&p);
 			set_ssl_err(err, errlen, "cannot use the client certificate");
 			goto fail;
 		}
-		pem_free(&p);
+		tls_pem_free(&p);
 	}
 	if (c->alpn && SSL_CTX_set_alpn_protos(s->ctx, c->alpn, c->alpn_len)) {
 		set_ssl_err(err, errlen, "cannot set 'alpn'");
@@ -1123,326 +1119,6 @@ const char *tls_library_version_number(void)
 	return OpenSSL_version(OPENSSL_VERSION_STRING);
 }
 
-/* ---- certificates at runtime (admin socket) ---- */
-
-struct cert_file *tls_cert_find(const char *path)
-{
-	struct cert_file *f;
-
-	for (f = tls_cert_files; f && strcmp(f->path, path); f = f->next)
-		;
-	return f;
-}
-
-
-const char *tls_cert_next(const char *prev)
-{
-	const char *best = NULL;
-
-	/* in name order, as HAProxy lists them; a few files: O(n) per step */
-	for (const struct cert_file *f = tls_cert_files; f; f = f->next)
-		if ((!prev || strcmp(f->path, prev) > 0) && (!best || strcmp(f->path, best) < 0))
-			best = f->path;
-	return best;
-}
-
-int tls_cert_known(const char *path)
-{
-	const struct cert_file *f = tls_cert_find(path);
-
-	return !f ? 0 : f->cur.leaf ? 1 : -1;
-}
-
-int tls_cert_new(const char *path, char *err, size_t errlen)
-{
-	struct cert_file *f, **last = &tls_cert_files;
-
-	if (tls_cert_find(path)) {
-		snprintf(err, errlen, "Certificate '%s' already exists!", path);
-		return -1;
-	}
-	while (*last)
-		last = &(*last)->next;
-	f = calloc(1, sizeof(*f));
-	if (!f || !(f->path = strdup(path))) {
-		free(f);
-		snprintf(err, errlen, "Not enough memory!");
-		return -1;
-	}
-	*last = f;
-	return 0;
-}
-
-int tls_cert_del(const char *path, char *err, size_t errlen)
-{
-	struct cert_file *f, **pp;
-
-	for (pp = &tls_cert_files; *pp && strcmp((*pp)->path, path); pp = &(*pp)->next)
-		;
-	f = *pp;
-	if (!f) {
-		snprintf(err, errlen, "certificate '%s' doesn't exist!\n", path);
-		return -1;
-	}
-	if (f == txn_file) {
-		snprintf(err, errlen, "ongoing transaction for the certificate '%s'", path);
-		return -1;
-	}
-	if (f->nuses || tls_crtlist_names(path)) {
-		snprintf(err, errlen, "certificate '%s' in use, can't be deleted!\n", path);
-		return -1;
-	}
-	*pp = f->next;
-	pem_free(&f->cur);
-	free(f->uses);
-	free(f->path);
-	free(f);
-	return 0;
-}
-
-unsigned int tls_cert_uses(const char *path)
-{
-	const struct cert_file *f = tls_cert_find(path);
-
-	return f ? f->nuses : 0;
-}
-
-const char *tls_cert_txn(void)
-{
-	return txn_file ? txn_file->path : NULL;
-}
-
-/* Appends the DN <n> in HAProxy's "/K=V" form. */
-size_t tls_dn_text(X509_NAME *n, char *out, size_t len)
-{
-	size_t o = 0;
-
-	for (int i = 0; i < X509_NAME_entry_count(n) && o + 1 < len; i++) {
-		X509_NAME_ENTRY *e = X509_NAME_get_entry(n, i);
-		const char *sn = OBJ_nid2sn(OBJ_obj2nid(X509_NAME_ENTRY_get_object(e)));
-		ASN1_STRING *d = X509_NAME_ENTRY_get_data(e);
-		int w = snprintf(out + o, len - o, "/%s=%.*s", sn ? sn : "?", ASN1_STRING_length(d),
-		                 (const char *)ASN1_STRING_get0_data(d));
-
-		if (w < 0 || (size_t)w >= len - o)
-			break;
-		o += (size_t)w;
-	}
-	if (o < len)
-		out[o] = 0;
-	return o;
-}
-
-size_t tls_time_text(const ASN1_TIME *t, char *out, size_t len)
-{
-	BIO *m = BIO_new(BIO_s_mem());
-	char *p;
-	long n;
-
-	if (!m)
-		return 0;
-	ASN1_TIME_print(m, t);
-	n = BIO_get_mem_data(m, &p);
-	snprintf(out, len, "%.*s", (int)n, p);
-	BIO_free(m);
-	return strlen(out);
-}
-
-static int san_add(void *arg, const char *name)
-{
-	char *out = arg;
-	size_t o = strlen(out);
-
-	snprintf(out + o, 1024 - o, "%sDNS:%s", o ? ", " : "", name);
-	return 0;
-}
-
-int tls_x509_text(X509 *x, char *out, size_t len, size_t *o)
-{
-	EVP_PKEY *key = X509_get0_pubkey(x);
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int mdlen = 0;
-	char dn[1024], idn[1024], san[1024] = "", nb[64], na[64], hex[2 * EVP_MAX_MD_SIZE + 1], ser[2 * 64 + 1];
-	const ASN1_INTEGER *sn = X509_get0_serialNumber(x);
-	int id = key ? EVP_PKEY_get_base_id(key) : 0, w;
-
-	X509_digest(x, EVP_sha1(), md, &mdlen);
-	for (unsigned int i = 0; i < mdlen; i++)
-		snprintf(hex + 2 * i, 3, "%02X", md[i]);
-	hex[2 * mdlen] = 0;
-	ser[0] = 0;
-	for (int i = 0; i < ASN1_STRING_length(sn) && i < 64; i++)
-		snprintf(ser + 2 * i, 3, "%02X", ASN1_STRING_get0_data(sn)[i]);
-	tls_time_text(X509_get0_notBefore(x), nb, sizeof(nb));
-	tls_time_text(X509_get0_notAfter(x), na, sizeof(na));
-	if (X509_get_ext_by_NID(x, NID_subject_alt_name, -1) >= 0)
-		cert_names(x, san_add, san);   /* SANs only: no CN in their place */
-	tls_dn_text(X509_get_subject_name(x), dn, sizeof(dn));
-	tls_dn_text(X509_get_issuer_name(x), idn, sizeof(idn));
-	if (*o >= len)
-		return -1;
-	w = snprintf(out + *o, len - *o, "Serial: %s\nnotBefore: %s\nnotAfter: %s\n"
-	             "Subject Alternative Name: %s\nAlgorithm: %s%d\nSHA1 FingerPrint: %s\nSubject: %s\nIssuer: %s\n",
-	             ser, nb, na, san, id == EVP_PKEY_EC ? "EC" : id == EVP_PKEY_RSA ? "RSA" : "",
-	             key ? EVP_PKEY_get_bits(key) : 0, hex, dn, idn);
-	if (w < 0 || (size_t)w >= len - *o)
-		return -1;
-	*o += (size_t)w;
-	return 0;
-}
-
-int tls_cert_describe(const char *path, char *out, size_t len)
-{
-	int txn = path[0] == '*';
-	struct cert_file *f = tls_cert_find(txn ? path + 1 : path);
-	const struct pem *p;
-	char dn[1024];
-	size_t o = 0;
-	int w;
-
-	if (!f || (txn && f != txn_file))
-		return -ENOENT;
-	p = txn ? &txn_pem : &f->cur;
-	if (!p->leaf) {
-		/* `new ssl cert`, not set yet */
-		w = snprintf(out, len, "Filename: %s\nStatus: Empty\nOCSP Response Key: \n", path);
-		return w < 0 || (size_t)w >= len ? -ENOSPC : w;
-	}
-	w = snprintf(out, len, "Filename: %s\nStatus: %s\n", path, txn || !f->nuses ? "Unused" : "Used");
-	if (w < 0 || (size_t)w >= len)
-		return -ENOSPC;
-	o = (size_t)w;
-	if (tls_x509_text(p->leaf, out, len, &o) < 0)
-		return -ENOSPC;
-	for (int i = 0; p->chain && i < sk_X509_num(p->chain) && o < len; i++) {
-		X509 *c = sk_X509_value(p->chain, i);
-
-		tls_dn_text(X509_get_subject_name(c), dn, sizeof(dn));
-		o += (size_t)snprintf(out + o, len - o, "Chain Subject: %s\n", dn);
-		if (o >= len)
-			break;
-		tls_dn_text(X509_get_issuer_name(c), dn, sizeof(dn));
-		o += (size_t)snprintf(out + o, len - o, "Chain Issuer: %s\n", dn);
-	}
-	if (o < len)
-		o += (size_t)snprintf(out + o, len - o, "OCSP Response Key: ");   /* no OCSP: empty, as HAProxy */
-	if (o < len && (!txn || txn_ocsp))
-		o += tls_ocsp_key_hex(f->path, p->leaf, p->chain, txn, out + o, len - o);
-	if (o < len)
-		o += (size_t)snprintf(out + o, len - o, "\n");
-	return o < len ? (int)o : -ENOSPC;
-}
-
-/* Ends the transaction: what it held is freed. */
-static void txn_clear(void)
-{
-	pem_free(&txn_pem);
-	free(txn_ocsp);
-	txn_ocsp = NULL;
-	txn_file = NULL;
-}
-
-/* Whether file <f> (NULL: unknown), set as <path>, may be put into the
- * transaction. 0, or -1 with HAProxy's message in <err>.
- */
-static int txn_check(const struct cert_file *f, const char *path, char *err, size_t errlen)
-{
-	if (!f) {
-		snprintf(err, errlen, "Can't replace a certificate which is not referenced by the configuration!");
-		return -1;
-	}
-	if (txn_file && txn_file != f) {
-		snprintf(err, errlen, "The ongoing transaction is about '%s' but you are trying to set '%s'",
-		         txn_file->path, path);
-		return -1;
-	}
-	return 0;
-}
-
-/* `set ssl cert <crt>.ocsp` (<n>: the length of <crt>): the transaction of
- * <crt> (started from what it serves if none) gets the OCSP response in
- * base64 <b64>, checked against its certificate. As tls_cert_set().
- */
-static int cert_set_ocsp(const char *path, size_t n, const char *b64, int *updated, char *err, size_t errlen)
-{
-	char crt[4096];
-	struct cert_file *f;
-	unsigned char *der;
-	struct pem p = { 0 };
-	size_t len;
-
-	snprintf(crt, sizeof(crt), "%.*s", (int)n, path);
-	f = tls_cert_find(crt);
-	if (txn_check(f, path, err, errlen) < 0)
-		return -1;
-	if (!txn_file && (!f->cur.leaf || pem_dup(&p, &f->cur) < 0)) {
-		snprintf(err, errlen, f->cur.leaf ? "out of memory" : "'%s' has no certificate yet", crt);
-		return -1;
-	}
-	if (tls_ocsp_txn_check(crt, txn_file ? txn_pem.leaf : p.leaf, txn_file ? txn_pem.chain : p.chain, b64,
-	                       &der, &len, err, errlen) < 0) {
-		pem_free(&p);
-		return -1;
-	}
-	*updated = txn_file != NULL;
-	if (!txn_file) {
-		txn_pem = p;
-		txn_file = f;
-	}
-	free(txn_ocsp);
-	txn_ocsp = der;
-	txn_ocsp_len = len;
-	return 0;
-}
-
-int tls_cert_set(const char *path, const char *pem_text, int *updated, char *err, size_t errlen)
-{
-	struct cert_file *f = tls_cert_find(path);
-	size_t n = strlen(path);
-	struct pem p;
-	BIO *bio;
-	int ret;
-
-	if (!f && n > 5 && !strcmp(path + n - 5, ".ocsp"))
-		return cert_set_ocsp(path, n - 5, pem_text, updated, err, errlen);
-	if (!f) {
-		const char *ext = strrchr(path, '.');
-		char crt[4096];
-
-		snprintf(crt, sizeof(crt), "%.*s", ext ? (int)(ext - path) : 0, path);
-		if (ext && (!strcmp(ext, ".key") || !strcmp(ext, ".issuer") || !strcmp(ext, ".sctl")) &&
-		    tls_cert_find(crt)) {
-			snprintf(err, errlen, "'%s' alone is not supported: set '%s' with its certificate, chain and key "
-			         "in one PEM payload", ext, crt);
-			return -1;
-		}
-	}
-	if (txn_check(f, path, err, errlen) < 0)
-		return -1;
-	bio = BIO_new_mem_buf(pem_text, -1);
-	if (!bio) {
-		snprintf(err, errlen, "out of memory");
-		return -1;
-	}
-	ret = pem_read(&p, bio, path, err, errlen);
-	BIO_free(bio);
-	if (ret < 0)
-		return -1;
-	*updated = txn_file != NULL;
-	txn_clear();   /* a new PEM comes without the OCSP response, as HAProxy's */
-	txn_pem = p;
-	txn_file = f;
-	return 0;
-}
-
-int tls_cert_abort(const char *path)
-{
-	if (!txn_file || strcmp(txn_file->path, path))
-		return -ENOENT;
-	txn_clear();
-	return 0;
-}
-
 struct bind_ctx *tls_bind_ctx_of(struct tls_bind *b, const SSL_CTX *ctx)
 {
 	for (unsigned int i = 0; i < b->nctx; i++)
@@ -1480,7 +1156,7 @@ int tls_ctx_replace(struct tls_bind *b, SSL_CTX *old, int txn, char *err, size_t
 		return -1;
 	for (g = tls_cert_files; g; g = g->next) {
 		for (unsigned int i = 0; i < g->nuses; i++) {
-			const struct pem *p = txn && g == txn_file ? &txn_pem : &g->cur;
+			const struct pem *p = txn && g == tls_txn_file ? &tls_txn_pem : &g->cur;
 
 			if (g->uses[i].b != b || g->uses[i].ctx != old)
 				continue;
@@ -1500,39 +1176,12 @@ int tls_ctx_replace(struct tls_bind *b, SSL_CTX *old, int txn, char *err, size_t
 		for (unsigned int i = 0; i < g->nuses; i++)
 			if (g->uses[i].b == b && g->uses[i].ctx == old) {
 				if (!filtered)
-					cert_names(txn && g == txn_file ? txn_pem.leaf : g->cur.leaf, name_add, &na);
+					tls_cert_names(txn && g == tls_txn_file ? tls_txn_pem.leaf : g->cur.leaf, name_add, &na);
 				g->uses[i].ctx = ctx;
 			}
 	qsort(b->sni, b->nsni, sizeof(*b->sni), tls_sni_cmp);
 	bc->ctx = ctx;
 	/* connections using <old> hold their own reference to it */
 	SSL_CTX_free(old);
-	return 0;
-}
-
-int tls_cert_commit(const char *path, char *err, size_t errlen)
-{
-	struct cert_file *f = txn_file;
-	int ret = 0;
-
-	if (!f || strcmp(f->path, path)) {
-		snprintf(err, errlen, "No ongoing transaction! !");
-		return -1;
-	}
-	/* contexts are read by every worker when a handshake starts: replace
-	 * them alone; connections already up keep the certificate they have
-	 */
-	thread_isolate();
-	for (unsigned int i = 0; i < f->nuses && !ret; i++)
-		ret = tls_ctx_replace(f->uses[i].b, f->uses[i].ctx, 1, err, errlen);
-	if (!ret && txn_ocsp)   /* checked by `set`: fails only without memory */
-		ret = tls_ocsp_install(f->path, txn_pem.leaf, txn_pem.chain, txn_ocsp, txn_ocsp_len, err, errlen);
-	thread_release();
-	if (ret < 0)
-		return -1;
-	pem_free(&f->cur);
-	f->cur = txn_pem;
-	memset(&txn_pem, 0, sizeof(txn_pem));
-	txn_clear();
 	return 0;
 }

@@ -91,6 +91,26 @@ void tls_names_drop(struct tls_bind *b, const SSL_CTX *ctx);
 /* qsort() order of the names. */
 int tls_sni_cmp(const void *a, const void *b);
 
+/* PEM certificate files (tls.c): frees what <p> holds; reads a
+ * certificate, its chain and its matching key from <bio> (<name> in
+ * messages; 0 or -1 with the reason); takes a reference to what <src>
+ * holds (0 or -1).
+ */
+void tls_pem_free(struct pem *p);
+int tls_pem_read(struct pem *p, BIO *bio, const char *name, char *err, size_t errlen);
+int tls_pem_dup(struct pem *dst, const struct pem *src);
+
+/* Calls <fn> for each DNS name of <x> (its subjectAltNames, else its CN),
+ * until it returns non-zero; returns that, or 0.
+ */
+int tls_cert_names(X509 *x, int (*fn)(void *arg, const char *name), void *arg);
+
+/* The certificate transaction (tls_certs.c): the file being replaced (or
+ * NULL) and its new certificate.
+ */
+extern struct cert_file *tls_txn_file;
+extern struct pem tls_txn_pem;
+
 /* The context entry of <ctx> in <b>, or NULL. */
 struct bind_ctx *tls_bind_ctx_of(struct tls_bind *b, const SSL_CTX *ctx);
 
