@@ -253,6 +253,54 @@ static int tcp_content_rejects(struct stream *s, struct proxy *px)
 	return 1;
 }
 
+/* Before the proxy waits for the body of a request (a wait-for-body rule,
+ * `option http-buffer-request`): an HTTP/1.1 request with a body announced
+ * and "Expect: 100-continue" gets an interim "HTTP/1.1 100 Continue" from
+ * the proxy, whose client would otherwise hold the body back, and the
+ * header is removed so that the server does not answer 100 again (HAProxy's
+ * http_handle_expect_hdr()). Once per request. Returns 0, or -1 if the
+ * answer or the edit does not fit.
+ */
+static int expect_continue(struct stream *s)
+{
+	static const char cont[] = "HTTP/1.1 100 Continue\r\n\r\n";
+	struct http_txn *txn = s->txn;
+
+	if (!(txn->req_h1.flags & H1_MF_EXPECT_100) || txn->meth == H1_METH_CONNECT ||
+	    !(txn->req_body == H1_BODY_CHUNKED || (txn->req_body == H1_BODY_CL && txn->req_h1.content_length)))
+		return 0;
+	txn->req_h1.flags &= ~H1_MF_EXPECT_100;
+	http_hdr_del(&txn->req, "expect", 6);
+	if ((!buf_allocated(&s->res.buf) && buf_alloc(&s->res.buf) < 0) ||
+	    buf_replace(&s->res.buf, (size_t)txn->res_fwd, 0, cont, sizeof(cont) - 1) < 0)
+		return -1;
+	txn->res_fwd += sizeof(cont) - 1;
+	return 0;
+}
+
+/* `option http-buffer-request` of <px> (the frontend, or the backend once
+ * chosen): the rules of <px> wait for the body as behind a wait-for-body
+ * rule, for the `timeout http-request` of <px>. Returns 1 if the request
+ * now waits (or was answered), 0 if its body is there already.
+ */
+static int buffer_request(struct stream *s, const struct proxy *px)
+{
+	struct http_txn *txn = s->txn;
+
+	if (expect_continue(s) < 0) {
+		hs_error_reply(s, 500);
+		return 1;
+	}
+	if (hs_body_ready(s, &s->req, txn->req_head_len, txn->req_body, txn->req_left, 0, 0))
+		return 0;
+	txn->wait_rule = NULL;
+	txn->wait_px = px;
+	txn->wait_least = 0;
+	txn->wait_exp = tick_add_ifset(now_ms, px->timeout.http_request);
+	txn->req_state = HTTP_MSG_WAIT;
+	return 1;
+}
+
 /* Analyses a complete request head of <len> bytes: rules, backend, server,
  * rewrite. Returns 1 (something changed).
  */
@@ -305,18 +353,23 @@ static int request_head(struct stream *s, size_t len)
 		/* tcp-request content rules run again for every request (HAProxy) */
 		return 1;
 	}
-	if ((s->fe->options & PR_O_HTTP_BUFREQ) &&
-	    !hs_body_ready(s, &s->req, txn->req_head_len, txn->req_body, txn->req_left, 0, 0)) {
-		/* option http-buffer-request: the rules wait for the body as
-		 * behind a wait-for-body rule, for `timeout http-request`
-		 */
-		txn->wait_rule = NULL;
-		txn->wait_least = 0;
-		txn->wait_exp = tick_add_ifset(now_ms, s->fe->timeout.http_request);
-		txn->req_state = HTTP_MSG_WAIT;
+	if ((s->fe->options & PR_O_HTTP_BUFREQ) && buffer_request(s, s->fe))
+		return 1;
+	return request_rules(s);
+}
+
+/* A wait-for-body rule stopped the http-request rules: the request waits
+ * for its body, once its client knows to send it. Returns 1.
+ */
+static int wait_rule(struct stream *s)
+{
+	if (expect_continue(s) < 0) {
+		s->txn->wait_rule = NULL;
+		hs_error_reply(s, 500);
 		return 1;
 	}
-	return request_rules(s);
+	s->txn->req_state = HTTP_MSG_WAIT;
+	return 1;
 }
 
 /* Runs the http-request rules of the frontend, chooses the backend, runs
@@ -330,7 +383,7 @@ static int request_rules(struct stream *s)
 	char *out = hs_thread_scratch();
 	struct http_outcome o = { 0 };
 	enum http_verdict v = HTTP_VERDICT_CONT;
-	int be_waits = txn->wait_rule && txn->wait_px != s->fe;
+	int be_waits = txn->wait_px && txn->wait_px != s->fe;
 	size_t n, len = txn->req_head_len;
 
 	if (!out) {
@@ -339,10 +392,8 @@ static int request_rules(struct stream *s)
 	}
 	if (!be_waits) {
 		v = http_req_rules_exec(s->fe, s, &o, out, buf_size);
-		if (v == HTTP_VERDICT_WAIT) {
-			txn->req_state = HTTP_MSG_WAIT;
-			return 1;
-		}
+		if (v == HTTP_VERDICT_WAIT)
+			return wait_rule(s);
 	}
 	/* the frontend's stats page needs no backend */
 	if (!be_waits && (v == HTTP_VERDICT_CONT || v == HTTP_VERDICT_ALLOW) && hs_stats_request(s, s->fe))
@@ -370,10 +421,8 @@ static int request_rules(struct stream *s)
 	}
 	if ((be_waits || v == HTTP_VERDICT_CONT || v == HTTP_VERDICT_ALLOW) && s->be != s->fe) {
 		v = http_req_rules_exec(s->be, s, &o, out, buf_size);
-		if (v == HTTP_VERDICT_WAIT) {
-			txn->req_state = HTTP_MSG_WAIT;
-			return 1;
-		}
+		if (v == HTTP_VERDICT_WAIT)
+			return wait_rule(s);
 	}
 	if (apply_verdict(s, v, &o))
 		return 1;
