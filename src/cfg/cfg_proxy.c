@@ -389,7 +389,7 @@ static int kw_timeout(struct cfg_ctx *ctx, int argc, char **args, char **err)
 		{ "client-hs", offsetof(struct pr_timeouts, client_hs), PR_CAP_FE },
 		{ "server-fin", offsetof(struct pr_timeouts, server_fin), PR_CAP_BE },
 		{ "check", offsetof(struct pr_timeouts, check), PR_CAP_BE },
-		{ "http-request", offsetof(struct pr_timeouts, http_request), PR_CAP_FE },
+		{ "http-request", offsetof(struct pr_timeouts, http_request), PR_CAP_FE | PR_CAP_BE },
 		{ "http-keep-alive", offsetof(struct pr_timeouts, http_keep_alive), PR_CAP_FE },
 		{ "tarpit", offsetof(struct pr_timeouts, tarpit), PR_CAP_FE },
 	};

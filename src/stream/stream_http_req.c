@@ -418,6 +418,12 @@ static int request_rules(struct stream *s)
 		}
 		if (be != s->fe && tcp_content_rejects(s, be))
 			return 1;
+		/* the backend's option, when the frontend did not wait
+		 * already: before the backend's rules (HAProxy)
+		 */
+		if (be != s->fe && (be->options & PR_O_HTTP_BUFREQ) && !(s->fe->options & PR_O_HTTP_BUFREQ) &&
+		    buffer_request(s, be))
+			return 1;
 	}
 	if ((be_waits || v == HTTP_VERDICT_CONT || v == HTTP_VERDICT_ALLOW) && s->be != s->fe) {
 		v = http_req_rules_exec(s->be, s, &o, out, buf_size);

@@ -85,3 +85,52 @@ def test_curl_gets_the_continue_at_once(tollgate, http_backend):
     assert out.stdout == "200"
     assert time.monotonic() - t0 < 5
     assert seen_by_server(b, "/curl")[0] is None
+
+
+BE_CFG = HTTP_DEFAULTS + """
+frontend fe
+    bind 127.0.0.1:%(p1)d
+    use_backend buf if { path_beg /buf }
+    default_backend plain
+backend buf
+    option http-buffer-request
+    timeout http-request 300ms
+    http-request set-header x-len %%[req.body,length]
+    server s1 127.0.0.1:%(srv)d
+backend plain
+    http-request set-header x-len %%[req.body,length]
+    server s1 127.0.0.1:%(srv)d
+"""
+
+
+def post_in_two_parts(port, path, second=b"y" * 500):
+    """A POST of 1001 bytes sent as 501 bytes, a pause, then <second>;
+    returns the status, or None if the proxy closed without one."""
+    with connect(port) as s:
+        s.sendall(b"POST %s HTTP/1.1\r\nHost: x\r\nContent-Length: 1001\r\n\r\n" % path.encode() + b"x" * 501)
+        time.sleep(0.1)
+        s.sendall(second)
+        try:
+            return read_response(s)[0]
+        except (EOFError, ConnectionResetError):
+            return None
+
+
+def test_backend_buffer_request_agrees_with_haproxy(tollgate, haproxy, http_backend):
+    """`option http-buffer-request` in a backend: the request waits for its
+    body once the backend is chosen, before the backend's rules, under the
+    backend's `timeout http-request`."""
+    seen = {}
+    for name, start in (("tollgate", tollgate), ("haproxy", haproxy)):
+        b = http_backend(name)
+        p = {"p1": free_port(), "srv": b.port}
+        start(BE_CFG % p, port=p["p1"])
+        got = [post_after_continue(p["p1"], "/buf/expect")[:2],
+               seen_by_server(b, "/buf/expect")[0],
+               post_in_two_parts(p["p1"], "/buf/slow"),
+               post_in_two_parts(p["p1"], "/buf/never", second=b""),
+               post_in_two_parts(p["p1"], "/plain")]
+        got.append([(r.path, r.header("x-len")) for r in b.requests if r.path != "/buf/expect"])
+        seen[name] = got
+    assert seen["tollgate"] == [(100, 200), None, 200, 408, 200, [("/buf/slow", "1001"), ("/plain", "501")]]
+    assert seen["tollgate"] == seen["haproxy"]
