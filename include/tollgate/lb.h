@@ -47,6 +47,8 @@ enum lb_hash_fn {
 struct lb_ops {
 	const char *name;        /* the `balance` keyword: "roundrobin"... */
 	int needs_key;           /* 1 if pick() uses a key (source, hash) */
+	int hashed;              /* HAProxy's "hash" kind (hashes, random): a retry is not
+	                          * sent elsewhere only because other servers are up */
 	/* Rebuilds the algorithm's data from the usable servers in
 	 * <st>->usable[0..nusable). Called under the LB lock held for
 	 * writing. Returns 0 or -ENOMEM (the previous view stays).

@@ -320,6 +320,8 @@ struct proxy {
 	struct sample_expr *hash_sample; /* its parsed expression */
 	unsigned int retries;            /* connection retries (default 3) */
 	unsigned int retry_on;           /* `retry-on`: PR_RE_* (default PR_RE_CONN_FAILED) */
+	int redispatch_after;            /* option redispatch <n>: every nth retry (> 0), the
+	                                  * |n|th from the last one (< 0; -1: the last), 0: none */
 	unsigned int fullconn;           /* backend fullconn (kept, unused) */
 	_Atomic unsigned int beconn;     /* current backend connections */
 	struct spinlock queue_lock;      /* protects queue */

@@ -101,6 +101,9 @@ struct stream {
 	struct channel res;            /* server -> client */
 	enum stream_state state;       /* see above */
 	unsigned int retries_left;     /* connection attempts left */
+	unsigned char srv_direct;      /* the server came from persistence (cookie, use-server,
+	                                * stick match), not from the balancing */
+	unsigned char redispatched;    /* a retry went to another server (%rc's '+') */
 	uint32_t conn_exp;             /* connect or queue deadline */
 	char *preamble;                /* PROXY protocol header to send first: preamble_buf,
 	                                * or malloc'd when larger (v2 TLVs), or NULL */

@@ -527,6 +527,9 @@ static int kw_option(struct cfg_ctx *ctx, int argc, char **args, char **err)
 			               !strcmp(args[1], "httpclose") ? PR_O_HTTPCLOSE : PR_O_KEEPALIVE;
 		return CFG_OK;
 	}
+	if (!strcmp(args[1], "redispatch"))
+		/* [<interval>]: read as HAProxy does (atol: a word is 0) */
+		px->redispatch_after = no ? 0 : argc > 2 ? (int)atol(args[2]) : -1;
 	for (size_t i = 0; i < sizeof(opts) / sizeof(opts[0]); i++) {
 		if (strcmp(args[1], opts[i].name))
 			continue;

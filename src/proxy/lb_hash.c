@@ -228,6 +228,7 @@ static struct server *hash_pick(struct lb_state *st, uint32_t key, const struct 
 }
 
 static struct lb_ops lb_source = {
+	.hashed = 1,
 	.name = "source",
 	.needs_key = 1,
 	.build = hash_build,
@@ -236,6 +237,7 @@ static struct lb_ops lb_source = {
 };
 
 static struct lb_ops lb_hash_algo = {
+	.hashed = 1,
 	.name = "hash",
 	.needs_key = 1,
 	.build = hash_build,
@@ -247,6 +249,7 @@ static struct lb_ops lb_hash_algo = {
  * message (logbe.c)
  */
 static struct lb_ops lb_log_hash = {
+	.hashed = 1,
 	.name = "log-hash",
 	.needs_key = 1,
 	.build = hash_build,

@@ -78,6 +78,7 @@ static struct server *random_pick(struct lb_state *st, uint32_t key, const struc
 
 static struct lb_ops lb_random = {
 	.name = "random",
+	.hashed = 1,
 	.build = random_build,
 	.pick = random_pick,
 	.release = random_release,

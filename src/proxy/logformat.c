@@ -816,7 +816,9 @@ static void lf_render_var(struct lf_out *o, const struct logformat *lf, const st
 		out_fmt(o, "%u", s->srv ? atomic_load(&s->srv->cur_conns) : 0);
 		break;
 	case V_RC:
-		out_fmt(o, "%u", s->be ? (s->retries_set ? s->retries_set - 1 : s->be->retries) - s->retries_left : 0);
+		/* '+': a retry went to another server (HAProxy's SF_REDISP) */
+		out_fmt(o, "%s%u", s->redispatched ? "+" : "",
+		        s->be ? (s->retries_set ? s->retries_set - 1 : s->be->retries) - s->retries_left : 0);
 		break;
 	case V_SQ:
 		out_fmt(o, "%u", s->srv ? atomic_load(&s->srv->queued) : 0);

@@ -136,6 +136,7 @@ int proxy_inherit(struct proxy *px, const struct proxy *def)
 	px->res_inspect_delay = def->res_inspect_delay;
 	px->retries = def->retries;
 	px->retry_on = def->retry_on;
+	px->redispatch_after = def->redispatch_after;
 	if (px->cap & PR_CAP_FE)
 		px->maxconn = def->maxconn;
 	px->defsrv.uweight = def->defsrv.uweight;

@@ -796,6 +796,7 @@ static struct task *stream_process(struct task *t, void *ctx, unsigned int state
 			s->state = ST_CLOSED;
 		} else {
 			s->retries_left = s->be->retries;
+			s->redispatched = 0;
 			s->splice = !global.nosplice && !s->cli.xprt &&
 			            (!!(s->fe->options & (PR_O_SPLICE_AUTO | PR_O_SPLICE_REQ | PR_O_SPLICE_RES)) ||
 			             !!(s->be->options & (PR_O_SPLICE_AUTO | PR_O_SPLICE_REQ | PR_O_SPLICE_RES)));

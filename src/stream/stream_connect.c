@@ -313,6 +313,7 @@ void strm_assign_and_connect(struct stream *s, const struct server *avoid)
 			srv = stick_match(s);
 		if (srv && lb_srv_full(srv))
 			srv = NULL;
+		s->srv_direct = srv != NULL;
 		if (!srv)
 			srv = lb_pick(&be->lb, be->lb.ops && be->lb.ops->needs_key ? lb_key(s) : 0, avoid);
 
@@ -355,8 +356,38 @@ void strm_assign_and_connect(struct stream *s, const struct server *avoid)
 	}
 }
 
+int strm_redispatch_wanted(const struct stream *s, const struct server *srv)
+{
+	const struct proxy *be = s->be;
+	long total = s->retries_set ? (long)s->retries_set - 1 : (long)be->retries;
+	long n = total - (long)s->retries_left;   /* this retry's number, from 1 */
+	long every = be->redispatch_after > 0 ? be->redispatch_after : total + 1 + be->redispatch_after;
+	int act, bck;
+
+	if (!(be->options & PR_O_REDISP) || !srv)
+		return 0;
+	if (!lb_srv_usable(srv) || (be->redispatch_after && every && n % every == 0))
+		return 1;
+	if (s->srv_direct || (be->lb.ops && be->lb.ops->hashed))
+		return 0;
+	server_count_usable(be, &act, &bck);
+	return act > 1;
+}
+
+/* Sends <s> to another server after its server <srv> failed (the retry
+ * already counted down): counted as a redispatch, as HAProxy.
+ */
+static void redispatch(struct stream *s, struct server *srv)
+{
+	counter_add(&s->be->ctr[tid].redispatches, 1);
+	counter_add(&srv->ctr[tid].redispatches, 1);
+	s->redispatched = 1;
+	strm_release_server(s);
+	strm_assign_and_connect(s, srv);
+}
+
 /* The connection to the server failed: retry the same server, or another
- * one on the last attempt with `option redispatch`, or give up. As
+ * one as `option redispatch` says (strm_redispatch_wanted()), or give up. As
  * HAProxy, a retry of the same server after an error (not a timeout)
  * waits MIN(1s, timeout connect) first: the turn-around, spent in
  * ST_CONNECTING without a socket (strm_check_connect() then connects).
@@ -378,15 +409,12 @@ void strm_connect_failed(struct stream *s)
 		return;
 	}
 	s->retries_left--;
-	counter_add(&s->be->ctr[tid].retries, 1);
-	counter_add(&srv->ctr[tid].retries, 1);
-	if ((s->be->options & PR_O_REDISP) && !s->retries_left) {
-		counter_add(&s->be->ctr[tid].redispatches, 1);
-		counter_add(&srv->ctr[tid].redispatches, 1);
-		strm_release_server(s);
-		strm_assign_and_connect(s, srv);
+	if (strm_redispatch_wanted(s, srv)) {
+		redispatch(s, srv);   /* at once: no turn-around for another server */
 		return;
 	}
+	counter_add(&s->be->ctr[tid].retries, 1);
+	counter_add(&srv->ctr[tid].retries, 1);
 	if (!timed_out) {
 		unsigned int delay = 1000;
 

@@ -173,11 +173,13 @@ static void assign_server(struct stream *s)
 		s->tc = 0;
 		s->txn->reused = 1;
 		s->retries_left = s->retries_set ? s->retries_set - 1 : s->be->retries;
+		s->redispatched = 0;
 		s->srvside.exp = tick_add_ifset(now_ms, strm_inactivity(s, 0));
 		return;
 	}
 	hs_drop_idle_conn(s);
 	s->retries_left = s->retries_set ? s->retries_set - 1 : s->be->retries;
+	s->redispatched = 0;
 	s->t_be = now_ms;
 	strm_assign_and_connect(s, NULL);
 }

@@ -46,8 +46,10 @@
 #include "stream_int.h"
 
 /* `retry-on`: sends the request of <s> again, from the copy of what was
- * sent (txn->l7_buf), on a new connection to a server picked again, when
- * the copy is whole and a retry is left: the server connection and
+ * sent (txn->l7_buf), on a new connection to the same server, or to one
+ * picked again when `option redispatch` says so (strm_redispatch_wanted(),
+ * as HAProxy's do_l7_retry()), when the copy is whole and a retry is
+ * left: the server connection and
  * anything it answered are dropped. Returns 1 when resent (or answered 503
  * when no server is left), 0 when the caller goes on with the failure.
  */
@@ -55,6 +57,7 @@ static int l7_resend(struct stream *s)
 {
 	struct http_txn *txn = s->txn;
 	struct server *srv = s->srv;
+	int redisp;
 
 	if ((txn->flags & TX_L7_OFF) || !txn->l7_len || !s->retries_left ||
 	    (!buf_allocated(&s->req.buf) && buf_alloc(&s->req.buf) < 0) ||
@@ -68,14 +71,25 @@ static int l7_resend(struct stream *s)
 	counter_add(&s->be->ctr[tid].retries, 1);
 	if (srv)
 		counter_add(&srv->ctr[tid].retries, 1);
+	redisp = strm_redispatch_wanted(s, srv);
 	hs_chan_drop(&s->res);
 	txn->res_fwd = 0;
 	txn->res_state = HTTP_MSG_HDR;
 	h1_msg_init(&txn->res_h1, txn->res_hdrs, global.tune_maxhdr ? global.tune_maxhdr : H1_DEF_MAX_HDRS);
-	strm_release_server(s);
 	strm_close_side(&s->srvside);
-	s->state = ST_INI;
-	strm_assign_and_connect(s, NULL);
+	if (srv && !redisp) {
+		if (connect_server(s) < 0)
+			strm_connect_failed(s);
+	} else {
+		if (srv) {
+			counter_add(&s->be->ctr[tid].redispatches, 1);
+			counter_add(&srv->ctr[tid].redispatches, 1);
+			s->redispatched = 1;
+		}
+		strm_release_server(s);
+		s->state = ST_INI;
+		strm_assign_and_connect(s, srv);
+	}
 	if (s->state == ST_CLOSED) {
 		s->state = ST_INI;
 		hs_chan_drop(&s->req);

@@ -58,6 +58,16 @@ struct server *strm_lb_key_choice(struct stream *s);
  */
 void strm_assign_and_connect(struct stream *s, const struct server *avoid);
 
+/* HAProxy's stream_choose_redispatch(): whether the retry of <s> about to
+ * be made (s->retries_left already counted down), after its server <srv>
+ * failed, goes to another server. With `option redispatch`: when <srv> is
+ * no longer usable, on the retries its interval names (redispatch_after),
+ * and on every retry when the server came from the balancing (not from
+ * persistence), the algorithm is not a hash and more than one active
+ * server is usable. Returns 0 or 1.
+ */
+int strm_redispatch_wanted(const struct stream *s, const struct server *srv);
+
 /* The connection attempt failed: retry, redispatch or give up (ST_CLOSED). */
 void strm_connect_failed(struct stream *s);
 
