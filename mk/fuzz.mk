@@ -38,6 +38,7 @@ FUZZ_SRCS_fuzz_check_proto  := src/proxy/check_proto.c
 FUZZ_SRCS_fuzz_fix          := src/net/fix.c
 FUZZ_SRCS_fuzz_mqtt         := src/net/mqtt.c
 FUZZ_SRCS_fuzz_uri_norm     := src/http/uri_norm.c
+FUZZ_SRCS_fuzz_lb_key       := src/proxy/lb_key.c
 FUZZ_SRCS_fuzz_proxy_proto  := src/net/proxy_proto.c
 FUZZ_SRCS_fuzz_check_agent  := src/proxy/check_agent.c
 FUZZ_SRCS_fuzz_stktable_state := src/table/stktable_state_fmt.c src/table/stktable_def.c

@@ -75,6 +75,7 @@ struct lb_state {
 	int key_domain;                  /* balance hdr() use_domain_only: the domain's main label */
 	int key_nonempty;                /* balance hdr(): an empty value is no key (round robin) */
 	char *key_param;                 /* balance url_param <name>: the key is its value in the URI */
+	int key_post;                    /* url_param check_post: else in the body of a POST */
 	int allbackups;                  /* option allbackups */
 	unsigned int random_draws;       /* random(N): draws, default 2 */
 	struct rwlock lock;              /* see the principle above */
@@ -151,6 +152,16 @@ uint32_t lb_hash_key(const struct lb_state *st, const void *data, size_t len);
  * the request has no key (no such parameter).
  */
 int lb_key_narrow(const struct lb_state *st, const char **p, size_t *len);
+
+/* `balance url_param <name> check_post`: the value of <name> in the body
+ * <*p>/<*len> of a POST, as HAProxy 2.6 finds it: parameters separated by
+ * '&' from the start of the body, the first match, its value up to the
+ * next '&' or the end; a value starting with a blank is empty, one
+ * starting with another character that is not a token character means
+ * the body holds no parameters. Returns 1 and narrows <*p>/<*len> to the
+ * value, or 0 when there is none (round robin).
+ */
+int lb_key_post(const struct lb_state *st, const char **p, size_t *len);
 
 /* The hash of a client address for `balance source`, as HAProxy: the
  * address's 32-bit words (4 for IPv6) in network order XORed together,

@@ -588,7 +588,7 @@ static int kw_balance(struct cfg_ctx *ctx, int argc, char **args, char **err)
 		char expr[300];
 
 		px->lb.key_len = px->lb.key_depth = 0;
-		px->lb.key_domain = px->lb.key_nonempty = 0;
+		px->lb.key_domain = px->lb.key_nonempty = px->lb.key_post = 0;
 		free(px->lb.key_param);
 		px->lb.key_param = NULL;
 		if (!strcmp(algo, "uri")) {
@@ -635,15 +635,8 @@ static int kw_balance(struct cfg_ctx *ctx, int argc, char **args, char **err)
 			if (!px->lb.key_param)
 				return cfg_set_err(err, "out of memory");
 			snprintf(expr, sizeof(expr), "url");
-			if (argc > 3) {
-				free(px->hash_expr);
-				px->hash_expr = strdup(expr);
-				free(px->lb_name);
-				px->lb_name = strdup("hash");
-				if (!px->hash_expr || !px->lb_name)
-					return cfg_set_err(err, "out of memory");
-				return cfg_set_warn(err, "'balance url_param %s check_post' : the request body is not searched for the parameter: a POST request without it in its query is balanced in round robin.", args[2]);
-			}
+			/* check_post [<max_wait>]: the wait is ignored, as HAProxy */
+			px->lb.key_post = argc > 3;
 		} else {
 			size_t n = strlen(algo);
 

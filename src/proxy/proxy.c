@@ -192,6 +192,7 @@ int proxy_inherit(struct proxy *px, const struct proxy *def)
 		px->lb.key_depth = def->lb.key_depth;
 		px->lb.key_domain = def->lb.key_domain;
 		px->lb.key_nonempty = def->lb.key_nonempty;
+		px->lb.key_post = def->lb.key_post;
 	}
 	/* mode http settings; strings are copied: each proxy frees its own */
 	memcpy(px->errorfiles, def->errorfiles, sizeof(px->errorfiles));

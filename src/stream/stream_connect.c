@@ -156,6 +156,23 @@ struct proxy *strm_choose_backend(struct stream *s)
 	return defbe && be_eligible(s, defbe, &ctx, &force) ? defbe : NULL;
 }
 
+/* `balance url_param <name> check_post`: a POST whose query has no <name>
+ * has it looked up in the body bytes there (all of them, chunked framing
+ * removed, up to a scratch buffer, after `option http-buffer-request`),
+ * as HAProxy. Returns 1 with the value at <*key>/<*len>, or 0.
+ */
+static int post_param(struct stream *s, const char **key, size_t *len)
+{
+	char *out = sample_scratch();
+	uint64_t size;
+
+	if (!s->be->lb.key_post || !s->txn || s->txn->meth != H1_METH_POST ||
+	    !http_txn_body(s, 0, out, SAMPLE_SCRATCH_SIZE, len, &size))
+		return 0;
+	*key = out;
+	return lb_key_post(&s->be->lb, key, len);
+}
+
 /* The key hash-based algorithms balance on: the backend's sample (balance
  * hash, uri, url_param, hdr), else the client's IP address (balance
  * source); lb_nokey() when there is none (round robin).
@@ -177,7 +194,7 @@ static uint32_t lb_key_compute(struct stream *s)
 		len = smp.data.u.str.len;
 		if (!len && s->be->lb.key_nonempty)
 			return lb_nokey(&s->be->lb);
-		if (!lb_key_narrow(&s->be->lb, &key, &len))
+		if (!lb_key_narrow(&s->be->lb, &key, &len) && !post_param(s, &key, &len))
 			return lb_nokey(&s->be->lb);
 		return lb_hash_key(&s->be->lb, key, len);
 	} else if (sa->sa_family == AF_INET) {

@@ -228,3 +228,42 @@ listen px
     assert a == b
     assert len(set(a)) == 4, a
     assert run("", [0, 1, 2, 3]) != run("", [3, 1, 0, 2])
+
+
+def served_by_post(port, body, chunked=False, target="/form"):
+    if chunked:
+        half = len(body) // 2
+        framing, payload = "Transfer-Encoding: chunked", b"%x\r\n%s\r\n%x\r\n%s\r\n0\r\n\r\n" % (
+            half, body[:half], len(body) - half, body[half:])
+    else:
+        framing, payload = "Content-Length: %d" % len(body), body
+    raw = ("POST %s HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n%s\r\n\r\n" % (target, framing)).encode()
+    with PendingSocket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.settimeout(5)
+        s.connect(("127.0.0.1", port))
+        s.sendall(raw + payload)
+        status, _, _, answer = read_response(s)
+    assert status == 200, (body, status)
+    return answer.split(b" ")[0].decode()
+
+
+def test_url_param_check_post_like_haproxy(tollgate, haproxy, http_backend):
+    """`balance url_param <name> check_post [<max_wait>]`: a POST without
+    the parameter in its query has it looked up in its body (here waited
+    for by `option http-buffer-request`): the same server as a GET with the
+    value in its query, as HAProxy."""
+    bes = [http_backend("s%d" % (i + 1)) for i in range(3)]
+    keys = ["u%d" % i for i in range(24)]
+    got = {}
+    for name, starter in (("tollgate", tollgate), ("haproxy", haproxy)):
+        port = free_port()
+        starter(cfg(port, bes, "url_param id check_post 64\n    option http-buffer-request",
+                    "hash-type map-based", [1, 1, 1]), port=port)
+        got[name] = [(served_by(port, "/p?id=" + k), served_by_post(port, b"id=" + k.encode()),
+                      served_by_post(port, b"a=1&id=%s&b=2" % k.encode(), chunked=True),
+                      served_by_post(port, b"id=zz", target="/p?id=" + k))
+                     for k in keys]
+    assert got["tollgate"] == got["haproxy"]
+    # the body's key is the query's, and the query wins over the body
+    assert all(len(set(g)) == 1 for g in got["tollgate"]), got["tollgate"]
+    assert len({g[0] for g in got["tollgate"]}) == 3

@@ -343,12 +343,15 @@ static void test_concurrent_picks_and_updates(void **state)
 	}
 }
 
-/* Narrows <in> under <st> and checks the key against <want> (NULL: none). */
-static void check_narrow(const struct lb_state *st, const char *in, const char *want)
+/* Takes the key out of <in> with <fn> under <st> (lb_key_narrow() or
+ * lb_key_post()) and checks it against <want> (NULL: none).
+ */
+static void check_key(int (*fn)(const struct lb_state *, const char **, size_t *), const struct lb_state *st,
+                      const char *in, const char *want)
 {
 	const char *p = in;
 	size_t len = strlen(in);
-	int found = lb_key_narrow(st, &p, &len);
+	int found = fn(st, &p, &len);
 
 	if (!want) {
 		assert_int_equal(found, 0);
@@ -357,6 +360,16 @@ static void check_narrow(const struct lb_state *st, const char *in, const char *
 	assert_int_equal(found, 1);
 	assert_int_equal(len, strlen(want));
 	assert_memory_equal(p, want, len);
+}
+
+static void check_narrow(const struct lb_state *st, const char *in, const char *want)
+{
+	check_key(lb_key_narrow, st, in, want);
+}
+
+static void check_post(const struct lb_state *st, const char *in, const char *want)
+{
+	check_key(lb_key_post, st, in, want);
 }
 
 /* the keys of balance uri len/depth, hdr() use_domain_only, url_param, as HAProxy */
@@ -387,11 +400,31 @@ static void test_key_narrow(void **state)
 	check_narrow(&st, "/p?x=1", NULL);
 }
 
+/* url_param check_post: the parameter in a body, as HAProxy 2.6 reads it */
+static void test_key_post(void **state)
+{
+	struct lb_state st = { 0 };
+
+	check_post(&st, "id=1", NULL);
+	st.key_param = "id";
+	check_post(&st, "id=42&x=1", "42");
+	check_post(&st, "xid=1&id=7", "7");
+	check_post(&st, "a=b&id=last", "last");
+	check_post(&st, "id=", "");
+	check_post(&st, "id=&x=1", "");
+	check_post(&st, "id= 5", "");
+	check_post(&st, "id=\x01bin", NULL);
+	check_post(&st, "id", NULL);
+	check_post(&st, "x=1&y=2", NULL);
+	check_post(&st, "", NULL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_registry),
 		cmocka_unit_test(test_key_narrow),
+		cmocka_unit_test(test_key_post),
 		cmocka_unit_test(test_roundrobin_weights),
 		cmocka_unit_test(test_static_rr_weights),
 		cmocka_unit_test(test_roundrobin_is_smooth),
