@@ -44,6 +44,7 @@ struct global {
 	unsigned int tune_maxpipes;      /* `tune.maxpipes`, 0: automatic (limits.h) */
 	unsigned int stick_counters;     /* tune.stick-counters */
 	unsigned int tune_maxhdr;        /* tune.http.maxhdr: header fields per message */
+	unsigned int vars_limit[5];      /* tune.vars.<VARS_LIM_*>-max-size in bytes, 0: none */
 	unsigned int tune_maxrewrite;    /* tune.maxrewrite: buffer room kept for head rewrites */
 	unsigned int tune_h2_fe_max_streams; /* tune.h2.(fe.)max-concurrent-streams, 0: 100 */
 	unsigned int tune_h2_fe_glitches; /* tune.h2.fe.glitches-threshold, 0: none */

@@ -69,6 +69,20 @@ struct var_store {
 	char in_arena[VAR_ARENA_SIZE];
 };
 
+/* The tune.vars.*-max-size limits (global.vars_limit[]), HAProxy's
+ * hierarchical accounting: a variable costs VAR_ACCT_SIZE plus its string
+ * bytes in its scope and in every coarser one (reqres < txn < sess < proc,
+ * global). A value that would pass a limit is not stored.
+ */
+enum vars_lim {
+	VARS_LIM_GLOBAL = 0,           /* tune.vars.global-max-size */
+	VARS_LIM_PROC,                 /* tune.vars.proc-max-size */
+	VARS_LIM_SESS,                 /* tune.vars.sess-max-size */
+	VARS_LIM_TXN,                  /* tune.vars.txn-max-size */
+	VARS_LIM_REQRES,               /* tune.vars.reqres-max-size */
+};
+#define VAR_ACCT_SIZE 80               /* HAProxy 2.6's struct var (64-bit), counted per variable */
+
 /* A parsed variable name, as rules keep it. */
 struct var_ref {
 	enum var_scope scope;          /* from the prefix */
@@ -100,6 +114,12 @@ const struct var *var_store_get(const struct var_store *st, const char *name, si
  */
 int var_store_set(struct var_store *st, const char *name, size_t len, const struct sample_data *data);
 
+/* The bytes <st> counts for under tune.vars.* (VAR_ACCT_SIZE per variable
+ * plus their string bytes); only its req.* and res.* variables when
+ * <reqres>. 0 for NULL. O(1), O(variables) with <reqres>.
+ */
+uint64_t var_store_size(const struct var_store *st, int reqres);
+
 /* Removes <name> from <st> if present. */
 void var_store_unset(struct var_store *st, const char *name, size_t len);
 
@@ -119,7 +139,8 @@ void var_store_move_txn(struct var_store *from, struct var_store *to);
 int vars_get(const struct var_ref *ref, const struct sample_ctx *ctx, struct sample_data *out);
 
 /* Sets <ref> to <data>. Returns 0, or <0 when it could not be stored
- * (no store for the scope in <ctx>, full store): the value is dropped.
+ * (no store for the scope in <ctx>, full store; -ENOSPC past a
+ * tune.vars.* limit, the variable then unset): the value is dropped.
  */
 int vars_set(const struct var_ref *ref, const struct sample_ctx *ctx, const struct sample_data *data);
 

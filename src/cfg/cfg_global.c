@@ -10,6 +10,7 @@
 #include <grp.h>
 #include <limits.h>
 #include <pwd.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -18,6 +19,7 @@
 #include <tollgate/http_codes.h>
 #include <tollgate/thread.h>
 #include <tollgate/var_action.h>
+#include <tollgate/vars.h>
 
 /* Parses args[1] as an integer in [min, max] into *out, or fails naming
  * the keyword.
@@ -286,6 +288,30 @@ static int kw_tables_state_interval(struct cfg_ctx *ctx, int argc, char **args, 
 		free(why);
 		return CFG_ERR;
 	}
+	return CFG_OK;
+}
+
+/* tune.vars.<scope>-max-size <bytes>: read as HAProxy does (a decimal
+ * number, nothing after it), see enum vars_lim.
+ */
+static int kw_vars_max_size(struct cfg_ctx *ctx, int argc, char **args, char **err)
+{
+	static const char *const names[] = {
+		[VARS_LIM_GLOBAL] = "tune.vars.global-max-size", [VARS_LIM_PROC] = "tune.vars.proc-max-size",
+		[VARS_LIM_SESS] = "tune.vars.sess-max-size", [VARS_LIM_TXN] = "tune.vars.txn-max-size",
+		[VARS_LIM_REQRES] = "tune.vars.reqres-max-size",
+	};
+	char *end;
+	long v;
+
+	if (argc < 2)
+		return cfg_set_err(err, "'%s' expects a size in bytes.", args[0]);
+	v = strtol(args[1], &end, 10);
+	if (*end || end == args[1] || v < 0 || v > (long)UINT32_MAX)
+		return cfg_set_err(err, "%s: '%s' is an invalid size", args[0], args[1]);
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (!strcmp(args[0], names[i]))
+			global.vars_limit[i] = (unsigned int)v;
 	return CFG_OK;
 }
 
@@ -600,6 +626,11 @@ static struct cfg_kw global_kws[] = {
 	{ "stick-tables-state-file", kw_tables_state_file, 0 },
 	{ "stick-tables-state-interval", kw_tables_state_interval, 0 },
 	{ "tune.bufsize", kw_tune, 0 },
+	{ "tune.vars.global-max-size", kw_vars_max_size, 0 },
+	{ "tune.vars.proc-max-size", kw_vars_max_size, 0 },
+	{ "tune.vars.sess-max-size", kw_vars_max_size, 0 },
+	{ "tune.vars.txn-max-size", kw_vars_max_size, 0 },
+	{ "tune.vars.reqres-max-size", kw_vars_max_size, 0 },
 	{ "tune.http.maxhdr", kw_tune, 0 },
 	{ "tune.maxrewrite", kw_tune, 0 },
 	{ "tune.h2.max-concurrent-streams", kw_tune, 0 },

@@ -11,6 +11,7 @@
 
 #include <tollgate/check.h>
 #include <tollgate/errmsg.h>
+#include <tollgate/global.h>
 #include <tollgate/http_txn.h>
 #include <tollgate/lock.h>
 #include <tollgate/sample.h>
@@ -223,6 +224,24 @@ int var_store_set(struct var_store *st, const char *name, size_t len, const stru
 	return 0;
 }
 
+uint64_t var_store_size(const struct var_store *st, int reqres)
+{
+	uint64_t n = 0;
+
+	if (!st || !st->vars)
+		return 0;
+	if (!reqres)
+		return (uint64_t)st->nb * VAR_ACCT_SIZE + st->arena_len;
+	for (unsigned int i = 0; i < st->nb; i++) {
+		const struct var *v = &st->vars[i];
+
+		if (strncmp(v->name, "req.", 4) && strncmp(v->name, "res.", 4))
+			continue;
+		n += VAR_ACCT_SIZE + (var_has_bytes(v->data.type) ? v->data.u.str.len : 0);
+	}
+	return n;
+}
+
 void var_store_unset(struct var_store *st, const char *name, size_t len)
 {
 	struct var *v = (struct var *)var_store_get(st, name, len);
@@ -326,6 +345,81 @@ int vars_get(const struct var_ref *ref, const struct sample_ctx *ctx, struct sam
 	return 1;
 }
 
+/* Whether <more> bytes more than <have> pass limit <lim> (tune.vars.*). */
+static int vars_over(enum vars_lim lim, uint64_t have, int64_t more)
+{
+	return global.vars_limit[lim] && (int64_t)have + more > (int64_t)global.vars_limit[lim];
+}
+
+/* Whether <more> bytes more in the store <st> of a variable of scope
+ * <scope> keep the tune.vars.* limits of that scope and the coarser ones,
+ * HAProxy's accounting: the stores of <ctx>'s stream (its transaction's
+ * for txn, req, res; its session's) and the proc scope's (read under
+ * proc_lock, which the caller holds for the proc scope: <proc_held>).
+ * Unlike HAProxy, the sess, proc and global limits count the variables of
+ * this stream only, not those of every live stream.
+ */
+static int vars_fit(enum var_scope scope, const struct sample_ctx *ctx, const struct var_store *st,
+                    int64_t more, int proc_held)
+{
+	const struct stream *s = ctx ? ctx->strm : NULL;
+	const struct http_txn *txn = ctx ? ctx->txn : NULL;
+	uint64_t txn_size = 0, sess_size = 0, proc_size;
+
+	if (more <= 0 || scope == VAR_SCOPE_CHECK)
+		return 1;
+	if (scope != VAR_SCOPE_PROC) {
+		txn_size = txn ? var_store_size(&txn->vars, 0) : 0;
+		sess_size = s ? var_store_size(s->sess_vars, 0) : 0;
+	}
+	switch (scope) {
+	case VAR_SCOPE_REQ:
+	case VAR_SCOPE_RES:
+		if (vars_over(VARS_LIM_REQRES, var_store_size(st, 1), more))
+			return 0;
+		/* fall through */
+	case VAR_SCOPE_TXN:
+		if (vars_over(VARS_LIM_TXN, txn_size, more))
+			return 0;
+		/* fall through */
+	case VAR_SCOPE_SESS:
+		if (vars_over(VARS_LIM_SESS, sess_size + txn_size, more))
+			return 0;
+		/* fall through */
+	default:
+		if (!global.vars_limit[VARS_LIM_PROC] && !global.vars_limit[VARS_LIM_GLOBAL])
+			return 1;
+		if (!proc_held)
+			spin_lock(&proc_lock);
+		proc_size = var_store_size(&proc_vars, 0);
+		if (!proc_held)
+			spin_unlock(&proc_lock);
+		return !vars_over(VARS_LIM_PROC, proc_size + sess_size + txn_size, more) &&
+		       !vars_over(VARS_LIM_GLOBAL, proc_size + sess_size + txn_size, more);
+	}
+}
+
+/* Sets <ref> to <data> in <st> within the tune.vars.* limits, as HAProxy
+ * 2.6: a new variable that does not fit is not created; a string that
+ * does not fit leaves the variable as a boolean (0 here) in its place.
+ */
+static int vars_set_limited(const struct var_ref *ref, const struct sample_ctx *ctx, struct var_store *st,
+                            const struct sample_data *data, int proc_held)
+{
+	const struct var *old = var_store_get(st, ref->name, ref->len);
+	int64_t more = (int64_t)(var_has_bytes(data->type) ? data->u.str.len : 0) -
+	               (int64_t)(old && var_has_bytes(old->data.type) ? old->data.u.str.len : 0);
+	struct sample_data none = { .type = SMP_T_BOOL };
+
+	if (!old && !vars_fit(ref->scope, ctx, st, VAR_ACCT_SIZE, proc_held))
+		return -ENOSPC;
+	if (!vars_fit(ref->scope, ctx, st, more + (old ? 0 : VAR_ACCT_SIZE), proc_held)) {
+		var_store_set(st, ref->name, ref->len, &none);
+		return -ENOSPC;
+	}
+	return var_store_set(st, ref->name, ref->len, data);
+}
+
 int vars_set(const struct var_ref *ref, const struct sample_ctx *ctx, const struct sample_data *data)
 {
 	struct var_store *st;
@@ -333,12 +427,12 @@ int vars_set(const struct var_ref *ref, const struct sample_ctx *ctx, const stru
 
 	if (ref->scope == VAR_SCOPE_PROC) {
 		spin_lock(&proc_lock);
-		ret = var_store_set(&proc_vars, ref->name, ref->len, data);
+		ret = vars_set_limited(ref, ctx, &proc_vars, data, 1);
 		spin_unlock(&proc_lock);
 		return ret;
 	}
 	st = vars_store(ref->scope, ctx, 1);
-	return st ? var_store_set(st, ref->name, ref->len, data) : -ENOENT;
+	return st ? vars_set_limited(ref, ctx, st, data, 0) : -ENOENT;
 }
 
 void vars_unset(const struct var_ref *ref, const struct sample_ctx *ctx)
