@@ -110,28 +110,17 @@ int stat_csv_line(const struct stat_row *r, char *out, size_t room)
 	return (int)n;
 }
 
-/* Writes <r> in format <fmt>: one CSV line, or one typed line per filled
- * column, or one JSON array of fields (preceded by a comma unless
- * <first>). Returns -1 (nothing written) if it does not fit.
- */
-static int put_row(struct cli_session *s, const struct stat_row *r, enum stat_fmt fmt, int first,
-                   int desc)
+int stat_row_format(const struct stat_row *r, enum stat_fmt fmt, int first, int desc, char *out,
+                    size_t room)
 {
-	size_t room, n = 0;
-	char *out = cli_tail(s, &room);
+	size_t n = 0;
 	int type = atoi(r->v[col("type")]);
 	int iid = atoi(r->v[col("iid")]);
 	int sid = atoi(r->v[col("sid")]);
 	int nf = 0;
 
-	if (fmt == FMT_PLAIN) {
-		int len = stat_csv_line(r, out, room);
-
-		if (len < 0)
-			return -1;
-		cli_commit(s, (size_t)len);
-		return 0;
-	}
+	if (fmt == FMT_PLAIN)
+		return stat_csv_line(r, out, room);
 	if (fmt == FMT_JSON) {
 		if (room < 3)
 			return -1;
@@ -172,7 +161,22 @@ static int put_row(struct cli_session *s, const struct stat_row *r, enum stat_fm
 		return -1;
 	if (fmt == FMT_JSON)
 		out[n++] = ']';
-	cli_commit(s, n);
+	return (int)n;
+}
+
+/* Writes <r> in format <fmt> (stat_row_format()) into the session's output.
+ * Returns -1 (nothing written) if it does not fit.
+ */
+static int put_row(struct cli_session *s, const struct stat_row *r, enum stat_fmt fmt, int first,
+                   int desc)
+{
+	size_t room;
+	char *out = cli_tail(s, &room);
+	int n = stat_row_format(r, fmt, first, desc, out, room);
+
+	if (n < 0)
+		return -1;
+	cli_commit(s, (size_t)n);
 	return 0;
 }
 
@@ -570,7 +574,36 @@ static int stat_cursor_next(struct stat_cursor *c, struct stat_row *r)
 	return 0;
 }
 
-int stat_rows_foreach(int (*cb)(const struct stat_row *r, void *arg), void *arg)
+/* 1 if <hide> (STAT_HIDE_*) leaves server row <r> out: HAProxy's rules,
+ * `up` hides servers in maintenance and stopped ones, `no-maint` those in
+ * maintenance.
+ */
+static int stat_row_hidden(const struct stat_row *r, int hide)
+{
+	if (!r->sv)
+		return 0;
+	if ((hide & (STAT_HIDE_DOWN | STAT_HIDE_MAINT)) && (r->sv->flags & SRV_F_MAINT))
+		return 1;
+	return (hide & STAT_HIDE_DOWN) && atomic_load(&r->sv->cur_state) != SRV_ST_RUNNING;
+}
+
+/* With `up` or `no-maint`, HAProxy appends to a backend's status the
+ * servers up and the servers it has: "UP (1/2)".
+ */
+static void stat_status_counts(struct stat_row *r)
+{
+	char *v = r->v[col("status")];
+	size_t len = strlen(v);
+	int up = 0, all = 0;
+
+	for (const struct server *sv = r->px->srv; sv; sv = sv->next) {
+		all++;
+		up += atomic_load(&sv->cur_state) == SRV_ST_RUNNING && !(sv->flags & SRV_F_MAINT);
+	}
+	snprintf(v + len, VALSZ - len, " (%d/%d)", up, all);
+}
+
+int stat_rows_foreach(int hide, int (*cb)(const struct stat_row *r, void *arg), void *arg)
 {
 	struct stat_cursor c = { .px = proxies_list };
 	struct stat_row *r = malloc(sizeof(*r));
@@ -578,8 +611,13 @@ int stat_rows_foreach(int (*cb)(const struct stat_row *r, void *arg), void *arg)
 
 	if (!r)
 		return -ENOMEM;
-	while (!ret && stat_cursor_next(&c, r))
+	while (!ret && stat_cursor_next(&c, r)) {
+		if (stat_row_hidden(r, hide))
+			continue;
+		if (hide && !r->sv && !strcmp(r->v[col("svname")], "BACKEND"))
+			stat_status_counts(r);
 		ret = cb(r, arg);
+	}
 	free(r);
 	return ret;
 }
@@ -614,9 +652,6 @@ struct stat_ctx {
 	int hide;                    /* STAT_HIDE_*: `up`, `no-maint` */
 };
 
-#define STAT_HIDE_DOWN  0x1          /* `up`: only servers up (or changing state) */
-#define STAT_HIDE_MAINT 0x2          /* `no-maint`: no server in maintenance */
-
 /* The `<iid> <type> <sid>` filter of show stat: 1 if row <r> passes. */
 static int stat_row_wanted(const struct stat_ctx *c, const struct stat_row *r)
 {
@@ -625,10 +660,7 @@ static int stat_row_wanted(const struct stat_ctx *c, const struct stat_row *r)
 	if (c->px_only && strcmp(r->px->id, c->px_only->id))
 		return 0;
 	if (r->sv) {
-		/* HAProxy's rules: `up` hides maintenance and stopped servers */
-		if ((c->hide & (STAT_HIDE_DOWN | STAT_HIDE_MAINT)) && (r->sv->flags & SRV_F_MAINT))
-			return 0;
-		if ((c->hide & STAT_HIDE_DOWN) && atomic_load(&r->sv->cur_state) != SRV_ST_RUNNING)
+		if (stat_row_hidden(r, c->hide))
 			return 0;
 		return (c->types & 4) && (c->sid < 0 || r->sv->puid == c->sid);
 	}
@@ -708,22 +740,6 @@ static int parse_show_stat(struct cli_session *s, int argc, char **args)
 		c->sid = *end || v < 0 ? -1 : (int)v;
 	}
 	return CLI_DUMP;
-}
-
-/* With `up` or `no-maint`, HAProxy appends to a backend's status the
- * servers up and the servers it has: "UP (1/2)".
- */
-static void stat_status_counts(struct stat_row *r)
-{
-	char *v = r->v[col("status")];
-	size_t len = strlen(v);
-	int up = 0, all = 0;
-
-	for (const struct server *sv = r->px->srv; sv; sv = sv->next) {
-		all++;
-		up += atomic_load(&sv->cur_state) == SRV_ST_RUNNING && !(sv->flags & SRV_F_MAINT);
-	}
-	snprintf(v + len, VALSZ - len, " (%d/%d)", up, all);
 }
 
 /* Writes row <c->row>; returns -1 if there is no room. */

@@ -7,7 +7,9 @@
  */
 #include <tollgate/cli.h>
 
-static const char stat_json_schema[] =
+#include "stat_rows.h"
+
+const char stat_json_schema[] =
 	"{\"$schema\":\"http://json-schema.org/draft-04/schema#\",\"oneOf\":[{\"title\":\"Info\","
 	"\"type\":\"array\",\"items\":{\"title\":\"InfoItem\",\"type\":\"object\",\"properties\":{\"field\":{\"$ref\":\"#/definitions/field\"},"
 	"\"processNum\":{\"$ref\":\"#/definitions/processNum\"},\"tags\":{\"$ref\":\"#/definitions/tags\"},"
@@ -46,10 +48,12 @@ static const char stat_json_schema[] =
 	"\"value\"]}}}}}"
 	"\n";
 
+const size_t stat_json_schema_len = sizeof(stat_json_schema) - 1;
+
 static int parse_show_schema(struct cli_session *s, int argc, char **args)
 {
 	/* a dump, not a message: no severity prefix */
-	cli_write(s, stat_json_schema, sizeof(stat_json_schema) - 1);
+	cli_write(s, stat_json_schema, stat_json_schema_len);
 	return CLI_DONE;
 }
 

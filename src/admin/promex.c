@@ -911,7 +911,7 @@ static int promex_render(const struct http_service_args *a, char **body, size_t 
 	if (q.scopes & (PS_BIT(PS_FRONT) | PS_BIT(PS_BACK) | PS_BIT(PS_SERVER))) {
 		struct promex_walk w = { .q = &q, .fam = fam };
 
-		if (stat_rows_foreach(promex_row, &w) < 0)
+		if (stat_rows_foreach(0, promex_row, &w) < 0)
 			goto out_free_fam;
 	}
 	if (q.scopes & PS_BIT(PS_STICK))

@@ -116,12 +116,36 @@ const struct server *stat_row_server(const struct stat_row *r);
  */
 int stat_csv_line(const struct stat_row *r, char *out, size_t room);
 
+/* Writes row <r> in format <fmt> into <out>: its CSV line (stat_csv_line()),
+ * or one typed line per filled column (ending with the column's
+ * description if <desc>), or one JSON array of fields, preceded by a comma
+ * unless <first>. Returns the bytes written, or -1 if they do not fit in
+ * <room>. `show stat` and the stats page's `;json` export write with it.
+ */
+int stat_row_format(const struct stat_row *r, enum stat_fmt fmt, int first, int desc, char *out,
+                    size_t room);
+
+/* Which server rows `show stat` and the stats page leave out (HAProxy's
+ * `up` / `;up` and `no-maint` / `;no-maint`).
+ */
+#define STAT_HIDE_DOWN  0x1          /* servers in maintenance or stopped */
+#define STAT_HIDE_MAINT 0x2          /* servers in maintenance */
+
+/* The JSON schema of `show info json` and `show stat json` (`show schema
+ * json`, the stats page's `;json-schema`), <stat_json_schema_len> bytes.
+ */
+extern const char stat_json_schema[];
+extern const size_t stat_json_schema_len;
+
 /* Calls <cb>(row, <arg>) on every row of `show stat`, in its order: for
- * each proxy, its frontend row, its servers' rows, its backend row. Stops
+ * each proxy, its frontend row, its servers' rows, its backend row; the
+ * server rows <hide> (STAT_HIDE_*) asks for left out, and then (<hide> not
+ * 0) each backend's status followed by its servers up and its servers,
+ * "UP (1/2)", as HAProxy. Stops
  * at the first non-zero return of <cb> and returns it; returns 0 after the
  * last row, -ENOMEM if the scratch row cannot be allocated. A row is only
  * valid during its call. Cost: O(rows x threads), counters summed.
  */
-int stat_rows_foreach(int (*cb)(const struct stat_row *r, void *arg), void *arg);
+int stat_rows_foreach(int hide, int (*cb)(const struct stat_row *r, void *arg), void *arg);
 
 #endif /* TOLLGATE_ADMIN_STAT_ROWS_H */

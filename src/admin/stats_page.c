@@ -10,18 +10,26 @@
  * write their lines with stat_csv_line().
  *
  * What the URI after the prefix asks for, as HAProxy reads it (anywhere in
- * it): ";csv" the CSV export (text/plain), else the HTML page (text/html);
- * ";norefresh" no automatic refresh. The HTML page is self-contained (inline
- * CSS, no script, no external resource), and every text that comes from the
- * configuration (names, check descriptions) is HTML-escaped.
+ * it, stats_parse_req()): the format, ";csv" the CSV export (text/plain),
+ * ";typed" `show stat typed`'s lines (text/plain), ";json" `show stat
+ * json`'s array and ";json-schema" its schema (application/json), else the
+ * HTML page (text/html); ";up" hides the servers down or in maintenance,
+ * ";no-maint" those in maintenance; "scope=<text>" keeps only the proxies
+ * whose name holds <text> (any case; the page's scope box submits it);
+ * ";norefresh" no automatic refresh. The page's controls link to these
+ * options, carrying the ones in force. The HTML page is self-contained
+ * (inline CSS, no script, no external resource), and every text that comes
+ * from the configuration (names, check descriptions) is HTML-escaped.
  *
  * Threading and cost: render() runs on the stream's thread and reads what
  * `show stat` reads, without a lock (stat_rows.h). It walks the rows once,
  * O(rows x threads), into one buffer that doubles as it grows (outbuf.h).
  */
+#include <ctype.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <tollgate/compiler.h>
 #include <tollgate/http_service.h>
@@ -33,6 +41,17 @@
 
 #define STATS_CTYPE_CSV  "text/plain"
 #define STATS_CTYPE_HTML "text/html"
+#define STATS_CTYPE_JSON "application/json"
+
+#define STATS_SCOPE_MAX 20           /* bytes of a scope kept, as HAProxy's */
+
+/* What a request asks for (stats_parse_req()). */
+struct stats_req {
+	enum { SR_HTML, SR_CSV, SR_TYPED, SR_JSON, SR_SCHEMA } fmt; /* the answer */
+	int hide;                        /* STAT_HIDE_*: ";up", ";no-maint" */
+	int norefresh;                   /* ";norefresh" (with `stats refresh` only) */
+	char scope[STATS_SCOPE_MAX + 1]; /* "scope=" text, "" for all proxies */
+};
 
 /* HAProxy's colours, by the class names of its page. */
 static const char stats_css[] =
@@ -71,22 +90,51 @@ struct stats_col {
 	const char *group;           /* group title on the group's first column, NULL on the others */
 	const char *title;           /* column title */
 	const char *col;             /* `show stat` column */
+	int duration;                /* seconds, shown as HAProxy's "1h2m" */
 };
 
-/* The columns, in HAProxy's order (its session rate, last change, downtime
- * and throttle columns aside: `show stat` has no value for them).
+/* HAProxy's columns, in its order; the Status cell starts with the time
+ * since the last change (lastchg), as HAProxy's.
  */
 static const struct stats_col stats_cols[] = {
-	{ "Queue", "Cur", "qcur" }, { NULL, "Max", "qmax" }, { NULL, "Limit", "qlimit" },
-	{ "Sessions", "Cur", "scur" }, { NULL, "Max", "smax" }, { NULL, "Limit", "slim" },
-	{ NULL, "Total", "stot" }, { NULL, "LbTot", "lbtot" },
-	{ "Bytes", "In", "bin" }, { NULL, "Out", "bout" },
-	{ "Denied", "Req", "dreq" }, { NULL, "Resp", "dresp" },
-	{ "Errors", "Req", "ereq" }, { NULL, "Conn", "econ" }, { NULL, "Resp", "eresp" },
-	{ "Warnings", "Retr", "wretr" }, { NULL, "Redis", "wredis" },
-	{ "Server", "Status", "status" }, { NULL, "LastChk", "check_status" }, { NULL, "Wght", "weight" },
-	{ NULL, "Act", "act" }, { NULL, "Bck", "bck" }, { NULL, "Chk", "chkfail" }, { NULL, "Dwn", "chkdown" },
+	{ "Queue", "Cur", "qcur", 0 }, { NULL, "Max", "qmax", 0 }, { NULL, "Limit", "qlimit", 0 },
+	{ "Session rate", "Cur", "rate", 0 }, { NULL, "Max", "rate_max", 0 }, { NULL, "Limit", "rate_lim", 0 },
+	{ "Sessions", "Cur", "scur", 0 }, { NULL, "Max", "smax", 0 }, { NULL, "Limit", "slim", 0 },
+	{ NULL, "Total", "stot", 0 }, { NULL, "LbTot", "lbtot", 0 }, { NULL, "Last", "lastsess", 1 },
+	{ "Bytes", "In", "bin", 0 }, { NULL, "Out", "bout", 0 },
+	{ "Denied", "Req", "dreq", 0 }, { NULL, "Resp", "dresp", 0 },
+	{ "Errors", "Req", "ereq", 0 }, { NULL, "Conn", "econ", 0 }, { NULL, "Resp", "eresp", 0 },
+	{ "Warnings", "Retr", "wretr", 0 }, { NULL, "Redis", "wredis", 0 },
+	{ "Server", "Status", "status", 0 }, { NULL, "LastChk", "check_status", 0 }, { NULL, "Wght", "weight", 0 },
+	{ NULL, "Act", "act", 0 }, { NULL, "Bck", "bck", 0 }, { NULL, "Chk", "chkfail", 0 }, { NULL, "Dwn", "chkdown", 0 },
+	{ NULL, "Dwntme", "downtime", 1 }, { NULL, "Thrtle", "throttle", 0 },
 };
+
+/* Writes <secs> (a decimal string) as HAProxy's human_time() does, its two
+ * largest units ("1d2h", "3m4s", "0s"), into <out> of <room> bytes.
+ */
+static void stats_duration(const char *secs, char *out, size_t room)
+{
+	unsigned long long t = strtoull(secs, NULL, 10);
+	size_t n = 0;
+	int cnt = 2;
+
+	out[0] = '\0';
+	if (t >= 86400) {
+		n += (size_t)snprintf(out + n, room - n, "%llud", t / 86400);
+		cnt--;
+	}
+	if (cnt && t % 86400 / 3600 && n < room) {
+		n += (size_t)snprintf(out + n, room - n, "%lluh", t % 86400 / 3600);
+		cnt--;
+	}
+	if (cnt && t % 3600 / 60 && n < room) {
+		n += (size_t)snprintf(out + n, room - n, "%llum", t % 3600 / 60);
+		cnt--;
+	}
+	if (((cnt && t % 60) || !t) && n < room)
+		snprintf(out + n, room - n, "%llus", t % 60);
+}
 
 /* Returns 1 if the URI after the prefix in <a> has <opt> (";csv"...). */
 static int stats_opt(const struct http_service_args *a, const char *opt)
@@ -94,10 +142,49 @@ static int stats_opt(const struct http_service_args *a, const char *opt)
 	return a->qlen && memmem(a->query, a->qlen, opt, strlen(opt)) != NULL;
 }
 
+/* Fills <r> from the URI after the prefix in <a>, as HAProxy reads it: each
+ * option anywhere in it; the scope up to the next ';', '&', ' ' or the end,
+ * cut at STATS_SCOPE_MAX bytes and ignored if it has a byte other than
+ * letters, digits, '.', '_', '-' and ':'.
+ */
+static void stats_parse_req(const struct http_service_args *a, struct stats_req *r)
+{
+	const char *sc = a->qlen ? memmem(a->query, a->qlen, "scope=", 6) : NULL;
+
+	memset(r, 0, sizeof(*r));
+	r->fmt = stats_opt(a, ";json-schema") ? SR_SCHEMA : stats_opt(a, ";json") ? SR_JSON :
+	         stats_opt(a, ";typed") ? SR_TYPED : stats_opt(a, ";csv") ? SR_CSV : SR_HTML;
+	r->hide = (stats_opt(a, ";up") ? STAT_HIDE_DOWN : 0) | (stats_opt(a, ";no-maint") ? STAT_HIDE_MAINT : 0);
+	r->norefresh = a->refresh && stats_opt(a, ";norefresh");
+	if (sc) {
+		const char *end = a->query + a->qlen;
+		size_t n = 0;
+
+		for (sc += 6; sc + n < end && !strchr(";& ", sc[n]); n++)
+			;
+		n = n > STATS_SCOPE_MAX ? STATS_SCOPE_MAX : n;
+		for (size_t i = 0; i < n; i++)
+			if (!isalnum((unsigned char)sc[i]) && !strchr("._-:", sc[i]))
+				n = 0;
+		memcpy(r->scope, sc, n);
+		r->scope[n] = '\0';
+	}
+}
+
+/* 1 if proxy <px> is within the scope of <r> (its name holds the scope, in
+ * any case).
+ */
+static int stats_in_scope(const struct stats_req *r, const struct proxy *px)
+{
+	return !r->scope[0] || strcasestr(px->id, r->scope) != NULL;
+}
+
 /* ---- CSV ---- */
 
-/* Appends the CSV line of row <r> (the header line if NULL) to <b>. */
-static void put_csv_line(struct outbuf *b, const struct stat_row *r)
+/* Appends row <r> in format <fmt> (stat_row_format(); the CSV header line
+ * if <r> is NULL) to <b>, preceded by a comma in JSON unless <first>.
+ */
+static void put_row(struct outbuf *b, const struct stat_row *r, enum stat_fmt fmt, int first)
 {
 	for (size_t want = OUTBUF_FIRST;; want *= 2) {
 		int n;
@@ -105,7 +192,8 @@ static void put_csv_line(struct outbuf *b, const struct stat_row *r)
 		if (outbuf_room(b, want) < 0)
 			return;
 		/* the byte past the room keeps the NUL outbuf.h promises */
-		n = stat_csv_line(r, b->p + b->len, b->size - b->len - 1);
+		n = r ? stat_row_format(r, fmt, first, 0, b->p + b->len, b->size - b->len - 1)
+		      : stat_csv_line(NULL, b->p + b->len, b->size - b->len - 1);
 		if (n >= 0) {
 			b->len += (size_t)n;
 			b->p[b->len] = '\0';
@@ -114,13 +202,47 @@ static void put_csv_line(struct outbuf *b, const struct stat_row *r)
 	}
 }
 
-/* stat_rows_foreach() callback: appends the CSV line of <r>. */
-static int csv_row(const struct stat_row *r, void *arg)
-{
-	struct outbuf *b = arg;
+/* The walk of the rows in a text or JSON format (text_row()). */
+struct stats_text {
+	struct outbuf *b;            /* the answer */
+	const struct stats_req *req; /* what was asked */
+	enum stat_fmt fmt;           /* its format */
+	int rows;                    /* rows written */
+};
 
-	put_csv_line(b, r);
-	return b->err ? -ENOMEM : 0;
+/* stat_rows_foreach() callback: appends row <r> if in the scope. */
+static int text_row(const struct stat_row *r, void *arg)
+{
+	struct stats_text *w = arg;
+
+	if (!stats_in_scope(w->req, stat_row_proxy(r)))
+		return 0;
+	put_row(w->b, r, w->fmt, !w->rows++);
+	return w->b->err ? -ENOMEM : 0;
+}
+
+/* Appends the answer in the text or JSON format of <req> to <b>: `show
+ * stat`'s output in that format, without the CLI's final empty line.
+ * Returns 0 or -ENOMEM.
+ */
+static int put_text(const struct stats_req *req, struct outbuf *b)
+{
+	struct stats_text w = { .b = b, .req = req,
+	                        .fmt = req->fmt == SR_JSON ? FMT_JSON : req->fmt == SR_TYPED ? FMT_TYPED : FMT_PLAIN };
+	int ret;
+
+	if (req->fmt == SR_SCHEMA) {
+		outbuf_put(b, stat_json_schema, stat_json_schema_len);
+		return 0;
+	}
+	if (w.fmt == FMT_PLAIN)
+		put_row(b, NULL, FMT_PLAIN, 1);
+	else if (w.fmt == FMT_JSON)
+		outbuf_puts(b, "[");
+	ret = stat_rows_foreach(req->hide, text_row, &w);
+	if (w.fmt == FMT_JSON)
+		outbuf_puts(b, "]\n");
+	return ret;
 }
 
 /* ---- HTML ---- */
@@ -144,25 +266,58 @@ static void put_html(struct outbuf *b, const char *s)
 	}
 }
 
-/* Appends a link to <prefix><opt> (the prefix escaped) reading <text>. */
-static void put_link(struct outbuf *b, const char *prefix, const char *opt, const char *text)
+/* Appends a control of the page: a link to the stats URI of <a> followed
+ * by <opt1>, <opt2> and, if <scoped>, the scope of <r> ("?scope=be"),
+ * reading <text>; <extra> (HTML) follows the link in its item.
+ */
+static void put_ctl(struct outbuf *b, const struct http_service_args *a, const struct stats_req *r,
+                    const char *opt1, const char *opt2, int scoped, const char *text, const char *extra)
 {
 	outbuf_puts(b, "<li><a href=\"");
-	put_html(b, prefix);
-	outbuf_printf(b, "%s\">%s</a></li>\n", opt, text);
+	put_html(b, a->uri_prefix ? a->uri_prefix : "");
+	outbuf_printf(b, "%s%s%s%s\">%s</a>%s</li>\n", opt1, opt2, scoped && r->scope[0] ? "?scope=" : "",
+	              scoped ? r->scope : "", text, extra);
+}
+
+/* Appends the page's controls, HAProxy's: the scope box (a form whose
+ * submission asks for "?scope=<text>"), hide or show the servers DOWN,
+ * disable or enable the refresh, refresh now, the CSV and JSON exports.
+ */
+static void put_controls(struct outbuf *b, const struct http_service_args *a, const struct stats_req *r)
+{
+	const char *up = (r->hide & STAT_HIDE_DOWN) ? ";up" : "";
+	const char *norefresh = r->norefresh ? ";norefresh" : "";
+	const char *export_norefresh = a->refresh ? ";norefresh" : "";
+
+	outbuf_printf(b, "<li><form method=\"GET\">Scope : <input value=\"%s\" name=\"scope\" size=\"8\" maxlength=\"%d\" tabindex=\"1\"></form></li>\n",
+	              r->scope, STATS_SCOPE_MAX);
+	if (r->hide & STAT_HIDE_DOWN)
+		put_ctl(b, a, r, "", norefresh, 1, "Show all servers", "");
+	else
+		put_ctl(b, a, r, ";up", norefresh, 1, "Hide 'DOWN' servers", "");
+	if (a->refresh)
+		put_ctl(b, a, r, up, r->norefresh ? "" : ";norefresh", 1,
+		        r->norefresh ? "Enable refresh" : "Disable refresh", "");
+	put_ctl(b, a, r, up, norefresh, 1, "Refresh now", "");
+	put_ctl(b, a, r, ";csv", export_norefresh, 1, "CSV export", "");
+	outbuf_puts(b, "<li><a href=\"");
+	put_html(b, a->uri_prefix ? a->uri_prefix : "");
+	outbuf_printf(b, ";json%s%s%s\">JSON export</a> (<a href=\"", export_norefresh,
+	              r->scope[0] ? "?scope=" : "", r->scope);
+	put_html(b, a->uri_prefix ? a->uri_prefix : "");
+	outbuf_puts(b, ";json-schema\">schema</a>)</li>\n");
 }
 
 /* Appends the head of the page and its first block: the process, the
  * legend, the links.
  */
-static void put_summary(const struct http_service_args *a, struct outbuf *b, int norefresh)
+static void put_summary(const struct http_service_args *a, const struct stats_req *r, struct outbuf *b)
 {
-	const char *prefix = a->uri_prefix ? a->uri_prefix : "";
 	struct stat_info inf;
 
 	stat_info_fill(&inf);
 	outbuf_puts(b, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n");
-	if (a->refresh && !norefresh)
+	if (a->refresh && !r->norefresh)
 		outbuf_printf(b, "<meta http-equiv=\"refresh\" content=\"%u\">\n", a->refresh);
 	outbuf_printf(b, "<title>Statistics Report for Tollgate</title>\n<style>\n%s</style>\n</head>\n<body>\n",
 	              stats_css);
@@ -190,10 +345,7 @@ static void put_summary(const struct http_service_args *a, struct outbuf *b, int
 		              stats_legend[i][0], stats_legend[i][1]);
 
 	outbuf_puts(b, "</table>\n</td><td>\n<h2>Display options</h2>\n<ul>\n");
-	put_link(b, prefix, norefresh ? ";norefresh" : "", "Refresh now");
-	if (a->refresh)
-		put_link(b, prefix, norefresh ? "" : ";norefresh", norefresh ? "Enable refresh" : "Disable refresh");
-	put_link(b, prefix, ";csv", "CSV export");
+	put_controls(b, a, r);
 	outbuf_puts(b, "</ul>\n</td></tr></table>\n");
 }
 
@@ -238,33 +390,44 @@ static const char *row_class(const struct stat_row *r, int type)
 }
 
 /* Appends the cell of column <c> of row <r>: its value, empty where `show
- * stat` has none; the check's status with its code, its description in
- * a tooltip.
+ * stat` has none; durations as HAProxy writes them; the status after the
+ * time since the last change; the check's status with its code, its
+ * description in a tooltip.
  */
 static void put_cell(struct outbuf *b, const struct stat_row *r, const struct stats_col *c)
 {
 	const char *v = stat_row_get(r, c->col);
+	char t[32];
 
-	if (strcmp(c->col, "check_status") || !*v) {
-		outbuf_puts(b, "<td>");
+	if (!strcmp(c->col, "check_status") && *v) {
+		outbuf_puts(b, "<td title=\"");
+		put_html(b, stat_row_get(r, "check_desc"));
+		outbuf_puts(b, "\">");
 		put_html(b, v);
+		if (*stat_row_get(r, "check_code")) {
+			outbuf_puts(b, "/");
+			put_html(b, stat_row_get(r, "check_code"));
+		}
 		outbuf_puts(b, "</td>");
 		return;
 	}
-	outbuf_puts(b, "<td title=\"");
-	put_html(b, stat_row_get(r, "check_desc"));
-	outbuf_puts(b, "\">");
-	put_html(b, v);
-	if (*stat_row_get(r, "check_code")) {
-		outbuf_puts(b, "/");
-		put_html(b, stat_row_get(r, "check_code"));
+	outbuf_puts(b, "<td>");
+	if (!strcmp(c->col, "status") && *stat_row_get(r, "lastchg") && strcmp(v, "no check")) {
+		stats_duration(stat_row_get(r, "lastchg"), t, sizeof(t));
+		outbuf_printf(b, "%s ", t);
 	}
+	if (c->duration && *v) {
+		stats_duration(v, t, sizeof(t));
+		v = t;
+	}
+	put_html(b, v);
 	outbuf_puts(b, "</td>");
 }
 
 /* The walk of the rows (html_row()). */
 struct stats_walk {
 	struct outbuf *b;            /* the page */
+	const struct stats_req *req; /* what was asked */
 	const struct proxy *px;      /* proxy whose table is open, NULL before the first */
 };
 
@@ -278,6 +441,8 @@ static int html_row(const struct stat_row *r, void *arg)
 	const struct server *sv = stat_row_server(r);
 	int type = atoi(stat_row_get(r, "type"));
 
+	if (!stats_in_scope(w->req, px))
+		return 0;
 	if (px != w->px) {
 		if (w->px)
 			outbuf_puts(w->b, "</table>\n");
@@ -294,14 +459,16 @@ static int html_row(const struct stat_row *r, void *arg)
 	return w->b->err ? -ENOMEM : 0;
 }
 
-/* Appends the whole HTML page for <a> to <b>. Returns 0 or -ENOMEM. */
-static int put_page(const struct http_service_args *a, struct outbuf *b)
+/* Appends the whole HTML page for <a> and <req> to <b>. Returns 0 or
+ * -ENOMEM.
+ */
+static int put_page(const struct http_service_args *a, const struct stats_req *req, struct outbuf *b)
 {
-	struct stats_walk w = { .b = b };
+	struct stats_walk w = { .b = b, .req = req };
 	int ret;
 
-	put_summary(a, b, stats_opt(a, ";norefresh"));
-	ret = stat_rows_foreach(html_row, &w);
+	put_summary(a, req, b);
+	ret = stat_rows_foreach(req->hide, html_row, &w);
 	if (w.px)
 		outbuf_puts(b, "</table>\n");
 	outbuf_puts(b, "</body>\n</html>\n");
@@ -310,29 +477,26 @@ static int put_page(const struct http_service_args *a, struct outbuf *b)
 
 /* ---- the service ---- */
 
-/* Renders the page or the CSV export that <a> asks for into a malloc'ed
+/* Renders the page or the export that <a> asks for into a malloc'ed
  * <*body> of <*len> bytes, type <*ctype>. Returns 0 or -ENOMEM (nothing
  * allocated is left). Any thread.
  */
 static int stats_render(const struct http_service_args *a, char **body, size_t *len, const char **ctype)
 {
 	struct outbuf b = { NULL };
-	int csv = stats_opt(a, ";csv");
+	struct stats_req req;
 	int ret;
 
-	if (csv) {
-		put_csv_line(&b, NULL);
-		ret = stat_rows_foreach(csv_row, &b);
-	} else {
-		ret = put_page(a, &b);
-	}
+	stats_parse_req(a, &req);
+	ret = req.fmt == SR_HTML ? put_page(a, &req, &b) : put_text(&req, &b);
 	if (ret < 0 || b.err) {
 		free(b.p);
 		return -ENOMEM;
 	}
 	*body = b.p;
 	*len = b.len;
-	*ctype = csv ? STATS_CTYPE_CSV : STATS_CTYPE_HTML;
+	*ctype = req.fmt == SR_HTML ? STATS_CTYPE_HTML :
+	         req.fmt == SR_JSON || req.fmt == SR_SCHEMA ? STATS_CTYPE_JSON : STATS_CTYPE_CSV;
 	return 0;
 }
 

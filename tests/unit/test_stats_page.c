@@ -168,7 +168,7 @@ static void test_csv(void **state)
 	int commas;
 
 	csv_ref_add(&ref, NULL);
-	assert_int_equal(stat_rows_foreach(csv_ref_row, &ref), 0);
+	assert_int_equal(stat_rows_foreach(0, csv_ref_row, &ref), 0);
 	/* fe; be: 3 servers, backend; tcpl: frontend, server, backend; the odd one */
 	assert_int_equal(ref.rows, 1 + 4 + 3 + 2);
 
@@ -241,8 +241,11 @@ static void test_html(void **state)
 	has(t, "<tr class=\"maintain\"><td class=\"name\">s3</td>");
 	has(t, "<tr class=\"active_no_check\"><td class=\"name\">t1</td>");
 	has(t, "<td>OPEN</td>");
-	has(t, "<td>MAINT</td>");
+	/* the status after the time since the last change, as HAProxy */
+	has(t, "s MAINT</td>");
 	has(t, "<td>no check</td>");
+	has(t, "<th colspan=\"3\">Session rate</th>");
+	has(t, "<th>Dwntme</th><th>Thrtle</th>");
 	/* s2's maxconn is its session limit; empty cells stay empty */
 	has(t, "<td>10</td>");
 	has(t, "<td></td>");
