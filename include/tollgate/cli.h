@@ -89,6 +89,39 @@ unsigned int cli_sessions_count(void);
 /* Client connections the admin sockets accepted since start. */
 uint64_t cli_sessions_total(void);
 
+/* What `show sess` prints of an admin socket session (HAProxy lists its CLI
+ * connections as streams of its GLOBAL frontend, served by the CLI applet).
+ */
+struct cli_sess_info {
+	const void *ptr;             /* the session: its id in `show sess` */
+	const void *task;            /* its task */
+	const void *listener;        /* its socket */
+	unsigned int id;             /* its rank among the sessions accepted since start */
+	int fd;                      /* its connection */
+	int tid;                     /* the thread serving it */
+	int luid;                    /* its socket's rank among the stats sockets, from 1 */
+	int is_unix;                 /* a unix socket (else TCP, see <tcp6>) */
+	int tcp6;                    /* TCP over IPv6 */
+	char src[128];               /* the client's address; "unix:<luid>" on a unix socket, as HAProxy */
+	char addr[128];              /* the socket's address, same rule */
+	uint32_t age_ms;             /* since it was accepted */
+	int64_t accept_sec;          /* accept date (wall clock), seconds */
+	int accept_usec;             /* and microseconds */
+	uint64_t calls;              /* runs of its task */
+	uint64_t bytes_in, bytes_out; /* received and sent since accepted */
+	size_t in_len, out_len;      /* bytes waiting in its input and output buffers */
+	const void *in_buf, *out_buf; /* those buffers */
+	size_t in_size, out_size;    /* their sizes */
+	uint32_t exp_ms;             /* until its idle timeout */
+};
+
+/* Copies up to <max> admin socket sessions into <out>, the oldest first;
+ * returns how many there are (more than <max>: call again with more
+ * room). Thread 0 (the admin sockets' thread) only: the sessions are
+ * its own.
+ */
+int cli_sessions_snapshot(struct cli_sess_info *out, int max);
+
 /* Finds the server of "<backend>/<server>" in <arg> (NULL: missing); on
  * failure answers HAProxy's error on <s> and returns NULL.
  */

@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <tollgate/addr.h>
@@ -78,6 +79,11 @@ struct cli_session {
 	unsigned int events;             /* events polled for */
 	const struct cli_kw *kw;         /* command whose dump is in progress, or NULL */
 	struct cli_session *prev, *next; /* all sessions (thread 0) */
+	unsigned int id;                 /* rank among the sessions accepted (show sess) */
+	uint32_t start_ms;               /* now_ms when accepted */
+	struct timespec accept_ts;       /* wall clock when accepted */
+	uint64_t calls;                  /* runs of its task */
+	uint64_t bytes_in, bytes_out;    /* received, sent */
 	size_t in_len;                   /* bytes in <in> */
 	size_t line_len, line_pos;       /* current line, next command in it */
 	int has_line;                    /* <line> holds commands to run */
@@ -113,6 +119,64 @@ unsigned int cli_sessions_count(void)
 uint64_t cli_sessions_total(void)
 {
 	return atomic_load_explicit(&cli_cumsessions, memory_order_relaxed);
+}
+
+/* Fills <i> with what `show sess` prints of session <s>. */
+static void cli_sess_fill(const struct cli_session *s, struct cli_sess_info *i)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+	uint32_t exp = task_expire(s->task);
+
+	memset(i, 0, sizeof(*i));
+	i->ptr = s;
+	i->task = s->task;
+	i->listener = s->l;
+	i->id = s->id;
+	i->fd = s->fd;
+	i->tid = CLI_THREAD;
+	i->luid = (int)(s->l - cli_listeners) + 1;
+	i->is_unix = s->l->addr.kind != ADDR_INET;
+	if (i->is_unix) {
+		snprintf(i->src, sizeof(i->src), "unix:%d", i->luid);
+		snprintf(i->addr, sizeof(i->addr), "unix:%d", i->luid);
+	} else {
+		i->tcp6 = s->l->addr.ss.ss_family == AF_INET6;
+		if (getpeername(s->fd, (struct sockaddr *)&ss, &len) < 0 ||
+		    addr_format_sa((struct sockaddr *)&ss, len, i->src, sizeof(i->src)) < 0)
+			snprintf(i->src, sizeof(i->src), "?");
+		if (addr_format(&s->l->addr, i->addr, sizeof(i->addr)) < 0)
+			snprintf(i->addr, sizeof(i->addr), "?");
+	}
+	i->age_ms = now_ms - s->start_ms;
+	i->accept_sec = s->accept_ts.tv_sec;
+	i->accept_usec = (int)(s->accept_ts.tv_nsec / 1000);
+	i->calls = s->calls;
+	i->bytes_in = s->bytes_in;
+	i->bytes_out = s->bytes_out;
+	i->in_len = s->in_len;
+	i->out_len = s->out_len - s->out_pos;
+	i->in_buf = s->in;
+	i->out_buf = s->out;
+	i->in_size = sizeof(s->in);
+	i->out_size = sizeof(s->out);
+	i->exp_ms = tick_isset(exp) && tick_is_lt(now_ms, exp) ? exp - now_ms : 0;
+}
+
+int cli_sessions_snapshot(struct cli_sess_info *out, int max)
+{
+	int n = 0, pos;
+
+	for (const struct cli_session *s = cli_sessions; s; s = s->next)
+		n++;
+	/* the list is newest first: fill from the end */
+	pos = n;
+	for (const struct cli_session *s = cli_sessions; s; s = s->next) {
+		pos--;
+		if (pos < max)
+			cli_sess_fill(s, &out[pos]);
+	}
+	return n;
 }
 
 unsigned int cli_listeners_count(void)
@@ -815,6 +879,7 @@ static int cli_process(struct cli_session *s)
 
 			if (n > 0) {
 				s->out_pos += (size_t)n;
+				s->bytes_out += (uint64_t)n;
 				progress = 1;
 			} else if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
 				/* wait for room, unless a dump can still fill ours */
@@ -904,6 +969,7 @@ static int cli_process(struct cli_session *s)
 
 			if (n > 0) {
 				s->in_len += (size_t)n;
+				s->bytes_in += (uint64_t)n;
 				progress = 1;
 				continue;
 			}
@@ -941,6 +1007,7 @@ static struct task *cli_session_task(struct task *t, void *ctx, unsigned int sta
 {
 	struct cli_session *s = ctx;
 
+	s->calls++;
 	if ((state & TASK_WOKEN_TIMER) && tick_is_expired(task_expire(t), now_ms)) {
 		/* stats timeout: idle for too long */
 		cli_session_free(s);
@@ -1019,6 +1086,9 @@ static void cli_accept_iocb(int fd, unsigned int events, void *owner)
 		s->l = l;
 		s->level = l->level;
 		s->expose_fd = l->conf->expose_fd;
+		s->start_ms = now_ms;
+		clock_gettime(CLOCK_REALTIME, &s->accept_ts);
+		s->id = (unsigned int)atomic_load_explicit(&cli_cumsessions, memory_order_relaxed) + 1;
 		s->task = task_new(tid_bit, cli_session_task, s, "cli_session");
 		if (!s->task) {
 			close(cfd);

@@ -11,6 +11,11 @@
  * HAProxy's short format; `shutdown session <ptr>` looks the pointer up in
  * the lists (under isolation again: never dereferencing a pointer read
  * from a client) and asks the stream's own thread to close it.
+ *
+ * The admin socket's sessions are listed after the streams, as HAProxy
+ * lists its CLI connections: streams of its GLOBAL frontend whose server
+ * side is the CLI applet. Their snapshot is taken on the admin sockets'
+ * thread, which owns them (cli_sessions_snapshot()).
  */
 #include <errno.h>
 #include <stdint.h>
@@ -32,7 +37,43 @@ struct sess_ctx {
 	struct stream_detail *d;     /* long form (malloc'ed), or NULL: short form */
 	int n;                       /* streams in it */
 	int pos;                     /* next to print */
+	struct cli_sess_info *ci;    /* the admin sessions (malloc'ed) */
+	int nci;                     /* admin sessions in it */
+	int cpos;                    /* next to print */
+	int detail;                  /* long form */
 };
+
+/* Takes the snapshot of the admin sessions into <c>, only <only> if not
+ * NULL. Returns 0 or -ENOMEM.
+ */
+static int sess_snapshot_cli(struct sess_ctx *c, const void *only)
+{
+	int max = 16;
+
+	for (;;) {
+		int n;
+
+		free(c->ci);
+		c->ci = calloc((size_t)max, sizeof(*c->ci));
+		if (!c->ci)
+			return -ENOMEM;
+		n = cli_sessions_snapshot(c->ci, max);
+		if (n <= max) {
+			c->nci = n;
+			break;
+		}
+		max = n;
+	}
+	if (only) {
+		int k = 0;
+
+		for (int i = 0; i < c->nci; i++)
+			if (c->ci[i].ptr == only)
+				c->ci[k++] = c->ci[i];
+		c->nci = k;
+	}
+	return 0;
+}
 
 /* Writes a duration of <ms> the way HAProxy prints ages: the two largest
  * non-zero units among d, h, m, s ("4s", "1m5s", "2h", "1d3h"), "0s" for
@@ -88,7 +129,10 @@ static int parse_show_sess(struct cli_session *s, int argc, char **args)
 		n = stream_snapshot_detail(c->si, c->d, max, only);
 		if (n <= max) {
 			c->n = n;
-			if (only && !n)
+			c->detail = detail;
+			if (sess_snapshot_cli(c, only) < 0)
+				return cli_err(s, "Out of memory.\n");
+			if (only && !n && !c->nci)
 				return cli_err(s, "Session not found.\n");
 			return CLI_DUMP;
 		}
@@ -96,6 +140,9 @@ static int parse_show_sess(struct cli_session *s, int argc, char **args)
 	}
 	/* streams keep being created faster than we copy: show what we have */
 	c->n = max;
+	c->detail = detail;
+	if (sess_snapshot_cli(c, only) < 0)
+		return cli_err(s, "Out of memory.\n");
 	return CLI_DUMP;
 }
 
@@ -217,6 +264,55 @@ static int print_sess_detail(struct cli_session *s, const struct stream_info *si
 		d->res.chn, d->res.area, d->res.data, d->res.size) == 0;
 }
 
+/* Prints the admin session <ci> in the short form or, if <detail>, in
+ * HAProxy 2.6's long form of a CLI stream: frontend GLOBAL, no backend, the
+ * client connection on the stats socket's listener, the CLI applet on the
+ * server side. Returns 0 if it did not fit.
+ */
+static int print_sess_cli(struct cli_session *s, const struct cli_sess_info *ci, int detail)
+{
+	static const char *const mon[12] = { "Jan", "Feb", "Mar", "Apr", "May", "Jun",
+	                                     "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
+	const char *proto = ci->is_unix ? "unix_stream" : ci->tcp6 ? "tcpv6" : "tcpv4";
+	char age[32], exp[32];
+	time_t sec = (time_t)ci->accept_sec;
+	struct tm tm;
+
+	human_age(ci->age_ms, age, sizeof(age));
+	if (!detail)
+		return cli_printf(s, "%p: proto=%s src=%s fe=GLOBAL be=<NONE> srv=<none> ts=00 age=%s calls=%llu tid=%d\n",
+		                  ci->ptr, proto, ci->src, age, (unsigned long long)ci->calls, ci->tid) == 0;
+	localtime_r(&sec, &tm);
+	return cli_printf(s,
+		"%p: [%02d/%s/%04d:%02d:%02d:%02d.%06d] id=%u proto=%s source=%s\n"
+		"  flags=0x8, conn_retries=0, conn_exp=<NEVER> conn_et=0x000 srv_conn=(nil), pend_pos=(nil) waiting=0 epoch=0\n"
+		"  frontend=GLOBAL (id=0 mode=tcp), listener=? (id=%d) addr=%s\n"
+		"  backend=<NONE> (id=-1 mode=-)\n"
+		"  server=<NONE> (id=-1)\n"
+		"  task=%p (state=0x00 nice=-64 calls=%llu rate=0 exp=%s tmask=0x%lx age=%s)\n"
+		"  scf=%p flags=0x00000000 state=EST endp=CONN,%p,0x00000000 sub=0\n"
+		"      co0=%p ctrl=%s xprt=RAW mux=PASS data=STRM target=LISTENER:%p\n"
+		"      flags=0x00000000 fd=%d fd.state=0 updt=0 fd.tmask=0x%lx\n"
+		"  scb=%p flags=0x00000000 state=EST endp=APPCTX,%p,0x00000000 sub=0\n"
+		"      app1=%p st0=0 st1=0 st2=0 applet=<CLI> tmask=0x%lx nice=-64 calls=%llu rate=0 cpu=0 lat=0\n"
+		"  req=%p (f=0x0 an=0x0 pipe=0 tofwd=-1 total=%llu)\n"
+		"      an_exp=<NEVER> rex=<NEVER> wex=<NEVER>\n"
+		"      buf=%p data=%p o=0 p=0 i=%zu size=%zu\n"
+		"  res=%p (f=0x0 an=0x0 pipe=0 tofwd=-1 total=%llu)\n"
+		"      an_exp=<NEVER> rex=<NEVER> wex=<NEVER>\n"
+		"      buf=%p data=%p o=%zu p=0 i=0 size=%zu\n",
+		ci->ptr, tm.tm_mday, mon[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec,
+		ci->accept_usec, ci->id, proto, ci->src,
+		ci->luid, ci->addr,
+		ci->task, (unsigned long long)ci->calls,
+		ci->exp_ms ? human_age(ci->exp_ms, exp, sizeof(exp)) : "<NEVER>", 1UL << ci->tid, age,
+		ci->ptr, ci->ptr, ci->ptr, proto, ci->listener, ci->fd, 1UL << ci->tid,
+		ci->ptr, ci->ptr, ci->ptr, 1UL << ci->tid, (unsigned long long)ci->calls,
+		ci->in_buf, (unsigned long long)ci->bytes_in, ci->in_buf, ci->in_buf, ci->in_len, ci->in_size,
+		ci->out_buf, (unsigned long long)ci->bytes_out, ci->out_buf, ci->out_buf, ci->out_len,
+		ci->out_size) == 0;
+}
+
 static int dump_show_sess(struct cli_session *s)
 {
 	struct sess_ctx *c = cli_ctx(s);
@@ -238,6 +334,9 @@ static int dump_show_sess(struct cli_session *s)
 		               (unsigned long long)si->calls, si->tid) < 0)
 			return 0;
 	}
+	for (; c->cpos < c->nci; c->cpos++)
+		if (!print_sess_cli(s, &c->ci[c->cpos], c->detail))
+			return 0;
 	return 1;
 }
 
@@ -245,6 +344,8 @@ static void release_show_sess(struct cli_session *s)
 {
 	struct sess_ctx *c = cli_ctx(s);
 
+	free(c->ci);
+	c->ci = NULL;
 	free(c->si);
 	c->si = NULL;
 	free(c->d);

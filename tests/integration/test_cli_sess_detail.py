@@ -89,3 +89,51 @@ def test_show_sess_detail_as_haproxy(tollgate, haproxy, http_backend, tmp_path):
                      % procs["tollgate"][1], tg + "\n"), tg
     assert "  server=s1 (id=1) addr=127.0.0.1:%d\n" % be.port in tg + "\n"
     assert re.search(r"  req=0x[0-9a-f]+ \(f=0x0 an=0x0 pipe=0 tofwd=0 total=%d\)" % len(REQ), tg)
+
+
+def cli_blocks(text):
+    """The detail blocks of `show sess all` whose frontend is GLOBAL."""
+    return [b for b in re.split(r"\n(?=0x[0-9a-f]+: )", text.strip("\n")) if "  frontend=GLOBAL " in b]
+
+
+def test_show_sess_lists_the_cli_connections(tollgate, haproxy, tmp_path):
+    """The admin socket's own connections are streams of the GLOBAL
+    frontend served by the CLI applet, in both forms, as HAProxy 2.6 lists
+    them: the one asking and another one held open."""
+    procs = start_both(tollgate, haproxy, tmp_path, CFG, srv=1)
+    short, detail = {}, {}
+    for name, (sock, _) in procs.items():
+        other = socket.socket(socket.AF_UNIX)
+        other.connect(sock)
+        try:
+            # the held connection is accepted once it is listed
+            wait_until(lambda: admin_cli(sock, "show sess").count(" fe=GLOBAL ") == 2, 5, name + " sessions")
+            short[name] = [l for l in admin_cli(sock, "show sess").splitlines() if " fe=GLOBAL " in l]
+            detail[name] = cli_blocks(admin_cli(sock, "show sess all"))
+            # `show sess <id>` of the held one: its detail alone
+            ptr = short[name][0].split(":")[0]
+            one = admin_cli(sock, "show sess " + ptr)
+            assert one.startswith(ptr + ": [") and len(cli_blocks(one)) == 1, (name, one)
+        finally:
+            other.close()
+    for name in short:
+        assert len(short[name]) == 2 and len(detail[name]) == 2, (name, short[name], detail[name])
+    # the short form: the fields both print, equal
+    for tl, hl in zip(short["tollgate"], short["haproxy"]):
+        ft, fh = fields(tl), fields(hl)
+        for k in ["proto", "src", "fe", "be", "srv", "ts"]:
+            assert ft[k] == fh[k], (k, tl, hl)
+        assert re.match(r"\d+s$", ft["age"]) and int(ft["calls"]) >= 1, tl
+    # the long form of the connection asking (the newest, listed last):
+    # HAProxy's lines in its order, and the values both have
+    tg, hp = detail["tollgate"][-1], detail["haproxy"][-1]
+    assert keys(tg) == keys(hp), (tg, hp)
+    ft, fh = fields(tg), fields(hp)
+    for k in ["proto", "source", "frontend", "mode", "addr", "backend", "server", "nice", "ctrl", "xprt",
+              "mux", "data", "applet", "conn_retries", "conn_exp", "pend_pos", "waiting", "tofwd"]:
+        assert ft.get(k) == fh.get(k), (k, ft.get(k), fh.get(k))
+    assert fh["source"] == "unix:1" and fh["applet"] == "<CLI>"
+    # buffer sizes (HAProxy shows 0 for a buffer it released) and the
+    # bytes of the command received (HAProxy counts them, or not yet, by timing)
+    assert ft["total"] == "%d)" % len("show sess all\n"), tg
+    assert "  frontend=GLOBAL (id=0 mode=tcp), listener=? (id=1) addr=unix:1\n" in tg + "\n"
