@@ -121,9 +121,13 @@ void sched_deinit(void);
 
 /* Moves tasks woken by other threads into the local run queue, wakes due
  * timers (local and shared) and runs up to TASK_BATCH ready tasks. Returns
- * the number of handlers called. Worker threads only.
+ * the number of handlers called, and in <*tasks> how many of them were
+ * tasks' (the others tasklets'). Worker threads only.
  */
-unsigned int sched_run_pass(void);
+unsigned int sched_run_pass(unsigned int *tasks);
+
+/* The most handlers sched_run_pass() calls in one pass. */
+#define SCHED_PASS_BUDGET TASK_BATCH
 
 /* Returns 1 if the calling worker has ready work (it must not sleep). */
 int sched_has_work(void);

@@ -50,7 +50,28 @@ struct thread_stats {
 	_Atomic uint64_t fd_events;     /* fd events dispatched */
 	_Atomic uint64_t isolations;    /* times parked for another thread's isolation */
 	_Atomic uint32_t fds;           /* fds currently owned */
+	/* HAProxy's `show activity` counters */
+	_Atomic uint64_t tasks_sw;      /* task handler calls (tasksw; tasklets aside) */
+	_Atomic uint64_t empty_rq;      /* passes that found nothing to run */
+	_Atomic uint64_t long_rq;       /* passes that spent their whole budget */
+	_Atomic uint64_t wake_tasks;    /* polls not allowed to sleep: work was ready */
+	_Atomic uint64_t poll_io;       /* polls that returned events */
+	_Atomic uint64_t poll_exp;      /* polls that returned on their timeout */
+	_Atomic uint64_t stream_calls;  /* stream handler calls */
+	_Atomic uint64_t accepted;      /* connections accepted by this thread */
+	_Atomic uint64_t loop_us_sum;   /* sliding sum of a pass's work time, µs (THREAD_LOOP_SAMPLES) */
 };
+
+/* Passes the average work time of a pass (avg_loop_us) is taken over. */
+#define THREAD_LOOP_SAMPLES 512
+
+/* Adds <v> to counter <c> of the calling thread's own thread_stats (only
+ * its owner writes it; others read a racy snapshot).
+ */
+static inline void thread_stat_add(_Atomic uint64_t *c, uint64_t v)
+{
+	atomic_store_explicit(c, atomic_load_explicit(c, memory_order_relaxed) + v, memory_order_relaxed);
+}
 
 /* Returns the number of online CPUs, at least 1. */
 int thread_cpus_online(void);

@@ -1081,6 +1081,8 @@ static void cli_accept_iocb(int fd, unsigned int events, void *owner)
 			close(cfd);
 			continue;
 		}
+		/* counted as HAProxy counts its CLI's accepts */
+		thread_stat_add(&thread_stats(tid)->accepted, 1);
 		memset(s, 0, offsetof(struct cli_session, in));
 		s->fd = cfd;
 		s->l = l;

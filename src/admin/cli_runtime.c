@@ -147,25 +147,50 @@ static void activity_line(struct cli_session *s, const char *name, long off, int
 
 #define ACT(field) ((long)offsetof(struct thread_stats, field))
 
+/* avg_loop_us of thread <t>: the sliding average (THREAD_LOOP_SAMPLES) of
+ * a pass's work time, rounded up as HAProxy's swrate_avg().
+ */
+static unsigned long long activity_avg_loop(int t)
+{
+	uint64_t sum = atomic_load_explicit(&thread_stats(t)->loop_us_sum, memory_order_relaxed);
+
+	return (sum + THREAD_LOOP_SAMPLES - 1) / THREAD_LOOP_SAMPLES;
+}
+
 static int parse_show_activity(struct cli_session *s, int argc, char **args)
 {
-	/* HAProxy 2.6's lines, in its order; those Tollgate does not count are 0 */
-	static const char *const zeros1[] = { "tasksw", "empty_rq", "long_rq" };
-	static const char *const zeros2[] = { "wake_tasks", "wake_signal", "poll_io", "poll_exp",
-		"poll_drop_fd", "poll_skip_fd", "conn_dead", "stream_calls", "pool_fail", "buf_wait",
-		"cpust_ms_tot", "cpust_ms_1s", "cpust_ms_15s", "avg_loop_us", "accepted",
-		"accq_pushed", "accq_full", "accq_ring", "fd_takeover" };
+	/* HAProxy 2.6's lines, in its order, with the counter Tollgate keeps
+	 * for each (-1: none, printed 0)
+	 */
+	static const struct { const char *name; long off; } lines[] = {
+		{ "ctxsw", ACT(tasks_run) }, { "tasksw", ACT(tasks_sw) }, { "empty_rq", ACT(empty_rq) },
+		{ "long_rq", ACT(long_rq) }, { "loops", ACT(loops) }, { "wake_tasks", ACT(wake_tasks) },
+		{ "wake_signal", -1 }, { "poll_io", ACT(poll_io) }, { "poll_exp", ACT(poll_exp) },
+		{ "poll_drop_fd", -1 }, { "poll_skip_fd", -1 }, { "conn_dead", -1 },
+		{ "stream_calls", ACT(stream_calls) }, { "pool_fail", -1 }, { "buf_wait", -1 },
+		{ "cpust_ms_tot", -1 }, { "cpust_ms_1s", -1 }, { "cpust_ms_15s", -1 },
+	};
+	static const struct { const char *name; long off; } lines2[] = {
+		{ "accepted", ACT(accepted) }, { "accq_pushed", -1 }, { "accq_full", -1 },
+		{ "accq_ring", -1 }, { "fd_takeover", -1 },
+	};
+	unsigned long long avg[MAX_THREADS], avg_tot = 0;
 	struct timespec ts;
 
 	clock_gettime(CLOCK_REALTIME, &ts);
 	cli_printf(s, "thread_id: %d (%d..%d)\n", tid + 1, 1, thread_count);
 	cli_printf(s, "date_now: %lld.%06ld\n", (long long)ts.tv_sec, ts.tv_nsec / 1000);
-	activity_line(s, "ctxsw", ACT(tasks_run), 0);
-	for (size_t i = 0; i < ARRAY_SIZE(zeros1); i++)
-		activity_line(s, zeros1[i], -1, 0);
-	activity_line(s, "loops", ACT(loops), 0);
-	for (size_t i = 0; i < ARRAY_SIZE(zeros2); i++)
-		activity_line(s, zeros2[i], -1, 0);
+	for (size_t i = 0; i < ARRAY_SIZE(lines); i++)
+		activity_line(s, lines[i].name, lines[i].off, 0);
+	/* HAProxy's total of an average is the average of the threads' */
+	for (int t = 0; t < thread_count; t++)
+		avg_tot += avg[t] = activity_avg_loop(t);
+	cli_printf(s, "avg_loop_us: %llu [ ", thread_count ? avg_tot / (unsigned int)thread_count : 0);
+	for (int t = 0; t < thread_count; t++)
+		cli_printf(s, "%llu ", avg[t]);
+	cli_printf(s, "]\n");
+	for (size_t i = 0; i < ARRAY_SIZE(lines2); i++)
+		activity_line(s, lines2[i].name, lines2[i].off, 0);
 	/* Tollgate's own counters */
 	activity_line(s, "thread_wakeups", ACT(wakeups), 0);
 	activity_line(s, "poll_ns", ACT(poll_ns), 0);

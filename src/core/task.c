@@ -578,19 +578,24 @@ static void run_task(struct task *t)
 		enqueue(tl);
 }
 
-static void run_one(struct tasklet *tl)
+/* Runs <tl>. Returns 1 if it is a task, 0 if a tasklet. */
+static int run_one(struct tasklet *tl)
 {
-	if (tl->flags & TASK_F_TASK)
+	if (tl->flags & TASK_F_TASK) {
 		run_task((struct task *)tl);
-	else
-		run_tasklet(tl);
+		return 1;
+	}
+	run_tasklet(tl);
+	return 0;
 }
 
-unsigned int sched_run_pass(void)
+unsigned int sched_run_pass(unsigned int *tasks)
 {
 	struct sched_thread *st = &sched_th[tid];
 	struct tasklet *picked[TASK_BATCH / 4];
 	unsigned int budget = TASK_BATCH, n, i, ran = 0;
+
+	*tasks = 0;
 	struct tasklet *tl;
 
 	inbound_drain(st);
@@ -600,12 +605,12 @@ unsigned int sched_run_pass(void)
 	/* shared tasks get up to a quarter of the batch, local ones the rest */
 	n = shared_rq_take(picked, ARRAY_SIZE(picked));
 	for (i = 0; i < n; i++)
-		run_one(picked[i]);
+		*tasks += (unsigned int)run_one(picked[i]);
 	ran += n;
 	budget -= n;
 
 	while (budget && (tl = local_rq_pop(st))) {
-		run_one(tl);
+		*tasks += (unsigned int)run_one(tl);
 		ran++;
 		budget--;
 	}

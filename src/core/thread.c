@@ -54,12 +54,6 @@ int thread_cpus_online(void)
 	return n > MAX_THREADS ? MAX_THREADS : (int)n;
 }
 
-static void stat_add(_Atomic uint64_t *c, uint64_t v)
-{
-	atomic_store_explicit(c, atomic_load_explicit(c, memory_order_relaxed) + v,
-	                      memory_order_relaxed);
-}
-
 int thread_wake(int t)
 {
 	struct thread_ctx *ctx = &threads[t];
@@ -124,19 +118,31 @@ static int poll_timeout(struct thread_ctx *ctx)
 	return remain > INT32_MAX ? INT32_MAX : (int)remain;
 }
 
+/* Adds a pass's work time <ns> (from the end of a poll to the start of the
+ * next) to the sliding sum avg_loop_us reads: HAProxy's sliding average
+ * over the last THREAD_LOOP_SAMPLES passes.
+ */
+static void loop_sample(struct thread_stats *st, uint64_t ns)
+{
+	uint64_t sum = atomic_load_explicit(&st->loop_us_sum, memory_order_relaxed);
+
+	sum = sum - (sum + THREAD_LOOP_SAMPLES - 1) / THREAD_LOOP_SAMPLES + ns / 1000;
+	atomic_store_explicit(&st->loop_us_sum, sum, memory_order_relaxed);
+}
+
 static void drain_eventfd(struct thread_ctx *ctx)
 {
 	uint64_t v;
 
 	if (read(ctx->evfd, &v, sizeof(v)) > 0)
-		stat_add(&ctx->stats.wakeups, 1);
+		thread_stat_add(&ctx->stats.wakeups, 1);
 }
 
 static void *worker_main(void *arg)
 {
 	struct thread_ctx *ctx = arg;
 	struct epoll_event evs[POLL_EVENTS];
-	uint64_t t0;
+	uint64_t t0, t1;
 	int n, timeout;
 
 	tid = (int)(ctx - threads);
@@ -154,20 +160,37 @@ static void *worker_main(void *arg)
 	clock_update();
 	thread_harmless_end();
 
+	t1 = clock_mono_ns();
 	while (!atomic_load_explicit(&stopping, memory_order_acquire)) {
+		unsigned int ran, tasks;
+
 		clock_update();
-		stat_add(&ctx->stats.loops, 1);
+		thread_stat_add(&ctx->stats.loops, 1);
 		pool_thread_pass();
-		stat_add(&ctx->stats.tasks_run, sched_run_pass());
+		ran = sched_run_pass(&tasks);
+		thread_stat_add(&ctx->stats.tasks_run, ran);
+		thread_stat_add(&ctx->stats.tasks_sw, tasks);
+		if (!ran)
+			thread_stat_add(&ctx->stats.empty_rq, 1);
+		else if (ran >= SCHED_PASS_BUDGET)
+			thread_stat_add(&ctx->stats.long_rq, 1);
 		thread_safe_point();
 
 		timeout = poll_timeout(ctx);
+		if (!timeout)
+			thread_stat_add(&ctx->stats.wake_tasks, 1);
 		thread_harmless_begin();
 		t0 = clock_mono_ns();
+		loop_sample(&ctx->stats, t0 - t1);
 		n = epoll_wait(ctx->epfd, evs, POLL_EVENTS, timeout);
-		stat_add(&ctx->stats.poll_ns, clock_mono_ns() - t0);
+		t1 = clock_mono_ns();
+		thread_stat_add(&ctx->stats.poll_ns, t1 - t0);
 		thread_harmless_end();
 		atomic_store_explicit(&ctx->sleeping, 0, memory_order_relaxed);
+		if (n > 0)
+			thread_stat_add(&ctx->stats.poll_io, 1);
+		else if (n == 0 && timeout)
+			thread_stat_add(&ctx->stats.poll_exp, 1);
 
 		clock_update();
 		for (int i = 0; i < n; i++) {
@@ -178,7 +201,7 @@ static void *worker_main(void *arg)
 			fd_dispatch(&evs[i]);
 		}
 		if (n > 0)
-			stat_add(&ctx->stats.fd_events, (uint64_t)n);
+			thread_stat_add(&ctx->stats.fd_events, (uint64_t)n);
 	}
 	thread_harmless_begin();
 	return NULL;

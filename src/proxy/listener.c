@@ -396,6 +396,8 @@ static void accept_iocb(int fd, unsigned int events, void *owner)
 			return;
 		}
 		cfd = sock_accept(fd, &ss, &len);
+		if (cfd >= 0)
+			thread_stat_add(&thread_stats(tid)->accepted, 1);
 		if (cfd < 0) {
 			switch (sock_accept_classify(cfd)) {
 			case SOCK_ACC_DONE:

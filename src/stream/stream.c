@@ -670,6 +670,7 @@ static struct task *stream_process(struct task *t, void *ctx, unsigned int state
 	unsigned int cev = s->cli.ev, sev = s->srvside.ev;
 	int cprog, sprog;
 
+	thread_stat_add(&thread_stats(tid)->stream_calls, 1);
 	s->cli.ev = s->srvside.ev = 0;
 	if (cev & (FD_EV_IN | FD_EV_HUP | FD_EV_ERR | FD_EV_RDHUP))
 		s->cli.flags |= SIDE_RDMAY;

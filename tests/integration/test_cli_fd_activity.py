@@ -85,3 +85,35 @@ def test_show_activity_as_haproxy(tollgate, haproxy, tmp_path):
     sock = procs["tollgate"][0]
     loops = sum(activity(sock)["loops"])
     wait_until(lambda: sum(activity(sock)["loops"]) > loops, 5, "loops counting")
+
+
+# the counters both programs keep, that traffic moves
+MOVING = ["ctxsw", "tasksw", "loops", "poll_io", "stream_calls", "accepted"]
+
+
+def test_show_activity_counts_as_haproxy(tollgate, haproxy, tmp_path):
+    """Ten HTTP requests, each on its own connection: the counters both
+    keep move the same way in both (accepted by exactly ten, the others
+    at least by the work), and their invariants hold."""
+    procs = start_both(tollgate, haproxy, tmp_path, CFG)
+    for name, (sock, port) in procs.items():
+        before = activity(sock)
+        for _ in range(10):
+            with socket.create_connection(("127.0.0.1", port), timeout=5) as c:
+                c.sendall(b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+                assert c.recv(4096).startswith(b"HTTP/1.1 200"), name
+                while c.recv(4096):
+                    pass
+        after = activity(sock)
+        # the ten, and the admin socket connection that asks (HAProxy
+        # counts its CLI's accepts too)
+        assert sum(after["accepted"]) - sum(before["accepted"]) == 11, (name, before, after)
+        for k in MOVING:
+            assert sum(after[k]) > sum(before[k]), (name, k, before[k], after[k])
+        # a stream runs at least once per connection
+        assert sum(after["stream_calls"]) - sum(before["stream_calls"]) >= 10, name
+        for t in range(2):
+            assert after["ctxsw"][t] >= after["tasksw"][t], (name, after)
+            assert after["loops"][t] >= after["empty_rq"][t] + after["long_rq"][t], (name, after)
+            assert after["loops"][t] >= after["poll_io"][t], (name, after)
+            assert 0 <= after["avg_loop_us"][t] < 1000000, (name, after)
