@@ -26,7 +26,9 @@
  *     `@!<pid> <command>`, `@master <command>`, `@<n>` alone (default
  *     target), prompt, quit, operator, user, expert-mode,
  *     experimental-mode (the session's level and modes, prefixed to the
- *     commands routed to a worker);
+ *     commands routed to a worker), mcli-debug-mode (the master then
+ *     answers show fd, show startup-logs and, in master_debug.c, other
+ *     commands about itself);
  *   - -Ws: READY=1 / RELOADING=1 / STOPPING=1 on $NOTIFY_SOCKET.
  * The master is single-threaded; its loop is poll() on a signalfd, the CLI
  * socket and its sessions (struct mcli), and the workers' readiness pipes.
@@ -57,6 +59,8 @@
 #include <tollgate/log.h>
 #include <tollgate/master.h>
 #include <tollgate/version.h>
+
+#include "master_int.h"
 
 #define MW_MAX_PROCS 64
 #define MW_MAX_ARGS  256
@@ -93,6 +97,7 @@ static struct {
 	int stopping;              /* SIGTERM/SIGINT received: exit with the workers */
 	int exitcode;              /* HAProxy's: the first abnormal worker status */
 	int ever_ready;            /* a worker served once: a failed load is a failed reload */
+	struct mdebug_counters ctr; /* its loop's and CLI's counters (show activity, show info) */
 } mw = { .cli_fd = -1, .exitcode = -1 };
 
 #define MCLI_MAX      16         /* master CLI connections served at once */
@@ -111,6 +116,8 @@ struct mcli {
 	int quit;                  /* `quit` was received */
 	int target;                /* default target: 0 the master, else a worker's pid (`@1` alone) */
 	long long deadline;        /* monotonic ms after which it is closed */
+	long long start;           /* monotonic ms when accepted (show sess) */
+	uint64_t calls;            /* times served (show sess) */
 	char *payload;             /* the running line's payload ("<<"), in <in>, or NULL */
 	int last;                  /* the running command is the last of its line */
 	unsigned int pprompts;     /* "+ " prompts written for the pending payload */
@@ -502,8 +509,7 @@ fail:
 	return -1;
 }
 
-static void mcli_printf(int fd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void mcli_printf(int fd, const char *fmt, ...)
+void mcli_printf(int fd, const char *fmt, ...)
 {
 	char buf[4096];
 	va_list ap;
@@ -861,6 +867,52 @@ static void mcli_show_startup_logs(struct mcli *c)
 	mcli_printf(c->fd, "\n");
 }
 
+/* Runs <cmd> with master_debug.c's answers: the master's counters and its
+ * sessions. Returns 1 if it was one of them.
+ */
+static int mcli_debug_command(struct mcli *c, const char *cmd)
+{
+	struct mdebug_sess sess[MCLI_MAX];
+	long long now = now_ms();
+	int n = 0;
+
+	mw.ctr.started = mw.started;
+	mw.ctr.cur_conns = 0;
+	for (int i = 0; i < MCLI_MAX; i++) {
+		if (mcli[i].fd < 0)
+			continue;
+		sess[n++] = (struct mdebug_sess){ &mcli[i], (uint64_t)(now - mcli[i].start), mcli[i].calls };
+		mw.ctr.cur_conns++;
+	}
+	return mdebug_command(c->fd, cmd, &mw.ctr, sess, n);
+}
+
+/* `help`: the master's commands and, with `mcli-debug-mode on`, those it
+ * answers itself, sorted as HAProxy lists them; help, prompt and quit
+ * last.
+ */
+static void mcli_help(struct mcli *c)
+{
+	const char *tail = strstr(master_help, "  help [");
+	const char *parts[2] = { strchr(master_help, '\n') + 1, mdebug_help };
+	const char *ends[2] = { tail, mdebug_help + strlen(mdebug_help) };
+
+	if (!c->debug) {
+		mcli_printf(c->fd, "%s", master_help);
+		return;
+	}
+	mcli_printf(c->fd, "%.*s", (int)(parts[0] - master_help), master_help);
+	/* merge the two sorted lists of lines */
+	while (parts[0] < ends[0] || parts[1] < ends[1]) {
+		int k = parts[1] >= ends[1] ? 0 : parts[0] >= ends[0] ? 1 : strcmp(parts[0], parts[1]) > 0;
+		const char *nl = strchr(parts[k], '\n') + 1;
+
+		mcli_printf(c->fd, "%.*s", (int)(nl - parts[k]), parts[k]);
+		parts[k] = nl;
+	}
+	mcli_printf(c->fd, "%s", tail);
+}
+
 /* `@@<pid> [command...]` (HAProxy 3.x): the whole line <line>, ';'
  * included, goes to the worker at once, on one session, and its answer
  * back; without a command, the session is handed over to the worker for
@@ -955,10 +1007,12 @@ static int cli_command(struct mcli *c, char *cmd)
 		mcli_show_fd(c);
 	} else if (c->debug && !strcmp(cmd, "show startup-logs")) {
 		mcli_show_startup_logs(c);
+	} else if (c->debug && mcli_debug_command(c, cmd)) {
+		/* answered by the master itself (master_debug.c) */
 	} else if (!strcmp(cmd, "show cli sockets")) {
 		mcli_printf(c->fd, "\n");  /* the master has no stats socket, as HAProxy's */
 	} else if (!strncmp(cmd, "help", 4) && (!cmd[4] || cmd[4] == ' ')) {
-		mcli_printf(c->fd, "%s", master_help);
+		mcli_help(c);
 	} else if (cmd[0]) {
 		mcli_printf(c->fd, "Unknown command: '%s'\n%s", cmd, master_help);
 	}
@@ -1062,6 +1116,7 @@ static void mcli_read(struct mcli *c)
 {
 	ssize_t n = recv(c->fd, c->in + c->len, sizeof(c->in) - 1 - c->len, MSG_DONTWAIT);
 
+	c->calls++;
 	if (n < 0 && (errno == EAGAIN || errno == EINTR))
 		return;
 	if (n > 0)
@@ -1089,7 +1144,9 @@ static void cli_accept(void)
 		memset(c, 0, offsetof(struct mcli, in));
 		c->fd = fd;
 		c->level = mw.cli_level;
-		c->deadline = now_ms() + MCLI_LINE_MS;
+		c->start = now_ms();
+		c->deadline = c->start + MCLI_LINE_MS;
+		mw.ctr.accepted++;
 		return;
 	}
 	cli_reply_close(fd, "Too many connections to the master CLI.\n");
@@ -1243,7 +1300,7 @@ int master_run(char **argv, const struct master_opts *o)
 		struct pollfd pfd[MW_MAX_PROCS + MCLI_MAX + 2];
 		struct mw_proc *owner[MW_MAX_PROCS + MCLI_MAX + 2];
 		struct mcli *sess[MW_MAX_PROCS + MCLI_MAX + 2] = { NULL };
-		int n = 0, timeout = mcli_expire();
+		int n = 0, ready, timeout = mcli_expire();
 
 		pfd[n] = (struct pollfd){ .fd = sfd, .events = POLLIN };
 		owner[n++] = NULL;
@@ -1262,12 +1319,18 @@ int master_run(char **argv, const struct master_opts *o)
 				pfd[n] = (struct pollfd){ .fd = mw.procs[i].ready_fd, .events = POLLIN };
 				owner[n++] = &mw.procs[i];
 			}
-		if (poll(pfd, (nfds_t)n, timeout) < 0) {
+		mw.ctr.loops++;
+		ready = poll(pfd, (nfds_t)n, timeout);
+		if (ready < 0) {
 			if (errno == EINTR)
 				continue;
 			log_alert("Master: poll: %s.", strerror(errno));
 			break;
 		}
+		if (ready > 0)
+			mw.ctr.poll_io++;
+		else if (timeout)
+			mw.ctr.poll_exp++;
 		for (int i = 0; i < n; i++) {
 			if (!pfd[i].revents)
 				continue;

@@ -1,6 +1,7 @@
 """The master CLI's `mcli-debug-mode`, `@@<pid>` and `show fd` naming the
 admin and master descriptors, side by side with Debian's HAProxy 2.6 where
 2.6 has the feature (`@@` is HAProxy 3.x's: Tollgate only)."""
+import os
 import re
 
 from conftest import admin_cli, start_both as start_stats_both
@@ -88,3 +89,58 @@ def test_double_at_runs_a_whole_line_in_one_worker_session(tollgate, haproxy, tm
     assert s.ask("set weight nope/s1 1") == "[err]: No such backend.\n\n> "
     assert s.closed_after("quit") == ""
     s.close()
+
+
+def keys(text):
+    """The keys of `show info` / `show activity` lines ("Name: x")."""
+    return [l.split(":")[0] for l in text.splitlines() if ": " in l]
+
+
+def test_debug_mode_master_answers_for_itself(tollgate, haproxy, tmp_path):
+    """With `mcli-debug-mode on`, the master answers show info, show env,
+    show activity, show sess and show backend about itself, in HAProxy
+    2.6's layouts, and lists them in its help."""
+    socks = start_both(tollgate, haproxy, tmp_path)
+    out = {}
+    for name, sock in socks.items():
+        d = "mcli-debug-mode on; "
+        out[name] = {cmd: mcli(sock, d + cmd) for cmd in
+                     ("help", "show info", "show env HOME", "show env TOLLGATE_NO_SUCH_VAR",
+                      "show activity", "show sess", "show backend")}
+        # off: the master does not know them
+        assert mcli(sock, "show info").startswith("Unknown command"), name
+    tg, hp = out["tollgate"], out["haproxy"]
+    # help: each line Tollgate lists is HAProxy's, in HAProxy's order
+    tg_help = tg["help"].splitlines()
+    hp_help = hp["help"].splitlines()
+    assert [l for l in hp_help if l in tg_help] == tg_help, tg["help"]
+    for cmd in ("show info", "show env", "show activity", "show sess", "show backend"):
+        assert any(l.startswith("  " + cmd) for l in tg_help), cmd
+    # show info: HAProxy's keys, in its order, the master's values
+    ti, hi = keys(tg["show info"]), keys(hp["show info"])
+    assert ti[:9] == hi[:9] and [k for k in hi if k in ti] == ti, (ti, hi)
+    info = dict(l.split(": ", 1) for l in tg["show info"].splitlines() if ": " in l)
+    assert info["Nbthread"] == "1" and int(info["Pid"]) == tollgate_master_pid(socks["tollgate"])
+    assert re.match(r"\d+d \d+h\d\dm\d\ds$", info["Uptime"]), info["Uptime"]
+    assert int(info["CurrConns"]) == 1 and int(info["CumConns"]) >= 2
+    # show env: the master's environment, HAProxy's error text
+    assert tg["show env HOME"] == hp["show env HOME"] == "HOME=%s\n\n" % os.environ["HOME"]
+    assert tg["show env TOLLGATE_NO_SUCH_VAR"] == hp["show env TOLLGATE_NO_SUCH_VAR"] == "Variable not found\n\n"
+    # show activity: one thread's layout ("name: value"), HAProxy's names in its order
+    assert keys(tg["show activity"]) == keys(hp["show activity"])
+    act = dict(l.split(": ", 1) for l in tg["show activity"].splitlines() if ": " in l)
+    assert act["thread_id"] == "1 (1..1)" and int(act["loops"]) > 0 and int(act["accepted"]) >= 5
+    # show sess: the session asking, frontend and backend MASTER
+    for name in out:
+        lines = [l for l in out[name]["show sess"].splitlines() if l]
+        assert len(lines) == 1, (name, lines)
+    ft = dict(re.findall(r"\b(\w+)=(\S+)", tg["show sess"]))
+    fh = dict(re.findall(r"\b(\w+)=(\S+)", hp["show sess"]))
+    for k in ("proto", "src", "fe", "be", "srv", "ts"):
+        assert ft[k] == fh[k], (k, ft, fh)
+    assert tg["show backend"] == hp["show backend"] == "# name\n\n"
+
+
+def tollgate_master_pid(sock):
+    """The master's pid, from show proc's master line."""
+    return int(mcli(sock, "show proc").split("\n")[1].split()[0])
