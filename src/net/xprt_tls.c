@@ -24,6 +24,7 @@
 #include <tollgate/clock.h>
 #include <tollgate/fd.h>
 #include <tollgate/freq_ctr.h>
+#include <tollgate/sock.h>
 #include <tollgate/tls.h>
 #include <tollgate/xprt.h>
 
@@ -358,6 +359,18 @@ static int tls_handshake(void *ctx, int fd)
 
 	if (c->flags & TLS_CF_HS_DONE)
 		return 1;
+	/* as HAProxy, no handshake work on a connection the client reset:
+	 * the bytes that came before the reset (its Finished, from a client
+	 * that resets as soon as its side is done, as `openssl s_time -new`)
+	 * would cost their checking and the session tickets' making for a
+	 * peer that takes nothing back. One getsockopt() a step, two or three
+	 * a handshake.
+	 */
+	if (fd >= 0 && SSL_is_server(c->ssl) && sock_get_error(fd) != 0) {
+		c->flags |= TLS_CF_ERROR;
+		atomic_fetch_add_explicit(&hs_failures, 1, memory_order_relaxed);
+		return -1;
+	}
 	c->flags &= ~(TLS_CF_WANT_IN | TLS_CF_WANT_OUT);
 	n = SSL_do_handshake(c->ssl);
 	if (n == 1) {

@@ -604,3 +604,64 @@ frontend fe
     # the port probe of the fixture (connect, close) is logged first by both
     assert outs[0] == outs[1], outs
     assert outs[0][-2:] == ["fe/1: SSL handshake failure", "fe/1: Connection closed during SSL handshake"], outs
+
+
+def _client_hello():
+    """The bytes of a TLS ClientHello, as Python's ssl module makes it."""
+    import ssl
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    inc, out = ssl.MemoryBIO(), ssl.MemoryBIO()
+    obj = ctx.wrap_bio(inc, out)
+    with pytest.raises(ssl.SSLWantReadError):
+        obj.do_handshake()
+    return out.read()
+
+
+def test_client_reset_before_the_handshake_step_costs_no_handshake_like_haproxy(tollgate, haproxy, certs,
+                                                                                 tmp_path):
+    """A client that sends its ClientHello and resets the connection before
+    the proxy reads it (held in the listen queue by `maxconn 1` while a
+    first connection waits): as HAProxy, the proxy does no handshake work
+    for it (no ServerHello computed, no full handshake counted) and logs
+    `SSL handshake failure`."""
+    import re
+    import struct
+    from conftest import admin_cli, admin_ready
+    hello = _client_hello()
+    outs = []
+    for name, start in (("tollgate", tollgate), ("haproxy", haproxy)):
+        port, sock = free_port(), str(tmp_path / (name + ".sock"))
+        p = start(GLOBAL.replace("global\n", "global\n    log stdout format raw local0\n"
+                                 "    stats socket %s level admin\n" % sock) + """
+frontend fe
+    log global
+    option httplog
+    maxconn 1
+    bind 127.0.0.1:%d ssl crt %s
+    http-request return status 200 content-type text/plain string ok
+""" % (port, certs["ecdsa"]), port=port)
+        wait_until(lambda: admin_ready(sock), 10, "the admin socket")
+
+        def conns():
+            return int(dict(l.split(": ", 1) for l in admin_cli(sock, "show info").splitlines()
+                            if ": " in l)["CurrConns"])
+        wait_until(lambda: conns() == 0, 10, "the port probe to end")
+        closed = p.output().count("Connection closed during SSL handshake")
+        hold = socket.create_connection(("127.0.0.1", port), timeout=5)
+        wait_until(lambda: conns() == 1, 10, "the first connection to be accepted")
+        reset = socket.create_connection(("127.0.0.1", port), timeout=5)   # queued by the kernel
+        reset.sendall(hello)
+        reset.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        reset.close()
+        hold.close()
+        wait_until(lambda: p.output().count("Connection closed during SSL handshake") > closed, 10,
+                   "the first connection's log line")
+        wait_until(lambda: "fe/1: SSL handshake failure" in p.output(), 10, "the reset connection's log line")
+        fields = dict(l.split(": ", 1) for l in admin_cli(sock, "show info").splitlines() if ": " in l)
+        lines = [l for l in p.output().splitlines() if "SSL handshake" in l]
+        outs.append(([re.sub(r"^127\.0\.0\.1:\d+ \[\d\d/\w\w\w/\d{4}:\d\d:\d\d:\d\d\.\d{3}\] ", "", l)
+                      for l in lines][-2:], fields["SslFrontendKeyRate"], fields["CumSslConns"]))
+    assert outs[0] == outs[1], outs
+    assert outs[0][0] == ["fe/1: Connection closed during SSL handshake", "fe/1: SSL handshake failure"], outs
