@@ -193,6 +193,9 @@ struct server {
 	struct list idle_conns[MAX_THREADS];
 	unsigned int idle_count[MAX_THREADS];
 	_Atomic unsigned int idle_total;  /* sum of idle_count[], for pool-max-conn */
+	_Atomic unsigned int used_max;    /* highest <cur_conns> since the last estimate (HAProxy's max_used_conns) */
+	_Atomic unsigned int est_need;    /* connections estimated needed (HAProxy's est_need_conns) */
+	_Atomic uint32_t est_stamp;       /* now_ms of the last estimate, every SRV_IDLE_MAX_AGE */
 	int pool_max_conn;                /* "pool-max-conn": -1 no limit but SRV_IDLE_MAX per thread, 0 no pool */
 	/* load-balancing per-algorithm state, under the backend's LB lock */
 	int lb_cw;                        /* smooth roundrobin current weight */

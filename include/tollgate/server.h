@@ -106,19 +106,29 @@ static inline int srv_has_xprt(const struct server *srv)
 	return srv->tls || (srv->flags & (SRV_F_PROTO_H2 | SRV_F_ALPN_H2));
 }
 
+/* Raises *<max> to <cur> if lower. Any thread: relaxed, a
+ * compare-and-swap only when it rises.
+ */
+static inline void server_raise_max(_Atomic unsigned int *max, unsigned int cur)
+{
+	unsigned int m = atomic_load_explicit(max, memory_order_relaxed);
+
+	while (cur > m &&
+	       !atomic_compare_exchange_weak_explicit(max, &m, cur, memory_order_relaxed,
+	                                              memory_order_relaxed))
+		;
+}
+
 /* Counts one more connection being served by <srv> and keeps the highest
- * count (`smax`). Any thread; relaxed atomics, a compare-and-swap only when
- * the highest count rises.
+ * count (`smax`, and the highest since the idle pool's last estimate of
+ * the need, srv_idle.h). Any thread; relaxed atomics.
  */
 static inline void server_conn_inc(struct server *srv)
 {
 	unsigned int cur = atomic_fetch_add_explicit(&srv->cur_conns, 1, memory_order_relaxed) + 1;
-	unsigned int max = atomic_load_explicit(&srv->max_conns, memory_order_relaxed);
 
-	while (cur > max &&
-	       !atomic_compare_exchange_weak_explicit(&srv->max_conns, &max, cur,
-	                                              memory_order_relaxed, memory_order_relaxed))
-		;
+	server_raise_max(&srv->max_conns, cur);
+	server_raise_max(&srv->used_max, cur);
 }
 
 /* Releases a server (at exit, or removed with no holder left). */

@@ -20,6 +20,16 @@
  * destination (address 0.0.0.0, no port: srv_addr_from_client()) has
  * connections to many places: each is parked with the address it goes to
  * (<dst>) and only taken for that one.
+ *
+ * Admission (HAProxy's srv_add_to_idle_list()): a connection whose latest
+ * request was not its first is "safe", the others "idle". One is kept if
+ * the thread's pool of that server holds no safe one and (it is safe or
+ * the pool is empty), or if the server's used connections plus its pooled
+ * ones stay within the estimated need (est_need, at least the used ones):
+ * a connection beyond what the traffic has shown it needs is closed. The
+ * estimate follows HAProxy's purge: every SRV_IDLE_MAX_AGE ms (on the next
+ * parking), est_need becomes the mean of itself and the highest use seen
+ * since (used_max), at least that highest use.
  */
 #ifndef TOLLGATE_SRV_IDLE_H
 #define TOLLGATE_SRV_IDLE_H
@@ -38,12 +48,12 @@ int srv_idle_init(void);
 
 /* Parks <fd>, a connected socket to <srv> registered on the calling thread,
  * with nothing pending in either direction, and its transport (<x>, <ctx>)
- * (NULL: raw; an HTTP/2 connection's context, mux_h2_be.h). Takes
- * ownership of both: kept, or closed if they cannot be. Calling thread
- * only.
+ * (NULL: raw; an HTTP/2 connection's context, mux_h2_be.h); <is_safe>: its
+ * latest request was not its first. Takes ownership of both: kept, or
+ * closed if they cannot be (see Admission above). Calling thread only.
  */
-void srv_idle_park(struct server *srv, const struct addr *dst, int fd, const struct xprt_ops *x,
-                   void *ctx);
+void srv_idle_park(struct server *srv, const struct addr *dst, int is_safe, int fd,
+                   const struct xprt_ops *x, void *ctx);
 
 /* Takes the most recently parked connection to <srv> of the calling
  * thread, still registered on its poller (the caller sets its handler with

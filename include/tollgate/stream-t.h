@@ -129,6 +129,8 @@ struct stream {
 	struct server *idle_srv;       /* HTTP: server of the kept (idle) server connection */
 	struct list own_idle;          /* HTTP, `http-reuse never`: the client's idle server connections (srv_idle.h) */
 	unsigned int own_idle_count;   /* their number */
+	int srv_conn_reused;           /* HTTP: the server connection's latest request was
+	                                * not its first (a "safe" idle one, srv_idle.h) */
 	struct addr srv_dst;           /* where the server connection goes: a kept
 	                                * one to a server taking the client's
 	                                * destination (0.0.0.0) is reused only for

@@ -25,6 +25,7 @@ struct idle_conn {
 	uint32_t since;               /* now_ms when parked */
 	unsigned int addr_gen;        /* srv->addr_gen when parked */
 	struct addr dst;              /* where it goes, if srv_addr_from_client(srv) */
+	int safe;                     /* its latest request was not its first (srv_idle.h) */
 	unsigned int *own_count;      /* a client's own (srv_idle_keep()): its count; NULL: the pool's */
 	struct list link;             /* in srv->idle_conns[tid], newest first */
 };
@@ -81,13 +82,14 @@ __attribute__((constructor)) static void srv_idle_name_iocbs(void)
 	fd_name_iocb(idle_iocb, "sock_conn_iocb", "idle");
 }
 
-/* Puts <fd> (to <srv> at <dst>, transport <x>, <ctx>) at the head of
+/* Puts <fd> (to <srv> at <dst>, transport <x>, <ctx>; <safe>: its latest
+ * request was not its first) at the head of
  * <head>: the pool's list (<own_count> NULL) or a client's own, whose
  * entries hold their server. Returns 1, or 0 with the connection closed
  * (no memory). The caller counts it.
  */
 static int idle_add(struct list *head, unsigned int *own_count, struct server *srv,
-                    const struct addr *dst, int fd, const struct xprt_ops *x, void *ctx)
+                    const struct addr *dst, int safe, int fd, const struct xprt_ops *x, void *ctx)
 {
 	struct idle_conn *ic = pool_alloc(pool_idle);
 
@@ -102,6 +104,7 @@ static int idle_add(struct list *head, unsigned int *own_count, struct server *s
 	if (own_count)
 		server_hold(&ic->srv, srv);
 	ic->own_count = own_count;
+	ic->safe = safe;
 	ic->since = now_ms;
 	ic->addr_gen = srv->addr_gen;
 	if (srv_addr_from_client(srv))
@@ -112,13 +115,61 @@ static int idle_add(struct list *head, unsigned int *own_count, struct server *s
 	return 1;
 }
 
-void srv_idle_park(struct server *srv, const struct addr *dst, int fd, const struct xprt_ops *x,
-                   void *ctx)
+/* Updates the estimate of the connections <srv> needs once every
+ * SRV_IDLE_MAX_AGE ms, as HAProxy's purge of idle connections does. Any
+ * thread: relaxed atomics, a race only delays or repeats one update.
+ */
+static void idle_update_need(struct server *srv)
+{
+	uint32_t stamp = atomic_load_explicit(&srv->est_stamp, memory_order_relaxed);
+	unsigned int est, used_max;
+
+	if ((uint32_t)(now_ms - stamp) < SRV_IDLE_MAX_AGE ||
+	    !atomic_compare_exchange_strong_explicit(&srv->est_stamp, &stamp, now_ms,
+	                                             memory_order_relaxed, memory_order_relaxed))
+		return;
+	est = atomic_load_explicit(&srv->est_need, memory_order_relaxed);
+	used_max = atomic_load_explicit(&srv->used_max, memory_order_relaxed);
+	est = (est + used_max) / 2;
+	if (est < used_max)
+		est = used_max;
+	atomic_store_explicit(&srv->est_need, est, memory_order_relaxed);
+	atomic_store_explicit(&srv->used_max, atomic_load_explicit(&srv->cur_conns, memory_order_relaxed),
+	                      memory_order_relaxed);
+}
+
+/* 1 if the pool of <srv> takes one more connection (<is_safe>: its latest
+ * request was not its first), by HAProxy's rule (srv_idle.h, Admission).
+ * Calling thread.
+ */
+static int idle_admits(struct server *srv, int is_safe)
+{
+	struct idle_conn *ic;
+	unsigned int used, idle, need;
+	int has_safe = 0;
+
+	list_for_each(ic, &srv->idle_conns[tid], link)
+		has_safe |= ic->safe;
+	if (!has_safe && (is_safe || list_empty(&srv->idle_conns[tid])))
+		return 1;
+	/* the one being parked is still in use, as in HAProxy's count */
+	used = atomic_load_explicit(&srv->cur_conns, memory_order_relaxed) + 1;
+	idle = atomic_load_explicit(&srv->idle_total, memory_order_relaxed);
+	need = atomic_load_explicit(&srv->est_need, memory_order_relaxed);
+	return used + idle <= (used > need ? used : need);
+}
+
+void srv_idle_park(struct server *srv, const struct addr *dst, int is_safe, int fd,
+                   const struct xprt_ops *x, void *ctx)
 {
 	struct idle_conn *ic;
 
-	if (srv->pool_max_conn == 0 || (srv->flags & (SRV_F_MAINT | SRV_F_RMAINT))) {
-		/* pool-max-conn 0: no reuse; maintenance: none kept */
+	idle_update_need(srv);
+	if (srv->pool_max_conn == 0 || (srv->flags & (SRV_F_MAINT | SRV_F_RMAINT)) ||
+	    !idle_admits(srv, is_safe)) {
+		/* pool-max-conn 0: no reuse; maintenance: none kept; more
+		 * than the traffic needs
+		 */
 		idle_fd_close(fd, x, ctx);
 		return;
 	}
@@ -135,7 +186,7 @@ void srv_idle_park(struct server *srv, const struct addr *dst, int fd, const str
 		ic = list_elem(srv->idle_conns[tid].prev, struct idle_conn, link);
 		idle_close(ic);
 	}
-	if (!idle_add(&srv->idle_conns[tid], NULL, srv, dst, fd, x, ctx))
+	if (!idle_add(&srv->idle_conns[tid], NULL, srv, dst, is_safe, fd, x, ctx))
 		return;
 	srv->idle_count[tid]++;
 	atomic_fetch_add_explicit(&srv->idle_total, 1, memory_order_relaxed);
@@ -175,7 +226,7 @@ void srv_idle_keep(struct list *own, unsigned int *count, struct server *srv, co
 {
 	if (*count >= SRV_IDLE_OWN_MAX)   /* the oldest is last */
 		idle_close(list_elem(own->prev, struct idle_conn, link));
-	if (idle_add(own, count, srv, dst, fd, x, ctx))
+	if (idle_add(own, count, srv, dst, 0, fd, x, ctx))
 		(*count)++;
 }
 

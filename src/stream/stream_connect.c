@@ -291,6 +291,7 @@ int connect_server(struct stream *s)
 		s->splice = 0;   /* splicing never goes through TLS nor HTTP/2 */
 	if (strm_build_proxy_header(s) < 0)
 		return -ENOMEM;
+	s->srv_conn_reused = 0;
 	ret = sock_connect_md5(&s->srv_dst, NULL, server_md5sig(s->srv), &fd);
 	if (ret < 0 && ret != -EINPROGRESS)
 		return ret;

@@ -303,6 +303,7 @@ int http_stream_may_reuse(const struct stream *s)
 void http_stream_reused(struct stream *s)
 {
 	s->txn->reused = 1;
+	s->srv_conn_reused = 1;
 }
 
 /* Gives the server connection kept by <s> between requests (idle, no
@@ -325,8 +326,8 @@ void hs_drop_idle_conn(struct stream *s)
 			srv_idle_keep(&s->own_idle, &s->own_idle_count, s->idle_srv, &s->srv_dst,
 			              s->srvside.fd, s->srvside.xprt, s->srvside.xprt_ctx);
 		else
-			srv_idle_park(s->idle_srv, &s->srv_dst, s->srvside.fd, s->srvside.xprt,
-			              s->srvside.xprt_ctx);
+			srv_idle_park(s->idle_srv, &s->srv_dst, s->srv_conn_reused, s->srvside.fd,
+			              s->srvside.xprt, s->srvside.xprt_ctx);
 		s->srvside.fd = -1;
 		s->srvside.xprt = NULL;
 		s->srvside.xprt_ctx = NULL;

@@ -171,7 +171,7 @@ static void assign_server(struct stream *s)
 		s->state = ST_EST;
 		s->tw = 0;
 		s->tc = 0;
-		s->txn->reused = 1;
+		http_stream_reused(s);
 		s->retries_left = s->retries_set ? s->retries_set - 1 : s->be->retries;
 		s->redispatched = 0;
 		s->srvside.exp = tick_add_ifset(now_ms, strm_inactivity(s, 0));

@@ -178,8 +178,9 @@ void http_stream_release(struct stream *s);
  */
 int http_stream_may_reuse(const struct stream *s);
 
-/* Notes that the request of <s> goes over a connection taken from the idle
- * pool (timers, and a retry policy). In stream_http.c.
+/* Notes that the request of <s> goes over a connection kept or taken from
+ * the idle pool (bc_reused, and the connection becomes a "safe" idle one).
+ * In stream_http.c.
  */
 void http_stream_reused(struct stream *s);
 

@@ -87,11 +87,11 @@ def test_bc_reused_only_for_the_same_destination(tollgate):
     assert ask("never", (s2, s1, s2)) == ["s2/0", "s1/0", "s2/1"]
 
 
-def conns(start, mode):
+def conns(start, mode, glob=""):
     """The server connections (numbered in order of appearance) that the
     requests of three clients, one after the other, took."""
     p = ports()
-    start(CFG % dict(p, after=""), port=p["s2"])
+    start(glob + CFG % dict(p, after=""), port=p["s2"])
     s1, s2 = p["s1"], p["s2"]
     seen, out = {}, []
     for seq in ((s1, s1, s1), (s2, s1, s2), (s1, s1, s2)):
@@ -109,3 +109,18 @@ def test_never_keeps_each_clients_connections_as_haproxy(tollgate, haproxy):
     assert got == want == ["s1#0", "s1#0", "s1#0",
                            "s2#1", "s1#2", "s2#1",
                            "s1#3", "s1#3", "s2#4"]
+
+
+def test_always_pools_no_more_than_the_need_as_haproxy(tollgate, haproxy):
+    """`http-reuse always`: a connection goes back to the pool only where
+    the pool holds none that served several requests, or the traffic
+    showed a need for more (HAProxy's rule): the second client's first
+    connection (to s2) is closed when the pool already holds the first
+    client's, so its third request opens a new one. One thread: the pool
+    is per thread."""
+    glob = "global\n    nbthread 1\n"
+    got = conns(tollgate, "always", glob)
+    want = conns(haproxy, "always", glob)
+    assert got == want == ["s1#0", "s1#0", "s1#0",
+                           "s2#1", "s1#0", "s2#2",
+                           "s1#0", "s1#0", "s2#3"]
