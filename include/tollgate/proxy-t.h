@@ -314,6 +314,7 @@ struct proxy {
 	int srv_count;                   /* number of servers */
 	struct name_idx srv_names;       /* servers by name (server_find()) */
 	struct server defsrv;            /* default-server settings */
+	struct conn_src conn_src;        /* `source` (be, listen, defaults): its servers' default (conn_src.h) */
 	struct lb_state lb;              /* load balancing */
 	char *lb_name;                   /* balance algorithm name */
 	char *hash_expr;                 /* `balance hash <expr>` text */

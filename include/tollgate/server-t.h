@@ -10,6 +10,7 @@
 
 #include <tollgate/addr.h>
 #include <tollgate/compiler.h>
+#include <tollgate/conn_src-t.h>
 #include <tollgate/freq_ctr.h>
 #include <tollgate/list.h>
 #include <tollgate/stats-t.h>
@@ -182,6 +183,7 @@ struct server {
 	unsigned int agent_inter;         /* ms between agent checks, 0: `inter` */
 	char *agent_send;                 /* `agent-send` string, or NULL */
 	char tcp_md5sig[SRV_MD5SIG_MAX + 1]; /* `tcp-md5sig` key, "" for none */
+	struct conn_src conn_src;         /* `source`: where its connections come from (conn_src.h) */
 	struct check *agent;              /* its agent check, or NULL */
 	_Atomic int agent_down;           /* the agent said down/stopped/fail last */
 	char *cookie;                     /* `cookie VALUE` for cookie persistence, or NULL */

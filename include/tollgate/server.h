@@ -83,6 +83,39 @@ void server_change_addr(struct server *srv, const struct addr *na, const char *t
 int server_copy_resolve(struct srv_resolve_conf *to, const struct srv_resolve_conf *from);
 void server_change_maxconn(struct server *srv, unsigned int maxconn);
 
+/* Returns the `source` settings of <srv>: its own, else its backend's, or
+ * NULL where neither has one (the kernel chooses).
+ */
+static inline const struct conn_src *server_conn_src(const struct server *srv)
+{
+	if (srv->conn_src.addr.kind != ADDR_NONE)
+		return &srv->conn_src;
+	if (srv->proxy && srv->proxy->conn_src.addr.kind != ADDR_NONE)
+		return &srv->proxy->conn_src;
+	return NULL;
+}
+
+/* 1 if connections to <srv> present an address taken from each client
+ * (`usesrc client`, `clientip`, `hdr_ip`): private to that client, never
+ * pooled (HAProxy keys them by source).
+ */
+static inline int server_src_from_client(const struct server *srv)
+{
+	const struct conn_src *cs = server_conn_src(srv);
+
+	return cs && cs->use >= CONN_SRC_USE_CLIENT;
+}
+
+/* Returns the address health checks of <srv> bind to (`source <addr>`,
+ * never `usesrc`, as HAProxy's), or NULL.
+ */
+static inline const struct addr *server_check_src(const struct server *srv)
+{
+	const struct conn_src *cs = server_conn_src(srv);
+
+	return cs ? &cs->addr : NULL;
+}
+
 /* Returns the `tcp-md5sig` key of <srv>, or NULL without one. */
 static inline const char *server_md5sig(const struct server *srv)
 {

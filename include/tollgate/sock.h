@@ -38,6 +38,15 @@
 #define SOCK_O_REPLACE    0x0010U  /* unix: replace a live socket at the path
                                     * (reload); default: refuse with
                                     * -EADDRINUSE, replace only stale ones */
+#define SOCK_O_TRANSPARENT 0x0020U /* INET: sock_set_transparent()
+                                    * (`transparent`): bind an address that
+                                    * is not local and accept connections
+                                    * the kernel's TPROXY redirects */
+
+/* Flags of sock_connect_src(). */
+#define SOCK_C_TRANSPARENT 0x0001U /* sock_set_transparent() before binding
+                                    * <src>: an address not ours (`usesrc`) */
+#define SOCK_C_DELAY_ACK   0x0002U /* internal: sock_connect_probe() */
 
 /* Default listen() backlog when sock_opts.backlog is 0. */
 #define SOCK_DEFAULT_BACKLOG 1024
@@ -135,6 +144,23 @@ int sock_connect(const struct addr *dst, const struct addr *src, int *fd);
  */
 int sock_connect_md5(const struct addr *dst, const struct addr *src, const char *md5sig, int *fd);
 
+/* sock_connect_md5() whose <src> (not NULL) is bound after
+ * sock_set_transparent() when <flags> holds SOCK_C_TRANSPARENT (HAProxy's
+ * `usesrc`: the client's address or another one not local to this host).
+ * Returns as sock_connect(), -EPERM too where the kernel refuses both ways.
+ */
+int sock_connect_src(const struct addr *dst, const struct addr *src, unsigned int flags,
+                     const char *md5sig, int *fd);
+
+/* Lets <fd> bind an address that is not local, as HAProxy does: sets
+ * IP_TRANSPARENT (IPV6_TRANSPARENT for <family> AF_INET6; needs
+ * CAP_NET_ADMIN, and makes the kernel's TPROXY deliver the replies), else
+ * IP_FREEBIND (unprivileged: the bind works, replies to an address that is
+ * not local only come back where the routing brings them). Returns 0 or
+ * -errno of IP_TRANSPARENT when neither is taken.
+ */
+int sock_set_transparent(int fd, int family);
+
 /* Sets the TCP MD5 key <key> (NUL-terminated, at most TCP_MD5SIG_MAXKEYLEN
  * bytes) of socket <fd> for the peer address <peer> (AF_INET or AF_INET6).
  * Returns 0 or -errno (-EINVAL for a long key or another family).
@@ -152,10 +178,10 @@ int sock_md5sig_works(void);
  * sock_set_nolinger() (a reset) once connected. The server's kernel thus
  * keeps the connection half-open and drops it on the reset: a server that
  * stops accepting never has its accept queue filled by checks, which stay
- * successful as in HAProxy. <md5sig> as sock_connect_md5(). Returns as
- * sock_connect().
+ * successful as in HAProxy. <src> (NULL: the kernel's choice) and <md5sig>
+ * as sock_connect_md5(). Returns as sock_connect().
  */
-int sock_connect_probe(const struct addr *dst, const char *md5sig, int *fd);
+int sock_connect_probe(const struct addr *dst, const struct addr *src, const char *md5sig, int *fd);
 
 /* Returns 0 if socket <fd> has no pending error, or -errno of the pending
  * one (SO_ERROR, which reading clears), e.g. -ECONNREFUSED after a failed

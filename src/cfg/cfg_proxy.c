@@ -21,6 +21,7 @@
 #include <tollgate/addr.h>
 #include <tollgate/acl.h>
 #include <tollgate/cfg.h>
+#include <tollgate/conn_src.h>
 #include <tollgate/check.h>
 #include <tollgate/healthcheck.h>
 #include <tollgate/cfg-proxy.h>
@@ -546,6 +547,8 @@ static int kw_option(struct cfg_ctx *ctx, int argc, char **args, char **err)
 	for (size_t i = 0; i < sizeof(http_opts) / sizeof(http_opts[0]); i++)
 		if (!strcmp(args[1], http_opts[i]))
 			return CFG_OK;
+	if (!strcmp(args[1], "transparent"))
+		return cfg_set_err(err, "'option transparent' is not supported yet: a server with address 0.0.0.0 ('server s 0.0.0.0') sends each connection to the address the client reached, HAProxy's replacement for it.");
 	return cfg_set_err(err, "'option' : unknown option '%s'.", args[1]);
 }
 
@@ -762,7 +765,11 @@ static int bind_options(struct cfg_ctx *ctx, struct listener *l, int argc, char 
 			l->sopts.flags |= SOCK_O_V6ONLY;
 			continue;
 		}
-		if (!strcmp(opt, "transparent") || !strcmp(opt, "defer-accept") || !strcmp(opt, "tfo")) {
+		if (!strcmp(opt, "transparent")) {
+			l->sopts.flags |= SOCK_O_TRANSPARENT;   /* IP_TRANSPARENT: TPROXY */
+			continue;
+		}
+		if (!strcmp(opt, "defer-accept") || !strcmp(opt, "tfo")) {
 			return cfg_set_err(err, "'bind %s' : option '%s' is not supported yet.", args[1], opt);
 		}
 		if (!strcmp(opt, "accept-proxy")) {
@@ -1204,6 +1211,22 @@ static int kw_http_reuse(struct cfg_ctx *ctx, int argc, char **args, char **err)
 	return cfg_set_err(err, "'http-reuse' expects 'never', 'safe', 'aggressive' or 'always'.");
 }
 
+/* source <addr>[:<port>] [usesrc ...] (conn_src.h): the servers' default */
+static int kw_source(struct cfg_ctx *ctx, int argc, char **args, char **err)
+{
+	struct proxy *px = ctx->section_data;
+	char msg[512];
+	int i = 1;
+
+	if (need_cap(ctx, args, PR_CAP_BE, err) < 0)
+		return CFG_ERR;
+	if (conn_src_parse(&px->conn_src, "source", argc, args, &i, msg, sizeof(msg)) < 0)
+		return cfg_set_err(err, "%s", msg);
+	if (i + 1 < argc)
+		return cfg_set_err(err, "'source' : unexpected '%s' (expected 'usesrc' or 'interface').", args[i + 1]);
+	return CFG_OK;
+}
+
 /* capture request|response header <name> len <n>
  * capture cookie <name> len <n>
  */
@@ -1273,6 +1296,7 @@ static struct cfg_kw proxy_kws[] = {
 	{ "monitor-uri", kw_monitor_uri, 0 },
 	{ "cookie", kw_cookie, 0 },
 	{ "http-reuse", kw_http_reuse, 0 },
+	{ "source", kw_source, 0 },
 	{ "mode", kw_mode, 0 },
 	{ "bind", kw_bind, 0 },
 	{ "server", kw_server, 0 },

@@ -83,6 +83,8 @@ static struct cfg_feature cfg_builtin_features[] = {
 	{ .name = "ZLIB",         .present = 0 },
 	{ .name = "SLZ",          .present = 0 },
 	{ .name = "PROMEX",       .present = 0 },
+	/* IP_TRANSPARENT: bind transparent, source ... usesrc */
+	{ .name = "TPROXY",       .present = 1 },
 	/* probed at start-up: the kernel takes TCP MD5 keys (tcp-md5sig) */
 	{ .name = "HAVE_WORKING_TCP_MD5SIG", .present = 0 },
 };

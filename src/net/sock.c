@@ -90,6 +90,14 @@ static int sock_listen_inet(const struct addr *a, const struct sock_opts *o,
 			goto out_close;
 		}
 	}
+	if (o->flags & SOCK_O_TRANSPARENT) {
+		rc = sock_set_transparent(fd, a->ss.ss_family);
+		if (rc < 0) {
+			err_fmt(err, errlen, "cannot make %s transparent (IP_TRANSPARENT, IP_FREEBIND): %s",
+			        name, sock_strerror(-rc, ebuf, sizeof(ebuf)));
+			goto out_close;
+		}
+	}
 	if (a->ss.ss_family == AF_INET6 && (o->flags & (SOCK_O_V6ONLY | SOCK_O_V4V6))) {
 		rc = sock_setint(fd, IPPROTO_IPV6, IPV6_V6ONLY, !!(o->flags & SOCK_O_V6ONLY));
 		if (rc < 0) {
@@ -425,7 +433,21 @@ int sock_md5sig_works(void)
  * is cleared before connect() on INET sockets; with <md5sig>, the segments
  * are signed (TCP MD5, INET only).
  */
-static int __sock_connect(const struct addr *dst, const struct addr *src, int delay_ack,
+int sock_set_transparent(int fd, int family)
+{
+	int rc;
+
+	if (family == AF_INET6)
+		rc = sock_setint(fd, IPPROTO_IPV6, IPV6_TRANSPARENT, 1);
+	else
+		rc = sock_setint(fd, IPPROTO_IP, IP_TRANSPARENT, 1);
+	/* without CAP_NET_ADMIN: a non-local address may still be bound */
+	if (rc < 0 && sock_setint(fd, IPPROTO_IP, IP_FREEBIND, 1) == 0)
+		return 0;
+	return rc;
+}
+
+static int __sock_connect(const struct addr *dst, const struct addr *src, unsigned int flags,
                           const char *md5sig, int *fd)
 {
 	int s, rc;
@@ -442,6 +464,9 @@ static int __sock_connect(const struct addr *dst, const struct addr *src, int de
 		return -errno;
 
 	if (src) {
+		/* a source that is not ours (usesrc): the kernel's TPROXY */
+		if ((flags & SOCK_C_TRANSPARENT) && (rc = sock_set_transparent(s, src->ss.ss_family)) < 0)
+			goto out_close;
 		/* best effort: lets the port be chosen at connect(), per
 		 * destination, instead of at bind(), per source
 		 */
@@ -461,7 +486,7 @@ static int __sock_connect(const struct addr *dst, const struct addr *src, int de
 			goto out_close;
 	}
 	/* best effort: a probe without the ACK still works, it is only seen */
-	if (delay_ack && dst->kind == ADDR_INET)
+	if ((flags & SOCK_C_DELAY_ACK) && dst->kind == ADDR_INET)
 		sock_setint(s, IPPROTO_TCP, TCP_QUICKACK, 0);
 	if (connect(s, addr_sa(dst), dst->len) == 0) {
 		*fd = s;
@@ -488,9 +513,15 @@ int sock_connect_md5(const struct addr *dst, const struct addr *src, const char 
 	return __sock_connect(dst, src, 0, md5sig, fd);
 }
 
-int sock_connect_probe(const struct addr *dst, const char *md5sig, int *fd)
+int sock_connect_src(const struct addr *dst, const struct addr *src, unsigned int flags,
+                     const char *md5sig, int *fd)
 {
-	return __sock_connect(dst, NULL, 1, md5sig, fd);
+	return __sock_connect(dst, src, flags & SOCK_C_TRANSPARENT, md5sig, fd);
+}
+
+int sock_connect_probe(const struct addr *dst, const struct addr *src, const char *md5sig, int *fd)
+{
+	return __sock_connect(dst, src, SOCK_C_DELAY_ACK, md5sig, fd);
 }
 
 int sock_get_error(int fd)

@@ -233,7 +233,7 @@ static void probe_start(struct check *c)
 
 	if (!limit || limit > c->srv->inter)
 		limit = c->srv->inter;
-	ret = sock_connect_probe(&c->srv->addr, server_md5sig(c->srv), &fd);
+	ret = sock_connect_probe(&c->srv->addr, server_check_src(c->srv), server_md5sig(c->srv), &fd);
 	if (ret < 0 && ret != -EINPROGRESS) {
 		probe_l4_fail(c, ret, 1);
 		return;

@@ -156,6 +156,8 @@ int proxy_inherit(struct proxy *px, const struct proxy *def)
 	px->defsrv.agent_port = def->defsrv.agent_port;
 	px->defsrv.agent_inter = def->defsrv.agent_inter;
 	memcpy(px->defsrv.tcp_md5sig, def->defsrv.tcp_md5sig, sizeof(px->defsrv.tcp_md5sig));
+	px->defsrv.conn_src = def->defsrv.conn_src;
+	px->conn_src = def->conn_src;
 	px->defsrv.use_ssl = def->defsrv.use_ssl;
 	px->defsrv.check_ssl = def->defsrv.check_ssl;
 	if (def->defsrv.tls_conf) {

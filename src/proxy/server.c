@@ -69,6 +69,7 @@ struct server *server_alloc(struct proxy *be, const char *name, const struct ser
 	srv->agent_port = tmpl->agent_port;
 	srv->agent_inter = tmpl->agent_inter;
 	memcpy(srv->tcp_md5sig, tmpl->tcp_md5sig, sizeof(srv->tcp_md5sig));
+	srv->conn_src = tmpl->conn_src;
 	srv->use_ssl = tmpl->use_ssl;
 	srv->check_ssl = tmpl->check_ssl;
 	if (tmpl->tls_conf) {

@@ -10,6 +10,7 @@
 #include <tollgate/addr.h>
 #include <tollgate/cfg.h>
 #include <tollgate/cfg-proxy.h>
+#include <tollgate/conn_src.h>
 #include <tollgate/server.h>
 
 static int parse_time_opt(const char *opt, const char *val, unsigned int *out, char **err)
@@ -271,6 +272,15 @@ int server_parse_options(struct server *srv, int argc, char **args, int first, i
 			srv->flags &= ~SRV_F_SEND_PROXY2;
 			continue;
 		}
+		if (!strcmp(opt, "source")) {
+			char kw[300], msg[512];
+
+			snprintf(kw, sizeof(kw), "%s %s : source", args[0], args[1]);
+			i++;
+			if (conn_src_parse(&srv->conn_src, kw, argc, args, &i, msg, sizeof(msg)) < 0)
+				return cfg_set_err(err, "%s", msg);
+			continue;
+		}
 		if (!strncmp(opt, "set-proxy-v2-tlv-fmt(", 21)) {
 			if (pp_tlv_fmt_option(srv, args, opt, val, err) < 0)
 				return CFG_ERR;
@@ -311,7 +321,7 @@ int server_parse_options(struct server *srv, int argc, char **args, int first, i
 			continue;
 		}
 		if (!val)
-			return cfg_set_err(err, "'%s %s' : unknown option '%s' or missing value (supported: check, inter, fastinter, downinter, rise, fall, weight, maxconn, backup, disabled, id, hash-key, cookie, send-proxy, send-proxy-v2, proxy-v2-options, set-proxy-v2-tlv-fmt(<type>), track, healthcheck, pool-max-conn, proto, check-proto, tcp-md5sig, agent-check, agent-addr, agent-port, agent-send, agent-inter, resolvers, resolve-prefer, init-addr).",
+			return cfg_set_err(err, "'%s %s' : unknown option '%s' or missing value (supported: check, inter, fastinter, downinter, rise, fall, weight, maxconn, backup, disabled, id, hash-key, cookie, send-proxy, send-proxy-v2, proxy-v2-options, set-proxy-v2-tlv-fmt(<type>), track, healthcheck, pool-max-conn, proto, check-proto, tcp-md5sig, source, agent-check, agent-addr, agent-port, agent-send, agent-inter, resolvers, resolve-prefer, init-addr).",
 			                   args[0], args[1], opt);
 		i++;
 		if (!strcmp(opt, "proxy-v2-options")) {
@@ -433,7 +443,7 @@ int server_parse_options(struct server *srv, int argc, char **args, int first, i
 				             " (checks connect to the server's own address and port)" : "");
 			warned = 1;
 		} else {
-			return cfg_set_err(err, "'%s %s' : unknown option '%s' (supported: check, inter, fastinter, downinter, rise, fall, weight, maxconn, backup, disabled, id, cookie, send-proxy, send-proxy-v2, proxy-v2-options, set-proxy-v2-tlv-fmt(<type>), track, healthcheck, pool-max-conn, proto, check-proto, tcp-md5sig, agent-check, agent-addr, agent-port, agent-send, agent-inter, resolvers, resolve-prefer, init-addr).",
+			return cfg_set_err(err, "'%s %s' : unknown option '%s' (supported: check, inter, fastinter, downinter, rise, fall, weight, maxconn, backup, disabled, id, cookie, send-proxy, send-proxy-v2, proxy-v2-options, set-proxy-v2-tlv-fmt(<type>), track, healthcheck, pool-max-conn, proto, check-proto, tcp-md5sig, source, agent-check, agent-addr, agent-port, agent-send, agent-inter, resolvers, resolve-prefer, init-addr).",
 			                   args[0], args[1], opt);
 		}
 	}

@@ -6,11 +6,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <tollgate/buffer.h>
 #include <tollgate/clock.h>
+#include <tollgate/conn_src.h>
 #include <tollgate/counters.h>
 #include <tollgate/fd.h>
 #include <tollgate/global.h>
@@ -248,6 +250,67 @@ static const struct addr *server_target(const struct stream *s, const struct ser
 	return tmp;
 }
 
+/* Fills <src> with the address the connection of <s> to its server binds
+ * (`source`, `usesrc`: conn_src.h) and *<flags> with SOCK_C_TRANSPARENT for
+ * an address of `usesrc`. Returns <src>, or NULL to let the kernel choose.
+ */
+static const struct addr *strm_conn_src(struct stream *s, struct addr *src, unsigned int *flags)
+{
+	const struct conn_src *cs = server_conn_src(s->srv);
+
+	*flags = 0;
+	if (!cs)
+		return NULL;
+	*src = cs->addr;
+	switch (cs->use) {
+	case CONN_SRC_USE_NONE:
+		return src;
+	case CONN_SRC_USE_ADDR:
+		*src = cs->use_addr;
+		break;
+	case CONN_SRC_USE_CLIENT:
+	case CONN_SRC_USE_CLIENTIP:
+		if (s->cli_addr.kind != ADDR_INET)
+			return src;   /* a unix client: no address to present */
+		*src = s->cli_addr;
+		if (cs->use == CONN_SRC_USE_CLIENTIP)
+			addr_set_port(src, 0);
+		break;
+	case CONN_SRC_USE_HDR_IP: {
+		const struct sample_fetch_kw *kw = sample_find_fetch("req.hdr_ip", 10);
+		struct sample_arg args[2] = {
+			{ .type = SMP_ARGT_STR, .data.str = { (char *)cs->hdr, strlen(cs->hdr) } },
+			{ .type = SMP_ARGT_SINT, .data.sint = cs->hdr_occ },
+		};
+		struct sample_ctx ctx = { .strm = s, .txn = s->txn, .opt = SMP_OPT_FINAL };
+		struct sample smp = { .data.type = SMP_T_ANY };
+
+		/* no header (or occurrence 0): the source address alone */
+		if (!s->txn || !kw || !cs->hdr_occ)
+			return src;
+		smp.kw_private = kw->private;
+		smp.ctx = &ctx;
+		if (!kw->fn(args, &smp, &ctx))
+			return src;
+		if (smp.data.type == SMP_T_IPV4) {
+			struct sockaddr_in sin = { .sin_family = AF_INET, .sin_addr = smp.data.u.ipv4 };
+
+			addr_from_sa(src, (const struct sockaddr *)&sin, sizeof(sin));
+		} else if (smp.data.type == SMP_T_IPV6) {
+			struct sockaddr_in6 sin6 = { .sin6_family = AF_INET6, .sin6_addr = smp.data.u.ipv6 };
+
+			addr_from_sa(src, (const struct sockaddr *)&sin6, sizeof(sin6));
+		} else {
+			return src;
+		}
+		break;
+	}
+	}
+	src->flags = 0;
+	*flags = SOCK_C_TRANSPARENT;
+	return src;
+}
+
 int strm_srv_dst_differs(const struct stream *s, const struct server *srv)
 {
 	struct addr tmp;
@@ -262,6 +325,9 @@ int connect_server(struct stream *s)
 {
 	struct addr dst;
 	const struct xprt_ops *x = NULL;
+	const struct addr *src;
+	struct addr src_tmp;
+	unsigned int src_flags;
 	void *xctx = NULL;
 	int fd = -1, ret;
 
@@ -292,9 +358,15 @@ int connect_server(struct stream *s)
 	if (strm_build_proxy_header(s) < 0)
 		return -ENOMEM;
 	s->srv_conn_reused = 0;
-	ret = sock_connect_md5(&s->srv_dst, NULL, server_md5sig(s->srv), &fd);
-	if (ret < 0 && ret != -EINPROGRESS)
+	src = strm_conn_src(s, &src_tmp, &src_flags);
+	ret = sock_connect_src(&s->srv_dst, src, src_flags, server_md5sig(s->srv), &fd);
+	if (ret < 0 && ret != -EINPROGRESS) {
+		if (src && (ret == -EPERM || ret == -EACCES || ret == -EADDRNOTAVAIL))
+			log_msg(LOG_LVL_ALERT, "Cannot bind to %ssource address before connect() for backend %s (server %s, %s:%d): %s.",
+			        src_flags ? "tproxy " : "", s->be->id, s->srv->id, s->srv->conf_file ? s->srv->conf_file : "?",
+			        s->srv->conf_line, strerror(-ret));
 		return ret;
+	}
 	/* polled for input: a connection that strm_early_send() finds
 	 * established (the usual case on loopback and LANs) then needs no
 	 * change of events; one still in progress is polled for output at

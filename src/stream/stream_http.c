@@ -283,8 +283,8 @@ static int txn_take(struct stream *s, int whole)
 
 int http_stream_may_reuse(const struct stream *s)
 {
-	if (s->srv->flags & (SRV_F_SEND_PROXY | SRV_F_SEND_PROXY2))
-		return 0;   /* the header names this client: private */
+	if ((s->srv->flags & (SRV_F_SEND_PROXY | SRV_F_SEND_PROXY2)) || server_src_from_client(s->srv))
+		return 0;   /* the header or the source names this client: private */
 	if (s->txn->flags & TX_NO_REUSE)
 		return 0;   /* resent after an empty response: a new connection */
 	switch (s->be->http_reuse) {
@@ -308,7 +308,8 @@ void http_stream_reused(struct stream *s)
 
 /* Gives the server connection kept by <s> between requests (idle, no
  * request in flight) to the thread's idle pool, or closes it when it
- * cannot be shared (PROXY protocol header: private to its client).
+ * cannot be shared (PROXY protocol header, or a source taken from the
+ * client, `usesrc`: private to its client).
  */
 void hs_drop_idle_conn(struct stream *s)
 {
@@ -316,6 +317,7 @@ void hs_drop_idle_conn(struct stream *s)
 		return;
 	if (s->idle_srv && s->state == ST_INI &&
 	    !(s->idle_srv->flags & (SRV_F_SEND_PROXY | SRV_F_SEND_PROXY2)) &&
+	    (!server_src_from_client(s->idle_srv) || s->idle_srv->proxy->http_reuse == PR_REUSE_NEVER) &&
 	    (!s->srvside.xprt || s->srvside.xprt == &xprt_h2be) &&
 	    !xprt_more(s->srvside.xprt, s->srvside.xprt_ctx) &&
 	    !(s->srvside.flags & (SIDE_SHUTR | SIDE_SHUTW | SIDE_ERROR))) {
