@@ -82,7 +82,10 @@ static struct cfg_feature cfg_builtin_features[] = {
 	{ .name = "PCRE2",        .present = 0 },
 	{ .name = "ZLIB",         .present = 0 },
 	{ .name = "SLZ",          .present = 0 },
-	{ .name = "PROMEX",       .present = 0 },
+	{ .name = "PROMEX",       .present = 1 },
+	{ .name = "ACCEPT4",      .present = 1 },
+	{ .name = "CPU_AFFINITY", .present = 1 },
+	{ .name = "SYSTEMD",      .present = 0 },
 	/* IP_TRANSPARENT: bind transparent, source ... usesrc */
 	{ .name = "TPROXY",       .present = 1 },
 	/* probed at start-up: the kernel takes TCP MD5 keys (tcp-md5sig) */

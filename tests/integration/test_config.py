@@ -198,6 +198,18 @@ def test_cc_evaluates_a_condition_like_haproxy(binary, expr, status):
         assert "Failed to evaluate condition" in p.stderr, p.stderr
 
 
+
+def test_cc_feature_agrees_with_vv_feature_list():
+    """Each feature `-vv` lists as +X is true for `-cc 'feature(X)'`, each
+    -X false: `.if feature(PROMEX)` must pick the branch `-vv` promises."""
+    vv = subprocess.run([BINARY, "-vv"], capture_output=True, text=True, timeout=10).stdout
+    line = next(l for l in vv.splitlines() if l.startswith("Feature list"))
+    feats = line.split(":", 1)[1].split()
+    assert feats
+    for f in feats:
+        p = subprocess.run([BINARY, "-cc", "feature(%s)" % f[1:]], capture_output=True, timeout=10)
+        assert p.returncode == (0 if f[0] == "+" else 1), f
+
 THREAD_GROUPS = GOOD.replace("    nbthread 2\n", "    nbthread 2\n    .if feature(THREAD)\n        thread-groups %d\n    .endif\n    %s\n")
 
 
