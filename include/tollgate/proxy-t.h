@@ -78,6 +78,13 @@ struct pr_capture {
 	unsigned int len;                /* bytes kept, <= PR_CAPTURE_MAX */
 };
 
+/* `option forwarded [proto] [host] [by] [by_port] [for] [for_port]`:
+ * the parameters of the RFC 7239 header to build.
+ */
+struct pr_forwarded {
+	unsigned char proto, host, by, by_port, for_, for_port;
+};
+
 /* `option forwardfor [except NET] [header NAME] [if-none]`. */
 struct pr_forwardfor {
 	char *hdr;                       /* header name, NULL: X-Forwarded-For */
@@ -174,6 +181,9 @@ enum pr_mode {
 #define PR_O_ABRT_CLOSE   0x100000U  /* option abortonclose: a client's close aborts a pending request */
 #define PR_O_HTTP_PXHDR   0x200000U  /* option http-use-proxy-header: proxy requests use Proxy-* auth */
 #define PR_O_HTTP_BUFREQ  0x400000U  /* option http-buffer-request: the rules wait for the body */
+#define PR_O_DONTLOG_NORM 0x800000U  /* option dontlog-normal: only sessions with an error are logged */
+#define PR_O_FORWARDED    0x1000000U /* option forwarded: RFC 7239 header (backend) */
+#define PR_O_IGNORE_PRB   0x2000000U /* option http-ignore-probes: silent close of empty connections */
 
 /* Timeouts in ms, 0 when not set. */
 struct pr_timeouts {
@@ -345,6 +355,7 @@ struct proxy {
 	struct pr_cookie cookie;         /* cookie persistence (backend) */
 	struct pr_forwardfor fwdfor;     /* option forwardfor */
 	struct pr_forwardfor origto;     /* option originalto (if_none unused) */
+	struct pr_forwarded fwded;       /* option forwarded */
 	struct pr_httpchk httpchk;       /* option httpchk */
 	int http_reuse;                  /* PR_REUSE_*: sharing idle server connections */
 	struct pr_capture cap_req[PR_MAX_CAPTURES]; /* capture request header */

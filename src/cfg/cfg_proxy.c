@@ -469,6 +469,54 @@ static int option_forwardfor(struct proxy *px, int no, int argc, char **args, ch
 	return CFG_OK;
 }
 
+/* option forwarded [proto] [host] [by] [by_port] [for] [for_port]: the
+ * RFC 7239 header of the backend; without a parameter, 'proto' and 'for',
+ * as HAProxy. The *-expr forms are refused (not supported yet).
+ */
+static int option_forwarded(struct cfg_ctx *ctx, struct proxy *px, int no, int argc, char **args, char **err)
+{
+	struct pr_forwarded *f = &px->fwded;
+
+	if (!(px->cap & (PR_CAP_BE | PR_CAP_DEF))) {
+		cfg_warn(ctx, "'option forwarded' ignored because %s '%s' has no backend capability.",
+		         ctx->section, px->id ? px->id : "");
+		return CFG_OK;
+	}
+	if (no) {
+		px->options &= ~PR_O_FORWARDED;
+		return CFG_OK;
+	}
+	memset(f, 0, sizeof(*f));
+	if (argc == 2)
+		f->proto = f->for_ = 1;
+	for (int i = 2; i < argc; i++) {
+		unsigned char *flag = !strcmp(args[i], "proto") ? &f->proto :
+		                      !strcmp(args[i], "host") ? &f->host :
+		                      !strcmp(args[i], "by") ? &f->by :
+		                      !strcmp(args[i], "by_port") ? &f->by_port :
+		                      !strcmp(args[i], "for") ? &f->for_ :
+		                      !strcmp(args[i], "for_port") ? &f->for_port : NULL;
+
+		if (!flag) {
+			if (strstr(args[i], "-expr"))
+				return cfg_set_err(err, "'option forwarded' : '%s' is not supported yet (use 'proto', 'host', 'by', 'by_port', 'for', 'for_port').", args[i]);
+			return cfg_set_err(err, "'option forwarded' : unknown parameter '%s' (expected 'proto', 'host', 'by', 'by_port', 'for' or 'for_port').", args[i]);
+		}
+		*flag = 1;
+	}
+	/* a port without its node is ignored, as HAProxy does */
+	if (f->by_port && !f->by) {
+		f->by_port = 0;
+		cfg_warn(ctx, "'option forwarded' : 'by_port' will be ignored because 'by' is unset.");
+	}
+	if (f->for_port && !f->for_) {
+		f->for_port = 0;
+		cfg_warn(ctx, "'option forwarded' : 'for_port' will be ignored because 'for' is unset.");
+	}
+	px->options |= PR_O_FORWARDED;
+	return CFG_OK;
+}
+
 static int kw_option(struct cfg_ctx *ctx, int argc, char **args, char **err)
 {
 	static const struct {
@@ -493,6 +541,17 @@ static int kw_option(struct cfg_ctx *ctx, int argc, char **args, char **err)
 		{ "abortonclose", PR_O_ABRT_CLOSE, PR_CAP_BE },
 		{ "http-use-proxy-header", PR_O_HTTP_PXHDR, PR_CAP_FE },
 		{ "http-buffer-request", PR_O_HTTP_BUFREQ, PR_CAP_FE | PR_CAP_BE },
+		{ "dontlog-normal", PR_O_DONTLOG_NORM, PR_CAP_FE },
+		{ "http-ignore-probes", PR_O_IGNORE_PRB, PR_CAP_FE },
+	};
+	/* Options accepted with a warning that they have no effect: socket
+	 * and buffering tunings of HAProxy's (Tollgate sends at once and sets
+	 * no delayed-ACK option), a response cache check, statistics that
+	 * Tollgate already updates as data moves (doc/configuration.md).
+	 */
+	static const char *const noeffect_opts[] = {
+		"http-no-delay", "tcp-smart-accept", "tcp-smart-connect",
+		"http-pretend-keepalive", "contstats", "checkcache",
 	};
 	/* Options accepted for compatibility, without effect (doc/configuration.md). */
 	static const char *const http_opts[] = {
@@ -513,6 +572,14 @@ static int kw_option(struct cfg_ctx *ctx, int argc, char **args, char **err)
 		return ret;
 	if (!strcmp(args[1], "forwardfor") || !strcmp(args[1], "originalto"))
 		return option_forwardfor(px, no, argc, args, err);
+	if (!strcmp(args[1], "forwarded"))
+		return option_forwarded(ctx, px, no, argc, args, err);
+	for (size_t i = 0; i < sizeof(noeffect_opts) / sizeof(noeffect_opts[0]); i++) {
+		if (!strcmp(args[1], noeffect_opts[i])) {
+			cfg_warn(ctx, "'%soption %s' has no effect in Tollgate: ignored.", no ? "no " : "", args[1]);
+			return CFG_OK;
+		}
+	}
 	if (!strcmp(args[1], "httplog") && argc > 2) {
 		if (argc > 3 || strcmp(args[2], "clf"))
 			return cfg_set_err(err, "'option httplog' accepts only 'clf' after it, got '%s'.", args[2]);

@@ -1008,9 +1008,11 @@ void stream_send_log(struct stream *s)
 	lvl = s->txn ? (s->txn->flags & TX_LOGLVL_MASK) >> TX_LOGLVL_SHIFT : 0;
 	if (lvl == TX_LOG_SILENT)
 		return;   /* set-log-level silent */
-	len = logformat_render(lf, s, line, sizeof(line));
 	term = s->txn ? s->txn->term : s->term;
 	err = term[0] != '-' || (s->txn && s->txn->status >= 500);
+	if (!err && (fe->options & PR_O_DONTLOG_NORM))
+		return;   /* option dontlog-normal: only errors are logged */
+	len = logformat_render(lf, s, line, sizeof(line));
 	/* as HAProxy: set-log-level's level, else 'info', errors at 'err'
 	 * only with option log-separate-errors
 	 */

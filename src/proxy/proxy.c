@@ -201,6 +201,7 @@ int proxy_inherit(struct proxy *px, const struct proxy *def)
 	memcpy(px->error_fmts, def->error_fmts, sizeof(px->error_fmts));
 	px->fwdfor = def->fwdfor;
 	px->origto = def->origto;
+	px->fwded = def->fwded;
 	px->http_reuse = def->http_reuse;
 	px->httpchk = def->httpchk;
 	px->chkproto = def->chkproto;

@@ -5,6 +5,7 @@
  * http_headers.h; the engine (stream_http.c) calls these while a head is
  * being analysed, on the stream's thread.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -19,6 +20,8 @@
 #include <tollgate/server.h>
 #include <tollgate/sock.h>
 #include <tollgate/stream-t.h>
+#include <tollgate/stream.h>
+#include <tollgate/xprt.h>
 
 #include "http_headers.h"
 
@@ -152,6 +155,100 @@ int http_add_forwardfor(struct stream *s, const struct proxy *px)
 	if (ff->if_none && http_hdr_count(&s->txn->req, name, strlen(name)))
 		return 0;
 	return add_ip_header(s, name, s->cli_addr);
+}
+
+/* Appends an RFC 7239 node, "<ip>" or "\"<ip>:<port>\"" (an IPv6 one in
+ * brackets, quoted), "unknown" for an address that is not IP.
+ */
+static size_t fwd_node(char *out, size_t room, struct addr a, int with_port)
+{
+	const struct sockaddr *sa = addr_sa(&a);
+	char ip[ADDR_STRLEN];
+	int v6 = sa->sa_family == AF_INET6, n;
+
+	if (sa->sa_family != AF_INET && !v6)
+		return (size_t)snprintf(out, room, "unknown");
+	a.flags |= ADDR_F_NO_PORT;
+	addr_format(&a, ip, sizeof(ip));
+	if (v6 && ip[0] != '[')
+		n = snprintf(out, room, "\"[%s]", ip);
+	else
+		n = snprintf(out, room, "%s%s", v6 || with_port ? "\"" : "", ip);
+	if (n > 0 && (size_t)n < room && with_port)
+		n += snprintf(out + n, room - (size_t)n, ":%u", addr_port(&a));
+	if (n > 0 && (size_t)n < room && (v6 || with_port))
+		n += snprintf(out + n, room - (size_t)n, "\"");
+	return n > 0 ? (size_t)n : 0;
+}
+
+/* Is <v> a valid RFC 7239 host (a name or IPv4 address with an optional
+ * port, or a bracketed IPv6 address), as HAProxy checks it?
+ */
+static int fwd_host_valid(const char *v, size_t len)
+{
+	size_t i = 0;
+
+	if (!len)
+		return 0;
+	if (v[0] == '[') {
+		while (i < len && v[i] != ']')
+			i++;
+		if (i == len)
+			return 0;
+		i++;
+	} else {
+		while (i < len && (isalnum((unsigned char)v[i]) || v[i] == '.'))
+			i++;
+	}
+	if (i == len)
+		return 1;
+	if (v[i++] != ':' || i == len)
+		return 0;
+	for (; i < len; i++)
+		if (!isdigit((unsigned char)v[i]))
+			return 0;
+	return 1;
+}
+
+int http_add_forwarded(struct stream *s, const struct proxy *px)
+{
+	const struct pr_forwarded *f = &px->fwded;
+	char v[512];
+	size_t n = 0;
+
+	if (!(px->options & PR_O_FORWARDED))
+		return 0;
+	if (f->proto)
+		n += (size_t)snprintf(v + n, sizeof(v) - n, "proto=%s", stream_cli_conn(s)->xprt == &xprt_tls ? "https" : "http");
+	if (f->host && n < sizeof(v)) {
+		int pos = -1;
+
+		n += (size_t)snprintf(v + n, sizeof(v) - n, "%shost=\"", n ? ";" : "");
+		if (http_hdr_next(&s->txn->req, "host", 4, &pos) >= 0 &&
+		    fwd_host_valid(s->txn->req.f[pos].v, s->txn->req.f[pos].vlen) && n < sizeof(v))
+			n += (size_t)snprintf(v + n, sizeof(v) - n, "%.*s", (int)s->txn->req.f[pos].vlen, s->txn->req.f[pos].v);
+		if (n < sizeof(v))
+			n += (size_t)snprintf(v + n, sizeof(v) - n, "\"");
+	}
+	if (f->by && n < sizeof(v)) {
+		struct addr dst;
+
+		n += (size_t)snprintf(v + n, sizeof(v) - n, "%sby=", n ? ";" : "");
+		if (s->has_dst)
+			dst = s->dst_addr;
+		else if (s->cli.fd < 0 || sock_get_name(s->cli.fd, &dst) < 0)
+			memset(&dst, 0, sizeof(dst));
+		if (n < sizeof(v))
+			n += fwd_node(v + n, sizeof(v) - n, dst, f->by_port);
+	}
+	if (f->for_ && n < sizeof(v)) {
+		n += (size_t)snprintf(v + n, sizeof(v) - n, "%sfor=", n ? ";" : "");
+		if (n < sizeof(v))
+			n += fwd_node(v + n, sizeof(v) - n, s->cli_addr, f->for_port);
+	}
+	if (n >= sizeof(v))
+		return -ENOSPC;
+	return http_hdr_add(&s->txn->req, "Forwarded", 9, v, n);
 }
 
 int http_add_originalto(struct stream *s, const struct proxy *px)

@@ -33,6 +33,11 @@ int http_framing_fields(struct http_head *hh, const struct h1_msg *m);
  */
 int http_add_forwardfor(struct stream *s, const struct proxy *px);
 
+/* Adds the RFC 7239 Forwarded header of `option forwarded` of <px> (the
+ * backend). 0 or -ENOSPC.
+ */
+int http_add_forwarded(struct stream *s, const struct proxy *px);
+
 /* Adds `X-Original-To: <destination address>` (or the `header` of option
  * originalto) when <px> has `option originalto` and the destination (the
  * listening address, or what set-dst made it) is not in its `except`

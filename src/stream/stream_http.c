@@ -974,7 +974,10 @@ static int head_wait(struct stream *s)
 	if (!buf_data(b)) {
 		if (!gone && !tick_is_expired(head_deadline(s), now_ms))
 			return 0;
-		if (s->http_nb_req || gone == SIDE_SHUTR)
+		/* option http-ignore-probes: a connection that sent nothing
+		 * is closed silently (no 408/400, no log, no error counted)
+		 */
+		if (s->http_nb_req || gone == SIDE_SHUTR || (s->fe->options & PR_O_IGNORE_PRB))
 			return -1;
 		/* a first request that never came (408), a reset (counted) */
 		return txn_take(s, 0) < 0 ? -ENOMEM : 1;

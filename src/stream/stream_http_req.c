@@ -440,7 +440,8 @@ static int request_rules(struct stream *s)
 	if ((s->be->cookie.name && http_cookie_request(s) < 0) || http_conn_request(s) < 0 ||
 	    unique_id_add_header(s) < 0 ||
 	    http_add_forwardfor(s, s->fe) < 0 || (s->be != s->fe && http_add_forwardfor(s, s->be) < 0) ||
-	    http_add_originalto(s, s->fe) < 0 || (s->be != s->fe && http_add_originalto(s, s->be) < 0)) {
+	    http_add_originalto(s, s->fe) < 0 || (s->be != s->fe && http_add_originalto(s, s->be) < 0) ||
+	    http_add_forwarded(s, s->be) < 0) {
 		hs_error_reply(s, 500);
 		return 1;
 	}

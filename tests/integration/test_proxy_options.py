@@ -1,0 +1,142 @@
+"""Proxy `option` keywords that common HAProxy configurations carry:
+dontlog-normal, http-ignore-probes, forwarded, and the tunings accepted
+with a warning that they have no effect (doc/configuration.md)."""
+import re
+import socket
+
+import pytest
+
+from conftest import free_port, run_check, wait_port, HAPROXY
+from httpbackend import connect, read_response, read_until_close
+
+
+def cfg(port, b, extra_fe="", extra_be="", timeouts="timeout client 5s"):
+    return "\n".join([
+        "global", "    log stdout format raw local0",
+        "defaults", "    mode http", "    log global", "    option httplog",
+        "    %s" % timeouts, "    timeout server 5s", "    timeout connect 2s",
+        "frontend fe", "    bind 127.0.0.1:%d" % port, extra_fe,
+        "    http-request deny if { path_beg /bad }",
+        "    default_backend be",
+        "backend be", extra_be, "    server s1 127.0.0.1:%d" % b.port, ""])
+
+
+def get(port, path, host="x"):
+    with connect(port) as s:
+        s.sendall(b"GET %s HTTP/1.1\r\nHost: %s\r\nConnection: close\r\n\r\n" % (path.encode(), host.encode()))
+        st, _, _, _ = read_response(s)
+        return st
+
+
+@pytest.mark.parametrize("which", ["tollgate", "haproxy"])
+def test_dontlog_normal_logs_only_errors(which, tollgate, haproxy, http_backend):
+    b = http_backend("A")
+    port = free_port()
+    start = tollgate if which == "tollgate" else haproxy
+    p = start(cfg(port, b, extra_fe="    option dontlog-normal"), port=port)
+    assert get(port, "/ok1") == 200
+    assert get(port, "/bad1") == 403
+    assert get(port, "/ok2") == 200
+    assert get(port, "/bad2") == 403
+    p.wait_log("/bad2")
+    out = p.output()
+    assert "/bad1" in out and "/ok1" not in out and "/ok2" not in out, out
+
+
+def test_dontlog_normal_no_form_logs_all(tollgate, http_backend):
+    b = http_backend("A")
+    port = free_port()
+    t = tollgate(cfg(port, b, extra_fe="    option dontlog-normal\n    no option dontlog-normal"), port=port)
+    assert get(port, "/ok1") == 200
+    t.wait_log("/ok1")
+
+
+def probe(port):
+    """Connects, sends nothing, returns what comes back before the close."""
+    with connect(port) as s:
+        return read_until_close(s)
+
+
+@pytest.mark.parametrize("which", ["tollgate", "haproxy"])
+def test_http_ignore_probes(which, tollgate, haproxy, http_backend):
+    b = http_backend("A")
+    res = {}
+    start = tollgate if which == "tollgate" else haproxy
+    for opt in ("", "    option http-ignore-probes"):
+        port = free_port()
+        p = start(cfg(port, b, extra_fe=opt, timeouts="timeout client 5s\n    timeout http-request 300ms"),
+                  port=port, name="p%d.cfg" % len(res))
+        res[opt] = probe(port)
+        assert get(port, "/after") == 200
+        p.wait_log("/after")
+        res[opt + "log"] = p.output()
+    assert res[""].startswith(b"HTTP/1.1 408"), res[""]
+    assert "408" in res["log"]
+    assert res["    option http-ignore-probes"] == b""
+    assert "408" not in res["    option http-ignore-probes" + "log"]
+
+
+def forwarded_of(port, b, host="x"):
+    assert get(port, "/f", host) == 200
+    return b.requests[-1].header("Forwarded")
+
+
+def test_forwarded_default_is_proto_and_for(tollgate, http_backend):
+    b = http_backend("A")
+    port = free_port()
+    tollgate(cfg(port, b, extra_be="    option forwarded"), port=port)
+    assert forwarded_of(port, b) == "proto=http;for=127.0.0.1"
+
+
+def test_forwarded_all_parameters(tollgate, http_backend):
+    b = http_backend("A")
+    port = free_port()
+    tollgate(cfg(port, b, extra_be="    option forwarded proto host by by_port for for_port"), port=port)
+    v = forwarded_of(port, b, host="www.example.com:8080")
+    assert re.fullmatch(r'proto=http;host="www\.example\.com:8080";by="127\.0\.0\.1:%d";for="127\.0\.0\.1:\d+"' % port, v), v
+    # an invalid host is left empty, as HAProxy does
+    v = forwarded_of(port, b, host="bad_host!")
+    assert v.startswith('proto=http;host="";by='), v
+
+
+def test_forwarded_ipv6_and_no_option(tollgate, http_backend):
+    b = http_backend("A")
+    port = free_port()
+    text = cfg(port, b, extra_be="    option forwarded for by").replace(
+        "bind 127.0.0.1:%d" % port, "bind [::1]:%d" % port)
+    tollgate(text, port=None)
+    wait_port(port, host="::1")
+    with socket.create_connection(("::1", port), timeout=5) as s:
+        s.sendall(b"GET /6 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        assert s.recv(12) == b"HTTP/1.1 200"
+    assert b.requests[-1].header("Forwarded") == 'by="[::1]";for="[::1]"'
+    port2 = free_port()
+    tollgate(cfg(port2, b, extra_be="    no option forwarded"), port=port2, name="n.cfg")
+    assert forwarded_of(port2, b) is None
+
+
+def test_forwarded_config_errors(tmp_path):
+    rc, out, path = run_check(cfg(8080, type("B", (), {"port": 1}), extra_fe="    option forwarded"), tmp_path)
+    assert rc == 0 and "[WARNING]" in out and "option forwarded" in out and "%s:12" % path in out, out
+    rc, out, path = run_check(cfg(8080, type("B", (), {"port": 1}), extra_be="    option forwarded for_port"), tmp_path)
+    assert rc == 0 and "'for_port' will be ignored" in out and "%s:16" % path in out, out
+    rc, out, path = run_check(cfg(8080, type("B", (), {"port": 1}), extra_be="    option forwarded nope"), tmp_path)
+    assert rc != 0 and "[ALERT]" in out and "%s:16" % path in out and "'nope'" in out, out
+    rc, out, _ = run_check(cfg(8080, type("B", (), {"port": 1}), extra_be="    option forwarded for-expr src"), tmp_path)
+    assert rc != 0 and "not supported yet" in out, out
+
+
+NOEFFECT = ["http-no-delay", "tcp-smart-accept", "tcp-smart-connect", "http-pretend-keepalive",
+            "contstats", "checkcache"]
+
+
+@pytest.mark.parametrize("opt", NOEFFECT)
+def test_noeffect_options_warn(opt, tmp_path):
+    for form in ("option", "no option"):
+        text = cfg(8080, type("B", (), {"port": 1}), extra_fe="    %s %s" % (form, opt))
+        rc, out, path = run_check(text, tmp_path)
+        assert rc == 0, out
+        assert "[WARNING]" in out and "%s:12" % path in out and "no effect" in out and opt in out, out
+        # HAProxy 2.6 accepts them as well
+        rc, out, _ = run_check(text, tmp_path, name="h.cfg", binary=HAPROXY)
+        assert rc == 0, out
