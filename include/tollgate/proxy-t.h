@@ -334,6 +334,7 @@ struct proxy {
 	int redispatch_after;            /* option redispatch <n>: every nth retry (> 0), the
 	                                  * |n|th from the last one (< 0; -1: the last), 0: none */
 	unsigned int fullconn;           /* backend fullconn (kept, unused) */
+	int backlog;                     /* `backlog`: listen() backlog of binds without one, 0: default */
 	_Atomic unsigned int beconn;     /* current backend connections */
 	struct spinlock queue_lock;      /* protects queue */
 	struct list queue;               /* streams waiting for a server slot */

@@ -14,6 +14,7 @@
  * (src/proxy/http_rules.c, which owns struct http_rule); this file checks
  * where a keyword may appear, parses the condition and appends the rule.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -136,6 +137,38 @@ static int kw_errorfile(struct cfg_ctx *ctx, int argc, char **args, char **err)
 		px->error_fmts[idx] = NULL;
 	}
 	return ret;
+}
+
+/* `errorloc|errorloc302|errorloc303 <code> <url>`: the error <code> is
+ * answered with a 302 (303 for errorloc303) redirect to <url>, with
+ * `Cache-Control: no-cache` and an empty body, as HAProxy.
+ */
+static int kw_errorloc(struct cfg_ctx *ctx, int argc, char **args, char **err)
+{
+	struct proxy *px = ctx->section_data;
+	int status = !strcmp(args[0], "errorloc303") ? 303 : 302;
+	struct http_reply *rep;
+	char *end, *hdrs;
+	long code;
+	int idx;
+
+	if (argc != 3)
+		return cfg_set_err(err, "'%s' expects <code> and <url>.", args[0]);
+	code = strtol(args[1], &end, 10);
+	if (end == args[1] || *end || code < 100 || code > 999)
+		return cfg_set_err(err, "'%s' : '%s' is not a status code.", args[0], args[1]);
+	idx = http_errorfile_index((int)code);
+	if (idx < 0)
+		return cfg_set_warn(err, "'%s' : status code %ld not handled, error relocation will be ignored.", args[0], code);
+	if (asprintf(&hdrs, "Cache-Control: no-cache\r\nLocation: %s\r\n", args[2]) < 0)
+		return cfg_set_err(err, "out of memory");
+	rep = http_reply_make(status, NULL, "", 0, hdrs);
+	free(hdrs);
+	if (!rep)
+		return cfg_set_err(err, "out of memory");
+	px->errorfiles[idx] = rep;
+	px->error_fmts[idx] = NULL;
+	return CFG_OK;
 }
 
 /* `errorfiles <name> [<code>...]`: the pages of http-errors section
@@ -282,6 +315,7 @@ static struct cfg_kw http_rules_kws[] = {
 	{ "redirect", kw_redirect, 0 },
 	{ "errorfile", kw_errorfile, 0 },
 	{ "errorfiles", kw_errorfiles, 0 },
+	{ "errorloc", kw_errorloc, 0 }, { "errorloc302", kw_errorloc, 0 }, { "errorloc303", kw_errorloc, 0 },
 	{ "http-error", kw_http_error, 0 },
 	{ "declare", kw_declare, 0 },
 	{ "use-server", kw_use_server, 0 },

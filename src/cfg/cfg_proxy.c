@@ -281,6 +281,29 @@ static int kw_fullconn(struct cfg_ctx *ctx, int argc, char **args, char **err)
 	return CFG_OK;
 }
 
+/* backlog <n>: the listen() backlog of the proxy's binds that set none */
+static int kw_backlog(struct cfg_ctx *ctx, int argc, char **args, char **err)
+{
+	struct proxy *px = ctx->section_data;
+	long long v;
+
+	if (need_cap(ctx, args, PR_CAP_FE, err) < 0)
+		return CFG_ERR;
+	if (parse_uint_arg(args, argc, 1, 1, INT_MAX, &v, err) < 0)
+		return CFG_ERR;
+	px->backlog = (int)v;
+	return CFG_OK;
+}
+
+/* Proxy keywords accepted with a warning that they have no effect
+ * (doc/configuration.md says why for each).
+ */
+static int kw_noeffect(struct cfg_ctx *ctx, int argc, char **args, char **err)
+{
+	cfg_warn(ctx, "'%s' has no effect in Tollgate: ignored.", args[0]);
+	return CFG_OK;
+}
+
 static int kw_retries(struct cfg_ctx *ctx, int argc, char **args, char **err)
 {
 	struct proxy *px = ctx->section_data;
@@ -1375,6 +1398,12 @@ static struct cfg_kw proxy_kws[] = {
 	{ "timeout", kw_timeout, 0 },
 	{ "maxconn", kw_maxconn, 0 },
 	{ "fullconn", kw_fullconn, 0 },
+	{ "backlog", kw_backlog, 0 },
+	{ "log-tag", kw_noeffect, 0 },
+	{ "hash-balance-factor", kw_noeffect, 0 },
+	{ "max-keep-alive-queue", kw_noeffect, 0 },
+	{ "force-persist", kw_noeffect, 0 },
+	{ "ignore-persist", kw_noeffect, 0 },
 	{ "retries", kw_retries, 0 },
 	{ "retry-on", kw_retry_on, 0 },
 	{ "option", kw_option, CFG_KW_NO },

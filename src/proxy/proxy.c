@@ -139,6 +139,7 @@ int proxy_inherit(struct proxy *px, const struct proxy *def)
 	px->redispatch_after = def->redispatch_after;
 	if (px->cap & PR_CAP_FE)
 		px->maxconn = def->maxconn;
+	px->backlog = def->backlog;
 	px->defsrv.uweight = def->defsrv.uweight;
 	px->defsrv.maxconn = def->defsrv.maxconn;
 	px->defsrv.inter = def->defsrv.inter;
@@ -333,6 +334,11 @@ static int finalize_frontend(struct proxy *px, report_fn fn, void *arg)
 	{
 		struct listener *l;
 
+		list_for_each(l, &px->listeners, list) {
+			/* the proxy's `backlog` for binds without their own */
+			if (!l->sopts.backlog)
+				l->sopts.backlog = px->backlog;
+		}
 		/* HAProxy: a mux's mode must be the frontend's */
 		list_for_each(l, &px->listeners, list)
 			if (l->proto_h2 && px->mode != PR_MODE_HTTP)

@@ -2,6 +2,7 @@
 dontlog-normal, http-ignore-probes, forwarded, and the tunings accepted
 with a warning that they have no effect (doc/configuration.md)."""
 import re
+import subprocess
 import socket
 
 import pytest
@@ -140,3 +141,60 @@ def test_noeffect_options_warn(opt, tmp_path):
         # HAProxy 2.6 accepts them as well
         rc, out, _ = run_check(text, tmp_path, name="h.cfg", binary=HAPROXY)
         assert rc == 0, out
+
+
+@pytest.mark.parametrize("which", ["tollgate", "haproxy"])
+def test_errorloc_redirects_errors(which, tollgate, haproxy, http_backend):
+    b = http_backend("A")
+    port = free_port()
+    start = tollgate if which == "tollgate" else haproxy
+    start(cfg(port, b, extra_fe="    errorloc 403 http://err.example/denied\n"
+                               "    errorloc303 503 /down\n"
+                               "    use_backend nowhere if { path_beg /none }")
+          + "backend nowhere\n", port=port)
+    with connect(port) as s:
+        s.sendall(b"GET /bad HTTP/1.1\r\nHost: x\r\n\r\n")
+        st, h, _, body = read_response(s)
+    assert (st, h.get("location"), h.get("cache-control"), body) == (302, "http://err.example/denied", "no-cache", b"")
+    with connect(port) as s:
+        s.sendall(b"GET /none HTTP/1.1\r\nHost: x\r\n\r\n")
+        st, h, _, body = read_response(s)
+    assert (st, h.get("location"), body) == (303, "/down", b"")
+
+
+def test_errorloc_config_errors(tmp_path):
+    b = type("B", (), {"port": 1})
+    rc, out, path = run_check(cfg(8080, b, extra_fe="    errorloc 403"), tmp_path)
+    assert rc != 0 and "%s:12" % path in out and "'errorloc' expects <code> and <url>" in out, out
+    rc, out, path = run_check(cfg(8080, b, extra_fe="    errorloc303 abc /x"), tmp_path)
+    assert rc != 0 and "%s:12" % path in out and "'abc' is not a status code" in out, out
+    rc, out, path = run_check(cfg(8080, b, extra_fe="    errorloc302 403 /e"), tmp_path)
+    assert rc == 0 and "[WARNING]" not in out, out
+
+
+def listen_backlog(port):
+    out = subprocess.run(["ss", "-ltnH", "sport = :%d" % port], capture_output=True, text=True).stdout
+    return {int(line.split()[2]) for line in out.splitlines() if line.strip()}
+
+
+@pytest.mark.parametrize("which", ["tollgate", "haproxy"])
+def test_backlog_of_the_binds(which, tollgate, haproxy, http_backend):
+    b = http_backend("A")
+    port, port2 = free_port(), free_port()
+    start = tollgate if which == "tollgate" else haproxy
+    start(cfg(port, b, extra_fe="    backlog 77\n    bind 127.0.0.1:%d backlog 33" % port2), port=port)
+    assert listen_backlog(port) == {77}
+    assert listen_backlog(port2) == {33}
+
+
+NOEFFECT_KW = ["log-tag web", "hash-balance-factor 150", "max-keep-alive-queue 10",
+               "force-persist if TRUE", "ignore-persist if TRUE"]
+
+
+@pytest.mark.parametrize("kw", NOEFFECT_KW)
+def test_noeffect_keywords_warn(kw, tmp_path):
+    text = cfg(8080, type("B", (), {"port": 1}), extra_be="    " + kw)
+    rc, out, path = run_check(text, tmp_path)
+    assert rc == 0 and "[WARNING]" in out and "%s:16" % path in out and "no effect" in out, out
+    rc, out, _ = run_check(text, tmp_path, name="h.cfg", binary=HAPROXY)
+    assert rc == 0, out
