@@ -184,6 +184,8 @@ enum pr_mode {
 #define PR_O_DONTLOG_NORM 0x800000U  /* option dontlog-normal: only sessions with an error are logged */
 #define PR_O_FORWARDED    0x1000000U /* option forwarded: RFC 7239 header (backend) */
 #define PR_O_IGNORE_PRB   0x2000000U /* option http-ignore-probes: silent close of empty connections */
+#define PR_O_CLI_KA       0x4000000U /* option clitcpka (or tcpka): SO_KEEPALIVE on client connections */
+#define PR_O_SRV_KA       0x8000000U /* option srvtcpka (or tcpka): SO_KEEPALIVE on server connections */
 
 /* Timeouts in ms, 0 when not set. */
 struct pr_timeouts {
@@ -335,6 +337,7 @@ struct proxy {
 	                                  * |n|th from the last one (< 0; -1: the last), 0: none */
 	unsigned int fullconn;           /* backend fullconn (kept, unused) */
 	int backlog;                     /* `backlog`: listen() backlog of binds without one, 0: default */
+	int tcpka[2][3];                 /* clitcpka-/srvtcpka- idle (s), intvl (s), cnt; 0: the system's */
 	_Atomic unsigned int beconn;     /* current backend connections */
 	struct spinlock queue_lock;      /* protects queue */
 	struct list queue;               /* streams waiting for a server slot */

@@ -295,6 +295,38 @@ static int kw_backlog(struct cfg_ctx *ctx, int argc, char **args, char **err)
 	return CFG_OK;
 }
 
+/* clitcpka-idle|intvl <time>, srvtcpka-idle|intvl <time> (seconds unless
+ * a unit is given), clitcpka-cnt|srvtcpka-cnt <n>: the TCP keep-alive
+ * probes of the connections that option clitcpka/srvtcpka/tcpka enables.
+ */
+static int kw_tcpka(struct cfg_ctx *ctx, int argc, char **args, char **err)
+{
+	struct proxy *px = ctx->section_data;
+	int srv = args[0][0] == 's';
+	const char *what = args[0] + 9;   /* after "clitcpka-" */
+	int idx = !strcmp(what, "idle") ? 0 : !strcmp(what, "intvl") ? 1 : 2;
+	long long v;
+
+	if (need_cap(ctx, args, srv ? PR_CAP_BE : PR_CAP_FE, err) < 0)
+		return CFG_ERR;
+	if (argc != 2)
+		return cfg_set_err(err, "'%s' expects %s.", args[0], idx == 2 ? "a count" : "a time (seconds by default)");
+	if (idx == 2 || strspn(args[1], "0123456789") == strlen(args[1])) {
+		if (cfg_parse_int(args[1], 1, INT_MAX, &v, NULL) < 0)
+			return cfg_set_err(err, "'%s' expects a positive integer, got '%s'.", args[0], args[1]);
+	} else {
+		unsigned int ms;
+
+		if (cfg_parse_time(args[1], &ms, NULL) < 0)
+			return cfg_set_err(err, "'%s' expects a time (seconds by default), got '%s'.", args[0], args[1]);
+		if (ms < 1000)
+			return cfg_set_err(err, "'%s' : '%s' is below one second, the unit of TCP keep-alive timers.", args[0], args[1]);
+		v = ms / 1000;
+	}
+	px->tcpka[srv][idx] = (int)v;
+	return CFG_OK;
+}
+
 /* Proxy keywords accepted with a warning that they have no effect
  * (doc/configuration.md says why for each).
  */
@@ -565,6 +597,9 @@ static int kw_option(struct cfg_ctx *ctx, int argc, char **args, char **err)
 		{ "http-use-proxy-header", PR_O_HTTP_PXHDR, PR_CAP_FE },
 		{ "http-buffer-request", PR_O_HTTP_BUFREQ, PR_CAP_FE | PR_CAP_BE },
 		{ "dontlog-normal", PR_O_DONTLOG_NORM, PR_CAP_FE },
+		{ "tcpka", PR_O_CLI_KA | PR_O_SRV_KA, PR_CAP_FE | PR_CAP_BE },
+		{ "clitcpka", PR_O_CLI_KA, PR_CAP_FE },
+		{ "srvtcpka", PR_O_SRV_KA, PR_CAP_BE },
 		{ "http-ignore-probes", PR_O_IGNORE_PRB, PR_CAP_FE },
 	};
 	/* Options accepted with a warning that they have no effect: socket
@@ -578,8 +613,7 @@ static int kw_option(struct cfg_ctx *ctx, int argc, char **args, char **err)
 	};
 	/* Options accepted for compatibility, without effect (doc/configuration.md). */
 	static const char *const http_opts[] = {
-		"tcpka",
-		"clitcpka", "srvtcpka", "logasap", "nolinger",
+		"logasap", "nolinger",
 		"socket-stats", "prefer-last-server", "persist", "independent-streams",
 	};
 	struct proxy *px = ctx->section_data;
@@ -1399,6 +1433,8 @@ static struct cfg_kw proxy_kws[] = {
 	{ "maxconn", kw_maxconn, 0 },
 	{ "fullconn", kw_fullconn, 0 },
 	{ "backlog", kw_backlog, 0 },
+	{ "clitcpka-idle", kw_tcpka, 0 }, { "clitcpka-intvl", kw_tcpka, 0 }, { "clitcpka-cnt", kw_tcpka, 0 },
+	{ "srvtcpka-idle", kw_tcpka, 0 }, { "srvtcpka-intvl", kw_tcpka, 0 }, { "srvtcpka-cnt", kw_tcpka, 0 },
 	{ "log-tag", kw_noeffect, 0 },
 	{ "hash-balance-factor", kw_noeffect, 0 },
 	{ "max-keep-alive-queue", kw_noeffect, 0 },

@@ -140,6 +140,7 @@ int proxy_inherit(struct proxy *px, const struct proxy *def)
 	if (px->cap & PR_CAP_FE)
 		px->maxconn = def->maxconn;
 	px->backlog = def->backlog;
+	memcpy(px->tcpka, def->tcpka, sizeof(px->tcpka));
 	px->defsrv.uweight = def->defsrv.uweight;
 	px->defsrv.maxconn = def->defsrv.maxconn;
 	px->defsrv.inter = def->defsrv.inter;

@@ -1008,6 +1008,8 @@ int stream_accept(struct listener *li, int fd, const struct addr *peer)
 		goto out_xprt;
 	list_append(&streams_by_thread[tid], &s->by_thread);
 	/* TCP_NODELAY: inherited from the listening socket (listener.c) */
+	if ((fe->options & PR_O_CLI_KA) && peer && addr_sa(peer)->sa_family != AF_UNIX)
+		sock_set_keepalive(fd, 1, fe->tcpka[0][0], fe->tcpka[0][1], fe->tcpka[0][2]);
 	counter_max(&fe->st.cur_max, atomic_fetch_add_explicit(&fe->feconn, 1, memory_order_relaxed) + 1);
 	atomic_fetch_add_explicit(&streams_alive, 1, memory_order_relaxed);
 	counter_add(&fe->ctr[tid].cum_sess, 1);

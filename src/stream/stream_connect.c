@@ -367,6 +367,8 @@ int connect_server(struct stream *s)
 			        s->srv->conf_line, strerror(-ret));
 		return ret;
 	}
+	if ((s->be->options & PR_O_SRV_KA) && addr_sa(&s->srv_dst)->sa_family != AF_UNIX)
+		sock_set_keepalive(fd, 1, s->be->tcpka[1][0], s->be->tcpka[1][1], s->be->tcpka[1][2]);
 	/* polled for input: a connection that strm_early_send() finds
 	 * established (the usual case on loopback and LANs) then needs no
 	 * change of events; one still in progress is polled for output at

@@ -198,3 +198,55 @@ def test_noeffect_keywords_warn(kw, tmp_path):
     assert rc == 0 and "[WARNING]" in out and "%s:16" % path in out and "no effect" in out, out
     rc, out, _ = run_check(text, tmp_path, name="h.cfg", binary=HAPROXY)
     assert rc == 0, out
+
+
+def keepalive_timer(filt):
+    """The keep-alive timer seconds of the established sockets matching
+    <filt> (an ss filter), None for a socket without one."""
+    out = subprocess.run(["ss", "-tnoH", "state", "established", filt], capture_output=True, text=True).stdout
+    res = []
+    for line in out.splitlines():
+        m = re.search(r"timer:\(keepalive,([0-9.]+)(min|sec|ms)", line)
+        res.append(None if not m else float(m.group(1)) * {"min": 60, "sec": 1, "ms": 0.001}[m.group(2)])
+    return res
+
+
+@pytest.mark.parametrize("which", ["tollgate", "haproxy"])
+def test_tcp_keepalive_options(which, tollgate, haproxy, backend):
+    b = backend("A", "echo")
+    port = free_port()
+    start = tollgate if which == "tollgate" else haproxy
+    start("\n".join(["defaults", "    mode tcp", "    timeout client 30s", "    timeout server 30s",
+                     "    timeout connect 2s",
+                     "listen l", "    bind 127.0.0.1:%d" % port,
+                     "    option clitcpka", "    clitcpka-idle 50", "    clitcpka-intvl 5", "    clitcpka-cnt 3",
+                     "    option srvtcpka", "    srvtcpka-idle 30s", "    srvtcpka-cnt 4",
+                     "    server s1 127.0.0.1:%d" % b.port, ""]), port=port)
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as s:
+        s.sendall(b"ping")
+        assert s.recv(10)
+        cli = keepalive_timer("sport = :%d" % port)
+        srv = keepalive_timer("dport = :%d" % b.port)
+    assert len(cli) == 1 and cli[0] is not None and 40 < cli[0] <= 50, cli
+    assert len(srv) == 1 and srv[0] is not None and 20 < srv[0] <= 30, srv
+
+
+def test_tcp_keepalive_off_without_option(tollgate, backend):
+    b = backend("A", "echo")
+    port = free_port()
+    tollgate("\n".join(["defaults", "    mode tcp", "    timeout client 30s", "    timeout server 30s",
+                        "    timeout connect 2s",
+                        "listen l", "    bind 127.0.0.1:%d" % port, "    clitcpka-idle 70",
+                        "    server s1 127.0.0.1:%d" % b.port, ""]), port=port)
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as s:
+        s.sendall(b"ping")
+        assert s.recv(10)
+        assert keepalive_timer("sport = :%d" % port) == [None]
+
+
+def test_tcp_keepalive_config_errors(tmp_path):
+    b = type("B", (), {"port": 1})
+    for kw, why in (("clitcpka-idle 500ms", "below one second"), ("clitcpka-cnt x", "clitcpka-cnt"),
+                    ("srvtcpka-intvl 5", "not allowed in 'frontend'")):
+        rc, out, path = run_check(cfg(8080, b, extra_fe="    " + kw), tmp_path)
+        assert rc != 0 and "%s:12" % path in out and why in out, out
