@@ -337,6 +337,7 @@ struct proxy {
 	                                  * |n|th from the last one (< 0; -1: the last), 0: none */
 	unsigned int fullconn;           /* backend fullconn (kept, unused) */
 	int backlog;                     /* `backlog`: listen() backlog of binds without one, 0: default */
+	char *send_name_hdr;             /* http-send-name-header: the header carrying the server's name */
 	int tcpka[2][3];                 /* clitcpka-/srvtcpka- idle (s), intvl (s), cnt; 0: the system's */
 	_Atomic unsigned int beconn;     /* current backend connections */
 	struct spinlock queue_lock;      /* protects queue */

@@ -80,6 +80,7 @@ void cfg_proxy_reset(void)
 		free(d->px->extchk_path);
 		httpchk_free(&d->px->httpchk);
 		free(d->px->fwdfor.hdr);
+		free(d->px->send_name_hdr);
 		free(d->px->origto.hdr);
 		free(d->px->log_format);
 		free(d->px->uid_format);
@@ -324,6 +325,24 @@ static int kw_tcpka(struct cfg_ctx *ctx, int argc, char **args, char **err)
 		v = ms / 1000;
 	}
 	px->tcpka[srv][idx] = (int)v;
+	return CFG_OK;
+}
+
+/* http-send-name-header <name>: the request sent to a server carries the
+ * header <name> set to the server's name (any of the request's removed).
+ */
+static int kw_send_name_hdr(struct cfg_ctx *ctx, int argc, char **args, char **err)
+{
+	struct proxy *px = ctx->section_data;
+
+	if (need_cap(ctx, args, PR_CAP_BE, err) < 0)
+		return CFG_ERR;
+	if (argc != 2)
+		return cfg_set_err(err, "'%s' requires a header string.", args[0]);
+	free(px->send_name_hdr);
+	px->send_name_hdr = strdup(args[1]);
+	if (!px->send_name_hdr)
+		return cfg_set_err(err, "out of memory");
 	return CFG_OK;
 }
 
@@ -1433,6 +1452,7 @@ static struct cfg_kw proxy_kws[] = {
 	{ "maxconn", kw_maxconn, 0 },
 	{ "fullconn", kw_fullconn, 0 },
 	{ "backlog", kw_backlog, 0 },
+	{ "http-send-name-header", kw_send_name_hdr, 0 },
 	{ "clitcpka-idle", kw_tcpka, 0 }, { "clitcpka-intvl", kw_tcpka, 0 }, { "clitcpka-cnt", kw_tcpka, 0 },
 	{ "srvtcpka-idle", kw_tcpka, 0 }, { "srvtcpka-intvl", kw_tcpka, 0 }, { "srvtcpka-cnt", kw_tcpka, 0 },
 	{ "log-tag", kw_noeffect, 0 },

@@ -209,7 +209,8 @@ int proxy_inherit(struct proxy *px, const struct proxy *def)
 	px->chkproto = def->chkproto;
 	if (def->chkproto.arg && !(px->chkproto.arg = strdup(def->chkproto.arg)))
 		return -ENOMEM;
-	if ((def->fwdfor.hdr && !(px->fwdfor.hdr = strdup(def->fwdfor.hdr))) ||
+	if ((def->send_name_hdr && !(px->send_name_hdr = strdup(def->send_name_hdr))) ||
+	    (def->fwdfor.hdr && !(px->fwdfor.hdr = strdup(def->fwdfor.hdr))) ||
 	    (def->origto.hdr && !(px->origto.hdr = strdup(def->origto.hdr))) ||
 	    (def->httpchk.meth && !(px->httpchk.meth = strdup(def->httpchk.meth))) ||
 	    (def->httpchk.uri && !(px->httpchk.uri = strdup(def->httpchk.uri))) ||
@@ -871,6 +872,7 @@ void proxy_free(struct proxy *px)
 	free(px->cookie.name);
 	free(px->cookie.domain);
 	free(px->fwdfor.hdr);
+	free(px->send_name_hdr);
 	free(px->origto.hdr);
 	free(px->log_format);
 	logformat_free(px->logfmt);

@@ -459,6 +459,12 @@ static int request_rules(struct stream *s)
 	}
 	if (s->srv)
 		counter_add(&s->srv->ctr[tid].cum_req, 1);
+	if (s->srv && s->be->send_name_hdr &&
+	    http_hdr_set(&txn->req, s->be->send_name_hdr, strlen(s->be->send_name_hdr), s->srv->id,
+	                 strlen(s->srv->id)) < 0) {
+		hs_error_reply(s, 500);
+		return 1;
+	}
 	if (s->h2 && !(s->srv && (s->srv->flags & SRV_F_PROTO_H2))) {
 		/* an HTTP/2 request reads in absolute form (the rules and logs
 		 * see "scheme://authority/path", as in HAProxy); the server gets

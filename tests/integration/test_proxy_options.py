@@ -162,12 +162,17 @@ def test_errorloc_redirects_errors(which, tollgate, haproxy, http_backend):
     assert (st, h.get("location"), body) == (303, "/down", b"")
 
 
+def check_refused(tmp_path, needle, **extra):
+    """`tollgate -c` on cfg() with <extra> fails naming the extra line and <needle>."""
+    rc, out, path = run_check(cfg(8080, type("B", (), {"port": 1}), **extra), tmp_path)
+    line = 12 if "extra_fe" in extra else 16
+    assert rc != 0 and "%s:%d" % (path, line) in out and needle in out, out
+
+
 def test_errorloc_config_errors(tmp_path):
     b = type("B", (), {"port": 1})
-    rc, out, path = run_check(cfg(8080, b, extra_fe="    errorloc 403"), tmp_path)
-    assert rc != 0 and "%s:12" % path in out and "'errorloc' expects <code> and <url>" in out, out
-    rc, out, path = run_check(cfg(8080, b, extra_fe="    errorloc303 abc /x"), tmp_path)
-    assert rc != 0 and "%s:12" % path in out and "'abc' is not a status code" in out, out
+    check_refused(tmp_path, "'errorloc' expects <code> and <url>", extra_fe="    errorloc 403")
+    check_refused(tmp_path, "'abc' is not a status code", extra_fe="    errorloc303 abc /x")
     rc, out, path = run_check(cfg(8080, b, extra_fe="    errorloc302 403 /e"), tmp_path)
     assert rc == 0 and "[WARNING]" not in out, out
 
@@ -245,8 +250,26 @@ def test_tcp_keepalive_off_without_option(tollgate, backend):
 
 
 def test_tcp_keepalive_config_errors(tmp_path):
-    b = type("B", (), {"port": 1})
     for kw, why in (("clitcpka-idle 500ms", "below one second"), ("clitcpka-cnt x", "clitcpka-cnt"),
                     ("srvtcpka-intvl 5", "not allowed in 'frontend'")):
-        rc, out, path = run_check(cfg(8080, b, extra_fe="    " + kw), tmp_path)
-        assert rc != 0 and "%s:12" % path in out and why in out, out
+        check_refused(tmp_path, why, extra_fe="    " + kw)
+
+
+@pytest.mark.parametrize("which", ["tollgate", "haproxy"])
+def test_http_send_name_header(which, tollgate, haproxy, http_backend):
+    a, c = http_backend("A"), http_backend("B")
+    port = free_port()
+    start = tollgate if which == "tollgate" else haproxy
+    text = cfg(port, a, extra_be="    balance roundrobin\n    http-send-name-header X-Srv") \
+        + "    server s2 127.0.0.1:%d\n" % c.port
+    start(text, port=port)
+    for i in range(2):
+        with connect(port) as s:
+            s.sendall(b"GET /n HTTP/1.1\r\nHost: x\r\nX-Srv: forged\r\nConnection: close\r\n\r\n")
+            assert read_response(s)[0] == 200
+    assert [r.header_all("X-Srv") for r in a.requests + c.requests] == [["s1"], ["s2"]]
+
+
+def test_http_send_name_header_config_errors(tmp_path):
+    check_refused(tmp_path, "http-send-name-header", extra_fe="    http-send-name-header X-Srv")
+    check_refused(tmp_path, "requires a header string", extra_be="    http-send-name-header")
