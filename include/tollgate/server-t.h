@@ -62,6 +62,8 @@ enum srv_init_addr {
 #define SRV_F_CHECK_H2    0x1000U   /* `check-proto h2` */
 #define SRV_F_CHECK_PROTO 0x2000U   /* `check-proto` given (h1 or h2); else HTTP checks speak
                                      * what `proto` says */
+#define SRV_F_AGENT_PORT  0x4000U   /* `agent-port` given: `port` no longer sets the agent's */
+#define SRV_F_AGENT_ADDR  0x8000U   /* `agent-addr` given: `addr` no longer sets the agent's */
 
 /* Counters, one set per thread, written by that thread only (relaxed
  * stores) and summed on read.
@@ -177,6 +179,12 @@ struct server {
 	unsigned int rise;                /* successes to go up */
 	unsigned int fall;                /* failures to go down */
 	struct check *check;              /* its health check, or NULL */
+	/* `addr` and `port`: where health checks (and, unless `agent-addr` /
+	 * `agent-port`, agent checks) connect; `set server check-port` changes
+	 * the port at runtime
+	 */
+	struct addr check_addr;           /* kind ADDR_NONE: the server's address */
+	_Atomic unsigned int check_port;  /* 0: the port of `addr`, else the server's */
 	/* agent check settings (check_agent.h) */
 	struct addr agent_addr;           /* `agent-addr`, kind ADDR_NONE: the server's address */
 	unsigned int agent_port;          /* `agent-port`, 0: none (agent-check then refused) */

@@ -860,7 +860,7 @@ static int dump_servers_state(struct cli_session *s)
 				                     (sv->rsv_srv ? 0x40 : 0);
 				int srv_rec = sv->hostname && sv->hostname[0] == '_';
 
-				char agent[ADDR_STRLEN] = "-";
+				char agent[ADDR_STRLEN] = "-", chk[ADDR_STRLEN] = "-";
 				int health = check_health(sv);
 
 				if (sv->addr.flags & ADDR_F_NAME)
@@ -869,6 +869,8 @@ static int dump_servers_state(struct cli_session *s)
 					host_text(&sv->addr, addr, sizeof(addr));
 				if (sv->agent_addr.kind == ADDR_INET)
 					host_text(&sv->agent_addr, agent, sizeof(agent));
+				if (sv->check_addr.kind == ADDR_INET)
+					host_text(&sv->check_addr, chk, sizeof(chk));
 				/* HAProxy's CHK_ST_* flags: CONFIGURED (2), ENABLED (4)
 				 * unless "disable health|agent", and AGENT (16) for the
 				 * agent; an unchecked server's health stays at rise
@@ -881,8 +883,9 @@ static int dump_servers_state(struct cli_session *s)
 				               (sv->flags & SRV_F_AGENT) ? (check_enabled(sv, 1) ? 22 : 18) : 0, 0, 0,
 				               /* SRV: the slot's target and port, the record apart */
 				               srv_rec ? (sv->rsv_target[0] ? sv->rsv_target : "-") : sv->hostname ? sv->hostname : "-",
-				               addr_port(&sv->addr), srv_rec ? sv->hostname : "-", 0, 0, "-", agent,
-				               (sv->flags & SRV_F_AGENT) ? sv->agent_port : 0) < 0)
+				               addr_port(&sv->addr), srv_rec ? sv->hostname : "-", 0,
+				               atomic_load(&sv->check_port), chk, agent,
+				               sv->agent_port) < 0)
 					return 0;
 			}
 		}
@@ -1082,6 +1085,8 @@ static int parse_set_server(struct cli_session *s, int argc, char **args)
 
 	if (!sv)
 		return CLI_DONE;
+	if (argc == 4 && !strcmp(args[3], "check-port"))
+		return cli_err(s, "set server <b>/<s> check-port requires a port.\n");
 	if (argc < 5)
 		return cli_err(s, "usage: set server <backend>/<server> state|weight <value>\n");
 	if (!strcmp(args[3], "state")) {
@@ -1099,7 +1104,21 @@ static int parse_set_server(struct cli_session *s, int argc, char **args)
 		return cli_server_set_weight(s, sv, args[4]);
 	if (!strcmp(args[3], "addr"))
 		return set_server_addr(s, sv, args[4], argc > 6 && !strcmp(args[5], "port") ? args[6] : NULL);
-	return cli_err(s, "usage: set server <backend>/<server> state|weight|addr <value>\n");
+	if (!strcmp(args[3], "check-port")) {
+		/* where the next health checks connect (the server's `port`);
+		 * HAProxy 2.6's replies: one line, none on success
+		 */
+		char *end;
+		long v = strtol(args[4], &end, 10);
+
+		if (end == args[4] || *end)
+			return cli_err(s, "provided port is not an integer");
+		if (v < 0 || v > 65535)
+			return cli_err(s, "provided port is invalid");
+		atomic_store(&sv->check_port, (unsigned int)v);
+		return cli_msg(s, "");
+	}
+	return cli_err(s, "usage: set server <backend>/<server> state|weight|addr|check-port <value>\n");
 }
 
 /* Resets the maxima of <st> (smax, qmax, rate maxima), and with <all> its
@@ -1202,7 +1221,7 @@ static struct cli_kw proxy_kws[] = {
 	  CLI_LVL_ADMIN, parse_check_enable, NULL, NULL, NULL },
 	{ { "disable", "agent", NULL }, "disable agent <bk>/<srv>                : disable agent checks",
 	  CLI_LVL_ADMIN, parse_check_enable, NULL, NULL, NULL },
-	{ { "set", "server", NULL }, "set server <bk>/<srv> [opts]            : change a server's state, weight or address",
+	{ { "set", "server", NULL }, "set server <bk>/<srv> [opts]            : change a server's state, weight, address or check port",
 	  CLI_LVL_ADMIN, parse_set_server, NULL, NULL, NULL },
 	{ { "clear", "counters", NULL }, "clear counters [all|server <bk>/<srv> [force]] : clear max statistics counters (or all, or one server's)",
 	  CLI_LVL_OPER, parse_clear_counters, NULL, NULL, NULL },

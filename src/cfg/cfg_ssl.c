@@ -440,9 +440,11 @@ int cfg_server_ssl_finish(struct server *srv, const char *kw, char **err)
 	}
 	srv->flags &= ~SRV_F_ALPN_H2;
 	/* as HAProxy: checks follow the traffic's transport unless told
-	 * (check-ssl / no-check-ssl); a dynamic server needs check-ssl
+	 * (check-ssl / no-check-ssl) or sent elsewhere (`port`, `addr`); a
+	 * dynamic server needs check-ssl
 	 */
-	if (!srv->check_ssl && srv->use_ssl && !(srv->flags & SRV_F_DYNAMIC))
+	if (!srv->check_ssl && srv->use_ssl && !(srv->flags & SRV_F_DYNAMIC) &&
+	    !srv->check_port && srv->check_addr.kind != ADDR_INET)
 		srv->check_ssl = 1;
 	if (srv->check_ssl < 0)
 		srv->check_ssl = 0;

@@ -225,15 +225,36 @@ static unsigned int next_interval(const struct check *c)
 
 /* ---- plain connect check ---- */
 
+/* Where a health check of <srv> connects, as HAProxy: the server's `addr`
+ * if it has one, else its own address; on its `port` if set (by the
+ * configuration or `set server check-port`), else the port `addr` names,
+ * else the server's.
+ */
+struct addr check_dest(const struct server *srv)
+{
+	struct addr dst = srv->check_addr.kind == ADDR_INET ? srv->check_addr : srv->addr;
+	unsigned int port = atomic_load(&srv->check_port);
+
+	if (!port)
+		port = addr_port(&srv->check_addr);
+	if (!port)
+		port = addr_port(&srv->addr);
+	if (port)
+		addr_set_port(&dst, port);
+	return dst;
+}
+
 static void probe_start(struct check *c)
 {
 	const struct pr_timeouts *to = &c->srv->proxy->timeout;
 	unsigned int limit = to->check ? to->check : to->connect;
+	struct addr dst;
 	int fd = -1, ret;
 
 	if (!limit || limit > c->srv->inter)
 		limit = c->srv->inter;
-	ret = sock_connect_probe(&c->srv->addr, server_check_src(c->srv), server_md5sig(c->srv), &fd);
+	dst = check_dest(c->srv);
+	ret = sock_connect_probe(&dst, server_check_src(c->srv), server_md5sig(c->srv), &fd);
 	if (ret < 0 && ret != -EINPROGRESS) {
 		probe_l4_fail(c, ret, 1);
 		return;
@@ -501,7 +522,7 @@ int check_watch_connect(struct check *c, int fd)
  */
 static int tcpchk_connect(struct check *c, const struct tcpcheck_rule *r)
 {
-	struct addr dst = c->srv->addr;
+	struct addr dst = check_dest(c->srv);
 	unsigned int port = r ? r->port : 0;
 	int fd = -1, ret;
 
@@ -895,7 +916,9 @@ static void agent_end(struct check *c, const char *status)
 static void agent_start(struct check *c)
 {
 	const struct server *srv = c->srv;
+	/* `agent-addr` and `agent-port`, which `addr` and `port` set too */
 	struct addr dst = srv->agent_addr.kind == ADDR_INET ? srv->agent_addr : srv->addr;
+	unsigned int port = srv->agent_port;
 	unsigned int limit = srv->proxy->timeout.check;
 	int fd = -1, ret;
 
@@ -907,7 +930,7 @@ static void agent_start(struct check *c)
 	c->sent = 0;
 	c->connected = 0;
 	if (dst.kind == ADDR_INET)
-		addr_set_port(&dst, srv->agent_port);
+		addr_set_port(&dst, port);
 	ret = sock_connect_md5(&dst, NULL, server_md5sig(srv), &fd);
 	if (ret < 0 && ret != -EINPROGRESS) {
 		agent_end(c, "Layer4 connection problem");

@@ -43,11 +43,14 @@ static int httpchk_connect(struct check *c)
 	c->sent = 0;
 	c->connected = 0;
 	/* `http-check connect addr|port`: elsewhere than the server */
-	dst = c->http->conn_addr.kind != ADDR_NONE ? c->http->conn_addr : c->srv->addr;
+	dst = c->http->conn_addr.kind != ADDR_NONE ? c->http->conn_addr : check_dest(c->srv);
 	if (c->http->conn_port && dst.kind == ADDR_INET)
 		addr_set_port(&dst, c->http->conn_port);
-	else if (c->http->conn_addr.kind != ADDR_NONE && !addr_port(&dst))
-		addr_set_port(&dst, addr_port(&c->srv->addr));
+	else if (c->http->conn_addr.kind != ADDR_NONE && !addr_port(&dst)) {
+		struct addr def = check_dest(c->srv);
+
+		addr_set_port(&dst, addr_port(&def));
+	}
 	ret = sock_connect_md5(&dst, NULL, server_md5sig(c->srv), &fd);
 	if (ret < 0 && ret != -EINPROGRESS) {
 		probe_l4_fail(c, ret, 1);

@@ -78,6 +78,11 @@ struct check {
  */
 void probe_result(struct check *c, int ok, const char *why);
 
+/* Where a health check of <srv> connects: its `addr`/`port` or its own
+ * (check.c).
+ */
+struct addr check_dest(const struct server *srv);
+
 /* Fails a probe whose connection failed with -<err>. check.c. */
 void probe_l4_fail(struct check *c, int err, int sync);
 

@@ -154,6 +154,8 @@ int proxy_inherit(struct proxy *px, const struct proxy *def)
 	px->defsrv.flags = def->defsrv.flags;
 	if (server_copy_pp(&px->defsrv, &def->defsrv) < 0)
 		return -ENOMEM;
+	px->defsrv.check_addr = def->defsrv.check_addr;
+	px->defsrv.check_port = def->defsrv.check_port;
 	px->defsrv.agent_addr = def->defsrv.agent_addr;
 	px->defsrv.agent_port = def->defsrv.agent_port;
 	px->defsrv.agent_inter = def->defsrv.agent_inter;

@@ -65,6 +65,8 @@ struct server *server_alloc(struct proxy *be, const char *name, const struct ser
 	srv->rise = tmpl->rise;
 	srv->fall = tmpl->fall;
 	srv->pool_max_conn = tmpl->pool_max_conn;
+	srv->check_addr = tmpl->check_addr;
+	srv->check_port = tmpl->check_port;
 	srv->agent_addr = tmpl->agent_addr;
 	srv->agent_port = tmpl->agent_port;
 	srv->agent_inter = tmpl->agent_inter;

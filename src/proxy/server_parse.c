@@ -321,7 +321,7 @@ int server_parse_options(struct server *srv, int argc, char **args, int first, i
 			continue;
 		}
 		if (!val)
-			return cfg_set_err(err, "'%s %s' : unknown option '%s' or missing value (supported: check, inter, fastinter, downinter, rise, fall, weight, maxconn, backup, disabled, id, hash-key, cookie, send-proxy, send-proxy-v2, proxy-v2-options, set-proxy-v2-tlv-fmt(<type>), track, healthcheck, pool-max-conn, proto, check-proto, tcp-md5sig, source, agent-check, agent-addr, agent-port, agent-send, agent-inter, resolvers, resolve-prefer, init-addr).",
+			return cfg_set_err(err, "'%s %s' : unknown option '%s' or missing value (supported: check, inter, fastinter, downinter, rise, fall, weight, maxconn, backup, disabled, id, hash-key, cookie, send-proxy, send-proxy-v2, proxy-v2-options, set-proxy-v2-tlv-fmt(<type>), track, healthcheck, pool-max-conn, proto, check-proto, tcp-md5sig, source, port, addr, agent-check, agent-addr, agent-port, agent-send, agent-inter, resolvers, resolve-prefer, init-addr).",
 			                   args[0], args[1], opt);
 		i++;
 		if (!strcmp(opt, "proxy-v2-options")) {
@@ -389,12 +389,29 @@ int server_parse_options(struct server *srv, int argc, char **args, int first, i
 			if (*end || end == val || v < 1 || v > 65535)
 				return cfg_set_err(err, "'%s %s' : '%s' expects a port number from 1 to 65535, got '%s'.", args[0], args[1], opt, val);
 			srv->agent_port = (unsigned int)v;
+			srv->flags |= SRV_F_AGENT_PORT;
+		} else if (!strcmp(opt, "port")) {
+			v = strtol(val, &end, 10);
+			if (*end || end == val || v < 1 || v > 65535)
+				return cfg_set_err(err, "'%s %s' : '%s' expects a port number from 1 to 65535, got '%s'.", args[0], args[1], opt, val);
+			srv->check_port = (unsigned int)v;
+			if (!(srv->flags & SRV_F_AGENT_PORT))   /* as HAProxy */
+				srv->agent_port = (unsigned int)v;
+		} else if (!strcmp(opt, "addr")) {
+			char addrerr[ADDR_ERRLEN];
+
+			if (addr_parse(val, ADDR_P_PORT_OPTIONAL | ADDR_P_NO_UNIX | ADDR_P_NO_FD,
+			               &srv->check_addr, addrerr, sizeof(addrerr)) < 0)
+				return cfg_set_err(err, "'%s %s' : '%s' : %s", args[0], args[1], opt, addrerr);
+			if (!(srv->flags & SRV_F_AGENT_ADDR))
+				srv->agent_addr = srv->check_addr;
 		} else if (!strcmp(opt, "agent-addr")) {
 			char addrerr[ADDR_ERRLEN];
 
 			if (addr_parse(val, ADDR_P_PORT_OPTIONAL | ADDR_P_NO_UNIX | ADDR_P_NO_FD,
 			               &srv->agent_addr, addrerr, sizeof(addrerr)) < 0)
 				return cfg_set_err(err, "'%s %s' : '%s' : %s", args[0], args[1], opt, addrerr);
+			srv->flags |= SRV_F_AGENT_ADDR;
 		} else if (!strcmp(opt, "tcp-md5sig")) {
 			if (strlen(val) > SRV_MD5SIG_MAX)
 				return cfg_set_err(err, "'%s %s' : '%s' : the key is longer than %d characters.",
@@ -432,18 +449,15 @@ int server_parse_options(struct server *srv, int argc, char **args, int first, i
 			if (resolve_opts_option(srv, args, val, err) < 0)
 				return CFG_ERR;
 		} else if (!strcmp(opt, "observe") || !strcmp(opt, "error-limit") ||
-		           !strcmp(opt, "on-error") || !strcmp(opt, "slowstart") || !strcmp(opt, "port") ||
-		           !strcmp(opt, "addr")) {
+		           !strcmp(opt, "on-error") || !strcmp(opt, "slowstart")) {
 			/* accepted for compatibility, with a warning (the first
 			 * one of the line): no effect yet (doc/configuration.md)
 			 */
 			if (!warned)
-				cfg_set_warn(err, "'%s %s' : option '%s' has no effect in Tollgate yet%s.", args[0], args[1], opt,
-				             !strcmp(opt, "port") || !strcmp(opt, "addr") ?
-				             " (checks connect to the server's own address and port)" : "");
+				cfg_set_warn(err, "'%s %s' : option '%s' has no effect in Tollgate yet.", args[0], args[1], opt);
 			warned = 1;
 		} else {
-			return cfg_set_err(err, "'%s %s' : unknown option '%s' (supported: check, inter, fastinter, downinter, rise, fall, weight, maxconn, backup, disabled, id, cookie, send-proxy, send-proxy-v2, proxy-v2-options, set-proxy-v2-tlv-fmt(<type>), track, healthcheck, pool-max-conn, proto, check-proto, tcp-md5sig, source, agent-check, agent-addr, agent-port, agent-send, agent-inter, resolvers, resolve-prefer, init-addr).",
+			return cfg_set_err(err, "'%s %s' : unknown option '%s' (supported: check, inter, fastinter, downinter, rise, fall, weight, maxconn, backup, disabled, id, cookie, send-proxy, send-proxy-v2, proxy-v2-options, set-proxy-v2-tlv-fmt(<type>), track, healthcheck, pool-max-conn, proto, check-proto, tcp-md5sig, source, port, addr, agent-check, agent-addr, agent-port, agent-send, agent-inter, resolvers, resolve-prefer, init-addr).",
 			                   args[0], args[1], opt);
 		}
 	}
