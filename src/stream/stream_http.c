@@ -1307,7 +1307,7 @@ restart:
 		if (tick_is_expired(txn->hold_exp, now_ms)) {
 			txn->flags &= ~TX_TARPIT;
 			strm_set_term(s, 'P', 'T');
-			hs_error_reply(s, txn->deny_status);
+			hs_error_reply_keep(s, txn->deny_status);   /* kept open, as HAProxy 2.6 */
 			return http_stream_process(t, s, state, 0);
 		}
 	} else if (txn->req_state == HTTP_MSG_HDR && txn->res_state == HTTP_MSG_HDR && !txn->res_fwd) {

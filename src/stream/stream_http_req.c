@@ -196,10 +196,13 @@ static int apply_verdict(struct stream *s, enum http_verdict v, const struct htt
 	case HTTP_VERDICT_DENY:
 		counter_add(&s->fe->ctr[tid].denied_req, 1);
 		strm_set_term(s, 'P', 'R');
+		/* as HAProxy 2.6: the connection stays open for the next
+		 * request (unless the body was not read or the client asked)
+		 */
 		if (o->data)
-			hs_local_reply(s, o->status, o->data, o->len, 1);
+			hs_local_reply(s, o->status, o->data, o->len, 0);
 		else
-			hs_error_reply(s, o->status);
+			hs_error_reply_keep(s, o->status);
 		return 1;
 	case HTTP_VERDICT_REJECT:
 		counter_add(&s->fe->ctr[tid].denied_req, 1);

@@ -200,8 +200,8 @@ def test_default_error_pages_are_haproxys(tollgate, haproxy):
     backend without server, a bad request, a request that does not come
     in time) are HAProxy's, byte for byte: status line, headers, body."""
     ports = start_both(tollgate, haproxy, DEFAULTS_CFG)
-    # (Connection: close: on a kept connection, HAProxy 2.6 closes after a
-    # deny without saying so, Tollgate says so)
+    # (Connection: close so that each exchange ends; without it both keep
+    # the connection after a deny or tarpit: test_deny_keepalive.py)
     reqs = [b"GET /%s HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n" % p for p in (b"403", b"500", b"429", b"404", b"502", b"503")]
     for req in reqs:
         out = {name: raw_exchange(port, req) for name, port in ports.items()}
