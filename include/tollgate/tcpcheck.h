@@ -22,7 +22,10 @@
  *    expects look at the same answer.
  *
  * Costs: `string` and `binary` matches O(buffer * pattern) worst case
- * (memmem), `rstring` one regexec() per arrival of data.
+ * (memmem), `rstring` one regexec() per arrival of data, `rbinary` the
+ * same on a hex copy of the buffer (one allocation of 2 * its bytes).
+ * `send-lf` renders its log-format into the check's own buffer at each
+ * probe; `on-success` / `on-error` formats are rendered when they apply.
  */
 #ifndef TOLLGATE_TCPCHECK_H
 #define TOLLGATE_TCPCHECK_H
@@ -31,6 +34,8 @@
 #include <stddef.h>
 
 #include <tollgate/list.h>
+
+struct logformat;
 
 /* Bytes of the response kept for matching (HAProxy's tune.chksize). */
 #define TCPCHK_BUFSIZE     16384
@@ -48,6 +53,7 @@ enum tcpcheck_match {
 	TCPCHK_MATCH_REGEX,          /* `rstring`: POSIX extended regex search */
 	TCPCHK_MATCH_BINARY,         /* `binary`: hex-decoded bytes appear */
 	TCPCHK_MATCH_PROTO,          /* a protocol check's reply parser (check_proto.h) */
+	TCPCHK_MATCH_RBINARY,        /* `rbinary`: regex on the upper-case hex form of the bytes */
 };
 
 struct tcpcheck_rule {
@@ -64,6 +70,8 @@ struct tcpcheck_rule {
 	/* send: <data> of <len> bytes; expect: the pattern bytes */
 	char *data;                      /* bytes (NUL-terminated for messages), or NULL */
 	size_t len;                      /* their number */
+	struct logformat *fmt;           /* `send-lf` / `send-binary-lf`: rendered per probe, else NULL */
+	int fmt_binary;                  /* `send-binary-lf`: the rendered text is hex */
 	/* expect */
 	enum tcpcheck_match match;       /* how <data> / <re> is looked for */
 	int inverse;                     /* `!`: the step fails if it matches */
@@ -71,8 +79,8 @@ struct tcpcheck_rule {
 	int proto;                       /* TCPCHK_MATCH_PROTO: its enum chkp_parser */
 	char *text;                      /* the pattern as written (hex for binary), for messages */
 	regex_t *re;                     /* `rstring`: compiled regex, else NULL */
-	char *on_success;                /* `on-success <text>`: the info of a check it ends, or NULL */
-	char *on_error;                  /* `on-error <text>`: the info when it fails, or NULL */
+	struct logformat *on_success;    /* `on-success <fmt>`: the info of a check it ends, or NULL */
+	struct logformat *on_error;      /* `on-error <fmt>`: the info when it fails, or NULL */
 	int status_code;                 /* `status-code int(N)`: the code of a check it ends, -1: none */
 	const char *conf_file;           /* where declared (kept) */
 	int conf_line;                   /* ditto */

@@ -4,9 +4,11 @@
  *   tcp-check connect [default] [port <N>] [ssl] [sni <name>] [alpn <list>] [linger] [comment <text>]
  *   tcp-check send <string> [comment <text>]
  *   tcp-check send-binary <hex> [comment <text>]
- *   tcp-check expect [min-recv <N>] [comment <text>] [!] string|rstring|binary <pattern>
+ *   tcp-check send-lf <fmt> | send-binary-lf <fmt> [comment <text>]
+ *   tcp-check expect [min-recv <N>] [comment <text>] [on-success|on-error <fmt>]
+ *                    [!] string|rstring|binary|rbinary <pattern>
  * The rules only run with `option tcp-check` (parsed by cfg_proxy.c).
- * HAProxy's other forms (send-lf, rbinary, ok-status, set-var, proto...) are
+ * HAProxy's other forms (string-lf, ok-status, set-var, send-proxy...) are
  * refused with a message saying they are not supported yet.
  *
  * HTTP checks (check.h), in defaults, backend and listen sections:
@@ -35,7 +37,7 @@
 #include <tollgate/tls.h>
 
 static const char *const unsupported[] = {
-	"send-lf", "send-binary-lf", "set-var", "set-var-fmt", "unset-var",
+	"set-var", "set-var-fmt", "unset-var",
 };
 
 static const char *const unsupported_opts[] = {
@@ -43,14 +45,28 @@ static const char *const unsupported_opts[] = {
 	"ok-status", "error-status", "tout-status", "on-success", "on-error", "status-code",
 };
 
+/* Compiles the log-format <text> of `tcp-check <kw>` into *<out>. */
+static int rule_lf(const char *kw, const char *text, struct logformat **out, char **err)
+{
+	char *why = NULL;
+
+	logformat_free(*out);
+	*out = logformat_parse(text, 0, &why);
+	if (*out)
+		return CFG_OK;
+	cfg_set_err(err, "'tcp-check %s' : invalid log-format '%s' : %s.", kw, text, why ? why : "out of memory");
+	free(why);
+	return CFG_ERR;
+}
+
 /* Parses the value of `on-success`, `on-error` or `status-code` at
  * args[*i + 1] into <r>, advancing *<i>. HAProxy takes log-format texts and
- * a sample expression: plain texts and `int(<N>)` are supported.
+ * a sample expression: log-formats and `int(<N>)` are supported.
  */
 static int expect_message_opt(struct tcpcheck_rule *r, int argc, char **args, int *i, char **err)
 {
 	const char *w = args[*i], *v = *i + 1 < argc ? args[*i + 1] : NULL;
-	char **dst;
+	struct logformat **dst;
 
 	if (!v)
 		return cfg_set_err(err, "'tcp-check expect' : '%s' expects an argument.", w);
@@ -65,12 +81,8 @@ static int expect_message_opt(struct tcpcheck_rule *r, int argc, char **args, in
 		r->status_code = (int)code;
 		return CFG_OK;
 	}
-	if (strchr(v, '%'))
-		return cfg_set_err(err, "'tcp-check expect' : a log-format '%s' text ('%s') is not supported yet, only plain text.", w, v);
 	dst = !strcmp(w, "on-success") ? &r->on_success : &r->on_error;
-	free(*dst);
-	*dst = strdup(v);
-	return *dst ? CFG_OK : cfg_set_err(err, "out of memory");
+	return rule_lf(!strcmp(w, "on-success") ? "expect' : 'on-success" : "expect' : 'on-error", v, dst, err);
 }
 
 static int is_unsupported_opt(const char *w)
@@ -92,8 +104,9 @@ static void rule_free(struct tcpcheck_rule *r)
 	free(r->comment);
 	free(r->sni);
 	free(r->alpn);
-	free(r->on_success);
-	free(r->on_error);
+	logformat_free(r->on_success);
+	logformat_free(r->on_error);
+	logformat_free(r->fmt);
 	free(r->data);
 	free(r->text);
 	free(r);
@@ -252,13 +265,13 @@ static int parse_connect(struct tcpcheck_rule *r, int argc, char **args, char **
 	return CFG_OK;
 }
 
-static int parse_send(struct tcpcheck_rule *r, int argc, char **args, int binary, char **err)
+static int parse_send(struct tcpcheck_rule *r, int argc, char **args, int binary, int lf, char **err)
 {
-	const char *kw = binary ? "send-binary" : "send";
+	const char *kw = lf ? (binary ? "send-binary-lf" : "send-lf") : binary ? "send-binary" : "send";
 
 	if (argc < 3 || (!binary && !*args[2]))
 		return cfg_set_err(err, "'tcp-check %s' expects %s as argument.", kw,
-		                   binary ? "a hexadecimal string (e.g. '50494e470d0a')" : "the data to send (e.g. 'PING\\r\\n')");
+		                   lf ? "a log-format string" : binary ? "a hexadecimal string (e.g. '50494e470d0a')" : "the data to send (e.g. 'PING\\r\\n')");
 	for (int i = 3; i < argc; i++) {
 		if (!strcmp(args[i], "comment")) {
 			if (set_comment(r, kw, argc, args, &i, err) < 0)
@@ -266,6 +279,10 @@ static int parse_send(struct tcpcheck_rule *r, int argc, char **args, int binary
 		} else {
 			return cfg_set_err(err, "'tcp-check %s' : unexpected word '%s' after the data (expected 'comment <text>'; escape spaces in the data with '\\ ' or quote it).", kw, args[i]);
 		}
+	}
+	if (lf) {
+		r->fmt_binary = binary;
+		return rule_lf(kw, args[2], &r->fmt, err);
 	}
 	if (binary)
 		return rule_set_hex(r, kw, args[2], err);
@@ -309,7 +326,7 @@ static int parse_expect(struct tcpcheck_rule *r, int argc, char **args, char **e
 			continue;
 		}
 		if (is_unsupported_opt(w))
-			return cfg_set_err(err, "'tcp-check expect' : option '%s' is not supported yet (supported: min-recv, comment, on-success, on-error, status-code, !, string, rstring, binary).", w);
+			return cfg_set_err(err, "'tcp-check expect' : option '%s' is not supported yet (supported: min-recv, comment, on-success, on-error, status-code, !, string, rstring, binary, rbinary).", w);
 		if (kind)
 			return cfg_set_err(err, "'tcp-check expect' : unexpected word '%s' after the pattern '%s' (escape spaces in the pattern with '\\ ' or quote it).", w, pattern);
 		if (*w == '!') {
@@ -318,16 +335,16 @@ static int parse_expect(struct tcpcheck_rule *r, int argc, char **args, char **e
 			if (!*w)
 				continue;
 		}
-		if (!strcmp(w, "string") || !strcmp(w, "rstring") || !strcmp(w, "binary")) {
+		if (!strcmp(w, "string") || !strcmp(w, "rstring") || !strcmp(w, "binary") || !strcmp(w, "rbinary")) {
 			if (i + 1 >= argc || !*args[i + 1])
 				return cfg_set_err(err, "'tcp-check expect %s' expects a pattern.", w);
 			kind = w;
 			pattern = args[++i];
 			continue;
 		}
-		if (!strcmp(w, "rbinary") || !strcmp(w, "string-lf") || !strcmp(w, "binary-lf"))
-			return cfg_set_err(err, "'tcp-check expect' : match '%s' is not supported yet (supported: string, rstring, binary).", w);
-		return cfg_set_err(err, "'tcp-check expect' : unknown word '%s' (expected [min-recv <N>] [comment <text>] [!] string|rstring|binary <pattern>).", w);
+		if (!strcmp(w, "string-lf") || !strcmp(w, "binary-lf"))
+			return cfg_set_err(err, "'tcp-check expect' : match '%s' is not supported yet (supported: string, rstring, binary, rbinary).", w);
+		return cfg_set_err(err, "'tcp-check expect' : unknown word '%s' (expected [min-recv <N>] [comment <text>] [!] string|rstring|binary|rbinary <pattern>).", w);
 	}
 	if (!kind)
 		return cfg_set_err(err, "'tcp-check expect' expects a match: [!] string|rstring|binary <pattern>.");
@@ -338,11 +355,11 @@ static int parse_expect(struct tcpcheck_rule *r, int argc, char **args, char **e
 		r->match = TCPCHK_MATCH_BINARY;
 		return rule_set_hex(r, "expect binary", pattern, err);
 	}
-	if (!strcmp(kind, "rstring")) {
+	if (!strcmp(kind, "rstring") || !strcmp(kind, "rbinary")) {
 		char msg[128];
 		int ret;
 
-		r->match = TCPCHK_MATCH_REGEX;
+		r->match = kind[1] == 'b' ? TCPCHK_MATCH_RBINARY : TCPCHK_MATCH_REGEX;
 		r->re = calloc(1, sizeof(*r->re));
 		if (!r->re)
 			return cfg_set_err(err, "out of memory");
@@ -351,7 +368,7 @@ static int parse_expect(struct tcpcheck_rule *r, int argc, char **args, char **e
 			regerror(ret, r->re, msg, sizeof(msg));
 			free(r->re);
 			r->re = NULL;
-			return cfg_set_err(err, "'tcp-check expect rstring' : invalid regular expression '%s' : %s.", pattern, msg);
+			return cfg_set_err(err, "'tcp-check expect %s' : invalid regular expression '%s' : %s.", kind, pattern, msg);
 		}
 		return CFG_OK;
 	}
@@ -428,7 +445,7 @@ static int kw_tcp_check(struct cfg_ctx *ctx, int argc, char **args, char **err)
 	}
 	for (size_t i = 0; i < sizeof(unsupported) / sizeof(unsupported[0]); i++)
 		if (!strcmp(args[1], unsupported[i]))
-			return cfg_set_err(err, "'tcp-check %s' is not supported yet (supported: comment, connect, send, send-binary, expect).", args[1]);
+			return cfg_set_err(err, "'tcp-check %s' is not supported yet (supported: comment, connect, send, send-binary, send-lf, send-binary-lf, expect).", args[1]);
 
 	r = calloc(1, sizeof(*r));
 	if (!r)
@@ -445,10 +462,13 @@ static int kw_tcp_check(struct cfg_ctx *ctx, int argc, char **args, char **err)
 			                  first->action == TCPCHK_ACT_SEND ? "send" : "expect", first->conf_line);
 	} else if (!strcmp(args[1], "send")) {
 		r->action = TCPCHK_ACT_SEND;
-		ret = parse_send(r, argc, args, 0, err);
+		ret = parse_send(r, argc, args, 0, 0, err);
 	} else if (!strcmp(args[1], "send-binary")) {
 		r->action = TCPCHK_ACT_SEND;
-		ret = parse_send(r, argc, args, 1, err);
+		ret = parse_send(r, argc, args, 1, 0, err);
+	} else if (!strcmp(args[1], "send-lf") || !strcmp(args[1], "send-binary-lf")) {
+		r->action = TCPCHK_ACT_SEND;
+		ret = parse_send(r, argc, args, args[1][5] == 'b', 1, err);
 	} else if (!strcmp(args[1], "expect")) {
 		r->action = TCPCHK_ACT_EXPECT;
 		ret = parse_expect(r, argc, args, err);

@@ -436,7 +436,7 @@ static void pattern_text(char *out, size_t size, const struct tcpcheck_rule *r)
 static void step_text(const struct check *c, char *out, size_t size)
 {
 	const struct tcpcheck_rule *r = cur_rule(c);
-	static const char *const match_names[] = { "string", "rstring", "binary", "custom" };
+	static const char *const match_names[] = { "string", "rstring", "binary", "custom", "rbinary" };
 	char pat[160];
 
 	if (c->implicit || !r) {
@@ -693,6 +693,37 @@ static int tcpchk_proto(struct check *c, const struct tcpcheck_rule *r)
 	return 0;
 }
 
+/* Renders the `send-lf` / `send-binary-lf` data of <r> into c->lfbuf.
+ * Returns 0, or -1 when the probe failed (reported): the rendered text of
+ * a send-binary-lf is not hexadecimal.
+ */
+static int tcpchk_render_send(struct check *c, const struct tcpcheck_rule *r)
+{
+	struct sample_ctx ctx = { .chk = &c->smp, .opt = SMP_OPT_FINAL };
+	size_t n = logformat_render_ctx(r->fmt, &ctx, c->lfbuf, TCPCHK_BUFSIZE + 1);
+	int len;
+
+	c->lflen = n;
+	if (!r->fmt_binary)
+		return 0;
+	len = tcpcheck_parse_hex(c->lfbuf, (unsigned char *)c->lfbuf, TCPCHK_BUFSIZE, NULL);
+	if (len < 0) {
+		tcpchk_fail(c, "Layer7 invalid response", "tcp-check send : failed to parse binary (not hexadecimal)");
+		return -1;
+	}
+	c->lflen = (size_t)len;
+	return 0;
+}
+
+/* Renders the `on-success` / `on-error` log-format <lf> into <out>. */
+static const char *tcpchk_render_msg(struct check *c, const struct logformat *lf, char *out, size_t size)
+{
+	struct sample_ctx ctx = { .chk = &c->smp, .opt = SMP_OPT_FINAL };
+
+	logformat_render_ctx(lf, &ctx, out, size);
+	return out;
+}
+
 /* Runs the steps as far as possible. Returns when the probe ended (result
  * recorded) or waits for an event; then sets the fd's events.
  */
@@ -745,7 +776,9 @@ static void tcpchk_run(struct check *c)
 				return;
 			continue;
 		case TCPCHK_ACT_SEND:
-			ret = check_send(c, r->data, r->len);
+			if (r->fmt && !c->sent && tcpchk_render_send(c, r) < 0)
+				return;
+			ret = r->fmt ? check_send(c, c->lfbuf, c->lflen) : check_send(c, r->data, r->len);
 			if (ret > 0)
 				goto wait;
 			if (ret < 0) {
@@ -773,30 +806,36 @@ static void tcpchk_run(struct check *c)
 			}
 			m = tcpcheck_match(r, c->rbuf, c->rlen, c->eof || c->rlen >= TCPCHK_BUFSIZE);
 			if (m == TCPCHK_MATCH_OK) {
+				char msg[400];
+
 				/* the last expect's on-success / status-code describe a success */
 				c->pass_why[0] = '\0';
 				if (r->on_success || r->status_code >= 0)
-					snprintf(c->pass_why, sizeof(c->pass_why), "Layer7 check passed, code: %d, info: \"%.*s\"",
-					         r->status_code >= 0 ? r->status_code : 0, 400,
-					         r->on_success ? r->on_success : "(tcp-check)");
+					snprintf(c->pass_why, sizeof(c->pass_why), "Layer7 check passed, code: %d, info: \"%s\"",
+					         r->status_code >= 0 ? r->status_code : 0,
+					         r->on_success ? tcpchk_render_msg(c, r->on_success, msg, sizeof(msg)) : "(tcp-check)");
 				tcpchk_next(c);
 				continue;
 			}
 			if (m == TCPCHK_MATCH_FAIL) {
 				char pat[160], what[400];
-				static const char *const kinds[] = { "", " (regex)", " (binary)" };
+				static const char *const kinds[] = { "", " (regex)", " (binary)", "", " (binary regex)" };
 
 				if (c->rerr && !c->rlen) {
 					tcpchk_fail(c, "Layer4 connection problem", strerror(-c->rerr));
 					return;
 				}
 				if (r->on_error) {
-					probe_result_l7(c, r->on_error);
+					probe_result_l7(c, tcpchk_render_msg(c, r->on_error, what, sizeof(what)));
 					return;
 				}
 				pattern_text(pat, sizeof(pat), r);
-				snprintf(what, sizeof(what), "TCPCHK %s content%s '%s' at step %d%s%.96s",
-				         r->inverse ? "matched unwanted" : "did not match", kinds[r->match], pat, r->step,
+				/* as HAProxy: a binary regex is not shown */
+				snprintf(what, sizeof(what), "TCPCHK %s content%s%s%s%s at step %d%s%.96s",
+				         r->inverse ? "matched unwanted" : "did not match", kinds[r->match],
+				         r->match == TCPCHK_MATCH_RBINARY ? "" : " '",
+				         r->match == TCPCHK_MATCH_RBINARY ? "" : pat,
+				         r->match == TCPCHK_MATCH_RBINARY ? "" : "'", r->step,
 				         r->comment ? ", comment: " : "", r->comment ? r->comment : "");
 				probe_result_l7(c, what);
 				return;
@@ -846,6 +885,22 @@ int tcpcheck_match(const struct tcpcheck_rule *r, char *buf, size_t len, int las
 		flags = REG_STARTEND;
 #endif
 		found = regexec(r->re, buf, 1, pm, flags) == 0;
+		break;
+	}
+	case TCPCHK_MATCH_RBINARY: {
+		/* as HAProxy: the regex runs on the upper-case hex of the bytes */
+		static const char hex[] = "0123456789ABCDEF";
+		char *h = malloc(2 * len + 1);
+
+		if (!h)
+			return TCPCHK_MATCH_FAIL;
+		for (size_t i = 0; i < len; i++) {
+			h[2 * i] = hex[(unsigned char)buf[i] >> 4];
+			h[2 * i + 1] = hex[(unsigned char)buf[i] & 15];
+		}
+		h[2 * len] = '\0';
+		found = regexec(r->re, h, 0, NULL, 0) == 0;
+		free(h);
 		break;
 	}
 	default:
@@ -1169,6 +1224,7 @@ static void check_free(struct check *c)
 	free(c->req);
 	free(c->req_base);
 	free(c->rbuf);
+	free(c->lfbuf);
 	free(c);
 }
 
@@ -1274,6 +1330,7 @@ static int agent_new(struct server *srv, int n)
  */
 struct check_conf {
 	int tcpchk;                  /* tcp-check rules run */
+	int lf;                      /* one of them is a send-lf / send-binary-lf */
 	int l7;                      /* ... and have an expect */
 	int http;                    /* an HTTP check runs */
 	int req_len;                 /* length of <req> (HTTP checks) */
@@ -1290,10 +1347,12 @@ static int check_conf_prepare(struct proxy *cp, int used, struct check_conf *cf)
 	int steps = 0;
 
 	cf->l7 = 0;
+	cf->lf = 0;
 	cf->req_len = 0;
 	list_for_each(r, &cp->tcpcheck_rules, list) {
 		steps += r->action != TCPCHK_ACT_COMMENT;
 		cf->l7 |= r->action == TCPCHK_ACT_EXPECT;
+		cf->lf |= r->fmt != NULL;
 	}
 	cf->tcpchk = (cp->options & PR_O_TCP_CHECK) && steps;
 	if (cp->chkproto.kind != CHKP_NONE && list_empty(&cp->proto_rules)) {
@@ -1356,6 +1415,10 @@ static int check_new(struct server *srv, struct proxy *cp, const struct check_co
 		c->rules = &cp->tcpcheck_rules;
 		c->cur = c->rules;
 		c->l7 = cf->l7;
+		if (cf->lf && !(c->lfbuf = malloc(TCPCHK_BUFSIZE + 1))) {
+			check_free(c);
+			return -ENOMEM;
+		}
 	} else if (cf->http) {
 		int dyn = httpchk_dynamic(&cp->httpchk);
 

@@ -46,6 +46,8 @@ struct check {
 	int proto;                /* <rules> are a protocol check's (check_proto.h) */
 	char pass_why[CHECK_REASON_LEN]; /* success reason set by a protocol expect, or "" */
 	size_t sent;              /* bytes of the current send step sent */
+	char *lfbuf;              /* TCPCHK_BUFSIZE + 1 bytes: a send-lf step's rendered data, or NULL */
+	size_t lflen;             /* its length */
 	char *rbuf;               /* TCPCHK_BUFSIZE + 1 bytes of response */
 	size_t rlen;              /* bytes in <rbuf> */
 	int eof;                  /* no more data can come on <fd> */

@@ -304,7 +304,7 @@ def test_config_other_errors(tmp_path):
     check_error(tmp_path, ["tcp-check expect string a b"], 0, "unexpected word 'b' after the pattern 'a'")
     check_error(tmp_path, ["tcp-check connect port 70000"], 0, "'port' expects a port number from 1 to 65535, got '70000'")
     check_error(tmp_path, ["tcp-check connect send-proxy"], 0, "option 'send-proxy' is not supported yet")
-    check_error(tmp_path, ["tcp-check send-lf x"], 0, "'tcp-check send-lf' is not supported yet")
+    check_error(tmp_path, ["tcp-check expect string-lf x"], 0, "match 'string-lf' is not supported yet")
     check_error(tmp_path, ["tcp-check send x", "tcp-check connect port 80"], 1,
                 "the first step must be a 'connect' when the ruleset has one, but step 1 is 'send' (line %d)" % (BASE.count("\n") + 3))
     check_error(tmp_path, ["tcp-check send x"], 0,
@@ -343,8 +343,6 @@ listen lb
 
 
 def test_config_expect_message_errors(tmp_path):
-    check_error(tmp_path, ["tcp-check send x", "tcp-check expect string y on-error %[srv_name]"], 1,
-                "'tcp-check expect' : a log-format 'on-error' text ('%[srv_name]') is not supported yet")
     check_error(tmp_path, ["tcp-check send x", "tcp-check expect string y status-code str(a)"], 1,
                 "'status-code' expression 'str(a)' is not supported yet (supported: int(<N>))")
     check_error(tmp_path, ["tcp-check send x", "tcp-check expect string y on-success"], 1,

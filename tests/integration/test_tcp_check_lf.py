@@ -1,0 +1,110 @@
+"""tcp-check send-lf / send-binary-lf, expect rbinary, and log-format
+on-success / on-error texts: each run through haproxy 2.6 and tollgate on
+the same configuration, against a Python server that answers according
+to what the check sent; the "Health check" log lines must agree."""
+import re
+
+import pytest
+
+from conftest import free_port, run_check
+from test_tcp_check import BASE, backend_cfg
+
+
+class Greeter:
+    """Reads one line; answers <good> when it is <want>, else <bad>;
+    then closes."""
+
+    def __init__(self, want, good, bad=b"-ERR\r\n"):
+        self.want, self.good, self.bad = want, good, bad
+
+    def __call__(self, c):
+        c.settimeout(10)
+        got = b""
+        while not got.endswith(b"\n"):
+            d = c.recv(4096)
+            if not d:
+                break
+            got += d
+        c.sendall(self.good if got == self.want else self.bad)
+
+
+def reason(t, name):
+    """Waits for the first "Health check" line of lb/<name> and returns
+    its verdict and reason (without the duration, which varies)."""
+    rx = re.compile(r"Health check for server lb/%s (succeeded|failed), (reason: .*?), check duration" % name)
+    out = ""
+    for _ in range(2):
+        try:
+            t.wait_log("Health check for server lb/%s " % name)
+        except AssertionError:
+            pass
+        out = t.output()
+        m = rx.search(out)
+        if m:
+            return m.group(1) + " " + m.group(2)
+    raise AssertionError("no health check line for %s:\n%s" % (name, out))
+
+
+def both(backend, haproxy, tollgate, handler, rules, name="a"):
+    """Runs the check of server <name> with <rules> through both binaries
+    and returns their reasons (haproxy's, tollgate's)."""
+    srv = backend("A", handler)
+    got = []
+    for start in (haproxy, tollgate):
+        port = free_port()
+        t = start(backend_cfg(port, [(name, srv.port, "")], rules), port=port)
+        got.append(reason(t, name))
+        t.kill()
+    return got
+
+
+CASES = [
+    # send-lf with a fetch of the check (the server's name)
+    ("HELLO a\r\n", b"+OK\r\n",
+     ['tcp-check send-lf "HELLO %[srv_name]\\r\\n"', "tcp-check expect string +OK"], "succeeded"),
+    ("HELLO b\r\n", b"+OK\r\n",
+     ['tcp-check send-lf "HELLO %[srv_name]\\r\\n"', "tcp-check expect string +OK"], "failed"),
+    # send-binary-lf: the rendered text is hexadecimal
+    ("PING\r\n", b"+OK\r\n",
+     ['tcp-check send-binary-lf "%[str(PING),hex]0d0a"', "tcp-check expect string +OK"], "succeeded"),
+    # expect rbinary: a regex on the upper-case hex of the bytes
+    ("PING\r\n", b"\x00\x01OK",
+     ["tcp-check send PING\\r\\n", "tcp-check expect rbinary ^00014F4B"], "succeeded"),
+    ("PING\r\n", b"\x00\x01OK",
+     ["tcp-check send PING\\r\\n", "tcp-check expect rbinary ^00014f4b"], "failed"),
+    ("PING\r\n", b"\x00\x01OK",
+     ["tcp-check send PING\\r\\n", "tcp-check expect ! rbinary 4F4B"], "failed"),
+    # log-format on-success / on-error
+    ("PING\r\n", b"+OK\r\n",
+     ["tcp-check send PING\\r\\n", 'tcp-check expect string +OK on-success "%[srv_name] is fine"'], "succeeded"),
+    ("PING\r\n", b"-ERR\r\n",
+     ["tcp-check send PING\\r\\n", 'tcp-check expect string +OK on-error "%[srv_name] said no"'], "failed"),
+]
+
+
+@pytest.mark.parametrize("want,answer,rules,verdict", CASES)
+def test_like_haproxy(backend, haproxy, tollgate, want, answer, rules, verdict):
+    ref, ours = both(backend, haproxy, tollgate, Greeter(want.encode(), answer), rules)
+    assert ref.startswith(verdict), ref
+    assert ours == ref
+
+
+def test_config_errors(tmp_path):
+    cfg = BASE + """backend be
+    option tcp-check
+    tcp-check send-lf "%[nosuchfetch]"
+    server a 127.0.0.1:1 check
+"""
+    rc, out, path = run_check(cfg, tmp_path)
+    assert rc != 0, out
+    assert "[%s:%d]" % (path, BASE.count("\n") + 3) in out, out
+    assert "'tcp-check send-lf' : invalid log-format '%[nosuchfetch]'" in out, out
+    cfg = BASE + """backend be
+    option tcp-check
+    tcp-check send x
+    tcp-check expect rbinary "a(b"
+    server a 127.0.0.1:1 check
+"""
+    rc, out, path = run_check(cfg, tmp_path)
+    assert rc != 0, out
+    assert "'tcp-check expect rbinary' : invalid regular expression 'a(b'" in out, out
