@@ -63,6 +63,17 @@ int cfg_option_chkproto(struct cfg_ctx *ctx, struct proxy *px, int no, int argc,
 #define CFG_DEFR_TCP_RES  0x2U   /* tcp-response content */
 #define CFG_DEFR_OTHER    0x4U   /* tcp-request content, http-request|response|after-response */
 
+/* Replays the `tcp-check` lines of defaults section <def> into <px> (a
+ * backend, listen or defaults section that inherits them), as HAProxy
+ * shares a defaults' ruleset with the sections that write none of their
+ * own: the section's own first `tcp-check` line drops them. Returns CFG_OK
+ * or CFG_ERR with *<err> (out of memory). cfg_check.c.
+ */
+int tcpchk_inherit(struct cfg_ctx *ctx, struct proxy *px, const struct proxy *def, char **err);
+
+/* Frees the kept `tcp-check` lines of defaults section <px>. */
+void tcpchk_lines_free(struct proxy *px);
+
 /* Keeps the rule line <args> of the defaults section <def> (already
  * parsed there by <parse>), of kind CFG_DEFR_*, to be replayed in each
  * proxy using <def>. Returns CFG_OK, or CFG_ERR with *<err> set (an

@@ -344,6 +344,12 @@ struct proxy {
 	struct list queue;               /* streams waiting for a server slot */
 	_Atomic unsigned int nbpend;     /* length of queue */
 	struct list tcpcheck_rules;      /* option tcp-check steps */
+	char ***tcpchk_lines;            /* defaults: its `tcp-check` lines as written (argv
+	                                  * copies, NULL-ended), replayed into the sections
+	                                  * that inherit them; NULL: none */
+	int tcpchk_nlines;               /* their number */
+	int tcpchk_inherited;            /* <tcpcheck_rules> came from the defaults: the
+	                                  * section's own first line replaces them */
 	struct pr_chkproto chkproto;     /* option smtpchk, pgsql-check... (check_proto.h) */
 	struct list proto_rules;         /* its ruleset, built by checks_start() */
 	char *extchk_cmd;                /* `external-check command`, or NULL */

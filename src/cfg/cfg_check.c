@@ -404,6 +404,45 @@ static int has_connect(const struct list *rules)
 	return 0;
 }
 
+/* Set while tcpchk_inherit() replays lines (parser thread only). */
+static int replaying;
+
+void tcpchk_lines_free(struct proxy *px)
+{
+	for (int i = 0; i < px->tcpchk_nlines; i++) {
+		for (char **a = px->tcpchk_lines[i]; *a; a++)
+			free(*a);
+		free(px->tcpchk_lines[i]);
+	}
+	free(px->tcpchk_lines);
+	px->tcpchk_lines = NULL;
+	px->tcpchk_nlines = 0;
+}
+
+/* Keeps a copy of the `tcp-check` line <args> of defaults section <px>. */
+static int tcpchk_line_keep(struct proxy *px, int argc, char **args)
+{
+	char ***lines = realloc(px->tcpchk_lines, sizeof(*lines) * (size_t)(px->tcpchk_nlines + 1));
+	char **a;
+
+	if (!lines)
+		return -1;
+	px->tcpchk_lines = lines;
+	a = calloc((size_t)argc + 1, sizeof(*a));
+	if (!a)
+		return -1;
+	for (int i = 0; i < argc; i++) {
+		if (!(a[i] = strdup(args[i]))) {
+			while (i--)
+				free(a[i]);
+			free(a);
+			return -1;
+		}
+	}
+	lines[px->tcpchk_nlines++] = a;
+	return 0;
+}
+
 /* tcp-check <action> ... */
 static int kw_tcp_check(struct cfg_ctx *ctx, int argc, char **args, char **err)
 {
@@ -411,12 +450,18 @@ static int kw_tcp_check(struct cfg_ctx *ctx, int argc, char **args, char **err)
 	struct tcpcheck_rule *r, *tail, *cmt, *first;
 	int ret;
 
-	if ((px->cap & (PR_CAP_DEF | PR_CAP_HC)) == PR_CAP_DEF)
-		return cfg_set_err(err, "'tcp-check' is not supported in 'defaults' sections yet; declare the rules in each backend or listen section.");
-	if (!(px->cap & (PR_CAP_BE | PR_CAP_HC)))
+	if (!(px->cap & (PR_CAP_BE | PR_CAP_HC | PR_CAP_DEF)))
 		return cfg_set_err(err, "'tcp-check' is not allowed in '%s' sections (only in backend and listen).", ctx->section);
 	if (argc < 2)
 		return cfg_set_err(err, "'tcp-check' expects 'comment', 'connect', 'send', 'send-binary' or 'expect'.");
+	if (px->tcpchk_inherited) {
+		/* as HAProxy: a section's own rules replace those of its defaults */
+		tcpcheck_rules_free(&px->tcpcheck_rules);
+		tcpchk_lines_free(px);
+		px->tcpchk_inherited = 0;
+	}
+	if ((px->cap & PR_CAP_DEF) && !replaying && tcpchk_line_keep(px, argc, args) < 0)
+		return cfg_set_err(err, "out of memory");
 	tail = list_empty(&px->tcpcheck_rules) ? NULL :
 	       list_elem(px->tcpcheck_rules.prev, struct tcpcheck_rule, list);
 	cmt = tail && tail->action == TCPCHK_ACT_COMMENT ? tail : NULL;
@@ -493,6 +538,31 @@ static int kw_tcp_check(struct cfg_ctx *ctx, int argc, char **args, char **err)
 	r->step = tail ? tail->step + 1 : 1;
 	list_append(&px->tcpcheck_rules, &r->list);
 	return CFG_OK;
+}
+
+int tcpchk_inherit(struct cfg_ctx *ctx, struct proxy *px, const struct proxy *def, char **err)
+{
+	struct cfg_ctx sub = *ctx;
+	int ret = CFG_OK;
+
+	if (!def->tcpchk_nlines || !(px->cap & (PR_CAP_BE | PR_CAP_DEF)))
+		return CFG_OK;
+	sub.section_data = px;
+	replaying = 1;
+	for (int i = 0; i < def->tcpchk_nlines && ret == CFG_OK; i++) {
+		char **a = def->tcpchk_lines[i];
+		int argc = 0;
+
+		while (a[argc])
+			argc++;
+		if ((px->cap & PR_CAP_DEF) && tcpchk_line_keep(px, argc, a) < 0)
+			ret = cfg_set_err(err, "out of memory");
+		else
+			ret = kw_tcp_check(&sub, argc, a, err);   /* parsed fine in the defaults */
+	}
+	replaying = 0;
+	px->tcpchk_inherited = 1;
+	return ret;
 }
 
 /* ---- HTTP checks ---- */

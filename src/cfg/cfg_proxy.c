@@ -32,6 +32,7 @@
 #include <tollgate/server.h>
 #include <tollgate/sock.h>
 #include <tollgate/tcp_rules.h>
+#include <tollgate/tcpcheck.h>
 #include <tollgate/http_rules.h>
 
 /* Defaults sections seen so far, newest first; `last_defaults` is the one
@@ -79,6 +80,8 @@ void cfg_proxy_reset(void)
 		free(d->px->extchk_cmd);
 		free(d->px->extchk_path);
 		httpchk_free(&d->px->httpchk);
+		tcpcheck_rules_free(&d->px->tcpcheck_rules);
+		tcpchk_lines_free(d->px);
 		free(d->px->fwdfor.hdr);
 		free(d->px->send_name_hdr);
 		free(d->px->origto.hdr);
@@ -177,6 +180,8 @@ static int proxy_begin(struct cfg_ctx *ctx, int argc, char **args, char **err)
 		return cfg_set_err(err, "out of memory");
 	if (from && proxy_inherit(px, from) < 0)
 		return cfg_set_err(err, "out of memory");
+	if (from && tcpchk_inherit(ctx, px, from, err) < 0)
+		return CFG_ERR;
 
 	if (cap == PR_CAP_DEF) {
 		struct defaults_entry *d = malloc(sizeof(*d));

@@ -307,8 +307,6 @@ def test_config_other_errors(tmp_path):
     check_error(tmp_path, ["tcp-check expect string-lf x"], 0, "match 'string-lf' is not supported yet")
     check_error(tmp_path, ["tcp-check send x", "tcp-check connect port 80"], 1,
                 "the first step must be a 'connect' when the ruleset has one, but step 1 is 'send' (line %d)" % (BASE.count("\n") + 3))
-    check_error(tmp_path, ["tcp-check send x"], 0,
-                "'tcp-check' is not supported in 'defaults' sections yet", section="defaults")
 
 
 def test_config_valid(tmp_path):

@@ -28,14 +28,14 @@ class Greeter:
         c.sendall(self.good if got == self.want else self.bad)
 
 
-def reason(t, name):
-    """Waits for the first "Health check" line of lb/<name> and returns
+def reason(t, name, px="lb"):
+    """Waits for the first "Health check" line of <px>/<name> and returns
     its verdict and reason (without the duration, which varies)."""
-    rx = re.compile(r"Health check for server lb/%s (succeeded|failed), (reason: .*?), check duration" % name)
+    rx = re.compile(r"Health check for server %s/%s (succeeded|failed), (reason: .*?), check duration" % (px, name))
     out = ""
     for _ in range(2):
         try:
-            t.wait_log("Health check for server lb/%s " % name)
+            t.wait_log("Health check for server %s/%s " % (px, name))
         except AssertionError:
             pass
         out = t.output()
@@ -108,3 +108,34 @@ def test_config_errors(tmp_path):
     rc, out, path = run_check(cfg, tmp_path)
     assert rc != 0, out
     assert "'tcp-check expect rbinary' : invalid regular expression 'a(b'" in out, out
+
+
+DEFAULTS_CFG = BASE + """    option tcp-check
+    option log-health-checks
+    tcp-check send PING\\r\\n
+    tcp-check expect string +PONG on-success "%%[srv_name] pongs"
+listen inherits
+    bind 127.0.0.1:%d
+    server a 127.0.0.1:%d check inter 50 fall 1 rise 1
+listen own
+    bind 127.0.0.1:%d
+    tcp-check send HELLO\\r\\n
+    tcp-check expect string +PONG
+    server b 127.0.0.1:%d check inter 50 fall 1 rise 1
+"""
+
+
+def test_defaults_rules_like_haproxy(backend, haproxy, tollgate):
+    """tcp-check rules of a defaults section run for a section with none of
+    its own; a section's own rules replace them (not appended)."""
+    ping = backend("A", Greeter(b"PING\r\n", b"+PONG\r\n"))
+    hello = backend("B", Greeter(b"HELLO\r\n", b"+PONG\r\n"))
+    got = []
+    for start in (haproxy, tollgate):
+        p1, p2 = free_port(), free_port()
+        t = start(DEFAULTS_CFG % (p1, ping.port, p2, hello.port), port=p1)
+        got.append((reason(t, "a", "inherits"), reason(t, "b", "own")))
+        t.kill()
+    assert got[0] == ('succeeded reason: Layer7 check passed, code: 0, info: "a pongs"',
+                      'succeeded reason: Layer7 check passed, code: 0, info: "(tcp-check)"'), got[0]
+    assert got[1] == got[0]
