@@ -64,6 +64,7 @@ struct tcpcheck_rule {
 	unsigned int port;               /* `port N`, 0: the server's port */
 	int ssl;                         /* `ssl`: TLS on this connection (the server's check context) */
 	int use_default;                 /* `default`: the server's check settings (check-ssl, check-sni) */
+	int send_proxy;                  /* `send-proxy`: a PROXY header (v2 on a send-proxy-v2 server) first */
 	char *sni;                       /* `sni <name>` sent on this connection, or NULL */
 	unsigned char *alpn;             /* `alpn <list>`, wire format (length-prefixed), or NULL */
 	unsigned int alpn_len;           /* its bytes */

@@ -1,7 +1,7 @@
 /*
  * `tcp-check` rules of backend and listen sections (see tcpcheck.h):
  *   tcp-check comment <text>
- *   tcp-check connect [default] [port <N>] [ssl] [sni <name>] [alpn <list>] [linger] [comment <text>]
+ *   tcp-check connect [default] [port <N>] [ssl] [sni <name>] [alpn <list>] [send-proxy] [linger] [comment <text>]
  *   tcp-check send <string> [comment <text>]
  *   tcp-check send-binary <hex> [comment <text>]
  *   tcp-check send-lf <fmt> | send-binary-lf <fmt> [comment <text>]
@@ -41,7 +41,7 @@ static const char *const unsupported[] = {
 };
 
 static const char *const unsupported_opts[] = {
-	"addr", "send-proxy", "via-socks4", "ssl", "sni", "alpn", "proto", "default",
+	"addr", "via-socks4", "ssl", "sni", "alpn", "proto", "default",
 	"ok-status", "error-status", "tout-status", "on-success", "on-error", "status-code",
 };
 
@@ -237,6 +237,8 @@ static int parse_connect(struct tcpcheck_rule *r, int argc, char **args, char **
 			/* checks already close with a FIN, never a reset */
 		} else if (!strcmp(args[i], "ssl")) {
 			r->ssl = 1;
+		} else if (!strcmp(args[i], "send-proxy")) {
+			r->send_proxy = 1;
 		} else if (!strcmp(args[i], "default")) {
 			r->use_default = 1;
 		} else if (!strcmp(args[i], "sni")) {

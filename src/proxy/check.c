@@ -15,6 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -693,6 +695,52 @@ static int tcpchk_proto(struct check *c, const struct tcpcheck_rule *r)
 	return 0;
 }
 
+/* The v1 PROXY line of the check's own connection, as HAProxy's checks
+ * send it: "PROXY TCP4|TCP6 <local> <server> <lport> <sport>\r\n", or
+ * "PROXY UNKNOWN\r\n" (a UNIX socket). Returns its length.
+ */
+static size_t pp_v1_line(int fd, char *out, size_t size)
+{
+	struct sockaddr_storage l, p;
+	socklen_t ll = sizeof(l), pl = sizeof(p);
+	char a[INET6_ADDRSTRLEN], b[INET6_ADDRSTRLEN];
+	int f, n;
+
+	if (getsockname(fd, (struct sockaddr *)&l, &ll) < 0 || getpeername(fd, (struct sockaddr *)&p, &pl) < 0 ||
+	    l.ss_family != p.ss_family || (l.ss_family != AF_INET && l.ss_family != AF_INET6))
+		return (size_t)snprintf(out, size, "PROXY UNKNOWN\r\n");
+	f = l.ss_family;
+	inet_ntop(f, f == AF_INET ? (void *)&((struct sockaddr_in *)&l)->sin_addr : (void *)&((struct sockaddr_in6 *)&l)->sin6_addr, a, sizeof(a));
+	inet_ntop(f, f == AF_INET ? (void *)&((struct sockaddr_in *)&p)->sin_addr : (void *)&((struct sockaddr_in6 *)&p)->sin6_addr, b, sizeof(b));
+	n = snprintf(out, size, "PROXY %s %s %s %u %u\r\n", f == AF_INET ? "TCP4" : "TCP6", a, b,
+	             ntohs(f == AF_INET ? ((struct sockaddr_in *)&l)->sin_port : ((struct sockaddr_in6 *)&l)->sin6_port),
+	             ntohs(f == AF_INET ? ((struct sockaddr_in *)&p)->sin_port : ((struct sockaddr_in6 *)&p)->sin6_port));
+	return n > 0 && (size_t)n < size ? (size_t)n : 0;
+}
+
+/* `tcp-check connect send-proxy`: sends the PROXY header first, as
+ * HAProxy's checks: v1 with the check connection's own addresses, or a
+ * v2 LOCAL command on a send-proxy-v2 server. Sent at once on the fresh
+ * socket (the bytes always fit). Returns 0, or -1 (probe failed,
+ * reported).
+ */
+static int tcpchk_send_proxy(struct check *c)
+{
+	static const char v2[] = "\r\n\r\n\0\r\nQUIT\n\x20\x00\x00\x00";
+	char line[128];
+	int is_v2 = !!(c->srv->flags & SRV_F_SEND_PROXY2);
+	size_t len = is_v2 ? sizeof(v2) - 1 : pp_v1_line(c->fd, line, sizeof(line));
+	ssize_t n;
+
+	do
+		n = send(c->fd, is_v2 ? v2 : line, len, MSG_NOSIGNAL | MSG_DONTWAIT);
+	while (n < 0 && errno == EINTR);
+	if (n == (ssize_t)len)
+		return 0;
+	tcpchk_fail(c, "Layer4 connection problem", n < 0 ? strerror(errno) : "send failed");
+	return -1;
+}
+
 /* Renders the `send-lf` / `send-binary-lf` data of <r> into c->lfbuf.
  * Returns 0, or -1 when the probe failed (reported): the rendered text of
  * a send-binary-lf is not hexadecimal.
@@ -752,6 +800,8 @@ static void tcpchk_run(struct check *c)
 			c->connected = 1;
 			if (to->check)
 				c->probe_exp = tick_add(now_ms, to->check);
+			if (c->conn && c->conn->send_proxy && tcpchk_send_proxy(c) < 0)
+				return;
 			c->conn_next = 1;
 			continue;
 		}

@@ -303,7 +303,7 @@ def test_config_other_errors(tmp_path):
     check_error(tmp_path, ["tcp-check expect foo bar"], 0, "'tcp-check expect' : unknown word 'foo'")
     check_error(tmp_path, ["tcp-check expect string a b"], 0, "unexpected word 'b' after the pattern 'a'")
     check_error(tmp_path, ["tcp-check connect port 70000"], 0, "'port' expects a port number from 1 to 65535, got '70000'")
-    check_error(tmp_path, ["tcp-check connect send-proxy"], 0, "option 'send-proxy' is not supported yet")
+    check_error(tmp_path, ["tcp-check connect via-socks4"], 0, "option 'via-socks4' is not supported yet")
     check_error(tmp_path, ["tcp-check expect string-lf x"], 0, "match 'string-lf' is not supported yet")
     check_error(tmp_path, ["tcp-check send x", "tcp-check connect port 80"], 1,
                 "the first step must be a 'connect' when the ruleset has one, but step 1 is 'send' (line %d)" % (BASE.count("\n") + 3))

@@ -139,3 +139,43 @@ def test_defaults_rules_like_haproxy(backend, haproxy, tollgate):
     assert got[0] == ('succeeded reason: Layer7 check passed, code: 0, info: "a pongs"',
                       'succeeded reason: Layer7 check passed, code: 0, info: "(tcp-check)"'), got[0]
     assert got[1] == got[0]
+
+
+class Recorder:
+    """Keeps what a check sent before its "PING\\r\\n" and answers +PONG."""
+
+    def __init__(self):
+        self.seen = []
+
+    def __call__(self, c):
+        c.settimeout(10)
+        got = b""
+        while not got.endswith(b"PING\r\n"):
+            d = c.recv(4096)
+            if not d:
+                return
+            got += d
+        # the source port, as the server sees it, is the line's: normalised
+        head = got[:-6].replace(b" %d " % c.getpeername()[1], b" <sport> ")
+        self.seen.append(head)
+        c.sendall(b"+PONG\r\n")
+
+
+@pytest.mark.parametrize("server_opts", ["", " send-proxy-v2"])
+def test_connect_send_proxy_like_haproxy(backend, haproxy, tollgate, server_opts):
+    """`tcp-check connect send-proxy`: the check's connection starts with
+    the PROXY header of a connection without a client, as HAProxy's."""
+    rec = Recorder()
+    srv = backend("A", rec)
+    rules = ["tcp-check connect send-proxy", "tcp-check send PING\\r\\n", "tcp-check expect string +PONG"]
+    got = []
+    for start in (haproxy, tollgate):
+        port = free_port()
+        t = start(backend_cfg(port, [("a", srv.port, server_opts)], rules), port=port)
+        got.append(reason(t, "a"))
+        t.kill()
+        got.append(rec.seen[-1])
+    assert got[0].startswith("succeeded"), got
+    assert got[2:] == got[:2]
+    assert got[1] == (b"PROXY TCP4 127.0.0.1 127.0.0.1 <sport> %d\r\n" % srv.port if not server_opts
+                      else b"\r\n\r\n\0\r\nQUIT\n\x20\x00\x00\x00"), got
