@@ -259,7 +259,9 @@ static void test_parse_errors(void **state)
 		{ "tcp-check send-binary 1z", "invalid hexadecimal digit 'z' in '1z'" },
 		{ "tcp-check expect rstring (", "'tcp-check expect rstring' : invalid regular expression '('" },
 		{ "tcp-check expect", "expects a match: [!] string|rstring|binary <pattern>." },
-		{ "tcp-check expect rbinary 00", "match 'rbinary' is not supported yet" },
+		{ "tcp-check expect string-lf 00", "match 'string-lf' is not supported yet" },
+		{ "tcp-check expect rbinary (", "'tcp-check expect rbinary' : invalid regular expression '('" },
+		{ "tcp-check send-lf %[nope]", "'tcp-check send-lf' : invalid log-format '%[nope]'" },
 		{ "tcp-check expect min-recv x string a", "'min-recv' expects a number of bytes from 0 to 16384, got 'x'." },
 		{ "tcp-check expect ok-status L7OK string a", "option 'ok-status' is not supported yet" },
 		{ "tcp-check send", "'tcp-check send' expects the data to send" },
@@ -283,8 +285,11 @@ static void test_parse_errors(void **state)
 	assert_int_equal(cfgtest_parse("frontend fe\n  tcp-check send x\n"), -1);
 	assert_non_null(strstr(cfgtest_msgs[0], "'tcp-check' is not allowed in 'frontend' sections (only in backend and listen)."));
 	cleanup();
-	assert_int_equal(cfgtest_parse("defaults\n  tcp-check send x\n"), -1);
-	assert_non_null(strstr(cfgtest_msgs[0], "'tcp-check' is not supported in 'defaults' sections yet"));
+	/* a defaults' rules: inherited by a backend with none, replaced by its own */
+	assert_int_equal(cfgtest_parse("defaults\n  tcp-check send x\nbackend a\nbackend b\n  tcp-check send y\n"), 0);
+	assert_string_equal(nth_rule(proxy_find("a", PR_CAP_BE), 0)->data, "x");
+	assert_string_equal(nth_rule(proxy_find("b", PR_CAP_BE), 0)->data, "y");
+	assert_null(nth_rule(proxy_find("b", PR_CAP_BE), 1));
 	cleanup();
 	/* a connect anywhere requires one first */
 	assert_int_equal(cfgtest_parse("backend be\n  tcp-check comment c\n  tcp-check expect string a\n  tcp-check connect\n"), -1);
