@@ -116,6 +116,12 @@ def status(binary, cat, kw):
         st, msg = status1(binary, cat, kw + " 1")
         if st == "refused" and not re.search(r"unknown option '%s'|not supported" % re.escape(kw), msg):
             st = "supported"
+    elif st == "supported" and "expects an argument" in msg:
+        # known, but the probe gave no value: with one, it may be a keyword
+        # accepted with no effect
+        st2, msg2 = status1(binary, cat, kw + " 1")
+        if st2 == "no effect":
+            st, msg = st2, msg2
     return st, msg
 
 

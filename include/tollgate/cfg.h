@@ -338,6 +338,24 @@ int cfg_set_err(char **err, const char *fmt, ...) PRINTF_FMT(2, 3);
 /* Same as cfg_set_err() but returns CFG_WARN. */
 int cfg_set_warn(char **err, const char *fmt, ...) PRINTF_FMT(2, 3);
 
+/* An option of a bind or server line accepted with no effect: whether it
+ * takes a value, and why it changes nothing in Tollgate.
+ */
+struct cfg_no_effect {
+	const char *kw;
+	int has_value;
+	const char *why;
+};
+
+/* If args[*<i>] is one of the <n> options of <tab>: sets the line's
+ * warning "<where> : option '<kw>' has no effect in Tollgate: <why>." (the
+ * first such option of the line only, tracked by *<warned>), steps *<i>
+ * over its value and returns 1. Returns 0 if it is not in <tab>, CFG_ERR
+ * with <err> set if its value is missing.
+ */
+int cfg_no_effect_option(const struct cfg_no_effect *tab, size_t n, const char *where,
+                         int argc, char **args, int *i, int *warned, char **err);
+
 /* Returns the registered keyword or section name closest to <word> among
  * the keywords of <scope> (may be NULL) and the section names, or NULL if
  * none is close enough. For "did you mean" messages.

@@ -61,6 +61,7 @@ struct global {
 	unsigned int stats_timeout;      /* stats timeout, ms */
 	unsigned int stats_maxconn;      /* `stats maxconn`: sessions per stats socket, 0: HAProxy's 10 */
 	char *localpeer;                 /* -L / localpeer */
+	char *node;                      /* `node`: show info's node, NULL: the host name */
 	int localpeer_cmdline;           /* 1: set by -L, `localpeer` is ignored */
 	int quiet;                       /* -q */
 	int debug;                       /* -d: debug output */

@@ -539,7 +539,7 @@ void stat_info_fill(struct stat_info *inf)
 	info_setu(inf, "Tasks", tasks);
 	info_setu(inf, "Run_queue", runq);
 	info_setu(inf, "Idle_pct", idle);
-	info_set(inf, "node", "%s", host);
+	info_set(inf, "node", "%s", global.node ? global.node : host);
 	info_setu(inf, "Stopping", (unsigned int)listeners_stopping());
 	/* HAProxy's jobs: listeners, client connections, admin sessions */
 	info_setu(inf, "Jobs", listeners + listeners_actconn() + cli_sessions_count());

@@ -894,10 +894,31 @@ static int parse_owner(const char *val, int is_user, int *out)
 	return -1;
 }
 
+/* bind options accepted with no effect (a [WARNING]): whether each takes a
+ * value, and why it changes nothing in Tollgate.
+ */
+static const struct cfg_no_effect bind_no_effect_kws[] = {
+	{ "defer-accept", 0, "connections are accepted at once" },
+	{ "tfo", 0, "the listener does not accept TCP Fast Open" },
+	{ "no-alpn", 0, "use 'alpn' to choose what is offered" },
+	{ "tls-tickets", 0, "session resumption uses Tollgate's own cache" },
+	{ "no-strict-sni", 0, "a client without a known SNI gets the default certificate anyway" },
+	{ "interface", 1, "the socket is not bound to a device" },
+	{ "mss", 1, "the socket keeps the system's MSS" },
+	{ "id", 1, "listeners are numbered in their order" },
+	{ "level", 1, "it applies to CLI listeners only" },
+	{ "severity-output", 1, "it applies to CLI listeners only" },
+	{ "nice", 1, "all listeners have the same priority" },
+	{ "default-crt", 1, "the first certificate is the default one" },
+};
+
 /* Parses the options of a bind line from args[<first>] into <l>. */
 static int bind_options(struct cfg_ctx *ctx, struct listener *l, int argc, char **args, int first,
                         char **err)
 {
+	char where[300];
+	int warned = 0;
+
 	for (int i = first; i < argc; i++) {
 		const char *opt = args[i];
 		const char *val = i + 1 < argc ? args[i + 1] : NULL;
@@ -916,6 +937,14 @@ static int bind_options(struct cfg_ctx *ctx, struct listener *l, int argc, char 
 		if (!strcmp(opt, "transparent")) {
 			l->sopts.flags |= SOCK_O_TRANSPARENT;   /* IP_TRANSPARENT: TPROXY */
 			continue;
+		}
+		snprintf(where, sizeof(where), "'bind %s'", args[1]);
+		switch (cfg_no_effect_option(bind_no_effect_kws, sizeof(bind_no_effect_kws) / sizeof(bind_no_effect_kws[0]),
+		                             where, argc, args, &i, &warned, err)) {
+		case 1:
+			continue;
+		case -1:
+			return CFG_ERR;
 		}
 		if (!strcmp(opt, "defer-accept") || !strcmp(opt, "tfo")) {
 			return cfg_set_err(err, "'bind %s' : option '%s' is not supported yet.", args[1], opt);
@@ -1031,7 +1060,7 @@ static int bind_options(struct cfg_ctx *ctx, struct listener *l, int argc, char 
 bad_value:
 		return cfg_set_err(err, "'bind %s' : invalid value '%s' for option '%s'.", args[1], val, opt);
 	}
-	return CFG_OK;
+	return warned ? CFG_WARN : CFG_OK;
 }
 
 static int kw_bind(struct cfg_ctx *ctx, int argc, char **args, char **err)
@@ -1083,8 +1112,13 @@ static int kw_bind(struct cfg_ctx *ctx, int argc, char **args, char **err)
 
 			snprintf(kw, sizeof(kw), "bind %s", args[1]);
 			ret = bind_options(ctx, l, argc, args, 2, err);
-			if (ret >= 0)
+			if (ret >= 0) {
+				int warn = ret;
+
 				ret = cfg_bind_ssl_finish(l, kw, err);
+				if (ret == CFG_OK)
+					ret = warn;   /* the options' warning, in *err */
+			}
 			if (ret < 0) {
 				free(l->name);
 				free(l);

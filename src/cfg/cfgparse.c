@@ -301,6 +301,25 @@ int cfg_set_warn(char **err, const char *fmt, ...)
 	return ret;
 }
 
+int cfg_no_effect_option(const struct cfg_no_effect *tab, size_t n, const char *where,
+                         int argc, char **args, int *i, int *warned, char **err)
+{
+	const char *opt = args[*i];
+
+	for (size_t k = 0; k < n; k++) {
+		if (strcmp(opt, tab[k].kw))
+			continue;
+		if (tab[k].has_value && *i + 1 >= argc)
+			return cfg_set_err(err, "%s : '%s' expects an argument.", where, opt);
+		if (!*warned)
+			cfg_set_warn(err, "%s : option '%s' has no effect in Tollgate: %s.", where, opt, tab[k].why);
+		*warned = 1;
+		*i += tab[k].has_value;
+		return 1;
+	}
+	return 0;
+}
+
 /* ---------------------------------------------------------------------- */
 /* Lines                                                                  */
 /* ---------------------------------------------------------------------- */

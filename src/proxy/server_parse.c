@@ -203,8 +203,34 @@ static int dynamic_refused(const char *opt, char **err)
 	return CFG_OK;
 }
 
+/* Server options accepted with no effect (a [WARNING]): whether each takes
+ * a value, and why it changes nothing in Tollgate.
+ */
+static const struct cfg_no_effect srv_no_effect[] = {
+	{ "maxqueue", 1, "streams wait in the backend's queue, which has no per-server limit" },
+	{ "minconn", 1, "the server's limit is its 'maxconn', not a dynamic one" },
+	{ "on-marked-down", 1, "sessions stay on a server marked down" },
+	{ "on-marked-up", 1, "sessions stay on a backup server when a primary comes back" },
+	{ "init-state", 1, "a checked server starts up, as with 'init-state up'" },
+	{ "redir", 1, "requests are forwarded to the server, not redirected" },
+	{ "max-reuse", 1, "idle connections are reused without a count" },
+	{ "pool-low-conn", 1, "idle connections are reused whatever their number" },
+	{ "pool-purge-delay", 1, "idle connections are closed on their own timeout" },
+	{ "non-stick", 0, "stick rules store whichever server was chosen" },
+	{ "no-verifyhost", 0, "the certificate's name is checked only with 'verifyhost'" },
+	{ "tfo", 0, "connections open without TCP Fast Open" },
+	{ "no-tfo", 0, "connections open without TCP Fast Open" },
+	{ "tls-tickets", 0, "session resumption uses Tollgate's own cache" },
+	{ "renegotiate", 0, "TLS renegotiation is never offered" },
+	{ "no-renegotiate", 0, "TLS renegotiation is never offered" },
+	{ "send-proxy-v2-ssl", 0, "the PROXY header is sent without the TLS TLVs" },
+	{ "send-proxy-v2-ssl-cn", 0, "the PROXY header is sent without the TLS TLVs" },
+	{ "check-send-proxy", 0, "health checks send no PROXY header" },
+};
+
 int server_parse_options(struct server *srv, int argc, char **args, int first, int dynamic, char **err)
 {
+	char where[300];
 	int warned = 0;
 
 	for (int i = first; i < argc; i++) {
@@ -215,6 +241,14 @@ int server_parse_options(struct server *srv, int argc, char **args, int first, i
 
 		if (dynamic && dynamic_refused(opt, err) < 0)
 			return CFG_ERR;
+		snprintf(where, sizeof(where), "'%s %s'", args[0], args[1]);
+		switch (cfg_no_effect_option(srv_no_effect, sizeof(srv_no_effect) / sizeof(srv_no_effect[0]),
+		                             where, argc, args, &i, &warned, err)) {
+		case 1:
+			continue;
+		case -1:
+			return CFG_ERR;
+		}
 
 		if (!strcmp(opt, "check")) {
 			srv->flags |= SRV_F_CHECK;
