@@ -42,6 +42,8 @@
                                     * (`transparent`): bind an address that
                                     * is not local and accept connections
                                     * the kernel's TPROXY redirects */
+#define SOCK_O_DEFER_ACCEPT 0x0040U /* TCP_DEFER_ACCEPT: accept once data came
+                                    * (`defer-accept`) */
 
 /* Flags of sock_connect_src(). */
 #define SOCK_C_TRANSPARENT 0x0001U /* sock_set_transparent() before binding
@@ -67,11 +69,13 @@ struct sock_opts {
 	gid_t gid;          /* unix: group, (gid_t)-1 to keep (`gid`, `group`) */
 	const char *md5sig; /* TCP MD5 signature key (`tcp-md5sig`), NULL: none;
 	                     * the caller's */
+	int mss;            /* TCP_MAXSEG advertised (`mss`), 0: the system's */
 };
 
 /* Default options: system backlog default, no flag, owner unchanged. */
 #define SOCK_OPTS_INIT ((struct sock_opts){ .backlog = 0, .flags = 0, .mode = 0, \
-                                            .uid = (uid_t)-1, .gid = (gid_t)-1, .md5sig = NULL })
+                                            .uid = (uid_t)-1, .gid = (gid_t)-1, .md5sig = NULL, \
+                                            .mss = 0 })
 
 /* What a caller of sock_accept() should do after an error (-errno). */
 enum sock_accept_action {

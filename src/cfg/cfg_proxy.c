@@ -898,13 +898,11 @@ static int parse_owner(const char *val, int is_user, int *out)
  * value, and why it changes nothing in Tollgate.
  */
 static const struct cfg_no_effect bind_no_effect_kws[] = {
-	{ "defer-accept", 0, "connections are accepted at once" },
 	{ "tfo", 0, "the listener does not accept TCP Fast Open" },
 	{ "no-alpn", 0, "use 'alpn' to choose what is offered" },
 	{ "tls-tickets", 0, "session resumption uses Tollgate's own cache" },
 	{ "no-strict-sni", 0, "a client without a known SNI gets the default certificate anyway" },
 	{ "interface", 1, "the socket is not bound to a device" },
-	{ "mss", 1, "the socket keeps the system's MSS" },
 	{ "id", 1, "listeners are numbered in their order" },
 	{ "level", 1, "it applies to CLI listeners only" },
 	{ "severity-output", 1, "it applies to CLI listeners only" },
@@ -946,8 +944,9 @@ static int bind_options(struct cfg_ctx *ctx, struct listener *l, int argc, char 
 		case -1:
 			return CFG_ERR;
 		}
-		if (!strcmp(opt, "defer-accept") || !strcmp(opt, "tfo")) {
-			return cfg_set_err(err, "'bind %s' : option '%s' is not supported yet.", args[1], opt);
+		if (!strcmp(opt, "defer-accept")) {
+			l->sopts.flags |= SOCK_O_DEFER_ACCEPT;   /* TCP listeners only */
+			continue;
 		}
 		if (!strcmp(opt, "accept-proxy")) {
 			l->accept_proxy = 1;
@@ -987,6 +986,11 @@ static int bind_options(struct cfg_ctx *ctx, struct listener *l, int argc, char 
 				return cfg_set_err(err, "'bind %s' : '%s' : the key is longer than %d characters.",
 				                   args[1], opt, SRV_MD5SIG_MAX);
 			strcpy(l->tcp_md5sig, val);
+		} else if (!strcmp(opt, "mss")) {
+			v = strtol(val, &end, 10);
+			if (*end || end == val || v < 1 || v > 65535)
+				return cfg_set_err(err, "'bind %s' : 'mss' expects a segment size from 1 to 65535, got '%s' (negative sizes are not supported).", args[1], val);
+			l->sopts.mss = (int)v;
 		} else if (!strcmp(opt, "name")) {
 			free(l->name);
 			l->name = strdup(val);

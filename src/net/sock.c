@@ -106,6 +106,17 @@ static int sock_listen_inet(const struct addr *a, const struct sock_opts *o,
 			goto out_close;
 		}
 	}
+	/* the MSS the SYN-ACKs advertise, and accept() deferred until data
+	 * came (HAProxy's 1 s, the kernel rounds it to a retransmission count)
+	 */
+	if (o->mss > 0 && (rc = sock_setint(fd, IPPROTO_TCP, TCP_MAXSEG, o->mss)) < 0) {
+		err_fmt(err, errlen, "cannot set mss %d on %s: %s", o->mss, name, sock_strerror(-rc, ebuf, sizeof(ebuf)));
+		goto out_close;
+	}
+	if ((o->flags & SOCK_O_DEFER_ACCEPT) && (rc = sock_setint(fd, IPPROTO_TCP, TCP_DEFER_ACCEPT, 1)) < 0) {
+		err_fmt(err, errlen, "cannot set defer-accept on %s: %s", name, sock_strerror(-rc, ebuf, sizeof(ebuf)));
+		goto out_close;
+	}
 	if (bind(fd, addr_sa(a), a->len) < 0) {
 		rc = -errno;
 		err_fmt(err, errlen, "cannot bind %s: %s", name, sock_strerror(-rc, ebuf, sizeof(ebuf)));

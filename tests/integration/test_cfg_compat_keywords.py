@@ -4,6 +4,7 @@ and the global, bind and server keywords accepted with a [WARNING] naming
 file:line (no effect in Tollgate, doc/configuration.md). Compared with
 haproxy 2.6 where it has the keyword."""
 import re
+import socket
 
 import pytest
 
@@ -41,10 +42,8 @@ NO_EFFECT = [
     ("global", "tune.h2.be.initial-window-size 65535", "tune.h2.be.initial-window-size", False),
     ("global", "tune.h2.fe.max-total-streams 1000", "tune.h2.fe.max-total-streams", False),
     ("global", "tune.h2.be.max-concurrent-streams 10", "tune.h2.be.max-concurrent-streams", False),
-    ("bind", "defer-accept", "defer-accept", True),
     ("bind", "tfo", "tfo", True),
     ("bind", "interface lo", "interface", True),
-    ("bind", "mss 1400", "mss", True),
     ("bind", "id 5", "id", True),
     ("bind", "level admin", "level", True),
     ("bind", "severity-output string", "severity-output", True),
@@ -157,3 +156,43 @@ def test_resetenv_like_haproxy(tollgate, haproxy, tmp_path, monkeypatch):
         starter(RESET_CFG % dict(sock=str(tmp_path / (name + ".sock"))), port=port)
         answers[name] = http_get(port)
     assert answers["tollgate"] == answers["haproxy"] == (200, "[]")
+
+
+SOCK_CFG = """
+global
+    stats socket %(sock)s level admin
+""" + HTTP_DEFAULTS + """
+frontend fe
+    bind 127.0.0.1:%(port)d %(opts)s
+    http-request return status 200 content-type text/plain string ok
+"""
+
+
+def test_bind_mss_like_haproxy(tollgate, haproxy, tmp_path):
+    """`mss 600`: the SYN-ACK advertises it, so the client's segment size
+    is at most 600 (loopback's is about 65483 otherwise)."""
+    both = start_both(tollgate, haproxy, tmp_path, SOCK_CFG, opts="mss 600")
+    for name, (sock, port) in both.items():
+        with socket.create_connection(("127.0.0.1", port), timeout=5) as c:
+            mss = c.getsockopt(socket.IPPROTO_TCP, socket.TCP_MAXSEG)
+            assert 0 < mss <= 600, (name, mss)
+        assert http_get(port) == (200, "ok"), name
+
+
+def current_conns(sock):
+    info = admin_cli(sock, "show info")
+    return int(re.search(r"^CurrConns: (\d+)$", info, re.M).group(1))
+
+
+def test_bind_defer_accept_like_haproxy(tollgate, haproxy, tmp_path):
+    """`defer-accept`: a client that connected and sent nothing yet is not
+    accepted (CurrConns 0); its first bytes get it accepted and served."""
+    both = start_both(tollgate, haproxy, tmp_path, SOCK_CFG, opts="defer-accept")
+    for name, (sock, port) in both.items():
+        with socket.create_connection(("127.0.0.1", port), timeout=5) as c:
+            # the admin session is not counted in CurrConns; a served
+            # request proves the proxy polls its listener meanwhile
+            assert http_get(port) == (200, "ok"), name
+            assert current_conns(sock) == 0, name
+            c.sendall(b"GET / HTTP/1.1\r\nhost: a\r\nconnection: close\r\n\r\n")
+            assert c.recv(100).startswith(b"HTTP/1.1 200"), name
