@@ -7,6 +7,12 @@
  *   srv_conn([backend/]server)           current connections of a server
  *   srv_sess_rate([backend/]server)      sessions per second handed to a server
  *   connslots([backend])                 free connection + queue slots
+ *   be_conn_free([backend])              free connection slots of its servers
+ *   fe_req_rate, fe_sess_rate([frontend]), be_sess_rate([backend])
+ *                                        events over the last second
+ *   act_conn, dst_conn                   connections of the process, of the
+ *                                        listener the client reached
+ *   txn.conn_retries, txn.redispatched   the stream's connection retries
  *   fe_name, fe_id, be_name, be_id       the stream's frontend and backend
  *   internal.strm.is_htx                 the stream is handled as HTTP
  *   srv_name, srv_id                     the server the stream was sent to
@@ -18,6 +24,7 @@
  * rules, and configuration is read-only while workers run.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <stdlib.h>
@@ -26,9 +33,12 @@
 #include <sys/socket.h>
 
 #include <tollgate/check.h>
+#include <tollgate/clock.h>
 #include <tollgate/errmsg.h>
 #include <tollgate/http_txn.h>
+#include <tollgate/freq_ctr.h>
 #include <tollgate/lb.h>
+#include <tollgate/listener.h>
 #include <tollgate/mux_h2.h>
 #include <tollgate/proxy.h>
 #include <tollgate/proxy_proto.h>
@@ -164,6 +174,103 @@ static int smp_connslots(const struct sample_arg *args, struct sample *smp, cons
 		slots += (int64_t)srv->maxconn - atomic_load(&srv->cur_conns);
 	}
 	sample_set_sint(smp, slots);
+	return 1;
+}
+
+/* be_conn_free([backend]): free connection slots of the usable servers,
+ * backup ones only when no active server is usable; -1 when one of them
+ * has no maxconn (unlimited), as HAProxy.
+ */
+static int smp_be_conn_free(const struct sample_arg *args, struct sample *smp, const struct sample_ctx *ctx)
+{
+	struct proxy *px = arg_proxy(args, ctx, PR_CAP_BE);
+	int64_t free_slots = 0;
+	int act, bck;
+
+	if (!px)
+		return 0;
+	server_count_usable(px, &act, &bck);
+	for (struct server *srv = px->srv; srv; srv = srv->next) {
+		unsigned int cur;
+
+		if (!lb_srv_usable(srv) || ((srv->flags & SRV_F_BACKUP) && act))
+			continue;
+		if (!srv->maxconn) {
+			sample_set_sint(smp, -1);
+			return 1;
+		}
+		cur = atomic_load(&srv->cur_conns);
+		if (srv->maxconn > cur)
+			free_slots += srv->maxconn - cur;
+	}
+	sample_set_sint(smp, free_slots);
+	return 1;
+}
+
+/* The events of per-thread counter <field> of <px> over the last second. */
+static int64_t px_rate(struct proxy *px, size_t field)
+{
+	uint32_t now = clock_ticks();
+	int64_t sum = 0;
+
+	for (int t = 0; t < (thread_count > 0 ? thread_count : 1); t++)
+		sum += freq_ctr_read((struct freq_ctr *)((char *)&px->ctr[t] + field), 1000, now);
+	return sum;
+}
+
+/* fe_req_rate, fe_sess_rate([frontend]), be_sess_rate([backend]): private
+ * is the counter's offset in struct pr_counters, + 1 for a backend.
+ */
+static int smp_px_rate(const struct sample_arg *args, struct sample *smp, const struct sample_ctx *ctx)
+{
+	uintptr_t p = (uintptr_t)smp->kw_private;
+	struct proxy *px = arg_proxy(args, ctx, (p & 1) ? PR_CAP_BE : PR_CAP_FE);
+
+	if (!px)
+		return 0;
+	sample_set_sint(smp, px_rate(px, p & ~(uintptr_t)1));
+	return 1;
+}
+
+static int smp_act_conn(const struct sample_arg *args, struct sample *smp, const struct sample_ctx *ctx)
+{
+	sample_set_sint(smp, listeners_actconn());
+	return 1;
+}
+
+/* dst_conn: connections currently alive on the listener the client reached. */
+static int smp_dst_conn(const struct sample_arg *args, struct sample *smp, const struct sample_ctx *ctx)
+{
+	struct stream *s = ctx_stream(ctx);
+
+	if (!s || !s->li)
+		return 0;
+	sample_set_sint(smp, atomic_load_explicit(&s->li->nbconn, memory_order_relaxed));
+	return 1;
+}
+
+/* txn.conn_retries: connection attempts retried so far (set-retries or
+ * the backend's retries, less those left).
+ */
+static int smp_conn_retries(const struct sample_arg *args, struct sample *smp, const struct sample_ctx *ctx)
+{
+	struct stream *s = ctx_stream(ctx);
+	unsigned int total;
+
+	if (!s || !s->be)
+		return 0;
+	total = s->retries_set ? s->retries_set - 1 : s->be->retries;
+	sample_set_sint(smp, total > s->retries_left ? total - s->retries_left : 0);
+	return 1;
+}
+
+static int smp_redispatched(const struct sample_arg *args, struct sample *smp, const struct sample_ctx *ctx)
+{
+	struct stream *s = ctx_stream(ctx);
+
+	if (!s)
+		return 0;
+	sample_set_bool(smp, s->redispatched);
 	return 1;
 }
 
@@ -608,6 +715,17 @@ static struct sample_fetch_kw_list proxy_fetch_list = { .kw = {
 	{ "be_conn", smp_be_conn, SMP_ARG1(0, STR), NULL, SMP_T_SINT, SMP_USE_ANY },
 	{ "nbsrv", smp_nbsrv, SMP_ARG1(0, STR), NULL, SMP_T_SINT, SMP_USE_ANY },
 	{ "connslots", smp_connslots, SMP_ARG1(0, STR), NULL, SMP_T_SINT, SMP_USE_ANY },
+	{ "be_conn_free", smp_be_conn_free, SMP_ARG1(0, STR), NULL, SMP_T_SINT, SMP_USE_ANY },
+	{ "fe_req_rate", smp_px_rate, SMP_ARG1(0, STR), NULL, SMP_T_SINT, SMP_USE_ANY,
+	  (void *)offsetof(struct pr_counters, req_per_sec) },
+	{ "fe_sess_rate", smp_px_rate, SMP_ARG1(0, STR), NULL, SMP_T_SINT, SMP_USE_ANY,
+	  (void *)offsetof(struct pr_counters, sess_per_sec) },
+	{ "be_sess_rate", smp_px_rate, SMP_ARG1(0, STR), NULL, SMP_T_SINT, SMP_USE_ANY,
+	  (void *)(offsetof(struct pr_counters, sess_per_sec) + 1) },
+	{ "act_conn", smp_act_conn, SMP_ARG0, NULL, SMP_T_SINT, SMP_USE_ANY },
+	{ "dst_conn", smp_dst_conn, SMP_ARG0, NULL, SMP_T_SINT, SMP_USE_ANY },
+	{ "txn.conn_retries", smp_conn_retries, SMP_ARG0, NULL, SMP_T_SINT, SMP_USE_HTTP_RES },
+	{ "txn.redispatched", smp_redispatched, SMP_ARG0, NULL, SMP_T_BOOL, SMP_USE_HTTP_RES },
 	{ "srv_conn", smp_srv_int, SMP_ARG1(1, STR), check_srv_arg, SMP_T_SINT, SMP_USE_ANY, (void *)SI_CONN },
 	{ "srv_sess_rate", smp_srv_sess_rate, SMP_ARG1(1, STR), check_srv_arg, SMP_T_SINT, SMP_USE_ANY },
 	{ "fe_name", smp_fe_name, SMP_ARG0, NULL, SMP_T_STR, SMP_USE_ANY },

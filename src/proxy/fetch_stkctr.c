@@ -14,6 +14,12 @@
  *                                converters: ms left before the entry
  *                                expires, ms since it was touched
  *
+ *   sc_key(<ctr>), sc0_key ... sc2_key   the key of the tracked entry
+ *   table_avl([<table>]), table_cnt([<table>])  free and used entries
+ *   src_updt_conn_cnt([<table>])  conn_cnt of the client address' entry
+ *                                (created if absent) + 1, returned
+ *   (these default to the table of the proxy they are declared in)
+ *
  * where <m> is a metric: conn_cnt, conn_cur, conn_rate, sess_cnt,
  * sess_rate, http_req_cnt, http_req_rate, http_err_cnt, http_err_rate,
  * http_fail_cnt, http_fail_rate, kbytes_in, bytes_in_rate, kbytes_out,
@@ -28,6 +34,7 @@
  * key is looked up there (same key type only). The keyword lists are
  * generated at start-up from the metric table below.
  */
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -353,6 +360,111 @@ static struct sample_conv_kw_list in_table_kws = { .kw = {
 	{ NULL, NULL, 0, NULL, 0, 0, NULL },
 } };
 
+/* ---- keys and tables ---- */
+
+/* check of fetches taking an optional table: absent, the table of the
+ * proxy being parsed (kept as that proxy, read by conv_table()).
+ */
+static int fetch_table_check(struct sample_arg *args, char **err)
+{
+	if (args[0].type != SMP_ARGT_STOP)
+		return 0;
+	if (!proxy_parsing)
+		return err_set(err, "a table name is needed outside proxy sections");
+	args[0].type = SMP_ARGT_OBJ;
+	args[0].data.obj.ptr = proxy_parsing;
+	args[0].data.obj.free = NULL;
+	return 0;
+}
+
+/* sc_key(<ctr>) (private NULL), scN_key (private N + 1): the key of the
+ * entry the counter tracks, in the table's key type.
+ */
+static int smp_sc_key(const struct sample_arg *args, struct sample *smp, const struct sample_ctx *ctx)
+{
+	struct stream *s = ctx ? ctx->strm : NULL;
+	int ctr = smp->kw_private ? (int)(uintptr_t)smp->kw_private - 1 : (int)args[0].data.sint;
+	const struct stktable *t;
+	const unsigned char *k;
+	uint32_t u;
+
+	if (!s || ctr < 0 || ctr >= GLOBAL_MAX_STICKCTR || !(s->sc.tracked & (1U << ctr)))
+		return 0;
+	t = s->sc.c[ctr].table;
+	k = stksess_key(s->sc.c[ctr].entry);
+	switch (t->def.type) {
+	case STKTABLE_KEY_IP:
+		smp->data.type = SMP_T_IPV4;
+		memcpy(&smp->data.u.ipv4, k, 4);
+		return 1;
+	case STKTABLE_KEY_IPV6:
+		smp->data.type = SMP_T_IPV6;
+		memcpy(&smp->data.u.ipv6, k, 16);
+		return 1;
+	case STKTABLE_KEY_INTEGER:
+		memcpy(&u, k, 4);
+		sample_set_sint(smp, u);
+		return 1;
+	case STKTABLE_KEY_STRING:
+		sample_set_str(smp, (const char *)k, strnlen((const char *)k, t->key_size));
+		return 1;
+	default:
+		sample_set_bin(smp, k, t->key_size);
+		return 1;
+	}
+}
+
+/* table_avl (private NULL), table_cnt: free and used entries. */
+static int smp_table_count(const struct sample_arg *args, struct sample *smp, const struct sample_ctx *ctx)
+{
+	struct stktable *t = conv_table(&args[0]);
+	struct stktable_stats st;
+
+	if (!t)
+		return 0;
+	stktable_get_stats(t, &st);
+	if (smp->kw_private)
+		sample_set_sint(smp, (int64_t)st.used);
+	else
+		sample_set_sint(smp, st.size > st.used ? (int64_t)(st.size - st.used) : 0);
+	return 1;
+}
+
+/* src_updt_conn_cnt([<table>]): counts a connection on the client
+ * address' entry (created if absent) and returns the new count; no sample
+ * when the table does not store conn_cnt.
+ */
+static int smp_src_updt_conn_cnt(const struct sample_arg *args, struct sample *smp, const struct sample_ctx *ctx)
+{
+	unsigned char keybuf[STKTABLE_MAX_KEY_LEN + 16];
+	struct stktable *t = conv_table(&args[0]);
+	struct stktable_key key;
+	struct stksess *ts;
+	uint64_t v = 0;
+
+	if (!t || !t->data_ofs[STKTABLE_DT_CONN_CNT] || !src_key(ctx, t, keybuf, &key))
+		return 0;
+	ts = stktable_get_or_create(t, &key, NULL);
+	if (!ts)
+		return 0;
+	stktable_data_add(t, ts, STKTABLE_DT_CONN_CNT, 0, 1);
+	stktable_data_get(t, ts, STKTABLE_DT_CONN_CNT, 0, &v);
+	stktable_touch_local(t, ts, 1);
+	sample_set_sint(smp, (int64_t)v);
+	return 1;
+}
+
+static struct sample_fetch_kw_list table_fetch_kws = { .kw = {
+	{ "sc_key", smp_sc_key, SMP_ARG1(1, SINT), NULL, SMP_T_ANY, SMP_USE_ANY },
+	{ "sc0_key", smp_sc_key, SMP_ARG0, NULL, SMP_T_ANY, SMP_USE_ANY, (void *)1 },
+	{ "sc1_key", smp_sc_key, SMP_ARG0, NULL, SMP_T_ANY, SMP_USE_ANY, (void *)2 },
+	{ "sc2_key", smp_sc_key, SMP_ARG0, NULL, SMP_T_ANY, SMP_USE_ANY, (void *)3 },
+	{ "table_avl", smp_table_count, SMP_ARG1(0, STR), fetch_table_check, SMP_T_SINT, SMP_USE_ANY },
+	{ "table_cnt", smp_table_count, SMP_ARG1(0, STR), fetch_table_check, SMP_T_SINT, SMP_USE_ANY, (void *)1 },
+	{ "src_updt_conn_cnt", smp_src_updt_conn_cnt, SMP_ARG1(0, STR), fetch_table_check, SMP_T_SINT, SMP_USE_ANY },
+	{ NULL, NULL, 0, NULL, 0, 0 },
+} };
+
 /* ---- keyword generation ---- */
 
 #define NFORMS (2 + 3)   /* sc_, src_, sc0_..sc2_ */
@@ -423,4 +535,5 @@ __attribute__((constructor)) static void fetch_stkctr_register(void)
 	sample_register_fetches(fl);
 	sample_register_convs(cl);
 	sample_register_convs(&in_table_kws);
+	sample_register_fetches(&table_fetch_kws);
 }
