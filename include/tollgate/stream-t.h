@@ -72,6 +72,11 @@ struct stream {
 	struct addr cli_addr;          /* client address (the PROXY header's, if any; set-src, set-src-port change it) */
 	struct addr dst_addr;          /* address the client reached: a PROXY header's, or set by set-dst / set-dst-port */
 	int has_dst;                   /* dst_addr is set (else ask the socket) */
+	struct addr fc_src;            /* the client connection's source, its socket's peer
+	                                * (fc_src): PROXY headers and set-src leave it */
+	struct addr fc_dst;            /* its destination, known by an HTTP/2 stream (has_fc_dst) */
+	unsigned char has_fc_dst;      /* fc_dst is set (else ask the socket) */
+	unsigned char pp_rcvd;         /* a PROXY header was received (fc_rcvd_proxy) */
 	int pp_wait;                   /* accept-proxy: the PROXY header is still awaited */
 	unsigned char *pp_tlv;         /* the PROXY v2 header's TLVs (malloc'd), or NULL */
 	unsigned int pp_tlv_len;       /* their bytes */

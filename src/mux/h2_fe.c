@@ -144,6 +144,7 @@ struct h2c {
 	struct stkctrs sc;         /* counters tracked by the connection's rules */
 	unsigned char *pp_tlv;     /* its PROXY v2 header's TLVs (malloc'd), or NULL */
 	unsigned int pp_tlv_len;   /* their bytes */
+	unsigned char pp_rcvd;     /* a PROXY header was received (fc_rcvd_proxy) */
 };
 
 static struct list h2c_list[MAX_THREADS];   /* per thread, owner only */
@@ -412,6 +413,7 @@ static int h2s_start(struct h2c *c, struct h2s *h, int es)
 	if (!s)
 		return -1;
 	h->strm = s;
+	s->pp_rcvd = c->pp_rcvd;
 	if (c->sc.tracked)
 		stkctr_inherit(&s->sc, &c->sc);   /* its sc0_*, counting its request */
 	if (c->pp_tlv && (s->pp_tlv = malloc(c->pp_tlv_len))) {
@@ -1362,6 +1364,7 @@ static struct h2c *h2c_adopt(struct stream *s)
 	if (!c)
 		return NULL;
 	c->t_hs = s->t_hs;
+	c->pp_rcvd = s->pp_rcvd;
 	if (s->has_dst) {
 		c->local = s->dst_addr;   /* from a PROXY header */
 		c->has_local = 1;

@@ -1,6 +1,13 @@
 /*
  * Sample fetches of the proxy layer (HAProxy's names and meanings):
  *   src, src_port, dst, dst_port         client connection addresses
+ *   fc_src, fc_dst and _port             the client connection's socket
+ *                                        addresses (not a PROXY header's,
+ *                                        as HAProxy 2.6), not set-src's
+ *   bc_src, bc_dst and _port             the server connection's
+ *   src_is_local, dst_is_local, fc_src_is_local, fc_dst_is_local
+ *                                        the address is one of the host's
+ *   fc_rcvd_proxy                        a PROXY header was received
  *   fe_conn([frontend])                  current connections of a frontend
  *   be_conn([backend])                   current connections of a backend
  *   nbsrv([backend])                     usable servers of a backend
@@ -31,6 +38,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <tollgate/check.h>
 #include <tollgate/clock.h>
@@ -109,6 +117,117 @@ static int smp_dst_port(const struct sample_arg *args, struct sample *smp, const
 	struct addr a;
 
 	return local_addr(ctx, &a) ? set_addr(smp, &a, 1) : 0;
+}
+
+/* The client connection's addresses: its socket's peer and local ones,
+ * as HAProxy 2.6 (a PROXY header, set-src and set-dst do not change them).
+ */
+static int fc_addr(const struct sample_ctx *ctx, int dst, struct addr *a)
+{
+	struct stream *s = ctx_stream(ctx);
+
+	if (!s)
+		return 0;
+	if (!dst) {
+		*a = s->fc_src;
+		return 1;
+	}
+	if (s->has_fc_dst) {
+		*a = s->fc_dst;
+		return 1;
+	}
+	return s->cli.fd >= 0 && sock_get_name(s->cli.fd, a) == 0;
+}
+
+/* fc_src (private 0), fc_dst (1), fc_src_port (2), fc_dst_port (3) */
+static int smp_fc_addr(const struct sample_arg *args, struct sample *smp, const struct sample_ctx *ctx)
+{
+	uintptr_t p = (uintptr_t)smp->kw_private;
+	struct addr a;
+
+	return fc_addr(ctx, p & 1, &a) ? set_addr(smp, &a, p & 2) : 0;
+}
+
+/* bc_src (private 0), bc_dst (1), bc_src_port (2), bc_dst_port (3): the
+ * server connection's, once there is one.
+ */
+static int smp_bc_addr(const struct sample_arg *args, struct sample *smp, const struct sample_ctx *ctx)
+{
+	struct stream *s = ctx_stream(ctx);
+	uintptr_t p = (uintptr_t)smp->kw_private;
+	struct addr a;
+
+	if (!s || s->srvside.fd < 0)
+		return 0;
+	if (((p & 1) ? sock_get_peer(s->srvside.fd, &a) : sock_get_name(s->srvside.fd, &a)) < 0)
+		return 0;
+	return set_addr(smp, &a, p & 2);
+}
+
+/* 1 if <a> is an address of this host: binding a socket to it works. */
+static int addr_is_local(const struct addr *a)
+{
+	const struct sockaddr *sa = addr_sa(a);
+	struct sockaddr_storage ss;
+	socklen_t len;
+	int fd, ret;
+
+	if (sa->sa_family == AF_INET)
+		len = sizeof(struct sockaddr_in);
+	else if (sa->sa_family == AF_INET6)
+		len = sizeof(struct sockaddr_in6);
+	else
+		return -1;
+	memcpy(&ss, sa, len);
+	if (sa->sa_family == AF_INET)
+		((struct sockaddr_in *)&ss)->sin_port = 0;
+	else
+		((struct sockaddr_in6 *)&ss)->sin6_port = 0;
+	fd = socket(sa->sa_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -1;
+	ret = bind(fd, (struct sockaddr *)&ss, len) == 0;
+	close(fd);
+	return ret;
+}
+
+/* src_is_local (private 0), dst_is_local (1): the stream's addresses
+ * (set-src's included); fc_src_is_local (2), fc_dst_is_local (3): the
+ * connection's.
+ */
+static int smp_is_local(const struct sample_arg *args, struct sample *smp, const struct sample_ctx *ctx)
+{
+	struct stream *s = ctx_stream(ctx);
+	uintptr_t p = (uintptr_t)smp->kw_private;
+	struct addr a;
+	int local;
+
+	if (!s)
+		return 0;
+	if (p & 2) {
+		if (!fc_addr(ctx, p & 1, &a))
+			return 0;
+	} else if (p & 1) {
+		if (!local_addr(ctx, &a))
+			return 0;
+	} else {
+		a = s->cli_addr;
+	}
+	local = addr_is_local(&a);
+	if (local < 0)
+		return 0;
+	sample_set_bool(smp, local);
+	return 1;
+}
+
+static int smp_fc_rcvd_proxy(const struct sample_arg *args, struct sample *smp, const struct sample_ctx *ctx)
+{
+	struct stream *s = ctx_stream(ctx);
+
+	if (!s)
+		return 0;
+	sample_set_bool(smp, s->pp_rcvd);
+	return 1;
 }
 
 /* The proxy named by args[0] with <cap>, or the stream's own. */
@@ -711,6 +830,19 @@ static struct sample_fetch_kw_list proxy_fetch_list = { .kw = {
 	{ "src_port", smp_src_port, SMP_ARG0, NULL, SMP_T_SINT, SMP_USE_ANY },
 	{ "dst", smp_dst, SMP_ARG0, NULL, SMP_T_ADDR, SMP_USE_ANY },
 	{ "dst_port", smp_dst_port, SMP_ARG0, NULL, SMP_T_SINT, SMP_USE_ANY },
+	{ "fc_src", smp_fc_addr, SMP_ARG0, NULL, SMP_T_ADDR, SMP_USE_ANY, (void *)0 },
+	{ "fc_dst", smp_fc_addr, SMP_ARG0, NULL, SMP_T_ADDR, SMP_USE_ANY, (void *)1 },
+	{ "fc_src_port", smp_fc_addr, SMP_ARG0, NULL, SMP_T_SINT, SMP_USE_ANY, (void *)2 },
+	{ "fc_dst_port", smp_fc_addr, SMP_ARG0, NULL, SMP_T_SINT, SMP_USE_ANY, (void *)3 },
+	{ "bc_src", smp_bc_addr, SMP_ARG0, NULL, SMP_T_ADDR, SMP_USE_HTTP_RES, (void *)0 },
+	{ "bc_dst", smp_bc_addr, SMP_ARG0, NULL, SMP_T_ADDR, SMP_USE_HTTP_RES, (void *)1 },
+	{ "bc_src_port", smp_bc_addr, SMP_ARG0, NULL, SMP_T_SINT, SMP_USE_HTTP_RES, (void *)2 },
+	{ "bc_dst_port", smp_bc_addr, SMP_ARG0, NULL, SMP_T_SINT, SMP_USE_HTTP_RES, (void *)3 },
+	{ "src_is_local", smp_is_local, SMP_ARG0, NULL, SMP_T_BOOL, SMP_USE_ANY, (void *)0 },
+	{ "dst_is_local", smp_is_local, SMP_ARG0, NULL, SMP_T_BOOL, SMP_USE_ANY, (void *)1 },
+	{ "fc_src_is_local", smp_is_local, SMP_ARG0, NULL, SMP_T_BOOL, SMP_USE_ANY, (void *)2 },
+	{ "fc_dst_is_local", smp_is_local, SMP_ARG0, NULL, SMP_T_BOOL, SMP_USE_ANY, (void *)3 },
+	{ "fc_rcvd_proxy", smp_fc_rcvd_proxy, SMP_ARG0, NULL, SMP_T_BOOL, SMP_USE_ANY },
 	{ "fe_conn", smp_fe_conn, SMP_ARG1(0, STR), NULL, SMP_T_SINT, SMP_USE_ANY },
 	{ "be_conn", smp_be_conn, SMP_ARG1(0, STR), NULL, SMP_T_SINT, SMP_USE_ANY },
 	{ "nbsrv", smp_nbsrv, SMP_ARG1(0, STR), NULL, SMP_T_SINT, SMP_USE_ANY },

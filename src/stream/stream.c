@@ -1073,6 +1073,7 @@ static struct stream *strm_alloc(struct listener *li, const struct addr *peer)
 	s->li = li;
 	s->fe = li->fe;
 	s->cli_addr = *peer;
+	s->fc_src = *peer;
 	s->srvside.fd = -1;
 	s->req.buf = BUF_NULL;
 	s->res.buf = BUF_NULL;
@@ -1103,6 +1104,8 @@ struct stream *stream_new_mux(struct listener *li, const struct addr *peer, cons
 	if (dst) {
 		s->dst_addr = *dst;
 		s->has_dst = 1;
+		s->fc_dst = *dst;
+		s->has_fc_dst = 1;
 	}
 	s->conn_given = 1;
 	s->h2 = 1;

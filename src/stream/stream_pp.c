@@ -66,6 +66,7 @@ int strm_recv_proxy(struct stream *s)
 		memcpy(s->pp_tlv, pp.tlv, pp.tlv_len);
 		s->pp_tlv_len = (unsigned int)pp.tlv_len;
 	}
+	s->pp_rcvd = 1;
 	if (pp.has_addr) {
 		s->cli_addr = pp.src;
 		s->dst_addr = pp.dst;
