@@ -39,7 +39,9 @@
 #include <string.h>
 #include <strings.h>
 
+#include <tollgate/addr.h>
 #include <tollgate/errmsg.h>
+#include <tollgate/hash.h>
 #include <tollgate/http_msg.h>
 #include <tollgate/http_txn.h>
 #include <tollgate/sample.h>
@@ -546,8 +548,9 @@ static int smp_query(const struct sample_arg *args, struct sample *smp, const st
 	return set_req_part(http_uri_query, smp, ctx);
 }
 
-/* The first Host value followed by the path; the path alone without Host,
- * the Host alone without a path (as HAProxy).
+/* The first Host value followed by the path (baseq, private non-NULL:
+ * and the query string); the path alone without Host, the Host alone
+ * without a path (as HAProxy).
  */
 static int smp_base(const struct sample_arg *args, struct sample *smp, const struct sample_ctx *ctx)
 {
@@ -559,7 +562,7 @@ static int smp_base(const struct sample_arg *args, struct sample *smp, const str
 
 	if (!hh)
 		return 0;
-	path = req_path(hh, &plen);
+	path = smp->kw_private ? req_pathq(hh, &plen) : req_path(hh, &plen);
 	if (http_hdr_next(hh, "host", 4, &pos) < 0) {
 		if (!path)
 			return 0;
@@ -573,6 +576,55 @@ static int smp_base(const struct sample_arg *args, struct sample *smp, const str
 	if (plen)
 		memcpy(out + hh->f[pos].vlen, path, plen);
 	sample_set_str(smp, out, hh->f[pos].vlen + plen);
+	return 1;
+}
+
+/* base32: HAProxy's 32-bit hash of "base" (sdbm, then avalanche). */
+static int smp_base32(const struct sample_arg *args, struct sample *smp, const struct sample_ctx *ctx)
+{
+	smp->kw_private = NULL;
+	if (!smp_base(args, smp, ctx))
+		return 0;
+	sample_set_sint(smp, hash_avalanche32(hash_sdbm(smp->data.u.str.ptr, smp->data.u.str.len)));
+	return 1;
+}
+
+/* base32+src: base32 (4 bytes, network order) then the client address
+ * (4 or 16 bytes), binary.
+ */
+static int smp_base32_src(const struct sample_arg *args, struct sample *smp, const struct sample_ctx *ctx)
+{
+	const struct stream *s = ctx ? ctx->strm : NULL;
+	const struct sockaddr *sa;
+	unsigned char *out;
+	uint32_t h;
+
+	if (!s || !smp_base32(args, smp, ctx))
+		return 0;
+	h = htonl((uint32_t)smp->data.u.sint);
+	out = (unsigned char *)sample_scratch();
+	memcpy(out, &h, 4);
+	sa = addr_sa(&s->cli_addr);
+	if (sa->sa_family == AF_INET) {
+		memcpy(out + 4, &((const struct sockaddr_in *)sa)->sin_addr, 4);
+		sample_set_bin(smp, out, 8);
+	} else if (sa->sa_family == AF_INET6) {
+		memcpy(out + 4, &((const struct sockaddr_in6 *)sa)->sin6_addr, 16);
+		sample_set_bin(smp, out, 20);
+	} else {
+		return 0;
+	}
+	return 1;
+}
+
+/* http_first_req: the request is the first of its connection. */
+static int smp_first_req(const struct sample_arg *args, struct sample *smp, const struct sample_ctx *ctx)
+{
+	const struct stream *s = ctx ? ctx->strm : NULL;
+
+	if (!s || !ctx_txn(ctx))
+		return 0;
+	sample_set_bool(smp, s->http_nb_req == 1);
 	return 1;
 }
 
@@ -813,6 +865,13 @@ static struct sample_fetch_kw_list http_fetch_list = { .kw = {
 	{ "url",         smp_url,       SMP_ARG0,                     NULL,       SMP_T_STR,  REQ,       NULL },
 	{ "query",       smp_query,     SMP_ARG0,                     NULL,       SMP_T_STR,  REQ,       NULL },
 	{ "base",        smp_base,      SMP_ARG0,                     NULL,       SMP_T_STR,  REQ,       NULL },
+	{ "baseq",       smp_base,      SMP_ARG0,                     NULL,       SMP_T_STR,  REQ,       "q" },
+	{ "base32",      smp_base32,    SMP_ARG0,                     NULL,       SMP_T_SINT, REQ,       NULL },
+	{ "base32+src",  smp_base32_src, SMP_ARG0,                    NULL,       SMP_T_BIN,  REQ,       NULL },
+	{ "http_first_req", smp_first_req, SMP_ARG0,                  NULL,       SMP_T_BOOL, REQ | RES, NULL },
+	/* capture.req.uri: from the first slash, as HAProxy 2.6 (pathq) */
+	{ "capture.req.uri", smp_pathq, SMP_ARG0,                     NULL,       SMP_T_STR,  REQ | RES, NULL },
+	{ "capture.req.ver", smp_req_ver, SMP_ARG0,                   NULL,       SMP_T_STR,  REQ | RES, "HTTP/" },
 	{ "url_param",   smp_url_param, SMP_ARG3(0, STR, STR, STR),   urlp_check, SMP_T_STR,  REQ,       NULL },
 	{ "urlp",        smp_url_param, SMP_ARG3(0, STR, STR, STR),   urlp_check, SMP_T_STR,  REQ,       NULL },
 	{ "urlp_val",    smp_urlp_val,  SMP_ARG3(0, STR, STR, STR),   urlp_check, SMP_T_SINT, REQ,       NULL },
