@@ -580,6 +580,21 @@ static int conv_nbsrv(const struct sample_arg *args, struct sample *smp, void *p
 	return smp_nbsrv(&arg, smp, smp->ctx);
 }
 
+/* be_exists (private PR_CAP_BE), fe_exists (PR_CAP_FE): a proxy with
+ * that capability has the input's name.
+ */
+static int conv_px_exists(const struct sample_arg *args, struct sample *smp, void *private)
+{
+	struct sample_arg arg;
+	char name[256];
+	int found;
+
+	found = conv_name_arg(smp, &arg, name, sizeof(name)) &&
+	        proxy_find(name, (unsigned int)(uintptr_t)private) != NULL;
+	sample_set_bool(smp, found);
+	return 1;
+}
+
 static int conv_srv(const struct sample_arg *args, struct sample *smp, void *private)
 {
 	const void *kwp = smp->kw_private;
@@ -895,6 +910,8 @@ static struct sample_fetch_kw_list proxy_fetch_list = { .kw = {
 
 static struct sample_conv_kw_list proxy_conv_list = { .kw = {
 	{ "nbsrv", conv_nbsrv, SMP_ARG0, NULL, SMP_T_STR, SMP_T_SINT, NULL },
+	{ "be_exists", conv_px_exists, SMP_ARG0, NULL, SMP_T_STR, SMP_T_BOOL, (void *)(uintptr_t)PR_CAP_BE },
+	{ "fe_exists", conv_px_exists, SMP_ARG0, NULL, SMP_T_STR, SMP_T_BOOL, (void *)(uintptr_t)PR_CAP_FE },
 	{ "srv_is_up", conv_srv, SMP_ARG0, NULL, SMP_T_STR, SMP_T_BOOL, NULL },
 	{ "srv_queue", conv_srv, SMP_ARG0, NULL, SMP_T_STR, SMP_T_SINT, (void *)1 },
 	{ NULL, NULL, 0, NULL, 0, 0, NULL },

@@ -318,6 +318,32 @@ static int conv_reverse(const struct sample_arg *args, struct sample *smp, void 
 	return 1;
 }
 
+/* reverse_dom: the dot-separated labels of the input in reverse order,
+ * "www.example.com" -> "com.example.www" (empty labels kept).
+ */
+static int conv_reverse_dom(const struct sample_arg *args, struct sample *smp, void *private)
+{
+	const char *in = smp->data.u.str.ptr;
+	size_t len = smp->data.u.str.len, o = 0, end = len;
+	char *out;
+
+	if (len > SAMPLE_SCRATCH_SIZE)
+		return 0;
+	out = sample_scratch();
+	for (size_t i = len; ; i--) {
+		if (i == 0 || in[i - 1] == '.') {
+			memcpy(out + o, in + i, end - i);
+			o += end - i;
+			if (i == 0)
+				break;
+			out[o++] = '.';
+			end = i - 1;
+		}
+	}
+	sample_set_str(smp, out, o);
+	return 1;
+}
+
 /* ltrim(<chars>) (private NULL), rtrim(<chars>): the input without the
  * leading / trailing bytes that appear in <chars>; a part of the input.
  */
@@ -788,6 +814,7 @@ static struct sample_conv_kw_list conv_text_kws = {
 		{ "ub64enc",   conv_ub64enc,   SMP_ARG0,                     NULL,              SMP_T_BIN,  SMP_T_STR,  NULL },
 		{ "ub64dec",   conv_ub64dec,   SMP_ARG0,                     NULL,              SMP_T_STR,  SMP_T_BIN,  NULL },
 		{ "reverse",   conv_reverse,   SMP_ARG0,                     NULL,              SMP_T_STR,  SMP_T_STR,  NULL },
+		{ "reverse_dom", conv_reverse_dom, SMP_ARG0,                 NULL,              SMP_T_STR,  SMP_T_STR,  NULL },
 		{ "ltrim",     conv_trim,      SMP_ARG1(1, STR),             NULL,              SMP_T_STR,  SMP_T_STR,  NULL },
 		{ "rtrim",     conv_trim,      SMP_ARG1(1, STR),             NULL,              SMP_T_STR,  SMP_T_STR,  (void *)1 },
 		{ "host_only", conv_host_only, SMP_ARG0,                     NULL,              SMP_T_STR,  SMP_T_STR,  NULL },
