@@ -629,16 +629,23 @@ static int kw_option(struct cfg_ctx *ctx, int argc, char **args, char **err)
 	/* Options accepted with a warning that they have no effect: socket
 	 * and buffering tunings of HAProxy's (Tollgate sends at once and sets
 	 * no delayed-ACK option), a response cache check, statistics that
-	 * Tollgate already updates as data moves (doc/configuration.md).
+	 * Tollgate already updates as data moves; and behaviours not built
+	 * yet: logging at the response's headers (`logasap`), closing with a
+	 * reset (`nolinger`), per-listener statistics (`socket-stats`),
+	 * persistence to a DOWN server (`persist`), per-direction timeouts
+	 * (`independent-streams`). doc/configuration.md lists them.
 	 */
 	static const char *const noeffect_opts[] = {
 		"http-no-delay", "tcp-smart-accept", "tcp-smart-connect",
 		"http-pretend-keepalive", "contstats", "checkcache",
+		"logasap", "nolinger", "socket-stats", "persist", "independent-streams",
 	};
-	/* Options accepted for compatibility, without effect (doc/configuration.md). */
+	/* Accepted silently: what Tollgate always does. A kept server
+	 * connection serves the client's next request when its server is
+	 * still usable (doc/configuration.md, "Keep-alive").
+	 */
 	static const char *const http_opts[] = {
-		"logasap", "nolinger",
-		"socket-stats", "prefer-last-server", "persist", "independent-streams",
+		"prefer-last-server",
 	};
 	struct proxy *px = ctx->section_data;
 	int no = ctx->kw_mod == CFG_KWM_NO;

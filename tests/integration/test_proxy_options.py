@@ -128,7 +128,8 @@ def test_forwarded_config_errors(tmp_path):
 
 
 NOEFFECT = ["http-no-delay", "tcp-smart-accept", "tcp-smart-connect", "http-pretend-keepalive",
-            "contstats", "checkcache"]
+            "contstats", "checkcache", "logasap", "nolinger", "socket-stats", "persist",
+            "independent-streams"]
 
 
 @pytest.mark.parametrize("opt", NOEFFECT)
