@@ -205,6 +205,16 @@ int sock_set_nodelay(int fd, int on);
  */
 int sock_set_nolinger(int fd);
 
+/* Makes the coming close of the TCP socket <fd> invisible to its peer
+ * (`silent-drop`): with <rst_ttl> 0, TCP_REPAIR first, so that close()
+ * sends neither FIN nor RST and the client keeps waiting on a connection
+ * that no longer exists; where the kernel refuses it (no CAP_NET_ADMIN),
+ * or with <rst_ttl> > 0, the close sends a RST whose IP TTL (hop limit)
+ * is <rst_ttl> (1 by default), meant to die before reaching the client.
+ * Best effort: a socket that is not TCP is left as it is.
+ */
+void sock_silent_drop(int fd, int rst_ttl);
+
 /* Enables (SO_KEEPALIVE) or disables TCP keepalive on <fd>. When enabling,
  * <idle_s> (TCP_KEEPIDLE), <intvl_s> (TCP_KEEPINTVL) and <cnt>
  * (TCP_KEEPCNT) are set when > 0, system defaults kept otherwise. 0 or

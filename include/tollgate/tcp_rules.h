@@ -45,6 +45,7 @@ enum tcp_act {
 	TCP_ACT_SC,               /* a stick-counter action: track-sc, sc-inc-gpc, sc-set-gpt */
 	TCP_ACT_VAR,              /* set-var, set-var-fmt, unset-var */
 	TCP_ACT_SWITCH_HTTP,      /* switch-mode http: the HTTP engine takes the stream */
+	TCP_ACT_SILENT_DROP,      /* silent-drop: close without the client knowing (sock_silent_drop()) */
 };
 
 /* The protocol a `switch-mode http` names (tcp_rule.switch_proto, and the
@@ -69,6 +70,7 @@ struct tcp_rule {
 	struct sc_action sc;         /* TCP_ACT_SC: the stick-counter action (sc_action.h) */
 	struct var_action va;        /* TCP_ACT_VAR: the variable action (var_action.h) */
 	int switch_proto;            /* TCP_ACT_SWITCH_HTTP: STRM_UPG_* ("proto h1", "proto h2") */
+	int rst_ttl;                 /* TCP_ACT_SILENT_DROP: rst-ttl <ttl>, 0 if none */
 	struct acl_cond *cond;       /* if/unless, or NULL */
 	const char *conf_file;       /* where declared */
 	int conf_line;               /* ditto */
@@ -150,5 +152,17 @@ int tcp_rules_resolve(void (*report)(void *arg, int is_err, const char *file, in
 
 /* Frees the rules of <px>. */
 void tcp_rules_free(struct proxy *px);
+
+/* Parses `silent-drop [rst-ttl <ttl>]` at args[*<pos>] (the action word),
+ * for TCP and HTTP rules alike: *<ttl> gets the TTL (1..255), 0 without
+ * rst-ttl; *<pos> moves past it. 0, or -1 with *<err>.
+ */
+int silent_drop_parse(int argc, char **args, int *pos, int *ttl, char **err);
+
+/* Runs `silent-drop` on <s>'s client connection (sock_silent_drop()) when
+ * the stream owns its socket; an HTTP/2 stream only ends (its connection
+ * carries other streams). The caller then closes as for reject.
+ */
+void silent_drop_exec(struct stream *s, int ttl);
 
 #endif /* TOLLGATE_TCP_RULES_H */

@@ -109,8 +109,12 @@ static int parse_tcp_action(struct tcp_rule *r, int argc, char **args, int *pos,
 
 	if (!strcmp(a, "accept")) {
 		r->act = TCP_ACT_ACCEPT;
-	} else if (!strcmp(a, "reject") || (r->stage != TCP_STAGE_RES && !strcmp(a, "silent-drop")) ||
-	           (r->stage == TCP_STAGE_RES && !strcmp(a, "close"))) {
+	} else if (!strcmp(a, "silent-drop")) {
+		r->act = TCP_ACT_SILENT_DROP;
+		if (silent_drop_parse(argc, args, pos, &r->rst_ttl, err) < 0)
+			return CFG_ERR;
+		return CFG_OK;
+	} else if (!strcmp(a, "reject") || (r->stage == TCP_STAGE_RES && !strcmp(a, "close"))) {
 		r->act = TCP_ACT_REJECT;
 	} else if (r->stage == TCP_STAGE_CONT && !strcmp(a, "switch-mode")) {
 		r->act = TCP_ACT_SWITCH_HTTP;
@@ -154,7 +158,7 @@ static int parse_tcp_action(struct tcp_rule *r, int argc, char **args, int *pos,
 	} else if (!strcmp(a, "attach-srv")) {
 		return cfg_set_err(err, "action 'attach-srv' is not supported: Tollgate has no reverse HTTP (HAProxy 2.9+).");
 	} else if (r->stage == TCP_STAGE_RES) {
-		return cfg_set_err(err, "unknown action '%s' (supported: accept, reject, close, sc-inc-gpc(<idx>,<N>), sc-inc-gpc0(<N>), sc-inc-gpc1(<N>), sc-set-gpt(<idx>,<N>), sc-set-gpt0(<N>), set-var(<var>), set-var-fmt(<var>), unset-var(<var>)).", a);
+		return cfg_set_err(err, "unknown action '%s' (supported: accept, reject, close, silent-drop, sc-inc-gpc(<idx>,<N>), sc-inc-gpc0(<N>), sc-inc-gpc1(<N>), sc-set-gpt(<idx>,<N>), sc-set-gpt0(<N>), set-var(<var>), set-var-fmt(<var>), unset-var(<var>)).", a);
 	} else {
 		return cfg_set_err(err, "unknown action '%s' (supported: accept, reject, silent-drop, track-sc<N>, sc-inc-gpc(<idx>,<N>), sc-inc-gpc0(<N>), sc-inc-gpc1(<N>), sc-set-gpt(<idx>,<N>), sc-set-gpt0(<N>), set-var(<var>), set-var-fmt(<var>), unset-var(<var>)%s).",
 		                   a, r->stage == TCP_STAGE_CONT ? ", switch-mode http" : "");

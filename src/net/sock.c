@@ -557,6 +557,27 @@ int sock_set_nolinger(int fd)
 	return setsockopt(fd, SOL_SOCKET, SO_LINGER, &l, sizeof(l)) < 0 ? -errno : 0;
 }
 
+void sock_silent_drop(int fd, int rst_ttl)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+	int proto = 0;
+	socklen_t plen = sizeof(proto);
+
+	if (getsockopt(fd, SOL_SOCKET, SO_PROTOCOL, &proto, &plen) < 0 || proto != IPPROTO_TCP ||
+	    getsockname(fd, (struct sockaddr *)&ss, &len) < 0)
+		return;
+	/* no ACK of the last bytes either: the peer learns nothing new */
+	sock_setint(fd, IPPROTO_TCP, TCP_QUICKACK, 0);
+	if (!rst_ttl && sock_setint(fd, IPPROTO_TCP, TCP_REPAIR, 1) == 0)
+		return;
+	if (ss.ss_family == AF_INET6)
+		sock_setint(fd, IPPROTO_IPV6, IPV6_UNICAST_HOPS, rst_ttl ? rst_ttl : 1);
+	else
+		sock_setint(fd, IPPROTO_IP, IP_TTL, rst_ttl ? rst_ttl : 1);
+	sock_set_nolinger(fd);
+}
+
 int sock_set_keepalive(int fd, int on, int idle_s, int intvl_s, int cnt)
 {
 	int rc;

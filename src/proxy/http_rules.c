@@ -28,6 +28,7 @@
 #include <string.h>
 
 #include <tollgate/acl.h>
+#include <tollgate/tcp_rules.h>
 #include <tollgate/cfg.h>
 #include <tollgate/compiler.h>
 #include <tollgate/h1.h>
@@ -203,6 +204,10 @@ static int parse_action(struct http_rule *r, int argc, char **args, int *pos, ch
 		r->act = HA_ALLOW;
 	} else if (!strcmp(a, "reject") && req) {
 		r->act = HA_REJECT;
+	} else if (!strcmp(a, "silent-drop") && req) {
+		r->act = HA_SILENT_DROP;
+		(*pos)--;
+		return silent_drop_parse(argc, args, pos, &r->status, err);
 	} else if (!strcmp(a, "deny")) {
 		r->act = HA_DENY;
 		return hr_parse_reply(r, argc, args, pos, "deny", req ? 403 : 502, err);
@@ -471,7 +476,7 @@ static int parse_action(struct http_rule *r, int argc, char **args, int *pos, ch
 			return hr_set_err(err, "'use-service' : unknown service '%s' (supported: %s).", n, names);
 		}
 	} else if (req) {
-		return hr_set_err(err, "unknown action '%s' (supported: allow, deny, reject, tarpit, return, redirect, auth, set-header, add-header, del-header, replace-header, replace-value, set-path, set-query, set-method, set-uri, set-pathq, replace-path, replace-pathq, replace-uri, normalize-uri, set-src, set-dst, set-src-port, set-dst-port, set-timeout, set-retries, strict-mode, set-log-level, capture, track-sc<N>, sc-inc-gpc(<idx>,<N>), sc-inc-gpc0(<N>), sc-inc-gpc1(<N>), sc-set-gpt(<idx>,<N>), sc-set-gpt0(<N>), set-var(<scope>.<name>), set-var-fmt(<scope>.<name>), unset-var(<scope>.<name>), use-service <name>).", a);
+		return hr_set_err(err, "unknown action '%s' (supported: allow, deny, reject, silent-drop, tarpit, return, redirect, auth, set-header, add-header, del-header, replace-header, replace-value, set-path, set-query, set-method, set-uri, set-pathq, replace-path, replace-pathq, replace-uri, normalize-uri, set-src, set-dst, set-src-port, set-dst-port, set-timeout, set-retries, strict-mode, set-log-level, capture, track-sc<N>, sc-inc-gpc(<idx>,<N>), sc-inc-gpc0(<N>), sc-inc-gpc1(<N>), sc-set-gpt(<idx>,<N>), sc-set-gpt0(<N>), set-var(<scope>.<name>), set-var-fmt(<scope>.<name>), unset-var(<scope>.<name>), use-service <name>).", a);
 	} else {
 		return hr_set_err(err, "unknown action '%s' (supported: allow, deny, return, set-header, add-header, del-header, replace-header, replace-value, set-status, strict-mode, set-log-level, capture, sc-inc-gpc(<idx>,<N>), sc-inc-gpc0(<N>), sc-inc-gpc1(<N>), sc-set-gpt(<idx>,<N>), sc-set-gpt0(<N>), set-var(<scope>.<name>), set-var-fmt(<scope>.<name>), unset-var(<scope>.<name>)).", a);
 	}
@@ -922,6 +927,9 @@ static enum http_verdict rules_exec(const struct proxy *px, struct list *rules, 
 		case HA_ALLOW:
 			return HTTP_VERDICT_ALLOW;
 		case HA_REJECT:
+			return HTTP_VERDICT_REJECT;
+		case HA_SILENT_DROP:
+			silent_drop_exec(s, r->status);
 			return HTTP_VERDICT_REJECT;
 		case HA_DENY:
 		case HA_TARPIT:

@@ -65,6 +65,7 @@ enum http_act {
 	HA_STRICT_MODE,           /* strict-mode on|off (status: 1 for on) */
 	HA_CAPTURE,               /* capture <expr> len <N> | id <N> */
 	HA_REJECT,                /* reject: close without answering */
+	HA_SILENT_DROP,           /* silent-drop [rst-ttl <ttl>] (status: the ttl, 0 if none) */
 	HA_SET_LOG_LEVEL,         /* set-log-level <level> (status: TX_LOGLVL value) */
 	HA_SET_TIMEOUT,           /* set-timeout <name> <time>|<expr> (status: HR_TMO_*) */
 	HA_SET_RETRIES,           /* set-retries <int>|<expr> */

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include <tollgate/acl.h>
+#include <tollgate/cfg.h>
 #include <tollgate/clock.h>
 #include <tollgate/counters.h>
 #include <tollgate/lb.h>
@@ -15,6 +16,7 @@
 #include <tollgate/sample.h>
 #include <tollgate/sc_action.h>
 #include <tollgate/server.h>
+#include <tollgate/sock.h>
 #include <tollgate/stkctr.h>
 #include <tollgate/stream-t.h>
 #include <tollgate/tcp_rules.h>
@@ -35,6 +37,31 @@ static int expr_key(struct sample_expr *expr, struct stream *s, struct stktable 
 	return sc_expr_key(expr, &ctx, t, buf, key);
 }
 
+int silent_drop_parse(int argc, char **args, int *pos, int *ttl, char **err)
+{
+	char *end;
+	long v;
+
+	*ttl = 0;
+	(*pos)++;
+	if (*pos >= argc || strcmp(args[*pos], "rst-ttl"))
+		return 0;
+	if (*pos + 1 >= argc)
+		return cfg_set_err(err, "'silent-drop rst-ttl' expects a TTL (1 to 255)."), -1;
+	v = strtol(args[*pos + 1], &end, 10);
+	if (!*args[*pos + 1] || *end || v < 1 || v > 255)
+		return cfg_set_err(err, "'silent-drop rst-ttl' : '%s' is not a TTL (1 to 255).", args[*pos + 1]), -1;
+	*ttl = (int)v;
+	*pos += 2;
+	return 0;
+}
+
+void silent_drop_exec(struct stream *s, int ttl)
+{
+	if (s->cli.fd >= 0)
+		sock_silent_drop(s->cli.fd, ttl);
+}
+
 /* Runs the action of <r> for <s>. Returns 0 to go on with the next rule,
  * 1 to stop accepting, 2 to stop and switch to HTTP, -1 to reject.
  */
@@ -44,6 +71,9 @@ static int rule_act(struct tcp_rule *r, struct stream *s, const struct sample_ct
 	case TCP_ACT_ACCEPT:
 		return 1;
 	case TCP_ACT_REJECT:
+		return -1;
+	case TCP_ACT_SILENT_DROP:
+		silent_drop_exec(s, r->rst_ttl);
 		return -1;
 	case TCP_ACT_SC:
 		if (sc_action_exec(&r->sc, s, act_ctx) && r->sc.type == SC_ACT_TRACK && s->txn)
