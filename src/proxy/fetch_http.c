@@ -459,6 +459,95 @@ static int smp_hdr_names(const struct sample_arg *args, struct sample *smp, cons
 	return 1;
 }
 
+/* Appends HAProxy's varint of <v> at <out> + *<o> (room checked by the
+ * caller): below 240 one byte; else the low bits with 0xf0, then groups
+ * of 7 bits, each but the last with 0x80.
+ */
+static void put_varint(unsigned char *out, size_t *o, uint64_t v)
+{
+	if (v < 240) {
+		out[(*o)++] = (unsigned char)v;
+		return;
+	}
+	out[(*o)++] = (unsigned char)(v | 240);
+	v = (v - 240) >> 4;
+	while (v >= 128) {
+		out[(*o)++] = (unsigned char)(v | 128);
+		v = (v - 128) >> 7;
+	}
+	out[(*o)++] = (unsigned char)v;
+}
+
+/* Appends <n> bytes of <p> (lower case if <lower>) to <out>, with their
+ * varint length first if <bin>. Returns 0 when SAMPLE_SCRATCH_SIZE would
+ * be passed.
+ */
+static int put_part(char *out, size_t *o, const char *p, size_t n, int lower, int bin)
+{
+	if (*o + n + (bin ? 10 : 0) > SAMPLE_SCRATCH_SIZE)
+		return 0;
+	if (bin)
+		put_varint((unsigned char *)out, o, n);
+	for (size_t k = 0; k < n; k++)
+		out[(*o)++] = lower ? (char)tolower((unsigned char)p[k]) : p[k];
+	return 1;
+}
+
+/* req.hdrs: the header block as HTTP/1 text, names in lower case (as
+ * HAProxy stores them), with the empty line that ends it. req.hdrs_bin
+ * (private non-NULL): each name and value as <varint length><bytes>, then
+ * two empty strings.
+ */
+static int smp_hdrs(const struct sample_arg *args, struct sample *smp, const struct sample_ctx *ctx)
+{
+	int bin = smp->kw_private != NULL;
+	const struct http_head *hh = req_head(smp, ctx);
+	char *out = sample_scratch();
+	size_t o = 0;
+
+	(void)args;
+	if (!hh)
+		return 0;
+	for (uint32_t i = 0; i < hh->nf; i++) {
+		const struct http_field *f = &hh->f[i];
+
+		if (!f->n)
+			continue;
+		if (!put_part(out, &o, f->n, f->nlen, 1, bin) ||
+		    (!bin && !put_part(out, &o, ": ", 2, 0, 0)) ||
+		    !put_part(out, &o, f->v, f->vlen, 0, bin) ||
+		    (!bin && !put_part(out, &o, "\r\n", 2, 0, 0)))
+			return 0;
+	}
+	if (!put_part(out, &o, bin ? "\0\0" : "\r\n", 2, 0, 0))
+		return 0;
+	if (bin)
+		sample_set_bin(smp, out, o);
+	else
+		sample_set_str(smp, out, o);
+	return 1;
+}
+
+/* capture.req.hdr(<n>), capture.res.hdr(<n>) (private non-NULL): what
+ * the frontend's capture slot <n> of that direction holds (`capture
+ * request|response header`, `declare capture` with `http-request|
+ * http-response capture ... id <n>`), slots numbered from 0 in the order
+ * of declaration.
+ */
+static int smp_capture_hdr(const struct sample_arg *args, struct sample *smp, const struct sample_ctx *ctx)
+{
+	const struct stream *s = ctx ? ctx->strm : NULL;
+	const struct http_txn *txn = ctx_txn(ctx);
+	int dir = smp->kw_private != NULL;
+	int64_t n = args[0].data.sint;
+
+	if (!s || !txn || !s->fe || n < 0 || n >= (dir ? s->fe->nb_cap_res : s->fe->nb_cap_req) ||
+	    txn->cap_len[dir][n] <= 0)
+		return 0;
+	sample_set_str(smp, txn->cap[dir][n], (size_t)txn->cap_len[dir][n]);
+	return 1;
+}
+
 /* ---- start lines ---- */
 
 /* Returns a part of a request head and sets *<len>, or returns NULL when
@@ -924,6 +1013,10 @@ static struct sample_fetch_kw_list http_fetch_list = { .kw = {
 	{ "res.cook_cnt", smp_cook_cnt, SMP_ARG1(0, STR),             NULL,       SMP_T_SINT, RES,       &hf_res },
 	{ "scook_cnt",   smp_cook_cnt,  SMP_ARG1(0, STR),             NULL,       SMP_T_SINT, RES,       &hf_res },
 	{ "req.cook_names", smp_cook_names, SMP_ARG1(0, STR),         NULL,       SMP_T_STR,  REQ,       &hf_req },
+	{ "req.hdrs",    smp_hdrs,      SMP_ARG0,                     NULL,       SMP_T_STR,  REQ,       NULL },
+	{ "req.hdrs_bin", smp_hdrs,     SMP_ARG0,                     NULL,       SMP_T_BIN,  REQ,       "b" },
+	{ "capture.req.hdr", smp_capture_hdr, SMP_ARG1(1, SINT),      NULL,       SMP_T_STR,  REQ | RES, NULL },
+	{ "capture.res.hdr", smp_capture_hdr, SMP_ARG1(1, SINT),      NULL,       SMP_T_STR,  RES,       "r" },
 	{ "req.hdr_names", smp_hdr_names, SMP_ARG1(0, STR),           NULL,       SMP_T_STR,  REQ,       &hf_req },
 	{ "res.hdr_names", smp_hdr_names, SMP_ARG1(0, STR),           NULL,       SMP_T_STR,  RES,       &hf_res },
 	{ "res.cook_names", smp_cook_names, SMP_ARG1(0, STR),         NULL,       SMP_T_STR,  RES,       &hf_res },
