@@ -163,6 +163,12 @@ void sample_set_var_ops(const struct sample_var_ops *ops);
  */
 int sample_arg_to_var(struct sample_arg *arg, char **err);
 
+/* Turns the time unit argument <unit> ("s", "ms" or "us", or absent) of
+ * date, http_date, accept_date... into SINT 0 (s), 1 (ms) or 2 (us). 0, or
+ * -1 with *<err> set for another word.
+ */
+int sample_time_unit_check(struct sample_arg *unit, char **err);
+
 /* The value of the variable argument <arg> read in <smp>'s context, cast
  * to <type>, into *<out> (strings in the scratch area or the variable's
  * store). Returns 1, or 0 if unset or not castable.

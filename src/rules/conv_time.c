@@ -3,7 +3,8 @@
  * converters http_date([<offset>[,<unit>]]), utime(<format>[,<offset>])
  * and ltime(<format>[,<offset>]), and their ms_ and us_ forms (input in
  * that unit, %N for the fraction), with HAProxy's meanings (seconds since
- * the epoch, an IMF-fixdate, strftime(3) in UTC or local time). The
+ * the epoch, an IMF-fixdate, strftime(3) in UTC or local time); the
+ * converter date, an HTTP date back to seconds since the epoch. The
  * wall clock is read at each evaluation (CLOCK_REALTIME).
  */
 #include <errno.h>
@@ -18,7 +19,7 @@
 enum { UNIT_S = 0, UNIT_MS, UNIT_US };
 
 /* The <unit> argument ("s", "ms", "us") as UNIT_*: replaced by its value. */
-static int time_unit_check(struct sample_arg *unit, char **err)
+int sample_time_unit_check(struct sample_arg *unit, char **err)
 {
 	static const char *const names[] = { "s", "ms", "us" };
 
@@ -37,7 +38,7 @@ static int time_unit_check(struct sample_arg *unit, char **err)
 
 static int date_check(struct sample_arg *args, char **err)
 {
-	return time_unit_check(&args[1], err);
+	return sample_time_unit_check(&args[1], err);
 }
 
 static int smp_date(const struct sample_arg *args, struct sample *smp, const struct sample_ctx *ctx)
@@ -112,7 +113,39 @@ static int conv_http_date(const struct sample_arg *args, struct sample *smp, voi
 
 static int http_date_check(struct sample_arg *args, char **err)
 {
-	return time_unit_check(&args[1], err);
+	return sample_time_unit_check(&args[1], err);
+}
+
+/* date: the HTTP date of the input (RFC 9110: IMF-fixdate "Sun, 06 Nov
+ * 1994 08:49:37 GMT", RFC 850 "Sunday, 06-Nov-94 08:49:37 GMT" with years
+ * 70-99 in the 1900s, asctime "Sun Nov  6 08:49:37 1994") in seconds since
+ * the epoch; no sample for another text.
+ */
+static int conv_http2epoch(const struct sample_arg *args, struct sample *smp, void *private)
+{
+	static const char *const fmts[] = { "%a, %d %b %Y %H:%M:%S GMT", "%A, %d-%b-%y %H:%M:%S GMT",
+					    "%a %b %e %H:%M:%S %Y" };
+	char in[64];
+	size_t n = smp->data.u.str.len;
+
+	if (n == 0 || n >= sizeof(in) || memchr(smp->data.u.str.ptr, 0, n))
+		return 0;
+	memcpy(in, smp->data.u.str.ptr, n);
+	in[n] = 0;
+	for (size_t i = 0; i < sizeof(fmts) / sizeof(fmts[0]); i++) {
+		struct tm tm;
+		const char *end;
+
+		memset(&tm, 0, sizeof(tm));
+		end = strptime(in, fmts[i], &tm);
+		if (!end || *end || in[0] == ' ')
+			continue;
+		if (i == 1 && tm.tm_year < 70)
+			tm.tm_year += 100;   /* strptime's %y puts 69 in 1969 */
+		sample_set_sint(smp, (int64_t)timegm(&tm));
+		return 1;
+	}
+	return 0;
 }
 
 /* utime(<format>[,<offset>]) (private NULL) and ltime(...) (local time). */
@@ -209,6 +242,7 @@ static struct sample_fetch_kw_list time_fetches = { .kw = {
 } };
 
 static struct sample_conv_kw_list time_convs = { .kw = {
+	{ "date",      conv_http2epoch, SMP_ARG0,              NULL,            SMP_T_STR,  SMP_T_SINT, NULL },
 	{ "http_date", conv_http_date, SMP_ARG2(0, SINT, STR), http_date_check, SMP_T_SINT, SMP_T_STR, NULL },
 	{ "utime",     conv_strftime,  SMP_ARG2(1, STR, SINT), NULL,            SMP_T_SINT, SMP_T_STR, NULL },
 	{ "ltime",     conv_strftime,  SMP_ARG2(1, STR, SINT), NULL,            SMP_T_SINT, SMP_T_STR, (void *)1 },
