@@ -22,12 +22,13 @@
 #include <tollgate/list.h>
 
 /* Sample types. SMP_T_ANY and SMP_T_ADDR are pseudo types: they appear in
- * keyword declarations only (a converter accepting anything, a fetch
- * returning either address family); a produced sample always carries one
+ * keyword declarations only (a converter accepting anything or passing its
+ * input on, a fetch returning either address family); a produced sample always carries one
  * of the concrete types.
  */
 enum sample_type {
-	SMP_T_ANY = 0,      /* pseudo: any input type (converter in_type only) */
+	SMP_T_ANY = 0,      /* pseudo: any input type (converter in_type); as a
+	                     * converter's out_type, the input's type, passed on */
 	SMP_T_BOOL,         /* boolean, stored in u.sint (0 or non-zero) */
 	SMP_T_SINT,         /* signed 64-bit integer, u.sint */
 	SMP_T_ADDR,         /* pseudo: IPv4 or IPv6 */

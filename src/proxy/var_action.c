@@ -27,6 +27,27 @@ enum var_act_type var_action_type(const char *word)
 	return VAR_ACT_NONE;
 }
 
+#define COND_LIST " (expected ifexists, ifnotexists, ifset, ifnotset, ifempty, ifnotempty, ifgt or iflt)"
+
+/* The VAR_C_* flag of the condition word <c> (<cl> bytes), or 0. */
+static unsigned int var_cond_flag(const char *c, size_t cl)
+{
+	static const struct {
+		const char *name;
+		unsigned int flag;
+	} conds[] = {
+		{ "ifexists", VAR_C_IFEXISTS }, { "ifnotexists", VAR_C_IFNOTEXISTS },
+		{ "ifset", VAR_C_IFEXISTS }, { "ifnotset", VAR_C_IFNOTEXISTS },
+		{ "ifempty", VAR_C_IFEMPTY }, { "ifnotempty", VAR_C_IFNOTEMPTY },
+		{ "ifgt", VAR_C_IFGT }, { "iflt", VAR_C_IFLT },
+	};
+
+	for (size_t i = 0; i < sizeof(conds) / sizeof(conds[0]); i++)
+		if (strlen(conds[i].name) == cl && !memcmp(c, conds[i].name, cl))
+			return conds[i].flag;
+	return 0;
+}
+
 int var_action_parse(struct var_action *va, unsigned int where, int argc, char **args, int *pos,
 		     char **err)
 {
@@ -50,28 +71,17 @@ int var_action_parse(struct var_action *va, unsigned int where, int argc, char *
 		if (var_parse_name(paren + 1, nlen, &va->var, &why) < 0)
 			goto fail;
 		while (comma && comma < paren + len - 1) {
-			static const struct {
-				const char *name;
-				unsigned int flag;
-			} conds[] = {
-				{ "ifexists", VAR_C_IFEXISTS }, { "ifnotexists", VAR_C_IFNOTEXISTS },
-				{ "ifset", VAR_C_IFEXISTS }, { "ifnotset", VAR_C_IFNOTEXISTS },
-				{ "ifempty", VAR_C_IFEMPTY }, { "ifnotempty", VAR_C_IFNOTEMPTY },
-				{ "ifgt", VAR_C_IFGT }, { "iflt", VAR_C_IFLT },
-			};
 			const char *c = comma + 1, *end = memchr(c, ',', (size_t)(paren + len - 1 - c));
 			size_t cl;
-			unsigned int flag = 0;
+			unsigned int flag;
 
 			if (!end)
 				end = paren + len - 1;
 			cl = (size_t)(end - c);
-			for (size_t i = 0; i < sizeof(conds) / sizeof(conds[0]); i++)
-				if (strlen(conds[i].name) == cl && !memcmp(c, conds[i].name, cl))
-					flag = conds[i].flag;
+			flag = var_cond_flag(c, cl);
 			if (!flag || va->type == VAR_ACT_UNSET) {
 				err_set(err, "'%s' : %s '%.*s'%s.", a, flag ? "no condition on unset-var, got" : "unknown condition",
-					(int)cl, c, flag ? "" : " (expected ifexists, ifnotexists, ifset, ifnotset, ifempty, ifnotempty, ifgt or iflt)");
+					(int)cl, c, flag ? "" : COND_LIST);
 				return -1;
 			}
 			va->conds |= flag;
@@ -185,4 +195,77 @@ void var_action_free(struct var_action *va)
 		logformat_free(va->lf);
 	va->expr = NULL;
 	va->lf = NULL;
+}
+
+/* ---- the converters set-var(<var>[,<cond>...]) and unset-var(<var>) ---- */
+
+static void conv_var_free(void *obj)
+{
+	free(obj);
+}
+
+/* Replaces args[0] (the variable's name) by a struct var_action holding
+ * it and the conditions args[1..4] (set-var only).
+ */
+static int conv_var_check(struct sample_arg *args, char **err)
+{
+	struct var_action *va = calloc(1, sizeof(*va));
+	char *why = NULL;
+
+	if (!va)
+		return err_set(err, "out of memory");
+	if (var_parse_name(args[0].data.str.ptr, strlen(args[0].data.str.ptr), &va->var, &why) < 0) {
+		err_set(err, "%s", why ? why : "out of memory");
+		free(why);
+		free(va);
+		return -1;
+	}
+	for (int i = 1; i < 5 && args[i].type == SMP_ARGT_STR; i++) {
+		unsigned int flag = var_cond_flag(args[i].data.str.ptr, strlen(args[i].data.str.ptr));
+
+		if (!flag) {
+			err_set(err, "unknown condition '%s'%s", args[i].data.str.ptr, COND_LIST);
+			free(va);
+			return -1;
+		}
+		va->conds |= flag;
+	}
+	free(args[0].data.str.ptr);
+	args[0].type = SMP_ARGT_OBJ;
+	args[0].data.obj.ptr = va;
+	args[0].data.obj.free = conv_var_free;
+	return 0;
+}
+
+/* set-var: stores the sample when the conditions hold and passes it on;
+ * no sample otherwise (as HAProxy).
+ */
+static int conv_set_var(const struct sample_arg *args, struct sample *smp, void *private)
+{
+	const struct var_action *va = args[0].data.obj.ptr;
+
+	if (!smp->ctx || !var_conds_hold(va, smp->ctx, &smp->data))
+		return 0;
+	return vars_set(&va->var, smp->ctx, &smp->data) >= 0;
+}
+
+/* unset-var: removes the variable, passes the sample on. */
+static int conv_unset_var(const struct sample_arg *args, struct sample *smp, void *private)
+{
+	const struct var_action *va = args[0].data.obj.ptr;
+
+	if (smp->ctx)
+		vars_unset(&va->var, smp->ctx);
+	return 1;
+}
+
+static struct sample_conv_kw_list var_convs = { .kw = {
+	{ "set-var",   conv_set_var,   SMP_ARG5(1, STR, STR, STR, STR, STR), conv_var_check, SMP_T_ANY, SMP_T_ANY, NULL },
+	{ "unset-var", conv_unset_var, SMP_ARG1(1, STR),                     conv_var_check, SMP_T_ANY, SMP_T_ANY, NULL },
+	{ NULL, NULL, 0, NULL, 0, 0, NULL },
+} };
+
+__attribute__((constructor)) static void var_convs_register(void)
+{
+	sample_register_convs(&var_convs);
 }

@@ -965,7 +965,8 @@ int sample_parse_expr(const char *text, unsigned int where,
 		if (ret < 0)
 			goto out_free;
 		expr->nb_convs++;
-		cur_type = kw->out_type;
+		if (kw->out_type != SMP_T_ANY)   /* ANY: the input's type passes on */
+			cur_type = kw->out_type;
 	}
 	expr->out_type = cur_type;
 	*out = expr;
