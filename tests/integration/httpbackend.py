@@ -188,6 +188,19 @@ def request(port, raw, timeout=5.0):
         return read_response(s)
 
 
+def header_values(port, reqs, names, timeout=5.0):
+    """Sends the requests <reqs> one after the other on one keep-alive
+    connection; returns per response the values of the header fields
+    <names> (None when absent)."""
+    out = []
+    with connect(port, timeout) as s:
+        for r in reqs:
+            s.sendall(r)
+            _, hdrs, _, _ = read_response(s)
+            out.append(tuple(hdrs.get(n) for n in names))
+    return out
+
+
 def read_until_close(sock):
     out = sock._pending
     sock._pending = b""

@@ -1,6 +1,6 @@
 """HTTP fetches baseq, base32, base32+src, http_first_req,
 capture.req.uri and capture.req.ver, compared with HAProxy 2.6."""
-from httpbackend import connect, read_response
+from httpbackend import header_values
 
 from conftest import HTTP_DEFAULTS, free_port
 
@@ -32,13 +32,7 @@ REQS = (b"GET /a/b?x=1&y=2 HTTP/1.1\r\nHost: example.com\r\n\r\n",
 def run(start, b):
     port = free_port()
     start(CFG % {"port": port, "b": b.port}, port=port)
-    out = []
-    with connect(port) as s:
-        for r in REQS:
-            s.sendall(r)
-            _, hdrs, _, _ = read_response(s)
-            out.append(tuple(hdrs.get(n) for n in NAMES))
-    return out
+    return header_values(port, REQS, NAMES)
 
 
 def test_base_fetches_match_haproxy(tollgate, haproxy, http_backend):

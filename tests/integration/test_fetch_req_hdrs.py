@@ -1,6 +1,6 @@
 """req.hdrs, req.hdrs_bin, capture.req.hdr and capture.res.hdr, compared
 with HAProxy 2.6."""
-from httpbackend import connect, read_response
+from httpbackend import header_values
 
 from conftest import HTTP_DEFAULTS, free_port
 
@@ -40,13 +40,7 @@ REQS = (b"GET /a HTTP/1.1\r\nHost: example.com\r\nX-Long: abcdefgh\r\nX-ID: 42\r
 def run(start, b):
     port = free_port()
     start(CFG % {"port": port, "b": b.port}, port=port)
-    out = []
-    with connect(port) as s:
-        for r in REQS:
-            s.sendall(r)
-            _, hdrs, _, _ = read_response(s)
-            out.append(tuple(hdrs.get(n) for n in NAMES))
-    return out
+    return header_values(port, REQS, NAMES)
 
 
 def test_req_hdrs_and_captures_match_haproxy(tollgate, haproxy, http_backend):
