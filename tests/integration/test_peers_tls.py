@@ -75,10 +75,13 @@ def test_wrong_ca_never_connects_and_show_peers_says_why(tmp_path, tollgate, cer
     b.wait_log("Peer 'A' (peers 'mesh'): connection failed: SSL handshake failure (certificate verify failed: ")
     assert re.search(r"certificate verify failed: self-signed certificate in certificate chain\) "
                      r"\(address 127\.0\.0\.1:%d\)" % ports["A"], b.output()), b.output()
-    # the side that aborted gets the alert: logged with the address it came from
+    # the other side logs the failure with the address it came from, and
+    # the alert's reason when it read the alert before the peer's reset;
+    # a reset found first ends the handshake without reading it, as
+    # HAProxy does (xprt.md), which a slow (TSan) run sees
     a.wait_log("Peers 'mesh': connection from 127.0.0.1:")
-    assert re.search(r"connection from 127\.0\.0\.1:\d+ closed: SSL handshake failure \(tlsv1 alert unknown ca\)",
-                     a.output()), a.output()
+    assert re.search(r"connection from 127\.0\.0\.1:\d+ closed: SSL handshake failure"
+                     r"( \(tlsv1 alert unknown ca\))?\.?$", a.output(), re.M), a.output()
     wait_until(lambda: "tls_error=\"self-signed certificate in certificate chain\""
                in admin_cli(sa, "show peers"), 5, "show peers names the TLS error")
     get(fa, src="127.0.0.4")
