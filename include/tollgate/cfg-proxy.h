@@ -29,6 +29,15 @@ struct proxy *cfg_defaults_find(const char *name);
  */
 struct proxy *cfg_defaults_nth(int n);
 
+/* Refuses the keyword args[0] in a proxy section lacking <cap>
+ * (PR_CAP_FE or PR_CAP_BE; defaults sections take both). CFG_OK, or
+ * CFG_ERR with *<err> saying where it belongs.
+ */
+int cfg_proxy_need_cap(struct cfg_ctx *ctx, char **args, unsigned int cap, char **err);
+
+/* Refuses the keyword args[0] in a defaults section. CFG_OK or CFG_ERR. */
+int cfg_proxy_refuse_in_defaults(struct cfg_ctx *ctx, char **args, char **err);
+
 /* Parses an `if|unless <condition>` tail of <argc> words at <args> for
  * proxy <px> into *<cond>. Returns CFG_OK or CFG_ERR with *<err> set.
  */

@@ -1,8 +1,8 @@
 /*
  * Proxy sections: `defaults`, `frontend`, `backend`, `listen`, and the
- * keywords common to them (scope "proxy"): mode, bind, server,
+ * keywords common to them (scope "proxy"): mode, server,
  * default-server, balance, hash-type, timeout, maxconn, retries, option,
- * default_backend, use_backend...
+ * default_backend, use_backend... (`bind` lines: cfg_bind.c)
  *
  * Semantics follow HAProxy's configuration manual. A keyword that does not
  * apply to the current section (e.g. `bind` in a backend) is refused with a
@@ -12,9 +12,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
-#include <grp.h>
 #include <limits.h>
-#include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -202,8 +200,7 @@ static int proxy_begin(struct cfg_ctx *ctx, int argc, char **args, char **err)
 	return from ? cfg_def_rules_apply(ctx, px, from, err) : CFG_OK;
 }
 
-/* Refuses a keyword in a section lacking <cap>. */
-static int need_cap(struct cfg_ctx *ctx, char **args, unsigned int cap, char **err)
+int cfg_proxy_need_cap(struct cfg_ctx *ctx, char **args, unsigned int cap, char **err)
 {
 	struct proxy *px = ctx->section_data;
 
@@ -215,7 +212,7 @@ static int need_cap(struct cfg_ctx *ctx, char **args, unsigned int cap, char **e
 	                   cap == PR_CAP_FE ? "frontend and listen" : "backend and listen");
 }
 
-static int refuse_in_defaults(struct cfg_ctx *ctx, char **args, char **err)
+int cfg_proxy_refuse_in_defaults(struct cfg_ctx *ctx, char **args, char **err)
 {
 	struct proxy *px = ctx->section_data;
 
@@ -266,7 +263,7 @@ static int kw_maxconn(struct cfg_ctx *ctx, int argc, char **args, char **err)
 	struct proxy *px = ctx->section_data;
 	long long v;
 
-	if (need_cap(ctx, args, PR_CAP_FE, err) < 0)
+	if (cfg_proxy_need_cap(ctx, args, PR_CAP_FE, err) < 0)
 		return CFG_ERR;
 	if (parse_uint_arg(args, argc, 1, 0, 10000000, &v, err) < 0)
 		return CFG_ERR;
@@ -279,7 +276,7 @@ static int kw_fullconn(struct cfg_ctx *ctx, int argc, char **args, char **err)
 	struct proxy *px = ctx->section_data;
 	long long v;
 
-	if (need_cap(ctx, args, PR_CAP_BE, err) < 0)
+	if (cfg_proxy_need_cap(ctx, args, PR_CAP_BE, err) < 0)
 		return CFG_ERR;
 	if (parse_uint_arg(args, argc, 1, 0, 10000000, &v, err) < 0)
 		return CFG_ERR;
@@ -293,7 +290,7 @@ static int kw_backlog(struct cfg_ctx *ctx, int argc, char **args, char **err)
 	struct proxy *px = ctx->section_data;
 	long long v;
 
-	if (need_cap(ctx, args, PR_CAP_FE, err) < 0)
+	if (cfg_proxy_need_cap(ctx, args, PR_CAP_FE, err) < 0)
 		return CFG_ERR;
 	if (parse_uint_arg(args, argc, 1, 1, INT_MAX, &v, err) < 0)
 		return CFG_ERR;
@@ -313,7 +310,7 @@ static int kw_tcpka(struct cfg_ctx *ctx, int argc, char **args, char **err)
 	int idx = !strcmp(what, "idle") ? 0 : !strcmp(what, "intvl") ? 1 : 2;
 	long long v;
 
-	if (need_cap(ctx, args, srv ? PR_CAP_BE : PR_CAP_FE, err) < 0)
+	if (cfg_proxy_need_cap(ctx, args, srv ? PR_CAP_BE : PR_CAP_FE, err) < 0)
 		return CFG_ERR;
 	if (argc != 2)
 		return cfg_set_err(err, "'%s' expects %s.", args[0], idx == 2 ? "a count" : "a time (seconds by default)");
@@ -340,7 +337,7 @@ static int kw_send_name_hdr(struct cfg_ctx *ctx, int argc, char **args, char **e
 {
 	struct proxy *px = ctx->section_data;
 
-	if (need_cap(ctx, args, PR_CAP_BE, err) < 0)
+	if (cfg_proxy_need_cap(ctx, args, PR_CAP_BE, err) < 0)
 		return CFG_ERR;
 	if (argc != 2)
 		return cfg_set_err(err, "'%s' requires a header string.", args[0]);
@@ -365,7 +362,7 @@ static int kw_retries(struct cfg_ctx *ctx, int argc, char **args, char **err)
 	struct proxy *px = ctx->section_data;
 	long long v;
 
-	if (need_cap(ctx, args, PR_CAP_BE, err) < 0)
+	if (cfg_proxy_need_cap(ctx, args, PR_CAP_BE, err) < 0)
 		return CFG_ERR;
 	if (parse_uint_arg(args, argc, 1, 0, 1000, &v, err) < 0)
 		return CFG_ERR;
@@ -388,7 +385,7 @@ static int kw_retry_on(struct cfg_ctx *ctx, int argc, char **args, char **err)
 	struct proxy *px = ctx->section_data;
 	unsigned int v = 0;
 
-	if (need_cap(ctx, args, PR_CAP_BE, err) < 0)
+	if (cfg_proxy_need_cap(ctx, args, PR_CAP_BE, err) < 0)
 		return CFG_ERR;
 	if (argc < 2)
 		return cfg_set_err(err, "'retry-on' expects at least one keyword (none, conn-failure, empty-response, junk-response, response-timeout, 0rtt-rejected, all-retryable-errors or a status among 401 403 404 408 421 425 429 500 501 502 503 504).");
@@ -423,7 +420,7 @@ static int kw_id(struct cfg_ctx *ctx, int argc, char **args, char **err)
 	struct proxy *px = ctx->section_data;
 	long long v;
 
-	if (refuse_in_defaults(ctx, args, err) < 0)
+	if (cfg_proxy_refuse_in_defaults(ctx, args, err) < 0)
 		return CFG_ERR;
 	if (parse_uint_arg(args, argc, 1, 1, 0x7fffffff, &v, err) < 0)
 		return CFG_ERR;
@@ -443,7 +440,7 @@ static int kw_default_backend(struct cfg_ctx *ctx, int argc, char **args, char *
 {
 	struct proxy *px = ctx->section_data;
 
-	if (need_cap(ctx, args, PR_CAP_FE, err) < 0)
+	if (cfg_proxy_need_cap(ctx, args, PR_CAP_FE, err) < 0)
 		return CFG_ERR;
 	if (argc != 2)
 		return cfg_set_err(err, "'default_backend' expects a backend name.");
@@ -714,7 +711,7 @@ static int kw_balance(struct cfg_ctx *ctx, int argc, char **args, char **err)
 	const char *algo;
 	char names[256];
 
-	if (need_cap(ctx, args, PR_CAP_BE, err) < 0)
+	if (cfg_proxy_need_cap(ctx, args, PR_CAP_BE, err) < 0)
 		return CFG_ERR;
 	if (argc < 2)
 		return cfg_set_err(err, "'balance' expects an algorithm.");
@@ -826,7 +823,7 @@ static int kw_hash_type(struct cfg_ctx *ctx, int argc, char **args, char **err)
 {
 	struct proxy *px = ctx->section_data;
 
-	if (need_cap(ctx, args, PR_CAP_BE, err) < 0)
+	if (cfg_proxy_need_cap(ctx, args, PR_CAP_BE, err) < 0)
 		return CFG_ERR;
 	if (argc < 2)
 		return cfg_set_err(err, "'hash-type' expects 'map-based' or 'consistent'.");
@@ -863,284 +860,13 @@ static int kw_hash_type(struct cfg_ctx *ctx, int argc, char **args, char **err)
  */
 static int kw_hash_preserve_affinity(struct cfg_ctx *ctx, int argc, char **args, char **err)
 {
-	if (need_cap(ctx, args, PR_CAP_BE, err) < 0)
+	if (cfg_proxy_need_cap(ctx, args, PR_CAP_BE, err) < 0)
 		return CFG_ERR;
 	if (argc != 2 || (strcmp(args[1], "always") && strcmp(args[1], "maxconn") && strcmp(args[1], "maxqueue")))
 		return cfg_set_err(err, "'hash-preserve-affinity' expects 'always', 'maxconn' or 'maxqueue'.");
 	if (strcmp(args[1], "maxconn"))
 		return cfg_set_warn(err, "'hash-preserve-affinity %s' is not supported yet: a saturated server is skipped for the next one on the hash ring, as with 'maxconn'.", args[1]);
 	return CFG_OK;
-}
-
-/* ---- bind ---- */
-
-static int parse_owner(const char *val, int is_user, int *out)
-{
-	char *end;
-	long v = strtol(val, &end, 10);
-
-	if (!*end && v >= 0) {
-		*out = (int)v;
-		return 0;
-	}
-	if (is_user) {
-		struct passwd *pw = getpwnam(val);
-
-		if (pw) {
-			*out = (int)pw->pw_uid;
-			return 0;
-		}
-	} else {
-		struct group *gr = getgrnam(val);
-
-		if (gr) {
-			*out = (int)gr->gr_gid;
-			return 0;
-		}
-	}
-	return -1;
-}
-
-/* bind options accepted with no effect (a [WARNING]): whether each takes a
- * value, and why it changes nothing in Tollgate.
- */
-static const struct cfg_no_effect bind_no_effect_kws[] = {
-	{ "tfo", 0, "the listener does not accept TCP Fast Open" },
-	{ "no-alpn", 0, "use 'alpn' to choose what is offered" },
-	{ "tls-tickets", 0, "session resumption uses Tollgate's own cache" },
-	{ "no-strict-sni", 0, "a client without a known SNI gets the default certificate anyway" },
-	{ "interface", 1, "the socket is not bound to a device" },
-	{ "id", 1, "listeners are numbered in their order" },
-	{ "level", 1, "it applies to CLI listeners only" },
-	{ "severity-output", 1, "it applies to CLI listeners only" },
-	{ "nice", 1, "all listeners have the same priority" },
-	{ "default-crt", 1, "the first certificate is the default one" },
-};
-
-/* Parses the options of a bind line from args[<first>] into <l>. */
-static int bind_options(struct cfg_ctx *ctx, struct listener *l, int argc, char **args, int first,
-                        char **err)
-{
-	char where[300];
-	int warned = 0;
-
-	for (int i = first; i < argc; i++) {
-		const char *opt = args[i];
-		const char *val = i + 1 < argc ? args[i + 1] : NULL;
-		char *end;
-		long v;
-		int id;
-
-		if (!strcmp(opt, "v4v6")) {
-			l->sopts.flags |= SOCK_O_V4V6;
-			continue;
-		}
-		if (!strcmp(opt, "v6only")) {
-			l->sopts.flags |= SOCK_O_V6ONLY;
-			continue;
-		}
-		if (!strcmp(opt, "transparent")) {
-			l->sopts.flags |= SOCK_O_TRANSPARENT;   /* IP_TRANSPARENT: TPROXY */
-			continue;
-		}
-		snprintf(where, sizeof(where), "'bind %s'", args[1]);
-		switch (cfg_no_effect_option(bind_no_effect_kws, sizeof(bind_no_effect_kws) / sizeof(bind_no_effect_kws[0]),
-		                             where, argc, args, &i, &warned, err)) {
-		case 1:
-			continue;
-		case -1:
-			return CFG_ERR;
-		}
-		if (!strcmp(opt, "defer-accept")) {
-			l->sopts.flags |= SOCK_O_DEFER_ACCEPT;   /* TCP listeners only */
-			continue;
-		}
-		if (!strcmp(opt, "accept-proxy")) {
-			l->accept_proxy = 1;
-			continue;
-		}
-		{
-			char kw[300];
-			int r;
-
-			snprintf(kw, sizeof(kw), "bind %s", args[1]);
-			r = cfg_bind_ssl_option(l, kw, argc, args, &i, err);
-			if (r < 0)
-				return CFG_ERR;
-			if (r > 0)
-				continue;
-		}
-		if (!strcmp(opt, "proto") && val) {
-			i++;
-			if (!strcmp(val, "h2")) {
-				l->proto_h2 = 1;   /* HTTP/2 with prior knowledge (h2_fe.c) */
-				continue;
-			}
-			if (!strcmp(val, "none")) {
-				l->proto_none = 1;   /* raw TCP, no HTTP upgrade */
-				continue;
-			}
-			if (strcmp(val, "h1"))
-				return cfg_set_err(err, "'bind %s' : 'proto' : unknown protocol '%s' (supported: h1, h2, none).", args[1], val);
-			l->proto_h1 = 1;   /* HTTP/1 only: no upgrade on the HTTP/2 preface */
-			continue;
-		}
-		if (!val)
-			return cfg_set_err(err, "'bind %s' : unknown option '%s' or missing value (supported: name, backlog, maxconn, v4v6, v6only, accept-proxy, proto, mode, user, uid, group, gid, shards, thread, tcp-md5sig).", args[1], opt);
-		i++;
-		if (!strcmp(opt, "tcp-md5sig")) {
-			if (strlen(val) > SRV_MD5SIG_MAX)
-				return cfg_set_err(err, "'bind %s' : '%s' : the key is longer than %d characters.",
-				                   args[1], opt, SRV_MD5SIG_MAX);
-			strcpy(l->tcp_md5sig, val);
-		} else if (!strcmp(opt, "mss")) {
-			v = strtol(val, &end, 10);
-			if (*end || end == val || v < 1 || v > 65535)
-				return cfg_set_err(err, "'bind %s' : 'mss' expects a segment size from 1 to 65535, got '%s' (negative sizes are not supported).", args[1], val);
-			l->sopts.mss = (int)v;
-		} else if (!strcmp(opt, "name")) {
-			free(l->name);
-			l->name = strdup(val);
-		} else if (!strcmp(opt, "backlog")) {
-			v = strtol(val, &end, 10);
-			if (*end || v < 1 || v > 1000000)
-				goto bad_value;
-			l->sopts.backlog = (int)v;
-		} else if (!strcmp(opt, "maxconn")) {
-			v = strtol(val, &end, 10);
-			if (*end || v < 0 || v > 10000000)
-				goto bad_value;
-			l->maxconn = (unsigned int)v;
-		} else if (!strcmp(opt, "mode")) {
-			v = strtol(val, &end, 8);
-			if (*end || v < 0 || v > 07777)
-				goto bad_value;
-			l->sopts.mode = (mode_t)v;
-			l->sopts.flags |= SOCK_O_MODE;
-		} else if (!strcmp(opt, "user") || !strcmp(opt, "uid")) {
-			if (parse_owner(val, 1, &id) < 0)
-				goto bad_value;
-			l->sopts.uid = (uid_t)id;
-		} else if (!strcmp(opt, "group") || !strcmp(opt, "gid")) {
-			if (parse_owner(val, 0, &id) < 0)
-				goto bad_value;
-			l->sopts.gid = (gid_t)id;
-		} else if (!strcmp(opt, "shards")) {
-			if (!strcmp(val, "by-thread")) {
-				l->shards = 0;
-			} else {
-				v = strtol(val, &end, 10);
-				if (*end || v < 1 || v > MAX_THREADS)
-					goto bad_value;
-				l->shards = (int)v;
-			}
-		} else if (!strcmp(opt, "thread")) {
-			unsigned long mask = 0;
-			const char *s = val;
-
-			if (!strncmp(s, "1/", 2))
-				s += 2;
-			if (!strcmp(s, "all")) {
-				mask = 0;
-			} else {
-				while (*s) {
-					long a = strtol(s, &end, 10), b = a;
-
-					if (end == s || a < 1 || a > MAX_THREADS)
-						goto bad_value;
-					if (*end == '-') {
-						s = end + 1;
-						b = strtol(s, &end, 10);
-						if (end == s || b < a || b > MAX_THREADS)
-							goto bad_value;
-					}
-					for (long t = a; t <= b; t++)
-						mask |= 1UL << (t - 1);
-					if (*end == ',')
-						end++;
-					else if (*end)
-						goto bad_value;
-					s = end;
-				}
-			}
-			l->thread_mask = mask;
-		} else {
-			return cfg_set_err(err, "'bind %s' : unknown option '%s' (supported: name, backlog, maxconn, v4v6, v6only, accept-proxy, proto, mode, user, uid, group, gid, shards, thread).", args[1], opt);
-		}
-		continue;
-bad_value:
-		return cfg_set_err(err, "'bind %s' : invalid value '%s' for option '%s'.", args[1], val, opt);
-	}
-	return warned ? CFG_WARN : CFG_OK;
-}
-
-static int kw_bind(struct cfg_ctx *ctx, int argc, char **args, char **err)
-{
-	struct proxy *px = ctx->section_data;
-	struct listener *first = NULL, *l;
-	char addrerr[ADDR_ERRLEN];
-	char *list, *tok, *save = NULL;
-	int ret = CFG_OK;
-
-	if (refuse_in_defaults(ctx, args, err) < 0 || need_cap(ctx, args, PR_CAP_FE, err) < 0)
-		return CFG_ERR;
-	if (argc < 2 || !*args[1])
-		return cfg_set_err(err, "'bind' expects [addr1]:port1[-end1]{,[addr]:port[-end]}... as arguments.");
-	list = strdup(args[1]);
-	if (!list)
-		return cfg_set_err(err, "out of memory");
-	/* several addresses separated by commas share the options */
-	for (tok = strtok_r(list, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-		l = calloc(1, sizeof(*l));
-		if (!l) {
-			ret = cfg_set_err(err, "out of memory");
-			break;
-		}
-		l->fe = px;
-		l->sopts.uid = (uid_t)-1;
-		l->sopts.gid = (gid_t)-1;
-		l->conf_file = cfg_keep_file(ctx->file);
-		l->conf_line = ctx->line;
-		for (int t = 0; t < MAX_THREADS; t++)
-			l->fds[t] = -1;
-		if (addr_parse(tok, 0, &l->addr, addrerr, sizeof(addrerr)) < 0) {
-			free(l);
-			ret = cfg_set_err(err, "'bind' : %s", addrerr);
-			break;
-		}
-		if (first) {
-			l->sopts = first->sopts;
-			l->maxconn = first->maxconn;
-			l->shards = first->shards;
-			l->thread_mask = first->thread_mask;
-			l->name = first->name ? strdup(first->name) : NULL;
-			l->tls = first->tls;   /* shared, read-only */
-			l->proto_h2 = first->proto_h2;
-			l->proto_h1 = first->proto_h1;
-			l->proto_none = first->proto_none;
-		} else {
-			char kw[300];
-
-			snprintf(kw, sizeof(kw), "bind %s", args[1]);
-			ret = bind_options(ctx, l, argc, args, 2, err);
-			if (ret >= 0) {
-				int warn = ret;
-
-				ret = cfg_bind_ssl_finish(l, kw, err);
-				if (ret == CFG_OK)
-					ret = warn;   /* the options' warning, in *err */
-			}
-			if (ret < 0) {
-				free(l->name);
-				free(l);
-				break;
-			}
-			first = l;
-		}
-		list_append(&px->listeners, &l->list);
-	}
-	free(list);
-	return ret;
 }
 
 /* ---- server / default-server ---- */
@@ -1153,7 +879,7 @@ static int kw_server(struct cfg_ctx *ctx, int argc, char **args, char **err)
 	struct addr a;
 	int rc;
 
-	if (refuse_in_defaults(ctx, args, err) < 0 || need_cap(ctx, args, PR_CAP_BE, err) < 0)
+	if (cfg_proxy_refuse_in_defaults(ctx, args, err) < 0 || cfg_proxy_need_cap(ctx, args, PR_CAP_BE, err) < 0)
 		return CFG_ERR;
 	if (argc < 3)
 		return cfg_set_err(err, "'server' expects <name> and <addr>[:<port>] as arguments.");
@@ -1209,7 +935,7 @@ static int kw_server_template(struct cfg_ctx *ctx, int argc, char **args, char *
 	char *fake[CFG_MAX_WORDS + 1], name[256], *end;
 	long low = 1, high;
 
-	if (refuse_in_defaults(ctx, args, err) < 0 || need_cap(ctx, args, PR_CAP_BE, err) < 0)
+	if (cfg_proxy_refuse_in_defaults(ctx, args, err) < 0 || cfg_proxy_need_cap(ctx, args, PR_CAP_BE, err) < 0)
 		return CFG_ERR;
 	if (argc < 4)
 		return cfg_set_err(err, "'server-template' expects <prefix> <nb | range> <addr>[:<port>] as arguments.");
@@ -1244,7 +970,7 @@ static int kw_default_server(struct cfg_ctx *ctx, int argc, char **args, char **
 	char *fake[CFG_MAX_WORDS + 2];
 	int n = 0;
 
-	if (need_cap(ctx, args, PR_CAP_BE, err) < 0)
+	if (cfg_proxy_need_cap(ctx, args, PR_CAP_BE, err) < 0)
 		return CFG_ERR;
 	/* reuse the server option parser with a name placeholder */
 	fake[n++] = args[0];
@@ -1262,7 +988,7 @@ static int kw_use_backend(struct cfg_ctx *ctx, int argc, char **args, char **err
 	struct switching_rule *rule;
 	int ret;
 
-	if (refuse_in_defaults(ctx, args, err) < 0 || need_cap(ctx, args, PR_CAP_FE, err) < 0)
+	if (cfg_proxy_refuse_in_defaults(ctx, args, err) < 0 || cfg_proxy_need_cap(ctx, args, PR_CAP_FE, err) < 0)
 		return CFG_ERR;
 	if (argc < 2)
 		return cfg_set_err(err, "'use_backend' expects a backend name.");
@@ -1294,7 +1020,7 @@ static int kw_force_be_switch(struct cfg_ctx *ctx, int argc, char **args, char *
 	struct proxy *px = ctx->section_data;
 	struct force_be_rule *f, **tail;
 
-	if (refuse_in_defaults(ctx, args, err) < 0 || need_cap(ctx, args, PR_CAP_FE, err) < 0)
+	if (cfg_proxy_refuse_in_defaults(ctx, args, err) < 0 || cfg_proxy_need_cap(ctx, args, PR_CAP_FE, err) < 0)
 		return CFG_ERR;
 	if (argc < 3 || (strcmp(args[1], "if") && strcmp(args[1], "unless")))
 		return cfg_set_err(err, "'force-be-switch' expects 'if' or 'unless' followed by a condition.");
@@ -1316,7 +1042,7 @@ static int kw_be_unpublished(struct cfg_ctx *ctx, int argc, char **args, char **
 {
 	struct proxy *px = ctx->section_data;
 
-	if (refuse_in_defaults(ctx, args, err) < 0 || need_cap(ctx, args, PR_CAP_BE, err) < 0)
+	if (cfg_proxy_refuse_in_defaults(ctx, args, err) < 0 || cfg_proxy_need_cap(ctx, args, PR_CAP_BE, err) < 0)
 		return CFG_ERR;
 	atomic_store(&px->unpublished, 1);
 	return CFG_OK;
@@ -1338,7 +1064,7 @@ static int kw_cookie(struct cfg_ctx *ctx, int argc, char **args, char **err)
 	struct pr_cookie *ck = &px->cookie;
 	unsigned int modes;
 
-	if (need_cap(ctx, args, PR_CAP_BE, err) < 0)
+	if (cfg_proxy_need_cap(ctx, args, PR_CAP_BE, err) < 0)
 		return CFG_ERR;
 	if (argc < 2)
 		return cfg_set_err(err, "'cookie' expects a cookie name.");
@@ -1393,7 +1119,7 @@ static int kw_http_reuse(struct cfg_ctx *ctx, int argc, char **args, char **err)
 	static const char *const modes[] = { "safe", "never", "aggressive", "always" };
 	struct proxy *px = ctx->section_data;
 
-	if (need_cap(ctx, args, PR_CAP_BE, err) < 0)
+	if (cfg_proxy_need_cap(ctx, args, PR_CAP_BE, err) < 0)
 		return CFG_ERR;
 	for (int i = 0; argc == 2 && i < 4; i++) {
 		if (!strcmp(args[1], modes[i])) {
@@ -1411,7 +1137,7 @@ static int kw_source(struct cfg_ctx *ctx, int argc, char **args, char **err)
 	char msg[512];
 	int i = 1;
 
-	if (need_cap(ctx, args, PR_CAP_BE, err) < 0)
+	if (cfg_proxy_need_cap(ctx, args, PR_CAP_BE, err) < 0)
 		return CFG_ERR;
 	if (conn_src_parse(&px->conn_src, "source", argc, args, &i, msg, sizeof(msg)) < 0)
 		return cfg_set_err(err, "%s", msg);
@@ -1475,7 +1201,7 @@ static int kw_monitor_uri(struct cfg_ctx *ctx, int argc, char **args, char **err
 {
 	struct proxy *px = ctx->section_data;
 
-	if (need_cap(ctx, args, PR_CAP_FE, err) < 0)
+	if (cfg_proxy_need_cap(ctx, args, PR_CAP_FE, err) < 0)
 		return CFG_ERR;
 	if (argc != 2 || args[1][0] != '/')
 		return cfg_set_err(err, "'monitor-uri' expects a path starting with '/'.");
@@ -1491,7 +1217,6 @@ static struct cfg_kw proxy_kws[] = {
 	{ "http-reuse", kw_http_reuse, 0 },
 	{ "source", kw_source, 0 },
 	{ "mode", kw_mode, 0 },
-	{ "bind", kw_bind, 0 },
 	{ "server", kw_server, 0 },
 	{ "server-template", kw_server_template, 0 },
 	{ "default-server", kw_default_server, 0 },
