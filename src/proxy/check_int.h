@@ -75,6 +75,22 @@ struct check {
 	struct check *next;       /* all checks */
 };
 
+/* The probe socket's I/O callback: records the events and wakes the
+ * check's task. check.c.
+ */
+void check_iocb(int fd, unsigned int events, void *owner);
+
+/* Returns the index in check_statuses[] of the reason <why> (HAProxy's
+ * text, matched by prefix), 0 if none. check.c.
+ */
+int check_status_of(const char *why);
+
+/* The agent probe: starts it (connect), and runs it on a wakeup (send
+ * `agent-send`, read and apply one line). check_agent_probe.c.
+ */
+void agent_start(struct check *c);
+void agent_progress(struct check *c);
+
 /* Records the result of the probe: <ok>, and the reason <why> (HAProxy's
  * text), logged when it changes the status or the health. check.c.
  */
