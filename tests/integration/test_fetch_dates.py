@@ -69,7 +69,9 @@ def run(start, b, which):
     out = []
     with connect(port) as s:
         for _ in range(2):
-            time.sleep(0.2)   # a measured idle time before the request
+            # not a wait for readiness (the connection is ready): this idle
+            # time is the input the dates must show (request_date - accept_date)
+            time.sleep(0.2)
             t0 = time.time() * 1000
             s.sendall(REQ)
             _, hdrs, _, _ = read_response(s)
