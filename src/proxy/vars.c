@@ -345,6 +345,15 @@ int vars_get(const struct var_ref *ref, const struct sample_ctx *ctx, struct sam
 	return 1;
 }
 
+/* Whether any tune.vars.*-max-size limit is set. */
+static int vars_limited(void)
+{
+	for (size_t i = 0; i < sizeof(global.vars_limit) / sizeof(global.vars_limit[0]); i++)
+		if (global.vars_limit[i])
+			return 1;
+	return 0;
+}
+
 /* Whether <more> bytes more than <have> pass limit <lim> (tune.vars.*). */
 static int vars_over(enum vars_lim lim, uint64_t have, int64_t more)
 {
@@ -368,6 +377,8 @@ static int vars_fit(enum var_scope scope, const struct sample_ctx *ctx, const st
 
 	if (more <= 0 || scope == VAR_SCOPE_CHECK)
 		return 1;
+	if (!vars_limited())
+		return 1;   /* the usual case: no store to size on each set-var */
 	if (scope != VAR_SCOPE_PROC) {
 		txn_size = txn ? var_store_size(&txn->vars, 0) : 0;
 		sess_size = s ? var_store_size(s->sess_vars, 0) : 0;
