@@ -18,6 +18,17 @@ listen srv
 """
 
 
+def recv_all(s):
+    """Reads <s> until the peer closes it, then closes it."""
+    data = b""
+    while True:
+        chunk = s.recv(4096)
+        if not chunk:
+            break
+        data += chunk
+    s.close()
+    return data
+
 def ask(port, src=None, src_port=0, headers=b""):
     """One request from <src>:<src_port> (the kernel's choice when None);
     returns the `seen` header of the answer: the address the server saw."""
@@ -28,13 +39,7 @@ def ask(port, src=None, src_port=0, headers=b""):
         s.bind((src, src_port))
     s.connect(("127.0.0.1", port))
     s.sendall(b"GET / HTTP/1.1\r\nhost: x\r\n" + headers + b"connection: close\r\n\r\n")
-    data = b""
-    while True:
-        chunk = s.recv(4096)
-        if not chunk:
-            break
-        data += chunk
-    s.close()
+    data = recv_all(s)
     assert data.startswith(b"HTTP/1.1 200"), data
     for line in data.split(b"\r\n"):
         if line.lower().startswith(b"seen:"):
@@ -97,13 +102,7 @@ listen fe from src
         for path in (b"/", b"/fixed", b"/plain"):
             s = socket.create_connection(("127.0.0.1", fe), timeout=5)
             s.sendall(b"GET " + path + b" HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n")
-            data = b""
-            while True:
-                chunk = s.recv(4096)
-                if not chunk:
-                    break
-                data += chunk
-            s.close()
+            data = recv_all(s)
             line = [x for x in data.split(b"\r\n") if x.lower().startswith(b"seen:")][0]
             seen.append(line.split(b":", 2)[1].strip().decode())
         got.append(seen)
