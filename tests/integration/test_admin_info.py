@@ -59,6 +59,10 @@ def test_show_info_keys_order_and_tags_as_haproxy(tollgate, haproxy, tmp_path, b
     both = start_both(tollgate, haproxy, tmp_path, CFG, bport=backend("A").port)
     for _, port in both.values():
         assert exchange(port, b"x").startswith(b"A:")
+    # the exchange's connection and the readiness probes leave Jobs once
+    # each proxy has seen them close: wait for the listeners + this CLI
+    for name, (sock, _) in both.items():
+        wait_until(lambda: plain(info(sock))["Jobs"] == "3", 5, "%s: Jobs back to 3" % name)
     t = plain(info(both["tollgate"][0]))
     h = plain(info(both["haproxy"][0]))
     assert t["Name"] == "Tollgate" and h["Name"] == "HAProxy"
