@@ -203,6 +203,8 @@ struct server {
 	struct list idle_conns[MAX_THREADS];
 	unsigned int idle_count[MAX_THREADS];
 	_Atomic unsigned int idle_total;  /* sum of idle_count[], for pool-max-conn */
+	/* the idle-pool estimate: any thread, relaxed atomics (srv_idle.c,
+	 * idle_update_need(): a race only delays or repeats one update) */
 	_Atomic unsigned int used_max;    /* highest <cur_conns> since the last estimate (HAProxy's max_used_conns) */
 	_Atomic unsigned int est_need;    /* connections estimated needed (HAProxy's est_need_conns) */
 	_Atomic uint32_t est_stamp;       /* now_ms of the last estimate, every SRV_IDLE_MAX_AGE */
