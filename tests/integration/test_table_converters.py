@@ -7,7 +7,7 @@ Tollgate and HAProxy 2.6 run the same configuration and must agree on the
 converters 2.6 has; the newer ones (table_glitch_*, table_inc_gpc*,
 table_clr_gpc*) are checked against HAProxy 3.x's documented behaviour.
 """
-from conftest import HTTP_DEFAULTS, free_port
+from conftest import ADMIN_GLOBAL, HTTP_DEFAULTS, admin_cli, admin_ready, free_port, wait_until
 from httpbackend import get
 
 # t1 stores the legacy counters, t2 the arrays (HAProxy refuses both in
@@ -77,17 +77,23 @@ def headers(port, k, **kw):
     return st, dict((n.lower(), v) for n, v in hl)
 
 
-def test_table_converters_agree_with_haproxy(tollgate, haproxy, http_backend):
+def test_table_converters_agree_with_haproxy(tollgate, haproxy, http_backend, tmp_path):
     rules = "\n".join('    http-response set-header x-%s "%%[var(txn.k),%s]"' % (h, e)
                       for h, e in COMMON.items())
     seen = {}
     for name, start in (("tollgate", tollgate), ("haproxy", haproxy)):
         b = http_backend(name, lambda req: (404 if req.path == "/missing" else 200, [], b"ok\n"))
         port = free_port()
-        start(HTTP_DEFAULTS + frontend(port, rules) + TABLES +
+        sock = str(tmp_path / (name + ".sock"))
+        start(ADMIN_GLOBAL % dict(sock=sock) + HTTP_DEFAULTS + frontend(port, rules) + TABLES +
               "backend be\n    stick on var(txn.k) table t1\n    server s1 127.0.0.1:%d id 3\n" % b.port,
               port=port)
+        wait_until(lambda: admin_ready(sock), 10, name + "'s admin socket")
         headers(port, "a", path="/missing")
+        # the first connection's trackers are released when the proxy has
+        # seen it close, which may come after the client's next connect
+        wait_until(lambda: "conn_cur=0" in admin_cli(sock, "show table t1"), 10,
+                   name + " to release the first connection")
         st, hd = headers(port, "a", extra=[("x-two", "1")])
         assert st == 200
         seen[name] = {h: hd.get("x-" + h) for h in COMMON}
