@@ -53,9 +53,12 @@ static int monitor_request(struct stream *s)
 {
 	const char *uri = s->fe->monitor_uri;
 	size_t plen;
-	const char *path = http_uri_path(&s->txn->req, &plen);
+	const char *path;
 
-	if (!uri || strlen(uri) != plen || memcmp(uri, path, plen))
+	if (!uri)
+		return 0;   /* the usual case: no path to find */
+	path = http_uri_path(&s->txn->req, &plen);
+	if (strlen(uri) != plen || memcmp(uri, path, plen))
 		return 0;
 	counter_add(&s->fe->ctr[tid].intercepted, 1);
 	hs_local_reply(s, 200, http_error_reply(s->fe, 200)->data, http_error_reply(s->fe, 200)->len, 0);
