@@ -113,11 +113,17 @@ static int buf_trim_spans(struct iovec *iov, int n, size_t max)
 size_t buf_put(struct buffer *b, const void *src, size_t len)
 {
 	struct iovec iov[2];
-	size_t done = 0;
+	size_t done = 0, t = b->head + b->data;
 	int n, i;
 
 	if (!len)
 		return 0;       /* a zero <max> means "no limit" below */
+	if (t < b->size && len <= b->size - t) {
+		/* the usual case: at the tail, in one piece */
+		memcpy(b->area + t, src, len);
+		b->data += len;
+		return len;
+	}
 	n = buf_trim_spans(iov, buf_room_spans(b, iov), len);
 	for (i = 0; i < n; i++) {
 		memcpy(iov[i].iov_base, (const char *)src + done, iov[i].iov_len);
