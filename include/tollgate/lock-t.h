@@ -29,6 +29,7 @@ enum lock_label {
 	LOCK_LB,              /* a backend's load-balancing state */
 	LOCK_VARS,            /* the process-wide (proc.) variables */
 	LOCK_LOGSRV,          /* a TCP log server's queue (logbe.h) */
+	LOCK_RING,            /* a ring (ring.h) */
 	LOCK_LABELS           /* count, must be last */
 };
 

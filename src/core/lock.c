@@ -26,6 +26,7 @@ static const char *const lock_label_names[LOCK_LABELS] = {
 	[LOCK_LB]            = "LB",
 	[LOCK_VARS]          = "VARS",
 	[LOCK_LOGSRV]        = "LOGSRV",
+	[LOCK_RING]          = "RING",
 };
 
 void bug_fatal(const char *cond, const char *file, int line)
