@@ -947,7 +947,8 @@ static void log_connect(struct stream *s)
 		snprintf(loc, sizeof(loc), "-");
 	else
 		addr_format(&local, loc, sizeof(loc));
-	n = snprintf(line, sizeof(line), "Connect from %s to %s (%s/TCP)", cli, loc, s->fe->id);
+	n = snprintf(line, sizeof(line), "Connect from %s to %s (%s/%s)", cli, loc, s->fe->id,
+	             s->fe->mode == PR_MODE_HTTP ? "HTTP" : "TCP");
 	if (n > 0)
 		log_send(s->fe->log_targets, LOG_SEV_INFO, line, (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1);
 }

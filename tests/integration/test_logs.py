@@ -74,6 +74,17 @@ def test_connect_line_without_tcplog(backend, tollgate):
     assert "to 127.0.0.1:%d (fe/TCP)" % port in t.output()
 
 
+def test_connect_line_names_http_mode(backend, tollgate):
+    """As HAProxy: `(fe/HTTP)` for a frontend in mode http."""
+    b = backend("A")
+    port = free_port()
+    t = tollgate(cfg(port, b.port, "log stdout format raw daemon", "mode http"))
+    t.wait_log("started")
+    exchange(port, b"GET / HTTP/1.0\r\n\r\n")
+    t.wait_log("Connect from 127.0.0.1:")
+    assert "to 127.0.0.1:%d (fe/HTTP)" % port in t.output()
+
+
 @pytest.mark.parametrize("fmt,prefix", [("rfc3164", "<134>"), ("rfc5424", "<134>1 ")])
 def test_udp_syslog_target(backend, tollgate, fmt, prefix):
     b = backend("A")
