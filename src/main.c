@@ -46,6 +46,7 @@
 #include <tollgate/listener.h>
 #include <tollgate/log.h>
 #include <tollgate/logbe.h>
+#include <tollgate/sink.h>
 #include <tollgate/logfwd.h>
 #include <tollgate/master.h>
 #include <tollgate/pool.h>
@@ -734,7 +735,8 @@ int main(int argc, char **argv)
 	}
 	if (log_targets_open(err, sizeof(err)) < 0)
 		log_warning("%s; traffic logs to it are dropped.", err);
-	if (logbe_start(err, sizeof(err)) < 0 || logfwd_bind_all(err, sizeof(err)) < 0) {
+	if (sink_start(err, sizeof(err)) < 0 || logbe_start(err, sizeof(err)) < 0 ||
+	    logfwd_bind_all(err, sizeof(err)) < 0) {
 		log_alert("%s", err);
 		return 1;
 	}

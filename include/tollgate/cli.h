@@ -54,7 +54,15 @@
 #define CLI_DONE          0     /* the answer is complete */
 #define CLI_DUMP          1     /* call dump() until it returns 1 */
 
+/* A return value of cli_kw.dump(): nothing to write now; call again once
+ * the session's task (cli_task_of()) is woken. Input from the client
+ * (or its end) stops the command instead, and is discarded; the session's
+ * stats timeout does not run meanwhile (`show events -w`).
+ */
+#define CLI_DUMP_WAIT     2
+
 struct cli_session;
+struct task;
 struct server;
 
 /* A command: the words that name it, its help line, the level it needs
@@ -67,7 +75,7 @@ struct cli_kw {
 	const char *usage;                    /* help line, NULL: hidden */
 	int level;                            /* CLI_LVL_* needed, | CLI_EXPERT/CLI_EXPERIMENTAL */
 	int (*parse)(struct cli_session *s, int argc, char **args); /* CLI_DONE or CLI_DUMP */
-	int (*dump)(struct cli_session *s);   /* 1: finished, 0: call again when there is room */
+	int (*dump)(struct cli_session *s);   /* 1: finished, 0: call again when there is room, CLI_DUMP_WAIT */
 	void (*release)(struct cli_session *s); /* cleanup when the dump ends or is aborted, or NULL */
 	void *priv;                           /* for the command (cli_priv()) */
 };
@@ -201,6 +209,11 @@ int cli_sevf(struct cli_session *s, int sev, const char *fmt, ...) PRINTF_FMT(3,
 
 /* The per-command context: CLI_CTX_SIZE bytes, zeroed before parse(). */
 void *cli_ctx(struct cli_session *s);
+
+/* The task of the session <s>: waking it calls a dump that returned
+ * CLI_DUMP_WAIT again. Valid until the command's release().
+ */
+struct task *cli_task_of(const struct cli_session *s);
 
 /* The session's access level (CLI_LVL_*). */
 int cli_level(const struct cli_session *s);

@@ -193,6 +193,14 @@ int sock_connect_probe(const struct addr *dst, const struct addr *src, const cha
  */
 int sock_get_error(int fd);
 
+/* For a connection we only write to (a syslog server says nothing): takes
+ * the fd events <events> of <fd>, sets *<connected> once a non-blocking
+ * connect() completed, and reads and forgets what the peer sends. Returns
+ * 0, or -1 when the connection failed or the peer closed it (the caller
+ * closes it).
+ */
+int sock_sender_events(int fd, unsigned int events, int *connected);
+
 /* Sets TCP_NODELAY on <fd> if <on>, clears it otherwise. 0 or -errno. */
 int sock_set_nodelay(int fd, int on);
 

@@ -26,15 +26,23 @@ enum log_format {
 	LOG_FMT_RFC3164 = 0,     /* <PRI>Mmm dd hh:mm:ss host tag[pid]: msg */
 	LOG_FMT_RFC5424,         /* <PRI>1 ISO-time host tag pid - - msg */
 	LOG_FMT_RAW,             /* the message alone */
+	/* ring formats (`format` of a `ring` section, sink.h) */
+	LOG_FMT_LOCAL,           /* as RFC3164 without host (Tollgate's RFC3164 has none) */
+	LOG_FMT_SHORT,           /* <severity>msg */
+	LOG_FMT_PRIORITY,        /* <PRI>msg */
+	LOG_FMT_TIMED,           /* <severity>ISO-time msg */
+	LOG_FMT_ISO,             /* ISO-time msg */
 };
 
 struct proxy;
+struct sink;
 
 struct log_target {
 	int kind;                /* LOG_TGT_* */
 	struct addr addr;        /* UDP or unix destination */
-	char *be_name;           /* LOG_TGT_BACKEND: the backend's name (shared by copies) */
+	char *be_name;           /* LOG_TGT_BACKEND/RING: the backend's or ring's name (shared by copies) */
 	struct proxy *be;        /* LOG_TGT_BACKEND: that `mode log` backend, once resolved */
+	struct sink *sink;       /* LOG_TGT_RING: that ring, once resolved */
 	const char *conf_file;   /* where the `log` line is, for later errors */
 	int conf_line;           /* ditto */
 	int fd;                  /* socket or stdout/stderr, -1 before start */
@@ -64,6 +72,7 @@ struct log_range {
 #define LOG_TGT_STDERR 2
 #define LOG_TGT_DGRAM  3
 #define LOG_TGT_BACKEND 4        /* `backend@<name>`: a log backend (logbe.h) */
+#define LOG_TGT_RING    5        /* `ring@<name>`: a ring (sink.h) */
 
 /* Syslog severities used by traffic logs. */
 #define LOG_SEV_INFO   6
@@ -96,6 +105,17 @@ int log_targets_open(char *err, size_t errlen);
  * run). Returns 0 or -errno with a message in <err>.
  */
 int log_targets_open_list(struct log_target *list, char *err, size_t errlen);
+
+/* Resolves the `ring@<name>` targets of <list>. Returns NULL, or the
+ * first target that names no ring, with a message in <err>.
+ */
+struct log_target *log_rings_resolve(struct log_target *list, char *err, size_t errlen);
+
+/* Writes into <line> (room for <room> bytes) the header of a message in
+ * the format <fmt> (enum log_format) with the priority <facility> and
+ * severity <sev>, dated now. Returns its length.
+ */
+size_t log_header(char *line, size_t room, int fmt, int facility, int sev);
 
 /* Sends <msg> (<len> bytes, no trailing LF) at syslog severity <sev> to
  * every target of <list>, tagged with <tag> (the process name). Any thread.

@@ -75,6 +75,7 @@ struct cli_session {
 	unsigned int line_seen:1;        /* a line was processed (one-shot mode ends) */
 	unsigned int shut:1;             /* our side is shut: reading and dropping until EOF */
 	unsigned int nolf:1;             /* end the current command without the empty line */
+	unsigned int waiting:1;          /* the dump returned CLI_DUMP_WAIT: woken by cli_task_of() or input */
 	unsigned int sev_output:2;       /* `set severity-output`: CLI_SEVOUT_* */
 	unsigned int events;             /* events polled for */
 	const struct cli_kw *kw;         /* command whose dump is in progress, or NULL */
@@ -360,6 +361,11 @@ int cli_sevf(struct cli_session *s, int sev, const char *fmt, ...)
 	cli_write(s, msg, strlen(msg));
 	return CLI_DONE;
 }
+struct task *cli_task_of(const struct cli_session *s)
+{
+	return s->task;
+}
+
 void *cli_ctx(struct cli_session *s)
 {
 	return s->ctx;
@@ -870,6 +876,8 @@ static int cli_process(struct cli_session *s)
 	unsigned int want;
 	int budget = CLI_RUN_BUDGET;
 	int progress = 0;
+	int waited = 0;                  /* a waiting dump was asked this run */
+	int step;
 
 	while (budget-- > 0) {
 		/* 1. send what is pending */
@@ -908,11 +916,42 @@ static int cli_process(struct cli_session *s)
 				}
 				break; /* full: the reader must make room */
 			}
+			if (s->waiting) {
+				/* any input (or its end) stops a waiting dump, as
+				 * HAProxy's `show events -w`; it is discarded */
+				if (!s->in_len && !s->eof) {
+					ssize_t n = recv(s->fd, s->in, sizeof(s->in), MSG_DONTWAIT);
+
+					if (n > 0)
+						s->in_len = (size_t)n;
+					else if (n == 0)
+						s->eof = 1;
+					else if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
+						return 0;
+				}
+				if (s->in_len || s->eof) {
+					s->in_len = 0;
+					s->waiting = 0;
+					cli_end_command(s);
+					task_set_expire(s->task, tick_add(now_ms, cli_timeout(s)));
+					continue;
+				}
+				if (waited)
+					break;   /* asked once this run: sleep until woken */
+				s->waiting = 0;
+			}
 			/* a step may write nothing (clear table works without
 			 * output): the run budget bounds such steps
 			 */
-			if (s->kw->dump(s))
+			step = s->kw->dump(s);
+			if (step == CLI_DUMP_WAIT) {
+				/* no stats timeout while waiting for events */
+				s->waiting = 1;
+				waited = 1;
+				task_set_expire(s->task, TICK_ETERNITY);
+			} else if (step) {
 				cli_end_command(s);
+			}
 			continue;
 		}
 
@@ -992,13 +1031,13 @@ static int cli_process(struct cli_session *s)
 	want = 0;
 	if (s->out_pos < s->out_len)
 		want |= FD_EV_OUT;
-	else if (s->shut || (!s->kw && !s->has_line && !s->closing && !s->eof && s->in_len < sizeof(s->in)))
+	else if (s->shut || s->waiting || (!s->kw && !s->has_line && !s->closing && !s->eof && s->in_len < sizeof(s->in)))
 		want |= FD_EV_IN;
 	if (want != s->events) {
 		fd_set_events(s->fd, want);
 		s->events = want;
 	}
-	if (progress)
+	if (progress && !s->waiting)
 		task_set_expire(s->task, tick_add(now_ms, cli_timeout(s)));
 	return 1;
 }

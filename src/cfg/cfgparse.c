@@ -158,10 +158,13 @@ const char *cfg_suggest(const char *scope, const char *word)
 				cfg_suggest_try(word, kw->name, &best, &best_d);
 		}
 	}
-	/* a third of the word may be wrong, at least one character */
+	/* a third of the word may be wrong, at least one character; at that
+	 * limit the first character must be right ('bind' is no 'ring') */
 	limit = (int)(len + 2) / 3;
 	if (limit < 1)
 		limit = 1;
+	if (best && best_d == limit && limit > 1 && best[0] != word[0])
+		return NULL;
 	return best && best_d <= limit ? best : NULL;
 }
 

@@ -17,6 +17,7 @@
 #include <tollgate/errmsg.h>
 #include <tollgate/addr.h>
 #include <tollgate/compiler.h>
+#include <tollgate/fd.h>
 #include <tollgate/sock.h>
 
 
@@ -543,6 +544,25 @@ int sock_get_error(int fd)
 	if (rc < 0)
 		return rc;
 	return -e;
+}
+
+int sock_sender_events(int fd, unsigned int events, int *connected)
+{
+	char junk[512];
+	ssize_t r;
+
+	if (!*connected && (events & (FD_EV_OUT | FD_EV_ERR | FD_EV_HUP))) {
+		if (sock_get_error(fd) || (events & (FD_EV_ERR | FD_EV_HUP)))
+			return -1;
+		*connected = 1;
+	}
+	if (events & FD_EV_IN) {
+		while ((r = recv(fd, junk, sizeof(junk), MSG_DONTWAIT)) > 0)
+			;
+		if (r == 0 || (r < 0 && errno != EAGAIN && errno != EINTR))
+			return -1;
+	}
+	return events & (FD_EV_ERR | FD_EV_HUP) ? -1 : 0;
 }
 
 int sock_set_nodelay(int fd, int on)

@@ -153,27 +153,8 @@ static int tcp_flush(struct logbe_srv *ls)
 static void tcp_iocb(int fd, unsigned int events, void *owner)
 {
 	struct logbe_srv *ls = owner;
-	char sink[512];
 
-	if (!ls->connected && (events & (FD_EV_OUT | FD_EV_ERR | FD_EV_HUP))) {
-		if (sock_get_error(fd) || (events & (FD_EV_ERR | FD_EV_HUP))) {
-			tcp_close(ls);
-			return;
-		}
-		ls->connected = 1;
-	}
-	if (events & FD_EV_IN) {
-		/* a syslog server says nothing: read and forget, until it closes */
-		ssize_t r;
-
-		while ((r = recv(fd, sink, sizeof(sink), MSG_DONTWAIT)) > 0)
-			;
-		if (r == 0 || (r < 0 && errno != EAGAIN && errno != EINTR)) {
-			tcp_close(ls);
-			return;
-		}
-	}
-	if (events & (FD_EV_ERR | FD_EV_HUP)) {
+	if (sock_sender_events(fd, events, &ls->connected) < 0) {
 		tcp_close(ls);
 		return;
 	}

@@ -732,7 +732,8 @@ static void warn_suspicious(struct proxy *px, report_fn fn, void *arg)
 		       "log format ignored for %s '%s' since it has no log address.", proxy_kind(px), px->id);
 }
 
-/* Finds the backends of the `log backend@<name>` targets of the global
+/* Finds the backends of the `log backend@<name>` targets and the rings of
+ * the `log ring@<name>` ones of the global
  * section, the proxies and the log-forward sections. Returns the number of
  * errors reported.
  */
@@ -744,13 +745,16 @@ static int resolve_log_backends(report_fn fn, void *arg)
 	struct log_target *bad;
 
 	/* the message names the `log` line */
-	if ((bad = logbe_resolve(log_global_targets, why, sizeof(why))))
+	if ((bad = logbe_resolve(log_global_targets, why, sizeof(why))) ||
+	    (bad = log_rings_resolve(log_global_targets, why, sizeof(why))))
 		errs += report(fn, arg, 1, bad->conf_file, bad->conf_line, "%s", why);
 	for (struct proxy *px = proxies_list; px; px = px->next)
-		if ((bad = logbe_resolve(px->log_targets, why, sizeof(why))))
+		if ((bad = logbe_resolve(px->log_targets, why, sizeof(why))) ||
+		    (bad = log_rings_resolve(px->log_targets, why, sizeof(why))))
 			errs += report(fn, arg, 1, bad->conf_file, bad->conf_line, "%s", why);
 	for (struct logfwd *lf = logfwd_list; lf; lf = lf->next)
-		if ((bad = logbe_resolve(lf->targets, why, sizeof(why))))
+		if ((bad = logbe_resolve(lf->targets, why, sizeof(why))) ||
+		    (bad = log_rings_resolve(lf->targets, why, sizeof(why))))
 			errs += report(fn, arg, 1, bad->conf_file, bad->conf_line, "%s", why);
 	return errs;
 }

@@ -17,6 +17,7 @@
 #include <tollgate/errmsg.h>
 #include <tollgate/logbe.h>
 #include <tollgate/proxy.h>
+#include <tollgate/sink.h>
 #include <tollgate/syslog.h>
 #include <tollgate/trafficlog.h>
 
@@ -63,17 +64,17 @@ int log_target_parse(struct log_target **list, int argc, char **args, char **err
 		t->kind = LOG_TGT_STDOUT;
 	} else if (!strcmp(args[1], "stderr")) {
 		t->kind = LOG_TGT_STDERR;
-	} else if (!strncmp(args[1], "ring@", 5)) {
-		free(t);
-		return err_set(err, "'log %s' : ring targets ('ring' sections) are not supported yet; a 'mode log' backend with a TCP server ('log backend@<name>') forwards to TCP syslog.", args[1]);
-	} else if (!strncmp(args[1], "backend@", 8)) {
-		/* a log backend, found by name once every section is read */
-		t->kind = LOG_TGT_BACKEND;
-		t->be_name = strdup(args[1] + 8);
+	} else if (!strncmp(args[1], "backend@", 8) || !strncmp(args[1], "ring@", 5)) {
+		/* a log backend or a ring, found by name once every section is read */
+		int ring = args[1][0] == 'r';
+
+		t->kind = ring ? LOG_TGT_RING : LOG_TGT_BACKEND;
+		t->be_name = strdup(strchr(args[1], '@') + 1);
 		if (!t->be_name || !*t->be_name) {
 			free(t->be_name);
 			free(t);
-			return err_set(err, "'log %s' : expects a backend name after 'backend@'.", args[1]);
+			return err_set(err, "'log %s' : expects a %s name after '%s'.", args[1], ring ? "ring" : "backend",
+			               ring ? "ring@" : "backend@");
 		}
 	} else {
 		const char *a = args[1];
@@ -280,7 +281,7 @@ int log_targets_open_list(struct log_target *list, char *err, size_t errlen)
 	for (struct log_target *t = list; t; t = t->next) {
 		const struct sockaddr *sa;
 
-		if (t->fd >= 0 || t->kind == LOG_TGT_BACKEND)
+		if (t->fd >= 0 || t->kind == LOG_TGT_BACKEND || t->kind == LOG_TGT_RING)
 			continue;
 		if (t->kind != LOG_TGT_DGRAM) {
 			/* a full stdout pipe must drop lines, not stall a worker */
@@ -332,6 +333,11 @@ static void emit(struct log_target *t, char *line, size_t n, const char *msg, si
 		n = max;
 	if (n + len > max)
 		len = max - n;
+	if (t->kind == LOG_TGT_RING) {
+		/* stored without the newline, cut again to the ring's `maxlen` */
+		sink_write(t->sink, line, n, msg, len);
+		return;
+	}
 	memcpy(line + n, msg, len);
 	n += len;
 	line[n++] = '\n';
@@ -350,7 +356,7 @@ static void emit(struct log_target *t, char *line, size_t n, const char *msg, si
  */
 static int target_takes(struct log_target *t, int sev)
 {
-	if ((t->fd < 0 && t->kind != LOG_TGT_BACKEND) || sev > t->level)
+	if ((t->fd < 0 && t->kind != LOG_TGT_BACKEND && t->kind != LOG_TGT_RING) || sev > t->level)
 		return 0;
 	return !t->smp_rgs ||
 	       log_sample_keep(t->smp_rgs, t->smp_nrgs, t->smp_sz,
@@ -360,6 +366,40 @@ static int target_takes(struct log_target *t, int sev)
 /* per thread: a line may be as long as `len` allows (64 kB) */
 static __thread char line[LOG_MAX_LINE + 1];
 
+size_t log_header(char *out, size_t room, int fmt, int facility, int sev)
+{
+	struct timespec ts;
+	struct tm tm;
+	size_t n = 0;
+
+	if (fmt == LOG_FMT_RAW)
+		return 0;
+	if (fmt == LOG_FMT_SHORT || fmt == LOG_FMT_TIMED)
+		n = (size_t)snprintf(out, room, "<%d>", sev);
+	else if (fmt != LOG_FMT_ISO)
+		n = (size_t)snprintf(out, room, "<%d>%s", facility * 8 + sev, fmt == LOG_FMT_RFC5424 ? "1 " : "");
+	if (fmt == LOG_FMT_SHORT || fmt == LOG_FMT_PRIORITY)
+		return n;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	localtime_r(&ts.tv_sec, &tm);
+	if (fmt == LOG_FMT_TIMED || fmt == LOG_FMT_ISO) {
+		/* HAProxy's ISO date: microseconds, a +hh:mm offset */
+		char z[8];
+
+		n += strftime(out + n, room - n, "%Y-%m-%dT%H:%M:%S", &tm);
+		strftime(z, sizeof(z), "%z", &tm);
+		n += (size_t)snprintf(out + n, room - n, ".%06ld%.3s:%.2s ", ts.tv_nsec / 1000, z, z + 3);
+		return n;
+	}
+	if (fmt == LOG_FMT_RFC5424)
+		n += strftime(out + n, room - n, "%Y-%m-%dT%H:%M:%S%z", &tm);
+	else
+		n += strftime(out + n, room - n, "%b %e %H:%M:%S", &tm);
+	n += (size_t)snprintf(out + n, room - n, fmt == LOG_FMT_RFC5424 ? " - tollgate %d - - " : " tollgate[%d]: ",
+	                      (int)getpid());
+	return n;
+}
+
 void log_send(struct log_target *list, int sev, const char *msg, size_t msglen)
 {
 	for (struct log_target *t = list; t; t = t->next) {
@@ -368,31 +408,37 @@ void log_send(struct log_target *list, int sev, const char *msg, size_t msglen)
 
 		if (!target_takes(t, sev))
 			continue;
-		if (t->format != LOG_FMT_RAW) {
-			struct timespec ts;
-			struct tm tm;
-
-			clock_gettime(CLOCK_REALTIME, &ts);
-			localtime_r(&ts.tv_sec, &tm);
-			if (t->format == LOG_FMT_RFC3164)
-				n = strftime(line + 16, sizeof(line) - 16, "%b %e %H:%M:%S", &tm);
-			else
-				n = strftime(line + 16, sizeof(line) - 16, "%Y-%m-%dT%H:%M:%S%z", &tm);
-			{
-				char hdr[64];
-				int h = snprintf(hdr, sizeof(hdr), "<%d>%s", t->facility * 8 + pri,
-				                 t->format == LOG_FMT_RFC5424 ? "1 " : "");
-
-				memmove(line + h, line + 16, n);
-				memcpy(line, hdr, (size_t)h);
-				n += (size_t)h;
-			}
-			n += (size_t)snprintf(line + n, sizeof(line) - n,
-			                      t->format == LOG_FMT_RFC5424 ? " - tollgate %d - - " : " tollgate[%d]: ",
-			                      (int)getpid());
-		}
+		n = log_header(line, sizeof(line), t->kind == LOG_TGT_RING ? t->sink->format : (int)t->format,
+		               t->facility, pri);
 		emit(t, line, n, msg, msglen);
 	}
+}
+
+/* The header of the forwarded message <m> in the ring format <fmt> (one
+ * of those after LOG_FMT_RAW), as HAProxy: the message's own time is kept
+ * (the RFC5424 form syslog_header() gives it).
+ */
+static size_t ring_fwd_header(char *out, size_t room, int fmt, int facility, int pri,
+                              const struct syslog_msg *m, time_t now)
+{
+	char h[256];
+	size_t n, tl;
+	const char *tm, *end;
+
+	if (fmt == LOG_FMT_LOCAL)
+		return syslog_header(out, room, SYSLOG_FMT_LOCAL, facility, pri, m, now);
+	if (fmt == LOG_FMT_SHORT || fmt == LOG_FMT_PRIORITY)
+		return log_header(out, room, fmt, facility, pri);
+	/* TIMED, ISO: "<PRI>1 TIME ..." gives the time */
+	n = syslog_header(h, sizeof(h), SYSLOG_FMT_RFC5424, facility, pri, m, now);
+	tm = memchr(h, ' ', n);
+	end = tm ? memchr(tm + 1, ' ', n - (size_t)(tm + 1 - h)) : NULL;
+	if (!end)
+		return log_header(out, room, fmt, facility, pri);
+	tl = (size_t)(end - tm - 1);
+	if (fmt == LOG_FMT_TIMED)
+		return (size_t)snprintf(out, room, "<%d>%.*s ", pri, (int)tl, tm + 1);
+	return (size_t)snprintf(out, room, "%.*s ", (int)tl, tm + 1);
 }
 
 void log_forward(struct log_target *list, const struct syslog_msg *m)
@@ -405,10 +451,30 @@ void log_forward(struct log_target *list, const struct syslog_msg *m)
 
 		if (!target_takes(t, m->level))
 			continue;
-		n = syslog_header(line, sizeof(line), t->format_set ? (int)t->format : SYSLOG_FMT_AUTO,
-		                  m->facility < 0 ? t->facility : m->facility, pri, m, now);
+		if (t->kind == LOG_TGT_RING && t->sink->format > LOG_FMT_RAW)
+			n = ring_fwd_header(line, sizeof(line), t->sink->format, m->facility < 0 ? t->facility : m->facility,
+			                    pri, m, now);
+		else
+			n = syslog_header(line, sizeof(line),
+			                  t->kind == LOG_TGT_RING ? t->sink->format : t->format_set ? (int)t->format : SYSLOG_FMT_AUTO,
+			                  m->facility < 0 ? t->facility : m->facility, pri, m, now);
 		emit(t, line, n, m->msg, m->len);
 	}
+}
+
+struct log_target *log_rings_resolve(struct log_target *list, char *err, size_t errlen)
+{
+	for (struct log_target *t = list; t; t = t->next) {
+		if (t->kind != LOG_TGT_RING || t->sink)
+			continue;
+		t->sink = sink_find(t->be_name);
+		if (!t->sink || t->sink->type != SINK_BUFFER) {
+			err_fmt(err, errlen, "log target 'ring@%s': no such ring.", t->be_name);
+			t->sink = NULL;
+			return t;
+		}
+	}
+	return NULL;
 }
 
 void log_drop(void)

@@ -5,11 +5,11 @@ backend's UDP and TCP syslog servers with `balance roundrobin`, `random`,
 falling back to backups."""
 import re
 import socket
-import threading
 
 import pytest
 
 from conftest import admin_cli, admin_ready, exchange, free_port, run_check, wait_port, wait_until
+from syslogsink import TcpSink
 
 
 class Sink:
@@ -29,40 +29,6 @@ class Sink:
         except socket.timeout:
             pass
         return self.got
-
-
-class TcpSink:
-    """A TCP syslog server: keeps the bytes of every connection."""
-
-    def __init__(self, port=None):
-        self.port = port or free_port()
-        self.data = b""
-        self.lock = threading.Lock()
-        self.ls = None
-
-    def start(self):
-        self.ls = socket.socket()
-        self.ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.ls.bind(("127.0.0.1", self.port))
-        self.ls.listen(8)
-        threading.Thread(target=self._run, daemon=True).start()
-        return self
-
-    def _run(self):
-        while True:
-            try:
-                c, _ = self.ls.accept()
-            except OSError:
-                return
-            threading.Thread(target=self._read, args=(c,), daemon=True).start()
-
-    def _read(self, c):
-        while True:
-            d = c.recv(65536)
-            if not d:
-                return
-            with self.lock:
-                self.data += d
 
 
 CFG = """
@@ -206,19 +172,9 @@ backend oc
 """ % (sock, port, srv.port, oc.port), port=port)
     exchange(port, b"hello")
 
-    def frames():
-        out, data = [], oc.data
-        while data:
-            m = re.match(rb"(\d+) ", data)
-            if not m or len(data) < len(m.group(0)) + int(m.group(1)):
-                return None
-            end = len(m.group(0)) + int(m.group(1))
-            out.append(data[len(m.group(0)):end])
-            data = data[end:]
-        return out
     # wait_port's probe and the exchange: two connections, two messages
-    wait_until(lambda: len(frames() or []) == 2, 5, "two octet-counted messages: %r" % oc.data)
-    for f in frames():
+    wait_until(lambda: len(oc.frames()) == 2, 5, "two octet-counted messages: %r" % oc.data)
+    for f in oc.frames():
         assert re.match(rb"<134>\w{3} [ \d]\d [\d:]{8} tollgate\[\d+\]: 127\.0\.0\.1:\d+ \[.*\] fe app/app ", f)
         assert not f.endswith(b"\n")
 

@@ -167,7 +167,7 @@ def test_bad_log_lines(tmp_path):
         ("log 127.0.0.1:514 sample 1,7:5 local0", "sample size 5 should be greater or equal to 7"),
         ("log 127.0.0.1:514 sample 1:x local0", "wrong sample size 'x'"),
         ("log backend@mylogs local0", "log target 'backend@mylogs': no such backend"),
-        ("log ring@myring local0", "ring targets ('ring' sections) are not supported yet"),
+        ("log ring@myring local0", "log target 'ring@myring': no such ring"),
     ]:
         rc, out, _ = run_check("global\n    %s\n" % line, tmp_path, name="log.cfg")
         assert rc != 0 and "log.cfg:2" in out and text in out, (line, out)
