@@ -53,6 +53,8 @@ struct global {
 	unsigned int tune_h2_max_frame;      /* tune.h2.max-frame-size, 0: 16384 */
 	unsigned int hard_stop_after;    /* ms, 0: none */
 	char *tables_state_file;         /* `stick-tables-state-file`, NULL: none */
+	char *server_state_file;         /* `server-state-file`, NULL: none (server_state.h) */
+	char *server_state_base;         /* `server-state-base`, NULL: none */
 	unsigned int tables_state_interval; /* `stick-tables-state-interval` ms, 0: save on stop only */
 	char *chroot;                    /* chroot directory */
 	int uid, gid;                    /* drop privileges to, -1: keep */

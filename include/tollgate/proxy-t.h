@@ -336,6 +336,8 @@ struct proxy {
 	int redispatch_after;            /* option redispatch <n>: every nth retry (> 0), the
 	                                  * |n|th from the last one (< 0; -1: the last), 0: none */
 	unsigned int fullconn;           /* backend fullconn (kept, unused) */
+	unsigned char srv_state_load;    /* `load-server-state-from-file`: PR_SRV_STATE_* (server_state.h) */
+	char *srv_state_file_name;       /* `server-state-file-name`, NULL: the backend's name */
 	int backlog;                     /* `backlog`: listen() backlog of binds without one, 0: default */
 	char *send_name_hdr;             /* http-send-name-header: the header carrying the server's name */
 	int tcpka[2][3];                 /* clitcpka-/srvtcpka- idle (s), intvl (s), cnt; 0: the system's */

@@ -50,7 +50,7 @@ enum srv_state {
 /* `init-addr` methods, tried in the order written (server.init_addr[]). */
 enum srv_init_addr {
 	SRV_IA_END = 0,       /* end of the list */
-	SRV_IA_LAST,          /* the server-state file's address (none in Tollgate: skipped) */
+	SRV_IA_LAST,          /* the server-state file's address (server.lastaddr) */
 	SRV_IA_LIBC,          /* the system's resolver, getaddrinfo() */
 	SRV_IA_NONE,          /* no address: start in maintenance (SRV_F_RMAINT) */
 	SRV_IA_IP,            /* the address of `init-addr` (server.init_ip) */
@@ -64,6 +64,8 @@ enum srv_init_addr {
                                      * what `proto` says */
 #define SRV_F_AGENT_PORT  0x4000U   /* `agent-port` given: `port` no longer sets the agent's */
 #define SRV_F_AGENT_ADDR  0x8000U   /* `agent-addr` given: `addr` no longer sets the agent's */
+#define SRV_F_CMAINT      0x10000U  /* `disabled` in the configuration (HAProxy's CMAINT, 0x04 in
+                                     * show servers state); SRV_F_MAINT says whether it still is */
 
 /* Counters, one set per thread, written by that thread only (relaxed
  * stores) and summed on read.
@@ -179,6 +181,11 @@ struct server {
 	unsigned int rise;                /* successes to go up */
 	unsigned int fall;                /* failures to go down */
 	struct check *check;              /* its health check, or NULL */
+	int state_health;                 /* the server-state file's check health plus one, 0: none */
+	char *lastaddr;                   /* the server-state file's srv_addr (init-addr last), or NULL */
+	unsigned char state_chk_off;      /* the server-state file paused its check (1), its agent (2) */
+	short state_chk[2];               /* its srv_check_status + 1 (0: none) and srv_check_result,
+	                                   * shown until the check has a result of its own */
 	/* `addr` and `port`: where health checks (and, unless `agent-addr` /
 	 * `agent-port`, agent checks) connect; `set server check-port` changes
 	 * the port at runtime

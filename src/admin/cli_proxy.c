@@ -854,7 +854,9 @@ static int dump_servers_state(struct cli_session *s)
 				char addr[ADDR_STRLEN];
 				int up = atomic_load(&sv->cur_state) == SRV_ST_RUNNING;
 				const struct chk_st *st = chk_st_named(check_status_name(sv));
-				unsigned int admin = ((sv->flags & SRV_F_MAINT) ? 0x01 : 0) |
+				int maint = !!(sv->flags & SRV_F_MAINT), unchecked = !sv->check;
+				/* HAProxy's SRV_ADMF_*: `disabled` is CMAINT (0x04), forced (0x01) while it lasts */
+				unsigned int admin = (maint ? 0x01 : 0) | ((sv->flags & SRV_F_CMAINT) ? 0x04 : 0) |
 				                     ((sv->flags & SRV_F_DRAIN) ? 0x08 : 0) |
 				                     ((sv->flags & SRV_F_RMAINT) ? 0x20 : 0) |
 				                     (sv->rsv_srv ? 0x40 : 0);
@@ -862,6 +864,16 @@ static int dump_servers_state(struct cli_session *s)
 
 				char agent[ADDR_STRLEN] = "-", chk[ADDR_STRLEN] = "-";
 				int health = check_health(sv);
+
+				/* entering maintenance zeroes the health, which then stays
+				 * (server_change_admin() sets state_health); an unchecked
+				 * server's reads rise, 0 once it was `disabled`, or what
+				 * the server-state file said
+				 */
+				if (maint)
+					health = sv->state_health ? sv->state_health - 1 : 0;
+				else if (health < 0)
+					health = sv->state_health ? sv->state_health - 1 : (sv->flags & SRV_F_CMAINT) ? 0 : (int)sv->rise;
 
 				if (sv->addr.flags & ADDR_F_NAME)
 					strcpy(addr, "-");   /* not resolved yet */
@@ -875,11 +887,21 @@ static int dump_servers_state(struct cli_session *s)
 				 * unless "disable health|agent", and AGENT (16) for the
 				 * agent; an unchecked server's health stays at rise
 				 */
+				int status = st->num, result = st->result;
+
+				/* the server-state file's check result, until a check of its own */
+				if (sv->state_chk[0] && (!sv->check || !strcmp(st->name, "INI"))) {
+					status = sv->state_chk[0] - 1;
+					result = sv->state_chk[1];
+				}
 				if (cli_printf(s, "%d %s %d %s %s %d %u %u %u %d %d %d %d %d %d %d %d %s %u %s %d %d %s %s %u\n",
 				               c->px->uuid, c->px->id, sv->puid, sv->id, addr,
-				               up && !(sv->flags & SRV_F_RMAINT) ? 2 : 0, admin, sv->uweight, sv->iweight, 0,
-				               st->num, st->result, health < 0 ? (int)sv->rise : health,
-				               sv->check ? (check_enabled(sv, 0) ? 6 : 2) : 0,
+				               up && !(sv->flags & (SRV_F_RMAINT | SRV_F_MAINT)) ? 2 : 0, admin, sv->uweight, sv->iweight, 0,
+				               status, result, health,
+				               /* CONFIGURED, ENABLED, PAUSED (8) by maintenance, for
+				                * good on an unchecked server `disabled` */
+				               unchecked ? ((sv->flags & SRV_F_CMAINT) ? 8 : 0) :
+				               (check_enabled(sv, 0) ? 6 : 2) | (maint ? 8 : 0),
 				               (sv->flags & SRV_F_AGENT) ? (check_enabled(sv, 1) ? 22 : 18) : 0, 0, 0,
 				               /* SRV: the slot's target and port, the record apart */
 				               srv_rec ? (sv->rsv_target[0] ? sv->rsv_target : "-") : sv->hostname ? sv->hostname : "-",

@@ -1346,7 +1346,8 @@ static int check_new(struct server *srv, struct proxy *cp, const struct check_co
 	c->smp.srv = srv;
 	c->fd = -1;
 	c->probe_exp = TICK_ETERNITY;
-	c->health = srv->rise;  /* starts up, one failure from down */
+	/* starts up, one failure from down, or where the server-state file says */
+	c->health = srv->state_health ? (unsigned int)srv->state_health - 1 : srv->rise;
 	c->task = task_new(1UL << thr, check_process, c, "check");
 	if (!c->task) {
 		check_free(c);
@@ -1360,6 +1361,15 @@ static int check_new(struct server *srv, struct proxy *cp, const struct check_co
 	return 0;
 }
 
+/* A server `disabled` in the configuration and still in maintenance
+ * gets no check; one that the server-state file or the admin socket put
+ * in maintenance keeps its own.
+ */
+static int srv_conf_maint(const struct server *srv)
+{
+	return (srv->flags & (SRV_F_MAINT | SRV_F_CMAINT)) == (SRV_F_MAINT | SRV_F_CMAINT);
+}
+
 int checks_start(void)
 {
 	int n = 0;
@@ -1370,17 +1380,19 @@ int checks_start(void)
 		int used = 0, ret;
 
 		for (struct server *srv = px->srv; srv; srv = srv->next)
-			used |= (srv->flags & SRV_F_CHECK) && !(srv->flags & SRV_F_MAINT) && !srv->hc;
+			used |= (srv->flags & SRV_F_CHECK) && !srv_conf_maint(srv) && !srv->hc;
 		ret = check_conf_prepare(px, used, &own);
 		if (ret < 0)
 			return ret;
 		for (struct server *srv = px->srv; srv; srv = srv->next) {
-			if ((srv->flags & SRV_F_AGENT) && !(srv->flags & SRV_F_MAINT)) {
+			if ((srv->flags & SRV_F_AGENT) && !srv_conf_maint(srv)) {
 				ret = agent_new(srv, n++);
 				if (ret < 0)
 					return ret;
+				if (srv->state_chk_off & 2)
+					check_set_enabled(srv, 1, 0);
 			}
-			if (!(srv->flags & SRV_F_CHECK) || (srv->flags & SRV_F_MAINT))
+			if (!(srv->flags & SRV_F_CHECK) || srv_conf_maint(srv))
 				continue;
 			/* `healthcheck <name>`: that section's check instead */
 			if (srv->hc && (ret = check_conf_prepare(srv->hc, 1, &hc)) < 0)
@@ -1388,6 +1400,8 @@ int checks_start(void)
 			ret = check_new(srv, srv->hc ? srv->hc : px, srv->hc ? &hc : &own, n++);
 			if (ret < 0)
 				return ret;
+			if (srv->state_chk_off & 1)
+				check_set_enabled(srv, 0, 0);
 		}
 	}
 	return 0;

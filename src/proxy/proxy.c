@@ -21,6 +21,7 @@
 #include <tollgate/resolvers.h>
 #include <tollgate/tls.h>
 #include <tollgate/server.h>
+#include <tollgate/server_state.h>
 #include <tollgate/sample.h>
 #include <tollgate/stktable.h>
 #include <tollgate/tcp_rules.h>
@@ -137,6 +138,7 @@ int proxy_inherit(struct proxy *px, const struct proxy *def)
 	px->retries = def->retries;
 	px->retry_on = def->retry_on;
 	px->redispatch_after = def->redispatch_after;
+	px->srv_state_load = def->srv_state_load;
 	if (px->cap & PR_CAP_FE)
 		px->maxconn = def->maxconn;
 	px->backlog = def->backlog;
@@ -770,6 +772,7 @@ int proxy_finalize_all(report_fn fn, void *arg)
 			errs += report(fn, arg, 1, px->conf_file, px->conf_line, "out of memory");
 	errs += resolve_log_backends(fn, arg);
 
+	server_state_apply_all();   /* before addresses are resolved and weights used */
 	for (struct proxy *px = proxies_list; px; px = px->next) {
 		if (px->cap & PR_CAP_BE)
 			errs += finalize_backend(px, fn, arg);

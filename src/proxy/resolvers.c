@@ -224,8 +224,18 @@ int resolvers_server_init(struct server *srv, char *msg, size_t len)
 	}
 	for (int i = 0; i < SRV_IA_MAX && m[i]; i++) {
 		switch (m[i]) {
-		case SRV_IA_LAST:
-			continue;       /* no server-state file in Tollgate */
+		case SRV_IA_LAST: {
+			/* the server-state file's address, the port kept */
+			struct addr a;
+
+			if (!srv->lastaddr || addr_parse(srv->lastaddr, ADDR_P_PORT_OPTIONAL | ADDR_P_NO_RESOLVE |
+			                                 ADDR_P_NO_UNIX | ADDR_P_NO_FD, &a, NULL, 0) < 0)
+				continue;
+			addr_set_port(&a, addr_port(&srv->addr));
+			a.flags = srv->addr.flags & ADDR_F_NO_PORT;
+			srv->addr = a;
+			return 0;
+		}
 		case SRV_IA_LIBC:
 			tried = 1;
 			if (init_addr_libc(srv) == 0)

@@ -420,6 +420,8 @@ int server_change_admin(struct server *srv, unsigned int clr, unsigned int set)
 
 	thread_isolate();
 	srv->flags = (srv->flags & ~clr) | set;
+	if ((srv->flags & ~old) & SRV_F_MAINT)
+		srv->state_health = 1;   /* maintenance zeroes the health (show servers state) */
 	thread_release();
 	if (srv->flags == old)
 		return 0;
@@ -486,6 +488,7 @@ void server_free(struct server *srv)
 	free(srv->track_name);
 	free(srv->hc_name);
 	free(srv->hostname);
+	free(srv->lastaddr);
 	free(srv->rsv.resolvers_id);
 	free(srv->id);
 	free(srv->cookie);

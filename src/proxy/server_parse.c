@@ -274,11 +274,11 @@ int server_parse_options(struct server *srv, int argc, char **args, int first, i
 			continue;
 		}
 		if (!strcmp(opt, "disabled")) {
-			srv->flags |= SRV_F_MAINT;
+			srv->flags |= SRV_F_MAINT | SRV_F_CMAINT;
 			continue;
 		}
 		if (!strcmp(opt, "enabled")) {
-			srv->flags &= ~SRV_F_MAINT;
+			srv->flags &= ~(SRV_F_MAINT | SRV_F_CMAINT);
 			continue;
 		}
 		if (!strcmp(opt, "agent-check")) {
