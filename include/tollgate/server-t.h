@@ -56,6 +56,15 @@ enum srv_init_addr {
 	SRV_IA_IP,            /* the address of `init-addr` (server.init_ip) */
 };
 #define SRV_IA_MAX        4         /* methods in one `init-addr` */
+
+/* `init-state` (HAProxy 3.x): how a checked server starts */
+enum {
+	SRV_INIT_NONE = 0,    /* as `up` (HAProxy's default) */
+	SRV_INIT_FULLY_UP,    /* up, down after `fall` failures */
+	SRV_INIT_UP,          /* up, down at the first failure */
+	SRV_INIT_DOWN,        /* down, up at the first success */
+	SRV_INIT_FULLY_DOWN,  /* down, up after `rise` successes */
+};
 #define SRV_RSV_NETS      8         /* networks in one `resolve-net` */
 #define SRV_F_PROTO_H2    0x0400U   /* `proto h2`: HTTP/2 at once (mux_h2_be.h) */
 #define SRV_F_ALPN_H2     0x0800U   /* `ssl` with "h2" in `alpn`: HTTP/2 if the handshake chooses it */
@@ -184,6 +193,9 @@ struct server {
 	int state_health;                 /* the server-state file's check health plus one, 0: none */
 	char *lastaddr;                   /* the server-state file's srv_addr (init-addr last), or NULL */
 	unsigned char state_chk_off;      /* the server-state file paused its check (1), its agent (2) */
+	unsigned char on_down_kill;       /* `on-marked-down shutdown-sessions` */
+	unsigned char on_up_kill_backups; /* `on-marked-up shutdown-backup-sessions` */
+	unsigned char init_state;         /* `init-state`: SRV_INIT_* */
 	short state_chk[2];               /* its srv_check_status + 1 (0: none) and srv_check_result,
 	                                   * shown until the check has a result of its own */
 	/* `addr` and `port`: where health checks (and, unless `agent-addr` /

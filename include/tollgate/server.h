@@ -56,6 +56,17 @@ struct server *server_find_by_id(const struct proxy *be, int puid);
  */
 void server_set_state(struct server *srv, int state, const char *reason);
 
+/* The health a checked server's check starts with, from its `init-state`
+ * (default: `rise`, up but one failure from down). Pure.
+ */
+unsigned int server_init_health(const struct server *srv);
+
+/* Start-up: a checked server whose `init-state` is down or fully-down,
+ * and that the server-state file left alone, starts DOWN. Before the
+ * backend's load balancing is set up.
+ */
+void server_apply_init_state(struct server *srv);
+
 /* Counts the usable active and backup servers of <be>. */
 void server_count_usable(const struct proxy *be, int *active, int *backup);
 

@@ -163,7 +163,8 @@ struct stream {
 	int tid;                       /* owner thread */
 	unsigned int uniq_id;          /* stream number since start-up (show sess, HAProxy's id) */
 	struct list by_thread;         /* link in its thread's stream list (owner only) */
-	_Atomic int kill_req;          /* `shutdown session` asked: close on the next run */
+	_Atomic int kill_req;          /* close on the next run: 1 `shutdown session`, else the
+	                                * termination code ('D', 'U': stream_shutdown_server()) */
 	struct var_store *sess_vars;   /* variables of scope sess (and txn/req/res without a
 	                                * transaction), allocated on first set, or NULL */
 };

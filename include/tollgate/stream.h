@@ -125,6 +125,14 @@ int stream_snapshot_detail(struct stream_info *out, struct stream_detail *detail
  */
 int stream_shutdown(const void *ptr);
 
+/* Kills the streams holding a slot of <srv> (`on-marked-down
+ * shutdown-sessions`, <why> 'D'), or with <backups>, those of the backup
+ * servers of its backend (`on-marked-up shutdown-backup-sessions`, 'U'):
+ * they end with the termination code <why>. Any thread, isolated or not.
+ * Returns the number of streams asked to end.
+ */
+int stream_shutdown_server(const struct server *srv, int backups, int why);
+
 /* Called by a backend when one of its servers frees a slot: wakes the
  * oldest queued stream, if any. Any thread.
  */

@@ -1347,7 +1347,7 @@ static int check_new(struct server *srv, struct proxy *cp, const struct check_co
 	c->fd = -1;
 	c->probe_exp = TICK_ETERNITY;
 	/* starts up, one failure from down, or where the server-state file says */
-	c->health = srv->state_health ? (unsigned int)srv->state_health - 1 : srv->rise;
+	c->health = srv->state_health ? (unsigned int)srv->state_health - 1 : server_init_health(srv);
 	c->task = task_new(1UL << thr, check_process, c, "check");
 	if (!c->task) {
 		check_free(c);

@@ -166,6 +166,9 @@ int proxy_inherit(struct proxy *px, const struct proxy *def)
 	px->conn_src = def->conn_src;
 	px->defsrv.use_ssl = def->defsrv.use_ssl;
 	px->defsrv.check_ssl = def->defsrv.check_ssl;
+	px->defsrv.on_down_kill = def->defsrv.on_down_kill;
+	px->defsrv.on_up_kill_backups = def->defsrv.on_up_kill_backups;
+	px->defsrv.init_state = def->defsrv.init_state;
 	if (def->defsrv.tls_conf) {
 		px->defsrv.tls_conf = calloc(1, sizeof(*px->defsrv.tls_conf));
 		if (!px->defsrv.tls_conf || tls_conf_dup(px->defsrv.tls_conf, def->defsrv.tls_conf) < 0)
@@ -451,6 +454,7 @@ static int finalize_backend(struct proxy *px, report_fn fn, void *arg)
 			report(fn, arg, rc < 0, srv->conf_file, srv->conf_line, "%s", msg);
 		if (rc < 0)
 			return 1;
+		server_apply_init_state(srv);
 		if (server_set_keys(srv) < 0)
 			return report(fn, arg, 1, srv->conf_file, srv->conf_line, "out of memory");
 		if ((srv->flags & SRV_F_AGENT) && !srv->agent_port)

@@ -14,6 +14,7 @@
 #include <tollgate/isolate.h>
 #include <tollgate/sample.h>
 #include <tollgate/server.h>
+#include <tollgate/stream.h>
 #include <tollgate/stktable.h>
 #include <tollgate/srv_idle.h>
 #include <tollgate/tls.h>
@@ -74,6 +75,9 @@ struct server *server_alloc(struct proxy *be, const char *name, const struct ser
 	srv->conn_src = tmpl->conn_src;
 	srv->use_ssl = tmpl->use_ssl;
 	srv->check_ssl = tmpl->check_ssl;
+	srv->on_down_kill = tmpl->on_down_kill;
+	srv->on_up_kill_backups = tmpl->on_up_kill_backups;
+	srv->init_state = tmpl->init_state;
 	if (tmpl->tls_conf) {
 		srv->tls_conf = calloc(1, sizeof(*srv->tls_conf));
 		if (!srv->tls_conf || tls_conf_dup(srv->tls_conf, tmpl->tls_conf) < 0)
@@ -309,9 +313,34 @@ static void set_state(struct server *srv, int state, const char *reason, const s
 		if (be->log_targets && n > 0)
 			log_send(be->log_targets, LOG_SEV_EMERG, msg, (size_t)n);
 	}
+	/* on-marked-down / on-marked-up: the streams end with 'D' / 'U' */
+	if (state != SRV_ST_RUNNING && srv->on_down_kill)
+		stream_shutdown_server(srv, 0, 'D');
+	else if (state == SRV_ST_RUNNING && srv->on_up_kill_backups && !(srv->flags & SRV_F_BACKUP) && srv->uweight)
+		stream_shutdown_server(srv, 1, 'U');
 	/* the trackers follow; the configuration refuses loops */
 	for (struct server *t = srv->trackers; t; t = t->tracker_next)
 		set_state(t, state, NULL, srv);
+}
+
+unsigned int server_init_health(const struct server *srv)
+{
+	switch (srv->init_state) {
+	case SRV_INIT_FULLY_UP:
+		return srv->rise + srv->fall - 1;
+	case SRV_INIT_DOWN:
+		return srv->rise - 1;
+	case SRV_INIT_FULLY_DOWN:
+		return 0;
+	default:
+		return srv->rise;
+	}
+}
+
+void server_apply_init_state(struct server *srv)
+{
+	if ((srv->flags & SRV_F_CHECK) && !srv->state_health && srv->init_state >= SRV_INIT_DOWN)
+		atomic_store(&srv->cur_state, SRV_ST_STOPPED);
 }
 
 void server_set_state(struct server *srv, int state, const char *reason)
@@ -348,6 +377,10 @@ int server_resolve_track(struct server *srv, char *err, size_t errlen)
 	}
 	if (srv->flags & SRV_F_CHECK) {
 		snprintf(err, errlen, "unable to enable checks and tracking at the same time!");
+		return -1;
+	}
+	if (srv->init_state) {
+		snprintf(err, errlen, "'init-state' cannot be used with 'track'.");
 		return -1;
 	}
 	if (!(t->flags & SRV_F_CHECK) && !t->track_name) {

@@ -209,9 +209,6 @@ static int dynamic_refused(const char *opt, char **err)
 static const struct cfg_no_effect srv_no_effect[] = {
 	{ "maxqueue", 1, "streams wait in the backend's queue, which has no per-server limit" },
 	{ "minconn", 1, "the server's limit is its 'maxconn', not a dynamic one" },
-	{ "on-marked-down", 1, "sessions stay on a server marked down" },
-	{ "on-marked-up", 1, "sessions stay on a backup server when a primary comes back" },
-	{ "init-state", 1, "a checked server starts up, as with 'init-state up'" },
 	{ "redir", 1, "requests are forwarded to the server, not redirected" },
 	{ "max-reuse", 1, "idle connections are reused without a count" },
 	{ "pool-low-conn", 1, "idle connections are reused whatever their number" },
@@ -252,6 +249,30 @@ int server_parse_options(struct server *srv, int argc, char **args, int first, i
 
 		if (!strcmp(opt, "check")) {
 			srv->flags |= SRV_F_CHECK;
+			continue;
+		}
+		if (!strcmp(opt, "on-marked-down") || !strcmp(opt, "on-marked-up")) {
+			int down = opt[10] == 'd';
+			const char *want = down ? "shutdown-sessions" : "shutdown-backup-sessions";
+
+			if (!val || strcmp(val, want))
+				return cfg_set_err(err, "'%s %s' : '%s' expects '%s' but got '%s'.", args[0], args[1], opt, want,
+				                   val ? val : "");
+			*(down ? &srv->on_down_kill : &srv->on_up_kill_backups) = 1;
+			i++;
+			continue;
+		}
+		if (!strcmp(opt, "init-state")) {
+			static const char *const names[] = { "none", "fully-up", "up", "down", "fully-down" };
+			int k = 0;
+
+			while (val && k < 5 && strcmp(val, names[k]))
+				k++;
+			if (!val || k == 5)
+				return cfg_set_err(err, "'%s %s' : 'init-state' expects 'fully-up', 'up', 'down', 'fully-down' or 'none', got '%s'.",
+				                   args[0], args[1], val ? val : "");
+			srv->init_state = (unsigned char)k;
+			i++;
 			continue;
 		}
 		if (!strcmp(opt, "no-check")) {

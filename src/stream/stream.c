@@ -668,7 +668,7 @@ static struct task *stream_process(struct task *t, void *ctx, unsigned int state
 {
 	struct stream *s = ctx;
 	unsigned int cev = s->cli.ev, sev = s->srvside.ev;
-	int cprog, sprog;
+	int cprog, sprog, kill;
 
 	thread_stat_add(&thread_stats(tid)->stream_calls, 1);
 	s->cli.ev = s->srvside.ev = 0;
@@ -689,9 +689,11 @@ static struct task *stream_process(struct task *t, void *ctx, unsigned int state
 	if (cev & FD_EV_ERR)
 		s->cli.flags |= SIDE_ERROR;
 
-	if (atomic_load_explicit(&s->kill_req, memory_order_relaxed)) {
-		/* `shutdown session` from the admin socket */
-		strm_set_term(s, 'K', s->state == ST_EST ? 'D' : s->state == ST_QUEUED ? 'Q' :
+	if ((kill = atomic_load_explicit(&s->kill_req, memory_order_relaxed))) {
+		/* `shutdown session` from the admin socket (1: K), or its
+		 * server went down (D) or a primary came up (U)
+		 */
+		strm_set_term(s, kill == 1 ? 'K' : (char)kill, s->state == ST_EST ? 'D' : s->state == ST_QUEUED ? 'Q' :
 		                 s->state == ST_CONNECTING ? 'C' : 'R');
 		goto out_free;
 	}

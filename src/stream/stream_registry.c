@@ -152,6 +152,30 @@ int stream_snapshot_detail(struct stream_info *out, struct stream_detail *detail
 	return n;
 }
 
+int stream_shutdown_server(const struct server *srv, int backups, int why)
+{
+	int own = !thread_isolated(), n = 0;
+
+	if (own)
+		thread_isolate();
+	for (int t = 0; t < MAX_THREADS; t++) {
+		struct stream *s;
+
+		list_for_each(s, &streams_by_thread[t], by_thread) {
+			const struct server *held = s->srv;
+
+			if (!held || (backups ? held->proxy != srv->proxy || !(held->flags & SRV_F_BACKUP) : held != srv))
+				continue;
+			atomic_store_explicit(&s->kill_req, why, memory_order_relaxed);
+			task_wakeup(s->task, TASK_WOKEN_OTHER);
+			n++;
+		}
+	}
+	if (own)
+		thread_release();
+	return n;
+}
+
 int stream_shutdown(const void *ptr)
 {
 	int ret = -ENOENT;
