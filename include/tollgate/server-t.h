@@ -196,6 +196,7 @@ struct server {
 	unsigned char on_down_kill;       /* `on-marked-down shutdown-sessions` */
 	unsigned char on_up_kill_backups; /* `on-marked-up shutdown-backup-sessions` */
 	unsigned char init_state;         /* `init-state`: SRV_INIT_* */
+	char *redir;                      /* `redir <prefix>`: GET/HEAD get a 302 there (mode http), or NULL */
 	short state_chk[2];               /* its srv_check_status + 1 (0: none) and srv_check_result,
 	                                   * shown until the check has a result of its own */
 	/* `addr` and `port`: where health checks (and, unless `agent-addr` /

@@ -132,6 +132,8 @@ struct stream {
 	int tunnel;                    /* HTTP stream switched to a tunnel (Upgrade, CONNECT) */
 	struct server *pref_srv;       /* server named by a persistence cookie, or NULL */
 	struct server *idle_srv;       /* HTTP: server of the kept (idle) server connection */
+	const struct server *srv_redir; /* HTTP: the server chosen has `redir`: answer a 302 (this request) */
+	unsigned char redir_ok;        /* HTTP: the request's first choice of server, which `redir` may answer */
 	struct list own_idle;          /* HTTP, `http-reuse never`: the client's idle server connections (srv_idle.h) */
 	unsigned int own_idle_count;   /* their number */
 	int srv_conn_reused;           /* HTTP: the server connection's latest request was

@@ -78,6 +78,8 @@ struct server *server_alloc(struct proxy *be, const char *name, const struct ser
 	srv->on_down_kill = tmpl->on_down_kill;
 	srv->on_up_kill_backups = tmpl->on_up_kill_backups;
 	srv->init_state = tmpl->init_state;
+	if (tmpl->redir && !(srv->redir = strdup(tmpl->redir)))
+		goto out_free;
 	if (tmpl->tls_conf) {
 		srv->tls_conf = calloc(1, sizeof(*srv->tls_conf));
 		if (!srv->tls_conf || tls_conf_dup(srv->tls_conf, tmpl->tls_conf) < 0)
@@ -522,6 +524,7 @@ void server_free(struct server *srv)
 	free(srv->hc_name);
 	free(srv->hostname);
 	free(srv->lastaddr);
+	free(srv->redir);
 	free(srv->rsv.resolvers_id);
 	free(srv->id);
 	free(srv->cookie);

@@ -209,7 +209,6 @@ static int dynamic_refused(const char *opt, char **err)
 static const struct cfg_no_effect srv_no_effect[] = {
 	{ "maxqueue", 1, "streams wait in the backend's queue, which has no per-server limit" },
 	{ "minconn", 1, "the server's limit is its 'maxconn', not a dynamic one" },
-	{ "redir", 1, "requests are forwarded to the server, not redirected" },
 	{ "max-reuse", 1, "idle connections are reused without a count" },
 	{ "pool-low-conn", 1, "idle connections are reused whatever their number" },
 	{ "pool-purge-delay", 1, "idle connections are closed on their own timeout" },
@@ -259,6 +258,16 @@ int server_parse_options(struct server *srv, int argc, char **args, int first, i
 				return cfg_set_err(err, "'%s %s' : '%s' expects '%s' but got '%s'.", args[0], args[1], opt, want,
 				                   val ? val : "");
 			*(down ? &srv->on_down_kill : &srv->on_up_kill_backups) = 1;
+			i++;
+			continue;
+		}
+		if (!strcmp(opt, "redir")) {
+			if (!val)
+				return cfg_set_err(err, "'%s %s' : 'redir' expects <prefix> as argument.", args[0], args[1]);
+			free(srv->redir);
+			srv->redir = strdup(val);
+			if (!srv->redir)
+				return cfg_set_err(err, "out of memory");
 			i++;
 			continue;
 		}

@@ -420,6 +420,11 @@ void strm_assign_and_connect(struct stream *s, const struct server *avoid)
 			s->state = ST_CLOSED;
 			return;
 		}
+		if (srv->redir && s->redir_ok && (s->txn->meth == H1_METH_GET || s->txn->meth == H1_METH_HEAD) &&
+		    s->txn->req_body == H1_BODY_NONE) {
+			s->srv_redir = srv;   /* `redir`: the request stage answers a 302 */
+			return;
+		}
 		server_conn_inc(srv);
 		counter_max(&be->st.cur_max, atomic_fetch_add_explicit(&be->beconn, 1, memory_order_relaxed) + 1);
 		server_hold(&s->srv, srv);

@@ -131,6 +131,12 @@ void hs_error_reply(struct stream *s, int status);
  */
 void hs_error_reply_keep(struct stream *s, int status);
 
+/* `redir <prefix>` on the server chosen for a GET or HEAD: answers HAProxy's
+ * 302 (Cache-Control: no-cache, Content-length: 0, Location: the prefix
+ * then the request's path and query; a prefix of "/" adds nothing).
+ */
+void hs_server_redirect(struct stream *s, const struct server *srv);
+
 /* Moves what fits of the service's body into the response buffer, released
  * for sending; frees the body once all of it is there. Returns 1 if bytes
  * moved.

@@ -168,6 +168,37 @@ void hs_local_reply(struct stream *s, int status, const char *data, size_t len, 
 		txn->flags |= TX_CLI_CLOSE;
 }
 
+void hs_server_redirect(struct stream *s, const struct server *srv)
+{
+	size_t plen, size;
+	const char *path = http_uri_pathq(&s->txn->req, &plen);
+	const char *pfx = strcmp(srv->redir, "/") ? srv->redir : "";
+	char *out;
+	int n;
+
+	if (!path || !plen) {
+		hs_error_reply(s, 400);
+		return;
+	}
+	size = strlen(pfx) + plen + 128;
+	out = malloc(size);
+	if (!out) {
+		hs_error_reply(s, 500);
+		return;
+	}
+	n = snprintf(out, size,
+	             "HTTP/1.1 302 Found\r\nCache-Control: no-cache\r\nContent-length: 0\r\nLocation: %s%.*s\r\n\r\n",
+	             pfx, (int)plen, path);
+	if (n < 0 || (size_t)n >= size) {
+		free(out);
+		hs_error_reply(s, 500);
+		return;
+	}
+	strm_set_term(s, 'L', 'C');   /* answered locally, as HAProxy's LC */
+	hs_local_reply(s, 302, out, (size_t)n, 0);
+	free(out);
+}
+
 /* Answers with the error page of <status> (the backend's, else the
  * frontend's errorfile, else the built-in one) and closes.
  */

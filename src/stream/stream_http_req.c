@@ -184,7 +184,10 @@ static void assign_server(struct stream *s)
 	s->retries_left = s->retries_set ? s->retries_set - 1 : s->be->retries;
 	s->redispatched = 0;
 	s->t_be = now_ms;
+	/* not on a retry or a redispatch: those follow a connection attempt */
+	s->redir_ok = 1;
 	strm_assign_and_connect(s, NULL);
+	s->redir_ok = 0;
 }
 
 /* Applies the rules' verdict <v> with outcome <o>. Returns 1 if the proxy
@@ -457,7 +460,12 @@ static int request_rules(struct stream *s)
 	counter_add(&s->be->ctr[tid].be_req, 1);
 	if (!list_empty(&s->be->server_rules))
 		http_use_server(s);
+	s->srv_redir = NULL;
 	assign_server(s);
+	if (s->srv_redir) {
+		hs_server_redirect(s, s->srv_redir);
+		return 1;
+	}
 	if (s->state == ST_CLOSED) {
 		s->state = ST_INI;
 		hs_error_reply_keep(s, 503);

@@ -54,7 +54,6 @@ NO_EFFECT = [
     ("bind", "default-crt /nonexistent.pem", "default-crt", False),
     ("server", "maxqueue 10", "maxqueue", True),
     ("server", "minconn 5 maxconn 10", "minconn", True),
-    ("server", "redir http://example.com", "redir", True),
     ("server", "max-reuse 5", "max-reuse", True),
     ("server", "pool-low-conn 5", "pool-low-conn", True),
     ("server", "pool-purge-delay 5s", "pool-purge-delay", True),
