@@ -29,6 +29,11 @@ uint32_t hash_djb2(const void *buf, size_t len);
 uint32_t hash_sdbm(const void *buf, size_t len);
 uint32_t hash_wt6(const void *buf, size_t len);
 
+/* sdbm continued from the hash <h> of the bytes before <buf>: the hash of
+ * a concatenation without copying it (hash_sdbm() starts at 0).
+ */
+uint32_t hash_sdbm_more(uint32_t h, const void *buf, size_t len);
+
 /* CRC-32C (Castagnoli, reflected, initial and final value ~0). */
 uint32_t hash_crc32c(const void *buf, size_t len);
 

@@ -84,14 +84,18 @@ uint32_t hash_djb2(const void *buf, size_t len)
 	return h;
 }
 
-uint32_t hash_sdbm(const void *buf, size_t len)
+uint32_t hash_sdbm_more(uint32_t h, const void *buf, size_t len)
 {
 	const uint8_t *p = buf;
-	uint32_t h = 0;
 
 	while (len--)
 		h = *p++ + (h << 6) + (h << 16) - h;
 	return h;
+}
+
+uint32_t hash_sdbm(const void *buf, size_t len)
+{
+	return hash_sdbm_more(0, buf, len);
 }
 
 uint32_t hash_wt6(const void *buf, size_t len)

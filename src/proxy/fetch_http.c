@@ -493,15 +493,27 @@ static int put_part(char *out, size_t *o, const char *p, size_t n, int lower, in
 	return 1;
 }
 
-/* req.hdrs: the header block as HTTP/1 text, names in lower case (as
- * HAProxy stores them), with the empty line that ends it. req.hdrs_bin
- * (private non-NULL): each name and value as <varint length><bytes>, then
- * two empty strings.
+/* The per-keyword data of req.hdrs, req.hdrs_bin, res.hdrs, res.hdrs_bin. */
+struct hdrs_kw {
+	unsigned int dir;   /* HF_REQ or HF_RES */
+	int bin;            /* the binary form */
+};
+
+static const struct hdrs_kw hdrs_req = { HF_REQ, 0 };
+static const struct hdrs_kw hdrs_req_bin = { HF_REQ, 1 };
+static const struct hdrs_kw hdrs_res = { HF_RES, 0 };
+static const struct hdrs_kw hdrs_res_bin = { HF_RES, 1 };
+
+/* req.hdrs, res.hdrs: the header block as HTTP/1 text, names in lower
+ * case (as HAProxy stores them), with the empty line that ends it.
+ * req.hdrs_bin, res.hdrs_bin: each name and value as <varint
+ * length><bytes>, then two empty strings.
  */
 static int smp_hdrs(const struct sample_arg *args, struct sample *smp, const struct sample_ctx *ctx)
 {
-	int bin = smp->kw_private != NULL;
-	const struct http_head *hh = req_head(smp, ctx);
+	const struct hdrs_kw *kw = smp->kw_private;
+	int bin = kw->bin;
+	const struct http_head *hh = dir_head(kw->dir, smp, ctx);
 	char *out = sample_scratch();
 	size_t o = 0;
 
@@ -678,19 +690,43 @@ static int smp_base32(const struct sample_arg *args, struct sample *smp, const s
 	return 1;
 }
 
-/* base32+src: base32 (4 bytes, network order) then the client address
- * (4 or 16 bytes), binary.
+/* url32: HAProxy's 32-bit hash of the first Host value followed by the
+ * path and query string when the target has one (sdbm over both, then
+ * avalanche); the hash of nothing when neither is there, as HAProxy.
  */
-static int smp_base32_src(const struct sample_arg *args, struct sample *smp, const struct sample_ctx *ctx)
+static int smp_url32(const struct sample_arg *args, struct sample *smp, const struct sample_ctx *ctx)
+{
+	const struct http_head *hh = req_head(smp, ctx);
+	const char *path;
+	size_t plen = 0;
+	uint32_t h = 0;
+	int pos = -1;
+
+	(void)args;
+	if (!hh)
+		return 0;
+	if (http_hdr_next(hh, "host", 4, &pos) >= 0)
+		h = hash_sdbm_more(h, hh->f[pos].v, hh->f[pos].vlen);
+	path = req_pathq(hh, &plen);
+	if (path && plen && path[0] == '/')
+		h = hash_sdbm_more(h, path, plen);
+	sample_set_sint(smp, hash_avalanche32(h));
+	return 1;
+}
+
+/* Appends the client address of <ctx>'s stream (4 or 16 bytes) to the
+ * 4-byte hash <h> (network order), binary: base32+src, url32+src.
+ * Returns 1, or 0 without a stream or an IP client.
+ */
+static int set_hash_src(uint32_t h, struct sample *smp, const struct sample_ctx *ctx)
 {
 	const struct stream *s = ctx ? ctx->strm : NULL;
 	const struct sockaddr *sa;
 	unsigned char *out;
-	uint32_t h;
 
-	if (!s || !smp_base32(args, smp, ctx))
+	if (!s)
 		return 0;
-	h = htonl((uint32_t)smp->data.u.sint);
+	h = htonl(h);
 	out = (unsigned char *)sample_scratch();
 	memcpy(out, &h, 4);
 	sa = addr_sa(&s->cli_addr);
@@ -703,6 +739,118 @@ static int smp_base32_src(const struct sample_arg *args, struct sample *smp, con
 	} else {
 		return 0;
 	}
+	return 1;
+}
+
+/* url32+src: url32 (4 bytes, network order) then the client address. */
+static int smp_url32_src(const struct sample_arg *args, struct sample *smp, const struct sample_ctx *ctx)
+{
+	if (!smp_url32(args, smp, ctx))
+		return 0;
+	return set_hash_src((uint32_t)smp->data.u.sint, smp, ctx);
+}
+
+/* base32+src: base32 (4 bytes, network order) then the client address
+ * (4 or 16 bytes), binary.
+ */
+static int smp_base32_src(const struct sample_arg *args, struct sample *smp, const struct sample_ctx *ctx)
+{
+	if (!smp_base32(args, smp, ctx))
+		return 0;
+	return set_hash_src((uint32_t)smp->data.u.sint, smp, ctx);
+}
+
+/* The IPv4 address and port of an absolute "http://" or "https://" target
+ * whose host is four dotted decimals (HAProxy's url2sa(): the port is the
+ * digits after ':', else 80 or 443; no name is resolved, an IPv6 host
+ * gives nothing). Returns 1, or 0 for any other target.
+ */
+static int url_ipv4(const struct http_head *hh, struct in_addr *ip, unsigned int *port)
+{
+	const char *u = hh->uri, *end = hh->uri + hh->uri_len, *p;
+	unsigned char oct[4] = { 0 };
+	unsigned int n = 0, cur = 0;
+	int digit = 0;
+
+	p = memmem(u, hh->uri_len, "://", 3);
+	if (!p)
+		return 0;
+	if (p - u == 4 && !strncasecmp(u, "http", 4))
+		*port = 80;
+	else if (p - u == 5 && !strncasecmp(u, "https", 5))
+		*port = 443;
+	else
+		return 0;
+	for (p += 3; p < end && ((*p >= '0' && *p <= '9') || *p == '.'); p++) {
+		if (*p == '.') {
+			if (!digit || n == 4)
+				return 0;
+			digit = 0;
+			continue;
+		}
+		if (!digit) {
+			if (n == 4)
+				return 0;
+			n++;
+			cur = 0;
+			digit = 1;
+		}
+		cur = cur * 10 + (unsigned int)(*p - '0');
+		if (cur > 255)
+			return 0;
+		oct[n - 1] = (unsigned char)cur;
+	}
+	if (n < 4 || !digit)
+		return 0;
+	memcpy(ip, oct, 4);
+	if (p < end && *p == ':') {
+		unsigned int v = 0;
+
+		for (p++; p < end && *p >= '0' && *p <= '9'; p++)
+			v = v * 10 + (unsigned int)(*p - '0');
+		*port = v & 0xffff;
+	}
+	return 1;
+}
+
+/* url_ip: the IPv4 host of an absolute target; url_port (private
+ * non-NULL): its port.
+ */
+static int smp_url_ip(const struct sample_arg *args, struct sample *smp, const struct sample_ctx *ctx)
+{
+	const struct http_head *hh = req_head(smp, ctx);
+	struct in_addr ip;
+	unsigned int port;
+
+	(void)args;
+	if (!hh || !url_ipv4(hh, &ip, &port))
+		return 0;
+	if (smp->kw_private) {
+		sample_set_sint(smp, port);
+	} else {
+		smp->data.type = SMP_T_IPV4;
+		smp->data.u.ipv4 = ip;
+	}
+	return 1;
+}
+
+/* meth(<method>): the method given as argument, as a string. */
+static int smp_meth(const struct sample_arg *args, struct sample *smp, const struct sample_ctx *ctx)
+{
+	(void)ctx;
+	sample_set_str(smp, args[0].data.str.ptr, args[0].data.str.len);
+	return 1;
+}
+
+/* server_status: the status the server sent, before any set-status. */
+static int smp_server_status(const struct sample_arg *args, struct sample *smp, const struct sample_ctx *ctx)
+{
+	const struct http_txn *txn = ctx_txn(ctx);
+
+	(void)args;
+	if (!txn || txn->srv_status < 0)
+		return 0;
+	sample_set_sint(smp, txn->srv_status);
 	return 1;
 }
 
@@ -957,6 +1105,12 @@ static struct sample_fetch_kw_list http_fetch_list = { .kw = {
 	{ "baseq",       smp_base,      SMP_ARG0,                     NULL,       SMP_T_STR,  REQ,       "q" },
 	{ "base32",      smp_base32,    SMP_ARG0,                     NULL,       SMP_T_SINT, REQ,       NULL },
 	{ "base32+src",  smp_base32_src, SMP_ARG0,                    NULL,       SMP_T_BIN,  REQ,       NULL },
+	{ "url32",       smp_url32,     SMP_ARG0,                     NULL,       SMP_T_SINT, REQ,       NULL },
+	{ "url32+src",   smp_url32_src, SMP_ARG0,                     NULL,       SMP_T_BIN,  REQ,       NULL },
+	{ "url_ip",      smp_url_ip,    SMP_ARG0,                     NULL,       SMP_T_IPV4, REQ,       NULL },
+	{ "url_port",    smp_url_ip,    SMP_ARG0,                     NULL,       SMP_T_SINT, REQ,       "p" },
+	{ "meth",        smp_meth,      SMP_ARG1(1, STR),             NULL,       SMP_T_STR,  SMP_USE_ANY, NULL },
+	{ "server_status", smp_server_status, SMP_ARG0,               NULL,       SMP_T_SINT, RES,       NULL },
 	{ "http_first_req", smp_first_req, SMP_ARG0,                  NULL,       SMP_T_BOOL, REQ | RES, NULL },
 	/* capture.req.uri: from the first slash, as HAProxy 2.6 (pathq) */
 	{ "capture.req.uri", smp_pathq, SMP_ARG0,                     NULL,       SMP_T_STR,  REQ | RES, NULL },
@@ -1013,8 +1167,10 @@ static struct sample_fetch_kw_list http_fetch_list = { .kw = {
 	{ "res.cook_cnt", smp_cook_cnt, SMP_ARG1(0, STR),             NULL,       SMP_T_SINT, RES,       &hf_res },
 	{ "scook_cnt",   smp_cook_cnt,  SMP_ARG1(0, STR),             NULL,       SMP_T_SINT, RES,       &hf_res },
 	{ "req.cook_names", smp_cook_names, SMP_ARG1(0, STR),         NULL,       SMP_T_STR,  REQ,       &hf_req },
-	{ "req.hdrs",    smp_hdrs,      SMP_ARG0,                     NULL,       SMP_T_STR,  REQ,       NULL },
-	{ "req.hdrs_bin", smp_hdrs,     SMP_ARG0,                     NULL,       SMP_T_BIN,  REQ,       "b" },
+	{ "req.hdrs",    smp_hdrs,      SMP_ARG0,                     NULL,       SMP_T_STR,  REQ,       &hdrs_req },
+	{ "req.hdrs_bin", smp_hdrs,     SMP_ARG0,                     NULL,       SMP_T_BIN,  REQ,       &hdrs_req_bin },
+	{ "res.hdrs",    smp_hdrs,      SMP_ARG0,                     NULL,       SMP_T_STR,  RES,       &hdrs_res },
+	{ "res.hdrs_bin", smp_hdrs,     SMP_ARG0,                     NULL,       SMP_T_BIN,  RES,       &hdrs_res_bin },
 	{ "capture.req.hdr", smp_capture_hdr, SMP_ARG1(1, SINT),      NULL,       SMP_T_STR,  REQ | RES, NULL },
 	{ "capture.res.hdr", smp_capture_hdr, SMP_ARG1(1, SINT),      NULL,       SMP_T_STR,  RES,       "r" },
 	{ "req.hdr_names", smp_hdr_names, SMP_ARG1(0, STR),           NULL,       SMP_T_STR,  REQ,       &hf_req },
