@@ -331,6 +331,8 @@ struct proxy {
 	char *lb_name;                   /* balance algorithm name */
 	char *hash_expr;                 /* `balance hash <expr>` text */
 	struct sample_expr *hash_sample; /* its parsed expression */
+	char *rdp_persist;               /* `persist rdp-cookie`: the cookie's name, or NULL */
+	struct sample_expr *rdp_persist_sample; /* req.rdp_cookie(<name>) */
 	unsigned int retries;            /* connection retries (default 3) */
 	unsigned int retry_on;           /* `retry-on`: PR_RE_* (default PR_RE_CONN_FAILED) */
 	int redispatch_after;            /* option redispatch <n>: every nth retry (> 0), the

@@ -808,7 +808,28 @@ static int kw_balance(struct cfg_ctx *ctx, int argc, char **args, char **err)
 		px->hash_expr = strdup(expr);
 		algo = "hash";
 	} else if (!strncmp(algo, "rdp-cookie", 10)) {
-		return cfg_set_err(err, "'balance %s' is not supported yet (no payload inspection).", algo);
+		/* the cookie's value hashed (default "mstshash"), round robin
+		 * without one, as HAProxy
+		 */
+		char expr[300];
+		size_t n = strlen(algo);
+
+		if (algo[10] == '(' && (n < 13 || algo[n - 1] != ')'))
+			return cfg_set_err(err, "rdp-cookie : missing cookie name.");
+		if (algo[10] && algo[10] != '(')
+			return cfg_set_err(err, "rdp-cookie : invalid syntax '%s'.", algo);
+		if (algo[10])
+			snprintf(expr, sizeof(expr), "req.rdp_cookie(%.*s)", (int)(n - 12), algo + 11);
+		else
+			snprintf(expr, sizeof(expr), "req.rdp_cookie(mstshash)");
+		px->lb.key_len = px->lb.key_depth = 0;
+		px->lb.key_domain = px->lb.key_post = 0;
+		free(px->lb.key_param);
+		px->lb.key_param = NULL;
+		px->lb.key_nonempty = 1;
+		free(px->hash_expr);
+		px->hash_expr = strdup(expr);
+		algo = "hash";
 	} else if (!lb_find(algo)) {
 		lb_names(names, sizeof(names));
 		return cfg_set_err(err, "'balance' : unknown algorithm '%s' (supported: %s).", algo, names);
@@ -816,6 +837,30 @@ static int kw_balance(struct cfg_ctx *ctx, int argc, char **args, char **err)
 	free(px->lb_name);
 	px->lb_name = strdup(algo);
 	return px->lb_name ? CFG_OK : cfg_set_err(err, "out of memory");
+}
+
+/* persist rdp-cookie[(<name>)]: a server named by the RDP cookie (default
+ * "msts"), as HAProxy (stream_connect.c).
+ */
+static int kw_persist(struct cfg_ctx *ctx, int argc, char **args, char **err)
+{
+	struct proxy *px = ctx->section_data;
+	const char *a = argc > 1 ? args[1] : "";
+	size_t n = strlen(a);
+	char *name;
+
+	if (cfg_proxy_need_cap(ctx, args, PR_CAP_BE, err) < 0)
+		return CFG_ERR;
+	if (strncmp(a, "rdp-cookie", 10) || (a[10] && a[10] != '('))
+		return cfg_set_err(err, "'persist' only supports 'rdp-cookie'.");
+	if (a[10] && (n < 13 || a[n - 1] != ')' || memchr(a + 11, ')', n - 12)))
+		return cfg_set_err(err, "'persist rdp-cookie' : missing cookie name.");
+	name = a[10] ? strndup(a + 11, n - 12) : strdup("msts");
+	if (!name)
+		return cfg_set_err(err, "out of memory");
+	free(px->rdp_persist);
+	px->rdp_persist = name;
+	return CFG_OK;
 }
 
 /* hash-type map-based|consistent [function] [modifier] */
@@ -1222,6 +1267,7 @@ static struct cfg_kw proxy_kws[] = {
 	{ "default-server", kw_default_server, 0 },
 	{ "balance", kw_balance, 0 },
 	{ "hash-type", kw_hash_type, 0 },
+	{ "persist", kw_persist, 0 },
 	{ "hash-preserve-affinity", kw_hash_preserve_affinity, 0 },
 	{ "timeout", kw_timeout, 0 },
 	{ "maxconn", kw_maxconn, 0 },

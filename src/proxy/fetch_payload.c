@@ -9,6 +9,8 @@
  *   req.ssl_sni, req_ssl_sni                server name of the TLS ClientHello
  *   req.ssl_alpn                            its ALPN protocol names (several values)
  *   req.ssl_ver, req_ssl_ver                TLS/SSL version, major * 65536 + minor
+ *   req.rdp_cookie([<name>]), rdp_cookie    an RDP client's cookie (mstshash=...)
+ *   req.rdp_cookie_cnt([<name>]), rdp_cookie_cnt  1 if it is there, else 0
  *   wait_end                                true once the inspection is over
  *
  * The HTTP request fetches (url, hdr(), method...: fetch_http.c) read the
@@ -34,6 +36,7 @@
 #include <tollgate/h1.h>
 #include <tollgate/http_msg.h>
 #include <tollgate/http_txn.h>
+#include <tollgate/rdp.h>
 #include <tollgate/sample.h>
 #include <tollgate/stream-t.h>
 #include <tollgate/thread.h>
@@ -368,11 +371,40 @@ static int smp_wait_end(const struct sample_arg *args, struct sample *smp, const
 	return 1;
 }
 
+/* req.rdp_cookie([<name>]): the value of the RDP cookie <name> (any when
+ * absent); on an HTTP stream nothing, as HAProxy. req.rdp_cookie_cnt
+ * (private non-NULL): 1 if it is there, 0 if not; neither while the bytes
+ * are too few to tell.
+ */
+static int smp_rdp_cookie(const struct sample_arg *args, struct sample *smp, const struct sample_ctx *ctx)
+{
+	const unsigned char *p;
+	const char *v;
+	size_t len, vlen;
+	int r;
+
+	if (ctx->txn || !req_bytes(ctx, &p, &len))
+		return 0;
+	r = rdp_cookie((const char *)p, len, args[0].data.str.ptr,
+		       args[0].type == SMP_ARGT_STR ? args[0].data.str.len : 0, &v, &vlen);
+	if (r == 0)
+		return wait_more(smp, ctx);   /* the count too, as HAProxy */
+	if (smp->kw_private) {
+		sample_set_sint(smp, r > 0);
+		return 1;
+	}
+	if (r <= 0)
+		return 0;
+	sample_set_str(smp, v, vlen);
+	return 1;
+}
+
 /* The request's bytes: tcp-request content on, and http-request rules
  * (not tcp-request session, which runs before any byte is awaited: HAProxy
  * refuses them there). req.proto_http also answers in response rules. */
 #define L6 (SMP_USE_L6REQ | SMP_USE_HTTP_REQ)
 #define RES ((const void *)1)   /* res.*: the response bytes (tcp-response content) */
+
 
 static struct sample_fetch_kw_list payload_fetch_list = { .kw = {
 	{ "req.len", smp_req_len, SMP_ARG0, NULL, SMP_T_SINT, L6, NULL },
@@ -393,6 +425,10 @@ static struct sample_fetch_kw_list payload_fetch_list = { .kw = {
 	{ "req.ssl_alpn", smp_ssl_alpn, SMP_ARG0, NULL, SMP_T_STR, L6, NULL },
 	{ "req.ssl_ver", smp_ssl_ver, SMP_ARG0, NULL, SMP_T_SINT, L6, NULL, SMP_KW_DOTTED_VER },
 	{ "req_ssl_ver", smp_ssl_ver, SMP_ARG0, NULL, SMP_T_SINT, L6, NULL, SMP_KW_DOTTED_VER },
+	{ "req.rdp_cookie", smp_rdp_cookie, SMP_ARG1(0, STR), NULL, SMP_T_STR, L6, NULL },
+	{ "rdp_cookie", smp_rdp_cookie, SMP_ARG1(0, STR), NULL, SMP_T_STR, L6, NULL },
+	{ "req.rdp_cookie_cnt", smp_rdp_cookie, SMP_ARG1(0, STR), NULL, SMP_T_SINT, L6, "c" },
+	{ "rdp_cookie_cnt", smp_rdp_cookie, SMP_ARG1(0, STR), NULL, SMP_T_SINT, L6, "c" },
 	{ "wait_end", smp_wait_end, SMP_ARG0, NULL, SMP_T_BOOL, SMP_USE_ANY, NULL },
 	{ NULL, NULL, 0, NULL, 0, 0, NULL, 0 },
 } };

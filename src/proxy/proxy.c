@@ -205,6 +205,8 @@ int proxy_inherit(struct proxy *px, const struct proxy *def)
 		px->lb.key_nonempty = def->lb.key_nonempty;
 		px->lb.key_post = def->lb.key_post;
 	}
+	if (def->rdp_persist && (px->cap & PR_CAP_BE) && !(px->rdp_persist = strdup(def->rdp_persist)))
+		return -ENOMEM;
 	/* mode http settings; strings are copied: each proxy frees its own */
 	memcpy(px->errorfiles, def->errorfiles, sizeof(px->errorfiles));
 	memcpy(px->error_fmts, def->error_fmts, sizeof(px->error_fmts));
@@ -466,13 +468,24 @@ static int finalize_backend(struct proxy *px, report_fn fn, void *arg)
 		struct sample_expr *expr = NULL;
 		char *why = NULL;
 
-		if (sample_parse_expr(px->hash_expr, px->mode == PR_MODE_HTTP ? SMP_USE_HTTP_REQ : SMP_USE_L4CLI, &expr, &why) < 0) {
+		if (sample_parse_expr(px->hash_expr, px->mode == PR_MODE_HTTP ? SMP_USE_HTTP_REQ : SMP_USE_L6REQ, &expr, &why) < 0) {
 			report(fn, arg, 1, px->conf_file, px->conf_line, "%s '%s': 'balance hash %s': %s",
 			       proxy_kind(px), px->id, px->hash_expr, why ? why : "invalid sample expression");
 			free(why);
 			return 1;
 		}
 		px->hash_sample = expr;
+	}
+	if (px->rdp_persist) {
+		char text[300], *why = NULL;
+
+		snprintf(text, sizeof(text), "req.rdp_cookie(%s)", px->rdp_persist);
+		if (sample_parse_expr(text, SMP_USE_L6REQ, &px->rdp_persist_sample, &why) < 0) {
+			report(fn, arg, 1, px->conf_file, px->conf_line, "%s '%s': 'persist rdp-cookie(%s)': %s",
+			       proxy_kind(px), px->id, px->rdp_persist, why ? why : "invalid cookie name");
+			free(why);
+			return 1;
+		}
 	}
 	px->lb.allbackups = !!(px->options & PR_O_ALLBACKUPS);
 	ret = lb_init(&px->lb, ops, px->srv);
@@ -916,6 +929,8 @@ void proxy_free(struct proxy *px)
 	free(px->hash_expr);
 	free(px->lb.key_param);
 	sample_free_expr(px->hash_sample);
+	free(px->rdp_persist);
+	sample_free_expr(px->rdp_persist_sample);
 	free(px->defbe_name);
 	server_free_pp_tlvs(&px->defsrv);
 	free(px->defsrv.agent_send);

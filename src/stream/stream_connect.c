@@ -392,6 +392,41 @@ int connect_server(struct stream *s)
 /* Picks a server and connects, queues, or gives up (closing the stream).
  * <avoid> is the server that just failed, when redispatching.
  */
+/* `persist rdp-cookie`: the UP server whose IPv4 address and port the
+ * cookie's value "<addr>.<port>.<reserved>" gives, both decimal numbers
+ * of the values in network order (an RDP broker's token redirection), as
+ * HAProxy. NULL without one.
+ */
+static struct server *rdp_persist(struct stream *s)
+{
+	struct sample_ctx ctx = { .strm = s, .opt = SMP_OPT_FINAL };
+	unsigned long v[2] = { 0, 0 };
+	struct sample smp;
+	const char *p, *end;
+
+	memset(&smp, 0, sizeof(smp));
+	if (!sample_eval(s->be->rdp_persist_sample, &ctx, &smp) || smp.data.type != SMP_T_STR)
+		return NULL;
+	p = smp.data.u.str.ptr;
+	end = p + smp.data.u.str.len;
+	for (int i = 0; i < 2; i++) {
+		if (p >= end || *p < '0' || *p > '9')
+			return NULL;
+		for (; p < end && *p >= '0' && *p <= '9'; p++)
+			v[i] = v[i] * 10 + (unsigned long)(*p - '0');
+		if (p >= end || *p++ != '.')
+			return NULL;
+	}
+	for (struct server *srv = s->be->srv; srv; srv = srv->next) {
+		const struct sockaddr_in *sin = (const struct sockaddr_in *)&srv->addr.ss;
+
+		if (sin->sin_family == AF_INET && sin->sin_port == (uint16_t)v[1] &&
+		    sin->sin_addr.s_addr == (uint32_t)v[0] && lb_srv_usable(srv))
+			return srv;
+	}
+	return NULL;
+}
+
 void strm_assign_and_connect(struct stream *s, const struct server *avoid)
 {
 	struct proxy *be = s->be;
@@ -401,6 +436,8 @@ void strm_assign_and_connect(struct stream *s, const struct server *avoid)
 
 		if (!avoid && s->pref_srv && s->pref_srv->proxy == be && lb_srv_usable(s->pref_srv))
 			srv = s->pref_srv;   /* persistence cookie */
+		if (!srv && !avoid && s->be->rdp_persist_sample)
+			srv = rdp_persist(s);
 		if (!srv && !avoid && !list_empty(&be->sticking_rules))
 			srv = stick_match(s);
 		if (srv && lb_srv_full(srv))
