@@ -11,6 +11,8 @@
  *   req.ssl_ver, req_ssl_ver                TLS/SSL version, major * 65536 + minor
  *   req.rdp_cookie([<name>]), rdp_cookie    an RDP client's cookie (mstshash=...)
  *   req.rdp_cookie_cnt([<name>]), rdp_cookie_cnt  1 if it is there, else 0
+ *   distcc_param(<tok>[,<occ>])             a distcc token's parameter
+ *   distcc_body(<tok>[,<occ>])              its body
  *   wait_end                                true once the inspection is over
  *
  * The HTTP request fetches (url, hdr(), method...: fetch_http.c) read the
@@ -31,6 +33,7 @@
 #include <sys/uio.h>
 
 #include <tollgate/buffer.h>
+#include <tollgate/distcc.h>
 #include <tollgate/errmsg.h>
 #include <tollgate/global.h>
 #include <tollgate/h1.h>
@@ -399,6 +402,56 @@ static int smp_rdp_cookie(const struct sample_arg *args, struct sample *smp, con
 	return 1;
 }
 
+/* distcc_param(<token>[,<occ>]) and distcc_body (private non-NULL): the
+ * parameter or the body of a token of a distcc request. A body not all
+ * received yet is waited for, and gives no sample once the inspection is
+ * over (HAProxy then returns the announced length, bytes never received
+ * included).
+ */
+static int smp_distcc(const struct sample_arg *args, struct sample *smp, const struct sample_ctx *ctx)
+{
+	const unsigned char *p;
+	size_t len, body, blen;
+	uint32_t param;
+	int r;
+
+	if (ctx->txn || !req_bytes(ctx, &p, &len))
+		return 0;
+	r = distcc_find((const char *)p, len, (uint32_t)args[0].data.sint,
+			args[1].type == SMP_ARGT_SINT ? (unsigned int)args[1].data.sint : 0, &param, &body, &blen);
+	if (r == 0)
+		return wait_more(smp, ctx);
+	if (r < 0)
+		return 0;
+	if (!smp->kw_private) {
+		sample_set_sint(smp, param);
+		return 1;
+	}
+	if (blen > len - body)
+		return wait_more(smp, ctx);
+	sample_set_bin(smp, p + body, blen);
+	return 1;
+}
+
+/* distcc_*(<token>[,<occ>]): a token name of exactly 4 characters,
+ * replaced by its value (big-endian); <occ> from 1.
+ */
+static int check_distcc(struct sample_arg *args, char **err)
+{
+	const unsigned char *t = (const unsigned char *)args[0].data.str.ptr;
+	uint32_t tok;
+
+	if (args[0].data.str.len != 4)
+		return err_set(err, "token name must be exactly 4 characters");
+	tok = (uint32_t)t[0] << 24 | (uint32_t)t[1] << 16 | (uint32_t)t[2] << 8 | t[3];
+	free(args[0].data.str.ptr);
+	args[0].type = SMP_ARGT_SINT;
+	args[0].data.sint = tok;
+	if (args[1].type == SMP_ARGT_SINT && args[1].data.sint < 0)
+		return err_set(err, "occurrence must be positive (got %lld)", (long long)args[1].data.sint);
+	return 0;
+}
+
 /* The request's bytes: tcp-request content on, and http-request rules
  * (not tcp-request session, which runs before any byte is awaited: HAProxy
  * refuses them there). req.proto_http also answers in response rules. */
@@ -429,6 +482,8 @@ static struct sample_fetch_kw_list payload_fetch_list = { .kw = {
 	{ "rdp_cookie", smp_rdp_cookie, SMP_ARG1(0, STR), NULL, SMP_T_STR, L6, NULL },
 	{ "req.rdp_cookie_cnt", smp_rdp_cookie, SMP_ARG1(0, STR), NULL, SMP_T_SINT, L6, "c" },
 	{ "rdp_cookie_cnt", smp_rdp_cookie, SMP_ARG1(0, STR), NULL, SMP_T_SINT, L6, "c" },
+	{ "distcc_param", smp_distcc, SMP_ARG2(1, STR, SINT), check_distcc, SMP_T_SINT, L6, NULL },
+	{ "distcc_body", smp_distcc, SMP_ARG2(1, STR, SINT), check_distcc, SMP_T_BIN, L6, "b" },
 	{ "wait_end", smp_wait_end, SMP_ARG0, NULL, SMP_T_BOOL, SMP_USE_ANY, NULL },
 	{ NULL, NULL, 0, NULL, 0, 0, NULL, 0 },
 } };
