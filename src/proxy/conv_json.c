@@ -68,7 +68,7 @@ static int conv_json_query(const struct sample_arg *args, struct sample *smp, vo
 }
 
 static struct sample_conv_kw_list conv_json_kws = { .kw = {
-	{ "json_query", conv_json_query, SMP_ARG2(1, STR, STR), conv_json_query_check, SMP_T_STR, SMP_T_ANY, NULL },
+	{ "json_query", conv_json_query, SMP_ARG2(1, STR, STR), conv_json_query_check, SMP_T_STR, SMP_T_STR, NULL },
 	{ NULL, NULL, 0, NULL, 0, 0, NULL },
 } };
 

@@ -11,6 +11,7 @@ QUERIES = [
     "'$.arr'", "'$.arr[1]'", "'$.arr[2].c','int'", "'$.o.x'", "'$.o.y[1]'", "'$.my\\\\.key'",
     "'$.esc'", "'$.u'", "'$.sl'", "'$.oct','int'", "'$.big','int'", "'$.neg'", "'$.neg','int'",
     "'$.ex'", "'$'", "'$.missing'", "'$.s.x'", "'x'", "'$.a'", "'$.a[1]'", "'$.b'",
+    "'$.i','int'),add(1",   # an integer goes on to integer converters
 ]
 
 CFG = HTTP_DEFAULTS + """
@@ -66,7 +67,7 @@ def test_json_query_matches_haproxy(tollgate, haproxy):
     for b, g, w in zip(BODIES, got, want):
         assert no_arrays(g) == w, b
     first = got[0].split(b"|")
-    assert first[:5] == [b"hello", b"42", b"42", b"3.14159", b"1"]
+    assert first[:5] == [b"hello", b"42", b"42", b"3.14159", b"1"] and first[29] == b"43"
     assert first[13] == b"dot" and first[8] == b'["a","b",{"c":7}]'
     assert got[3].split(b"|")[26] == b"[1,]" and got[5].split(b"|")[22] == b"[1, 2]"
 
