@@ -6,6 +6,7 @@ written to a temporary file, in the foreground (-db), and a test waits for
 its listening port to answer before using it.
 """
 import os
+import random
 import socket
 import subprocess
 import threading
@@ -54,11 +55,51 @@ defaults
 """ % sock
 
 
+# Ports for the proxies under test: each test process draws from its own
+# range, below the kernel's ephemeral range (32768-60999 on Linux), so that
+# neither another xdist worker of the same run (PYTEST_XDIST_WORKER=gwN: range
+# N+1; a run without xdist: range 0) nor an outgoing connection (whose
+# source port the kernel picks from the ephemeral range) can take a port
+# between the moment a test picks it and the moment the proxy binds it.
+# Each range is walked from a random point, and each port is checked free
+# (TCP and UDP, every address) before it is handed out: another run on the
+# machine may use the same range.
+PORT_BASE, PORT_RANGE, PORT_SLOTS = 10000, 1400, 16
+
+
+def _port_slot():
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    if worker.startswith("gw") and worker[2:].isdigit():
+        return (int(worker[2:]) + 1) % PORT_SLOTS
+    return 0
+
+
+_port_lock = threading.Lock()
+_port_next = [random.randrange(PORT_RANGE)]
+
+
+def _port_is_free(port):
+    for kind in (socket.SOCK_STREAM, socket.SOCK_DGRAM):
+        with socket.socket(socket.AF_INET, kind) as s:
+            try:
+                s.bind(("0.0.0.0", port))
+            except OSError:
+                return False
+    return True
+
+
 def free_port():
-    """Returns a TCP port of 127.0.0.1 that was free a moment ago."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    """Returns a port (TCP and UDP) of 127.0.0.1 that was free a moment ago,
+    from this test process's own range: the one way tests pick a port for
+    a proxy or a server to bind (tests/integration/README)."""
+    base = PORT_BASE + _port_slot() * PORT_RANGE
+    with _port_lock:
+        for _ in range(PORT_RANGE):
+            port = base + _port_next[0] % PORT_RANGE
+            _port_next[0] += 1
+            if _port_is_free(port):
+                return port
+    raise AssertionError("no free port in %d-%d" % (base, base + PORT_RANGE - 1))
 
 
 @pytest.fixture

@@ -63,7 +63,7 @@ def runs(d):
 @pytest.mark.parametrize("which", ["haproxy", "tollgate"])
 def test_arguments_and_environment(tollgate, haproxy, tmp_path, which):
     d, script = make_check_dir(tmp_path, which)
-    port, sport = free_port(), 18556
+    port, sport = free_port(), free_port()
     t = start(tollgate, haproxy, which, cfg(d, script, port, sport), port)
     t.wait_log("Health check for server li/srv succeeded, reason: External check passed, code: 0")
     wait_until(lambda: runs(d), 10, "a run recorded")

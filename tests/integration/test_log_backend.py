@@ -204,10 +204,7 @@ def test_log_hash_outside_mode_log_falls_back(tmp_path):
 
 
 def test_udp_server_back_after_being_away(tollgate, tmp_path):
-    probe = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    probe.bind(("127.0.0.1", 0))
-    port = probe.getsockname()[1]
-    probe.close()
+    port = free_port()   # nobody listens there (UDP) until the test binds it
     seen, sock, inp = Sink(), str(tmp_path / "a.sock"), free_port()
     # the direct target after the backend tells when a message went out
     tollgate("""

@@ -41,10 +41,7 @@ def test_udp_log_target_back_after_being_away(which, tollgate, haproxy):
     seen = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     seen.bind(("127.0.0.1", 0))
     seen.settimeout(0.05)
-    probe = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    probe.bind(("127.0.0.1", 0))
-    away = probe.getsockname()[1]
-    probe.close()
+    away = free_port()   # nobody listens there (UDP) until the test binds it
     port = free_port()
     start = tollgate if which == "tollgate" else haproxy
     start(CFG % {"seen": seen.getsockname()[1], "away": away, "port": port}, port=port)
