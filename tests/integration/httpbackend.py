@@ -94,7 +94,10 @@ class HttpBackend:
 
         self.server = S(("127.0.0.1", 0), H)
         self.port = self.server.server_address[1]
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        # stop() waits for the serving loop to notice: it looks every 20 ms
+        # (the default, 500 ms, made every test's teardown wait that long
+        # per backend)
+        self.thread = threading.Thread(target=self.server.serve_forever, args=(0.02,), daemon=True)
         self.thread.start()
 
     def count(self):
