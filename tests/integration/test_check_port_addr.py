@@ -10,7 +10,13 @@ import pytest
 
 from conftest import admin_cli, run_check, start_both, tcp_admin_head, wait_until
 
-CFG = tcp_admin_head("%(sock)s") + """    default-server inter 20ms downinter 20ms rise 1 fall 1
+# rise 1 fall 1: each check result sets the state. A check gets min(inter,
+# timeout connect) to connect and `timeout check` to be answered: with
+# `inter 20ms` and no `timeout check`, a check that waited 20 ms for the
+# CPU on a loaded machine (the suite runs in parallel) failed and flapped
+# its server, and the states never settled together.
+CFG = tcp_admin_head("%(sock)s") + """    timeout check 5s
+    default-server inter 300ms downinter 300ms rise 1 fall 1
 frontend fe
     bind 127.0.0.1:%(port)d
     default_backend tcp

@@ -4,7 +4,7 @@ with HAProxy 2.6 on the same configuration; act_conn, sc_key, scN_key,
 txn.conn_retries and txn.redispatched (newer than 2.6) on tollgate alone."""
 from httpbackend import request
 
-from conftest import HTTP_DEFAULTS, free_port
+from conftest import ADMIN_GLOBAL, HTTP_DEFAULTS, admin_cli, admin_ready, free_port, wait_until
 
 CFG = HTTP_DEFAULTS + """
 frontend fe
@@ -38,20 +38,38 @@ NAMES = ("x-req-rate", "x-sess-rate", "x-fe-named", "x-be-named", "x-dst",
          "x-free", "x-free-unl", "x-avl", "x-cnt", "x-updt")
 
 
-def run(start, b, extra="", names=NAMES):
+def fe_conns(sock):
+    """The frontend fe's current connections (show stat's scur)."""
+    for line in admin_cli(sock, "show stat").splitlines():
+        f = line.split(",")
+        if f[:2] == ["fe", "FRONTEND"]:
+            return f[4]
+    return None
+
+
+def run(start, b, extra="", names=NAMES, sock=None):
+    """Three requests on connections of their own; with an admin socket
+    <sock>, each once the proxy has let the previous connection go (the
+    fixture's readiness probe first): dst_conn and be_conn_free then count
+    the request's own connection alone, however slowly the proxy closes."""
     port = free_port()
-    start(CFG % {"port": port, "b": b.port, "extra": extra}, port=port)
+    cfg = CFG if sock is None else ADMIN_GLOBAL + CFG
+    start(cfg % {"port": port, "b": b.port, "extra": extra, "sock": sock}, port=port)
+    if sock is not None:
+        wait_until(lambda: admin_ready(sock), 10, "the admin socket")
     out = []
     for _ in range(3):
+        if sock is not None:
+            wait_until(lambda: fe_conns(sock) == "0", 10, "fe's previous connection to close")
         _, hdrs, _, _ = request(port, b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
         out.append(tuple(hdrs.get(n) for n in names))
     return out
 
 
-def test_counter_fetches_match_haproxy(tollgate, haproxy, http_backend):
+def test_counter_fetches_match_haproxy(tollgate, haproxy, http_backend, tmp_path):
     b = http_backend("A")
-    got = run(tollgate, b)
-    want = run(haproxy, b)
+    got = run(tollgate, b, sock=str(tmp_path / "t.sock"))
+    want = run(haproxy, b, sock=str(tmp_path / "h.sock"))
     # HAProxy counts the fixture's readiness probe (a connection closed
     # without a request) in fe_req_rate: compare its growth
     for rows in (got, want):

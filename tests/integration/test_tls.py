@@ -269,10 +269,11 @@ def test_stalled_handshakes_time_out_while_others_are_served(tollgate, certs):
     port = free_port()
     cfg = tls_fe(certs, port).replace("timeout client 5s", "timeout client 5s\n    timeout client-hs 6s")
     tollgate(cfg, port=port)
-    stalled = []
+    stalled, since = [], []
     try:
         for i in range(1000):
             s = socket.create_connection(("127.0.0.1", port), timeout=5)
+            since.append(time.monotonic())   # the proxy accepts it after this
             s.sendall(b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03")   # half a ClientHello
             stalled.append(s)
         for i in range(5):
@@ -287,8 +288,15 @@ def test_stalled_handshakes_time_out_while_others_are_served(tollgate, certs):
                 return True
             except ConnectionResetError:
                 return False
-        # served while the stalled ones were all still there
-        assert all(still_open(s) for s in stalled)
+        # served while the stalled ones were still there: none closed
+        # before its 6 s (on a loaded machine, the first ones may be older
+        # than that by now: those are not looked at, at least one is)
+        young = 0
+        for s, t in zip(stalled, since):
+            if time.monotonic() - t < 5.5:
+                assert still_open(s), "closed after %.1f s" % (time.monotonic() - t)
+                young += 1
+        assert young
         wait_until(lambda: not any(still_open(s) for s in stalled), 12, "stalled handshakes to be closed")
     finally:
         for s in stalled:
