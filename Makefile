@@ -69,7 +69,7 @@ UNIT_HELP := $(wildcard tests/unit/helpers/*.c)
 BENCH_SRC := $(sort $(wildcard bench/bench_*.c))
 BENCH_BIN := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 
-.PHONY: all run test test-unit test-integration test-asan test-tsan bench clean format conformance install
+.PHONY: all run test test-unit test-build test-integration test-asan test-tsan bench clean format conformance install
 
 all: tollgate
 
@@ -109,22 +109,46 @@ test: test-unit test-integration
 test-unit: $(UNIT_BIN)
 	@tests/run-unit $(UNIT_BIN)
 
-test-integration: tollgate
-	$(PYTHON) -m pytest -q tests/integration
+# What a test target of this VARIANT runs, built without running it: CI
+# builds the sanitizer variants while the release suite runs.
+test-build: $(BIN) $(UNIT_BIN)
+
+# The integration tests run in parallel (pytest-xdist, PYTEST_JOBS workers):
+# most of their time is waiting (timeouts they exercise, process start-up,
+# backends), not CPU. Each file stays on one worker (--dist loadfile): a
+# file's module fixtures (an HTTP/2 server, certificates) are made once.
+# Tests pick ports with conftest's free_port(), from a range of their own
+# per worker, and files under tmp_path (tests/integration/README).
+# --tb=native: pytest's own traceback format parses the test's source
+# with ast, which Debian 12's Python 3.11.2 can fail ("AST constructor
+# recursion depth mismatch", CPython gh-106905): an internal error that
+# ends the whole run instead of reporting the one failed test.
+# PYTEST_ARGS adds options (make test PYTEST_ARGS=--durations=20).
+PYTEST_JOBS ?= 6
+PYTEST      := $(PYTHON) -m pytest -q -n $(PYTEST_JOBS) --dist loadfile --tb=native $(PYTEST_ARGS)
+
+.PHONY: check-xdist
+check-xdist:
+	@$(PYTHON) -c 'import xdist' 2>/dev/null || { \
+		echo "make: the integration tests need pytest-xdist (Debian: apt-get install python3-pytest-xdist)" >&2; \
+		exit 1; }
+
+test-integration: tollgate check-xdist
+	$(PYTEST) tests/integration
 
 # The sanitizer targets run the unit tests, then the integration tests
 # against a sanitized binary: a race or a memory error in real traffic
 # kills the process (halt_on_error), which fails the test that drove it.
 # Leak checking is off for the binary: a fast stop exits without freeing.
-test-asan:
+test-asan: check-xdist
 	$(MAKE) VARIANT=asan test-unit build/asan/tollgate
 	ASAN_OPTIONS=detect_leaks=0:halt_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
-		TOLLGATE_BIN=$(CURDIR)/build/asan/tollgate $(PYTHON) -m pytest -q tests/integration
+		TOLLGATE_BIN=$(CURDIR)/build/asan/tollgate $(PYTEST) tests/integration
 
-test-tsan:
+test-tsan: check-xdist
 	$(MAKE) VARIANT=tsan test-unit build/tsan/tollgate
 	TSAN_OPTIONS=halt_on_error=1:exitcode=66 \
-		TOLLGATE_BIN=$(CURDIR)/build/tsan/tollgate $(PYTHON) -m pytest -q tests/integration
+		TOLLGATE_BIN=$(CURDIR)/build/tsan/tollgate $(PYTEST) tests/integration
 
 bench: $(BENCH_BIN)
 	@bench/run $(BENCH_BIN)
