@@ -124,7 +124,7 @@ test-build: $(BIN) $(UNIT_BIN)
 # recursion depth mismatch", CPython gh-106905): an internal error that
 # ends the whole run instead of reporting the one failed test.
 # PYTEST_ARGS adds options (make test PYTEST_ARGS=--durations=20).
-PYTEST_JOBS ?= 6
+PYTEST_JOBS ?= 4
 PYTEST      := $(PYTHON) -m pytest -q -n $(PYTEST_JOBS) --dist loadfile --tb=native $(PYTEST_ARGS)
 
 .PHONY: check-xdist
