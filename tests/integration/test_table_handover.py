@@ -297,4 +297,7 @@ def test_st_reload_and_the_state_file_owner(tollgate, tmp_path):
     assert "Saved 1 stick-table entries" in new.output()
     last = tollgate(text, port=port)
     last.wait_log("Restored 1 stick-table entries")
+    # its frontend answering does not mean its admin socket does yet (a
+    # loaded run saw it refuse the connection)
+    wait_until(lambda: admin_ready(sock), 10, "the admin socket")
     assert table(sock)["st"]["http_req_cnt"] == "4"
