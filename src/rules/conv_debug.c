@@ -1,11 +1,14 @@
 /*
  * debug([<prefix>][,<destination>]) (HAProxy's 7.3.1): passes the sample
  * on unchanged and writes "[debug] <prefix>: type=<type> <<value>>" (non
- * printable bytes as '.') to <destination>: "stdout" or "stderr", one
- * write per line. HAProxy's ring buffers ("buf0", the default, or a ring
- * section's name, read with `show events`) do not exist in Tollgate: the
- * line is dropped there. The line is built on the stack, never in the
- * scratch area, so that the chain's samples stay intact.
+ * printable bytes as '.') to the sink <destination> (sink.h): "stdout" or
+ * "stderr", one write per line, or a ring ("buf0", the default, or a ring
+ * section's name, read with `show events`), stored with no log header
+ * whatever the ring's format, as HAProxy does. The sink is looked up by
+ * name at each call (sinks are read-only once workers run), so a ring
+ * section may follow its first use; an unknown name drops the line. The
+ * line is built on the stack, never in the scratch area, so that the
+ * chain's samples stay intact.
  */
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -17,25 +20,9 @@
 
 #include <tollgate/errmsg.h>
 #include <tollgate/sample.h>
+#include <tollgate/sink.h>
 
 #define DEBUG_LINE_MAX 4096
-
-/* <destination>: replaced by the fd to write to, or -1 (a ring: none). */
-static int conv_debug_check(struct sample_arg *args, char **err)
-{
-	int fd = -1;
-
-	if (args[1].type == SMP_ARGT_STR) {
-		if (!strcmp(args[1].data.str.ptr, "stdout"))
-			fd = 1;
-		else if (!strcmp(args[1].data.str.ptr, "stderr"))
-			fd = 2;
-		free(args[1].data.str.ptr);
-	}
-	args[1].type = SMP_ARGT_SINT;
-	args[1].data.sint = fd;
-	return 0;
-}
 
 /* HAProxy's short type names, as its debug lines print them. */
 static const char *debug_type(int type)
@@ -54,10 +41,10 @@ static int conv_debug(const struct sample_arg *args, struct sample *smp, void *p
 	char line[DEBUG_LINE_MAX], val[INET6_ADDRSTRLEN + 24];
 	const char *v = val;
 	size_t vlen, o;
-	int fd = (int)args[1].data.sint;
+	struct sink *sk = sink_find(args[1].type == SMP_ARGT_STR ? args[1].data.str.ptr : "buf0");
 
-	if (fd < 0)
-		return 1;
+	if (!sk)
+		return 1;   /* no such sink: the line is dropped */
 	switch (smp->data.type) {
 	case SMP_T_BOOL:
 	case SMP_T_SINT:
@@ -84,14 +71,18 @@ static int conv_debug(const struct sample_arg *args, struct sample *smp, void *p
 	for (size_t i = 0; i < vlen && o < sizeof(line) - 2; i++)
 		line[o++] = isprint((unsigned char)v[i]) ? v[i] : '.';
 	line[o++] = '>';
+	if (sk->type == SINK_BUFFER) {
+		sink_write(sk, "", 0, line, o);
+		return 1;
+	}
 	line[o++] = '\n';
-	if (write(fd, line, o) < 0)
+	if (write(sk->fd, line, o) < 0)
 		return 1;   /* a debug line lost changes nothing */
 	return 1;
 }
 
 static struct sample_conv_kw_list conv_debug_kws = { .kw = {
-	{ "debug", conv_debug, SMP_ARG2(0, STR, STR), conv_debug_check, SMP_T_ANY, SMP_T_ANY, NULL },
+	{ "debug", conv_debug, SMP_ARG2(0, STR, STR), NULL, SMP_T_ANY, SMP_T_ANY, NULL },
 	{ NULL, NULL, 0, NULL, 0, 0, NULL },
 } };
 

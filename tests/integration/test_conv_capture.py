@@ -3,7 +3,7 @@ declared capture slot (cut to its length) and passed on unchanged; no
 sample for a slot that does not exist. Compared with HAProxy 2.6."""
 from httpbackend import header_values
 
-from conftest import HTTP_DEFAULTS, free_port
+from conftest import ADMIN_GLOBAL, HTTP_DEFAULTS, admin_cli, admin_ready, free_port, wait_until
 
 CFG = HTTP_DEFAULTS + """
 frontend fe
@@ -49,7 +49,7 @@ def test_capture_converters_match_haproxy(tollgate, haproxy, http_backend):
     assert got[0] == ("0123456789", "", "01234", "short", "abcdefgh", "abcd")
 
 
-DEBUG_CFG = HTTP_DEFAULTS + """
+DEBUG_CFG = ADMIN_GLOBAL + HTTP_DEFAULTS + """
 frontend fe
     bind 127.0.0.1:%(port)d
     http-request set-var(txn.s) req.hdr(x-a),debug(hdr,stderr)
@@ -60,18 +60,23 @@ frontend fe
 """
 
 
-def run_debug(start):
+def run_debug(start, sock):
     port = free_port()
-    p = start(DEBUG_CFG % {"port": port}, port=port)
+    p = start(DEBUG_CFG % {"port": port, "sock": sock}, port=port)
+    wait_until(lambda: admin_ready(sock), 10, "admin socket")
     got = header_values(port, (b"GET / HTTP/1.1\r\nHost: x\r\nX-A: a\tb c\r\n\r\n",), ("x-s", "x-i", "x-b"))
     p.wait_log("[debug] src: type=ipv4 <127.0.0.1>")
-    return got, sorted(line.strip() for line in p.output().splitlines() if line.startswith("[debug]"))
+    # the ring's lines, from "[debug]" on (the ring's header is its format's)
+    ring = [line[line.index("[debug]"):] for line in admin_cli(sock, "show events buf0").splitlines()
+            if "[debug]" in line]
+    return got, sorted(line.strip() for line in p.output().splitlines() if line.startswith("[debug]")), ring
 
 
-def test_debug_converter_matches_haproxy(tollgate, haproxy):
-    got = run_debug(tollgate)
-    want = run_debug(haproxy)
+def test_debug_converter_matches_haproxy(tollgate, haproxy, tmp_path):
+    got = run_debug(tollgate, str(tmp_path / "t.sock"))
+    want = run_debug(haproxy, str(tmp_path / "h.sock"))
     assert got == want
+    assert got[2] == ["[debug] : type=str <a.b c>"]
     assert got[0] == [("a\tb c", "6", "a\tb c")]
     assert got[1] == ["[debug] hdr: type=str <a.b c>", "[debug] len: type=sint <5>",
                       "[debug] src: type=ipv4 <127.0.0.1>"]
