@@ -20,15 +20,20 @@
  * (an empty map).
  *
  * Run-time changes (the admin socket's add/set/del/clear/prepare/commit
- * map). A map holds entries of several versions (HAProxy's "@<ver>"): the
- * converters see those of the current version only. Each change that
- * touches the current version builds a new view of it (the entries of that
- * version, their indexes and converted values, all immutable) and swaps it
- * in under thread isolation (isolate.h), then frees the old view and the
- * removed entries: a lookup never sees a half-made change, and costs the
- * same as before. The price is on the writer: a change rebuilds the
- * indexes, O(N) for a map of N entries (a payload of many "add map" lines
- * is one change per line; prepare/commit makes it one rebuild).
+ * map, the set-map/del-map/add-acl/del-acl actions). A map holds entries
+ * of several versions (HAProxy's "@<ver>"): the converters see those of
+ * the current version only, through a view (the entries of that version,
+ * their indexes and converted values). Every change runs whole under
+ * thread isolation (isolate.h), which is the writers' lock: the admin
+ * socket and the workers' actions take their turns, and no lookup runs
+ * meanwhile, so that none sees a half-made change and lookups take no
+ * lock. One entry added, set or deleted by key (add map, set map <key>,
+ * del map <key>, the actions) changes the view in place: the key is
+ * indexed (patset_append(): O(1) amortized for str), a deleted entry is
+ * removed from the indexes and leaves a hole in the positions, a set
+ * value replaces the entry's buffer; the view is rebuilt once holes
+ * outnumber entries. Clear, commit and the "#<address>" forms build a new
+ * view aside, O(N), and swap it.
  *
  * Ownership and threads. The registry of loaded files belongs to the
  * configuration: it changes only while expressions are parsed or freed
@@ -170,6 +175,13 @@ int pat_ref_add(struct pat_ref *ref, unsigned int ver, const char *key, const ch
 int pat_ref_del(struct pat_ref *ref, const char *key, char **err);
 int pat_ref_set(struct pat_ref *ref, const char *key, const char *value, char **err);
 int pat_ref_clear(struct pat_ref *ref, unsigned int ver, char **err);
+
+/* The traffic's changes (set-map, add-acl): adds <key> <value> to the
+ * current version of <ref> unless an entry has that key; with <replace>,
+ * sets the value of those that have it instead. Returns 0 or <0 with
+ * *<err> set.
+ */
+int pat_ref_put(struct pat_ref *ref, const char *key, const char *value, int replace, char **err);
 
 /* Allocates and returns a new version (next_ver + 1). */
 unsigned int pat_ref_prepare(struct pat_ref *ref);

@@ -107,6 +107,29 @@ int patset_add(struct patset *set, const char *text, unsigned int pflags, int op
  */
 int patset_build(struct patset *set);
 
+/* Incremental changes of a built set (run-time changes of pattern
+ * references, maps.c). The caller makes sure that no thread looks the set
+ * up meanwhile (thread isolation): none of them is atomic for a reader.
+ *
+ * patset_check() parses <text> as patset_add() would, without adding it:
+ * 0, or -EINVAL/-ENOMEM with *<err> set. patset_append() adds it at the
+ * next position (the number of patterns added before, removed ones
+ * included) and indexes it: O(1) amortized for str, O(log N) search plus
+ * an array insertion for ip, O(1) for the scanned methods; 0, or <0 with
+ * *<err> set and the set unchanged. patset_remove() makes the pattern at
+ * <pos> match no more, keeping the positions of the others (removed
+ * patterns stay until the set is freed: rebuild a set that holds many);
+ * where the index had dropped a duplicate of it, that one takes its place
+ * (an O(N) search, only in a set that ever held a duplicate).
+ * patset_pop() undoes the last patset_append().
+ */
+int patset_check(const struct patset *set, const char *text, unsigned int pflags, int op,
+		 char **err);
+int patset_append(struct patset *set, const char *text, unsigned int pflags, int op,
+		  char **err);
+void patset_remove(struct patset *set, size_t pos);
+void patset_pop(struct patset *set);
+
 /* Returns the position of the pattern of the built <set> that <smp>
  * matches first (see the principle), or -1 if none does. The sample is
  * cast in place to pat_match_type() (a failed cast matches nothing). The

@@ -198,7 +198,7 @@ static int parse_action(struct http_rule *r, int argc, char **args, int *pos, ch
 	if (r->after && (!strcmp(a, "deny") || !strcmp(a, "reject") || !strcmp(a, "return") || !strcmp(a, "tarpit") ||
 	                 !strcmp(a, "redirect") || !strcmp(a, "use-service") || !strncmp(a, "track-sc", 8) ||
 	                 !strcmp(a, "wait-for-body")))
-		return hr_set_err(err, "unknown action '%s' (supported: allow, set-header, add-header, del-header, replace-header, replace-value, set-status, strict-mode, set-log-level, capture, sc-inc-gpc(<idx>,<N>), sc-inc-gpc0(<N>), sc-inc-gpc1(<N>), sc-set-gpt(<idx>,<N>), sc-set-gpt0(<N>), set-var(<scope>.<name>), set-var-fmt(<scope>.<name>), unset-var(<scope>.<name>)).", a);
+		return hr_set_err(err, "unknown action '%s' (supported: allow, set-map(<file>), del-map(<file>), set-header, add-header, del-header, replace-header, replace-value, set-status, strict-mode, set-log-level, capture, sc-inc-gpc(<idx>,<N>), sc-inc-gpc0(<N>), sc-inc-gpc1(<N>), sc-set-gpt(<idx>,<N>), sc-set-gpt0(<N>), set-var(<scope>.<name>), set-var-fmt(<scope>.<name>), unset-var(<scope>.<name>)).", a);
 
 	if (!strcmp(a, "allow")) {
 		r->act = HA_ALLOW;
@@ -459,6 +459,11 @@ static int parse_action(struct http_rule *r, int argc, char **args, int *pos, ch
 		if (strcmp(v, "on") && strcmp(v, "off"))
 			return hr_set_err(err, "'strict-mode' expects 'on' or 'off', got '%s'.", v);
 		r->status = !strcmp(v, "on");
+	} else if (map_action_type(a) != MAP_ACT_NONE &&
+	           !(r->after && (map_action_type(a) == MAP_ACT_ADD_ACL || map_action_type(a) == MAP_ACT_DEL_ACL))) {
+		r->act = HA_MAP;
+		(*pos)--;    /* map_action_parse() starts at the action word */
+		return map_action_parse(&r->ma, req ? SMP_USE_HTTP_REQ : SMP_USE_HTTP_RES, argc, args, pos, err);
 	} else if (var_action_type(a) != VAR_ACT_NONE) {
 		r->act = HA_VAR;
 		(*pos)--;    /* var_action_parse() starts at the action word */
@@ -476,9 +481,9 @@ static int parse_action(struct http_rule *r, int argc, char **args, int *pos, ch
 			return hr_set_err(err, "'use-service' : unknown service '%s' (supported: %s).", n, names);
 		}
 	} else if (req) {
-		return hr_set_err(err, "unknown action '%s' (supported: allow, deny, reject, silent-drop, tarpit, return, redirect, auth, set-header, add-header, del-header, replace-header, replace-value, set-path, set-query, set-method, set-uri, set-pathq, replace-path, replace-pathq, replace-uri, normalize-uri, set-src, set-dst, set-src-port, set-dst-port, set-timeout, set-retries, strict-mode, set-log-level, capture, track-sc<N>, sc-inc-gpc(<idx>,<N>), sc-inc-gpc0(<N>), sc-inc-gpc1(<N>), sc-set-gpt(<idx>,<N>), sc-set-gpt0(<N>), set-var(<scope>.<name>), set-var-fmt(<scope>.<name>), unset-var(<scope>.<name>), use-service <name>).", a);
+		return hr_set_err(err, "unknown action '%s' (supported: allow, deny, reject, silent-drop, tarpit, set-map(<file>), del-map(<file>), add-acl(<file>), del-acl(<file>), return, redirect, auth, set-header, add-header, del-header, replace-header, replace-value, set-path, set-query, set-method, set-uri, set-pathq, replace-path, replace-pathq, replace-uri, normalize-uri, set-src, set-dst, set-src-port, set-dst-port, set-timeout, set-retries, strict-mode, set-log-level, capture, track-sc<N>, sc-inc-gpc(<idx>,<N>), sc-inc-gpc0(<N>), sc-inc-gpc1(<N>), sc-set-gpt(<idx>,<N>), sc-set-gpt0(<N>), set-var(<scope>.<name>), set-var-fmt(<scope>.<name>), unset-var(<scope>.<name>), use-service <name>).", a);
 	} else {
-		return hr_set_err(err, "unknown action '%s' (supported: allow, deny, return, set-header, add-header, del-header, replace-header, replace-value, set-status, strict-mode, set-log-level, capture, sc-inc-gpc(<idx>,<N>), sc-inc-gpc0(<N>), sc-inc-gpc1(<N>), sc-set-gpt(<idx>,<N>), sc-set-gpt0(<N>), set-var(<scope>.<name>), set-var-fmt(<scope>.<name>), unset-var(<scope>.<name>)).", a);
+		return hr_set_err(err, "unknown action '%s' (supported: allow, deny, return, set-map(<file>), del-map(<file>), add-acl(<file>), del-acl(<file>), set-header, add-header, del-header, replace-header, replace-value, set-status, strict-mode, set-log-level, capture, sc-inc-gpc(<idx>,<N>), sc-inc-gpc0(<N>), sc-inc-gpc1(<N>), sc-set-gpt(<idx>,<N>), sc-set-gpt0(<N>), set-var(<scope>.<name>), set-var-fmt(<scope>.<name>), unset-var(<scope>.<name>)).", a);
 	}
 	return 0;
 }
@@ -536,6 +541,7 @@ void http_rule_destroy(struct http_rule *r)
 	free(r->reason);
 	free(r->cookie);
 	var_action_free(&r->va);
+	map_action_free(&r->ma);
 	sample_free_expr(r->expr);
 	sc_action_free(&r->sc);
 	cond_free(r->cond);
@@ -1024,6 +1030,9 @@ static enum http_verdict rules_exec(const struct proxy *px, struct list *rules, 
 			break;
 		case HA_VAR:
 			var_action_exec(&r->va, s, &ctx);
+			break;
+		case HA_MAP:
+			map_action_exec(&r->ma, s);
 			break;
 		case HA_CAPTURE: {
 			struct sample smp;

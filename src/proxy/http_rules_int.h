@@ -13,6 +13,7 @@
 #include <tollgate/compiler.h>
 #include <tollgate/http_txn.h>
 #include <tollgate/list.h>
+#include <tollgate/map_action.h>
 #include <tollgate/sc_action.h>
 #include <tollgate/uri_norm.h>
 #include <tollgate/var_action.h>
@@ -73,6 +74,7 @@ enum http_act {
 	HA_SET_STATUS,            /* set-status <code> [reason <str>] */
 	HA_SC,                    /* track-sc<N>, sc-inc-gpc..., sc-set-gpt... (sc_action.h) */
 	HA_VAR,                   /* set-var, set-var-fmt, unset-var (var_action.h) */
+	HA_MAP,                   /* set-map, del-map, add-acl, del-acl (map_action.h) */
 	HA_SERVICE,               /* use-service <name>: the service answers */
 	HA_AUTH,                  /* auth [realm <realm>] (name: the realm, or NULL) */
 };
@@ -132,6 +134,7 @@ struct http_rule {
 	char *cookie;                /* redirect set-cookie/clear-cookie header line, or NULL */
 	struct sc_action sc;         /* HA_SC: the stick-counter action */
 	struct var_action va;        /* HA_VAR: the variable action */
+	struct map_action ma;        /* HA_MAP: the map or ACL change */
 	int cap_id;                  /* capture: slot, -1 until http_rule_add() gives one (len) */
 	unsigned int cap_len;        /* capture len <N> */
 	int del_meth;                /* del-header -m: DEL_M_* */

@@ -43,6 +43,9 @@ struct map_entry {
 	unsigned int gen;                      /* version it belongs to */
 	unsigned int mark;                     /* scratch of map_replace() */
 	unsigned char op;                      /* PAT_OP_* of an ACL's integer pattern */
+	size_t vpos;                           /* position in the view, if of its version */
+	size_t eidx;                           /* >= its index in pat_ref.entries (which only shift down) */
+	struct map_entry *knext;               /* next in its chain of pat_ref.kh */
 };
 
 /* The pattern sets of a view, one per use: a matching method with a
@@ -63,6 +66,8 @@ struct map_view {
 	struct sample_data *ints;              /* values as integers, if an _int converter uses the map */
 	struct sample_data *addrs;             /* values as addresses, if an _ip converter uses it */
 	regex_t *regm;                         /* keys compiled with groups, if map_regm uses it */
+	size_t alloc;                          /* room in e, ints, addrs and regm */
+	size_t dead;                           /* removed entries (NULL in e) */
 };
 
 struct pat_ref {
@@ -85,6 +90,8 @@ struct pat_ref {
 	unsigned int outs;                     /* outputs used (1 << MAP_OUT_*) */
 	const char *int_kw, *ip_kw;            /* a converter of each typed output, for messages */
 	struct map_view *view;                 /* read by the converters, see map_publish() */
+	struct map_entry **kh;                 /* entries by key, all versions (chained), or NULL */
+	size_t kh_mask;                        /* its size - 1 */
 };
 
 /* Loaded maps, in load order. Changed only at configuration time. */
@@ -106,7 +113,8 @@ static void view_free(struct map_view *v)
 	free(v->ints);
 	free(v->addrs);
 	for (size_t i = 0; v->regm && i < v->nb; i++)
-		regfree(&v->regm[i]);
+		if (v->e[i])
+			regfree(&v->regm[i]);
 	free(v->regm);
 	free(v->e);
 	free(v);
@@ -123,6 +131,7 @@ static void map_free(struct pat_ref *m)
 	for (size_t i = 0; i < m->nb; i++)
 		entry_free(m->entries[i]);
 	free(m->entries);
+	free(m->kh);
 	view_free(m->view);
 	free(m->path);
 	free(m->display);
@@ -173,6 +182,7 @@ static int entries_push(struct map_entry ***arr, size_t *nb, size_t *alloc, stru
 		*arr = a;
 		*alloc = n;
 	}
+	e->eidx = *nb;
 	(*arr)[(*nb)++] = e;
 	return 0;
 }
@@ -213,6 +223,23 @@ static void entry_err(const struct pat_ref *m, const struct map_entry *e, char *
 	free(why);
 }
 
+/* Takes thread isolation unless the caller holds it: the writers' lock
+ * of the references (see maps.h). Returns what to pass to ref_unlock().
+ */
+static int ref_lock(void)
+{
+	if (thread_isolated())
+		return 0;
+	thread_isolate();
+	return 1;
+}
+
+static void ref_unlock(int taken)
+{
+	if (taken)
+		thread_release();
+}
+
 /* Builds the view of <m> for version <ver> from the <nb> entries <arr>:
  * the entries of that version indexed for every method used, their
  * values converted for every output used. Returns it, or NULL with *<err>
@@ -226,9 +253,12 @@ static struct map_view *view_build(struct pat_ref *m, struct map_entry **arr, si
 
 	if (!v || !(v->e = calloc(nb + 1, sizeof(*v->e))))
 		goto oom;
+	v->alloc = nb + 1;
 	for (size_t i = 0; i < nb; i++)
-		if (arr[i]->gen == ver)
+		if (arr[i]->gen == ver) {
+			arr[i]->vpos = v->nb;
 			v->e[v->nb++] = arr[i];
+		}
 	for (unsigned int u = 0; u < m->nb_uses && !ret; u++) {
 		int set = m->uses[u], var = SET_VAR(set);
 
@@ -306,6 +336,7 @@ static int map_replace(struct pat_ref *m, struct map_entry **arr, size_t nb, siz
 	struct map_view *v = NULL, *old_view;
 	struct map_entry **old = m->entries;
 	size_t old_nb = m->nb;
+	int taken;
 
 	if (rebuild && !(v = view_build(m, arr, nb, ver, err))) {
 		for (size_t i = 0; i < old_nb; i++)
@@ -318,7 +349,7 @@ static int map_replace(struct pat_ref *m, struct map_entry **arr, size_t nb, siz
 		free(arr);
 		return -EINVAL;
 	}
-	thread_isolate();
+	taken = ref_lock();
 	old_view = m->view;
 	if (rebuild)
 		m->view = v;
@@ -326,13 +357,17 @@ static int map_replace(struct pat_ref *m, struct map_entry **arr, size_t nb, siz
 	m->nb = nb;
 	m->alloc = alloc;
 	m->curr_ver = ver;
-	thread_release();
+	free(m->kh);           /* rebuilt on the next use */
+	m->kh = NULL;
+	ref_unlock(taken);
 	if (rebuild)
 		view_free(old_view);
 	for (size_t i = 0; i < old_nb; i++)
 		old[i]->mark = 1;
-	for (size_t i = 0; i < nb; i++)
+	for (size_t i = 0; i < nb; i++) {
 		arr[i]->mark = 0;
+		arr[i]->eidx = i;
+	}
 	for (size_t i = 0; i < old_nb; i++)
 		if (old[i]->mark)
 			entry_free(old[i]);
@@ -845,21 +880,8 @@ static int entry_other(const struct map_entry *e, const void *arg)
 	return e->gen != sel->gen || (sel->name && !entry_named(e, sel->name));
 }
 
-int pat_ref_add(struct pat_ref *m, unsigned int ver, const char *key, const char *value, char **err)
-{
-	struct map_entry **arr, *e = entry_new(key, value, 0, ver);
-	size_t nb, alloc;
-
-	if (!e || entries_filter(m, NULL, NULL, &arr, &nb, &alloc) < 0) {
-		if (e)
-			entry_free(e);
-		return err_set(err, "out of memory"), -ENOMEM;
-	}
-	arr[nb++] = e;
-	return map_replace(m, arr, nb, alloc, m->curr_ver, ver == m->curr_ver, err);
-}
-
-int pat_ref_del(struct pat_ref *m, const char *key, char **err)
+/* del map #<address>: the entry named, by a rebuild. */
+static int ref_del_rebuild(struct pat_ref *m, const char *key, char **err)
 {
 	struct entry_sel sel = { m->curr_ver, key };
 	struct map_entry **arr;
@@ -879,7 +901,7 @@ int pat_ref_del(struct pat_ref *m, const char *key, char **err)
  * then, under isolation, it is pointed back at the entries whose buffers
  * are swapped with the copies'.
  */
-int pat_ref_set(struct pat_ref *m, const char *key, const char *value, char **err)
+static int ref_set_rebuild(struct pat_ref *m, const char *key, const char *value, char **err)
 {
 	struct map_entry **arr;
 	struct map_view *v, *old_view;
@@ -901,9 +923,10 @@ int pat_ref_set(struct pat_ref *m, const char *key, const char *value, char **er
 	v = ret || !found ? NULL : view_build(m, arr, nb, m->curr_ver, err);
 	if (v) {
 		for (size_t i = 0; i < nb; i++)
-			if (arr[i]->gen == m->curr_ver)
+			if (arr[i]->gen == m->curr_ver) {
+				m->entries[i]->vpos = k;
 				v->e[k++] = m->entries[i];
-		thread_isolate();
+			}
 		old_view = m->view;
 		m->view = v;
 		for (size_t i = 0; i < nb; i++) {
@@ -919,7 +942,6 @@ int pat_ref_set(struct pat_ref *m, const char *key, const char *value, char **er
 			n->key = tmp.key;
 			n->value = tmp.value;
 		}
-		thread_release();
 		view_free(old_view);
 	}
 	for (size_t i = 0; i < nb; i++)
@@ -931,7 +953,7 @@ int pat_ref_set(struct pat_ref *m, const char *key, const char *value, char **er
 	return v ? 0 : ret < 0 ? ret : -EINVAL;
 }
 
-int pat_ref_clear(struct pat_ref *m, unsigned int ver, char **err)
+static int ref_clear(struct pat_ref *m, unsigned int ver, char **err)
 {
 	struct entry_sel sel = { ver, NULL };
 	struct map_entry **arr;
@@ -955,7 +977,7 @@ static int entry_not_past(const struct map_entry *e, const void *arg)
 	return (int)(e->gen - ver) >= 0;
 }
 
-int pat_ref_commit(struct pat_ref *m, unsigned int ver, char **err)
+static int ref_commit(struct pat_ref *m, unsigned int ver, char **err)
 {
 	struct entry_sel sel = { ver, NULL };
 	struct map_entry **arr;
@@ -989,4 +1011,364 @@ int pat_ref_get(const struct pat_ref *m, unsigned int u, const char *text, int *
 	*key = m->view->e[i]->key;
 	*value = m->view->e[i]->value;
 	return 1;
+}
+
+/* ---- incremental changes (one entry), under the writers' lock ---- */
+
+static uint64_t key_hash(const char *k)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+
+	for (; *k; k++)
+		h = (h ^ (unsigned char)*k) * 0x100000001b3ULL;
+	return h;
+}
+
+/* (Re)builds the key chains of <m> for its entries. Returns 0 or -ENOMEM. */
+static int kh_build(struct pat_ref *m)
+{
+	size_t size = 16;
+	struct map_entry **kh;
+
+	while (size < 2 * m->nb)
+		size *= 2;
+	if (!(kh = calloc(size, sizeof(*kh))))
+		return -ENOMEM;
+	free(m->kh);
+	m->kh = kh;
+	m->kh_mask = size - 1;
+	for (size_t i = m->nb; i-- > 0;) {   /* chains in order added */
+		struct map_entry **head = &kh[key_hash(m->entries[i]->key) & m->kh_mask];
+
+		m->entries[i]->knext = *head;
+		*head = m->entries[i];
+	}
+	return 0;
+}
+
+/* Returns the first entry of version <gen> of <m> whose key is <key> after
+ * <prev> (NULL: the first), or NULL.
+ */
+static struct map_entry *kh_find(struct pat_ref *m, const char *key, unsigned int gen,
+				 struct map_entry *prev)
+{
+	struct map_entry *e;
+
+	if (!m->kh && kh_build(m) < 0) {
+		for (size_t i = 0; i < m->nb; i++)   /* no memory: scan */
+			if (m->entries[i] == prev)
+				prev = NULL;
+			else if (!prev && m->entries[i]->gen == gen && strcmp(m->entries[i]->key, key) == 0)
+				return m->entries[i];
+		return NULL;
+	}
+	e = prev ? prev->knext : m->kh[key_hash(key) & m->kh_mask];
+	for (; e; e = e->knext)
+		if (e->gen == gen && strcmp(e->key, key) == 0)
+			return e;
+	return NULL;
+}
+
+/* Records the new last entry <e> of <m> in the key chains (at the end of
+ * its chain), or drops them (rebuilt on the next use) when they are full.
+ */
+static void kh_insert(struct pat_ref *m, struct map_entry *e)
+{
+	struct map_entry **p;
+
+	if (!m->kh)
+		return;
+	if (m->nb > 2 * (m->kh_mask + 1)) {
+		free(m->kh);
+		m->kh = NULL;
+		return;
+	}
+	e->knext = NULL;
+	for (p = &m->kh[key_hash(e->key) & m->kh_mask]; *p; p = &(*p)->knext)
+		;
+	*p = e;
+}
+
+static void kh_remove(struct pat_ref *m, struct map_entry *e)
+{
+	struct map_entry **p;
+
+	if (!m->kh)
+		return;
+	for (p = &m->kh[key_hash(e->key) & m->kh_mask]; *p && *p != e; p = &(*p)->knext)
+		;
+	if (*p)
+		*p = e->knext;
+}
+
+/* Converts the value <val> of <e> for the outputs of <m> into <ival> and
+ * <aval>. Returns 0, or -EINVAL with *<err> set.
+ */
+static int value_convert(const struct pat_ref *m, const struct map_entry *e, const char *val,
+			 size_t vlen, struct sample_data *ival, struct sample_data *aval, char **err)
+{
+	for (int out = MAP_OUT_INT; out <= MAP_OUT_IP; out++) {
+		if (!(m->outs & (1U << out)) ||
+		    map_parse_value(val, vlen, out, out == MAP_OUT_INT ? ival : aval))
+			continue;
+		err_set(err, "'%s' is not %s (%s)", val,
+			out == MAP_OUT_INT ? "an integer" : "an IPv4 or IPv6 address",
+			out == MAP_OUT_INT ? m->int_kw : m->ip_kw);
+		entry_err(m, e, err);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* Grows the arrays of view <v> by doubling. Returns 0 or -ENOMEM. */
+static int view_reserve(struct map_view *v)
+{
+	size_t n = 2 * v->alloc;
+	void *p;
+
+	if (v->nb < v->alloc)
+		return 0;
+	if (!(p = realloc(v->e, n * sizeof(*v->e))))
+		return -ENOMEM;
+	v->e = p;
+	if (v->ints) {
+		if (!(p = realloc(v->ints, n * sizeof(*v->ints))))
+			return -ENOMEM;
+		v->ints = p;
+	}
+	if (v->addrs) {
+		if (!(p = realloc(v->addrs, n * sizeof(*v->addrs))))
+			return -ENOMEM;
+		v->addrs = p;
+	}
+	if (v->regm) {
+		if (!(p = realloc(v->regm, n * sizeof(*v->regm))))
+			return -ENOMEM;
+		v->regm = p;
+	}
+	v->alloc = n;
+	return 0;
+}
+
+/* Appends entry <e> (of the current version) to the view of <m>: indexed
+ * by every use, its value converted for every output. Returns 0, or <0
+ * with *<err> set and the view unchanged.
+ */
+static int view_append(struct pat_ref *m, struct map_entry *e, char **err)
+{
+	struct map_view *v = m->view;
+	struct sample_data ival = { 0 }, aval = { 0 };
+	regex_t re;
+	unsigned int u;
+	int ret;
+
+	for (u = 0; u < m->nb_uses; u++) {
+		int set = m->uses[u];
+
+		ret = patset_check(v->sets[set], e->key, SET_VAR(set) == 1 ? PAT_F_ICASE : 0, e->op, err);
+		if (ret < 0)
+			return entry_err(m, e, err), ret;
+	}
+	if ((ret = value_convert(m, e, e->value, e->vlen, &ival, &aval, err)) < 0)
+		return ret;
+	if (view_reserve(v) < 0)
+		return err_set(err, "out of memory"), -ENOMEM;
+	if (v->regm && regcomp(&re, e->key, REG_EXTENDED) != 0) {
+		err_set(err, "invalid regex '%s'", e->key);
+		return entry_err(m, e, err), -EINVAL;
+	}
+	for (u = 0; u < m->nb_uses; u++) {
+		int set = m->uses[u];
+
+		ret = patset_append(v->sets[set], e->key, SET_VAR(set) == 1 ? PAT_F_ICASE : 0, e->op, err);
+		if (ret < 0)
+			break;
+	}
+	if (ret < 0) {
+		while (u-- > 0)
+			patset_pop(v->sets[m->uses[u]]);
+		if (v->regm)
+			regfree(&re);
+		return ret;
+	}
+	if (v->ints)
+		v->ints[v->nb] = ival;
+	if (v->addrs)
+		v->addrs[v->nb] = aval;
+	if (v->regm)
+		v->regm[v->nb] = re;
+	e->vpos = v->nb;
+	v->e[v->nb++] = e;
+	return 0;
+}
+
+/* Removes entry <e> (of the current version) from the view of <m>: no
+ * lookup finds it any more; the others keep their positions.
+ */
+static void view_remove(struct pat_ref *m, struct map_entry *e)
+{
+	struct map_view *v = m->view;
+
+	for (unsigned int u = 0; u < m->nb_uses; u++)
+		patset_remove(v->sets[m->uses[u]], e->vpos);
+	if (v->regm)
+		regfree(&v->regm[e->vpos]);
+	v->e[e->vpos] = NULL;
+	v->dead++;
+}
+
+/* Rebuilds the view of <m> once removed entries outnumber the live ones,
+ * so that a view costs O(live entries) (amortized O(1) per removal).
+ */
+static void view_compact(struct pat_ref *m)
+{
+	struct map_view *v = m->view, *n;
+
+	if (v->dead < 64 || 2 * v->dead < v->nb)
+		return;
+	n = view_build(m, m->entries, m->nb, m->curr_ver, NULL);
+	if (!n)
+		return;   /* no memory: keep the one we have */
+	for (size_t i = 0; i < m->nb; i++)
+		m->entries[i]->eidx = i;
+	m->view = n;
+	view_free(v);
+}
+
+/* Adds <key> <value> to version <ver> of <m>. */
+static int ref_add(struct pat_ref *m, unsigned int ver, const char *key, const char *value, char **err)
+{
+	struct map_entry *e = entry_new(key, value, 0, ver);
+	int ret;
+
+	if (!e || entries_push(&m->entries, &m->nb, &m->alloc, e) < 0) {
+		if (e)
+			entry_free(e);
+		return err_set(err, "out of memory"), -ENOMEM;
+	}
+	if (ver == m->curr_ver && m->view && (ret = view_append(m, e, err)) < 0) {
+		m->nb--;
+		entry_free(e);
+		return ret;
+	}
+	kh_insert(m, e);
+	return 0;
+}
+
+/* Deletes every entry of the current version of <m> whose key is <key>. */
+static int ref_del(struct pat_ref *m, const char *key)
+{
+	struct map_entry *e;
+	int found = 0;
+
+	while ((e = kh_find(m, key, m->curr_ver, NULL))) {
+		size_t i;
+
+		if (m->view)
+			view_remove(m, e);
+		kh_remove(m, e);
+		/* its index is at most its hint: search down from there */
+		for (i = e->eidx < m->nb ? e->eidx : m->nb - 1; m->entries[i] != e; i--)
+			;
+		memmove(&m->entries[i], &m->entries[i + 1], (m->nb - i - 1) * sizeof(*m->entries));
+		m->nb--;
+		entry_free(e);
+		found = 1;
+	}
+	if (found && m->view)
+		view_compact(m);
+	return found ? 0 : -ENOENT;
+}
+
+/* Sets the value of every entry of the current version of <m> whose key
+ * is <key> to <value>, in place (the entries keep their address).
+ */
+static int ref_set(struct pat_ref *m, const char *key, const char *value, char **err)
+{
+	struct map_entry *e = kh_find(m, key, m->curr_ver, NULL);
+	struct sample_data ival = { 0 }, aval = { 0 };
+	size_t klen = strlen(key), vlen = strlen(value);
+	struct map_entry named;
+	int ret;
+
+	if (!e)
+		return -ENOENT;
+	named = *e;
+	named.line = 0;   /* errors name the key: the value is no longer the file's */
+	if ((ret = value_convert(m, &named, value, vlen, &ival, &aval, err)) < 0)
+		return ret;
+	for (; e; e = kh_find(m, key, m->curr_ver, e)) {
+		char *buf = malloc(klen + vlen + 2);
+
+		if (!buf)
+			return err_set(err, "out of memory"), -ENOMEM;
+		memcpy(buf, key, klen + 1);
+		memcpy(buf + klen + 1, value, vlen + 1);
+		free(e->key);
+		e->key = buf;
+		e->value = buf + klen + 1;
+		e->vlen = vlen;
+		e->line = 0;   /* no longer the file's line */
+		if (m->view && m->view->ints)
+			m->view->ints[e->vpos] = ival;
+		if (m->view && m->view->addrs)
+			m->view->addrs[e->vpos] = aval;
+	}
+	return 0;
+}
+
+/* ---- changes: the writers' lock, then one of the above ---- */
+
+int pat_ref_add(struct pat_ref *m, unsigned int ver, const char *key, const char *value, char **err)
+{
+	int taken = ref_lock(), ret = ref_add(m, ver, key, value, err);
+
+	ref_unlock(taken);
+	return ret;
+}
+
+int pat_ref_del(struct pat_ref *m, const char *key, char **err)
+{
+	int taken = ref_lock();
+	int ret = *key == '#' ? ref_del_rebuild(m, key, err) : ref_del(m, key);
+
+	ref_unlock(taken);
+	return ret;
+}
+
+int pat_ref_set(struct pat_ref *m, const char *key, const char *value, char **err)
+{
+	int taken = ref_lock();
+	int ret = *key == '#' ? ref_set_rebuild(m, key, value, err) : ref_set(m, key, value, err);
+
+	ref_unlock(taken);
+	return ret;
+}
+
+int pat_ref_put(struct pat_ref *m, const char *key, const char *value, int replace, char **err)
+{
+	int taken = ref_lock(), ret = 0;
+
+	if (!kh_find(m, key, m->curr_ver, NULL))
+		ret = ref_add(m, m->curr_ver, key, value, err);
+	else if (replace)
+		ret = ref_set(m, key, value, err);
+	ref_unlock(taken);
+	return ret;
+}
+
+int pat_ref_clear(struct pat_ref *m, unsigned int ver, char **err)
+{
+	int taken = ref_lock(), ret = ref_clear(m, ver, err);
+
+	ref_unlock(taken);
+	return ret;
+}
+
+int pat_ref_commit(struct pat_ref *m, unsigned int ver, char **err)
+{
+	int taken = ref_lock(), ret = ref_commit(m, ver, err);
+
+	ref_unlock(taken);
+	return ret;
 }

@@ -67,6 +67,7 @@ struct pat_str_slot {
 struct pat_str_index {
 	struct pat_str_slot *slots;            /* table, power-of-two size, or NULL */
 	size_t mask;                           /* size - 1 */
+	size_t used;                           /* slots in use */
 };
 
 /* Networks of one prefix length, sorted for binary search. A network
@@ -102,7 +103,7 @@ struct pat_ip_index {
 	size_t nb_v4;                          /* number of v4 segments */
 	struct pat_ip6_seg *v6;                /* v6 segments, longest prefix first */
 	size_t nb_v6;                          /* number of v6 segments */
-	const struct pattern **odd4;           /* v4 patterns with non-prefix masks, in order */
+	uint32_t *odd4;                        /* positions of the v4 patterns with non-prefix masks, in order */
 	size_t nb_odd4;                        /* their number */
 };
 
@@ -115,10 +116,26 @@ struct patset {
 	struct pat_str_index str_cs;           /* STR: case-sensitive patterns */
 	struct pat_str_index str_ci;           /* STR: -i patterns, lowercased */
 	struct pat_ip_index ip;                /* IP: index */
+	int has_dups;                          /* an index dropped a duplicate: a removal looks for it */
 };
+
+/* Pattern flag, private: removed by patset_remove(), kept for its position. */
+#define PAT_F_DEAD  0x80000000U
 
 
 /* ---- helpers ---- */
+
+/* Returns the smallest power of two >= <n> (1 for 0): the capacity of an
+ * index array of <n> elements, grown by doubling when <n> reaches one.
+ */
+static size_t pow2_ceil(size_t n)
+{
+	size_t p = 1;
+
+	while (p < n)
+		p *= 2;
+	return p;
+}
 
 static uint64_t pat_hash(const char *p, size_t len, int lower)
 {
@@ -516,8 +533,8 @@ int pat_read_file(const char *path, const char *kind, int map, pat_line_fn fn,
 
 /* ---- indexes ---- */
 
-static void pat_str_insert(struct pat_str_index *idx, const struct pattern *pat, uint32_t pos,
-			   int lower)
+static int pat_str_insert(struct pat_str_index *idx, const struct pattern *pat, uint32_t pos,
+			  int lower)
 {
 	uint64_t h = pat_hash(pat->val.str.ptr, pat->val.str.len, lower);
 	size_t i = h & idx->mask;
@@ -530,11 +547,12 @@ static void pat_str_insert(struct pat_str_index *idx, const struct pattern *pat,
 			s->ptr = pat->val.str.ptr;
 			s->len = pat->val.str.len;
 			s->pos = pos;
-			return;
+			idx->used++;
+			return 0;
 		}
 		if (s->hash == h && s->len == pat->val.str.len &&
 		    memcmp(s->ptr, pat->val.str.ptr, s->len) == 0)
-			return;   /* duplicate: the first one stays */
+			return 1;   /* duplicate: the first one stays */
 	}
 }
 
@@ -549,13 +567,14 @@ static int pat_str_build(struct patset *set, struct pat_str_index *idx, int ci)
 		return 0;
 	while (size < 2 * n)
 		size *= 2;
+	idx->used = 0;
 	idx->slots = calloc(size, sizeof(*idx->slots));
 	if (!idx->slots)
 		return -ENOMEM;
 	idx->mask = size - 1;
 	for (size_t i = 0; i < set->nb_pats; i++)
 		if (!!(set->pats[i].flags & PAT_F_ICASE) == ci)
-			pat_str_insert(idx, &set->pats[i], (uint32_t)i, ci);
+			set->has_dups |= pat_str_insert(idx, &set->pats[i], (uint32_t)i, ci);
 	return 0;
 }
 
@@ -642,7 +661,7 @@ static size_t pat_ip6_sort(struct pat_ip6_net *nets, size_t n)
 static int pat_ip_build(struct patset *set)
 {
 	struct pat_ip_index *ix = &set->ip;
-	size_t cnt4[34] = { 0 }, cnt6[129] = { 0 };
+	size_t cnt4[34] = { 0 }, cnt6[129] = { 0 }, k;
 
 	for (size_t i = 0; i < set->nb_pats; i++) {
 		const struct pattern *p = &set->pats[i];
@@ -658,7 +677,7 @@ static int pat_ip_build(struct patset *set)
 		ix->nb_v6 += !!cnt6[b];
 	ix->v4 = calloc(ix->nb_v4 + 1, sizeof(*ix->v4));
 	ix->v6 = calloc(ix->nb_v6 + 1, sizeof(*ix->v6));
-	ix->odd4 = calloc(cnt4[33] + 1, sizeof(*ix->odd4));
+	ix->odd4 = calloc(pow2_ceil(cnt4[33] + 1), sizeof(*ix->odd4));
 	if (!ix->v4 || !ix->v6 || !ix->odd4)
 		return -ENOMEM;
 
@@ -670,7 +689,7 @@ static int pat_ip_build(struct patset *set)
 		seg = &ix->v4[s++];
 		seg->bits = b;
 		seg->mask = b ? ~0U << (32 - b) : 0;
-		seg->nets = malloc(cnt4[b] * sizeof(*seg->nets));
+		seg->nets = malloc(pow2_ceil(cnt4[b]) * sizeof(*seg->nets));
 		if (!seg->nets)
 			return -ENOMEM;
 		for (size_t i = 0; i < set->nb_pats; i++) {
@@ -679,7 +698,9 @@ static int pat_ip_build(struct patset *set)
 			if (p->val.ip.family == AF_INET && p->val.ip.bits == (unsigned int)b)
 				seg->nets[seg->n++] = (struct pat_ip4_net){ ntohl(p->val.ip.a4.s_addr), (uint32_t)i };
 		}
+		k = seg->n;
 		seg->n = pat_ip4_sort(seg->nets, seg->n);
+		set->has_dups |= seg->n != k;
 	}
 	for (int b = 128, s = 0; b >= 0; b--) {
 		struct pat_ip6_seg *seg;
@@ -690,7 +711,7 @@ static int pat_ip_build(struct patset *set)
 		seg->bits = b;
 		for (int i = 0, left = b; i < 16; i++, left -= 8)
 			seg->mask.s6_addr[i] = left >= 8 ? 0xff : left > 0 ? (uint8_t)(0xff << (8 - left)) : 0;
-		seg->nets = malloc(cnt6[b] * sizeof(*seg->nets));
+		seg->nets = malloc(pow2_ceil(cnt6[b]) * sizeof(*seg->nets));
 		if (!seg->nets)
 			return -ENOMEM;
 		for (size_t i = 0; i < set->nb_pats; i++) {
@@ -699,11 +720,13 @@ static int pat_ip_build(struct patset *set)
 			if (p->val.ip.family == AF_INET6 && p->val.ip.bits == (unsigned int)b)
 				seg->nets[seg->n++] = (struct pat_ip6_net){ p->val.ip.a6, (uint32_t)i };
 		}
+		k = seg->n;
 		seg->n = pat_ip6_sort(seg->nets, seg->n);
+		set->has_dups |= seg->n != k;
 	}
 	for (size_t i = 0; i < set->nb_pats; i++)
 		if (set->pats[i].val.ip.family == AF_INET && set->pats[i].val.ip.bits == 33)
-			ix->odd4[ix->nb_odd4++] = &set->pats[i];
+			ix->odd4[ix->nb_odd4++] = (uint32_t)i;
 	return 0;
 }
 
@@ -731,10 +754,10 @@ static long pat_ip4_lookup(const struct patset *set, struct in_addr a)
 			return n->pos;
 	}
 	for (size_t i = 0; i < ix->nb_odd4; i++) {
-		const struct pattern *p = ix->odd4[i];
+		const struct pattern *p = &set->pats[ix->odd4[i]];
 
 		if (((a.s_addr ^ p->val.ip.a4.s_addr) & p->val.ip.m4.s_addr) == 0)
-			return p - set->pats;
+			return ix->odd4[i];
 	}
 	return -1;
 }
@@ -754,6 +777,337 @@ static long pat_ip6_lookup(const struct patset *set, const struct in6_addr *a)
 			return n->pos;
 	}
 	return -1;
+}
+
+/* ---- incremental changes ---- */
+
+/* Grows the array *<arr> of <n> elements of <size> bytes, whose capacity
+ * is pow2_ceil(<n>), so that one more fits. Returns 0 or -ENOMEM.
+ */
+static int pat_grow(void *arr, size_t n, size_t size)
+{
+	void **a = arr, *p;
+
+	if (n && pow2_ceil(n) != n)
+		return 0;   /* room left */
+	p = realloc(*a, (n ? 2 * n : 1) * size);
+	if (!p)
+		return -ENOMEM;
+	*a = p;
+	return 0;
+}
+
+/* Returns 1 if patterns <a> and <b> of <set> are the same index key. */
+static int pat_same_key(const struct patset *set, const struct pattern *a, const struct pattern *b)
+{
+	if (set->match == PAT_MATCH_IP)
+		return a->val.ip.family == b->val.ip.family && a->val.ip.bits == b->val.ip.bits &&
+		       (a->val.ip.family == AF_INET ?
+			a->val.ip.a4.s_addr == b->val.ip.a4.s_addr && a->val.ip.m4.s_addr == b->val.ip.m4.s_addr :
+			memcmp(&a->val.ip.a6, &b->val.ip.a6, sizeof(a->val.ip.a6)) == 0);
+	return (a->flags & PAT_F_ICASE) == (b->flags & PAT_F_ICASE) && a->val.str.len == b->val.str.len &&
+	       memcmp(a->val.str.ptr, b->val.str.ptr, a->val.str.len) == 0;
+}
+
+/* Returns the first live pattern of <set> with the same key as the one at
+ * <pos> (a duplicate the index dropped), or -1. O(N), only where the set
+ * ever held duplicates.
+ */
+static long pat_find_dup(const struct patset *set, size_t pos)
+{
+	if (!set->has_dups)
+		return -1;
+	for (size_t i = 0; i < set->nb_pats; i++)
+		if (i != pos && !(set->pats[i].flags & PAT_F_DEAD) &&
+		    pat_same_key(set, &set->pats[i], &set->pats[pos]))
+			return (long)i;
+	return -1;
+}
+
+/* Doubles the string table <idx> when it is half full. Returns 0 or -ENOMEM. */
+static int pat_str_reserve(struct pat_str_index *idx)
+{
+	size_t size = idx->slots ? 2 * (idx->mask + 1) : 8;
+	struct pat_str_slot *old = idx->slots, *n;
+
+	if (old && 2 * (idx->used + 1) <= idx->mask + 1)
+		return 0;
+	n = calloc(size, sizeof(*n));
+	if (!n)
+		return -ENOMEM;
+	for (size_t i = 0; old && i <= idx->mask; i++) {
+		size_t j = old[i].hash & (size - 1);
+
+		if (!old[i].ptr)
+			continue;
+		while (n[j].ptr)
+			j = (j + 1) & (size - 1);
+		n[j] = old[i];
+	}
+	idx->slots = n;
+	idx->mask = size - 1;
+	free(old);
+	return 0;
+}
+
+/* Removes pattern <pos> from the string table <idx> (lowered if <ci>): its
+ * slot goes to the next live duplicate, else is emptied by shifting back
+ * the slots of its probe sequence (no tombstone).
+ */
+static void pat_str_remove(struct patset *set, struct pat_str_index *idx, size_t pos, int ci)
+{
+	const struct pattern *p = &set->pats[pos];
+	uint64_t h = pat_hash(p->val.str.ptr, p->val.str.len, ci);
+	size_t i, j;
+	long dup;
+
+	if (!idx->slots)
+		return;
+	for (i = h & idx->mask; idx->slots[i].ptr && idx->slots[i].pos != pos; i = (i + 1) & idx->mask)
+		;
+	if (!idx->slots[i].ptr)
+		return;   /* a duplicate the table never held */
+	dup = pat_find_dup(set, pos);
+	if (dup >= 0) {
+		idx->slots[i].pos = (uint32_t)dup;
+		idx->slots[i].ptr = set->pats[dup].val.str.ptr;
+		return;
+	}
+	idx->slots[i].ptr = NULL;
+	idx->used--;
+	for (j = (i + 1) & idx->mask; idx->slots[j].ptr; j = (j + 1) & idx->mask) {
+		size_t k = idx->slots[j].hash & idx->mask;
+
+		/* the slot stays if its home is cyclically in (i, j] */
+		if (i <= j ? (i < k && k <= j) : (i < k || k <= j))
+			continue;
+		idx->slots[i] = idx->slots[j];
+		idx->slots[j].ptr = NULL;
+		i = j;
+	}
+}
+
+/* Returns the v4 (<v6> 0) or v6 segment of <bits> of <ix>, inserting an
+ * empty one if <create>, or NULL.
+ */
+static void *pat_ip_seg(struct pat_ip_index *ix, int v6, unsigned int bits, int create)
+{
+	size_t nb = v6 ? ix->nb_v6 : ix->nb_v4, s;
+
+	for (s = 0; s < nb; s++) {
+		unsigned int b = v6 ? ix->v6[s].bits : ix->v4[s].bits;
+
+		if (b == bits)
+			return v6 ? (void *)&ix->v6[s] : (void *)&ix->v4[s];
+		if (b < bits)
+			break;
+	}
+	if (!create)
+		return NULL;
+	if (v6) {
+		struct pat_ip6_seg *a = realloc(ix->v6, (nb + 1) * sizeof(*a));
+
+		if (!a)
+			return NULL;
+		ix->v6 = a;
+		memmove(&a[s + 1], &a[s], (nb - s) * sizeof(*a));
+		memset(&a[s], 0, sizeof(*a));
+		a[s].bits = bits;
+		for (int i = 0, left = (int)bits; i < 16; i++, left -= 8)
+			a[s].mask.s6_addr[i] = left >= 8 ? 0xff : left > 0 ? (uint8_t)(0xff << (8 - left)) : 0;
+		ix->nb_v6++;
+		return &a[s];
+	} else {
+		struct pat_ip4_seg *a = realloc(ix->v4, (nb + 1) * sizeof(*a));
+
+		if (!a)
+			return NULL;
+		ix->v4 = a;
+		memmove(&a[s + 1], &a[s], (nb - s) * sizeof(*a));
+		memset(&a[s], 0, sizeof(*a));
+		a[s].bits = bits;
+		a[s].mask = bits ? ~0U << (32 - bits) : 0;
+		ix->nb_v4++;
+		return &a[s];
+	}
+}
+
+/* Returns the first index of the networks <nets> (<n>, sorted) not below
+ * <key> (<v6>: a struct in6_addr, else a host order uint32_t).
+ */
+static size_t pat_ip_lower(const void *nets, size_t n, int v6, const void *key)
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		int c = v6 ? pat_cmp_ip6_key(key, &((const struct pat_ip6_net *)nets)[mid]) :
+			     pat_cmp_ip4_key(key, &((const struct pat_ip4_net *)nets)[mid]);
+
+		if (c > 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* Indexes pattern <pos> of the IP set <set>, the last one. Returns 0 or
+ * -ENOMEM (then unchanged, but for an empty segment left in place).
+ */
+static int pat_ip_insert(struct patset *set, size_t pos)
+{
+	struct pat_ip_index *ix = &set->ip;
+	const struct pattern *p = &set->pats[pos];
+	int v6 = p->val.ip.family == AF_INET6;
+	uint32_t key4 = ntohl(p->val.ip.a4.s_addr);
+	const void *key = v6 ? (const void *)&p->val.ip.a6 : (const void *)&key4;
+	size_t i;
+
+	if (!v6 && p->val.ip.bits == 33) {
+		if (pat_grow(&ix->odd4, ix->nb_odd4, sizeof(*ix->odd4)) < 0)
+			return -ENOMEM;
+		ix->odd4[ix->nb_odd4++] = (uint32_t)pos;
+		return 0;
+	}
+	if (v6) {
+		struct pat_ip6_seg *seg = pat_ip_seg(ix, 1, p->val.ip.bits, 1);
+
+		if (!seg)
+			return -ENOMEM;
+		i = pat_ip_lower(seg->nets, seg->n, 1, key);
+		if (i < seg->n && pat_cmp_ip6_key(key, &seg->nets[i]) == 0)
+			return set->has_dups = 1, 0;
+		if (pat_grow(&seg->nets, seg->n, sizeof(*seg->nets)) < 0)
+			return -ENOMEM;
+		memmove(&seg->nets[i + 1], &seg->nets[i], (seg->n - i) * sizeof(*seg->nets));
+		seg->nets[i] = (struct pat_ip6_net){ p->val.ip.a6, (uint32_t)pos };
+		seg->n++;
+	} else {
+		struct pat_ip4_seg *seg = pat_ip_seg(ix, 0, p->val.ip.bits, 1);
+
+		if (!seg)
+			return -ENOMEM;
+		i = pat_ip_lower(seg->nets, seg->n, 0, key);
+		if (i < seg->n && seg->nets[i].net == key4)
+			return set->has_dups = 1, 0;
+		if (pat_grow(&seg->nets, seg->n, sizeof(*seg->nets)) < 0)
+			return -ENOMEM;
+		memmove(&seg->nets[i + 1], &seg->nets[i], (seg->n - i) * sizeof(*seg->nets));
+		seg->nets[i] = (struct pat_ip4_net){ key4, (uint32_t)pos };
+		seg->n++;
+	}
+	return 0;
+}
+
+/* Removes pattern <pos> from the IP index of <set> (see pat_str_remove()). */
+static void pat_ip_remove(struct patset *set, size_t pos)
+{
+	struct pat_ip_index *ix = &set->ip;
+	const struct pattern *p = &set->pats[pos];
+	int v6 = p->val.ip.family == AF_INET6;
+	uint32_t key4 = ntohl(p->val.ip.a4.s_addr);
+	const void *key = v6 ? (const void *)&p->val.ip.a6 : (const void *)&key4;
+	long dup;
+	size_t i;
+
+	if (!v6 && p->val.ip.bits == 33) {
+		for (i = 0; i < ix->nb_odd4 && ix->odd4[i] != pos; i++)
+			;
+		if (i < ix->nb_odd4) {
+			memmove(&ix->odd4[i], &ix->odd4[i + 1], (ix->nb_odd4 - i - 1) * sizeof(*ix->odd4));
+			ix->nb_odd4--;
+		}
+		return;
+	}
+	if (v6) {
+		struct pat_ip6_seg *seg = pat_ip_seg(ix, 1, p->val.ip.bits, 0);
+
+		i = seg ? pat_ip_lower(seg->nets, seg->n, 1, key) : 0;
+		if (!seg || i >= seg->n || seg->nets[i].pos != pos)
+			return;   /* a duplicate the index never held */
+		if ((dup = pat_find_dup(set, pos)) >= 0) {
+			seg->nets[i].pos = (uint32_t)dup;
+			return;
+		}
+		memmove(&seg->nets[i], &seg->nets[i + 1], (seg->n - i - 1) * sizeof(*seg->nets));
+		seg->n--;
+	} else {
+		struct pat_ip4_seg *seg = pat_ip_seg(ix, 0, p->val.ip.bits, 0);
+
+		i = seg ? pat_ip_lower(seg->nets, seg->n, 0, key) : 0;
+		if (!seg || i >= seg->n || seg->nets[i].pos != pos)
+			return;
+		if ((dup = pat_find_dup(set, pos)) >= 0) {
+			seg->nets[i].pos = (uint32_t)dup;
+			return;
+		}
+		memmove(&seg->nets[i], &seg->nets[i + 1], (seg->n - i - 1) * sizeof(*seg->nets));
+		seg->n--;
+	}
+}
+
+int patset_check(const struct patset *set, const char *text, unsigned int pflags, int op, char **err)
+{
+	struct pattern pat;
+	int ret;
+
+	if (set->match == PAT_MATCH_FOUND || set->match == PAT_MATCH_BOOL)
+		return 0;
+	ret = pat_parse(set->match, !!(set->flags & PATSET_F_DOTTED), text, !!(pflags & PAT_F_ICASE),
+			op, &pat, err);
+	if (ret == -ENOMEM)
+		err_set(err, "out of memory parsing pattern '%s'", text);
+	if (ret == 0)
+		pat_free(set->match, &pat);
+	return ret;
+}
+
+int patset_append(struct patset *set, const char *text, unsigned int pflags, int op, char **err)
+{
+	size_t pos = set->nb_pats;
+	struct pattern *p;
+	int ret = patset_add(set, text, pflags, op, err);
+
+	if (ret < 0 || set->nb_pats == pos)
+		return ret;   /* an error, or found/bool: no pattern */
+	p = &set->pats[pos];
+	if (set->match == PAT_MATCH_STR) {
+		struct pat_str_index *idx = (p->flags & PAT_F_ICASE) ? &set->str_ci : &set->str_cs;
+
+		ret = pat_str_reserve(idx);
+		if (ret == 0)
+			set->has_dups |= pat_str_insert(idx, p, (uint32_t)pos, !!(p->flags & PAT_F_ICASE));
+	} else if (set->match == PAT_MATCH_IP) {
+		ret = pat_ip_insert(set, pos);
+	}
+	if (ret < 0) {
+		pat_free(set->match, &set->pats[--set->nb_pats]);
+		return err_set(err, "out of memory indexing pattern '%s'", text), -ENOMEM;
+	}
+	return 0;
+}
+
+void patset_remove(struct patset *set, size_t pos)
+{
+	struct pattern *p = &set->pats[pos];
+
+	if (pos >= set->nb_pats || (p->flags & PAT_F_DEAD))
+		return;   /* found/bool have no pattern */
+	if (set->match == PAT_MATCH_STR)
+		pat_str_remove(set, (p->flags & PAT_F_ICASE) ? &set->str_ci : &set->str_cs, pos,
+			       !!(p->flags & PAT_F_ICASE));
+	else if (set->match == PAT_MATCH_IP)
+		pat_ip_remove(set, pos);
+	p->flags |= PAT_F_DEAD;
+}
+
+void patset_pop(struct patset *set)
+{
+	if (!set->nb_pats)
+		return;
+	patset_remove(set, set->nb_pats - 1);
+	pat_free(set->match, &set->pats[--set->nb_pats]);
 }
 
 void patset_free(struct patset *set)
@@ -832,7 +1186,8 @@ long patset_lookup(const struct patset *set, struct sample *smp)
 		int64_t v = set->match == PAT_MATCH_INT ? smp->data.u.sint : (int64_t)len;
 
 		for (size_t i = 0; i < set->nb_pats; i++)
-			if (set->pats[i].val.range.min <= v && v <= set->pats[i].val.range.max)
+			if (set->pats[i].val.range.min <= v && v <= set->pats[i].val.range.max &&
+			    !(set->pats[i].flags & PAT_F_DEAD))
 				return i;
 		return -1;
 	}
@@ -860,7 +1215,7 @@ long patset_lookup(const struct patset *set, struct sample *smp)
 	}
 	case PAT_MATCH_BIN:
 		for (size_t i = 0; i < set->nb_pats; i++)
-			if (set->pats[i].val.str.len == len &&
+			if (set->pats[i].val.str.len == len && !(set->pats[i].flags & PAT_F_DEAD) &&
 			    memcmp(set->pats[i].val.str.ptr, s, len) == 0)
 				return i;
 		return -1;
@@ -868,7 +1223,7 @@ long patset_lookup(const struct patset *set, struct sample *smp)
 		for (size_t i = 0; i < set->nb_pats; i++) {
 			const struct pattern *p = &set->pats[i];
 
-			if (p->val.str.len <= len && pat_eq(s, p, p->val.str.len))
+			if (p->val.str.len <= len && !(p->flags & PAT_F_DEAD) && pat_eq(s, p, p->val.str.len))
 				return i;
 		}
 		return -1;
@@ -876,7 +1231,8 @@ long patset_lookup(const struct patset *set, struct sample *smp)
 		for (size_t i = 0; i < set->nb_pats; i++) {
 			const struct pattern *p = &set->pats[i];
 
-			if (p->val.str.len <= len && pat_eq(s + len - p->val.str.len, p, p->val.str.len))
+			if (p->val.str.len <= len && !(p->flags & PAT_F_DEAD) &&
+			    pat_eq(s + len - p->val.str.len, p, p->val.str.len))
 				return i;
 		}
 		return -1;
@@ -885,6 +1241,8 @@ long patset_lookup(const struct patset *set, struct sample *smp)
 			const struct pattern *p = &set->pats[i];
 			size_t pl = p->val.str.len;
 
+			if (p->flags & PAT_F_DEAD)
+				continue;
 			for (size_t j = 0; pl <= len && j <= len - pl; j++)
 				if (pat_eq(s + j, p, pl))
 					return i;
@@ -892,19 +1250,20 @@ long patset_lookup(const struct patset *set, struct sample *smp)
 		return -1;
 	case PAT_MATCH_DIR:
 		for (size_t i = 0; i < set->nb_pats; i++)
-			if (pat_match_word(s, len, &set->pats[i], "/?"))
+			if (!(set->pats[i].flags & PAT_F_DEAD) && pat_match_word(s, len, &set->pats[i], "/?"))
 				return i;
 		return -1;
 	case PAT_MATCH_DOM:
 		for (size_t i = 0; i < set->nb_pats; i++)
-			if (pat_match_word(s, len, &set->pats[i], "/?.:"))
+			if (!(set->pats[i].flags & PAT_F_DEAD) && pat_match_word(s, len, &set->pats[i], "/?.:"))
 				return i;
 		return -1;
 	case PAT_MATCH_REG:
 		for (size_t i = 0; i < set->nb_pats; i++) {
 			regmatch_t pm[1] = { { .rm_so = 0, .rm_eo = (regoff_t)len } };
 
-			if (regexec(set->pats[i].val.re, len ? s : "", 1, pm, REG_STARTEND) == 0)
+			if (!(set->pats[i].flags & PAT_F_DEAD) &&
+			    regexec(set->pats[i].val.re, len ? s : "", 1, pm, REG_STARTEND) == 0)
 				return i;
 		}
 		return -1;
