@@ -204,7 +204,7 @@ static int parse_action(struct http_rule *r, int argc, char **args, int *pos, ch
 		r->act = HA_ALLOW;
 	} else if (!strcmp(a, "reject") && req) {
 		r->act = HA_REJECT;
-	} else if (!strcmp(a, "silent-drop") && req) {
+	} else if (!strcmp(a, "silent-drop") && !r->after) {
 		r->act = HA_SILENT_DROP;
 		(*pos)--;
 		return silent_drop_parse(argc, args, pos, &r->status, err);
@@ -483,7 +483,7 @@ static int parse_action(struct http_rule *r, int argc, char **args, int *pos, ch
 	} else if (req) {
 		return hr_set_err(err, "unknown action '%s' (supported: allow, deny, reject, silent-drop, tarpit, set-map(<file>), del-map(<file>), add-acl(<file>), del-acl(<file>), return, redirect, auth, set-header, add-header, del-header, replace-header, replace-value, set-path, set-query, set-method, set-uri, set-pathq, replace-path, replace-pathq, replace-uri, normalize-uri, set-src, set-dst, set-src-port, set-dst-port, set-timeout, set-retries, strict-mode, set-log-level, capture, track-sc<N>, sc-inc-gpc(<idx>,<N>), sc-inc-gpc0(<N>), sc-inc-gpc1(<N>), sc-set-gpt(<idx>,<N>), sc-set-gpt0(<N>), set-var(<scope>.<name>), set-var-fmt(<scope>.<name>), unset-var(<scope>.<name>), use-service <name>).", a);
 	} else {
-		return hr_set_err(err, "unknown action '%s' (supported: allow, deny, return, set-map(<file>), del-map(<file>), add-acl(<file>), del-acl(<file>), set-header, add-header, del-header, replace-header, replace-value, set-status, strict-mode, set-log-level, capture, sc-inc-gpc(<idx>,<N>), sc-inc-gpc0(<N>), sc-inc-gpc1(<N>), sc-set-gpt(<idx>,<N>), sc-set-gpt0(<N>), set-var(<scope>.<name>), set-var-fmt(<scope>.<name>), unset-var(<scope>.<name>)).", a);
+		return hr_set_err(err, "unknown action '%s' (supported: allow, deny, return, silent-drop, set-map(<file>), del-map(<file>), add-acl(<file>), del-acl(<file>), set-header, add-header, del-header, replace-header, replace-value, set-status, strict-mode, set-log-level, capture, sc-inc-gpc(<idx>,<N>), sc-inc-gpc0(<N>), sc-inc-gpc1(<N>), sc-set-gpt(<idx>,<N>), sc-set-gpt0(<N>), set-var(<scope>.<name>), set-var-fmt(<scope>.<name>), unset-var(<scope>.<name>)).", a);
 	}
 	return 0;
 }

@@ -227,6 +227,13 @@ static int response_rules(struct stream *s)
 			hs_error_reply(s, o.status ? o.status : 502);
 		return 1;
 	}
+	if (v == HTTP_VERDICT_REJECT) {   /* silent-drop: the client's connection is gone, nothing sent */
+		counter_add(&s->be->ctr[tid].denied_resp, 1);
+		strm_set_term(s, 'P', 'H');
+		txn->flags |= TX_SRV_CLOSE;
+		s->cli.flags |= SIDE_ERROR;
+		return 1;
+	}
 	if (v == HTTP_VERDICT_ERROR)
 		goto fail500;
 	if ((s->be->cookie.name && http_cookie_response(s) < 0) || http_conn_response(s) < 0 ||

@@ -1,4 +1,5 @@
-"""`silent-drop`: the client's connection disappears without a FIN or a RST
+"""`silent-drop` (tcp and http-request rules, and http-response rules,
+where the server's response is dropped too): the client's connection disappears without a FIN or a RST
 (TCP_REPAIR, which root may use), so the client keeps waiting; with
 `rst-ttl` a RST is sent instead. Compared with HAProxy 2.6 where it has
 the action (it has no rst-ttl). doc/configuration.md, "silent-drop"."""
@@ -83,3 +84,24 @@ def test_bad_rst_ttl_is_refused(line, tmp_path):
                       "    timeout connect 2s", "frontend fe", "    bind 127.0.0.1:1", "    " + line, ""])
     rc, out, path = run_check(text, tmp_path)
     assert rc != 0 and "%s:8" % path in out and "rst-ttl" in out, out
+
+
+@pytest.mark.parametrize("which", ["tollgate", "haproxy"])
+def test_http_response_silent_drop_like_haproxy(which, tollgate, haproxy, http_backend):
+    b = http_backend("A")
+    port = free_port()
+    cfg = "\n".join([
+        "defaults", "    mode http",
+        "    timeout client 5s", "    timeout server 5s", "    timeout connect 2s",
+        "frontend fe", "    bind 127.0.0.1:%d" % port,
+        "    http-response silent-drop if { var(txn.p) -m beg /drop }",
+        "    http-request set-var(txn.p) path",
+        "    default_backend be",
+        "backend be", "    server s1 127.0.0.1:%d" % b.port, ""])
+    (tollgate if which == "tollgate" else haproxy)(cfg, port=port)
+    with connect(port) as s:
+        s.sendall(b"GET /drop HTTP/1.1\r\nHost: x\r\n\r\n")
+        assert sees_nothing(s)
+    with connect(port) as s:
+        s.sendall(b"GET /ok HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        assert read_response(s)[0] == 200
