@@ -59,6 +59,7 @@ FORMS = {
     ("action", "sc-inc-gpc1"): "sc-inc-gpc1(0)",
     ("action", "sc-set-gpt"): "sc-set-gpt(0,0) 1",
     ("action", "sc-set-gpt0"): "sc-set-gpt0(0) 1",
+    ("action", "sc-add-gpc"): "sc-add-gpc(0,0) 1",
     ("action", "set-map"): "set-map(/m.map) k v",
     ("action", "del-map"): "del-map(/m.map) k",
     ("action", "add-acl"): "add-acl(/a.acl) k",

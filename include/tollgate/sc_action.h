@@ -4,6 +4,7 @@
  *   track-sc<N> <expr> [table <name>]
  *   sc-inc-gpc(<idx>,<N>), sc-inc-gpc0(<N>), sc-inc-gpc1(<N>)
  *   sc-set-gpt(<idx>,<N>) <int|expr>, sc-set-gpt0(<N>) <int|expr>
+ *   sc-add-gpc(<idx>,<N>) <int|expr>
  * with HAProxy's meanings (configuration.txt 4.2, tcp-request/http-request
  * actions). <N> is a stick counter below tune.stick-counters.
  *
@@ -32,6 +33,7 @@ enum sc_act_type {
 	SC_ACT_TRACK,                /* track-sc<N> <expr> [table T] */
 	SC_ACT_INC_GPC,              /* sc-inc-gpc(idx,N), sc-inc-gpc0/1(N) */
 	SC_ACT_SET_GPT,              /* sc-set-gpt(idx,N), sc-set-gpt0(N) <int|expr> */
+	SC_ACT_ADD_GPC,              /* sc-add-gpc(idx,N) <int|expr> */
 };
 
 /* One parsed stick-counter action. Owns <expr> and <table_name>. */
@@ -40,8 +42,8 @@ struct sc_action {
 	unsigned int sc;             /* stick counter number */
 	int dt;                      /* data type of gpc/gpt actions (STKTABLE_DT_*) */
 	unsigned int idx;            /* array index of gpc/gpt actions */
-	long long value;             /* constant of sc-set-gpt, used when <expr> is NULL */
-	struct sample_expr *expr;    /* track-sc key, sc-set-gpt value, or NULL */
+	long long value;             /* constant of sc-set-gpt/sc-add-gpc, used when <expr> is NULL */
+	struct sample_expr *expr;    /* track-sc key, sc-set-gpt/sc-add-gpc value, or NULL */
 	char *table_name;            /* track-sc `table T`, NULL: the proxy's own */
 	struct stktable *table;      /* track-sc table once resolved, else NULL */
 	int txn_scope;               /* an HTTP rule's: what it tracks is the transaction's */
@@ -49,7 +51,7 @@ struct sc_action {
 
 /* Returns the type of the action named by the word <w> (by its prefix:
  * "track-sc", "sc-inc-gpc0", "sc-inc-gpc1", "sc-inc-gpc(", "sc-set-gpt0(",
- * "sc-set-gpt("), or SC_ACT_NONE if <w> is no stick-counter action. A word
+ * "sc-set-gpt(", "sc-add-gpc("), or SC_ACT_NONE if <w> is no stick-counter action. A word
  * with such a prefix but malformed is still typed, so that
  * sc_action_parse() reports what is wrong with it.
  */

@@ -4,6 +4,7 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -24,6 +25,8 @@ enum sc_act_type sc_action_type(const char *w)
 		return SC_ACT_INC_GPC;
 	if (!strncmp(w, "sc-set-gpt0(", 12) || !strncmp(w, "sc-set-gpt(", 11))
 		return SC_ACT_SET_GPT;
+	if (!strncmp(w, "sc-add-gpc(", 11))
+		return SC_ACT_ADD_GPC;
 	return SC_ACT_NONE;
 }
 
@@ -117,18 +120,19 @@ static int parse_inc_gpc(struct sc_action *a, const char *w, char **err)
 	return 0;
 }
 
-/* sc-set-gpt(<idx>,<N>) / sc-set-gpt0(<N>) <int|expr>. */
+/* sc-set-gpt(<idx>,<N>) / sc-set-gpt0(<N>) / sc-add-gpc(<idx>,<N>) <int|expr>. */
 static int parse_set_gpt(struct sc_action *a, const char *w, unsigned int where, int argc, char **args, int *pos,
                          char **err)
 {
-	int arr = w[10] == '(';
+	int add = a->type == SC_ACT_ADD_GPC, arr = w[10] == '(';
 	long x = 0, y = 0;
 	char *end;
 	long long v;
 
 	if (paren_ints(w + (arr ? 10 : 11), arr ? 2 : 1, &x, &y) < 0)
-		return err_set(err, "'%s' : expected %s.", w, arr ? "sc-set-gpt(<idx>,<sc-id>)" : "sc-set-gpt0(<sc-id>)");
-	a->dt = arr ? STKTABLE_DT_GPT : STKTABLE_DT_GPT0;
+		return err_set(err, "'%s' : expected %s.", w, add ? "sc-add-gpc(<idx>,<sc-id>)" :
+		               arr ? "sc-set-gpt(<idx>,<sc-id>)" : "sc-set-gpt0(<sc-id>)");
+	a->dt = add ? STKTABLE_DT_GPC : arr ? STKTABLE_DT_GPT : STKTABLE_DT_GPT0;
 	a->idx = arr ? (unsigned int)x : 0;
 	a->sc = (unsigned int)(arr ? y : x);
 	if (x < 0 || y < 0 || a->sc >= global.stick_counters || a->idx >= STKTABLE_MAX_DT_ARRAY)
@@ -156,6 +160,7 @@ int sc_action_parse(struct sc_action *a, unsigned int where, int argc, char **ar
 	case SC_ACT_INC_GPC:
 		return parse_inc_gpc(a, w, err);
 	case SC_ACT_SET_GPT:
+	case SC_ACT_ADD_GPC:
 		return parse_set_gpt(a, w, where, argc, args, pos, err);
 	case SC_ACT_NONE:
 		break;
@@ -219,6 +224,7 @@ int sc_action_exec(const struct sc_action *a, struct stream *s, const struct sam
 		stkctr_inc_gpc(&s->sc.c[a->sc], a->dt, a->idx, 1);
 		return 0;
 	case SC_ACT_SET_GPT:
+	case SC_ACT_ADD_GPC:
 		v = a->value;
 		if (a->expr) {
 			memset(&smp, 0, sizeof(smp));
@@ -226,7 +232,10 @@ int sc_action_exec(const struct sc_action *a, struct stream *s, const struct sam
 				return 0;
 			v = smp.data.u.sint;
 		}
-		stkctr_set_gpt(&s->sc.c[a->sc], a->dt, a->idx, (uint32_t)v);
+		if (a->type == SC_ACT_SET_GPT)
+			stkctr_set_gpt(&s->sc.c[a->sc], a->dt, a->idx, (uint32_t)v);
+		else if (v >= 0 && v <= UINT32_MAX)   /* unsigned 32-bit values only, as HAProxy */
+			stkctr_inc_gpc(&s->sc.c[a->sc], a->dt, a->idx, (uint32_t)v);
 		return 0;
 	case SC_ACT_NONE:
 		break;
