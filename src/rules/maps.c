@@ -1006,8 +1006,8 @@ int pat_ref_get(const struct pat_ref *m, unsigned int u, const char *text, int *
 	*icase = SET_VAR(set) == 1;
 	sample_set_str(&smp, text, strlen(text));
 	i = patset_lookup(m->view->sets[set], &smp);
-	if (i < 0)
-		return 0;
+	if (i < 0 || (size_t)i >= m->view->nb || !m->view->e[i])
+		return 0;   /* found/bool answer 0 without a pattern: there may be no entry there */
 	*key = m->view->e[i]->key;
 	*value = m->view->e[i]->value;
 	return 1;

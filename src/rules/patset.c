@@ -1090,10 +1090,11 @@ int patset_append(struct patset *set, const char *text, unsigned int pflags, int
 
 void patset_remove(struct patset *set, size_t pos)
 {
-	struct pattern *p = &set->pats[pos];
+	struct pattern *p;
 
-	if (pos >= set->nb_pats || (p->flags & PAT_F_DEAD))
+	if (pos >= set->nb_pats || (set->pats[pos].flags & PAT_F_DEAD))
 		return;   /* found/bool have no pattern */
+	p = &set->pats[pos];
 	if (set->match == PAT_MATCH_STR)
 		pat_str_remove(set, (p->flags & PAT_F_ICASE) ? &set->str_ci : &set->str_cs, pos,
 			       !!(p->flags & PAT_F_ICASE));

@@ -222,3 +222,21 @@ def test_changes_under_traffic(tollgate, tmp_path):
     assert not bad, bad[:3]
     assert seen <= {200, 403} and 200 in seen, seen
     assert admin_cli(sock, "show acl " + str(lst)) == "\n"
+
+
+def test_get_acl_of_an_empty_found_acl(tollgate, haproxy, tmp_path):
+    """`get acl` on an ACL of a method without patterns (found) reading an
+    empty file: no entry to name, answered as HAProxy (it crashed)."""
+    empty = tmp_path / "empty.acl"
+    empty.write_text("")
+    cfg = ADMIN_GLOBAL + HTTP_DEFAULTS + """
+frontend fe
+    bind 127.0.0.1:%%(port)d
+    acl f req.hdr(x) -m found -f %s
+    http-request return status 200 if f
+    http-request return status 404
+""" % empty
+    procs = start_both(tollgate, haproxy, tmp_path, cfg)
+    answers = {name: admin_cli(sock, "get acl %s x" % empty) for name, (sock, _) in procs.items()}
+    assert answers["tollgate"] == answers["haproxy"] == "type=found, case=sensitive, match=no\n\n"
+    assert "entry_cnt=0" in admin_cli(procs["tollgate"][0], "show acl")
