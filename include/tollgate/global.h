@@ -47,6 +47,9 @@ struct global {
 	unsigned int vars_limit[5];      /* tune.vars.<VARS_LIM_*>-max-size in bytes, 0: none */
 	unsigned int tune_maxrewrite;    /* tune.maxrewrite: buffer room kept for head rewrites */
 	unsigned int tune_h2_fe_max_streams; /* tune.h2.(fe.)max-concurrent-streams, 0: 100 */
+	unsigned int tune_h2_be_max_streams; /* tune.h2.be.max-concurrent-streams, 0: tune.h2.max-concurrent-streams' */
+	unsigned int tune_h2_max_streams;    /* tune.h2.max-concurrent-streams (both sides, HAProxy 2.6), 0: 100 */
+	unsigned int tune_h2_be_window;      /* tune.h2.be.initial-window-size, 0: 256 KiB */
 	unsigned int tune_h2_fe_glitches; /* tune.h2.fe.glitches-threshold, 0: none */
 	unsigned int tune_h2_init_window;    /* tune.h2.initial-window-size, 0: 65535 */
 	unsigned int tune_h2_header_table;   /* tune.h2.header-table-size + 1, 0: unset (4096) */

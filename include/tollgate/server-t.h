@@ -179,6 +179,7 @@ struct server {
 	unsigned int uweight;             /* current weight, 0..256 (admin socket may change it) */
 	unsigned int iweight;             /* weight from the configuration, 0..256 */
 	unsigned int maxconn;             /* 0: unlimited */
+	unsigned int max_reuse1;          /* `max-reuse` + 1 (HTTP/2 connections), 0: none (-1) */
 	_Atomic int cur_state;            /* enum srv_state */
 	_Atomic unsigned int cur_conns;   /* connections being served now */
 	_Atomic unsigned int queued;      /* streams waiting for it */

@@ -36,6 +36,9 @@ struct xprt_ops;
 #define SIDE_WBLOCK    0x40U   /* the transport refused bytes until its peer
                                 * answers (-ENOBUFS, xprt.h): writability is
                                 * not polled for them */
+#define SIDE_H2EARLY   0x80U   /* server side: an HTTP/2 connection offered to
+                                * other streams while it connects
+                                * (h2be_offer()), its TLS not set up yet */
 
 enum stream_state {
 	ST_INI = 0,            /* accepted, no backend decision yet */

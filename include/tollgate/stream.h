@@ -52,6 +52,11 @@ struct xprt_ops;
  */
 const struct side *stream_cli_conn(const struct stream *s);
 
+/* The same for the server side: s->srvside, or for a stream of an HTTP/2
+ * server connection (mux_h2_be.h) that connection.
+ */
+const struct side *stream_srv_conn(const struct stream *s);
+
 /* Creates the stream of one request of a multiplexed client connection
  * (h2_fe.c) accepted on <li> from <peer>, reaching <dst>: its client side
  * has no socket (fd -1) and moves its bytes through <xprt>/<ctx>, the

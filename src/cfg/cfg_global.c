@@ -341,6 +341,16 @@ static int kw_tune(struct cfg_ctx *ctx, int argc, char **args, char **err)
 		if (int_arg(argc, args, 1, 1 << 20, &v, err) < 0)
 			return CFG_ERR;
 		global.tune_h2_fe_max_streams = (unsigned int)v;
+		if (args[0][8] == 'm')
+			global.tune_h2_max_streams = (unsigned int)v;   /* HAProxy 2.6: the servers' streams too */
+	} else if (!strcmp(args[0], "tune.h2.be.max-concurrent-streams")) {
+		if (int_arg(argc, args, 1, 1 << 20, &v, err) < 0)
+			return CFG_ERR;
+		global.tune_h2_be_max_streams = (unsigned int)v;
+	} else if (!strcmp(args[0], "tune.h2.be.initial-window-size")) {
+		if (int_arg(argc, args, 1, 2147483647, &v, err) < 0)
+			return CFG_ERR;
+		global.tune_h2_be_window = (unsigned int)v;
 	} else if (!strcmp(args[0], "tune.h2.fe.glitches-threshold")) {
 		if (int_arg(argc, args, 0, 2147483647, &v, err) < 0)
 			return CFG_ERR;
@@ -635,6 +645,8 @@ static struct cfg_kw global_kws[] = {
 	{ "tune.maxrewrite", kw_tune, 0 },
 	{ "tune.h2.max-concurrent-streams", kw_tune, 0 },
 	{ "tune.h2.fe.max-concurrent-streams", kw_tune, 0 },
+	{ "tune.h2.be.max-concurrent-streams", kw_tune, 0 },
+	{ "tune.h2.be.initial-window-size", kw_tune, 0 },
 	{ "tune.h2.fe.glitches-threshold", kw_tune, 0 },
 	{ "tune.h2.initial-window-size", kw_tune, 0 },
 	{ "tune.h2.header-table-size", kw_tune, 0 },

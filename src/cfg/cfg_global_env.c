@@ -91,9 +91,7 @@ static const struct {
 	{ "tune.http.cookielen", "captured cookies are not truncated" },
 	{ "tune.http.logurilen", "logged URIs are not truncated to it" },
 	{ "tune.h2.fe.initial-window-size", "use 'tune.h2.initial-window-size'" },
-	{ "tune.h2.be.initial-window-size", "the HTTP/2 backend mux keeps its own window" },
 	{ "tune.h2.fe.max-total-streams", "HTTP/2 client connections are not closed after a number of streams" },
-	{ "tune.h2.be.max-concurrent-streams", "the HTTP/2 backend mux keeps its own limit" },
 };
 
 static int kw_no_effect(struct cfg_ctx *ctx, int argc, char **args, char **err)
@@ -124,9 +122,7 @@ static struct cfg_kw env_kws[] = {
 	{ "tune.http.cookielen", kw_no_effect, 0 },
 	{ "tune.http.logurilen", kw_no_effect, 0 },
 	{ "tune.h2.fe.initial-window-size", kw_no_effect, 0 },
-	{ "tune.h2.be.initial-window-size", kw_no_effect, 0 },
 	{ "tune.h2.fe.max-total-streams", kw_no_effect, 0 },
-	{ "tune.h2.be.max-concurrent-streams", kw_no_effect, 0 },
 	{ NULL, NULL, 0 },
 };
 

@@ -157,9 +157,9 @@ static int smp_bc_addr(const struct sample_arg *args, struct sample *smp, const 
 	uintptr_t p = (uintptr_t)smp->kw_private;
 	struct addr a;
 
-	if (!s || s->srvside.fd < 0)
+	if (!s || stream_srv_conn(s)->fd < 0)
 		return 0;
-	if (((p & 1) ? sock_get_peer(s->srvside.fd, &a) : sock_get_name(s->srvside.fd, &a)) < 0)
+	if (((p & 1) ? sock_get_peer(stream_srv_conn(s)->fd, &a) : sock_get_name(stream_srv_conn(s)->fd, &a)) < 0)
 		return 0;
 	return set_addr(smp, &a, p & 2);
 }
@@ -708,7 +708,7 @@ static int smp_rtt(const struct sample_arg *args, struct sample *smp, const stru
 
 	if (!s)
 		return 0;
-	fd = (what & 1) ? s->srvside.fd : stream_cli_conn(s)->fd;
+	fd = (what & 1) ? stream_srv_conn(s)->fd : stream_cli_conn(s)->fd;
 	if (fd < 0 || getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len) < 0)
 		return 0;
 	sample_set_sint(smp, (what & 2) ? ti.tcpi_rttvar : ti.tcpi_rtt);
@@ -738,7 +738,7 @@ static int smp_bc_reused(const struct sample_arg *args, struct sample *smp, cons
 {
 	const struct stream *s = ctx_stream(ctx);
 
-	if (!s || !s->srv || s->srvside.fd < 0)
+	if (!s || !s->srv || stream_srv_conn(s)->fd < 0)
 		return 0;
 	sample_set_bool(smp, s->txn && s->txn->reused);
 	return 1;

@@ -53,7 +53,7 @@ static SSL *side_ssl(const struct sample_ctx *ctx, int bc)
 
 	if (!s)
 		return NULL;
-	sd = bc ? &s->srvside : stream_cli_conn(s);
+	sd = bc ? stream_srv_conn(s) : stream_cli_conn(s);
 	if (sd->xprt == &xprt_h2be) {
 		/* HTTP/2 to the server: the TLS connection under it, if any */
 		const struct xprt_ops *x;

@@ -691,7 +691,7 @@ static void lf_render_var(struct lf_out *o, const struct logformat *lf, const st
 	case V_BI:
 	case V_BP: {
 		int fe_side = n->var == V_FI || n->var == V_FP;
-		int fd = fe_side ? stream_cli_conn(s)->fd : s->srvside.fd;
+		int fd = fe_side ? stream_cli_conn(s)->fd : stream_srv_conn(s)->fd;
 		const struct addr *pa = fe_side ? (stream_local_addr(s, &a) == 0 ? &a : NULL)
 		                                : (fd >= 0 && sock_get_name(fd, &a) == 0 ? &a : NULL);
 

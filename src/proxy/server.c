@@ -59,6 +59,7 @@ struct server *server_alloc(struct proxy *be, const char *name, const struct ser
 	srv->uweight = tmpl->uweight;
 	srv->iweight = srv->uweight;
 	srv->maxconn = tmpl->maxconn;
+	srv->max_reuse1 = tmpl->max_reuse1;
 	srv->hash_key = tmpl->hash_key;
 	srv->inter = tmpl->inter;
 	srv->fastinter = tmpl->fastinter;

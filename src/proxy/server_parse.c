@@ -209,7 +209,6 @@ static int dynamic_refused(const char *opt, char **err)
 static const struct cfg_no_effect srv_no_effect[] = {
 	{ "maxqueue", 1, "streams wait in the backend's queue, which has no per-server limit" },
 	{ "minconn", 1, "the server's limit is its 'maxconn', not a dynamic one" },
-	{ "max-reuse", 1, "idle connections are reused without a count" },
 	{ "pool-low-conn", 1, "idle connections are reused whatever their number" },
 	{ "pool-purge-delay", 1, "idle connections are closed on their own timeout" },
 	{ "non-stick", 0, "stick rules store whichever server was chosen" },
@@ -415,6 +414,11 @@ int server_parse_options(struct server *srv, int argc, char **args, int first, i
 			if (*end || v < 0 || v > 10000000)
 				return cfg_set_err(err, "'maxconn' expects a positive number, got '%s'.", val);
 			srv->maxconn = (unsigned int)v;
+		} else if (!strcmp(opt, "max-reuse")) {
+			v = strtol(val, &end, 10);
+			if (*end || !*val || v < -1 || v > 2147483646)
+				return cfg_set_err(err, "'max-reuse' expects -1 or a positive number, got '%s'.", val);
+			srv->max_reuse1 = (unsigned int)(v + 1);
 		} else if (!strcmp(opt, "hash-key")) {
 			static const char *const keys[] = { "id", "id32", "addr", "addr-port" };
 

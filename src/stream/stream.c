@@ -521,11 +521,23 @@ static int srv_xprt_step(struct stream *s)
 {
 	struct side *sd = &s->srvside;
 
-	if (!sd->xprt) {
+	if (!sd->xprt || (sd->flags & SIDE_H2EARLY)) {
 		char sni[256];
 
 		if (!strm_send_preamble(s))
 			return (sd->flags & SIDE_ERROR) ? -1 : 0;
+		if (sd->flags & SIDE_H2EARLY) {
+			/* offered while connecting (connect_server()): TLS under it */
+			sd->flags &= ~SIDE_H2EARLY;
+			if (s->srv->tls) {
+				void *tls = tls_conn_connect(s->srv->tls, sd->fd, server_sni(s->srv, s, sni, sizeof(sni)));
+
+				if (!tls)
+					return -1;
+				h2be_set_inner(sd->xprt_ctx, &xprt_tls, tls);
+			}
+			return sd->xprt->handshake(sd->xprt_ctx, sd->fd);
+		}
 		if (s->srv->tls) {
 			sd->xprt_ctx = tls_conn_connect(s->srv->tls, sd->fd, server_sni(s->srv, s, sni, sizeof(sni)));
 			if (!sd->xprt_ctx)
@@ -580,6 +592,10 @@ void strm_check_connect(struct stream *s, unsigned int sev)
 			return;
 	}
 	ret = srv_has_xprt(s->srv) ? srv_xprt_step(s) : 1;
+	if (ret > 0 && s->srvside.xprt == &xprt_h2be &&
+	    h2be_share(&s->srvside, s->task, s->be->http_reuse == PR_REUSE_NEVER ? NULL : s->srv, &s->srv_dst,
+	               (int)s->srv->max_reuse1 - 1) < 0)
+		ret = -1;
 	if (ret > 0) {
 		s->srvside.flags |= SIDE_RDMAY;
 		s->state = ST_EST;
@@ -1052,6 +1068,13 @@ const struct side *stream_cli_conn(const struct stream *s)
 	if (s->cli.xprt && s->cli.xprt->conn_side)
 		return s->cli.xprt->conn_side(s->cli.xprt_ctx);
 	return &s->cli;
+}
+
+const struct side *stream_srv_conn(const struct stream *s)
+{
+	if (s->srvside.xprt && s->srvside.xprt->conn_side)
+		return s->srvside.xprt->conn_side(s->srvside.xprt_ctx);
+	return &s->srvside;
 }
 
 void stream_count_conn(int delta)

@@ -352,6 +352,18 @@ int connect_server(struct stream *s)
 		http_stream_reused(s);
 		return 0;
 	}
+	/* or a free stream of an HTTP/2 connection of this thread */
+	if (s->txn && !s->tunnel && (s->srv->flags & (SRV_F_PROTO_H2 | SRV_F_ALPN_H2)) && http_stream_may_reuse(s) &&
+	    h2be_take(&s->srvside, s->task, s->srv, &s->srv_dst)) {
+		s->srvside.flags = 0;
+		s->srvside.ev = 0;
+		s->state = ST_EST;
+		s->t_conn = now_ms;
+		s->tc = 0;
+		s->srvside.exp = tick_add_ifset(now_ms, strm_inactivity(s, 0));
+		http_stream_reused(s);
+		return 0;
+	}
 
 	if (srv_has_xprt(s->srv))
 		s->splice = 0;   /* splicing never goes through TLS nor HTTP/2 */
@@ -384,6 +396,21 @@ int connect_server(struct stream *s)
 	s->srvside.flags = 0;
 	s->srvside.ev = 0;
 	s->state = ST_CONNECTING;
+	/* `proto h2`: the connection takes other streams of the thread while
+	 * it connects, as HAProxy's (mux_h2_be.h)
+	 */
+	if (s->txn && !s->tunnel && (s->srv->flags & SRV_F_PROTO_H2) && s->be->http_reuse != PR_REUSE_NEVER &&
+	    !(s->srv->flags & (SRV_F_SEND_PROXY | SRV_F_SEND_PROXY2)) && !server_src_from_client(s->srv)) {
+		void *h2 = h2be_new(NULL, NULL, H2BE_PRIOR);
+
+		if (h2 && h2be_offer(h2, s->srv, &s->srv_dst, (int)s->srv->max_reuse1 - 1) == 0) {
+			s->srvside.xprt = &xprt_h2be;
+			s->srvside.xprt_ctx = h2;
+			s->srvside.flags |= SIDE_H2EARLY;
+		} else if (h2) {
+			xprt_h2be.close(h2);
+		}
+	}
 	s->t_conn = now_ms;
 	s->conn_exp = tick_add_ifset(now_ms, strm_connect_timeout(s));
 	return 0;

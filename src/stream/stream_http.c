@@ -313,9 +313,14 @@ void http_stream_reused(struct stream *s)
  */
 void hs_drop_idle_conn(struct stream *s)
 {
-	if (s->srvside.fd < 0)
+	if (!side_open(&s->srvside))
 		return;
-	if (s->idle_srv && s->state == ST_INI &&
+	if (s->srvside.fd < 0) {
+		/* a stream of an HTTP/2 connection: it leaves it, which stays
+		 * for others (mux_h2_be.h)
+		 */
+		strm_close_side(&s->srvside);
+	} else if (s->idle_srv && s->state == ST_INI &&
 	    !(s->idle_srv->flags & (SRV_F_SEND_PROXY | SRV_F_SEND_PROXY2)) &&
 	    (!server_src_from_client(s->idle_srv) || s->idle_srv->proxy->http_reuse == PR_REUSE_NEVER) &&
 	    (!s->srvside.xprt || s->srvside.xprt == &xprt_h2be) &&
@@ -437,7 +442,7 @@ static int hs_retry_refused(struct stream *s)
 	const void *req;
 	size_t len;
 
-	if (s->srvside.xprt != &xprt_h2be || (txn->flags & (TX_HAS_RES | TX_LOCAL)) ||
+	if (s->srvside.xprt != &xprt_h2bs || (txn->flags & (TX_HAS_RES | TX_LOCAL)) ||
 	    buf_data(&s->res.buf) || !s->retries_left || s->req.pipe)
 		return 0;
 	req = h2be_refused(s->srvside.xprt_ctx, &len);
@@ -862,7 +867,7 @@ static void begin_close(struct stream *s)
 static int end_txn(struct stream *s)
 {
 	struct http_txn *txn = s->txn;
-	int srv_keep = s->srvside.fd >= 0 && s->state == ST_EST && !(txn->flags & TX_SRV_CLOSE) &&
+	int srv_keep = side_open(&s->srvside) && s->state == ST_EST && !(txn->flags & TX_SRV_CLOSE) &&
 	               !(txn->flags & TX_LOCAL) && txn->req_state == HTTP_MSG_DONE && !txn->req_fwd &&
 	               !buf_data(&s->res.buf) && !((s->srvside.flags) & (SIDE_SHUTR | SIDE_ERROR)) &&
 	               !xprt_more(s->srvside.xprt, s->srvside.xprt_ctx);   /* nothing unasked, no end pending */
@@ -921,7 +926,10 @@ static int abort_on_close(struct stream *s)
 		return 1;
 	if (s->state == ST_EST && !txn->req_fwd && !(txn->flags & TX_CLI_ABORT)) {
 		txn->flags |= TX_CLI_ABORT | TX_SRV_CLOSE;
-		shutdown(s->srvside.fd, SHUT_WR);
+		if (s->srvside.fd >= 0)
+			shutdown(s->srvside.fd, SHUT_WR);
+		else
+			strm_shutw(&s->srvside);
 	}
 	return 0;
 }
@@ -1055,7 +1063,7 @@ struct task *http_stream_process(struct task *t, struct stream *s, unsigned int 
 	}
 
 	/* a kept server connection that wakes up while idle is closed */
-	if (s->state == ST_INI && s->srvside.fd >= 0 && ((s->srvside.flags & SIDE_RDMAY) || (sev & (FD_EV_HUP | FD_EV_ERR)))) {
+	if (s->state == ST_INI && side_open(&s->srvside) && ((s->srvside.flags & SIDE_RDMAY) || (sev & (FD_EV_HUP | FD_EV_ERR)))) {
 		strm_close_side(&s->srvside);
 		s->srvside.flags = 0;
 		server_hold(&s->idle_srv, NULL);
@@ -1090,8 +1098,8 @@ restart:
 			if (!buf_data(&s->req.buf))
 				buf_free(&s->req.buf);
 			side_set_events(&s->cli, FD_EV_IN);
-			if (s->srvside.fd >= 0)
-				fd_set_events(s->srvside.fd, FD_EV_IN);   /* idle: only to see it close */
+			if (side_open(&s->srvside))
+				side_set_events(&s->srvside, FD_EV_IN);   /* idle: only to see it close */
 			task_set_expire(t, head_deadline(s));
 			return t;
 		}
@@ -1357,7 +1365,7 @@ restart:
 		if ((txn->res_fwd && buf_data(&s->res.buf)) || (s->res.pipe && s->res.pipe->data))
 			cev |= FD_EV_OUT;
 		side_set_events(&s->cli, cev | xprt_events(s->cli.xprt, s->cli.xprt_ctx));
-		if (s->srvside.fd >= 0) {
+		if (side_open(&s->srvside)) {
 			uint32_t sev2 = 0;
 
 			if (s->state == ST_CONNECTING)
@@ -1375,7 +1383,7 @@ restart:
 					sev2 |= FD_EV_OUT;
 				sev2 |= xprt_events(s->srvside.xprt, s->srvside.xprt_ctx);
 			}
-			fd_set_events(s->srvside.fd, sev2);
+			side_set_events(&s->srvside, sev2);
 		}
 		exp = (txn->flags & TX_TARPIT) ? txn->hold_exp : s->cli.exp;
 		if (txn->req_state == HTTP_MSG_WAIT || txn->res_state == HTTP_MSG_WAIT)

@@ -159,7 +159,7 @@ static void assign_server(struct stream *s)
 
 	s->lb_key_set = 0;   /* each request is balanced on its own key */
 
-	if (s->srvside.fd >= 0 && idle && idle->proxy == s->be && lb_srv_usable(idle) &&
+	if (side_open(&s->srvside) && idle && idle->proxy == s->be && lb_srv_usable(idle) &&
 	    !lb_srv_full(idle) && (!s->pref_srv || s->pref_srv == idle) &&
 	    !(s->srvside.flags & (SIDE_SHUTR | SIDE_ERROR)) &&
 	    (!s->be->lb.ops || !s->be->lb.ops->needs_key || strm_lb_key_choice(s) == idle) &&

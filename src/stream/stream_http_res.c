@@ -29,6 +29,7 @@
 #include <tollgate/lb-algo.h>
 #include <tollgate/lb.h>
 #include <tollgate/logformat.h>
+#include <tollgate/mux_h2_be.h>
 #include <tollgate/pool.h>
 #include <tollgate/proxy.h>
 #include <tollgate/server.h>
@@ -299,6 +300,8 @@ int hs_empty_response(struct stream *s)
 		return 1;
 	if (!txn->reused || (s->be->retry_on & PR_RE_DISCONNECTED))
 		return 0;   /* a retry that could not be made answers 502, as HAProxy */
+	if (s->srvside.xprt == &xprt_h2bs && s->http_nb_req <= 1)
+		return 0;   /* a stream of a shared HTTP/2 connection: a client's first request gets 502, as HAProxy */
 	/* a kept connection that the server closed as the request came */
 	txn->flags |= TX_LOGGED;
 	strm_release_server(s);

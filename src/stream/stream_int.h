@@ -24,6 +24,12 @@ static inline void side_set_events(struct side *sd, uint32_t ev)
 		sd->xprt->subscribe(sd->xprt_ctx, ev);
 }
 
+/* Whether side <sd> has a connection: its socket, or a stream of a mux. */
+static inline int side_open(const struct side *sd)
+{
+	return sd->fd >= 0 || (sd->xprt && sd->xprt->subscribe);
+}
+
 /* Live streams of each thread (stream.c): the owner adds and removes its
  * own; other threads read them only under thread isolation
  * (stream_registry.c).

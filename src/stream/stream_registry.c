@@ -69,7 +69,7 @@ static void detail_fill(struct stream *s, struct stream_detail *d)
 		d->fe_addr = s->dst_addr;
 	else
 		detail_sockname(s->cli.fd, &d->fe_addr);
-	detail_sockname(s->srvside.fd, &d->be_addr);
+	detail_sockname(stream_srv_conn(s)->fd, &d->be_addr);
 	d->server = s->srv;
 	d->srv_puid = s->srv ? s->srv->puid : -1;
 	if (s->srv)

@@ -5,9 +5,13 @@
  *
  * Input: one byte <k>, then a request as the engine would send it (the
  * next <k> * 4 bytes, HTTP/1.1 head and body, possibly chunked), then the
- * server's bytes (frames, after its preface SETTINGS). The transport runs
- * over a socketpair: the request goes through send(), the server's bytes
- * are written to the peer end, recv() is called until it stops giving.
+ * server's bytes (frames, after its preface SETTINGS). The connection runs
+ * over a socketpair: its handshake (xprt_h2be), then h2be_share() makes
+ * the side one stream of it (xprt_h2bs); the request goes through the
+ * stream's send(), the server's bytes are written to the peer end and
+ * read by the connection's handler (captured from fd_set_owner() and
+ * called as the poller would), the stream's recv() is called until it
+ * stops giving.
  *
  * Invariants checked (abort on violation):
  *  - no crash, no leak, no read or write out of bounds (ASan/UBSan);
@@ -30,10 +34,16 @@
 #include <unistd.h>
 
 #include <tollgate/buffer.h>
+#include <tollgate/addr.h>
 #include <tollgate/compiler.h>
+#include <tollgate/fd.h>
+#include <tollgate/global.h>
 #include <tollgate/h1.h>
 #include <tollgate/mux_h2_be.h>
 #include <tollgate/pool.h>
+#include <tollgate/stream-t.h>
+#include <tollgate/task.h>
+#include <tollgate/thread.h>
 #include <tollgate/tls.h>
 
 #define CHECK(c) do { if (!(c)) { fprintf(stderr, "invariant failed: %s (line %d)\n", #c, __LINE__); abort(); } } while (0)
@@ -48,6 +58,21 @@ void pool_free(struct pool_head *p, void *ptr) { abort(); }
 struct pool_head *pool_create(const char *name, unsigned int size, unsigned int flags) { return NULL; }
 void *pool_destroy(struct pool_head *p) { return NULL; }
 void bug_fatal(const char *cond, const char *file, int line) { abort(); }
+
+/* The poller and the scheduler, as far as one connection needs them: its
+ * handler is kept to be called by hand; a private connection (no key) is
+ * never listed, so no thread's list is touched.
+ */
+struct global global;
+__thread int tid = -1;
+static fd_iocb conn_iocb;
+static void *conn_owner;
+void fd_set_owner(int fd, fd_iocb iocb, void *owner) { conn_iocb = iocb; conn_owner = owner; }
+int fd_set_events(int fd, uint32_t events) { return 0; }
+void fd_close_unshared(int fd) { }
+void fd_name_iocb(fd_iocb iocb, const char *name, const char *kind) { }
+void task_wakeup(struct task *t, unsigned int reason) { }
+int addr_cmp(const struct addr *a, const struct addr *b) { return 1; }
 
 /* Reads and drops what the transport wrote to the peer end <fd>. */
 static void drain(int fd)
@@ -64,7 +89,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct buffer req = { .area = req_area, .size = sizeof(req_area) };
 	struct buffer res = { .area = res_area, .size = sizeof(res_area) };
 	size_t rlen, head_len = 0, taken = 0;
-	const struct xprt_ops *x = &xprt_h2be;
+	const struct xprt_ops *x;
+	struct side sd = { .fd = -1 };
 	int fds[2], failed = 0;
 	void *ctx;
 
@@ -78,12 +104,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	fcntl(fds[1], F_SETFL, O_NONBLOCK);
 	ctx = h2be_new(NULL, NULL, H2BE_PRIOR);
 	CHECK(ctx);
-	CHECK(x->handshake(ctx, fds[0]) == 1);
+	CHECK(xprt_h2be.handshake(ctx, fds[0]) == 1);
+	sd.fd = fds[0];
+	sd.xprt = &xprt_h2be;
+	sd.xprt_ctx = ctx;
+	conn_iocb = NULL;
+	CHECK(h2be_share(&sd, NULL, NULL, NULL, -1) == 1);
+	CHECK(sd.fd == -1 && sd.xprt == &xprt_h2bs && conn_iocb);
+	x = sd.xprt;
+	ctx = sd.xprt_ctx;
 	drain(fds[1]);
 
 	buf_put(&req, data + 1, rlen);
 	for (int i = 0; i < 8 && buf_data(&req); i++) {
-		ssize_t n = x->send(ctx, fds[0], &req, 0, 0);
+		ssize_t n = x->send(ctx, -1, &req, 0, 0);
 
 		CHECK(n > 0 || n == 0 || n == -EAGAIN || n == -ENOBUFS || n == -EPIPE);
 		if (n > 0)
@@ -108,7 +142,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		ssize_t n;
 
 		buf_reset(&res);
-		n = x->recv(ctx, fds[0], &res, 0);
+		if (conn_owner)
+			conn_iocb(fds[0], FD_EV_IN, conn_owner);   /* the poller: the socket is readable */
+		n = x->recv(ctx, -1, &res, 0);
 		drain(fds[1]);
 		CHECK((n > 0 && (size_t)n <= res.size) || n == 0 || n == -EAGAIN || n == -ENOSPC || n == -EPIPE);
 		if (n > 0) {

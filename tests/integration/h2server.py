@@ -21,6 +21,11 @@ Paths:
   /big?N    N bytes (default 1000000) of a known pattern, no content-length
   else      200 "hello <path>"
 A request with `Expect: 100-continue` gets a 100 first.
+close_after=N: the first connection closes (no GOAWAY, no answer) as its
+N-th request arrives: the streams in flight on it fail together; later
+connections serve as usual. `resets` lists the (stream id, error
+code) of each RST_STREAM received; `max_streams` is the
+SETTINGS_MAX_CONCURRENT_STREAMS announced (None: python3-h2's default).
 CONNECT (RFC 9113 8.5, no :scheme nor :path; python3-h2 takes it with
 lax=True): 200 and a tunnel that
 echoes each DATA frame back, ended when the client ends its side; to
@@ -37,6 +42,7 @@ import h2.config
 import h2.connection
 import h2.errors
 import h2.events
+import h2.settings
 
 
 def pattern(n):
@@ -46,7 +52,7 @@ def pattern(n):
 
 
 class H2Server:
-    def __init__(self, certfile=None, alpn=("h2", "http/1.1"), lax=False):
+    def __init__(self, certfile=None, alpn=("h2", "http/1.1"), lax=False, close_after=None, max_streams=None):
         self.sock = socket.socket()
         self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self.sock.bind(("127.0.0.1", 0))
@@ -61,6 +67,10 @@ class H2Server:
         self.lax = lax          # inbound fields not checked (a CONNECT has no :path)
         self.lock = threading.Lock()
         self.conns = 0          # connections accepted
+        self.close_after = close_after
+        self.served = 0         # connections served (_Conn)
+        self.max_streams = max_streams
+        self.resets = []        # (stream id, error code) of each RST_STREAM received
         self.sent = 0           # DATA bytes sent, all streams
         self.requests = []      # (path, headers dict) of each request
         self.refused = set()    # the /...-once paths already refused
@@ -131,6 +141,10 @@ class _Conn:
         self.end_after = {}  # id -> trailers to send after the data, or None
         self.tunnels = set()  # CONNECT streams open
         self.close = False
+        self.received = 0     # requests on this connection
+        with srv.lock:
+            self.first = not srv.served   # the first connection (close_after)
+            srv.served += 1
 
     def flush(self):
         data = self.h2.data_to_send()
@@ -139,6 +153,8 @@ class _Conn:
 
     def run(self):
         self.h2.initiate_connection()
+        if self.srv.max_streams is not None:
+            self.h2.update_settings({h2.settings.SettingCodes.MAX_CONCURRENT_STREAMS: self.srv.max_streams})
         self.flush()
         while not self.close:
             d = self.sock.recv(65536)
@@ -156,6 +172,11 @@ class _Conn:
             self.streams[ev.stream_id] = {"hdrs": ev.headers, "body": bytearray(), "trailers": []}
             with self.srv.lock:
                 self.srv.requests.append((hdrs.get(":path"), hdrs))
+            self.received += 1
+            if self.srv.close_after and self.received >= self.srv.close_after and self.first:
+                self.sock.shutdown(socket.SHUT_RDWR)
+                self.close = True
+                return
             if hdrs.get("expect", "").lower() == "100-continue":
                 self.h2.send_headers(ev.stream_id, [(":status", "100")])
             if hdrs.get(":method") == "CONNECT" and ":protocol" not in hdrs:
@@ -196,6 +217,12 @@ class _Conn:
         elif isinstance(ev, h2.events.StreamEnded):
             if ev.stream_id in self.streams and dict(self.streams[ev.stream_id]["hdrs"]).get(":path") != "/rst":
                 self.respond(ev.stream_id)
+        elif isinstance(ev, h2.events.StreamReset):
+            with self.srv.lock:
+                self.srv.resets.append((ev.stream_id, ev.error_code))
+            self.streams.pop(ev.stream_id, None)
+            self.pending.pop(ev.stream_id, None)
+            self.end_after.pop(ev.stream_id, None)
         elif isinstance(ev, h2.events.ConnectionTerminated):
             self.close = True
 
