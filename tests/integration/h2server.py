@@ -21,9 +21,9 @@ Paths:
   /big?N    N bytes (default 1000000) of a known pattern, no content-length
   else      200 "hello <path>"
 A request with `Expect: 100-continue` gets a 100 first.
-close_after=N: the first connection closes (no GOAWAY, no answer) as its
-N-th request arrives: the streams in flight on it fail together; later
-connections serve as usual. `resets` lists the (stream id, error
+close_after=N: the first connection answers none of its requests and
+closes (no GOAWAY) as its N-th arrives: the streams in flight on it fail
+together; later connections serve as usual. `resets` lists the (stream id, error
 code) of each RST_STREAM received; `max_streams` is the
 SETTINGS_MAX_CONCURRENT_STREAMS announced (None: python3-h2's default).
 CONNECT (RFC 9113 8.5, no :scheme nor :path; python3-h2 takes it with
@@ -173,9 +173,12 @@ class _Conn:
             with self.srv.lock:
                 self.srv.requests.append((hdrs.get(":path"), hdrs))
             self.received += 1
-            if self.srv.close_after and self.received >= self.srv.close_after and self.first:
-                self.sock.shutdown(socket.SHUT_RDWR)
-                self.close = True
+            if self.srv.close_after and self.first:
+                # held unanswered until the N-th, then all fail together
+                del self.streams[ev.stream_id]
+                if self.received >= self.srv.close_after:
+                    self.sock.shutdown(socket.SHUT_RDWR)
+                    self.close = True
                 return
             if hdrs.get("expect", "").lower() == "100-continue":
                 self.h2.send_headers(ev.stream_id, [(":status", "100")])
