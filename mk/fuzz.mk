@@ -49,6 +49,7 @@ FUZZ_SRCS_fuzz_json        := src/net/json.c
 FUZZ_SRCS_fuzz_rdp         := src/net/rdp.c
 FUZZ_SRCS_fuzz_lang        := src/rules/conv_lang.c
 FUZZ_SRCS_fuzz_distcc      := src/net/distcc.c
+FUZZ_SRCS_fuzz_jwt         := src/net/jwt.c src/net/json.c src/core/base64.c
 FUZZ_SRCS_fuzz_h2_conv      := src/mux/h2_fe_conv.c src/http/h1.c src/http/h1_chunk.c
 FUZZ_SRCS_fuzz_h2_be        := src/mux/h2_be.c src/mux/h2_be_req.c src/net/buffer.c src/http/h1.c src/http/h1_chunk.c src/http/http_msg.c
 # libraries a target needs beyond FUZZ_LDLIBS (not instrumented: Debian's)

@@ -50,4 +50,19 @@ double json_number(const char *tok, size_t toklen);
  */
 int json_int(const char *tok, size_t avail, int64_t *out);
 
+struct sample_arg;
+struct sample;
+
+/* json_query's evaluation (proxy/conv_json.c), for the converters that
+ * query a JSON document they decoded (jwt_header_query...): <args> as
+ * json_query's after its check, <smp> a string sample. Returns 1 with
+ * the value in <smp>, or 0.
+ */
+int json_query_sample(const struct sample_arg *args, struct sample *smp);
+
+/* json_query's check of its <output_type> argument <type> (absent, empty
+ * or "int", made an integer argument). Returns 0, or -EINVAL with *<err>.
+ */
+int json_query_type_check(struct sample_arg *type, char **err);
+
 #endif /* TOLLGATE_JSON_H */

@@ -33,8 +33,8 @@ size_t base64_encode(const void *in, size_t len, char *out)
 	return o;
 }
 
-/* Value of base64 character <c>, or -1. */
-static int b64_val(char c)
+/* Value of base64 character <c> (of the URL alphabet with <url>), or -1. */
+static int b64_val(char c, int url)
 {
 	if (c >= 'A' && c <= 'Z')
 		return c - 'A';
@@ -42,9 +42,9 @@ static int b64_val(char c)
 		return c - 'a' + 26;
 	if (c >= '0' && c <= '9')
 		return c - '0' + 52;
-	if (c == '+')
+	if (c == (url ? '-' : '+'))
 		return 62;
-	if (c == '/')
+	if (c == (url ? '_' : '/'))
 		return 63;
 	return -1;
 }
@@ -62,7 +62,7 @@ ssize_t base64_decode(const char *in, size_t len, void *out, size_t room)
 		uint32_t v = 0;
 
 		for (int k = 0; k < 4 - pad; k++) {
-			int d = b64_val(in[i + k]);
+			int d = b64_val(in[i + k], 0);
 
 			if (d < 0)
 				return -1;
@@ -78,4 +78,29 @@ ssize_t base64_decode(const char *in, size_t len, void *out, size_t room)
 			q[o++] = (uint8_t)v;
 	}
 	return (ssize_t)o;
+}
+
+ssize_t base64url_decode(const char *in, size_t len, void *out, size_t room)
+{
+	uint8_t *q = out;
+	size_t n = 0;
+	uint32_t acc = 0;
+	int bits = 0;
+
+	if (len % 4 == 1 || len / 4 * 3 + (len % 4 ? len % 4 - 1 : 0) > room)
+		return -1;
+	for (size_t i = 0; i < len; i++) {
+		int v = b64_val(in[i], 1);
+
+		if (v < 0)
+			return -1;
+		acc = acc << 6 | (uint32_t)v;
+		bits += 6;
+		if (bits >= 8) {
+			bits -= 8;
+			q[n++] = (uint8_t)(acc >> bits);
+			acc &= (1u << bits) - 1;
+		}
+	}
+	return (ssize_t)n;
 }

@@ -14,21 +14,26 @@
 #include <tollgate/json.h>
 #include <tollgate/sample.h>
 
-static int conv_json_query_check(struct sample_arg *args, char **err)
+int json_query_type_check(struct sample_arg *type, char **err)
 {
-	if (!args[0].data.str.len)
-		return err_set(err, "json_path must not be empty");
-	if (args[1].type == SMP_ARGT_STR && args[1].data.str.len) {
-		if (strcmp(args[1].data.str.ptr, "int") != 0)
+	if (type->type == SMP_ARGT_STR && type->data.str.len) {
+		if (strcmp(type->data.str.ptr, "int") != 0)
 			return err_set(err, "output_type only supports \"int\" as argument");
-		free(args[1].data.str.ptr);
-		args[1].type = SMP_ARGT_SINT;
-		args[1].data.sint = 0;
+		free(type->data.str.ptr);
+		type->type = SMP_ARGT_SINT;
+		type->data.sint = 0;
 	}
 	return 0;
 }
 
-static int conv_json_query(const struct sample_arg *args, struct sample *smp, void *private)
+static int conv_json_query_check(struct sample_arg *args, char **err)
+{
+	if (!args[0].data.str.len)
+		return err_set(err, "json_path must not be empty");
+	return json_query_type_check(&args[1], err);
+}
+
+int json_query_sample(const struct sample_arg *args, struct sample *smp)
 {
 	const char *in = smp->data.u.str.ptr, *tok = NULL;
 	size_t len = smp->data.u.str.len, toklen = 0;
@@ -65,6 +70,11 @@ static int conv_json_query(const struct sample_arg *args, struct sample *smp, vo
 	default:
 		return 0;   /* null, an object, nothing there, or malformed */
 	}
+}
+
+static int conv_json_query(const struct sample_arg *args, struct sample *smp, void *private)
+{
+	return json_query_sample(args, smp);
 }
 
 static struct sample_conv_kw_list conv_json_kws = { .kw = {
