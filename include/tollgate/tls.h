@@ -75,6 +75,11 @@ int tls_parse_version(const char *name, int *ver);
  */
 int tls_parse_ignore_err(const char *list, uint64_t *mask, char *err, size_t errlen);
 
+/* The name of the OpenSSL verify code <code> ("X509_V_OK",
+ * "X509_V_ERR_CERT_HAS_EXPIRED"...), or NULL if OpenSSL has none.
+ */
+const char *tls_verify_err_name(long long code);
+
 /* Turns a comma-separated protocol list ("h2,http/1.1") into the wire
  * format in <c>. Returns 0, or -1 with a reason in <err>.
  */

@@ -10,6 +10,8 @@
  *   ssl_fc_session_id              session id (binary)
  *   ssl_fc_use_keysize, ssl_fc_alg_keysize  symmetric key bits
  *   ssl_c_used, ssl_c_verify       a client certificate came; verify result
+ *   ssl_fc_has_crt                 one came in this handshake (not resumed)
+ *   ssl_c_san                      its Subject Alt Names, OpenSSL's text
  *   ssl_c_s_dn, ssl_c_i_dn         its subject / issuer DN ("/CN=.../O=..."),
  *                                  or one entry: ssl_c_s_dn(CN)
  *   ssl_c_serial, ssl_c_sha1       its serial and SHA-1 fingerprint (binary)
@@ -27,16 +29,20 @@
  *   ssl_s_*                        the same about the server's certificate
  *   ssl_{c,f,s}_key_alg, _sig_alg  its key's and its signature's algorithm
  *
+ * and the converter x509_v_err_str (a verify code's OpenSSL name).
+ *
  * Strings go to the thread's scratch area or point into OpenSSL objects
  * that live as long as the connection. Without TLS the booleans are false
  * and the others have no value.
  */
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
+#include <openssl/x509v3.h>
 
 #include <tollgate/mux_h2_be.h>
 #include <tollgate/sample.h>
@@ -195,6 +201,47 @@ static int smp_c_used(const struct sample_arg *args, struct sample *smp, const s
 	SSL *ssl = side_ssl(ctx, 0);
 
 	sample_set_bool(smp, ssl && SSL_get0_peer_certificate(ssl));
+	return 1;
+}
+
+/* ssl_fc_has_crt: a client certificate came in this very handshake (a
+ * resumed session carries the one of its first handshake: HAProxy says
+ * false then).
+ */
+static int smp_fc_has_crt(const struct sample_arg *args, struct sample *smp, const struct sample_ctx *ctx)
+{
+	SSL *ssl = side_ssl(ctx, 0);
+
+	if (!ssl)
+		return 0;
+	sample_set_bool(smp, SSL_get0_peer_certificate(ssl) && !SSL_session_reused(ssl));
+	return 1;
+}
+
+/* ssl_c_san: the client certificate's Subject Alt Names as OpenSSL prints
+ * them ("DNS:a.test, IP Address:127.0.0.1, URI:..."), ", " between them.
+ */
+static int smp_c_san(const struct sample_arg *args, struct sample *smp, const struct sample_ctx *ctx)
+{
+	SSL *ssl = side_ssl(ctx, 0);
+	X509 *crt = ssl ? SSL_get0_peer_certificate(ssl) : NULL;
+	STACK_OF(GENERAL_NAME) *names = crt ? X509_get_ext_d2i(crt, NID_subject_alt_name, NULL, NULL) : NULL;
+	BIO *bio = names ? BIO_new(BIO_s_mem()) : NULL;
+	char *out = sample_scratch();
+	int n = 0;
+
+	for (int i = 0; bio && i < sk_GENERAL_NAME_num(names); i++) {
+		if (i)
+			BIO_puts(bio, ", ");
+		GENERAL_NAME_print(bio, sk_GENERAL_NAME_value(names, i));
+	}
+	if (bio)
+		n = BIO_read(bio, out, SAMPLE_SCRATCH_SIZE);
+	BIO_free(bio);
+	sk_GENERAL_NAME_pop_free(names, GENERAL_NAME_free);
+	if (n <= 0)
+		return 0;
+	sample_set_str(smp, out, (size_t)n);
 	return 1;
 }
 
@@ -474,6 +521,8 @@ static struct sample_fetch_kw_list ssl_fetch_list = { .kw = {
 	{ "ssl_fc_alg_keysize", smp_keysize, SMP_ARG0, NULL, SMP_T_SINT, FE_CONN, BC },
 	{ "ssl_c_used", smp_c_used, SMP_ARG0, NULL, SMP_T_BOOL, FE_CONN },
 	{ "ssl_c_verify", smp_c_verify, SMP_ARG0, NULL, SMP_T_SINT, FE_CONN },
+	{ "ssl_fc_has_crt", smp_fc_has_crt, SMP_ARG0, NULL, SMP_T_BOOL, FE_CONN },
+	{ "ssl_c_san", smp_c_san, SMP_ARG0, NULL, SMP_T_STR, FE_CONN },
 	{ "ssl_c_s_dn", smp_dn, SMP_ARG2(0, STR, SINT), NULL, SMP_T_STR, FE_CONN },
 	{ "ssl_c_i_dn", smp_dn, SMP_ARG2(0, STR, SINT), NULL, SMP_T_STR, FE_CONN, BC },
 	{ "ssl_c_serial", smp_serial, SMP_ARG0, NULL, SMP_T_BIN, FE_CONN },
@@ -516,7 +565,32 @@ static struct sample_fetch_kw_list ssl_fetch_list = { .kw = {
 	{ NULL, NULL, 0, NULL, 0, 0 },
 } };
 
+/* x509_v_err_str: the name of an OpenSSL verify code (ssl_c_verify...),
+ * or the number itself, printed unsigned as HAProxy does.
+ */
+static int conv_x509_v_err_str(const struct sample_arg *args, struct sample *smp, void *private)
+{
+	const char *name = tls_verify_err_name(smp->data.u.sint);
+	char *out;
+	int n;
+
+	if (name) {
+		sample_set_str(smp, name, strlen(name));
+		return 1;
+	}
+	out = sample_scratch();
+	n = snprintf(out, SAMPLE_SCRATCH_SIZE, "%llu", (unsigned long long)smp->data.u.sint);
+	sample_set_str(smp, out, (size_t)n);
+	return 1;
+}
+
+static struct sample_conv_kw_list ssl_conv_list = { .kw = {
+	{ "x509_v_err_str", conv_x509_v_err_str, SMP_ARG0, NULL, SMP_T_SINT, SMP_T_STR, NULL },
+	{ NULL, NULL, 0, NULL, 0, 0, NULL },
+} };
+
 __attribute__((constructor)) static void fetch_ssl_register(void)
 {
 	sample_register_fetches(&ssl_fetch_list);
+	sample_register_convs(&ssl_conv_list);
 }
