@@ -148,15 +148,18 @@ frontend fe
     http-request set-var(txn.a) var(txn.bearer),jwt_verify("PS256","%(pub)s")
     http-request set-var(txn.b) var(txn.bearer),jwt_verify("RS256","%(crt)s")
     http-request set-var(txn.c) var(txn.bearer),jwt_verify("RS256",txn.key)
-    http-request return status 200 content-type text/plain lf-string "%%[var(txn.a)]|%%[var(txn.b)]|%%[var(txn.c)]"
+    http-request set-var(txn.d) var(txn.bearer),jwt_verify("RS256","%(pkcs1)s")
+    http-request return status 200 content-type text/plain lf-string "%%[var(txn.a)]|%%[var(txn.b)]|%%[var(txn.c)]|%%[var(txn.d)]"
 """
 
 
 def test_jwt_pss_certificate_and_key_from_variable(tollgate, keys):
     """Beyond 2.6 (which refuses PS* and takes no certificate): PS256, a
     certificate as key, and a key path from a variable, which must be one
-    loaded at configuration time (else -5)."""
+    loaded at configuration time (else -5); a PKCS#1 public key too."""
     d = keys.d
+    subprocess.run(["openssl", "rsa", "-in", str(d / "rsa.key"), "-RSAPublicKey_out", "-out", str(d / "rsa.p1")],
+                   check=True, capture_output=True)
     subprocess.run(["openssl", "req", "-x509", "-new", "-key", str(d / "rsa.key"), "-subj", "/CN=jwt",
                     "-days", "2", "-out", str(d / "rsa.crt")], check=True, capture_output=True)
     head = b64(b'{"alg":"PS256"}') + "." + b64(b'{"sub":"bob"}')
@@ -167,10 +170,10 @@ def test_jwt_pss_certificate_and_key_from_variable(tollgate, keys):
     ps = head + "." + b64(sig)
     rs = token(keys, "RS256")
     port = free_port()
-    tollgate(PS_CFG % {"port": port, "pub": d / "rsa.pub", "crt": d / "rsa.crt"}, port=port)
+    tollgate(PS_CFG % {"port": port, "pub": d / "rsa.pub", "crt": d / "rsa.crt", "pkcs1": d / "rsa.p1"}, port=port)
     ask = lambda tok, key: get(port, "/", headers=[("Authorization", "Bearer " + tok), ("x-key", key)])[3]
-    assert ask(ps, str(d / "rsa.crt")) == b"1|0|0"
-    assert ask(ps[:-6] + "abcdef", "x") == b"0|0|-5"
-    assert ask(rs, str(d / "rsa.crt")) == b"0|1|1"
-    assert ask(rs, str(d / "rsa.pub")) == b"0|1|1"
-    assert ask(rs, str(d / "ec.pub")) == b"0|1|-5"
+    assert ask(ps, str(d / "rsa.crt")) == b"1|0|0|0"
+    assert ask(ps[:-6] + "abcdef", "x") == b"0|0|-5|0"
+    assert ask(rs, str(d / "rsa.crt")) == b"0|1|1|1"
+    assert ask(rs, str(d / "rsa.pub")) == b"0|1|1|1"
+    assert ask(rs, str(d / "ec.pub")) == b"0|1|-5|1"
