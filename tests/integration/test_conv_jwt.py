@@ -23,13 +23,14 @@ frontend fe
     http-request set-var(txn.rc) var(txn.bearer),jwt_verify(txn.alg,"%(ec)s") if { var(txn.alg) -m beg ES }
     http-request set-var(txn.fixed) var(txn.bearer),jwt_verify("RS256","%(rsa)s")
     http-request set-var(txn.hs) var(txn.bearer),jwt_verify("HS256","s3cret")
+    http-request set-var(txn.none) var(txn.bearer),jwt_verify("none","")
     http-request set-var(txn.sub) var(txn.bearer),jwt_payload_query('$.sub')
     http-request set-var(txn.exp) var(txn.bearer),jwt_payload_query('$.exp','int')
     http-request deny if { path /strict } !{ var(txn.rc) -m int 1 }
     http-request return status 200 content-type text/plain lf-string "%(fmt)s"
 """
 FMT = "%[var(txn.alg)]|%[var(txn.rc)]|%[var(txn.fixed)]|%[var(txn.hs)]|%[var(txn.sub)]|%[var(txn.exp)]|" \
-      "%[var(txn.bearer),jwt_header_query]"
+      "%[var(txn.bearer),jwt_header_query]|%[var(txn.none)]"
 
 
 def b64(data):
@@ -122,6 +123,7 @@ def test_jwt_matches_haproxy(tollgate, haproxy, keys):
         assert fields(bad)[1] == b"0" and got[bad][1] == 403, bad
     assert fields("two_parts")[3] == b"-3" and fields("bad_b64_sig")[3] == b"-3"
     assert fields("four_parts")[3] == b"-3" and fields("empty_sig")[3] == b"-3"
+    assert [fields(n)[7] for n in ("hs", "two_parts", "empty_sig", "four_parts")] == [b"0", b"1", b"1", b"-3"]
     assert got["unknown_alg"][1] == 403 and got["hs"][1] == 200 and got["rs"][1] == 200
 
 
