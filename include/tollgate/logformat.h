@@ -19,6 +19,7 @@
 #define TOLLGATE_LOGFORMAT_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 struct logformat;
 struct proxy;
@@ -76,5 +77,34 @@ int logformat_finalize(struct proxy *px, char **err);
  * 5xx status).
  */
 void stream_send_log(struct stream *s);
+
+/* The timers of HAProxy's logs (section 8.4), in ms, -1 where the event did
+ * not happen: what %Th %Ti %TR %Tq %Tw %Tc %Tr %Ta %Tt %Td %Tu render, and
+ * the timer fetches (req.timer.*, res.timer.*, txn.timer.*, fc.timer.*,
+ * bc.timer.connect) return.
+ */
+struct log_timers {
+	int64_t th;    /* %Th: accept to the end of the handshakes */
+	int64_t ti;    /* %Ti: idle before the request */
+	int64_t tr;    /* %TR: receiving the request head */
+	int64_t tq;    /* %Tq: th + ti + tr */
+	int64_t tw;    /* %Tw: in the queues */
+	int64_t tc;    /* %Tc: connecting to the server */
+	int64_t trs;   /* %Tr: the server's response head */
+	int64_t ta;    /* %Ta: the request's active time, so far */
+	int64_t tt;    /* %Tt: the stream's time, so far */
+	int64_t td;    /* %Td: transferring the response, so far */
+	int64_t tu;    /* %Tu: tt without the idle time */
+};
+
+/* Fills <t> with the timers of stream <s> (its transaction in HTTP mode)
+ * as of now: at log time, those of its log line. Stream's thread only.
+ */
+void logformat_timers(const struct stream *s, struct log_timers *t);
+
+/* The byte counts of stream <s> (its transaction in HTTP mode) as of now:
+ * *<up> from the client (%U), *<down> to it (%B). Stream's thread only.
+ */
+void logformat_bytes(const struct stream *s, uint64_t *up, uint64_t *down);
 
 #endif /* TOLLGATE_LOGFORMAT_H */

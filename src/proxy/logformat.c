@@ -556,12 +556,7 @@ static void lf_dates(const struct stream *s, int64_t *asec, unsigned int *ams,
 	}
 }
 
-/* The timers of HAProxy's logs for <s> at render time. */
-struct lf_timers {
-	int64_t th, ti, tr, tq, tw, tc, trs, ta, tt, td, tu;
-};
-
-static void lf_timers(const struct stream *s, struct lf_timers *t)
+void logformat_timers(const struct stream *s, struct log_timers *t)
 {
 	const struct http_txn *txn = s->txn;
 
@@ -571,8 +566,9 @@ static void lf_timers(const struct stream *s, struct lf_timers *t)
 		t->ti = txn->ti;
 		t->tr = txn->tr;
 		t->tq = txn->tr >= 0 ? t->th + (txn->ti > 0 ? txn->ti : 0) + txn->tr : -1;
-		t->tw = txn->tw;
-		t->tc = txn->tc;
+		/* those of the stream's connection until the log takes them */
+		t->tw = txn->tw >= 0 ? txn->tw : s->tw;
+		t->tc = txn->tc >= 0 ? txn->tc : s->tc;
 		t->trs = txn->trs;
 		t->ta = (uint32_t)(now_ms - txn->t_req_start);
 		t->tt = t->ta + (txn->ti > 0 ? txn->ti : 0) + t->th;
@@ -589,6 +585,22 @@ static void lf_timers(const struct stream *s, struct lf_timers *t)
 		t->ta = t->tt;
 		t->tu = t->tt;
 		t->td = s->tc >= 0 ? t->tt - (s->tw > 0 ? s->tw : 0) - s->tc : -1;
+	}
+}
+
+void logformat_bytes(const struct stream *s, uint64_t *up, uint64_t *down)
+{
+	const struct http_txn *txn = s->txn;
+
+	if (!txn) {
+		*up = s->req.total;
+		*down = s->res.total;
+	} else if (txn->flags & TX_LOGGED) {
+		*up = txn->bytes_in;
+		*down = txn->bytes_out;
+	} else {
+		*up = s->req.total - txn->req_total0;
+		*down = s->res.total - txn->res_total0;
 	}
 }
 
@@ -674,7 +686,7 @@ static void lf_render_var(struct lf_out *o, const struct logformat *lf, const st
 	const struct http_txn *txn = s->txn;
 	const struct server *srv = s->srv ? s->srv : s->prev_srv;
 	unsigned int opts = n->opts;
-	struct lf_timers t;
+	struct log_timers t;
 	int64_t asec, rsec;
 	unsigned int ams, rms;
 	struct addr a;
@@ -763,7 +775,7 @@ static void lf_render_var(struct lf_out *o, const struct logformat *lf, const st
 		break;
 	case V_TR: case V_TW: case V_TC: case V_TRS: case V_TA: case V_TT:
 	case V_TH: case V_TI: case V_TQ: case V_TD: case V_TU:
-		lf_timers(s, &t);
+		logformat_timers(s, &t);
 		out_int(o, n->var == V_TR ? t.tr : n->var == V_TW ? t.tw : n->var == V_TC ? t.tc :
 		           n->var == V_TRS ? t.trs : n->var == V_TA ? t.ta : n->var == V_TT ? t.tt :
 		           n->var == V_TH ? t.th : n->var == V_TI ? t.ti : n->var == V_TQ ? t.tq :
@@ -773,11 +785,13 @@ static void lf_render_var(struct lf_out *o, const struct logformat *lf, const st
 		out_int(o, txn ? txn->status : 0);
 		break;
 	case V_BYTES:
-		out_fmt(o, "%llu", (unsigned long long)(txn ? txn->bytes_out : s->res.total));
+	case V_UP: {
+		uint64_t up, down;
+
+		logformat_bytes(s, &up, &down);
+		out_fmt(o, "%llu", (unsigned long long)(n->var == V_UP ? up : down));
 		break;
-	case V_UP:
-		out_fmt(o, "%llu", (unsigned long long)(txn ? txn->bytes_in : s->req.total));
-		break;
+	}
 	case V_CC:
 	case V_CS: {
 		int d = n->var == V_CS;

@@ -84,7 +84,7 @@ static struct fake *fake_new(int http)
 		f->txn = calloc(1, sizeof(*f->txn));
 		assert_non_null(f->txn);
 		f->s.txn = f->txn;
-		f->txn->flags = TX_HAS_REQ | TX_HAS_RES;
+		f->txn->flags = TX_HAS_REQ | TX_HAS_RES | TX_LOGGED;   /* as at log time: bytes_in/out final */
 		f->txn->status = 200;
 		f->txn->ti = 250;
 		f->txn->tr = 4;
