@@ -40,6 +40,7 @@ struct stream;
 extern const char LOGFMT_TCPLOG[];   /* option tcplog */
 extern const char LOGFMT_HTTPLOG[];  /* option httplog */
 extern const char LOGFMT_CLF[];      /* option httplog clf */
+extern const char LOGFMT_HTTPSLOG[]; /* option httpslog */
 
 /* Compiles <fmt>. <where> is the SMP_USE_* set where %[...] samples will
  * be evaluated (logs: SMP_USE_ANY minus nothing; header actions of

@@ -186,6 +186,7 @@ enum pr_mode {
 #define PR_O_IGNORE_PRB   0x2000000U /* option http-ignore-probes: silent close of empty connections */
 #define PR_O_CLI_KA       0x4000000U /* option clitcpka (or tcpka): SO_KEEPALIVE on client connections */
 #define PR_O_SRV_KA       0x8000000U /* option srvtcpka (or tcpka): SO_KEEPALIVE on server connections */
+#define PR_O_HTTPSLOG     0x10000000U /* option httpslog: with PR_O_HTTPLOG, the HTTPS format */
 
 /* Timeouts in ms, 0 when not set. */
 struct pr_timeouts {

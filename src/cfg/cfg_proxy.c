@@ -668,7 +668,17 @@ static int kw_option(struct cfg_ctx *ctx, int argc, char **args, char **err)
 	if (!strcmp(args[1], "httplog") && argc > 2) {
 		if (argc > 3 || strcmp(args[2], "clf"))
 			return cfg_set_err(err, "'option httplog' accepts only 'clf' after it, got '%s'.", args[2]);
+		px->options &= ~PR_O_HTTPSLOG;
 		px->options = no ? px->options & ~(PR_O_HTTPLOG | PR_O_CLF) : px->options | PR_O_HTTPLOG | PR_O_CLF;
+		return CFG_OK;
+	}
+	/* httplog and httpslog: the last one given wins, as in HAProxy */
+	if (!strcmp(args[1], "httplog") || !strcmp(args[1], "httpslog"))
+		px->options &= ~(PR_O_HTTPSLOG | PR_O_CLF);
+	if (!strcmp(args[1], "httpslog")) {
+		if (argc > 2)
+			return cfg_set_err(err, "'option httpslog' takes no argument, got '%s'.", args[2]);
+		px->options = no ? px->options & ~PR_O_HTTPLOG : px->options | PR_O_HTTPLOG | PR_O_HTTPSLOG;
 		return CFG_OK;
 	}
 	if (!strcmp(args[1], "http-server-close") || !strcmp(args[1], "httpclose") ||

@@ -162,9 +162,8 @@ static int smp_resumed(const struct sample_arg *args, struct sample *smp, const 
 {
 	SSL *ssl = side_ssl(ctx, is_bc(smp));
 
-	if (!ssl)
-		return 0;
-	sample_set_bool(smp, SSL_session_reused(ssl));
+	/* false without TLS, or without a connection, as HAProxy */
+	sample_set_bool(smp, ssl && SSL_session_reused(ssl));
 	return 1;
 }
 

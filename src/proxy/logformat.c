@@ -43,6 +43,9 @@ const char LOGFMT_TCPLOG[] =
 	"%ci:%cp [%t] %ft %b/%s %Tw/%Tc/%Tt %B %ts %ac/%fc/%bc/%sc/%rc %sq/%bq";
 const char LOGFMT_HTTPLOG[] =
 	"%ci:%cp [%tr] %ft %b/%s %TR/%Tw/%Tc/%Tr/%Ta %ST %B %CC %CS %tsc %ac/%fc/%bc/%sc/%rc %sq/%bq %hr %hs %{+Q}r";
+const char LOGFMT_HTTPSLOG[] =
+	"%ci:%cp [%tr] %ft %b/%s %TR/%Tw/%Tc/%Tr/%Ta %ST %B %CC %CS %tsc %ac/%fc/%bc/%sc/%rc %sq/%bq %hr %hs %{+Q}r "
+	"%[fc_err]/%[ssl_fc_err,hex]/%[ssl_c_err]/%[ssl_c_ca_err]/%[ssl_fc_is_resumed] %[ssl_fc_sni]/%sslv/%sslc";
 const char LOGFMT_CLF[] =
 	"%{+Q}o %{-Q}ci - - [%trg] %r %ST %B \"\" \"\" %cp %ms %ft %b %s %TR %Tw %Tc %Tr %Ta %tsc %ac %fc %bc %sc %rc %sq %bq %CC %CS %hrl %hsl";
 
@@ -958,16 +961,16 @@ size_t logformat_render_ctx(const struct logformat *lf, const struct sample_ctx 
 
 /* ---- default formats and sending ---- */
 
-static struct logformat *lf_default[3];      /* tcplog, httplog, clf */
+static struct logformat *lf_default[4];      /* tcplog, httplog, clf, httpslog */
 static pthread_once_t lf_once = PTHREAD_ONCE_INIT;
 
 static void lf_init(void)
 {
-	const char *fmts[3] = { LOGFMT_TCPLOG, LOGFMT_HTTPLOG, LOGFMT_CLF };
+	const char *fmts[4] = { LOGFMT_TCPLOG, LOGFMT_HTTPLOG, LOGFMT_CLF, LOGFMT_HTTPSLOG };
 
 	if (gethostname(lf_hostname, sizeof(lf_hostname) - 1) < 0)
 		lf_hostname[0] = '\0';
-	for (int i = 0; i < 3; i++)
+	for (int i = 0; i < 4; i++)
 		lf_default[i] = logformat_parse(fmts[i], LOGFMT_F_LOG, NULL);
 }
 
@@ -976,7 +979,7 @@ int logformat_finalize(struct proxy *px, char **err)
 	char *e = NULL;
 
 	pthread_once(&lf_once, lf_init);
-	if (!lf_default[0] || !lf_default[1] || !lf_default[2])
+	if (!lf_default[0] || !lf_default[1] || !lf_default[2] || !lf_default[3])
 		return lf_err(err, "out of memory"), -ENOMEM;
 	if (!px || !px->log_format || px->logfmt)
 		return 0;
@@ -998,7 +1001,7 @@ static const struct logformat *lf_pick(const struct proxy *fe)
 		return NULL;
 	pthread_once(&lf_once, lf_init);
 	if (fe->options & PR_O_HTTPLOG)
-		return lf_default[(fe->options & PR_O_CLF) ? 2 : 1];
+		return lf_default[(fe->options & PR_O_HTTPSLOG) ? 3 : (fe->options & PR_O_CLF) ? 2 : 1];
 	return lf_default[0];
 }
 
