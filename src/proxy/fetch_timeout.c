@@ -1,6 +1,8 @@
 /*
  * Sample fetches of the timeouts (HAProxy's names and meanings), in ms:
  *   fe_client_timeout                     the frontend's `timeout client`
+ *   fe_tarpit_timeout                     the frontend's `timeout tarpit`
+ *                                         (falling back to `timeout connect`)
  *   be_server_timeout, be_connect_timeout, be_queue_timeout,
  *   be_tunnel_timeout, be_tarpit_timeout  the backend's (queue and tarpit
  *                                         fall back to `timeout connect`)
@@ -20,7 +22,7 @@
 /* What a fetch reads (its kw_private). */
 enum tmo_kind {
 	TMO_FE_CLIENT = 0, TMO_BE_SERVER, TMO_BE_CONNECT, TMO_BE_QUEUE, TMO_BE_TUNNEL, TMO_BE_TARPIT,
-	TMO_CUR_CLIENT, TMO_CUR_SERVER, TMO_CUR_CONNECT, TMO_CUR_QUEUE, TMO_CUR_TUNNEL, TMO_CUR_TARPIT,
+	TMO_FE_TARPIT, TMO_CUR_CLIENT, TMO_CUR_SERVER, TMO_CUR_CONNECT, TMO_CUR_QUEUE, TMO_CUR_TUNNEL, TMO_CUR_TARPIT,
 };
 
 static int smp_timeout(const struct sample_arg *args, struct sample *smp, const struct sample_ctx *ctx)
@@ -39,6 +41,7 @@ static int smp_timeout(const struct sample_arg *args, struct sample *smp, const 
 	case TMO_BE_QUEUE: v = be->timeout.queue ? be->timeout.queue : be->timeout.connect; break;
 	case TMO_BE_TUNNEL: v = be->timeout.tunnel; break;
 	case TMO_BE_TARPIT: v = be->timeout.tarpit ? be->timeout.tarpit : be->timeout.connect; break;
+	case TMO_FE_TARPIT: v = s->fe->timeout.tarpit ? s->fe->timeout.tarpit : s->fe->timeout.connect; break;
 	case TMO_CUR_CLIENT: v = strm_client_timeout(s); break;
 	case TMO_CUR_SERVER: v = strm_server_timeout(s); break;
 	case TMO_CUR_CONNECT: v = strm_connect_timeout(s); break;
@@ -54,6 +57,7 @@ static int smp_timeout(const struct sample_arg *args, struct sample *smp, const 
 
 static struct sample_fetch_kw_list timeout_fetch_list = { .kw = {
 	TMO("fe_client_timeout", TMO_FE_CLIENT),
+	TMO("fe_tarpit_timeout", TMO_FE_TARPIT),
 	TMO("be_server_timeout", TMO_BE_SERVER),
 	TMO("be_connect_timeout", TMO_BE_CONNECT),
 	TMO("be_queue_timeout", TMO_BE_QUEUE),

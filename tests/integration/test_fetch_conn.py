@@ -1,0 +1,84 @@
+"""Fetches of the stream's connections and state: the TCP_INFO counters
+(fc_lost, fc_retrans, fc_sacked, fc_reordering, fc_fackets, fc_unacked) and
+bc_http_major, compared with HAProxy 2.6 on the same traffic; the 3.x ones
+(txn.sess_term_state, bc_be_queue, bc_srv_queue, fe_tarpit_timeout)
+against Tollgate's own log line and configuration."""
+import re
+
+from conftest import free_port, wait_until
+from httpbackend import connect, read_response
+
+TCPI = ["fc_lost", "fc_retrans", "fc_sacked", "fc_reordering", "fc_fackets", "fc_unacked"]
+
+
+def cfg(port, bport, fmt, rules=""):
+    return """
+global
+    log stdout format raw local0
+defaults
+    mode http
+    log global
+    timeout client 5s
+    timeout server 5s
+    timeout connect 2s
+    timeout tarpit 700
+frontend fe
+    bind 127.0.0.1:%d
+    log-format "%s"
+%s
+    default_backend be
+backend be
+    server a 127.0.0.1:%d
+""" % (port, fmt, rules, bport)
+
+
+def get(port, path):
+    with connect(port) as s:
+        cport = s.getsockname()[1]
+        s.sendall(("GET %s HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n" % path).encode())
+        st, hd = read_response(s)[:2]
+    return cport, st, hd
+
+
+def log_of(t, cport):
+    rx = re.compile(r"^L %d (.*)$" % cport, re.M)
+    wait_until(lambda: rx.search(t.output()), 5, "log line of %d in:\n%s" % (cport, t.output()))
+    return rx.search(t.output()).group(1)
+
+
+def run_tcpi(start, http_backend):
+    b = http_backend("A")
+    port = free_port()
+    t = start(cfg(port, b.port, "L %cp " + " ".join("%%[%s]" % f for f in TCPI),
+                  "    http-response set-header X-Major %[bc_http_major]\n"
+                  "    http-response set-header X-Unacked %[fc_unacked]"), port=port)
+    cport, st, hd = get(port, "/")
+    assert st == 200
+    return log_of(t, cport), hd["x-major"], hd["x-unacked"]
+
+
+def test_tcp_info_and_bc_http_major_agree_with_haproxy(tollgate, haproxy, http_backend):
+    ours = run_tcpi(tollgate, http_backend)
+    theirs = run_tcpi(haproxy, http_backend)
+    assert ours == theirs
+    # six integers, the reordering metric of Linux starts at 3
+    vals = ours[0].split()
+    assert len(vals) == 6 and all(v.isdigit() for v in vals) and vals[3] == "3", ours
+    assert ours[1] == "1"
+
+
+def test_term_state_queues_and_tarpit_timeout(tollgate, http_backend):
+    b = http_backend("A")
+    port = free_port()
+    t = tollgate(cfg(port, b.port, "L %cp %ts %bq %sq | %[txn.sess_term_state] %[bc_be_queue] %[bc_srv_queue]",
+                     "    http-request deny if { path /deny }\n"
+                     "    http-response set-header X-Term %[txn.sess_term_state]\n"
+                     "    http-response set-header X-Tarpit %[fe_tarpit_timeout]"), port=port)
+    cport, st, hd = get(port, "/")
+    assert st == 200 and hd["x-term"] == "--" and hd["x-tarpit"] == "700"
+    left, right = log_of(t, cport).split(" | ")
+    assert left.split() == right.split() == ["--", "0", "0"]
+    cport, st, _ = get(port, "/deny")
+    assert st == 403
+    left, right = log_of(t, cport).split(" | ")
+    assert left.split() == right.split() and right.split()[0] == "PR", (left, right)
