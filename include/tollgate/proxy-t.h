@@ -247,6 +247,7 @@ struct listener {
 	struct proxy *fe;                /* its frontend */
 	struct addr addr;                /* bound address */
 	char *name;                      /* "name" option, or NULL */
+	int luid;                        /* "id" option, else numbered at start-up (so_id); 0 before */
 	struct sock_opts sopts;          /* backlog, v6only, unix mode/owner */
 	unsigned int maxconn;            /* per-listener maxconn, 0: frontend's */
 	int shards;                      /* sockets: 0 = one per thread */

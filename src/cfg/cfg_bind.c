@@ -52,7 +52,6 @@ static const struct cfg_no_effect bind_no_effect_kws[] = {
 	{ "tls-tickets", 0, "session resumption uses Tollgate's own cache" },
 	{ "no-strict-sni", 0, "a client without a known SNI gets the default certificate anyway" },
 	{ "interface", 1, "the socket is not bound to a device" },
-	{ "id", 1, "listeners are numbered in their order" },
 	{ "level", 1, "it applies to CLI listeners only" },
 	{ "severity-output", 1, "it applies to CLI listeners only" },
 	{ "nice", 1, "all listeners have the same priority" },
@@ -143,6 +142,13 @@ static int bind_options(struct cfg_ctx *ctx, struct listener *l, int argc, char 
 		} else if (!strcmp(opt, "name")) {
 			free(l->name);
 			l->name = strdup(val);
+		} else if (!strcmp(opt, "id")) {
+			v = strtol(val, &end, 10);
+			if (*end || end == val || v < 1 || v > 2147483647)
+				return cfg_set_err(err, "'bind %s' : 'id' expects a positive integer, got '%s'.", args[1], val);
+			if (strchr(args[1], ','))
+				return cfg_set_err(err, "'bind %s' : 'id' can only be used with a single socket.", args[1]);
+			l->luid = (int)v;
 		} else if (!strcmp(opt, "backlog")) {
 			v = strtol(val, &end, 10);
 			if (*end || v < 1 || v > 1000000)

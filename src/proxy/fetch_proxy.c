@@ -554,6 +554,17 @@ static int smp_so_name(const struct sample_arg *args, struct sample *smp, const 
 	return 1;
 }
 
+/* so_id: the id of the bind line the client came in by. */
+static int smp_so_id(const struct sample_arg *args, struct sample *smp, const struct sample_ctx *ctx)
+{
+	struct stream *s = ctx_stream(ctx);
+
+	if (!s || !s->li)
+		return 0;
+	sample_set_sint(smp, s->li->luid);
+	return 1;
+}
+
 /* Converters on a name: nbsrv (a backend's usable servers), srv_is_up and
  * srv_queue (a server, "<backend>/<server>" or one of the expression's
  * backend).
@@ -905,6 +916,7 @@ static struct sample_fetch_kw_list proxy_fetch_list = { .kw = {
 	{ "be_max_retries", smp_be_max_retries, SMP_ARG1(0, STR), NULL, SMP_T_SINT, SMP_USE_ANY & ~(SMP_USE_L4CLI | SMP_USE_L5CLI) },
 	{ "cur_max_retries", smp_cur_max_retries, SMP_ARG0, NULL, SMP_T_SINT, SMP_USE_ANY & ~(SMP_USE_L4CLI | SMP_USE_L5CLI) },
 	{ "so_name", smp_so_name, SMP_ARG0, NULL, SMP_T_STR, SMP_USE_ANY },
+	{ "so_id", smp_so_id, SMP_ARG0, NULL, SMP_T_SINT, SMP_USE_ANY },
 	{ NULL, NULL, 0, NULL, 0, 0 },
 } };
 

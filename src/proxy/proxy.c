@@ -778,6 +778,44 @@ static int resolve_log_backends(report_fn fn, void *arg)
 	return errs;
 }
 
+/* Numbers the listeners of frontend <px> without an "id" in their order,
+ * from 1, skipping the ids given, as HAProxy (so_id): the candidate also
+ * moves on past a listener that has its "id". Returns the errors
+ * reported: an id given twice. O(n^2) in the frontend's bind lines.
+ */
+static int number_listeners(struct proxy *px, report_fn fn, void *arg)
+{
+	struct listener *l, *o;
+	int errs = 0, next = 1, used;
+
+	list_for_each(l, &px->listeners, list) {
+		list_for_each(o, &px->listeners, list) {
+			if (o == l)
+				break;
+			if (l->luid && o->luid == l->luid)
+				errs += report(fn, arg, 1, l->conf_file, l->conf_line,
+				               "proxy '%s' : custom id %d of this bind line already used at %s:%d.",
+				               px->id, l->luid, o->conf_file, o->conf_line);
+		}
+	}
+	/* the candidate moves on past every listener, numbered or not */
+	list_for_each(l, &px->listeners, list) {
+		if (l->luid) {
+			next++;
+			continue;
+		}
+		do {
+			used = 0;
+			list_for_each(o, &px->listeners, list)
+				if (o->luid == next)
+					used = 1;
+			next += used;
+		} while (used);
+		l->luid = next++;
+	}
+	return errs;
+}
+
 int proxy_finalize_all(report_fn fn, void *arg)
 {
 	int errs = assign_ids(fn, arg) + init_tables(fn, arg);
@@ -796,6 +834,7 @@ int proxy_finalize_all(report_fn fn, void *arg)
 	}
 	for (struct proxy *px = proxies_list; px; px = px->next) {
 		if (px->cap & PR_CAP_FE) {
+			errs += number_listeners(px, fn, arg);
 			proxy_set_parse_scope(px);   /* dynamic use_backend formats */
 			errs += finalize_frontend(px, fn, arg);
 		}

@@ -42,7 +42,6 @@ NO_EFFECT = [
     ("global", "tune.h2.fe.max-total-streams 1000", "tune.h2.fe.max-total-streams", False),
     ("bind", "tfo", "tfo", True),
     ("bind", "interface lo", "interface", True),
-    ("bind", "id 5", "id", True),
     ("bind", "level admin", "level", True),
     ("bind", "severity-output string", "severity-output", True),
     ("bind", "nice 10", "nice", True),

@@ -5,7 +5,7 @@ bc_http_major, compared with HAProxy 2.6 on the same traffic; the 3.x ones
 against Tollgate's own log line and configuration."""
 import re
 
-from conftest import free_port, wait_until
+from conftest import free_port, run_check, wait_until
 from httpbackend import connect, read_response
 
 TCPI = ["fc_lost", "fc_retrans", "fc_sacked", "fc_reordering", "fc_fackets", "fc_unacked"]
@@ -82,3 +82,45 @@ def test_term_state_queues_and_tarpit_timeout(tollgate, http_backend):
     assert st == 403
     left, right = log_of(t, cport).split(" | ")
     assert left.split() == right.split() and right.split()[0] == "PR", (left, right)
+
+
+SO_CFG = """
+defaults
+    mode http
+    timeout client 5s
+    timeout server 5s
+    timeout connect 2s
+frontend fe
+    bind 127.0.0.1:%d
+    bind 127.0.0.1:%d id 1
+    bind 127.0.0.1:%d
+    bind 127.0.0.1:%d,127.0.0.1:%d
+    bind 127.0.0.1:%d id 3
+    bind 127.0.0.1:%d
+    http-request return status 200 content-type text/plain lf-string "so=%%[so_id]"
+"""
+
+
+def so_ids(start):
+    ports = [free_port() for _ in range(7)]
+    start(SO_CFG % tuple(ports), port=ports[-1])
+    out = []
+    for p in ports:
+        with connect(p) as s:
+            s.sendall(b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            out.append(read_response(s)[3])
+    return out
+
+
+def test_so_id_numbers_bind_lines_like_haproxy(tollgate, haproxy):
+    # given ids are kept; the others count on from 1, past every bind line
+    ours = so_ids(tollgate)
+    assert ours == so_ids(haproxy)
+    assert ours == [b"so=2", b"so=1", b"so=4", b"so=5", b"so=6", b"so=3", b"so=8"]
+
+
+def test_so_id_given_twice_is_an_error(tmp_path):
+    rc, out, _ = run_check("frontend fe\n    bind 127.0.0.1:1 id 3\n    bind 127.0.0.1:2 id 3\n", tmp_path)
+    assert rc != 0 and "t.cfg:3" in out and "custom id 3" in out, out
+    rc, out, _ = run_check("frontend fe\n    bind 127.0.0.1:1 id x\n", tmp_path)
+    assert rc != 0 and "t.cfg:2" in out and "'id' expects a positive integer" in out, out
