@@ -44,6 +44,13 @@ int h2c_takeover(struct stream *s);
  */
 int h2_stream_glitches(const struct stream *s);
 
+/* The streams open on the HTTP/2 connection of stream <s>, and in
+ * *<limit> the most it allows (the SETTINGS_MAX_CONCURRENT_STREAMS it
+ * advertised): fc_nb_streams, fc_settings_streams_limit. Returns -1 for a
+ * stream not carried by HTTP/2.
+ */
+int h2_stream_conn_streams(const struct stream *s, unsigned int *limit);
+
 /* An HTTP/1.1 stream <s> whose client sent the HTTP/2 preface (prior
  * knowledge, h2_preface_match()): the mux takes its socket, transport,
  * session slot and the bytes read so far (s->req.buf). <s> is to be freed

@@ -1289,6 +1289,12 @@ static int h2_lib_init(void)
 	return h2_lib_err;
 }
 
+/* The SETTINGS_MAX_CONCURRENT_STREAMS a connection advertises. */
+static unsigned int h2c_max_streams(void)
+{
+	return global.tune_h2_fe_max_streams ? global.tune_h2_fe_max_streams : 100;
+}
+
 /* Creates the mux of a connection whose socket <fd> (and transport) is
  * already counted as a session. Returns it, or NULL.
  */
@@ -1322,8 +1328,7 @@ static struct h2c *h2c_new(struct listener *li, int fd, const struct addr *peer,
 	list_init(&c->streams);
 	list_init(&c->spare);
 	list_init(&c->by_thread);
-	iv[n++] = (nghttp2_settings_entry){ NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS,
-	                                    global.tune_h2_fe_max_streams ? global.tune_h2_fe_max_streams : 100 };
+	iv[n++] = (nghttp2_settings_entry){ NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS, h2c_max_streams() };
 	iv[n++] = (nghttp2_settings_entry){ NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE,
 	                                    global.tune_h2_init_window ? global.tune_h2_init_window : 65535 };
 	if (global.tune_h2_header_table)
@@ -1456,6 +1461,19 @@ int h2_stream_glitches(const struct stream *s)
 		return 0;
 	h = s->cli.xprt_ctx;
 	return h && h->h2c ? (int)h->h2c->glitches : 0;
+}
+
+int h2_stream_conn_streams(const struct stream *s, unsigned int *limit)
+{
+	const struct h2s *h;
+
+	if (s->cli.xprt != &xprt_h2s)
+		return -1;
+	h = s->cli.xprt_ctx;
+	if (!h || !h->h2c)
+		return -1;
+	*limit = h2c_max_streams();   /* as advertised */
+	return (int)h->h2c->nb_streams;
 }
 
 int h2_preface_match(const struct buffer *b)

@@ -768,6 +768,27 @@ static int smp_fc_glitches(const struct sample_arg *args, struct sample *smp, co
 	return 1;
 }
 
+/* fc_nb_streams, fc_settings_streams_limit (kw_private 1): the streams
+ * open on the client connection and the most it allows: the HTTP/2 mux's,
+ * else 1 and 1 (TCP, HTTP/1.x).
+ */
+static int smp_fc_streams(const struct sample_arg *args, struct sample *smp, const struct sample_ctx *ctx)
+{
+	const struct stream *s = ctx_stream(ctx);
+	unsigned int limit = 1;
+	int nb;
+
+	if (!s)
+		return 0;
+	nb = s->h2 ? h2_stream_conn_streams(s, &limit) : -1;
+	if (nb < 0) {
+		nb = 1;
+		limit = 1;
+	}
+	sample_set_sint(smp, smp->kw_private ? (int64_t)limit : nb);
+	return 1;
+}
+
 static int smp_rtt_check(struct sample_arg *args, char **err)
 {
 	if (args[0].type == SMP_ARGT_STR && strcmp(args[0].data.str.ptr, "ms") && strcmp(args[0].data.str.ptr, "us")) {
@@ -897,6 +918,8 @@ static struct sample_fetch_kw_list proxy_fetch_list = { .kw = {
 	{ "fc_http_major", smp_fc_http_major, SMP_ARG0, NULL, SMP_T_SINT, SMP_USE_ANY },
 	{ "bc_reused", smp_bc_reused, SMP_ARG0, NULL, SMP_T_BOOL, SMP_USE_HTTP_RES },
 	{ "fc_glitches", smp_fc_glitches, SMP_ARG0, NULL, SMP_T_SINT, SMP_USE_ANY },
+	{ "fc_nb_streams", smp_fc_streams, SMP_ARG0, NULL, SMP_T_SINT, SMP_USE_ANY },
+	{ "fc_settings_streams_limit", smp_fc_streams, SMP_ARG0, NULL, SMP_T_SINT, SMP_USE_ANY, (void *)1 },
 	{ "fc_rtt", smp_rtt, SMP_ARG1(0, STR), smp_rtt_check, SMP_T_SINT, SMP_USE_ANY, (void *)0 },
 	{ "fc_rttvar", smp_rtt, SMP_ARG1(0, STR), smp_rtt_check, SMP_T_SINT, SMP_USE_ANY, (void *)2 },
 	{ "bc_rtt", smp_rtt, SMP_ARG1(0, STR), smp_rtt_check, SMP_T_SINT, SMP_USE_ANY, (void *)1 },

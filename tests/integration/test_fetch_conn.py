@@ -4,6 +4,7 @@ bc_http_major, compared with HAProxy 2.6 on the same traffic; the 3.x ones
 (txn.sess_term_state, bc_be_queue, bc_srv_queue, fe_tarpit_timeout)
 against Tollgate's own log line and configuration."""
 import re
+import subprocess
 
 from conftest import free_port, run_check, wait_until
 from httpbackend import connect, read_response
@@ -124,3 +125,28 @@ def test_so_id_given_twice_is_an_error(tmp_path):
     assert rc != 0 and "t.cfg:3" in out and "custom id 3" in out, out
     rc, out, _ = run_check("frontend fe\n    bind 127.0.0.1:1 id x\n", tmp_path)
     assert rc != 0 and "t.cfg:2" in out and "'id' expects a positive integer" in out, out
+
+
+def test_fc_streams_over_h1_and_h2(tollgate):
+    # HTTP/1.1: one stream, limit 1; HTTP/2: the open streams and the
+    # SETTINGS_MAX_CONCURRENT_STREAMS advertised
+    p1, p2 = free_port(), free_port()
+    tollgate("""
+global
+    tune.h2.fe.max-concurrent-streams 37
+defaults
+    mode http
+    timeout client 5s
+    timeout server 5s
+    timeout connect 2s
+frontend fe
+    bind 127.0.0.1:%d
+    bind 127.0.0.1:%d proto h2
+    http-request return status 200 content-type text/plain lf-string "nb=%%[fc_nb_streams] max=%%[fc_settings_streams_limit]"
+""" % (p1, p2), port=p1)
+    out = {}
+    for p, opt in ((p1, "--http1.1"), (p2, "--http2-prior-knowledge")):
+        r = subprocess.run(["curl", "-sS", "--max-time", "5", opt, "http://127.0.0.1:%d/" % p],
+                           capture_output=True, text=True, timeout=15)
+        out[p] = r.stdout
+    assert out == {p1: "nb=1 max=1", p2: "nb=1 max=37"}
