@@ -20,6 +20,10 @@
  *    (HAProxy's tune.chksize default): a pattern beyond it is not seen.
  *    The buffer is emptied by each connect and each send, so consecutive
  *    expects look at the same answer.
+ *  - `set-var`, `set-var-fmt` and `unset-var` rules are steps that act on
+ *    the check's own variables (check_smp, emptied at each probe's start)
+ *    and pass at once; later send-lf / on-success / on-error formats and
+ *    expressions see them. They may precede the first `connect`.
  *
  * Costs: `string` and `binary` matches O(buffer * pattern) worst case
  * (memmem), `rstring` one regexec() per arrival of data, `rbinary` the
@@ -34,6 +38,7 @@
 #include <stddef.h>
 
 #include <tollgate/list.h>
+#include <tollgate/var_action.h>
 
 struct logformat;
 
@@ -46,6 +51,8 @@ enum tcpcheck_action {
 	TCPCHK_ACT_EXPECT,           /* wait for a pattern in the response */
 	TCPCHK_ACT_COMMENT,          /* a `tcp-check comment` not followed by a
 	                              * rule (yet): only ever last, never run */
+	TCPCHK_ACT_VAR,              /* set-var / set-var-fmt / unset-var: a
+	                              * check-scoped variable for later rules */
 };
 
 enum tcpcheck_match {
@@ -83,6 +90,8 @@ struct tcpcheck_rule {
 	struct logformat *on_success;    /* `on-success <fmt>`: the info of a check it ends, or NULL */
 	struct logformat *on_error;      /* `on-error <fmt>`: the info when it fails, or NULL */
 	int status_code;                 /* `status-code int(N)`: the code of a check it ends, -1: none */
+	/* var */
+	struct var_action va;            /* TCPCHK_ACT_VAR: the action (var_action.h) */
 	const char *conf_file;           /* where declared (kept) */
 	int conf_line;                   /* ditto */
 	struct list list;                /* link in proxy.tcpcheck_rules */

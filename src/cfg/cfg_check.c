@@ -7,8 +7,9 @@
  *   tcp-check send-lf <fmt> | send-binary-lf <fmt> [comment <text>]
  *   tcp-check expect [min-recv <N>] [comment <text>] [on-success|on-error <fmt>]
  *                    [!] string|rstring|binary|rbinary <pattern>
+ *   tcp-check set-var(<var>) <expr> | set-var-fmt(<var>) <fmt> | unset-var(<var>)
  * The rules only run with `option tcp-check` (parsed by cfg_proxy.c).
- * HAProxy's other forms (string-lf, ok-status, set-var, send-proxy...) are
+ * HAProxy's other forms (string-lf, ok-status, via-socks4...) are
  * refused with a message saying they are not supported yet.
  *
  * HTTP checks (check.h), in defaults, backend and listen sections:
@@ -35,10 +36,6 @@
 #include <tollgate/proxy.h>
 #include <tollgate/tcpcheck.h>
 #include <tollgate/tls.h>
-
-static const char *const unsupported[] = {
-	"set-var", "set-var-fmt", "unset-var",
-};
 
 static const char *const unsupported_opts[] = {
 	"addr", "via-socks4", "ssl", "sni", "alpn", "proto", "default",
@@ -101,6 +98,8 @@ static void rule_free(struct tcpcheck_rule *r)
 		regfree(r->re);
 		free(r->re);
 	}
+	if (r->action == TCPCHK_ACT_VAR)
+		var_action_free(&r->va);
 	free(r->comment);
 	free(r->sni);
 	free(r->alpn);
@@ -390,7 +389,7 @@ static struct tcpcheck_rule *first_step(const struct list *rules)
 	struct tcpcheck_rule *r;
 
 	list_for_each(r, rules, list)
-		if (r->action != TCPCHK_ACT_COMMENT)
+		if (r->action != TCPCHK_ACT_COMMENT && r->action != TCPCHK_ACT_VAR)
 			return r;
 	return NULL;
 }
@@ -490,10 +489,6 @@ static int kw_tcp_check(struct cfg_ctx *ctx, int argc, char **args, char **err)
 		cmt->comment = text;
 		return CFG_OK;
 	}
-	for (size_t i = 0; i < sizeof(unsupported) / sizeof(unsupported[0]); i++)
-		if (!strcmp(args[1], unsupported[i]))
-			return cfg_set_err(err, "'tcp-check %s' is not supported yet (supported: comment, connect, send, send-binary, send-lf, send-binary-lf, expect).", args[1]);
-
 	r = calloc(1, sizeof(*r));
 	if (!r)
 		return cfg_set_err(err, "out of memory");
@@ -519,8 +514,15 @@ static int kw_tcp_check(struct cfg_ctx *ctx, int argc, char **args, char **err)
 	} else if (!strcmp(args[1], "expect")) {
 		r->action = TCPCHK_ACT_EXPECT;
 		ret = parse_expect(r, argc, args, err);
+	} else if (var_action_type(args[1]) != VAR_ACT_NONE) {
+		int pos = 1;
+
+		r->action = TCPCHK_ACT_VAR;
+		ret = var_action_parse(&r->va, 0, argc, args, &pos, err);
+		if (ret == 0 && pos < argc)
+			ret = cfg_set_err(err, "'tcp-check %s' : unexpected word '%s'.", args[1], args[pos]);
 	} else {
-		ret = cfg_set_err(err, "'tcp-check' : unknown action '%s' (expected 'comment', 'connect', 'send', 'send-binary' or 'expect').", args[1]);
+		ret = cfg_set_err(err, "'tcp-check' : unknown action '%s' (expected 'comment', 'connect', 'send', 'send-binary', 'send-lf', 'send-binary-lf', 'expect', 'set-var', 'set-var-fmt' or 'unset-var').", args[1]);
 	}
 	if (ret < 0) {
 		rule_free(r);

@@ -454,6 +454,9 @@ static void step_text(const struct check *c, char *out, size_t size)
 	case TCPCHK_ACT_SEND:
 		snprintf(out, size, "at step %d of tcp-check (send)", r->step);
 		break;
+	case TCPCHK_ACT_VAR:
+		snprintf(out, size, "at step %d of tcp-check (action)", r->step);
+		break;
 	case TCPCHK_ACT_EXPECT:
 		pattern_text(pat, sizeof(pat), r);
 		snprintf(out, size, "at step %d of tcp-check (expect %s%s '%s')", r->step,
@@ -841,6 +844,13 @@ static void tcpchk_run(struct check *c)
 		case TCPCHK_ACT_COMMENT:
 			BUG_ON(1);        /* cur_rule() never returns one */
 			return;
+		case TCPCHK_ACT_VAR: {
+			struct sample_ctx ctx = { .chk = &c->smp, .opt = SMP_OPT_FINAL };
+
+			var_action_exec(&r->va, NULL, &ctx);
+			tcpchk_next(c);
+			continue;
+		}
 		case TCPCHK_ACT_EXPECT: {
 			int m;
 
@@ -906,7 +916,13 @@ static void tcpchk_start(struct check *c)
 
 	c->cur = c->rules->next;
 	c->pass_why[0] = '\0';
+	if (c->smp.vars)
+		var_store_reset(c->smp.vars);   /* each run starts without variables, as HAProxy's */
 	first = cur_rule(c);
+	for (const struct list *l = c->cur; first && first->action == TCPCHK_ACT_VAR; ) {
+		l = l->next;   /* variable actions may come before the first connect */
+		first = l == c->rules ? NULL : list_elem(l, const struct tcpcheck_rule, list);
+	}
 	c->implicit = !first || first->action != TCPCHK_ACT_CONNECT;
 	c->sent = 0;
 	c->probe_exp = tick_add(now_ms, c->srv->inter);

@@ -295,7 +295,7 @@ def test_config_odd_hex(tmp_path):
 
 def test_config_unknown_action(tmp_path):
     check_error(tmp_path, ["tcp-check frobnicate"], 0,
-                "'tcp-check' : unknown action 'frobnicate' (expected 'comment', 'connect', 'send', 'send-binary' or 'expect')")
+                "'tcp-check' : unknown action 'frobnicate' (expected 'comment', 'connect', 'send', 'send-binary', 'send-lf', 'send-binary-lf', 'expect', 'set-var', 'set-var-fmt' or 'unset-var')")
 
 
 def test_config_other_errors(tmp_path):
