@@ -90,6 +90,9 @@ struct tcpcheck_rule {
 	struct logformat *on_success;    /* `on-success <fmt>`: the info of a check it ends, or NULL */
 	struct logformat *on_error;      /* `on-error <fmt>`: the info when it fails, or NULL */
 	int status_code;                 /* `status-code int(N)`: the code of a check it ends, -1: none */
+	const char *ok_status;           /* `ok-status`: its reason prefix ("Layer4 check passed"), or NULL */
+	const char *err_status;          /* `error-status`: ditto for a mismatch, or NULL */
+	const char *tout_status;         /* `tout-status`: ditto for a timeout, or NULL */
 	/* var */
 	struct var_action va;            /* TCPCHK_ACT_VAR: the action (var_action.h) */
 	const char *conf_file;           /* where declared (kept) */

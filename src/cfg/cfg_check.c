@@ -6,10 +6,11 @@
  *   tcp-check send-binary <hex> [comment <text>]
  *   tcp-check send-lf <fmt> | send-binary-lf <fmt> [comment <text>]
  *   tcp-check expect [min-recv <N>] [comment <text>] [on-success|on-error <fmt>]
+ *                    [ok-status|error-status|tout-status <status>]
  *                    [!] string|rstring|binary|rbinary <pattern>
  *   tcp-check set-var(<var>) <expr> | set-var-fmt(<var>) <fmt> | unset-var(<var>)
  * The rules only run with `option tcp-check` (parsed by cfg_proxy.c).
- * HAProxy's other forms (string-lf, ok-status, via-socks4...) are
+ * HAProxy's other forms (string-lf, via-socks4, addr...) are
  * refused with a message saying they are not supported yet.
  *
  * HTTP checks (check.h), in defaults, backend and listen sections:
@@ -39,7 +40,7 @@
 
 static const char *const unsupported_opts[] = {
 	"addr", "via-socks4", "ssl", "sni", "alpn", "proto", "default",
-	"ok-status", "error-status", "tout-status", "on-success", "on-error", "status-code",
+	"on-success", "on-error", "status-code",
 };
 
 /* Compiles the log-format <text> of `tcp-check <kw>` into *<out>. */
@@ -80,6 +81,43 @@ static int expect_message_opt(struct tcpcheck_rule *r, int argc, char **args, in
 	}
 	dst = !strcmp(w, "on-success") ? &r->on_success : &r->on_error;
 	return rule_lf(!strcmp(w, "on-success") ? "expect' : 'on-success" : "expect' : 'on-error", v, dst, err);
+}
+
+/* The statuses `ok-status`, `error-status` and `tout-status` accept, with
+ * the reason prefix each gives (check.c derives the status from it).
+ */
+static const struct {
+	const char *opt, *name, *prefix;
+} expect_statuses[] = {
+	{ "ok-status", "L7OK", "Layer7 check passed" },
+	{ "ok-status", "L6OK", "Layer6 check passed" },
+	{ "ok-status", "L4OK", "Layer4 check passed" },
+	{ "error-status", "L7RSP", "Layer7 invalid response" },
+	{ "error-status", "L7STS", "Layer7 wrong status" },
+	{ "error-status", "L6RSP", "Layer6 invalid response" },
+	{ "error-status", "L4CON", "Layer4 connection problem" },
+	{ "tout-status", "L7TOUT", "Layer7 timeout" },
+	{ "tout-status", "L6TOUT", "Layer6 timeout" },
+	{ "tout-status", "L4TOUT", "Layer4 timeout" },
+};
+
+/* Parses `ok-status|error-status|tout-status <status>` at args[*i]. */
+static int expect_status_opt(struct tcpcheck_rule *r, int argc, char **args, int *i, char **err)
+{
+	const char *w = args[*i], *v = *i + 1 < argc ? args[*i + 1] : "";
+	char list[128] = "";
+
+	for (size_t k = 0; k < sizeof(expect_statuses) / sizeof(expect_statuses[0]); k++) {
+		if (strcmp(expect_statuses[k].opt, w))
+			continue;
+		if (!strcmp(expect_statuses[k].name, v)) {
+			*(w[0] == 'o' ? &r->ok_status : w[0] == 'e' ? &r->err_status : &r->tout_status) = expect_statuses[k].prefix;
+			(*i)++;
+			return CFG_OK;
+		}
+		snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s", *list ? ", " : "", expect_statuses[k].name);
+	}
+	return cfg_set_err(err, "'tcp-check expect' : '%s' expects one of %s, got '%s'.", w, list, v);
 }
 
 static int is_unsupported_opt(const char *w)
@@ -326,8 +364,13 @@ static int parse_expect(struct tcpcheck_rule *r, int argc, char **args, char **e
 				return CFG_ERR;
 			continue;
 		}
+		if (!strcmp(w, "ok-status") || !strcmp(w, "error-status") || !strcmp(w, "tout-status")) {
+			if (expect_status_opt(r, argc, args, &i, err) < 0)
+				return CFG_ERR;
+			continue;
+		}
 		if (is_unsupported_opt(w))
-			return cfg_set_err(err, "'tcp-check expect' : option '%s' is not supported yet (supported: min-recv, comment, on-success, on-error, status-code, !, string, rstring, binary, rbinary).", w);
+			return cfg_set_err(err, "'tcp-check expect' : option '%s' is not supported yet (supported: min-recv, comment, on-success, on-error, status-code, ok-status, error-status, tout-status, !, string, rstring, binary, rbinary).", w);
 		if (kind)
 			return cfg_set_err(err, "'tcp-check expect' : unexpected word '%s' after the pattern '%s' (escape spaces in the pattern with '\\ ' or quote it).", w, pattern);
 		if (*w == '!') {

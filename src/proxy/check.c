@@ -490,15 +490,6 @@ static void tcpchk_fail(struct check *c, const char *status, const char *what)
 	probe_result(c, 0, reason);
 }
 
-/* Fails the probe on a response that does not satisfy an expect step. */
-static void probe_result_l7(struct check *c, const char *what)
-{
-	char reason[CHECK_REASON_LEN];
-
-	snprintf(reason, sizeof(reason), "Layer7 invalid response, info: \"%s\"", what);
-	probe_result(c, 0, reason);
-}
-
 
 /* Registers the connecting socket <fd> of probe <c> for writability and
  * arms the connect deadline, as HAProxy: with `timeout check`, the
@@ -655,6 +646,31 @@ static void tcpchk_next(struct check *c)
 	else
 		c->cur = c->cur->next;
 	c->sent = 0;
+}
+
+/* Writes the reason "<prefix>[, code: N], info: \"<info>\"" of expect rule
+ * <r> into <out>: as HAProxy, only the Layer7 passed and wrong-status
+ * statuses show a code (status-code, else 0).
+ */
+static void expect_reason(char *out, size_t size, const char *prefix, const struct tcpcheck_rule *r,
+                          const char *info)
+{
+	char code[32] = "";
+
+	if (!strcmp(prefix, "Layer7 check passed") || !strcmp(prefix, "Layer7 wrong status"))
+		snprintf(code, sizeof(code), ", code: %d", r->status_code >= 0 ? r->status_code : 0);
+	snprintf(out, size, "%s%s, info: \"%s\"", prefix, code, info);
+}
+
+/* Fails the probe on expect rule <r> (its error-status, else Layer7
+ * invalid response) with the info <what>.
+ */
+static void expect_fail(struct check *c, const struct tcpcheck_rule *r, const char *what)
+{
+	char reason[CHECK_REASON_LEN];
+
+	expect_reason(reason, sizeof(reason), r->err_status ? r->err_status : "Layer7 invalid response", r, what);
+	probe_result(c, 0, reason);
 }
 
 /* Runs the protocol expect <r> on what was received. Returns 0 (passed:
@@ -869,10 +885,9 @@ static void tcpchk_run(struct check *c)
 
 				/* the last expect's on-success / status-code describe a success */
 				c->pass_why[0] = '\0';
-				if (r->on_success || r->status_code >= 0)
-					snprintf(c->pass_why, sizeof(c->pass_why), "Layer7 check passed, code: %d, info: \"%s\"",
-					         r->status_code >= 0 ? r->status_code : 0,
-					         r->on_success ? tcpchk_render_msg(c, r->on_success, msg, sizeof(msg)) : "(tcp-check)");
+				if (r->on_success || r->status_code >= 0 || r->ok_status)
+					expect_reason(c->pass_why, sizeof(c->pass_why), r->ok_status ? r->ok_status : "Layer7 check passed", r,
+					              r->on_success ? tcpchk_render_msg(c, r->on_success, msg, sizeof(msg)) : "(tcp-check)");
 				tcpchk_next(c);
 				continue;
 			}
@@ -885,7 +900,7 @@ static void tcpchk_run(struct check *c)
 					return;
 				}
 				if (r->on_error) {
-					probe_result_l7(c, tcpchk_render_msg(c, r->on_error, what, sizeof(what)));
+					expect_fail(c, r, tcpchk_render_msg(c, r->on_error, what, sizeof(what)));
 					return;
 				}
 				pattern_text(pat, sizeof(pat), r);
@@ -896,7 +911,7 @@ static void tcpchk_run(struct check *c)
 				         r->match == TCPCHK_MATCH_RBINARY ? "" : pat,
 				         r->match == TCPCHK_MATCH_RBINARY ? "" : "'", r->step,
 				         r->comment ? ", comment: " : "", r->comment ? r->comment : "");
-				probe_result_l7(c, what);
+				expect_fail(c, r, what);
 				return;
 			}
 			fd_set_events(c->fd, FD_EV_IN | FD_EV_RDHUP);
@@ -905,8 +920,15 @@ static void tcpchk_run(struct check *c)
 		}
 	}
 wait:
-	if (tick_is_expired(c->probe_exp, now_ms))
-		tcpchk_fail(c, c->connected ? "Layer7 timeout" : "Layer4 timeout", NULL);
+	if (tick_is_expired(c->probe_exp, now_ms)) {
+		const struct tcpcheck_rule *r = c->connected ? cur_rule(c) : NULL;
+
+		/* as HAProxy, the info of an expect's timeout starts with a space */
+		if (r && r->action == TCPCHK_ACT_EXPECT)
+			tcpchk_fail(c, r->tout_status ? r->tout_status : "Layer7 timeout", "");
+		else
+			tcpchk_fail(c, c->connected ? "Layer7 timeout" : "Layer4 timeout", NULL);
+	}
 	c->ev = 0;
 }
 

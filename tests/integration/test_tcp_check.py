@@ -200,7 +200,7 @@ def test_silent_server_times_out(backend, tollgate):
     port = free_port()
     t = tollgate(backend_cfg(port, [("a", a.port, "")], REDIS, "timeout check 200ms"), port=port)
     t.wait_log("Server lb/a is DOWN, reason: Layer7 timeout, info: "
-               "\"at step 2 of tcp-check (expect string '+PONG')\"")
+               "\" at step 2 of tcp-check (expect string '+PONG')\"")
 
 
 def test_connect_port_checks_another_port(backend, tollgate):
@@ -229,7 +229,7 @@ def test_two_connect_steps(backend, tollgate):
     stays_up(t, imap, "a")
     imap.answer = b"* BYE\r\n"
     t.wait_log("Server lb/a is DOWN, reason: Layer7 timeout, info: "
-               "\"at step 4 of tcp-check (expect string '* OK IMAP4 ready'), comment: imap-banner\"", timeout=10)
+               "\" at step 4 of tcp-check (expect string '* OK IMAP4 ready'), comment: imap-banner\"", timeout=10)
 
 
 def test_rules_without_option_are_plain_connects(backend, tollgate):

@@ -263,7 +263,7 @@ static void test_parse_errors(void **state)
 		{ "tcp-check expect rbinary (", "'tcp-check expect rbinary' : invalid regular expression '('" },
 		{ "tcp-check send-lf %[nope]", "'tcp-check send-lf' : invalid log-format '%[nope]'" },
 		{ "tcp-check expect min-recv x string a", "'min-recv' expects a number of bytes from 0 to 16384, got 'x'." },
-		{ "tcp-check expect ok-status L7OK string a", "option 'ok-status' is not supported yet" },
+		{ "tcp-check expect ok-status L7STS string a", "'ok-status' expects one of L7OK, L6OK, L4OK, got 'L7STS'." },
 		{ "tcp-check send", "'tcp-check send' expects the data to send" },
 		{ "tcp-check send a b", "unexpected word 'b' after the data" },
 		{ "tcp-check connect port", "'port' expects a port number from 1 to 65535." },
