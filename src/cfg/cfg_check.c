@@ -1028,12 +1028,12 @@ static int httpchk_expect(struct proxy *px, int argc, char **args, char **err)
 	for (int i = 2; i < argc; i++) {
 		const char *w = args[i];
 
-		if (kind)
-			return cfg_set_err(err, "'http-check expect' : unexpected word '%s' after the pattern '%s' (escape spaces in the pattern with '\\ ' or quote it).", w, pattern);
 		if (!strcmp(w, "min-recv") || !strcmp(w, "comment") || !strcmp(w, "ok-status") ||
 		    !strcmp(w, "error-status") || !strcmp(w, "tout-status") || !strcmp(w, "on-success") ||
 		    !strcmp(w, "on-error") || !strcmp(w, "status-code"))
 			return cfg_set_err(err, "'http-check expect' : option '%s' is not supported yet (supported: [!] status|rstatus|string|rstring <pattern>).", w);
+		if (kind)
+			return cfg_set_err(err, "'http-check expect' : unexpected word '%s' after the pattern '%s' (escape spaces in the pattern with '\\ ' or quote it).", w, pattern);
 		if (*w == '!') {
 			neg = !neg;
 			w++;

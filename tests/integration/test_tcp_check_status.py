@@ -65,3 +65,16 @@ def test_config_errors(tmp_path):
     assert rc != 0, out
     assert "[%s:%d]" % (path, BASE.count("\n") + 3) in out, out
     assert "'tcp-check expect' : 'ok-status' expects one of L7OK, L6OK, L4OK, got 'L7STS'" in out, out
+
+
+def test_http_check_status_options_refused(tmp_path):
+    """Not yet for http-check: refused naming the option, wherever it is."""
+    cfg = BASE + """backend be
+    option httpchk
+    http-check expect status 200 ok-status L7OK
+    server a 127.0.0.1:1 check
+"""
+    rc, out, path = run_check(cfg, tmp_path)
+    assert rc != 0, out
+    assert "[%s:%d]" % (path, BASE.count("\n") + 3) in out, out
+    assert "'http-check expect' : option 'ok-status' is not supported yet" in out, out
