@@ -21,9 +21,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
+
+#include <linux/sockios.h>
 
 #include <tollgate/addr.h>
 #include <tollgate/cfg.h>
@@ -90,6 +93,7 @@ struct cli_session {
 	int has_line;                    /* <line> holds commands to run */
 	const char *payload;             /* the line's payload ("<<"), in <line> after it, or NULL */
 	size_t out_pos, out_len;         /* sent and produced bytes of <out> */
+	long outq;                       /* socket's queue when a send last blocked, or -1 */
 	uint64_t ctx[CLI_CTX_SIZE / 8];  /* per-command context */
 	char in[CLI_INBUF_SIZE];         /* bytes read, not yet a line */
 	char line[CLI_INBUF_SIZE + 1];   /* the line being executed */
@@ -868,6 +872,19 @@ static uint32_t cli_timeout(const struct cli_session *s)
 	return global.stats_timeout ? global.stats_timeout : CLI_DEFAULT_TIMEOUT;
 }
 
+/* The length of the session's socket's send queue (SIOCOUTQ: the kernel
+ * memory of the packets a unix socket's peer has not read yet, the bytes a
+ * TCP one has not acknowledged yet), or -1.
+ */
+static long cli_outq(const struct cli_session *s)
+{
+	int q;
+
+	if (ioctl(s->fd, SIOCOUTQ, &q) < 0)
+		return -1;
+	return q;
+}
+
 /* Runs the session as far as it can without blocking. Returns 0 if it
  * must be closed now, 1 otherwise.
  */
@@ -888,9 +905,14 @@ static int cli_process(struct cli_session *s)
 			if (n > 0) {
 				s->out_pos += (size_t)n;
 				s->bytes_out += (uint64_t)n;
+				s->outq = -1;
 				progress = 1;
 			} else if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-				/* wait for room, unless a dump can still fill ours */
+				/* wait for room, unless a dump can still fill ours;
+				 * the queue's length tells a reader's progress when
+				 * the timeout strikes (cli_reader_progressed())
+				 */
+				s->outq = cli_outq(s);
 			} else if (n < 0 && errno == EINTR) {
 				continue;
 			} else {
@@ -1042,16 +1064,42 @@ static int cli_process(struct cli_session *s)
 	return 1;
 }
 
+/* On the `stats timeout` of a session blocked on output: returns 1 if its
+ * reader drained some of the socket's queue since the send blocked (or
+ * since the last such check), 0 if not or if no output is pending. The
+ * kernel wakes a blocked writer only once most of the queue (hundreds of
+ * KB on a unix socket) is read, which a slow but steady reader of a long
+ * dump can take longer than the timeout to do: the dump must go on as long
+ * as the reader reads, and stop when it stops reading.
+ */
+static int cli_reader_progressed(struct cli_session *s)
+{
+	long q;
+
+	if (s->out_pos == s->out_len || s->outq < 0)
+		return 0;
+	q = cli_outq(s);
+	if (q < 0 || q >= s->outq)
+		return 0;
+	s->outq = q;
+	return 1;
+}
+
 static struct task *cli_session_task(struct task *t, void *ctx, unsigned int state)
 {
 	struct cli_session *s = ctx;
 
 	s->calls++;
 	if ((state & TASK_WOKEN_TIMER) && tick_is_expired(task_expire(t), now_ms)) {
-		/* stats timeout: idle for too long */
-		cli_session_free(s);
-		task_destroy(t);
-		return NULL;
+		/* stats timeout: no progress for too long, unless a session
+		 * blocked on output sees its reader drain the socket's queue
+		 */
+		if (!cli_reader_progressed(s)) {
+			cli_session_free(s);
+			task_destroy(t);
+			return NULL;
+		}
+		task_set_expire(t, tick_add(now_ms, cli_timeout(s)));
 	}
 	if (!cli_process(s)) {
 		cli_session_free(s);
@@ -1127,6 +1175,7 @@ static void cli_accept_iocb(int fd, unsigned int events, void *owner)
 		s->l = l;
 		s->level = l->level;
 		s->expose_fd = l->conf->expose_fd;
+		s->outq = -1;
 		s->start_ms = now_ms;
 		clock_gettime(CLOCK_REALTIME, &s->accept_ts);
 		s->id = (unsigned int)atomic_load_explicit(&cli_cumsessions, memory_order_relaxed) + 1;

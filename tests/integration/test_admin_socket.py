@@ -4,11 +4,12 @@ rules, server state changes seen by load balancing, streaming of a large
 table to a slow reader while the proxy keeps serving."""
 import os
 import re
+import select
 import socket
 import threading
 import time
 
-from conftest import admin_cli, admin_ready, exchange, free_port, wait_until
+from conftest import admin_cli, admin_ready, exchange, free_port, start_both, wait_until
 
 
 def cli(path, cmd, timeout=10.0):
@@ -548,3 +549,107 @@ listen lb
     assert cli(admin, "set server lb/a weight 5000%") == "\n"
     state = [l for l in cli(admin, "show servers state").splitlines() if " lb " in l and " a " in l][0].split()
     assert state[7] == "256", state
+
+
+# `stats timeout` on a session writing a long dump: the kernel wakes a
+# blocked writer only once most of a unix socket's queue (~200-300 KB) is
+# read, which a slow but steady reader can take longer than the timeout to
+# do. The dump must go on while the reader reads, and a reader that stops
+# reading must still be cut after the timeout.
+TIMEOUT_CFG = """
+global
+    stats socket %(sock)s level admin
+    stats timeout 2s
+defaults
+    mode tcp
+    timeout connect 1s
+    timeout client 10s
+    timeout server 10s
+frontend fe
+    bind 127.0.0.1:%(port)d
+    default_backend big
+backend big
+    stick-table type integer size 64k store gpc0
+"""
+
+
+def fill_big(path, n):
+    """Stores keys 0..n-1 in table big through an interactive session."""
+    with socket.socket(socket.AF_UNIX) as s:
+        s.settimeout(20)
+        s.connect(path)
+        s.sendall(b"prompt\n")
+
+        def drain():
+            while s.recv(65536):
+                pass
+
+        th = threading.Thread(target=drain)
+        th.start()
+        for base in range(0, n, 250):
+            s.sendall(("; ".join("set table big key %d data.gpc0 1" % k
+                                 for k in range(base, base + 250)) + "\n").encode())
+        s.sendall(b"quit\n")
+        th.join(30)
+    assert "used:%d" % n in cli(path, "show table")
+
+
+def paced_dump(path, rate):
+    """Reads `show table big` at <rate> bytes/s at most, in small reads.
+    Returns (bytes, whether the dump was complete)."""
+    with socket.socket(socket.AF_UNIX) as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        s.settimeout(20)
+        s.connect(path)
+        s.sendall(b"show table big\n")
+        got, tail, t0 = 0, b"", time.monotonic()
+        while True:
+            ahead = got - rate * (time.monotonic() - t0)
+            if ahead > 0:
+                time.sleep(ahead / rate)   # the reader's pace, not a wait for the proxy
+            try:
+                d = s.recv(4096)
+            except ConnectionResetError:
+                break
+            if not d:
+                break
+            got += len(d)
+            tail = (tail + d)[-2:]
+        return got, tail == b"\n\n"
+
+
+def stopped_reader_cut_after(path):
+    """Asks for the dump and never reads: seconds until the peer closed."""
+    with socket.socket(socket.AF_UNIX) as s:
+        s.connect(path)
+        s.sendall(b"show table big\n")
+        t0 = time.monotonic()
+        p = select.poll()
+        p.register(s, select.POLLHUP)
+        assert p.poll(15000), "never disconnected"
+        return time.monotonic() - t0
+
+
+def test_stats_timeout_lets_slow_reader_finish_and_cuts_stopped_one_like_haproxy(tollgate, haproxy, tmp_path):
+    both = start_both(tollgate, haproxy, tmp_path, TIMEOUT_CFG)
+    for name, (sock, _) in both.items():
+        fill_big(sock, 8000)
+        got, complete = paced_dump(sock, 300000)
+        assert complete and got > 300000, (name, got)
+        took = stopped_reader_cut_after(sock)
+        assert 1.5 < took < 4, (name, took)
+
+
+def test_stats_timeout_follows_reader_slower_than_kernel_wakeups(tollgate, tmp_path):
+    # 60 KB/s: ~4 s between two wakeups, the reader consumes a socket
+    # buffer's worth of data every ~0.6 s. HAProxy 2.6 counts its timeout
+    # from the last send and cuts this reader at the first long gap.
+    sock = str(tmp_path / "admin.sock")
+    port = free_port()
+    tollgate(TIMEOUT_CFG % dict(sock=sock, port=port), port=port)
+    wait_until(lambda: socket_ready(sock), 10, "the admin socket")
+    fill_big(sock, 8000)
+    got, complete = paced_dump(sock, 60000)
+    assert complete and got > 300000, got
+    took = stopped_reader_cut_after(sock)
+    assert 1.5 < took < 4, took
