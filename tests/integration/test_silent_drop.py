@@ -19,7 +19,10 @@ def cfg(port, b, rst=False):
     return "\n".join([
         "defaults", "    mode http",
         "    timeout client 5s", "    timeout server 5s", "    timeout connect 2s",
-        "frontend fe", "    bind 127.0.0.1:%d" % port,
+        # defer-accept: a connection is accepted (and dropped) only once
+        # its request is in; a request arriving after the drop would meet
+        # the kernel's RST for a socket that no longer exists
+        "frontend fe", "    bind 127.0.0.1:%d defer-accept" % port,
         "    tcp-request connection silent-drop if { src 127.0.0.7 }",
         "    http-request silent-drop if { path /drop }",
         "    http-request silent-drop rst-ttl 4 if { path /rst }" if rst else "",
