@@ -1334,6 +1334,14 @@ restart:
 			return http_stream_process(t, s, state, 0);
 		}
 		s->cli.exp = exp;
+	} else if (txn->req_state == HTTP_MSG_DONE && !(txn->flags & (TX_HAS_RES | TX_LOCAL)) &&
+	           !buf_data(&s->res.buf)) {
+		/* As HAProxy: a complete request waiting for its server (in
+		 * the queue, through connection attempts and retries, for the
+		 * response head) is not bound by `timeout client`, which
+		 * counts again from when there is something to answer.
+		 */
+		s->cli.exp = tick_add_ifset(now_ms, s->fe->timeout.client);
 	} else if (tick_is_expired(s->cli.exp, now_ms)) {
 		strm_set_term(s, 'c', txn->req_state == HTTP_MSG_DONE ? 'D' : 'R');
 		counter_add(&s->fe->ctr[tid].cli_aborts, 1);
