@@ -29,7 +29,9 @@
  * a connection beyond what the traffic has shown it needs is closed. The
  * estimate follows HAProxy's purge: every SRV_IDLE_MAX_AGE ms (on the next
  * parking), est_need becomes the mean of itself and the highest use seen
- * since (used_max), at least that highest use.
+ * since (used_max), at least that highest use. Entries the server has
+ * already closed (their event not handled yet) are dropped before the rule
+ * refuses one: they count for nothing, whatever the timing.
  */
 #ifndef TOLLGATE_SRV_IDLE_H
 #define TOLLGATE_SRV_IDLE_H

@@ -3,6 +3,7 @@
  */
 #include <errno.h>
 #include <stdatomic.h>
+#include <sys/socket.h>
 
 #include <tollgate/clock.h>
 #include <tollgate/fd.h>
@@ -29,6 +30,9 @@ struct idle_conn {
 	unsigned int *own_count;      /* a client's own (srv_idle_keep()): its count; NULL: the pool's */
 	struct list link;             /* in srv->idle_conns[tid], newest first */
 };
+
+/* entries idle_sweep_ended() checks at most per parking */
+#define SRV_IDLE_SWEEP_MAX 8
 
 static struct pool_head *pool_idle;  /* set at start-up */
 
@@ -138,19 +142,60 @@ static void idle_update_need(struct server *srv)
 	                      memory_order_relaxed);
 }
 
-/* 1 if the pool of <srv> takes one more connection (<is_safe>: its latest
- * request was not its first), by HAProxy's rule (srv_idle.h, Admission).
- * Calling thread.
+/* Closes the entries of this thread's list of <srv> that already ended:
+ * the server closed or reset them, or sent bytes no request asked for,
+ * and idle_iocb() has not run yet (its event waits in this very poller
+ * batch, or the next). The oldest SRV_IDLE_SWEEP_MAX only, those servers
+ * close first: a system call each, on a parking the rule would refuse.
+ * Returns 1 if any went.
  */
-static int idle_admits(struct server *srv, int is_safe)
+static int idle_sweep_ended(struct server *srv)
+{
+	struct list *head = &srv->idle_conns[tid], *at = head->prev;
+	int gone = 0;
+
+	for (int n = 0; n < SRV_IDLE_SWEEP_MAX && at != head; n++) {
+		struct idle_conn *ic = list_elem(at, struct idle_conn, link);
+		char c;
+
+		at = at->prev;
+		if (recv(ic->fd, &c, 1, MSG_PEEK | MSG_DONTWAIT) < 0 &&
+		    (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
+			continue;   /* nothing came: still idle */
+		idle_close(ic);
+		gone = 1;
+	}
+	return gone;
+}
+
+/* 1 if this thread's list of <srv> has no connection whose latest request
+ * was not its first and (<is_safe> or the list is empty): HAProxy's first
+ * clause.
+ */
+static int idle_thread_admits(struct server *srv, int is_safe)
 {
 	struct idle_conn *ic;
-	unsigned int used, idle, need;
 	int has_safe = 0;
 
 	list_for_each(ic, &srv->idle_conns[tid], link)
 		has_safe |= ic->safe;
-	if (!has_safe && (is_safe || list_empty(&srv->idle_conns[tid])))
+	return !has_safe && (is_safe || list_empty(&srv->idle_conns[tid]));
+}
+
+/* 1 if the pool of <srv> takes one more connection (<is_safe>: its latest
+ * request was not its first), by HAProxy's rule (srv_idle.h, Admission).
+ * Connections the server already closed count for nothing: whether their
+ * close was processed before this parking is a matter of timing (a server
+ * closing its previous client's connection as it answers a new one, whose
+ * connection was then refused and reset between two requests of an HTTP/2
+ * client). Calling thread.
+ */
+static int idle_admits(struct server *srv, int is_safe)
+{
+	unsigned int used, idle, need;
+
+	if (idle_thread_admits(srv, is_safe) ||
+	    (idle_sweep_ended(srv) && idle_thread_admits(srv, is_safe)))
 		return 1;
 	/* the one being parked is still in use, as in HAProxy's count */
 	used = atomic_load_explicit(&srv->cur_conns, memory_order_relaxed) + 1;
