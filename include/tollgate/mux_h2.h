@@ -51,6 +51,15 @@ int h2_stream_glitches(const struct stream *s);
  */
 int h2_stream_conn_streams(const struct stream *s, unsigned int *limit);
 
+struct h2_sinfo;
+
+/* Fills <si> (mux_h2_be.h) for the client side of stream <s> when HTTP/2
+ * carries it: its stream id, the reset the client sent, its connection's
+ * streams (nb -1 once the connection is gone) and advertised limit. 0, or
+ * -1 for a stream not carried by HTTP/2: fs.id, fs.aborted, fs.rst_code.
+ */
+int h2_stream_info(const struct stream *s, struct h2_sinfo *si);
+
 /* An HTTP/1.1 stream <s> whose client sent the HTTP/2 preface (prior
  * knowledge, h2_preface_match()): the mux takes its socket, transport,
  * session slot and the bytes read so far (s->req.buf). <s> is to be freed

@@ -97,4 +97,21 @@ int h2be_take(struct side *sd, struct task *task, const void *key, const struct 
  */
 const void *h2be_refused(const void *ctx, size_t *len);
 
+/* What the fetches see of an HTTP/2 stream (bs.*, bc_nb_streams...; the
+ * client side's too, h2_stream_info()).
+ */
+struct h2_sinfo {
+	int32_t sid;          /* the stream id, 0 before one was opened */
+	int aborted;          /* the peer reset it (RST_STREAM received) */
+	uint32_t rst_code;    /* that frame's error code */
+	int nb;               /* the streams open on its connection */
+	unsigned int limit;   /* the most the connection allows at once */
+};
+
+/* Fills <si> for the server side <sd> when it is a stream of a shared
+ * HTTP/2 connection (xprt_h2bs): the limit is the server's
+ * SETTINGS_MAX_CONCURRENT_STREAMS. 0, or -1 for any other side.
+ */
+int h2be_stream_info(const struct side *sd, struct h2_sinfo *si);
+
 #endif /* TOLLGATE_MUX_H2_BE_H */

@@ -381,6 +381,11 @@ static int cb_frame_recv(nghttp2_session *ses, const nghttp2_frame *frame, void 
 	if (!h)
 		return 0;
 	h->sflags |= H2S_WAKE;
+	if (frame->hd.type == NGHTTP2_RST_STREAM) {
+		h->rst_rcvd = 1;
+		h->rst_code = frame->rst_stream.error_code;
+		return 0;
+	}
 	if (frame->hd.type == NGHTTP2_HEADERS) {
 		if (h->rs == RS_HEAD) {
 			if (h->status >= 100 && h->status < 200 && !(h->proto && h->status == 101)) {
@@ -927,6 +932,21 @@ int h2be_share(struct side *sd, struct task *task, const void *key, const struct
 	fd_set_owner(fd, h2bc_iocb, c);
 	h2bc_after_io(c);
 	return 1;
+}
+
+int h2be_stream_info(const struct side *sd, struct h2_sinfo *si)
+{
+	const struct h2be *h = sd->xprt_ctx;
+
+	if (sd->xprt != &xprt_h2bs || !h)
+		return -1;
+	si->sid = h->sid;
+	si->aborted = h->rst_rcvd;
+	si->rst_code = h->rst_code;
+	si->nb = h->c ? (int)h->c->nstreams : 0;
+	si->limit = h->c && h->c->ses ?
+	            nghttp2_session_get_remote_settings(h->c->ses, NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS) : 0;
+	return 0;
 }
 
 int h2be_take(struct side *sd, struct task *task, const void *key, const struct addr *dst)

@@ -143,6 +143,8 @@ struct h2be {
 	int replay_ok;                 /* all of them are in <replay> (not past its cap) */
 	int res_begun;                 /* a response frame came for the stream */
 	int refused;                   /* REFUSED_STREAM, or a GOAWAY below it, before any */
+	int rst_rcvd;                  /* the server reset the stream (bs.aborted) */
+	uint32_t rst_code;             /* with this code (bs.rst_code) */
 };
 
 /* ---- byte queue (h2_be_req.c) ---- */

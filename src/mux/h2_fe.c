@@ -43,6 +43,7 @@
 #include <tollgate/list.h>
 #include <tollgate/listener.h>
 #include <tollgate/mux_h2.h>
+#include <tollgate/mux_h2_be.h>
 #include <tollgate/pool.h>
 #include <tollgate/pool_var.h>
 #include <tollgate/proxy.h>
@@ -113,6 +114,8 @@ struct h2s {
 	enum h2s_tx_state tx_state; /* response parsing */
 	uint64_t tx_left;          /* TX_CL: body bytes left */
 	struct h1_chunk ck;        /* TX_CHUNKED: parser */
+	int rst_rcvd;              /* the client reset it (fs.aborted) */
+	uint32_t rst_code;         /* with this code (fs.rst_code) */
 };
 
 struct h2c {
@@ -499,6 +502,10 @@ static int cb_frame_recv(nghttp2_session *ngh, const nghttp2_frame *frame, void 
 		 * the work it caused was wasted (Rapid Reset, CVE-2023-44487)
 		 */
 		h = h2s_of(c, frame->hd.stream_id);
+		if (h) {
+			h->rst_rcvd = 1;
+			h->rst_code = frame->rst_stream.error_code;
+		}
 		if (h && !(h->flags & H2S_F_ES_SENT))
 			h2c_glitch(c, 1);
 		return 0;
@@ -1465,15 +1472,29 @@ int h2_stream_glitches(const struct stream *s)
 
 int h2_stream_conn_streams(const struct stream *s, unsigned int *limit)
 {
+	struct h2_sinfo si;
+
+	if (h2_stream_info(s, &si) < 0 || si.nb < 0)
+		return -1;
+	*limit = si.limit;
+	return si.nb;
+}
+
+int h2_stream_info(const struct stream *s, struct h2_sinfo *si)
+{
 	const struct h2s *h;
 
 	if (s->cli.xprt != &xprt_h2s)
 		return -1;
 	h = s->cli.xprt_ctx;
-	if (!h || !h->h2c)
+	if (!h)
 		return -1;
-	*limit = h2c_max_streams();   /* as advertised */
-	return (int)h->h2c->nb_streams;
+	si->sid = h->id;
+	si->aborted = h->rst_rcvd;
+	si->rst_code = h->rst_code;
+	si->nb = h->h2c ? (int)h->h2c->nb_streams : -1;
+	si->limit = h2c_max_streams();   /* as advertised */
+	return 0;
 }
 
 int h2_preface_match(const struct buffer *b)

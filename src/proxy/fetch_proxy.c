@@ -48,6 +48,7 @@
 #include <tollgate/lb.h>
 #include <tollgate/listener.h>
 #include <tollgate/mux_h2.h>
+#include <tollgate/mux_h2_be.h>
 #include <tollgate/proxy.h>
 #include <tollgate/proxy_proto.h>
 #include <tollgate/sample.h>
@@ -789,6 +790,53 @@ static int smp_fc_streams(const struct sample_arg *args, struct sample *smp, con
 	return 1;
 }
 
+/* bc_glitches (kw_private 0), bc_nb_streams (1), bc_settings_streams_limit
+ * (2): the server connection's, as fc_*: an HTTP/2 one gives its open
+ * streams and the server's SETTINGS_MAX_CONCURRENT_STREAMS, others 1 and
+ * 1; no glitch is counted on server connections (0). No value before a
+ * server connection.
+ */
+static int smp_bc_streams(const struct sample_arg *args, struct sample *smp, const struct sample_ctx *ctx)
+{
+	const struct stream *s = ctx_stream(ctx);
+	struct h2_sinfo si = { .nb = 1, .limit = 1 };
+	long what = (long)smp->kw_private;
+
+	if (!s || !s->srv || (s->srvside.xprt != &xprt_h2bs && s->srvside.fd < 0))
+		return 0;
+	h2be_stream_info(&s->srvside, &si);
+	sample_set_sint(smp, what == 0 ? 0 : what == 1 ? si.nb : (int64_t)si.limit);
+	return 1;
+}
+
+/* fs.id, fs.aborted, fs.rst_code (kw_private 0, 1, 2): the stream of the
+ * client side as its multiplexer sees it. On
+ * HTTP/2, its stream id, whether the peer reset it (RST_STREAM) and that
+ * frame's code; on HTTP/1.x the id is the number of earlier requests on
+ * the connection, on TCP 0; never aborted there, and no reset code (as
+ * HAProxy).
+ */
+static int smp_strm_state(const struct sample_arg *args, struct sample *smp, const struct sample_ctx *ctx)
+{
+	const struct stream *s = ctx_stream(ctx);
+	struct h2_sinfo si = { 0 };
+	long what = (long)smp->kw_private;
+	int h2;
+
+	if (!s)
+		return 0;
+	h2 = h2_stream_info(s, &si) == 0;
+	if (!h2 && s->http && s->http_nb_req)
+		si.sid = s->http_nb_req - 1;
+	if (what == 2 && !(h2 && si.aborted))
+		return 0;
+	if (what == 1)
+		sample_set_bool(smp, si.aborted);
+	else
+		sample_set_sint(smp, what ? (int64_t)si.rst_code : si.sid);
+	return 1;
+}
+
 static int smp_rtt_check(struct sample_arg *args, char **err)
 {
 	if (args[0].type == SMP_ARGT_STR && strcmp(args[0].data.str.ptr, "ms") && strcmp(args[0].data.str.ptr, "us")) {
@@ -918,6 +966,12 @@ static struct sample_fetch_kw_list proxy_fetch_list = { .kw = {
 	{ "fc_http_major", smp_fc_http_major, SMP_ARG0, NULL, SMP_T_SINT, SMP_USE_ANY },
 	{ "bc_reused", smp_bc_reused, SMP_ARG0, NULL, SMP_T_BOOL, SMP_USE_HTTP_RES },
 	{ "fc_glitches", smp_fc_glitches, SMP_ARG0, NULL, SMP_T_SINT, SMP_USE_ANY },
+	{ "bc_glitches", smp_bc_streams, SMP_ARG0, NULL, SMP_T_SINT, SMP_USE_ANY, (void *)0 },
+	{ "bc_nb_streams", smp_bc_streams, SMP_ARG0, NULL, SMP_T_SINT, SMP_USE_ANY, (void *)1 },
+	{ "bc_settings_streams_limit", smp_bc_streams, SMP_ARG0, NULL, SMP_T_SINT, SMP_USE_ANY, (void *)2 },
+	{ "fs.id", smp_strm_state, SMP_ARG0, NULL, SMP_T_SINT, SMP_USE_ANY, (void *)0 },
+	{ "fs.aborted", smp_strm_state, SMP_ARG0, NULL, SMP_T_BOOL, SMP_USE_ANY, (void *)1 },
+	{ "fs.rst_code", smp_strm_state, SMP_ARG0, NULL, SMP_T_SINT, SMP_USE_ANY, (void *)2 },
 	{ "fc_nb_streams", smp_fc_streams, SMP_ARG0, NULL, SMP_T_SINT, SMP_USE_ANY },
 	{ "fc_settings_streams_limit", smp_fc_streams, SMP_ARG0, NULL, SMP_T_SINT, SMP_USE_ANY, (void *)1 },
 	{ "fc_rtt", smp_rtt, SMP_ARG1(0, STR), smp_rtt_check, SMP_T_SINT, SMP_USE_ANY, (void *)0 },
