@@ -105,6 +105,13 @@ int stream_init(void);
 /* Streams alive on all threads (racy snapshot). */
 unsigned int stream_count(void);
 
+/* The next value of the process-wide request counter (HAProxy's
+ * global.req_count): each stream takes one, and each request of a
+ * keep-alive connection after its first, as each is a stream in HAProxy
+ * (uniq_id: %rt, txn.id32, `show sess`).
+ */
+unsigned int strm_next_uniq_id(void);
+
 struct stream_info;
 struct stream_detail;
 

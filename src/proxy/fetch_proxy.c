@@ -837,6 +837,19 @@ static int smp_strm_state(const struct sample_arg *args, struct sample *smp, con
 	return 1;
 }
 
+/* txn.id32: the stream's number from the process-wide request counter
+ * (the log's %rt; it wraps at 2^32).
+ */
+static int smp_txn_id32(const struct sample_arg *args, struct sample *smp, const struct sample_ctx *ctx)
+{
+	const struct stream *s = ctx_stream(ctx);
+
+	if (!s)
+		return 0;
+	sample_set_sint(smp, s->uniq_id);
+	return 1;
+}
+
 static int smp_rtt_check(struct sample_arg *args, char **err)
 {
 	if (args[0].type == SMP_ARGT_STR && strcmp(args[0].data.str.ptr, "ms") && strcmp(args[0].data.str.ptr, "us")) {
@@ -951,6 +964,7 @@ static struct sample_fetch_kw_list proxy_fetch_list = { .kw = {
 	  (void *)(offsetof(struct pr_counters, sess_per_sec) + 1) },
 	{ "act_conn", smp_act_conn, SMP_ARG0, NULL, SMP_T_SINT, SMP_USE_ANY },
 	{ "dst_conn", smp_dst_conn, SMP_ARG0, NULL, SMP_T_SINT, SMP_USE_ANY },
+	{ "txn.id32", smp_txn_id32, SMP_ARG0, NULL, SMP_T_SINT, SMP_USE_ANY },
 	{ "txn.conn_retries", smp_conn_retries, SMP_ARG0, NULL, SMP_T_SINT, SMP_USE_HTTP_RES },
 	{ "txn.redispatched", smp_redispatched, SMP_ARG0, NULL, SMP_T_BOOL, SMP_USE_HTTP_RES },
 	{ "srv_conn", smp_srv_int, SMP_ARG1(1, STR), check_srv_arg, SMP_T_SINT, SMP_USE_ANY, (void *)SI_CONN },

@@ -897,6 +897,8 @@ static void lf_render_var(struct lf_out *o, const struct logformat *lf, const st
 		out_cstr(o, lf, opts, lf_hostname);
 		break;
 	case V_RT:
+		out_fmt(o, (opts & LF_O_HEX) ? "%04X" : "%u", s ? s->uniq_id : strm_next_uniq_id());
+		break;
 	case V_LC:
 		out_str(o, lf, opts & ~LF_O_QUOTE, NULL, 0, 0);   /* not counted yet */
 		break;

@@ -1004,6 +1004,11 @@ static void log_hs_failure(struct stream *s, const char *why)
 
 static _Atomic unsigned int stream_uniq;   /* next stream's uniq_id */
 
+unsigned int strm_next_uniq_id(void)
+{
+	return atomic_fetch_add_explicit(&stream_uniq, 1, memory_order_relaxed);
+}
+
 int stream_accept(struct listener *li, int fd, const struct addr *peer)
 {
 	struct proxy *fe = li->fe;
@@ -1107,7 +1112,7 @@ static struct stream *strm_alloc(struct listener *li, const struct addr *peer)
 	list_init(&s->by_thread);
 	list_init(&s->own_idle);
 	s->tid = tid;
-	s->uniq_id = atomic_fetch_add_explicit(&stream_uniq, 1, memory_order_relaxed);
+	s->uniq_id = strm_next_uniq_id();
 	s->t_accept = now_ms;
 	s->tw = s->tc = -1;
 	s->term[0] = s->term[1] = '-';

@@ -201,7 +201,7 @@ static void test_tcp_vars(void **state)
 	          "0/5/4/3/1 1/2");
 	check_fmt(f, "%CC %CS %{+Q}CC", "- - \"\"");
 	check_fmt(f, "%r", "<BADREQ>");
-	check_fmt(f, "%rt %lc", "- -");
+	check_fmt(f, "%rt %lc", "0 -");   /* %rt: the stream's uniq_id */
 	f->s.srv = NULL;
 	check_fmt(f, "%s %sc %sq %si", "<NOSRV> 0 0 -");
 	f->s.prev_srv = f->srv;
