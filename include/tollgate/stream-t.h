@@ -147,6 +147,9 @@ struct stream {
 	                                * the same one */
 	uint32_t http_idle_start;      /* HTTP: end of the previous transaction (or accept) */
 	unsigned int http_nb_req;      /* HTTP: requests seen on this connection */
+	const char *last_rule_file;    /* the last final rule that ran (tcp-request/response
+	                                * content, http-*), NULL: none; reset per request */
+	int last_rule_line;            /* its line */
 	/* HTTP, while a request head is awaited and no transaction is held
 	 * (stream_http.c: a transaction is taken once the head is complete)
 	 */

@@ -850,6 +850,22 @@ static int smp_txn_id32(const struct sample_arg *args, struct sample *smp, const
 	return 1;
 }
 
+/* last_rule_file (kw_private 0), last_rule_line (1): where the last final
+ * rule that ran for the stream (request) is declared; no value before one.
+ */
+static int smp_last_rule(const struct sample_arg *args, struct sample *smp, const struct sample_ctx *ctx)
+{
+	const struct stream *s = ctx_stream(ctx);
+
+	if (!s || !s->last_rule_file)
+		return 0;
+	if (smp->kw_private)
+		sample_set_sint(smp, s->last_rule_line);
+	else
+		sample_set_str(smp, s->last_rule_file, strlen(s->last_rule_file));
+	return 1;
+}
+
 static int smp_rtt_check(struct sample_arg *args, char **err)
 {
 	if (args[0].type == SMP_ARGT_STR && strcmp(args[0].data.str.ptr, "ms") && strcmp(args[0].data.str.ptr, "us")) {
@@ -964,6 +980,8 @@ static struct sample_fetch_kw_list proxy_fetch_list = { .kw = {
 	  (void *)(offsetof(struct pr_counters, sess_per_sec) + 1) },
 	{ "act_conn", smp_act_conn, SMP_ARG0, NULL, SMP_T_SINT, SMP_USE_ANY },
 	{ "dst_conn", smp_dst_conn, SMP_ARG0, NULL, SMP_T_SINT, SMP_USE_ANY },
+	{ "last_rule_file", smp_last_rule, SMP_ARG0, NULL, SMP_T_STR, SMP_USE_ANY, (void *)0 },
+	{ "last_rule_line", smp_last_rule, SMP_ARG0, NULL, SMP_T_SINT, SMP_USE_ANY, (void *)1 },
 	{ "txn.id32", smp_txn_id32, SMP_ARG0, NULL, SMP_T_SINT, SMP_USE_ANY },
 	{ "txn.conn_retries", smp_conn_retries, SMP_ARG0, NULL, SMP_T_SINT, SMP_USE_HTTP_RES },
 	{ "txn.redispatched", smp_redispatched, SMP_ARG0, NULL, SMP_T_BOOL, SMP_USE_HTTP_RES },

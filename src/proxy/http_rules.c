@@ -894,6 +894,18 @@ static size_t auth_reply(const struct proxy *px, const char *realm, int proxy, c
 	return rp->len + (size_t)n;
 }
 
+/* Whether action <act> ends the evaluation of its rule list. */
+static int hr_is_final(enum http_act act)
+{
+	switch (act) {
+	case HA_ALLOW: case HA_REJECT: case HA_SILENT_DROP: case HA_DENY: case HA_TARPIT:
+	case HA_RETURN: case HA_AUTH: case HA_SERVICE: case HA_REDIRECT:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
 /* Sets the outcome of a final action. */
 static enum http_verdict outcome(struct http_outcome *o, enum http_verdict v, int status, const char *data, size_t len)
 {
@@ -929,6 +941,10 @@ static enum http_verdict rules_exec(const struct proxy *px, struct list *rules, 
 		}
 		if (r->cond && !cond_exec(r->cond, &ctx))
 			continue;
+		if (hr_is_final(r->act)) {   /* last_rule_file, last_rule_line */
+			s->last_rule_file = r->conf_file;
+			s->last_rule_line = r->conf_line;
+		}
 		switch (r->act) {
 		case HA_ALLOW:
 			return HTTP_VERDICT_ALLOW;

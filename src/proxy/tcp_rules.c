@@ -143,6 +143,8 @@ static int content_rules(struct stream *s, struct list *rules, const struct tcp_
 		}
 		ret = rule_act(r, s, &act_ctx);
 		if (ret) {
+			s->last_rule_file = r->conf_file;   /* last_rule_file, _line */
+			s->last_rule_line = r->conf_line;
 			*resume = NULL;
 			return ret < 0 ? -1 : ret == 2 ? 2 : 0;
 		}

@@ -336,8 +336,10 @@ static int request_head(struct stream *s, size_t len)
 		return 1;
 	}
 	keep_uri_line(txn, s->h2);
-	if (s->http_nb_req && !s->h2)
-		s->uniq_id = strm_next_uniq_id();   /* a new stream in HAProxy */
+	if (s->http_nb_req && !s->h2) {   /* a new stream in HAProxy */
+		s->uniq_id = strm_next_uniq_id();
+		s->last_rule_file = NULL;
+	}
 	s->http_nb_req++;
 	if ((txn->req_h1.flags & (H1_MF_CL | H1_MF_TE)) == (H1_MF_CL | H1_MF_TE))
 		txn->flags |= TX_CLI_CLOSE;   /* a smuggling attempt, maybe: no next request */

@@ -9,14 +9,17 @@ from conftest import HTTP_DEFAULTS, free_port, wait_until
 import httpbackend as hb
 
 
-CFG = """
+# a frontend that logs to stdout (its log-format follows)
+HEAD = """
 global
     nbthread 1
 """ + HTTP_DEFAULTS + """
 frontend fe
     bind 127.0.0.1:%(port)d
     log stdout format raw local0
-    log-format "RT %%HP %%rt %%{+X}o%%rt"
+"""
+
+CFG = HEAD + """    log-format "RT %%HP %%rt %%{+X}o%%rt"
     http-request return status 200 content-type text/plain lf-string "ok"
 """
 
