@@ -150,6 +150,7 @@ struct stream {
 	const char *last_rule_file;    /* the last final rule that ran (tcp-request/response
 	                                * content, http-*), NULL: none; reset per request */
 	int last_rule_line;            /* its line */
+	unsigned int calls;            /* runs of its task for this request (cpu_calls) */
 	/* HTTP, while a request head is awaited and no transaction is held
 	 * (stream_http.c: a transaction is taken once the head is complete)
 	 */

@@ -866,6 +866,22 @@ static int smp_last_rule(const struct sample_arg *args, struct sample *smp, cons
 	return 1;
 }
 
+/* cpu_calls (kw_private 0): the runs of the stream's task for the request;
+ * cpu_ns_avg, cpu_ns_tot, lat_ns_avg, lat_ns_tot (1): the time spent in
+ * them and waiting for them, which HAProxy measures only under
+ * `profiling.tasks on` and reports as 0 otherwise: Tollgate has no task
+ * profiling, so 0.
+ */
+static int smp_cpu_calls(const struct sample_arg *args, struct sample *smp, const struct sample_ctx *ctx)
+{
+	const struct stream *s = ctx_stream(ctx);
+
+	if (!s)
+		return 0;
+	sample_set_sint(smp, smp->kw_private ? 0 : s->calls);
+	return 1;
+}
+
 static int smp_rtt_check(struct sample_arg *args, char **err)
 {
 	if (args[0].type == SMP_ARGT_STR && strcmp(args[0].data.str.ptr, "ms") && strcmp(args[0].data.str.ptr, "us")) {
@@ -980,6 +996,11 @@ static struct sample_fetch_kw_list proxy_fetch_list = { .kw = {
 	  (void *)(offsetof(struct pr_counters, sess_per_sec) + 1) },
 	{ "act_conn", smp_act_conn, SMP_ARG0, NULL, SMP_T_SINT, SMP_USE_ANY },
 	{ "dst_conn", smp_dst_conn, SMP_ARG0, NULL, SMP_T_SINT, SMP_USE_ANY },
+	{ "cpu_calls", smp_cpu_calls, SMP_ARG0, NULL, SMP_T_SINT, SMP_USE_ANY, (void *)0 },
+	{ "cpu_ns_avg", smp_cpu_calls, SMP_ARG0, NULL, SMP_T_SINT, SMP_USE_ANY, (void *)1 },
+	{ "cpu_ns_tot", smp_cpu_calls, SMP_ARG0, NULL, SMP_T_SINT, SMP_USE_ANY, (void *)1 },
+	{ "lat_ns_avg", smp_cpu_calls, SMP_ARG0, NULL, SMP_T_SINT, SMP_USE_ANY, (void *)1 },
+	{ "lat_ns_tot", smp_cpu_calls, SMP_ARG0, NULL, SMP_T_SINT, SMP_USE_ANY, (void *)1 },
 	{ "last_rule_file", smp_last_rule, SMP_ARG0, NULL, SMP_T_STR, SMP_USE_ANY, (void *)0 },
 	{ "last_rule_line", smp_last_rule, SMP_ARG0, NULL, SMP_T_SINT, SMP_USE_ANY, (void *)1 },
 	{ "txn.id32", smp_txn_id32, SMP_ARG0, NULL, SMP_T_SINT, SMP_USE_ANY },

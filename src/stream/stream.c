@@ -687,6 +687,7 @@ static struct task *stream_process(struct task *t, void *ctx, unsigned int state
 	int cprog, sprog, kill;
 
 	thread_stat_add(&thread_stats(tid)->stream_calls, 1);
+	s->calls++;
 	s->cli.ev = s->srvside.ev = 0;
 	if (cev & (FD_EV_IN | FD_EV_HUP | FD_EV_ERR | FD_EV_RDHUP))
 		s->cli.flags |= SIDE_RDMAY;

@@ -339,6 +339,7 @@ static int request_head(struct stream *s, size_t len)
 	if (s->http_nb_req && !s->h2) {   /* a new stream in HAProxy */
 		s->uniq_id = strm_next_uniq_id();
 		s->last_rule_file = NULL;
+		s->calls = 1;   /* this run */
 	}
 	s->http_nb_req++;
 	if ((txn->req_h1.flags & (H1_MF_CL | H1_MF_TE)) == (H1_MF_CL | H1_MF_TE))

@@ -5,9 +5,9 @@ import os
 
 import pytest
 
-from conftest import free_port, wait_until
+from conftest import wait_until
 import httpbackend as hb
-from test_request_counter import HEAD
+from test_request_counter import HEAD, keepalive, start_with_server
 
 
 CFG = HEAD + """    log-format "LR %%HP %%[last_rule_file] %%[last_rule_line]"
@@ -33,16 +33,10 @@ def lines(proc):
 
 @pytest.mark.parametrize("which", ["tollgate", "haproxy"])
 def test_last_final_rule_per_request(tollgate, haproxy, http_backend, which):
-    port = free_port()
-    starter = tollgate if which == "tollgate" else haproxy
-    proc = starter(CFG % dict(port=port, srv=http_backend().port), port=port)
-    c = hb.connect(port)
+    proc, port = start_with_server(tollgate if which == "tollgate" else haproxy, http_backend, CFG)
     # keep-alive: each request sees its own rules only (/none: no final
     # rule, no value)
-    for path in ("/ret", "/fwd", "/none"):
-        c.sendall(hb.build(path))
-        assert hb.read_response(c)[0] == 200
-    c.close()
+    keepalive(port, ("/ret", "/fwd", "/none"))
     assert hb.get(port, "/deny")[0] == 403
     wait_until(lambda: len(lines(proc)) == 4, 5, "4 log lines in:\n%s" % proc.output())
     name = which + ".cfg"

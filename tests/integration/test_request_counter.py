@@ -24,6 +24,22 @@ CFG = HEAD + """    log-format "RT %%HP %%rt %%{+X}o%%rt"
 """
 
 
+def keepalive(port, paths):
+    """Sends a GET for each of <paths> on one connection; each is answered
+    200."""
+    c = hb.connect(port)
+    for path in paths:
+        c.sendall(hb.build(path))
+        assert hb.read_response(c)[0] == 200, path
+    c.close()
+
+
+def start_with_server(starter, http_backend, cfg):
+    """Starts <cfg> (%(port)d, %(srv)d: an HTTP server); returns (proc, port)."""
+    port = free_port()
+    return starter(cfg % dict(port=port, srv=http_backend().port), port=port), port
+
+
 def counters(proc):
     """The (path, %rt, hex %rt) of each log line."""
     return [tuple(l.split()[1:]) for l in proc.output().splitlines() if l.startswith("RT /")]
@@ -33,12 +49,7 @@ def run(starter):
     port = free_port()
     proc = starter(CFG % dict(port=port), port=port)
     # two requests on one connection, then one on another
-    c = hb.connect(port)
-    for path in ("/a", "/b"):
-        c.sendall(hb.build(path))
-        st, _, _, _ = hb.read_response(c)
-        assert st == 200
-    c.close()
+    keepalive(port, ("/a", "/b"))
     assert hb.get(port, "/c")[0] == 200
     wait_until(lambda: len(counters(proc)) == 3, 5, "3 log lines in:\n%s" % proc.output())
     return counters(proc)
