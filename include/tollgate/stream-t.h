@@ -151,6 +151,9 @@ struct stream {
 	                                * content, http-*), NULL: none; reset per request */
 	int last_rule_line;            /* its line */
 	unsigned int calls;            /* runs of its task for this request (cpu_calls) */
+	unsigned char bs_rst;          /* the server reset its HTTP/2 stream for this
+	                                * request (kept once that stream is closed) */
+	uint32_t bs_rst_code;          /* with this code: bs.aborted, bs.rst_code */
 	/* HTTP, while a request head is awaited and no transaction is held
 	 * (stream_http.c: a transaction is taken once the head is complete)
 	 */

@@ -809,8 +809,10 @@ static int smp_bc_streams(const struct sample_arg *args, struct sample *smp, con
 	return 1;
 }
 
-/* fs.id, fs.aborted, fs.rst_code (kw_private 0, 1, 2): the stream of the
- * client side as its multiplexer sees it. On
+/* fs.id, fs.aborted, fs.rst_code (kw_private 0, 1, 2), bs.aborted,
+ * bs.rst_code (4, 5): the stream of the client (server) side as its
+ * multiplexer sees it (the server's, once closed: what strm_close_srv()
+ * kept). On
  * HTTP/2, its stream id, whether the peer reset it (RST_STREAM) and that
  * frame's code; on HTTP/1.x the id is the number of earlier requests on
  * the connection, on TCP 0; never aborted there, and no reset code (as
@@ -825,9 +827,18 @@ static int smp_strm_state(const struct sample_arg *args, struct sample *smp, con
 
 	if (!s)
 		return 0;
-	h2 = h2_stream_info(s, &si) == 0;
-	if (!h2 && s->http && s->http_nb_req)
-		si.sid = s->http_nb_req - 1;
+	if (what >= 3) {
+		if (h2be_stream_info(&s->srvside, &si) < 0) {
+			si.aborted = s->bs_rst;
+			si.rst_code = s->bs_rst_code;
+		}
+		h2 = si.aborted;   /* only HTTP/2 resets are kept */
+		what -= 3;
+	} else {
+		h2 = h2_stream_info(s, &si) == 0;
+		if (!h2 && s->http && s->http_nb_req)
+			si.sid = s->http_nb_req - 1;
+	}
 	if (what == 2 && !(h2 && si.aborted))
 		return 0;
 	if (what == 1)
@@ -1023,6 +1034,8 @@ static struct sample_fetch_kw_list proxy_fetch_list = { .kw = {
 	{ "bc_nb_streams", smp_bc_streams, SMP_ARG0, NULL, SMP_T_SINT, SMP_USE_ANY, (void *)1 },
 	{ "bc_settings_streams_limit", smp_bc_streams, SMP_ARG0, NULL, SMP_T_SINT, SMP_USE_ANY, (void *)2 },
 	{ "fs.id", smp_strm_state, SMP_ARG0, NULL, SMP_T_SINT, SMP_USE_ANY, (void *)0 },
+	{ "bs.aborted", smp_strm_state, SMP_ARG0, NULL, SMP_T_BOOL, SMP_USE_ANY, (void *)4 },
+	{ "bs.rst_code", smp_strm_state, SMP_ARG0, NULL, SMP_T_SINT, SMP_USE_ANY, (void *)5 },
 	{ "fs.aborted", smp_strm_state, SMP_ARG0, NULL, SMP_T_BOOL, SMP_USE_ANY, (void *)1 },
 	{ "fs.rst_code", smp_strm_state, SMP_ARG0, NULL, SMP_T_SINT, SMP_USE_ANY, (void *)2 },
 	{ "fc_nb_streams", smp_fc_streams, SMP_ARG0, NULL, SMP_T_SINT, SMP_USE_ANY },

@@ -138,6 +138,17 @@ void strm_close_side(struct side *sd)
 	}
 }
 
+void strm_close_srv(struct stream *s)
+{
+	struct h2_sinfo si;
+
+	if (h2be_stream_info(&s->srvside, &si) == 0 && si.aborted) {
+		s->bs_rst = 1;
+		s->bs_rst_code = si.rst_code;
+	}
+	strm_close_side(&s->srvside);
+}
+
 void strm_free(struct stream *s)
 {
 	struct proxy *fe = s->fe;
@@ -157,7 +168,7 @@ void strm_free(struct stream *s)
 		stkctr_release_all(&s->sc);
 	}
 	strm_close_side(&s->cli);
-	strm_close_side(&s->srvside);
+	strm_close_srv(s);
 	buf_free(&s->req.buf);
 	buf_free(&s->res.buf);
 	free(s->pp_tlv);

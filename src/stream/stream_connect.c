@@ -560,7 +560,7 @@ void strm_connect_failed(struct stream *s)
 
 	counter_add(&srv->ctr[tid].failed_conns, 1);
 	counter_add(&s->be->ctr[tid].failed_conns, 1);
-	strm_close_side(&s->srvside);
+	strm_close_srv(s);
 	s->preamble_len = 0;
 	/* `retry-on` without conn-failure (mode http): no retry at all */
 	if (!s->retries_left || (s->txn && !(s->be->retry_on & PR_RE_CONN_FAILED))) {
@@ -598,7 +598,7 @@ int strm_retry_request(struct stream *s)
 	s->retries_left--;
 	counter_add(&s->be->ctr[tid].retries, 1);
 	counter_add(&srv->ctr[tid].retries, 1);
-	strm_close_side(&s->srvside);
+	strm_close_srv(s);
 	s->preamble_len = 0;
 	if (connect_server(s) < 0)
 		strm_connect_failed(s);

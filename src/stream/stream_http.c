@@ -319,7 +319,7 @@ void hs_drop_idle_conn(struct stream *s)
 		/* a stream of an HTTP/2 connection: it leaves it, which stays
 		 * for others (mux_h2_be.h)
 		 */
-		strm_close_side(&s->srvside);
+		strm_close_srv(s);
 	} else if (s->idle_srv && s->state == ST_INI &&
 	    !(s->idle_srv->flags & (SRV_F_SEND_PROXY | SRV_F_SEND_PROXY2)) &&
 	    (!server_src_from_client(s->idle_srv) || s->idle_srv->proxy->http_reuse == PR_REUSE_NEVER) &&
@@ -341,7 +341,7 @@ void hs_drop_idle_conn(struct stream *s)
 	} else {
 		if (s->idle_srv && s->state == ST_INI && !(s->srvside.flags & (SIDE_SHUTR | SIDE_ERROR)))
 			sock_set_nolinger(s->srvside.fd);    /* clean and ours to close: see srv_idle.c */
-		strm_close_side(&s->srvside);
+		strm_close_srv(s);
 	}
 	server_hold(&s->idle_srv, NULL);
 }
@@ -889,7 +889,7 @@ static int end_txn(struct stream *s)
 		if (srv_keep) {
 			server_hold(&s->idle_srv, srv);
 		} else {
-			strm_close_side(&s->srvside);
+			strm_close_srv(s);
 			server_hold(&s->idle_srv, NULL);
 		}
 		s->state = ST_INI;
@@ -1064,7 +1064,7 @@ struct task *http_stream_process(struct task *t, struct stream *s, unsigned int 
 
 	/* a kept server connection that wakes up while idle is closed */
 	if (s->state == ST_INI && side_open(&s->srvside) && ((s->srvside.flags & SIDE_RDMAY) || (sev & (FD_EV_HUP | FD_EV_ERR)))) {
-		strm_close_side(&s->srvside);
+		strm_close_srv(s);
 		s->srvside.flags = 0;
 		server_hold(&s->idle_srv, NULL);
 	}
@@ -1084,7 +1084,7 @@ struct task *http_stream_process(struct task *t, struct stream *s, unsigned int 
 		strm_check_connect(s, sev);
 		if (s->state == ST_CLOSED) {
 			s->state = ST_INI;
-			strm_close_side(&s->srvside);
+			strm_close_srv(s);
 			hs_error_reply_keep(s, 503);
 		}
 	}

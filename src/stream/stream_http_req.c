@@ -340,6 +340,7 @@ static int request_head(struct stream *s, size_t len)
 		s->uniq_id = strm_next_uniq_id();
 		s->last_rule_file = NULL;
 		s->calls = 1;   /* this run */
+		s->bs_rst = 0;
 	}
 	s->http_nb_req++;
 	if ((txn->req_h1.flags & (H1_MF_CL | H1_MF_TE)) == (H1_MF_CL | H1_MF_TE))
@@ -598,7 +599,7 @@ int hs_analyze_request(struct stream *s)
 			if (!(txn->flags & TX_HAS_RES) && txn->res_state == HTTP_MSG_HDR) {
 				if (s->srv)
 					strm_release_server(s);
-				strm_close_side(&s->srvside);
+				strm_close_srv(s);
 				s->state = ST_INI;
 				hs_error_reply(s, 400);
 			} else {

@@ -77,7 +77,7 @@ static int l7_resend(struct stream *s)
 	txn->res_fwd = 0;
 	txn->res_state = HTTP_MSG_HDR;
 	h1_msg_init(&txn->res_h1, txn->res_hdrs, global.tune_maxhdr ? global.tune_maxhdr : H1_DEF_MAX_HDRS);
-	strm_close_side(&s->srvside);
+	strm_close_srv(s);
 	if (srv && !redisp) {
 		if (connect_server(s) < 0)
 			strm_connect_failed(s);
@@ -278,7 +278,7 @@ void hs_server_failed(struct stream *s, int status, char who, char when)
 	txn->flags |= TX_SRV_CLOSE;
 	if (s->srv)
 		strm_release_server(s);
-	strm_close_side(&s->srvside);
+	strm_close_srv(s);
 	s->state = ST_INI;
 	if (!(txn->flags & TX_HAS_RES) && !(txn->flags & TX_LOCAL)) {
 		hs_chan_drop(&s->res);
@@ -305,7 +305,7 @@ int hs_empty_response(struct stream *s)
 	/* a kept connection that the server closed as the request came */
 	txn->flags |= TX_LOGGED;
 	strm_release_server(s);
-	strm_close_side(&s->srvside);
+	strm_close_srv(s);
 	s->state = ST_INI;
 	return 1;
 }

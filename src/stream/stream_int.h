@@ -48,6 +48,11 @@ void strm_leave_queue(struct stream *s);
 /* Closes a side's socket, if open. */
 void strm_close_side(struct side *sd);
 
+/* The same for the server side of <s>, keeping what bs.aborted and
+ * bs.rst_code read of an HTTP/2 stream first.
+ */
+void strm_close_srv(struct stream *s);
+
 /* Frees <s> and everything it owns; logs first when a log is due. */
 void strm_free(struct stream *s);
 

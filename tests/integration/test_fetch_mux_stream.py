@@ -1,6 +1,7 @@
 """The multiplexer's view of a stream and of its connections (HAProxy 3.x
 fetches, absent from 2.6: no side-by-side comparison): fs.id / fs.aborted /
-fs.rst_code for the client side, bc_nb_streams / bc_settings_streams_limit / bc_glitches for the
+fs.rst_code for the client side, bs.aborted / bs.rst_code for the server
+side, bc_nb_streams / bc_settings_streams_limit / bc_glitches for the
 server connection (doc/configuration.md, "Connection fetches"). Values are
 observed by the client (response headers) or in the log line.
 """
@@ -21,9 +22,9 @@ frontend fe
     bind 127.0.0.1:%(p1)d
     bind 127.0.0.1:%(p2)d proto h2
     log stdout format raw local0
-    log-format "LOG %%HP fs=%%[fs.id],%%[fs.aborted],%%[fs.rst_code] st=%%ST"
+    log-format "LOG %%HP fs=%%[fs.id],%%[fs.aborted],%%[fs.rst_code] bs=%%[bs.aborted],%%[bs.rst_code] st=%%ST"
     http-response set-header x-fs "%%[fs.id] %%[fs.aborted]"
-    http-response set-header x-bc "%%[bc_nb_streams] %%[bc_settings_streams_limit] %%[bc_glitches]"
+    http-response set-header x-bc "%%[bc_nb_streams] %%[bc_settings_streams_limit] %%[bc_glitches] %%[bs.aborted]"
     use_backend h2 if { path_beg /h2 } || { path /rst }
     default_backend h1
 backend h1
@@ -57,18 +58,23 @@ def test_stream_ids_and_server_connection_streams(tollgate, http_backend, h2srv)
     # HTTP/1.1 keep-alive: fs.id counts the earlier requests of the
     # connection; the HTTP/1 server connection: 1 stream, limit 1
     assert curl("--http1.1", "http://127.0.0.1:%d/a" % p1, "http://127.0.0.1:%d/b" % p1) == \
-        ["0 0", "1 1 0", "1 0", "1 1 0"]
+        ["0 0", "1 1 0 0", "1 0", "1 1 0 0"]
     # HTTP/2 client: the stream id; the HTTP/2 server: its
     # SETTINGS_MAX_CONCURRENT_STREAMS
-    assert curl("--http2-prior-knowledge", "http://127.0.0.1:%d/h2a" % p2) == ["1 0", "1 7 0"]
-    assert curl("--http1.1", "http://127.0.0.1:%d/h2b" % p1) == ["0 0", "1 7 0"]
+    assert curl("--http2-prior-knowledge", "http://127.0.0.1:%d/h2a" % p2) == ["1 0", "1 7 0 0"]
+    assert curl("--http1.1", "http://127.0.0.1:%d/h2b" % p1) == ["0 0", "1 7 0 0"]
 
 
-def test_no_reset_code_without_http2_reset(tollgate, http_backend, h2srv):
+def test_server_reset_seen_by_bs_rst_code(tollgate, http_backend, h2srv):
     proc, p1, p2 = start(tollgate, http_backend(), h2srv)
     st, _, _, _ = hb.get(p1, "/rst")
     assert st == 502
     wait_until(lambda: "LOG /rst" in proc.output(), 5, "the log line in:\n%s" % proc.output())
     line = [l for l in proc.output().splitlines() if "LOG /rst" in l][0]
-    # HTTP/1.1 client: no RST_STREAM, so fs.rst_code has no value
-    assert "fs=0,0,- st=502" in line, line
+    # the server's RST_STREAM INTERNAL_ERROR (2), kept past the close of
+    # its stream; the HTTP/1.1 client reset nothing: no fs.rst_code
+    assert "fs=0,0,- bs=1,2 st=502" in line, line
+    # a later request does not see it
+    st, _, _, _ = hb.get(p1, "/h2c")
+    wait_until(lambda: "LOG /h2c" in proc.output(), 5, "the log line in:\n%s" % proc.output())
+    assert "LOG /h2c fs=0,0,- bs=0,- st=200" in proc.output(), proc.output()
