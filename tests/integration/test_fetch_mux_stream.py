@@ -5,13 +5,17 @@ side, bc_nb_streams / bc_settings_streams_limit / bc_glitches for the
 server connection (doc/configuration.md, "Connection fetches"). Values are
 observed by the client (response headers) or in the log line.
 """
+import socket
+import struct
 import subprocess
+import threading
 
 import pytest
 
 from conftest import HTTP_DEFAULTS, free_port, wait_until
 from h2server import H2Server
 import httpbackend as hb
+from test_h2_attacks import Attacker, frame, req_block, HEADERS, RST_STREAM, END_HEADERS, END_STREAM
 
 
 CFG = """
@@ -78,3 +82,25 @@ def test_server_reset_seen_by_bs_rst_code(tollgate, http_backend, h2srv):
     st, _, _, _ = hb.get(p1, "/h2c")
     wait_until(lambda: "LOG /h2c" in proc.output(), 5, "the log line in:\n%s" % proc.output())
     assert "LOG /h2c fs=0,0,- bs=0,- st=200" in proc.output(), proc.output()
+
+
+def test_client_reset_seen_by_fs_rst_code(tollgate, h2srv):
+    """An HTTP/2 client resets its stream (RST_STREAM CANCEL) while the
+    server has not answered: the log line shows fs.aborted and the code."""
+    srv = socket.socket()
+    srv.bind(("127.0.0.1", 0))
+    srv.listen(8)
+    held = []
+    threading.Thread(target=lambda: held.append(srv.accept()[0]), daemon=True).start()
+    p1, p2 = free_port(), free_port()
+    proc = tollgate(CFG % dict(p1=p1, p2=p2, h1=srv.getsockname()[1], h2=h2srv.port), port=p1)
+    a = Attacker(p2)
+    a.send(frame(HEADERS, END_HEADERS | END_STREAM, 1, req_block(a.enc, "/slow")))
+    wait_until(lambda: held, 5, "the server connection")
+    a.send(frame(RST_STREAM, 0, 1, struct.pack(">I", 8)))
+    # an HTTP/2 request's %HP is its absolute URI
+    wait_until(lambda: "LOG http://x/slow" in proc.output(), 10, "the log line in:\n%s" % proc.output())
+    a.s.close()
+    held[0].close()
+    srv.close()
+    assert "LOG http://x/slow fs=1,1,8 bs=0,- " in proc.output(), proc.output()
