@@ -84,9 +84,11 @@ backend be
     (v1, f1), (v2, f2) = lines_of(t, cport, 2)
     check_agree(v1, f1)
     check_agree(v2, f2)
-    # the values are the real ones, not a constant
-    assert f1["req.timer.hdr"] >= 90 and f1["res.timer.hdr"] >= 140, (v1, f1)
-    assert f2["req.timer.idle"] >= 100 and f2["res.timer.hdr"] >= 140, (v2, f2)
+    # the values are the real ones, not a constant; the client's pauses
+    # (100 and 120 ms) are seen shortened by however late the loaded
+    # proxy read the first part, hence the margins
+    assert f1["req.timer.hdr"] >= 50 and f1["res.timer.hdr"] >= 140, (v1, f1)
+    assert f2["req.timer.idle"] >= 60 and f2["res.timer.hdr"] >= 140, (v2, f2)
     assert f1["bytes_in"] > 30 and f1["bytes_out"] > 1000
     # what the response rule saw is what the log gives
     assert (int(hd1["x-res-hdr"]), int(hd1["x-req-hdr"])) == (int(v1["Tr"]), int(v1["TR"]))
