@@ -179,7 +179,8 @@ static void ss_read(struct ss_file *sf, const char *path, struct proxy *px)
 		}
 		sf->lines[sf->n++] = l;
 	}
-	qsort(sf->lines, sf->n, sizeof(*sf->lines), ss_cmp);
+	if (sf->n > 1)   /* qsort() must not see the NULL of an empty file */
+		qsort(sf->lines, sf->n, sizeof(*sf->lines), ss_cmp);
 out:
 	fclose(fp);
 }
