@@ -62,7 +62,7 @@ def test_refused_server_retries_outlast_client_timeout(tollgate, haproxy, dead_p
 
 def test_slow_response_head_outlasts_client_timeout(tollgate, haproxy, http_backend):
     def slow(req):
-        time.sleep(1.5)
+        time.sleep(1.5)   # a server slower than timeout client: the case under test
         return 200, [("Content-Type", "text/plain")], b"late\n"
     b = http_backend("A", slow)
     out = run_both(tollgate, haproxy, b.port)

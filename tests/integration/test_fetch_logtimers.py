@@ -56,7 +56,7 @@ def check_agree(vals, fetches):
 
 
 def slow_handler(req):
-    time.sleep(0.15)
+    time.sleep(0.15)   # the server's think time: what res.timer.hdr measures
     return 200, [("Content-Type", "text/plain")], b"x" * 1000
 
 
@@ -122,7 +122,7 @@ backend be
             if not d:
                 break
             got += d
-    time.sleep(0.1)
+    time.sleep(0.1)   # the client's pause inside the session: part of the timers measured
     s.sendall(b"b" * 4567)
     s.close()
     n = 0
